@@ -1,0 +1,73 @@
+/* Every action a key can trigger, declared once. The key-map parser, the help
+ * overlay and the `:` command line all read this list (see keymap.h).
+ *
+ * ACTION(id, "name", scope, "description")
+ *
+ * Scopes say when an action's keys are looked at: GLOBAL always, LIST in any
+ * table, PANE_* only in that pane. A key may be bound once across GLOBAL and
+ * LIST and the active pane's scope; different panes may reuse a key. */
+#ifndef OPSDECK_SRC_ACTIONS_H
+#define OPSDECK_SRC_ACTIONS_H
+
+enum action_scope {
+	SCOPE_GLOBAL,
+	SCOPE_LIST,
+	SCOPE_PANE_CATALOG,
+	SCOPE_PANE_PROJECTS,
+	SCOPE_PANE_STORES,
+	SCOPE_PANE_QUEUES,
+	SCOPE_PANE_LOGS,
+	SCOPE_COUNT
+};
+
+#define ACTION_LIST(ACTION)                                                                  \
+	ACTION(QUIT, "quit", SCOPE_GLOBAL, "Quit opsdeck (asks first if work is running)")   \
+	ACTION(HELP, "help", SCOPE_GLOBAL, "Show the keys of the active key map")            \
+	ACTION(COMMAND, "command", SCOPE_GLOBAL, "Open the : command line")                  \
+	ACTION(PANE_NEXT, "pane.next", SCOPE_GLOBAL, "Switch to the next pane")              \
+	ACTION(PANE_PREV, "pane.prev", SCOPE_GLOBAL, "Switch to the previous pane")          \
+	ACTION(PANE_CATALOG, "pane.catalog", SCOPE_GLOBAL, "Show the Catalog pane")          \
+	ACTION(PANE_PROJECTS, "pane.projects", SCOPE_GLOBAL, "Show the Projects pane")       \
+	ACTION(PANE_STORES, "pane.stores", SCOPE_GLOBAL, "Show the Stores pane")             \
+	ACTION(PANE_QUEUES, "pane.queues", SCOPE_GLOBAL, "Show the Queues pane")             \
+	ACTION(PANE_LOGS, "pane.logs", SCOPE_GLOBAL, "Show the Logs pane")                   \
+	ACTION(REDRAW, "redraw", SCOPE_GLOBAL, "Redraw the screen")                          \
+	ACTION(CANCEL, "cancel", SCOPE_GLOBAL, "Close the overlay, clear the filter or message") \
+	ACTION(CURSOR_UP, "cursor.up", SCOPE_LIST, "Move the cursor up")                     \
+	ACTION(CURSOR_DOWN, "cursor.down", SCOPE_LIST, "Move the cursor down")               \
+	ACTION(PAGE_UP, "page.up", SCOPE_LIST, "Move one page up")                           \
+	ACTION(PAGE_DOWN, "page.down", SCOPE_LIST, "Move one page down")                     \
+	ACTION(HALF_PAGE_UP, "halfpage.up", SCOPE_LIST, "Move half a page up")               \
+	ACTION(HALF_PAGE_DOWN, "halfpage.down", SCOPE_LIST, "Move half a page down")         \
+	ACTION(CURSOR_TOP, "cursor.top", SCOPE_LIST, "Jump to the first row")                \
+	ACTION(CURSOR_BOTTOM, "cursor.bottom", SCOPE_LIST, "Jump to the last row")           \
+	ACTION(SCROLL_LEFT, "scroll.left", SCOPE_LIST, "Scroll columns left")                \
+	ACTION(SCROLL_RIGHT, "scroll.right", SCOPE_LIST, "Scroll columns right")             \
+	ACTION(FILTER, "filter", SCOPE_LIST, "Filter rows (case-insensitive; ! inverts)")    \
+	ACTION(SELECT, "select", SCOPE_LIST, "Open the details of the row")                  \
+	ACTION(MARK, "mark", SCOPE_LIST, "Mark or unmark the row for a bulk action")         \
+	ACTION(MARK_CLEAR, "mark.clear", SCOPE_LIST, "Clear every mark")                     \
+	ACTION(SORT_NEXT, "sort.next", SCOPE_LIST, "Sort by the next column")                \
+	ACTION(SORT_PREV, "sort.prev", SCOPE_LIST, "Sort by the previous column")            \
+	ACTION(SORT_REVERSE, "sort.reverse", SCOPE_LIST, "Reverse the sort order")
+
+enum action {
+	ACTION_NONE = -1,
+#define ACTION_ENUM(id, name, scope, desc) ACTION_##id,
+	ACTION_LIST(ACTION_ENUM)
+#undef ACTION_ENUM
+	ACTION_COUNT
+};
+
+struct action_info {
+	const char *name;
+	enum action_scope scope;
+	const char *description;
+};
+
+const struct action_info *action_info(enum action a);
+/* ACTION_NONE if there is no action of that name. */
+enum action action_by_name(const char *name);
+const char *action_scope_name(enum action_scope s);
+
+#endif

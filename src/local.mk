@@ -1,0 +1,21 @@
+# The core library: no curses here. Linked by the console, the CLI, the
+# worker and every test program.
+noinst_LIBRARIES += libopsdeck.a
+libopsdeck_a_SOURCES = \
+	src/util.c src/util.h \
+	src/buf.c src/buf.h \
+	src/loop.c src/loop.h \
+	src/paths.c src/paths.h \
+	src/conf.c src/conf.h \
+	src/yamldoc.c src/yamldoc.h \
+	src/embedded.h src/embedded_find.c \
+	src/actions.c src/actions.h \
+	src/keymap.c src/keymap.h \
+	src/theme.c src/theme.h
+nodist_libopsdeck_a_SOURCES = src/embedded.c
+libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) $(SSH2_CFLAGS)
+
+# Libraries every program that links libopsdeck.a needs.
+OPSDECK_CORE_LIBS = libopsdeck.a $(YAML_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(PQ_LIBS) $(SSH2_LIBS)
+
+EMBEDDED_FILES += themes/default.yaml keymaps/default.yaml
