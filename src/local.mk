@@ -11,7 +11,8 @@ libopsdeck_a_SOURCES = \
 	src/embedded.h src/embedded_find.c \
 	src/actions.c src/actions.h \
 	src/keymap.c src/keymap.h \
-	src/theme.c src/theme.h
+	src/theme.c src/theme.h \
+	src/cli/cli.c src/cli/cli.h
 nodist_libopsdeck_a_SOURCES = src/embedded.c
 libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) $(SSH2_CFLAGS)
 

@@ -1,0 +1,72 @@
+#include "config.h"
+
+#include "cli/cli.h"
+
+#include <string.h>
+
+#include "util.h"
+
+/* Each module exports its commands as a NULL-terminated array; this table
+ * collects them. Add a module's array here and nowhere else. */
+static const struct cli_command *const *const cli_modules[] = {
+	NULL,
+};
+
+#define FOR_EACH_COMMAND(c)                                                                  \
+	for (size_t m_ = 0; cli_modules[m_]; m_++)                                           \
+		for (const struct cli_command *const *cp_ = cli_modules[m_]; *cp_; cp_++)    \
+			if (((c) = *cp_) != NULL)
+
+bool cli_is_noun(const char *word)
+{
+	const struct cli_command *c;
+
+	FOR_EACH_COMMAND(c)
+	{
+		if (strcmp(c->noun, word) == 0)
+			return true;
+	}
+	return false;
+}
+
+void cli_print_commands(FILE *out)
+{
+	const struct cli_command *c;
+
+	FOR_EACH_COMMAND(c)
+	{
+		char head[64];
+
+		snprintf(head, sizeof(head), "%s %s", c->noun, c->verb);
+		fprintf(out, "  opsdeck %-22s %s\n", head, c->summary);
+	}
+}
+
+static void print_noun_usage(FILE *out, const char *noun)
+{
+	const struct cli_command *c;
+
+	FOR_EACH_COMMAND(c)
+	{
+		if (strcmp(c->noun, noun) == 0)
+			fprintf(out, "usage: opsdeck %s %s %s\n", c->noun, c->verb, c->usage);
+	}
+}
+
+int cli_main(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc < 2) {
+		print_noun_usage(ctx->err, argv[0]);
+		return CLI_USAGE;
+	}
+	FOR_EACH_COMMAND(c)
+	{
+		if (strcmp(c->noun, argv[0]) == 0 && strcmp(c->verb, argv[1]) == 0)
+			return c->run(ctx, argc - 1, argv + 1);
+	}
+	fprintf(ctx->err, "opsdeck: unknown command '%s %s'\n", argv[0], argv[1]);
+	print_noun_usage(ctx->err, argv[0]);
+	return CLI_USAGE;
+}
