@@ -2,7 +2,7 @@
  * keys; it knows nothing of curses: the console translates terminal input to
  * keycodes and asks which action a key means in the current scope.
  *
- * Key names, as written in keymaps/*.yaml and shown by help:
+ * Key names, as written in keymaps/NAME.yaml and shown by help:
  *   a  A  ?  :  é          a character (quote YAML specials: "?" ":" "#")
  *   C-a  Ctrl-a            control + letter (C-a .. C-z, also C-[ C-] etc.)
  *   M-x  Alt-x             Alt: also what arrives as ESC x over SSH
@@ -81,6 +81,10 @@ struct keymap *keymap_builtin(void);
 struct keymap *keymap_load(const char *name, struct err *err, struct err *warn);
 /* Loads one file on top of base (which is modified only on success). */
 bool keymap_apply_file(struct keymap *base, const char *path, struct err *err);
+/* The same for text held in memory (label names it in messages); `extends`
+ * is refused here, since it would read files. */
+bool keymap_apply_string(struct keymap *base, const char *label, const char *text, size_t len,
+			 struct err *err);
 void keymap_free(struct keymap *km);
 const char *keymap_name(const struct keymap *km);
 

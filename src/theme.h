@@ -19,6 +19,7 @@
 #define OPSDECK_SRC_THEME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -83,15 +84,24 @@ struct theme {
 };
 
 const char *theme_role_name(enum theme_role r);
+/* The role written as name in a theme file; false if there is none. */
+bool theme_role_by_name(const char *name, enum theme_role *out);
 /* The compiled-in default (dark) theme. */
 void theme_builtin(struct theme *t);
 /* Loads theme NAME: user's themes/NAME.yaml first, then the shipped one. On
  * failure t is unchanged and err says why. */
 bool theme_load(const char *name, struct theme *t, struct err *err);
 bool theme_load_file(const char *path, struct theme *t, struct err *err);
+/* Parses a theme held in memory (label names it in messages); `extends` is
+ * refused here, since it would read files. On failure t is unchanged. */
+bool theme_load_string(const char *label, const char *text, size_t len, struct theme *t,
+		       struct err *err);
 /* Parses a colour as written in a theme file. */
 bool theme_parse_color(const char *s, int16_t *out);
 /* Nearest of the 8 basic colours (0..7) for a 256-colour index. */
 int theme_color_to8(int c);
+/* A style for an 8-colour terminal: both colours mapped, and if they fall on
+ * the same basic colour, the text turns black or white to stay readable. */
+void theme_style_to8(const struct theme_style *in, struct theme_style *out);
 
 #endif

@@ -44,14 +44,15 @@ void table_model_end(struct table_model *tm);
 size_t table_model_nrows(const struct table_model *tm);
 /* Rows in the view (after the filter). */
 size_t table_model_nvisible(const struct table_model *tm);
-/* Row data by view position (0 .. nvisible-1). */
+/* Row data by view position (0 .. nvisible-1); NULL (role -1) outside it. */
 const char *table_model_cell(const struct table_model *tm, size_t vpos, size_t col);
 const char *table_model_key(const struct table_model *tm, size_t vpos);
 int table_model_role(const struct table_model *tm, size_t vpos, int *role_col);
 bool table_model_marked(const struct table_model *tm, size_t vpos);
 
 /* Filter: case-insensitive substring over every cell; a leading '!' keeps the
- * rows that do not match. "" clears it. */
+ * rows that do not match. "" clears it, and so does "!" alone (it is what the
+ * operator has typed so far). The cursor stays on its row if still shown. */
 void table_model_set_filter(struct table_model *tm, const char *filter);
 const char *table_model_filter(const struct table_model *tm);
 
@@ -78,7 +79,8 @@ size_t table_model_top_row(const struct table_model *tm);
 void table_model_toggle_mark(struct table_model *tm); /* on the cursor row */
 void table_model_clear_marks(struct table_model *tm);
 size_t table_model_nmarked(const struct table_model *tm);
-/* The marked keys, in view order then hidden ones; returns the count. The
+/* The marked keys, in view order then hidden ones; returns how many were
+ * stored (at most max; table_model_nmarked() gives the total). The
  * pointers stay valid until the next change to the model. */
 size_t table_model_marked_keys(const struct table_model *tm, const char **out, size_t max);
 
@@ -87,7 +89,12 @@ size_t table_model_marked_keys(const struct table_model *tm, const char **out, s
  * display cells of the rows (all of them, cached per rebuild). */
 void table_model_layout(const struct table_model *tm, int width, int *widths);
 
-/* Display width of a UTF-8 string (wide characters count 2, invalid bytes 1). */
+/* Display width of a UTF-8 string (wide characters count 2, combining marks
+ * 0, invalid bytes and control characters 1). It decodes by itself, so the
+ * answer does not depend on the locale. */
 int utf8_width(const char *s);
+/* Bytes of the longest prefix of s that fits in max_width cells without
+ * splitting a character; *used (if not NULL) gets its width. */
+size_t utf8_fit(const char *s, int max_width, int *used);
 
 #endif
