@@ -2,6 +2,7 @@
 
 #include "paths.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -141,4 +142,66 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	return false;
+}
+
+static void list_dir(const char *dir, char ***list, size_t *n, size_t *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *stem;
+
+		if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
+			continue;
+		stem = xstrndup(e->d_name, len - 5);
+		if (!paths_valid_name(stem)) {
+			free(stem);
+			continue;
+		}
+		*list = xgrow(*list, cap, *n + 1, sizeof(**list));
+		(*list)[(*n)++] = stem;
+	}
+	closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t paths_list_data(const char *kind, char ***out)
+{
+	char **list = NULL;
+	size_t n = 0, cap = 0, j = 0;
+	char *base = paths_config_dir(), *dir = xasprintf("%s/%s", base, kind);
+
+	list_dir(dir, &list, &n, &cap);
+	free(dir);
+	free(base);
+	base = paths_data_dir();
+	dir = xasprintf("%s/%s", base, kind);
+	list_dir(dir, &list, &n, &cap);
+	free(dir);
+	free(base);
+	if (n)
+		qsort(list, n, sizeof(*list), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (j > 0 && strcmp(list[j - 1], list[i]) == 0)
+			free(list[i]);
+		else
+			list[j++] = list[i];
+	}
+	*out = list;
+	return j;
+}
+
+void paths_free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }

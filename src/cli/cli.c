@@ -53,9 +53,27 @@ static void print_noun_usage(FILE *out, const char *noun)
 	}
 }
 
+/* --json may follow the verb, as scripts tend to write it; it is taken out
+ * before the command sees its arguments. */
+static int strip_json(struct cli_ctx *ctx, int argc, char **argv)
+{
+	int j = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			ctx->json = true;
+		else
+			argv[j++] = argv[i];
+	}
+	argv[j] = NULL;
+	return j;
+}
+
 int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command *c;
+
+	argc = strip_json(ctx, argc, argv);
 
 	if (argc < 2) {
 		print_noun_usage(ctx->err, argv[0]);

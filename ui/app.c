@@ -1,0 +1,850 @@
+#include "config.h"
+
+#include "app.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "form.h"
+#include "help.h"
+#include "input.h"
+#include "lineedit.h"
+#include "style.h"
+#include "table.h"
+#include "term.h"
+#include "util.h"
+
+#define MIN_COLS 80
+#define MIN_ROWS 24
+#define INFO_FADE_MS 5000
+/* Consecutive wake-ups with stdin readable but no input: the tty is gone. */
+#define EMPTY_READS_GONE 5
+
+static const struct pane_ops *const pane_table[PANE_COUNT] = {
+	[PANE_CATALOG] = &pane_catalog_ops,   [PANE_PROJECTS] = &pane_projects_ops,
+	[PANE_STORES] = &pane_stores_ops,     [PANE_QUEUES] = &pane_queues_ops,
+	[PANE_LOGS] = &pane_logs_ops,
+};
+
+struct app_dialog {
+	char *question;
+	void (*fn)(struct app *, void *);
+	void *ud;
+};
+
+struct app_prompt_state {
+	char label[32];
+	struct lineedit le;
+	const struct app_prompt_ops *ops;
+	void *ud;
+};
+
+struct header_state {
+	char *text;
+	bool alert;
+};
+
+struct app {
+	struct loop *loop;
+	struct conf *conf;
+	struct keymap *keymap;
+	struct theme theme;
+	bool no_color;
+	void *pane_state[PANE_COUNT];
+	enum pane_id active;
+	struct cmdline *cmdline;
+	struct help *help;
+	struct app_dialog *dialog;
+	struct app_prompt_state *prompt;
+	struct form *form;
+	struct table *filter_table; /* the table the `/` prompt filters */
+	char *filter_before;	    /* its filter when the prompt opened */
+	char message[512];
+	bool message_error;
+	struct loop_timer *message_timer;
+	struct header_state header[HEADER_FIELD_COUNT];
+	struct input input;
+	struct loop_timer *esc_timer;
+	struct loop_watch *stdin_watch;
+	unsigned empty_reads;
+	unsigned running_work;
+	bool dirty;
+	bool quitting;
+	bool terminal_gone;
+};
+
+/* ---- small accessors ---- */
+
+struct loop *app_loop(struct app *app) { return app->loop; }
+const struct conf *app_conf(const struct app *app) { return app->conf; }
+const struct keymap *app_keymap(const struct app *app) { return app->keymap; }
+bool app_read_only(const struct app *app) { return app->conf->read_only; }
+void app_redraw(struct app *app) { app->dirty = true; }
+void app_set_running_work(struct app *app, unsigned n) { app->running_work = n; }
+
+bool app_db_configured(const struct app *app)
+{
+	static const char *const vars[] = { "PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE" };
+
+	if (app->conf->database && *app->conf->database)
+		return true;
+	for (size_t i = 0; i < ARRAY_LEN(vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return true;
+	}
+	return false;
+}
+
+/* ---- messages and header ---- */
+
+static void message_fade(struct loop *loop, void *ud)
+{
+	struct app *app = ud;
+
+	(void)loop;
+	app->message_timer = NULL;
+	app->message[0] = '\0';
+	app->dirty = true;
+}
+
+static void set_message(struct app *app, bool error, const char *fmt, va_list ap)
+{
+	vsnprintf(app->message, sizeof(app->message), fmt, ap);
+	app->message_error = error;
+	loop_timer_cancel(app->message_timer);
+	app->message_timer = error ? NULL
+				   : loop_timer_add(app->loop, INFO_FADE_MS, 0, message_fade, app);
+	app->dirty = true;
+}
+
+void app_info(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_message(app, false, fmt, ap);
+	va_end(ap);
+}
+
+void app_error(struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_message(app, true, fmt, ap);
+	va_end(ap);
+}
+
+static void clear_message(struct app *app)
+{
+	loop_timer_cancel(app->message_timer);
+	app->message_timer = NULL;
+	app->message[0] = '\0';
+}
+
+void app_set_header(struct app *app, enum header_field f, const char *text, bool alert)
+{
+	x_free(&app->header[f].text);
+	if (text)
+		app->header[f].text = xstrdup(text);
+	app->header[f].alert = alert;
+	app->dirty = true;
+}
+
+/* ---- panes, overlays ---- */
+
+void app_show_pane(struct app *app, enum pane_id id, const char *arg)
+{
+	const struct pane_ops *ops = pane_table[id];
+
+	app->active = id;
+	if (ops->on_show)
+		ops->on_show(app->pane_state[id], app, arg);
+	app->dirty = true;
+}
+
+void app_post(struct app *app, const struct app_event *ev)
+{
+	for (int i = 0; i < PANE_COUNT; i++) {
+		if (pane_table[i]->on_event &&
+		    (pane_table[i]->on_event(app->pane_state[i], app, ev) & PANE_REDRAW))
+			app->dirty = true;
+	}
+}
+
+void app_confirm(struct app *app, const char *question, void (*fn)(struct app *, void *),
+		 void *ud)
+{
+	struct app_dialog *d = xcalloc(1, sizeof(*d));
+
+	if (app->dialog) {
+		free(app->dialog->question);
+		free(app->dialog);
+	}
+	d->question = xstrdup(question);
+	d->fn = fn;
+	d->ud = ud;
+	app->dialog = d;
+	app->dirty = true;
+}
+
+static void close_prompt(struct app *app)
+{
+	if (!app->prompt)
+		return;
+	lineedit_free(&app->prompt->le);
+	free(app->prompt);
+	app->prompt = NULL;
+	app->dirty = true;
+}
+
+void app_prompt(struct app *app, const char *label, const char *initial,
+		const struct app_prompt_ops *ops, void *ud)
+{
+	struct app_prompt_state *p = xcalloc(1, sizeof(*p));
+
+	close_prompt(app);
+	str_copy(p->label, sizeof(p->label), label);
+	lineedit_init(&p->le);
+	lineedit_set(&p->le, initial ? initial : "");
+	p->ops = ops;
+	p->ud = ud;
+	app->prompt = p;
+	app->dirty = true;
+}
+
+void app_open_form(struct app *app, struct form *f)
+{
+	form_free(app->form);
+	app->form = f;
+	app->dirty = true;
+}
+
+void app_open_help(struct app *app)
+{
+	help_free(app->help);
+	app->help = help_new(app->keymap);
+	app->dirty = true;
+}
+
+static void close_help(struct app *app)
+{
+	help_free(app->help);
+	app->help = NULL;
+	app->dirty = true;
+}
+
+static void quit_confirmed(struct app *app, void *ud)
+{
+	(void)ud;
+	app->quitting = true;
+	loop_stop(app->loop);
+}
+
+void app_quit(struct app *app, bool force)
+{
+	char q[160];
+
+	if (force || app->running_work == 0) {
+		quit_confirmed(app, NULL);
+		return;
+	}
+	snprintf(q, sizeof(q), "%u job%s running in this console. Quit anyway?",
+		 app->running_work, app->running_work == 1 ? " is" : "s are");
+	app_confirm(app, q, quit_confirmed, NULL);
+}
+
+bool app_set_theme(struct app *app, const char *name)
+{
+	struct theme t;
+	struct err err = { { 0 } };
+
+	if (!theme_load(name, &t, &err)) {
+		app_error(app, "%s", err.msg);
+		return false;
+	}
+	app->theme = t;
+	style_apply(&app->theme, app->no_color);
+	clear();
+	app->dirty = true;
+	return true;
+}
+
+bool app_set_keymap(struct app *app, const char *name)
+{
+	struct err err = { { 0 } }, warn = { { 0 } };
+	struct keymap *km = keymap_load(name, &err, &warn);
+
+	if (!km) {
+		app_error(app, "%s", err.msg);
+		return false;
+	}
+	keymap_free(app->keymap);
+	app->keymap = km;
+	if (err_isset(&warn))
+		app_error(app, "%s (using the shipped %s key map)", warn.msg, name);
+	if (app->help)
+		app_open_help(app);
+	app->dirty = true;
+	return !err_isset(&warn);
+}
+
+/* ---- the `/` filter prompt ---- */
+
+static void filter_change(struct app *app, const char *text, void *ud)
+{
+	(void)ud;
+	if (app->filter_table)
+		table_model_set_filter(table_model(app->filter_table), text);
+}
+
+static void filter_done(struct app *app, const char *text, void *ud)
+{
+	(void)ud;
+	/* Esc clears the filter, as in k9s; Enter keeps it. */
+	if (!text && app->filter_table)
+		table_model_set_filter(table_model(app->filter_table), "");
+	app->filter_table = NULL;
+	x_free(&app->filter_before);
+}
+
+static const struct app_prompt_ops filter_prompt_ops = {
+	.on_change = filter_change,
+	.on_done = filter_done,
+};
+
+static void open_filter(struct app *app, struct table *t)
+{
+	const char *cur = table_model_filter(table_model(t));
+
+	app->filter_table = t;
+	app->filter_before = xstrdup(cur ? cur : "");
+	app_prompt(app, "/", app->filter_before, &filter_prompt_ops, NULL);
+}
+
+/* ---- drawing ---- */
+
+static void draw_header(struct app *app, int cols)
+{
+	const struct glyphs *g = style_glyphs();
+	attr_t base = style_attr(ROLE_HEADER);
+	int x = 0;
+
+	draw_fill(0, 0, cols, base);
+	x += draw_text(0, x, cols - x, " opsdeck ", base | A_BOLD, 0);
+	for (int f = 0; f < HEADER_FIELD_COUNT; f++) {
+		if (!app->header[f].text)
+			continue;
+		x += draw_text(0, x, cols - x, g->vbar, base, 0);
+		x += draw_text(0, x, cols - x, " ", base, 0);
+		x += draw_text(0, x, cols - x, app->header[f].text,
+			       app->header[f].alert ? style_attr(ROLE_HEADER_ALERT) : base, 0);
+		x += draw_text(0, x, cols - x, " ", base, 0);
+	}
+	{
+		char right[128];
+		int rw;
+
+		snprintf(right, sizeof(right), "%s%s ", app->conf->operator,
+			 app->conf->read_only ? "  READ-ONLY" : "");
+		rw = draw_width(right);
+		if (x + rw < cols) {
+			int ux = cols - rw;
+
+			draw_text(0, ux, rw, app->conf->operator, base, 0);
+			if (app->conf->read_only)
+				draw_text(0, ux + draw_width(app->conf->operator) + 2, 9, "READ-ONLY",
+					  style_attr(ROLE_BADGE) | A_BOLD, 0);
+		}
+	}
+}
+
+static void draw_tabs(struct app *app, int cols)
+{
+	int x = 0;
+
+	draw_fill(1, 0, cols, style_attr(ROLE_TABBAR));
+	for (int i = 0; i < PANE_COUNT && x < cols; i++) {
+		char tab[48];
+		attr_t a = i == (int)app->active ? style_attr(ROLE_TAB_ACTIVE) | A_BOLD
+						 : style_attr(ROLE_TABBAR);
+
+		snprintf(tab, sizeof(tab), " %d %s ", i + 1, pane_table[i]->name);
+		x += draw_text(1, x, cols - x, tab, a, 0);
+		x += draw_text(1, x, cols - x, " ", style_attr(ROLE_TABBAR), 0);
+	}
+}
+
+static void hint_keys(struct app *app, struct buf *b, enum action a, const char *what)
+{
+	char keys[64];
+
+	keymap_describe(app->keymap, a, keys, sizeof(keys));
+	if (!keys[0])
+		return;
+	/* First key only: the line is a reminder, help has the rest. */
+	keys[strcspn(keys, ",")] = '\0';
+	buf_printf(b, "%s%s %s", b->len ? "  " : "", keys, what);
+}
+
+/* Returns the cursor column if the prompt wants the cursor, else -1. */
+static int draw_status(struct app *app, int row, int cols)
+{
+	if (app->prompt) {
+		int lw;
+
+		/* A message while typing (completions, errors) goes just above. */
+		if (app->message[0])
+			draw_text(row - 1, 0, cols, app->message,
+				  style_attr(app->message_error ? ROLE_MSG_ERROR : ROLE_MSG_INFO), 1);
+		lw = draw_text(row, 0, cols, app->prompt->label, style_attr(ROLE_INPUT), 0);
+
+		return lineedit_draw(&app->prompt->le, row, lw, cols - lw, style_attr(ROLE_INPUT));
+	}
+	if (app->message[0]) {
+		draw_text(row, 0, cols, app->message,
+			  style_attr(app->message_error ? ROLE_MSG_ERROR : ROLE_MSG_INFO), 1);
+		return -1;
+	}
+	{
+		struct buf b = BUF_INIT;
+
+		hint_keys(app, &b, ACTION_HELP, "help");
+		hint_keys(app, &b, ACTION_COMMAND, "command");
+		hint_keys(app, &b, ACTION_FILTER, "filter");
+		hint_keys(app, &b, ACTION_PANE_NEXT, "next pane");
+		hint_keys(app, &b, ACTION_QUIT, "quit");
+		draw_text(row, 0, cols, buf_str(&b), style_attr(ROLE_STATUSLINE), 1);
+		buf_free(&b);
+	}
+	return -1;
+}
+
+static void draw_dialog(struct app *app, int rows, int cols)
+{
+	int w = draw_width(app->dialog->question) + 6;
+	struct rect r;
+
+	if (w < 40)
+		w = 40;
+	if (w > cols - 4)
+		w = cols - 4;
+	r = (struct rect){ rows / 2 - 3, (cols - w) / 2, 6, w };
+	draw_box(&r, "Confirm", style_attr(ROLE_BORDER), style_attr(ROLE_DIALOG));
+	draw_text(r.y + 2, r.x + 2, r.w - 4, app->dialog->question, style_attr(ROLE_DIALOG), 0);
+	draw_text(r.y + 3, r.x + 2, r.w - 4, "y = yes, n / Enter / Esc = no  [y/N]",
+		  style_attr(ROLE_DIALOG) | A_BOLD, 0);
+}
+
+static void draw_too_small(int rows, int cols)
+{
+	char l1[80];
+	const char *lines[2];
+	struct rect r = { 0, 0, rows, cols };
+
+	snprintf(l1, sizeof(l1), "Terminal too small: %dx%d", cols, rows);
+	lines[0] = l1;
+	lines[1] = "opsdeck needs at least 80x24";
+	erase();
+	draw_centered(&r, lines, 2, style_attr(ROLE_MSG_ERROR) | A_BOLD);
+}
+
+static void draw_all(struct app *app)
+{
+	int rows = LINES, cols = COLS, cursor = -1, cy = -1, cx = -1;
+
+	if (cols < MIN_COLS || rows < MIN_ROWS) {
+		curs_set(0);
+		draw_too_small(rows, cols);
+		wnoutrefresh(stdscr);
+		doupdate();
+		return;
+	}
+	draw_header(app, cols);
+	draw_tabs(app, cols);
+	{
+		struct rect body = { 2, 0, rows - 3, cols };
+
+		for (int y = body.y; y < body.y + body.h; y++)
+			draw_fill(y, 0, cols, style_attr(ROLE_NORMAL));
+		pane_table[app->active]->draw(app->pane_state[app->active], app, &body);
+		if (app->help) {
+			struct rect screen = { 2, 0, rows - 3, cols };
+
+			help_draw(app->help, &screen);
+		}
+	}
+	if (app->form) {
+		struct rect screen = { 2, 0, rows - 3, cols };
+
+		form_draw(app->form, &screen, &cy, &cx);
+	}
+	if (app->dialog)
+		draw_dialog(app, rows, cols);
+	cursor = draw_status(app, rows - 1, cols);
+	if (cursor >= 0) {
+		cy = rows - 1;
+		cx = cursor;
+	}
+	if (cy >= 0 && !app->dialog) {
+		move(cy, cx < cols ? cx : cols - 1);
+		curs_set(1);
+	} else {
+		curs_set(0);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* ---- keys ---- */
+
+static void dialog_key(struct app *app, keycode k)
+{
+	struct app_dialog *d = app->dialog;
+
+	app->dialog = NULL;
+	app->dirty = true;
+	if (k == 'y' || k == 'Y')
+		d->fn(app, d->ud);
+	free(d->question);
+	free(d);
+}
+
+static void prompt_key(struct app *app, keycode k)
+{
+	struct app_prompt_state *p = app->prompt;
+
+	if (p->ops->on_key && p->ops->on_key(app, &p->le, k, p->ud)) {
+		app->dirty = true;
+		return;
+	}
+	if (k == KC_ENTER || k == KC_ESC || k == KEY_CTRL('g')) {
+		char *text = k == KC_ENTER ? xstrdup(lineedit_text(&p->le)) : NULL;
+		const struct app_prompt_ops *ops = p->ops;
+		void *ud = p->ud;
+
+		/* Closed first: on_done may open another prompt or dialog. */
+		close_prompt(app);
+		if (ops->on_done)
+			ops->on_done(app, text, ud);
+		free(text);
+		return;
+	}
+	if (lineedit_key(&p->le, k)) {
+		if (p->ops->on_change)
+			p->ops->on_change(app, lineedit_text(&p->le), p->ud);
+		app->dirty = true;
+	}
+}
+
+static bool global_action(struct app *app, enum action a)
+{
+	switch (a) {
+	case ACTION_QUIT: app_quit(app, false); return true;
+	case ACTION_HELP: app_open_help(app); return true;
+	case ACTION_COMMAND: cmdline_open(app->cmdline, app); return true;
+	case ACTION_PANE_NEXT: app_show_pane(app, (app->active + 1) % PANE_COUNT, NULL); return true;
+	case ACTION_PANE_PREV:
+		app_show_pane(app, (app->active + PANE_COUNT - 1) % PANE_COUNT, NULL);
+		return true;
+	case ACTION_PANE_CATALOG: app_show_pane(app, PANE_CATALOG, NULL); return true;
+	case ACTION_PANE_PROJECTS: app_show_pane(app, PANE_PROJECTS, NULL); return true;
+	case ACTION_PANE_STORES: app_show_pane(app, PANE_STORES, NULL); return true;
+	case ACTION_PANE_QUEUES: app_show_pane(app, PANE_QUEUES, NULL); return true;
+	case ACTION_PANE_LOGS: app_show_pane(app, PANE_LOGS, NULL); return true;
+	case ACTION_REDRAW: clearok(curscr, TRUE); app->dirty = true; return true;
+	case ACTION_CANCEL: clear_message(app); app->dirty = true; return true;
+	default: return false;
+	}
+}
+
+static void help_key(struct app *app, keycode k)
+{
+	enum action a = keymap_lookup(app->keymap, SCOPE_LIST, k);
+
+	switch (a) {
+	case ACTION_FILTER: open_filter(app, help_table(app->help)); return;
+	case ACTION_CANCEL:
+	case ACTION_HELP:
+	case ACTION_QUIT: close_help(app); return;
+	case ACTION_COMMAND: close_help(app); cmdline_open(app->cmdline, app); return;
+	default: break;
+	}
+	if (table_on_action(help_table(app->help), a) & PANE_REDRAW)
+		app->dirty = true;
+}
+
+static void handle_key(struct app *app, keycode k)
+{
+	const struct pane_ops *ops = pane_table[app->active];
+	void *st = app->pane_state[app->active];
+	enum action a;
+	unsigned flags;
+
+	if (app->message_error && !app->prompt)
+		clear_message(app);
+	app->dirty = true;
+	if (app->dialog) {
+		dialog_key(app, k);
+		return;
+	}
+	if (app->prompt) {
+		prompt_key(app, k);
+		return;
+	}
+	/* Ctrl-c quits at once, as it would in a shell: raw mode delivers it as
+	 * a key instead of SIGINT. */
+	if (k == KEY_CTRL('c')) {
+		app_quit(app, true);
+		return;
+	}
+	if (app->form) {
+		if (form_key(app->form, app, k) != FORM_CONTINUE) {
+			form_free(app->form);
+			app->form = NULL;
+		}
+		return;
+	}
+	if (app->help) {
+		help_key(app, k);
+		return;
+	}
+	a = keymap_lookup(app->keymap, ops->scope, k);
+	flags = ops->on_key ? ops->on_key(st, app, a, k) : PANE_IGNORED;
+	if (flags & PANE_HANDLED)
+		return;
+	if (ops->table && ops->table(st)) {
+		struct table *t = ops->table(st);
+
+		if (a == ACTION_FILTER) {
+			open_filter(app, t);
+			return;
+		}
+		if (table_on_action(t, a) & PANE_HANDLED)
+			return;
+	}
+	if (!global_action(app, a) && a == ACTION_NONE) {
+		char name[32];
+
+		key_format(k, name, sizeof(name));
+		app_info(app, "%s is not bound here (? lists the keys)", name);
+	}
+}
+
+static void handle_mouse(struct app *app, keycode k)
+{
+	const struct pane_ops *ops = pane_table[app->active];
+	void *st = app->pane_state[app->active];
+	enum action a = k == KC_UP ? ACTION_CURSOR_UP
+			: k == KC_DOWN ? ACTION_CURSOR_DOWN
+			: k == KC_ENTER ? ACTION_SELECT
+					: ACTION_NONE;
+	struct table *t;
+
+	if (a == ACTION_NONE || app->dialog || app->prompt || app->form)
+		return;
+	if (app->help) {
+		table_on_action(help_table(app->help), a);
+	} else if (!(ops->on_key && (ops->on_key(st, app, a, KC_NONE) & PANE_HANDLED)) &&
+		   ops->table && (t = ops->table(st)) != NULL) {
+		table_on_action(t, a);
+	}
+	app->dirty = true;
+}
+
+static void esc_timeout(struct loop *loop, void *ud)
+{
+	struct app *app = ud;
+	keycode k;
+
+	(void)loop;
+	app->esc_timer = NULL;
+	if (input_flush_esc(&app->input, &k))
+		handle_key(app, k);
+}
+
+static void terminal_gone(struct app *app)
+{
+	app->terminal_gone = true;
+	app->quitting = true;
+	loop_stop(app->loop);
+}
+
+static void stdin_ready(struct loop *loop, int fd, unsigned events, void *ud)
+{
+	struct app *app = ud;
+	bool got = false;
+
+	(void)loop;
+	(void)fd;
+	for (;;) {
+		keycode k = KC_NONE;
+		int row = 0;
+		enum input_kind kind = input_read(&app->input, &k, &row);
+
+		if (kind == INPUT_NONE)
+			break;
+		got = true;
+		if (kind == INPUT_RESIZE) {
+			app->dirty = true;
+		} else if (kind == INPUT_MOUSE) {
+			handle_mouse(app, k);
+		} else {
+			handle_key(app, k);
+		}
+		if (app->quitting)
+			return;
+	}
+	if (app->input.esc_pending) {
+		got = true;
+		if (!app->esc_timer)
+			app->esc_timer = loop_timer_add(app->loop, INPUT_ESC_WAIT_MS, 0,
+							esc_timeout, app);
+	}
+	/* POLLHUP, or readable with nothing to read again and again: EOF or
+	 * EIO, the terminal is gone. Exiting beats spinning in the background. */
+	if (events & LOOP_ERROR) {
+		terminal_gone(app);
+		return;
+	}
+	app->empty_reads = got ? 0 : app->empty_reads + 1;
+	if (app->empty_reads >= EMPTY_READS_GONE)
+		terminal_gone(app);
+}
+
+/* ---- signals ---- */
+
+static void on_signal(struct loop *loop, int signo, void *ud)
+{
+	struct app *app = ud;
+
+	(void)loop;
+	switch (signo) {
+	case SIGWINCH:
+		term_resize();
+		clear();
+		app->dirty = true;
+		break;
+	case SIGHUP:
+		terminal_gone(app);
+		break;
+	case SIGINT:
+	case SIGTERM:
+		app->quitting = true;
+		loop_stop(app->loop);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- start and stop ---- */
+
+static void load_look(struct app *app, const char *conf_warning)
+{
+	struct err theme_err = { { 0 } }, km_err = { { 0 } }, km_warn = { { 0 } };
+	const char *nc = getenv("NO_COLOR");
+
+	/* NO_COLOR (no-color.org): present and not empty disables colour. */
+	app->no_color = nc && *nc;
+	if (!theme_load(app->no_color ? "mono" : app->conf->theme, &app->theme, &theme_err))
+		theme_builtin(&app->theme);
+	style_apply(&app->theme, app->no_color);
+	app->keymap = keymap_load(app->conf->keymap, &km_err, &km_warn);
+	if (!app->keymap)
+		app->keymap = keymap_builtin();
+	/* One line to show: the most important problem first. */
+	if (conf_warning)
+		app_error(app, "%s", conf_warning);
+	else if (err_isset(&theme_err))
+		app_error(app, "%s (using the default theme)", theme_err.msg);
+	else if (err_isset(&km_err))
+		app_error(app, "%s (using the default key map)", km_err.msg);
+	else if (err_isset(&km_warn))
+		app_error(app, "%s (using the shipped key map)", km_warn.msg);
+}
+
+static void app_free(struct app *app)
+{
+	for (int i = 0; i < PANE_COUNT; i++) {
+		if (pane_table[i]->destroy)
+			pane_table[i]->destroy(app->pane_state[i]);
+	}
+	if (app->dialog) {
+		free(app->dialog->question);
+		free(app->dialog);
+	}
+	close_prompt(app);
+	form_free(app->form);
+	help_free(app->help);
+	cmdline_free(app->cmdline);
+	keymap_free(app->keymap);
+	for (int f = 0; f < HEADER_FIELD_COUNT; f++)
+		free(app->header[f].text);
+	free(app->filter_before);
+	loop_free(app->loop);
+	free(app);
+}
+
+int app_run(const struct app_options *opts)
+{
+	struct app *app = xcalloc(1, sizeof(*app));
+	static const int sigs[] = { SIGWINCH, SIGHUP, SIGINT, SIGTERM };
+	bool gone;
+
+	app->conf = opts->conf;
+	app->loop = loop_new();
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "opsdeck: the console needs a terminal (use a command such as "
+				"`opsdeck store list` in scripts)\n");
+		loop_free(app->loop);
+		free(app);
+		return 1;
+	}
+	if (!term_start(app->conf->mouse)) {
+		fprintf(stderr, "opsdeck: cannot start the terminal (is TERM set?)\n");
+		loop_free(app->loop);
+		free(app);
+		return 1;
+	}
+	fatal_set_hook(term_stop);
+	term_install_crash_handler();
+	style_set_utf8(term_utf8());
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
+		loop_signal(app->loop, sigs[i], on_signal, app);
+	app->stdin_watch = loop_watch_fd(app->loop, STDIN_FILENO, LOOP_READ, stdin_ready, app);
+	app->cmdline = cmdline_new();
+	load_look(app, opts->conf_warning);
+	if (app_db_configured(app))
+		app_set_header(app, HEADER_DB, "db: not connected", true);
+	else
+		app_set_header(app, HEADER_DB, "db: not configured", true);
+	for (int i = 0; i < PANE_COUNT; i++)
+		app->pane_state[i] = pane_table[i]->init ? pane_table[i]->init(app) : NULL;
+	app_show_pane(app, PANE_STORES, NULL);
+
+	app->dirty = true;
+	while (!loop_stopped(app->loop)) {
+		if (app->dirty) {
+			app->dirty = false;
+			draw_all(app);
+		}
+		if (loop_run_once(app->loop, -1) < 0 && errno != EINTR)
+			break;
+	}
+	gone = app->terminal_gone;
+	term_stop();
+	fatal_set_hook(NULL);
+	app_free(app);
+	return gone ? 1 : 0;
+}

@@ -1,0 +1,81 @@
+/* The console shell: header, tab bar, the active pane, the message line,
+ * overlays (help, dialogs, the `:` and `/` prompts) and the loop that drives
+ * them. One app per process; it owns the terminal. */
+#ifndef OPSDECK_UI_APP_H
+#define OPSDECK_UI_APP_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "keymap.h"
+#include "loop.h"
+#include "pane.h"
+#include "theme.h"
+
+enum pane_id { PANE_CATALOG, PANE_PROJECTS, PANE_STORES, PANE_QUEUES, PANE_LOGS, PANE_COUNT };
+
+enum header_field { HEADER_CLUSTER, HEADER_DB, HEADER_TUNNEL, HEADER_FIELD_COUNT };
+
+struct app;
+
+struct app_options {
+	struct conf *conf;	 /* settings after the file and flags */
+	const char *conf_warning; /* a problem to show at start, or NULL */
+};
+
+/* Runs the console until the operator quits or the terminal goes away.
+ * Returns the process exit code. */
+int app_run(const struct app_options *opts);
+
+struct loop *app_loop(struct app *app);
+const struct conf *app_conf(const struct app *app);
+const struct keymap *app_keymap(const struct app *app);
+bool app_read_only(const struct app *app);
+/* True if a database is configured (setting, PG environment or service). */
+bool app_db_configured(const struct app *app);
+
+/* The message line. Errors stay until the next key; info fades after 5 s. */
+void app_info(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
+void app_error(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/* Header fields: cluster, database, tunnel state; alert shows them in the
+ * alert colour. text NULL hides the field. */
+void app_set_header(struct app *app, enum header_field f, const char *text, bool alert);
+/* Asks for a redraw at the end of this loop turn. */
+void app_redraw(struct app *app);
+/* Shows pane id; arg as for pane_ops.on_show. */
+void app_show_pane(struct app *app, enum pane_id id, const char *arg);
+/* Switches theme or key map by name; on failure the current one stays and
+ * the message line says why. */
+bool app_set_theme(struct app *app, const char *name);
+bool app_set_keymap(struct app *app, const char *name);
+void app_open_help(struct app *app);
+/* Quits; unless force, asks first while work is running. */
+void app_quit(struct app *app, bool force);
+/* Delivers an event to every pane. */
+void app_post(struct app *app, const struct app_event *ev);
+/* Work that would be lost or interrupted by quitting (jobs this console runs);
+ * q asks first while it is non-zero. */
+void app_set_running_work(struct app *app, unsigned n);
+
+/* A yes/no question whose default answer is No; fn runs only on yes. */
+void app_confirm(struct app *app, const char *question, void (*fn)(struct app *, void *),
+		 void *ud);
+
+/* Shows a form (form.h) over the pane; the app owns and frees it. */
+struct form;
+void app_open_form(struct app *app, struct form *f);
+
+/* A one-line prompt on the message line. on_change runs on every edit (for
+ * incremental filters); on_done runs with the text on Enter, or with NULL on
+ * Esc. */
+struct lineedit;
+struct app_prompt_ops {
+	/* Optional: sees each key first (history, completion); true = used. */
+	bool (*on_key)(struct app *app, struct lineedit *le, keycode k, void *ud);
+	void (*on_change)(struct app *app, const char *text, void *ud);
+	void (*on_done)(struct app *app, const char *text, void *ud);
+};
+void app_prompt(struct app *app, const char *label, const char *initial,
+		const struct app_prompt_ops *ops, void *ud);
+
+#endif

@@ -1,0 +1,51 @@
+/* Forms: a dialog of labelled fields for creating and editing things
+ * (customers, projects, quotas, store orders). Each field may validate its
+ * value; the form validates every field before it submits, puts the cursor
+ * on the first bad one and says what is wrong, so a bad value changes
+ * nothing.
+ *
+ * Keys: Tab/Down next field, S-Tab/Up previous, Enter next field or submit
+ * on the last one, Left/Right/Space cycle a choice field, Esc cancels.
+ * Editing keys are those of lineedit.h. */
+#ifndef OPSDECK_UI_FORM_H
+#define OPSDECK_UI_FORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "draw.h"
+#include "keymap.h"
+#include "util.h"
+
+struct app;
+
+struct form_field {
+	const char *label;
+	const char *initial;	  /* NULL: empty (or the first choice) */
+	const char *hint;	  /* shown beside the field, e.g. "1-100 or -1 for unlimited" */
+	bool required;
+	/* NULL accepts anything; otherwise false with err set rejects value. */
+	bool (*validate)(const char *value, struct err *err);
+	const char *const *choices; /* NULL-terminated; the field cycles through them */
+};
+
+/* Called with one value per field (choices: the chosen text). Returning false
+ * keeps the form open with err shown (e.g. a name already taken). */
+typedef bool (*form_submit_fn)(struct app *app, const char *const *values, void *ud,
+			       struct err *err);
+
+struct form;
+
+struct form *form_new(const char *title, const struct form_field *fields, size_t n,
+		      form_submit_fn submit, void *ud);
+void form_free(struct form *f);
+void form_draw(struct form *f, const struct rect *screen, int *cursor_y, int *cursor_x);
+
+enum form_result { FORM_CONTINUE, FORM_DONE, FORM_CANCELLED };
+enum form_result form_key(struct form *f, struct app *app, keycode k);
+
+/* Validators for common fields. */
+bool form_valid_dns_label(const char *value, struct err *err);
+bool form_valid_quota(const char *value, struct err *err); /* -1 (unlimited) or 0.. */
+
+#endif

@@ -1,0 +1,18 @@
+/* The help overlay: every action of the active key map with its keys, scope
+ * and description, then the `:` commands, in a filterable table. Built from
+ * the key map each time it opens, so it always tells the truth. */
+#ifndef OPSDECK_UI_HELP_H
+#define OPSDECK_UI_HELP_H
+
+#include "draw.h"
+#include "keymap.h"
+
+struct help;
+struct table;
+
+struct help *help_new(const struct keymap *km);
+void help_free(struct help *h);
+struct table *help_table(struct help *h);
+void help_draw(struct help *h, const struct rect *screen);
+
+#endif

@@ -1,0 +1,57 @@
+/* A pane is one tab of the console: a small vtable in the spirit of tig's
+ * view_ops. Handlers return what must happen (flags); they do not refresh the
+ * screen themselves: the app draws once per loop turn. Panes read from core
+ * caches and submit core operations; they never call libpq, libcurl or
+ * libssh2 directly. */
+#ifndef OPSDECK_UI_PANE_H
+#define OPSDECK_UI_PANE_H
+
+#include "actions.h"
+#include "draw.h"
+#include "keymap.h"
+
+struct app;
+struct table;
+
+enum {
+	PANE_IGNORED = 0,
+	PANE_HANDLED = 1 << 0, /* the key was used */
+	PANE_REDRAW = 1 << 1,  /* the screen must be redrawn */
+};
+
+/* Something happened outside the pane: a subsystem changed state or data. */
+enum app_event_kind {
+	APP_EVENT_DB_STATE,  /* the database connection went up or down */
+	APP_EVENT_DB_CHANGE, /* a row changed: table names the table */
+	APP_EVENT_CONF,	     /* theme, key map or settings changed */
+};
+
+struct app_event {
+	enum app_event_kind kind;
+	const char *table;   /* APP_EVENT_DB_CHANGE: "stores", "projects"… */
+	const char *payload; /* the notification's JSON, if any */
+};
+
+struct pane_ops {
+	const char *name;	 /* tab title: "Stores" */
+	const char *command;	 /* the `:` command that shows it: "stores" */
+	enum action_scope scope; /* its own key scope */
+	void *(*init)(struct app *app);
+	void (*destroy)(void *st);
+	void (*draw)(void *st, struct app *app, const struct rect *r);
+	/* a is the action k means in the pane's scope (or ACTION_NONE). */
+	unsigned (*on_key)(void *st, struct app *app, enum action a, keycode k);
+	/* Shown (again); arg is the text after the `:` command, or NULL. */
+	void (*on_show)(void *st, struct app *app, const char *arg);
+	unsigned (*on_event)(void *st, struct app *app, const struct app_event *ev);
+	/* The pane's main table, for `/` filtering; NULL if none. */
+	struct table *(*table)(void *st);
+};
+
+extern const struct pane_ops pane_catalog_ops;
+extern const struct pane_ops pane_projects_ops;
+extern const struct pane_ops pane_stores_ops;
+extern const struct pane_ops pane_queues_ops;
+extern const struct pane_ops pane_logs_ops;
+
+#endif

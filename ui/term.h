@@ -1,0 +1,21 @@
+/* The terminal's lifetime: curses start and stop, resize, and restoring the
+ * terminal on every way out (normal exit, SIGTERM, Ctrl-C, a crash). */
+#ifndef OPSDECK_UI_TERM_H
+#define OPSDECK_UI_TERM_H
+
+#include <stdbool.h>
+
+/* Starts curses on the controlling terminal. mouse: report clicks and wheel
+ * (off by default so the terminal's own text selection keeps working). */
+bool term_start(bool mouse);
+/* Restores the terminal; safe to call twice. */
+void term_stop(void);
+/* Reads the real size from the tty and tells curses. */
+void term_resize(void);
+/* True when the locale's charset is UTF-8 (else borders fall back to ASCII). */
+bool term_utf8(void);
+/* Installs handlers for SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT that put
+ * the terminal back before the default action (the core dump) happens. */
+void term_install_crash_handler(void);
+
+#endif
