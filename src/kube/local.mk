@@ -1,0 +1,9 @@
+# The cluster client: kubeconfig, exec credentials, HTTP over libcurl multi
+# on the event loop, API helpers and the watch cache.
+libopsdeck_a_SOURCES += \
+	src/kube/b64.c src/kube/b64.h \
+	src/kube/kubeconfig.c src/kube/kubeconfig.h \
+	src/kube/execcred.c src/kube/execcred.h
+EXTRA_DIST += doc/kube-client.md
+
+include tests/kube/local.mk
