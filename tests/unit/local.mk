@@ -1,0 +1,27 @@
+# Unit tests (cmocka) of the pure code. Each links the core library and
+# speaks TAP, so every test case counts. The table model lives in ui/ but is
+# curses-free: its test and benchmark compile it directly, so they do not
+# depend on the console's library.
+UNIT_TESTS = \
+	tests/unit/test_keymap \
+	tests/unit/test_theme \
+	tests/unit/test_table_model
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DOPSDECK_TEST_SRCDIR='"$(abs_top_srcdir)"'
+UNIT_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
+UNIT_HELPERS = tests/unit/testutil.c tests/unit/testutil.h
+
+tests_unit_test_keymap_SOURCES = tests/unit/test_keymap.c $(UNIT_HELPERS)
+tests_unit_test_keymap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_keymap_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_theme_SOURCES = tests/unit/test_theme.c $(UNIT_HELPERS)
+tests_unit_test_theme_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_theme_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_table_model_SOURCES = tests/unit/test_table_model.c ui/table_model.c \
+	ui/table_model.h $(UNIT_HELPERS)
+tests_unit_test_table_model_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_table_model_LDADD = $(UNIT_LDADD)
