@@ -1,1 +1,18 @@
-# Tests of the cluster client (src/kube/).
+# Tests of the cluster client (src/kube/): cmocka unit tests of the pure
+# parts, and tests against a small HTTP server in the test itself.
+KUBE_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS)
+KUBE_TEST_LIBS = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS) $(MHD_LIBS)
+KUBE_TEST_HELPERS = tests/kube/kubetest.c tests/kube/kubetest.h
+
+check_PROGRAMS += tests/kube/test_kubeconfig
+TESTS += tests/kube/test_kubeconfig
+
+tests_kube_test_kubeconfig_SOURCES = tests/kube/test_kubeconfig.c $(KUBE_TEST_HELPERS)
+tests_kube_test_kubeconfig_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_kubeconfig_LDADD = $(KUBE_TEST_LIBS)
+
+check_PROGRAMS += tests/kube/test_execcred
+TESTS += tests/kube/test_execcred
+tests_kube_test_execcred_SOURCES = tests/kube/test_execcred.c $(KUBE_TEST_HELPERS)
+tests_kube_test_execcred_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_execcred_LDADD = $(KUBE_TEST_LIBS)
