@@ -1,0 +1,47 @@
+#!/bin/sh
+# The help overlay: built from the active key map, every action listed with
+# its keys, filterable with / in the table widget.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+
+plan 11
+ui_setup
+ui_start 120 40
+
+ui_keys '?'
+ok "? opens the help overlay" ui_wait 'Help: key map default'
+like "$(ui_screen)" 'quit +q' "quit is listed with its key"
+like "$(ui_screen)" 'cursor\.down +Down, j' "cursor.down is listed with both keys"
+
+# Every action of the map appears once the list is scrolled to the end.
+actions=$(grep -o 'ACTION([A-Z_]*, "[a-z.]*"' "$top_srcdir/src/actions.h" | sed 's/.*"\(.*\)"/\1/')
+seen=""
+for i in 1 2 3; do
+	seen="$seen
+$(ui_screen)"
+	ui_keys PageDown
+	sleep 0.2
+done
+missing=""
+for a in $actions; do
+	printf '%s\n' "$seen" | grep -q " $a " || missing="$missing $a"
+done
+is "$missing" "" "every action is listed in help"
+
+ui_keys '/'
+ui_text 'page'
+ok "/ filters the help table" ui_wait 'of [0-9]+ +/page'
+scr=$(ui_screen)
+like "$scr" 'page\.down' "matching rows stay"
+unlike "$scr" 'pane\.catalog' "other rows are hidden"
+ui_keys Enter
+ui_keys '/' C-u
+ui_text '!pane'
+ui_keys Enter
+ok "a ! filter inverts" ui_wait 'cursor\.up'
+unlike "$(ui_screen)" 'pane\.next' "inverted filter hides matches"
+ui_esc
+ok "Esc closes help" ui_wait_gone 'Help: key map'
+ui_text ':help'
+ui_keys Enter
+ok ":help opens it too" ui_wait 'Help: key map default'

@@ -1,0 +1,123 @@
+# UI test harness: runs opsdeck inside a private tmux server at a fixed size,
+# sends keys and reads the screen as text. Source it after tests/lib/tap.sh.
+#
+#   ui_setup                   temp dirs, pinned environment (TERM, LANG, TZ,
+#                              HOME, XDG_*), a private tmux socket; cleanup on EXIT
+#   ui_start W H [ARGS...]     start `opsdeck ARGS` in a W x H pane; waits for
+#                              the tab bar; UI_PID is the opsdeck process
+#   ui_start_cmd W H CMD       start a shell command instead (CMD runs in sh)
+#   ui_keys KEYS...            tmux send-keys (names like Enter, Escape, Tab, BTab)
+#   ui_text TEXT               send literal text
+#   ui_esc                     a lone Esc (then a pause, else the next key is Alt-key)
+#   ui_screen                  the screen as text;  ui_screen_attrs: with SGR codes
+#   ui_wait REGEX [SECS]       wait until the screen matches (default 5 s)
+#   ui_wait_gone REGEX [SECS]  wait until it no longer matches
+#   ui_resize W H              resize the pane (and window)
+#   ui_alive                   true while opsdeck runs
+#   ui_stop                    kill the tmux server
+#   UI_CONFIG                  the XDG config dir opsdeck reads (…/opsdeck)
+
+ui_setup() {
+	UI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/opsdeck-ui.XXXXXX")
+	UI_SOCK="$UI_TMP/tmux.0.sock"
+	ui__n=0
+	UI_CONFIG="$UI_TMP/config/opsdeck"
+	mkdir -p "$UI_TMP/home" "$UI_CONFIG" "$UI_TMP/state"
+	UI_BIN=${OPSDECK:-$top_builddir/opsdeck}
+	trap ui__cleanup EXIT
+}
+
+ui__cleanup() {
+	ui_stop
+	rm -rf "$UI_TMP"
+}
+
+ui__tmux() {
+	tmux -S "$UI_SOCK" -f /dev/null "$@"
+}
+
+ui_start_cmd() {
+	ui__w=$1 ui__h=$2
+	shift 2
+	ui_stop
+	# A launcher file instead of nested quoting; the environment is pinned
+	# so the screen is the same on every machine.
+	{
+		echo "export PATH='$PATH' TERM=tmux-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC"
+		echo "export HOME='$UI_TMP/home' XDG_CONFIG_HOME='$UI_TMP/config'"
+		echo "export XDG_STATE_HOME='$UI_TMP/state' OPSDECK_DATADIR='$OPSDECK_DATADIR'"
+		echo "export ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}'"
+		echo "unset NO_COLOR PGHOST PGHOSTADDR PGDATABASE PGSERVICE KUBECONFIG TMUX"
+		[ -n "${UI_ENV:-}" ] && echo "export $UI_ENV"
+		echo "$*"
+	} >"$UI_TMP/run.sh"
+	# A fresh socket each time: the previous server may still be exiting.
+	ui__n=$((ui__n + 1))
+	UI_SOCK="$UI_TMP/tmux.$ui__n.sock"
+	ui__tmux new-session -d -x "$ui__w" -y "$ui__h" "sh '$UI_TMP/run.sh'"
+	ui__tmux set-option -g escape-time 0 >/dev/null
+}
+
+ui_start() {
+	ui__w=$1 ui__h=$2
+	shift 2
+	ui_start_cmd "$ui__w" "$ui__h" "exec '$UI_BIN' $*"
+	UI_PID=$(ui__tmux display-message -p '#{pane_pid}')
+	ui_wait '1 Catalog' 10
+}
+
+ui_keys() {
+	ui__tmux send-keys "$@"
+}
+
+# Esc followed at once by a key is Alt-key (as over SSH), so a lone Esc is
+# given the time a person's next key would take.
+ui_esc() {
+	ui__tmux send-keys Escape
+	sleep 0.1
+}
+
+ui_text() {
+	ui__tmux send-keys -l "$1"
+}
+
+ui_screen() {
+	ui__tmux capture-pane -p 2>/dev/null
+}
+
+ui_screen_attrs() {
+	ui__tmux capture-pane -p -e 2>/dev/null
+}
+
+# The pattern goes through a variable: quotes in it must not break the eval.
+ui_wait() {
+	ui__pat=$1
+	wait_for 'ui_screen | grep -Eq -- "$ui__pat"' "${2:-5}"
+}
+
+ui_wait_gone() {
+	ui__pat=$1
+	wait_for '! ui_screen | grep -Eq -- "$ui__pat"' "${2:-5}"
+}
+
+ui_resize() {
+	ui__tmux resize-window -x "$1" -y "$2"
+}
+
+# The pid of the program the pane's shell started (for ui_start_cmd).
+ui_child_pid() {
+	pgrep -P "$(ui__tmux display-message -p '#{pane_pid}')" | head -n 1
+}
+
+ui_alive() {
+	[ -n "${UI_PID:-}" ] && kill -0 "$UI_PID" 2>/dev/null
+}
+
+ui_stop() {
+	ui__tmux kill-server >/dev/null 2>&1 || :
+}
+
+# Line N (1-based) of the screen.
+ui_line() {
+	ui_screen | sed -n "$1p"
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Switching panes by number, by Tab and Shift-Tab, and by `:` command.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+
+plan 16
+ui_setup
+ui_start 120 40
+
+# The pane's title is the first line under the tab bar.
+title_is() {
+	wait_for "ui_line 3 | grep -Eq '^ $1 *\$'" 3
+}
+
+ok "starts on the Stores pane" title_is Stores
+like "$(ui_line 2)" '1 Catalog +2 Projects +3 Stores +4 Queues +5 Logs' "tab bar lists the five panes"
+
+n=1
+for p in Catalog Projects Stores Queues Logs; do
+	ui_keys "$n"
+	ok "key $n shows $p" title_is "$p"
+	n=$((n + 1))
+done
+
+ui_keys 1 Tab
+ok "Tab moves to the next pane" title_is Projects
+ui_keys BTab BTab
+ok "Shift-Tab moves back, wrapping around" title_is Logs
+
+for p in catalog projects stores queues logs; do
+	ui_text ":$p"
+	ui_keys Enter
+	P=$(echo "$p" | sed 's/^./\U&/')
+	ok ":$p shows $P" title_is "$P"
+done
+
+ui_text ":nosuch"
+ui_keys Enter
+ok "an unknown command is reported" ui_wait 'Unknown command :nosuch'
+ui_keys q
+ok "q quits" wait_for '! ui_alive' 3
