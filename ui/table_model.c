@@ -344,65 +344,163 @@ static int natural_cmp(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-static int row_cmp(const struct table_model *tm, size_t a, size_t b)
+/* A sort entry: the first bytes of the cell in an encoding whose byte order
+ * is natural order (digit runs become '0', their length, their digits; other
+ * bytes are lower-cased), so most comparisons are integer compares and never
+ * touch the row. */
+#define SORT_KEY_WORDS 3
+
+struct sort_ent {
+	uint64_t k[SORT_KEY_WORDS];
+	uint32_t row;
+	bool slow; /* a digit run too long to encode: k is not reliable */
+};
+
+static void sort_key(const char *s, struct sort_ent *e)
 {
-	int c = natural_cmp(tm->rows.v[a].cells[tm->sort_col], tm->rows.v[b].cells[tm->sort_col]);
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char out[8 * SORT_KEY_WORDS] = { 0 };
+	size_t o = 0;
+
+	e->slow = false;
+	while (*p && o < sizeof(out)) {
+		if (is_digit(*p)) {
+			const unsigned char *start;
+			size_t len;
+
+			while (*p == '0' && is_digit(p[1]))
+				p++;
+			start = p;
+			while (is_digit(*p))
+				p++;
+			len = (size_t)(p - start);
+			if (len > 255) {
+				e->slow = true;
+				len = 255;
+			}
+			out[o++] = '0';
+			if (o < sizeof(out))
+				out[o++] = (unsigned char)len;
+			for (size_t i = 0; i < len && o < sizeof(out); i++)
+				out[o++] = start[i];
+		} else {
+			out[o++] = (unsigned char)lower(*p++);
+		}
+	}
+	for (size_t w = 0; w < SORT_KEY_WORDS; w++) {
+		e->k[w] = 0;
+		for (size_t i = 0; i < 8; i++)
+			e->k[w] = (e->k[w] << 8) | out[8 * w + i];
+	}
+}
+
+static int key_cmp(const struct sort_ent *a, const struct sort_ent *b)
+{
+	for (size_t w = 0; w < SORT_KEY_WORDS; w++) {
+		if (a->k[w] != b->k[w])
+			return a->k[w] < b->k[w] ? -1 : 1;
+	}
+	return 0;
+}
+
+static int full_cmp(const struct table_model *tm, const struct sort_ent *a,
+		    const struct sort_ent *b)
+{
+	return natural_cmp(tm->rows.v[a->row].cells[tm->sort_col],
+			   tm->rows.v[b->row].cells[tm->sort_col]);
+}
+
+static int ent_cmp(const struct table_model *tm, const struct sort_ent *a,
+		   const struct sort_ent *b, bool full)
+{
+	int c = full ? full_cmp(tm, a, b) : key_cmp(a, b);
 
 	return tm->descending ? -c : c;
 }
 
-/* Stable bottom-up merge sort of index arrays: equal rows keep their order
- * in either direction. */
-static void sort_order(struct table_model *tm)
+/* Stable bottom-up merge sort of e[0..n) (insertion sort on short runs
+ * first), by key only or in full. tmp has room for n entries. */
+static void merge_sort(const struct table_model *tm, struct sort_ent *e, struct sort_ent *tmp,
+		       size_t n, bool full)
 {
-	size_t n = tm->rows.n;
-	size_t *src = tm->order, *dst;
+	struct sort_ent *src = e, *dst = tmp;
 
-	for (size_t i = 0; i < n; i++)
-		tm->order[i] = i;
-	if (tm->sort_col < 0 || n < 2)
-		return;
-	/* Short runs by insertion first: cheaper than merging single rows. */
 	for (size_t lo = 0; lo < n; lo += 16) {
 		size_t hi = lo + 16 < n ? lo + 16 : n;
 
 		for (size_t i = lo + 1; i < hi; i++) {
-			size_t v = src[i], j = i;
+			struct sort_ent v = src[i];
+			size_t j = i;
 
-			while (j > lo && row_cmp(tm, src[j - 1], v) > 0) {
+			while (j > lo && ent_cmp(tm, &src[j - 1], &v, full) > 0) {
 				src[j] = src[j - 1];
 				j--;
 			}
 			src[j] = v;
 		}
 	}
-	dst = xmalloc(n * sizeof(*dst));
 	for (size_t width = 16; width < n; width *= 2) {
+		struct sort_ent *t;
+
 		for (size_t lo = 0; lo < n; lo += 2 * width) {
 			size_t mid = lo + width < n ? lo + width : n;
 			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
 			size_t i = lo, j = mid, k = lo;
 
 			while (i < mid && j < hi)
-				dst[k++] = row_cmp(tm, src[j], src[i]) < 0 ? src[j++] : src[i++];
+				dst[k++] = ent_cmp(tm, &src[j], &src[i], full) < 0 ? src[j++]
+										: src[i++];
 			while (i < mid)
 				dst[k++] = src[i++];
 			while (j < hi)
 				dst[k++] = src[j++];
 		}
-		{
-			size_t *t = src;
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != e)
+		memcpy(e, src, n * sizeof(*e));
+}
 
-			src = dst;
-			dst = t;
+/* Sorts rows into order: by key first, then each run of equal keys in full,
+ * unless its cells are all the same text (a status column: nothing to do). */
+static void sort_order(struct table_model *tm)
+{
+	size_t n = tm->rows.n;
+	struct sort_ent *ent, *tmp;
+	bool any_slow = false;
+
+	for (size_t i = 0; i < n; i++)
+		tm->order[i] = i;
+	if (tm->sort_col < 0 || n < 2)
+		return;
+	ent = xmalloc(n * sizeof(*ent));
+	tmp = xmalloc(n * sizeof(*tmp));
+	for (size_t i = 0; i < n; i++) {
+		sort_key(tm->rows.v[i].cells[tm->sort_col], &ent[i]);
+		ent[i].row = (uint32_t)i;
+		any_slow = any_slow || ent[i].slow;
+	}
+	if (any_slow) {
+		merge_sort(tm, ent, tmp, n, true);
+	} else {
+		merge_sort(tm, ent, tmp, n, false);
+		for (size_t lo = 0, hi; lo < n; lo = hi) {
+			bool same = true;
+
+			for (hi = lo + 1; hi < n && key_cmp(&ent[lo], &ent[hi]) == 0; hi++)
+				same = same &&
+				       strcmp(tm->rows.v[ent[lo].row].cells[tm->sort_col],
+					      tm->rows.v[ent[hi].row].cells[tm->sort_col]) == 0;
+			if (hi - lo > 1 && !same)
+				merge_sort(tm, ent + lo, tmp, hi - lo, true);
 		}
 	}
-	if (src != tm->order) {
-		memcpy(tm->order, src, n * sizeof(*src));
-		free(src);
-	} else {
-		free(dst);
-	}
+	for (size_t i = 0; i < n; i++)
+		tm->order[i] = ent[i].row;
+	free(ent);
+	free(tmp);
 }
 
 /* ---- view ---- */

@@ -25,3 +25,13 @@ tests_unit_test_table_model_SOURCES = tests/unit/test_table_model.c ui/table_mod
 	ui/table_model.h $(UNIT_HELPERS)
 tests_unit_test_table_model_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_table_model_LDADD = $(UNIT_LDADD)
+
+# Benchmarks: built with everything else so they keep compiling, run only
+# by `make bench`; their figures go to bench/README.md, never into a test.
+noinst_PROGRAMS += bench/table_model
+bench_table_model_SOURCES = bench/table_model.c ui/table_model.c ui/table_model.h
+bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
+
+.PHONY: bench
+bench: bench/table_model$(EXEEXT)
+	./bench/table_model$(EXEEXT)

@@ -190,6 +190,123 @@ static void test_natural_sort_stable(void **state)
 	table_model_free(tm);
 }
 
+/* Natural order written the plain way, to check the fast one against. */
+static int ref_cmp(const char *a, const char *b)
+{
+	size_t i = 0, j = 0;
+
+	while (a[i] && b[j]) {
+		if (a[i] >= '0' && a[i] <= '9' && b[j] >= '0' && b[j] <= '9') {
+			size_t si = i, sj = j, li, lj;
+			int c;
+
+			while (a[si] == '0' && a[si + 1] >= '0' && a[si + 1] <= '9')
+				si++;
+			while (b[sj] == '0' && b[sj + 1] >= '0' && b[sj + 1] <= '9')
+				sj++;
+			for (i = si; a[i] >= '0' && a[i] <= '9'; i++)
+				;
+			for (j = sj; b[j] >= '0' && b[j] <= '9'; j++)
+				;
+			li = i - si;
+			lj = j - sj;
+			if (li != lj)
+				return li < lj ? -1 : 1;
+			c = strncmp(a + si, b + sj, li);
+			if (c)
+				return c;
+			continue;
+		}
+		{
+			int ca = (unsigned char)a[i], cb = (unsigned char)b[j];
+
+			if (ca >= 'A' && ca <= 'Z')
+				ca += 32;
+			if (cb >= 'A' && cb <= 'Z')
+				cb += 32;
+			if (ca != cb)
+				return ca < cb ? -1 : 1;
+		}
+		i++;
+		j++;
+	}
+	if (a[i] || b[j])
+		return a[i] ? 1 : -1;
+	return strcmp(a, b);
+}
+
+/* Short cells of digits, letters in both cases and a two-byte character;
+ * now and then a digit run of 200-289 digits, past what the fast path keys. */
+static void random_cell(char *buf, size_t bufsz, unsigned *seed)
+{
+	static const char alphabet[] = "0001239aAbBzZ-_. \xc3\xa9~";
+	size_t len = (size_t)(rand_r(seed) % 30), o = 0;
+
+	if (bufsz > 300 && rand_r(seed) % 20 == 0) {
+		size_t run = 200 + (size_t)(rand_r(seed) % 90);
+
+		buf[o++] = "ab"[rand_r(seed) % 2];
+		for (size_t i = 0; i < run; i++)
+			buf[o++] = (char)('0' + rand_r(seed) % (i ? 10 : 9) + (i ? 0 : 1));
+	}
+	for (size_t i = 0; i < len && o < bufsz - 1; i++)
+		buf[o++] = alphabet[(size_t)rand_r(seed) % (sizeof(alphabet) - 1)];
+	buf[o] = '\0';
+}
+
+static void test_sort_matches_reference(void **state)
+{
+	enum { N = 3000, W = 330 };
+	static char cells[N][W];
+	static size_t ref[N];
+	struct table_model *tm = table_model_new(cols3, 3);
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		table_model_begin(tm);
+		for (size_t i = 0; i < N; i++) {
+			char key[16];
+			const char *c[3];
+
+			random_cell(cells[i], round == 2 ? 40 : W, &seed);
+			snprintf(key, sizeof(key), "%zu", i);
+			c[0] = cells[i];
+			c[1] = cells[i][0] ? "x" : "y";
+			c[2] = "";
+			table_model_add(tm, key, c, -1, -1);
+		}
+		table_model_end(tm);
+		for (int desc = 0; desc < 2; desc++) {
+			/* A stable insertion sort by the reference comparator. */
+			for (size_t i = 0; i < N; i++) {
+				size_t j = i;
+
+				while (j > 0) {
+					int c = ref_cmp(cells[ref[j - 1]], cells[i]);
+
+					if (desc ? c >= 0 : c <= 0)
+						break;
+					ref[j] = ref[j - 1];
+					j--;
+				}
+				ref[j] = i;
+			}
+			table_model_sort(tm, 0, desc);
+			for (size_t v = 0; v < N; v++) {
+				size_t got = (size_t)strtoul(table_model_key(tm, v), NULL, 10);
+
+				if (got != ref[v])
+					fail_msg("round %d desc %d: position %zu has row %zu ('%s'), "
+						 "want %zu ('%s')",
+						 round, desc, v, got, cells[got], ref[v],
+						 cells[ref[v]]);
+			}
+		}
+	}
+	table_model_free(tm);
+}
+
 static void test_sort_survives_refresh_and_filter(void **state)
 {
 	struct table_model *tm = stores();
@@ -614,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_inverted_filter),
 		cmocka_unit_test(test_natural_sort_stable),
+		cmocka_unit_test(test_sort_matches_reference),
 		cmocka_unit_test(test_sort_survives_refresh_and_filter),
 		cmocka_unit_test(test_refresh_keeps_cursor_and_marks),
 		cmocka_unit_test(test_marks),
