@@ -4,11 +4,19 @@
 
 #include <string.h>
 
+#include "cli/cli_catalog.h"
+#include "cli/cli_db.h"
+#include "cli/cli_events.h"
+#include "cli/cli_project.h"
 #include "util.h"
 
 /* Each module exports its commands as a NULL-terminated array; this table
  * collects them. Add a module's array here and nowhere else. */
 static const struct cli_command *const *const cli_modules[] = {
+	cli_db_commands,
+	cli_project_commands,
+	cli_catalog_commands,
+	cli_events_commands,
 	NULL,
 };
 

@@ -1,0 +1,400 @@
+#include "config.h"
+
+#include "cli/cli_project.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "db/customers.h"
+#include "db/db.h"
+#include "db/projects.h"
+
+static int customer_list(struct cli_ctx *ctx, int argc, char **argv);
+static int customer_create(struct cli_ctx *ctx, int argc, char **argv);
+static int project_list(struct cli_ctx *ctx, int argc, char **argv);
+static int project_create(struct cli_ctx *ctx, int argc, char **argv);
+static int project_rename(struct cli_ctx *ctx, int argc, char **argv);
+static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv);
+static int project_archive(struct cli_ctx *ctx, int argc, char **argv);
+
+static const struct cli_command cmd_customer_list = {
+	.noun = "customer",
+	.verb = "list",
+	.usage = "[--all] [--json]",
+	.summary = "list customers (--all: with archived ones)",
+	.run = customer_list,
+};
+static const struct cli_command cmd_customer_create = {
+	.noun = "customer",
+	.verb = "create",
+	.usage = "NAME [--slug SLUG]",
+	.summary = "create a customer",
+	.run = customer_create,
+};
+static const struct cli_command cmd_project_list = {
+	.noun = "project",
+	.verb = "list",
+	.usage = "[--customer SLUG] [--all] [--json]",
+	.summary = "list projects with their quota usage",
+	.run = project_list,
+};
+static const struct cli_command cmd_project_create = {
+	.noun = "project",
+	.verb = "create",
+	.usage = "CUSTOMER NAME [--slug SLUG] [--description TEXT] [--end-date YYYY-MM-DD] "
+		 "[--stores N] [--cpu CORES] [--memory SIZE]",
+	.summary = "create a project for a customer",
+	.run = project_create,
+};
+static const struct cli_command cmd_project_rename = {
+	.noun = "project",
+	.verb = "rename",
+	.usage = "PROJECT NAME",
+	.summary = "give a project a new name (its slug stays)",
+	.run = project_rename,
+};
+static const struct cli_command cmd_project_set_quota = {
+	.noun = "project",
+	.verb = "set-quota",
+	.usage = "PROJECT [--stores N] [--cpu CORES] [--memory SIZE]",
+	.summary = "change a project's quotas (never below its usage)",
+	.run = project_set_quota,
+};
+static const struct cli_command cmd_project_archive = {
+	.noun = "project",
+	.verb = "archive",
+	.usage = "PROJECT",
+	.summary = "archive a project that has no live store",
+	.run = project_archive,
+};
+
+const struct cli_command *const cli_project_commands[] = {
+	&cmd_customer_list, &cmd_customer_create, &cmd_project_list,    &cmd_project_create,
+	&cmd_project_rename, &cmd_project_set_quota, &cmd_project_archive, NULL,
+};
+
+/* Runs a prepared request; prints the failure. Caller PQclear()s. */
+static PGresult *run(struct cli_ctx *ctx, PGconn *pg, struct db_req *r)
+{
+	struct err err = { { 0 } };
+	PGresult *res = db_req_exec(pg, r, &err);
+
+	db_req_free(r);
+	if (!res)
+		cli_fail(ctx, err.msg);
+	return res;
+}
+
+/* A mutation: the request is built (and refused) before connecting. */
+static int mutate(struct cli_ctx *ctx, struct db_req *r, PGresult **out)
+{
+	PGconn *pg = cli_db_open(ctx, true);
+	PGresult *res;
+
+	if (!pg) {
+		db_req_free(r);
+		return CLI_FAILED;
+	}
+	res = run(ctx, pg, r);
+	db_close(pg);
+	if (!res)
+		return CLI_FAILED;
+	if (out)
+		*out = res;
+	else
+		PQclear(res);
+	return CLI_OK;
+}
+
+/* ---- customers ---- */
+
+static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool all = false;
+	const struct cli_opt opts[] = { { "all", NULL, &all }, { NULL, NULL, NULL } };
+	const char *pos[1];
+	struct customer_list l;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	PGconn *pg;
+	int npos, rc = CLI_OK;
+
+	if (!cli_parse(ctx, &cmd_customer_list, argc, argv, opts, pos, 0, 0, &npos))
+		return CLI_USAGE;
+	pg = cli_db_open(ctx, true);
+	if (!pg)
+		return CLI_FAILED;
+	customer_req_list(&r, all);
+	res = run(ctx, pg, &r);
+	db_close(pg);
+	if (!res)
+		return CLI_FAILED;
+	if (!customer_list_parse(res, &l, &err)) {
+		PQclear(res);
+		return cli_fail(ctx, err.msg);
+	}
+	PQclear(res);
+	if (ctx->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < l.n; i++) {
+			const struct customer *c = &l.v[i];
+
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "uuid", c->uuid,
+							   "slug", c->slug, "name", c->name, "projects",
+							   (json_int_t)c->projects, "created_at",
+							   c->created_at, "archived", c->archived));
+		}
+		rc = cli_json_print(ctx, a);
+	} else {
+		static const char *const head[] = { "SLUG", "NAME", "PROJECTS", "CREATED", "STATE" };
+		struct cli_table t;
+
+		cli_table_init(&t, 5, head);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct customer *c = &l.v[i];
+			char n[24];
+			const char *cells[5] = { c->slug, c->name, n, c->created_at,
+						 c->archived ? "archived" : "active" };
+
+			snprintf(n, sizeof(n), "%ld", c->projects);
+			cli_table_row(&t, cells);
+		}
+		cli_table_print(&t, ctx->out);
+		cli_table_free(&t);
+	}
+	customer_list_free(&l);
+	return rc;
+}
+
+static int customer_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *slug = NULL;
+	const struct cli_opt opts[] = { { "slug", &slug, NULL }, { NULL, NULL, NULL } };
+	const char *pos[1];
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	int npos, rc;
+
+	if (!cli_parse(ctx, &cmd_customer_create, argc, argv, opts, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	if (!customer_req_create(&r, ctx->conf, pos[0], slug, &err))
+		return cli_fail(ctx, err.msg);
+	rc = mutate(ctx, &r, &res);
+	if (rc != CLI_OK)
+		return rc;
+	fprintf(ctx->out, "created customer %s (%s)\n", db_val(res, 0, 1), db_val(res, 0, 0));
+	PQclear(res);
+	return CLI_OK;
+}
+
+/* ---- projects ---- */
+
+/* Quota options as text; -1 for those not given. */
+static bool parse_quotas(struct cli_ctx *ctx, const struct cli_command *cmd, const char *stores,
+			 const char *cpu, const char *memory, long *qs, long *qc, long *qm)
+{
+	struct err err = { { 0 } };
+
+	*qs = *qc = *qm = -1;
+	if (stores && !str_to_long(stores, 0, PROJECT_MAX_QUOTA_STORES, qs)) {
+		fprintf(ctx->err, "opsdeck: --stores takes a whole number from 0 to %d\n",
+			PROJECT_MAX_QUOTA_STORES);
+		goto usage;
+	}
+	if (cpu && !db_parse_cpu(cpu, qc, &err))
+		goto bad;
+	if (memory && !db_parse_memory(memory, qm, &err))
+		goto bad;
+	return true;
+bad:
+	fprintf(ctx->err, "opsdeck: %s\n", err.msg);
+usage:
+	fprintf(ctx->err, "usage: opsdeck %s %s %s\n", cmd->noun, cmd->verb, cmd->usage);
+	return false;
+}
+
+static json_t *project_json(const struct project *p)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:s, s:b}",
+			 "uuid", p->uuid, "customer", p->customer_slug, "slug", p->slug, "name", p->name,
+			 "description", p->description, "end_date",
+			 p->end_date[0] ? json_string(p->end_date) : json_null(), "quota", "stores",
+			 (json_int_t)p->quota_stores, "cpu_millis", (json_int_t)p->quota_cpu_millis,
+			 "memory_mib", (json_int_t)p->quota_memory_mib, "used", "stores",
+			 (json_int_t)p->stores_used, "cpu_millis", (json_int_t)p->cpu_used_millis,
+			 "memory_mib", (json_int_t)p->memory_used_mib, "created_at", p->created_at,
+			 "archived", p->archived);
+}
+
+static int project_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool all = false;
+	const char *customer = NULL;
+	const struct cli_opt opts[] = { { "all", NULL, &all },
+					{ "customer", &customer, NULL },
+					{ NULL, NULL, NULL } };
+	const char *pos[1];
+	struct project_list l;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	PGconn *pg;
+	int npos, rc = CLI_OK;
+
+	if (!cli_parse(ctx, &cmd_project_list, argc, argv, opts, pos, 0, 0, &npos))
+		return CLI_USAGE;
+	if (customer && !db_valid_dns_label(customer))
+		return cli_fail(ctx, "--customer takes a customer slug");
+	pg = cli_db_open(ctx, true);
+	if (!pg)
+		return CLI_FAILED;
+	project_req_list(&r, customer, all);
+	res = run(ctx, pg, &r);
+	db_close(pg);
+	if (!res)
+		return CLI_FAILED;
+	if (!project_list_parse(res, &l, &err)) {
+		PQclear(res);
+		return cli_fail(ctx, err.msg);
+	}
+	PQclear(res);
+	if (ctx->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(a, project_json(&l.v[i]));
+		rc = cli_json_print(ctx, a);
+	} else {
+		static const char *const head[] = { "CUSTOMER", "PROJECT", "NAME", "STORES",
+						    "CPU",	"MEMORY",  "END",  "STATE" };
+		struct cli_table t;
+
+		cli_table_init(&t, 8, head);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct project *p = &l.v[i];
+			char st[48], cu[32], cq[32], cpu[72], mu[32], mq[32], mem[72];
+			const char *cells[8] = { p->customer_slug, p->slug, p->name, st, cpu, mem,
+						 p->end_date[0] ? p->end_date : "-",
+						 p->archived ? "archived" : "active" };
+
+			snprintf(st, sizeof(st), "%ld/%ld", p->stores_used, p->quota_stores);
+			db_format_cpu(p->cpu_used_millis, cu, sizeof(cu));
+			db_format_cpu(p->quota_cpu_millis, cq, sizeof(cq));
+			snprintf(cpu, sizeof(cpu), "%s/%s", cu, cq);
+			db_format_memory(p->memory_used_mib, mu, sizeof(mu));
+			db_format_memory(p->quota_memory_mib, mq, sizeof(mq));
+			snprintf(mem, sizeof(mem), "%s/%s", mu, mq);
+			cli_table_row(&t, cells);
+		}
+		cli_table_print(&t, ctx->out);
+		cli_table_free(&t);
+	}
+	project_list_free(&l);
+	return rc;
+}
+
+static int project_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *slug = NULL, *desc = NULL, *end = NULL, *stores = NULL, *cpu = NULL, *mem = NULL;
+	const struct cli_opt opts[] = {
+		{ "slug", &slug, NULL },     { "description", &desc, NULL }, { "end-date", &end, NULL },
+		{ "stores", &stores, NULL }, { "cpu", &cpu, NULL },	     { "memory", &mem, NULL },
+		{ NULL, NULL, NULL },
+	};
+	const char *pos[2];
+	struct project_spec spec;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	int npos, rc;
+
+	if (!cli_parse(ctx, &cmd_project_create, argc, argv, opts, pos, 2, 2, &npos))
+		return CLI_USAGE;
+	memset(&spec, 0, sizeof(spec));
+	if (!parse_quotas(ctx, &cmd_project_create, stores, cpu, mem, &spec.quota_stores,
+			  &spec.quota_cpu_millis, &spec.quota_memory_mib))
+		return CLI_USAGE;
+	spec.customer = pos[0];
+	spec.name = pos[1];
+	spec.slug = slug;
+	spec.description = desc;
+	spec.end_date = end;
+	if (!project_req_create(&r, ctx->conf, &spec, &err))
+		return cli_fail(ctx, err.msg);
+	rc = mutate(ctx, &r, &res);
+	if (rc != CLI_OK)
+		return rc;
+	fprintf(ctx->out, "created project %s (%s)\n", db_val(res, 0, 1), db_val(res, 0, 0));
+	PQclear(res);
+	return CLI_OK;
+}
+
+static int project_rename(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[2];
+	struct err err = { { 0 } };
+	struct db_req r;
+	int npos, rc;
+
+	if (!cli_parse(ctx, &cmd_project_rename, argc, argv, NULL, pos, 2, 2, &npos))
+		return CLI_USAGE;
+	if (!project_req_rename(&r, ctx->conf, pos[0], pos[1], &err))
+		return cli_fail(ctx, err.msg);
+	rc = mutate(ctx, &r, NULL);
+	if (rc == CLI_OK)
+		fprintf(ctx->out, "renamed project %s\n", pos[0]);
+	return rc;
+}
+
+static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *stores = NULL, *cpu = NULL, *mem = NULL;
+	const struct cli_opt opts[] = {
+		{ "stores", &stores, NULL },
+		{ "cpu", &cpu, NULL },
+		{ "memory", &mem, NULL },
+		{ NULL, NULL, NULL },
+	};
+	const char *pos[1];
+	long qs, qc, qm;
+	struct err err = { { 0 } };
+	struct db_req r;
+	int npos, rc;
+
+	if (!cli_parse(ctx, &cmd_project_set_quota, argc, argv, opts, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	if (!parse_quotas(ctx, &cmd_project_set_quota, stores, cpu, mem, &qs, &qc, &qm))
+		return CLI_USAGE;
+	if (!stores && !cpu && !mem) {
+		fprintf(ctx->err, "opsdeck: give at least one of --stores, --cpu, --memory\n");
+		fprintf(ctx->err, "usage: opsdeck project set-quota %s\n", cmd_project_set_quota.usage);
+		return CLI_USAGE;
+	}
+	if (!project_req_set_quota(&r, ctx->conf, pos[0], qs, qc, qm, &err))
+		return cli_fail(ctx, err.msg);
+	rc = mutate(ctx, &r, NULL);
+	if (rc == CLI_OK)
+		fprintf(ctx->out, "set the quota of project %s\n", pos[0]);
+	return rc;
+}
+
+static int project_archive(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[1];
+	struct err err = { { 0 } };
+	struct db_req r;
+	int npos, rc;
+
+	if (!cli_parse(ctx, &cmd_project_archive, argc, argv, NULL, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	if (!project_req_archive(&r, ctx->conf, pos[0], &err))
+		return cli_fail(ctx, err.msg);
+	rc = mutate(ctx, &r, NULL);
+	if (rc == CLI_OK)
+		fprintf(ctx->out, "archived project %s\n", pos[0]);
+	return rc;
+}

@@ -1,0 +1,193 @@
+#include "config.h"
+
+#include "cli/cli_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "db/migrate.h"
+#include "util.h"
+
+int cli_fail(struct cli_ctx *ctx, const char *msg)
+{
+	fprintf(ctx->err, "opsdeck: %s\n", msg);
+	return CLI_FAILED;
+}
+
+/* what: the problem; arg: the word it is about, or NULL. */
+static bool usage_error(struct cli_ctx *ctx, const struct cli_command *cmd, const char *what,
+			const char *arg)
+{
+	char shown[80];
+
+	if (arg)
+		fprintf(ctx->err, "opsdeck: %s '%s'\n", what, db_shown(arg, shown, sizeof(shown)));
+	else
+		fprintf(ctx->err, "opsdeck: %s\n", what);
+	fprintf(ctx->err, "usage: opsdeck %s %s %s\n", cmd->noun, cmd->verb, cmd->usage);
+	return false;
+}
+
+bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
+	       const struct cli_opt *opts, const char **pos, int min_pos, int max_pos, int *npos)
+{
+	bool only_pos = false;
+
+	*npos = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct cli_opt *o = NULL;
+		const char *eq;
+		size_t nlen;
+
+		if (only_pos || a[0] != '-' || a[1] != '-' || a[2] == '\0') {
+			if (!only_pos && strcmp(a, "--") == 0) {
+				only_pos = true;
+				continue;
+			}
+			if (!only_pos && a[0] == '-' && a[1] != '\0')
+				return usage_error(ctx, cmd, "unknown option", a);
+			if (*npos >= max_pos)
+				return usage_error(ctx, cmd, "unexpected argument", a);
+			pos[(*npos)++] = a;
+			continue;
+		}
+		if (strcmp(a, "--json") == 0) {
+			ctx->json = true;
+			continue;
+		}
+		eq = strchr(a, '=');
+		nlen = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		for (const struct cli_opt *p = opts; p && p->name; p++) {
+			if (strlen(p->name) == nlen && strncmp(p->name, a + 2, nlen) == 0)
+				o = p;
+		}
+		if (!o)
+			return usage_error(ctx, cmd, "unknown option", a);
+		if (o->flag) {
+			if (eq)
+				return usage_error(ctx, cmd, "this option takes no value:", a);
+			*o->flag = true;
+			continue;
+		}
+		if (eq) {
+			*o->value = eq + 1;
+		} else {
+			if (i + 1 >= argc)
+				return usage_error(ctx, cmd, "this option needs a value:", a);
+			*o->value = argv[++i];
+		}
+	}
+	if (*npos < min_pos)
+		return usage_error(ctx, cmd, "missing arguments", NULL);
+	return true;
+}
+
+PGconn *cli_db_open(struct cli_ctx *ctx, bool check_schema)
+{
+	struct err err = { { 0 } };
+	struct migrate_status st;
+	PGconn *pg = db_open(ctx->conf->database, &err);
+
+	if (!pg) {
+		cli_fail(ctx, err.msg);
+		return NULL;
+	}
+	if (!check_schema)
+		return pg;
+	if (!migrate_status(pg, &st, &err)) {
+		cli_fail(ctx, err.msg);
+		db_close(pg);
+		return NULL;
+	}
+	if (st.unknown > 0) {
+		fprintf(ctx->err,
+			"opsdeck: the database schema is at version %d, newer than this opsdeck knows "
+			"(%d): upgrade opsdeck\n",
+			st.db_version, st.bin_version);
+	} else if (st.pending > 0) {
+		fprintf(ctx->err,
+			"opsdeck: the database schema is at version %d and this opsdeck needs %d: "
+			"run `opsdeck db migrate`\n",
+			st.db_version, st.bin_version);
+	} else {
+		migrate_status_free(&st);
+		return pg;
+	}
+	migrate_status_free(&st);
+	db_close(pg);
+	return NULL;
+}
+
+int cli_json_print(struct cli_ctx *ctx, json_t *v)
+{
+	int rc = json_dumpf(v, ctx->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	json_decref(v);
+	if (rc != 0 || fputc('\n', ctx->out) == EOF)
+		return cli_fail(ctx, "cannot write the output");
+	return CLI_OK;
+}
+
+void cli_table_init(struct cli_table *t, size_t ncols, const char *const *header)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	cli_table_row(t, header);
+}
+
+void cli_table_row(struct cli_table *t, const char *const *cells)
+{
+	t->cells = xgrow(t->cells, &t->cap, (t->nrows + 1) * t->ncols, sizeof(*t->cells));
+	for (size_t c = 0; c < t->ncols; c++)
+		t->cells[t->nrows * t->ncols + c] = xstrdup(cells[c] ? cells[c] : "");
+	t->nrows++;
+}
+
+/* Display width of UTF-8 text, one column per character. */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	}
+	return w;
+}
+
+void cli_table_print(const struct cli_table *t, FILE *out)
+{
+	size_t *width = xcalloc(t->ncols, sizeof(*width));
+
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t w = text_width(t->cells[r * t->ncols + c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			fputs(cell, out);
+			if (c + 1 < t->ncols) {
+				for (size_t pad = text_width(cell); pad < width[c] + 2; pad++)
+					fputc(' ', out);
+			}
+		}
+		fputc('\n', out);
+	}
+	free(width);
+}
+
+void cli_table_free(struct cli_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	x_free(&t->cells);
+	t->nrows = 0;
+}

@@ -1,0 +1,109 @@
+/* PostgreSQL basics shared by the CLI, the worker and the console:
+ * connection parameters, requests (one parameterised statement with owned
+ * parameter copies), blocking execution, and errors put into words.
+ *
+ * Contract:
+ *  - SQL text is always a static string of the calling module; values travel
+ *    only as parameters (PQexecParams / PQsendQueryParams), never spliced.
+ *  - Every mutation is one statement that also writes its audit event (a
+ *    data-modifying WITH query), so it is atomic on its own and the same
+ *    request runs blocking (db_req_exec) or on the loop (db_conn_submit).
+ *  - The blocking functions here are for the CLI, the worker and start-up
+ *    before the loop runs; the console's loop uses db/conn.h only.
+ *  - Messages never contain the connection string (it may hold a password). */
+#ifndef OPSDECK_DB_DB_H
+#define OPSDECK_DB_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "conf.h"
+#include "util.h"
+
+#define DB_REQ_MAX_PARAMS 16
+
+struct db_req;
+
+/* Looks at a successful result and may turn it into a failure (e.g. no row:
+ * "no project 'x'"). NULL means every successful result is a success. */
+typedef bool (*db_req_check_fn)(const PGresult *res, const struct db_req *req, struct err *err);
+
+struct db_req {
+	const char *sql; /* static text */
+	int nparams;
+	char *params[DB_REQ_MAX_PARAMS]; /* owned copies; NULL is SQL NULL */
+	db_req_check_fn check;
+	char subject[160]; /* what the request is about, for messages */
+};
+
+void db_req_init(struct db_req *r, const char *sql);
+/* Appends a parameter (copied; NULL: SQL NULL). */
+void db_req_add(struct db_req *r, const char *value);
+void db_req_addf(struct db_req *r, const char *fmt, ...) ATTR_FORMAT(2, 3);
+void db_req_add_long(struct db_req *r, long v);
+void db_req_add_bool(struct db_req *r, bool v);
+void db_req_free(struct db_req *r);
+/* Moves src into dst (src is left empty). */
+void db_req_move(struct db_req *dst, struct db_req *src);
+
+/* libpq keyword/value arrays for a connection: the conninfo (NULL or empty:
+ * libpq's environment, PGHOST etc.) over our defaults (application_name,
+ * connect_timeout, client_encoding). Pass expand_dbname=1. The arrays are
+ * NULL-terminated; the values are static or borrowed from conninfo. */
+#define DB_CONN_NPARAMS 5
+void db_conn_params(const char *conninfo, const char *keys[DB_CONN_NPARAMS],
+		    const char *vals[DB_CONN_NPARAMS]);
+
+/* Opens a blocking connection and sets the session up (UTF-8, UTC). */
+PGconn *db_open(const char *conninfo, struct err *err);
+void db_close(PGconn *pg);
+/* Drops server notices instead of printing them on stderr. */
+void db_quiet_notices(PGconn *pg);
+
+/* Runs r and returns its result, or NULL with err set (the database's
+ * error in words, or the request's check). Caller PQclear()s. */
+PGresult *db_req_exec(PGconn *pg, const struct db_req *r, struct err *err);
+/* A parameterless fixed statement (BEGIN, COMMIT...). */
+bool db_exec_fixed(PGconn *pg, const char *sql, struct err *err);
+
+/* Puts a failed result into words: constraint violations name the rule that
+ * was broken. pg may be NULL. */
+void db_error_describe(const PGresult *res, const PGconn *pg, struct err *err);
+/* True if a result is a success (tuples or command ok). */
+bool db_result_ok(const PGresult *res);
+
+/* Refuses a mutation in read-only mode (before any database access) and
+ * checks the operator name the audit trail will record. `what` reads as a
+ * verb phrase: "create a project". */
+bool db_mutation_allowed(const struct conf *conf, const char *what, struct err *err);
+
+#define DB_MAX_CPU_MILLIS 100000000L
+#define DB_MAX_MEMORY_MIB 1000000000L
+/* Quantities as people write them. CPU: "2" or "1.5" cores, or "500m".
+ * Memory: "512Mi", "8Gi", "1Ti", or a plain number of MiB. */
+bool db_parse_cpu(const char *s, long *millis, struct err *err);
+bool db_parse_memory(const char *s, long *mib, struct err *err);
+/* "2" (whole cores) or "1500m"; "8Gi", "512Mi". */
+void db_format_cpu(long millis, char *buf, size_t bufsz);
+void db_format_memory(long mib, char *buf, size_t bufsz);
+/* Input rules shared with the schema's CHECKs, checked before sending so
+ * that a person gets a precise message. */
+bool db_valid_dns_label(const char *s);
+/* A one-line name: 1..maxlen characters, no control characters, no
+ * surrounding blanks. */
+bool db_valid_name(const char *s, size_t maxlen);
+/* Free text: at most maxlen characters, tabs and newlines allowed. */
+bool db_valid_text(const char *s, size_t maxlen);
+/* A lowercase DNS-1123 label made from a name ("Acme Shop!" -> "acme-shop");
+ * false if nothing usable remains. */
+bool db_slugify(const char *name, char *out, size_t outsz);
+/* A copy of untrusted text safe to print in a message: control characters
+ * become '?', and it is cut at bufsz. Returns buf. */
+const char *db_shown(const char *s, char *buf, size_t bufsz);
+/* Text of row, column; "" for NULL. */
+const char *db_val(const PGresult *res, int row, int col);
+/* Integer column; 0 for NULL or junk (the schema guarantees the type). */
+long db_long(const PGresult *res, int row, int col);
+bool db_bool(const PGresult *res, int row, int col);
+
+#endif

@@ -1,0 +1,21 @@
+# PostgreSQL: connection (blocking and on the loop), migrations, queries,
+# catalog files. Part of the core library.
+libopsdeck_a_SOURCES += \
+	src/db/db.c src/db/db.h \
+	src/db/migrate.c src/db/migrate.h \
+	src/db/customers.c src/db/customers.h \
+	src/db/projects.c src/db/projects.h \
+	src/db/events.c src/db/events.h \
+	src/db/catalog.c src/db/catalog.h \
+	src/db/catalog_file.c src/db/catalog_file.h
+
+EMBEDDED_FILES += src/db/migrations/001_init.sql
+dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
+
+# The CLI commands over the database.
+libopsdeck_a_SOURCES += \
+	src/cli/cli_util.c src/cli/cli_util.h \
+	src/cli/cli_db.c src/cli/cli_db.h \
+	src/cli/cli_project.c src/cli/cli_project.h \
+	src/cli/cli_catalog.c src/cli/cli_catalog.h \
+	src/cli/cli_events.c src/cli/cli_events.h
