@@ -4,6 +4,7 @@ UI_TESTS = \
 	tests/ui/help.sh \
 	tests/ui/resize.sh \
 	tests/ui/looks.sh \
-	tests/ui/lifetime.sh
+	tests/ui/lifetime.sh \
+	tests/ui/startup.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
