@@ -298,7 +298,9 @@ static bool parse_keys(const struct ydoc *doc, const struct ynode *v, struct bin
 			return true;
 		if (ynode_is_null(v))
 			return ydoc_error(doc, v, err,
-					  "%s: expected a key, a list of keys or 'disabled'", aname);
+					  "%s: expected a key, a list of keys or "
+					  "'disabled'",
+					  aname);
 		items = (const struct ynode *const *)&v;
 		n = 1;
 	} else {
@@ -487,7 +489,8 @@ static bool km_resolve(struct keymap *out, const char *name, bool with_user, int
 {
 	char *shipped = paths_find_data("keymaps", name, true);
 	char *user = with_user ? user_path(name) : NULL;
-	bool have_user = user && access(user, F_OK) == 0 && (!exclude || strcmp(user, exclude) != 0);
+	bool have_user =
+		user && access(user, F_OK) == 0 && (!exclude || strcmp(user, exclude) != 0);
 	struct keymap *km = xcalloc(1, sizeof(*km));
 	bool ok = false;
 
@@ -606,7 +609,8 @@ const char *keymap_name(const struct keymap *km)
 static enum action lookup_in(const struct keymap *km, enum action_scope scope, keycode k)
 {
 	for (int a = 0; a < ACTION_COUNT; a++) {
-		if (action_info((enum action)a)->scope == scope && action_has_key(km, (enum action)a, k))
+		if (action_info((enum action)a)->scope == scope &&
+		    action_has_key(km, (enum action)a, k))
 			return (enum action)a;
 	}
 	return ACTION_NONE;

@@ -21,16 +21,16 @@ static const char *const role_names[ROLE_COUNT] = {
 };
 
 static const char *const color_names[16] = {
-	"black",	"red",	      "green",	       "yellow",      "blue",	      "magenta",
-	"cyan",		"white",      "bright-black",  "bright-red",  "bright-green", "bright-yellow",
-	"bright-blue", "bright-magenta", "bright-cyan", "bright-white",
+	"black",	"red",		  "green",	 "yellow",	   "blue",	  "magenta",
+	"cyan",		"white",	  "bright-black", "bright-red",	   "bright-green",
+	"bright-yellow", "bright-blue", "bright-magenta", "bright-cyan",   "bright-white",
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } attr_names[] = {
-	{ "bold", THEME_BOLD },		  { "dim", THEME_DIM },	      { "underline", THEME_UNDERLINE },
+	{ "bold", THEME_BOLD },	      { "dim", THEME_DIM },	  { "underline", THEME_UNDERLINE },
 	{ "reverse", THEME_REVERSE }, { "italic", THEME_ITALIC }, { "standout", THEME_STANDOUT },
 };
 
@@ -252,8 +252,8 @@ static bool parse_role(const struct ydoc *doc, const struct ynode *n, const char
 	if (ynode_is_null(n))
 		return true; /* `role:` alone: plain normal */
 	if (n->type != YNODE_MAP)
-		return ydoc_error(doc, n, err, "%s: expected a mapping such as { fg: white, bg: blue }",
-				  role);
+		return ydoc_error(doc, n, err,
+				  "%s: expected a mapping such as { fg: white, bg: blue }", role);
 	for (size_t i = 0; i < n->len; i++) {
 		const struct ynode *k = n->keys[i], *v = n->items[i];
 
@@ -269,8 +269,9 @@ static bool parse_role(const struct ydoc *doc, const struct ynode *n, const char
 			if (!parse_attrs(doc, v, role, &spec->st.attrs, err))
 				return false;
 		} else {
-			return ydoc_error(doc, k, err, "%s: unknown field '%.64s' (use fg, bg, attrs)",
-					  role, k->scalar);
+			return ydoc_error(doc, k, err,
+					  "%s: unknown field '%.64s' (use fg, bg, attrs)", role,
+					  k->scalar);
 		}
 	}
 	return true;
@@ -325,11 +326,13 @@ static bool theme_apply_doc(const struct ydoc *doc, enum theme_origin origin, in
 			}
 		} else if (strcmp(k->scalar, "styles") == 0) {
 			if (v->type != YNODE_MAP && !ynode_is_null(v)) {
-				ydoc_error(doc, v, err, "styles: expected a mapping of role: style");
+				ydoc_error(doc, v, err,
+					   "styles: expected a mapping of role: style");
 				goto done;
 			}
 			styles = v;
-		} else if (strcmp(k->scalar, "name") == 0 || strcmp(k->scalar, "description") == 0) {
+		} else if (strcmp(k->scalar, "name") == 0 ||
+			   strcmp(k->scalar, "description") == 0) {
 			if (v->type != YNODE_SCALAR) {
 				ydoc_error(doc, v, err, "%s: expected text", k->scalar);
 				goto done;

@@ -709,7 +709,8 @@ void table_model_end(struct table_model *tm)
 
 		for (size_t r = 0; r < old.n; r++) {
 			if (old.v[r].marked) {
-				marked_old = xgrow(marked_old, &capmo, nmo + 1, sizeof(*marked_old));
+				marked_old =
+					xgrow(marked_old, &capmo, nmo + 1, sizeof(*marked_old));
 				marked_old[nmo++] = r;
 			}
 		}
@@ -1083,9 +1084,11 @@ void table_model_layout(const struct table_model *tm, int width, int *widths)
 			long shares = 0, given = 0;
 
 			for (size_t c = 0; c < n; c++) {
-				if (widths[c] > 0 && tm->cols[c].flex > 0 &&
-				    (tm->cols[c].max_width <= 0 || widths[c] < tm->cols[c].max_width))
-					shares += tm->cols[c].flex;
+				const struct table_column *col = &tm->cols[c];
+
+				if (widths[c] > 0 && col->flex > 0 &&
+				    (col->max_width <= 0 || widths[c] < col->max_width))
+					shares += col->flex;
 			}
 			if (shares == 0)
 				break;

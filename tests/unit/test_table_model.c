@@ -297,8 +297,8 @@ static void test_sort_matches_reference(void **state)
 				size_t got = (size_t)strtoul(table_model_key(tm, v), NULL, 10);
 
 				if (got != ref[v])
-					fail_msg("round %d desc %d: position %zu has row %zu ('%s'), "
-						 "want %zu ('%s')",
+					fail_msg("round %d desc %d: position %zu has row "
+						 "%zu ('%s'), want %zu ('%s')",
 						 round, desc, v, got, cells[got], ref[v],
 						 cells[ref[v]]);
 			}
