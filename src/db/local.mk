@@ -2,6 +2,7 @@
 # catalog files. Part of the core library.
 libopsdeck_a_SOURCES += \
 	src/db/db.c src/db/db.h \
+	src/db/conn.c src/db/conn.h \
 	src/db/migrate.c src/db/migrate.h \
 	src/db/customers.c src/db/customers.h \
 	src/db/projects.c src/db/projects.h \

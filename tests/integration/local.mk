@@ -1,4 +1,14 @@
 # Integration tests against real servers started by the tests themselves
 # (tests/lib/pg.sh: a private PostgreSQL on a Unix socket per script).
-TESTS += tests/integration/pg_harness.sh
-EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/integration/pg_harness.sh
+TESTS += \
+	tests/integration/pg_harness.sh \
+	tests/integration/db_conn.sh
+EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh \
+	tests/integration/pg_harness.sh \
+	tests/integration/db_conn.sh
+
+# Programs the shell tests run (not tests by themselves).
+check_PROGRAMS += tests/integration/db_conn_test
+tests_integration_db_conn_test_SOURCES = tests/integration/db_conn_test.c
+tests_integration_db_conn_test_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_db_conn_test_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
