@@ -44,6 +44,7 @@ struct kube_req {
 	int retries_left;
 	unsigned attempt;
 	bool auth_retried;
+	unsigned cred_gen; /* the plugin run whose credential this attempt carried */
 	kube_line_fn on_line;
 	kube_done_fn done;
 	void *ud;
@@ -437,6 +438,7 @@ static bool req_build(struct kube_req *r, struct err *e)
 	CURL *easy;
 
 	if (cfg->exec) {
+		r->cred_gen = execcred_source_runs(h->exec);
 		cred = execcred_source_cached(h->exec, time(NULL));
 		if (cred && cred->token)
 			token = cred->token;
@@ -693,9 +695,11 @@ static void req_completed(struct kube_req *r, CURLcode rc)
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (rc == CURLE_OK && status == 401 && h->exec && !r->auth_retried) {
-		/* the plugin's credential was refused: get a fresh one, once */
+		/* the plugin's credential was refused: get a fresh one, once;
+		 * unless another request already had a newer one made */
 		r->auth_retried = true;
-		execcred_source_invalidate(h->exec);
+		if (execcred_source_runs(h->exec) == r->cred_gen)
+			execcred_source_invalidate(h->exec);
 		req_detach(r);
 		req_submit(r);
 		return;

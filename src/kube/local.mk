@@ -4,7 +4,9 @@ libopsdeck_a_SOURCES += \
 	src/kube/b64.c src/kube/b64.h \
 	src/kube/kubeconfig.c src/kube/kubeconfig.h \
 	src/kube/execcred.c src/kube/execcred.h \
-	src/kube/http.c src/kube/http.h
+	src/kube/http.c src/kube/http.h \
+	src/kube/api.c src/kube/api.h \
+	src/kube/watch.c src/kube/watch.h
 EXTRA_DIST += doc/kube-client.md
 
 include tests/kube/local.mk

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "kube/kubeconfig.h"
 #include "loop.h"
 
 /* Makes the directory on first use; its path (static storage). */
@@ -19,6 +20,10 @@ char *kt_write_exec(const char *rel, const char *text);
 char *kt_read(const char *path);
 /* Removes the directory and everything in it. */
 void kt_cleanup(void);
+/* A configuration for server with a user section (YAML lines indented for
+ * users[].user, e.g. "    token: abc\n"; NULL: anonymous). Aborts on a
+ * parse error. */
+struct kube_config *kt_config(const char *server, const char *user_yaml);
 /* Runs loop until *flag or timeout_ms; returns *flag. */
 bool kt_run_until(struct loop *loop, const bool *flag, long timeout_ms);
 

@@ -16,3 +16,10 @@ TESTS += tests/kube/test_execcred
 tests_kube_test_execcred_SOURCES = tests/kube/test_execcred.c $(KUBE_TEST_HELPERS)
 tests_kube_test_execcred_CFLAGS = $(KUBE_TEST_CFLAGS)
 tests_kube_test_execcred_LDADD = $(KUBE_TEST_LIBS)
+
+check_PROGRAMS += tests/kube/test_http
+TESTS += tests/kube/test_http
+tests_kube_test_http_SOURCES = tests/kube/test_http.c tests/kube/fakeapi.c tests/kube/fakeapi.h \
+	$(KUBE_TEST_HELPERS)
+tests_kube_test_http_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_http_LDADD = $(KUBE_TEST_LIBS) -lpthread
