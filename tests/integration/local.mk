@@ -2,10 +2,14 @@
 # (tests/lib/pg.sh: a private PostgreSQL on a Unix socket per script).
 TESTS += \
 	tests/integration/pg_harness.sh \
-	tests/integration/db_conn.sh
+	tests/integration/db_conn.sh \
+	tests/integration/db_migrate.sh \
+	tests/integration/db_constraints.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh \
 	tests/integration/pg_harness.sh \
-	tests/integration/db_conn.sh
+	tests/integration/db_conn.sh \
+	tests/integration/db_migrate.sh \
+	tests/integration/db_constraints.sh
 
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test

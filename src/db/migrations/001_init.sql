@@ -160,7 +160,7 @@ CREATE TABLE opsdeck.stores (
 	status text NOT NULL DEFAULT 'Queued'
 		CONSTRAINT stores_status_valid CHECK (status IN ('Queued', 'Provisioning', 'Ready', 'Failed',
 								'Paused', 'Deleting', 'Deleted')),
-	url text CONSTRAINT stores_url_valid CHECK (url ~ '^https?://[^[:space:][:cntrl:]]{1,2040}$'),
+	url text CONSTRAINT stores_url_valid CHECK (url ~ '^https?://[^[:space:][:cntrl:]]+$' AND length(url) <= 2048),
 	-- The desired replicas; a paused store keeps them for its resume.
 	replicas integer NOT NULL CONSTRAINT stores_replicas_range CHECK (replicas BETWEEN 1 AND 50),
 	error_message text CONSTRAINT stores_error_valid CHECK (opsdeck.is_text(error_message, 4000)),
