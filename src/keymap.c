@@ -553,9 +553,9 @@ struct keymap *keymap_load(const char *name, struct err *err, struct err *warn)
 		if (have_user) {
 			struct err uerr = { "" };
 
+			/* The caller says what it falls back to. */
 			if (!km_apply_path(km, user, ORIGIN_USER, 1, &uerr))
-				err_set(warn, "%s (using the shipped key map '%s')", uerr.msg,
-					name);
+				err_set(warn, "%s", uerr.msg);
 		}
 	} else if (have_user) {
 		/* A map of the user's own: on top of the built-in default. */

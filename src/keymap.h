@@ -20,7 +20,10 @@
  * the user's $XDG_CONFIG_HOME/opsdeck/keymaps/NAME.yaml on top, action by
  * action. A user binding takes its key away from any other action that would
  * clash with it (see actions.h for scopes). Within one file, a key bound
- * twice in clashing scopes is an error. Errors are `file:line:column: what`;
+ * twice in clashing scopes is an error. A file's `extends` replaces the base
+ * it is applied to; in a user file it names a map as keymap_load() builds
+ * it, except its own name, which means the shipped map. A user map with no
+ * shipped file of its name starts from the built-in default. Errors are `file:line:column: what`;
  * on an error in the user file, the shipped map is used unchanged and the
  * error is returned as a warning. */
 #ifndef OPSDECK_SRC_KEYMAP_H

@@ -690,8 +690,9 @@ void table_model_end(struct table_model *tm)
 	struct tm_rows old;
 	size_t n;
 
+	/* Without a begin there is nothing new: keep the rows as they are. */
 	if (!tm->building)
-		table_model_begin(tm);
+		return;
 	tm->building = false;
 	if (tm->nview)
 		old_key = tm->rows.v[cursor_row(tm)].key;

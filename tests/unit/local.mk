@@ -3,6 +3,9 @@
 # curses-free: its test and benchmark compile it directly, so they do not
 # depend on the console's library.
 UNIT_TESTS = \
+	tests/unit/test_loop \
+	tests/unit/test_conf \
+	tests/unit/test_yamldoc \
 	tests/unit/test_keymap \
 	tests/unit/test_theme \
 	tests/unit/test_table_model
@@ -12,6 +15,18 @@ TESTS += $(UNIT_TESTS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DOPSDECK_TEST_SRCDIR='"$(abs_top_srcdir)"'
 UNIT_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
 UNIT_HELPERS = tests/unit/testutil.c tests/unit/testutil.h
+
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c $(UNIT_HELPERS)
+tests_unit_test_loop_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_loop_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c $(UNIT_HELPERS)
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_yamldoc_SOURCES = tests/unit/test_yamldoc.c $(UNIT_HELPERS)
+tests_unit_test_yamldoc_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_yamldoc_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_keymap_SOURCES = tests/unit/test_keymap.c $(UNIT_HELPERS)
 tests_unit_test_keymap_CFLAGS = $(UNIT_CFLAGS)
@@ -31,6 +46,8 @@ tests_unit_test_table_model_LDADD = $(UNIT_LDADD)
 noinst_PROGRAMS += bench/table_model
 bench_table_model_SOURCES = bench/table_model.c ui/table_model.c ui/table_model.h
 bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
+EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
+	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c
 
 .PHONY: bench
 bench: bench/table_model$(EXEEXT)

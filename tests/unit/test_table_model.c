@@ -80,6 +80,16 @@ static void test_rows_and_cells(void **state)
 	assert_int_equal(table_model_role(tm, 0, &rc), -1);
 	assert_int_equal(rc, -1);
 	assert_int_equal(table_model_role(tm, 99, &rc), -1);
+	/* An end without a begin changes nothing. */
+	table_model_end(tm);
+	assert_string_equal(view_keys(tm), "s1 s2 s3 s4 s5");
+	/* A second begin starts the rebuild over. */
+	table_model_begin(tm);
+	add3(tm, "dropped", "x", "x", "x");
+	table_model_begin(tm);
+	add3(tm, "kept", "y", "y", "y");
+	table_model_end(tm);
+	assert_string_equal(view_keys(tm), "kept");
 	table_model_free(tm);
 }
 
