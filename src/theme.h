@@ -11,7 +11,11 @@
  * Colours: default, black red green yellow blue magenta cyan white,
  * bright-black .. bright-white, 0..255, or "#rrggbb" (nearest of 256).
  * Attributes: bold, dim, underline, reverse, italic, standout.
- * A role left out inherits from `normal`. Errors: `file:line:column: what`.
+ * A role left out inherits from `normal`, and so do the colours a role
+ * leaves out; `name:` and `description:` may hold text for people. With
+ * `extends`, the base's roles stay unless the file sets them. A user theme
+ * that extends its own name gets the shipped one. Errors:
+ * `file:line:column: what`.
  *
  * On an 8-colour terminal each colour maps to its nearest basic colour
  * (theme_color_to8). The mono theme and NO_COLOR use attributes only. */
