@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 78
+plan 89
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
