@@ -223,7 +223,10 @@ static void list_done(const struct kube_result *res, void *ud)
 	set_rv(w, json_string_value(json_object_get(json_object_get(res->obj, "metadata"),
 						     "resourceVersion")));
 	w->synced = true;
-	w->error[0] = '\0';
+	if (!set_error(w, "")) {
+		json_decref(old);
+		return;
+	}
 
 	/* report the difference from what we had; keep old alive meanwhile */
 	json_object_foreach(fresh, key, obj)

@@ -23,3 +23,17 @@ tests_kube_test_http_SOURCES = tests/kube/test_http.c tests/kube/fakeapi.c tests
 	$(KUBE_TEST_HELPERS)
 tests_kube_test_http_CFLAGS = $(KUBE_TEST_CFLAGS)
 tests_kube_test_http_LDADD = $(KUBE_TEST_LIBS) -lpthread
+
+check_PROGRAMS += tests/kube/test_api
+TESTS += tests/kube/test_api
+tests_kube_test_api_SOURCES = tests/kube/test_api.c tests/kube/fakeapi.c tests/kube/fakeapi.h \
+	$(KUBE_TEST_HELPERS)
+tests_kube_test_api_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_api_LDADD = $(KUBE_TEST_LIBS) -lpthread
+
+check_PROGRAMS += tests/kube/test_watch
+TESTS += tests/kube/test_watch
+tests_kube_test_watch_SOURCES = tests/kube/test_watch.c tests/kube/fakeapi.c tests/kube/fakeapi.h \
+	$(KUBE_TEST_HELPERS)
+tests_kube_test_watch_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_watch_LDADD = $(KUBE_TEST_LIBS) -lpthread

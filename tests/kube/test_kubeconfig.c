@@ -117,7 +117,7 @@ static void test_token_file(void **state)
 	kubeconfig_free(cfg);
 	free(tok);
 
-	kt_write("tokens/empty", "\n\n");
+	free(kt_write("tokens/empty", "\n\n"));
 	{
 		char *p = xasprintf("%s/tokens/empty", kt_dir());
 
