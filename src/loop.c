@@ -28,6 +28,8 @@ struct loop_timer {
 	uint64_t repeat;
 	uint64_t seq; /* tie-break: equal deadlines fire in creation order */
 	size_t heap_index;
+	bool in_heap;
+	bool firing; /* its callback is running: freed by run_timers, not cancel */
 	loop_timer_fn fn;
 	void *ud;
 };
@@ -124,6 +126,7 @@ static void heap_insert(struct loop *l, struct loop_timer *t)
 	l->heap = xgrow(l->heap, &l->capheap, l->nheap + 1, sizeof(*l->heap));
 	t->heap_index = l->nheap;
 	t->seq = l->timer_seq++;
+	t->in_heap = true;
 	l->heap[l->nheap++] = t;
 	heap_up(l, t->heap_index);
 }
@@ -132,6 +135,7 @@ static void heap_remove(struct loop *l, struct loop_timer *t)
 {
 	size_t i = t->heap_index;
 
+	t->in_heap = false;
 	l->nheap--;
 	if (i != l->nheap) {
 		l->heap[i] = l->heap[l->nheap];
@@ -159,7 +163,8 @@ void loop_timer_reset(struct loop_timer *t, uint64_t delay_ms)
 {
 	struct loop *l = t->loop;
 
-	heap_remove(l, t);
+	if (t->in_heap)
+		heap_remove(l, t);
 	t->deadline = loop_now_ms() + delay_ms;
 	heap_insert(l, t);
 }
@@ -168,8 +173,10 @@ void loop_timer_cancel(struct loop_timer *t)
 {
 	if (!t)
 		return;
-	heap_remove(t->loop, t);
-	free(t);
+	if (t->in_heap)
+		heap_remove(t->loop, t);
+	if (!t->firing)
+		free(t);
 }
 
 static int run_timers(struct loop *l)
@@ -180,23 +187,22 @@ static int run_timers(struct loop *l)
 	while (l->nheap > 0 && l->heap[0]->deadline <= now && !l->stopped) {
 		struct loop_timer *t = l->heap[0];
 
+		heap_remove(l, t);
 		if (t->repeat) {
-			heap_remove(l, t);
 			/* Re-armed from its deadline so a slow turn does not drift,
 			 * but never into the past, which would spin. */
 			t->deadline += t->repeat;
 			if (t->deadline <= now)
 				t->deadline = now + t->repeat;
 			heap_insert(l, t);
-			t->fn(l, t->ud);
-		} else {
-			loop_timer_fn fn = t->fn;
-			void *ud = t->ud;
-
-			heap_remove(l, t);
-			free(t);
-			fn(l, ud);
 		}
+		/* Kept alive while its callback runs, so the callback may cancel
+		 * or re-arm it; freed after unless it is pending again. */
+		t->firing = true;
+		t->fn(l, t->ud);
+		t->firing = false;
+		if (!t->in_heap)
+			free(t);
 		ran++;
 	}
 	return ran;

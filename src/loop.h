@@ -5,7 +5,9 @@
  *  - Callbacks run on the loop's thread, one at a time. Any callback may add
  *    or remove watchers and timers, including the one running.
  *  - Timers fire no earlier than their deadline, in deadline order; a timer
- *    with a repeat interval is re-armed before its callback runs.
+ *    with a repeat interval is re-armed before its callback runs. A one-shot
+ *    timer is freed after its callback unless the callback re-armed it with
+ *    loop_timer_reset(); a callback may cancel or reset its own timer.
  *  - Signals are caught by a handler that only writes the signal number to a
  *    pipe; callbacks run later from the loop, where any code is safe. Only one
  *    loop per process may own signals.

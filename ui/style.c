@@ -73,15 +73,6 @@ static attr_t mono_fallback(enum theme_role r, attr_t a)
 	}
 }
 
-static short map_color(int c)
-{
-	if (c < 0)
-		return -1;
-	if (depth == STYLE_256)
-		return (short)c;
-	return (short)theme_color_to8(c);
-}
-
 void style_apply(const struct theme *t, bool no_color)
 {
 	if (no_color || !has_colors() || COLORS < 8)
@@ -99,7 +90,15 @@ void style_apply(const struct theme *t, bool no_color)
 			role_attrs[r] = mono_fallback((enum theme_role)r, a);
 			continue;
 		}
-		init_pair((short)(r + 1), map_color(s->fg), map_color(s->bg));
+		if (depth == STYLE_8) {
+			/* Mapped as a pair, so text never lands on its own colour. */
+			struct theme_style s8;
+
+			theme_style_to8(s, &s8);
+			init_pair((short)(r + 1), s8.fg, s8.bg);
+		} else {
+			init_pair((short)(r + 1), s->fg, s->bg);
+		}
 		role_attrs[r] = a | COLOR_PAIR(r + 1);
 	}
 }

@@ -350,6 +350,30 @@ static void test_timer_reset(void **state)
 	loop_free(l);
 }
 
+/* A one-shot timer may cancel itself, or re-arm itself, from its callback. */
+static void test_one_shot_cancel_and_reset_self(void **state)
+{
+	struct loop *l = loop_new();
+	struct trec rec = { 0 };
+	struct tctx c = { .rec = &rec, .id = 1, .cancel_after = 1 };
+	struct tctx r = { .rec = &rec, .id = 2 };
+	uint64_t deadline;
+
+	(void)state;
+	c.self = loop_timer_add(l, 0, 0, on_timer, &c);
+	r.self = loop_timer_add(l, 0, 0, on_timer, &r);
+	r.reset_other = r.self; /* re-arms itself once, 5 ms later */
+	r.reset_ms = 5;
+	deadline = loop_now_ms() + 3000;
+	while ((c.calls < 1 || r.calls < 2) && loop_now_ms() < deadline)
+		loop_run_once(l, 10);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(r.calls, 2);
+	/* Nothing stays armed: a further turn runs nothing. */
+	assert_int_equal(loop_run_once(l, 20), 0);
+	loop_free(l);
+}
+
 static void test_run_and_stop(void **state)
 {
 	struct loop *l = loop_new();
@@ -466,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_repeat_and_cancel_from_callback),
 		cmocka_unit_test(test_cancel_other_from_callback),
 		cmocka_unit_test(test_timer_reset),
+		cmocka_unit_test(test_one_shot_cancel_and_reset_self),
 		cmocka_unit_test(test_run_and_stop),
 		cmocka_unit_test(test_wait_bounded_by_timer),
 		cmocka_unit_test(test_signals_through_the_loop),
