@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 17
+plan 19
 ui_setup
 ui_start 120 40
 
@@ -81,5 +81,15 @@ ui_start 120 40
 ui_keys '?'
 ok "borders are ASCII without a UTF-8 locale" ui_wait '\+ Help -+'
 ui_keys q q
+wait_for '! ui_alive' 3
+UI_ENV=""
+
+# TERM=screen has 8 colours: the theme falls back to basic colours.
+UI_ENV="TERM=screen"
+ui_start 120 40
+ok "TERM=screen renders the console" ui_wait '1 Catalog +2 Projects'
+scr=$(ui_screen_attrs)
+unlike "$scr" '38;5;|48;5;' "TERM=screen gets no 256-colour codes"
+ui_keys q
 wait_for '! ui_alive' 3
 UI_ENV=""
