@@ -37,3 +37,10 @@ tests_kube_test_watch_SOURCES = tests/kube/test_watch.c tests/kube/fakeapi.c tes
 	$(KUBE_TEST_HELPERS)
 tests_kube_test_watch_CFLAGS = $(KUBE_TEST_CFLAGS)
 tests_kube_test_watch_LDADD = $(KUBE_TEST_LIBS) -lpthread
+
+check_PROGRAMS += tests/kube/test_tls
+TESTS += tests/kube/test_tls
+tests_kube_test_tls_SOURCES = tests/kube/test_tls.c tests/kube/tlsserver.c tests/kube/tlsserver.h \
+	$(KUBE_TEST_HELPERS)
+tests_kube_test_tls_CFLAGS = $(KUBE_TEST_CFLAGS) $(OPENSSL_CFLAGS)
+tests_kube_test_tls_LDADD = $(KUBE_TEST_LIBS) $(OPENSSL_LIBS) -lpthread
