@@ -1,0 +1,301 @@
+#include "config.h"
+
+#include "fault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctrl.h"
+#include "jutil.h"
+#include "restype.h"
+#include "status.h"
+#include "store.h"
+
+static const char *const verbs[] = {"get",    "list",   "watch",	       "create", "update",
+				    "patch",  "delete", "deletecollection", "other",  NULL};
+
+bool fault_refuse_connection(struct sim *s)
+{
+	bool refuse;
+
+	pthread_mutex_lock(&s->lock);
+	refuse = s->faults.refuse_until_ms > sim_mono_ms();
+	if (refuse)
+		s->stats.refused++;
+	pthread_mutex_unlock(&s->lock);
+	return refuse;
+}
+
+static const char *reason_for(int code)
+{
+	switch (code) {
+	case 400:
+		return "BadRequest";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "NotFound";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Expired";
+	case 429:
+		return "TooManyRequests";
+	case 500:
+		return "InternalError";
+	case 503:
+		return "ServiceUnavailable";
+	case 504:
+		return "Timeout";
+	default:
+		return NULL;
+	}
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+bool fault_before_request(struct sim *s, const struct req *r, const char *verb,
+			  struct resp *out)
+{
+	long latency = 0;
+	bool inject = false;
+	int code = 0;
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	s->stats.requests++;
+	for (i = 0; verbs[i] && !str_eq(verbs[i], verb); i++)
+		;
+	s->stats.by_verb[verbs[i] ? i : ARRAY_LEN(verbs) - 2]++;
+	if (str_has_prefix(r->path, s->faults.path_prefix)) {
+		latency = s->faults.latency_ms;
+		if (s->faults.error_rate > 0 && sim_rand01(s) < s->faults.error_rate) {
+			inject = true;
+			code = s->faults.error_code;
+			s->stats.errors_injected++;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (latency > 0)
+		sleep_ms(latency);
+	if (!inject)
+		return false;
+	{
+		char msg[160];
+
+		if (code == 429)
+			snprintf(msg, sizeof(msg), "Too many requests, please try again later.");
+		else if (code == 503)
+			snprintf(msg, sizeof(msg), "the server is currently unable to handle the "
+						   "request (injected fault)");
+		else
+			snprintf(msg, sizeof(msg), "Internal error occurred: injected fault");
+		api_error(out, code, reason_for(code), msg);
+		if (code == 429 || code == 503)
+			out->retry_after = 1;
+	}
+	return true;
+}
+
+bool fault_drop_stream(struct sim *s, long lines, int64_t started_ms)
+{
+	const struct fault_cfg *f = &s->faults;
+
+	if (f->drop_after_lines > 0 && lines >= f->drop_after_lines)
+		return true;
+	return f->drop_after_ms > 0 && sim_mono_ms() - started_ms >= f->drop_after_ms;
+}
+
+static json_t *faults_json(const struct sim *s)
+{
+	const struct fault_cfg *f = &s->faults;
+	int64_t left = f->refuse_until_ms - sim_mono_ms();
+
+	return json_pack("{s:f, s:i, s:I, s:I, s:f, s:f, s:s}", "errorRate", f->error_rate,
+			 "errorCode", f->error_code, "latencyMs", (json_int_t)f->latency_ms,
+			 "dropAfterLines", (json_int_t)f->drop_after_lines, "dropAfterSeconds",
+			 (double)f->drop_after_ms / 1000.0, "refuseSeconds",
+			 left > 0 ? (double)left / 1000.0 : 0.0, "pathPrefix", f->path_prefix);
+}
+
+static json_t *stats_json(const struct sim *s)
+{
+	json_t *by = json_object(), *objs = json_object();
+	const struct sim_stats *st = &s->stats;
+
+	for (size_t i = 0; verbs[i]; i++)
+		json_object_set_new(by, verbs[i], json_integer((json_int_t)st->by_verb[i]));
+	for (int k = 0; k < K_COUNT; k++) {
+		const struct restype *rt = restype_get((enum kind_id)k);
+
+		json_object_set_new(objs, rt->plural,
+				    json_integer((json_int_t)store_count(s->store, rt)));
+	}
+	return json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
+			 "requests", (json_int_t)st->requests, "byVerb", by, "errorsInjected",
+			 (json_int_t)st->errors_injected, "connectionsRefused",
+			 (json_int_t)st->refused, "unauthorized", (json_int_t)st->unauthorized,
+			 "forbidden", (json_int_t)st->forbidden, "watchesOpen",
+			 (json_int_t)st->watches_open, "watchesTotal", (json_int_t)st->watches_total,
+			 "logStreamsOpen", (json_int_t)st->logs_open, "logStreamsTotal",
+			 (json_int_t)st->logs_total, "streamsDropped",
+			 (json_int_t)st->streams_dropped, "resourceVersion",
+			 (json_int_t)store_rv(s->store), "speed", s->speed, "objects", objs);
+}
+
+static bool number(const json_t *body, const char *key, double min, double max, double *out,
+		   struct apierr *e)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (!v)
+		return true;
+	if (!json_is_number(v) || json_number_value(v) < min || json_number_value(v) > max) {
+		apierr_bad_request(e, "%s must be a number between %g and %g", key, min, max);
+		return false;
+	}
+	*out = json_number_value(v);
+	return true;
+}
+
+static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
+{
+	struct fault_cfg f = s->faults;
+	double rate = f.error_rate, code = f.error_code, lat = (double)f.latency_ms;
+	double lines = (double)f.drop_after_lines, secs = (double)f.drop_after_ms / 1000.0;
+	double refuse = 0;
+	const char *k;
+	json_t *v;
+	static const char *const known[] = {"errorRate",	"errorCode",	"latencyMs",
+					    "dropAfterLines",	"dropAfterSeconds", "refuseSeconds",
+					    "pathPrefix",	NULL};
+
+	json_object_foreach((json_t *)body, k, v)
+	{
+		bool ok = false;
+
+		for (const char *const *p = known; *p; p++)
+			ok = ok || str_eq(*p, k);
+		if (!ok) {
+			apierr_bad_request(e, "unknown fault setting \"%s\"", k);
+			return;
+		}
+	}
+	if (!number(body, "errorRate", 0, 1, &rate, e) ||
+	    !number(body, "errorCode", 400, 599, &code, e) ||
+	    !number(body, "latencyMs", 0, 60000, &lat, e) ||
+	    !number(body, "dropAfterLines", 0, 1e9, &lines, e) ||
+	    !number(body, "dropAfterSeconds", 0, 86400, &secs, e) ||
+	    !number(body, "refuseSeconds", 0, 3600, &refuse, e))
+		return;
+	if (json_object_get(body, "pathPrefix")) {
+		const char *p = jstr(body, "pathPrefix", NULL);
+
+		if (!p || p[0] != '/' || strlen(p) >= sizeof(f.path_prefix)) {
+			apierr_bad_request(e, "pathPrefix must be a path starting with / (at most %zu "
+					      "bytes)",
+					   sizeof(f.path_prefix) - 1);
+			return;
+		}
+		snprintf(f.path_prefix, sizeof(f.path_prefix), "%s", p);
+	}
+	f.error_rate = rate;
+	f.error_code = (int)code;
+	f.latency_ms = (long)lat;
+	f.drop_after_lines = (long)lines;
+	f.drop_after_ms = (long)(secs * 1000.0);
+	if (json_object_get(body, "refuseSeconds"))
+		f.refuse_until_ms = refuse > 0 ? sim_mono_ms() + (int64_t)(refuse * 1000.0) : 0;
+	s->faults = f;
+}
+
+static void reply(struct resp *out, int code, json_t *doc)
+{
+	out->code = code;
+	out->ctype = "application/json";
+	out->body = jdump(doc);
+	out->len = strlen(out->body);
+	json_decref(doc);
+}
+
+void fault_handle(struct sim *s, const struct req *r, struct resp *out)
+{
+	struct apierr e = {0};
+	json_t *body = NULL;
+	bool get = str_eq(r->method, "GET");
+	const char *what = r->path + strlen("/sim/");
+
+	if (!str_has_prefix(r->path, "/sim/")) {
+		api_error(out, 404, "NotFound", "the server could not find the requested resource");
+		return;
+	}
+	if (!get && r->readonly) {
+		api_error(out, 403, "Forbidden", "the read-only token may not change the simulator");
+		return;
+	}
+	if (r->body_len) {
+		json_error_t je;
+
+		body = json_loadb(r->body, r->body_len, 0, &je);
+		if (!json_is_object(body)) {
+			json_decref(body);
+			api_error(out, 400, "BadRequest", "the body must be a JSON object");
+			return;
+		}
+	}
+	pthread_mutex_lock(&s->lock);
+	if (str_eq(what, "stats") && get) {
+		reply(out, 200, stats_json(s));
+	} else if (str_eq(what, "faults") && get) {
+		reply(out, 200, faults_json(s));
+	} else if (str_eq(what, "faults") && str_eq(r->method, "DELETE")) {
+		memset(&s->faults, 0, sizeof(s->faults));
+		s->faults.error_code = 500;
+		snprintf(s->faults.path_prefix, sizeof(s->faults.path_prefix), "/api");
+		reply(out, 200, faults_json(s));
+	} else if (str_eq(what, "faults") && str_eq(r->method, "POST")) {
+		set_faults(s, body ? body : json_object(), &e);
+		if (apierr_isset(&e))
+			reply(out, e.code, status_json(&e));
+		else
+			reply(out, 200, faults_json(s));
+	} else if (str_eq(what, "speed") && str_eq(r->method, "POST")) {
+		json_t *f = json_object_get(body, "factor");
+
+		if (!json_is_number(f) || json_number_value(f) < 0.01 || json_number_value(f) > 1000) {
+			apierr_bad_request(&e, "factor must be a number between 0.01 and 1000");
+			reply(out, 400, status_json(&e));
+		} else {
+			sim_set_speed(s, json_number_value(f));
+			reply(out, 200, json_pack("{s:f}", "factor", s->speed));
+		}
+	} else if (str_eq(what, "restart") && str_eq(r->method, "POST")) {
+		const char *ns = jstr(body, "namespace", ""), *pod = jstr(body, "pod", "");
+		struct obj *o = store_get(s->store, restype_get(K_POD), ns, pod);
+
+		if (!o) {
+			apierr_not_found(&e, restype_get(K_POD), pod);
+			reply(out, 404, status_json(&e));
+		} else if (!ctrl_restart_container(s, o, jstr(body, "container", NULL), &e)) {
+			reply(out, e.code, status_json(&e));
+		} else {
+			reply(out, 200, json_incref(o->doc));
+		}
+	} else {
+		apierr_set(&e, 404, "NotFound", "no simulator endpoint %s %s", r->method, r->path);
+		reply(out, 404, status_json(&e));
+	}
+	pthread_mutex_unlock(&s->lock);
+	apierr_clear(&e);
+	json_decref(body);
+}

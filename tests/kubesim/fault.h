@@ -1,0 +1,33 @@
+/* Fault injection and request accounting, and the /sim/ endpoints that
+ * drive them (token-protected, not part of the Kubernetes API):
+ *   GET  /sim/stats              request counts
+ *   GET  /sim/faults             the fault settings
+ *   POST /sim/faults             {"errorRate":0.5,"errorCode":503,"latencyMs":100,
+ *                                 "dropAfterLines":10,"dropAfterSeconds":2,
+ *                                 "refuseSeconds":3,"pathPrefix":"/api"}
+ *   DELETE /sim/faults           clears every fault
+ *   POST /sim/speed              {"factor":10}
+ *   POST /sim/restart            {"namespace":"ns","pod":"p","container":"c"} */
+#ifndef OPSDECK_KUBESIM_FAULT_H
+#define OPSDECK_KUBESIM_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "sim.h"
+
+/* Whether a new connection must be refused now (takes the lock). */
+bool fault_refuse_connection(struct sim *s);
+/* Counts the request, sleeps the injected latency and, by the error rate,
+ * answers it with the configured error. True when out was filled. Takes
+ * the lock itself. */
+bool fault_before_request(struct sim *s, const struct req *r, const char *verb,
+			  struct resp *out);
+/* Whether a stream that has sent `lines` lines since started_ms must be
+ * dropped now (lock held). */
+bool fault_drop_stream(struct sim *s, long lines, int64_t started_ms);
+/* The /sim/ endpoints; takes the lock itself. */
+void fault_handle(struct sim *s, const struct req *r, struct resp *out);
+
+#endif

@@ -1,0 +1,762 @@
+#include "config.h"
+
+#include "kinds.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jutil.h"
+#include "quota.h"
+#include "selector.h"
+
+static void set_default(json_t *o, const char *k, json_t *v)
+{
+	if (json_is_object(o) && !json_object_get(o, k))
+		json_object_set_new(o, k, v);
+	else
+		json_decref(v);
+}
+
+static void default_probe(json_t *p)
+{
+	json_t *hg;
+
+	if (!json_is_object(p))
+		return;
+	hg = json_object_get(p, "httpGet");
+	if (json_is_object(hg))
+		set_default(hg, "scheme", json_string("HTTP"));
+	set_default(p, "timeoutSeconds", json_integer(1));
+	set_default(p, "periodSeconds", json_integer(10));
+	set_default(p, "successThreshold", json_integer(1));
+	set_default(p, "failureThreshold", json_integer(3));
+}
+
+static const char *pull_policy(const char *image)
+{
+	const char *slash = strrchr(image, '/');
+	const char *last = slash ? slash + 1 : image;
+	const char *colon = strchr(last, ':');
+
+	if (strchr(image, '@'))
+		return "IfNotPresent";
+	if (!colon || strcmp(colon, ":latest") == 0)
+		return "Always";
+	return "IfNotPresent";
+}
+
+static void default_container(json_t *c)
+{
+	json_t *ports, *p, *res, *lim, *req, *v;
+	const char *k;
+	size_t i;
+
+	if (!json_is_object(c))
+		return;
+	ports = json_object_get(c, "ports");
+	json_array_foreach(ports, i, p) set_default(p, "protocol", json_string("TCP"));
+	set_default(c, "resources", json_object());
+	res = json_object_get(c, "resources");
+	lim = json_object_get(res, "limits");
+	if (json_is_object(lim) && json_object_size(lim)) {
+		/* Requests default to limits, as the real defaulting does. */
+		set_default(res, "requests", json_object());
+		req = json_object_get(res, "requests");
+		json_object_foreach(lim, k, v) set_default(req, k, json_deep_copy(v));
+	}
+	default_probe(json_object_get(c, "readinessProbe"));
+	default_probe(json_object_get(c, "livenessProbe"));
+	default_probe(json_object_get(c, "startupProbe"));
+	set_default(c, "terminationMessagePath", json_string("/dev/termination-log"));
+	set_default(c, "terminationMessagePolicy", json_string("File"));
+	set_default(c, "imagePullPolicy", json_string(pull_policy(jstr(c, "image", ""))));
+}
+
+/* admission: the extra fields a pod (not a template) gets on creation. */
+static void default_podspec(json_t *spec, bool admission)
+{
+	json_t *c;
+	size_t i;
+
+	if (!json_is_object(spec))
+		return;
+	json_array_foreach(json_object_get(spec, "initContainers"), i, c) default_container(c);
+	json_array_foreach(json_object_get(spec, "containers"), i, c) default_container(c);
+	set_default(spec, "restartPolicy", json_string("Always"));
+	set_default(spec, "terminationGracePeriodSeconds", json_integer(30));
+	set_default(spec, "dnsPolicy", json_string("ClusterFirst"));
+	set_default(spec, "securityContext", json_object());
+	set_default(spec, "schedulerName", json_string("default-scheduler"));
+	if (!admission)
+		return;
+	set_default(spec, "serviceAccountName", json_string("default"));
+	set_default(spec, "serviceAccount", json_string(jstr(spec, "serviceAccountName", "default")));
+	set_default(spec, "tolerations",
+		    json_pack("[{s:s, s:s, s:s, s:i}, {s:s, s:s, s:s, s:i}]", "key",
+			      "node.kubernetes.io/not-ready", "operator", "Exists", "effect",
+			      "NoExecute", "tolerationSeconds", 300, "key",
+			      "node.kubernetes.io/unreachable", "operator", "Exists", "effect",
+			      "NoExecute", "tolerationSeconds", 300));
+	set_default(spec, "priority", json_integer(0));
+	set_default(spec, "enableServiceLinks", json_true());
+	set_default(spec, "preemptionPolicy", json_string("PreemptLowerPriority"));
+}
+
+static void default_template(json_t *spec)
+{
+	json_t *tmpl = json_object_get(spec, "template");
+
+	if (!json_is_object(tmpl))
+		return;
+	if (!json_is_object(json_object_get(tmpl, "metadata")))
+		json_object_set_new(tmpl, "metadata", json_object());
+	set_default(json_object_get(tmpl, "metadata"), "creationTimestamp", json_null());
+	default_podspec(json_object_get(tmpl, "spec"), false);
+}
+
+static const char *qos_class(const json_t *spec)
+{
+	json_t *c;
+	size_t i;
+	bool any = false, guaranteed = true;
+
+	json_array_foreach(json_object_get(spec, "containers"), i, c)
+	{
+		json_t *req = jpath(c, "resources.requests"), *lim = jpath(c, "resources.limits");
+
+		if (json_object_size(req) || json_object_size(lim))
+			any = true;
+		if (!json_is_string(json_object_get(lim, "cpu")) ||
+		    !json_is_string(json_object_get(lim, "memory")) || !json_equal(req, lim))
+			guaranteed = false;
+	}
+	if (!any)
+		return "BestEffort";
+	return guaranteed ? "Guaranteed" : "Burstable";
+}
+
+static void alloc_ip(struct sim *s, const char *prefix, char *out, size_t n)
+{
+	unsigned long v = s->ip_next++;
+
+	snprintf(out, n, "%s.%lu.%lu", prefix, (v / 250) % 250, v % 250 + 2);
+}
+
+static void default_service(struct sim *s, json_t *doc, const json_t *old)
+{
+	json_t *spec = jobj(doc, "spec"), *p;
+	const char *old_ip = old ? jstr(old, "spec.clusterIP", NULL) : NULL;
+	size_t i;
+	char ip[32];
+
+	set_default(spec, "type", json_string("ClusterIP"));
+	set_default(spec, "sessionAffinity", json_string("None"));
+	if (!json_object_get(spec, "clusterIP")) {
+		if (old_ip)
+			snprintf(ip, sizeof(ip), "%s", old_ip);
+		else
+			alloc_ip(s, "10.96", ip, sizeof(ip));
+		json_object_set_new(spec, "clusterIP", json_string(ip));
+	}
+	set_default(spec, "clusterIPs", json_pack("[s]", jstr(spec, "clusterIP", "")));
+	set_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
+	set_default(spec, "ipFamilyPolicy", json_string("SingleStack"));
+	set_default(spec, "internalTrafficPolicy", json_string("Cluster"));
+	json_array_foreach(json_object_get(spec, "ports"), i, p)
+	{
+		set_default(p, "protocol", json_string("TCP"));
+		if (json_object_get(p, "port"))
+			set_default(p, "targetPort", json_deep_copy(json_object_get(p, "port")));
+	}
+	set_default(doc, "status", json_pack("{s:{}}", "loadBalancer"));
+}
+
+static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *base64(const char *in, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		buf_putc(&b, b64chars[(v >> 18) & 63]);
+		buf_putc(&b, b64chars[(v >> 12) & 63]);
+		buf_putc(&b, i + 1 < n ? b64chars[(v >> 6) & 63] : '=');
+		buf_putc(&b, i + 2 < n ? b64chars[v & 63] : '=');
+	}
+	return buf_steal(&b);
+}
+
+void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const json_t *old)
+{
+	json_t *spec, *meta = jobj(doc, "metadata"), *sd, *v;
+	const char *k;
+
+	if (json_is_object(json_object_get(meta, "labels")) &&
+	    !json_object_size(json_object_get(meta, "labels")))
+		json_object_del(meta, "labels");
+	switch (rt->id) {
+	case K_NAMESPACE:
+		jset(doc, "metadata.labels", "kubernetes.io/metadata.name",
+		     json_string(jstr(doc, "metadata.name", "")));
+		set_default(jobj(doc, "spec"), "finalizers", json_pack("[s]", "kubernetes"));
+		set_default(jobj(doc, "status"), "phase", json_string("Active"));
+		break;
+	case K_POD:
+		spec = jobj(doc, "spec");
+		default_podspec(spec, true);
+		set_default(jobj(doc, "status"), "phase", json_string("Pending"));
+		set_default(jobj(doc, "status"), "qosClass", json_string(qos_class(spec)));
+		break;
+	case K_DEPLOYMENT:
+		spec = jobj(doc, "spec");
+		set_default(spec, "replicas", json_integer(1));
+		set_default(spec, "strategy",
+			    json_pack("{s:s, s:{s:s, s:s}}", "type", "RollingUpdate", "rollingUpdate",
+				      "maxUnavailable", "25%", "maxSurge", "25%"));
+		set_default(spec, "revisionHistoryLimit", json_integer(10));
+		set_default(spec, "progressDeadlineSeconds", json_integer(600));
+		default_template(spec);
+		set_default(doc, "status", json_object());
+		break;
+	case K_STATEFULSET:
+		spec = jobj(doc, "spec");
+		set_default(spec, "replicas", json_integer(1));
+		set_default(spec, "podManagementPolicy", json_string("OrderedReady"));
+		set_default(spec, "updateStrategy",
+			    json_pack("{s:s, s:{s:i}}", "type", "RollingUpdate", "rollingUpdate",
+				      "partition", 0));
+		set_default(spec, "revisionHistoryLimit", json_integer(10));
+		set_default(spec, "persistentVolumeClaimRetentionPolicy",
+			    json_pack("{s:s, s:s}", "whenDeleted", "Retain", "whenScaled", "Retain"));
+		default_template(spec);
+		set_default(doc, "status", json_pack("{s:i, s:i}", "replicas", 0, "availableReplicas", 0));
+		break;
+	case K_REPLICASET:
+		spec = jobj(doc, "spec");
+		set_default(spec, "replicas", json_integer(1));
+		default_template(spec);
+		set_default(doc, "status", json_pack("{s:i}", "replicas", 0));
+		break;
+	case K_SERVICE:
+		default_service(s, doc, old);
+		break;
+	case K_SECRET:
+		set_default(doc, "type", json_string("Opaque"));
+		sd = json_object_get(doc, "stringData");
+		if (json_is_object(sd)) {
+			json_t *data = jobj(doc, "data");
+
+			json_object_foreach(sd, k, v)
+			{
+				const char *str = json_is_string(v) ? json_string_value(v) : "";
+				char *enc = base64(str, strlen(str));
+
+				json_object_set_new(data, k, json_string(enc));
+				free(enc);
+			}
+			json_object_del(doc, "stringData");
+		}
+		break;
+	case K_PVC:
+		set_default(jobj(doc, "spec"), "volumeMode", json_string("Filesystem"));
+		set_default(jobj(doc, "status"), "phase", json_string("Pending"));
+		break;
+	case K_QUOTA:
+		set_default(doc, "status", json_object());
+		break;
+	case K_INGRESS:
+		set_default(doc, "status", json_pack("{s:{}}", "loadBalancer"));
+		break;
+	case K_NETPOL:
+		spec = jobj(doc, "spec");
+		if (!json_object_get(spec, "policyTypes")) {
+			json_t *types = json_pack("[s]", "Ingress");
+
+			if (json_object_get(spec, "egress"))
+				json_array_append_new(types, json_string("Egress"));
+			json_object_set_new(spec, "policyTypes", types);
+		}
+		set_default(spec, "podSelector", json_object());
+		break;
+	case K_EVENT:
+	case K_CONFIGMAP:
+	case K_KAFKATOPIC:
+	case K_COUNT:
+		break;
+	}
+}
+
+/* ---- validation ---- */
+
+static void invalid_str(struct apierr *e, const char *field, const char *value, const char *why)
+{
+	apierr_invalid_add(e, "FieldValueInvalid", field, "Invalid value: \"%s\": %s", value, why);
+}
+
+static void required(struct apierr *e, const char *field)
+{
+	apierr_invalid_add(e, "FieldValueRequired", field, "Required value");
+}
+
+static void validate_meta(const struct restype *rt, const json_t *doc, struct apierr *e)
+{
+	const char *name = jstr(doc, "metadata.name", NULL);
+	json_t *labels = jpath(doc, "metadata.labels"), *ann = jpath(doc, "metadata.annotations"),
+	       *v;
+	const char *k, *why;
+
+	if (!name || !name[0]) {
+		apierr_invalid_add(e, "FieldValueRequired", "metadata.name",
+				   "Required value: name or generateName is required");
+	} else {
+		bool label_rule = rt->id == K_NAMESPACE || rt->id == K_SERVICE;
+
+		why = label_rule ? valid_dns_label(name) : valid_dns_subdomain(name);
+		if (why)
+			invalid_str(e, "metadata.name", name, why);
+	}
+	if (labels && !json_is_object(labels))
+		apierr_invalid_add(e, "FieldValueInvalid", "metadata.labels", "must be an object");
+	json_object_foreach(labels, k, v)
+	{
+		char field[300];
+
+		why = valid_label_key(k);
+		if (why) {
+			snprintf(field, sizeof(field), "metadata.labels");
+			invalid_str(e, field, k, why);
+			continue;
+		}
+		if (!json_is_string(v)) {
+			snprintf(field, sizeof(field), "metadata.labels[%.250s]", k);
+			apierr_invalid_add(e, "FieldValueInvalid", field, "must be a string");
+			continue;
+		}
+		why = valid_label_value(json_string_value(v));
+		if (why) {
+			snprintf(field, sizeof(field), "metadata.labels");
+			invalid_str(e, field, json_string_value(v), why);
+		}
+	}
+	json_object_foreach(ann, k, v)
+	{
+		why = valid_label_key(k);
+		if (why)
+			invalid_str(e, "metadata.annotations", k, why);
+		else if (!json_is_string(v))
+			apierr_invalid_add(e, "FieldValueInvalid", "metadata.annotations",
+					   "values must be strings");
+	}
+}
+
+static void validate_podspec(const json_t *spec, const char *base, struct apierr *e)
+{
+	json_t *cs = json_object_get(spec, "containers"), *c, *p;
+	size_t i, j;
+	char f[256];
+
+	if (!json_is_array(cs) || json_array_size(cs) == 0) {
+		snprintf(f, sizeof(f), "%s.containers", base);
+		required(e, f);
+		return;
+	}
+	json_array_foreach(cs, i, c)
+	{
+		const char *name = jstr(c, "name", NULL), *image = jstr(c, "image", NULL);
+
+		if (!name || !name[0]) {
+			snprintf(f, sizeof(f), "%s.containers[%zu].name", base, i);
+			required(e, f);
+		} else if (valid_dns_label(name)) {
+			snprintf(f, sizeof(f), "%s.containers[%zu].name", base, i);
+			invalid_str(e, f, name, valid_dns_label(name));
+		} else {
+			for (j = 0; j < i; j++) {
+				if (str_eq(jstr(json_array_get(cs, j), "name", ""), name)) {
+					snprintf(f, sizeof(f), "%s.containers[%zu].name", base, i);
+					apierr_invalid_add(e, "FieldValueDuplicate", f,
+							   "Duplicate value: \"%s\"", name);
+				}
+			}
+		}
+		if (!image || !image[0]) {
+			snprintf(f, sizeof(f), "%s.containers[%zu].image", base, i);
+			required(e, f);
+		}
+		json_array_foreach(json_object_get(c, "ports"), j, p)
+		{
+			long long port = jint(p, "containerPort", -1);
+
+			if (port < 1 || port > 65535) {
+				snprintf(f, sizeof(f), "%s.containers[%zu].ports[%zu].containerPort",
+					 base, i, j);
+				apierr_invalid_add(e, "FieldValueInvalid", f,
+						   "Invalid value: %lld: must be between 1 and 65535, "
+						   "inclusive",
+						   port);
+			}
+		}
+	}
+}
+
+static void validate_workload(const struct restype *rt, const json_t *doc, struct apierr *e)
+{
+	json_t *sel = jpath(doc, "spec.selector");
+	json_t *labels = jpath(doc, "spec.template.metadata.labels");
+	json_t *rep = jpath(doc, "spec.replicas");
+	struct selector s;
+	struct err err = {{0}};
+
+	if (rep && (!json_is_integer(rep) || json_integer_value(rep) < 0))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.replicas",
+				   "Invalid value: %lld: must be greater than or equal to 0",
+				   json_is_integer(rep) ? (long long)json_integer_value(rep) : -1LL);
+	if (!json_is_object(sel) || (!json_object_size(json_object_get(sel, "matchLabels")) &&
+				     !json_array_size(json_object_get(sel, "matchExpressions")))) {
+		required(e, "spec.selector");
+	} else if (!selector_from_json(sel, &s, &err)) {
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.selector", "%s", err.msg);
+	} else {
+		if (!selector_match(&s, labels)) {
+			char *ls = jlabels_string(labels);
+
+			apierr_invalid_add(e, "FieldValueInvalid", "spec.template.metadata.labels",
+					   "Invalid value: \"%s\": `selector` does not match template "
+					   "`labels`",
+					   ls);
+			free(ls);
+		}
+		selector_free(&s);
+	}
+	validate_podspec(jpath(doc, "spec.template.spec"), "spec.template.spec", e);
+	if (rt->id == K_STATEFULSET) {
+		const char *pmp = jstr(doc, "spec.podManagementPolicy", "OrderedReady");
+
+		if (!str_eq(pmp, "OrderedReady") && !str_eq(pmp, "Parallel"))
+			apierr_invalid_add(e, "FieldValueNotSupported", "spec.podManagementPolicy",
+					   "Unsupported value: \"%s\": supported values: "
+					   "\"OrderedReady\", \"Parallel\"",
+					   pmp);
+	}
+}
+
+static void validate_service(const json_t *doc, struct apierr *e)
+{
+	const char *type = jstr(doc, "spec.type", "ClusterIP");
+	json_t *ports = jpath(doc, "spec.ports"), *p;
+	size_t i;
+	char f[96];
+
+	if (!str_eq(type, "ClusterIP") && !str_eq(type, "NodePort") &&
+	    !str_eq(type, "LoadBalancer") && !str_eq(type, "ExternalName"))
+		apierr_invalid_add(e, "FieldValueNotSupported", "spec.type",
+				   "Unsupported value: \"%s\": supported values: \"ClusterIP\", "
+				   "\"ExternalName\", \"LoadBalancer\", \"NodePort\"",
+				   type);
+	if (!str_eq(type, "ExternalName") && !str_eq(jstr(doc, "spec.clusterIP", ""), "None") &&
+	    json_array_size(ports) == 0)
+		required(e, "spec.ports");
+	json_array_foreach(ports, i, p)
+	{
+		long long port = jint(p, "port", -1);
+
+		if (port < 1 || port > 65535) {
+			snprintf(f, sizeof(f), "spec.ports[%zu].port", i);
+			apierr_invalid_add(e, "FieldValueInvalid", f,
+					   "Invalid value: %lld: must be between 1 and 65535, inclusive",
+					   port);
+		}
+		if (json_array_size(ports) > 1 && !jstr(p, "name", NULL)) {
+			snprintf(f, sizeof(f), "spec.ports[%zu].name", i);
+			required(e, f);
+		}
+	}
+}
+
+static void validate_quantities(const json_t *map, const char *field, bool quota,
+				struct apierr *e)
+{
+	const char *k;
+	json_t *v;
+	int64_t q;
+	char f[256];
+
+	json_object_foreach((json_t *)map, k, v)
+	{
+		snprintf(f, sizeof(f), "%s[%.200s]", field, k);
+		if (!json_is_string(v) && !json_is_integer(v)) {
+			apierr_invalid_add(e, "FieldValueInvalid", f, "must be a quantity");
+			continue;
+		}
+		if (json_is_string(v) && !quantity_parse(json_string_value(v), &q))
+			invalid_str(e, f, json_string_value(v),
+				    "quantities must match the regular expression "
+				    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+		else if (quota && !quota_known_resource(k) && !strchr(k, '/'))
+			invalid_str(e, f, k, "must be a standard resource for quota");
+	}
+}
+
+bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *old,
+		    struct apierr *e)
+{
+	const char *name = jstr(doc, "metadata.name", "");
+
+	validate_meta(rt, doc, e);
+	switch (rt->id) {
+	case K_POD:
+		validate_podspec(jpath(doc, "spec"), "spec", e);
+		if (old && !json_equal(jpath(doc, "spec.containers"), jpath(old, "spec.containers"))) {
+			/* Only images may change in a running pod's containers. */
+			json_t *a = json_deep_copy(jpath(doc, "spec.containers"));
+			json_t *b = json_deep_copy(jpath(old, "spec.containers")), *c;
+			size_t i;
+
+			json_array_foreach(a, i, c) json_object_del(c, "image");
+			json_array_foreach(b, i, c) json_object_del(c, "image");
+			if (!json_equal(a, b))
+				apierr_invalid_add(e, "FieldValueForbidden", "spec",
+						   "Forbidden: pod updates may not change fields other "
+						   "than `spec.containers[*].image`");
+			json_decref(a);
+			json_decref(b);
+		}
+		break;
+	case K_DEPLOYMENT:
+	case K_STATEFULSET:
+	case K_REPLICASET:
+		validate_workload(rt, doc, e);
+		if (old && rt->id != K_REPLICASET &&
+		    !json_equal(jpath(doc, "spec.selector"), jpath(old, "spec.selector")))
+			apierr_invalid_add(e, "FieldValueInvalid", "spec.selector",
+					   "Invalid value: the selector is immutable: field is "
+					   "immutable");
+		break;
+	case K_SERVICE:
+		validate_service(doc, e);
+		break;
+	case K_PVC:
+		if (!json_array_size(jpath(doc, "spec.accessModes")))
+			required(e, "spec.accessModes");
+		if (!jpath(doc, "spec.resources.requests.storage"))
+			apierr_invalid_add(e, "FieldValueRequired",
+					   "spec.resources[storage]", "Required value");
+		else
+			validate_quantities(jpath(doc, "spec.resources.requests"),
+					    "spec.resources.requests", false, e);
+		break;
+	case K_QUOTA:
+		validate_quantities(jpath(doc, "spec.hard"), "spec.hard", true, e);
+		break;
+	case K_KAFKATOPIC: {
+		json_t *parts = jpath(doc, "spec.partitions");
+
+		if (parts && (!json_is_integer(parts) || json_integer_value(parts) < 1))
+			apierr_invalid_add(e, "FieldValueInvalid", "spec.partitions",
+					   "Invalid value: must be greater than or equal to 1");
+		break;
+	}
+	case K_SECRET:
+		if (json_object_get(doc, "data") && !json_is_object(json_object_get(doc, "data")))
+			apierr_invalid_add(e, "FieldValueInvalid", "data", "must be an object");
+		break;
+	case K_NAMESPACE:
+	case K_CONFIGMAP:
+	case K_EVENT:
+	case K_INGRESS:
+	case K_NETPOL:
+	case K_COUNT:
+		break;
+	}
+	return !apierr_invalid_finish(e, rt, name);
+}
+
+/* ---- schema check for server-side apply ---- */
+
+static const char *const k_meta[] = {
+    "name",	    "generateName",	"namespace",	     "selfLink",	  "uid",
+    "resourceVersion", "generation",	"creationTimestamp", "deletionTimestamp",
+    "deletionGracePeriodSeconds", "labels", "annotations",	"ownerReferences",
+    "finalizers",	"managedFields", NULL};
+static const char *const k_top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
+static const char *const k_secret[] = {"apiVersion", "kind",	"metadata", "data",
+				       "stringData", "type",	"immutable", NULL};
+static const char *const k_cm[] = {"apiVersion", "kind",      "metadata",
+				   "data",	 "binaryData", "immutable", NULL};
+static const char *const k_event[] = {
+    "apiVersion",     "kind",	       "metadata", "involvedObject",	 "reason",
+    "message",	      "source",	       "firstTimestamp", "lastTimestamp", "count",
+    "type",	      "eventTime",     "series",   "action",		 "related",
+    "reportingComponent", "reportingInstance", NULL};
+static const char *const k_deploy[] = {"replicas",	   "selector", "template",
+				       "strategy",	   "minReadySeconds",
+				       "revisionHistoryLimit", "paused", "progressDeadlineSeconds",
+				       NULL};
+static const char *const k_sts[] = {"replicas",
+				    "selector",
+				    "template",
+				    "volumeClaimTemplates",
+				    "serviceName",
+				    "podManagementPolicy",
+				    "updateStrategy",
+				    "revisionHistoryLimit",
+				    "minReadySeconds",
+				    "persistentVolumeClaimRetentionPolicy",
+				    "ordinals",
+				    NULL};
+static const char *const k_rs[] = {"replicas", "selector", "template", "minReadySeconds", NULL};
+static const char *const k_template[] = {"metadata", "spec", NULL};
+static const char *const k_podspec[] = {
+    "volumes",		  "initContainers",	   "containers",
+    "ephemeralContainers", "restartPolicy",	   "terminationGracePeriodSeconds",
+    "activeDeadlineSeconds", "dnsPolicy",	   "nodeSelector",
+    "serviceAccountName",  "serviceAccount",	   "automountServiceAccountToken",
+    "nodeName",		  "hostNetwork",	   "hostPID",
+    "hostIPC",		  "shareProcessNamespace", "securityContext",
+    "imagePullSecrets",	  "hostname",		   "subdomain",
+    "affinity",		  "schedulerName",	   "tolerations",
+    "hostAliases",	  "priorityClassName",	   "priority",
+    "dnsConfig",	  "readinessGates",	   "runtimeClassName",
+    "enableServiceLinks", "preemptionPolicy",	   "overhead",
+    "topologySpreadConstraints", "setHostnameAsFQDN", "os",
+    "hostUsers",	  "schedulingGates",	   "resourceClaims",
+    "resources",	  NULL};
+static const char *const k_container[] = {
+    "name",	     "image",	       "command",	 "args",	   "workingDir",
+    "ports",	     "envFrom",	       "env",		 "resources",	   "resizePolicy",
+    "restartPolicy", "volumeMounts",   "volumeDevices",	 "livenessProbe",  "readinessProbe",
+    "startupProbe",  "lifecycle",      "terminationMessagePath", "terminationMessagePolicy",
+    "imagePullPolicy", "securityContext", "stdin",	 "stdinOnce",	   "tty",
+    NULL};
+static const char *const k_port[] = {"name", "hostPort", "containerPort", "protocol", "hostIP",
+				     NULL};
+
+static bool known(const char *k, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		if (strcmp(k, *keys) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The first member of o not in keys, or NULL. */
+static const char *unknown_key(const json_t *o, const char *const *keys)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)o, k, v)
+	{
+		if (!known(k, keys))
+			return k;
+	}
+	return NULL;
+}
+
+static bool check_podspec(const json_t *spec, struct buf *path, char *msg, size_t n)
+{
+	const char *bad = unknown_key(spec, k_podspec);
+	json_t *c, *p;
+	size_t i, j;
+
+	if (bad) {
+		snprintf(msg, n, "%s.%s", buf_str(path), bad);
+		return false;
+	}
+	json_array_foreach(json_object_get(spec, "containers"), i, c)
+	{
+		size_t mark = path->len;
+
+		buf_printf(path, ".containers[name=\"%s\"]", jstr(c, "name", ""));
+		bad = unknown_key(c, k_container);
+		if (bad) {
+			snprintf(msg, n, "%s.%s", buf_str(path), bad);
+			return false;
+		}
+		json_array_foreach(json_object_get(c, "ports"), j, p)
+		{
+			bad = unknown_key(p, k_port);
+			if (bad) {
+				snprintf(msg, n, "%s.ports[containerPort=%lld,protocol=\"%s\"].%s",
+					 buf_str(path), jint(p, "containerPort", 0),
+					 jstr(p, "protocol", "TCP"), bad);
+				return false;
+			}
+		}
+		path->len = mark;
+		path->data[mark] = '\0';
+	}
+	return true;
+}
+
+bool kinds_schema_check(const struct restype *rt, const json_t *doc, char *msg, size_t n)
+{
+	const char *const *top = rt->id == K_SECRET	 ? k_secret
+				 : rt->id == K_CONFIGMAP ? k_cm
+				 : rt->id == K_EVENT	 ? k_event
+							 : k_top;
+	const char *const *spec_keys = rt->id == K_DEPLOYMENT	 ? k_deploy
+				       : rt->id == K_STATEFULSET ? k_sts
+				       : rt->id == K_REPLICASET	 ? k_rs
+								 : NULL;
+	const char *bad = unknown_key(doc, top);
+	struct buf path = BUF_INIT;
+	bool ok = true;
+
+	if (bad) {
+		snprintf(msg, n, ".%s", bad);
+		return false;
+	}
+	bad = unknown_key(jpath(doc, "metadata"), k_meta);
+	if (bad) {
+		snprintf(msg, n, ".metadata.%s", bad);
+		return false;
+	}
+	if (rt->id == K_POD) {
+		buf_puts(&path, ".spec");
+		ok = check_podspec(jpath(doc, "spec"), &path, msg, n);
+	} else if (spec_keys) {
+		bad = unknown_key(jpath(doc, "spec"), spec_keys);
+		if (bad) {
+			snprintf(msg, n, ".spec.%s", bad);
+			return false;
+		}
+		bad = unknown_key(jpath(doc, "spec.template"), k_template);
+		if (bad) {
+			snprintf(msg, n, ".spec.template.%s", bad);
+			return false;
+		}
+		bad = unknown_key(jpath(doc, "spec.template.metadata"), k_meta);
+		if (bad) {
+			snprintf(msg, n, ".spec.template.metadata.%s", bad);
+			return false;
+		}
+		buf_puts(&path, ".spec.template.spec");
+		ok = check_podspec(jpath(doc, "spec.template.spec"), &path, msg, n);
+	}
+	buf_free(&path);
+	return ok;
+}
+
+void kinds_template_hash(const json_t *tmpl, char out[16])
+{
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	char *text = jdump_sorted(tmpl);
+	char digits[16];
+	size_t i;
+
+	snprintf(digits, sizeof(digits), "%u", sim_fnv32(text, strlen(text)));
+	free(text);
+	for (i = 0; digits[i]; i++)
+		out[i] = alphabet[(unsigned char)digits[i] % (sizeof(alphabet) - 1)];
+	out[i] = '\0';
+}

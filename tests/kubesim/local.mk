@@ -1,0 +1,35 @@
+# kubesim: the local Kubernetes API server the tests and the demo run
+# against (installed as opsdeck-kubesim), its tests and its benchmark.
+bin_PROGRAMS += opsdeck-kubesim
+
+KUBESIM_CORE = \
+	tests/kubesim/sim.c tests/kubesim/sim.h \
+	tests/kubesim/jutil.c tests/kubesim/jutil.h \
+	tests/kubesim/restype.c tests/kubesim/restype.h \
+	tests/kubesim/store.c tests/kubesim/store.h \
+	tests/kubesim/status.c tests/kubesim/status.h \
+	tests/kubesim/selector.c tests/kubesim/selector.h \
+	tests/kubesim/yamljson.c tests/kubesim/yamljson.h \
+	tests/kubesim/patch.c tests/kubesim/patch.h \
+	tests/kubesim/apply.c tests/kubesim/apply.h \
+	tests/kubesim/quota.c tests/kubesim/quota.h \
+	tests/kubesim/kinds.c tests/kubesim/kinds.h \
+	tests/kubesim/table.c tests/kubesim/table.h \
+	tests/kubesim/watch.c tests/kubesim/watch.h \
+	tests/kubesim/logs.c tests/kubesim/logs.h \
+	tests/kubesim/ctrl.c tests/kubesim/ctrl.h \
+	tests/kubesim/fault.c tests/kubesim/fault.h \
+	tests/kubesim/openapi.c tests/kubesim/openapi.h \
+	tests/kubesim/api.c tests/kubesim/api.h \
+	tests/kubesim/demo.c tests/kubesim/demo.h \
+	src/util.c src/util.h src/buf.c src/buf.h
+
+KUBESIM_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) -pthread
+KUBESIM_LIBS = $(JANSSON_LIBS) $(YAML_LIBS) -lm -lpthread
+
+opsdeck_kubesim_SOURCES = $(KUBESIM_CORE) \
+	tests/kubesim/http.c tests/kubesim/http.h \
+	tests/kubesim/tlscert.c tests/kubesim/tlscert.h \
+	tests/kubesim/main.c
+opsdeck_kubesim_CFLAGS = $(KUBESIM_CFLAGS) $(MHD_CFLAGS) $(OPENSSL_CFLAGS)
+opsdeck_kubesim_LDADD = $(KUBESIM_LIBS) $(MHD_LIBS) $(OPENSSL_LIBS)

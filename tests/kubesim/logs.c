@@ -1,0 +1,533 @@
+#include "config.h"
+
+#include "logs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "fault.h"
+#include "jutil.h"
+
+#define LOG_BATCH (64 * 1024)
+
+struct podrt *podrt_new(const json_t *pod)
+{
+	struct podrt *rt = xcalloc(1, sizeof(*rt));
+	json_t *cs = jpath(pod, "spec.containers"), *c;
+	size_t i;
+
+	rt->n = json_array_size(cs);
+	rt->c = xcalloc(rt->n + 1, sizeof(*rt->c));
+	json_array_foreach(cs, i, c)
+	{
+		rt->c[i].name = xstrdup(jstr(c, "name", ""));
+		rt->c[i].image = xstrdup(jstr(c, "image", ""));
+		if (strstr(rt->c[i].image, "invalid"))
+			rt->bad_image = true;
+	}
+	return rt;
+}
+
+void podrt_free(void *p)
+{
+	struct podrt *rt = p;
+
+	if (!rt)
+		return;
+	for (size_t i = 0; i < rt->n; i++) {
+		free(rt->c[i].name);
+		free(rt->c[i].image);
+	}
+	free(rt->c);
+	free(rt);
+}
+
+enum img_kind { IMG_WEB, IMG_MYSQL, IMG_POSTGRES, IMG_REDIS, IMG_BROKER, IMG_OTHER };
+
+static enum img_kind classify(const char *image)
+{
+	static const char *const web[] = {"nginx", "httpd",  "apache", "wordpress", "woocommerce",
+					  "php",   "medusa", "node",   "caddy",	    "traefik",
+					  "web",   NULL};
+
+	if (strstr(image, "mysql") || strstr(image, "mariadb"))
+		return IMG_MYSQL;
+	if (strstr(image, "postgres"))
+		return IMG_POSTGRES;
+	if (strstr(image, "redis"))
+		return IMG_REDIS;
+	if (strstr(image, "kafka") || strstr(image, "rabbitmq") || strstr(image, "strimzi"))
+		return IMG_BROKER;
+	for (const char *const *w = web; *w; w++) {
+		if (strstr(image, *w))
+			return IMG_WEB;
+	}
+	return IMG_OTHER;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
+		 uint64_t seq, int64_t ts_ns, char *out, size_t n)
+{
+	/* Paths ending in '=' or '/' followed by a number get one appended. */
+	static const char *const paths[] = {"/",	 "/shop/",     "/product/#", "/cart/",
+					    "/checkout/", "/wp-admin/admin-ajax.php",
+					    "/wp-json/wc/store/v1/cart", "/health", "/?p=#",
+					    "/category/#"};
+	static const char *const agents[] = {
+	    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+	    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
+	    "kube-probe/1.32", "curl/8.5.0", "Googlebot/2.1"};
+	static const int codes[] = {200, 200, 200, 200, 200, 200, 304, 301, 404, 500};
+	uint64_t h = mix(seed ^ mix(sim_fnv32(pod_uid, strlen(pod_uid))) ^
+			 mix(sim_fnv32(c->name, strlen(c->name)) + run_id * 0x9e37ULL) ^ mix(seq));
+	time_t t = (time_t)(ts_ns / 1000000000LL);
+	struct tm tm;
+	char when[64], path[64];
+	int len = 0;
+
+	gmtime_r(&t, &tm);
+	switch (classify(c->image)) {
+	case IMG_WEB:
+		if (seq <= 3) {
+			static const char *const boot[] = {
+			    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/",
+			    "AH00558: apache2: Could not reliably determine the server's fully "
+			    "qualified domain name, using 10.244.0.1",
+			    "Configuration complete; ready for start up, serving on :80"};
+
+			len = snprintf(out, n, "%s seq=%llu", boot[seq - 1], (unsigned long long)seq);
+			break;
+		}
+		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		{
+			const char *p = paths[h % ARRAY_LEN(paths)];
+			const char *hash = strchr(p, '#');
+
+			if (hash)
+				snprintf(path, sizeof(path), "%.*s%u", (int)(hash - p), p,
+					 (unsigned)(h >> 20) % 500);
+			else
+				snprintf(path, sizeof(path), "%s", p);
+		}
+		len = snprintf(out, n,
+			       "10.244.%u.%u - - [%s] \"%s %s HTTP/1.1\" %d %u \"-\" \"%s\" seq=%llu",
+			       (unsigned)(h >> 8) % 4, (unsigned)(h >> 12) % 250 + 2, when,
+			       (h >> 40) % 7 == 0 ? "POST" : "GET", path, codes[(h >> 24) % 10],
+			       (unsigned)(h >> 32) % 40000 + 200, agents[(h >> 48) % 5],
+			       (unsigned long long)seq);
+		break;
+	case IMG_MYSQL: {
+		static const char *const boot[] = {
+		    "[System] [MY-010116] [Server] /usr/sbin/mysqld (mysqld 8.0.36) starting as "
+		    "process 1",
+		    "[System] [MY-013576] [InnoDB] InnoDB initialization has started.",
+		    "[System] [MY-013577] [InnoDB] InnoDB initialization has ended.",
+		    "[Warning] [MY-010068] [Server] CA certificate ca.pem is self signed.",
+		    "[System] [MY-011323] [Server] X Plugin ready for connections. Bind-address: "
+		    "'::' port: 33060",
+		    "[System] [MY-010931] [Server] /usr/sbin/mysqld: ready for connections. "
+		    "Version: '8.0.36'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL "
+		    "Community Server - GPL."};
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		if (seq <= ARRAY_LEN(boot))
+			len = snprintf(out, n, "%s.%06lldZ 0 %s seq=%llu", when,
+				       (long long)(ts_ns % 1000000000LL) / 1000, boot[seq - 1],
+				       (unsigned long long)seq);
+		else
+			len = snprintf(out, n,
+				       "%s.%06lldZ %u [Note] [MY-010914] [Server] Aborted connection "
+				       "%u to db: 'store' user: 'store' host: '10.244.0.%u' (Got an "
+				       "error reading communication packets). seq=%llu",
+				       when, (long long)(ts_ns % 1000000000LL) / 1000,
+				       (unsigned)(h % 900) + 8, (unsigned)(h >> 16) % 9000 + 100,
+				       (unsigned)(h >> 30) % 250 + 2, (unsigned long long)seq);
+		break;
+	}
+	case IMG_POSTGRES: {
+		static const char *const boot[] = {
+		    "LOG:  starting PostgreSQL 16.3 on x86_64-pc-linux-gnu",
+		    "LOG:  listening on IPv4 address \"0.0.0.0\", port 5432",
+		    "LOG:  database system was shut down at startup",
+		    "LOG:  database system is ready to accept connections"};
+
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		if (seq <= ARRAY_LEN(boot))
+			len = snprintf(out, n, "%s.%03lld UTC [1] %s seq=%llu", when,
+				       (long long)(ts_ns % 1000000000LL) / 1000000, boot[seq - 1],
+				       (unsigned long long)seq);
+		else
+			len = snprintf(out, n,
+				       "%s.%03lld UTC [%u] LOG:  checkpoint complete: wrote %u "
+				       "buffers (%u.%u%%); write=%u.%03u s seq=%llu",
+				       when, (long long)(ts_ns % 1000000000LL) / 1000000,
+				       (unsigned)(h % 90) + 20, (unsigned)(h >> 8) % 300,
+				       (unsigned)(h >> 16) % 3, (unsigned)(h >> 20) % 10,
+				       (unsigned)(h >> 24) % 5, (unsigned)(h >> 28) % 1000,
+				       (unsigned long long)seq);
+		break;
+	}
+	case IMG_REDIS:
+		strftime(when, sizeof(when), "%d %b %Y %H:%M:%S", &tm);
+		len = snprintf(out, n, "1:M %s.%03lld %s seq=%llu", when,
+			       (long long)(ts_ns % 1000000000LL) / 1000000,
+			       seq == 1   ? "* Ready to accept connections tcp"
+			       : h % 3 == 0 ? "* Background saving started by pid 42"
+					    : "* 100 changes in 300 seconds. Saving...",
+			       (unsigned long long)seq);
+		break;
+	case IMG_BROKER:
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		len = snprintf(out, n,
+			       "%s,%03lld INFO [Broker id=0] Leader store-events-%u starts at "
+			       "leader epoch %u (state.change.logger) seq=%llu",
+			       when, (long long)(ts_ns % 1000000000LL) / 1000000,
+			       (unsigned)(h % 12), (unsigned)(h >> 8) % 40, (unsigned long long)seq);
+		break;
+	case IMG_OTHER:
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		len = snprintf(out, n,
+			       "time=%s level=%s msg=\"processed request\" id=%08x duration_ms=%u "
+			       "seq=%llu",
+			       when, h % 17 == 0 ? "warn" : "info", (unsigned)(h >> 16),
+			       (unsigned)(h >> 40) % 900 + 1, (unsigned long long)seq);
+		break;
+	}
+	if (len < 0)
+		len = 0;
+	if ((size_t)len >= n)
+		len = (int)n - 1;
+	return (size_t)len;
+}
+
+static double eff_rate(const struct sim *s)
+{
+	return s->opt.log_rate > 0 ? s->opt.log_rate : 1e6;
+}
+
+/* Lines written by a run from start_ns until at_ns. */
+static uint64_t written(const struct sim *s, int64_t start_ns, int64_t at_ns)
+{
+	if (start_ns == 0 || at_ns < start_ns)
+		return 0;
+	return (uint64_t)((double)(at_ns - start_ns) * eff_rate(s) / 1e9) + 1;
+}
+
+static int64_t line_time(const struct sim *s, int64_t start_ns, uint64_t seq)
+{
+	return start_ns + (int64_t)((double)(seq - 1) * 1e9 / eff_rate(s));
+}
+
+/* First line written at or after since_ns. */
+static uint64_t first_since(const struct sim *s, int64_t start_ns, int64_t since_ns)
+{
+	double k;
+
+	if (since_ns <= start_ns)
+		return 1;
+	k = (double)(since_ns - start_ns) * eff_rate(s) / 1e9;
+	{
+		uint64_t seq = (uint64_t)k + 1;
+
+		while (seq > 1 && line_time(s, start_ns, seq - 1) >= since_ns)
+			seq--;
+		while (line_time(s, start_ns, seq) < since_ns)
+			seq++;
+		return seq;
+	}
+}
+
+struct logstream {
+	struct sim *s;
+	char pod_uid[37];
+	char *container;
+	uint64_t run_id;
+	uint64_t next;	 /* next seq to send */
+	bool timestamps;
+	long limit_bytes; /* 0 = none */
+	long sent_bytes;
+	long lines;
+	int64_t started_ms;
+	struct buf pending;
+	bool done;
+};
+
+static void put_line(struct sim *s, struct buf *b, const char *uid, const struct crun *c,
+		     uint64_t seq, bool ts, long limit, long *sent)
+{
+	char line[768], stamp[48];
+	int64_t t = line_time(s, c->start_ns, seq);
+	size_t len = logs_line(s->opt.seed, uid, c, c->run_id, seq, t, line, sizeof(line));
+	size_t start = b->len, add;
+
+	if (ts) {
+		sim_fmt_time_ns(t, stamp);
+		buf_printf(b, "%s ", stamp);
+	}
+	buf_append(b, line, len);
+	buf_putc(b, '\n');
+	add = b->len - start;
+	if (limit > 0 && *sent + (long)add > limit) {
+		/* limitBytes cuts mid-line, as the kubelet does. */
+		b->len = start + (size_t)(limit - *sent);
+		b->data[b->len] = '\0';
+		add = (size_t)(limit - *sent);
+	}
+	*sent += (long)add;
+}
+
+static const struct crun *pick(const struct podrt *rt, const char *name)
+{
+	for (size_t i = 0; i < rt->n; i++) {
+		if (strcmp(rt->c[i].name, name) == 0)
+			return &rt->c[i];
+	}
+	return NULL;
+}
+
+bool logs_open(struct sim *s, struct obj *pod, const struct query *q, struct apierr *e,
+	       struct resp *out)
+{
+	struct podrt *rt = pod->priv;
+	const char *cname = query_get(q, "container");
+	const char *since_time = query_get(q, "sinceTime");
+	const char *v;
+	const struct crun *c;
+	bool follow = false, previous = false, timestamps = false;
+	long tail = -1, since_s = 0, limit = 0;
+	int64_t since_ns = 0, start_ns, end_ns, now = sim_wall_ns();
+	uint64_t first, last, keep;
+	struct buf b = BUF_INIT;
+	long sent = 0;
+
+	if (!rt || rt->n == 0) {
+		apierr_bad_request(e, "pod %s has no containers", pod->name);
+		return false;
+	}
+	for (const char *const *k = (const char *const[]){"follow", "previous", "timestamps", NULL};
+	     *k; k++) {
+		v = query_get(q, *k);
+		if (v && *v && !str_eq(v, "true") && !str_eq(v, "false") && !str_eq(v, "1") &&
+		    !str_eq(v, "0")) {
+			apierr_bad_request(e, "invalid value for %s: %s", *k, v);
+			return false;
+		}
+	}
+	follow = (v = query_get(q, "follow")) && (str_eq(v, "true") || str_eq(v, "1"));
+	previous = (v = query_get(q, "previous")) && (str_eq(v, "true") || str_eq(v, "1"));
+	timestamps = (v = query_get(q, "timestamps")) && (str_eq(v, "true") || str_eq(v, "1"));
+	if ((v = query_get(q, "tailLines")) && *v && !str_to_long(v, 0, 100000000L, &tail)) {
+		apierr_set(e, 422, "Invalid",
+			   "PodLogOptions \"%s\" is invalid: tailLines: Invalid value: %s: must be "
+			   "greater than or equal to 0",
+			   pod->name, v);
+		return false;
+	}
+	if ((v = query_get(q, "sinceSeconds")) && *v && !str_to_long(v, 1, 100000000L, &since_s)) {
+		apierr_set(e, 422, "Invalid",
+			   "PodLogOptions \"%s\" is invalid: sinceSeconds: Invalid value: %s: must "
+			   "be greater than 0",
+			   pod->name, v);
+		return false;
+	}
+	if ((v = query_get(q, "limitBytes")) && *v && !str_to_long(v, 1, 0x7fffffffL, &limit)) {
+		apierr_set(e, 422, "Invalid",
+			   "PodLogOptions \"%s\" is invalid: limitBytes: Invalid value: %s: must be "
+			   "greater than 0",
+			   pod->name, v);
+		return false;
+	}
+	if (since_time && *since_time && !sim_parse_time(since_time, &since_ns)) {
+		apierr_bad_request(e, "parsing time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot "
+				      "parse",
+				   since_time);
+		return false;
+	}
+	if (since_s && since_ns) {
+		apierr_set(e, 422, "Invalid",
+			   "PodLogOptions \"%s\" is invalid: sinceSeconds: Forbidden: at most one of "
+			   "`sinceTime` or `sinceSeconds` may be specified",
+			   pod->name);
+		return false;
+	}
+	if (since_s)
+		since_ns = now - (int64_t)since_s * 1000000000LL;
+	if (!cname || !*cname) {
+		if (rt->n > 1) {
+			struct buf names = BUF_INIT;
+
+			for (size_t i = 0; i < rt->n; i++)
+				buf_printf(&names, "%s%s", i ? " " : "", rt->c[i].name);
+			apierr_bad_request(e, "a container name must be specified for pod %s, choose "
+					      "one of: [%s]",
+					   pod->name, buf_str(&names));
+			buf_free(&names);
+			return false;
+		}
+		cname = rt->c[0].name;
+	}
+	c = pick(rt, cname);
+	if (!c) {
+		apierr_bad_request(e, "container %s is not valid for pod %s", cname, pod->name);
+		return false;
+	}
+	if (previous) {
+		if (!c->has_prev) {
+			apierr_bad_request(e, "previous terminated container \"%s\" in pod \"%s\" not "
+					      "found",
+					   c->name, pod->name);
+			return false;
+		}
+		start_ns = c->prev_start_ns;
+		end_ns = c->prev_end_ns;
+		follow = false;
+	} else {
+		if (c->start_ns == 0) {
+			apierr_bad_request(e, "container \"%s\" in pod \"%s\" is waiting to start: %s",
+					   c->name, pod->name,
+					   rt->bad_image ? "trying and failing to pull image"
+							 : "ContainerCreating");
+			return false;
+		}
+		start_ns = c->start_ns;
+		end_ns = c->running ? now : c->end_ns;
+	}
+	last = written(s, start_ns, end_ns);
+	keep = (uint64_t)(s->opt.log_keep > 0 ? s->opt.log_keep : 10000);
+	first = last > keep ? last - keep + 1 : 1;
+	if (since_ns) {
+		uint64_t f = first_since(s, start_ns, since_ns);
+
+		if (f > first)
+			first = f;
+	}
+	if (tail >= 0 && last + 1 > first && last + 1 - first > (uint64_t)tail)
+		first = last + 1 - (uint64_t)tail;
+	{
+		/* A copy: the stream outlives this call and the run may be replaced. */
+		struct crun run = *c;
+
+		run.start_ns = start_ns;
+		run.run_id = previous ? c->run_id - 1 : c->run_id;
+		for (uint64_t k = first; k <= last && (limit == 0 || sent < limit) &&
+					 b.len < 64 * 1024 * 1024;
+		     k++)
+			put_line(s, &b, pod->uid, &run, k, timestamps, limit, &sent);
+	}
+	out->code = 200;
+	out->ctype = "text/plain";
+	if (!follow || (limit > 0 && sent >= limit) || !c->running) {
+		out->len = b.len;
+		out->body = buf_steal(&b);
+		return true;
+	}
+	{
+		struct logstream *l = xcalloc(1, sizeof(*l));
+
+		l->s = s;
+		snprintf(l->pod_uid, sizeof(l->pod_uid), "%s", pod->uid);
+		l->container = xstrdup(c->name);
+		l->run_id = c->run_id;
+		l->next = last + 1 > first ? last + 1 : first;
+		l->timestamps = timestamps;
+		l->limit_bytes = limit;
+		l->sent_bytes = sent;
+		l->started_ms = sim_mono_ms();
+		l->pending = b;
+		s->stats.logs_open++;
+		s->stats.logs_total++;
+		out->log = l;
+	}
+	return true;
+}
+
+/* Appends what the run has written since l->next (lock held); false when
+ * the stream is over (pod or run gone). */
+static bool collect(struct logstream *l, int64_t *wait_ms)
+{
+	struct sim *s = l->s;
+	struct obj *pod = store_by_uid(s->store, l->pod_uid);
+	struct podrt *rt = pod ? pod->priv : NULL;
+	const struct crun *c = rt ? pick(rt, l->container) : NULL;
+	int64_t now = sim_wall_ns();
+	uint64_t upto;
+
+	if (!c || c->run_id != l->run_id || jpath(pod->doc, "metadata.deletionTimestamp"))
+		return false;
+	upto = written(s, c->start_ns, c->running ? now : c->end_ns);
+	while (l->next <= upto && l->pending.len < LOG_BATCH) {
+		put_line(s, &l->pending, l->pod_uid, c, l->next, l->timestamps, l->limit_bytes,
+			 &l->sent_bytes);
+		l->next++;
+		l->lines++;
+		if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes) {
+			l->done = true;
+			return true;
+		}
+	}
+	if (!c->running && l->next > upto)
+		l->done = true;
+	*wait_ms = (line_time(s, c->start_ns, l->next) - now) / 1000000 + 1;
+	return true;
+}
+
+ssize_t logs_read(struct logstream *l, char *buf, size_t max)
+{
+	struct sim *s = l->s;
+	size_t n;
+
+	if (l->pending.len == 0 && !l->done) {
+		pthread_mutex_lock(&s->lock);
+		for (;;) {
+			int64_t wait = 500;
+
+			if (atomic_load(&s->stopping)) {
+				l->done = true;
+				break;
+			}
+			if (fault_drop_stream(s, l->lines, l->started_ms)) {
+				s->stats.streams_dropped++;
+				pthread_mutex_unlock(&s->lock);
+				return -1;
+			}
+			if (!collect(l, &wait)) {
+				l->done = true;
+				break;
+			}
+			if (l->pending.len || l->done)
+				break;
+			sim_wait(s, (long)(wait < 1 ? 1 : wait > 500 ? 500 : wait));
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (l->pending.len == 0)
+		return 0;
+	n = l->pending.len < max ? l->pending.len : max;
+	memcpy(buf, l->pending.data, n);
+	buf_consume(&l->pending, n);
+	return (ssize_t)n;
+}
+
+void logs_close(struct logstream *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&l->s->lock);
+	l->s->stats.logs_open--;
+	pthread_mutex_unlock(&l->s->lock);
+	buf_free(&l->pending);
+	free(l->container);
+	free(l);
+}

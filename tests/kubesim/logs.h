@@ -1,0 +1,61 @@
+/* Container logs. Nothing is stored: line k of a container run is a pure
+ * function of (seed, pod uid, container, run, k), stamped at
+ * start + (k-1)/rate, so any window (tailLines, sinceTime, limitBytes,
+ * previous) is computed on demand and memory stays flat however long the
+ * simulator runs. Web images write access-log lines, databases start-up and
+ * checkpoint lines; each line carries "seq=k". A run keeps its last
+ * --log-keep lines (older ones are rotated away, as by the kubelet). */
+#ifndef OPSDECK_KUBESIM_LOGS_H
+#define OPSDECK_KUBESIM_LOGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "api.h"
+#include "sim.h"
+#include "status.h"
+#include "store.h"
+
+/* One container of a pod as the runtime sees it. */
+struct crun {
+	char *name;
+	char *image;
+	int restarts;
+	bool running;
+	int64_t start_ns;	 /* current run; 0 before the first start */
+	int64_t end_ns;		 /* when the current run stopped (0 = running) */
+	bool has_prev;
+	int64_t prev_start_ns, prev_end_ns;
+	uint64_t run_id;	 /* changes on every restart: ends follow streams */
+};
+
+struct podrt {
+	size_t n;
+	struct crun *c;
+	int stage;	/* controller: lifecycle step reached */
+	int64_t due;	/* controller: sim ms of the next step; 0 = none */
+	bool bad_image;
+	int64_t start_ms; /* sim ms when scheduled */
+};
+
+struct podrt *podrt_new(const json_t *pod);
+void podrt_free(void *p);
+
+struct logstream;
+
+/* Lock held. For a plain request fills *body; for follow=true returns a
+ * stream. False with e set (400 BadRequest for a bad container or
+ * parameter, as the real kubelet words it). */
+bool logs_open(struct sim *s, struct obj *pod, const struct query *q, struct apierr *e,
+	       struct resp *out);
+/* Lock not held. Bytes written, 0 at the end, -1 to drop the connection. */
+ssize_t logs_read(struct logstream *l, char *buf, size_t max);
+void logs_close(struct logstream *l);
+
+/* Formats line `seq` of a run into out (no newline); returns its length. */
+size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
+		 uint64_t seq, int64_t ts_ns, char *out, size_t n);
+
+#endif

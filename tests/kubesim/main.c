@@ -1,0 +1,362 @@
+/* opsdeck-kubesim: a local Kubernetes API server for opsdeck's tests and
+ * demo. See doc/kubesim.md. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctrl.h"
+#include "demo.h"
+#include "http.h"
+#include "sim.h"
+#include "store.h"
+#include "tlscert.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: opsdeck-kubesim [options]\n"
+	      "  --port N             listen on 127.0.0.1:N (0, the default: any free port)\n"
+	      "  --http               plain HTTP instead of HTTPS\n"
+	      "  --cert FILE --key FILE  PEM certificate and key (default: self-signed)\n"
+	      "  --token T            bearer token with full access (default: random)\n"
+	      "  --ro-token T         bearer token that may only read\n"
+	      "  --kubeconfig-out F   write a kubeconfig for the server to F\n"
+	      "  --port-file F        write the chosen port to F\n"
+	      "  --preload F          apply a multi-document YAML manifest at start\n"
+	      "  --demo               start with sample store namespaces and workloads\n"
+	      "  --seed N             seed for names, uids, logs and faults (default 1)\n"
+	      "  --speed X            speed factor of the simulated clock (default 1)\n"
+	      "  --log-rate R         log lines per second per container; 0 = unbounded (2)\n"
+	      "  --log-keep N         log lines kept per container run (10000)\n"
+	      "  --schedule-ms --create-ms --start-ms --ready-ms MS\n"
+	      "                       pod phase delays (100, 300, 700, 1000)\n"
+	      "  --terminate-ms MS    graceful pod termination (1000)\n"
+	      "  --ns-delete-ms MS    namespace Terminating until gone (2000)\n"
+	      "  --topic-ready-ms MS  KafkaTopic until Ready (1500)\n"
+	      "  --bookmark-ms MS     watch bookmark interval (5000)\n"
+	      "  --watch-history N    change events kept for watches (20000)\n"
+	      "  --event-ttl S        lifetime of Events in seconds (3600)\n"
+	      "  --verbose            log every request on stderr\n",
+	      f);
+}
+
+static bool parse_long_opt(const char *name, const char *v, long min, long max, long *out)
+{
+	if (!str_to_long(v, min, max, out)) {
+		fprintf(stderr, "opsdeck-kubesim: --%s: expected an integer between %ld and %ld, "
+				"got \"%s\"\n",
+			name, min, max, v);
+		return false;
+	}
+	return true;
+}
+
+static bool parse_double_opt(const char *name, const char *v, double min, double max,
+			     double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= min && d <= max)) {
+		fprintf(stderr, "opsdeck-kubesim: --%s: expected a number between %g and %g, got "
+				"\"%s\"\n",
+			name, min, max, v);
+		return false;
+	}
+	*out = d;
+	return true;
+}
+
+static bool random_token(char *out, size_t n)
+{
+	unsigned char raw[16];
+	FILE *f = fopen("/dev/urandom", "rb");
+	bool ok = f && fread(raw, 1, sizeof(raw), f) == sizeof(raw);
+
+	if (f)
+		fclose(f);
+	for (size_t i = 0; ok && i < sizeof(raw) && 2 * i + 2 < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return ok;
+}
+
+static bool write_port_file(const char *path, unsigned port)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fprintf(f, "%u\n", port) > 0;
+
+	if (f && fclose(f) != 0)
+		ok = false;
+	ok = ok && rename(tmp, path) == 0;
+	if (!ok) {
+		fprintf(stderr, "opsdeck-kubesim: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ok;
+}
+
+enum {
+	OPT_PORT = 256, OPT_HTTP, OPT_CERT, OPT_KEY, OPT_TOKEN, OPT_RO_TOKEN, OPT_KUBECONFIG,
+	OPT_PORT_FILE, OPT_PRELOAD, OPT_DEMO, OPT_SEED, OPT_SPEED, OPT_LOG_RATE, OPT_LOG_KEEP,
+	OPT_SCHEDULE, OPT_CREATE, OPT_START, OPT_READY, OPT_TERMINATE, OPT_NS_DELETE,
+	OPT_TOPIC, OPT_BOOKMARK, OPT_HISTORY, OPT_EVENT_TTL, OPT_VERBOSE, OPT_HELP
+};
+
+static const struct option longopts[] = {
+    {"port", required_argument, NULL, OPT_PORT},
+    {"http", no_argument, NULL, OPT_HTTP},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"token", required_argument, NULL, OPT_TOKEN},
+    {"ro-token", required_argument, NULL, OPT_RO_TOKEN},
+    {"kubeconfig-out", required_argument, NULL, OPT_KUBECONFIG},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"preload", required_argument, NULL, OPT_PRELOAD},
+    {"demo", no_argument, NULL, OPT_DEMO},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"speed", required_argument, NULL, OPT_SPEED},
+    {"log-rate", required_argument, NULL, OPT_LOG_RATE},
+    {"log-keep", required_argument, NULL, OPT_LOG_KEEP},
+    {"schedule-ms", required_argument, NULL, OPT_SCHEDULE},
+    {"create-ms", required_argument, NULL, OPT_CREATE},
+    {"start-ms", required_argument, NULL, OPT_START},
+    {"ready-ms", required_argument, NULL, OPT_READY},
+    {"terminate-ms", required_argument, NULL, OPT_TERMINATE},
+    {"ns-delete-ms", required_argument, NULL, OPT_NS_DELETE},
+    {"topic-ready-ms", required_argument, NULL, OPT_TOPIC},
+    {"bookmark-ms", required_argument, NULL, OPT_BOOKMARK},
+    {"watch-history", required_argument, NULL, OPT_HISTORY},
+    {"event-ttl", required_argument, NULL, OPT_EVENT_TTL},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static bool parse_args(int argc, char **argv, struct sim_opts *o)
+{
+	int c;
+	long v;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		bool ok = true;
+
+		switch (c) {
+		case OPT_PORT:
+			ok = parse_long_opt("port", optarg, 0, 65535, &v);
+			o->port = (unsigned)v;
+			break;
+		case OPT_HTTP:
+			o->tls = false;
+			break;
+		case OPT_CERT:
+			o->cert_file = optarg;
+			break;
+		case OPT_KEY:
+			o->key_file = optarg;
+			break;
+		case OPT_TOKEN:
+		case OPT_RO_TOKEN:
+			if (strlen(optarg) < 8 || strlen(optarg) > 256 ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					   "0123456789-._~+/=") != strlen(optarg)) {
+				fprintf(stderr, "opsdeck-kubesim: a token must be 8 to 256 "
+						"characters of [A-Za-z0-9-._~+/=]\n");
+				ok = false;
+			}
+			if (c == OPT_TOKEN)
+				o->token = optarg;
+			else
+				o->ro_token = optarg;
+			break;
+		case OPT_KUBECONFIG:
+			o->kubeconfig_out = optarg;
+			break;
+		case OPT_PORT_FILE:
+			o->port_file = optarg;
+			break;
+		case OPT_PRELOAD:
+			o->preload = optarg;
+			break;
+		case OPT_DEMO:
+			o->demo = true;
+			break;
+		case OPT_SEED:
+			ok = parse_long_opt("seed", optarg, 0, 0x7fffffffffffffffL, &v);
+			o->seed = (uint64_t)v;
+			break;
+		case OPT_SPEED:
+			ok = parse_double_opt("speed", optarg, 0.01, 1000, &o->speed);
+			break;
+		case OPT_LOG_RATE:
+			ok = parse_double_opt("log-rate", optarg, 0, 1e6, &o->log_rate);
+			break;
+		case OPT_LOG_KEEP:
+			ok = parse_long_opt("log-keep", optarg, 1, 10000000, &o->log_keep);
+			break;
+		case OPT_SCHEDULE:
+			ok = parse_long_opt("schedule-ms", optarg, 0, 3600000, &o->schedule_ms);
+			break;
+		case OPT_CREATE:
+			ok = parse_long_opt("create-ms", optarg, 0, 3600000, &o->create_ms);
+			break;
+		case OPT_START:
+			ok = parse_long_opt("start-ms", optarg, 0, 3600000, &o->start_ms);
+			break;
+		case OPT_READY:
+			ok = parse_long_opt("ready-ms", optarg, 0, 3600000, &o->ready_ms);
+			break;
+		case OPT_TERMINATE:
+			ok = parse_long_opt("terminate-ms", optarg, 0, 3600000, &o->terminate_ms);
+			break;
+		case OPT_NS_DELETE:
+			ok = parse_long_opt("ns-delete-ms", optarg, 0, 3600000, &o->ns_delete_ms);
+			break;
+		case OPT_TOPIC:
+			ok = parse_long_opt("topic-ready-ms", optarg, 0, 3600000, &o->topic_ready_ms);
+			break;
+		case OPT_BOOKMARK:
+			ok = parse_long_opt("bookmark-ms", optarg, 10, 3600000, &o->bookmark_ms);
+			break;
+		case OPT_HISTORY:
+			ok = parse_long_opt("watch-history", optarg, 1, 10000000, &o->history);
+			break;
+		case OPT_EVENT_TTL:
+			ok = parse_long_opt("event-ttl", optarg, 1, 86400 * 30, &o->event_ttl_s);
+			break;
+		case OPT_VERBOSE:
+			o->verbose = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return false;
+		}
+		if (!ok)
+			return false;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "opsdeck-kubesim: unexpected argument \"%s\"\n", argv[optind]);
+		return false;
+	}
+	if (!o->cert_file != !o->key_file) {
+		fprintf(stderr, "opsdeck-kubesim: --cert and --key go together\n");
+		return false;
+	}
+	if (o->cert_file && !o->tls) {
+		fprintf(stderr, "opsdeck-kubesim: --cert/--key make no sense with --http\n");
+		return false;
+	}
+	if (o->token && o->ro_token && strcmp(o->token, o->ro_token) == 0) {
+		fprintf(stderr, "opsdeck-kubesim: --token and --ro-token must differ\n");
+		return false;
+	}
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct sim_opts o = {
+	    .tls = true, .seed = 1, .speed = 1.0, .log_rate = 2.0, .log_keep = 10000,
+	    .schedule_ms = 100, .create_ms = 300, .start_ms = 700, .ready_ms = 1000,
+	    .terminate_ms = 1000, .ns_delete_ms = 2000, .topic_ready_ms = 1500,
+	    .bookmark_ms = 5000, .history = 20000, .event_ttl_s = 3600,
+	};
+	static char token[40];
+	struct sim s;
+	struct tls_pem pem = {NULL, NULL};
+	struct err err = {{0}};
+	struct http *h;
+	sigset_t sigs;
+	int sig = 0;
+	char url[64];
+
+	if (!parse_args(argc, argv, &o))
+		return 2;
+	if (!o.token) {
+		if (!random_token(token, sizeof(token))) {
+			fprintf(stderr, "opsdeck-kubesim: cannot read /dev/urandom\n");
+			return 1;
+		}
+		o.token = token;
+	}
+	/* Signals are taken synchronously by the main thread only. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sim_init(&s, &o);
+	s.store = store_new((size_t)o.history);
+	s.ctrl = ctrl_new(&s);
+	store_set_hook(s.store, ctrl_store_hook, s.ctrl);
+	pthread_mutex_lock(&s.lock);
+	demo_bootstrap(&s);
+	if ((o.demo && !demo_load(&s, &err)) ||
+	    (o.preload && !demo_apply_file(&s, o.preload, &err))) {
+		pthread_mutex_unlock(&s.lock);
+		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
+		ctrl_free(s.ctrl);
+		store_free(s.store);
+		sim_destroy(&s);
+		return 1;
+	}
+	ctrl_run_once(s.ctrl);
+	pthread_mutex_unlock(&s.lock);
+	ctrl_start(s.ctrl);
+
+	if (o.tls && !(o.cert_file ? tls_load(&pem, o.cert_file, o.key_file, &err)
+				   : tls_generate(&pem, &err))) {
+		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
+		goto fail;
+	}
+	h = http_start(&s, o.port, o.tls ? &pem : NULL, &err);
+	if (!h) {
+		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
+		goto fail;
+	}
+	snprintf(url, sizeof(url), "%s://127.0.0.1:%u", o.tls ? "https" : "http", http_port(h));
+	if (o.kubeconfig_out &&
+	    !kubeconfig_write(o.kubeconfig_out, url, o.tls ? pem.cert : NULL, o.token, o.ro_token,
+			      &err)) {
+		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
+		http_stop(h);
+		goto fail;
+	}
+	if (o.port_file && !write_port_file(o.port_file, http_port(h))) {
+		http_stop(h);
+		goto fail;
+	}
+	printf("listening on %s\n", url);
+	fflush(stdout);
+
+	while (sigwait(&sigs, &sig) != 0)
+		;
+	http_stop(h);
+	ctrl_free(s.ctrl);
+	store_free(s.store);
+	tls_free(&pem);
+	sim_destroy(&s);
+	return 0;
+fail:
+	pthread_mutex_lock(&s.lock);
+	atomic_store(&s.stopping, true);
+	pthread_mutex_unlock(&s.lock);
+	ctrl_free(s.ctrl);
+	store_free(s.store);
+	tls_free(&pem);
+	sim_destroy(&s);
+	return 1;
+}
