@@ -363,9 +363,12 @@ static struct obj *create_object(struct sim *s, const struct target *t, json_t *
 	}
 	for (const char *const *k = (const char *const[]){"uid", "creationTimestamp",
 							   "deletionTimestamp", "generation",
-							   "managedFields", "selfLink", NULL};
+							   "selfLink", NULL};
 	     *k; k++)
 		json_object_del(meta, *k);
+	/* An apply brings its own managedFields; a plain create gets them below. */
+	if (track)
+		json_object_del(meta, "managedFields");
 	if (t->rt->has_status)
 		json_object_del(doc, "status");
 	kinds_default(s, t->rt, doc, NULL);

@@ -1,0 +1,154 @@
+#!/bin/sh
+# The real kubectl against kubesim: get (table and JSON), apply --server-side
+# twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
+# and the 401/403 answers. Prints TAP.
+set -u
+
+: "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
+KUBECTL=${KUBECTL:-kubectl}
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
+
+echo "1..20"
+if ! command -v "$KUBECTL" >/dev/null 2>&1; then
+	for i in $(seq 1 20); do echo "ok $i # SKIP kubectl is not installed"; done
+	exit 0
+fi
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+"$KUBESIM" --token admin-token-123 --ro-token viewer-token-123 \
+	--kubeconfig-out "$tmp/kubeconfig" --port-file "$tmp/port" --seed 7 \
+	--schedule-ms 20 --create-ms 30 --start-ms 40 --ready-ms 60 --terminate-ms 300 \
+	--ns-delete-ms 400 --log-rate 20 >"$tmp/stdout" 2>"$tmp/stderr" &
+pid=$!
+
+# Poll for a condition with a deadline instead of sleeping blindly.
+wait_for() {
+	secs=$1; shift
+	end=$(($(date +%s) + secs))
+	while [ "$(date +%s)" -le "$end" ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+wait_for 10 test -s "$tmp/port"
+check "kubesim prints the URL it listens on" grep -q "^listening on https://127.0.0.1:$(cat "$tmp/port")$" "$tmp/stdout"
+
+export KUBECONFIG="$tmp/kubeconfig"
+K() { "$KUBECTL" --cache-dir "$tmp/cache" --request-timeout=20s "$@"; }
+
+out=$(K get namespaces 2>&1)
+check "get namespaces prints the default table" sh -c 'printf "%s\n" "$1" | grep -q "^NAME  *STATUS  *AGE" && printf "%s\n" "$1" | grep -q "^default  *Active"' _ "$out"
+
+out=$(K get namespaces -o json 2>&1)
+check "get namespaces -o json lists the namespaces" sh -c 'printf "%s\n" "$1" | grep -q "\"name\": \"kube-system\""' _ "$out"
+
+cat >"$tmp/manifest.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {app.kubernetes.io/managed-by: opsdeck}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports: [{containerPort: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+YAML
+
+out=$(K apply --server-side -f "$tmp/manifest.yaml" 2>&1)
+check "apply --server-side of a multi-document manifest" sh -c 'printf "%s\n" "$1" | grep -q "deployment.apps/web serverside-applied" && printf "%s\n" "$1" | grep -q "service/web serverside-applied"' _ "$out"
+
+running() { [ "$(K get pods -n shop --field-selector=status.phase=Running -o name | wc -l)" -eq "$1" ]; }
+check "the deployment's two pods reach Running" wait_for 20 running 2
+
+ready_table() { K get deployments -n shop | grep -q "^web  *2/2  *2  *2 "; }
+check "get deployments prints READY 2/2 in the default table" wait_for 20 ready_table
+
+out=$(K get pods -n shop -o json 2>&1)
+check "get pods -o json returns both pods" sh -c '[ "$(printf "%s\n" "$1" | grep -c "\"kind\": \"Pod\"")" -eq 2 ]' _ "$out"
+
+rvs() { K get -n shop deployment/web service/web namespace/shop -o jsonpath='{range .items[*]}{.metadata.resourceVersion} {end}'; }
+before=$(rvs)
+out=$(K apply --server-side -f "$tmp/manifest.yaml" 2>&1)
+after=$(rvs)
+check "a second apply changes nothing (resourceVersions $before / $after)" sh -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$before" "$after"
+
+out=$(K scale -n shop deployment web --replicas=3 2>&1)
+check "scale deployment --replicas=3" sh -c 'printf "%s\n" "$1" | grep -q "deployment.apps/web scaled"' _ "$out"
+check "pods follow the scale to 3" wait_for 20 running 3
+
+pod=$(K get pods -n shop -o jsonpath='{.items[0].metadata.name}')
+has_lines() { [ "$(K logs -n shop "$pod" | wc -l)" -ge "$1" ]; }
+wait_for 10 has_lines 5
+out=$(K logs -n shop "$pod" --tail=2 2>&1)
+check "logs --tail=2 gives two lines with sequence numbers" sh -c '[ "$(printf "%s\n" "$1" | grep -c "seq=[0-9]")" -eq 2 ]' _ "$out"
+
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sleep 1.2
+out=$(K logs -n shop "$pod" --since-time="$since" --timestamps 2>&1)
+first=$(printf "%s\n" "$out" | head -n1 | cut -c1-19)
+since_s=$(printf "%s" "$since" | cut -c1-19)
+check "logs --since-time starts at the given time ($since, first $first)" sh -c '[ -n "$1" ] && [ "$(printf "%s\n%s\n" "$2" "$1" | sort | head -n1)" = "$2" ]' _ "$first" "$since_s"
+
+timeout 2 "$KUBECTL" --cache-dir "$tmp/cache" logs -f -n shop "$pod" --tail=1 >"$tmp/follow" 2>&1
+seqs=$(grep -o 'seq=[0-9]*' "$tmp/follow" | cut -d= -f2)
+check "logs -f streams new lines in order" sh -c '[ "$(printf "%s\n" "$1" | wc -l)" -ge 10 ] && printf "%s\n" "$1" | sort -n -c' _ "$seqs"
+
+"$KUBECTL" --cache-dir "$tmp/cache" get pods -n shop -w >"$tmp/watch" 2>&1 &
+wpid=$!
+header() { grep -q "^NAME" "$tmp/watch"; }
+wait_for 10 header
+K scale -n shop deployment web --replicas=1 >/dev/null 2>&1
+terminating() { grep -q "Terminating" "$tmp/watch"; }
+check "get pods -w shows pods going Terminating" wait_for 10 terminating
+kill "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null
+check "get pods -w printed its header once" [ "$(grep -c '^NAME' "$tmp/watch")" -eq 1 ]
+
+out=$(K delete namespace shop 2>&1)
+check "delete namespace waits until it is gone" sh -c 'printf "%s\n" "$1" | grep -q "namespace \"shop\" deleted" && ! "$2" --cache-dir "$3" get namespace shop >/dev/null 2>&1' _ "$out" "$KUBECTL" "$tmp/cache"
+
+out=$(K --token=wrong-token get pods 2>&1)
+check "401 Unauthorized without a valid token" sh -c 'printf "%s\n" "$1" | grep -q "Unauthorized"' _ "$out"
+
+out=$(K --token=viewer-token-123 get namespaces 2>&1)
+check "the read-only token can read" sh -c 'printf "%s\n" "$1" | grep -q "^default"' _ "$out"
+
+out=$(K --token=viewer-token-123 create namespace nope 2>&1)
+check "403 Forbidden for a write with the read-only token" sh -c 'printf "%s\n" "$1" | grep -q "Forbidden" && printf "%s\n" "$1" | grep -q "User \"viewer\" cannot create resource \"namespaces\""' _ "$out"
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+check "SIGTERM shuts kubesim down cleanly (exit $rc)" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$tmp/stderr" | tail -40
+[ "$fails" -eq 0 ]
