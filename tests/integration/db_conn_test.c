@@ -25,7 +25,10 @@
 #include "conf.h"
 #include "db/conn.h"
 #include "db/customers.h"
+#include "db/catalog.h"
+#include "db/catalog_file.h"
 #include "db/db.h"
+#include "db/live.h"
 #include "db/migrate.h"
 #include "db/projects.h"
 #include "loop.h"
@@ -490,6 +493,160 @@ static void test_forget_drops_callback(void **state)
 	assert_false(forgotten.done);
 }
 
+static void live_changed(void *ud)
+{
+	(*(int *)ud)++;
+}
+
+struct outcome {
+	bool done, ok;
+	char msg[512];
+};
+
+static void live_done(void *ud, bool ok, const char *msg)
+{
+	struct outcome *o = ud;
+
+	o->done = true;
+	o->ok = ok;
+	str_copy(o->msg, sizeof(o->msg), msg);
+}
+
+static const struct project *live_project(struct db_live *l, const char *slug)
+{
+	const struct project_list *pl = db_live_projects(l);
+
+	for (size_t i = 0; pl && i < pl->n; i++) {
+		if (strcmp(pl->v[i].slug, slug) == 0)
+			return &pl->v[i];
+	}
+	return NULL;
+}
+
+/* Runs the loop until pred(l) or ms pass. */
+static bool live_until(struct fixture *f, struct db_live *l, bool (*pred)(struct db_live *), unsigned ms)
+{
+	uint64_t end = loop_now_ms() + ms;
+
+	while (!pred(l) && loop_now_ms() < end)
+		loop_run_once(f->loop, 20);
+	return pred(l);
+}
+
+static bool live_loaded(struct db_live *l)
+{
+	return db_live_customers(l) && db_live_projects(l) && db_live_offerings(l);
+}
+
+static bool live_has_shop(struct db_live *l)
+{
+	return live_project(l, "live-shop") != NULL;
+}
+
+static bool live_quota_7(struct db_live *l)
+{
+	const struct project *p = live_project(l, "live-shop");
+
+	return p && p->quota_stores == 7;
+}
+
+static bool live_has_plans(struct db_live *l)
+{
+	const char *slug = NULL;
+	const struct plan_list *pl = db_live_plans(l, &slug);
+
+	return pl && pl->n == 3 && strcmp(slug, "medusa") == 0;
+}
+
+static bool live_medusa_paused(struct db_live *l)
+{
+	const struct offering_list *ol = db_live_offerings(l);
+
+	for (size_t i = 0; ol && i < ol->n; i++) {
+		if (strcmp(ol->v[i].slug, "medusa") == 0)
+			return strcmp(ol->v[i].state, "paused") == 0;
+	}
+	return false;
+}
+
+/* The console's shared model: loads, follows notifications, submits. */
+static void test_live_model(void **state)
+{
+	struct fixture *f = *state;
+	struct conf conf;
+	struct db_live *a, *b;
+	struct outcome o1 = { 0 }, o2 = { 0 }, o3 = { 0 };
+	struct db_req r;
+	struct err err = { { 0 } };
+	char header[128], path[1024];
+	const char *srcdir = getenv("top_srcdir");
+	struct catalog_file *cf;
+	struct catalog_import_report rep;
+	PGconn *pg;
+	bool alert;
+	int changes = 0;
+	uint64_t t0;
+
+	conf_init(&conf);
+	free(conf.operator);
+	conf.operator = xstrdup("live-test");
+	conf.database = xstrdup(f->conninfo);
+	a = db_live_acquire(f->loop, &conf);
+	b = db_live_acquire(f->loop, &conf);
+	assert_ptr_equal(a, b); /* one connection per loop and database */
+	db_live_release(b);
+	db_live_watch(a, live_changed, &changes);
+
+	assert_true(live_until(f, a, live_loaded, 5000));
+	assert_true(changes > 0);
+	db_live_header(a, header, sizeof(header), &alert);
+	assert_string_equal(header, "db: ready");
+	assert_false(alert);
+	assert_int_equal(db_live_customers(a)->n, 3);
+
+	/* Another client's change shows up, coalesced and re-read. */
+	t0 = loop_now_ms();
+	other_client(f, "INSERT INTO opsdeck.projects (customer, name, slug)"
+			" SELECT uuid, 'Live Shop', 'live-shop' FROM opsdeck.customers WHERE slug = 'after-restart'");
+	assert_true(live_until(f, a, live_has_shop, 3000));
+	print_message("# another client's new project shown after %llu ms\n",
+		      (unsigned long long)(loop_now_ms() - t0));
+
+	/* A mutation through the model; the list follows. */
+	assert_true(project_req_set_quota(&r, &conf, "live-shop", 7, -1, -1, &err));
+	db_live_submit(a, &r, live_done, &o1);
+	assert_true(run_until(f, &o1.done, 5000));
+	assert_true(o1.ok);
+	assert_true(live_until(f, a, live_quota_7, 3000));
+
+	/* A refused one says why. */
+	assert_true(project_req_archive(&r, &conf, "no-such", &err));
+	db_live_submit(a, &r, live_done, &o2);
+	assert_true(run_until(f, &o2.done, 5000));
+	assert_false(o2.ok);
+	assert_string_equal(o2.msg, "no project 'no-such'");
+
+	/* Plans of one offering, and an offering's state, live. */
+	pg = db_open(f->conninfo, &err);
+	assert_non_null(pg);
+	snprintf(path, sizeof(path), "%s/catalog/medusa.yaml", srcdir ? srcdir : ".");
+	cf = catalog_file_load(path, &err);
+	assert_non_null(cf);
+	assert_true(catalog_import(pg, &conf, &cf, 1, &rep, &err));
+	catalog_file_free(cf);
+	db_close(pg);
+	db_live_want_plans(a, "medusa");
+	assert_true(live_until(f, a, live_has_plans, 3000));
+	assert_true(catalog_req_set_state(&r, &conf, "medusa", false, "test", &err));
+	db_live_submit(a, &r, live_done, &o3);
+	assert_true(live_until(f, a, live_medusa_paused, 3000));
+	assert_true(o3.ok);
+
+	db_live_unwatch(a, live_changed, &changes);
+	db_live_release(a);
+	conf_free(&conf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable_server),
 		cmocka_unit_test(test_connect_timeout),
 		cmocka_unit_test(test_forget_drops_callback),
+		cmocka_unit_test(test_live_model),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,65 @@
+/* The console's live view of the database: one asynchronous connection
+ * (db/conn.h) per event loop, shared by everything on that loop that needs
+ * the database, and the lists the panes show -- customers, projects with
+ * their quota usage, offerings with their store counts, and the plans of
+ * one offering -- kept fresh from change notifications.
+ *
+ * Contract:
+ *  - db_live_acquire returns the loop's instance for that connection
+ *    string, creating it (and starting to connect) on first use; each
+ *    acquire is paired with a release. This is the only process-wide state
+ *    in db/: a registry keyed by loop, so that two panes share one
+ *    connection without the shell having to own it.
+ *  - Lists are NULL until first loaded. After every (re)connection they are
+ *    all re-read; after a notification, the lists the changed table feeds
+ *    are re-read, coalesced over 150 ms so a burst costs one query each.
+ *  - Watchers are called (from the loop) whenever the state or a list
+ *    changed; they read what they need and redraw.
+ *  - Mutations are requests built by the query modules (which refuse
+ *    read-only mode and bad input before anything is sent); done gets the
+ *    outcome in words. A watcher that goes away calls db_live_unwatch and
+ *    db_live_forget first. */
+#ifndef OPSDECK_DB_LIVE_H
+#define OPSDECK_DB_LIVE_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "db/catalog.h"
+#include "db/conn.h"
+#include "db/customers.h"
+#include "db/projects.h"
+#include "loop.h"
+
+struct db_live;
+
+typedef void (*db_live_fn)(void *ud);
+typedef void (*db_live_done_fn)(void *ud, bool ok, const char *message);
+
+struct db_live *db_live_acquire(struct loop *loop, const struct conf *conf);
+void db_live_release(struct db_live *l);
+
+void db_live_watch(struct db_live *l, db_live_fn fn, void *ud);
+void db_live_unwatch(struct db_live *l, db_live_fn fn, void *ud);
+
+enum db_state db_live_state(const struct db_live *l, const char **reason);
+/* The state for the console header: "db: ready", "db: connecting",
+ * "db: down (reason)". alert is set unless ready. */
+void db_live_header(const struct db_live *l, char *buf, size_t bufsz, bool *alert);
+
+const struct customer_list *db_live_customers(const struct db_live *l);
+const struct project_list *db_live_projects(const struct db_live *l);
+const struct offering_list *db_live_offerings(const struct db_live *l);
+/* Asks for the plans of offering slug (kept fresh until another is asked
+ * for); db_live_plans returns them once loaded, with *slug set. */
+void db_live_want_plans(struct db_live *l, const char *slug);
+const struct plan_list *db_live_plans(const struct db_live *l, const char **slug);
+/* Why the last load failed, or NULL. */
+const char *db_live_error(const struct db_live *l);
+
+/* Submits a mutation (req is moved) and reports its outcome to done. */
+void db_live_submit(struct db_live *l, struct db_req *req, db_live_done_fn done, void *ud);
+/* done is not called for ud's pending mutations. */
+void db_live_forget(struct db_live *l, void *ud);
+
+#endif
