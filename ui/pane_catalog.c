@@ -1,20 +1,350 @@
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "app.h"
+#include "db/catalog.h"
+#include "db/live.h"
 #include "pane.h"
 #include "pane_notice.h"
+#include "style.h"
+#include "table.h"
 
-/* Until the database is connected this pane has nothing true to show, so it
- * says so and how to configure it. */
+/* The Catalog pane: the offerings with their state, active plans and live
+ * stores, live from the database's notifications. Enter shows the plans of
+ * the offering under the cursor (Esc closes them). `:catalog pause
+ * [OFFERING]`, `:catalog activate [OFFERING]` and `:catalog plans
+ * [OFFERING]` act on the named offering or the one under the cursor;
+ * pausing and activating ask first and are audited by the database. */
+
+struct catalog_pane {
+	struct app *app;
+	struct db_live *live; /* NULL: no database configured */
+	struct table *offerings;
+	struct table *plans;
+	bool plans_open;
+	char pending[64]; /* the offering a confirmation is about */
+	bool pending_active;
+};
+
+static const struct table_column offering_cols[] = {
+	{ "OFFERING", 8, 24, 0, TABLE_LEFT, 0 },  { "NAME", 8, 40, 1, TABLE_LEFT, 2 },
+	{ "KIND", 6, 16, 0, TABLE_LEFT, 3 },	  { "STATE", 6, 10, 0, TABLE_LEFT, 0 },
+	{ "PLANS", 5, 6, 0, TABLE_RIGHT, 4 },	  { "STORES", 6, 8, 0, TABLE_RIGHT, 1 },
+	{ "DESCRIPTION", 10, 0, 2, TABLE_LEFT, 5 },
+};
+
+static const struct table_column plan_cols[] = {
+	{ "PLAN", 6, 24, 0, TABLE_LEFT, 0 },	  { "REPLICAS", 8, 8, 0, TABLE_RIGHT, 2 },
+	{ "CPU", 8, 16, 0, TABLE_RIGHT, 1 },	  { "MEMORY", 10, 20, 0, TABLE_RIGHT, 1 },
+	{ "STORAGE", 7, 10, 0, TABLE_RIGHT, 3 },  { "PRICE/MONTH", 11, 12, 0, TABLE_RIGHT, 2 },
+	{ "ACTIVE", 6, 6, 0, TABLE_LEFT, 4 },	  { "STORES", 6, 8, 0, TABLE_RIGHT, 1 },
+};
+
+static int state_role(const char *state)
+{
+	if (strcmp(state, "active") == 0)
+		return ROLE_STATE_OK;
+	if (strcmp(state, "paused") == 0)
+		return ROLE_STATE_BUSY;
+	return ROLE_STATE_OFF;
+}
+
+static void rebuild_offerings(struct catalog_pane *p)
+{
+	const struct offering_list *ol = db_live_offerings(p->live);
+	struct table_model *tm = table_model(p->offerings);
+	char title[64];
+
+	table_model_begin(tm);
+	for (size_t i = 0; ol && i < ol->n; i++) {
+		const struct offering *o = &ol->v[i];
+		char np[24], ns[24];
+		const char *cells[7] = { o->slug, o->name, o->kind, o->state, np, ns, o->description };
+
+		snprintf(np, sizeof(np), "%ld", o->plans);
+		snprintf(ns, sizeof(ns), "%ld", o->stores);
+		table_model_add(tm, o->slug, cells, state_role(o->state), 3);
+	}
+	table_model_end(tm);
+	snprintf(title, sizeof(title), "Catalog (%zu)", ol ? ol->n : 0);
+	table_set_title(p->offerings, title);
+}
+
+static void rebuild_plans(struct catalog_pane *p)
+{
+	const char *slug = NULL;
+	const struct plan_list *pl = db_live_plans(p->live, &slug);
+	struct table_model *tm = table_model(p->plans);
+	char title[128];
+
+	table_model_begin(tm);
+	for (size_t i = 0; pl && i < pl->n; i++) {
+		const struct plan *pn = &pl->v[i];
+		char rep[24], c1[32], c2[32], cpu[72], m1[32], m2[32], mem[72], sto[32], ns[24];
+		const char *cells[8] = { pn->name, rep, cpu, mem, sto, pn->monthly_price,
+					 pn->active ? "yes" : "no", ns };
+
+		snprintf(rep, sizeof(rep), "%ld", pn->replicas);
+		db_format_cpu(pn->cpu_request_millis, c1, sizeof(c1));
+		db_format_cpu(pn->cpu_limit_millis, c2, sizeof(c2));
+		snprintf(cpu, sizeof(cpu), "%s-%s", c1, c2);
+		db_format_memory(pn->memory_request_mib, m1, sizeof(m1));
+		db_format_memory(pn->memory_limit_mib, m2, sizeof(m2));
+		snprintf(mem, sizeof(mem), "%s-%s", m1, m2);
+		snprintf(sto, sizeof(sto), "%ldGi", pn->storage_gib);
+		snprintf(ns, sizeof(ns), "%ld", pn->stores);
+		table_model_add(tm, pn->name, cells, pn->active ? -1 : ROLE_DIM, -1);
+	}
+	table_model_end(tm);
+	snprintf(title, sizeof(title), "Plans of %s (%zu)", slug ? slug : "…", pl ? pl->n : 0);
+	table_set_title(p->plans, title);
+}
+
+static void live_changed(void *ud)
+{
+	struct catalog_pane *p = ud;
+	char header[200];
+	bool alert;
+
+	db_live_header(p->live, header, sizeof(header), &alert);
+	app_set_header(p->app, HEADER_DB, header, alert);
+	rebuild_offerings(p);
+	if (p->plans_open)
+		rebuild_plans(p);
+	app_redraw(p->app);
+}
+
+static void *catalog_init(struct app *app)
+{
+	struct catalog_pane *p = xcalloc(1, sizeof(*p));
+
+	p->app = app;
+	p->offerings = table_new("Catalog", offering_cols, ARRAY_LEN(offering_cols));
+	p->plans = table_new("Plans", plan_cols, ARRAY_LEN(plan_cols));
+	table_set_empty_text(p->offerings,
+			     "No offerings yet: import catalog files with `opsdeck catalog import FILE...`.");
+	table_set_empty_text(p->plans, "Loading the plans…");
+	if (app_db_configured(app)) {
+		p->live = db_live_acquire(app_loop(app), app_conf(app));
+		db_live_watch(p->live, live_changed, p);
+	}
+	return p;
+}
+
+static void catalog_destroy(void *st)
+{
+	struct catalog_pane *p = st;
+
+	if (p->live) {
+		db_live_unwatch(p->live, live_changed, p);
+		db_live_forget(p->live, p);
+		db_live_release(p->live);
+	}
+	table_free(p->offerings);
+	table_free(p->plans);
+	free(p);
+}
+
+/* The notice while there is nothing true to show yet. */
+static bool draw_waiting(struct catalog_pane *p, const struct rect *r)
+{
+	const char *reason, *lines[2];
+	char first[400];
+
+	if (!p->live) {
+		pane_notice_database(p->app, r, "Catalog", "offerings and plans");
+		return true;
+	}
+	if (db_live_offerings(p->live))
+		return false;
+	switch (db_live_state(p->live, &reason)) {
+	case DB_STATE_DOWN:
+		snprintf(first, sizeof(first), "The database is down: %s", reason);
+		lines[0] = first;
+		lines[1] = "opsdeck keeps trying to reconnect; the header shows the state.";
+		break;
+	case DB_STATE_CONNECTING:
+		lines[0] = "Connecting to the database…";
+		lines[1] = "The offerings appear as soon as it answers.";
+		break;
+	case DB_STATE_READY:
+	default:
+		if (db_live_error(p->live)) {
+			snprintf(first, sizeof(first), "Cannot read the catalog: %s", db_live_error(p->live));
+			lines[0] = first;
+		} else {
+			lines[0] = "Reading the catalog…";
+		}
+		lines[1] = "";
+		break;
+	}
+	pane_notice_draw(r, "Catalog", lines, 2);
+	return true;
+}
+
 static void catalog_draw(void *st, struct app *app, const struct rect *r)
 {
-	(void)st;
-	pane_notice_database(app, r, "Catalog", "offerings and plans");
+	struct catalog_pane *p = st;
+
+	(void)app;
+	if (draw_waiting(p, r))
+		return;
+	if (p->plans_open && r->h >= 8) {
+		struct rect top = *r, bottom = *r;
+
+		top.h = r->h / 2;
+		bottom.y = r->y + top.h;
+		bottom.h = r->h - top.h;
+		table_draw(p->offerings, &top, false);
+		table_draw(p->plans, &bottom, true);
+	} else if (p->plans_open) {
+		table_draw(p->plans, r, true);
+	} else {
+		table_draw(p->offerings, r, true);
+	}
+}
+
+/* The offering named, or the one under the cursor; NULL with a message. */
+static const char *target(struct catalog_pane *p, const char *named)
+{
+	struct table_model *tm = table_model(p->offerings);
+
+	if (named && *named)
+		return named;
+	if (table_model_nvisible(tm) == 0) {
+		app_error(p->app, "No offering here to act on");
+		return NULL;
+	}
+	return table_model_key(tm, table_model_cursor(tm));
+}
+
+static void open_plans(struct catalog_pane *p, const char *slug)
+{
+	if (!db_valid_dns_label(slug)) {
+		app_error(p->app, "'%s' is not an offering slug", slug);
+		return;
+	}
+	db_live_want_plans(p->live, slug);
+	p->plans_open = true;
+	rebuild_plans(p);
+	app_redraw(p->app);
+}
+
+static void state_done(void *ud, bool ok, const char *msg)
+{
+	struct catalog_pane *p = ud;
+
+	if (ok)
+		app_info(p->app, "%s offering %s", p->pending_active ? "Activated" : "Paused", p->pending);
+	else
+		app_error(p->app, "%s", msg);
+}
+
+static void confirmed(struct app *app, void *ud)
+{
+	struct catalog_pane *p = ud;
+	struct db_req r;
+	struct err err = { { 0 } };
+
+	if (!catalog_req_set_state(&r, app_conf(app), p->pending, p->pending_active, NULL, &err)) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	db_live_submit(p->live, &r, state_done, p);
+}
+
+static void ask_state(struct catalog_pane *p, const char *slug, bool active)
+{
+	char q[200];
+
+	if (app_read_only(p->app)) {
+		app_error(p->app, "read-only mode: refusing to %s an offering", active ? "activate" : "pause");
+		return;
+	}
+	if (!db_valid_dns_label(slug)) {
+		app_error(p->app, "'%s' is not an offering slug", slug);
+		return;
+	}
+	str_copy(p->pending, sizeof(p->pending), slug);
+	p->pending_active = active;
+	if (active)
+		snprintf(q, sizeof(q), "Activate offering %s? It takes orders again.", slug);
+	else
+		snprintf(q, sizeof(q), "Pause offering %s? It stops taking orders; its stores keep running.",
+			 slug);
+	app_confirm(p->app, q, confirmed, p);
+}
+
+static void catalog_show(void *st, struct app *app, const char *arg)
+{
+	struct catalog_pane *p = st;
+	char verb[16], name[80];
+	const char *slug;
+	int n;
+
+	if (!arg || !*arg)
+		return;
+	if (!p->live) {
+		app_error(app, "No database configured");
+		return;
+	}
+	name[0] = '\0';
+	n = sscanf(arg, "%15s %79s", verb, name);
+	if (n < 1) {
+		return;
+	}
+	if (strcmp(verb, "pause") == 0 || strcmp(verb, "activate") == 0) {
+		if ((slug = target(p, name)) != NULL)
+			ask_state(p, slug, verb[0] == 'a');
+	} else if (strcmp(verb, "plans") == 0) {
+		if ((slug = target(p, name)) != NULL)
+			open_plans(p, slug);
+	} else {
+		app_error(app, "catalog: unknown '%s' (try :catalog pause|activate|plans [OFFERING])", verb);
+	}
+}
+
+static unsigned catalog_key(void *st, struct app *app, enum action a, keycode k)
+{
+	struct catalog_pane *p = st;
+	const char *slug;
+
+	(void)app;
+	(void)k;
+	if (!p->live)
+		return PANE_IGNORED;
+	if (p->plans_open && a == ACTION_CANCEL) {
+		p->plans_open = false;
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (!p->plans_open && a == ACTION_SELECT) {
+		if ((slug = target(p, NULL)) != NULL)
+			open_plans(p, slug);
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	return PANE_IGNORED;
+}
+
+static struct table *catalog_table(void *st)
+{
+	struct catalog_pane *p = st;
+
+	if (!p->live)
+		return NULL;
+	return p->plans_open ? p->plans : p->offerings;
 }
 
 const struct pane_ops pane_catalog_ops = {
 	.name = "Catalog",
 	.command = "catalog",
 	.scope = SCOPE_PANE_CATALOG,
+	.init = catalog_init,
+	.destroy = catalog_destroy,
 	.draw = catalog_draw,
+	.on_key = catalog_key,
+	.on_show = catalog_show,
+	.table = catalog_table,
 };

@@ -2,6 +2,7 @@
 
 #include "cli/cli_catalog.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

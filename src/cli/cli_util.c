@@ -2,6 +2,7 @@
 
 #include "cli/cli_util.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -2,6 +2,7 @@
 
 #include "db/conn.h"
 
+#include <libpq-fe.h>
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -30,7 +30,6 @@
 #ifndef OPSDECK_DB_CONN_H
 #define OPSDECK_DB_CONN_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "db/db.h"

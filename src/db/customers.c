@@ -2,6 +2,7 @@
 
 #include "db/customers.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

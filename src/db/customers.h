@@ -4,7 +4,6 @@
 #ifndef OPSDECK_DB_CUSTOMERS_H
 #define OPSDECK_DB_CUSTOMERS_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 

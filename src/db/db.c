@@ -2,6 +2,7 @@
 
 #include "db/db.h"
 
+#include <libpq-fe.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>

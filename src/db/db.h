@@ -14,11 +14,16 @@
 #ifndef OPSDECK_DB_DB_H
 #define OPSDECK_DB_DB_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "conf.h"
 #include "util.h"
+
+/* libpq's handle types, declared here so that code using these modules
+ * (the console's panes) never needs libpq's header; the .c files include
+ * <libpq-fe.h>, and C11 allows the identical typedef twice. */
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
 
 #define DB_REQ_MAX_PARAMS 16
 

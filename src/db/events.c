@@ -2,6 +2,7 @@
 
 #include "db/events.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -6,7 +6,6 @@
 #ifndef OPSDECK_DB_EVENTS_H
 #define OPSDECK_DB_EVENTS_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 

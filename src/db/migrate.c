@@ -2,6 +2,7 @@
 
 #include "db/migrate.h"
 
+#include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,8 +18,9 @@
 #ifndef OPSDECK_DB_MIGRATE_H
 #define OPSDECK_DB_MIGRATE_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
+
+#include "db/db.h"
 #include <stddef.h>
 
 #include "conf.h"

@@ -2,6 +2,7 @@
 
 #include "db/projects.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

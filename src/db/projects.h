@@ -10,7 +10,6 @@
 #ifndef OPSDECK_DB_PROJECTS_H
 #define OPSDECK_DB_PROJECTS_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 

@@ -6,6 +6,7 @@
  * failures and timeouts. The tests share one connection and run in order. */
 #include "config.h"
 
+#include <libpq-fe.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <spawn.h>
