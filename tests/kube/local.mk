@@ -44,3 +44,11 @@ tests_kube_test_tls_SOURCES = tests/kube/test_tls.c tests/kube/tlsserver.c tests
 	$(KUBE_TEST_HELPERS)
 tests_kube_test_tls_CFLAGS = $(KUBE_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_kube_test_tls_LDADD = $(KUBE_TEST_LIBS) $(OPENSSL_LIBS) -lpthread
+
+# Against kubesim ($KUBESIM, built by tests/kubesim/local.mk).
+check_PROGRAMS += tests/kube/test_kubesim
+TESTS += tests/kube/test_kubesim
+tests_kube_test_kubesim_SOURCES = tests/kube/test_kubesim.c tests/kube/simproc.c \
+	tests/kube/simproc.h $(KUBE_TEST_HELPERS)
+tests_kube_test_kubesim_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_kubesim_LDADD = $(KUBE_TEST_LIBS)
