@@ -1087,7 +1087,7 @@ static bool continue_parse(const char *tok, uint64_t *rv, char **ns, char **name
 {
 	size_t len;
 	char *raw = b64url_decode(tok, &len);
-	json_t *t = raw ? json_loadb(raw, len, 0, NULL) : NULL, *start;
+	json_t *t = raw ? json_loadb(raw, len, JSON_ALLOW_NUL, NULL) : NULL, *start;
 	const char *key;
 	size_t klen;
 

@@ -494,6 +494,22 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 			if (!other)
 				delete_at(base, path);
 		}
+		/* Maps emptied by those removals go too (the API omits empty maps). */
+		json_object_foreach(old_set, path, x)
+		{
+			char *p = xstrdup(path), *nl;
+
+			while (!json_object_get(new_set, path) && (nl = strrchr(p, '\n'))) {
+				json_t *v;
+
+				*nl = '\0';
+				v = value_at(base, p, NULL, NULL, NULL);
+				if (!json_is_object(v) || json_object_size(v) || strrchr(p, '\n') == NULL)
+					break;
+				delete_at(base, p);
+			}
+			free(p);
+		}
 	}
 	merged = patch_strategic(base, cfg, &err);
 	json_decref(base);

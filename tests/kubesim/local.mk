@@ -33,3 +33,15 @@ opsdeck_kubesim_SOURCES = $(KUBESIM_CORE) \
 	tests/kubesim/main.c
 opsdeck_kubesim_CFLAGS = $(KUBESIM_CFLAGS) $(MHD_CFLAGS) $(OPENSSL_CFLAGS)
 opsdeck_kubesim_LDADD = $(KUBESIM_LIBS) $(MHD_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/kubesim/test_units tests/kubesim/test_api
+tests_kubesim_test_units_SOURCES = tests/kubesim/test_units.c $(KUBESIM_CORE)
+tests_kubesim_test_units_CFLAGS = $(KUBESIM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/kubesim
+tests_kubesim_test_units_LDADD = $(KUBESIM_LIBS) $(CMOCKA_LIBS)
+tests_kubesim_test_api_SOURCES = tests/kubesim/test_api.c src/util.c src/util.h src/buf.c src/buf.h
+tests_kubesim_test_api_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(CMOCKA_CFLAGS)
+tests_kubesim_test_api_LDADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CMOCKA_LIBS)
+# test_api and kubectl.sh start $(KUBESIM), which `make check` builds first
+# (it is in bin_PROGRAMS, part of `all`).
+TESTS += tests/kubesim/test_units tests/kubesim/test_api tests/kubesim/kubectl.sh
+EXTRA_DIST += tests/kubesim/kubectl.sh

@@ -183,7 +183,8 @@ static bool parse_values(const char **pp, struct sel_req *r, struct err *err)
 
 		skip_ws(&p);
 		n = token_len(p);
-		if (n || *p == ',' || *p == ')')
+		/* "(a,)" holds an empty value; "()" holds none. */
+		if (n || *p == ',' || (*p == ')' && r->nvals))
 			req_add_val(r, p, n);
 		p += n;
 		skip_ws(&p);

@@ -1,0 +1,868 @@
+/* Integration tests of kubesim's API over HTTP: selectors, pagination,
+ * watch resume and 410 Gone, server-side apply idempotency and conflicts,
+ * quota, errors in the real server's shapes, logs, and fault injection.
+ * Starts $KUBESIM itself (plain HTTP, fast pod phases). */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "util.h"
+
+#define TOKEN "admin-token-123"
+#define RO_TOKEN "viewer-token-123"
+
+static pid_t ks_pid;
+static unsigned ks_port;
+static char ks_dir[] = "/tmp/kubesim-test-XXXXXX";
+
+struct res {
+	long code;
+	struct buf body;
+	CURLcode cc;
+	double secs;
+	char ctype[128];
+};
+
+static size_t on_body(char *p, size_t sz, size_t n, void *cls)
+{
+	buf_append(cls, p, sz * n);
+	return sz * n;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct res call(const char *method, const char *path, const char *ctype, const char *body,
+		       const char *token, long timeout_ms)
+{
+	struct res r;
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[1024], hdr[256];
+	double t0 = now_s();
+	char *ct = NULL;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", ks_port, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	}
+	if (token) {
+		snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, hdr);
+	}
+	if (ctype) {
+		snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
+		h = curl_slist_append(h, hdr);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms ? timeout_ms : 10000L);
+	r.cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.code);
+	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+		snprintf(r.ctype, sizeof(r.ctype), "%s", ct);
+	r.secs = now_s() - t0;
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+static json_t *json_of(struct res *r)
+{
+	json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, NULL);
+
+	if (!j)
+		fail_msg("not JSON (HTTP %ld): %.300s", r->code, buf_str(&r->body));
+	return j;
+}
+
+/* A request whose answer must be JSON with the given status code. */
+static json_t *jcall(long want, const char *method, const char *path, const char *ctype,
+		     const char *body)
+{
+	struct res r = call(method, path, ctype, body, TOKEN, 0);
+	json_t *j;
+
+	if (r.code != want)
+		fail_msg("%s %s: HTTP %ld, wanted %ld: %.500s", method, path, r.code, want,
+			 buf_str(&r.body));
+	j = json_of(&r);
+	buf_free(&r.body);
+	return j;
+}
+
+static const char *jstr_at(json_t *j, const char *a, const char *b)
+{
+	json_t *x = json_object_get(j, a);
+
+	return json_string_value(b ? json_object_get(x, b) : x);
+}
+
+static void create_ns(const char *name)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}",
+		 name);
+	json_decref(jcall(201, "POST", "/api/v1/namespaces", "application/json", body));
+}
+
+static void create_cm(const char *ns, const char *name, const char *labels)
+{
+	char body[512], path[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
+		 "\"labels\":{%s}},\"data\":{\"k\":\"v\"}}",
+		 name, labels);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/configmaps", ns);
+	json_decref(jcall(201, "POST", path, "application/json", body));
+}
+
+static size_t names(json_t *list, char out[][64], size_t max)
+{
+	json_t *items = json_object_get(list, "items"), *it;
+	size_t i, n = 0;
+
+	json_array_foreach(items, i, it)
+	{
+		if (n < max)
+			snprintf(out[n++], 64, "%s",
+				 json_string_value(json_object_get(json_object_get(it, "metadata"),
+								   "name")));
+	}
+	return n;
+}
+
+static int start_kubesim(void **state)
+{
+	const char *bin = getenv("KUBESIM");
+	char portfile[128];
+	double deadline;
+
+	(void)state;
+	if (!bin || !mkdtemp(ks_dir))
+		return -1;
+	snprintf(portfile, sizeof(portfile), "%s/port", ks_dir);
+	ks_pid = fork();
+	if (ks_pid == 0) {
+		/* Its "listening on" line would mix with this program's TAP output. */
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(bin, bin, "--http", "--token", TOKEN, "--ro-token", RO_TOKEN, "--port-file",
+		      portfile, "--seed", "42", "--schedule-ms", "10", "--create-ms", "10",
+		      "--start-ms", "10", "--ready-ms", "20", "--terminate-ms", "100",
+		      "--ns-delete-ms", "100", "--watch-history", "200", "--log-rate", "50",
+		      "--bookmark-ms", "200", (char *)NULL);
+		_exit(127);
+	}
+	deadline = now_s() + 10;
+	while (now_s() < deadline) {
+		FILE *f = fopen(portfile, "r");
+
+		if (f) {
+			int ok = fscanf(f, "%u", &ks_port) == 1;
+
+			fclose(f);
+			if (ok)
+				return 0;
+		}
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int stop_kubesim(void **state)
+{
+	int status = 0;
+	char cmd[256];
+
+	(void)state;
+	kill(ks_pid, SIGTERM);
+	waitpid(ks_pid, &status, 0);
+	snprintf(cmd, sizeof(cmd), "%s/port", ks_dir);
+	unlink(cmd);
+	rmdir(ks_dir);
+	/* A leak or a crash at shutdown fails the group. */
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void test_errors_shapes(void **state)
+{
+	struct res r;
+	json_t *j;
+
+	(void)state;
+	r = call("GET", "/api/v1/namespaces", NULL, NULL, NULL, 0);
+	assert_int_equal(r.code, 401);
+	j = json_of(&r);
+	assert_string_equal(jstr_at(j, "reason", NULL), "Unauthorized");
+	json_decref(j);
+	buf_free(&r.body);
+
+	j = jcall(404, "GET", "/api/v1/namespaces/default/pods/nope", NULL, NULL);
+	assert_string_equal(jstr_at(j, "message", NULL), "pods \"nope\" not found");
+	assert_string_equal(jstr_at(j, "reason", NULL), "NotFound");
+	assert_string_equal(jstr_at(j, "details", "kind"), "pods");
+	json_decref(j);
+
+	create_ns("errs");
+	j = jcall(409, "POST", "/api/v1/namespaces", "application/json",
+		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"errs\"}}");
+	assert_string_equal(jstr_at(j, "message", NULL), "namespaces \"errs\" already exists");
+	assert_string_equal(jstr_at(j, "reason", NULL), "AlreadyExists");
+	json_decref(j);
+
+	j = jcall(422, "POST", "/api/v1/namespaces", "application/json",
+		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"Bad_Name\"}}");
+	assert_string_equal(jstr_at(j, "reason", NULL), "Invalid");
+	assert_non_null(strstr(jstr_at(j, "message", NULL),
+			       "Namespace \"Bad_Name\" is invalid: metadata.name: Invalid value: "
+			       "\"Bad_Name\": a lowercase RFC 1123 label"));
+	json_decref(j);
+
+	j = jcall(400, "POST", "/api/v1/namespaces", "application/json", "{not json");
+	assert_string_equal(jstr_at(j, "reason", NULL), "BadRequest");
+	json_decref(j);
+
+	r = call("DELETE", "/api/v1/namespaces/errs", NULL, NULL, RO_TOKEN, 0);
+	assert_int_equal(r.code, 403);
+	j = json_of(&r);
+	assert_string_equal(jstr_at(j, "message", NULL),
+			    "namespaces \"errs\" is forbidden: User \"viewer\" cannot delete "
+			    "resource \"namespaces\" in API group \"\" at the cluster scope");
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* A namespace being deleted answers Terminating, then goes. */
+	j = jcall(200, "DELETE", "/api/v1/namespaces/errs", NULL, NULL);
+	assert_string_equal(jstr_at(j, "status", "phase"), "Terminating");
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	json_decref(j);
+	j = jcall(403, "POST", "/api/v1/namespaces/errs/configmaps", "application/json",
+		  "{\"metadata\":{\"name\":\"late\"}}");
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "because it is being terminated"));
+	json_decref(j);
+	{
+		double deadline = now_s() + 5;
+		long code = 0;
+
+		while (now_s() < deadline && code != 404) {
+			r = call("GET", "/api/v1/namespaces/errs", NULL, NULL, TOKEN, 0);
+			code = r.code;
+			buf_free(&r.body);
+			usleep(20000);
+		}
+		assert_int_equal(code, 404);
+	}
+}
+
+static void test_selectors(void **state)
+{
+	char got[16][64];
+	json_t *j;
+	size_t n;
+
+	(void)state;
+	create_ns("sel");
+	create_cm("sel", "a", "\"app\":\"web\",\"tier\":\"front\"");
+	create_cm("sel", "b", "\"app\":\"web\",\"tier\":\"back\"");
+	create_cm("sel", "c", "\"app\":\"db\"");
+	create_cm("sel", "d", "");
+
+#define LIST(q) jcall(200, "GET", "/api/v1/namespaces/sel/configmaps?" q, NULL, NULL)
+	j = LIST("labelSelector=app%3Dweb");
+	n = names(j, got, 16);
+	json_decref(j);
+	assert_int_equal(n, 2);
+	assert_string_equal(got[0], "a");
+	assert_string_equal(got[1], "b");
+
+	j = LIST("labelSelector=app!%3Dweb");
+	n = names(j, got, 16);
+	json_decref(j);
+	assert_int_equal(n, 2); /* c, and d without the label */
+	assert_string_equal(got[0], "c");
+	assert_string_equal(got[1], "d");
+
+	j = LIST("labelSelector=tier%20in%20(front,side)");
+	n = names(j, got, 16);
+	json_decref(j);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0], "a");
+
+	j = LIST("labelSelector=app%20notin%20(web)");
+	assert_int_equal(names(j, got, 16), 2);
+	json_decref(j);
+
+	j = LIST("labelSelector=tier");
+	assert_int_equal(names(j, got, 16), 2);
+	json_decref(j);
+
+	j = LIST("labelSelector=!app");
+	n = names(j, got, 16);
+	json_decref(j);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0], "d");
+
+	j = LIST("labelSelector=app%3Dweb,tier%3Dback");
+	n = names(j, got, 16);
+	json_decref(j);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0], "b");
+
+	j = LIST("fieldSelector=metadata.name%3Dc");
+	n = names(j, got, 16);
+	json_decref(j);
+	assert_int_equal(n, 1);
+	assert_string_equal(got[0], "c");
+
+	j = LIST("fieldSelector=metadata.name!%3Dc,metadata.namespace%3Dsel");
+	assert_int_equal(names(j, got, 16), 3);
+	json_decref(j);
+
+	j = jcall(400, "GET", "/api/v1/namespaces/sel/configmaps?fieldSelector=data.k%3Dv", NULL,
+		  NULL);
+	assert_string_equal(jstr_at(j, "message", NULL), "field label not supported: data.k");
+	json_decref(j);
+	j = jcall(400, "GET", "/api/v1/namespaces/sel/configmaps?labelSelector=app%20in%20web",
+		  NULL, NULL);
+	assert_string_equal(jstr_at(j, "reason", NULL), "BadRequest");
+	json_decref(j);
+	/* Across namespaces. */
+	j = jcall(200, "GET", "/api/v1/configmaps?labelSelector=app%3Ddb", NULL, NULL);
+	assert_int_equal(names(j, got, 16), 1);
+	json_decref(j);
+#undef LIST
+}
+
+static void test_pagination(void **state)
+{
+	char got[64][64], path[1024], seen[64][64];
+	size_t total = 0, pages = 0;
+	const char *cont = NULL;
+	json_t *j = NULL;
+
+	(void)state;
+	create_ns("page");
+	for (int i = 0; i < 23; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cm-%02d", i);
+		create_cm("page", name, "\"set\":\"p\"");
+	}
+	do {
+		size_t n;
+		char *tok = cont ? curl_easy_escape(NULL, cont, 0) : NULL;
+
+		snprintf(path, sizeof(path), "/api/v1/namespaces/page/configmaps?limit=10%s%s",
+			 tok ? "&continue=" : "", tok ? tok : "");
+		curl_free(tok);
+		json_decref(j);
+		j = jcall(200, "GET", path, NULL, NULL);
+		n = names(j, got, 64);
+		assert_true(n <= 10);
+		for (size_t i = 0; i < n; i++)
+			memcpy(seen[total++], got[i], sizeof(got[i]));
+		cont = jstr_at(j, "metadata", "continue");
+		if (cont && pages == 0)
+			assert_int_equal(json_integer_value(json_object_get(
+					     json_object_get(j, "metadata"), "remainingItemCount")),
+					 13);
+		pages++;
+	} while (cont && pages < 10);
+	json_decref(j);
+	assert_int_equal(pages, 3);
+	assert_int_equal(total, 23);
+	for (size_t i = 1; i < total; i++)
+		assert_true(strcmp(seen[i - 1], seen[i]) < 0);
+
+	/* With a selector the pages hold only matches. */
+	j = jcall(200, "GET", "/api/v1/namespaces/page/configmaps?limit=5&labelSelector=set%3Dp",
+		  NULL, NULL);
+	assert_int_equal(names(j, got, 64), 5);
+	assert_non_null(jstr_at(j, "metadata", "continue"));
+	json_decref(j);
+
+	j = jcall(400, "GET", "/api/v1/namespaces/page/configmaps?limit=5&continue=%21%21", NULL,
+		  NULL);
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "continue key is not valid"));
+	json_decref(j);
+	j = jcall(400, "GET", "/api/v1/namespaces/page/configmaps?limit=ten", NULL, NULL);
+	json_decref(j);
+}
+
+/* Reads a watch until the server ends it; returns the event lines. */
+static json_t *watch_events(const char *path, struct res *raw)
+{
+	json_t *events = json_array();
+	const char *p;
+
+	*raw = call("GET", path, NULL, NULL, TOKEN, 8000);
+	p = raw->body.data ? raw->body.data : "";
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		json_t *e;
+
+		if (!nl)
+			break;
+		e = json_loadb(p, (size_t)(nl - p), 0, NULL);
+		if (!e)
+			fail_msg("watch line is not JSON: %.200s", p);
+		json_array_append_new(events, e);
+		p = nl + 1;
+	}
+	return events;
+}
+
+static void test_watch(void **state)
+{
+	json_t *j, *ev, *events;
+	struct res raw;
+	char path[256], rv[32];
+	size_t i;
+	bool added = false, modified = false, deleted = false, bookmark = false;
+
+	(void)state;
+	create_ns("watch");
+	j = jcall(200, "GET", "/api/v1/namespaces/watch/configmaps", NULL, NULL);
+	snprintf(rv, sizeof(rv), "%s", jstr_at(j, "metadata", "resourceVersion"));
+	json_decref(j);
+	create_cm("watch", "w1", "\"x\":\"1\"");
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/watch/configmaps/w1",
+			  "application/merge-patch+json", "{\"data\":{\"k\":\"changed\"}}"));
+	json_decref(jcall(200, "DELETE", "/api/v1/namespaces/watch/configmaps/w1", NULL, NULL));
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/watch/configmaps?watch=1&resourceVersion=%s&timeoutSeconds=1"
+		 "&allowWatchBookmarks=true",
+		 rv);
+	events = watch_events(path, &raw);
+	assert_int_equal(raw.code, 200);
+	assert_int_equal(raw.cc, CURLE_OK);
+	json_array_foreach(events, i, ev)
+	{
+		const char *type = jstr_at(ev, "type", NULL);
+
+		added = added || strcmp(type, "ADDED") == 0;
+		modified = modified || strcmp(type, "MODIFIED") == 0;
+		deleted = deleted || strcmp(type, "DELETED") == 0;
+		bookmark = bookmark || strcmp(type, "BOOKMARK") == 0;
+	}
+	assert_true(added && modified && deleted);
+	assert_true(bookmark);
+	json_decref(events);
+	buf_free(&raw.body);
+
+	/* Without a resourceVersion the current objects arrive as ADDED first. */
+	create_cm("watch", "w2", "\"x\":\"2\"");
+	events = watch_events("/api/v1/namespaces/watch/configmaps?watch=true&timeoutSeconds=1",
+			      &raw);
+	assert_true(json_array_size(events) >= 1);
+	assert_string_equal(jstr_at(json_array_get(events, 0), "type", NULL), "ADDED");
+	json_decref(events);
+	buf_free(&raw.body);
+
+	/* Push the history window (200 events) past the first resourceVersion. */
+	for (int k = 0; k < 210; k++)
+		json_decref(jcall(200, "PATCH", "/api/v1/namespaces/watch/configmaps/w2",
+				  "application/merge-patch+json",
+				  k % 2 ? "{\"data\":{\"k\":\"a\"}}" : "{\"data\":{\"k\":\"b\"}}"));
+	events = watch_events(path, &raw);
+	assert_int_equal(raw.code, 200);
+	assert_int_equal(json_array_size(events), 1);
+	ev = json_array_get(events, 0);
+	assert_string_equal(jstr_at(ev, "type", NULL), "ERROR");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "object"), "code")),
+			 410);
+	assert_string_equal(jstr_at(json_object_get(ev, "object"), "reason", NULL), "Expired");
+	assert_non_null(strstr(jstr_at(json_object_get(ev, "object"), "message", NULL),
+			       "too old resource version"));
+	json_decref(events);
+	buf_free(&raw.body);
+
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/watch/configmaps?resourceVersion=%s&resourceVersionMatch=Exact",
+		 rv);
+	j = jcall(410, "GET", path, NULL, NULL);
+	assert_string_equal(jstr_at(j, "reason", NULL), "Expired");
+	json_decref(j);
+}
+
+/* Waits until a deployment reports `want` ready replicas for its current generation. */
+static void wait_ready(const char *ns, const char *name, long want)
+{
+	double deadline = now_s() + 5;
+	long ready = -1;
+	char path[256], last[512] = "";
+
+	snprintf(path, sizeof(path), "/apis/apps/v1/namespaces/%s/deployments/%s", ns, name);
+	while (now_s() < deadline) {
+		json_t *j = jcall(200, "GET", path, NULL, NULL);
+		json_t *st = json_object_get(j, "status");
+		bool settled = json_integer_value(json_object_get(st, "observedGeneration")) ==
+			       json_integer_value(json_object_get(json_object_get(j, "metadata"),
+								  "generation"));
+
+		ready = (long)json_integer_value(json_object_get(st, "readyReplicas"));
+		{
+			char *txt = json_dumps(st, JSON_COMPACT);
+
+			snprintf(last, sizeof(last), "%.200s gen %lld", txt,
+				 (long long)json_integer_value(json_object_get(
+				     json_object_get(j, "metadata"), "generation")));
+			free(txt);
+		}
+		settled = settled && ready == want &&
+			  json_integer_value(json_object_get(st, "replicas")) == want;
+		json_decref(j);
+		if (settled)
+			return;
+		usleep(20000);
+	}
+	fail_msg("deployment %s/%s: %ld ready, wanted %ld: %s", ns, name, ready, want, last);
+}
+
+static const char deploy_yaml[] =
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: ssa, labels: "
+    "{app: web}}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n"
+    "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n"
+    "        image: nginx:1.25\n        ports: [{containerPort: 80}]\n";
+
+static void test_apply(void **state)
+{
+	const char *path = "/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=opsdeck";
+	json_t *a, *b, *j;
+	char rv[32], bad[sizeof(deploy_yaml) + 64];
+	struct res r;
+
+	(void)state;
+	create_ns("ssa");
+	a = jcall(201, "PATCH", path, "application/apply-patch+yaml", deploy_yaml);
+	assert_string_equal(jstr_at(json_array_get(json_object_get(json_object_get(a, "metadata"),
+								   "managedFields"),
+						   0),
+				    "manager", NULL),
+			    "opsdeck");
+	json_decref(a);
+	wait_ready("ssa", "web", 2);
+	a = jcall(200, "GET", "/apis/apps/v1/namespaces/ssa/deployments/web", NULL, NULL);
+	snprintf(rv, sizeof(rv), "%s", jstr_at(a, "metadata", "resourceVersion"));
+	b = jcall(200, "PATCH", path, "application/apply-patch+yaml", deploy_yaml);
+	assert_string_equal(jstr_at(b, "metadata", "resourceVersion"), rv);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "metadata"),
+							    "generation")),
+			 1);
+	json_decref(a);
+	json_decref(b);
+
+	/* Another manager takes .spec.replicas through the scale subresource. */
+	j = jcall(200, "PATCH", "/apis/apps/v1/namespaces/ssa/deployments/web/scale?fieldManager=ops",
+		  "application/merge-patch+json", "{\"spec\":{\"replicas\":3}}");
+	assert_string_equal(jstr_at(j, "kind", NULL), "Scale");
+	json_decref(j);
+	j = jcall(409, "PATCH", path, "application/apply-patch+yaml", deploy_yaml);
+	assert_string_equal(jstr_at(j, "reason", NULL), "Conflict");
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "Apply failed with 1 conflict: "
+							    "conflict with \"ops\""));
+	assert_non_null(strstr(jstr_at(j, "message", NULL), ".spec.replicas"));
+	json_decref(j);
+	j = jcall(200, "PATCH",
+		  "/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=opsdeck&force=true",
+		  "application/apply-patch+yaml", deploy_yaml);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "spec"), "replicas")),
+			 2);
+	json_decref(j);
+
+	/* An unknown field is refused as the real server refuses it. */
+	snprintf(bad, sizeof(bad), "%s", deploy_yaml);
+	{
+		char *p = strstr(bad, "80}]");
+
+		snprintf(p, sizeof(bad) - (size_t)(p - bad), "80, protocl: TCP}]\n");
+	}
+	r = call("PATCH", path, "application/apply-patch+yaml", bad, TOKEN, 0);
+	assert_int_equal(r.code, 500);
+	assert_non_null(strstr(buf_str(&r.body),
+			       ".spec.template.spec.containers[name=\\\"web\\\"].ports["
+			       "containerPort=80,protocol=\\\"TCP\\\"].protocl: field not declared "
+			       "in schema"));
+	buf_free(&r.body);
+
+	j = jcall(422, "PATCH", "/apis/apps/v1/namespaces/ssa/deployments/web",
+		  "application/apply-patch+yaml", deploy_yaml);
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "fieldManager: Required value"));
+	json_decref(j);
+
+	/* The controllers keep status true after the forced apply too. */
+	wait_ready("ssa", "web", 2);
+}
+
+static void pod_body(char *out, size_t n, const char *name)
+{
+	snprintf(out, n,
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\"},"
+		 "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"busybox:1.36\"}]}}",
+		 name);
+}
+
+static void test_quota(void **state)
+{
+	char body[512];
+	json_t *j;
+	double deadline;
+	const char *used = NULL;
+
+	(void)state;
+	create_ns("quota");
+	json_decref(jcall(201, "POST", "/api/v1/namespaces/quota/resourcequotas", "application/json",
+			  "{\"metadata\":{\"name\":\"q\"},\"spec\":{\"hard\":{\"pods\":\"2\"}}}"));
+	for (int i = 0; i < 2; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "p%d", i);
+		pod_body(body, sizeof(body), name);
+		json_decref(jcall(201, "POST", "/api/v1/namespaces/quota/pods", "application/json",
+				  body));
+	}
+	pod_body(body, sizeof(body), "p2");
+	j = jcall(403, "POST", "/api/v1/namespaces/quota/pods", "application/json", body);
+	assert_string_equal(jstr_at(j, "message", NULL),
+			    "pods \"p2\" is forbidden: exceeded quota: q, requested: pods=1, used: "
+			    "pods=2, limited: pods=2");
+	json_decref(j);
+	deadline = now_s() + 5;
+	j = NULL;
+	while (now_s() < deadline) {
+		json_decref(j);
+		j = jcall(200, "GET", "/api/v1/namespaces/quota/resourcequotas/q", NULL, NULL);
+		used = json_string_value(
+		    json_object_get(json_object_get(json_object_get(j, "status"), "used"), "pods"));
+		if (used && strcmp(used, "2") == 0)
+			break;
+		usleep(20000);
+	}
+	assert_non_null(used);
+	assert_string_equal(used, "2");
+	json_decref(j);
+
+	/* A deployment beyond the quota stops at it and says why in an event. */
+	json_decref(jcall(201, "POST", "/apis/apps/v1/namespaces/quota/deployments",
+			  "application/json",
+			  "{\"metadata\":{\"name\":\"big\"},\"spec\":{\"replicas\":3,\"selector\":{"
+			  "\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{"
+			  "\"a\":\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+			  "\"nginx\"}]}}}}"));
+	deadline = now_s() + 5;
+	j = NULL;
+	while (now_s() < deadline) {
+		json_decref(j);
+		j = jcall(200, "GET",
+			  "/api/v1/namespaces/quota/events?fieldSelector=reason%3DFailedCreate", NULL,
+			  NULL);
+		if (json_array_size(json_object_get(j, "items")))
+			break;
+		usleep(20000);
+	}
+	assert_true(json_array_size(json_object_get(j, "items")) > 0);
+	assert_non_null(strstr(jstr_at(json_array_get(json_object_get(j, "items"), 0), "message",
+				       NULL),
+			       "exceeded quota: q"));
+	json_decref(j);
+}
+
+static void wait_running(const char *ns, const char *name)
+{
+	char path[256];
+	double deadline = now_s() + 5;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s", ns, name);
+	while (now_s() < deadline) {
+		const char *phase;
+
+		j = jcall(200, "GET", path, NULL, NULL);
+		phase = jstr_at(j, "status", "phase");
+		if (phase && strcmp(phase, "Running") == 0) {
+			json_decref(j);
+			return;
+		}
+		json_decref(j);
+		usleep(20000);
+	}
+	fail_msg("pod %s/%s never ran", ns, name);
+}
+
+static void test_logs(void **state)
+{
+	struct res r;
+	json_t *j;
+
+	(void)state;
+	create_ns("logs");
+	json_decref(jcall(201, "POST", "/api/v1/namespaces/logs/pods", "application/json",
+			  "{\"metadata\":{\"name\":\"db\"},\"spec\":{\"containers\":[{\"name\":"
+			  "\"mysql\",\"image\":\"mysql:8.0\"},{\"name\":\"side\",\"image\":"
+			  "\"busybox\"}]}}"));
+	wait_running("logs", "db");
+	usleep(200000);
+	r = call("GET", "/api/v1/namespaces/logs/pods/db/log?container=mysql&tailLines=3&timestamps=true",
+		 NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	assert_non_null(strstr(r.ctype, "text/plain"));
+	{
+		int lines = 0;
+
+		for (const char *p = buf_str(&r.body); (p = strchr(p, '\n')); p++)
+			lines++;
+		assert_int_equal(lines, 3);
+	}
+	assert_non_null(strstr(buf_str(&r.body), "Z "));
+	assert_non_null(strstr(buf_str(&r.body), " seq="));
+	buf_free(&r.body);
+
+	r = call("GET", "/api/v1/namespaces/logs/pods/db/log?container=mysql&limitBytes=10", NULL,
+		 NULL, TOKEN, 0);
+	assert_int_equal(r.body.len, 10);
+	buf_free(&r.body);
+
+	j = jcall(400, "GET", "/api/v1/namespaces/logs/pods/db/log?container=nope", NULL, NULL);
+	assert_string_equal(jstr_at(j, "message", NULL), "container nope is not valid for pod db");
+	json_decref(j);
+	j = jcall(400, "GET", "/api/v1/namespaces/logs/pods/db/log", NULL, NULL);
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "choose one of: [mysql side]"));
+	json_decref(j);
+	j = jcall(400, "GET", "/api/v1/namespaces/logs/pods/db/log?container=mysql&previous=true",
+		  NULL, NULL);
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "previous terminated container"));
+	json_decref(j);
+
+	/* After a restart, previous serves the last run. */
+	json_decref(jcall(200, "POST", "/sim/restart", "application/json",
+			  "{\"namespace\":\"logs\",\"pod\":\"db\",\"container\":\"mysql\"}"));
+	r = call("GET", "/api/v1/namespaces/logs/pods/db/log?container=mysql&previous=true", NULL,
+		 NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	assert_non_null(strstr(buf_str(&r.body), "seq=1\n"));
+	buf_free(&r.body);
+	j = jcall(200, "GET", "/api/v1/namespaces/logs/pods/db", NULL, NULL);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_array_get(json_object_get(json_object_get(j, "status"),
+							    "containerStatuses"),
+					    0),
+			     "restartCount")),
+			 1);
+	json_decref(j);
+}
+
+static void test_faults(void **state)
+{
+	struct res r;
+	json_t *j;
+	int injected = 0;
+
+	(void)state;
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json",
+			  "{\"errorRate\":1,\"errorCode\":503}"));
+	r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 503);
+	j = json_of(&r);
+	assert_string_equal(jstr_at(j, "reason", NULL), "ServiceUnavailable");
+	json_decref(j);
+	buf_free(&r.body);
+	/* /sim/ itself is never faulted. */
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json",
+			  "{\"errorRate\":0.5,\"errorCode\":500}"));
+	for (int i = 0; i < 40; i++) {
+		r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
+		injected += r.code == 500;
+		buf_free(&r.body);
+	}
+	assert_true(injected > 5 && injected < 35);
+	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
+
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json", "{\"latencyMs\":300}"));
+	r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	assert_true(r.secs >= 0.29);
+	buf_free(&r.body);
+	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
+
+	/* A watch dropped after 2 lines ends without the closing chunk. */
+	create_ns("drop");
+	for (int i = 0; i < 5; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "d%d", i);
+		create_cm("drop", name, "");
+	}
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json", "{\"dropAfterLines\":2}"));
+	r = call("GET", "/api/v1/namespaces/drop/configmaps?watch=1&timeoutSeconds=3", NULL, NULL,
+		 TOKEN, 0);
+	assert_int_not_equal(r.cc, CURLE_OK);
+	buf_free(&r.body);
+	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
+
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json", "{\"refuseSeconds\":0.5}"));
+	r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
+	assert_int_not_equal(r.cc, CURLE_OK);
+	buf_free(&r.body);
+	usleep(600000);
+	r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	buf_free(&r.body);
+
+	j = jcall(200, "GET", "/sim/stats", NULL, NULL);
+	assert_true(json_integer_value(json_object_get(j, "errorsInjected")) >= 6);
+	assert_true(json_integer_value(json_object_get(j, "connectionsRefused")) >= 1);
+	assert_true(json_integer_value(json_object_get(j, "streamsDropped")) >= 1);
+	assert_true(json_integer_value(json_object_get(j, "requests")) > 40);
+	json_decref(j);
+	j = jcall(400, "POST", "/sim/faults", "application/json", "{\"errorRate\":2}");
+	json_decref(j);
+	r = call("POST", "/sim/faults", "application/json", "{\"errorRate\":1}", RO_TOKEN, 0);
+	assert_int_equal(r.code, 403);
+	buf_free(&r.body);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_errors_shapes), cmocka_unit_test(test_selectors),
+	    cmocka_unit_test(test_pagination),	  cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_apply),	  cmocka_unit_test(test_quota),
+	    cmocka_unit_test(test_logs),	  cmocka_unit_test(test_faults),
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests_name("kubesim-api", tests, start_kubesim, stop_kubesim);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,389 @@
+/* Unit tests of kubesim's pure parts: selectors, patches, server-side apply
+ * field sets and idempotency, quantities, YAML scalars, times. */
+#include "config.h"
+
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "apply.h"
+#include "patch.h"
+#include "quota.h"
+#include "restype.h"
+#include "selector.h"
+#include "sim.h"
+#include "status.h"
+#include "store.h"
+#include "table.h"
+#include "yamljson.h"
+
+static json_t *J(const char *text)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, 0, &e);
+
+	if (!j)
+		fail_msg("bad test JSON: %s: %s", e.text, text);
+	return j;
+}
+
+static bool sel_matches(const char *sel, const char *labels)
+{
+	struct selector s;
+	struct err err = {{0}};
+	json_t *l = J(labels);
+	bool m;
+
+	if (!selector_parse(sel, &s, &err))
+		fail_msg("selector %s: %s", sel, err.msg);
+	m = selector_match(&s, l);
+	selector_free(&s);
+	json_decref(l);
+	return m;
+}
+
+static bool sel_parses(const char *sel)
+{
+	struct selector s;
+	struct err err = {{0}};
+	bool ok = selector_parse(sel, &s, &err);
+
+	selector_free(&s);
+	return ok;
+}
+
+static void test_label_selectors(void **state)
+{
+	(void)state;
+	assert_true(sel_matches("", "{\"a\":\"b\"}"));
+	assert_true(sel_matches("a=b", "{\"a\":\"b\"}"));
+	assert_true(sel_matches("a==b", "{\"a\":\"b\"}"));
+	assert_false(sel_matches("a=c", "{\"a\":\"b\"}"));
+	assert_true(sel_matches("a!=c", "{\"a\":\"b\"}"));
+	assert_true(sel_matches("a!=c", "{}"));
+	assert_true(sel_matches("a in (x, b)", "{\"a\":\"b\"}"));
+	assert_false(sel_matches("a notin (x,b)", "{\"a\":\"b\"}"));
+	assert_true(sel_matches("a notin (x,b)", "{\"c\":\"b\"}"));
+	assert_true(sel_matches("a", "{\"a\":\"\"}"));
+	assert_false(sel_matches("!a", "{\"a\":\"\"}"));
+	assert_true(sel_matches("app.kubernetes.io/name=web, tier", "{\"app.kubernetes.io/name\":\"web\",\"tier\":\"x\"}"));
+	assert_true(sel_matches("n>3", "{\"n\":\"4\"}"));
+	assert_false(sel_matches("n<3", "{\"n\":\"4\"}"));
+	assert_false(sel_parses("a in b"));
+	assert_false(sel_parses("a in ()"));
+	assert_false(sel_parses("=b"));
+	assert_false(sel_parses("a=b c"));
+	assert_false(sel_parses("Bad_Key/x=y"));
+	assert_false(sel_parses("a=-bad-"));
+}
+
+static void test_json_selectors(void **state)
+{
+	struct selector s;
+	struct err err = {{0}};
+	json_t *ls = J("{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"tier\","
+		       "\"operator\":\"In\",\"values\":[\"a\",\"b\"]},{\"key\":\"old\","
+		       "\"operator\":\"DoesNotExist\"}]}");
+	json_t *yes = J("{\"app\":\"web\",\"tier\":\"b\"}"), *no = J("{\"app\":\"web\",\"tier\":\"b\",\"old\":\"1\"}");
+	char *str;
+
+	(void)state;
+	assert_true(selector_from_json(ls, &s, &err));
+	assert_true(selector_match(&s, yes));
+	assert_false(selector_match(&s, no));
+	selector_free(&s);
+	str = selector_json_string(ls);
+	assert_string_equal(str, "app=web,tier in (a,b),!old");
+	free(str);
+	assert_true(selector_from_json(json_null(), &s, &err));
+	assert_false(selector_match(&s, yes));
+	selector_free(&s);
+	json_decref(ls);
+	json_decref(yes);
+	json_decref(no);
+}
+
+static void test_field_selectors(void **state)
+{
+	struct fieldsel fs;
+	struct err err = {{0}};
+	const struct restype *pods = restype_get(K_POD);
+	json_t *doc = J("{\"metadata\":{\"name\":\"p,1\",\"namespace\":\"ns\"},\"status\":{\"phase\":\"Running\"}}");
+	json_t *fields = store_fields_of(pods, doc);
+
+	(void)state;
+	assert_true(fieldsel_parse("status.phase=Running,metadata.name=p\\,1", pods, &fs, &err));
+	assert_true(fieldsel_match(&fs, fields));
+	fieldsel_free(&fs);
+	assert_true(fieldsel_parse("status.phase!=Running", pods, &fs, &err));
+	assert_false(fieldsel_match(&fs, fields));
+	fieldsel_free(&fs);
+	assert_false(fieldsel_parse("spec.containers=x", pods, &fs, &err));
+	assert_string_equal(err.msg, "field label not supported: spec.containers");
+	assert_false(fieldsel_parse("status.phase", pods, &fs, &err));
+	json_decref(fields);
+	json_decref(doc);
+}
+
+static void assert_json(json_t *got, const char *want)
+{
+	json_t *w = J(want);
+
+	if (!json_equal(got, w)) {
+		char *g = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS);
+
+		fail_msg("got %s, wanted %s", g, want);
+	}
+	json_decref(w);
+	json_decref(got);
+}
+
+static void test_merge_patch(void **state)
+{
+	json_t *t = J("{\"a\":1,\"b\":{\"c\":2,\"d\":3},\"l\":[1,2]}"), *p;
+
+	(void)state;
+	p = J("{\"b\":{\"c\":null,\"e\":4},\"l\":[3],\"a\":null}");
+	assert_json(patch_merge(t, p), "{\"b\":{\"d\":3,\"e\":4},\"l\":[3]}");
+	json_decref(p);
+	json_decref(t);
+}
+
+static void test_strategic_patch(void **state)
+{
+	json_t *t = J("{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x:1\"},{\"name\":\"b\","
+		      "\"image\":\"y:1\"}],\"args\":[\"1\"]},\"metadata\":{\"finalizers\":[\"f1\",\"f2\"]}}");
+	json_t *p = J("{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"y:2\"},{\"name\":\"c\","
+		      "\"image\":\"z\"},{\"name\":\"a\",\"$patch\":\"delete\"}],\"args\":[\"2\"]},"
+		      "\"$setElementOrder/spec\":[],\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":"
+		      "[\"f1\"]}}");
+	struct err err = {{0}};
+	json_t *out = patch_strategic(t, p, &err);
+
+	(void)state;
+	assert_non_null(out);
+	assert_json(out, "{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"y:2\"},{\"name\":"
+			 "\"c\",\"image\":\"z\"}],\"args\":[\"2\"]},\"metadata\":{\"finalizers\":[\"f2\"]}}");
+	json_decref(p);
+	p = J("{\"spec\":{\"$patch\":\"bogus\"}}");
+	assert_null(patch_strategic(t, p, &err));
+	json_decref(p);
+	json_decref(t);
+}
+
+static void test_json_patch(void **state)
+{
+	json_t *t = J("{\"a\":{\"b\":[1,2]}}"), *ops;
+	struct err err = {{0}};
+
+	(void)state;
+	ops = J("[{\"op\":\"add\",\"path\":\"/a/b/-\",\"value\":3},{\"op\":\"replace\",\"path\":"
+		"\"/a/b/0\",\"value\":0},{\"op\":\"test\",\"path\":\"/a/b/1\",\"value\":2},"
+		"{\"op\":\"copy\",\"from\":\"/a/b\",\"path\":\"/c\"},{\"op\":\"remove\",\"path\":\"/a\"}]");
+	assert_json(patch_json(t, ops, &err), "{\"c\":[0,2,3]}");
+	json_decref(ops);
+	ops = J("[{\"op\":\"test\",\"path\":\"/a/b/0\",\"value\":9}]");
+	assert_null(patch_json(t, ops, &err));
+	json_decref(ops);
+	ops = J("[{\"op\":\"remove\",\"path\":\"/nope/x\"}]");
+	assert_null(patch_json(t, ops, &err));
+	json_decref(ops);
+	json_decref(t);
+}
+
+static const char *const cfg1 =
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\"}},"
+    "\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx\","
+    "\"ports\":[{\"containerPort\":80}]}]}}}}";
+
+static void test_apply_fieldset(void **state)
+{
+	json_t *cfg = J(cfg1), *set = apply_fieldset(cfg), *tree;
+	char *s;
+
+	(void)state;
+	assert_non_null(json_object_get(set, "f:spec\nf:replicas"));
+	assert_non_null(json_object_get(set, "f:metadata\nf:labels\nf:app"));
+	assert_non_null(json_object_get(
+	    set, "f:spec\nf:template\nf:spec\nf:containers\nk:{\"name\":\"web\"}\nf:image"));
+	assert_non_null(json_object_get(set, "f:spec\nf:template\nf:spec\nf:containers\nk:{\"name\":"
+					     "\"web\"}\nf:ports\nk:{\"containerPort\":80,\"protocol\":"
+					     "\"TCP\"}\nf:containerPort"));
+	assert_null(json_object_get(set, "f:metadata\nf:name"));
+	tree = apply_fields_tree(set, false);
+	s = json_dumps(json_object_get(json_object_get(tree, "f:metadata"), "f:labels"),
+		       JSON_COMPACT);
+	assert_string_equal(s, "{\"f:app\":{}}");
+	free(s);
+	json_decref(tree);
+	json_decref(set);
+	json_decref(cfg);
+}
+
+static void test_apply_idempotent_and_conflicts(void **state)
+{
+	json_t *cfg = J(cfg1), *first, *second, *scaled, *third;
+	struct apierr e = {0};
+	const struct restype *rt = restype_get(K_DEPLOYMENT);
+
+	(void)state;
+	first = apply_merge(rt, NULL, cfg, "opsdeck", false, "2026-01-01T00:00:00Z", &e);
+	assert_non_null(first);
+	second = apply_merge(rt, first, cfg, "opsdeck", false, "2026-01-01T00:00:09Z", &e);
+	assert_non_null(second);
+	assert_true(apply_same(first, second));
+
+	/* Another manager changes replicas with an update: the next apply conflicts. */
+	scaled = json_deep_copy(first);
+	json_object_set_new(json_object_get(scaled, "spec"), "replicas", json_integer(5));
+	apply_track_update(scaled, first, "kubectl", "scale", "apps/v1", "2026-01-01T00:00:10Z");
+	third = apply_merge(rt, scaled, cfg, "opsdeck", false, "2026-01-01T00:00:11Z", &e);
+	assert_null(third);
+	assert_int_equal(e.code, 409);
+	assert_string_equal(e.msg, "Apply failed with 1 conflict: conflict with \"kubectl\" with "
+				   "subresource \"scale\" using apps/v1: .spec.replicas");
+	apierr_clear(&e);
+	third = apply_merge(rt, scaled, cfg, "opsdeck", true, "2026-01-01T00:00:11Z", &e);
+	assert_non_null(third);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(third, "spec"),
+							    "replicas")),
+			 2);
+
+	/* A field the manager stops applying goes away. */
+	{
+		json_t *less = json_deep_copy(cfg), *fourth;
+
+		json_object_del(json_object_get(less, "metadata"), "labels");
+		fourth = apply_merge(rt, third, less, "opsdeck", false, "2026-01-01T00:00:12Z", &e);
+		assert_non_null(fourth);
+		assert_null(json_object_get(json_object_get(fourth, "metadata"), "labels"));
+		json_decref(fourth);
+		json_decref(less);
+	}
+	json_decref(third);
+	json_decref(scaled);
+	json_decref(second);
+	json_decref(first);
+	json_decref(cfg);
+}
+
+static void test_quantities(void **state)
+{
+	int64_t m;
+	char out[32];
+
+	(void)state;
+	assert_true(quantity_parse("100m", &m));
+	assert_int_equal(m, 100);
+	assert_true(quantity_parse("2", &m));
+	assert_int_equal(m, 2000);
+	assert_true(quantity_parse("1Gi", &m));
+	assert_int_equal(m, 1073741824LL * 1000);
+	assert_true(quantity_parse("1.5", &m));
+	assert_int_equal(m, 1500);
+	assert_true(quantity_parse("512M", &m));
+	assert_false(quantity_parse("", &m));
+	assert_false(quantity_parse("ten", &m));
+	assert_false(quantity_parse("1Qi", &m));
+	assert_false(quantity_parse("0x10", &m));
+	quantity_format(500, out, sizeof(out));
+	assert_string_equal(out, "500m");
+	quantity_format(2000, out, sizeof(out));
+	assert_string_equal(out, "2");
+	quantity_format(268435456LL * 1000, out, sizeof(out));
+	assert_string_equal(out, "256Mi");
+	quantity_format(0, out, sizeof(out));
+	assert_string_equal(out, "0");
+}
+
+static void test_yaml(void **state)
+{
+	struct err err = {{0}};
+	json_t *docs = yamljson_docs("a: 1\nb: yes\nc: '1'\nd: ~\ne: 1.5\nf: [x, {g: off}]\n---\n---\nh: 0x10\n",
+				     strlen("a: 1\nb: yes\nc: '1'\nd: ~\ne: 1.5\nf: [x, {g: off}]\n---\n---\nh: 0x10\n"),
+				     &err);
+
+	(void)state;
+	assert_non_null(docs);
+	assert_int_equal(json_array_size(docs), 2);
+	assert_json(json_incref(json_array_get(docs, 0)),
+		    "{\"a\":1,\"b\":true,\"c\":\"1\",\"d\":null,\"e\":1.5,\"f\":[\"x\",{\"g\":false}]}");
+	assert_json(json_incref(json_array_get(docs, 1)), "{\"h\":16}");
+	json_decref(docs);
+	assert_null(yamljson_docs("a: &x 1\nb: *x\n", 14, &err));
+	assert_null(yamljson_docs("a: 1\na: 2\n", 10, &err));
+	assert_non_null(strstr(err.msg, "already set in map"));
+	assert_null(yamljson_docs("a: [\n", 5, &err));
+	assert_null(yamljson_one("", 0, &err));
+}
+
+static void test_times(void **state)
+{
+	int64_t ns;
+	char out[40];
+
+	(void)state;
+	assert_true(sim_parse_time("2026-11-23T05:26:10.610202Z", &ns));
+	sim_fmt_time_ns(ns, out);
+	assert_string_equal(out, "2026-11-23T05:26:10.610202000Z");
+	assert_true(sim_parse_time("2026-11-23T06:26:10+01:00", &ns));
+	sim_fmt_time(ns / 1000000, out);
+	assert_string_equal(out, "2026-11-23T05:26:10Z");
+	assert_false(sim_parse_time("2026-11-23 05:26:10Z", &ns));
+	assert_false(sim_parse_time("2026-13-23T05:26:10Z", &ns));
+	assert_false(sim_parse_time("yesterday", &ns));
+	table_age(10 * 1000, out, sizeof(out));
+	assert_string_equal(out, "10s");
+	table_age(185 * 1000, out, sizeof(out));
+	assert_string_equal(out, "3m5s");
+	table_age(3 * 3600 * 1000 + 60000, out, sizeof(out));
+	assert_string_equal(out, "3h1m");
+	table_age(50LL * 3600 * 1000, out, sizeof(out));
+	assert_string_equal(out, "2d2h");
+}
+
+static void test_status_shapes(void **state)
+{
+	struct apierr e = {0};
+	json_t *st;
+
+	(void)state;
+	apierr_not_found(&e, restype_get(K_DEPLOYMENT), "web");
+	st = status_json(&e);
+	assert_json(st, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
+			"\"Failure\",\"message\":\"deployments.apps \\\"web\\\" not found\",\"reason\":"
+			"\"NotFound\",\"details\":{\"name\":\"web\",\"group\":\"apps\",\"kind\":"
+			"\"deployments\"},\"code\":404}");
+	apierr_clear(&e);
+	apierr_invalid_add(&e, "FieldValueRequired", "spec.selector", "Required value");
+	assert_true(apierr_invalid_finish(&e, restype_get(K_DEPLOYMENT), "web"));
+	assert_string_equal(e.msg, "Deployment.apps \"web\" is invalid: spec.selector: Required value");
+	assert_int_equal(e.code, 422);
+	apierr_clear(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_label_selectors),
+	    cmocka_unit_test(test_json_selectors),
+	    cmocka_unit_test(test_field_selectors),
+	    cmocka_unit_test(test_merge_patch),
+	    cmocka_unit_test(test_strategic_patch),
+	    cmocka_unit_test(test_json_patch),
+	    cmocka_unit_test(test_apply_fieldset),
+	    cmocka_unit_test(test_apply_idempotent_and_conflicts),
+	    cmocka_unit_test(test_quantities),
+	    cmocka_unit_test(test_yaml),
+	    cmocka_unit_test(test_times),
+	    cmocka_unit_test(test_status_shapes),
+	};
+
+	return cmocka_run_group_tests_name("kubesim-units", tests, NULL, NULL);
+}
