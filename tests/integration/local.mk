@@ -5,13 +5,15 @@ TESTS += \
 	tests/integration/db_conn.sh \
 	tests/integration/db_migrate.sh \
 	tests/integration/db_constraints.sh \
-	tests/integration/db_cli.sh
+	tests/integration/db_cli.sh \
+	tests/integration/db_panes.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh \
 	tests/integration/pg_harness.sh \
 	tests/integration/db_conn.sh \
 	tests/integration/db_migrate.sh \
 	tests/integration/db_constraints.sh \
-	tests/integration/db_cli.sh
+	tests/integration/db_cli.sh \
+	tests/integration/db_panes.sh
 
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test
