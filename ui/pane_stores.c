@@ -4,12 +4,20 @@
 #include "pane.h"
 #include "pane_notice.h"
 
-/* Until the database is connected this pane has nothing true to show, so it
- * says so and how to configure it. */
+/* This pane has nothing true to show in this build: it says so, and where
+ * to look instead, rather than drawing fake rows. */
 static void stores_draw(void *st, struct app *app, const struct rect *r)
 {
+	static const char *const lines[] = {
+		"This build of opsdeck does not list or provision stores.",
+		"Customers, projects and quotas are in pane 2, the catalog in pane 1.",
+	};
+
 	(void)st;
-	pane_notice_database(app, r, "Stores", "stores and their state");
+	if (!app_db_configured(app))
+		pane_notice_database(app, r, "Stores", "stores and their state");
+	else
+		pane_notice_draw(r, "Stores", lines, 2);
 }
 
 const struct pane_ops pane_stores_ops = {
