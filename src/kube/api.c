@@ -11,63 +11,60 @@
 
 #define LIST_MAX_PAGES 100000
 
-const struct kube_resource kube_res_namespaces = { "", "v1", "namespaces", "Namespace", false };
-const struct kube_resource kube_res_pods = { "", "v1", "pods", "Pod", true };
-const struct kube_resource kube_res_services = { "", "v1", "services", "Service", true };
-const struct kube_resource kube_res_secrets = { "", "v1", "secrets", "Secret", true };
-const struct kube_resource kube_res_configmaps = { "", "v1", "configmaps", "ConfigMap", true };
-const struct kube_resource kube_res_pvcs = { "", "v1", "persistentvolumeclaims",
-					     "PersistentVolumeClaim", true };
-const struct kube_resource kube_res_resourcequotas = { "", "v1", "resourcequotas",
-						       "ResourceQuota", true };
-const struct kube_resource kube_res_events = { "", "v1", "events", "Event", true };
-const struct kube_resource kube_res_deployments = { "apps", "v1", "deployments", "Deployment",
-						    true };
-const struct kube_resource kube_res_statefulsets = { "apps", "v1", "statefulsets", "StatefulSet",
-						     true };
-const struct kube_resource kube_res_replicasets = { "apps", "v1", "replicasets", "ReplicaSet",
-						    true };
-const struct kube_resource kube_res_ingresses = { "networking.k8s.io", "v1", "ingresses",
-						  "Ingress", true };
-const struct kube_resource kube_res_networkpolicies = { "networking.k8s.io", "v1",
-							"networkpolicies", "NetworkPolicy", true };
-const struct kube_resource kube_res_kafkatopics = { "kafka.strimzi.io", "v1beta2", "kafkatopics",
-						    "KafkaTopic", true };
-static const struct kube_resource res_serviceaccounts = { "", "v1", "serviceaccounts",
-							  "ServiceAccount", true };
-static const struct kube_resource res_limitranges = { "", "v1", "limitranges", "LimitRange",
-						      true };
-static const struct kube_resource res_jobs = { "batch", "v1", "jobs", "Job", true };
-static const struct kube_resource res_cronjobs = { "batch", "v1", "cronjobs", "CronJob", true };
-static const struct kube_resource res_roles = { "rbac.authorization.k8s.io", "v1", "roles",
-						"Role", true };
-static const struct kube_resource res_rolebindings = { "rbac.authorization.k8s.io", "v1",
-						       "rolebindings", "RoleBinding", true };
+const struct kube_resource kube_res_namespaces = {"", "v1", "namespaces", "Namespace", false};
+const struct kube_resource kube_res_pods = {"", "v1", "pods", "Pod", true};
+const struct kube_resource kube_res_services = {"", "v1", "services", "Service", true};
+const struct kube_resource kube_res_secrets = {"", "v1", "secrets", "Secret", true};
+const struct kube_resource kube_res_configmaps = {"", "v1", "configmaps", "ConfigMap", true};
+const struct kube_resource kube_res_pvcs = {"", "v1", "persistentvolumeclaims",
+					    "PersistentVolumeClaim", true};
+const struct kube_resource kube_res_resourcequotas = {"", "v1", "resourcequotas", "ResourceQuota",
+						      true};
+const struct kube_resource kube_res_events = {"", "v1", "events", "Event", true};
+const struct kube_resource kube_res_deployments = {"apps", "v1", "deployments", "Deployment", true};
+const struct kube_resource kube_res_statefulsets = {"apps", "v1", "statefulsets", "StatefulSet",
+						    true};
+const struct kube_resource kube_res_replicasets = {"apps", "v1", "replicasets", "ReplicaSet", true};
+const struct kube_resource kube_res_ingresses = {"networking.k8s.io", "v1", "ingresses", "Ingress",
+						 true};
+const struct kube_resource kube_res_networkpolicies = {"networking.k8s.io", "v1", "networkpolicies",
+						       "NetworkPolicy", true};
+const struct kube_resource kube_res_kafkatopics = {"kafka.strimzi.io", "v1beta2", "kafkatopics",
+						   "KafkaTopic", true};
+static const struct kube_resource res_serviceaccounts = {"", "v1", "serviceaccounts",
+							 "ServiceAccount", true};
+static const struct kube_resource res_limitranges = {"", "v1", "limitranges", "LimitRange", true};
+static const struct kube_resource res_jobs = {"batch", "v1", "jobs", "Job", true};
+static const struct kube_resource res_cronjobs = {"batch", "v1", "cronjobs", "CronJob", true};
+static const struct kube_resource res_roles = {"rbac.authorization.k8s.io", "v1", "roles", "Role",
+					       true};
+static const struct kube_resource res_rolebindings = {"rbac.authorization.k8s.io", "v1",
+						      "rolebindings", "RoleBinding", true};
 
 static const struct {
 	const struct kube_resource *res;
 	const char *shortname;
 } resources[] = {
-	{ &kube_res_namespaces, "ns" },
-	{ &kube_res_pods, "po" },
-	{ &kube_res_services, "svc" },
-	{ &kube_res_secrets, NULL },
-	{ &kube_res_configmaps, "cm" },
-	{ &kube_res_pvcs, "pvc" },
-	{ &kube_res_resourcequotas, "quota" },
-	{ &kube_res_events, "ev" },
-	{ &kube_res_deployments, "deploy" },
-	{ &kube_res_statefulsets, "sts" },
-	{ &kube_res_replicasets, "rs" },
-	{ &kube_res_ingresses, "ing" },
-	{ &kube_res_networkpolicies, "netpol" },
-	{ &kube_res_kafkatopics, "kt" },
-	{ &res_serviceaccounts, "sa" },
-	{ &res_limitranges, "limits" },
-	{ &res_jobs, NULL },
-	{ &res_cronjobs, "cj" },
-	{ &res_roles, NULL },
-	{ &res_rolebindings, NULL },
+    {&kube_res_namespaces, "ns"},
+    {&kube_res_pods, "po"},
+    {&kube_res_services, "svc"},
+    {&kube_res_secrets, NULL},
+    {&kube_res_configmaps, "cm"},
+    {&kube_res_pvcs, "pvc"},
+    {&kube_res_resourcequotas, "quota"},
+    {&kube_res_events, "ev"},
+    {&kube_res_deployments, "deploy"},
+    {&kube_res_statefulsets, "sts"},
+    {&kube_res_replicasets, "rs"},
+    {&kube_res_ingresses, "ing"},
+    {&kube_res_networkpolicies, "netpol"},
+    {&kube_res_kafkatopics, "kt"},
+    {&res_serviceaccounts, "sa"},
+    {&res_limitranges, "limits"},
+    {&res_jobs, NULL},
+    {&res_cronjobs, "cj"},
+    {&res_roles, NULL},
+    {&res_rolebindings, NULL},
 };
 
 const struct kube_resource *kube_resource_lookup(const char *name)
@@ -159,8 +156,8 @@ static bool valid_sub(const char *sub)
 	return true;
 }
 
-bool kube_path(struct buf *out, const struct kube_resource *res, const char *ns,
-	       const char *name, const char *sub, struct err *err)
+bool kube_path(struct buf *out, const struct kube_resource *res, const char *ns, const char *name,
+	       const char *sub, struct err *err)
 {
 	char shown[80];
 
@@ -252,22 +249,22 @@ static const char *http_phrase(long code)
 		long code;
 		const char *text;
 	} phrases[] = {
-		{ 400, "Bad Request" },
-		{ 401, "Unauthorized" },
-		{ 403, "Forbidden" },
-		{ 404, "Not Found" },
-		{ 405, "Method Not Allowed" },
-		{ 406, "Not Acceptable" },
-		{ 409, "Conflict" },
-		{ 410, "Gone" },
-		{ 413, "Request Entity Too Large" },
-		{ 415, "Unsupported Media Type" },
-		{ 422, "Unprocessable Entity" },
-		{ 429, "Too Many Requests" },
-		{ 500, "Internal Server Error" },
-		{ 502, "Bad Gateway" },
-		{ 503, "Service Unavailable" },
-		{ 504, "Gateway Timeout" },
+	    {400, "Bad Request"},
+	    {401, "Unauthorized"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {405, "Method Not Allowed"},
+	    {406, "Not Acceptable"},
+	    {409, "Conflict"},
+	    {410, "Gone"},
+	    {413, "Request Entity Too Large"},
+	    {415, "Unsupported Media Type"},
+	    {422, "Unprocessable Entity"},
+	    {429, "Too Many Requests"},
+	    {500, "Internal Server Error"},
+	    {502, "Bad Gateway"},
+	    {503, "Service Unavailable"},
+	    {504, "Gateway Timeout"},
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(phrases); i++) {
@@ -372,7 +369,7 @@ void kube_op_cancel(struct kube_op *op)
 
 static void op_fail(struct kube_op *op, long status, const char *msg)
 {
-	struct kube_result res = { .status = status, .reason = "" };
+	struct kube_result res = {.status = status, .reason = ""};
 
 	err_set(&res.err, "%s", msg);
 	op_deliver(op, &res);
@@ -383,8 +380,8 @@ static bool list_next(struct kube_op *op, const char *cont, struct err *err);
 static void op_done(struct kube_response *resp, void *ud)
 {
 	struct kube_op *op = ud;
-	struct kube_result res = { .status = resp->status, .reason = "" };
-	struct kube_status st = { 0 };
+	struct kube_result res = {.status = resp->status, .reason = ""};
+	struct kube_status st = {0};
 	json_t *root;
 	json_error_t jerr;
 
@@ -397,7 +394,7 @@ static void op_done(struct kube_response *resp, void *ud)
 	if (resp->status < 200 || resp->status > 299) {
 		kube_status_parse(resp->body, resp->body_len, &st);
 		if (op->is_list && resp->status == 410 && op->pages > 0 && !op->restarted) {
-			struct err e = { { 0 } };
+			struct err e = {{0}};
 
 			/* the continue token expired: start again from a fresh
 			 * snapshot, once */
@@ -426,7 +423,8 @@ static void op_done(struct kube_response *resp, void *ud)
 		char msg[200];
 
 		json_decref(root);
-		snprintf(msg, sizeof(msg), "the answer of the cluster is not a JSON object (%.100s)",
+		snprintf(msg, sizeof(msg),
+			 "the answer of the cluster is not a JSON object (%.100s)",
 			 resp->content_type ? resp->content_type : "no content type");
 		op_fail(op, resp->status, msg);
 		return;
@@ -435,7 +433,7 @@ static void op_done(struct kube_response *resp, void *ud)
 		json_t *items = json_object_get(root, "items");
 		json_t *meta = json_object_get(root, "metadata");
 		const char *cont = json_string_value(json_object_get(meta, "continue"));
-		struct err e = { { 0 } };
+		struct err e = {{0}};
 
 		if (!json_is_array(items) && !json_is_null(items) && items) {
 			json_decref(root);
@@ -448,7 +446,8 @@ static void op_done(struct kube_response *resp, void *ud)
 			const char *k = json_string_value(json_object_get(root, "kind"));
 			const char *a = json_string_value(json_object_get(root, "apiVersion"));
 
-			op->first_meta = json_is_object(meta) ? json_deep_copy(meta) : json_object();
+			op->first_meta =
+			    json_is_object(meta) ? json_deep_copy(meta) : json_object();
 			json_object_del(op->first_meta, "continue");
 			json_object_del(op->first_meta, "remainingItemCount");
 			free(op->list_kind);
@@ -459,7 +458,8 @@ static void op_done(struct kube_response *resp, void *ud)
 		if (cont && cont[0]) {
 			if (op->pages >= LIST_MAX_PAGES) {
 				json_decref(root);
-				op_fail(op, resp->status, "the list did not end after 100000 pages");
+				op_fail(op, resp->status,
+					"the list did not end after 100000 pages");
 				return;
 			}
 			if (!list_next(op, cont, &e)) {
@@ -508,12 +508,12 @@ struct kube_op *kube_call(struct kube_http *h, const char *method, const char *p
 			  kube_result_fn fn, void *ud, struct err *err)
 {
 	struct kube_op *op = op_new(h, fn, ud);
-	struct kube_request rq = { .method = method,
-				   .path = path,
-				   .body = body,
-				   .body_len = body_len,
-				   .content_type = content_type,
-				   .retries = -1 };
+	struct kube_request rq = {.method = method,
+				  .path = path,
+				  .body = body,
+				  .body_len = body_len,
+				  .content_type = content_type,
+				  .retries = -1};
 
 	if (!op_send(op, &rq, err)) {
 		op_free(op);
@@ -526,7 +526,7 @@ static bool list_next(struct kube_op *op, const char *cont, struct err *err)
 {
 	struct buf path = BUF_INIT;
 	char limit[32];
-	struct kube_request rq = { .method = "GET", .retries = -1 };
+	struct kube_request rq = {.method = "GET", .retries = -1};
 	bool ok;
 
 	buf_puts(&path, op->list_path);
@@ -570,8 +570,8 @@ struct kube_op *kube_list(struct kube_http *h, const struct kube_resource *res, 
 static struct kube_op *object_call(struct kube_http *h, const char *method,
 				   const struct kube_resource *res, const char *ns,
 				   const char *name, const char *sub, const char *body,
-				   size_t body_len, const char *ctype, bool apply, kube_result_fn fn,
-				   void *ud, struct err *err)
+				   size_t body_len, const char *ctype, bool apply,
+				   kube_result_fn fn, void *ud, struct err *err)
 {
 	struct buf path = BUF_INIT;
 	struct kube_op *op;
@@ -700,9 +700,8 @@ struct kube_op *kube_delete(struct kube_http *h, const struct kube_resource *res
 	return op;
 }
 
-struct kube_op *kube_scale_get(struct kube_http *h, const struct kube_resource *res,
-			       const char *ns, const char *name, kube_result_fn fn, void *ud,
-			       struct err *err)
+struct kube_op *kube_scale_get(struct kube_http *h, const struct kube_resource *res, const char *ns,
+			       const char *name, kube_result_fn fn, void *ud, struct err *err)
 {
 	if (!name) {
 		err_set(err, "scale needs an object name");
@@ -711,9 +710,9 @@ struct kube_op *kube_scale_get(struct kube_http *h, const struct kube_resource *
 	return object_call(h, "GET", res, ns, name, "scale", NULL, 0, NULL, false, fn, ud, err);
 }
 
-struct kube_op *kube_scale_set(struct kube_http *h, const struct kube_resource *res,
-			       const char *ns, const char *name, long replicas, kube_result_fn fn,
-			       void *ud, struct err *err)
+struct kube_op *kube_scale_set(struct kube_http *h, const struct kube_resource *res, const char *ns,
+			       const char *name, long replicas, kube_result_fn fn, void *ud,
+			       struct err *err)
 {
 	char body[96];
 
@@ -738,12 +737,12 @@ static void log_line(const char *line, size_t len, void *ud)
 }
 
 struct kube_op *kube_logs(struct kube_http *h, const char *ns, const char *pod,
-			  const struct kube_log_opts *opts, kube_line_fn on_line,
-			  kube_result_fn fn, void *ud, struct err *err)
+			  const struct kube_log_opts *opts, kube_line_fn on_line, kube_result_fn fn,
+			  void *ud, struct err *err)
 {
-	static const struct kube_log_opts defaults = { .tail_lines = -1 };
+	static const struct kube_log_opts defaults = {.tail_lines = -1};
 	struct buf path = BUF_INIT;
-	struct kube_request rq = { .method = "GET", .accept = "*/*", .retries = 0 };
+	struct kube_request rq = {.method = "GET", .accept = "*/*", .retries = 0};
 	struct kube_op *op;
 	char num[32];
 	time_t t;

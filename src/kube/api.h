@@ -62,8 +62,8 @@ bool kube_valid_namespace(const char *ns);
  * subresource ("scale", "log", "status"). ns NULL for a namespaced resource
  * means all namespaces (collections only); a cluster-scoped resource takes
  * no namespace. */
-bool kube_path(struct buf *out, const struct kube_resource *res, const char *ns,
-	       const char *name, const char *sub, struct err *err);
+bool kube_path(struct buf *out, const struct kube_resource *res, const char *ns, const char *name,
+	       const char *sub, struct err *err);
 /* Appends "?key=value" or "&key=value", percent-encoding the value. */
 void kube_query(struct buf *path, const char *key, const char *value);
 
@@ -80,10 +80,10 @@ bool kube_status_parse(const char *body, size_t len, struct kube_status *st);
 void kube_error_describe(long http_status, const char *body, size_t len, struct err *err);
 
 struct kube_result {
-	long status;		/* HTTP status; 0 without an answer */
-	json_t *obj;		/* the answer on success; borrowed: json_incref() to keep */
-	const char *reason;	/* the Status reason on failure ("NotFound"), or "" */
-	struct err err;		/* set on failure */
+	long status;	    /* HTTP status; 0 without an answer */
+	json_t *obj;	    /* the answer on success; borrowed: json_incref() to keep */
+	const char *reason; /* the Status reason on failure ("NotFound"), or "" */
+	struct err err;	    /* set on failure */
 };
 
 static inline bool kube_result_ok(const struct kube_result *r)
@@ -128,22 +128,20 @@ struct kube_op *kube_apply(struct kube_http *h, const struct kube_resource *res,
  * the object itself). */
 struct kube_op *kube_merge_patch(struct kube_http *h, const struct kube_resource *res,
 				 const char *ns, const char *name, const char *sub,
-				 const json_t *patch, kube_result_fn fn, void *ud,
-				 struct err *err);
+				 const json_t *patch, kube_result_fn fn, void *ud, struct err *err);
 /* propagation: "Foreground", "Background", "Orphan" or NULL (the server's
  * default). */
 struct kube_op *kube_delete(struct kube_http *h, const struct kube_resource *res, const char *ns,
 			    const char *name, const char *propagation, kube_result_fn fn, void *ud,
 			    struct err *err);
-struct kube_op *kube_scale_get(struct kube_http *h, const struct kube_resource *res,
-			       const char *ns, const char *name, kube_result_fn fn, void *ud,
+struct kube_op *kube_scale_get(struct kube_http *h, const struct kube_resource *res, const char *ns,
+			       const char *name, kube_result_fn fn, void *ud, struct err *err);
+struct kube_op *kube_scale_set(struct kube_http *h, const struct kube_resource *res, const char *ns,
+			       const char *name, long replicas, kube_result_fn fn, void *ud,
 			       struct err *err);
-struct kube_op *kube_scale_set(struct kube_http *h, const struct kube_resource *res,
-			       const char *ns, const char *name, long replicas, kube_result_fn fn,
-			       void *ud, struct err *err);
 
 struct kube_log_opts {
-	const char *container;	/* NULL: the pod's only container */
+	const char *container; /* NULL: the pod's only container */
 	bool follow;
 	bool timestamps;
 	bool previous;
@@ -158,7 +156,7 @@ struct kube_log_opts {
  * at the end (obj NULL), with err set if the stream failed or was refused
  * (a bad container: `container nope is not valid for pod web-1`). */
 struct kube_op *kube_logs(struct kube_http *h, const char *ns, const char *pod,
-			  const struct kube_log_opts *opts, kube_line_fn on_line,
-			  kube_result_fn fn, void *ud, struct err *err);
+			  const struct kube_log_opts *opts, kube_line_fn on_line, kube_result_fn fn,
+			  void *ud, struct err *err);
 
 #endif

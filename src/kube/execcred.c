@@ -65,7 +65,7 @@ static bool digits(const char *s, int n, long *out)
 
 bool execcred_parse_time(const char *s, time_t *out)
 {
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	long y, mo, d, h, mi, sec, oh = 0, om = 0;
 	long long days;
 	const char *p;
@@ -149,7 +149,8 @@ bool execcred_parse(const char *json, size_t len, const char *api_version, struc
 		goto out;
 	}
 	if (!api || strcmp(api, api_version) != 0) {
-		err_set(err, "it answered with apiVersion \"%.80s\" where the kubeconfig asks for %s",
+		err_set(err,
+			"it answered with apiVersion \"%.80s\" where the kubeconfig asks for %s",
 			api ? api : "", api_version);
 		goto out;
 	}
@@ -181,8 +182,8 @@ bool execcred_parse(const char *json, size_t len, const char *api_version, struc
 		err_set(err, "its token holds a line break");
 		goto out;
 	}
-	if (cert && (!strstr(cert, "-----BEGIN CERTIFICATE-----") ||
-		     !strstr(key, "PRIVATE KEY-----"))) {
+	if (cert &&
+	    (!strstr(cert, "-----BEGIN CERTIFICATE-----") || !strstr(key, "PRIVATE KEY-----"))) {
 		err_set(err, "its clientCertificateData or clientKeyData is not PEM");
 		goto out;
 	}
@@ -220,7 +221,8 @@ static char *exec_info(const struct kube_config *cfg)
 
 		json_object_set_new(c, "server", json_string(cfg->server));
 		if (cfg->tls_server_name)
-			json_object_set_new(c, "tls-server-name", json_string(cfg->tls_server_name));
+			json_object_set_new(c, "tls-server-name",
+					    json_string(cfg->tls_server_name));
 		if (cfg->insecure)
 			json_object_set_new(c, "insecure-skip-tls-verify", json_true());
 		if (cfg->ca.data) {
@@ -361,7 +363,7 @@ static void on_exit_status(struct execcred_source *s, int status)
 {
 	const char *cmd = s->cfg->exec->command;
 	char line[256];
-	struct err e = { { 0 } }, sub = { { 0 } };
+	struct err e = {{0}}, sub = {{0}};
 	struct execcred cred;
 
 	s->pid = -1;
@@ -522,7 +524,7 @@ static void ATTR_NORETURN child_exec(char **argv, char **envp, int devnull, int 
 static bool start_run(struct execcred_source *s, struct err *e)
 {
 	const struct kube_exec_config *x = s->cfg->exec;
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rep[2] = {-1, -1};
 	int devnull = -1, child_errno = 0;
 	char **argv, **envp;
 	ssize_t n;
@@ -530,8 +532,9 @@ static bool start_run(struct execcred_source *s, struct err *e)
 	bool ok = false;
 
 	if (x->interactive == KUBE_EXEC_ALWAYS) {
-		err_set(e, "exec plugin \"%s\" needs a terminal (interactiveMode: Always), which "
-			   "opsdeck cannot give it",
+		err_set(e,
+			"exec plugin \"%s\" needs a terminal (interactiveMode: Always), which "
+			"opsdeck cannot give it",
 			x->command);
 		return false;
 	}

@@ -255,7 +255,7 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
 	}
 	w = loop_watch_fd(h->loop, s, ev, on_sock, h);
 	h->socks = xgrow(h->socks, &h->capsocks, h->nsocks + 1, sizeof(*h->socks));
-	h->socks[h->nsocks++] = (struct sock_watch){ s, w };
+	h->socks[h->nsocks++] = (struct sock_watch){s, w};
 	curl_multi_assign(h->multi, s, w);
 	return 0;
 }
@@ -402,7 +402,7 @@ static size_t write_cb(char *data, size_t size, size_t n, void *ud)
 static bool ensure_file_token(struct kube_http *h, struct err *e)
 {
 	uint64_t now = loop_now_ms();
-	struct err sub = { { 0 } };
+	struct err sub = {{0}};
 	char *tok;
 
 	if (h->file_token && now - h->file_token_at < TOKEN_FILE_REREAD_MS)
@@ -422,7 +422,7 @@ static bool ensure_file_token(struct kube_http *h, struct err *e)
 
 static void set_blob(CURL *easy, CURLoption opt, const struct kube_blob *b)
 {
-	struct curl_blob blob = { b->data, b->len, CURL_BLOB_COPY };
+	struct curl_blob blob = {b->data, b->len, CURL_BLOB_COPY};
 
 	curl_easy_setopt(easy, opt, &blob);
 }
@@ -482,8 +482,9 @@ static bool req_build(struct kube_req *r, struct err *e)
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPIDLE, 30L);
 	curl_easy_setopt(easy, CURLOPT_TCP_KEEPINTVL, 15L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-			 r->timeout_ms < KUBE_HTTP_CONNECT_TIMEOUT_MS ? r->timeout_ms
-								      : KUBE_HTTP_CONNECT_TIMEOUT_MS);
+			 r->timeout_ms < KUBE_HTTP_CONNECT_TIMEOUT_MS
+			     ? r->timeout_ms
+			     : KUBE_HTTP_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, r->on_line ? r->stream_max_ms : r->timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, r);
@@ -556,8 +557,8 @@ static void on_stream_deadline(struct loop *loop, void *ud)
 
 	(void)loop;
 	r->timer = NULL;
-	err_set(&e, "%s %s: no answer from %s within %ld s", r->method, r->path,
-		r->h->cfg->server, (r->timeout_ms + 999) / 1000);
+	err_set(&e, "%s %s: no answer from %s within %ld s", r->method, r->path, r->h->cfg->server,
+		(r->timeout_ms + 999) / 1000);
 	req_finish(r, 0, &e);
 }
 
@@ -566,7 +567,7 @@ static void on_stream_deadline(struct loop *loop, void *ud)
 static void req_start(struct kube_req *r)
 {
 	struct kube_http *h = r->h;
-	struct err e = { { 0 } };
+	struct err e = {{0}};
 
 	if (h->in_curl) {
 		r->state = RQ_QUEUED;
@@ -580,7 +581,8 @@ static void req_start(struct kube_req *r)
 	r->attempt++;
 	r->state = RQ_RUNNING;
 	if (r->on_line)
-		r->timer = loop_timer_add(h->loop, (uint64_t)r->timeout_ms, 0, on_stream_deadline, r);
+		r->timer =
+		    loop_timer_add(h->loop, (uint64_t)r->timeout_ms, 0, on_stream_deadline, r);
 	if (curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
 		err_set(&e, "%s %s: cannot start the request", r->method, r->path);
 		req_finish(r, 0, &e);
@@ -690,7 +692,7 @@ static void req_completed(struct kube_req *r, CURLcode rc)
 {
 	struct kube_http *h = r->h;
 	long status = 0;
-	struct err e = { { 0 } };
+	struct err e = {{0}};
 	bool plain_get = strcmp(r->method, "GET") == 0 && !r->on_line;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -800,7 +802,7 @@ static void after_curl(struct kube_http *h)
 
 static bool valid_method(const char *m)
 {
-	static const char *const ok[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+	static const char *const ok[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
 	for (size_t i = 0; i < ARRAY_LEN(ok); i++) {
 		if (strcmp(m, ok[i]) == 0)
@@ -850,7 +852,7 @@ struct kube_req *kube_http_request(struct kube_http *h, const struct kube_reques
 	r->timeout_ms = rq->timeout_ms > 0 ? rq->timeout_ms : KUBE_HTTP_TIMEOUT_MS;
 	r->stream_max_ms = rq->stream_max_ms > 0 ? rq->stream_max_ms : 0;
 	r->on_line = rq->on_line;
-	r->retries_left = rq->retries >= 0 ? rq->retries
+	r->retries_left = rq->retries >= 0				 ? rq->retries
 			  : (strcmp(method, "GET") == 0 && !rq->on_line) ? h->retries
 									 : 0;
 	r->done = done;
@@ -938,10 +940,11 @@ struct kube_http *kube_http_new(struct loop *loop, struct kube_config *cfg, stru
 			h->connect = curl_slist_append(NULL, ct);
 			free(ct);
 			h->host_header = strcmp(port, "443") == 0
-						 ? xasprintf("Host: %s", host)
-						 : xasprintf("Host: %s:%s", host, port);
+					     ? xasprintf("Host: %s", host)
+					     : xasprintf("Host: %s:%s", host, port);
 		} else {
-			h->base_url = xasprintf("%s://%s:%s%.*s", scheme, host, port, (int)pl, path);
+			h->base_url =
+			    xasprintf("%s://%s:%s%.*s", scheme, host, port, (int)pl, path);
 		}
 	}
 	curl_free(scheme);
@@ -1049,7 +1052,7 @@ static void sync_done(struct kube_response *resp, void *ud)
 bool kube_http_request_sync(struct kube_http *h, const struct kube_request *rq,
 			    struct kube_response *out)
 {
-	struct sync_state st = { false, out };
+	struct sync_state st = {false, out};
 	struct kube_req *r;
 
 	memset(out, 0, sizeof(*out));

@@ -42,8 +42,8 @@ struct kube_http;
 struct kube_req;
 
 struct kube_response {
-	long status;	    /* HTTP status; 0 when no answer came */
-	char *body;	    /* NUL-terminated, never NULL; "" for a stream's 2xx answer */
+	long status; /* HTTP status; 0 when no answer came */
+	char *body;  /* NUL-terminated, never NULL; "" for a stream's 2xx answer */
 	size_t body_len;
 	char *content_type; /* NULL if the server sent none */
 	/* Set when the request failed without a usable answer: connection,
@@ -56,9 +56,9 @@ typedef void (*kube_done_fn)(struct kube_response *resp, void *ud);
 typedef void (*kube_line_fn)(const char *line, size_t len, void *ud);
 
 struct kube_request {
-	const char *method;	  /* GET, POST, PUT, PATCH, DELETE; NULL: GET */
-	const char *path;	  /* from the server's root, with the query: "/api/v1/pods?limit=5" */
-	const char *body;	  /* NULL: none */
+	const char *method; /* GET, POST, PUT, PATCH, DELETE; NULL: GET */
+	const char *path;   /* from the server's root, with the query: "/api/v1/pods?limit=5" */
+	const char *body;   /* NULL: none */
 	size_t body_len;
 	const char *content_type; /* of the body */
 	const char *accept;	  /* NULL: application/json */

@@ -180,7 +180,7 @@ static bool kc_bool(const struct kc_file *f, const struct ynode *map, const char
 		    struct err *err)
 {
 	const struct ynode *n = ynode_get(map, key);
-	struct err sub = { { 0 } };
+	struct err sub = {{0}};
 
 	*out = false;
 	if (!n || ynode_is_null(n))
@@ -256,12 +256,11 @@ static bool kc_load_pem(const struct kc_file *f, const struct ynode *map, const 
 			const char *path, struct kube_blob *out, const char *marker,
 			const char *what, struct err *err)
 {
-	struct err sub = { { 0 } };
+	struct err sub = {{0}};
 
 	if (path && !out->data) {
 		if (!kubeconfig_read_file(path, KC_MAX_FILE, out, &sub))
-			return ydoc_error(f->doc, ynode_get(map, key), err, "%s: %s", key,
-					  sub.msg);
+			return ydoc_error(f->doc, ynode_get(map, key), err, "%s: %s", key, sub.msg);
 	}
 	if (out->data && !pem_has(out, marker))
 		return ydoc_error(f->doc, ynode_get(map, key), err, "%s: does not hold a PEM %s",
@@ -297,7 +296,7 @@ static bool valid_server_url(const char *s)
 
 static bool valid_proxy_url(const char *s)
 {
-	static const char *const schemes[] = { "http://", "https://", "socks5://", "socks5h://" };
+	static const char *const schemes[] = {"http://", "https://", "socks5://", "socks5h://"};
 
 	for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
 		if (str_has_prefix(s, schemes[i])) {
@@ -336,9 +335,10 @@ static bool kc_cluster(const struct kc_file *f, const struct ynode *c, struct ku
 	const char *server, *ca, *tls_name, *proxy;
 	bool insecure, dummy;
 	const struct ynode *ext;
-	struct kube_blob ca_data = { NULL, 0 };
+	struct kube_blob ca_data = {NULL, 0};
 
-	if (!kc_str(f, c, "server", &server, err) || !kc_str(f, c, "certificate-authority", &ca, err) ||
+	if (!kc_str(f, c, "server", &server, err) ||
+	    !kc_str(f, c, "certificate-authority", &ca, err) ||
 	    !kc_bool(f, c, "insecure-skip-tls-verify", &insecure, err) ||
 	    !kc_str(f, c, "tls-server-name", &tls_name, err) ||
 	    !kc_str(f, c, "proxy-url", &proxy, err) ||
@@ -389,9 +389,9 @@ static bool kc_cluster(const struct kc_file *f, const struct ynode *c, struct ku
 	out->ca = ca_data;
 	if (!out->ca.data && ca && ca[0])
 		out->ca_path = resolve_path(f, ca);
-	return kc_load_pem(f, c, out->ca_path ? "certificate-authority" : "certificate-authority-data",
-			   out->ca_path, &out->ca, "-----BEGIN CERTIFICATE-----", "certificate",
-			   err);
+	return kc_load_pem(
+	    f, c, out->ca_path ? "certificate-authority" : "certificate-authority-data",
+	    out->ca_path, &out->ca, "-----BEGIN CERTIFICATE-----", "certificate", err);
 }
 
 /* ---- users ---- */
@@ -408,8 +408,7 @@ static bool kc_exec(const struct kc_file *f, const struct ynode *e, struct kube_
 	if (!kc_str(f, e, "apiVersion", &api, err) || !kc_str(f, e, "command", &cmd, err) ||
 	    !kc_str(f, e, "installHint", &hint, err) ||
 	    !kc_str(f, e, "interactiveMode", &mode, err) || !kc_seq(f, e, "args", &args, err) ||
-	    !kc_seq(f, e, "env", &env, err) ||
-	    !kc_bool(f, e, "provideClusterInfo", &provide, err))
+	    !kc_seq(f, e, "env", &env, err) || !kc_bool(f, e, "provideClusterInfo", &provide, err))
 		return false;
 	if (!api)
 		return ydoc_error(f->doc, e, err, "exec: apiVersion is missing");
@@ -453,7 +452,8 @@ static bool kc_exec(const struct kc_file *f, const struct ynode *e, struct kube_
 		if (!kc_str(f, it, "name", &name, err) || !kc_str(f, it, "value", &value, err))
 			return false;
 		if (!name || !name[0] || strchr(name, '='))
-			return ydoc_error(f->doc, it, err, "exec: env: entry needs a name without '='");
+			return ydoc_error(f->doc, it, err,
+					  "exec: env: entry needs a name without '='");
 	}
 	if (!out)
 		return true;
@@ -493,7 +493,7 @@ static bool kc_user(const struct kc_file *f, const struct ynode *u, struct kube_
 {
 	const char *token, *token_file, *cert, *key, *username, *password, *as;
 	const struct ynode *exec, *provider, *groups;
-	struct kube_blob cert_data = { NULL, 0 }, key_data = { NULL, 0 };
+	struct kube_blob cert_data = {NULL, 0}, key_data = {NULL, 0};
 
 	if (!kc_str(f, u, "token", &token, err) || !kc_str(f, u, "tokenFile", &token_file, err) ||
 	    !kc_str(f, u, "client-certificate", &cert, err) ||
@@ -545,7 +545,7 @@ static bool kc_user(const struct kc_file *f, const struct ynode *u, struct kube_
 		out->token = xstrdup(token);
 	if (token_file && token_file[0]) {
 		char *t;
-		struct err sub = { { 0 } };
+		struct err sub = {{0}};
 
 		out->token_file = resolve_path(f, token_file);
 		/* read now so a missing file is reported at start; it is read
@@ -564,7 +564,8 @@ static bool kc_user(const struct kc_file *f, const struct ynode *u, struct kube_
 		out->client_cert_path = resolve_path(f, cert);
 	if (!out->client_key.data && key && key[0])
 		out->client_key_path = resolve_path(f, key);
-	if (!kc_load_pem(f, u, out->client_cert_path ? "client-certificate" : "client-certificate-data",
+	if (!kc_load_pem(f, u,
+			 out->client_cert_path ? "client-certificate" : "client-certificate-data",
 			 out->client_cert_path, &out->client_cert, "-----BEGIN CERTIFICATE-----",
 			 "certificate", err) ||
 	    !kc_load_pem(f, u, out->client_key_path ? "client-key" : "client-key-data",
@@ -635,8 +636,8 @@ static bool kc_add_list(struct kc_merge *m, struct kc_file *f, const char *listk
 		bool ok;
 
 		if (it->type != YNODE_MAP)
-			return ydoc_error(f->doc, it, err, "%s: expected a mapping with name and %s",
-					  listkey, kind);
+			return ydoc_error(f->doc, it, err,
+					  "%s: expected a mapping with name and %s", listkey, kind);
 		if (!kc_str(f, it, "name", &name, err))
 			return false;
 		if (!name || !name[0])
@@ -644,8 +645,8 @@ static bool kc_add_list(struct kc_merge *m, struct kc_file *f, const char *listk
 		if (!kc_map(f, it, kind, &body, err))
 			return false;
 		if (!body)
-			return ydoc_error(f->doc, it, err, "%s \"%s\" has no %s: section", kind, name,
-					  kind);
+			return ydoc_error(f->doc, it, err, "%s \"%s\" has no %s: section", kind,
+					  name, kind);
 		if (strcmp(kind, "cluster") == 0)
 			ok = kc_cluster(f, body, NULL, err);
 		else if (strcmp(kind, "user") == 0)
@@ -656,12 +657,13 @@ static bool kc_add_list(struct kc_merge *m, struct kc_file *f, const char *listk
 			return false;
 		prev = set_find(set, name);
 		if (prev && prev->file == f)
-			return ydoc_error(f->doc, it, err, "%s \"%s\" is defined twice (also at line %u)",
-					  kind, name, prev->item->line);
+			return ydoc_error(f->doc, it, err,
+					  "%s \"%s\" is defined twice (also at line %u)", kind,
+					  name, prev->item->line);
 		if (prev)
 			continue; /* an earlier file defined it: that one wins */
 		set->v = xgrow(set->v, &set->cap, set->n + 1, sizeof(*set->v));
-		set->v[set->n++] = (struct kc_entry){ name, f, it, body };
+		set->v[set->n++] = (struct kc_entry){name, f, it, body};
 	}
 	(void)m;
 	return true;
@@ -675,10 +677,11 @@ static bool kc_add_file(struct kc_merge *m, struct kc_file *f, struct err *err)
 	if (!root)
 		return true; /* an empty file is an empty config */
 	if (root->type != YNODE_MAP)
-		return ydoc_error(f->doc, root, err,
-				  "a kubeconfig is a mapping (apiVersion, kind, clusters, contexts, "
-				  "users), not a %s",
-				  node_kind(root));
+		return ydoc_error(
+		    f->doc, root, err,
+		    "a kubeconfig is a mapping (apiVersion, kind, clusters, contexts, "
+		    "users), not a %s",
+		    node_kind(root));
 	if (!kc_str(f, root, "kind", &kind, err) || !kc_str(f, root, "apiVersion", &api, err) ||
 	    !kc_str(f, root, "current-context", &current, err))
 		return false;
@@ -778,7 +781,7 @@ static struct kube_config *kc_resolve(struct kc_merge *m, const char *want, stru
 struct kube_config *kubeconfig_parse(const char *label, const char *text, size_t len,
 				     const char *context, const char *basedir, struct err *err)
 {
-	struct kc_merge m = { 0 };
+	struct kc_merge m = {0};
 	struct kube_config *cfg = NULL;
 	struct ydoc *doc = ydoc_load_string(label, text, len, err);
 
@@ -795,7 +798,7 @@ struct kube_config *kubeconfig_parse(const char *label, const char *text, size_t
 struct kube_config *kubeconfig_load_files(const char *const *paths, size_t npaths,
 					  const char *context, struct err *err)
 {
-	struct kc_merge m = { 0 };
+	struct kc_merge m = {0};
 	struct kube_config *cfg = NULL;
 	struct buf missing = BUF_INIT;
 
@@ -823,7 +826,8 @@ struct kube_config *kubeconfig_load_files(const char *const *paths, size_t npath
 			goto out;
 	}
 	if (m.nfiles == 0) {
-		err_set(err, "no kubeconfig file exists (%s)", missing.len ? buf_str(&missing) : "none given");
+		err_set(err, "no kubeconfig file exists (%s)",
+			missing.len ? buf_str(&missing) : "none given");
 		goto out;
 	}
 	cfg = kc_resolve(&m, context, err);
@@ -841,8 +845,8 @@ struct kube_config *kubeconfig_in_cluster(const char *sa_root, struct err *err)
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	const char *root = sa_root ? sa_root : KUBE_SA_ROOT;
 	struct kube_config *cfg;
-	struct kube_blob ns = { NULL, 0 };
-	struct err sub = { { 0 } };
+	struct kube_blob ns = {NULL, 0};
+	struct err sub = {{0}};
 	char *path, *tok;
 	long portnum;
 
@@ -877,7 +881,8 @@ struct kube_config *kubeconfig_in_cluster(const char *sa_root, struct err *err)
 	path = xasprintf("%s/ca.crt", root);
 	if (kubeconfig_read_file(path, KC_MAX_FILE, &cfg->ca, &sub)) {
 		if (!pem_has(&cfg->ca, "-----BEGIN CERTIFICATE-----")) {
-			err_set(err, "in-cluster service account: %s does not hold a PEM certificate",
+			err_set(err,
+				"in-cluster service account: %s does not hold a PEM certificate",
 				path);
 			free(path);
 			kubeconfig_free(cfg);
@@ -918,7 +923,7 @@ static char *home_dir(void)
 
 struct kube_config *kubeconfig_load(const struct kubeconfig_opts *opts, struct err *err)
 {
-	static const struct kubeconfig_opts none = { 0 };
+	static const struct kubeconfig_opts none = {0};
 	const char *env = getenv("KUBECONFIG");
 	struct kube_config *cfg = NULL;
 	char *home, *path;
@@ -926,7 +931,7 @@ struct kube_config *kubeconfig_load(const struct kubeconfig_opts *opts, struct e
 	if (!opts)
 		opts = &none;
 	if (opts->path && opts->path[0]) {
-		const char *one[] = { opts->path };
+		const char *one[] = {opts->path};
 
 		return kubeconfig_load_files(one, 1, opts->context, err);
 	}
@@ -942,7 +947,8 @@ struct kube_config *kubeconfig_load(const struct kubeconfig_opts *opts, struct e
 		if (n == 1) {
 			/* one missing file in KUBECONFIG is skipped like in a list */
 			if (access(list[0], F_OK) != 0 && errno == ENOENT)
-				err_set(err, "no kubeconfig file exists (%s from KUBECONFIG)", list[0]);
+				err_set(err, "no kubeconfig file exists (%s from KUBECONFIG)",
+					list[0]);
 			else
 				cfg = kubeconfig_load_files(list, 1, opts->context, err);
 		} else if (n > 1) {
@@ -957,7 +963,7 @@ struct kube_config *kubeconfig_load(const struct kubeconfig_opts *opts, struct e
 	path = home ? xasprintf("%s/.kube/config", home) : NULL;
 	free(home);
 	if (path && access(path, F_OK) == 0) {
-		const char *one[] = { path };
+		const char *one[] = {path};
 
 		cfg = kubeconfig_load_files(one, 1, opts->context, err);
 		free(path);
@@ -1016,7 +1022,7 @@ static void dump_blob(struct buf *out, const char *label, const char *path,
 
 void kubeconfig_dump(const struct kube_config *cfg, struct buf *out)
 {
-	static const char *const modes[] = { "Never", "IfAvailable", "Always" };
+	static const char *const modes[] = {"Never", "IfAvailable", "Always"};
 
 	buf_printf(out, "source: %s\ncontext: %s\nnamespace: %s\ncluster: %s\n", cfg->source,
 		   cfg->context, cfg->namespace, cfg->cluster_name);

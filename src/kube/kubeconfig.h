@@ -72,7 +72,7 @@ struct kube_config {
 	char *namespace;    /* the context's namespace, or "default" */
 
 	/* cluster */
-	char *server; /* scheme://host[:port][/prefix], without a trailing '/' */
+	char *server;	     /* scheme://host[:port][/prefix], without a trailing '/' */
 	char *ca_path;	     /* where ca came from, for messages; NULL for -data */
 	struct kube_blob ca; /* PEM; empty: the system's trust store */
 	bool insecure;	     /* insecure-skip-tls-verify */

@@ -177,8 +177,8 @@ static bool object_key(const struct kube_watch *w, json_t *obj, char *out, size_
 
 static const char *object_rv(json_t *obj)
 {
-	return json_string_value(json_object_get(json_object_get(obj, "metadata"),
-						 "resourceVersion"));
+	return json_string_value(
+	    json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
 }
 
 static void set_rv(struct kube_watch *w, const char *rv)
@@ -220,8 +220,8 @@ static void list_done(const struct kube_result *res, void *ud)
 	}
 	old = w->objects;
 	w->objects = fresh;
-	set_rv(w, json_string_value(json_object_get(json_object_get(res->obj, "metadata"),
-						     "resourceVersion")));
+	set_rv(w, json_string_value(
+		      json_object_get(json_object_get(res->obj, "metadata"), "resourceVersion")));
 	w->synced = true;
 	if (!set_error(w, "")) {
 		json_decref(old);
@@ -259,10 +259,10 @@ static void list_done(const struct kube_result *res, void *ud)
 
 static void start_list(struct kube_watch *w)
 {
-	struct kube_list_opts o = { .label_selector = w->label_selector,
-				    .field_selector = w->field_selector,
-				    .limit = w->page };
-	struct err e = { { 0 } };
+	struct kube_list_opts o = {.label_selector = w->label_selector,
+				   .field_selector = w->field_selector,
+				   .limit = w->page};
+	struct err e = {{0}};
 
 	w->lists++;
 	w->state = W_LISTING;
@@ -390,7 +390,7 @@ static void watch_done(struct kube_response *resp, void *ud)
 		return;
 	}
 	if (resp->status < 200 || resp->status > 299) {
-		struct err e = { { 0 } };
+		struct err e = {{0}};
 
 		kube_error_describe(resp->status, resp->body, resp->body_len, &e);
 		w->failures++;
@@ -409,8 +409,8 @@ static void watch_done(struct kube_response *resp, void *ud)
 static void start_watch(struct kube_watch *w)
 {
 	struct buf path = BUF_INIT;
-	struct kube_request rq = { .method = "GET", .retries = 0 };
-	struct err e = { { 0 } };
+	struct kube_request rq = {.method = "GET", .retries = 0};
+	struct err e = {{0}};
 	char num[32];
 	long t = w->timeout_s;
 
@@ -454,7 +454,7 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 				  const char *ns, const struct kube_watch_opts *opts,
 				  kube_watch_fn fn, void *ud, struct err *err)
 {
-	static const struct kube_watch_opts none = { 0 };
+	static const struct kube_watch_opts none = {0};
 	struct buf check = BUF_INIT;
 	struct kube_watch *w;
 	bool ok;
@@ -469,12 +469,10 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 	w->h = h;
 	w->res = res;
 	w->ns = ns ? xstrdup(ns) : NULL;
-	w->label_selector = opts->label_selector && opts->label_selector[0]
-				    ? xstrdup(opts->label_selector)
-				    : NULL;
-	w->field_selector = opts->field_selector && opts->field_selector[0]
-				    ? xstrdup(opts->field_selector)
-				    : NULL;
+	w->label_selector =
+	    opts->label_selector && opts->label_selector[0] ? xstrdup(opts->label_selector) : NULL;
+	w->field_selector =
+	    opts->field_selector && opts->field_selector[0] ? xstrdup(opts->field_selector) : NULL;
 	w->timeout_s = opts->timeout_s;
 	w->base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 500;
 	w->cap_ms = opts->backoff_cap_ms >= w->base_ms ? opts->backoff_cap_ms : 30000;

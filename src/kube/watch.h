@@ -45,10 +45,10 @@ typedef void (*kube_watch_fn)(struct kube_watch *w, enum kube_watch_event ev, co
 struct kube_watch_opts {
 	const char *label_selector;
 	const char *field_selector;
-	long timeout_s;	       /* each watch's timeoutSeconds; 0: 300..600 at random */
-	long backoff_base_ms;  /* 0: 500 */
-	long backoff_cap_ms;   /* 0: 30000 */
-	long list_page;	       /* 0: KUBE_LIST_PAGE */
+	long timeout_s;	      /* each watch's timeoutSeconds; 0: 300..600 at random */
+	long backoff_base_ms; /* 0: 500 */
+	long backoff_cap_ms;  /* 0: 30000 */
+	long list_page;	      /* 0: KUBE_LIST_PAGE */
 };
 
 /* Starts listing at once; fn may be NULL for a cache that is only read. */

@@ -46,7 +46,7 @@ struct stream {
 static void nap_ms(struct fake_api *f, long ms)
 {
 	for (long left = ms; left > 0 && !f->stopping; left -= 10) {
-		struct timespec ts = { 0, 10 * 1000000L };
+		struct timespec ts = {0, 10 * 1000000L};
 
 		nanosleep(&ts, NULL);
 	}
@@ -114,8 +114,8 @@ static void copy_header(struct MHD_Connection *c, const char *name, char *out, s
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_size, void **con_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
 {
 	struct fake_api *f = cls;
 	struct conn *cn = *con_cls;
@@ -205,9 +205,9 @@ struct fake_api *fake_api_start(fake_handler fn, void *ud)
 	f->fn = fn;
 	f->ud = ud;
 	pthread_mutex_init(&f->lock, NULL);
-	f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
-				0, NULL, NULL, on_request, f, MHD_OPTION_URI_LOG_CALLBACK, uri_log,
-				f, MHD_OPTION_NOTIFY_COMPLETED, completed, f,
+	f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+				NULL, NULL, on_request, f, MHD_OPTION_URI_LOG_CALLBACK, uri_log, f,
+				MHD_OPTION_NOTIFY_COMPLETED, completed, f,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_SOCK_ADDR,
 				(struct sockaddr *)&sa, MHD_OPTION_END);
 	if (!f->d)

@@ -6,8 +6,8 @@
  * An answer is either whole, or a chunked stream that sends its lines and
  * then ends, drops the connection without ending the chunked body, or holds
  * the stream open for a while first. */
-#ifndef OPSDECK_KUBE_FAKEAPI_H
-#define OPSDECK_KUBE_FAKEAPI_H
+#ifndef OPSDECK_TESTS_KUBE_FAKEAPI_H
+#define OPSDECK_TESTS_KUBE_FAKEAPI_H
 
 #include <stdbool.h>
 #include <stddef.h>

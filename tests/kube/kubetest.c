@@ -115,15 +115,15 @@ bool kt_run_until(struct loop *loop, const bool *flag, long timeout_ms)
 struct kube_config *kt_config(const char *server, const char *user_yaml)
 {
 	struct err err;
-	char *text = xasprintf("current-context: t\n"
-			       "clusters: [{name: c, cluster: {server: '%s'}}]\n"
-			       "contexts: [{name: t, context: {cluster: c%s}}]\n"
-			       "%s%s",
-			       server, user_yaml ? ", user: u" : "",
-			       user_yaml ? "users:\n- name: u\n  user:\n" : "",
-			       user_yaml ? user_yaml : "");
+	char *text =
+	    xasprintf("current-context: t\n"
+		      "clusters: [{name: c, cluster: {server: '%s'}}]\n"
+		      "contexts: [{name: t, context: {cluster: c%s}}]\n"
+		      "%s%s",
+		      server, user_yaml ? ", user: u" : "",
+		      user_yaml ? "users:\n- name: u\n  user:\n" : "", user_yaml ? user_yaml : "");
 	struct kube_config *cfg =
-		kubeconfig_parse("test-kubeconfig", text, strlen(text), NULL, kt_dir(), &err);
+	    kubeconfig_parse("test-kubeconfig", text, strlen(text), NULL, kt_dir(), &err);
 
 	if (!cfg)
 		fatal("test kubeconfig: %s", err.msg);

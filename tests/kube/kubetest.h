@@ -1,8 +1,8 @@
 /* Helpers for the cluster client tests: a private temporary directory with
  * small files (and executable scripts) in it, and running a loop until a
  * flag turns true or a deadline passes. */
-#ifndef OPSDECK_KUBE_KUBETEST_H
-#define OPSDECK_KUBE_KUBETEST_H
+#ifndef OPSDECK_TESTS_KUBE_KUBETEST_H
+#define OPSDECK_TESTS_KUBE_KUBETEST_H
 
 #include <stdbool.h>
 

@@ -15,13 +15,12 @@
 
 static void nap(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
 }
 
-bool simproc_start(struct simproc *sp, const char *name, const char *const *args,
-		   struct err *err)
+bool simproc_start(struct simproc *sp, const char *name, const char *const *args, struct err *err)
 {
 	const char *bin = getenv("KUBESIM");
 	const char *argv[64];

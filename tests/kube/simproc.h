@@ -2,8 +2,8 @@
  * the given options plus --port 0 and --kubeconfig-out into the test
  * directory, ready once that kubeconfig exists; its stderr is kept in a
  * file for diagnostics. */
-#ifndef OPSDECK_KUBE_SIMPROC_H
-#define OPSDECK_KUBE_SIMPROC_H
+#ifndef OPSDECK_TESTS_KUBE_SIMPROC_H
+#define OPSDECK_TESTS_KUBE_SIMPROC_H
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -18,8 +18,7 @@ struct simproc {
 
 /* False with err set if $KUBESIM is not set or the server did not come up
  * within 15 s. args ends with NULL. */
-bool simproc_start(struct simproc *sp, const char *name, const char *const *args,
-		   struct err *err);
+bool simproc_start(struct simproc *sp, const char *name, const char *const *args, struct err *err);
 /* SIGTERM, then SIGKILL if it lingers; reaps it. */
 void simproc_stop(struct simproc *sp);
 

@@ -29,7 +29,7 @@ static void check_path(const struct kube_resource *res, const char *ns, const ch
 		       const char *sub, const char *want)
 {
 	struct buf b = BUF_INIT;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	if (!kube_path(&b, res, ns, name, sub, &err))
 		fail_msg("path refused: %s", err.msg);
@@ -37,11 +37,11 @@ static void check_path(const struct kube_resource *res, const char *ns, const ch
 	buf_free(&b);
 }
 
-static void check_path_refused(const struct kube_resource *res, const char *ns,
-			       const char *name, const char *sub, const char *msg)
+static void check_path_refused(const struct kube_resource *res, const char *ns, const char *name,
+			       const char *sub, const char *msg)
 {
 	struct buf b = BUF_INIT;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	assert_false(kube_path(&b, res, ns, name, sub, &err));
 	assert_string_equal(err.msg, msg);
@@ -71,7 +71,8 @@ static void test_paths(void **state)
 			   "\"Bad_NS\" is not a valid namespace name");
 	check_path_refused(&kube_res_pods, "ns", "../../secrets", NULL,
 			   "\"../../secrets\" is not a valid name for pods");
-	check_path_refused(&kube_res_pods, "ns", "a\nb", NULL, "\"a b\" is not a valid name for pods");
+	check_path_refused(&kube_res_pods, "ns", "a\nb", NULL,
+			   "\"a b\" is not a valid name for pods");
 	check_path_refused(&kube_res_pods, "ns", "p", "Log",
 			   "a subresource needs an object and a lowercase name");
 	check_path_refused(&kube_res_pods, "ns", NULL, "log",
@@ -113,9 +114,10 @@ static void test_query(void **state)
 	kube_query(&b, "limit", "1");
 	kube_query(&b, "continue", "eyJ2Ijoi+/=");
 	kube_query(&b, "sel", "a in (x, y),!b");
-	assert_string_equal(buf_str(&b), "/api/v1/namespaces/ref/pods?labelSelector=app%3Dweb&limit=1"
-					 "&continue=eyJ2Ijoi%2B%2F%3D"
-					 "&sel=a%20in%20%28x%2C%20y%29%2C%21b");
+	assert_string_equal(buf_str(&b),
+			    "/api/v1/namespaces/ref/pods?labelSelector=app%3Dweb&limit=1"
+			    "&continue=eyJ2Ijoi%2B%2F%3D"
+			    "&sel=a%20in%20%28x%2C%20y%29%2C%21b");
 	buf_free(&b);
 }
 
@@ -143,7 +145,7 @@ static void test_lookup(void **state)
 
 static void check_error(long code, const char *body, const char *want)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	kube_error_describe(code, body, strlen(body), &err);
 	assert_string_equal(err.msg, want);
@@ -152,10 +154,11 @@ static void check_error(long code, const char *body, const char *want)
 static void test_status_errors(void **state)
 {
 	struct kube_status st;
-	const char *notfound = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-			       "\"status\":\"Failure\",\"message\":\"namespaces \\\"store-x\\\" not "
-			       "found\",\"reason\":\"NotFound\",\"details\":{\"name\":\"store-x\","
-			       "\"kind\":\"namespaces\"},\"code\":404}";
+	const char *notfound =
+	    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+	    "\"status\":\"Failure\",\"message\":\"namespaces \\\"store-x\\\" not "
+	    "found\",\"reason\":\"NotFound\",\"details\":{\"name\":\"store-x\","
+	    "\"kind\":\"namespaces\"},\"code\":404}";
 
 	(void)state;
 	assert_true(kube_status_parse(notfound, strlen(notfound), &st));
@@ -204,7 +207,8 @@ static void test_status_errors(void **state)
 	check_error(503, "{\"kind\":\"Status\",\"reason\":\"ServiceUnavailable\",\"code\":503}",
 		    "ServiceUnavailable (HTTP 503)");
 	/* not a Status: a proxy in the way */
-	check_error(502, "upstream connect error\r\nmore", "HTTP 502 Bad Gateway: upstream connect error");
+	check_error(502, "upstream connect error\r\nmore",
+		    "HTTP 502 Bad Gateway: upstream connect error");
 	check_error(504, "<html><body>Gateway Timeout</body></html>", "HTTP 504 Gateway Timeout");
 	check_error(418, "", "HTTP 418");
 	check_error(401, "", "Unauthorized: the cluster did not accept the credentials");
@@ -226,27 +230,30 @@ static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 		/* three pages of two pods, as a real server pages */
 		if (!strstr(u, "continue=")) {
 			rep->body = xstrdup(
-				"{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{"
-				"\"resourceVersion\":\"594\",\"continue\":\"tok+1\","
-				"\"remainingItemCount\":4},\"items\":[{\"metadata\":{\"name\":\"p1\"}},"
-				"{\"metadata\":{\"name\":\"p2\"}}]}");
+			    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{"
+			    "\"resourceVersion\":\"594\",\"continue\":\"tok+1\","
+			    "\"remainingItemCount\":4},\"items\":[{\"metadata\":{\"name\":\"p1\"}},"
+			    "{\"metadata\":{\"name\":\"p2\"}}]}");
 		} else if (strstr(u, "continue=tok%2B1")) {
 			if (*expire_once) {
 				*expire_once = 0;
 				rep->status = 410;
-				rep->body = xstrdup("{\"kind\":\"Status\",\"message\":\"The provided "
-						    "continue parameter is too old\",\"reason\":"
-						    "\"Expired\",\"code\":410}");
+				rep->body =
+				    xstrdup("{\"kind\":\"Status\",\"message\":\"The provided "
+					    "continue parameter is too old\",\"reason\":"
+					    "\"Expired\",\"code\":410}");
 				return;
 			}
-			rep->body = xstrdup("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"
-					    "{\"resourceVersion\":\"594\",\"continue\":\"tok2\"},"
-					    "\"items\":[{\"metadata\":{\"name\":\"p3\"}},{\"metadata\":"
-					    "{\"name\":\"p4\"}}]}");
+			rep->body =
+			    xstrdup("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"
+				    "{\"resourceVersion\":\"594\",\"continue\":\"tok2\"},"
+				    "\"items\":[{\"metadata\":{\"name\":\"p3\"}},{\"metadata\":"
+				    "{\"name\":\"p4\"}}]}");
 		} else {
-			rep->body = xstrdup("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"
-					    "{\"resourceVersion\":\"594\"},\"items\":[{\"metadata\":{"
-					    "\"name\":\"p5\"}}]}");
+			rep->body =
+			    xstrdup("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"
+				    "{\"resourceVersion\":\"594\"},\"items\":[{\"metadata\":{"
+				    "\"name\":\"p5\"}}]}");
 		}
 	} else if (str_has_prefix(u, "/api/v1/namespaces/ref/pods/web-1/log")) {
 		if (strstr(u, "container=nope")) {
@@ -264,9 +271,10 @@ static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 		rep->hold_ms = 200;
 	} else if (strcmp(u, "/api/v1/namespaces/missing") == 0) {
 		rep->status = 404;
-		rep->body = xstrdup("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-				    "\"status\":\"Failure\",\"message\":\"namespaces \\\"missing\\\" "
-				    "not found\",\"reason\":\"NotFound\",\"code\":404}");
+		rep->body =
+		    xstrdup("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
+			    "\"status\":\"Failure\",\"message\":\"namespaces \\\"missing\\\" "
+			    "not found\",\"reason\":\"NotFound\",\"code\":404}");
 	} else if (str_has_prefix(u, "/text")) {
 		rep->content_type = "text/plain";
 		rep->body = xstrdup("hello");
@@ -358,8 +366,8 @@ static const char *field(struct rec *r, const char *key)
 static void test_list_pages(void **state)
 {
 	struct env *e = env_new();
-	struct kube_list_opts o = { .label_selector = "app=web", .limit = 2 };
-	struct rec r = { 0 };
+	struct kube_list_opts o = {.label_selector = "app=web", .limit = 2};
+	struct rec r = {0};
 	struct err err;
 	json_t *items;
 	struct fake_req seen;
@@ -371,7 +379,7 @@ static void test_list_pages(void **state)
 	items = json_object_get(r.obj, "items");
 	assert_int_equal(json_array_size(items), 5);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_array_get(items, 4), "metadata"), "name")),
+				json_object_get(json_array_get(items, 4), "metadata"), "name")),
 			    "p5");
 	assert_string_equal(field(&r, "kind"), "PodList");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(r.obj, "metadata"),
@@ -381,7 +389,8 @@ static void test_list_pages(void **state)
 	json_decref(r.obj);
 	assert_int_equal(fake_api_count(e->api), 3);
 	fake_api_get(e->api, 0, &seen);
-	assert_string_equal(seen.uri, "/api/v1/namespaces/ref/pods?labelSelector=app%3Dweb&limit=2");
+	assert_string_equal(seen.uri,
+			    "/api/v1/namespaces/ref/pods?labelSelector=app%3Dweb&limit=2");
 	fake_req_free(&seen);
 	fake_api_get(e->api, 1, &seen);
 	assert_string_equal(seen.uri, "/api/v1/namespaces/ref/pods?labelSelector=app%3Dweb&limit=2"
@@ -408,7 +417,7 @@ static void test_list_pages(void **state)
 static void test_object_operations(void **state)
 {
 	struct env *e = env_new();
-	struct rec r = { 0 };
+	struct rec r = {0};
 	struct err err;
 	json_t *obj, *patch;
 
@@ -438,7 +447,8 @@ static void test_object_operations(void **state)
 
 	memset(&r, 0, sizeof(r));
 	{
-		const char *manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n";
+		const char *manifest =
+		    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n";
 
 		assert_non_null(kube_apply(e->h, &kube_res_deployments, "ref", "web", manifest,
 					   strlen(manifest), rec_done, &r, &err));
@@ -464,34 +474,36 @@ static void test_object_operations(void **state)
 	json_decref(patch);
 
 	memset(&r, 0, sizeof(r));
-	assert_non_null(kube_scale_get(e->h, &kube_res_statefulsets, "ref", "mysql", rec_done, &r,
-				       &err));
+	assert_non_null(
+	    kube_scale_get(e->h, &kube_res_statefulsets, "ref", "mysql", rec_done, &r, &err));
 	wait_done(e, &r);
-	assert_string_equal(field(&r, "uri"), "/apis/apps/v1/namespaces/ref/statefulsets/mysql/scale");
+	assert_string_equal(field(&r, "uri"),
+			    "/apis/apps/v1/namespaces/ref/statefulsets/mysql/scale");
 	json_decref(r.obj);
 
 	memset(&r, 0, sizeof(r));
-	assert_non_null(kube_scale_set(e->h, &kube_res_deployments, "ref", "web", 3, rec_done, &r,
-				       &err));
+	assert_non_null(
+	    kube_scale_set(e->h, &kube_res_deployments, "ref", "web", 3, rec_done, &r, &err));
 	wait_done(e, &r);
 	assert_string_equal(field(&r, "method"), "PATCH");
 	assert_string_equal(field(&r, "uri"), "/apis/apps/v1/namespaces/ref/deployments/web/scale");
 	assert_string_equal(field(&r, "ctype"), "application/merge-patch+json");
 	assert_string_equal(field(&r, "body"), "{\"spec\":{\"replicas\":3}}");
 	json_decref(r.obj);
-	assert_null(kube_scale_set(e->h, &kube_res_deployments, "ref", "web", -1, rec_done, &r,
-				   &err));
+	assert_null(
+	    kube_scale_set(e->h, &kube_res_deployments, "ref", "web", -1, rec_done, &r, &err));
 
 	memset(&r, 0, sizeof(r));
 	assert_non_null(kube_delete(e->h, &kube_res_namespaces, NULL, "store-1", "Foreground",
 				    rec_done, &r, &err));
 	wait_done(e, &r);
 	assert_string_equal(field(&r, "method"), "DELETE");
-	assert_string_equal(field(&r, "uri"), "/api/v1/namespaces/store-1?propagationPolicy=Foreground");
+	assert_string_equal(field(&r, "uri"),
+			    "/api/v1/namespaces/store-1?propagationPolicy=Foreground");
 	assert_contains(field(&r, "body"), "\"propagationPolicy\":\"Foreground\"");
 	json_decref(r.obj);
-	assert_null(kube_delete(e->h, &kube_res_namespaces, NULL, "store-1", "Now", rec_done, &r,
-				&err));
+	assert_null(
+	    kube_delete(e->h, &kube_res_namespaces, NULL, "store-1", "Now", rec_done, &r, &err));
 	assert_contains(err.msg, "Foreground, Background or Orphan");
 
 	/* errors come as sentences, with the reason for callers to branch on */
@@ -508,22 +520,23 @@ static void test_object_operations(void **state)
 	memset(&r, 0, sizeof(r));
 	assert_non_null(kube_call(e->h, "GET", "/text", NULL, 0, NULL, rec_done, &r, &err));
 	wait_done(e, &r);
-	assert_string_equal(r.err.msg, "the answer of the cluster is not a JSON object (text/plain)");
+	assert_string_equal(r.err.msg,
+			    "the answer of the cluster is not a JSON object (text/plain)");
 	env_free(e);
 }
 
 static void test_logs(void **state)
 {
 	struct env *e = env_new();
-	struct rec r = { 0 };
+	struct rec r = {0};
 	struct err err;
-	struct kube_log_opts o = { .container = "web",
-				   .follow = true,
-				   .timestamps = true,
-				   .previous = true,
-				   .tail_lines = 2,
-				   .since_time = "2026-11-23T05:26:00Z",
-				   .limit_bytes = 4096 };
+	struct kube_log_opts o = {.container = "web",
+				  .follow = true,
+				  .timestamps = true,
+				  .previous = true,
+				  .tail_lines = 2,
+				  .since_time = "2026-11-23T05:26:00Z",
+				  .limit_bytes = 4096};
 	struct fake_req seen;
 
 	(void)state;
@@ -534,9 +547,10 @@ static void test_logs(void **state)
 	assert_int_equal(r.nlines, 2);
 	assert_string_equal(r.lines[1], "2026-11-23T05:26:10.810202000Z seq=46 line");
 	fake_api_get(e->api, 0, &seen);
-	assert_string_equal(seen.uri, "/api/v1/namespaces/ref/pods/web-1/log?container=web&follow=true"
-				      "&tailLines=2&sinceTime=2026-11-23T05%3A26%3A00Z"
-				      "&limitBytes=4096&timestamps=true&previous=true");
+	assert_string_equal(seen.uri,
+			    "/api/v1/namespaces/ref/pods/web-1/log?container=web&follow=true"
+			    "&tailLines=2&sinceTime=2026-11-23T05%3A26%3A00Z"
+			    "&limitBytes=4096&timestamps=true&previous=true");
 	fake_req_free(&seen);
 
 	memset(&r, 0, sizeof(r));
@@ -556,7 +570,7 @@ static void test_logs(void **state)
 static void test_cancel_op(void **state)
 {
 	struct env *e = env_new();
-	struct rec r = { 0 };
+	struct rec r = {0};
 	struct err err;
 	struct kube_op *op;
 	uint64_t t0 = loop_now_ms();
@@ -576,11 +590,15 @@ static void test_cancel_op(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_paths),	      cmocka_unit_test(test_names),
-		cmocka_unit_test(test_query),	      cmocka_unit_test(test_lookup),
-		cmocka_unit_test(test_status_errors), cmocka_unit_test(test_list_pages),
-		cmocka_unit_test(test_object_operations), cmocka_unit_test(test_logs),
-		cmocka_unit_test(test_cancel_op),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_lookup),
+	    cmocka_unit_test(test_status_errors),
+	    cmocka_unit_test(test_list_pages),
+	    cmocka_unit_test(test_object_operations),
+	    cmocka_unit_test(test_logs),
+	    cmocka_unit_test(test_cancel_op),
 	};
 	int rc;
 

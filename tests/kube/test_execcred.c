@@ -68,10 +68,10 @@ static void test_parse_output(void **state)
 	/* a client certificate instead of a token, no expiry */
 	{
 		const char *cert =
-			"{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1BETA1 "\",\"status\":{"
-			"\"clientCertificateData\":\"-----BEGIN CERTIFICATE-----\\nAA\\n-----END "
-			"CERTIFICATE-----\\n\",\"clientKeyData\":\"-----BEGIN EC PRIVATE "
-			"KEY-----\\nBB\\n-----END EC PRIVATE KEY-----\\n\"}}";
+		    "{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1BETA1 "\",\"status\":{"
+		    "\"clientCertificateData\":\"-----BEGIN CERTIFICATE-----\\nAA\\n-----END "
+		    "CERTIFICATE-----\\n\",\"clientKeyData\":\"-----BEGIN EC PRIVATE "
+		    "KEY-----\\nBB\\n-----END EC PRIVATE KEY-----\\n\"}}";
 
 		assert_true(execcred_parse(cert, strlen(cert), V1BETA1, &c, &err));
 		assert_null(c.token);
@@ -91,18 +91,18 @@ static void test_parse_output(void **state)
 			const char *json;
 			const char *msg;
 		} bad[] = {
-			{ "not json tok-123", "not a JSON object" },
-			{ "[1]", "not a JSON object" },
-			{ "{\"kind\":\"Pod\",\"apiVersion\":\"" V1 "\"}", "not an ExecCredential" },
-			{ "{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1 "\"}", "has no status" },
-			{ "{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1 "\",\"status\":{}}",
-			  "neither a token nor a client certificate" },
-			{ "{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1
-			  "\",\"status\":{\"clientKeyData\":\"k\"}}",
-			  "without" },
-			{ "{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1
-			  "\",\"status\":{\"token\":\"secret-tok\",\"expirationTimestamp\":\"soon\"}}",
-			  "expirationTimestamp \"soon\" is not an RFC 3339 time" },
+		    {"not json tok-123", "not a JSON object"},
+		    {"[1]", "not a JSON object"},
+		    {"{\"kind\":\"Pod\",\"apiVersion\":\"" V1 "\"}", "not an ExecCredential"},
+		    {"{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1 "\"}", "has no status"},
+		    {"{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1 "\",\"status\":{}}",
+		     "neither a token nor a client certificate"},
+		    {"{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1
+		     "\",\"status\":{\"clientKeyData\":\"k\"}}",
+		     "without"},
+		    {"{\"kind\":\"ExecCredential\",\"apiVersion\":\"" V1
+		     "\",\"status\":{\"token\":\"secret-tok\",\"expirationTimestamp\":\"soon\"}}",
+		     "expirationTimestamp \"soon\" is not an RFC 3339 time"},
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -151,8 +151,8 @@ static struct kube_config *exec_cfg(const char *exec_yaml)
 			       "  user:\n"
 			       "    exec:\n%s",
 			       exec_yaml);
-	struct kube_config *cfg = kubeconfig_parse("plugin.yaml", text, strlen(text), NULL,
-						   kt_dir(), &err);
+	struct kube_config *cfg =
+	    kubeconfig_parse("plugin.yaml", text, strlen(text), NULL, kt_dir(), &err);
 
 	if (!cfg)
 		fail_msg("%s", err.msg);
@@ -412,9 +412,9 @@ static void test_free_while_running(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_time),	   cmocka_unit_test(test_parse_output),
-		cmocka_unit_test(test_run_and_cache),	   cmocka_unit_test(test_expiry),
-		cmocka_unit_test(test_failures),	   cmocka_unit_test(test_free_while_running),
+	    cmocka_unit_test(test_parse_time),	  cmocka_unit_test(test_parse_output),
+	    cmocka_unit_test(test_run_and_cache), cmocka_unit_test(test_expiry),
+	    cmocka_unit_test(test_failures),	  cmocka_unit_test(test_free_while_running),
 	};
 	int rc;
 

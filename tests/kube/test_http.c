@@ -154,7 +154,7 @@ static void rec_line(const char *line, size_t len, void *ud)
 
 static struct kube_req *send(struct env *e, const struct kube_request *rq, struct rec *r)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	struct kube_req *req;
 
 	memset(r, 0, sizeof(*r));
@@ -172,7 +172,7 @@ static struct kube_req *send(struct env *e, const struct kube_request *rq, struc
 static void test_get_and_headers(void **state)
 {
 	struct env *e = env_new("    token: tok-abc\n");
-	struct kube_request rq = { .path = "/echo?x=1", .retries = -1 };
+	struct kube_request rq = {.path = "/echo?x=1", .retries = -1};
 	struct rec r;
 	struct fake_req seen;
 
@@ -195,17 +195,17 @@ static void test_get_and_headers(void **state)
 static void test_methods_and_bodies(void **state)
 {
 	struct env *e = env_new(NULL);
-	static const char *const methods[] = { "POST", "PUT", "PATCH", "DELETE" };
+	static const char *const methods[] = {"POST", "PUT", "PATCH", "DELETE"};
 	struct rec r;
 
 	(void)state;
 	for (size_t i = 0; i < 4; i++) {
-		struct kube_request rq = { .method = methods[i],
-					   .path = "/echo",
-					   .body = "{\"spec\":{}}",
-					   .body_len = 11,
-					   .content_type = "application/merge-patch+json",
-					   .retries = -1 };
+		struct kube_request rq = {.method = methods[i],
+					  .path = "/echo",
+					  .body = "{\"spec\":{}}",
+					  .body_len = 11,
+					  .content_type = "application/merge-patch+json",
+					  .retries = -1};
 		struct fake_req seen;
 		char want[64];
 
@@ -221,7 +221,7 @@ static void test_methods_and_bodies(void **state)
 	}
 	/* a DELETE without a body */
 	{
-		struct kube_request rq = { .method = "DELETE", .path = "/echo", .retries = -1 };
+		struct kube_request rq = {.method = "DELETE", .path = "/echo", .retries = -1};
 
 		send(e, &rq, &r);
 		assert_true(kt_run_until(e->loop, &r.done, 5000));
@@ -233,10 +233,10 @@ static void test_methods_and_bodies(void **state)
 static void test_bad_requests(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct err err = { { 0 } };
-	struct kube_request bad_method = { .method = "TRACE", .path = "/x", .retries = -1 };
-	struct kube_request bad_path = { .path = "api/v1", .retries = -1 };
-	struct kube_request space = { .path = "/api/v1 x", .retries = -1 };
+	struct err err = {{0}};
+	struct kube_request bad_method = {.method = "TRACE", .path = "/x", .retries = -1};
+	struct kube_request bad_path = {.path = "api/v1", .retries = -1};
+	struct kube_request space = {.path = "/api/v1 x", .retries = -1};
 
 	(void)state;
 	assert_null(kube_http_request(e->h, &bad_method, rec_done, NULL, &err));
@@ -250,7 +250,7 @@ static void test_bad_requests(void **state)
 static void test_retry_get_on_5xx(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/flaky", .retries = -1 };
+	struct kube_request rq = {.path = "/flaky", .retries = -1};
 	struct rec r;
 
 	(void)state;
@@ -272,7 +272,7 @@ static void test_retry_get_on_5xx(void **state)
 	/* not a GET: never retried */
 	e->sc.fails_left = 1;
 	{
-		struct kube_request post = { .method = "POST", .path = "/flaky", .retries = -1 };
+		struct kube_request post = {.method = "POST", .path = "/flaky", .retries = -1};
 
 		send(e, &post, &r);
 		assert_true(kt_run_until(e->loop, &r.done, 5000));
@@ -288,7 +288,7 @@ static void test_retry_connection_refused(void **state)
 	char *url = xasprintf("http://127.0.0.1:%d", fake_closed_port());
 	struct err err;
 	struct kube_http *h = kube_http_new(loop, kt_config(url, NULL), &err);
-	struct kube_request rq = { .path = "/api", .retries = -1 };
+	struct kube_request rq = {.path = "/api", .retries = -1};
 	struct rec r;
 	uint64_t t0;
 
@@ -310,7 +310,7 @@ static void test_retry_connection_refused(void **state)
 static void test_timeout(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/slow", .timeout_ms = 300, .retries = -1 };
+	struct kube_request rq = {.path = "/slow", .timeout_ms = 300, .retries = -1};
 	struct rec r;
 	uint64_t t0 = loop_now_ms();
 
@@ -326,8 +326,7 @@ static void test_timeout(void **state)
 	/* a stream gets the same deadline for its headers */
 	{
 		struct kube_request st = {
-			.path = "/slow", .timeout_ms = 300, .on_line = rec_line, .retries = -1
-		};
+		    .path = "/slow", .timeout_ms = 300, .on_line = rec_line, .retries = -1};
 
 		t0 = loop_now_ms();
 		send(e, &st, &r);
@@ -342,7 +341,7 @@ static void test_timeout(void **state)
 static void test_stream_lines(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/lines", .on_line = rec_line, .retries = -1 };
+	struct kube_request rq = {.path = "/lines", .on_line = rec_line, .retries = -1};
 	struct rec r;
 
 	(void)state;
@@ -363,7 +362,7 @@ static void test_stream_lines(void **state)
 static void test_stream_incremental(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/lines-hold", .on_line = rec_line, .retries = -1 };
+	struct kube_request rq = {.path = "/lines-hold", .on_line = rec_line, .retries = -1};
 	struct rec r;
 	uint64_t t0 = loop_now_ms();
 
@@ -384,7 +383,7 @@ static void test_stream_incremental(void **state)
 static void test_stream_error_answer(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/bad-stream", .on_line = rec_line, .retries = -1 };
+	struct kube_request rq = {.path = "/bad-stream", .on_line = rec_line, .retries = -1};
 	struct rec r;
 
 	(void)state;
@@ -400,7 +399,7 @@ static void test_stream_error_answer(void **state)
 static void test_stream_dropped(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/drop", .on_line = rec_line, .retries = -1 };
+	struct kube_request rq = {.path = "/drop", .on_line = rec_line, .retries = -1};
 	struct rec r;
 
 	(void)state;
@@ -417,7 +416,7 @@ static void test_stream_dropped(void **state)
 static void test_cancel(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/lines-hold", .on_line = rec_line, .retries = -1 };
+	struct kube_request rq = {.path = "/lines-hold", .on_line = rec_line, .retries = -1};
 	struct rec r;
 	uint64_t t0;
 
@@ -462,7 +461,7 @@ static void test_cancel(void **state)
 static void test_sync(void **state)
 {
 	struct env *e = env_new(NULL);
-	struct kube_request rq = { .path = "/echo", .retries = -1 };
+	struct kube_request rq = {.path = "/echo", .retries = -1};
 	struct kube_response resp;
 
 	(void)state;
@@ -480,7 +479,7 @@ static void test_sync(void **state)
 static void test_basic_and_token_file(void **state)
 {
 	struct env *e = env_new("    username: admin\n    password: 'p@ss:word'\n");
-	struct kube_request rq = { .path = "/echo", .retries = -1 };
+	struct kube_request rq = {.path = "/echo", .retries = -1};
 	struct rec r;
 	struct fake_req seen;
 	char *want = b64_encode((const unsigned char *)"admin:p@ss:word", 15);
@@ -509,7 +508,7 @@ static void test_basic_and_token_file(void **state)
 static void test_exec_credentials(void **state)
 {
 	struct env *e;
-	struct kube_request rq = { .path = "/auth", .retries = -1 };
+	struct kube_request rq = {.path = "/auth", .retries = -1};
 	struct rec r, r2;
 	struct fake_req seen;
 	char *count = xasprintf("%s/http/plugin.count", kt_dir());
@@ -517,14 +516,14 @@ static void test_exec_credentials(void **state)
 
 	(void)state;
 	free(kt_write_exec(
-		"http/plugin",
-		"#!/bin/sh\n"
-		"d=$(dirname \"$0\")\n"
-		"n=$(cat \"$d/plugin.count\" 2>/dev/null || echo 0)\n"
-		"n=$((n + 1))\n"
-		"echo $n > \"$d/plugin.count\"\n"
-		"printf '{\"kind\":\"ExecCredential\",\"apiVersion\":"
-		"\"client.authentication.k8s.io/v1beta1\",\"status\":{\"token\":\"token-%s\"}}' $n\n"));
+	    "http/plugin",
+	    "#!/bin/sh\n"
+	    "d=$(dirname \"$0\")\n"
+	    "n=$(cat \"$d/plugin.count\" 2>/dev/null || echo 0)\n"
+	    "n=$((n + 1))\n"
+	    "echo $n > \"$d/plugin.count\"\n"
+	    "printf '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+	    "\"client.authentication.k8s.io/v1beta1\",\"status\":{\"token\":\"token-%s\"}}' $n\n"));
 	e = env_new("    exec:\n"
 		    "      apiVersion: client.authentication.k8s.io/v1beta1\n"
 		    "      command: http/plugin\n");
@@ -578,20 +577,20 @@ static void test_exec_credentials(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_and_headers),
-		cmocka_unit_test(test_methods_and_bodies),
-		cmocka_unit_test(test_bad_requests),
-		cmocka_unit_test(test_retry_get_on_5xx),
-		cmocka_unit_test(test_retry_connection_refused),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_stream_lines),
-		cmocka_unit_test(test_stream_incremental),
-		cmocka_unit_test(test_stream_error_answer),
-		cmocka_unit_test(test_stream_dropped),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_sync),
-		cmocka_unit_test(test_basic_and_token_file),
-		cmocka_unit_test(test_exec_credentials),
+	    cmocka_unit_test(test_get_and_headers),
+	    cmocka_unit_test(test_methods_and_bodies),
+	    cmocka_unit_test(test_bad_requests),
+	    cmocka_unit_test(test_retry_get_on_5xx),
+	    cmocka_unit_test(test_retry_connection_refused),
+	    cmocka_unit_test(test_timeout),
+	    cmocka_unit_test(test_stream_lines),
+	    cmocka_unit_test(test_stream_incremental),
+	    cmocka_unit_test(test_stream_error_answer),
+	    cmocka_unit_test(test_stream_dropped),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_sync),
+	    cmocka_unit_test(test_basic_and_token_file),
+	    cmocka_unit_test(test_exec_credentials),
 	};
 	int rc;
 

@@ -226,13 +226,13 @@ static void test_basic_auth(void **state)
 {
 	struct err err;
 	struct buf dump = BUF_INIT;
-	struct kube_config *cfg = parse(
-		"current-context: x\n"
-		"clusters: [{name: c, cluster: {server: 'https://k', insecure-skip-tls-verify: "
-		"true}}]\n"
-		"contexts: [{name: x, context: {cluster: c, user: u}}]\n"
-		"users: [{name: u, user: {username: admin, password: pa55word}}]\n",
-		NULL, &err);
+	struct kube_config *cfg =
+	    parse("current-context: x\n"
+		  "clusters: [{name: c, cluster: {server: 'https://k', insecure-skip-tls-verify: "
+		  "true}}]\n"
+		  "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+		  "users: [{name: u, user: {username: admin, password: pa55word}}]\n",
+		  NULL, &err);
 
 	(void)state;
 	assert_non_null(cfg);
@@ -354,59 +354,62 @@ static void test_bad_files(void **state)
 		const char *text;
 		const char *msg;
 	} cases[] = {
-		{ "clusters: [\n", "test.yaml:2:1: " },
-		{ "- a\n- b\n", "test.yaml:1:1: a kubeconfig is a mapping" },
-		{ "clusters: {a: 1}\n", "test.yaml:1:11: clusters: expected a list, not a mapping" },
-		{ "clusters:\n- name: c\n  cluster:\n    server: [x]\n",
-		  "test.yaml:4:13: server: expected a text value, not a list" },
-		{ "clusters:\n- name: c\n  cluster:\n    certificate-authority-data: '%%%'\n",
-		  "test.yaml:4:33: certificate-authority-data: not valid base64" },
-		{ "clusters:\n- cluster: {server: 'https://k'}\n", "test.yaml:2:3: cluster entry has no name" },
-		{ "clusters:\n- name: a\n", "test.yaml:2:3: cluster \"a\" has no cluster: section" },
-		{ "clusters:\n- name: a\n  cluster: {server: 'https://a'}\n- name: a\n  cluster: {server: "
-		  "'https://b'}\n",
-		  "test.yaml:4:3: cluster \"a\" is defined twice (also at line 2)" },
-		{ "clusters:\n- name: c\n  cluster:\n    insecure-skip-tls-verify: maybe\n",
-		  "test.yaml:4:31: insecure-skip-tls-verify: expected true or false" },
-		{ "kind: Pod\n", "test.yaml:1:7: kind: expected Config, not \"Pod\"" },
-		{ "contexts: [{name: x, context: {cluster: c, namespace: Bad_NS}}]\n",
-		  "test.yaml:1:55: namespace: \"Bad_NS\" is not a valid namespace name" },
-		{ "current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n",
-		  "test.yaml:2:41: cluster \"c\" is not defined in test.yaml" },
-		{ "current-context: x\nclusters: [{name: c, cluster: {server: 'https://k'}}]\n"
-		  "contexts: [{name: x, context: {cluster: c, user: nobody}}]\n",
-		  "test.yaml:3:50: user \"nobody\" is not defined in test.yaml" },
-		{ "current-context: x\nclusters: [{name: c, cluster: {insecure-skip-tls-verify: true}}]\n"
-		  "contexts: [{name: x, context: {cluster: c}}]\n",
-		  "test.yaml:2:31: cluster has no server" },
-		{ "current-context: x\nclusters: [{name: c, cluster: {server: 'ftp://k'}}]\n"
-		  "contexts: [{name: x, context: {cluster: c}}]\n",
-		  "test.yaml:2:40: server: expected an http:// or https:// URL" },
-		{ "current-context: x\nclusters: [{name: c, cluster: {server: 'https://u:p@k'}}]\n"
-		  "contexts: [{name: x, context: {cluster: c}}]\n",
-		  "test.yaml:2:40: server: expected an http:// or https:// URL without credentials" },
-		{ "current-context: x\nclusters:\n- name: c\n  cluster:\n    server: https://k\n"
-		  "    insecure-skip-tls-verify: true\n    certificate-authority: ca.pem\n"
-		  "contexts: [{name: x, context: {cluster: c}}]\n",
-		  "test.yaml:6:31: insecure-skip-tls-verify cannot be used together with a certificate "
-		  "authority" },
-		{ "current-context: x\nclusters: [{name: c, cluster: {server: 'https://k', "
-		  "certificate-authority: missing.pem}}]\n"
-		  "contexts: [{name: x, context: {cluster: c}}]\n",
-		  "test.yaml:2:76: certificate-authority: cannot read " },
-		{ "current-context: x\nclusters: [{name: c, cluster: {server: 'https://k', proxy-url: "
-		  "'ftp://p'}}]\n"
-		  "contexts: [{name: x, context: {cluster: c}}]\n",
-		  "test.yaml:2:64: proxy-url: expected an http, https or socks5 URL" },
-		{ "current-context: x\nclusters: [{name: c, cluster: {server: 'https://k'}}]\n"
-		  "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
-		  "users: [{name: u, user: {auth-provider: {name: oidc}}}]\n",
-		  "test.yaml:4:41: auth-provider \"oidc\" is not supported" },
-		{ "current-context: x\nclusters: [{name: c, cluster: {server: 'https://k'}}]\n"
-		  "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
-		  "users: [{name: u, user: {token: t, as: admin}}]\n",
-		  "test.yaml:4:40: impersonation (as, as-groups) is not supported" },
-		{ "clusters: []\n", "test.yaml sets no current-context" },
+	    {"clusters: [\n", "test.yaml:2:1: "},
+	    {"- a\n- b\n", "test.yaml:1:1: a kubeconfig is a mapping"},
+	    {"clusters: {a: 1}\n", "test.yaml:1:11: clusters: expected a list, not a mapping"},
+	    {"clusters:\n- name: c\n  cluster:\n    server: [x]\n",
+	     "test.yaml:4:13: server: expected a text value, not a list"},
+	    {"clusters:\n- name: c\n  cluster:\n    certificate-authority-data: '%%%'\n",
+	     "test.yaml:4:33: certificate-authority-data: not valid base64"},
+	    {"clusters:\n- cluster: {server: 'https://k'}\n",
+	     "test.yaml:2:3: cluster entry has no name"},
+	    {"clusters:\n- name: a\n", "test.yaml:2:3: cluster \"a\" has no cluster: section"},
+	    {"clusters:\n- name: a\n  cluster: {server: 'https://a'}\n- name: a\n  cluster: "
+	     "{server: "
+	     "'https://b'}\n",
+	     "test.yaml:4:3: cluster \"a\" is defined twice (also at line 2)"},
+	    {"clusters:\n- name: c\n  cluster:\n    insecure-skip-tls-verify: maybe\n",
+	     "test.yaml:4:31: insecure-skip-tls-verify: expected true or false"},
+	    {"kind: Pod\n", "test.yaml:1:7: kind: expected Config, not \"Pod\""},
+	    {"contexts: [{name: x, context: {cluster: c, namespace: Bad_NS}}]\n",
+	     "test.yaml:1:55: namespace: \"Bad_NS\" is not a valid namespace name"},
+	    {"current-context: x\ncontexts: [{name: x, context: {cluster: c}}]\n",
+	     "test.yaml:2:41: cluster \"c\" is not defined in test.yaml"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'https://k'}}]\n"
+	     "contexts: [{name: x, context: {cluster: c, user: nobody}}]\n",
+	     "test.yaml:3:50: user \"nobody\" is not defined in test.yaml"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {insecure-skip-tls-verify: "
+	     "true}}]\n"
+	     "contexts: [{name: x, context: {cluster: c}}]\n",
+	     "test.yaml:2:31: cluster has no server"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'ftp://k'}}]\n"
+	     "contexts: [{name: x, context: {cluster: c}}]\n",
+	     "test.yaml:2:40: server: expected an http:// or https:// URL"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'https://u:p@k'}}]\n"
+	     "contexts: [{name: x, context: {cluster: c}}]\n",
+	     "test.yaml:2:40: server: expected an http:// or https:// URL without credentials"},
+	    {"current-context: x\nclusters:\n- name: c\n  cluster:\n    server: https://k\n"
+	     "    insecure-skip-tls-verify: true\n    certificate-authority: ca.pem\n"
+	     "contexts: [{name: x, context: {cluster: c}}]\n",
+	     "test.yaml:6:31: insecure-skip-tls-verify cannot be used together with a certificate "
+	     "authority"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'https://k', "
+	     "certificate-authority: missing.pem}}]\n"
+	     "contexts: [{name: x, context: {cluster: c}}]\n",
+	     "test.yaml:2:76: certificate-authority: cannot read "},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'https://k', proxy-url: "
+	     "'ftp://p'}}]\n"
+	     "contexts: [{name: x, context: {cluster: c}}]\n",
+	     "test.yaml:2:64: proxy-url: expected an http, https or socks5 URL"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'https://k'}}]\n"
+	     "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+	     "users: [{name: u, user: {auth-provider: {name: oidc}}}]\n",
+	     "test.yaml:4:41: auth-provider \"oidc\" is not supported"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'https://k'}}]\n"
+	     "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+	     "users: [{name: u, user: {token: t, as: admin}}]\n",
+	     "test.yaml:4:40: impersonation (as, as-groups) is not supported"},
+	    {"clusters: []\n", "test.yaml sets no current-context"},
 	};
 
 	(void)state;
@@ -425,16 +428,18 @@ static void test_bad_files(void **state)
 static void test_unused_entries_are_checked(void **state)
 {
 	struct err err;
-	struct kube_config *cfg = parse("current-context: x\n"
-					"clusters:\n"
-					"- {name: c, cluster: {server: 'https://k'}}\n"
-					"- {name: d, cluster: {certificate-authority-data: 'no!'}}\n"
-					"contexts: [{name: x, context: {cluster: c}}]\n",
-					NULL, &err);
+	struct kube_config *cfg =
+	    parse("current-context: x\n"
+		  "clusters:\n"
+		  "- {name: c, cluster: {server: 'https://k'}}\n"
+		  "- {name: d, cluster: {certificate-authority-data: 'no!'}}\n"
+		  "contexts: [{name: x, context: {cluster: c}}]\n",
+		  NULL, &err);
 
 	(void)state;
 	assert_null(cfg);
-	assert_string_equal(err.msg, "test.yaml:4:51: certificate-authority-data: not valid base64");
+	assert_string_equal(err.msg,
+			    "test.yaml:4:51: certificate-authority-data: not valid base64");
 }
 
 static const char *file_a = "current-context: from-a\n"
@@ -458,9 +463,9 @@ static void test_merge(void **state)
 {
 	char *a = kt_write("merge/a.yaml", file_a), *b = kt_write("merge/b.yaml", file_b);
 	char *missing = xasprintf("%s/merge/none.yaml", kt_dir());
-	const char *ab[] = { a, missing, b };
-	const char *ba[] = { b, a };
-	struct err err = { { 0 } };
+	const char *ab[] = {a, missing, b};
+	const char *ba[] = {b, a};
+	struct err err = {{0}};
 	struct kube_config *cfg;
 	char *env;
 
@@ -505,7 +510,7 @@ static void test_merge(void **state)
 
 	/* an explicit file must exist */
 	{
-		struct kubeconfig_opts o = { .path = missing };
+		struct kubeconfig_opts o = {.path = missing};
 
 		assert_null(kubeconfig_load(&o, &err));
 		assert_contains(err.msg, "none.yaml: No such file or directory");
@@ -520,7 +525,7 @@ static void test_merge(void **state)
 	/* a bad second file is reported with its own name */
 	{
 		char *bad = kt_write("merge/bad.yaml", "users:\n- name: x\n  user: [1]\n");
-		const char *list[] = { a, bad };
+		const char *list[] = {a, bad};
 
 		assert_null(kubeconfig_load_files(list, 2, NULL, &err));
 		env = xasprintf("%s:3:9: user: expected a mapping, not a list", bad);
@@ -535,12 +540,12 @@ static void test_merge(void **state)
 
 static void test_home_and_in_cluster(void **state)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	struct kube_config *cfg;
 	char *home = xasprintf("%s/home", kt_dir());
 	char *sa = xasprintf("%s/sa", kt_dir());
 	char *old_home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
-	struct kubeconfig_opts o = { .sa_root = sa };
+	struct kubeconfig_opts o = {.sa_root = sa};
 
 	(void)state;
 	unsetenv("KUBECONFIG");
@@ -608,9 +613,9 @@ static void test_home_and_in_cluster(void **state)
 
 static void test_b64(void **state)
 {
-	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
-	static const char *const coded[] = { "",	 "Zg==",     "Zm8=",	"Zm9v",
-					     "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const coded[] = {"",		"Zg==",	    "Zm8=",    "Zm9v",
+					    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	unsigned char *out;
 	size_t len;
 
@@ -640,16 +645,16 @@ static void test_b64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_token_user),
-		cmocka_unit_test(test_token_file),
-		cmocka_unit_test(test_client_cert_data_and_files),
-		cmocka_unit_test(test_basic_auth),
-		cmocka_unit_test(test_exec_config),
-		cmocka_unit_test(test_bad_files),
-		cmocka_unit_test(test_unused_entries_are_checked),
-		cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_home_and_in_cluster),
-		cmocka_unit_test(test_b64),
+	    cmocka_unit_test(test_token_user),
+	    cmocka_unit_test(test_token_file),
+	    cmocka_unit_test(test_client_cert_data_and_files),
+	    cmocka_unit_test(test_basic_auth),
+	    cmocka_unit_test(test_exec_config),
+	    cmocka_unit_test(test_bad_files),
+	    cmocka_unit_test(test_unused_entries_are_checked),
+	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_home_and_in_cluster),
+	    cmocka_unit_test(test_b64),
 	};
 	int rc;
 

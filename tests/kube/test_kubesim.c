@@ -58,7 +58,7 @@ static void cli_open_cfg(struct cli *c, struct kube_config *cfg)
 
 static void cli_open(struct cli *c, const char *context)
 {
-	const char *files[] = { sim.kubeconfig };
+	const char *files[] = {sim.kubeconfig};
 	struct err err;
 	struct kube_config *cfg = kubeconfig_load_files(files, 1, context, &err);
 
@@ -76,7 +76,7 @@ static void cli_close(struct cli *c)
 /* The server, CA line and token of kubesim's kubeconfig, for variants. */
 static char *variant_config(const char *cluster_extra, const char *user_yaml)
 {
-	const char *files[] = { sim.kubeconfig };
+	const char *files[] = {sim.kubeconfig};
 	struct err err;
 	struct kube_config *cfg = kubeconfig_load_files(files, 1, NULL, &err);
 	char *text, *raw = kt_read(sim.kubeconfig);
@@ -99,7 +99,7 @@ static void cli_open_variant(struct cli *c, const char *cluster_extra, const cha
 	char *text = variant_config(cluster_extra, user_yaml);
 	struct err err;
 	struct kube_config *cfg =
-		kubeconfig_parse("variant.yaml", text, strlen(text), NULL, kt_dir(), &err);
+	    kubeconfig_parse("variant.yaml", text, strlen(text), NULL, kt_dir(), &err);
 
 	if (!cfg)
 		fail_msg("%s", err.msg);
@@ -154,7 +154,7 @@ static const char *jpath(json_t *o, const char *a, const char *b)
 
 static void create_ns(struct cli *c, const char *name)
 {
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 	json_t *ns = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
 			       "metadata", "name", name);
@@ -167,7 +167,7 @@ static void create_ns(struct cli *c, const char *name)
 
 static void create_cm(struct cli *c, const char *ns, const char *name, const char *label)
 {
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 	json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}", "apiVersion", "v1", "kind",
 			       "ConfigMap", "metadata", "name", name, "labels", "app", label,
@@ -181,7 +181,7 @@ static void create_cm(struct cli *c, const char *ns, const char *name, const cha
 
 static void sim_faults(struct cli *c, const char *method, const char *body)
 {
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 
 	res_wait(c, &x,
@@ -194,7 +194,7 @@ static void sim_faults(struct cli *c, const char *method, const char *body)
 
 static long sim_stat(struct cli *c, const char *key)
 {
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 	long v;
 
@@ -206,12 +206,12 @@ static long sim_stat(struct cli *c, const char *key)
 	return v;
 }
 
-#define NEED_SIM()                                                                            \
-	do {                                                                                  \
-		if (!have_sim) {                                                              \
-			print_message("# kubesim unavailable: %s\n", skip_reason);              \
-			skip();                                                               \
-		}                                                                             \
+#define NEED_SIM()                                                                                 \
+	do {                                                                                       \
+		if (!have_sim) {                                                                   \
+			print_message("# kubesim unavailable: %s\n", skip_reason);                 \
+			skip();                                                                    \
+		}                                                                                  \
 	} while (0)
 
 /* ---- tests ---- */
@@ -219,7 +219,7 @@ static long sim_stat(struct cli *c, const char *key)
 static void test_token_auth(void **state)
 {
 	struct cli c;
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 	json_t *ns;
 
@@ -280,7 +280,7 @@ static void test_token_auth(void **state)
 static void test_exec_plugin_and_tls_name(void **state)
 {
 	struct cli c;
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 
 	(void)state;
@@ -315,27 +315,26 @@ static void test_exec_plugin_and_tls_name(void **state)
 	cli_close(&c);
 }
 
-static const char *deployment =
-	"apiVersion: apps/v1\n"
-	"kind: Deployment\n"
-	"metadata:\n"
-	"  name: web\n"
-	"  namespace: writes\n"
-	"  labels: {app: web}\n"
-	"spec:\n"
-	"  replicas: 1\n"
-	"  selector: {matchLabels: {app: web}}\n"
-	"  template:\n"
-	"    metadata: {labels: {app: web}}\n"
-	"    spec:\n"
-	"      containers:\n"
-	"      - name: web\n"
-	"        image: nginx:1.25\n";
+static const char *deployment = "apiVersion: apps/v1\n"
+				"kind: Deployment\n"
+				"metadata:\n"
+				"  name: web\n"
+				"  namespace: writes\n"
+				"  labels: {app: web}\n"
+				"spec:\n"
+				"  replicas: 1\n"
+				"  selector: {matchLabels: {app: web}}\n"
+				"  template:\n"
+				"    metadata: {labels: {app: web}}\n"
+				"    spec:\n"
+				"      containers:\n"
+				"      - name: web\n"
+				"        image: nginx:1.25\n";
 
 static void test_writes(void **state)
 {
 	struct cli c;
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 	json_t *patch;
 	uint64_t t0;
@@ -363,24 +362,25 @@ static void test_writes(void **state)
 	res_clear(&x);
 
 	/* scale through the subresource */
-	res_wait(&c, &x, kube_scale_set(c.h, &kube_res_deployments, "writes", "web", 3, res_fn, &x, &err),
+	res_wait(&c, &x,
+		 kube_scale_set(c.h, &kube_res_deployments, "writes", "web", 3, res_fn, &x, &err),
 		 &err);
 	must_ok(&x);
 	res_clear(&x);
-	res_wait(&c, &x, kube_scale_get(c.h, &kube_res_deployments, "writes", "web", res_fn, &x, &err),
+	res_wait(&c, &x,
+		 kube_scale_get(c.h, &kube_res_deployments, "writes", "web", res_fn, &x, &err),
 		 &err);
 	must_ok(&x);
 	assert_string_equal(json_string_value(json_object_get(x.obj, "kind")), "Scale");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(x.obj, "spec"),
-							    "replicas")),
-			 3);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(x.obj, "spec"), "replicas")), 3);
 	res_clear(&x);
 
 	/* a merge patch of a label */
 	patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "tier", "front");
 	res_wait(&c, &x,
-		 kube_merge_patch(c.h, &kube_res_deployments, "writes", "web", NULL, patch, res_fn, &x,
-				  &err),
+		 kube_merge_patch(c.h, &kube_res_deployments, "writes", "web", NULL, patch, res_fn,
+				  &x, &err),
 		 &err);
 	must_ok(&x);
 	assert_string_equal(jpath(json_object_get(x.obj, "metadata"), "labels", "tier"), "front");
@@ -408,15 +408,16 @@ static void test_writes(void **state)
 		 &err);
 	must_ok(&x);
 	res_clear(&x);
-	res_wait(&c, &x,
-		 kube_delete(c.h, &kube_res_namespaces, NULL, "writes", "Background", res_fn, &x,
-			     &err),
-		 &err);
+	res_wait(
+	    &c, &x,
+	    kube_delete(c.h, &kube_res_namespaces, NULL, "writes", "Background", res_fn, &x, &err),
+	    &err);
 	must_ok(&x);
 	res_clear(&x);
 	t0 = loop_now_ms();
 	for (;;) {
-		res_wait(&c, &x, kube_get(c.h, &kube_res_namespaces, NULL, "writes", res_fn, &x, &err),
+		res_wait(&c, &x,
+			 kube_get(c.h, &kube_res_namespaces, NULL, "writes", res_fn, &x, &err),
 			 &err);
 		if (x.status == 404) {
 			assert_string_equal(x.reason, "NotFound");
@@ -436,9 +437,9 @@ static void test_writes(void **state)
 static void test_pagination(void **state)
 {
 	struct cli c;
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
-	struct kube_list_opts o = { .label_selector = "app=page", .limit = 2 };
+	struct kube_list_opts o = {.label_selector = "app=page", .limit = 2};
 	char name[32];
 	long before;
 
@@ -454,7 +455,8 @@ static void test_pagination(void **state)
 
 	/* one page by hand: kubesim pages like a real server */
 	res_wait(&c, &x,
-		 kube_call(c.h, "GET", "/api/v1/namespaces/pages/configmaps?labelSelector=app%3Dpage&limit=2",
+		 kube_call(c.h, "GET",
+			   "/api/v1/namespaces/pages/configmaps?labelSelector=app%3Dpage&limit=2",
 			   NULL, 0, NULL, res_fn, &x, &err),
 		 &err);
 	must_ok(&x);
@@ -477,7 +479,7 @@ static void test_pagination(void **state)
 static void test_retries(void **state)
 {
 	struct cli c;
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
 	long before;
 
@@ -487,7 +489,9 @@ static void test_retries(void **state)
 	create_ns(&c, "retries");
 	create_cm(&c, "retries", "cm-1", "r");
 	/* a GET is retried through injected 503s, and gives up in words */
-	sim_faults(&c, "POST", "{\"errorRate\":1,\"errorCode\":503,\"pathPrefix\":\"/api/v1/namespaces/retries\"}");
+	sim_faults(
+	    &c, "POST",
+	    "{\"errorRate\":1,\"errorCode\":503,\"pathPrefix\":\"/api/v1/namespaces/retries\"}");
 	before = sim_stat(&c, "errorsInjected");
 	res_wait(&c, &x, kube_get(c.h, &kube_res_configmaps, "retries", "cm-1", res_fn, &x, &err),
 		 &err);
@@ -525,8 +529,8 @@ struct wrec {
 	unsigned added, modified, deleted, synced;
 };
 
-static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char *key,
-		      json_t *obj, void *ud)
+static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char *key, json_t *obj,
+		      void *ud)
 {
 	struct wrec *r = ud;
 
@@ -557,9 +561,9 @@ static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char
  * version. */
 static bool cache_matches(struct cli *c, struct kube_watch *w)
 {
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
-	struct kube_list_opts o = { .label_selector = "app=w" };
+	struct kube_list_opts o = {.label_selector = "app=w"};
 	json_t *items, *it;
 	size_t i;
 	bool same;
@@ -608,11 +612,10 @@ static void test_watch(void **state)
 {
 	struct cli c;
 	struct err err;
-	struct res x = { 0 };
+	struct res x = {0};
 	struct kube_watch_opts o = {
-		.label_selector = "app=w", .backoff_base_ms = 100, .backoff_cap_ms = 400
-	};
-	struct wrec r = { .log = BUF_INIT };
+	    .label_selector = "app=w", .backoff_base_ms = 100, .backoff_cap_ms = 400};
+	struct wrec r = {.log = BUF_INIT};
 	struct kube_watch *w;
 	json_t *patch = json_pack("{s:{s:s}}", "data", "k", "changed");
 	char name[32];
@@ -647,7 +650,8 @@ static void test_watch(void **state)
 		 &err);
 	must_ok(&x);
 	res_clear(&x);
-	res_wait(&c, &x, kube_delete(c.h, &kube_res_configmaps, "w1", "cm-2", NULL, res_fn, &x, &err),
+	res_wait(&c, &x,
+		 kube_delete(c.h, &kube_res_configmaps, "w1", "cm-2", NULL, res_fn, &x, &err),
 		 &err);
 	must_ok(&x);
 	res_clear(&x);
@@ -660,15 +664,17 @@ static void test_watch(void **state)
 
 	/* the watch cannot get back in while more changes happen than the
 	 * server keeps: when it can, it hears 410 and lists again */
-	sim_faults(&c, "POST", "{\"dropAfterLines\":1,\"errorRate\":1,\"errorCode\":503,"
-			       "\"pathPrefix\":\"/api/v1/configmaps\"}");
+	sim_faults(&c, "POST",
+		   "{\"dropAfterLines\":1,\"errorRate\":1,\"errorCode\":503,"
+		   "\"pathPrefix\":\"/api/v1/configmaps\"}");
 	settle(&c, 300);
 	rewatches = kube_watch_rewatches(w);
 	for (int i = 0; i < 40; i++) {
 		snprintf(name, sizeof(name), "noise-%d", i);
 		create_cm(&c, "w2", name, "noise");
 	}
-	res_wait(&c, &x, kube_delete(c.h, &kube_res_configmaps, "w1", "cm-3", NULL, res_fn, &x, &err),
+	res_wait(&c, &x,
+		 kube_delete(c.h, &kube_res_configmaps, "w1", "cm-3", NULL, res_fn, &x, &err),
 		 &err);
 	must_ok(&x);
 	res_clear(&x);
@@ -739,15 +745,15 @@ static long seq_of(const char *line)
 static void test_logs(void **state)
 {
 	struct cli c;
-	struct res x = { 0 };
+	struct res x = {0};
 	struct err err;
-	struct kube_list_opts o = { .label_selector = "app=web" };
+	struct kube_list_opts o = {.label_selector = "app=web"};
 	char pod[128] = "";
 	const char *dep;
 	uint64_t t0;
 	struct lrec *l = xcalloc(1, sizeof(*l));
-	struct kube_log_opts lo = { .container = "web", .follow = true, .timestamps = true,
-				    .tail_lines = 2 };
+	struct kube_log_opts lo = {
+	    .container = "web", .follow = true, .timestamps = true, .tail_lines = 2};
 
 	(void)state;
 	NEED_SIM();
@@ -770,7 +776,8 @@ static void test_logs(void **state)
 		size_t i;
 
 		assert_true(loop_now_ms() - t0 < 15000);
-		res_wait(&c, &x, kube_list(c.h, &kube_res_pods, "logs", &o, res_fn, &x, &err), &err);
+		res_wait(&c, &x, kube_list(c.h, &kube_res_pods, "logs", &o, res_fn, &x, &err),
+			 &err);
 		must_ok(&x);
 		json_array_foreach(json_object_get(x.obj, "items"), i, it)
 		{
@@ -803,7 +810,8 @@ static void test_logs(void **state)
 	}
 
 	/* a stream cut by the server ends with an error the caller can act on */
-	sim_faults(&c, "POST", "{\"dropAfterLines\":3,\"pathPrefix\":\"/api/v1/namespaces/logs/pods\"}");
+	sim_faults(&c, "POST",
+		   "{\"dropAfterLines\":3,\"pathPrefix\":\"/api/v1/namespaces/logs/pods\"}");
 	memset(l, 0, sizeof(*l));
 	l->op = kube_logs(c.h, "logs", pod, &lo, on_log_line, on_log_done, l, &err);
 	assert_true(kube_http_wait(c.h, &l->x.done, 15000));
@@ -832,14 +840,32 @@ static void test_logs(void **state)
 
 static int setup(void **state)
 {
-	static const char *const args[] = {
-		"--token",	  TOKEN, "--ro-token",	   RO_TOKEN, "--seed",	      "7",
-		"--watch-history", "30",  "--bookmark-ms", "300",    "--log-rate",    "40",
-		"--schedule-ms",  "20",	 "--create-ms",	   "20",     "--start-ms",    "20",
-		"--ready-ms",	  "20",	 "--ns-delete-ms", "300",    "--terminate-ms", "100",
-		NULL
-	};
-	struct err err = { { 0 } };
+	static const char *const args[] = {"--token",
+					   TOKEN,
+					   "--ro-token",
+					   RO_TOKEN,
+					   "--seed",
+					   "7",
+					   "--watch-history",
+					   "30",
+					   "--bookmark-ms",
+					   "300",
+					   "--log-rate",
+					   "40",
+					   "--schedule-ms",
+					   "20",
+					   "--create-ms",
+					   "20",
+					   "--start-ms",
+					   "20",
+					   "--ready-ms",
+					   "20",
+					   "--ns-delete-ms",
+					   "300",
+					   "--terminate-ms",
+					   "100",
+					   NULL};
+	struct err err = {{0}};
 
 	(void)state;
 	have_sim = simproc_start(&sim, "kubesim", args, &err);
@@ -859,13 +885,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_token_auth),
-		cmocka_unit_test(test_exec_plugin_and_tls_name),
-		cmocka_unit_test(test_writes),
-		cmocka_unit_test(test_pagination),
-		cmocka_unit_test(test_retries),
-		cmocka_unit_test(test_watch),
-		cmocka_unit_test(test_logs),
+	    cmocka_unit_test(test_token_auth), cmocka_unit_test(test_exec_plugin_and_tls_name),
+	    cmocka_unit_test(test_writes),     cmocka_unit_test(test_pagination),
+	    cmocka_unit_test(test_retries),    cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_logs),
 	};
 	int rc;
 

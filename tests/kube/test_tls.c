@@ -39,21 +39,22 @@ static char *b64s(const char *s)
 static void get(const char *cluster_yaml, const char *user_yaml, struct kube_response *out)
 {
 	struct err err;
-	char *text = xasprintf("current-context: t\n"
-			       "clusters:\n"
-			       "- name: c\n"
-			       "  cluster:\n"
-			       "    server: %s\n%s"
-			       "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
-			       "users:\n"
-			       "- name: u\n"
-			       "  user:\n%s",
-			       tls_server_url(srv), cluster_yaml, user_yaml ? user_yaml : "    {}\n");
+	char *text =
+	    xasprintf("current-context: t\n"
+		      "clusters:\n"
+		      "- name: c\n"
+		      "  cluster:\n"
+		      "    server: %s\n%s"
+		      "contexts: [{name: t, context: {cluster: c, user: u}}]\n"
+		      "users:\n"
+		      "- name: u\n"
+		      "  user:\n%s",
+		      tls_server_url(srv), cluster_yaml, user_yaml ? user_yaml : "    {}\n");
 	struct kube_config *cfg =
-		kubeconfig_parse("tls.yaml", text, strlen(text), NULL, kt_dir(), &err);
+	    kubeconfig_parse("tls.yaml", text, strlen(text), NULL, kt_dir(), &err);
 	struct loop *loop = loop_new();
 	struct kube_http *h;
-	struct kube_request rq = { .path = "/api?x=1", .timeout_ms = 5000, .retries = 0 };
+	struct kube_request rq = {.path = "/api?x=1", .timeout_ms = 5000, .retries = 0};
 
 	if (!cfg)
 		fail_msg("%s", err.msg);
@@ -258,10 +259,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ca_verification),
-		cmocka_unit_test(test_tls_server_name),
-		cmocka_unit_test(test_client_certificates),
-		cmocka_unit_test(test_exec_client_certificate),
+	    cmocka_unit_test(test_ca_verification),
+	    cmocka_unit_test(test_tls_server_name),
+	    cmocka_unit_test(test_client_certificates),
+	    cmocka_unit_test(test_exec_client_certificate),
 	};
 	int rc;
 

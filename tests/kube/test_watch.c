@@ -25,8 +25,8 @@ static void assert_contains(const char *hay, const char *needle)
 		fail_msg("\"%s\" does not contain \"%s\"", hay, needle);
 }
 
-#define POD(name, rv)                                                                         \
-	"{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name                 \
+#define POD(name, rv)                                                                              \
+	"{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name                   \
 	"\",\"namespace\":\"shop\",\"resourceVersion\":\"" rv "\"}}"
 #define EVENT(type, obj) "{\"type\":\"" type "\",\"object\":" obj "}\n"
 
@@ -46,23 +46,27 @@ static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 
 		if (n == 0 && sv->forbid_first_list) {
 			rep->status = 403;
-			rep->body = xstrdup("{\"kind\":\"Status\",\"message\":\"pods is forbidden: User "
-					    "\\\"bob\\\" cannot list resource \\\"pods\\\"\","
-					    "\"reason\":\"Forbidden\",\"code\":403}");
+			rep->body =
+			    xstrdup("{\"kind\":\"Status\",\"message\":\"pods is forbidden: User "
+				    "\\\"bob\\\" cannot list resource \\\"pods\\\"\","
+				    "\"reason\":\"Forbidden\",\"code\":403}");
 			return;
 		}
 		if (sv->forbid_first_list)
 			n--;
 		if (n == 0)
-			rep->body = xstrdup("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
-					    "\"100\"},\"items\":[" POD("a", "10") "," POD("b", "11") "]}");
+			rep->body =
+			    xstrdup("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
+				    "\"100\"},\"items\":[" POD("a", "10") "," POD("b", "11") "]}");
 		else if (n == 1)
-			rep->body = xstrdup("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
-					    "\"200\"},\"items\":[" POD("a", "102") "," POD("c", "120") ","
-					    POD("d", "121") "]}");
+			rep->body =
+			    xstrdup("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
+				    "\"200\"},\"items\":[" POD("a", "102") "," POD(
+					"c", "120") "," POD("d", "121") "]}");
 		else
-			rep->body = xstrdup("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
-					    "\"300\"},\"items\":[" POD("a", "102") "," POD("d", "121") "]}");
+			rep->body = xstrdup(
+			    "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
+			    "\"300\"},\"items\":[" POD("a", "102") "," POD("d", "121") "]}");
 		return;
 	}
 	rep->stream = true;
@@ -75,9 +79,10 @@ static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 	switch (sv->watches++) {
 	case 0:
 		/* events, a bookmark, then the server's normal end */
-		rep->body = xstrdup(EVENT("ADDED", POD("c", "101")) EVENT("MODIFIED", POD("a", "102"))
-					    EVENT("BOOKMARK", "{\"kind\":\"Pod\",\"metadata\":{"
-							      "\"resourceVersion\":\"105\"}}"));
+		rep->body =
+		    xstrdup(EVENT("ADDED", POD("c", "101")) EVENT("MODIFIED", POD("a", "102"))
+				EVENT("BOOKMARK", "{\"kind\":\"Pod\",\"metadata\":{"
+						  "\"resourceVersion\":\"105\"}}"));
 		break;
 	case 1:
 		/* a deletion, then the connection drops */
@@ -119,10 +124,10 @@ struct rec {
 	bool synced_at_error;
 };
 
-static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char *key,
-		      json_t *obj, void *ud)
+static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char *key, json_t *obj,
+		      void *ud)
 {
-	static const char *const names[] = { "ADDED", "MODIFIED", "DELETED", "SYNCED", "ERROR" };
+	static const char *const names[] = {"ADDED", "MODIFIED", "DELETED", "SYNCED", "ERROR"};
 	struct rec *r = ud;
 
 	r->relists = kube_watch_relists(w);
@@ -138,7 +143,7 @@ static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char
 		}
 	} else {
 		const char *rv = json_string_value(
-			json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+		    json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
 
 		buf_printf(&r->log, "%s %s@%s rv=%s n=%zu;", names[ev], key, rv ? rv : "?",
 			   kube_watch_resource_version(w), kube_watch_count(w));
@@ -174,36 +179,37 @@ static void uri_of(struct fake_api *api, unsigned i, char *out, size_t outsz)
 
 static void test_watch_lifecycle(void **state)
 {
-	struct server sv = { 0 };
+	struct server sv = {0};
 	struct fake_api *api = fake_api_start(handler, &sv);
 	struct loop *loop = loop_new();
 	struct err err;
 	struct kube_http *h = kube_http_new(loop, kt_config(fake_api_url(api), NULL), &err);
-	struct kube_watch_opts o = {
-		.label_selector = "app=web", .timeout_s = 60, .backoff_base_ms = 40, .backoff_cap_ms = 200
-	};
-	struct rec r = { .log = BUF_INIT, .free_on_e = true };
+	struct kube_watch_opts o = {.label_selector = "app=web",
+				    .timeout_s = 60,
+				    .backoff_base_ms = 40,
+				    .backoff_cap_ms = 200};
+	struct rec r = {.log = BUF_INIT, .free_on_e = true};
 	struct kube_watch *w = kube_watch_new(h, &kube_res_pods, "shop", &o, on_change, &r, &err);
 	static const char *const uris[] = {
-		/* the first list fills the map */
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500",
-		/* the first watch: from the list's version, with bookmarks */
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=100"
-		"&allowWatchBookmarks=true&timeoutSeconds=60",
-		/* it ended: the next one resumes from the bookmark's version */
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=105"
-		"&allowWatchBookmarks=true&timeoutSeconds=60",
-		/* dropped: reconnected from the deletion's version */
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=106"
-		"&allowWatchBookmarks=true&timeoutSeconds=60",
-		/* ERROR 410: listed again */
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500",
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=200"
-		"&allowWatchBookmarks=true&timeoutSeconds=60",
-		/* HTTP 410: listed once more */
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500",
-		"/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=300"
-		"&allowWatchBookmarks=true&timeoutSeconds=60",
+	    /* the first list fills the map */
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500",
+	    /* the first watch: from the list's version, with bookmarks */
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=100"
+	    "&allowWatchBookmarks=true&timeoutSeconds=60",
+	    /* it ended: the next one resumes from the bookmark's version */
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=105"
+	    "&allowWatchBookmarks=true&timeoutSeconds=60",
+	    /* dropped: reconnected from the deletion's version */
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=106"
+	    "&allowWatchBookmarks=true&timeoutSeconds=60",
+	    /* ERROR 410: listed again */
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500",
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=200"
+	    "&allowWatchBookmarks=true&timeoutSeconds=60",
+	    /* HTTP 410: listed once more */
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&limit=500",
+	    "/api/v1/namespaces/shop/pods?labelSelector=app%3Dweb&watch=1&resourceVersion=300"
+	    "&allowWatchBookmarks=true&timeoutSeconds=60",
 	};
 
 	(void)state;
@@ -253,13 +259,13 @@ static void test_watch_lifecycle(void **state)
 
 static void test_watch_list_error(void **state)
 {
-	struct server sv = { .forbid_first_list = true, .quiet_watches = true };
+	struct server sv = {.forbid_first_list = true, .quiet_watches = true};
 	struct fake_api *api = fake_api_start(handler, &sv);
 	struct loop *loop = loop_new();
 	struct err err;
 	struct kube_http *h = kube_http_new(loop, kt_config(fake_api_url(api), NULL), &err);
-	struct kube_watch_opts o = { .backoff_base_ms = 40, .backoff_cap_ms = 100 };
-	struct rec r = { .log = BUF_INIT };
+	struct kube_watch_opts o = {.backoff_base_ms = 40, .backoff_cap_ms = 100};
+	struct rec r = {.log = BUF_INIT};
 	struct kube_watch *w = kube_watch_new(h, &kube_res_pods, "shop", &o, on_change, &r, &err);
 	uint64_t t0 = loop_now_ms();
 
@@ -284,7 +290,7 @@ static void test_watch_list_error(void **state)
 
 static void test_watch_all_namespaces(void **state)
 {
-	struct server sv = { .quiet_watches = true };
+	struct server sv = {.quiet_watches = true};
 	struct fake_api *api = fake_api_start(handler, &sv);
 	struct loop *loop = loop_new();
 	struct err err;
@@ -316,9 +322,9 @@ static void test_watch_all_namespaces(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_watch_lifecycle),
-		cmocka_unit_test(test_watch_list_error),
-		cmocka_unit_test(test_watch_all_namespaces),
+	    cmocka_unit_test(test_watch_lifecycle),
+	    cmocka_unit_test(test_watch_list_error),
+	    cmocka_unit_test(test_watch_all_namespaces),
 	};
 	int rc;
 

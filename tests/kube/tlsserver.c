@@ -73,7 +73,8 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *is
 	name = X509_get_subject_name(c);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
-	add_ext(c, issuer ? issuer : c, NID_basic_constraints, is_ca ? "critical,CA:TRUE" : "CA:FALSE");
+	add_ext(c, issuer ? issuer : c, NID_basic_constraints,
+		is_ca ? "critical,CA:TRUE" : "CA:FALSE");
 	if (is_ca) {
 		add_ext(c, c, NID_key_usage, "critical,keyCertSign,cRLSign");
 		add_ext(c, c, NID_subject_key_identifier, "hash");
@@ -138,7 +139,7 @@ static void serve_one(struct tls_server *s, int fd)
 	const char *sni;
 	X509 *peer;
 	struct buf body = BUF_INIT, resp = BUF_INIT;
-	struct timeval tv = { 5, 0 };
+	struct timeval tv = {5, 0};
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	SSL_set_fd(ssl, fd);
@@ -192,7 +193,7 @@ static void *server_main(void *ud)
 	struct tls_server *s = ud;
 
 	while (!atomic_load(&s->stop)) {
-		struct pollfd p = { s->lfd, POLLIN, 0 };
+		struct pollfd p = {s->lfd, POLLIN, 0};
 		int fd;
 
 		if (poll(&p, 1, 50) <= 0)

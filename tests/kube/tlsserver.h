@@ -5,8 +5,8 @@
  * of this authority; each answer is JSON telling what the server saw:
  *   {"client":"<CN or empty>","sni":"<server name or empty>",
  *    "host":"<Host header>","path":"<request path>"} */
-#ifndef OPSDECK_KUBE_TLSSERVER_H
-#define OPSDECK_KUBE_TLSSERVER_H
+#ifndef OPSDECK_TESTS_KUBE_TLSSERVER_H
+#define OPSDECK_TESTS_KUBE_TLSSERVER_H
 
 struct tls_server;
 
