@@ -541,8 +541,15 @@ static bool kc_user(const struct kc_file *f, const struct ynode *u, struct kube_
 	if ((username && !password) || (password && !username))
 		return ydoc_error(f->doc, u, err, "username and password go together");
 
-	if (token && token[0])
+	if (token && token[0]) {
+		/* it goes into a header line: nothing may end that line early */
+		for (const char *p = token; *p; p++) {
+			if ((unsigned char)*p < ' ' || *p == 0x7f)
+				return ydoc_error(f->doc, ynode_get(u, "token"), err,
+						  "token: holds a control character or line break");
+		}
 		out->token = xstrdup(token);
+	}
 	if (token_file && token_file[0]) {
 		char *t;
 		struct err sub = {{0}};

@@ -175,6 +175,13 @@ static bool object_key(const struct kube_watch *w, json_t *obj, char *out, size_
 	return snprintf(out, outsz, "%s", name) < (int)outsz;
 }
 
+/* managedFields is often most of an object and opsdeck never reads it: a
+ * cache of thousands of pods is much smaller without it. */
+static void slim(json_t *obj)
+{
+	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+}
+
 static const char *object_rv(json_t *obj)
 {
 	return json_string_value(
@@ -215,8 +222,10 @@ static void list_done(const struct kube_result *res, void *ud)
 	fresh = json_object();
 	json_array_foreach(items, i, obj)
 	{
-		if (json_is_object(obj) && object_key(w, obj, k, sizeof(k)))
+		if (json_is_object(obj) && object_key(w, obj, k, sizeof(k))) {
+			slim(obj);
 			json_object_set(fresh, k, obj);
+		}
 	}
 	old = w->objects;
 	w->objects = fresh;
@@ -321,6 +330,7 @@ static void watch_event(struct kube_watch *w, const char *line, size_t len)
 		json_decref(ev);
 		return;
 	}
+	slim(obj);
 	set_rv(w, object_rv(obj));
 	w->watch_had_event = true;
 	w->failures = 0;

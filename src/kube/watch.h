@@ -15,6 +15,8 @@
  *  - Readers never block: the map is in memory, read on the loop's thread.
  *    Objects are borrowed, valid until control returns to the loop; take a
  *    reference (json_incref) to keep one longer.
+ *  - Objects are kept without metadata.managedFields, which is large and
+ *    which opsdeck does not read.
  *  - Keys are object names, or "namespace/name" when watching all
  *    namespaces of a namespaced kind.
  *  - The change function may free the watch (kube_watch_free) from inside. */

@@ -410,6 +410,10 @@ static void test_bad_files(void **state)
 	     "users: [{name: u, user: {token: t, as: admin}}]\n",
 	     "test.yaml:4:40: impersonation (as, as-groups) is not supported"},
 	    {"clusters: []\n", "test.yaml sets no current-context"},
+	    {"current-context: x\nclusters: [{name: c, cluster: {server: 'https://k'}}]\n"
+	     "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+	     "users: [{name: u, user: {token: \"a\\r\\nX-Evil: 1\"}}]\n",
+	     "test.yaml:4:33: token: holds a control character or line break"},
 	};
 
 	(void)state;

@@ -27,7 +27,8 @@ static void assert_contains(const char *hay, const char *needle)
 
 #define POD(name, rv)                                                                              \
 	"{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"" name                   \
-	"\",\"namespace\":\"shop\",\"resourceVersion\":\"" rv "\"}}"
+	"\",\"namespace\":\"shop\",\"resourceVersion\":\"" rv                                      \
+	"\",\"managedFields\":[{\"manager\":\"kubectl\"}]}}"
 #define EVENT(type, obj) "{\"type\":\"" type "\",\"object\":" obj "}\n"
 
 struct server {
@@ -147,6 +148,8 @@ static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char
 
 		buf_printf(&r->log, "%s %s@%s rv=%s n=%zu;", names[ev], key, rv ? rv : "?",
 			   kube_watch_resource_version(w), kube_watch_count(w));
+		/* kept without managedFields */
+		assert_null(json_object_get(json_object_get(obj, "metadata"), "managedFields"));
 		/* the map already holds the change when we hear of it */
 		if (ev == KUBE_WATCH_DELETED)
 			assert_null(kube_watch_get(w, key));
