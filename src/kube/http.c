@@ -72,6 +72,7 @@ struct sock_watch {
 
 struct kube_http {
 	struct loop *loop;
+	bool own_loop; /* made by kube_http_new for a blocking user */
 	struct kube_config *cfg;
 	CURLM *multi;
 	struct loop_timer *timer;
@@ -921,7 +922,8 @@ struct kube_http *kube_http_new(struct loop *loop, struct kube_config *cfg, stru
 		return NULL;
 	}
 	h = xcalloc(1, sizeof(*h));
-	h->loop = loop;
+	h->own_loop = !loop;
+	h->loop = loop ? loop : loop_new();
 	h->cfg = cfg;
 	{
 		size_t pl = strlen(path);
@@ -962,7 +964,7 @@ struct kube_http *kube_http_new(struct loop *loop, struct kube_config *cfg, stru
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	if (cfg->exec)
-		h->exec = execcred_source_new(loop, cfg, EXECCRED_TIMEOUT_MS, on_cred, h);
+		h->exec = execcred_source_new(h->loop, cfg, EXECCRED_TIMEOUT_MS, on_cred, h);
 	h->retry_base_ms = 250;
 	h->retry_cap_ms = 4000;
 	h->retries = 3;
@@ -989,6 +991,8 @@ void kube_http_free(struct kube_http *h)
 	free(h->base_url);
 	kubeconfig_free_secret(h->file_token);
 	kubeconfig_free(h->cfg);
+	if (h->own_loop)
+		loop_free(h->loop);
 	free(h);
 }
 

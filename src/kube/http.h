@@ -68,7 +68,9 @@ struct kube_request {
 	int retries;		  /* -1: the default (3 for a plain GET, else 0) */
 };
 
-/* Takes ownership of cfg. NULL with err set if the server URL cannot be used. */
+/* Takes ownership of cfg. NULL with err set if the server URL cannot be used.
+ * With loop NULL the client makes a private loop of its own, for blocking
+ * users such as the CLI (kube_http_request_sync, kube_http_wait). */
 struct kube_http *kube_http_new(struct loop *loop, struct kube_config *cfg, struct err *err);
 /* Cancels whatever is in flight (no callbacks) and frees the client. */
 void kube_http_free(struct kube_http *h);

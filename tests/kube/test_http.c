@@ -473,6 +473,20 @@ static void test_sync(void **state)
 	assert_false(kube_http_request_sync(e->h, &rq, &resp));
 	assert_true(err_isset(&resp.err));
 	kube_response_free(&resp);
+
+	/* the CLI's way: a client with a private loop */
+	{
+		struct err err;
+		struct kube_http *h =
+		    kube_http_new(NULL, kt_config(fake_api_url(e->api), NULL), &err);
+
+		assert_non_null(h);
+		rq.path = "/echo";
+		assert_true(kube_http_request_sync(h, &rq, &resp));
+		assert_int_equal(resp.status, 200);
+		kube_response_free(&resp);
+		kube_http_free(h);
+	}
 	env_free(e);
 }
 
