@@ -1333,6 +1333,7 @@ static void do_watch(struct sim *s, const struct req *r, const struct target *t,
 	p.fmt = neg->fmt;
 	p.table_version = neg->table_version;
 	p.include = query_get(&r->q, "includeObject");
+	p.path = r->path;
 	if (!query_bool(&r->q, "allowWatchBookmarks", &p.bookmarks, &e) ||
 	    !query_bool(&r->q, "sendInitialEvents", &p.send_initial, &e) ||
 	    !query_long(&r->q, "timeoutSeconds", 0, 86400, 0, &p.timeout_s, &e)) {
@@ -1557,7 +1558,7 @@ static void do_resource(struct sim *s, const struct req *r, struct target *t, st
 		return;
 	}
 	if (t->sub && str_eq(t->sub, "log")) {
-		if (!logs_open(s, o, &r->q, &e, out))
+		if (!logs_open(s, o, r->path, &r->q, &e, out))
 			resp_err(out, &e);
 	} else if (t->sub && str_eq(t->sub, "scale")) {
 		do_scale(s, r, t, o, out);

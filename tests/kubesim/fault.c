@@ -107,10 +107,12 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb,
 	return true;
 }
 
-bool fault_drop_stream(struct sim *s, long lines, int64_t started_ms)
+bool fault_drop_stream(struct sim *s, const char *path, long lines, int64_t started_ms)
 {
 	const struct fault_cfg *f = &s->faults;
 
+	if (!str_has_prefix(path, f->path_prefix))
+		return false;
 	if (f->drop_after_lines > 0 && lines >= f->drop_after_lines)
 		return true;
 	return f->drop_after_ms > 0 && sim_mono_ms() - started_ms >= f->drop_after_ms;

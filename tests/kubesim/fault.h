@@ -24,9 +24,9 @@ bool fault_refuse_connection(struct sim *s);
  * the lock itself. */
 bool fault_before_request(struct sim *s, const struct req *r, const char *verb,
 			  struct resp *out);
-/* Whether a stream that has sent `lines` lines since started_ms must be
- * dropped now (lock held). */
-bool fault_drop_stream(struct sim *s, long lines, int64_t started_ms);
+/* Whether a stream (for request path `path`) that has sent `lines` lines
+ * since started_ms must be dropped now (lock held). */
+bool fault_drop_stream(struct sim *s, const char *path, long lines, int64_t started_ms);
 /* The /sim/ endpoints; takes the lock itself. */
 void fault_handle(struct sim *s, const struct req *r, struct resp *out);
 

@@ -253,6 +253,7 @@ struct logstream {
 	struct sim *s;
 	char pod_uid[37];
 	char *container;
+	char *path;
 	uint64_t run_id;
 	uint64_t next;	 /* next seq to send */
 	bool timestamps;
@@ -297,8 +298,8 @@ static const struct crun *pick(const struct podrt *rt, const char *name)
 	return NULL;
 }
 
-bool logs_open(struct sim *s, struct obj *pod, const struct query *q, struct apierr *e,
-	       struct resp *out)
+bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct query *q,
+	       struct apierr *e, struct resp *out)
 {
 	struct podrt *rt = pod->priv;
 	const char *cname = query_get(q, "container");
@@ -439,6 +440,7 @@ bool logs_open(struct sim *s, struct obj *pod, const struct query *q, struct api
 		l->s = s;
 		snprintf(l->pod_uid, sizeof(l->pod_uid), "%s", pod->uid);
 		l->container = xstrdup(c->name);
+		l->path = xstrdup(path);
 		l->run_id = c->run_id;
 		l->next = last + 1 > first ? last + 1 : first;
 		l->timestamps = timestamps;
@@ -497,7 +499,7 @@ ssize_t logs_read(struct logstream *l, char *buf, size_t max)
 				l->done = true;
 				break;
 			}
-			if (fault_drop_stream(s, l->lines, l->started_ms)) {
+			if (fault_drop_stream(s, l->path, l->lines, l->started_ms)) {
 				s->stats.streams_dropped++;
 				pthread_mutex_unlock(&s->lock);
 				return -1;
@@ -529,5 +531,6 @@ void logs_close(struct logstream *l)
 	pthread_mutex_unlock(&l->s->lock);
 	buf_free(&l->pending);
 	free(l->container);
+	free(l->path);
 	free(l);
 }

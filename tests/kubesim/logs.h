@@ -48,8 +48,8 @@ struct logstream;
 /* Lock held. For a plain request fills *body; for follow=true returns a
  * stream. False with e set (400 BadRequest for a bad container or
  * parameter, as the real kubelet words it). */
-bool logs_open(struct sim *s, struct obj *pod, const struct query *q, struct apierr *e,
-	       struct resp *out);
+bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct query *q,
+	       struct apierr *e, struct resp *out);
 /* Lock not held. Bytes written, 0 at the end, -1 to drop the connection. */
 ssize_t logs_read(struct logstream *l, char *buf, size_t max);
 void logs_close(struct logstream *l);

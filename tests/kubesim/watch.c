@@ -33,6 +33,7 @@ struct watch {
 	enum out_fmt fmt;
 	char table_version[16];
 	char *include;
+	char *path;
 	bool cols_sent;
 	struct buf pending;
 	long lines;
@@ -73,6 +74,7 @@ struct watch *watch_open(struct sim *s, struct watch_params *p, struct apierr *e
 	snprintf(w->table_version, sizeof(w->table_version), "%s",
 		 p->table_version ? p->table_version : "v1");
 	w->include = p->include ? xstrdup(p->include) : NULL;
+	w->path = xstrdup(p->path ? p->path : "");
 	from = p->rv_set ? p->rv : store_rv(s->store);
 	if (p->rv_set && from > store_rv(s->store))
 		from = store_rv(s->store);
@@ -207,7 +209,7 @@ ssize_t watch_read(struct watch *w, char *buf, size_t max)
 				w->done = true;
 				break;
 			}
-			if (fault_drop_stream(s, w->lines, w->started_ms)) {
+			if (fault_drop_stream(s, w->path, w->lines, w->started_ms)) {
 				s->stats.streams_dropped++;
 				pthread_mutex_unlock(&s->lock);
 				return -1;
@@ -256,6 +258,7 @@ void watch_close(struct watch *w)
 	fieldsel_free(&w->fields);
 	buf_free(&w->pending);
 	free(w->include);
+	free(w->path);
 	free(w->ns);
 	free(w);
 }

@@ -30,6 +30,7 @@ struct watch_params {
 	enum out_fmt fmt;
 	const char *table_version;
 	const char *include;
+	const char *path; /* the request path, for fault injection */
 };
 
 struct watch;
