@@ -55,7 +55,7 @@ static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 		rep->content_type = "text/plain";
 		rep->body = xstrdup("one\ntwo\r\n");
 		rep->then = FAKE_HOLD;
-		rep->hold_ms = 400;
+		rep->hold_ms = 800;
 	} else if (str_has_prefix(u, "/lines")) {
 		rep->stream = true;
 		rep->content_type = "text/plain";
@@ -375,7 +375,7 @@ static void test_stream_incremental(void **state)
 	assert_false(r.done);
 	assert_string_equal(r.lines[1], "two");
 	assert_true(kt_run_until(e->loop, &r.done, 5000));
-	assert_true(loop_now_ms() - t0 >= 350);
+	assert_true(loop_now_ms() - t0 >= 750);
 	assert_false(err_isset(&r.err));
 	env_free(e);
 }
@@ -425,7 +425,7 @@ static void test_cancel(void **state)
 	send(e, &rq, &r);
 	r.cancel_after = 1;
 	t0 = loop_now_ms();
-	while (loop_now_ms() - t0 < 800)
+	while (loop_now_ms() - t0 < 1200)
 		loop_run_once(e->loop, 50);
 	assert_int_equal(r.nlines, 1);
 	assert_false(r.done);
@@ -447,7 +447,7 @@ static void test_cancel(void **state)
 		loop_run_once(e->loop, 20);
 	kube_req_cancel(r.self);
 	t0 = loop_now_ms();
-	while (loop_now_ms() - t0 < 600)
+	while (loop_now_ms() - t0 < 1000)
 		loop_run_once(e->loop, 50);
 	assert_false(r.done);
 	assert_int_equal(kube_http_pending(e->h), 0);
