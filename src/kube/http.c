@@ -555,11 +555,12 @@ static void on_stream_deadline(struct loop *loop, void *ud)
 {
 	struct kube_req *r = ud;
 	struct err e;
+	char p[256];
 
 	(void)loop;
 	r->timer = NULL;
-	err_set(&e, "%s %s: no answer from %s within %ld s", r->method, r->path, r->h->cfg->server,
-		(r->timeout_ms + 999) / 1000);
+	err_set(&e, "%s %s: no answer from %s within %ld s", r->method,
+		path_only(r->path, p, sizeof(p)), r->h->cfg->server, (r->timeout_ms + 999) / 1000);
 	req_finish(r, 0, &e);
 }
 
