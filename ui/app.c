@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "db/db.h"
+#include "db/migrate.h"
 #include "form.h"
 #include "help.h"
 #include "input.h"
@@ -795,11 +797,30 @@ static void app_free(struct app *app)
 	free(app);
 }
 
+/* The console migrates the schema at start, as the worker does, before the
+ * terminal is taken and before the loop runs (the only blocking database
+ * call it makes). A database that cannot be reached is not fatal: the
+ * console starts and shows it as down. */
+static void migrate_at_start(struct app *app, struct err *problem)
+{
+	struct err err = { { 0 } };
+	PGconn *pg;
+
+	if (!app_db_configured(app))
+		return;
+	pg = db_open(app->conf->database, &err);
+	if (pg && !migrate_ensure(pg, app->conf, &err))
+		*problem = err;
+	db_close(pg);
+}
+
 int app_run(const struct app_options *opts)
 {
 	struct app *app = xcalloc(1, sizeof(*app));
 	static const int sigs[] = { SIGWINCH, SIGHUP, SIGINT, SIGTERM };
 	bool gone;
+
+	struct err migrate_problem = { { 0 } };
 
 	app->conf = opts->conf;
 	app->loop = loop_new();
@@ -810,6 +831,7 @@ int app_run(const struct app_options *opts)
 		free(app);
 		return 1;
 	}
+	migrate_at_start(app, &migrate_problem);
 	if (!term_start(app->conf->mouse)) {
 		fprintf(stderr, "opsdeck: cannot start the terminal (is TERM set?)\n");
 		loop_free(app->loop);
@@ -825,6 +847,8 @@ int app_run(const struct app_options *opts)
 	app->stdin_watch = loop_watch_fd(app->loop, STDIN_FILENO, LOOP_READ, stdin_ready, app);
 	app->cmdline = cmdline_new();
 	load_look(app, opts->conf_warning);
+	if (err_isset(&migrate_problem))
+		app_error(app, "%s", migrate_problem.msg);
 	if (app_db_configured(app))
 		app_set_header(app, HEADER_DB, "db: not connected", true);
 	else

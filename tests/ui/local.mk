@@ -5,6 +5,7 @@ UI_TESTS = \
 	tests/ui/resize.sh \
 	tests/ui/looks.sh \
 	tests/ui/lifetime.sh \
-	tests/ui/startup.sh
+	tests/ui/startup.sh \
+	tests/ui/migrate.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh

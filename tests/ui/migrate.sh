@@ -1,0 +1,24 @@
+#!/bin/sh
+# The console migrates an empty database when it starts, and still starts
+# (showing the database as down) when the server cannot be reached.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+
+plan 4
+pg_start || { echo "Bail out! no PostgreSQL"; exit 1; }
+db=$(pg_createdb console_start)
+ui_setup
+# One EXIT trap: the UI's cleanup runs inside the server's.
+pg_on_exit ui__cleanup
+trap pg__cleanup EXIT
+
+like "$("$UI_BIN" --db "$db" db status 2>&1)" '001_init +pending' "a new database has its migration pending"
+ui_start 120 40 "--db '$db'"
+ok "the console comes up on the new database" ui_wait 'db: ready' 10
+like "$("$UI_BIN" --db "$db" db status 2>&1)" '001_init +applied' "and it migrated the schema at start"
+ui_keys q
+wait_for '! ui_alive' 3
+
+ui_start 120 40 "--db 'host=$UI_TMP/nothing-here dbname=x user=x'"
+ok "an unreachable database does not stop the console" ui_wait '3 Stores'
