@@ -69,6 +69,33 @@ static void update_if_changed(struct sim *s, struct obj *o, json_t *doc)
 	store_update(s->store, o, doc);
 }
 
+static bool pod_ready(const json_t *pod)
+{
+	json_t *conds = jpath(pod, "status.conditions"), *x;
+	size_t i;
+
+	json_array_foreach(conds, i, x)
+	{
+		if (str_eq(jstr(x, "type", ""), "Ready"))
+			return str_eq(jstr(x, "status", ""), "True");
+	}
+	return false;
+}
+
+/* A hash of what a pod's owner counts (phase, readiness, deletion, labels):
+ * other changes need no reconciliation of the owner. */
+static uint32_t pod_sig(const json_t *doc)
+{
+	char *labels = jlabels_string(jpath(doc, "metadata.labels"));
+	char *text = xasprintf("%s|%d|%d|%s", jstr(doc, "status.phase", ""), pod_ready(doc),
+			       deleting(doc), labels);
+	uint32_t h = sim_fnv32(text, strlen(text));
+
+	free(labels);
+	free(text);
+	return h;
+}
+
 void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type)
 {
 	struct ctrl *c = cls;
@@ -83,6 +110,14 @@ void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type)
 			rt->due = clk(c) + c->s->opt.schedule_ms;
 			o->priv = rt;
 			o->priv_free = podrt_free;
+		}
+		if (type == WEV_MODIFIED && o->priv) {
+			struct podrt *rt = o->priv;
+			uint32_t sig = pod_sig(o->doc);
+
+			if (sig == rt->sig && !deleting(o->doc))
+				break;
+			rt->sig = sig;
 		}
 		if (type != WEV_DELETED)
 			json_object_set_new(c->active, o->uid, json_true());
@@ -446,19 +481,6 @@ static size_t owned(struct sim *s, const struct restype *rt, const struct obj *o
 			(*out)[k++] = objs[i];
 	}
 	return k;
-}
-
-static bool pod_ready(const json_t *pod)
-{
-	json_t *conds = jpath(pod, "status.conditions"), *x;
-	size_t i;
-
-	json_array_foreach(conds, i, x)
-	{
-		if (str_eq(jstr(x, "type", ""), "Ready"))
-			return str_eq(jstr(x, "status", ""), "True");
-	}
-	return false;
 }
 
 /* Creates a pod from a workload's template; false (with an event) if refused. */

@@ -45,3 +45,12 @@ tests_kubesim_test_api_LDADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CMOCKA_LIBS)
 # (it is in bin_PROGRAMS, part of `all`).
 TESTS += tests/kubesim/test_units tests/kubesim/test_api tests/kubesim/kubectl.sh
 EXTRA_DIST += tests/kubesim/kubectl.sh
+
+# The benchmark (bench/kubesim/): built with the rest, never run as a test.
+#   bench/kubesim/bench-kubesim ./opsdeck-kubesim   (see bench/kubesim/run.sh)
+noinst_PROGRAMS += bench/kubesim/bench-kubesim
+bench_kubesim_bench_kubesim_SOURCES = bench/kubesim/bench-kubesim.c src/util.c src/util.h \
+	src/buf.c src/buf.h
+bench_kubesim_bench_kubesim_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) -pthread
+bench_kubesim_bench_kubesim_LDADD = $(JANSSON_LIBS) $(CURL_LIBS) -lpthread
+EXTRA_DIST += bench/kubesim/FIGURES.md bench/kubesim/run.sh

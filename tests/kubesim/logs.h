@@ -38,6 +38,7 @@ struct podrt {
 	int64_t due;	/* controller: sim ms of the next step; 0 = none */
 	bool bad_image;
 	int64_t start_ms; /* sim ms when scheduled */
+	uint32_t sig;	  /* what the owner's status depends on, hashed */
 };
 
 struct podrt *podrt_new(const json_t *pod);
