@@ -49,7 +49,18 @@ enum action_scope {
 	ACTION(MARK_CLEAR, "mark.clear", SCOPE_LIST, "Clear every mark")                     \
 	ACTION(SORT_NEXT, "sort.next", SCOPE_LIST, "Sort by the next column")                \
 	ACTION(SORT_PREV, "sort.prev", SCOPE_LIST, "Sort by the previous column")            \
-	ACTION(SORT_REVERSE, "sort.reverse", SCOPE_LIST, "Reverse the sort order")
+	ACTION(SORT_REVERSE, "sort.reverse", SCOPE_LIST, "Reverse the sort order")           \
+	ACTION(CATALOG_PAUSE, "catalog.pause", SCOPE_PANE_CATALOG, "Pause the offering (asks first)") \
+	ACTION(CATALOG_ACTIVATE, "catalog.activate", SCOPE_PANE_CATALOG,                     \
+	       "Activate the offering (asks first)")                                         \
+	ACTION(PROJECTS_NEW_CUSTOMER, "projects.new_customer", SCOPE_PANE_PROJECTS,          \
+	       "Create a customer")                                                          \
+	ACTION(PROJECTS_NEW_PROJECT, "projects.new_project", SCOPE_PANE_PROJECTS,            \
+	       "Create a project for the customer under the cursor")                         \
+	ACTION(PROJECTS_RENAME, "projects.rename", SCOPE_PANE_PROJECTS, "Rename the project") \
+	ACTION(PROJECTS_QUOTA, "projects.quota", SCOPE_PANE_PROJECTS, "Set the project's quotas") \
+	ACTION(PROJECTS_ARCHIVE, "projects.archive", SCOPE_PANE_PROJECTS,                    \
+	       "Archive the project (asks first; refused while it has live stores)")
 
 enum action {
 	ACTION_NONE = -1,

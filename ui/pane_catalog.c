@@ -312,12 +312,15 @@ static unsigned catalog_key(void *st, struct app *app, enum action a, keycode k)
 	struct catalog_pane *p = st;
 	const char *slug;
 
-	(void)app;
 	(void)k;
 	if (!p->live)
 		return PANE_IGNORED;
 	if (p->plans_open && a == ACTION_CANCEL) {
 		p->plans_open = false;
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (!p->plans_open && (a == ACTION_CATALOG_PAUSE || a == ACTION_CATALOG_ACTIVATE)) {
+		catalog_show(p, app, a == ACTION_CATALOG_PAUSE ? "pause" : "activate");
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (!p->plans_open && a == ACTION_SELECT) {

@@ -595,11 +595,30 @@ static void projects_show(void *st, struct app *app, const char *arg)
 
 static unsigned projects_key(void *st, struct app *app, enum action a, keycode k)
 {
+	/* Each key action is the `:projects VERB` command on the cursor row. */
+	static const struct {
+		enum action a;
+		const char *verb;
+	} verbs[] = {
+		{ ACTION_PROJECTS_NEW_CUSTOMER, "new-customer" },
+		{ ACTION_PROJECTS_NEW_PROJECT, "new-project" },
+		{ ACTION_PROJECTS_RENAME, "rename" },
+		{ ACTION_PROJECTS_QUOTA, "quota" },
+		{ ACTION_PROJECTS_ARCHIVE, "archive" },
+	};
 	struct projects_pane *p = st;
 	const char *key;
 
 	(void)k;
-	if (!p->live || a != ACTION_SELECT)
+	if (!p->live)
+		return PANE_IGNORED;
+	for (size_t i = 0; i < ARRAY_LEN(verbs); i++) {
+		if (verbs[i].a == a) {
+			projects_show(p, app, verbs[i].verb);
+			return PANE_HANDLED | PANE_REDRAW;
+		}
+	}
+	if (a != ACTION_SELECT)
 		return PANE_IGNORED;
 	key = cursor_key(p);
 	if (!key)

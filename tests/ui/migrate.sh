@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 4
+plan 7
 pg_start || { echo "Bail out! no PostgreSQL"; exit 1; }
 db=$(pg_createdb console_start)
 ui_setup
@@ -17,6 +17,14 @@ like "$("$UI_BIN" --db "$db" db status 2>&1)" '001_init +pending' "a new databas
 ui_start 120 40 "--db '$db'"
 ok "the console comes up on the new database" ui_wait 'db: ready' 10
 like "$("$UI_BIN" --db "$db" db status 2>&1)" '001_init +applied' "and it migrated the schema at start"
+# Pane keys: c in the Projects pane opens the customer form.
+ui_keys 2 c
+ok "c opens the New customer form" ui_wait 'New customer'
+ui_text 'Keyed Customer'
+ui_keys Enter Enter
+ok "the new customer appears in the pane" ui_wait 'keyed-customer +Keyed Customer' 5
+ui_keys 1 p
+ok "p in the Catalog pane with no offering says so" ui_wait 'No offering here to act on'
 ui_keys q
 wait_for '! ui_alive' 3
 
