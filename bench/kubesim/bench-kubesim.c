@@ -380,6 +380,9 @@ int main(int argc, char **argv)
 	bench_list("pods in every namespace, JSON", "/api/v1/pods", NULL, lists);
 	bench_list("pods, Table (kubectl get)", "/api/v1/namespaces/bench/pods",
 		   "application/json;as=Table;v=v1;g=meta.k8s.io,application/json", lists);
+	bench_list("pods, Table, limit=500 (kubectl's first page)",
+		   "/api/v1/namespaces/bench/pods?limit=500",
+		   "application/json;as=Table;v=v1;g=meta.k8s.io,application/json", lists);
 	bench_list("pods, labelSelector matching none", "/api/v1/namespaces/bench/pods?labelSelector=app%3Dnone",
 		   NULL, lists);
 	bench_list("pods, limit=500 (first page)", "/api/v1/namespaces/bench/pods?limit=500", NULL,

@@ -215,19 +215,25 @@ static bool item_matches(const json_t *item, const json_t *key)
 	return true;
 }
 
-/* Walks path in doc; returns the value and, optionally, its parent and index. */
-static json_t *value_at(const json_t *doc, const char *path, json_t **parent, size_t *index,
-			const char **member)
+/* The last token of a path, for delete_at. */
+struct path_tail {
+	char tok[512];
+};
+
+/* Walks path in doc; returns the value and, optionally, its parent and
+ * index, and (in tail) the member name of the last step. */
+static json_t *value_at_tail(const json_t *doc, const char *path, json_t **parent, size_t *index,
+			     const char **member, struct path_tail *tail)
 {
 	json_t *cur = (json_t *)doc;
 	const char *p = path;
-	static __thread char last[512];
+	char *last = tail->tok;
 
 	while (cur && *p) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 
-		if (n < 2 || n >= sizeof(last))
+		if (n < 2 || n >= sizeof(tail->tok))
 			return NULL;
 		memcpy(last, p, n);
 		last[n] = '\0';
@@ -265,13 +271,21 @@ static json_t *value_at(const json_t *doc, const char *path, json_t **parent, si
 	return cur;
 }
 
+static json_t *value_at(const json_t *doc, const char *path)
+{
+	struct path_tail tail;
+
+	return value_at_tail(doc, path, NULL, NULL, NULL, &tail);
+}
+
 static void delete_at(json_t *doc, const char *path)
 {
 	json_t *parent = NULL;
 	size_t index = 0;
 	const char *member = NULL;
+	struct path_tail tail;
 
-	if (!value_at(doc, path, &parent, &index, &member))
+	if (!value_at_tail(doc, path, &parent, &index, &member, &tail))
 		return;
 	if (json_is_object(parent) && member)
 		json_object_del(parent, member);
@@ -394,8 +408,8 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 
 			if (!json_object_get(set, path))
 				continue;
-			have = value_at(cur, path, NULL, NULL, NULL);
-			want = value_at(cfg, path, NULL, NULL, NULL);
+			have = value_at(cur, path);
+			want = value_at(cfg, path);
 			if (strstr(path, "k:") && strrchr(path, '\n') &&
 			    strncmp(strrchr(path, '\n') + 1, "k:", 2) == 0)
 				continue; /* list items themselves are shared */
@@ -440,8 +454,8 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 
 			json_object_foreach(set, p2, y)
 			{
-				json_t *have = value_at(cur, p2, NULL, NULL, NULL);
-				json_t *want = value_at(cfg, p2, NULL, NULL, NULL);
+				json_t *have = value_at(cur, p2);
+				json_t *want = value_at(cfg, p2);
 
 				if (json_object_get(new_set, p2) && !(have && want && json_equal(have, want)))
 					continue;
@@ -503,7 +517,7 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 				json_t *v;
 
 				*nl = '\0';
-				v = value_at(base, p, NULL, NULL, NULL);
+				v = value_at(base, p);
 				if (!json_is_object(v) || json_object_size(v) || strrchr(p, '\n') == NULL)
 					break;
 				delete_at(base, p);
@@ -566,8 +580,8 @@ void apply_track_update(json_t *newdoc, const json_t *olddoc, const char *manage
 	}
 	json_object_foreach(all, path, x)
 	{
-		json_t *a = value_at(newdoc, path, NULL, NULL, NULL);
-		json_t *b = olddoc ? value_at(olddoc, path, NULL, NULL, NULL) : NULL;
+		json_t *a = value_at(newdoc, path);
+		json_t *b = olddoc ? value_at(olddoc, path) : NULL;
 
 		if (!olddoc || !b || !json_equal(a, b))
 			json_object_set_new(changed, path, json_true());

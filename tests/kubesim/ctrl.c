@@ -29,6 +29,7 @@ struct ctrl {
 	bool gc_needed;
 	int64_t retry_at;   /* sim ms: retry failed pod creations */
 	int64_t next_event_sweep;
+	int64_t oldest_event_ms; /* wall ms of the oldest Event; 0 = none */
 };
 
 static int64_t clk(const struct ctrl *c)
@@ -204,6 +205,8 @@ void ctrl_event(struct sim *s, const struct obj *about, const char *type, const 
 			"type", type, "eventTime", "reportingComponent", component,
 			"reportingInstance", "kubesim-node");
 	store_add(s->store, restype_get(K_EVENT), doc);
+	if (s->ctrl && (!s->ctrl->oldest_event_ms || s->ctrl->oldest_event_ms > sim_wall_ms()))
+		s->ctrl->oldest_event_ms = sim_wall_ms();
 }
 
 /* ---- pods ---- */
@@ -1128,10 +1131,13 @@ static void events_sweep(struct ctrl *c)
 	size_t n, i = 0;
 	const struct restype *rt = restype_get(K_EVENT);
 	struct obj *const *evs = store_list(s->store, rt, NULL, &n);
-	int64_t cutoff = sim_wall_ms() - s->opt.event_ttl_s * 1000L;
+	int64_t cutoff = sim_wall_ms() - s->opt.event_ttl_s * 1000L, oldest = 0;
 
+	/* Nothing to expire: skip the scan (it holds the lock). */
+	if (!c->oldest_event_ms || c->oldest_event_ms >= cutoff)
+		return;
 	while (i < n) {
-		int64_t ns;
+		int64_t ns = sim_wall_ns();
 
 		if (sim_parse_time(jstr(evs[i]->doc, "lastTimestamp", ""), &ns) &&
 		    ns / 1000000 < cutoff) {
@@ -1139,8 +1145,11 @@ static void events_sweep(struct ctrl *c)
 			evs = store_list(s->store, rt, NULL, &n);
 			continue;
 		}
+		if (!oldest || ns / 1000000 < oldest)
+			oldest = ns / 1000000;
 		i++;
 	}
+	c->oldest_event_ms = oldest;
 }
 
 void ctrl_run_once(struct ctrl *c)
