@@ -197,6 +197,16 @@ static json_t *parse_body(const struct req *r, struct apierr *e)
 	struct err err = {{0}};
 	json_t *doc;
 
+	if (r->content_type && *r->content_type &&
+	    !str_has_prefix(r->content_type, "application/json") &&
+	    !str_has_prefix(r->content_type, "application/yaml") &&
+	    !str_has_prefix(r->content_type, "*/*")) {
+		/* Protobuf is not served: clients fall back to JSON on a 415. */
+		apierr_set(e, 415, "UnsupportedMediaType",
+			   "the body of the request was in an unknown format - accepted media types "
+			   "include: application/json, application/yaml");
+		return NULL;
+	}
 	if (!r->body || r->body_len == 0) {
 		apierr_bad_request(e, "the request body is empty");
 		return NULL;

@@ -43,8 +43,9 @@ tests_kubesim_test_api_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(
 tests_kubesim_test_api_LDADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CMOCKA_LIBS)
 # test_api and kubectl.sh start $(KUBESIM), which `make check` builds first
 # (it is in bin_PROGRAMS, part of `all`).
-TESTS += tests/kubesim/test_units tests/kubesim/test_api tests/kubesim/kubectl.sh
-EXTRA_DIST += tests/kubesim/kubectl.sh
+TESTS += tests/kubesim/test_units tests/kubesim/test_api tests/kubesim/kubectl.sh \
+	tests/kubesim/startup.sh
+EXTRA_DIST += tests/kubesim/kubectl.sh tests/kubesim/startup.sh
 
 # The benchmark (bench/kubesim/): built with the rest, never run as a test.
 #   bench/kubesim/bench-kubesim ./opsdeck-kubesim   (see bench/kubesim/run.sh)

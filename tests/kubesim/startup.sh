@@ -1,0 +1,108 @@
+#!/bin/sh
+# kubesim's start-up options: --preload (multi-document, List, missing
+# namespaces), --demo, refusals of bad manifests and bad options, the port
+# file, and anonymous /version. Uses curl. Prints TAP.
+set -u
+
+: "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
+
+echo "1..12"
+if ! command -v curl >/dev/null 2>&1; then
+	for i in $(seq 1 12); do echo "ok $i # SKIP curl is not installed"; done
+	exit 0
+fi
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+wait_for() {
+	secs=$1; shift
+	end=$(($(date +%s) + secs))
+	while [ "$(date +%s)" -le "$end" ]; do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start NAME ARGS...: runs kubesim over HTTP, waits for its port file.
+start() {
+	name=$1; shift
+	rm -f "$tmp/$name.port"
+	"$KUBESIM" --http --token start-token-1 --port-file "$tmp/$name.port" "$@" \
+		>"$tmp/$name.out" 2>"$tmp/$name.err" &
+	pid=$!
+	wait_for 10 test -s "$tmp/$name.port"
+	port=$(cat "$tmp/$name.port" 2>/dev/null)
+}
+stop() {
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	rc=$?
+	pid=
+	return $rc
+}
+get() { curl -s -H "Authorization: Bearer start-token-1" "http://127.0.0.1:$port$1"; }
+
+cat >"$tmp/pre.yaml" <<'YAML'
+# a comment, then two documents in a namespace nobody created
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: pre}
+data: {mode: demo}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: pre}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: "node:20"}]
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Secret
+  metadata: {name: creds, namespace: pre}
+  stringData: {password: not-a-secret}
+YAML
+
+start pre --preload "$tmp/pre.yaml" --schedule-ms 10 --create-ms 10 --start-ms 10 --ready-ms 10
+check "kubesim starts with --preload" [ -n "$port" ]
+check "the preloaded namespace was created" sh -c 'printf "%s" "$1" | grep -q "\"phase\":\"Active\""' _ "$(get /api/v1/namespaces/pre)"
+check "the preloaded configmap is there" sh -c 'printf "%s" "$1" | grep -q "\"mode\":\"demo\""' _ "$(get /api/v1/namespaces/pre/configmaps/settings)"
+check "a List's items are applied (stringData encoded)" sh -c 'printf "%s" "$1" | grep -q "\"password\":\"bm90LWEtc2VjcmV0\""' _ "$(get /api/v1/namespaces/pre/secrets/creds)"
+ready2() { get /apis/apps/v1/namespaces/pre/deployments/api | grep -q '"readyReplicas":2'; }
+check "the preloaded deployment's pods become ready" wait_for 10 ready2
+check "/version answers without a token" sh -c 'curl -s "http://127.0.0.1:$1/version" | grep -q "\"major\":\"1\""' _ "$port"
+check "/sim/stats counts objects" sh -c 'printf "%s" "$1" | grep -q "\"deployments\":1"' _ "$(get /sim/stats)"
+check "SIGTERM after --preload exits 0" stop
+
+start demo --demo
+bad() { get /apis/apps/v1/namespaces/store-badc0ffee123/deployments/wordpress | grep -q '"name":"wordpress"'; }
+check "--demo creates the sample stores" sh -c 'printf "%s" "$1" | grep -q "store-a1b2c3d4e5f6" && printf "%s" "$1" | grep -q "store-0f1e2d3c4b5a"' _ "$(get /api/v1/namespaces)"
+check "--demo includes a store stuck on a bad image" bad
+stop >/dev/null
+
+printf 'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n' >"$tmp/bad.yaml"
+"$KUBESIM" --http --preload "$tmp/bad.yaml" >"$tmp/bad.out" 2>"$tmp/bad.err"
+rc=$?
+check "a manifest with an unserved kind is refused (exit $rc) naming the document" sh -c '[ "$1" -eq 1 ] && grep -q "bad.yaml: document 1: v1 Node is not a kind kubesim serves" "$2"' _ "$rc" "$tmp/bad.err"
+
+"$KUBESIM" --port nope >/dev/null 2>"$tmp/opt.err"
+rc=$?
+check "a bad option is a usage error (exit $rc)" sh -c '[ "$1" -eq 2 ] && grep -q -- "--port: expected an integer" "$2"' _ "$rc" "$tmp/opt.err"
+[ "$fails" -eq 0 ]
