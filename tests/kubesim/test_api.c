@@ -632,6 +632,88 @@ static void pod_body(char *out, size_t n, const char *name)
 		 name);
 }
 
+static void wait_running(const char *ns, const char *name)
+{
+	char path[256];
+	double deadline = now_s() + 5;
+	json_t *j;
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s", ns, name);
+	while (now_s() < deadline) {
+		const char *phase;
+
+		j = jcall(200, "GET", path, NULL, NULL);
+		phase = jstr_at(j, "status", "phase");
+		if (phase && strcmp(phase, "Running") == 0) {
+			json_decref(j);
+			return;
+		}
+		json_decref(j);
+		usleep(20000);
+	}
+	fail_msg("pod %s/%s never ran", ns, name);
+}
+
+static void test_status_and_scale(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	create_ns("sub");
+	json_decref(jcall(201, "POST", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics",
+			  "application/json",
+			  "{\"metadata\":{\"name\":\"t\",\"labels\":{\"strimzi.io/cluster\":\"c\"}},"
+			  "\"spec\":{\"partitions\":3,\"replicas\":1}}"));
+	/* The main resource ignores status; the status subresource only takes status. */
+	j = jcall(200, "PATCH", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics/t",
+		  "application/merge-patch+json",
+		  "{\"spec\":{\"partitions\":4},\"status\":{\"topicName\":\"main\"}}");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "spec"), "partitions")),
+			 4);
+	assert_true(jstr_at(j, "status", "topicName") == NULL ||
+		    strcmp(jstr_at(j, "status", "topicName"), "main") != 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "metadata"),
+							    "generation")),
+			 2);
+	json_decref(j);
+	j = jcall(200, "PATCH", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics/t/status",
+		  "application/merge-patch+json",
+		  "{\"spec\":{\"partitions\":9},\"status\":{\"topicName\":\"from-status\"}}");
+	assert_string_equal(jstr_at(j, "status", "topicName"), "from-status");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "spec"), "partitions")),
+			 4);
+	json_decref(j);
+	j = jcall(200, "GET", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics/t/status",
+		  NULL, NULL);
+	assert_string_equal(jstr_at(j, "kind", NULL), "KafkaTopic");
+	json_decref(j);
+
+	/* Scale of a statefulset: GET, PUT, and pods follow from the highest ordinal. */
+	json_decref(jcall(201, "POST", "/apis/apps/v1/namespaces/sub/statefulsets",
+			  "application/json",
+			  "{\"metadata\":{\"name\":\"db\"},\"spec\":{\"replicas\":2,"
+			  "\"podManagementPolicy\":\"Parallel\",\"selector\":{\"matchLabels\":{"
+			  "\"app\":\"db\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":"
+			  "\"db\"}},\"spec\":{\"containers\":[{\"name\":\"db\",\"image\":"
+			  "\"postgres:16\"}]}}}}"));
+	wait_running("sub", "db-1");
+	j = jcall(200, "GET", "/apis/apps/v1/namespaces/sub/statefulsets/db/scale", NULL, NULL);
+	assert_string_equal(jstr_at(j, "apiVersion", NULL), "autoscaling/v1");
+	assert_string_equal(jstr_at(j, "status", "selector"), "app=db");
+	json_decref(j);
+	json_decref(jcall(200, "PUT", "/apis/apps/v1/namespaces/sub/statefulsets/db/scale",
+			  "application/json",
+			  "{\"kind\":\"Scale\",\"apiVersion\":\"autoscaling/v1\",\"metadata\":{"
+			  "\"name\":\"db\",\"namespace\":\"sub\"},\"spec\":{\"replicas\":1}}"));
+	j = jcall(200, "GET", "/api/v1/namespaces/sub/pods/db-1", NULL, NULL);
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	json_decref(j);
+	j = jcall(422, "PATCH", "/apis/apps/v1/namespaces/sub/statefulsets/db/scale",
+		  "application/merge-patch+json", "{\"spec\":{\"replicas\":-1}}");
+	assert_string_equal(jstr_at(j, "reason", NULL), "Invalid");
+	json_decref(j);
+}
+
 static void test_quota(void **state)
 {
 	char body[512];
@@ -695,28 +777,6 @@ static void test_quota(void **state)
 				       NULL),
 			       "exceeded quota: q"));
 	json_decref(j);
-}
-
-static void wait_running(const char *ns, const char *name)
-{
-	char path[256];
-	double deadline = now_s() + 5;
-	json_t *j;
-
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s", ns, name);
-	while (now_s() < deadline) {
-		const char *phase;
-
-		j = jcall(200, "GET", path, NULL, NULL);
-		phase = jstr_at(j, "status", "phase");
-		if (phase && strcmp(phase, "Running") == 0) {
-			json_decref(j);
-			return;
-		}
-		json_decref(j);
-		usleep(20000);
-	}
-	fail_msg("pod %s/%s never ran", ns, name);
 }
 
 static void test_logs(void **state)
@@ -856,7 +916,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_errors_shapes), cmocka_unit_test(test_selectors),
 	    cmocka_unit_test(test_pagination),	  cmocka_unit_test(test_watch),
-	    cmocka_unit_test(test_apply),	  cmocka_unit_test(test_quota),
+	    cmocka_unit_test(test_apply),	  cmocka_unit_test(test_status_and_scale),
+	    cmocka_unit_test(test_quota),
 	    cmocka_unit_test(test_logs),	  cmocka_unit_test(test_faults),
 	};
 	int rc;
