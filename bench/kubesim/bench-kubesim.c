@@ -150,8 +150,8 @@ static void bench_list(const char *label, const char *path, const char *accept, 
 		buf_free(&b);
 	}
 	stats(t, (size_t)runs, &mn, &md, &p95, &mx);
-	printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f MB |\n", label, runs, mn, md, p95,
-	       mx, (double)bytes / 1e6);
+	printf("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f MB |\n", label, runs, mn, md, p95, mx,
+	       (double)bytes / 1e6);
 	free(t);
 }
 
@@ -207,8 +207,8 @@ static void *changer(void *arg)
 		struct buf b = BUF_INIT;
 		double t0;
 
-		snprintf(body, sizeof(body), "{\"metadata\":{\"annotations\":{\"bench-change\":\"c%d\"}}}",
-			 i);
+		snprintf(body, sizeof(body),
+			 "{\"metadata\":{\"annotations\":{\"bench-change\":\"c%d\"}}}", i);
 		t0 = now_s();
 		pthread_mutex_lock(&mu);
 		sent_at[i] = t0;
@@ -239,8 +239,8 @@ static void bench_watch(int nw)
 		     json_object_get(json_array_get(json_object_get(list, "items"), 0), "metadata"),
 		     "name")));
 	snprintf(path, sizeof(path), "/api/v1/namespaces/bench/pods?watch=1&resourceVersion=%s",
-		 json_string_value(json_object_get(json_object_get(list, "metadata"),
-						   "resourceVersion")));
+		 json_string_value(
+		     json_object_get(json_object_get(list, "metadata"), "resourceVersion")));
 	json_decref(list);
 	for (int i = 0; i < nw; i++) {
 		ws[i].seen = xcalloc((size_t)nchanges, sizeof(double));
@@ -309,7 +309,8 @@ int main(int argc, char **argv)
 	nchanges = argc > 4 ? atoi(argv[4]) : 200;
 	if (argc < 2 || pods < 1 || watchers < 1 || nchanges < 1 || nchanges > MAX_CHANGES ||
 	    lists < 1) {
-		fprintf(stderr, "usage: bench-kubesim KUBESIM [pods] [watchers] [changes] [lists]\n");
+		fprintf(stderr,
+			"usage: bench-kubesim KUBESIM [pods] [watchers] [changes] [lists]\n");
 		return 2;
 	}
 	if (!mkdtemp(dir))
@@ -320,8 +321,8 @@ int main(int argc, char **argv)
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
 		execl(argv[1], argv[1], "--http", "--token", TOKEN, "--port-file", portfile,
-		      "--schedule-ms", "0", "--create-ms", "0", "--start-ms", "0", "--ready-ms", "0",
-		      "--log-rate", "1", (char *)NULL);
+		      "--schedule-ms", "0", "--create-ms", "0", "--start-ms", "0", "--ready-ms",
+		      "0", "--log-rate", "1", (char *)NULL);
 		_exit(127);
 	}
 	deadline = now_s() + 10;
@@ -345,12 +346,13 @@ int main(int argc, char **argv)
 		call("POST", "/api/v1/namespaces", "application/json",
 		     "{\"metadata\":{\"name\":\"bench\"}}", NULL, &b);
 		buf_free(&b);
-		snprintf(body, sizeof(body),
-			 "{\"metadata\":{\"name\":\"fleet\"},\"spec\":{\"replicas\":%d,\"selector\":{"
-			 "\"matchLabels\":{\"app\":\"fleet\"}},\"template\":{\"metadata\":{\"labels\":{"
-			 "\"app\":\"fleet\"}},\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":"
-			 "\"nginx:1.25\",\"ports\":[{\"containerPort\":80}]}]}}}}",
-			 pods);
+		snprintf(
+		    body, sizeof(body),
+		    "{\"metadata\":{\"name\":\"fleet\"},\"spec\":{\"replicas\":%d,\"selector\":{"
+		    "\"matchLabels\":{\"app\":\"fleet\"}},\"template\":{\"metadata\":{\"labels\":{"
+		    "\"app\":\"fleet\"}},\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":"
+		    "\"nginx:1.25\",\"ports\":[{\"containerPort\":80}]}]}}}}",
+		    pods);
 		t0 = now_s();
 		if (call("POST", "/apis/apps/v1/namespaces/bench/deployments", "application/json",
 			 body, NULL, &b) != 201)
@@ -383,8 +385,8 @@ int main(int argc, char **argv)
 	bench_list("pods, Table, limit=500 (kubectl's first page)",
 		   "/api/v1/namespaces/bench/pods?limit=500",
 		   "application/json;as=Table;v=v1;g=meta.k8s.io,application/json", lists);
-	bench_list("pods, labelSelector matching none", "/api/v1/namespaces/bench/pods?labelSelector=app%3Dnone",
-		   NULL, lists);
+	bench_list("pods, labelSelector matching none",
+		   "/api/v1/namespaces/bench/pods?labelSelector=app%3Dnone", NULL, lists);
 	bench_list("pods, limit=500 (first page)", "/api/v1/namespaces/bench/pods?limit=500", NULL,
 		   lists);
 	printf("\n| watch fan-out | events delivered | min ms | median ms | p95 ms | max ms |\n");

@@ -89,8 +89,9 @@ static bool query_bool(const struct query *q, const char *key, bool *out, struct
 	}
 	if (str_eq(v, "0") || str_eq(v, "false") || str_eq(v, "False"))
 		return true;
-	apierr_bad_request(e, "invalid value for %s: %s: strconv.ParseBool: parsing \"%s\": "
-			      "invalid syntax",
+	apierr_bad_request(e,
+			   "invalid value for %s: %s: strconv.ParseBool: parsing \"%s\": "
+			   "invalid syntax",
 			   key, v, v);
 	return false;
 }
@@ -104,8 +105,9 @@ static bool query_long(const struct query *q, const char *key, long min, long ma
 	if (!v || !*v)
 		return true;
 	if (!str_to_long(v, min, max, out)) {
-		apierr_bad_request(e, "invalid value for %s: \"%s\" (must be an integer between "
-				      "%ld and %ld)",
+		apierr_bad_request(e,
+				   "invalid value for %s: \"%s\" (must be an integer between "
+				   "%ld and %ld)",
 				   key, v, min, max);
 		return false;
 	}
@@ -167,8 +169,8 @@ static bool negotiate(const char *accept, struct neg *n)
 				char ver[16] = "v1";
 
 				if (v)
-					snprintf(ver, sizeof(ver), "%.*s", (int)strcspn(v + 2, ";, "),
-						 v + 2);
+					snprintf(ver, sizeof(ver), "%.*s",
+						 (int)strcspn(v + 2, ";, "), v + 2);
 				if (!str_eq(ver, "v1") && !str_eq(ver, "v1beta1"))
 					goto next;
 				snprintf(n->table_version, sizeof(n->table_version), "%s", ver);
@@ -202,9 +204,10 @@ static json_t *parse_body(const struct req *r, struct apierr *e)
 	    !str_has_prefix(r->content_type, "application/yaml") &&
 	    !str_has_prefix(r->content_type, "*/*")) {
 		/* Protobuf is not served: clients fall back to JSON on a 415. */
-		apierr_set(e, 415, "UnsupportedMediaType",
-			   "the body of the request was in an unknown format - accepted media types "
-			   "include: application/json, application/yaml");
+		apierr_set(
+		    e, 415, "UnsupportedMediaType",
+		    "the body of the request was in an unknown format - accepted media types "
+		    "include: application/json, application/yaml");
 		return NULL;
 	}
 	if (!r->body || r->body_len == 0) {
@@ -222,15 +225,17 @@ static json_t *parse_body(const struct req *r, struct apierr *e)
 
 		doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
 		if (!doc) {
-			apierr_bad_request(e, "the object provided is unrecognized (must be of type "
-					      "JSON): %s at line %d column %d",
+			apierr_bad_request(e,
+					   "the object provided is unrecognized (must be of type "
+					   "JSON): %s at line %d column %d",
 					   je.text, je.line, je.column);
 			return NULL;
 		}
 	}
 	if (!json_is_object(doc)) {
 		json_decref(doc);
-		apierr_bad_request(e, "the object provided is unrecognized (must be a JSON object)");
+		apierr_bad_request(e,
+				   "the object provided is unrecognized (must be a JSON object)");
 		return NULL;
 	}
 	return doc;
@@ -285,8 +290,7 @@ static bool dry_run(const struct req *r, struct apierr *e)
 }
 
 /* Checks kind/apiVersion/name/namespace of a body against the URL. */
-static bool check_identity(const struct target *t, json_t *doc, bool require_kind,
-			   struct apierr *e)
+static bool check_identity(const struct target *t, json_t *doc, bool require_kind, struct apierr *e)
 {
 	const char *kind = jstr(doc, "kind", NULL), *av = jstr(doc, "apiVersion", NULL);
 	const char *name = jstr(doc, "metadata.name", NULL);
@@ -297,20 +301,23 @@ static bool check_identity(const struct target *t, json_t *doc, bool require_kin
 		return false;
 	}
 	if (av && !str_eq(av, t->rt->api_version)) {
-		apierr_bad_request(e, "the API version in the data (%s) does not match the expected "
-				      "API version (%s)",
+		apierr_bad_request(e,
+				   "the API version in the data (%s) does not match the expected "
+				   "API version (%s)",
 				   av, t->rt->api_version);
 		return false;
 	}
 	if (kind && !str_eq(kind, t->rt->kind)) {
-		apierr_bad_request(e, "the kind in the data (%s) does not match the expected kind "
-				      "(%s)",
+		apierr_bad_request(e,
+				   "the kind in the data (%s) does not match the expected kind "
+				   "(%s)",
 				   kind, t->rt->kind);
 		return false;
 	}
 	if (t->name && name && !str_eq(name, t->name)) {
-		apierr_bad_request(e, "the name of the object (%s) does not match the name on the "
-				      "URL (%s)",
+		apierr_bad_request(e,
+				   "the name of the object (%s) does not match the name on the "
+				   "URL (%s)",
 				   name, t->name);
 		return false;
 	}
@@ -371,9 +378,9 @@ static struct obj *create_object(struct sim *s, const struct target *t, json_t *
 		apierr_bad_request(e, "resourceVersion should not be set on objects to be created");
 		return NULL;
 	}
-	for (const char *const *k = (const char *const[]){"uid", "creationTimestamp",
-							   "deletionTimestamp", "generation",
-							   "selfLink", NULL};
+	for (const char *const *k =
+		 (const char *const[]){"uid", "creationTimestamp", "deletionTimestamp",
+				       "generation", "selfLink", NULL};
 	     *k; k++)
 		json_object_del(meta, *k);
 	/* An apply brings its own managedFields; a plain create gets them below. */
@@ -410,8 +417,7 @@ static struct obj *create_object(struct sim *s, const struct target *t, json_t *
 	return store_add(s->store, t->rt, norm);
 }
 
-static void do_create(struct sim *s, const struct req *r, const struct target *t,
-		      struct resp *out)
+static void do_create(struct sim *s, const struct req *r, const struct target *t, struct resp *out)
 {
 	struct apierr e = {0};
 	json_t *doc = parse_body(r, &e), *dry_doc = NULL;
@@ -472,13 +478,12 @@ static int write_object(struct sim *s, struct obj *o, json_t *next, bool status_
 		return 0;
 	}
 	/* What clients may not change. */
-	for (const char *const *k = (const char *const[]){"uid", "creationTimestamp",
-							   "deletionTimestamp",
-							   "deletionGracePeriodSeconds",
-							   "generation", NULL};
+	for (const char *const *k =
+		 (const char *const[]){"uid", "creationTimestamp", "deletionTimestamp",
+				       "deletionGracePeriodSeconds", "generation", NULL};
 	     *k; k++) {
-		json_t *v = jpath(cur, "metadata") ? json_object_get(jpath(cur, "metadata"), *k)
-						    : NULL;
+		json_t *v =
+		    jpath(cur, "metadata") ? json_object_get(jpath(cur, "metadata"), *k) : NULL;
 
 		if (v)
 			json_object_set(meta, *k, v);
@@ -626,9 +631,10 @@ static void do_apply(struct sim *s, const struct req *r, const struct target *t,
 		return;
 	}
 	if (!mgr || !*mgr) {
-		apierr_set(&e, 422, "Invalid",
-			   "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
-			   "is required for apply patch");
+		apierr_set(
+		    &e, 422, "Invalid",
+		    "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: "
+		    "is required for apply patch");
 		resp_err(out, &e);
 		return;
 	}
@@ -646,8 +652,8 @@ static void do_apply(struct sim *s, const struct req *r, const struct target *t,
 	}
 	config = yamljson_one(r->body, r->body_len, &err);
 	if (!config || !json_is_object(config)) {
-		apierr_bad_request(&e, "%s", config ? "the apply configuration must be an object"
-						    : err.msg);
+		apierr_bad_request(&e, "%s",
+				   config ? "the apply configuration must be an object" : err.msg);
 		json_decref(config);
 		resp_err(out, &e);
 		return;
@@ -757,13 +763,13 @@ static void do_patch(struct sim *s, const struct req *r, const struct target *t,
 static json_t *scale_of(const struct obj *o)
 {
 	char *sel = selector_json_string(jpath(o->doc, "spec.selector"));
-	json_t *sc = json_pack(
-	    "{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:{s:I}, s:{s:I, s:s}}", "kind", "Scale",
-	    "apiVersion", "autoscaling/v1", "metadata", "name", o->name, "namespace", o->ns, "uid",
-	    o->uid, "resourceVersion", jstr(o->doc, "metadata.resourceVersion", ""),
-	    "creationTimestamp", jstr(o->doc, "metadata.creationTimestamp", ""), "spec",
-	    "replicas", (json_int_t)jint(o->doc, "spec.replicas", 1), "status", "replicas",
-	    (json_int_t)jint(o->doc, "status.replicas", 0), "selector", sel);
+	json_t *sc = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}, s:{s:I}, s:{s:I, s:s}}",
+			       "kind", "Scale", "apiVersion", "autoscaling/v1", "metadata", "name",
+			       o->name, "namespace", o->ns, "uid", o->uid, "resourceVersion",
+			       jstr(o->doc, "metadata.resourceVersion", ""), "creationTimestamp",
+			       jstr(o->doc, "metadata.creationTimestamp", ""), "spec", "replicas",
+			       (json_int_t)jint(o->doc, "spec.replicas", 1), "status", "replicas",
+			       (json_int_t)jint(o->doc, "status.replicas", 0), "selector", sel);
 
 	free(sel);
 	return sc;
@@ -804,7 +810,8 @@ static void do_scale(struct sim *s, const struct req *r, const struct target *t,
 	    json_integer_value(rep) > 100000) {
 		apierr_invalid_add(&e, "FieldValueInvalid", "spec.replicas",
 				   "Invalid value: %lld: must be greater than or equal to 0",
-				   json_is_integer(rep) ? (long long)json_integer_value(rep) : -1LL);
+				   json_is_integer(rep) ? (long long)json_integer_value(rep)
+							: -1LL);
 		e.code = 422;
 		e.reason = "Invalid";
 		snprintf(e.msg, sizeof(e.msg),
@@ -822,8 +829,8 @@ static void do_scale(struct sim *s, const struct req *r, const struct target *t,
 		json_object_del(jobj(doc, "metadata"), "resourceVersion");
 	json_decref(next);
 	next = NULL;
-	if (!write_object(s, o, doc, false, manager_of(r, mgr, sizeof(mgr)), "scale", true, dry,
-			  &e, &result))
+	if (!write_object(s, o, doc, false, manager_of(r, mgr, sizeof(mgr)), "scale", true, dry, &e,
+			  &result))
 		goto fail;
 	json_decref(result);
 	json_decref(cur);
@@ -884,11 +891,12 @@ static bool parse_delopts(const struct req *r, struct delopts *d, struct apierr 
 		snprintf(d->propagation, sizeof(d->propagation), "%s", pp);
 	if (d->propagation[0] && !str_eq(d->propagation, "Orphan") &&
 	    !str_eq(d->propagation, "Background") && !str_eq(d->propagation, "Foreground")) {
-		apierr_set(e, 422, "Invalid",
-			   "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported "
-			   "value: \"%s\": supported values: \"Foreground\", \"Background\", "
-			   "\"Orphan\", \"nil\"",
-			   d->propagation);
+		apierr_set(
+		    e, 422, "Invalid",
+		    "DeleteOptions.meta.k8s.io \"\" is invalid: propagationPolicy: Unsupported "
+		    "value: \"%s\": supported values: \"Foreground\", \"Background\", "
+		    "\"Orphan\", \"nil\"",
+		    d->propagation);
 		return false;
 	}
 	if (d->grace < -1) {
@@ -937,15 +945,16 @@ static json_t *delete_object(struct sim *s, struct obj *o, const struct delopts 
 			doc = json_deep_copy(o->doc);
 			json_object_set_new(jobj(doc, "metadata"), "deletionTimestamp",
 					    json_string(now));
-			json_object_set_new(jobj(doc, "status"), "phase", json_string("Terminating"));
+			json_object_set_new(jobj(doc, "status"), "phase",
+					    json_string("Terminating"));
 			store_update(s->store, o, doc);
 		}
 		return json_incref(o->doc);
 	}
 	if (o->rt->id == K_POD) {
-		long grace = d->grace >= 0 ? d->grace
-					   : (long)jint(o->doc, "spec.terminationGracePeriodSeconds",
-							30);
+		long grace = d->grace >= 0
+				 ? d->grace
+				 : (long)jint(o->doc, "spec.terminationGracePeriodSeconds", 30);
 
 		if (grace == 0) {
 			doc = json_incref(o->doc);
@@ -987,7 +996,8 @@ static json_t *delete_object(struct sim *s, struct obj *o, const struct delopts 
 				continue;
 			objs = store_list(s->store, rt, o->ns, &n);
 			for (size_t i = 0; i < n; i++) {
-				json_t *refs = jpath(objs[i]->doc, "metadata.ownerReferences"), *ref;
+				json_t *refs = jpath(objs[i]->doc, "metadata.ownerReferences"),
+				       *ref;
 				size_t j;
 				bool mine = false;
 
@@ -998,7 +1008,8 @@ static json_t *delete_object(struct sim *s, struct obj *o, const struct delopts 
 				doc = json_deep_copy(objs[i]->doc);
 				refs = jpath(doc, "metadata.ownerReferences");
 				for (j = json_array_size(refs); j-- > 0;) {
-					if (str_eq(jstr(json_array_get(refs, j), "uid", ""), o->uid))
+					if (str_eq(jstr(json_array_get(refs, j), "uid", ""),
+						   o->uid))
 						json_array_remove(refs, j);
 				}
 				if (!json_array_size(refs))
@@ -1051,7 +1062,9 @@ static char *b64url_decode(const char *in, size_t *outlen)
 		if (*p == '=')
 			break;
 		if (!pos) {
-			pos = *p == '+' ? strchr(b64url, '-') : *p == '/' ? strchr(b64url, '_') : NULL;
+			pos = *p == '+'	  ? strchr(b64url, '-')
+			      : *p == '/' ? strchr(b64url, '_')
+					  : NULL;
 			if (!pos) {
 				buf_free(&b);
 				return NULL;
@@ -1070,8 +1083,8 @@ static char *b64url_decode(const char *in, size_t *outlen)
 
 static char *continue_token(uint64_t rv, const struct obj *last, bool all_ns)
 {
-	char *key = all_ns && last->ns[0] ? xasprintf("%s/%s", last->ns, last->name)
-					  : xstrdup(last->name);
+	char *key =
+	    all_ns && last->ns[0] ? xasprintf("%s/%s", last->ns, last->name) : xstrdup(last->name);
 	json_t *t = json_object();
 	char *js, *tok, *withnul;
 
@@ -1180,14 +1193,16 @@ static void do_list(struct sim *s, const struct req *r, const struct target *t,
 	}
 	has_sel = sel.n || fs.n;
 	if (rvm && *rvm && !str_eq(rvm, "Exact") && !str_eq(rvm, "NotOlderThan")) {
-		apierr_bad_request(&e, "resourceVersionMatch: Unsupported value: \"%s\": supported "
-				       "values: \"Exact\", \"NotOlderThan\"",
+		apierr_bad_request(&e,
+				   "resourceVersionMatch: Unsupported value: \"%s\": supported "
+				   "values: \"Exact\", \"NotOlderThan\"",
 				   rvm);
 		goto fail;
 	}
 	if (rvm && *rvm && (!rvq || !*rvq)) {
-		apierr_bad_request(&e, "resourceVersionMatch is forbidden unless resourceVersion is "
-				       "provided");
+		apierr_bad_request(&e,
+				   "resourceVersionMatch is forbidden unless resourceVersion is "
+				   "provided");
 		goto fail;
 	}
 	if (rvq && *rvq && !str_eq(rvq, "0")) {
@@ -1196,9 +1211,9 @@ static void do_list(struct sim *s, const struct req *r, const struct target *t,
 		if (!parse_rv(rvq, &want, &e))
 			goto fail;
 		if (want > store_rv(s->store)) {
-			apierr_set(&e, 504, "Timeout",
-				   "Too large resource version: %llu, current: %llu",
-				   (unsigned long long)want, (unsigned long long)store_rv(s->store));
+			apierr_set(
+			    &e, 504, "Timeout", "Too large resource version: %llu, current: %llu",
+			    (unsigned long long)want, (unsigned long long)store_rv(s->store));
 			e.details = json_pack("{s:[{s:s, s:s}], s:i}", "causes", "reason",
 					      "ResourceVersionTooLarge", "message",
 					      "Too large resource version", "retryAfterSeconds", 1);
@@ -1214,8 +1229,9 @@ static void do_list(struct sim *s, const struct req *r, const struct target *t,
 		uint64_t crv;
 
 		if (rvq && *rvq) {
-			apierr_bad_request(&e, "specifying resource version is not allowed when using "
-					       "continue");
+			apierr_bad_request(&e,
+					   "specifying resource version is not allowed when using "
+					   "continue");
 			goto fail;
 		}
 		if (!continue_parse(cont, &crv, &cns, &cname, all_ns, &e))
@@ -1266,8 +1282,9 @@ static void do_list(struct sim *s, const struct req *r, const struct target *t,
 		picked[npicked++] = all[i];
 	}
 	if (neg->fmt == FMT_TABLE) {
-		json_t *tab = table_render(t->rt, picked, npicked, query_get(&r->q, "includeObject"),
-					   neg->table_version, sim_wall_ms());
+		json_t *tab =
+		    table_render(t->rt, picked, npicked, query_get(&r->q, "includeObject"),
+				 neg->table_version, sim_wall_ms());
 		char rv[32];
 
 		snprintf(rv, sizeof(rv), "%llu", (unsigned long long)list_rv);
@@ -1275,7 +1292,8 @@ static void do_list(struct sim *s, const struct req *r, const struct target *t,
 		if (next_tok)
 			jset(tab, "metadata", "continue", json_string(next_tok));
 		if (remaining)
-			jset(tab, "metadata", "remainingItemCount", json_integer((json_int_t)remaining));
+			jset(tab, "metadata", "remainingItemCount",
+			     json_integer((json_int_t)remaining));
 		resp_json(out, 200, tab);
 	} else if (neg->fmt == FMT_META) {
 		json_t *pl = partial_list(t->rt, picked, npicked, neg->table_version);
@@ -1294,8 +1312,9 @@ static void do_list(struct sim *s, const struct req *r, const struct target *t,
 			total += picked[i]->json->len + 1;
 		b.data = xmalloc(total);
 		b.cap = total;
-		buf_printf(&b, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{"
-			       "\"resourceVersion\":\"%llu\"",
+		buf_printf(&b,
+			   "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{"
+			   "\"resourceVersion\":\"%llu\"",
 			   t->rt->list_kind, t->rt->api_version, (unsigned long long)list_rv);
 		if (next_tok)
 			buf_printf(&b, ",\"continue\":\"%s\"", next_tok);
@@ -1540,7 +1559,8 @@ static void do_resource(struct sim *s, const struct req *r, struct target *t, st
 				while (i < n) {
 					json_t *res;
 
-					if (!selector_match(&sel, jpath(all[i]->doc, "metadata.labels")) ||
+					if (!selector_match(
+						&sel, jpath(all[i]->doc, "metadata.labels")) ||
 					    !fieldsel_match(&fs, all[i]->fields) ||
 					    jpath(all[i]->doc, "metadata.deletionTimestamp")) {
 						i++;
@@ -1583,8 +1603,9 @@ static void do_resource(struct sim *s, const struct req *r, struct target *t, st
 		json_t *res;
 
 		if (t->sub) {
-			api_error(out, 405, "MethodNotAllowed",
-				  "the server does not allow this method on the requested resource");
+			api_error(
+			    out, 405, "MethodNotAllowed",
+			    "the server does not allow this method on the requested resource");
 		} else if (!parse_delopts(r, &d, &e)) {
 			resp_err(out, &e);
 		} else if (!(res = delete_object(s, o, &d, &e))) {
@@ -1656,8 +1677,8 @@ void api_handle(struct sim *s, const struct req *r, struct resp *out)
 				    "go1.23.4", "compiler", "gc", "platform", "linux/amd64"));
 		goto done;
 	}
-	if (n == 1 && (str_eq(seg[0], "healthz") || str_eq(seg[0], "readyz") ||
-		       str_eq(seg[0], "livez"))) {
+	if (n == 1 &&
+	    (str_eq(seg[0], "healthz") || str_eq(seg[0], "readyz") || str_eq(seg[0], "livez"))) {
 		out->code = 200;
 		out->ctype = "text/plain";
 		out->body = xstrdup("ok");
@@ -1678,8 +1699,9 @@ void api_handle(struct sim *s, const struct req *r, struct resp *out)
 			doc = openapi_doc(gv);
 		}
 		if (!doc)
-			api_error(out, 404, "NotFound", "the server could not find the requested "
-							"resource");
+			api_error(out, 404, "NotFound",
+				  "the server could not find the requested "
+				  "resource");
 		else
 			resp_json(out, 200, doc);
 		goto done;
@@ -1711,8 +1733,8 @@ void api_handle(struct sim *s, const struct req *r, struct resp *out)
 		size_t rest = n - base;
 		char **p = seg + base;
 
-		if (rest >= 3 && str_eq(p[0], "namespaces") &&
-		    restype_find(group, version, p[2]) && restype_find(group, version, p[2])->namespaced) {
+		if (rest >= 3 && str_eq(p[0], "namespaces") && restype_find(group, version, p[2]) &&
+		    restype_find(group, version, p[2])->namespaced) {
 			/* namespaces/NS/PLURAL[/NAME[/SUB]] */
 			t.ns = p[1];
 			t.rt = restype_find(group, version, p[2]);

@@ -43,9 +43,9 @@ struct resp {
 	const char *ctype;
 	char *body; /* owned */
 	size_t len;
-	struct watch *watch;	 /* a watch stream instead of a body */
-	struct logstream *log;	 /* a log stream instead of a body */
-	unsigned retry_after;	 /* seconds, for 429/503 */
+	struct watch *watch;   /* a watch stream instead of a body */
+	struct logstream *log; /* a log stream instead of a body */
+	unsigned retry_after;  /* seconds, for 429/503 */
 };
 
 /* Answers one request; takes and releases sim->lock itself. */

@@ -425,10 +425,11 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 				char who[256];
 
 				if (sub)
-					snprintf(who, sizeof(who),
-						 "conflict with \"%s\" with subresource \"%s\" using %s",
-						 jstr(entry, "manager", ""), sub,
-						 jstr(entry, "apiVersion", ""));
+					snprintf(
+					    who, sizeof(who),
+					    "conflict with \"%s\" with subresource \"%s\" using %s",
+					    jstr(entry, "manager", ""), sub,
+					    jstr(entry, "apiVersion", ""));
 				else
 					snprintf(who, sizeof(who), "conflict with \"%s\" using %s",
 						 jstr(entry, "manager", ""),
@@ -457,13 +458,15 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 				json_t *have = value_at(cur, p2);
 				json_t *want = value_at(cfg, p2);
 
-				if (json_object_get(new_set, p2) && !(have && want && json_equal(have, want)))
+				if (json_object_get(new_set, p2) &&
+				    !(have && want && json_equal(have, want)))
 					continue;
 				json_object_set_new(left, p2, json_true());
 			}
-			json_object_set_new(entry, "fieldsV1",
-					    apply_fields_tree(left, str_eq(jstr(entry, "operation", ""),
-									   "Update")));
+			json_object_set_new(
+			    entry, "fieldsV1",
+			    apply_fields_tree(left,
+					      str_eq(jstr(entry, "operation", ""), "Update")));
 			json_decref(left);
 		}
 		json_decref(set);
@@ -518,7 +521,8 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 
 				*nl = '\0';
 				v = value_at(base, p);
-				if (!json_is_object(v) || json_object_size(v) || strrchr(p, '\n') == NULL)
+				if (!json_is_object(v) || json_object_size(v) ||
+				    strrchr(p, '\n') == NULL)
 					break;
 				delete_at(base, p);
 			}
@@ -549,9 +553,9 @@ json_t *apply_merge(const struct restype *rt, const json_t *cur, const json_t *c
 				json_array_append(out_entries, entry);
 		}
 		if (!placed)
-			json_array_append_new(out_entries, make_entry(manager, "Apply",
-								      rt->api_version, now,
-								      new_set, NULL));
+			json_array_append_new(
+			    out_entries,
+			    make_entry(manager, "Apply", rt->api_version, now, new_set, NULL));
 		json_object_set_new(jobj(merged, "metadata"), "managedFields", out_entries);
 	}
 out:
@@ -605,9 +609,9 @@ void apply_track_update(json_t *newdoc, const json_t *olddoc, const char *manage
 		if (json_object_size(left)) {
 			json_t *e = json_deep_copy(entry);
 
-			json_object_set_new(e, "fieldsV1",
-					    apply_fields_tree(left, str_eq(jstr(e, "operation", ""),
-									   "Update")));
+			json_object_set_new(
+			    e, "fieldsV1",
+			    apply_fields_tree(left, str_eq(jstr(e, "operation", ""), "Update")));
 			json_array_append_new(out, e);
 		}
 		json_decref(left);
@@ -616,8 +620,8 @@ void apply_track_update(json_t *newdoc, const json_t *olddoc, const char *manage
 	if (!mine)
 		mine = json_object();
 	json_object_update(mine, changed);
-	json_array_append_new(out, make_entry(manager, "Update", api_version, now, mine,
-					      subresource));
+	json_array_append_new(out,
+			      make_entry(manager, "Update", api_version, now, mine, subresource));
 	json_decref(mine);
 	json_object_set(jobj(newdoc, "metadata"), "managedFields", out);
 done:

@@ -21,13 +21,13 @@ struct ctrl {
 	pthread_t thread;
 	bool started;
 	/* Sets keyed by uid (values unused) or namespace name. */
-	json_t *dirty;	    /* workloads to reconcile */
-	json_t *active;	    /* pods with a pending step or termination */
-	json_t *quota_ns;   /* namespaces whose quotas need a recount */
+	json_t *dirty;	     /* workloads to reconcile */
+	json_t *active;	     /* pods with a pending step or termination */
+	json_t *quota_ns;    /* namespaces whose quotas need a recount */
 	json_t *terminating; /* namespaces being deleted: uid -> due (sim ms) */
-	json_t *pending;    /* PVCs to bind and topics to make ready: uid -> due */
+	json_t *pending;     /* PVCs to bind and topics to make ready: uid -> due */
 	bool gc_needed;
-	int64_t retry_at;   /* sim ms: retry failed pod creations */
+	int64_t retry_at; /* sim ms: retry failed pod creations */
 	int64_t next_event_sweep;
 	int64_t oldest_event_ms; /* wall ms of the oldest Event; 0 = none */
 };
@@ -137,7 +137,8 @@ void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type)
 			json_object_set_new(c->dirty, owner, json_true());
 		break;
 	case K_NAMESPACE:
-		if (type == WEV_MODIFIED && deleting(o->doc) && !json_object_get(c->terminating, o->uid))
+		if (type == WEV_MODIFIED && deleting(o->doc) &&
+		    !json_object_get(c->terminating, o->uid))
 			json_object_set_new(c->terminating, o->uid,
 					    json_integer(clk(c) + c->s->opt.ns_delete_ms));
 		break;
@@ -147,8 +148,8 @@ void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type)
 		json_object_set_new(c->quota_ns, o->ns, json_true());
 		break;
 	case K_KAFKATOPIC:
-		if (type != WEV_DELETED &&
-		    jint(o->doc, "status.observedGeneration", 0) != jint(o->doc, "metadata.generation", 1))
+		if (type != WEV_DELETED && jint(o->doc, "status.observedGeneration", 0) !=
+					       jint(o->doc, "metadata.generation", 1))
 			json_object_set_new(c->pending, o->uid,
 					    json_integer(clk(c) + c->s->opt.topic_ready_ms));
 		break;
@@ -194,16 +195,15 @@ void ctrl_event(struct sim *s, const struct obj *about, const char *type, const 
 		 (unsigned long long)sim_rand(s));
 	sim_uid(s, uid);
 	now_str(now);
-	doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s, "
-			"s:{s:s, s:s}, s:s, s:s, s:i, s:s, s:n, s:s, s:s}",
-			"kind", "Event", "apiVersion", "v1", "metadata", "name", name, "namespace",
-			ns, "uid", uid, "creationTimestamp", now, "involvedObject", "kind",
-			about->rt->kind, "namespace", about->ns, "name", about->name, "uid",
-			about->uid, "apiVersion", about->rt->api_version, "reason", reason,
-			"message", message, "source", "component", component, "host",
-			"kubesim-node", "firstTimestamp", now, "lastTimestamp", now, "count", 1,
-			"type", type, "eventTime", "reportingComponent", component,
-			"reportingInstance", "kubesim-node");
+	doc = json_pack(
+	    "{s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s, s:s, s:s, s:s}, s:s, s:s, "
+	    "s:{s:s, s:s}, s:s, s:s, s:i, s:s, s:n, s:s, s:s}",
+	    "kind", "Event", "apiVersion", "v1", "metadata", "name", name, "namespace", ns, "uid",
+	    uid, "creationTimestamp", now, "involvedObject", "kind", about->rt->kind, "namespace",
+	    about->ns, "name", about->name, "uid", about->uid, "apiVersion", about->rt->api_version,
+	    "reason", reason, "message", message, "source", "component", component, "host",
+	    "kubesim-node", "firstTimestamp", now, "lastTimestamp", now, "count", 1, "type", type,
+	    "eventTime", "reportingComponent", component, "reportingInstance", "kubesim-node");
 	store_add(s->store, restype_get(K_EVENT), doc);
 	if (s->ctrl && (!s->ctrl->oldest_event_ms || s->ctrl->oldest_event_ms > sim_wall_ms()))
 		s->ctrl->oldest_event_ms = sim_wall_ms();
@@ -246,11 +246,11 @@ static json_t *container_statuses(const struct podrt *rt, const json_t *pod, int
 				     ? "failed to pull and unpack image \"%s\": not found"
 				     : "Back-off pulling image \"%s\"",
 				 c->image);
-			json_object_set_new(st, "waiting",
-					    json_pack("{s:s, s:s}", "reason",
-						      stage == ST_PULLFAIL ? "ErrImagePull"
-									   : "ImagePullBackOff",
-						      "message", msg));
+			json_object_set_new(
+			    st, "waiting",
+			    json_pack("{s:s, s:s}", "reason",
+				      stage == ST_PULLFAIL ? "ErrImagePull" : "ImagePullBackOff",
+				      "message", msg));
 		} else if (stage < ST_RUNNING) {
 			json_object_set_new(st, "waiting",
 					    json_pack("{s:s}", "reason", "ContainerCreating"));
@@ -258,16 +258,19 @@ static json_t *container_statuses(const struct podrt *rt, const json_t *pod, int
 			char started[32];
 
 			sim_fmt_time(c->start_ns / 1000000, started);
-			json_object_set_new(st, "running", json_pack("{s:s}", "startedAt", started));
+			json_object_set_new(st, "running",
+					    json_pack("{s:s}", "startedAt", started));
 		}
-		snprintf(id, sizeof(id), "containerd://%.8s%s", jstr(pod, "metadata.uid", ""), c->name);
+		snprintf(id, sizeof(id), "containerd://%.8s%s", jstr(pod, "metadata.uid", ""),
+			 c->name);
 		cs = json_pack("{s:s, s:o, s:o, s:b, s:i, s:s, s:s}", "name", c->name, "state", st,
 			       "lastState",
 			       prev && json_object_get(prev, "lastState")
 				   ? json_deep_copy(json_object_get(prev, "lastState"))
 				   : json_object(),
 			       "ready", stage == ST_READY, "restartCount", c->restarts, "image",
-			       c->image, "imageID", stage >= ST_RUNNING && stage <= ST_READY ? "" : "");
+			       c->image, "imageID",
+			       stage >= ST_RUNNING && stage <= ST_READY ? "" : "");
 		if (stage >= ST_RUNNING && stage <= ST_READY) {
 			char iid[300];
 
@@ -276,8 +279,8 @@ static json_t *container_statuses(const struct podrt *rt, const json_t *pod, int
 			json_object_set_new(cs, "imageID", json_string(iid));
 			json_object_set_new(cs, "containerID", json_string(id));
 		}
-		json_object_set_new(cs, "started", json_boolean(stage >= ST_RUNNING &&
-								stage <= ST_READY));
+		json_object_set_new(cs, "started",
+				    json_boolean(stage >= ST_RUNNING && stage <= ST_READY));
 		json_array_append_new(arr, cs);
 	}
 	(void)now;
@@ -295,10 +298,10 @@ static json_t *pod_status(struct ctrl *c, struct obj *o, struct podrt *rt, int s
 		json_object_set_new(jobj(doc, "spec"), "nodeName", json_string("kubesim-node"));
 	conds = json_array();
 	if (stage >= ST_CREATING) {
-		json_array_append_new(conds, cond("PodReadyToStartContainers",
-						  stage >= ST_RUNNING && stage <= ST_READY ? "True"
-											   : "False",
-						  now, NULL));
+		json_array_append_new(
+		    conds,
+		    cond("PodReadyToStartContainers",
+			 stage >= ST_RUNNING && stage <= ST_READY ? "True" : "False", now, NULL));
 		json_array_append_new(conds, cond("Initialized", "True", now, NULL));
 		json_array_append_new(conds, cond("Ready", ready ? "True" : "False", now,
 						  ready ? NULL : "ContainersNotReady"));
@@ -323,9 +326,9 @@ static json_t *pod_status(struct ctrl *c, struct obj *o, struct podrt *rt, int s
 			}
 		}
 	}
-	json_object_set_new(status, "phase",
-			    json_string(stage >= ST_RUNNING && stage <= ST_READY ? "Running"
-										: "Pending"));
+	json_object_set_new(
+	    status, "phase",
+	    json_string(stage >= ST_RUNNING && stage <= ST_READY ? "Running" : "Pending"));
 	if (json_array_size(conds))
 		json_object_set_new(status, "conditions", conds);
 	else
@@ -359,7 +362,8 @@ static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t no
 	case ST_NEW:
 		next = ST_SCHEDULED;
 		delay = s->opt.create_ms;
-		snprintf(msg, sizeof(msg), "Successfully assigned %s/%s to kubesim-node", o->ns, o->name);
+		snprintf(msg, sizeof(msg), "Successfully assigned %s/%s to kubesim-node", o->ns,
+			 o->name);
 		ctrl_event(s, o, "Normal", "Scheduled", msg, "default-scheduler");
 		break;
 	case ST_SCHEDULED:
@@ -393,7 +397,8 @@ static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t no
 		break;
 	case ST_PULLFAIL:
 		next = ST_BACKOFF;
-		snprintf(msg, sizeof(msg), "Back-off pulling image \"%s\"", rt->n ? rt->c[0].image : "");
+		snprintf(msg, sizeof(msg), "Back-off pulling image \"%s\"",
+			 rt->n ? rt->c[0].image : "");
 		ctrl_event(s, o, "Normal", "BackOff", msg, "kubelet");
 		break;
 	default:
@@ -404,6 +409,27 @@ static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t no
 	/* The clock starts well above zero, so a due time is never 0. */
 	rt->due = (next == ST_READY || next == ST_BACKOFF) ? 0 : now + delay;
 	update_if_changed(s, o, pod_status(c, o, rt, next));
+}
+
+/* A pod being deleted stops being ready while its containers shut down,
+ * as `kubectl get pods -w` shows (1/1 Terminating, then 0/1 Terminating). */
+static void pod_stopping(struct sim *s, struct obj *o)
+{
+	json_t *doc = json_deep_copy(o->doc), *x;
+	size_t i;
+
+	json_array_foreach(jpath(doc, "status.containerStatuses"), i, x)
+	    json_object_set_new(x, "ready", json_false());
+	json_array_foreach(jpath(doc, "status.conditions"), i, x)
+	{
+		const char *type = jstr(x, "type", "");
+
+		if (str_eq(type, "Ready") || str_eq(type, "ContainersReady")) {
+			json_object_set_new(x, "status", json_string("False"));
+			json_object_set_new(x, "reason", json_string("ContainersNotReady"));
+		}
+	}
+	update_if_changed(s, o, doc);
 }
 
 /* Advances pods whose step is due and removes terminated ones; returns the
@@ -435,6 +461,7 @@ static int64_t pods_tick(struct ctrl *c, int64_t now)
 						rt->c[k].end_ns = sim_wall_ns();
 					}
 				}
+				pod_stopping(s, o);
 			}
 			if (rt->start_ms <= now)
 				json_array_append_new(done, json_string(uid));
@@ -509,8 +536,8 @@ static bool create_pod(struct ctrl *c, struct obj *owner, const json_t *tmpl, co
 	}
 	if (extra_labels)
 		json_object_update(labels, extra_labels);
-	doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:O}", "kind", "Pod", "apiVersion", "v1",
-			"metadata", "name", name, "namespace", owner->ns, "labels", labels,
+	doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:o}, s:O}", "kind", "Pod", "apiVersion",
+			"v1", "metadata", "name", name, "namespace", owner->ns, "labels", labels,
 			"ownerReferences", owner_ref(owner), "spec", jpath(tmpl, "spec"));
 	if (generate)
 		json_object_set_new(jobj(doc, "metadata"), "generateName", json_string(generate));
@@ -576,7 +603,8 @@ static bool foreground(struct ctrl *c, struct obj *o, const struct restype *dep)
 			char now[32];
 
 			now_str(now);
-			json_object_set_new(jobj(doc, "metadata"), "deletionTimestamp", json_string(now));
+			json_object_set_new(jobj(doc, "metadata"), "deletionTimestamp",
+					    json_string(now));
 			json_object_set_new(jobj(doc, "metadata"), "finalizers",
 					    json_pack("[s]", "foregroundDeletion"));
 			store_update(c->s->store, deps[i], doc);
@@ -618,7 +646,8 @@ static void reconcile_rs(struct ctrl *c, struct obj *rs)
 		/* Not-ready pods go first, then the newest. */
 		for (int pass = 0; pass < 2 && (long)active > want; pass++) {
 			for (size_t i = n; i-- > 0 && (long)active > want;) {
-				if (deleting(pods[i]->doc) || (pass == 0 && pod_ready(pods[i]->doc)))
+				if (deleting(pods[i]->doc) ||
+				    (pass == 0 && pod_ready(pods[i]->doc)))
 					continue;
 				delete_pod(s, pods[i]);
 				active--;
@@ -685,8 +714,9 @@ static void reconcile_deployment(struct ctrl *c, struct obj *d)
 	snprintf(rsname, sizeof(rsname), "%s-%s", d->name, hash);
 	n = owned(s, restype_get(K_REPLICASET), d, &rss);
 	for (i = 0; i < n; i++) {
-		const char *rv = json_string_value(json_object_get(
-		    jpath(rss[i]->doc, "metadata.annotations"), "deployment.kubernetes.io/revision"));
+		const char *rv =
+		    json_string_value(json_object_get(jpath(rss[i]->doc, "metadata.annotations"),
+						      "deployment.kubernetes.io/revision"));
 		long rev = rv ? atol(rv) : 0;
 
 		if (rev > revision)
@@ -703,15 +733,15 @@ static void reconcile_deployment(struct ctrl *c, struct obj *d)
 		jset(tmpl, "metadata.labels", "pod-template-hash", json_string(hash));
 		jset(sel, "matchLabels", "pod-template-hash", json_string(hash));
 		snprintf(rev, sizeof(rev), "%ld", revision + 1);
-		rsdoc = json_pack("{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s, s:s, s:s}, s:o}, "
-				  "s:{s:I, s:o, s:o}}",
-				  "kind", "ReplicaSet", "apiVersion", "apps/v1", "metadata", "name",
-				  rsname, "namespace", d->ns, "labels", jpath(tmpl, "metadata.labels"),
-				  "annotations", "deployment.kubernetes.io/revision", rev,
-				  "deployment.kubernetes.io/desired-replicas", "0",
-				  "deployment.kubernetes.io/max-replicas", "0", "ownerReferences",
-				  owner_ref(d), "spec", "replicas", (json_int_t)want, "selector", sel,
-				  "template", tmpl);
+		rsdoc = json_pack(
+		    "{s:s, s:s, s:{s:s, s:s, s:O, s:{s:s, s:s, s:s}, s:o}, "
+		    "s:{s:I, s:o, s:o}}",
+		    "kind", "ReplicaSet", "apiVersion", "apps/v1", "metadata", "name", rsname,
+		    "namespace", d->ns, "labels", jpath(tmpl, "metadata.labels"), "annotations",
+		    "deployment.kubernetes.io/revision", rev,
+		    "deployment.kubernetes.io/desired-replicas", "0",
+		    "deployment.kubernetes.io/max-replicas", "0", "ownerReferences", owner_ref(d),
+		    "spec", "replicas", (json_int_t)want, "selector", sel, "template", tmpl);
 		kinds_default(s, restype_get(K_REPLICASET), rsdoc, NULL);
 		sim_uid(s, uid);
 		now_str(now);
@@ -733,7 +763,8 @@ static void reconcile_deployment(struct ctrl *c, struct obj *d)
 			snprintf(msg, sizeof(msg), "Scaled %s replica set %s to %ld",
 				 target > jint(rss[i]->doc, "spec.replicas", 1) ? "up" : "down",
 				 rss[i]->name, target);
-			ctrl_event(s, d, "Normal", "ScalingReplicaSet", msg, "deployment-controller");
+			ctrl_event(s, d, "Normal", "ScalingReplicaSet", msg,
+				   "deployment-controller");
 		}
 		rd = json_deep_copy(rss[i]->doc);
 		json_object_set_new(jobj(rd, "spec"), "replicas", json_integer(target));
@@ -744,8 +775,9 @@ static void reconcile_deployment(struct ctrl *c, struct obj *d)
 		     json_string(dr));
 		if (!json_equal(rd, rss[i]->doc) &&
 		    jint(rd, "spec.replicas", 0) != jint(rss[i]->doc, "spec.replicas", 0))
-			json_object_set_new(jobj(rd, "metadata"), "generation",
-					    json_integer(jint(rss[i]->doc, "metadata.generation", 1) + 1));
+			json_object_set_new(
+			    jobj(rd, "metadata"), "generation",
+			    json_integer(jint(rss[i]->doc, "metadata.generation", 1) + 1));
 		update_if_changed(s, rss[i], rd);
 		replicas += jint(rss[i]->doc, "status.replicas", 0);
 		ready += jint(rss[i]->doc, "status.readyReplicas", 0);
@@ -782,10 +814,10 @@ static void reconcile_deployment(struct ctrl *c, struct obj *d)
 		long max_unavail = want / 4;
 
 		if (avail >= want - max_unavail)
-			json_array_append_new(conds, dep_cond(old_conds, "Available", "True",
-							      "MinimumReplicasAvailable",
-							      "Deployment has minimum availability.",
-							      now));
+			json_array_append_new(
+			    conds,
+			    dep_cond(old_conds, "Available", "True", "MinimumReplicasAvailable",
+				     "Deployment has minimum availability.", now));
 		else
 			json_array_append_new(conds, dep_cond(old_conds, "Available", "False",
 							      "MinimumReplicasUnavailable",
@@ -798,12 +830,11 @@ static void reconcile_deployment(struct ctrl *c, struct obj *d)
 			 cur->name);
 	else
 		snprintf(msg, sizeof(msg), "ReplicaSet \"%s\" is progressing.", cur->name);
-	json_array_append_new(conds,
-			      dep_cond(old_conds, "Progressing", "True",
-				       updated == want && avail >= want && replicas == want
-					   ? "NewReplicaSetAvailable"
-					   : "ReplicaSetUpdated",
-				       msg, now));
+	json_array_append_new(conds, dep_cond(old_conds, "Progressing", "True",
+					      updated == want && avail >= want && replicas == want
+						  ? "NewReplicaSetAvailable"
+						  : "ReplicaSetUpdated",
+					      msg, now));
 	/* lastUpdateTime only moves when the condition itself changes. */
 	{
 		json_t *x, *y;
@@ -838,13 +869,13 @@ static void sts_pvcs(struct ctrl *c, struct obj *sts, long ordinal)
 		char name[400], uid[37], now[32];
 		json_t *doc;
 
-		snprintf(name, sizeof(name), "%s-%s-%ld", jstr(t, "metadata.name", "data"), sts->name,
-			 ordinal);
+		snprintf(name, sizeof(name), "%s-%s-%ld", jstr(t, "metadata.name", "data"),
+			 sts->name, ordinal);
 		if (store_get(s->store, restype_get(K_PVC), sts->ns, name))
 			continue;
-		doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:O}, s:O}", "kind", "PersistentVolumeClaim",
-				"apiVersion", "v1", "metadata", "name", name, "namespace", sts->ns,
-				"labels",
+		doc = json_pack("{s:s, s:s, s:{s:s, s:s, s:O}, s:O}", "kind",
+				"PersistentVolumeClaim", "apiVersion", "v1", "metadata", "name",
+				name, "namespace", sts->ns, "labels",
 				jpath(sts->doc, "spec.selector.matchLabels")
 				    ? jpath(sts->doc, "spec.selector.matchLabels")
 				    : json_object(),
@@ -892,9 +923,11 @@ static void reconcile_sts(struct ctrl *c, struct obj *sts)
 			json_object_set_new(extra, "controller-revision-hash", json_string(rev));
 			json_object_set_new(extra, "statefulset.kubernetes.io/pod-name",
 					    json_string(name));
-			json_object_set_new(extra, "apps.kubernetes.io/pod-index", json_string(idx));
+			json_object_set_new(extra, "apps.kubernetes.io/pod-index",
+					    json_string(idx));
 			sts_pvcs(c, sts, ord);
-			if (!create_pod(c, sts, jpath(sts->doc, "spec.template"), name, NULL, extra)) {
+			if (!create_pod(c, sts, jpath(sts->doc, "spec.template"), name, NULL,
+					extra)) {
 				json_decref(extra);
 				break;
 			}
@@ -928,15 +961,14 @@ static void reconcile_sts(struct ctrl *c, struct obj *sts)
 	}
 	free(pods);
 	doc = json_deep_copy(sts->doc);
-	json_object_set_new(doc, "status",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:i}",
-				      "observedGeneration",
-				      (json_int_t)jint(sts->doc, "metadata.generation", 1), "replicas",
-				      (json_int_t)have, "readyReplicas", (json_int_t)ready,
-				      "currentReplicas", (json_int_t)have, "updatedReplicas",
-				      (json_int_t)have, "availableReplicas", (json_int_t)ready,
-				      "currentRevision", rev, "updateRevision", rev, "collisionCount",
-				      0));
+	json_object_set_new(
+	    doc, "status",
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:i}", "observedGeneration",
+		      (json_int_t)jint(sts->doc, "metadata.generation", 1), "replicas",
+		      (json_int_t)have, "readyReplicas", (json_int_t)ready, "currentReplicas",
+		      (json_int_t)have, "updatedReplicas", (json_int_t)have, "availableReplicas",
+		      (json_int_t)ready, "currentRevision", rev, "updateRevision", rev,
+		      "collisionCount", 0));
 	if (!ready)
 		json_object_del(json_object_get(doc, "status"), "readyReplicas");
 	update_if_changed(s, sts, doc);
@@ -968,8 +1000,8 @@ static void reconcile_dirty(struct ctrl *c)
 static void collect_garbage(struct ctrl *c)
 {
 	struct sim *s = c->s;
-	static const enum kind_id kinds[] = {K_REPLICASET, K_POD, K_PVC, K_SERVICE, K_SECRET,
-					     K_CONFIGMAP};
+	static const enum kind_id kinds[] = {K_REPLICASET, K_POD,    K_PVC,
+					     K_SERVICE,	   K_SECRET, K_CONFIGMAP};
 
 	c->gc_needed = false;
 	for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
@@ -1074,23 +1106,22 @@ static int64_t pending_tick(struct ctrl *c, int64_t now)
 						    json_string("standard"));
 			jset(doc, "metadata.annotations", "pv.kubernetes.io/bind-completed",
 			     json_string("yes"));
-			json_object_set_new(doc, "status",
-					    json_pack("{s:s, s:O, s:{s:s}}", "phase", "Bound",
-						      "accessModes",
-						      jpath(o->doc, "spec.accessModes")
-							  ? jpath(o->doc, "spec.accessModes")
-							  : json_array(),
-						      "capacity", "storage",
-						      jstr(o->doc, "spec.resources.requests.storage",
-							   "1Gi")));
+			json_object_set_new(
+			    doc, "status",
+			    json_pack("{s:s, s:O, s:{s:s}}", "phase", "Bound", "accessModes",
+				      jpath(o->doc, "spec.accessModes")
+					  ? jpath(o->doc, "spec.accessModes")
+					  : json_array(),
+				      "capacity", "storage",
+				      jstr(o->doc, "spec.resources.requests.storage", "1Gi")));
 		} else {
 			json_object_set_new(
 			    doc, "status",
-			    json_pack("{s:[{s:s, s:s, s:s}], s:I, s:s}", "conditions", "type", "Ready",
-				      "status", "True", "lastTransitionTime", ts,
+			    json_pack("{s:[{s:s, s:s, s:s}], s:I, s:s}", "conditions", "type",
+				      "Ready", "status", "True", "lastTransitionTime", ts,
 				      "observedGeneration",
-				      (json_int_t)jint(o->doc, "metadata.generation", 1), "topicName",
-				      jstr(o->doc, "spec.topicName", o->name)));
+				      (json_int_t)jint(o->doc, "metadata.generation", 1),
+				      "topicName", jstr(o->doc, "spec.topicName", o->name)));
 		}
 		update_if_changed(s, o, doc);
 	}
@@ -1116,8 +1147,9 @@ static void quotas_tick(struct ctrl *c)
 			json_t *hard = jpath(doc, "spec.hard");
 
 			json_object_set_new(doc, "status",
-					    json_pack("{s:O, s:o}", "hard", hard ? hard : json_object(),
-						      "used", quota_usage(s->store, ns, hard)));
+					    json_pack("{s:O, s:o}", "hard",
+						      hard ? hard : json_object(), "used",
+						      quota_usage(s->store, ns, hard)));
 			update_if_changed(s, qs[i], doc);
 			qs = store_list(s->store, restype_get(K_QUOTA), ns, &n);
 		}
@@ -1246,8 +1278,7 @@ void ctrl_free(struct ctrl *c)
 	free(c);
 }
 
-bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *container,
-			    struct apierr *e)
+bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *container, struct apierr *e)
 {
 	struct podrt *rt = pod->priv;
 	struct crun *cr = NULL;
@@ -1263,8 +1294,8 @@ bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *containe
 		}
 	}
 	if (!cr) {
-		apierr_bad_request(e, "container %s is not valid for pod %s", container ? container : "",
-				   pod->name);
+		apierr_bad_request(e, "container %s is not valid for pod %s",
+				   container ? container : "", pod->name);
 		return false;
 	}
 	if (!cr->running) {
@@ -1287,9 +1318,10 @@ bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *containe
 		if (!str_eq(jstr(x, "name", ""), cr->name))
 			continue;
 		json_object_set_new(x, "lastState",
-				    json_pack("{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated", "exitCode",
-					      137, "reason", "Error", "startedAt", start, "finishedAt",
-					      end, "containerID", jstr(x, "containerID", "")));
+				    json_pack("{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated",
+					      "exitCode", 137, "reason", "Error", "startedAt",
+					      start, "finishedAt", end, "containerID",
+					      jstr(x, "containerID", "")));
 		json_object_set_new(x, "restartCount", json_integer(cr->restarts));
 	}
 	store_update(s->store, pod, doc);

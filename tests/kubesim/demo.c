@@ -121,7 +121,8 @@ bool demo_apply_text(struct sim *s, const char *label, const char *text, size_t 
 			json_decref(docs);
 			return false;
 		}
-		if (json_is_array(items) && str_eq(json_string_value(json_object_get(doc, "kind")), "List")) {
+		if (json_is_array(items) &&
+		    str_eq(json_string_value(json_object_get(doc, "kind")), "List")) {
 			json_array_foreach(items, j, item)
 			{
 				if (!api_preload_object(s, item, &e)) {

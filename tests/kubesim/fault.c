@@ -13,8 +13,9 @@
 #include "status.h"
 #include "store.h"
 
-static const char *const verbs[] = {"get",    "list",   "watch",	       "create", "update",
-				    "patch",  "delete", "deletecollection", "other",  NULL};
+static const char *const verbs[] = {"get",    "list",  "watch",	 "create",
+				    "update", "patch", "delete", "deletecollection",
+				    "other",  NULL};
 
 bool fault_refuse_connection(struct sim *s)
 {
@@ -64,8 +65,7 @@ static void sleep_ms(long ms)
 		;
 }
 
-bool fault_before_request(struct sim *s, const struct req *r, const char *verb,
-			  struct resp *out)
+bool fault_before_request(struct sim *s, const struct req *r, const char *verb, struct resp *out)
 {
 	long latency = 0;
 	bool inject = false;
@@ -96,8 +96,9 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb,
 		if (code == 429)
 			snprintf(msg, sizeof(msg), "Too many requests, please try again later.");
 		else if (code == 503)
-			snprintf(msg, sizeof(msg), "the server is currently unable to handle the "
-						   "request (injected fault)");
+			snprintf(msg, sizeof(msg),
+				 "the server is currently unable to handle the "
+				 "request (injected fault)");
 		else
 			snprintf(msg, sizeof(msg), "Internal error occurred: injected fault");
 		api_error(out, code, reason_for(code), msg);
@@ -148,9 +149,9 @@ static json_t *stats_json(const struct sim *s)
 			 (json_int_t)st->errors_injected, "connectionsRefused",
 			 (json_int_t)st->refused, "unauthorized", (json_int_t)st->unauthorized,
 			 "forbidden", (json_int_t)st->forbidden, "watchesOpen",
-			 (json_int_t)st->watches_open, "watchesTotal", (json_int_t)st->watches_total,
-			 "logStreamsOpen", (json_int_t)st->logs_open, "logStreamsTotal",
-			 (json_int_t)st->logs_total, "streamsDropped",
+			 (json_int_t)st->watches_open, "watchesTotal",
+			 (json_int_t)st->watches_total, "logStreamsOpen", (json_int_t)st->logs_open,
+			 "logStreamsTotal", (json_int_t)st->logs_total, "streamsDropped",
 			 (json_int_t)st->streams_dropped, "resourceVersion",
 			 (json_int_t)store_rv(s->store), "speed", s->speed, "objects", objs);
 }
@@ -178,9 +179,9 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	double refuse = 0;
 	const char *k;
 	json_t *v;
-	static const char *const known[] = {"errorRate",	"errorCode",	"latencyMs",
-					    "dropAfterLines",	"dropAfterSeconds", "refuseSeconds",
-					    "pathPrefix",	NULL};
+	static const char *const known[] = {
+	    "errorRate",	"errorCode",	 "latencyMs",  "dropAfterLines",
+	    "dropAfterSeconds", "refuseSeconds", "pathPrefix", NULL};
 
 	json_object_foreach((json_t *)body, k, v)
 	{
@@ -204,8 +205,9 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 		const char *p = jstr(body, "pathPrefix", NULL);
 
 		if (!p || p[0] != '/' || strlen(p) >= sizeof(f.path_prefix)) {
-			apierr_bad_request(e, "pathPrefix must be a path starting with / (at most %zu "
-					      "bytes)",
+			apierr_bad_request(e,
+					   "pathPrefix must be a path starting with / (at most %zu "
+					   "bytes)",
 					   sizeof(f.path_prefix) - 1);
 			return;
 		}
@@ -242,7 +244,8 @@ void fault_handle(struct sim *s, const struct req *r, struct resp *out)
 		return;
 	}
 	if (!get && r->readonly) {
-		api_error(out, 403, "Forbidden", "the read-only token may not change the simulator");
+		api_error(out, 403, "Forbidden",
+			  "the read-only token may not change the simulator");
 		return;
 	}
 	if (r->body_len) {
@@ -274,7 +277,8 @@ void fault_handle(struct sim *s, const struct req *r, struct resp *out)
 	} else if (str_eq(what, "speed") && str_eq(r->method, "POST")) {
 		json_t *f = json_object_get(body, "factor");
 
-		if (!json_is_number(f) || json_number_value(f) < 0.01 || json_number_value(f) > 1000) {
+		if (!json_is_number(f) || json_number_value(f) < 0.01 ||
+		    json_number_value(f) > 1000) {
 			apierr_bad_request(&e, "factor must be a number between 0.01 and 1000");
 			reply(out, 400, status_json(&e));
 		} else {

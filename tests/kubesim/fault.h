@@ -22,8 +22,7 @@ bool fault_refuse_connection(struct sim *s);
 /* Counts the request, sleeps the injected latency and, by the error rate,
  * answers it with the configured error. True when out was filled. Takes
  * the lock itself. */
-bool fault_before_request(struct sim *s, const struct req *r, const char *verb,
-			  struct resp *out);
+bool fault_before_request(struct sim *s, const struct req *r, const char *verb, struct resp *out);
 /* Whether a stream (for request path `path`) that has sent `lines` lines
  * since started_ms must be dropped now (lock held). */
 bool fault_drop_stream(struct sim *s, const char *path, long lines, int64_t started_ms);

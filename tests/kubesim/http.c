@@ -188,13 +188,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			  "Request entity too large: limit is 3145728");
 		goto send;
 	}
-	if (!str_has_prefix(url, "/sim/") && fault_before_request(s, &r, verb_guess(method, &r.q), &out))
+	if (!str_has_prefix(url, "/sim/") &&
+	    fault_before_request(s, &r, verb_guess(method, &r.q), &out))
 		goto send;
 	api_handle(s, &r, &out);
 send:
 	if (s->opt.verbose)
 		fprintf(stderr, "kubesim: %s %s %d%s\n", method, url, out.code,
-			out.watch ? " (watch)" : out.log ? " (log stream)" : "");
+			out.watch ? " (watch)"
+			: out.log ? " (log stream)"
+				  : "");
 	return send_resp(c, &out);
 }
 
@@ -248,12 +251,11 @@ struct http *http_start(struct sim *s, unsigned port, const struct tls_pem *tls,
 	if (tls)
 		flags |= MHD_USE_TLS;
 	if (tls)
-		h->d = MHD_start_daemon(flags, (uint16_t)port, accept_policy, h, handle, h,
-					MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_HTTPS_MEM_KEY,
-					tls->key, MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
-					MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-					MHD_OPTION_CONNECTION_TIMEOUT, 300u,
-					MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
+		h->d = MHD_start_daemon(
+		    flags, (uint16_t)port, accept_policy, h, handle, h, MHD_OPTION_SOCK_ADDR, &addr,
+		    MHD_OPTION_HTTPS_MEM_KEY, tls->key, MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_TIMEOUT, 300u,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
 	else
 		h->d = MHD_start_daemon(flags, (uint16_t)port, accept_policy, h, handle, h,
 					MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_NOTIFY_COMPLETED,

@@ -92,7 +92,8 @@ static void default_podspec(json_t *spec, bool admission)
 	if (!admission)
 		return;
 	set_default(spec, "serviceAccountName", json_string("default"));
-	set_default(spec, "serviceAccount", json_string(jstr(spec, "serviceAccountName", "default")));
+	set_default(spec, "serviceAccount",
+		    json_string(jstr(spec, "serviceAccountName", "default")));
 	set_default(spec, "tolerations",
 		    json_pack("[{s:s, s:s, s:s, s:i}, {s:s, s:s, s:s, s:i}]", "key",
 			      "node.kubernetes.io/not-ready", "operator", "Exists", "effect",
@@ -219,8 +220,8 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 		spec = jobj(doc, "spec");
 		set_default(spec, "replicas", json_integer(1));
 		set_default(spec, "strategy",
-			    json_pack("{s:s, s:{s:s, s:s}}", "type", "RollingUpdate", "rollingUpdate",
-				      "maxUnavailable", "25%", "maxSurge", "25%"));
+			    json_pack("{s:s, s:{s:s, s:s}}", "type", "RollingUpdate",
+				      "rollingUpdate", "maxUnavailable", "25%", "maxSurge", "25%"));
 		set_default(spec, "revisionHistoryLimit", json_integer(10));
 		set_default(spec, "progressDeadlineSeconds", json_integer(600));
 		default_template(spec);
@@ -234,10 +235,12 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 			    json_pack("{s:s, s:{s:i}}", "type", "RollingUpdate", "rollingUpdate",
 				      "partition", 0));
 		set_default(spec, "revisionHistoryLimit", json_integer(10));
-		set_default(spec, "persistentVolumeClaimRetentionPolicy",
-			    json_pack("{s:s, s:s}", "whenDeleted", "Retain", "whenScaled", "Retain"));
+		set_default(
+		    spec, "persistentVolumeClaimRetentionPolicy",
+		    json_pack("{s:s, s:s}", "whenDeleted", "Retain", "whenScaled", "Retain"));
 		default_template(spec);
-		set_default(doc, "status", json_pack("{s:i, s:i}", "replicas", 0, "availableReplicas", 0));
+		set_default(doc, "status",
+			    json_pack("{s:i, s:i}", "replicas", 0, "availableReplicas", 0));
 		break;
 	case K_REPLICASET:
 		spec = jobj(doc, "spec");
@@ -396,12 +399,13 @@ static void validate_podspec(const json_t *spec, const char *base, struct apierr
 			long long port = jint(p, "containerPort", -1);
 
 			if (port < 1 || port > 65535) {
-				snprintf(f, sizeof(f), "%s.containers[%zu].ports[%zu].containerPort",
-					 base, i, j);
-				apierr_invalid_add(e, "FieldValueInvalid", f,
-						   "Invalid value: %lld: must be between 1 and 65535, "
-						   "inclusive",
-						   port);
+				snprintf(f, sizeof(f),
+					 "%s.containers[%zu].ports[%zu].containerPort", base, i, j);
+				apierr_invalid_add(
+				    e, "FieldValueInvalid", f,
+				    "Invalid value: %lld: must be between 1 and 65535, "
+				    "inclusive",
+				    port);
 			}
 		}
 	}
@@ -418,7 +422,8 @@ static void validate_workload(const struct restype *rt, const json_t *doc, struc
 	if (rep && (!json_is_integer(rep) || json_integer_value(rep) < 0))
 		apierr_invalid_add(e, "FieldValueInvalid", "spec.replicas",
 				   "Invalid value: %lld: must be greater than or equal to 0",
-				   json_is_integer(rep) ? (long long)json_integer_value(rep) : -1LL);
+				   json_is_integer(rep) ? (long long)json_integer_value(rep)
+							: -1LL);
 	if (!json_is_object(sel) || (!json_object_size(json_object_get(sel, "matchLabels")) &&
 				     !json_array_size(json_object_get(sel, "matchExpressions")))) {
 		required(e, "spec.selector");
@@ -428,10 +433,11 @@ static void validate_workload(const struct restype *rt, const json_t *doc, struc
 		if (!selector_match(&s, labels)) {
 			char *ls = jlabels_string(labels);
 
-			apierr_invalid_add(e, "FieldValueInvalid", "spec.template.metadata.labels",
-					   "Invalid value: \"%s\": `selector` does not match template "
-					   "`labels`",
-					   ls);
+			apierr_invalid_add(
+			    e, "FieldValueInvalid", "spec.template.metadata.labels",
+			    "Invalid value: \"%s\": `selector` does not match template "
+			    "`labels`",
+			    ls);
 			free(ls);
 		}
 		selector_free(&s);
@@ -470,9 +476,9 @@ static void validate_service(const json_t *doc, struct apierr *e)
 
 		if (port < 1 || port > 65535) {
 			snprintf(f, sizeof(f), "spec.ports[%zu].port", i);
-			apierr_invalid_add(e, "FieldValueInvalid", f,
-					   "Invalid value: %lld: must be between 1 and 65535, inclusive",
-					   port);
+			apierr_invalid_add(
+			    e, "FieldValueInvalid", f,
+			    "Invalid value: %lld: must be between 1 and 65535, inclusive", port);
 		}
 		if (json_array_size(ports) > 1 && !jstr(p, "name", NULL)) {
 			snprintf(f, sizeof(f), "spec.ports[%zu].name", i);
@@ -481,8 +487,7 @@ static void validate_service(const json_t *doc, struct apierr *e)
 	}
 }
 
-static void validate_quantities(const json_t *map, const char *field, bool quota,
-				struct apierr *e)
+static void validate_quantities(const json_t *map, const char *field, bool quota, struct apierr *e)
 {
 	const char *k;
 	json_t *v;
@@ -514,7 +519,8 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 	switch (rt->id) {
 	case K_POD:
 		validate_podspec(jpath(doc, "spec"), "spec", e);
-		if (old && !json_equal(jpath(doc, "spec.containers"), jpath(old, "spec.containers"))) {
+		if (old &&
+		    !json_equal(jpath(doc, "spec.containers"), jpath(old, "spec.containers"))) {
 			/* Only images may change in a running pod's containers. */
 			json_t *a = json_deep_copy(jpath(doc, "spec.containers"));
 			json_t *b = json_deep_copy(jpath(old, "spec.containers")), *c;
@@ -523,9 +529,10 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 			json_array_foreach(a, i, c) json_object_del(c, "image");
 			json_array_foreach(b, i, c) json_object_del(c, "image");
 			if (!json_equal(a, b))
-				apierr_invalid_add(e, "FieldValueForbidden", "spec",
-						   "Forbidden: pod updates may not change fields other "
-						   "than `spec.containers[*].image`");
+				apierr_invalid_add(
+				    e, "FieldValueForbidden", "spec",
+				    "Forbidden: pod updates may not change fields other "
+				    "than `spec.containers[*].image`");
 			json_decref(a);
 			json_decref(b);
 		}
@@ -547,8 +554,8 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 		if (!json_array_size(jpath(doc, "spec.accessModes")))
 			required(e, "spec.accessModes");
 		if (!jpath(doc, "spec.resources.requests.storage"))
-			apierr_invalid_add(e, "FieldValueRequired",
-					   "spec.resources[storage]", "Required value");
+			apierr_invalid_add(e, "FieldValueRequired", "spec.resources[storage]",
+					   "Required value");
 		else
 			validate_quantities(jpath(doc, "spec.resources.requests"),
 					    "spec.resources.requests", false, e);
@@ -581,63 +588,130 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 
 /* ---- schema check for server-side apply ---- */
 
-static const char *const k_meta[] = {
-    "name",	    "generateName",	"namespace",	     "selfLink",	  "uid",
-    "resourceVersion", "generation",	"creationTimestamp", "deletionTimestamp",
-    "deletionGracePeriodSeconds", "labels", "annotations",	"ownerReferences",
-    "finalizers",	"managedFields", NULL};
+static const char *const k_meta[] = {"name",
+				     "generateName",
+				     "namespace",
+				     "selfLink",
+				     "uid",
+				     "resourceVersion",
+				     "generation",
+				     "creationTimestamp",
+				     "deletionTimestamp",
+				     "deletionGracePeriodSeconds",
+				     "labels",
+				     "annotations",
+				     "ownerReferences",
+				     "finalizers",
+				     "managedFields",
+				     NULL};
 static const char *const k_top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
-static const char *const k_secret[] = {"apiVersion", "kind",	"metadata", "data",
-				       "stringData", "type",	"immutable", NULL};
-static const char *const k_cm[] = {"apiVersion", "kind",      "metadata",
-				   "data",	 "binaryData", "immutable", NULL};
-static const char *const k_event[] = {
-    "apiVersion",     "kind",	       "metadata", "involvedObject",	 "reason",
-    "message",	      "source",	       "firstTimestamp", "lastTimestamp", "count",
-    "type",	      "eventTime",     "series",   "action",		 "related",
-    "reportingComponent", "reportingInstance", NULL};
-static const char *const k_deploy[] = {"replicas",	   "selector", "template",
-				       "strategy",	   "minReadySeconds",
-				       "revisionHistoryLimit", "paused", "progressDeadlineSeconds",
+static const char *const k_secret[] = {"apiVersion", "kind", "metadata",  "data",
+				       "stringData", "type", "immutable", NULL};
+static const char *const k_cm[] = {"apiVersion", "kind",      "metadata", "data",
+				   "binaryData", "immutable", NULL};
+static const char *const k_event[] = {"apiVersion",
+				      "kind",
+				      "metadata",
+				      "involvedObject",
+				      "reason",
+				      "message",
+				      "source",
+				      "firstTimestamp",
+				      "lastTimestamp",
+				      "count",
+				      "type",
+				      "eventTime",
+				      "series",
+				      "action",
+				      "related",
+				      "reportingComponent",
+				      "reportingInstance",
+				      NULL};
+static const char *const k_deploy[] = {"replicas",
+				       "selector",
+				       "template",
+				       "strategy",
+				       "minReadySeconds",
+				       "revisionHistoryLimit",
+				       "paused",
+				       "progressDeadlineSeconds",
 				       NULL};
-static const char *const k_sts[] = {"replicas",
-				    "selector",
-				    "template",
-				    "volumeClaimTemplates",
-				    "serviceName",
-				    "podManagementPolicy",
-				    "updateStrategy",
-				    "revisionHistoryLimit",
-				    "minReadySeconds",
-				    "persistentVolumeClaimRetentionPolicy",
-				    "ordinals",
-				    NULL};
+static const char *const k_sts[] = {"replicas",	       "selector",
+				    "template",	       "volumeClaimTemplates",
+				    "serviceName",     "podManagementPolicy",
+				    "updateStrategy",  "revisionHistoryLimit",
+				    "minReadySeconds", "persistentVolumeClaimRetentionPolicy",
+				    "ordinals",	       NULL};
 static const char *const k_rs[] = {"replicas", "selector", "template", "minReadySeconds", NULL};
 static const char *const k_template[] = {"metadata", "spec", NULL};
-static const char *const k_podspec[] = {
-    "volumes",		  "initContainers",	   "containers",
-    "ephemeralContainers", "restartPolicy",	   "terminationGracePeriodSeconds",
-    "activeDeadlineSeconds", "dnsPolicy",	   "nodeSelector",
-    "serviceAccountName",  "serviceAccount",	   "automountServiceAccountToken",
-    "nodeName",		  "hostNetwork",	   "hostPID",
-    "hostIPC",		  "shareProcessNamespace", "securityContext",
-    "imagePullSecrets",	  "hostname",		   "subdomain",
-    "affinity",		  "schedulerName",	   "tolerations",
-    "hostAliases",	  "priorityClassName",	   "priority",
-    "dnsConfig",	  "readinessGates",	   "runtimeClassName",
-    "enableServiceLinks", "preemptionPolicy",	   "overhead",
-    "topologySpreadConstraints", "setHostnameAsFQDN", "os",
-    "hostUsers",	  "schedulingGates",	   "resourceClaims",
-    "resources",	  NULL};
-static const char *const k_container[] = {
-    "name",	     "image",	       "command",	 "args",	   "workingDir",
-    "ports",	     "envFrom",	       "env",		 "resources",	   "resizePolicy",
-    "restartPolicy", "volumeMounts",   "volumeDevices",	 "livenessProbe",  "readinessProbe",
-    "startupProbe",  "lifecycle",      "terminationMessagePath", "terminationMessagePolicy",
-    "imagePullPolicy", "securityContext", "stdin",	 "stdinOnce",	   "tty",
-    NULL};
-static const char *const k_port[] = {"name", "hostPort", "containerPort", "protocol", "hostIP",
-				     NULL};
+static const char *const k_podspec[] = {"volumes",
+					"initContainers",
+					"containers",
+					"ephemeralContainers",
+					"restartPolicy",
+					"terminationGracePeriodSeconds",
+					"activeDeadlineSeconds",
+					"dnsPolicy",
+					"nodeSelector",
+					"serviceAccountName",
+					"serviceAccount",
+					"automountServiceAccountToken",
+					"nodeName",
+					"hostNetwork",
+					"hostPID",
+					"hostIPC",
+					"shareProcessNamespace",
+					"securityContext",
+					"imagePullSecrets",
+					"hostname",
+					"subdomain",
+					"affinity",
+					"schedulerName",
+					"tolerations",
+					"hostAliases",
+					"priorityClassName",
+					"priority",
+					"dnsConfig",
+					"readinessGates",
+					"runtimeClassName",
+					"enableServiceLinks",
+					"preemptionPolicy",
+					"overhead",
+					"topologySpreadConstraints",
+					"setHostnameAsFQDN",
+					"os",
+					"hostUsers",
+					"schedulingGates",
+					"resourceClaims",
+					"resources",
+					NULL};
+static const char *const k_container[] = {"name",
+					  "image",
+					  "command",
+					  "args",
+					  "workingDir",
+					  "ports",
+					  "envFrom",
+					  "env",
+					  "resources",
+					  "resizePolicy",
+					  "restartPolicy",
+					  "volumeMounts",
+					  "volumeDevices",
+					  "livenessProbe",
+					  "readinessProbe",
+					  "startupProbe",
+					  "lifecycle",
+					  "terminationMessagePath",
+					  "terminationMessagePolicy",
+					  "imagePullPolicy",
+					  "securityContext",
+					  "stdin",
+					  "stdinOnce",
+					  "tty",
+					  NULL};
+static const char *const k_port[] = {"name",	 "hostPort", "containerPort",
+				     "protocol", "hostIP",   NULL};
 
 static bool known(const char *k, const char *const *keys)
 {

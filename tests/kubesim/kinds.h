@@ -20,7 +20,8 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *old,
 		    struct apierr *e);
 /* False with the path of the first unknown field in msg, e.g.
- * ".spec.template.spec.containers[name=\"web\"].ports[containerPort=80,protocol=\"TCP\"].protocl". */
+ * ".spec.template.spec.containers[name=\"web\"].ports[containerPort=80,protocol=\"TCP\"].protocl".
+ */
 bool kinds_schema_check(const struct restype *rt, const json_t *doc, char *msg, size_t n);
 /* The pod template hash of a workload's template (the pod-template-hash label). */
 void kinds_template_hash(const json_t *tmpl, char out[16]);

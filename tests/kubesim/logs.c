@@ -49,9 +49,9 @@ enum img_kind { IMG_WEB, IMG_MYSQL, IMG_POSTGRES, IMG_REDIS, IMG_BROKER, IMG_OTH
 
 static enum img_kind classify(const char *image)
 {
-	static const char *const web[] = {"nginx", "httpd",  "apache", "wordpress", "woocommerce",
-					  "php",   "medusa", "node",   "caddy",	    "traefik",
-					  "web",   NULL};
+	static const char *const web[] = {"nginx",	 "httpd",   "apache", "wordpress",
+					  "woocommerce", "php",	    "medusa", "node",
+					  "caddy",	 "traefik", "web",    NULL};
 
 	if (strstr(image, "mysql") || strstr(image, "mariadb"))
 		return IMG_MYSQL;
@@ -81,14 +81,20 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 		 uint64_t seq, int64_t ts_ns, char *out, size_t n)
 {
 	/* Paths ending in '=' or '/' followed by a number get one appended. */
-	static const char *const paths[] = {"/",	 "/shop/",     "/product/#", "/cart/",
-					    "/checkout/", "/wp-admin/admin-ajax.php",
-					    "/wp-json/wc/store/v1/cart", "/health", "/?p=#",
+	static const char *const paths[] = {"/",
+					    "/shop/",
+					    "/product/#",
+					    "/cart/",
+					    "/checkout/",
+					    "/wp-admin/admin-ajax.php",
+					    "/wp-json/wc/store/v1/cart",
+					    "/health",
+					    "/?p=#",
 					    "/category/#"};
 	static const char *const agents[] = {
 	    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-	    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15",
-	    "kube-probe/1.32", "curl/8.5.0", "Googlebot/2.1"};
+	    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15", "kube-probe/1.32",
+	    "curl/8.5.0", "Googlebot/2.1"};
 	static const int codes[] = {200, 200, 200, 200, 200, 200, 304, 301, 404, 500};
 	uint64_t h = mix(seed ^ mix(sim_fnv32(pod_uid, strlen(pod_uid))) ^
 			 mix(sim_fnv32(c->name, strlen(c->name)) + run_id * 0x9e37ULL) ^ mix(seq));
@@ -107,7 +113,8 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 			    "qualified domain name, using 10.244.0.1",
 			    "Configuration complete; ready for start up, serving on :80"};
 
-			len = snprintf(out, n, "%s seq=%llu", boot[seq - 1], (unsigned long long)seq);
+			len =
+			    snprintf(out, n, "%s seq=%llu", boot[seq - 1], (unsigned long long)seq);
 			break;
 		}
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
@@ -121,12 +128,12 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 			else
 				snprintf(path, sizeof(path), "%s", p);
 		}
-		len = snprintf(out, n,
-			       "10.244.%u.%u - - [%s] \"%s %s HTTP/1.1\" %d %u \"-\" \"%s\" seq=%llu",
-			       (unsigned)(h >> 8) % 4, (unsigned)(h >> 12) % 250 + 2, when,
-			       (h >> 40) % 7 == 0 ? "POST" : "GET", path, codes[(h >> 24) % 10],
-			       (unsigned)(h >> 32) % 40000 + 200, agents[(h >> 48) % 5],
-			       (unsigned long long)seq);
+		len = snprintf(
+		    out, n, "10.244.%u.%u - - [%s] \"%s %s HTTP/1.1\" %d %u \"-\" \"%s\" seq=%llu",
+		    (unsigned)(h >> 8) % 4, (unsigned)(h >> 12) % 250 + 2, when,
+		    (h >> 40) % 7 == 0 ? "POST" : "GET", path, codes[(h >> 24) % 10],
+		    (unsigned)(h >> 32) % 40000 + 200, agents[(h >> 48) % 5],
+		    (unsigned long long)seq);
 		break;
 	case IMG_MYSQL: {
 		static const char *const boot[] = {
@@ -147,13 +154,14 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 				       (long long)(ts_ns % 1000000000LL) / 1000, boot[seq - 1],
 				       (unsigned long long)seq);
 		else
-			len = snprintf(out, n,
-				       "%s.%06lldZ %u [Note] [MY-010914] [Server] Aborted connection "
-				       "%u to db: 'store' user: 'store' host: '10.244.0.%u' (Got an "
-				       "error reading communication packets). seq=%llu",
-				       when, (long long)(ts_ns % 1000000000LL) / 1000,
-				       (unsigned)(h % 900) + 8, (unsigned)(h >> 16) % 9000 + 100,
-				       (unsigned)(h >> 30) % 250 + 2, (unsigned long long)seq);
+			len =
+			    snprintf(out, n,
+				     "%s.%06lldZ %u [Note] [MY-010914] [Server] Aborted connection "
+				     "%u to db: 'store' user: 'store' host: '10.244.0.%u' (Got an "
+				     "error reading communication packets). seq=%llu",
+				     when, (long long)(ts_ns % 1000000000LL) / 1000,
+				     (unsigned)(h % 900) + 8, (unsigned)(h >> 16) % 9000 + 100,
+				     (unsigned)(h >> 30) % 250 + 2, (unsigned long long)seq);
 		break;
 	}
 	case IMG_POSTGRES: {
@@ -183,18 +191,19 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 		strftime(when, sizeof(when), "%d %b %Y %H:%M:%S", &tm);
 		len = snprintf(out, n, "1:M %s.%03lld %s seq=%llu", when,
 			       (long long)(ts_ns % 1000000000LL) / 1000000,
-			       seq == 1   ? "* Ready to accept connections tcp"
+			       seq == 1	    ? "* Ready to accept connections tcp"
 			       : h % 3 == 0 ? "* Background saving started by pid 42"
 					    : "* 100 changes in 300 seconds. Saving...",
 			       (unsigned long long)seq);
 		break;
 	case IMG_BROKER:
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		len = snprintf(out, n,
-			       "%s,%03lld INFO [Broker id=0] Leader store-events-%u starts at "
-			       "leader epoch %u (state.change.logger) seq=%llu",
-			       when, (long long)(ts_ns % 1000000000LL) / 1000000,
-			       (unsigned)(h % 12), (unsigned)(h >> 8) % 40, (unsigned long long)seq);
+		len =
+		    snprintf(out, n,
+			     "%s,%03lld INFO [Broker id=0] Leader store-events-%u starts at "
+			     "leader epoch %u (state.change.logger) seq=%llu",
+			     when, (long long)(ts_ns % 1000000000LL) / 1000000, (unsigned)(h % 12),
+			     (unsigned)(h >> 8) % 40, (unsigned long long)seq);
 		break;
 	case IMG_OTHER:
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -255,7 +264,7 @@ struct logstream {
 	char *container;
 	char *path;
 	uint64_t run_id;
-	uint64_t next;	 /* next seq to send */
+	uint64_t next; /* next seq to send */
 	bool timestamps;
 	long limit_bytes; /* 0 = none */
 	long sent_bytes;
@@ -344,23 +353,26 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		return false;
 	}
 	if ((v = query_get(q, "limitBytes")) && *v && !str_to_long(v, 1, 0x7fffffffL, &limit)) {
-		apierr_set(e, 422, "Invalid",
-			   "PodLogOptions \"%s\" is invalid: limitBytes: Invalid value: %s: must be "
-			   "greater than 0",
-			   pod->name, v);
+		apierr_set(
+		    e, 422, "Invalid",
+		    "PodLogOptions \"%s\" is invalid: limitBytes: Invalid value: %s: must be "
+		    "greater than 0",
+		    pod->name, v);
 		return false;
 	}
 	if (since_time && *since_time && !sim_parse_time(since_time, &since_ns)) {
-		apierr_bad_request(e, "parsing time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot "
-				      "parse",
+		apierr_bad_request(e,
+				   "parsing time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot "
+				   "parse",
 				   since_time);
 		return false;
 	}
 	if (since_s && since_ns) {
-		apierr_set(e, 422, "Invalid",
-			   "PodLogOptions \"%s\" is invalid: sinceSeconds: Forbidden: at most one of "
-			   "`sinceTime` or `sinceSeconds` may be specified",
-			   pod->name);
+		apierr_set(
+		    e, 422, "Invalid",
+		    "PodLogOptions \"%s\" is invalid: sinceSeconds: Forbidden: at most one of "
+		    "`sinceTime` or `sinceSeconds` may be specified",
+		    pod->name);
 		return false;
 	}
 	if (since_s)
@@ -371,8 +383,9 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 
 			for (size_t i = 0; i < rt->n; i++)
 				buf_printf(&names, "%s%s", i ? " " : "", rt->c[i].name);
-			apierr_bad_request(e, "a container name must be specified for pod %s, choose "
-					      "one of: [%s]",
+			apierr_bad_request(e,
+					   "a container name must be specified for pod %s, choose "
+					   "one of: [%s]",
 					   pod->name, buf_str(&names));
 			buf_free(&names);
 			return false;
@@ -386,8 +399,9 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	}
 	if (previous) {
 		if (!c->has_prev) {
-			apierr_bad_request(e, "previous terminated container \"%s\" in pod \"%s\" not "
-					      "found",
+			apierr_bad_request(e,
+					   "previous terminated container \"%s\" in pod \"%s\" not "
+					   "found",
 					   c->name, pod->name);
 			return false;
 		}
@@ -396,7 +410,8 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		follow = false;
 	} else {
 		if (c->start_ns == 0) {
-			apierr_bad_request(e, "container \"%s\" in pod \"%s\" is waiting to start: %s",
+			apierr_bad_request(e,
+					   "container \"%s\" in pod \"%s\" is waiting to start: %s",
 					   c->name, pod->name,
 					   rt->bad_image ? "trying and failing to pull image"
 							 : "ContainerCreating");
@@ -422,9 +437,8 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 
 		run.start_ns = start_ns;
 		run.run_id = previous ? c->run_id - 1 : c->run_id;
-		for (uint64_t k = first; k <= last && (limit == 0 || sent < limit) &&
-					 b.len < 64 * 1024 * 1024;
-		     k++)
+		for (uint64_t k = first;
+		     k <= last && (limit == 0 || sent < limit) && b.len < 64 * 1024 * 1024; k++)
 			put_line(s, &b, pod->uid, &run, k, timestamps, limit, &sent);
 	}
 	out->code = 200;

@@ -24,18 +24,18 @@ struct crun {
 	char *image;
 	int restarts;
 	bool running;
-	int64_t start_ns;	 /* current run; 0 before the first start */
-	int64_t end_ns;		 /* when the current run stopped (0 = running) */
+	int64_t start_ns; /* current run; 0 before the first start */
+	int64_t end_ns;	  /* when the current run stopped (0 = running) */
 	bool has_prev;
 	int64_t prev_start_ns, prev_end_ns;
-	uint64_t run_id;	 /* changes on every restart: ends follow streams */
+	uint64_t run_id; /* changes on every restart: ends follow streams */
 };
 
 struct podrt {
 	size_t n;
 	struct crun *c;
-	int stage;	/* controller: lifecycle step reached */
-	int64_t due;	/* controller: sim ms of the next step; 0 = none */
+	int stage;   /* controller: lifecycle step reached */
+	int64_t due; /* controller: sim ms of the next step; 0 = none */
 	bool bad_image;
 	int64_t start_ms; /* sim ms when scheduled */
 	uint32_t sig;	  /* what the owner's status depends on, hashed */

@@ -49,16 +49,16 @@ static void usage(FILE *f)
 static bool parse_long_opt(const char *name, const char *v, long min, long max, long *out)
 {
 	if (!str_to_long(v, min, max, out)) {
-		fprintf(stderr, "opsdeck-kubesim: --%s: expected an integer between %ld and %ld, "
-				"got \"%s\"\n",
+		fprintf(stderr,
+			"opsdeck-kubesim: --%s: expected an integer between %ld and %ld, "
+			"got \"%s\"\n",
 			name, min, max, v);
 		return false;
 	}
 	return true;
 }
 
-static bool parse_double_opt(const char *name, const char *v, double min, double max,
-			     double *out)
+static bool parse_double_opt(const char *name, const char *v, double min, double max, double *out)
 {
 	char *end;
 	double d;
@@ -66,8 +66,9 @@ static bool parse_double_opt(const char *name, const char *v, double min, double
 	errno = 0;
 	d = strtod(v, &end);
 	if (errno || end == v || *end || !(d >= min && d <= max)) {
-		fprintf(stderr, "opsdeck-kubesim: --%s: expected a number between %g and %g, got "
-				"\"%s\"\n",
+		fprintf(stderr,
+			"opsdeck-kubesim: --%s: expected a number between %g and %g, got "
+			"\"%s\"\n",
 			name, min, max, v);
 		return false;
 	}
@@ -106,10 +107,32 @@ static bool write_port_file(const char *path, unsigned port)
 }
 
 enum {
-	OPT_PORT = 256, OPT_HTTP, OPT_CERT, OPT_KEY, OPT_TOKEN, OPT_RO_TOKEN, OPT_KUBECONFIG,
-	OPT_PORT_FILE, OPT_PRELOAD, OPT_DEMO, OPT_SEED, OPT_SPEED, OPT_LOG_RATE, OPT_LOG_KEEP,
-	OPT_SCHEDULE, OPT_CREATE, OPT_START, OPT_READY, OPT_TERMINATE, OPT_NS_DELETE,
-	OPT_TOPIC, OPT_BOOKMARK, OPT_HISTORY, OPT_EVENT_TTL, OPT_VERBOSE, OPT_HELP
+	OPT_PORT = 256,
+	OPT_HTTP,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_TOKEN,
+	OPT_RO_TOKEN,
+	OPT_KUBECONFIG,
+	OPT_PORT_FILE,
+	OPT_PRELOAD,
+	OPT_DEMO,
+	OPT_SEED,
+	OPT_SPEED,
+	OPT_LOG_RATE,
+	OPT_LOG_KEEP,
+	OPT_SCHEDULE,
+	OPT_CREATE,
+	OPT_START,
+	OPT_READY,
+	OPT_TERMINATE,
+	OPT_NS_DELETE,
+	OPT_TOPIC,
+	OPT_BOOKMARK,
+	OPT_HISTORY,
+	OPT_EVENT_TTL,
+	OPT_VERBOSE,
+	OPT_HELP
 };
 
 static const struct option longopts[] = {
@@ -222,7 +245,8 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 			ok = parse_long_opt("ns-delete-ms", optarg, 0, 3600000, &o->ns_delete_ms);
 			break;
 		case OPT_TOPIC:
-			ok = parse_long_opt("topic-ready-ms", optarg, 0, 3600000, &o->topic_ready_ms);
+			ok = parse_long_opt("topic-ready-ms", optarg, 0, 3600000,
+					    &o->topic_ready_ms);
 			break;
 		case OPT_BOOKMARK:
 			ok = parse_long_opt("bookmark-ms", optarg, 10, 3600000, &o->bookmark_ms);
@@ -268,10 +292,21 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 int main(int argc, char **argv)
 {
 	struct sim_opts o = {
-	    .tls = true, .seed = 1, .speed = 1.0, .log_rate = 2.0, .log_keep = 10000,
-	    .schedule_ms = 100, .create_ms = 300, .start_ms = 700, .ready_ms = 1000,
-	    .terminate_ms = 1000, .ns_delete_ms = 2000, .topic_ready_ms = 1500,
-	    .bookmark_ms = 5000, .history = 20000, .event_ttl_s = 3600,
+	    .tls = true,
+	    .seed = 1,
+	    .speed = 1.0,
+	    .log_rate = 2.0,
+	    .log_keep = 10000,
+	    .schedule_ms = 100,
+	    .create_ms = 300,
+	    .start_ms = 700,
+	    .ready_ms = 1000,
+	    .terminate_ms = 1000,
+	    .ns_delete_ms = 2000,
+	    .topic_ready_ms = 1500,
+	    .bookmark_ms = 5000,
+	    .history = 20000,
+	    .event_ttl_s = 3600,
 	};
 	static char token[40];
 	struct sim s;
@@ -328,9 +363,8 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	snprintf(url, sizeof(url), "%s://127.0.0.1:%u", o.tls ? "https" : "http", http_port(h));
-	if (o.kubeconfig_out &&
-	    !kubeconfig_write(o.kubeconfig_out, url, o.tls ? pem.cert : NULL, o.token, o.ro_token,
-			      &err)) {
+	if (o.kubeconfig_out && !kubeconfig_write(o.kubeconfig_out, url, o.tls ? pem.cert : NULL,
+						  o.token, o.ro_token, &err)) {
 		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
 		http_stop(h);
 		goto fail;

@@ -20,8 +20,8 @@ static void gv_path(const struct restype *rt, char *out, size_t n)
 
 static json_t *param(const char *name, const char *in, bool required)
 {
-	json_t *p = json_pack("{s:s, s:s, s:{s:s}}", "name", name, "in", in, "schema", "type",
-			      "string");
+	json_t *p =
+	    json_pack("{s:s, s:s, s:{s:s}}", "name", name, "in", in, "schema", "type", "string");
 
 	if (required)
 		json_object_set_new(p, "required", json_true());
@@ -79,7 +79,8 @@ json_t *openapi_doc(const char *path)
 		if (rt->namespaced) {
 			snprintf(item, sizeof(item), "/%s/namespaces/{namespace}/%s/{name}", gv,
 				 rt->plural);
-			snprintf(coll, sizeof(coll), "/%s/namespaces/{namespace}/%s", gv, rt->plural);
+			snprintf(coll, sizeof(coll), "/%s/namespaces/{namespace}/%s", gv,
+				 rt->plural);
 		} else {
 			snprintf(item, sizeof(item), "/%s/%s/{name}", gv, rt->plural);
 			snprintf(coll, sizeof(coll), "/%s/%s", gv, rt->plural);
@@ -90,33 +91,33 @@ json_t *openapi_doc(const char *path)
 			json_array_append_new(params, param("namespace", "path", true));
 		ok = json_pack("{s:{s:s, s:{s:{s:{s:s}}}}}", "200", "description", "OK", "content",
 			       "application/json", "schema", "$ref", ref);
-		patch = json_pack("{s:s, s:o, s:s, s:o, s:[o,o,o,o], s:O}", "operationId", "patch",
-				  "x-kubernetes-group-version-kind", gvk(rt),
-				  "x-kubernetes-action", "patch", "requestBody",
-				  json_pack("{s:{s:{s:{s:s}}, s:{s:{s:s}}, s:{s:{s:s}}, "
-					    "s:{s:{s:s}}}, s:b}",
-					    "content", "application/apply-patch+yaml", "schema",
-					    "type", "object", "application/json-patch+json", "schema",
-					    "type", "object", "application/merge-patch+json",
-					    "schema", "type", "object",
-					    "application/strategic-merge-patch+json", "schema", "type",
-					    "object", "required", 1),
-				  "parameters", param("dryRun", "query", false),
-				  param("fieldManager", "query", false),
-				  param("fieldValidation", "query", false),
-				  param("force", "query", false), "responses", ok);
-		json_object_set_new(paths, item,
-				    json_pack("{s:{s:s, s:O, s:s, s:O}, s:o, s:o}", "get",
-					      "operationId", "read", "x-kubernetes-group-version-kind",
-					      json_object_get(patch, "x-kubernetes-group-version-kind"),
-					      "x-kubernetes-action", "get", "responses", ok, "patch",
-					      patch, "parameters", params));
-		json_object_set_new(paths, coll,
-				    json_pack("{s:{s:s, s:o, s:s, s:[o], s:o}}", "post", "operationId",
-					      "create", "x-kubernetes-group-version-kind", gvk(rt),
-					      "x-kubernetes-action", "post", "parameters",
-					      param("fieldValidation", "query", false), "responses",
-					      json_deep_copy(ok)));
+		patch = json_pack(
+		    "{s:s, s:o, s:s, s:o, s:[o,o,o,o], s:O}", "operationId", "patch",
+		    "x-kubernetes-group-version-kind", gvk(rt), "x-kubernetes-action", "patch",
+		    "requestBody",
+		    json_pack("{s:{s:{s:{s:s}}, s:{s:{s:s}}, s:{s:{s:s}}, "
+			      "s:{s:{s:s}}}, s:b}",
+			      "content", "application/apply-patch+yaml", "schema", "type", "object",
+			      "application/json-patch+json", "schema", "type", "object",
+			      "application/merge-patch+json", "schema", "type", "object",
+			      "application/strategic-merge-patch+json", "schema", "type", "object",
+			      "required", 1),
+		    "parameters", param("dryRun", "query", false),
+		    param("fieldManager", "query", false), param("fieldValidation", "query", false),
+		    param("force", "query", false), "responses", ok);
+		json_object_set_new(
+		    paths, item,
+		    json_pack("{s:{s:s, s:O, s:s, s:O}, s:o, s:o}", "get", "operationId", "read",
+			      "x-kubernetes-group-version-kind",
+			      json_object_get(patch, "x-kubernetes-group-version-kind"),
+			      "x-kubernetes-action", "get", "responses", ok, "patch", patch,
+			      "parameters", params));
+		json_object_set_new(
+		    paths, coll,
+		    json_pack("{s:{s:s, s:o, s:s, s:[o], s:o}}", "post", "operationId", "create",
+			      "x-kubernetes-group-version-kind", gvk(rt), "x-kubernetes-action",
+			      "post", "parameters", param("fieldValidation", "query", false),
+			      "responses", json_deep_copy(ok)));
 		json_decref(ok);
 		json_object_set_new(
 		    schemas, sname,

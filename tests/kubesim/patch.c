@@ -107,8 +107,8 @@ static json_t *merge_list(const json_t *target, const json_t *patch, const char 
 
 	json_array_foreach((json_t *)patch, i, p)
 	{
-		const char *directive = json_is_object(p) ? json_string_value(json_object_get(p, "$patch"))
-							  : NULL;
+		const char *directive =
+		    json_is_object(p) ? json_string_value(json_object_get(p, "$patch")) : NULL;
 		size_t j;
 		json_t *t;
 		bool found = false;
@@ -366,7 +366,8 @@ json_t *patch_json(const json_t *target, const json_t *ops, struct err *err)
 			goto fail;
 		if (strcmp(name, "add") == 0 || strcmp(name, "replace") == 0) {
 			if (!value) {
-				err_set(err, "jsonpatch %s operation does not apply: missing value", name);
+				err_set(err, "jsonpatch %s operation does not apply: missing value",
+					name);
 			} else {
 				ok = pointer_add(parent, last, json_deep_copy(value),
 						 strcmp(name, "replace") == 0);
@@ -397,7 +398,8 @@ json_t *patch_json(const json_t *target, const json_t *ops, struct err *err)
 			err_set(err, "Unexpected kind: %s", name);
 		}
 		if (!ok && !err_isset(err))
-			err_set(err, "jsonpatch %s operation does not apply: doc is missing path: %s",
+			err_set(err,
+				"jsonpatch %s operation does not apply: doc is missing path: %s",
 				name, path);
 		free(last);
 		if (!ok)

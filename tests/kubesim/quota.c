@@ -72,7 +72,7 @@ void quantity_format(int64_t milli, char *out, size_t n)
 		int64_t mult;
 	} bin[] = {
 	    {"Ei", 1152921504606846976LL}, {"Pi", 1125899906842624LL}, {"Ti", 1099511627776LL},
-	    {"Gi", 1073741824LL},	   {"Mi", 1048576LL},		{"Ki", 1024LL},
+	    {"Gi", 1073741824LL},	   {"Mi", 1048576LL},	       {"Ki", 1024LL},
 	};
 	int64_t whole;
 
@@ -93,14 +93,14 @@ void quantity_format(int64_t milli, char *out, size_t n)
 	snprintf(out, n, "%lld", (long long)whole);
 }
 
-static const char *const counted[] = {"pods",	  "services", "secrets", "configmaps",
-				      "persistentvolumeclaims", "resourcequotas", NULL};
+static const char *const counted[] = {
+    "pods", "services", "secrets", "configmaps", "persistentvolumeclaims", "resourcequotas", NULL};
 
 bool quota_known_resource(const char *name)
 {
-	static const char *const others[] = {"requests.cpu",	"requests.memory", "limits.cpu",
-					     "limits.memory",	"cpu",		   "memory",
-					     "requests.storage", NULL};
+	static const char *const others[] = {
+	    "requests.cpu", "requests.memory", "limits.cpu",	   "limits.memory",
+	    "cpu",	    "memory",	       "requests.storage", NULL};
 
 	for (const char *const *p = counted; *p; p++) {
 		if (strcmp(*p, name) == 0)
@@ -153,7 +153,8 @@ static const struct restype *counted_type(const char *name)
 			for (int k = 0; k < K_COUNT; k++) {
 				const struct restype *rt = restype_get((enum kind_id)k);
 
-				if (strcmp(rt->plural, plural) == 0 && strcmp(rt->group, dot + 1) == 0)
+				if (strcmp(rt->plural, plural) == 0 &&
+				    strcmp(rt->group, dot + 1) == 0)
 					return rt;
 			}
 			return NULL;
@@ -309,11 +310,12 @@ bool quota_admit(struct store *st, const struct restype *rt, const json_t *doc, 
 				   restype_qualified(rt, qual, sizeof(qual)), name, quotas[i]->name,
 				   buf_str(&must));
 		} else if (over) {
-			apierr_set(e, 403, "Forbidden",
-				   "%s \"%s\" is forbidden: exceeded quota: %s, requested: %s, used: "
-				   "%s, limited: %s",
-				   restype_qualified(rt, qual, sizeof(qual)), name, quotas[i]->name,
-				   buf_str(&req), buf_str(&used), buf_str(&lim));
+			apierr_set(
+			    e, 403, "Forbidden",
+			    "%s \"%s\" is forbidden: exceeded quota: %s, requested: %s, used: "
+			    "%s, limited: %s",
+			    restype_qualified(rt, qual, sizeof(qual)), name, quotas[i]->name,
+			    buf_str(&req), buf_str(&used), buf_str(&lim));
 		}
 		buf_free(&req);
 		buf_free(&used);

@@ -27,16 +27,16 @@ enum kind_id {
 
 struct restype {
 	enum kind_id id;
-	const char *group;	/* "" for the core group */
+	const char *group; /* "" for the core group */
 	const char *version;
 	const char *api_version; /* "v1", "apps/v1" ... */
 	const char *plural, *singular, *kind, *list_kind;
 	const char *short_names[3];
-	bool in_all;		/* category "all" */
+	bool in_all; /* category "all" */
 	bool namespaced;
-	bool has_status;	/* status is a subresource: main updates keep it */
+	bool has_status; /* status is a subresource: main updates keep it */
 	bool has_scale;
-	bool has_generation;	/* metadata.generation counts spec changes */
+	bool has_generation; /* metadata.generation counts spec changes */
 	/* Field selector labels accepted besides metadata.name/namespace. */
 	const char *fields[12];
 	const char *storage_hash;

@@ -103,8 +103,10 @@ const char *valid_label_key(const char *s)
 		memcpy(prefix, s, pn);
 		prefix[pn] = '\0';
 		if (valid_dns_subdomain(prefix))
-			return "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
-			       "alphanumeric characters, '-' or '.', and must start and end with an "
+			return "prefix part a lowercase RFC 1123 subdomain must consist of lower "
+			       "case "
+			       "alphanumeric characters, '-' or '.', and must start and end with "
+			       "an "
 			       "alphanumeric character";
 		s = slash + 1;
 	}
@@ -229,10 +231,11 @@ static bool check_req(const struct sel_req *r, struct err *err)
 		}
 		why = valid_label_value(r->vals[i]);
 		if (why) {
-			err_set(err,
-				"unable to parse requirement: values[%zu][%s]: Invalid value: \"%s\": "
-				"%s",
-				i, r->key, r->vals[i], why);
+			err_set(
+			    err,
+			    "unable to parse requirement: values[%zu][%s]: Invalid value: \"%s\": "
+			    "%s",
+			    i, r->key, r->vals[i], why);
 			return false;
 		}
 	}
@@ -266,7 +269,8 @@ bool selector_parse(const char *s, struct selector *out, struct err *err)
 		}
 		n = token_len(p);
 		if (n == 0) {
-			err_set(err, "unable to parse requirement: found '%s', expected: identifier",
+			err_set(err,
+				"unable to parse requirement: found '%s', expected: identifier",
 				*p ? p : "EOF");
 			goto fail;
 		}
@@ -297,10 +301,11 @@ bool selector_parse(const char *s, struct selector *out, struct err *err)
 				if (!parse_values(&p, &r, err))
 					goto fail_req;
 			} else if (*p && *p != ',') {
-				err_set(err,
-					"unable to parse requirement: found '%s', expected: in, notin, "
-					"=, ==, !=, gt, lt",
-					p);
+				err_set(
+				    err,
+				    "unable to parse requirement: found '%s', expected: in, notin, "
+				    "=, ==, !=, gt, lt",
+				    p);
 				goto fail_req;
 			}
 			if (r.op == SEL_EQ || r.op == SEL_NE || r.op == SEL_GT || r.op == SEL_LT) {
@@ -384,8 +389,10 @@ bool selector_from_json(const json_t *ls, struct selector *out, struct err *err)
 		else if (str_eq(op, "DoesNotExist"))
 			r.op = SEL_NOTEXISTS;
 		else {
-			err_set(err, "selector.matchExpressions[%zu].operator: Invalid value: \"%s\": "
-				     "not a valid selector operator", i, op);
+			err_set(err,
+				"selector.matchExpressions[%zu].operator: Invalid value: \"%s\": "
+				"not a valid selector operator",
+				i, op);
 			goto fail;
 		}
 		r.key = xstrdup(key);
@@ -483,9 +490,8 @@ char *selector_json_string(const json_t *ls)
 			continue;
 		}
 		buf_printf(&b, "%s %s (", jstr(e, "key", ""), str_eq(op, "In") ? "in" : "notin");
-		json_array_foreach(vals, j, x) buf_printf(&b, "%s%s", j ? "," : "",
-							  json_string_value(x) ? json_string_value(x)
-									       : "");
+		json_array_foreach(vals, j, x) buf_printf(
+		    &b, "%s%s", j ? "," : "", json_string_value(x) ? json_string_value(x) : "");
 		buf_putc(&b, ')');
 	}
 	return buf_steal(&b);
@@ -522,8 +528,7 @@ void fieldsel_free(struct fieldsel *fs)
 	memset(fs, 0, sizeof(*fs));
 }
 
-bool fieldsel_parse(const char *s, const struct restype *rt, struct fieldsel *out,
-		    struct err *err)
+bool fieldsel_parse(const char *s, const struct restype *rt, struct fieldsel *out, struct err *err)
 {
 	const char *p = s ? s : "";
 

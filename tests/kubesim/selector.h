@@ -48,8 +48,7 @@ struct fieldsel {
 };
 
 /* "metadata.name=x,status.phase!=Running"; rt decides which fields exist. */
-bool fieldsel_parse(const char *s, const struct restype *rt, struct fieldsel *out,
-		    struct err *err);
+bool fieldsel_parse(const char *s, const struct restype *rt, struct fieldsel *out, struct err *err);
 /* fields: the flat map from store_fields_of. */
 bool fieldsel_match(const struct fieldsel *fs, const json_t *fields);
 void fieldsel_free(struct fieldsel *fs);

@@ -149,12 +149,12 @@ bool sim_parse_time(const char *s, int64_t *wall_ns)
 	long offset = 0;
 	struct tm tm;
 
-	if (!parse_digits(&s, 4, &y) || *s++ != '-' || !parse_digits(&s, 2, &mo) ||
-	    *s++ != '-' || !parse_digits(&s, 2, &d) || (*s != 'T' && *s != 't'))
+	if (!parse_digits(&s, 4, &y) || *s++ != '-' || !parse_digits(&s, 2, &mo) || *s++ != '-' ||
+	    !parse_digits(&s, 2, &d) || (*s != 'T' && *s != 't'))
 		return false;
 	s++;
-	if (!parse_digits(&s, 2, &h) || *s++ != ':' || !parse_digits(&s, 2, &mi) ||
-	    *s++ != ':' || !parse_digits(&s, 2, &sec))
+	if (!parse_digits(&s, 2, &h) || *s++ != ':' || !parse_digits(&s, 2, &mi) || *s++ != ':' ||
+	    !parse_digits(&s, 2, &sec))
 		return false;
 	if (*s == '.') {
 		s++;

@@ -30,27 +30,27 @@ struct sim_opts {
 	bool demo;
 	uint64_t seed;
 	double speed;
-	double log_rate;	 /* lines per second per container; 0 = unbounded */
-	long log_keep;		 /* lines kept per container run */
+	double log_rate; /* lines per second per container; 0 = unbounded */
+	long log_keep;	 /* lines kept per container run */
 	long schedule_ms, create_ms, start_ms, ready_ms; /* pod phase delays */
-	long terminate_ms;	 /* graceful pod termination */
-	long ns_delete_ms;	 /* namespace Terminating -> gone */
-	long topic_ready_ms;	 /* KafkaTopic -> Ready */
-	long bookmark_ms;	 /* watch bookmark interval */
-	long history;		 /* watch events kept (older ones give 410) */
-	long event_ttl_s;	 /* core/v1 Event lifetime */
-	bool verbose;		 /* log every request on stderr */
+	long terminate_ms;				 /* graceful pod termination */
+	long ns_delete_ms;				 /* namespace Terminating -> gone */
+	long topic_ready_ms;				 /* KafkaTopic -> Ready */
+	long bookmark_ms;				 /* watch bookmark interval */
+	long history;	  /* watch events kept (older ones give 410) */
+	long event_ttl_s; /* core/v1 Event lifetime */
+	bool verbose;	  /* log every request on stderr */
 };
 
 /* Fault injection, set through /sim/faults. */
 struct fault_cfg {
 	double error_rate; /* 0..1 of API requests answered with error_code */
 	int error_code;
-	long latency_ms;	/* added before every API answer */
-	long drop_after_lines;	/* watch/log streams: 0 = never */
-	long drop_after_ms;	/* watch/log streams: 0 = never */
+	long latency_ms;	 /* added before every API answer */
+	long drop_after_lines;	 /* watch/log streams: 0 = never */
+	long drop_after_ms;	 /* watch/log streams: 0 = never */
 	int64_t refuse_until_ms; /* monotonic ms; new connections refused until then */
-	char path_prefix[128];	/* faults apply to paths with this prefix */
+	char path_prefix[128];	 /* faults apply to paths with this prefix */
 };
 
 struct sim_stats {

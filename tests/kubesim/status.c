@@ -80,8 +80,8 @@ void apierr_bad_request(struct apierr *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-void apierr_invalid_add(struct apierr *e, const char *reason, const char *field,
-			const char *fmt, ...)
+void apierr_invalid_add(struct apierr *e, const char *reason, const char *field, const char *fmt,
+			...)
 {
 	va_list ap;
 	char msg[1024];
@@ -97,8 +97,8 @@ void apierr_invalid_add(struct apierr *e, const char *reason, const char *field,
 		causes = json_array();
 		json_object_set_new(e->details, "causes", causes);
 	}
-	json_array_append_new(causes, json_pack("{s:s, s:s, s:s}", "reason", reason, "message",
-						msg, "field", field));
+	json_array_append_new(
+	    causes, json_pack("{s:s, s:s, s:s}", "reason", reason, "message", msg, "field", field));
 }
 
 bool apierr_invalid_finish(struct apierr *e, const struct restype *rt, const char *name)
@@ -117,7 +117,8 @@ bool apierr_invalid_finish(struct apierr *e, const struct restype *rt, const cha
 		buf_putc(&b, '[');
 	json_array_foreach(causes, i, c)
 	{
-		buf_printf(&b, "%s%s: %s", i ? ", " : "", json_string_value(json_object_get(c, "field")),
+		buf_printf(&b, "%s%s: %s", i ? ", " : "",
+			   json_string_value(json_object_get(c, "field")),
 			   json_string_value(json_object_get(c, "message")));
 	}
 	if (json_array_size(causes) > 1)
@@ -135,7 +136,8 @@ bool apierr_invalid_finish(struct apierr *e, const struct restype *rt, const cha
 
 json_t *status_json(const struct apierr *e)
 {
-	json_t *st = json_pack("{s:s, s:s, s:{}}", "kind", "Status", "apiVersion", "v1", "metadata");
+	json_t *st =
+	    json_pack("{s:s, s:s, s:{}}", "kind", "Status", "apiVersion", "v1", "metadata");
 
 	if (!e || !e->code) {
 		json_object_set_new(st, "status", json_string("Success"));
@@ -154,8 +156,7 @@ json_t *status_json(const struct apierr *e)
 json_t *status_success(const struct restype *rt, const char *name, const char *uid)
 {
 	json_t *st = json_pack("{s:s, s:s, s:{}, s:s, s:o}", "kind", "Status", "apiVersion", "v1",
-			       "metadata", "status", "Success", "details",
-			       details_for(rt, name));
+			       "metadata", "status", "Success", "details", details_for(rt, name));
 
 	if (uid)
 		json_object_set_new(json_object_get(st, "details"), "uid", json_string(uid));

@@ -142,8 +142,7 @@ static size_t coll_lower(const struct coll *c, const char *ns, const char *name)
 	return lo;
 }
 
-struct obj *store_get(struct store *st, const struct restype *rt, const char *ns,
-		      const char *name)
+struct obj *store_get(struct store *st, const struct restype *rt, const char *ns, const char *name)
 {
 	const struct coll *c = &st->colls[rt->id];
 	const char *n = rt->namespaced ? (ns ? ns : "") : "";
@@ -154,8 +153,7 @@ struct obj *store_get(struct store *st, const struct restype *rt, const char *ns
 	return NULL;
 }
 
-struct obj *const *store_list(struct store *st, const struct restype *rt, const char *ns,
-			      size_t *n)
+struct obj *const *store_list(struct store *st, const struct restype *rt, const char *ns, size_t *n)
 {
 	const struct coll *c = &st->colls[rt->id];
 	size_t lo, hi;
@@ -246,8 +244,8 @@ json_t *store_fields_of(const struct restype *rt, const json_t *doc)
 		json_object_set_new(f, "metadata.namespace",
 				    json_string(jstr(doc, "metadata.namespace", "")));
 	for (size_t i = 0; i < ARRAY_LEN(rt->fields) && rt->fields[i]; i++) {
-		const char *path = str_eq(rt->fields[i], "source") ? "source.component"
-								    : rt->fields[i];
+		const char *path =
+		    str_eq(rt->fields[i], "source") ? "source.component" : rt->fields[i];
 		json_t *v = jpath(doc, path);
 		char num[32];
 

@@ -66,8 +66,7 @@ uint64_t store_rv(const struct store *st);
 /* Watching is possible from any resourceVersion >= this one. */
 uint64_t store_resumable_rv(const struct store *st);
 
-struct obj *store_get(struct store *st, const struct restype *rt, const char *ns,
-		      const char *name);
+struct obj *store_get(struct store *st, const struct restype *rt, const char *ns, const char *name);
 struct obj *store_by_uid(struct store *st, const char *uid);
 /* Objects of rt in ns (NULL: every namespace), in key order: a view into
  * the store, valid until the next change. */

@@ -15,46 +15,101 @@ struct col {
 	int priority;
 };
 
-#define NAME_COL {"Name", "string", "name", 0}
-#define AGE_COL {"Age", "string", "", 0}
-#define END_COL {NULL, NULL, NULL, 0}
+#define NAME_COL                                                                                   \
+	{                                                                                          \
+		"Name", "string", "name", 0                                                        \
+	}
+#define AGE_COL                                                                                    \
+	{                                                                                          \
+		"Age", "string", "", 0                                                             \
+	}
+#define END_COL                                                                                    \
+	{                                                                                          \
+		NULL, NULL, NULL, 0                                                                \
+	}
 
 static const struct col cols[K_COUNT][11] = {
     [K_NAMESPACE] = {NAME_COL, {"Status", "string", "", 0}, AGE_COL, END_COL},
-    [K_POD] = {NAME_COL, {"Ready", "string", "", 0}, {"Status", "string", "", 0},
-	       {"Restarts", "string", "", 0}, AGE_COL, {"IP", "string", "", 1},
-	       {"Node", "string", "", 1}, {"Nominated Node", "string", "", 1},
-	       {"Readiness Gates", "string", "", 1}, END_COL},
-    [K_SERVICE] = {NAME_COL, {"Type", "string", "", 0}, {"Cluster-IP", "string", "", 0},
-		   {"External-IP", "string", "", 0}, {"Port(s)", "string", "", 0}, AGE_COL,
-		   {"Selector", "string", "", 1}, END_COL},
-    [K_SECRET] = {NAME_COL, {"Type", "string", "", 0}, {"Data", "string", "", 0}, AGE_COL,
-		  END_COL},
+    [K_POD] = {NAME_COL,
+	       {"Ready", "string", "", 0},
+	       {"Status", "string", "", 0},
+	       {"Restarts", "string", "", 0},
+	       AGE_COL,
+	       {"IP", "string", "", 1},
+	       {"Node", "string", "", 1},
+	       {"Nominated Node", "string", "", 1},
+	       {"Readiness Gates", "string", "", 1},
+	       END_COL},
+    [K_SERVICE] = {NAME_COL,
+		   {"Type", "string", "", 0},
+		   {"Cluster-IP", "string", "", 0},
+		   {"External-IP", "string", "", 0},
+		   {"Port(s)", "string", "", 0},
+		   AGE_COL,
+		   {"Selector", "string", "", 1},
+		   END_COL},
+    [K_SECRET] = {NAME_COL, {"Type", "string", "", 0}, {"Data", "string", "", 0}, AGE_COL, END_COL},
     [K_CONFIGMAP] = {NAME_COL, {"Data", "string", "", 0}, AGE_COL, END_COL},
-    [K_PVC] = {NAME_COL, {"Status", "string", "", 0}, {"Volume", "string", "", 0},
-	       {"Capacity", "string", "", 0}, {"Access Modes", "string", "", 0},
-	       {"StorageClass", "string", "", 0}, {"VolumeAttributesClass", "string", "", 0},
-	       AGE_COL, {"VolumeMode", "string", "", 1}, END_COL},
-    [K_QUOTA] = {NAME_COL, AGE_COL, {"Request", "string", "", 0}, {"Limit", "string", "", 0},
+    [K_PVC] = {NAME_COL,
+	       {"Status", "string", "", 0},
+	       {"Volume", "string", "", 0},
+	       {"Capacity", "string", "", 0},
+	       {"Access Modes", "string", "", 0},
+	       {"StorageClass", "string", "", 0},
+	       {"VolumeAttributesClass", "string", "", 0},
+	       AGE_COL,
+	       {"VolumeMode", "string", "", 1},
+	       END_COL},
+    [K_QUOTA] =
+	{NAME_COL, AGE_COL, {"Request", "string", "", 0}, {"Limit", "string", "", 0}, END_COL},
+    [K_EVENT] = {{"Last Seen", "string", "", 0},
+		 {"Type", "string", "", 0},
+		 {"Reason", "string", "", 0},
+		 {"Object", "string", "", 0},
+		 {"Subobject", "string", "", 1},
+		 {"Source", "string", "", 1},
+		 {"Message", "string", "", 0},
+		 {"First Seen", "string", "", 1},
+		 {"Count", "string", "", 1},
+		 {"Name", "string", "", 1},
 		 END_COL},
-    [K_EVENT] = {{"Last Seen", "string", "", 0}, {"Type", "string", "", 0},
-		 {"Reason", "string", "", 0}, {"Object", "string", "", 0},
-		 {"Subobject", "string", "", 1}, {"Source", "string", "", 1},
-		 {"Message", "string", "", 0}, {"First Seen", "string", "", 1},
-		 {"Count", "string", "", 1}, {"Name", "string", "", 1}, END_COL},
-    [K_DEPLOYMENT] = {NAME_COL, {"Ready", "string", "", 0}, {"Up-to-date", "integer", "", 0},
-		      {"Available", "integer", "", 0}, AGE_COL, {"Containers", "string", "", 1},
-		      {"Images", "string", "", 1}, {"Selector", "string", "", 1}, END_COL},
-    [K_STATEFULSET] = {NAME_COL, {"Ready", "string", "", 0}, AGE_COL,
-		       {"Containers", "string", "", 1}, {"Images", "string", "", 1}, END_COL},
-    [K_REPLICASET] = {NAME_COL, {"Desired", "integer", "", 0}, {"Current", "integer", "", 0},
-		      {"Ready", "integer", "", 0}, AGE_COL, {"Containers", "string", "", 1},
-		      {"Images", "string", "", 1}, {"Selector", "string", "", 1}, END_COL},
-    [K_INGRESS] = {NAME_COL, {"Class", "string", "", 0}, {"Hosts", "string", "", 0},
-		   {"Address", "string", "", 0}, {"Ports", "string", "", 0}, AGE_COL, END_COL},
+    [K_DEPLOYMENT] = {NAME_COL,
+		      {"Ready", "string", "", 0},
+		      {"Up-to-date", "integer", "", 0},
+		      {"Available", "integer", "", 0},
+		      AGE_COL,
+		      {"Containers", "string", "", 1},
+		      {"Images", "string", "", 1},
+		      {"Selector", "string", "", 1},
+		      END_COL},
+    [K_STATEFULSET] = {NAME_COL,
+		       {"Ready", "string", "", 0},
+		       AGE_COL,
+		       {"Containers", "string", "", 1},
+		       {"Images", "string", "", 1},
+		       END_COL},
+    [K_REPLICASET] = {NAME_COL,
+		      {"Desired", "integer", "", 0},
+		      {"Current", "integer", "", 0},
+		      {"Ready", "integer", "", 0},
+		      AGE_COL,
+		      {"Containers", "string", "", 1},
+		      {"Images", "string", "", 1},
+		      {"Selector", "string", "", 1},
+		      END_COL},
+    [K_INGRESS] = {NAME_COL,
+		   {"Class", "string", "", 0},
+		   {"Hosts", "string", "", 0},
+		   {"Address", "string", "", 0},
+		   {"Ports", "string", "", 0},
+		   AGE_COL,
+		   END_COL},
     [K_NETPOL] = {NAME_COL, {"Pod-Selector", "string", "", 0}, AGE_COL, END_COL},
-    [K_KAFKATOPIC] = {NAME_COL, {"Cluster", "string", "", 0}, {"Partitions", "integer", "", 0},
-		      {"Replication factor", "integer", "", 0}, {"Ready", "string", "", 0},
+    [K_KAFKATOPIC] = {NAME_COL,
+		      {"Cluster", "string", "", 0},
+		      {"Partitions", "integer", "", 0},
+		      {"Replication factor", "integer", "", 0},
+		      {"Ready", "string", "", 0},
 		      END_COL},
 };
 
@@ -247,9 +302,8 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 		json_array_append_new(cells, json_string(jstr(doc, "spec.type", "ClusterIP")));
 		json_array_append_new(cells, str_or(jstr(doc, "spec.clusterIP", NULL), "<none>"));
 		json_array_append_new(cells, json_string("<none>"));
-		json_array_foreach(jpath(doc, "spec.ports"), i, x)
-		    buf_printf(&b, "%s%lld/%s", i ? "," : "", jint(x, "port", 0),
-			       jstr(x, "protocol", "TCP"));
+		json_array_foreach(jpath(doc, "spec.ports"), i, x) buf_printf(
+		    &b, "%s%lld/%s", i ? "," : "", jint(x, "port", 0), jstr(x, "protocol", "TCP"));
 		s = buf_steal(&b);
 		json_array_append_new(cells, str_or(s, "<none>"));
 		free(s);
@@ -263,9 +317,10 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 		json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
 		break;
 	case K_CONFIGMAP:
-		json_array_append_new(cells, json_integer((json_int_t)(
-						 json_object_size(json_object_get(doc, "data")) +
-						 json_object_size(json_object_get(doc, "binaryData")))));
+		json_array_append_new(
+		    cells, json_integer(
+			       (json_int_t)(json_object_size(json_object_get(doc, "data")) +
+					    json_object_size(json_object_get(doc, "binaryData")))));
 		json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
 		break;
 	case K_PVC: {
@@ -273,16 +328,16 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 
 		json_array_append_new(cells, json_string(jstr(doc, "status.phase", "Pending")));
 		json_array_append_new(cells, json_string(jstr(doc, "spec.volumeName", "")));
-		json_array_append_new(cells, json_string(
-						 bound ? jstr(doc, "status.capacity.storage", "") : ""));
+		json_array_append_new(
+		    cells, json_string(bound ? jstr(doc, "status.capacity.storage", "") : ""));
 		json_array_foreach(jpath(doc, "status.accessModes"), i, x)
 		{
 			const char *m = json_string_value(x) ? json_string_value(x) : "";
 
 			buf_printf(&b, "%s%s", i ? "," : "",
-				   str_eq(m, "ReadWriteOnce")	  ? "RWO"
-				   : str_eq(m, "ReadOnlyMany")	  ? "ROX"
-				   : str_eq(m, "ReadWriteMany")	  ? "RWX"
+				   str_eq(m, "ReadWriteOnce")	   ? "RWO"
+				   : str_eq(m, "ReadOnlyMany")	   ? "ROX"
+				   : str_eq(m, "ReadWriteMany")	   ? "RWX"
 				   : str_eq(m, "ReadWriteOncePod") ? "RWOP"
 								   : m);
 		}
@@ -292,7 +347,8 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 		json_array_append_new(cells, json_string(jstr(doc, "spec.storageClassName", "")));
 		json_array_append_new(cells, json_string("<unset>"));
 		json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
-		json_array_append_new(cells, json_string(jstr(doc, "spec.volumeMode", "Filesystem")));
+		json_array_append_new(cells,
+				      json_string(jstr(doc, "spec.volumeMode", "Filesystem")));
 		break;
 	}
 	case K_QUOTA:
@@ -309,7 +365,8 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 		for (char *p = buf; *p && *p != '/'; p++)
 			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 		json_array_append_new(cells, json_string(buf));
-		json_array_append_new(cells, json_string(jstr(doc, "involvedObject.fieldPath", "")));
+		json_array_append_new(cells,
+				      json_string(jstr(doc, "involvedObject.fieldPath", "")));
 		json_array_append_new(cells, json_string(jstr(doc, "source.component", "")));
 		json_array_append_new(cells, json_string(jstr(doc, "message", "")));
 		json_array_append_new(cells, age_of(doc, "firstTimestamp", now_ms));
@@ -321,33 +378,43 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 			 jint(doc, "spec.replicas", 1));
 		json_array_append_new(cells, json_string(buf));
 		json_array_append_new(cells, json_integer(jint(doc, "status.updatedReplicas", 0)));
-		json_array_append_new(cells, json_integer(jint(doc, "status.availableReplicas", 0)));
+		json_array_append_new(cells,
+				      json_integer(jint(doc, "status.availableReplicas", 0)));
 		json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
-		json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), false));
-		json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), true));
-		json_array_append_new(cells, selector_cell(jpath(doc, "spec.selector.matchLabels")));
+		json_array_append_new(cells,
+				      containers_cell(jpath(doc, "spec.template.spec"), false));
+		json_array_append_new(cells,
+				      containers_cell(jpath(doc, "spec.template.spec"), true));
+		json_array_append_new(cells,
+				      selector_cell(jpath(doc, "spec.selector.matchLabels")));
 		break;
 	case K_STATEFULSET:
 		snprintf(buf, sizeof(buf), "%lld/%lld", jint(doc, "status.readyReplicas", 0),
 			 jint(doc, "spec.replicas", 1));
 		json_array_append_new(cells, json_string(buf));
 		json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
-		json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), false));
-		json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), true));
+		json_array_append_new(cells,
+				      containers_cell(jpath(doc, "spec.template.spec"), false));
+		json_array_append_new(cells,
+				      containers_cell(jpath(doc, "spec.template.spec"), true));
 		break;
 	case K_REPLICASET:
 		json_array_append_new(cells, json_integer(jint(doc, "spec.replicas", 1)));
 		json_array_append_new(cells, json_integer(jint(doc, "status.replicas", 0)));
 		json_array_append_new(cells, json_integer(jint(doc, "status.readyReplicas", 0)));
 		json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
-		json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), false));
-		json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), true));
-		json_array_append_new(cells, selector_cell(jpath(doc, "spec.selector.matchLabels")));
+		json_array_append_new(cells,
+				      containers_cell(jpath(doc, "spec.template.spec"), false));
+		json_array_append_new(cells,
+				      containers_cell(jpath(doc, "spec.template.spec"), true));
+		json_array_append_new(cells,
+				      selector_cell(jpath(doc, "spec.selector.matchLabels")));
 		break;
 	case K_INGRESS: {
 		bool tls = json_array_size(jpath(doc, "spec.tls")) > 0;
 
-		json_array_append_new(cells, str_or(jstr(doc, "spec.ingressClassName", NULL), "<none>"));
+		json_array_append_new(cells,
+				      str_or(jstr(doc, "spec.ingressClassName", NULL), "<none>"));
 		json_array_foreach(jpath(doc, "spec.rules"), i, x)
 		    buf_printf(&b, "%s%s", i ? "," : "", jstr(x, "host", "*"));
 		s = buf_steal(&b);
@@ -371,7 +438,8 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 
 		v = jpath(doc, "metadata.labels");
 		x = json_object_get(v, "strimzi.io/cluster");
-		json_array_append_new(cells, json_string(json_is_string(x) ? json_string_value(x) : ""));
+		json_array_append_new(cells,
+				      json_string(json_is_string(x) ? json_string_value(x) : ""));
 		json_array_append_new(cells, json_integer(jint(doc, "spec.partitions", 1)));
 		json_array_append_new(cells, json_integer(jint(doc, "spec.replicas", 1)));
 		json_array_foreach(jpath(doc, "status.conditions"), i, x)
@@ -398,13 +466,15 @@ static json_t *columns(const struct restype *rt)
 		if (str_eq(c->name, "Name"))
 			snprintf(desc, sizeof(desc), "Name must be unique within a namespace.");
 		else if (str_eq(c->name, "Age"))
-			snprintf(desc, sizeof(desc), "CreationTimestamp is a timestamp representing "
-						     "the server time when this object was created.");
+			snprintf(desc, sizeof(desc),
+				 "CreationTimestamp is a timestamp representing "
+				 "the server time when this object was created.");
 		else
 			snprintf(desc, sizeof(desc), "%s of the %s.", c->name, rt->singular);
-		json_array_append_new(defs, json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", c->name,
-						      "type", c->type, "format", c->format,
-						      "description", desc, "priority", c->priority));
+		json_array_append_new(defs,
+				      json_pack("{s:s, s:s, s:s, s:s, s:i}", "name", c->name,
+						"type", c->type, "format", c->format, "description",
+						desc, "priority", c->priority));
 	}
 	return defs;
 }
@@ -417,8 +487,7 @@ json_t *table_partial(const json_t *doc)
 			 "meta.k8s.io/v1", "metadata", meta ? meta : json_object());
 }
 
-static json_t *row(const struct restype *rt, const json_t *doc, const char *include,
-		   int64_t now_ms)
+static json_t *row(const struct restype *rt, const json_t *doc, const char *include, int64_t now_ms)
 {
 	json_t *r = json_pack("{s:o}", "cells", row_cells(rt, doc, now_ms));
 

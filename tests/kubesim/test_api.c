@@ -155,8 +155,8 @@ static size_t names(json_t *list, char out[][64], size_t max)
 	{
 		if (n < max)
 			snprintf(out[n++], 64, "%s",
-				 json_string_value(json_object_get(json_object_get(it, "metadata"),
-								   "name")));
+				 json_string_value(
+				     json_object_get(json_object_get(it, "metadata"), "name")));
 	}
 	return n;
 }
@@ -234,14 +234,16 @@ static void test_errors_shapes(void **state)
 	json_decref(j);
 
 	create_ns("errs");
-	j = jcall(409, "POST", "/api/v1/namespaces", "application/json",
-		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"errs\"}}");
+	j = jcall(
+	    409, "POST", "/api/v1/namespaces", "application/json",
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"errs\"}}");
 	assert_string_equal(jstr_at(j, "message", NULL), "namespaces \"errs\" already exists");
 	assert_string_equal(jstr_at(j, "reason", NULL), "AlreadyExists");
 	json_decref(j);
 
-	j = jcall(422, "POST", "/api/v1/namespaces", "application/json",
-		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"Bad_Name\"}}");
+	j = jcall(
+	    422, "POST", "/api/v1/namespaces", "application/json",
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"Bad_Name\"}}");
 	assert_string_equal(jstr_at(j, "reason", NULL), "Invalid");
 	assert_non_null(strstr(jstr_at(j, "message", NULL),
 			       "Namespace \"Bad_Name\" is invalid: metadata.name: Invalid value: "
@@ -482,8 +484,8 @@ static void test_watch(void **state)
 
 	/* Without a resourceVersion the current objects arrive as ADDED first. */
 	create_cm("watch", "w2", "\"x\":\"2\"");
-	events = watch_events("/api/v1/namespaces/watch/configmaps?watch=true&timeoutSeconds=1",
-			      &raw);
+	events =
+	    watch_events("/api/v1/namespaces/watch/configmaps?watch=true&timeoutSeconds=1", &raw);
 	assert_true(json_array_size(events) >= 1);
 	assert_string_equal(jstr_at(json_array_get(events, 0), "type", NULL), "ADDED");
 	json_decref(events);
@@ -507,9 +509,10 @@ static void test_watch(void **state)
 	json_decref(events);
 	buf_free(&raw.body);
 
-	snprintf(path, sizeof(path),
-		 "/api/v1/namespaces/watch/configmaps?resourceVersion=%s&resourceVersionMatch=Exact",
-		 rv);
+	snprintf(
+	    path, sizeof(path),
+	    "/api/v1/namespaces/watch/configmaps?resourceVersion=%s&resourceVersionMatch=Exact",
+	    rv);
 	j = jcall(410, "GET", path, NULL, NULL);
 	assert_string_equal(jstr_at(j, "reason", NULL), "Expired");
 	json_decref(j);
@@ -527,8 +530,8 @@ static void wait_ready(const char *ns, const char *name, long want)
 		json_t *j = jcall(200, "GET", path, NULL, NULL);
 		json_t *st = json_object_get(j, "status");
 		bool settled = json_integer_value(json_object_get(st, "observedGeneration")) ==
-			       json_integer_value(json_object_get(json_object_get(j, "metadata"),
-								  "generation"));
+			       json_integer_value(
+				   json_object_get(json_object_get(j, "metadata"), "generation"));
 
 		ready = (long)json_integer_value(json_object_get(st, "readyReplicas"));
 		{
@@ -565,25 +568,25 @@ static void test_apply(void **state)
 	(void)state;
 	create_ns("ssa");
 	a = jcall(201, "PATCH", path, "application/apply-patch+yaml", deploy_yaml);
-	assert_string_equal(jstr_at(json_array_get(json_object_get(json_object_get(a, "metadata"),
-								   "managedFields"),
-						   0),
-				    "manager", NULL),
-			    "opsdeck");
+	assert_string_equal(
+	    jstr_at(
+		json_array_get(json_object_get(json_object_get(a, "metadata"), "managedFields"), 0),
+		"manager", NULL),
+	    "opsdeck");
 	json_decref(a);
 	wait_ready("ssa", "web", 2);
 	a = jcall(200, "GET", "/apis/apps/v1/namespaces/ssa/deployments/web", NULL, NULL);
 	snprintf(rv, sizeof(rv), "%s", jstr_at(a, "metadata", "resourceVersion"));
 	b = jcall(200, "PATCH", path, "application/apply-patch+yaml", deploy_yaml);
 	assert_string_equal(jstr_at(b, "metadata", "resourceVersion"), rv);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "metadata"),
-							    "generation")),
-			 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(b, "metadata"), "generation")), 1);
 	json_decref(a);
 	json_decref(b);
 
 	/* Another manager takes .spec.replicas through the scale subresource. */
-	j = jcall(200, "PATCH", "/apis/apps/v1/namespaces/ssa/deployments/web/scale?fieldManager=ops",
+	j = jcall(200, "PATCH",
+		  "/apis/apps/v1/namespaces/ssa/deployments/web/scale?fieldManager=ops",
 		  "application/merge-patch+json", "{\"spec\":{\"replicas\":3}}");
 	assert_string_equal(jstr_at(j, "kind", NULL), "Scale");
 	json_decref(j);
@@ -596,8 +599,8 @@ static void test_apply(void **state)
 	j = jcall(200, "PATCH",
 		  "/apis/apps/v1/namespaces/ssa/deployments/web?fieldManager=opsdeck&force=true",
 		  "application/apply-patch+yaml", deploy_yaml);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "spec"), "replicas")),
-			 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "spec"), "replicas")), 2);
 	json_decref(j);
 
 	/* An unknown field is refused as the real server refuses it. */
@@ -660,28 +663,29 @@ static void test_status_and_scale(void **state)
 
 	(void)state;
 	create_ns("sub");
-	json_decref(jcall(201, "POST", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics",
-			  "application/json",
-			  "{\"metadata\":{\"name\":\"t\",\"labels\":{\"strimzi.io/cluster\":\"c\"}},"
-			  "\"spec\":{\"partitions\":3,\"replicas\":1}}"));
+	json_decref(
+	    jcall(201, "POST", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics",
+		  "application/json",
+		  "{\"metadata\":{\"name\":\"t\",\"labels\":{\"strimzi.io/cluster\":\"c\"}},"
+		  "\"spec\":{\"partitions\":3,\"replicas\":1}}"));
 	/* The main resource ignores status; the status subresource only takes status. */
 	j = jcall(200, "PATCH", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics/t",
 		  "application/merge-patch+json",
 		  "{\"spec\":{\"partitions\":4},\"status\":{\"topicName\":\"main\"}}");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "spec"), "partitions")),
-			 4);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "spec"), "partitions")), 4);
 	assert_true(jstr_at(j, "status", "topicName") == NULL ||
 		    strcmp(jstr_at(j, "status", "topicName"), "main") != 0);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "metadata"),
-							    "generation")),
-			 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "metadata"), "generation")), 2);
 	json_decref(j);
-	j = jcall(200, "PATCH", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics/t/status",
+	j = jcall(200, "PATCH",
+		  "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics/t/status",
 		  "application/merge-patch+json",
 		  "{\"spec\":{\"partitions\":9},\"status\":{\"topicName\":\"from-status\"}}");
 	assert_string_equal(jstr_at(j, "status", "topicName"), "from-status");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "spec"), "partitions")),
-			 4);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "spec"), "partitions")), 4);
 	json_decref(j);
 	j = jcall(200, "GET", "/apis/kafka.strimzi.io/v1beta2/namespaces/sub/kafkatopics/t/status",
 		  NULL, NULL);
@@ -723,15 +727,16 @@ static void test_quota(void **state)
 
 	(void)state;
 	create_ns("quota");
-	json_decref(jcall(201, "POST", "/api/v1/namespaces/quota/resourcequotas", "application/json",
+	json_decref(jcall(201, "POST", "/api/v1/namespaces/quota/resourcequotas",
+			  "application/json",
 			  "{\"metadata\":{\"name\":\"q\"},\"spec\":{\"hard\":{\"pods\":\"2\"}}}"));
 	for (int i = 0; i < 2; i++) {
 		char name[8];
 
 		snprintf(name, sizeof(name), "p%d", i);
 		pod_body(body, sizeof(body), name);
-		json_decref(jcall(201, "POST", "/api/v1/namespaces/quota/pods", "application/json",
-				  body));
+		json_decref(
+		    jcall(201, "POST", "/api/v1/namespaces/quota/pods", "application/json", body));
 	}
 	pod_body(body, sizeof(body), "p2");
 	j = jcall(403, "POST", "/api/v1/namespaces/quota/pods", "application/json", body);
@@ -766,16 +771,16 @@ static void test_quota(void **state)
 	while (now_s() < deadline) {
 		json_decref(j);
 		j = jcall(200, "GET",
-			  "/api/v1/namespaces/quota/events?fieldSelector=reason%3DFailedCreate", NULL,
-			  NULL);
+			  "/api/v1/namespaces/quota/events?fieldSelector=reason%3DFailedCreate",
+			  NULL, NULL);
 		if (json_array_size(json_object_get(j, "items")))
 			break;
 		usleep(20000);
 	}
 	assert_true(json_array_size(json_object_get(j, "items")) > 0);
-	assert_non_null(strstr(jstr_at(json_array_get(json_object_get(j, "items"), 0), "message",
-				       NULL),
-			       "exceeded quota: q"));
+	assert_non_null(
+	    strstr(jstr_at(json_array_get(json_object_get(j, "items"), 0), "message", NULL),
+		   "exceeded quota: q"));
 	json_decref(j);
 }
 
@@ -792,7 +797,8 @@ static void test_logs(void **state)
 			  "\"busybox\"}]}}"));
 	wait_running("logs", "db");
 	usleep(200000);
-	r = call("GET", "/api/v1/namespaces/logs/pods/db/log?container=mysql&tailLines=3&timestamps=true",
+	r = call("GET",
+		 "/api/v1/namespaces/logs/pods/db/log?container=mysql&tailLines=3&timestamps=true",
 		 NULL, NULL, TOKEN, 0);
 	assert_int_equal(r.code, 200);
 	assert_non_null(strstr(r.ctype, "text/plain"));
@@ -832,12 +838,12 @@ static void test_logs(void **state)
 	assert_non_null(strstr(buf_str(&r.body), "seq=1\n"));
 	buf_free(&r.body);
 	j = jcall(200, "GET", "/api/v1/namespaces/logs/pods/db", NULL, NULL);
-	assert_int_equal(json_integer_value(json_object_get(
-			     json_array_get(json_object_get(json_object_get(j, "status"),
-							    "containerStatuses"),
-					    0),
-			     "restartCount")),
-			 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+		json_array_get(json_object_get(json_object_get(j, "status"), "containerStatuses"),
+			       0),
+		"restartCount")),
+	    1);
 	json_decref(j);
 }
 
@@ -882,14 +888,16 @@ static void test_faults(void **state)
 		snprintf(name, sizeof(name), "d%d", i);
 		create_cm("drop", name, "");
 	}
-	json_decref(jcall(200, "POST", "/sim/faults", "application/json", "{\"dropAfterLines\":2}"));
+	json_decref(
+	    jcall(200, "POST", "/sim/faults", "application/json", "{\"dropAfterLines\":2}"));
 	r = call("GET", "/api/v1/namespaces/drop/configmaps?watch=1&timeoutSeconds=3", NULL, NULL,
 		 TOKEN, 0);
 	assert_int_not_equal(r.cc, CURLE_OK);
 	buf_free(&r.body);
 	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
 
-	json_decref(jcall(200, "POST", "/sim/faults", "application/json", "{\"refuseSeconds\":0.5}"));
+	json_decref(
+	    jcall(200, "POST", "/sim/faults", "application/json", "{\"refuseSeconds\":0.5}"));
 	r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
 	assert_int_not_equal(r.cc, CURLE_OK);
 	buf_free(&r.body);
@@ -917,8 +925,8 @@ int main(void)
 	    cmocka_unit_test(test_errors_shapes), cmocka_unit_test(test_selectors),
 	    cmocka_unit_test(test_pagination),	  cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_apply),	  cmocka_unit_test(test_status_and_scale),
-	    cmocka_unit_test(test_quota),
-	    cmocka_unit_test(test_logs),	  cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_quota),	  cmocka_unit_test(test_logs),
+	    cmocka_unit_test(test_faults),
 	};
 	int rc;
 

@@ -72,7 +72,8 @@ static void test_label_selectors(void **state)
 	assert_true(sel_matches("a notin (x,b)", "{\"c\":\"b\"}"));
 	assert_true(sel_matches("a", "{\"a\":\"\"}"));
 	assert_false(sel_matches("!a", "{\"a\":\"\"}"));
-	assert_true(sel_matches("app.kubernetes.io/name=web, tier", "{\"app.kubernetes.io/name\":\"web\",\"tier\":\"x\"}"));
+	assert_true(sel_matches("app.kubernetes.io/name=web, tier",
+				"{\"app.kubernetes.io/name\":\"web\",\"tier\":\"x\"}"));
 	assert_true(sel_matches("n>3", "{\"n\":\"4\"}"));
 	assert_false(sel_matches("n<3", "{\"n\":\"4\"}"));
 	assert_false(sel_parses("a in b"));
@@ -90,7 +91,8 @@ static void test_json_selectors(void **state)
 	json_t *ls = J("{\"matchLabels\":{\"app\":\"web\"},\"matchExpressions\":[{\"key\":\"tier\","
 		       "\"operator\":\"In\",\"values\":[\"a\",\"b\"]},{\"key\":\"old\","
 		       "\"operator\":\"DoesNotExist\"}]}");
-	json_t *yes = J("{\"app\":\"web\",\"tier\":\"b\"}"), *no = J("{\"app\":\"web\",\"tier\":\"b\",\"old\":\"1\"}");
+	json_t *yes = J("{\"app\":\"web\",\"tier\":\"b\"}"),
+	       *no = J("{\"app\":\"web\",\"tier\":\"b\",\"old\":\"1\"}");
 	char *str;
 
 	(void)state;
@@ -114,7 +116,8 @@ static void test_field_selectors(void **state)
 	struct fieldsel fs;
 	struct err err = {{0}};
 	const struct restype *pods = restype_get(K_POD);
-	json_t *doc = J("{\"metadata\":{\"name\":\"p,1\",\"namespace\":\"ns\"},\"status\":{\"phase\":\"Running\"}}");
+	json_t *doc = J("{\"metadata\":{\"name\":\"p,1\",\"namespace\":\"ns\"},\"status\":{"
+			"\"phase\":\"Running\"}}");
 	json_t *fields = store_fields_of(pods, doc);
 
 	(void)state;
@@ -157,19 +160,23 @@ static void test_merge_patch(void **state)
 
 static void test_strategic_patch(void **state)
 {
-	json_t *t = J("{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x:1\"},{\"name\":\"b\","
-		      "\"image\":\"y:1\"}],\"args\":[\"1\"]},\"metadata\":{\"finalizers\":[\"f1\",\"f2\"]}}");
-	json_t *p = J("{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"y:2\"},{\"name\":\"c\","
-		      "\"image\":\"z\"},{\"name\":\"a\",\"$patch\":\"delete\"}],\"args\":[\"2\"]},"
-		      "\"$setElementOrder/spec\":[],\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":"
-		      "[\"f1\"]}}");
+	json_t *t = J(
+	    "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x:1\"},{\"name\":\"b\","
+	    "\"image\":\"y:1\"}],\"args\":[\"1\"]},\"metadata\":{\"finalizers\":[\"f1\",\"f2\"]}}");
+	json_t *p =
+	    J("{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"y:2\"},{\"name\":\"c\","
+	      "\"image\":\"z\"},{\"name\":\"a\",\"$patch\":\"delete\"}],\"args\":[\"2\"]},"
+	      "\"$setElementOrder/spec\":[],\"metadata\":{\"$deleteFromPrimitiveList/finalizers\":"
+	      "[\"f1\"]}}");
 	struct err err = {{0}};
 	json_t *out = patch_strategic(t, p, &err);
 
 	(void)state;
 	assert_non_null(out);
-	assert_json(out, "{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"y:2\"},{\"name\":"
-			 "\"c\",\"image\":\"z\"}],\"args\":[\"2\"]},\"metadata\":{\"finalizers\":[\"f2\"]}}");
+	assert_json(
+	    out,
+	    "{\"spec\":{\"containers\":[{\"name\":\"b\",\"image\":\"y:2\"},{\"name\":"
+	    "\"c\",\"image\":\"z\"}],\"args\":[\"2\"]},\"metadata\":{\"finalizers\":[\"f2\"]}}");
 	json_decref(p);
 	p = J("{\"spec\":{\"$patch\":\"bogus\"}}");
 	assert_null(patch_strategic(t, p, &err));
@@ -185,7 +192,8 @@ static void test_json_patch(void **state)
 	(void)state;
 	ops = J("[{\"op\":\"add\",\"path\":\"/a/b/-\",\"value\":3},{\"op\":\"replace\",\"path\":"
 		"\"/a/b/0\",\"value\":0},{\"op\":\"test\",\"path\":\"/a/b/1\",\"value\":2},"
-		"{\"op\":\"copy\",\"from\":\"/a/b\",\"path\":\"/c\"},{\"op\":\"remove\",\"path\":\"/a\"}]");
+		"{\"op\":\"copy\",\"from\":\"/a/b\",\"path\":\"/"
+		"c\"},{\"op\":\"remove\",\"path\":\"/a\"}]");
 	assert_json(patch_json(t, ops, &err), "{\"c\":[0,2,3]}");
 	json_decref(ops);
 	ops = J("[{\"op\":\"test\",\"path\":\"/a/b/0\",\"value\":9}]");
@@ -198,8 +206,10 @@ static void test_json_patch(void **state)
 }
 
 static const char *const cfg1 =
-    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\"}},"
-    "\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx\","
+    "{\"apiVersion\":\"apps/"
+    "v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"labels\":{\"app\":\"web\"}},"
+    "\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":"
+    "\"nginx\","
     "\"ports\":[{\"containerPort\":80}]}]}}}}";
 
 static void test_apply_fieldset(void **state)
@@ -212,9 +222,10 @@ static void test_apply_fieldset(void **state)
 	assert_non_null(json_object_get(set, "f:metadata\nf:labels\nf:app"));
 	assert_non_null(json_object_get(
 	    set, "f:spec\nf:template\nf:spec\nf:containers\nk:{\"name\":\"web\"}\nf:image"));
-	assert_non_null(json_object_get(set, "f:spec\nf:template\nf:spec\nf:containers\nk:{\"name\":"
-					     "\"web\"}\nf:ports\nk:{\"containerPort\":80,\"protocol\":"
-					     "\"TCP\"}\nf:containerPort"));
+	assert_non_null(json_object_get(set,
+					"f:spec\nf:template\nf:spec\nf:containers\nk:{\"name\":"
+					"\"web\"}\nf:ports\nk:{\"containerPort\":80,\"protocol\":"
+					"\"TCP\"}\nf:containerPort"));
 	assert_null(json_object_get(set, "f:metadata\nf:name"));
 	tree = apply_fields_tree(set, false);
 	s = json_dumps(json_object_get(json_object_get(tree, "f:metadata"), "f:labels"),
@@ -251,9 +262,8 @@ static void test_apply_idempotent_and_conflicts(void **state)
 	apierr_clear(&e);
 	third = apply_merge(rt, scaled, cfg, "opsdeck", true, "2026-01-01T00:00:11Z", &e);
 	assert_non_null(third);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(third, "spec"),
-							    "replicas")),
-			 2);
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(third, "spec"), "replicas")), 2);
 
 	/* A field the manager stops applying goes away. */
 	{
@@ -305,15 +315,17 @@ static void test_quantities(void **state)
 static void test_yaml(void **state)
 {
 	struct err err = {{0}};
-	json_t *docs = yamljson_docs("a: 1\nb: yes\nc: '1'\nd: ~\ne: 1.5\nf: [x, {g: off}]\n---\n---\nh: 0x10\n",
-				     strlen("a: 1\nb: yes\nc: '1'\nd: ~\ne: 1.5\nf: [x, {g: off}]\n---\n---\nh: 0x10\n"),
-				     &err);
+	json_t *docs = yamljson_docs(
+	    "a: 1\nb: yes\nc: '1'\nd: ~\ne: 1.5\nf: [x, {g: off}]\n---\n---\nh: 0x10\n",
+	    strlen("a: 1\nb: yes\nc: '1'\nd: ~\ne: 1.5\nf: [x, {g: off}]\n---\n---\nh: 0x10\n"),
+	    &err);
 
 	(void)state;
 	assert_non_null(docs);
 	assert_int_equal(json_array_size(docs), 2);
-	assert_json(json_incref(json_array_get(docs, 0)),
-		    "{\"a\":1,\"b\":true,\"c\":\"1\",\"d\":null,\"e\":1.5,\"f\":[\"x\",{\"g\":false}]}");
+	assert_json(
+	    json_incref(json_array_get(docs, 0)),
+	    "{\"a\":1,\"b\":true,\"c\":\"1\",\"d\":null,\"e\":1.5,\"f\":[\"x\",{\"g\":false}]}");
 	assert_json(json_incref(json_array_get(docs, 1)), "{\"h\":16}");
 	json_decref(docs);
 	assert_null(yamljson_docs("a: &x 1\nb: *x\n", 14, &err));
@@ -356,14 +368,16 @@ static void test_status_shapes(void **state)
 	(void)state;
 	apierr_not_found(&e, restype_get(K_DEPLOYMENT), "web");
 	st = status_json(&e);
-	assert_json(st, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
-			"\"Failure\",\"message\":\"deployments.apps \\\"web\\\" not found\",\"reason\":"
-			"\"NotFound\",\"details\":{\"name\":\"web\",\"group\":\"apps\",\"kind\":"
-			"\"deployments\"},\"code\":404}");
+	assert_json(st,
+		    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
+		    "\"Failure\",\"message\":\"deployments.apps \\\"web\\\" not found\",\"reason\":"
+		    "\"NotFound\",\"details\":{\"name\":\"web\",\"group\":\"apps\",\"kind\":"
+		    "\"deployments\"},\"code\":404}");
 	apierr_clear(&e);
 	apierr_invalid_add(&e, "FieldValueRequired", "spec.selector", "Required value");
 	assert_true(apierr_invalid_finish(&e, restype_get(K_DEPLOYMENT), "web"));
-	assert_string_equal(e.msg, "Deployment.apps \"web\" is invalid: spec.selector: Required value");
+	assert_string_equal(e.msg,
+			    "Deployment.apps \"web\" is invalid: spec.selector: Required value");
 	assert_int_equal(e.code, 422);
 	apierr_clear(&e);
 }

@@ -74,8 +74,8 @@ bool tls_generate(struct tls_pem *out, struct err *err)
 	X509_gmtime_adj(X509_getm_notAfter(cert), 365L * 24 * 3600);
 	X509_set_pubkey(cert, key);
 	name = X509_get_subject_name(cert);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"kubesim", -1, -1,
-				   0);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"kubesim", -1,
+				   -1, 0);
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"kubesim", -1,
 				   -1, 0);
 	X509_set_issuer_name(cert, name);
@@ -163,16 +163,17 @@ void tls_free(struct tls_pem *p)
 	p->cert = p->key = NULL;
 }
 
-bool kubeconfig_write(const char *path, const char *server, const char *ca_pem,
-		      const char *token, const char *ro_token, struct err *err)
+bool kubeconfig_write(const char *path, const char *server, const char *ca_pem, const char *token,
+		      const char *ro_token, struct err *err)
 {
 	struct buf b = BUF_INIT;
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd;
 	bool ok;
 
-	buf_printf(&b, "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n"
-		       "    server: %s\n",
+	buf_printf(&b,
+		   "apiVersion: v1\nkind: Config\nclusters:\n- name: kubesim\n  cluster:\n"
+		   "    server: %s\n",
 		   server);
 	if (ca_pem) {
 		unsigned char *enc = xmalloc(4 * (strlen(ca_pem) / 3 + 2) + 1);
@@ -186,8 +187,9 @@ bool kubeconfig_write(const char *path, const char *server, const char *ca_pem,
 	if (ro_token)
 		buf_printf(&b, "- name: kubesim-readonly\n  context:\n    cluster: kubesim\n"
 			       "    user: kubesim-viewer\n    namespace: default\n");
-	buf_printf(&b, "current-context: kubesim\nusers:\n- name: kubesim-admin\n  user:\n"
-		       "    token: %s\n",
+	buf_printf(&b,
+		   "current-context: kubesim\nusers:\n- name: kubesim-admin\n  user:\n"
+		   "    token: %s\n",
 		   token);
 	if (ro_token)
 		buf_printf(&b, "- name: kubesim-viewer\n  user:\n    token: %s\n", ro_token);

@@ -20,7 +20,7 @@ void tls_free(struct tls_pem *p);
 
 /* Writes path atomically (mode 0600). ca_pem may be NULL for plain HTTP;
  * ro_token may be NULL. */
-bool kubeconfig_write(const char *path, const char *server, const char *ca_pem,
-		      const char *token, const char *ro_token, struct err *err);
+bool kubeconfig_write(const char *path, const char *server, const char *ca_pem, const char *token,
+		      const char *ro_token, struct err *err);
 
 #endif

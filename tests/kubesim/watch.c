@@ -21,7 +21,7 @@ struct watch {
 	char *ns;
 	struct selector sel;
 	struct fieldsel fields;
-	size_t seq;	 /* next history event to look at */
+	size_t seq;	  /* next history event to look at */
 	uint64_t last_rv; /* what a bookmark may report */
 	struct rstr **initial;
 	size_t ninit, init_pos;
@@ -68,8 +68,9 @@ struct watch *watch_open(struct sim *s, struct watch_params *p, struct apierr *e
 	w->started_ms = sim_mono_ms();
 	w->last_bookmark_ms = w->started_ms;
 	/* Without timeoutSeconds the server picks 30 to 60 minutes. */
-	w->deadline_ms = w->started_ms + (p->timeout_s > 0 ? p->timeout_s * 1000L
-							    : (1800L + (long)(sim_rand(s) % 1800)) * 1000L);
+	w->deadline_ms =
+	    w->started_ms + (p->timeout_s > 0 ? p->timeout_s * 1000L
+					      : (1800L + (long)(sim_rand(s) % 1800)) * 1000L);
 	w->fmt = p->fmt;
 	snprintf(w->table_version, sizeof(w->table_version), "%s",
 		 p->table_version ? p->table_version : "v1");

@@ -19,7 +19,7 @@
 
 struct watch_params {
 	const struct restype *rt;
-	const char *ns;	  /* NULL: every namespace */
+	const char *ns;		/* NULL: every namespace */
 	struct selector sel;	/* moved into the watch */
 	struct fieldsel fields; /* moved into the watch */
 	bool rv_set;

@@ -54,9 +54,9 @@ static bool is_float_text(const char *s)
 static json_t *resolve_plain(const char *s)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"y",    "Y",  "yes", "Yes", "YES", "true",
-					    "True", "TRUE", "on", "On",  "ON",  NULL};
-	static const char *const falses[] = {"n",     "N",  "no",  "No",  "NO",  "false",
+	static const char *const trues[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+					    "True", "TRUE", "on",  "On",  "ON",	 NULL};
+	static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO",  "false",
 					     "False", "FALSE", "off", "Off", "OFF", NULL};
 	char *end;
 	long long ll;
@@ -67,8 +67,8 @@ static json_t *resolve_plain(const char *s)
 		return json_true();
 	if (in_list(s, falses))
 		return json_false();
-	if ((s[0] >= '0' && s[0] <= '9') || ((s[0] == '-' || s[0] == '+') && s[1] >= '0' &&
-					     s[1] <= '9')) {
+	if ((s[0] >= '0' && s[0] <= '9') ||
+	    ((s[0] == '-' || s[0] == '+') && s[1] >= '0' && s[1] <= '9')) {
 		errno = 0;
 		ll = strtoll(s, &end, 0);
 		if (*end == '\0' && errno == 0)
@@ -191,7 +191,8 @@ json_t *yamljson_docs(const char *text, size_t len, struct err *err)
 			if (ev.type == YAML_SCALAR_EVENT)
 				v = scalar_value(&ev);
 			else
-				v = ev.type == YAML_MAPPING_START_EVENT ? json_object() : json_array();
+				v = ev.type == YAML_MAPPING_START_EVENT ? json_object()
+									: json_array();
 			if (depth < 0) {
 				doc = v;
 			} else if (!attach(&stack[depth], json_incref(v), &ev, err)) {
@@ -242,8 +243,9 @@ json_t *yamljson_one(const char *text, size_t len, struct err *err)
 	if (!docs)
 		return NULL;
 	if (json_array_size(docs) != 1) {
-		err_set(err, json_array_size(docs) ? "expected one YAML document, found %zu"
-						   : "the request body is empty%.0zu",
+		err_set(err,
+			json_array_size(docs) ? "expected one YAML document, found %zu"
+					      : "the request body is empty%.0zu",
 			json_array_size(docs));
 		json_decref(docs);
 		return NULL;
