@@ -328,6 +328,31 @@ static void validate_meta(const struct restype *rt, const json_t *doc, struct ap
 	}
 	if (labels && !json_is_object(labels))
 		apierr_invalid_add(e, "FieldValueInvalid", "metadata.labels", "must be an object");
+	if (ann && !json_is_object(ann))
+		apierr_invalid_add(e, "FieldValueInvalid", "metadata.annotations",
+				   "must be an object");
+	{
+		json_t *refs = jpath(doc, "metadata.ownerReferences"), *r;
+		size_t i;
+		char field[96];
+
+		if (refs && !json_is_array(refs))
+			apierr_invalid_add(e, "FieldValueInvalid", "metadata.ownerReferences",
+					   "must be a list");
+		json_array_foreach(refs, i, r)
+		{
+			static const char *const need[] = {"apiVersion", "kind", "name", "uid",
+							   NULL};
+
+			for (const char *const *f = need; *f; f++) {
+				if (!jstr(r, *f, NULL) || !jstr(r, *f, "")[0]) {
+					snprintf(field, sizeof(field),
+						 "metadata.ownerReferences[%zu].%s", i, *f);
+					required(e, field);
+				}
+			}
+		}
+	}
 	json_object_foreach(labels, k, v)
 	{
 		char field[300];
@@ -359,6 +384,8 @@ static void validate_meta(const struct restype *rt, const json_t *doc, struct ap
 					   "values must be strings");
 	}
 }
+
+static void validate_quantities(const json_t *map, const char *field, bool quota, struct apierr *e);
 
 static void validate_podspec(const json_t *spec, const char *base, struct apierr *e)
 {
@@ -393,6 +420,25 @@ static void validate_podspec(const json_t *spec, const char *base, struct apierr
 		if (!image || !image[0]) {
 			snprintf(f, sizeof(f), "%s.containers[%zu].image", base, i);
 			required(e, f);
+		}
+		if (json_object_get(c, "ports") && !json_is_array(json_object_get(c, "ports"))) {
+			snprintf(f, sizeof(f), "%s.containers[%zu].ports", base, i);
+			apierr_invalid_add(e, "FieldValueInvalid", f, "must be a list");
+		}
+		if (json_object_get(c, "env") && !json_is_array(json_object_get(c, "env"))) {
+			snprintf(f, sizeof(f), "%s.containers[%zu].env", base, i);
+			apierr_invalid_add(e, "FieldValueInvalid", f, "must be a list");
+		}
+		for (const char *const *kind = (const char *const[]){"requests", "limits", NULL};
+		     *kind; kind++) {
+			json_t *res = jpath(c, "resources");
+			json_t *m = json_is_object(res) ? json_object_get(res, *kind) : NULL;
+
+			snprintf(f, sizeof(f), "%s.containers[%zu].resources.%s", base, i, *kind);
+			if (m && !json_is_object(m))
+				apierr_invalid_add(e, "FieldValueInvalid", f, "must be an object");
+			else if (m)
+				validate_quantities(m, f, false, e);
 		}
 		json_array_foreach(json_object_get(c, "ports"), j, p)
 		{
@@ -467,6 +513,8 @@ static void validate_service(const json_t *doc, struct apierr *e)
 				   "Unsupported value: \"%s\": supported values: \"ClusterIP\", "
 				   "\"ExternalName\", \"LoadBalancer\", \"NodePort\"",
 				   type);
+	if (jpath(doc, "spec.selector") && !json_is_object(jpath(doc, "spec.selector")))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.selector", "must be an object");
 	if (!str_eq(type, "ExternalName") && !str_eq(jstr(doc, "spec.clusterIP", ""), "None") &&
 	    json_array_size(ports) == 0)
 		required(e, "spec.ports");
@@ -561,6 +609,9 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 					    "spec.resources.requests", false, e);
 		break;
 	case K_QUOTA:
+		if (jpath(doc, "spec.hard") && !json_is_object(jpath(doc, "spec.hard")))
+			apierr_invalid_add(e, "FieldValueInvalid", "spec.hard",
+					   "must be an object");
 		validate_quantities(jpath(doc, "spec.hard"), "spec.hard", true, e);
 		break;
 	case K_KAFKATOPIC: {

@@ -383,15 +383,28 @@ json_t *patch_json(const json_t *target, const json_t *ops, struct err *err)
 			json_t *fparent;
 			char *flast = NULL;
 
-			if (from && pointer_parent(doc, from, &fparent, &flast, err) &&
-			    (cur = pointer_get(fparent, flast)) != NULL) {
+			size_t flen = from ? strlen(from) : 0;
+
+			if (from && strcmp(name, "move") == 0 && strncmp(path, from, flen) == 0 &&
+			    path[flen] == '/') {
+				err_set(err,
+					"jsonpatch move operation does not apply: \"from\" %s is "
+					"a prefix of \"path\" %s",
+					from, path);
+			} else if (from && pointer_parent(doc, from, &fparent, &flast, err) &&
+				   (cur = pointer_get(fparent, flast)) != NULL) {
 				json_t *v = json_deep_copy(cur);
 
 				ok = strcmp(name, "copy") == 0 || pointer_remove(fparent, flast);
-				if (ok)
+				/* The removal may have moved what path points into: look again. */
+				free(last);
+				last = NULL;
+				if (ok && pointer_parent(doc, path, &parent, &last, err))
 					ok = pointer_add(parent, last, v, false);
-				else
+				else {
+					ok = false;
 					json_decref(v);
+				}
 			}
 			free(flast);
 		} else {

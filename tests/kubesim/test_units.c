@@ -199,6 +199,12 @@ static void test_json_patch(void **state)
 	ops = J("[{\"op\":\"test\",\"path\":\"/a/b/0\",\"value\":9}]");
 	assert_null(patch_json(t, ops, &err));
 	json_decref(ops);
+	ops = J("[{\"op\":\"move\",\"from\":\"/a\",\"path\":\"/a/c\"}]");
+	assert_null(patch_json(t, ops, &err));
+	json_decref(ops);
+	ops = J("[{\"op\":\"move\",\"from\":\"/a/b\",\"path\":\"/d\"}]");
+	assert_json(patch_json(t, ops, &err), "{\"a\":{},\"d\":[1,2]}");
+	json_decref(ops);
 	ops = J("[{\"op\":\"remove\",\"path\":\"/nope/x\"}]");
 	assert_null(patch_json(t, ops, &err));
 	json_decref(ops);
