@@ -45,7 +45,7 @@ tests_kubesim_test_api_LDADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CMOCKA_LIBS)
 # (it is in bin_PROGRAMS, part of `all`).
 TESTS += tests/kubesim/test_units tests/kubesim/test_api tests/kubesim/kubectl.sh \
 	tests/kubesim/startup.sh
-EXTRA_DIST += tests/kubesim/kubectl.sh tests/kubesim/startup.sh
+EXTRA_DIST += tests/kubesim/kubectl.sh tests/kubesim/startup.sh doc/kubesim.md
 
 # The benchmark (bench/kubesim/): built with the rest, never run as a test.
 #   bench/kubesim/bench-kubesim ./opsdeck-kubesim   (see bench/kubesim/run.sh)

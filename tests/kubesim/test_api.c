@@ -273,7 +273,7 @@ static void test_errors_shapes(void **state)
 	assert_non_null(strstr(jstr_at(j, "message", NULL), "because it is being terminated"));
 	json_decref(j);
 	{
-		double deadline = now_s() + 5;
+		double deadline = now_s() + 15;
 		long code = 0;
 
 		while (now_s() < deadline && code != 404) {
@@ -521,7 +521,7 @@ static void test_watch(void **state)
 /* Waits until a deployment reports `want` ready replicas for its current generation. */
 static void wait_ready(const char *ns, const char *name, long want)
 {
-	double deadline = now_s() + 5;
+	double deadline = now_s() + 15;
 	long ready = -1;
 	char path[256], last[512] = "";
 
@@ -638,7 +638,7 @@ static void pod_body(char *out, size_t n, const char *name)
 static void wait_running(const char *ns, const char *name)
 {
 	char path[256];
-	double deadline = now_s() + 5;
+	double deadline = now_s() + 15;
 	json_t *j;
 
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s", ns, name);
@@ -744,7 +744,7 @@ static void test_quota(void **state)
 			    "pods \"p2\" is forbidden: exceeded quota: q, requested: pods=1, used: "
 			    "pods=2, limited: pods=2");
 	json_decref(j);
-	deadline = now_s() + 5;
+	deadline = now_s() + 15;
 	j = NULL;
 	while (now_s() < deadline) {
 		json_decref(j);
@@ -766,7 +766,7 @@ static void test_quota(void **state)
 			  "\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{"
 			  "\"a\":\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
 			  "\"nginx\"}]}}}}"));
-	deadline = now_s() + 5;
+	deadline = now_s() + 15;
 	j = NULL;
 	while (now_s() < deadline) {
 		json_decref(j);
