@@ -674,6 +674,8 @@ static void test_watch(void **state)
 		uint64_t t0 = loop_now_ms();
 
 		while (!strstr(kube_watch_error(w), "(injected fault)")) {
+			if (loop_now_ms() - t0 >= 10000)
+				print_error("watch error after 10 s: '%s'\n", kube_watch_error(w));
 			assert_true(loop_now_ms() - t0 < 10000);
 			settle(&c, 50);
 		}
