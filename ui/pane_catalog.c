@@ -151,37 +151,13 @@ static void catalog_destroy(void *st)
 /* The notice while there is nothing true to show yet. */
 static bool draw_waiting(struct catalog_pane *p, const struct rect *r)
 {
-	const char *reason, *lines[2];
-	char first[400];
-
 	if (!p->live) {
 		pane_notice_database(p->app, r, "Catalog", "offerings and plans");
 		return true;
 	}
 	if (db_live_offerings(p->live))
 		return false;
-	switch (db_live_state(p->live, &reason)) {
-	case DB_STATE_DOWN:
-		snprintf(first, sizeof(first), "The database is down: %s", reason);
-		lines[0] = first;
-		lines[1] = "opsdeck keeps trying to reconnect; the header shows the state.";
-		break;
-	case DB_STATE_CONNECTING:
-		lines[0] = "Connecting to the database…";
-		lines[1] = "The offerings appear as soon as it answers.";
-		break;
-	case DB_STATE_READY:
-	default:
-		if (db_live_error(p->live)) {
-			snprintf(first, sizeof(first), "Cannot read the catalog: %s", db_live_error(p->live));
-			lines[0] = first;
-		} else {
-			lines[0] = "Reading the catalog…";
-		}
-		lines[1] = "";
-		break;
-	}
-	pane_notice_draw(r, "Catalog", lines, 2);
+	pane_notice_db_waiting(r, "Catalog", p->live, "the catalog", "The offerings");
 	return true;
 }
 

@@ -16,4 +16,11 @@ void pane_notice_draw(const struct rect *r, const char *title, const char *const
 void pane_notice_database(struct app *app, const struct rect *r, const char *title,
 			  const char *what);
 
+/* While a database-backed pane has no data yet: the connection's state, or
+ * the error that stopped the read, in words. what: "the catalog"; arrive:
+ * "The offerings" (they appear as soon as the database answers). */
+struct db_live;
+void pane_notice_db_waiting(const struct rect *r, const char *title, struct db_live *live,
+			    const char *what, const char *arrive);
+
 #endif

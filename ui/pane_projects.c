@@ -178,37 +178,13 @@ static void projects_destroy(void *st)
 
 static bool draw_waiting(struct projects_pane *p, const struct rect *r)
 {
-	const char *reason, *lines[2];
-	char first[400];
-
 	if (!p->live) {
 		pane_notice_database(p->app, r, "Projects", "customers and projects");
 		return true;
 	}
 	if (db_live_customers(p->live) && db_live_projects(p->live))
 		return false;
-	switch (db_live_state(p->live, &reason)) {
-	case DB_STATE_DOWN:
-		snprintf(first, sizeof(first), "The database is down: %s", reason);
-		lines[0] = first;
-		lines[1] = "opsdeck keeps trying to reconnect; the header shows the state.";
-		break;
-	case DB_STATE_CONNECTING:
-		lines[0] = "Connecting to the database…";
-		lines[1] = "Customers and projects appear as soon as it answers.";
-		break;
-	case DB_STATE_READY:
-	default:
-		if (db_live_error(p->live)) {
-			snprintf(first, sizeof(first), "Cannot read the projects: %s", db_live_error(p->live));
-			lines[0] = first;
-		} else {
-			lines[0] = "Reading customers and projects…";
-		}
-		lines[1] = "";
-		break;
-	}
-	pane_notice_draw(r, "Projects", lines, 2);
+	pane_notice_db_waiting(r, "Projects", p->live, "the projects", "Customers and projects");
 	return true;
 }
 
