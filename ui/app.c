@@ -13,6 +13,7 @@
 
 #include "cmdline.h"
 #include "db/db.h"
+#include "db/live.h"
 #include "db/migrate.h"
 #include "form.h"
 #include "help.h"
@@ -32,7 +33,7 @@
 static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	[PANE_CATALOG] = &pane_catalog_ops,   [PANE_PROJECTS] = &pane_projects_ops,
 	[PANE_STORES] = &pane_stores_ops,     [PANE_QUEUES] = &pane_queues_ops,
-	[PANE_LOGS] = &pane_logs_ops,
+	[PANE_LOGS] = &pane_logs_ops,	      [PANE_EVENTS] = &pane_events_ops,
 };
 
 struct app_dialog {
@@ -72,6 +73,9 @@ struct app {
 	bool message_error;
 	struct loop_timer *message_timer;
 	struct header_state header[HEADER_FIELD_COUNT];
+	/* Held for the header, so the database state shows on every pane and
+	 * the connection lives as long as the console. NULL: not configured. */
+	struct db_live *live;
 	struct input input;
 	struct loop_timer *esc_timer;
 	struct loop_watch *stdin_watch;
@@ -172,6 +176,22 @@ void app_show_pane(struct app *app, enum pane_id id, const char *arg)
 	if (ops->on_show)
 		ops->on_show(app->pane_state[id], app, arg);
 	app->dirty = true;
+}
+
+const struct pane_ops *app_pane_ops(enum pane_id id)
+{
+	return pane_table[id];
+}
+
+size_t app_pane_complete(struct app *app, enum pane_id id, const struct pane_verb *verb,
+			 const char *prefix, char ***out)
+{
+	const struct pane_ops *ops = pane_table[id];
+
+	*out = NULL;
+	if (!ops->complete)
+		return 0;
+	return ops->complete(app->pane_state[id], verb, prefix, out);
 }
 
 void app_post(struct app *app, const struct app_event *ev)
@@ -375,7 +395,7 @@ static void draw_tabs(struct app *app, int cols)
 	int x = 0;
 
 	draw_fill(1, 0, cols, style_attr(ROLE_TABBAR));
-	for (int i = 0; i < PANE_COUNT && x < cols; i++) {
+	for (int i = 0; i < PANE_TABS && x < cols; i++) {
 		char tab[48];
 		attr_t a = i == (int)app->active ? style_attr(ROLE_TAB_ACTIVE) | A_BOLD
 						 : style_attr(ROLE_TABBAR);
@@ -383,6 +403,13 @@ static void draw_tabs(struct app *app, int cols)
 		snprintf(tab, sizeof(tab), " %d %s ", i + 1, pane_table[i]->name);
 		x += draw_text(1, x, cols - x, tab, a, 0);
 		x += draw_text(1, x, cols - x, " ", style_attr(ROLE_TABBAR), 0);
+	}
+	/* A view without a tab shows as its command while it is open. */
+	if (app->active >= PANE_TABS && x < cols) {
+		char tab[48];
+
+		snprintf(tab, sizeof(tab), " :%s ", pane_table[app->active]->command);
+		draw_text(1, x, cols - x, tab, style_attr(ROLE_TAB_ACTIVE) | A_BOLD, 0);
 	}
 }
 
@@ -554,9 +581,16 @@ static bool global_action(struct app *app, enum action a)
 	case ACTION_QUIT: app_quit(app, false); return true;
 	case ACTION_HELP: app_open_help(app); return true;
 	case ACTION_COMMAND: cmdline_open(app->cmdline, app); return true;
-	case ACTION_PANE_NEXT: app_show_pane(app, (app->active + 1) % PANE_COUNT, NULL); return true;
+	/* Tab cycles through the tabs; from a view without one it goes to the
+	 * first (or, backwards, the last). */
+	case ACTION_PANE_NEXT:
+		app_show_pane(app, app->active < PANE_TABS ? (app->active + 1) % PANE_TABS : 0, NULL);
+		return true;
 	case ACTION_PANE_PREV:
-		app_show_pane(app, (app->active + PANE_COUNT - 1) % PANE_COUNT, NULL);
+		app_show_pane(app,
+			      app->active < PANE_TABS ? (app->active + PANE_TABS - 1) % PANE_TABS
+						      : PANE_TABS - 1,
+			      NULL);
 		return true;
 	case ACTION_PANE_CATALOG: app_show_pane(app, PANE_CATALOG, NULL); return true;
 	case ACTION_PANE_PROJECTS: app_show_pane(app, PANE_PROJECTS, NULL); return true;
@@ -775,6 +809,33 @@ static void load_look(struct app *app, const char *conf_warning)
 		app_error(app, "%s (using the shipped key map)", km_warn.msg);
 }
 
+/* ---- the database in the header ---- */
+
+static void header_db_changed(void *ud)
+{
+	struct app *app = ud;
+	char text[200];
+	bool alert;
+
+	db_live_header(app->live, text, sizeof(text), &alert);
+	/* Called for every list read too: only a new state is news. */
+	if (app->header[HEADER_DB].text && app->header[HEADER_DB].alert == alert &&
+	    strcmp(app->header[HEADER_DB].text, text) == 0)
+		return;
+	app_set_header(app, HEADER_DB, text, alert);
+}
+
+static void header_db_start(struct app *app)
+{
+	if (!app_db_configured(app)) {
+		app_set_header(app, HEADER_DB, "db: not configured", true);
+		return;
+	}
+	app->live = db_live_acquire(app->loop, app->conf);
+	db_live_watch(app->live, header_db_changed, app);
+	header_db_changed(app);
+}
+
 static void app_free(struct app *app)
 {
 	for (int i = 0; i < PANE_COUNT; i++) {
@@ -790,6 +851,10 @@ static void app_free(struct app *app)
 	help_free(app->help);
 	cmdline_free(app->cmdline);
 	keymap_free(app->keymap);
+	if (app->live) {
+		db_live_unwatch(app->live, header_db_changed, app);
+		db_live_release(app->live);
+	}
 	for (int f = 0; f < HEADER_FIELD_COUNT; f++)
 		free(app->header[f].text);
 	free(app->filter_before);
@@ -849,10 +914,7 @@ int app_run(const struct app_options *opts)
 	load_look(app, opts->conf_warning);
 	if (err_isset(&migrate_problem))
 		app_error(app, "%s", migrate_problem.msg);
-	if (app_db_configured(app))
-		app_set_header(app, HEADER_DB, "db: not connected", true);
-	else
-		app_set_header(app, HEADER_DB, "db: not configured", true);
+	header_db_start(app);
 	for (int i = 0; i < PANE_COUNT; i++)
 		app->pane_state[i] = pane_table[i]->init ? pane_table[i]->init(app) : NULL;
 	app_show_pane(app, PANE_STORES, NULL);

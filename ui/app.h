@@ -12,7 +12,18 @@
 #include "pane.h"
 #include "theme.h"
 
-enum pane_id { PANE_CATALOG, PANE_PROJECTS, PANE_STORES, PANE_QUEUES, PANE_LOGS, PANE_COUNT };
+/* The first PANE_TABS panes have a tab and a number key; the others (the
+ * audit trail) are views opened by their `:` command, as in k9s. */
+enum pane_id {
+	PANE_CATALOG,
+	PANE_PROJECTS,
+	PANE_STORES,
+	PANE_QUEUES,
+	PANE_LOGS,
+	PANE_EVENTS,
+	PANE_COUNT
+};
+#define PANE_TABS (PANE_LOGS + 1)
 
 enum header_field { HEADER_CLUSTER, HEADER_DB, HEADER_TUNNEL, HEADER_FIELD_COUNT };
 
@@ -38,12 +49,17 @@ bool app_db_configured(const struct app *app);
 void app_info(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
 void app_error(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
 /* Header fields: cluster, database, tunnel state; alert shows them in the
- * alert colour. text NULL hides the field. */
+ * alert colour. text NULL hides the field. The shell itself keeps HEADER_DB
+ * up to date from the shared database connection, whatever pane shows. */
 void app_set_header(struct app *app, enum header_field f, const char *text, bool alert);
 /* Asks for a redraw at the end of this loop turn. */
 void app_redraw(struct app *app);
 /* Shows pane id; arg as for pane_ops.on_show. */
 void app_show_pane(struct app *app, enum pane_id id, const char *arg);
+const struct pane_ops *app_pane_ops(enum pane_id id);
+/* Candidates for the word after a pane's verb (pane_ops.complete). */
+size_t app_pane_complete(struct app *app, enum pane_id id, const struct pane_verb *verb,
+			 const char *prefix, char ***out);
 /* Switches theme or key map by name; on failure the current one stays and
  * the message line says why. */
 bool app_set_theme(struct app *app, const char *name);

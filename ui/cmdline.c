@@ -16,12 +16,18 @@
 
 #define HISTORY_MAX 200
 
-enum complete_kind { COMPLETE_NONE, COMPLETE_THEME, COMPLETE_KEYMAP };
+/* How the words after a command complete: COMPLETE_PANE completes the
+ * pane's verbs, then what the pane offers for the verb's argument. */
+enum complete_kind { COMPLETE_NONE, COMPLETE_THEME, COMPLETE_KEYMAP, COMPLETE_PANE };
+
+/* Help lists each pane verb on its own line; this bounds them all. */
+#define HELP_VERBS_MAX 32
 
 struct command_def {
 	struct cmdline_info info;
 	enum complete_kind complete;
 	void (*run)(struct app *app, const char *arg);
+	enum pane_id pane; /* the pane it shows, or NO_PANE */
 };
 
 struct cmdline {
@@ -34,17 +40,6 @@ struct cmdline {
 	size_t ncands, cand_next;
 	char *cand_base; /* the text before the word */
 };
-
-static void cmd_pane(struct app *app, enum pane_id id, const char *arg)
-{
-	app_show_pane(app, id, arg);
-}
-
-static void run_catalog(struct app *app, const char *arg) { cmd_pane(app, PANE_CATALOG, arg); }
-static void run_projects(struct app *app, const char *arg) { cmd_pane(app, PANE_PROJECTS, arg); }
-static void run_stores(struct app *app, const char *arg) { cmd_pane(app, PANE_STORES, arg); }
-static void run_queues(struct app *app, const char *arg) { cmd_pane(app, PANE_QUEUES, arg); }
-static void run_logs(struct app *app, const char *arg) { cmd_pane(app, PANE_LOGS, arg); }
 
 static void run_theme(struct app *app, const char *arg)
 {
@@ -84,30 +79,102 @@ static void run_quit_force(struct app *app, const char *arg)
 	app_quit(app, true);
 }
 
+#define NO_PANE PANE_COUNT
+
+/* A command without run shows its pane with the rest of the line. */
 static const struct command_def commands[] = {
-	{ { "catalog", "", "Show the Catalog pane" }, COMPLETE_NONE, run_catalog },
-	{ { "projects", "", "Show the Projects pane" }, COMPLETE_NONE, run_projects },
+	{ { "catalog", "[VERB ...]", "Show the Catalog pane; its verbs follow" }, COMPLETE_PANE,
+	  NULL, PANE_CATALOG },
+	{ { "projects", "[VERB ...]", "Show the Projects pane; its verbs follow" }, COMPLETE_PANE,
+	  NULL, PANE_PROJECTS },
 	{ { "stores", "[FILTER]", "Show the Stores pane, optionally filtered" }, COMPLETE_NONE,
-	  run_stores },
-	{ { "queues", "", "Show the Queues pane" }, COMPLETE_NONE, run_queues },
-	{ { "logs", "[STORE]", "Show the Logs pane, optionally for a store" }, COMPLETE_NONE,
-	  run_logs },
-	{ { "theme", "NAME", "Switch the colour theme" }, COMPLETE_THEME, run_theme },
-	{ { "keymap", "NAME", "Switch the key map" }, COMPLETE_KEYMAP, run_keymap },
-	{ { "help", "", "Show the keys and commands" }, COMPLETE_NONE, run_help },
-	{ { "quit", "", "Quit (asks first if work is running)" }, COMPLETE_NONE, run_quit },
-	{ { "q", "", "Quit (asks first if work is running)" }, COMPLETE_NONE, run_quit },
-	{ { "q!", "", "Quit without asking" }, COMPLETE_NONE, run_quit_force },
+	  NULL, PANE_STORES },
+	{ { "queues", "", "Show the Queues pane" }, COMPLETE_NONE, NULL, PANE_QUEUES },
+	{ { "logs", "[STORE]", "Show the Logs pane, optionally for a store" }, COMPLETE_NONE, NULL,
+	  PANE_LOGS },
+	{ { "events", "[FILTER]", "Show the audit trail, newest first, live" },
+	  COMPLETE_NONE, NULL, PANE_EVENTS },
+	{ { "theme", "NAME", "Switch the colour theme" }, COMPLETE_THEME, run_theme, NO_PANE },
+	{ { "keymap", "NAME", "Switch the key map" }, COMPLETE_KEYMAP, run_keymap, NO_PANE },
+	{ { "help", "", "Show the keys and commands" }, COMPLETE_NONE, run_help, NO_PANE },
+	{ { "quit", "", "Quit (asks first if work is running)" }, COMPLETE_NONE, run_quit, NO_PANE },
+	{ { "q", "", "Quit (asks first if work is running)" }, COMPLETE_NONE, run_quit, NO_PANE },
+	{ { "q!", "", "Quit without asking" }, COMPLETE_NONE, run_quit_force, NO_PANE },
 };
 
 size_t cmdline_list(const struct cmdline_info **out)
 {
-	static struct cmdline_info infos[ARRAY_LEN(commands)];
+	static struct cmdline_info infos[ARRAY_LEN(commands) + HELP_VERBS_MAX];
+	static char names[HELP_VERBS_MAX][48];
+	size_t n = 0, nv = 0;
 
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-		infos[i] = commands[i].info;
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		const struct pane_ops *ops;
+
+		infos[n++] = commands[i].info;
+		if (commands[i].complete != COMPLETE_PANE)
+			continue;
+		/* Then `:catalog pause [OFFERING]` and its siblings, one each. */
+		ops = app_pane_ops(commands[i].pane);
+		for (size_t j = 0; j < ops->nverbs && nv < HELP_VERBS_MAX; j++, nv++) {
+			snprintf(names[nv], sizeof(names[nv]), "%s %s", commands[i].info.name,
+				 ops->verbs[j].name);
+			infos[n].name = names[nv];
+			infos[n].args = ops->verbs[j].args;
+			infos[n].help = ops->verbs[j].help;
+			n++;
+		}
+	}
 	*out = infos;
-	return ARRAY_LEN(commands);
+	return n;
+}
+
+const struct pane_verb *cmdline_pane_verb(struct app *app, const struct pane_ops *ops,
+					  const char *arg, char *word, size_t wordsz)
+{
+	const struct pane_verb *v = NULL;
+	const char *s = arg, *vb, *w;
+	size_t vlen, wlen;
+
+	word[0] = '\0';
+	while (*s == ' ')
+		s++;
+	vb = s;
+	vlen = strcspn(s, " ");
+	s += vlen;
+	while (*s == ' ')
+		s++;
+	w = s;
+	wlen = strcspn(s, " ");
+	s += wlen;
+	while (*s == ' ')
+		s++;
+	for (size_t i = 0; i < ops->nverbs && !v; i++) {
+		if (strlen(ops->verbs[i].name) == vlen && strncmp(ops->verbs[i].name, vb, vlen) == 0)
+			v = &ops->verbs[i];
+	}
+	if (!v) {
+		struct buf b = BUF_INIT;
+
+		for (size_t i = 0; i < ops->nverbs; i++)
+			buf_printf(&b, "%s%s", i ? "|" : "", ops->verbs[i].name);
+		app_error(app, "%s: unknown '%.*s' (try :%s %s; Tab completes)", ops->command,
+			  (int)(vlen > 40 ? 40 : vlen), vb, ops->command, buf_str(&b));
+		buf_free(&b);
+		return NULL;
+	}
+	if (*s || (wlen > 0 && !*v->args)) {
+		app_error(app, "usage: :%s %s%s%s", ops->command, v->name, *v->args ? " " : "",
+			  v->args);
+		return NULL;
+	}
+	if (wlen >= wordsz) {
+		app_error(app, "%s %s: '%.*s…' is too long", ops->command, v->name, 40, w);
+		return NULL;
+	}
+	memcpy(word, w, wlen);
+	word[wlen] = '\0';
+	return v;
 }
 
 /* ---- history ---- */
@@ -257,8 +324,10 @@ void cmdline_run(struct cmdline *cl, struct app *app, const char *line)
 	c = command_find(name);
 	if (!c)
 		app_error(app, "Unknown command :%s (Tab completes, :help lists the commands)", name);
-	else
+	else if (c->run)
 		c->run(app, *arg ? arg : NULL);
+	else
+		app_show_pane(app, c->pane, *arg ? arg : NULL);
 	free(copy);
 }
 
@@ -270,9 +339,43 @@ static void add_candidate(char ***list, size_t *n, size_t *cap, char *s)
 	(*list)[(*n)++] = s;
 }
 
+/* A pane command's words: the verb first, then what the pane offers for
+ * the verb's argument. nwords counts the words before the one completed. */
+static size_t pane_candidates(struct app *app, enum pane_id id, const char *text, size_t nwords,
+			      const char *word, char ***out)
+{
+	const struct pane_ops *ops = app_pane_ops(id);
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (nwords == 1) {
+		for (size_t i = 0; i < ops->nverbs; i++) {
+			if (!str_has_prefix(ops->verbs[i].name, word))
+				continue;
+			*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+			(*out)[n++] = xstrdup(ops->verbs[i].name);
+		}
+		return n;
+	}
+	if (nwords == 2) {
+		const char *vb = text + strcspn(text, " ");
+		size_t vlen;
+
+		vb += strspn(vb, " ");
+		vlen = strcspn(vb, " ");
+		for (size_t i = 0; i < ops->nverbs; i++) {
+			const struct pane_verb *v = &ops->verbs[i];
+
+			if (strlen(v->name) == vlen && strncmp(v->name, vb, vlen) == 0 && *v->args)
+				return app_pane_complete(app, id, v, word, out);
+		}
+	}
+	return 0;
+}
+
 /* Candidates for the word under completion: the command name while there is
  * no space yet, else the argument (the text after the last space). */
-static void completion_start(struct cmdline *cl, const char *text)
+static void completion_start(struct cmdline *cl, struct app *app, const char *text)
 {
 	const char *last_space = strrchr(text, ' ');
 	char **list = NULL;
@@ -295,10 +398,23 @@ static void completion_start(struct cmdline *cl, const char *text)
 		size_t nall = 0;
 
 		free(name);
-		if (c && c->complete == COMPLETE_THEME)
+		if (c && c->complete == COMPLETE_THEME) {
 			nall = paths_list_data("themes", &all);
-		else if (c && c->complete == COMPLETE_KEYMAP)
+		} else if (c && c->complete == COMPLETE_KEYMAP) {
 			nall = paths_list_data("keymaps", &all);
+		} else if (c && c->complete == COMPLETE_PANE) {
+			size_t nwords = 0;
+
+			/* Words before the one being completed. */
+			for (const char *s = text; s < word;) {
+				s += strspn(s, " ");
+				if (s >= word)
+					break;
+				nwords++;
+				s += strcspn(s, " ");
+			}
+			nall = pane_candidates(app, c->pane, text, nwords, word, &all);
+		}
 		for (size_t i = 0; i < nall; i++) {
 			if (str_has_prefix(all[i], word)) {
 				add_candidate(&list, &n, &cap, all[i]);
@@ -333,7 +449,7 @@ static void complete(struct cmdline *cl, struct app *app, struct lineedit *le)
 	struct buf b = BUF_INIT;
 
 	if (!cl->cands) {
-		completion_start(cl, lineedit_text(le));
+		completion_start(cl, app, lineedit_text(le));
 		if (cl->ncands == 0) {
 			app_error(app, "No completion");
 			completion_reset(cl);

@@ -6,6 +6,8 @@
 #ifndef OPSDECK_UI_PANE_H
 #define OPSDECK_UI_PANE_H
 
+#include <stddef.h>
+
 #include "actions.h"
 #include "draw.h"
 #include "keymap.h"
@@ -32,6 +34,16 @@ struct app_event {
 	const char *payload; /* the notification's JSON, if any */
 };
 
+/* A word a pane's `:` command takes first (`:catalog pause medusa`),
+ * declared once: the pane dispatches on its id, the command line completes
+ * it, and help lists it with its arguments. */
+struct pane_verb {
+	const char *name; /* "pause" */
+	const char *args; /* "[OFFERING]", or "" */
+	const char *help;
+	int id; /* the pane's own number for it */
+};
+
 struct pane_ops {
 	const char *name;	 /* tab title: "Stores" */
 	const char *command;	 /* the `:` command that shows it: "stores" */
@@ -46,6 +58,13 @@ struct pane_ops {
 	unsigned (*on_event)(void *st, struct app *app, const struct app_event *ev);
 	/* The pane's main table, for `/` filtering; NULL if none. */
 	struct table *(*table)(void *st);
+	/* The words its `:` command takes, if any (nverbs of them). */
+	const struct pane_verb *verbs;
+	size_t nverbs;
+	/* Candidates for the word after verb (names of offerings, projects…)
+	 * starting with prefix, each allocated; returns how many. Optional. */
+	size_t (*complete)(void *st, const struct pane_verb *verb, const char *prefix,
+			   char ***out);
 };
 
 extern const struct pane_ops pane_catalog_ops;
@@ -53,5 +72,6 @@ extern const struct pane_ops pane_projects_ops;
 extern const struct pane_ops pane_stores_ops;
 extern const struct pane_ops pane_queues_ops;
 extern const struct pane_ops pane_logs_ops;
+extern const struct pane_ops pane_events_ops;
 
 #endif

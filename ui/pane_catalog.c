@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cmdline.h"
 #include "db/catalog.h"
 #include "db/live.h"
 #include "pane.h"
@@ -106,11 +107,7 @@ static void rebuild_plans(struct catalog_pane *p)
 static void live_changed(void *ud)
 {
 	struct catalog_pane *p = ud;
-	char header[200];
-	bool alert;
 
-	db_live_header(p->live, header, sizeof(header), &alert);
-	app_set_header(p->app, HEADER_DB, header, alert);
 	rebuild_offerings(p);
 	if (p->plans_open)
 		rebuild_plans(p);
@@ -254,12 +251,20 @@ static void ask_state(struct catalog_pane *p, const char *slug, bool active)
 	app_confirm(p->app, q, confirmed, p);
 }
 
+enum { VERB_PAUSE, VERB_ACTIVATE, VERB_PLANS };
+
+static const struct pane_verb catalog_verbs[] = {
+	{ "pause", "[OFFERING]", "Pause an offering: it takes no orders (asks first)", VERB_PAUSE },
+	{ "activate", "[OFFERING]", "Activate an offering again (asks first)", VERB_ACTIVATE },
+	{ "plans", "[OFFERING]", "Show the plans of an offering", VERB_PLANS },
+};
+
 static void catalog_show(void *st, struct app *app, const char *arg)
 {
 	struct catalog_pane *p = st;
-	char verb[16], name[80];
+	const struct pane_verb *v;
+	char name[80];
 	const char *slug;
-	int n;
 
 	if (!arg || !*arg)
 		return;
@@ -267,20 +272,31 @@ static void catalog_show(void *st, struct app *app, const char *arg)
 		app_error(app, "No database configured");
 		return;
 	}
-	name[0] = '\0';
-	n = sscanf(arg, "%15s %79s", verb, name);
-	if (n < 1) {
+	v = cmdline_pane_verb(app, &pane_catalog_ops, arg, name, sizeof(name));
+	if (!v || (slug = target(p, name)) == NULL)
 		return;
+	if (v->id == VERB_PLANS)
+		open_plans(p, slug);
+	else
+		ask_state(p, slug, v->id == VERB_ACTIVATE);
+}
+
+static size_t catalog_complete(void *st, const struct pane_verb *verb, const char *prefix,
+			       char ***out)
+{
+	struct catalog_pane *p = st;
+	const struct offering_list *ol = p->live ? db_live_offerings(p->live) : NULL;
+	size_t n = 0, cap = 0;
+
+	(void)verb;
+	*out = NULL;
+	for (size_t i = 0; ol && i < ol->n; i++) {
+		if (!str_has_prefix(ol->v[i].slug, prefix))
+			continue;
+		*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+		(*out)[n++] = xstrdup(ol->v[i].slug);
 	}
-	if (strcmp(verb, "pause") == 0 || strcmp(verb, "activate") == 0) {
-		if ((slug = target(p, name)) != NULL)
-			ask_state(p, slug, verb[0] == 'a');
-	} else if (strcmp(verb, "plans") == 0) {
-		if ((slug = target(p, name)) != NULL)
-			open_plans(p, slug);
-	} else {
-		app_error(app, "catalog: unknown '%s' (try :catalog pause|activate|plans [OFFERING])", verb);
-	}
+	return n;
 }
 
 static unsigned catalog_key(void *st, struct app *app, enum action a, keycode k)
@@ -296,7 +312,7 @@ static unsigned catalog_key(void *st, struct app *app, enum action a, keycode k)
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (!p->plans_open && (a == ACTION_CATALOG_PAUSE || a == ACTION_CATALOG_ACTIVATE)) {
-		catalog_show(p, app, a == ACTION_CATALOG_PAUSE ? "pause" : "activate");
+		catalog_show(p, app, catalog_verbs[a == ACTION_CATALOG_PAUSE ? VERB_PAUSE : VERB_ACTIVATE].name);
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (!p->plans_open && a == ACTION_SELECT) {
@@ -326,4 +342,7 @@ const struct pane_ops pane_catalog_ops = {
 	.on_key = catalog_key,
 	.on_show = catalog_show,
 	.table = catalog_table,
+	.verbs = catalog_verbs,
+	.nverbs = ARRAY_LEN(catalog_verbs),
+	.complete = catalog_complete,
 };

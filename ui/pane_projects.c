@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "cmdline.h"
 #include "db/customers.h"
 #include "db/live.h"
 #include "db/projects.h"
@@ -132,11 +133,7 @@ static void rebuild(struct projects_pane *p)
 static void live_changed(void *ud)
 {
 	struct projects_pane *p = ud;
-	char header[200];
-	bool alert;
 
-	db_live_header(p->live, header, sizeof(header), &alert);
-	app_set_header(p->app, HEADER_DB, header, alert);
 	rebuild(p);
 	app_redraw(p->app);
 }
@@ -530,11 +527,22 @@ static void ask_archive(struct projects_pane *p, const struct project *pr)
 
 /* ---- commands and keys ---- */
 
+enum { VERB_NEW_CUSTOMER, VERB_NEW_PROJECT, VERB_RENAME, VERB_QUOTA, VERB_ARCHIVE };
+
+static const struct pane_verb projects_verbs[] = {
+	{ "new-customer", "", "Create a customer (a form)", VERB_NEW_CUSTOMER },
+	{ "new-project", "[CUSTOMER]", "Create a project (a form)", VERB_NEW_PROJECT },
+	{ "rename", "[PROJECT]", "Rename a project (a form)", VERB_RENAME },
+	{ "quota", "[PROJECT]", "Set a project's quotas (a form)", VERB_QUOTA },
+	{ "archive", "[PROJECT]", "Archive a project (asks first)", VERB_ARCHIVE },
+};
+
 static void projects_show(void *st, struct app *app, const char *arg)
 {
 	struct projects_pane *p = st;
-	char verb[24], name[80];
-	const struct project *pr;
+	const struct pane_verb *v;
+	char name[80];
+	const struct project *pr = NULL;
 
 	if (!arg || !*arg)
 		return;
@@ -542,31 +550,53 @@ static void projects_show(void *st, struct app *app, const char *arg)
 		app_error(app, "No database configured");
 		return;
 	}
-	name[0] = '\0';
-	if (sscanf(arg, "%23s %79s", verb, name) < 1)
+	if ((v = cmdline_pane_verb(app, &pane_projects_ops, arg, name, sizeof(name))) == NULL)
 		return;
 	/* Forms that change something are refused up front in read-only mode. */
-	if (app_read_only(app) && strcmp(verb, "archive") != 0) {
+	if (app_read_only(app) && v->id != VERB_ARCHIVE) {
 		app_error(app, "read-only mode: refusing to change customers or projects");
 		return;
 	}
-	if (strcmp(verb, "new-customer") == 0) {
+	if (v->id == VERB_NEW_CUSTOMER) {
 		open_customer_form(p);
-	} else if (strcmp(verb, "new-project") == 0) {
-		open_project_form(p, target_customer(p, name));
-	} else if (strcmp(verb, "rename") == 0) {
-		if ((pr = target_project(p, name)) != NULL)
-			open_rename_form(p, pr);
-	} else if (strcmp(verb, "quota") == 0) {
-		if ((pr = target_project(p, name)) != NULL)
-			open_quota_form(p, pr);
-	} else if (strcmp(verb, "archive") == 0) {
-		if ((pr = target_project(p, name)) != NULL)
-			ask_archive(p, pr);
-	} else {
-		app_error(app, "projects: unknown '%s' (try :projects new-customer|new-project|rename|quota|archive)",
-			  verb);
+		return;
 	}
+	if (v->id == VERB_NEW_PROJECT) {
+		open_project_form(p, target_customer(p, name));
+		return;
+	}
+	if ((pr = target_project(p, name)) == NULL)
+		return;
+	if (v->id == VERB_RENAME)
+		open_rename_form(p, pr);
+	else if (v->id == VERB_QUOTA)
+		open_quota_form(p, pr);
+	else
+		ask_archive(p, pr);
+}
+
+/* Customers after new-project, projects after the others. */
+static size_t projects_complete(void *st, const struct pane_verb *verb, const char *prefix,
+				char ***out)
+{
+	struct projects_pane *p = st;
+	const struct customer_list *cl = p->live ? db_live_customers(p->live) : NULL;
+	const struct project_list *pl = p->live ? db_live_projects(p->live) : NULL;
+	size_t n = 0, cap = 0, count;
+
+	*out = NULL;
+	if (verb->id == VERB_NEW_CUSTOMER)
+		return 0;
+	count = verb->id == VERB_NEW_PROJECT ? (cl ? cl->n : 0) : (pl ? pl->n : 0);
+	for (size_t i = 0; i < count; i++) {
+		const char *slug = verb->id == VERB_NEW_PROJECT ? cl->v[i].slug : pl->v[i].slug;
+
+		if (!str_has_prefix(slug, prefix))
+			continue;
+		*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+		(*out)[n++] = xstrdup(slug);
+	}
+	return n;
 }
 
 static unsigned projects_key(void *st, struct app *app, enum action a, keycode k)
@@ -574,13 +604,13 @@ static unsigned projects_key(void *st, struct app *app, enum action a, keycode k
 	/* Each key action is the `:projects VERB` command on the cursor row. */
 	static const struct {
 		enum action a;
-		const char *verb;
+		int verb; /* index in projects_verbs */
 	} verbs[] = {
-		{ ACTION_PROJECTS_NEW_CUSTOMER, "new-customer" },
-		{ ACTION_PROJECTS_NEW_PROJECT, "new-project" },
-		{ ACTION_PROJECTS_RENAME, "rename" },
-		{ ACTION_PROJECTS_QUOTA, "quota" },
-		{ ACTION_PROJECTS_ARCHIVE, "archive" },
+		{ ACTION_PROJECTS_NEW_CUSTOMER, VERB_NEW_CUSTOMER },
+		{ ACTION_PROJECTS_NEW_PROJECT, VERB_NEW_PROJECT },
+		{ ACTION_PROJECTS_RENAME, VERB_RENAME },
+		{ ACTION_PROJECTS_QUOTA, VERB_QUOTA },
+		{ ACTION_PROJECTS_ARCHIVE, VERB_ARCHIVE },
 	};
 	struct projects_pane *p = st;
 	const char *key;
@@ -590,7 +620,7 @@ static unsigned projects_key(void *st, struct app *app, enum action a, keycode k
 		return PANE_IGNORED;
 	for (size_t i = 0; i < ARRAY_LEN(verbs); i++) {
 		if (verbs[i].a == a) {
-			projects_show(p, app, verbs[i].verb);
+			projects_show(p, app, projects_verbs[verbs[i].verb].name);
 			return PANE_HANDLED | PANE_REDRAW;
 		}
 	}
@@ -625,4 +655,7 @@ const struct pane_ops pane_projects_ops = {
 	.on_key = projects_key,
 	.on_show = projects_show,
 	.table = projects_table,
+	.verbs = projects_verbs,
+	.nverbs = ARRAY_LEN(projects_verbs),
+	.complete = projects_complete,
 };

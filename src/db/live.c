@@ -2,6 +2,7 @@
 
 #include "db/live.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,17 @@
 /* Coalesces a burst of notifications into one reload per list. */
 #define LIVE_DEBOUNCE_MS 150
 
-enum list_id { LIST_CUSTOMERS, LIST_PROJECTS, LIST_OFFERINGS, LIST_PLANS, LIST_COUNT };
+/* More notified events than this in one burst: read the newest again. */
+#define LIVE_EVENT_IDS_MAX 1000
+
+enum list_id {
+	LIST_CUSTOMERS,
+	LIST_PROJECTS,
+	LIST_OFFERINGS,
+	LIST_PLANS,
+	LIST_EVENTS,
+	LIST_COUNT
+};
 
 struct watcher {
 	db_live_fn fn; /* NULL: removed, swept later */
@@ -29,6 +40,7 @@ struct load {
 	bool inflight;
 	bool again; /* changed while loading: load once more */
 	char slug[64]; /* LIST_PLANS: the offering asked for */
+	bool full;     /* LIST_EVENTS: the newest ones, not some by id */
 };
 
 struct db_live {
@@ -42,10 +54,17 @@ struct db_live {
 	struct project_list projects;
 	struct offering_list offerings;
 	struct plan_list plans;
+	struct event_list events;
 	bool have[LIST_COUNT];
 	char plans_slug[64];  /* the plans shown */
 	char plans_want[64];  /* the plans asked for */
 	char error[512];
+
+	/* The audit trail is read only once someone asks for it. */
+	bool events_wanted;
+	bool events_full; /* read the newest DB_LIVE_EVENTS again */
+	long *event_ids;  /* notified, not yet read */
+	size_t nevent_ids, capevent_ids;
 
 	struct load loads[LIST_COUNT];
 	bool dirty[LIST_COUNT];
@@ -136,11 +155,25 @@ static void loaded(void *ud, const PGresult *res, const struct err *err)
 			}
 			break;
 		}
+		case LIST_EVENTS: {
+			struct event_list v;
+
+			ok = event_list_parse(res, &v, &perr);
+			if (ok && ld->full) {
+				event_list_free(&l->events);
+				l->events = v;
+			} else if (ok) {
+				event_list_merge(&l->events, &v, DB_LIVE_EVENTS);
+			}
+			break;
+		}
 		case LIST_COUNT:
 			break;
 		}
 		if (ok) {
-			l->have[ld->id] = true;
+			/* A few events read by id are not the trail: only the newest. */
+			if (ld->id != LIST_EVENTS || ld->full)
+				l->have[ld->id] = true;
 			l->error[0] = '\0';
 		} else {
 			str_copy(l->error, sizeof(l->error), perr.msg);
@@ -148,6 +181,10 @@ static void loaded(void *ud, const PGresult *res, const struct err *err)
 	} else {
 		str_copy(l->error, sizeof(l->error), err->msg);
 	}
+	/* Events that were asked for and not read: read the newest again
+	 * next time rather than leave a hole. */
+	if (!ok && ld->id == LIST_EVENTS)
+		l->events_full = true;
 	if (ld->again) {
 		ld->again = false;
 		start_load(l, ld->id);
@@ -180,6 +217,23 @@ static void start_load(struct db_live *l, enum list_id id)
 			return;
 		str_copy(ld->slug, sizeof(ld->slug), l->plans_want);
 		break;
+	case LIST_EVENTS:
+		if (!l->events_wanted)
+			return;
+		if (l->events_full) {
+			if (!event_req_list(&r, NULL, DB_LIVE_EVENTS, &err))
+				return;
+			ld->full = true;
+		} else if (l->nevent_ids > 0) {
+			if (!event_req_by_ids(&r, l->event_ids, l->nevent_ids, &err))
+				return;
+			ld->full = false;
+		} else {
+			return;
+		}
+		l->events_full = false;
+		l->nevent_ids = 0;
+		break;
 	case LIST_COUNT:
 	default:
 		return;
@@ -209,8 +263,25 @@ static void mark_dirty(struct db_live *l, enum list_id id)
 		l->debounce = loop_timer_add(l->loop, LIVE_DEBOUNCE_MS, 0, debounce_fired, l);
 }
 
+/* A new event: read it by its id (the notification's key). */
+static void event_notified(struct db_live *l, const char *key)
+{
+	long id;
+
+	if (!l->events_wanted)
+		return;
+	if (!str_to_long(key, 1, LONG_MAX, &id) || l->nevent_ids >= LIVE_EVENT_IDS_MAX) {
+		l->events_full = true;
+	} else {
+		l->event_ids = xgrow(l->event_ids, &l->capevent_ids, l->nevent_ids + 1,
+				     sizeof(*l->event_ids));
+		l->event_ids[l->nevent_ids++] = id;
+	}
+	mark_dirty(l, LIST_EVENTS);
+}
+
 /* Which lists each table feeds. */
-static void on_change(struct db_live *l, const char *table)
+static void on_change(struct db_live *l, const char *table, const char *key)
 {
 	if (strcmp(table, "customers") == 0) {
 		mark_dirty(l, LIST_CUSTOMERS);
@@ -226,6 +297,8 @@ static void on_change(struct db_live *l, const char *table)
 		mark_dirty(l, LIST_PROJECTS);
 		mark_dirty(l, LIST_OFFERINGS);
 		mark_dirty(l, LIST_PLANS);
+	} else if (strcmp(table, "events") == 0) {
+		event_notified(l, key);
 	}
 }
 
@@ -238,11 +311,14 @@ static void on_db_event(void *ud, const struct db_event *ev)
 		notify(l);
 		break;
 	case DB_EVENT_RESYNC:
+		/* Notifications sent while away are lost: the newest again. */
+		l->events_full = true;
+		l->nevent_ids = 0;
 		for (int i = 0; i < LIST_COUNT; i++)
 			start_load(l, (enum list_id)i);
 		break;
 	case DB_EVENT_CHANGE:
-		on_change(l, ev->table);
+		on_change(l, ev->table, ev->key);
 		break;
 	}
 }
@@ -304,6 +380,8 @@ void db_live_release(struct db_live *l)
 	project_list_free(&l->projects);
 	offering_list_free(&l->offerings);
 	plan_list_free(&l->plans);
+	event_list_free(&l->events);
+	free(l->event_ids);
 	free(l->watchers);
 	free(l->conninfo);
 	free(l);
@@ -375,6 +453,22 @@ const struct plan_list *db_live_plans(const struct db_live *l, const char **slug
 	if (slug)
 		*slug = l->plans_slug;
 	return &l->plans;
+}
+
+void db_live_want_events(struct db_live *l)
+{
+	if (l->events_wanted)
+		return;
+	l->events_wanted = true;
+	l->events_full = true;
+	/* Otherwise the (re)connection reads them. */
+	if (db_conn_state(l->conn, NULL) == DB_STATE_READY)
+		start_load(l, LIST_EVENTS);
+}
+
+const struct event_list *db_live_events(const struct db_live *l)
+{
+	return l->have[LIST_EVENTS] ? &l->events : NULL;
 }
 
 const char *db_live_error(const struct db_live *l)

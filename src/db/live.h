@@ -2,7 +2,8 @@
  * (db/conn.h) per event loop, shared by everything on that loop that needs
  * the database, and the lists the panes show -- customers, projects with
  * their quota usage, offerings with their store counts, and the plans of
- * one offering -- kept fresh from change notifications.
+ * one offering, the newest events of the audit trail -- kept fresh from
+ * change notifications.
  *
  * Contract:
  *  - db_live_acquire returns the loop's instance for that connection
@@ -28,6 +29,7 @@
 #include "db/catalog.h"
 #include "db/conn.h"
 #include "db/customers.h"
+#include "db/events.h"
 #include "db/projects.h"
 #include "loop.h"
 
@@ -54,6 +56,13 @@ const struct offering_list *db_live_offerings(const struct db_live *l);
  * for); db_live_plans returns them once loaded, with *slug set. */
 void db_live_want_plans(struct db_live *l, const char *slug);
 const struct plan_list *db_live_plans(const struct db_live *l, const char **slug);
+/* The audit trail, newest first, at most DB_LIVE_EVENTS of them. Nothing
+ * is read until db_live_want_events is called (once is enough); then the
+ * newest are read after every (re)connection, and each notified event is
+ * read by its id and merged in. */
+#define DB_LIVE_EVENTS 500
+void db_live_want_events(struct db_live *l);
+const struct event_list *db_live_events(const struct db_live *l);
 /* Why the last load failed, or NULL. */
 const char *db_live_error(const struct db_live *l);
 
