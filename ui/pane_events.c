@@ -15,7 +15,8 @@
 
 /* The audit trail, as k9s shows events: the newest DB_LIVE_EVENTS rows of
  * opsdeck.events, newest first, new ones arriving from the database's
- * notifications without a key press. `/` filters; Enter shows one event
+ * notifications without a key press (the cursor follows them while it is
+ * on the newest row). `/` filters; Enter shows one event
  * whole, its detail JSON included, one line per row so the table scrolls
  * and filters it too; Esc closes it. `:events FILTER` opens it filtered.
  * It reads nothing until first shown. */
@@ -59,6 +60,9 @@ static void rebuild(struct events_pane *p)
 {
 	const struct event_list *el = db_live_events(p->live);
 	struct table_model *tm = table_model(p->table);
+	/* On the newest row, the cursor follows new events (as tail -f
+	 * does); anywhere else it stays on its event. */
+	bool follow = table_model_nvisible(tm) == 0 || table_model_cursor(tm) == 0;
 	char title[160];
 
 	table_model_begin(tm);
@@ -76,6 +80,8 @@ static void rebuild(struct events_pane *p)
 		table_model_add(tm, key, cells, action_role(e->action), 2);
 	}
 	table_model_end(tm);
+	if (follow)
+		table_model_top(tm);
 	snprintf(title, sizeof(title), "Events (%zu, newest first; the latest %d are kept, live)",
 		 el ? el->n : 0, DB_LIVE_EVENTS);
 	table_set_title(p->table, title);

@@ -1,12 +1,14 @@
 # The Catalog and Projects panes in a real terminal (tmux) against a real
 # database: what they list, live updates from other clients, plans on Enter,
 # pause with confirmation, forms that validate and submit, refusals in
-# words, read-only mode, and the header following the connection.
+# words, read-only mode, and the header following the connection. Then the
+# :events view of the audit trail (live, filter, detail), the header on a
+# pane that uses no database, and Tab completion of the panes' verbs.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 24
+plan 52
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "Bail out! tmux is not installed (scripts/setup installs it)"
@@ -104,6 +106,71 @@ screen_has "the lists are read again" 'web-store +Main Shop +2/2'
 ui_keys Up Up Up Up Down
 ui_keys Enter
 if ui_wait_gone 'Projects \(' 3; then pass "Enter on a project leaves for the Stores pane"; else fail "Enter on a project leaves for the Stores pane"; diag "$(ui_screen)"; fi
+
+# The header belongs to the shell: it follows the database on a pane that
+# uses none.
+screen_has "the Stores pane shows" 'This build of opsdeck does not list or provision stores'
+screen_has "the header shows the database state on the Stores pane" 'db: ready'
+pg_stop >/dev/null
+screen_has "and turns to down there when PostgreSQL stops" 'db: down' 5
+like "$(ui_screen)" 'This build of opsdeck does not list' "while the Stores pane stays on screen"
+ui_keys : && ui_text "events" && ui_keys Enter
+screen_has ":events while the database is down says so" 'The database is down'
+pg_restart >/dev/null
+screen_has "the header is back to ready" 'db: ready' 10
+
+# :events: the audit trail, newest first, live.
+screen_has ":events lists the audit trail once connected" 'Events \([0-9]+, newest first; the latest 500 are kept, live\)'
+screen_has "with time, actor, action, object, project and message" \
+	'[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}Z +pane-tester +customer\.create +customer/beta-ltd +- +created customer'
+scr=$(ui_screen)
+newest=$(printf '%s\n' "$scr" | grep -n 'customer/beta-ltd' | head -n 1 | cut -d: -f1)
+older=$(printf '%s\n' "$scr" | grep -n 'offering\.pause' | head -n 1 | cut -d: -f1)
+ok "newest first" test "${newest:-99}" -lt "${older:-0}"
+like "$scr" '5 Logs +:events' "the tab bar names the open view"
+od project create acme-shops "Events Shop" --slug events-shop --stores 3 >/dev/null
+screen_has "an event written by another process appears within 2 s, no key pressed" \
+	'pane-tester +project\.create +project/events-shop +events-shop +created project events-shop' 2
+first=$(ui_screen | grep -E '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}Z' | head -n 1)
+like "$first" 'project/events-shop' "at the top"
+ui_keys Enter
+screen_has "Enter shows the whole event" 'Event [0-9]+: project\.create \(Esc closes\)'
+scr=$(ui_screen)
+like "$scr" 'message +created project events-shop \(Events Shop\) for customer acme-shops' \
+	"with its message"
+like "$scr" 'detail +\{' "and its detail JSON"
+like "$scr" '"quota_stores": 3' "one field a line"
+ui_esc
+screen_has "Esc closes the event" 'Events \([0-9]+, newest first'
+ui_keys / && ui_text "offering.pause" && ui_keys Enter
+screen_has "/ filters the events" 'offering\.pause +offering/medusa'
+if ui_wait_gone 'project\.create' 3; then pass "and hides the others"; else fail "and hides the others"; diag "$(ui_screen)"; fi
+ui_keys / C-u && ui_keys Enter
+screen_has "an empty filter shows them all again" 'project/events-shop'
+ui_keys : && ui_text "events customer.create" && ui_keys Enter
+if ui_wait_gone 'project\.create' 3 && ui_wait 'customer/beta-ltd' 3; then
+	pass ":events FILTER opens it filtered"
+else
+	fail ":events FILTER opens it filtered"
+	diag "$(ui_screen)"
+fi
+
+# Tab completes the panes' verbs, then their names.
+ui_keys : && ui_text "catalog pa" && ui_keys Tab
+screen_has "Tab completes a catalog verb" ':catalog pause *$'
+ui_text "med" && ui_keys Tab
+screen_has "then an offering" ':catalog pause medusa *$'
+ui_keys C-u && ui_text "projects re" && ui_keys Tab
+screen_has "Tab completes a projects verb" ':projects rename *$'
+ui_text "ev" && ui_keys Tab
+screen_has "then a project" ':projects rename events-shop *$'
+ui_keys C-u && ui_text "projects new-project a" && ui_keys Tab
+screen_has "new-project completes customers" ':projects new-project acme-shops *$'
+ui_keys C-u && ui_text "projects " && ui_keys Tab
+screen_has "a bare Tab lists every verb" 'new-customer +new-project +rename +quota +archive'
+ui_esc
+ui_keys : && ui_text "catalog pause medusa extra" && ui_keys Enter
+screen_has "a word too many is refused with the usage" 'usage: :catalog pause \[OFFERING\]'
 
 # Read-only.
 ui_start 120 30 --read-only
