@@ -192,7 +192,7 @@ static void events_draw(void *st, struct app *app, const struct rect *r)
 	struct events_pane *p = st;
 
 	if (!p->live) {
-		pane_notice_database(app, r, "Events", "the audit trail");
+		pane_notice_database(app, r, "Events", "the events of the audit trail");
 		return;
 	}
 	if (!db_live_events(p->live)) {

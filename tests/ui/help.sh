@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 11
+plan 14
 ui_setup
 ui_start 120 40
 
@@ -38,6 +38,9 @@ ui_keys Enter
 ui_keys '/' C-u
 ui_text '!pane'
 ui_keys Enter
+# The cursor is still on the last row (PageDown above): back to the top,
+# where cursor.up is.
+ui_keys Home
 ok "a ! filter inverts" ui_wait 'cursor\.up'
 unlike "$(ui_screen)" 'pane\.next' "inverted filter hides matches"
 ui_esc
@@ -45,3 +48,14 @@ ok "Esc closes help" ui_wait_gone 'Help: key map'
 ui_text ':help'
 ui_keys Enter
 ok ":help opens it too" ui_wait 'Help: key map default'
+# The panes' verbs are commands of their own in help.
+ui_keys '/'
+ui_text ':catalog'
+ui_keys Enter
+scr=$(ui_screen)
+like "$scr" ':catalog pause \[OFF.* +: +command +Pause an offering' "help lists :catalog pause"
+like "$scr" ':catalog plans \[OFF.* +: +command +Show the plans' "and :catalog plans"
+ui_keys '/' C-u
+ui_text 'audit trail'
+ui_keys Enter
+ok "and :events" ui_wait ':events \[FILTER\] +: +command +Show the audit trail'

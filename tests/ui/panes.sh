@@ -3,7 +3,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 16
+plan 22
 ui_setup
 ui_start 120 40
 
@@ -33,6 +33,19 @@ for p in catalog projects stores queues logs; do
 	P=$(echo "$p" | sed 's/^./\U&/')
 	ok ":$p shows $P" title_is "$P"
 done
+
+# :events has no tab: it is opened by name, as in k9s.
+ui_text ":events"
+ui_keys Enter
+ok ":events shows the audit trail" title_is Events
+like "$(ui_line 2)" '5 Logs +:events$' "the tab bar names it while it is open"
+like "$(ui_screen)" 'No database configured: the events of the audit trail live in PostgreSQL' "without a database it says where events live"
+ui_keys Tab
+ok "Tab goes from it to the first tab" title_is Catalog
+ui_text ":events"
+ui_keys Enter BTab
+ok "Shift-Tab goes from it to the last tab" title_is Logs
+unlike "$(ui_line 2)" ':events' "the tab bar drops it once it is closed"
 
 ui_text ":nosuch"
 ui_keys Enter
