@@ -831,8 +831,7 @@ static void header_db_start(struct app *app)
 		app_set_header(app, HEADER_DB, "db: not configured", true);
 		return;
 	}
-	app->live = db_live_acquire(app->loop, app->conf);
-	db_live_watch(app->live, header_db_changed, app);
+	app->live = db_live_join(app->loop, app->conf, header_db_changed, app);
 	header_db_changed(app);
 }
 
@@ -851,10 +850,7 @@ static void app_free(struct app *app)
 	help_free(app->help);
 	cmdline_free(app->cmdline);
 	keymap_free(app->keymap);
-	if (app->live) {
-		db_live_unwatch(app->live, header_db_changed, app);
-		db_live_release(app->live);
-	}
+	db_live_leave(app->live, header_db_changed, app);
 	for (int f = 0; f < HEADER_FIELD_COUNT; f++)
 		free(app->header[f].text);
 	free(app->filter_before);

@@ -124,10 +124,8 @@ static void *catalog_init(struct app *app)
 	table_set_empty_text(p->offerings,
 			     "No offerings yet: import catalog files with `opsdeck catalog import FILE...`.");
 	table_set_empty_text(p->plans, "Loading the plans…");
-	if (app_db_configured(app)) {
-		p->live = db_live_acquire(app_loop(app), app_conf(app));
-		db_live_watch(p->live, live_changed, p);
-	}
+	if (app_db_configured(app))
+		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
 	return p;
 }
 
@@ -135,11 +133,7 @@ static void catalog_destroy(void *st)
 {
 	struct catalog_pane *p = st;
 
-	if (p->live) {
-		db_live_unwatch(p->live, live_changed, p);
-		db_live_forget(p->live, p);
-		db_live_release(p->live);
-	}
+	db_live_leave(p->live, live_changed, p);
 	table_free(p->offerings);
 	table_free(p->plans);
 	free(p);

@@ -166,10 +166,8 @@ static void *events_init(struct app *app)
 	p->table = table_new("Events", event_cols, ARRAY_LEN(event_cols));
 	p->detail = table_new("Event", detail_cols, ARRAY_LEN(detail_cols));
 	table_set_empty_text(p->table, "No events yet: every change made with opsdeck writes one.");
-	if (app_db_configured(app)) {
-		p->live = db_live_acquire(app_loop(app), app_conf(app));
-		db_live_watch(p->live, live_changed, p);
-	}
+	if (app_db_configured(app))
+		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
 	return p;
 }
 
@@ -177,10 +175,7 @@ static void events_destroy(void *st)
 {
 	struct events_pane *p = st;
 
-	if (p->live) {
-		db_live_unwatch(p->live, live_changed, p);
-		db_live_release(p->live);
-	}
+	db_live_leave(p->live, live_changed, p);
 	event_clear(&p->shown);
 	table_free(p->table);
 	table_free(p->detail);

@@ -145,10 +145,8 @@ static void *projects_init(struct app *app)
 	p->app = app;
 	p->table = table_new("Projects", cols, ARRAY_LEN(cols));
 	table_set_empty_text(p->table, "No customers yet: `:projects new-customer` creates one.");
-	if (app_db_configured(app)) {
-		p->live = db_live_acquire(app_loop(app), app_conf(app));
-		db_live_watch(p->live, live_changed, p);
-	}
+	if (app_db_configured(app))
+		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
 	return p;
 }
 
@@ -163,11 +161,7 @@ static void projects_destroy(void *st)
 {
 	struct projects_pane *p = st;
 
-	if (p->live) {
-		db_live_unwatch(p->live, live_changed, p);
-		db_live_forget(p->live, p);
-		db_live_release(p->live);
-	}
+	db_live_leave(p->live, live_changed, p);
 	free_choices(p);
 	table_free(p->table);
 	free(p);

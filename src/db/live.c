@@ -387,6 +387,23 @@ void db_live_release(struct db_live *l)
 	free(l);
 }
 
+struct db_live *db_live_join(struct loop *loop, const struct conf *conf, db_live_fn fn, void *ud)
+{
+	struct db_live *l = db_live_acquire(loop, conf);
+
+	db_live_watch(l, fn, ud);
+	return l;
+}
+
+void db_live_leave(struct db_live *l, db_live_fn fn, void *ud)
+{
+	if (!l)
+		return;
+	db_live_unwatch(l, fn, ud);
+	db_live_forget(l, ud);
+	db_live_release(l);
+}
+
 /* ---- watchers and accessors ---- */
 
 void db_live_watch(struct db_live *l, db_live_fn fn, void *ud)

@@ -41,6 +41,11 @@ typedef void (*db_live_done_fn)(void *ud, bool ok, const char *message);
 struct db_live *db_live_acquire(struct loop *loop, const struct conf *conf);
 void db_live_release(struct db_live *l);
 
+/* Acquire and watch in one, as a pane does at start; db_live_leave undoes
+ * it (unwatch, forget ud's mutations, release) and accepts NULL. */
+struct db_live *db_live_join(struct loop *loop, const struct conf *conf, db_live_fn fn, void *ud);
+void db_live_leave(struct db_live *l, db_live_fn fn, void *ud);
+
 void db_live_watch(struct db_live *l, db_live_fn fn, void *ud);
 void db_live_unwatch(struct db_live *l, db_live_fn fn, void *ud);
 
