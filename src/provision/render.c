@@ -767,6 +767,15 @@ fail:
 
 /* ---- measuring what the other pods need ---- */
 
+/* v (finite, 0..MAX_MILLIS) rounded up; without libm, which the core does
+ * not link. */
+static long round_up(double v)
+{
+	long r = (long)v;
+
+	return (double)r < v ? r + 1 : r;
+}
+
 /* A Kubernetes CPU quantity ("250m", "1", "1.5", 2) in millicores,
  * rounded up. */
 static bool quantity_cpu(const json_t *q, long *millis)
@@ -794,7 +803,7 @@ static bool quantity_cpu(const json_t *q, long *millis)
 	}
 	if (!isfinite(v) || v < 0 || v > (double)MAX_MILLIS)
 		return false;
-	*millis = (long)ceil(v);
+	*millis = round_up(v);
 	return true;
 }
 
@@ -842,7 +851,7 @@ static bool quantity_mib(const json_t *q, long *mib)
 	v /= 1024.0 * 1024;
 	if (!isfinite(v) || v < 0 || v > (double)MAX_MILLIS)
 		return false;
-	*mib = (long)ceil(v);
+	*mib = round_up(v);
 	return true;
 }
 
