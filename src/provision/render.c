@@ -369,6 +369,7 @@ static bool stamp_labels(struct rctx *c, json_t *meta, const struct ynode *ymeta
 		{ RENDER_MANAGED_BY_LABEL, RENDER_MANAGED_BY },
 		{ RENDER_STORE_LABEL, c->store_id },
 	};
+	char buf[80];
 
 	if (ylabels && ynode_is_null(ylabels)) {
 		ylabels = NULL;
@@ -382,7 +383,7 @@ static bool stamp_labels(struct rctx *c, json_t *meta, const struct ynode *ymeta
 		if (!json_is_string(v))
 			return fail_at(c, ylabels->items[i],
 				       "label '%s' must be text: write it in quotes",
-				       ylabels->keys[i]->scalar);
+				       shown(ylabels->keys[i]->scalar, buf, sizeof(buf)));
 	}
 	if (!labels) {
 		labels = json_object();
