@@ -324,6 +324,10 @@ static void watch_event(struct kube_watch *w, const char *line, size_t len)
 		w->watch_had_event = true;
 		w->failures = 0;
 		json_decref(ev);
+		/* a quiet resource may see nothing but bookmarks for minutes:
+		 * one is enough to say the watch works again */
+		if (w->error[0])
+			set_error(w, "");
 		return;
 	}
 	if (!object_key(w, obj, k, sizeof(k))) {

@@ -144,6 +144,9 @@ static void emit_bookmark(struct watch *w, uint64_t rv, bool initial_end)
 		   w->rt->kind, w->rt->api_version, (unsigned long long)rv,
 		   initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "");
 	w->last_bookmark_ms = sim_mono_ms();
+	/* a line like any other for dropAfterLines: a quiet stream that only
+	 * sends bookmarks must still drop once the fault is set */
+	w->lines++;
 }
 
 static void emit_gone(struct watch *w, uint64_t rv, uint64_t oldest)
@@ -153,6 +156,7 @@ static void emit_gone(struct watch *w, uint64_t rv, uint64_t oldest)
 		   "\"metadata\":{},\"status\":\"Failure\",\"message\":\"too old resource version: "
 		   "%llu (%llu)\",\"reason\":\"Expired\",\"code\":410}}\n",
 		   (unsigned long long)rv, (unsigned long long)oldest);
+	w->lines++;
 	w->done = true;
 }
 
