@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 52
+plan 54
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "Bail out! tmux is not installed (scripts/setup installs it)"
@@ -154,6 +154,16 @@ else
 	fail ":events FILTER opens it filtered"
 	diag "$(ui_screen)"
 fi
+
+# Off the top row the cursor stays on its event while new ones arrive.
+ui_keys / C-u && ui_keys Enter
+ui_wait 'project/events-shop'
+ui_keys Home Down
+od customer create "Gamma Co" >/dev/null
+screen_has "a new event arrives while the cursor is on the second row" 'customer/gamma-co' 2
+ui_keys Enter
+screen_has "and Enter still shows the event the cursor was on" 'object +customer/beta-ltd'
+ui_esc
 
 # Tab completes the panes' verbs, then their names.
 ui_keys : && ui_text "catalog pa" && ui_keys Tab
