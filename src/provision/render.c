@@ -423,6 +423,25 @@ static bool stamp_pod_template(struct rctx *c, json_t *obj, const struct ynode *
 	return stamp_labels(c, meta, ymeta, ytmpl);
 }
 
+/* A store is reached through its ingress only: a NodePort or LoadBalancer
+ * Service would open it on every node or on a public address. */
+static bool service_type_ok(struct rctx *c, const json_t *obj, const struct ynode *m)
+{
+	const json_t *type = json_object_get(json_object_get(obj, "spec"), "type");
+	const struct ynode *ytype = ynode_get(ynode_get(m, "spec"), "type");
+	char buf[80];
+
+	if (!type || json_is_null(type))
+		return true;
+	if (json_is_string(type) && (strcmp(json_string_value(type), "ClusterIP") == 0 ||
+				     strcmp(json_string_value(type), "ExternalName") == 0))
+		return true;
+	return fail_at(c, ytype, "Service type '%s' is refused: a store is reached through its "
+				 "Ingress (ClusterIP or ExternalName only)",
+		       ytype && ytype->type == YNODE_SCALAR ? shown(ytype->scalar, buf, sizeof(buf))
+							    : "(not a value)");
+}
+
 static bool finish_object(struct rctx *c, json_t *obj, const struct ynode *m, json_t *done)
 {
 	const struct ynode *ymeta = ynode_get(m, "metadata"), *yname, *yns;
@@ -461,6 +480,13 @@ static bool finish_object(struct rctx *c, json_t *obj, const struct ynode *m, js
 				       c->ns);
 	}
 	json_object_set_new(meta, "namespace", json_string(c->ns));
+	/* opsdeck applies these itself; a template's copy would overwrite them */
+	if ((res == &kube_res_resourcequotas && strcmp(name, RENDER_QUOTA_NAME) == 0) ||
+	    (res == &kube_res_networkpolicies && strcmp(name, RENDER_NETPOL_NAME) == 0))
+		return fail_at(c, yname, "%s %s is opsdeck's own: give the template's another name",
+			       kind, name);
+	if (res == &kube_res_services && !service_type_ok(c, obj, m))
+		return false;
 	if (!stamp_labels(c, meta, ymeta, ymeta))
 		return false;
 	if (res == &kube_res_deployments || res == &kube_res_statefulsets) {
@@ -582,6 +608,9 @@ json_t *render_namespace(const char *store_id, const char *project_slug)
 	labels = json_object_get(json_object_get(obj, "metadata"), "labels");
 	json_object_set_new(labels, RENDER_STORE_LABEL, json_string(store_id));
 	json_object_set_new(labels, RENDER_PROJECT_LABEL, json_string(project_slug));
+	/* Where the cluster enforces Pod Security, no store pod may use the
+	 * host's network, processes or files, or run privileged. */
+	json_object_set_new(labels, RENDER_POD_SECURITY_LABEL, json_string(RENDER_POD_SECURITY));
 	return obj;
 }
 
@@ -997,4 +1026,121 @@ bool render_plan_measure(const json_t *manifests, struct render_plan *plan, stru
 fail:
 	render_workloads_free(&wl);
 	return false;
+}
+
+/* ---- where generated secrets are kept ---- */
+
+struct refs_ctx {
+	struct render_secret_refs *out;
+	size_t cap;
+};
+
+static struct render_secret_ref *ref_find(struct render_secret_refs *r, const char *ph)
+{
+	for (size_t i = 0; i < r->len; i++) {
+		if (strcmp(r->items[i].placeholder, ph) == 0)
+			return &r->items[i];
+	}
+	return NULL;
+}
+
+/* A lookup that records the secret placeholders asked for. */
+static const char *ref_record(void *ud, const char *name)
+{
+	struct refs_ctx *rc = ud;
+
+	if (!is_known_placeholder(name))
+		return NULL;
+	if (str_has_prefix(name, "secret.") && !ref_find(rc->out, name)) {
+		struct render_secret_ref *r;
+
+		rc->out->items = xgrow(rc->out->items, &rc->cap, rc->out->len + 1,
+				       sizeof(*rc->out->items));
+		r = &rc->out->items[rc->out->len++];
+		memset(r, 0, sizeof(*r));
+		str_copy(r->placeholder, sizeof(r->placeholder), name);
+	}
+	return "";
+}
+
+static void refs_walk(struct refs_ctx *rc, const struct ynode *n)
+{
+	struct buf scratch = BUF_INIT;
+	struct err ignore;
+
+	if (n->type == YNODE_SCALAR) {
+		if (strstr(n->scalar, "{{"))
+			(void)catalog_expand(n->scalar, ref_record, rc, &scratch, &ignore);
+		buf_free(&scratch);
+		return;
+	}
+	for (size_t i = 0; i < n->len; i++)
+		refs_walk(rc, n->items[i]);
+}
+
+/* A Secret data key: letters, digits, '-', '_' and '.'. */
+static bool valid_data_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n == 0 || n > 253)
+		return false;
+	return strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+bool render_secret_refs(const char *label, const char *template_text, size_t len,
+			struct render_secret_refs *out, struct err *err)
+{
+	struct catalog_file *cf;
+	struct ydoc *doc;
+	const struct ynode *ms;
+	struct refs_ctx rc = { .out = out };
+
+	memset(out, 0, sizeof(*out));
+	cf = catalog_file_parse(label, template_text, len, err);
+	if (!cf)
+		return false;
+	catalog_file_free(cf);
+	doc = ydoc_load_string(label, template_text, len, err);
+	if (!doc)
+		return false;
+	ms = ynode_get(doc->root, "manifests");
+	if (ms)
+		refs_walk(&rc, ms);
+	for (size_t i = 0; ms && i < ms->len; i++) {
+		const struct ynode *m = ms->items[i], *kind = ynode_get(m, "kind");
+		const struct ynode *name = ynode_get(ynode_get(m, "metadata"), "name");
+		const struct ynode *sd = ynode_get(m, "stringData");
+
+		if (!kind || strcmp(kind->scalar, "Secret") != 0 || !name ||
+		    name->type != YNODE_SCALAR || strstr(name->scalar, "{{") || !sd ||
+		    sd->type != YNODE_MAP)
+			continue;
+		for (size_t k = 0; k < sd->len; k++) {
+			const struct ynode *v = sd->items[k];
+			struct render_secret_ref *r;
+			char ph[64];
+
+			if (v->type != YNODE_SCALAR ||
+			    !single_placeholder(v->scalar, ph, sizeof(ph)) ||
+			    !valid_data_key(sd->keys[k]->scalar))
+				continue;
+			r = ref_find(out, ph);
+			if (!r || r->secret[0])
+				continue;
+			str_copy(r->secret, sizeof(r->secret), name->scalar);
+			str_copy(r->key, sizeof(r->key), sd->keys[k]->scalar);
+		}
+	}
+	ydoc_free(doc);
+	return true;
+}
+
+void render_secret_refs_free(struct render_secret_refs *r)
+{
+	if (!r)
+		return;
+	free(r->items);
+	r->items = NULL;
+	r->len = 0;
 }

@@ -23,6 +23,9 @@
  *    and opsdeck.io/store=<store id>; so do the pod templates of Deployments
  *    and StatefulSets, so that every pod of a store carries them. A template
  *    giving either label another value is refused.
+ *  - opsdeck's own objects (ResourceQuota opsdeck-quota, NetworkPolicy
+ *    opsdeck-isolation) may not come from a template, nor Services of type
+ *    NodePort or LoadBalancer: a store is reached through its Ingress.
  *  - Errors are "label:line:column: what is wrong" at the template's node.
  *    They quote template text and placeholder names, never substituted
  *    values, so a secret cannot reach a message.
@@ -51,6 +54,8 @@
 #define RENDER_NETPOL_NAME "opsdeck-isolation"
 #define RENDER_INGRESS_NAMESPACE "ingress-nginx"
 #define RENDER_STORE_ID_LEN 12
+#define RENDER_POD_SECURITY_LABEL "pod-security.kubernetes.io/enforce"
+#define RENDER_POD_SECURITY "baseline"
 
 /* What a store's namespace may use. The web Deployment and the database
  * (one replica) each run pods of the plan's size; `other_*` are the pods
@@ -85,7 +90,9 @@ json_t *render_manifests(const char *label, const char *template_text, size_t le
 			 struct err *err);
 
 /* The store's namespace: name store-<id>, labels managed-by, store and
- * project. NULL if store_id is not a store id or project_slug not a
+ * project, and pod-security.kubernetes.io/enforce=baseline (no host
+ * namespaces, host paths or privileged pods where the cluster enforces Pod
+ * Security). NULL if store_id is not a store id or project_slug not a
  * DNS-1123 label. */
 json_t *render_namespace(const char *store_id, const char *project_slug);
 
@@ -138,5 +145,30 @@ void render_workloads_free(struct render_workloads *w);
  * more. Refuses a container without CPU and memory requests and limits:
  * a namespace with a quota would refuse its pods. */
 bool render_plan_measure(const json_t *manifests, struct render_plan *plan, struct err *err);
+
+/* Where a store's generated secrets are kept. A retried or resumed
+ * provision must not generate new ones: MySQL and PostgreSQL keep the
+ * password their volume was initialised with. So the runner reads each back
+ * from the cluster (Secret `secret`, data[`key`], base64) when that Secret
+ * exists, and generates it only when it does not.
+ *
+ * Lists every secret.* placeholder the template uses, in order of first use;
+ * secret and key name the first Secret whose stringData holds that
+ * placeholder as its whole value (under a literal name), or are "" when no
+ * Secret keeps it whole (it could then not be recovered). */
+struct render_secret_ref {
+	char placeholder[64]; /* "secret.db_password" */
+	char secret[64];      /* "mysql-secret", or "" */
+	char key[254];	      /* "password", or "" */
+};
+
+struct render_secret_refs {
+	struct render_secret_ref *items;
+	size_t len;
+};
+
+bool render_secret_refs(const char *label, const char *template_text, size_t len,
+			struct render_secret_refs *out, struct err *err);
+void render_secret_refs_free(struct render_secret_refs *r);
 
 #endif

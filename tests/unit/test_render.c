@@ -627,6 +627,48 @@ static void test_labels_refused(void **state)
 		       &vals, "t:7:43: ", "label 'version' must be text");
 }
 
+static void test_own_objects_and_exposure_refused(void **state)
+{
+	struct values vals;
+	json_t *out;
+
+	(void)state;
+	values_init(&vals);
+	expect_refused(HEAD "  - apiVersion: v1\n"
+			    "    kind: ResourceQuota\n"
+			    "    metadata: {name: opsdeck-quota}\n"
+			    "    spec: {hard: {pods: \"100\"}}\n" WEB,
+		       &vals, "t:7:22: ", "ResourceQuota opsdeck-quota is opsdeck's own");
+	expect_refused(HEAD "  - apiVersion: networking.k8s.io/v1\n"
+			    "    kind: NetworkPolicy\n"
+			    "    metadata: {name: opsdeck-isolation}\n"
+			    "    spec: {podSelector: {}}\n" WEB,
+		       &vals, "t:7:22: ", "NetworkPolicy opsdeck-isolation is opsdeck's own");
+	expect_refused(HEAD "  - apiVersion: v1\n"
+			    "    kind: Service\n"
+			    "    metadata: {name: web}\n"
+			    "    spec: {type: LoadBalancer, ports: [{port: 80}]}\n" WEB,
+		       &vals, "t:8:18: ", "Service type 'LoadBalancer' is refused");
+	expect_refused(HEAD "  - apiVersion: v1\n"
+			    "    kind: Service\n"
+			    "    metadata: {name: web}\n"
+			    "    spec: {type: NodePort, ports: [{port: 80}]}\n" WEB,
+		       &vals, "t:8:18: ", "Service type 'NodePort' is refused");
+	/* other names and kinds, and ClusterIP, are fine */
+	out = render_ok(HEAD "  - apiVersion: v1\n"
+			     "    kind: ResourceQuota\n"
+			     "    metadata: {name: extra-quota}\n"
+			     "    spec: {hard: {pods: \"100\"}}\n"
+			     "  - apiVersion: v1\n"
+			     "    kind: Service\n"
+			     "    metadata: {name: opsdeck-quota}\n"
+			     "    spec: {type: ClusterIP, ports: [{port: 80}]}\n" WEB,
+			&vals);
+	assert_int_equal(json_array_size(out), 3);
+	assert_string_equal(str_at(out, "1.spec.type"), "ClusterIP");
+	json_decref(out);
+}
+
 static void test_bad_templates(void **state)
 {
 	struct values vals;
@@ -664,7 +706,8 @@ static void test_namespace_object(void **state)
 	assert_string_equal(label(ns, "app.kubernetes.io/managed-by"), "opsdeck");
 	assert_string_equal(label(ns, "opsdeck.io/store"), STORE_ID);
 	assert_string_equal(label(ns, "opsdeck.io/project"), "acme");
-	assert_int_equal(json_object_size(at(ns, "metadata.labels")), 3);
+	assert_string_equal(label(ns, "pod-security.kubernetes.io/enforce"), "baseline");
+	assert_int_equal(json_object_size(at(ns, "metadata.labels")), 4);
 	json_decref(ns);
 	assert_null(render_namespace("a1b2c3", "acme"));
 	assert_null(render_namespace("A1B2C3D4E5F6", "acme"));
@@ -960,6 +1003,69 @@ static void test_workloads(void **state)
 	json_decref(out);
 }
 
+/* ---- where secrets are kept ---- */
+
+static void assert_ref(const struct render_secret_refs *r, size_t i, const char *ph,
+		       const char *secret, const char *key)
+{
+	assert_true(i < r->len);
+	assert_string_equal(r->items[i].placeholder, ph);
+	assert_string_equal(r->items[i].secret, secret);
+	assert_string_equal(r->items[i].key, key);
+}
+
+static void test_secret_refs(void **state)
+{
+	struct render_secret_refs r;
+	struct err err = { "" };
+	size_t len;
+	char *text = read_catalog("woocommerce.yaml", &len);
+	const char *t;
+
+	(void)state;
+	assert_true(render_secret_refs("woocommerce", text, len, &r, &err));
+	assert_int_equal(r.len, 3);
+	assert_ref(&r, 0, "secret.db_password", "mysql-secret", "password");
+	assert_ref(&r, 1, "secret.db_root_password", "mysql-secret", "root-password");
+	assert_ref(&r, 2, "secret.admin_password", "wordpress-secret", "admin-password");
+	render_secret_refs_free(&r);
+	free(text);
+
+	text = read_catalog("medusa.yaml", &len);
+	assert_true(render_secret_refs("medusa", text, len, &r, &err));
+	assert_int_equal(r.len, 4);
+	/* the database URL embeds the password, but postgres-secret keeps it whole */
+	assert_ref(&r, 0, "secret.db_password", "postgres-secret", "password");
+	assert_ref(&r, 1, "secret.jwt_secret", "medusa-secret", "jwt-secret");
+	assert_ref(&r, 2, "secret.cookie_secret", "medusa-secret", "cookie-secret");
+	assert_ref(&r, 3, "secret.admin_password", "medusa-secret", "admin-password");
+	render_secret_refs_free(&r);
+	free(text);
+
+	/* used only inside a longer value, or under a rendered name: not recoverable */
+	t = HEAD "  - apiVersion: v1\n"
+		 "    kind: Secret\n"
+		 "    metadata: {name: \"s-{{ store.id }}\"}\n"
+		 "    stringData: {a: \"{{ secret.jwt_secret }}\"}\n"
+		 "  - apiVersion: v1\n"
+		 "    kind: ConfigMap\n"
+		 "    metadata: {name: c}\n"
+		 "    data: {url: \"x:{{ secret.db_password }}\", whole: \"{{ secret.db_password }}\"}\n" WEB;
+	assert_true(render_secret_refs("t", t, strlen(t), &r, &err));
+	assert_int_equal(r.len, 2);
+	assert_ref(&r, 0, "secret.jwt_secret", "", "");
+	assert_ref(&r, 1, "secret.db_password", "", "");
+	render_secret_refs_free(&r);
+
+	/* none at all, and a bad template */
+	assert_true(render_secret_refs("t", HEAD WEB, strlen(HEAD WEB), &r, &err));
+	assert_int_equal(r.len, 0);
+	assert_null(r.items);
+	assert_false(render_secret_refs("t", "manifests: [", 12, &r, &err));
+	assert_true(testutil_prefix(err.msg, "t:"));
+	assert_int_equal(r.len, 0);
+}
+
 /* ---- secrets ---- */
 
 static void test_secret_generate(void **state)
@@ -1018,6 +1124,7 @@ int main(void)
 		cmocka_unit_test(test_placeholders_refused),
 		cmocka_unit_test(test_namespace_refused),
 		cmocka_unit_test(test_labels_refused),
+		cmocka_unit_test(test_own_objects_and_exposure_refused),
 		cmocka_unit_test(test_bad_templates),
 		cmocka_unit_test(test_namespace_object),
 		cmocka_unit_test(test_quota),
@@ -1025,6 +1132,7 @@ int main(void)
 		cmocka_unit_test(test_network_policy),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_workloads),
+		cmocka_unit_test(test_secret_refs),
 		cmocka_unit_test(test_secret_generate),
 		cmocka_unit_test(test_secret_wipe),
 	};
