@@ -9,6 +9,8 @@
  *    template. Whatever it holds, the rendering has exactly the shape of
  *    the rendering with a plain value: same objects, same keys, same types,
  *    and the value appears verbatim.
+ * Templates also go through render_secret_refs(), which either fails with
+ * a "fuzz:" message or names each secret placeholder once.
  * See README.md. */
 #include "config.h"
 
@@ -207,6 +209,29 @@ static void fuzz_value(const uint8_t *data, size_t size)
 	json_decref(out);
 }
 
+/* Every ref names a secret placeholder once; a kept one names its key. */
+static void check_secret_refs(const char *text, size_t len)
+{
+	struct render_secret_refs r;
+	struct err err = { "" };
+
+	if (!render_secret_refs("fuzz", text, len, &r, &err)) {
+		if (strncmp(err.msg, "fuzz:", 5) != 0 || r.len != 0)
+			abort();
+		return;
+	}
+	for (size_t i = 0; i < r.len; i++) {
+		if (strncmp(r.items[i].placeholder, "secret.", 7) != 0 ||
+		    (r.items[i].secret[0] != '\0') != (r.items[i].key[0] != '\0'))
+			abort();
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(r.items[i].placeholder, r.items[k].placeholder) == 0)
+				abort();
+		}
+	}
+	render_secret_refs_free(&r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct values vals = { "Secret0123456789abcdefgh" };
@@ -219,6 +244,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_value(data + 1, size - 1);
 		return 0;
 	}
+	check_secret_refs((const char *)data + 1, size - 1);
 	out = render_manifests("fuzz", (const char *)data + 1, size - 1, NS, lookup, &vals, &err);
 	if (!out) {
 		if (strncmp(err.msg, "fuzz:", 5) != 0)
