@@ -18,7 +18,7 @@
 /* Placeholders whose value is a number: a scalar that is exactly one of
  * these renders as a JSON integer. Everything else stays text, whatever it
  * looks like. */
-static const char *const numeric_placeholders[] = { "plan.replicas", NULL };
+static const char *const numeric_placeholders[] = {"plan.replicas", NULL};
 
 /* Bounds for quota arithmetic: far above any plan the catalog accepts
  * (cpu 64 cores, memory 256Gi, 20 replicas), low enough that sums of them
@@ -117,7 +117,7 @@ static void scratch_clear(struct rctx *c)
 /* Expands n's text into c->scratch. */
 static bool expand(struct rctx *c, const struct ynode *n)
 {
-	struct err why = { "" };
+	struct err why = {""};
 
 	scratch_clear(c);
 	c->missing[0] = '\0';
@@ -146,7 +146,8 @@ static bool single_placeholder(const char *s, char *name, size_t namesz)
 	if (e == p || (size_t)(e - p) >= namesz)
 		return false;
 	for (const char *q = p; q < e; q++) {
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_' || *q == '.'))
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_' ||
+		      *q == '.'))
 			return false;
 	}
 	memcpy(name, p, (size_t)(e - p));
@@ -231,11 +232,12 @@ static json_t *text_json(struct rctx *c, const struct ynode *n, const char *s)
 
 static json_t *plain_scalar_json(struct rctx *c, const struct ynode *n)
 {
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
-	static const char *const trues[] = { "true", "True", "TRUE", NULL };
-	static const char *const falses[] = { "false", "False", "FALSE", NULL };
-	static const char *const infnan[] = { ".inf", "+.inf", "-.inf", ".Inf", "+.Inf", "-.Inf",
-					      ".INF", "+.INF", "-.INF", ".nan", ".NaN", ".NAN", NULL };
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+	static const char *const trues[] = {"true", "True", "TRUE", NULL};
+	static const char *const falses[] = {"false", "False", "FALSE", NULL};
+	static const char *const infnan[] = {".inf",  "+.inf", "-.inf", ".Inf",	 "+.Inf",
+					     "-.Inf", ".INF",  "+.INF", "-.INF", ".nan",
+					     ".NaN",  ".NAN",  NULL};
 	const char *s = n->scalar;
 
 	if (one_of(s, nulls))
@@ -260,7 +262,8 @@ static json_t *plain_scalar_json(struct rctx *c, const struct ynode *n)
 		errno = 0;
 		v = strtoll(digits, &end, base);
 		if (errno == ERANGE || *end) {
-			fail_at(c, n, "the number %.40s is too large: quote it to keep it as text", s);
+			fail_at(c, n, "the number %.40s is too large: quote it to keep it as text",
+				s);
 			return NULL;
 		}
 		return json_integer((json_int_t)v);
@@ -276,7 +279,8 @@ static json_t *plain_scalar_json(struct rctx *c, const struct ynode *n)
 		errno = 0;
 		d = strtod(s, &end);
 		if (errno == ERANGE || *end || !isfinite(d)) {
-			fail_at(c, n, "the number %.40s is out of range: quote it to keep it as text", s);
+			fail_at(c, n,
+				"the number %.40s is out of range: quote it to keep it as text", s);
 			return NULL;
 		}
 		return json_real(d);
@@ -355,9 +359,10 @@ static const char *shown(const char *s, char *buf, size_t bufsz)
 	return db_shown(s, buf, bufsz);
 }
 
-/* labels (a mapping, or absent) of the template node lnode → json labels of
- * obj (created): every value text, and the store's two labels set or, if the
- * template gives them, equal. */
+/* The labels of meta (from the template's metadata ymeta, where they may be
+ * absent): every value must be text, and the store's two labels are added,
+ * or must be equal where the template gives them. at: where to report when
+ * the template has no labels of its own. */
 static bool stamp_labels(struct rctx *c, json_t *meta, const struct ynode *ymeta,
 			 const struct ynode *at)
 {
@@ -366,8 +371,8 @@ static bool stamp_labels(struct rctx *c, json_t *meta, const struct ynode *ymeta
 	const struct {
 		const char *key, *value;
 	} want[] = {
-		{ RENDER_MANAGED_BY_LABEL, RENDER_MANAGED_BY },
-		{ RENDER_STORE_LABEL, c->store_id },
+	    {RENDER_MANAGED_BY_LABEL, RENDER_MANAGED_BY},
+	    {RENDER_STORE_LABEL, c->store_id},
 	};
 	char buf[80];
 
@@ -393,9 +398,11 @@ static bool stamp_labels(struct rctx *c, json_t *meta, const struct ynode *ymeta
 		json_t *v = json_object_get(labels, want[i].key);
 
 		if (v && strcmp(json_string_value(v), want[i].value) != 0)
-			return fail_at(c, ynode_get(ylabels, want[i].key) ? ynode_get(ylabels, want[i].key) : at,
-				       "label %s is set by opsdeck to %s; the template may not change it",
-				       want[i].key, want[i].value);
+			return fail_at(
+			    c,
+			    ynode_get(ylabels, want[i].key) ? ynode_get(ylabels, want[i].key) : at,
+			    "label %s is set by opsdeck to %s; the template may not change it",
+			    want[i].key, want[i].value);
 		json_object_set_new(labels, want[i].key, json_string(want[i].value));
 	}
 	return true;
@@ -436,8 +443,9 @@ static bool service_type_ok(struct rctx *c, const json_t *obj, const struct ynod
 	if (json_is_string(type) && (strcmp(json_string_value(type), "ClusterIP") == 0 ||
 				     strcmp(json_string_value(type), "ExternalName") == 0))
 		return true;
-	return fail_at(c, ytype, "Service type '%s' is refused: a store is reached through its "
-				 "Ingress (ClusterIP or ExternalName only)",
+	return fail_at(c, ytype,
+		       "Service type '%s' is refused: a store is reached through its "
+		       "Ingress (ClusterIP or ExternalName only)",
 		       ytype && ytype->type == YNODE_SCALAR ? shown(ytype->scalar, buf, sizeof(buf))
 							    : "(not a value)");
 }
@@ -448,7 +456,7 @@ static bool finish_object(struct rctx *c, json_t *obj, const struct ynode *m, js
 	const struct kube_resource *res;
 	const char *name, *kind;
 	json_t *meta = json_object_get(obj, "metadata");
-	struct err why = { "" };
+	struct err why = {""};
 	char buf[80];
 
 	if (!json_is_object(obj) || !json_is_object(meta))
@@ -458,14 +466,16 @@ static bool finish_object(struct rctx *c, json_t *obj, const struct ynode *m, js
 		return fail_at(c, yname ? yname : ymeta, "metadata.name must be text");
 	name = json_string_value(json_object_get(meta, "name"));
 	if (!db_valid_dns_label(name))
-		return fail_at(c, yname,
-			       "metadata.name '%s' does not render to a DNS-1123 label (a-z, 0-9 and "
-			       "'-', at most 63)",
-			       shown(yname->scalar, buf, sizeof(buf)));
+		return fail_at(
+		    c, yname,
+		    "metadata.name '%s' does not render to a DNS-1123 label (a-z, 0-9 and "
+		    "'-', at most 63)",
+		    shown(yname->scalar, buf, sizeof(buf)));
 	if (!render_manifest_target(obj, &res, &name, &why))
 		return fail_at(c, ynode_get(m, "kind") ? ynode_get(m, "kind") : m, "%s", why.msg);
 	if (!res->namespaced)
-		return fail_at(c, ynode_get(m, "kind"), "%s is cluster-wide: a store holds only namespaced objects",
+		return fail_at(c, ynode_get(m, "kind"),
+			       "%s is cluster-wide: a store holds only namespaced objects",
 			       res->kind);
 	kind = res->kind;
 	yns = ynode_get(ymeta, "namespace");
@@ -473,11 +483,11 @@ static bool finish_object(struct rctx *c, json_t *obj, const struct ynode *m, js
 		json_t *v = json_object_get(meta, "namespace");
 
 		if (!json_is_string(v) || strcmp(json_string_value(v), c->ns) != 0)
-			return fail_at(c, yns,
-				       "metadata.namespace '%s' is not this store's namespace %s",
-				       yns->type == YNODE_SCALAR ? shown(yns->scalar, buf, sizeof(buf))
-								 : "(not a value)",
-				       c->ns);
+			return fail_at(
+			    c, yns, "metadata.namespace '%s' is not this store's namespace %s",
+			    yns->type == YNODE_SCALAR ? shown(yns->scalar, buf, sizeof(buf))
+						      : "(not a value)",
+			    c->ns);
 	}
 	json_object_set_new(meta, "namespace", json_string(c->ns));
 	/* opsdeck applies these itself; a template's copy would overwrite them */
@@ -497,7 +507,8 @@ static bool finish_object(struct rctx *c, json_t *obj, const struct ynode *m, js
 	for (size_t i = 0; i < json_array_size(done); i++) {
 		json_t *o = json_array_get(done, i);
 		const char *k = json_string_value(json_object_get(o, "kind"));
-		const char *nm = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+		const char *nm =
+		    json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
 
 		if (k && nm && strcmp(k, kind) == 0 && strcmp(nm, name) == 0)
 			return fail_at(c, yname, "%s '%s' is defined twice", kind, name);
@@ -512,7 +523,7 @@ json_t *render_manifests(const char *label, const char *template_text, size_t le
 	struct catalog_file *cf;
 	struct ydoc *doc;
 	const struct ynode *ms;
-	struct rctx c = { .err = err, .lookup = lookup, .ud = ud, .ns = ns };
+	struct rctx c = {.err = err, .lookup = lookup, .ud = ud, .ns = ns};
 	const char *id, *v;
 	char want_ns[64], buf[80];
 	json_t *out;
@@ -536,8 +547,8 @@ json_t *render_manifests(const char *label, const char *template_text, size_t le
 	}
 	v = lookup(ud, "store.namespace");
 	if (v && strcmp(v, ns) != 0) {
-		err_set(err, "%s: store.namespace '%s' is not the namespace rendered into (%s)", label,
-			shown(v, buf, sizeof(buf)), ns);
+		err_set(err, "%s: store.namespace '%s' is not the namespace rendered into (%s)",
+			label, shown(v, buf, sizeof(buf)), ns);
 		return NULL;
 	}
 	/* Only what `catalog import` accepts renders: kinds, names, placeholders. */
@@ -665,10 +676,10 @@ json_t *render_quota(const char *ns, const struct render_plan *plan)
 	obj = object_head("v1", "ResourceQuota", RENDER_QUOTA_NAME, ns);
 	label_store_of(obj, ns);
 	json_object_set_new(obj, "spec",
-			    json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "hard", "requests.cpu",
-				      a, "limits.cpu", b, "requests.memory", d, "limits.memory", e,
-				      "pods", npods, "requests.storage", storage,
-				      "persistentvolumeclaims", npvcs));
+			    json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "hard",
+				      "requests.cpu", a, "limits.cpu", b, "requests.memory", d,
+				      "limits.memory", e, "pods", npods, "requests.storage",
+				      storage, "persistentvolumeclaims", npvcs));
 	return obj;
 }
 
@@ -682,12 +693,11 @@ json_t *render_network_policy(const char *ns)
 	label_store_of(obj, ns);
 	/* An empty podSelector selects every pod of the namespace; listing
 	 * Ingress in policyTypes makes everything not allowed below denied. */
-	json_object_set_new(
-		obj, "spec",
-		json_pack("{s:{}, s:[s], s:[{s:[{s:{}}, {s:{s:{s:s}}}]}]}", "podSelector",
-			  "policyTypes", "Ingress", "ingress", "from", "podSelector",
-			  "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name",
-			  RENDER_INGRESS_NAMESPACE));
+	json_object_set_new(obj, "spec",
+			    json_pack("{s:{}, s:[s], s:[{s:[{s:{}}, {s:{s:{s:s}}}]}]}",
+				      "podSelector", "policyTypes", "Ingress", "ingress", "from",
+				      "podSelector", "namespaceSelector", "matchLabels",
+				      "kubernetes.io/metadata.name", RENDER_INGRESS_NAMESPACE));
 	return obj;
 }
 
@@ -698,7 +708,8 @@ bool render_manifest_target(const json_t *obj, const struct kube_resource **res,
 {
 	const char *api = json_string_value(json_object_get(obj, "apiVersion"));
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
-	const char *nm = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	const char *nm =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
 	const struct kube_resource *r;
 	char a[80], b[80];
 
@@ -756,7 +767,8 @@ bool render_workloads(const json_t *manifests, struct render_workloads *out, str
 		memset(w, 0, sizeof(*w));
 		w->res = res;
 		if (!str_copy(w->name, sizeof(w->name), name)) {
-			err_set(err, "%s name %.64s... is longer than 63 characters", res->kind, name);
+			err_set(err, "%s name %.64s... is longer than 63 characters", res->kind,
+				name);
 			goto fail;
 		}
 		reps = json_object_get(json_object_get(obj, "spec"), "replicas");
@@ -766,12 +778,15 @@ bool render_workloads(const json_t *manifests, struct render_workloads *out, str
 			   json_integer_value(reps) <= INT_MAX) {
 			w->replicas = (long)json_integer_value(reps);
 		} else {
-			err_set(err, "%s/%s: spec.replicas must be a whole number", res->plural, name);
+			err_set(err, "%s/%s: spec.replicas must be a whole number", res->plural,
+				name);
 			goto fail;
 		}
-		if (role && json_is_string(role) && strcmp(json_string_value(role), RENDER_ROLE_WEB) == 0) {
+		if (role && json_is_string(role) &&
+		    strcmp(json_string_value(role), RENDER_ROLE_WEB) == 0) {
 			if (res != &kube_res_deployments) {
-				err_set(err, "%s/%s is labelled %s=%s, but the web must be a Deployment",
+				err_set(err,
+					"%s/%s is labelled %s=%s, but the web must be a Deployment",
 					res->plural, name, RENDER_ROLE_LABEL, RENDER_ROLE_WEB);
 				goto fail;
 			}
@@ -782,11 +797,12 @@ bool render_workloads(const json_t *manifests, struct render_workloads *out, str
 		out->len++;
 	}
 	if (nweb != 1) {
-		err_set(err,
-			nweb ? "more than one Deployment is labelled %s: %s; a store has one web"
-			     : "no Deployment is labelled %s: %s, so nothing says which one serves the "
-			       "store and scales",
-			RENDER_ROLE_LABEL, RENDER_ROLE_WEB);
+		err_set(
+		    err,
+		    nweb ? "more than one Deployment is labelled %s: %s; a store has one web"
+			 : "no Deployment is labelled %s: %s, so nothing says which one serves the "
+			   "store and scales",
+		    RENDER_ROLE_LABEL, RENDER_ROLE_WEB);
 		goto fail;
 	}
 	return true;
@@ -845,15 +861,15 @@ static bool quantity_mib(const json_t *q, long *mib)
 		const char *suffix;
 		double scale;
 	} units[] = {
-		{ "", 1 },
-		{ "k", 1e3 },
-		{ "M", 1e6 },
-		{ "G", 1e9 },
-		{ "T", 1e12 },
-		{ "Ki", 1024.0 },
-		{ "Mi", 1024.0 * 1024 },
-		{ "Gi", 1024.0 * 1024 * 1024 },
-		{ "Ti", 1024.0 * 1024 * 1024 * 1024 },
+	    {"", 1},
+	    {"k", 1e3},
+	    {"M", 1e6},
+	    {"G", 1e9},
+	    {"T", 1e12},
+	    {"Ki", 1024.0},
+	    {"Mi", 1024.0 * 1024},
+	    {"Gi", 1024.0 * 1024 * 1024},
+	    {"Ti", 1024.0 * 1024 * 1024 * 1024},
 	};
 	double v;
 	char *end;
@@ -889,8 +905,7 @@ struct pod_need {
 	long cpu_req, cpu_lim, mem_req, mem_lim;
 };
 
-static bool container_need(const char *where, const json_t *ct, struct pod_need *n,
-			   struct err *err)
+static bool container_need(const char *where, const json_t *ct, struct pod_need *n, struct err *err)
 {
 	const json_t *res = json_object_get(ct, "resources");
 	const json_t *req = json_object_get(res, "requests"), *lim = json_object_get(res, "limits");
@@ -970,17 +985,21 @@ bool render_plan_measure(const json_t *manifests, struct render_plan *plan, stru
 			const json_t *spec = json_object_get(obj, "spec");
 			long mib;
 
-			if (!quantity_mib(json_object_get(json_object_get(json_object_get(spec, "resources"),
-									  "requests"),
-							  "storage"),
-					  &mib)) {
+			if (!quantity_mib(
+				json_object_get(
+				    json_object_get(json_object_get(spec, "resources"), "requests"),
+				    "storage"),
+				&mib)) {
 				err_set(err, "%s needs spec.resources.requests.storage", where);
 				goto fail;
 			}
 			storage_mib += mib;
 			p.pvcs++;
 			if (storage_mib > MAX_MILLIS) {
-				err_set(err, "%s: the store's volumes ask for more than opsdeck can count", where);
+				err_set(
+				    err,
+				    "%s: the store's volumes ask for more than opsdeck can count",
+				    where);
 				goto fail;
 			}
 			continue;
@@ -1001,10 +1020,11 @@ bool render_plan_measure(const json_t *manifests, struct render_plan *plan, stru
 		if (res == &kube_res_deployments)
 			pods += surge(pods);
 		wi++;
-		if (!pod_need(where,
-			      json_object_get(json_object_get(json_object_get(obj, "spec"), "template"),
-					      "spec"),
-			      &need, err))
+		if (!pod_need(
+			where,
+			json_object_get(json_object_get(json_object_get(obj, "spec"), "template"),
+					"spec"),
+			&need, err))
 			goto fail;
 		p.other_pods += pods;
 		p.other_cpu_request_millis += pods * need.cpu_req;
@@ -1013,7 +1033,8 @@ bool render_plan_measure(const json_t *manifests, struct render_plan *plan, stru
 		p.other_memory_limit_mib += pods * need.mem_lim;
 		if (p.other_pods > 10000 || p.other_cpu_limit_millis > MAX_MILLIS ||
 		    p.other_memory_limit_mib > MAX_MILLIS) {
-			err_set(err, "%s: the store's other pods ask for more than opsdeck can count",
+			err_set(err,
+				"%s: the store's other pods ask for more than opsdeck can count",
 				where);
 			goto fail;
 		}
@@ -1054,8 +1075,8 @@ static const char *ref_record(void *ud, const char *name)
 	if (str_has_prefix(name, "secret.") && !ref_find(rc->out, name)) {
 		struct render_secret_ref *r;
 
-		rc->out->items = xgrow(rc->out->items, &rc->cap, rc->out->len + 1,
-				       sizeof(*rc->out->items));
+		rc->out->items =
+		    xgrow(rc->out->items, &rc->cap, rc->out->len + 1, sizeof(*rc->out->items));
 		r = &rc->out->items[rc->out->len++];
 		memset(r, 0, sizeof(*r));
 		str_copy(r->placeholder, sizeof(r->placeholder), name);
@@ -1094,7 +1115,7 @@ bool render_secret_refs(const char *label, const char *template_text, size_t len
 	struct catalog_file *cf;
 	struct ydoc *doc;
 	const struct ynode *ms;
-	struct refs_ctx rc = { .out = out };
+	struct refs_ctx rc = {.out = out};
 
 	memset(out, 0, sizeof(*out));
 	cf = catalog_file_parse(label, template_text, len, err);

@@ -35,7 +35,8 @@ static bool random_bytes(unsigned char *buf, size_t n, struct err *err)
 		if (r <= 0) {
 			e = r < 0 ? errno : 0;
 			close(fd);
-			err_set(err, "cannot read /dev/urandom: %s", e ? strerror(e) : "end of file");
+			err_set(err, "cannot read /dev/urandom: %s",
+				e ? strerror(e) : "end of file");
 			return false;
 		}
 		got += (size_t)r;

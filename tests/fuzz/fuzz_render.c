@@ -27,33 +27,33 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char fixed_template[] =
-	"offering: {slug: f, name: F, kind: medusa}\n"
-	"plans:\n"
-	"  - {name: small, replicas: 1, cpu_request: 100m, cpu_limit: 500m, memory_request: 256Mi,\n"
-	"     memory_limit: 512Mi, storage: 2Gi, monthly_price: 1}\n"
-	"manifests:\n"
-	"  - apiVersion: v1\n"
-	"    kind: Secret\n"
-	"    metadata: {name: s, labels: {shop: \"{{ store.name }}\"}}\n"
-	"    stringData:\n"
-	"      password: \"{{ secret.db_password }}\"\n"
-	"      url: \"postgres://u:{{ secret.db_password }}@db/{{ store.name }}\"\n"
-	"      plain: x {{ store.name }} y\n"
-	"      block: |\n"
-	"        {{ store.name }}\n"
-	"  - apiVersion: apps/v1\n"
-	"    kind: Deployment\n"
-	"    metadata: {name: web, labels: {opsdeck.io/role: web}}\n"
-	"    spec:\n"
-	"      replicas: \"{{ plan.replicas }}\"\n"
-	"      selector: {matchLabels: {app: web}}\n"
-	"      template:\n"
-	"        metadata: {labels: {app: web}}\n"
-	"        spec:\n"
-	"          containers:\n"
-	"            - name: web\n"
-	"              image: nginx:1.25\n"
-	"              env: [{name: NAME, value: \"{{ store.name }}\"}]\n";
+    "offering: {slug: f, name: F, kind: medusa}\n"
+    "plans:\n"
+    "  - {name: small, replicas: 1, cpu_request: 100m, cpu_limit: 500m, memory_request: 256Mi,\n"
+    "     memory_limit: 512Mi, storage: 2Gi, monthly_price: 1}\n"
+    "manifests:\n"
+    "  - apiVersion: v1\n"
+    "    kind: Secret\n"
+    "    metadata: {name: s, labels: {shop: \"{{ store.name }}\"}}\n"
+    "    stringData:\n"
+    "      password: \"{{ secret.db_password }}\"\n"
+    "      url: \"postgres://u:{{ secret.db_password }}@db/{{ store.name }}\"\n"
+    "      plain: x {{ store.name }} y\n"
+    "      block: |\n"
+    "        {{ store.name }}\n"
+    "  - apiVersion: apps/v1\n"
+    "    kind: Deployment\n"
+    "    metadata: {name: web, labels: {opsdeck.io/role: web}}\n"
+    "    spec:\n"
+    "      replicas: \"{{ plan.replicas }}\"\n"
+    "      selector: {matchLabels: {app: web}}\n"
+    "      template:\n"
+    "        metadata: {labels: {app: web}}\n"
+    "        spec:\n"
+    "          containers:\n"
+    "            - name: web\n"
+    "              image: nginx:1.25\n"
+    "              env: [{name: NAME, value: \"{{ store.name }}\"}]\n";
 
 struct values {
 	const char *text; /* for store.name and the secrets */
@@ -94,10 +94,8 @@ static void no_braces(const json_t *j)
 
 	if (json_is_string(j) && strstr(json_string_value(j), "{{"))
 		abort();
-	json_object_foreach ((json_t *)j, key, v)
-		no_braces(v);
-	json_array_foreach (j, i, v)
-		no_braces(v);
+	json_object_foreach((json_t *)j, key, v) no_braces(v);
+	json_array_foreach(j, i, v) no_braces(v);
 }
 
 static void check_labels(const json_t *meta)
@@ -113,27 +111,28 @@ static void check_labels(const json_t *meta)
 static void check_rendered(json_t *out)
 {
 	struct render_workloads wl;
-	struct render_plan plan = { 0 };
-	struct err err = { "" };
+	struct render_plan plan = {0};
+	struct err err = {""};
 	size_t i;
 	json_t *obj;
 
 	if (!json_is_array(out) || json_array_size(out) == 0)
 		abort();
-	json_array_foreach (out, i, obj) {
+	json_array_foreach(out, i, obj)
+	{
 		const struct kube_resource *res;
 		const char *name, *ns;
 
 		if (!render_manifest_target(obj, &res, &name, &err) || !res->namespaced)
 			abort();
-		ns = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+		ns = json_string_value(
+		    json_object_get(json_object_get(obj, "metadata"), "namespace"));
 		if (!ns || strcmp(ns, NS) != 0)
 			abort();
 		check_labels(json_object_get(obj, "metadata"));
 		if (res == &kube_res_deployments || res == &kube_res_statefulsets)
-			check_labels(json_object_get(json_object_get(json_object_get(obj, "spec"),
-								     "template"),
-						     "metadata"));
+			check_labels(json_object_get(
+			    json_object_get(json_object_get(obj, "spec"), "template"), "metadata"));
 	}
 	no_braces(out);
 	/* must not crash, whatever they conclude */
@@ -155,7 +154,8 @@ static bool same_shape(const json_t *a, const json_t *b)
 	if (json_is_object(a)) {
 		if (json_object_size(a) != json_object_size(b))
 			return false;
-		json_object_foreach ((json_t *)a, key, v) {
+		json_object_foreach((json_t *)a, key, v)
+		{
 			const json_t *w = json_object_get(b, key);
 
 			if (!w || !same_shape(v, w))
@@ -165,7 +165,8 @@ static bool same_shape(const json_t *a, const json_t *b)
 	if (json_is_array(a)) {
 		if (json_array_size(a) != json_array_size(b))
 			return false;
-		json_array_foreach (a, i, v) {
+		json_array_foreach(a, i, v)
+		{
 			if (!same_shape(v, json_array_get(b, i)))
 				return false;
 		}
@@ -176,8 +177,8 @@ static bool same_shape(const json_t *a, const json_t *b)
 static void fuzz_value(const uint8_t *data, size_t size)
 {
 	static json_t *reference;
-	struct values plain = { "plain" }, vals;
-	struct err err = { "" };
+	struct values plain = {"plain"}, vals;
+	struct err err = {""};
 	char value[256];
 	json_t *out;
 
@@ -192,8 +193,8 @@ static void fuzz_value(const uint8_t *data, size_t size)
 	memcpy(value, data, size);
 	value[size] = '\0';
 	vals.text = value;
-	out = render_manifests("fuzz", fixed_template, sizeof(fixed_template) - 1, NS, lookup, &vals,
-			       &err);
+	out = render_manifests("fuzz", fixed_template, sizeof(fixed_template) - 1, NS, lookup,
+			       &vals, &err);
 	if (!out) {
 		/* only text that is not UTF-8 may be refused */
 		if (strncmp(err.msg, "fuzz:", 5) != 0 || !strstr(err.msg, "UTF-8"))
@@ -203,7 +204,7 @@ static void fuzz_value(const uint8_t *data, size_t size)
 	if (!same_shape(reference, out))
 		abort();
 	if (strcmp(json_string_value(json_object_get(
-			   json_object_get(json_array_get(out, 0), "stringData"), "password")),
+		       json_object_get(json_array_get(out, 0), "stringData"), "password")),
 		   value) != 0)
 		abort();
 	json_decref(out);
@@ -213,7 +214,7 @@ static void fuzz_value(const uint8_t *data, size_t size)
 static void check_secret_refs(const char *text, size_t len)
 {
 	struct render_secret_refs r;
-	struct err err = { "" };
+	struct err err = {""};
 
 	if (!render_secret_refs("fuzz", text, len, &r, &err)) {
 		if (strncmp(err.msg, "fuzz:", 5) != 0 || r.len != 0)
@@ -234,8 +235,8 @@ static void check_secret_refs(const char *text, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct values vals = { "Secret0123456789abcdefgh" };
-	struct err err = { "" };
+	struct values vals = {"Secret0123456789abcdefgh"};
+	struct err err = {""};
 	json_t *out;
 
 	if (size == 0)

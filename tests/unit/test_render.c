@@ -147,7 +147,7 @@ static json_t *render_text(const char *text, struct values *vals, struct err *er
 
 static json_t *render_ok(const char *text, struct values *vals)
 {
-	struct err err = { "" };
+	struct err err = {""};
 	json_t *out = render_text(text, vals, &err);
 
 	if (!out)
@@ -159,7 +159,7 @@ static json_t *render_ok(const char *text, struct values *vals)
 static void expect_refused(const char *text, struct values *vals, const char *prefix,
 			   const char *contains)
 {
-	struct err err = { "" };
+	struct err err = {""};
 	json_t *out = render_text(text, vals, &err);
 
 	if (out) {
@@ -234,9 +234,10 @@ static void assert_pod_labels(json_t *obj)
 {
 	json_t *labels = at(obj, "spec.template.metadata.labels");
 
-	assert_string_equal(json_string_value(json_object_get(labels, "opsdeck.io/store")), STORE_ID);
-	assert_string_equal(json_string_value(json_object_get(labels, "app.kubernetes.io/managed-by")),
-			    "opsdeck");
+	assert_string_equal(json_string_value(json_object_get(labels, "opsdeck.io/store")),
+			    STORE_ID);
+	assert_string_equal(
+	    json_string_value(json_object_get(labels, "app.kubernetes.io/managed-by")), "opsdeck");
 }
 
 /* ---- the shipped catalog files ---- */
@@ -246,13 +247,17 @@ static void test_woocommerce(void **state)
 	static const struct {
 		const char *kind, *name;
 	} want[] = {
-		{ "Secret", "mysql-secret" },	  { "Secret", "wordpress-secret" },
-		{ "PersistentVolumeClaim", "mysql-pvc" }, { "StatefulSet", "mysql" },
-		{ "Service", "mysql" },		  { "Deployment", "wordpress" },
-		{ "Service", "wordpress" },	  { "Ingress", "wordpress-ingress" },
+	    {"Secret", "mysql-secret"},
+	    {"Secret", "wordpress-secret"},
+	    {"PersistentVolumeClaim", "mysql-pvc"},
+	    {"StatefulSet", "mysql"},
+	    {"Service", "mysql"},
+	    {"Deployment", "wordpress"},
+	    {"Service", "wordpress"},
+	    {"Ingress", "wordpress-ingress"},
 	};
 	struct values vals;
-	struct err err = { "" };
+	struct err err = {""};
 	size_t len;
 	char *text = read_catalog("woocommerce.yaml", &len);
 	json_t *out, *wp, *env;
@@ -270,16 +275,20 @@ static void test_woocommerce(void **state)
 	/* placeholders in values, typed values kept */
 	assert_string_equal(str_at(out, "0.stringData.password"), "DbPassword0123456789abcd");
 	assert_string_equal(str_at(out, "0.stringData.root-password"), "RootPassword0123456789ab");
-	assert_string_equal(str_at(out, "1.stringData.admin-email"), "admin@" STORE_ID ".shops.test");
+	assert_string_equal(str_at(out, "1.stringData.admin-email"),
+			    "admin@" STORE_ID ".shops.test");
 	assert_string_equal(str_at(out, "2.spec.resources.requests.storage"), "5Gi");
 	assert_string_equal(str_at(out, "2.spec.accessModes.0"), "ReadWriteOnce");
 	assert_int_equal(int_at(out, "3.spec.replicas"), 1);
-	assert_int_equal(int_at(out, "3.spec.template.spec.containers.0.ports.0.containerPort"), 3306);
-	assert_int_equal(int_at(out, "3.spec.template.spec.containers.0.livenessProbe.initialDelaySeconds"),
-			 30);
-	assert_string_equal(str_at(out, "3.spec.template.spec.containers.0.resources.limits.cpu"), "1");
-	assert_string_equal(str_at(out, "3.spec.template.spec.containers.0.livenessProbe.exec.command.3"),
-			    "127.0.0.1");
+	assert_int_equal(int_at(out, "3.spec.template.spec.containers.0.ports.0.containerPort"),
+			 3306);
+	assert_int_equal(
+	    int_at(out, "3.spec.template.spec.containers.0.livenessProbe.initialDelaySeconds"), 30);
+	assert_string_equal(str_at(out, "3.spec.template.spec.containers.0.resources.limits.cpu"),
+			    "1");
+	assert_string_equal(
+	    str_at(out, "3.spec.template.spec.containers.0.livenessProbe.exec.command.3"),
+	    "127.0.0.1");
 	wp = json_array_get(out, 5);
 	assert_int_equal(int_at(wp, "spec.replicas"), 2);
 	assert_string_equal(label(wp, "opsdeck.io/role"), "web");
@@ -293,13 +302,15 @@ static void test_woocommerce(void **state)
 		if (strcmp(str_at(e, "name"), "WORDPRESS_CONFIG_EXTRA") == 0) {
 			assert_string_equal(str_at(e, "value"),
 					    "define('WP_HOME', 'https://" STORE_ID ".shops.test'); "
-					    "define('WP_SITEURL', 'https://" STORE_ID ".shops.test');");
+					    "define('WP_SITEURL', 'https://" STORE_ID
+					    ".shops.test');");
 			found = true;
 		}
 	}
 	assert_true(found);
 	assert_string_equal(str_at(out, "7.spec.rules.0.host"), STORE_ID ".shops.test");
-	assert_int_equal(int_at(out, "7.spec.rules.0.http.paths.0.backend.service.port.number"), 80);
+	assert_int_equal(int_at(out, "7.spec.rules.0.http.paths.0.backend.service.port.number"),
+			 80);
 	json_decref(out);
 	free(text);
 }
@@ -309,14 +320,19 @@ static void test_medusa(void **state)
 	static const struct {
 		const char *kind, *name;
 	} want[] = {
-		{ "Secret", "postgres-secret" }, { "Secret", "medusa-secret" },
-		{ "PersistentVolumeClaim", "postgres-pvc" }, { "StatefulSet", "postgres" },
-		{ "Service", "postgres" },	 { "Deployment", "redis" },
-		{ "Service", "redis" },		 { "Deployment", "medusa" },
-		{ "Service", "medusa" },	 { "Ingress", "medusa-ingress" },
+	    {"Secret", "postgres-secret"},
+	    {"Secret", "medusa-secret"},
+	    {"PersistentVolumeClaim", "postgres-pvc"},
+	    {"StatefulSet", "postgres"},
+	    {"Service", "postgres"},
+	    {"Deployment", "redis"},
+	    {"Service", "redis"},
+	    {"Deployment", "medusa"},
+	    {"Service", "medusa"},
+	    {"Ingress", "medusa-ingress"},
 	};
 	struct values vals;
-	struct err err = { "" };
+	struct err err = {""};
 	size_t len;
 	char *text = read_catalog("medusa.yaml", &len);
 	json_t *out;
@@ -335,8 +351,10 @@ static void test_medusa(void **state)
 	assert_string_equal(str_at(out, "1.stringData.jwt-secret"), "JwtSecret0123456789abcdef");
 	assert_int_equal(int_at(out, "5.spec.replicas"), 1);
 	assert_int_equal(int_at(out, "7.spec.replicas"), 3);
-	assert_string_equal(str_at(out, "7.spec.template.spec.containers.0.image"), "medusa-backend:1.20");
-	assert_int_equal(int_at(out, "7.spec.template.spec.containers.0.readinessProbe.httpGet.port"), 9000);
+	assert_string_equal(str_at(out, "7.spec.template.spec.containers.0.image"),
+			    "medusa-backend:1.20");
+	assert_int_equal(
+	    int_at(out, "7.spec.template.spec.containers.0.readinessProbe.httpGet.port"), 9000);
 	assert_pod_labels(json_array_get(out, 5));
 	json_decref(out);
 
@@ -361,7 +379,7 @@ static void test_medusa(void **state)
 static void test_no_reexpansion(void **state)
 {
 	struct values vals;
-	struct err err = { "" };
+	struct err err = {""};
 	size_t len;
 	char *text = read_catalog("woocommerce.yaml", &len);
 	json_t *out;
@@ -382,20 +400,13 @@ static void test_no_reexpansion(void **state)
 static void test_structure_is_fixed(void **state)
 {
 	static const char *const hostile[] = {
-		"a\nb: c",
-		"x: y",
-		"{a: b}",
-		"[1, 2]",
-		"- item\n- item",
-		"\"quoted\" 'single'",
-		"# comment",
-		"---\nkind: ClusterRole",
-		"&anchor *alias",
-		"}} {{",
-		"|\n  block",
-		"\\u0000\\n",
-		"true",
-		"12",
+	    "a\nb: c",	      "x: y",
+	    "{a: b}",	      "[1, 2]",
+	    "- item\n- item", "\"quoted\" 'single'",
+	    "# comment",      "---\nkind: ClusterRole",
+	    "&anchor *alias", "}} {{",
+	    "|\n  block",     "\\u0000\\n",
+	    "true",	      "12",
 	};
 	size_t len;
 	char *text = read_catalog("woocommerce.yaml", &len);
@@ -403,7 +414,7 @@ static void test_structure_is_fixed(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(hostile); i++) {
 		struct values vals;
-		struct err err = { "" };
+		struct err err = {""};
 		json_t *out, *sd;
 		char email[64];
 
@@ -467,9 +478,10 @@ static void test_typing(void **state)
 	set(&vals, "store.id", "012345678901");
 	set(&vals, "store.namespace", "store-012345678901");
 	{
-		struct err err = { "" };
+		struct err err = {""};
 
-		out = render_manifests("t", text, strlen(text), "store-012345678901", lookup, &vals, &err);
+		out = render_manifests("t", text, strlen(text), "store-012345678901", lookup, &vals,
+				       &err);
 		if (!out)
 			fail_msg("%s", err.msg);
 	}
@@ -568,7 +580,7 @@ static void test_placeholders_refused(void **state)
 static void test_namespace_refused(void **state)
 {
 	struct values vals;
-	struct err err = { "" };
+	struct err err = {""};
 	json_t *out;
 
 	(void)state;
@@ -596,11 +608,13 @@ static void test_namespace_refused(void **state)
 				     &vals, &err));
 	assert_string_equal(err.msg, "t: store " STORE_ID " lives in namespace " NS
 				     ", not store-0123456789ab");
-	assert_null(render_manifests("t", HEAD WEB, strlen(HEAD WEB), "Bad_NS", lookup, &vals, &err));
+	assert_null(
+	    render_manifests("t", HEAD WEB, strlen(HEAD WEB), "Bad_NS", lookup, &vals, &err));
 	assert_true(strstr(err.msg, "is not a DNS-1123 label") != NULL);
 	set(&vals, "store.namespace", "store-0123456789ab");
 	assert_null(render_manifests("t", HEAD WEB, strlen(HEAD WEB), NS, lookup, &vals, &err));
-	assert_true(strstr(err.msg, "store.namespace 'store-0123456789ab' is not the namespace") != NULL);
+	assert_true(strstr(err.msg, "store.namespace 'store-0123456789ab' is not the namespace") !=
+		    NULL);
 	values_init(&vals);
 	set(&vals, "store.id", "XYZ");
 	assert_null(render_manifests("t", HEAD WEB, strlen(HEAD WEB), NS, lookup, &vals, &err));
@@ -617,10 +631,11 @@ static void test_labels_refused(void **state)
 			    "    kind: ConfigMap\n"
 			    "    metadata: {name: c, labels: {opsdeck.io/store: other}}\n" WEB,
 		       &vals, "t:7:52: ", "label opsdeck.io/store is set by opsdeck");
-	expect_refused(HEAD "  - apiVersion: v1\n"
-			    "    kind: ConfigMap\n"
-			    "    metadata: {name: c, labels: {app.kubernetes.io/managed-by: helm}}\n" WEB,
-		       &vals, "t:7:64: ", "label app.kubernetes.io/managed-by is set by opsdeck");
+	expect_refused(
+	    HEAD "  - apiVersion: v1\n"
+		 "    kind: ConfigMap\n"
+		 "    metadata: {name: c, labels: {app.kubernetes.io/managed-by: helm}}\n" WEB,
+	    &vals, "t:7:64: ", "label app.kubernetes.io/managed-by is set by opsdeck");
 	expect_refused(HEAD "  - apiVersion: v1\n"
 			    "    kind: ConfigMap\n"
 			    "    metadata: {name: c, labels: {version: 2}}\n" WEB,
@@ -672,7 +687,7 @@ static void test_own_objects_and_exposure_refused(void **state)
 static void test_bad_templates(void **state)
 {
 	struct values vals;
-	struct err err = { "" };
+	struct err err = {""};
 
 	(void)state;
 	values_init(&vals);
@@ -732,7 +747,7 @@ static void test_quota(void **state)
 {
 	struct catalog_file *cf;
 	struct render_plan plan;
-	struct err err = { "" };
+	struct err err = {""};
 	struct values vals;
 	json_t *q, *hard, *out;
 	size_t len;
@@ -828,8 +843,8 @@ static void test_quota(void **state)
 static void test_measure_refuses_unsized_pods(void **state)
 {
 	struct values vals;
-	struct render_plan plan = { 0 };
-	struct err err = { "" };
+	struct render_plan plan = {0};
+	struct err err = {""};
 	json_t *out;
 
 	(void)state;
@@ -844,8 +859,9 @@ static void test_measure_refuses_unsized_pods(void **state)
 			     "        spec: {containers: [{name: side, image: busybox}]}\n" WEB,
 			&vals);
 	assert_false(render_plan_measure(out, &plan, &err));
-	assert_string_equal(err.msg, "deployments/side: container side needs CPU and memory requests "
-				     "and limits: the store's quota refuses pods without them");
+	assert_string_equal(err.msg,
+			    "deployments/side: container side needs CPU and memory requests "
+			    "and limits: the store's quota refuses pods without them");
 	json_decref(out);
 }
 
@@ -868,9 +884,10 @@ static void test_network_policy(void **state)
 	assert_int_equal(json_object_size(json_array_get(from, 0)), 1);
 	assert_int_equal(json_object_size(at(from, "0.podSelector")), 0);
 	assert_int_equal(json_object_size(json_array_get(from, 1)), 1);
-	assert_string_equal(json_string_value(json_object_get(at(from, "1.namespaceSelector.matchLabels"),
-							      "kubernetes.io/metadata.name")),
-			    "ingress-nginx");
+	assert_string_equal(
+	    json_string_value(json_object_get(at(from, "1.namespaceSelector.matchLabels"),
+					      "kubernetes.io/metadata.name")),
+	    "ingress-nginx");
 	assert_null(at(np, "spec.egress"));
 	json_decref(np);
 	assert_null(render_network_policy("a/b"));
@@ -882,7 +899,7 @@ static void test_targets(void **state)
 {
 	const struct kube_resource *res;
 	const char *name;
-	struct err err = { "" };
+	struct err err = {""};
 	json_t *obj;
 	json_t *ns = render_namespace(STORE_ID, "acme");
 
@@ -903,8 +920,9 @@ static void test_targets(void **state)
 	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "example.com/v1", "kind", "Widget",
 			"metadata", "name", "w");
 	assert_false(render_manifest_target(obj, &res, &name, &err));
-	assert_string_equal(err.msg, "kind Widget (apiVersion example.com/v1) is not one opsdeck knows "
-				     "how to apply");
+	assert_string_equal(err.msg,
+			    "kind Widget (apiVersion example.com/v1) is not one opsdeck knows "
+			    "how to apply");
 	json_decref(obj);
 	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Deployment", "metadata",
 			"name", "w");
@@ -914,8 +932,8 @@ static void test_targets(void **state)
 	assert_false(render_manifest_target(obj, &res, &name, &err));
 	assert_string_equal(err.msg, "Secret needs metadata.name, a valid Kubernetes name");
 	json_decref(obj);
-	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Secret", "metadata", "name",
-			"UPPER");
+	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Secret", "metadata",
+			"name", "UPPER");
 	assert_false(render_manifest_target(obj, &res, &name, &err));
 	json_decref(obj);
 	obj = json_array();
@@ -927,7 +945,7 @@ static void test_workloads(void **state)
 {
 	struct values vals;
 	struct render_workloads wl;
-	struct err err = { "" };
+	struct err err = {""};
 	size_t len;
 	char *text = read_catalog("medusa.yaml", &len);
 	json_t *out;
@@ -996,8 +1014,8 @@ static void test_workloads(void **state)
 	assert_true(strstr(err.msg, "statefulsets/a is labelled opsdeck.io/role=web") != NULL);
 	json_decref(out);
 	out = json_pack("[{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}]", "apiVersion", "apps/v1", "kind",
-			"Deployment", "metadata", "name", "w", "labels", "opsdeck.io/role", "web", "spec",
-			"replicas", "3");
+			"Deployment", "metadata", "name", "w", "labels", "opsdeck.io/role", "web",
+			"spec", "replicas", "3");
 	assert_false(render_workloads(out, &wl, &err));
 	assert_string_equal(err.msg, "deployments/w: spec.replicas must be a whole number");
 	json_decref(out);
@@ -1017,7 +1035,7 @@ static void assert_ref(const struct render_secret_refs *r, size_t i, const char 
 static void test_secret_refs(void **state)
 {
 	struct render_secret_refs r;
-	struct err err = { "" };
+	struct err err = {""};
 	size_t len;
 	char *text = read_catalog("woocommerce.yaml", &len);
 	const char *t;
@@ -1050,7 +1068,8 @@ static void test_secret_refs(void **state)
 		 "  - apiVersion: v1\n"
 		 "    kind: ConfigMap\n"
 		 "    metadata: {name: c}\n"
-		 "    data: {url: \"x:{{ secret.db_password }}\", whole: \"{{ secret.db_password }}\"}\n" WEB;
+		 "    data: {url: \"x:{{ secret.db_password }}\", whole: \"{{ secret.db_password "
+		 "}}\"}\n" WEB;
 	assert_true(render_secret_refs("t", t, strlen(t), &r, &err));
 	assert_int_equal(r.len, 2);
 	assert_ref(&r, 0, "secret.jwt_secret", "", "");
@@ -1071,8 +1090,8 @@ static void test_secret_refs(void **state)
 static void test_secret_generate(void **state)
 {
 	char a[25], b[25], big[6201];
-	struct err err = { "" };
-	bool seen[256] = { false };
+	struct err err = {""};
+	bool seen[256] = {false};
 
 	(void)state;
 	assert_true(secret_generate(a, sizeof(a), 24, &err));
@@ -1115,26 +1134,26 @@ static void test_secret_wipe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_woocommerce),
-		cmocka_unit_test(test_medusa),
-		cmocka_unit_test(test_no_reexpansion),
-		cmocka_unit_test(test_structure_is_fixed),
-		cmocka_unit_test(test_typing),
-		cmocka_unit_test(test_numbers_without_json_form),
-		cmocka_unit_test(test_placeholders_refused),
-		cmocka_unit_test(test_namespace_refused),
-		cmocka_unit_test(test_labels_refused),
-		cmocka_unit_test(test_own_objects_and_exposure_refused),
-		cmocka_unit_test(test_bad_templates),
-		cmocka_unit_test(test_namespace_object),
-		cmocka_unit_test(test_quota),
-		cmocka_unit_test(test_measure_refuses_unsized_pods),
-		cmocka_unit_test(test_network_policy),
-		cmocka_unit_test(test_targets),
-		cmocka_unit_test(test_workloads),
-		cmocka_unit_test(test_secret_refs),
-		cmocka_unit_test(test_secret_generate),
-		cmocka_unit_test(test_secret_wipe),
+	    cmocka_unit_test(test_woocommerce),
+	    cmocka_unit_test(test_medusa),
+	    cmocka_unit_test(test_no_reexpansion),
+	    cmocka_unit_test(test_structure_is_fixed),
+	    cmocka_unit_test(test_typing),
+	    cmocka_unit_test(test_numbers_without_json_form),
+	    cmocka_unit_test(test_placeholders_refused),
+	    cmocka_unit_test(test_namespace_refused),
+	    cmocka_unit_test(test_labels_refused),
+	    cmocka_unit_test(test_own_objects_and_exposure_refused),
+	    cmocka_unit_test(test_bad_templates),
+	    cmocka_unit_test(test_namespace_object),
+	    cmocka_unit_test(test_quota),
+	    cmocka_unit_test(test_measure_refuses_unsized_pods),
+	    cmocka_unit_test(test_network_policy),
+	    cmocka_unit_test(test_targets),
+	    cmocka_unit_test(test_workloads),
+	    cmocka_unit_test(test_secret_refs),
+	    cmocka_unit_test(test_secret_generate),
+	    cmocka_unit_test(test_secret_wipe),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
