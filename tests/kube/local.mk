@@ -52,3 +52,11 @@ tests_kube_test_kubesim_SOURCES = tests/kube/test_kubesim.c tests/kube/simproc.c
 	tests/kube/simproc.h $(KUBE_TEST_HELPERS)
 tests_kube_test_kubesim_CFLAGS = $(KUBE_TEST_CFLAGS)
 tests_kube_test_kubesim_LDADD = $(KUBE_TEST_LIBS)
+
+# kubeconfig files, one per way to authenticate, against two kubesims.
+check_PROGRAMS += tests/kube/test_kubeauth
+TESTS += tests/kube/test_kubeauth
+tests_kube_test_kubeauth_SOURCES = tests/kube/test_kubeauth.c tests/kube/simproc.c \
+	tests/kube/simproc.h $(KUBE_TEST_HELPERS)
+tests_kube_test_kubeauth_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_kubeauth_LDADD = $(KUBE_TEST_LIBS)

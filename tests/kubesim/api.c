@@ -1658,6 +1658,25 @@ static void do_discovery(const struct req *r, char **seg, size_t n, struct resp 
 	resp_json(out, 200, doc);
 }
 
+/* Who the server thinks the caller is (what `kubectl auth whoami` asks). */
+static void self_subject_review(const struct req *r, struct resp *out)
+{
+	json_t *groups = json_array();
+
+	if (!str_eq(r->method, "POST")) {
+		api_error(out, 405, "MethodNotAllowed",
+			  "the server does not allow this method on the requested resource");
+		return;
+	}
+	for (size_t i = 0; i < r->ngroups; i++)
+		json_array_append_new(groups, json_string(r->groups[i]));
+	resp_json(out, 201,
+		  json_pack("{s:s, s:s, s:{s:n}, s:{s:{s:s, s:o}}}", "kind", "SelfSubjectReview",
+			    "apiVersion", "authentication.k8s.io/v1", "metadata",
+			    "creationTimestamp", "status", "userInfo", "username",
+			    r->user ? r->user : "system:anonymous", "groups", groups));
+}
+
 void api_handle(struct sim *s, const struct req *r, struct resp *out)
 {
 	char *path = xstrdup(r->path);
@@ -1708,6 +1727,11 @@ void api_handle(struct sim *s, const struct req *r, struct resp *out)
 	}
 	if (n >= 1 && str_eq(seg[0], "sim")) {
 		fault_handle(s, r, out);
+		goto done;
+	}
+	if (n == 4 && str_eq(seg[0], "apis") && str_eq(seg[1], "authentication.k8s.io") &&
+	    str_eq(seg[2], "v1") && str_eq(seg[3], "selfsubjectreviews")) {
+		self_subject_review(r, out);
 		goto done;
 	}
 	/* /api/v1/... or /apis/GROUP/VERSION/... */

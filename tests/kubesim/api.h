@@ -22,6 +22,8 @@ struct query {
 
 const char *query_get(const struct query *q, const char *key);
 
+#define REQ_GROUPS_MAX 16
+
 struct req {
 	const char *method;
 	const char *path;
@@ -32,7 +34,9 @@ struct req {
 	const char *accept;
 	const char *user_agent;
 	const char *user; /* authenticated user name */
-	bool readonly;	  /* the read-only token */
+	const char *const *groups; /* its groups */
+	size_t ngroups;
+	bool readonly; /* the read-only token */
 };
 
 struct watch;

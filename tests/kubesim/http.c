@@ -3,6 +3,8 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,6 +24,15 @@ struct http {
 	struct sim *s;
 	struct MHD_Daemon *d;
 	unsigned port;
+	bool client_certs; /* a client CA was given: certificates are asked for */
+};
+
+/* Who a request comes from; the strings live as long as the request. */
+struct who {
+	char user[256];
+	char groups[REQ_GROUPS_MAX][256];
+	const char *group_ptrs[REQ_GROUPS_MAX];
+	size_t ngroups;
 };
 
 struct conn {
@@ -82,6 +93,127 @@ static bool token_eq(const char *a, const char *b)
 	return diff == 0;
 }
 
+static void who_add_group(struct who *w, const char *g)
+{
+	if (w->ngroups >= REQ_GROUPS_MAX)
+		return;
+	snprintf(w->groups[w->ngroups], sizeof(w->groups[0]), "%s", g);
+	w->group_ptrs[w->ngroups] = w->groups[w->ngroups];
+	w->ngroups++;
+}
+
+/* The user of a client certificate verified against the client CA: CN is
+ * the user name, each O a group, as the real API server reads them. False
+ * when no certificate was sent or it does not verify. */
+static bool cert_identity(struct MHD_Connection *c, struct who *w)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	gnutls_session_t sess;
+	const gnutls_datum_t *peers;
+	unsigned n = 0, status = 0;
+	gnutls_x509_crt_t crt;
+	size_t len;
+	bool ok;
+
+	if (!ci || !ci->tls_session)
+		return false;
+	sess = (gnutls_session_t)ci->tls_session;
+	peers = gnutls_certificate_get_peers(sess, &n);
+	if (!peers || n == 0)
+		return false;
+	/* checks the chain against the client CA, and the validity dates */
+	if (gnutls_certificate_verify_peers2(sess, &status) != GNUTLS_E_SUCCESS || status != 0)
+		return false;
+	if (gnutls_x509_crt_init(&crt) != GNUTLS_E_SUCCESS)
+		return false;
+	len = sizeof(w->user);
+	ok = gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER) == GNUTLS_E_SUCCESS &&
+	     gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, w->user,
+					   &len) == GNUTLS_E_SUCCESS &&
+	     w->user[0];
+	for (unsigned i = 0; ok && w->ngroups < REQ_GROUPS_MAX - 1; i++) {
+		char org[256];
+
+		len = sizeof(org);
+		if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_ORGANIZATION_NAME, i, 0,
+						  org, &len) != GNUTLS_E_SUCCESS)
+			break;
+		who_add_group(w, org);
+	}
+	gnutls_x509_crt_deinit(crt);
+	return ok;
+}
+
+/* Basic auth (user:password in base64) against --basic-auth. */
+static bool basic_ok(const struct sim *s, const char *auth, struct who *w)
+{
+	char dec[600];
+	size_t n = 0;
+	unsigned acc = 0;
+	int bits = 0;
+	const char *colon;
+	bool ok;
+
+	if (!s->opt.basic_user || !auth || !str_has_prefix(auth, "Basic "))
+		return false;
+	for (const char *p = auth + 6; *p && *p != '='; p++) {
+		const char *al =
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const char *q = strchr(al, *p);
+
+		if (!q || n + 1 >= sizeof(dec))
+			return false;
+		acc = (acc << 6) | (unsigned)(q - al);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			dec[n++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	dec[n] = '\0';
+	colon = memchr(dec, ':', n);
+	if (!colon || strlen(dec) != n)
+		return false;
+	dec[colon - dec] = '\0';
+	/* both compared in full, whatever the first says */
+	ok = token_eq(dec, s->opt.basic_user);
+	ok = token_eq(colon + 1, s->opt.basic_password) && ok;
+	if (ok)
+		str_copy(w->user, sizeof(w->user), dec);
+	explicit_bzero(dec, sizeof(dec));
+	return ok;
+}
+
+/* Fills r's user, groups and read-only flag; false if nobody is
+ * authenticated. A verified client certificate is tried first, then the
+ * Authorization header, as the real server's union of authenticators does;
+ * a certificate that does not verify is simply not a credential. */
+static bool authenticate(struct http *h, struct MHD_Connection *c, struct req *r, struct who *w)
+{
+	struct sim *s = h->s;
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+
+	memset(w, 0, sizeof(*w));
+	if (h->client_certs && cert_identity(c, w)) {
+		/* cert users get full access (kubesim has no RBAC) */
+	} else if (auth && str_has_prefix(auth, "Bearer ") && token_eq(auth + 7, s->opt.token)) {
+		snprintf(w->user, sizeof(w->user), "admin");
+		who_add_group(w, "system:masters");
+	} else if (auth && str_has_prefix(auth, "Bearer ") && s->opt.ro_token &&
+		   token_eq(auth + 7, s->opt.ro_token)) {
+		snprintf(w->user, sizeof(w->user), "viewer");
+		r->readonly = true;
+	} else if (!basic_ok(s, auth, w)) {
+		return false;
+	}
+	who_add_group(w, "system:authenticated");
+	r->user = w->user;
+	r->groups = w->group_ptrs;
+	r->ngroups = w->ngroups;
+	return true;
+}
+
 static const char *verb_guess(const char *method, const struct query *q)
 {
 	if (strcmp(method, "GET") == 0) {
@@ -140,7 +272,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	struct conn *cn = *con_cls;
 	struct req r;
 	struct resp out;
-	const char *auth;
+	struct who who;
 	bool public_path;
 
 	(void)version;
@@ -167,16 +299,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	r.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	r.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
 	r.user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
-	auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	public_path = str_eq(url, "/version") || str_eq(url, "/healthz") || str_eq(url, "/livez") ||
 		      str_eq(url, "/readyz");
-	if (auth && str_has_prefix(auth, "Bearer ") && token_eq(auth + 7, s->opt.token)) {
-		r.user = "admin";
-	} else if (auth && str_has_prefix(auth, "Bearer ") && s->opt.ro_token &&
-		   token_eq(auth + 7, s->opt.ro_token)) {
-		r.user = "viewer";
-		r.readonly = true;
-	} else if (!public_path) {
+	if (!authenticate(h, c, &r, &who) && !public_path) {
 		pthread_mutex_lock(&s->lock);
 		s->stats.unauthorized++;
 		pthread_mutex_unlock(&s->lock);
@@ -235,7 +360,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	}
 }
 
-struct http *http_start(struct sim *s, unsigned port, const struct tls_pem *tls, struct err *err)
+struct http *http_start(struct sim *s, unsigned port, const struct tls_pem *tls,
+			const char *client_ca, struct err *err)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 	struct sockaddr_in addr;
@@ -250,7 +376,17 @@ struct http *http_start(struct sim *s, unsigned port, const struct tls_pem *tls,
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (tls)
 		flags |= MHD_USE_TLS;
-	if (tls)
+	h->client_certs = tls && client_ca;
+	if (h->client_certs)
+		/* a trust list makes libmicrohttpd ask for (not require) a
+		 * client certificate; authenticate() verifies it */
+		h->d = MHD_start_daemon(
+		    flags, (uint16_t)port, accept_policy, h, handle, h, MHD_OPTION_SOCK_ADDR, &addr,
+		    MHD_OPTION_HTTPS_MEM_KEY, tls->key, MHD_OPTION_HTTPS_MEM_CERT, tls->cert,
+		    MHD_OPTION_HTTPS_MEM_TRUST, client_ca, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+		    MHD_OPTION_CONNECTION_TIMEOUT, 300u, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+		    MHD_OPTION_END);
+	else if (tls)
 		h->d = MHD_start_daemon(
 		    flags, (uint16_t)port, accept_policy, h, handle, h, MHD_OPTION_SOCK_ADDR, &addr,
 		    MHD_OPTION_HTTPS_MEM_KEY, tls->key, MHD_OPTION_HTTPS_MEM_CERT, tls->cert,

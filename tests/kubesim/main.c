@@ -26,6 +26,10 @@ static void usage(FILE *f)
 	      "  --cert FILE --key FILE  PEM certificate and key (default: self-signed)\n"
 	      "  --token T            bearer token with full access (default: random)\n"
 	      "  --ro-token T         bearer token that may only read\n"
+	      "  --client-ca FILE     PEM CA: ask for client certificates and verify them\n"
+	      "  --client-ca-key FILE its key, to issue the kubeconfig's client certificate\n"
+	      "  --basic-auth U:P     accept this user name and password (basic auth)\n"
+	      "  --kubeconfig-auth A  the kubeconfig's admin user: token (default), cert, basic\n"
 	      "  --kubeconfig-out F   write a kubeconfig for the server to F\n"
 	      "  --port-file F        write the chosen port to F\n"
 	      "  --preload F          apply a multi-document YAML manifest at start\n"
@@ -113,6 +117,10 @@ enum {
 	OPT_KEY,
 	OPT_TOKEN,
 	OPT_RO_TOKEN,
+	OPT_CLIENT_CA,
+	OPT_CLIENT_CA_KEY,
+	OPT_BASIC_AUTH,
+	OPT_KUBECONFIG_AUTH,
 	OPT_KUBECONFIG,
 	OPT_PORT_FILE,
 	OPT_PRELOAD,
@@ -142,6 +150,10 @@ static const struct option longopts[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"token", required_argument, NULL, OPT_TOKEN},
     {"ro-token", required_argument, NULL, OPT_RO_TOKEN},
+    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
+    {"client-ca-key", required_argument, NULL, OPT_CLIENT_CA_KEY},
+    {"basic-auth", required_argument, NULL, OPT_BASIC_AUTH},
+    {"kubeconfig-auth", required_argument, NULL, OPT_KUBECONFIG_AUTH},
     {"kubeconfig-out", required_argument, NULL, OPT_KUBECONFIG},
     {"port-file", required_argument, NULL, OPT_PORT_FILE},
     {"preload", required_argument, NULL, OPT_PRELOAD},
@@ -164,6 +176,30 @@ static const struct option longopts[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
+
+/* "user:password": a user name of [A-Za-z0-9-._@], a password of 1 to 256
+ * printable ASCII characters. Split in place. */
+static bool parse_basic_auth(char *v, struct sim_opts *o)
+{
+	char *colon = strchr(v, ':');
+	size_t ulen = colon ? (size_t)(colon - v) : 0, plen = colon ? strlen(colon + 1) : 0;
+	bool ok = ulen > 0 && ulen <= 128 && plen > 0 && plen <= 256 &&
+		  strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._@") ==
+		      ulen;
+
+	for (size_t i = 0; ok && i < plen; i++)
+		ok = colon[1 + i] >= 0x20 && colon[1 + i] <= 0x7e;
+	if (!ok) {
+		fprintf(stderr, "opsdeck-kubesim: --basic-auth: expected USER:PASSWORD (a user "
+				"name of [A-Za-z0-9-._@], a password of 1 to 256 printable "
+				"characters)\n");
+		return false;
+	}
+	*colon = '\0';
+	o->basic_user = v;
+	o->basic_password = colon + 1;
+	return true;
+}
 
 static bool parse_args(int argc, char **argv, struct sim_opts *o)
 {
@@ -200,6 +236,29 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 				o->token = optarg;
 			else
 				o->ro_token = optarg;
+			break;
+		case OPT_CLIENT_CA:
+			o->client_ca_file = optarg;
+			break;
+		case OPT_CLIENT_CA_KEY:
+			o->client_ca_key_file = optarg;
+			break;
+		case OPT_BASIC_AUTH:
+			ok = parse_basic_auth(optarg, o);
+			break;
+		case OPT_KUBECONFIG_AUTH:
+			if (str_eq(optarg, "token")) {
+				o->kubeconfig_auth = KC_AUTH_TOKEN;
+			} else if (str_eq(optarg, "cert")) {
+				o->kubeconfig_auth = KC_AUTH_CERT;
+			} else if (str_eq(optarg, "basic")) {
+				o->kubeconfig_auth = KC_AUTH_BASIC;
+			} else {
+				fprintf(stderr, "opsdeck-kubesim: --kubeconfig-auth: expected token, "
+						"cert or basic, got \"%s\"\n",
+					optarg);
+				ok = false;
+			}
 			break;
 		case OPT_KUBECONFIG:
 			o->kubeconfig_out = optarg;
@@ -282,6 +341,23 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 		fprintf(stderr, "opsdeck-kubesim: --cert/--key make no sense with --http\n");
 		return false;
 	}
+	if ((o->client_ca_file || o->kubeconfig_auth == KC_AUTH_CERT) && !o->tls) {
+		fprintf(stderr, "opsdeck-kubesim: client certificates need HTTPS (not --http)\n");
+		return false;
+	}
+	if (o->client_ca_key_file && !o->client_ca_file) {
+		fprintf(stderr, "opsdeck-kubesim: --client-ca-key needs --client-ca\n");
+		return false;
+	}
+	if (o->kubeconfig_auth == KC_AUTH_CERT && o->client_ca_file && !o->client_ca_key_file) {
+		fprintf(stderr, "opsdeck-kubesim: --kubeconfig-auth cert with --client-ca needs "
+				"--client-ca-key to issue a certificate\n");
+		return false;
+	}
+	if (o->kubeconfig_auth == KC_AUTH_BASIC && !o->basic_user) {
+		fprintf(stderr, "opsdeck-kubesim: --kubeconfig-auth basic needs --basic-auth\n");
+		return false;
+	}
 	if (o->token && o->ro_token && strcmp(o->token, o->ro_token) == 0) {
 		fprintf(stderr, "opsdeck-kubesim: --token and --ro-token must differ\n");
 		return false;
@@ -310,7 +386,8 @@ int main(int argc, char **argv)
 	};
 	static char token[40];
 	struct sim s;
-	struct tls_pem pem = {NULL, NULL};
+	struct tls_pem pem = {NULL, NULL}, client_ca = {NULL, NULL}, client = {NULL, NULL};
+	struct kc_admin admin = {0};
 	struct err err = {{0}};
 	struct http *h;
 	sigset_t sigs;
@@ -357,14 +434,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
 		goto fail;
 	}
-	h = http_start(&s, o.port, o.tls ? &pem : NULL, &err);
+	/* the client CA: given, or made here to issue the kubeconfig's
+	 * certificate (CN kubesim-admin, O system:masters, as kubeadm's admin) */
+	if ((o.client_ca_file &&
+	     !tls_load_ca(&client_ca, o.client_ca_file, o.client_ca_key_file, &err)) ||
+	    (!o.client_ca_file && o.kubeconfig_auth == KC_AUTH_CERT &&
+	     !tls_generate_client_ca(&client_ca, &err)) ||
+	    (o.kubeconfig_auth == KC_AUTH_CERT &&
+	     !tls_issue_client(&client_ca, "kubesim-admin", "system:masters", &client, &err))) {
+		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
+		goto fail;
+	}
+	h = http_start(&s, o.port, o.tls ? &pem : NULL, client_ca.cert, &err);
 	if (!h) {
 		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
 		goto fail;
 	}
 	snprintf(url, sizeof(url), "%s://127.0.0.1:%u", o.tls ? "https" : "http", http_port(h));
+	admin.token = o.token;
+	if (o.kubeconfig_auth == KC_AUTH_CERT) {
+		admin.cert_pem = client.cert;
+		admin.key_pem = client.key;
+	} else if (o.kubeconfig_auth == KC_AUTH_BASIC) {
+		admin.username = o.basic_user;
+		admin.password = o.basic_password;
+	}
 	if (o.kubeconfig_out && !kubeconfig_write(o.kubeconfig_out, url, o.tls ? pem.cert : NULL,
-						  o.token, o.ro_token, &err)) {
+						  &admin, o.ro_token, &err)) {
 		fprintf(stderr, "opsdeck-kubesim: %s\n", err.msg);
 		http_stop(h);
 		goto fail;
@@ -382,6 +478,8 @@ int main(int argc, char **argv)
 	ctrl_free(s.ctrl);
 	store_free(s.store);
 	tls_free(&pem);
+	tls_free(&client_ca);
+	tls_free(&client);
 	sim_destroy(&s);
 	return 0;
 fail:
@@ -391,6 +489,8 @@ fail:
 	ctrl_free(s.ctrl);
 	store_free(s.store);
 	tls_free(&pem);
+	tls_free(&client_ca);
+	tls_free(&client);
 	sim_destroy(&s);
 	return 1;
 }

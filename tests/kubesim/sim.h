@@ -24,6 +24,9 @@ struct sim_opts {
 	bool tls;
 	const char *cert_file, *key_file;
 	const char *token, *ro_token;
+	const char *client_ca_file, *client_ca_key_file; /* PEM; asks for client certs */
+	const char *basic_user, *basic_password;	  /* --basic-auth */
+	enum { KC_AUTH_TOKEN, KC_AUTH_CERT, KC_AUTH_BASIC } kubeconfig_auth;
 	const char *kubeconfig_out;
 	const char *port_file;
 	const char *preload;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # kubesim's start-up options: --preload (multi-document, List, missing
-# namespaces), --demo, refusals of bad manifests and bad options, the port
-# file, and anonymous /version. Uses curl. Prints TAP.
+# namespaces), --demo, refusals of bad manifests and bad options (the
+# authentication options among them), the port file, and anonymous /version. Uses curl. Prints TAP.
 set -u
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
@@ -11,9 +11,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..12"
+echo "1..17"
 if ! command -v curl >/dev/null 2>&1; then
-	for i in $(seq 1 12); do echo "ok $i # SKIP curl is not installed"; done
+	for i in $(seq 1 17); do echo "ok $i # SKIP curl is not installed"; done
 	exit 0
 fi
 tmp=$(mktemp -d)
@@ -105,4 +105,16 @@ check "a manifest with an unserved kind is refused (exit $rc) naming the documen
 "$KUBESIM" --port nope >/dev/null 2>"$tmp/opt.err"
 rc=$?
 check "a bad option is a usage error (exit $rc)" sh -c '[ "$1" -eq 2 ] && grep -q -- "--port: expected an integer" "$2"' _ "$rc" "$tmp/opt.err"
+
+# refused: usage errors (exit 2) that say what is wrong
+refused() {
+	want=$1; shift
+	"$KUBESIM" "$@" >/dev/null 2>"$tmp/auth.err"
+	[ $? -eq 2 ] && grep -q -- "$want" "$tmp/auth.err"
+}
+check "--client-ca is refused with --http" refused "client certificates need HTTPS" --http --client-ca /dev/null
+check "--client-ca-key alone is refused" refused "--client-ca-key needs --client-ca" --client-ca-key /dev/null
+check "--kubeconfig-auth cert with a --client-ca but no key is refused" refused "needs --client-ca-key" --client-ca /dev/null --kubeconfig-auth cert
+check "--kubeconfig-auth basic needs --basic-auth" refused "needs --basic-auth" --kubeconfig-auth basic
+check "--basic-auth without a password is refused" refused "expected USER:PASSWORD" --basic-auth alice
 [ "$fails" -eq 0 ]
