@@ -9,9 +9,12 @@ libopsdeck_a_SOURCES += \
 	src/db/projects.c src/db/projects.h \
 	src/db/events.c src/db/events.h \
 	src/db/catalog.c src/db/catalog.h \
-	src/db/catalog_file.c src/db/catalog_file.h
+	src/db/catalog_file.c src/db/catalog_file.h \
+	src/db/clusters.c src/db/clusters.h \
+	src/db/stores.c src/db/stores.h \
+	src/db/jobs.c src/db/jobs.h
 
-EMBEDDED_FILES += src/db/migrations/001_init.sql
+EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql
 dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
 
 # The CLI commands over the database.

@@ -1,0 +1,171 @@
+#include "config.h"
+
+#include "db/jobs.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char sql_claim[] =
+	"SELECT id, store, kind, attempts, max_attempts, coalesce((args ->> 'replicas')::integer, -1)"
+	" FROM opsdeck.job_claim($1, $2::integer)";
+
+void job_req_claim(struct db_req *r, const char *owner, long lease_s)
+{
+	db_req_init(r, sql_claim);
+	db_req_add(r, owner);
+	db_req_add_long(r, lease_s);
+	str_copy(r->subject, sizeof(r->subject), "a job to run");
+}
+
+bool job_parse(const PGresult *res, struct job *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (PQnfields(res) != 6 || PQntuples(res) > 1) {
+		err_set(err, "unexpected answer to a job claim");
+		return false;
+	}
+	if (PQntuples(res) == 0)
+		return true;
+	out->id = db_long(res, 0, 0);
+	str_copy(out->store, sizeof(out->store), db_val(res, 0, 1));
+	str_copy(out->kind, sizeof(out->kind), db_val(res, 0, 2));
+	out->attempts = db_long(res, 0, 3);
+	out->max_attempts = db_long(res, 0, 4);
+	out->replicas = db_long(res, 0, 5);
+	return true;
+}
+
+static void add_job(struct db_req *r, const char *sql, long job, const char *owner)
+{
+	db_req_init(r, sql);
+	db_req_addf(r, "%ld", job);
+	db_req_add(r, owner);
+	snprintf(r->subject, sizeof(r->subject), "job %ld", job);
+}
+
+void job_req_renew(struct db_req *r, long job, const char *owner, long lease_s)
+{
+	add_job(r, "SELECT opsdeck.job_renew($1::bigint, $2, $3::integer)", job, owner);
+	db_req_add_long(r, lease_s);
+}
+
+void job_req_step(struct db_req *r, long job, const char *owner, const char *step,
+		  const char *message)
+{
+	add_job(r, "SELECT opsdeck.job_step($1::bigint, $2, $3, $4)", job, owner);
+	db_req_add(r, step);
+	db_req_add(r, message);
+}
+
+static const char *const outcome_names[] = {
+	[JOB_SUCCEEDED] = "succeeded",
+	[JOB_FAILED] = "failed",
+	[JOB_RETRY] = "retry",
+	[JOB_CANCELLED] = "cancelled",
+};
+
+void job_req_end(struct db_req *r, long job, const char *owner, enum job_outcome outcome,
+		 const char *message, long retry_s, const char *url)
+{
+	add_job(r, "SELECT opsdeck.job_end($1::bigint, $2, $3, $4, $5::integer, $6)", job, owner);
+	db_req_add(r, outcome_names[outcome]);
+	db_req_add(r, message);
+	db_req_add_long(r, retry_s);
+	db_req_add(r, url);
+}
+
+void job_req_release(struct db_req *r, long job, const char *owner)
+{
+	add_job(r, "SELECT opsdeck.job_release($1::bigint, $2)", job, owner);
+}
+
+static const char sql_store[] =
+	"SELECT s.id, s.name, s.namespace, s.status, coalesce(s.url, ''), s.replicas,"
+	" p.slug, o.slug, o.kind, o.template,"
+	" pl.name, pl.replicas, pl.cpu_request_millis, pl.cpu_limit_millis,"
+	" pl.memory_request_mib, pl.memory_limit_mib, pl.storage_gib,"
+	" c.name, c.kube_context"
+	" FROM opsdeck.stores s"
+	" JOIN opsdeck.projects p ON p.uuid = s.project"
+	" JOIN opsdeck.offerings o ON o.uuid = s.offering"
+	" JOIN opsdeck.plans pl ON pl.uuid = s.plan"
+	" JOIN opsdeck.clusters c ON c.name = s.cluster"
+	" WHERE s.id = $1";
+
+static bool check_store(const PGresult *res, const struct db_req *r, struct err *err)
+{
+	if (PQntuples(res) == 1)
+		return true;
+	err_set(err, "no %s", r->subject);
+	return false;
+}
+
+void job_req_store(struct db_req *r, const char *store)
+{
+	db_req_init(r, sql_store);
+	db_req_add(r, store);
+	r->check = check_store;
+	snprintf(r->subject, sizeof(r->subject), "store '%.40s'", store);
+}
+
+bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err)
+{
+	int c = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (PQnfields(res) != 19 || PQntuples(res) != 1) {
+		err_set(err, "unexpected answer about a store");
+		return false;
+	}
+	str_copy(out->id, sizeof(out->id), db_val(res, 0, c++));
+	out->name = xstrdup(db_val(res, 0, c++));
+	out->namespace = xstrdup(db_val(res, 0, c++));
+	out->status = xstrdup(db_val(res, 0, c++));
+	out->url = xstrdup(db_val(res, 0, c++));
+	out->replicas = db_long(res, 0, c++);
+	out->project = xstrdup(db_val(res, 0, c++));
+	out->offering = xstrdup(db_val(res, 0, c++));
+	out->kind = xstrdup(db_val(res, 0, c++));
+	out->template_text = xstrdup(db_val(res, 0, c++));
+	str_copy(out->plan.name, sizeof(out->plan.name), db_val(res, 0, c++));
+	out->plan.replicas = db_long(res, 0, c++);
+	out->plan.cpu_request_millis = db_long(res, 0, c++);
+	out->plan.cpu_limit_millis = db_long(res, 0, c++);
+	out->plan.memory_request_mib = db_long(res, 0, c++);
+	out->plan.memory_limit_mib = db_long(res, 0, c++);
+	out->plan.storage_gib = db_long(res, 0, c++);
+	out->cluster = xstrdup(db_val(res, 0, c++));
+	out->context = xstrdup(db_val(res, 0, c++));
+	return true;
+}
+
+void job_store_free(struct job_store *s)
+{
+	char **owned[] = { &s->name,	 &s->namespace,	    &s->status,	 &s->url,     &s->project,
+			   &s->offering, &s->kind,	    &s->cluster, &s->context, &s->template_text };
+
+	for (size_t i = 0; i < ARRAY_LEN(owned); i++)
+		x_free(owned[i]);
+}
+
+static const char sql_reconcile_list[] =
+	"SELECT s.id, s.namespace, s.status, s.cluster, c.kube_context"
+	" FROM opsdeck.stores s JOIN opsdeck.clusters c ON c.name = s.cluster"
+	" WHERE s.status <> 'Deleted' ORDER BY s.cluster, s.id";
+
+void job_req_reconcile_list(struct db_req *r)
+{
+	db_req_init(r, sql_reconcile_list);
+	str_copy(r->subject, sizeof(r->subject), "stores to reconcile");
+}
+
+void job_req_drift(struct db_req *r, const char *store, const char *reason, const char *actor)
+{
+	db_req_init(r, "SELECT opsdeck.store_drift($1, $2, $3)");
+	db_req_add(r, store);
+	db_req_add(r, reason);
+	db_req_add(r, actor);
+	snprintf(r->subject, sizeof(r->subject), "store '%.40s'", store);
+}

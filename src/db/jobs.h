@@ -1,0 +1,70 @@
+/* The job queue as a runner sees it: claim a job under a lease, renew the
+ * lease, record steps, end an attempt, and read what a job needs to run.
+ * Each is one call of a schema function (opsdeck.job_claim, job_renew,
+ * job_step, job_end), so the rules -- the concurrency limit on
+ * provisioning, one job per store at a time, leases, retries with their
+ * attempt count, what each outcome does to the store -- live in the
+ * database, the same for every runner on every host. */
+#ifndef OPSDECK_DB_JOBS_H
+#define OPSDECK_DB_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/catalog_file.h"
+#include "db/db.h"
+
+enum job_outcome {
+	JOB_SUCCEEDED,
+	JOB_FAILED, /* for good: the store turns Failed with the message */
+	JOB_RETRY,  /* transient: queued again after a delay while attempts remain */
+	JOB_CANCELLED,
+};
+
+struct job {
+	long id;
+	char store[16];
+	char kind[16]; /* provision, scale, pause, resume, delete, reconcile */
+	long attempts, max_attempts;
+	long replicas; /* scale: the target; else -1 */
+};
+
+/* Result: zero or one job row; parse it with job_parse. */
+void job_req_claim(struct db_req *r, const char *owner, long lease_s);
+bool job_parse(const PGresult *res, struct job *out, struct err *err);
+
+/* Result: one row with the store's status, NULL when the lease is lost. */
+void job_req_renew(struct db_req *r, long job, const char *owner, long lease_s);
+/* Result: one boolean, false when the lease is lost. message may be NULL. */
+void job_req_step(struct db_req *r, long job, const char *owner, const char *step,
+		  const char *message);
+/* Result: one boolean, false when the lease is lost. url: provision only. */
+void job_req_end(struct db_req *r, long job, const char *owner, enum job_outcome outcome,
+		 const char *message, long retry_s, const char *url);
+
+/* Hands a job back (a runner stopping): queued again, the attempt not
+ * counted. Result: one boolean. */
+void job_req_release(struct db_req *r, long job, const char *owner);
+
+/* Everything a job needs about its store. */
+struct job_store {
+	char id[16];
+	char *name, *namespace, *status, *url;
+	long replicas;
+	char *project, *offering, *kind;
+	char *template_text; /* the offering's catalog file */
+	struct catalog_plan plan;
+	char *cluster, *context; /* cluster name and its kube context */
+};
+
+void job_req_store(struct db_req *r, const char *store);
+bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err);
+void job_store_free(struct job_store *s);
+
+/* Stores a reconcile pass looks at: (id, namespace, status, cluster,
+ * context) of every store that should exist on a cluster. */
+void job_req_reconcile_list(struct db_req *r);
+/* Result: one boolean. */
+void job_req_drift(struct db_req *r, const char *store, const char *reason, const char *actor);
+
+#endif

@@ -1,0 +1,264 @@
+#include "config.h"
+
+#include "db/stores.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The store's next job: the running one, else the first queued one. */
+#define STORE_SELECT                                                                             \
+	"SELECT s.id, s.name, p.slug, c.slug, o.slug, o.kind, pl.name, s.cluster, s.namespace,"   \
+	" s.status, coalesce(s.url, ''), coalesce(s.error_message, ''), s.created_by, s.replicas," \
+	" " ISO_UTC("s.created_at") ", " ISO_UTC("s.updated_at") ","                               \
+	" coalesce(" ISO_UTC("s.ready_at") ", ''),"                                                 \
+	" extract(epoch FROM now() - s.created_at)::bigint,"                                       \
+	" extract(epoch FROM now() - s.updated_at)::bigint,"                                       \
+	" coalesce(j.id, 0), coalesce(j.kind, ''), coalesce(j.state, ''), coalesce(j.step, ''),"   \
+	" coalesce(j.last_error, ''), coalesce(j.attempts, 0), coalesce(j.max_attempts, 0),"       \
+	" coalesce(extract(epoch FROM now() - st.started_at)::bigint, -1)"                         \
+	" FROM opsdeck.stores s"                                                                    \
+	" JOIN opsdeck.projects p ON p.uuid = s.project"                                           \
+	" JOIN opsdeck.customers c ON c.uuid = p.customer"                                         \
+	" JOIN opsdeck.offerings o ON o.uuid = s.offering"                                         \
+	" JOIN opsdeck.plans pl ON pl.uuid = s.plan"                                               \
+	" LEFT JOIN LATERAL (SELECT * FROM opsdeck.jobs j1 WHERE j1.store = s.id"                  \
+	" AND j1.state IN ('queued', 'running') ORDER BY j1.state = 'running' DESC, j1.id LIMIT 1) j" \
+	" ON true"                                                                                  \
+	" LEFT JOIN LATERAL (SELECT started_at FROM opsdeck.job_steps x WHERE x.job = j.id"        \
+	" AND x.finished_at IS NULL ORDER BY x.id DESC LIMIT 1) st ON true"
+
+static const char sql_list_all[] =
+	STORE_SELECT " WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::boolean OR s.status <> 'Deleted')"
+		     " ORDER BY s.created_at DESC, s.id";
+static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
+
+#define STORE_COLUMNS 27
+
+void store_req_list(struct db_req *r, const char *project, bool include_deleted)
+{
+	db_req_init(r, sql_list_all);
+	db_req_add(r, project);
+	db_req_add_bool(r, include_deleted);
+	str_copy(r->subject, sizeof(r->subject), "stores");
+}
+
+static bool check_one(const PGresult *res, const struct db_req *r, struct err *err)
+{
+	if (PQntuples(res) == 1)
+		return true;
+	err_set(err, "no %s", r->subject);
+	return false;
+}
+
+void store_req_show(struct db_req *r, const char *id)
+{
+	db_req_init(r, sql_list_one);
+	db_req_add(r, id);
+	r->check = check_one;
+	snprintf(r->subject, sizeof(r->subject), "store '%.40s'", id);
+}
+
+bool store_list_parse(const PGresult *res, struct store_list *out, struct err *err)
+{
+	int n = PQntuples(res);
+
+	memset(out, 0, sizeof(*out));
+	if (PQnfields(res) != STORE_COLUMNS) {
+		err_set(err, "unexpected answer to the store list (%d columns)", PQnfields(res));
+		return false;
+	}
+	out->v = xcalloc((size_t)n, sizeof(*out->v));
+	for (int i = 0; i < n; i++) {
+		struct store *s = &out->v[i];
+		int c = 0;
+
+		str_copy(s->id, sizeof(s->id), db_val(res, i, c++));
+		s->name = xstrdup(db_val(res, i, c++));
+		s->project = xstrdup(db_val(res, i, c++));
+		s->customer = xstrdup(db_val(res, i, c++));
+		s->offering = xstrdup(db_val(res, i, c++));
+		s->kind = xstrdup(db_val(res, i, c++));
+		s->plan = xstrdup(db_val(res, i, c++));
+		s->cluster = xstrdup(db_val(res, i, c++));
+		s->namespace = xstrdup(db_val(res, i, c++));
+		s->status = xstrdup(db_val(res, i, c++));
+		s->url = xstrdup(db_val(res, i, c++));
+		s->error = xstrdup(db_val(res, i, c++));
+		s->created_by = xstrdup(db_val(res, i, c++));
+		s->replicas = db_long(res, i, c++);
+		str_copy(s->created_at, sizeof(s->created_at), db_val(res, i, c++));
+		str_copy(s->updated_at, sizeof(s->updated_at), db_val(res, i, c++));
+		str_copy(s->ready_at, sizeof(s->ready_at), db_val(res, i, c++));
+		s->age_s = db_long(res, i, c++);
+		s->status_age_s = db_long(res, i, c++);
+		s->job_id = db_long(res, i, c++);
+		s->job_kind = xstrdup(db_val(res, i, c++));
+		s->job_state = xstrdup(db_val(res, i, c++));
+		s->job_step = xstrdup(db_val(res, i, c++));
+		s->job_error = xstrdup(db_val(res, i, c++));
+		s->job_attempts = db_long(res, i, c++);
+		s->job_max_attempts = db_long(res, i, c++);
+		s->step_age_s = db_long(res, i, c++);
+	}
+	out->n = (size_t)n;
+	return true;
+}
+
+void store_list_free(struct store_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct store *s = &l->v[i];
+		char **owned[] = { &s->name,	  &s->project,	 &s->customer,	&s->offering,
+				   &s->kind,	  &s->plan,	 &s->cluster,	&s->namespace,
+				   &s->status,	  &s->url,	 &s->error,	&s->created_by,
+				   &s->job_kind, &s->job_state, &s->job_step, &s->job_error };
+
+		for (size_t k = 0; k < ARRAY_LEN(owned); k++)
+			x_free(owned[k]);
+	}
+	x_free(&l->v);
+	l->n = 0;
+}
+
+const struct store *store_list_find(const struct store_list *l, const char *id)
+{
+	for (size_t i = 0; l && i < l->n; i++) {
+		if (strcmp(l->v[i].id, id) == 0)
+			return &l->v[i];
+	}
+	return NULL;
+}
+
+bool store_status_busy(const char *status)
+{
+	return strcmp(status, "Queued") == 0 || strcmp(status, "Provisioning") == 0 ||
+	       strcmp(status, "Deleting") == 0;
+}
+
+bool store_valid_id(const char *id)
+{
+	size_t n = 0;
+
+	if (!id)
+		return false;
+	for (; id[n]; n++) {
+		if (!((id[n] >= '0' && id[n] <= '9') || (id[n] >= 'a' && id[n] <= 'f')))
+			return false;
+	}
+	return n == STORE_ID_LEN;
+}
+
+static bool check_id(const char *id, struct err *err)
+{
+	char shown[40];
+
+	if (store_valid_id(id))
+		return true;
+	err_set(err, "invalid store id '%s': a store id is 12 hex digits", db_shown(id ? id : "", shown, sizeof(shown)));
+	return false;
+}
+
+/* ---- order ---- */
+
+static const char sql_order[] =
+	"SELECT store_id, store_namespace, job_id FROM opsdeck.store_order($1, $2, $3, $4, $5, $6)";
+
+bool store_req_order(struct db_req *r, const struct conf *conf, const struct store_order *o,
+		     struct err *err)
+{
+	char shown[80];
+	const struct {
+		const char *value, *what;
+	} labels[] = {
+		{ o->project, "project slug" },
+		{ o->offering, "offering slug" },
+		{ o->plan, "plan name" },
+		{ o->name, "store name" },
+		{ o->cluster && *o->cluster ? o->cluster : "x", "cluster name" },
+	};
+
+	if (!db_mutation_allowed(conf, "order a store", err))
+		return false;
+	for (size_t i = 0; i < ARRAY_LEN(labels); i++) {
+		if (!labels[i].value || !db_valid_dns_label(labels[i].value)) {
+			err_set(err, "invalid %s '%s': use a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
+				labels[i].what,
+				db_shown(labels[i].value ? labels[i].value : "", shown, sizeof(shown)));
+			return false;
+		}
+	}
+	db_req_init(r, sql_order);
+	db_req_add(r, o->project);
+	db_req_add(r, o->offering);
+	db_req_add(r, o->plan);
+	db_req_add(r, o->cluster && *o->cluster ? o->cluster : NULL);
+	db_req_add(r, o->name);
+	db_req_add(r, conf->operator);
+	r->check = check_one;
+	snprintf(r->subject, sizeof(r->subject), "store ordered");
+	return true;
+}
+
+/* ---- operations ---- */
+
+static const char *const op_names[] = {
+	[STORE_OP_SCALE] = "scale",   [STORE_OP_PAUSE] = "pause",   [STORE_OP_RESUME] = "resume",
+	[STORE_OP_RETRY] = "retry",   [STORE_OP_DELETE] = "delete", [STORE_OP_RECONCILE] = "reconcile",
+};
+
+const char *store_op_name(enum store_op op)
+{
+	return (unsigned)op < ARRAY_LEN(op_names) ? op_names[op] : "?";
+}
+
+static const char sql_operate[] = "SELECT opsdeck.store_request($1, $2, $3::integer, $4)";
+
+bool store_req_operate(struct db_req *r, const struct conf *conf, const char *id, enum store_op op,
+		       long replicas, struct err *err)
+{
+	char what[40];
+
+	snprintf(what, sizeof(what), "%s a store", store_op_name(op));
+	if (!db_mutation_allowed(conf, what, err))
+		return false;
+	if (!check_id(id, err))
+		return false;
+	if (op == STORE_OP_SCALE && (replicas < 1 || replicas > STORE_MAX_REPLICAS)) {
+		err_set(err, "replicas must be from 1 to %d", STORE_MAX_REPLICAS);
+		return false;
+	}
+	db_req_init(r, sql_operate);
+	db_req_add(r, id);
+	db_req_add(r, store_op_name(op));
+	if (op == STORE_OP_SCALE)
+		db_req_add_long(r, replicas);
+	else
+		db_req_add(r, NULL);
+	db_req_add(r, conf->operator);
+	r->check = check_one;
+	snprintf(r->subject, sizeof(r->subject), "store '%s'", id);
+	return true;
+}
+
+/* ---- history ---- */
+
+static const char sql_history[] =
+	"SELECT j.id, j.kind, j.state, j.attempts, j.max_attempts, " ISO_UTC("j.created_at") ","
+	" coalesce(" ISO_UTC("j.finished_at") ", ''), coalesce(j.last_error, ''),"
+	" x.step, coalesce(" ISO_UTC("x.started_at") ", ''), coalesce(" ISO_UTC("x.finished_at") ", ''),"
+	" coalesce(x.outcome, ''), coalesce(x.message, ''), coalesce(x.runner, ''), x.attempt"
+	" FROM (SELECT * FROM opsdeck.jobs WHERE store = $1 ORDER BY id DESC LIMIT $2::integer) j"
+	" LEFT JOIN opsdeck.job_steps x ON x.job = j.id"
+	" ORDER BY j.id DESC, x.id";
+
+void store_req_history(struct db_req *r, const char *id, long max_jobs)
+{
+	db_req_init(r, sql_history);
+	db_req_add(r, id);
+	db_req_add_long(r, max_jobs);
+	snprintf(r->subject, sizeof(r->subject), "the jobs of store '%.40s'", id);
+}
