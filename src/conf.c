@@ -47,6 +47,9 @@ static const struct conf_def conf_defs[] = {
 	    "bytes kept per log view"),
 	OPT("provision.timeout", CONF_LONG, provision_timeout_s, 10, 86400, "300",
 	    "seconds a store may take to become ready"),
+	OPT("provision.domain", CONF_STRING, store_domain, 0, 0, "stores.example.com",
+	    "stores are served at https://<store id>.<domain>"),
+	OPT("worker.jobs", CONF_LONG, worker_jobs, 1, 64, "4", "jobs one runner runs at once"),
 };
 
 static const struct conf_def *conf_find(const char *name)

@@ -26,6 +26,8 @@ struct conf {
 	long log_max_lines; /* log view ring buffer bounds */
 	long log_max_bytes;
 	long provision_timeout_s;
+	char *store_domain; /* stores are served at https://<id>.<domain> */
+	long worker_jobs;   /* jobs one runner runs at once */
 };
 
 /* Fills defaults. */

@@ -1,0 +1,1035 @@
+#include "config.h"
+
+#include "provision/job.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kube/api.h"
+#include "kube/b64.h"
+#include "provision/health.h"
+#include "provision/render.h"
+#include "provision/secret.h"
+
+#define CREDENTIALS_SECRET "opsdeck-credentials"
+#define PAUSED_ANNOTATION "opsdeck.io/paused-replicas"
+#define PASSWORD_LEN 24
+#define STEP_TRIES 5	    /* tries of one request before the attempt ends */
+#define STEP_BACKOFF_MS 250 /* first pause between them, doubled each time */
+#define RETRY_CAP_S 60	    /* cap of the delay before a job's next attempt */
+#define DB_TIMEOUT_MS 15000
+
+/* The generated secrets: placeholder secret.<key>, data key <key>. */
+static const char *const secret_keys[] = {
+	"db_password", "db_root_password", "admin_password", "jwt_secret", "cookie_secret",
+};
+#define NSECRETS ARRAY_LEN(secret_keys)
+
+struct jrun;
+typedef void (*step_fn)(struct jrun *jr);
+typedef void (*issue_fn)(struct jrun *jr);
+typedef void (*then_fn)(struct jrun *jr, const struct kube_result *res);
+
+struct step {
+	const char *name;
+	step_fn run;
+};
+
+struct jrun {
+	struct jrun_env env;
+	struct job job;
+	struct job_store st;
+	bool have_store;
+	struct kube_http *http;
+	const struct step *steps;
+	size_t step;
+
+	/* the request in flight and how to redo it */
+	struct kube_op *op;
+	issue_fn issue;
+	then_fn then;
+	int tries;
+
+	struct loop_timer *lease_timer, *wait_timer;
+	uint64_t deadline_ms, broken_since_ms;
+
+	json_t *objs; /* objects to apply, or workloads to pause/resume */
+	size_t obj_i;
+	json_t *lists[3]; /* deployments, statefulsets, pods */
+	step_fn after_lists;
+	char secrets[NSECRETS][PASSWORD_LEN + 8];
+	char url[300];
+	char web[256]; /* scale: the web Deployment's name */
+	bool over; /* ending: no more steps or requests */
+};
+
+static void run_step(struct jrun *jr);
+static void jr_fail(struct jrun *jr, bool transient, const char *fmt, ...) ATTR_FORMAT(3, 4);
+
+const struct job *jrun_job(const struct jrun *jr)
+{
+	return &jr->job;
+}
+
+/* ---- the end of a run ---- */
+
+static void stop_activity(struct jrun *jr)
+{
+	if (jr->op) {
+		kube_op_cancel(jr->op);
+		jr->op = NULL;
+	}
+	if (jr->wait_timer) {
+		loop_timer_cancel(jr->wait_timer);
+		jr->wait_timer = NULL;
+	}
+	if (jr->lease_timer) {
+		loop_timer_cancel(jr->lease_timer);
+		jr->lease_timer = NULL;
+	}
+}
+
+static void finished(void *ud, const PGresult *res, const struct err *err)
+{
+	struct jrun *jr = ud;
+
+	(void)res;
+	(void)err; /* nothing to do: a lost end leaves a lease that expires */
+	jr->env.done(jr, jr->env.ud);
+}
+
+static void jr_end(struct jrun *jr, enum job_outcome outcome, const char *message, long retry_s)
+{
+	struct db_req r;
+
+	if (jr->over)
+		return;
+	jr->over = true;
+	stop_activity(jr);
+	job_req_end(&r, jr->job.id, jr->env.owner, outcome, message, retry_s,
+		    outcome == JOB_SUCCEEDED && jr->url[0] ? jr->url : NULL);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, finished, jr);
+}
+
+/* The lease is gone (or the database is): stop without touching the job. */
+static void jr_abandon(struct jrun *jr)
+{
+	if (jr->over)
+		return;
+	jr->over = true;
+	stop_activity(jr);
+	jr->env.done(jr, jr->env.ud);
+}
+
+static void jr_fail(struct jrun *jr, bool transient, const char *fmt, ...)
+{
+	char msg[1000];
+	va_list ap;
+	long delay = 1;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (long i = 1; i < jr->job.attempts && delay < RETRY_CAP_S; i++)
+		delay *= 2;
+	jr_end(jr, transient ? JOB_RETRY : JOB_FAILED, msg, delay < RETRY_CAP_S ? delay : RETRY_CAP_S);
+}
+
+void jrun_release(struct jrun *jr)
+{
+	struct db_req r;
+
+	if (jr->over)
+		return;
+	jr->over = true;
+	stop_activity(jr);
+	job_req_release(&r, jr->job.id, jr->env.owner);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, finished, jr);
+}
+
+void jrun_free(struct jrun *jr)
+{
+	if (!jr)
+		return;
+	stop_activity(jr);
+	db_conn_forget(jr->env.db, jr);
+	if (jr->have_store)
+		job_store_free(&jr->st);
+	json_decref(jr->objs);
+	for (size_t i = 0; i < ARRAY_LEN(jr->lists); i++)
+		json_decref(jr->lists[i]);
+	secret_wipe(jr->secrets, sizeof(jr->secrets));
+	free(jr);
+}
+
+/* ---- cluster requests with in-step retries ---- */
+
+static bool transient_status(long status)
+{
+	return status == 0 || status >= 500 || status == 429 || status == 409;
+}
+
+static void reissue(struct loop *loop, void *ud)
+{
+	struct jrun *jr = ud;
+
+	(void)loop;
+	jr->wait_timer = NULL;
+	jr->issue(jr);
+}
+
+static void on_kube(const struct kube_result *res, void *ud)
+{
+	struct jrun *jr = ud;
+
+	jr->op = NULL;
+	if (!kube_result_ok(res) && transient_status(res->status) && jr->tries + 1 < STEP_TRIES) {
+		uint64_t delay = (uint64_t)STEP_BACKOFF_MS << jr->tries;
+
+		jr->tries++;
+		jr->wait_timer = loop_timer_add(jr->env.loop, delay, 0, reissue, jr);
+		return;
+	}
+	jr->tries = 0;
+	jr->then(jr, res);
+}
+
+/* Sends a request made by issue (which calls one kube_* function with
+ * on_kube and jr, and stores the handle with jr_started). */
+static void jr_request(struct jrun *jr, issue_fn issue, then_fn then)
+{
+	jr->issue = issue;
+	jr->then = then;
+	jr->tries = 0;
+	issue(jr);
+}
+
+static void jr_started(struct jrun *jr, struct kube_op *op, const struct err *err, const char *what)
+{
+	if (!op)
+		jr_fail(jr, false, "%s: %s", what, err->msg);
+	else
+		jr->op = op;
+}
+
+/* A failed answer ends the attempt: transient or not by its status. */
+static bool jr_check(struct jrun *jr, const struct kube_result *res, const char *what)
+{
+	if (kube_result_ok(res))
+		return true;
+	jr_fail(jr, transient_status(res->status), "%s: %s", what, res->err.msg);
+	return false;
+}
+
+static void step_done(struct jrun *jr)
+{
+	jr->step++;
+	run_step(jr);
+}
+
+/* ---- applying a list of objects ---- */
+
+static void apply_next(struct jrun *jr);
+
+static void apply_issue(struct jrun *jr)
+{
+	json_t *obj = json_array_get(jr->objs, jr->obj_i);
+	const struct kube_resource *res;
+	const char *name;
+	struct err err = { { 0 } };
+	char *body;
+
+	if (!render_manifest_target(obj, &res, &name, &err)) {
+		jr_fail(jr, false, "object %zu of the template: %s", jr->obj_i + 1, err.msg);
+		return;
+	}
+	body = json_dumps(obj, JSON_COMPACT);
+	if (!body) {
+		jr_fail(jr, false, "cannot serialise %s/%s", res->plural, name);
+		return;
+	}
+	jr_started(jr,
+		   kube_apply(jr->http, res, res->namespaced ? jr->st.namespace : NULL, name, body,
+			      strlen(body), on_kube, jr, &err),
+		   &err, name);
+	secret_wipe(body, strlen(body)); /* it may hold the store's passwords */
+	free(body);
+}
+
+static void apply_then(struct jrun *jr, const struct kube_result *res)
+{
+	json_t *obj = json_array_get(jr->objs, jr->obj_i);
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	char what[200];
+
+	snprintf(what, sizeof(what), "%s/%s", kind ? kind : "?", name ? name : "?");
+	if (!jr_check(jr, res, what))
+		return;
+	jr->obj_i++;
+	apply_next(jr);
+}
+
+static void apply_next(struct jrun *jr)
+{
+	if (jr->obj_i >= json_array_size(jr->objs)) {
+		json_decref(jr->objs);
+		jr->objs = NULL;
+		step_done(jr);
+		return;
+	}
+	jr_request(jr, apply_issue, apply_then);
+}
+
+/* Applies every object of arr (taken) in order, then ends the step. */
+static void apply_all(struct jrun *jr, json_t *arr)
+{
+	json_decref(jr->objs);
+	jr->objs = arr;
+	jr->obj_i = 0;
+	apply_next(jr);
+}
+
+/* ---- provision: namespace ---- */
+
+static void namespace_then(struct jrun *jr, const struct kube_result *res)
+{
+	char what[100];
+
+	snprintf(what, sizeof(what), "namespace %s", jr->st.namespace);
+	if (!jr_check(jr, res, what))
+		return;
+	if (json_object_get(json_object_get(res->obj, "metadata"), "deletionTimestamp")) {
+		jr_fail(jr, true, "namespace %s is still being deleted; trying again later",
+			jr->st.namespace);
+		return;
+	}
+	step_done(jr);
+}
+
+static void namespace_issue(struct jrun *jr)
+{
+	json_t *ns = render_namespace(jr->st.id, jr->st.project);
+	char *body = ns ? json_dumps(ns, JSON_COMPACT) : NULL;
+	struct err err = { { 0 } };
+
+	json_decref(ns);
+	if (!body) {
+		jr_fail(jr, false, "cannot make the namespace of store %s in project %s", jr->st.id,
+			jr->st.project);
+		return;
+	}
+	jr_started(jr,
+		   kube_apply(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, body, strlen(body),
+			      on_kube, jr, &err),
+		   &err, "namespace");
+	free(body);
+}
+
+static void step_namespace(struct jrun *jr)
+{
+	jr_request(jr, namespace_issue, namespace_then);
+}
+
+/* ---- provision: secrets ---- */
+
+static void secrets_get_issue(struct jrun *jr);
+
+static bool secrets_read(struct jrun *jr, const json_t *secret)
+{
+	const json_t *data = json_object_get(secret, "data");
+
+	for (size_t i = 0; i < NSECRETS; i++) {
+		const char *v = json_string_value(json_object_get(data, secret_keys[i]));
+		unsigned char *raw = NULL;
+		size_t n = 0;
+
+		if (!v || !b64_decode(v, strlen(v), &raw, &n) || n == 0 || n >= sizeof(jr->secrets[i])) {
+			if (raw)
+				secret_wipe(raw, n);
+			free(raw);
+			return false;
+		}
+		memcpy(jr->secrets[i], raw, n);
+		jr->secrets[i][n] = '\0';
+		secret_wipe(raw, n);
+		free(raw);
+	}
+	return true;
+}
+
+static void secrets_create_then(struct jrun *jr, const struct kube_result *res)
+{
+	if (!kube_result_ok(res) && res->status == 409) {
+		/* Another runner made it first: use its values. */
+		jr_request(jr, secrets_get_issue, NULL);
+		return;
+	}
+	if (!jr_check(jr, res, "secret/" CREDENTIALS_SECRET))
+		return;
+	step_done(jr);
+}
+
+static void secrets_create_issue(struct jrun *jr)
+{
+	json_t *data = json_object();
+	json_t *obj;
+	struct err err = { { 0 } };
+
+	for (size_t i = 0; i < NSECRETS; i++) {
+		char *enc = b64_encode((const unsigned char *)jr->secrets[i], strlen(jr->secrets[i]));
+
+		json_object_set_new(data, secret_keys[i], json_string(enc));
+		secret_wipe(enc, strlen(enc));
+		free(enc);
+	}
+	obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o}", "apiVersion", "v1", "kind",
+			"Secret", "metadata", "name", CREDENTIALS_SECRET, "namespace", jr->st.namespace,
+			"labels", "app.kubernetes.io/managed-by", "opsdeck", "opsdeck.io/store", jr->st.id,
+			"type", "Opaque", "data", data);
+	jr_started(jr, kube_create(jr->http, &kube_res_secrets, jr->st.namespace, obj, on_kube, jr, &err),
+		   &err, "secret/" CREDENTIALS_SECRET);
+	json_decref(obj);
+}
+
+static void secrets_get_then(struct jrun *jr, const struct kube_result *res)
+{
+	struct err err = { { 0 } };
+
+	if (kube_result_ok(res)) {
+		if (!secrets_read(jr, res->obj)) {
+			jr_fail(jr, false,
+				"secret/" CREDENTIALS_SECRET " in %s lacks a key opsdeck needs; "
+				"delete it to have new passwords made",
+				jr->st.namespace);
+			return;
+		}
+		step_done(jr);
+		return;
+	}
+	if (res->status != 404) {
+		jr_check(jr, res, "secret/" CREDENTIALS_SECRET);
+		return;
+	}
+	for (size_t i = 0; i < NSECRETS; i++) {
+		if (!secret_generate(jr->secrets[i], sizeof(jr->secrets[i]), PASSWORD_LEN, &err)) {
+			jr_fail(jr, false, "%s", err.msg);
+			return;
+		}
+	}
+	jr_request(jr, secrets_create_issue, secrets_create_then);
+}
+
+static void secrets_get_issue(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+
+	jr->then = secrets_get_then;
+	jr_started(jr,
+		   kube_get(jr->http, &kube_res_secrets, jr->st.namespace, CREDENTIALS_SECRET, on_kube, jr,
+			    &err),
+		   &err, "secret/" CREDENTIALS_SECRET);
+}
+
+static void step_secrets(struct jrun *jr)
+{
+	jr_request(jr, secrets_get_issue, secrets_get_then);
+}
+
+/* ---- provision: apply ---- */
+
+static const char *lookup(void *ud, const char *name)
+{
+	struct jrun *jr = ud;
+	static char num[32];
+	static char host[300];
+
+	if (str_has_prefix(name, "secret.")) {
+		for (size_t i = 0; i < NSECRETS; i++) {
+			if (strcmp(name + 7, secret_keys[i]) == 0)
+				return jr->secrets[i];
+		}
+		return NULL;
+	}
+	if (strcmp(name, "store.id") == 0)
+		return jr->st.id;
+	if (strcmp(name, "store.name") == 0)
+		return jr->st.name;
+	if (strcmp(name, "store.namespace") == 0)
+		return jr->st.namespace;
+	if (strcmp(name, "store.host") == 0) {
+		snprintf(host, sizeof(host), "%s.%s", jr->st.id, jr->env.domain);
+		return host;
+	}
+	if (strcmp(name, "store.url") == 0)
+		return jr->url;
+	if (strcmp(name, "project.slug") == 0)
+		return jr->st.project;
+	if (strcmp(name, "offering.slug") == 0)
+		return jr->st.offering;
+	if (strcmp(name, "plan.name") == 0)
+		return jr->st.plan.name;
+	if (strcmp(name, "plan.replicas") == 0) {
+		/* The store's own count: it may have been scaled since the order. */
+		snprintf(num, sizeof(num), "%ld", jr->st.replicas);
+		return num;
+	}
+	if (strcmp(name, "plan.cpu_request") == 0) {
+		db_format_cpu(jr->st.plan.cpu_request_millis, num, sizeof(num));
+		return num;
+	}
+	if (strcmp(name, "plan.cpu_limit") == 0) {
+		db_format_cpu(jr->st.plan.cpu_limit_millis, num, sizeof(num));
+		return num;
+	}
+	if (strcmp(name, "plan.memory_request") == 0) {
+		db_format_memory(jr->st.plan.memory_request_mib, num, sizeof(num));
+		return num;
+	}
+	if (strcmp(name, "plan.memory_limit") == 0) {
+		db_format_memory(jr->st.plan.memory_limit_mib, num, sizeof(num));
+		return num;
+	}
+	if (strcmp(name, "plan.storage") == 0) {
+		snprintf(num, sizeof(num), "%ldGi", jr->st.plan.storage_gib);
+		return num;
+	}
+	return NULL;
+}
+
+/* The store's objects from its offering's template. */
+static json_t *render_store(struct jrun *jr, struct err *err)
+{
+	return render_manifests(jr->st.offering, jr->st.template_text, strlen(jr->st.template_text),
+				jr->st.namespace, lookup, jr, err);
+}
+
+static void step_apply(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+	json_t *objs = render_store(jr, &err);
+
+	if (!objs) {
+		jr_fail(jr, false, "the %s template: %s", jr->st.offering, err.msg);
+		return;
+	}
+	apply_all(jr, objs);
+}
+
+/* ---- provision and scale: the namespace's quota and isolation ---- */
+
+static json_t *quota_for(struct jrun *jr, struct err *err)
+{
+	struct render_plan plan;
+	json_t *objs = render_store(jr, err);
+	json_t *q;
+
+	if (!objs)
+		return NULL;
+	render_plan_from_catalog(&jr->st.plan, &plan);
+	plan.replicas = jr->st.replicas;
+	if (!render_plan_measure(objs, &plan, err)) {
+		json_decref(objs);
+		return NULL;
+	}
+	json_decref(objs);
+	q = render_quota(jr->st.namespace, &plan);
+	if (!q)
+		err_set(err, "cannot make the quota of %s", jr->st.namespace);
+	return q;
+}
+
+static void step_policy(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+	json_t *q = quota_for(jr, &err);
+	json_t *np = render_network_policy(jr->st.namespace);
+
+	if (!q || !np) {
+		json_decref(q);
+		json_decref(np);
+		jr_fail(jr, false, "%s", err.msg[0] ? err.msg : "cannot make the network policy");
+		return;
+	}
+	apply_all(jr, json_pack("[oo]", q, np));
+}
+
+static void step_quota(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+	json_t *q = quota_for(jr, &err);
+
+	if (!q) {
+		jr_fail(jr, false, "%s", err.msg);
+		return;
+	}
+	apply_all(jr, json_pack("[o]", q));
+}
+
+/* ---- looking at the workloads ---- */
+
+static const struct kube_resource *const list_res[3] = { &kube_res_deployments,
+							 &kube_res_statefulsets, &kube_res_pods };
+
+static void lists_then(struct jrun *jr, const struct kube_result *res);
+
+static void lists_issue(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+
+	jr_started(jr, kube_list(jr->http, list_res[jr->obj_i], jr->st.namespace, NULL, on_kube, jr, &err),
+		   &err, list_res[jr->obj_i]->plural);
+}
+
+/* Lists the deployments, statefulsets and pods of the namespace into
+ * jr->lists, then calls fn. */
+static void read_lists(struct jrun *jr, step_fn fn)
+{
+	jr->after_lists = fn;
+	jr->obj_i = 0;
+	jr_request(jr, lists_issue, lists_then);
+}
+
+static void lists_then(struct jrun *jr, const struct kube_result *res)
+{
+	char what[100];
+
+	snprintf(what, sizeof(what), "listing %s in %s", list_res[jr->obj_i]->plural, jr->st.namespace);
+	if (!jr_check(jr, res, what))
+		return;
+	json_decref(jr->lists[jr->obj_i]);
+	jr->lists[jr->obj_i] = json_incref(res->obj);
+	if (++jr->obj_i < ARRAY_LEN(list_res)) {
+		jr_request(jr, lists_issue, lists_then);
+		return;
+	}
+	jr->after_lists(jr);
+}
+
+/* ---- waiting for a state: readiness, drain ---- */
+
+static void wait_look(struct jrun *jr);
+
+static void wait_again(struct loop *loop, void *ud)
+{
+	struct jrun *jr = ud;
+
+	(void)loop;
+	jr->wait_timer = NULL;
+	read_lists(jr, wait_look);
+}
+
+/* Decides after each look: done, broken past its grace, timed out, or
+ * look again later. The step's goal is HEALTH_READY, or HEALTH_STOPPED
+ * while draining. */
+static void wait_look(struct jrun *jr)
+{
+	char reason[600];
+	enum health h = health_check(jr->lists[0], jr->lists[1], jr->lists[2], reason, sizeof(reason));
+	const char *step = jr->steps[jr->step].name;
+	/* A paused store is healthy when stopped. */
+	bool draining = strcmp(step, "drain") == 0 ||
+			(strcmp(step, "check") == 0 && strcmp(jr->st.status, "Paused") == 0);
+	uint64_t now = loop_now_ms();
+
+	if (h == (draining ? HEALTH_STOPPED : HEALTH_READY)) {
+		step_done(jr);
+		return;
+	}
+	if (h == HEALTH_BROKEN && !draining) {
+		if (!jr->broken_since_ms)
+			jr->broken_since_ms = now;
+		if (now - jr->broken_since_ms >= (uint64_t)jr->env.grace_ms) {
+			jr_fail(jr, false, "%s", reason);
+			return;
+		}
+	} else {
+		jr->broken_since_ms = 0;
+	}
+	if (now >= jr->deadline_ms) {
+		jr_fail(jr, false, "timed out after %lds %s: %s", jr->env.timeout_s,
+			draining ? "stopping the workloads" : "waiting for the store to be ready", reason);
+		return;
+	}
+	jr->wait_timer = loop_timer_add(jr->env.loop, (uint64_t)jr->env.poll_ms, 0, wait_again, jr);
+}
+
+static void step_wait(struct jrun *jr)
+{
+	jr->deadline_ms = loop_now_ms() + (uint64_t)jr->env.timeout_s * 1000u;
+	jr->broken_since_ms = 0;
+	read_lists(jr, wait_look);
+}
+
+/* ---- scale, pause, resume: patches of the workloads ---- */
+
+/* jr->objs holds [resource plural, name, patch] triples to send in turn. */
+static void patch_next(struct jrun *jr);
+
+static const struct kube_resource *workload_res(const char *plural)
+{
+	return strcmp(plural, "statefulsets") == 0 ? &kube_res_statefulsets : &kube_res_deployments;
+}
+
+static void patch_issue(struct jrun *jr)
+{
+	json_t *t = json_array_get(jr->objs, jr->obj_i);
+	struct err err = { { 0 } };
+	const char *plural = json_string_value(json_array_get(t, 0));
+	const char *name = json_string_value(json_array_get(t, 1));
+
+	jr_started(jr,
+		   kube_merge_patch(jr->http, workload_res(plural), jr->st.namespace, name, NULL,
+				    json_array_get(t, 2), on_kube, jr, &err),
+		   &err, name);
+}
+
+static void patch_then(struct jrun *jr, const struct kube_result *res)
+{
+	json_t *t = json_array_get(jr->objs, jr->obj_i);
+	char what[200];
+
+	snprintf(what, sizeof(what), "%s/%s", json_string_value(json_array_get(t, 0)),
+		 json_string_value(json_array_get(t, 1)));
+	if (!jr_check(jr, res, what))
+		return;
+	jr->obj_i++;
+	patch_next(jr);
+}
+
+static void patch_next(struct jrun *jr)
+{
+	if (jr->obj_i >= json_array_size(jr->objs)) {
+		step_done(jr);
+		return;
+	}
+	jr_request(jr, patch_issue, patch_then);
+}
+
+static bool is_web(const json_t *w)
+{
+	const json_t *labels = json_object_get(json_object_get(w, "metadata"), "labels");
+	const char *role = json_string_value(json_object_get(labels, "opsdeck.io/role"));
+
+	return role && strcmp(role, "web") == 0;
+}
+
+/* Builds the patches for pause (to 0, remembering the count in an
+ * annotation) or resume (back to the remembered count; the web Deployment
+ * to the store's replicas, which a scale while paused may have changed). */
+static void plan_patches(struct jrun *jr)
+{
+	bool pausing = strcmp(jr->steps[jr->step].name, "pause") == 0;
+	json_t *todo = json_array();
+
+	for (int k = 0; k < 2; k++) {
+		size_t i;
+		const json_t *w;
+
+		json_array_foreach(json_object_get(jr->lists[k], "items"), i, w) {
+			const json_t *meta = json_object_get(w, "metadata");
+			const char *name = json_string_value(json_object_get(meta, "name"));
+			const char *saved = json_string_value(
+				json_object_get(json_object_get(meta, "annotations"), PAUSED_ANNOTATION));
+			json_t *spec_r = json_object_get(json_object_get(w, "spec"), "replicas");
+			long now_r = json_is_integer(spec_r) ? (long)json_integer_value(spec_r) : 1;
+			long want;
+			json_t *patch;
+			char buf[24];
+
+			if (!name)
+				continue;
+			if (pausing) {
+				if (now_r == 0)
+					continue; /* already paused: keep what it remembers */
+				snprintf(buf, sizeof(buf), "%ld", now_r);
+				patch = json_pack("{s:{s:{s:s}}, s:{s:i}}", "metadata", "annotations",
+						  PAUSED_ANNOTATION, buf, "spec", "replicas", 0);
+			} else {
+				if (k == 0 && is_web(w))
+					want = jr->st.replicas;
+				else if (!saved || !str_to_long(saved, 0, 1000, &want))
+					want = now_r > 0 ? now_r : 1;
+				patch = json_pack("{s:{s:{s:n}}, s:{s:I}}", "metadata", "annotations",
+						  PAUSED_ANNOTATION, "spec", "replicas", (json_int_t)want);
+			}
+			json_array_append_new(todo, json_pack("[sso]", list_res[k]->plural, name, patch));
+		}
+	}
+	json_decref(jr->objs);
+	jr->objs = todo;
+	jr->obj_i = 0;
+	patch_next(jr);
+}
+
+static void step_patch_workloads(struct jrun *jr)
+{
+	read_lists(jr, plan_patches);
+}
+
+/* Scale: the web Deployment's scale subresource. */
+static void scale_then(struct jrun *jr, const struct kube_result *res)
+{
+	if (!jr_check(jr, res, "scaling the web deployment"))
+		return;
+	step_done(jr);
+}
+
+static void scale_issue(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+
+	jr_started(jr,
+		   kube_scale_set(jr->http, &kube_res_deployments, jr->st.namespace, jr->web, jr->st.replicas,
+				  on_kube, jr, &err),
+		   &err, "deployment");
+}
+
+static void scale_find(struct jrun *jr)
+{
+	size_t i;
+	const json_t *w;
+
+	json_array_foreach(json_object_get(jr->lists[0], "items"), i, w) {
+		const char *name = json_string_value(json_object_get(json_object_get(w, "metadata"), "name"));
+
+		if (is_web(w) && name) {
+			str_copy(jr->web, sizeof(jr->web), name);
+			jr_request(jr, scale_issue, scale_then);
+			return;
+		}
+	}
+	jr_fail(jr, false, "no Deployment labelled opsdeck.io/role=web in %s", jr->st.namespace);
+}
+
+static void step_scale(struct jrun *jr)
+{
+	read_lists(jr, scale_find);
+}
+
+/* ---- delete ---- */
+
+static void gone_look(struct jrun *jr, const struct kube_result *res);
+
+static void gone_issue(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+
+	jr_started(jr, kube_get(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, on_kube, jr, &err),
+		   &err, "namespace");
+}
+
+static void gone_again(struct loop *loop, void *ud)
+{
+	struct jrun *jr = ud;
+
+	(void)loop;
+	jr->wait_timer = NULL;
+	jr_request(jr, gone_issue, gone_look);
+}
+
+static void gone_look(struct jrun *jr, const struct kube_result *res)
+{
+	char what[100];
+
+	if (!kube_result_ok(res) && res->status == 404) {
+		step_done(jr);
+		return;
+	}
+	snprintf(what, sizeof(what), "namespace %s", jr->st.namespace);
+	if (!jr_check(jr, res, what))
+		return;
+	if (loop_now_ms() >= jr->deadline_ms) {
+		const json_t *fin = json_object_get(json_object_get(res->obj, "spec"), "finalizers");
+		char *list = json_dumps(fin ? fin : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+
+		jr_fail(jr, false, "namespace %s is stuck Terminating after %lds (finalizers: %s)",
+			jr->st.namespace, jr->env.timeout_s, list ? list : "?");
+		free(list);
+		return;
+	}
+	jr->wait_timer = loop_timer_add(jr->env.loop, (uint64_t)jr->env.poll_ms, 0, gone_again, jr);
+}
+
+static void step_gone(struct jrun *jr)
+{
+	jr->deadline_ms = loop_now_ms() + (uint64_t)jr->env.timeout_s * 1000u;
+	jr_request(jr, gone_issue, gone_look);
+}
+
+static void delete_then(struct jrun *jr, const struct kube_result *res)
+{
+	char what[100];
+
+	snprintf(what, sizeof(what), "deleting namespace %s", jr->st.namespace);
+	if (!kube_result_ok(res) && res->status == 404) {
+		step_done(jr);
+		return;
+	}
+	if (!jr_check(jr, res, what))
+		return;
+	step_done(jr);
+}
+
+static void delete_issue(struct jrun *jr)
+{
+	struct err err = { { 0 } };
+
+	jr_started(jr,
+		   kube_delete(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, "Background", on_kube,
+			       jr, &err),
+		   &err, "namespace");
+}
+
+static void step_delete(struct jrun *jr)
+{
+	jr_request(jr, delete_issue, delete_then);
+}
+
+/* ---- the steps of each kind ---- */
+
+static const struct step provision_steps[] = {
+	{ "namespace", step_namespace }, { "secrets", step_secrets },	{ "apply", step_apply },
+	{ "policy", step_policy },	 { "readiness", step_wait }, { NULL, NULL },
+};
+static const struct step scale_steps[] = {
+	{ "quota", step_quota }, { "scale", step_scale }, { "readiness", step_wait }, { NULL, NULL },
+};
+static const struct step pause_steps[] = {
+	{ "pause", step_patch_workloads }, { "drain", step_wait }, { NULL, NULL },
+};
+static const struct step resume_steps[] = {
+	{ "quota", step_quota }, { "resume", step_patch_workloads }, { "readiness", step_wait }, { NULL, NULL },
+};
+static const struct step delete_steps[] = {
+	{ "delete", step_delete }, { "gone", step_gone }, { NULL, NULL },
+};
+static const struct step check_steps[] = {
+	{ "check", step_wait }, { NULL, NULL },
+};
+
+static const struct {
+	const char *kind;
+	const struct step *steps;
+} kinds[] = {
+	{ "provision", provision_steps }, { "scale", scale_steps },   { "pause", pause_steps },
+	{ "resume", resume_steps },	  { "delete", delete_steps }, { "reconcile", check_steps },
+};
+
+/* ---- running ---- */
+
+static void step_recorded(void *ud, const PGresult *res, const struct err *err)
+{
+	struct jrun *jr = ud;
+
+	if (jr->over)
+		return;
+	if (!res || !db_bool(res, 0, 0)) {
+		/* The lease went to someone else, or the database is away: the
+		 * lease will tell the next runner. */
+		(void)err;
+		jr_abandon(jr);
+		return;
+	}
+	jr->steps[jr->step].run(jr);
+}
+
+static void run_step(struct jrun *jr)
+{
+	struct db_req r;
+
+	if (jr->over)
+		return;
+	if (!jr->steps[jr->step].name) {
+		if (strcmp(jr->job.kind, "provision") == 0 || !jr->st.url[0])
+			snprintf(jr->url, sizeof(jr->url), "https://%s.%s", jr->st.id, jr->env.domain);
+		else
+			str_copy(jr->url, sizeof(jr->url), jr->st.url);
+		jr_end(jr, JOB_SUCCEEDED, NULL, 0);
+		return;
+	}
+	job_req_step(&r, jr->job.id, jr->env.owner, jr->steps[jr->step].name, NULL);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, step_recorded, jr);
+}
+
+static void lease_renewed(void *ud, const PGresult *res, const struct err *err)
+{
+	struct jrun *jr = ud;
+	const char *status;
+
+	(void)err;
+	if (jr->over || !res)
+		return; /* a failed renewal is tried again at the next tick */
+	if (PQgetisnull(res, 0, 0)) {
+		jr_abandon(jr);
+		return;
+	}
+	status = db_val(res, 0, 0);
+	if (strcmp(status, "Deleting") == 0 && strcmp(jr->job.kind, "delete") != 0)
+		jr_end(jr, JOB_CANCELLED, "cancelled: the store is being deleted", 0);
+}
+
+static void lease_tick(struct loop *loop, void *ud)
+{
+	struct jrun *jr = ud;
+	struct db_req r;
+
+	(void)loop;
+	job_req_renew(&r, jr->job.id, jr->env.owner, jr->env.lease_s);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, lease_renewed, jr);
+}
+
+static void store_loaded(void *ud, const PGresult *res, const struct err *err)
+{
+	struct jrun *jr = ud;
+	struct err e = { { 0 } };
+
+	if (jr->over)
+		return;
+	if (!res) {
+		if (str_has_prefix(err->msg, "no store"))
+			jr_fail(jr, false, "%s", err->msg);
+		else
+			jr_abandon(jr);
+		return;
+	}
+	if (!job_store_parse(res, &jr->st, &e)) {
+		jr_fail(jr, false, "%s", e.msg);
+		return;
+	}
+	jr->have_store = true;
+	jr->http = jr->env.http_for(jr->env.ud, jr->st.context, &e);
+	if (!jr->http) {
+		jr_fail(jr, true, "cluster %s (context %s): %s", jr->st.cluster, jr->st.context, e.msg);
+		return;
+	}
+	run_step(jr);
+}
+
+struct jrun *jrun_start(const struct jrun_env *env, const struct job *job)
+{
+	struct jrun *jr = xcalloc(1, sizeof(*jr));
+	struct db_req r;
+	uint64_t every = (uint64_t)env->lease_s * 1000u / 3u;
+
+	jr->env = *env;
+	jr->job = *job;
+	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
+		if (strcmp(kinds[i].kind, job->kind) == 0)
+			jr->steps = kinds[i].steps;
+	}
+	jr->lease_timer = loop_timer_add(env->loop, every, every, lease_tick, jr);
+	if (!jr->steps) {
+		char msg[80];
+
+		snprintf(msg, sizeof(msg), "this runner does not know jobs of kind %.20s", job->kind);
+		jr->steps = check_steps;
+		jr_end(jr, JOB_FAILED, msg, 0);
+		return jr;
+	}
+	job_req_store(&r, job->store);
+	db_conn_submit(env->db, &r, DB_TIMEOUT_MS, store_loaded, jr);
+	return jr;
+}

@@ -1,0 +1,63 @@
+/* One job being run: the step machine that turns a claimed job into
+ * requests to the cluster, entirely on the event loop (every database and
+ * cluster call is asynchronous, so it runs inside the console as well as in
+ * `opsdeck worker`).
+ *
+ * Steps by kind (each recorded in opsdeck.job_steps before it starts):
+ *   provision: namespace, secrets, apply, policy, readiness
+ *   scale:     quota, scale, readiness
+ *   pause:     pause, drain
+ *   resume:    resume, readiness
+ *   delete:    delete, gone
+ * Every step is idempotent: server-side apply of rendered objects, a
+ * credentials Secret created once and read back afterwards (so a resumed
+ * job never changes a password the database already uses), scale to an
+ * absolute count. A job whose runner died is therefore simply run again
+ * from its first step.
+ *
+ * Failures: a transient one (no answer, 5xx, 429, 409) is retried inside
+ * the step a few times with backoff, then the attempt ends as JOB_RETRY
+ * (queued again with capped exponential backoff while attempts remain); a
+ * refusal (4xx), a broken workload (ImagePullBackOff past a grace period)
+ * or the timeout ends it as JOB_FAILED with a message that names the
+ * object and the reason.
+ *
+ * The lease is renewed every third of its length; a lost lease stops the
+ * run without touching the job (its new owner has it), and a store that
+ * turned Deleting cancels any other job of it. */
+#ifndef OPSDECK_PROVISION_JOB_H
+#define OPSDECK_PROVISION_JOB_H
+
+#include <stdbool.h>
+
+#include "db/conn.h"
+#include "db/jobs.h"
+#include "kube/http.h"
+#include "loop.h"
+
+struct jrun;
+
+struct jrun_env {
+	struct loop *loop;
+	struct db_conn *db;
+	const char *owner;   /* the runner's name, recorded as lease owner */
+	long lease_s;	     /* lease length */
+	long timeout_s;	     /* readiness, drain and namespace removal */
+	long poll_ms;	     /* how often readiness is looked at */
+	long grace_ms;	     /* how long a broken workload may stay broken */
+	const char *domain;  /* stores are served at https://<id>.<domain> */
+	/* The client for a kube context; owned by the caller. */
+	struct kube_http *(*http_for)(void *ud, const char *context, struct err *err);
+	/* The run is over (ended, handed back or lost); the caller frees it. */
+	void (*done)(struct jrun *jr, void *ud);
+	void *ud;
+};
+
+/* Starts running job (its first database request goes out at once). */
+struct jrun *jrun_start(const struct jrun_env *env, const struct job *job);
+/* Stops the run and hands the job back to the queue; done follows. */
+void jrun_release(struct jrun *jr);
+void jrun_free(struct jrun *jr);
+const struct job *jrun_job(const struct jrun *jr);
+
+#endif

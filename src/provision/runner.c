@@ -1,0 +1,337 @@
+#include "config.h"
+
+#include "provision/runner.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/conn.h"
+#include "db/jobs.h"
+#include "kube/api.h"
+#include "kube/http.h"
+#include "kube/kubeconfig.h"
+#include "provision/job.h"
+
+#define CLAIM_TIMEOUT_MS 15000
+
+struct cluster_client {
+	char *context;
+	struct kube_http *http;
+};
+
+struct runner {
+	struct loop *loop;
+	const struct conf *conf;
+	struct runner_opts opts;
+	char name[200];
+	struct db_conn *db;
+	struct cluster_client *clients;
+	size_t nclients;
+	struct jrun **runs;
+	size_t nruns, caprun;
+	struct jrun **dead; /* ended runs, freed from a timer */
+	size_t ndead, capdead;
+	struct loop_timer *poll, *reap;
+	bool claiming, claim_again, stopping, stopped;
+	runner_stopped_fn stopped_fn;
+	void *stopped_ud;
+	runner_job_fn job_fn;
+	void *job_ud;
+	char problem[300];
+};
+
+static void try_claim(struct runner *r);
+
+const char *runner_name(const struct runner *r)
+{
+	return r->name;
+}
+
+size_t runner_running(const struct runner *r)
+{
+	return r->nruns;
+}
+
+const char *runner_problem(const struct runner *r)
+{
+	return r->problem;
+}
+
+void runner_on_stopped(struct runner *r, runner_stopped_fn fn, void *ud)
+{
+	r->stopped_fn = fn;
+	r->stopped_ud = ud;
+}
+
+void runner_on_job(struct runner *r, runner_job_fn fn, void *ud)
+{
+	r->job_fn = fn;
+	r->job_ud = ud;
+}
+
+/* ---- cluster clients ---- */
+
+static struct kube_http *http_for(void *ud, const char *context, struct err *err)
+{
+	struct runner *r = ud;
+	struct kubeconfig_opts ko = { 0 };
+	struct kube_config *cfg;
+	struct kube_http *h;
+
+	for (size_t i = 0; i < r->nclients; i++) {
+		if (strcmp(r->clients[i].context, context) == 0)
+			return r->clients[i].http;
+	}
+	ko.path = r->conf->kubeconfig;
+	ko.context = context;
+	cfg = kubeconfig_load(&ko, err);
+	if (!cfg)
+		return NULL;
+	h = kube_http_new(r->loop, cfg, err);
+	if (!h)
+		return NULL;
+	r->clients = xrealloc(r->clients, (r->nclients + 1) * sizeof(*r->clients));
+	r->clients[r->nclients].context = xstrdup(context);
+	r->clients[r->nclients].http = h;
+	r->nclients++;
+	return h;
+}
+
+/* ---- runs ---- */
+
+static void check_stopped(struct runner *r)
+{
+	if (r->stopping && !r->stopped && r->nruns == 0 && !r->claiming) {
+		r->stopped = true;
+		if (r->poll) {
+			loop_timer_cancel(r->poll);
+			r->poll = NULL;
+		}
+		if (r->stopped_fn)
+			r->stopped_fn(r->stopped_ud);
+	}
+}
+
+static void reap(struct loop *loop, void *ud)
+{
+	struct runner *r = ud;
+
+	(void)loop;
+	r->reap = NULL;
+	for (size_t i = 0; i < r->ndead; i++)
+		jrun_free(r->dead[i]);
+	r->ndead = 0;
+	check_stopped(r);
+	try_claim(r);
+}
+
+static void run_done(struct jrun *jr, void *ud)
+{
+	struct runner *r = ud;
+	const struct job *job = jrun_job(jr);
+
+	for (size_t i = 0; i < r->nruns; i++) {
+		if (r->runs[i] == jr) {
+			r->runs[i] = r->runs[--r->nruns];
+			break;
+		}
+	}
+	/* Freed later: this is called from inside the run's own callbacks. */
+	r->dead = xgrow(r->dead, &r->capdead, r->ndead + 1, sizeof(*r->dead));
+	r->dead[r->ndead++] = jr;
+	if (!r->reap)
+		r->reap = loop_timer_add(r->loop, 0, 0, reap, r);
+	if (r->job_fn)
+		r->job_fn(r->job_ud, job->id, job->kind, job->store);
+}
+
+static void start_run(struct runner *r, const struct job *job)
+{
+	struct jrun_env env = {
+		.loop = r->loop,
+		.db = r->db,
+		.owner = r->name,
+		.lease_s = r->opts.lease_s,
+		.timeout_s = r->conf->provision_timeout_s,
+		.poll_ms = r->opts.poll_ms,
+		.grace_ms = r->conf->provision_timeout_s * 1000 / 4 < 30000
+				    ? r->conf->provision_timeout_s * 1000 / 4
+				    : 30000,
+		.domain = r->conf->store_domain,
+		.http_for = http_for,
+		.done = run_done,
+		.ud = r,
+	};
+
+	r->runs = xgrow(r->runs, &r->caprun, r->nruns + 1, sizeof(*r->runs));
+	r->runs[r->nruns++] = jrun_start(&env, job);
+}
+
+/* ---- claiming ---- */
+
+static void claimed(void *ud, const PGresult *res, const struct err *err)
+{
+	struct runner *r = ud;
+	struct job job;
+	struct err e = { { 0 } };
+
+	r->claiming = false;
+	if (!res) {
+		snprintf(r->problem, sizeof(r->problem), "cannot claim jobs: %s", err->msg);
+		check_stopped(r);
+		return;
+	}
+	r->problem[0] = '\0';
+	if (!job_parse(res, &job, &e)) {
+		snprintf(r->problem, sizeof(r->problem), "%s", e.msg);
+		check_stopped(r);
+		return;
+	}
+	if (r->stopping) {
+		/* Claimed while stopping: hand it straight back. */
+		if (job.id) {
+			start_run(r, &job);
+			jrun_release(r->runs[r->nruns - 1]);
+		}
+		check_stopped(r);
+		return;
+	}
+	if (job.id) {
+		start_run(r, &job);
+		r->claim_again = true; /* there may be more */
+	} else if (r->opts.once && r->nruns == 0) {
+		runner_stop(r);
+		return;
+	}
+	if (r->claim_again) {
+		r->claim_again = false;
+		try_claim(r);
+	}
+}
+
+static void try_claim(struct runner *r)
+{
+	struct db_req q;
+
+	if (r->stopping || (size_t)r->opts.max_jobs <= r->nruns)
+		return;
+	if (r->claiming) {
+		r->claim_again = true;
+		return;
+	}
+	if (db_conn_state(r->db, NULL) != DB_STATE_READY)
+		return;
+	r->claiming = true;
+	job_req_claim(&q, r->name, r->opts.lease_s);
+	db_conn_submit(r->db, &q, CLAIM_TIMEOUT_MS, claimed, r);
+}
+
+static void poll_tick(struct loop *loop, void *ud)
+{
+	(void)loop;
+	try_claim(ud);
+}
+
+static void db_event(void *ud, const struct db_event *ev)
+{
+	struct runner *r = ud;
+	const char *reason = NULL;
+
+	switch (ev->kind) {
+	case DB_EVENT_STATE:
+		if (db_conn_state(r->db, &reason) != DB_STATE_READY)
+			snprintf(r->problem, sizeof(r->problem), "database %s%s%s",
+				 db_state_name(ev->state), reason && *reason ? ": " : "",
+				 reason ? reason : "");
+		else
+			r->problem[0] = '\0';
+		break;
+	case DB_EVENT_RESYNC:
+		try_claim(r);
+		break;
+	case DB_EVENT_CHANGE:
+		if (strcmp(ev->table, "jobs") == 0)
+			try_claim(r);
+		break;
+	}
+}
+
+struct runner *runner_new(struct loop *loop, const struct conf *conf, const struct runner_opts *opts,
+			  struct err *err)
+{
+	struct runner *r = xcalloc(1, sizeof(*r));
+	struct db_conn_options dbo = { .request_timeout_ms = 15000 };
+	char host[128];
+
+	r->loop = loop;
+	r->conf = conf;
+	r->opts = *opts;
+	if (r->opts.max_jobs <= 0)
+		r->opts.max_jobs = conf->worker_jobs;
+	if (r->opts.lease_s <= 0)
+		r->opts.lease_s = 30;
+	if (r->opts.poll_ms <= 0)
+		r->opts.poll_ms = 1000;
+	if (opts->name && *opts->name) {
+		str_copy(r->name, sizeof(r->name), opts->name);
+	} else {
+		if (gethostname(host, sizeof(host)) != 0)
+			str_copy(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		snprintf(r->name, sizeof(r->name), "%s:%ld", host, (long)getpid());
+	}
+	if (!db_valid_name(r->name, 200)) {
+		err_set(err, "a runner name must be 1 to 200 characters on one line");
+		free(r);
+		return NULL;
+	}
+	if (!conf->store_domain || !kube_valid_name(conf->store_domain) ||
+	    strlen(conf->store_domain) > 200) {
+		err_set(err, "provision.domain must be a DNS name such as stores.example.com");
+		free(r);
+		return NULL;
+	}
+	r->db = db_conn_new(loop, conf->database, &dbo);
+	db_conn_subscribe(r->db, db_event, r);
+	r->poll = loop_timer_add(loop, (uint64_t)r->opts.poll_ms, (uint64_t)r->opts.poll_ms, poll_tick, r);
+	return r;
+}
+
+void runner_stop(struct runner *r)
+{
+	if (r->stopping)
+		return;
+	r->stopping = true;
+	for (size_t i = 0; i < r->nruns; i++)
+		jrun_release(r->runs[i]);
+	if (!r->reap)
+		r->reap = loop_timer_add(r->loop, 0, 0, reap, r);
+}
+
+void runner_free(struct runner *r)
+{
+	if (!r)
+		return;
+	if (r->poll)
+		loop_timer_cancel(r->poll);
+	if (r->reap)
+		loop_timer_cancel(r->reap);
+	for (size_t i = 0; i < r->nruns; i++)
+		jrun_free(r->runs[i]);
+	for (size_t i = 0; i < r->ndead; i++)
+		jrun_free(r->dead[i]);
+	free(r->runs);
+	free(r->dead);
+	db_conn_unsubscribe(r->db, db_event, r);
+	db_conn_forget(r->db, r);
+	db_conn_free(r->db);
+	for (size_t i = 0; i < r->nclients; i++) {
+		kube_http_free(r->clients[i].http);
+		free(r->clients[i].context);
+	}
+	free(r->clients);
+	free(r);
+}

@@ -1,0 +1,55 @@
+/* The job runner: claims jobs from the database and runs each one's step
+ * machine (provision/job.h), on the event loop it is given. The same code
+ * runs inside the console (unless --no-worker) and as `opsdeck worker`; any
+ * number of runners may share one database.
+ *
+ *  - It has its own database connection (jobs must not wait behind the
+ *    console's queries, nor the console behind lease renewals) and one
+ *    cluster client per kube context, made on first use from the
+ *    kubeconfig.
+ *  - It claims while it has room (max_jobs) and the database offers work:
+ *    on start, when a job changes (LISTEN), after each run, and every
+ *    poll interval for delayed retries and expired leases.
+ *  - runner_stop hands every running job back (queued again at once, the
+ *    attempt not counted) and calls its function when all are released.
+ *  - With `once`, it stops by itself when a claim finds nothing and no job
+ *    is running. */
+#ifndef OPSDECK_PROVISION_RUNNER_H
+#define OPSDECK_PROVISION_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "loop.h"
+#include "util.h"
+
+struct runner_opts {
+	const char *name; /* the lease owner; NULL: "<host>:<pid>" */
+	long max_jobs;	  /* at once in this runner; 0: conf worker.jobs */
+	long lease_s;	  /* 0: 30 */
+	long poll_ms;	  /* 0: 1000 */
+	bool once;
+};
+
+struct runner;
+
+/* Called once the runner has stopped (runner_stop, or `once` done). */
+typedef void (*runner_stopped_fn)(void *ud);
+/* Called after each job run ends, with the job's id, kind and store. */
+typedef void (*runner_job_fn)(void *ud, long job, const char *kind, const char *store);
+
+struct runner *runner_new(struct loop *loop, const struct conf *conf, const struct runner_opts *opts,
+			  struct err *err);
+void runner_on_stopped(struct runner *r, runner_stopped_fn fn, void *ud);
+void runner_on_job(struct runner *r, runner_job_fn fn, void *ud);
+void runner_stop(struct runner *r);
+void runner_free(struct runner *r);
+
+/* Jobs running now (for a console asked to quit). */
+size_t runner_running(const struct runner *r);
+const char *runner_name(const struct runner *r);
+/* Why the runner cannot work now (database down...), or "". */
+const char *runner_problem(const struct runner *r);
+
+#endif
