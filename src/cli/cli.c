@@ -8,6 +8,8 @@
 #include "cli/cli_db.h"
 #include "cli/cli_events.h"
 #include "cli/cli_project.h"
+#include "cli/cli_store.h"
+#include "cli/cli_worker.h"
 #include "util.h"
 
 /* Each module exports its commands as a NULL-terminated array; this table
@@ -17,6 +19,8 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_project_commands,
 	cli_catalog_commands,
 	cli_events_commands,
+	cli_store_commands,
+	cli_worker_commands,
 	NULL,
 };
 
@@ -45,7 +49,7 @@ void cli_print_commands(FILE *out)
 	{
 		char head[64];
 
-		snprintf(head, sizeof(head), "%s %s", c->noun, c->verb);
+		snprintf(head, sizeof(head), "%s%s%s", c->noun, c->verb ? " " : "", c->verb ? c->verb : "");
 		fprintf(out, "  opsdeck %-22s %s\n", head, c->summary);
 	}
 }
@@ -57,7 +61,8 @@ static void print_noun_usage(FILE *out, const char *noun)
 	FOR_EACH_COMMAND(c)
 	{
 		if (strcmp(c->noun, noun) == 0)
-			fprintf(out, "usage: opsdeck %s %s %s\n", c->noun, c->verb, c->usage);
+			fprintf(out, "usage: opsdeck %s%s%s %s\n", c->noun, c->verb ? " " : "",
+				c->verb ? c->verb : "", c->usage);
 	}
 }
 
@@ -83,13 +88,20 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 
 	argc = strip_json(ctx, argc, argv);
 
+	/* A noun that is a command on its own (`opsdeck worker --once`): its
+	 * arguments start after the noun, which stands in the verb's place. */
+	FOR_EACH_COMMAND(c)
+	{
+		if (!c->verb && strcmp(c->noun, argv[0]) == 0)
+			return c->run(ctx, argc, argv);
+	}
 	if (argc < 2) {
 		print_noun_usage(ctx->err, argv[0]);
 		return CLI_USAGE;
 	}
 	FOR_EACH_COMMAND(c)
 	{
-		if (strcmp(c->noun, argv[0]) == 0 && strcmp(c->verb, argv[1]) == 0)
+		if (c->verb && strcmp(c->noun, argv[0]) == 0 && strcmp(c->verb, argv[1]) == 0)
 			return c->run(ctx, argc - 1, argv + 1);
 	}
 	fprintf(ctx->err, "opsdeck: unknown command '%s %s'\n", argv[0], argv[1]);

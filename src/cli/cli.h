@@ -21,7 +21,7 @@ struct cli_ctx {
 /* One `noun verb` command. argv[0] is the verb; the rest are its arguments. */
 struct cli_command {
 	const char *noun;
-	const char *verb;
+	const char *verb; /* NULL: the noun is the whole command (`opsdeck worker`) */
 	const char *usage;   /* arguments, e.g. "NAME [--slug SLUG]" */
 	const char *summary; /* one line for --help */
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv);

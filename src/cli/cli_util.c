@@ -16,6 +16,22 @@ int cli_fail(struct cli_ctx *ctx, const char *msg)
 	return CLI_FAILED;
 }
 
+PGresult *cli_db_query(struct cli_ctx *ctx, struct db_req *r)
+{
+	struct err err = { { 0 } };
+	PGconn *pg = cli_db_open(ctx, true);
+	PGresult *res = NULL;
+
+	if (pg) {
+		res = db_req_exec(pg, r, &err);
+		if (!res)
+			cli_fail(ctx, err.msg);
+		db_close(pg);
+	}
+	db_req_free(r);
+	return res;
+}
+
 /* what: the problem; arg: the word it is about, or NULL. */
 static bool usage_error(struct cli_ctx *ctx, const struct cli_command *cmd, const char *what,
 			const char *arg)
@@ -26,7 +42,7 @@ static bool usage_error(struct cli_ctx *ctx, const struct cli_command *cmd, cons
 		fprintf(ctx->err, "opsdeck: %s '%s'\n", what, db_shown(arg, shown, sizeof(shown)));
 	else
 		fprintf(ctx->err, "opsdeck: %s\n", what);
-	fprintf(ctx->err, "usage: opsdeck %s %s %s\n", cmd->noun, cmd->verb, cmd->usage);
+	fprintf(ctx->err, "usage: opsdeck %s%s%s %s\n", cmd->noun, cmd->verb ? " " : "", cmd->verb ? cmd->verb : "", cmd->usage);
 	return false;
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "cli/cli.h"
+#include "db/db.h"
 
 /* One option of a command: `--name VALUE` / `--name=VALUE` when value is
  * set, a flag when flag is set. --json is always accepted. */
@@ -28,6 +29,10 @@ bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
  * With check_schema, also refuses a database that is not migrated to what
  * this binary knows. Prints the reason and returns NULL on failure. */
 PGconn *cli_db_open(struct cli_ctx *ctx, bool check_schema);
+
+/* Runs one request on a fresh connection (schema checked) and frees it.
+ * Returns the result (caller PQclear()s), or NULL after printing why. */
+PGresult *cli_db_query(struct cli_ctx *ctx, struct db_req *r);
 
 /* Prints "opsdeck: msg" on stderr; returns CLI_FAILED. */
 int cli_fail(struct cli_ctx *ctx, const char *msg);

@@ -81,6 +81,27 @@ void job_req_release(struct db_req *r, long job, const char *owner)
 	add_job(r, "SELECT opsdeck.job_release($1::bigint, $2)", job, owner);
 }
 
+static bool check_store(const PGresult *res, const struct db_req *r, struct err *err)
+{
+	if (PQntuples(res) == 1)
+		return true;
+	err_set(err, "no %s", r->subject);
+	return false;
+}
+
+static const char sql_state[] =
+	"SELECT j.state, coalesce(j.step, ''), coalesce(j.last_error, ''), j.attempts, s.status,"
+	" coalesce(s.error_message, ''), coalesce(s.url, '')"
+	" FROM opsdeck.jobs j JOIN opsdeck.stores s ON s.id = j.store WHERE j.id = $1::bigint";
+
+void job_req_state(struct db_req *r, long job)
+{
+	db_req_init(r, sql_state);
+	db_req_addf(r, "%ld", job);
+	r->check = check_store;
+	snprintf(r->subject, sizeof(r->subject), "job %ld", job);
+}
+
 static const char sql_store[] =
 	"SELECT s.id, s.name, s.namespace, s.status, coalesce(s.url, ''), s.replicas,"
 	" p.slug, o.slug, o.kind, o.template,"
@@ -94,13 +115,6 @@ static const char sql_store[] =
 	" JOIN opsdeck.clusters c ON c.name = s.cluster"
 	" WHERE s.id = $1";
 
-static bool check_store(const PGresult *res, const struct db_req *r, struct err *err)
-{
-	if (PQntuples(res) == 1)
-		return true;
-	err_set(err, "no %s", r->subject);
-	return false;
-}
 
 void job_req_store(struct db_req *r, const char *store)
 {

@@ -46,6 +46,10 @@ void job_req_end(struct db_req *r, long job, const char *owner, enum job_outcome
  * counted. Result: one boolean. */
 void job_req_release(struct db_req *r, long job, const char *owner);
 
+/* Where a job is, for a client waiting on it: rows (state, step, last
+ * error, attempts, store status, store error, store url). */
+void job_req_state(struct db_req *r, long job);
+
 /* Everything a job needs about its store. */
 struct job_store {
 	char id[16];

@@ -23,4 +23,6 @@ libopsdeck_a_SOURCES += \
 	src/cli/cli_db.c src/cli/cli_db.h \
 	src/cli/cli_project.c src/cli/cli_project.h \
 	src/cli/cli_catalog.c src/cli/cli_catalog.h \
-	src/cli/cli_events.c src/cli/cli_events.h
+	src/cli/cli_events.c src/cli/cli_events.h \
+	src/cli/cli_store.c src/cli/cli_store.h \
+	src/cli/cli_worker.c src/cli/cli_worker.h

@@ -3,3 +3,10 @@
 libopsdeck_a_SOURCES += \
 	src/provision/render.c src/provision/render.h \
 	src/provision/secret.c src/provision/secret.h
+
+# The job runner: workload health, the step machine of one job, and the
+# runner that claims jobs (in the console and in `opsdeck worker`).
+libopsdeck_a_SOURCES += \
+	src/provision/health.c src/provision/health.h \
+	src/provision/job.c src/provision/job.h \
+	src/provision/runner.c src/provision/runner.h

@@ -40,7 +40,7 @@ struct runner {
 	void *stopped_ud;
 	runner_job_fn job_fn;
 	void *job_ud;
-	char problem[300];
+	char problem[600];
 };
 
 static void try_claim(struct runner *r);
@@ -180,7 +180,7 @@ static void claimed(void *ud, const PGresult *res, const struct err *err)
 
 	r->claiming = false;
 	if (!res) {
-		snprintf(r->problem, sizeof(r->problem), "cannot claim jobs: %s", err->msg);
+		snprintf(r->problem, sizeof(r->problem), "cannot claim jobs: %.500s", err->msg);
 		check_stopped(r);
 		return;
 	}

@@ -1,0 +1,627 @@
+#include "config.h"
+
+#include "cli/cli_store.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli_util.h"
+#include "db/clusters.h"
+#include "db/db.h"
+#include "db/jobs.h"
+#include "db/stores.h"
+
+static int cluster_list(struct cli_ctx *ctx, int argc, char **argv);
+static int cluster_add(struct cli_ctx *ctx, int argc, char **argv);
+static int cluster_set_state(struct cli_ctx *ctx, int argc, char **argv);
+static int store_list(struct cli_ctx *ctx, int argc, char **argv);
+static int store_show(struct cli_ctx *ctx, int argc, char **argv);
+static int store_create(struct cli_ctx *ctx, int argc, char **argv);
+static int store_scale(struct cli_ctx *ctx, int argc, char **argv);
+static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv);
+
+static const struct cli_command cmd_cluster_list = {
+	.noun = "cluster",
+	.verb = "list",
+	.usage = "[--json]",
+	.summary = "list clusters with their stores and capacity",
+	.run = cluster_list,
+};
+static const struct cli_command cmd_cluster_add = {
+	.noun = "cluster",
+	.verb = "add",
+	.usage = "NAME --context KUBE_CONTEXT [--max-stores N]",
+	.summary = "add a cluster that stores can be placed on",
+	.run = cluster_add,
+};
+static const struct cli_command cmd_cluster_set_state = {
+	.noun = "cluster",
+	.verb = "set-state",
+	.usage = "NAME active|cordoned|disabled",
+	.summary = "cordon a cluster (no new stores), disable or activate it",
+	.run = cluster_set_state,
+};
+static const struct cli_command cmd_store_list = {
+	.noun = "store",
+	.verb = "list",
+	.usage = "[--project SLUG] [--all] [--json]",
+	.summary = "list stores (--all: with deleted ones)",
+	.run = store_list,
+};
+static const struct cli_command cmd_store_show = {
+	.noun = "store",
+	.verb = "show",
+	.usage = "ID [--json]",
+	.summary = "show a store with its jobs and their steps",
+	.run = store_show,
+};
+static const struct cli_command cmd_store_create = {
+	.noun = "store",
+	.verb = "create",
+	.usage = "PROJECT OFFERING PLAN NAME [--cluster NAME] [--wait] [--timeout SECONDS]",
+	.summary = "order a store (queued for a runner; --wait: until it is Ready or Failed)",
+	.run = store_create,
+};
+static const struct cli_command cmd_store_scale = {
+	.noun = "store",
+	.verb = "scale",
+	.usage = "ID REPLICAS [--wait] [--timeout SECONDS]",
+	.summary = "set the web replicas of a store",
+	.run = store_scale,
+};
+#define SIMPLE_OP(verb_, summary_)                                 \
+	static const struct cli_command cmd_store_##verb_ = {      \
+		.noun = "store",                                   \
+		.verb = #verb_,                                    \
+		.usage = "ID [--wait] [--timeout SECONDS]",        \
+		.summary = summary_,                               \
+		.run = store_simple_op,                            \
+	}
+SIMPLE_OP(pause, "scale a store's workloads to zero, remembering their replicas");
+SIMPLE_OP(resume, "bring a paused store back");
+SIMPLE_OP(retry, "provision a Failed store again");
+SIMPLE_OP(delete, "delete a store: its namespace goes, its row stays as Deleted");
+
+const struct cli_command *const cli_store_commands[] = {
+	&cmd_cluster_list, &cmd_cluster_add,   &cmd_cluster_set_state, &cmd_store_list,
+	&cmd_store_show,   &cmd_store_create,  &cmd_store_scale,       &cmd_store_pause,
+	&cmd_store_resume, &cmd_store_retry,   &cmd_store_delete,      NULL,
+};
+
+/* ---- clusters ---- */
+
+static int cluster_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[1];
+	struct cluster_list l;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	int npos, rc = CLI_OK;
+
+	if (!cli_parse(ctx, &cmd_cluster_list, argc, argv, NULL, pos, 0, 0, &npos))
+		return CLI_USAGE;
+	cluster_req_list(&r);
+	res = cli_db_query(ctx, &r);
+	if (!res)
+		return CLI_FAILED;
+	if (!cluster_list_parse(res, &l, &err)) {
+		PQclear(res);
+		return cli_fail(ctx, err.msg);
+	}
+	PQclear(res);
+	if (ctx->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < l.n; i++) {
+			const struct cluster *c = &l.v[i];
+
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "name", c->name,
+							   "context", c->context, "state", c->state,
+							   "max_stores", (json_int_t)c->max_stores, "stores",
+							   (json_int_t)c->stores, "created_at", c->created_at));
+		}
+		rc = cli_json_print(ctx, a);
+	} else {
+		static const char *const head[] = { "NAME", "CONTEXT", "STATE", "STORES" };
+		struct cli_table t;
+
+		cli_table_init(&t, 4, head);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct cluster *c = &l.v[i];
+			char n[48];
+			const char *cells[4] = { c->name, c->context, c->state, n };
+
+			snprintf(n, sizeof(n), "%ld/%ld", c->stores, c->max_stores);
+			cli_table_row(&t, cells);
+		}
+		cli_table_print(&t, ctx->out);
+		cli_table_free(&t);
+	}
+	cluster_list_free(&l);
+	return rc;
+}
+
+/* Runs a mutation already built (or refused: built false). */
+static PGresult *mutate(struct cli_ctx *ctx, bool built, struct db_req *r, const struct err *err)
+{
+	if (!built) {
+		cli_fail(ctx, err->msg);
+		return NULL;
+	}
+	return cli_db_query(ctx, r);
+}
+
+static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *context = NULL, *max_s = NULL;
+	const struct cli_opt opts[] = { { "context", &context, NULL },
+					{ "max-stores", &max_s, NULL },
+					{ NULL, NULL, NULL } };
+	const char *pos[1];
+	long max = -1;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_cluster_add, argc, argv, opts, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	if (!context) {
+		fprintf(ctx->err, "opsdeck: cluster add needs --context (a context of your kubeconfig)\n");
+		return CLI_USAGE;
+	}
+	if (max_s && !str_to_long(max_s, 0, 100000, &max)) {
+		fprintf(ctx->err, "opsdeck: --max-stores takes a whole number from 0 to 100000\n");
+		return CLI_USAGE;
+	}
+	res = mutate(ctx, cluster_req_add(&r, ctx->conf, pos[0], context, max, &err), &r, &err);
+	if (!res)
+		return CLI_FAILED;
+	fprintf(ctx->out, "added cluster %s (context %s)\n", db_val(res, 0, 0), context);
+	PQclear(res);
+	return CLI_OK;
+}
+
+static int cluster_set_state(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[2];
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_cluster_set_state, argc, argv, NULL, pos, 2, 2, &npos))
+		return CLI_USAGE;
+	res = mutate(ctx, cluster_req_set_state(&r, ctx->conf, pos[0], pos[1], &err), &r, &err);
+	if (!res)
+		return CLI_FAILED;
+	fprintf(ctx->out, "cluster %s is %s\n", pos[0], pos[1]);
+	PQclear(res);
+	return CLI_OK;
+}
+
+/* ---- listing ---- */
+
+static void format_age(long s, char *buf, size_t bufsz)
+{
+	if (s < 0)
+		snprintf(buf, bufsz, "-");
+	else if (s < 120)
+		snprintf(buf, bufsz, "%lds", s);
+	else if (s < 7200)
+		snprintf(buf, bufsz, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, bufsz, "%ldh", s / 3600);
+	else
+		snprintf(buf, bufsz, "%ldd", s / 86400);
+}
+
+static json_t *store_json(const struct store *s)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s,"
+			      " s:I}",
+			      "id", s->id, "name", s->name, "project", s->project, "customer",
+			      s->customer, "offering", s->offering, "plan", s->plan, "cluster",
+			      s->cluster, "namespace", s->namespace, "status", s->status, "created_by",
+			      s->created_by, "replicas", (json_int_t)s->replicas, "created_at",
+			      s->created_at, "updated_at", s->updated_at, "kind", s->kind, "age_seconds",
+			      (json_int_t)s->age_s);
+
+	json_object_set_new(o, "url", s->url[0] ? json_string(s->url) : json_null());
+	json_object_set_new(o, "error", s->error[0] ? json_string(s->error) : json_null());
+	json_object_set_new(o, "ready_at", s->ready_at[0] ? json_string(s->ready_at) : json_null());
+	if (s->job_id)
+		json_object_set_new(o, "job",
+				    json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)s->job_id,
+					      "kind", s->job_kind, "state", s->job_state, "step",
+					      s->job_step, "attempts", (json_int_t)s->job_attempts,
+					      "step_age_seconds", (json_int_t)s->step_age_s));
+	else
+		json_object_set_new(o, "job", json_null());
+	return o;
+}
+
+/* "Provisioning (apply, 12s)" while a job works on it. */
+static void status_text(const struct store *s, char *buf, size_t bufsz)
+{
+	char age[24];
+
+	if (s->job_id && strcmp(s->job_state, "running") == 0 && s->job_step[0]) {
+		format_age(s->step_age_s, age, sizeof(age));
+		snprintf(buf, bufsz, "%s (%s %s, %s)", s->status, s->job_kind, s->job_step, age);
+	} else if (s->job_id && strcmp(s->job_state, "queued") == 0 && strcmp(s->status, "Queued") != 0) {
+		snprintf(buf, bufsz, "%s (%s queued)", s->status, s->job_kind);
+	} else {
+		snprintf(buf, bufsz, "%s", s->status);
+	}
+}
+
+static bool load_stores(struct cli_ctx *ctx, struct db_req *r, struct store_list *l)
+{
+	struct err err = { { 0 } };
+	PGresult *res = cli_db_query(ctx, r);
+
+	if (!res)
+		return false;
+	if (!store_list_parse(res, l, &err)) {
+		PQclear(res);
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	PQclear(res);
+	return true;
+}
+
+static int store_list(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool all = false;
+	const char *project = NULL;
+	const struct cli_opt opts[] = { { "all", NULL, &all },
+					{ "project", &project, NULL },
+					{ NULL, NULL, NULL } };
+	const char *pos[1];
+	struct store_list l;
+	struct db_req r;
+	int npos, rc = CLI_OK;
+
+	if (!cli_parse(ctx, &cmd_store_list, argc, argv, opts, pos, 0, 0, &npos))
+		return CLI_USAGE;
+	if (project && !db_valid_dns_label(project))
+		return cli_fail(ctx, "--project takes a project slug");
+	store_req_list(&r, project, all);
+	if (!load_stores(ctx, &r, &l))
+		return CLI_FAILED;
+	if (ctx->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(a, store_json(&l.v[i]));
+		rc = cli_json_print(ctx, a);
+	} else {
+		static const char *const head[] = { "ID",      "NAME",	   "PROJECT", "OFFERING",
+						    "CLUSTER", "STATUS",   "REPLICAS", "AGE",
+						    "URL" };
+		struct cli_table t;
+
+		cli_table_init(&t, 9, head);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct store *s = &l.v[i];
+			char off[160], st[200], rep[24], age[24];
+			const char *cells[9] = { s->id, s->name, s->project, off, s->cluster,
+						 st,	rep,	 age,	     s->url[0] ? s->url : "-" };
+
+			snprintf(off, sizeof(off), "%s/%s", s->offering, s->plan);
+			status_text(s, st, sizeof(st));
+			snprintf(rep, sizeof(rep), "%ld", s->replicas);
+			format_age(s->age_s, age, sizeof(age));
+			cli_table_row(&t, cells);
+		}
+		cli_table_print(&t, ctx->out);
+		cli_table_free(&t);
+	}
+	store_list_free(&l);
+	return rc;
+}
+
+/* ---- show ---- */
+
+static void print_history(struct cli_ctx *ctx, const PGresult *res)
+{
+	long last = 0;
+
+	for (int i = 0; i < PQntuples(res); i++) {
+		long id = db_long(res, i, 0);
+
+		if (id != last) {
+			fprintf(ctx->out, "  job %ld %s: %s (attempt %s of %s), created %s%s%s\n", id,
+				db_val(res, i, 1), db_val(res, i, 2), db_val(res, i, 3), db_val(res, i, 4),
+				db_val(res, i, 5), *db_val(res, i, 7) ? "; last error: " : "",
+				db_val(res, i, 7));
+			last = id;
+		}
+		if (!PQgetisnull(res, i, 8))
+			fprintf(ctx->out, "    %-10s #%s %s -> %s %s%s%s\n", db_val(res, i, 8),
+				db_val(res, i, 14), db_val(res, i, 9),
+				*db_val(res, i, 10) ? db_val(res, i, 10) : "(running)", db_val(res, i, 11),
+				*db_val(res, i, 12) ? ": " : "", db_val(res, i, 12));
+	}
+}
+
+static json_t *history_json(const PGresult *res)
+{
+	json_t *jobs = json_array(), *cur = NULL;
+	long last = 0;
+
+	for (int i = 0; i < PQntuples(res); i++) {
+		long id = db_long(res, i, 0);
+
+		if (id != last) {
+			cur = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:[]}", "id", (json_int_t)id,
+					"kind", db_val(res, i, 1), "state", db_val(res, i, 2), "attempts",
+					(json_int_t)db_long(res, i, 3), "max_attempts",
+					(json_int_t)db_long(res, i, 4), "created_at", db_val(res, i, 5),
+					"steps");
+			json_object_set_new(cur, "last_error",
+					    *db_val(res, i, 7) ? json_string(db_val(res, i, 7)) : json_null());
+			json_array_append_new(jobs, cur);
+			last = id;
+		}
+		if (!PQgetisnull(res, i, 8))
+			json_array_append_new(json_object_get(cur, "steps"),
+					      json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "step",
+							db_val(res, i, 8), "attempt",
+							(json_int_t)db_long(res, i, 14), "started_at",
+							db_val(res, i, 9), "finished_at", db_val(res, i, 10),
+							"outcome", db_val(res, i, 11), "message",
+							db_val(res, i, 12), "runner", db_val(res, i, 13)));
+	}
+	return jobs;
+}
+
+static int store_show(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[1];
+	struct store_list l;
+	struct db_req r;
+	PGresult *hist;
+	int npos, rc = CLI_OK;
+	char st[200], age[24];
+
+	if (!cli_parse(ctx, &cmd_store_show, argc, argv, NULL, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	if (!store_valid_id(pos[0]))
+		return cli_fail(ctx, "a store id is 12 hex digits (see `opsdeck store list`)");
+	store_req_show(&r, pos[0]);
+	if (!load_stores(ctx, &r, &l))
+		return CLI_FAILED;
+	store_req_history(&r, pos[0], 20);
+	hist = cli_db_query(ctx, &r);
+	if (!hist) {
+		store_list_free(&l);
+		return CLI_FAILED;
+	}
+	if (ctx->json) {
+		json_t *o = store_json(&l.v[0]);
+
+		json_object_set_new(o, "jobs", history_json(hist));
+		rc = cli_json_print(ctx, o);
+	} else {
+		const struct store *s = &l.v[0];
+
+		status_text(s, st, sizeof(st));
+		format_age(s->age_s, age, sizeof(age));
+		fprintf(ctx->out,
+			"store %s (%s)\n  project   %s (customer %s)\n  offering  %s, plan %s\n"
+			"  cluster   %s, namespace %s\n  status    %s\n  replicas  %ld\n  url       %s\n"
+			"  ordered   %s by %s (%s ago)\n",
+			s->id, s->name, s->project, s->customer, s->offering, s->plan, s->cluster,
+			s->namespace, st, s->replicas, s->url[0] ? s->url : "-", s->created_at,
+			s->created_by, age);
+		if (s->error[0])
+			fprintf(ctx->out, "  error     %s\n", s->error);
+		fprintf(ctx->out, "jobs (newest first):\n");
+		print_history(ctx, hist);
+	}
+	PQclear(hist);
+	store_list_free(&l);
+	return rc;
+}
+
+/* ---- waiting for a job ---- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Follows job until it ends; progress on stderr, the outcome on stdout.
+ * CLI_OK if it succeeded. */
+static int wait_job(struct cli_ctx *ctx, long job, long timeout_s)
+{
+	struct err err = { { 0 } };
+	PGconn *pg = cli_db_open(ctx, true);
+	char last_step[64] = "", state[32] = "";
+	time_t start = time(NULL), until = start + timeout_s;
+	bool warned = false;
+	int rc = CLI_FAILED;
+
+	if (!pg)
+		return CLI_FAILED;
+	for (;;) {
+		struct db_req r;
+		PGresult *res;
+
+		job_req_state(&r, job);
+		res = db_req_exec(pg, &r, &err);
+		db_req_free(&r);
+		if (!res) {
+			cli_fail(ctx, err.msg);
+			break;
+		}
+		str_copy(state, sizeof(state), db_val(res, 0, 0));
+		if (strcmp(db_val(res, 0, 1), last_step) != 0 && *db_val(res, 0, 1)) {
+			str_copy(last_step, sizeof(last_step), db_val(res, 0, 1));
+			fprintf(ctx->err, "job %ld: %s\n", job, last_step);
+		}
+		if (strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0 ||
+		    strcmp(state, "cancelled") == 0) {
+			fprintf(ctx->out, "job %ld %s; the store is %s%s%s%s%s\n", job, state,
+				db_val(res, 0, 4), *db_val(res, 0, 6) ? " at " : "", db_val(res, 0, 6),
+				*db_val(res, 0, 5) ? ": " : "", db_val(res, 0, 5));
+			rc = strcmp(state, "succeeded") == 0 ? CLI_OK : CLI_FAILED;
+			PQclear(res);
+			break;
+		}
+		if (!warned && strcmp(state, "queued") == 0 && db_long(res, 0, 3) == 0 &&
+		    time(NULL) - start > 10) {
+			fprintf(ctx->err,
+				"job %ld is still queued: is a runner going (`opsdeck worker`, or a console)?\n",
+				job);
+			warned = true;
+		}
+		PQclear(res);
+		if (time(NULL) >= until) {
+			fprintf(ctx->err, "opsdeck: job %ld is still %s after %lds (step %s); not waiting longer\n",
+				job, state, timeout_s, last_step[0] ? last_step : "none yet");
+			break;
+		}
+		sleep_ms(500);
+	}
+	db_close(pg);
+	return rc;
+}
+
+/* --wait and --timeout, shared by every operation. */
+struct wait_opts {
+	bool wait;
+	const char *timeout;
+};
+
+static bool wait_timeout(struct cli_ctx *ctx, const struct wait_opts *w, long *timeout_s)
+{
+	*timeout_s = ctx->conf->provision_timeout_s + 60;
+	if (w->timeout && !str_to_long(w->timeout, 1, 86400, timeout_s)) {
+		fprintf(ctx->err, "opsdeck: --timeout takes seconds from 1 to 86400\n");
+		return false;
+	}
+	return true;
+}
+
+static int after_request(struct cli_ctx *ctx, PGresult *res, int col, const char *what,
+			 const char *id, const struct wait_opts *w, long timeout_s)
+{
+	long job = PQgetisnull(res, 0, col) ? 0 : db_long(res, 0, col);
+
+	if (job)
+		fprintf(ctx->out, "%s %s (job %ld)\n", what, id, job);
+	else
+		fprintf(ctx->out, "%s %s\n", what, id);
+	PQclear(res);
+	if (!w->wait || !job)
+		return CLI_OK;
+	return wait_job(ctx, job, timeout_s);
+}
+
+/* ---- ordering and operations ---- */
+
+static int store_create(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct wait_opts w = { 0 };
+	const char *cluster = NULL;
+	const struct cli_opt opts[] = { { "cluster", &cluster, NULL },
+					{ "wait", NULL, &w.wait },
+					{ "timeout", &w.timeout, NULL },
+					{ NULL, NULL, NULL } };
+	const char *pos[4];
+	struct store_order o;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	long timeout_s;
+	char id[STORE_ID_LEN + 1];
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_store_create, argc, argv, opts, pos, 4, 4, &npos))
+		return CLI_USAGE;
+	if (!wait_timeout(ctx, &w, &timeout_s))
+		return CLI_USAGE;
+	o = (struct store_order){ .project = pos[0], .offering = pos[1], .plan = pos[2],
+				  .name = pos[3], .cluster = cluster };
+	res = mutate(ctx, store_req_order(&r, ctx->conf, &o, &err), &r, &err);
+	if (!res)
+		return CLI_FAILED;
+	str_copy(id, sizeof(id), db_val(res, 0, 0));
+	return after_request(ctx, res, 2, "ordered store", id, &w, timeout_s);
+}
+
+static int operate(struct cli_ctx *ctx, const char *id, enum store_op op, long replicas,
+		   const struct wait_opts *w, long timeout_s)
+{
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res = mutate(ctx, store_req_operate(&r, ctx->conf, id, op, replicas, &err), &r, &err);
+	char what[40];
+
+	if (!res)
+		return CLI_FAILED;
+	snprintf(what, sizeof(what), "%s: store", store_op_name(op));
+	return after_request(ctx, res, 0, what, id, w, timeout_s);
+}
+
+static int store_scale(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct wait_opts w = { 0 };
+	const struct cli_opt opts[] = { { "wait", NULL, &w.wait },
+					{ "timeout", &w.timeout, NULL },
+					{ NULL, NULL, NULL } };
+	const char *pos[2];
+	long replicas, timeout_s;
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_store_scale, argc, argv, opts, pos, 2, 2, &npos))
+		return CLI_USAGE;
+	if (!str_to_long(pos[1], 1, STORE_MAX_REPLICAS, &replicas)) {
+		fprintf(ctx->err, "opsdeck: REPLICAS is a whole number from 1 to %d\n", STORE_MAX_REPLICAS);
+		return CLI_USAGE;
+	}
+	if (!wait_timeout(ctx, &w, &timeout_s))
+		return CLI_USAGE;
+	return operate(ctx, pos[0], STORE_OP_SCALE, replicas, &w, timeout_s);
+}
+
+static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct {
+		const struct cli_command *cmd;
+		enum store_op op;
+	} ops[] = {
+		{ &cmd_store_pause, STORE_OP_PAUSE },
+		{ &cmd_store_resume, STORE_OP_RESUME },
+		{ &cmd_store_retry, STORE_OP_RETRY },
+		{ &cmd_store_delete, STORE_OP_DELETE },
+	};
+	struct wait_opts w = { 0 };
+	const struct cli_opt opts[] = { { "wait", NULL, &w.wait },
+					{ "timeout", &w.timeout, NULL },
+					{ NULL, NULL, NULL } };
+	const char *pos[1];
+	long timeout_s;
+	int npos;
+
+	for (size_t i = 0; i < ARRAY_LEN(ops); i++) {
+		if (strcmp(ops[i].cmd->verb, argv[0]) != 0)
+			continue;
+		if (!cli_parse(ctx, ops[i].cmd, argc, argv, opts, pos, 1, 1, &npos))
+			return CLI_USAGE;
+		if (!wait_timeout(ctx, &w, &timeout_s))
+			return CLI_USAGE;
+		return operate(ctx, pos[0], ops[i].op, 0, &w, timeout_s);
+	}
+	return CLI_USAGE;
+}

@@ -1,0 +1,110 @@
+#include "config.h"
+
+#include "cli/cli_worker.h"
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "db/migrate.h"
+#include "loop.h"
+#include "provision/runner.h"
+
+static int worker_run(struct cli_ctx *ctx, int argc, char **argv);
+
+static const struct cli_command cmd_worker = {
+	.noun = "worker",
+	.verb = NULL,
+	.usage = "[--once] [--jobs N] [--name NAME]",
+	.summary = "run provisioning jobs until stopped (SIGTERM hands running jobs back); "
+		   "--once: until none is left",
+	.run = worker_run,
+};
+
+const struct cli_command *const cli_worker_commands[] = { &cmd_worker, NULL };
+
+struct worker {
+	struct cli_ctx *ctx;
+	struct runner *runner;
+	struct loop *loop;
+	int signals;
+};
+
+static void on_signal(struct loop *loop, int signo, void *ud)
+{
+	struct worker *w = ud;
+
+	(void)loop;
+	if (w->signals++ == 0) {
+		fprintf(w->ctx->err, "opsdeck worker: %s: handing running jobs back\n",
+			signo == SIGINT ? "interrupted" : "stopping");
+		runner_stop(w->runner);
+	} else {
+		loop_stop(w->loop); /* a second signal: leave now; leases will expire */
+	}
+}
+
+static void on_stopped(void *ud)
+{
+	struct worker *w = ud;
+
+	loop_stop(w->loop);
+}
+
+static void on_job(void *ud, long job, const char *kind, const char *store)
+{
+	struct worker *w = ud;
+
+	fprintf(w->ctx->out, "job %ld (%s of store %s) ended\n", job, kind, store);
+	fflush(w->ctx->out);
+}
+
+static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct runner_opts ro = { 0 };
+	const char *jobs_s = NULL;
+	const struct cli_opt opts[] = { { "once", NULL, &ro.once },
+					{ "jobs", &jobs_s, NULL },
+					{ "name", &ro.name, NULL },
+					{ NULL, NULL, NULL } };
+	const char *pos[1];
+	struct worker w = { .ctx = ctx };
+	struct err err = { { 0 } };
+	PGconn *pg;
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_worker, argc, argv, opts, pos, 0, 0, &npos))
+		return CLI_USAGE;
+	if (jobs_s && !str_to_long(jobs_s, 1, 64, &ro.max_jobs)) {
+		fprintf(ctx->err, "opsdeck: --jobs takes a whole number from 1 to 64\n");
+		return CLI_USAGE;
+	}
+	if (ctx->conf->read_only)
+		return cli_fail(ctx, "read-only mode: refusing to run jobs (they change clusters)");
+	/* Like the console, the worker brings the schema up to date first. */
+	pg = db_open(ctx->conf->database, &err);
+	if (!pg || !migrate_ensure(pg, ctx->conf, &err)) {
+		db_close(pg);
+		return cli_fail(ctx, err.msg);
+	}
+	db_close(pg);
+
+	w.loop = loop_new();
+	w.runner = runner_new(w.loop, ctx->conf, &ro, &err);
+	if (!w.runner) {
+		loop_free(w.loop);
+		return cli_fail(ctx, err.msg);
+	}
+	runner_on_stopped(w.runner, on_stopped, &w);
+	runner_on_job(w.runner, on_job, &w);
+	loop_signal(w.loop, SIGTERM, on_signal, &w);
+	loop_signal(w.loop, SIGINT, on_signal, &w);
+	fprintf(ctx->err, "opsdeck worker %s: running up to %ld job(s) at once\n", runner_name(w.runner),
+		ro.max_jobs > 0 ? ro.max_jobs : ctx->conf->worker_jobs);
+	loop_run(w.loop);
+	runner_free(w.runner);
+	loop_free(w.loop);
+	return CLI_OK;
+}
