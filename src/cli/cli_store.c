@@ -13,6 +13,9 @@
 #include "db/db.h"
 #include "db/jobs.h"
 #include "db/stores.h"
+#include "loop.h"
+#include "provision/clients.h"
+#include "provision/reconcile.h"
 
 static int cluster_list(struct cli_ctx *ctx, int argc, char **argv);
 static int cluster_add(struct cli_ctx *ctx, int argc, char **argv);
@@ -22,6 +25,7 @@ static int store_show(struct cli_ctx *ctx, int argc, char **argv);
 static int store_create(struct cli_ctx *ctx, int argc, char **argv);
 static int store_scale(struct cli_ctx *ctx, int argc, char **argv);
 static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv);
+static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv);
 
 static const struct cli_command cmd_cluster_list = {
 	.noun = "cluster",
@@ -85,10 +89,19 @@ SIMPLE_OP(resume, "bring a paused store back");
 SIMPLE_OP(retry, "provision a Failed store again");
 SIMPLE_OP(delete, "delete a store: its namespace goes, its row stays as Deleted");
 
+static const struct cli_command cmd_store_reconcile = {
+	.noun = "store",
+	.verb = "reconcile",
+	.usage = "[--delete-orphans] [--json]",
+	.summary = "compare stores with their clusters: mark drift, list (or delete) orphan namespaces",
+	.run = store_reconcile,
+};
+
 const struct cli_command *const cli_store_commands[] = {
 	&cmd_cluster_list, &cmd_cluster_add,   &cmd_cluster_set_state, &cmd_store_list,
 	&cmd_store_show,   &cmd_store_create,  &cmd_store_scale,       &cmd_store_pause,
-	&cmd_store_resume, &cmd_store_retry,   &cmd_store_delete,      NULL,
+	&cmd_store_resume, &cmd_store_retry,   &cmd_store_delete,      &cmd_store_reconcile,
+	NULL,
 };
 
 /* ---- clusters ---- */
@@ -624,4 +637,89 @@ static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv)
 		return operate(ctx, pos[0], ops[i].op, 0, &w, timeout_s);
 	}
 	return CLI_USAGE;
+}
+
+/* ---- reconcile ---- */
+
+struct reconcile_cli {
+	struct cli_ctx *ctx;
+	struct loop *loop;
+	int rc;
+};
+
+static void reconcile_report(const struct reconcile_report *rep, void *ud)
+{
+	struct reconcile_cli *rc = ud;
+	struct cli_ctx *ctx = rc->ctx;
+
+	loop_stop(rc->loop);
+	if (rep->error[0]) {
+		rc->rc = cli_fail(ctx, rep->error);
+		return;
+	}
+	if (ctx->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < rep->n; i++) {
+			const struct reconcile_finding *f = &rep->v[i];
+
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "kind", f->kind,
+							   "cluster", f->cluster, "namespace", f->namespace,
+							   "store", f->store, "reason", f->reason, "acted",
+							   f->acted));
+		}
+		rc->rc = cli_json_print(ctx, json_pack("{s:I, s:o}", "stores_checked",
+						       (json_int_t)rep->stores_checked, "findings", a));
+		return;
+	}
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct reconcile_finding *f = &rep->v[i];
+		const char *done = "";
+
+		if (strcmp(f->kind, "drift") == 0 && f->acted)
+			done = " (marked Failed)";
+		else if (strcmp(f->kind, "orphan") == 0 && f->acted)
+			done = " (deleting it)";
+		fprintf(ctx->out, "%-11s %s %s%s%s: %s%s\n", f->kind, f->cluster, f->namespace,
+			f->store[0] ? " store " : "", f->store, f->reason, done);
+	}
+	fprintf(ctx->out, "checked %zu store(s): %zu finding(s)\n", rep->stores_checked, rep->n);
+	rc->rc = CLI_OK;
+}
+
+static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool delete_orphans = false;
+	const struct cli_opt opts[] = { { "delete-orphans", NULL, &delete_orphans },
+					{ NULL, NULL, NULL } };
+	const char *pos[1];
+	struct reconcile_cli rc = { .ctx = ctx, .rc = CLI_FAILED };
+	struct reconcile_opts ro = { .delete_orphans = delete_orphans };
+	struct err err = { { 0 } };
+	struct db_conn *db;
+	struct kube_clients *kc;
+	struct reconcile *pass;
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_store_reconcile, argc, argv, opts, pos, 0, 0, &npos))
+		return CLI_USAGE;
+	/* Marking drift is a mutation. */
+	if (!db_mutation_allowed(ctx->conf, "reconcile stores", &err))
+		return cli_fail(ctx, err.msg);
+	rc.loop = loop_new();
+	db = db_conn_new(rc.loop, ctx->conf->database, NULL);
+	kc = kube_clients_new(rc.loop, ctx->conf);
+	ro.loop = rc.loop;
+	ro.db = db;
+	ro.actor = ctx->conf->operator;
+	ro.delete_orphans = delete_orphans;
+	ro.http_for = kube_clients_get;
+	ro.http_ud = kc;
+	pass = reconcile_start(&ro, reconcile_report, &rc);
+	loop_run(rc.loop);
+	reconcile_free(pass);
+	kube_clients_free(kc);
+	db_conn_free(db);
+	loop_free(rc.loop);
+	return rc.rc;
 }

@@ -10,6 +10,7 @@
 #include "cli/cli_util.h"
 #include "db/migrate.h"
 #include "loop.h"
+#include "provision/reconcile.h"
 #include "provision/runner.h"
 
 static int worker_run(struct cli_ctx *ctx, int argc, char **argv);
@@ -17,7 +18,7 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv);
 static const struct cli_command cmd_worker = {
 	.noun = "worker",
 	.verb = NULL,
-	.usage = "[--once] [--jobs N] [--name NAME]",
+	.usage = "[--once] [--jobs N] [--name NAME] [--lease SECONDS] [--reconcile SECONDS]",
 	.summary = "run provisioning jobs until stopped (SIGTERM hands running jobs back); "
 		   "--once: until none is left",
 	.run = worker_run,
@@ -61,12 +62,26 @@ static void on_job(void *ud, long job, const char *kind, const char *store)
 	fflush(w->ctx->out);
 }
 
+static void on_reconcile(void *ud, const struct reconcile_report *rep)
+{
+	struct worker *w = ud;
+
+	if (rep->error[0])
+		fprintf(w->ctx->err, "opsdeck worker: reconcile: %s\n", rep->error);
+	for (size_t i = 0; i < rep->n; i++)
+		fprintf(w->ctx->out, "reconcile: %s %s %s: %s\n", rep->v[i].kind, rep->v[i].cluster,
+			rep->v[i].namespace, rep->v[i].reason);
+	fflush(w->ctx->out);
+}
+
 static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct runner_opts ro = { 0 };
-	const char *jobs_s = NULL;
+	const char *jobs_s = NULL, *lease_s = NULL, *reconcile_s = NULL;
 	const struct cli_opt opts[] = { { "once", NULL, &ro.once },
 					{ "jobs", &jobs_s, NULL },
+					{ "lease", &lease_s, NULL },
+					{ "reconcile", &reconcile_s, NULL },
 					{ "name", &ro.name, NULL },
 					{ NULL, NULL, NULL } };
 	const char *pos[1];
@@ -79,6 +94,15 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	if (jobs_s && !str_to_long(jobs_s, 1, 64, &ro.max_jobs)) {
 		fprintf(ctx->err, "opsdeck: --jobs takes a whole number from 1 to 64\n");
+		return CLI_USAGE;
+	}
+	if (lease_s && !str_to_long(lease_s, 3, 3600, &ro.lease_s)) {
+		fprintf(ctx->err, "opsdeck: --lease takes seconds from 3 to 3600\n");
+		return CLI_USAGE;
+	}
+	ro.reconcile_s = 60;
+	if (reconcile_s && !str_to_long(reconcile_s, 0, 86400, &ro.reconcile_s)) {
+		fprintf(ctx->err, "opsdeck: --reconcile takes seconds from 0 (never) to 86400\n");
 		return CLI_USAGE;
 	}
 	if (ctx->conf->read_only)
@@ -99,6 +123,7 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	runner_on_stopped(w.runner, on_stopped, &w);
 	runner_on_job(w.runner, on_job, &w);
+	runner_on_reconcile(w.runner, on_reconcile, &w);
 	loop_signal(w.loop, SIGTERM, on_signal, &w);
 	loop_signal(w.loop, SIGINT, on_signal, &w);
 	fprintf(ctx->err, "opsdeck worker %s: running up to %ld job(s) at once\n", runner_name(w.runner),

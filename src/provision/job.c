@@ -1000,7 +1000,7 @@ static void store_loaded(void *ud, const PGresult *res, const struct err *err)
 		return;
 	}
 	jr->have_store = true;
-	jr->http = jr->env.http_for(jr->env.ud, jr->st.context, &e);
+	jr->http = jr->env.http_for(jr->env.http_ud, jr->st.context, &e);
 	if (!jr->http) {
 		jr_fail(jr, true, "cluster %s (context %s): %s", jr->st.cluster, jr->st.context, e.msg);
 		return;

@@ -47,7 +47,8 @@ struct jrun_env {
 	long grace_ms;	     /* how long a broken workload may stay broken */
 	const char *domain;  /* stores are served at https://<id>.<domain> */
 	/* The client for a kube context; owned by the caller. */
-	struct kube_http *(*http_for)(void *ud, const char *context, struct err *err);
+	struct kube_http *(*http_for)(void *http_ud, const char *context, struct err *err);
+	void *http_ud;
 	/* The run is over (ended, handed back or lost); the caller frees it. */
 	void (*done)(struct jrun *jr, void *ud);
 	void *ud;

@@ -12,15 +12,11 @@
 #include "db/jobs.h"
 #include "kube/api.h"
 #include "kube/http.h"
-#include "kube/kubeconfig.h"
+#include "provision/clients.h"
 #include "provision/job.h"
+#include "provision/reconcile.h"
 
 #define CLAIM_TIMEOUT_MS 15000
-
-struct cluster_client {
-	char *context;
-	struct kube_http *http;
-};
 
 struct runner {
 	struct loop *loop;
@@ -28,8 +24,9 @@ struct runner {
 	struct runner_opts opts;
 	char name[200];
 	struct db_conn *db;
-	struct cluster_client *clients;
-	size_t nclients;
+	struct kube_clients *clients;
+	struct reconcile *reconcile;
+	struct loop_timer *reconcile_timer;
 	struct jrun **runs;
 	size_t nruns, caprun;
 	struct jrun **dead; /* ended runs, freed from a timer */
@@ -40,6 +37,8 @@ struct runner {
 	void *stopped_ud;
 	runner_job_fn job_fn;
 	void *job_ud;
+	runner_reconcile_fn reconcile_fn;
+	void *reconcile_ud;
 	char problem[600];
 };
 
@@ -72,34 +71,6 @@ void runner_on_job(struct runner *r, runner_job_fn fn, void *ud)
 	r->job_ud = ud;
 }
 
-/* ---- cluster clients ---- */
-
-static struct kube_http *http_for(void *ud, const char *context, struct err *err)
-{
-	struct runner *r = ud;
-	struct kubeconfig_opts ko = { 0 };
-	struct kube_config *cfg;
-	struct kube_http *h;
-
-	for (size_t i = 0; i < r->nclients; i++) {
-		if (strcmp(r->clients[i].context, context) == 0)
-			return r->clients[i].http;
-	}
-	ko.path = r->conf->kubeconfig;
-	ko.context = context;
-	cfg = kubeconfig_load(&ko, err);
-	if (!cfg)
-		return NULL;
-	h = kube_http_new(r->loop, cfg, err);
-	if (!h)
-		return NULL;
-	r->clients = xrealloc(r->clients, (r->nclients + 1) * sizeof(*r->clients));
-	r->clients[r->nclients].context = xstrdup(context);
-	r->clients[r->nclients].http = h;
-	r->nclients++;
-	return h;
-}
-
 /* ---- runs ---- */
 
 static void check_stopped(struct runner *r)
@@ -109,6 +80,10 @@ static void check_stopped(struct runner *r)
 		if (r->poll) {
 			loop_timer_cancel(r->poll);
 			r->poll = NULL;
+		}
+		if (r->reconcile_timer) {
+			loop_timer_cancel(r->reconcile_timer);
+			r->reconcile_timer = NULL;
 		}
 		if (r->stopped_fn)
 			r->stopped_fn(r->stopped_ud);
@@ -161,7 +136,8 @@ static void start_run(struct runner *r, const struct job *job)
 				    ? r->conf->provision_timeout_s * 1000 / 4
 				    : 30000,
 		.domain = r->conf->store_domain,
-		.http_for = http_for,
+		.http_for = kube_clients_get,
+		.http_ud = r->clients,
 		.done = run_done,
 		.ud = r,
 	};
@@ -227,6 +203,40 @@ static void try_claim(struct runner *r)
 	r->claiming = true;
 	job_req_claim(&q, r->name, r->opts.lease_s);
 	db_conn_submit(r->db, &q, CLAIM_TIMEOUT_MS, claimed, r);
+}
+
+/* ---- reconciling ---- */
+
+static void reconciled(const struct reconcile_report *rep, void *ud)
+{
+	struct runner *r = ud;
+
+	if (r->reconcile_fn)
+		r->reconcile_fn(r->reconcile_ud, rep);
+	reconcile_free(r->reconcile);
+	r->reconcile = NULL;
+}
+
+static void reconcile_tick(struct loop *loop, void *ud)
+{
+	struct runner *r = ud;
+	struct reconcile_opts ro = {
+		.loop = loop,
+		.db = r->db,
+		.actor = r->name,
+		.http_for = kube_clients_get,
+		.http_ud = r->clients,
+	};
+
+	if (r->reconcile || r->stopping || db_conn_state(r->db, NULL) != DB_STATE_READY)
+		return;
+	r->reconcile = reconcile_start(&ro, reconciled, r);
+}
+
+void runner_on_reconcile(struct runner *r, runner_reconcile_fn fn, void *ud)
+{
+	r->reconcile_fn = fn;
+	r->reconcile_ud = ud;
 }
 
 static void poll_tick(struct loop *loop, void *ud)
@@ -296,6 +306,10 @@ struct runner *runner_new(struct loop *loop, const struct conf *conf, const stru
 	}
 	r->db = db_conn_new(loop, conf->database, &dbo);
 	db_conn_subscribe(r->db, db_event, r);
+	r->clients = kube_clients_new(loop, conf);
+	if (r->opts.reconcile_s > 0)
+		r->reconcile_timer = loop_timer_add(loop, (uint64_t)r->opts.reconcile_s * 1000u,
+						    (uint64_t)r->opts.reconcile_s * 1000u, reconcile_tick, r);
 	r->poll = loop_timer_add(loop, (uint64_t)r->opts.poll_ms, (uint64_t)r->opts.poll_ms, poll_tick, r);
 	return r;
 }
@@ -328,10 +342,9 @@ void runner_free(struct runner *r)
 	db_conn_unsubscribe(r->db, db_event, r);
 	db_conn_forget(r->db, r);
 	db_conn_free(r->db);
-	for (size_t i = 0; i < r->nclients; i++) {
-		kube_http_free(r->clients[i].http);
-		free(r->clients[i].context);
-	}
-	free(r->clients);
+	reconcile_free(r->reconcile);
+	if (r->reconcile_timer)
+		loop_timer_cancel(r->reconcile_timer);
+	kube_clients_free(r->clients);
 	free(r);
 }

@@ -30,6 +30,7 @@ struct runner_opts {
 	long lease_s;	  /* 0: 30 */
 	long poll_ms;	  /* 0: 1000 */
 	bool once;
+	long reconcile_s; /* a reconcile pass every so many seconds; 0: none */
 };
 
 struct runner;
@@ -39,10 +40,15 @@ typedef void (*runner_stopped_fn)(void *ud);
 /* Called after each job run ends, with the job's id, kind and store. */
 typedef void (*runner_job_fn)(void *ud, long job, const char *kind, const char *store);
 
+struct reconcile_report;
+/* Called after each periodic reconcile pass. */
+typedef void (*runner_reconcile_fn)(void *ud, const struct reconcile_report *rep);
+
 struct runner *runner_new(struct loop *loop, const struct conf *conf, const struct runner_opts *opts,
 			  struct err *err);
 void runner_on_stopped(struct runner *r, runner_stopped_fn fn, void *ud);
 void runner_on_job(struct runner *r, runner_job_fn fn, void *ud);
+void runner_on_reconcile(struct runner *r, runner_reconcile_fn fn, void *ud);
 void runner_stop(struct runner *r);
 void runner_free(struct runner *r);
 

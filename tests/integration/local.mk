@@ -6,8 +6,9 @@ TESTS += \
 	tests/integration/db_migrate.sh \
 	tests/integration/db_constraints.sh \
 	tests/integration/db_cli.sh \
-	tests/integration/db_panes.sh
-EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh \
+	tests/integration/db_panes.sh \
+	tests/integration/store_provision.sh
+EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 	tests/integration/pg_harness.sh \
 	tests/integration/db_conn.sh \
 	tests/integration/db_migrate.sh \

@@ -1,0 +1,56 @@
+/* The reconcile pass: compares what the database says runs with what each
+ * cluster runs, asynchronously on the loop.
+ *
+ *  - A Ready (or Paused) store whose namespace vanished, is Terminating, or
+ *    whose workloads are unhealthy is marked Failed with the reason
+ *    ("drift: namespace store-x is gone") through opsdeck.store_drift, so
+ *    the console stops showing it Ready; `store retry` repairs it.
+ *  - Namespaces labelled app.kubernetes.io/managed-by=opsdeck that belong
+ *    to no live store are orphans: reported, and deleted when asked.
+ *  - A namespace stuck Terminating is reported with its finalizers.
+ * Stores a job is working on (Queued, Provisioning, Deleting) are left to
+ * their job. */
+#ifndef OPSDECK_PROVISION_RECONCILE_H
+#define OPSDECK_PROVISION_RECONCILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "db/conn.h"
+#include "kube/http.h"
+#include "loop.h"
+
+struct reconcile_finding {
+	char kind[16];	    /* "drift", "orphan", "terminating", "unreachable" */
+	char cluster[64];
+	char namespace[64];
+	char store[16];	    /* "" for an orphan */
+	char reason[600];
+	bool acted;	    /* drift recorded / orphan deletion asked for */
+};
+
+struct reconcile_report {
+	struct reconcile_finding *v;
+	size_t n;
+	size_t stores_checked;
+	char error[600]; /* the pass could not run: "" when it did */
+};
+
+struct reconcile_opts {
+	struct loop *loop;
+	struct db_conn *db;
+	const char *actor; /* recorded with drift events */
+	bool delete_orphans;
+	struct kube_http *(*http_for)(void *ud, const char *context, struct err *err);
+	void *http_ud;
+};
+
+struct reconcile;
+typedef void (*reconcile_done_fn)(const struct reconcile_report *rep, void *ud);
+
+/* Starts a pass; done is called once from the loop (never from inside this
+ * call) unless the pass is freed first. */
+struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_done_fn done, void *ud);
+void reconcile_free(struct reconcile *rc);
+
+#endif

@@ -1,0 +1,45 @@
+# kubesim for shell tests: start one on a free port with a kubeconfig, talk
+# to its /sim/ endpoints, and stop it at exit (through pg_on_exit when
+# pg.sh is loaded, else an EXIT trap).
+#
+#   sim_start DIR [kubesim options...]  starts it; sets SIM_PID, SIM_URL,
+#                                       SIM_TOKEN, SIM_CONTEXT and exports
+#                                       KUBECONFIG=DIR/kubeconfig
+#   sim_post PATH JSON                  POST to a /sim/ endpoint
+#   sim_delete PATH                     DELETE on a /sim/ endpoint
+#   K ARGS...                           the real kubectl against it
+
+sim_start() {
+	sim__dir=$1
+	shift
+	"$KUBESIM" --kubeconfig-out "$sim__dir/kubeconfig" --port-file "$sim__dir/port" "$@" \
+		>"$sim__dir/sim.out" 2>"$sim__dir/sim.err" &
+	SIM_PID=$!
+	if command -v pg_on_exit >/dev/null 2>&1; then
+		pg_on_exit "kill $SIM_PID 2>/dev/null"
+	else
+		trap "kill $SIM_PID 2>/dev/null" EXIT
+	fi
+	wait_for "test -s '$sim__dir/kubeconfig'" 10 || {
+		echo "sim_start: kubesim did not start:" >&2
+		cat "$sim__dir/sim.err" >&2
+		return 1
+	}
+	export KUBECONFIG="$sim__dir/kubeconfig"
+	SIM_URL=$(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.server}')
+	SIM_TOKEN=$(kubectl config view --raw -o jsonpath='{.users[0].user.token}')
+	SIM_CONTEXT=$(kubectl config current-context)
+}
+
+sim_post() {
+	curl -sk --max-time 10 -H "Authorization: Bearer $SIM_TOKEN" -H 'Content-Type: application/json' \
+		-X POST -d "$2" "$SIM_URL$1" >/dev/null
+}
+
+sim_delete() {
+	curl -sk --max-time 10 -H "Authorization: Bearer $SIM_TOKEN" -X DELETE "$SIM_URL$1" >/dev/null
+}
+
+K() {
+	kubectl --cache-dir "$sim__dir/kcache" --request-timeout=20s "$@"
+}
