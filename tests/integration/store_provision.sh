@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 52
+plan 54
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -171,7 +171,7 @@ for step in namespace secrets apply readiness; do
 	sid=$(order "kill-$step")
 	worker "k-$step.log" --lease 3 --jobs 1
 	if wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid' AND kind = 'provision'\")\" = $step ]" 30; then
-		kill -9 "$wpid"
+		kill -9 "$wpid"; wait "$wpid" 2>/dev/null
 		pw1=$(K get secret opsdeck-credentials -n "store-$sid" -o jsonpath='{.data.db_password}' 2>/dev/null)
 		worker "k-$step-2.log" --lease 3 --jobs 1
 		wait_for "[ \"\$(status $sid)\" = Ready ]" 60
