@@ -622,6 +622,21 @@ static void settle(struct cli *c, long ms)
 	kube_http_wait(c->h, &never, ms);
 }
 
+static void relabel(struct cli *c, const char *name, const char *app)
+{
+	struct res x = {0};
+	struct err err;
+	json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "app", app);
+
+	res_wait(c, &x,
+		 kube_merge_patch(c->h, &kube_res_configmaps, "w1", name, NULL, patch, res_fn, &x,
+				  &err),
+		 &err);
+	must_ok(&x);
+	res_clear(&x);
+	json_decref(patch);
+}
+
 static void test_watch(void **state)
 {
 	struct cli c;
@@ -723,6 +738,18 @@ static void test_watch(void **state)
 	wait_matches(&c, w);
 	assert_contains(buf_str(&r.log), "+w1/cm-10 ");
 	assert_string_equal(kube_watch_error(w), "");
+
+	/* an object that stops matching the selector leaves the cache, one
+	 * that starts matching enters it, without a relist */
+	rewatches = kube_watch_relists(w);
+	relabel(&c, "cm-10", "other");
+	wait_matches(&c, w);
+	assert_null(kube_watch_get(w, "w1/cm-10"));
+	relabel(&c, "cm-10", "w");
+	wait_matches(&c, w);
+	assert_non_null(kube_watch_get(w, "w1/cm-10"));
+	assert_contains(buf_str(&r.log), "+w1/cm-10 -w1/cm-10 +w1/cm-10 ");
+	assert_int_equal(kube_watch_relists(w), rewatches);
 
 	kube_watch_free(w);
 	json_decref(patch);

@@ -84,6 +84,9 @@ static void wevent_clear(struct wevent *e)
 	json_decref(e->labels);
 	json_decref(e->fields);
 	rstr_unref(e->json);
+	json_decref(e->prev_labels);
+	json_decref(e->prev_fields);
+	rstr_unref(e->prev_json);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -329,8 +332,19 @@ struct obj *store_add(struct store *st, const struct restype *rt, json_t *doc)
 
 void store_update(struct store *st, struct obj *o, json_t *doc)
 {
+	json_t *labels = jpath(o->doc, "metadata.labels");
+	json_t *prev_labels = json_is_object(labels) ? json_incref(labels) : NULL;
+	json_t *prev_fields = json_incref(o->fields);
+	struct rstr *prev_json = rstr_ref(o->json);
+	struct wevent *e;
+
 	stamp(st, o, doc);
 	record(st, o, WEV_MODIFIED);
+	e = &st->ring[(st->ring_head + st->ring_n - 1) % st->ring_cap];
+	e->has_prev = true;
+	e->prev_labels = prev_labels;
+	e->prev_fields = prev_fields;
+	e->prev_json = prev_json;
 	if (st->hook)
 		st->hook(st->hook_cls, o, WEV_MODIFIED);
 }

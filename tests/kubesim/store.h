@@ -53,6 +53,12 @@ struct wevent {
 	json_t *labels; /* may be NULL */
 	json_t *fields;
 	struct rstr *json;
+	/* MODIFIED: the object before the change, so that a watch with a
+	 * selector can tell an object that starts or stops matching */
+	bool has_prev;
+	json_t *prev_labels; /* may be NULL */
+	json_t *prev_fields;
+	struct rstr *prev_json;
 };
 
 struct store;

@@ -518,6 +518,87 @@ static void test_watch(void **state)
 	json_decref(j);
 }
 
+/* A watch with a selector hears an object that stops matching as DELETED
+ * (its content before the change, at the change's resourceVersion) and one
+ * that starts matching as ADDED, as the real watch cache sends them. */
+static void test_watch_selector_transitions(void **state)
+{
+	json_t *j, *events, *ev, *obj;
+	struct res raw;
+	char path[256], rv[32], rv_off[32], rv_on[32];
+	static const char *const want[] = {"MODIFIED", "DELETED", "ADDED", "DELETED"};
+
+	(void)state;
+	create_ns("wsel");
+	create_cm("wsel", "s1", "\"tier\":\"web\"");
+	create_cm("wsel", "s2", "\"tier\":\"db\"");
+	j = jcall(200, "GET", "/api/v1/namespaces/wsel/configmaps", NULL, NULL);
+	snprintf(rv, sizeof(rv), "%s", jstr_at(j, "metadata", "resourceVersion"));
+	json_decref(j);
+	/* a change while it matches, then it stops matching */
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/wsel/configmaps/s1",
+			  "application/merge-patch+json", "{\"data\":{\"k\":\"changed\"}}"));
+	j = jcall(200, "PATCH", "/api/v1/namespaces/wsel/configmaps/s1",
+		  "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"tier\":\"db\"}}}");
+	snprintf(rv_off, sizeof(rv_off), "%s", jstr_at(j, "metadata", "resourceVersion"));
+	json_decref(j);
+	/* s2, which never matched, starts to */
+	j = jcall(200, "PATCH", "/api/v1/namespaces/wsel/configmaps/s2",
+		  "application/merge-patch+json", "{\"metadata\":{\"labels\":{\"tier\":\"web\"}}}");
+	snprintf(rv_on, sizeof(rv_on), "%s", jstr_at(j, "metadata", "resourceVersion"));
+	json_decref(j);
+	/* a change of s1 while it does not match: nothing */
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/wsel/configmaps/s1",
+			  "application/merge-patch+json", "{\"data\":{\"k\":\"w\"}}"));
+	/* s2 stops matching by losing the label */
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/wsel/configmaps/s2",
+			  "application/merge-patch+json", "{\"metadata\":{\"labels\":null}}"));
+
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/wsel/configmaps?watch=1&labelSelector=tier%%3Dweb"
+		 "&resourceVersion=%s&timeoutSeconds=1",
+		 rv);
+	events = watch_events(path, &raw);
+	assert_int_equal(raw.code, 200);
+	assert_int_equal(json_array_size(events), ARRAY_LEN(want));
+	for (size_t i = 0; i < ARRAY_LEN(want); i++)
+		assert_string_equal(jstr_at(json_array_get(events, i), "type", NULL), want[i]);
+
+	/* s1's DELETED: the object as it was (still labelled web), at the
+	 * version of the change that made it stop matching */
+	ev = json_array_get(events, 1);
+	obj = json_object_get(ev, "object");
+	assert_string_equal(jstr_at(obj, "metadata", "name"), "s1");
+	assert_string_equal(jstr_at(obj, "metadata", "resourceVersion"), rv_off);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(obj, "metadata"), "labels"), "tier")),
+	    "web");
+	/* s2's ADDED: the object as it is now */
+	obj = json_object_get(json_array_get(events, 2), "object");
+	assert_string_equal(jstr_at(obj, "metadata", "name"), "s2");
+	assert_string_equal(jstr_at(obj, "metadata", "resourceVersion"), rv_on);
+	obj = json_object_get(json_array_get(events, 3), "object");
+	assert_string_equal(jstr_at(obj, "metadata", "name"), "s2");
+	json_decref(events);
+	buf_free(&raw.body);
+
+	/* without a selector the same changes are all MODIFIED */
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/wsel/configmaps?watch=1&resourceVersion=%s&timeoutSeconds=1",
+		 rv);
+	events = watch_events(path, &raw);
+	assert_int_equal(json_array_size(events), 5);
+	{
+		size_t k;
+
+		json_array_foreach(events, k, ev)
+			assert_string_equal(jstr_at(ev, "type", NULL), "MODIFIED");
+	}
+	json_decref(events);
+	buf_free(&raw.body);
+}
+
 /* Waits until a deployment reports `want` ready replicas for its current generation. */
 static void wait_ready(const char *ns, const char *name, long want)
 {
@@ -944,6 +1025,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_errors_shapes), cmocka_unit_test(test_selectors),
 	    cmocka_unit_test(test_pagination),	  cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_watch_selector_transitions),
 	    cmocka_unit_test(test_apply),	  cmocka_unit_test(test_status_and_scale),
 	    cmocka_unit_test(test_quota),	  cmocka_unit_test(test_logs),
 	    cmocka_unit_test(test_faults),

@@ -136,6 +136,24 @@ static void emit(struct watch *w, const char *type, const char *json, size_t len
 	w->lines++;
 }
 
+/* DELETED for an object that no longer matches: its content before the
+ * change, at the change's resourceVersion (what the real server sends). */
+static void emit_stopped_matching(struct watch *w, const struct wevent *ev)
+{
+	json_t *doc = json_loadb(ev->prev_json->data, ev->prev_json->len, 0, NULL);
+	char rv[32];
+	char *text;
+
+	if (!doc)
+		fatal("watch: stored object is not JSON");
+	snprintf(rv, sizeof(rv), "%llu", (unsigned long long)ev->rv);
+	json_object_set_new(jobj(doc, "metadata"), "resourceVersion", json_string(rv));
+	text = jdump(doc);
+	emit(w, "DELETED", text, strlen(text));
+	free(text);
+	json_decref(doc);
+}
+
 static void emit_bookmark(struct watch *w, uint64_t rv, bool initial_end)
 {
 	buf_printf(&w->pending,
@@ -189,14 +207,27 @@ static void collect(struct watch *w)
 	}
 	while (w->pending.len < WATCH_BATCH) {
 		const struct wevent *ev = store_event(st, w->seq);
+		bool now, was;
 
 		if (!ev)
 			break;
 		w->seq++;
 		w->last_rv = ev->rv;
-		if (ev->rt != w->rt || !matches(w, ev->ns, ev->labels, ev->fields))
+		if (ev->rt != w->rt)
 			continue;
-		emit(w, type_name(ev->type), ev->json->data, ev->json->len);
+		now = matches(w, ev->ns, ev->labels, ev->fields);
+		if (ev->type != WEV_MODIFIED || !ev->has_prev) {
+			if (now)
+				emit(w, type_name(ev->type), ev->json->data, ev->json->len);
+			continue;
+		}
+		/* as the real watch cache: an object that starts matching the
+		 * selectors is ADDED, one that stops is DELETED */
+		was = matches(w, ev->ns, ev->prev_labels, ev->prev_fields);
+		if (now)
+			emit(w, was ? "MODIFIED" : "ADDED", ev->json->data, ev->json->len);
+		else if (was)
+			emit_stopped_matching(w, ev);
 	}
 }
 
