@@ -10,7 +10,8 @@ UNIT_TESTS = \
 	tests/unit/test_theme \
 	tests/unit/test_table_model \
 	tests/unit/test_events \
-	tests/unit/test_render
+	tests/unit/test_render \
+	tests/unit/test_health
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -50,6 +51,10 @@ tests_unit_test_events_LDADD = $(UNIT_LDADD)
 tests_unit_test_render_SOURCES = tests/unit/test_render.c $(UNIT_HELPERS)
 tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_render_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_health_SOURCES = tests/unit/test_health.c $(UNIT_HELPERS)
+tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_health_LDADD = $(UNIT_LDADD)
 
 # Benchmarks: built with everything else so they keep compiling, run only
 # by `make bench`; their figures go to bench/README.md, never into a test.
