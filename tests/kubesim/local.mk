@@ -31,10 +31,9 @@ opsdeck_kubesim_SOURCES = $(KUBESIM_CORE) \
 	tests/kubesim/http.c tests/kubesim/http.h \
 	tests/kubesim/tlscert.c tests/kubesim/tlscert.h \
 	tests/kubesim/main.c
-opsdeck_kubesim_CFLAGS = $(KUBESIM_CFLAGS) $(MHD_CFLAGS) $(OPENSSL_CFLAGS)
-# -lgnutls: client certificates are read from libmicrohttpd's GnuTLS
-# session (libgnutls28-dev comes with libmicrohttpd-dev)
-opsdeck_kubesim_LDADD = $(KUBESIM_LIBS) $(MHD_LIBS) $(OPENSSL_LIBS) -lgnutls
+opsdeck_kubesim_CFLAGS = $(KUBESIM_CFLAGS) $(MHD_CFLAGS) $(OPENSSL_CFLAGS) $(GNUTLS_CFLAGS)
+# GnuTLS: client certificates are read from libmicrohttpd's GnuTLS session.
+opsdeck_kubesim_LDADD = $(KUBESIM_LIBS) $(MHD_LIBS) $(OPENSSL_LIBS) $(GNUTLS_LIBS)
 
 check_PROGRAMS += tests/kubesim/test_units tests/kubesim/test_api
 tests_kubesim_test_units_SOURCES = tests/kubesim/test_units.c $(KUBESIM_CORE)
