@@ -25,8 +25,8 @@ pg_start || exit 1
 work=$(mktemp -d)
 pg_on_exit "rm -rf '$work'"
 export XDG_CONFIG_HOME="$work/config"
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-od() { "$OPSDECK" "$@"; }
+q() { psql -X -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+od() { "$OPSDECK" --db "$db" "$@"; }
 
 echo "| stores | concurrency | all Ready after | worker CPU | kubesim CPU | API requests |"
 echo "|---:|---:|---:|---:|---:|---:|"
@@ -35,7 +35,6 @@ for limit in $limits; do
 	mkdir -p "$dir"
 	sim_start "$dir" --speed 50 --seed 1 || exit 1
 	db=$(pg_createdb "bench$limit")
-	export PGDATABASE=$db
 	od db migrate >/dev/null
 	od catalog import "$top_srcdir/catalog/woocommerce.yaml" >/dev/null
 	od customer create Bench >/dev/null
@@ -47,16 +46,17 @@ for limit in $limits; do
 		od store create load woocommerce small "s$i" >/dev/null
 	done
 	start=$(tap_now_ms)
-	"$OPSDECK" worker --jobs "$limit" --reconcile 0 >"$dir/worker.log" 2>&1 &
+	"$OPSDECK" --db "$db" worker --jobs "$limit" --reconcile 0 >"$dir/worker.log" 2>&1 &
 	wpid=$!
-	while [ "$(q -c "SELECT count(*) FROM opsdeck.stores WHERE status IN ('Ready', 'Failed')")" -lt "$stores" ]; do
+	until [ "$(q -c "SELECT count(*) FROM opsdeck.stores WHERE status IN ('Ready', 'Failed')")" = "$stores" ]; do
+		kill -0 $wpid 2>/dev/null || { echo "the worker stopped:" >&2; cat "$dir/worker.log" >&2; exit 1; }
 		sleep 0.2
 	done
 	end=$(tap_now_ms)
 	wcpu=$(cpu_s $wpid)
 	scpu=$(cpu_s $SIM_PID)
 	reqs=$(curl -sk -H "Authorization: Bearer $SIM_TOKEN" "$SIM_URL/sim/stats" |
-		sed -n 's/.*"total": *\([0-9]*\).*/\1/p' | head -n 1)
+		sed -n 's/^{"requests":\([0-9]*\).*/\1/p')
 	failed=$(q -c "SELECT count(*) FROM opsdeck.stores WHERE status = 'Failed'")
 	kill $wpid; wait $wpid 2>/dev/null
 	kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null
