@@ -60,7 +60,17 @@ enum action_scope {
 	ACTION(PROJECTS_RENAME, "projects.rename", SCOPE_PANE_PROJECTS, "Rename the project") \
 	ACTION(PROJECTS_QUOTA, "projects.quota", SCOPE_PANE_PROJECTS, "Set the project's quotas") \
 	ACTION(PROJECTS_ARCHIVE, "projects.archive", SCOPE_PANE_PROJECTS,                    \
-	       "Archive the project (asks first; refused while it has live stores)")
+	       "Archive the project (asks first; refused while it has live stores)")          \
+	ACTION(STORES_NEW, "stores.new", SCOPE_PANE_STORES, "Order a store (a form)")        \
+	ACTION(STORES_SCALE, "stores.scale", SCOPE_PANE_STORES, "Scale the store's web replicas") \
+	ACTION(STORES_PAUSE, "stores.pause", SCOPE_PANE_STORES,                              \
+	       "Pause the store, or the marked ones (asks first)")                           \
+	ACTION(STORES_RESUME, "stores.resume", SCOPE_PANE_STORES,                            \
+	       "Resume the store, or the marked ones")                                       \
+	ACTION(STORES_RETRY, "stores.retry", SCOPE_PANE_STORES, "Retry a Failed store")      \
+	ACTION(STORES_DELETE, "stores.delete", SCOPE_PANE_STORES,                            \
+	       "Delete the store, or the marked ones (type the id to confirm)")              \
+	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES, "Show the store's logs")
 
 enum action {
 	ACTION_NONE = -1,

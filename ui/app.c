@@ -19,6 +19,7 @@
 #include "help.h"
 #include "input.h"
 #include "lineedit.h"
+#include "provision/runner.h"
 #include "style.h"
 #include "table.h"
 #include "term.h"
@@ -81,6 +82,9 @@ struct app {
 	struct loop_watch *stdin_watch;
 	unsigned empty_reads;
 	unsigned running_work;
+	/* The in-process job runner (conf worker; never in read-only mode). */
+	struct runner *runner;
+	struct loop_timer *stop_timer; /* gives up on handing jobs back */
 	bool dirty;
 	bool quitting;
 	bool terminal_gone;
@@ -265,23 +269,66 @@ static void close_help(struct app *app)
 	app->dirty = true;
 }
 
+/* Time to hand running jobs back before leaving anyway (their leases then
+ * expire and another runner resumes them). */
+#define RUNNER_STOP_MS 5000
+
+static void runner_stopped(void *ud)
+{
+	struct app *app = ud;
+
+	loop_stop(app->loop);
+}
+
+static void runner_stop_timeout(struct loop *loop, void *ud)
+{
+	struct app *app = ud;
+
+	app->stop_timer = NULL;
+	loop_stop(loop);
+}
+
+/* Leaves the loop, first handing the runner's jobs back to the database so
+ * that another runner takes them at once. */
+static void stop_console(struct app *app)
+{
+	app->quitting = true;
+	if (!app->runner || app->terminal_gone) {
+		loop_stop(app->loop);
+		return;
+	}
+	if (app->stop_timer)
+		return;
+	if (runner_running(app->runner) > 0)
+		app_info(app, "Handing %zu running job(s) back…", runner_running(app->runner));
+	runner_on_stopped(app->runner, runner_stopped, app);
+	app->stop_timer = loop_timer_add(app->loop, RUNNER_STOP_MS, 0, runner_stop_timeout, app);
+	runner_stop(app->runner);
+}
+
 static void quit_confirmed(struct app *app, void *ud)
 {
 	(void)ud;
-	app->quitting = true;
-	loop_stop(app->loop);
+	stop_console(app);
+}
+
+static unsigned running_work(const struct app *app)
+{
+	return app->running_work + (app->runner ? (unsigned)runner_running(app->runner) : 0);
 }
 
 void app_quit(struct app *app, bool force)
 {
-	char q[160];
+	char q[200];
+	unsigned n = running_work(app);
 
-	if (force || app->running_work == 0) {
+	if (force || n == 0) {
 		quit_confirmed(app, NULL);
 		return;
 	}
-	snprintf(q, sizeof(q), "%u job%s running in this console. Quit anyway?",
-		 app->running_work, app->running_work == 1 ? " is" : "s are");
+	snprintf(q, sizeof(q),
+		 "%u job%s running in this console. Quit anyway? (%s handed back to the queue)", n,
+		 n == 1 ? " is" : "s are", n == 1 ? "it is" : "they are");
 	app_confirm(app, q, quit_confirmed, NULL);
 }
 
@@ -775,8 +822,7 @@ static void on_signal(struct loop *loop, int signo, void *ud)
 		break;
 	case SIGINT:
 	case SIGTERM:
-		app->quitting = true;
-		loop_stop(app->loop);
+		stop_console(app);
 		break;
 	default:
 		break;
@@ -835,6 +881,20 @@ static void header_db_start(struct app *app)
 	header_db_changed(app);
 }
 
+/* The console runs provisioning jobs itself unless told not to, on its own
+ * loop and with its own database connection (runner.h). */
+static void runner_start(struct app *app)
+{
+	struct runner_opts ro = { 0 };
+	struct err err = { { 0 } };
+
+	if (!app->conf->worker || app->conf->read_only || !app_db_configured(app))
+		return;
+	app->runner = runner_new(app->loop, app->conf, &ro, &err);
+	if (!app->runner)
+		app_error(app, "cannot run jobs in this console: %s", err.msg);
+}
+
 static void app_free(struct app *app)
 {
 	for (int i = 0; i < PANE_COUNT; i++) {
@@ -850,6 +910,8 @@ static void app_free(struct app *app)
 	help_free(app->help);
 	cmdline_free(app->cmdline);
 	keymap_free(app->keymap);
+	runner_free(app->runner);
+	loop_timer_cancel(app->stop_timer);
 	db_live_leave(app->live, header_db_changed, app);
 	for (int f = 0; f < HEADER_FIELD_COUNT; f++)
 		free(app->header[f].text);
@@ -911,6 +973,7 @@ int app_run(const struct app_options *opts)
 	if (err_isset(&migrate_problem))
 		app_error(app, "%s", migrate_problem.msg);
 	header_db_start(app);
+	runner_start(app);
 	for (int i = 0; i < PANE_COUNT; i++)
 		app->pane_state[i] = pane_table[i]->init ? pane_table[i]->init(app) : NULL;
 	app_show_pane(app, PANE_STORES, NULL);

@@ -2,6 +2,7 @@
 
 #include "db/live.h"
 
+#include <libpq-fe.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ enum list_id {
 	LIST_OFFERINGS,
 	LIST_PLANS,
 	LIST_EVENTS,
+	LIST_STORES,
+	LIST_CLUSTERS,
 	LIST_COUNT
 };
 
@@ -31,6 +34,8 @@ struct live_call {
 	struct live_call *next;
 	struct db_live *live;
 	db_live_done_fn done; /* NULL once forgotten */
+	db_live_rows_fn rows; /* a query: gets the rows instead */
+	bool forgotten;
 	void *ud;
 };
 
@@ -55,6 +60,9 @@ struct db_live {
 	struct offering_list offerings;
 	struct plan_list plans;
 	struct event_list events;
+	struct store_list stores;
+	struct cluster_list clusters;
+	uint64_t stores_read_ms; /* when the stores list was read (loop_now_ms) */
 	bool have[LIST_COUNT];
 	char plans_slug[64];  /* the plans shown */
 	char plans_want[64];  /* the plans asked for */
@@ -167,6 +175,27 @@ static void loaded(void *ud, const PGresult *res, const struct err *err)
 			}
 			break;
 		}
+		case LIST_STORES: {
+			struct store_list v;
+
+			ok = store_list_parse(res, &v, &perr);
+			if (ok) {
+				store_list_free(&l->stores);
+				l->stores = v;
+				l->stores_read_ms = loop_now_ms();
+			}
+			break;
+		}
+		case LIST_CLUSTERS: {
+			struct cluster_list v;
+
+			ok = cluster_list_parse(res, &v, &perr);
+			if (ok) {
+				cluster_list_free(&l->clusters);
+				l->clusters = v;
+			}
+			break;
+		}
 		case LIST_COUNT:
 			break;
 		}
@@ -234,6 +263,12 @@ static void start_load(struct db_live *l, enum list_id id)
 		l->events_full = false;
 		l->nevent_ids = 0;
 		break;
+	case LIST_STORES:
+		store_req_list(&r, NULL, false);
+		break;
+	case LIST_CLUSTERS:
+		cluster_req_list(&r);
+		break;
 	case LIST_COUNT:
 	default:
 		return;
@@ -297,6 +332,13 @@ static void on_change(struct db_live *l, const char *table, const char *key)
 		mark_dirty(l, LIST_PROJECTS);
 		mark_dirty(l, LIST_OFFERINGS);
 		mark_dirty(l, LIST_PLANS);
+		mark_dirty(l, LIST_STORES);
+		mark_dirty(l, LIST_CLUSTERS);
+	} else if (strcmp(table, "jobs") == 0 || strcmp(table, "job_steps") == 0) {
+		/* A store's row shows its current job and step. */
+		mark_dirty(l, LIST_STORES);
+	} else if (strcmp(table, "clusters") == 0) {
+		mark_dirty(l, LIST_CLUSTERS);
 	} else if (strcmp(table, "events") == 0) {
 		event_notified(l, key);
 	}
@@ -381,6 +423,8 @@ void db_live_release(struct db_live *l)
 	offering_list_free(&l->offerings);
 	plan_list_free(&l->plans);
 	event_list_free(&l->events);
+	store_list_free(&l->stores);
+	cluster_list_free(&l->clusters);
 	free(l->event_ids);
 	free(l->watchers);
 	free(l->conninfo);
@@ -488,6 +532,26 @@ const struct event_list *db_live_events(const struct db_live *l)
 	return l->have[LIST_EVENTS] ? &l->events : NULL;
 }
 
+const struct store_list *db_live_stores(const struct db_live *l, uint64_t *read_ms)
+{
+	if (!l->have[LIST_STORES])
+		return NULL;
+	if (read_ms)
+		*read_ms = l->stores_read_ms;
+	return &l->stores;
+}
+
+const struct cluster_list *db_live_clusters(const struct db_live *l)
+{
+	return l->have[LIST_CLUSTERS] ? &l->clusters : NULL;
+}
+
+void db_live_refresh_stores(struct db_live *l)
+{
+	if (db_conn_state(l->conn, NULL) == DB_STATE_READY)
+		mark_dirty(l, LIST_STORES);
+}
+
 const char *db_live_error(const struct db_live *l)
 {
 	return l->error[0] ? l->error : NULL;
@@ -506,8 +570,28 @@ static void call_done(void *ud, const PGresult *res, const struct err *err)
 			break;
 		}
 	}
-	if (c->done)
+	if (!c->forgotten && c->rows) {
+		struct db_rows rows = { 0, 0, NULL };
+		const char **cells = NULL;
+
+		if (res) {
+			rows.nrows = (size_t)PQntuples(res);
+			rows.ncols = (size_t)PQnfields(res);
+			cells = xcalloc(rows.nrows * rows.ncols + 1, sizeof(*cells));
+			for (size_t i = 0; i < rows.nrows; i++) {
+				for (size_t j = 0; j < rows.ncols; j++) {
+					if (!PQgetisnull(res, (int)i, (int)j))
+						cells[i * rows.ncols + j] =
+							PQgetvalue(res, (int)i, (int)j);
+				}
+			}
+			rows.cells = cells;
+		}
+		c->rows(c->ud, res ? &rows : NULL, res ? "" : err->msg);
+		free(cells);
+	} else if (!c->forgotten && c->done) {
 		c->done(c->ud, res != NULL, res ? "" : err->msg);
+	}
 	free(c);
 }
 
@@ -523,10 +607,22 @@ void db_live_submit(struct db_live *l, struct db_req *req, db_live_done_fn done,
 	db_conn_submit(l->conn, req, 0, call_done, c);
 }
 
+void db_live_query(struct db_live *l, struct db_req *req, db_live_rows_fn fn, void *ud)
+{
+	struct live_call *c = xcalloc(1, sizeof(*c));
+
+	c->live = l;
+	c->rows = fn;
+	c->ud = ud;
+	c->next = l->calls;
+	l->calls = c;
+	db_conn_submit(l->conn, req, 0, call_done, c);
+}
+
 void db_live_forget(struct db_live *l, void *ud)
 {
 	for (struct live_call *c = l->calls; c; c = c->next) {
 		if (c->ud == ud)
-			c->done = NULL;
+			c->forgotten = true;
 	}
 }

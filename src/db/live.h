@@ -2,8 +2,9 @@
  * (db/conn.h) per event loop, shared by everything on that loop that needs
  * the database, and the lists the panes show -- customers, projects with
  * their quota usage, offerings with their store counts, and the plans of
- * one offering, the newest events of the audit trail -- kept fresh from
- * change notifications.
+ * one offering, the newest events of the audit trail, the stores with
+ * their current job and step, the clusters -- kept fresh from change
+ * notifications (a change to jobs or job_steps re-reads the stores).
  *
  * Contract:
  *  - db_live_acquire returns the loop's instance for that connection
@@ -24,13 +25,16 @@
 #define OPSDECK_DB_LIVE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "db/catalog.h"
+#include "db/clusters.h"
 #include "db/conn.h"
 #include "db/customers.h"
 #include "db/events.h"
 #include "db/projects.h"
+#include "db/stores.h"
 #include "loop.h"
 
 struct db_live;
@@ -68,12 +72,29 @@ const struct plan_list *db_live_plans(const struct db_live *l, const char **slug
 #define DB_LIVE_EVENTS 500
 void db_live_want_events(struct db_live *l);
 const struct event_list *db_live_events(const struct db_live *l);
+/* Stores not Deleted, newest first; read_ms (if not NULL) gets the
+ * loop_now_ms() of the read, since the ages in the rows were computed by
+ * the database then. */
+const struct store_list *db_live_stores(const struct db_live *l, uint64_t *read_ms);
+const struct cluster_list *db_live_clusters(const struct db_live *l);
+/* Reads the stores again soon (after a mutation whose notification may
+ * not change the row, e.g. a refused operation). */
+void db_live_refresh_stores(struct db_live *l);
 /* Why the last load failed, or NULL. */
 const char *db_live_error(const struct db_live *l);
 
 /* Submits a mutation (req is moved) and reports its outcome to done. */
 void db_live_submit(struct db_live *l, struct db_req *req, db_live_done_fn done, void *ud);
-/* done is not called for ud's pending mutations. */
+/* A read whose rows the caller wants once (a store's job history): fn
+ * gets them as text (NULL for SQL NULL), valid during the call, or rows
+ * NULL and the error in words. */
+struct db_rows {
+	size_t nrows, ncols;
+	const char *const *cells; /* row-major: cells[row * ncols + col] */
+};
+typedef void (*db_live_rows_fn)(void *ud, const struct db_rows *rows, const char *error);
+void db_live_query(struct db_live *l, struct db_req *req, db_live_rows_fn fn, void *ud);
+/* Neither done nor fn is called for ud's pending requests. */
 void db_live_forget(struct db_live *l, void *ud);
 
 #endif
