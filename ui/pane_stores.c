@@ -1,28 +1,1167 @@
 #include "config.h"
 
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "app.h"
+#include "cmdline.h"
+#include "db/live.h"
+#include "db/stores.h"
+#include "form.h"
+#include "kube/api.h"
+#include "kube/watch.h"
+#include "lineedit.h"
 #include "pane.h"
 #include "pane_notice.h"
+#include "provision/clients.h"
+#include "style.h"
+#include "table.h"
 
-/* This pane has nothing true to show in this build: it says so, and where
- * to look instead, rather than drawing fake rows. */
+/* The Stores pane: every store that is not Deleted, newest first, live from
+ * the database's notifications (a store's row, its job and the job's
+ * step), with READY read from a watch of the stores' Deployments on each
+ * cluster, so nothing here waits for a cluster. Operations are requests to
+ * the database (the runner does the work), each refused in read-only mode:
+ *   n order (a form), s scale, p pause, r resume, R retry, d delete (the
+ *   id typed to confirm), Enter details with the job history, l logs.
+ * p, r and d act on the marked stores when there are any.
+ * `:stores WORD` filters the table (the Projects pane opens it so, with a
+ * project's slug); `:stores VERB [STORE]` runs an operation. */
+
+#define MAX_CHOICES 256
+#define HISTORY_JOBS 20
+#define BULK_MAX 512
+#define TICK_MS 1000
+#define SLOW_TICKS 30
+
+enum { F_PROJECT, F_OFFERING, F_PLAN, F_NAME, F_CLUSTER, F_COUNT };
+
+/* One watch of the stores' Deployments per cluster. */
+struct kcluster {
+	char *name;
+	char *context;
+	struct kube_watch *watch; /* NULL: could not be started (error says why) */
+	char error[256];
+	bool seen; /* still in the clusters list */
+};
+
+enum choice_set { CH_PROJECT, CH_OFFERING, CH_CLUSTER, CH_COUNT };
+
+struct stores_pane {
+	struct app *app;
+	struct db_live *live;
+	struct table *table;
+	struct table *detail;
+	bool detail_open;
+	char detail_id[STORE_ID_LEN + 1];
+	int detail_width;
+	/* The job history of the store in detail: rows of text, owned. */
+	char **hist;
+	size_t hist_rows, hist_cols;
+	bool hist_inflight, hist_again;
+	char hist_error[256];
+
+	struct kube_clients *clients;
+	struct kcluster *kc;
+	size_t nkc;
+	struct loop_timer *tick; /* ages move on */
+	bool slow;
+	unsigned ticks;
+
+	struct form_field fields[F_COUNT];
+	char *choice_text[CH_COUNT][MAX_CHOICES];
+	const char *choices[CH_COUNT][MAX_CHOICES + 1];
+	char plan_hint[160];
+
+	/* The operation waiting for a confirmation or a prompt. */
+	enum store_op op;
+	char subjects[BULK_MAX][STORE_ID_LEN + 1];
+	size_t nsubjects;
+	char done_msg[200];
+	/* Requests in flight of the last operation. */
+	size_t pending, failed;
+	char first_error[300];
+};
+
+static const struct table_column cols[] = {
+	{ "ID", 12, 12, 0, TABLE_LEFT, 0 },	   { "NAME", 6, 30, 1, TABLE_LEFT, 0 },
+	{ "PROJECT", 7, 24, 0, TABLE_LEFT, 3 },	   { "OFFERING/PLAN", 13, 30, 0, TABLE_LEFT, 4 },
+	{ "CLUSTER", 7, 16, 0, TABLE_LEFT, 5 },	   { "STATUS", 12, 12, 0, TABLE_LEFT, 0 },
+	{ "READY", 5, 9, 0, TABLE_RIGHT, 0 },	   { "AGE", 4, 6, 0, TABLE_RIGHT, 2 },
+	{ "STEP", 4, 24, 0, TABLE_LEFT, 1 },	   { "URL", 3, 0, 2, TABLE_LEFT, 6 },
+};
+enum { COL_STATUS = 5 };
+
+static const struct table_column detail_cols[] = {
+	{ "FIELD", 9, 12, 0, TABLE_LEFT, 0 },
+	{ "VALUE", 10, 0, 1, TABLE_LEFT, 0 },
+};
+
+static int status_role(const char *status)
+{
+	if (strcmp(status, "Ready") == 0)
+		return ROLE_STATE_OK;
+	if (strcmp(status, "Failed") == 0)
+		return ROLE_STATE_BAD;
+	if (strcmp(status, "Paused") == 0 || strcmp(status, "Deleted") == 0)
+		return ROLE_STATE_OFF;
+	return ROLE_STATE_BUSY;
+}
+
+static void format_age(long s, char *buf, size_t bufsz)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, bufsz, "%lds", s);
+	else if (s < 7200)
+		snprintf(buf, bufsz, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, bufsz, "%ldh", s / 3600);
+	else
+		snprintf(buf, bufsz, "%ldd", s / 86400);
+}
+
+/* ---- the clusters' watches ---- */
+
+static struct kcluster *find_kc(struct stores_pane *p, const char *name)
+{
+	for (size_t i = 0; i < p->nkc; i++) {
+		if (strcmp(p->kc[i].name, name) == 0)
+			return &p->kc[i];
+	}
+	return NULL;
+}
+
+static void rebuild(struct stores_pane *p);
+static void update_header(struct stores_pane *p);
+
+static void watch_changed(struct kube_watch *w, enum kube_watch_event ev, const char *key,
+			  json_t *obj, void *ud)
+{
+	struct stores_pane *p = ud;
+
+	(void)w;
+	(void)ev;
+	(void)key;
+	(void)obj;
+	rebuild(p);
+	update_header(p);
+	app_redraw(p->app);
+}
+
+static void kc_free(struct kcluster *k)
+{
+	kube_watch_free(k->watch);
+	free(k->name);
+	free(k->context);
+}
+
+/* Starts a watch for every cluster not disabled and drops those gone. */
+static void sync_clusters(struct stores_pane *p)
+{
+	const struct cluster_list *cl = db_live_clusters(p->live);
+	size_t j = 0;
+
+	if (!cl)
+		return;
+	for (size_t i = 0; i < p->nkc; i++)
+		p->kc[i].seen = false;
+	for (size_t i = 0; i < cl->n; i++) {
+		const struct cluster *c = &cl->v[i];
+		struct kcluster *k = find_kc(p, c->name);
+
+		if (strcmp(c->state, "disabled") == 0)
+			continue;
+		if (k && strcmp(k->context, c->context) != 0) {
+			/* The context changed: watch the new one. */
+			kube_watch_free(k->watch);
+			k->watch = NULL;
+			free(k->context);
+			k->context = xstrdup(c->context);
+			k->error[0] = '\0';
+		} else if (!k) {
+			p->kc = xrealloc(p->kc, (p->nkc + 1) * sizeof(*p->kc));
+			k = &p->kc[p->nkc++];
+			memset(k, 0, sizeof(*k));
+			k->name = xstrdup(c->name);
+			k->context = xstrdup(c->context);
+		}
+		k->seen = true;
+		if (!k->watch && !k->error[0]) {
+			struct err err = { { 0 } };
+			struct kube_http *h;
+			struct kube_watch_opts wo = { .label_selector = "opsdeck.io/store" };
+
+			if (!p->clients)
+				p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
+			h = kube_clients_get(p->clients, k->context, &err);
+			if (h)
+				k->watch = kube_watch_new(h, &kube_res_deployments, NULL, &wo,
+							  watch_changed, p, &err);
+			if (!k->watch)
+				str_copy(k->error, sizeof(k->error),
+					 err_isset(&err) ? err.msg : "cannot watch it");
+		}
+	}
+	for (size_t i = 0; i < p->nkc; i++) {
+		if (p->kc[i].seen)
+			p->kc[j++] = p->kc[i];
+		else
+			kc_free(&p->kc[i]);
+	}
+	p->nkc = j;
+}
+
+/* "" while the cluster answers; else why not. */
+static const char *kc_problem(const struct kcluster *k)
+{
+	if (!k->watch)
+		return k->error;
+	return kube_watch_error(k->watch);
+}
+
+/* The header's cluster field: each cluster's reachability. */
+static void update_header(struct stores_pane *p)
+{
+	char text[300];
+	size_t down = 0, waiting = 0;
+	const struct kcluster *bad = NULL;
+
+	if (!p->live || !db_live_clusters(p->live))
+		return;
+	if (p->nkc == 0) {
+		app_set_header(p->app, HEADER_CLUSTER, "cluster: none", false);
+		return;
+	}
+	for (size_t i = 0; i < p->nkc; i++) {
+		if (kc_problem(&p->kc[i])[0]) {
+			down++;
+			if (!bad)
+				bad = &p->kc[i];
+		} else if (!kube_watch_synced(p->kc[i].watch)) {
+			waiting++;
+		}
+	}
+	/* Short: the header holds the database too. The Stores pane's title
+	 * says why. */
+	if (p->nkc == 1 && bad)
+		snprintf(text, sizeof(text), "cluster %s: unreachable", bad->name);
+	else if (p->nkc == 1)
+		snprintf(text, sizeof(text), "cluster %s: %s", p->kc[0].name,
+			 waiting ? "connecting" : "ok");
+	else if (bad)
+		snprintf(text, sizeof(text), "clusters: %zu of %zu unreachable", down, p->nkc);
+	else
+		snprintf(text, sizeof(text), "clusters: %zu ok%s", p->nkc - waiting,
+			 waiting ? ", some connecting" : "");
+	app_set_header(p->app, HEADER_CLUSTER, text, down > 0);
+}
+
+/* The web Deployment of each namespace on a cluster, indexed once per
+ * rebuild so that READY costs one lookup per store. */
+static json_t *web_index(const struct kcluster *k)
+{
+	json_t *idx = json_object();
+	const char *key;
+	json_t *obj;
+
+	if (!k->watch || !kube_watch_synced(k->watch))
+		return idx;
+	json_object_foreach((json_t *)kube_watch_objects(k->watch), key, obj)
+	{
+		json_t *md = json_object_get(obj, "metadata");
+		const char *ns = json_string_value(json_object_get(md, "namespace"));
+		const char *role =
+			json_string_value(json_object_get(json_object_get(md, "labels"), "opsdeck.io/role"));
+
+		if (ns && role && strcmp(role, "web") == 0)
+			json_object_set(idx, ns, obj);
+	}
+	return idx;
+}
+
+/* READY of a store: ready/desired replicas of its web Deployment. */
+static void ready_text(struct stores_pane *p, json_t *const *idx, const struct store *s, char *buf,
+		       size_t bufsz)
+{
+	json_t *obj;
+
+	snprintf(buf, bufsz, "-/%ld", s->replicas);
+	for (size_t i = 0; i < p->nkc; i++) {
+		if (strcmp(p->kc[i].name, s->cluster) != 0)
+			continue;
+		obj = json_object_get(idx[i], s->namespace);
+		if (obj)
+			snprintf(buf, bufsz, "%lld/%lld",
+				 (long long)json_integer_value(
+					 json_object_get(json_object_get(obj, "status"), "readyReplicas")),
+				 (long long)json_integer_value(
+					 json_object_get(json_object_get(obj, "spec"), "replicas")));
+		return;
+	}
+}
+
+/* ---- the table ---- */
+
+static bool any_busy(const struct store_list *sl)
+{
+	for (size_t i = 0; sl && i < sl->n; i++) {
+		if (store_status_busy(sl->v[i].status) || sl->v[i].job_id)
+			return true;
+	}
+	return false;
+}
+
+static bool any_young(const struct store_list *sl, long since)
+{
+	for (size_t i = 0; sl && i < sl->n; i++) {
+		if (sl->v[i].age_s + since < 180)
+			return true;
+	}
+	return false;
+}
+
+static void tick(struct loop *loop, void *ud);
+
+static void rebuild(struct stores_pane *p)
+{
+	uint64_t read_ms = 0;
+	const struct store_list *sl = db_live_stores(p->live, &read_ms);
+	struct table_model *tm = table_model(p->table);
+	long since = sl ? (long)((loop_now_ms() - read_ms) / 1000) : 0;
+	size_t busy = 0;
+	char title[512];
+	json_t **idx = xcalloc(p->nkc + 1, sizeof(*idx));
+
+	for (size_t i = 0; i < p->nkc; i++)
+		idx[i] = web_index(&p->kc[i]);
+	table_model_begin(tm);
+	for (size_t i = 0; sl && i < sl->n; i++) {
+		const struct store *s = &sl->v[i];
+		char op[160], ready[48], age[24], step[128], sa[24];
+		const char *cells[10] = { s->id,  s->name, s->project, op,    s->cluster,
+					  s->status, ready, age,      step,  s->url[0] ? s->url : "-" };
+
+		snprintf(op, sizeof(op), "%s/%s", s->offering, s->plan);
+		ready_text(p, idx, s, ready, sizeof(ready));
+		format_age(s->age_s + since, age, sizeof(age));
+		step[0] = '\0';
+		if (s->job_id && s->job_step && *s->job_step && s->step_age_s >= 0) {
+			format_age(s->step_age_s + since, sa, sizeof(sa));
+			snprintf(step, sizeof(step), "%s %s", s->job_step, sa);
+		} else if (s->job_id && s->job_state && *s->job_state) {
+			snprintf(step, sizeof(step), "%s %s", s->job_kind ? s->job_kind : "job",
+				 s->job_state);
+		} else if (strcmp(s->status, "Failed") == 0 && s->error && *s->error) {
+			snprintf(step, sizeof(step), "%s", s->error);
+		}
+		if (store_status_busy(s->status))
+			busy++;
+		table_model_add(tm, s->id, cells, status_role(s->status), COL_STATUS);
+	}
+	table_model_end(tm);
+	for (size_t i = 0; i < p->nkc; i++)
+		json_decref(idx[i]);
+	free(idx);
+	{
+		const struct kcluster *bad = NULL;
+
+		for (size_t i = 0; i < p->nkc && !bad; i++) {
+			if (kc_problem(&p->kc[i])[0])
+				bad = &p->kc[i];
+		}
+		if (bad)
+			snprintf(title, sizeof(title),
+				 "Stores (%zu, %zu busy; live) - READY unknown: cluster %s unreachable: %s",
+				 sl ? sl->n : 0, busy, bad->name, kc_problem(bad));
+		else
+			snprintf(title, sizeof(title), "Stores (%zu, %zu busy; live)", sl ? sl->n : 0,
+				 busy);
+	}
+	table_set_title(p->table, title);
+	/* Ages move on: every second while one counts in seconds or a job
+	 * runs, else every half minute. */
+	if (sl && sl->n > 0 && !p->tick)
+		p->tick = loop_timer_add(app_loop(p->app), TICK_MS, TICK_MS, tick, p);
+	p->slow = !any_busy(sl) && !any_young(sl, since);
+}
+
+static void tick(struct loop *loop, void *ud)
+{
+	struct stores_pane *p = ud;
+
+	(void)loop;
+	if (p->slow && ++p->ticks % SLOW_TICKS != 0)
+		return;
+	rebuild(p);
+	app_redraw(p->app);
+}
+
+/* ---- details ---- */
+
+static void add_line(struct table_model *tm, size_t *nrow, const char *field, const char *value)
+{
+	char key[24];
+	const char *cells[2] = { field, value };
+
+	snprintf(key, sizeof(key), "%zu", (*nrow)++);
+	table_model_add(tm, key, cells, -1, -1);
+}
+
+static const char *hist_cell(const struct stores_pane *p, size_t row, size_t col)
+{
+	const char *v = col < p->hist_cols ? p->hist[row * p->hist_cols + col] : NULL;
+
+	return v ? v : "";
+}
+
+static void rebuild_detail(struct stores_pane *p)
+{
+	const struct store_list *sl = db_live_stores(p->live, NULL);
+	const struct store *s = sl ? store_list_find(sl, p->detail_id) : NULL;
+	struct table_model *tm = table_model(p->detail);
+	struct kcluster *k;
+	char v[512], title[96];
+	size_t nrow = 0;
+	const char *last_job = "";
+
+	table_model_begin(tm);
+	if (!s) {
+		add_line(tm, &nrow, "store", "gone: it is Deleted or no longer listed");
+	} else {
+		add_line(tm, &nrow, "id", s->id);
+		add_line(tm, &nrow, "name", s->name);
+		snprintf(v, sizeof(v), "%s (customer %s)", s->project, s->customer);
+		add_line(tm, &nrow, "project", v);
+		snprintf(v, sizeof(v), "%s (%s), plan %s", s->offering, s->kind, s->plan);
+		add_line(tm, &nrow, "offering", v);
+		snprintf(v, sizeof(v), "%s, namespace %s", s->cluster, s->namespace);
+		add_line(tm, &nrow, "cluster", v);
+		add_line(tm, &nrow, "status", s->status);
+		if (s->error && *s->error)
+			add_line(tm, &nrow, "error", s->error);
+		snprintf(v, sizeof(v), "%ld", s->replicas);
+		add_line(tm, &nrow, "replicas", v);
+		add_line(tm, &nrow, "url", s->url[0] ? s->url : "-");
+		add_line(tm, &nrow, "ordered", s->created_at);
+		add_line(tm, &nrow, "by", s->created_by ? s->created_by : "");
+		add_line(tm, &nrow, "ready at", s->ready_at[0] ? s->ready_at : "-");
+		/* Its Deployments on the cluster, as the watch sees them. */
+		k = find_kc(p, s->cluster);
+		if (k && kc_problem(k)[0]) {
+			snprintf(v, sizeof(v), "cluster unreachable: %s", kc_problem(k));
+			add_line(tm, &nrow, "objects", v);
+		} else if (k && k->watch) {
+			const char *key;
+			json_t *obj;
+			bool any = false;
+
+			json_object_foreach((json_t *)kube_watch_objects(k->watch), key, obj)
+			{
+				json_t *md = json_object_get(obj, "metadata");
+				const char *ns = json_string_value(json_object_get(md, "namespace"));
+				json_t *st = json_object_get(obj, "status");
+
+				if (!ns || strcmp(ns, s->namespace) != 0)
+					continue;
+				snprintf(v, sizeof(v), "deployment/%s %lld/%lld ready",
+					 json_string_value(json_object_get(md, "name")),
+					 (long long)json_integer_value(json_object_get(st, "readyReplicas")),
+					 (long long)json_integer_value(json_object_get(
+						 json_object_get(obj, "spec"), "replicas")));
+				add_line(tm, &nrow, any ? "" : "objects", v);
+				any = true;
+			}
+			if (!any)
+				add_line(tm, &nrow, "objects", "no deployment of this store on the cluster");
+		}
+	}
+	/* The job history, newest first, a line per step. */
+	if (p->hist_error[0]) {
+		add_line(tm, &nrow, "jobs", p->hist_error);
+	} else if (!p->hist) {
+		add_line(tm, &nrow, "jobs", "reading…");
+	} else if (p->hist_rows == 0) {
+		add_line(tm, &nrow, "jobs", "none");
+	}
+	for (size_t r = 0; p->hist && r < p->hist_rows; r++) {
+		const char *job = hist_cell(p, r, 0);
+
+		if (strcmp(job, last_job) != 0) {
+			const char *lerr = hist_cell(p, r, 7);
+
+			snprintf(v, sizeof(v), "job %s %s: %s (attempt %s of %s) %s%s%s%s", job,
+				 hist_cell(p, r, 1), hist_cell(p, r, 2), hist_cell(p, r, 3),
+				 hist_cell(p, r, 4), hist_cell(p, r, 5),
+				 *hist_cell(p, r, 6) ? " → " : "", hist_cell(p, r, 6),
+				 *lerr ? "" : "");
+			add_line(tm, &nrow, last_job[0] ? "" : "jobs", v);
+			if (*lerr) {
+				snprintf(v, sizeof(v), "  last error: %s", lerr);
+				add_line(tm, &nrow, "", v);
+			}
+			last_job = job;
+		}
+		if (*hist_cell(p, r, 8)) {
+			snprintf(v, sizeof(v), "  %-10s %s %s → %s %s%s%s", hist_cell(p, r, 8),
+				 *hist_cell(p, r, 11) ? hist_cell(p, r, 11) : "running",
+				 hist_cell(p, r, 9), *hist_cell(p, r, 10) ? hist_cell(p, r, 10) : "…",
+				 *hist_cell(p, r, 12) ? "(" : "", hist_cell(p, r, 12),
+				 *hist_cell(p, r, 12) ? ")" : "");
+			add_line(tm, &nrow, "", v);
+		}
+	}
+	table_model_end(tm);
+	snprintf(title, sizeof(title), "Store %s (Esc closes)", p->detail_id);
+	table_set_title(p->detail, title);
+}
+
+static void hist_free(struct stores_pane *p)
+{
+	for (size_t i = 0; p->hist && i < p->hist_rows * p->hist_cols; i++)
+		free(p->hist[i]);
+	x_free(&p->hist);
+	p->hist_rows = p->hist_cols = 0;
+}
+
+static void load_history(struct stores_pane *p);
+
+static void history_read(void *ud, const struct db_rows *rows, const char *error)
+{
+	struct stores_pane *p = ud;
+
+	p->hist_inflight = false;
+	if (!rows) {
+		str_copy(p->hist_error, sizeof(p->hist_error), error);
+	} else {
+		hist_free(p);
+		p->hist_error[0] = '\0';
+		p->hist_rows = rows->nrows;
+		p->hist_cols = rows->ncols;
+		p->hist = xcalloc(rows->nrows * rows->ncols + 1, sizeof(*p->hist));
+		for (size_t i = 0; i < rows->nrows * rows->ncols; i++)
+			p->hist[i] = rows->cells[i] ? xstrdup(rows->cells[i]) : NULL;
+	}
+	if (p->hist_again) {
+		p->hist_again = false;
+		load_history(p);
+	}
+	if (p->detail_open) {
+		rebuild_detail(p);
+		app_redraw(p->app);
+	}
+}
+
+static void load_history(struct stores_pane *p)
+{
+	struct db_req r;
+
+	if (p->hist_inflight) {
+		p->hist_again = true;
+		return;
+	}
+	store_req_history(&r, p->detail_id, HISTORY_JOBS);
+	p->hist_inflight = true;
+	db_live_query(p->live, &r, history_read, p);
+}
+
+static void open_detail(struct stores_pane *p, const char *id)
+{
+	str_copy(p->detail_id, sizeof(p->detail_id), id);
+	hist_free(p);
+	p->hist_error[0] = '\0';
+	p->detail_open = true;
+	table_model_set_filter(table_model(p->detail), "");
+	table_model_top(table_model(p->detail));
+	rebuild_detail(p);
+	load_history(p);
+}
+
+/* ---- live data ---- */
+
+static void live_changed(void *ud)
+{
+	struct stores_pane *p = ud;
+
+	sync_clusters(p);
+	rebuild(p);
+	update_header(p);
+	if (p->detail_open) {
+		rebuild_detail(p);
+		if (db_live_state(p->live, NULL) == DB_STATE_READY)
+			load_history(p);
+	}
+	app_redraw(p->app);
+}
+
+static void *stores_init(struct app *app)
+{
+	struct stores_pane *p = xcalloc(1, sizeof(*p));
+
+	p->app = app;
+	p->table = table_new("Stores", cols, ARRAY_LEN(cols));
+	p->detail = table_new("Store", detail_cols, ARRAY_LEN(detail_cols));
+	table_set_empty_text(p->table, "No stores yet: n orders one.");
+	if (app_db_configured(app))
+		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
+	return p;
+}
+
+static void free_choices(struct stores_pane *p, enum choice_set c)
+{
+	for (size_t i = 0; i < MAX_CHOICES; i++)
+		x_free(&p->choice_text[c][i]);
+	p->choices[c][0] = NULL;
+}
+
+static void stores_destroy(void *st)
+{
+	struct stores_pane *p = st;
+
+	db_live_leave(p->live, live_changed, p);
+	loop_timer_cancel(p->tick);
+	for (size_t i = 0; i < p->nkc; i++)
+		kc_free(&p->kc[i]);
+	free(p->kc);
+	kube_clients_free(p->clients);
+	for (int c = 0; c < CH_COUNT; c++)
+		free_choices(p, (enum choice_set)c);
+	hist_free(p);
+	table_free(p->table);
+	table_free(p->detail);
+	free(p);
+}
+
 static void stores_draw(void *st, struct app *app, const struct rect *r)
 {
-	static const char *const lines[] = {
-		"This build of opsdeck does not list or provision stores.",
-		"Customers, projects and quotas are in pane 2, the catalog in pane 1.",
-	};
+	struct stores_pane *p = st;
 
-	(void)st;
-	if (!app_db_configured(app))
+	if (!p->live) {
 		pane_notice_database(app, r, "Stores", "stores and their state");
+		return;
+	}
+	if (!db_live_stores(p->live, NULL)) {
+		pane_notice_db_waiting(r, "Stores", p->live, "the stores", "The stores");
+		return;
+	}
+	table_draw(p->detail_open ? p->detail : p->table, r, true);
+}
+
+/* ---- outcomes ---- */
+
+static void op_done(void *ud, bool ok, const char *msg)
+{
+	struct stores_pane *p = ud;
+
+	if (p->pending > 0)
+		p->pending--;
+	if (!ok) {
+		if (!p->failed++)
+			str_copy(p->first_error, sizeof(p->first_error), msg);
+	}
+	if (p->pending > 0)
+		return;
+	if (p->failed == 0)
+		app_info(p->app, "%s", p->done_msg);
+	else if (p->failed == 1)
+		app_error(p->app, "%s", p->first_error);
 	else
-		pane_notice_draw(r, "Stores", lines, 2);
+		app_error(p->app, "%zu request(s) refused; the first: %s", p->failed, p->first_error);
+	/* A refusal changes no row: read them anyway so the screen is true. */
+	db_live_refresh_stores(p->live);
+}
+
+static void begin_ops(struct stores_pane *p)
+{
+	p->pending = 0;
+	p->failed = 0;
+	p->first_error[0] = '\0';
+}
+
+static void submit(struct stores_pane *p, struct db_req *r)
+{
+	p->pending++;
+	db_live_submit(p->live, r, op_done, p);
+}
+
+/* Runs p->op on every subject. */
+static void run_op(struct stores_pane *p, long replicas)
+{
+	begin_ops(p);
+	for (size_t i = 0; i < p->nsubjects; i++) {
+		struct db_req r;
+		struct err err = { { 0 } };
+
+		if (!store_req_operate(&r, app_conf(p->app), p->subjects[i], p->op, replicas, &err)) {
+			if (!p->failed++)
+				str_copy(p->first_error, sizeof(p->first_error), err.msg);
+			continue;
+		}
+		submit(p, &r);
+	}
+	if (p->pending == 0 && p->failed)
+		app_error(p->app, "%s", p->first_error);
+}
+
+/* ---- what an operation acts on ---- */
+
+static const char *cursor_id(struct stores_pane *p)
+{
+	struct table_model *tm = table_model(p->table);
+
+	if (p->detail_open)
+		return p->detail_id;
+	if (table_model_nvisible(tm) == 0)
+		return NULL;
+	return table_model_key(tm, table_model_cursor(tm));
+}
+
+/* The store named, or the marked ones (bulk), or the one under the
+ * cursor. False with a message when there is none. */
+static bool pick_subjects(struct stores_pane *p, const char *named, bool bulk)
+{
+	struct table_model *tm = table_model(p->table);
+	const char *id;
+
+	p->nsubjects = 0;
+	if (named && *named) {
+		if (!store_valid_id(named)) {
+			app_error(p->app, "'%.40s' is not a store id (12 hex digits)", named);
+			return false;
+		}
+		str_copy(p->subjects[0], sizeof(p->subjects[0]), named);
+		p->nsubjects = 1;
+		return true;
+	}
+	if (bulk && !p->detail_open && table_model_nmarked(tm) > 0) {
+		const char *keys[BULK_MAX];
+		size_t n = table_model_marked_keys(tm, keys, BULK_MAX);
+
+		for (size_t i = 0; i < n; i++)
+			str_copy(p->subjects[i], sizeof(p->subjects[i]), keys[i]);
+		p->nsubjects = n;
+		return n > 0;
+	}
+	id = cursor_id(p);
+	if (!id) {
+		app_error(p->app, "No store here: n orders one");
+		return false;
+	}
+	str_copy(p->subjects[0], sizeof(p->subjects[0]), id);
+	p->nsubjects = 1;
+	return true;
+}
+
+static void describe_subjects(struct stores_pane *p, const char *verb)
+{
+	if (p->nsubjects == 1)
+		snprintf(p->done_msg, sizeof(p->done_msg), "%s store %s", verb, p->subjects[0]);
+	else
+		snprintf(p->done_msg, sizeof(p->done_msg), "%s %zu stores", verb, p->nsubjects);
+}
+
+static bool refuse_read_only(struct stores_pane *p, const char *what)
+{
+	if (!app_read_only(p->app))
+		return false;
+	app_error(p->app, "read-only mode: refusing to %s", what);
+	return true;
+}
+
+/* ---- order ---- */
+
+static bool valid_name(const char *v, struct err *err)
+{
+	return form_valid_dns_label(v, err);
+}
+
+static bool valid_plan(const char *v, struct err *err)
+{
+	if (db_valid_dns_label(v))
+		return true;
+	err_set(err, "a plan name such as small");
+	return false;
+}
+
+static void add_choice(struct stores_pane *p, enum choice_set c, size_t *n, const char *text)
+{
+	if (*n >= MAX_CHOICES)
+		return;
+	p->choice_text[c][*n] = xstrdup(text);
+	p->choices[c][*n] = p->choice_text[c][*n];
+	(*n)++;
+	p->choices[c][*n] = NULL;
+}
+
+static bool submit_order(struct app *app, const char *const *v, void *ud, struct err *err)
+{
+	struct stores_pane *p = ud;
+	struct store_order o = { .project = v[F_PROJECT],
+				 .offering = v[F_OFFERING],
+				 .plan = v[F_PLAN],
+				 .name = v[F_NAME],
+				 .cluster = v[F_CLUSTER] };
+	struct db_req r;
+
+	if (!store_req_order(&r, app_conf(app), &o, err))
+		return false;
+	begin_ops(p);
+	snprintf(p->done_msg, sizeof(p->done_msg), "Ordered store %s (%s/%s) for project %s",
+		 v[F_NAME], v[F_OFFERING], v[F_PLAN], v[F_PROJECT]);
+	submit(p, &r);
+	return true;
+}
+
+static void open_order_form(struct stores_pane *p, const char *project)
+{
+	const struct project_list *pl = db_live_projects(p->live);
+	const struct offering_list *ol = db_live_offerings(p->live);
+	const struct cluster_list *cl = db_live_clusters(p->live);
+	const struct plan_list *plans;
+	const char *first_offering = NULL, *slug = NULL;
+	size_t n;
+
+	if (refuse_read_only(p, "order a store"))
+		return;
+	if (!pl || !ol || !cl) {
+		app_error(p->app, "Still reading projects, offerings and clusters; try again");
+		return;
+	}
+	for (int c = 0; c < CH_COUNT; c++)
+		free_choices(p, (enum choice_set)c);
+	n = 0;
+	for (size_t i = 0; i < pl->n; i++)
+		add_choice(p, CH_PROJECT, &n, pl->v[i].slug);
+	if (n == 0) {
+		app_error(p->app, "No project yet: create one in the Projects pane (2)");
+		return;
+	}
+	n = 0;
+	for (size_t i = 0; i < ol->n; i++) {
+		if (strcmp(ol->v[i].state, "active") != 0)
+			continue;
+		if (!first_offering)
+			first_offering = ol->v[i].slug;
+		add_choice(p, CH_OFFERING, &n, ol->v[i].slug);
+	}
+	if (n == 0) {
+		app_error(p->app, "No active offering: import or activate one in the Catalog (1)");
+		return;
+	}
+	n = 0;
+	for (size_t i = 0; i < cl->n; i++) {
+		if (strcmp(cl->v[i].state, "active") == 0)
+			add_choice(p, CH_CLUSTER, &n, cl->v[i].name);
+	}
+	if (n == 0) {
+		app_error(p->app, "No active cluster: add one with `opsdeck cluster add`");
+		return;
+	}
+	/* The plans of the first offering as a hint; the database checks. */
+	db_live_want_plans(p->live, first_offering);
+	plans = db_live_plans(p->live, &slug);
+	snprintf(p->plan_hint, sizeof(p->plan_hint), "e.g. small, medium, large");
+	if (plans && plans->n > 0) {
+		size_t len;
+
+		snprintf(p->plan_hint, sizeof(p->plan_hint), "%s has:", slug);
+		for (size_t i = 0; i < plans->n; i++) {
+			len = strlen(p->plan_hint);
+			if (plans->v[i].active)
+				snprintf(p->plan_hint + len, sizeof(p->plan_hint) - len, " %s",
+					 plans->v[i].name);
+		}
+	}
+	memset(p->fields, 0, sizeof(p->fields));
+	p->fields[F_PROJECT] = (struct form_field){ .label = "Project",
+						    .initial = project,
+						    .hint = "Left/Right to choose",
+						    .required = true,
+						    .choices = p->choices[CH_PROJECT] };
+	p->fields[F_OFFERING] = (struct form_field){ .label = "Offering",
+						     .hint = "Left/Right to choose",
+						     .required = true,
+						     .choices = p->choices[CH_OFFERING] };
+	p->fields[F_PLAN] = (struct form_field){ .label = "Plan",
+						 .initial = "small",
+						 .hint = p->plan_hint,
+						 .required = true,
+						 .validate = valid_plan };
+	p->fields[F_NAME] = (struct form_field){ .label = "Name",
+						 .hint = "lowercase letters, digits, -",
+						 .required = true,
+						 .validate = valid_name };
+	p->fields[F_CLUSTER] = (struct form_field){ .label = "Cluster",
+						    .hint = "Left/Right to choose",
+						    .required = true,
+						    .choices = p->choices[CH_CLUSTER] };
+	app_open_form(p->app, form_new("Order a store", p->fields, F_COUNT, submit_order, p));
+}
+
+/* ---- scale ---- */
+
+static void scale_done(struct app *app, const char *text, void *ud)
+{
+	struct stores_pane *p = ud;
+	long n;
+
+	if (!text)
+		return;
+	if (!str_to_long(text, 1, STORE_MAX_REPLICAS, &n)) {
+		app_error(app, "Replicas: a whole number from 1 to %d, not '%.20s'", STORE_MAX_REPLICAS,
+			  text);
+		return;
+	}
+	snprintf(p->done_msg, sizeof(p->done_msg), "Scaling store %s to %ld", p->subjects[0], n);
+	run_op(p, n);
+}
+
+static const struct app_prompt_ops scale_prompt = { .on_done = scale_done };
+
+static void ask_scale(struct stores_pane *p, const char *named)
+{
+	const struct store_list *sl = db_live_stores(p->live, NULL);
+	const struct store *s;
+	char label[32], initial[16];
+
+	if (refuse_read_only(p, "scale a store") || !pick_subjects(p, named, false))
+		return;
+	s = sl ? store_list_find(sl, p->subjects[0]) : NULL;
+	snprintf(initial, sizeof(initial), "%ld", s ? s->replicas : 1L);
+	snprintf(label, sizeof(label), "Replicas (1-%d): ", STORE_MAX_REPLICAS);
+	p->op = STORE_OP_SCALE;
+	app_prompt(p->app, label, initial, &scale_prompt, p);
+}
+
+/* ---- pause, resume, retry ---- */
+
+static void pause_confirmed(struct app *app, void *ud)
+{
+	struct stores_pane *p = ud;
+
+	(void)app;
+	run_op(p, 0);
+}
+
+static void ask_simple(struct stores_pane *p, enum store_op op, const char *named)
+{
+	static const char *const refuse[] = { [STORE_OP_PAUSE] = "pause a store",
+					      [STORE_OP_RESUME] = "resume a store",
+					      [STORE_OP_RETRY] = "retry a store" };
+	static const char *const verb[] = { [STORE_OP_PAUSE] = "Pausing",
+					    [STORE_OP_RESUME] = "Resuming",
+					    [STORE_OP_RETRY] = "Retrying" };
+	char q[200];
+
+	if (refuse_read_only(p, refuse[op]) || !pick_subjects(p, named, op != STORE_OP_RETRY))
+		return;
+	p->op = op;
+	describe_subjects(p, verb[op]);
+	if (op != STORE_OP_PAUSE) {
+		run_op(p, 0);
+		return;
+	}
+	if (p->nsubjects == 1)
+		snprintf(q, sizeof(q), "Pause store %s? Its workloads scale to 0.", p->subjects[0]);
+	else
+		snprintf(q, sizeof(q), "Pause %zu marked stores? Their workloads scale to 0.",
+			 p->nsubjects);
+	app_confirm(p->app, q, pause_confirmed, p);
+}
+
+/* ---- delete: the id typed back ---- */
+
+static void delete_done(struct app *app, const char *text, void *ud)
+{
+	struct stores_pane *p = ud;
+	char want[32];
+
+	if (!text) {
+		app_info(app, "Nothing deleted");
+		return;
+	}
+	if (p->nsubjects == 1)
+		str_copy(want, sizeof(want), p->subjects[0]);
+	else
+		snprintf(want, sizeof(want), "%zu", p->nsubjects);
+	if (strcmp(text, want) != 0) {
+		app_error(app, "'%.40s' is not '%s': nothing deleted", text, want);
+		return;
+	}
+	p->op = STORE_OP_DELETE;
+	describe_subjects(p, "Deleting");
+	run_op(p, 0);
+	table_model_clear_marks(table_model(p->table));
+	p->detail_open = false;
+}
+
+static const struct app_prompt_ops delete_prompt = { .on_done = delete_done };
+
+static void ask_delete(struct stores_pane *p, const char *named)
+{
+	char label[96];
+
+	if (refuse_read_only(p, "delete a store") || !pick_subjects(p, named, true))
+		return;
+	if (p->nsubjects == 1) {
+		app_info(p->app, "Delete store %s? Type its id to confirm (Esc cancels)",
+			 p->subjects[0]);
+		snprintf(label, sizeof(label), "Store id: ");
+	} else {
+		app_info(p->app, "Delete %zu marked stores? Type %zu to confirm (Esc cancels)",
+			 p->nsubjects, p->nsubjects);
+		snprintf(label, sizeof(label), "Stores: ");
+	}
+	app_prompt(p->app, label, "", &delete_prompt, p);
+}
+
+/* ---- commands and keys ---- */
+
+enum { VERB_NEW, VERB_SCALE, VERB_PAUSE, VERB_RESUME, VERB_RETRY, VERB_DELETE, VERB_SHOW };
+
+static const struct pane_verb stores_verbs[] = {
+	{ "new", "[PROJECT]", "Order a store (a form)", VERB_NEW },
+	{ "scale", "[STORE]", "Scale a store's web replicas (asks how many)", VERB_SCALE },
+	{ "pause", "[STORE]", "Pause a store (asks first)", VERB_PAUSE },
+	{ "resume", "[STORE]", "Resume a paused store", VERB_RESUME },
+	{ "retry", "[STORE]", "Retry a Failed store", VERB_RETRY },
+	{ "delete", "[STORE]", "Delete a store (type its id to confirm)", VERB_DELETE },
+	{ "show", "[STORE]", "Show a store's details and job history", VERB_SHOW },
+};
+
+static void run_verb(struct stores_pane *p, int id, const char *word)
+{
+	switch (id) {
+	case VERB_NEW: open_order_form(p, word && *word ? word : NULL); break;
+	case VERB_SCALE: ask_scale(p, word); break;
+	case VERB_PAUSE: ask_simple(p, STORE_OP_PAUSE, word); break;
+	case VERB_RESUME: ask_simple(p, STORE_OP_RESUME, word); break;
+	case VERB_RETRY: ask_simple(p, STORE_OP_RETRY, word); break;
+	case VERB_DELETE: ask_delete(p, word); break;
+	case VERB_SHOW:
+		if (pick_subjects(p, word, false))
+			open_detail(p, p->subjects[0]);
+		break;
+	default: break;
+	}
+}
+
+static bool is_verb(const char *arg)
+{
+	size_t len;
+
+	while (*arg == ' ')
+		arg++;
+	len = strcspn(arg, " ");
+	for (size_t i = 0; i < ARRAY_LEN(stores_verbs); i++) {
+		if (strlen(stores_verbs[i].name) == len && strncmp(stores_verbs[i].name, arg, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void stores_show(void *st, struct app *app, const char *arg)
+{
+	struct stores_pane *p = st;
+	const struct pane_verb *v;
+	char word[64];
+
+	if (!arg)
+		return;
+	if (!p->live) {
+		app_error(app, "No database configured");
+		return;
+	}
+	if (!is_verb(arg)) {
+		/* Anything else is a filter: a project's slug, a status, an id. */
+		p->detail_open = false;
+		table_model_set_filter(table_model(p->table), arg);
+		return;
+	}
+	if ((v = cmdline_pane_verb(app, &pane_stores_ops, arg, word, sizeof(word))) == NULL)
+		return;
+	run_verb(p, v->id, word);
+}
+
+static size_t stores_complete(void *st, const struct pane_verb *verb, const char *prefix,
+			      char ***out)
+{
+	struct stores_pane *p = st;
+	const struct store_list *sl = p->live ? db_live_stores(p->live, NULL) : NULL;
+	const struct project_list *pl = p->live ? db_live_projects(p->live) : NULL;
+	size_t n = 0, cap = 0, count = verb->id == VERB_NEW ? (pl ? pl->n : 0) : (sl ? sl->n : 0);
+
+	*out = NULL;
+	for (size_t i = 0; i < count; i++) {
+		const char *w = verb->id == VERB_NEW ? pl->v[i].slug : sl->v[i].id;
+
+		if (!str_has_prefix(w, prefix))
+			continue;
+		*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+		(*out)[n++] = xstrdup(w);
+	}
+	return n;
+}
+
+static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)
+{
+	struct stores_pane *p = st;
+	const char *id;
+
+	(void)k;
+	if (!p->live || !db_live_stores(p->live, NULL))
+		return PANE_IGNORED;
+	switch (a) {
+	case ACTION_STORES_NEW: run_verb(p, VERB_NEW, NULL); break;
+	case ACTION_STORES_SCALE: run_verb(p, VERB_SCALE, NULL); break;
+	case ACTION_STORES_PAUSE: run_verb(p, VERB_PAUSE, NULL); break;
+	case ACTION_STORES_RESUME: run_verb(p, VERB_RESUME, NULL); break;
+	case ACTION_STORES_RETRY: run_verb(p, VERB_RETRY, NULL); break;
+	case ACTION_STORES_DELETE: run_verb(p, VERB_DELETE, NULL); break;
+	case ACTION_STORES_LOGS:
+		id = cursor_id(p);
+		app_info(app, "Logs of store %s: not in this build; logs come with the logs issue",
+			 id ? id : "-");
+		break;
+	case ACTION_CANCEL:
+		if (!p->detail_open)
+			return PANE_IGNORED;
+		p->detail_open = false;
+		break;
+	case ACTION_SELECT:
+		if (p->detail_open || !(id = cursor_id(p)))
+			return PANE_IGNORED;
+		open_detail(p, id);
+		break;
+	default: return PANE_IGNORED;
+	}
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+static struct table *stores_table(void *st)
+{
+	struct stores_pane *p = st;
+
+	if (!p->live || !db_live_stores(p->live, NULL))
+		return NULL;
+	return p->detail_open ? p->detail : p->table;
 }
 
 const struct pane_ops pane_stores_ops = {
 	.name = "Stores",
 	.command = "stores",
 	.scope = SCOPE_PANE_STORES,
+	.init = stores_init,
+	.destroy = stores_destroy,
 	.draw = stores_draw,
+	.on_key = stores_key,
+	.on_show = stores_show,
+	.table = stores_table,
+	.verbs = stores_verbs,
+	.nverbs = ARRAY_LEN(stores_verbs),
+	.complete = stores_complete,
 };

@@ -109,11 +109,11 @@ if ui_wait_gone 'Projects \(' 3; then pass "Enter on a project leaves for the St
 
 # The header belongs to the shell: it follows the database on a pane that
 # uses none.
-screen_has "the Stores pane shows" 'This build of opsdeck does not list or provision stores'
+screen_has "the Stores pane shows the project's stores, filtered to it" 'Stores \(2, [0-9]+ busy; live\).*/web-store'
 screen_has "the header shows the database state on the Stores pane" 'db: ready'
 pg_stop >/dev/null
 screen_has "and turns to down there when PostgreSQL stops" 'db: down' 5
-like "$(ui_screen)" 'This build of opsdeck does not list' "while the Stores pane stays on screen"
+like "$(ui_screen)" '0000000000a2 +second +web-store' "while the Stores pane keeps its rows on screen"
 ui_keys : && ui_text "events" && ui_keys Enter
 screen_has ":events while the database is down says so" 'The database is down'
 pg_restart >/dev/null
