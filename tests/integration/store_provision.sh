@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 54
+plan 56
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -190,6 +190,18 @@ for step in namespace secrets apply readiness; do
 	fi
 done
 is "$(q -c "SELECT count(*) FROM opsdeck.job_steps WHERE outcome = 'lost'")" 4 "each killed run shows in the timeline as lost"
+
+# ---- SIGTERM hands the running job back ----
+sid=$(order sigterm)
+worker term.log --jobs 1
+wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid'\")\" = apply ]" 30
+kill -TERM "$wpid"; wait "$wpid"; rc=$?
+is "$rc:$(q -c "SELECT state || ',' || coalesce(lease_owner, '-') || ',' || attempts FROM opsdeck.jobs WHERE store = '$sid'")" \
+	"0:queued,-,0" "SIGTERM: the worker exits 0 and the job is queued again, unleased, the attempt not counted"
+worker term2.log
+wait_for "[ \"\$(status $sid)\" = Ready ]" 60
+is "$(status $sid)" Ready "and the next worker finishes it"
+kill "$wpid"; wait "$wpid" 2>/dev/null
 
 # ---- faults: 30% 503s, latency, dropped streams ----
 sim_post /sim/faults '{"errorRate": 0.3, "errorCode": 503, "latencyMs": 50, "dropAfterSeconds": 1}'
