@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 56
+plan 58
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -34,7 +34,7 @@ order() { # order NAME [PROJECT [OFFERING]]: prints the new store's id
 }
 
 od db migrate >/dev/null || { echo "Bail out! db migrate failed"; exit 1; }
-od catalog import "$top_srcdir/catalog/woocommerce.yaml" >/dev/null || { echo "Bail out! catalog import failed"; exit 1; }
+od catalog import "$top_srcdir/catalog/woocommerce.yaml" "$top_srcdir/catalog/medusa.yaml" >/dev/null || { echo "Bail out! catalog import failed"; exit 1; }
 od customer create Acme >/dev/null
 od project create acme Shop --stores 30 --cpu 100 --memory 200Gi >/dev/null
 
@@ -70,9 +70,16 @@ is "$(K get secret mysql-secret -n "$ns" -o jsonpath='{.data.password}' | base64
 is "$(q -c "SELECT count(*) FROM opsdeck.events WHERE object = 'store/$id' AND action = 'store.ready'")" 1 \
 	"becoming Ready is in the audit trail"
 is "$(q -c "SELECT url FROM opsdeck.stores WHERE id = '$id'")" "https://$id.stores.example.com" "it has its URL"
-is "$(q -c "SELECT string_agg(step, ',' ORDER BY id) FROM opsdeck.job_steps")" \
+is "$(q -c "SELECT string_agg(step, ',' ORDER BY id) FROM opsdeck.job_steps WHERE job = 1")" \
 	"namespace,secrets,apply,policy,readiness" "the job went through every step, in order"
 grep -q "$pw" "$work/w1.log" "$work"/sim.* && fail "the password reached a log" || pass "the password reached no log"
+
+# ---- the other store kind ----
+mid=$(order med shop medusa)
+wait_for "[ \"\$(status $mid)\" = Ready ]" 60
+is "$(status $mid)" Ready "a Medusa store is provisioned too"
+is "$(K get deploy,sts -n "store-$mid" -o name | sort | tr '\n' ' ')" \
+	"deployment.apps/medusa deployment.apps/redis statefulset.apps/postgres " "with its Medusa, Redis and PostgreSQL"
 
 # ---- scale, pause, resume, on the cluster side ----
 out=$(od store scale "$id" 3 --wait --timeout 60 2>/dev/null); rc=$?
