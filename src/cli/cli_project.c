@@ -75,30 +75,11 @@ const struct cli_command *const cli_project_commands[] = {
 	&cmd_project_rename, &cmd_project_set_quota, &cmd_project_archive, NULL,
 };
 
-/* Runs a prepared request; prints the failure. Caller PQclear()s. */
-static PGresult *run(struct cli_ctx *ctx, PGconn *pg, struct db_req *r)
-{
-	struct err err = { { 0 } };
-	PGresult *res = db_req_exec(pg, r, &err);
-
-	db_req_free(r);
-	if (!res)
-		cli_fail(ctx, err.msg);
-	return res;
-}
-
 /* A mutation: the request is built (and refused) before connecting. */
 static int mutate(struct cli_ctx *ctx, struct db_req *r, PGresult **out)
 {
-	PGconn *pg = cli_db_open(ctx, true);
-	PGresult *res;
+	PGresult *res = cli_db_query(ctx, r);
 
-	if (!pg) {
-		db_req_free(r);
-		return CLI_FAILED;
-	}
-	res = run(ctx, pg, r);
-	db_close(pg);
 	if (!res)
 		return CLI_FAILED;
 	if (out)
@@ -119,17 +100,12 @@ static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 	struct err err = { { 0 } };
 	struct db_req r;
 	PGresult *res;
-	PGconn *pg;
 	int npos, rc = CLI_OK;
 
 	if (!cli_parse(ctx, &cmd_customer_list, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	pg = cli_db_open(ctx, true);
-	if (!pg)
-		return CLI_FAILED;
 	customer_req_list(&r, all);
-	res = run(ctx, pg, &r);
-	db_close(pg);
+	res = cli_db_query(ctx, &r);
 	if (!res)
 		return CLI_FAILED;
 	if (!customer_list_parse(res, &l, &err)) {
@@ -243,19 +219,14 @@ static int project_list(struct cli_ctx *ctx, int argc, char **argv)
 	struct err err = { { 0 } };
 	struct db_req r;
 	PGresult *res;
-	PGconn *pg;
 	int npos, rc = CLI_OK;
 
 	if (!cli_parse(ctx, &cmd_project_list, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
 	if (customer && !db_valid_dns_label(customer))
 		return cli_fail(ctx, "--customer takes a customer slug");
-	pg = cli_db_open(ctx, true);
-	if (!pg)
-		return CLI_FAILED;
 	project_req_list(&r, customer, all);
-	res = run(ctx, pg, &r);
-	db_close(pg);
+	res = cli_db_query(ctx, &r);
 	if (!res)
 		return CLI_FAILED;
 	if (!project_list_parse(res, &l, &err)) {
