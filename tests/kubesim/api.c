@@ -17,6 +17,7 @@
 #include "patch.h"
 #include "quota.h"
 #include "restype.h"
+#include "review.h"
 #include "selector.h"
 #include "status.h"
 #include "store.h"
@@ -1447,8 +1448,7 @@ static bool forbid_readonly(const struct req *r, const struct target *t, struct 
 {
 	char res[96], scope[160];
 
-	if (!r->readonly || str_eq(t->verb, "get") || str_eq(t->verb, "list") ||
-	    str_eq(t->verb, "watch"))
+	if (!r->readonly || review_readonly_may(t->verb))
 		return false;
 	if (t->sub)
 		snprintf(res, sizeof(res), "%s/%s", t->rt->plural, t->sub);
@@ -1658,23 +1658,22 @@ static void do_discovery(const struct req *r, char **seg, size_t n, struct resp 
 	resp_json(out, 200, doc);
 }
 
-/* Who the server thinks the caller is (what `kubectl auth whoami` asks). */
-static void self_subject_review(const struct req *r, struct resp *out)
+/* POST to a review endpoint (review.h): answered at once, nothing stored. */
+static void do_review(const struct req *r, const char *plural, struct resp *out)
 {
-	json_t *groups = json_array();
+	struct apierr e = {0};
+	json_t *answer;
 
 	if (!str_eq(r->method, "POST")) {
 		api_error(out, 405, "MethodNotAllowed",
 			  "the server does not allow this method on the requested resource");
 		return;
 	}
-	for (size_t i = 0; i < r->ngroups; i++)
-		json_array_append_new(groups, json_string(r->groups[i]));
-	resp_json(out, 201,
-		  json_pack("{s:s, s:s, s:{s:n}, s:{s:{s:s, s:o}}}", "kind", "SelfSubjectReview",
-			    "apiVersion", "authentication.k8s.io/v1", "metadata",
-			    "creationTimestamp", "status", "userInfo", "username",
-			    r->user ? r->user : "system:anonymous", "groups", groups));
+	answer = str_eq(plural, "selfsubjectreviews") ? review_self(r) : review_access(r, &e);
+	if (!answer)
+		resp_err(out, &e);
+	else
+		resp_json(out, 201, answer);
 }
 
 void api_handle(struct sim *s, const struct req *r, struct resp *out)
@@ -1729,9 +1728,8 @@ void api_handle(struct sim *s, const struct req *r, struct resp *out)
 		fault_handle(s, r, out);
 		goto done;
 	}
-	if (n == 4 && str_eq(seg[0], "apis") && str_eq(seg[1], "authentication.k8s.io") &&
-	    str_eq(seg[2], "v1") && str_eq(seg[3], "selfsubjectreviews")) {
-		self_subject_review(r, out);
+	if (n == 4 && str_eq(seg[0], "apis") && restype_is_review(seg[1], seg[2], seg[3])) {
+		do_review(r, seg[3], out);
 		goto done;
 	}
 	/* /api/v1/... or /apis/GROUP/VERSION/... */

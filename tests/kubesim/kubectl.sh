@@ -1,7 +1,8 @@
 #!/bin/sh
 # The real kubectl against kubesim: get (table and JSON), apply --server-side
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
-# and the 401/403 answers. Prints TAP.
+# auth can-i (SelfSubjectAccessReview, sent as protobuf), and the 401/403
+# answers. Prints TAP.
 set -u
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
@@ -12,9 +13,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..20"
+echo "1..23"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 20); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 23); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -144,6 +145,18 @@ check "the read-only token can read" sh -c 'printf "%s\n" "$1" | grep -q "^defau
 
 out=$(K --token=viewer-token-123 create namespace nope 2>&1)
 check "403 Forbidden for a write with the read-only token" sh -c 'printf "%s\n" "$1" | grep -q "Forbidden" && printf "%s\n" "$1" | grep -q "User \"viewer\" cannot create resource \"namespaces\""' _ "$out"
+
+out=$(K auth can-i create namespaces 2>"$tmp/can-i.err")
+rc=$?
+check "auth can-i create namespaces: yes (exit $rc)" sh -c '[ "$1" -eq 0 ] && [ "$2" = yes ]' _ "$rc" "$out"
+
+out=$(K --context kubesim-readonly auth can-i delete namespaces 2>"$tmp/can-i.err")
+rc=$?
+check "auth can-i delete namespaces with the read-only context: no (exit $rc)" sh -c '[ "$1" -eq 1 ] && printf "%s\n" "$2" | grep -q "^no"' _ "$rc" "$out"
+
+out=$(K --context kubesim-readonly auth can-i get pods --subresource=log -n shop 2>&1)
+rc=$?
+check "auth can-i get pods/log with the read-only context: yes (exit $rc)" sh -c '[ "$1" -eq 0 ] && [ "$2" = yes ]' _ "$rc" "$out"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -21,6 +21,8 @@ KUBESIM_CORE = \
 	tests/kubesim/fault.c tests/kubesim/fault.h \
 	tests/kubesim/openapi.c tests/kubesim/openapi.h \
 	tests/kubesim/api.c tests/kubesim/api.h \
+	tests/kubesim/pbuf.c tests/kubesim/pbuf.h \
+	tests/kubesim/review.c tests/kubesim/review.h \
 	tests/kubesim/demo.c tests/kubesim/demo.h \
 	src/util.c src/util.h src/buf.c src/buf.h
 

@@ -248,6 +248,27 @@ static const struct restype types[K_COUNT] = {
 		      NULL},
 };
 
+/* Endpoints that store nothing: a POST is answered at once (review.c). They
+ * are in discovery, as on a real server, so clients find them there. */
+static const struct {
+	const char *group, *version, *plural, *singular, *kind;
+} reviews[] = {
+    {"authentication.k8s.io", "v1", "selfsubjectreviews", "selfsubjectreview",
+     "SelfSubjectReview"},
+    {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview",
+     "SelfSubjectAccessReview"},
+};
+
+bool restype_is_review(const char *group, const char *version, const char *plural)
+{
+	for (size_t i = 0; i < ARRAY_LEN(reviews); i++) {
+		if (str_eq(reviews[i].group, group) && str_eq(reviews[i].version, version) &&
+		    str_eq(reviews[i].plural, plural))
+			return true;
+	}
+	return false;
+}
+
 const struct restype *restype_get(enum kind_id id)
 {
 	return (unsigned)id < K_COUNT ? &types[id] : NULL;
@@ -302,31 +323,35 @@ json_t *restype_api_versions(void)
 			 "127.0.0.1:6443");
 }
 
+/* Appends group's entry unless groups already has it. */
+static void add_group(json_t *groups, const char *group, const char *version)
+{
+	json_t *g;
+	size_t i;
+	char gv[128];
+
+	json_array_foreach(groups, i, g)
+	{
+		if (str_eq(json_string_value(json_object_get(g, "name")), group))
+			return;
+	}
+	snprintf(gv, sizeof(gv), "%s/%s", group, version);
+	json_array_append_new(groups, json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name",
+						group, "versions", "groupVersion", gv, "version",
+						version, "preferredVersion", "groupVersion", gv,
+						"version", version));
+}
+
 json_t *restype_group_list(void)
 {
 	json_t *groups = json_array();
-	const char *seen[K_COUNT];
-	size_t nseen = 0;
 
 	for (size_t i = 0; i < K_COUNT; i++) {
-		const struct restype *rt = &types[i];
-		bool dup = false;
-		char gv[128];
-
-		if (!rt->group[0])
-			continue;
-		for (size_t j = 0; j < nseen; j++)
-			dup = dup || str_eq(seen[j], rt->group);
-		if (dup)
-			continue;
-		seen[nseen++] = rt->group;
-		snprintf(gv, sizeof(gv), "%s/%s", rt->group, rt->version);
-		json_array_append_new(groups,
-				      json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name",
-						rt->group, "versions", "groupVersion", gv,
-						"version", rt->version, "preferredVersion",
-						"groupVersion", gv, "version", rt->version));
+		if (types[i].group[0])
+			add_group(groups, types[i].group, types[i].version);
 	}
+	for (size_t i = 0; i < ARRAY_LEN(reviews); i++)
+		add_group(groups, reviews[i].group, reviews[i].version);
 	return json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList", "apiVersion", "v1", "groups",
 			 groups);
 }
@@ -396,6 +421,15 @@ json_t *restype_resource_list(const char *group, const char *version)
 			    res, sub_entry(sub, rt->namespaced, rt->kind,
 					   json_pack("[s,s,s]", "get", "patch", "update")));
 		}
+	}
+	for (size_t i = 0; i < ARRAY_LEN(reviews); i++) {
+		if (!str_eq(reviews[i].group, group) || !str_eq(reviews[i].version, version))
+			continue;
+		any = true;
+		json_array_append_new(res, json_pack("{s:s, s:s, s:b, s:s, s:[s]}", "name",
+						     reviews[i].plural, "singularName",
+						     reviews[i].singular, "namespaced", false, "kind",
+						     reviews[i].kind, "verbs", "create"));
 	}
 	if (!any) {
 		json_decref(res);

@@ -47,6 +47,9 @@ const struct restype *restype_get(enum kind_id id);
 const struct restype *restype_find(const char *group, const char *version, const char *plural);
 /* By apiVersion ("apps/v1") and kind ("Deployment"). */
 const struct restype *restype_by_kind(const char *api_version, const char *kind);
+/* Whether GROUP/VERSION/PLURAL is a review endpoint (review.h), which is
+ * in discovery but stores nothing. */
+bool restype_is_review(const char *group, const char *version, const char *plural);
 /* Whether a field selector label is supported for rt. */
 bool restype_field_ok(const struct restype *rt, const char *field);
 /* "deployments.apps", "pods": how the real server names a resource in messages. */

@@ -1,6 +1,7 @@
 /* Integration tests of kubesim's API over HTTP: selectors, pagination,
  * watch resume and 410 Gone, server-side apply idempotency and conflicts,
- * quota, errors in the real server's shapes, logs, and fault injection.
+ * quota, errors in the real server's shapes, logs, fault injection, and
+ * access reviews.
  * Starts $KUBESIM itself (plain HTTP, fast pod phases). */
 #include "config.h"
 
@@ -53,8 +54,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static struct res call(const char *method, const char *path, const char *ctype, const char *body,
-		       const char *token, long timeout_ms)
+/* body of len bytes (it may hold NULs: protobuf). */
+static struct res call_len(const char *method, const char *path, const char *ctype,
+			   const void *body, size_t len, const char *token, long timeout_ms)
 {
 	struct res r;
 	CURL *c = curl_easy_init();
@@ -69,7 +71,7 @@ static struct res call(const char *method, const char *path, const char *ctype, 
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
 	}
 	if (token) {
 		snprintf(hdr, sizeof(hdr), "Authorization: Bearer %s", token);
@@ -91,6 +93,12 @@ static struct res call(const char *method, const char *path, const char *ctype, 
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	return r;
+}
+
+static struct res call(const char *method, const char *path, const char *ctype, const char *body,
+		       const char *token, long timeout_ms)
+{
+	return call_len(method, path, ctype, body, body ? strlen(body) : 0, token, timeout_ms);
 }
 
 static json_t *json_of(struct res *r)
@@ -1039,6 +1047,147 @@ static void test_faults(void **state)
 	buf_free(&r.body);
 }
 
+#define SSAR_PATH "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+
+/* Posts a SelfSubjectAccessReview of attrs (the JSON members of
+ * resourceAttributes) and returns status.allowed; reason gets
+ * status.reason. */
+static bool may(const char *token, const char *attrs, char *reason, size_t reasonsz)
+{
+	char body[512];
+	struct res r;
+	json_t *j;
+	const char *why;
+	bool allowed;
+
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":"
+		 "\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":{%s}}}",
+		 attrs);
+	r = call("POST", SSAR_PATH, "application/json", body, token, 0);
+	if (r.code != 201)
+		fail_msg("access review %s: HTTP %ld: %s", attrs, r.code, buf_str(&r.body));
+	j = json_of(&r);
+	assert_string_equal(jstr_at(j, "kind", NULL), "SelfSubjectAccessReview");
+	assert_non_null(json_object_get(json_object_get(j, "spec"), "resourceAttributes"));
+	allowed = json_is_true(json_object_get(json_object_get(j, "status"), "allowed"));
+	why = jstr_at(json_object_get(j, "status"), "reason", NULL);
+	snprintf(reason, reasonsz, "%s", why ? why : "");
+	json_decref(j);
+	buf_free(&r.body);
+	return allowed;
+}
+
+/* kubectl's `auth can-i get pods --subresource=log -n shop`, protobuf. */
+static const unsigned char can_i_get_log[] = {
+    'k', '8', 's', 0, 0x0a, 0x32, 0x0a, 0x17, 'a', 'u', 't', 'h', 'o', 'r', 'i', 'z', 'a', 't',
+    'i', 'o', 'n', '.', 'k', '8', 's', '.', 'i', 'o', '/', 'v', '1', 0x12, 0x17, 'S', 'e', 'l',
+    'f', 'S', 'u', 'b', 'j', 'e', 'c', 't', 'A', 'c', 'c', 'e', 's', 's', 'R', 'e', 'v', 'i',
+    'e', 'w', 0x12, 0x1c, 0x0a, 0x00, 0x12, 0x18, 0x0a, 0x16, 0x0a, 0x04, 's', 'h', 'o', 'p',
+    0x12, 0x03, 'g', 'e', 't', 0x2a, 0x04, 'p', 'o', 'd', 's', 0x32, 0x03, 'l', 'o', 'g', 0x1a,
+    0x00, 0x22, 0x00};
+
+static void test_access_review(void **state)
+{
+	char reason[256];
+	struct res r;
+	json_t *j, *e;
+	size_t i;
+	bool found = false;
+
+	(void)state;
+	assert_true(may(TOKEN, "\"verb\":\"create\",\"resource\":\"namespaces\"", reason,
+			sizeof(reason)));
+	assert_true(may(TOKEN,
+			"\"verb\":\"patch\",\"group\":\"apps\",\"resource\":\"deployments\","
+			"\"subresource\":\"scale\",\"namespace\":\"store-1\"",
+			reason, sizeof(reason)));
+	assert_false(may(RO_TOKEN, "\"verb\":\"delete\",\"resource\":\"namespaces\"", reason,
+			 sizeof(reason)));
+	assert_string_equal(reason, "kubesim: the read-only token may only get, list and watch");
+	assert_false(may(RO_TOKEN, "\"verb\":\"patch\",\"group\":\"apps\",\"resource\":"
+				   "\"deployments\"",
+			 reason, sizeof(reason)));
+	assert_true(may(RO_TOKEN, "\"verb\":\"watch\",\"group\":\"apps\",\"resource\":"
+				  "\"deployments\"",
+			reason, sizeof(reason)));
+
+	/* The echo: the question comes back with the answer. */
+	j = jcall(201, "POST", SSAR_PATH, "application/json",
+		  "{\"spec\":{\"nonResourceAttributes\":{\"path\":\"/healthz\",\"verb\":\"get\"}}}");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(j, "spec"), "nonResourceAttributes"), "path")),
+	    "/healthz");
+	assert_true(json_is_true(json_object_get(json_object_get(j, "status"), "allowed")));
+	json_decref(j);
+	r = call("POST", SSAR_PATH, "application/json",
+		 "{\"spec\":{\"nonResourceAttributes\":{\"path\":\"/x\",\"verb\":\"post\"}}}",
+		 RO_TOKEN, 0);
+	assert_int_equal(r.code, 201);
+	j = json_of(&r);
+	assert_true(json_is_false(json_object_get(json_object_get(j, "status"), "allowed")));
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* Kubectl's protobuf body, answered in JSON. */
+	r = call_len("POST", SSAR_PATH, "application/vnd.kubernetes.protobuf", can_i_get_log,
+		     sizeof(can_i_get_log), RO_TOKEN, 0);
+	assert_int_equal(r.code, 201);
+	assert_string_equal(r.ctype, "application/json");
+	j = json_of(&r);
+	e = json_object_get(json_object_get(j, "spec"), "resourceAttributes");
+	assert_string_equal(jstr_at(e, "subresource", NULL), "log");
+	assert_string_equal(jstr_at(e, "namespace", NULL), "shop");
+	assert_true(json_is_true(json_object_get(json_object_get(j, "status"), "allowed")));
+	json_decref(j);
+	buf_free(&r.body);
+
+	/* Exactly one kind of attributes, in the real server's words. */
+	j = jcall(422, "POST", SSAR_PATH, "application/json", "{\"spec\":{}}");
+	assert_string_equal(jstr_at(j, "reason", NULL), "Invalid");
+	assert_string_equal(jstr_at(j, "message", NULL),
+			    "SelfSubjectAccessReview.authorization.k8s.io \"\" is invalid: "
+			    "spec.resourceAttributes: exactly one of nonResourceAttributes or "
+			    "resourceAttributes must be specified");
+	json_decref(j);
+	j = jcall(422, "POST", SSAR_PATH, "application/json",
+		  "{\"spec\":{\"resourceAttributes\":{\"verb\":\"get\"},"
+		  "\"nonResourceAttributes\":{\"path\":\"/\"}}}");
+	assert_non_null(strstr(jstr_at(j, "message", NULL),
+			       "spec.nonResourceAttributes: cannot be specified in combination"));
+	json_decref(j);
+	j = jcall(400, "POST", SSAR_PATH, "application/vnd.kubernetes.protobuf", "k8s");
+	assert_string_equal(jstr_at(j, "reason", NULL), "BadRequest");
+	json_decref(j);
+	j = jcall(405, "GET", SSAR_PATH, NULL, NULL);
+	json_decref(j);
+	r = call("POST", SSAR_PATH, "application/json", "{\"spec\":{}}", NULL, 0);
+	assert_int_equal(r.code, 401);
+	buf_free(&r.body);
+
+	/* In discovery, where kubectl and opsdeck look for it. */
+	j = jcall(200, "GET", "/apis/authorization.k8s.io/v1", NULL, NULL);
+	json_array_foreach(json_object_get(j, "resources"), i, e)
+	{
+		if (str_eq(jstr_at(e, "name", NULL), "selfsubjectaccessreviews")) {
+			found = true;
+			assert_string_equal(jstr_at(e, "kind", NULL), "SelfSubjectAccessReview");
+			assert_int_equal(json_array_size(json_object_get(e, "verbs")), 1);
+		}
+	}
+	assert_true(found);
+	json_decref(j);
+	j = jcall(200, "GET", "/apis", NULL, NULL);
+	found = false;
+	json_array_foreach(json_object_get(j, "groups"), i, e)
+	{
+		found = found || str_eq(jstr_at(e, "name", NULL), "authorization.k8s.io");
+	}
+	assert_true(found);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1047,7 +1196,7 @@ int main(void)
 	    cmocka_unit_test(test_watch_selector_transitions),
 	    cmocka_unit_test(test_apply),	  cmocka_unit_test(test_status_and_scale),
 	    cmocka_unit_test(test_quota),	  cmocka_unit_test(test_logs),
-	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_faults),	  cmocka_unit_test(test_access_review),
 	};
 	int rc;
 

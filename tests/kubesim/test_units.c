@@ -1,5 +1,6 @@
 /* Unit tests of kubesim's pure parts: selectors, patches, server-side apply
- * field sets and idempotency, quantities, YAML scalars, times. */
+ * field sets and idempotency, quantities, YAML scalars, times, protobuf
+ * access reviews. */
 #include "config.h"
 
 #include <jansson.h>
@@ -15,7 +16,9 @@
 #include "apply.h"
 #include "patch.h"
 #include "quota.h"
+#include "pbuf.h"
 #include "restype.h"
+#include "review.h"
 #include "selector.h"
 #include "sim.h"
 #include "status.h"
@@ -388,6 +391,74 @@ static void test_status_shapes(void **state)
 	apierr_clear(&e);
 }
 
+/* What kubectl 1.32 sends for `auth can-i create namespaces` (captured with
+ * -v=9): a SelfSubjectAccessReview in the k8s protobuf envelope. */
+static const unsigned char can_i_create_ns[] = {
+    'k', '8', 's', 0, 0x0a, 0x32, 0x0a, 0x17, 'a', 'u', 't', 'h', 'o', 'r', 'i', 'z', 'a', 't',
+    'i', 'o', 'n', '.', 'k', '8', 's', '.', 'i', 'o', '/', 'v', '1', 0x12, 0x17, 'S', 'e', 'l',
+    'f', 'S', 'u', 'b', 'j', 'e', 'c', 't', 'A', 'c', 'c', 'e', 's', 's', 'R', 'e', 'v', 'i',
+    'e', 'w', 0x12, 0x45, 0x0a, 0x10, 0x0a, 0x00, 0x12, 0x00, 0x1a, 0x00, 0x22, 0x00, 0x2a, 0x00,
+    0x32, 0x00, 0x38, 0x00, 0x42, 0x00, 0x12, 0x27, 0x0a, 0x25, 0x0a, 0x07, 'd', 'e', 'f', 'a',
+    'u', 'l', 't', 0x12, 0x06, 'c', 'r', 'e', 'a', 't', 'e', 0x1a, 0x00, 0x22, 0x00, 0x2a, 0x0a,
+    'n', 'a', 'm', 'e', 's', 'p', 'a', 'c', 'e', 's', 0x32, 0x00, 0x3a, 0x00, 0x1a, 0x08, 0x08,
+    0x00, 0x12, 0x00, 0x1a, 0x00, 0x20, 0x00, 0x1a, 0x00, 0x22, 0x00};
+
+static void test_protobuf_review(void **state)
+{
+	struct apierr e = {0};
+	struct pb_object obj;
+	struct pb_reader rd;
+	struct pb_field f;
+	struct err err = {{0}};
+	unsigned char bad[sizeof(can_i_create_ns)];
+	static const unsigned char long_varint[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff,
+						    0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	json_t *j;
+
+	(void)state;
+	assert_true(pb_unwrap(can_i_create_ns, sizeof(can_i_create_ns), &obj, &err));
+	assert_string_equal(obj.api_version, "authorization.k8s.io/v1");
+	assert_string_equal(obj.kind, "SelfSubjectAccessReview");
+	assert_int_equal(obj.raw_len, 0x45);
+
+	j = review_access_from_protobuf(can_i_create_ns, sizeof(can_i_create_ns), &e);
+	assert_non_null(j);
+	assert_json(json_incref(json_object_get(j, "spec")),
+		    "{\"resourceAttributes\":{\"namespace\":\"default\",\"verb\":\"create\","
+		    "\"resource\":\"namespaces\"}}");
+	assert_string_equal(json_string_value(json_object_get(j, "kind")),
+			    "SelfSubjectAccessReview");
+	json_decref(j);
+
+	/* Cut short: a length runs past the end. */
+	j = review_access_from_protobuf(can_i_create_ns, sizeof(can_i_create_ns) - 8, &e);
+	assert_null(j);
+	assert_int_equal(e.code, 400);
+	assert_non_null(strstr(e.msg, "length beyond the message"));
+	apierr_clear(&e);
+
+	/* Another kind in the envelope is refused. */
+	memcpy(bad, can_i_create_ns, sizeof(bad));
+	bad[33] = 'T'; /* SelfSubject... -> TelfSubject... */
+	j = review_access_from_protobuf(bad, sizeof(bad), &e);
+	assert_null(j);
+	assert_non_null(strstr(e.msg, "expected authorization.k8s.io/v1 SelfSubjectAccessReview"));
+	apierr_clear(&e);
+
+	/* No envelope. */
+	assert_false(pb_unwrap("{\"kind\":1}", 11, &obj, &err));
+	assert_non_null(strstr(err.msg, "k8s envelope"));
+
+	/* A varint of more than ten bytes is not one. */
+	pb_reader_init(&rd, long_varint, sizeof(long_varint));
+	assert_int_equal(pb_next(&rd, &f, &err), -1);
+	assert_non_null(strstr(err.msg, "bad varint"));
+
+	assert_true(review_readonly_may("watch"));
+	assert_false(review_readonly_may("patch"));
+	assert_false(review_readonly_may("*"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +474,7 @@ int main(void)
 	    cmocka_unit_test(test_yaml),
 	    cmocka_unit_test(test_times),
 	    cmocka_unit_test(test_status_shapes),
+	    cmocka_unit_test(test_protobuf_review),
 	};
 
 	return cmocka_run_group_tests_name("kubesim-units", tests, NULL, NULL);
