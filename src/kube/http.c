@@ -668,6 +668,7 @@ static void describe_failure(struct kube_req *r, CURLcode rc, struct err *e)
 {
 	const char *server = r->h->cfg->server;
 	const char *detail = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+	long os_errno = 0;
 	char p[256];
 
 	path_only(r->path, p, sizeof(p));
@@ -680,6 +681,13 @@ static void describe_failure(struct kube_req *r, CURLcode rc, struct err *e)
 			server, detail);
 		break;
 	case CURLE_COULDNT_CONNECT:
+		/* some curl versions say only "Couldn't connect to server":
+		 * the system's reason ("Connection refused") says more */
+		if (curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno) == CURLE_OK &&
+		    os_errno > 0)
+			detail = strerror((int)os_errno);
+		err_set(e, "%s %s: cannot reach %s: %s", r->method, p, server, detail);
+		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		err_set(e, "%s %s: cannot reach %s: %s", r->method, p, server, detail);
