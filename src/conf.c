@@ -143,11 +143,13 @@ void conf_free(struct conf *c)
 		if (conf_defs[i].type == CONF_STRING || conf_defs[i].type == CONF_NAME)
 			x_free((char **)field(c, &conf_defs[i]));
 	}
+	x_free(&c->source);
 }
 
 static void conf_copy(struct conf *dst, const struct conf *src)
 {
 	*dst = *src;
+	dst->source = src->source ? xstrdup(src->source) : NULL;
 	for (size_t i = 0; i < ARRAY_LEN(conf_defs); i++) {
 		if (conf_defs[i].type == CONF_STRING || conf_defs[i].type == CONF_NAME) {
 			char **s = field(dst, &conf_defs[i]);
@@ -207,16 +209,21 @@ bool conf_load(struct conf *c, const char *path, struct err *err)
 		path = owned;
 	}
 	doc = ydoc_load_file(path, err);
-	free(owned);
-	if (!doc)
+	if (!doc) {
+		free(owned);
 		return false;
+	}
 	if (!doc->root) {
 		ydoc_free(doc);
+		free(c->source);
+		c->source = xstrdup(path);
+		free(owned);
 		return true;
 	}
 	if (doc->root->type != YNODE_MAP) {
 		ok = ydoc_error(doc, doc->root, err, "expected a mapping of option: value");
 		ydoc_free(doc);
+		free(owned);
 		return false;
 	}
 	/* Applied to a copy so a bad file changes nothing. */
@@ -224,9 +231,13 @@ bool conf_load(struct conf *c, const char *path, struct err *err)
 	ok = conf_apply_map(&tmp, doc, doc->root, "", err);
 	ydoc_free(doc);
 	if (!ok) {
+		free(owned);
 		conf_free(&tmp);
 		return false;
 	}
+	free(tmp.source);
+	tmp.source = xstrdup(path);
+	free(owned);
 	conf_free(c);
 	*c = tmp;
 	return true;

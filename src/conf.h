@@ -28,6 +28,7 @@ struct conf {
 	long provision_timeout_s;
 	char *store_domain; /* stores are served at https://<id>.<domain> */
 	long worker_jobs;   /* jobs one runner runs at once */
+	char *source;	    /* the file conf_load read; NULL: none (built-in defaults) */
 };
 
 /* Fills defaults. */
