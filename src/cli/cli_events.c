@@ -65,12 +65,16 @@ static int events_list(struct cli_ctx *ctx, int argc, char **argv)
 
 		for (size_t i = 0; i < l.n; i++) {
 			const struct event *e = &l.v[i];
+			/* The database's jsonb, so it parses; should it not, the
+			 * text still says what it held. */
+			json_t *detail = json_loads(e->detail ? e->detail : "{}", 0, NULL);
 
-			json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "id",
+			json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
 							   (json_int_t)e->id, "at", e->at, "actor", e->actor,
 							   "action", e->action, "object", e->object, "project",
 							   e->project[0] ? json_string(e->project) : json_null(),
-							   "message", e->message));
+							   "message", e->message, "detail",
+							   detail ? detail : json_string(e->detail)));
 		}
 		rc = cli_json_print(ctx, a);
 	} else {
