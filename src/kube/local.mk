@@ -6,7 +6,9 @@ libopsdeck_a_SOURCES += \
 	src/kube/execcred.c src/kube/execcred.h \
 	src/kube/http.c src/kube/http.h \
 	src/kube/api.c src/kube/api.h \
-	src/kube/watch.c src/kube/watch.h
+	src/kube/watch.c src/kube/watch.h \
+	src/kube/access.c src/kube/access.h \
+	src/kube/probe.c src/kube/probe.h
 EXTRA_DIST += doc/kube-client.md
 
 include tests/kube/local.mk
