@@ -6,6 +6,7 @@
 
 #include "cli/cli_catalog.h"
 #include "cli/cli_db.h"
+#include "cli/cli_doctor.h"
 #include "cli/cli_events.h"
 #include "cli/cli_project.h"
 #include "cli/cli_store.h"
@@ -21,6 +22,7 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_events_commands,
 	cli_store_commands,
 	cli_worker_commands,
+	cli_doctor_commands,
 	NULL,
 };
 

@@ -8,7 +8,8 @@ TESTS += \
 	tests/integration/db_cli.sh \
 	tests/integration/db_panes.sh \
 	tests/integration/store_provision.sh \
-	tests/integration/store_pane.sh
+	tests/integration/store_pane.sh \
+	tests/integration/doctor.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 	tests/integration/pg_harness.sh \
 	tests/integration/db_conn.sh \
@@ -16,7 +17,9 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 	tests/integration/db_constraints.sh \
 	tests/integration/db_cli.sh \
 	tests/integration/db_panes.sh \
-	tests/integration/store_pane.sh
+	tests/integration/store_provision.sh \
+	tests/integration/store_pane.sh \
+	tests/integration/doctor.sh
 
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test
