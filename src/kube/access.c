@@ -71,8 +71,8 @@ static void deliver_access(struct kube_access_op *a, const struct kube_result *r
 static void deliver_identity(struct kube_access_op *a, const struct kube_result *res)
 {
 	struct kube_identity id = {.status = res->status, .served = true};
-	json_t *user = res->obj ? json_object_get(json_object_get(res->obj, "status"), "userInfo")
-				: NULL;
+	json_t *user =
+	    res->obj ? json_object_get(json_object_get(res->obj, "status"), "userInfo") : NULL;
 	json_t *g;
 	size_t i;
 
@@ -140,8 +140,8 @@ static struct kube_access_op *start(struct kube_http *h, const char *path, json_
 	a->h = h;
 	a->path = path;
 	a->timeout_ms = timeout_ms > 0 ? timeout_ms : KUBE_ACCESS_TIMEOUT_MS;
-	a->op = kube_call(h, "POST", path, text, strlen(text), "application/json", on_result, a,
-			  err);
+	a->op =
+	    kube_call(h, "POST", path, text, strlen(text), "application/json", on_result, a, err);
 	free(text);
 	if (!a->op) {
 		free(a);
@@ -160,9 +160,9 @@ static void set_text(json_t *o, const char *key, const char *value)
 		json_object_set_new(o, key, json_string(value));
 }
 
-struct kube_access_op *kube_access_review(struct kube_http *h, const struct kube_access_attrs *attrs,
-					  long timeout_ms, kube_access_fn fn, void *ud,
-					  struct err *err)
+struct kube_access_op *kube_access_review(struct kube_http *h,
+					  const struct kube_access_attrs *attrs, long timeout_ms,
+					  kube_access_fn fn, void *ud, struct err *err)
 {
 	struct kube_access_op *a;
 	json_t *ra;
@@ -187,8 +187,8 @@ struct kube_access_op *kube_access_review(struct kube_http *h, const struct kube
 		     timeout_ms, a, err);
 }
 
-struct kube_access_op *kube_access_whoami(struct kube_http *h, long timeout_ms,
-					  kube_identity_fn fn, void *ud, struct err *err)
+struct kube_access_op *kube_access_whoami(struct kube_http *h, long timeout_ms, kube_identity_fn fn,
+					  void *ud, struct err *err)
 {
 	struct kube_access_op *a = xcalloc(1, sizeof(*a));
 

@@ -38,21 +38,21 @@ struct kube_access_attrs {
 };
 
 struct kube_access_answer {
-	long status;	/* HTTP status; 0 without an answer */
-	bool allowed;	/* status.allowed */
-	bool denied;	/* status.denied: refused outright, not just not allowed */
+	long status;	  /* HTTP status; 0 without an answer */
+	bool allowed;	  /* status.allowed */
+	bool denied;	  /* status.denied: refused outright, not just not allowed */
 	char reason[256]; /* the authoriser's words, or "" */
-	struct err err; /* set when the question got no answer */
+	struct err err;	  /* set when the question got no answer */
 };
 typedef void (*kube_access_fn)(const struct kube_access_answer *a, void *ud);
 
 struct kube_identity {
-	long status;	 /* HTTP status; 0 without an answer */
-	bool served;	 /* false: the server has no SelfSubjectReview (before 1.28) */
+	long status; /* HTTP status; 0 without an answer */
+	bool served; /* false: the server has no SelfSubjectReview (before 1.28) */
 	char username[256];
 	char groups[KUBE_IDENTITY_MAX_GROUPS][128];
 	size_t ngroups;
-	struct err err;	 /* set when there is no identity (401: not authenticated) */
+	struct err err; /* set when there is no identity (401: not authenticated) */
 };
 typedef void (*kube_identity_fn)(const struct kube_identity *id, void *ud);
 
@@ -60,14 +60,14 @@ struct kube_access_op;
 
 /* Asks whether the caller may do what attrs says. NULL with err set if
  * attrs has no verb or no resource. */
-struct kube_access_op *kube_access_review(struct kube_http *h, const struct kube_access_attrs *attrs,
-					  long timeout_ms, kube_access_fn fn, void *ud,
-					  struct err *err);
+struct kube_access_op *kube_access_review(struct kube_http *h,
+					  const struct kube_access_attrs *attrs, long timeout_ms,
+					  kube_access_fn fn, void *ud, struct err *err);
 
 /* Asks who the caller is. A server without SelfSubjectReview answers with
  * served false and no error. */
-struct kube_access_op *kube_access_whoami(struct kube_http *h, long timeout_ms,
-					  kube_identity_fn fn, void *ud, struct err *err);
+struct kube_access_op *kube_access_whoami(struct kube_http *h, long timeout_ms, kube_identity_fn fn,
+					  void *ud, struct err *err);
 
 /* Stops a question; its function is not called. NULL is ignored. */
 void kube_access_cancel(struct kube_access_op *op);

@@ -24,9 +24,9 @@ struct gv_fetch {
 	char *group, *version;
 	struct kube_op *op;
 	bool done;
-	bool served;	  /* false: 404, the server has no such group version */
+	bool served;	   /* false: 404, the server has no such group version */
 	json_t *resources; /* its "resources" array */
-	struct err err;	  /* the request failed */
+	struct err err;	   /* the request failed */
 };
 
 /* One access review. */
@@ -256,7 +256,8 @@ static void judge_access(struct kube_probe *p)
 	else if (nfailed)
 		add(p, STEP_ACCESS, nfailed == p->nneeds ? KUBE_PROBE_WARN : KUBE_PROBE_FAIL,
 		    json_pack("{s:o}", "denied", denied),
-		    "cannot tell what context %s may do: %zu of %zu access reviews got no answer: %s",
+		    "cannot tell what context %s may do: %zu of %zu access reviews got no answer: "
+		    "%s",
 		    p->context, nfailed, p->nneeds, failed->err.msg);
 	else
 		add(p, STEP_ACCESS, KUBE_PROBE_OK, json_pack("{s:o}", "denied", denied),
@@ -396,10 +397,10 @@ static void start_auth(struct kube_probe *p)
 {
 	struct err err = {{0}};
 
-	p->whoami_op =
-	    kube_access_whoami(p->h, remaining_ms(p) + 1000, on_identity, p, &err);
+	p->whoami_op = kube_access_whoami(p->h, remaining_ms(p) + 1000, on_identity, p, &err);
 	if (!p->whoami_op) {
-		add(p, STEP_AUTH, KUBE_PROBE_WARN, NULL, "cannot ask who the caller is: %s", err.msg);
+		add(p, STEP_AUTH, KUBE_PROBE_WARN, NULL, "cannot ask who the caller is: %s",
+		    err.msg);
 		start_checks(p);
 	}
 }
@@ -420,8 +421,8 @@ static void on_version(const struct kube_result *res, void *ud)
 	}
 	/* Any answer proves the server is there; with anonymous access off,
 	 * even /version needs credentials, which the next step judges. */
-	version = kube_result_ok(res) ? json_string_value(json_object_get(res->obj, "gitVersion"))
-				      : NULL;
+	version =
+	    kube_result_ok(res) ? json_string_value(json_object_get(res->obj, "gitVersion")) : NULL;
 	if (version)
 		add(p, STEP_SERVER, KUBE_PROBE_OK,
 		    json_pack("{s:s, s:s, s:I}", "server", p->server, "version", version, "rtt_ms",
@@ -445,8 +446,8 @@ static void on_deadline(struct loop *loop, void *ud)
 	p->deadline_timer = NULL;
 	seconds(p, secs, sizeof(secs));
 	if (p->version_op) {
-		add(p, STEP_SERVER, KUBE_PROBE_FAIL, NULL, "GET /version: no answer from %s within %s",
-		    p->server, secs);
+		add(p, STEP_SERVER, KUBE_PROBE_FAIL, NULL,
+		    "GET /version: no answer from %s within %s", p->server, secs);
 	} else if (p->whoami_op) {
 		add(p, STEP_AUTH, KUBE_PROBE_FAIL, NULL,
 		    "no answer from %s within %s to the question who the caller is", p->server,
@@ -454,12 +455,13 @@ static void on_deadline(struct loop *loop, void *ud)
 	} else if (p->pending > 0) {
 		for (size_t i = 0; i < p->ngvs; i++) {
 			if (!p->gvs[i].done)
-				err_set(&p->gvs[i].err, "no answer from %s within %s", p->server, secs);
+				err_set(&p->gvs[i].err, "no answer from %s within %s", p->server,
+					secs);
 		}
 		for (size_t i = 0; i < p->nneeds; i++) {
 			if (!p->reviews[i].done)
-				err_set(&p->reviews[i].err, "no answer from %s within %s", p->server,
-					secs);
+				err_set(&p->reviews[i].err, "no answer from %s within %s",
+					p->server, secs);
 		}
 		judge_discovery(p);
 		judge_access(p);

@@ -57,7 +57,7 @@ struct kube_probe_opts {
 	const char *context;	/* NULL: the current context */
 	const struct kube_need *needs;
 	size_t nneeds;
-	long timeout_ms; /* 0: KUBE_PROBE_TIMEOUT_MS */
+	long timeout_ms;     /* 0: KUBE_PROBE_TIMEOUT_MS */
 	const char *purpose; /* what the needs are for, in sentences; NULL: "opsdeck" */
 };
 

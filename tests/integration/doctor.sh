@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 41
+plan 43
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -71,6 +71,16 @@ ok    cluster demo: context kubesim may do all 22 things provisioning needs" \
 unlike "$out" '^(FAIL|warn) ' "no failure and no warning"
 like "$(printf '%s\n' "$out" | tail -n 1)" '^all 9 checks passed$' "the last line sums it up"
 is "$(printf '%s\n' "$out" | grep -Evc '^(ok   |all )')" 0 "every other line is one check"
+
+out=$("$OPSDECK" doctor 2>&1)
+is "$(line 'conf:')" "ok    conf: no settings file ($XDG_CONFIG_HOME/opsdeck/config.yaml does not exist): built-in defaults" \
+	"without a settings file it says the defaults are used, and where the file would be"
+mkdir -p "$XDG_CONFIG_HOME/opsdeck"
+printf 'read_only: true\n' >"$XDG_CONFIG_HOME/opsdeck/config.yaml"
+out=$("$OPSDECK" doctor 2>&1)
+is "$(line 'conf:')" "ok    conf: settings loaded from $XDG_CONFIG_HOME/opsdeck/config.yaml (read-only mode)" \
+	"the default settings file is named when it exists"
+rm "$XDG_CONFIG_HOME/opsdeck/config.yaml"
 
 run doctor --json
 is "$rc" 0 "--json: exit 0"

@@ -102,8 +102,8 @@ bool pb_unwrap(const void *body, size_t len, struct pb_object *out, struct err *
 		if (f.num == 1 && f.wire == PB_BYTES) {
 			pb_reader_init(&tm, f.data, f.len);
 			while ((rc = pb_next(&tm, &g, err)) > 0) {
-				if ((g.num == 1 && !field_str(&g, out->api_version,
-							      sizeof(out->api_version))) ||
+				if ((g.num == 1 &&
+				     !field_str(&g, out->api_version, sizeof(out->api_version))) ||
 				    (g.num == 2 && !field_str(&g, out->kind, sizeof(out->kind)))) {
 					err_set(err, "protobuf: bad TypeMeta");
 					return false;

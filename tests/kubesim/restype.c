@@ -253,8 +253,7 @@ static const struct restype types[K_COUNT] = {
 static const struct {
 	const char *group, *version, *plural, *singular, *kind;
 } reviews[] = {
-    {"authentication.k8s.io", "v1", "selfsubjectreviews", "selfsubjectreview",
-     "SelfSubjectReview"},
+    {"authentication.k8s.io", "v1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview"},
     {"authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview",
      "SelfSubjectAccessReview"},
 };
@@ -428,8 +427,8 @@ json_t *restype_resource_list(const char *group, const char *version)
 		any = true;
 		json_array_append_new(res, json_pack("{s:s, s:s, s:b, s:s, s:[s]}", "name",
 						     reviews[i].plural, "singularName",
-						     reviews[i].singular, "namespaced", false, "kind",
-						     reviews[i].kind, "verbs", "create"));
+						     reviews[i].singular, "namespaced", false,
+						     "kind", reviews[i].kind, "verbs", "create"));
 	}
 	if (!any) {
 		json_decref(res);

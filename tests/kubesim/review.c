@@ -104,9 +104,9 @@ json_t *review_access_from_protobuf(const void *body, size_t len, struct apierr 
 							ARRAY_LEN(nonresource_fields), &err);
 			if (!attrs)
 				goto bad;
-			json_object_set_new(spec, g.num == 1 ? "resourceAttributes"
-							     : "nonResourceAttributes",
-					    attrs);
+			json_object_set_new(
+			    spec, g.num == 1 ? "resourceAttributes" : "nonResourceAttributes",
+			    attrs);
 		}
 		if (rc < 0)
 			goto bad;
@@ -167,7 +167,8 @@ static bool valid_spec(const json_t *spec, struct apierr *e)
 		why = "cannot be specified in combination with resourceAttributes";
 	} else if (!ra && !na) {
 		field = "spec.resourceAttributes";
-		why = "exactly one of nonResourceAttributes or resourceAttributes must be specified";
+		why =
+		    "exactly one of nonResourceAttributes or resourceAttributes must be specified";
 	} else if (!json_is_object(ra ? ra : na)) {
 		field = ra ? "spec.resourceAttributes" : "spec.nonResourceAttributes";
 		why = "must be an object";
@@ -175,7 +176,8 @@ static bool valid_spec(const json_t *spec, struct apierr *e)
 		json_object_foreach((json_t *)(ra ? ra : na), key, v)
 		{
 			if (!json_is_string(v) && !json_is_object(v)) {
-				field = ra ? "spec.resourceAttributes" : "spec.nonResourceAttributes";
+				field =
+				    ra ? "spec.resourceAttributes" : "spec.nonResourceAttributes";
 				why = "holds a value that is neither text nor an object";
 			}
 		}

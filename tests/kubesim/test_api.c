@@ -1079,13 +1079,20 @@ static bool may(const char *token, const char *attrs, char *reason, size_t reaso
 }
 
 /* kubectl's `auth can-i get pods --subresource=log -n shop`, protobuf. */
-static const unsigned char can_i_get_log[] = {
-    'k', '8', 's', 0, 0x0a, 0x32, 0x0a, 0x17, 'a', 'u', 't', 'h', 'o', 'r', 'i', 'z', 'a', 't',
-    'i', 'o', 'n', '.', 'k', '8', 's', '.', 'i', 'o', '/', 'v', '1', 0x12, 0x17, 'S', 'e', 'l',
-    'f', 'S', 'u', 'b', 'j', 'e', 'c', 't', 'A', 'c', 'c', 'e', 's', 's', 'R', 'e', 'v', 'i',
-    'e', 'w', 0x12, 0x1c, 0x0a, 0x00, 0x12, 0x18, 0x0a, 0x16, 0x0a, 0x04, 's', 'h', 'o', 'p',
-    0x12, 0x03, 'g', 'e', 't', 0x2a, 0x04, 'p', 'o', 'd', 's', 0x32, 0x03, 'l', 'o', 'g', 0x1a,
-    0x00, 0x22, 0x00};
+static const char can_i_get_log[] = "k8s\0"
+				    "\x0a\x32\x0a\x17"
+				    "authorization.k8s.io/v1"
+				    "\x12\x17"
+				    "SelfSubjectAccessReview"
+				    "\x12\x1c\x0a\x00\x12\x18\x0a\x16\x0a\x04"
+				    "shop"
+				    "\x12\x03"
+				    "get"
+				    "\x2a\x04"
+				    "pods"
+				    "\x32\x03"
+				    "log"
+				    "\x1a\x00\x22\x00";
 
 static void test_access_review(void **state)
 {
@@ -1096,8 +1103,8 @@ static void test_access_review(void **state)
 	bool found = false;
 
 	(void)state;
-	assert_true(may(TOKEN, "\"verb\":\"create\",\"resource\":\"namespaces\"", reason,
-			sizeof(reason)));
+	assert_true(
+	    may(TOKEN, "\"verb\":\"create\",\"resource\":\"namespaces\"", reason, sizeof(reason)));
 	assert_true(may(TOKEN,
 			"\"verb\":\"patch\",\"group\":\"apps\",\"resource\":\"deployments\","
 			"\"subresource\":\"scale\",\"namespace\":\"store-1\"",
@@ -1105,16 +1112,19 @@ static void test_access_review(void **state)
 	assert_false(may(RO_TOKEN, "\"verb\":\"delete\",\"resource\":\"namespaces\"", reason,
 			 sizeof(reason)));
 	assert_string_equal(reason, "kubesim: the read-only token may only get, list and watch");
-	assert_false(may(RO_TOKEN, "\"verb\":\"patch\",\"group\":\"apps\",\"resource\":"
-				   "\"deployments\"",
+	assert_false(may(RO_TOKEN,
+			 "\"verb\":\"patch\",\"group\":\"apps\",\"resource\":"
+			 "\"deployments\"",
 			 reason, sizeof(reason)));
-	assert_true(may(RO_TOKEN, "\"verb\":\"watch\",\"group\":\"apps\",\"resource\":"
-				  "\"deployments\"",
+	assert_true(may(RO_TOKEN,
+			"\"verb\":\"watch\",\"group\":\"apps\",\"resource\":"
+			"\"deployments\"",
 			reason, sizeof(reason)));
 
 	/* The echo: the question comes back with the answer. */
-	j = jcall(201, "POST", SSAR_PATH, "application/json",
-		  "{\"spec\":{\"nonResourceAttributes\":{\"path\":\"/healthz\",\"verb\":\"get\"}}}");
+	j = jcall(
+	    201, "POST", SSAR_PATH, "application/json",
+	    "{\"spec\":{\"nonResourceAttributes\":{\"path\":\"/healthz\",\"verb\":\"get\"}}}");
 	assert_string_equal(
 	    json_string_value(json_object_get(
 		json_object_get(json_object_get(j, "spec"), "nonResourceAttributes"), "path")),
@@ -1132,7 +1142,7 @@ static void test_access_review(void **state)
 
 	/* Kubectl's protobuf body, answered in JSON. */
 	r = call_len("POST", SSAR_PATH, "application/vnd.kubernetes.protobuf", can_i_get_log,
-		     sizeof(can_i_get_log), RO_TOKEN, 0);
+		     sizeof(can_i_get_log) - 1, RO_TOKEN, 0);
 	assert_int_equal(r.code, 201);
 	assert_string_equal(r.ctype, "application/json");
 	j = json_of(&r);
@@ -1191,12 +1201,17 @@ static void test_access_review(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_errors_shapes), cmocka_unit_test(test_selectors),
-	    cmocka_unit_test(test_pagination),	  cmocka_unit_test(test_watch),
+	    cmocka_unit_test(test_errors_shapes),
+	    cmocka_unit_test(test_selectors),
+	    cmocka_unit_test(test_pagination),
+	    cmocka_unit_test(test_watch),
 	    cmocka_unit_test(test_watch_selector_transitions),
-	    cmocka_unit_test(test_apply),	  cmocka_unit_test(test_status_and_scale),
-	    cmocka_unit_test(test_quota),	  cmocka_unit_test(test_logs),
-	    cmocka_unit_test(test_faults),	  cmocka_unit_test(test_access_review),
+	    cmocka_unit_test(test_apply),
+	    cmocka_unit_test(test_status_and_scale),
+	    cmocka_unit_test(test_quota),
+	    cmocka_unit_test(test_logs),
+	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_access_review),
 	};
 	int rc;
 

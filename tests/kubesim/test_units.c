@@ -393,15 +393,22 @@ static void test_status_shapes(void **state)
 
 /* What kubectl 1.32 sends for `auth can-i create namespaces` (captured with
  * -v=9): a SelfSubjectAccessReview in the k8s protobuf envelope. */
-static const unsigned char can_i_create_ns[] = {
-    'k', '8', 's', 0, 0x0a, 0x32, 0x0a, 0x17, 'a', 'u', 't', 'h', 'o', 'r', 'i', 'z', 'a', 't',
-    'i', 'o', 'n', '.', 'k', '8', 's', '.', 'i', 'o', '/', 'v', '1', 0x12, 0x17, 'S', 'e', 'l',
-    'f', 'S', 'u', 'b', 'j', 'e', 'c', 't', 'A', 'c', 'c', 'e', 's', 's', 'R', 'e', 'v', 'i',
-    'e', 'w', 0x12, 0x45, 0x0a, 0x10, 0x0a, 0x00, 0x12, 0x00, 0x1a, 0x00, 0x22, 0x00, 0x2a, 0x00,
-    0x32, 0x00, 0x38, 0x00, 0x42, 0x00, 0x12, 0x27, 0x0a, 0x25, 0x0a, 0x07, 'd', 'e', 'f', 'a',
-    'u', 'l', 't', 0x12, 0x06, 'c', 'r', 'e', 'a', 't', 'e', 0x1a, 0x00, 0x22, 0x00, 0x2a, 0x0a,
-    'n', 'a', 'm', 'e', 's', 'p', 'a', 'c', 'e', 's', 0x32, 0x00, 0x3a, 0x00, 0x1a, 0x08, 0x08,
-    0x00, 0x12, 0x00, 0x1a, 0x00, 0x20, 0x00, 0x1a, 0x00, 0x22, 0x00};
+static const char can_i_create_ns[] = "k8s\0"
+				      "\x0a\x32\x0a\x17"
+				      "authorization.k8s.io/v1"
+				      "\x12\x17"
+				      "SelfSubjectAccessReview"
+				      "\x12\x45\x0a\x10\x0a\x00\x12\x00\x1a\x00\x22\x00\x2a\x00"
+				      "\x32\x00\x38\x00\x42\x00\x12\x27\x0a\x25\x0a\x07"
+				      "default"
+				      "\x12\x06"
+				      "create"
+				      "\x1a\x00\x22\x00\x2a\x0a"
+				      "namespaces"
+				      "\x32\x00\x3a\x00\x1a\x08\x08\x00\x12\x00\x1a\x00\x20\x00"
+				      "\x1a\x00\x22\x00";
+/* Without the terminating NUL of the literal. */
+#define CAN_I_LEN (sizeof(can_i_create_ns) - 1)
 
 static void test_protobuf_review(void **state)
 {
@@ -410,18 +417,18 @@ static void test_protobuf_review(void **state)
 	struct pb_reader rd;
 	struct pb_field f;
 	struct err err = {{0}};
-	unsigned char bad[sizeof(can_i_create_ns)];
+	char bad[CAN_I_LEN];
 	static const unsigned char long_varint[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff,
 						    0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
 	json_t *j;
 
 	(void)state;
-	assert_true(pb_unwrap(can_i_create_ns, sizeof(can_i_create_ns), &obj, &err));
+	assert_true(pb_unwrap(can_i_create_ns, CAN_I_LEN, &obj, &err));
 	assert_string_equal(obj.api_version, "authorization.k8s.io/v1");
 	assert_string_equal(obj.kind, "SelfSubjectAccessReview");
 	assert_int_equal(obj.raw_len, 0x45);
 
-	j = review_access_from_protobuf(can_i_create_ns, sizeof(can_i_create_ns), &e);
+	j = review_access_from_protobuf(can_i_create_ns, CAN_I_LEN, &e);
 	assert_non_null(j);
 	assert_json(json_incref(json_object_get(j, "spec")),
 		    "{\"resourceAttributes\":{\"namespace\":\"default\",\"verb\":\"create\","
@@ -431,7 +438,7 @@ static void test_protobuf_review(void **state)
 	json_decref(j);
 
 	/* Cut short: a length runs past the end. */
-	j = review_access_from_protobuf(can_i_create_ns, sizeof(can_i_create_ns) - 8, &e);
+	j = review_access_from_protobuf(can_i_create_ns, CAN_I_LEN - 8, &e);
 	assert_null(j);
 	assert_int_equal(e.code, 400);
 	assert_non_null(strstr(e.msg, "length beyond the message"));
