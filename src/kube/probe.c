@@ -358,11 +358,26 @@ static void start_checks(struct kube_probe *p)
 
 /* ---- who am I ---- */
 
+/* "authenticated as admin (groups system:masters, system:authenticated)" */
+static void add_identity(struct kube_probe *p, const struct kube_identity *id)
+{
+	struct buf groups = BUF_INIT;
+	json_t *jg = json_array();
+
+	for (size_t i = 0; i < id->ngroups; i++) {
+		buf_printf(&groups, "%s%s", i ? ", " : "", id->groups[i]);
+		json_array_append_new(jg, json_string(id->groups[i]));
+	}
+	add(p, STEP_AUTH, KUBE_PROBE_OK,
+	    json_pack("{s:s, s:o}", "username", id->username, "groups", jg),
+	    "authenticated as %s%s%s%s", id->username, id->ngroups ? " (groups " : "",
+	    buf_str(&groups), id->ngroups ? ")" : "");
+	buf_free(&groups);
+}
+
 static void on_identity(const struct kube_identity *id, void *ud)
 {
 	struct kube_probe *p = ud;
-	struct buf groups = BUF_INIT;
-	json_t *jg = json_array();
 
 	p->whoami_op = NULL;
 	if (!id->served) {
@@ -379,17 +394,8 @@ static void on_identity(const struct kube_identity *id, void *ud)
 		add(p, STEP_AUTH, KUBE_PROBE_WARN, NULL, "cannot ask who the caller is: %s",
 		    id->err.msg);
 	} else {
-		for (size_t i = 0; i < id->ngroups; i++) {
-			buf_printf(&groups, "%s%s", i ? ", " : "", id->groups[i]);
-			json_array_append_new(jg, json_string(id->groups[i]));
-		}
-		add(p, STEP_AUTH, KUBE_PROBE_OK,
-		    json_pack("{s:s, s:O}", "username", id->username, "groups", jg),
-		    "authenticated as %s%s%s%s", id->username, id->ngroups ? " (groups " : "",
-		    buf_str(&groups), id->ngroups ? ")" : "");
+		add_identity(p, id);
 	}
-	json_decref(jg);
-	buf_free(&groups);
 	start_checks(p);
 }
 
@@ -480,6 +486,7 @@ static void start(struct kube_probe *p)
 		finish(p);
 		return;
 	}
+	free(p->context); /* "" until now */
 	p->context = xstrdup(cfg->context);
 	p->server = xstrdup(cfg->server);
 	p->user = xstrdup(cfg->user_name[0] ? cfg->user_name : "(anonymous)");
