@@ -50,7 +50,7 @@ struct kube_identity {
 	long status; /* HTTP status; 0 without an answer */
 	bool served; /* false: the server has no SelfSubjectReview (before 1.28) */
 	char username[256];
-	char groups[KUBE_IDENTITY_MAX_GROUPS][128];
+	char groups[KUBE_IDENTITY_MAX_GROUPS][128]; /* the first ones, if there are more */
 	size_t ngroups;
 	struct err err; /* set when there is no identity (401: not authenticated) */
 };
