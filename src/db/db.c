@@ -2,6 +2,7 @@
 
 #include "db/db.h"
 
+#include <ctype.h>
 #include <libpq-fe.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -90,6 +91,14 @@ static void tidy_message(const char *in, char *out, size_t outsz)
 		char c = in[i];
 
 		if (c == '\n' || c == '\r' || c == '\t') {
+			size_t k = i + 1;
+
+			while (in[k] == '\n' || in[k] == '\r' || in[k] == '\t' || in[k] == ' ')
+				k++;
+			/* a new sentence on the next line: end this one first */
+			if (j > 0 && isalnum((unsigned char)out[j - 1]) &&
+			    isupper((unsigned char)in[k]) && j + 2 < outsz)
+				out[j++] = '.';
 			if (j > 0 && out[j - 1] != ' ' && in[i + 1])
 				out[j++] = ' ';
 			continue;
