@@ -90,7 +90,7 @@ void health_pod_owner(const json_t *pod, char *out, size_t outsz)
 	snprintf(out, outsz, "pod/%s", name);
 }
 
-static bool is_broken_reason(const char *r)
+bool health_reason_broken(const char *r)
 {
 	for (size_t i = 0; broken_reasons[i]; i++) {
 		if (strcmp(broken_reasons[i], r) == 0)
@@ -99,9 +99,7 @@ static bool is_broken_reason(const char *r)
 	return false;
 }
 
-/* The first container of a pod waiting for any reason: its reason and
- * message (empty if none). */
-static bool pod_waiting(const json_t *pod, const char **reason, const char **message)
+bool health_pod_waiting(const json_t *pod, const char **reason, const char **message)
 {
 	const json_t *cs = json_object_get(json_object_get(pod, "status"), "containerStatuses");
 	size_t i;
@@ -117,6 +115,21 @@ static bool pod_waiting(const json_t *pod, const char **reason, const char **mes
 		}
 	}
 	return false;
+}
+
+enum health health_workload(const json_t *w, struct health_workload *out)
+{
+	const json_t *spec = json_object_get(w, "spec");
+	const json_t *st = json_object_get(w, "status");
+
+	out->want = jint(spec, "replicas", 1);
+	out->ready = jint(st, "readyReplicas", 0);
+	out->have = jint(st, "replicas", 0);
+	out->stale = jint(st, "observedGeneration", 0) <
+		     jint(json_object_get(w, "metadata"), "generation", 0);
+	if (out->ready < out->want || out->stale || (out->want == 0 && out->have > 0))
+		return HEALTH_PROGRESSING;
+	return out->want == 0 ? HEALTH_STOPPED : HEALTH_READY;
 }
 
 /* Looks at the pods: a broken one is reported at once; otherwise the first
@@ -135,11 +148,11 @@ static enum health check_pods(const json_t *pods, char *hint, size_t hintsz, cha
 
 		if (json_object_get(meta, "deletionTimestamp"))
 			continue;
-		if (!pod_waiting(p, &wr, &wm))
+		if (!health_pod_waiting(p, &wr, &wm))
 			continue;
 		clean_copy(why, sizeof(why), wr);
 		clean_copy(msg, sizeof(msg), wm);
-		if (is_broken_reason(wr)) {
+		if (health_reason_broken(wr)) {
 			health_pod_owner(p, owner, sizeof(owner));
 			if (msg[0])
 				snprintf(reason, reasonsz, "%s: %s: %s", owner, why, msg);
@@ -172,25 +185,17 @@ enum health health_check(const json_t *deployments, const json_t *statefulsets, 
 		const json_t *w;
 
 		json_array_foreach(items(lists[k]), i, w) {
-			const json_t *meta = json_object_get(w, "metadata");
-			const json_t *spec = json_object_get(w, "spec");
-			const json_t *st = json_object_get(w, "status");
-			long want = jint(spec, "replicas", 1);
-			long ready = jint(st, "readyReplicas", 0);
-			long have = jint(st, "replicas", 0);
-			long gen = jint(meta, "generation", 0);
-			long seen = jint(st, "observedGeneration", 0);
+			struct health_workload wl;
+			enum health h = health_workload(w, &wl);
 
 			nworkloads++;
-			nrunning += have > 0 || want > 0;
-			if (progressing)
+			nrunning += h != HEALTH_STOPPED;
+			if (progressing || h != HEALTH_PROGRESSING)
 				continue;
-			if (ready < want || seen < gen || (want == 0 && have > 0)) {
-				clean_copy(name, sizeof(name), jstr(meta, "name"));
-				snprintf(reason, reasonsz, "%s/%s: %ld/%ld ready%s", kinds[k], name, ready,
-					 want, seen < gen ? " (update not yet observed)" : hint);
-				progressing = true;
-			}
+			clean_copy(name, sizeof(name), jstr(json_object_get(w, "metadata"), "name"));
+			snprintf(reason, reasonsz, "%s/%s: %ld/%ld ready%s", kinds[k], name, wl.ready,
+				 wl.want, wl.stale ? HEALTH_STALE_TEXT : hint);
+			progressing = true;
 		}
 	}
 	if (nworkloads == 0) {
