@@ -12,3 +12,6 @@ libopsdeck_a_SOURCES += \
 	src/provision/runner.c src/provision/runner.h \
 	src/provision/clients.c src/provision/clients.h \
 	src/provision/reconcile.c src/provision/reconcile.h
+
+# A store's objects and events for the console's details, kept by watches.
+libopsdeck_a_SOURCES += src/provision/inventory.c src/provision/inventory.h

@@ -11,7 +11,8 @@ UNIT_TESTS = \
 	tests/unit/test_table_model \
 	tests/unit/test_events \
 	tests/unit/test_render \
-	tests/unit/test_health
+	tests/unit/test_health \
+	tests/unit/test_inventory
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -55,6 +56,10 @@ tests_unit_test_render_LDADD = $(UNIT_LDADD)
 tests_unit_test_health_SOURCES = tests/unit/test_health.c $(UNIT_HELPERS)
 tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_health_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_inventory_SOURCES = tests/unit/test_inventory.c
+tests_unit_test_inventory_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_inventory_LDADD = $(UNIT_LDADD)
 
 # Benchmarks: built with everything else so they keep compiling, run only
 # by `make bench`; their figures go to bench/README.md, never into a test.
