@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmdline.h"
 #include "style.h"
@@ -15,12 +16,40 @@ struct help {
 	char *title;
 };
 
+enum { COL_ACTION, COL_KEYS, COL_SCOPE, COL_DESCRIPTION };
+
+/* ACTION's width is set from its longest name when help opens: a name cut
+ * short cannot be typed or looked up. DESCRIPTION takes what is left; the
+ * row under the cursor is also shown whole, wrapped, below the table. */
 static const struct table_column help_columns[] = {
 	{ .title = "ACTION", .min_width = 14, .max_width = 20, .priority = 0 },
 	{ .title = "KEYS", .min_width = 10, .max_width = 24, .priority = 0 },
 	{ .title = "SCOPE", .min_width = 6, .max_width = 9, .priority = 2 },
-	{ .title = "DESCRIPTION", .min_width = 20, .flex = 1, .priority = 1 },
+	{ .title = "DESCRIPTION", .min_width = 16, .flex = 1, .priority = 1 },
 };
+
+/* Lines under the table for the row under the cursor. */
+#define FOOTER_LINES 2
+
+/* The widest ACTION cell: action names and `:` commands with their
+ * arguments. */
+static int action_width(const struct cmdline_info *cmds, size_t ncmds)
+{
+	int w = 0;
+
+	for (int a = 0; a < ACTION_COUNT; a++) {
+		int n = utf8_width(action_info((enum action)a)->name);
+
+		w = n > w ? n : w;
+	}
+	for (size_t i = 0; i < ncmds; i++) {
+		/* ":" NAME [" " ARGS] */
+		int n = 1 + utf8_width(cmds[i].name) + (*cmds[i].args ? 1 + utf8_width(cmds[i].args) : 0);
+
+		w = n > w ? n : w;
+	}
+	return w;
+}
 
 struct help *help_new(const struct keymap *km)
 {
@@ -28,9 +57,12 @@ struct help *help_new(const struct keymap *km)
 	struct table_model *m;
 	const struct cmdline_info *cmds;
 	size_t ncmds = cmdline_list(&cmds);
+	struct table_column cols[ARRAY_LEN(help_columns)];
 
+	memcpy(cols, help_columns, sizeof(cols));
+	cols[COL_ACTION].min_width = cols[COL_ACTION].max_width = action_width(cmds, ncmds);
 	h->title = xasprintf("Help: key map %s  (/ filter, Esc close)", keymap_name(km));
-	h->table = table_new(h->title, help_columns, ARRAY_LEN(help_columns));
+	h->table = table_new(h->title, cols, ARRAY_LEN(cols));
 	m = table_model(h->table);
 	table_model_begin(m);
 	for (int a = 0; a < ACTION_COUNT; a++) {
@@ -46,7 +78,7 @@ struct help *help_new(const struct keymap *km)
 		table_model_add(m, ai->name, cells, keys[0] ? -1 : ROLE_DIM, -1);
 	}
 	for (size_t i = 0; i < ncmds; i++) {
-		char name[64], key[80];
+		char name[128], key[96];
 		const char *cells[4];
 
 		snprintf(name, sizeof(name), ":%s%s%s", cmds[i].name, *cmds[i].args ? " " : "",
@@ -76,11 +108,67 @@ struct table *help_table(struct help *h)
 	return h->table;
 }
 
+/* Draws s in r's lines, broken at spaces where it can be; the last line
+ * ends with an ellipsis if s is longer still. */
+static void draw_wrapped(const struct rect *r, const char *s, attr_t attr)
+{
+	for (int i = 0; i < r->h; i++) {
+		size_t n = draw_fit(s, r->w, NULL), cut = n;
+		char *line;
+
+		if (s[n] && i + 1 < r->h) {
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = n; /* one long word: broken where it must be */
+		} else if (s[n]) {
+			cut = strlen(s); /* the last line: draw_text puts the ellipsis */
+		}
+		line = xstrndup(s, cut);
+		draw_text(r->y + i, r->x, r->w, line, attr, 1);
+		free(line);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+}
+
+/* The row under the cursor, whole: "ACTION (KEYS): DESCRIPTION". */
+static void draw_footer(struct help *h, const struct rect *r)
+{
+	struct table_model *m = table_model(h->table);
+	size_t c = table_model_cursor(m);
+	const char *keys;
+	char *text;
+
+	if (table_model_nvisible(m) == 0) {
+		draw_wrapped(r, "", style_attr(ROLE_DIALOG));
+		return;
+	}
+	keys = table_model_cell(m, c, COL_KEYS);
+	if (strcmp(keys, ":") == 0)
+		text = xasprintf("%s: %s", table_model_cell(m, c, COL_ACTION),
+				 table_model_cell(m, c, COL_DESCRIPTION));
+	else
+		text = xasprintf("%s (%s): %s", table_model_cell(m, c, COL_ACTION), keys,
+				 table_model_cell(m, c, COL_DESCRIPTION));
+	draw_wrapped(r, text, style_attr(ROLE_DIALOG));
+	free(text);
+}
+
 void help_draw(struct help *h, const struct rect *screen)
 {
 	struct rect box = { screen->y + 1, screen->x + 2, screen->h - 2, screen->w - 4 };
 	struct rect inner = { box.y + 1, box.x + 1, box.h - 2, box.w - 2 };
 
 	draw_box(&box, "Help", style_attr(ROLE_BORDER), style_attr(ROLE_DIALOG));
+	if (inner.h >= 3 + FOOTER_LINES + 3) {
+		struct rect foot = { inner.y + inner.h - FOOTER_LINES, inner.x + 1, FOOTER_LINES,
+				     inner.w - 2 };
+
+		inner.h -= FOOTER_LINES + 1;
+		draw_fill(inner.y + inner.h, inner.x, inner.w, style_attr(ROLE_DIALOG));
+		draw_footer(h, &foot);
+	}
 	table_draw(h->table, &inner, true);
 }

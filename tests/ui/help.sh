@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 14
+plan 20
 ui_setup
 ui_start 120 40
 
@@ -14,7 +14,7 @@ like "$(ui_screen)" 'quit +q' "quit is listed with its key"
 like "$(ui_screen)" 'cursor\.down +Down, j' "cursor.down is listed with both keys"
 
 # Every action of the map appears once the list is scrolled to the end.
-actions=$(grep -o 'ACTION([A-Z_]*, "[a-z.]*"' "$top_srcdir/src/actions.h" | sed 's/.*"\(.*\)"/\1/')
+actions=$(grep -o 'ACTION([A-Z_]*, "[a-z._]*"' "$top_srcdir/src/actions.h" | sed 's/.*"\(.*\)"/\1/')
 seen=""
 for i in 1 2 3; do
 	seen="$seen
@@ -59,3 +59,32 @@ ui_keys '/' C-u
 ui_text 'audit trail'
 ui_keys Enter
 ok "and :events" ui_wait ':events \[FILTER\] +: +command +Show the audit trail'
+
+# At 80 columns no name is cut: the ACTION column is as wide as its longest
+# name, and the row under the cursor is shown whole below the table.
+ui_esc
+ui_stop
+ui_start 80 24
+ui_keys '?'
+ui_wait 'Help: key map default'
+seen=""
+for i in 1 2 3 4 5 6 7 8; do
+	seen="$seen
+$(ui_screen)"
+	ui_keys PageDown
+	sleep 0.2
+done
+missing=""
+for a in $actions; do
+	printf '%s\n' "$seen" | grep -q "│  $a  " || missing="$missing $a"
+done
+is "$missing" "" "at 80 columns every action name is shown whole"
+like "$seen" '│  :projects new-project \[CUSTOMER\] +: +command ' "and so is the longest command with its arguments"
+like "$seen" '│  :stores delete \[STORE\] +: +command ' "the Stores pane's verbs are listed too"
+unlike "$(printf '%s\n' "$seen" | grep -E '^ +│  [:a-z]' | cut -c1-45)" '…' "no ACTION cell ends in an ellipsis"
+ui_keys '/' C-u
+ui_text 'marked ones (type'
+ui_keys Enter
+ok "the row under the cursor is shown whole below the table, wrapped" \
+	ui_wait 'stores\.delete \(d\): Delete the store, or the marked ones \(type the id to'
+like "$(ui_screen)" '│ confirm\) +│' "its second line ends the description"
