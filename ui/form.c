@@ -13,7 +13,9 @@
 struct form_slot {
 	const struct form_field *def;
 	struct lineedit le;
-	size_t choice; /* index into def->choices */
+	const char *const *list; /* a choice field's choices now (def->choices or computed) */
+	size_t choice;		 /* index into list */
+	bool initial_pending;	 /* initial not yet found in a computed list */
 };
 
 struct form {
@@ -25,6 +27,79 @@ struct form {
 	struct err err;
 	size_t err_slot; /* the field the error is about, or n for the form */
 };
+
+static bool is_choice(const struct form_slot *s)
+{
+	return s->def->choices || s->def->choices_for;
+}
+
+static size_t nchoices(const struct form_slot *s)
+{
+	size_t n = 0;
+
+	while (s->list && s->list[n])
+		n++;
+	return n;
+}
+
+static const char *slot_value(const struct form_slot *s)
+{
+	if (is_choice(s))
+		return s->list && s->list[0] ? s->list[s->choice] : "";
+	return lineedit_text(&s->le);
+}
+
+/* Puts a choice field on text if it is one of its choices. */
+static bool choose(struct form_slot *s, const char *text)
+{
+	for (size_t c = 0; s->list && s->list[c]; c++) {
+		if (strcmp(s->list[c], text) == 0) {
+			s->choice = c;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Asks every computed choice field for its choices as the values stand. */
+static void refresh_choices(struct form *f)
+{
+	const char **values = xcalloc(f->n, sizeof(*values));
+
+	for (size_t i = 0; i < f->n; i++) {
+		struct form_slot *s = &f->slots[i];
+
+		if (!s->def->choices_for)
+			continue;
+		for (size_t j = 0; j < f->n; j++)
+			values[j] = j == i ? "" : slot_value(&f->slots[j]);
+		s->list = s->def->choices_for(values, i, f->ud);
+		if (s->choice >= nchoices(s))
+			s->choice = 0;
+		if (s->initial_pending && nchoices(s) > 0) {
+			choose(s, s->def->initial);
+			s->initial_pending = false;
+		}
+	}
+	free(values);
+}
+
+/* Field i changed: the fields that follow it (and those that follow them)
+ * go back to their first choice. */
+static void changed(struct form *f, size_t i, unsigned depth)
+{
+	if (i >= 32 || depth > f->n)
+		return;
+	for (size_t j = 0; j < f->n; j++) {
+		struct form_slot *s = &f->slots[j];
+
+		if (j != i && (s->def->follows & (1u << i))) {
+			s->choice = 0;
+			s->initial_pending = false;
+			changed(f, j, depth + 1);
+		}
+	}
+}
 
 struct form *form_new(const char *title, const struct form_field *fields, size_t n,
 		      form_submit_fn submit, void *ud)
@@ -42,15 +117,15 @@ struct form *form_new(const char *title, const struct form_field *fields, size_t
 		s->def = &fields[i];
 		lineedit_init(&s->le);
 		s->le.max_len = 1024;
-		if (s->def->choices && s->def->initial) {
-			for (size_t c = 0; s->def->choices[c]; c++) {
-				if (strcmp(s->def->choices[c], s->def->initial) == 0)
-					s->choice = c;
-			}
-		} else if (s->def->initial) {
+		s->list = s->def->choices;
+		if (s->def->choices_for)
+			s->initial_pending = s->def->initial != NULL;
+		else if (s->def->choices && s->def->initial)
+			choose(s, s->def->initial);
+		else if (s->def->initial)
 			lineedit_set(&s->le, s->def->initial);
-		}
 	}
+	refresh_choices(f);
 	return f;
 }
 
@@ -63,22 +138,6 @@ void form_free(struct form *f)
 	free(f->slots);
 	free(f->title);
 	free(f);
-}
-
-static const char *slot_value(const struct form_slot *s)
-{
-	if (s->def->choices)
-		return s->def->choices[0] ? s->def->choices[s->choice] : "";
-	return lineedit_text(&s->le);
-}
-
-static size_t nchoices(const struct form_slot *s)
-{
-	size_t n = 0;
-
-	while (s->def->choices[n])
-		n++;
-	return n;
 }
 
 /* Validates every field; on failure focuses the first bad one. */
@@ -109,6 +168,7 @@ static enum form_result try_submit(struct form *f, struct app *app)
 	const char **values;
 	bool ok;
 
+	refresh_choices(f);
 	if (!validate_all(f))
 		return FORM_CONTINUE;
 	values = xcalloc(f->n, sizeof(*values));
@@ -129,7 +189,9 @@ static enum form_result try_submit(struct form *f, struct app *app)
 enum form_result form_key(struct form *f, struct app *app, keycode k)
 {
 	struct form_slot *s = &f->slots[f->focus];
+	char *before;
 
+	refresh_choices(f);
 	switch (k) {
 	case KC_ESC:
 	case KEY_CTRL('g'):
@@ -151,17 +213,30 @@ enum form_result form_key(struct form *f, struct app *app, keycode k)
 	default:
 		break;
 	}
-	if (s->def->choices) {
-		size_t n = nchoices(s);
+	if (is_choice(s)) {
+		size_t n = nchoices(s), was = s->choice;
 
 		if (n && (k == KC_RIGHT || k == KC_SPACE))
 			s->choice = (s->choice + 1) % n;
 		else if (n && k == KC_LEFT)
 			s->choice = (s->choice + n - 1) % n;
+		if (s->choice != was) {
+			changed(f, f->focus, 0);
+			refresh_choices(f);
+		}
 		return FORM_CONTINUE;
 	}
-	if (lineedit_key(&s->le, k) && f->err_slot == f->focus)
-		err_clear(&f->err);
+	before = xstrdup(lineedit_text(&s->le));
+	if (lineedit_key(&s->le, k)) {
+		if (f->err_slot == f->focus)
+			err_clear(&f->err);
+		/* A key that only moved the cursor changes nothing. */
+		if (strcmp(before, lineedit_text(&s->le)) != 0) {
+			changed(f, f->focus, 0);
+			refresh_choices(f);
+		}
+	}
+	free(before);
 	return FORM_CONTINUE;
 }
 
@@ -171,6 +246,7 @@ void form_draw(struct form *f, const struct rect *screen, int *cursor_y, int *cu
 	struct rect box;
 	attr_t fill = style_attr(ROLE_DIALOG);
 
+	refresh_choices(f);
 	if (w > 90)
 		w = 90;
 	if (h > screen->h)
@@ -191,10 +267,11 @@ void form_draw(struct form *f, const struct rect *screen, int *cursor_y, int *cu
 		bool focused = i == f->focus;
 
 		draw_text(y, x, label_w, s->def->label, fill | (focused ? A_BOLD : 0), 1);
-		if (s->def->choices) {
+		if (is_choice(s)) {
 			char shown[256];
 
-			snprintf(shown, sizeof(shown), "< %s >", slot_value(s));
+			/* An empty list (still being read, or none) shows as such. */
+			snprintf(shown, sizeof(shown), "< %s >", nchoices(s) ? slot_value(s) : "-");
 			draw_text(y, x + label_w, fw, shown,
 				  focused ? style_attr(ROLE_SELECTION) : style_attr(ROLE_INPUT), 1);
 		} else {

@@ -4,6 +4,12 @@
  * on the first bad one and says what is wrong, so a bad value changes
  * nothing.
  *
+ * A choice field's choices are either fixed (choices) or follow the values
+ * of other fields (choices_for: a store's plans follow its offering): the
+ * form asks for them whenever it draws, takes a key or submits, and when a
+ * field it follows changes, the field goes back to its first choice. The
+ * form knows nothing of what the choices mean.
+ *
  * Keys: Tab/Down next field, S-Tab/Up previous, Enter next field or submit
  * on the last one, Left/Right/Space cycle a choice field, Esc cancels.
  * Editing keys are those of lineedit.h. */
@@ -27,6 +33,15 @@ struct form_field {
 	/* NULL accepts anything; otherwise false with err set rejects value. */
 	bool (*validate)(const char *value, struct err *err);
 	const char *const *choices; /* NULL-terminated; the field cycles through them */
+	/* Choices computed from the current values of every field (its own
+	 * entry is ""), with the form's ud and this field's index: a
+	 * NULL-terminated list the caller owns and keeps valid until its next
+	 * call for this field; NULL or empty while there is none (the value is
+	 * then ""). initial is chosen once it appears in a list. */
+	const char *const *(*choices_for)(const char *const *values, size_t field, void *ud);
+	/* Fields this one follows, bit i for field i (the first 32 fields):
+	 * when one changes, this one goes back to its first choice. */
+	unsigned follows;
 };
 
 /* Called with one value per field (choices: the chosen text). Returning false

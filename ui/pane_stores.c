@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "cmdline.h"
@@ -17,6 +18,7 @@
 #include "pane.h"
 #include "pane_notice.h"
 #include "provision/clients.h"
+#include "provision/inventory.h"
 #include "style.h"
 #include "table.h"
 
@@ -26,13 +28,18 @@
  * cluster, so nothing here waits for a cluster. Operations are requests to
  * the database (the runner does the work), each refused in read-only mode:
  *   n order (a form), s scale, p pause, r resume, R retry, d delete (the
- *   id typed to confirm), Enter details with the job history, l logs.
+ *   id typed to confirm), Enter details, l logs.
+ * The details show the store's row, its Kubernetes objects with their
+ * status and its namespace's newest events -- from watches of the store's
+ * namespace (provision/inventory.h) that run only while the details are
+ * open -- and its job history with a timeline of each job's steps.
  * p, r and d act on the marked stores when there are any.
  * `:stores WORD` filters the table (the Projects pane opens it so, with a
  * project's slug); `:stores VERB [STORE]` runs an operation. */
 
 #define MAX_CHOICES 256
 #define HISTORY_JOBS 20
+#define DETAIL_EVENTS 20
 #define BULK_MAX 512
 #define TICK_MS 1000
 #define SLOW_TICKS 30
@@ -48,7 +55,7 @@ struct kcluster {
 	bool seen; /* still in the clusters list */
 };
 
-enum choice_set { CH_PROJECT, CH_OFFERING, CH_CLUSTER, CH_COUNT };
+enum choice_set { CH_PROJECT, CH_OFFERING, CH_PLAN, CH_CLUSTER, CH_COUNT };
 
 struct stores_pane {
 	struct app *app;
@@ -63,6 +70,9 @@ struct stores_pane {
 	size_t hist_rows, hist_cols;
 	bool hist_inflight, hist_again;
 	char hist_error[256];
+	/* The objects of the store in detail, watched while it is open. */
+	struct inventory *inv;
+	char inv_error[sizeof(struct err) + 128]; /* why there is no inventory */
 
 	struct kube_clients *clients;
 	struct kcluster *kc;
@@ -326,6 +336,7 @@ static bool any_young(const struct store_list *sl, long since)
 }
 
 static void tick(struct loop *loop, void *ud);
+static void rebuild_detail(struct stores_pane *p);
 
 static void rebuild(struct stores_pane *p)
 {
@@ -398,6 +409,8 @@ static void tick(struct loop *loop, void *ud)
 	if (p->slow && ++p->ticks % SLOW_TICKS != 0)
 		return;
 	rebuild(p);
+	if (p->detail_open)
+		rebuild_detail(p); /* the events' ages */
 	app_redraw(p->app);
 }
 
@@ -412,6 +425,116 @@ static void add_line(struct table_model *tm, size_t *nrow, const char *field, co
 	table_model_add(tm, key, cells, -1, -1);
 }
 
+static int state_role(enum inventory_state st)
+{
+	switch (st) {
+	case INV_STATE_OK: return ROLE_STATE_OK;
+	case INV_STATE_BUSY: return ROLE_STATE_BUSY;
+	case INV_STATE_BAD: return ROLE_STATE_BAD;
+	case INV_STATE_OFF: return ROLE_STATE_OFF;
+	default: return -1;
+	}
+}
+
+/* A detail line whose value is coloured by role (-1: not). */
+static void add_line_role(struct table_model *tm, size_t *nrow, const char *field,
+			  const char *value, int role)
+{
+	char key[24];
+	const char *cells[2] = { field, value };
+
+	snprintf(key, sizeof(key), "%zu", (*nrow)++);
+	table_model_add(tm, key, cells, role, 1);
+}
+
+/* The section a kind of object is listed under. */
+static const char *section_of(enum inventory_kind k)
+{
+	switch (k) {
+	case INV_DEPLOYMENTS:
+	case INV_STATEFULSETS: return "workloads";
+	case INV_PODS: return "pods";
+	case INV_PVCS: return "volumes";
+	case INV_SERVICES: return "services";
+	default: return "ingresses";
+	}
+}
+
+static int name_width(const struct inventory_view *v)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < v->nobjects; i++) {
+		int n = utf8_width(v->objects[i].name);
+
+		if (n > w)
+			w = n;
+	}
+	return w;
+}
+
+/* The store's objects, a line each with its status coloured by its state,
+ * and the namespace's newest events; or why they cannot be shown. */
+static void add_inventory(struct stores_pane *p, struct table_model *tm, size_t *nrow,
+			  const struct store *s)
+{
+	struct inventory_view v;
+	const char *last = "";
+	char line[1024], age[24];
+	int nw, rw = 0, ow = 0;
+	time_t now = time(NULL);
+
+	if (!p->inv) {
+		add_line_role(tm, nrow, "objects", p->inv_error[0] ? p->inv_error : "reading…",
+			      p->inv_error[0] ? ROLE_STATE_BAD : -1);
+		return;
+	}
+	if (inventory_error(p->inv)[0]) {
+		snprintf(line, sizeof(line), "cluster %s unreachable: %s", s->cluster,
+			 inventory_error(p->inv));
+		add_line_role(tm, nrow, "objects", line, ROLE_STATE_BAD);
+		return;
+	}
+	if (!inventory_synced(p->inv)) {
+		snprintf(line, sizeof(line), "reading from cluster %s…", s->cluster);
+		add_line(tm, nrow, "objects", line);
+		return;
+	}
+	inventory_snapshot(p->inv, DETAIL_EVENTS, &v);
+	nw = name_width(&v);
+	for (size_t i = 0; i < v.nobjects; i++) {
+		const struct inventory_object *o = &v.objects[i];
+		const char *sec = section_of(o->kind);
+
+		snprintf(line, sizeof(line), "%-*s  %s", nw, o->name, o->status);
+		add_line_role(tm, nrow, strcmp(sec, last) != 0 ? sec : "", line, state_role(o->state));
+		last = sec;
+	}
+	if (v.nobjects == 0)
+		add_line(tm, nrow, "objects", "none in the namespace (yet)");
+	for (size_t i = 0; i < v.nevents; i++) {
+		int r = utf8_width(v.events[i].reason), o = utf8_width(v.events[i].object);
+
+		rw = r > rw ? r : rw;
+		ow = o > ow ? o : ow;
+	}
+	for (size_t i = 0; i < v.nevents; i++) {
+		const struct inventory_event *e = &v.events[i];
+
+		if (e->at)
+			format_age((long)(now - e->at), age, sizeof(age));
+		else
+			str_copy(age, sizeof(age), "-");
+		snprintf(line, sizeof(line), "%4s  %-7s  %-*s  %-*s  %s", age, e->type, rw, e->reason,
+			 ow, e->object, e->message);
+		add_line_role(tm, nrow, i == 0 ? "events" : "", line,
+			      e->warning ? ROLE_STATE_BAD : -1);
+	}
+	if (v.nevents == 0)
+		add_line(tm, nrow, "events", "none");
+	inventory_view_free(&v);
+}
+
 static const char *hist_cell(const struct stores_pane *p, size_t row, size_t col)
 {
 	const char *v = col < p->hist_cols ? p->hist[row * p->hist_cols + col] : NULL;
@@ -424,7 +547,6 @@ static void rebuild_detail(struct stores_pane *p)
 	const struct store_list *sl = db_live_stores(p->live, NULL);
 	const struct store *s = sl ? store_list_find(sl, p->detail_id) : NULL;
 	struct table_model *tm = table_model(p->detail);
-	struct kcluster *k;
 	char v[512], title[96];
 	size_t nrow = 0;
 	const char *last_job = "";
@@ -450,35 +572,7 @@ static void rebuild_detail(struct stores_pane *p)
 		add_line(tm, &nrow, "ordered", s->created_at);
 		add_line(tm, &nrow, "by", s->created_by ? s->created_by : "");
 		add_line(tm, &nrow, "ready at", s->ready_at[0] ? s->ready_at : "-");
-		/* Its Deployments on the cluster, as the watch sees them. */
-		k = find_kc(p, s->cluster);
-		if (k && kc_problem(k)[0]) {
-			snprintf(v, sizeof(v), "cluster unreachable: %s", kc_problem(k));
-			add_line(tm, &nrow, "objects", v);
-		} else if (k && k->watch) {
-			const char *key;
-			json_t *obj;
-			bool any = false;
-
-			json_object_foreach((json_t *)kube_watch_objects(k->watch), key, obj)
-			{
-				json_t *md = json_object_get(obj, "metadata");
-				const char *ns = json_string_value(json_object_get(md, "namespace"));
-				json_t *st = json_object_get(obj, "status");
-
-				if (!ns || strcmp(ns, s->namespace) != 0)
-					continue;
-				snprintf(v, sizeof(v), "deployment/%s %lld/%lld ready",
-					 json_string_value(json_object_get(md, "name")),
-					 (long long)json_integer_value(json_object_get(st, "readyReplicas")),
-					 (long long)json_integer_value(json_object_get(
-						 json_object_get(obj, "spec"), "replicas")));
-				add_line(tm, &nrow, any ? "" : "objects", v);
-				any = true;
-			}
-			if (!any)
-				add_line(tm, &nrow, "objects", "no deployment of this store on the cluster");
-		}
+		add_inventory(p, tm, &nrow, s);
 	}
 	/* The job history, newest first, a line per step. */
 	if (p->hist_error[0]) {
@@ -569,14 +663,64 @@ static void load_history(struct stores_pane *p)
 	db_live_query(p->live, &r, history_read, p);
 }
 
+static void inventory_changed(void *ud)
+{
+	struct stores_pane *p = ud;
+
+	rebuild_detail(p);
+	app_redraw(p->app);
+}
+
+/* Starts watching the objects of the store in detail, once its row and its
+ * cluster are known (the row may come after the details open). */
+static void start_inventory(struct stores_pane *p)
+{
+	const struct store_list *sl = db_live_stores(p->live, NULL);
+	const struct store *s = sl ? store_list_find(sl, p->detail_id) : NULL;
+	const struct cluster_list *cl = db_live_clusters(p->live);
+	const struct cluster *c = NULL;
+	struct kube_http *h;
+	struct err err = { { 0 } };
+
+	if (p->inv || p->inv_error[0] || !s || !cl)
+		return;
+	for (size_t i = 0; i < cl->n && !c; i++) {
+		if (strcmp(cl->v[i].name, s->cluster) == 0)
+			c = &cl->v[i];
+	}
+	if (!c) {
+		snprintf(p->inv_error, sizeof(p->inv_error), "cluster %s is not in the clusters list",
+			 s->cluster);
+		return;
+	}
+	if (!p->clients)
+		p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
+	h = kube_clients_get(p->clients, c->context, &err);
+	if (h)
+		p->inv = inventory_new(app_loop(p->app), h, s->namespace, inventory_changed, p, &err);
+	if (!p->inv)
+		snprintf(p->inv_error, sizeof(p->inv_error), "cannot watch cluster %s: %s", s->cluster,
+			 err_isset(&err) ? err.msg : "unknown error");
+}
+
+static void close_detail(struct stores_pane *p)
+{
+	p->detail_open = false;
+	inventory_free(p->inv);
+	p->inv = NULL;
+	p->inv_error[0] = '\0';
+}
+
 static void open_detail(struct stores_pane *p, const char *id)
 {
+	close_detail(p);
 	str_copy(p->detail_id, sizeof(p->detail_id), id);
 	hist_free(p);
 	p->hist_error[0] = '\0';
 	p->detail_open = true;
 	table_model_set_filter(table_model(p->detail), "");
 	table_model_top(table_model(p->detail));
+	start_inventory(p);
 	rebuild_detail(p);
 	load_history(p);
 }
@@ -591,6 +735,7 @@ static void live_changed(void *ud)
 	rebuild(p);
 	update_header(p);
 	if (p->detail_open) {
+		start_inventory(p);
 		rebuild_detail(p);
 		if (db_live_state(p->live, NULL) == DB_STATE_READY)
 			load_history(p);
@@ -624,6 +769,7 @@ static void stores_destroy(void *st)
 
 	db_live_leave(p->live, live_changed, p);
 	loop_timer_cancel(p->tick);
+	close_detail(p);
 	for (size_t i = 0; i < p->nkc; i++)
 		kc_free(&p->kc[i]);
 	free(p->kc);
@@ -779,14 +925,6 @@ static bool valid_name(const char *v, struct err *err)
 	return form_valid_dns_label(v, err);
 }
 
-static bool valid_plan(const char *v, struct err *err)
-{
-	if (db_valid_dns_label(v))
-		return true;
-	err_set(err, "a plan name such as small");
-	return false;
-}
-
 static void add_choice(struct stores_pane *p, enum choice_set c, size_t *n, const char *text)
 {
 	if (*n >= MAX_CHOICES)
@@ -795,6 +933,41 @@ static void add_choice(struct stores_pane *p, enum choice_set c, size_t *n, cons
 	p->choices[c][*n] = p->choice_text[c][*n];
 	(*n)++;
 	p->choices[c][*n] = NULL;
+}
+
+/* The plan field's choices: the active plans of the offering chosen, read
+ * through the live view (asked for here, so a change of offering starts
+ * the read; the form is drawn again when they arrive). */
+static const char *const *plan_choices(const char *const *values, size_t field, void *ud)
+{
+	struct stores_pane *p = ud;
+	const char *offering = values[F_OFFERING], *slug = NULL;
+	const struct plan_list *plans;
+	size_t n = 0;
+
+	(void)field;
+	free_choices(p, CH_PLAN);
+	if (!*offering) {
+		snprintf(p->plan_hint, sizeof(p->plan_hint), "choose an offering first");
+		return p->choices[CH_PLAN];
+	}
+	db_live_want_plans(p->live, offering);
+	plans = db_live_plans(p->live, &slug);
+	if (!plans) {
+		snprintf(p->plan_hint, sizeof(p->plan_hint), "reading the plans of %s…", offering);
+		return p->choices[CH_PLAN];
+	}
+	for (size_t i = 0; i < plans->n; i++) {
+		if (plans->v[i].active)
+			add_choice(p, CH_PLAN, &n, plans->v[i].name);
+	}
+	if (n == 0)
+		snprintf(p->plan_hint, sizeof(p->plan_hint), "%s has no active plan: choose another offering",
+			 slug);
+	else
+		snprintf(p->plan_hint, sizeof(p->plan_hint), "Left/Right: the %zu active plan(s) of %s", n,
+			 slug);
+	return p->choices[CH_PLAN];
 }
 
 static bool submit_order(struct app *app, const char *const *v, void *ud, struct err *err)
@@ -821,8 +994,6 @@ static void open_order_form(struct stores_pane *p, const char *project)
 	const struct project_list *pl = db_live_projects(p->live);
 	const struct offering_list *ol = db_live_offerings(p->live);
 	const struct cluster_list *cl = db_live_clusters(p->live);
-	const struct plan_list *plans;
-	const char *first_offering = NULL, *slug = NULL;
 	size_t n;
 
 	if (refuse_read_only(p, "order a store"))
@@ -844,8 +1015,6 @@ static void open_order_form(struct stores_pane *p, const char *project)
 	for (size_t i = 0; i < ol->n; i++) {
 		if (strcmp(ol->v[i].state, "active") != 0)
 			continue;
-		if (!first_offering)
-			first_offering = ol->v[i].slug;
 		add_choice(p, CH_OFFERING, &n, ol->v[i].slug);
 	}
 	if (n == 0) {
@@ -861,21 +1030,6 @@ static void open_order_form(struct stores_pane *p, const char *project)
 		app_error(p->app, "No active cluster: add one with `opsdeck cluster add`");
 		return;
 	}
-	/* The plans of the first offering as a hint; the database checks. */
-	db_live_want_plans(p->live, first_offering);
-	plans = db_live_plans(p->live, &slug);
-	snprintf(p->plan_hint, sizeof(p->plan_hint), "e.g. small, medium, large");
-	if (plans && plans->n > 0) {
-		size_t len;
-
-		snprintf(p->plan_hint, sizeof(p->plan_hint), "%s has:", slug);
-		for (size_t i = 0; i < plans->n; i++) {
-			len = strlen(p->plan_hint);
-			if (plans->v[i].active)
-				snprintf(p->plan_hint + len, sizeof(p->plan_hint) - len, " %s",
-					 plans->v[i].name);
-		}
-	}
 	memset(p->fields, 0, sizeof(p->fields));
 	p->fields[F_PROJECT] = (struct form_field){ .label = "Project",
 						    .initial = project,
@@ -887,10 +1041,10 @@ static void open_order_form(struct stores_pane *p, const char *project)
 						     .required = true,
 						     .choices = p->choices[CH_OFFERING] };
 	p->fields[F_PLAN] = (struct form_field){ .label = "Plan",
-						 .initial = "small",
 						 .hint = p->plan_hint,
 						 .required = true,
-						 .validate = valid_plan };
+						 .choices_for = plan_choices,
+						 .follows = 1u << F_OFFERING };
 	p->fields[F_NAME] = (struct form_field){ .label = "Name",
 						 .hint = "lowercase letters, digits, -",
 						 .required = true,
@@ -996,7 +1150,7 @@ static void delete_done(struct app *app, const char *text, void *ud)
 	describe_subjects(p, "Deleting");
 	run_op(p, 0);
 	table_model_clear_marks(table_model(p->table));
-	p->detail_open = false;
+	close_detail(p);
 }
 
 static const struct app_prompt_ops delete_prompt = { .on_done = delete_done };
@@ -1078,7 +1232,7 @@ static void stores_show(void *st, struct app *app, const char *arg)
 	}
 	if (!is_verb(arg)) {
 		/* Anything else is a filter: a project's slug, a status, an id. */
-		p->detail_open = false;
+		close_detail(p);
 		table_model_set_filter(table_model(p->table), arg);
 		return;
 	}
@@ -1130,7 +1284,7 @@ static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)
 	case ACTION_CANCEL:
 		if (!p->detail_open)
 			return PANE_IGNORED;
-		p->detail_open = false;
+		close_detail(p);
 		break;
 	case ACTION_SELECT:
 		if (p->detail_open || !(id = cursor_id(p)))

@@ -1,15 +1,20 @@
 # The Stores pane against a real PostgreSQL and kubesim, with the console's
 # own job runner: a store ordered with n and the form goes Provisioning ->
 # Ready on screen with no key pressed, is scaled to 3 (3/3 from the
-# cluster's watch), shows its details and job history, and is deleted with
-# its id typed back. Read-only mode refuses an order; quitting while a job
-# runs asks first and hands the job back.
+# cluster's watch), shows its details (its objects with their status, its
+# namespace's events, its job history), is paused and resumed (the details
+# follow live), and is deleted with its id typed back. The order form's plan
+# follows the offering; a store of a broken offering fails with its pod's
+# reason in the details and is retried with R once the offering is fixed;
+# two marked stores are paused, resumed and deleted at once. Read-only mode
+# refuses an order; quitting while a job runs asks first and hands the job
+# back; with the cluster gone, the details say so.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 32
+plan 95
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "Bail out! tmux is not installed (scripts/setup installs it)"
@@ -23,6 +28,7 @@ printf 'operator: pane-tester\nprovision:\n  timeout: 60\n' >"$UI_CONFIG/config.
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 
 od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
+od_quiet() { od "$@" >/dev/null 2>&1; }
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 # screen_has DESC REGEX [SECS]
 screen_has() {
@@ -79,18 +85,147 @@ ui_keys s && ui_wait 'Replicas' && ui_keys C-u && ui_text 3 && ui_keys Enter
 screen_has "scaling to 3 ends 3/3 on screen" "$id +web1 .* Ready +3/3 " 60
 is "$(K get deploy wordpress -n "store-$id" -o jsonpath='{.spec.replicas}')" 3 "the web deployment has 3 replicas"
 
-# ---- details ----
+# ---- details: the objects, the events, the jobs ----
 ui_keys Enter
 screen_has "Enter shows the store's details" "Store $id \\(Esc closes\\)"
+screen_has "with its deployment on the cluster, ready/desired" 'workloads +deployment/wordpress +3/3 ready'
+like "$(ui_screen)" ' +statefulset/mysql +1/1 ready' "and its StatefulSet"
+like "$(ui_screen)" 'pods +pod/mysql-0 +Running, 1/1 ready, 0 restarts' "its pods with their phase, readiness and restarts"
+like "$(ui_screen)" 'volumes +pvc/mysql-pvc +Bound, 2Gi' "its volume claim"
+like "$(ui_screen)" 'services +service/mysql +ClusterIP ' "its services"
+like "$(ui_screen)" "ingresses +ingress/wordpress-ingress +hosts $id\\." "its ingress"
+like "$(ui_screen)" 'events +[0-9]+[smhd] +Normal +[A-Za-z]+ +(pod|deployment|statefulset|replicaset)/[a-z0-9-]+ ' \
+	"and the namespace's events: age, type, reason, object"
+like "$(ui_screen)" 'Scaled up replica set wordpress-[a-z0-9]+ to 3' "with their messages"
+ui_keys End
 screen_has "with its job history" 'job [0-9]+ scale: succeeded'
 screen_has "and a timeline of each job's steps" 'namespace +(ok|succeeded|done)'
-like "$(ui_screen)" 'deployment/wordpress 3/3 ready' "and its deployment on the cluster"
 ui_esc
 screen_has "Esc goes back to the table" 'Stores \(1, '
+
+# ---- pause (asks first) and resume ----
+ui_keys p
+screen_has "p asks before pausing" "Pause store $id\\? Its workloads scale to 0"
+ui_keys y
+screen_has "y pauses it: Paused on screen" "$id +web1 .* Paused +0/0 " 60
+is "$(K get deploy wordpress -n "store-$id" -o jsonpath='{.spec.replicas}'),$(K get sts mysql -n "store-$id" -o jsonpath='{.spec.replicas}')" \
+	"0,0" "kubectl shows its workloads at 0 replicas"
+ui_keys Enter
+screen_has "the details of a paused store show its workloads scaled to 0" \
+	'deployment/wordpress +0/0 ready, scaled to 0'
+ui_keys r
+screen_has "r in the details resumes it" "Resuming store $id"
+screen_has "and the open details follow the cluster live, back to 3/3" \
+	'workloads +deployment/wordpress +3/3 ready' 60
+screen_has "the status in the details turns Ready" 'status +Ready' 60
+ui_esc
+screen_has "resumed: Ready 3/3 in the table" "$id +web1 .* Ready +3/3 " 30
+is "$(status "$id")" Ready "the database says Ready"
 
 # ---- l: logs ----
 ui_keys l
 screen_has "l says where logs will come from" 'logs come with the logs issue'
+
+# ---- the order form: the plan follows the offering ----
+# A second offering whose image cannot be pulled and whose plans have other
+# names; its third plan is no longer sold.
+sed -e 's/^  slug: woocommerce/  slug: wp-broken/' -e 's/^  name: WooCommerce/  name: Broken/' \
+	-e 's/^  - name: small/  - name: one/' -e 's/^  - name: medium/  - name: two/' \
+	-e 's/^  - name: large/  - name: three/' \
+	-e 's|image: wordpress:6.4-php8.2-apache|image: wordpress:invalid-tag|' \
+	"$top_srcdir/catalog/woocommerce.yaml" >"$UI_TMP/broken.yaml"
+ok "an offering with a bad image is imported" od_quiet catalog import "$UI_TMP/broken.yaml"
+q -c "UPDATE opsdeck.plans SET active = false WHERE name = 'three'" >/dev/null
+ui_keys 1
+screen_has "the Catalog pane shows the new offering, with its two active plans" 'wp-broken +Broken .* active +2 '
+ui_keys 3
+ui_keys n
+screen_has "n opens the form again" 'Order a store'
+screen_has "the plan is a choice, the first plan of the first offering" 'Plan +< small >'
+ui_keys Tab Tab Right
+screen_has "Right on the plan cycles through the offering's plans" 'Plan +< medium >'
+ui_keys Up Right
+screen_has "changing the offering puts the plan on its first plan" 'Plan +< one >' 5
+like "$(ui_screen)" 'Offering +< wp-broken >' "of the offering chosen"
+ui_keys Down Right
+screen_has "the plan cycles through that offering's plans" 'Plan +< two >'
+ui_keys Right
+screen_has "only the active ones: three is not sold" 'Plan +< one >'
+unlike "$(ui_screen)" '< three >' "and is never offered"
+ui_keys Up Left
+screen_has "back to the first offering, back to its first plan" 'Plan +< small >'
+ui_keys Right
+ui_wait 'Plan +< one >'
+ui_keys Down Right
+screen_has "one more time: wp-broken, plan two" 'Plan +< two >'
+ui_keys Enter
+ui_text "bad1" && ui_keys Enter Enter
+screen_has "the order names the plan chosen" 'Ordered store bad1 \(wp-broken/two\) for project shop'
+bad=$(q -c "SELECT id FROM opsdeck.stores WHERE name = 'bad1'")
+is "$(q -c "SELECT p.name FROM opsdeck.stores s JOIN opsdeck.plans p ON p.uuid = s.plan WHERE s.id = '$bad'")" \
+	two "and the database has it"
+
+# ---- a Failed store: its reason in the details, then R ----
+screen_has "a store whose image cannot be pulled ends Failed" "$bad +bad1 .* Failed " 90
+ui_keys /
+ui_text "$bad" && ui_keys Enter
+ui_keys Enter
+screen_has "its details give the reason" 'error +deployment/wordpress: (ImagePullBackOff|ErrImagePull)'
+screen_has "its details show the pod waiting and why" \
+	'pod/wordpress-[a-z0-9-]+ +Pending, 0/1 ready, 0 restarts, (ImagePullBackOff|ErrImagePull): ' 20
+like "$(ui_screen)" 'statefulset/mysql +1/1 ready' "next to the StatefulSet that runs"
+like "$(ui_screen)" 'Warning +Failed +pod/wordpress-' "and the Warning event of the failed pull"
+ui_esc
+# The operator fixes the offering's image; R provisions the store again.
+sed -e 's|image: wordpress:invalid-tag|image: wordpress:6.4-php8.2-apache|' "$UI_TMP/broken.yaml" >"$UI_TMP/fixed.yaml"
+ok "the offering is fixed" od_quiet catalog import "$UI_TMP/fixed.yaml"
+ui_keys R
+screen_has "R retries the Failed store" "Retrying store $bad"
+screen_has "and it ends Ready once the image is fixed" "$bad +bad1 .* Ready +2/2 " 90
+is "$(status "$bad")" Ready "the database says Ready"
+ui_keys / C-u Enter
+
+# ---- marks: bulk pause, resume and delete ----
+ok "two more stores ordered from the CLI" od_quiet store create shop woocommerce small bulk-a
+od_quiet store create shop woocommerce small bulk-b
+ba=$(q -c "SELECT id FROM opsdeck.stores WHERE name = 'bulk-a'")
+bb=$(q -c "SELECT id FROM opsdeck.stores WHERE name = 'bulk-b'")
+wait_for "[ \"\$(status $ba)\" = Ready ] && [ \"\$(status $bb)\" = Ready ]" 60
+is "$(status "$ba"),$(status "$bb")" Ready,Ready "the console's runner provisions the CLI's orders"
+ui_keys /
+ui_text "bulk-" && ui_keys Enter
+screen_has "the filter leaves the two" 'Stores \(4, .* [12]/2 of 4 +/bulk-'
+ui_keys Home Space Space
+screen_has "Space marks both" 'marked: 2'
+ui_keys p
+screen_has "p asks before pausing the marked stores" 'Pause 2 marked stores\? Their workloads scale to 0'
+ui_keys y
+screen_has "both go Paused on screen" "$ba +bulk-a .* Paused " 60
+screen_has "both of them" "$bb +bulk-b .* Paused " 60
+wait_for "[ \"\$(status $ba)\" = Paused ] && [ \"\$(status $bb)\" = Paused ]" 60
+is "$(K get deploy wordpress -n "store-$ba" -o jsonpath='{.spec.replicas}'),$(K get deploy wordpress -n "store-$bb" -o jsonpath='{.spec.replicas}')" \
+	"0,0" "kubectl shows both at 0 replicas"
+is "$(status "$id"),$(status "$bad")" Ready,Ready "the stores not marked are left alone"
+ui_keys r
+screen_has "r resumes the marked stores" 'Resuming 2 stores'
+wait_for "[ \"\$(status $ba)\" = Ready ] && [ \"\$(status $bb)\" = Ready ]" 60
+is "$(status "$ba"),$(status "$bb")" Ready,Ready "both are Ready again"
+screen_has "and Ready 1/1 on screen" "$ba +bulk-a .* Ready +1/1 " 30
+ui_keys d
+screen_has "d asks for the number of marked stores" 'Delete 2 marked stores\? Type 2 to confirm'
+ui_text "1" && ui_keys Enter
+screen_has "a wrong count deletes nothing" "'1' is not '2': nothing deleted"
+is "$(status "$ba"),$(status "$bb")" Ready,Ready "both are still Ready"
+ui_keys d && ui_wait 'Stores:' && ui_text "2" && ui_keys Enter
+screen_has "the right count deletes both" 'Deleting 2 stores'
+wait_for "[ \"\$(status $ba)\" = Deleted ] && [ \"\$(status $bb)\" = Deleted ]" 60
+is "$(status "$ba"),$(status "$bb")" Deleted,Deleted "both rows end Deleted"
+is "$(K get ns -o name | grep -c -e "store-$ba" -e "store-$bb")" 0 "their namespaces are gone"
+is "$(status "$id"),$(status "$bad")" Ready,Ready "and the other stores stay"
+ui_keys / C-u Enter
+screen_has "the filter is cleared" 'Stores \(2, '
+# Newest first: bad1, then web1.
+ui_keys Home Down
 
 # ---- delete with d, typing the id ----
 ui_keys d
@@ -120,6 +255,19 @@ ui_keys 3
 ui_wait 'web2'
 ui_keys n
 screen_has "read-only mode refuses an order" 'read-only mode: refusing to order a store'
+
+# ---- the cluster gone: the details say so ----
+w2=$(q -c "SELECT id FROM opsdeck.stores WHERE name = 'web2'")
+ui_keys /
+ui_text "$w2" && ui_keys Enter Enter
+screen_has "the details of a store show its objects" 'workloads +deployment/wordpress ' 20
+kill "$SIM_PID"
+wait "$SIM_PID" 2>/dev/null
+screen_has "with the cluster gone, the details say it is unreachable instead" \
+	'objects +cluster local unreachable: ' 30
+unlike "$(ui_screen)" 'workloads +deployment/' "and show no stale objects"
+ui_esc
+screen_has "the table says READY is unknown" 'READY unknown: cluster local unreachable' 30
 
 ui_stop
 wait_for '! ui_alive' 5 || :
