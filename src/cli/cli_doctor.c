@@ -38,8 +38,9 @@ const struct cli_command *const cli_doctor_commands[] = { &cmd_doctor, NULL };
  * (server-side apply is a PATCH, also of objects that do not exist yet;
  * the web is scaled with a PATCH of deployments/scale; secrets are read
  * back and created), src/provision/reconcile.c (lists across namespaces,
- * deletes orphan namespaces), the Stores pane (watches Deployments) and
- * pod logs. Keep it in step with them. */
+ * deletes orphan namespaces), the Stores pane (watches Deployments; its
+ * details watch a store's workloads, pods, claims, services, ingresses and
+ * events) and pod logs. Keep it in step with them. */
 static const struct kube_need provisioning_needs[] = {
 	{ "create", "", "v1", "namespaces", NULL },
 	{ "patch", "", "v1", "namespaces", NULL },
@@ -62,7 +63,15 @@ static const struct kube_need provisioning_needs[] = {
 	{ "patch", "networking.k8s.io", "v1", "ingresses", NULL },
 	{ "patch", "networking.k8s.io", "v1", "networkpolicies", NULL },
 	{ "list", "", "v1", "pods", NULL },
+	{ "watch", "", "v1", "pods", NULL },
 	{ "get", "", "v1", "pods", "log" },
+	/* the store details (src/provision/inventory.c) */
+	{ "watch", "apps", "v1", "statefulsets", NULL },
+	{ "list", "", "v1", "persistentvolumeclaims", NULL },
+	{ "list", "", "v1", "services", NULL },
+	{ "list", "networking.k8s.io", "v1", "ingresses", NULL },
+	{ "list", "", "v1", "events", NULL },
+	{ "watch", "", "v1", "events", NULL },
 };
 
 struct check {

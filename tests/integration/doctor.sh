@@ -63,10 +63,10 @@ is "$(line 'cluster demo: authenticated')" \
 	"ok    cluster demo: authenticated as admin (groups system:masters, system:authenticated)" \
 	"it says who the cluster takes the caller for"
 is "$(line 'cluster demo: the server serves')" \
-	"ok    cluster demo: the server serves all 12 resources provisioning uses" "discovery finds every resource"
+	"ok    cluster demo: the server serves all 13 resources provisioning uses" "discovery finds every resource"
 is "$(line 'cluster demo: context')" \
 	"ok    cluster demo: context kubesim resolves to $SIM_URL as user kubesim-admin
-ok    cluster demo: context kubesim may do all 22 things provisioning needs" \
+ok    cluster demo: context kubesim may do all 29 things provisioning needs" \
 	"the context resolves and may do everything provisioning needs"
 unlike "$out" '^(FAIL|warn) ' "no failure and no warning"
 like "$(printf '%s\n' "$out" | tail -n 1)" '^all 9 checks passed$' "the last line sums it up"
@@ -139,7 +139,7 @@ pg_stop
 run doctor
 like "$out" '^FAIL  database: cannot connect to the database: connection to server on socket ".*" failed' \
 	"a database that is down fails in words"
-like "$out" "ok    kube context kubesim: context kubesim may do all 22 things provisioning needs" \
+like "$out" "ok    kube context kubesim: context kubesim may do all 29 things provisioning needs" \
 	"and the current kube context is checked from the kubeconfig"
 is "$rc" 1 "exit 1"
 pg_restart
