@@ -50,6 +50,10 @@ static const struct conf_def conf_defs[] = {
 	OPT("provision.domain", CONF_STRING, store_domain, 0, 0, "stores.example.com",
 	    "stores are served at https://<store id>.<domain>"),
 	OPT("worker.jobs", CONF_LONG, worker_jobs, 1, 64, "4", "jobs one runner runs at once"),
+	OPT("worker.reconcile_interval", CONF_LONG, reconcile_interval_s, 0, 86400, "60",
+	    "seconds between a runner's reconcile passes; 0: none"),
+	OPT("worker.reconcile_confirm", CONF_LONG, reconcile_confirm_s, 1, 600, "5",
+	    "seconds a reconcile pass waits before looking again at a store that seems to have drifted"),
 };
 
 static const struct conf_def *conf_find(const char *name)
@@ -174,7 +178,9 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 				     k->scalar) >= sizeof(name))
 			return ydoc_error(doc, k, err, "option name too long");
 		d = conf_find(name);
-		if (!d && v->type == YNODE_MAP) {
+		/* A mapping always holds nested options, even under a name that
+		 * is an option itself: `worker: {jobs: 2}` sets worker.jobs. */
+		if (v->type == YNODE_MAP) {
 			if (!conf_apply_map(c, doc, v, name, err))
 				return false;
 			continue;

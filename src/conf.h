@@ -28,6 +28,8 @@ struct conf {
 	long provision_timeout_s;
 	char *store_domain; /* stores are served at https://<id>.<domain> */
 	long worker_jobs;   /* jobs one runner runs at once */
+	long reconcile_interval_s; /* a runner's periodic reconcile pass; 0: none */
+	long reconcile_confirm_s;  /* wait before a suspected drift is looked at again */
 	char *source;	    /* the file conf_load read; NULL: none (built-in defaults) */
 };
 

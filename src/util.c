@@ -198,3 +198,17 @@ bool str_to_long(const char *s, long min, long max, long *out)
 	*out = v;
 	return true;
 }
+
+void str_age(long s, char *buf, size_t bufsz)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, bufsz, "%lds", s);
+	else if (s < 7200)
+		snprintf(buf, bufsz, "%ldm", s / 60);
+	else if (s < 172800)
+		snprintf(buf, bufsz, "%ldh", s / 3600);
+	else
+		snprintf(buf, bufsz, "%ldd", s / 86400);
+}

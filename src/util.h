@@ -48,6 +48,8 @@ bool str_has_prefix(const char *s, const char *prefix);
 const char *str_casestr(const char *hay, const char *needle);
 /* Parses a base-10 integer in [min,max]; the whole string must be a number. */
 bool str_to_long(const char *s, long min, long max, long *out);
+/* A duration as people read an age: "45s", "12m", "5h", "3d" (negative: 0s). */
+void str_age(long seconds, char *buf, size_t bufsz);
 
 /* Runs fn on fatal(), so the console can restore the terminal first. */
 void fatal_set_hook(void (*fn)(void));

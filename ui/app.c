@@ -19,6 +19,7 @@
 #include "help.h"
 #include "input.h"
 #include "lineedit.h"
+#include "provision/reconcile.h"
 #include "provision/runner.h"
 #include "style.h"
 #include "table.h"
@@ -85,6 +86,7 @@ struct app {
 	/* The in-process job runner (conf worker; never in read-only mode). */
 	struct runner *runner;
 	struct loop_timer *stop_timer; /* gives up on handing jobs back */
+	char reconcile_said[400];      /* what the last reconcile pass reported */
 	bool dirty;
 	bool quitting;
 	bool terminal_gone;
@@ -881,18 +883,97 @@ static void header_db_start(struct app *app)
 	header_db_changed(app);
 }
 
+/* Appends ", <text>" (or "<text>" to an empty buffer) when n > 0. */
+static void add_count(char *buf, size_t bufsz, size_t n, const char *one, const char *many)
+{
+	size_t len = strlen(buf);
+
+	if (n == 0 || len >= bufsz)
+		return;
+	snprintf(buf + len, bufsz - len, "%s%zu %s", len ? ", " : "", n, n == 1 ? one : many);
+}
+
+/* What a periodic reconcile pass found, in one line; "" for nothing worth
+ * a word (a store that was fine again at the second look is not). */
+static void reconcile_summary(const struct reconcile_report *rep, char *out, size_t outsz,
+			      bool *alert)
+{
+	size_t marked = 0, orphans = 0, terminating = 0, stuck = 0, unreachable = 0;
+	const struct reconcile_finding *one = NULL;
+	char what[300] = "";
+
+	*alert = false;
+	out[0] = '\0';
+	if (rep->error[0]) {
+		snprintf(out, outsz, "Reconcile: %.300s", rep->error);
+		*alert = true;
+		return;
+	}
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct reconcile_finding *f = &rep->v[i];
+
+		if (strcmp(f->kind, "drift") == 0 && f->acted) {
+			marked++;
+			one = f;
+		}
+		orphans += strcmp(f->kind, "orphan") == 0;
+		terminating += strcmp(f->kind, "terminating") == 0;
+		stuck += strcmp(f->kind, "stuck") == 0;
+		unreachable += strcmp(f->kind, "unreachable") == 0;
+	}
+	if (marked == 1)
+		snprintf(what, sizeof(what), "store %s marked Failed (drift: %.200s)", one->store,
+			 one->reason);
+	else
+		add_count(what, sizeof(what), marked, "", "stores marked Failed (drift)");
+	add_count(what, sizeof(what), orphans, "orphan namespace", "orphan namespaces");
+	add_count(what, sizeof(what), terminating, "namespace stuck Terminating",
+		  "namespaces stuck Terminating");
+	add_count(what, sizeof(what), stuck, "store or job stuck", "stores or jobs stuck");
+	add_count(what, sizeof(what), unreachable, "cluster unreachable", "clusters unreachable");
+	if (!what[0])
+		return;
+	*alert = marked > 0;
+	snprintf(out, outsz, "Reconcile: %s (`opsdeck store reconcile` lists them)", what);
+}
+
+/* The runner's periodic reconcile pass: what it found goes on the message
+ * line once, not again while the next passes find the same (drift itself
+ * is in the audit trail, through opsdeck.store_drift). */
+static void runner_reconciled(void *ud, const struct reconcile_report *rep)
+{
+	struct app *app = ud;
+	char text[sizeof(app->reconcile_said)];
+	bool alert;
+
+	reconcile_summary(rep, text, sizeof(text), &alert);
+	if (strcmp(text, app->reconcile_said) == 0)
+		return;
+	str_copy(app->reconcile_said, sizeof(app->reconcile_said), text);
+	if (!text[0])
+		return;
+	if (alert)
+		app_error(app, "%s", text);
+	else
+		app_info(app, "%s", text);
+}
+
 /* The console runs provisioning jobs itself unless told not to, on its own
- * loop and with its own database connection (runner.h). */
+ * loop and with its own database connection (runner.h), and reconciles
+ * every worker.reconcile_interval seconds as a worker does. */
 static void runner_start(struct app *app)
 {
-	struct runner_opts ro = { 0 };
+	struct runner_opts ro = { .reconcile_s = app->conf->reconcile_interval_s };
 	struct err err = { { 0 } };
 
 	if (!app->conf->worker || app->conf->read_only || !app_db_configured(app))
 		return;
 	app->runner = runner_new(app->loop, app->conf, &ro, &err);
-	if (!app->runner)
+	if (!app->runner) {
 		app_error(app, "cannot run jobs in this console: %s", err.msg);
+		return;
+	}
+	runner_on_reconcile(app->runner, runner_reconciled, app);
 }
 
 static void app_free(struct app *app)

@@ -678,10 +678,13 @@ static void reconcile_report(const struct reconcile_report *rep, void *ud)
 
 		if (strcmp(f->kind, "drift") == 0 && f->acted)
 			done = " (marked Failed)";
+		else if (strcmp(f->kind, "drift") == 0)
+			done = " (not marked: a job took it up, or it changed, meanwhile)";
 		else if (strcmp(f->kind, "orphan") == 0 && f->acted)
 			done = " (deleting it)";
-		fprintf(ctx->out, "%-11s %s %s%s%s: %s%s\n", f->kind, f->cluster, f->namespace,
-			f->store[0] ? " store " : "", f->store, f->reason, done);
+		fprintf(ctx->out, "%-11s %s%s%s%s%s: %s%s\n", f->kind, f->cluster,
+			f->namespace[0] ? " " : "", f->namespace, f->store[0] ? " store " : "", f->store,
+			f->reason, done);
 	}
 	fprintf(ctx->out, "checked %zu store(s): %zu finding(s)\n", rep->stores_checked, rep->n);
 	rc->rc = CLI_OK;
@@ -711,6 +714,7 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 	kc = kube_clients_new(rc.loop, ctx->conf);
 	ro.loop = rc.loop;
 	ro.db = db;
+	ro.conf = ctx->conf;
 	ro.actor = ctx->conf->operator;
 	ro.delete_orphans = delete_orphans;
 	ro.http_for = kube_clients_get;

@@ -100,7 +100,7 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->err, "opsdeck: --lease takes seconds from 3 to 3600\n");
 		return CLI_USAGE;
 	}
-	ro.reconcile_s = 60;
+	ro.reconcile_s = ctx->conf->reconcile_interval_s;
 	if (reconcile_s && !str_to_long(reconcile_s, 0, 86400, &ro.reconcile_s)) {
 		fprintf(ctx->err, "opsdeck: --reconcile takes seconds from 0 (never) to 86400\n");
 		return CLI_USAGE;

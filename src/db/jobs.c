@@ -164,10 +164,16 @@ void job_store_free(struct job_store *s)
 		x_free(owned[i]);
 }
 
+/* Every cluster a pass looks at (each one that is not disabled, and any
+ * that holds live stores) with its live stores: one row per store, or one
+ * row with an empty id for a cluster without any; and when this was read. */
 static const char sql_reconcile_list[] =
-	"SELECT s.id, s.namespace, s.status, s.cluster, c.kube_context"
-	" FROM opsdeck.stores s JOIN opsdeck.clusters c ON c.name = s.cluster"
-	" WHERE s.status <> 'Deleted' ORDER BY s.cluster, s.id";
+	"SELECT coalesce(s.id, ''), coalesce(s.namespace, ''), coalesce(s.status, ''), c.name,"
+	" c.kube_context, now()::text"
+	" FROM opsdeck.clusters c"
+	" LEFT JOIN opsdeck.stores s ON s.cluster = c.name AND s.status <> 'Deleted'"
+	" WHERE c.state <> 'disabled' OR s.id IS NOT NULL"
+	" ORDER BY c.name, s.id";
 
 void job_req_reconcile_list(struct db_req *r)
 {
@@ -175,11 +181,61 @@ void job_req_reconcile_list(struct db_req *r)
 	str_copy(r->subject, sizeof(r->subject), "stores to reconcile");
 }
 
-void job_req_drift(struct db_req *r, const char *store, const char *reason, const char *actor)
+void job_req_drift(struct db_req *r, const char *store, const char *reason, const char *actor,
+		   const char *seen_status, const char *seen_at)
 {
-	db_req_init(r, "SELECT opsdeck.store_drift($1, $2, $3)");
+	db_req_init(r, "SELECT opsdeck.store_drift($1, $2, $3, $4, $5::timestamptz)");
 	db_req_add(r, store);
 	db_req_add(r, reason);
 	db_req_add(r, actor);
+	db_req_add(r, seen_status);
+	db_req_add(r, seen_at);
 	snprintf(r->subject, sizeof(r->subject), "store '%.40s'", store);
+}
+
+/* Two kinds of rows, with the same columns:
+ *  - 'job': a running job (its lease live or not) whose current attempt
+ *    began (its first step) more than $2 seconds ago;
+ *  - 'store': a store Queued, Provisioning or Deleting for more than $1
+ *    seconds with no job running on it, with the job it waits for if any.
+ * Columns: what, store, namespace, cluster, status, age (s), job id (0:
+ * none), kind, state, step, attempts, max_attempts, lease owner, seconds
+ * since the lease expired (<= 0: live), seconds until a queued job is due
+ * (<= 0: due), last error, provision jobs running, the provisioning limit. */
+static const char sql_stuck[] =
+	"WITH lim AS (SELECT coalesce((SELECT value FROM opsdeck.settings"
+	"  WHERE name = 'max_concurrent_provisions'), 3) AS lim,"
+	" (SELECT count(*) FROM opsdeck.jobs WHERE kind = 'provision' AND state = 'running'"
+	"  AND lease_until > now()) AS busy)"
+	" SELECT 'job', s.id, s.namespace, s.cluster, s.status,"
+	" extract(epoch FROM now() - coalesce(a.started_at, j.started_at))::bigint,"
+	" j.id, j.kind, j.state, coalesce(j.step, ''), j.attempts, j.max_attempts,"
+	" coalesce(j.lease_owner, ''), extract(epoch FROM now() - j.lease_until)::bigint, 0,"
+	" coalesce(j.last_error, ''), lim.busy, lim.lim"
+	" FROM opsdeck.jobs j JOIN opsdeck.stores s ON s.id = j.store CROSS JOIN lim"
+	" LEFT JOIN LATERAL (SELECT min(x.started_at) AS started_at FROM opsdeck.job_steps x"
+	"  WHERE x.job = j.id AND x.attempt = j.attempts) a ON true"
+	" WHERE j.state = 'running'"
+	" AND now() - coalesce(a.started_at, j.started_at) > make_interval(secs => $2::integer)"
+	" UNION ALL"
+	" SELECT 'store', s.id, s.namespace, s.cluster, s.status,"
+	" extract(epoch FROM now() - s.updated_at)::bigint,"
+	" coalesce(j.id, 0), coalesce(j.kind, ''), coalesce(j.state, ''), '',"
+	" coalesce(j.attempts, 0), coalesce(j.max_attempts, 0), '', 0,"
+	" coalesce(extract(epoch FROM j.run_after - now())::bigint, 0),"
+	" coalesce(j.last_error, ''), lim.busy, lim.lim"
+	" FROM opsdeck.stores s CROSS JOIN lim"
+	" LEFT JOIN LATERAL (SELECT * FROM opsdeck.jobs j1 WHERE j1.store = s.id"
+	"  AND j1.state = 'queued' ORDER BY j1.id LIMIT 1) j ON true"
+	" WHERE s.status IN ('Queued', 'Provisioning', 'Deleting')"
+	" AND now() - s.updated_at > make_interval(secs => $1::integer)"
+	" AND NOT EXISTS (SELECT 1 FROM opsdeck.jobs r WHERE r.store = s.id AND r.state = 'running')"
+	" ORDER BY 2";
+
+void job_req_stuck(struct db_req *r, long store_after_s, long job_after_s)
+{
+	db_req_init(r, sql_stuck);
+	db_req_add_long(r, store_after_s);
+	db_req_add_long(r, job_after_s);
+	str_copy(r->subject, sizeof(r->subject), "stuck stores and jobs");
 }

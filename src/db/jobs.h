@@ -65,10 +65,19 @@ void job_req_store(struct db_req *r, const char *store);
 bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err);
 void job_store_free(struct job_store *s);
 
-/* Stores a reconcile pass looks at: (id, namespace, status, cluster,
- * context) of every store that should exist on a cluster. */
+/* What a reconcile pass looks at: rows (store id, namespace, status,
+ * cluster, kube context, when this was read) of every live store, plus a
+ * row with an empty store id for each cluster that holds none. Disabled
+ * clusters appear only with their live stores. */
 void job_req_reconcile_list(struct db_req *r);
-/* Result: one boolean. */
-void job_req_drift(struct db_req *r, const char *store, const char *reason, const char *actor);
+/* Marks drift unless the store changed since the pass read it (see
+ * opsdeck.store_drift). seen_at: the read time that list answered.
+ * Result: one boolean, true when the store was marked Failed. */
+void job_req_drift(struct db_req *r, const char *store, const char *reason, const char *actor,
+		   const char *seen_status, const char *seen_at);
+/* Jobs running far past what an attempt takes (job_after_s), and stores
+ * in a busy status longer than store_after_s with no job running; the
+ * columns are described next to the SQL. */
+void job_req_stuck(struct db_req *r, long store_after_s, long job_after_s);
 
 #endif

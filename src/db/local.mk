@@ -14,7 +14,8 @@ libopsdeck_a_SOURCES += \
 	src/db/stores.c src/db/stores.h \
 	src/db/jobs.c src/db/jobs.h
 
-EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql
+EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \
+	src/db/migrations/003_reconcile.sql
 dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
 
 # The CLI commands over the database.

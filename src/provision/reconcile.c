@@ -15,11 +15,14 @@
 
 struct rc_store {
 	char id[16], namespace[64], status[16];
-	size_t cluster; /* index into clusters */
+	size_t cluster;	 /* index into clusters */
+	bool suspect;	 /* looked drifted at the first look */
+	char first[500]; /* why, then */
 };
 
 struct rc_cluster {
 	char name[64], context[256];
+	size_t suspects;
 };
 
 /* What is listed on each cluster. */
@@ -34,6 +37,10 @@ static const struct {
 	{ &kube_res_pods, "opsdeck.io/store" },
 };
 
+/* The first look goes over every cluster; the second, after the
+ * confirmation delay, only over those with suspects. */
+enum phase { PH_LOOK, PH_CONFIRM };
+
 struct reconcile {
 	struct reconcile_opts opts;
 	reconcile_done_fn done;
@@ -42,11 +49,13 @@ struct reconcile {
 	size_t nstores;
 	struct rc_cluster *clusters;
 	size_t nclusters;
+	char seen_at[64]; /* when the database was read, in its own words */
+	enum phase phase;
 	size_t ci, li, fi; /* cluster, list and finding being worked on */
 	struct kube_http *http;
 	json_t *got[L_COUNT];
 	struct kube_op *op;
-	struct loop_timer *finish;
+	struct loop_timer *finish, *confirm;
 	struct reconcile_report rep;
 	size_t cap;
 };
@@ -54,8 +63,8 @@ struct reconcile {
 static void next_cluster(struct reconcile *rc);
 static void write_drifts(struct reconcile *rc);
 
-static struct reconcile_finding *add_finding(struct reconcile *rc, const char *kind, const char *ns,
-					     const char *store)
+static struct reconcile_finding *add_finding(struct reconcile *rc, const char *kind,
+					     const char *cluster, const char *ns, const char *store)
 {
 	struct reconcile_finding *f;
 
@@ -63,10 +72,17 @@ static struct reconcile_finding *add_finding(struct reconcile *rc, const char *k
 	f = &rc->rep.v[rc->rep.n++];
 	memset(f, 0, sizeof(*f));
 	str_copy(f->kind, sizeof(f->kind), kind);
-	str_copy(f->cluster, sizeof(f->cluster), rc->clusters[rc->ci].name);
+	str_copy(f->cluster, sizeof(f->cluster), cluster);
 	str_copy(f->namespace, sizeof(f->namespace), ns);
 	str_copy(f->store, sizeof(f->store), store ? store : "");
 	return f;
+}
+
+/* A finding about the cluster being worked on. */
+static struct reconcile_finding *cluster_finding(struct reconcile *rc, const char *kind,
+						 const char *ns, const char *store)
+{
+	return add_finding(rc, kind, rc->clusters[rc->ci].name, ns, store);
 }
 
 static void finish_now(struct loop *loop, void *ud)
@@ -87,7 +103,8 @@ static void finish(struct reconcile *rc)
 
 static const char *ns_of(const json_t *obj)
 {
-	const char *s = json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+	const char *s =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
 
 	return s ? s : "";
 }
@@ -99,7 +116,8 @@ static json_t *items_in(struct reconcile *rc, int l, const char *ns)
 	size_t i;
 	json_t *o;
 
-	json_array_foreach(json_object_get(rc->got[l], "items"), i, o) {
+	json_array_foreach(json_object_get(rc->got[l], "items"), i, o)
+	{
 		if (strcmp(ns_of(o), ns) == 0)
 			json_array_append(out, o);
 	}
@@ -111,8 +129,10 @@ static const json_t *find_namespace(struct reconcile *rc, const char *name)
 	size_t i;
 	const json_t *o;
 
-	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o) {
-		const char *n = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o)
+	{
+		const char *n =
+		    json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
 
 		if (n && strcmp(n, name) == 0)
 			return o;
@@ -138,38 +158,45 @@ static bool store_live(struct reconcile *rc, const char *ns)
 	return false;
 }
 
-static void check_store(struct reconcile *rc, const struct rc_store *s)
+static bool store_checked(const struct rc_store *s)
+{
+	/* Others: a job is working on it, or it failed already. */
+	return strcmp(s->status, "Ready") == 0 || strcmp(s->status, "Paused") == 0;
+}
+
+/* Does what the cluster runs (the lists in rc->got) match the store? If
+ * not, reason says how. */
+static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *reason,
+			  size_t reasonsz)
 {
 	const json_t *ns = find_namespace(rc, s->namespace);
-	char reason[500], fin[200];
+	char fin[200];
 	json_t *d, *st, *p;
 	enum health h;
 	bool paused = strcmp(s->status, "Paused") == 0;
 
-	if (strcmp(s->status, "Ready") != 0 && !paused)
-		return; /* a job is working on it, or it failed already */
-	rc->rep.stores_checked++;
 	if (!ns) {
-		snprintf(reason, sizeof(reason), "namespace %s is gone", s->namespace);
-	} else if (json_object_get(json_object_get(ns, "metadata"), "deletionTimestamp")) {
-		finalizers_of(ns, fin, sizeof(fin));
-		snprintf(reason, sizeof(reason), "namespace %s is Terminating (finalizers: %s)",
-			 s->namespace, fin);
-	} else {
-		d = items_in(rc, L_DEPLOYMENTS, s->namespace);
-		st = items_in(rc, L_STATEFULSETS, s->namespace);
-		p = items_in(rc, L_PODS, s->namespace);
-		h = health_check(d, st, p, reason, sizeof(reason));
-		json_decref(d);
-		json_decref(st);
-		json_decref(p);
-		if (h == (paused ? HEALTH_STOPPED : HEALTH_READY))
-			return;
-		if (paused && h == HEALTH_READY)
-			snprintf(reason, sizeof(reason), "it is paused but its workloads run");
+		snprintf(reason, reasonsz, "namespace %s is gone", s->namespace);
+		return true;
 	}
-	snprintf(add_finding(rc, "drift", s->namespace, s->id)->reason,
-		 sizeof(rc->rep.v[0].reason), "%s", reason);
+	if (json_object_get(json_object_get(ns, "metadata"), "deletionTimestamp")) {
+		finalizers_of(ns, fin, sizeof(fin));
+		snprintf(reason, reasonsz, "namespace %s is Terminating (finalizers: %s)",
+			 s->namespace, fin);
+		return true;
+	}
+	d = items_in(rc, L_DEPLOYMENTS, s->namespace);
+	st = items_in(rc, L_STATEFULSETS, s->namespace);
+	p = items_in(rc, L_PODS, s->namespace);
+	h = health_check(d, st, p, reason, reasonsz);
+	json_decref(d);
+	json_decref(st);
+	json_decref(p);
+	if (h == (paused ? HEALTH_STOPPED : HEALTH_READY))
+		return false;
+	if (paused && h == HEALTH_READY)
+		snprintf(reason, reasonsz, "it is paused but its workloads run");
+	return true;
 }
 
 static void delete_done(const struct kube_result *res, void *ud);
@@ -185,8 +212,8 @@ static void next_orphan(struct reconcile *rc)
 		if (strcmp(f->kind, "orphan") != 0 || !rc->opts.delete_orphans ||
 		    strcmp(f->cluster, rc->clusters[rc->ci].name) != 0)
 			continue;
-		rc->op = kube_delete(rc->http, &kube_res_namespaces, NULL, f->namespace, "Background",
-				     delete_done, rc, &err);
+		rc->op = kube_delete(rc->http, &kube_res_namespaces, NULL, f->namespace,
+				     "Background", delete_done, rc, &err);
 		if (rc->op)
 			return;
 		snprintf(f->reason, sizeof(f->reason), "cannot delete it: %s", err.msg);
@@ -207,101 +234,279 @@ static void delete_done(const struct kube_result *res, void *ud)
 		char was[sizeof(f->reason)];
 
 		str_copy(was, sizeof(was), f->reason);
-		snprintf(f->reason, sizeof(f->reason), "%.200s; deleting it failed: %.300s", was, res->err.msg);
+		snprintf(f->reason, sizeof(f->reason), "%.200s; deleting it failed: %.300s", was,
+			 res->err.msg);
 	}
 	rc->fi++;
 	next_orphan(rc);
 }
 
+/* The first look at a cluster: suspects, orphans, stuck namespaces. */
 static void evaluate(struct reconcile *rc)
 {
 	size_t i;
 	const json_t *o;
 
 	for (size_t k = 0; k < rc->nstores; k++) {
-		if (rc->stores[k].cluster == rc->ci)
-			check_store(rc, &rc->stores[k]);
+		struct rc_store *s = &rc->stores[k];
+
+		if (s->cluster != rc->ci || !store_checked(s))
+			continue;
+		rc->rep.stores_checked++;
+		s->suspect = store_drifted(rc, s, s->first, sizeof(s->first));
+		rc->clusters[rc->ci].suspects += s->suspect;
 	}
-	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o) {
+	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o)
+	{
 		const json_t *meta = json_object_get(o, "metadata");
 		const char *name = json_string_value(json_object_get(meta, "name"));
 		const char *store = json_string_value(
-			json_object_get(json_object_get(meta, "labels"), "opsdeck.io/store"));
+		    json_object_get(json_object_get(meta, "labels"), "opsdeck.io/store"));
 		char fin[200];
 
 		if (!name || store_live(rc, name))
 			continue;
 		if (json_object_get(meta, "deletionTimestamp")) {
 			finalizers_of(o, fin, sizeof(fin));
-			snprintf(add_finding(rc, "terminating", name, store)->reason,
-				 sizeof(rc->rep.v[0].reason), "stuck Terminating? finalizers: %s", fin);
+			snprintf(cluster_finding(rc, "terminating", name, store)->reason,
+				 sizeof(rc->rep.v[0].reason), "stuck Terminating? finalizers: %s",
+				 fin);
 			continue;
 		}
-		snprintf(add_finding(rc, "orphan", name, store)->reason, sizeof(rc->rep.v[0].reason),
+		snprintf(cluster_finding(rc, "orphan", name, store)->reason,
+			 sizeof(rc->rep.v[0].reason),
 			 "labelled as opsdeck's but no live store uses it");
 	}
 	rc->fi = 0;
 	next_orphan(rc);
 }
 
+/* The second look: a suspect that still does not match has drifted; one
+ * that does was passing through (a pod replaced, an API hiccup). */
+static void confirm_cluster(struct reconcile *rc)
+{
+	char reason[500];
+
+	for (size_t k = 0; k < rc->nstores; k++) {
+		struct rc_store *s = &rc->stores[k];
+
+		if (s->cluster != rc->ci || !s->suspect)
+			continue;
+		if (store_drifted(rc, s, reason, sizeof(reason)))
+			snprintf(cluster_finding(rc, "drift", s->namespace, s->id)->reason,
+				 sizeof(rc->rep.v[0].reason), "%s", reason);
+		else
+			snprintf(cluster_finding(rc, "recovered", s->namespace, s->id)->reason,
+				 sizeof(rc->rep.v[0].reason),
+				 "%.450s; fine again %lds later, so not marked", s->first,
+				 rc->opts.conf->reconcile_confirm_s);
+	}
+	rc->ci++;
+	next_cluster(rc);
+}
+
 /* ---- listing ---- */
+
+/* The cluster being worked on cannot be looked at: a finding (the caller
+ * moves on to the next cluster). */
+static void unreachable(struct reconcile *rc, const char *what, const char *why)
+{
+	const struct rc_cluster *c = &rc->clusters[rc->ci];
+
+	if (rc->phase == PH_CONFIRM)
+		snprintf(cluster_finding(rc, "unreachable", "", NULL)->reason,
+			 sizeof(rc->rep.v[0].reason),
+			 "%.100s: %.300s (looking again at %zu suspected store(s): none marked)",
+			 what, why, c->suspects);
+	else
+		snprintf(cluster_finding(rc, "unreachable", "", NULL)->reason,
+			 sizeof(rc->rep.v[0].reason), "%.200s: %.300s", what, why);
+}
+
+static void list_next(struct reconcile *rc);
 
 static void listed(const struct kube_result *res, void *ud)
 {
 	struct reconcile *rc = ud;
-	struct err err = { { 0 } };
-	struct kube_list_opts lo = { 0 };
+	char what[80];
 
 	rc->op = NULL;
 	if (!kube_result_ok(res)) {
-		snprintf(add_finding(rc, "unreachable", "", NULL)->reason, sizeof(rc->rep.v[0].reason),
-			 "listing %s: %s", lists[rc->li].res->plural, res->err.msg);
+		snprintf(what, sizeof(what), "listing %s", lists[rc->li].res->plural);
+		unreachable(rc, what, res->err.msg);
 		rc->ci++;
 		next_cluster(rc);
 		return;
 	}
 	json_decref(rc->got[rc->li]);
 	rc->got[rc->li] = json_incref(res->obj);
-	if (++rc->li == L_COUNT) {
-		evaluate(rc);
+	rc->li++;
+	list_next(rc);
+}
+
+/* Lists rc->li and the following ones, then evaluates. */
+static void list_next(struct reconcile *rc)
+{
+	struct err err = { { 0 } };
+	struct kube_list_opts lo = { 0 };
+	char what[80];
+
+	if (rc->li == L_COUNT) {
+		if (rc->phase == PH_LOOK)
+			evaluate(rc);
+		else
+			confirm_cluster(rc);
 		return;
 	}
 	lo.label_selector = lists[rc->li].selector;
 	rc->op = kube_list(rc->http, lists[rc->li].res, NULL, &lo, listed, rc, &err);
 	if (!rc->op) {
-		snprintf(add_finding(rc, "unreachable", "", NULL)->reason, sizeof(rc->rep.v[0].reason),
-			 "%s", err.msg);
+		snprintf(what, sizeof(what), "listing %s", lists[rc->li].res->plural);
+		unreachable(rc, what, err.msg);
 		rc->ci++;
 		next_cluster(rc);
 	}
 }
 
+static void confirm_now(struct loop *loop, void *ud)
+{
+	struct reconcile *rc = ud;
+
+	(void)loop;
+	rc->confirm = NULL;
+	next_cluster(rc);
+}
+
 static void next_cluster(struct reconcile *rc)
 {
 	struct err err = { { 0 } };
-	struct kube_list_opts lo = { 0 };
+	char what[300];
+	size_t suspects = 0;
 
 	for (; rc->ci < rc->nclusters; rc->ci++) {
+		if (rc->phase == PH_CONFIRM && rc->clusters[rc->ci].suspects == 0)
+			continue;
 		rc->http = rc->opts.http_for(rc->opts.http_ud, rc->clusters[rc->ci].context, &err);
 		if (!rc->http) {
-			snprintf(add_finding(rc, "unreachable", "", NULL)->reason,
-				 sizeof(rc->rep.v[0].reason), "context %.200s: %.300s", rc->clusters[rc->ci].context,
-				 err.msg);
+			snprintf(what, sizeof(what), "context %.200s",
+				 rc->clusters[rc->ci].context);
+			unreachable(rc, what, err.msg);
 			continue;
 		}
 		rc->li = 0;
-		lo.label_selector = lists[0].selector;
-		rc->op = kube_list(rc->http, lists[0].res, NULL, &lo, listed, rc, &err);
-		if (rc->op)
-			return;
-		snprintf(add_finding(rc, "unreachable", "", NULL)->reason, sizeof(rc->rep.v[0].reason),
-			 "%s", err.msg);
+		list_next(rc);
+		return;
+	}
+	for (size_t i = 0; i < rc->nclusters; i++)
+		suspects += rc->clusters[i].suspects;
+	if (rc->phase == PH_LOOK && suspects > 0) {
+		rc->phase = PH_CONFIRM;
+		rc->ci = 0;
+		rc->confirm = loop_timer_add(rc->opts.loop,
+					     (uint64_t)rc->opts.conf->reconcile_confirm_s * 1000u,
+					     0, confirm_now, rc);
+		return;
 	}
 	rc->fi = 0;
 	write_drifts(rc);
 }
 
+/* ---- what waits too long ---- */
+
+/* The sentence for one row of job_req_stuck. */
+static void stuck_reason(const struct reconcile *rc, const PGresult *res, int i, char *out,
+			 size_t outsz)
+{
+	char age[24], t[24], err[240];
+	const char *what = db_val(res, i, 0), *status = db_val(res, i, 4),
+		   *kind = db_val(res, i, 7);
+	const char *step = db_val(res, i, 9), *owner = db_val(res, i, 12);
+	long job = db_long(res, i, 6), attempts = db_long(res, i, 10), max = db_long(res, i, 11);
+	long expired = db_long(res, i, 13), due_in = db_long(res, i, 14);
+	long busy = db_long(res, i, 16), lim = db_long(res, i, 17);
+	size_t n;
+
+	str_age(db_long(res, i, 5), age, sizeof(age));
+	err[0] = '\0';
+	if (*db_val(res, i, 15))
+		snprintf(err, sizeof(err), "; last error: %.200s", db_val(res, i, 15));
+	if (strcmp(what, "job") == 0) {
+		str_age(rc->opts.conf->provision_timeout_s * 2, t, sizeof(t));
+		n = (size_t)snprintf(out, outsz,
+				     "job %ld (%s) has been on attempt %ld of %ld for %s (expected "
+				     "under %s), %s%s, runner %s",
+				     job, kind, attempts, max, age, t,
+				     *step ? "at step " : "before its first step", step, owner);
+		if (expired > 0 && n < outsz) {
+			str_age(expired, t, sizeof(t));
+			snprintf(out + n, outsz - n,
+				 "; the runner stopped renewing its lease %s ago and none took the "
+				 "job over",
+				 t);
+		}
+		return;
+	}
+	n = (size_t)snprintf(out, outsz, "%s for %s", status, age);
+	if (n >= outsz)
+		return;
+	if (job == 0) {
+		snprintf(out + n, outsz - n, " and no job is queued or running for it");
+	} else if (due_in > 0) {
+		str_age(due_in, t, sizeof(t));
+		snprintf(out + n, outsz - n,
+			 "; its %s job (job %ld) tries again in %s, after %ld of %ld attempts%s",
+			 kind, job, t, attempts, max, err);
+	} else if (strcmp(kind, "provision") == 0 && busy >= lim) {
+		snprintf(out + n, outsz - n,
+			 "; its provision job (job %ld) waits for a provisioning slot (%ld of %ld "
+			 "in use)%s",
+			 job, busy, lim, err);
+	} else {
+		snprintf(out + n, outsz - n,
+			 "; its %s job (job %ld) is due but no runner has taken it (is a worker or "
+			 "a console running?)%s",
+			 kind, job, err);
+	}
+}
+
+static void stuck_loaded(void *ud, const PGresult *res, const struct err *err)
+{
+	struct reconcile *rc = ud;
+
+	if (!res) {
+		snprintf(rc->rep.error, sizeof(rc->rep.error), "looking for stuck stores: %.500s",
+			 err->msg);
+		finish(rc);
+		return;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct reconcile_finding *f = add_finding(rc, "stuck", db_val(res, i, 3),
+							  db_val(res, i, 2), db_val(res, i, 1));
+
+		stuck_reason(rc, res, i, f->reason, sizeof(f->reason));
+	}
+	finish(rc);
+}
+
+static void find_stuck(struct reconcile *rc)
+{
+	struct db_req r;
+
+	job_req_stuck(&r, rc->opts.conf->provision_timeout_s,
+		      rc->opts.conf->provision_timeout_s * 2);
+	db_conn_submit(rc->opts.db, &r, DB_TIMEOUT_MS, stuck_loaded, rc);
+}
+
 /* ---- recording drift ---- */
+
+static const struct rc_store *store_by_id(const struct reconcile *rc, const char *id)
+{
+	for (size_t i = 0; i < rc->nstores; i++) {
+		if (strcmp(rc->stores[i].id, id) == 0)
+			return &rc->stores[i];
+	}
+	return NULL;
+}
 
 static void drift_written(void *ud, const PGresult *res, const struct err *err)
 {
@@ -322,14 +527,15 @@ static void write_drifts(struct reconcile *rc)
 
 	for (; rc->fi < rc->rep.n; rc->fi++) {
 		struct reconcile_finding *f = &rc->rep.v[rc->fi];
+		const struct rc_store *s = store_by_id(rc, f->store);
 
-		if (strcmp(f->kind, "drift") != 0)
+		if (strcmp(f->kind, "drift") != 0 || !s)
 			continue;
-		job_req_drift(&r, f->store, f->reason, rc->opts.actor);
+		job_req_drift(&r, f->store, f->reason, rc->opts.actor, s->status, rc->seen_at);
 		db_conn_submit(rc->opts.db, &r, DB_TIMEOUT_MS, drift_written, rc);
 		return;
 	}
-	finish(rc);
+	find_stuck(rc);
 }
 
 /* ---- start ---- */
@@ -341,6 +547,7 @@ static size_t cluster_index(struct reconcile *rc, const char *name, const char *
 			return i;
 	}
 	rc->clusters = xrealloc(rc->clusters, (rc->nclusters + 1) * sizeof(*rc->clusters));
+	memset(&rc->clusters[rc->nclusters], 0, sizeof(*rc->clusters));
 	str_copy(rc->clusters[rc->nclusters].name, sizeof(rc->clusters[0].name), name);
 	str_copy(rc->clusters[rc->nclusters].context, sizeof(rc->clusters[0].context), context);
 	return rc->nclusters++;
@@ -359,17 +566,23 @@ static void loaded(void *ud, const PGresult *res, const struct err *err)
 	n = PQntuples(res);
 	rc->stores = xcalloc((size_t)n + 1, sizeof(*rc->stores));
 	for (int i = 0; i < n; i++) {
-		struct rc_store *s = &rc->stores[rc->nstores++];
+		size_t c = cluster_index(rc, db_val(res, i, 3), db_val(res, i, 4));
+		struct rc_store *s;
 
+		str_copy(rc->seen_at, sizeof(rc->seen_at), db_val(res, i, 5));
+		if (!*db_val(res, i, 0))
+			continue; /* a cluster without stores */
+		s = &rc->stores[rc->nstores++];
 		str_copy(s->id, sizeof(s->id), db_val(res, i, 0));
 		str_copy(s->namespace, sizeof(s->namespace), db_val(res, i, 1));
 		str_copy(s->status, sizeof(s->status), db_val(res, i, 2));
-		s->cluster = cluster_index(rc, db_val(res, i, 3), db_val(res, i, 4));
+		s->cluster = c;
 	}
 	next_cluster(rc);
 }
 
-struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_done_fn done, void *ud)
+struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_done_fn done,
+				  void *ud)
 {
 	struct reconcile *rc = xcalloc(1, sizeof(*rc));
 	struct db_req r;
@@ -390,6 +603,8 @@ void reconcile_free(struct reconcile *rc)
 		kube_op_cancel(rc->op);
 	if (rc->finish)
 		loop_timer_cancel(rc->finish);
+	if (rc->confirm)
+		loop_timer_cancel(rc->confirm);
 	db_conn_forget(rc->opts.db, rc);
 	for (size_t i = 0; i < L_COUNT; i++)
 		json_decref(rc->got[i]);

@@ -1,27 +1,42 @@
 /* The reconcile pass: compares what the database says runs with what each
  * cluster runs, asynchronously on the loop.
  *
+ *  - Every cluster that is not disabled is looked at (and a disabled one
+ *    that still holds live stores). One that cannot be reached is a
+ *    finding ("unreachable"); the others are still looked at.
  *  - A Ready (or Paused) store whose namespace vanished, is Terminating, or
- *    whose workloads are unhealthy is marked Failed with the reason
- *    ("drift: namespace store-x is gone") through opsdeck.store_drift, so
- *    the console stops showing it Ready; `store retry` repairs it.
+ *    whose workloads are unhealthy is only a suspect at first: a pod being
+ *    replaced or an API hiccup looks the same for a moment. After the
+ *    confirmation delay (conf worker.reconcile_confirm) its cluster is
+ *    looked at again; if it still holds, the store is marked Failed with
+ *    the reason ("drift: namespace store-x is gone") through
+ *    opsdeck.store_drift, so the console stops showing it Ready and `store
+ *    retry` repairs it; if not, the pass reports it as "recovered".
+ *    store_drift leaves alone a store that a job took up, or that changed,
+ *    since the pass read the stores.
  *  - Namespaces labelled app.kubernetes.io/managed-by=opsdeck that belong
  *    to no live store are orphans: reported, and deleted when asked.
  *  - A namespace stuck Terminating is reported with its finalizers.
- * Stores a job is working on (Queued, Provisioning, Deleting) are left to
- * their job. */
+ *  - "stuck": a job whose attempt has run for more than twice the
+ *    provisioning timeout, and a store Queued, Provisioning or Deleting for
+ *    longer than the timeout with no job running, each with its age, its
+ *    step and what it waits for.
+ * Stores a job is working on (Queued, Provisioning, Deleting) are not
+ * checked against the cluster; they are left to their job. */
 #ifndef OPSDECK_PROVISION_RECONCILE_H
 #define OPSDECK_PROVISION_RECONCILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conf.h"
 #include "db/conn.h"
 #include "kube/http.h"
 #include "loop.h"
 
 struct reconcile_finding {
-	char kind[16];	    /* "drift", "orphan", "terminating", "unreachable" */
+	/* "drift", "recovered", "orphan", "terminating", "unreachable", "stuck" */
+	char kind[16];
 	char cluster[64];
 	char namespace[64];
 	char store[16];	    /* "" for an orphan */
@@ -39,6 +54,7 @@ struct reconcile_report {
 struct reconcile_opts {
 	struct loop *loop;
 	struct db_conn *db;
+	const struct conf *conf; /* the confirmation delay and provisioning timeout */
 	const char *actor; /* recorded with drift events */
 	bool delete_orphans;
 	struct kube_http *(*http_for)(void *ud, const char *context, struct err *err);

@@ -223,6 +223,7 @@ static void reconcile_tick(struct loop *loop, void *ud)
 	struct reconcile_opts ro = {
 		.loop = loop,
 		.db = r->db,
+		.conf = r->conf,
 		.actor = r->name,
 		.http_for = kube_clients_get,
 		.http_ud = r->clients,

@@ -13,7 +13,10 @@
  *  - runner_stop hands every running job back (queued again at once, the
  *    attempt not counted) and calls its function when all are released.
  *  - With `once`, it stops by itself when a claim finds nothing and no job
- *    is running. */
+ *    is running.
+ *  - Every reconcile_s it runs a reconcile pass (provision/reconcile.h) on
+ *    its own connection, one at a time, and hands the report to the
+ *    function set with runner_on_reconcile. */
 #ifndef OPSDECK_PROVISION_RUNNER_H
 #define OPSDECK_PROVISION_RUNNER_H
 

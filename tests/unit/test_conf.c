@@ -42,6 +42,9 @@ static void assert_defaults(const struct conf *c)
 	assert_int_equal(c->log_max_lines, 100000);
 	assert_int_equal(c->log_max_bytes, 67108864);
 	assert_int_equal(c->provision_timeout_s, 300);
+	assert_int_equal(c->worker_jobs, 4);
+	assert_int_equal(c->reconcile_interval_s, 60);
+	assert_int_equal(c->reconcile_confirm_s, 5);
 }
 
 static void test_defaults(void **state)
@@ -73,7 +76,8 @@ static void test_good_file(void **state)
 				 "logs:\n"
 				 "  max_lines: 5000\n"
 				 "  max_bytes: 1048576\n"
-				 "provision.timeout: 600\n");
+				 "provision.timeout: 600\n"
+				 "worker.reconcile_interval: 0\n");
 
 	(void)state;
 	conf_init(&c);
@@ -91,6 +95,7 @@ static void test_good_file(void **state)
 	assert_int_equal(c.log_max_lines, 5000);
 	assert_int_equal(c.log_max_bytes, 1048576);
 	assert_int_equal(c.provision_timeout_s, 600);
+	assert_int_equal(c.reconcile_interval_s, 0);
 	conf_free(&c);
 	free(p);
 }
@@ -100,7 +105,10 @@ static void test_dotted_and_nested_keys(void **state)
 	struct conf c;
 	struct err err = { "" };
 	char *p = testutil_write("cfg/dotted.yaml", "kube.context: staging\n"
-						    "database: ~\n");
+						    "database: ~\n"
+						    "worker:\n"
+						    "  jobs: 2\n"
+						    "  reconcile_confirm: 1\n");
 
 	(void)state;
 	conf_init(&c);
@@ -109,6 +117,10 @@ static void test_dotted_and_nested_keys(void **state)
 	assert_string_equal(c.context, "staging");
 	/* A null clears a text option. */
 	assert_null(c.database);
+	/* A mapping under a name that is an option itself holds nested ones. */
+	assert_true(c.worker);
+	assert_int_equal(c.worker_jobs, 2);
+	assert_int_equal(c.reconcile_confirm_s, 1);
 	conf_free(&c);
 	free(p);
 }
@@ -181,6 +193,8 @@ static void test_errors(void **state)
 	expect_error("theme: ../../etc\n", "1:8",
 		     "theme must be a name of letters, digits, '-' or '_'");
 	expect_error("theme: [a, b]\n", "1:8", "theme takes a single value");
+	expect_error("worker:\n  reconcile_confirm: 0\n", "2:22",
+		     "worker.reconcile_confirm must be a whole number from 1 to 600");
 	expect_error("- theme\n", "1:1", "expected a mapping of option: value");
 	expect_error("theme: light\ntheme: dark\n", "2:1", "duplicate key 'theme'");
 	expect_error("theme: [light\n", "2:1",
