@@ -679,7 +679,7 @@ static void reconcile_report(const struct reconcile_report *rep, void *ud)
 		if (strcmp(f->kind, "drift") == 0 && f->acted)
 			done = " (marked Failed)";
 		else if (strcmp(f->kind, "drift") == 0)
-			done = " (not marked: a job took it up, or it changed, meanwhile)";
+			done = " (not marked: a job is on it or has just ended; the next pass looks again)";
 		else if (strcmp(f->kind, "orphan") == 0 && f->acted)
 			done = " (deleting it)";
 		fprintf(ctx->out, "%-11s %s%s%s%s%s: %s%s\n", f->kind, f->cluster,

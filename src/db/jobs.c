@@ -195,7 +195,8 @@ void job_req_drift(struct db_req *r, const char *store, const char *reason, cons
 
 /* Two kinds of rows, with the same columns:
  *  - 'job': a running job (its lease live or not) whose current attempt
- *    began (its first step) more than $2 seconds ago;
+ *    began (its first step) more than $2 seconds ago (one with no step
+ *    yet in this attempt was claimed moments ago);
  *  - 'store': a store Queued, Provisioning or Deleting for more than $1
  *    seconds with no job running on it, with the job it waits for if any.
  * Columns: what, store, namespace, cluster, status, age (s), job id (0:
@@ -208,15 +209,14 @@ static const char sql_stuck[] =
 	" (SELECT count(*) FROM opsdeck.jobs WHERE kind = 'provision' AND state = 'running'"
 	"  AND lease_until > now()) AS busy)"
 	" SELECT 'job', s.id, s.namespace, s.cluster, s.status,"
-	" extract(epoch FROM now() - coalesce(a.started_at, j.started_at))::bigint,"
+	" extract(epoch FROM now() - a.started_at)::bigint,"
 	" j.id, j.kind, j.state, coalesce(j.step, ''), j.attempts, j.max_attempts,"
 	" coalesce(j.lease_owner, ''), extract(epoch FROM now() - j.lease_until)::bigint, 0,"
 	" coalesce(j.last_error, ''), lim.busy, lim.lim"
 	" FROM opsdeck.jobs j JOIN opsdeck.stores s ON s.id = j.store CROSS JOIN lim"
 	" LEFT JOIN LATERAL (SELECT min(x.started_at) AS started_at FROM opsdeck.job_steps x"
 	"  WHERE x.job = j.id AND x.attempt = j.attempts) a ON true"
-	" WHERE j.state = 'running'"
-	" AND now() - coalesce(a.started_at, j.started_at) > make_interval(secs => $2::integer)"
+	" WHERE j.state = 'running' AND now() - a.started_at > make_interval(secs => $2::integer)"
 	" UNION ALL"
 	" SELECT 'store', s.id, s.namespace, s.cluster, s.status,"
 	" extract(epoch FROM now() - s.updated_at)::bigint,"

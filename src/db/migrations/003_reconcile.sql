@@ -14,9 +14,9 @@ DROP FUNCTION opsdeck.store_drift(text, text, text);
 -- Marks a Ready or Paused store Failed with the reason ("drift: ..."), and
 -- writes the event, unless the store is no longer what the pass saw:
 -- another status now, a job queued or running for it (that job owns what
--- runs), or a job of it that ended since p_seen_at (what was seen may have
--- been that job's work). The margin covers a job's end whose transaction
--- began before the pass read the stores and committed after. Answers
+-- runs), or a job of it that ended after p_seen_at (what was seen may have
+-- been that job's work in progress). A job that ended before had finished
+-- its work; if its end changed the status, the status says so. Answers
 -- whether it marked the store.
 CREATE FUNCTION opsdeck.store_drift(p_store text, p_reason text, p_actor text, p_seen_status text,
 				    p_seen_at timestamptz)
@@ -32,7 +32,7 @@ BEGIN
 	IF EXISTS (SELECT 1 FROM opsdeck.jobs j
 		    WHERE j.store = p_store
 		      AND (j.state IN ('queued', 'running')
-			   OR j.finished_at > p_seen_at - interval '10 seconds')) THEN
+			   OR j.finished_at > p_seen_at)) THEN
 		RETURN false;
 	END IF;
 	UPDATE opsdeck.stores SET status = 'Failed', error_message = left('drift: ' || p_reason, 4000)
