@@ -674,17 +674,10 @@ static void reconcile_report(const struct reconcile_report *rep, void *ud)
 	}
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct reconcile_finding *f = &rep->v[i];
-		const char *done = "";
 
-		if (strcmp(f->kind, "drift") == 0 && f->acted)
-			done = " (marked Failed)";
-		else if (strcmp(f->kind, "drift") == 0)
-			done = " (not marked: a job is on it or has just ended; the next pass looks again)";
-		else if (strcmp(f->kind, "orphan") == 0 && f->acted)
-			done = " (deleting it)";
 		fprintf(ctx->out, "%-11s %s%s%s%s%s: %s%s\n", f->kind, f->cluster,
 			f->namespace[0] ? " " : "", f->namespace, f->store[0] ? " store " : "", f->store,
-			f->reason, done);
+			f->reason, reconcile_outcome(f));
 	}
 	fprintf(ctx->out, "checked %zu store(s): %zu finding(s)\n", rep->stores_checked, rep->n);
 	rc->rc = CLI_OK;

@@ -538,6 +538,16 @@ static void write_drifts(struct reconcile *rc)
 	find_stuck(rc);
 }
 
+const char *reconcile_outcome(const struct reconcile_finding *f)
+{
+	if (strcmp(f->kind, "drift") == 0)
+		return f->acted ? " (marked Failed)"
+				: " (not marked: a job is on it or has just ended; the next pass looks again)";
+	if (strcmp(f->kind, "orphan") == 0 && f->acted)
+		return " (deleting it)";
+	return "";
+}
+
 /* ---- start ---- */
 
 static size_t cluster_index(struct reconcile *rc, const char *name, const char *context)

@@ -69,4 +69,9 @@ typedef void (*reconcile_done_fn)(const struct reconcile_report *rep, void *ud);
 struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_done_fn done, void *ud);
 void reconcile_free(struct reconcile *rc);
 
+/* What was done about a finding, in words to append to it: " (marked
+ * Failed)", " (deleting it)", " (not marked: ...)" for drift a job
+ * explains, or "". */
+const char *reconcile_outcome(const struct reconcile_finding *f);
+
 #endif
