@@ -53,7 +53,7 @@ static const struct conf_def conf_defs[] = {
 	OPT("worker.reconcile_interval", CONF_LONG, reconcile_interval_s, 0, 86400, "60",
 	    "seconds between a runner's reconcile passes; 0: none"),
 	OPT("worker.reconcile_confirm", CONF_LONG, reconcile_confirm_s, 1, 600, "5",
-	    "seconds a reconcile pass waits before looking again at a store that seems to have drifted"),
+	    "seconds before a reconcile pass looks again at a store that seems to have drifted"),
 };
 
 static const struct conf_def *conf_find(const char *name)

@@ -69,8 +69,9 @@ static void on_reconcile(void *ud, const struct reconcile_report *rep)
 	if (rep->error[0])
 		fprintf(w->ctx->err, "opsdeck worker: reconcile: %s\n", rep->error);
 	for (size_t i = 0; i < rep->n; i++)
-		fprintf(w->ctx->out, "reconcile: %s %s %s: %s%s\n", rep->v[i].kind, rep->v[i].cluster,
-			rep->v[i].namespace, rep->v[i].reason, reconcile_outcome(&rep->v[i]));
+		fprintf(w->ctx->out, "reconcile: %s %s %s: %s%s\n", rep->v[i].kind,
+			rep->v[i].cluster, rep->v[i].namespace, rep->v[i].reason,
+			reconcile_outcome(&rep->v[i]));
 	fflush(w->ctx->out);
 }
 

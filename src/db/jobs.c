@@ -229,7 +229,8 @@ static const char sql_stuck[] =
 	"  AND j1.state = 'queued' ORDER BY j1.id LIMIT 1) j ON true"
 	" WHERE s.status IN ('Queued', 'Provisioning', 'Deleting')"
 	" AND now() - s.updated_at > make_interval(secs => $1::integer)"
-	" AND NOT EXISTS (SELECT 1 FROM opsdeck.jobs r WHERE r.store = s.id AND r.state = 'running')"
+	" AND NOT EXISTS (SELECT 1 FROM opsdeck.jobs r"
+	"  WHERE r.store = s.id AND r.state = 'running')"
 	" ORDER BY 2";
 
 void job_req_stuck(struct db_req *r, long store_after_s, long job_after_s)

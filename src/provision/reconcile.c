@@ -542,7 +542,8 @@ const char *reconcile_outcome(const struct reconcile_finding *f)
 {
 	if (strcmp(f->kind, "drift") == 0)
 		return f->acted ? " (marked Failed)"
-				: " (not marked: a job is on it or has just ended; the next pass looks again)";
+				: " (not marked: a job is on it or has just ended;"
+				  " the next pass looks again)";
 	if (strcmp(f->kind, "orphan") == 0 && f->acted)
 		return " (deleting it)";
 	return "";
