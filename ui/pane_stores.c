@@ -121,20 +121,6 @@ static int status_role(const char *status)
 	return ROLE_STATE_BUSY;
 }
 
-static void format_age(long s, char *buf, size_t bufsz)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(buf, bufsz, "%lds", s);
-	else if (s < 7200)
-		snprintf(buf, bufsz, "%ldm", s / 60);
-	else if (s < 172800)
-		snprintf(buf, bufsz, "%ldh", s / 3600);
-	else
-		snprintf(buf, bufsz, "%ldd", s / 86400);
-}
-
 /* ---- the clusters' watches ---- */
 
 static struct kcluster *find_kc(struct stores_pane *p, const char *name)
@@ -353,23 +339,16 @@ static void rebuild(struct stores_pane *p)
 	table_model_begin(tm);
 	for (size_t i = 0; sl && i < sl->n; i++) {
 		const struct store *s = &sl->v[i];
-		char op[160], ready[48], age[24], step[128], sa[24];
+		char op[160], ready[48], age[24], step[160];
 		const char *cells[10] = { s->id,  s->name, s->project, op,    s->cluster,
 					  s->status, ready, age,      step,  s->url[0] ? s->url : "-" };
 
 		snprintf(op, sizeof(op), "%s/%s", s->offering, s->plan);
 		ready_text(p, idx, s, ready, sizeof(ready));
-		format_age(s->age_s + since, age, sizeof(age));
-		step[0] = '\0';
-		if (s->job_id && s->job_step && *s->job_step && s->step_age_s >= 0) {
-			format_age(s->step_age_s + since, sa, sizeof(sa));
-			snprintf(step, sizeof(step), "%s %s", s->job_step, sa);
-		} else if (s->job_id && s->job_state && *s->job_state) {
-			snprintf(step, sizeof(step), "%s %s", s->job_kind ? s->job_kind : "job",
-				 s->job_state);
-		} else if (strcmp(s->status, "Failed") == 0 && s->error && *s->error) {
+		str_age(s->age_s + since, age, sizeof(age));
+		store_progress(s, since, step, sizeof(step));
+		if (!step[0] && strcmp(s->status, "Failed") == 0 && s->error && *s->error)
 			snprintf(step, sizeof(step), "%s", s->error);
-		}
 		if (store_status_busy(s->status))
 			busy++;
 		table_model_add(tm, s->id, cells, status_role(s->status), COL_STATUS);
@@ -522,7 +501,7 @@ static void add_inventory(struct stores_pane *p, struct table_model *tm, size_t 
 		const struct inventory_event *e = &v.events[i];
 
 		if (e->at)
-			format_age((long)(now - e->at), age, sizeof(age));
+			str_age((long)(now - e->at), age, sizeof(age));
 		else
 			str_copy(age, sizeof(age), "-");
 		snprintf(line, sizeof(line), "%4s  %-7s  %-*s  %-*s  %s", age, e->type, rw, e->reason,

@@ -219,20 +219,6 @@ static int cluster_set_state(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- listing ---- */
 
-static void format_age(long s, char *buf, size_t bufsz)
-{
-	if (s < 0)
-		snprintf(buf, bufsz, "-");
-	else if (s < 120)
-		snprintf(buf, bufsz, "%lds", s);
-	else if (s < 7200)
-		snprintf(buf, bufsz, "%ldm", s / 60);
-	else if (s < 172800)
-		snprintf(buf, bufsz, "%ldh", s / 3600);
-	else
-		snprintf(buf, bufsz, "%ldd", s / 86400);
-}
-
 static json_t *store_json(const struct store *s)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s,"
@@ -258,19 +244,16 @@ static json_t *store_json(const struct store *s)
 	return o;
 }
 
-/* "Provisioning (apply, 12s)" while a job works on it. */
+/* "Provisioning (provision apply 12s)" while a job works on it or waits. */
 static void status_text(const struct store *s, char *buf, size_t bufsz)
 {
-	char age[24];
+	char progress[160];
 
-	if (s->job_id && strcmp(s->job_state, "running") == 0 && s->job_step[0]) {
-		format_age(s->step_age_s, age, sizeof(age));
-		snprintf(buf, bufsz, "%s (%s %s, %s)", s->status, s->job_kind, s->job_step, age);
-	} else if (s->job_id && strcmp(s->job_state, "queued") == 0 && strcmp(s->status, "Queued") != 0) {
-		snprintf(buf, bufsz, "%s (%s queued)", s->status, s->job_kind);
-	} else {
+	store_progress(s, 0, progress, sizeof(progress));
+	if (progress[0])
+		snprintf(buf, bufsz, "%s (%s)", s->status, progress);
+	else
 		snprintf(buf, bufsz, "%s", s->status);
-	}
 }
 
 static bool load_stores(struct cli_ctx *ctx, struct db_req *r, struct store_list *l)
@@ -330,7 +313,7 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 			snprintf(off, sizeof(off), "%s/%s", s->offering, s->plan);
 			status_text(s, st, sizeof(st));
 			snprintf(rep, sizeof(rep), "%ld", s->replicas);
-			format_age(s->age_s, age, sizeof(age));
+			str_age(s->age_s, age, sizeof(age));
 			cli_table_row(&t, cells);
 		}
 		cli_table_print(&t, ctx->out);
@@ -426,7 +409,7 @@ static int store_show(struct cli_ctx *ctx, int argc, char **argv)
 		const struct store *s = &l.v[0];
 
 		status_text(s, st, sizeof(st));
-		format_age(s->age_s, age, sizeof(age));
+		str_age(s->age_s, age, sizeof(age));
 		fprintf(ctx->out,
 			"store %s (%s)\n  project   %s (customer %s)\n  offering  %s, plan %s\n"
 			"  cluster   %s, namespace %s\n  status    %s\n  replicas  %ld\n  url       %s\n"

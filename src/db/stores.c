@@ -19,7 +19,8 @@
 	" extract(epoch FROM now() - s.updated_at)::bigint,"                                       \
 	" coalesce(j.id, 0), coalesce(j.kind, ''), coalesce(j.state, ''), coalesce(j.step, ''),"   \
 	" coalesce(j.last_error, ''), coalesce(j.attempts, 0), coalesce(j.max_attempts, 0),"       \
-	" coalesce(extract(epoch FROM now() - st.started_at)::bigint, -1)"                         \
+	" coalesce(extract(epoch FROM now() - st.started_at)::bigint,"                             \
+	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)" \
 	" FROM opsdeck.stores s"                                                                    \
 	" JOIN opsdeck.projects p ON p.uuid = s.project"                                           \
 	" JOIN opsdeck.customers c ON c.uuid = p.customer"                                         \
@@ -131,6 +132,29 @@ const struct store *store_list_find(const struct store_list *l, const char *id)
 			return &l->v[i];
 	}
 	return NULL;
+}
+
+void store_progress(const struct store *s, long later_s, char *buf, size_t bufsz)
+{
+	char age[24];
+
+	buf[0] = '\0';
+	if (!s->job_id || !s->job_state || !s->job_kind)
+		return;
+	if (strcmp(s->job_state, "running") == 0 && s->job_step && s->job_step[0] &&
+	    s->step_age_s >= 0) {
+		str_age(s->step_age_s + later_s, age, sizeof(age));
+		snprintf(buf, bufsz, "%s %s %s", s->job_kind, s->job_step, age);
+	} else if (strcmp(s->job_state, "queued") == 0 && s->step_age_s >= 0) {
+		str_age(s->step_age_s + later_s, age, sizeof(age));
+		if (s->job_attempts > 0)
+			snprintf(buf, bufsz, "%s attempt %ld/%ld waiting %s", s->job_kind,
+				 s->job_attempts + 1, s->job_max_attempts, age);
+		else
+			snprintf(buf, bufsz, "%s waiting %s", s->job_kind, age);
+	} else {
+		snprintf(buf, bufsz, "%s %s", s->job_kind, s->job_state);
+	}
 }
 
 bool store_status_busy(const char *status)

@@ -38,7 +38,9 @@ struct store {
 	long job_id; /* 0: none */
 	char *job_kind, *job_state, *job_step, *job_error;
 	long job_attempts, job_max_attempts;
-	long step_age_s; /* since the job's current step began; -1: no step yet */
+	/* running: since the job's current step began; queued: since it was
+	 * queued (or put back to retry); -1: neither */
+	long step_age_s;
 };
 
 struct store_list {
@@ -55,6 +57,13 @@ bool store_list_parse(const PGresult *res, struct store_list *out, struct err *e
 void store_list_free(struct store_list *l);
 /* The store in a list by id, or NULL. */
 const struct store *store_list_find(const struct store_list *l, const char *id);
+
+/* What is happening to the store, for a STEP column or beside its status:
+ * "provision apply 12s" (a running job's step and how long it has taken),
+ * "scale waiting 40s" (a job waiting for a runner or a provisioning slot),
+ * "provision attempt 2/5 waiting 8s" (waiting to retry), else "".
+ * later_s is added to the ages (time since the list was read). */
+void store_progress(const struct store *s, long later_s, char *buf, size_t bufsz);
 
 /* True while the store is on its way somewhere (not Ready, Failed, Paused
  * or Deleted). */
