@@ -4,6 +4,8 @@
 
 #include <libpq-fe.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +33,11 @@ struct worker {
 	struct runner *runner;
 	struct loop *loop;
 	int signals;
+	/* What the last reconcile pass found ("kind cluster namespace store"),
+	 * so that a finding is logged when it appears and when it goes, not
+	 * once a minute for as long as it lasts. */
+	char **found;
+	size_t nfound;
 };
 
 static void on_signal(struct loop *loop, int signo, void *ud)
@@ -62,16 +69,50 @@ static void on_job(void *ud, long job, const char *kind, const char *store)
 	fflush(w->ctx->out);
 }
 
+static char *finding_key(const struct reconcile_finding *f)
+{
+	char key[256];
+
+	snprintf(key, sizeof(key), "%s %s %s %s", f->kind, f->cluster, f->namespace, f->store);
+	return xstrdup(key);
+}
+
+static bool key_in(char *const *keys, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(keys[i], key) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void on_reconcile(void *ud, const struct reconcile_report *rep)
 {
 	struct worker *w = ud;
+	char **now;
 
-	if (rep->error[0])
+	if (rep->error[0]) {
+		/* the pass did not run: what it found before still stands */
 		fprintf(w->ctx->err, "opsdeck worker: reconcile: %s\n", rep->error);
-	for (size_t i = 0; i < rep->n; i++)
-		fprintf(w->ctx->out, "reconcile: %s %s %s: %s%s\n", rep->v[i].kind,
-			rep->v[i].cluster, rep->v[i].namespace, rep->v[i].reason,
-			reconcile_outcome(&rep->v[i]));
+		return;
+	}
+	now = xcalloc(rep->n + 1, sizeof(*now));
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct reconcile_finding *f = &rep->v[i];
+
+		now[i] = finding_key(f);
+		if (!key_in(w->found, w->nfound, now[i]) || f->acted)
+			fprintf(w->ctx->out, "reconcile: %s %s %s: %s%s\n", f->kind, f->cluster,
+				f->namespace, f->reason, reconcile_outcome(f));
+	}
+	for (size_t i = 0; i < w->nfound; i++) {
+		if (!key_in(now, rep->n, w->found[i]))
+			fprintf(w->ctx->out, "reconcile: no longer found: %s\n", w->found[i]);
+		free(w->found[i]);
+	}
+	free(w->found);
+	w->found = now;
+	w->nfound = rep->n;
 	fflush(w->ctx->out);
 }
 
@@ -132,5 +173,8 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 	loop_run(w.loop);
 	runner_free(w.runner);
 	loop_free(w.loop);
+	for (size_t i = 0; i < w.nfound; i++)
+		free(w.found[i]);
+	free(w.found);
 	return CLI_OK;
 }

@@ -4,13 +4,14 @@
 # left alone, orphans are found on a cluster that holds no store, clusters
 # that cannot be reached are findings while the others are still looked
 # at, stores and jobs that wait too long are reported as stuck, and the
-# console's own runner reconciles periodically and says so on screen.
+# console's own runner reconciles periodically and says so on screen; the
+# headless worker logs a finding when it appears and when it goes, once.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 32
+plan 34
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "Bail out! tmux is not installed (scripts/setup installs it)"
@@ -192,3 +193,21 @@ sleep 5
 is "$(drift_events "$a")" 1 "passes after it record nothing more"
 ui_keys q
 wait_for '! ui_alive' 10 || :
+
+# ---- the worker's log: a finding once, and once more when it goes ----
+"$OPSDECK" -c "$work/op.yaml" worker --reconcile 1 >"$work/worker2.log" 2>&1 &
+wpid=$!
+pg_on_exit "kill -9 $wpid 2>/dev/null"
+wait_for "[ \"\$(grep -c '^reconcile: orphan far stray-far' '$work/worker2.log')\" -ge 1 ]" 10
+sleep 3 # three more passes
+is "$(grep -c '^reconcile: orphan far stray-far' "$work/worker2.log")" 1 \
+	"the worker logs a lasting orphan once, not at every pass"
+K --context far delete ns stray-far --wait=false >/dev/null
+if wait_for "grep -q '^reconcile: no longer found: orphan far stray-far' '$work/worker2.log'" 20; then
+	pass "and says when it is no longer found"
+else
+	fail "and says when it is no longer found"
+	diag "$(cat "$work/worker2.log")"
+fi
+kill "$wpid"
+wait "$wpid" 2>/dev/null
