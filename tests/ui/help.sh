@@ -5,6 +5,17 @@
 . "$top_srcdir/tests/ui/lib.sh"
 
 plan 20
+# help_pages N: N screens of the overlay, paging down after each (in $seen).
+help_pages() {
+	seen=""
+	for i in $(seq "$1"); do
+		seen="$seen
+$(ui_screen)"
+		ui_keys PageDown
+		sleep 0.2
+	done
+}
+
 ui_setup
 ui_start 120 40
 
@@ -15,13 +26,7 @@ like "$(ui_screen)" 'cursor\.down +Down, j' "cursor.down is listed with both key
 
 # Every action of the map appears once the list is scrolled to the end.
 actions=$(grep -o 'ACTION([A-Z_]*, "[a-z._]*"' "$top_srcdir/src/actions.h" | sed 's/.*"\(.*\)"/\1/')
-seen=""
-for i in 1 2 3; do
-	seen="$seen
-$(ui_screen)"
-	ui_keys PageDown
-	sleep 0.2
-done
+help_pages 3
 missing=""
 for a in $actions; do
 	printf '%s\n' "$seen" | grep -q " $a " || missing="$missing $a"
@@ -67,13 +72,7 @@ ui_stop
 ui_start 80 24
 ui_keys '?'
 ui_wait 'Help: key map default'
-seen=""
-for i in 1 2 3 4 5 6 7 8; do
-	seen="$seen
-$(ui_screen)"
-	ui_keys PageDown
-	sleep 0.2
-done
+help_pages 8
 missing=""
 for a in $actions; do
 	printf '%s\n' "$seen" | grep -q "│  $a  " || missing="$missing $a"
