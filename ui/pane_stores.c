@@ -18,7 +18,9 @@
 #include "pane.h"
 #include "pane_notice.h"
 #include "provision/clients.h"
+#include "provision/credentials.h"
 #include "provision/inventory.h"
+#include "provision/secret.h"
 #include "style.h"
 #include "table.h"
 
@@ -28,11 +30,16 @@
  * cluster, so nothing here waits for a cluster. Operations are requests to
  * the database (the runner does the work), each refused in read-only mode:
  *   n order (a form), s scale, p pause, r resume, R retry, d delete (the
- *   id typed to confirm), Enter details, l logs.
+ *   id typed to confirm), Enter details, l logs, x credentials.
  * The details show the store's row, its Kubernetes objects with their
  * status and its namespace's newest events -- from watches of the store's
  * namespace (provision/inventory.h) that run only while the details are
  * open -- and its job history with a timeline of each job's steps.
+ * x reveals the store's credentials in its details, as k9s shows a decoded
+ * secret: after a confirmation, an audit event is written (store.reveal),
+ * and only then is the Secret read from the cluster; x again, or closing
+ * the details, hides them and wipes every copy this pane and the details
+ * table made. Values never go to the message line.
  * p, r and d act on the marked stores when there are any.
  * `:stores WORD` filters the table (the Projects pane opens it so, with a
  * project's slug); `:stores VERB [STORE]` runs an operation. */
@@ -73,6 +80,11 @@ struct stores_pane {
 	/* The objects of the store in detail, watched while it is open. */
 	struct inventory *inv;
 	char inv_error[sizeof(struct err) + 128]; /* why there is no inventory */
+	/* The credentials of the store in detail, once revealed. */
+	enum { REVEAL_NONE, REVEAL_AUDITING, REVEAL_READING, REVEAL_SHOWN } reveal;
+	char reveal_cluster[64];
+	struct credentials_read *creds_read;
+	struct credentials *creds;
 
 	struct kube_clients *clients;
 	struct kcluster *kc;
@@ -514,6 +526,42 @@ static void add_inventory(struct stores_pane *p, struct table_model *tm, size_t 
 	inventory_view_free(&v);
 }
 
+/* The revealed credentials, a line each; or how far the reveal is. The
+ * line buffer is wiped after each copy into the table (whose rows are
+ * wiped when freed: table_model_set_sensitive). */
+static void add_credentials(struct stores_pane *p, struct table_model *tm, size_t *nrow)
+{
+	char line[CREDENTIALS_MAX_VALUE + 64];
+	int kw = 0;
+
+	switch (p->reveal) {
+	case REVEAL_NONE: return;
+	case REVEAL_AUDITING: add_line(tm, nrow, "credentials", "writing the audit event…"); return;
+	case REVEAL_READING:
+		snprintf(line, sizeof(line), "reading secret %s from cluster %s…", CREDENTIALS_SECRET,
+			 p->reveal_cluster);
+		add_line(tm, nrow, "credentials", line);
+		return;
+	case REVEAL_SHOWN: break;
+	}
+	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
+		int n = (int)strlen(p->creds->v[i].key);
+
+		kw = n > kw ? n : kw;
+	}
+	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
+		const struct credential *c = &p->creds->v[i];
+
+		snprintf(line, sizeof(line), "%-*s  %s", kw, c->key,
+			 c->state == CREDENTIAL_FOUND    ? c->value
+			 : c->state == CREDENTIAL_ABSENT ? "(not in the secret)"
+							 : "(not readable: not base64, empty or too long)");
+		add_line_role(tm, nrow, i == 0 ? "credentials" : "", line,
+			      c->state == CREDENTIAL_FOUND ? -1 : ROLE_STATE_BAD);
+		secret_wipe(line, sizeof(line));
+	}
+}
+
 static const char *hist_cell(const struct stores_pane *p, size_t row, size_t col)
 {
 	const char *v = col < p->hist_cols ? p->hist[row * p->hist_cols + col] : NULL;
@@ -551,6 +599,7 @@ static void rebuild_detail(struct stores_pane *p)
 		add_line(tm, &nrow, "ordered", s->created_at);
 		add_line(tm, &nrow, "by", s->created_by ? s->created_by : "");
 		add_line(tm, &nrow, "ready at", s->ready_at[0] ? s->ready_at : "-");
+		add_credentials(p, tm, &nrow);
 		add_inventory(p, tm, &nrow, s);
 	}
 	/* The job history, newest first, a line per step. */
@@ -682,8 +731,29 @@ static void start_inventory(struct stores_pane *p)
 			 err_isset(&err) ? err.msg : "unknown error");
 }
 
+/* Forgets the credentials (wiped) and any reveal under way, and clears the
+ * details table so that its copies are wiped now, not at the next draw. */
+static void hide_credentials(struct stores_pane *p)
+{
+	struct table_model *tm = table_model(p->detail);
+	bool shown = p->reveal == REVEAL_SHOWN;
+
+	credentials_read_cancel(p->creds_read);
+	p->creds_read = NULL;
+	credentials_free(p->creds);
+	p->creds = NULL;
+	p->reveal = REVEAL_NONE;
+	if (shown) {
+		table_model_begin(tm);
+		table_model_end(tm);
+		if (p->detail_open)
+			rebuild_detail(p);
+	}
+}
+
 static void close_detail(struct stores_pane *p)
 {
+	hide_credentials(p);
 	p->detail_open = false;
 	inventory_free(p->inv);
 	p->inv = NULL;
@@ -729,6 +799,7 @@ static void *stores_init(struct app *app)
 	p->app = app;
 	p->table = table_new("Stores", cols, ARRAY_LEN(cols));
 	p->detail = table_new("Store", detail_cols, ARRAY_LEN(detail_cols));
+	table_model_set_sensitive(table_model(p->detail), true);
 	table_set_empty_text(p->table, "No stores yet: n orders one.");
 	if (app_db_configured(app))
 		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
@@ -1152,9 +1223,118 @@ static void ask_delete(struct stores_pane *p, const char *named)
 	app_prompt(p->app, label, "", &delete_prompt, p);
 }
 
+/* ---- credentials: audited first, then read from the cluster ---- */
+
+static void reveal_read(struct credentials *c, const struct err *err, void *ud)
+{
+	struct stores_pane *p = ud;
+
+	p->creds_read = NULL;
+	if (!c) {
+		p->reveal = REVEAL_NONE;
+		app_error(p->app, "%s", err->msg);
+	} else {
+		p->creds = c;
+		p->reveal = REVEAL_SHOWN;
+		app_info(p->app, "Credentials of store %s shown (audited); x hides them", p->detail_id);
+	}
+	rebuild_detail(p);
+	app_redraw(p->app);
+}
+
+/* The audit event is written: now, and only now, the Secret is read. */
+static void reveal_audited(void *ud, const struct db_rows *rows, const char *error)
+{
+	struct stores_pane *p = ud;
+	struct credentials_target t;
+	struct kube_http *h;
+	struct err err = { { 0 } };
+	const char *const *cell;
+
+	/* Hidden or closed meanwhile: the event stands, nothing is read. */
+	if (p->reveal != REVEAL_AUDITING || !p->detail_open)
+		return;
+	if (!rows || rows->nrows != 1 || rows->ncols != STORE_REVEAL_NCOLS) {
+		p->reveal = REVEAL_NONE;
+		app_error(p->app, "%s", rows ? "unexpected answer to the reveal's audit event" : error);
+		rebuild_detail(p);
+		app_redraw(p->app);
+		return;
+	}
+	cell = rows->cells;
+	str_copy(p->reveal_cluster, sizeof(p->reveal_cluster),
+		 cell[STORE_REVEAL_CLUSTER] ? cell[STORE_REVEAL_CLUSTER] : "?");
+	t = (struct credentials_target){ .store = p->detail_id,
+					 .namespace = cell[STORE_REVEAL_NAMESPACE],
+					 .cluster = p->reveal_cluster };
+	if (!p->clients)
+		p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
+	h = cell[STORE_REVEAL_CONTEXT] ? kube_clients_get(p->clients, cell[STORE_REVEAL_CONTEXT], &err)
+				       : NULL;
+	if (h)
+		p->creds_read = credentials_read(h, &t, 0, reveal_read, p, &err);
+	if (!p->creds_read) {
+		p->reveal = REVEAL_NONE;
+		app_error(p->app, "store %s: cluster %s: %s", p->detail_id, p->reveal_cluster,
+			  err_isset(&err) ? err.msg : "no kube context");
+	} else {
+		p->reveal = REVEAL_READING;
+	}
+	rebuild_detail(p);
+	app_redraw(p->app);
+}
+
+static void reveal_confirmed(struct app *app, void *ud)
+{
+	struct stores_pane *p = ud;
+	struct db_req r;
+	struct err err = { { 0 } };
+
+	if (!p->detail_open || p->reveal != REVEAL_NONE)
+		return;
+	if (!store_req_reveal(&r, app_conf(app), p->detail_id, credentials_keys, CREDENTIALS_NKEYS,
+			      &err)) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	p->reveal = REVEAL_AUDITING;
+	db_live_query(p->live, &r, reveal_audited, p);
+	rebuild_detail(p);
+}
+
+/* x: reveal (from the details, or from a row, which opens them), or hide
+ * what is shown or under way. */
+static void toggle_credentials(struct stores_pane *p, const char *named)
+{
+	char q[160];
+
+	if (p->detail_open && p->reveal != REVEAL_NONE && (!named || !*named ||
+							   strcmp(named, p->detail_id) == 0)) {
+		hide_credentials(p);
+		app_info(p->app, "Credentials of store %s hidden", p->detail_id);
+		return;
+	}
+	if (refuse_read_only(p, "reveal credentials (a reveal writes an audit event)") ||
+	    !pick_subjects(p, named, false))
+		return;
+	if (!p->detail_open || strcmp(p->detail_id, p->subjects[0]) != 0)
+		open_detail(p, p->subjects[0]);
+	snprintf(q, sizeof(q), "Reveal the credentials of store %s? This is audited.", p->detail_id);
+	app_confirm(p->app, q, reveal_confirmed, p);
+}
+
 /* ---- commands and keys ---- */
 
-enum { VERB_NEW, VERB_SCALE, VERB_PAUSE, VERB_RESUME, VERB_RETRY, VERB_DELETE, VERB_SHOW };
+enum {
+	VERB_NEW,
+	VERB_SCALE,
+	VERB_PAUSE,
+	VERB_RESUME,
+	VERB_RETRY,
+	VERB_DELETE,
+	VERB_SHOW,
+	VERB_CREDENTIALS
+};
 
 static const struct pane_verb stores_verbs[] = {
 	{ "new", "[PROJECT]", "Order a store (a form)", VERB_NEW },
@@ -1164,6 +1344,8 @@ static const struct pane_verb stores_verbs[] = {
 	{ "retry", "[STORE]", "Retry a Failed store", VERB_RETRY },
 	{ "delete", "[STORE]", "Delete a store (type its id to confirm)", VERB_DELETE },
 	{ "show", "[STORE]", "Show a store's details and job history", VERB_SHOW },
+	{ "credentials", "[STORE]", "Reveal a store's credentials in its details (asks; audited)",
+	  VERB_CREDENTIALS },
 };
 
 static void run_verb(struct stores_pane *p, int id, const char *word)
@@ -1179,6 +1361,7 @@ static void run_verb(struct stores_pane *p, int id, const char *word)
 		if (pick_subjects(p, word, false))
 			open_detail(p, p->subjects[0]);
 		break;
+	case VERB_CREDENTIALS: toggle_credentials(p, word); break;
 	default: break;
 	}
 }
@@ -1255,6 +1438,7 @@ static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)
 	case ACTION_STORES_RESUME: run_verb(p, VERB_RESUME, NULL); break;
 	case ACTION_STORES_RETRY: run_verb(p, VERB_RETRY, NULL); break;
 	case ACTION_STORES_DELETE: run_verb(p, VERB_DELETE, NULL); break;
+	case ACTION_STORES_CREDENTIALS: run_verb(p, VERB_CREDENTIALS, NULL); break;
 	case ACTION_STORES_LOGS:
 		id = cursor_id(p);
 		app_info(app, "Logs of store %s: not in this build; logs come with the logs issue",

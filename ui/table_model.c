@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "provision/secret.h"
 #include "util.h"
 
 #define NOPOS SIZE_MAX
@@ -52,6 +53,7 @@ struct table_model {
 
 	int sort_col;
 	bool descending;
+	bool sensitive; /* wipe rows as they are freed */
 
 	size_t cursor, top, height;
 	size_t nmarked;
@@ -213,10 +215,22 @@ size_t utf8_fit(const char *s, int max_width, int *used)
 
 /* ---- rows ---- */
 
-static void rows_clear(struct tm_rows *r, size_t ncols)
+/* The row's block runs from its cell pointers to the end of its search
+ * text (see table_model_add). */
+static void row_wipe(const struct tm_row *row)
 {
-	for (size_t i = 0; i < r->n; i++)
+	const char *end = row->hay + strlen(row->hay) + 1;
+
+	secret_wipe((void *)row->cells, (size_t)(end - (const char *)row->cells));
+}
+
+static void rows_clear(struct tm_rows *r, size_t ncols, bool wipe)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (wipe)
+			row_wipe(&r->v[i]);
 		free((void *)r->v[i].cells);
+	}
 	r->n = 0;
 	if (r->width) {
 		for (size_t c = 0; c < ncols; c++)
@@ -224,9 +238,9 @@ static void rows_clear(struct tm_rows *r, size_t ncols)
 	}
 }
 
-static void rows_free(struct tm_rows *r, size_t ncols)
+static void rows_free(struct tm_rows *r, size_t ncols, bool wipe)
 {
-	rows_clear(r, ncols);
+	rows_clear(r, ncols, wipe);
 	free(r->v);
 	free(r->width);
 	memset(r, 0, sizeof(*r));
@@ -593,8 +607,8 @@ void table_model_free(struct table_model *tm)
 {
 	if (!tm)
 		return;
-	rows_free(&tm->rows, tm->ncols);
-	rows_free(&tm->pending, tm->ncols);
+	rows_free(&tm->rows, tm->ncols, tm->sensitive);
+	rows_free(&tm->pending, tm->ncols, tm->sensitive);
 	for (size_t c = 0; c < tm->ncols; c++)
 		free((char *)tm->cols[c].title);
 	free(tm->cols);
@@ -617,9 +631,14 @@ const struct table_column *table_model_column(const struct table_model *tm, size
 	return col < tm->ncols ? &tm->cols[col] : NULL;
 }
 
+void table_model_set_sensitive(struct table_model *tm, bool on)
+{
+	tm->sensitive = on;
+}
+
 void table_model_begin(struct table_model *tm)
 {
-	rows_clear(&tm->pending, tm->ncols);
+	rows_clear(&tm->pending, tm->ncols, tm->sensitive);
 	tm->building = true;
 }
 
@@ -729,7 +748,7 @@ void table_model_end(struct table_model *tm)
 		if (old_key)
 			new_row = hash_find(tm, old_key);
 	}
-	rows_clear(&tm->pending, tm->ncols);
+	rows_clear(&tm->pending, tm->ncols, tm->sensitive);
 
 	free(tm->order);
 	free(tm->view);

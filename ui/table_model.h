@@ -32,6 +32,12 @@ void table_model_free(struct table_model *tm);
 size_t table_model_ncols(const struct table_model *tm);
 const struct table_column *table_model_column(const struct table_model *tm, size_t col);
 
+/* For a table whose rows may hold secrets (revealed credentials): every
+ * copy the model makes of a row is wiped when it is freed -- at the next
+ * rebuild or in table_model_free -- not merely freed. Off by default, as
+ * it costs a pass over each row. */
+void table_model_set_sensitive(struct table_model *tm, bool on);
+
 /* Rebuilding rows. cells has ncols strings (NULL = ""), copied. role is a
  * theme role for the row's state colour (or -1), role_col the column it
  * applies to (or -1 for the whole row). */

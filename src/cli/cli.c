@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli_catalog.h"
+#include "cli/cli_credentials.h"
 #include "cli/cli_db.h"
 #include "cli/cli_doctor.h"
 #include "cli/cli_events.h"
@@ -21,6 +22,7 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_catalog_commands,
 	cli_events_commands,
 	cli_store_commands,
+	cli_credentials_commands,
 	cli_worker_commands,
 	cli_doctor_commands,
 	NULL,

@@ -1,4 +1,5 @@
 # CLI commands that need more than the database (the others are listed with
 # it, in src/db/local.mk).
 libopsdeck_a_SOURCES += \
-	src/cli/cli_doctor.c src/cli/cli_doctor.h
+	src/cli/cli_doctor.c src/cli/cli_doctor.h \
+	src/cli/cli_credentials.c src/cli/cli_credentials.h

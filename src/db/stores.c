@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 #define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* The store's next job: the running one, else the first queued one. */
@@ -265,6 +267,96 @@ bool store_req_operate(struct db_req *r, const struct conf *conf, const char *id
 	db_req_add(r, conf->operator);
 	r->check = check_one;
 	snprintf(r->subject, sizeof(r->subject), "store '%s'", id);
+	return true;
+}
+
+/* ---- reveal ---- */
+
+/* The event is inserted only for a store that may have a Secret; the row
+ * comes back for any known store, so the check can say why not. */
+static const char sql_reveal[] =
+	"WITH s AS (SELECT s.id, s.status, s.namespace, s.cluster, c.kube_context, s.project"
+	" FROM opsdeck.stores s JOIN opsdeck.clusters c ON c.name = s.cluster WHERE s.id = $1),"
+	" e AS ("
+	" INSERT INTO opsdeck.events (actor, action, object, project, message, detail)"
+	" SELECT $2, 'store.reveal', 'store/' || s.id, s.project,"
+	" format('revealed the credentials of store %s', s.id),"
+	" jsonb_build_object('keys', to_jsonb(string_to_array($3, ',')), 'namespace', s.namespace,"
+	" 'cluster', s.cluster)"
+	" FROM s WHERE s.status NOT IN ('Deleted', 'Queued') RETURNING id)"
+	" SELECT s.namespace, s.cluster, s.kube_context, (SELECT id FROM e), s.status FROM s";
+
+static bool check_reveal(const PGresult *res, const struct db_req *r, struct err *err)
+{
+	const char *status;
+
+	if (!check_one(res, r, err))
+		return false;
+	if (PQnfields(res) != STORE_REVEAL_NCOLS) {
+		err_set(err, "unexpected answer about %s", r->subject);
+		return false;
+	}
+	status = db_val(res, 0, STORE_REVEAL_STATUS);
+	if (strcmp(status, "Deleted") == 0) {
+		err_set(err, "%s is Deleted: its namespace and credentials are gone", r->subject);
+		return false;
+	}
+	if (strcmp(status, "Queued") == 0) {
+		err_set(err, "%s is Queued: its credentials are made once provisioning begins",
+			r->subject);
+		return false;
+	}
+	if (PQgetisnull(res, 0, STORE_REVEAL_EVENT)) {
+		err_set(err, "the audit event of revealing %s was not written: nothing is shown",
+			r->subject);
+		return false;
+	}
+	return true;
+}
+
+static bool valid_key_name(const char *k)
+{
+	size_t n = 0;
+
+	for (; k && k[n]; n++) {
+		char c = k[n];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		      c == '-'))
+			return false;
+	}
+	return n > 0 && n <= 253;
+}
+
+bool store_req_reveal(struct db_req *r, const struct conf *conf, const char *id,
+		      const char *const *keys, size_t nkeys, struct err *err)
+{
+	struct buf names = BUF_INIT;
+
+	if (!db_mutation_allowed(conf, "reveal a store's credentials (a reveal writes an audit event)",
+				 err))
+		return false;
+	if (!check_id(id, err))
+		return false;
+	if (nkeys == 0 || nkeys > 64) {
+		err_set(err, "a reveal names 1 to 64 keys");
+		return false;
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		if (!valid_key_name(keys[i])) {
+			err_set(err, "key %zu of a reveal is not a Secret key name", i + 1);
+			buf_free(&names);
+			return false;
+		}
+		buf_printf(&names, "%s%s", i ? "," : "", keys[i]);
+	}
+	db_req_init(r, sql_reveal);
+	db_req_add(r, id);
+	db_req_add(r, conf->operator);
+	db_req_add(r, buf_str(&names));
+	buf_free(&names);
+	r->check = check_reveal;
+	snprintf(r->subject, sizeof(r->subject), "store %s", id);
 	return true;
 }
 

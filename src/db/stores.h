@@ -99,6 +99,26 @@ const char *store_op_name(enum store_op op);
 bool store_req_operate(struct db_req *r, const struct conf *conf, const char *id, enum store_op op,
 		       long replicas, struct err *err);
 
+/* The audit event of a reveal of a store's credentials (action
+ * store.reveal, the operator, the key names in its detail, never a value),
+ * in one statement that also answers where the credentials are: one row
+ * of enum store_reveal_col. It is written before any value is read, so a
+ * reveal never happens without it (and a reveal that then fails, e.g. on
+ * an unreachable cluster, is still in the trail: the event records what
+ * was asked). Refused in read-only mode (the event is a write), for an
+ * unknown store, and for a Queued or Deleted one (no Secret to read).
+ * keys: the names of what will be shown ([a-z0-9_.-], 1..nkeys of them). */
+enum store_reveal_col {
+	STORE_REVEAL_NAMESPACE,
+	STORE_REVEAL_CLUSTER,
+	STORE_REVEAL_CONTEXT, /* the cluster's kube context */
+	STORE_REVEAL_EVENT,   /* the audit event's id */
+	STORE_REVEAL_STATUS,
+	STORE_REVEAL_NCOLS
+};
+bool store_req_reveal(struct db_req *r, const struct conf *conf, const char *id,
+		      const char *const *keys, size_t nkeys, struct err *err);
+
 /* 12 lowercase hex digits. */
 bool store_valid_id(const char *id);
 

@@ -9,11 +9,11 @@
 
 #include "kube/api.h"
 #include "kube/b64.h"
+#include "provision/credentials.h"
 #include "provision/health.h"
 #include "provision/render.h"
 #include "provision/secret.h"
 
-#define CREDENTIALS_SECRET "opsdeck-credentials"
 #define PAUSED_ANNOTATION "opsdeck.io/paused-replicas"
 #define PASSWORD_LEN 24
 #define STEP_TRIES 5	    /* tries of one request before the attempt ends */
@@ -21,11 +21,9 @@
 #define RETRY_CAP_S 60	    /* cap of the delay before a job's next attempt */
 #define DB_TIMEOUT_MS 15000
 
-/* The generated secrets: placeholder secret.<key>, data key <key>. */
-static const char *const secret_keys[] = {
-	"db_password", "db_root_password", "admin_password", "jwt_secret", "cookie_secret",
-};
-#define NSECRETS ARRAY_LEN(secret_keys)
+/* The generated secrets: placeholder secret.<key>, data key <key>, one per
+ * credentials_keys. */
+#define NSECRETS CREDENTIALS_NKEYS
 
 struct jrun;
 typedef void (*step_fn)(struct jrun *jr);
@@ -339,23 +337,10 @@ static void secrets_get_issue(struct jrun *jr);
 
 static bool secrets_read(struct jrun *jr, const json_t *secret)
 {
-	const json_t *data = json_object_get(secret, "data");
-
 	for (size_t i = 0; i < NSECRETS; i++) {
-		const char *v = json_string_value(json_object_get(data, secret_keys[i]));
-		unsigned char *raw = NULL;
-		size_t n = 0;
-
-		if (!v || !b64_decode(v, strlen(v), &raw, &n) || n == 0 || n >= sizeof(jr->secrets[i])) {
-			if (raw)
-				secret_wipe(raw, n);
-			free(raw);
+		if (credentials_decode(secret, credentials_keys[i], jr->secrets[i],
+				       sizeof(jr->secrets[i])) != CREDENTIAL_FOUND)
 			return false;
-		}
-		memcpy(jr->secrets[i], raw, n);
-		jr->secrets[i][n] = '\0';
-		secret_wipe(raw, n);
-		free(raw);
 	}
 	return true;
 }
@@ -381,7 +366,7 @@ static void secrets_create_issue(struct jrun *jr)
 	for (size_t i = 0; i < NSECRETS; i++) {
 		char *enc = b64_encode((const unsigned char *)jr->secrets[i], strlen(jr->secrets[i]));
 
-		json_object_set_new(data, secret_keys[i], json_string(enc));
+		json_object_set_new(data, credentials_keys[i], json_string(enc));
 		secret_wipe(enc, strlen(enc));
 		free(enc);
 	}
@@ -448,7 +433,7 @@ static const char *lookup(void *ud, const char *name)
 
 	if (str_has_prefix(name, "secret.")) {
 		for (size_t i = 0; i < NSECRETS; i++) {
-			if (strcmp(name + 7, secret_keys[i]) == 0)
+			if (strcmp(name + 7, credentials_keys[i]) == 0)
 				return jr->secrets[i];
 		}
 		return NULL;

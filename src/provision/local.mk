@@ -13,5 +13,8 @@ libopsdeck_a_SOURCES += \
 	src/provision/clients.c src/provision/clients.h \
 	src/provision/reconcile.c src/provision/reconcile.h
 
+# A store's credentials read back from its Secret, for an audited reveal.
+libopsdeck_a_SOURCES += src/provision/credentials.c src/provision/credentials.h
+
 # A store's objects and events for the console's details, kept by watches.
 libopsdeck_a_SOURCES += src/provision/inventory.c src/provision/inventory.h

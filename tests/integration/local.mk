@@ -23,6 +23,10 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
 
+# Revealing a store's credentials (CLI and console), audited.
+TESTS += tests/integration/store_credentials.sh
+EXTRA_DIST += tests/integration/store_credentials.sh
+
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test
 tests_integration_db_conn_test_SOURCES = tests/integration/db_conn_test.c
