@@ -13,7 +13,8 @@ UNIT_TESTS = \
 	tests/unit/test_render \
 	tests/unit/test_health \
 	tests/unit/test_inventory \
-	tests/unit/test_store_progress
+	tests/unit/test_store_progress \
+	tests/unit/test_credentials
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -65,6 +66,10 @@ tests_unit_test_inventory_LDADD = $(UNIT_LDADD)
 tests_unit_test_store_progress_SOURCES = tests/unit/test_store_progress.c
 tests_unit_test_store_progress_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_progress_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_credentials_SOURCES = tests/unit/test_credentials.c
+tests_unit_test_credentials_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_credentials_LDADD = $(UNIT_LDADD)
 
 # Benchmarks: built with everything else so they keep compiling, run only
 # by `make bench`; their figures go to bench/README.md, never into a test.
