@@ -731,11 +731,11 @@ static void start_inventory(struct stores_pane *p)
 			 err_isset(&err) ? err.msg : "unknown error");
 }
 
-/* Forgets the credentials (wiped) and any reveal under way, and clears the
- * details table so that its copies are wiped now, not at the next draw. */
+/* Forgets the credentials (wiped) and any reveal under way, and rebuilds
+ * the details without them, so that the table's copies are wiped now (a
+ * rebuild frees the old rows), not at the next draw. */
 static void hide_credentials(struct stores_pane *p)
 {
-	struct table_model *tm = table_model(p->detail);
 	bool shown = p->reveal == REVEAL_SHOWN;
 
 	credentials_read_cancel(p->creds_read);
@@ -743,12 +743,8 @@ static void hide_credentials(struct stores_pane *p)
 	credentials_free(p->creds);
 	p->creds = NULL;
 	p->reveal = REVEAL_NONE;
-	if (shown) {
-		table_model_begin(tm);
-		table_model_end(tm);
-		if (p->detail_open)
-			rebuild_detail(p);
-	}
+	if (shown)
+		rebuild_detail(p);
 }
 
 static void close_detail(struct stores_pane *p)
@@ -817,9 +813,9 @@ static void stores_destroy(void *st)
 {
 	struct stores_pane *p = st;
 
+	close_detail(p); /* first: hiding credentials rebuilds from the live lists */
 	db_live_leave(p->live, live_changed, p);
 	loop_timer_cancel(p->tick);
-	close_detail(p);
 	for (size_t i = 0; i < p->nkc; i++)
 		kc_free(&p->kc[i]);
 	free(p->kc);
