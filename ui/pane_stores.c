@@ -532,30 +532,26 @@ static void add_inventory(struct stores_pane *p, struct table_model *tm, size_t 
 static void add_credentials(struct stores_pane *p, struct table_model *tm, size_t *nrow)
 {
 	char line[CREDENTIALS_MAX_VALUE + 64];
-	int kw = 0;
+	int kw = credentials_key_width();
 
 	switch (p->reveal) {
 	case REVEAL_NONE: return;
-	case REVEAL_AUDITING: add_line(tm, nrow, "credentials", "writing the audit event…"); return;
+	case REVEAL_AUDITING:
+		add_line(tm, nrow, "credentials", "writing the audit event…");
+		return;
 	case REVEAL_READING:
-		snprintf(line, sizeof(line), "reading secret %s from cluster %s…", CREDENTIALS_SECRET,
-			 p->reveal_cluster);
+		snprintf(line, sizeof(line), "reading secret %s from cluster %s…",
+			 CREDENTIALS_SECRET, p->reveal_cluster);
 		add_line(tm, nrow, "credentials", line);
 		return;
 	case REVEAL_SHOWN: break;
 	}
 	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
-		int n = (int)strlen(p->creds->v[i].key);
-
-		kw = n > kw ? n : kw;
-	}
-	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
 		const struct credential *c = &p->creds->v[i];
 
 		snprintf(line, sizeof(line), "%-*s  %s", kw, c->key,
-			 c->state == CREDENTIAL_FOUND    ? c->value
-			 : c->state == CREDENTIAL_ABSENT ? "(not in the secret)"
-							 : "(not readable: not base64, empty or too long)");
+			 c->state == CREDENTIAL_FOUND ? c->value
+						      : credentials_state_words(c->state));
 		add_line_role(tm, nrow, i == 0 ? "credentials" : "", line,
 			      c->state == CREDENTIAL_FOUND ? -1 : ROLE_STATE_BAD);
 		secret_wipe(line, sizeof(line));
@@ -1232,7 +1228,8 @@ static void reveal_read(struct credentials *c, const struct err *err, void *ud)
 	} else {
 		p->creds = c;
 		p->reveal = REVEAL_SHOWN;
-		app_info(p->app, "Credentials of store %s shown (audited); x hides them", p->detail_id);
+		app_info(p->app, "Credentials of store %s shown (audited); x hides them",
+			 p->detail_id);
 	}
 	rebuild_detail(p);
 	app_redraw(p->app);
@@ -1252,7 +1249,8 @@ static void reveal_audited(void *ud, const struct db_rows *rows, const char *err
 		return;
 	if (!rows || rows->nrows != 1 || rows->ncols != STORE_REVEAL_NCOLS) {
 		p->reveal = REVEAL_NONE;
-		app_error(p->app, "%s", rows ? "unexpected answer to the reveal's audit event" : error);
+		app_error(p->app, "%s",
+			  rows ? "unexpected answer to the reveal's audit event" : error);
 		rebuild_detail(p);
 		app_redraw(p->app);
 		return;
@@ -1265,8 +1263,9 @@ static void reveal_audited(void *ud, const struct db_rows *rows, const char *err
 					 .cluster = p->reveal_cluster };
 	if (!p->clients)
 		p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
-	h = cell[STORE_REVEAL_CONTEXT] ? kube_clients_get(p->clients, cell[STORE_REVEAL_CONTEXT], &err)
-				       : NULL;
+	h = cell[STORE_REVEAL_CONTEXT]
+		    ? kube_clients_get(p->clients, cell[STORE_REVEAL_CONTEXT], &err)
+		    : NULL;
 	if (h)
 		p->creds_read = credentials_read(h, &t, 0, reveal_read, p, &err);
 	if (!p->creds_read) {
@@ -1315,7 +1314,8 @@ static void toggle_credentials(struct stores_pane *p, const char *named)
 		return;
 	if (!p->detail_open || strcmp(p->detail_id, p->subjects[0]) != 0)
 		open_detail(p, p->subjects[0]);
-	snprintf(q, sizeof(q), "Reveal the credentials of store %s? This is audited.", p->detail_id);
+	snprintf(q, sizeof(q), "Reveal the credentials of store %s? This is audited.",
+		 p->detail_id);
 	app_confirm(p->app, q, reveal_confirmed, p);
 }
 

@@ -55,12 +55,15 @@ static struct credentials *read_secret(const struct conf *conf, const char *id,
 {
 	struct reading rd = { .loop = loop_new() };
 	struct kube_clients *kc = kube_clients_new(rd.loop, conf);
-	struct credentials_target t = { .store = id, .namespace = w->namespace, .cluster = w->cluster };
+	struct credentials_target t = { .store = id,
+					.namespace = w->namespace,
+					.cluster = w->cluster };
 	struct kube_http *h = kube_clients_get(kc, w->context, err);
 	struct err e = { { 0 } };
 
 	if (!h) {
-		err_set(&e, "store %s: cluster %s (context %s): %s", id, w->cluster, w->context, err->msg);
+		err_set(&e, "store %s: cluster %s (context %s): %s", id, w->cluster, w->context,
+			err->msg);
 		*err = e;
 	} else if (credentials_read(h, &t, timeout_ms, got, &rd, err)) {
 		loop_run(rd.loop); /* bounded by the read's own timeout */
@@ -72,27 +75,19 @@ static struct credentials *read_secret(const struct conf *conf, const char *id,
 	return rd.c;
 }
 
-static const char *absent_words(enum credential_state st)
-{
-	return st == CREDENTIAL_ABSENT ? "(not in the secret)" : "(not readable: not base64, empty or too long)";
-}
-
 static int print_text(struct cli_ctx *ctx, const struct credentials *c)
 {
-	int w = 0;
+	int w = credentials_key_width();
 
-	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
-		int n = (int)strlen(c->v[i].key);
-
-		w = n > w ? n : w;
-	}
 	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
 		const struct credential *v = &c->v[i];
 
 		if (v->state != CREDENTIAL_FOUND)
-			fprintf(ctx->out, "%-*s  %s\n", w, v->key, absent_words(v->state));
+			fprintf(ctx->out, "%-*s  %s\n", w, v->key,
+				credentials_state_words(v->state));
 		else if (!credentials_printable(v))
-			fprintf(ctx->out, "%-*s  (holds control characters: use --json)\n", w, v->key);
+			fprintf(ctx->out, "%-*s  (holds control characters: use --json)\n", w,
+				v->key);
 		else
 			fprintf(ctx->out, "%-*s  %s\n", w, v->key, v->value);
 	}
@@ -131,8 +126,8 @@ static int print_json(struct cli_ctx *ctx, const char *id, const struct where *w
 		/* null: absent, unreadable, or not UTF-8 (JSON cannot carry it) */
 		json_object_set_new(creds, v->key, s ? s : json_null());
 	}
-	doc = json_pack("{s:s, s:s, s:s, s:I, s:O}", "store", id, "namespace", w->namespace, "cluster",
-			w->cluster, "event", (json_int_t)w->event, "credentials", creds);
+	doc = json_pack("{s:s, s:s, s:s, s:I, s:O}", "store", id, "namespace", w->namespace,
+			"cluster", w->cluster, "event", (json_int_t)w->event, "credentials", creds);
 	text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	if (!text || fputs(text, ctx->out) == EOF || fputc('\n', ctx->out) == EOF ||
 	    fflush(ctx->out) != 0)
@@ -167,7 +162,8 @@ static int credentials_run(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	/* The audit event first: without it, nothing is read. */
-	if (!store_req_reveal(&r, ctx->conf, pos[0], credentials_keys, CREDENTIALS_NKEYS, &err))
+	if (!store_req_reveal(&r, ctx->conf, pos[0], credentials_keys, CREDENTIALS_NKEYS,
+			      &err))
 		return cli_fail(ctx, err.msg);
 	res = cli_db_query(ctx, &r);
 	db_req_free(&r);

@@ -331,10 +331,10 @@ static bool valid_key_name(const char *k)
 bool store_req_reveal(struct db_req *r, const struct conf *conf, const char *id,
 		      const char *const *keys, size_t nkeys, struct err *err)
 {
+	static const char what[] = "reveal a store's credentials (a reveal writes an audit event)";
 	struct buf names = BUF_INIT;
 
-	if (!db_mutation_allowed(conf, "reveal a store's credentials (a reveal writes an audit event)",
-				 err))
+	if (!db_mutation_allowed(conf, what, err))
 		return false;
 	if (!check_id(id, err))
 		return false;

@@ -68,6 +68,27 @@ void credentials_from_secret(struct credentials *c, json_t *secret)
 	}
 }
 
+int credentials_key_width(void)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
+		int n = (int)strlen(credentials_keys[i]);
+
+		w = n > w ? n : w;
+	}
+	return w;
+}
+
+const char *credentials_state_words(enum credential_state st)
+{
+	switch (st) {
+	case CREDENTIAL_ABSENT: return "(not in the secret)";
+	case CREDENTIAL_INVALID: return "(not readable: not base64, empty or too long)";
+	default: return "";
+	}
+}
+
 bool credentials_printable(const struct credential *v)
 {
 	for (size_t i = 0; i < v->len; i++) {
@@ -130,7 +151,9 @@ static void describe_failure(const struct credentials_read *r, const struct kube
 		err_set(err, "store %s: cluster %s is unreachable: %s", r->store, r->cluster,
 			res->err.msg);
 	else
-		err_set(err, "store %s: cannot read secret " CREDENTIALS_SECRET " in namespace %s on cluster %s: %s",
+		err_set(err,
+			"store %s: cannot read secret " CREDENTIALS_SECRET
+			" in namespace %s on cluster %s: %s",
 			r->store, r->namespace, r->cluster, res->err.msg);
 }
 
@@ -169,8 +192,9 @@ static void on_timeout(struct loop *loop, void *ud)
 	r->timer = NULL;
 	kube_op_cancel(r->op);
 	r->op = NULL;
-	err_set(&err, "store %s: cluster %s did not answer within %lds (reading secret " CREDENTIALS_SECRET
-		" in namespace %s)",
+	err_set(&err,
+		"store %s: cluster %s did not answer within %lds"
+		" (reading secret " CREDENTIALS_SECRET " in namespace %s)",
 		r->store, r->cluster, (r->timeout_ms + 999) / 1000, r->namespace);
 	read_end(r, NULL, &err);
 }

@@ -61,6 +61,11 @@ struct credentials {
  * not), then wipes the base64 text in the object's data, which the caller
  * is about to drop. */
 void credentials_from_secret(struct credentials *c, json_t *secret);
+/* The width of the longest key name, to align values after the keys. */
+int credentials_key_width(void);
+/* Why a key has no value to show: "(not in the secret)", "(not readable:
+ * …)"; "" for a FOUND one. */
+const char *credentials_state_words(enum credential_state st);
 /* True if a value can be printed on one line as it is (no control
  * characters). */
 bool credentials_printable(const struct credential *v);

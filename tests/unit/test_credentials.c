@@ -57,6 +57,7 @@ static void test_from_secret(void **state)
 	json_t *s = sample();
 	struct credentials *c = malloc(sizeof(*c));
 	const char *b64;
+	json_t *data;
 
 	(void)state;
 	assert_non_null(c);
@@ -77,11 +78,15 @@ static void test_from_secret(void **state)
 	assert_int_equal(c->v[3].state, CREDENTIAL_INVALID);
 	assert_int_equal(c->v[4].state, CREDENTIAL_INVALID);
 	/* the answer's base64 text is wiped, every key of it, same length */
-	b64 = json_string_value(json_object_get(json_object_get(s, "data"), "db_password"));
+	data = json_object_get(s, "data");
+	b64 = json_string_value(json_object_get(data, "db_password"));
 	assert_int_equal(strlen(b64), 0);
-	assert_int_equal(json_string_length(json_object_get(json_object_get(s, "data"), "other")), 8);
-	assert_int_equal(strlen(json_string_value(json_object_get(json_object_get(s, "data"), "other"))),
-			 0);
+	assert_int_equal(json_string_length(json_object_get(data, "other")), 8);
+	assert_int_equal(strlen(json_string_value(json_object_get(data, "other"))), 0);
+	/* the words for what is not shown, and the width that aligns values */
+	assert_string_equal(credentials_state_words(c->v[1].state), "(not in the secret)");
+	assert_string_equal(credentials_state_words(CREDENTIAL_FOUND), "");
+	assert_int_equal(credentials_key_width(), (int)strlen("db_root_password"));
 	credentials_free(c);
 	credentials_free(NULL);
 	json_decref(s);
