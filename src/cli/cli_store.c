@@ -8,13 +8,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "cli/cli_util.h"
 #include "db/clusters.h"
 #include "db/db.h"
 #include "db/jobs.h"
 #include "db/stores.h"
+#include "kube/api.h"
 #include "loop.h"
 #include "provision/clients.h"
+#include "provision/orphan.h"
 #include "provision/reconcile.h"
 
 static int cluster_list(struct cli_ctx *ctx, int argc, char **argv);
@@ -92,8 +95,9 @@ SIMPLE_OP(delete, "delete a store: its namespace goes, its row stays as Deleted"
 static const struct cli_command cmd_store_reconcile = {
 	.noun = "store",
 	.verb = "reconcile",
-	.usage = "[--delete-orphans] [--json]",
-	.summary = "compare stores with their clusters: mark drift, list (or delete) orphan namespaces",
+	.usage = "[--delete-orphans | --delete-orphan [CLUSTER/]NAMESPACE ...] [--json]",
+	.summary = "compare stores with their clusters: mark drift, list orphan namespaces and "
+		   "delete all or some of them (audited)",
 	.run = store_reconcile,
 };
 
@@ -624,35 +628,46 @@ static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- reconcile ---- */
 
+#define RECONCILE_MAX_NAMED 64
+
 struct reconcile_cli {
 	struct cli_ctx *ctx;
 	struct loop *loop;
 	int rc;
+	struct orphan_env env;
+	struct reconcile_report rep; /* a copy, to note what was deleted */
+	long *events;		     /* per finding: the audit event of its deletion */
+	bool delete_all;
+	const char *named[RECONCILE_MAX_NAMED]; /* --delete-orphan [CLUSTER/]NAMESPACE */
+	size_t nnamed;
+	size_t *targets; /* findings to delete, in order */
+	size_t ntargets, ti;
+	struct orphan_delete *del;
 };
 
-static void reconcile_report(const struct reconcile_report *rep, void *ud)
+static void reconcile_print(struct reconcile_cli *rc)
 {
-	struct reconcile_cli *rc = ud;
 	struct cli_ctx *ctx = rc->ctx;
+	const struct reconcile_report *rep = &rc->rep;
+	int printed;
 
-	loop_stop(rc->loop);
-	if (rep->error[0]) {
-		rc->rc = cli_fail(ctx, rep->error);
-		return;
-	}
 	if (ctx->json) {
 		json_t *a = json_array();
 
 		for (size_t i = 0; i < rep->n; i++) {
 			const struct reconcile_finding *f = &rep->v[i];
+			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "kind", f->kind, "cluster",
+					      f->cluster, "namespace", f->namespace, "store", f->store,
+					      "reason", f->reason, "acted", f->acted);
 
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "kind", f->kind,
-							   "cluster", f->cluster, "namespace", f->namespace,
-							   "store", f->store, "reason", f->reason, "acted",
-							   f->acted));
+			if (rc->events[i] > 0)
+				json_object_set_new(o, "event", json_integer(rc->events[i]));
+			json_array_append_new(a, o);
 		}
-		rc->rc = cli_json_print(ctx, json_pack("{s:I, s:o}", "stores_checked",
-						       (json_int_t)rep->stores_checked, "findings", a));
+		printed = cli_json_print(ctx, json_pack("{s:I, s:o}", "stores_checked",
+							(json_int_t)rep->stores_checked, "findings", a));
+		if (printed != CLI_OK)
+			rc->rc = printed;
 		return;
 	}
 	for (size_t i = 0; i < rep->n; i++) {
@@ -663,17 +678,217 @@ static void reconcile_report(const struct reconcile_report *rep, void *ud)
 			f->reason, reconcile_outcome(f));
 	}
 	fprintf(ctx->out, "checked %zu store(s): %zu finding(s)\n", rep->stores_checked, rep->n);
+}
+
+/* Prints the findings and leaves the loop. */
+static void reconcile_end(struct reconcile_cli *rc)
+{
+	reconcile_print(rc);
+	loop_stop(rc->loop);
+}
+
+static void delete_next(struct reconcile_cli *rc);
+
+/* A deletion that was asked for and did not happen fails the command. */
+static void not_deleted(struct reconcile_cli *rc, struct reconcile_finding *f, const char *why)
+{
+	char was[sizeof(f->reason)];
+
+	str_copy(was, sizeof(was), f->reason);
+	snprintf(f->reason, sizeof(f->reason), "%.150s; not deleted: %.400s", was, why);
+	fprintf(rc->ctx->err, "opsdeck: %s\n", why);
+	rc->rc = CLI_FAILED;
+}
+
+static void orphan_deleted(const struct orphan_result *res, void *ud)
+{
+	struct reconcile_cli *rc = ud;
+	size_t i = rc->targets[rc->ti];
+	struct reconcile_finding *f = &rc->rep.v[i];
+
+	rc->events[i] = res->event;
+	if (res->ok)
+		f->acted = true;
+	else
+		not_deleted(rc, f, res->message);
+	orphan_delete_free(rc->del);
+	rc->del = NULL;
+	rc->ti++;
+	delete_next(rc);
+}
+
+static void delete_next(struct reconcile_cli *rc)
+{
+	struct err err = { { 0 } };
+
+	for (; rc->ti < rc->ntargets; rc->ti++) {
+		struct reconcile_finding *f = &rc->rep.v[rc->targets[rc->ti]];
+
+		rc->del = orphan_delete_start(&rc->env, f->cluster, f->namespace, orphan_deleted, rc,
+					      &err);
+		if (rc->del)
+			return;
+		not_deleted(rc, f, err.msg);
+		err_clear(&err);
+	}
+	reconcile_end(rc);
+}
+
+/* The finding a --delete-orphan word names, or false after saying why
+ * (nothing is deleted then). */
+static bool find_named_orphan(struct reconcile_cli *rc, const char *word, size_t *out)
+{
+	const struct reconcile_report *rep = &rc->rep;
+	const char *slash = strchr(word, '/');
+	const char *ns = slash ? slash + 1 : word;
+	size_t clen = slash ? (size_t)(slash - word) : 0, found = 0;
+	struct buf all = BUF_INIT, where = BUF_INIT;
+	const struct reconcile_finding *other = NULL;
+	char shown[80];
+
+	for (size_t i = 0; i < rep->n; i++) {
+		const struct reconcile_finding *f = &rep->v[i];
+
+		if (strcmp(f->namespace, ns) != 0 ||
+		    (slash && (strlen(f->cluster) != clen || strncmp(f->cluster, word, clen) != 0))) {
+			if (strcmp(f->kind, "orphan") == 0)
+				buf_printf(&all, "%s%s/%s", all.len ? ", " : "", f->cluster, f->namespace);
+			continue;
+		}
+		if (strcmp(f->kind, "orphan") != 0) {
+			other = f;
+			continue;
+		}
+		buf_printf(&where, "%s%s", where.len ? ", " : "", f->cluster);
+		*out = i;
+		found++;
+	}
+	db_shown(word, shown, sizeof(shown));
+	if (found > 1)
+		fprintf(rc->ctx->err,
+			"opsdeck: namespace %s is an orphan on several clusters (%s): name one as "
+			"CLUSTER/%s\n",
+			ns, buf_str(&where), ns);
+	else if (found == 0 && other)
+		fprintf(rc->ctx->err,
+			"opsdeck: namespace %s on cluster %s is not an orphan: the pass reports it as "
+			"%s (%.200s)\n",
+			other->namespace, other->cluster, other->kind, other->reason);
+	else if (found == 0)
+		fprintf(rc->ctx->err,
+			"opsdeck: '%s' is not an orphan namespace (a live store uses it, or no opsdeck "
+			"namespace has that name); orphans found: %s\n",
+			shown, all.len ? buf_str(&all) : "none");
+	buf_free(&all);
+	buf_free(&where);
+	return found == 1;
+}
+
+/* The findings to delete: every orphan, or the named ones; false (nothing
+ * deleted) if a name is not an orphan. */
+static bool pick_targets(struct reconcile_cli *rc)
+{
+	const struct reconcile_report *rep = &rc->rep;
+	size_t i;
+
+	rc->targets = xcalloc(rep->n + rc->nnamed + 1, sizeof(*rc->targets));
+	if (rc->delete_all) {
+		for (i = 0; i < rep->n; i++) {
+			if (strcmp(rep->v[i].kind, "orphan") == 0)
+				rc->targets[rc->ntargets++] = i;
+		}
+		return true;
+	}
+	for (size_t k = 0; k < rc->nnamed; k++) {
+		bool seen = false;
+
+		if (!find_named_orphan(rc, rc->named[k], &i))
+			return false;
+		for (size_t t = 0; t < rc->ntargets; t++)
+			seen = seen || rc->targets[t] == i;
+		if (!seen) /* named twice: deleted once */
+			rc->targets[rc->ntargets++] = i;
+	}
+	return true;
+}
+
+static void reconcile_report(const struct reconcile_report *rep, void *ud)
+{
+	struct reconcile_cli *rc = ud;
+
+	if (rep->error[0]) {
+		rc->rc = cli_fail(rc->ctx, rep->error);
+		loop_stop(rc->loop);
+		return;
+	}
 	rc->rc = CLI_OK;
+	reconcile_report_copy(&rc->rep, rep);
+	rc->events = xcalloc(rep->n + 1, sizeof(*rc->events));
+	if (!pick_targets(rc)) {
+		rc->rc = CLI_FAILED;
+		reconcile_end(rc);
+		return;
+	}
+	rc->ti = 0;
+	delete_next(rc);
+}
+
+/* cli_parse keeps the last value of an option, and --delete-orphan may be
+ * given several times: its values are collected here, once cli_parse has
+ * accepted the line (the command takes no other option with a value and no
+ * word, so what follows --delete-orphan is always its value). */
+static bool collect_named(struct reconcile_cli *rc, int argc, char **argv)
+{
+	static const char opt[] = "--delete-orphan";
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+
+		if (strcmp(argv[i], opt) == 0 && i + 1 < argc)
+			v = argv[++i];
+		else if (strncmp(argv[i], opt, strlen(opt)) == 0 && argv[i][strlen(opt)] == '=')
+			v = argv[i] + strlen(opt) + 1;
+		if (!v)
+			continue;
+		if (rc->nnamed == RECONCILE_MAX_NAMED) {
+			fprintf(rc->ctx->err, "opsdeck: at most %d --delete-orphan at once\n",
+				RECONCILE_MAX_NAMED);
+			return false;
+		}
+		rc->named[rc->nnamed++] = v;
+	}
+	return true;
+}
+
+/* [CLUSTER/]NAMESPACE, each a DNS-1123 label. */
+static bool valid_named(struct cli_ctx *ctx, const char *word)
+{
+	const char *slash = strchr(word, '/');
+	char cluster[64], shown[80];
+	size_t clen = slash ? (size_t)(slash - word) : 0;
+
+	if (slash && clen > 0 && clen < sizeof(cluster)) {
+		memcpy(cluster, word, clen);
+		cluster[clen] = '\0';
+	}
+	if ((!slash || (clen > 0 && clen < sizeof(cluster) && db_valid_dns_label(cluster))) &&
+	    kube_valid_namespace(slash ? slash + 1 : word))
+		return true;
+	fprintf(ctx->err,
+		"opsdeck: --delete-orphan takes a namespace name or CLUSTER/NAMESPACE, not '%s'\n",
+		db_shown(word, shown, sizeof(shown)));
+	return false;
 }
 
 static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 {
-	bool delete_orphans = false;
-	const struct cli_opt opts[] = { { "delete-orphans", NULL, &delete_orphans },
+	const char *one = NULL;
+	struct reconcile_cli rc = { .ctx = ctx, .rc = CLI_FAILED };
+	const struct cli_opt opts[] = { { "delete-orphans", NULL, &rc.delete_all },
+					{ "delete-orphan", &one, NULL },
 					{ NULL, NULL, NULL } };
 	const char *pos[1];
-	struct reconcile_cli rc = { .ctx = ctx, .rc = CLI_FAILED };
-	struct reconcile_opts ro = { .delete_orphans = delete_orphans };
+	struct reconcile_opts ro = { 0 };
 	struct err err = { { 0 } };
 	struct db_conn *db;
 	struct kube_clients *kc;
@@ -682,6 +897,20 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_store_reconcile, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
+	if (one && !collect_named(&rc, argc, argv))
+		return CLI_USAGE;
+	if (rc.delete_all && rc.nnamed > 0) {
+		fprintf(ctx->err, "opsdeck: --delete-orphans deletes every orphan; --delete-orphan "
+				  "names some: give one or the other\n");
+		return CLI_USAGE;
+	}
+	for (size_t i = 0; i < rc.nnamed; i++) {
+		if (!valid_named(ctx, rc.named[i]))
+			return CLI_USAGE;
+	}
+	if ((rc.delete_all || rc.nnamed > 0) &&
+	    !db_mutation_allowed(ctx->conf, "delete orphan namespaces", &err))
+		return cli_fail(ctx, err.msg);
 	/* Marking drift is a mutation. */
 	if (!db_mutation_allowed(ctx->conf, "reconcile stores", &err))
 		return cli_fail(ctx, err.msg);
@@ -692,12 +921,20 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 	ro.db = db;
 	ro.conf = ctx->conf;
 	ro.actor = ctx->conf->operator;
-	ro.delete_orphans = delete_orphans;
 	ro.http_for = kube_clients_get;
 	ro.http_ud = kc;
+	rc.env = (struct orphan_env){ .loop = rc.loop,
+				      .db = db,
+				      .conf = ctx->conf,
+				      .http_for = kube_clients_get,
+				      .http_ud = kc };
 	pass = reconcile_start(&ro, reconcile_report, &rc);
 	loop_run(rc.loop);
+	orphan_delete_free(rc.del);
 	reconcile_free(pass);
+	reconcile_report_clear(&rc.rep);
+	free(rc.events);
+	free(rc.targets);
 	kube_clients_free(kc);
 	db_conn_free(db);
 	loop_free(rc.loop);

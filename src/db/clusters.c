@@ -139,3 +139,67 @@ bool cluster_req_set_state(struct db_req *r, const struct conf *conf, const char
 	snprintf(r->subject, sizeof(r->subject), "cluster '%s'", name);
 	return true;
 }
+
+static const char sql_context[] =
+	"SELECT kube_context, state FROM opsdeck.clusters WHERE name = $1";
+
+bool cluster_req_context(struct db_req *r, const char *name, struct err *err)
+{
+	if (!check_name(name, err))
+		return false;
+	db_req_init(r, sql_context);
+	db_req_add(r, name);
+	r->check = check_one;
+	snprintf(r->subject, sizeof(r->subject), "cluster '%s'", name);
+	return true;
+}
+
+/* The check and the event in one statement: a store ordered between the
+ * reconcile pass and this moment is seen here, and no event is written for
+ * a namespace that is not deleted. */
+static const char sql_orphan_delete[] =
+	"WITH live AS (SELECT s.id, s.status FROM opsdeck.stores s"
+	" WHERE s.status <> 'Deleted' AND (s.namespace = $2::text OR s.id = $3::text)"
+	" ORDER BY s.id LIMIT 1),"
+	" e AS ("
+	" INSERT INTO opsdeck.events (actor, action, object, message, detail)"
+	" SELECT $5, 'orphan.delete', 'namespace/' || $1::text || '/' || $2::text,"
+	" format('deleting orphan namespace %s on cluster %s (%s)', $2::text, $1::text,"
+	"  CASE WHEN $3::text = '' THEN 'no opsdeck.io/store label'"
+	"  ELSE format('its store %s has no live row', $3::text) END),"
+	" jsonb_build_object('cluster', $1::text, 'namespace', $2::text, 'store', $3::text,"
+	"  'uid', $4::text)"
+	" WHERE NOT EXISTS (SELECT 1 FROM live)"
+	" RETURNING id)"
+	" SELECT (SELECT id FROM e), (SELECT id FROM live), (SELECT status FROM live)";
+
+bool cluster_req_orphan_delete(struct db_req *r, const struct conf *conf, const char *cluster,
+			       const char *ns, const char *store, const char *uid,
+			       struct err *err)
+{
+	char shown[80];
+
+	if (!db_mutation_allowed(conf, "delete an orphan namespace", err))
+		return false;
+	if (!check_name(cluster, err))
+		return false;
+	if (!ns || !db_valid_dns_label(ns)) {
+		err_set(err, "invalid namespace '%s': a namespace is a DNS-1123 label",
+			db_shown(ns ? ns : "", shown, sizeof(shown)));
+		return false;
+	}
+	/* Label values and uids are short single words; anything else did not
+	 * come from a cluster. */
+	if (!store || (*store && !db_valid_name(store, 63)) || !uid || !db_valid_name(uid, 128)) {
+		err_set(err, "namespace %s: its store label or uid is not valid", ns);
+		return false;
+	}
+	db_req_init(r, sql_orphan_delete);
+	db_req_add(r, cluster);
+	db_req_add(r, ns);
+	db_req_add(r, store);
+	db_req_add(r, uid);
+	db_req_add(r, conf->operator);
+	snprintf(r->subject, sizeof(r->subject), "namespace %s on cluster %s", ns, cluster);
+	return true;
+}

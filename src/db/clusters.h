@@ -36,4 +36,20 @@ bool cluster_req_add(struct db_req *r, const struct conf *conf, const char *name
 bool cluster_req_set_state(struct db_req *r, const struct conf *conf, const char *name,
 			   const char *state, struct err *err);
 
+/* Result: one row (kube_context, state) of cluster name; "no cluster 'x'"
+ * otherwise. */
+bool cluster_req_context(struct db_req *r, const char *name, struct err *err);
+
+/* The audit event of deleting an orphan namespace (object
+ * "namespace/CLUSTER/NS", action orphan.delete, detail {cluster,
+ * namespace, store, uid}), written only while the namespace is still an
+ * orphan: no store that is not Deleted has that namespace, or the id its
+ * opsdeck.io/store label names (store: "" when it has none). Written
+ * before the cluster is asked to delete, so that no deletion goes
+ * unaudited. Result: one row (event id or NULL, the live store that uses
+ * it or NULL, that store's status). */
+bool cluster_req_orphan_delete(struct db_req *r, const struct conf *conf, const char *cluster,
+			       const char *ns, const char *store, const char *uid,
+			       struct err *err);
+
 #endif

@@ -18,3 +18,6 @@ libopsdeck_a_SOURCES += src/provision/credentials.c src/provision/credentials.h
 
 # A store's objects and events for the console's details, kept by watches.
 libopsdeck_a_SOURCES += src/provision/inventory.c src/provision/inventory.h
+
+# Deleting an orphan namespace, audited (store reconcile and :reconcile).
+libopsdeck_a_SOURCES += src/provision/orphan.c src/provision/orphan.h

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "buf.h"
 #include "db/jobs.h"
 #include "kube/api.h"
+#include "kube/execcred.h"
 #include "provision/health.h"
 
 #define DB_TIMEOUT_MS 15000
@@ -91,6 +94,7 @@ static void finish_now(struct loop *loop, void *ud)
 
 	(void)loop;
 	rc->finish = NULL;
+	rc->rep.finished = time(NULL);
 	rc->done(&rc->rep, rc->ud);
 }
 
@@ -140,19 +144,67 @@ static const json_t *find_namespace(struct reconcile *rc, const char *name)
 	return NULL;
 }
 
-static void finalizers_of(const json_t *ns, char *buf, size_t bufsz)
+/* Appends the names in a finalizers array, each with where it is set:
+ * metadata.finalizers are other controllers' (removed by them, or by hand
+ * with a patch), spec.finalizers the namespace controller's own (removed
+ * through the finalize subresource once the content is gone). */
+static void add_finalizers(struct buf *b, const json_t *fin, const char *where, size_t *n)
 {
-	const json_t *fin = json_object_get(json_object_get(ns, "spec"), "finalizers");
-	char *s = json_dumps(fin ? fin : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+	size_t i;
+	const json_t *f;
 
-	snprintf(buf, bufsz, "%s", s ? s : "?");
-	free(s);
+	json_array_foreach(fin, i, f)
+	{
+		if (json_string_value(f))
+			buf_printf(b, "%s%.100s (%s)", (*n)++ ? ", " : "", json_string_value(f), where);
+	}
 }
 
-static bool store_live(struct reconcile *rc, const char *ns)
+/* "Terminating for 5m; finalizers: example.com/hold (metadata), kubernetes
+ * (spec); NamespaceContentRemaining: Some resources are remaining: ..." --
+ * how long, what holds it, and what the namespace controller says about
+ * it (its conditions that are True). */
+static void terminating_reason(const json_t *ns, char *out, size_t outsz)
+{
+	const json_t *meta = json_object_get(ns, "metadata"), *c;
+	const char *since = json_string_value(json_object_get(meta, "deletionTimestamp"));
+	struct buf b = BUF_INIT;
+	size_t n = 0, i;
+	time_t t;
+	char age[24];
+
+	buf_puts(&b, "Terminating");
+	if (since && execcred_parse_time(since, &t)) {
+		str_age(time(NULL) > t ? (long)(time(NULL) - t) : 0, age, sizeof(age));
+		buf_printf(&b, " for %s", age);
+	}
+	buf_puts(&b, "; finalizers: ");
+	add_finalizers(&b, json_object_get(meta, "finalizers"), "metadata", &n);
+	add_finalizers(&b, json_object_get(json_object_get(ns, "spec"), "finalizers"), "spec", &n);
+	if (n == 0)
+		buf_puts(&b, "none left");
+	json_array_foreach(json_object_get(json_object_get(ns, "status"), "conditions"), i, c)
+	{
+		const char *type = json_string_value(json_object_get(c, "type"));
+		const char *msg = json_string_value(json_object_get(c, "message"));
+		const char *status = json_string_value(json_object_get(c, "status"));
+
+		if (type && msg && status && strcmp(status, "True") == 0)
+			buf_printf(&b, "; %.60s: %.200s", type, msg);
+	}
+	snprintf(out, outsz, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+/* An opsdeck namespace is not an orphan while a live store -- on any
+ * cluster -- has its name or the id its opsdeck.io/store label names: two
+ * cluster rows may name one kube context, and a namespace that might be a
+ * live store's is never offered for deletion on a guess. */
+static bool store_live(const struct reconcile *rc, const char *ns, const char *label)
 {
 	for (size_t i = 0; i < rc->nstores; i++) {
-		if (rc->stores[i].cluster == rc->ci && strcmp(rc->stores[i].namespace, ns) == 0)
+		if (strcmp(rc->stores[i].namespace, ns) == 0 ||
+		    (label && strcmp(rc->stores[i].id, label) == 0))
 			return true;
 	}
 	return false;
@@ -170,7 +222,7 @@ static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *
 			  size_t reasonsz)
 {
 	const json_t *ns = find_namespace(rc, s->namespace);
-	char fin[200];
+	char term[400];
 	json_t *d, *st, *p;
 	enum health h;
 	bool paused = strcmp(s->status, "Paused") == 0;
@@ -180,9 +232,8 @@ static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *
 		return true;
 	}
 	if (json_object_get(json_object_get(ns, "metadata"), "deletionTimestamp")) {
-		finalizers_of(ns, fin, sizeof(fin));
-		snprintf(reason, reasonsz, "namespace %s is Terminating (finalizers: %s)",
-			 s->namespace, fin);
+		terminating_reason(ns, term, sizeof(term));
+		snprintf(reason, reasonsz, "namespace %s is %s", s->namespace, term);
 		return true;
 	}
 	d = items_in(rc, L_DEPLOYMENTS, s->namespace);
@@ -197,48 +248,6 @@ static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *
 	if (paused && h == HEALTH_READY)
 		snprintf(reason, reasonsz, "it is paused but its workloads run");
 	return true;
-}
-
-static void delete_done(const struct kube_result *res, void *ud);
-
-/* Orphans: deleted one at a time when asked (from fi on). */
-static void next_orphan(struct reconcile *rc)
-{
-	struct err err = { { 0 } };
-
-	for (; rc->fi < rc->rep.n; rc->fi++) {
-		struct reconcile_finding *f = &rc->rep.v[rc->fi];
-
-		if (strcmp(f->kind, "orphan") != 0 || !rc->opts.delete_orphans ||
-		    strcmp(f->cluster, rc->clusters[rc->ci].name) != 0)
-			continue;
-		rc->op = kube_delete(rc->http, &kube_res_namespaces, NULL, f->namespace,
-				     "Background", delete_done, rc, &err);
-		if (rc->op)
-			return;
-		snprintf(f->reason, sizeof(f->reason), "cannot delete it: %s", err.msg);
-	}
-	rc->ci++;
-	next_cluster(rc);
-}
-
-static void delete_done(const struct kube_result *res, void *ud)
-{
-	struct reconcile *rc = ud;
-	struct reconcile_finding *f = &rc->rep.v[rc->fi];
-
-	rc->op = NULL;
-	if (kube_result_ok(res) || res->status == 404) {
-		f->acted = true;
-	} else {
-		char was[sizeof(f->reason)];
-
-		str_copy(was, sizeof(was), f->reason);
-		snprintf(f->reason, sizeof(f->reason), "%.200s; deleting it failed: %.300s", was,
-			 res->err.msg);
-	}
-	rc->fi++;
-	next_orphan(rc);
 }
 
 /* The first look at a cluster: suspects, orphans, stuck namespaces. */
@@ -262,23 +271,21 @@ static void evaluate(struct reconcile *rc)
 		const char *name = json_string_value(json_object_get(meta, "name"));
 		const char *store = json_string_value(
 		    json_object_get(json_object_get(meta, "labels"), "opsdeck.io/store"));
-		char fin[200];
 
-		if (!name || store_live(rc, name))
+		if (!name || store_live(rc, name, store))
 			continue;
 		if (json_object_get(meta, "deletionTimestamp")) {
-			finalizers_of(o, fin, sizeof(fin));
-			snprintf(cluster_finding(rc, "terminating", name, store)->reason,
-				 sizeof(rc->rep.v[0].reason), "stuck Terminating? finalizers: %s",
-				 fin);
+			struct reconcile_finding *f = cluster_finding(rc, "terminating", name, store);
+
+			terminating_reason(o, f->reason, sizeof(f->reason));
 			continue;
 		}
 		snprintf(cluster_finding(rc, "orphan", name, store)->reason,
 			 sizeof(rc->rep.v[0].reason),
 			 "labelled as opsdeck's but no live store uses it");
 	}
-	rc->fi = 0;
-	next_orphan(rc);
+	rc->ci++;
+	next_cluster(rc);
 }
 
 /* The second look: a suspect that still does not match has drifted; one
@@ -292,14 +299,17 @@ static void confirm_cluster(struct reconcile *rc)
 
 		if (s->cluster != rc->ci || !s->suspect)
 			continue;
-		if (store_drifted(rc, s, reason, sizeof(reason)))
-			snprintf(cluster_finding(rc, "drift", s->namespace, s->id)->reason,
-				 sizeof(rc->rep.v[0].reason), "%s", reason);
-		else
+		if (store_drifted(rc, s, reason, sizeof(reason))) {
+			struct reconcile_finding *f = cluster_finding(rc, "drift", s->namespace, s->id);
+
+			snprintf(f->reason, sizeof(f->reason), "%s", reason);
+			f->report_only = rc->opts.report_only;
+		} else {
 			snprintf(cluster_finding(rc, "recovered", s->namespace, s->id)->reason,
 				 sizeof(rc->rep.v[0].reason),
 				 "%.450s; fine again %lds later, so not marked", s->first,
 				 rc->opts.conf->reconcile_confirm_s);
+		}
 	}
 	rc->ci++;
 	next_cluster(rc);
@@ -529,7 +539,7 @@ static void write_drifts(struct reconcile *rc)
 		struct reconcile_finding *f = &rc->rep.v[rc->fi];
 		const struct rc_store *s = store_by_id(rc, f->store);
 
-		if (strcmp(f->kind, "drift") != 0 || !s)
+		if (strcmp(f->kind, "drift") != 0 || !s || f->report_only)
 			continue;
 		job_req_drift(&r, f->store, f->reason, rc->opts.actor, s->status, rc->seen_at);
 		db_conn_submit(rc->opts.db, &r, DB_TIMEOUT_MS, drift_written, rc);
@@ -540,6 +550,8 @@ static void write_drifts(struct reconcile *rc)
 
 const char *reconcile_outcome(const struct reconcile_finding *f)
 {
+	if (strcmp(f->kind, "drift") == 0 && f->report_only)
+		return " (not marked: read-only mode)";
 	if (strcmp(f->kind, "drift") == 0)
 		return f->acted ? " (marked Failed)"
 				: " (not marked: a job is on it or has just ended;"
@@ -601,6 +613,7 @@ struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_d
 	rc->opts = *opts;
 	rc->done = done;
 	rc->ud = ud;
+	rc->rep.started = time(NULL);
 	job_req_reconcile_list(&r);
 	db_conn_submit(opts->db, &r, DB_TIMEOUT_MS, loaded, rc);
 	return rc;
@@ -623,4 +636,20 @@ void reconcile_free(struct reconcile *rc)
 	free(rc->clusters);
 	free(rc->rep.v);
 	free(rc);
+}
+
+void reconcile_report_copy(struct reconcile_report *dst, const struct reconcile_report *src)
+{
+	*dst = *src;
+	dst->v = NULL;
+	if (src->n > 0) {
+		dst->v = xcalloc(src->n, sizeof(*dst->v));
+		memcpy(dst->v, src->v, src->n * sizeof(*dst->v));
+	}
+}
+
+void reconcile_report_clear(struct reconcile_report *rep)
+{
+	free(rep->v);
+	memset(rep, 0, sizeof(*rep));
 }

@@ -14,9 +14,14 @@
  *    retry` repairs it; if not, the pass reports it as "recovered".
  *    store_drift leaves alone a store that a job took up, or that changed,
  *    since the pass read the stores.
- *  - Namespaces labelled app.kubernetes.io/managed-by=opsdeck that belong
- *    to no live store are orphans: reported, and deleted when asked.
- *  - A namespace stuck Terminating is reported with its finalizers.
+ *    With report_only (a read-only console) drift is reported, not marked.
+ *  - Namespaces labelled app.kubernetes.io/managed-by=opsdeck that no live
+ *    store uses -- neither by name nor by the id of their opsdeck.io/store
+ *    label, on any cluster -- are orphans. The pass only reports them;
+ *    provision/orphan.h deletes one, audited, when an operator asks.
+ *  - A namespace without a live store that is Terminating is reported with
+ *    how long, the finalizers that hold it (metadata's and spec's) and the
+ *    conditions the namespace controller set.
  *  - "stuck": a job whose attempt has run for more than twice the
  *    provisioning timeout, and a store Queued, Provisioning or Deleting for
  *    longer than the timeout with no job running, each with its age, its
@@ -28,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "conf.h"
 #include "db/conn.h"
@@ -41,7 +47,8 @@ struct reconcile_finding {
 	char namespace[64];
 	char store[16];	    /* "" for an orphan */
 	char reason[600];
-	bool acted;	    /* drift recorded / orphan deletion asked for */
+	bool acted;	    /* drift recorded / orphan deletion asked for (by the caller) */
+	bool report_only;   /* drift seen by a report_only pass: not marked */
 };
 
 struct reconcile_report {
@@ -49,6 +56,7 @@ struct reconcile_report {
 	size_t n;
 	size_t stores_checked;
 	char error[600]; /* the pass could not run: "" when it did */
+	time_t started, finished; /* wall clock */
 };
 
 struct reconcile_opts {
@@ -56,7 +64,7 @@ struct reconcile_opts {
 	struct db_conn *db;
 	const struct conf *conf; /* the confirmation delay and provisioning timeout */
 	const char *actor; /* recorded with drift events */
-	bool delete_orphans;
+	bool report_only;  /* mark nothing (read-only mode) */
 	struct kube_http *(*http_for)(void *ud, const char *context, struct err *err);
 	void *http_ud;
 };
@@ -71,7 +79,12 @@ void reconcile_free(struct reconcile *rc);
 
 /* What was done about a finding, in words to append to it: " (marked
  * Failed)", " (deleting it)", " (not marked: ...)" for drift a job
- * explains, or "". */
+ * explains or a read-only pass saw, or "". */
 const char *reconcile_outcome(const struct reconcile_finding *f);
+
+/* A report kept past its pass (the runner's latest, a view's copy):
+ * dst gets its own findings; clear frees them. */
+void reconcile_report_copy(struct reconcile_report *dst, const struct reconcile_report *src);
+void reconcile_report_clear(struct reconcile_report *rep);
 
 #endif

@@ -39,6 +39,8 @@ struct runner {
 	void *job_ud;
 	runner_reconcile_fn reconcile_fn;
 	void *reconcile_ud;
+	struct reconcile_report last; /* the latest pass's, once have_last */
+	bool have_last;
 	char problem[600];
 };
 
@@ -211,27 +213,67 @@ static void reconciled(const struct reconcile_report *rep, void *ud)
 {
 	struct runner *r = ud;
 
+	reconcile_report_clear(&r->last);
+	reconcile_report_copy(&r->last, rep);
+	r->have_last = true;
 	if (r->reconcile_fn)
 		r->reconcile_fn(r->reconcile_ud, rep);
 	reconcile_free(r->reconcile);
 	r->reconcile = NULL;
 }
 
-static void reconcile_tick(struct loop *loop, void *ud)
+/* Starts a pass unless one runs; false with err if none can start now. */
+static bool reconcile_begin(struct runner *r, struct err *err)
 {
-	struct runner *r = ud;
 	struct reconcile_opts ro = {
-		.loop = loop,
+		.loop = r->loop,
 		.db = r->db,
 		.conf = r->conf,
 		.actor = r->name,
 		.http_for = kube_clients_get,
 		.http_ud = r->clients,
 	};
+	const char *why = NULL;
 
-	if (r->reconcile || r->stopping || db_conn_state(r->db, NULL) != DB_STATE_READY)
-		return;
+	if (r->reconcile)
+		return true;
+	if (r->stopping) {
+		err_set(err, "the runner is stopping");
+		return false;
+	}
+	if (db_conn_state(r->db, &why) != DB_STATE_READY) {
+		err_set(err, "the runner's database connection is %s%s%.300s",
+			db_state_name(db_conn_state(r->db, NULL)), why && *why ? ": " : "",
+			why ? why : "");
+		return false;
+	}
 	r->reconcile = reconcile_start(&ro, reconciled, r);
+	return true;
+}
+
+static void reconcile_tick(struct loop *loop, void *ud)
+{
+	struct err err = { { 0 } };
+
+	(void)loop;
+	/* A tick that cannot start waits for the next: the problem is shown
+	 * by runner_problem. */
+	reconcile_begin(ud, &err);
+}
+
+bool runner_reconcile_now(struct runner *r, struct err *err)
+{
+	return reconcile_begin(r, err);
+}
+
+bool runner_reconciling(const struct runner *r)
+{
+	return r->reconcile != NULL;
+}
+
+const struct reconcile_report *runner_last_reconcile(const struct runner *r)
+{
+	return r->have_last ? &r->last : NULL;
 }
 
 void runner_on_reconcile(struct runner *r, runner_reconcile_fn fn, void *ud)
@@ -344,6 +386,7 @@ void runner_free(struct runner *r)
 	db_conn_forget(r->db, r);
 	db_conn_free(r->db);
 	reconcile_free(r->reconcile);
+	reconcile_report_clear(&r->last);
 	if (r->reconcile_timer)
 		loop_timer_cancel(r->reconcile_timer);
 	kube_clients_free(r->clients);

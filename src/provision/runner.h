@@ -16,7 +16,8 @@
  *    is running.
  *  - Every reconcile_s it runs a reconcile pass (provision/reconcile.h) on
  *    its own connection, one at a time, and hands the report to the
- *    function set with runner_on_reconcile. */
+ *    function set with runner_on_reconcile; it keeps the latest report for
+ *    the console's :reconcile view, which can also ask for a pass now. */
 #ifndef OPSDECK_PROVISION_RUNNER_H
 #define OPSDECK_PROVISION_RUNNER_H
 
@@ -54,6 +55,15 @@ void runner_on_job(struct runner *r, runner_job_fn fn, void *ud);
 void runner_on_reconcile(struct runner *r, runner_reconcile_fn fn, void *ud);
 void runner_stop(struct runner *r);
 void runner_free(struct runner *r);
+
+/* Starts a reconcile pass now, unless one is running already (its report
+ * comes soon either way, through runner_on_reconcile's function). False
+ * with err when none can start (the database is not ready, stopping). */
+bool runner_reconcile_now(struct runner *r, struct err *err);
+bool runner_reconciling(const struct runner *r);
+/* The latest pass's report (kept until the next one ends), or NULL before
+ * the first. */
+const struct reconcile_report *runner_last_reconcile(const struct runner *r);
 
 /* Jobs running now (for a console asked to quit). */
 size_t runner_running(const struct runner *r);
