@@ -17,6 +17,7 @@ static const char *const scope_names[SCOPE_COUNT] = {
 	[SCOPE_PANE_CATALOG] = "catalog", [SCOPE_PANE_PROJECTS] = "projects",
 	[SCOPE_PANE_STORES] = "stores",   [SCOPE_PANE_QUEUES] = "queues",
 	[SCOPE_PANE_LOGS] = "logs",
+	[SCOPE_PANE_RECONCILE] = "reconcile",
 };
 
 const struct action_info *action_info(enum action a)

@@ -17,6 +17,7 @@ enum action_scope {
 	SCOPE_PANE_STORES,
 	SCOPE_PANE_QUEUES,
 	SCOPE_PANE_LOGS,
+	SCOPE_PANE_RECONCILE,
 	SCOPE_COUNT
 };
 
@@ -72,7 +73,11 @@ enum action_scope {
 	       "Delete the store, or the marked ones (type the id to confirm)")              \
 	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES, "Show the store's logs")        \
 	ACTION(STORES_CREDENTIALS, "stores.credentials", SCOPE_PANE_STORES,                  \
-	       "Reveal the store's credentials in its details (asks first; audited), or hide them")
+	       "Reveal the store's credentials in its details (asks first; audited), or hide them") \
+	ACTION(RECONCILE_RUN, "reconcile.run", SCOPE_PANE_RECONCILE,                         \
+	       "Run a reconcile pass now")                                                   \
+	ACTION(RECONCILE_DELETE, "reconcile.delete", SCOPE_PANE_RECONCILE,                   \
+	       "Delete the orphan namespace (type its name to confirm)")
 
 enum action {
 	ACTION_NONE = -1,

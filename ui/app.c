@@ -36,6 +36,7 @@ static const struct pane_ops *const pane_table[PANE_COUNT] = {
 	[PANE_CATALOG] = &pane_catalog_ops,   [PANE_PROJECTS] = &pane_projects_ops,
 	[PANE_STORES] = &pane_stores_ops,     [PANE_QUEUES] = &pane_queues_ops,
 	[PANE_LOGS] = &pane_logs_ops,	      [PANE_EVENTS] = &pane_events_ops,
+	[PANE_RECONCILE] = &pane_reconcile_ops,
 };
 
 struct app_dialog {
@@ -100,6 +101,7 @@ const struct keymap *app_keymap(const struct app *app) { return app->keymap; }
 bool app_read_only(const struct app *app) { return app->conf->read_only; }
 void app_redraw(struct app *app) { app->dirty = true; }
 void app_set_running_work(struct app *app, unsigned n) { app->running_work = n; }
+struct runner *app_runner(struct app *app) { return app->runner; }
 
 bool app_db_configured(const struct app *app)
 {
@@ -934,18 +936,21 @@ static void reconcile_summary(const struct reconcile_report *rep, char *out, siz
 	if (!what[0])
 		return;
 	*alert = marked > 0;
-	snprintf(out, outsz, "Reconcile: %s (`opsdeck store reconcile` lists them)", what);
+	snprintf(out, outsz, "Reconcile: %s (:reconcile lists them)", what);
 }
 
-/* The runner's periodic reconcile pass: what it found goes on the message
- * line once, not again while the next passes find the same (drift itself
- * is in the audit trail, through opsdeck.store_drift). */
+/* The runner's periodic reconcile pass: the :reconcile view takes the
+ * report; what it found goes on the message line once, not again while
+ * the next passes find the same (drift itself is in the audit trail,
+ * through opsdeck.store_drift). */
 static void runner_reconciled(void *ud, const struct reconcile_report *rep)
 {
 	struct app *app = ud;
+	const struct app_event ev = { .kind = APP_EVENT_RECONCILE };
 	char text[sizeof(app->reconcile_said)];
 	bool alert;
 
+	app_post(app, &ev);
 	reconcile_summary(rep, text, sizeof(text), &alert);
 	if (strcmp(text, app->reconcile_said) == 0)
 		return;

@@ -13,7 +13,8 @@
 #include "theme.h"
 
 /* The first PANE_TABS panes have a tab and a number key; the others (the
- * audit trail) are views opened by their `:` command, as in k9s. */
+ * audit trail, the reconcile findings) are views opened by their `:`
+ * command, as in k9s. */
 enum pane_id {
 	PANE_CATALOG,
 	PANE_PROJECTS,
@@ -21,6 +22,7 @@ enum pane_id {
 	PANE_QUEUES,
 	PANE_LOGS,
 	PANE_EVENTS,
+	PANE_RECONCILE,
 	PANE_COUNT
 };
 #define PANE_TABS (PANE_LOGS + 1)
@@ -44,6 +46,9 @@ const struct keymap *app_keymap(const struct app *app);
 bool app_read_only(const struct app *app);
 /* True if a database is configured (setting, PG environment or service). */
 bool app_db_configured(const struct app *app);
+/* The in-process job runner, or NULL (--no-worker, read-only, no database). */
+struct runner;
+struct runner *app_runner(struct app *app);
 
 /* The message line. Errors stay until the next key; info fades after 5 s. */
 void app_info(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);

@@ -2,10 +2,12 @@
 
 #include "draw.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
 #include "style.h"
+#include "util.h"
 
 size_t draw_fit(const char *s, int width, int *used)
 {
@@ -154,5 +156,30 @@ void draw_centered(const struct rect *r, const char *const *lines, size_t n, att
 		int x = r->x + (w < r->w ? (r->w - w) / 2 : 0);
 
 		draw_text(top + (int)i, x, r->w - (x - r->x), lines[i], attr, 0);
+	}
+}
+
+/* Draws s in r's lines, broken at spaces where it can be; the last line
+ * ends with an ellipsis if s is longer still. */
+void draw_wrapped(const struct rect *r, const char *s, attr_t attr)
+{
+	for (int i = 0; i < r->h; i++) {
+		size_t n = draw_fit(s, r->w, NULL), cut = n;
+		char *line;
+
+		if (s[n] && i + 1 < r->h) {
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = n; /* one long word: broken where it must be */
+		} else if (s[n]) {
+			cut = strlen(s); /* the last line: draw_text puts the ellipsis */
+		}
+		line = xstrndup(s, cut);
+		draw_text(r->y + i, r->x, r->w, line, attr, 1);
+		free(line);
+		s += cut;
+		while (*s == ' ')
+			s++;
 	}
 }

@@ -25,6 +25,9 @@ void draw_text_right(int y, int x, int width, const char *s, attr_t attr);
 void draw_fill(int y, int x, int width, attr_t attr);
 /* A box with a title in the top border; the inside is cleared. */
 void draw_box(const struct rect *r, const char *title, attr_t border, attr_t fill);
+/* Draws s in r's lines, broken at spaces where it can be; the last line
+ * ends with an ellipsis if s is longer still. */
+void draw_wrapped(const struct rect *r, const char *s, attr_t attr);
 /* Centres lines of text in r (each line clipped). */
 void draw_centered(const struct rect *r, const char *const *lines, size_t n, attr_t attr);
 

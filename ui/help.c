@@ -108,31 +108,6 @@ struct table *help_table(struct help *h)
 	return h->table;
 }
 
-/* Draws s in r's lines, broken at spaces where it can be; the last line
- * ends with an ellipsis if s is longer still. */
-static void draw_wrapped(const struct rect *r, const char *s, attr_t attr)
-{
-	for (int i = 0; i < r->h; i++) {
-		size_t n = draw_fit(s, r->w, NULL), cut = n;
-		char *line;
-
-		if (s[n] && i + 1 < r->h) {
-			while (cut > 0 && s[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = n; /* one long word: broken where it must be */
-		} else if (s[n]) {
-			cut = strlen(s); /* the last line: draw_text puts the ellipsis */
-		}
-		line = xstrndup(s, cut);
-		draw_text(r->y + i, r->x, r->w, line, attr, 1);
-		free(line);
-		s += cut;
-		while (*s == ' ')
-			s++;
-	}
-}
-
 /* The row under the cursor, whole: "ACTION (KEYS): DESCRIPTION". */
 static void draw_footer(struct help *h, const struct rect *r)
 {

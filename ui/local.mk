@@ -20,5 +20,7 @@ opsdeck_SOURCES = \
 	ui/pane_notice.c ui/pane_notice.h \
 	ui/pane_catalog.c ui/pane_projects.c ui/pane_stores.c ui/pane_queues.c ui/pane_logs.c \
 	ui/pane_events.c
+# The reconcile findings view (:reconcile).
+opsdeck_SOURCES += ui/pane_reconcile.c
 opsdeck_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 opsdeck_LDADD = libopsdeck_ui.a $(OPSDECK_CORE_LIBS) $(NCURSES_LIBS)

@@ -26,6 +26,7 @@ enum app_event_kind {
 	APP_EVENT_DB_STATE,  /* the database connection went up or down */
 	APP_EVENT_DB_CHANGE, /* a row changed: table names the table */
 	APP_EVENT_CONF,	     /* theme, key map or settings changed */
+	APP_EVENT_RECONCILE, /* the console's runner ended a reconcile pass */
 };
 
 struct app_event {
@@ -73,5 +74,6 @@ extern const struct pane_ops pane_stores_ops;
 extern const struct pane_ops pane_queues_ops;
 extern const struct pane_ops pane_logs_ops;
 extern const struct pane_ops pane_events_ops;
+extern const struct pane_ops pane_reconcile_ops;
 
 #endif

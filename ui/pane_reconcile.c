@@ -1,0 +1,430 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "db/conn.h"
+#include "pane.h"
+#include "pane_notice.h"
+#include "provision/clients.h"
+#include "provision/orphan.h"
+#include "provision/reconcile.h"
+#include "provision/runner.h"
+#include "style.h"
+#include "table.h"
+
+/* The reconcile findings (`:reconcile`): the latest pass's findings as a
+ * table -- KIND, CLUSTER, NAMESPACE, STORE, REASON -- coloured by kind,
+ * with when the pass ran in the title and the row under the cursor shown
+ * whole below the table (a Terminating namespace's finalizers, a stuck
+ * job's story). `/` filters; reconcile.run (R) runs a pass now;
+ * reconcile.delete (d) on an orphan asks for the namespace's name typed
+ * back, then deletes it through provision/orphan.h, the audited path
+ * `store reconcile --delete-orphan` takes too.
+ *
+ * Where the report comes from: the console's runner when it has one
+ * (its periodic passes, APP_EVENT_RECONCILE after each); else (--no-worker,
+ * read-only) this view runs a pass itself each time it is opened, marking
+ * nothing in read-only mode. Its own database connection and cluster
+ * clients are made on first need (a pass, a deletion), so the view costs
+ * nothing until used. Everything is asynchronous on the loop. */
+
+/* Lines under the table for the row under the cursor. */
+#define FOOTER_LINES 3
+
+struct reconcile_pane {
+	struct app *app;
+	struct table *table;
+	struct reconcile_report rep; /* the report shown (a copy) */
+	bool have;		     /* rep holds a report */
+	struct db_conn *db;
+	struct kube_clients *clients;
+	struct reconcile *pass; /* this view's own pass, while it runs */
+	struct orphan_delete *del;
+	char del_cluster[64], del_ns[64]; /* what d asked about */
+};
+
+enum { COL_KIND, COL_CLUSTER, COL_NAMESPACE, COL_STORE, COL_REASON };
+
+static const struct table_column finding_cols[] = {
+	[COL_KIND] = { "KIND", 11, 11, 0, TABLE_LEFT, 0 },
+	[COL_CLUSTER] = { "CLUSTER", 7, 20, 0, TABLE_LEFT, 2 },
+	[COL_NAMESPACE] = { "NAMESPACE", 9, 24, 0, TABLE_LEFT, 0 },
+	[COL_STORE] = { "STORE", 5, 12, 0, TABLE_LEFT, 1 },
+	[COL_REASON] = { "REASON", 10, 0, 1, TABLE_LEFT, 0 },
+};
+
+/* What needs a hand in red, what waits in yellow, what cured itself in
+ * green. */
+static int kind_role(const char *kind)
+{
+	if (strcmp(kind, "drift") == 0 || strcmp(kind, "unreachable") == 0)
+		return ROLE_STATE_BAD;
+	if (strcmp(kind, "recovered") == 0)
+		return ROLE_STATE_OK;
+	return ROLE_STATE_BUSY; /* orphan, terminating, stuck */
+}
+
+static const char *source(const struct reconcile_pane *p)
+{
+	return app_runner(p->app) ? "the console's runner" : "this view";
+}
+
+static bool running(const struct reconcile_pane *p)
+{
+	struct runner *r = app_runner(p->app);
+
+	return r ? runner_reconciling(r) : p->pass != NULL;
+}
+
+static void set_title(struct reconcile_pane *p)
+{
+	const struct reconcile_report *rep = &p->rep;
+	char title[300], at[16] = "?";
+	struct tm tm;
+
+	if (rep->finished && localtime_r(&rep->finished, &tm))
+		strftime(at, sizeof(at), "%H:%M:%S", &tm);
+	snprintf(title, sizeof(title),
+		 "Reconcile: %zu finding%s, %zu store%s checked; pass of %s (took %lds) by %s%s",
+		 rep->n, rep->n == 1 ? "" : "s", rep->stores_checked,
+		 rep->stores_checked == 1 ? "" : "s", at,
+		 (long)(rep->finished > rep->started ? rep->finished - rep->started : 0), source(p),
+		 running(p) ? "; a pass is running…" : "");
+	table_set_title(p->table, title);
+}
+
+static void rebuild(struct reconcile_pane *p)
+{
+	struct table_model *tm = table_model(p->table);
+
+	table_model_begin(tm);
+	for (size_t i = 0; i < p->rep.n; i++) {
+		const struct reconcile_finding *f = &p->rep.v[i];
+		const char *cells[] = { [COL_KIND] = f->kind,
+					[COL_CLUSTER] = f->cluster,
+					[COL_NAMESPACE] = f->namespace[0] ? f->namespace : "-",
+					[COL_STORE] = f->store[0] ? f->store : "-",
+					[COL_REASON] = f->reason };
+		char key[200];
+
+		/* The index keeps two findings about one object apart. */
+		snprintf(key, sizeof(key), "%s/%s/%s/%s#%zu", f->kind, f->cluster, f->namespace,
+			 f->store, i);
+		table_model_add(tm, key, cells, kind_role(f->kind), -1);
+	}
+	table_model_end(tm);
+	if (p->rep.error[0])
+		table_set_empty_text(p->table, p->rep.error);
+	else
+		table_set_empty_text(p->table,
+				     "No findings: every store matches its cluster, and no "
+				     "namespace is an orphan.");
+	set_title(p);
+}
+
+static void take_report(struct reconcile_pane *p, const struct reconcile_report *rep)
+{
+	reconcile_report_clear(&p->rep);
+	reconcile_report_copy(&p->rep, rep);
+	p->have = true;
+	rebuild(p);
+}
+
+/* ---- this view's own connection, passes and deletions ---- */
+
+static void need_connections(struct reconcile_pane *p)
+{
+	if (!p->db)
+		p->db = db_conn_new(app_loop(p->app), app_conf(p->app)->database, NULL);
+	if (!p->clients)
+		p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
+}
+
+static void own_pass_done(const struct reconcile_report *rep, void *ud)
+{
+	struct reconcile_pane *p = ud;
+
+	take_report(p, rep);
+	/* Called from the pass's own timer, after which it touches nothing. */
+	reconcile_free(p->pass);
+	p->pass = NULL;
+	app_redraw(p->app);
+}
+
+/* Starts a pass: the runner's, or this view's. quiet: no word on the
+ * message line unless it cannot start. */
+static void run_now(struct reconcile_pane *p, bool quiet)
+{
+	struct runner *r = app_runner(p->app);
+	struct err err = { { 0 } };
+	const struct conf *conf = app_conf(p->app);
+
+	if (r) {
+		if (!runner_reconcile_now(r, &err))
+			app_error(p->app, "Cannot reconcile now: %s", err.msg);
+		else if (!quiet)
+			app_info(p->app, "Reconcile pass running (the console's runner)…");
+	} else if (!p->pass) {
+		struct reconcile_opts ro = {
+			.loop = app_loop(p->app),
+			.conf = conf,
+			.actor = conf->operator,
+			.report_only = conf->read_only,
+			.http_for = kube_clients_get,
+		};
+
+		need_connections(p);
+		ro.db = p->db;
+		ro.http_ud = p->clients;
+		p->pass = reconcile_start(&ro, own_pass_done, p);
+		if (!quiet)
+			app_info(p->app, "Reconcile pass running%s…",
+				 conf->read_only ? " (read-only: drift is reported, not marked)" : "");
+	}
+	if (p->have)
+		set_title(p);
+}
+
+static void orphan_deleted(const struct orphan_result *res, void *ud)
+{
+	struct reconcile_pane *p = ud;
+
+	if (res->ok) {
+		/* Until the next pass says otherwise. */
+		for (size_t i = 0; i < p->rep.n; i++) {
+			struct reconcile_finding *f = &p->rep.v[i];
+
+			if (strcmp(f->kind, "orphan") == 0 && strcmp(f->cluster, p->del_cluster) == 0 &&
+			    strcmp(f->namespace, p->del_ns) == 0)
+				f->acted = true;
+		}
+		app_info(p->app, "%s", res->message);
+	} else {
+		app_error(p->app, "%s", res->message);
+	}
+	orphan_delete_free(p->del);
+	p->del = NULL;
+	run_now(p, true); /* the namespace shows Terminating, or gone */
+	app_redraw(p->app);
+}
+
+static void delete_typed(struct app *app, const char *text, void *ud)
+{
+	struct reconcile_pane *p = ud;
+	struct err err = { { 0 } };
+	struct orphan_env env;
+
+	if (!text) {
+		app_info(app, "Nothing deleted");
+		return;
+	}
+	if (strcmp(text, p->del_ns) != 0) {
+		app_error(app, "'%.64s' is not '%s': nothing deleted", text, p->del_ns);
+		return;
+	}
+	need_connections(p);
+	env = (struct orphan_env){ .loop = app_loop(app),
+				   .db = p->db,
+				   .conf = app_conf(app),
+				   .http_for = kube_clients_get,
+				   .http_ud = p->clients };
+	p->del = orphan_delete_start(&env, p->del_cluster, p->del_ns, orphan_deleted, p, &err);
+	if (!p->del) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	app_info(app, "Deleting orphan namespace %s on cluster %s: writing the audit event…",
+		 p->del_ns, p->del_cluster);
+}
+
+static const struct app_prompt_ops delete_prompt = { .on_done = delete_typed };
+
+/* The finding under the cursor, or NULL. */
+static const struct reconcile_finding *cursor_finding(struct reconcile_pane *p)
+{
+	struct table_model *tm = table_model(p->table);
+	const char *key, *hash;
+	long i;
+
+	if (table_model_nvisible(tm) == 0)
+		return NULL;
+	key = table_model_key(tm, table_model_cursor(tm));
+	hash = key ? strrchr(key, '#') : NULL;
+	if (!hash || !str_to_long(hash + 1, 0, (long)p->rep.n - 1, &i))
+		return NULL;
+	return &p->rep.v[i];
+}
+
+static void ask_delete(struct reconcile_pane *p)
+{
+	const struct reconcile_finding *f = cursor_finding(p);
+
+	if (app_read_only(p->app)) {
+		app_error(p->app, "read-only mode: refusing to delete an orphan namespace");
+		return;
+	}
+	if (!f)
+		return;
+	if (strcmp(f->kind, "orphan") != 0) {
+		app_error(p->app, "Only an orphan namespace can be deleted here; this row is a %s "
+				  "finding",
+			  f->kind);
+		return;
+	}
+	if (p->del) {
+		app_error(p->app, "Still deleting namespace %s; try again when it is done",
+			  p->del_ns);
+		return;
+	}
+	str_copy(p->del_cluster, sizeof(p->del_cluster), f->cluster);
+	str_copy(p->del_ns, sizeof(p->del_ns), f->namespace);
+	app_info(p->app, "Delete orphan namespace %s on cluster %s? Type its name to confirm (Esc "
+			 "cancels)",
+		 p->del_ns, p->del_cluster);
+	app_prompt(p->app, "Namespace: ", "", &delete_prompt, p);
+}
+
+/* ---- the pane ---- */
+
+static void *reconcile_init(struct app *app)
+{
+	struct reconcile_pane *p = xcalloc(1, sizeof(*p));
+
+	p->app = app;
+	p->table = table_new("Reconcile", finding_cols, ARRAY_LEN(finding_cols));
+	return p;
+}
+
+static void reconcile_destroy(void *st)
+{
+	struct reconcile_pane *p = st;
+
+	orphan_delete_free(p->del);
+	reconcile_free(p->pass);
+	db_conn_free(p->db);
+	kube_clients_free(p->clients);
+	reconcile_report_clear(&p->rep);
+	table_free(p->table);
+	free(p);
+}
+
+/* The row under the cursor, whole, with what can be done about it. */
+static void draw_footer(struct reconcile_pane *p, const struct rect *r)
+{
+	const struct reconcile_finding *f = cursor_finding(p);
+	char keys[64] = "", *text;
+
+	if (!f) {
+		draw_wrapped(r, "", style_attr(ROLE_NORMAL));
+		return;
+	}
+	if (strcmp(f->kind, "orphan") == 0 && !f->acted)
+		keymap_describe(app_keymap(p->app), ACTION_RECONCILE_DELETE, keys, sizeof(keys));
+	keys[strcspn(keys, ",")] = '\0';
+	text = xasprintf("%s %s%s%s: %s%s%s%s%s", f->kind, f->cluster, f->namespace[0] ? "/" : "",
+			 f->namespace, f->reason, reconcile_outcome(f), keys[0] ? " (" : "", keys,
+			 keys[0] ? " deletes it)" : "");
+	draw_wrapped(r, text, style_attr(ROLE_NORMAL));
+	free(text);
+}
+
+static void reconcile_draw(void *st, struct app *app, const struct rect *r)
+{
+	struct reconcile_pane *p = st;
+	struct rect t = *r;
+
+	if (!app_db_configured(app)) {
+		pane_notice_database(app, r, "Reconcile",
+				     "the stores a reconcile pass compares with the clusters");
+		return;
+	}
+	if (!p->have) {
+		char first[160];
+		const char *lines[2] = { first, "" };
+
+		if (app_runner(app))
+			snprintf(first, sizeof(first), "Waiting for the first reconcile pass of %s…",
+				 source(p));
+		else
+			snprintf(first, sizeof(first), "Running a reconcile pass…");
+		lines[1] = "It lists drift, orphan and Terminating namespaces, unreachable clusters "
+			   "and stuck stores.";
+		pane_notice_draw(r, "Reconcile", lines, 2);
+		return;
+	}
+	set_title(p); /* a pass may have started since */
+	if (t.h >= FOOTER_LINES + 6) {
+		struct rect foot = { t.y + t.h - FOOTER_LINES, t.x + 1, FOOTER_LINES, t.w - 2 };
+
+		t.h -= FOOTER_LINES + 1;
+		draw_fill(t.y + t.h, t.x, t.w, style_attr(ROLE_NORMAL));
+		draw_footer(p, &foot);
+	}
+	table_draw(p->table, &t, true);
+}
+
+static void reconcile_show(void *st, struct app *app, const char *arg)
+{
+	struct reconcile_pane *p = st;
+	struct runner *r = app_runner(app);
+
+	if (arg)
+		table_model_set_filter(table_model(p->table), arg);
+	if (!app_db_configured(app))
+		return;
+	if (r && runner_last_reconcile(r))
+		take_report(p, runner_last_reconcile(r));
+	/* The runner's report is fresh enough (it comes every interval);
+	 * without one, a pass now rather than a blank view. */
+	if (!r || !runner_last_reconcile(r))
+		run_now(p, true);
+}
+
+static unsigned reconcile_event(void *st, struct app *app, const struct app_event *ev)
+{
+	struct reconcile_pane *p = st;
+	struct runner *r = app_runner(app);
+
+	if (ev->kind != APP_EVENT_RECONCILE || !r || !runner_last_reconcile(r))
+		return PANE_IGNORED;
+	take_report(p, runner_last_reconcile(r));
+	return PANE_REDRAW;
+}
+
+static unsigned reconcile_key(void *st, struct app *app, enum action a, keycode k)
+{
+	struct reconcile_pane *p = st;
+
+	(void)k;
+	if (!app_db_configured(app))
+		return PANE_IGNORED;
+	switch (a) {
+	case ACTION_RECONCILE_RUN: run_now(p, false); return PANE_HANDLED | PANE_REDRAW;
+	case ACTION_RECONCILE_DELETE: ask_delete(p); return PANE_HANDLED | PANE_REDRAW;
+	default: return PANE_IGNORED;
+	}
+}
+
+static struct table *reconcile_table(void *st)
+{
+	struct reconcile_pane *p = st;
+
+	return p->have ? p->table : NULL;
+}
+
+const struct pane_ops pane_reconcile_ops = {
+	.name = "Reconcile",
+	.command = "reconcile",
+	.scope = SCOPE_PANE_RECONCILE,
+	.init = reconcile_init,
+	.destroy = reconcile_destroy,
+	.draw = reconcile_draw,
+	.on_key = reconcile_key,
+	.on_show = reconcile_show,
+	.on_event = reconcile_event,
+	.table = reconcile_table,
+};
