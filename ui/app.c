@@ -942,7 +942,7 @@ static void reconcile_summary(const struct reconcile_report *rep, char *out, siz
 /* The runner's periodic reconcile pass: the :reconcile view takes the
  * report; what it found goes on the message line once, not again while
  * the next passes find the same (drift itself is in the audit trail,
- * through opsdeck.store_drift). */
+ * through opsdeck.store_drift), unless that view is open. */
 static void runner_reconciled(void *ud, const struct reconcile_report *rep)
 {
 	struct app *app = ud;
@@ -955,7 +955,9 @@ static void runner_reconciled(void *ud, const struct reconcile_report *rep)
 	if (strcmp(text, app->reconcile_said) == 0)
 		return;
 	str_copy(app->reconcile_said, sizeof(app->reconcile_said), text);
-	if (!text[0])
+	/* The view shows the findings themselves, and the message line keeps
+	 * what was just done there (a deletion's outcome). */
+	if (!text[0] || app->active == PANE_RECONCILE)
 		return;
 	if (alert)
 		app_error(app, "%s", text);

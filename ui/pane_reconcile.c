@@ -32,8 +32,8 @@
  * clients are made on first need (a pass, a deletion), so the view costs
  * nothing until used. Everything is asynchronous on the loop. */
 
-/* Lines under the table for the row under the cursor. */
-#define FOOTER_LINES 3
+/* Lines under the table: the pass, then the row under the cursor. */
+#define FOOTER_LINES 4
 
 struct reconcile_pane {
 	struct app *app;
@@ -80,21 +80,36 @@ static bool running(const struct reconcile_pane *p)
 	return r ? runner_reconciling(r) : p->pass != NULL;
 }
 
+/* The title is short (the table gives it half the width); when and by
+ * whom the pass ran goes on the first footer line. */
 static void set_title(struct reconcile_pane *p)
 {
+	char title[80];
+
+	snprintf(title, sizeof(title), "Reconcile: %zu finding%s", p->rep.n,
+		 p->rep.n == 1 ? "" : "s");
+	table_set_title(p->table, title);
+}
+
+/* "Pass of 08:19:54 (took 4s, 3 stores checked) by the console's runner,
+ * every 60s; a pass is running…" */
+static void describe_pass(const struct reconcile_pane *p, char *out, size_t outsz)
+{
 	const struct reconcile_report *rep = &p->rep;
-	char title[300], at[16] = "?";
+	long every = app_conf(p->app)->reconcile_interval_s;
+	char at[16] = "?";
 	struct tm tm;
+	int n;
 
 	if (rep->finished && localtime_r(&rep->finished, &tm))
 		strftime(at, sizeof(at), "%H:%M:%S", &tm);
-	snprintf(title, sizeof(title),
-		 "Reconcile: %zu finding%s, %zu store%s checked; pass of %s (took %lds) by %s%s",
-		 rep->n, rep->n == 1 ? "" : "s", rep->stores_checked,
-		 rep->stores_checked == 1 ? "" : "s", at,
-		 (long)(rep->finished > rep->started ? rep->finished - rep->started : 0), source(p),
-		 running(p) ? "; a pass is running…" : "");
-	table_set_title(p->table, title);
+	n = snprintf(out, outsz, "Pass of %s (took %lds, %zu store%s checked) by %s", at,
+		     (long)(rep->finished > rep->started ? rep->finished - rep->started : 0),
+		     rep->stores_checked, rep->stores_checked == 1 ? "" : "s", source(p));
+	if (n > 0 && (size_t)n < outsz && app_runner(p->app) && every > 0)
+		n += snprintf(out + n, outsz - (size_t)n, ", every %lds", every);
+	if (n > 0 && (size_t)n < outsz && running(p))
+		snprintf(out + n, outsz - (size_t)n, "; a pass is running…");
 }
 
 static void rebuild(struct reconcile_pane *p)
@@ -185,8 +200,6 @@ static void run_now(struct reconcile_pane *p, bool quiet)
 			app_info(p->app, "Reconcile pass running%s…",
 				 conf->read_only ? " (read-only: drift is reported, not marked)" : "");
 	}
-	if (p->have)
-		set_title(p);
 }
 
 static void orphan_deleted(const struct orphan_result *res, void *ud)
@@ -312,14 +325,18 @@ static void reconcile_destroy(void *st)
 	free(p);
 }
 
-/* The row under the cursor, whole, with what can be done about it. */
+/* When and by whom the pass ran; the row under the cursor, whole, with
+ * what can be done about it. */
 static void draw_footer(struct reconcile_pane *p, const struct rect *r)
 {
 	const struct reconcile_finding *f = cursor_finding(p);
-	char keys[64] = "", *text;
+	struct rect row = { r->y + 1, r->x, r->h - 1, r->w };
+	char keys[64] = "", pass[300], *text;
 
+	describe_pass(p, pass, sizeof(pass));
+	draw_text(r->y, r->x, r->w, pass, style_attr(ROLE_DIM), 1);
 	if (!f) {
-		draw_wrapped(r, "", style_attr(ROLE_NORMAL));
+		draw_wrapped(&row, "", style_attr(ROLE_NORMAL));
 		return;
 	}
 	if (strcmp(f->kind, "orphan") == 0 && !f->acted)
@@ -328,7 +345,7 @@ static void draw_footer(struct reconcile_pane *p, const struct rect *r)
 	text = xasprintf("%s %s%s%s: %s%s%s%s%s", f->kind, f->cluster, f->namespace[0] ? "/" : "",
 			 f->namespace, f->reason, reconcile_outcome(f), keys[0] ? " (" : "", keys,
 			 keys[0] ? " deletes it)" : "");
-	draw_wrapped(r, text, style_attr(ROLE_NORMAL));
+	draw_wrapped(&row, text, style_attr(ROLE_NORMAL));
 	free(text);
 }
 
@@ -356,7 +373,6 @@ static void reconcile_draw(void *st, struct app *app, const struct rect *r)
 		pane_notice_draw(r, "Reconcile", lines, 2);
 		return;
 	}
-	set_title(p); /* a pass may have started since */
 	if (t.h >= FOOTER_LINES + 6) {
 		struct rect foot = { t.y + t.h - FOOTER_LINES, t.x + 1, FOOTER_LINES, t.w - 2 };
 

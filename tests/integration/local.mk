@@ -9,6 +9,7 @@ TESTS += \
 	tests/integration/db_panes.sh \
 	tests/integration/store_provision.sh \
 	tests/integration/store_reconcile.sh \
+	tests/integration/orphans.sh \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
@@ -20,6 +21,7 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 	tests/integration/db_panes.sh \
 	tests/integration/store_provision.sh \
 	tests/integration/store_reconcile.sh \
+	tests/integration/orphans.sh \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
 

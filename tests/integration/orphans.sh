@@ -1,0 +1,229 @@
+# Orphan namespaces against a real PostgreSQL and two kubesims: deleting one
+# is audited with the operator before the cluster is asked, and refused
+# when the event cannot be written; `store reconcile --delete-orphan NS`
+# deletes only the one named, refuses a name that is not an orphan (a live
+# store's, a Terminating one, an unknown one) and refuses in read-only
+# mode. The console's :reconcile view lists an orphan and a namespace stuck
+# Terminating with the finalizers that hold it, filters, deletes an orphan
+# only when its name is typed back (through the same audited path), and
+# runs its own pass without a runner: read-only refuses the deletion, and a
+# store ordered after the pass keeps its namespace.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/sim.sh"
+
+plan 47
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "Bail out! tmux is not installed (scripts/setup installs it)"
+	exit 1
+fi
+ui_setup
+pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+work=$UI_TMP
+pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
+export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
+sim_start "$work" --speed 4 --seed 21 || { echo "Bail out! cannot start kubesim"; exit 1; }
+
+# "far": a second kubesim where a deleted namespace stays Terminating for
+# an hour, as one held by a finalizer does on a real cluster.
+mkdir -p "$work/far"
+"$KUBESIM" --kubeconfig-out "$work/far/kubeconfig" --port-file "$work/far/port" --seed 22 \
+	--ns-delete-ms 3600000 >"$work/far/sim.out" 2>"$work/far/sim.err" &
+far_pid=$!
+pg_on_exit "kill $far_pid 2>/dev/null"
+wait_for "test -s '$work/far/kubeconfig'" 10 || { echo "Bail out! cannot start the second kubesim"; exit 1; }
+sed -e "s/^\\(- name: \\|    cluster: \\|    user: \\|current-context: \\)kubesim/\\1far/" \
+	<"$work/far/kubeconfig" >"$work/far.kubeconfig"
+export KUBECONFIG="$KUBECONFIG:$work/far.kubeconfig"
+
+printf 'operator: alice\n' >"$work/op.yaml"
+od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+# reconcile [options]: runs `store reconcile`; sets out and rc
+reconcile() {
+	out=$(od store reconcile "$@" 2>&1)
+	rc=$?
+}
+# ns_state CONTEXT NAME: "active", "terminating" or "gone"
+ns_state() {
+	if ! K --context "$1" get ns "$2" >/dev/null 2>&1; then
+		echo gone
+	elif [ -n "$(K --context "$1" get ns "$2" -o jsonpath='{.metadata.deletionTimestamp}')" ]; then
+		echo terminating
+	else
+		echo active
+	fi
+}
+# orphan CONTEXT NAME STORE [FINALIZER]: an opsdeck namespace with no row
+orphan() {
+	{
+		printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n' "$2"
+		printf '  labels: {app.kubernetes.io/managed-by: opsdeck, opsdeck.io/store: "%s"}\n' "$3"
+		[ -n "${4:-}" ] && printf '  finalizers: ["%s"]\n' "$4"
+	} >"$work/ns.yaml"
+	K --context "$1" apply --server-side -f "$work/ns.yaml" >/dev/null
+}
+events() { q -c "SELECT count(*) FROM opsdeck.events WHERE action = 'orphan.delete'"; }
+screen_has() { # screen_has DESC REGEX [SECS]
+	if ui_wait "$2" "${3:-5}"; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "$(ui_screen)"
+	fi
+}
+
+{
+	od db migrate &&
+		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
+		od customer create Acme &&
+		od project create acme Shop --stores 20 --cpu 100 --memory 200Gi &&
+		od cluster add local --context "$SIM_CONTEXT" &&
+		od cluster add far --context far
+} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+
+# A store ordered with no runner about: Queued, live, and its namespace
+# made as the first provisioning step makes it.
+live=$(od store create shop woocommerce small kept --cluster local | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+orphan "$SIM_CONTEXT" "store-$live" "$live"
+orphan "$SIM_CONTEXT" orphan-a aaaaaaaaaaaa
+orphan "$SIM_CONTEXT" orphan-b bbbbbbbbbbbb
+orphan "$SIM_CONTEXT" orphan-c cccccccccccc
+orphan far held-far dddddddddddd example.com/hold
+K --context far delete ns held-far --wait=false >/dev/null
+
+# ---- the CLI ----
+reconcile
+like "$rc:$out" "^0:" "store reconcile lists the findings"
+like "$out" "orphan +local orphan-a store aaaaaaaaaaaa: labelled as opsdeck.s but no live store uses it" \
+	"an orphan is listed"
+like "$out" "terminating +far held-far store dddddddddddd: Terminating for [0-9]+s; finalizers: example.com/hold \\(metadata\\), kubernetes \\(spec\\)" \
+	"a namespace stuck Terminating is listed with the finalizers that hold it, and where each is set"
+unlike "$out" "store-$live" "a live store's namespace is not an orphan"
+
+reconcile --delete-orphan orphan-a
+like "$rc:$(printf '%s\n' "$out" | grep orphan-a)" "^0:orphan +local orphan-a store aaaaaaaaaaaa: .* \\(deleting it\\)$" \
+	"--delete-orphan deletes the one named"
+is "$(ns_state "$SIM_CONTEXT" orphan-a | sed 's/gone/terminating/')" terminating \
+	"the cluster deletes it"
+is "$(ns_state "$SIM_CONTEXT" orphan-b),$(ns_state "$SIM_CONTEXT" orphan-c)" active,active \
+	"and only it: the other orphans stay"
+is "$(q -c "SELECT actor || ' ' || object || ' ' || (detail->>'cluster') || ' ' || (detail->>'namespace') || ' ' || (detail->>'store')
+	FROM opsdeck.events WHERE action = 'orphan.delete'")" \
+	"alice namespace/local/orphan-a local orphan-a aaaaaaaaaaaa" \
+	"the deletion is audited with the operator, the cluster, the namespace and its store label"
+like "$(q -c "SELECT message || ' ' || (detail->>'uid') FROM opsdeck.events WHERE action = 'orphan.delete'")" \
+	'^deleting orphan namespace orphan-a on cluster local \(its store aaaaaaaaaaaa has no live row\) [0-9a-f-]{8,}$' \
+	"in words, with the uid of the namespace that was deleted"
+
+reconcile --delete-orphan nosuch
+like "$rc:$out" "^1:.*'nosuch' is not an orphan namespace .*orphans found: local/orphan-b, local/orphan-c" \
+	"an unknown namespace is refused, naming the orphans there are"
+reconcile --delete-orphan "store-$live"
+like "$rc:$out" "^1:.*'store-$live' is not an orphan namespace \\(a live store uses it" \
+	"a live store's namespace is refused"
+reconcile --delete-orphan orphan-b --delete-orphan held-far
+like "$rc:$out" "^1:.*namespace held-far on cluster far is not an orphan: the pass reports it as terminating" \
+	"a Terminating namespace is refused"
+is "$(ns_state "$SIM_CONTEXT" "store-$live"),$(ns_state "$SIM_CONTEXT" orphan-b),$(events)" active,active,1 \
+	"a refused name deletes nothing, not even the orphans named with it"
+reconcile --delete-orphan local/
+is "$rc" 2 "a malformed name is a usage error"
+reconcile --delete-orphans --delete-orphan orphan-b
+is "$rc" 2 "--delete-orphans and --delete-orphan together are a usage error"
+out=$(od --read-only store reconcile --delete-orphan orphan-b 2>&1)
+rc=$?
+like "$rc:$out" "^1:.*read-only mode: refusing to delete orphan namespaces" "read-only mode refuses the deletion in words"
+is "$(ns_state "$SIM_CONTEXT" orphan-b),$(events)" active,1 "and deletes nothing"
+
+# No unaudited deletion: an audit trail that refuses the event keeps the
+# namespace.
+q -c "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'audit trail offline'; END \$\$;
+	CREATE TRIGGER refuse BEFORE INSERT ON opsdeck.events FOR EACH ROW EXECUTE FUNCTION refuse_events()" >/dev/null
+reconcile --delete-orphan local/orphan-b
+like "$rc:$out" "^1:.*the audit event could not be written, so namespace orphan-b was not deleted: .*audit trail offline" \
+	"when the audit event cannot be written the deletion is refused, and says why"
+like "$out" "orphan +local orphan-b store bbbbbbbbbbbb: .*; not deleted: " "the finding says it was not deleted"
+is "$(ns_state "$SIM_CONTEXT" orphan-b)" active "the namespace stays"
+q -c "DROP TRIGGER refuse ON opsdeck.events; DROP FUNCTION refuse_events()" >/dev/null
+
+# ---- the console, with its runner ----
+printf 'operator: bob\nworker:\n  reconcile_interval: 2\n  reconcile_confirm: 1\n' >"$UI_CONFIG/config.yaml"
+UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
+ui_start 170 40
+screen_has "the message line summary points to :reconcile" \
+	"Reconcile: 2 orphan namespaces, 1 namespace stuck Terminating \\(:reconcile lists them\\)" 15
+ui_text ":reconcile" && ui_keys Enter
+screen_has ":reconcile shows the runner's latest findings" "Reconcile: 3 findings"
+like "$(ui_screen)" "Pass of [0-9]{2}:[0-9]{2}:[0-9]{2} \\(took [0-9]+s, 1 store checked\\) by the console's runner, every 2s" \
+	"with when the pass ran, and by whom"
+like "$(ui_line 2)" ':reconcile$' "the tab bar names the view"
+like "$(ui_screen)" "KIND +CLUSTER +NAMESPACE +STORE +REASON" "as a table of kind, cluster, namespace, store and reason"
+like "$(ui_screen)" "orphan +local +orphan-b +bbbbbbbbbbbb +labelled as opsdeck.s but no live store uses it" \
+	"an orphan is listed"
+like "$(ui_screen)" "terminating +far +held-far +dddddddddddd +Terminating for [0-9a-z]+; finalizers: example.com/hold \\(metadata\\), kubernetes \\(spec\\)" \
+	"a namespace stuck Terminating shows the finalizers that hold it"
+like "$(ui_screen_attrs | grep 'orphan-b' | head -n 1)" '38;5;221' "rows are coloured by kind (an orphan in the theme's state_busy)"
+ui_keys /
+ui_text "held" && ui_keys Enter
+screen_has "/ filters the findings" "Reconcile: .*\\(1 of [0-9]+\\)|1/[0-9]+" 3
+unlike "$(ui_screen)" "orphan-b" "leaving only the rows that match"
+ui_keys d
+screen_has "d refuses a row that is not an orphan" "Only an orphan namespace can be deleted here; this row is a terminating finding"
+ui_keys /
+ui_keys C-u && ui_text "orphan-b" && ui_keys Enter
+ui_keys d
+screen_has "d on an orphan asks for its name" "Delete orphan namespace orphan-b on cluster local\\? Type its name to confirm"
+ui_text "orphan-c" && ui_keys Enter
+screen_has "a wrong name deletes nothing" "'orphan-c' is not 'orphan-b': nothing deleted"
+is "$(ns_state "$SIM_CONTEXT" orphan-b),$(ns_state "$SIM_CONTEXT" orphan-c),$(events)" active,active,1 \
+	"neither namespace is touched, and no event is written"
+ui_keys d
+ui_text "orphan-b" && ui_keys Enter
+screen_has "the typed name deletes it, and the message line says so" \
+	"deleting orphan namespace orphan-b on cluster local \\(audit event [0-9]+\\)" 10
+is "$(ns_state "$SIM_CONTEXT" orphan-b | sed 's/gone/terminating/')" terminating "the cluster deletes it"
+is "$(q -c "SELECT actor || ' ' || object FROM opsdeck.events WHERE action = 'orphan.delete' ORDER BY id DESC LIMIT 1")" \
+	"bob namespace/local/orphan-b" "audited with the console's operator"
+ok "the view runs a pass after it, and orphan-b is no longer an orphan" ui_wait_gone "orphan +local +orphan-b" 10
+ui_keys R
+screen_has "R runs a pass now" "Reconcile pass running \\(the console's runner\\)"
+ui_text ":events" && ui_keys Enter
+screen_has "the event appears in the audit trail" "bob +orphan.delete +namespace/local/orphan-b" 5
+ui_keys q
+wait_for '! ui_alive' 10 || :
+
+# ---- the console, read-only: the view runs its own pass ----
+ui_start 170 40 --read-only
+ui_text ":reconcile" && ui_keys Enter
+screen_has "without a runner the view runs a pass itself when opened" \
+	"Pass of .* by this view" 15
+like "$(ui_screen)" "orphan +local +orphan-c" "and lists the orphans"
+ui_keys /
+ui_text "orphan-c" && ui_keys Enter
+ui_keys d
+screen_has "read-only mode refuses the deletion in words" "read-only mode: refusing to delete an orphan namespace"
+is "$(ns_state "$SIM_CONTEXT" orphan-c),$(events)" active,2 "and deletes nothing"
+ui_keys q
+wait_for '! ui_alive' 10 || :
+
+# ---- --no-worker: a store ordered after the pass keeps its namespace ----
+orphan "$SIM_CONTEXT" store-0123456789ab 0123456789ab
+ui_start 170 40 --no-worker
+ui_text ":reconcile store-0123456789ab" && ui_keys Enter
+screen_has ":reconcile FILTER opens the view filtered, from its own pass" \
+	"orphan +local +store-0123456789ab +0123456789ab" 15
+# As if ordered between the pass and the deletion.
+q -c "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas, created_by)
+	SELECT '0123456789ab', p.uuid, o.uuid, pl.uuid, 'local', 'late', 'store-0123456789ab', 1, 'test'
+	FROM opsdeck.projects p, opsdeck.offerings o JOIN opsdeck.plans pl ON pl.offering = o.uuid
+	WHERE p.slug = 'shop' AND o.slug = 'woocommerce' AND pl.name = 'small'" >/dev/null
+ui_keys d
+ui_text "store-0123456789ab" && ui_keys Enter
+screen_has "the deletion checks again, and refuses a namespace a store now uses" \
+	"namespace store-0123456789ab on cluster local is no longer an orphan: store 0123456789ab \\(Queued\\) uses it; nothing deleted" 10
+is "$(ns_state "$SIM_CONTEXT" store-0123456789ab),$(events)" active,2 "the namespace stays and no event is written"
+ui_keys q
+wait_for '! ui_alive' 10 || :
