@@ -643,6 +643,8 @@ struct reconcile_cli {
 	size_t *targets; /* findings to delete, in order */
 	size_t ntargets, ti;
 	struct orphan_delete *del;
+	char refused[900]; /* why the names given cannot be deleted */
+	struct buf failed; /* deletions that did not happen, a line each */
 };
 
 static void reconcile_print(struct reconcile_cli *rc)
@@ -680,10 +682,16 @@ static void reconcile_print(struct reconcile_cli *rc)
 	fprintf(ctx->out, "checked %zu store(s): %zu finding(s)\n", rep->stores_checked, rep->n);
 }
 
-/* Prints the findings and leaves the loop. */
+/* Prints the findings (then why nothing was deleted, if so) and leaves
+ * the loop. */
 static void reconcile_end(struct reconcile_cli *rc)
 {
 	reconcile_print(rc);
+	/* After the findings, so the last lines say what went wrong. */
+	fflush(rc->ctx->out);
+	if (rc->refused[0])
+		fprintf(rc->ctx->err, "opsdeck: %s\n", rc->refused);
+	fputs(buf_str(&rc->failed), rc->ctx->err);
 	loop_stop(rc->loop);
 }
 
@@ -696,7 +704,7 @@ static void not_deleted(struct reconcile_cli *rc, struct reconcile_finding *f, c
 
 	str_copy(was, sizeof(was), f->reason);
 	snprintf(f->reason, sizeof(f->reason), "%.150s; not deleted: %.400s", was, why);
-	fprintf(rc->ctx->err, "opsdeck: %s\n", why);
+	buf_printf(&rc->failed, "opsdeck: %s\n", why);
 	rc->rc = CLI_FAILED;
 }
 
@@ -765,20 +773,20 @@ static bool find_named_orphan(struct reconcile_cli *rc, const char *word, size_t
 	}
 	db_shown(word, shown, sizeof(shown));
 	if (found > 1)
-		fprintf(rc->ctx->err,
-			"opsdeck: namespace %s is an orphan on several clusters (%s): name one as "
-			"CLUSTER/%s\n",
-			ns, buf_str(&where), ns);
+		snprintf(rc->refused, sizeof(rc->refused),
+			 "namespace %s is an orphan on several clusters (%.200s): name one as "
+			 "CLUSTER/%s; nothing deleted",
+			 ns, buf_str(&where), ns);
 	else if (found == 0 && other)
-		fprintf(rc->ctx->err,
-			"opsdeck: namespace %s on cluster %s is not an orphan: the pass reports it as "
-			"%s (%.200s)\n",
-			other->namespace, other->cluster, other->kind, other->reason);
+		snprintf(rc->refused, sizeof(rc->refused),
+			 "namespace %s on cluster %s is not an orphan: the pass reports it as %s "
+			 "(%.200s); nothing deleted",
+			 other->namespace, other->cluster, other->kind, other->reason);
 	else if (found == 0)
-		fprintf(rc->ctx->err,
-			"opsdeck: '%s' is not an orphan namespace (a live store uses it, or no opsdeck "
-			"namespace has that name); orphans found: %s\n",
-			shown, all.len ? buf_str(&all) : "none");
+		snprintf(rc->refused, sizeof(rc->refused),
+			 "'%s' is not an orphan namespace (a live store uses it, or no opsdeck "
+			 "namespace has that name); orphans found: %.400s; nothing deleted",
+			 shown, all.len ? buf_str(&all) : "none");
 	buf_free(&all);
 	buf_free(&where);
 	return found == 1;
@@ -883,7 +891,7 @@ static bool valid_named(struct cli_ctx *ctx, const char *word)
 static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *one = NULL;
-	struct reconcile_cli rc = { .ctx = ctx, .rc = CLI_FAILED };
+	struct reconcile_cli rc = { .ctx = ctx, .rc = CLI_FAILED, .failed = BUF_INIT };
 	const struct cli_opt opts[] = { { "delete-orphans", NULL, &rc.delete_all },
 					{ "delete-orphan", &one, NULL },
 					{ NULL, NULL, NULL } };
@@ -933,6 +941,7 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 	orphan_delete_free(rc.del);
 	reconcile_free(pass);
 	reconcile_report_clear(&rc.rep);
+	buf_free(&rc.failed);
 	free(rc.events);
 	free(rc.targets);
 	kube_clients_free(kc);

@@ -17,7 +17,7 @@
  *     and resourceVersion, so only the object that was read and checked
  *     goes; if it changed in between, nothing is deleted.
  * done is called once, from the loop (never from inside the start call),
- * unless the operation is freed first. */
+ * unless the operation is freed first; done may free it. */
 #ifndef OPSDECK_PROVISION_ORPHAN_H
 #define OPSDECK_PROVISION_ORPHAN_H
 

@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 47
+plan 48
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "Bail out! tmux is not installed (scripts/setup installs it)"
@@ -46,6 +46,7 @@ reconcile() {
 	out=$(od store reconcile "$@" 2>&1)
 	rc=$?
 }
+last() { printf '%s\n' "$out" | tail -n 1; } # what went wrong is said last
 # ns_state CONTEXT NAME: "active", "terminating" or "gone"
 ns_state() {
 	if ! K --context "$1" get ns "$2" >/dev/null 2>&1; then
@@ -119,13 +120,13 @@ like "$(q -c "SELECT message || ' ' || (detail->>'uid') FROM opsdeck.events WHER
 	"in words, with the uid of the namespace that was deleted"
 
 reconcile --delete-orphan nosuch
-like "$rc:$out" "^1:.*'nosuch' is not an orphan namespace .*orphans found: local/orphan-b, local/orphan-c" \
+like "$rc:$(last)" "^1:opsdeck: 'nosuch' is not an orphan namespace .*orphans found: local/orphan-b, local/orphan-c" \
 	"an unknown namespace is refused, naming the orphans there are"
 reconcile --delete-orphan "store-$live"
-like "$rc:$out" "^1:.*'store-$live' is not an orphan namespace \\(a live store uses it" \
+like "$rc:$(last)" "^1:opsdeck: 'store-$live' is not an orphan namespace \\(a live store uses it" \
 	"a live store's namespace is refused"
 reconcile --delete-orphan orphan-b --delete-orphan held-far
-like "$rc:$out" "^1:.*namespace held-far on cluster far is not an orphan: the pass reports it as terminating" \
+like "$rc:$(last)" "^1:opsdeck: namespace held-far on cluster far is not an orphan: the pass reports it as terminating" \
 	"a Terminating namespace is refused"
 is "$(ns_state "$SIM_CONTEXT" "store-$live"),$(ns_state "$SIM_CONTEXT" orphan-b),$(events)" active,active,1 \
 	"a refused name deletes nothing, not even the orphans named with it"
@@ -135,7 +136,7 @@ reconcile --delete-orphans --delete-orphan orphan-b
 is "$rc" 2 "--delete-orphans and --delete-orphan together are a usage error"
 out=$(od --read-only store reconcile --delete-orphan orphan-b 2>&1)
 rc=$?
-like "$rc:$out" "^1:.*read-only mode: refusing to delete orphan namespaces" "read-only mode refuses the deletion in words"
+like "$rc:$out" "^1:opsdeck: read-only mode: refusing to delete orphan namespaces" "read-only mode refuses the deletion in words"
 is "$(ns_state "$SIM_CONTEXT" orphan-b),$(events)" active,1 "and deletes nothing"
 
 # No unaudited deletion: an audit trail that refuses the event keeps the
@@ -143,7 +144,7 @@ is "$(ns_state "$SIM_CONTEXT" orphan-b),$(events)" active,1 "and deletes nothing
 q -c "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'audit trail offline'; END \$\$;
 	CREATE TRIGGER refuse BEFORE INSERT ON opsdeck.events FOR EACH ROW EXECUTE FUNCTION refuse_events()" >/dev/null
 reconcile --delete-orphan local/orphan-b
-like "$rc:$out" "^1:.*the audit event could not be written, so namespace orphan-b was not deleted: .*audit trail offline" \
+like "$rc:$(last)" "^1:opsdeck: the audit event could not be written, so namespace orphan-b was not deleted: .*audit trail offline" \
 	"when the audit event cannot be written the deletion is refused, and says why"
 like "$out" "orphan +local orphan-b store bbbbbbbbbbbb: .*; not deleted: " "the finding says it was not deleted"
 is "$(ns_state "$SIM_CONTEXT" orphan-b)" active "the namespace stays"
@@ -197,7 +198,9 @@ wait_for '! ui_alive' 10 || :
 
 # ---- the console, read-only: the view runs its own pass ----
 ui_start 170 40 --read-only
-ui_text ":reconcile" && ui_keys Enter
+ui_text ":reco" && ui_keys Tab
+screen_has "Tab completes :reconcile" "^:reconcile *$"
+ui_keys Enter
 screen_has "without a runner the view runs a pass itself when opened" \
 	"Pass of .* by this view" 15
 like "$(ui_screen)" "orphan +local +orphan-c" "and lists the orphans"
