@@ -39,6 +39,7 @@ struct reconcile_pane {
 	struct app *app;
 	struct table *table;
 	struct reconcile_report rep; /* the report shown (a copy) */
+	char (*keys)[200];	     /* each finding's row key, made once per report */
 	bool have;		     /* rep holds a report */
 	struct db_conn *db;
 	struct kube_clients *clients;
@@ -112,10 +113,32 @@ static void describe_pass(const struct reconcile_pane *p, char *out, size_t outs
 		snprintf(out + n, outsz - (size_t)n, "; a pass is running…");
 }
 
+/* A row's key: what the finding is about, so the cursor stays on it from
+ * one pass to the next; the index only when an earlier finding has the
+ * same (two stuck findings about one store). */
+static void finding_key(const struct reconcile_pane *p, size_t i, char *key, size_t keysz)
+{
+	const struct reconcile_finding *f = &p->rep.v[i];
+
+	snprintf(key, keysz, "%s/%s/%s/%s", f->kind, f->cluster, f->namespace, f->store);
+	for (size_t j = 0; j < i; j++) {
+		const struct reconcile_finding *g = &p->rep.v[j];
+
+		if (strcmp(f->kind, g->kind) == 0 && strcmp(f->cluster, g->cluster) == 0 &&
+		    strcmp(f->namespace, g->namespace) == 0 && strcmp(f->store, g->store) == 0) {
+			snprintf(key, keysz, "%s/%s/%s/%s#%zu", f->kind, f->cluster, f->namespace,
+				 f->store, i);
+			return;
+		}
+	}
+}
+
 static void rebuild(struct reconcile_pane *p)
 {
 	struct table_model *tm = table_model(p->table);
 
+	free(p->keys);
+	p->keys = xcalloc(p->rep.n + 1, sizeof(*p->keys));
 	table_model_begin(tm);
 	for (size_t i = 0; i < p->rep.n; i++) {
 		const struct reconcile_finding *f = &p->rep.v[i];
@@ -124,20 +147,21 @@ static void rebuild(struct reconcile_pane *p)
 					[COL_NAMESPACE] = f->namespace[0] ? f->namespace : "-",
 					[COL_STORE] = f->store[0] ? f->store : "-",
 					[COL_REASON] = f->reason };
-		char key[200];
 
-		/* The index keeps two findings about one object apart. */
-		snprintf(key, sizeof(key), "%s/%s/%s/%s#%zu", f->kind, f->cluster, f->namespace,
-			 f->store, i);
-		table_model_add(tm, key, cells, kind_role(f->kind), -1);
+		finding_key(p, i, p->keys[i], sizeof(p->keys[i]));
+		table_model_add(tm, p->keys[i], cells, kind_role(f->kind), -1);
 	}
 	table_model_end(tm);
-	if (p->rep.error[0])
-		table_set_empty_text(p->table, p->rep.error);
-	else
+	if (p->rep.error[0]) {
+		char *text = xasprintf("The pass could not run: %s", p->rep.error);
+
+		table_set_empty_text(p->table, text);
+		free(text);
+	} else {
 		table_set_empty_text(p->table,
 				     "No findings: every store matches its cluster, and no "
 				     "namespace is an orphan.");
+	}
 	set_title(p);
 }
 
@@ -260,16 +284,16 @@ static const struct app_prompt_ops delete_prompt = { .on_done = delete_typed };
 static const struct reconcile_finding *cursor_finding(struct reconcile_pane *p)
 {
 	struct table_model *tm = table_model(p->table);
-	const char *key, *hash;
-	long i;
+	const char *key;
 
 	if (table_model_nvisible(tm) == 0)
 		return NULL;
 	key = table_model_key(tm, table_model_cursor(tm));
-	hash = key ? strrchr(key, '#') : NULL;
-	if (!hash || !str_to_long(hash + 1, 0, (long)p->rep.n - 1, &i))
-		return NULL;
-	return &p->rep.v[i];
+	for (size_t i = 0; key && i < p->rep.n; i++) {
+		if (strcmp(p->keys[i], key) == 0)
+			return &p->rep.v[i];
+	}
+	return NULL;
 }
 
 static void ask_delete(struct reconcile_pane *p)
@@ -321,6 +345,7 @@ static void reconcile_destroy(void *st)
 	db_conn_free(p->db);
 	kube_clients_free(p->clients);
 	reconcile_report_clear(&p->rep);
+	free(p->keys);
 	table_free(p->table);
 	free(p);
 }
