@@ -284,7 +284,8 @@ static int set_state(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 		     bool active)
 {
 	const char *reason = NULL;
-	const struct cli_opt opts_pause[] = { { "reason", &reason, NULL }, { NULL, NULL, NULL } };
+	const struct cli_opt opts_pause[] = { { "reason", &reason, NULL, NULL },
+					      { NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	struct err err = { { 0 } };
 	struct db_req r;

@@ -94,7 +94,7 @@ static int mutate(struct cli_ctx *ctx, struct db_req *r, PGresult **out)
 static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
-	const struct cli_opt opts[] = { { "all", NULL, &all }, { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "all", NULL, &all, NULL }, { NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	struct customer_list l;
 	struct err err = { { 0 } };
@@ -149,7 +149,7 @@ static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 static int customer_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *slug = NULL;
-	const struct cli_opt opts[] = { { "slug", &slug, NULL }, { NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "slug", &slug, NULL, NULL }, { NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -211,9 +211,9 @@ static int project_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
 	const char *customer = NULL;
-	const struct cli_opt opts[] = { { "all", NULL, &all },
-					{ "customer", &customer, NULL },
-					{ NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "all", NULL, &all, NULL },
+					{ "customer", &customer, NULL, NULL },
+					{ NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	struct project_list l;
 	struct err err = { { 0 } };
@@ -273,9 +273,10 @@ static int project_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *slug = NULL, *desc = NULL, *end = NULL, *stores = NULL, *cpu = NULL, *mem = NULL;
 	const struct cli_opt opts[] = {
-		{ "slug", &slug, NULL },     { "description", &desc, NULL }, { "end-date", &end, NULL },
-		{ "stores", &stores, NULL }, { "cpu", &cpu, NULL },	     { "memory", &mem, NULL },
-		{ NULL, NULL, NULL },
+		{ "slug", &slug, NULL, NULL },	   { "description", &desc, NULL, NULL },
+		{ "end-date", &end, NULL, NULL },  { "stores", &stores, NULL, NULL },
+		{ "cpu", &cpu, NULL, NULL },	   { "memory", &mem, NULL, NULL },
+		{ NULL, NULL, NULL, NULL },
 	};
 	const char *pos[2];
 	struct project_spec spec;
@@ -326,10 +327,10 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *stores = NULL, *cpu = NULL, *mem = NULL;
 	const struct cli_opt opts[] = {
-		{ "stores", &stores, NULL },
-		{ "cpu", &cpu, NULL },
-		{ "memory", &mem, NULL },
-		{ NULL, NULL, NULL },
+		{ "stores", &stores, NULL, NULL },
+		{ "cpu", &cpu, NULL, NULL },
+		{ "memory", &mem, NULL, NULL },
+		{ NULL, NULL, NULL, NULL },
 	};
 	const char *pos[1];
 	long qs, qc, qm;

@@ -175,9 +175,9 @@ static PGresult *mutate(struct cli_ctx *ctx, bool built, struct db_req *r, const
 static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *context = NULL, *max_s = NULL;
-	const struct cli_opt opts[] = { { "context", &context, NULL },
-					{ "max-stores", &max_s, NULL },
-					{ NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "context", &context, NULL, NULL },
+					{ "max-stores", &max_s, NULL, NULL },
+					{ NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	long max = -1;
 	struct err err = { { 0 } };
@@ -280,9 +280,9 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
 	const char *project = NULL;
-	const struct cli_opt opts[] = { { "all", NULL, &all },
-					{ "project", &project, NULL },
-					{ NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "all", NULL, &all, NULL },
+					{ "project", &project, NULL, NULL },
+					{ NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	struct store_list l;
 	struct db_req r;
@@ -534,10 +534,10 @@ static int store_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wait_opts w = { 0 };
 	const char *cluster = NULL;
-	const struct cli_opt opts[] = { { "cluster", &cluster, NULL },
-					{ "wait", NULL, &w.wait },
-					{ "timeout", &w.timeout, NULL },
-					{ NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "cluster", &cluster, NULL, NULL },
+					{ "wait", NULL, &w.wait, NULL },
+					{ "timeout", &w.timeout, NULL, NULL },
+					{ NULL, NULL, NULL, NULL } };
 	const char *pos[4];
 	struct store_order o;
 	struct err err = { { 0 } };
@@ -577,9 +577,9 @@ static int operate(struct cli_ctx *ctx, const char *id, enum store_op op, long r
 static int store_scale(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wait_opts w = { 0 };
-	const struct cli_opt opts[] = { { "wait", NULL, &w.wait },
-					{ "timeout", &w.timeout, NULL },
-					{ NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "wait", NULL, &w.wait, NULL },
+					{ "timeout", &w.timeout, NULL, NULL },
+					{ NULL, NULL, NULL, NULL } };
 	const char *pos[2];
 	long replicas, timeout_s;
 	int npos;
@@ -607,9 +607,9 @@ static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv)
 		{ &cmd_store_delete, STORE_OP_DELETE },
 	};
 	struct wait_opts w = { 0 };
-	const struct cli_opt opts[] = { { "wait", NULL, &w.wait },
-					{ "timeout", &w.timeout, NULL },
-					{ NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "wait", NULL, &w.wait, NULL },
+					{ "timeout", &w.timeout, NULL, NULL },
+					{ NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	long timeout_s;
 	int npos;
@@ -841,33 +841,6 @@ static void reconcile_report(const struct reconcile_report *rep, void *ud)
 	delete_next(rc);
 }
 
-/* cli_parse keeps the last value of an option, and --delete-orphan may be
- * given several times: its values are collected here, once cli_parse has
- * accepted the line (the command takes no other option with a value and no
- * word, so what follows --delete-orphan is always its value). */
-static bool collect_named(struct reconcile_cli *rc, int argc, char **argv)
-{
-	static const char opt[] = "--delete-orphan";
-
-	for (int i = 1; i < argc; i++) {
-		const char *v = NULL;
-
-		if (strcmp(argv[i], opt) == 0 && i + 1 < argc)
-			v = argv[++i];
-		else if (strncmp(argv[i], opt, strlen(opt)) == 0 && argv[i][strlen(opt)] == '=')
-			v = argv[i] + strlen(opt) + 1;
-		if (!v)
-			continue;
-		if (rc->nnamed == RECONCILE_MAX_NAMED) {
-			fprintf(rc->ctx->err, "opsdeck: at most %d --delete-orphan at once\n",
-				RECONCILE_MAX_NAMED);
-			return false;
-		}
-		rc->named[rc->nnamed++] = v;
-	}
-	return true;
-}
-
 /* [CLUSTER/]NAMESPACE, each a DNS-1123 label. */
 static bool valid_named(struct cli_ctx *ctx, const char *word)
 {
@@ -890,11 +863,11 @@ static bool valid_named(struct cli_ctx *ctx, const char *word)
 
 static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *one = NULL;
 	struct reconcile_cli rc = { .ctx = ctx, .rc = CLI_FAILED, .failed = BUF_INIT };
-	const struct cli_opt opts[] = { { "delete-orphans", NULL, &rc.delete_all },
-					{ "delete-orphan", &one, NULL },
-					{ NULL, NULL, NULL } };
+	struct cli_values named = { .v = rc.named, .max = RECONCILE_MAX_NAMED };
+	const struct cli_opt opts[] = { { "delete-orphans", NULL, &rc.delete_all, NULL },
+					{ "delete-orphan", NULL, NULL, &named },
+					{ NULL, NULL, NULL, NULL } };
 	const char *pos[1];
 	struct reconcile_opts ro = { 0 };
 	struct err err = { { 0 } };
@@ -905,8 +878,7 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_store_reconcile, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	if (one && !collect_named(&rc, argc, argv))
-		return CLI_USAGE;
+	rc.nnamed = named.n;
 	if (rc.delete_all && rc.nnamed > 0) {
 		fprintf(ctx->err, "opsdeck: --delete-orphans deletes every orphan; --delete-orphan "
 				  "names some: give one or the other\n");

@@ -55,7 +55,7 @@ bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const struct cli_opt *o = NULL;
-		const char *eq;
+		const char *eq, *v;
 		size_t nlen;
 
 		if (only_pos || a[0] != '-' || a[1] != '-' || a[2] == '\0') {
@@ -88,12 +88,15 @@ bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 			*o->flag = true;
 			continue;
 		}
-		if (eq) {
-			*o->value = eq + 1;
+		if (!eq && i + 1 >= argc)
+			return usage_error(ctx, cmd, "this option needs a value:", a);
+		v = eq ? eq + 1 : argv[++i];
+		if (o->values) {
+			if (o->values->n >= o->values->max)
+				return usage_error(ctx, cmd, "given too many times:", a);
+			o->values->v[o->values->n++] = v;
 		} else {
-			if (i + 1 >= argc)
-				return usage_error(ctx, cmd, "this option needs a value:", a);
-			*o->value = argv[++i];
+			*o->value = v;
 		}
 	}
 	if (*npos < min_pos)

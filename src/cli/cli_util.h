@@ -13,10 +13,18 @@
 
 /* One option of a command: `--name VALUE` / `--name=VALUE` when value is
  * set, a flag when flag is set. --json is always accepted. */
+/* An option that may be given several times: each value in turn, at most
+ * max of them (more is a usage error). */
+struct cli_values {
+	const char **v;
+	size_t n, max;
+};
+
 struct cli_opt {
 	const char *name;
-	const char **value;
-	bool *flag;
+	const char **value;	   /* an option with a value: the last one given */
+	bool *flag;		   /* an option without a value */
+	struct cli_values *values; /* an option given any number of times */
 };
 
 /* Splits argv (argv[0] is the verb) into options and between min_pos and
