@@ -10,13 +10,7 @@
 
 plan 54
 
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "Bail out! tmux is not installed (scripts/setup installs it)"
-	exit 1
-fi
-ui_setup
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
+ui_with_pg
 printf 'operator: pane-tester\n' >"$UI_CONFIG/config.yaml"
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER"
 
@@ -27,15 +21,6 @@ store_sql() {
 	SELECT '$1', p.uuid, o.uuid, pl.uuid, 'kind', '$2', 'store-$1', 1, 'tester'
 	FROM opsdeck.projects p, opsdeck.offerings o JOIN opsdeck.plans pl ON pl.offering = o.uuid
 	WHERE p.slug = 'web-store' AND o.slug = 'woocommerce' AND pl.name = 'small'"
-}
-# screen_has DESC REGEX [SECS]
-screen_has() {
-	if ui_wait "$2" "${3:-5}"; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "$(ui_screen)"
-	fi
 }
 
 {

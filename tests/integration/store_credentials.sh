@@ -15,14 +15,8 @@
 
 plan 62
 
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "Bail out! tmux is not installed (scripts/setup installs it)"
-	exit 1
-fi
-ui_setup
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+ui_with_pg
 work=$UI_TMP
-pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
 sim_start "$work" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
 printf 'operator: alice\nprovision:\n  timeout: 60\n' >"$UI_CONFIG/config.yaml"
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
@@ -39,14 +33,6 @@ run() {
 	rc=$?
 	out=$(cat "$work/out")
 	err=$(cat "$work/err")
-}
-screen_has() {
-	if ui_wait "$2" "${3:-5}"; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "$(ui_screen)"
-	fi
 }
 worker=
 pg_on_exit 'kill $worker 2>/dev/null'

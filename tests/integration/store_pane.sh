@@ -16,13 +16,7 @@
 
 plan 95
 
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "Bail out! tmux is not installed (scripts/setup installs it)"
-	exit 1
-fi
-ui_setup
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
+ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 5 || { echo "Bail out! cannot start kubesim"; exit 1; }
 printf 'operator: pane-tester\nprovision:\n  timeout: 60\n' >"$UI_CONFIG/config.yaml"
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
@@ -30,15 +24,6 @@ UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KU
 od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
 od_quiet() { od "$@" >/dev/null 2>&1; }
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-# screen_has DESC REGEX [SECS]
-screen_has() {
-	if ui_wait "$2" "${3:-5}"; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "$(ui_screen)"
-	fi
-}
 status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }
 
 {

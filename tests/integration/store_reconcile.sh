@@ -13,14 +13,8 @@
 
 plan 34
 
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "Bail out! tmux is not installed (scripts/setup installs it)"
-	exit 1
-fi
-ui_setup
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+ui_with_pg
 work=$UI_TMP
-pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
 export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
 # Speed 1: a replaced pod is back in about 2 s, well inside the 4 s
 # confirmation delay.
@@ -168,12 +162,7 @@ printf 'operator: console-op\nprovision:\n  timeout: 40\nworker:\n  reconcile_in
 	>"$UI_CONFIG/config.yaml"
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 ui_start 170 40
-if ui_wait "Reconcile: 1 orphan namespace" 15; then
-	pass "its periodic pass reports the orphan on the message line"
-else
-	fail "its periodic pass reports the orphan on the message line"
-	diag "$(ui_screen)"
-fi
+screen_has "its periodic pass reports the orphan on the message line" "Reconcile: 1 orphan namespace" 15
 wait_for "[ \"\$(status $s)\" = Ready ] && [ \"\$(status $c)\" = Paused ]" 60
 is "$(status "$s"),$(status "$c")" Ready,Paused "the console's runner takes up the abandoned job and the queued pause"
 is "$(q -c "SELECT opsdeck.store_drift('$c', 'test', 'tester', 'Paused', now() - interval '1 minute')")" f \
@@ -183,12 +172,7 @@ wait_for "[ \"\$(status $a)\" = Failed ]" 20
 is "$(status "$a")" Failed "a namespace deleted behind opsdeck's back is marked Failed by the console's runner"
 like "$(q -c "SELECT actor FROM opsdeck.events WHERE action = 'store.drift' AND object = 'store/$a'")" ':[0-9]+$' \
 	"the drift event names the runner"
-if ui_wait "Reconcile: store $a marked Failed \\(drift: namespace store-$a is (gone|Terminating)" 10; then
-	pass "and the console says so on its message line"
-else
-	fail "and the console says so on its message line"
-	diag "$(ui_screen)"
-fi
+screen_has "and the console says so on its message line" "Reconcile: store $a marked Failed \\(drift: namespace store-$a is (gone|Terminating)" 10
 sleep 5
 is "$(drift_events "$a")" 1 "passes after it record nothing more"
 ui_keys q

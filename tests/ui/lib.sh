@@ -121,3 +121,27 @@ ui_stop() {
 ui_line() {
 	ui_screen | sed -n "$1p"
 }
+
+# screen_has DESC REGEX [SECS]: one test that passes when REGEX shows on the
+# screen within SECS (default 5), and otherwise fails showing the screen.
+screen_has() {
+	if ui_wait "$2" "${3:-5}"; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "$(ui_screen)"
+	fi
+}
+
+# ui_with_pg: the start of a console test against a private PostgreSQL
+# (tests/lib/pg.sh sourced): tmux must be there, then ui_setup and
+# pg_start, and both are stopped at exit. Bails out if either cannot be.
+ui_with_pg() {
+	if ! command -v tmux >/dev/null 2>&1; then
+		echo "Bail out! tmux is not installed (scripts/setup installs it)"
+		exit 1
+	fi
+	ui_setup
+	pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+	pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
+}
