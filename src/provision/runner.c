@@ -382,13 +382,15 @@ void runner_free(struct runner *r)
 		jrun_free(r->dead[i]);
 	free(r->runs);
 	free(r->dead);
-	db_conn_unsubscribe(r->db, db_event, r);
-	db_conn_forget(r->db, r);
-	db_conn_free(r->db);
+	/* a pass under way forgets its requests on the connection and the
+	 * clients: both must still be there */
 	reconcile_free(r->reconcile);
 	reconcile_report_clear(&r->last);
 	if (r->reconcile_timer)
 		loop_timer_cancel(r->reconcile_timer);
+	db_conn_unsubscribe(r->db, db_event, r);
+	db_conn_forget(r->db, r);
+	db_conn_free(r->db);
 	kube_clients_free(r->clients);
 	free(r);
 }

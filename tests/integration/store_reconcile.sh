@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 34
+plan 36
 
 ui_with_pg
 work=$UI_TMP
@@ -195,3 +195,19 @@ else
 fi
 kill "$wpid"
 wait "$wpid" 2>/dev/null
+
+# ---- a worker stopped while a pass waits on a cluster ----
+# "far" answers nothing for a minute; SIGTERM comes in the middle of the
+# pass, which must be let go of before the runner's connection is freed.
+far_url=$(KUBECONFIG="$work/far/kubeconfig" kubectl config view --raw -o jsonpath='{.clusters[0].cluster.server}')
+far_token=$(KUBECONFIG="$work/far/kubeconfig" kubectl config view --raw -o jsonpath='{.users[0].user.token}')
+curl -sk --max-time 10 -H "Authorization: Bearer $far_token" -H 'Content-Type: application/json' \
+	-X POST -d '{"latencyMs": 60000, "pathPrefix": "/api"}' "$far_url/sim/faults" >/dev/null
+"$OPSDECK" -c "$work/op.yaml" worker --reconcile 1 >"$work/worker3.log" 2>"$work/worker3.err" &
+wpid=$!
+pg_on_exit "kill -9 $wpid 2>/dev/null"
+sleep 3
+kill -TERM "$wpid"
+wait "$wpid"
+is "$?" 0 "a worker stopped in the middle of a reconcile pass exits cleanly"
+unlike "$(cat "$work/worker3.err")" 'Sanitizer|runtime error' "and frees the pass before the connection it uses"
