@@ -3,6 +3,7 @@
 noinst_LIBRARIES += libopsdeck.a
 libopsdeck_a_SOURCES = \
 	src/util.c src/util.h \
+	src/jsonget.c src/jsonget.h \
 	src/buf.c src/buf.h \
 	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \

@@ -212,3 +212,22 @@ void str_age(long s, char *buf, size_t bufsz)
 	else
 		snprintf(buf, bufsz, "%ldd", s / 86400);
 }
+
+void mem_copy_clean(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	size_t n = 0;
+
+	if (!dstsz)
+		return;
+	for (size_t i = 0; src && i < len && src[i] && n + 1 < dstsz; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		dst[n++] = (c < ' ' || c == 0x7f) ? ' ' : (char)c;
+	}
+	dst[n] = '\0';
+}
+
+void str_copy_clean(char *dst, size_t dstsz, const char *src)
+{
+	mem_copy_clean(dst, dstsz, src, SIZE_MAX);
+}

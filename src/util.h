@@ -42,6 +42,12 @@ static inline bool err_isset(const struct err *e) { return e && e->msg[0] != '\0
 
 /* Bounded copy that always terminates; returns false if src was truncated. */
 bool str_copy(char *dst, size_t dstsz, const char *src);
+/* Copies untrusted text, each control character made a space, so that
+ * what a server sent cannot move the cursor or ring the terminal; cut to
+ * fit, always terminated. mem_copy_clean reads at most len bytes (up to a
+ * NUL), for text that is not terminated. */
+void str_copy_clean(char *dst, size_t dstsz, const char *src);
+void mem_copy_clean(char *dst, size_t dstsz, const char *src, size_t len);
 bool str_eq(const char *a, const char *b);
 bool str_has_prefix(const char *s, const char *prefix);
 /* Case-insensitive substring search over bytes (ASCII folding). */

@@ -481,8 +481,8 @@ static void add_inventory(struct stores_pane *p, struct table_model *tm, size_t 
 		return;
 	}
 	if (inventory_error(p->inv)[0]) {
-		snprintf(line, sizeof(line), "cluster %s unreachable: %s", s->cluster,
-			 inventory_error(p->inv));
+		/* the error says what failed: unreachable, forbidden, ... */
+		snprintf(line, sizeof(line), "cluster %s: %s", s->cluster, inventory_error(p->inv));
 		add_line_role(tm, nrow, "objects", line, ROLE_STATE_BAD);
 		return;
 	}
@@ -1243,6 +1243,7 @@ static void reveal_audited(void *ud, const struct db_rows *rows, const char *err
 	struct kube_http *h;
 	struct err err = { { 0 } };
 	const char *const *cell;
+	const struct store *s;
 
 	/* Hidden or closed meanwhile: the event stands, nothing is read. */
 	if (p->reveal != REVEAL_AUDITING || !p->detail_open)
@@ -1256,6 +1257,13 @@ static void reveal_audited(void *ud, const struct db_rows *rows, const char *err
 		return;
 	}
 	cell = rows->cells;
+	/* Answers come in order: this may be the event of a store whose
+	 * details were closed, while another store's reveal waits for its own.
+	 * Only the answer about the store shown goes on. */
+	s = store_list_find(db_live_stores(p->live, NULL), p->detail_id);
+	if (!s || !cell[STORE_REVEAL_NAMESPACE] ||
+	    strcmp(cell[STORE_REVEAL_NAMESPACE], s->namespace) != 0)
+		return;
 	str_copy(p->reveal_cluster, sizeof(p->reveal_cluster),
 		 cell[STORE_REVEAL_CLUSTER] ? cell[STORE_REVEAL_CLUSTER] : "?");
 	t = (struct credentials_target){ .store = p->detail_id,

@@ -24,16 +24,6 @@ struct kube_access_op {
 	bool delivering; /* inside fn: the handle is about to go */
 };
 
-/* A copy of server text safe to show: control characters become spaces. */
-static void clean_copy(char *dst, size_t dstsz, const char *src)
-{
-	size_t n = 0;
-
-	for (; src && *src && n + 1 < dstsz; src++)
-		dst[n++] = ((unsigned char)*src < ' ' || *src == 0x7f) ? ' ' : *src;
-	dst[n] = '\0';
-}
-
 static void op_free(struct kube_access_op *a)
 {
 	loop_timer_cancel(a->timer);
@@ -62,8 +52,8 @@ static void deliver_access(struct kube_access_op *a, const struct kube_result *r
 	} else {
 		ans.allowed = json_is_true(json_object_get(st, "allowed"));
 		ans.denied = json_is_true(json_object_get(st, "denied"));
-		clean_copy(ans.reason, sizeof(ans.reason),
-			   json_string_value(json_object_get(st, "reason")));
+		str_copy_clean(ans.reason, sizeof(ans.reason),
+			       json_string_value(json_object_get(st, "reason")));
 	}
 	a->access_fn(&ans, a->ud);
 }
@@ -84,13 +74,13 @@ static void deliver_identity(struct kube_access_op *a, const struct kube_result 
 	} else if (!json_is_string(json_object_get(user, "username"))) {
 		err_set(&id.err, "the identity review came back without a user name");
 	} else {
-		clean_copy(id.username, sizeof(id.username),
-			   json_string_value(json_object_get(user, "username")));
+		str_copy_clean(id.username, sizeof(id.username),
+			       json_string_value(json_object_get(user, "username")));
 		json_array_foreach(json_object_get(user, "groups"), i, g)
 		{
 			if (id.ngroups < KUBE_IDENTITY_MAX_GROUPS && json_is_string(g))
-				clean_copy(id.groups[id.ngroups++], sizeof(id.groups[0]),
-					   json_string_value(g));
+				str_copy_clean(id.groups[id.ngroups++], sizeof(id.groups[0]),
+					       json_string_value(g));
 		}
 	}
 	a->identity_fn(&id, a->ud);

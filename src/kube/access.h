@@ -72,7 +72,7 @@ struct kube_access_op *kube_access_whoami(struct kube_http *h, long timeout_ms, 
 /* Stops a question; its function is not called. NULL is ignored. */
 void kube_access_cancel(struct kube_access_op *op);
 
-/* "create namespaces", "patch deployments.apps/scale": the question in
+/* "create namespaces", "patch deployments/scale": the question in
  * words, as the answers of doctor list them. */
 void kube_access_describe(const struct kube_access_attrs *attrs, char *buf, size_t bufsz);
 

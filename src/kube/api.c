@@ -133,18 +133,6 @@ bool kube_valid_namespace(const char *ns)
 
 /* A copy safe to show: control characters become spaces, and long input is
  * cut. */
-static void clean_copy(char *dst, size_t dstsz, const char *src, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && src[i] && n + 1 < dstsz; i++) {
-		unsigned char c = (unsigned char)src[i];
-
-		dst[n++] = (c < ' ' || c == 0x7f) ? ' ' : (char)c;
-	}
-	dst[n] = '\0';
-}
-
 static bool valid_sub(const char *sub)
 {
 	if (!sub[0])
@@ -170,12 +158,12 @@ bool kube_path(struct buf *out, const struct kube_resource *res, const char *ns,
 		return false;
 	}
 	if (ns && !kube_valid_namespace(ns)) {
-		clean_copy(shown, sizeof(shown), ns, strlen(ns));
+		str_copy_clean(shown, sizeof(shown), ns);
 		err_set(err, "\"%s\" is not a valid namespace name", shown);
 		return false;
 	}
 	if (name && !kube_valid_name(name)) {
-		clean_copy(shown, sizeof(shown), name, strlen(name));
+		str_copy_clean(shown, sizeof(shown), name);
 		err_set(err, "\"%s\" is not a valid name for %s", shown, res->plural);
 		return false;
 	}
@@ -234,9 +222,9 @@ bool kube_status_parse(const char *body, size_t len, struct kube_status *st)
 	reason = json_string_value(json_object_get(root, "reason"));
 	message = json_string_value(json_object_get(root, "message"));
 	if (reason)
-		clean_copy(st->reason, sizeof(st->reason), reason, strlen(reason));
+		str_copy_clean(st->reason, sizeof(st->reason), reason);
 	if (message)
-		clean_copy(st->message, sizeof(st->message), message, strlen(message));
+		str_copy_clean(st->message, sizeof(st->message), message);
 	ok = true;
 out:
 	json_decref(root);
@@ -313,7 +301,7 @@ void kube_error_describe(long http_status, const char *body, size_t len, struct 
 	if (n > len)
 		n = len;
 	if (n > 0 && n < 160 && body[0] != '<' && body[0] != '{') {
-		clean_copy(line, sizeof(line), body, n);
+		mem_copy_clean(line, sizeof(line), body, n);
 		err_set(err, "HTTP %ld%s%s: %s", http_status, phrase[0] ? " " : "", phrase, line);
 	} else {
 		err_set(err, "HTTP %ld%s%s", http_status, phrase[0] ? " " : "", phrase);
@@ -623,7 +611,7 @@ struct kube_op *kube_create(struct kube_http *h, const struct kube_resource *res
 	if (name && !kube_valid_name(name)) {
 		char shown[80];
 
-		clean_copy(shown, sizeof(shown), name, strlen(name));
+		str_copy_clean(shown, sizeof(shown), name);
 		err_set(err, "\"%s\" is not a valid name for %s", shown, res->plural);
 		return NULL;
 	}
@@ -759,7 +747,7 @@ struct kube_op *kube_logs(struct kube_http *h, const char *ns, const char *pod,
 		if (!kube_valid_namespace(opts->container)) {
 			char shown[80];
 
-			clean_copy(shown, sizeof(shown), opts->container, strlen(opts->container));
+			str_copy_clean(shown, sizeof(shown), opts->container);
 			err_set(err, "\"%s\" is not a valid container name", shown);
 			goto bad;
 		}

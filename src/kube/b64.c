@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -24,9 +25,19 @@ static int b64_value(unsigned char c)
 	return -1;
 }
 
+/* A malformed value may still hold decoded secret bytes: wiped, not just
+ * freed. */
+static bool reject(unsigned char *dst, size_t cap)
+{
+	explicit_bzero(dst, cap);
+	free(dst);
+	return false;
+}
+
 bool b64_decode(const char *text, size_t len, unsigned char **out, size_t *outlen)
 {
-	unsigned char *dst = xmalloc(len / 4 * 3 + 4);
+	size_t cap = len / 4 * 3 + 4;
+	unsigned char *dst = xmalloc(cap);
 	size_t n = 0, pad = 0, digits = 0;
 	uint32_t acc = 0;
 
@@ -43,10 +54,8 @@ bool b64_decode(const char *text, size_t len, unsigned char **out, size_t *outle
 			continue;
 		}
 		/* Data after padding is malformed, not a second chunk. */
-		if (pad > 0 || (v = b64_value(c)) < 0) {
-			free(dst);
-			return false;
-		}
+		if (pad > 0 || (v = b64_value(c)) < 0)
+			return reject(dst, cap);
 		acc = acc << 6 | (uint32_t)v;
 		if (++digits % 4 == 0) {
 			dst[n++] = (unsigned char)(acc >> 16);
@@ -59,8 +68,7 @@ bool b64_decode(const char *text, size_t len, unsigned char **out, size_t *outle
 	case 0:
 		break;
 	case 1: /* six bits cannot make a byte */
-		free(dst);
-		return false;
+		return reject(dst, cap);
 	case 2:
 		dst[n++] = (unsigned char)(acc >> 4);
 		break;
@@ -69,10 +77,8 @@ bool b64_decode(const char *text, size_t len, unsigned char **out, size_t *outle
 		dst[n++] = (unsigned char)(acc >> 2);
 		break;
 	}
-	if (pad > 2 || (pad > 0 && (digits + pad) % 4 != 0)) {
-		free(dst);
-		return false;
-	}
+	if (pad > 2 || (pad > 0 && (digits + pad) % 4 != 0))
+		return reject(dst, cap);
 	dst[n] = '\0';
 	*out = dst;
 	*outlen = n;

@@ -254,6 +254,9 @@ static void judge_access(struct kube_probe *p)
 		    nfailed ? "; and some questions got no answer: " : "",
 		    nfailed ? failed->err.msg : "");
 	else if (nfailed)
+		/* none answered: the server may not serve access reviews at all,
+		 * which says nothing of the rights (a warning); some answered and
+		 * some not: the cluster is failing requests (a failure) */
 		add(p, STEP_ACCESS, nfailed == p->nneeds ? KUBE_PROBE_WARN : KUBE_PROBE_FAIL,
 		    json_pack("{s:o}", "denied", denied),
 		    "cannot tell what context %s may do: %zu of %zu access reviews got no answer: "

@@ -63,8 +63,8 @@ void credentials_from_secret(struct credentials *c, json_t *secret)
 	{
 		const char *s = json_string_value(v);
 
-		if (s)
-			secret_wipe((char *)s, strlen(s));
+		if (s) /* its length, not strlen: a \u0000 must not end the wipe */
+			secret_wipe((char *)s, json_string_length(v));
 	}
 }
 

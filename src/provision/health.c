@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonget.h"
 #include "util.h"
 
 /* Waiting reasons that mean "this will not start by itself". */
@@ -28,32 +29,6 @@ const char *health_name(enum health h)
 	return "?";
 }
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
-static long jint(const json_t *o, const char *key, long def)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_integer(v) ? (long)json_integer_value(v) : def;
-}
-
-/* Copies untrusted text, control characters made '?'. */
-static void clean_copy(char *dst, size_t dstsz, const char *src)
-{
-	size_t i = 0;
-
-	if (!dstsz)
-		return;
-	for (; src[i] && i + 1 < dstsz; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-	dst[i] = '\0';
-}
-
 static const json_t *items(const json_t *list)
 {
 	const json_t *v = json_object_get(list, "items");
@@ -70,9 +45,9 @@ void health_pod_owner(const json_t *pod, char *out, size_t outsz)
 	char name[256];
 
 	json_array_foreach(owners, i, o) {
-		const char *kind = jstr(o, "kind");
+		const char *kind = json_get_str(o, "kind");
 
-		clean_copy(name, sizeof(name), jstr(o, "name"));
+		str_copy_clean(name, sizeof(name), json_get_str(o, "name"));
 		if (strcmp(kind, "ReplicaSet") == 0) {
 			char *dash = strrchr(name, '-');
 
@@ -86,7 +61,7 @@ void health_pod_owner(const json_t *pod, char *out, size_t outsz)
 			return;
 		}
 	}
-	clean_copy(name, sizeof(name), jstr(meta, "name"));
+	str_copy_clean(name, sizeof(name), json_get_str(meta, "name"));
 	snprintf(out, outsz, "pod/%s", name);
 }
 
@@ -109,8 +84,8 @@ bool health_pod_waiting(const json_t *pod, const char **reason, const char **mes
 		const json_t *w = json_object_get(json_object_get(c, "state"), "waiting");
 
 		if (json_is_object(w)) {
-			*reason = jstr(w, "reason");
-			*message = jstr(w, "message");
+			*reason = json_get_str(w, "reason");
+			*message = json_get_str(w, "message");
 			return true;
 		}
 	}
@@ -122,11 +97,11 @@ enum health health_workload(const json_t *w, struct health_workload *out)
 	const json_t *spec = json_object_get(w, "spec");
 	const json_t *st = json_object_get(w, "status");
 
-	out->want = jint(spec, "replicas", 1);
-	out->ready = jint(st, "readyReplicas", 0);
-	out->have = jint(st, "replicas", 0);
-	out->stale = jint(st, "observedGeneration", 0) <
-		     jint(json_object_get(w, "metadata"), "generation", 0);
+	out->want = json_get_count(spec, "replicas", 1);
+	out->ready = json_get_count(st, "readyReplicas", 0);
+	out->have = json_get_count(st, "replicas", 0);
+	out->stale = json_get_count(st, "observedGeneration", 0) <
+		     json_get_count(json_object_get(w, "metadata"), "generation", 0);
 	if (out->ready < out->want || out->stale || (out->want == 0 && out->have > 0))
 		return HEALTH_PROGRESSING;
 	return out->want == 0 ? HEALTH_STOPPED : HEALTH_READY;
@@ -150,8 +125,8 @@ static enum health check_pods(const json_t *pods, char *hint, size_t hintsz, cha
 			continue;
 		if (!health_pod_waiting(p, &wr, &wm))
 			continue;
-		clean_copy(why, sizeof(why), wr);
-		clean_copy(msg, sizeof(msg), wm);
+		str_copy_clean(why, sizeof(why), wr);
+		str_copy_clean(msg, sizeof(msg), wm);
 		if (health_reason_broken(wr)) {
 			health_pod_owner(p, owner, sizeof(owner));
 			if (msg[0])
@@ -161,7 +136,7 @@ static enum health check_pods(const json_t *pods, char *hint, size_t hintsz, cha
 			return HEALTH_BROKEN;
 		}
 		if (!hint[0]) {
-			clean_copy(pname, sizeof(pname), jstr(meta, "name"));
+			str_copy_clean(pname, sizeof(pname), json_get_str(meta, "name"));
 			snprintf(hint, hintsz, " (pod %s: %s)", pname, why[0] ? why : "waiting");
 		}
 	}
@@ -192,7 +167,8 @@ enum health health_check(const json_t *deployments, const json_t *statefulsets, 
 			nrunning += h != HEALTH_STOPPED;
 			if (progressing || h != HEALTH_PROGRESSING)
 				continue;
-			clean_copy(name, sizeof(name), jstr(json_object_get(w, "metadata"), "name"));
+			str_copy_clean(name, sizeof(name),
+				       json_get_str(json_object_get(w, "metadata"), "name"));
 			snprintf(reason, reasonsz, "%s/%s: %ld/%ld ready%s", kinds[k], name, wl.ready,
 				 wl.want, wl.stale ? HEALTH_STALE_TEXT : hint);
 			progressing = true;
@@ -209,7 +185,8 @@ enum health health_check(const json_t *deployments, const json_t *statefulsets, 
 		const json_t *p;
 
 		json_array_foreach(items(pods), i, p) {
-			clean_copy(name, sizeof(name), jstr(json_object_get(p, "metadata"), "name"));
+			str_copy_clean(name, sizeof(name),
+				       json_get_str(json_object_get(p, "metadata"), "name"));
 			snprintf(reason, reasonsz, "pod %s is still stopping", name);
 			return HEALTH_PROGRESSING;
 		}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jsonget.h"
 #include "kube/api.h"
 #include "kube/execcred.h"
 #include "kube/watch.h"
@@ -29,13 +30,6 @@ static const struct kube_resource *const kind_res[INV_KINDS] = {
 const char *inventory_kind_name(enum inventory_kind k)
 {
 	return k < INV_KINDS ? kind_names[k] : "?";
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
 }
 
 /* The value at a path of keys (NULL-terminated), or NULL. */
@@ -85,7 +79,7 @@ static enum inventory_state read_pod(const json_t *pod, struct buf *status)
 {
 	const json_t *st = json_object_get(pod, "status");
 	const json_t *cs = json_object_get(st, "containerStatuses");
-	const char *phase = jstr(st, "phase"), *why, *msg;
+	const char *phase = json_get_str(st, "phase"), *why, *msg;
 	size_t total = json_array_size(cs), ready = 0, i;
 	long restarts = 0;
 	const json_t *c;
@@ -93,7 +87,7 @@ static enum inventory_state read_pod(const json_t *pod, struct buf *status)
 
 	json_array_foreach(cs, i, c) {
 		ready += json_is_true(json_object_get(c, "ready"));
-		restarts += (long)json_integer_value(json_object_get(c, "restartCount"));
+		restarts += json_get_count(c, "restartCount", 0); /* clamped: no overflow */
 	}
 	if (total == 0)
 		total = json_array_size(jat(pod, "spec", "containers", NULL));
@@ -116,11 +110,11 @@ static enum inventory_state read_pod(const json_t *pod, struct buf *status)
 
 static enum inventory_state read_pvc(const json_t *pvc, struct buf *status)
 {
-	const char *phase = jstr(json_object_get(pvc, "status"), "phase");
-	const char *size = jstr(jat(pvc, "status", "capacity", NULL), "storage");
+	const char *phase = json_get_str(json_object_get(pvc, "status"), "phase");
+	const char *size = json_get_str(jat(pvc, "status", "capacity", NULL), "storage");
 
 	if (!*size)
-		size = jstr(jat(pvc, "spec", "resources", "requests", NULL), "storage");
+		size = json_get_str(jat(pvc, "spec", "resources", "requests", NULL), "storage");
 	if (!*phase)
 		phase = "Pending";
 	buf_puts(status, terminating(pvc) ? "Terminating" : phase);
@@ -136,16 +130,16 @@ static enum inventory_state read_pvc(const json_t *pvc, struct buf *status)
 static enum inventory_state read_service(const json_t *svc, struct buf *status)
 {
 	const json_t *spec = json_object_get(svc, "spec");
-	const char *type = jstr(spec, "type");
+	const char *type = json_get_str(spec, "type");
 	const json_t *p;
 	size_t i;
 
 	buf_printf(status, "%s %s", *type ? type : "ClusterIP",
-		   *jstr(spec, "clusterIP") ? jstr(spec, "clusterIP") : "-");
+		   *json_get_str(spec, "clusterIP") ? json_get_str(spec, "clusterIP") : "-");
 	json_array_foreach(json_object_get(spec, "ports"), i, p) {
 		buf_printf(status, "%s%lld/%s", i ? "," : ", ports ",
 			   (long long)json_integer_value(json_object_get(p, "port")),
-			   *jstr(p, "protocol") ? jstr(p, "protocol") : "TCP");
+			   *json_get_str(p, "protocol") ? json_get_str(p, "protocol") : "TCP");
 	}
 	return INV_STATE_NONE;
 }
@@ -156,13 +150,13 @@ static enum inventory_state read_ingress(const json_t *ing, struct buf *status)
 	size_t i, n = 0;
 
 	json_array_foreach(jat(ing, "spec", "rules", NULL), i, r) {
-		if (*jstr(r, "host"))
-			buf_printf(status, "%s%s", n++ ? ", " : "hosts ", jstr(r, "host"));
+		if (*json_get_str(r, "host"))
+			buf_printf(status, "%s%s", n++ ? ", " : "hosts ", json_get_str(r, "host"));
 	}
 	if (n == 0)
 		buf_puts(status, "no host");
 	json_array_foreach(lb, i, r) {
-		const char *addr = *jstr(r, "ip") ? jstr(r, "ip") : jstr(r, "hostname");
+		const char *addr = *json_get_str(r, "ip") ? json_get_str(r, "ip") : json_get_str(r, "hostname");
 
 		if (*addr) {
 			buf_printf(status, ", address %s", addr);
@@ -192,7 +186,7 @@ static void add_object(struct inventory_view *v, size_t *cap, enum inventory_kin
 	v->objects = xgrow(v->objects, cap, v->nobjects + 1, sizeof(*v->objects));
 	o = &v->objects[v->nobjects++];
 	o->kind = k;
-	o->name = xasprintf("%s/%s", kind_names[k], jstr(json_object_get(obj, "metadata"), "name"));
+	o->name = xasprintf("%s/%s", kind_names[k], json_get_str(json_object_get(obj, "metadata"), "name"));
 	o->status = buf_steal(&status);
 	o->state = state;
 }
@@ -212,8 +206,8 @@ static int object_cmp(const void *a, const void *b)
  * (events.k8s.io writers), else when the object was made. */
 static time_t event_time(const json_t *ev)
 {
-	const char *keys[] = { jstr(ev, "lastTimestamp"), jstr(ev, "eventTime"),
-			       jstr(json_object_get(ev, "metadata"), "creationTimestamp") };
+	const char *keys[] = { json_get_str(ev, "lastTimestamp"), json_get_str(ev, "eventTime"),
+			       json_get_str(json_object_get(ev, "metadata"), "creationTimestamp") };
 	time_t t;
 
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
@@ -230,17 +224,17 @@ static void add_event(struct inventory_view *v, size_t *cap, const json_t *ev)
 	char kind[64];
 	size_t i;
 
-	str_copy(kind, sizeof(kind), jstr(io, "kind"));
+	str_copy(kind, sizeof(kind), json_get_str(io, "kind"));
 	for (i = 0; kind[i]; i++)
 		kind[i] = (char)tolower((unsigned char)kind[i]);
 	v->events = xgrow(v->events, cap, v->nevents + 1, sizeof(*v->events));
 	e = &v->events[v->nevents++];
 	e->at = event_time(ev);
-	e->type = xstrdup(*jstr(ev, "type") ? jstr(ev, "type") : "Normal");
+	e->type = xstrdup(*json_get_str(ev, "type") ? json_get_str(ev, "type") : "Normal");
 	e->warning = strcmp(e->type, "Warning") == 0;
-	e->reason = xstrdup(jstr(ev, "reason"));
-	e->object = xasprintf("%s/%s", kind[0] ? kind : "object", jstr(io, "name"));
-	e->message = xstrdup(jstr(ev, "message"));
+	e->reason = xstrdup(json_get_str(ev, "reason"));
+	e->object = xasprintf("%s/%s", kind[0] ? kind : "object", json_get_str(io, "name"));
+	e->message = xstrdup(json_get_str(ev, "message"));
 }
 
 /* Newest first; equal times in a fixed order so the screen does not

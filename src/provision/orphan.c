@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "jsonget.h"
 #include "db/clusters.h"
 #include "kube/api.h"
 
@@ -39,6 +40,16 @@ static void finish(struct orphan_delete *od, bool ok, const char *fmt, ...)
 	od->done(&od->res, od->ud);
 }
 
+/* The event was written, the deletion did not happen: the event stays as
+ * the record of the attempt. */
+static void delete_failed(struct orphan_delete *od, const char *why)
+{
+	finish(od, false,
+	       "deleting namespace %s on cluster %s failed (audit event %ld records the attempt): "
+	       "%.300s",
+	       od->ns, od->cluster, od->res.event, why);
+}
+
 static void deleted(const struct kube_result *res, void *ud)
 {
 	struct orphan_delete *od = ud;
@@ -56,10 +67,7 @@ static void deleted(const struct kube_result *res, void *ud)
 		       " (audit event %ld records the attempt): %.300s",
 		       od->ns, od->cluster, od->res.event, res->err.msg);
 	else
-		finish(od, false,
-		       "deleting namespace %s on cluster %s failed (audit event %ld records the"
-		       " attempt): %.300s",
-		       od->ns, od->cluster, od->res.event, res->err.msg);
+		delete_failed(od, res->err.msg);
 }
 
 /* DELETE with DeleteOptions as kubectl sends them, plus preconditions. */
@@ -83,10 +91,7 @@ static void delete_namespace(struct orphan_delete *od)
 	free(body);
 	buf_free(&path);
 	if (!od->op)
-		finish(od, false,
-		       "deleting namespace %s on cluster %s failed (audit event %ld records the"
-		       " attempt): %.300s",
-		       od->ns, od->cluster, od->res.event, err.msg);
+		delete_failed(od, err.msg);
 }
 
 static void audited(void *ud, const PGresult *res, const struct err *err)
@@ -109,16 +114,9 @@ static void audited(void *ud, const PGresult *res, const struct err *err)
 	delete_namespace(od);
 }
 
-static const char *jstr(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v ? v : "";
-}
-
 static const char *label_of(const json_t *meta, const char *key)
 {
-	return jstr(json_object_get(meta, "labels"), key);
+	return json_get_str(json_object_get(meta, "labels"), key);
 }
 
 static void got_namespace(const struct kube_result *res, void *ud)
@@ -153,8 +151,8 @@ static void got_namespace(const struct kube_result *res, void *ud)
 		return;
 	}
 	str_copy(od->store, sizeof(od->store), label_of(meta, "opsdeck.io/store"));
-	str_copy(od->uid, sizeof(od->uid), jstr(meta, "uid"));
-	str_copy(od->rv, sizeof(od->rv), jstr(meta, "resourceVersion"));
+	str_copy(od->uid, sizeof(od->uid), json_get_str(meta, "uid"));
+	str_copy(od->rv, sizeof(od->rv), json_get_str(meta, "resourceVersion"));
 	if (!od->uid[0] || !od->rv[0]) {
 		finish(od, false, "namespace %s on cluster %s has no uid or resourceVersion: not"
 				  " deleting what cannot be pinned down",

@@ -248,8 +248,8 @@ ui_text "$w2" && ui_keys Enter Enter
 screen_has "the details of a store show its objects" 'workloads +deployment/wordpress ' 20
 kill "$SIM_PID"
 wait "$SIM_PID" 2>/dev/null
-screen_has "with the cluster gone, the details say it is unreachable instead" \
-	'objects +cluster local unreachable: ' 30
+screen_has "with the cluster gone, the details say it cannot be reached instead" \
+	'objects +cluster local: .*cannot reach' 30
 unlike "$(ui_screen)" 'workloads +deployment/' "and show no stale objects"
 ui_esc
 screen_has "the table says READY is unknown" 'READY unknown: cluster local unreachable' 30
