@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "ctrl.h"
 #include "fault.h"
+#include "finalize.h"
 #include "jutil.h"
 #include "kinds.h"
 #include "logs.h"
@@ -73,7 +74,7 @@ struct target {
 	const struct restype *rt;
 	const char *ns;	  /* NULL: all namespaces (lists) or cluster scope */
 	const char *name; /* NULL: the collection */
-	const char *sub;  /* "status", "scale", "log" or NULL */
+	const char *sub;  /* "status", "scale", "log", "finalize" or NULL */
 	char verb[24];	  /* get list watch create update patch delete deletecollection */
 };
 
@@ -462,7 +463,10 @@ static bool spec_changed(const struct restype *rt, const json_t *a, const json_t
 }
 
 /* Stores next as the new state of o after the checks every write shares.
- * status_only: a status subresource write. Returns the HTTP code, 0 on error. */
+ * status_only: a status subresource write; sub "finalize": a namespace's
+ * finalize subresource, the only write that changes its spec.finalizers.
+ * A write that empties the finalizers of an object being deleted removes
+ * it. Returns the HTTP code, 0 on error. */
 static int write_object(struct sim *s, struct obj *o, json_t *next, bool status_only,
 			const char *manager, const char *sub, bool track, bool dry,
 			struct apierr *e, json_t **result)
@@ -470,6 +474,7 @@ static int write_object(struct sim *s, struct obj *o, json_t *next, bool status_
 	const json_t *cur = o->doc;
 	json_t *meta = jobj(next, "metadata"), *norm;
 	const char *want_rv = jstr(next, "metadata.resourceVersion", NULL);
+	bool finalize = sub && str_eq(sub, "finalize");
 	char now[32];
 
 	if ((want_rv && want_rv[0] && strtoull(want_rv, NULL, 10) != o->rv) ||
@@ -509,6 +514,14 @@ static int write_object(struct sim *s, struct obj *o, json_t *next, bool status_
 		else
 			json_object_del(next, "status");
 	}
+	if (o->rt->id == K_NAMESPACE && !finalize) {
+		json_t *fin = jpath(cur, "spec.finalizers");
+
+		if (fin)
+			json_object_set(jobj(next, "spec"), "finalizers", fin);
+		else
+			json_object_del(jobj(next, "spec"), "finalizers");
+	}
 	kinds_default(s, o->rt, next, cur);
 	if (!kinds_validate(o->rt, next, cur, e)) {
 		json_decref(next);
@@ -522,6 +535,15 @@ static int write_object(struct sim *s, struct obj *o, json_t *next, bool status_
 		apply_track_update(next, cur, manager, sub, o->rt->api_version, now);
 	norm = normalize(next);
 	json_decref(next);
+	/* The registry's rule: deleted, no grace left, nothing holds it. */
+	if (!dry && jpath(cur, "metadata.deletionTimestamp") &&
+	    jint(cur, "metadata.deletionGracePeriodSeconds", 0) == 0 && !fin_held(o->rt, norm)) {
+		json_decref(norm);
+		/* The answer is the state the deletion removed, as etcd returns it. */
+		*result = json_incref(o->doc);
+		store_delete(s->store, o);
+		return 200;
+	}
 	if (apply_same(norm, cur) || dry) {
 		if (dry && !apply_same(norm, cur)) {
 			*result = norm;
@@ -908,7 +930,8 @@ static bool parse_delopts(const struct req *r, struct delopts *d, struct apierr 
 }
 
 /* Deletes o; returns the answer document (the object while it persists,
- * else a Success Status) or NULL with e set. */
+ * else a Success Status) or NULL with e set. An object with finalizers is
+ * only marked (finalize.h); deleting it again changes nothing. */
 static json_t *delete_object(struct sim *s, struct obj *o, const struct delopts *d,
 			     struct apierr *e)
 {
@@ -959,8 +982,10 @@ static json_t *delete_object(struct sim *s, struct obj *o, const struct delopts 
 
 		if (grace == 0) {
 			doc = json_incref(o->doc);
-			store_delete(s->store, o);
-			return doc;
+			if (fin_delete(s->store, o))
+				return doc;
+			json_decref(doc);
+			return json_incref(o->doc);
 		}
 		if (!jpath(o->doc, "metadata.deletionTimestamp")) {
 			char when[32];
@@ -975,17 +1000,15 @@ static json_t *delete_object(struct sim *s, struct obj *o, const struct delopts 
 		}
 		return json_incref(o->doc);
 	}
+	if (jpath(o->doc, "metadata.deletionTimestamp") && fin_pending(o->doc))
+		return json_incref(o->doc);
 	if (str_eq(d->propagation, "Foreground")) {
-		if (!jpath(o->doc, "metadata.deletionTimestamp")) {
-			doc = json_deep_copy(o->doc);
-			json_object_set_new(jobj(doc, "metadata"), "deletionTimestamp",
-					    json_string(now));
-			json_object_set_new(jobj(doc, "metadata"), "deletionGracePeriodSeconds",
-					    json_integer(0));
-			json_object_set_new(jobj(doc, "metadata"), "finalizers",
-					    json_pack("[s]", "foregroundDeletion"));
-			store_update(s->store, o, doc);
-		}
+		doc = json_deep_copy(o->doc);
+		json_object_set_new(jobj(doc, "metadata"), "deletionTimestamp", json_string(now));
+		json_object_set_new(jobj(doc, "metadata"), "deletionGracePeriodSeconds",
+				    json_integer(0));
+		fin_add(doc, "foregroundDeletion");
+		store_update(s->store, o, doc);
 		return json_incref(o->doc);
 	}
 	if (str_eq(d->propagation, "Orphan")) {
@@ -1019,6 +1042,10 @@ static json_t *delete_object(struct sim *s, struct obj *o, const struct delopts 
 				objs = store_list(s->store, rt, o->ns, &n);
 			}
 		}
+	}
+	if (fin_pending(o->doc)) {
+		fin_delete(s->store, o);
+		return json_incref(o->doc);
 	}
 	doc = status_success(o->rt, o->name, o->uid);
 	store_delete(s->store, o);
@@ -1513,7 +1540,8 @@ static void do_resource(struct sim *s, const struct req *r, struct target *t, st
 	}
 	if (t->sub && !(str_eq(t->sub, "status") && t->rt->has_status) &&
 	    !(str_eq(t->sub, "scale") && t->rt->has_scale) &&
-	    !(str_eq(t->sub, "log") && t->rt->id == K_POD)) {
+	    !(str_eq(t->sub, "log") && t->rt->id == K_POD) &&
+	    !(str_eq(t->sub, "finalize") && t->rt->id == K_NAMESPACE)) {
 		api_error(out, 404, "NotFound", "the server could not find the requested resource");
 		return;
 	}
@@ -1521,7 +1549,8 @@ static void do_resource(struct sim *s, const struct req *r, struct target *t, st
 		api_error(out, 404, "NotFound", "the server could not find the requested resource");
 		return;
 	}
-	if (t->sub && str_eq(t->sub, "log") && !str_eq(r->method, "GET")) {
+	if (t->sub && ((str_eq(t->sub, "log") && !str_eq(r->method, "GET")) ||
+		       (str_eq(t->sub, "finalize") && !str_eq(r->method, "PUT")))) {
 		api_error(out, 405, "MethodNotAllowed",
 			  "the server does not allow this method on the requested resource");
 		return;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "finalize.h"
 #include "jutil.h"
 #include "kinds.h"
 #include "logs.h"
@@ -137,7 +138,10 @@ void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type)
 			json_object_set_new(c->dirty, owner, json_true());
 		break;
 	case K_NAMESPACE:
+		/* The controller's part ends when it drops its "kubernetes"
+		 * finalizer; metadata.finalizers are other controllers'. */
 		if (type == WEV_MODIFIED && deleting(o->doc) &&
+		    fin_listed(jpath(o->doc, "spec.finalizers"), "kubernetes") &&
 		    !json_object_get(c->terminating, o->uid))
 			json_object_set_new(c->terminating, o->uid,
 					    json_integer(clk(c) + c->s->opt.ns_delete_ms));
@@ -481,8 +485,9 @@ static int64_t pods_tick(struct ctrl *c, int64_t now)
 		struct obj *o = store_by_uid(s->store, json_string_value(v));
 
 		json_object_del(c->active, json_string_value(v));
+		/* The kubelet's final delete: a pod with finalizers stays. */
 		if (o && deleting(o->doc))
-			store_delete(s->store, o);
+			fin_delete(s->store, o);
 	}
 	json_decref(done);
 	return next;
@@ -605,14 +610,15 @@ static bool foreground(struct ctrl *c, struct obj *o, const struct restype *dep)
 			now_str(now);
 			json_object_set_new(jobj(doc, "metadata"), "deletionTimestamp",
 					    json_string(now));
-			json_object_set_new(jobj(doc, "metadata"), "finalizers",
-					    json_pack("[s]", "foregroundDeletion"));
+			fin_add(doc, "foregroundDeletion");
 			store_update(c->s->store, deps[i], doc);
 		}
 	}
 	free(deps);
+	/* Dependents gone: the garbage collector drops its finalizer; other
+	 * finalizers may still hold the owner. */
 	if (n == 0)
-		store_delete(c->s->store, o);
+		fin_drop(c->s->store, o, "foregroundDeletion");
 	return true;
 }
 
@@ -1023,8 +1029,8 @@ static void collect_garbage(struct ctrl *c)
 			if (rt->id == K_POD) {
 				delete_pod(s, objs[i]);
 				i++;
-			} else {
-				store_delete(s->store, objs[i]);
+			} else if (!fin_delete(s->store, objs[i])) {
+				i++;
 			}
 			objs = store_list(s->store, rt, NULL, &n);
 		}
@@ -1052,18 +1058,10 @@ static int64_t namespaces_tick(struct ctrl *c, int64_t now)
 				next = json_integer_value(v);
 			continue;
 		}
-		for (int k = 0; k < K_COUNT; k++) {
-			const struct restype *rt = restype_get((enum kind_id)k);
-			size_t n;
-			struct obj *const *objs;
-
-			if (!rt->namespaced)
-				continue;
-			while ((objs = store_list(s->store, rt, ns->name, &n)) && n)
-				store_delete(s->store, objs[n - 1]);
-		}
-		store_delete(s->store, ns);
-		json_array_append_new(done, json_string(uid));
+		/* Content with finalizers keeps the namespace here: each tick
+		 * looks again, as the real controller requeues it. */
+		if (fin_namespace_pass(s->store, ns))
+			json_array_append_new(done, json_string(uid));
 	}
 	json_array_foreach(done, i, v) json_object_del(c->terminating, json_string_value(v));
 	json_decref(done);

@@ -1,8 +1,9 @@
 /* The controllers: Deployment -> ReplicaSet -> Pods, StatefulSet ->
  * name-0..n-1, the pod lifecycle (Pending, ContainerCreating, Running,
  * Ready; ImagePullBackOff for an image whose name contains "invalid"),
- * graceful pod termination, namespace termination, garbage collection of
- * dependents (Background and Foreground propagation), ResourceQuota
+ * graceful pod termination, namespace termination (finalize.h: content
+ * with finalizers keeps it waiting), garbage collection of dependents
+ * (Background and Foreground propagation), ResourceQuota
  * status, PVC binding, KafkaTopic readiness and Events. One thread wakes on
  * store changes or on the next due step, with the simulator lock held while
  * it works. */

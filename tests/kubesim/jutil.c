@@ -104,7 +104,7 @@ char *jdump_sorted(const json_t *v)
 	return s;
 }
 
-static int cmp_str(const void *a, const void *b)
+int cmp_strptr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -121,7 +121,7 @@ char *jlabels_string(const json_t *labels)
 		return xstrdup("");
 	keys = xcalloc(n, sizeof(*keys));
 	json_object_foreach((json_t *)labels, k, v) keys[i++] = k;
-	qsort(keys, n, sizeof(*keys), cmp_str);
+	qsort(keys, n, sizeof(*keys), cmp_strptr);
 	for (i = 0; i < n; i++) {
 		v = json_object_get(labels, keys[i]);
 		buf_printf(&b, "%s%s=%s", i ? "," : "", keys[i],

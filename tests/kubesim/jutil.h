@@ -24,6 +24,8 @@ void jset(json_t *doc, const char *parent, const char *key, json_t *value);
 char *jdump(const json_t *v);
 /* Compact JSON text with sorted keys (stable hashing); caller frees. */
 char *jdump_sorted(const json_t *v);
+/* qsort comparator for an array of C strings. */
+int cmp_strptr(const void *a, const void *b);
 /* Label map as "a=b,c=d" (keys sorted); caller frees. */
 char *jlabels_string(const json_t *labels);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "finalize.h"
 #include "jutil.h"
 #include "quota.h"
 #include "selector.h"
@@ -207,7 +208,17 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 	case K_NAMESPACE:
 		jset(doc, "metadata.labels", "kubernetes.io/metadata.name",
 		     json_string(jstr(doc, "metadata.name", "")));
-		set_default(jobj(doc, "spec"), "finalizers", json_pack("[s]", "kubernetes"));
+		/* Created with the namespace controller's finalizer, always; later
+		 * writes keep whatever the finalize subresource left. */
+		if (!old) {
+			json_t *fin = json_object_get(jobj(doc, "spec"), "finalizers");
+
+			if (!fin)
+				json_object_set_new(jobj(doc, "spec"), "finalizers",
+						    json_pack("[s]", "kubernetes"));
+			else if (json_is_array(fin) && !fin_listed(fin, "kubernetes"))
+				json_array_append_new(fin, json_string("kubernetes"));
+		}
 		set_default(jobj(doc, "status"), "phase", json_string("Active"));
 		break;
 	case K_POD:
@@ -387,6 +398,81 @@ static void validate_meta(const struct restype *rt, const json_t *doc, struct ap
 
 static void validate_quantities(const json_t *map, const char *field, bool quota, struct apierr *e);
 
+/* A finalizers list: qualified names; kube (a namespace's spec.finalizers):
+ * a name without a prefix must be a standard one. */
+static void validate_finalizer_list(const json_t *list, const char *field, bool kube,
+				    struct apierr *e)
+{
+	static const char *const standard[] = {"kubernetes", "orphan", "foregroundDeletion", NULL};
+	size_t i;
+	json_t *x;
+	char at[64];
+
+	if (list && !json_is_array(list)) {
+		apierr_invalid_add(e, "FieldValueInvalid", field, "must be a list");
+		return;
+	}
+	json_array_foreach((json_t *)list, i, x)
+	{
+		const char *name = json_string_value(x), *why;
+		bool known = false;
+
+		snprintf(at, sizeof(at), "%s[%zu]", field, i);
+		if (!name) {
+			apierr_invalid_add(e, "FieldValueInvalid", at, "must be a string");
+			continue;
+		}
+		for (const char *const *k = standard; *k; k++)
+			known = known || str_eq(*k, name);
+		why = valid_label_key(name);
+		if (why)
+			invalid_str(e, at, name, why);
+		else if (kube && !strchr(name, '/') && !known)
+			invalid_str(e, at, name,
+				    "name is neither a standard finalizer name nor is it fully "
+				    "qualified");
+	}
+}
+
+/* Finalizers must be well formed; once an object is being deleted none may
+ * be added (old: the stored state on an update). */
+static void validate_finalizers(const struct restype *rt, const json_t *doc, const json_t *old,
+				struct apierr *e)
+{
+	json_t *now = jpath(doc, "metadata.finalizers"), *x;
+	struct buf added = BUF_INIT;
+	const char **names;
+	size_t i, n = 0;
+
+	validate_finalizer_list(now, "metadata.finalizers", false, e);
+	if (rt->id == K_NAMESPACE)
+		validate_finalizer_list(jpath(doc, "spec.finalizers"), "spec.finalizers", true, e);
+	if (!old || !jpath(old, "metadata.deletionTimestamp") || !json_is_array(now))
+		return;
+	names = xcalloc(json_array_size(now) + 1, sizeof(*names));
+	json_array_foreach(now, i, x)
+	{
+		const char *name = json_string_value(x);
+		bool dup = false;
+
+		for (size_t k = 0; k < n && name; k++)
+			dup = dup || str_eq(names[k], name);
+		if (name && !dup && !fin_listed(jpath(old, "metadata.finalizers"), name))
+			names[n++] = name;
+	}
+	/* Worded as Go prints the sorted set: []string{"a", "b"} */
+	qsort(names, n, sizeof(*names), cmp_strptr);
+	for (i = 0; i < n; i++)
+		buf_printf(&added, "%s\"%s\"", i ? ", " : "", names[i]);
+	if (n)
+		apierr_invalid_add(e, "FieldValueForbidden", "metadata.finalizers",
+				   "Forbidden: no new finalizers can be added if the object is "
+				   "being deleted, found new finalizers []string{%s}",
+				   buf_str(&added));
+	buf_free(&added);
+	free(names);
+}
+
 static void validate_podspec(const json_t *spec, const char *base, struct apierr *e)
 {
 	json_t *cs = json_object_get(spec, "containers"), *c, *p;
@@ -564,6 +650,7 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 	const char *name = jstr(doc, "metadata.name", "");
 
 	validate_meta(rt, doc, e);
+	validate_finalizers(rt, doc, old, e);
 	switch (rt->id) {
 	case K_POD:
 		validate_podspec(jpath(doc, "spec"), "spec", e);

@@ -18,6 +18,7 @@ KUBESIM_CORE = \
 	tests/kubesim/watch.c tests/kubesim/watch.h \
 	tests/kubesim/logs.c tests/kubesim/logs.h \
 	tests/kubesim/ctrl.c tests/kubesim/ctrl.h \
+	tests/kubesim/finalize.c tests/kubesim/finalize.h \
 	tests/kubesim/fault.c tests/kubesim/fault.h \
 	tests/kubesim/openapi.c tests/kubesim/openapi.h \
 	tests/kubesim/api.c tests/kubesim/api.h \
