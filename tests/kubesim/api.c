@@ -538,9 +538,12 @@ static int write_object(struct sim *s, struct obj *o, json_t *next, bool status_
 	/* The registry's rule: deleted, no grace left, nothing holds it. */
 	if (!dry && jpath(cur, "metadata.deletionTimestamp") &&
 	    jint(cur, "metadata.deletionGracePeriodSeconds", 0) == 0 && !fin_held(o->rt, norm)) {
-		json_decref(norm);
-		/* The answer is the state the deletion removed, as etcd returns it. */
-		*result = json_incref(o->doc);
+		/* The answer is the state asked for (the real registry returns
+		 * the request's object); the DELETED event carries the last
+		 * stored one, as etcd's delete does. */
+		json_object_set(jobj(norm, "metadata"), "resourceVersion",
+				jpath(cur, "metadata.resourceVersion"));
+		*result = norm;
 		store_delete(s->store, o);
 		return 200;
 	}

@@ -6,7 +6,7 @@
  * 0) and stays, visible to get, list and watch (a MODIFIED event), until
  * writes have emptied its finalizers; the write that empties them removes
  * it (a DELETED event carrying its last stored state, as etcd's delete
- * does). A namespace also waits for its spec.finalizers ("kubernetes"),
+ * does; the write is answered with the state it asked for). A namespace also waits for its spec.finalizers ("kubernetes"),
  * which the namespace controller removes once the namespace's content is
  * gone; content with finalizers of its own keeps it waiting, and the
  * namespace's status.conditions say so in the real controller's words.

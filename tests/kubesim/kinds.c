@@ -204,6 +204,13 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 	if (json_is_object(json_object_get(meta, "labels")) &&
 	    !json_object_size(json_object_get(meta, "labels")))
 		json_object_del(meta, "labels");
+	/* Empty lists are omitted, as the API serialises them. */
+	if (json_is_array(json_object_get(meta, "finalizers")) &&
+	    !json_array_size(json_object_get(meta, "finalizers")))
+		json_object_del(meta, "finalizers");
+	if (rt->id == K_NAMESPACE && old && json_is_array(jpath(doc, "spec.finalizers")) &&
+	    !json_array_size(jpath(doc, "spec.finalizers")))
+		json_object_del(jobj(doc, "spec"), "finalizers");
 	switch (rt->id) {
 	case K_NAMESPACE:
 		jset(doc, "metadata.labels", "kubernetes.io/metadata.name",

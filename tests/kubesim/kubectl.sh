@@ -1,6 +1,7 @@
 #!/bin/sh
 # The real kubectl against kubesim: get (table and JSON), apply --server-side
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
+# finalizers (an object and a namespace held by them, patched away),
 # auth can-i (SelfSubjectAccessReview, sent as protobuf), and the 401/403
 # answers. Prints TAP.
 set -u
@@ -13,9 +14,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..23"
+echo "1..30"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 23); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 30); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -136,6 +137,49 @@ check "get pods -w printed its header once" [ "$(grep -c '^NAME' "$tmp/watch")" 
 
 out=$(K delete namespace shop 2>&1)
 check "delete namespace waits until it is gone" sh -c 'printf "%s\n" "$1" | grep -q "namespace \"shop\" deleted" && ! "$2" --cache-dir "$3" get namespace shop >/dev/null 2>&1' _ "$out" "$KUBECTL" "$tmp/cache"
+
+cat >"$tmp/held.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata: {name: held}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: held, finalizers: [example.com/hold]}
+data: {k: v}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: s, namespace: held, finalizers: [example.com/hold]}
+stringData: {k: v}
+YAML
+K apply --server-side -f "$tmp/held.yaml" >/dev/null 2>&1
+"$KUBECTL" --cache-dir "$tmp/cache" get configmaps -n held -w --output-watch-events >"$tmp/cmwatch" 2>&1 &
+wpid=$!
+wait_for 10 grep -q "^EVENT" "$tmp/cmwatch"
+out=$(K delete configmap c -n held --wait=false 2>&1)
+when=$(K get configmap c -n held -o jsonpath='{.metadata.deletionTimestamp}' 2>&1)
+check "a deleted configmap with a finalizer stays, with a deletionTimestamp ($when)" sh -c 'printf "%s\n" "$1" | grep -q "configmap \"c\" deleted" && printf "%s\n" "$2" | grep -q "^20[0-9][0-9]-"' _ "$out" "$when"
+out=$(K patch configmap c -n held --type=merge -p '{"metadata":{"finalizers":null}}' 2>&1)
+check "patching its finalizers away (merge patch) removes it" sh -c 'printf "%s\n" "$1" | grep -q "configmap/c patched" && ! "$2" --cache-dir "$3" get configmap c -n held >/dev/null 2>&1' _ "$out" "$KUBECTL" "$tmp/cache"
+deleted() { grep -q "^DELETED  *c " "$tmp/cmwatch"; }
+wait_for 5 deleted
+kill "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null
+check "get -w --output-watch-events saw it MODIFIED, then DELETED" sh -c '[ "$(grep -o "^MODIFIED  *c \|^DELETED  *c " "$1" | cut -d" " -f1 | tr "\n" " ")" = "MODIFIED DELETED " ]' _ "$tmp/cmwatch"
+
+K delete namespace held --wait=false >/dev/null 2>&1
+remaining() { K get namespace held -o jsonpath='{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].message}'; }
+has_remaining() { remaining | grep -q .; }
+wait_for 10 has_remaining
+msg=$(remaining 2>&1)
+check "a namespace with a finalized secret inside stays Terminating, and says why ($msg)" sh -c '[ "$1" = "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances" ] && "$2" --cache-dir "$3" get namespace held | grep -q "^held  *Terminating"' _ "$msg" "$KUBECTL" "$tmp/cache"
+sleep 1
+check "it is still Terminating well after --ns-delete-ms" sh -c '"$1" --cache-dir "$2" get namespace held | grep -q "^held  *Terminating"' _ "$KUBECTL" "$tmp/cache"
+out=$(K patch secret s -n held --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' 2>&1)
+check "a JSON patch removes the secret's finalizers ($out)" sh -c 'printf "%s\n" "$1" | grep -q "secret/s patched"' _ "$out"
+out=$(K wait --for=delete namespace/held --timeout=10s 2>&1)
+check "then the namespace goes" sh -c '! "$1" --cache-dir "$2" get namespace held >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
 
 out=$(K --token=wrong-token get pods 2>&1)
 check "401 Unauthorized without a valid token" sh -c 'printf "%s\n" "$1" | grep -q "Unauthorized"' _ "$out"

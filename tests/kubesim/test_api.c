@@ -1,7 +1,7 @@
 /* Integration tests of kubesim's API over HTTP: selectors, pagination,
  * watch resume and 410 Gone, server-side apply idempotency and conflicts,
- * quota, errors in the real server's shapes, logs, fault injection, and
- * access reviews.
+ * quota, errors in the real server's shapes, logs, fault injection,
+ * access reviews, and finalizers (objects and namespaces held by them).
  * Starts $KUBESIM itself (plain HTTP, fast pod phases). */
 #include "config.h"
 
@@ -169,6 +169,23 @@ static size_t names(json_t *list, char out[][64], size_t max)
 	return n;
 }
 
+/* Polls GET path until it answers `want` (or 10 s pass); the last code. */
+static long await_code(const char *path, long want)
+{
+	double deadline = now_s() + 10;
+	long code = 0;
+
+	while (now_s() < deadline && code != want) {
+		struct res r = call("GET", path, NULL, NULL, TOKEN, 0);
+
+		code = r.code;
+		buf_free(&r.body);
+		if (code != want)
+			usleep(20000);
+	}
+	return code;
+}
+
 static int start_kubesim(void **state)
 {
 	const char *bin = getenv("KUBESIM");
@@ -280,18 +297,7 @@ static void test_errors_shapes(void **state)
 		  "{\"metadata\":{\"name\":\"late\"}}");
 	assert_non_null(strstr(jstr_at(j, "message", NULL), "because it is being terminated"));
 	json_decref(j);
-	{
-		double deadline = now_s() + 15;
-		long code = 0;
-
-		while (now_s() < deadline && code != 404) {
-			r = call("GET", "/api/v1/namespaces/errs", NULL, NULL, TOKEN, 0);
-			code = r.code;
-			buf_free(&r.body);
-			usleep(20000);
-		}
-		assert_int_equal(code, 404);
-	}
+	assert_int_equal(await_code("/api/v1/namespaces/errs", 404), 404);
 }
 
 static void test_selectors(void **state)
@@ -1198,6 +1204,322 @@ static void test_access_review(void **state)
 	json_decref(j);
 }
 
+static json_t *meta_of(json_t *obj, const char *key)
+{
+	return json_object_get(json_object_get(obj, "metadata"), key);
+}
+
+/* The namespace's condition of this type, or NULL. */
+static json_t *ns_condition(json_t *ns, const char *type)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(ns, "status"), "conditions"), i, c)
+	{
+		if (str_eq(jstr_at(c, "type", NULL), type))
+			return c;
+	}
+	return NULL;
+}
+
+/* Polls namespace `name` until its condition `type` has `status`; the
+ * namespace then (a failure after 10 s). */
+static json_t *await_ns_condition(const char *name, const char *type, const char *status)
+{
+	double deadline = now_s() + 10;
+	char path[128];
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s", name);
+	while (now_s() < deadline) {
+		json_t *ns = jcall(200, "GET", path, NULL, NULL), *c = ns_condition(ns, type);
+
+		if (c && str_eq(jstr_at(c, "status", NULL), status))
+			return ns;
+		json_decref(ns);
+		usleep(20000);
+	}
+	fail_msg("namespace %s: condition %s never became %s", name, type, status);
+	return NULL;
+}
+
+static void create_with_finalizers(const char *ns, const char *plural, const char *kind,
+				   const char *name, const char *finalizers)
+{
+	char body[512], path[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"v1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\","
+		 "\"finalizers\":[%s]}}",
+		 kind, name, finalizers);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/%s", ns, plural);
+	json_decref(jcall(201, "POST", path, "application/json", body));
+}
+
+/* An object with finalizers survives its deletion, marked, until a patch
+ * (merge, JSON or apply) empties them; a watch sees MODIFIED then DELETED. */
+static void test_finalizers(void **state)
+{
+	static const char cm[] = "/api/v1/namespaces/fin/configmaps/held";
+	json_t *j, *events;
+	struct res raw;
+	char path[256], rv[32], del_rv[32];
+
+	(void)state;
+	create_ns("fin");
+	j = jcall(200, "GET", "/api/v1/namespaces/fin/configmaps", NULL, NULL);
+	snprintf(rv, sizeof(rv), "%s", jstr_at(j, "metadata", "resourceVersion"));
+	json_decref(j);
+	create_with_finalizers("fin", "configmaps", "ConfigMap", "held", "\"example.com/hold\"");
+
+	j = jcall(200, "DELETE", cm, NULL, NULL);
+	assert_string_equal(jstr_at(j, "kind", NULL), "ConfigMap");
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	assert_int_equal(json_integer_value(meta_of(j, "deletionGracePeriodSeconds")), 0);
+	assert_string_equal(json_string_value(json_array_get(meta_of(j, "finalizers"), 0)),
+			    "example.com/hold");
+	snprintf(del_rv, sizeof(del_rv), "%s", jstr_at(j, "metadata", "resourceVersion"));
+	json_decref(j);
+	/* still there for get and list; a second delete changes nothing */
+	j = jcall(200, "GET", cm, NULL, NULL);
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	json_decref(j);
+	j = jcall(200, "GET", "/api/v1/namespaces/fin/configmaps", NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+	json_decref(j);
+	j = jcall(200, "DELETE", cm, NULL, NULL);
+	assert_string_equal(jstr_at(j, "metadata", "resourceVersion"), del_rv);
+	json_decref(j);
+
+	/* no new finalizer on an object being deleted */
+	j = jcall(422, "PATCH", cm, "application/merge-patch+json",
+		  "{\"metadata\":{\"finalizers\":[\"example.com/hold\",\"example.com/more\"]}}");
+	assert_string_equal(jstr_at(j, "reason", NULL), "Invalid");
+	assert_string_equal(jstr_at(j, "message", NULL),
+			    "ConfigMap \"held\" is invalid: metadata.finalizers: Forbidden: no new "
+			    "finalizers can be added if the object is being deleted, found new "
+			    "finalizers []string{\"example.com/more\"}");
+	json_decref(j);
+	/* other changes are allowed and keep it */
+	json_decref(jcall(200, "PATCH", cm, "application/merge-patch+json",
+			  "{\"data\":{\"k\":\"v\"}}"));
+	/* emptying the finalizers removes it */
+	j = jcall(200, "PATCH", cm, "application/merge-patch+json",
+		  "{\"metadata\":{\"finalizers\":null}}");
+	assert_null(meta_of(j, "finalizers"));
+	json_decref(j);
+	assert_int_equal(await_code(cm, 404), 404);
+
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/fin/configmaps?watch=1&resourceVersion=%s&timeoutSeconds=1"
+		 "&fieldSelector=metadata.name%%3Dheld",
+		 rv);
+	events = watch_events(path, &raw);
+	assert_int_equal(json_array_size(events), 4);
+	assert_string_equal(jstr_at(json_array_get(events, 0), "type", NULL), "ADDED");
+	assert_string_equal(jstr_at(json_array_get(events, 1), "type", NULL), "MODIFIED");
+	assert_non_null(jstr_at(json_object_get(json_array_get(events, 1), "object"), "metadata",
+				"deletionTimestamp"));
+	assert_string_equal(jstr_at(json_array_get(events, 2), "type", NULL), "MODIFIED");
+	assert_string_equal(jstr_at(json_array_get(events, 3), "type", NULL), "DELETED");
+	json_decref(events);
+	buf_free(&raw.body);
+
+	/* a JSON patch removing the list */
+	create_with_finalizers("fin", "secrets", "Secret", "s", "\"example.com/a\",\"example.com/b\"");
+	json_decref(jcall(200, "DELETE", "/api/v1/namespaces/fin/secrets/s", NULL, NULL));
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/fin/secrets/s",
+			  "application/json-patch+json",
+			  "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers/0\"}]"));
+	json_decref(jcall(200, "GET", "/api/v1/namespaces/fin/secrets/s", NULL, NULL));
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/fin/secrets/s",
+			  "application/json-patch+json",
+			  "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]"));
+	assert_int_equal(await_code("/api/v1/namespaces/fin/secrets/s", 404), 404);
+
+	/* server-side apply: the manager that set the finalizer applies
+	 * without it */
+	json_decref(jcall(201, "PATCH", "/api/v1/namespaces/fin/configmaps/ap?fieldManager=t",
+			  "application/apply-patch+yaml",
+			  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ap, finalizers: "
+			  "[example.com/hold]}\ndata: {k: v}\n"));
+	json_decref(jcall(200, "DELETE", "/api/v1/namespaces/fin/configmaps/ap", NULL, NULL));
+	json_decref(jcall(200, "GET", "/api/v1/namespaces/fin/configmaps/ap", NULL, NULL));
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/fin/configmaps/ap?fieldManager=t",
+			  "application/apply-patch+yaml",
+			  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ap}\ndata: {k: v}\n"));
+	assert_int_equal(await_code("/api/v1/namespaces/fin/configmaps/ap", 404), 404);
+
+	/* a malformed finalizer name is refused */
+	j = jcall(422, "POST", "/api/v1/namespaces/fin/configmaps", "application/json",
+		  "{\"metadata\":{\"name\":\"bad\",\"finalizers\":[\"Not Valid\"]}}");
+	assert_non_null(strstr(jstr_at(j, "message", NULL),
+			       "metadata.finalizers[0]: Invalid value: \"Not Valid\""));
+	json_decref(j);
+}
+
+/* A namespace whose content has finalizers stays Terminating, saying so in
+ * its conditions, until they are removed; its own metadata.finalizers hold
+ * it after the controller is done; the finalize subresource. */
+static void test_namespace_finalizers(void **state)
+{
+	json_t *j, *c;
+	char rv[32], path[256];
+	struct res raw;
+	json_t *events;
+
+	(void)state;
+	create_ns("stuck");
+	create_cm("stuck", "plain", "");
+	create_with_finalizers("stuck", "configmaps", "ConfigMap", "keep", "\"example.com/hold\"");
+	create_with_finalizers("stuck", "secrets", "Secret", "keep2",
+			       "\"example.com/other\",\"example.com/hold\"");
+	json_decref(jcall(200, "DELETE", "/api/v1/namespaces/stuck", NULL, NULL));
+	j = await_ns_condition("stuck", "NamespaceFinalizersRemaining", "True");
+	c = ns_condition(j, "NamespaceFinalizersRemaining");
+	assert_string_equal(jstr_at(c, "reason", NULL), "SomeFinalizersRemain");
+	assert_string_equal(jstr_at(c, "message", NULL),
+			    "Some content in the namespace has finalizers remaining: "
+			    "example.com/hold in 2 resource instances, example.com/other in 1 "
+			    "resource instances");
+	c = ns_condition(j, "NamespaceContentRemaining");
+	assert_string_equal(jstr_at(c, "status", NULL), "True");
+	assert_string_equal(jstr_at(c, "reason", NULL), "SomeResourcesRemain");
+	assert_string_equal(jstr_at(c, "message", NULL),
+			    "Some resources are remaining: configmaps. has 1 resource instances, "
+			    "secrets. has 1 resource instances");
+	c = ns_condition(j, "NamespaceDeletionContentFailure");
+	assert_string_equal(jstr_at(c, "status", NULL), "False");
+	assert_string_equal(jstr_at(c, "reason", NULL), "ContentDeleted");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "status"), "conditions")),
+			 5);
+	assert_string_equal(jstr_at(j, "status", "phase"), "Terminating");
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(json_object_get(j, "spec"), "finalizers"), 0)),
+			    "kubernetes");
+	json_decref(j);
+	/* the content without finalizers went; the rest is marked */
+	assert_int_equal(await_code("/api/v1/namespaces/stuck/configmaps/plain", 404), 404);
+	j = jcall(200, "GET", "/api/v1/namespaces/stuck/configmaps/keep", NULL, NULL);
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	json_decref(j);
+	/* well past --ns-delete-ms, it is still there */
+	usleep(400000);
+	j = jcall(200, "GET", "/api/v1/namespaces/stuck", NULL, NULL);
+	assert_string_equal(jstr_at(j, "status", "phase"), "Terminating");
+	json_decref(j);
+	/* a namespace's spec.finalizers do not change by an update */
+	j = jcall(200, "PATCH", "/api/v1/namespaces/stuck", "application/merge-patch+json",
+		  "{\"spec\":{\"finalizers\":null}}");
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(json_object_get(j, "spec"), "finalizers"), 0)),
+			    "kubernetes");
+	json_decref(j);
+
+	/* one finalizer gone: the conditions follow */
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/stuck/configmaps/keep",
+			  "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}"));
+	j = await_ns_condition("stuck", "NamespaceContentRemaining", "True");
+	json_decref(j);
+	{
+		double deadline = now_s() + 10;
+		const char *want = "Some content in the namespace has finalizers remaining: "
+				   "example.com/hold in 1 resource instances, example.com/other in "
+				   "1 resource instances";
+		bool seen = false;
+
+		while (!seen && now_s() < deadline) {
+			j = jcall(200, "GET", "/api/v1/namespaces/stuck", NULL, NULL);
+			seen = str_eq(jstr_at(ns_condition(j, "NamespaceFinalizersRemaining"),
+					      "message", NULL),
+				      want);
+			json_decref(j);
+			usleep(20000);
+		}
+		assert_true(seen);
+	}
+	/* the last one gone: the namespace goes */
+	j = jcall(200, "GET", "/api/v1/namespaces?fieldSelector=metadata.name%3Dstuck", NULL, NULL);
+	snprintf(rv, sizeof(rv), "%s", jstr_at(j, "metadata", "resourceVersion"));
+	json_decref(j);
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/stuck/secrets/keep2",
+			  "application/json-patch+json",
+			  "[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]"));
+	assert_int_equal(await_code("/api/v1/namespaces/stuck", 404), 404);
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces?watch=1&resourceVersion=%s&timeoutSeconds=1"
+		 "&fieldSelector=metadata.name%%3Dstuck",
+		 rv);
+	events = watch_events(path, &raw);
+	assert_true(json_array_size(events) >= 1);
+	assert_string_equal(
+	    jstr_at(json_array_get(events, json_array_size(events) - 1), "type", NULL), "DELETED");
+	json_decref(events);
+	buf_free(&raw.body);
+
+	/* its own metadata.finalizers: the controller finishes (no
+	 * "kubernetes" left, every condition False) and it stays */
+	j = jcall(201, "POST", "/api/v1/namespaces", "application/json",
+		  "{\"metadata\":{\"name\":\"own\",\"finalizers\":[\"example.com/hold\"]}}");
+	json_decref(j);
+	json_decref(jcall(200, "DELETE", "/api/v1/namespaces/own", NULL, NULL));
+	j = await_ns_condition("own", "NamespaceContentRemaining", "False");
+	json_decref(j);
+	{
+		double deadline = now_s() + 10;
+		bool finalized = false;
+
+		while (!finalized && now_s() < deadline) {
+			j = jcall(200, "GET", "/api/v1/namespaces/own", NULL, NULL);
+			finalized = !json_object_get(json_object_get(j, "spec"), "finalizers");
+			json_decref(j);
+			usleep(20000);
+		}
+		assert_true(finalized);
+	}
+	j = jcall(200, "GET", "/api/v1/namespaces/own", NULL, NULL);
+	assert_string_equal(jstr_at(j, "status", "phase"), "Terminating");
+	assert_string_equal(jstr_at(ns_condition(j, "NamespaceFinalizersRemaining"), "reason", NULL),
+			    "ContentHasNoFinalizers");
+	json_decref(j);
+	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/own", "application/merge-patch+json",
+			  "{\"metadata\":{\"finalizers\":null}}"));
+	assert_int_equal(await_code("/api/v1/namespaces/own", 404), 404);
+
+	/* the finalize subresource: PUT only, standard or qualified names;
+	 * emptying spec.finalizers removes a deleted namespace at once */
+	create_ns("forced");
+	create_with_finalizers("forced", "configmaps", "ConfigMap", "keep", "\"example.com/hold\"");
+	json_decref(jcall(200, "DELETE", "/api/v1/namespaces/forced", NULL, NULL));
+	json_decref(await_ns_condition("forced", "NamespaceFinalizersRemaining", "True"));
+	j = jcall(405, "GET", "/api/v1/namespaces/forced/finalize", NULL, NULL);
+	json_decref(j);
+	j = jcall(422, "PUT", "/api/v1/namespaces/forced/finalize", "application/json",
+		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"forced\"},"
+		  "\"spec\":{\"finalizers\":[\"custom\"]}}");
+	assert_non_null(strstr(jstr_at(j, "message", NULL),
+			       "spec.finalizers[0]: Invalid value: \"custom\": name is neither a "
+			       "standard finalizer name nor is it fully qualified"));
+	json_decref(j);
+	j = jcall(200, "PUT", "/api/v1/namespaces/forced/finalize", "application/json",
+		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"forced\"},"
+		  "\"spec\":{\"finalizers\":[]}}");
+	assert_string_equal(jstr_at(j, "metadata", "name"), "forced");
+	json_decref(j);
+	assert_int_equal(await_code("/api/v1/namespaces/forced", 404), 404);
+	j = jcall(200, "GET", "/api/v1", NULL, NULL);
+	{
+		size_t i;
+		json_t *e;
+		bool listed = false;
+
+		json_array_foreach(json_object_get(j, "resources"), i, e)
+		    listed = listed || str_eq(jstr_at(e, "name", NULL), "namespaces/finalize");
+		assert_true(listed);
+	}
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1212,6 +1534,8 @@ int main(void)
 	    cmocka_unit_test(test_logs),
 	    cmocka_unit_test(test_faults),
 	    cmocka_unit_test(test_access_review),
+	    cmocka_unit_test(test_finalizers),
+	    cmocka_unit_test(test_namespace_finalizers),
 	};
 	int rc;
 
