@@ -1,19 +1,23 @@
-# Orphan namespaces against a real PostgreSQL and two kubesims: deleting one
+# Orphan namespaces against a real PostgreSQL and kubesim: deleting one
 # is audited with the operator before the cluster is asked, and refused
 # when the event cannot be written; `store reconcile --delete-orphan NS`
 # deletes only the one named, refuses a name that is not an orphan (a live
 # store's, a Terminating one, an unknown one) and refuses in read-only
-# mode. The console's :reconcile view lists an orphan and a namespace stuck
-# Terminating with the finalizers that hold it, filters, deletes an orphan
-# only when its name is typed back (through the same audited path), and
-# runs its own pass without a runner: read-only refuses the deletion, and a
-# store ordered after the pass keeps its namespace.
+# mode. Namespaces stuck Terminating are held by real finalizers: one by
+# its own metadata.finalizers, one by a ConfigMap with a finalizer inside
+# (the namespace controller keeps its "kubernetes" finalizer and says why
+# in its conditions); both are listed with what holds them, and go once
+# the finalizers are patched away. The console's :reconcile view lists an
+# orphan and the stuck namespaces, filters, deletes an orphan only when its
+# name is typed back (through the same audited path), and runs its own
+# pass without a runner: read-only refuses the deletion, and a store
+# ordered after the pass keeps its namespace.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 48
+plan 53
 
 if ! command -v tmux >/dev/null 2>&1; then
 	echo "Bail out! tmux is not installed (scripts/setup installs it)"
@@ -25,18 +29,6 @@ work=$UI_TMP
 pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
 export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
 sim_start "$work" --speed 4 --seed 21 || { echo "Bail out! cannot start kubesim"; exit 1; }
-
-# "far": a second kubesim where a deleted namespace stays Terminating for
-# an hour, as one held by a finalizer does on a real cluster.
-mkdir -p "$work/far"
-"$KUBESIM" --kubeconfig-out "$work/far/kubeconfig" --port-file "$work/far/port" --seed 22 \
-	--ns-delete-ms 3600000 >"$work/far/sim.out" 2>"$work/far/sim.err" &
-far_pid=$!
-pg_on_exit "kill $far_pid 2>/dev/null"
-wait_for "test -s '$work/far/kubeconfig'" 10 || { echo "Bail out! cannot start the second kubesim"; exit 1; }
-sed -e "s/^\\(- name: \\|    cluster: \\|    user: \\|current-context: \\)kubesim/\\1far/" \
-	<"$work/far/kubeconfig" >"$work/far.kubeconfig"
-export KUBECONFIG="$KUBECONFIG:$work/far.kubeconfig"
 
 printf 'operator: alice\n' >"$work/op.yaml"
 od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
@@ -81,8 +73,7 @@ screen_has() { # screen_has DESC REGEX [SECS]
 		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
 		od customer create Acme &&
 		od project create acme Shop --stores 20 --cpu 100 --memory 200Gi &&
-		od cluster add local --context "$SIM_CONTEXT" &&
-		od cluster add far --context far
+		od cluster add local --context "$SIM_CONTEXT"
 } >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
 
 # A store ordered with no runner about: Queued, live, and its namespace
@@ -92,16 +83,31 @@ orphan "$SIM_CONTEXT" "store-$live" "$live"
 orphan "$SIM_CONTEXT" orphan-a aaaaaaaaaaaa
 orphan "$SIM_CONTEXT" orphan-b bbbbbbbbbbbb
 orphan "$SIM_CONTEXT" orphan-c cccccccccccc
-orphan far held-far dddddddddddd example.com/hold
-K --context far delete ns held-far --wait=false >/dev/null
+# Held by its own finalizer: the namespace controller finishes (drops
+# "kubernetes") and it stays.
+orphan "$SIM_CONTEXT" held dddddddddddd example.com/hold
+# Held by its content: a ConfigMap with a finalizer.
+orphan "$SIM_CONTEXT" held-content eeeeeeeeeeee
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep, namespace: held-content, finalizers: [example.com/hold]}\n' \
+	>"$work/cm.yaml"
+K apply --server-side -f "$work/cm.yaml" >/dev/null
+K delete ns held held-content --wait=false >/dev/null
+spec_finalizers() { K get ns "$1" -o jsonpath='{.spec.finalizers}'; }
+content_held() {
+	K get ns held-content -o jsonpath='{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].status}' | grep -q True
+}
+wait_for '[ -z "$(spec_finalizers held)" ] && content_held' 10 ||
+	{ echo "Bail out! the namespace controller did not get to the held namespaces"; exit 1; }
 
 # ---- the CLI ----
 reconcile
 like "$rc:$out" "^0:" "store reconcile lists the findings"
 like "$out" "orphan +local orphan-a store aaaaaaaaaaaa: labelled as opsdeck.s but no live store uses it" \
 	"an orphan is listed"
-like "$out" "terminating +far held-far store dddddddddddd: Terminating for [0-9]+s; finalizers: example.com/hold \\(metadata\\), kubernetes \\(spec\\)" \
-	"a namespace stuck Terminating is listed with the finalizers that hold it, and where each is set"
+like "$out" "terminating +local held store dddddddddddd: Terminating for [0-9]+s; finalizers: example.com/hold \\(metadata\\)$" \
+	"a namespace held by its own finalizer is listed with it, once the namespace controller is done"
+like "$out" "terminating +local held-content store eeeeeeeeeeee: Terminating for [0-9]+s; finalizers: kubernetes \\(spec\\); NamespaceContentRemaining: Some resources are remaining: configmaps\\. has 1 resource instances; NamespaceFinalizersRemaining: Some content in the namespace has finalizers remaining: example\\.com/hold in 1 resource instances$" \
+	"a namespace held by its content is listed with the controller's finalizer and what the controller says holds it"
 unlike "$out" "store-$live" "a live store's namespace is not an orphan"
 
 reconcile --delete-orphan orphan-a
@@ -125,8 +131,8 @@ like "$rc:$(last)" "^1:opsdeck: 'nosuch' is not an orphan namespace .*orphans fo
 reconcile --delete-orphan "store-$live"
 like "$rc:$(last)" "^1:opsdeck: 'store-$live' is not an orphan namespace \\(a live store uses it" \
 	"a live store's namespace is refused"
-reconcile --delete-orphan orphan-b --delete-orphan held-far
-like "$rc:$(last)" "^1:opsdeck: namespace held-far on cluster far is not an orphan: the pass reports it as terminating" \
+reconcile --delete-orphan orphan-b --delete-orphan held
+like "$rc:$(last)" "^1:opsdeck: namespace held on cluster local is not an orphan: the pass reports it as terminating" \
 	"a Terminating namespace is refused"
 is "$(ns_state "$SIM_CONTEXT" "store-$live"),$(ns_state "$SIM_CONTEXT" orphan-b),$(events)" active,active,1 \
 	"a refused name deletes nothing, not even the orphans named with it"
@@ -155,22 +161,24 @@ printf 'operator: bob\nworker:\n  reconcile_interval: 2\n  reconcile_confirm: 1\
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 ui_start 170 40
 screen_has "the message line summary points to :reconcile" \
-	"Reconcile: 2 orphan namespaces, 1 namespace stuck Terminating \\(:reconcile lists them\\)" 15
+	"Reconcile: 2 orphan namespaces, 2 namespaces stuck Terminating \\(:reconcile lists them\\)" 15
 ui_text ":reconcile" && ui_keys Enter
-screen_has ":reconcile shows the runner's latest findings" "Reconcile: 3 findings"
+screen_has ":reconcile shows the runner's latest findings" "Reconcile: 4 findings"
 like "$(ui_screen)" "Pass of [0-9]{2}:[0-9]{2}:[0-9]{2} \\(took [0-9]+s, 1 store checked\\) by the console's runner, every 2s" \
 	"with when the pass ran, and by whom"
 like "$(ui_line 2)" ':reconcile$' "the tab bar names the view"
 like "$(ui_screen)" "KIND +CLUSTER +NAMESPACE +STORE +REASON" "as a table of kind, cluster, namespace, store and reason"
 like "$(ui_screen)" "orphan +local +orphan-b +bbbbbbbbbbbb +labelled as opsdeck.s but no live store uses it" \
 	"an orphan is listed"
-like "$(ui_screen)" "terminating +far +held-far +dddddddddddd +Terminating for [0-9a-z]+; finalizers: example.com/hold \\(metadata\\), kubernetes \\(spec\\)" \
+like "$(ui_screen)" "terminating +local +held +dddddddddddd +Terminating for [0-9a-z]+; finalizers: example.com/hold \\(metadata\\)" \
 	"a namespace stuck Terminating shows the finalizers that hold it"
 like "$(ui_screen_attrs | grep 'orphan-b' | head -n 1)" '38;5;221' "rows are coloured by kind (an orphan in the theme's state_busy)"
 ui_keys /
-ui_text "held" && ui_keys Enter
+ui_text "held-content" && ui_keys Enter
 screen_has "/ filters the findings" "Reconcile: .*\\(1 of [0-9]+\\)|1/[0-9]+" 3
 unlike "$(ui_screen)" "orphan-b" "leaving only the rows that match"
+like "$(ui_screen | tr -s ' \n' '  ')" "terminating local/held-content: .*NamespaceFinalizersRemaining: Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances" \
+	"the footer shows the finding whole: the content's finalizer that holds the namespace"
 ui_keys d
 screen_has "d refuses a row that is not an orphan" "Only an orphan namespace can be deleted here; this row is a terminating finding"
 ui_keys /
@@ -230,3 +238,13 @@ screen_has "the deletion checks again, and refuses a namespace a store now uses"
 is "$(ns_state "$SIM_CONTEXT" store-0123456789ab),$(events)" active,2 "the namespace stays and no event is written"
 ui_keys q
 wait_for '! ui_alive' 10 || :
+
+# ---- the finalizers patched away: both namespaces go ----
+K patch configmap keep -n held-content --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
+K patch namespace held --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
+ok "the namespace held by its content goes once the ConfigMap's finalizer is removed" \
+	wait_for '[ "$(ns_state "$SIM_CONTEXT" held-content)" = gone ]' 10
+ok "the namespace held by its own finalizer goes once that is removed" \
+	wait_for '[ "$(ns_state "$SIM_CONTEXT" held)" = gone ]' 10
+reconcile
+unlike "$out" "terminating" "and a pass no longer reports them"
