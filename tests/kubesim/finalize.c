@@ -130,8 +130,11 @@ static char *counts_text(json_t *counts, const char *verb)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(counts, k, v) items[i++] =
-	    xasprintf("%s %s %lld resource instances", k, verb, (long long)json_integer_value(v));
+	json_object_foreach(counts, k, v)
+	{
+		items[i++] = xasprintf("%s %s %lld resource instances", k, verb,
+				       (long long)json_integer_value(v));
+	}
 	qsort(items, n, sizeof(*items), cmp_strptr);
 	for (i = 0; i < n; i++) {
 		buf_printf(&b, "%s%s", i ? ", " : "", items[i]);
@@ -195,8 +198,7 @@ static json_t *ns_conditions(const json_t *old, const char *content, const char 
 
 /* Deletes what is in ns; counts what stays (objects with finalizers) by
  * resource ("configmaps.", "deployments.apps") and by finalizer. */
-static size_t delete_content(struct store *st, const struct obj *ns, json_t *by_res,
-			     json_t *by_fin)
+static size_t delete_content(struct store *st, const struct obj *ns, json_t *by_res, json_t *by_fin)
 {
 	size_t left = 0;
 
@@ -243,7 +245,8 @@ bool fin_namespace_pass(struct store *st, struct obj *ns)
 	}
 	if (json_object_size(by_fin)) {
 		list = counts_text(by_fin, "in");
-		fins = xasprintf("Some content in the namespace has finalizers remaining: %s", list);
+		fins =
+		    xasprintf("Some content in the namespace has finalizers remaining: %s", list);
 		free(list);
 	}
 	json_decref(by_res);

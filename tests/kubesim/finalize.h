@@ -6,10 +6,11 @@
  * 0) and stays, visible to get, list and watch (a MODIFIED event), until
  * writes have emptied its finalizers; the write that empties them removes
  * it (a DELETED event carrying its last stored state, as etcd's delete
- * does; the write is answered with the state it asked for). A namespace also waits for its spec.finalizers ("kubernetes"),
- * which the namespace controller removes once the namespace's content is
- * gone; content with finalizers of its own keeps it waiting, and the
- * namespace's status.conditions say so in the real controller's words.
+ * does; the write is answered with the state it asked for). A namespace
+ * also waits for its spec.finalizers ("kubernetes"), which the namespace
+ * controller removes once the namespace's content is gone; content with
+ * finalizers of its own keeps it waiting, and the namespace's
+ * status.conditions say so in the real controller's words.
  *
  * Everything here runs with the simulator lock held. */
 #ifndef OPSDECK_KUBESIM_FINALIZE_H

@@ -415,8 +415,9 @@ json_t *restype_resource_list(const char *group, const char *version)
 			json_array_append_new(res, e);
 		}
 		if (rt->id == K_NAMESPACE)
-			json_array_append_new(res, sub_entry("namespaces/finalize", false,
-							     "Namespace", json_pack("[s]", "update")));
+			json_array_append_new(res,
+					      sub_entry("namespaces/finalize", false, "Namespace",
+							json_pack("[s]", "update")));
 		if (rt->has_status) {
 			snprintf(sub, sizeof(sub), "%s/status", rt->plural);
 			json_array_append_new(

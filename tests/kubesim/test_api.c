@@ -1301,8 +1301,8 @@ static void test_finalizers(void **state)
 			    "finalizers []string{\"example.com/more\"}");
 	json_decref(j);
 	/* other changes are allowed and keep it */
-	json_decref(jcall(200, "PATCH", cm, "application/merge-patch+json",
-			  "{\"data\":{\"k\":\"v\"}}"));
+	json_decref(
+	    jcall(200, "PATCH", cm, "application/merge-patch+json", "{\"data\":{\"k\":\"v\"}}"));
 	/* emptying the finalizers removes it */
 	j = jcall(200, "PATCH", cm, "application/merge-patch+json",
 		  "{\"metadata\":{\"finalizers\":null}}");
@@ -1326,7 +1326,8 @@ static void test_finalizers(void **state)
 	buf_free(&raw.body);
 
 	/* a JSON patch removing the list */
-	create_with_finalizers("fin", "secrets", "Secret", "s", "\"example.com/a\",\"example.com/b\"");
+	create_with_finalizers("fin", "secrets", "Secret", "s",
+			       "\"example.com/a\",\"example.com/b\"");
 	json_decref(jcall(200, "DELETE", "/api/v1/namespaces/fin/secrets/s", NULL, NULL));
 	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/fin/secrets/s",
 			  "application/json-patch+json",
@@ -1391,8 +1392,8 @@ static void test_namespace_finalizers(void **state)
 	c = ns_condition(j, "NamespaceDeletionContentFailure");
 	assert_string_equal(jstr_at(c, "status", NULL), "False");
 	assert_string_equal(jstr_at(c, "reason", NULL), "ContentDeleted");
-	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "status"), "conditions")),
-			 5);
+	assert_int_equal(
+	    json_array_size(json_object_get(json_object_get(j, "status"), "conditions")), 5);
 	assert_string_equal(jstr_at(j, "status", "phase"), "Terminating");
 	assert_string_equal(json_string_value(json_array_get(
 				json_object_get(json_object_get(j, "spec"), "finalizers"), 0)),
@@ -1479,8 +1480,9 @@ static void test_namespace_finalizers(void **state)
 	}
 	j = jcall(200, "GET", "/api/v1/namespaces/own", NULL, NULL);
 	assert_string_equal(jstr_at(j, "status", "phase"), "Terminating");
-	assert_string_equal(jstr_at(ns_condition(j, "NamespaceFinalizersRemaining"), "reason", NULL),
-			    "ContentHasNoFinalizers");
+	assert_string_equal(
+	    jstr_at(ns_condition(j, "NamespaceFinalizersRemaining"), "reason", NULL),
+	    "ContentHasNoFinalizers");
 	json_decref(j);
 	json_decref(jcall(200, "PATCH", "/api/v1/namespaces/own", "application/merge-patch+json",
 			  "{\"metadata\":{\"finalizers\":null}}"));
@@ -1494,16 +1496,18 @@ static void test_namespace_finalizers(void **state)
 	json_decref(await_ns_condition("forced", "NamespaceFinalizersRemaining", "True"));
 	j = jcall(405, "GET", "/api/v1/namespaces/forced/finalize", NULL, NULL);
 	json_decref(j);
-	j = jcall(422, "PUT", "/api/v1/namespaces/forced/finalize", "application/json",
-		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"forced\"},"
-		  "\"spec\":{\"finalizers\":[\"custom\"]}}");
+	j = jcall(
+	    422, "PUT", "/api/v1/namespaces/forced/finalize", "application/json",
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"forced\"},"
+	    "\"spec\":{\"finalizers\":[\"custom\"]}}");
 	assert_non_null(strstr(jstr_at(j, "message", NULL),
 			       "spec.finalizers[0]: Invalid value: \"custom\": name is neither a "
 			       "standard finalizer name nor is it fully qualified"));
 	json_decref(j);
-	j = jcall(200, "PUT", "/api/v1/namespaces/forced/finalize", "application/json",
-		  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"forced\"},"
-		  "\"spec\":{\"finalizers\":[]}}");
+	j = jcall(
+	    200, "PUT", "/api/v1/namespaces/forced/finalize", "application/json",
+	    "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"forced\"},"
+	    "\"spec\":{\"finalizers\":[]}}");
 	assert_string_equal(jstr_at(j, "metadata", "name"), "forced");
 	json_decref(j);
 	assert_int_equal(await_code("/api/v1/namespaces/forced", 404), 404);
@@ -1514,7 +1518,9 @@ static void test_namespace_finalizers(void **state)
 		bool listed = false;
 
 		json_array_foreach(json_object_get(j, "resources"), i, e)
-		    listed = listed || str_eq(jstr_at(e, "name", NULL), "namespaces/finalize");
+		{
+			listed = listed || str_eq(jstr_at(e, "name", NULL), "namespaces/finalize");
+		}
 		assert_true(listed);
 	}
 	json_decref(j);
