@@ -933,6 +933,13 @@ static void reconcile_summary(const struct reconcile_report *rep, char *out, siz
 		  "namespaces stuck Terminating");
 	add_count(what, sizeof(what), stuck, "store or job stuck", "stores or jobs stuck");
 	add_count(what, sizeof(what), unreachable, "cluster unreachable", "clusters unreachable");
+	if (rep->problem[0]) {
+		/* what went wrong matters more than what was found */
+		snprintf(out, outsz, "Reconcile: %.300s%s%s", rep->problem, what[0] ? "; " : "",
+			 what);
+		*alert = true;
+		return;
+	}
 	if (!what[0])
 		return;
 	*alert = marked > 0;

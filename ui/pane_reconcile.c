@@ -110,7 +110,9 @@ static void describe_pass(const struct reconcile_pane *p, char *out, size_t outs
 	if (n > 0 && (size_t)n < outsz && app_runner(p->app) && every > 0)
 		n += snprintf(out + n, outsz - (size_t)n, ", every %lds", every);
 	if (n > 0 && (size_t)n < outsz && running(p))
-		snprintf(out + n, outsz - (size_t)n, "; a pass is running…");
+		n += snprintf(out + n, outsz - (size_t)n, "; a pass is running…");
+	if (n > 0 && (size_t)n < outsz && rep->problem[0])
+		snprintf(out + n, outsz - (size_t)n, "; but %.200s", rep->problem);
 }
 
 /* A row's key: what the finding is about, so the cursor stays on it from
@@ -356,7 +358,7 @@ static void draw_footer(struct reconcile_pane *p, const struct rect *r)
 {
 	const struct reconcile_finding *f = cursor_finding(p);
 	struct rect row = { r->y + 1, r->x, r->h - 1, r->w };
-	char keys[64] = "", pass[300], *text;
+	char keys[64] = "", pass[600], *text;
 
 	describe_pass(p, pass, sizeof(pass));
 	draw_text(r->y, r->x, r->w, pass, style_attr(ROLE_DIM), 1);

@@ -830,6 +830,10 @@ static void reconcile_report(const struct reconcile_report *rep, void *ud)
 		return;
 	}
 	rc->rc = CLI_OK;
+	if (rep->problem[0]) {
+		buf_printf(&rc->failed, "opsdeck: %s\n", rep->problem);
+		rc->rc = CLI_FAILED;
+	}
 	reconcile_report_copy(&rc->rep, rep);
 	rc->events = xcalloc(rep->n + 1, sizeof(*rc->events));
 	if (!pick_targets(rc)) {

@@ -113,6 +113,8 @@ static void on_reconcile(void *ud, const struct reconcile_report *rep)
 	free(w->found);
 	w->found = now;
 	w->nfound = rep->n;
+	if (rep->problem[0])
+		fprintf(w->ctx->err, "opsdeck worker: reconcile: %s\n", rep->problem);
 	fflush(w->ctx->out);
 }
 

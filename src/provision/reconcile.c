@@ -484,8 +484,8 @@ static void stuck_loaded(void *ud, const PGresult *res, const struct err *err)
 	struct reconcile *rc = ud;
 
 	if (!res) {
-		snprintf(rc->rep.error, sizeof(rc->rep.error), "looking for stuck stores: %.500s",
-			 err->msg);
+		snprintf(rc->rep.problem, sizeof(rc->rep.problem),
+			 "looking for stuck stores: %.500s", err->msg);
 		finish(rc);
 		return;
 	}
@@ -526,7 +526,8 @@ static void drift_written(void *ud, const PGresult *res, const struct err *err)
 	if (res)
 		f->acted = db_bool(res, 0, 0);
 	else
-		snprintf(rc->rep.error, sizeof(rc->rep.error), "recording drift: %.500s", err->msg);
+		snprintf(rc->rep.problem, sizeof(rc->rep.problem),
+			 "recording the drift of store %s: %.500s", f->store, err->msg);
 	rc->fi++;
 	write_drifts(rc);
 }

@@ -56,6 +56,10 @@ struct reconcile_report {
 	size_t n;
 	size_t stores_checked;
 	char error[600]; /* the pass could not run: "" when it did */
+	/* The pass ran, but a later part of it failed (a drift not recorded,
+	 * stuck stores not looked for): the findings stand, this is said
+	 * after them. "" when everything went. */
+	char problem[600];
 	time_t started, finished; /* wall clock */
 };
 

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 36
+plan 39
 
 ui_with_pg
 work=$UI_TMP
@@ -195,6 +195,19 @@ else
 fi
 kill "$wpid"
 wait "$wpid" 2>/dev/null
+
+# ---- a drift that cannot be recorded ----
+# The findings still print; what went wrong comes last, and fails the run.
+q -c "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN RAISE EXCEPTION 'audit trail offline'; END \$\$;
+	CREATE TRIGGER refuse BEFORE INSERT ON opsdeck.events FOR EACH ROW EXECUTE FUNCTION refuse_events()" >/dev/null
+K delete ns "store-$s" --wait=false >/dev/null
+wait_for "! K get ns store-$s >/dev/null 2>&1" 20
+reconcile
+like "$rc:$(printf '%s\n' "$out" | tail -n 1)" "^1:opsdeck: recording the drift of store $s: .*audit trail offline" \
+	"a drift that cannot be recorded fails the run, said last"
+like "$out" "drift +local store-$s store $s: namespace store-$s is gone" "after the findings, which still print"
+is "$(status "$s")" Ready "and the store is left as it was"
+q -c "DROP TRIGGER refuse ON opsdeck.events; DROP FUNCTION refuse_events()" >/dev/null
 
 # ---- a worker stopped while a pass waits on a cluster ----
 # "far" answers nothing for a minute; SIGTERM comes in the middle of the
