@@ -1,0 +1,128 @@
+# Shared setup of the benchmarks that run opsdeck against kubesim and a
+# private PostgreSQL (bench/provision, bench/reconcile, bench/details).
+# Source it from bash, then:
+#
+#   bench_init BUILD_DIR        sets top_srcdir, OPSDECK, KUBESIM, loads
+#                               tests/lib/{tap,pg,sim}.sh, starts PostgreSQL,
+#                               makes $work (removed at exit) and points
+#                               XDG_CONFIG_HOME at $work/config; exits on failure
+#   bench_cluster NAME SPEED    a fresh kubesim (seed 1) at that speed factor
+#                               and a database NAME migrated, with the catalog,
+#                               a project "load" of 1000 stores and the
+#                               kubesim as cluster "sim"; sets db (its conninfo)
+#   bench_order N [PREFIX]      orders N stores (plan small) named PREFIXi
+#   bench_worker_start LIMIT    `opsdeck worker --jobs LIMIT` with the database's
+#                               max_concurrent_provisions at LIMIT and no
+#                               reconcile pass; sets WORKER_PID
+#   bench_settle N              waits until N stores are Ready or Failed
+#   bench_worker_stop           stops it (a SIGTERM hands jobs back)
+#   bench_sim_stop              stops the kubesim of bench_cluster
+#   od ARGS / q ARGS            opsdeck / psql on $db
+#   cpu_s PID                   user+system seconds of a live process
+#   sim_requests                API requests kubesim has served (not /sim/)
+#   sim_watches_open            watch streams open now
+#   timed OUT CMD...            runs CMD; writes "wall_ms cpu_s rss_kib" to OUT
+#                               (wall time from the clock, CPU user+system
+#                               and peak RSS of CMD from /usr/bin/time)
+#   median N...                 the median of numbers (the middle of an odd
+#                               count, the mean of the middle two otherwise)
+#
+# Figures go to bench/README.md, never into a test.
+
+bench_init() {
+	build=$(cd "${1:?bench_init: BUILD_DIR}" && pwd) || exit 2
+	top_srcdir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	export OPSDECK="$build/opsdeck" KUBESIM="$build/opsdeck-kubesim"
+	for f in "$OPSDECK" "$KUBESIM"; do
+		[ -x "$f" ] || { echo "$f is not built (make in $build)" >&2; exit 2; }
+	done
+	. "$top_srcdir/tests/lib/tap.sh"
+	. "$top_srcdir/tests/lib/pg.sh"
+	. "$top_srcdir/tests/lib/sim.sh"
+	pg_start || exit 1
+	work=$(mktemp -d "${TMPDIR:-/tmp}/opsdeck-bench.XXXXXX") || exit 1
+	pg_on_exit "rm -rf '$work'"
+	export XDG_CONFIG_HOME="$work/config"
+	mkdir -p "$XDG_CONFIG_HOME/opsdeck"
+	bench__n=0
+}
+
+q() { psql -X -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+od() { "$OPSDECK" --db "$db" "$@"; }
+
+cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+bench__stat() { # bench__stat JQ_PATH: one number of /sim/stats
+	curl -sk --max-time 10 -H "Authorization: Bearer $SIM_TOKEN" "$SIM_URL/sim/stats" | jq -r "$1"
+}
+sim_requests() { bench__stat .requests; }
+sim_watches_open() { bench__stat .watchesOpen; }
+
+bench_cluster() {
+	bench__n=$((bench__n + 1))
+	mkdir -p "$work/sim$bench__n"
+	sim_start "$work/sim$bench__n" --speed "$2" --seed 1 || exit 1
+	db=$(pg_createdb "$1") || exit 1
+	{
+		od db migrate &&
+			od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
+			od customer create Bench &&
+			od project create bench Load --stores 1000 --cpu 1000 --memory 2000Gi &&
+			od cluster add sim --context "$SIM_CONTEXT" --max-stores 1000 &&
+			q -c "UPDATE opsdeck.settings SET value = 1000 WHERE name = 'max_stores'"
+	} >/dev/null || { echo "bench_cluster: cannot prepare the database" >&2; exit 1; }
+}
+
+bench_order() {
+	for i in $(seq "$1"); do
+		od store create load woocommerce small "${2:-s}$i" >/dev/null || exit 1
+	done
+}
+
+bench_worker_start() {
+	q -c "UPDATE opsdeck.settings SET value = $1 WHERE name = 'max_concurrent_provisions'" >/dev/null
+	"$OPSDECK" --db "$db" worker --jobs "$1" --reconcile 0 >"$work/worker.log" 2>&1 &
+	WORKER_PID=$!
+	pg_on_exit "kill $WORKER_PID 2>/dev/null"
+}
+
+bench_settle() {
+	until [ "$(q -c "SELECT count(*) FROM opsdeck.stores WHERE status IN ('Ready', 'Failed')")" = "$1" ]; do
+		kill -0 "$WORKER_PID" 2>/dev/null || {
+			echo "the worker stopped:" >&2
+			cat "$work/worker.log" >&2
+			exit 1
+		}
+		sleep 0.2
+	done
+}
+
+bench_worker_stop() {
+	kill "$WORKER_PID" 2>/dev/null
+	wait "$WORKER_PID" 2>/dev/null
+}
+
+bench_sim_stop() {
+	kill "$SIM_PID" 2>/dev/null
+	wait "$SIM_PID" 2>/dev/null
+}
+
+timed() {
+	bench__out=$1
+	shift
+	bench__t0=$(tap_now_ms)
+	/usr/bin/time -f '%U %S %M' -o "$bench__out.time" "$@"
+	bench__rc=$?
+	bench__t1=$(tap_now_ms)
+	# The last line: a failed command's status comes first.
+	tail -n 1 "$bench__out.time" | awk -v ms=$((bench__t1 - bench__t0)) \
+		'{ printf "%d %.2f %d\n", ms, $1 + $2, $3 }' >"$bench__out"
+	return $bench__rc
+}
+
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
+		END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
