@@ -1,11 +1,15 @@
+# shellcheck shell=bash
 # Shared setup of the benchmarks that run opsdeck against kubesim and a
 # private PostgreSQL (bench/provision, bench/reconcile, bench/details).
 # Source it from bash, then:
 #
-#   bench_init BUILD_DIR        sets top_srcdir, OPSDECK, KUBESIM, loads
+#   bench_init BUILD_DIR [--ui] sets top_srcdir, OPSDECK, KUBESIM, loads
 #                               tests/lib/{tap,pg,sim}.sh, starts PostgreSQL,
 #                               makes $work (removed at exit) and points
-#                               XDG_CONFIG_HOME at $work/config; exits on failure
+#                               XDG_CONFIG_HOME at $work/config; exits on
+#                               failure. --ui also loads tests/ui/lib.sh and
+#                               sets it up (a private tmux; ui_start runs the
+#                               console), stopped at exit
 #   bench_cluster NAME SPEED    a fresh kubesim (seed 1) at that speed factor
 #                               and a database NAME migrated, with the catalog,
 #                               a project "load" of 1000 stores and the
@@ -39,7 +43,16 @@ bench_init() {
 	. "$top_srcdir/tests/lib/tap.sh"
 	. "$top_srcdir/tests/lib/pg.sh"
 	. "$top_srcdir/tests/lib/sim.sh"
-	pg_start || exit 1
+	if [ "${2:-}" = --ui ]; then
+		export OPSDECK_DATADIR="$top_srcdir"
+		. "$top_srcdir/tests/ui/lib.sh"
+		# Before pg_start, whose EXIT trap then replaces ui_setup's.
+		ui_setup
+		pg_start || exit 1
+		pg_on_exit "ui_stop; wait_for '! ui_alive' 5; rm -rf '$UI_TMP'"
+	else
+		pg_start || exit 1
+	fi
 	work=$(mktemp -d "${TMPDIR:-/tmp}/opsdeck-bench.XXXXXX") || exit 1
 	pg_on_exit "rm -rf '$work'"
 	export XDG_CONFIG_HOME="$work/config"

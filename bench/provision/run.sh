@@ -7,6 +7,7 @@
 #   bench/provision/run.sh BUILD_DIR [STORES] [LIMITS...]
 #   e.g. bench/provision/run.sh build 50 3 10
 set -u
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/../lib.sh"
 bench_init "${1:?usage: run.sh BUILD_DIR [STORES] [LIMITS...]}"
 stores=${2:-50}
