@@ -57,6 +57,9 @@ struct reconcile {
 	size_t ci, li, fi; /* cluster, list and finding being worked on */
 	struct kube_http *http;
 	json_t *got[L_COUNT];
+	/* got[l]'s items by namespace (arrays), or for the namespaces by name,
+	 * so matching stores to objects is linear, not stores × objects */
+	json_t *index[L_COUNT];
 	struct kube_op *op;
 	struct loop_timer *finish, *confirm;
 	struct reconcile_report rep;
@@ -105,43 +108,48 @@ static void finish(struct reconcile *rc)
 
 /* ---- evaluating one cluster ---- */
 
-static const char *ns_of(const json_t *obj)
+/* The index of a list: namespace → [its objects], or for the namespaces
+ * themselves name → object. */
+static json_t *index_list(const json_t *list, bool by_name)
 {
-	const char *s =
-	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+	json_t *idx = json_object();
+	size_t i;
+	json_t *o;
 
-	return s ? s : "";
+	json_array_foreach(json_object_get(list, "items"), i, o)
+	{
+		const json_t *meta = json_object_get(o, "metadata");
+		const char *key =
+		    json_string_value(json_object_get(meta, by_name ? "name" : "namespace"));
+		json_t *arr;
+
+		if (!key)
+			continue;
+		if (by_name) {
+			json_object_set(idx, key, o);
+			continue;
+		}
+		arr = json_object_get(idx, key);
+		if (!arr) {
+			arr = json_array();
+			json_object_set_new(idx, key, arr);
+		}
+		json_array_append(arr, o);
+	}
+	return idx;
 }
 
 /* {"items": [the objects of list l in namespace ns]} */
 static json_t *items_in(struct reconcile *rc, int l, const char *ns)
 {
-	json_t *out = json_array();
-	size_t i;
-	json_t *o;
+	json_t *arr = json_object_get(rc->index[l], ns);
 
-	json_array_foreach(json_object_get(rc->got[l], "items"), i, o)
-	{
-		if (strcmp(ns_of(o), ns) == 0)
-			json_array_append(out, o);
-	}
-	return json_pack("{s:o}", "items", out);
+	return arr ? json_pack("{s:O}", "items", arr) : json_pack("{s:[]}", "items");
 }
 
 static const json_t *find_namespace(struct reconcile *rc, const char *name)
 {
-	size_t i;
-	const json_t *o;
-
-	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o)
-	{
-		const char *n =
-		    json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
-
-		if (n && strcmp(n, name) == 0)
-			return o;
-	}
-	return NULL;
+	return json_object_get(rc->index[L_NAMESPACES], name);
 }
 
 /* Appends the names in a finalizers array, each with where it is set:
@@ -350,6 +358,8 @@ static void listed(const struct kube_result *res, void *ud)
 	}
 	json_decref(rc->got[rc->li]);
 	rc->got[rc->li] = json_incref(res->obj);
+	json_decref(rc->index[rc->li]);
+	rc->index[rc->li] = index_list(res->obj, rc->li == L_NAMESPACES);
 	rc->li++;
 	list_next(rc);
 }
@@ -631,8 +641,10 @@ void reconcile_free(struct reconcile *rc)
 	if (rc->confirm)
 		loop_timer_cancel(rc->confirm);
 	db_conn_forget(rc->opts.db, rc);
-	for (size_t i = 0; i < L_COUNT; i++)
+	for (size_t i = 0; i < L_COUNT; i++) {
 		json_decref(rc->got[i]);
+		json_decref(rc->index[i]);
+	}
 	free(rc->stores);
 	free(rc->clusters);
 	free(rc->rep.v);
