@@ -19,14 +19,8 @@
 
 plan 53
 
-if ! command -v tmux >/dev/null 2>&1; then
-	echo "Bail out! tmux is not installed (scripts/setup installs it)"
-	exit 1
-fi
-ui_setup
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+ui_with_pg
 work=$UI_TMP
-pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
 export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
 sim_start "$work" --speed 4 --seed 21 || { echo "Bail out! cannot start kubesim"; exit 1; }
 
@@ -59,14 +53,6 @@ orphan() {
 	K --context "$1" apply --server-side -f "$work/ns.yaml" >/dev/null
 }
 events() { q -c "SELECT count(*) FROM opsdeck.events WHERE action = 'orphan.delete'"; }
-screen_has() { # screen_has DESC REGEX [SECS]
-	if ui_wait "$2" "${3:-5}"; then
-		pass "$1"
-	else
-		fail "$1"
-		diag "$(ui_screen)"
-	fi
-}
 
 {
 	od db migrate &&
