@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cluster_header.h"
 #include "cmdline.h"
 #include "db/db.h"
 #include "db/live.h"
@@ -79,6 +80,7 @@ struct app {
 	/* Held for the header, so the database state shows on every pane and
 	 * the connection lives as long as the console. NULL: not configured. */
 	struct db_live *live;
+	struct cluster_header *clusters;
 	struct input input;
 	struct loop_timer *esc_timer;
 	struct loop_watch *stdin_watch;
@@ -883,6 +885,7 @@ static void header_db_start(struct app *app)
 	}
 	app->live = db_live_join(app->loop, app->conf, header_db_changed, app);
 	header_db_changed(app);
+	app->clusters = cluster_header_new(app);
 }
 
 /* Appends ", <text>" (or "<text>" to an empty buffer) when n > 0. */
@@ -1007,6 +1010,7 @@ static void app_free(struct app *app)
 	keymap_free(app->keymap);
 	runner_free(app->runner);
 	loop_timer_cancel(app->stop_timer);
+	cluster_header_free(app->clusters);
 	db_live_leave(app->live, header_db_changed, app);
 	for (int f = 0; f < HEADER_FIELD_COUNT; f++)
 		free(app->header[f].text);

@@ -18,6 +18,7 @@ opsdeck_SOURCES = \
 	ui/help.c ui/help.h \
 	ui/form.c ui/form.h \
 	ui/pane_notice.c ui/pane_notice.h \
+	ui/cluster_header.c ui/cluster_header.h \
 	ui/pane_catalog.c ui/pane_projects.c ui/pane_stores.c ui/pane_queues.c ui/pane_logs.c \
 	ui/pane_events.c
 # The reconcile findings view (:reconcile).

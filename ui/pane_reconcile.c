@@ -9,7 +9,7 @@
 #include "db/conn.h"
 #include "pane.h"
 #include "pane_notice.h"
-#include "provision/clients.h"
+#include "kube/registry.h"
 #include "provision/orphan.h"
 #include "provision/reconcile.h"
 #include "provision/runner.h"
@@ -28,9 +28,10 @@
  * Where the report comes from: the console's runner when it has one
  * (its periodic passes, APP_EVENT_RECONCILE after each); else (--no-worker,
  * read-only) this view runs a pass itself each time it is opened, marking
- * nothing in read-only mode. Its own database connection and cluster
- * clients are made on first need (a pass, a deletion), so the view costs
- * nothing until used. Everything is asynchronous on the loop. */
+ * nothing in read-only mode. Its own database connection and its
+ * reference to the cluster registry (whose clients everything shares) are
+ * taken on first need (a pass, a deletion), so the view costs nothing
+ * until used. Everything is asynchronous on the loop. */
 
 /* Lines under the table: the pass, then the row under the cursor. */
 #define FOOTER_LINES 4
@@ -42,7 +43,7 @@ struct reconcile_pane {
 	char (*keys)[200];	     /* each finding's row key, made once per report */
 	bool have;		     /* rep holds a report */
 	struct db_conn *db;
-	struct kube_clients *clients;
+	struct kube_registry *kube;
 	struct reconcile *pass; /* this view's own pass, while it runs */
 	struct orphan_delete *del;
 	char del_cluster[64], del_ns[64]; /* what d asked about */
@@ -181,8 +182,8 @@ static void need_connections(struct reconcile_pane *p)
 {
 	if (!p->db)
 		p->db = db_conn_new(app_loop(p->app), app_conf(p->app)->database, NULL);
-	if (!p->clients)
-		p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
+	if (!p->kube)
+		p->kube = kube_registry_acquire(app_loop(p->app), app_conf(p->app)->kubeconfig);
 }
 
 static void own_pass_done(const struct reconcile_report *rep, void *ud)
@@ -215,12 +216,12 @@ static void run_now(struct reconcile_pane *p, bool quiet)
 			.conf = conf,
 			.actor = conf->operator,
 			.report_only = conf->read_only,
-			.http_for = kube_clients_get,
+			.http_for = kube_registry_http_for,
 		};
 
 		need_connections(p);
 		ro.db = p->db;
-		ro.http_ud = p->clients;
+		ro.http_ud = p->kube;
 		p->pass = reconcile_start(&ro, own_pass_done, p);
 		if (!quiet)
 			app_info(p->app, "Reconcile pass running%s…",
@@ -269,8 +270,8 @@ static void delete_typed(struct app *app, const char *text, void *ud)
 	env = (struct orphan_env){ .loop = app_loop(app),
 				   .db = p->db,
 				   .conf = app_conf(app),
-				   .http_for = kube_clients_get,
-				   .http_ud = p->clients };
+				   .http_for = kube_registry_http_for,
+				   .http_ud = p->kube };
 	p->del = orphan_delete_start(&env, p->del_cluster, p->del_ns, orphan_deleted, p, &err);
 	if (!p->del) {
 		app_error(app, "%s", err.msg);
@@ -345,7 +346,7 @@ static void reconcile_destroy(void *st)
 	orphan_delete_free(p->del);
 	reconcile_free(p->pass);
 	db_conn_free(p->db);
-	kube_clients_free(p->clients);
+	kube_registry_release(p->kube);
 	reconcile_report_clear(&p->rep);
 	free(p->keys);
 	table_free(p->table);

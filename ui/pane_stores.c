@@ -13,11 +13,10 @@
 #include "db/stores.h"
 #include "form.h"
 #include "kube/api.h"
-#include "kube/watch.h"
+#include "kube/registry.h"
 #include "lineedit.h"
 #include "pane.h"
 #include "pane_notice.h"
-#include "provision/clients.h"
 #include "provision/credentials.h"
 #include "provision/inventory.h"
 #include "provision/secret.h"
@@ -53,13 +52,15 @@
 
 enum { F_PROJECT, F_OFFERING, F_PLAN, F_NAME, F_CLUSTER, F_COUNT };
 
-/* One watch of the stores' Deployments per cluster. */
+/* Per cluster: the registry's shared watch of the stores' web Deployments
+ * (all namespaces), and READY's index of them by namespace. */
 struct kcluster {
 	char *name;
 	char *context;
-	struct kube_watch *watch; /* NULL: could not be started (error says why) */
+	struct kube_sub *sub; /* NULL: could not subscribe (error says why) */
 	char error[256];
-	bool seen; /* still in the clusters list */
+	json_t *web; /* namespace -> its web Deployment, while sub is ready */
+	bool seen;   /* still in the clusters list */
 };
 
 enum choice_set { CH_PROJECT, CH_OFFERING, CH_PLAN, CH_CLUSTER, CH_COUNT };
@@ -86,9 +87,10 @@ struct stores_pane {
 	struct credentials_read *creds_read;
 	struct credentials *creds;
 
-	struct kube_clients *clients;
+	struct kube_registry *kube;
 	struct kcluster *kc;
 	size_t nkc;
+	json_t *by_ns; /* namespace -> index in the stores list, per read of it */
 	struct loop_timer *tick; /* ages move on */
 	bool slow;
 	unsigned ticks;
@@ -145,30 +147,98 @@ static struct kcluster *find_kc(struct stores_pane *p, const char *name)
 }
 
 static void rebuild(struct stores_pane *p);
-static void update_header(struct stores_pane *p);
+static void update_rows_of(struct stores_pane *p, const struct kcluster *k,
+			   const struct kube_changes *ch);
 
-static void watch_changed(struct kube_watch *w, enum kube_watch_event ev, const char *key,
-			  json_t *obj, void *ud)
+/* The web Deployment of each namespace, from the watch as a whole. */
+static void web_reindex(struct kcluster *k)
+{
+	const char *key;
+	json_t *obj;
+
+	json_object_clear(k->web);
+	if (!k->sub || !kube_sub_ready(k->sub))
+		return;
+	json_object_foreach((json_t *)kube_sub_objects(k->sub), key, obj)
+	{
+		const char *ns = json_string_value(
+			json_object_get(json_object_get(obj, "metadata"), "namespace"));
+
+		if (ns)
+			json_object_set(k->web, ns, obj);
+	}
+}
+
+/* The same for the objects named by keys ("namespace/name") only. */
+static void web_update(struct kcluster *k, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strchr(keys[i], '/');
+		json_t *obj = kube_sub_get(k->sub, keys[i]);
+		char ns[256];
+
+		if (!slash || (size_t)(slash - keys[i]) >= sizeof(ns))
+			continue;
+		memcpy(ns, keys[i], (size_t)(slash - keys[i]));
+		ns[slash - keys[i]] = '\0';
+		if (obj) {
+			json_object_set(k->web, ns, obj);
+		} else {
+			json_t *had = json_object_get(k->web, ns);
+			const char *name = json_string_value(
+				json_object_get(json_object_get(had, "metadata"), "name"));
+
+			/* gone, unless another web Deployment took its place */
+			if (had && name && strcmp(name, slash + 1) == 0)
+				json_object_del(k->web, ns);
+		}
+	}
+}
+
+static void sub_changed(struct kube_sub *s, const struct kube_changes *ch, void *ud)
 {
 	struct stores_pane *p = ud;
+	struct kcluster *k = NULL;
 
-	(void)w;
-	(void)ev;
-	(void)key;
-	(void)obj;
-	rebuild(p);
-	update_header(p);
+	for (size_t i = 0; i < p->nkc && !k; i++) {
+		if (p->kc[i].sub == s)
+			k = &p->kc[i];
+	}
+	if (!k)
+		return;
+	if (ch->all || ch->state || !kube_sub_ready(s)) {
+		web_reindex(k);
+		rebuild(p);
+	} else {
+		web_update(k, ch->keys, ch->nkeys);
+		update_rows_of(p, k, ch);
+	}
 	app_redraw(p->app);
 }
 
 static void kc_free(struct kcluster *k)
 {
-	kube_watch_free(k->watch);
+	kube_sub_free(k->sub);
+	json_decref(k->web);
 	free(k->name);
 	free(k->context);
 }
 
-/* Starts a watch for every cluster not disabled and drops those gone. */
+static void kc_subscribe(struct stores_pane *p, struct kcluster *k)
+{
+	struct err err = { { 0 } };
+
+	if (!p->kube)
+		p->kube = kube_registry_acquire(app_loop(p->app), app_conf(p->app)->kubeconfig);
+	/* only the web tier: READY is its ready/desired replicas */
+	k->sub = kube_registry_subscribe(p->kube, k->context, &kube_res_deployments, NULL,
+					 "opsdeck.io/store,opsdeck.io/role=web", sub_changed, p,
+					 &err);
+	if (!k->sub)
+		str_copy(k->error, sizeof(k->error), err_isset(&err) ? err.msg : "cannot watch it");
+}
+
+/* Subscribes for every cluster not disabled and drops those gone. */
 static void sync_clusters(struct stores_pane *p)
 {
 	const struct cluster_list *cl = db_live_clusters(p->live);
@@ -186,8 +256,9 @@ static void sync_clusters(struct stores_pane *p)
 			continue;
 		if (k && strcmp(k->context, c->context) != 0) {
 			/* The context changed: watch the new one. */
-			kube_watch_free(k->watch);
-			k->watch = NULL;
+			kube_sub_free(k->sub);
+			k->sub = NULL;
+			json_object_clear(k->web);
 			free(k->context);
 			k->context = xstrdup(c->context);
 			k->error[0] = '\0';
@@ -197,23 +268,11 @@ static void sync_clusters(struct stores_pane *p)
 			memset(k, 0, sizeof(*k));
 			k->name = xstrdup(c->name);
 			k->context = xstrdup(c->context);
+			k->web = json_object();
 		}
 		k->seen = true;
-		if (!k->watch && !k->error[0]) {
-			struct err err = { { 0 } };
-			struct kube_http *h;
-			struct kube_watch_opts wo = { .label_selector = "opsdeck.io/store" };
-
-			if (!p->clients)
-				p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
-			h = kube_clients_get(p->clients, k->context, &err);
-			if (h)
-				k->watch = kube_watch_new(h, &kube_res_deployments, NULL, &wo,
-							  watch_changed, p, &err);
-			if (!k->watch)
-				str_copy(k->error, sizeof(k->error),
-					 err_isset(&err) ? err.msg : "cannot watch it");
-		}
+		if (!k->sub && !k->error[0])
+			kc_subscribe(p, k);
 	}
 	for (size_t i = 0; i < p->nkc; i++) {
 		if (p->kc[i].seen)
@@ -224,93 +283,35 @@ static void sync_clusters(struct stores_pane *p)
 	p->nkc = j;
 }
 
-/* "" while the cluster answers; else why not. */
+/* "" while the cluster's Deployments are known; else why not ("" too
+ * while the first list is under way: not a problem yet). */
 static const char *kc_problem(const struct kcluster *k)
 {
-	if (!k->watch)
+	if (!k->sub)
 		return k->error;
-	return kube_watch_error(k->watch);
+	return kube_sub_problem(k->sub);
 }
 
-/* The header's cluster field: each cluster's reachability. */
-static void update_header(struct stores_pane *p)
-{
-	char text[300];
-	size_t down = 0, waiting = 0;
-	const struct kcluster *bad = NULL;
-
-	if (!p->live || !db_live_clusters(p->live))
-		return;
-	if (p->nkc == 0) {
-		app_set_header(p->app, HEADER_CLUSTER, "cluster: none", false);
-		return;
-	}
-	for (size_t i = 0; i < p->nkc; i++) {
-		if (kc_problem(&p->kc[i])[0]) {
-			down++;
-			if (!bad)
-				bad = &p->kc[i];
-		} else if (!kube_watch_synced(p->kc[i].watch)) {
-			waiting++;
-		}
-	}
-	/* Short: the header holds the database too. The Stores pane's title
-	 * says why. */
-	if (p->nkc == 1 && bad)
-		snprintf(text, sizeof(text), "cluster %s: unreachable", bad->name);
-	else if (p->nkc == 1)
-		snprintf(text, sizeof(text), "cluster %s: %s", p->kc[0].name,
-			 waiting ? "connecting" : "ok");
-	else if (bad)
-		snprintf(text, sizeof(text), "clusters: %zu of %zu unreachable", down, p->nkc);
-	else
-		snprintf(text, sizeof(text), "clusters: %zu ok%s", p->nkc - waiting,
-			 waiting ? ", some connecting" : "");
-	app_set_header(p->app, HEADER_CLUSTER, text, down > 0);
-}
-
-/* The web Deployment of each namespace on a cluster, indexed once per
- * rebuild so that READY costs one lookup per store. */
-static json_t *web_index(const struct kcluster *k)
-{
-	json_t *idx = json_object();
-	const char *key;
-	json_t *obj;
-
-	if (!k->watch || !kube_watch_synced(k->watch))
-		return idx;
-	json_object_foreach((json_t *)kube_watch_objects(k->watch), key, obj)
-	{
-		json_t *md = json_object_get(obj, "metadata");
-		const char *ns = json_string_value(json_object_get(md, "namespace"));
-		const char *role =
-			json_string_value(json_object_get(json_object_get(md, "labels"), "opsdeck.io/role"));
-
-		if (ns && role && strcmp(role, "web") == 0)
-			json_object_set(idx, ns, obj);
-	}
-	return idx;
-}
-
-/* READY of a store: ready/desired replicas of its web Deployment. */
-static void ready_text(struct stores_pane *p, json_t *const *idx, const struct store *s, char *buf,
-		       size_t bufsz)
+/* READY of a store: ready/desired replicas of its web Deployment; "?" when
+ * the cluster's Deployments are not known now (unreachable, or listing
+ * again after an outage), never the counts from before. */
+static void ready_text(const struct kcluster *k, const struct store *s, char *buf, size_t bufsz)
 {
 	json_t *obj;
 
-	snprintf(buf, bufsz, "-/%ld", s->replicas);
-	for (size_t i = 0; i < p->nkc; i++) {
-		if (strcmp(p->kc[i].name, s->cluster) != 0)
-			continue;
-		obj = json_object_get(idx[i], s->namespace);
-		if (obj)
-			snprintf(buf, bufsz, "%lld/%lld",
-				 (long long)json_integer_value(
-					 json_object_get(json_object_get(obj, "status"), "readyReplicas")),
-				 (long long)json_integer_value(
-					 json_object_get(json_object_get(obj, "spec"), "replicas")));
+	if (!k || !k->sub || !kube_sub_ready(k->sub)) {
+		snprintf(buf, bufsz, "?");
 		return;
 	}
+	obj = json_object_get(k->web, s->namespace);
+	if (!obj) {
+		snprintf(buf, bufsz, "-/%ld", s->replicas);
+		return;
+	}
+	snprintf(buf, bufsz, "%lld/%lld",
+		 (long long)json_integer_value(
+			 json_object_get(json_object_get(obj, "status"), "readyReplicas")),
+		 (long long)json_integer_value(json_object_get(json_object_get(obj, "spec"), "replicas")));
 }
 
 /* ---- the table ---- */
@@ -336,59 +337,139 @@ static bool any_young(const struct store_list *sl, long since)
 static void tick(struct loop *loop, void *ud);
 static void rebuild_detail(struct stores_pane *p);
 
-static void rebuild(struct stores_pane *p)
+/* A row's cells, in storage of its own. */
+struct store_cells {
+	char op[160], ready[48], age[24], step[160];
+	const char *v[10];
+};
+
+static void store_cells(struct stores_pane *p, const struct store *s, long since,
+			struct store_cells *c)
+{
+	snprintf(c->op, sizeof(c->op), "%s/%s", s->offering, s->plan);
+	ready_text(find_kc(p, s->cluster), s, c->ready, sizeof(c->ready));
+	str_age(s->age_s + since, c->age, sizeof(c->age));
+	store_progress(s, since, c->step, sizeof(c->step));
+	if (!c->step[0] && strcmp(s->status, "Failed") == 0 && s->error && *s->error)
+		snprintf(c->step, sizeof(c->step), "%s", s->error);
+	c->v[0] = s->id;
+	c->v[1] = s->name;
+	c->v[2] = s->project;
+	c->v[3] = c->op;
+	c->v[4] = s->cluster;
+	c->v[5] = s->status;
+	c->v[6] = c->ready;
+	c->v[7] = c->age;
+	c->v[8] = c->step;
+	c->v[9] = s->url[0] ? s->url : "-";
+}
+
+/* Seconds since the stores were read: their ages were computed then. */
+static long stores_since(struct stores_pane *p, const struct store_list **sl)
 {
 	uint64_t read_ms = 0;
-	const struct store_list *sl = db_live_stores(p->live, &read_ms);
-	struct table_model *tm = table_model(p->table);
-	long since = sl ? (long)((loop_now_ms() - read_ms) / 1000) : 0;
+
+	*sl = db_live_stores(p->live, &read_ms);
+	return *sl ? (long)((loop_now_ms() - read_ms) / 1000) : 0;
+}
+
+static void update_title(struct stores_pane *p, const struct store_list *sl)
+{
+	const struct kcluster *bad = NULL, *reading = NULL;
 	size_t busy = 0;
 	char title[512];
-	json_t **idx = xcalloc(p->nkc + 1, sizeof(*idx));
 
-	for (size_t i = 0; i < p->nkc; i++)
-		idx[i] = web_index(&p->kc[i]);
+	for (size_t i = 0; sl && i < sl->n; i++)
+		busy += store_status_busy(sl->v[i].status);
+	for (size_t i = 0; i < p->nkc && !bad; i++) {
+		if (kc_problem(&p->kc[i])[0])
+			bad = &p->kc[i];
+		else if (!reading && p->kc[i].sub && !kube_sub_ready(p->kc[i].sub))
+			reading = &p->kc[i];
+	}
+	if (bad)
+		snprintf(title, sizeof(title),
+			 "Stores (%zu, %zu busy; live) - READY unknown: cluster %s unreachable: %s",
+			 sl ? sl->n : 0, busy, bad->name, kc_problem(bad));
+	else if (reading)
+		snprintf(title, sizeof(title), "Stores (%zu, %zu busy; live) - reading cluster %s",
+			 sl ? sl->n : 0, busy, reading->name);
+	else
+		snprintf(title, sizeof(title), "Stores (%zu, %zu busy; live)", sl ? sl->n : 0, busy);
+	table_set_title(p->table, title);
+}
+
+/* Every row again: after the stores were read, or a cluster listed. */
+static void rebuild(struct stores_pane *p)
+{
+	const struct store_list *sl;
+	long since = stores_since(p, &sl);
+	struct table_model *tm = table_model(p->table);
+
+	json_object_clear(p->by_ns);
 	table_model_begin(tm);
 	for (size_t i = 0; sl && i < sl->n; i++) {
 		const struct store *s = &sl->v[i];
-		char op[160], ready[48], age[24], step[160];
-		const char *cells[10] = { s->id,  s->name, s->project, op,    s->cluster,
-					  s->status, ready, age,      step,  s->url[0] ? s->url : "-" };
+		struct store_cells c;
 
-		snprintf(op, sizeof(op), "%s/%s", s->offering, s->plan);
-		ready_text(p, idx, s, ready, sizeof(ready));
-		str_age(s->age_s + since, age, sizeof(age));
-		store_progress(s, since, step, sizeof(step));
-		if (!step[0] && strcmp(s->status, "Failed") == 0 && s->error && *s->error)
-			snprintf(step, sizeof(step), "%s", s->error);
-		if (store_status_busy(s->status))
-			busy++;
-		table_model_add(tm, s->id, cells, status_role(s->status), COL_STATUS);
+		store_cells(p, s, since, &c);
+		table_model_add(tm, s->id, c.v, status_role(s->status), COL_STATUS);
+		json_object_set_new(p->by_ns, s->namespace, json_integer((json_int_t)i));
 	}
 	table_model_end(tm);
-	for (size_t i = 0; i < p->nkc; i++)
-		json_decref(idx[i]);
-	free(idx);
-	{
-		const struct kcluster *bad = NULL;
-
-		for (size_t i = 0; i < p->nkc && !bad; i++) {
-			if (kc_problem(&p->kc[i])[0])
-				bad = &p->kc[i];
-		}
-		if (bad)
-			snprintf(title, sizeof(title),
-				 "Stores (%zu, %zu busy; live) - READY unknown: cluster %s unreachable: %s",
-				 sl ? sl->n : 0, busy, bad->name, kc_problem(bad));
-		else
-			snprintf(title, sizeof(title), "Stores (%zu, %zu busy; live)", sl ? sl->n : 0,
-				 busy);
-	}
-	table_set_title(p->table, title);
+	update_title(p, sl);
 	/* Ages move on: every second while one counts in seconds or a job
 	 * runs, else every half minute. */
 	if (sl && sl->n > 0 && !p->tick)
 		p->tick = loop_timer_add(app_loop(p->app), TICK_MS, TICK_MS, tick, p);
+	p->slow = !any_busy(sl) && !any_young(sl, since);
+}
+
+/* The rows of the stores whose web Deployments changed on cluster k: one
+ * lookup and one row each, however many stores there are. */
+static void update_rows_of(struct stores_pane *p, const struct kcluster *k,
+			   const struct kube_changes *ch)
+{
+	const struct store_list *sl;
+	long since = stores_since(p, &sl);
+	struct table_model *tm = table_model(p->table);
+
+	for (size_t i = 0; sl && i < ch->nkeys; i++) {
+		const char *slash = strchr(ch->keys[i], '/');
+		char ns[256];
+		json_t *at;
+		const struct store *s;
+		struct store_cells c;
+
+		if (!slash || (size_t)(slash - ch->keys[i]) >= sizeof(ns))
+			continue;
+		memcpy(ns, ch->keys[i], (size_t)(slash - ch->keys[i]));
+		ns[slash - ch->keys[i]] = '\0';
+		at = json_object_get(p->by_ns, ns);
+		if (!at || (size_t)json_integer_value(at) >= sl->n)
+			continue;
+		s = &sl->v[json_integer_value(at)];
+		if (strcmp(s->cluster, k->name) != 0)
+			continue;
+		store_cells(p, s, since, &c);
+		table_model_update(tm, s->id, c.v, status_role(s->status), COL_STATUS);
+	}
+}
+
+/* Ages and steps move on: rows whose text changed are updated, the others
+ * cost a comparison. */
+static void refresh_rows(struct stores_pane *p)
+{
+	const struct store_list *sl;
+	long since = stores_since(p, &sl);
+	struct table_model *tm = table_model(p->table);
+
+	for (size_t i = 0; sl && i < sl->n; i++) {
+		struct store_cells c;
+
+		store_cells(p, &sl->v[i], since, &c);
+		table_model_update(tm, sl->v[i].id, c.v, status_role(sl->v[i].status), COL_STATUS);
+	}
 	p->slow = !any_busy(sl) && !any_young(sl, since);
 }
 
@@ -399,7 +480,7 @@ static void tick(struct loop *loop, void *ud)
 	(void)loop;
 	if (p->slow && ++p->ticks % SLOW_TICKS != 0)
 		return;
-	rebuild(p);
+	refresh_rows(p);
 	if (p->detail_open)
 		rebuild_detail(p); /* the events' ages */
 	app_redraw(p->app);
@@ -703,7 +784,6 @@ static void start_inventory(struct stores_pane *p)
 	const struct store *s = sl ? store_list_find(sl, p->detail_id) : NULL;
 	const struct cluster_list *cl = db_live_clusters(p->live);
 	const struct cluster *c = NULL;
-	struct kube_http *h;
 	struct err err = { { 0 } };
 
 	if (p->inv || p->inv_error[0] || !s || !cl)
@@ -717,11 +797,9 @@ static void start_inventory(struct stores_pane *p)
 			 s->cluster);
 		return;
 	}
-	if (!p->clients)
-		p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
-	h = kube_clients_get(p->clients, c->context, &err);
-	if (h)
-		p->inv = inventory_new(app_loop(p->app), h, s->namespace, inventory_changed, p, &err);
+	if (!p->kube)
+		p->kube = kube_registry_acquire(app_loop(p->app), app_conf(p->app)->kubeconfig);
+	p->inv = inventory_new(p->kube, c->context, s->namespace, inventory_changed, p, &err);
 	if (!p->inv)
 		snprintf(p->inv_error, sizeof(p->inv_error), "cannot watch cluster %s: %s", s->cluster,
 			 err_isset(&err) ? err.msg : "unknown error");
@@ -774,7 +852,6 @@ static void live_changed(void *ud)
 
 	sync_clusters(p);
 	rebuild(p);
-	update_header(p);
 	if (p->detail_open) {
 		start_inventory(p);
 		rebuild_detail(p);
@@ -789,6 +866,7 @@ static void *stores_init(struct app *app)
 	struct stores_pane *p = xcalloc(1, sizeof(*p));
 
 	p->app = app;
+	p->by_ns = json_object();
 	p->table = table_new("Stores", cols, ARRAY_LEN(cols));
 	p->detail = table_new("Store", detail_cols, ARRAY_LEN(detail_cols));
 	table_model_set_sensitive(table_model(p->detail), true);
@@ -815,7 +893,8 @@ static void stores_destroy(void *st)
 	for (size_t i = 0; i < p->nkc; i++)
 		kc_free(&p->kc[i]);
 	free(p->kc);
-	kube_clients_free(p->clients);
+	json_decref(p->by_ns);
+	kube_registry_release(p->kube);
 	for (int c = 0; c < CH_COUNT; c++)
 		free_choices(p, (enum choice_set)c);
 	hist_free(p);
@@ -1269,10 +1348,10 @@ static void reveal_audited(void *ud, const struct db_rows *rows, const char *err
 	t = (struct credentials_target){ .store = p->detail_id,
 					 .namespace = cell[STORE_REVEAL_NAMESPACE],
 					 .cluster = p->reveal_cluster };
-	if (!p->clients)
-		p->clients = kube_clients_new(app_loop(p->app), app_conf(p->app));
+	if (!p->kube)
+		p->kube = kube_registry_acquire(app_loop(p->app), app_conf(p->app)->kubeconfig);
 	h = cell[STORE_REVEAL_CONTEXT]
-		    ? kube_clients_get(p->clients, cell[STORE_REVEAL_CONTEXT], &err)
+		    ? kube_registry_client(p->kube, cell[STORE_REVEAL_CONTEXT], &err)
 		    : NULL;
 	if (h)
 		p->creds_read = credentials_read(h, &t, 0, reveal_read, p, &err);

@@ -642,16 +642,14 @@ void table_model_begin(struct table_model *tm)
 	tm->building = true;
 }
 
-void table_model_add(struct table_model *tm, const char *key, const char *const *cells, int role,
-		     int role_col)
+/* Makes row from key and cells in one allocation (see struct tm_row) and
+ * widens width[] to its cells. */
+static void row_make(const struct table_model *tm, struct tm_row *row, const char *key,
+		     const char *const *cells, int role, int role_col, int *width)
 {
-	struct tm_rows *p = &tm->pending;
 	size_t len[64], *lens = len, total, ptrs;
-	struct tm_row *row;
 	char *block, *w;
 
-	if (!tm->building)
-		table_model_begin(tm);
 	if (!key)
 		key = "";
 	if (tm->ncols > ARRAY_LEN(len))
@@ -667,8 +665,6 @@ void table_model_add(struct table_model *tm, const char *key, const char *const 
 	}
 	total += 1;
 
-	p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
-	row = &p->v[p->n++];
 	block = xmalloc(total);
 	row->cells = (const char **)(void *)block;
 	w = block + ptrs;
@@ -683,8 +679,8 @@ void table_model_add(struct table_model *tm, const char *key, const char *const 
 		memcpy(w, s, lens[c] + 1);
 		w += lens[c] + 1;
 		cw = utf8_width(s);
-		if (cw > p->width[c])
-			p->width[c] = cw;
+		if (cw > width[c])
+			width[c] = cw;
 	}
 	row->hay = w;
 	for (size_t c = 0; c < tm->ncols; c++) {
@@ -700,6 +696,115 @@ void table_model_add(struct table_model *tm, const char *key, const char *const 
 	row->marked = false;
 	if (lens != len)
 		free(lens);
+}
+
+void table_model_add(struct table_model *tm, const char *key, const char *const *cells, int role,
+		     int role_col)
+{
+	struct tm_rows *p = &tm->pending;
+
+	if (!tm->building)
+		table_model_begin(tm);
+	p->v = xgrow(p->v, &p->cap, p->n + 1, sizeof(*p->v));
+	row_make(tm, &p->v[p->n++], key, cells, role, role_col, p->width);
+}
+
+static bool row_same(const struct table_model *tm, const struct tm_row *row,
+		     const char *const *cells, int role, int role_col)
+{
+	if (row->role != role || row->role_col != role_col)
+		return false;
+	for (size_t c = 0; c < tm->ncols; c++) {
+		if (strcmp(row->cells[c], cells && cells[c] ? cells[c] : "") != 0)
+			return false;
+	}
+	return true;
+}
+
+/* The widest cell of column c, measured again (after the widest shrank). */
+static void width_remeasure(struct table_model *tm, size_t c)
+{
+	int w = 0;
+
+	for (size_t r = 0; r < tm->rows.n; r++) {
+		int cw = utf8_width(tm->rows.v[r].cells[c]);
+
+		if (cw > w)
+			w = cw;
+	}
+	tm->rows.width[c] = w;
+}
+
+/* Order of rows a and b in the sort: the sort column's cells, then the
+ * order they were added in, as the stable sort leaves them. */
+static int row_order_cmp(const struct table_model *tm, size_t a, size_t b)
+{
+	int c = natural_cmp(tm->rows.v[a].cells[tm->sort_col], tm->rows.v[b].cells[tm->sort_col]);
+
+	if (tm->descending)
+		c = -c;
+	if (c)
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+/* Moves row r to its place in the sort order after its cell changed. */
+static void order_move(struct table_model *tm, size_t r)
+{
+	size_t n = tm->rows.n, at = 0, lo = 0, hi;
+
+	while (at < n && tm->order[at] != r)
+		at++;
+	if (at == n)
+		return;
+	memmove(&tm->order[at], &tm->order[at + 1], (n - at - 1) * sizeof(*tm->order));
+	hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (row_order_cmp(tm, tm->order[mid], r) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&tm->order[lo + 1], &tm->order[lo], (n - 1 - lo) * sizeof(*tm->order));
+	tm->order[lo] = r;
+}
+
+bool table_model_update(struct table_model *tm, const char *key, const char *const *cells,
+			int role, int role_col)
+{
+	size_t r = hash_find(tm, key ? key : ""), keep = cursor_row(tm);
+	struct tm_row fresh, *row;
+	bool sort_changed;
+	int *was;
+
+	if (r == NOPOS || tm->building)
+		return false;
+	row = &tm->rows.v[r];
+	if (row_same(tm, row, cells, role, role_col))
+		return true;
+	row_make(tm, &fresh, row->key, cells, role, role_col, tm->rows.width);
+	fresh.marked = row->marked;
+	sort_changed = tm->sort_col >= 0 &&
+		       strcmp(row->cells[tm->sort_col], fresh.cells[tm->sort_col]) != 0;
+	was = xmalloc((tm->ncols ? tm->ncols : 1) * sizeof(*was));
+	for (size_t c = 0; c < tm->ncols; c++)
+		was[c] = utf8_width(row->cells[c]);
+	if (tm->sensitive)
+		row_wipe(row);
+	free((void *)row->cells);
+	*row = fresh;
+	for (size_t c = 0; c < tm->ncols; c++) {
+		/* the widest cell shrank: the column may be narrower now */
+		if (was[c] == tm->rows.width[c] && utf8_width(row->cells[c]) < was[c])
+			width_remeasure(tm, c);
+	}
+	free(was);
+	if (sort_changed)
+		order_move(tm, r);
+	rebuild_view_keep(tm, keep);
+	return true;
 }
 
 void table_model_end(struct table_model *tm)

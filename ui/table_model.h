@@ -45,6 +45,13 @@ void table_model_begin(struct table_model *tm);
 void table_model_add(struct table_model *tm, const char *key, const char *const *cells, int role,
 		     int role_col);
 void table_model_end(struct table_model *tm);
+/* Replaces the cells of the row with key, outside a rebuild: the row keeps
+ * its mark, moves to its place in the sort order and into or out of the
+ * view as the filter says, and the cursor stays on the row it was on.
+ * Costs a comparison when nothing changed, else O(rows) of plain work --
+ * no sort, no allocation but the row's. False if no row has that key. */
+bool table_model_update(struct table_model *tm, const char *key, const char *const *cells,
+			int role, int role_col);
 
 /* Every row, unfiltered. */
 size_t table_model_nrows(const struct table_model *tm);

@@ -11,7 +11,7 @@
 #include "cli/cli_util.h"
 #include "db/stores.h"
 #include "loop.h"
-#include "provision/clients.h"
+#include "kube/registry.h"
 #include "provision/credentials.h"
 #include "provision/secret.h"
 
@@ -54,11 +54,11 @@ static struct credentials *read_secret(const struct conf *conf, const char *id,
 				       const struct where *w, long timeout_ms, struct err *err)
 {
 	struct reading rd = { .loop = loop_new() };
-	struct kube_clients *kc = kube_clients_new(rd.loop, conf);
+	struct kube_registry *kc = kube_registry_acquire(rd.loop, conf->kubeconfig);
 	struct credentials_target t = { .store = id,
 					.namespace = w->namespace,
 					.cluster = w->cluster };
-	struct kube_http *h = kube_clients_get(kc, w->context, err);
+	struct kube_http *h = kube_registry_client(kc, w->context, err);
 	struct err e = { { 0 } };
 
 	if (!h) {
@@ -70,7 +70,7 @@ static struct credentials *read_secret(const struct conf *conf, const char *id,
 		if (!rd.c)
 			*err = rd.err;
 	}
-	kube_clients_free(kc);
+	kube_registry_release(kc);
 	loop_free(rd.loop);
 	return rd.c;
 }

@@ -16,7 +16,7 @@
 #include "db/stores.h"
 #include "kube/api.h"
 #include "loop.h"
-#include "provision/clients.h"
+#include "kube/registry.h"
 #include "provision/orphan.h"
 #include "provision/reconcile.h"
 
@@ -876,7 +876,7 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 	struct reconcile_opts ro = { 0 };
 	struct err err = { { 0 } };
 	struct db_conn *db;
-	struct kube_clients *kc;
+	struct kube_registry *kc;
 	struct reconcile *pass;
 	int npos;
 
@@ -900,17 +900,17 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, err.msg);
 	rc.loop = loop_new();
 	db = db_conn_new(rc.loop, ctx->conf->database, NULL);
-	kc = kube_clients_new(rc.loop, ctx->conf);
+	kc = kube_registry_acquire(rc.loop, ctx->conf->kubeconfig);
 	ro.loop = rc.loop;
 	ro.db = db;
 	ro.conf = ctx->conf;
 	ro.actor = ctx->conf->operator;
-	ro.http_for = kube_clients_get;
+	ro.http_for = kube_registry_http_for;
 	ro.http_ud = kc;
 	rc.env = (struct orphan_env){ .loop = rc.loop,
 				      .db = db,
 				      .conf = ctx->conf,
-				      .http_for = kube_clients_get,
+				      .http_for = kube_registry_http_for,
 				      .http_ud = kc };
 	pass = reconcile_start(&ro, reconcile_report, &rc);
 	loop_run(rc.loop);
@@ -920,7 +920,7 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 	buf_free(&rc.failed);
 	free(rc.events);
 	free(rc.targets);
-	kube_clients_free(kc);
+	kube_registry_release(kc);
 	db_conn_free(db);
 	loop_free(rc.loop);
 	return rc.rc;

@@ -8,7 +8,8 @@ libopsdeck_a_SOURCES += \
 	src/kube/api.c src/kube/api.h \
 	src/kube/watch.c src/kube/watch.h \
 	src/kube/access.c src/kube/access.h \
-	src/kube/probe.c src/kube/probe.h
+	src/kube/probe.c src/kube/probe.h \
+	src/kube/registry.c src/kube/registry.h
 EXTRA_DIST += doc/kube-client.md
 
 include tests/kube/local.mk

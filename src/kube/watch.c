@@ -37,6 +37,7 @@ struct kube_watch {
 	char *rv;
 	bool synced;
 	char error[512];
+	long error_status; /* HTTP status of the last error; 0: no answer */
 	unsigned failures;
 	unsigned lists, watches;
 	uint64_t watch_started;
@@ -116,6 +117,13 @@ static bool set_error(struct kube_watch *w, const char *msg)
 	return emit(w, KUBE_WATCH_ERROR, NULL, NULL);
 }
 
+/* An error with the HTTP status it came with (0: no answer at all). */
+static bool set_error_status(struct kube_watch *w, const char *msg, long status)
+{
+	w->error_status = msg[0] ? status : 0;
+	return set_error(w, msg);
+}
+
 static uint64_t rng_next(struct kube_watch *w)
 {
 	w->rng ^= w->rng >> 12;
@@ -188,6 +196,22 @@ static const char *object_rv(json_t *obj)
 	    json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
 }
 
+/* resourceVersions are opaque, but every server opsdeck knows (etcd's
+ * revisions, kubesim's counter) writes them as growing integers. One that
+ * goes backwards means the server's history was replaced (a restored etcd,
+ * a restarted simulator): nothing cached from before can be trusted. */
+static bool rv_went_back(const char *prev, const char *next)
+{
+	char *end1, *end2;
+	unsigned long long a, b;
+
+	if (!prev || !next || !prev[0] || !next[0])
+		return false;
+	a = strtoull(prev, &end1, 10);
+	b = strtoull(next, &end2, 10);
+	return !*end1 && !*end2 && b < a;
+}
+
 static void set_rv(struct kube_watch *w, const char *rv)
 {
 	if (!rv || !rv[0])
@@ -213,7 +237,7 @@ static void list_done(const struct kube_result *res, void *ud)
 
 		w->failures++;
 		snprintf(msg, sizeof(msg), "listing %s: %s", w->res->plural, res->err.msg);
-		if (!set_error(w, msg))
+		if (!set_error_status(w, msg, res->status))
 			return;
 		schedule(w, true);
 		return;
@@ -310,13 +334,19 @@ static void watch_event(struct kube_watch *w, const char *line, size_t len)
 		snprintf(text, sizeof(text), "watching %s: %s", w->res->plural,
 			 msg ? msg : "the server ended the watch with an error");
 		json_decref(ev);
-		if (code != 410 && !set_error(w, text))
+		if (code != 410 && !set_error_status(w, text, code))
 			return;
 		/* 410: the history is gone, list again. Anything else: the
 		 * reflector's answer too, after a backoff. */
 		schedule(w, true);
 		if (code == 410 && w->failures == 1)
 			loop_timer_reset(w->timer, 0);
+		return;
+	}
+	if (rv_went_back(w->rv, object_rv(obj))) {
+		/* the server's history is not the one we cached from */
+		json_decref(ev);
+		kube_watch_relist(w);
 		return;
 	}
 	if (strcmp(type, "BOOKMARK") == 0) {
@@ -392,7 +422,7 @@ static void watch_done(struct kube_response *resp, void *ud)
 		/* dropped or never answered: resume from the last version */
 		w->failures++;
 		snprintf(msg, sizeof(msg), "watching %s: %s", w->res->plural, resp->err.msg);
-		if (set_error(w, msg))
+		if (set_error_status(w, msg, 0))
 			schedule(w, false);
 		return;
 	}
@@ -409,7 +439,7 @@ static void watch_done(struct kube_response *resp, void *ud)
 		kube_error_describe(resp->status, resp->body, resp->body_len, &e);
 		w->failures++;
 		snprintf(msg, sizeof(msg), "watching %s: %s", w->res->plural, e.msg);
-		if (set_error(w, msg))
+		if (set_error_status(w, msg, resp->status))
 			schedule(w, false);
 		return;
 	}
@@ -532,6 +562,20 @@ const char *kube_watch_resource_version(const struct kube_watch *w)
 const char *kube_watch_error(const struct kube_watch *w)
 {
 	return w->error;
+}
+
+long kube_watch_error_status(const struct kube_watch *w)
+{
+	return w->error[0] ? w->error_status : 0;
+}
+
+void kube_watch_relist(struct kube_watch *w)
+{
+	stop_all(w);
+	w->synced = false;
+	w->failures = 0;
+	/* from the loop, like the first list: never from inside the caller */
+	schedule(w, true);
 }
 
 unsigned kube_watch_relists(const struct kube_watch *w)

@@ -9,6 +9,8 @@
  *  - A watch refused with 410 Gone (as an HTTP answer or as an ERROR event
  *    with code 410) means the server no longer has that history: it lists
  *    again and reports the difference as added/modified/deleted changes.
+ *  - A resourceVersion that goes backwards (a restored etcd, a restarted
+ *    server) means the same: the cache is relisted.
  *  - Dropped streams and failed lists are retried with capped exponential
  *    backoff; the last error stays readable (kube_watch_error) for a status
  *    line until things work again.
@@ -70,6 +72,13 @@ size_t kube_watch_count(const struct kube_watch *w);
 const char *kube_watch_resource_version(const struct kube_watch *w);
 /* The last error in words, or "" while all is well. */
 const char *kube_watch_error(const struct kube_watch *w);
+/* The HTTP status of the last error (403, 401, 410…), 0 when it came with
+ * no answer at all (connection refused, timed out) or all is well. */
+long kube_watch_error_status(const struct kube_watch *w);
+/* Drops the watch and lists again from the loop (not from inside this
+ * call); synced is false until that list completes. For a cluster that
+ * answers again after an outage: what was cached may be stale. */
+void kube_watch_relist(struct kube_watch *w);
 /* Counters for diagnostics and tests: lists after the first one, and
  * watches started after the first one. */
 unsigned kube_watch_relists(const struct kube_watch *w);

@@ -330,7 +330,7 @@ void inventory_view_free(struct inventory_view *v)
 
 struct inventory {
 	struct loop *loop;
-	struct kube_watch *w[INV_KINDS];
+	struct kube_sub *w[INV_KINDS];
 	struct loop_timer *settle;
 	inventory_fn fn;
 	void *ud;
@@ -345,36 +345,34 @@ static void settled(struct loop *loop, void *ud)
 	inv->fn(inv->ud);
 }
 
-static void changed(struct kube_watch *w, enum kube_watch_event ev, const char *key, json_t *obj,
-		    void *ud)
+static void changed(struct kube_sub *w, const struct kube_changes *ch, void *ud)
 {
 	struct inventory *inv = ud;
 
 	(void)w;
-	(void)ev;
-	(void)key;
-	(void)obj;
+	(void)ch;
 	if (!inv->settle)
 		inv->settle = loop_timer_add(inv->loop, INVENTORY_SETTLE_MS, 0, settled, inv);
 }
 
-struct inventory *inventory_new(struct loop *loop, struct kube_http *h, const char *ns,
+struct inventory *inventory_new(struct kube_registry *reg, const char *context, const char *ns,
 				inventory_fn fn, void *ud, struct err *err)
 {
-	/* Someone is looking: a cluster that comes back shows within seconds. */
-	const struct kube_watch_opts opts = { .backoff_cap_ms = INVENTORY_BACKOFF_CAP_MS };
 	struct inventory *inv;
 
 	if (!ns || !kube_valid_namespace(ns)) {
 		err_set(err, "'%.64s' is not a namespace name", ns ? ns : "");
 		return NULL;
 	}
+	if (!kube_registry_client(reg, context, err))
+		return NULL;
 	inv = xcalloc(1, sizeof(*inv));
-	inv->loop = loop;
+	inv->loop = kube_http_loop(kube_registry_client(reg, context, err));
 	inv->fn = fn;
 	inv->ud = ud;
 	for (int k = 0; k < INV_KINDS; k++) {
-		inv->w[k] = kube_watch_new(h, kind_res[k], ns, &opts, changed, inv, err);
+		inv->w[k] = kube_registry_subscribe(reg, context, kind_res[k], ns, NULL, changed,
+						    inv, err);
 		if (!inv->w[k]) {
 			inventory_free(inv);
 			return NULL;
@@ -388,7 +386,7 @@ void inventory_free(struct inventory *inv)
 	if (!inv)
 		return;
 	for (int k = 0; k < INV_KINDS; k++)
-		kube_watch_free(inv->w[k]);
+		kube_sub_free(inv->w[k]);
 	loop_timer_cancel(inv->settle);
 	free(inv);
 }
@@ -396,7 +394,7 @@ void inventory_free(struct inventory *inv)
 bool inventory_synced(const struct inventory *inv)
 {
 	for (int k = 0; k < INV_KINDS; k++) {
-		if (!kube_watch_synced(inv->w[k]))
+		if (!kube_sub_ready(inv->w[k]))
 			return false;
 	}
 	return true;
@@ -405,7 +403,7 @@ bool inventory_synced(const struct inventory *inv)
 const char *inventory_error(const struct inventory *inv)
 {
 	for (int k = 0; k < INV_KINDS; k++) {
-		const char *e = kube_watch_error(inv->w[k]);
+		const char *e = kube_sub_problem(inv->w[k]);
 
 		if (*e)
 			return e;
@@ -418,6 +416,6 @@ void inventory_snapshot(const struct inventory *inv, size_t max_events, struct i
 	const json_t *objs[INV_KINDS];
 
 	for (int k = 0; k < INV_KINDS; k++)
-		objs[k] = kube_watch_objects(inv->w[k]);
+		objs[k] = kube_sub_objects(inv->w[k]);
 	inventory_read(objs, max_events, out);
 }

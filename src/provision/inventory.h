@@ -7,9 +7,10 @@
  *    pods are read by provision/health.h, as the readiness step and the
  *    reconcile pass read them, so the details never disagree with them.
  *  - struct inventory keeps those objects fresh without blocking: one
- *    watch per kind limited to the store's namespace (kube/watch.h),
- *    started by inventory_new and stopped by inventory_free, so a details
- *    view costs the cluster nothing once it is closed. Changes are
+ *    shared watch per kind limited to the store's namespace, subscribed
+ *    through the cluster registry (kube/registry.h) by inventory_new and
+ *    let go by inventory_free, so a details view costs the cluster nothing
+ *    once it is closed, and after an outage shows nothing until relisted. Changes are
  *    coalesced: the change function runs at most every INVENTORY_SETTLE_MS,
  *    not once per object of a first list.
  *
@@ -23,7 +24,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "kube/http.h"
+#include "kube/registry.h"
 #include "loop.h"
 #include "util.h"
 
@@ -79,20 +80,22 @@ void inventory_view_free(struct inventory_view *v);
 const char *inventory_kind_name(enum inventory_kind k);
 
 #define INVENTORY_SETTLE_MS 100
-#define INVENTORY_BACKOFF_CAP_MS 5000
 
 struct inventory;
 typedef void (*inventory_fn)(void *ud);
 
-/* Starts watching namespace ns through h; fn is called from the loop after
- * changes (objects, errors). NULL with err set if ns is not a namespace
- * name or a watch cannot be made. */
-struct inventory *inventory_new(struct loop *loop, struct kube_http *h, const char *ns,
+/* Starts watching namespace ns on context through the registry; fn is
+ * called from the loop after changes (objects, errors, the cluster's
+ * state). NULL with err set if ns is not a namespace name or the context
+ * has no client. */
+struct inventory *inventory_new(struct kube_registry *reg, const char *context, const char *ns,
 				inventory_fn fn, void *ud, struct err *err);
+/* True once every kind has been listed (again, after an outage) and the
+ * cluster answers. */
 void inventory_free(struct inventory *inv);
-/* True once every kind has been listed. */
 bool inventory_synced(const struct inventory *inv);
-/* "" while every watch works; else the first one's error in words. */
+/* "" while every watch works; else the first one's error in words (the
+ * cluster's reason when it does not answer). */
 const char *inventory_error(const struct inventory *inv);
 /* What the watches hold now, read by inventory_read. */
 void inventory_snapshot(const struct inventory *inv, size_t max_events, struct inventory_view *out);

@@ -10,7 +10,6 @@ libopsdeck_a_SOURCES += \
 	src/provision/health.c src/provision/health.h \
 	src/provision/job.c src/provision/job.h \
 	src/provision/runner.c src/provision/runner.h \
-	src/provision/clients.c src/provision/clients.h \
 	src/provision/reconcile.c src/provision/reconcile.h
 
 # A store's credentials read back from its Secret, for an audited reveal.

@@ -12,7 +12,7 @@
 #include "db/jobs.h"
 #include "kube/api.h"
 #include "kube/http.h"
-#include "provision/clients.h"
+#include "kube/registry.h"
 #include "provision/job.h"
 #include "provision/reconcile.h"
 
@@ -24,7 +24,7 @@ struct runner {
 	struct runner_opts opts;
 	char name[200];
 	struct db_conn *db;
-	struct kube_clients *clients;
+	struct kube_registry *clients; /* shared with everything on the loop */
 	struct reconcile *reconcile;
 	struct loop_timer *reconcile_timer;
 	struct jrun **runs;
@@ -138,7 +138,7 @@ static void start_run(struct runner *r, const struct job *job)
 				    ? r->conf->provision_timeout_s * 1000 / 4
 				    : 30000,
 		.domain = r->conf->store_domain,
-		.http_for = kube_clients_get,
+		.http_for = kube_registry_http_for,
 		.http_ud = r->clients,
 		.done = run_done,
 		.ud = r,
@@ -230,7 +230,7 @@ static bool reconcile_begin(struct runner *r, struct err *err)
 		.db = r->db,
 		.conf = r->conf,
 		.actor = r->name,
-		.http_for = kube_clients_get,
+		.http_for = kube_registry_http_for,
 		.http_ud = r->clients,
 	};
 	const char *why = NULL;
@@ -349,7 +349,7 @@ struct runner *runner_new(struct loop *loop, const struct conf *conf, const stru
 	}
 	r->db = db_conn_new(loop, conf->database, &dbo);
 	db_conn_subscribe(r->db, db_event, r);
-	r->clients = kube_clients_new(loop, conf);
+	r->clients = kube_registry_acquire(loop, conf->kubeconfig);
 	if (r->opts.reconcile_s > 0)
 		r->reconcile_timer = loop_timer_add(loop, (uint64_t)r->opts.reconcile_s * 1000u,
 						    (uint64_t)r->opts.reconcile_s * 1000u, reconcile_tick, r);
@@ -391,6 +391,6 @@ void runner_free(struct runner *r)
 	db_conn_unsubscribe(r->db, db_event, r);
 	db_conn_forget(r->db, r);
 	db_conn_free(r->db);
-	kube_clients_free(r->clients);
+	kube_registry_release(r->clients);
 	free(r);
 }

@@ -60,3 +60,12 @@ tests_kube_test_kubeauth_SOURCES = tests/kube/test_kubeauth.c tests/kube/simproc
 	tests/kube/simproc.h $(KUBE_TEST_HELPERS)
 tests_kube_test_kubeauth_CFLAGS = $(KUBE_TEST_CFLAGS)
 tests_kube_test_kubeauth_LDADD = $(KUBE_TEST_LIBS)
+
+# The cluster registry against kubesim over plain HTTP (so a second kubesim
+# can take over the port of the first).
+check_PROGRAMS += tests/kube/test_registry
+TESTS += tests/kube/test_registry
+tests_kube_test_registry_SOURCES = tests/kube/test_registry.c tests/kube/simproc.c \
+	tests/kube/simproc.h $(KUBE_TEST_HELPERS)
+tests_kube_test_registry_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_registry_LDADD = $(KUBE_TEST_LIBS)
