@@ -34,3 +34,8 @@ check_PROGRAMS += tests/integration/db_conn_test
 tests_integration_db_conn_test_SOURCES = tests/integration/db_conn_test.c
 tests_integration_db_conn_test_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_db_conn_test_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
+
+# One console through a cluster outage: one client per context, READY
+# unknown while down, the truth within seconds of the server answering.
+TESTS += tests/integration/cluster_outage.sh
+EXTRA_DIST += tests/integration/cluster_outage.sh
