@@ -769,6 +769,140 @@ static void test_sensitive_rows(void **state)
 	table_model_free(tm);
 }
 
+/* ---- table_model_update ---- */
+
+static void update3(struct table_model *tm, const char *key, const char *a, const char *b,
+		    const char *c)
+{
+	const char *cells[3] = { a, b, c };
+
+	assert_true(table_model_update(tm, key, cells, -1, -1));
+}
+
+static void test_update_one_row(void **state)
+{
+	struct table_model *tm = stores();
+	const char *cells[3] = { "x", "y", "z" };
+
+	(void)state;
+	table_model_sort(tm, 0, false);
+	assert_string_equal(view_keys(tm), "s1 s2 s4 s5 s3");
+	assert_true(table_model_goto_key(tm, "s4"));
+	table_model_move(tm, -1); /* on s2 */
+	table_model_toggle_mark(tm);
+	assert_true(table_model_goto_key(tm, "s4"));
+
+	/* renamed: moves to its place, keeps its mark; the cursor stays on s4 */
+	update3(tm, "s2", "zeta", "Failed", "9d");
+	assert_string_equal(view_keys(tm), "s1 s4 s5 s3 s2");
+	assert_string_equal(table_model_key(tm, table_model_cursor(tm)), "s4");
+	assert_int_equal(table_model_nmarked(tm), 1);
+	assert_true(table_model_marked(tm, 4));
+	assert_string_equal(table_model_cell(tm, 4, 0), "zeta");
+
+	/* the same cells again change nothing; an unknown key is refused */
+	update3(tm, "s2", "zeta", "Failed", "9d");
+	assert_string_equal(view_keys(tm), "s1 s4 s5 s3 s2");
+	assert_false(table_model_update(tm, "nope", cells, -1, -1));
+	assert_int_equal(table_model_nrows(tm), 5);
+
+	/* rows go into and out of a filtered view */
+	table_model_set_filter(tm, "shop");
+	assert_string_equal(view_keys(tm), "s1 s4");
+	update3(tm, "s5", "omega-shop", "", "9d");
+	assert_string_equal(view_keys(tm), "s1 s4 s5");
+	update3(tm, "s1", "alpha", "Ready", "10d");
+	assert_string_equal(view_keys(tm), "s4 s5");
+	assert_string_equal(table_model_key(tm, table_model_cursor(tm)), "s4");
+
+	/* roles change too */
+	assert_true(table_model_update(tm, "s4", (const char *[]){ "delta-SHOP", "Ready", "2d" },
+				       7, 1));
+	{
+		int rc;
+
+		assert_int_equal(table_model_role(tm, 0, &rc), 7);
+		assert_int_equal(rc, 1);
+	}
+	table_model_free(tm);
+}
+
+/* Random updates give the same table as rebuilding it with the same cells:
+ * order (ascending, descending, none), view, marks and column widths. */
+static void test_update_matches_rebuild(void **state)
+{
+	enum { N = 400, STEPS = 600 };
+	static char cells[N][3][24];
+	struct table_model *tm = table_model_new(cols3, 3);
+	unsigned seed = 777;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		random_cell(cells[i][0], 12, &seed);
+		snprintf(cells[i][1], sizeof(cells[i][1]), "%s", (i % 3) ? "Ready" : "Failed");
+		snprintf(cells[i][2], sizeof(cells[i][2]), "%ud", (unsigned)(rand_r(&seed) % 30));
+	}
+	table_model_begin(tm);
+	for (size_t i = 0; i < N; i++) {
+		char key[16];
+		const char *c[3] = { cells[i][0], cells[i][1], cells[i][2] };
+
+		snprintf(key, sizeof(key), "k%zu", i);
+		table_model_add(tm, key, c, -1, -1);
+	}
+	table_model_end(tm);
+	for (int step = 0; step < STEPS; step++) {
+		size_t i = (size_t)rand_r(&seed) % N;
+		int col = (int)(rand_r(&seed) % 3);
+		char key[16];
+		const char *c[3];
+		struct table_model *ref = table_model_new(cols3, 3);
+		int w1[3], w2[3];
+
+		if (step % 100 == 0)
+			table_model_sort(tm, (step / 100) % 3 - 1, step % 200 == 0);
+		if (step == 300)
+			table_model_set_filter(tm, "a");
+		if (step == 450)
+			table_model_set_filter(tm, "!e");
+		if (step % 37 == 0)
+			table_model_toggle_mark(tm);
+		random_cell(cells[i][col], col == 0 ? 20 : 6, &seed);
+		snprintf(key, sizeof(key), "k%zu", i);
+		c[0] = cells[i][0];
+		c[1] = cells[i][1];
+		c[2] = cells[i][2];
+		assert_true(table_model_update(tm, key, c, -1, -1));
+
+		table_model_begin(ref);
+		for (size_t r = 0; r < N; r++) {
+			const char *rc[3] = { cells[r][0], cells[r][1], cells[r][2] };
+
+			snprintf(key, sizeof(key), "k%zu", r);
+			table_model_add(ref, key, rc, -1, -1);
+		}
+		table_model_end(ref);
+		{
+			bool desc;
+			int sc = table_model_sort_col(tm, &desc);
+
+			table_model_sort(ref, sc, desc);
+		}
+		table_model_set_filter(ref, table_model_filter(tm));
+		assert_int_equal(table_model_nvisible(tm), table_model_nvisible(ref));
+		for (size_t v = 0; v < table_model_nvisible(tm); v++) {
+			if (strcmp(table_model_key(tm, v), table_model_key(ref, v)) != 0)
+				fail_msg("step %d: position %zu is %s, a rebuild has %s", step, v,
+					 table_model_key(tm, v), table_model_key(ref, v));
+		}
+		table_model_layout(tm, 200, w1);
+		table_model_layout(ref, 200, w2);
+		assert_memory_equal(w1, w2, sizeof(w1));
+		table_model_free(ref);
+	}
+	table_model_free(tm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +924,8 @@ int main(void)
 		cmocka_unit_test(test_utf8_fit),
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_sensitive_rows),
+		cmocka_unit_test(test_update_one_row),
+		cmocka_unit_test(test_update_matches_rebuild),
 	};
 
 	return cmocka_run_group_tests_name("table_model", tests, NULL, NULL);
