@@ -52,8 +52,8 @@ static void update(struct cluster_header *h)
 		snprintf(text, sizeof(text), "clusters: %s %s, %zu of %zu ok", bad->name,
 			 kube_cluster_state_name(bad_state), ok, n);
 	else if (bad)
-		snprintf(text, sizeof(text), "clusters: %zu of %zu not answering", n - ok - connecting,
-			 n);
+		snprintf(text, sizeof(text), "clusters: %zu of %zu not answering",
+			 n - ok - connecting, n);
 	else
 		snprintf(text, sizeof(text), "clusters: %zu ok%s", ok,
 			 connecting ? ", some connecting" : "");

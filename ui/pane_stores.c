@@ -311,7 +311,8 @@ static void ready_text(const struct kcluster *k, const struct store *s, char *bu
 	snprintf(buf, bufsz, "%lld/%lld",
 		 (long long)json_integer_value(
 			 json_object_get(json_object_get(obj, "status"), "readyReplicas")),
-		 (long long)json_integer_value(json_object_get(json_object_get(obj, "spec"), "replicas")));
+		 (long long)json_integer_value(
+			 json_object_get(json_object_get(obj, "spec"), "replicas")));
 }
 
 /* ---- the table ---- */
@@ -378,6 +379,7 @@ static void update_title(struct stores_pane *p, const struct store_list *sl)
 	const struct kcluster *bad = NULL, *reading = NULL;
 	size_t busy = 0;
 	char title[512];
+	int n;
 
 	for (size_t i = 0; sl && i < sl->n; i++)
 		busy += store_status_busy(sl->v[i].status);
@@ -387,15 +389,22 @@ static void update_title(struct stores_pane *p, const struct store_list *sl)
 		else if (!reading && p->kc[i].sub && !kube_sub_ready(p->kc[i].sub))
 			reading = &p->kc[i];
 	}
-	if (bad)
-		snprintf(title, sizeof(title),
-			 "Stores (%zu, %zu busy; live) - READY unknown: cluster %s unreachable: %s",
-			 sl ? sl->n : 0, busy, bad->name, kc_problem(bad));
-	else if (reading)
-		snprintf(title, sizeof(title), "Stores (%zu, %zu busy; live) - reading cluster %s",
-			 sl ? sl->n : 0, busy, reading->name);
-	else
-		snprintf(title, sizeof(title), "Stores (%zu, %zu busy; live)", sl ? sl->n : 0, busy);
+	n = snprintf(title, sizeof(title), "Stores (%zu, %zu busy; live)", sl ? sl->n : 0, busy);
+	if (n < 0 || (size_t)n >= sizeof(title))
+		n = 0;
+	if (bad) {
+		struct kube_cluster_status st = { .state = KUBE_CLUSTER_BROKEN };
+
+		if (p->kube)
+			kube_registry_status(p->kube, bad->context, &st);
+		/* "unreachable" only when it is: a refused watch is another story */
+		snprintf(title + n, sizeof(title) - (size_t)n, " - READY unknown: cluster %s%s: %s",
+			 bad->name, st.state == KUBE_CLUSTER_UNREACHABLE ? " unreachable" : "",
+			 kc_problem(bad));
+	} else if (reading) {
+		snprintf(title + n, sizeof(title) - (size_t)n, " - reading cluster %s",
+			 reading->name);
+	}
 	table_set_title(p->table, title);
 }
 

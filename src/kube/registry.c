@@ -17,7 +17,7 @@
 struct reg_context {
 	struct reg_context *next;
 	struct kube_registry *r;
-	char *name; /* as asked; "" for the current context */
+	char *name;		/* as asked; "" for the current context */
 	struct kube_http *http; /* NULL: broken */
 	enum kube_cluster_state state;
 	char reason[512];
@@ -45,7 +45,7 @@ struct reg_watch {
 	char *name;
 	struct kube_watch *w;
 	struct kube_sub *subs;
-	size_t nlive; /* subscriptions not let go */
+	size_t nlive;	 /* subscriptions not let go */
 	json_t *changed; /* key -> null, this turn's changes */
 	bool all, state;
 	struct loop_timer *flush;
@@ -57,14 +57,14 @@ struct kube_registry {
 	struct loop *loop;
 	char *kubeconfig;
 	int refs;
-	int busy;	/* inside a callback: frees are deferred */
-	bool doomed;	/* the last release came while busy */
+	int busy;    /* inside a callback: frees are deferred */
+	bool doomed; /* the last release came while busy */
 	struct reg_context *ctxs;
 	struct reg_watch *watches;
 	struct observer {
 		kube_registry_state_fn fn; /* NULL: removed, swept later */
 		void *ud;
-	} *obs;
+	} * obs;
 	size_t nobs, capobs;
 };
 
@@ -162,11 +162,16 @@ static bool leave(struct kube_registry *r)
 const char *kube_cluster_state_name(enum kube_cluster_state s)
 {
 	switch (s) {
-	case KUBE_CLUSTER_CONNECTING: return "connecting";
-	case KUBE_CLUSTER_OK: return "ok";
-	case KUBE_CLUSTER_UNREACHABLE: return "unreachable";
-	case KUBE_CLUSTER_FORBIDDEN: return "forbidden";
-	case KUBE_CLUSTER_BROKEN: return "broken";
+	case KUBE_CLUSTER_CONNECTING:
+		return "connecting";
+	case KUBE_CLUSTER_OK:
+		return "ok";
+	case KUBE_CLUSTER_UNREACHABLE:
+		return "unreachable";
+	case KUBE_CLUSTER_FORBIDDEN:
+		return "forbidden";
+	case KUBE_CLUSTER_BROKEN:
+		return "broken";
 	}
 	return "?";
 }
@@ -257,7 +262,7 @@ static void probe_done(struct kube_response *resp, void *ud)
 {
 	struct reg_context *c = ud;
 	struct kube_registry *r = c->r;
-	struct err e = { { 0 } };
+	struct err e = {{0}};
 	char why[600];
 
 	c->probe = NULL;
@@ -288,11 +293,11 @@ static void probe_done(struct kube_response *resp, void *ud)
 
 static void probe_start(struct reg_context *c)
 {
-	struct kube_request rq = { .method = "GET",
-				   .path = "/version",
-				   .timeout_ms = KUBE_REG_PROBE_TIMEOUT_MS,
-				   .retries = 0 };
-	struct err e = { { 0 } };
+	struct kube_request rq = {.method = "GET",
+				  .path = "/version",
+				  .timeout_ms = KUBE_REG_PROBE_TIMEOUT_MS,
+				  .retries = 0};
+	struct err e = {{0}};
 
 	if (c->probe || !c->http)
 		return;
@@ -327,9 +332,9 @@ static struct reg_context *context_get(struct kube_registry *r, const char *cont
 {
 	const char *name = context ? context : "";
 	struct reg_context *c = context_find(r, name);
-	struct kubeconfig_opts ko = { 0 };
+	struct kubeconfig_opts ko = {0};
 	struct kube_config *cfg;
-	struct err e = { { 0 } };
+	struct err e = {{0}};
 
 	if (c)
 		return c;
@@ -514,16 +519,15 @@ static void flush_fired(struct loop *loop, void *ud)
 	rw->changed = json_object();
 	if (!all && json_object_size(changed)) {
 		keys = xmalloc(json_object_size(changed) * sizeof(*keys));
-		json_object_foreach(changed, key, v)
-			keys[nkeys++] = key;
+		json_object_foreach(changed, key, v) keys[nkeys++] = key;
 	}
 	enter(r);
 	rw->flushing++;
 	for (struct kube_sub *s = rw->subs; s && !r->doomed; s = s->next) {
-		struct kube_changes ch = { .all = all || s->want_all,
-					   .state = state || s->want_state,
-					   .keys = keys,
-					   .nkeys = nkeys };
+		struct kube_changes ch = {.all = all || s->want_all,
+					  .state = state || s->want_state,
+					  .keys = keys,
+					  .nkeys = nkeys};
 
 		if (!s->fn || (!ch.all && !ch.state && !ch.nkeys))
 			continue;
@@ -572,10 +576,10 @@ struct kube_sub *kube_registry_subscribe(struct kube_registry *r, const char *co
 			break;
 	}
 	if (!rw) {
-		struct kube_watch_opts wo = { .label_selector = label_selector,
-					      /* a cluster that comes back is seen by the
-					       * probe; the watch follows at the same pace */
-					      .backoff_cap_ms = KUBE_REG_PROBE_CAP_MS };
+		struct kube_watch_opts wo = {.label_selector = label_selector,
+					     /* a cluster that comes back is seen by the
+					      * probe; the watch follows at the same pace */
+					     .backoff_cap_ms = KUBE_REG_PROBE_CAP_MS};
 
 		rw = xcalloc(1, sizeof(*rw));
 		rw->r = r;

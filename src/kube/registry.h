@@ -72,8 +72,8 @@ enum kube_cluster_state {
 
 struct kube_cluster_status {
 	enum kube_cluster_state state;
-	const char *reason; /* "" when ok; valid until control returns to the loop */
-	uint64_t since_ms;  /* loop_now_ms() of the last change of state */
+	const char *reason;  /* "" when ok; valid until control returns to the loop */
+	uint64_t since_ms;   /* loop_now_ms() of the last change of state */
 	unsigned recoveries; /* times it came back after being unreachable */
 };
 

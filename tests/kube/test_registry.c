@@ -30,11 +30,10 @@ static struct simproc sim;
 static char port[16];
 static char start_error[512];
 
-static const char *const sim_common[] = { "--http",	    "--token",	    TOKEN,
-					  "--bookmark-ms",  "300",	    "--schedule-ms",
-					  "20",		    "--create-ms",  "20",
-					  "--start-ms",	    "20",	    "--ready-ms",
-					  "20",		    NULL };
+static const char *const sim_common[] = {
+    "--http", "--token",     TOKEN, "--bookmark-ms", "300", "--schedule-ms",
+    "20",     "--create-ms", "20",  "--start-ms",    "20",  "--ready-ms",
+    "20",     NULL};
 
 /* kubesim with the common options, on port p ("0": any). */
 static bool sim_up(const char *p, struct err *err)
@@ -79,11 +78,11 @@ static bool run_until(struct loop *loop, bool (*pred)(void *), void *ud, long ms
 /* One synchronous request on a client of the registry's. */
 static long call(struct kube_http *h, const char *method, const char *path, const char *body)
 {
-	struct kube_request rq = { .method = method,
-				   .path = path,
-				   .body = body,
-				   .body_len = body ? strlen(body) : 0,
-				   .content_type = body ? "application/json" : NULL };
+	struct kube_request rq = {.method = method,
+				  .path = path,
+				  .body = body,
+				  .body_len = body ? strlen(body) : 0,
+				  .content_type = body ? "application/json" : NULL};
 	struct kube_response resp;
 	long status;
 
@@ -99,7 +98,8 @@ static void make_namespace(struct kube_http *h, const char *ns)
 	char body[256];
 
 	snprintf(body, sizeof(body),
-		 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}", ns);
+		 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}",
+		 ns);
 	assert_int_equal(call(h, "POST", "/api/v1/namespaces", body), 201);
 }
 
@@ -152,7 +152,7 @@ static bool sub_ready(void *ud)
 static void subscribe(struct kube_registry *r, const char *ctx, const struct kube_resource *res,
 		      const char *ns, const char *sel, struct seen *x)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	memset(x, 0, sizeof(*x));
 	x->sub = kube_registry_subscribe(r, ctx, res, ns, sel, seen_fn, x, &err);
@@ -253,6 +253,30 @@ static void test_batched(void **state)
 	free(kc);
 }
 
+/* Waiting for a context's state (and, for an outage, a subscription). */
+struct outage {
+	struct kube_registry *r;
+	const char *context;
+	struct seen *x;
+	enum kube_cluster_state want;
+};
+
+static bool state_is(void *ud)
+{
+	struct outage *o = ud;
+	struct kube_cluster_status st;
+
+	kube_registry_status(o->r, o->context, &st);
+	return st.state == o->want;
+}
+
+static bool down_and_unready(void *ud)
+{
+	struct outage *o = ud;
+
+	return state_is(o) && !kube_sub_ready(o->x->sub);
+}
+
 static bool plugin_ready(void *ud)
 {
 	struct seen *x = ud;
@@ -264,12 +288,13 @@ static void test_one_plugin_run(void **state)
 {
 	struct loop *loop = loop_new();
 	char *count = xasprintf("%s/reg/plugin-runs", kt_dir());
-	char *script = xasprintf("#!/bin/sh\n"
-				 "echo run >> '%s'\n"
-				 "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
-				 "\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"" TOKEN
-				 "\",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}'\n",
-				 count);
+	char *script =
+	    xasprintf("#!/bin/sh\n"
+		      "echo run >> '%s'\n"
+		      "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+		      "\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"" TOKEN
+		      "\",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"}}'\n",
+		      count);
 	char *plugin = kt_write_exec("reg/plugin", script);
 	char user[512];
 	char *kc, *runs;
@@ -296,6 +321,11 @@ static void test_one_plugin_run(void **state)
 	assert_non_null(kube_registry_http_for(r, "plugged", NULL));
 	kube_registry_status(r, "plugged", &st);
 	assert_true(run_until(loop, plugin_ready, x, 15000));
+	{
+		struct outage o = {.r = r, .context = "plugged", .want = KUBE_CLUSTER_OK};
+
+		assert_true(run_until(loop, state_is, &o, 10000));
+	}
 	kube_registry_status(r, "plugged", &st);
 	assert_int_equal(st.state, KUBE_CLUSTER_OK);
 	assert_int_equal(kube_registry_nclients(r), 1);
@@ -313,28 +343,6 @@ static void test_one_plugin_run(void **state)
 	free(count);
 }
 
-struct outage {
-	struct kube_registry *r;
-	struct seen *x;
-	enum kube_cluster_state want;
-};
-
-static bool state_is(void *ud)
-{
-	struct outage *o = ud;
-	struct kube_cluster_status st;
-
-	kube_registry_status(o->r, "outage", &st);
-	return st.state == o->want;
-}
-
-static bool down_and_unready(void *ud)
-{
-	struct outage *o = ud;
-
-	return state_is(o) && !kube_sub_ready(o->x->sub);
-}
-
 static void test_outage(void **state)
 {
 	struct loop *loop = loop_new();
@@ -343,8 +351,8 @@ static void test_outage(void **state)
 	struct kube_http *h = kube_registry_client(r, "outage", NULL);
 	struct kube_cluster_status st;
 	struct seen x;
-	struct outage o = { .r = r, .x = &x, .want = KUBE_CLUSTER_OK };
-	struct err err = { { 0 } };
+	struct outage o = {.r = r, .x = &x, .want = KUBE_CLUSTER_OK};
+	struct err err = {{0}};
 	uint64_t up_at;
 	unsigned alls;
 
@@ -389,7 +397,7 @@ static void test_outage(void **state)
 
 static int setup(void **state)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	char *text;
 	const char *p;
 
@@ -421,10 +429,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shared),
-		cmocka_unit_test(test_batched),
-		cmocka_unit_test(test_one_plugin_run),
-		cmocka_unit_test(test_outage), /* last: it replaces the server */
+	    cmocka_unit_test(test_shared), cmocka_unit_test(test_batched),
+	    cmocka_unit_test(test_one_plugin_run),
+	    cmocka_unit_test(test_outage), /* last: it replaces the server */
 	};
 	int rc;
 
