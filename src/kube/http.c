@@ -153,29 +153,33 @@ static void on_net_line(const char *line, size_t len, void *ud)
 	r->on_line(line, len, r->ud);
 }
 
+/* Moves the engine's answer into ours. */
+static void take_response(struct net_response *from, struct kube_response *to)
+{
+	to->status = from->status;
+	to->body = from->body;
+	to->body_len = from->body_len;
+	to->content_type = from->content_type;
+	to->err = from->err;
+	from->body = NULL;
+	from->content_type = NULL;
+}
+
 static void on_net_done(struct net_response *nresp, void *ud)
 {
 	struct kube_req *r = ud;
 	struct kube_response resp;
 
-	resp.status = nresp->status;
-	resp.body = nresp->body;
-	resp.body_len = nresp->body_len;
-	resp.content_type = nresp->content_type;
-	resp.err = nresp->err;
-	nresp->body = NULL;
-	nresp->content_type = NULL;
+	take_response(nresp, &resp);
 	r->in_done = true;
 	r->done(&resp, r->ud);
 	kube_response_free(&resp);
 	req_unlink_free(r);
 }
 
-struct kube_req *kube_http_request(struct kube_http *h, const struct kube_request *rq,
-				   kube_done_fn done, void *ud, struct err *err)
+static struct net_request net_request_of(const struct kube_request *rq, net_line_fn on_line)
 {
-	struct kube_req *r = xcalloc(1, sizeof(*r));
-	struct net_request nrq = {
+	return (struct net_request){
 	    .method = rq->method,
 	    .path = rq->path,
 	    .body = rq->body,
@@ -185,9 +189,16 @@ struct kube_req *kube_http_request(struct kube_http *h, const struct kube_reques
 	    .timeout_ms = rq->timeout_ms,
 	    .stream_max_ms = rq->stream_max_ms,
 	    .stall_ms = rq->stall_ms,
-	    .on_line = rq->on_line ? on_net_line : NULL,
+	    .on_line = rq->on_line ? on_line : NULL,
 	    .retries = rq->retries,
 	};
+}
+
+struct kube_req *kube_http_request(struct kube_http *h, const struct kube_request *rq,
+				   kube_done_fn done, void *ud, struct err *err)
+{
+	struct kube_req *r = xcalloc(1, sizeof(*r));
+	struct net_request nrq = net_request_of(rq, on_net_line);
 
 	r->h = h;
 	r->done = done;
@@ -309,35 +320,24 @@ bool kube_http_wait(struct kube_http *h, const bool *flag, long max_ms)
 	return net_http_wait(h->net, flag, max_ms);
 }
 
-struct sync_state {
-	bool done;
-	struct kube_response *out;
-};
-
-static void sync_done(struct kube_response *resp, void *ud)
+/* The blocking call has no place for a line function's user data: a
+ * stream's lines are read and dropped. */
+static void drop_line(const char *line, size_t len, void *ud)
 {
-	struct sync_state *st = ud;
-
-	*st->out = *resp;
-	resp->body = NULL;
-	resp->content_type = NULL;
-	st->done = true;
+	(void)line;
+	(void)len;
+	(void)ud;
 }
 
 bool kube_http_request_sync(struct kube_http *h, const struct kube_request *rq,
 			    struct kube_response *out)
 {
-	struct sync_state st = {false, out};
-	struct kube_req *r;
+	struct net_request nrq = net_request_of(rq, drop_line);
+	struct net_response nresp;
+	bool ok = net_http_request_sync(h->net, &nrq, &nresp);
 
-	memset(out, 0, sizeof(*out));
-	r = kube_http_request(h, rq, sync_done, &st, &out->err);
-	if (!r) {
-		out->body = xstrdup("");
-		return false;
-	}
-	kube_http_wait(h, &st.done, -1);
-	return !err_isset(&out->err);
+	take_response(&nresp, out);
+	return ok;
 }
 
 void kube_response_free(struct kube_response *r)

@@ -72,8 +72,8 @@ struct kube_request {
 	/* once the headers are in, no byte for this long fails the request
 	 * ("stalled: no data from the server for N s"); 0: no bound */
 	long stall_ms;
-	kube_line_fn on_line;	  /* set: a stream */
-	int retries;		  /* -1: the default (3 for a plain GET, else 0) */
+	kube_line_fn on_line; /* set: a stream */
+	int retries;	      /* -1: the default (3 for a plain GET, else 0) */
 };
 
 /* Takes ownership of cfg. NULL with err set if the server URL cannot be used.
@@ -112,7 +112,7 @@ void kube_req_cancel(struct kube_req *r);
 bool kube_http_wait(struct kube_http *h, const bool *flag, long max_ms);
 /* Runs one request to completion on the client's loop. out must be freed
  * with kube_response_free(). Returns false with out->err set when there was
- * no usable answer. */
+ * no usable answer. A stream's lines are not delivered here. */
 bool kube_http_request_sync(struct kube_http *h, const struct kube_request *rq,
 			    struct kube_response *out);
 void kube_response_free(struct kube_response *r);

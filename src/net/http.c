@@ -62,7 +62,7 @@ struct net_req {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct curl_slist *auth_headers;
-	struct blob cert, key; /* from the auth layer */
+	struct blob cert, key;	  /* from the auth layer */
 	struct loop_timer *timer; /* retry back-off, or a stream's header deadline */
 	struct loop_timer *stall; /* silence bound once the headers are in */
 	uint64_t last_byte_ms;
@@ -820,8 +820,9 @@ static long backoff_ms(struct net_req *r)
 	jitter = rng_next(c) % (uint64_t)(delay / 2 + 1);
 	delay = delay - delay / 4 + (long)jitter;
 	if (r->retry_after_ms > delay)
-		delay = r->retry_after_ms < NET_HTTP_RETRY_AFTER_MAX_MS ? r->retry_after_ms
-									: NET_HTTP_RETRY_AFTER_MAX_MS;
+		delay = r->retry_after_ms < NET_HTTP_RETRY_AFTER_MAX_MS
+			    ? r->retry_after_ms
+			    : NET_HTTP_RETRY_AFTER_MAX_MS;
 	return delay;
 }
 
@@ -964,8 +965,8 @@ static bool valid_header(const char *h)
 	return true;
 }
 
-struct net_req *net_http_request(struct net_http *c, const struct net_request *rq,
-				 net_done_fn done, void *ud, struct err *err)
+struct net_req *net_http_request(struct net_http *c, const struct net_request *rq, net_done_fn done,
+				 void *ud, struct err *err)
 {
 	const char *method = rq->method ? rq->method : "GET";
 	struct net_req *r;
@@ -1073,8 +1074,7 @@ static bool set_base_url(struct net_http *c, const char *server, const char *tls
 		if (tls_name && strcmp(scheme, "https") == 0) {
 			char *ct;
 
-			c->base_url =
-			    xasprintf("https://%s:%s%.*s", tls_name, port, (int)pl, path);
+			c->base_url = xasprintf("https://%s:%s%.*s", tls_name, port, (int)pl, path);
 			ct = xasprintf("%s:%s:%s:%s", tls_name, port, host, port);
 			c->connect = slist_add(NULL, ct);
 			free(ct);
@@ -1272,17 +1272,19 @@ void net_response_free(struct net_response *r)
 
 /* ---- name resolution ---- */
 
-bool net_http_describe_dns(unsigned features, const char *version, const char *ares,
-			   char *why, size_t n)
+bool net_http_describe_dns(unsigned features, const char *version, const char *ares, char *why,
+			   size_t n)
 {
 	if (features & CURL_VERSION_ASYNCHDNS) {
 		if (ares)
-			snprintf(why, n, "libcurl %s resolves host names asynchronously (c-ares %s)",
+			snprintf(why, n,
+				 "libcurl %s resolves host names asynchronously (c-ares %s)",
 				 version, ares);
 		else
-			snprintf(why, n,
-				 "libcurl %s resolves host names asynchronously (threaded resolver)",
-				 version);
+			snprintf(
+			    why, n,
+			    "libcurl %s resolves host names asynchronously (threaded resolver)",
+			    version);
 		return true;
 	}
 	snprintf(why, n,

@@ -115,7 +115,7 @@ struct net_http_opts {
 	struct net_blob ca;
 	const char *ca_file;
 	struct net_blob client_cert, client_key; /* PEM; key is a secret */
-	bool insecure;		     /* no verification of the server's certificate */
+	bool insecure;				 /* no verification of the server's certificate */
 	const char *tls_server_name; /* SNI and certificate name, if not the URL's host */
 	const char *proxy_url;	     /* NULL: the usual *_proxy variables apply */
 	const char *username;	     /* set: HTTP basic authentication */
@@ -144,8 +144,8 @@ unsigned long net_http_connects(const struct net_http *c);
 
 /* Starts a request; NULL with err set if it is malformed (bad method, path
  * or header). */
-struct net_req *net_http_request(struct net_http *c, const struct net_request *rq,
-				 net_done_fn done, void *ud, struct err *err);
+struct net_req *net_http_request(struct net_http *c, const struct net_request *rq, net_done_fn done,
+				 void *ud, struct err *err);
 void net_req_cancel(struct net_req *r);
 
 /* For an auth layer's prepare only: what the attempt carries. */
@@ -180,7 +180,7 @@ struct net_http_stats net_http_stats(void);
  * threaded or c-ares resolver). why gets a sentence either way. */
 bool net_http_async_dns(char *why, size_t n);
 /* The same judgement from libcurl's feature bits and version text. */
-bool net_http_describe_dns(unsigned features, const char *version, const char *ares,
-			   char *why, size_t n);
+bool net_http_describe_dns(unsigned features, const char *version, const char *ares, char *why,
+			   size_t n);
 
 #endif

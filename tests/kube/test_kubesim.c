@@ -355,8 +355,8 @@ static void test_one_pool_one_run(void **state)
 			 "      interactiveMode: Never\n");
 	assert_int_equal(kube_http_stats().clients, s0.clients + 1);
 	for (int i = 0; i < 4; i++) {
-		res_wait(&c, &x,
-			 kube_list(c.h, &kube_res_namespaces, NULL, NULL, res_fn, &x, &err), &err);
+		res_wait(&c, &x, kube_list(c.h, &kube_res_namespaces, NULL, NULL, res_fn, &x, &err),
+			 &err);
 		must_ok(&x);
 		res_clear(&x);
 	}

@@ -67,7 +67,8 @@ static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 		if (sc->busy_left > 0) {
 			sc->busy_left--;
 			rep->status = 503;
-			rep->header = str_has_prefix(u, "/busy-date") ? sc->date_hdr : "Retry-After: 1";
+			rep->header =
+			    str_has_prefix(u, "/busy-date") ? sc->date_hdr : "Retry-After: 1";
 			rep->body = xstrdup("{}");
 		} else {
 			rep->body = xstrdup("{\"ok\":true}");
@@ -469,9 +470,8 @@ static void test_tls_options(void **state)
 	struct tls_server *srv = tls_server_start();
 	char *ca_path = kt_write("net/ca.pem", tls_server_ca(srv));
 	char *cert, *key;
-	struct net_http_opts o = {.base_url = tls_server_url(srv),
-				  .ca_file = ca_path,
-				  .tls_server_name = "kube.test"};
+	struct net_http_opts o = {
+	    .base_url = tls_server_url(srv), .ca_file = ca_path, .tls_server_name = "kube.test"};
 	struct net_request rq = {.path = "/x", .timeout_ms = 5000, .retries = 0};
 	struct net_response resp;
 	struct net_http *c;
@@ -529,7 +529,8 @@ static void test_dns_judgement(void **state)
 			    "libcurl 8.5.0 resolves host names asynchronously (threaded resolver)");
 	assert_true(
 	    net_http_describe_dns(CURL_VERSION_ASYNCHDNS, "8.5.0", "1.27.0", why, sizeof(why)));
-	assert_string_equal(why, "libcurl 8.5.0 resolves host names asynchronously (c-ares 1.27.0)");
+	assert_string_equal(why,
+			    "libcurl 8.5.0 resolves host names asynchronously (c-ares 1.27.0)");
 	/* and the libcurl this runs with says something either way */
 	why[0] = '\0';
 	(void)net_http_async_dns(why, sizeof(why));
