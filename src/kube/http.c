@@ -269,11 +269,13 @@ void kube_http_free(struct kube_http *h)
 {
 	if (!h)
 		return;
-	/* the engine drops its requests without callbacks; ours go with them */
+	/* the plugin first: it lives on the engine's loop, which may be the
+	 * engine's own; the engine drops its requests without callbacks, and
+	 * ours go with them */
+	execcred_source_free(h->exec);
 	net_http_free(h->net);
 	while (h->reqs)
 		req_unlink_free(h->reqs);
-	execcred_source_free(h->exec);
 	kubeconfig_free_secret(h->file_token);
 	kubeconfig_free(h->cfg);
 	free(h);
