@@ -15,6 +15,7 @@
 #include "db/migrate.h"
 #include "kube/probe.h"
 #include "loop.h"
+#include "net/http.h"
 #include "paths.h"
 
 /* Each query of the database part may take this long (statement_timeout),
@@ -153,6 +154,19 @@ static void check_conf(struct doctor *d)
 	    "no settings file (%s does not exist): built-in defaults%s", dflt,
 	    conf->read_only ? " (read-only mode)" : "");
 	free(dflt);
+}
+
+/* ---- the HTTP engine ---- */
+
+/* The console talks to clusters from its one thread: a name lookup that
+ * blocks would freeze it for as long as the resolver takes. */
+static void check_http(struct doctor *d)
+{
+	char why[256];
+	bool async = net_http_async_dns(why, sizeof(why));
+
+	add(d, "http.dns", "http", async ? KUBE_PROBE_OK : KUBE_PROBE_WARN,
+	    json_pack("{s:b}", "async_dns", async), "%s", why);
 }
 
 /* ---- the database ---- */
@@ -489,6 +503,7 @@ static int doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	d.timeout_ms = timeout * 1000;
 	check_conf(&d);
+	check_http(&d);
 	/* The database part is blocking but bounded (connect_timeout,
 	 * statement_timeout); the clusters, which it names, are then probed
 	 * together on the loop, each with its own deadline. */

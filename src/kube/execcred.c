@@ -20,6 +20,9 @@
 
 extern char **environ;
 
+/* runs started by every source of the process */
+static unsigned long total_runs;
+
 struct execcred_source {
 	struct loop *loop;
 	const struct kube_config *cfg;
@@ -640,6 +643,7 @@ void execcred_source_refresh(struct execcred_source *s)
 		return;
 	s->running = true;
 	s->runs++;
+	total_runs++;
 	err_clear(&s->fail);
 	if (!start_run(s, &s->fail))
 		s->fail_timer = loop_timer_add(s->loop, 0, 0, fail_later, s);
@@ -659,4 +663,9 @@ void execcred_source_invalidate(struct execcred_source *s)
 unsigned execcred_source_runs(const struct execcred_source *s)
 {
 	return s->runs;
+}
+
+unsigned long execcred_total_runs(void)
+{
+	return total_runs;
 }

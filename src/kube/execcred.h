@@ -67,5 +67,7 @@ bool execcred_source_running(const struct execcred_source *src);
 void execcred_source_invalidate(struct execcred_source *src);
 /* How many times the plugin has been started; for tests and diagnostics. */
 unsigned execcred_source_runs(const struct execcred_source *src);
+/* Runs started by every source of the process so far. */
+unsigned long execcred_total_runs(void);
 
 #endif

@@ -1,8 +1,11 @@
-/* The HTTP client of one cluster: libcurl's multi interface driven by the
- * event loop (curl's sockets become loop fd watchers, its timer a loop
- * timer), so no call here blocks the loop on the network.
+/* The HTTP client of one cluster: the Kubernetes layer over the generic
+ * engine of net/http.h. It turns a kubeconfig into the engine's options
+ * (server, CA, client certificate, tls-server-name, proxy, basic auth) and
+ * adds the credentials each request carries: a token, a tokenFile read again
+ * every minute, or an exec plugin's token or client certificate, cached
+ * until its expiry. One client is one connection pool.
  *
- * Contract:
+ * Contract (the engine's, see net/http.h, with these types):
  *  - kube_http_request() never calls back from inside itself; the done
  *    function runs later from the loop, exactly once, unless the request is
  *    cancelled first. After done returns (or kube_req_cancel()), the request
@@ -13,7 +16,8 @@
  *    caller can read the Status.
  *  - Every request has a deadline: the whole exchange for plain requests; the
  *    arrival of the answer's headers for streams, whose body may then last as
- *    long as the server keeps it open (or stream_max_ms).
+ *    long as the server keeps it open (or stream_max_ms), and never stay
+ *    silent longer than stall_ms if that is set.
  *  - GET requests that are not streams are retried on connection errors, 5xx
  *    and 429 with capped exponential backoff (Retry-After is honoured up to
  *    the cap). A 401 with exec-plugin credentials reruns the plugin once and
@@ -40,6 +44,7 @@
 
 struct kube_http;
 struct kube_req;
+struct net_http;
 
 struct kube_response {
 	long status; /* HTTP status; 0 when no answer came */
@@ -47,7 +52,7 @@ struct kube_response {
 	size_t body_len;
 	char *content_type; /* NULL if the server sent none */
 	/* Set when the request failed without a usable answer: connection,
-	 * TLS, timeout, credentials, an over-long body or line. */
+	 * TLS, timeout, a stall, credentials, an over-long body or line. */
 	struct err err;
 };
 
@@ -64,8 +69,11 @@ struct kube_request {
 	const char *accept;	  /* NULL: application/json */
 	long timeout_ms;	  /* 0: KUBE_HTTP_TIMEOUT_MS */
 	long stream_max_ms;	  /* streams: limit on the whole stream; 0: none */
-	kube_line_fn on_line;	  /* set: a stream */
-	int retries;		  /* -1: the default (3 for a plain GET, else 0) */
+	/* once the headers are in, no byte for this long fails the request
+	 * ("stalled: no data from the server for N s"); 0: no bound */
+	long stall_ms;
+	kube_line_fn on_line; /* set: a stream */
+	int retries;	      /* -1: the default (3 for a plain GET, else 0) */
 };
 
 /* Takes ownership of cfg. NULL with err set if the server URL cannot be used.
@@ -81,6 +89,18 @@ struct loop *kube_http_loop(const struct kube_http *h);
 void kube_http_set_retry(struct kube_http *h, long base_ms, long cap_ms, int retries);
 /* Requests not yet done, for diagnostics and tests. */
 size_t kube_http_pending(const struct kube_http *h);
+/* The engine under this client (its connection pool), e.g. for
+ * net_http_connects(). */
+struct net_http *kube_http_net(const struct kube_http *h);
+/* How many times this client ran its exec plugin (0 without one). */
+unsigned kube_http_exec_runs(const struct kube_http *h);
+
+/* Process-wide counts, for tests and diagnostics. */
+struct kube_http_stats {
+	unsigned long clients;	 /* alive now */
+	unsigned long exec_runs; /* exec plugin runs by every client, ever */
+};
+struct kube_http_stats kube_http_stats(void);
 
 /* Starts a request; NULL with err set if it is malformed (bad method or path). */
 struct kube_req *kube_http_request(struct kube_http *h, const struct kube_request *rq,
@@ -92,7 +112,7 @@ void kube_req_cancel(struct kube_req *r);
 bool kube_http_wait(struct kube_http *h, const bool *flag, long max_ms);
 /* Runs one request to completion on the client's loop. out must be freed
  * with kube_response_free(). Returns false with out->err set when there was
- * no usable answer. */
+ * no usable answer. A stream's lines are not delivered here. */
 bool kube_http_request_sync(struct kube_http *h, const struct kube_request *rq,
 			    struct kube_response *out);
 void kube_response_free(struct kube_response *r);

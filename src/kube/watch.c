@@ -15,6 +15,9 @@
 /* a stream that ends sooner than this without an event counts as a failure,
  * so a server that closes at once is not hammered */
 #define WATCH_MIN_HEALTHY_MS 1000
+/* an API server sends a bookmark about once a minute on a quiet watch: a
+ * watch silent for longer than two of those is stalled, so resume it */
+#define WATCH_STALL_MS 150000
 
 enum watch_state { W_IDLE, W_LISTING, W_WATCHING, W_WAITING };
 
@@ -478,6 +481,7 @@ static void start_watch(struct kube_watch *w)
 	/* the server should end it at timeoutSeconds; this ends it if it does
 	 * not, or if the connection died without a word */
 	rq.stream_max_ms = (t + 30) * 1000;
+	rq.stall_ms = WATCH_STALL_MS;
 	w->watches++;
 	w->watch_had_event = false;
 	w->stream_broken = false;

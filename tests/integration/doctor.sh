@@ -2,12 +2,13 @@
 # a schema that is behind, a read-only context registered as a cluster, a
 # disabled cluster, refused credentials, a server too slow to answer, a
 # database that is down and a cluster that is down, --json; no secret in
-# any output. Also the detail object of `events list --json`.
+# any output; whether libcurl resolves names without blocking. Also the
+# detail object of `events list --json`.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 43
+plan 45
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -69,7 +70,9 @@ is "$(line 'cluster demo: context')" \
 ok    cluster demo: context kubesim may do all 29 things provisioning needs" \
 	"the context resolves and may do everything provisioning needs"
 unlike "$out" '^(FAIL|warn) ' "no failure and no warning"
-like "$(printf '%s\n' "$out" | tail -n 1)" '^all 9 checks passed$' "the last line sums it up"
+like "$(line 'http:')" '^ok    http: libcurl [0-9][0-9.]* resolves host names asynchronously \((threaded resolver|c-ares [0-9.]+)\)$' \
+	"libcurl resolves host names without blocking the console"
+like "$(printf '%s\n' "$out" | tail -n 1)" '^all 10 checks passed$' "the last line sums it up"
 is "$(printf '%s\n' "$out" | grep -Evc '^(ok   |all )')" 0 "every other line is one check"
 
 out=$("$OPSDECK" doctor 2>&1)
@@ -84,17 +87,19 @@ rm "$XDG_CONFIG_HOME/opsdeck/config.yaml"
 
 run doctor --json
 is "$rc" 0 "--json: exit 0"
-is "$(json '(j["ok"], j["failures"], j["warnings"], len(j["checks"]))')" "(True, 0, 0, 9)" \
+is "$(json '(j["ok"], j["failures"], j["warnings"], len(j["checks"]))')" "(True, 0, 0, 10)" \
 	"--json parses, with the verdict and the counts"
 is "$(json 'all(set(c) >= {"check", "subject", "level", "message"} for c in j["checks"])')" True \
 	"every check has check, subject, level and message"
-is "$(json '[(c["check"], c["subject"]) for c in j["checks"]][4:]')" \
+is "$(json '[(c["check"], c["subject"]) for c in j["checks"]][5:]')" \
 	"[('cluster.context', 'cluster demo'), ('cluster.server', 'cluster demo'), ('cluster.auth', 'cluster demo'), ('cluster.discovery', 'cluster demo'), ('cluster.access', 'cluster demo')]" \
 	"the cluster's checks in order"
 is "$(json '[(type(c["rtt_ms"]).__name__, c["version"], c["server"]) for c in j["checks"] if c["check"] == "cluster.server"]')" \
 	"[('int', 'v1.32.0-kubesim', '$SIM_URL')]" "the server check carries the round trip, the version and the URL"
 is "$(json '[c["denied"] for c in j["checks"] if c["check"] == "cluster.access"]')" "[[]]" \
 	"and the access check an empty denied list"
+is "$(json '[(c["subject"], c["level"], c["async_dns"]) for c in j["checks"] if c["check"] == "http.dns"]')" \
+	"[('http', 'ok', True)]" "--json carries the name lookup check with async_dns"
 
 # ---- a read-only context registered as a cluster, a disabled cluster ----
 "$OPSDECK" -c "$work/op.yaml" cluster add ro --context kubesim-readonly >/dev/null

@@ -41,6 +41,7 @@ struct stream {
 	size_t len, pos;
 	enum fake_then then;
 	long hold_ms;
+	long trickle_ms;
 };
 
 static void nap_ms(struct fake_api *f, long ms)
@@ -85,6 +86,14 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
 	(void)pos;
 	if (s->pos < s->len) {
 		n = s->len - s->pos < max ? s->len - s->pos : max;
+		if (s->trickle_ms) {
+			const char *nl = memchr(s->data + s->pos, '\n', n);
+
+			if (s->pos > 0)
+				nap_ms(s->f, s->trickle_ms);
+			if (nl)
+				n = (size_t)(nl - (s->data + s->pos)) + 1;
+		}
 		memcpy(out, s->data + s->pos, n);
 		s->pos += n;
 		return (ssize_t)n;
@@ -111,6 +120,18 @@ static void copy_header(struct MHD_Connection *c, const char *name, char *out, s
 	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 
 	str_copy(out, outsz, v ? v : "");
+}
+
+static enum MHD_Result add_header_line(void *cls, enum MHD_ValueKind kind, const char *key,
+				       const char *value)
+{
+	struct fake_req *rq = cls;
+	size_t used = strlen(rq->headers);
+
+	(void)kind;
+	snprintf(rq->headers + used, sizeof(rq->headers) - used, "%s: %s\n", key,
+		 value ? value : "");
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -142,6 +163,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	copy_header(c, MHD_HTTP_HEADER_AUTHORIZATION, rq.auth, sizeof(rq.auth));
 	copy_header(c, MHD_HTTP_HEADER_CONTENT_TYPE, rq.ctype, sizeof(rq.ctype));
 	copy_header(c, MHD_HTTP_HEADER_ACCEPT, rq.accept, sizeof(rq.accept));
+	MHD_get_connection_values(c, MHD_HEADER_KIND, add_header_line, &rq);
 	rq.body_len = cn->body.len;
 	rq.body = xstrndup(buf_str(&cn->body), cn->body.len);
 	pthread_mutex_lock(&f->lock);
@@ -168,6 +190,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		s->len = strlen(rep.body);
 		s->then = rep.then;
 		s->hold_ms = rep.hold_ms;
+		s->trickle_ms = rep.trickle_ms;
 		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
 							 stream_free);
 	} else {

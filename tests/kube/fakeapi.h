@@ -3,9 +3,10 @@
  * each answer from the request; every request is recorded with its raw
  * path and query, its Authorization and Content-Type headers and its body.
  *
- * An answer is either whole, or a chunked stream that sends its lines and
- * then ends, drops the connection without ending the chunked body, or holds
- * the stream open for a while first. */
+ * An answer is either whole, or a chunked stream that sends its lines (all
+ * at once, or one line at a time with a pause before each after the first)
+ * and then ends, drops the connection without ending the chunked body, or
+ * holds the stream open for a while first. */
 #ifndef OPSDECK_TESTS_KUBE_FAKEAPI_H
 #define OPSDECK_TESTS_KUBE_FAKEAPI_H
 
@@ -21,6 +22,7 @@ struct fake_req {
 	char auth[1024];
 	char ctype[128];
 	char accept[128];
+	char headers[2048]; /* every header as "Name: value\n", in arrival order */
 	char *body;
 	size_t body_len;
 };
@@ -34,6 +36,7 @@ struct fake_reply {
 	bool stream;
 	enum fake_then then; /* streams: after the body */
 	long hold_ms;	     /* FAKE_HOLD: how long, then end */
+	long trickle_ms;     /* streams: the pause before each line after the first */
 	long delay_ms;	     /* wait this long before answering at all */
 	const char *header;  /* one extra "Name: value", or NULL */
 };

@@ -45,6 +45,14 @@ tests_kube_test_tls_SOURCES = tests/kube/test_tls.c tests/kube/tlsserver.c tests
 tests_kube_test_tls_CFLAGS = $(KUBE_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_kube_test_tls_LDADD = $(KUBE_TEST_LIBS) $(OPENSSL_LIBS) -lpthread
 
+# The generic HTTP engine alone (src/net/), against both fake servers.
+check_PROGRAMS += tests/kube/test_net
+TESTS += tests/kube/test_net
+tests_kube_test_net_SOURCES = tests/kube/test_net.c tests/kube/fakeapi.c tests/kube/fakeapi.h \
+	tests/kube/tlsserver.c tests/kube/tlsserver.h $(KUBE_TEST_HELPERS)
+tests_kube_test_net_CFLAGS = $(KUBE_TEST_CFLAGS) $(OPENSSL_CFLAGS)
+tests_kube_test_net_LDADD = $(KUBE_TEST_LIBS) $(OPENSSL_LIBS) -lpthread
+
 # Against kubesim ($KUBESIM, built by tests/kubesim/local.mk).
 check_PROGRAMS += tests/kube/test_kubesim
 TESTS += tests/kube/test_kubesim

@@ -2,7 +2,9 @@
  * token and read-only token, wrong credentials, an exec plugin,
  * tls-server-name, writes (create, server-side apply, merge patch, scale,
  * delete), list pagination, retries on injected 5xx, the watch cache
- * through dropped streams and a 410 relist, and log streams. */
+ * through dropped streams and a 410 relist, log streams, the stall bound
+ * against bookmarks, and one connection pool and one plugin run per
+ * client. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -23,6 +25,7 @@
 #include "kube/kubeconfig.h"
 #include "kube/watch.h"
 #include "kubetest.h"
+#include "net/http.h"
 #include "simproc.h"
 
 #define TOKEN "integration-admin-token"
@@ -326,6 +329,109 @@ static void test_exec_plugin_and_tls_name(void **state)
 	assert_int_equal(x.status, 0);
 	assert_contains(x.err.msg, "cannot be trusted");
 	res_clear(&x);
+	cli_close(&c);
+}
+
+/* One client: one exec plugin run and one connection however many
+ * requests it sends in turn. */
+static void test_one_pool_one_run(void **state)
+{
+	struct kube_http_stats s0 = kube_http_stats();
+	struct cli c;
+	struct res x = {0};
+	struct err err;
+
+	(void)state;
+	NEED_SIM();
+	free(kt_write_exec("sim/plugin-once",
+			   "#!/bin/sh\n"
+			   "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+			   "\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"" TOKEN
+			   "\"}}'\n"));
+	cli_open_variant(&c, "",
+			 "    exec:\n"
+			 "      apiVersion: client.authentication.k8s.io/v1\n"
+			 "      command: sim/plugin-once\n"
+			 "      interactiveMode: Never\n");
+	assert_int_equal(kube_http_stats().clients, s0.clients + 1);
+	for (int i = 0; i < 4; i++) {
+		res_wait(&c, &x, kube_list(c.h, &kube_res_namespaces, NULL, NULL, res_fn, &x, &err),
+			 &err);
+		must_ok(&x);
+		res_clear(&x);
+	}
+	assert_int_equal(kube_http_exec_runs(c.h), 1);
+	assert_int_equal(kube_http_stats().exec_runs, s0.exec_runs + 1);
+	assert_int_equal(net_http_connects(kube_http_net(c.h)), 1);
+	cli_close(&c);
+	assert_int_equal(kube_http_stats().clients, s0.clients);
+}
+
+/* A watch stream, raw, for the stall bound. */
+struct stream_rec {
+	bool done;
+	long status;
+	struct err err;
+	size_t lines, bookmarks;
+};
+
+static void stream_line(const char *line, size_t len, void *ud)
+{
+	struct stream_rec *r = ud;
+
+	r->lines++;
+	if (len > 0 && memmem(line, len, "\"BOOKMARK\"", 10))
+		r->bookmarks++;
+}
+
+static void stream_done(struct kube_response *resp, void *ud)
+{
+	struct stream_rec *r = ud;
+
+	r->done = true;
+	r->status = resp->status;
+	r->err = resp->err;
+}
+
+static void test_stall_and_bookmarks(void **state)
+{
+	struct cli c;
+	struct stream_rec r = {0};
+	struct kube_request rq = {.on_line = stream_line, .stall_ms = 1000, .retries = 0};
+	struct kube_req *req;
+	struct err err;
+	uint64_t t0;
+
+	(void)state;
+	NEED_SIM();
+	cli_open(&c, NULL);
+	create_ns(&c, "quiet");
+	/* kubesim sends a bookmark every 300 ms to a watch that asks for
+	 * them: a watch where nothing happens outlives the bound */
+	rq.path = "/api/v1/namespaces/quiet/configmaps?labelSelector=app%3Dnone&watch=1"
+		  "&allowWatchBookmarks=true&timeoutSeconds=60";
+	req = kube_http_request(c.h, &rq, stream_done, &r, &err);
+	assert_non_null(req);
+	t0 = loop_now_ms();
+	while (r.bookmarks < 6 && !r.done && loop_now_ms() - t0 < 15000)
+		loop_run_once(c.loop, 100);
+	assert_false(r.done);
+	assert_int_equal(r.bookmarks, 6);
+	assert_int_equal(r.lines, 6);
+	assert_true(loop_now_ms() - t0 > 1000);
+	kube_req_cancel(req);
+
+	/* without bookmarks the same quiet watch says nothing: stalled */
+	memset(&r, 0, sizeof(r));
+	rq.path = "/api/v1/namespaces/quiet/configmaps?labelSelector=app%3Dnone&watch=1"
+		  "&timeoutSeconds=60";
+	t0 = loop_now_ms();
+	assert_non_null(kube_http_request(c.h, &rq, stream_done, &r, &err));
+	assert_true(kube_http_wait(c.h, &r.done, 15000));
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.lines, 0);
+	assert_contains(r.err.msg, ": stalled: no data from the server for 1 s");
+	assert_true(loop_now_ms() - t0 >= 1000);
 	cli_close(&c);
 }
 
@@ -943,6 +1049,8 @@ int main(void)
 	    cmocka_unit_test_teardown(test_retries, clear_faults),
 	    cmocka_unit_test_teardown(test_watch, clear_faults),
 	    cmocka_unit_test_teardown(test_logs, clear_faults),
+	    cmocka_unit_test(test_one_pool_one_run),
+	    cmocka_unit_test(test_stall_and_bookmarks),
 	};
 	int rc;
 

@@ -1,0 +1,4 @@
+# The generic HTTP client: libcurl multi on the event loop, with TLS options,
+# deadlines, stall bounds, retries and an auth hook; no Kubernetes here.
+libopsdeck_a_SOURCES += \
+	src/net/http.c src/net/http.h
