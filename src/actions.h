@@ -23,7 +23,8 @@ enum action_scope {
 };
 
 /* The action that shows a pane with a tab; a view has none. */
-#define PANE_SHOW_ACTION(id, command, label, kind, ACTION) PANE_SHOW_ACTION_##kind(ACTION, id, command, label)
+#define PANE_SHOW_ACTION(id, command, label, kind, ACTION) \
+	PANE_SHOW_ACTION_##kind(ACTION, id, command, label)
 #define PANE_SHOW_ACTION_TAB(ACTION, id, command, label) \
 	ACTION(PANE_##id, "pane." #command, SCOPE_GLOBAL, "Show the " label " pane")
 #define PANE_SHOW_ACTION_VIEW(ACTION, id, command, label)

@@ -73,7 +73,8 @@ struct pane_ops {
 };
 
 /* pane_<command>_ops, defined in ui/pane_<command>.c. */
-#define PANE_OPS_DECLARE(id, command, label, kind, ctx) extern const struct pane_ops pane_##command##_ops;
+#define PANE_OPS_DECLARE(id, command, label, kind, ctx) \
+	extern const struct pane_ops pane_##command##_ops;
 PANE_LIST(PANE_OPS_DECLARE, )
 #undef PANE_OPS_DECLARE
 

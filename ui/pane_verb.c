@@ -30,7 +30,8 @@ const struct pane_verb *cmdline_pane_verb(struct app *app, const struct pane_ops
 	while (*s == ' ')
 		s++;
 	for (size_t i = 0; i < ops->nverbs && !v; i++) {
-		if (strlen(ops->verbs[i].name) == vlen && strncmp(ops->verbs[i].name, vb, vlen) == 0)
+		if (strlen(ops->verbs[i].name) == vlen &&
+		    strncmp(ops->verbs[i].name, vb, vlen) == 0)
 			v = &ops->verbs[i];
 	}
 	if (!v) {

@@ -11,9 +11,13 @@
 #define PANE_SHOW_VIEW(id) ACTION_NONE
 
 static const struct pane_info panes[PANE_COUNT] = {
-#define PANE_INFO(id, command, label, kind, ctx)                                            \
-	[PANE_##id] = { #command, label, PANE_IS_TAB_##kind, SCOPE_PANE_##id, PANE_SHOW_##kind(id), \
-			&pane_##command##_ops },
+#define PANE_INFO(ID, COMMAND, LABEL, KIND, ctx)                                 \
+	[PANE_##ID] = { .command = #COMMAND,                                      \
+			.label = LABEL,                                           \
+			.tab = PANE_IS_TAB_##KIND,                                \
+			.scope = SCOPE_PANE_##ID,                                 \
+			.show = PANE_SHOW_##KIND(ID),                             \
+			.ops = &pane_##COMMAND##_ops },
 	PANE_LIST(PANE_INFO, )
 #undef PANE_INFO
 };

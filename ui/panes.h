@@ -24,7 +24,7 @@ struct pane_info {
 	const char *label;	 /* "Stores": its tab's title */
 	bool tab;		 /* it has a tab and a number key; else it is a view */
 	enum action_scope scope; /* its own key scope */
-	enum action show;	 /* its number key's action (pane.stores); ACTION_NONE for a view */
+	enum action show;	 /* its number key's action (pane.stores), or ACTION_NONE */
 	const struct pane_ops *ops;
 };
 

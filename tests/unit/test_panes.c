@@ -88,7 +88,7 @@ static void check_number_keys(const struct keymap *km)
 		assert_int_equal(action_info(p->show)->scope, SCOPE_GLOBAL);
 		assert_int_equal(pane_by_action(p->show), id);
 		for (int s = 0; s < SCOPE_COUNT; s++)
-			assert_int_equal(keymap_lookup(km, (enum action_scope)s, (keycode)('1' + n)),
+			assert_int_equal(keymap_lookup(km, (enum action_scope)s, '1' + (keycode)n),
 					 p->show);
 	}
 	assert_int_equal(pane_tab(ntabs), PANE_COUNT);
@@ -133,7 +133,8 @@ static void test_views_and_pane_actions(void **state)
 	for (int a = 0; a < ACTION_COUNT; a++) {
 		const char *name = action_info((enum action)a)->name;
 
-		if (!testutil_prefix(name, "pane.") || a == ACTION_PANE_NEXT || a == ACTION_PANE_PREV)
+		if (!testutil_prefix(name, "pane.") || a == ACTION_PANE_NEXT ||
+		    a == ACTION_PANE_PREV)
 			continue;
 		assert_int_not_equal(pane_by_action((enum action)a), PANE_COUNT);
 	}
