@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "commands.h"
 #include "db/db.h"
 #include "db/live.h"
 #include "db/migrate.h"
@@ -19,6 +20,7 @@
 #include "help.h"
 #include "input.h"
 #include "lineedit.h"
+#include "panes.h"
 #include "provision/reconcile.h"
 #include "provision/runner.h"
 #include "style.h"
