@@ -13,11 +13,11 @@ static const struct action_info actions[] = {
 };
 
 static const char *const scope_names[SCOPE_COUNT] = {
-	[SCOPE_GLOBAL] = "global",	   [SCOPE_LIST] = "lists",
-	[SCOPE_PANE_CATALOG] = "catalog", [SCOPE_PANE_PROJECTS] = "projects",
-	[SCOPE_PANE_STORES] = "stores",   [SCOPE_PANE_QUEUES] = "queues",
-	[SCOPE_PANE_LOGS] = "logs",
-	[SCOPE_PANE_RECONCILE] = "reconcile",
+	[SCOPE_GLOBAL] = "global",
+	[SCOPE_LIST] = "lists",
+#define SCOPE_NAME(id, command, label, kind, ctx) [SCOPE_PANE_##id] = #command,
+	PANE_LIST(SCOPE_NAME, )
+#undef SCOPE_NAME
 };
 
 const struct action_info *action_info(enum action a)

@@ -5,21 +5,29 @@
  *
  * Scopes say when an action's keys are looked at: GLOBAL always, LIST in any
  * table, PANE_* only in that pane. A key may be bound once across GLOBAL and
- * LIST and the active pane's scope; different panes may reuse a key. */
+ * LIST and the active pane's scope; different panes may reuse a key. Each
+ * pane of pane_list.h has its scope (SCOPE_PANE_ID, named by its command),
+ * and each pane with a tab its pane.COMMAND action (ACTION_PANE_ID). */
 #ifndef OPSDECK_SRC_ACTIONS_H
 #define OPSDECK_SRC_ACTIONS_H
+
+#include "pane_list.h"
 
 enum action_scope {
 	SCOPE_GLOBAL,
 	SCOPE_LIST,
-	SCOPE_PANE_CATALOG,
-	SCOPE_PANE_PROJECTS,
-	SCOPE_PANE_STORES,
-	SCOPE_PANE_QUEUES,
-	SCOPE_PANE_LOGS,
-	SCOPE_PANE_RECONCILE,
+#define SCOPE_PANE_ENUM(id, command, label, kind, ctx) SCOPE_PANE_##id,
+	PANE_LIST(SCOPE_PANE_ENUM, )
+#undef SCOPE_PANE_ENUM
 	SCOPE_COUNT
 };
+
+/* The action that shows a pane with a tab; a view has none. */
+#define PANE_SHOW_ACTION(id, command, label, kind, ACTION) \
+	PANE_SHOW_ACTION_##kind(ACTION, id, command, label)
+#define PANE_SHOW_ACTION_TAB(ACTION, id, command, label) \
+	ACTION(PANE_##id, "pane." #command, SCOPE_GLOBAL, "Show the " label " pane")
+#define PANE_SHOW_ACTION_VIEW(ACTION, id, command, label)
 
 #define ACTION_LIST(ACTION)                                                                  \
 	ACTION(QUIT, "quit", SCOPE_GLOBAL, "Quit opsdeck (asks first if work is running)")   \
@@ -27,11 +35,7 @@ enum action_scope {
 	ACTION(COMMAND, "command", SCOPE_GLOBAL, "Open the : command line")                  \
 	ACTION(PANE_NEXT, "pane.next", SCOPE_GLOBAL, "Switch to the next pane")              \
 	ACTION(PANE_PREV, "pane.prev", SCOPE_GLOBAL, "Switch to the previous pane")          \
-	ACTION(PANE_CATALOG, "pane.catalog", SCOPE_GLOBAL, "Show the Catalog pane")          \
-	ACTION(PANE_PROJECTS, "pane.projects", SCOPE_GLOBAL, "Show the Projects pane")       \
-	ACTION(PANE_STORES, "pane.stores", SCOPE_GLOBAL, "Show the Stores pane")             \
-	ACTION(PANE_QUEUES, "pane.queues", SCOPE_GLOBAL, "Show the Queues pane")             \
-	ACTION(PANE_LOGS, "pane.logs", SCOPE_GLOBAL, "Show the Logs pane")                   \
+	PANE_LIST(PANE_SHOW_ACTION, ACTION)                                                  \
 	ACTION(REDRAW, "redraw", SCOPE_GLOBAL, "Redraw the screen")                          \
 	ACTION(CANCEL, "cancel", SCOPE_GLOBAL, "Close the overlay, clear the filter or message") \
 	ACTION(CURSOR_UP, "cursor.up", SCOPE_LIST, "Move the cursor up")                     \

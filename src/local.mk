@@ -10,7 +10,7 @@ libopsdeck_a_SOURCES = \
 	src/conf.c src/conf.h \
 	src/yamldoc.c src/yamldoc.h \
 	src/embedded.h src/embedded_find.c \
-	src/actions.c src/actions.h \
+	src/actions.c src/actions.h src/pane_list.h \
 	src/keymap.c src/keymap.h \
 	src/theme.c src/theme.h \
 	src/cli/cli.c src/cli/cli.h

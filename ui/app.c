@@ -13,6 +13,7 @@
 
 #include "cluster_header.h"
 #include "cmdline.h"
+#include "commands.h"
 #include "db/db.h"
 #include "db/live.h"
 #include "db/migrate.h"
@@ -20,6 +21,7 @@
 #include "help.h"
 #include "input.h"
 #include "lineedit.h"
+#include "panes.h"
 #include "provision/reconcile.h"
 #include "provision/runner.h"
 #include "style.h"
@@ -32,13 +34,6 @@
 #define INFO_FADE_MS 5000
 /* Consecutive wake-ups with stdin readable but no input: the tty is gone. */
 #define EMPTY_READS_GONE 5
-
-static const struct pane_ops *const pane_table[PANE_COUNT] = {
-	[PANE_CATALOG] = &pane_catalog_ops,   [PANE_PROJECTS] = &pane_projects_ops,
-	[PANE_STORES] = &pane_stores_ops,     [PANE_QUEUES] = &pane_queues_ops,
-	[PANE_LOGS] = &pane_logs_ops,	      [PANE_EVENTS] = &pane_events_ops,
-	[PANE_RECONCILE] = &pane_reconcile_ops,
-};
 
 struct app_dialog {
 	char *question;
@@ -178,9 +173,14 @@ void app_set_header(struct app *app, enum header_field f, const char *text, bool
 
 /* ---- panes, overlays ---- */
 
+static const struct pane_ops *pane_ops_of(enum pane_id id)
+{
+	return pane_info(id)->ops;
+}
+
 void app_show_pane(struct app *app, enum pane_id id, const char *arg)
 {
-	const struct pane_ops *ops = pane_table[id];
+	const struct pane_ops *ops = pane_ops_of(id);
 
 	app->active = id;
 	if (ops->on_show)
@@ -188,27 +188,12 @@ void app_show_pane(struct app *app, enum pane_id id, const char *arg)
 	app->dirty = true;
 }
 
-const struct pane_ops *app_pane_ops(enum pane_id id)
-{
-	return pane_table[id];
-}
-
-size_t app_pane_complete(struct app *app, enum pane_id id, const struct pane_verb *verb,
-			 const char *prefix, char ***out)
-{
-	const struct pane_ops *ops = pane_table[id];
-
-	*out = NULL;
-	if (!ops->complete)
-		return 0;
-	return ops->complete(app->pane_state[id], verb, prefix, out);
-}
-
 void app_post(struct app *app, const struct app_event *ev)
 {
 	for (int i = 0; i < PANE_COUNT; i++) {
-		if (pane_table[i]->on_event &&
-		    (pane_table[i]->on_event(app->pane_state[i], app, ev) & PANE_REDRAW))
+		const struct pane_ops *ops = pane_ops_of((enum pane_id)i);
+
+		if (ops->on_event && (ops->on_event(app->pane_state[i], app, ev) & PANE_REDRAW))
 			app->dirty = true;
 	}
 }
@@ -373,6 +358,77 @@ bool app_set_keymap(struct app *app, const char *name)
 	return !err_isset(&warn);
 }
 
+/* ---- the `:` command line (cmdline.h runs its editing, this its commands) ---- */
+
+static void command_say(void *ud, bool error, const char *text)
+{
+	struct app *app = ud;
+
+	if (error)
+		app_error(app, "%s", text);
+	else
+		app_info(app, "%s", text);
+}
+
+static size_t command_complete(void *ud, enum pane_id id, const struct pane_verb *verb,
+			       const char *prefix, char ***out)
+{
+	struct app *app = ud;
+	const struct pane_ops *ops = pane_ops_of(id);
+
+	*out = NULL;
+	if (!ops->complete)
+		return 0;
+	return ops->complete(app->pane_state[id], verb, prefix, out);
+}
+
+static void command_run(void *ud, const struct command_info *c, const char *arg)
+{
+	struct app *app = ud;
+
+	switch (c->kind) {
+	case COMMAND_PANE: app_show_pane(app, c->pane, arg); return;
+	case COMMAND_THEME:
+		if (!arg)
+			app_error(app, "usage: :theme NAME (Tab lists the themes)");
+		else if (app_set_theme(app, arg))
+			app_info(app, "Theme %s", arg);
+		return;
+	case COMMAND_KEYMAP:
+		if (!arg)
+			app_error(app, "usage: :keymap NAME (Tab lists the key maps)");
+		else if (app_set_keymap(app, arg))
+			app_info(app, "Key map %s", arg);
+		return;
+	case COMMAND_HELP: app_open_help(app); return;
+	case COMMAND_QUIT: app_quit(app, false); return;
+	case COMMAND_QUIT_FORCE: app_quit(app, true); return;
+	}
+}
+
+static bool command_prompt_key(struct app *app, struct lineedit *le, keycode k, void *ud)
+{
+	(void)ud;
+	return cmdline_key(app->cmdline, le, k);
+}
+
+static void command_prompt_done(struct app *app, const char *text, void *ud)
+{
+	(void)ud;
+	cmdline_done(app->cmdline, text);
+}
+
+static const struct app_prompt_ops command_prompt_ops = {
+	.on_key = command_prompt_key,
+	.on_done = command_prompt_done,
+};
+
+static void open_command_line(struct app *app)
+{
+	cmdline_begin(app->cmdline);
+	app_prompt(app, ":", "", &command_prompt_ops, NULL);
+}
+
 /* ---- the `/` filter prompt ---- */
 
 static void filter_change(struct app *app, const char *text, void *ud)
@@ -448,20 +504,21 @@ static void draw_tabs(struct app *app, int cols)
 	int x = 0;
 
 	draw_fill(1, 0, cols, style_attr(ROLE_TABBAR));
-	for (int i = 0; i < PANE_TABS && x < cols; i++) {
+	for (int i = 0; i < pane_tab_count() && x < cols; i++) {
+		enum pane_id id = pane_tab(i);
 		char tab[48];
-		attr_t a = i == (int)app->active ? style_attr(ROLE_TAB_ACTIVE) | A_BOLD
-						 : style_attr(ROLE_TABBAR);
+		attr_t a = id == app->active ? style_attr(ROLE_TAB_ACTIVE) | A_BOLD
+					     : style_attr(ROLE_TABBAR);
 
-		snprintf(tab, sizeof(tab), " %d %s ", i + 1, pane_table[i]->name);
+		snprintf(tab, sizeof(tab), " %d %s ", i + 1, pane_info(id)->label);
 		x += draw_text(1, x, cols - x, tab, a, 0);
 		x += draw_text(1, x, cols - x, " ", style_attr(ROLE_TABBAR), 0);
 	}
 	/* A view without a tab shows as its command while it is open. */
-	if (app->active >= PANE_TABS && x < cols) {
+	if (!pane_info(app->active)->tab && x < cols) {
 		char tab[48];
 
-		snprintf(tab, sizeof(tab), " :%s ", pane_table[app->active]->command);
+		snprintf(tab, sizeof(tab), " :%s ", pane_info(app->active)->command);
 		draw_text(1, x, cols - x, tab, style_attr(ROLE_TAB_ACTIVE) | A_BOLD, 0);
 	}
 }
@@ -558,7 +615,7 @@ static void draw_all(struct app *app)
 
 		for (int y = body.y; y < body.y + body.h; y++)
 			draw_fill(y, 0, cols, style_attr(ROLE_NORMAL));
-		pane_table[app->active]->draw(app->pane_state[app->active], app, &body);
+		pane_ops_of(app->active)->draw(app->pane_state[app->active], app, &body);
 		if (app->help) {
 			struct rect screen = { 2, 0, rows - 3, cols };
 
@@ -628,32 +685,35 @@ static void prompt_key(struct app *app, keycode k)
 	}
 }
 
+/* Tab cycles through the tabs (step 1 or -1); from a view without one it
+ * goes to the first (or, backwards, the last). */
+static void cycle_tabs(struct app *app, int step)
+{
+	int n = pane_tab_count(), at = pane_tab_index(app->active);
+
+	if (at < 0)
+		at = step > 0 ? n - 1 : 0;
+	app_show_pane(app, pane_tab((at + step + n) % n), NULL);
+}
+
 static bool global_action(struct app *app, enum action a)
 {
 	switch (a) {
 	case ACTION_QUIT: app_quit(app, false); return true;
 	case ACTION_HELP: app_open_help(app); return true;
-	case ACTION_COMMAND: cmdline_open(app->cmdline, app); return true;
-	/* Tab cycles through the tabs; from a view without one it goes to the
-	 * first (or, backwards, the last). */
-	case ACTION_PANE_NEXT:
-		app_show_pane(app, app->active < PANE_TABS ? (app->active + 1) % PANE_TABS : 0, NULL);
-		return true;
-	case ACTION_PANE_PREV:
-		app_show_pane(app,
-			      app->active < PANE_TABS ? (app->active + PANE_TABS - 1) % PANE_TABS
-						      : PANE_TABS - 1,
-			      NULL);
-		return true;
-	case ACTION_PANE_CATALOG: app_show_pane(app, PANE_CATALOG, NULL); return true;
-	case ACTION_PANE_PROJECTS: app_show_pane(app, PANE_PROJECTS, NULL); return true;
-	case ACTION_PANE_STORES: app_show_pane(app, PANE_STORES, NULL); return true;
-	case ACTION_PANE_QUEUES: app_show_pane(app, PANE_QUEUES, NULL); return true;
-	case ACTION_PANE_LOGS: app_show_pane(app, PANE_LOGS, NULL); return true;
+	case ACTION_COMMAND: open_command_line(app); return true;
+	case ACTION_PANE_NEXT: cycle_tabs(app, 1); return true;
+	case ACTION_PANE_PREV: cycle_tabs(app, -1); return true;
 	case ACTION_REDRAW: clearok(curscr, TRUE); app->dirty = true; return true;
 	case ACTION_CANCEL: clear_message(app); app->dirty = true; return true;
-	default: return false;
+	default: break;
 	}
+	/* A tab's number key. */
+	if (pane_by_action(a) != PANE_COUNT) {
+		app_show_pane(app, pane_by_action(a), NULL);
+		return true;
+	}
+	return false;
 }
 
 static void help_key(struct app *app, keycode k)
@@ -665,7 +725,7 @@ static void help_key(struct app *app, keycode k)
 	case ACTION_CANCEL:
 	case ACTION_HELP:
 	case ACTION_QUIT: close_help(app); return;
-	case ACTION_COMMAND: close_help(app); cmdline_open(app->cmdline, app); return;
+	case ACTION_COMMAND: close_help(app); open_command_line(app); return;
 	default: break;
 	}
 	if (table_on_action(help_table(app->help), a) & PANE_REDRAW)
@@ -674,7 +734,7 @@ static void help_key(struct app *app, keycode k)
 
 static void handle_key(struct app *app, keycode k)
 {
-	const struct pane_ops *ops = pane_table[app->active];
+	const struct pane_ops *ops = pane_ops_of(app->active);
 	void *st = app->pane_state[app->active];
 	enum action a;
 	unsigned flags;
@@ -707,7 +767,7 @@ static void handle_key(struct app *app, keycode k)
 		help_key(app, k);
 		return;
 	}
-	a = keymap_lookup(app->keymap, ops->scope, k);
+	a = keymap_lookup(app->keymap, pane_info(app->active)->scope, k);
 	flags = ops->on_key ? ops->on_key(st, app, a, k) : PANE_IGNORED;
 	if (flags & PANE_HANDLED)
 		return;
@@ -731,7 +791,7 @@ static void handle_key(struct app *app, keycode k)
 
 static void handle_mouse(struct app *app, keycode k)
 {
-	const struct pane_ops *ops = pane_table[app->active];
+	const struct pane_ops *ops = pane_ops_of(app->active);
 	void *st = app->pane_state[app->active];
 	enum action a = k == KC_UP ? ACTION_CURSOR_UP
 			: k == KC_DOWN ? ACTION_CURSOR_DOWN
@@ -996,8 +1056,10 @@ static void runner_start(struct app *app)
 static void app_free(struct app *app)
 {
 	for (int i = 0; i < PANE_COUNT; i++) {
-		if (pane_table[i]->destroy)
-			pane_table[i]->destroy(app->pane_state[i]);
+		const struct pane_ops *ops = pane_ops_of((enum pane_id)i);
+
+		if (ops->destroy)
+			ops->destroy(app->pane_state[i]);
 	}
 	if (app->dialog) {
 		free(app->dialog->question);
@@ -1067,14 +1129,20 @@ int app_run(const struct app_options *opts)
 	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
 		loop_signal(app->loop, sigs[i], on_signal, app);
 	app->stdin_watch = loop_watch_fd(app->loop, STDIN_FILENO, LOOP_READ, stdin_ready, app);
-	app->cmdline = cmdline_new();
+	app->cmdline = cmdline_new(&(struct cmdline_host){ .ud = app,
+							   .say = command_say,
+							   .complete = command_complete,
+							   .run = command_run });
 	load_look(app, opts->conf_warning);
 	if (err_isset(&migrate_problem))
 		app_error(app, "%s", migrate_problem.msg);
 	header_db_start(app);
 	runner_start(app);
-	for (int i = 0; i < PANE_COUNT; i++)
-		app->pane_state[i] = pane_table[i]->init ? pane_table[i]->init(app) : NULL;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		const struct pane_ops *ops = pane_ops_of((enum pane_id)i);
+
+		app->pane_state[i] = ops->init ? ops->init(app) : NULL;
+	}
 	app_show_pane(app, PANE_STORES, NULL);
 
 	app->dirty = true;

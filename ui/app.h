@@ -10,22 +10,8 @@
 #include "keymap.h"
 #include "loop.h"
 #include "pane.h"
+#include "panes.h"
 #include "theme.h"
-
-/* The first PANE_TABS panes have a tab and a number key; the others (the
- * audit trail, the reconcile findings) are views opened by their `:`
- * command, as in k9s. */
-enum pane_id {
-	PANE_CATALOG,
-	PANE_PROJECTS,
-	PANE_STORES,
-	PANE_QUEUES,
-	PANE_LOGS,
-	PANE_EVENTS,
-	PANE_RECONCILE,
-	PANE_COUNT
-};
-#define PANE_TABS (PANE_LOGS + 1)
 
 enum header_field { HEADER_CLUSTER, HEADER_DB, HEADER_TUNNEL, HEADER_FIELD_COUNT };
 
@@ -59,12 +45,8 @@ void app_error(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
 void app_set_header(struct app *app, enum header_field f, const char *text, bool alert);
 /* Asks for a redraw at the end of this loop turn. */
 void app_redraw(struct app *app);
-/* Shows pane id; arg as for pane_ops.on_show. */
+/* Shows pane id (panes.h); arg as for pane_ops.on_show. */
 void app_show_pane(struct app *app, enum pane_id id, const char *arg);
-const struct pane_ops *app_pane_ops(enum pane_id id);
-/* Candidates for the word after a pane's verb (pane_ops.complete). */
-size_t app_pane_complete(struct app *app, enum pane_id id, const struct pane_verb *verb,
-			 const char *prefix, char ***out);
 /* Switches theme or key map by name; on failure the current one stays and
  * the message line says why. */
 bool app_set_theme(struct app *app, const char *name);

@@ -1,38 +1,45 @@
-/* The `:` command line: a registry of commands (each with its arguments'
- * completion), history kept across sessions in $XDG_STATE_HOME/opsdeck/history,
- * and Tab completion that cycles through the candidates. */
+/* The `:` command line's editing: history kept across sessions in
+ * $XDG_STATE_HOME/opsdeck/history, and Tab completion that cycles through
+ * the candidates (command names, then what the command takes: theme and key
+ * map names, a pane's verbs and the words they name). The commands are
+ * commands.h's; running one, showing a message and a pane's own candidates
+ * are the host's (the shell), so this module knows neither the shell nor
+ * help. */
 #ifndef OPSDECK_UI_CMDLINE_H
 #define OPSDECK_UI_CMDLINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-struct app;
-struct cmdline;
+#include "commands.h"
+#include "keymap.h"
 
-struct cmdline_info {
-	const char *name;
-	const char *args;
-	const char *help;
+struct cmdline;
+struct lineedit;
+
+struct cmdline_host {
+	void *ud;
+	/* Puts text on the message line (an error stays until the next key). */
+	void (*say)(void *ud, bool error, const char *text);
+	/* Candidates for the word after a pane's verb (pane_ops.complete),
+	 * each allocated; returns how many. */
+	size_t (*complete)(void *ud, enum pane_id id, const struct pane_verb *verb,
+			   const char *prefix, char ***out);
+	/* Runs c; arg is the rest of the line, or NULL. */
+	void (*run)(void *ud, const struct command_info *c, const char *arg);
 };
 
-struct cmdline *cmdline_new(void);
+/* Loads the history; host is copied. */
+struct cmdline *cmdline_new(const struct cmdline_host *host);
 /* Saves the history. */
 void cmdline_free(struct cmdline *cl);
-/* Opens the prompt on the message line. */
-void cmdline_open(struct cmdline *cl, struct app *app);
-/* Runs a command line as typed after ':' (also used by tests and startup). */
-void cmdline_run(struct cmdline *cl, struct app *app, const char *line);
-/* The commands, for the help overlay: each pane command is followed by
- * its verbs (name "catalog pause"). */
-size_t cmdline_list(const struct cmdline_info **out);
-
-/* Parses a pane command's argument, "VERB [WORD]", against ops->verbs.
- * Returns the verb with WORD (or "") in word, or NULL after saying on the
- * message line what is wrong: an unknown verb (listing the known ones), a
- * word too many, a word too long. */
-struct pane_ops;
-struct pane_verb;
-const struct pane_verb *cmdline_pane_verb(struct app *app, const struct pane_ops *ops,
-					  const char *arg, char *word, size_t wordsz);
+/* A new line is about to be typed: history browsing starts at its end. */
+void cmdline_begin(struct cmdline *cl);
+/* History (Up/Down, C-p/C-n) and completion (Tab) on the line being typed;
+ * true if k was used. */
+bool cmdline_key(struct cmdline *cl, struct lineedit *le, keycode k);
+/* The line was entered (NULL: abandoned): records it in the history and
+ * runs it. */
+void cmdline_done(struct cmdline *cl, const char *line);
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
+#include "commands.h"
 #include "style.h"
 #include "table.h"
 #include "util.h"
@@ -33,7 +33,7 @@ static const struct table_column help_columns[] = {
 
 /* The widest ACTION cell: action names and `:` commands with their
  * arguments. */
-static int action_width(const struct cmdline_info *cmds, size_t ncmds)
+static int action_width(const struct command_help *cmds, size_t ncmds)
 {
 	int w = 0;
 
@@ -55,8 +55,8 @@ struct help *help_new(const struct keymap *km)
 {
 	struct help *h = xcalloc(1, sizeof(*h));
 	struct table_model *m;
-	const struct cmdline_info *cmds;
-	size_t ncmds = cmdline_list(&cmds);
+	const struct command_help *cmds;
+	size_t ncmds = commands_help(&cmds);
 	struct table_column cols[ARRAY_LEN(help_columns)];
 
 	memcpy(cols, help_columns, sizeof(cols));

@@ -1,6 +1,7 @@
 /* The help overlay: every action of the active key map with its keys, scope
- * and description, then the `:` commands, in a filterable table. Built from
- * the key map each time it opens, so it always tells the truth. */
+ * and description, then the `:` commands (commands.h, each pane's verbs on
+ * lines of their own), in a filterable table. Built from the key map each
+ * time it opens, so it always tells the truth. */
 #ifndef OPSDECK_UI_HELP_H
 #define OPSDECK_UI_HELP_H
 

@@ -4,10 +4,13 @@ libopsdeck_ui_a_SOURCES = \
 	ui/table_model.c ui/table_model.h
 libopsdeck_ui_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 
-bin_PROGRAMS += opsdeck
-opsdeck_SOURCES = \
-	ui/main.c \
+# Everything of the console but main(), in a library so that unit tests
+# link the pane registry, the `:` commands and help without a terminal.
+noinst_LIBRARIES += libopsdeck_console.a
+libopsdeck_console_a_SOURCES = \
 	ui/app.c ui/app.h ui/pane.h \
+	ui/panes.c ui/panes.h \
+	ui/commands.c ui/commands.h \
 	ui/term.c ui/term.h \
 	ui/style.c ui/style.h \
 	ui/draw.c ui/draw.h \
@@ -19,9 +22,15 @@ opsdeck_SOURCES = \
 	ui/form.c ui/form.h \
 	ui/pane_notice.c ui/pane_notice.h \
 	ui/cluster_header.c ui/cluster_header.h \
+	ui/pane_verb.c \
 	ui/pane_catalog.c ui/pane_projects.c ui/pane_stores.c ui/pane_queues.c ui/pane_logs.c \
 	ui/pane_events.c
 # The reconcile findings view (:reconcile).
-opsdeck_SOURCES += ui/pane_reconcile.c
+libopsdeck_console_a_SOURCES += ui/pane_reconcile.c
+libopsdeck_console_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
+OPSDECK_CONSOLE_LIBS = libopsdeck_console.a libopsdeck_ui.a $(OPSDECK_CORE_LIBS) $(NCURSES_LIBS)
+
+bin_PROGRAMS += opsdeck
+opsdeck_SOURCES = ui/main.c
 opsdeck_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
-opsdeck_LDADD = libopsdeck_ui.a $(OPSDECK_CORE_LIBS) $(NCURSES_LIBS)
+opsdeck_LDADD = $(OPSDECK_CONSOLE_LIBS)

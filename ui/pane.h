@@ -11,6 +11,7 @@
 #include "actions.h"
 #include "draw.h"
 #include "keymap.h"
+#include "pane_list.h"
 
 struct app;
 struct table;
@@ -45,10 +46,13 @@ struct pane_verb {
 	int id; /* the pane's own number for it */
 };
 
+/* A pane's behaviour. Its name, tab and key scope are in its PANE_LIST
+ * line (pane_list.h); the registry (panes.h) joins the two. */
 struct pane_ops {
-	const char *name;	 /* tab title: "Stores" */
-	const char *command;	 /* the `:` command that shows it: "stores" */
-	enum action_scope scope; /* its own key scope */
+	/* Its `:` command's arguments and help line, for help and the
+	 * command line: "[VERB ...]", "Show the Catalog pane; its verbs follow". */
+	const char *args;
+	const char *help;
 	void *(*init)(struct app *app);
 	void (*destroy)(void *st);
 	void (*draw)(void *st, struct app *app, const struct rect *r);
@@ -68,12 +72,17 @@ struct pane_ops {
 			   char ***out);
 };
 
-extern const struct pane_ops pane_catalog_ops;
-extern const struct pane_ops pane_projects_ops;
-extern const struct pane_ops pane_stores_ops;
-extern const struct pane_ops pane_queues_ops;
-extern const struct pane_ops pane_logs_ops;
-extern const struct pane_ops pane_events_ops;
-extern const struct pane_ops pane_reconcile_ops;
+/* pane_<command>_ops, defined in ui/pane_<command>.c. */
+#define PANE_OPS_DECLARE(id, command, label, kind, ctx) \
+	extern const struct pane_ops pane_##command##_ops;
+PANE_LIST(PANE_OPS_DECLARE, )
+#undef PANE_OPS_DECLARE
+
+/* Parses a pane command's argument, "VERB [WORD]", against ops->verbs.
+ * Returns the verb with WORD (or "") in word, or NULL after saying on the
+ * message line what is wrong: an unknown verb (listing the known ones), a
+ * word too many, a word too long. */
+const struct pane_verb *cmdline_pane_verb(struct app *app, const struct pane_ops *ops,
+					  const char *arg, char *word, size_t wordsz);
 
 #endif

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "cmdline.h"
 #include "db/catalog.h"
 #include "db/live.h"
 #include "pane.h"
@@ -327,9 +326,8 @@ static struct table *catalog_table(void *st)
 }
 
 const struct pane_ops pane_catalog_ops = {
-	.name = "Catalog",
-	.command = "catalog",
-	.scope = SCOPE_PANE_CATALOG,
+	.args = "[VERB ...]",
+	.help = "Show the Catalog pane; its verbs follow",
 	.init = catalog_init,
 	.destroy = catalog_destroy,
 	.draw = catalog_draw,

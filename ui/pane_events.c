@@ -273,9 +273,8 @@ static struct table *events_table(void *st)
 }
 
 const struct pane_ops pane_events_ops = {
-	.name = "Events",
-	.command = "events",
-	.scope = SCOPE_LIST,
+	.args = "[FILTER]",
+	.help = "Show the audit trail, newest first, live",
 	.init = events_init,
 	.destroy = events_destroy,
 	.draw = events_draw,

@@ -58,9 +58,8 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 }
 
 const struct pane_ops pane_logs_ops = {
-	.name = "Logs",
-	.command = "logs",
-	.scope = SCOPE_PANE_LOGS,
+	.args = "[STORE]",
+	.help = "Show the Logs pane, optionally for a store",
 	.init = logs_init,
 	.destroy = logs_destroy,
 	.draw = logs_draw,

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "app.h"
-#include "cmdline.h"
 #include "db/customers.h"
 #include "db/live.h"
 #include "db/projects.h"
@@ -640,9 +639,8 @@ static struct table *projects_table(void *st)
 }
 
 const struct pane_ops pane_projects_ops = {
-	.name = "Projects",
-	.command = "projects",
-	.scope = SCOPE_PANE_PROJECTS,
+	.args = "[VERB ...]",
+	.help = "Show the Projects pane; its verbs follow",
 	.init = projects_init,
 	.destroy = projects_destroy,
 	.draw = projects_draw,

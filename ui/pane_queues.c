@@ -21,8 +21,7 @@ static void queues_draw(void *st, struct app *app, const struct rect *r)
 }
 
 const struct pane_ops pane_queues_ops = {
-	.name = "Queues",
-	.command = "queues",
-	.scope = SCOPE_PANE_QUEUES,
+	.args = "",
+	.help = "Show the Queues pane",
 	.draw = queues_draw,
 };

@@ -461,9 +461,8 @@ static struct table *reconcile_table(void *st)
 }
 
 const struct pane_ops pane_reconcile_ops = {
-	.name = "Reconcile",
-	.command = "reconcile",
-	.scope = SCOPE_PANE_RECONCILE,
+	.args = "[FILTER]",
+	.help = "Show the latest reconcile pass's findings (orphans, drift, stuck); R runs one",
 	.init = reconcile_init,
 	.destroy = reconcile_destroy,
 	.draw = reconcile_draw,

@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include "app.h"
-#include "cmdline.h"
 #include "db/live.h"
 #include "db/stores.h"
 #include "form.h"
@@ -1561,9 +1560,8 @@ static struct table *stores_table(void *st)
 }
 
 const struct pane_ops pane_stores_ops = {
-	.name = "Stores",
-	.command = "stores",
-	.scope = SCOPE_PANE_STORES,
+	.args = "[VERB ...|FILTER]",
+	.help = "Show the Stores pane, filtered by a word; its verbs follow",
 	.init = stores_init,
 	.destroy = stores_destroy,
 	.draw = stores_draw,

@@ -14,7 +14,8 @@ UNIT_TESTS = \
 	tests/unit/test_health \
 	tests/unit/test_inventory \
 	tests/unit/test_store_progress \
-	tests/unit/test_credentials
+	tests/unit/test_credentials \
+	tests/unit/test_panes
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -70,6 +71,12 @@ tests_unit_test_store_progress_LDADD = $(UNIT_LDADD)
 tests_unit_test_credentials_SOURCES = tests/unit/test_credentials.c
 tests_unit_test_credentials_CFLAGS = $(UNIT_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_credentials_LDADD = $(UNIT_LDADD)
+
+# The pane registry, the `:` commands, completion and help: links the
+# console's library (and so curses) but never starts the terminal.
+tests_unit_test_panes_SOURCES = tests/unit/test_panes.c $(UNIT_HELPERS)
+tests_unit_test_panes_CFLAGS = $(UNIT_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_test_panes_LDADD = $(OPSDECK_CONSOLE_LIBS) $(CMOCKA_LIBS)
 
 # Benchmarks: built with everything else so they keep compiling, run only
 # by `make bench`; their figures go to bench/README.md, never into a test.
