@@ -428,7 +428,7 @@ static void became_ready(struct db_conn *c)
 
 static const char *const known_tables[] = {
 	"customers", "projects", "offerings", "plans", "clusters",
-	"stores",    "jobs",     "events",    "schema_migrations",
+	"stores",    "jobs",     "job_steps", "events",	   "schema_migrations",
 };
 
 static bool printable_key(const char *s)
@@ -447,7 +447,7 @@ static bool printable_key(const char *s)
 /* Anyone may NOTIFY on the channel: only well-formed payloads get through. */
 static void deliver_notify(struct db_conn *c, const PGnotify *n)
 {
-	json_t *j, *t, *o, *k;
+	json_t *j, *t, *o, *k, *st;
 	struct db_event ev = { .kind = DB_EVENT_CHANGE, .state = DB_STATE_READY };
 	bool table_ok = false;
 
@@ -459,6 +459,9 @@ static void deliver_notify(struct db_conn *c, const PGnotify *n)
 	t = json_object_get(j, "table");
 	o = json_object_get(j, "op");
 	k = json_object_get(j, "key");
+	st = json_object_get(j, "store");
+	if (json_is_string(st) && printable_key(json_string_value(st)))
+		ev.store = json_string_value(st);
 	if (json_is_string(t) && json_is_string(o) && json_is_string(k)) {
 		for (size_t i = 0; i < ARRAY_LEN(known_tables); i++)
 			table_ok = table_ok || strcmp(known_tables[i], json_string_value(t)) == 0;

@@ -21,7 +21,8 @@
  *    (backoff_min_ms .. backoff_max_ms). Requests submitted while DOWN fail
  *    at once (still delivered from the loop); while CONNECTING they wait.
  *  - Subscribers hear of: state changes; every change notification on
- *    channel `opsdeck` ({table, op, key}, validated); and RESYNC after every
+ *    channel `opsdeck` ({table, op, key} and, for a row of a store, its
+ *    store id; validated); and RESYNC after every
  *    (re)connection once LISTEN is active again, since notifications sent
  *    while disconnected are lost: a subscriber then re-reads what it shows.
  *  - db_conn_free must not be called from one of the connection's own
@@ -55,6 +56,7 @@ struct db_event {
 	const char *table;  /* DB_EVENT_CHANGE: "projects", ... */
 	const char *op;	    /* "insert", "update" or "delete" */
 	const char *key;    /* the row's key as text */
+	const char *store;  /* stores, jobs, job_steps: the row's store id, else NULL */
 };
 
 typedef void (*db_result_fn)(void *ud, const PGresult *res, const struct err *err);
