@@ -3,6 +3,7 @@
 libopsdeck_a_SOURCES += \
 	src/db/db.c src/db/db.h \
 	src/db/conn.c src/db/conn.h \
+	src/db/resolve.c src/db/resolve.h \
 	src/db/live.c src/db/live.h \
 	src/db/migrate.c src/db/migrate.h \
 	src/db/customers.c src/db/customers.h \
