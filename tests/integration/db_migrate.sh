@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 45
+plan 47
 
 # The migrations built in: their number, and "1 001_init,2 ..." as recorded.
 nmig=$(ls "$top_srcdir"/src/db/migrations/[0-9][0-9][0-9]_*.sql | wc -l)
@@ -182,6 +182,20 @@ q -c "UPDATE opsdeck.schema_migrations SET checksum = 'fnv1a64:0000000000000000'
 out=$(od db migrate 2>&1); rc=$?
 is "$rc" 1 "db migrate refuses when an applied migration differs from the built-in one"
 like "$out" 'migration 001_init differs from the one applied' "and names it"
+
+# ---- another migrator holds the lock ----
+locked=$(pg_createdb locked)
+q -d "$locked" -c "SELECT pg_advisory_lock(31367363322798955)" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+holder=$!
+pg_on_exit "kill $holder 2>/dev/null"
+wait_for "[ \"\$(q -d '$locked' -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted\")\" = 1 ]" 10
+t0=$(tap_now_ms)
+out=$(od -d "$locked" db migrate 2>&1); rc=$?
+took=$(($(tap_now_ms) - t0))
+is "$rc:$out" "1:opsdeck: another opsdeck is migrating the database; gave up after 15 s" \
+	"db migrate gives up on a lock another migrator holds, in words"
+ok "after the bound, not much later (${took} ms)" [ "$took" -ge 14500 -a "$took" -lt 25000 ]
+kill "$holder" 2>/dev/null
 
 # ---- unreachable ----
 out=$(od -d "host=/nonexistent-dir dbname=x connect_timeout=2" db status 2>&1); rc=$?
