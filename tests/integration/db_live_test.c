@@ -182,6 +182,54 @@ static void test_job_names_its_store(void **state)
 	assert_null(db_live_store(f->live, STORE_B)->job_kind[0] ? "B has a job" : NULL);
 }
 
+/* An order: a new row and its job in one transaction, then a runner's
+ * runner's claim (the job running, the store Provisioning, a step). */
+static void test_new_store_added(void **state)
+{
+	struct fixture *f = *state;
+	const struct store_list *sl;
+	const struct store *c = NULL;
+	uint64_t end = loop_now_ms() + 5000;
+
+	other_client(f, "WITH c AS (INSERT INTO opsdeck.stores (id, project, offering, plan, cluster,"
+			" name, namespace, replicas, created_by) SELECT '00000000000c', s.project,"
+			" s.offering, s.plan, s.cluster, 'c', 'store-00000000000c', 1, 'test'"
+			" FROM opsdeck.stores s WHERE s.id = '" STORE_A "' RETURNING id)"
+			" INSERT INTO opsdeck.jobs (store, kind) SELECT id, 'provision' FROM c");
+	while (!c && loop_now_ms() < end) {
+		loop_run_once(f->loop, 20);
+		c = db_live_store(f->live, "00000000000c");
+	}
+	assert_non_null(c);
+	if (!c)
+		return;
+	assert_string_equal(c->status, "Queued");
+	assert_string_equal(c->job_kind, "provision");
+	sl = db_live_stores(f->live, NULL);
+	assert_int_equal(sl->n, 3);
+	assert_string_equal(sl->v[0].id, "00000000000c");
+	other_client(f, "UPDATE opsdeck.jobs SET state = 'running', lease_owner = 'tester',"
+			" lease_until = now() + interval '1 hour', attempts = 1, step = 'apply',"
+			" started_at = now() WHERE store = '00000000000c'");
+	other_client(f, "UPDATE opsdeck.stores SET status = 'Provisioning' WHERE id = '00000000000c'");
+	other_client(f, "INSERT INTO opsdeck.job_steps (job, attempt, step, runner)"
+			" SELECT id, 1, 'apply', 'tester' FROM opsdeck.jobs WHERE store = '00000000000c'");
+	end = loop_now_ms() + 5000;
+	while (loop_now_ms() < end) {
+		loop_run_once(f->loop, 20);
+		c = db_live_store(f->live, "00000000000c");
+		if (c && strcmp(c->status, "Provisioning") == 0 && c->job_step[0])
+			break;
+	}
+	assert_non_null(c);
+	if (!c)
+		return;
+	assert_string_equal(c->status, "Provisioning");
+	assert_string_equal(c->job_state, "running");
+	print_message("# step %s for %ld s\n", c->job_step, c->step_age_s);
+	assert_true(c->job_step[0] != '\0');
+}
+
 static void test_deleted_store_leaves(void **state)
 {
 	struct fixture *f = *state;
@@ -190,7 +238,7 @@ static void test_deleted_store_leaves(void **state)
 	assert_true(next_stores_notice(f, 5000));
 	assert_int_equal(f->seen.nids, 1);
 	assert_null(db_live_store(f->live, STORE_B));
-	assert_int_equal(db_live_stores(f->live, NULL)->n, 1);
+	assert_int_equal(db_live_stores(f->live, NULL)->n, 2);
 }
 
 static void test_reconnect_reads_all(void **state)
@@ -260,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_first_read_is_all),
 		cmocka_unit_test(test_one_store_named),
 		cmocka_unit_test(test_job_names_its_store),
+		cmocka_unit_test(test_new_store_added),
 		cmocka_unit_test(test_deleted_store_leaves),
 		cmocka_unit_test(test_reconnect_reads_all),
 		cmocka_unit_test(test_host_name_looked_up),
