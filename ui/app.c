@@ -923,12 +923,14 @@ static void load_look(struct app *app, const char *conf_warning)
 
 /* ---- the database in the header ---- */
 
-static void header_db_changed(void *ud)
+static void header_db_changed(void *ud, const struct db_live_change *ch)
 {
 	struct app *app = ud;
 	char text[200];
 	bool alert;
 
+	if (ch && !ch->state)
+		return;
 	db_live_header(app->live, text, sizeof(text), &alert);
 	/* Called for every list read too: only a new state is news. */
 	if (app->header[HEADER_DB].text && app->header[HEADER_DB].alert == alert &&
@@ -944,7 +946,7 @@ static void header_db_start(struct app *app)
 		return;
 	}
 	app->live = db_live_join(app->loop, app->conf, header_db_changed, app);
-	header_db_changed(app);
+	header_db_changed(app, NULL);
 	app->clusters = cluster_header_new(app);
 }
 

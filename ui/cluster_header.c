@@ -61,9 +61,10 @@ static void update(struct cluster_header *h)
 	app_redraw(h->app);
 }
 
-static void clusters_changed(void *ud)
+static void clusters_changed(void *ud, const struct db_live_change *ch)
 {
-	update(ud);
+	if (ch->state || (ch->lists & DB_LIVE_BIT(DB_LIVE_CLUSTERS)))
+		update(ud);
 }
 
 static void state_changed(void *ud, const char *context)

@@ -103,10 +103,12 @@ static void rebuild_plans(struct catalog_pane *p)
 	table_set_title(p->plans, title);
 }
 
-static void live_changed(void *ud)
+static void live_changed(void *ud, const struct db_live_change *ch)
 {
 	struct catalog_pane *p = ud;
 
+	if (!ch->state && !(ch->lists & (DB_LIVE_BIT(DB_LIVE_OFFERINGS) | DB_LIVE_BIT(DB_LIVE_PLANS))))
+		return;
 	rebuild_offerings(p);
 	if (p->plans_open)
 		rebuild_plans(p);

@@ -13,7 +13,7 @@
 #include "style.h"
 #include "table.h"
 
-/* The audit trail, as k9s shows events: the newest DB_LIVE_EVENTS rows of
+/* The audit trail, as k9s shows events: the newest DB_LIVE_EVENTS_MAX rows of
  * opsdeck.events, newest first, new ones arriving from the database's
  * notifications without a key press (the cursor follows them while it is
  * on the newest row). `/` filters; Enter shows one event
@@ -83,7 +83,7 @@ static void rebuild(struct events_pane *p)
 	if (follow)
 		table_model_top(tm);
 	snprintf(title, sizeof(title), "Events (%zu, newest first; the latest %d are kept, live)",
-		 el ? el->n : 0, DB_LIVE_EVENTS);
+		 el ? el->n : 0, DB_LIVE_EVENTS_MAX);
 	table_set_title(p->table, title);
 }
 
@@ -148,11 +148,11 @@ static void rebuild_detail(struct events_pane *p, int width)
 	table_set_title(p->detail, title);
 }
 
-static void live_changed(void *ud)
+static void live_changed(void *ud, const struct db_live_change *ch)
 {
 	struct events_pane *p = ud;
 
-	if (!p->wanted)
+	if (!p->wanted || (!ch->state && !(ch->lists & DB_LIVE_BIT(DB_LIVE_EVENTS))))
 		return;
 	rebuild(p);
 	app_redraw(p->app);

@@ -129,10 +129,13 @@ static void rebuild(struct projects_pane *p)
 	table_set_title(p->table, title);
 }
 
-static void live_changed(void *ud)
+static void live_changed(void *ud, const struct db_live_change *ch)
 {
 	struct projects_pane *p = ud;
 
+	if (!ch->state &&
+	    !(ch->lists & (DB_LIVE_BIT(DB_LIVE_CUSTOMERS) | DB_LIVE_BIT(DB_LIVE_PROJECTS))))
+		return;
 	rebuild(p);
 	app_redraw(p->app);
 }

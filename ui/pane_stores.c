@@ -854,16 +854,21 @@ static void open_detail(struct stores_pane *p, const char *id)
 
 /* ---- live data ---- */
 
-static void live_changed(void *ud)
+static void live_changed(void *ud, const struct db_live_change *ch)
 {
 	struct stores_pane *p = ud;
 
+	/* The pane shows neither the audit trail nor the customers. */
+	if (!ch->state &&
+	    !(ch->lists & ~(DB_LIVE_BIT(DB_LIVE_EVENTS) | DB_LIVE_BIT(DB_LIVE_CUSTOMERS))))
+		return;
 	sync_clusters(p);
 	rebuild(p);
 	if (p->detail_open) {
 		start_inventory(p);
 		rebuild_detail(p);
-		if (db_live_state(p->live, NULL) == DB_STATE_READY)
+		if (db_live_state(p->live, NULL) == DB_STATE_READY &&
+		    db_live_change_jobs(ch, p->detail_id))
 			load_history(p);
 	}
 	app_redraw(p->app);

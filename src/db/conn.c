@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/resolve.h"
+
 struct db_call {
 	struct db_call *next;
 	struct db_conn *conn;
@@ -18,6 +20,7 @@ struct db_call {
 	db_result_fn fn; /* NULL once forgotten */
 	void *ud;
 	char fail[300]; /* set when failed before reaching the server */
+	bool probe;	/* the idle check: no answer means the link is dead */
 };
 
 struct db_sub {
@@ -27,6 +30,7 @@ struct db_sub {
 
 enum phase {
 	PHASE_IDLE,	  /* no connection (DOWN, waiting to retry) */
+	PHASE_RESOLVING,  /* looking the host name up (db/resolve.h) */
 	PHASE_CONNECTING, /* PQconnectPoll in progress */
 	PHASE_LISTEN,	  /* connected, LISTEN on the wire */
 	PHASE_READY,
@@ -44,6 +48,15 @@ struct db_conn {
 	enum phase phase;
 	enum db_state state;
 	char reason[300];
+
+	/* The host to look up first ("" if none), and what it gave. */
+	char host[256];
+	struct db_resolve *resolve;
+	char *hosts, *addrs; /* "name,name", "addr,addr" for libpq */
+	/* The idle check: when nothing came for probe_idle_ms, a probe. */
+	struct loop_timer *idle_timer;
+	uint64_t last_rx_ms;
+	bool probing;
 
 	struct loop_timer *connect_timer;
 	struct loop_timer *retry_timer;
@@ -270,6 +283,11 @@ static void watch(struct db_conn *c, unsigned events)
 
 static void close_pg(struct db_conn *c)
 {
+	db_resolve_cancel(c->resolve);
+	c->resolve = NULL;
+	loop_timer_cancel(c->idle_timer);
+	c->idle_timer = NULL;
+	c->probing = false;
 	loop_watch_remove(c->watch);
 	c->watch = NULL;
 	c->fd = -1;
@@ -331,12 +349,63 @@ static void connect_timed_out(struct loop *loop, void *ud)
 	go_down(c, why);
 }
 
+/* A retry after a failure stays DOWN until it succeeds: CONNECTING is for
+ * the first connection and a reset. */
+static void set_connecting(struct db_conn *c)
+{
+	if (c->state != DB_STATE_DOWN)
+		set_state(c, DB_STATE_CONNECTING, "connecting");
+}
+
+static void arm_connect_timer(struct db_conn *c)
+{
+	if (!c->connect_timer)
+		c->connect_timer =
+			loop_timer_add(c->loop, c->opt.connect_timeout_ms, 0, connect_timed_out, c);
+}
+
+static void connect_pg(struct db_conn *c);
+
+static void resolved(void *ud, const char *addrs, size_t n, const char *error)
+{
+	struct db_conn *c = ud;
+	size_t size = n * (strlen(c->host) + 1), pos = 0;
+
+	c->resolve = NULL;
+	if (!addrs) {
+		go_down(c, error);
+		return;
+	}
+	/* One name per address, so that TLS and passwords still see the name. */
+	free(c->hosts);
+	c->hosts = xcalloc(1, size);
+	for (size_t i = 0; i < n && pos < size; i++)
+		pos += (size_t)snprintf(c->hosts + pos, size - pos, "%s%s", i ? "," : "", c->host);
+	free(c->addrs);
+	c->addrs = xstrdup(addrs);
+	connect_pg(c);
+}
+
 static void start_connect(struct db_conn *c)
+{
+	close_pg(c);
+	if (!c->host[0]) {
+		connect_pg(c);
+		return;
+	}
+	c->phase = PHASE_RESOLVING;
+	arm_connect_timer(c);
+	set_connecting(c);
+	c->resolve = db_resolve_start(c->loop, c->host, resolved, c);
+	if (!c->resolve)
+		go_down(c, "cannot start a host name lookup");
+}
+
+static void connect_pg(struct db_conn *c)
 {
 	const char *keys[DB_CONN_NPARAMS], *vals[DB_CONN_NPARAMS];
 
-	close_pg(c);
-	db_conn_params(c->conninfo, keys, vals);
+	db_conn_params(c->conninfo, c->addrs ? c->hosts : NULL, c->addrs, keys, vals);
 	c->pg = PQconnectStartParams(keys, vals, 1);
 	if (!c->pg) {
 		go_down(c, "out of memory");
@@ -351,10 +420,10 @@ static void start_connect(struct db_conn *c)
 	}
 	db_quiet_notices(c->pg);
 	c->phase = PHASE_CONNECTING;
-	c->connect_timer = loop_timer_add(c->loop, c->opt.connect_timeout_ms, 0, connect_timed_out, c);
+	arm_connect_timer(c);
 	/* libpq: before the first PQconnectPoll, wait for writability. */
 	watch(c, LOOP_WRITE);
-	set_state(c, DB_STATE_CONNECTING, "connecting");
+	set_connecting(c);
 }
 
 /* Sends what libpq has buffered; watches for writability while it can't. */
@@ -412,11 +481,54 @@ static void connected(struct db_conn *c)
 	flush(c);
 }
 
+static void submit_call(struct db_conn *c, struct db_call *call);
+
+static void probe_done(void *ud, const PGresult *res, const struct err *err)
+{
+	struct db_conn *c = ud;
+
+	(void)res;
+	(void)err;
+	c->probing = false;
+}
+
+/* Nothing came for a while: a cheap statement must be answered within
+ * probe_timeout_ms, else the link is taken for dead (call_timed_out). */
+static void idle_check(struct loop *loop, void *ud)
+{
+	struct db_conn *c = ud;
+	uint64_t now = loop_now_ms(), quiet = now - c->last_rx_ms;
+
+	(void)loop;
+	c->idle_timer = NULL;
+	if (c->phase != PHASE_READY)
+		return;
+	if (quiet >= c->opt.probe_idle_ms && !c->probing && !c->inflight) {
+		struct db_call *call = xcalloc(1, sizeof(*call));
+
+		db_req_init(&call->req, "SELECT 1");
+		call->conn = c;
+		call->timeout_ms = c->opt.probe_timeout_ms;
+		call->fn = probe_done;
+		call->ud = c;
+		call->probe = true;
+		c->probing = true;
+		submit_call(c, call);
+		quiet = 0;
+	} else if (quiet >= c->opt.probe_idle_ms) {
+		quiet = 0;
+	}
+	c->idle_timer = loop_timer_add(c->loop, c->opt.probe_idle_ms - quiet, 0, idle_check, c);
+}
+
 static void became_ready(struct db_conn *c)
 {
 	struct db_event ev = { .kind = DB_EVENT_RESYNC };
 
 	c->phase = PHASE_READY;
+	c->last_rx_ms = loop_now_ms();
+	loop_timer_cancel(c->idle_timer);
+	c->idle_timer = loop_timer_add(c->loop, c->opt.probe_idle_ms, 0, idle_check, c);
 	c->backoff_ms = c->opt.backoff_min_ms;
 	set_state(c, DB_STATE_READY, "");
 	ev.state = DB_STATE_READY;
@@ -428,7 +540,7 @@ static void became_ready(struct db_conn *c)
 
 static const char *const known_tables[] = {
 	"customers", "projects", "offerings", "plans", "clusters",
-	"stores",    "jobs",     "events",    "schema_migrations",
+	"stores",    "jobs",     "job_steps", "events",	   "schema_migrations",
 };
 
 static bool printable_key(const char *s)
@@ -447,7 +559,7 @@ static bool printable_key(const char *s)
 /* Anyone may NOTIFY on the channel: only well-formed payloads get through. */
 static void deliver_notify(struct db_conn *c, const PGnotify *n)
 {
-	json_t *j, *t, *o, *k;
+	json_t *j, *t, *o, *k, *st;
 	struct db_event ev = { .kind = DB_EVENT_CHANGE, .state = DB_STATE_READY };
 	bool table_ok = false;
 
@@ -459,6 +571,9 @@ static void deliver_notify(struct db_conn *c, const PGnotify *n)
 	t = json_object_get(j, "table");
 	o = json_object_get(j, "op");
 	k = json_object_get(j, "key");
+	st = json_object_get(j, "store");
+	if (json_is_string(st) && printable_key(json_string_value(st)))
+		ev.store = json_string_value(st);
 	if (json_is_string(t) && json_is_string(o) && json_is_string(k)) {
 		for (size_t i = 0; i < ARRAY_LEN(known_tables); i++)
 			table_ok = table_ok || strcmp(known_tables[i], json_string_value(t)) == 0;
@@ -557,6 +672,7 @@ static void on_fd(struct loop *loop, int fd, unsigned events, void *ud)
 	if ((events & LOOP_WRITE) && !flush(c))
 		return;
 	if (events & (LOOP_READ | LOOP_ERROR)) {
+		c->last_rx_ms = loop_now_ms();
 		if (!PQconsumeInput(c->pg)) {
 			go_down(c, PQerrorMessage(c->pg));
 			return;
@@ -578,6 +694,20 @@ static void call_timed_out(struct loop *loop, void *ud)
 	(void)loop;
 	call->timer = NULL;
 	snprintf(why, sizeof(why), "the database did not answer within %u ms", call->timeout_ms);
+	if (call->probe) {
+		/* Idle and then silent: the link is dead (a dropped tunnel, a
+		 * peer gone without a word), not merely slow. */
+		if (call == c->inflight)
+			c->inflight = NULL;
+		else
+			unlink_queued(c, call);
+		call_free(call);
+		c->probing = false;
+		snprintf(why, sizeof(why), "no answer from the database for %u ms",
+			 c->opt.probe_idle_ms + c->opt.probe_timeout_ms);
+		go_down(c, why);
+		return;
+	}
 	if (call == c->inflight) {
 		/* A statement on the wire cannot be abandoned without a blocking
 		 * cancel: drop the connection and start a new one at once. */
@@ -608,6 +738,11 @@ void db_conn_submit(struct db_conn *c, struct db_req *req, unsigned timeout_ms, 
 	call->timeout_ms = timeout_ms ? timeout_ms : c->opt.request_timeout_ms;
 	call->fn = fn;
 	call->ud = ud;
+	submit_call(c, call);
+}
+
+static void submit_call(struct db_conn *c, struct db_call *call)
+{
 	if (c->state == DB_STATE_DOWN) {
 		char why[340];
 
@@ -659,6 +794,20 @@ struct db_conn *db_conn_new(struct loop *loop, const char *conninfo,
 		c->opt.backoff_max_ms = 10000;
 	if (c->opt.backoff_max_ms < c->opt.backoff_min_ms)
 		c->opt.backoff_max_ms = c->opt.backoff_min_ms;
+	if (!c->opt.probe_idle_ms)
+		c->opt.probe_idle_ms = 5000;
+	if (!c->opt.probe_timeout_ms)
+		c->opt.probe_timeout_ms = 5000;
+	{
+		char host[256];
+		bool has_addr = false;
+
+		/* A name to look up; a socket, an address or a conninfo libpq
+		 * will refuse need none. */
+		if (db_conn_host(c->conninfo, host, sizeof(host), &has_addr) && !has_addr &&
+		    db_resolve_needed(host))
+			str_copy(c->host, sizeof(c->host), host);
+	}
 	c->backoff_ms = c->opt.backoff_min_ms;
 	c->fd = -1;
 	c->state = DB_STATE_CONNECTING;
@@ -697,5 +846,7 @@ void db_conn_free(struct db_conn *c)
 		call_free(c->inflight);
 	free(c->subs);
 	free(c->conninfo);
+	free(c->hosts);
+	free(c->addrs);
 	free(c);
 }

@@ -20,8 +20,18 @@
  *    and reconnection is tried with exponential backoff
  *    (backoff_min_ms .. backoff_max_ms). Requests submitted while DOWN fail
  *    at once (still delivered from the loop); while CONNECTING they wait.
+ *  - A host name is looked up off the loop (db/resolve.h) before each
+ *    connect, within connect_timeout_ms, and the connection is made to its
+ *    addresses (hostaddr) under its name (host). TCP keepalives are on
+ *    unless the conninfo says otherwise (db_conn_params).
+ *  - A link that goes silent is noticed even when idle: after
+ *    probe_idle_ms with nothing received, a cheap statement is sent; no
+ *    answer within probe_timeout_ms and the connection is DOWN ("no
+ *    answer from the database for N ms") and retried. Retries after a
+ *    failure stay DOWN until one succeeds.
  *  - Subscribers hear of: state changes; every change notification on
- *    channel `opsdeck` ({table, op, key}, validated); and RESYNC after every
+ *    channel `opsdeck` ({table, op, key} and, for a row of a store, its
+ *    store id; validated); and RESYNC after every
  *    (re)connection once LISTEN is active again, since notifications sent
  *    while disconnected are lost: a subscriber then re-reads what it shows.
  *  - db_conn_free must not be called from one of the connection's own
@@ -55,6 +65,7 @@ struct db_event {
 	const char *table;  /* DB_EVENT_CHANGE: "projects", ... */
 	const char *op;	    /* "insert", "update" or "delete" */
 	const char *key;    /* the row's key as text */
+	const char *store;  /* stores, jobs, job_steps: the row's store id, else NULL */
 };
 
 typedef void (*db_result_fn)(void *ud, const PGresult *res, const struct err *err);
@@ -65,6 +76,8 @@ struct db_conn_options {
 	unsigned request_timeout_ms; /* 0: 10000; default for submissions */
 	unsigned backoff_min_ms;     /* 0: 250 */
 	unsigned backoff_max_ms;     /* 0: 10000 */
+	unsigned probe_idle_ms;	     /* 0: 5000; quiet this long: a probe */
+	unsigned probe_timeout_ms;   /* 0: 5000; the probe's bound */
 };
 
 struct db_conn;

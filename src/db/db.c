@@ -64,22 +64,65 @@ void db_req_move(struct db_req *dst, struct db_req *src)
 
 /* ---- connections ---- */
 
-void db_conn_params(const char *conninfo, const char *keys[DB_CONN_NPARAMS],
-		    const char *vals[DB_CONN_NPARAMS])
+void db_conn_params(const char *conninfo, const char *host, const char *hostaddr,
+		    const char *keys[DB_CONN_NPARAMS], const char *vals[DB_CONN_NPARAMS])
 {
 	/* Later entries win, so the operator's conninfo (expanded from dbname)
 	 * overrides these defaults. libpq itself enforces connect_timeout only
-	 * in blocking connects; conn.c has its own timer. */
-	keys[0] = "application_name";
-	vals[0] = "opsdeck";
-	keys[1] = "connect_timeout";
-	vals[1] = "10";
-	keys[2] = "client_encoding";
-	vals[2] = "UTF8";
-	keys[3] = "dbname";
-	vals[3] = conninfo && *conninfo ? conninfo : NULL;
-	keys[4] = NULL;
-	vals[4] = NULL;
+	 * in blocking connects; conn.c has its own timer. A silent peer is
+	 * noticed after 5 s idle and 3 probes 3 s apart, or 15 s of unanswered
+	 * data. */
+	static const char *const defaults[][2] = {
+		{ "application_name", "opsdeck" }, { "connect_timeout", "10" },
+		{ "client_encoding", "UTF8" },	   { "keepalives", "1" },
+		{ "keepalives_idle", "5" },	   { "keepalives_interval", "3" },
+		{ "keepalives_count", "3" },	   { "tcp_user_timeout", "15000" },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(defaults); i++) {
+		keys[n] = defaults[i][0];
+		vals[n++] = defaults[i][1];
+	}
+	keys[n] = "dbname";
+	vals[n++] = conninfo && *conninfo ? conninfo : NULL;
+	if (host && hostaddr) {
+		keys[n] = "host";
+		vals[n++] = host;
+		keys[n] = "hostaddr";
+		vals[n++] = hostaddr;
+	}
+	keys[n] = NULL;
+	vals[n] = NULL;
+}
+
+bool db_conn_host(const char *conninfo, char *host, size_t hostsz, bool *has_hostaddr)
+{
+	PQconninfoOption *opts = NULL;
+	const char *h = NULL, *ha = NULL;
+	char *errmsg = NULL;
+
+	if (conninfo && *conninfo) {
+		opts = PQconninfoParse(conninfo, &errmsg);
+		PQfreemem(errmsg);
+		if (!opts)
+			return false;
+		for (PQconninfoOption *o = opts; o->keyword; o++) {
+			if (strcmp(o->keyword, "host") == 0 && o->val && *o->val)
+				h = o->val;
+			else if (strcmp(o->keyword, "hostaddr") == 0 && o->val && *o->val)
+				ha = o->val;
+		}
+	}
+	/* What libpq falls back to. */
+	if (!h)
+		h = getenv("PGHOST");
+	if (!ha)
+		ha = getenv("PGHOSTADDR");
+	str_copy(host, hostsz, h ? h : "");
+	*has_hostaddr = ha && *ha;
+	PQconninfoFree(opts);
+	return true;
 }
 
 /* libpq messages end in a newline and may span lines; one line reads better. */
@@ -127,7 +170,7 @@ PGconn *db_open(const char *conninfo, struct err *err)
 	const char *keys[DB_CONN_NPARAMS], *vals[DB_CONN_NPARAMS];
 	PGconn *pg;
 
-	db_conn_params(conninfo, keys, vals);
+	db_conn_params(conninfo, NULL, NULL, keys, vals);
 	pg = PQconnectdbParams(keys, vals, 1);
 	if (!pg) {
 		err_set(err, "cannot connect to the database: out of memory");

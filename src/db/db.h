@@ -53,11 +53,18 @@ void db_req_move(struct db_req *dst, struct db_req *src);
 
 /* libpq keyword/value arrays for a connection: the conninfo (NULL or empty:
  * libpq's environment, PGHOST etc.) over our defaults (application_name,
- * connect_timeout, client_encoding). Pass expand_dbname=1. The arrays are
- * NULL-terminated; the values are static or borrowed from conninfo. */
-#define DB_CONN_NPARAMS 5
-void db_conn_params(const char *conninfo, const char *keys[DB_CONN_NPARAMS],
-		    const char *vals[DB_CONN_NPARAMS]);
+ * connect_timeout, client_encoding, and TCP keepalives that notice a dead
+ * link within 20 s: keepalives, keepalives_idle/interval/count,
+ * tcp_user_timeout). host and hostaddr (NULL: none) go over the conninfo:
+ * the addresses of host looked up beforehand. Pass expand_dbname=1. The
+ * arrays are NULL-terminated; the values are static or borrowed. */
+#define DB_CONN_NPARAMS 12
+void db_conn_params(const char *conninfo, const char *host, const char *hostaddr,
+		    const char *keys[DB_CONN_NPARAMS], const char *vals[DB_CONN_NPARAMS]);
+/* The host the conninfo (else libpq's environment) names, and whether it
+ * sets hostaddr (then no lookup is needed); false if it cannot be read.
+ * host gets "" for none. */
+bool db_conn_host(const char *conninfo, char *host, size_t hostsz, bool *has_hostaddr);
 
 /* Opens a blocking connection and sets the session up (UTF-8, UTC). */
 PGconn *db_open(const char *conninfo, struct err *err);

@@ -4,7 +4,7 @@
  * their quota usage, offerings with their store counts, and the plans of
  * one offering, the newest events of the audit trail, the stores with
  * their current job and step, the clusters -- kept fresh from change
- * notifications (a change to jobs or job_steps re-reads the stores).
+ * notifications.
  *
  * Contract:
  *  - db_live_acquire returns the loop's instance for that connection
@@ -15,8 +15,13 @@
  *  - Lists are NULL until first loaded. After every (re)connection they are
  *    all re-read; after a notification, the lists the changed table feeds
  *    are re-read, coalesced over 150 ms so a burst costs one query each.
- *  - Watchers are called (from the loop) whenever the state or a list
- *    changed; they read what they need and redraw.
+ *    A notified event, or a change to one store (its row, its jobs, their
+ *    steps), is read by its id and merged in; a burst of more than
+ *    DB_LIVE_STORE_IDS stores re-reads them all.
+ *  - Watchers are called (from the loop) with what changed: the state, and
+ *    the lists read again (or whose read failed: db_live_error). For the
+ *    stores, either all of them or the ids of those read again, and of
+ *    those, the ones whose jobs changed (their history is stale).
  *  - Mutations are requests built by the query modules (which refuse
  *    read-only mode and bad input before anything is sent); done gets the
  *    outcome in words. A watcher that goes away calls db_live_unwatch and
@@ -39,7 +44,40 @@
 
 struct db_live;
 
-typedef void (*db_live_fn)(void *ud);
+enum db_live_list {
+	DB_LIVE_CUSTOMERS,
+	DB_LIVE_PROJECTS,
+	DB_LIVE_OFFERINGS,
+	DB_LIVE_PLANS,
+	DB_LIVE_EVENTS,
+	DB_LIVE_STORES,
+	DB_LIVE_CLUSTERS,
+	DB_LIVE_NLISTS
+};
+#define DB_LIVE_BIT(list) (1u << (list))
+
+/* More changed stores than this in one burst: all are read again. */
+#define DB_LIVE_STORE_IDS 200
+
+/* What a notice is about; valid during the call only. */
+struct db_live_change {
+	unsigned lists; /* DB_LIVE_BIT()s of the lists read again (or failed) */
+	bool state;	/* the connection's state changed */
+	/* With DB_LIVE_STORES in lists: the whole list was read again... */
+	bool stores_all;
+	/* ...or else only these rows (re)read, added or removed, */
+	const char *const *store_ids;
+	size_t nstore_ids;
+	/* of which these had a job or a step change (stores_all: any store). */
+	const char *const *job_store_ids;
+	size_t njob_store_ids;
+};
+
+/* True if the change may have touched store id's row, or its jobs. */
+bool db_live_change_store(const struct db_live_change *ch, const char *id);
+bool db_live_change_jobs(const struct db_live_change *ch, const char *id);
+
+typedef void (*db_live_fn)(void *ud, const struct db_live_change *ch);
 typedef void (*db_live_done_fn)(void *ud, bool ok, const char *message);
 
 struct db_live *db_live_acquire(struct loop *loop, const struct conf *conf);
@@ -65,17 +103,20 @@ const struct offering_list *db_live_offerings(const struct db_live *l);
  * for); db_live_plans returns them once loaded, with *slug set. */
 void db_live_want_plans(struct db_live *l, const char *slug);
 const struct plan_list *db_live_plans(const struct db_live *l, const char **slug);
-/* The audit trail, newest first, at most DB_LIVE_EVENTS of them. Nothing
+/* The audit trail, newest first, at most DB_LIVE_EVENTS_MAX of them. Nothing
  * is read until db_live_want_events is called (once is enough); then the
  * newest are read after every (re)connection, and each notified event is
  * read by its id and merged in. */
-#define DB_LIVE_EVENTS 500
+#define DB_LIVE_EVENTS_MAX 500
 void db_live_want_events(struct db_live *l);
 const struct event_list *db_live_events(const struct db_live *l);
 /* Stores not Deleted, newest first; read_ms (if not NULL) gets the
  * loop_now_ms() of the read, since the ages in the rows were computed by
  * the database then. */
 const struct store_list *db_live_stores(const struct db_live *l, uint64_t *read_ms);
+/* A store of that list by id (in O(1)), or NULL; its index in the list is
+ * the pointer's offset from the list's v. */
+const struct store *db_live_store(const struct db_live *l, const char *id);
 const struct cluster_list *db_live_clusters(const struct db_live *l);
 /* Reads the stores again soon (after a mutation whose notification may
  * not change the row, e.g. a refused operation). */

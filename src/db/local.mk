@@ -3,6 +3,7 @@
 libopsdeck_a_SOURCES += \
 	src/db/db.c src/db/db.h \
 	src/db/conn.c src/db/conn.h \
+	src/db/resolve.c src/db/resolve.h \
 	src/db/live.c src/db/live.h \
 	src/db/migrate.c src/db/migrate.h \
 	src/db/customers.c src/db/customers.h \
@@ -15,7 +16,8 @@ libopsdeck_a_SOURCES += \
 	src/db/jobs.c src/db/jobs.h
 
 EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \
-	src/db/migrations/003_reconcile.sql
+	src/db/migrations/003_reconcile.sql src/db/migrations/004_reserved.sql \
+	src/db/migrations/005_live_notices.sql
 dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
 
 # The CLI commands over the database.

@@ -226,7 +226,17 @@ static bool refuse_if_foreign(const struct migrate_status *st, struct err *err)
 	return true;
 }
 
+/* Bounds of the start-up migration: another migrator holding the lock
+ * longer than this is given up on; so is a statement that runs longer. */
+#define MIGRATE_LOCK_TIMEOUT_S 15
+#define MIGRATE_STATEMENT_TIMEOUT_S 300
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const char sql_lock[] = "SELECT pg_advisory_xact_lock($1::bigint)";
+static const char sql_bounds[] =
+	"SELECT set_config('lock_timeout', '" STR(MIGRATE_LOCK_TIMEOUT_S) "s', true),"
+	" set_config('statement_timeout', '" STR(MIGRATE_STATEMENT_TIMEOUT_S) "s', true)";
 /* Quiet: "already exists, skipping" notices are expected on every run. */
 static const char sql_quiet[] = "SET LOCAL client_min_messages = warning";
 static const char sql_schema[] = "CREATE SCHEMA IF NOT EXISTS opsdeck";
@@ -323,6 +333,23 @@ out:
 	return ok;
 }
 
+/* The lock, or a sentence saying who has it. */
+static bool take_lock(PGconn *pg, struct err *err)
+{
+	const char *params[1] = { MIGRATE_LOCK_KEY };
+	PGresult *res = PQexecParams(pg, sql_lock, 1, NULL, params, NULL, NULL, 0);
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	bool ok = db_result_ok(res);
+
+	if (!ok && state && strcmp(state, "55P03") == 0)
+		err_set(err, "another opsdeck is migrating the database; gave up after %d s",
+			MIGRATE_LOCK_TIMEOUT_S);
+	else if (!ok)
+		db_error_describe(res, pg, err);
+	PQclear(res);
+	return ok;
+}
+
 bool migrate_run(PGconn *pg, const struct conf *conf, int *applied, struct err *err)
 {
 	struct err ignore;
@@ -332,7 +359,8 @@ bool migrate_run(PGconn *pg, const struct conf *conf, int *applied, struct err *
 		return false;
 	if (!db_exec_fixed(pg, "BEGIN", err))
 		return false;
-	if (!exec1(pg, sql_quiet, NULL, err) || !exec1(pg, sql_lock, MIGRATE_LOCK_KEY, err) ||
+	if (!exec1(pg, sql_quiet, NULL, err) || !exec1(pg, sql_bounds, NULL, err) ||
+	    !take_lock(pg, err) ||
 	    !apply_pending(pg, conf, applied, err)) {
 		db_exec_fixed(pg, "ROLLBACK", &ignore);
 		*applied = 0;

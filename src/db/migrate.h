@@ -5,7 +5,9 @@
  *  - migrate_run applies every pending migration in ONE transaction, under
  *    a transaction-level advisory lock, so concurrent runs (two consoles, a
  *    worker and the CLI starting together) serialise: the first applies, the
- *    others then find nothing pending. Each applied file is recorded in
+ *    others then find nothing pending. It waits at most 15 s for the lock
+ *    ("another opsdeck is migrating the database; gave up after 15 s") and
+ *    5 minutes for any statement. Each applied file is recorded in
  *    opsdeck.schema_migrations with a checksum of its text.
  *  - A database that has a migration this binary does not know (a newer
  *    opsdeck migrated it), or one whose recorded checksum differs from the

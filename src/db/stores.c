@@ -11,7 +11,9 @@
 
 #define ISO_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* The store's next job: the running one, else the first queued one. */
+/* The store's next job: the running one, else the first queued one; and
+ * that job's open step. Both are joined as sets (a few rows, by the partial
+ * indexes jobs_current and job_steps_open), not looked up store by store. */
 #define STORE_SELECT                                                                             \
 	"SELECT s.id, s.name, p.slug, c.slug, o.slug, o.kind, pl.name, s.cluster, s.namespace,"   \
 	" s.status, coalesce(s.url, ''), coalesce(s.error_message, ''), s.created_by, s.replicas," \
@@ -22,24 +24,27 @@
 	" coalesce(j.id, 0), coalesce(j.kind, ''), coalesce(j.state, ''), coalesce(j.step, ''),"   \
 	" coalesce(j.last_error, ''), coalesce(j.attempts, 0), coalesce(j.max_attempts, 0),"       \
 	" coalesce(extract(epoch FROM now() - st.started_at)::bigint,"                             \
-	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)" \
+	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)," \
+	" (extract(epoch FROM s.created_at) * 1000000)::bigint"                                    \
 	" FROM opsdeck.stores s"                                                                    \
 	" JOIN opsdeck.projects p ON p.uuid = s.project"                                           \
 	" JOIN opsdeck.customers c ON c.uuid = p.customer"                                         \
 	" JOIN opsdeck.offerings o ON o.uuid = s.offering"                                         \
 	" JOIN opsdeck.plans pl ON pl.uuid = s.plan"                                               \
-	" LEFT JOIN LATERAL (SELECT * FROM opsdeck.jobs j1 WHERE j1.store = s.id"                  \
-	" AND j1.state IN ('queued', 'running') ORDER BY j1.state = 'running' DESC, j1.id LIMIT 1) j" \
-	" ON true"                                                                                  \
-	" LEFT JOIN LATERAL (SELECT started_at FROM opsdeck.job_steps x WHERE x.job = j.id"        \
-	" AND x.finished_at IS NULL ORDER BY x.id DESC LIMIT 1) st ON true"
+	" LEFT JOIN (SELECT DISTINCT ON (j1.store) * FROM opsdeck.jobs j1"                          \
+	" WHERE j1.state IN ('queued', 'running')"                                                 \
+	" ORDER BY j1.store, j1.state = 'running' DESC, j1.id) j ON j.store = s.id"                \
+	" LEFT JOIN (SELECT DISTINCT ON (x.job) x.job, x.started_at FROM opsdeck.job_steps x"      \
+	" WHERE x.finished_at IS NULL ORDER BY x.job, x.id DESC) st ON st.job = j.id"
 
 static const char sql_list_all[] =
 	STORE_SELECT " WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::boolean OR s.status <> 'Deleted')"
 		     " ORDER BY s.created_at DESC, s.id";
 static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
+static const char sql_list_ids[] =
+	STORE_SELECT " WHERE s.id = ANY($1::text[]) ORDER BY s.created_at DESC, s.id";
 
-#define STORE_COLUMNS 27
+#define STORE_COLUMNS 28
 
 void store_req_list(struct db_req *r, const char *project, bool include_deleted)
 {
@@ -47,6 +52,32 @@ void store_req_list(struct db_req *r, const char *project, bool include_deleted)
 	db_req_add(r, project);
 	db_req_add_bool(r, include_deleted);
 	str_copy(r->subject, sizeof(r->subject), "stores");
+}
+
+bool store_req_by_ids(struct db_req *r, const char *const *ids, size_t n, struct err *err)
+{
+	struct buf b = BUF_INIT;
+
+	if (n < 1 || n > STORE_IDS_MAX) {
+		err_set(err, "between 1 and %d stores can be read by id", STORE_IDS_MAX);
+		return false;
+	}
+	/* One array parameter: '{id,id}' (ids are hex: nothing to quote). */
+	buf_printf(&b, "{");
+	for (size_t i = 0; i < n; i++) {
+		if (!store_valid_id(ids[i])) {
+			buf_free(&b);
+			err_set(err, "invalid store id in a read by id");
+			return false;
+		}
+		buf_printf(&b, "%s%s", i ? "," : "", ids[i]);
+	}
+	buf_printf(&b, "}");
+	db_req_init(r, sql_list_ids);
+	db_req_add(r, buf_str(&b));
+	str_copy(r->subject, sizeof(r->subject), "stores");
+	buf_free(&b);
+	return true;
 }
 
 static bool check_one(const PGresult *res, const struct db_req *r, struct err *err)
@@ -106,25 +137,91 @@ bool store_list_parse(const PGresult *res, struct store_list *out, struct err *e
 		s->job_attempts = db_long(res, i, c++);
 		s->job_max_attempts = db_long(res, i, c++);
 		s->step_age_s = db_long(res, i, c++);
+		s->created_us = strtoll(db_val(res, i, c++), NULL, 10);
 	}
 	out->n = (size_t)n;
 	return true;
 }
 
+static void store_free(struct store *s)
+{
+	char **owned[] = { &s->name,	 &s->project,	&s->customer, &s->offering,
+			   &s->kind,	 &s->plan,	&s->cluster,  &s->namespace,
+			   &s->status,	 &s->url,	&s->error,    &s->created_by,
+			   &s->job_kind, &s->job_state, &s->job_step, &s->job_error };
+
+	for (size_t k = 0; k < ARRAY_LEN(owned); k++)
+		x_free(owned[k]);
+}
+
 void store_list_free(struct store_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		store_free(&l->v[i]);
+	x_free(&l->v);
+	l->n = 0;
+}
+
+/* The list's order: newest first, then by id. */
+static bool store_before(const struct store *a, const struct store *b)
+{
+	if (a->created_us != b->created_us)
+		return a->created_us > b->created_us;
+	return strcmp(a->id, b->id) < 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void store_list_merge(struct store_list *l, struct store_list *fresh, const char *const *ids,
+		      size_t nids)
+{
+	const char **sorted = xcalloc(nids + 1, sizeof(*sorted));
+	struct store *v = xcalloc(l->n + fresh->n + 1, sizeof(*v));
+	size_t n = 0, i = 0, j = 0;
+
+	memcpy(sorted, ids, nids * sizeof(*ids));
+	qsort(sorted, nids, sizeof(*sorted), cmp_id);
+	/* Both sides in list order: the rows kept, and the fresh live ones. */
+	while (i < l->n || j < fresh->n) {
+		struct store *a = i < l->n ? &l->v[i] : NULL, *b = j < fresh->n ? &fresh->v[j] : NULL;
+		const char *key = a ? a->id : NULL;
+
+		if (a && bsearch(&key, sorted, nids, sizeof(*sorted), cmp_id)) {
+			store_free(a);
+			i++;
+		} else if (b && strcmp(b->status, "Deleted") == 0) {
+			store_free(b);
+			j++;
+		} else if (a && (!b || store_before(a, b))) {
+			v[n++] = *a;
+			i++;
+		} else if (b) {
+			v[n++] = *b;
+			j++;
+		}
+	}
+	free(sorted);
+	free(l->v);
+	free(fresh->v);
+	fresh->v = NULL;
+	fresh->n = 0;
+	l->v = v;
+	l->n = n;
+}
+
+void store_list_age(struct store_list *l, long secs)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		struct store *s = &l->v[i];
-		char **owned[] = { &s->name,	  &s->project,	 &s->customer,	&s->offering,
-				   &s->kind,	  &s->plan,	 &s->cluster,	&s->namespace,
-				   &s->status,	  &s->url,	 &s->error,	&s->created_by,
-				   &s->job_kind, &s->job_state, &s->job_step, &s->job_error };
 
-		for (size_t k = 0; k < ARRAY_LEN(owned); k++)
-			x_free(owned[k]);
+		s->age_s += secs;
+		s->status_age_s += secs;
+		if (s->step_age_s >= 0)
+			s->step_age_s += secs;
 	}
-	x_free(&l->v);
-	l->n = 0;
 }
 
 const struct store *store_list_find(const struct store_list *l, const char *id)

@@ -41,6 +41,7 @@ struct store {
 	/* running: since the job's current step began; queued: since it was
 	 * queued (or put back to retry); -1: neither */
 	long step_age_s;
+	long long created_us; /* created_at in microseconds: the list's order */
 };
 
 struct store_list {
@@ -53,8 +54,20 @@ struct store_list {
 void store_req_list(struct db_req *r, const char *project, bool include_deleted);
 /* One store by id (the same columns; no row: "no store 'x'"). */
 void store_req_show(struct db_req *r, const char *id);
+/* The stores of ids (1..STORE_IDS_MAX valid ids), Deleted ones included,
+ * in list order, with the same columns: a list's rows read again. */
+#define STORE_IDS_MAX 1000
+bool store_req_by_ids(struct db_req *r, const char *const *ids, size_t n, struct err *err);
 bool store_list_parse(const PGresult *res, struct store_list *out, struct err *err);
 void store_list_free(struct store_list *l);
+/* Puts the rows of ids read again (fresh, as store_req_by_ids answers)
+ * into l, keeping its order: a row of ids is replaced by its fresh one,
+ * added if new, dropped if fresh has none or it is Deleted. fresh is
+ * emptied (its rows moved or freed). O(n log nids). */
+void store_list_merge(struct store_list *l, struct store_list *fresh, const char *const *ids,
+		      size_t nids);
+/* Adds secs to every age of the rows (as if read secs later). */
+void store_list_age(struct store_list *l, long secs);
 /* The store in a list by id, or NULL. */
 const struct store *store_list_find(const struct store_list *l, const char *id);
 

@@ -494,8 +494,9 @@ static void test_forget_drops_callback(void **state)
 	assert_false(forgotten.done);
 }
 
-static void live_changed(void *ud)
+static void live_changed(void *ud, const struct db_live_change *ch)
 {
+	(void)ch;
 	(*(int *)ud)++;
 }
 

@@ -39,3 +39,12 @@ tests_integration_db_conn_test_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
 # unknown while down, the truth within seconds of the server answering.
 TESTS += tests/integration/cluster_outage.sh
 EXTRA_DIST += tests/integration/cluster_outage.sh
+
+# The live lists' typed notices, host name lookups off the loop, and a
+# database link that goes silent (through a proxy that stops forwarding).
+TESTS += tests/integration/db_live.sh
+EXTRA_DIST += tests/integration/db_live.sh tests/integration/db_link_proxy.py
+check_PROGRAMS += tests/integration/db_live_test
+tests_integration_db_live_test_SOURCES = tests/integration/db_live_test.c
+tests_integration_db_live_test_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_db_live_test_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)

@@ -15,6 +15,9 @@
 #   pg_on_exit C  run shell command C before the server is torn down
 #   pg_log        the server's log file (for diag on failure)
 #
+# PG_TCP=1 before pg_start: the server also listens on 127.0.0.1, on a free
+# port (the socket's name follows it), exported as PG_TCP_PORT.
+#
 # The server programs are looked up in $PG_BINDIR, then
 # /usr/lib/postgresql/*/bin (newest first), then pg_config --bindir. initdb
 # refuses to run as root, so under uid 0 the server runs as the `postgres`
@@ -94,11 +97,19 @@ pg_start() {
 		cat "$pg__dir/initdb.log" >&2
 		return 1
 	fi
+	pg__port=5432
+	pg__listen=
+	if [ "${PG_TCP:-}" = 1 ]; then
+		pg__port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') || return 1
+		pg__listen=127.0.0.1
+		PG_TCP_PORT=$pg__port
+		export PG_TCP_PORT
+	fi
 	# Throw-away data: durability settings off for speed.
 	cat >>"$pg__dir/data/postgresql.conf" <<EOC
-listen_addresses = ''
+listen_addresses = '$pg__listen'
 unix_socket_directories = '$pg__dir'
-port = 5432
+port = $pg__port
 fsync = off
 synchronous_commit = off
 full_page_writes = off
@@ -114,7 +125,7 @@ ready() {
 	# pg_ctl -w already waited; this double-checks within the same deadline.
 	i=0
 	while [ \$i -lt 300 ]; do
-		'$pg__bindir/pg_isready' -q -h '$pg__dir' -p 5432 && return 0
+		'$pg__bindir/pg_isready' -q -h '$pg__dir' -p $pg__port && return 0
 		sleep 0.1
 		i=\$((i + 1))
 	done
@@ -137,11 +148,11 @@ EOC
 	fi
 	unset PGSERVICE PGHOSTADDR PGPASSWORD PGPASSFILE PGOPTIONS PGSSLMODE
 	PGHOST=$pg__dir
-	PGPORT=5432
+	PGPORT=$pg__port
 	PGDATABASE=postgres
 	PGUSER=opsdeck
 	PG_CTL=$pg__dir/ctl
-	OPSDECK_TEST_DB="host=$pg__dir port=5432 dbname=postgres user=opsdeck"
+	OPSDECK_TEST_DB="host=$pg__dir port=$pg__port dbname=postgres user=opsdeck"
 	export PGHOST PGPORT PGDATABASE PGUSER PG_CTL OPSDECK_TEST_DB
 }
 
@@ -165,5 +176,5 @@ pg_createdb() {
 		;;
 	esac
 	"$pg__bindir/psql" -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE \"$1\"" >/dev/null || return 1
-	echo "host=$pg__dir port=5432 dbname=$1 user=opsdeck"
+	echo "host=$pg__dir port=$pg__port dbname=$1 user=opsdeck"
 }

@@ -1,0 +1,2 @@
+-- opsdeck schema, version 4: no change.
+SELECT 1;
