@@ -22,7 +22,8 @@
 	" coalesce(j.id, 0), coalesce(j.kind, ''), coalesce(j.state, ''), coalesce(j.step, ''),"   \
 	" coalesce(j.last_error, ''), coalesce(j.attempts, 0), coalesce(j.max_attempts, 0),"       \
 	" coalesce(extract(epoch FROM now() - st.started_at)::bigint,"                             \
-	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)" \
+	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)," \
+	" coalesce(st.message, '')"                                                                \
 	" FROM opsdeck.stores s"                                                                    \
 	" JOIN opsdeck.projects p ON p.uuid = s.project"                                           \
 	" JOIN opsdeck.customers c ON c.uuid = p.customer"                                         \
@@ -31,7 +32,7 @@
 	" LEFT JOIN LATERAL (SELECT * FROM opsdeck.jobs j1 WHERE j1.store = s.id"                  \
 	" AND j1.state IN ('queued', 'running') ORDER BY j1.state = 'running' DESC, j1.id LIMIT 1) j" \
 	" ON true"                                                                                  \
-	" LEFT JOIN LATERAL (SELECT started_at FROM opsdeck.job_steps x WHERE x.job = j.id"        \
+	" LEFT JOIN LATERAL (SELECT started_at, message FROM opsdeck.job_steps x WHERE x.job = j.id"        \
 	" AND x.finished_at IS NULL ORDER BY x.id DESC LIMIT 1) st ON true"
 
 static const char sql_list_all[] =
@@ -39,7 +40,7 @@ static const char sql_list_all[] =
 		     " ORDER BY s.created_at DESC, s.id";
 static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
 
-#define STORE_COLUMNS 27
+#define STORE_COLUMNS 28
 
 void store_req_list(struct db_req *r, const char *project, bool include_deleted)
 {
@@ -106,6 +107,7 @@ bool store_list_parse(const PGresult *res, struct store_list *out, struct err *e
 		s->job_attempts = db_long(res, i, c++);
 		s->job_max_attempts = db_long(res, i, c++);
 		s->step_age_s = db_long(res, i, c++);
+		s->step_note = xstrdup(db_val(res, i, c++));
 	}
 	out->n = (size_t)n;
 	return true;
@@ -118,7 +120,8 @@ void store_list_free(struct store_list *l)
 		char **owned[] = { &s->name,	  &s->project,	 &s->customer,	&s->offering,
 				   &s->kind,	  &s->plan,	 &s->cluster,	&s->namespace,
 				   &s->status,	  &s->url,	 &s->error,	&s->created_by,
-				   &s->job_kind, &s->job_state, &s->job_step, &s->job_error };
+				   &s->job_kind, &s->job_state, &s->job_step, &s->job_error,
+				   &s->step_note };
 
 		for (size_t k = 0; k < ARRAY_LEN(owned); k++)
 			x_free(owned[k]);
@@ -146,7 +149,8 @@ void store_progress(const struct store *s, long later_s, char *buf, size_t bufsz
 	if (strcmp(s->job_state, "running") == 0 && s->job_step && s->job_step[0] &&
 	    s->step_age_s >= 0) {
 		str_age(s->step_age_s + later_s, age, sizeof(age));
-		snprintf(buf, bufsz, "%s %s %s", s->job_kind, s->job_step, age);
+		snprintf(buf, bufsz, "%s %s %s%s%s", s->job_kind, s->job_step, age,
+			 s->step_note && *s->step_note ? ": " : "", s->step_note ? s->step_note : "");
 	} else if (strcmp(s->job_state, "queued") == 0 && s->step_age_s >= 0) {
 		str_age(s->step_age_s + later_s, age, sizeof(age));
 		if (s->job_attempts > 0)
