@@ -26,23 +26,23 @@ like "$out" 'run `opsdeck db migrate`' "and say what to do"
 
 out=$(od db migrate 2>&1); rc=$?
 is "$rc" 0 "db migrate succeeds on an empty database"
-like "$out" '^applied 3 migrations; the schema is at version 3$' "and says what it applied"
+like "$out" '^applied 4 migrations; the schema is at version 4$' "and says what it applied"
 is "$(q -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'opsdeck'")" 11 "the schema has its eleven tables"
 is "$(q -c "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'opsdeck'")" \
 	"clusters,customers,events,job_steps,jobs,offerings,plans,projects,schema_migrations,settings,stores" "named as designed"
-is "$(q -c "SELECT string_agg(version || ' ' || name, ',' ORDER BY version) FROM opsdeck.schema_migrations")" "1 001_init,2 002_runner,3 003_reconcile" "the migrations are recorded"
+is "$(q -c "SELECT string_agg(version || ' ' || name, ',' ORDER BY version) FROM opsdeck.schema_migrations")" "1 001_init,2 002_runner,3 003_reconcile,4 004_attempts" "the migrations are recorded"
 is "$(q -c "SELECT actor || ' ' || action || ' ' || message FROM opsdeck.events")" \
-	"migrator schema.migrate migrated the schema from version 0 to 3" "migrating is audited"
+	"migrator schema.migrate migrated the schema from version 0 to 4" "migrating is audited"
 
 # ---- re-run ----
 out=$(od db migrate 2>&1); rc=$?
 is "$rc" 0 "a second db migrate succeeds"
-is "$out" "the schema is up to date (version 3)" "and does nothing"
-is "$(q -c "SELECT count(*) FROM opsdeck.schema_migrations")" 3 "nothing new is recorded"
+is "$out" "the schema is up to date (version 4)" "and does nothing"
+is "$(q -c "SELECT count(*) FROM opsdeck.schema_migrations")" 4 "nothing new is recorded"
 is "$(q -c "SELECT count(*) FROM opsdeck.events")" 1 "no-op runs write no audit event"
 out=$(od db status --json)
 is "$(printf '%s' "$out" | tr -d ' \n')" \
-	"$(printf '{"schema_version":3,"binary_version":3,"migrations":[{"version":1,"name":"001_init","state":"applied","applied_at":"%s"},{"version":2,"name":"002_runner","state":"applied","applied_at":"%s"},{"version":3,"name":"003_reconcile","state":"applied","applied_at":"%s"}]}' \
+	"$(printf '{"schema_version":4,"binary_version":4,"migrations":[{"version":1,"name":"001_init","state":"applied","applied_at":"%s"},{"version":2,"name":"002_runner","state":"applied","applied_at":"%s"},{"version":3,"name":"003_reconcile","state":"applied","applied_at":"%s"},{"version":4,"name":"004_attempts","state":"applied","applied_at":"%s"}]}' \
 		$(q -c "SELECT to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM opsdeck.schema_migrations ORDER BY version"))" \
 	"db status --json describes the schema"
 
@@ -54,11 +54,11 @@ done
 wait
 rcs=0
 for i in 1 2 3; do
-	grep -q -e '^applied 3 migrations' -e '^the schema is up to date' "$work/m$i.out" || rcs=1
+	grep -q -e '^applied 4 migrations' -e '^the schema is up to date' "$work/m$i.out" || rcs=1
 done
 is "$rcs" 0 "three concurrent db migrate runs all succeed"
-is "$(cat "$work"/m*.out | grep -c '^applied 3 migrations')" 1 "exactly one of them applies the migrations"
-is "$(q -d "$conc" -c "SELECT count(*) FROM opsdeck.schema_migrations")" 3 "they are recorded once"
+is "$(cat "$work"/m*.out | grep -c '^applied 4 migrations')" 1 "exactly one of them applies the migrations"
+is "$(q -d "$conc" -c "SELECT count(*) FROM opsdeck.schema_migrations")" 4 "they are recorded once"
 is "$(q -d "$conc" -c "SELECT count(*) FROM opsdeck.events")" 1 "and audited once"
 
 # ---- from version 1, with data ----
@@ -114,7 +114,7 @@ ok "a database at version 1 with v1 data is made" [ -n "$v1" ]
 like "$(od -d "$v1" db status | tr '\n' ' ')" '001 +001_init +applied .*002 +002_runner +pending .*003 +003_reconcile +pending' \
 	"db status sees it at version 1"
 out=$(od -d "$v1" db migrate 2>&1); rc=$?
-is "$rc:$out" "0:applied 2 migrations; the schema is at version 3" "db migrate takes it from version 1 to 3"
+is "$rc:$out" "0:applied 3 migrations; the schema is at version 4" "db migrate takes it from version 1 to 4"
 is "$(q -d "$v1" -c "SELECT string_agg(id || ' ' || status || ' ' || coalesce(url, '-') || ' ' || coalesce(error_message, '-'), ',' ORDER BY id) FROM opsdeck.stores")" \
 	"aaaaaaaaaaa1 Ready https://aaaaaaaaaaa1.stores.example.com -,aaaaaaaaaaa2 Provisioning - -,aaaaaaaaaaa3 Failed - deployment/wordpress: ImagePullBackOff" \
 	"its stores are intact"
@@ -126,12 +126,12 @@ is "$(q -d "$v1" -c "SELECT (SELECT count(*) FROM opsdeck.customers) || ',' || (
 	"1,1,1,$(printf '%s' "$(cat "$top_srcdir/catalog/woocommerce.yaml")" | wc -c | tr -d ' ')" \
 	"and its customers, projects, plans and catalog template"
 is "$(q -d "$v1" -c "SELECT string_agg(message, ',' ORDER BY id) FROM opsdeck.events")" \
-	"ordered,migrated the schema from version 1 to 3" "its audit trail is kept and the migration added to it"
+	"ordered,migrated the schema from version 1 to 4" "its audit trail is kept and the migration added to it"
 is "$(q -d "$v1" -c "SELECT string_agg(name || '=' || value, ',' ORDER BY name) FROM opsdeck.settings")" \
 	"max_concurrent_provisions=3,max_stores=50" "the runner's settings are there"
 is "$(q -d "$v1" -c "SELECT string_agg(p.proname || '/' || p.pronargs, ',' ORDER BY 1) FROM pg_proc p
 	WHERE p.pronamespace = 'opsdeck'::regnamespace AND p.proname IN ('job_claim', 'store_order', 'store_drift', 'job_end')")" \
-	"job_claim/2,job_end/6,store_drift/5,store_order/6" \
+	"job_claim/2,job_end/6,job_end/7,store_drift/5,store_order/6" \
 	"and its functions, store_drift in its version 3 form only"
 is "$(q -d "$v1" -c "SELECT id || ' ' || store || ' ' || state || ' ' || lease_owner || ' ' || attempts FROM opsdeck.job_claim('tester', 30)")" \
 	"2 aaaaaaaaaaa2 running tester 1" "the provision job v1 queued can be claimed"
@@ -139,16 +139,16 @@ is "$(q -d "$v1" -c "SELECT status FROM opsdeck.stores WHERE id = 'aaaaaaaaaaa2'
 out=$(od -d "$v1" store create shop woocommerce small second 2>&1); rc=$?
 like "$rc:$out" '^0:ordered store [0-9a-f]{12} ' "a store can be ordered on the migrated database"
 out=$(od -d "$v1" db migrate 2>&1); rc=$?
-is "$rc:$out" "0:the schema is up to date (version 3)" "migrating it again does nothing"
+is "$rc:$out" "0:the schema is up to date (version 4)" "migrating it again does nothing"
 conc1=$(make_v1 concurrent_v1)
 for i in 1 2 3; do
 	od -d "$conc1" db migrate >"$work/v$i.out" 2>&1 &
 done
 wait
 is "$(cat "$work"/v*.out | sort | uniq -c | sed 's/^ *//' | tr '\n' ';')" \
-	"1 applied 2 migrations; the schema is at version 3;2 the schema is up to date (version 3);" \
+	"1 applied 3 migrations; the schema is at version 4;2 the schema is up to date (version 4);" \
 	"three concurrent migrations from version 1: one applies, the others wait and find nothing to do"
-is "$(q -d "$conc1" -c "SELECT count(*) FROM opsdeck.schema_migrations")" 3 "each migration is recorded once"
+is "$(q -d "$conc1" -c "SELECT count(*) FROM opsdeck.schema_migrations")" 4 "each migration is recorded once"
 
 # ---- read-only ----
 ro=$(pg_createdb readonly)
@@ -158,17 +158,17 @@ like "$out" 'read-only mode: refusing to migrate the database schema' "with a cl
 is "$(q -d "$ro" -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'opsdeck'")" 0 "and the database is untouched"
 
 # ---- a database newer than this binary ----
-q -c "INSERT INTO opsdeck.schema_migrations (version, name, checksum) VALUES (4, '004_future', 'x')" >/dev/null
+q -c "INSERT INTO opsdeck.schema_migrations (version, name, checksum) VALUES (99, '099_future', 'x')" >/dev/null
 out=$(od db migrate 2>&1); rc=$?
 is "$rc" 1 "db migrate refuses a database migrated by a newer opsdeck"
-like "$out" 'schema is at version 4, newer than this opsdeck knows \(3; migration 004_future is not built in\): upgrade opsdeck' \
+like "$out" 'schema is at version 99, newer than this opsdeck knows \(4; migration 099_future is not built in\): upgrade opsdeck' \
 	"and says so"
 out=$(od db status 2>&1); rc=$?
 is "$rc" 1 "db status fails on it"
-like "$out" '004 +004_future +unknown' "and lists the unknown migration"
+like "$out" '099 +099_future +unknown' "and lists the unknown migration"
 out=$(od project list 2>&1); rc=$?
 like "$out" 'newer than this opsdeck knows' "other commands refuse it too (rc $rc)"
-q -c "DELETE FROM opsdeck.schema_migrations WHERE version = 4" >/dev/null
+q -c "DELETE FROM opsdeck.schema_migrations WHERE version = 99" >/dev/null
 
 # ---- a migration changed after it was applied ----
 q -c "UPDATE opsdeck.schema_migrations SET checksum = 'fnv1a64:0000000000000000' WHERE version = 1" >/dev/null
