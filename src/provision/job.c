@@ -21,6 +21,7 @@
 #define RETRY_CAP_S 60	    /* cap of the delay before a job's next attempt */
 #define DB_TIMEOUT_MS 15000
 #define WAIT_CAP_MS 5000 /* cap of the pause while the cluster or database is away */
+#define NOTE_AFTER_MS 1000 /* a wait shorter than this is a blip, not worth a note */
 
 /* The generated secrets: placeholder secret.<key>, data key <key>, one per
  * credentials_keys. */
@@ -341,7 +342,8 @@ static const char *away_reason(const struct kube_result *res)
 
 /* The cluster is away: the same request again after a pause (doubled up
  * to WAIT_CAP_MS), for at most the provisioning timeout. The attempt and
- * the step's tries are not counted; the step says it is waiting. */
+ * the step's tries are not counted; past a blip, the step says it is
+ * waiting. */
 static void cluster_wait(struct jrun *jr, const struct kube_result *res)
 {
 	uint64_t now = loop_now_ms();
@@ -352,11 +354,12 @@ static void cluster_wait(struct jrun *jr, const struct kube_result *res)
 		jr->away_since_ms = now;
 		jr->away_pause_ms = STEP_BACKOFF_MS;
 	} else if (now - jr->away_since_ms >= (uint64_t)jr->env.timeout_s * 1000u) {
-		jr_fail(jr, true, "cluster %s gave no answer for %lds: %s", jr->st.cluster,
+		jr_fail(jr, true, "cluster %s was unreachable for %lds: %s", jr->st.cluster,
 			jr->env.timeout_s, why);
 		return;
 	}
-	if (strcmp(why, jr->away_reason) != 0) {
+	if (now - jr->away_since_ms >= NOTE_AFTER_MS &&
+	    strncmp(why, jr->away_reason, sizeof(jr->away_reason) - 1) != 0) {
 		str_copy(jr->away_reason, sizeof(jr->away_reason), why);
 		snprintf(note, sizeof(note), "waiting for cluster %s: %s", jr->st.cluster, why);
 		jr_note(jr, note);
@@ -374,8 +377,9 @@ static void cluster_back(struct jrun *jr)
 	if (jr->deadline_ms)
 		jr->deadline_ms += loop_now_ms() - jr->away_since_ms;
 	jr->away_since_ms = 0;
+	if (jr->away_reason[0])
+		jr_note(jr, NULL);
 	jr->away_reason[0] = '\0';
-	jr_note(jr, NULL);
 }
 
 static void on_kube(const struct kube_result *res, void *ud)
