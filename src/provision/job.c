@@ -89,7 +89,7 @@ const struct job *jrun_job(const struct jrun *jr)
 	return &jr->job;
 }
 
-/* ---- the end of a run ---- */
+/* ---- the attempt and its pauses ---- */
 
 static struct job_attempt attempt_of(const struct jrun *jr)
 {
@@ -210,7 +210,8 @@ static void jr_end(struct jrun *jr, enum job_outcome outcome, const char *messag
 	end_send(jr);
 }
 
-/* The lease is gone (or the database is): stop without touching the job. */
+/* The lease is gone (or the database stayed away too long): stop without
+ * touching the job. */
 static void jr_abandon(struct jrun *jr)
 {
 	if (jr->over)
