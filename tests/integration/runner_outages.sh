@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 25
+plan 26
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -132,3 +132,6 @@ wait_for "[ \"\$(status $sid)\" = Ready ]" 90
 is "$(status $sid)" Ready "and takes new orders afterwards"
 is "$(twice)" "0,0" "no attempt anywhere ran twice"
 stop_workers
+# Under the sanitizers a worker reports what it found when it exits.
+bad=$(grep -l 'Sanitizer' "$work"/*.log 2>/dev/null | tr '\n' ' ')
+is "$bad" "" "no worker log carries a sanitizer report"
