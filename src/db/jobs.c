@@ -37,25 +37,33 @@ bool job_parse(const PGresult *res, struct job *out, struct err *err)
 	return true;
 }
 
-static void add_job(struct db_req *r, const char *sql, long job, const char *owner)
+/* A call of fn(job, owner, attempt, ...) with more parameters to add. */
+static void add_attempt(struct db_req *r, const char *sql, const struct job_attempt *a)
 {
 	db_req_init(r, sql);
-	db_req_addf(r, "%ld", job);
-	db_req_add(r, owner);
-	snprintf(r->subject, sizeof(r->subject), "job %ld", job);
+	db_req_addf(r, "%ld", a->job);
+	db_req_add(r, a->owner);
+	db_req_add_long(r, a->attempt);
+	snprintf(r->subject, sizeof(r->subject), "job %ld", a->job);
 }
 
-void job_req_renew(struct db_req *r, long job, const char *owner, long lease_s)
+void job_req_renew(struct db_req *r, const struct job_attempt *a, long lease_s)
 {
-	add_job(r, "SELECT opsdeck.job_renew($1::bigint, $2, $3::integer)", job, owner);
+	add_attempt(r, "SELECT opsdeck.job_renew($1::bigint, $2, $3::integer, $4::integer)", a);
 	db_req_add_long(r, lease_s);
 }
 
-void job_req_step(struct db_req *r, long job, const char *owner, const char *step,
+void job_req_step(struct db_req *r, const struct job_attempt *a, const char *step,
 		  const char *message)
 {
-	add_job(r, "SELECT opsdeck.job_step($1::bigint, $2, $3, $4)", job, owner);
+	add_attempt(r, "SELECT opsdeck.job_step($1::bigint, $2, $3::integer, $4, $5)", a);
 	db_req_add(r, step);
+	db_req_add(r, message);
+}
+
+void job_req_note(struct db_req *r, const struct job_attempt *a, const char *message)
+{
+	add_attempt(r, "SELECT opsdeck.job_note($1::bigint, $2, $3::integer, $4)", a);
 	db_req_add(r, message);
 }
 
@@ -66,19 +74,20 @@ static const char *const outcome_names[] = {
 	[JOB_CANCELLED] = "cancelled",
 };
 
-void job_req_end(struct db_req *r, long job, const char *owner, enum job_outcome outcome,
+void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome outcome,
 		 const char *message, long retry_s, const char *url)
 {
-	add_job(r, "SELECT opsdeck.job_end($1::bigint, $2, $3, $4, $5::integer, $6)", job, owner);
+	add_attempt(r,
+		    "SELECT opsdeck.job_end($1::bigint, $2, $3::integer, $4, $5, $6::integer, $7)", a);
 	db_req_add(r, outcome_names[outcome]);
 	db_req_add(r, message);
 	db_req_add_long(r, retry_s);
 	db_req_add(r, url);
 }
 
-void job_req_release(struct db_req *r, long job, const char *owner)
+void job_req_release(struct db_req *r, const struct job_attempt *a)
 {
-	add_job(r, "SELECT opsdeck.job_release($1::bigint, $2)", job, owner);
+	add_attempt(r, "SELECT opsdeck.job_release($1::bigint, $2, $3::integer)", a);
 }
 
 static bool check_store(const PGresult *res, const struct db_req *r, struct err *err)

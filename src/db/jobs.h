@@ -33,18 +33,33 @@ struct job {
 void job_req_claim(struct db_req *r, const char *owner, long lease_s);
 bool job_parse(const PGresult *res, struct job *out, struct err *err);
 
+/* The writes of a runner about one attempt of a job: each is conditional
+ * on the runner (owner, its unique name) holding the lease of that attempt
+ * (opsdeck.job_holds), so a runner whose lease expired and went to another
+ * runner -- or to a new attempt of its own -- changes nothing. */
+struct job_attempt {
+	long job;
+	const char *owner;
+	long attempt;
+};
+
 /* Result: one row with the store's status, NULL when the lease is lost. */
-void job_req_renew(struct db_req *r, long job, const char *owner, long lease_s);
-/* Result: one boolean, false when the lease is lost. message may be NULL. */
-void job_req_step(struct db_req *r, long job, const char *owner, const char *step,
+void job_req_renew(struct db_req *r, const struct job_attempt *a, long lease_s);
+/* Result: one boolean, false when the lease is lost. message may be NULL.
+ * Recording again the step the attempt is at changes nothing, so a write
+ * whose answer was lost may be sent again. */
+void job_req_step(struct db_req *r, const struct job_attempt *a, const char *step,
 		  const char *message);
+/* What the current step is doing now (NULL: nothing worth saying), on its
+ * timeline row. Result: one boolean, false when the lease is lost. */
+void job_req_note(struct db_req *r, const struct job_attempt *a, const char *message);
 /* Result: one boolean, false when the lease is lost. url: provision only. */
-void job_req_end(struct db_req *r, long job, const char *owner, enum job_outcome outcome,
+void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome outcome,
 		 const char *message, long retry_s, const char *url);
 
 /* Hands a job back (a runner stopping): queued again, the attempt not
  * counted. Result: one boolean. */
-void job_req_release(struct db_req *r, long job, const char *owner);
+void job_req_release(struct db_req *r, const struct job_attempt *a);
 
 /* Where a job is, for a client waiting on it: rows (state, step, last
  * error, attempts, store status, store error, store url). */

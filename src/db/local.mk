@@ -16,7 +16,7 @@ libopsdeck_a_SOURCES += \
 	src/db/jobs.c src/db/jobs.h
 
 EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \
-	src/db/migrations/003_reconcile.sql src/db/migrations/004_reserved.sql \
+	src/db/migrations/003_reconcile.sql src/db/migrations/004_attempts.sql \
 	src/db/migrations/005_live_notices.sql
 dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
 

@@ -25,7 +25,7 @@
 	" coalesce(j.last_error, ''), coalesce(j.attempts, 0), coalesce(j.max_attempts, 0),"       \
 	" coalesce(extract(epoch FROM now() - st.started_at)::bigint,"                             \
 	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)," \
-	" (extract(epoch FROM s.created_at) * 1000000)::bigint"                                    \
+	" (extract(epoch FROM s.created_at) * 1000000)::bigint, coalesce(st.message, '')"         \
 	" FROM opsdeck.stores s"                                                                    \
 	" JOIN opsdeck.projects p ON p.uuid = s.project"                                           \
 	" JOIN opsdeck.customers c ON c.uuid = p.customer"                                         \
@@ -34,7 +34,7 @@
 	" LEFT JOIN (SELECT DISTINCT ON (j1.store) * FROM opsdeck.jobs j1"                          \
 	" WHERE j1.state IN ('queued', 'running')"                                                 \
 	" ORDER BY j1.store, j1.state = 'running' DESC, j1.id) j ON j.store = s.id"                \
-	" LEFT JOIN (SELECT DISTINCT ON (x.job) x.job, x.started_at FROM opsdeck.job_steps x"      \
+	" LEFT JOIN (SELECT DISTINCT ON (x.job) x.job, x.started_at, x.message FROM opsdeck.job_steps x"      \
 	" WHERE x.finished_at IS NULL ORDER BY x.job, x.id DESC) st ON st.job = j.id"
 
 static const char sql_list_all[] =
@@ -44,7 +44,7 @@ static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
 static const char sql_list_ids[] =
 	STORE_SELECT " WHERE s.id = ANY($1::text[]) ORDER BY s.created_at DESC, s.id";
 
-#define STORE_COLUMNS 28
+#define STORE_COLUMNS 29
 
 void store_req_list(struct db_req *r, const char *project, bool include_deleted)
 {
@@ -138,6 +138,7 @@ bool store_list_parse(const PGresult *res, struct store_list *out, struct err *e
 		s->job_max_attempts = db_long(res, i, c++);
 		s->step_age_s = db_long(res, i, c++);
 		s->created_us = strtoll(db_val(res, i, c++), NULL, 10);
+		s->step_note = xstrdup(db_val(res, i, c++));
 	}
 	out->n = (size_t)n;
 	return true;
@@ -148,7 +149,8 @@ static void store_free(struct store *s)
 	char **owned[] = { &s->name,	 &s->project,	&s->customer, &s->offering,
 			   &s->kind,	 &s->plan,	&s->cluster,  &s->namespace,
 			   &s->status,	 &s->url,	&s->error,    &s->created_by,
-			   &s->job_kind, &s->job_state, &s->job_step, &s->job_error };
+			   &s->job_kind, &s->job_state, &s->job_step, &s->job_error,
+			   &s->step_note };
 
 	for (size_t k = 0; k < ARRAY_LEN(owned); k++)
 		x_free(owned[k]);
@@ -243,7 +245,8 @@ void store_progress(const struct store *s, long later_s, char *buf, size_t bufsz
 	if (strcmp(s->job_state, "running") == 0 && s->job_step && s->job_step[0] &&
 	    s->step_age_s >= 0) {
 		str_age(s->step_age_s + later_s, age, sizeof(age));
-		snprintf(buf, bufsz, "%s %s %s", s->job_kind, s->job_step, age);
+		snprintf(buf, bufsz, "%s %s %s%s%s", s->job_kind, s->job_step, age,
+			 s->step_note && *s->step_note ? ": " : "", s->step_note ? s->step_note : "");
 	} else if (strcmp(s->job_state, "queued") == 0 && s->step_age_s >= 0) {
 		str_age(s->step_age_s + later_s, age, sizeof(age));
 		if (s->job_attempts > 0)

@@ -42,6 +42,7 @@ struct store {
 	 * queued (or put back to retry); -1: neither */
 	long step_age_s;
 	long long created_us; /* created_at in microseconds: the list's order */
+	char *step_note; /* running: what the step waits for, or "" */
 };
 
 struct store_list {
@@ -72,7 +73,8 @@ void store_list_age(struct store_list *l, long secs);
 const struct store *store_list_find(const struct store_list *l, const char *id);
 
 /* What is happening to the store, for a STEP column or beside its status:
- * "provision apply 12s" (a running job's step and how long it has taken),
+ * "provision apply 12s" (a running job's step and how long it has taken,
+ * followed by what it waits for: "...: waiting for cluster local: ..."),
  * "scale waiting 40s" (a job waiting for a runner or a provisioning slot),
  * "provision attempt 2/5 waiting 8s" (waiting to retry), else "".
  * later_s is added to the ages (time since the list was read). */

@@ -20,6 +20,8 @@
 #define STEP_BACKOFF_MS 250 /* first pause between them, doubled each time */
 #define RETRY_CAP_S 60	    /* cap of the delay before a job's next attempt */
 #define DB_TIMEOUT_MS 15000
+#define WAIT_CAP_MS 5000 /* cap of the pause while the cluster or database is away */
+#define NOTE_AFTER_MS 1000 /* a wait shorter than this is a blip, not worth a note */
 
 /* The generated secrets: placeholder secret.<key>, data key <key>, one per
  * credentials_keys. */
@@ -53,6 +55,22 @@ struct jrun {
 	struct loop_timer *lease_timer, *wait_timer;
 	uint64_t deadline_ms, broken_since_ms;
 
+	/* the cluster gave no answer: since when, the next pause, and the
+	 * reason last written on the step's timeline row */
+	uint64_t away_since_ms, away_pause_ms;
+	char away_reason[300];
+
+	/* a database write that got no answer, sent again after a pause */
+	struct loop_timer *db_timer;
+	step_fn db_again;
+	uint64_t db_since_ms, db_pause_ms;
+	bool releasing; /* the runner stops: stop trying the end again */
+
+	/* the end of the attempt, kept to be sent again */
+	enum job_outcome end_outcome;
+	long end_retry_s;
+	char end_message[1000];
+
 	json_t *objs; /* objects to apply, or workloads to pause/resume */
 	size_t obj_i;
 	json_t *lists[3]; /* deployments, statefulsets, pods */
@@ -71,47 +89,129 @@ const struct job *jrun_job(const struct jrun *jr)
 	return &jr->job;
 }
 
-/* ---- the end of a run ---- */
+/* ---- the attempt and its pauses ---- */
 
-static void stop_activity(struct jrun *jr)
+static struct job_attempt attempt_of(const struct jrun *jr)
+{
+	return (struct job_attempt){ .job = jr->job.id, .owner = jr->env.owner,
+				     .attempt = jr->job.attempts };
+}
+
+static void cancel_timer(struct loop_timer **t)
+{
+	if (*t) {
+		loop_timer_cancel(*t);
+		*t = NULL;
+	}
+}
+
+/* Stops the work: the request in flight and every pause. The lease is
+ * still renewed until the run is over and its end written. */
+static void stop_work(struct jrun *jr)
 {
 	if (jr->op) {
 		kube_op_cancel(jr->op);
 		jr->op = NULL;
 	}
-	if (jr->wait_timer) {
-		loop_timer_cancel(jr->wait_timer);
-		jr->wait_timer = NULL;
-	}
-	if (jr->lease_timer) {
-		loop_timer_cancel(jr->lease_timer);
-		jr->lease_timer = NULL;
-	}
+	cancel_timer(&jr->wait_timer);
+	cancel_timer(&jr->db_timer);
 }
 
-static void finished(void *ud, const PGresult *res, const struct err *err)
+static void stop_activity(struct jrun *jr)
+{
+	stop_work(jr);
+	cancel_timer(&jr->lease_timer);
+}
+
+/* ---- database writes through an outage ---- */
+
+static void db_again_fired(struct loop *loop, void *ud)
 {
 	struct jrun *jr = ud;
 
-	(void)res;
-	(void)err; /* nothing to do: a lost end leaves a lease that expires */
+	(void)loop;
+	jr->db_timer = NULL;
+	jr->db_again(jr);
+}
+
+/* A database request of the run got no answer (the database is away, or
+ * the answer was lost): again is called after a pause (at most
+ * WAIT_CAP_MS, or as soon as the runner sees the database back), for as
+ * long as provisioning may last. The lease is still this runner's as far
+ * as it knows; every write says which attempt it is for, so one made
+ * after the lease went elsewhere changes nothing. False when the pause is
+ * over: the caller gives up. */
+static bool db_wait(struct jrun *jr, step_fn again)
+{
+	uint64_t now = loop_now_ms();
+
+	if (jr->releasing)
+		return false;
+	if (!jr->db_since_ms) {
+		jr->db_since_ms = now;
+		jr->db_pause_ms = STEP_BACKOFF_MS;
+	} else if (now - jr->db_since_ms >= (uint64_t)jr->env.timeout_s * 1000u) {
+		return false;
+	}
+	jr->db_again = again;
+	jr->db_timer = loop_timer_add(jr->env.loop, jr->db_pause_ms, 0, db_again_fired, jr);
+	jr->db_pause_ms = jr->db_pause_ms * 2 < WAIT_CAP_MS ? jr->db_pause_ms * 2 : WAIT_CAP_MS;
+	return true;
+}
+
+static void lease_tick(struct loop *loop, void *ud);
+
+void jrun_db_ready(struct jrun *jr)
+{
+	if (jr->lease_timer)
+		lease_tick(NULL, jr);
+	if (jr->db_timer) {
+		cancel_timer(&jr->db_timer);
+		jr->db_again(jr);
+	}
+}
+
+/* ---- the end of a run ---- */
+
+static void end_send(struct jrun *jr);
+
+static void ended(void *ud, const PGresult *res, const struct err *err)
+{
+	struct jrun *jr = ud;
+
+	(void)err;
+	/* Unanswered: send it again. Answered false: the lease went to
+	 * another runner, which ends the job. */
+	if (!res && db_wait(jr, end_send))
+		return;
 	jr->env.done(jr, jr->env.ud);
+}
+
+static void end_send(struct jrun *jr)
+{
+	struct job_attempt a = attempt_of(jr);
+	struct db_req r;
+
+	job_req_end(&r, &a, jr->end_outcome, jr->end_message[0] ? jr->end_message : NULL,
+		    jr->end_retry_s, jr->end_outcome == JOB_SUCCEEDED && jr->url[0] ? jr->url : NULL);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, ended, jr);
 }
 
 static void jr_end(struct jrun *jr, enum job_outcome outcome, const char *message, long retry_s)
 {
-	struct db_req r;
-
 	if (jr->over)
 		return;
 	jr->over = true;
-	stop_activity(jr);
-	job_req_end(&r, jr->job.id, jr->env.owner, outcome, message, retry_s,
-		    outcome == JOB_SUCCEEDED && jr->url[0] ? jr->url : NULL);
-	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, finished, jr);
+	stop_work(jr);
+	jr->end_outcome = outcome;
+	jr->end_retry_s = retry_s;
+	str_copy(jr->end_message, sizeof(jr->end_message), message ? message : "");
+	jr->db_since_ms = 0;
+	end_send(jr);
 }
 
-/* The lease is gone (or the database is): stop without touching the job. */
+/* The lease is gone (or the database stayed away too long): stop without
+ * touching the job. */
 static void jr_abandon(struct jrun *jr)
 {
 	if (jr->over)
@@ -135,16 +235,38 @@ static void jr_fail(struct jrun *jr, bool transient, const char *fmt, ...)
 	jr_end(jr, transient ? JOB_RETRY : JOB_FAILED, msg, delay < RETRY_CAP_S ? delay : RETRY_CAP_S);
 }
 
+static void released(void *ud, const PGresult *res, const struct err *err)
+{
+	struct jrun *jr = ud;
+
+	(void)res;
+	(void)err; /* nothing to do: a lost release leaves a lease that expires */
+	jr->env.done(jr, jr->env.ud);
+}
+
 void jrun_release(struct jrun *jr)
 {
+	struct job_attempt a = attempt_of(jr);
 	struct db_req r;
 
-	if (jr->over)
+	jr->releasing = true;
+	if (jr->over) {
+		/* Its end is being written: one more try, now. */
+		if (jr->db_timer) {
+			cancel_timer(&jr->db_timer);
+			end_send(jr);
+		}
 		return;
+	}
 	jr->over = true;
 	stop_activity(jr);
-	job_req_release(&r, jr->job.id, jr->env.owner);
-	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, finished, jr);
+	job_req_release(&r, &a);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, released, jr);
+}
+
+void jrun_lost(struct jrun *jr)
+{
+	jr_abandon(jr);
 }
 
 void jrun_free(struct jrun *jr)
@@ -178,11 +300,99 @@ static void reissue(struct loop *loop, void *ud)
 	jr->issue(jr);
 }
 
+/* No answer from the cluster at all, or a proxy in front of it saying the
+ * same: an outage to wait out, not a failure of the step. */
+static bool cluster_away(const struct kube_result *res)
+{
+	return !kube_result_ok(res) &&
+	       (res->status == 0 || res->status == 502 || res->status == 503 || res->status == 504);
+}
+
+static void noted(void *ud, const PGresult *res, const struct err *err)
+{
+	struct jrun *jr = ud;
+
+	(void)err; /* a note that could not be written is only a note */
+	if (!jr->over && res && !db_bool(res, 0, 0))
+		jr_abandon(jr); /* the lease went to another runner */
+}
+
+/* Says on the current step's timeline row what it waits for (NULL: no
+ * longer waiting), as the store's step shows it. */
+static void jr_note(struct jrun *jr, const char *message)
+{
+	struct job_attempt a = attempt_of(jr);
+	struct db_req r;
+
+	job_req_note(&r, &a, message);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, noted, jr);
+}
+
+/* "cannot reach https://…: Connection refused" from the request's
+ * "GET /api/…: cannot reach …", which names a path that changes. */
+static const char *away_reason(const struct kube_result *res)
+{
+	const char *msg = res->err.msg;
+	const char *sp = strchr(msg, ' ');
+	const char *colon = strstr(msg, ": ");
+
+	if (sp && sp[1] == '/' && colon && colon > sp)
+		return colon + 2;
+	return msg;
+}
+
+/* The cluster is away: the same request again after a pause (doubled up
+ * to WAIT_CAP_MS), for at most the provisioning timeout. The attempt and
+ * the step's tries are not counted; past a blip, the step says it is
+ * waiting. */
+static void cluster_wait(struct jrun *jr, const struct kube_result *res)
+{
+	uint64_t now = loop_now_ms();
+	const char *why = away_reason(res);
+	char note[600];
+
+	if (!jr->away_since_ms) {
+		jr->away_since_ms = now;
+		jr->away_pause_ms = STEP_BACKOFF_MS;
+	} else if (now - jr->away_since_ms >= (uint64_t)jr->env.timeout_s * 1000u) {
+		jr_fail(jr, true, "cluster %s was unreachable for %lds: %s", jr->st.cluster,
+			jr->env.timeout_s, why);
+		return;
+	}
+	if (now - jr->away_since_ms >= NOTE_AFTER_MS &&
+	    strncmp(why, jr->away_reason, sizeof(jr->away_reason) - 1) != 0) {
+		str_copy(jr->away_reason, sizeof(jr->away_reason), why);
+		snprintf(note, sizeof(note), "waiting for cluster %s: %s", jr->st.cluster, why);
+		jr_note(jr, note);
+	}
+	jr->wait_timer = loop_timer_add(jr->env.loop, jr->away_pause_ms, 0, reissue, jr);
+	jr->away_pause_ms = jr->away_pause_ms * 2 < WAIT_CAP_MS ? jr->away_pause_ms * 2 : WAIT_CAP_MS;
+}
+
+/* The cluster answers again: the step's deadline moves by the time spent
+ * waiting for it, and the step no longer says it waits. */
+static void cluster_back(struct jrun *jr)
+{
+	if (!jr->away_since_ms)
+		return;
+	if (jr->deadline_ms)
+		jr->deadline_ms += loop_now_ms() - jr->away_since_ms;
+	jr->away_since_ms = 0;
+	if (jr->away_reason[0])
+		jr_note(jr, NULL);
+	jr->away_reason[0] = '\0';
+}
+
 static void on_kube(const struct kube_result *res, void *ud)
 {
 	struct jrun *jr = ud;
 
 	jr->op = NULL;
+	if (cluster_away(res)) {
+		cluster_wait(jr, res);
+		return;
+	}
+	cluster_back(jr);
 	if (!kube_result_ok(res) && transient_status(res->status) && jr->tries + 1 < STEP_TRIES) {
 		uint64_t delay = (uint64_t)STEP_BACKOFF_MS << jr->tries;
 
@@ -911,18 +1121,24 @@ static void step_recorded(void *ud, const PGresult *res, const struct err *err)
 
 	if (jr->over)
 		return;
-	if (!res || !db_bool(res, 0, 0)) {
-		/* The lease went to someone else, or the database is away: the
-		 * lease will tell the next runner. */
-		(void)err;
-		jr_abandon(jr);
+	(void)err;
+	if (!res) {
+		/* Unanswered: the step waits at its start for the database. */
+		if (!db_wait(jr, run_step))
+			jr_abandon(jr);
 		return;
 	}
+	if (!db_bool(res, 0, 0)) {
+		jr_abandon(jr); /* the lease went to another runner */
+		return;
+	}
+	jr->db_since_ms = 0;
 	jr->steps[jr->step].run(jr);
 }
 
 static void run_step(struct jrun *jr)
 {
+	struct job_attempt a;
 	struct db_req r;
 
 	if (jr->over)
@@ -935,7 +1151,8 @@ static void run_step(struct jrun *jr)
 		jr_end(jr, JOB_SUCCEEDED, NULL, 0);
 		return;
 	}
-	job_req_step(&r, jr->job.id, jr->env.owner, jr->steps[jr->step].name, NULL);
+	a = attempt_of(jr);
+	job_req_step(&r, &a, jr->steps[jr->step].name, NULL);
 	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, step_recorded, jr);
 }
 
@@ -959,11 +1176,22 @@ static void lease_renewed(void *ud, const PGresult *res, const struct err *err)
 static void lease_tick(struct loop *loop, void *ud)
 {
 	struct jrun *jr = ud;
+	struct job_attempt a = attempt_of(jr);
 	struct db_req r;
 
 	(void)loop;
-	job_req_renew(&r, jr->job.id, jr->env.owner, jr->env.lease_s);
+	job_req_renew(&r, &a, jr->env.lease_s);
 	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, lease_renewed, jr);
+}
+
+static void store_loaded(void *ud, const PGresult *res, const struct err *err);
+
+static void load_store(struct jrun *jr)
+{
+	struct db_req r;
+
+	job_req_store(&r, jr->job.store);
+	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, store_loaded, jr);
 }
 
 static void store_loaded(void *ud, const PGresult *res, const struct err *err)
@@ -976,10 +1204,11 @@ static void store_loaded(void *ud, const PGresult *res, const struct err *err)
 	if (!res) {
 		if (str_has_prefix(err->msg, "no store"))
 			jr_fail(jr, false, "%s", err->msg);
-		else
+		else if (!db_wait(jr, load_store))
 			jr_abandon(jr);
 		return;
 	}
+	jr->db_since_ms = 0;
 	if (!job_store_parse(res, &jr->st, &e)) {
 		jr_fail(jr, false, "%s", e.msg);
 		return;
@@ -996,7 +1225,6 @@ static void store_loaded(void *ud, const PGresult *res, const struct err *err)
 struct jrun *jrun_start(const struct jrun_env *env, const struct job *job)
 {
 	struct jrun *jr = xcalloc(1, sizeof(*jr));
-	struct db_req r;
 	uint64_t every = (uint64_t)env->lease_s * 1000u / 3u;
 
 	jr->env = *env;
@@ -1014,7 +1242,6 @@ struct jrun *jrun_start(const struct jrun_env *env, const struct job *job)
 		jr_end(jr, JOB_FAILED, msg, 0);
 		return jr;
 	}
-	job_req_store(&r, job->store);
-	db_conn_submit(env->db, &r, DB_TIMEOUT_MS, store_loaded, jr);
+	load_store(jr);
 	return jr;
 }

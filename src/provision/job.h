@@ -15,16 +15,29 @@
  * absolute count. A job whose runner died is therefore simply run again
  * from its first step.
  *
- * Failures: a transient one (no answer, 5xx, 429, 409) is retried inside
- * the step a few times with backoff, then the attempt ends as JOB_RETRY
- * (queued again with capped exponential backoff while attempts remain); a
- * refusal (4xx), a broken workload (ImagePullBackOff past a grace period)
- * or the timeout ends it as JOB_FAILED with a message that names the
- * object and the reason.
+ * Outages are waited out, not counted: a cluster that gives no answer
+ * (connection refused or reset, timeout, DNS; 502, 503 or 504 from a
+ * proxy) is asked the same again after pauses doubling up to 5 s, for at
+ * most the provisioning timeout, while the step's timeline row says
+ * "waiting for cluster NAME: <reason>"; the step's own deadline moves by
+ * the time waited. A database write that gets no answer (a step, the end,
+ * reading the store) is sent again the same way, and the run pauses at
+ * that step boundary meanwhile; cluster work inside a step goes on.
  *
- * The lease is renewed every third of its length; a lost lease stops the
- * run without touching the job (its new owner has it), and a store that
- * turned Deleting cancels any other job of it. */
+ * Failures: a transient one (5xx, 429, 409) is retried inside the step a
+ * few times with backoff, then the attempt ends as JOB_RETRY (queued again
+ * with capped exponential backoff while attempts remain), as does an
+ * outage longer than the timeout; a refusal (4xx), a broken workload
+ * (ImagePullBackOff past a grace period) or the timeout ends it as
+ * JOB_FAILED with a message that names the object and the reason.
+ *
+ * Every write names the attempt (owner and attempt number), so it changes
+ * nothing once the lease went elsewhere. The lease is renewed every third
+ * of its length, until the end is written; a renewal answered "not yours"
+ * stops the run without touching the job (its new owner has it), one that
+ * got no answer is tried at the next tick or as soon as the database is
+ * back (jrun_db_ready), and a store that turned Deleting cancels any other
+ * job of it. */
 #ifndef OPSDECK_PROVISION_JOB_H
 #define OPSDECK_PROVISION_JOB_H
 
@@ -40,7 +53,7 @@ struct jrun;
 struct jrun_env {
 	struct loop *loop;
 	struct db_conn *db;
-	const char *owner;   /* the runner's name, recorded as lease owner */
+	const char *owner;   /* the runner's unique name, recorded as lease owner */
 	long lease_s;	     /* lease length */
 	long timeout_s;	     /* readiness, drain and namespace removal */
 	long poll_ms;	     /* how often readiness is looked at */
@@ -59,6 +72,12 @@ struct jrun *jrun_start(const struct jrun_env *env, const struct job *job);
 /* Stops the run and hands the job back to the queue; done follows. */
 void jrun_release(struct jrun *jr);
 void jrun_free(struct jrun *jr);
+/* The runner's database connection is ready again: renew the lease and
+ * send a write that waits, now. */
+void jrun_db_ready(struct jrun *jr);
+/* The attempt is no longer this run's (a claim began another): stop
+ * without writing anything; done follows at once. */
+void jrun_lost(struct jrun *jr);
 const struct job *jrun_job(const struct jrun *jr);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "provision/runner.h"
 
+#include <fcntl.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,10 @@
 #include "provision/reconcile.h"
 
 #define CLAIM_TIMEOUT_MS 15000
+/* Reconnecting quickly matters more here than to a view: a runner back
+ * before its leases expire loses no attempt. */
+#define DB_BACKOFF_MAX_MS 2000
+#define INSTANCE_ID_LEN 8 /* hex digits */
 
 struct runner {
 	struct loop *loop;
@@ -178,6 +183,14 @@ static void claimed(void *ud, const PGresult *res, const struct err *err)
 		return;
 	}
 	if (job.id) {
+		/* Its lease expired while this runner could not renew it, and this
+		 * claim began a new attempt: the old run stops, unwritten. */
+		for (size_t i = 0; i < r->nruns; i++) {
+			if (jrun_job(r->runs[i])->id == job.id) {
+				jrun_lost(r->runs[i]);
+				break;
+			}
+		}
 		start_run(r, &job);
 		r->claim_again = true; /* there may be more */
 	} else if (r->opts.once && r->nruns == 0) {
@@ -295,12 +308,16 @@ static void db_event(void *ud, const struct db_event *ev)
 
 	switch (ev->kind) {
 	case DB_EVENT_STATE:
-		if (db_conn_state(r->db, &reason) != DB_STATE_READY)
+		if (db_conn_state(r->db, &reason) != DB_STATE_READY) {
 			snprintf(r->problem, sizeof(r->problem), "database %s%s%s",
 				 db_state_name(ev->state), reason && *reason ? ": " : "",
 				 reason ? reason : "");
-		else
-			r->problem[0] = '\0';
+			break;
+		}
+		r->problem[0] = '\0';
+		/* Leases first, before any claim can take an expired one. */
+		for (size_t i = 0; i < r->nruns; i++)
+			jrun_db_ready(r->runs[i]);
 		break;
 	case DB_EVENT_RESYNC:
 		try_claim(r);
@@ -312,12 +329,32 @@ static void db_event(void *ud, const struct db_event *ev)
 	}
 }
 
+/* A random id for this runner, so that two started with one name are told
+ * apart by every lease and step they write. */
+static bool instance_id(char *out, size_t outsz, struct err *err)
+{
+	unsigned char raw[INSTANCE_ID_LEN / 2];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, raw, sizeof(raw)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(raw)) {
+		err_set(err, "cannot read /dev/urandom for the runner's id");
+		return false;
+	}
+	for (size_t i = 0; i < sizeof(raw) && 2 * i + 2 < outsz; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return true;
+}
+
 struct runner *runner_new(struct loop *loop, const struct conf *conf, const struct runner_opts *opts,
 			  struct err *err)
 {
 	struct runner *r = xcalloc(1, sizeof(*r));
-	struct db_conn_options dbo = { .request_timeout_ms = 15000 };
-	char host[128];
+	struct db_conn_options dbo = { .request_timeout_ms = 15000,
+				       .backoff_max_ms = DB_BACKOFF_MAX_MS };
+	char host[128], base[RUNNER_NAME_MAX + 1], id[INSTANCE_ID_LEN + 1];
 
 	r->loop = loop;
 	r->conf = conf;
@@ -329,18 +366,25 @@ struct runner *runner_new(struct loop *loop, const struct conf *conf, const stru
 	if (r->opts.poll_ms <= 0)
 		r->opts.poll_ms = 1000;
 	if (opts->name && *opts->name) {
-		str_copy(r->name, sizeof(r->name), opts->name);
+		str_copy(base, sizeof(base), opts->name);
+		if (strlen(opts->name) >= sizeof(base))
+			base[0] = '\0'; /* refused below */
 	} else {
 		if (gethostname(host, sizeof(host)) != 0)
 			str_copy(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
-		snprintf(r->name, sizeof(r->name), "%s:%ld", host, (long)getpid());
+		snprintf(base, sizeof(base), "%s:%ld", host, (long)getpid());
 	}
-	if (!db_valid_name(r->name, 200)) {
-		err_set(err, "a runner name must be 1 to 200 characters on one line");
+	if (!db_valid_name(base, RUNNER_NAME_MAX)) {
+		err_set(err, "a runner name must be 1 to %d characters on one line", RUNNER_NAME_MAX);
 		free(r);
 		return NULL;
 	}
+	if (!instance_id(id, sizeof(id), err)) {
+		free(r);
+		return NULL;
+	}
+	snprintf(r->name, sizeof(r->name), "%s/%s", base, id);
 	if (!conf->store_domain || !kube_valid_name(conf->store_domain) ||
 	    strlen(conf->store_domain) > 200) {
 		err_set(err, "provision.domain must be a DNS name such as stores.example.com");

@@ -10,6 +10,14 @@
  *  - It claims while it has room (max_jobs) and the database offers work:
  *    on start, when a job changes (LISTEN), after each run, and every
  *    poll interval for delayed retries and expired leases.
+ *  - Its name, the lease owner of every job it runs and the runner of
+ *    every step it records, is unique to the process: the name it was
+ *    given (or "<host>:<pid>") plus "/" and 8 random hex digits, so two
+ *    runners started with one name never hold one lease.
+ *  - When its database connection is lost it keeps its jobs: cluster work
+ *    goes on, writes wait (provision/job.h), and once the connection is
+ *    back every lease is renewed before anything is claimed; a job whose
+ *    lease went to another runner meanwhile is stopped without a write.
  *  - runner_stop hands every running job back (queued again at once, the
  *    attempt not counted) and calls its function when all are released.
  *  - With `once`, it stops by itself when a claim finds nothing and no job
@@ -28,8 +36,11 @@
 #include "loop.h"
 #include "util.h"
 
+/* The longest name a runner is given (its id is added to it). */
+#define RUNNER_NAME_MAX 190
+
 struct runner_opts {
-	const char *name; /* the lease owner; NULL: "<host>:<pid>" */
+	const char *name; /* the lease owner's name; NULL: "<host>:<pid>" */
 	long max_jobs;	  /* at once in this runner; 0: conf worker.jobs */
 	long lease_s;	  /* 0: 30 */
 	long poll_ms;	  /* 0: 1000 */
@@ -67,6 +78,7 @@ const struct reconcile_report *runner_last_reconcile(const struct runner *r);
 
 /* Jobs running now (for a console asked to quit). */
 size_t runner_running(const struct runner *r);
+/* The unique name: "worker-1/3f9a2c1e". */
 const char *runner_name(const struct runner *r);
 /* Why the runner cannot work now (database down...), or "". */
 const char *runner_problem(const struct runner *r);

@@ -138,7 +138,7 @@ is "$(q -d "$v1" -c "SELECT string_agg(name || '=' || value, ',' ORDER BY name) 
 	"max_concurrent_provisions=3,max_stores=50" "the runner's settings are there"
 is "$(q -d "$v1" -c "SELECT string_agg(p.proname || '/' || p.pronargs, ',' ORDER BY 1) FROM pg_proc p
 	WHERE p.pronamespace = 'opsdeck'::regnamespace AND p.proname IN ('job_claim', 'store_order', 'store_drift', 'job_end')")" \
-	"job_claim/2,job_end/6,store_drift/5,store_order/6" \
+	"job_claim/2,job_end/6,job_end/7,store_drift/5,store_order/6" \
 	"and its functions, store_drift in its version 3 form only"
 is "$(q -d "$v1" -c "SELECT id || ' ' || store || ' ' || state || ' ' || lease_owner || ' ' || attempts FROM opsdeck.job_claim('tester', 30)")" \
 	"2 aaaaaaaaaaa2 running tester 1" "the provision job v1 queued can be claimed"

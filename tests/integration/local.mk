@@ -25,6 +25,10 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
 
+# The job runner through API and database outages, and workers of one name.
+TESTS += tests/integration/runner_outages.sh
+EXTRA_DIST += tests/integration/runner_outages.sh
+
 # Revealing a store's credentials (CLI and console), audited.
 TESTS += tests/integration/store_credentials.sh
 EXTRA_DIST += tests/integration/store_credentials.sh

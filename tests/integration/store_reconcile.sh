@@ -170,7 +170,7 @@ is "$(q -c "SELECT opsdeck.store_drift('$c', 'test', 'tester', 'Paused', now() -
 K delete ns "store-$a" --wait=false >/dev/null
 wait_for "[ \"\$(status $a)\" = Failed ]" 20
 is "$(status "$a")" Failed "a namespace deleted behind opsdeck's back is marked Failed by the console's runner"
-like "$(q -c "SELECT actor FROM opsdeck.events WHERE action = 'store.drift' AND object = 'store/$a'")" ':[0-9]+$' \
+like "$(q -c "SELECT actor FROM opsdeck.events WHERE action = 'store.drift' AND object = 'store/$a'")" ':[0-9]+/[0-9a-f]{8}$' \
 	"the drift event names the runner"
 screen_has "and the console says so on its message line" "Reconcile: store $a marked Failed \\(drift: namespace store-$a is (gone|Terminating)" 10
 sleep 5

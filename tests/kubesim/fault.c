@@ -22,11 +22,26 @@ bool fault_refuse_connection(struct sim *s)
 	bool refuse;
 
 	pthread_mutex_lock(&s->lock);
-	refuse = s->faults.refuse_until_ms > sim_mono_ms();
+	refuse = s->faults.refuse_until_ms > sim_mono_ms() ||
+		 s->faults.outage_until_ms > sim_mono_ms();
 	if (refuse)
 		s->stats.refused++;
 	pthread_mutex_unlock(&s->lock);
 	return refuse;
+}
+
+bool fault_drop_request(struct sim *s, const char *path)
+{
+	bool drop;
+
+	if (str_has_prefix(path, "/sim/"))
+		return false;
+	pthread_mutex_lock(&s->lock);
+	drop = s->faults.outage_until_ms > sim_mono_ms();
+	if (drop)
+		s->stats.refused++;
+	pthread_mutex_unlock(&s->lock);
+	return drop;
 }
 
 static const char *reason_for(int code)
@@ -112,6 +127,8 @@ bool fault_drop_stream(struct sim *s, const char *path, long lines, int64_t star
 {
 	const struct fault_cfg *f = &s->faults;
 
+	if (f->outage_until_ms > sim_mono_ms())
+		return true;
 	if (!str_has_prefix(path, f->path_prefix))
 		return false;
 	if (f->drop_after_lines > 0 && lines >= f->drop_after_lines)
@@ -123,12 +140,14 @@ static json_t *faults_json(const struct sim *s)
 {
 	const struct fault_cfg *f = &s->faults;
 	int64_t left = f->refuse_until_ms - sim_mono_ms();
+	int64_t out = f->outage_until_ms - sim_mono_ms();
 
-	return json_pack("{s:f, s:i, s:I, s:I, s:f, s:f, s:s}", "errorRate", f->error_rate,
+	return json_pack("{s:f, s:i, s:I, s:I, s:f, s:f, s:f, s:s}", "errorRate", f->error_rate,
 			 "errorCode", f->error_code, "latencyMs", (json_int_t)f->latency_ms,
 			 "dropAfterLines", (json_int_t)f->drop_after_lines, "dropAfterSeconds",
 			 (double)f->drop_after_ms / 1000.0, "refuseSeconds",
-			 left > 0 ? (double)left / 1000.0 : 0.0, "pathPrefix", f->path_prefix);
+			 left > 0 ? (double)left / 1000.0 : 0.0, "outageSeconds",
+			 out > 0 ? (double)out / 1000.0 : 0.0, "pathPrefix", f->path_prefix);
 }
 
 static json_t *stats_json(const struct sim *s)
@@ -176,12 +195,12 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	struct fault_cfg f = s->faults;
 	double rate = f.error_rate, code = f.error_code, lat = (double)f.latency_ms;
 	double lines = (double)f.drop_after_lines, secs = (double)f.drop_after_ms / 1000.0;
-	double refuse = 0;
+	double refuse = 0, outage = 0;
 	const char *k;
 	json_t *v;
 	static const char *const known[] = {
 	    "errorRate",	"errorCode",	 "latencyMs",  "dropAfterLines",
-	    "dropAfterSeconds", "refuseSeconds", "pathPrefix", NULL};
+	    "dropAfterSeconds", "refuseSeconds", "outageSeconds", "pathPrefix", NULL};
 
 	json_object_foreach((json_t *)body, k, v)
 	{
@@ -199,7 +218,8 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	    !number(body, "latencyMs", 0, 60000, &lat, e) ||
 	    !number(body, "dropAfterLines", 0, 1e9, &lines, e) ||
 	    !number(body, "dropAfterSeconds", 0, 86400, &secs, e) ||
-	    !number(body, "refuseSeconds", 0, 3600, &refuse, e))
+	    !number(body, "refuseSeconds", 0, 3600, &refuse, e) ||
+	    !number(body, "outageSeconds", 0, 3600, &outage, e))
 		return;
 	if (json_object_get(body, "pathPrefix")) {
 		const char *p = jstr(body, "pathPrefix", NULL);
@@ -220,6 +240,8 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	f.drop_after_ms = (long)(secs * 1000.0);
 	if (json_object_get(body, "refuseSeconds"))
 		f.refuse_until_ms = refuse > 0 ? sim_mono_ms() + (int64_t)(refuse * 1000.0) : 0;
+	if (json_object_get(body, "outageSeconds"))
+		f.outage_until_ms = outage > 0 ? sim_mono_ms() + (int64_t)(outage * 1000.0) : 0;
 	s->faults = f;
 }
 

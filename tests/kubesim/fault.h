@@ -4,10 +4,15 @@
  *   GET  /sim/faults             the fault settings
  *   POST /sim/faults             {"errorRate":0.5,"errorCode":503,"latencyMs":100,
  *                                 "dropAfterLines":10,"dropAfterSeconds":2,
- *                                 "refuseSeconds":3,"pathPrefix":"/api"}
+ *                                 "refuseSeconds":3,"outageSeconds":35,
+ *                                 "pathPrefix":"/api"}
  *   DELETE /sim/faults           clears every fault
  *   POST /sim/speed              {"factor":10}
- *   POST /sim/restart            {"namespace":"ns","pod":"p","container":"c"} */
+ *   POST /sim/restart            {"namespace":"ns","pod":"p","container":"c"}
+ * refuseSeconds refuses new connections only; outageSeconds makes the
+ * server unreachable, its state kept: new connections are refused, a
+ * request on an open one is dropped unanswered (the connection closed,
+ * /sim/ paths excepted) and every stream is dropped. */
 #ifndef OPSDECK_KUBESIM_FAULT_H
 #define OPSDECK_KUBESIM_FAULT_H
 
@@ -19,6 +24,9 @@
 
 /* Whether a new connection must be refused now (takes the lock). */
 bool fault_refuse_connection(struct sim *s);
+/* Whether a request to path on an open connection must be dropped without
+ * an answer now (takes the lock). */
+bool fault_drop_request(struct sim *s, const char *path);
 /* Counts the request, sleeps the injected latency and, by the error rate,
  * answers it with the configured error. True when out was filled. Takes
  * the lock itself. */

@@ -277,6 +277,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	if (!cn) {
+		if (fault_drop_request(s, url))
+			return MHD_NO; /* closes the connection unanswered */
 		cn = xcalloc(1, sizeof(*cn));
 		*con_cls = cn;
 		return MHD_YES;

@@ -53,6 +53,7 @@ struct fault_cfg {
 	long drop_after_lines;	 /* watch/log streams: 0 = never */
 	long drop_after_ms;	 /* watch/log streams: 0 = never */
 	int64_t refuse_until_ms; /* monotonic ms; new connections refused until then */
+	int64_t outage_until_ms; /* monotonic ms; unreachable until then (fault.h) */
 	char path_prefix[128];	 /* faults apply to paths with this prefix */
 };
 

@@ -1,2 +1,0 @@
--- opsdeck schema, version 4: no change.
-SELECT 1;
