@@ -7,7 +7,8 @@
  *                                 "refuseSeconds":3,"pathPrefix":"/api"}
  *   DELETE /sim/faults           clears every fault
  *   POST /sim/speed              {"factor":10}
- *   POST /sim/restart            {"namespace":"ns","pod":"p","container":"c"} */
+ *   POST /sim/restart            {"namespace":"ns","pod":"p","container":"c"}
+ *   POST /sim/seed               many ready stores at once (seed.h) */
 #ifndef OPSDECK_KUBESIM_FAULT_H
 #define OPSDECK_KUBESIM_FAULT_H
 
