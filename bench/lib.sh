@@ -111,8 +111,9 @@ bench_ready_stores() {
 			{ echo "bench_ready_stores: cannot create project load$k" >&2; exit 1; }
 	done
 	q -c "UPDATE opsdeck.settings SET value = greatest(value, $1) WHERE name = 'max_stores'" \
-		-c "UPDATE opsdeck.clusters SET max_stores = greatest(max_stores, $1) WHERE name = 'sim'" >/dev/null &&
-		q >/dev/null <<-SQL || { echo "bench_ready_stores: cannot insert the stores" >&2; exit 1; }
+		-c "UPDATE opsdeck.clusters SET max_stores = greatest(max_stores, $1) WHERE name = 'sim'" \
+		>/dev/null || exit 1
+	q >/dev/null <<-SQL || { echo "bench_ready_stores: cannot insert the stores" >&2; exit 1; }
 	BEGIN;
 	-- The rows are valid as they stand; the per-row checks (quotas, the
 	-- global limit) would make the insert quadratic, and the notices are
@@ -149,9 +150,11 @@ bench_ready_stores() {
 	# About 2-5 ms of kubesim's CPU per store.
 	curl -sk --max-time "${BENCH_SEED_MAX_S:-1800}" -H "Authorization: Bearer $SIM_TOKEN" \
 		-H 'Content-Type: application/json' --data-binary "@$work/seed.json" \
-		"$SIM_URL/sim/seed" >"$work/seed.out" &&
-		[ "$(jq -r .podsReady "$work/seed.out" 2>/dev/null)" = $(($1 * 2)) ] ||
-		{ echo "bench_ready_stores: kubesim was not seeded: $(cat "$work/seed.out")" >&2; exit 1; }
+		"$SIM_URL/sim/seed" >"$work/seed.out"
+	if [ "$(jq -r .podsReady "$work/seed.out" 2>/dev/null)" != $(($1 * 2)) ]; then
+		echo "bench_ready_stores: kubesim was not seeded: $(cat "$work/seed.out")" >&2
+		exit 1
+	fi
 }
 
 bench_worker_start() {

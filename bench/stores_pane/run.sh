@@ -43,15 +43,18 @@ hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$UI_PID/status"; }
 # holds it); false once MAX_MS have passed.
 until_screen() {
 	now
-	local end=$((NOW + $2))
+	local start=$NOW end=$((NOW + $2)) rc=0
 	while :; do
 		SCREEN=$(ui_screen)
 		polls=$((polls + 1))
-		[[ $SCREEN =~ $1 ]] && return 0
+		[[ $SCREEN =~ $1 ]] && break
 		now
-		[ "$NOW" -lt "$end" ] || return 1
+		[ "$NOW" -lt "$end" ] || { rc=1; break; }
 		sleep "$poll_s"
 	done
+	now
+	polled_ms=$((polled_ms + NOW - start))
+	return $rc
 }
 
 # console: starts it (T0 the moment before, UI_PID the process) and shows
@@ -138,15 +141,25 @@ quiet_run() {
 		fi
 		ui_esc
 		ui_esc
-		until_screen "$list_re[^$nl]* [0-9]+/$stores$nl" 30000 || { log "the filter did not close:"; ui_screen >&2; exit 1; }
+		until_screen "${list_re}[^$nl]* [0-9]+/$stores$nl" 30000 || { log "the filter did not close:"; ui_screen >&2; exit 1; }
 	done
 	console_stop
+}
+
+# keys_answered: the keys of keys_run that SCREEN shows done (key j, from
+# 0, once the cursor is at row j + 2), with their latencies.
+keys_answered() {
+	[[ $SCREEN =~ $pos_re ]] || return 0
+	while [ "$answered" -lt "$k" ] && [ $((answered + 2)) -le "${BASH_REMATCH[1]}" ]; do
+		keylat="$keylat $((NOW - sent[answered]))"
+		answered=$((answered + 1))
+	done
 }
 
 # A start with a Down key every 100 ms until READY shows: each key's time
 # until the cursor position it asked for is drawn (the title's P/N).
 keys_run() {
-	local k=0 p sent=() pos_re="Stores \\($stores, [^$nl]* ([0-9]+)/$stores$nl" ready=false
+	local k=0 sent=() pos_re="Stores \\($stores, [^$nl]* ([0-9]+)/$stores$nl" ready=false
 	local answered=0 end
 	console
 	until_screen "$pos_re" $((max_s * 1000)) || { log "run $1: no list after $max_s s"; console_stop; return 1; }
@@ -162,14 +175,7 @@ keys_run() {
 			SCREEN=$(ui_screen)
 			now
 			[[ $SCREEN =~ $ready_re ]] && ready=true
-			if [[ $SCREEN =~ $pos_re ]]; then
-				p=${BASH_REMATCH[1]}
-				# Key j (from 0) is answered once the cursor is at j + 2.
-				while [ $answered -lt $k ] && [ $((answered + 2)) -le "$p" ]; do
-					keylat="$keylat $((NOW - sent[answered]))"
-					answered=$((answered + 1))
-				done
-			fi
+			keys_answered
 			sleep "$poll_s"
 		done
 	done
@@ -178,13 +184,7 @@ keys_run() {
 	while [ $answered -lt $k ] && [ "$NOW" -lt "$end" ]; do
 		SCREEN=$(ui_screen)
 		now
-		if [[ $SCREEN =~ $pos_re ]]; then
-			p=${BASH_REMATCH[1]}
-			while [ $answered -lt $k ] && [ $((answered + 2)) -le "$p" ]; do
-				keylat="$keylat $((NOW - sent[answered]))"
-				answered=$((answered + 1))
-			done
-		fi
+		keys_answered
 		sleep "$poll_s"
 	done
 	keys_sent=$((keys_sent + k))
@@ -201,9 +201,7 @@ bench_ready_stores "$stores"
 now
 log "$stores stores in the database and on kubesim after $((NOW - t)) ms (kubesim RSS $(mib "$(awk '/^VmRSS/ { print $2 }' "/proc/$SIM_PID/status")") MiB)"
 
-paint= cpu= rss= change= slash= fchar= keylat= gave_up= polls=0
-now
-started=$NOW
+paint="" cpu="" rss="" change="" slash="" fchar="" keylat="" gave_up="" polls=0 polled_ms=0
 change_lost=0 filter_lost=0 keys_sent=0 keys_lost=0
 for i in $(seq "$runs"); do
 	quiet_run "$i" && keys_run "$i"
@@ -219,8 +217,7 @@ stat() {
 count() { echo $#; }
 # shellcheck disable=SC2086
 within50=$(printf '%s\n' $keylat | awk '$1 <= 50 { n++ } END { print n + 0 }')
-now
-echo "== Stores pane, $stores stores ($((stores * 2)) pods), $runs run(s); the screen captured every $poll_ms ms plus the capture's own time (one every $(((NOW - started) / (polls > 0 ? polls : 1))) ms on average)"
+echo "== Stores pane, $stores stores ($((stores * 2)) pods), $runs run(s); the screen captured every $poll_ms ms plus the capture's own time: one every $((polled_ms / (polls > 0 ? polls : 1))) ms on average"
 if [ -n "$gave_up" ]; then
 	echo "first paint with READY: not within $max_s s in run(s)$gave_up (gave up)"
 fi
