@@ -216,7 +216,7 @@ stat() {
 }
 count() { echo $#; }
 # shellcheck disable=SC2086
-within50=$(printf '%s\n' $keylat | awk '$1 <= 50 { n++ } END { print n + 0 }')
+within50=$(printf '%s\n' $keylat | awk 'NF && $1 <= 50 { n++ } END { print n + 0 }')
 echo "== Stores pane, $stores stores ($((stores * 2)) pods), $runs run(s); the screen captured every $poll_ms ms plus the capture's own time: one every $((polled_ms / (polls > 0 ? polls : 1))) ms on average"
 if [ -n "$gave_up" ]; then
 	echo "first paint with READY: not within $max_s s in run(s)$gave_up (gave up)"
