@@ -51,8 +51,8 @@ static bool seed_check(const json_t *body, long *replicas, struct apierr *e)
 			apierr_bad_request(e, "stores[%zu]: id must be 12 lowercase hex digits", i);
 			return false;
 		}
-		if (project && (!json_is_string(project) ||
-				valid_dns_label(json_string_value(project)))) {
+		if (project &&
+		    (!json_is_string(project) || valid_dns_label(json_string_value(project)))) {
 			apierr_bad_request(e, "stores[%zu]: project must be a DNS label", i);
 			return false;
 		}
@@ -70,10 +70,10 @@ static bool seed_one(struct sim *s, const char *id, const char *project, long re
 	bool ok;
 
 	snprintf(ns, sizeof(ns), "store-%s", id);
-	nsdoc = json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1", "kind",
-			  "Namespace", "metadata", "name", ns, "labels",
-			  "app.kubernetes.io/managed-by", "opsdeck", "opsdeck.io/store", id,
-			  "opsdeck.io/project", project);
+	nsdoc =
+	    json_pack("{s:s, s:s, s:{s:s, s:{s:s, s:s, s:s}}}", "apiVersion", "v1", "kind",
+		      "Namespace", "metadata", "name", ns, "labels", "app.kubernetes.io/managed-by",
+		      "opsdeck", "opsdeck.io/store", id, "opsdeck.io/project", project);
 	dep = json_pack(
 	    "{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s, s:s, s:s}},"
 	    " s:{s:I, s:{s:{s:s}}, s:{s:{s:{s:s, s:s}}, s:{s:[{s:s, s:s, s:[{s:s, s:i}]}]}}}}",
