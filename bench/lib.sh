@@ -15,6 +15,16 @@
 #                               a project "load" of 1000 stores and the
 #                               kubesim as cluster "sim"; sets db (its conninfo)
 #   bench_order N [PREFIX]      orders N stores (plan small) named PREFIXi
+#   bench_ready_stores N        N stores Ready at once, without a worker (after
+#                               bench_cluster): the rows inserted by SQL (each
+#                               store with its succeeded provision job; plan
+#                               medium, 2 replicas; projects load, load2, ... of
+#                               1000 stores each) with the stores' and jobs'
+#                               triggers off, and on the kubesim each store's
+#                               namespace, web Deployment and 2 pods Ready
+#                               (POST /sim/seed). Store i is named s<i>, has id
+#                               be<i as 10 hex digits> and was ordered i minutes
+#                               ago, so s1 is the newest (the Stores pane's top)
 #   bench_worker_start LIMIT    `opsdeck worker --jobs LIMIT` with the database's
 #                               max_concurrent_provisions at LIMIT and no
 #                               reconcile pass; sets WORKER_PID
@@ -92,6 +102,59 @@ bench_order() {
 	for i in $(seq "$1"); do
 		od store create load woocommerce small "${2:-s}$i" >/dev/null || exit 1
 	done
+}
+
+bench_ready_stores() {
+	bench__projects=$((($1 + 999) / 1000))
+	for k in $(seq 2 "$bench__projects"); do
+		od project create bench "load$k" --stores 1000 --cpu 1000 --memory 2000Gi >/dev/null ||
+			{ echo "bench_ready_stores: cannot create project load$k" >&2; exit 1; }
+	done
+	q -c "UPDATE opsdeck.settings SET value = greatest(value, $1) WHERE name = 'max_stores'" \
+		-c "UPDATE opsdeck.clusters SET max_stores = greatest(max_stores, $1) WHERE name = 'sim'" \
+		>/dev/null || exit 1
+	q >/dev/null <<-SQL || { echo "bench_ready_stores: cannot insert the stores" >&2; exit 1; }
+	BEGIN;
+	-- The rows are valid as they stand; the per-row checks (quotas, the
+	-- global limit) would make the insert quadratic, and the notices are
+	-- for nobody.
+	ALTER TABLE opsdeck.stores DISABLE TRIGGER USER;
+	ALTER TABLE opsdeck.jobs DISABLE TRIGGER USER;
+	INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, status,
+				    url, replicas, created_by, created_at, updated_at, ready_at)
+	SELECT 'be' || lpad(to_hex(i), 10, '0'), p.uuid, o.uuid, pl.uuid, 'sim', 's' || i,
+	       'store-be' || lpad(to_hex(i), 10, '0'), 'Ready',
+	       'http://be' || lpad(to_hex(i), 10, '0') || '.localhost', pl.replicas, 'bench',
+	       now() - i * interval '1 minute', now() - i * interval '1 minute' + interval '30 s',
+	       now() - i * interval '1 minute' + interval '30 s'
+	  FROM generate_series(1, $1) i
+	  JOIN opsdeck.projects p
+	    ON p.slug = CASE WHEN i <= 1000 THEN 'load' ELSE 'load' || ((i - 1) / 1000 + 1) END
+	  JOIN opsdeck.offerings o ON o.slug = 'woocommerce'
+	  JOIN opsdeck.plans pl ON pl.offering = o.uuid AND pl.name = 'medium';
+	INSERT INTO opsdeck.jobs (store, kind, args, state, attempts, created_at, updated_at,
+				  started_at, finished_at)
+	SELECT id, 'provision', '{"actor": "bench"}', 'succeeded', 1, created_at, ready_at,
+	       created_at, ready_at
+	  FROM opsdeck.stores WHERE created_by = 'bench';
+	ALTER TABLE opsdeck.stores ENABLE TRIGGER USER;
+	ALTER TABLE opsdeck.jobs ENABLE TRIGGER USER;
+	COMMIT;
+	ANALYZE;
+	SQL
+	[ "$(q -c "SELECT count(*) FROM opsdeck.stores WHERE status = 'Ready'")" = "$1" ] ||
+		{ echo "bench_ready_stores: the stores are not all there" >&2; exit 1; }
+	q -c "SELECT json_build_object('replicas', 2, 'stores', json_agg(json_build_object(
+		'id', s.id, 'project', p.slug) ORDER BY s.id))
+		FROM opsdeck.stores s JOIN opsdeck.projects p ON p.uuid = s.project" >"$work/seed.json"
+	# About 2-5 ms of kubesim's CPU per store.
+	curl -sk --max-time "${BENCH_SEED_MAX_S:-1800}" -H "Authorization: Bearer $SIM_TOKEN" \
+		-H 'Content-Type: application/json' --data-binary "@$work/seed.json" \
+		"$SIM_URL/sim/seed" >"$work/seed.out"
+	if [ "$(jq -r .podsReady "$work/seed.out" 2>/dev/null)" != $(($1 * 2)) ]; then
+		echo "bench_ready_stores: kubesim was not seeded: $(cat "$work/seed.out")" >&2
+		exit 1
+	fi
 }
 
 bench_worker_start() {

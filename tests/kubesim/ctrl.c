@@ -355,6 +355,17 @@ static json_t *pod_status(struct ctrl *c, struct obj *o, struct podrt *rt, int s
 	return doc;
 }
 
+/* The containers begin a new run (their logs start over). */
+static void containers_start(struct podrt *rt)
+{
+	for (size_t i = 0; i < rt->n; i++) {
+		rt->c[i].running = true;
+		rt->c[i].start_ns = sim_wall_ns();
+		rt->c[i].end_ns = 0;
+		rt->c[i].run_id++;
+	}
+}
+
 static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t now)
 {
 	struct sim *s = c->s;
@@ -387,12 +398,7 @@ static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t no
 		}
 		next = ST_RUNNING;
 		delay = s->opt.ready_ms;
-		for (size_t i = 0; i < rt->n; i++) {
-			rt->c[i].running = true;
-			rt->c[i].start_ns = sim_wall_ns();
-			rt->c[i].end_ns = 0;
-			rt->c[i].run_id++;
-		}
+		containers_start(rt);
 		snprintf(msg, sizeof(msg), "Started container %s", rt->n ? rt->c[0].name : "");
 		ctrl_event(s, o, "Normal", "Started", msg, "kubelet");
 		break;
@@ -413,6 +419,20 @@ static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t no
 	/* The clock starts well above zero, so a due time is never 0. */
 	rt->due = (next == ST_READY || next == ST_BACKOFF) ? 0 : now + delay;
 	update_if_changed(s, o, pod_status(c, o, rt, next));
+}
+
+bool ctrl_pod_ready_now(struct ctrl *c, struct obj *pod)
+{
+	struct podrt *rt = pod->priv;
+
+	if (pod->rt->id != K_POD || !rt || rt->stage != ST_NEW || rt->bad_image ||
+	    deleting(pod->doc))
+		return false;
+	containers_start(rt);
+	rt->stage = ST_READY;
+	rt->due = 0;
+	update_if_changed(c->s, pod, pod_status(c, pod, rt, ST_READY));
+	return true;
 }
 
 /* A pod being deleted stops being ready while its containers shut down,
@@ -1206,6 +1226,17 @@ void ctrl_run_once(struct ctrl *c)
 	if (sim_wall_ms() >= c->next_event_sweep) {
 		events_sweep(c);
 		c->next_event_sweep = sim_wall_ms() + 5000;
+	}
+}
+
+void ctrl_settle(struct ctrl *c)
+{
+	/* Each pass reconciles what the previous one changed: a Deployment,
+	 * then its ReplicaSet, then their statuses. */
+	for (int pass = 0; pass < 16; pass++) {
+		ctrl_run_once(c);
+		if (!json_object_size(c->dirty) && !c->gc_needed && !json_object_size(c->quota_ns))
+			return;
 	}
 }
 

@@ -27,6 +27,15 @@ void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type);
 /* Runs every pending reconciliation now (lock held); used at start-up and
  * by tests that want a settled state. */
 void ctrl_run_once(struct ctrl *c);
+/* ctrl_run_once until nothing is left to reconcile (a bounded number of
+ * passes). Lock held. */
+void ctrl_settle(struct ctrl *c);
+/* A pod that has not begun its lifecycle (just created, no step taken,
+ * not being deleted, an image that can be pulled) is made Running and
+ * Ready at once, as if its start-up delays had passed, without the
+ * per-step Events; false for any other pod. Its owner is reconciled on
+ * the next pass. Used to seed many ready workloads fast. Lock held. */
+bool ctrl_pod_ready_now(struct ctrl *c, struct obj *pod);
 
 /* Kills and restarts one container (/sim/restart). Lock held. */
 bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *container,

@@ -10,6 +10,7 @@
 #include "ctrl.h"
 #include "jutil.h"
 #include "restype.h"
+#include "seed.h"
 #include "status.h"
 #include "store.h"
 
@@ -319,6 +320,13 @@ void fault_handle(struct sim *s, const struct req *r, struct resp *out)
 		} else {
 			reply(out, 200, json_incref(o->doc));
 		}
+	} else if (str_eq(what, "seed") && str_eq(r->method, "POST")) {
+		json_t *res;
+
+		if (seed_stores(s, body, &res, &e))
+			reply(out, 200, res);
+		else
+			reply(out, e.code, status_json(&e));
 	} else {
 		apierr_set(&e, 404, "NotFound", "no simulator endpoint %s %s", r->method, r->path);
 		reply(out, 404, status_json(&e));

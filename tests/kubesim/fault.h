@@ -9,6 +9,7 @@
  *   DELETE /sim/faults           clears every fault
  *   POST /sim/speed              {"factor":10}
  *   POST /sim/restart            {"namespace":"ns","pod":"p","container":"c"}
+ *   POST /sim/seed               many ready stores at once (seed.h)
  * refuseSeconds refuses new connections only; outageSeconds makes the
  * server unreachable, its state kept: new connections are refused, a
  * request on an open one is dropped unanswered (the connection closed,

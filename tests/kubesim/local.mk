@@ -25,6 +25,7 @@ KUBESIM_CORE = \
 	tests/kubesim/pbuf.c tests/kubesim/pbuf.h \
 	tests/kubesim/review.c tests/kubesim/review.h \
 	tests/kubesim/demo.c tests/kubesim/demo.h \
+	tests/kubesim/seed.c tests/kubesim/seed.h \
 	src/util.c src/util.h src/buf.c src/buf.h
 
 KUBESIM_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(YAML_CFLAGS) -pthread

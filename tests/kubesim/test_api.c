@@ -1053,6 +1053,90 @@ static void test_faults(void **state)
 	buf_free(&r.body);
 }
 
+/* /sim/seed: stores made at once, their pods Ready without their
+ * start-up steps, every object as the controllers make it. */
+static void test_seed(void **state)
+{
+	json_t *j, *x;
+	struct res r;
+	size_t i;
+
+	(void)state;
+	j = jcall(200, "POST", "/sim/seed", "application/json",
+		  "{\"replicas\":2,\"stores\":[{\"id\":\"5eed00000001\",\"project\":\"acme\"},"
+		  "{\"id\":\"5eed00000002\"}]}");
+	assert_int_equal(json_integer_value(json_object_get(j, "stores")), 2);
+	assert_int_equal(json_integer_value(json_object_get(j, "podsReady")), 4);
+	json_decref(j);
+
+	j = jcall(200, "GET", "/api/v1/namespaces/store-5eed00000001", NULL, NULL);
+	x = json_object_get(json_object_get(j, "metadata"), "labels");
+	assert_string_equal(jstr_at(x, "opsdeck.io/store", NULL), "5eed00000001");
+	assert_string_equal(jstr_at(x, "opsdeck.io/project", NULL), "acme");
+	assert_string_equal(jstr_at(x, "app.kubernetes.io/managed-by", NULL), "opsdeck");
+	json_decref(j);
+	j = jcall(200, "GET", "/api/v1/namespaces/store-5eed00000002", NULL, NULL);
+	assert_string_equal(
+	    jstr_at(json_object_get(json_object_get(j, "metadata"), "labels"), "opsdeck.io/project",
+		    NULL),
+	    "seed");
+	json_decref(j);
+
+	/* The web Deployment, found as the Stores pane finds it, already Ready. */
+	j = jcall(200, "GET",
+		  "/apis/apps/v1/deployments?labelSelector=opsdeck.io%2Frole%3Dweb%2C"
+		  "opsdeck.io%2Fstore%3D5eed00000001",
+		  NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+	x = json_array_get(json_object_get(j, "items"), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(x, "status"),
+							     "readyReplicas")),
+			 2);
+	assert_non_null(json_object_get(json_object_get(x, "metadata"), "uid"));
+	json_decref(j);
+
+	/* Its pods: the ReplicaSet's, Running and Ready, with no step Events. */
+	j = jcall(200, "GET", "/api/v1/namespaces/store-5eed00000001/pods", NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
+	json_array_foreach(json_object_get(j, "items"), i, x)
+	{
+		json_t *owner = json_array_get(
+		    json_object_get(json_object_get(x, "metadata"), "ownerReferences"), 0);
+
+		assert_string_equal(jstr_at(owner, "kind", NULL), "ReplicaSet");
+		assert_string_equal(jstr_at(x, "status", "phase"), "Running");
+		assert_non_null(jstr_at(x, "status", "podIP"));
+		assert_true(json_is_true(json_object_get(
+		    json_array_get(json_object_get(json_object_get(x, "status"),
+						   "containerStatuses"),
+				   0),
+		    "ready")));
+	}
+	json_decref(j);
+	j = jcall(200, "GET", "/api/v1/namespaces/store-5eed00000001/events", NULL, NULL);
+	json_array_foreach(json_object_get(j, "items"), i, x)
+	    assert_string_not_equal(jstr_at(x, "reason", NULL), "Scheduled");
+	json_decref(j);
+
+	/* A bad entry: nothing is created. */
+	j = jcall(400, "POST", "/sim/seed", "application/json",
+		  "{\"stores\":[{\"id\":\"5eed00000003\"},{\"id\":\"NOT-HEX\"}]}");
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "stores[1]"));
+	json_decref(j);
+	json_decref(jcall(404, "GET", "/api/v1/namespaces/store-5eed00000003", NULL, NULL));
+	json_decref(jcall(400, "POST", "/sim/seed", "application/json",
+			  "{\"stores\":[{\"id\":\"5eed00000004\"}],\"replicas\":0}"));
+	json_decref(jcall(400, "POST", "/sim/seed", "application/json",
+			  "{\"stores\":[{\"id\":\"5eed00000004\",\"project\":\"Not A Label\"}]}"));
+	json_decref(jcall(400, "POST", "/sim/seed", "application/json", "{\"stores\":[]}"));
+	json_decref(jcall(400, "POST", "/sim/seed", "application/json",
+			  "{\"stores\":[{\"id\":\"5eed00000004\"}],\"color\":1}"));
+	r = call("POST", "/sim/seed", "application/json", "{\"stores\":[{\"id\":\"5eed00000004\"}]}",
+		 RO_TOKEN, 0);
+	assert_int_equal(r.code, 403);
+	buf_free(&r.body);
+}
+
 #define SSAR_PATH "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
 /* Posts a SelfSubjectAccessReview of attrs (the JSON members of
@@ -1539,6 +1623,7 @@ int main(void)
 	    cmocka_unit_test(test_quota),
 	    cmocka_unit_test(test_logs),
 	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_access_review),
 	    cmocka_unit_test(test_finalizers),
 	    cmocka_unit_test(test_namespace_finalizers),
