@@ -89,7 +89,7 @@ struct stores_pane {
 	struct kube_registry *kube;
 	struct kcluster *kc;
 	size_t nkc;
-	json_t *by_ns; /* namespace -> index in the stores list, per read of it */
+	json_t *by_ns; /* namespace -> id of the store it holds */
 	struct loop_timer *tick; /* ages move on */
 	bool slow;
 	unsigned ticks;
@@ -422,7 +422,7 @@ static void rebuild(struct stores_pane *p)
 
 		store_cells(p, s, since, &c);
 		table_model_add(tm, s->id, c.v, status_role(s->status), COL_STATUS);
-		json_object_set_new(p->by_ns, s->namespace, json_integer((json_int_t)i));
+		json_object_set_new(p->by_ns, s->namespace, json_string(s->id));
 	}
 	table_model_end(tm);
 	update_title(p, sl);
@@ -454,14 +454,37 @@ static void update_rows_of(struct stores_pane *p, const struct kcluster *k,
 		memcpy(ns, ch->keys[i], (size_t)(slash - ch->keys[i]));
 		ns[slash - ch->keys[i]] = '\0';
 		at = json_object_get(p->by_ns, ns);
-		if (!at || (size_t)json_integer_value(at) >= sl->n)
-			continue;
-		s = &sl->v[json_integer_value(at)];
-		if (strcmp(s->cluster, k->name) != 0)
+		s = at ? db_live_store(p->live, json_string_value(at)) : NULL;
+		if (!s || strcmp(s->cluster, k->name) != 0 || strcmp(s->namespace, ns) != 0)
 			continue;
 		store_cells(p, s, since, &c);
 		table_model_update(tm, s->id, c.v, status_role(s->status), COL_STATUS);
 	}
+}
+
+/* The rows of the stores the database says changed, one each; false if
+ * one was added or removed (the caller rebuilds: rare, and it moves every
+ * other row). */
+static bool update_stores(struct stores_pane *p, const struct db_live_change *ch)
+{
+	const struct store_list *sl;
+	long since = stores_since(p, &sl);
+	struct table_model *tm = table_model(p->table);
+
+	for (size_t i = 0; i < ch->nstore_ids; i++) {
+		const struct store *s = db_live_store(p->live, ch->store_ids[i]);
+		struct store_cells c;
+
+		if (!s)
+			return false;
+		store_cells(p, s, since, &c);
+		if (!table_model_update(tm, s->id, c.v, status_role(s->status), COL_STATUS))
+			return false;
+		json_object_set_new(p->by_ns, s->namespace, json_string(s->id));
+	}
+	update_title(p, sl);
+	p->slow = !any_busy(sl) && !any_young(sl, since);
+	return true;
 }
 
 /* Ages and steps move on: rows whose text changed are updated, the others
@@ -858,12 +881,17 @@ static void live_changed(void *ud, const struct db_live_change *ch)
 {
 	struct stores_pane *p = ud;
 
-	/* The pane shows neither the audit trail nor the customers. */
+	/* Rows come from the stores and clusters only: the audit trail, the
+	 * catalog and the projects are read when a form opens. */
 	if (!ch->state &&
-	    !(ch->lists & ~(DB_LIVE_BIT(DB_LIVE_EVENTS) | DB_LIVE_BIT(DB_LIVE_CUSTOMERS))))
+	    !(ch->lists & (DB_LIVE_BIT(DB_LIVE_STORES) | DB_LIVE_BIT(DB_LIVE_CLUSTERS))))
 		return;
-	sync_clusters(p);
-	rebuild(p);
+	if (ch->state || (ch->lists & DB_LIVE_BIT(DB_LIVE_CLUSTERS)) || ch->stores_all) {
+		sync_clusters(p);
+		rebuild(p);
+	} else if (!update_stores(p, ch)) {
+		rebuild(p);
+	}
 	if (p->detail_open) {
 		start_inventory(p);
 		rebuild_detail(p);
