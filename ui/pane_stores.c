@@ -146,6 +146,7 @@ static struct kcluster *find_kc(struct stores_pane *p, const char *name)
 }
 
 static void rebuild(struct stores_pane *p);
+static void update_title(struct stores_pane *p, const struct store_list *sl);
 static void update_rows_of(struct stores_pane *p, const struct kcluster *k,
 			   const struct kube_changes *ch);
 
@@ -156,7 +157,7 @@ static void web_reindex(struct kcluster *k)
 	json_t *obj;
 
 	json_object_clear(k->web);
-	if (!k->sub || !kube_sub_ready(k->sub))
+	if (!k->sub || !(kube_sub_ready(k->sub) || kube_sub_partial(k->sub)))
 		return;
 	json_object_foreach((json_t *)kube_sub_objects(k->sub), key, obj)
 	{
@@ -205,12 +206,14 @@ static void sub_changed(struct kube_sub *s, const struct kube_changes *ch, void 
 	}
 	if (!k)
 		return;
-	if (ch->all || ch->state || !kube_sub_ready(s)) {
+	if (ch->all || ch->state || !(kube_sub_ready(s) || kube_sub_partial(s))) {
 		web_reindex(k);
 		rebuild(p);
 	} else {
 		web_update(k, ch->keys, ch->nkeys);
 		update_rows_of(p, k, ch);
+		if (!kube_sub_ready(s))
+			update_title(p, db_live_stores(p->live, NULL)); /* the count so far */
 	}
 	app_redraw(p->app);
 }
@@ -292,19 +295,24 @@ static const char *kc_problem(const struct kcluster *k)
 }
 
 /* READY of a store: ready/desired replicas of its web Deployment; "?" when
- * the cluster's Deployments are not known now (unreachable, or listing
- * again after an outage), never the counts from before. */
+ * the cluster's Deployments are not known now (unreachable, listing again
+ * after an outage, or not in the pages of a first list so far), never the
+ * counts from before. */
 static void ready_text(const struct kcluster *k, const struct store *s, char *buf, size_t bufsz)
 {
 	json_t *obj;
+	bool ready = k && k->sub && kube_sub_ready(k->sub);
 
-	if (!k || !k->sub || !kube_sub_ready(k->sub)) {
+	if (!ready && !(k && k->sub && kube_sub_partial(k->sub))) {
 		snprintf(buf, bufsz, "?");
 		return;
 	}
 	obj = json_object_get(k->web, s->namespace);
 	if (!obj) {
-		snprintf(buf, bufsz, "-/%ld", s->replicas);
+		if (ready)
+			snprintf(buf, bufsz, "-/%ld", s->replicas);
+		else
+			snprintf(buf, bufsz, "?");
 		return;
 	}
 	snprintf(buf, bufsz, "%lld/%lld",
@@ -401,8 +409,14 @@ static void update_title(struct stores_pane *p, const struct store_list *sl)
 			 bad->name, st.state == KUBE_CLUSTER_UNREACHABLE ? " unreachable" : "",
 			 kc_problem(bad));
 	} else if (reading) {
-		snprintf(title + n, sizeof(title) - (size_t)n, " - reading cluster %s",
-			 reading->name);
+		/* a relist's cache is the old one: no count of it */
+		if (kube_sub_partial(reading->sub))
+			snprintf(title + n, sizeof(title) - (size_t)n,
+				 " - reading cluster %s (%zu so far)", reading->name,
+				 kube_sub_count(reading->sub));
+		else
+			snprintf(title + n, sizeof(title) - (size_t)n, " - reading cluster %s",
+				 reading->name);
 	}
 	table_set_title(p->table, title);
 }

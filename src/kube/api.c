@@ -328,6 +328,8 @@ struct kube_op {
 	char *list_kind, *list_api;
 	bool restarted;
 	unsigned pages;
+	kube_page_fn page_fn;
+	bool in_page, cancelled; /* cancelled from page_fn: freed after it */
 };
 
 static void op_free(struct kube_op *op)
@@ -351,6 +353,10 @@ void kube_op_cancel(struct kube_op *op)
 {
 	if (!op || op->delivering)
 		return;
+	if (op->in_page) {
+		op->cancelled = true;
+		return;
+	}
 	kube_req_cancel(op->req);
 	op_free(op);
 }
@@ -442,6 +448,16 @@ static void op_done(struct kube_response *resp, void *ud)
 			free(op->list_api);
 			op->list_kind = k ? xstrdup(k) : NULL;
 			op->list_api = a ? xstrdup(a) : NULL;
+		}
+		if (op->page_fn && json_array_size(items) > 0) {
+			op->in_page = true;
+			op->page_fn(items, op->ud);
+			op->in_page = false;
+			if (op->cancelled) {
+				json_decref(root);
+				op_free(op);
+				return;
+			}
 		}
 		if (cont && cont[0]) {
 			if (op->pages >= LIST_MAX_PAGES) {
@@ -547,6 +563,7 @@ struct kube_op *kube_list(struct kube_http *h, const struct kube_resource *res, 
 	op->is_list = true;
 	op->list_path = buf_steal(&path);
 	op->limit = opts && opts->limit > 0 ? opts->limit : KUBE_LIST_PAGE;
+	op->page_fn = opts ? opts->page_fn : NULL;
 	op->items = json_array();
 	if (!list_next(op, NULL, err)) {
 		op_free(op);

@@ -102,10 +102,15 @@ struct kube_op *kube_call(struct kube_http *h, const char *method, const char *p
 			  const char *body, size_t body_len, const char *content_type,
 			  kube_result_fn fn, void *ud, struct err *err);
 
+/* A list's page, as it arrives: its items (borrowed; take a reference to
+ * keep one) and the list's ud. May cancel the list. */
+typedef void (*kube_page_fn)(json_t *items, void *ud);
+
 struct kube_list_opts {
 	const char *label_selector;
 	const char *field_selector;
-	long limit; /* page size; 0: KUBE_LIST_PAGE */
+	long limit;	     /* page size; 0: KUBE_LIST_PAGE */
+	kube_page_fn page_fn; /* NULL: the whole list only */
 };
 
 /* Lists every page (following continue tokens; an expired token restarts

@@ -11,8 +11,9 @@
 #include "kube/watch.h"
 
 /* More changed keys than this in one turn: subscribers re-read everything,
- * which is cheaper than walking a list as long as the cache. */
-#define REG_KEYS_MAX 256
+ * which is cheaper than walking a list as long as the cache. A page of a
+ * first list (KUBE_LIST_PAGE objects) fits, so it arrives as keys. */
+#define REG_KEYS_MAX 1024
 
 struct reg_context {
 	struct reg_context *next;
@@ -635,6 +636,13 @@ bool kube_sub_ready(const struct kube_sub *s)
 
 	return kube_watch_synced(rw->w) && !kube_watch_error(rw->w)[0] &&
 	       rw->ctx->state != KUBE_CLUSTER_UNREACHABLE;
+}
+
+bool kube_sub_partial(const struct kube_sub *s)
+{
+	const struct reg_watch *rw = s->rw;
+
+	return kube_watch_partial(rw->w) && rw->ctx->state != KUBE_CLUSTER_UNREACHABLE;
 }
 
 const char *kube_sub_problem(const struct kube_sub *s)

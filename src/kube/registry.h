@@ -115,6 +115,10 @@ void kube_sub_free(struct kube_sub *s);
 /* True when the objects are current: listed since the last (re)start, no
  * error since, and the cluster answering. */
 bool kube_sub_ready(const struct kube_sub *s);
+/* True while the first list comes in, page by page: the objects so far
+ * are current, the others not known yet (a key is notified as its page
+ * arrives). Never true on a relist: those objects were cached before. */
+bool kube_sub_partial(const struct kube_sub *s);
 /* Why the data is not ready, in words ("" when it is, or while the first
  * list is under way). */
 const char *kube_sub_problem(const struct kube_sub *s);

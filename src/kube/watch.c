@@ -39,6 +39,7 @@ struct kube_watch {
 	json_t *objects;
 	char *rv;
 	bool synced;
+	bool partial; /* the first list, its pages shown as they come */
 	char error[512];
 	long error_status; /* HTTP status of the last error; 0: no answer */
 	unsigned failures;
@@ -61,6 +62,7 @@ static void stop_all(struct kube_watch *w)
 {
 	kube_op_cancel(w->list_op);
 	w->list_op = NULL;
+	w->partial = false;
 	kube_req_cancel(w->watch_req);
 	w->watch_req = NULL;
 	loop_timer_cancel(w->timer);
@@ -225,6 +227,32 @@ static void set_rv(struct kube_watch *w, const char *rv)
 
 /* ---- list ---- */
 
+/* A page of the first list: nothing was cached before it, so what it holds
+ * is as fresh as the whole list will be, and a view can show it at once
+ * (list_done then finds these objects unchanged and emits nothing more). */
+static void list_page(json_t *items, void *ud)
+{
+	struct kube_watch *w = ud;
+	size_t i;
+	json_t *obj;
+	char k[600];
+
+	json_array_foreach(items, i, obj)
+	{
+		json_t *had;
+
+		if (!json_is_object(obj) || !object_key(w, obj, k, sizeof(k)))
+			continue;
+		slim(obj);
+		had = json_object_get(w->objects, k);
+		if (had == obj)
+			continue;
+		json_object_set(w->objects, k, obj);
+		if (!emit(w, had ? KUBE_WATCH_MODIFIED : KUBE_WATCH_ADDED, k, obj))
+			return;
+	}
+}
+
 static void list_done(const struct kube_result *res, void *ud)
 {
 	struct kube_watch *w = ud;
@@ -235,6 +263,7 @@ static void list_done(const struct kube_result *res, void *ud)
 	char k[600];
 
 	w->list_op = NULL;
+	w->partial = false;
 	if (!kube_result_ok(res)) {
 		char msg[600];
 
@@ -300,6 +329,9 @@ static void start_list(struct kube_watch *w)
 				   .limit = w->page};
 	struct err e = {{0}};
 
+	if (!w->synced && json_object_size(w->objects) == 0)
+		o.page_fn = list_page;
+	w->partial = o.page_fn != NULL;
 	w->lists++;
 	w->state = W_LISTING;
 	w->list_op = kube_list(w->h, w->res, w->ns, &o, list_done, w, &e);
@@ -541,6 +573,11 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 bool kube_watch_synced(const struct kube_watch *w)
 {
 	return w->synced;
+}
+
+bool kube_watch_partial(const struct kube_watch *w)
+{
+	return w->partial && !w->error[0];
 }
 
 json_t *kube_watch_get(const struct kube_watch *w, const char *key)

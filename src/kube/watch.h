@@ -63,6 +63,9 @@ void kube_watch_free(struct kube_watch *w);
 
 /* True once a first list has completed. */
 bool kube_watch_synced(const struct kube_watch *w);
+/* True while the first list comes in: its pages are emitted as they
+ * arrive, so the objects so far are fresh but not all there are. */
+bool kube_watch_partial(const struct kube_watch *w);
 /* An object by key, or NULL. */
 json_t *kube_watch_get(const struct kube_watch *w, const char *key);
 /* Every object: a JSON object from key to object. Read only. */

@@ -414,6 +414,75 @@ static void test_list_pages(void **state)
 	env_free(e);
 }
 
+/* A list whose pages are handed over as they come. */
+struct paged {
+	struct rec r; /* first: rec_done gets the list's ud */
+	struct env *e;
+	struct buf log;
+	struct kube_op *op;
+	bool cancel, paged;
+};
+
+static void paged_page(json_t *items, void *ud)
+{
+	struct paged *pg = ud;
+	size_t i;
+	json_t *it;
+
+	json_array_foreach(items, i, it)
+	{
+		buf_printf(&pg->log, "%s,",
+			   json_string_value(json_object_get(json_object_get(it, "metadata"),
+							     "name")));
+	}
+	/* how many requests the server had seen: the next page is asked for
+	 * only after this one was handed over */
+	buf_printf(&pg->log, "@%u|", fake_api_count(pg->e->api));
+	pg->paged = true;
+	if (pg->cancel)
+		kube_op_cancel(pg->op);
+}
+
+static void test_list_page_by_page(void **state)
+{
+	struct paged pg = {.e = env_new(), .log = BUF_INIT};
+	struct kube_list_opts o = {.label_selector = "app=web", .limit = 2, .page_fn = paged_page};
+	struct err err;
+
+	(void)state;
+	pg.op = kube_list(pg.e->h, &kube_res_pods, "ref", &o, rec_done, &pg, &err);
+	assert_non_null(pg.op);
+	wait_done(pg.e, &pg.r);
+	assert_string_equal(buf_str(&pg.log), "p1,p2,@1|p3,p4,@2|p5,@3|");
+	/* and the whole list still comes at the end */
+	assert_int_equal(json_array_size(json_object_get(pg.r.obj, "items")), 5);
+	json_decref(pg.r.obj);
+
+	/* cancelled from its first page: no more requests, no answer */
+	buf_free(&pg.log);
+	memset(&pg.r, 0, sizeof(pg.r));
+	pg.cancel = true;
+	pg.paged = false;
+	pg.op = kube_list(pg.e->h, &kube_res_pods, "ref", &o, rec_done, &pg, &err);
+	assert_non_null(pg.op);
+	assert_true(kt_run_until(pg.e->loop, &pg.paged, 5000));
+	/* a list after it runs whole: the cancelled one asked for nothing more */
+	{
+		struct kube_list_opts whole = {.label_selector = "app=web", .limit = 2};
+		struct rec after = {0};
+
+		assert_non_null(
+		    kube_list(pg.e->h, &kube_res_pods, "ref", &whole, rec_done, &after, &err));
+		wait_done(pg.e, &after);
+		json_decref(after.obj);
+	}
+	assert_false(pg.r.done);
+	assert_string_equal(buf_str(&pg.log), "p1,p2,@4|");
+	assert_int_equal(fake_api_count(pg.e->api), 4 + 3);
+	buf_free(&pg.log);
+	env_free(pg.e);
+}
+
 static void test_object_operations(void **state)
 {
 	struct env *e = env_new();
@@ -596,6 +665,7 @@ int main(void)
 	    cmocka_unit_test(test_lookup),
 	    cmocka_unit_test(test_status_errors),
 	    cmocka_unit_test(test_list_pages),
+	    cmocka_unit_test(test_list_page_by_page),
 	    cmocka_unit_test(test_object_operations),
 	    cmocka_unit_test(test_logs),
 	    cmocka_unit_test(test_cancel_op),
