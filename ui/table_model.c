@@ -776,11 +776,12 @@ bool table_model_update(struct table_model *tm, const char *key, const char *con
 {
 	size_t r = hash_find(tm, key ? key : ""), keep = cursor_row(tm);
 	struct tm_row fresh, *row;
-	bool sort_changed;
+	bool sort_changed, was_in;
 	int *was;
 
 	if (r == NOPOS || tm->building)
 		return false;
+	was_in = tm->vpos[r] != NOPOS;
 	row = &tm->rows.v[r];
 	if (row_same(tm, row, cells, role, role_col))
 		return true;
@@ -801,6 +802,10 @@ bool table_model_update(struct table_model *tm, const char *key, const char *con
 			width_remeasure(tm, c);
 	}
 	free(was);
+	/* In the same place and the same side of the filter: the view, the
+	 * cursor and the top stay, so the update costs O(1), not a pass. */
+	if (!sort_changed && row_matches(tm, row) == was_in)
+		return true;
 	if (sort_changed)
 		order_move(tm, r);
 	rebuild_view_keep(tm, keep);

@@ -3,7 +3,8 @@
 # Deployment and 2 pods on one kubesim (2N pods): how long until the pane
 # first shows READY values, the console's CPU and peak memory until then,
 # how long one store's Deployment change and a filter keystroke take to be
-# drawn, and whether keys are answered during the initial load.
+# drawn, and whether keys are answered during the initial load; and how
+# long until every Deployment is known (the first list whole).
 #
 # The stores are inserted by SQL and kubesim is seeded through /sim/seed
 # (bench_ready_stores in bench/lib.sh), so no worker runs. The console runs
@@ -77,6 +78,8 @@ console_stop() {
 
 ready_re="be[0-9a-f]{10} [^$nl]* [0-9]+/[0-9]+ " # a row with a READY count
 list_re="Stores \\($stores, "
+# the title once every Deployment is known (no "reading cluster")
+all_re="Stores \\($stores, [0-9]+ busy; live\\) +[0-9]+/$stores$nl"
 
 # scale R: the top store's Deployment to R replicas (a merge patch)
 scale() {
@@ -101,6 +104,15 @@ quiet_run() {
 	cpu="$cpu $(cpu_s "$UI_PID")"
 	rss="$rss $(mib "$(hwm_kib)")"
 	log "run $1: READY after $((NOW - T0)) ms"
+	if until_screen "$all_re" $((max_s * 1000)); then
+		now
+		whole="$whole $((NOW - T0))"
+		wcpu="$wcpu $(cpu_s "$UI_PID")"
+		wrss="$wrss $(mib "$(hwm_kib)")"
+		log "run $1: every Deployment known after $((NOW - T0)) ms"
+	else
+		log "run $1: the list was not whole after $max_s s"
+	fi
 	# One store's Deployment changes: its spec (2 -> 3 -> 2) is shown at
 	# once as READY's second number; each waits for the pods to settle.
 	for _ in $(seq "$changes"); do
@@ -156,7 +168,7 @@ keys_answered() {
 	done
 }
 
-# A start with a Down key every 100 ms until READY shows: each key's time
+# A start with a Down key every 100 ms until every READY is known: each key's time
 # until the cursor position it asked for is drawn (the title's P/N).
 keys_run() {
 	local k=0 sent=() pos_re="Stores \\($stores, [^$nl]* ([0-9]+)/$stores$nl" ready=false
@@ -174,7 +186,7 @@ keys_run() {
 		while [ "$NOW" -lt "$next" ]; do
 			SCREEN=$(ui_screen)
 			now
-			[[ $SCREEN =~ $ready_re ]] && ready=true
+			[[ $SCREEN =~ $all_re ]] && ready=true
 			keys_answered
 			sleep "$poll_s"
 		done
@@ -201,7 +213,7 @@ bench_ready_stores "$stores"
 now
 log "$stores stores in the database and on kubesim after $((NOW - t)) ms (kubesim RSS $(mib "$(awk '/^VmRSS/ { print $2 }' "/proc/$SIM_PID/status")") MiB)"
 
-paint="" cpu="" rss="" change="" slash="" fchar="" keylat="" gave_up="" polls=0 polled_ms=0
+paint="" cpu="" rss="" whole="" wcpu="" wrss="" change="" slash="" fchar="" keylat="" gave_up="" polls=0 polled_ms=0
 change_lost=0 filter_lost=0 keys_sent=0 keys_lost=0
 for i in $(seq "$runs"); do
 	quiet_run "$i" && keys_run "$i"
@@ -224,6 +236,7 @@ fi
 echo "first paint with READY: $(stat "$paint") ms"
 echo "CPU until then: $(stat "$cpu") s"
 echo "peak RSS until then: $(stat "$rss") MiB"
+echo "every Deployment known: $(stat "$whole") ms; CPU until then $(stat "$wcpu") s, peak RSS $(stat "$wrss") MiB"
 # shellcheck disable=SC2086
 echo "one Deployment change shown: $(stat "$change") ms ($(count $change) changes; $change_lost not shown within 30 s)"
 # shellcheck disable=SC2086
