@@ -547,18 +547,21 @@ static void flush_fired(struct loop *loop, void *ud)
 }
 
 static void watch_name(struct buf *b, const char *context, const struct kube_resource *res,
-		       const char *ns, const char *sel)
+		       const char *ns, const char *sel, const char *const *fields)
 {
 	/* \x1f cannot appear in a context, a kind, a namespace or a selector
 	 * the API accepts, so two different watches never share a name */
 	buf_printf(b, "%s\x1f%s/%s/%s\x1f%s\x1f%s", context ? context : "", res->group,
 		   res->version, res->plural, ns ? ns : "", sel ? sel : "");
+	/* a cache of some fields is another watch than one of whole objects */
+	for (size_t i = 0; fields && fields[i]; i++)
+		buf_printf(b, "%c%s", i ? ',' : '\x1f', fields[i]);
 }
 
 struct kube_sub *kube_registry_subscribe(struct kube_registry *r, const char *context,
 					 const struct kube_resource *res, const char *ns,
-					 const char *label_selector, kube_sub_fn fn, void *ud,
-					 struct err *err)
+					 const char *label_selector, const char *const *fields,
+					 kube_sub_fn fn, void *ud, struct err *err)
 {
 	struct reg_context *c = context_get(r, context);
 	struct buf name = BUF_INIT;
@@ -571,13 +574,14 @@ struct kube_sub *kube_registry_subscribe(struct kube_registry *r, const char *co
 	}
 	if (label_selector && !label_selector[0])
 		label_selector = NULL;
-	watch_name(&name, c->name, res, ns, label_selector);
+	watch_name(&name, c->name, res, ns, label_selector, fields);
 	for (rw = r->watches; rw; rw = rw->next) {
 		if (strcmp(rw->name, buf_str(&name)) == 0)
 			break;
 	}
 	if (!rw) {
 		struct kube_watch_opts wo = {.label_selector = label_selector,
+					     .fields = fields,
 					     /* a cluster that comes back is seen by the
 					      * probe; the watch follows at the same pace */
 					     .backoff_cap_ms = KUBE_REG_PROBE_CAP_MS};

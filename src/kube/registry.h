@@ -102,13 +102,15 @@ struct kube_changes {
 typedef void (*kube_sub_fn)(struct kube_sub *s, const struct kube_changes *ch, void *ud);
 
 /* Subscribes to the objects of res in ns (NULL: every namespace) that
- * match label_selector (NULL: all). The first notice comes once the watch
- * has listed (all) or failed (state). NULL with err set if the context
- * has no client or the arguments are bad. */
+ * match label_selector (NULL: all), kept whole or, with fields, only those
+ * (as kube_watch_opts.fields; a static list: subscriptions that name the
+ * same fields share a watch). The first notice comes once the watch has
+ * listed (all) or failed (state). NULL with err set if the context has no
+ * client or the arguments are bad. */
 struct kube_sub *kube_registry_subscribe(struct kube_registry *r, const char *context,
 					 const struct kube_resource *res, const char *ns,
-					 const char *label_selector, kube_sub_fn fn, void *ud,
-					 struct err *err);
+					 const char *label_selector, const char *const *fields,
+					 kube_sub_fn fn, void *ud, struct err *err);
 /* Lets go; fn is not called again. Accepts NULL. */
 void kube_sub_free(struct kube_sub *s);
 

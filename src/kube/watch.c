@@ -27,6 +27,7 @@ struct kube_watch {
 	char *ns;
 	char *label_selector, *field_selector;
 	long timeout_s, base_ms, cap_ms, page;
+	const char *const *fields;
 	kube_watch_fn fn;
 	void *ud;
 
@@ -188,11 +189,72 @@ static bool object_key(const struct kube_watch *w, json_t *obj, char *out, size_
 	return snprintf(out, outsz, "%s", name) < (int)outsz;
 }
 
-/* managedFields is often most of an object and opsdeck never reads it: a
- * cache of thousands of pods is much smaller without it. */
-static void slim(json_t *obj)
+static const char *const always_kept[] = {"metadata.name", "metadata.namespace",
+					  "metadata.resourceVersion", NULL};
+
+/* How path (dotted) relates to the field at full: 2 it names it, 1 it
+ * names something inside it, 0 neither. */
+static int path_covers(const char *const *paths, const char *full, size_t len)
 {
-	json_object_del(json_object_get(obj, "metadata"), "managedFields");
+	int best = 0;
+
+	for (size_t i = 0; paths[i]; i++) {
+		if (strncmp(paths[i], full, len) != 0)
+			continue;
+		if (paths[i][len] == '\0')
+			return 2;
+		if (paths[i][len] == '.')
+			best = 1;
+	}
+	return best;
+}
+
+/* Deletes from obj (found at the dotted path full[0..len)) every field
+ * that no kept path names or leads to. */
+static void trim(const struct kube_watch *w, json_t *obj, char *full, size_t len, size_t cap)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(obj, tmp, key, v)
+	{
+		size_t klen = strlen(key), n = len ? len + 1 + klen : klen;
+		int cover;
+
+		if (n >= cap) {
+			json_object_del(obj, key);
+			continue;
+		}
+		if (len)
+			full[len] = '.';
+		memcpy(full + (len ? len + 1 : 0), key, klen + 1);
+		cover = path_covers(w->fields, full, n);
+		if (cover < 2) {
+			int also = path_covers(always_kept, full, n);
+
+			cover = also > cover ? also : cover;
+		}
+		if (cover == 1 && json_is_object(v))
+			trim(w, v, full, n, cap);
+		else if (cover != 2)
+			json_object_del(obj, key);
+		full[len] = '\0';
+	}
+}
+
+/* What the cache keeps of an object: the fields asked for, or all but
+ * managedFields -- often most of an object, never read. */
+static void slim(const struct kube_watch *w, json_t *obj)
+{
+	char full[256];
+
+	if (!w->fields) {
+		json_object_del(json_object_get(obj, "metadata"), "managedFields");
+		return;
+	}
+	full[0] = '\0';
+	trim(w, obj, full, 0, sizeof(full));
 }
 
 static const char *object_rv(json_t *obj)
@@ -243,7 +305,7 @@ static void list_page(json_t *items, void *ud)
 
 		if (!json_is_object(obj) || !object_key(w, obj, k, sizeof(k)))
 			continue;
-		slim(obj);
+		slim(w, obj);
 		had = json_object_get(w->objects, k);
 		if (had == obj)
 			continue;
@@ -279,7 +341,7 @@ static void list_done(const struct kube_result *res, void *ud)
 	json_array_foreach(items, i, obj)
 	{
 		if (json_is_object(obj) && object_key(w, obj, k, sizeof(k))) {
-			slim(obj);
+			slim(w, obj);
 			json_object_set(fresh, k, obj);
 		}
 	}
@@ -399,7 +461,7 @@ static void watch_event(struct kube_watch *w, const char *line, size_t len)
 		json_decref(ev);
 		return;
 	}
-	slim(obj);
+	slim(w, obj);
 	set_rv(w, object_rv(obj));
 	w->watch_had_event = true;
 	w->failures = 0;
@@ -559,6 +621,7 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 	if (w->cap_ms < w->base_ms)
 		w->cap_ms = w->base_ms;
 	w->page = opts->list_page;
+	w->fields = opts->fields;
 	w->fn = fn;
 	w->ud = ud;
 	w->objects = json_object();

@@ -53,6 +53,10 @@ struct kube_watch_opts {
 	long backoff_base_ms; /* 0: 500 */
 	long backoff_cap_ms;  /* 0: 30000 */
 	long list_page;	      /* 0: KUBE_LIST_PAGE */
+	/* What is kept of each object: these dotted paths ("spec.replicas",
+	 * "status"; NULL-terminated, kept by the caller) and always metadata's
+	 * name, namespace and resourceVersion. NULL: all but managedFields. */
+	const char *const *fields;
 };
 
 /* Starts listing at once; fn may be NULL for a cache that is only read. */

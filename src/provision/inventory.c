@@ -371,7 +371,7 @@ struct inventory *inventory_new(struct kube_registry *reg, const char *context, 
 	inv->fn = fn;
 	inv->ud = ud;
 	for (int k = 0; k < INV_KINDS; k++) {
-		inv->w[k] = kube_registry_subscribe(reg, context, kind_res[k], ns, NULL, changed,
+		inv->w[k] = kube_registry_subscribe(reg, context, kind_res[k], ns, NULL, NULL, changed,
 						    inv, err);
 		if (!inv->w[k]) {
 			inventory_free(inv);

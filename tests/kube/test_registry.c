@@ -155,7 +155,7 @@ static void subscribe(struct kube_registry *r, const char *ctx, const struct kub
 	struct err err = {{0}};
 
 	memset(x, 0, sizeof(*x));
-	x->sub = kube_registry_subscribe(r, ctx, res, ns, sel, seen_fn, x, &err);
+	x->sub = kube_registry_subscribe(r, ctx, res, ns, sel, NULL, seen_fn, x, &err);
 	if (!x->sub)
 		fail_msg("subscribe: %s", err.msg);
 }

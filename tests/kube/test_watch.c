@@ -293,6 +293,20 @@ static void test_watch_list_error(void **state)
 	buf_free(&r.log);
 }
 
+/* An object as text, its resourceVersion (which the server moves on) as RV. */
+static char *kept(json_t *obj)
+{
+	json_t *copy = json_deep_copy(obj);
+	json_t *meta = json_object_get(copy, "metadata");
+	char *text;
+
+	assert_non_null(json_string_value(json_object_get(meta, "resourceVersion")));
+	json_object_set_new(meta, "resourceVersion", json_string("RV"));
+	text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
+	return text;
+}
+
 static void test_watch_all_namespaces(void **state)
 {
 	struct server sv = {.quiet_watches = true};
@@ -315,6 +329,36 @@ static void test_watch_all_namespaces(void **state)
 	uri_of(api, 0, uri, sizeof(uri));
 	assert_string_equal(uri, "/api/v1/pods?limit=500");
 	kube_watch_free(w);
+
+	/* a cache of some fields: those, and the object's name, namespace and
+	 * version; nothing else (not even managedFields unless asked for) */
+	{
+		static const char *const some[] = {"kind", "metadata.managedFields",
+						   "spec.replicas", NULL};
+		static const char *const none[] = {"spec.replicas", NULL};
+		struct kube_watch_opts o = {.fields = some};
+		char *text;
+
+		w = kube_watch_new(h, &kube_res_pods, NULL, &o, NULL, NULL, &err);
+		o.fields = none;
+		struct kube_watch *w2 = kube_watch_new(h, &kube_res_pods, NULL, &o, NULL, NULL, &err);
+
+		t0 = loop_now_ms();
+		while ((!kube_watch_synced(w) || !kube_watch_synced(w2)) &&
+		       loop_now_ms() - t0 < 5000)
+			loop_run_once(loop, 50);
+		text = kept(kube_watch_get(w, "shop/a"));
+		assert_string_equal(text, "{\"kind\":\"Pod\",\"metadata\":{\"managedFields\":"
+					  "[{\"manager\":\"kubectl\"}],\"name\":\"a\",\"namespace\":"
+					  "\"shop\",\"resourceVersion\":\"RV\"}}");
+		free(text);
+		text = kept(kube_watch_get(w2, "shop/a"));
+		assert_string_equal(text, "{\"metadata\":{\"name\":\"a\",\"namespace\":\"shop\","
+					  "\"resourceVersion\":\"RV\"}}");
+		free(text);
+		kube_watch_free(w);
+		kube_watch_free(w2);
+	}
 
 	/* refused arguments */
 	assert_null(kube_watch_new(h, &kube_res_namespaces, "shop", NULL, NULL, NULL, &err));
