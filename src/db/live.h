@@ -44,14 +44,17 @@
 
 struct db_live;
 
+/* In the order they are read after a (re)connection: the stores, by far
+ * the longest, last, so that what waits on the small lists (the clusters'
+ * watches) starts while they are read. */
 enum db_live_list {
 	DB_LIVE_CUSTOMERS,
 	DB_LIVE_PROJECTS,
 	DB_LIVE_OFFERINGS,
 	DB_LIVE_PLANS,
 	DB_LIVE_EVENTS,
-	DB_LIVE_STORES,
 	DB_LIVE_CLUSTERS,
+	DB_LIVE_STORES,
 	DB_LIVE_NLISTS
 };
 #define DB_LIVE_BIT(list) (1u << (list))
