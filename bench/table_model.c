@@ -1,7 +1,8 @@
 /* Measures the table model at 100,000 rows: a full refresh (begin/add/end),
- * filtering, inverted filtering and sorting. Prints one line per operation
- * with the best and the median of several runs; the figures belong in
- * bench/README.md, never in a test. Usage: bench/table_model [ROWS] */
+ * filtering, inverted filtering, sorting and one row's update. Prints one
+ * line per operation with the best and the median of several runs; the
+ * figures belong in bench/README.md, never in a test.
+ * Usage: bench/table_model [ROWS] */
 #include "config.h"
 
 #include <stdint.h>
@@ -93,7 +94,7 @@ static int cmp_double(const void *a, const void *b)
 static void report(const char *what, double *t, size_t extra)
 {
 	qsort(t, RUNS, sizeof(*t), cmp_double);
-	printf("%-34s best %8.2f ms   median %8.2f ms   (%zu rows shown)\n", what, t[0],
+	printf("%-34s best %9.3f ms   median %9.3f ms   (%zu rows shown)\n", what, t[0],
 	       t[RUNS / 2], extra);
 }
 
@@ -185,6 +186,51 @@ int main(int argc, char **argv)
 		t[i] = now_ms() - t0;
 	}
 	report("layout + page down", t, table_model_nvisible(tm));
+
+	/* One row's change, as a watch or database notice brings it: the cells
+	 * replaced in place, or moved in the sort order, or across the filter. */
+	{
+		static const struct {
+			int sort_col;
+			const char *filter;
+			int col;
+			const char *label;
+		} updates[] = {
+			{ -1, "", 4, "update one row (in place)" },
+			{ 1, "", 4, "update one row, sorted (in place)" },
+			{ 1, "", 1, "update one row, moves in the sort" },
+			{ -1, "ready", 2, "update one row, crosses the filter" },
+		};
+
+		for (size_t u = 0; u < ARRAY_LEN(updates); u++) {
+			table_model_sort(tm, updates[u].sort_col, false);
+			table_model_set_filter(tm, updates[u].filter);
+			refresh(tm, &r);
+			for (int i = 0; i < RUNS; i++) {
+				enum { N = 200 };
+				double t0 = now_ms();
+
+				for (size_t k = 0; k < N; k++) {
+					size_t row = (size_t)rng() % r.n;
+					const char *cells[NCOLS];
+					char changed[40];
+
+					for (int c = 0; c < NCOLS; c++)
+						cells[c] = r.cells[row][c];
+					snprintf(changed, sizeof(changed), "%s", cells[updates[u].col]);
+					if (updates[u].col == 2)
+						snprintf(changed, sizeof(changed), "%s",
+							 strcmp(cells[2], "Ready") ? "Ready" : "Failed");
+					else
+						changed[0] = changed[0] == 'z' ? 'a' : 'z';
+					cells[updates[u].col] = changed;
+					table_model_update(tm, r.cells[row][0], cells, -1, -1);
+				}
+				t[i] = (now_ms() - t0) / N;
+			}
+			report(updates[u].label, t, table_model_nvisible(tm));
+		}
+	}
 
 	table_model_free(tm);
 	free(r.cells);
