@@ -40,6 +40,9 @@ screen_has "the Stores pane lists the stores (none yet)" 'Stores \(0, 0 busy; li
 screen_has "the header shows the cluster is reachable" "cluster local: ok" 10
 
 # ---- order with n and the form ----
+# The runner's namespace requests answer slowly until the screen has shown
+# the store on its way: a fast cluster would otherwise make it Ready first.
+sim_post /sim/faults '{"latencyMs": 3000, "pathPrefix": "/api/v1/namespaces"}'
 ui_keys n
 screen_has "n opens the order form" 'Order a store'
 like "$(ui_screen)" 'Project +.*shop' "with the project chosen from the live list"
@@ -57,6 +60,7 @@ is "$(q -c "SELECT actor FROM opsdeck.events WHERE object = 'store/$id' AND acti
 	pane-tester "the order is audited with the operator"
 screen_has "the new store shows as Queued or Provisioning, with its step and age" \
 	"$id +web1 +shop +woocommerce/small +local +(Queued|Provisioning) .*([a-z]+ [0-9]+s|provision (queued|running))"
+sim_delete /sim/faults
 screen_has "it turns Ready on screen with no key pressed, 1/1 ready" \
 	"$id +web1 +shop +woocommerce/small +local +Ready +1/1 .*https://$id\." 60
 is "$(status "$id")" Ready "the console's own runner provisioned it"
