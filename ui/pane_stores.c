@@ -244,14 +244,16 @@ static void kc_subscribe(struct stores_pane *p, struct kcluster *k)
 		str_copy(k->error, sizeof(k->error), err_isset(&err) ? err.msg : "cannot watch it");
 }
 
-/* Subscribes for every cluster not disabled and drops those gone. */
-static void sync_clusters(struct stores_pane *p)
+/* Subscribes for every cluster not disabled and drops those gone; true if
+ * one came, went or changed its context (the rows' READY may change). */
+static bool sync_clusters(struct stores_pane *p)
 {
 	const struct cluster_list *cl = db_live_clusters(p->live);
 	size_t j = 0;
+	bool changed = false;
 
 	if (!cl)
-		return;
+		return false;
 	for (size_t i = 0; i < p->nkc; i++)
 		p->kc[i].seen = false;
 	for (size_t i = 0; i < cl->n; i++) {
@@ -268,6 +270,7 @@ static void sync_clusters(struct stores_pane *p)
 			free(k->context);
 			k->context = xstrdup(c->context);
 			k->error[0] = '\0';
+			changed = true;
 		} else if (!k) {
 			p->kc = xrealloc(p->kc, (p->nkc + 1) * sizeof(*p->kc));
 			k = &p->kc[p->nkc++];
@@ -275,18 +278,22 @@ static void sync_clusters(struct stores_pane *p)
 			k->name = xstrdup(c->name);
 			k->context = xstrdup(c->context);
 			k->web = json_object();
+			changed = true;
 		}
 		k->seen = true;
 		if (!k->sub && !k->error[0])
 			kc_subscribe(p, k);
 	}
 	for (size_t i = 0; i < p->nkc; i++) {
-		if (p->kc[i].seen)
+		if (p->kc[i].seen) {
 			p->kc[j++] = p->kc[i];
-		else
+		} else {
 			kc_free(&p->kc[i]);
+			changed = true;
+		}
 	}
 	p->nkc = j;
+	return changed;
 }
 
 /* "" while the cluster's Deployments are known; else why not ("" too
@@ -904,10 +911,12 @@ static void live_changed(void *ud, const struct db_live_change *ch)
 	if (!ch->state &&
 	    !(ch->lists & (DB_LIVE_BIT(DB_LIVE_STORES) | DB_LIVE_BIT(DB_LIVE_CLUSTERS))))
 		return;
-	if (ch->state || (ch->lists & DB_LIVE_BIT(DB_LIVE_CLUSTERS)) || ch->stores_all) {
-		sync_clusters(p);
+	/* The clusters list is read again on every store change too (it
+	 * counts their stores): only a cluster that came, went or moved to
+	 * another context changes the rows. */
+	if (sync_clusters(p) || ch->state || ch->stores_all) {
 		rebuild(p);
-	} else if (!update_stores(p, ch)) {
+	} else if ((ch->lists & DB_LIVE_BIT(DB_LIVE_STORES)) && !update_stores(p, ch)) {
 		rebuild(p);
 	}
 	if (p->detail_open) {

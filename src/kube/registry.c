@@ -553,9 +553,12 @@ static void watch_name(struct buf *b, const char *context, const struct kube_res
 	 * the API accepts, so two different watches never share a name */
 	buf_printf(b, "%s\x1f%s/%s/%s\x1f%s\x1f%s", context ? context : "", res->group,
 		   res->version, res->plural, ns ? ns : "", sel ? sel : "");
-	/* a cache of some fields is another watch than one of whole objects */
+	/* a cache of some fields (even of none) is another watch than one of
+	 * whole objects */
+	if (fields)
+		buf_puts(b, "\x1f" "fields");
 	for (size_t i = 0; fields && fields[i]; i++)
-		buf_printf(b, "%c%s", i ? ',' : '\x1f', fields[i]);
+		buf_printf(b, "%c%s", i ? ',' : ':', fields[i]);
 }
 
 struct kube_sub *kube_registry_subscribe(struct kube_registry *r, const char *context,
@@ -609,8 +612,10 @@ struct kube_sub *kube_registry_subscribe(struct kube_registry *r, const char *co
 	s->next = rw->subs;
 	rw->subs = s;
 	rw->nlive++;
-	/* a watch already listed has news for this one at once */
-	if (kube_watch_synced(rw->w) || kube_watch_error(rw->w)[0]) {
+	/* a watch already listed (or part way through its first list) has
+	 * news for this one at once */
+	if (kube_watch_synced(rw->w) || kube_watch_error(rw->w)[0] ||
+	    kube_watch_partial(rw->w)) {
 		s->want_all = true;
 		if (!rw->flush)
 			rw->flush = loop_timer_add(r->loop, 0, 0, flush_fired, rw);

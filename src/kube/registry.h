@@ -103,10 +103,11 @@ typedef void (*kube_sub_fn)(struct kube_sub *s, const struct kube_changes *ch, v
 
 /* Subscribes to the objects of res in ns (NULL: every namespace) that
  * match label_selector (NULL: all), kept whole or, with fields, only those
- * (as kube_watch_opts.fields; a static list: subscriptions that name the
- * same fields share a watch). The first notice comes once the watch has
- * listed (all) or failed (state). NULL with err set if the context has no
- * client or the arguments are bad. */
+ * (as kube_watch_opts.fields; copied: subscriptions that name the same
+ * fields share a watch). Notices come as the first list's pages arrive
+ * (keys), once it is whole (all) or if it fails (state); one that joins a
+ * watch under way gets all at once. NULL with err set if the context has
+ * no client or the arguments are bad. */
 struct kube_sub *kube_registry_subscribe(struct kube_registry *r, const char *context,
 					 const struct kube_resource *res, const char *ns,
 					 const char *label_selector, const char *const *fields,
@@ -119,7 +120,8 @@ void kube_sub_free(struct kube_sub *s);
 bool kube_sub_ready(const struct kube_sub *s);
 /* True while the first list comes in, page by page: the objects so far
  * are current, the others not known yet (a key is notified as its page
- * arrives). Never true on a relist: those objects were cached before. */
+ * arrives). Only while nothing was cached before the list: a relist after
+ * an outage keeps the old objects, which are not current, until it ends. */
 bool kube_sub_partial(const struct kube_sub *s);
 /* Why the data is not ready, in words ("" when it is, or while the first
  * list is under way). */

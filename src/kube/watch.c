@@ -27,7 +27,7 @@ struct kube_watch {
 	char *ns;
 	char *label_selector, *field_selector;
 	long timeout_s, base_ms, cap_ms, page;
-	const char *const *fields;
+	char **fields; /* a copy of opts->fields, or NULL */
 	kube_watch_fn fn;
 	void *ud;
 
@@ -56,6 +56,7 @@ struct kube_watch {
 
 static void start_list(struct kube_watch *w);
 static void start_watch(struct kube_watch *w);
+static void fields_free(char **fields);
 
 /* ---- lifetime and callbacks ---- */
 
@@ -78,6 +79,7 @@ static void destroy(struct kube_watch *w)
 	free(w->ns);
 	free(w->label_selector);
 	free(w->field_selector);
+	fields_free(w->fields);
 	free(w->rv);
 	free(w);
 }
@@ -189,6 +191,30 @@ static bool object_key(const struct kube_watch *w, json_t *obj, char *out, size_
 	return snprintf(out, outsz, "%s", name) < (int)outsz;
 }
 
+#define FIELD_PATH_MAX 256
+
+static char **fields_copy(const char *const *fields)
+{
+	size_t n = 0;
+	char **copy;
+
+	if (!fields)
+		return NULL;
+	while (fields[n])
+		n++;
+	copy = xcalloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(fields[i]);
+	return copy;
+}
+
+static void fields_free(char **fields)
+{
+	for (size_t i = 0; fields && fields[i]; i++)
+		free(fields[i]);
+	free(fields);
+}
+
 static const char *const always_kept[] = {"metadata.name", "metadata.namespace",
 					  "metadata.resourceVersion", NULL};
 
@@ -229,7 +255,7 @@ static void trim(const struct kube_watch *w, json_t *obj, char *full, size_t len
 		if (len)
 			full[len] = '.';
 		memcpy(full + (len ? len + 1 : 0), key, klen + 1);
-		cover = path_covers(w->fields, full, n);
+		cover = path_covers((const char *const *)w->fields, full, n);
 		if (cover < 2) {
 			int also = path_covers(always_kept, full, n);
 
@@ -247,7 +273,7 @@ static void trim(const struct kube_watch *w, json_t *obj, char *full, size_t len
  * managedFields -- often most of an object, never read. */
 static void slim(const struct kube_watch *w, json_t *obj)
 {
-	char full[256];
+	char full[FIELD_PATH_MAX];
 
 	if (!w->fields) {
 		json_object_del(json_object_get(obj, "metadata"), "managedFields");
@@ -289,28 +315,42 @@ static void set_rv(struct kube_watch *w, const char *rv)
 
 /* ---- list ---- */
 
-/* A page of the first list: nothing was cached before it, so what it holds
- * is as fresh as the whole list will be, and a view can show it at once
- * (list_done then finds these objects unchanged and emits nothing more). */
+/* A page of a list as it arrives. Its objects are trimmed at once, so a
+ * long list never holds whole objects until its end. On a first list
+ * (nothing cached before it) they are also added and emitted: they are
+ * current, so a view can show them before the list is whole, and
+ * list_done then finds them unchanged. */
 static void list_page(json_t *items, void *ud)
 {
 	struct kube_watch *w = ud;
+	const struct kube_op *op = w->list_op;
 	size_t i;
 	json_t *obj;
 	char k[600];
 
 	json_array_foreach(items, i, obj)
 	{
+		if (json_is_object(obj))
+			slim(w, obj);
+	}
+	if (!w->partial)
+		return;
+	/* an earlier attempt's failure: this one's data is coming now */
+	if (w->error[0] && (!set_error_status(w, "", 0) || w->list_op != op))
+		return;
+	json_array_foreach(items, i, obj)
+	{
 		json_t *had;
 
 		if (!json_is_object(obj) || !object_key(w, obj, k, sizeof(k)))
 			continue;
-		slim(w, obj);
 		had = json_object_get(w->objects, k);
 		if (had == obj)
 			continue;
 		json_object_set(w->objects, k, obj);
-		if (!emit(w, had ? KUBE_WATCH_MODIFIED : KUBE_WATCH_ADDED, k, obj))
+		/* gone, or this list stopped (a relist, a free) from the callback */
+		if (!emit(w, had ? KUBE_WATCH_MODIFIED : KUBE_WATCH_ADDED, k, obj) ||
+		    w->list_op != op)
 			return;
 	}
 }
@@ -391,9 +431,8 @@ static void start_list(struct kube_watch *w)
 				   .limit = w->page};
 	struct err e = {{0}};
 
-	if (!w->synced && json_object_size(w->objects) == 0)
-		o.page_fn = list_page;
-	w->partial = o.page_fn != NULL;
+	o.page_fn = list_page;
+	w->partial = !w->synced && json_object_size(w->objects) == 0;
 	w->lists++;
 	w->state = W_LISTING;
 	w->list_op = kube_list(w->h, w->res, w->ns, &o, list_done, w, &e);
@@ -607,6 +646,14 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 	buf_free(&check);
 	if (!ok)
 		return NULL;
+	for (size_t i = 0; opts->fields && opts->fields[i]; i++) {
+		/* trim() builds each path in a buffer of FIELD_PATH_MAX */
+		if (!opts->fields[i][0] || strlen(opts->fields[i]) >= FIELD_PATH_MAX) {
+			err_set(err, "a kept field must be a path of 1 to %d characters",
+				FIELD_PATH_MAX - 1);
+			return NULL;
+		}
+	}
 	w = xcalloc(1, sizeof(*w));
 	w->h = h;
 	w->res = res;
@@ -621,7 +668,7 @@ struct kube_watch *kube_watch_new(struct kube_http *h, const struct kube_resourc
 	if (w->cap_ms < w->base_ms)
 		w->cap_ms = w->base_ms;
 	w->page = opts->list_page;
-	w->fields = opts->fields;
+	w->fields = fields_copy(opts->fields);
 	w->fn = fn;
 	w->ud = ud;
 	w->objects = json_object();

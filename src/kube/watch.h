@@ -54,8 +54,9 @@ struct kube_watch_opts {
 	long backoff_cap_ms;  /* 0: 30000 */
 	long list_page;	      /* 0: KUBE_LIST_PAGE */
 	/* What is kept of each object: these dotted paths ("spec.replicas",
-	 * "status"; NULL-terminated, kept by the caller) and always metadata's
-	 * name, namespace and resourceVersion. NULL: all but managedFields. */
+	 * "status"; NULL-terminated, copied; each under 256 characters) and
+	 * always metadata's name, namespace and resourceVersion. NULL: all but
+	 * managedFields. Every page of a list is trimmed as it arrives. */
 	const char *const *fields;
 };
 

@@ -368,12 +368,96 @@ static void test_watch_all_namespaces(void **state)
 	fake_api_stop(api);
 }
 
+/* ---- a first list in pages ---- */
+
+static void paged_handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
+{
+	(void)ud;
+	if (strstr(rq->uri, "watch=1")) {
+		rep->stream = true;
+		rep->then = FAKE_HOLD;
+		rep->hold_ms = 60000;
+		return;
+	}
+	if (!strstr(rq->uri, "continue="))
+		rep->body = xstrdup("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
+				    "\"100\",\"continue\":\"tok\"},\"items\":[" POD("a", "1") ","
+				    POD("b", "2") "]}");
+	else
+		rep->body = xstrdup("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":"
+				    "\"100\"},\"items\":[" POD("c", "3") "]}");
+}
+
+struct paged_rec {
+	bool relist_at_first, synced;
+	struct buf log;
+};
+
+static void paged_changed(struct kube_watch *w, enum kube_watch_event ev, const char *key,
+			  json_t *obj, void *ud)
+{
+	static const char *const names[] = {
+		[KUBE_WATCH_ADDED] = "ADDED",	[KUBE_WATCH_MODIFIED] = "MODIFIED",
+		[KUBE_WATCH_DELETED] = "DELETED", [KUBE_WATCH_SYNCED] = "SYNCED",
+		[KUBE_WATCH_ERROR] = "ERROR",
+	};
+	struct paged_rec *r = ud;
+
+	(void)obj;
+	/* the list it came from (0: the first) and whether the view may show
+	 * the cache before the list is whole */
+	buf_printf(&r->log, "%s %s list%u%s;", names[ev], key ? key : "-", kube_watch_relists(w),
+		   kube_watch_partial(w) ? " partial" : "");
+	if (r->relist_at_first) {
+		r->relist_at_first = false;
+		kube_watch_relist(w);
+	}
+	if (ev == KUBE_WATCH_SYNCED)
+		r->synced = true;
+}
+
+static void paged_run(bool relist_at_first, const char *want)
+{
+	struct fake_api *api = fake_api_start(paged_handler, NULL);
+	struct loop *loop = loop_new();
+	struct err err;
+	struct kube_http *h = kube_http_new(loop, kt_config(fake_api_url(api), NULL), &err);
+	struct kube_watch_opts o = { .timeout_s = 60, .list_page = 2 };
+	struct paged_rec r = { .relist_at_first = relist_at_first, .log = BUF_INIT };
+	struct kube_watch *w = kube_watch_new(h, &kube_res_pods, "shop", &o, paged_changed, &r, &err);
+	uint64_t t0 = loop_now_ms();
+
+	assert_non_null(w);
+	while (!r.synced && loop_now_ms() - t0 < 5000)
+		loop_run_once(loop, 50);
+	assert_string_equal(buf_str(&r.log), want);
+	kube_watch_free(w);
+	kube_http_free(h);
+	loop_free(loop);
+	fake_api_stop(api);
+	buf_free(&r.log);
+}
+
+static void test_watch_first_list_in_pages(void **state)
+{
+	(void)state;
+	/* each page shown as it comes; the end of the list adds nothing */
+	paged_run(false, "ADDED a list0 partial;ADDED b list0 partial;"
+			 "ADDED c list0 partial;SYNCED - list0;");
+	/* a relist asked for from the first object's callback stops that list
+	 * at once: the rest comes from the new list, which is not partial (a
+	 * cache was there before it) */
+	paged_run(true, "ADDED a list0 partial;ADDED b list1;ADDED c list1;"
+			"SYNCED - list1;");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_watch_lifecycle),
 	    cmocka_unit_test(test_watch_list_error),
 	    cmocka_unit_test(test_watch_all_namespaces),
+	    cmocka_unit_test(test_watch_first_list_in_pages),
 	};
 	int rc;
 
