@@ -12,6 +12,7 @@ libopsdeck_a_SOURCES = \
 	src/embedded.h src/embedded_find.c \
 	src/actions.c src/actions.h src/pane_list.h \
 	src/keymap.c src/keymap.h \
+	src/keyseq.c src/keyseq.h \
 	src/theme.c src/theme.h \
 	src/cli/cli.c src/cli/cli.h
 nodist_libopsdeck_a_SOURCES = src/embedded.c

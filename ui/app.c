@@ -853,7 +853,7 @@ static void stdin_ready(struct loop *loop, int fd, unsigned events, void *ud)
 		if (app->quitting)
 			return;
 	}
-	if (app->input.esc_pending) {
+	if (input_pending(&app->input)) {
 		got = true;
 		if (!app->esc_timer)
 			app->esc_timer = loop_timer_add(app->loop, INPUT_ESC_WAIT_MS, 0,

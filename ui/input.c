@@ -29,15 +29,6 @@ static keycode translate_special(int code)
 	}
 }
 
-static keycode translate_char(wint_t ch)
-{
-	if (ch == '\r' || ch == '\n')
-		return KC_ENTER;
-	if (ch == 127)
-		return KC_BACKSPACE;
-	return (keycode)ch;
-}
-
 static enum input_kind read_mouse(keycode *key, int *row)
 {
 	MEVENT ev;
@@ -73,28 +64,23 @@ enum input_kind input_read(struct input *in, keycode *key, int *row)
 			k = translate_special((int)ch);
 			if (k == KC_NONE)
 				continue;
-		} else {
-			if (ch == 27 && !in->esc_pending) {
-				in->esc_pending = true;
-				continue;
-			}
-			k = translate_char(ch);
-		}
-		if (in->esc_pending) {
-			in->esc_pending = false;
-			/* ESC ESC is one Esc followed by the wait for another. */
-			k = k == KC_ESC ? KC_ESC : (k | KEY_MOD_ALT);
+			/* after a lone ESC: Alt and the key; a partial sequence
+			 * before it is dropped */
+			k = keyseq_named(&in->seq, k);
+		} else if (keyseq_feed(&in->seq, (unsigned)ch, &k) != KEYSEQ_KEY) {
+			continue; /* more to come, or a sequence swallowed */
 		}
 		*key = k;
 		return INPUT_KEY;
 	}
 }
 
+bool input_pending(const struct input *in)
+{
+	return keyseq_active(&in->seq);
+}
+
 bool input_flush_esc(struct input *in, keycode *key)
 {
-	if (!in->esc_pending)
-		return false;
-	in->esc_pending = false;
-	*key = KC_ESC;
-	return true;
+	return keyseq_expire(&in->seq, key) == KEYSEQ_KEY;
 }

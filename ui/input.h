@@ -1,12 +1,17 @@
-/* Terminal input to keycodes (keymap.h). Alt arrives as ESC followed by the
- * key (always so over SSH): an ESC with nothing after it is held briefly and
- * becomes a plain Esc only if no key follows within ESC_WAIT_MS. */
+/* Terminal input to keycodes (keymap.h). curses decodes the sequences its
+ * terminfo entry knows; what follows an ESC otherwise goes through keyseq
+ * (src/keyseq.h): escape sequences are read whole (Home as PuTTY and tmux
+ * send it is Home, an unknown sequence is dropped, never Esc and keys), and
+ * Alt arrives as ESC followed by the key (always so over SSH). An ESC with
+ * nothing after it is held briefly and becomes a plain Esc only if no key
+ * follows within INPUT_ESC_WAIT_MS. */
 #ifndef OPSDECK_UI_INPUT_H
 #define OPSDECK_UI_INPUT_H
 
 #include <stdbool.h>
 
 #include "keymap.h"
+#include "keyseq.h"
 
 #define INPUT_ESC_WAIT_MS 30
 
@@ -18,12 +23,15 @@ enum input_kind {
 };
 
 struct input {
-	bool esc_pending;
+	struct keyseq seq; /* after an ESC: what came so far */
 };
 
 /* Reads one event without blocking. */
 enum input_kind input_read(struct input *in, keycode *key, int *row);
-/* Called when the ESC wait has passed: true (and *key = Esc) if one was held. */
+/* Is an ESC (or a sequence begun with one) held, waiting for more? */
+bool input_pending(const struct input *in);
+/* Called when the ESC wait has passed: true (and *key set: Esc, or Alt and
+ * a key) if what was held is a key; a sequence cut short is dropped. */
 bool input_flush_esc(struct input *in, keycode *key);
 
 #endif

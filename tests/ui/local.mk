@@ -2,6 +2,7 @@
 UI_TESTS = \
 	tests/ui/panes.sh \
 	tests/ui/help.sh \
+	tests/ui/keys.sh \
 	tests/ui/resize.sh \
 	tests/ui/looks.sh \
 	tests/ui/lifetime.sh \

@@ -7,6 +7,7 @@ UNIT_TESTS = \
 	tests/unit/test_conf \
 	tests/unit/test_yamldoc \
 	tests/unit/test_keymap \
+	tests/unit/test_keyseq \
 	tests/unit/test_theme \
 	tests/unit/test_table_model \
 	tests/unit/test_events \
@@ -38,6 +39,10 @@ tests_unit_test_yamldoc_LDADD = $(UNIT_LDADD)
 tests_unit_test_keymap_SOURCES = tests/unit/test_keymap.c $(UNIT_HELPERS)
 tests_unit_test_keymap_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_keymap_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_keyseq_SOURCES = tests/unit/test_keyseq.c
+tests_unit_test_keyseq_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_keyseq_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_theme_SOURCES = tests/unit/test_theme.c $(UNIT_HELPERS)
 tests_unit_test_theme_CFLAGS = $(UNIT_CFLAGS)
@@ -84,7 +89,8 @@ noinst_PROGRAMS += bench/table_model
 bench_table_model_SOURCES = bench/table_model.c ui/table_model.c ui/table_model.h
 bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
-	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c tests/fuzz/fuzz_render.c
+	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c tests/fuzz/fuzz_render.c \
+	tests/fuzz/fuzz_keyseq.c
 
 .PHONY: bench
 bench: bench/table_model$(EXEEXT)
