@@ -181,10 +181,17 @@ static const struct pane_ops *pane_ops_of(enum pane_id id)
 void app_show_pane(struct app *app, enum pane_id id, const char *arg)
 {
 	const struct pane_ops *ops = pane_ops_of(id);
+	void *st = app->pane_state[id];
 
 	app->active = id;
+	/* A bare `:pane` shows the pane whole: its kept filter goes. */
+	if (arg && !*arg) {
+		if (ops->table && ops->table(st))
+			table_model_set_filter(table_model(ops->table(st)), "");
+		arg = NULL;
+	}
 	if (ops->on_show)
-		ops->on_show(app->pane_state[id], app, arg);
+		ops->on_show(st, app, arg);
 	app->dirty = true;
 }
 
@@ -386,8 +393,14 @@ static void command_run(void *ud, const struct command_info *c, const char *arg)
 {
 	struct app *app = ud;
 
+	if (c->kind == COMMAND_PANE) {
+		app_show_pane(app, c->pane, arg);
+		return;
+	}
+	if (!*arg)
+		arg = NULL;
 	switch (c->kind) {
-	case COMMAND_PANE: app_show_pane(app, c->pane, arg); return;
+	case COMMAND_PANE: return;
 	case COMMAND_THEME:
 		if (!arg)
 			app_error(app, "usage: :theme NAME (Tab lists the themes)");

@@ -164,7 +164,7 @@ static void run_line(struct cmdline *cl, const char *line)
 	history_add(cl, line);
 	c = commands_find(name);
 	if (c) {
-		cl->host.run(cl->host.ud, c, *arg ? arg : NULL);
+		cl->host.run(cl->host.ud, c, arg);
 	} else {
 		char msg[512];
 

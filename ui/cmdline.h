@@ -25,7 +25,8 @@ struct cmdline_host {
 	 * each allocated; returns how many. */
 	size_t (*complete)(void *ud, enum pane_id id, const struct pane_verb *verb,
 			   const char *prefix, char ***out);
-	/* Runs c; arg is the rest of the line, or NULL. */
+	/* Runs c; arg is the rest of the line ("" when there is none: a bare
+	 * `:stores` is not the same as pressing 3). */
 	void (*run)(void *ud, const struct command_info *c, const char *arg);
 };
 

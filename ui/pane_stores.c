@@ -1545,8 +1545,25 @@ static void stores_show(void *st, struct app *app, const char *arg)
 	}
 	if (!is_verb(arg)) {
 		/* Anything else is a filter: a project's slug, a status, an id. */
-		close_detail(p);
-		table_model_set_filter(table_model(p->table), arg);
+		struct table_model *tm = table_model(p->table);
+		char *was = xstrdup(table_model_filter(tm));
+
+		table_model_set_filter(tm, arg);
+		if (table_model_nvisible(tm) == 0 && !strchr(arg, ' ')) {
+			/* one word that matches nothing: more likely a verb
+			 * mistyped than a filter meant to show no store */
+			struct buf verbs = BUF_INIT;
+
+			table_model_set_filter(tm, was);
+			for (size_t i = 0; i < ARRAY_LEN(stores_verbs); i++)
+				buf_printf(&verbs, "%s%s", i ? ", " : "", stores_verbs[i].name);
+			app_error(app, ":stores %s: not a verb (%s), and no store matches it", arg,
+				  buf_str(&verbs));
+			buf_free(&verbs);
+		} else {
+			close_detail(p);
+		}
+		free(was);
 		return;
 	}
 	if ((v = cmdline_pane_verb(app, &pane_stores_ops, arg, word, sizeof(word))) == NULL)

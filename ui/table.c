@@ -267,6 +267,13 @@ unsigned table_on_action(struct table *t, enum action a)
 		if (t->hscroll + 1 < (size_t)ncols)
 			t->hscroll++;
 		break;
+	case ACTION_CANCEL:
+		/* Esc clears a kept filter, as help says; without one it goes
+		 * on to clear the message */
+		if (!table_model_filter(m)[0])
+			return PANE_IGNORED;
+		table_model_set_filter(m, "");
+		break;
 	default:
 		return PANE_IGNORED;
 	}

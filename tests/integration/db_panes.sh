@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 54
+plan 60
 
 ui_with_pg
 printf 'operator: pane-tester\n' >"$UI_CONFIG/config.yaml"
@@ -166,6 +166,22 @@ screen_has "a bare Tab lists every verb" 'new-customer +new-project +rename +quo
 ui_esc
 ui_keys : && ui_text "catalog pause medusa extra" && ui_keys Enter
 screen_has "a word too many is refused with the usage" 'usage: :catalog pause \[OFFERING\]'
+
+# Filters on the Stores pane: Esc clears a kept one; a bare :stores shows
+# every store; one word that is neither a verb nor matches a store is an
+# error, not a filter that hides everything.
+ui_keys 3
+screen_has "the Stores pane keeps the project's filter" 'Stores \(2, [0-9]+ busy; live\).*/web-store'
+ui_esc
+if ui_wait_gone '/web-store' 3; then pass "Esc clears it"; else fail "Esc clears it"; diag "$(ui_screen)"; fi
+ui_keys : && ui_text "stores second" && ui_keys Enter
+screen_has ":stores WORD filters" 'Stores \(2, .* 1/1 of 2 +/second'
+ui_keys : && ui_text "stores" && ui_keys Enter
+if ui_wait_gone '/second' 3; then pass "a bare :stores clears the filter"; else fail "a bare :stores clears the filter"; diag "$(ui_screen)"; fi
+ui_keys : && ui_text "stores scael" && ui_keys Enter
+screen_has "a mistyped verb is an error that names the verbs" \
+	':stores scael: not a verb \(new, scale, .*\), and no store matches it'
+unlike "$(ui_line 3)" '/scael' "and filters nothing"
 
 # Read-only.
 ui_start 120 30 --read-only
