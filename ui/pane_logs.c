@@ -47,12 +47,15 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 
 	(void)app;
 	if (lp->store) {
-		snprintf(first, sizeof(first), "No log streams for store %s.", lp->store);
+		snprintf(first, sizeof(first), "No log stream is open here for store %s.",
+			 lp->store);
 		lines[0] = first;
-		lines[1] = "Logs stream from the store's cluster; no cluster is connected.";
+		lines[1] = "l on the store in the Stores pane gives the kubectl command that "
+			   "follows its logs.";
 	} else {
 		lines[0] = "No store selected.";
-		lines[1] = "Open a store's logs with :logs STORE.";
+		lines[1] = "l on a store in the Stores pane gives the kubectl command that "
+			   "follows its logs.";
 	}
 	pane_notice_draw(r, "Logs", lines, 2);
 }

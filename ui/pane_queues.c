@@ -4,13 +4,14 @@
 #include "pane.h"
 #include "pane_notice.h"
 
-/* This pane has nothing true to show in this build: it says so, and where
- * to look instead, rather than drawing fake rows. */
+/* No broker is watched: the pane says so, and where provisioning work
+ * shows, rather than drawing fake rows. */
 static void queues_draw(void *st, struct app *app, const struct rect *r)
 {
 	static const char *const lines[] = {
-		"This build of opsdeck does not run or list provisioning jobs.",
-		"Customers, projects and quotas are in pane 2, the catalog in pane 1.",
+		"No message queue or topic is watched.",
+		"Provisioning jobs show in the Stores pane (3): each store's job and step, "
+		"its history in its details (Enter).",
 	};
 
 	(void)st;
