@@ -75,7 +75,7 @@ enum action_scope {
 	ACTION(STORES_RETRY, "stores.retry", SCOPE_PANE_STORES, "Retry a Failed store")      \
 	ACTION(STORES_DELETE, "stores.delete", SCOPE_PANE_STORES,                            \
 	       "Delete the store, or the marked ones (type the id to confirm)")              \
-	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES, "Show the store's logs")        \
+	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES, "Show how to follow the store's logs") \
 	ACTION(STORES_CREDENTIALS, "stores.credentials", SCOPE_PANE_STORES,                  \
 	       "Reveal the store's credentials in its details (asks first; audited), or hide them") \
 	ACTION(RECONCILE_RUN, "reconcile.run", SCOPE_PANE_RECONCILE,                         \
