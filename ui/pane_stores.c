@@ -112,7 +112,7 @@ struct stores_pane {
 static const struct table_column cols[] = {
 	{ "ID", 12, 12, 0, TABLE_LEFT, 0 },	   { "NAME", 6, 30, 1, TABLE_LEFT, 0 },
 	{ "PROJECT", 7, 24, 0, TABLE_LEFT, 3 },	   { "OFFERING/PLAN", 13, 30, 0, TABLE_LEFT, 4 },
-	{ "CLUSTER", 7, 16, 0, TABLE_LEFT, 5 },	   { "STATUS", 12, 12, 0, TABLE_LEFT, 0 },
+	{ "CLUSTER", 7, 16, 0, TABLE_LEFT, 5 },	   { "STATUS", 6, 12, 0, TABLE_LEFT, 0 },
 	{ "READY", 5, 9, 0, TABLE_RIGHT, 0 },	   { "AGE", 4, 6, 0, TABLE_RIGHT, 2 },
 	{ "STEP", 4, 24, 0, TABLE_LEFT, 1 },	   { "URL", 3, 0, 2, TABLE_LEFT, 6 },
 };

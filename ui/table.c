@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "loop.h"
 #include "pane.h"
 #include "style.h"
 #include "util.h"
@@ -97,6 +98,9 @@ static void draw_title(struct table *t, const struct rect *r)
 	buf_free(&right);
 }
 
+/* A column narrows only once its content has been narrower this long. */
+#define TABLE_WIDTH_HOLD_MS 15000
+
 /* Lays out columns for width. Scrolled right by hscroll columns, the table
  * is laid out as if it were wider by what the skipped columns took, so that
  * columns hidden for lack of room come into view, then the skipped ones go. */
@@ -105,6 +109,7 @@ static void layout(struct table *t, int width)
 	size_t n = table_model_ncols(t->model), shown = 0;
 	int skipped = 0;
 
+	table_model_hold_widths(t->model, loop_now_ms(), TABLE_WIDTH_HOLD_MS);
 	table_model_layout(t->model, width, t->widths);
 	if (t->hscroll == 0)
 		return;

@@ -57,6 +57,11 @@ struct table_model {
 
 	size_t cursor, top, height;
 	size_t nmarked;
+
+	/* Per column: the width the layout keeps (see table_model_hold_widths)
+	 * and when the content last needed it. */
+	int *held;
+	uint64_t *held_ms;
 };
 
 /* ---- UTF-8 ---- */
@@ -598,6 +603,8 @@ struct table_model *table_model_new(const struct table_column *cols, size_t ncol
 	}
 	tm->rows.width = xcalloc(ncols ? ncols : 1, sizeof(int));
 	tm->pending.width = xcalloc(ncols ? ncols : 1, sizeof(int));
+	tm->held = xcalloc(ncols ? ncols : 1, sizeof(*tm->held));
+	tm->held_ms = xcalloc(ncols ? ncols : 1, sizeof(*tm->held_ms));
 	tm->sort_col = -1;
 	tm->filter = xstrdup("");
 	return tm;
@@ -612,6 +619,8 @@ void table_model_free(struct table_model *tm)
 	for (size_t c = 0; c < tm->ncols; c++)
 		free((char *)tm->cols[c].title);
 	free(tm->cols);
+	free(tm->held);
+	free(tm->held_ms);
 	free(tm->hash);
 	free(tm->order);
 	free(tm->view);
@@ -1095,6 +1104,8 @@ static int col_natural(const struct table_model *tm, size_t c)
 
 	if (tm->rows.width[c] > w)
 		w = tm->rows.width[c];
+	if (tm->held[c] > w)
+		w = tm->held[c];
 	if (col->max_width > 0 && w > col->max_width)
 		w = col->max_width;
 	if (w < col->min_width)
@@ -1120,6 +1131,19 @@ static long layout_total(const int *widths, size_t n)
 		}
 	}
 	return total + (shown ? (long)shown - 1 : 0);
+}
+
+void table_model_hold_widths(struct table_model *tm, uint64_t now_ms, uint64_t hold_ms)
+{
+	for (size_t c = 0; c < tm->ncols; c++) {
+		if (tm->rows.width[c] >= tm->held[c]) {
+			tm->held[c] = tm->rows.width[c];
+			tm->held_ms[c] = now_ms;
+		} else if (now_ms - tm->held_ms[c] >= hold_ms) {
+			tm->held[c] = tm->rows.width[c];
+			tm->held_ms[c] = now_ms;
+		}
+	}
 }
 
 void table_model_layout(const struct table_model *tm, int width, int *widths)

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum table_align { TABLE_LEFT, TABLE_RIGHT };
 
@@ -101,6 +102,11 @@ size_t table_model_marked_keys(const struct table_model *tm, const char **out, s
  * with one space between shown columns. Content width is measured in
  * display cells of the rows (all of them, cached per rebuild). */
 void table_model_layout(const struct table_model *tm, int width, int *widths);
+/* Steadies the layout: a column keeps the widest content it had until that
+ * width has not been needed for hold_ms, so rows do not move sideways each
+ * time a cell that comes and goes (a step and its age) is updated. Called
+ * before each layout with the time (any monotonic milliseconds). */
+void table_model_hold_widths(struct table_model *tm, uint64_t now_ms, uint64_t hold_ms);
 
 /* Display width of a UTF-8 string (wide characters count 2, combining marks
  * 0, invalid bytes and control characters 1). It decodes by itself, so the

@@ -779,6 +779,43 @@ static void update3(struct table_model *tm, const char *key, const char *a, cons
 	assert_true(table_model_update(tm, key, cells, -1, -1));
 }
 
+/* Widths held while the content that needed them comes and goes. */
+static void test_hold_widths(void **state)
+{
+	struct table_model *tm = stores();
+	int w[3];
+
+	(void)state;
+	table_model_hold_widths(tm, 1000, 15000);
+	table_model_layout(tm, 100, w);
+	assert_int_equal(w[1], 12); /* "Provisioning" */
+	/* the long status goes: the column keeps its width for a while */
+	update3(tm, "s3", "gamma", "Ready", "100d");
+	table_model_hold_widths(tm, 2000, 15000);
+	table_model_layout(tm, 100, w);
+	assert_int_equal(w[1], 12);
+	table_model_hold_widths(tm, 15999, 15000);
+	table_model_layout(tm, 100, w);
+	assert_int_equal(w[1], 12);
+	/* needed again before the time is up: held from then on */
+	update3(tm, "s3", "gamma", "Provisioning", "100d");
+	table_model_hold_widths(tm, 15000, 15000);
+	update3(tm, "s3", "gamma", "Ready", "100d");
+	table_model_hold_widths(tm, 29999, 15000);
+	table_model_layout(tm, 100, w);
+	assert_int_equal(w[1], 12);
+	/* not needed for the whole hold: the column narrows to its content */
+	table_model_hold_widths(tm, 30000, 15000);
+	table_model_layout(tm, 100, w);
+	assert_int_equal(w[1], 6); /* "Failed", "STATUS" */
+	/* wider content widens it at once */
+	update3(tm, "s1", "alpha-shop", "Provisioning!", "10d");
+	table_model_hold_widths(tm, 30001, 15000);
+	table_model_layout(tm, 100, w);
+	assert_int_equal(w[1], 13);
+	table_model_free(tm);
+}
+
 static void test_update_one_row(void **state)
 {
 	struct table_model *tm = stores();
@@ -925,6 +962,7 @@ int main(void)
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_sensitive_rows),
 		cmocka_unit_test(test_update_one_row),
+		cmocka_unit_test(test_hold_widths),
 		cmocka_unit_test(test_update_matches_rebuild),
 	};
 
