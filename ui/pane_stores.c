@@ -112,7 +112,7 @@ struct stores_pane {
 static const struct table_column cols[] = {
 	{ "ID", 12, 12, 0, TABLE_LEFT, 0 },	   { "NAME", 6, 30, 1, TABLE_LEFT, 0 },
 	{ "PROJECT", 7, 24, 0, TABLE_LEFT, 3 },	   { "OFFERING/PLAN", 13, 30, 0, TABLE_LEFT, 4 },
-	{ "CLUSTER", 7, 16, 0, TABLE_LEFT, 5 },	   { "STATUS", 6, 12, 0, TABLE_LEFT, 0 },
+	{ "CLUSTER", 7, 16, 0, TABLE_LEFT, 5 },	   { "STATUS", 6, 14, 0, TABLE_LEFT, 0 },
 	{ "READY", 5, 9, 0, TABLE_RIGHT, 0 },	   { "AGE", 4, 6, 0, TABLE_RIGHT, 2 },
 	{ "STEP", 4, 24, 0, TABLE_LEFT, 1 },	   { "URL", 3, 0, 2, TABLE_LEFT, 6 },
 };
@@ -314,6 +314,11 @@ static void ready_text(const struct kcluster *k, const struct store *s, char *bu
 	json_t *obj;
 	bool ready = k && k->sub && kube_sub_ready(k->sub);
 
+	/* going away: what still runs is not a healthy store */
+	if (strcmp(s->status, "Deleting") == 0) {
+		snprintf(buf, bufsz, "-");
+		return;
+	}
 	if (!ready && !(k && k->sub && kube_sub_partial(k->sub))) {
 		snprintf(buf, bufsz, "?");
 		return;
@@ -358,7 +363,7 @@ static void rebuild_detail(struct stores_pane *p);
 
 /* A row's cells, in storage of its own. */
 struct store_cells {
-	char op[160], ready[48], age[24], step[160];
+	char op[160], ready[48], age[24], step[160], status[32];
 	const char *v[10];
 };
 
@@ -376,7 +381,8 @@ static void store_cells(struct stores_pane *p, const struct store *s, long since
 	c->v[2] = s->project;
 	c->v[3] = c->op;
 	c->v[4] = s->cluster;
-	c->v[5] = s->status;
+	store_status_text(s, c->status, sizeof(c->status));
+	c->v[5] = c->status;
 	c->v[6] = c->ready;
 	c->v[7] = c->age;
 	c->v[8] = c->step;
@@ -446,7 +452,7 @@ static void rebuild(struct stores_pane *p)
 		struct store_cells c;
 
 		store_cells(p, s, since, &c);
-		table_model_add(tm, s->id, c.v, status_role(s->status), COL_STATUS);
+		table_model_add(tm, s->id, c.v, status_role(c.v[5]), COL_STATUS);
 		json_object_set_new(p->by_ns, s->namespace, json_string(s->id));
 	}
 	table_model_end(tm);
@@ -483,7 +489,7 @@ static void update_rows_of(struct stores_pane *p, const struct kcluster *k,
 		if (!s || strcmp(s->cluster, k->name) != 0 || strcmp(s->namespace, ns) != 0)
 			continue;
 		store_cells(p, s, since, &c);
-		table_model_update(tm, s->id, c.v, status_role(s->status), COL_STATUS);
+		table_model_update(tm, s->id, c.v, status_role(c.v[5]), COL_STATUS);
 	}
 }
 
@@ -503,7 +509,7 @@ static bool update_stores(struct stores_pane *p, const struct db_live_change *ch
 		if (!s)
 			return false;
 		store_cells(p, s, since, &c);
-		if (!table_model_update(tm, s->id, c.v, status_role(s->status), COL_STATUS))
+		if (!table_model_update(tm, s->id, c.v, status_role(c.v[5]), COL_STATUS))
 			return false;
 		json_object_set_new(p->by_ns, s->namespace, json_string(s->id));
 	}
@@ -524,7 +530,7 @@ static void refresh_rows(struct stores_pane *p)
 		struct store_cells c;
 
 		store_cells(p, &sl->v[i], since, &c);
-		table_model_update(tm, sl->v[i].id, c.v, status_role(sl->v[i].status), COL_STATUS);
+		table_model_update(tm, sl->v[i].id, c.v, status_role(c.v[5]), COL_STATUS);
 	}
 	p->slow = !any_busy(sl) && !any_young(sl, since);
 }

@@ -25,7 +25,8 @@
 	" coalesce(j.last_error, ''), coalesce(j.attempts, 0), coalesce(j.max_attempts, 0),"       \
 	" coalesce(extract(epoch FROM now() - st.started_at)::bigint,"                             \
 	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)," \
-	" (extract(epoch FROM s.created_at) * 1000000)::bigint, coalesce(st.message, '')"         \
+	" (extract(epoch FROM s.created_at) * 1000000)::bigint, coalesce(st.message, ''),"        \
+	" coalesce((j.args ->> 'from')::bigint, 0), coalesce((j.args ->> 'replicas')::bigint, 0)" \
 	" FROM opsdeck.stores s"                                                                    \
 	" JOIN opsdeck.projects p ON p.uuid = s.project"                                           \
 	" JOIN opsdeck.customers c ON c.uuid = p.customer"                                         \
@@ -44,7 +45,7 @@ static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
 static const char sql_list_ids[] =
 	STORE_SELECT " WHERE s.id = ANY($1::text[]) ORDER BY s.created_at DESC, s.id";
 
-#define STORE_COLUMNS 29
+#define STORE_COLUMNS 31
 
 void store_req_list(struct db_req *r, const char *project, bool include_deleted)
 {
@@ -139,6 +140,8 @@ bool store_list_parse(const PGresult *res, struct store_list *out, struct err *e
 		s->step_age_s = db_long(res, i, c++);
 		s->created_us = strtoll(db_val(res, i, c++), NULL, 10);
 		s->step_note = xstrdup(db_val(res, i, c++));
+		s->job_from = db_long(res, i, c++);
+		s->job_to = db_long(res, i, c++);
 	}
 	out->n = (size_t)n;
 	return true;
@@ -257,6 +260,24 @@ void store_progress(const struct store *s, long later_s, char *buf, size_t bufsz
 	} else {
 		snprintf(buf, bufsz, "%s %s", s->job_kind, s->job_state);
 	}
+}
+
+void store_status_text(const struct store *s, char *buf, size_t bufsz)
+{
+	const char *k = s->job_kind ? s->job_kind : "";
+	bool doing = s->job_id && s->job_state &&
+		     (strcmp(s->job_state, "running") == 0 || strcmp(s->job_state, "queued") == 0);
+
+	if (doing && strcmp(k, "pause") == 0)
+		snprintf(buf, bufsz, "Pausing");
+	else if (doing && strcmp(k, "resume") == 0)
+		snprintf(buf, bufsz, "Resuming");
+	else if (doing && strcmp(k, "scale") == 0 && s->job_from > 0 && s->job_to > 0)
+		snprintf(buf, bufsz, "Scaling %ld\u2192%ld", s->job_from, s->job_to);
+	else if (doing && strcmp(k, "delete") == 0)
+		snprintf(buf, bufsz, "Deleting");
+	else
+		snprintf(buf, bufsz, "%s", s->status ? s->status : "");
 }
 
 bool store_status_busy(const char *status)

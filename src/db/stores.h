@@ -43,6 +43,7 @@ struct store {
 	long step_age_s;
 	long long created_us; /* created_at in microseconds: the list's order */
 	char *step_note; /* running: what the step waits for, or "" */
+	long job_from, job_to; /* a scale job: the replicas from and to; else 0 */
 };
 
 struct store_list {
@@ -83,6 +84,9 @@ void store_progress(const struct store *s, long later_s, char *buf, size_t bufsz
 /* True while the store is on its way somewhere (not Ready, Failed, Paused
  * or Deleted). */
 bool store_status_busy(const char *status);
+/* What a store's STATUS says: what its queued or running job is doing to
+ * it ("Pausing", "Resuming", "Scaling 1→3", "Deleting"), else its status. */
+void store_status_text(const struct store *s, char *buf, size_t bufsz);
 
 struct store_order {
 	const char *project;  /* project slug */

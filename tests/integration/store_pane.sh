@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 95
+plan 96
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 5 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -70,7 +70,11 @@ ui_keys s
 screen_has "s asks how many replicas" 'Replicas \(1-50\): 1'
 ui_keys C-u && ui_text 99 && ui_keys Enter
 screen_has "a count out of range is refused in words" 'Replicas: a whole number from 1 to 50'
+# The Deployment requests answer slowly until the screen has shown the job.
+sim_post /sim/faults '{"latencyMs": 3000, "pathPrefix": "/apis/apps"}'
 ui_keys s && ui_wait 'Replicas' && ui_keys C-u && ui_text 3 && ui_keys Enter
+screen_has "while the job runs, STATUS says what it does" "$id +web1 .* Scaling 1→3 " 10
+sim_delete /sim/faults
 screen_has "scaling to 3 ends 3/3 on screen" "$id +web1 .* Ready +3/3 " 60
 is "$(K get deploy wordpress -n "store-$id" -o jsonpath='{.spec.replicas}')" 3 "the web deployment has 3 replicas"
 

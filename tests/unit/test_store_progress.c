@@ -70,12 +70,51 @@ static void test_no_job(void **state)
 	assert_string_equal(buf, "provision");
 }
 
+/* STATUS: what a job is doing to the store, else the store's status. */
+static void test_status_text(void **state)
+{
+	struct store s = job("scale", "running", "apply", 0, 3);
+	char buf[32];
+
+	(void)state;
+	s.status = (char *)"Ready";
+	s.job_from = 1;
+	s.job_to = 3;
+	store_status_text(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "Scaling 1\u21923");
+	s = job("pause", "queued", "", 0, 3);
+	s.status = (char *)"Ready";
+	store_status_text(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "Pausing");
+	s = job("resume", "running", "apply", 0, 3);
+	s.status = (char *)"Paused";
+	store_status_text(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "Resuming");
+	s = job("delete", "running", "namespace", 0, 3);
+	s.status = (char *)"Deleting";
+	store_status_text(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "Deleting");
+	/* a provision shows the store's own status; a finished job, nothing */
+	s = job("provision", "running", "apply", 0, 3);
+	s.status = (char *)"Provisioning";
+	store_status_text(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "Provisioning");
+	s = job("pause", "failed", "", 5, 3);
+	s.status = (char *)"Ready";
+	store_status_text(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "Ready");
+	s = (struct store){ .status = (char *)"Failed" };
+	store_status_text(&s, buf, sizeof(buf));
+	assert_string_equal(buf, "Failed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_running),
 		cmocka_unit_test(test_waiting),
 		cmocka_unit_test(test_no_job),
+		cmocka_unit_test(test_status_text),
 	};
 
 	return cmocka_run_group_tests_name("store_progress", tests, NULL, NULL);
