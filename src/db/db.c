@@ -504,6 +504,46 @@ bool db_valid_text(const char *s, size_t maxlen)
 	return scan_text(s, true, &n) && n <= maxlen && !strchr(s, '\r');
 }
 
+/* ASCII for the Latin letters of U+00C0..U+017F, as a person would write
+ * them in a slug ("" for the signs among them: × and ÷). */
+static const char *const latin_ascii[] = {
+	/* U+00C0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	/* U+00D0 */ "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
+	/* U+00E0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	/* U+00F0 */ "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+	/* U+0100 */ "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
+	/* U+0110 */ "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
+	/* U+0120 */ "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
+	/* U+0130 */ "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l",
+	/* U+0140 */ "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
+	/* U+0150 */ "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
+	/* U+0160 */ "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u",
+	/* U+0170 */ "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s",
+};
+
+/* The code point at *p (advancing it), or 0xFFFD for a malformed byte. */
+static unsigned next_code_point(const char **p)
+{
+	const unsigned char *s = (const unsigned char *)*p;
+	unsigned c = s[0], need, cp;
+
+	if (c < 0x80) {
+		*p += 1;
+		return c;
+	}
+	need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+	cp = need == 3 ? c & 0x07 : need == 2 ? c & 0x0F : c & 0x1F;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*p += i;
+			return 0xFFFD;
+		}
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	*p += need + 1;
+	return need ? cp : 0xFFFD;
+}
+
 bool db_slugify(const char *name, char *out, size_t outsz)
 {
 	size_t j = 0;
@@ -511,19 +551,30 @@ bool db_slugify(const char *name, char *out, size_t outsz)
 
 	if (outsz < 2)
 		return false;
-	for (const char *p = name; *p && j < 63 && j + 1 < outsz; p++) {
-		char c = *p;
+	for (const char *p = name; *p && j < 63 && j + 1 < outsz;) {
+		unsigned cp = next_code_point(&p);
+		char one[2] = { 0, 0 };
+		const char *ascii = one;
 
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash && j > 0 && j + 2 < outsz && j < 62)
-				out[j++] = '-';
-			dash = false;
-			out[j++] = c;
-		} else {
-			dash = true;
+		if (cp < 0x80)
+			one[0] = (char)(cp >= 'A' && cp <= 'Z' ? cp - 'A' + 'a' : cp);
+		else if (cp >= 0xC0 && cp < 0xC0 + ARRAY_LEN(latin_ascii))
+			ascii = latin_ascii[cp - 0xC0];
+		if (!ascii[0] || !((ascii[0] >= 'a' && ascii[0] <= 'z') ||
+				   (ascii[0] >= '0' && ascii[0] <= '9'))) {
+			dash = true; /* anything else separates words */
+			continue;
 		}
+		if (dash && j > 0) {
+			/* no room for a dash and a letter: the slug ends here,
+			 * rather than run two words together */
+			if (j + 2 >= outsz || j >= 62)
+				break;
+			out[j++] = '-';
+		}
+		dash = false;
+		for (const char *a = ascii; *a && j < 63 && j + 1 < outsz; a++)
+			out[j++] = *a;
 	}
 	out[j] = '\0';
 	while (j > 0 && out[j - 1] == '-')

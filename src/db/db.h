@@ -106,7 +106,8 @@ bool db_valid_dns_label(const char *s);
 bool db_valid_name(const char *s, size_t maxlen);
 /* Free text: at most maxlen characters, tabs and newlines allowed. */
 bool db_valid_text(const char *s, size_t maxlen);
-/* A lowercase DNS-1123 label made from a name ("Acme Shop!" -> "acme-shop");
+/* A lowercase DNS-1123 label made from a name ("Acme Shop!" -> "acme-shop",
+ * "Ünïcode Café" -> "unicode-cafe": Latin letters lose their accents);
  * false if nothing usable remains. */
 bool db_slugify(const char *name, char *out, size_t outsz);
 /* A copy of untrusted text safe to print in a message: control characters

@@ -8,6 +8,7 @@ UNIT_TESTS = \
 	tests/unit/test_yamldoc \
 	tests/unit/test_keymap \
 	tests/unit/test_keyseq \
+	tests/unit/test_slug \
 	tests/unit/test_theme \
 	tests/unit/test_table_model \
 	tests/unit/test_events \
@@ -43,6 +44,10 @@ tests_unit_test_keymap_LDADD = $(UNIT_LDADD)
 tests_unit_test_keyseq_SOURCES = tests/unit/test_keyseq.c
 tests_unit_test_keyseq_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_keyseq_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_slug_SOURCES = tests/unit/test_slug.c
+tests_unit_test_slug_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_slug_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_theme_SOURCES = tests/unit/test_theme.c $(UNIT_HELPERS)
 tests_unit_test_theme_CFLAGS = $(UNIT_CFLAGS)
