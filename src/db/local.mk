@@ -12,7 +12,7 @@ libopsdeck_a_SOURCES += \
 	src/db/catalog.c src/db/catalog.h \
 	src/db/catalog_file.c src/db/catalog_file.h \
 	src/db/clusters.c src/db/clusters.h \
-	src/db/stores.c src/db/stores.h \
+	src/db/stores.c src/db/stores.h src/db/storeref.c src/db/storeref.h \
 	src/db/jobs.c src/db/jobs.h
 
 EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \

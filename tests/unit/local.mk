@@ -9,6 +9,7 @@ UNIT_TESTS = \
 	tests/unit/test_keymap \
 	tests/unit/test_keyseq \
 	tests/unit/test_slug \
+	tests/unit/test_storeref \
 	tests/unit/test_theme \
 	tests/unit/test_table_model \
 	tests/unit/test_events \
@@ -48,6 +49,9 @@ tests_unit_test_keyseq_LDADD = $(UNIT_LDADD)
 tests_unit_test_slug_SOURCES = tests/unit/test_slug.c
 tests_unit_test_slug_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_slug_LDADD = $(UNIT_LDADD)
+tests_unit_test_storeref_SOURCES = tests/unit/test_storeref.c
+tests_unit_test_storeref_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_storeref_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_theme_SOURCES = tests/unit/test_theme.c $(UNIT_HELPERS)
 tests_unit_test_theme_CFLAGS = $(UNIT_CFLAGS)

@@ -1,0 +1,131 @@
+#include "config.h"
+
+#include "db/storeref.h"
+
+#include <string.h>
+
+#include "buf.h"
+
+static bool is_deleted(const struct store *s)
+{
+	return strcmp(s->status, "Deleted") == 0;
+}
+
+/* A reference that can be the start of an id: lower-case hex, long enough
+ * not to be a guess. */
+static bool hex_prefix(const char *ref)
+{
+	size_t n = strspn(ref, "0123456789abcdef");
+
+	return ref[n] == '\0' && n >= STORE_REF_MIN_PREFIX && n <= STORE_ID_LEN;
+}
+
+/* ref split at its one '/': project slug and store name (project "" when
+ * there is no slash). False when it has more than one slash. */
+static bool split_ref(const char *ref, char *project, size_t psz, const char **name)
+{
+	const char *slash = strchr(ref, '/');
+
+	project[0] = '\0';
+	*name = ref;
+	if (!slash)
+		return true;
+	if (strchr(slash + 1, '/'))
+		return false;
+	if ((size_t)(slash - ref) >= psz)
+		return false;
+	memcpy(project, ref, (size_t)(slash - ref));
+	project[slash - ref] = '\0';
+	*name = slash + 1;
+	return true;
+}
+
+static bool by_name(const struct store *s, const char *project, const char *name)
+{
+	return !is_deleted(s) && strcmp(s->name, name) == 0 &&
+	       (!project[0] || strcmp(s->project, project) == 0);
+}
+
+static bool by_prefix(const struct store *s, const char *ref)
+{
+	return !is_deleted(s) && hex_prefix(ref) && str_has_prefix(s->id, ref);
+}
+
+bool store_ref_matches(const struct store *s, const char *ref)
+{
+	char project[128];
+	const char *name;
+
+	if (strcmp(s->id, ref) == 0)
+		return true;
+	if (!split_ref(ref, project, sizeof(project), &name))
+		return false;
+	return by_name(s, project, name) || (!project[0] && by_prefix(s, ref));
+}
+
+static void ambiguous(const struct store_list *l, const char *shown, bool names,
+		      const char *project, const char *ref, size_t n, struct err *err)
+{
+	struct buf b = BUF_INIT;
+	size_t listed = 0;
+
+	buf_printf(&b, "\"%s\" names %zu stores: ", shown, n);
+	for (size_t i = 0; i < l->n && listed < 5; i++) {
+		const struct store *s = &l->v[i];
+
+		if (names ? !by_name(s, project, ref) : !by_prefix(s, ref))
+			continue;
+		buf_printf(&b, "%s%s/%s (%s)", listed++ ? ", " : "", s->project, s->name, s->id);
+	}
+	if (n > listed)
+		buf_printf(&b, " and %zu more", n - listed);
+	buf_printf(&b, "; give %s", names ? "PROJECT/NAME or the id" : "more of the id");
+	err_set(err, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+const struct store *store_ref_pick(const struct store_list *l, const char *ref, struct err *err)
+{
+	char shown[80], project[128];
+	const struct store *found = NULL;
+	const char *name;
+	size_t n = 0;
+
+	str_copy_clean(shown, sizeof(shown), ref ? ref : "");
+	if (!ref || !*ref) {
+		err_set(err, "no store named: give its id, its name or PROJECT/NAME");
+		return NULL;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].id, ref) == 0)
+			return &l->v[i];
+	}
+	if (!split_ref(ref, project, sizeof(project), &name) || !*name) {
+		err_set(err,
+			"no store \"%s\": a store is named by its id, its name or PROJECT/NAME",
+			shown);
+		return NULL;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (by_name(&l->v[i], project, name) && n++ == 0)
+			found = &l->v[i];
+	}
+	if (n > 1) {
+		ambiguous(l, shown, true, project, name, n, err);
+		return NULL;
+	}
+	if (n == 1)
+		return found;
+	for (size_t i = 0; i < l->n && !project[0]; i++) {
+		if (by_prefix(&l->v[i], ref) && n++ == 0)
+			found = &l->v[i];
+	}
+	if (n > 1) {
+		ambiguous(l, shown, false, project, ref, n, err);
+		return NULL;
+	}
+	if (n == 1)
+		return found;
+	err_set(err, "no store \"%s\"", shown);
+	return NULL;
+}

@@ -1,0 +1,33 @@
+/* How an operator names a store, in the CLI and in the console alike: its
+ * id, a unique prefix of its id (STORE_REF_MIN_PREFIX hex digits or more),
+ * its name (unique within its project), or PROJECT/NAME with the project's
+ * slug. Deleted stores answer to their full id only.
+ *
+ * The order of the rule: a full id wins; then PROJECT/NAME or a name; then
+ * an id prefix. Two stores that answer to the same name or prefix make the
+ * reference ambiguous, and the error lists them so the operator can pick. */
+#ifndef OPSDECK_DB_STOREREF_H
+#define OPSDECK_DB_STOREREF_H
+
+#include "db/db.h"
+#include "db/stores.h"
+#include "util.h"
+
+#define STORE_REF_MIN_PREFIX 4
+/* At most this many candidates are read; more only make an ambiguity. */
+#define STORE_REF_MAX_ROWS 20
+
+/* The rows (the store list's columns: parse with store_list_parse) of the
+ * stores ref could name, for store_ref_pick. */
+void store_req_ref(struct db_req *r, const char *ref);
+
+/* The store ref names among l's rows, or NULL with err saying why in
+ * words: `no store "x"`, or `"web" names 2 stores: acme/web (4f1c2a9be310),
+ * shop/web (9a0b7c3d2e11); give PROJECT/NAME or the id`. */
+const struct store *store_ref_pick(const struct store_list *l, const char *ref, struct err *err);
+
+/* Whether s answers to ref (as a candidate; store_ref_pick decides among
+ * several): for completion and for reading candidates. */
+bool store_ref_matches(const struct store *s, const char *ref);
+
+#endif

@@ -1,0 +1,111 @@
+/* How a store is named (db/storeref.h): id, id prefix, name, PROJECT/NAME,
+ * and the ambiguities and absences said in words. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "db/storeref.h"
+
+static struct store rows[] = {
+    {.id = "4f1c2a9be310", .name = "web", .project = "acme", .status = "Ready"},
+    {.id = "4f1c77000001", .name = "outlet", .project = "acme", .status = "Paused"},
+    {.id = "9a0b7c3d2e11", .name = "web", .project = "shop", .status = "Ready"},
+    {.id = "b00000000001", .name = "old", .project = "shop", .status = "Deleted"},
+    {.id = "c0ffee000001", .name = "c0ffee00", .project = "shop", .status = "Ready"},
+    {.id = "c0ffee000002", .name = "cafe", .project = "shop", .status = "Ready"},
+};
+static const struct store_list list = {rows, sizeof(rows) / sizeof(rows[0])};
+
+/* The id ref picks, or the error text. */
+static const char *pick(const char *ref)
+{
+	static struct err err;
+	const struct store *s;
+
+	err_clear(&err);
+	s = store_ref_pick(&list, ref, &err);
+	if (s) {
+		assert_false(err_isset(&err));
+		return s->id;
+	}
+	assert_true(err_isset(&err));
+	return err.msg;
+}
+
+static void test_id_and_prefix(void **state)
+{
+	(void)state;
+	assert_string_equal(pick("4f1c2a9be310"), "4f1c2a9be310");
+	assert_string_equal(pick("4f1c2a"), "4f1c2a9be310");
+	assert_string_equal(pick("9a0b"), "9a0b7c3d2e11");
+	/* too short to be a prefix, and no such name */
+	assert_string_equal(pick("9a0"), "no store \"9a0\"");
+	assert_string_equal(pick("4f1c"), "\"4f1c\" names 2 stores: acme/web (4f1c2a9be310), "
+					  "acme/outlet (4f1c77000001); give more of the id");
+	/* a prefix is lower-case hex */
+	assert_string_equal(pick("4F1C2A"), "no store \"4F1C2A\"");
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(pick("outlet"), "4f1c77000001");
+	assert_string_equal(pick("acme/web"), "4f1c2a9be310");
+	assert_string_equal(pick("shop/web"), "9a0b7c3d2e11");
+	assert_string_equal(pick("web"),
+			    "\"web\" names 2 stores: acme/web (4f1c2a9be310), shop/web "
+			    "(9a0b7c3d2e11); give PROJECT/NAME or the id");
+	assert_string_equal(pick("nope/web"), "no store \"nope/web\"");
+	/* a name beats a prefix it also is */
+	assert_string_equal(pick("c0ffee00"), "c0ffee000001");
+	assert_string_equal(pick("c0ffee0"),
+			    "\"c0ffee0\" names 2 stores: shop/c0ffee00 (c0ffee000001), "
+			    "shop/cafe (c0ffee000002); give more of the id");
+}
+
+static void test_deleted_and_bad(void **state)
+{
+	(void)state;
+	/* a Deleted store answers to its full id only */
+	assert_string_equal(pick("b00000000001"), "b00000000001");
+	assert_string_equal(pick("old"), "no store \"old\"");
+	assert_string_equal(pick("b0000000"), "no store \"b0000000\"");
+	assert_string_equal(pick(""), "no store named: give its id, its name or PROJECT/NAME");
+	assert_string_equal(
+	    pick("a/b/c"),
+	    "no store \"a/b/c\": a store is named by its id, its name or PROJECT/NAME");
+	assert_string_equal(
+	    pick("acme/"),
+	    "no store \"acme/\": a store is named by its id, its name or PROJECT/NAME");
+	/* control characters are not echoed */
+	assert_string_equal(pick("w\x1b[2Jb"), "no store \"w [2Jb\"");
+}
+
+static void test_matches(void **state)
+{
+	(void)state;
+	assert_true(store_ref_matches(&rows[0], "web"));
+	assert_true(store_ref_matches(&rows[0], "4f1c"));
+	assert_true(store_ref_matches(&rows[0], "acme/web"));
+	assert_false(store_ref_matches(&rows[0], "shop/web"));
+	assert_false(store_ref_matches(&rows[3], "old"));
+	assert_true(store_ref_matches(&rows[3], "b00000000001"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_id_and_prefix),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_deleted_and_bad),
+	    cmocka_unit_test(test_matches),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
