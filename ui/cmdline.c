@@ -192,6 +192,8 @@ static size_t pane_candidates(struct cmdline *cl, enum pane_id id, const char *t
 	size_t n = 0, cap = 0;
 
 	*out = NULL;
+	if (nwords == 1 && ops->nverbs == 0) /* the pane's own argument */
+		return cl->host.complete(cl->host.ud, id, NULL, word, out);
 	if (nwords == 1) {
 		for (size_t i = 0; i < ops->nverbs; i++) {
 			if (!str_has_prefix(ops->verbs[i].name, word))
@@ -262,7 +264,9 @@ static void completion_start(struct cmdline *cl, const char *text)
 			nall = pane_candidates(cl, c->pane, text, nwords, word, &all);
 		}
 		for (size_t i = 0; i < nall; i++) {
-			if (str_has_prefix(all[i], word)) {
+			/* a pane's candidates are its own choice (a store's
+			 * PROJECT/NAME answers to the start of its name) */
+			if ((c && c->kind == COMMAND_PANE) || str_has_prefix(all[i], word)) {
 				add_candidate(&list, &n, &cap, all[i]);
 				all[i] = NULL;
 			}
@@ -274,9 +278,12 @@ static void completion_start(struct cmdline *cl, const char *text)
 	cl->ncands = n;
 }
 
+/* A candidate's word: what goes on the line (a note may follow a tab). */
+static int word_len(const char *cand) { return (int)strcspn(cand, "\t"); }
+
 static size_t common_prefix(char **list, size_t n)
 {
-	size_t len = strlen(list[0]);
+	size_t len = (size_t)word_len(list[0]);
 
 	for (size_t i = 1; i < n; i++) {
 		size_t k = 0;
@@ -302,17 +309,28 @@ static void complete(struct cmdline *cl, struct lineedit *le)
 			return;
 		}
 		if (cl->ncands == 1) {
-			buf_printf(&b, "%s%s ", cl->cand_base, cl->cands[0]);
+			buf_printf(&b, "%s%.*s ", cl->cand_base, word_len(cl->cands[0]),
+				   cl->cands[0]);
 			lineedit_set(le, buf_str(&b));
 			completion_reset(cl);
 		} else {
 			char *prefix = xstrndup(cl->cands[0], common_prefix(cl->cands, cl->ncands));
 			struct buf list = BUF_INIT;
+			const char *typed = lineedit_text(le) + strlen(cl->cand_base);
 
-			buf_printf(&b, "%s%s", cl->cand_base, prefix);
-			lineedit_set(le, buf_str(&b));
-			for (size_t i = 0; i < cl->ncands; i++)
-				buf_printf(&list, "%s%s", i ? "  " : "", cl->cands[i]);
+			/* never shorter than what was typed */
+			if (str_has_prefix(prefix, typed)) {
+				buf_printf(&b, "%s%s", cl->cand_base, prefix);
+				lineedit_set(le, buf_str(&b));
+			}
+			for (size_t i = 0; i < cl->ncands; i++) {
+				const char *c = cl->cands[i];
+				int w = word_len(c);
+
+				buf_printf(&list, "%s%.*s", i ? "  " : "", w, c);
+				if (c[w])
+					buf_printf(&list, " (%s)", c + w + 1);
+			}
 			cl->host.say(cl->host.ud, false, buf_str(&list));
 			buf_free(&list);
 			free(prefix);
@@ -320,7 +338,8 @@ static void complete(struct cmdline *cl, struct lineedit *le)
 		buf_free(&b);
 		return;
 	}
-	buf_printf(&b, "%s%s", cl->cand_base, cl->cands[cl->cand_next]);
+	buf_printf(&b, "%s%.*s", cl->cand_base, word_len(cl->cands[cl->cand_next]),
+		   cl->cands[cl->cand_next]);
 	lineedit_set(le, buf_str(&b));
 	cl->cand_next = (cl->cand_next + 1) % cl->ncands;
 	buf_free(&b);

@@ -67,7 +67,9 @@ struct pane_ops {
 	const struct pane_verb *verbs;
 	size_t nverbs;
 	/* Candidates for the word after verb (names of offerings, projects…)
-	 * starting with prefix, each allocated; returns how many. Optional. */
+	 * starting with prefix, each allocated; returns how many. Optional.
+	 * A candidate may carry a note after a tab ("web\t4f1c2a9be310"): the
+	 * list shows it beside the word, the line gets the word alone. */
 	size_t (*complete)(void *st, const struct pane_verb *verb, const char *prefix,
 			   char ***out);
 };

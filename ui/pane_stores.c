@@ -10,6 +10,7 @@
 #include "app.h"
 #include "db/live.h"
 #include "db/stores.h"
+#include "db/storeref.h"
 #include "form.h"
 #include "kube/api.h"
 #include "kube/registry.h"
@@ -113,10 +114,11 @@ static const struct table_column cols[] = {
 	{ "ID", 12, 12, 0, TABLE_LEFT, 0 },	   { "NAME", 6, 30, 1, TABLE_LEFT, 0 },
 	{ "PROJECT", 7, 24, 0, TABLE_LEFT, 3 },	   { "OFFERING/PLAN", 13, 30, 0, TABLE_LEFT, 4 },
 	{ "CLUSTER", 7, 16, 0, TABLE_LEFT, 5 },	   { "STATUS", 6, 14, 0, TABLE_LEFT, 0 },
-	{ "READY", 5, 9, 0, TABLE_RIGHT, 0 },	   { "AGE", 4, 6, 0, TABLE_RIGHT, 2 },
-	{ "STEP", 4, 24, 0, TABLE_LEFT, 1 },	   { "URL", 3, 0, 2, TABLE_LEFT, 6 },
+	{ "READY", 5, 9, 0, TABLE_RIGHT, 0 },	   { "AGE", 4, 6, 0, TABLE_RIGHT, 0 },
+	{ "STEP", 4, 48, 0, TABLE_LEFT, 1 },	   { "URL", 3, 0, 2, TABLE_LEFT, 2 },
 };
-enum { COL_STATUS = 5 };
+/* STEP and URL say most when whole: other columns shrink first. */
+enum { COL_STATUS = 5, COL_STEP = 8, COL_URL = 9 };
 
 static const struct table_column detail_cols[] = {
 	{ "FIELD", 9, 12, 0, TABLE_LEFT, 0 },
@@ -942,6 +944,8 @@ static void *stores_init(struct app *app)
 	p->app = app;
 	p->by_ns = json_object();
 	p->table = table_new("Stores", cols, ARRAY_LEN(cols));
+	table_model_keep_width(table_model(p->table), COL_STEP);
+	table_model_keep_width(table_model(p->table), COL_URL);
 	p->detail = table_new("Store", detail_cols, ARRAY_LEN(detail_cols));
 	table_model_set_sensitive(table_model(p->detail), true);
 	table_set_empty_text(p->table, "No stores yet: n orders one.");
@@ -1070,11 +1074,14 @@ static bool pick_subjects(struct stores_pane *p, const char *named, bool bulk)
 
 	p->nsubjects = 0;
 	if (named && *named) {
-		if (!store_valid_id(named)) {
-			app_error(p->app, "'%.40s' is not a store id (12 hex digits)", named);
+		struct err err = { { 0 } };
+		const struct store *s = store_ref_pick(db_live_stores(p->live, NULL), named, &err);
+
+		if (!s) {
+			app_error(p->app, "%s", err.msg);
 			return false;
 		}
-		str_copy(p->subjects[0], sizeof(p->subjects[0]), named);
+		str_copy(p->subjects[0], sizeof(p->subjects[0]), s->id);
 		p->nsubjects = 1;
 		return true;
 	}
@@ -1583,18 +1590,19 @@ static size_t stores_complete(void *st, const struct pane_verb *verb, const char
 	struct stores_pane *p = st;
 	const struct store_list *sl = p->live ? db_live_stores(p->live, NULL) : NULL;
 	const struct project_list *pl = p->live ? db_live_projects(p->live) : NULL;
-	size_t n = 0, cap = 0, count = verb->id == VERB_NEW ? (pl ? pl->n : 0) : (sl ? sl->n : 0);
+	size_t n = 0, cap = 0;
 
 	*out = NULL;
-	for (size_t i = 0; i < count; i++) {
-		const char *w = verb->id == VERB_NEW ? pl->v[i].slug : sl->v[i].id;
-
-		if (!str_has_prefix(w, prefix))
-			continue;
-		*out = xgrow(*out, &cap, n + 1, sizeof(**out));
-		(*out)[n++] = xstrdup(w);
+	if (verb->id == VERB_NEW) {
+		for (size_t i = 0; pl && i < pl->n; i++) {
+			if (!str_has_prefix(pl->v[i].slug, prefix))
+				continue;
+			*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+			(*out)[n++] = xstrdup(pl->v[i].slug);
+		}
+		return n;
 	}
-	return n;
+	return store_ref_complete(sl, prefix, out);
 }
 
 static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)

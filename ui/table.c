@@ -84,16 +84,18 @@ static void draw_title(struct table *t, const struct rect *r)
 		buf_printf(&right, "  marked: %zu", table_model_nmarked(m));
 	buf_putc(&right, ' ');
 
+	/* The title is what the pane is: it is cut last, the counts first. */
 	draw_fill(r->y, r->x, r->w, style_attr(ROLE_TITLE));
-	tw = draw_text(r->y, r->x + 1, r->w / 2, t->title, style_attr(ROLE_TITLE) | A_BOLD, 0);
-	(void)tw;
-	if (r->w / 2 > 2) {
+	tw = draw_text(r->y, r->x + 1, r->w - 1, t->title, style_attr(ROLE_TITLE) | A_BOLD, 0);
+	{
 		int rw = draw_width(buf_str(&right));
-		int avail = r->w - r->w / 2 - 1;
+		int avail = r->w - 1 - tw - 2;
 
 		if (rw > avail)
 			rw = avail;
-		draw_text(r->y, r->x + r->w - rw, rw, buf_str(&right), style_attr(ROLE_TITLE), 1);
+		if (rw > 1)
+			draw_text(r->y, r->x + r->w - rw, rw, buf_str(&right), style_attr(ROLE_TITLE),
+				  1);
 	}
 	buf_free(&right);
 }

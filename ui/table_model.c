@@ -62,6 +62,7 @@ struct table_model {
 	 * and when the content last needed it. */
 	int *held;
 	uint64_t *held_ms;
+	bool *keep; /* columns cut last (table_model_keep_width) */
 };
 
 /* ---- UTF-8 ---- */
@@ -605,6 +606,7 @@ struct table_model *table_model_new(const struct table_column *cols, size_t ncol
 	tm->pending.width = xcalloc(ncols ? ncols : 1, sizeof(int));
 	tm->held = xcalloc(ncols ? ncols : 1, sizeof(*tm->held));
 	tm->held_ms = xcalloc(ncols ? ncols : 1, sizeof(*tm->held_ms));
+	tm->keep = xcalloc(ncols ? ncols : 1, sizeof(*tm->keep));
 	tm->sort_col = -1;
 	tm->filter = xstrdup("");
 	return tm;
@@ -621,6 +623,7 @@ void table_model_free(struct table_model *tm)
 	free(tm->cols);
 	free(tm->held);
 	free(tm->held_ms);
+	free(tm->keep);
 	free(tm->hash);
 	free(tm->order);
 	free(tm->view);
@@ -1146,6 +1149,12 @@ void table_model_hold_widths(struct table_model *tm, uint64_t now_ms, uint64_t h
 	}
 }
 
+void table_model_keep_width(struct table_model *tm, size_t col)
+{
+	if (col < tm->ncols)
+		tm->keep[col] = true;
+}
+
 void table_model_layout(const struct table_model *tm, int width, int *widths)
 {
 	size_t n = tm->ncols;
@@ -1192,20 +1201,24 @@ void table_model_layout(const struct table_model *tm, int width, int *widths)
 		widths[victim] = 0;
 	}
 
-	/* Shrink the widest columns toward their minimum. */
+	/* Shrink the widest columns toward their minimum: the others first,
+	 * then those whose content is cut last. */
 	total = layout_total(widths, n);
 	excess = total - width;
-	while (excess > 0) {
-		size_t widest = n;
+	for (int pass = 0; pass < 2; pass++) {
+		while (excess > 0) {
+			size_t widest = n;
 
-		for (size_t c = 0; c < n; c++) {
-			if (widths[c] > mins[c] && (widest == n || widths[c] > widths[widest]))
-				widest = c;
+			for (size_t c = 0; c < n; c++) {
+				if ((pass == 1 || !tm->keep[c]) && widths[c] > mins[c] &&
+				    (widest == n || widths[c] > widths[widest]))
+					widest = c;
+			}
+			if (widest == n)
+				break;
+			widths[widest]--;
+			excess--;
 		}
-		if (widest == n)
-			break;
-		widths[widest]--;
-		excess--;
 	}
 
 	/* Still too wide (a screen narrower than the minimums): cut from the right. */

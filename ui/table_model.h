@@ -102,6 +102,10 @@ size_t table_model_marked_keys(const struct table_model *tm, const char **out, s
  * with one space between shown columns. Content width is measured in
  * display cells of the rows (all of them, cached per rebuild). */
 void table_model_layout(const struct table_model *tm, int width, int *widths);
+/* Makes a column's content the last to be cut when the width is short:
+ * the other columns shrink to their minimum first (what it says matters
+ * most whole, as a store's step with its attempt count). */
+void table_model_keep_width(struct table_model *tm, size_t col);
 /* Steadies the layout: a column keeps the widest content it had until that
  * width has not been needed for hold_ms, so rows do not move sideways each
  * time a cell that comes and goes (a step and its age) is updated. Called

@@ -2,6 +2,7 @@
 
 #include "db/storeref.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -128,4 +129,44 @@ const struct store *store_ref_pick(const struct store_list *l, const char *ref, 
 		return found;
 	err_set(err, "no store \"%s\"", shown);
 	return NULL;
+}
+
+void store_ref_short(const struct store_list *l, const struct store *s, char *buf, size_t bufsz)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct store *o = &l->v[i];
+
+		if (o != s && !is_deleted(o) && strcmp(o->name, s->name) == 0) {
+			snprintf(buf, bufsz, "%s/%s", s->project, s->name);
+			return;
+		}
+	}
+	snprintf(buf, bufsz, "%s", s->name);
+}
+
+size_t store_ref_complete(const struct store_list *l, const char *prefix, char ***out)
+{
+	size_t n = 0, cap = 0;
+	char word[160];
+
+	*out = NULL;
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct store *s = &l->v[i];
+		char *cand;
+
+		if (is_deleted(s))
+			continue;
+		store_ref_short(l, s, word, sizeof(word));
+		if (!str_has_prefix(word, prefix) && strchr(prefix, '/'))
+			snprintf(word, sizeof(word), "%s/%s", s->project, s->name);
+		if (str_has_prefix(word, prefix) || str_has_prefix(s->name, prefix))
+			cand = xasprintf("%s\t%s", word, s->id);
+		else if (*prefix && str_has_prefix(s->id, prefix))
+			cand = xasprintf("%s\t%s", s->id, word);
+		else
+			continue;
+		*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+		(*out)[n++] = cand;
+	}
+	return n;
 }

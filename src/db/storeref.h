@@ -30,4 +30,14 @@ const struct store *store_ref_pick(const struct store_list *l, const char *ref, 
  * several): for completion and for reading candidates. */
 bool store_ref_matches(const struct store *s, const char *ref);
 
+/* The shortest reference that picks s among l's rows: its name when no
+ * other live store has that name, else PROJECT/NAME. O(l->n). */
+void store_ref_short(const struct store_list *l, const struct store *s, char *buf, size_t bufsz);
+
+/* Completion of a store reference: for each live store, its short
+ * reference when it or the store's name starts with prefix, with its id as a note after a tab
+ * ("web\t4f1c2a9be310"), or its id when the prefix starts it (its short
+ * reference as the note). Each allocated; returns how many. */
+size_t store_ref_complete(const struct store_list *l, const char *prefix, char ***out);
+
 #endif

@@ -29,6 +29,10 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 TESTS += tests/integration/runner_outages.sh
 EXTRA_DIST += tests/integration/runner_outages.sh
 
+# Stores named by name, PROJECT/NAME or id prefix in the console.
+TESTS += tests/integration/store_names.sh
+EXTRA_DIST += tests/integration/store_names.sh
+
 # Revealing a store's credentials (CLI and console), audited.
 TESTS += tests/integration/store_credentials.sh
 EXTRA_DIST += tests/integration/store_credentials.sh

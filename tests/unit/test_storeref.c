@@ -98,6 +98,18 @@ static void test_matches(void **state)
 	assert_true(store_ref_matches(&rows[3], "b00000000001"));
 }
 
+static void test_short(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	store_ref_short(&list, &rows[0], buf, sizeof(buf));
+	assert_string_equal(buf, "acme/web");
+	store_ref_short(&list, &rows[1], buf, sizeof(buf));
+	assert_string_equal(buf, "outlet");
+	assert_string_equal(pick("acme/web"), rows[0].id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {

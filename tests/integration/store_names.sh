@@ -1,0 +1,83 @@
+# Stores named as operators name them in the console: `:stores VERB` and
+# `:logs` take a store's name, PROJECT/NAME or a unique id prefix; Tab
+# completes names with their ids; an ambiguous or unknown name is said in
+# words and changes nothing.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+
+plan 14
+
+ui_with_pg
+printf 'operator: names-tester\n' >"$UI_CONFIG/config.yaml"
+UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER"
+
+od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+# store_sql ID NAME PROJECT
+store_sql() {
+	echo "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas, created_by, status, ready_at)
+	SELECT '$1', p.uuid, o.uuid, pl.uuid, 'kind', '$2', 'store-$1', 1, 'tester', 'Ready', now()
+	FROM opsdeck.projects p, opsdeck.offerings o JOIN opsdeck.plans pl ON pl.offering = o.uuid
+	WHERE p.slug = '$3' AND o.slug = 'woocommerce' AND pl.name = 'small'"
+}
+
+{
+	od db migrate &&
+		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
+		od customer create "Acme Shops" &&
+		od project create acme-shops "Web Store" --stores 5 &&
+		od project create acme-shops "Other" --stores 5 &&
+		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kind')" &&
+		q -c "$(store_sql 0000000000a1 outlet web-store)" &&
+		q -c "$(store_sql 0000000000b1 web web-store)" &&
+		q -c "$(store_sql 0000000000c1 web other)"
+} >"$UI_TMP/prepare.log" 2>&1 || { echo "Bail out! cannot prepare the database: $(tail -n 3 "$UI_TMP/prepare.log")"; exit 1; }
+
+ui_start 120 30
+ui_keys 3
+ui_wait '0000000000c1' 10
+
+ui_keys : && ui_text "stores pause out" && ui_keys Tab
+screen_has "Tab completes a unique store name" ':stores pause outlet ?$'
+ui_keys C-u && ui_text "stores pause w" && ui_keys Tab
+screen_has "Tab lists a shared name as PROJECT/NAME with the ids" \
+	'other/web \(0000000000c1\) +web-store/web \(0000000000b1\)'
+ui_keys C-u && ui_text "stores pause 00000000" && ui_keys Tab
+screen_has "an id prefix completes to ids, their names beside them" \
+	'0000000000b1 \(web-store/web\) +0000000000a1 \(outlet\)'
+ui_esc
+
+ui_keys : && ui_text "stores pause web" && ui_keys Enter
+screen_has "an ambiguous name is said, with the stores it names" \
+	'"web" names 2 stores: .*web-store/web \(0000000000b1\).*give PROJECT/NAME or the id'
+ui_keys : && ui_text "stores pause web-store/web" && ui_keys Enter
+screen_has "PROJECT/NAME picks one store and asks first" 'Pause store 0000000000b1\?'
+ui_keys n
+ui_keys : && ui_text "stores pause outlet" && ui_keys Enter
+screen_has "a unique name picks its store" 'Pause store 0000000000a1\?'
+ui_keys y
+if wait_for '[ "$(q -c "SELECT count(*) FROM opsdeck.jobs j WHERE j.store = '\''0000000000a1'\'' AND kind = '\''pause'\''")" = 1 ]' 10; then
+	pass "and the operation reaches that store"
+else
+	fail "and the operation reaches that store"
+fi
+is "$(q -c "SELECT count(*) FROM opsdeck.jobs WHERE store <> '0000000000a1'")" 0 \
+	"and no other store"
+
+ui_keys : && ui_text "stores show 0000000000c" && ui_keys Enter
+screen_has "a unique id prefix opens the store's details" 'Store 0000000000c1|0000000000c1.*other'
+ui_esc
+ui_keys : && ui_text "stores show nope" && ui_keys Enter
+screen_has "an unknown store is said in words" 'no store "nope"'
+
+ui_keys : && ui_text "logs ou" && ui_keys Tab
+screen_has ":logs completes store names" ':logs outlet ?$'
+ui_keys Enter
+screen_has ":logs takes a store's name" 'for store web-store/outlet \(0000000000a1\)'
+ui_keys : && ui_text "logs zzz" && ui_keys Enter
+screen_has ":logs says an unknown store" 'no store "zzz"'
+ui_keys : && ui_text "logs other/web" && ui_keys Enter
+screen_has ":logs takes PROJECT/NAME" 'for store other/web \(0000000000c1\)'
+
+ui_stop
