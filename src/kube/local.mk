@@ -10,6 +10,8 @@ libopsdeck_a_SOURCES += \
 	src/kube/access.c src/kube/access.h \
 	src/kube/probe.c src/kube/probe.h \
 	src/kube/registry.c src/kube/registry.h
+# An object's YAML and events, for the console's drill into a store.
+libopsdeck_a_SOURCES += src/kube/objyaml.c src/kube/objyaml.h
 EXTRA_DIST += doc/kube-client.md
 
 include tests/kube/local.mk

@@ -18,6 +18,7 @@ UNIT_TESTS = \
 	tests/unit/test_inventory \
 	tests/unit/test_store_progress \
 	tests/unit/test_credentials \
+	tests/unit/test_objyaml \
 	tests/unit/test_panes
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -74,6 +75,9 @@ tests_unit_test_health_SOURCES = tests/unit/test_health.c $(UNIT_HELPERS)
 tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_health_LDADD = $(UNIT_LDADD)
 
+tests_unit_test_objyaml_SOURCES = tests/unit/test_objyaml.c
+tests_unit_test_objyaml_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_objyaml_LDADD = $(UNIT_LDADD)
 tests_unit_test_inventory_SOURCES = tests/unit/test_inventory.c
 tests_unit_test_inventory_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_inventory_LDADD = $(UNIT_LDADD)
@@ -99,7 +103,7 @@ bench_table_model_SOURCES = bench/table_model.c ui/table_model.c ui/table_model.
 bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
 	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c tests/fuzz/fuzz_render.c \
-	tests/fuzz/fuzz_keyseq.c
+	tests/fuzz/fuzz_keyseq.c tests/fuzz/fuzz_objyaml.c
 
 .PHONY: bench
 bench: bench/table_model$(EXEEXT)
