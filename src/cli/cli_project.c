@@ -18,6 +18,7 @@ static int project_create(struct cli_ctx *ctx, int argc, char **argv);
 static int project_rename(struct cli_ctx *ctx, int argc, char **argv);
 static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv);
 static int project_archive(struct cli_ctx *ctx, int argc, char **argv);
+static int project_set(struct cli_ctx *ctx, int argc, char **argv);
 
 static const struct cli_command cmd_customer_list = {
 	.noun = "customer",
@@ -36,7 +37,7 @@ static const struct cli_command cmd_customer_create = {
 static const struct cli_command cmd_project_list = {
 	.noun = "project",
 	.verb = "list",
-	.usage = "[--customer SLUG] [--all] [--json]",
+	.usage = "[--customer CUSTOMER] [--all] [--json]",
 	.summary = "list projects with their quota usage",
 	.run = project_list,
 };
@@ -62,6 +63,13 @@ static const struct cli_command cmd_project_set_quota = {
 	.summary = "change a project's quotas (never below its usage)",
 	.run = project_set_quota,
 };
+static const struct cli_command cmd_project_set = {
+	.noun = "project",
+	.verb = "set",
+	.usage = "PROJECT [--end-date YYYY-MM-DD | --no-end-date] [--description TEXT]",
+	.summary = "change a project's end date or description",
+	.run = project_set,
+};
 static const struct cli_command cmd_project_archive = {
 	.noun = "project",
 	.verb = "archive",
@@ -72,7 +80,8 @@ static const struct cli_command cmd_project_archive = {
 
 const struct cli_command *const cli_project_commands[] = {
 	&cmd_customer_list, &cmd_customer_create, &cmd_project_list,    &cmd_project_create,
-	&cmd_project_rename, &cmd_project_set_quota, &cmd_project_archive, NULL,
+	&cmd_project_rename, &cmd_project_set_quota, &cmd_project_set,	&cmd_project_archive,
+	NULL,
 };
 
 /* A mutation: the request is built (and refused) before connecting. */
@@ -87,6 +96,58 @@ static int mutate(struct cli_ctx *ctx, struct db_req *r, PGresult **out)
 	else
 		PQclear(res);
 	return CLI_OK;
+}
+
+/* ---- naming customers and projects ---- */
+
+bool cli_project_slug(struct cli_ctx *ctx, const char *ref, char *slug, size_t slugsz)
+{
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	bool ok;
+
+	project_req_find(&r, ref);
+	res = cli_db_query(ctx, &r);
+	if (!res)
+		return false;
+	ok = project_find_slug(res, ref, slug, slugsz, &err);
+	PQclear(res);
+	if (!ok)
+		cli_fail(ctx, err.msg);
+	return ok;
+}
+
+bool cli_customer_slug(struct cli_ctx *ctx, const char *ref, char *slug, size_t slugsz)
+{
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	bool ok;
+
+	customer_req_find(&r, ref);
+	res = cli_db_query(ctx, &r);
+	if (!res)
+		return false;
+	ok = customer_find_slug(res, ref, slug, slugsz, &err);
+	PQclear(res);
+	if (!ok)
+		cli_fail(ctx, err.msg);
+	return ok;
+}
+
+/* The project a mutation is about. Read-only mode refuses it before the
+ * database is asked anything. */
+static bool project_to_change(struct cli_ctx *ctx, const char *what, const char *ref, char *slug,
+			      size_t slugsz)
+{
+	struct err err = { { 0 } };
+
+	if (!db_mutation_allowed(ctx->conf, what, &err)) {
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	return cli_project_slug(ctx, ref, slug, slugsz);
 }
 
 /* ---- customers ---- */
@@ -215,6 +276,7 @@ static int project_list(struct cli_ctx *ctx, int argc, char **argv)
 					{ "customer", &customer, NULL, NULL },
 					{ NULL, NULL, NULL, NULL } };
 	const char *pos[1];
+	char cslug[64];
 	struct project_list l;
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -223,9 +285,9 @@ static int project_list(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_project_list, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	if (customer && !db_valid_dns_label(customer))
-		return cli_fail(ctx, "--customer takes a customer slug");
-	project_req_list(&r, customer, all);
+	if (customer && !cli_customer_slug(ctx, customer, cslug, sizeof(cslug)))
+		return CLI_FAILED;
+	project_req_list(&r, customer ? cslug : NULL, all);
 	res = cli_db_query(ctx, &r);
 	if (!res)
 		return CLI_FAILED;
@@ -279,6 +341,7 @@ static int project_create(struct cli_ctx *ctx, int argc, char **argv)
 		{ NULL, NULL, NULL, NULL },
 	};
 	const char *pos[2];
+	char cslug[64];
 	struct project_spec spec;
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -291,7 +354,11 @@ static int project_create(struct cli_ctx *ctx, int argc, char **argv)
 	if (!parse_quotas(ctx, &cmd_project_create, stores, cpu, mem, &spec.quota_stores,
 			  &spec.quota_cpu_millis, &spec.quota_memory_mib))
 		return CLI_USAGE;
-	spec.customer = pos[0];
+	if (!db_mutation_allowed(ctx->conf, "create a project", &err))
+		return cli_fail(ctx, err.msg);
+	if (!cli_customer_slug(ctx, pos[0], cslug, sizeof(cslug)))
+		return CLI_FAILED;
+	spec.customer = cslug;
 	spec.name = pos[1];
 	spec.slug = slug;
 	spec.description = desc;
@@ -309,17 +376,20 @@ static int project_create(struct cli_ctx *ctx, int argc, char **argv)
 static int project_rename(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *pos[2];
+	char slug[64];
 	struct err err = { { 0 } };
 	struct db_req r;
 	int npos, rc;
 
 	if (!cli_parse(ctx, &cmd_project_rename, argc, argv, NULL, pos, 2, 2, &npos))
 		return CLI_USAGE;
-	if (!project_req_rename(&r, ctx->conf, pos[0], pos[1], &err))
+	if (!project_to_change(ctx, "rename a project", pos[0], slug, sizeof(slug)))
+		return CLI_FAILED;
+	if (!project_req_rename(&r, ctx->conf, slug, pos[1], &err))
 		return cli_fail(ctx, err.msg);
 	rc = mutate(ctx, &r, NULL);
 	if (rc == CLI_OK)
-		fprintf(ctx->out, "renamed project %s\n", pos[0]);
+		fprintf(ctx->out, "renamed project %s\n", slug);
 	return rc;
 }
 
@@ -333,6 +403,7 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 		{ NULL, NULL, NULL, NULL },
 	};
 	const char *pos[1];
+	char slug[64];
 	long qs, qc, qm;
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -347,27 +418,76 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->err, "usage: opsdeck project set-quota %s\n", cmd_project_set_quota.usage);
 		return CLI_USAGE;
 	}
-	if (!project_req_set_quota(&r, ctx->conf, pos[0], qs, qc, qm, &err))
+	if (!project_to_change(ctx, "change a project's quota", pos[0], slug, sizeof(slug)))
+		return CLI_FAILED;
+	if (!project_req_set_quota(&r, ctx->conf, slug, qs, qc, qm, &err))
 		return cli_fail(ctx, err.msg);
 	rc = mutate(ctx, &r, NULL);
 	if (rc == CLI_OK)
-		fprintf(ctx->out, "set the quota of project %s\n", pos[0]);
+		fprintf(ctx->out, "set the quota of project %s\n", slug);
 	return rc;
 }
 
 static int project_archive(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *pos[1];
+	char slug[64];
 	struct err err = { { 0 } };
 	struct db_req r;
 	int npos, rc;
 
 	if (!cli_parse(ctx, &cmd_project_archive, argc, argv, NULL, pos, 1, 1, &npos))
 		return CLI_USAGE;
-	if (!project_req_archive(&r, ctx->conf, pos[0], &err))
+	if (!project_to_change(ctx, "archive a project", pos[0], slug, sizeof(slug)))
+		return CLI_FAILED;
+	if (!project_req_archive(&r, ctx->conf, slug, &err))
 		return cli_fail(ctx, err.msg);
 	rc = mutate(ctx, &r, NULL);
 	if (rc == CLI_OK)
-		fprintf(ctx->out, "archived project %s\n", pos[0]);
+		fprintf(ctx->out, "archived project %s\n", slug);
+	return rc;
+}
+
+static int project_set(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool no_end = false;
+	const char *end = NULL, *desc = NULL;
+	const struct cli_opt opts[] = {
+		{ "end-date", &end, NULL, NULL },
+		{ "no-end-date", NULL, &no_end, NULL },
+		{ "description", &desc, NULL, NULL },
+		{ NULL, NULL, NULL, NULL },
+	};
+	const char *pos[1];
+	char slug[64];
+	struct project_changes c = { 0 };
+	struct err err = { { 0 } };
+	struct db_req r;
+	int npos, rc;
+
+	if (!cli_parse(ctx, &cmd_project_set, argc, argv, opts, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	if ((!end && !no_end && !desc) || (end && no_end)) {
+		fprintf(ctx->err, "opsdeck: %s\n",
+			end && no_end ? "give --end-date or --no-end-date, not both"
+				      : "give at least one of --end-date, --no-end-date, --description");
+		fprintf(ctx->err, "usage: opsdeck project set %s\n", cmd_project_set.usage);
+		return CLI_USAGE;
+	}
+	c.end_date = end;
+	c.clear_end_date = no_end;
+	c.description = desc;
+	/* What the request checks (read-only mode, the values) is checked
+	 * before the project is looked up: with a slug standing in. */
+	if (!project_req_set(&r, ctx->conf, "x", &c, &err))
+		return cli_fail(ctx, err.msg);
+	db_req_free(&r);
+	if (!cli_project_slug(ctx, pos[0], slug, sizeof(slug)))
+		return CLI_FAILED;
+	if (!project_req_set(&r, ctx->conf, slug, &c, &err))
+		return cli_fail(ctx, err.msg);
+	rc = mutate(ctx, &r, NULL);
+	if (rc == CLI_OK)
+		fprintf(ctx->out, "changed project %s\n", slug);
 	return rc;
 }

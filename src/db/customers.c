@@ -3,16 +3,28 @@
 #include "db/customers.h"
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char sql_list[] =
-	"SELECT c.uuid, c.name, c.slug,"
-	" to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	" c.archived_at IS NOT NULL,"
-	" (SELECT count(*) FROM opsdeck.projects p WHERE p.customer = c.uuid AND p.archived_at IS NULL)"
+#include "db/ref.h"
+
+#define SQL_LIST_COLUMNS \
+	"SELECT c.uuid, c.name, c.slug," \
+	" to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
+	" c.archived_at IS NOT NULL," \
+	" (SELECT count(*) FROM opsdeck.projects p" \
+	" WHERE p.customer = c.uuid AND p.archived_at IS NULL)" \
 	" FROM opsdeck.customers c"
+
+static const char sql_list[] =
+	SQL_LIST_COLUMNS
 	" WHERE $1::boolean OR c.archived_at IS NULL"
+	" ORDER BY c.slug";
+
+static const char sql_find[] =
+	SQL_LIST_COLUMNS
+	" WHERE c.slug = $1 OR lower(c.name) = lower($1)"
 	" ORDER BY c.slug";
 
 void customer_req_list(struct db_req *r, bool include_archived)
@@ -97,4 +109,38 @@ bool customer_req_create(struct db_req *r, const struct conf *conf, const char *
 	db_req_add(r, conf->operator);
 	snprintf(r->subject, sizeof(r->subject), "customer '%s'", slug);
 	return true;
+}
+
+/* ---- naming a customer ---- */
+
+const struct customer *customer_list_find(const struct customer_list *l, const char *ref,
+					  struct err *err)
+{
+	long i = db_ref_pick("customer", ref, l ? l->v : NULL, l ? l->n : 0,
+			     sizeof(struct customer), offsetof(struct customer, slug),
+			     offsetof(struct customer, name), err);
+
+	return i < 0 ? NULL : &l->v[i];
+}
+
+void customer_req_find(struct db_req *r, const char *ref)
+{
+	db_req_init(r, sql_find);
+	db_req_add(r, ref ? ref : "");
+	str_copy(r->subject, sizeof(r->subject), "customer");
+}
+
+bool customer_find_slug(const PGresult *res, const char *ref, char *slug, size_t slugsz,
+			struct err *err)
+{
+	struct customer_list l;
+	const struct customer *c;
+
+	if (!customer_list_parse(res, &l, err))
+		return false;
+	c = customer_list_find(&l, ref, err);
+	if (c)
+		str_copy(slug, slugsz, c->slug);
+	customer_list_free(&l);
+	return c != NULL;
 }

@@ -4,6 +4,7 @@ libopsdeck_a_SOURCES += \
 	src/db/db.c src/db/db.h \
 	src/db/conn.c src/db/conn.h \
 	src/db/resolve.c src/db/resolve.h \
+	src/db/ref.c src/db/ref.h \
 	src/db/live.c src/db/live.h \
 	src/db/migrate.c src/db/migrate.h \
 	src/db/customers.c src/db/customers.h \
@@ -17,7 +18,8 @@ libopsdeck_a_SOURCES += \
 
 EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \
 	src/db/migrations/003_reconcile.sql src/db/migrations/004_attempts.sql \
-	src/db/migrations/005_live_notices.sql
+	src/db/migrations/005_live_notices.sql \
+	src/db/migrations/006_projects.sql
 dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
 
 # The CLI commands over the database.

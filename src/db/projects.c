@@ -3,22 +3,33 @@
 #include "db/projects.h"
 
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char sql_list[] =
-	"SELECT p.uuid, c.slug, c.name, p.slug, p.name, p.description,"
-	" coalesce(to_char(p.end_date, 'YYYY-MM-DD'), ''),"
-	" p.quota_stores, p.quota_cpu_millis, p.quota_memory_mib,"
-	" u.stores_used, u.cpu_used_millis, u.memory_used_mib,"
-	" to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	" p.archived_at IS NOT NULL"
-	" FROM opsdeck.projects p"
-	" JOIN opsdeck.customers c ON c.uuid = p.customer"
+#include "db/ref.h"
+
+#define SQL_LIST_COLUMNS \
+	"SELECT p.uuid, c.slug, c.name, p.slug, p.name, p.description," \
+	" coalesce(to_char(p.end_date, 'YYYY-MM-DD'), '')," \
+	" p.quota_stores, p.quota_cpu_millis, p.quota_memory_mib," \
+	" u.stores_used, u.cpu_used_millis, u.memory_used_mib," \
+	" to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
+	" p.archived_at IS NOT NULL" \
+	" FROM opsdeck.projects p" \
+	" JOIN opsdeck.customers c ON c.uuid = p.customer" \
 	" JOIN opsdeck.project_usage u ON u.project = p.uuid"
+
+static const char sql_list[] =
+	SQL_LIST_COLUMNS
 	" WHERE ($1::text IS NULL OR c.slug = $1) AND ($2::boolean OR p.archived_at IS NULL)"
 	" ORDER BY c.slug, p.slug";
+
+static const char sql_find[] =
+	SQL_LIST_COLUMNS
+	" WHERE p.slug = $1 OR lower(p.name) = lower($1)"
+	" ORDER BY p.slug";
 
 void project_req_list(struct db_req *r, const char *customer, bool include_archived)
 {
@@ -180,11 +191,8 @@ bool project_req_create(struct db_req *r, const struct conf *conf, const struct 
 		err_set(err, "a project description must be at most 2000 characters of text");
 		return false;
 	}
-	if (spec->end_date && *spec->end_date && !project_valid_date(spec->end_date)) {
-		err_set(err, "invalid end date '%s': write it YYYY-MM-DD",
-			db_shown(spec->end_date, shown, sizeof(shown)));
+	if (spec->end_date && *spec->end_date && !project_check_date(spec->end_date, "end date", err))
 		return false;
-	}
 	if (!check_quotas(spec->quota_stores, spec->quota_cpu_millis, spec->quota_memory_mib, err))
 		return false;
 
@@ -326,30 +334,160 @@ bool project_req_archive(struct db_req *r, const struct conf *conf, const char *
 	return true;
 }
 
-bool project_valid_date(const char *s)
+/* ---- end date and description ---- */
+
+static const char sql_set[] =
+	"WITH old AS (SELECT uuid, slug, archived_at, end_date, description"
+	" FROM opsdeck.projects WHERE slug = $1),"
+	" p AS ("
+	" UPDATE opsdeck.projects SET"
+	" end_date = CASE WHEN $3::boolean THEN NULL ELSE coalesce($2::date, old.end_date) END,"
+	" description = coalesce($4::text, old.description)"
+	" FROM old WHERE projects.uuid = old.uuid AND old.archived_at IS NULL"
+	" RETURNING projects.uuid, projects.end_date, projects.description),"
+	" e AS ("
+	" INSERT INTO opsdeck.events (actor, action, object, project, message, detail)"
+	" SELECT $5, 'project.set', 'project/' || old.slug, old.uuid,"
+	" format('changed project %s: %s', old.slug, coalesce(nullif(concat_ws('; ',"
+	" CASE WHEN p.end_date IS DISTINCT FROM old.end_date THEN format('end date %s -> %s',"
+	" coalesce(to_char(old.end_date, 'YYYY-MM-DD'), 'none'),"
+	" coalesce(to_char(p.end_date, 'YYYY-MM-DD'), 'none')) END,"
+	" CASE WHEN p.description <> old.description THEN 'new description' END), ''),"
+	" 'nothing new')),"
+	" jsonb_build_object('end_date', to_char(p.end_date, 'YYYY-MM-DD'),"
+	" 'description', p.description)"
+	" FROM old JOIN p ON p.uuid = old.uuid)"
+	" SELECT old.uuid, old.archived_at IS NOT NULL, (SELECT count(*) FROM p) FROM old";
+
+bool project_req_set(struct db_req *r, const struct conf *conf, const char *slug,
+		     const struct project_changes *c, struct err *err)
+{
+	if (!db_mutation_allowed(conf, "change a project", err))
+		return false;
+	if (!check_slug(slug, "project", err))
+		return false;
+	if (!c->end_date && !c->clear_end_date && !c->description) {
+		err_set(err, "give an end date (or none) or a description to set");
+		return false;
+	}
+	if (c->end_date && c->clear_end_date) {
+		err_set(err, "give an end date or remove it, not both");
+		return false;
+	}
+	if (c->end_date && !*c->end_date) {
+		err_set(err, "the end date is empty: write it YYYY-MM-DD, or remove it");
+		return false;
+	}
+	if (c->end_date && !project_check_date(c->end_date, "end date", err))
+		return false;
+	if (c->description && !db_valid_text(c->description, 2000)) {
+		err_set(err, "a project description must be at most 2000 characters of text");
+		return false;
+	}
+	db_req_init(r, sql_set);
+	db_req_add(r, slug);
+	db_req_add(r, c->end_date);
+	db_req_add_bool(r, c->clear_end_date);
+	db_req_add(r, c->description);
+	db_req_add(r, conf->operator);
+	r->check = check_changed;
+	snprintf(r->subject, sizeof(r->subject), "project '%s'", slug);
+	return true;
+}
+
+/* ---- naming a project ---- */
+
+const struct project *project_list_find(const struct project_list *l, const char *ref,
+					struct err *err)
+{
+	long i = db_ref_pick("project", ref, l ? l->v : NULL, l ? l->n : 0, sizeof(struct project),
+			     offsetof(struct project, slug), offsetof(struct project, name), err);
+
+	return i < 0 ? NULL : &l->v[i];
+}
+
+void project_req_find(struct db_req *r, const char *ref)
+{
+	db_req_init(r, sql_find);
+	db_req_add(r, ref ? ref : "");
+	str_copy(r->subject, sizeof(r->subject), "project");
+}
+
+bool project_find_slug(const PGresult *res, const char *ref, char *slug, size_t slugsz,
+		       struct err *err)
+{
+	struct project_list l;
+	const struct project *p;
+
+	if (!project_list_parse(res, &l, err))
+		return false;
+	p = project_list_find(&l, ref, err);
+	if (p)
+		str_copy(slug, slugsz, p->slug);
+	project_list_free(&l);
+	return p != NULL;
+}
+
+/* ---- dates ---- */
+
+static const char *const month_names[] = { "January", "February", "March",     "April",
+					   "May",     "June",     "July",      "August",
+					   "September", "October", "November", "December" };
+
+static int days_in_month(long y, long m)
 {
 	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	long y, m, d;
-	char ys[5], ms[3], ds[3];
-	int dim;
 
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	memcpy(ys, s, 4);
-	ys[4] = '\0';
-	memcpy(ms, s + 5, 2);
-	ms[2] = '\0';
-	memcpy(ds, s + 8, 2);
-	ds[2] = '\0';
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return mdays[m - 1];
+}
+
+bool project_check_date(const char *s, const char *what, struct err *err)
+{
+	char shown[40], part[5];
+	long y, m, d;
+
+	db_shown(s ? s : "", shown, sizeof(shown));
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		goto format;
 	for (int i = 0; i < 10; i++) {
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return false;
+			goto format;
 	}
-	if (!str_to_long(ys, 1970, 9999, &y) || !str_to_long(ms, 1, 12, &m) ||
-	    !str_to_long(ds, 1, 31, &d))
+	memcpy(part, s, 4);
+	part[4] = '\0';
+	(void)str_to_long(part, 0, 9999, &y);
+	memcpy(part, s + 5, 2);
+	part[2] = '\0';
+	(void)str_to_long(part, 0, 99, &m);
+	memcpy(part, s + 8, 2);
+	part[2] = '\0';
+	(void)str_to_long(part, 0, 99, &d);
+	if (y < 1970) {
+		err_set(err, "%s is not a date opsdeck takes: the year must be from 1970 to 9999",
+			shown);
 		return false;
-	dim = mdays[m - 1];
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		dim = 29;
-	return d <= dim;
+	}
+	if (m < 1 || m > 12) {
+		err_set(err, "%s is not a date: there is no month %02ld (months are 01 to 12)", shown,
+			m);
+		return false;
+	}
+	if (d < 1 || d > days_in_month(y, m)) {
+		err_set(err, "%s is not a date: %s %ld has %d days", shown, month_names[m - 1], y,
+			days_in_month(y, m));
+		return false;
+	}
+	return true;
+format:
+	err_set(err, "invalid %s '%s': write it YYYY-MM-DD", what, shown);
+	return false;
+}
+
+bool project_valid_date(const char *s)
+{
+	struct err ignore;
+
+	return project_check_date(s, "date", &ignore);
 }

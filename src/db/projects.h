@@ -60,7 +60,8 @@ struct project_spec {
 	long quota_memory_mib;	 /* -1: default */
 };
 
-/* Result: one row (uuid, slug). */
+/* Result: one row (uuid, slug). The schema refuses an end date in the
+ * past. */
 bool project_req_create(struct db_req *r, const struct conf *conf, const struct project_spec *spec,
 			struct err *err);
 bool project_req_rename(struct db_req *r, const struct conf *conf, const char *slug,
@@ -72,7 +73,43 @@ bool project_req_set_quota(struct db_req *r, const struct conf *conf, const char
 bool project_req_archive(struct db_req *r, const struct conf *conf, const char *slug,
 			 struct err *err);
 
-/* A real calendar date written YYYY-MM-DD. */
+/* What `project set` changes; NULL (and clear_end_date false) keeps a
+ * value. The description may be set to "" (none); the end date may not:
+ * clear_end_date removes it. The schema refuses an end date in the past. */
+struct project_changes {
+	const char *end_date; /* YYYY-MM-DD */
+	bool clear_end_date;
+	const char *description;
+};
+
+/* At least one change must be given. */
+bool project_req_set(struct db_req *r, const struct conf *conf, const char *slug,
+		     const struct project_changes *c, struct err *err);
+
+/* A real calendar date written YYYY-MM-DD (years 1970 to 9999). */
 bool project_valid_date(const char *s);
+/* The same, saying what is wrong: "2026-02-30 is not a date: February 2026
+ * has 28 days", or how to write one. what: "end date". */
+bool project_check_date(const char *s, const char *what, struct err *err);
+
+/* ---- naming a project: its slug or its name ----
+ *
+ * Operators name a project by its slug or by its name (exact, ignoring
+ * ASCII case). A slug wins over a name; a name that several projects have
+ * is refused with their slugs. Every command that takes a project applies
+ * this rule, through one of the functions below. */
+
+/* Finds ref in a list (e.g. the live one); NULL with err set: `no project
+ * "x"`, or `several projects are named "X": a, b; name one by its slug`. */
+const struct project *project_list_find(const struct project_list *l, const char *ref,
+					struct err *err);
+
+/* The projects (archived ones too) whose slug is ref or whose name is ref
+ * in any case: the candidates, in project_req_list's columns. */
+void project_req_find(struct db_req *r, const char *ref);
+/* Applies the rule to project_req_find's result: the project's slug, or
+ * false with err set as project_list_find does. */
+bool project_find_slug(const PGresult *res, const char *ref, char *slug, size_t slugsz,
+		       struct err *err);
 
 #endif

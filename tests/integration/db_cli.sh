@@ -69,16 +69,16 @@ like "$rc:$err" "^2:opsdeck: invalid memory amount '5GB'" "a bad memory amount i
 run od project create acme-shops X --stores -1
 like "$rc:$err" "^2:opsdeck: --stores takes a whole number from 0 to 10000" "a negative store quota is a usage error"
 run od project create acme-shops X --end-date 2031-02-30
-like "$rc:$err" "^1:opsdeck: invalid end date '2031-02-30'" "an impossible date is refused"
+is "$rc:$err" "1:opsdeck: 2031-02-30 is not a date: February 2031 has 28 days" "an impossible date is refused"
 run od project create nope X
-is "$rc:$err" "1:opsdeck: no customer 'nope'" "a project needs an existing customer"
+is "$rc:$err" '1:opsdeck: no customer "nope"' "a project needs an existing customer"
 run od project create acme2 "Web Store"
 is "$rc:$err" "1:opsdeck: a project with that slug already exists" "project slugs are unique"
 run od project rename web-store "Main Web Store"
 is "$rc:$out" "0:renamed project web-store" "project rename"
 is "$(q -c "SELECT name FROM opsdeck.projects WHERE slug = 'web-store'")" "Main Web Store" "the name changed"
 run od project rename missing X
-is "$rc:$err" "1:opsdeck: no project 'missing'" "renaming a missing project says so"
+is "$rc:$err" '1:opsdeck: no project "missing"' "renaming a missing project says so"
 run od project set-quota web-store
 like "$rc:$err" '^2:opsdeck: give at least one of --stores, --cpu, --memory' "set-quota needs a quota"
 run od project set-quota web-store --cpu 2

@@ -56,3 +56,7 @@ check_PROGRAMS += tests/integration/db_live_test
 tests_integration_db_live_test_SOURCES = tests/integration/db_live_test.c
 tests_integration_db_live_test_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_db_live_test_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
+
+# Projects and customers named by slug or name; end dates and descriptions.
+TESTS += tests/integration/db_projects.sh
+EXTRA_DIST += tests/integration/db_projects.sh
