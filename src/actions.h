@@ -81,7 +81,11 @@ enum action_scope {
 	ACTION(RECONCILE_RUN, "reconcile.run", SCOPE_PANE_RECONCILE,                         \
 	       "Run a reconcile pass now")                                                   \
 	ACTION(RECONCILE_DELETE, "reconcile.delete", SCOPE_PANE_RECONCILE,                   \
-	       "Delete the orphan namespace (type its name to confirm)")
+	       "Delete the orphan namespace (type its name to confirm)")                     \
+	ACTION(CLUSTERS_CORDON, "clusters.cordon", SCOPE_PANE_CLUSTERS,                      \
+	       "Cordon the cluster: no new stores are placed on it (asks first; audited)")   \
+	ACTION(CLUSTERS_ACTIVATE, "clusters.activate", SCOPE_PANE_CLUSTERS,                  \
+	       "Activate the cluster: it takes new stores again (audited)")
 
 enum action {
 	ACTION_NONE = -1,

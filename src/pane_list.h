@@ -24,6 +24,7 @@
 	PANE(QUEUES, queues, "Queues", TAB, ctx)             \
 	PANE(LOGS, logs, "Logs", TAB, ctx)                   \
 	PANE(EVENTS, events, "Events", VIEW, ctx)            \
-	PANE(RECONCILE, reconcile, "Reconcile", VIEW, ctx)
+	PANE(RECONCILE, reconcile, "Reconcile", VIEW, ctx) \
+	PANE(CLUSTERS, clusters, "Clusters", VIEW, ctx)
 
 #endif

@@ -27,6 +27,8 @@ libopsdeck_console_a_SOURCES = \
 	ui/pane_events.c
 # The reconcile findings view (:reconcile).
 libopsdeck_console_a_SOURCES += ui/pane_reconcile.c
+# The clusters view (:clusters).
+libopsdeck_console_a_SOURCES += ui/pane_clusters.c
 libopsdeck_console_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 OPSDECK_CONSOLE_LIBS = libopsdeck_console.a libopsdeck_ui.a $(OPSDECK_CORE_LIBS) $(NCURSES_LIBS)
 

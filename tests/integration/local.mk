@@ -57,6 +57,11 @@ tests_integration_db_live_test_SOURCES = tests/integration/db_live_test.c
 tests_integration_db_live_test_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
 tests_integration_db_live_test_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
 
+# The :clusters view: states, reachability, counts; cordon and activate,
+# audited; live from the CLI; read-only; 80x24.
+TESTS += tests/integration/cluster_pane.sh
+EXTRA_DIST += tests/integration/cluster_pane.sh
+
 # Projects and customers named by slug or name; end dates and descriptions.
 TESTS += tests/integration/db_projects.sh
 EXTRA_DIST += tests/integration/db_projects.sh
