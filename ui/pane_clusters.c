@@ -35,28 +35,28 @@ struct clusters_pane {
 	struct db_live *live; /* NULL: no database configured */
 	struct kube_registry *kube;
 	struct table *table;
-	char pending[64];     /* the cluster a confirmation or a change is about */
+	char pending[64]; /* the cluster a confirmation or a change is about */
 	const char *pending_state;
-	bool busy;	      /* a change was sent and has not answered */
+	bool busy; /* a change was sent and has not answered */
 };
 
 enum { COL_NAME, COL_STATE, COL_REACH, COL_STORES, COL_CAPACITY, COL_CONTEXT, COL_PROBLEM };
 
 static const struct table_column cluster_cols[] = {
-	[COL_NAME] = { "NAME", 4, 24, 0, TABLE_LEFT, 0 },
-	[COL_STATE] = { "STATE", 8, 8, 0, TABLE_LEFT, 0 },
-	[COL_REACH] = { "REACHABILITY", 12, 12, 0, TABLE_LEFT, 0 },
-	[COL_STORES] = { "STORES", 6, 8, 0, TABLE_RIGHT, 0 },
-	[COL_CAPACITY] = { "CAPACITY", 8, 16, 0, TABLE_RIGHT, 1 },
-	[COL_CONTEXT] = { "CONTEXT", 7, 32, 0, TABLE_LEFT, 3 },
-	[COL_PROBLEM] = { "PROBLEM", 7, 0, 1, TABLE_LEFT, 2 },
+    [COL_NAME] = {"NAME", 4, 24, 0, TABLE_LEFT, 0},
+    [COL_STATE] = {"STATE", 8, 8, 0, TABLE_LEFT, 0},
+    [COL_REACH] = {"REACHABILITY", 12, 12, 0, TABLE_LEFT, 0},
+    [COL_STORES] = {"STORES", 6, 8, 0, TABLE_RIGHT, 0},
+    [COL_CAPACITY] = {"CAPACITY", 8, 16, 0, TABLE_RIGHT, 1},
+    [COL_CONTEXT] = {"CONTEXT", 7, 32, 0, TABLE_LEFT, 3},
+    [COL_PROBLEM] = {"PROBLEM", 7, 0, 1, TABLE_LEFT, 2},
 };
 
 /* A cluster's reachability; a disabled one is not asked. */
 static void reach_of(struct clusters_pane *p, const struct cluster *c,
 		     struct kube_cluster_status *st)
 {
-	*st = (struct kube_cluster_status){ .state = KUBE_CLUSTER_CONNECTING, .reason = "" };
+	*st = (struct kube_cluster_status){.state = KUBE_CLUSTER_CONNECTING, .reason = ""};
 	if (strcmp(c->state, "disabled") != 0)
 		kube_registry_status(p->kube, c->context, st);
 }
@@ -80,13 +80,10 @@ static void rebuild(struct clusters_pane *p)
 		bool disabled = strcmp(c->state, "disabled") == 0;
 		struct kube_cluster_status st;
 		char stores[24], cap[48];
-		const char *cells[] = { [COL_NAME] = c->name,
-					[COL_STATE] = c->state,
-					[COL_REACH] = "-",
-					[COL_STORES] = stores,
-					[COL_CAPACITY] = cap,
-					[COL_CONTEXT] = c->context,
-					[COL_PROBLEM] = "" };
+		const char *cells[] = {
+		    [COL_NAME] = c->name,  [COL_STATE] = c->state, [COL_REACH] = "-",
+		    [COL_STORES] = stores, [COL_CAPACITY] = cap,   [COL_CONTEXT] = c->context,
+		    [COL_PROBLEM] = ""};
 		int role = ROLE_STATE_OK, role_col = COL_REACH;
 
 		reach_of(p, c, &st);
@@ -212,7 +209,8 @@ static char *describe(struct clusters_pane *p, const struct cluster *c)
 	if (strcmp(c->state, "active") == 0) {
 		buf_printf(&b, "active: new stores may be placed on it.");
 	} else if (strcmp(c->state, "cordoned") == 0) {
-		buf_printf(&b, "cordoned: no new stores are placed on it; its stores keep running.");
+		buf_printf(&b,
+			   "cordoned: no new stores are placed on it; its stores keep running.");
 		a = ACTION_CLUSTERS_ACTIVATE;
 		verb = "activates it";
 	} else {
@@ -228,7 +226,8 @@ static char *describe(struct clusters_pane *p, const struct cluster *c)
 		buf_printf(&b, " No answer yet (connecting).");
 	} else {
 		uint64_t now = loop_now_ms();
-		time_t since = time(NULL) - (time_t)((now > st.since_ms ? now - st.since_ms : 0) / 1000);
+		time_t since =
+		    time(NULL) - (time_t)((now > st.since_ms ? now - st.since_ms : 0) / 1000);
 		char at[16] = "?";
 		const char *name;
 		struct tm tm;
@@ -237,8 +236,8 @@ static char *describe(struct clusters_pane *p, const struct cluster *c)
 			strftime(at, sizeof(at), "%H:%M:%S", &tm);
 		/* a sentence of its own: "Unreachable since 05:31:02: ..." */
 		name = kube_cluster_state_name(st.state);
-		buf_printf(&b, " %c%s since %s: %s.", toupper((unsigned char)name[0]), name + 1,
-			   at, st.reason[0] ? st.reason : "no reason given");
+		buf_printf(&b, " %c%s since %s: %s.", toupper((unsigned char)name[0]), name + 1, at,
+			   st.reason[0] ? st.reason : "no reason given");
 	}
 	first_key(p, a, key, sizeof(key));
 	if (key[0] && !app_read_only(p->app))
@@ -274,7 +273,7 @@ static void clusters_draw(void *st, struct app *app, const struct rect *r)
 		return;
 	}
 	if (t.h >= FOOTER_LINES + 6) {
-		struct rect foot = { t.y + t.h - FOOTER_LINES, t.x + 1, FOOTER_LINES, t.w - 2 };
+		struct rect foot = {t.y + t.h - FOOTER_LINES, t.x + 1, FOOTER_LINES, t.w - 2};
 
 		t.h -= FOOTER_LINES + 1;
 		draw_fill(t.y + t.h, t.x, t.w, style_attr(ROLE_NORMAL));
@@ -301,7 +300,7 @@ static void state_done(void *ud, bool ok, const char *msg)
 static void submit_state(struct clusters_pane *p)
 {
 	struct db_req r;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	if (!cluster_req_set_state(&r, app_conf(p->app), p->pending, p->pending_state, &err)) {
 		app_error(p->app, "%s", err.msg);
@@ -331,7 +330,8 @@ static void change_state(struct clusters_pane *p, const char *name, const char *
 		return;
 	}
 	if (!db_valid_dns_label(name)) {
-		app_error(p->app, "'%s' is not a cluster name", db_shown(name, shown, sizeof(shown)));
+		app_error(p->app, "'%s' is not a cluster name",
+			  db_shown(name, shown, sizeof(shown)));
 		return;
 	}
 	if ((c = find_cluster(p, name)) == NULL) {
@@ -343,7 +343,8 @@ static void change_state(struct clusters_pane *p, const char *name, const char *
 		return;
 	}
 	if (p->busy) {
-		app_error(p->app, "Still changing cluster %s; try again when it is done", p->pending);
+		app_error(p->app, "Still changing cluster %s; try again when it is done",
+			  p->pending);
 		return;
 	}
 	str_copy(p->pending, sizeof(p->pending), c->name);
@@ -362,9 +363,9 @@ static void change_state(struct clusters_pane *p, const char *name, const char *
 enum { VERB_CORDON, VERB_ACTIVATE };
 
 static const struct pane_verb clusters_verbs[] = {
-	{ "cordon", "[CLUSTER]", "Cordon a cluster: no new stores are placed on it (asks first)",
-	  VERB_CORDON },
-	{ "activate", "[CLUSTER]", "Activate a cluster: it takes new stores again", VERB_ACTIVATE },
+    {"cordon", "[CLUSTER]", "Cordon a cluster: no new stores are placed on it (asks first)",
+     VERB_CORDON},
+    {"activate", "[CLUSTER]", "Activate a cluster: it takes new stores again", VERB_ACTIVATE},
 };
 
 /* The cluster named, or the one under the cursor; NULL with a message. */
@@ -442,9 +443,14 @@ static unsigned clusters_key(void *st, struct app *app, enum action a, keycode k
 	if (!p->live || !db_live_clusters(p->live))
 		return PANE_IGNORED;
 	switch (a) {
-	case ACTION_CLUSTERS_CORDON: run_verb(p, VERB_CORDON, NULL); break;
-	case ACTION_CLUSTERS_ACTIVATE: run_verb(p, VERB_ACTIVATE, NULL); break;
-	default: return PANE_IGNORED;
+	case ACTION_CLUSTERS_CORDON:
+		run_verb(p, VERB_CORDON, NULL);
+		break;
+	case ACTION_CLUSTERS_ACTIVATE:
+		run_verb(p, VERB_ACTIVATE, NULL);
+		break;
+	default:
+		return PANE_IGNORED;
 	}
 	return PANE_HANDLED | PANE_REDRAW;
 }
@@ -457,15 +463,15 @@ static struct table *clusters_table(void *st)
 }
 
 const struct pane_ops pane_clusters_ops = {
-	.args = "[VERB ...]",
-	.help = "Show the clusters: state, reachability, stores and capacity; its verbs follow",
-	.init = clusters_init,
-	.destroy = clusters_destroy,
-	.draw = clusters_draw,
-	.on_key = clusters_key,
-	.on_show = clusters_show,
-	.table = clusters_table,
-	.verbs = clusters_verbs,
-	.nverbs = ARRAY_LEN(clusters_verbs),
-	.complete = clusters_complete,
+    .args = "[VERB ...]",
+    .help = "Show the clusters: state, reachability, stores and capacity; its verbs follow",
+    .init = clusters_init,
+    .destroy = clusters_destroy,
+    .draw = clusters_draw,
+    .on_key = clusters_key,
+    .on_show = clusters_show,
+    .table = clusters_table,
+    .verbs = clusters_verbs,
+    .nverbs = ARRAY_LEN(clusters_verbs),
+    .complete = clusters_complete,
 };

@@ -4,7 +4,8 @@
 # its capacity. c asks before cordoning (No by default); y cordons, which
 # is audited with the operator's name; a activates again; `:clusters
 # cordon NAME` names a cluster, an unknown one is refused in words. A
-# change made with `opsdeck cluster set-state` shows without a key press.
+# change made with `opsdeck cluster set-state`, and a store ordered, show
+# without a key press.
 # Read-only mode refuses both keys and changes nothing. At 80x24 the name,
 # state, reachability and stores still show.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -12,7 +13,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 33
+plan 34
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -115,11 +116,13 @@ od cluster set-state local disabled >/dev/null
 screen_has "a disabled cluster is not probed: no reachability, no problem" 'local +disabled +- +2 +2/10'
 od cluster set-state local active >/dev/null
 screen_has "and is probed again once active" "local +active +ok +2 +2/10" 10
+od store create shop woocommerce small web3 --cluster local >/dev/null
+screen_has "a store ordered meanwhile is counted at once" "local +active +ok +3 +3/10" 5
 
 # ---- read-only mode ----
 ui_start 120 40 --read-only
 ui_keys : && ui_text clusters && ui_keys Enter
-screen_has "read-only: the clusters show" "local +active +ok +2 +2/10" 10
+screen_has "read-only: the clusters show" "local +active +ok +3 +3/10" 10
 ui_keys c
 screen_has "c is refused in read-only mode" 'read-only mode: refusing to cordon a cluster'
 ui_keys a
@@ -130,7 +133,7 @@ is "$(state far),$(state local)" "active,active" "and nothing changed"
 ui_start 80 24 --no-worker
 ui_keys : && ui_text clusters && ui_keys Enter
 screen_has "at 80x24 local shows its name, state, reachability and stores" \
-	'local +active +ok +2( |$)' 10
+	'local +active +ok +3( |$)' 10
 screen_has "and far its reachability" 'far +active +unreachable +0( |$)' 15
 ui_keys '?'
 ui_wait 'Help: key map default'
