@@ -14,10 +14,18 @@
 /* Deep nesting is never legitimate in our files and would recurse unbounded. */
 #define YDOC_MAX_DEPTH 64
 
+/* Go's YAML library keeps a raw input buffer of this many bytes and decodes
+ * all of it each time it fills it (goyaml.v2 yamlh.go, input_raw_buffer_size). */
+#define GO_YAML_RAW_BUFFER 512
+
 struct yload {
 	yaml_parser_t parser;
 	const char *path;
 	struct err *err;
+	const unsigned char *text; /* the whole input, for reader errors' positions */
+	size_t len;
+	size_t fed;	 /* bytes handed to the parser (first-document reading) */
+	bool first_only; /* stop after the first document, as kubectl does */
 };
 
 static struct ynode *ynode_new(enum ynode_type type, const yaml_event_t *ev)
@@ -51,24 +59,111 @@ static bool load_error_at(struct yload *ld, size_t line, size_t col, const char 
 	return false;
 }
 
+/* Decodes the character at text[*i] in the stream's encoding and moves past
+ * it; a sequence cut short counts as one character. */
+static unsigned long next_char(const unsigned char *t, size_t len, size_t *i, yaml_encoding_t enc)
+{
+	unsigned long c;
+
+	if (enc == YAML_UTF16LE_ENCODING || enc == YAML_UTF16BE_ENCODING) {
+		bool le = enc == YAML_UTF16LE_ENCODING;
+
+		if (*i + 1 >= len) {
+			*i = len;
+			return 0;
+		}
+		c = le ? (unsigned long)t[*i] | (unsigned long)t[*i + 1] << 8
+		       : (unsigned long)t[*i] << 8 | t[*i + 1];
+		*i += 2;
+		/* a surrogate pair is one character */
+		if (c >= 0xd800 && c <= 0xdbff && *i + 1 < len)
+			*i += 2;
+		return c;
+	}
+	c = t[(*i)++];
+	if (c >= 0xc0) {
+		size_t more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+
+		c &= c >= 0xf0 ? 0x07 : c >= 0xe0 ? 0x0f : 0x1f;
+		for (; more > 0 && *i < len && (t[*i] & 0xc0) == 0x80; more--)
+			c = c << 6 | (t[(*i)++] & 0x3f);
+	}
+	return c;
+}
+
+/* A reader error (bad encoding, a control character) comes with the byte
+ * offset of the bad character and no mark: its line and column, counted as
+ * libyaml counts them in marks (characters; lines end at \n, \r\n, \r, U+0085,
+ * U+2028 and U+2029), 0-based. */
+static void offset_position(const struct yload *ld, size_t offset, size_t *line, size_t *col)
+{
+	const unsigned char *t = ld->text;
+	size_t end = offset < ld->len ? offset : ld->len, i = 0;
+	yaml_encoding_t enc = ld->parser.encoding;
+
+	*line = *col = 0;
+	/* a byte order mark is not a column */
+	if (enc == YAML_UTF8_ENCODING && end >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	else if (enc != YAML_UTF8_ENCODING && end >= 2 &&
+		 ((t[0] == 0xff && t[1] == 0xfe) || (t[0] == 0xfe && t[1] == 0xff)))
+		i = 2;
+	while (i < end) {
+		unsigned long c = next_char(t, end, &i, enc);
+
+		if (c == '\r' && i < end) {
+			size_t j = i;
+
+			if (next_char(t, end, &j, enc) == '\n')
+				i = j;
+		}
+		if (c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029) {
+			(*line)++;
+			*col = 0;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
 static bool next_event(struct yload *ld, yaml_event_t *ev)
 {
+	const yaml_parser_t *p = &ld->parser;
+	const char *problem;
+	char msg[256];
+	size_t line, col;
+
 	if (yaml_parser_parse(&ld->parser, ev))
 		return true;
-	{
-		const yaml_mark_t *m = ld->parser.problem ? &ld->parser.problem_mark
-							  : &ld->parser.context_mark;
-		char msg[256];
+	problem = p->problem ? p->problem : "syntax error";
+	if (p->error == YAML_READER_ERROR) {
+		size_t at = p->problem_offset;
 
-		if (ld->parser.context)
-			snprintf(msg, sizeof(msg), "%s %s", ld->parser.problem ? ld->parser.problem : "syntax error",
-				 ld->parser.context);
+		/* a bad trailing byte: the character it was to end starts at the
+		 * leading byte before it */
+		if (p->encoding == YAML_UTF8_ENCODING && strstr(problem, "trailing") &&
+		    at <= ld->len) {
+			while (at > 0 && (ld->text[at - 1] & 0xc0) == 0x80)
+				at--;
+			if (at > 0)
+				at--;
+		}
+		offset_position(ld, at, &line, &col);
+		if (p->problem_value < 0)
+			snprintf(msg, sizeof(msg), "%s", problem);
+		else if (strstr(problem, "octet"))
+			snprintf(msg, sizeof(msg), "%s (byte 0x%02x)", problem, p->problem_value);
 		else
-			snprintf(msg, sizeof(msg), "%s",
-				 ld->parser.problem ? ld->parser.problem : "syntax error");
-		load_error_at(ld, m->line, m->column, msg);
+			snprintf(msg, sizeof(msg), "%s (U+%04X)", problem, p->problem_value);
+		return load_error_at(ld, line, col, msg);
 	}
-	return false;
+	if (p->context)
+		snprintf(msg, sizeof(msg), "%s %s", problem, p->context);
+	else
+		snprintf(msg, sizeof(msg), "%s", problem);
+	if (p->problem)
+		return load_error_at(ld, p->problem_mark.line, p->problem_mark.column, msg);
+	return load_error_at(ld, p->context_mark.line, p->context_mark.column, msg);
 }
 
 static struct ynode *load_node(struct yload *ld, yaml_event_t *ev, int depth);
@@ -189,6 +284,23 @@ static struct ynode *load_node(struct yload *ld, yaml_event_t *ev, int depth)
 	return NULL;
 }
 
+/* After the first document: the end of the stream, or an error. */
+static bool expect_stream_end(struct yload *ld)
+{
+	yaml_event_t ev;
+	bool ok;
+
+	if (!next_event(ld, &ev))
+		return false;
+	ok = ev.type == YAML_STREAM_END_EVENT;
+	if (!ok)
+		load_error_at(ld, ev.start_mark.line, ev.start_mark.column,
+			      ev.type == YAML_DOCUMENT_START_EVENT ? "more than one YAML document"
+								   : "unexpected YAML event");
+	yaml_event_delete(&ev);
+	return ok;
+}
+
 static struct ydoc *load(struct yload *ld)
 {
 	struct ydoc *doc = xcalloc(1, sizeof(*doc));
@@ -198,8 +310,14 @@ static struct ydoc *load(struct yload *ld)
 	for (;;) {
 		if (!next_event(ld, &ev))
 			goto fail;
-		if (ev.type == YAML_STREAM_END_EVENT || ev.type == YAML_DOCUMENT_END_EVENT) {
+		if (ev.type == YAML_STREAM_END_EVENT) {
 			yaml_event_delete(&ev);
+			break;
+		}
+		if (ev.type == YAML_DOCUMENT_END_EVENT) {
+			yaml_event_delete(&ev);
+			if (!ld->first_only && !expect_stream_end(ld))
+				goto fail;
 			break;
 		}
 		if (ev.type == YAML_STREAM_START_EVENT || ev.type == YAML_DOCUMENT_START_EVENT) {
@@ -216,20 +334,50 @@ fail:
 	return NULL;
 }
 
-struct ydoc *ydoc_load_string(const char *label, const char *text, size_t len, struct err *err)
+/* Feeds libyaml as Go's string reader feeds Go's YAML library: the raw
+ * buffer is filled up to GO_YAML_RAW_BUFFER bytes, counting the bytes of a
+ * character cut at the previous fill that it still holds. libyaml decodes
+ * each fill whole, as Go does, so both check the encoding of the same bytes
+ * before the first document ends. */
+static int read_as_go(void *data, unsigned char *buffer, size_t size, size_t *size_read)
 {
-	struct yload ld = { .path = label, .err = err };
+	struct yload *ld = data;
+	size_t held = (size_t)(ld->parser.raw_buffer.last - ld->parser.raw_buffer.start);
+	size_t n = ld->len - ld->fed;
+	size_t room = held < GO_YAML_RAW_BUFFER ? GO_YAML_RAW_BUFFER - held : 1;
+
+	if (n > room)
+		n = room;
+	if (n > size)
+		n = size;
+	memcpy(buffer, ld->text + ld->fed, n);
+	ld->fed += n;
+	*size_read = n;
+	return 1;
+}
+
+static struct ydoc *load_text(const char *label, const char *text, size_t len, bool first_only,
+			      struct err *err)
+{
+	struct yload ld = { .path = label,
+			    .err = err,
+			    .text = (const unsigned char *)text,
+			    .len = len,
+			    .first_only = first_only };
 	struct ydoc *doc;
 
 	if (!yaml_parser_initialize(&ld.parser))
 		fatal("cannot initialise the YAML parser");
-	yaml_parser_set_input_string(&ld.parser, (const unsigned char *)text, len);
+	if (first_only)
+		yaml_parser_set_input(&ld.parser, read_as_go, &ld);
+	else
+		yaml_parser_set_input_string(&ld.parser, ld.text, len);
 	doc = load(&ld);
 	yaml_parser_delete(&ld.parser);
 	return doc;
 }
 
-struct ydoc *ydoc_load_file(const char *path, struct err *err)
+static struct ydoc *load_file(const char *path, bool first_only, struct err *err)
 {
 	FILE *f = fopen(path, "rb");
 	struct buf b = BUF_INIT;
@@ -257,9 +405,30 @@ struct ydoc *ydoc_load_file(const char *path, struct err *err)
 		return NULL;
 	}
 	fclose(f);
-	doc = ydoc_load_string(path, buf_str(&b), b.len, err);
+	doc = load_text(path, buf_str(&b), b.len, first_only, err);
 	buf_free(&b);
 	return doc;
+}
+
+struct ydoc *ydoc_load_string(const char *label, const char *text, size_t len, struct err *err)
+{
+	return load_text(label, text, len, false, err);
+}
+
+struct ydoc *ydoc_load_file(const char *path, struct err *err)
+{
+	return load_file(path, false, err);
+}
+
+struct ydoc *ydoc_load_first_string(const char *label, const char *text, size_t len,
+				    struct err *err)
+{
+	return load_text(label, text, len, true, err);
+}
+
+struct ydoc *ydoc_load_first_file(const char *path, struct err *err)
+{
+	return load_file(path, true, err);
 }
 
 void ydoc_free(struct ydoc *doc)

@@ -1,8 +1,12 @@
 /* A YAML document loaded into a tree whose every node remembers where it came
  * from, so that any reader (config, themes, key maps, catalog files,
  * kubeconfig) can report a bad value as `file:line:column: what is wrong`.
- * Only the first document of a stream is loaded; anchors and aliases are
- * refused (they are not needed and make billion-laughs inputs possible). */
+ * A stream holds one document: opsdeck's own files (settings, themes, key
+ * maps, catalog files) may not hold a second one, and kubeconfig files are
+ * read as kubectl reads them (ydoc_load_first_*). Anchors and aliases are
+ * refused (they are not needed and make billion-laughs inputs possible).
+ * Every error, the encoding's included (invalid UTF-8, a NUL or another
+ * control character), names the line and column where it is. */
 #ifndef OPSDECK_SRC_YAMLDOC_H
 #define OPSDECK_SRC_YAMLDOC_H
 
@@ -28,9 +32,21 @@ struct ydoc {
 	struct ynode *root; /* NULL for an empty document */
 };
 
-/* Returns NULL and fills err with "path:line:column: message" on failure. */
+/* Returns NULL and fills err with "path:line:column: message" on failure.
+ * The whole stream is parsed: a second document is an error at its start
+ * ("more than one YAML document"), as is anything malformed after the first. */
 struct ydoc *ydoc_load_file(const char *path, struct err *err);
 struct ydoc *ydoc_load_string(const char *label, const char *text, size_t len, struct err *err);
+/* The first document, read as kubectl 1.32 reads a kubeconfig file (client-go
+ * parses it with Go's YAML library, a port of libyaml, which stops at the end
+ * of the first document): what follows is not parsed, so a second document
+ * and a syntax error in it are ignored. Go's reader checks the encoding 512
+ * bytes at a time, so a bad byte (invalid UTF-8, a control character) in the
+ * block of 512 that holds the first document's end is an error for kubectl,
+ * and is one here; the same byte further on is not. */
+struct ydoc *ydoc_load_first_file(const char *path, struct err *err);
+struct ydoc *ydoc_load_first_string(const char *label, const char *text, size_t len,
+				    struct err *err);
 void ydoc_free(struct ydoc *doc);
 
 /* Lookup in a mapping; NULL if absent or if map is not a mapping. */

@@ -681,8 +681,9 @@ static bool kc_add_file(struct kc_merge *m, struct kc_file *f, struct err *err)
 	const struct ynode *root = f->doc->root;
 	const char *kind, *api, *current;
 
-	if (!root)
-		return true; /* an empty file is an empty config */
+	/* an empty file, or an empty first document, is an empty config */
+	if (!root || ynode_is_null(root))
+		return true;
 	if (root->type != YNODE_MAP)
 		return ydoc_error(
 		    f->doc, root, err,
@@ -746,7 +747,15 @@ static struct kube_config *kc_resolve(struct kc_merge *m, const char *want, stru
 	}
 	ctx = set_find(&m->contexts, name);
 	if (!ctx) {
-		err_set(err, "context \"%s\" is not defined in %s", name, src);
+		struct buf all = BUF_INIT;
+		char shown[128];
+
+		for (size_t i = 0; i < m->contexts.n; i++)
+			buf_printf(&all, "%s%s", i ? ", " : "", m->contexts.v[i].name);
+		str_copy_clean(shown, sizeof(shown), name);
+		err_set(err, "no context \"%s\" in the kubeconfig %s (contexts: %s)", shown, src,
+			all.len ? buf_str(&all) : "none");
+		buf_free(&all);
 		return NULL;
 	}
 	kc_str(ctx->file, ctx->body, "cluster", &cluster, err);
@@ -790,7 +799,7 @@ struct kube_config *kubeconfig_parse(const char *label, const char *text, size_t
 {
 	struct kc_merge m = {0};
 	struct kube_config *cfg = NULL;
-	struct ydoc *doc = ydoc_load_string(label, text, len, err);
+	struct ydoc *doc = ydoc_load_first_string(label, text, len, err);
 
 	if (!doc)
 		return NULL;
@@ -822,7 +831,7 @@ struct kube_config *kubeconfig_load_files(const char *const *paths, size_t npath
 			buf_printf(&missing, "%s%s", missing.len ? ", " : "", paths[i]);
 			continue;
 		}
-		doc = ydoc_load_file(paths[i], err);
+		doc = ydoc_load_first_file(paths[i], err);
 		if (!doc)
 			goto out;
 		dir = dir_of(paths[i]);

@@ -15,6 +15,8 @@
  *
  * Every file is checked as a whole: a malformed entry anywhere is reported as
  * `path:line:column: what is wrong`, even in a context that is not used.
+ * Only a file's first document counts, as for kubectl: what follows it is
+ * not read (ydoc_load_first_file, doc/kube-client.md).
  * Files named inside the kubeconfig (certificate-authority, client
  * certificate and key, tokenFile, an exec command containing a '/') are
  * relative to the kubeconfig file that names them, and are read only for the

@@ -1,6 +1,8 @@
-/* libFuzzer target: the YAML document loader. Any input must either load
- * into a tree whose every node has a position, or fail with a message;
- * never crash, leak or recurse without bound. See README.md. */
+/* libFuzzer target: the YAML document loader, both readings (one document;
+ * the first document, as kubectl). Any input must either load into a tree
+ * whose every node has a position, or fail with a message; never crash, leak
+ * or recurse without bound. An input the strict reading accepts, the first-
+ * document reading accepts as the same tree. See README.md. */
 #include "config.h"
 
 #include <stddef.h>
@@ -38,19 +40,50 @@ static void check_node(const struct ynode *n)
 	}
 }
 
+/* Same shape, text and positions. */
+static void check_same(const struct ynode *a, const struct ynode *b)
+{
+	if (!a || !b) {
+		if (a != b)
+			abort();
+		return;
+	}
+	if (a->type != b->type || a->line != b->line || a->column != b->column ||
+	    a->len != b->len || a->quoted != b->quoted ||
+	    (a->scalar && strcmp(a->scalar, b->scalar) != 0))
+		abort();
+	for (size_t i = 0; i < a->len; i++) {
+		if (a->keys)
+			check_same(a->keys[i], b->keys[i]);
+		check_same(a->items[i], b->items[i]);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct err err = { "" };
+	struct err err = { "" }, ferr = { "" };
 	struct ydoc *doc = ydoc_load_string("fuzz.yaml", (const char *)data, size, &err);
+	/* kubectl's reading of the same input */
+	struct ydoc *first = ydoc_load_first_string("fuzz.yaml", (const char *)data, size, &ferr);
 
+	if (first && first->root)
+		check_node(first->root);
+	else if (!first && strncmp(ferr.msg, "fuzz.yaml:", 10) != 0)
+		abort();
 	if (!doc) {
 		/* A failure always says where and why. */
 		if (strncmp(err.msg, "fuzz.yaml:", 10) != 0)
 			abort();
+		ydoc_free(first);
 		return 0;
 	}
 	if (doc->root)
 		check_node(doc->root);
+	/* A stream of one good document reads the same either way. */
+	if (!first)
+		abort();
+	check_same(doc->root, first->root);
+	ydoc_free(first);
 	ydoc_free(doc);
 	return 0;
 }

@@ -90,7 +90,8 @@ static void test_token_user(void **state)
 
 	cfg = parse(token_cfg, "nope", &err);
 	assert_null(cfg);
-	assert_string_equal(err.msg, "context \"nope\" is not defined in test.yaml");
+	assert_string_equal(err.msg,
+			    "no context \"nope\" in the kubeconfig test.yaml (contexts: dev, other)");
 }
 
 static void test_token_file(void **state)
@@ -542,6 +543,102 @@ static void test_merge(void **state)
 	free(b);
 }
 
+/* Files of more than one document, read as kubectl 1.32 reads them: each
+ * case was run through `kubectl --kubeconfig F config get-contexts` and
+ * `config view` (doc/kube-client.md, "Files of more than one document"). */
+#define DOC_ONE                                                                                    \
+	"apiVersion: v1\nkind: Config\ncurrent-context: ctx1\n"                                   \
+	"clusters: [{name: c1, cluster: {server: 'https://one.example:6443'}}]\n"                   \
+	"contexts: [{name: ctx1, context: {cluster: c1, user: u1}}]\n"                             \
+	"users: [{name: u1, user: {token: abc}}]\n"
+#define DOC_TWO                                                                                    \
+	"apiVersion: v1\nkind: Config\ncurrent-context: ctx2\n"                                   \
+	"clusters: [{name: c2, cluster: {server: 'https://two.example:6443'}}]\n"                   \
+	"contexts: [{name: ctx2, context: {cluster: c2, user: u2}}]\n"                             \
+	"users: [{name: u2, user: {token: def}}]\n"
+
+static void test_more_than_one_document(void **state)
+{
+	/* what follows the first document does not count, a syntax error and
+	 * a tab included (kubectl: contexts ctx1 only, no error) */
+	static const char *const ignored[] = {
+	    DOC_ONE "---\n" DOC_TWO,
+	    DOC_ONE "---\n" DOC_TWO "  bad: [unclosed\n",
+	    DOC_ONE "---\n: : :\n  - [\n",
+	    DOC_ONE "--- [unclosed\n",
+	    DOC_ONE "---\n\tfoo: 1\n",
+	    DOC_ONE "---\n\"unterminated\n",
+	    DOC_ONE "...\ngarbage: [\n",
+	    DOC_ONE "---\n",
+	    "---\n" DOC_ONE "---\n%YAML 1.1\n---\na: 1\n",
+	};
+	static const char bad_utf8[] = DOC_ONE "---\nfoo: \"\xff\"\n";
+	static const char nul[] = DOC_ONE "---\nfoo: a\0b\n";
+	struct err err = {{0}};
+	struct kube_config *cfg;
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(ignored); i++) {
+		cfg = parse(ignored[i], NULL, &err);
+		if (!cfg)
+			fail_msg("case %zu: %s", i, err.msg);
+		assert_string_equal(cfg->context, "ctx1");
+		assert_string_equal(cfg->server, "https://one.example:6443");
+		kubeconfig_free(cfg);
+		assert_null(parse(ignored[i], "ctx2", &err));
+		assert_string_equal(err.msg, "no context \"ctx2\" in the kubeconfig test.yaml "
+					     "(contexts: ctx1)");
+	}
+	/* an empty first document is an empty config: the second's
+	 * current-context is not seen (kubectl: current-context "") */
+	assert_null(parse("---\n---\n" DOC_TWO, NULL, &err));
+	assert_contains(err.msg, "sets no current-context");
+	/* an error in the first document is one (kubectl: "yaml: line 4: did
+	 * not find expected node content") */
+	assert_null(parse("apiVersion: v1\nkind: Config\ncurrent-context: x\nfoo: [\n---\n", NULL,
+			  &err));
+	assert_string_equal(err.msg, "test.yaml:5:1: did not find expected node content while "
+				     "parsing a flow node");
+	/* kubectl's reader checks the encoding 512 bytes at a time: a bad byte
+	 * in the block where the first document ends is an error ("yaml:
+	 * invalid leading UTF-8 octet", "control characters are not allowed"),
+	 * the same byte 400 lines further is not */
+	err_clear(&err);
+	assert_null(kubeconfig_parse("test.yaml", bad_utf8, sizeof(bad_utf8) - 1, NULL, kt_dir(),
+				     &err));
+	assert_string_equal(err.msg, "test.yaml:8:7: invalid leading UTF-8 octet (byte 0xff)");
+	err_clear(&err);
+	assert_null(kubeconfig_parse("test.yaml", nul, sizeof(nul) - 1, NULL, kt_dir(), &err));
+	assert_string_equal(err.msg,
+			    "test.yaml:8:7: control characters are not allowed (U+0000)");
+	buf_puts(&b, DOC_ONE "---\n");
+	for (int i = 0; i < 400; i++)
+		buf_puts(&b, "#\n");
+	buf_puts(&b, "foo: \"\xff\"\n");
+	cfg = kubeconfig_parse("test.yaml", buf_str(&b), b.len, NULL, kt_dir(), &err);
+	assert_non_null(cfg);
+	assert_string_equal(cfg->context, "ctx1");
+	kubeconfig_free(cfg);
+	buf_free(&b);
+
+	/* files merged from KUBECONFIG are each read the same way */
+	{
+		char *one = kt_write("multi/one.yaml", DOC_ONE "---\n" DOC_TWO);
+		char *two = kt_write("multi/two.yaml", "---\n---\n" DOC_TWO);
+		const char *list[] = {two, one};
+
+		cfg = kubeconfig_load_files(list, 2, NULL, &err);
+		assert_non_null(cfg);
+		assert_string_equal(cfg->context, "ctx1");
+		kubeconfig_free(cfg);
+		assert_null(kubeconfig_load_files(list, 2, "ctx2", &err));
+		assert_contains(err.msg, "(contexts: ctx1)");
+		free(one);
+		free(two);
+	}
+}
+
 static void test_home_and_in_cluster(void **state)
 {
 	struct err err = {{0}};
@@ -657,6 +754,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_files),
 	    cmocka_unit_test(test_unused_entries_are_checked),
 	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_more_than_one_document),
 	    cmocka_unit_test(test_home_and_in_cluster),
 	    cmocka_unit_test(test_b64),
 	};

@@ -164,10 +164,9 @@ static void test_documents_and_nulls(void **state)
 	doc = load_ok("# only a comment\n");
 	assert_null(doc->root);
 	ydoc_free(doc);
-	/* Only the first document counts. */
-	doc = load_ok("a: 1\n---\nb: 2\n");
+	/* A marker before the one document, or its end marker, is fine. */
+	doc = load_ok("---\na: 1\n...\n");
 	assert_non_null(ynode_get(doc->root, "a"));
-	assert_null(ynode_get(doc->root, "b"));
 	ydoc_free(doc);
 
 	doc = load_ok("a: ~\nb:\nc: null\nd: \"null\"\ne: NULL\nf: nil\n");
@@ -180,6 +179,133 @@ static void test_documents_and_nulls(void **state)
 	assert_false(ynode_is_null(NULL));
 	assert_false(ynode_is_null(doc->root));
 	ydoc_free(doc);
+}
+
+static void test_more_than_one_document(void **state)
+{
+	(void)state;
+	expect_error("a: 1\n---\nb: 2\n", "doc.yaml:2:1: more than one YAML document");
+	expect_error("---\na: 1\n---\nb: 2\n", "doc.yaml:3:1: more than one YAML document");
+	/* an empty second document is a second document all the same */
+	expect_error("a: 1\n---\n", "doc.yaml:2:1: more than one YAML document");
+	/* after an end marker, only `---` starts another document */
+	expect_error("a: 1\n...\n\n--- b\n", "doc.yaml:4:1: more than one YAML document");
+	/* what follows the first document is parsed, not skipped */
+	expect_error("a: 1\n...\n]\n", "doc.yaml:3:1: did not find expected <document start>");
+	expect_error("a: 1\n...\nb: 1\n", "doc.yaml:3:1: did not find expected <document start>");
+	expect_error("a: 1\n---\nb: \"\xff\"\n", "doc.yaml:3:5: invalid leading UTF-8 octet");
+}
+
+static void expect_error_n(const char *text, size_t len, const char *want)
+{
+	struct err err = { "" };
+	struct ydoc *doc = ydoc_load_string("doc.yaml", text, len, &err);
+
+	if (doc)
+		fail_msg("input of %zu bytes was accepted", len);
+	if (strcmp(err.msg, want) != 0)
+		fail_msg("error was '%s', want '%s'", err.msg, want);
+}
+
+/* libyaml's reader errors carry a byte offset, not a mark: the line and
+ * column are counted from it, in characters as marks count them. */
+static void test_reader_error_positions(void **state)
+{
+	static const char nul[] = "a: 1\nbb: x\0y\n";
+	static const char utf16[] = "\xff\xfe" "a\0:\0 \0\x01\0";
+	struct buf big = BUF_INIT;
+
+	(void)state;
+	expect_error_n(nul, sizeof(nul) - 1,
+		       "doc.yaml:2:6: control characters are not allowed (U+0000)");
+	expect_error_n("a: \xff\n", 5, "doc.yaml:1:4: invalid leading UTF-8 octet (byte 0xff)");
+	expect_error_n("\xc3\xa9: 1\nb: \"\xe6\x97\xa5\xe6\x9c\xac\x01\"\n", 20,
+		       "doc.yaml:2:7: control characters are not allowed (U+0001)");
+	/* \r\n is one line break, \r alone another, U+0085 another */
+	expect_error_n("a: 1\r\nb: 2\rc: 3\xc2\x85\x7f", 18,
+		       "doc.yaml:4:1: control characters are not allowed (U+007F)");
+	/* a bad trailing byte: the position of the character it was to end */
+	expect_error_n("a: 1\nb: x\xe6\x97(\n", 13,
+		       "doc.yaml:2:5: invalid trailing UTF-8 octet (byte 0x28)");
+	expect_error_n("a: \xe6\x97", 5, "doc.yaml:1:4: incomplete UTF-8 octet sequence");
+	expect_error_n("\xef\xbb\xbf" "a: \x02", 7,
+		       "doc.yaml:1:4: control characters are not allowed (U+0002)");
+	expect_error_n(utf16, sizeof(utf16) - 1,
+		       "doc.yaml:1:4: control characters are not allowed (U+0001)");
+	/* far past libyaml's first 16 KiB of input */
+	for (int i = 0; i < 3000; i++)
+		buf_puts(&big, "# comment\n");
+	buf_puts(&big, "key: \"v\x1b\"\n");
+	expect_error_n(buf_str(&big), big.len,
+		       "doc.yaml:3001:8: control characters are not allowed (U+001B)");
+	buf_free(&big);
+}
+
+static struct ydoc *load_first(const char *text, size_t len, struct err *err)
+{
+	return ydoc_load_first_string("kc.yaml", text, len, err);
+}
+
+static struct ydoc *load_first_text(const char *text, struct err *err)
+{
+	return load_first(text, strlen(text), err);
+}
+
+/* kubectl's reading, as observed with kubectl 1.32 (doc/kube-client.md). */
+static void test_first_document_only(void **state)
+{
+	static const char tail_nul[] = "a: 1\n---\nb: x\0\n";
+	struct err err = { "" };
+	struct buf b = BUF_INIT;
+	struct ydoc *doc;
+
+	(void)state;
+	doc = load_first_text("a: 1\n---\nb: 2\n", &err);
+	assert_non_null(doc);
+	assert_non_null(ynode_get(doc->root, "a"));
+	assert_null(ynode_get(doc->root, "b"));
+	ydoc_free(doc);
+	/* what follows is never parsed */
+	doc = load_first_text("a: 1\n--- [unclosed\n\tb: ]\n", &err);
+	assert_non_null(doc);
+	ydoc_free(doc);
+	doc = load_first_text("a: 1\n...\n: : [\n", &err);
+	assert_non_null(doc);
+	ydoc_free(doc);
+	/* an empty first document is a null */
+	doc = load_first_text("---\n---\na: 1\n", &err);
+	assert_non_null(doc);
+	assert_true(ynode_is_null(doc->root));
+	ydoc_free(doc);
+	/* the first document itself is checked whole */
+	assert_null(load_first_text("a: [1\n---\n", &err));
+	assert_string_equal(err.msg, "kc.yaml:2:1: did not find expected ',' or ']' while "
+				     "parsing a flow sequence");
+	/* a bad byte within the 512 the reader had decoded is an error */
+	assert_null(load_first(tail_nul, sizeof(tail_nul) - 1, &err));
+	assert_string_equal(err.msg, "kc.yaml:3:5: control characters are not allowed (U+0000)");
+	/* the first 400 bytes, then the second document: a bad byte at 511 is
+	 * in the block being read when the first document ends, one at 512 is
+	 * past it (kubectl: an error, then none) */
+	buf_puts(&b, "a: 1\n#");
+	while (b.len < 399)
+		buf_putc(&b, 'x');
+	buf_puts(&b, "\n---\n#");
+	while (b.len < 511)
+		buf_putc(&b, 'y');
+	buf_putc(&b, '\xff');
+	assert_null(load_first(buf_str(&b), b.len, &err));
+	assert_string_equal(err.msg, "kc.yaml:4:108: invalid leading UTF-8 octet (byte 0xff)");
+	b.len--;
+	buf_puts(&b, "y\xff\n");
+	doc = load_first(buf_str(&b), b.len, &err);
+	assert_non_null(doc);
+	assert_non_null(ynode_get(doc->root, "a"));
+	ydoc_free(doc);
+	/* the strict reader refuses the same input */
+	assert_null(ydoc_load_string("kc.yaml", buf_str(&b), b.len, &err));
+	assert_string_equal(err.msg, "kc.yaml:4:109: invalid leading UTF-8 octet (byte 0xff)");
+	buf_free(&b);
 }
 
 static void test_typed_readers(void **state)
@@ -250,6 +376,9 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_documents_and_nulls),
+		cmocka_unit_test(test_more_than_one_document),
+		cmocka_unit_test(test_reader_error_positions),
+		cmocka_unit_test(test_first_document_only),
 		cmocka_unit_test(test_typed_readers),
 		cmocka_unit_test(test_files),
 	};
