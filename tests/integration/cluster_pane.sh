@@ -95,7 +95,7 @@ is "$(last_event local)" "cluster-tester cordoned->active" "activating is audite
 
 # ---- by name ----
 ui_keys : && ui_text "clusters cordon nosuch" && ui_keys Enter
-screen_has "an unknown cluster is refused in words" "No cluster 'nosuch'"
+screen_has "an unknown cluster is refused in words" 'No cluster .nosuch.'
 ui_keys : && ui_text "clusters cordon far" && ui_keys Enter
 screen_has ":clusters cordon NAME asks about that cluster" \
 	'Cordon cluster far\? No new stores are placed on it; its 0 stores keep running\.'
