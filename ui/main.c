@@ -74,6 +74,15 @@ int main(int argc, char **argv)
 	/* '+': options end at the first word, so a command's own options are
 	 * left for the command. */
 	while ((opt = getopt_long(argc, argv, "+c:d:t:k:rhV", long_options, NULL)) != -1) {
+		/* An empty value is a mistake, not "unset". */
+		if (optarg && !optarg[0]) {
+			for (const struct option *o = long_options; o->name; o++) {
+				if (o->val == opt)
+					fprintf(stderr, "opsdeck: --%s cannot be empty\n", o->name);
+			}
+			conf_free(&conf);
+			return CLI_USAGE;
+		}
 		switch (opt) {
 		case 'c': config_path = optarg; break;
 		case 'd': flags[nflags++] = (struct flag_setting){ "database", optarg }; break;
@@ -124,12 +133,6 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		struct cli_ctx ctx = { .conf = &conf, .json = json, .out = stdout, .err = stderr };
 
-		if (!cli_is_noun(argv[optind])) {
-			fprintf(stderr, "opsdeck: unknown command '%s' (opsdeck --help lists them)\n",
-				argv[optind]);
-			conf_free(&conf);
-			return CLI_USAGE;
-		}
 		rc = cli_main(&ctx, argc - optind, argv + optind);
 	} else {
 		struct app_options o = { .conf = &conf };

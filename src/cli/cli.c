@@ -11,6 +11,7 @@
 #include "cli/cli_events.h"
 #include "cli/cli_project.h"
 #include "cli/cli_store.h"
+#include "cli/cli_util.h"
 #include "cli/cli_worker.h"
 #include "util.h"
 
@@ -33,7 +34,7 @@ static const struct cli_command *const *const cli_modules[] = {
 		for (const struct cli_command *const *cp_ = cli_modules[m_]; *cp_; cp_++)    \
 			if (((c) = *cp_) != NULL)
 
-bool cli_is_noun(const char *word)
+static bool is_noun(const char *word)
 {
 	const struct cli_command *c;
 
@@ -65,9 +66,43 @@ static void print_noun_usage(FILE *out, const char *noun)
 	FOR_EACH_COMMAND(c)
 	{
 		if (strcmp(c->noun, noun) == 0)
-			fprintf(out, "usage: opsdeck %s%s%s %s\n", c->noun, c->verb ? " " : "",
-				c->verb ? c->verb : "", c->usage);
+			cli_print_usage(out, c);
 	}
+}
+
+/* `--help` or `-h` among a command's words (before a `--`). */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A command's help, on stdout: its usage and what it does. */
+static int print_help(struct cli_ctx *ctx, const struct cli_command *c)
+{
+	cli_print_usage(ctx->out, c);
+	fprintf(ctx->out, "%s\n", c->summary);
+	return fflush(ctx->out) == 0 ? CLI_OK : cli_fail(ctx, "cannot write the output");
+}
+
+/* A noun's help: each of its verbs with what it does. */
+static int print_noun_help(struct cli_ctx *ctx, const char *noun)
+{
+	const struct cli_command *c;
+
+	FOR_EACH_COMMAND(c)
+	{
+		if (strcmp(c->noun, noun) == 0) {
+			cli_print_usage(ctx->out, c);
+			fprintf(ctx->out, "    %s\n", c->summary);
+		}
+	}
+	return fflush(ctx->out) == 0 ? CLI_OK : cli_fail(ctx, "cannot write the output");
 }
 
 /* --json may follow the verb, as scripts tend to write it; it is taken out
@@ -89,26 +124,36 @@ static int strip_json(struct cli_ctx *ctx, int argc, char **argv)
 int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command *c;
+	char shown[CLI_SHOWN_SIZE], verb[CLI_SHOWN_SIZE];
 
 	argc = strip_json(ctx, argc, argv);
+	if (!is_noun(argv[0]))
+		return cli_usage(ctx, NULL, "unknown command '%s' (opsdeck --help lists them)",
+				 cli_shown(argv[0], shown));
 
 	/* A noun that is a command on its own (`opsdeck worker --once`): its
 	 * arguments start after the noun, which stands in the verb's place. */
 	FOR_EACH_COMMAND(c)
 	{
 		if (!c->verb && strcmp(c->noun, argv[0]) == 0)
-			return c->run(ctx, argc, argv);
+			return wants_help(argc, argv) ? print_help(ctx, c) : c->run(ctx, argc, argv);
 	}
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return print_noun_help(ctx, argv[0]);
 	if (argc < 2) {
+		fprintf(ctx->err, "opsdeck: %s needs a verb\n", argv[0]);
 		print_noun_usage(ctx->err, argv[0]);
 		return CLI_USAGE;
 	}
 	FOR_EACH_COMMAND(c)
 	{
-		if (c->verb && strcmp(c->noun, argv[0]) == 0 && strcmp(c->verb, argv[1]) == 0)
+		if (c->verb && strcmp(c->noun, argv[0]) == 0 && strcmp(c->verb, argv[1]) == 0) {
+			if (wants_help(argc - 1, argv + 1))
+				return print_help(ctx, c);
 			return c->run(ctx, argc - 1, argv + 1);
+		}
 	}
-	fprintf(ctx->err, "opsdeck: unknown command '%s %s'\n", argv[0], argv[1]);
+	fprintf(ctx->err, "opsdeck: unknown command '%s %s'\n", argv[0], cli_shown(argv[1], verb));
 	print_noun_usage(ctx->err, argv[0]);
 	return CLI_USAGE;
 }

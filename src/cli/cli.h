@@ -27,9 +27,9 @@ struct cli_command {
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
 };
 
-/* True if word is a noun the CLI knows (so main dispatches to cli_main). */
-bool cli_is_noun(const char *word);
-/* Runs `noun verb args…`; argv[0] is the noun. Returns an exit code. */
+/* Runs `noun verb args…`; argv[0] is the noun (an unknown one is a usage
+ * error). `--help` or `-h` after a noun or verb prints its usage on
+ * stdout. Returns an exit code. */
 int cli_main(struct cli_ctx *ctx, int argc, char **argv);
 /* Lists every command, for `opsdeck --help`. */
 void cli_print_commands(FILE *out);

@@ -20,7 +20,7 @@ static int credentials_run(struct cli_ctx *ctx, int argc, char **argv);
 static const struct cli_command cmd_credentials = {
 	.noun = "store",
 	.verb = "credentials",
-	.usage = "ID [--timeout SECONDS] [--json]",
+	.usage = "STORE [--timeout SECONDS] [--json]",
 	.summary = "reveal a store's generated passwords, from its Secret (audited)",
 	.run = credentials_run,
 };
@@ -153,18 +153,22 @@ static int credentials_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct db_req r;
 	struct where w = { .event = 0 };
 	struct credentials *c;
+	struct store_list l;
+	const struct store *s;
 	PGresult *res;
+	char id[STORE_ID_LEN + 1];
 	int npos, rc;
 
 	if (!cli_parse(ctx, &cmd_credentials, argc, argv, opts, pos, 1, 1, &npos))
 		return CLI_USAGE;
-	if (timeout_s && !str_to_long(timeout_s, 1, 300, &timeout)) {
-		fprintf(ctx->err, "opsdeck: --timeout takes seconds from 1 to 300\n");
-		return CLI_USAGE;
-	}
+	if (timeout_s && !str_to_long(timeout_s, 1, 300, &timeout))
+		return cli_usage(ctx, &cmd_credentials, "--timeout takes seconds from 1 to 300");
+	if (!cli_kube_context_known(ctx) || !cli_store_ref(ctx, pos[0], &l, &s))
+		return CLI_FAILED;
+	str_copy(id, sizeof(id), s->id);
+	store_list_free(&l);
 	/* The audit event first: without it, nothing is read. */
-	if (!store_req_reveal(&r, ctx->conf, pos[0], credentials_keys, CREDENTIALS_NKEYS,
-			      &err))
+	if (!store_req_reveal(&r, ctx->conf, id, credentials_keys, CREDENTIALS_NKEYS, &err))
 		return cli_fail(ctx, err.msg);
 	res = cli_db_query(ctx, &r);
 	db_req_free(&r);
@@ -176,10 +180,10 @@ static int credentials_run(struct cli_ctx *ctx, int argc, char **argv)
 	w.event = db_long(res, 0, STORE_REVEAL_EVENT);
 	PQclear(res);
 
-	c = read_secret(ctx->conf, pos[0], &w, timeout * 1000, &err);
+	c = read_secret(ctx->conf, id, &w, timeout * 1000, &err);
 	if (!c)
 		return cli_fail(ctx, err.msg);
-	rc = ctx->json ? print_json(ctx, pos[0], &w, c) : print_text(ctx, c);
+	rc = ctx->json ? print_json(ctx, id, &w, c) : print_text(ctx, c);
 	credentials_free(c);
 	return rc;
 }

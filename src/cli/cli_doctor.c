@@ -341,8 +341,16 @@ static void pick_targets(struct doctor *d, const char *only_context, bool listed
 		return;
 	}
 	if (listed && l->n > 0) {
-		for (size_t i = 0; i < l->n; i++)
+		bool seen = false;
+
+		for (size_t i = 0; i < l->n; i++) {
 			add_target(d, l->v[i].name, l->v[i].context, l->v[i].state);
+			seen = seen || (current && strcmp(l->v[i].context, current) == 0);
+		}
+		/* The selected context (--context before the command, or the
+		 * setting kube.context) is checked too. */
+		if (current && !seen)
+			add_target(d, NULL, current, NULL);
 		return;
 	}
 	if (listed)
@@ -355,6 +363,27 @@ static void pick_targets(struct doctor *d, const char *only_context, bool listed
 		    "not known without the database; checking the %s kube context instead",
 		    current ? "selected" : "current");
 	add_target(d, NULL, current, NULL);
+}
+
+static void probe_done(struct kube_probe *p, void *ud)
+{
+	(void)p;
+	loop_stop(ud);
+}
+
+struct kube_probe *cli_probe_context(struct loop *loop, const struct conf *conf,
+				     const char *context, long timeout_ms)
+{
+	struct kube_probe_opts po = { .kubeconfig = conf->kubeconfig,
+				      .context = context,
+				      .needs = provisioning_needs,
+				      .nneeds = ARRAY_LEN(provisioning_needs),
+				      .timeout_ms = timeout_ms,
+				      .purpose = "provisioning" };
+	struct kube_probe *p = kube_probe_start(loop, &po, probe_done, loop);
+
+	loop_run(loop);
+	return p;
 }
 
 static void probe_targets(struct doctor *d)

@@ -9,12 +9,15 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cli/cli_doctor.h"
 #include "cli/cli_util.h"
 #include "db/clusters.h"
 #include "db/db.h"
 #include "db/jobs.h"
+#include "db/projects.h"
 #include "db/stores.h"
 #include "kube/api.h"
+#include "kube/probe.h"
 #include "loop.h"
 #include "kube/registry.h"
 #include "provision/orphan.h"
@@ -29,6 +32,7 @@ static int store_create(struct cli_ctx *ctx, int argc, char **argv);
 static int store_scale(struct cli_ctx *ctx, int argc, char **argv);
 static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv);
 static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv);
+static bool read_clusters(struct cli_ctx *ctx, struct cluster_list *l);
 
 static const struct cli_command cmd_cluster_list = {
 	.noun = "cluster",
@@ -40,8 +44,9 @@ static const struct cli_command cmd_cluster_list = {
 static const struct cli_command cmd_cluster_add = {
 	.noun = "cluster",
 	.verb = "add",
-	.usage = "NAME --context KUBE_CONTEXT [--max-stores N]",
-	.summary = "add a cluster that stores can be placed on",
+	.usage = "NAME --context KUBE_CONTEXT [--max-stores N] [--force] [--timeout SECONDS]",
+	.summary = "add a cluster that stores can be placed on, once a probe finds that "
+		   "opsdeck may provision there (--force: add it anyway)",
 	.run = cluster_add,
 };
 static const struct cli_command cmd_cluster_set_state = {
@@ -54,28 +59,30 @@ static const struct cli_command cmd_cluster_set_state = {
 static const struct cli_command cmd_store_list = {
 	.noun = "store",
 	.verb = "list",
-	.usage = "[--project SLUG] [--all] [--json]",
+	.usage = "[--project PROJECT] [--all] [--json]",
 	.summary = "list stores (--all: with deleted ones)",
 	.run = store_list,
 };
 static const struct cli_command cmd_store_show = {
 	.noun = "store",
 	.verb = "show",
-	.usage = "ID [--json]",
-	.summary = "show a store with its jobs and their steps",
+	.usage = "STORE [--json]",
+	.summary = "show a store with its jobs and their steps (STORE: its id, a unique start "
+		   "of it, its name, or PROJECT/NAME)",
 	.run = store_show,
 };
 static const struct cli_command cmd_store_create = {
 	.noun = "store",
 	.verb = "create",
-	.usage = "PROJECT OFFERING PLAN NAME [--cluster NAME] [--wait] [--timeout SECONDS]",
+	.usage = "PROJECT OFFERING PLAN NAME [--cluster NAME] [--wait] [--timeout SECONDS] "
+		 "[--json]",
 	.summary = "order a store (queued for a runner; --wait: until it is Ready or Failed)",
 	.run = store_create,
 };
 static const struct cli_command cmd_store_scale = {
 	.noun = "store",
 	.verb = "scale",
-	.usage = "ID REPLICAS [--wait] [--timeout SECONDS]",
+	.usage = "STORE REPLICAS [--wait] [--timeout SECONDS]",
 	.summary = "set the web replicas of a store",
 	.run = store_scale,
 };
@@ -83,7 +90,7 @@ static const struct cli_command cmd_store_scale = {
 	static const struct cli_command cmd_store_##verb_ = {      \
 		.noun = "store",                                   \
 		.verb = #verb_,                                    \
-		.usage = "ID [--wait] [--timeout SECONDS]",        \
+		.usage = "STORE [--wait] [--timeout SECONDS]",     \
 		.summary = summary_,                               \
 		.run = store_simple_op,                            \
 	}
@@ -114,22 +121,12 @@ static int cluster_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *pos[1];
 	struct cluster_list l;
-	struct err err = { { 0 } };
-	struct db_req r;
-	PGresult *res;
 	int npos, rc = CLI_OK;
 
 	if (!cli_parse(ctx, &cmd_cluster_list, argc, argv, NULL, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	cluster_req_list(&r);
-	res = cli_db_query(ctx, &r);
-	if (!res)
+	if (!read_clusters(ctx, &l))
 		return CLI_FAILED;
-	if (!cluster_list_parse(res, &l, &err)) {
-		PQclear(res);
-		return cli_fail(ctx, err.msg);
-	}
-	PQclear(res);
 	if (ctx->json) {
 		json_t *a = json_array();
 
@@ -162,40 +159,134 @@ static int cluster_list(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-/* Runs a mutation already built (or refused: built false). */
-static PGresult *mutate(struct cli_ctx *ctx, bool built, struct db_req *r, const struct err *err)
+/* Says why a request builder refused: the settings (read-only mode) are
+ * a refusal, exit 1; anything else is a value of the wrong form, exit 2
+ * (the builders check the settings first, then the values). */
+static int not_built(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err)
 {
+	struct err refused = { { 0 } };
+
+	if (!db_mutation_allowed(ctx->conf, cmd->verb, &refused))
+		return cli_fail(ctx, err->msg);
+	return cli_usage(ctx, cmd, "%s", err->msg);
+}
+
+/* Runs a mutation already built, or says why it was not. NULL with *rc
+ * set when nothing was done. */
+static PGresult *mutate(struct cli_ctx *ctx, const struct cli_command *cmd, bool built,
+			struct db_req *r, const struct err *err, int *rc)
+{
+	*rc = CLI_FAILED;
 	if (!built) {
-		cli_fail(ctx, err->msg);
+		*rc = not_built(ctx, cmd, err);
 		return NULL;
 	}
 	return cli_db_query(ctx, r);
 }
 
-static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
+static bool read_clusters(struct cli_ctx *ctx, struct cluster_list *l)
 {
-	const char *context = NULL, *max_s = NULL;
-	const struct cli_opt opts[] = { { "context", &context, NULL, NULL },
-					{ "max-stores", &max_s, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
-	const char *pos[1];
-	long max = -1;
 	struct err err = { { 0 } };
 	struct db_req r;
 	PGresult *res;
-	int npos;
+
+	memset(l, 0, sizeof(*l));
+	cluster_req_list(&r);
+	res = cli_db_query(ctx, &r);
+	if (!res)
+		return false;
+	if (!cluster_list_parse(res, l, &err)) {
+		PQclear(res);
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	PQclear(res);
+	return true;
+}
+
+/* 0 if no cluster is called name, 1 if one is, -1 after printing why it
+ * is not known. */
+static int cluster_exists(struct cli_ctx *ctx, const char *name)
+{
+	struct cluster_list l;
+	int found = 0;
+
+	if (!read_clusters(ctx, &l))
+		return -1;
+	for (size_t i = 0; i < l.n; i++)
+		found |= strcmp(l.v[i].name, name) == 0;
+	cluster_list_free(&l);
+	return found;
+}
+
+/* Probes context as doctor does: true if opsdeck may provision there. If
+ * not, says what is wrong; with force, true all the same. */
+static bool probe_for_cluster(struct cli_ctx *ctx, const char *name, const char *context,
+			      long timeout_ms, bool force)
+{
+	struct loop *loop = loop_new();
+	struct kube_probe *p = cli_probe_context(loop, ctx->conf, context, timeout_ms);
+	const struct kube_probe_finding *f;
+	bool ok = kube_probe_level(p) != KUBE_PROBE_FAIL;
+	size_t n;
+
+	f = kube_probe_findings(p, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].level == KUBE_PROBE_FAIL)
+			fprintf(ctx->err, "opsdeck: context %s: %s\n", context, f[i].message);
+	}
+	if (!ok && force)
+		fprintf(ctx->err, "opsdeck: adding cluster %s all the same (--force)\n", name);
+	else if (!ok)
+		fprintf(ctx->err,
+			"opsdeck: cluster %s not added: opsdeck could not provision there "
+			"(--force adds it all the same)\n",
+			name);
+	kube_probe_free(p);
+	loop_free(loop);
+	return ok || force;
+}
+
+static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *context = NULL, *max_s = NULL, *timeout_s = NULL;
+	bool force = false;
+	const struct cli_opt opts[] = { { "context", &context, NULL, NULL },
+					{ "max-stores", &max_s, NULL, NULL },
+					{ "force", NULL, &force, NULL },
+					{ "timeout", &timeout_s, NULL, NULL },
+					{ NULL, NULL, NULL, NULL } };
+	const char *pos[1];
+	long max = -1, timeout = KUBE_PROBE_TIMEOUT_MS / 1000;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	int npos, exists;
 
 	if (!cli_parse(ctx, &cmd_cluster_add, argc, argv, opts, pos, 1, 1, &npos))
 		return CLI_USAGE;
-	if (!context) {
-		fprintf(ctx->err, "opsdeck: cluster add needs --context (a context of your kubeconfig)\n");
-		return CLI_USAGE;
+	if (!context) /* the global --context */
+		context = ctx->conf->context;
+	if (!context)
+		return cli_usage(ctx, &cmd_cluster_add,
+				 "cluster add needs --context (a context of your kubeconfig)");
+	if (max_s && !str_to_long(max_s, 0, 100000, &max))
+		return cli_usage(ctx, &cmd_cluster_add,
+				 "--max-stores takes a whole number from 0 to 100000");
+	if (timeout_s && !str_to_long(timeout_s, 1, 300, &timeout))
+		return cli_usage(ctx, &cmd_cluster_add, "--timeout takes seconds from 1 to 300");
+	if (!cluster_req_add(&r, ctx->conf, pos[0], context, max, &err))
+		return not_built(ctx, &cmd_cluster_add, &err);
+	exists = cluster_exists(ctx, pos[0]);
+	if (exists != 0) {
+		db_req_free(&r);
+		return exists < 0 ? CLI_FAILED : cli_failf(ctx, "cluster \"%s\" already exists", pos[0]);
 	}
-	if (max_s && !str_to_long(max_s, 0, 100000, &max)) {
-		fprintf(ctx->err, "opsdeck: --max-stores takes a whole number from 0 to 100000\n");
-		return CLI_USAGE;
+	if (!probe_for_cluster(ctx, pos[0], context, timeout * 1000, force)) {
+		db_req_free(&r);
+		return CLI_FAILED;
 	}
-	res = mutate(ctx, cluster_req_add(&r, ctx->conf, pos[0], context, max, &err), &r, &err);
+	res = cli_db_query(ctx, &r);
 	if (!res)
 		return CLI_FAILED;
 	fprintf(ctx->out, "added cluster %s (context %s)\n", db_val(res, 0, 0), context);
@@ -209,13 +300,14 @@ static int cluster_set_state(struct cli_ctx *ctx, int argc, char **argv)
 	struct err err = { { 0 } };
 	struct db_req r;
 	PGresult *res;
-	int npos;
+	int npos, rc;
 
 	if (!cli_parse(ctx, &cmd_cluster_set_state, argc, argv, NULL, pos, 2, 2, &npos))
 		return CLI_USAGE;
-	res = mutate(ctx, cluster_req_set_state(&r, ctx->conf, pos[0], pos[1], &err), &r, &err);
+	res = mutate(ctx, &cmd_cluster_set_state,
+		     cluster_req_set_state(&r, ctx->conf, pos[0], pos[1], &err), &r, &err, &rc);
 	if (!res)
-		return CLI_FAILED;
+		return rc;
 	fprintf(ctx->out, "cluster %s is %s\n", pos[0], pos[1]);
 	PQclear(res);
 	return CLI_OK;
@@ -304,6 +396,34 @@ static int print_stores_json(struct cli_ctx *ctx, const struct store_list *l)
 	return ok ? CLI_OK : cli_fail(ctx, "cannot write the output");
 }
 
+/* The slug of the project ref names, or false after saying why. */
+static bool project_slug(struct cli_ctx *ctx, const char *ref, char *slug, size_t slugsz)
+{
+	struct project_list l;
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+	bool found = false;
+
+	project_req_list(&r, NULL, true);
+	res = cli_db_query(ctx, &r);
+	if (!res)
+		return false;
+	if (!project_list_parse(res, &l, &err)) {
+		PQclear(res);
+		return cli_fail(ctx, err.msg) == CLI_OK;
+	}
+	PQclear(res);
+	for (size_t i = 0; i < l.n && !found; i++) {
+		if (strcmp(l.v[i].slug, ref) == 0)
+			found = str_copy(slug, slugsz, l.v[i].slug);
+	}
+	project_list_free(&l);
+	if (!found)
+		cli_not_found(ctx, "project", ref);
+	return found;
+}
+
 static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
@@ -314,13 +434,14 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 	const char *pos[1];
 	struct store_list l;
 	struct db_req r;
+	char slug[64];
 	int npos, rc = CLI_OK;
 
 	if (!cli_parse(ctx, &cmd_store_list, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	if (project && !db_valid_dns_label(project))
-		return cli_fail(ctx, "--project takes a project slug");
-	store_req_list(&r, project, all);
+	if (project && !project_slug(ctx, project, slug, sizeof(slug)))
+		return CLI_FAILED;
+	store_req_list(&r, project ? slug : NULL, all);
 	if (!load_stores(ctx, &r, &l))
 		return CLI_FAILED;
 	if (ctx->json) {
@@ -406,23 +527,19 @@ static json_t *history_json(const PGresult *res)
 	return jobs;
 }
 
-static int store_show(struct cli_ctx *ctx, int argc, char **argv)
+/* The store of id as `store show` prints it, with its recent jobs. */
+static int show_store(struct cli_ctx *ctx, const char *id)
 {
-	const char *pos[1];
 	struct store_list l;
 	struct db_req r;
 	PGresult *hist;
-	int npos, rc = CLI_OK;
+	int rc = CLI_OK;
 	char st[200], age[24];
 
-	if (!cli_parse(ctx, &cmd_store_show, argc, argv, NULL, pos, 1, 1, &npos))
-		return CLI_USAGE;
-	if (!store_valid_id(pos[0]))
-		return cli_fail(ctx, "a store id is 12 hex digits (see `opsdeck store list`)");
-	store_req_show(&r, pos[0]);
+	store_req_show(&r, id);
 	if (!load_stores(ctx, &r, &l))
 		return CLI_FAILED;
-	store_req_history(&r, pos[0], 20);
+	store_req_history(&r, id, 20);
 	hist = cli_db_query(ctx, &r);
 	if (!hist) {
 		store_list_free(&l);
@@ -453,6 +570,23 @@ static int store_show(struct cli_ctx *ctx, int argc, char **argv)
 	PQclear(hist);
 	store_list_free(&l);
 	return rc;
+}
+
+static int store_show(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[1];
+	const struct store *s;
+	struct store_list l;
+	char id[STORE_ID_LEN + 1];
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_store_show, argc, argv, NULL, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	if (!cli_store_ref(ctx, pos[0], &l, &s))
+		return CLI_FAILED;
+	str_copy(id, sizeof(id), s->id);
+	store_list_free(&l);
+	return show_store(ctx, id);
 }
 
 /* ---- waiting for a job ---- */
@@ -495,7 +629,8 @@ static int wait_job(struct cli_ctx *ctx, long job, long timeout_s)
 		}
 		if (strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0 ||
 		    strcmp(state, "cancelled") == 0) {
-			fprintf(ctx->out, "job %ld %s; the store is %s%s%s%s%s\n", job, state,
+			/* Under --json, stdout holds the store alone. */
+			fprintf(ctx->json ? ctx->err : ctx->out, "job %ld %s; the store is %s%s%s%s%s\n", job, state,
 				db_val(res, 0, 4), *db_val(res, 0, 6) ? " at " : "", db_val(res, 0, 6),
 				*db_val(res, 0, 5) ? ": " : "", db_val(res, 0, 5));
 			rc = strcmp(state, "succeeded") == 0 ? CLI_OK : CLI_FAILED;
@@ -527,29 +662,41 @@ struct wait_opts {
 	const char *timeout;
 };
 
-static bool wait_timeout(struct cli_ctx *ctx, const struct wait_opts *w, long *timeout_s)
+static bool wait_timeout(struct cli_ctx *ctx, const struct cli_command *cmd,
+			 const struct wait_opts *w, long *timeout_s)
 {
 	*timeout_s = ctx->conf->provision_timeout_s + 60;
 	if (w->timeout && !str_to_long(w->timeout, 1, 86400, timeout_s)) {
-		fprintf(ctx->err, "opsdeck: --timeout takes seconds from 1 to 86400\n");
+		cli_usage(ctx, cmd, "--timeout takes seconds from 1 to 86400");
 		return false;
 	}
 	return true;
 }
 
+/* What was asked (on stderr under --json), the wait if asked for, then,
+ * under --json, the store as `store show --json` prints it. */
 static int after_request(struct cli_ctx *ctx, PGresult *res, int col, const char *what,
-			 const char *id, const struct wait_opts *w, long timeout_s)
+			 const char *id, const char *name, const struct wait_opts *w,
+			 long timeout_s)
 {
 	long job = PQgetisnull(res, 0, col) ? 0 : db_long(res, 0, col);
+	FILE *out = ctx->json ? ctx->err : ctx->out;
+	int rc = CLI_OK;
 
 	if (job)
-		fprintf(ctx->out, "%s %s (job %ld)\n", what, id, job);
+		fprintf(out, "%s %s (%s, job %ld)\n", what, id, name, job);
 	else
-		fprintf(ctx->out, "%s %s\n", what, id);
+		fprintf(out, "%s %s (%s)\n", what, id, name);
 	PQclear(res);
-	if (!w->wait || !job)
-		return CLI_OK;
-	return wait_job(ctx, job, timeout_s);
+	if (w->wait && job)
+		rc = wait_job(ctx, job, timeout_s);
+	if (ctx->json) {
+		int shown = show_store(ctx, id);
+
+		if (rc == CLI_OK)
+			rc = shown;
+	}
+	return rc;
 }
 
 /* ---- ordering and operations ---- */
@@ -568,34 +715,59 @@ static int store_create(struct cli_ctx *ctx, int argc, char **argv)
 	struct db_req r;
 	PGresult *res;
 	long timeout_s;
-	char id[STORE_ID_LEN + 1];
-	int npos;
+	char id[STORE_ID_LEN + 1], project[64];
+	int npos, rc;
 
 	if (!cli_parse(ctx, &cmd_store_create, argc, argv, opts, pos, 4, 4, &npos))
 		return CLI_USAGE;
-	if (!wait_timeout(ctx, &w, &timeout_s))
+	if (!wait_timeout(ctx, &cmd_store_create, &w, &timeout_s))
 		return CLI_USAGE;
 	o = (struct store_order){ .project = pos[0], .offering = pos[1], .plan = pos[2],
 				  .name = pos[3], .cluster = cluster };
-	res = mutate(ctx, store_req_order(&r, ctx->conf, &o, &err), &r, &err);
-	if (!res)
+	/* The form of every word first (exit 2), then what they name. */
+	if (!store_req_order(&r, ctx->conf, &o, &err))
+		return not_built(ctx, &cmd_store_create, &err);
+	db_req_free(&r);
+	if (!project_slug(ctx, pos[0], project, sizeof(project)))
 		return CLI_FAILED;
+	if (cluster && (rc = cluster_exists(ctx, cluster)) != 1)
+		return rc < 0 ? CLI_FAILED : cli_not_found(ctx, "cluster", cluster);
+	o.project = project;
+	res = mutate(ctx, &cmd_store_create, store_req_order(&r, ctx->conf, &o, &err), &r, &err,
+		     &rc);
+	if (!res)
+		return rc;
 	str_copy(id, sizeof(id), db_val(res, 0, 0));
-	return after_request(ctx, res, 2, "ordered store", id, &w, timeout_s);
+	return after_request(ctx, res, 2, "ordered store", id, pos[3], &w, timeout_s);
 }
 
-static int operate(struct cli_ctx *ctx, const char *id, enum store_op op, long replicas,
-		   const struct wait_opts *w, long timeout_s)
+/* op on the store ref names. */
+static int operate(struct cli_ctx *ctx, const struct cli_command *cmd, const char *ref,
+		   enum store_op op, long replicas, const struct wait_opts *w, long timeout_s)
 {
 	struct err err = { { 0 } };
 	struct db_req r;
-	PGresult *res = mutate(ctx, store_req_operate(&r, ctx->conf, id, op, replicas, &err), &r, &err);
-	char what[40];
+	struct store_list l;
+	const struct store *s;
+	PGresult *res;
+	char what[40], id[STORE_ID_LEN + 1], name[64];
+	int rc;
 
-	if (!res)
+	/* Read-only mode refuses before the store is looked for. */
+	snprintf(what, sizeof(what), "%s a store", store_op_name(op));
+	if (!db_mutation_allowed(ctx->conf, what, &err))
+		return cli_fail(ctx, err.msg);
+	if (!cli_store_ref(ctx, ref, &l, &s))
 		return CLI_FAILED;
+	str_copy(id, sizeof(id), s->id);
+	str_copy(name, sizeof(name), s->name);
+	store_list_free(&l);
+	res = mutate(ctx, cmd, store_req_operate(&r, ctx->conf, id, op, replicas, &err), &r, &err,
+		     &rc);
+	if (!res)
+		return rc;
 	snprintf(what, sizeof(what), "%s: store", store_op_name(op));
-	return after_request(ctx, res, 0, what, id, w, timeout_s);
+	return after_request(ctx, res, 0, what, id, name, w, timeout_s);
 }
 
 static int store_scale(struct cli_ctx *ctx, int argc, char **argv)
@@ -610,13 +782,12 @@ static int store_scale(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_store_scale, argc, argv, opts, pos, 2, 2, &npos))
 		return CLI_USAGE;
-	if (!str_to_long(pos[1], 1, STORE_MAX_REPLICAS, &replicas)) {
-		fprintf(ctx->err, "opsdeck: REPLICAS is a whole number from 1 to %d\n", STORE_MAX_REPLICAS);
+	if (!str_to_long(pos[1], 1, STORE_MAX_REPLICAS, &replicas))
+		return cli_usage(ctx, &cmd_store_scale, "REPLICAS is a whole number from 1 to %d",
+				 STORE_MAX_REPLICAS);
+	if (!wait_timeout(ctx, &cmd_store_scale, &w, &timeout_s))
 		return CLI_USAGE;
-	}
-	if (!wait_timeout(ctx, &w, &timeout_s))
-		return CLI_USAGE;
-	return operate(ctx, pos[0], STORE_OP_SCALE, replicas, &w, timeout_s);
+	return operate(ctx, &cmd_store_scale, pos[0], STORE_OP_SCALE, replicas, &w, timeout_s);
 }
 
 static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv)
@@ -643,9 +814,9 @@ static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv)
 			continue;
 		if (!cli_parse(ctx, ops[i].cmd, argc, argv, opts, pos, 1, 1, &npos))
 			return CLI_USAGE;
-		if (!wait_timeout(ctx, &w, &timeout_s))
+		if (!wait_timeout(ctx, ops[i].cmd, &w, &timeout_s))
 			return CLI_USAGE;
-		return operate(ctx, pos[0], ops[i].op, 0, &w, timeout_s);
+		return operate(ctx, ops[i].cmd, pos[0], ops[i].op, 0, &w, timeout_s);
 	}
 	return CLI_USAGE;
 }
@@ -776,7 +947,7 @@ static bool find_named_orphan(struct reconcile_cli *rc, const char *word, size_t
 	size_t clen = slash ? (size_t)(slash - word) : 0, found = 0;
 	struct buf all = BUF_INIT, where = BUF_INIT;
 	const struct reconcile_finding *other = NULL;
-	char shown[80];
+	char shown[CLI_SHOWN_SIZE];
 
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct reconcile_finding *f = &rep->v[i];
@@ -795,7 +966,7 @@ static bool find_named_orphan(struct reconcile_cli *rc, const char *word, size_t
 		*out = i;
 		found++;
 	}
-	db_shown(word, shown, sizeof(shown));
+	cli_shown(word, shown);
 	if (found > 1)
 		snprintf(rc->refused, sizeof(rc->refused),
 			 "namespace %s is an orphan on several clusters (%.200s): name one as "
@@ -873,7 +1044,7 @@ static void reconcile_report(const struct reconcile_report *rep, void *ud)
 static bool valid_named(struct cli_ctx *ctx, const char *word)
 {
 	const char *slash = strchr(word, '/');
-	char cluster[64], shown[80];
+	char cluster[64], shown[CLI_SHOWN_SIZE];
 	size_t clen = slash ? (size_t)(slash - word) : 0;
 
 	if (slash && clen > 0 && clen < sizeof(cluster)) {
@@ -885,7 +1056,7 @@ static bool valid_named(struct cli_ctx *ctx, const char *word)
 		return true;
 	fprintf(ctx->err,
 		"opsdeck: --delete-orphan takes a namespace name or CLUSTER/NAMESPACE, not '%s'\n",
-		db_shown(word, shown, sizeof(shown)));
+		cli_shown(word, shown));
 	return false;
 }
 
@@ -916,6 +1087,8 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 		if (!valid_named(ctx, rc.named[i]))
 			return CLI_USAGE;
 	}
+	if (!cli_kube_context_known(ctx))
+		return CLI_FAILED;
 	if ((rc.delete_all || rc.nnamed > 0) &&
 	    !db_mutation_allowed(ctx->conf, "delete orphan namespaces", &err))
 		return cli_fail(ctx, err.msg);

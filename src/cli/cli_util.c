@@ -3,17 +3,112 @@
 #include "cli/cli_util.h"
 
 #include <libpq-fe.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db/db.h"
 #include "db/migrate.h"
+#include "db/storeref.h"
+#include "kube/kubeconfig.h"
 #include "util.h"
 
 int cli_fail(struct cli_ctx *ctx, const char *msg)
 {
 	fprintf(ctx->err, "opsdeck: %s\n", msg);
 	return CLI_FAILED;
+}
+
+int cli_failf(struct cli_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("opsdeck: ", ctx->err);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+	return CLI_FAILED;
+}
+
+void cli_print_usage(FILE *out, const struct cli_command *cmd)
+{
+	fprintf(out, "usage: opsdeck %s%s%s%s%s\n", cmd->noun, cmd->verb ? " " : "",
+		cmd->verb ? cmd->verb : "", cmd->usage[0] ? " " : "", cmd->usage);
+}
+
+int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("opsdeck: ", ctx->err);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+	if (cmd)
+		cli_print_usage(ctx->err, cmd);
+	return CLI_USAGE;
+}
+
+int cli_not_found(struct cli_ctx *ctx, const char *kind, const char *name)
+{
+	char shown[CLI_SHOWN_SIZE];
+
+	return cli_failf(ctx, "no %s \"%s\"", kind, cli_shown(name, shown));
+}
+
+const char *cli_shown(const char *word, char buf[CLI_SHOWN_SIZE])
+{
+	str_copy_clean(buf, CLI_SHOWN_SIZE, word ? word : "");
+	return buf;
+}
+
+bool cli_kube_context_known(struct cli_ctx *ctx)
+{
+	struct kubeconfig_opts ko = { .path = ctx->conf->kubeconfig,
+				      .context = ctx->conf->context,
+				      .no_in_cluster = true };
+	struct err err = { { 0 } };
+	struct kube_config *kc;
+
+	if (!ctx->conf->context)
+		return true;
+	kc = kubeconfig_load(&ko, &err);
+	if (!kc) {
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	kubeconfig_free(kc);
+	return true;
+}
+
+bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
+		   const struct store **s)
+{
+	struct err err = { { 0 } };
+	struct db_req r;
+	PGresult *res;
+
+	memset(l, 0, sizeof(*l));
+	*s = NULL;
+	store_req_ref(&r, ref);
+	res = cli_db_query(ctx, &r);
+	if (!res)
+		return false;
+	if (!store_list_parse(res, l, &err)) {
+		PQclear(res);
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	PQclear(res);
+	*s = store_ref_pick(l, ref, &err);
+	if (!*s) {
+		store_list_free(l);
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	return true;
 }
 
 PGresult *cli_db_query(struct cli_ctx *ctx, struct db_req *r)
@@ -36,14 +131,23 @@ PGresult *cli_db_query(struct cli_ctx *ctx, struct db_req *r)
 static bool usage_error(struct cli_ctx *ctx, const struct cli_command *cmd, const char *what,
 			const char *arg)
 {
-	char shown[80];
+	char shown[CLI_SHOWN_SIZE];
 
 	if (arg)
-		fprintf(ctx->err, "opsdeck: %s '%s'\n", what, db_shown(arg, shown, sizeof(shown)));
+		cli_usage(ctx, cmd, "%s '%s'", what, cli_shown(arg, shown));
 	else
-		fprintf(ctx->err, "opsdeck: %s\n", what);
-	fprintf(ctx->err, "usage: opsdeck %s%s%s %s\n", cmd->noun, cmd->verb ? " " : "", cmd->verb ? cmd->verb : "", cmd->usage);
+		cli_usage(ctx, cmd, "%s", what);
 	return false;
+}
+
+
+/* The usage line shows the option as `--NAME TEXT`. */
+static bool free_text(const struct cli_command *cmd, const char *name)
+{
+	char shown[80];
+
+	snprintf(shown, sizeof(shown), "--%s TEXT", name);
+	return strstr(cmd->usage, shown) != NULL;
 }
 
 bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
@@ -67,6 +171,10 @@ bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 				return usage_error(ctx, cmd, "unknown option", a);
 			if (*npos >= max_pos)
 				return usage_error(ctx, cmd, "unexpected argument", a);
+			if (!a[0]) {
+				cli_usage(ctx, cmd, "argument %d is empty", *npos + 1);
+				return false;
+			}
 			pos[(*npos)++] = a;
 			continue;
 		}
@@ -91,6 +199,10 @@ bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 		if (!eq && i + 1 >= argc)
 			return usage_error(ctx, cmd, "this option needs a value:", a);
 		v = eq ? eq + 1 : argv[++i];
+		if (!v[0] && !free_text(cmd, o->name)) {
+			cli_usage(ctx, cmd, "--%s cannot be empty", o->name);
+			return false;
+		}
 		if (o->values) {
 			if (o->values->n >= o->values->max)
 				return usage_error(ctx, cmd, "given too many times:", a);

@@ -10,6 +10,8 @@
 
 #include "cli/cli.h"
 #include "db/db.h"
+#include "db/stores.h"
+#include "util.h"
 
 /* One option of a command: `--name VALUE` / `--name=VALUE` when value is
  * set, a flag when flag is set. --json is always accepted. */
@@ -28,7 +30,9 @@ struct cli_opt {
 };
 
 /* Splits argv (argv[0] is the verb) into options and between min_pos and
- * max_pos positional words, stored in pos. Prints a usage message and
+ * max_pos positional words, stored in pos. An empty value or word is a
+ * usage error, except for an option the usage line shows as `--NAME TEXT`
+ * (free text, which "" clears). Prints a usage message and
  * returns false on anything else. */
 bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
 	       const struct cli_opt *opts, const char **pos, int min_pos, int max_pos, int *npos);
@@ -42,8 +46,45 @@ PGconn *cli_db_open(struct cli_ctx *ctx, bool check_schema);
  * Returns the result (caller PQclear()s), or NULL after printing why. */
 PGresult *cli_db_query(struct cli_ctx *ctx, struct db_req *r);
 
+/* The errors, worded alike by every command:
+ *  - usage (exit 2): unknown option, missing or extra argument, a value
+ *    that is not of the form asked: "opsdeck: WHAT", then the usage line;
+ *  - not found (exit 1): `opsdeck: no KIND "NAME"`;
+ *  - refused or failed (exit 1): "opsdeck: WHY" (read-only mode, a state
+ *    or quota the database refuses, an unreachable server).
+ * Words from the command line are shown through cli_shown. */
+
 /* Prints "opsdeck: msg" on stderr; returns CLI_FAILED. */
 int cli_fail(struct cli_ctx *ctx, const char *msg);
+int cli_failf(struct cli_ctx *ctx, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/* A usage error of cmd (NULL: no usage line); returns CLI_USAGE. */
+int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fmt, ...)
+	ATTR_FORMAT(3, 4);
+/* `opsdeck: no KIND "NAME"`; returns CLI_FAILED. */
+int cli_not_found(struct cli_ctx *ctx, const char *kind, const char *name);
+
+/* A word of the command line safe to print: control characters become
+ * spaces (as in every message of opsdeck that echoes text), long text is
+ * cut. */
+#define CLI_SHOWN_SIZE 96
+const char *cli_shown(const char *word, char buf[CLI_SHOWN_SIZE]);
+
+/* The kube context chosen before the command (--context, or the setting
+ * kube.context) must be in the kubeconfig: true if it is or none was
+ * chosen, else false after saying so (exit 1). Commands that talk to the
+ * clusters of the database check it, so that a mistyped one is not
+ * silently passed over. */
+bool cli_kube_context_known(struct cli_ctx *ctx);
+
+/* Prints cmd's usage line to out. */
+void cli_print_usage(FILE *out, const struct cli_command *cmd);
+
+/* The store ref names (its id, a unique id prefix, its name or
+ * PROJECT/NAME, as db/storeref says): *s points into l, which the caller
+ * frees with store_list_free(). False after printing why (a store not
+ * found or a name that picks several: exit 1); l is then empty. */
+bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
+		   const struct store **s);
 
 /* Prints a JSON value (and frees it); returns CLI_OK, or CLI_FAILED if the
  * output could not be written. */

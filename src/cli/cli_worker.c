@@ -149,6 +149,12 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->err, "opsdeck: --reconcile takes seconds from 0 (never) to 86400\n");
 		return CLI_USAGE;
 	}
+	if (ro.name && !db_valid_name(ro.name, RUNNER_NAME_MAX))
+		return cli_usage(ctx, &cmd_worker,
+				 "--name takes 1 to %d characters on one line, without blanks around",
+				 RUNNER_NAME_MAX);
+	if (!cli_kube_context_known(ctx))
+		return CLI_FAILED;
 	if (ctx->conf->read_only)
 		return cli_fail(ctx, "read-only mode: refusing to run jobs (they change clusters)");
 	/* Like the console, the worker brings the schema up to date first. */

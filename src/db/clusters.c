@@ -104,7 +104,7 @@ bool cluster_req_add(struct db_req *r, const struct conf *conf, const char *name
 	db_req_add_long(r, max_stores < 0 ? CLUSTER_DEFAULT_MAX_STORES : max_stores);
 	db_req_add(r, conf->operator);
 	r->check = check_one;
-	snprintf(r->subject, sizeof(r->subject), "cluster '%s'", name);
+	snprintf(r->subject, sizeof(r->subject), "cluster \"%s\"", name);
 	return true;
 }
 
@@ -136,7 +136,7 @@ bool cluster_req_set_state(struct db_req *r, const struct conf *conf, const char
 	db_req_add(r, state);
 	db_req_add(r, conf->operator);
 	r->check = check_one;
-	snprintf(r->subject, sizeof(r->subject), "cluster '%s'", name);
+	snprintf(r->subject, sizeof(r->subject), "cluster \"%s\"", name);
 	return true;
 }
 
@@ -150,7 +150,7 @@ bool cluster_req_context(struct db_req *r, const char *name, struct err *err)
 	db_req_init(r, sql_context);
 	db_req_add(r, name);
 	r->check = check_one;
-	snprintf(r->subject, sizeof(r->subject), "cluster '%s'", name);
+	snprintf(r->subject, sizeof(r->subject), "cluster \"%s\"", name);
 	return true;
 }
 

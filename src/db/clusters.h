@@ -36,7 +36,7 @@ bool cluster_req_add(struct db_req *r, const struct conf *conf, const char *name
 bool cluster_req_set_state(struct db_req *r, const struct conf *conf, const char *name,
 			   const char *state, struct err *err);
 
-/* Result: one row (kube_context, state) of cluster name; "no cluster 'x'"
+/* Result: one row (kube_context, state) of cluster name; `no cluster "x"`
  * otherwise. */
 bool cluster_req_context(struct db_req *r, const char *name, struct err *err);
 

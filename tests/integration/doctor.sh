@@ -102,7 +102,7 @@ is "$(json '[(c["subject"], c["level"], c["async_dns"]) for c in j["checks"] if 
 	"[('http', 'ok', True)]" "--json carries the name lookup check with async_dns"
 
 # ---- a read-only context registered as a cluster, a disabled cluster ----
-"$OPSDECK" -c "$work/op.yaml" cluster add ro --context kubesim-readonly >/dev/null
+"$OPSDECK" -c "$work/op.yaml" cluster add ro --context kubesim-readonly --force >/dev/null 2>&1
 run doctor
 is "$rc" 1 "a context that may not write fails doctor"
 is "$(line 'FAIL  cluster ro')" \

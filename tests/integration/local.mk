@@ -65,3 +65,8 @@ EXTRA_DIST += tests/integration/cluster_pane.sh
 # Projects and customers named by slug or name; end dates and descriptions.
 TESTS += tests/integration/db_projects.sh
 EXTRA_DIST += tests/integration/db_projects.sh
+
+# The command line's conventions: help, errors, empty values, --context,
+# cluster probing, stores by name.
+TESTS += tests/integration/cli_consistency.sh
+EXTRA_DIST += tests/integration/cli_consistency.sh

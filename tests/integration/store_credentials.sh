@@ -97,9 +97,9 @@ run --read-only store credentials "$id"
 is "$rc:$out:$err" "1::opsdeck: read-only mode: refusing to reveal a store's credentials (a reveal writes an audit event)" \
 	"read-only mode refuses, saying that a reveal writes an audit event"
 run store credentials 0123456789ab
-is "$rc:$err" "1:opsdeck: no store 0123456789ab" "an unknown store is refused"
+is "$rc:$err" '1:opsdeck: no store "0123456789ab"' "an unknown store is refused"
 run store credentials nope
-like "$rc:$err" "^1:opsdeck: invalid store id 'nope'" "a malformed id is refused"
+is "$rc:$err" '1:opsdeck: no store "nope"' "a name no store has is refused"
 run store credentials
 is "$rc" 2 "the id is required (usage)"
 did=$(order gone)

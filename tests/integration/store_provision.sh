@@ -45,7 +45,7 @@ out=$(od cluster add local --context "$SIM_CONTEXT"); rc=$?
 is "$rc:$out" "0:added cluster local (context $SIM_CONTEXT)" "cluster add"
 like "$(od cluster list)" "local +$SIM_CONTEXT +active +0/50" "cluster list shows it with its capacity"
 out=$(od cluster add Bad --context x 2>&1); rc=$?
-like "$rc:$out" "^1:opsdeck: invalid cluster name 'Bad'" "a bad cluster name is refused"
+like "$rc:$out" "^2:opsdeck: invalid cluster name 'Bad'" "a bad cluster name is a usage error"
 
 # ---- order -> Ready, with every object ----
 worker w1.log
@@ -132,7 +132,7 @@ is "$(status $bad)" Failed "a store with an image that cannot be pulled ends Fai
 like "$(q -c "SELECT error_message FROM opsdeck.stores WHERE id = '$bad'")" '^deployment/wordpress: ImagePullBackOff' \
 	"and the reason names the deployment and ImagePullBackOff"
 out=$(od store retry "$bad" 2>&1); rc=$?
-like "$rc:$out" "^0:retry: store $bad \\(job [0-9]+\\)" "a Failed store can be retried"
+like "$rc:$out" "^0:retry: store $bad \\(bad, job [0-9]+\\)" "a Failed store can be retried"
 kill "$wpid"; wait "$wpid" 2>/dev/null
 q -c "UPDATE opsdeck.jobs SET state = 'cancelled', finished_at = now() WHERE state IN ('queued', 'running')" >/dev/null
 od store delete "$bad" >/dev/null 2>&1

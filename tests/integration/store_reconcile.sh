@@ -125,8 +125,8 @@ like "$out" 'orphan +far stray-far store 0123456789ab: labelled as opsdeck.s but
 	"an orphan is found on a cluster without stores"
 
 # ---- clusters that cannot be reached ----
-od cluster add down --context down >/dev/null
-od cluster add ghost --context ghost >/dev/null
+od cluster add down --context down --force >/dev/null 2>&1
+od cluster add ghost --context ghost --force >/dev/null 2>&1
 reconcile
 is "$rc" 0 "unreachable clusters do not fail the pass"
 like "$out" 'unreachable down: listing namespaces: ' "a cluster whose API server does not answer is reported"
