@@ -10,11 +10,11 @@
 
 #include "buf.h"
 #include "cli/cli_doctor.h"
+#include "cli/cli_project.h"
 #include "cli/cli_util.h"
 #include "db/clusters.h"
 #include "db/db.h"
 #include "db/jobs.h"
-#include "db/projects.h"
 #include "db/stores.h"
 #include "kube/api.h"
 #include "kube/probe.h"
@@ -396,34 +396,6 @@ static int print_stores_json(struct cli_ctx *ctx, const struct store_list *l)
 	return ok ? CLI_OK : cli_fail(ctx, "cannot write the output");
 }
 
-/* The slug of the project ref names, or false after saying why. */
-static bool project_slug(struct cli_ctx *ctx, const char *ref, char *slug, size_t slugsz)
-{
-	struct project_list l;
-	struct err err = { { 0 } };
-	struct db_req r;
-	PGresult *res;
-	bool found = false;
-
-	project_req_list(&r, NULL, true);
-	res = cli_db_query(ctx, &r);
-	if (!res)
-		return false;
-	if (!project_list_parse(res, &l, &err)) {
-		PQclear(res);
-		return cli_fail(ctx, err.msg) == CLI_OK;
-	}
-	PQclear(res);
-	for (size_t i = 0; i < l.n && !found; i++) {
-		if (strcmp(l.v[i].slug, ref) == 0)
-			found = str_copy(slug, slugsz, l.v[i].slug);
-	}
-	project_list_free(&l);
-	if (!found)
-		cli_not_found(ctx, "project", ref);
-	return found;
-}
-
 static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
@@ -439,7 +411,7 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_store_list, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	if (project && !project_slug(ctx, project, slug, sizeof(slug)))
+	if (project && !cli_project_slug(ctx, project, slug, sizeof(slug)))
 		return CLI_FAILED;
 	store_req_list(&r, project ? slug : NULL, all);
 	if (!load_stores(ctx, &r, &l))
@@ -724,11 +696,10 @@ static int store_create(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	o = (struct store_order){ .project = pos[0], .offering = pos[1], .plan = pos[2],
 				  .name = pos[3], .cluster = cluster };
-	/* The form of every word first (exit 2), then what they name. */
-	if (!store_req_order(&r, ctx->conf, &o, &err))
-		return not_built(ctx, &cmd_store_create, &err);
-	db_req_free(&r);
-	if (!project_slug(ctx, pos[0], project, sizeof(project)))
+	/* Read-only mode refuses before anything is looked up. */
+	if (!db_mutation_allowed(ctx->conf, "order a store", &err))
+		return cli_fail(ctx, err.msg);
+	if (!cli_project_slug(ctx, pos[0], project, sizeof(project)))
 		return CLI_FAILED;
 	if (cluster && (rc = cluster_exists(ctx, cluster)) != 1)
 		return rc < 0 ? CLI_FAILED : cli_not_found(ctx, "cluster", cluster);

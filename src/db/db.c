@@ -231,6 +231,7 @@ static const struct {
 	{ "plans_memory_limit_range", "a plan's memory limit must be at least its request and at most 256Gi" },
 	{ "plans_storage_range", "a plan's storage must be from 1 to 16384 GiB" },
 	{ "plans_price_range", "a plan's monthly price must be from 0 to 999999.99" },
+	{ "clusters_pkey", "a cluster of that name already exists" },
 	{ "clusters_name_dns", "a cluster name must be a DNS-1123 label" },
 	{ "clusters_state_valid", "a cluster state is active, cordoned or disabled" },
 	{ "clusters_max_stores_range", "a cluster's max_stores must be from 0 to 100000" },

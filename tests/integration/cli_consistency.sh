@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 70
+plan 74
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -101,6 +101,9 @@ is "$rc:$err" '2:opsdeck: --db cannot be empty' "the global --db \"\""
 # ---- not found: exit 1, one form ----
 run store show nope
 is "$rc:$err" '1:opsdeck: no store "nope"' "no store"
+run store list --project Shop
+is "$rc:$out" "0:ID  NAME  PROJECT  OFFERING  CLUSTER  STATUS  REPLICAS  AGE  URL" \
+	"store list --project takes a project's name as well as its slug"
 run store list --project nope
 is "$rc:$err" '1:opsdeck: no project "nope"' "store list --project names a missing project"
 run store create nope woocommerce small web
@@ -153,6 +156,10 @@ web1=$(order shop web)
 web2=$(order blog web)
 solo=$(order shop solo)
 like "$web1:$web2:$solo" '^[0-9a-f]{12}:[0-9a-f]{12}:[0-9a-f]{12}$' "three stores ordered"
+run store create Blog woocommerce small named
+like "$rc:$out" '^0:ordered store [0-9a-f]{12} \(named, job [0-9]+\)$' "store create takes the project's name"
+run store show blog/named --json
+like "$rc:$out" '"project": "blog"' "and orders the store in that project"
 run store show solo --json
 like "$rc:$(printf '%s' "$out" | tr -d ' \n')" "^0:\\{\"id\":\"$solo\",\"name\":\"solo\"" "show by name"
 run store show shop/web --json
@@ -211,7 +218,8 @@ is "$rc:$err" "2:opsdeck: unknown command 'x ]0;t ' (opsdeck --help lists them)"
 run store "$(printf 'v\033[1m')"
 like "$rc:$err" "^2:opsdeck: unknown command 'store v \\[1m'" "and an unknown verb"
 run store list --project "$(printf 'p\033[2J')"
-is "$rc:$err" '1:opsdeck: no project "p [2J"' "and a project"
+like "$rc:$err" '^1:opsdeck: no project "p.\[2J"' "and a project"
+unlike "$err" "$(printf '\033')" "(no escape reaches the terminal)"
 
 # ---- worker --name ----
 long=$(printf 'n%.0s' $(seq 1 191))
