@@ -3,52 +3,177 @@
 #include "conf.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "db/db.h"
 #include "paths.h"
 #include "yamldoc.h"
 
 enum conf_type { CONF_STRING, CONF_NAME, CONF_BOOL, CONF_LONG };
 
+/* A text option's rule: false, with what is wrong in msg, for a bad value. */
+typedef bool conf_check_fn(const char *name, const char *text, char *msg, size_t msgsz);
+
 /* One entry per option: the file, conf_set() and the documentation all read
- * this table, so an option exists in exactly one place. */
+ * this table, so an option and its rule exist in exactly one place. Every
+ * value is checked here when it is read, so the code that uses a setting
+ * never checks it again. */
 struct conf_def {
 	const char *name;
 	enum conf_type type;
 	size_t offset;
 	long min, max;
 	const char *def;
+	conf_check_fn *check; /* CONF_STRING: the value's rule */
+	bool required;	      /* CONF_STRING: a null is an error, not "unset" */
 	const char *doc;
 };
 
-#define OPT(n, t, field, lo, hi, d, doc) { n, t, offsetof(struct conf, field), lo, hi, d, doc }
+/* The longest operator name the audit trail keeps (events_actor_valid). */
+#define CONF_OPERATOR_MAX 200
+/* A store's host is <12-hex id>.<domain>, and an Ingress host is at most 253. */
+#define CONF_DOMAIN_MAX 200
+
+static bool check_line(const char *name, const char *text, char *msg, size_t msgsz)
+{
+	if (!db_valid_name(text, 4096)) {
+		snprintf(msg, msgsz,
+			 "%s must be text on one line (no control characters, no space at "
+			 "either end)",
+			 name);
+		return false;
+	}
+	return true;
+}
+
+static bool check_operator(const char *name, const char *text, char *msg, size_t msgsz)
+{
+	if (!db_valid_name(text, CONF_OPERATOR_MAX)) {
+		snprintf(msg, msgsz,
+			 "%s must be a name of 1 to %d characters on one line (no control "
+			 "characters, no space at either end)",
+			 name, CONF_OPERATOR_MAX);
+		return false;
+	}
+	return true;
+}
+
+static bool check_context(const char *name, const char *text, char *msg, size_t msgsz)
+{
+	if (!db_valid_name(text, 253)) {
+		snprintf(msg, msgsz,
+			 "%s must be a context name of 1 to 253 characters on one line (no "
+			 "control characters, no space at either end)",
+			 name);
+		return false;
+	}
+	return true;
+}
+
+/* libpq reads a value with '=' or a postgres:// prefix as a connection
+ * string, anything else as a database name (expand_dbname). libpq's own
+ * message is not repeated: it can quote a piece of a password. */
+static bool check_database(const char *name, const char *text, char *msg, size_t msgsz)
+{
+	PQconninfoOption *opts;
+	char *why = NULL;
+
+	if (!check_line(name, text, msg, msgsz))
+		return false;
+	if (!strchr(text, '=') && !str_has_prefix(text, "postgresql://") &&
+	    !str_has_prefix(text, "postgres://"))
+		return true;
+	opts = PQconninfoParse(text, &why);
+	PQfreemem(why);
+	if (!opts) {
+		snprintf(msg, msgsz,
+			 "%s is not a connection string libpq reads: key=value pairs "
+			 "(host=/run/postgresql dbname=opsdeck, values with spaces in single "
+			 "quotes) or a postgresql:// URI",
+			 name);
+		return false;
+	}
+	PQconninfoFree(opts);
+	return true;
+}
+
+static bool domain_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* A DNS name an Ingress host can end in: labels of 1 to 63 lowercase
+ * letters, digits and '-', neither first nor last. */
+static bool check_domain(const char *name, const char *text, char *msg, size_t msgsz)
+{
+	size_t len = strlen(text);
+	const char *label = text;
+
+	if (len == 0 || len > CONF_DOMAIN_MAX) {
+		snprintf(msg, msgsz, "%s must be a DNS name of 1 to %d characters, such as "
+				     "stores.example.com",
+			 name, CONF_DOMAIN_MAX);
+		return false;
+	}
+	for (const char *p = text;; p++) {
+		if (*p != '.' && *p != '\0') {
+			if (!domain_char(*p)) {
+				snprintf(msg, msgsz,
+					 "%s must be a DNS name such as stores.example.com: "
+					 "lowercase letters, digits, '-' and '.' only",
+					 name);
+				return false;
+			}
+			continue;
+		}
+		if (p == label || p - label > 63 || *label == '-' || p[-1] == '-') {
+			snprintf(msg, msgsz,
+				 "%s must be a DNS name such as stores.example.com: each part "
+				 "between dots 1 to 63 characters, not starting or ending with '-'",
+				 name);
+			return false;
+		}
+		if (*p == '\0')
+			return true;
+		label = p + 1;
+	}
+}
+
+#define OPT(n, t, field, lo, hi, d, help)                                                        \
+	{ .name = n, .type = t, .offset = offsetof(struct conf, field), .min = lo, .max = hi,     \
+	  .def = d, .doc = help }
+#define TEXT(n, field, d, rule, req, help)                                                        \
+	{ .name = n, .type = CONF_STRING, .offset = offsetof(struct conf, field), .def = d,      \
+	  .check = rule, .required = req, .doc = help }
 
 static const struct conf_def conf_defs[] = {
 	OPT("theme", CONF_NAME, theme, 0, 0, "default", "colour theme name (themes/NAME.yaml)"),
 	OPT("keymap", CONF_NAME, keymap, 0, 0, "default", "key map name (keymaps/NAME.yaml)"),
-	OPT("mouse", CONF_BOOL, mouse, 0, 0, "false", "enable mouse input (disables terminal selection)"),
+	OPT("mouse", CONF_BOOL, mouse, 0, 0, "false",
+	    "enable mouse input (disables terminal selection)"),
 	OPT("read_only", CONF_BOOL, read_only, 0, 0, "false", "refuse every mutation"),
 	OPT("worker", CONF_BOOL, worker, 0, 0, "true", "run the job runner inside the console"),
-	OPT("database", CONF_STRING, database, 0, 0, NULL,
-	    "libpq connection string; unset: PGHOST, PGDATABASE, PGSERVICE, ~/.pgpass"),
-	OPT("operator", CONF_STRING, operator, 0, 0, NULL,
-	    "name recorded in the audit trail; unset: the login name"),
-	OPT("kube.kubeconfig", CONF_STRING, kubeconfig, 0, 0, NULL,
-	    "kubeconfig path; unset: $KUBECONFIG or ~/.kube/config"),
-	OPT("kube.context", CONF_STRING, context, 0, 0, NULL,
-	    "kube context; unset: the kubeconfig's current context"),
+	TEXT("database", database, NULL, check_database, false,
+	     "libpq connection string; unset: PGHOST, PGDATABASE, PGSERVICE, ~/.pgpass"),
+	TEXT("operator", operator, NULL, check_operator, false,
+	     "name recorded in the audit trail; unset: the login name"),
+	TEXT("kube.kubeconfig", kubeconfig, NULL, check_line, false,
+	     "kubeconfig path; unset: $KUBECONFIG or ~/.kube/config"),
+	TEXT("kube.context", context, NULL, check_context, false,
+	     "kube context; unset: the kubeconfig's current context"),
 	OPT("logs.max_lines", CONF_LONG, log_max_lines, 100, 10000000, "100000",
 	    "lines kept per log view"),
 	OPT("logs.max_bytes", CONF_LONG, log_max_bytes, 65536, 4294967296L, "67108864",
 	    "bytes kept per log view"),
 	OPT("provision.timeout", CONF_LONG, provision_timeout_s, 10, 86400, "300",
 	    "seconds a store may take to become ready"),
-	OPT("provision.domain", CONF_STRING, store_domain, 0, 0, "stores.example.com",
-	    "stores are served at https://<store id>.<domain>"),
+	TEXT("provision.domain", store_domain, "stores.example.com", check_domain, true,
+	     "stores are served at https://<store id>.<domain>"),
 	OPT("worker.jobs", CONF_LONG, worker_jobs, 1, 64, "4", "jobs one runner runs at once"),
 	OPT("worker.reconcile_interval", CONF_LONG, reconcile_interval_s, 0, 86400, "60",
 	    "seconds between a runner's reconcile passes; 0: none"),
@@ -70,6 +195,25 @@ static void *field(struct conf *c, const struct conf_def *d)
 	return (char *)c + d->offset;
 }
 
+/* The operator when none is set; one that breaks the operator rule (a
+ * strange $USER) is not used. */
+static char *login_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = pw && pw->pw_name ? pw->pw_name : getenv("USER");
+
+	return xstrdup(u && db_valid_name(u, CONF_OPERATOR_MAX) ? u : "unknown");
+}
+
+/* A text option without a value: unset, which for the operator means the
+ * login name. */
+static void conf_unset(struct conf *c, const struct conf_def *d)
+{
+	x_free((char **)field(c, d));
+	if (d->offset == offsetof(struct conf, operator))
+		c->operator = login_name();
+}
+
 /* Validates text for option d and stores it; msg gets the reason on failure. */
 static bool conf_store(struct conf *c, const struct conf_def *d, const char *text, bool quoted,
 		       char *msg, size_t msgsz)
@@ -85,6 +229,12 @@ static bool conf_store(struct conf *c, const struct conf_def *d, const char *tex
 	case CONF_STRING: {
 		char **s = field(c, d);
 
+		if (d->type == CONF_STRING && !*text && !d->required) {
+			conf_unset(c, d);
+			return true;
+		}
+		if (d->type == CONF_STRING && d->check && !d->check(d->name, text, msg, msgsz))
+			return false;
 		free(*s);
 		*s = xstrdup(text);
 		return true;
@@ -116,16 +266,6 @@ static bool conf_store(struct conf *c, const struct conf_def *d, const char *tex
 	}
 	}
 	return false;
-}
-
-static char *login_name(void)
-{
-	struct passwd *pw = getpwuid(getuid());
-	const char *u = getenv("USER");
-
-	if (pw && pw->pw_name)
-		return xstrdup(pw->pw_name);
-	return xstrdup(u && *u ? u : "unknown");
 }
 
 void conf_init(struct conf *c)
@@ -164,6 +304,18 @@ static void conf_copy(struct conf *dst, const struct conf *src)
 	}
 }
 
+/* True if some option is named "<prefix>.…". */
+static bool conf_has_nested(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < ARRAY_LEN(conf_defs); i++) {
+		if (strncmp(conf_defs[i].name, prefix, n) == 0 && conf_defs[i].name[n] == '.')
+			return true;
+	}
+	return false;
+}
+
 /* Walks a mapping, joining nested keys with '.', and applies each leaf. */
 static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct ynode *map,
 			   const char *prefix, struct err *err)
@@ -180,7 +332,7 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 		d = conf_find(name);
 		/* A mapping always holds nested options, even under a name that
 		 * is an option itself: `worker: {jobs: 2}` sets worker.jobs. */
-		if (v->type == YNODE_MAP) {
+		if (v->type == YNODE_MAP && (!d || conf_has_nested(name))) {
 			if (!conf_apply_map(c, doc, v, name, err))
 				return false;
 			continue;
@@ -188,11 +340,17 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 		if (!d)
 			return ydoc_error(doc, k, err, "unknown option '%s'", name);
 		if (ynode_is_null(v) && d->type == CONF_STRING) {
-			x_free((char **)field(c, d));
+			if (d->required)
+				return ydoc_error(doc, v, err,
+						  "%s needs a value (leave the line out for the "
+						  "default, %s)",
+						  name, d->def);
+			conf_unset(c, d);
 			continue;
 		}
 		if (v->type != YNODE_SCALAR)
-			return ydoc_error(doc, v, err, "%s takes a single value", name);
+			return ydoc_error(doc, v, err, "%s takes a single value, not a %s", name,
+					  v->type == YNODE_MAP ? "mapping" : "list");
 		if (!conf_store(c, d, v->scalar, v->quoted, msg, sizeof(msg)))
 			return ydoc_error(doc, v, err, "%s", msg);
 	}

@@ -3,8 +3,12 @@
  *
  * Layering: built-in defaults, then the file, then command-line flags, which
  * the caller applies after conf_load(). A missing file is not an error; a
- * malformed one, an unknown option or a bad value is reported as
- * `path:line:column: message` and nothing from the file is kept. */
+ * malformed one (a second YAML document included), an unknown option or a bad
+ * value is reported as `path:line:column: message` and nothing from the file
+ * is kept. Every value is checked here, by its option's rule (type, range,
+ * format: provision.domain a DNS name, operator a name on one line, database
+ * a connection string libpq reads...), whether it comes from the file or from
+ * conf_set(); the code that uses a setting relies on that. */
 #ifndef OPSDECK_SRC_CONF_H
 #define OPSDECK_SRC_CONF_H
 

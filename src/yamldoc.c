@@ -213,7 +213,8 @@ static struct ynode *load_collection(struct yload *ld, yaml_event_t *start, int 
 				if (strcmp(n->keys[i]->scalar, key->scalar) == 0) {
 					char msg[300];
 
-					snprintf(msg, sizeof(msg), "duplicate key '%.200s'", key->scalar);
+					snprintf(msg, sizeof(msg), "duplicate key '%.200s'",
+						 key->scalar);
 					load_error_at(ld, key->line - 1, key->column - 1, msg);
 					ynode_free(key);
 					goto fail;
@@ -277,7 +278,8 @@ static struct ynode *load_node(struct yload *ld, yaml_event_t *ev, int depth)
 			      "aliases are not supported");
 		break;
 	default:
-		load_error_at(ld, ev->start_mark.line, ev->start_mark.column, "unexpected YAML event");
+		load_error_at(ld, ev->start_mark.line, ev->start_mark.column,
+			      "unexpected YAML event");
 		break;
 	}
 	yaml_event_delete(ev);

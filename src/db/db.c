@@ -589,10 +589,6 @@ bool db_mutation_allowed(const struct conf *conf, const char *what, struct err *
 		err_set(err, "read-only mode: refusing to %s", what);
 		return false;
 	}
-	if (!conf->operator || !db_valid_name(conf->operator, 200)) {
-		err_set(err, "the operator name (setting 'operator') must be 1 to 200 characters on one line");
-		return false;
-	}
 	return true;
 }
 

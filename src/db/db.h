@@ -84,9 +84,9 @@ void db_error_describe(const PGresult *res, const PGconn *pg, struct err *err);
 /* True if a result is a success (tuples or command ok). */
 bool db_result_ok(const PGresult *res);
 
-/* Refuses a mutation in read-only mode (before any database access) and
- * checks the operator name the audit trail will record. `what` reads as a
- * verb phrase: "create a project". */
+/* Refuses a mutation in read-only mode (before any database access). The
+ * operator name the audit trail records was checked when the settings were
+ * read (conf.c). `what` reads as a verb phrase: "create a project". */
 bool db_mutation_allowed(const struct conf *conf, const char *what, struct err *err);
 
 #define DB_MAX_CPU_MILLIS 100000000L

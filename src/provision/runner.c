@@ -385,12 +385,6 @@ struct runner *runner_new(struct loop *loop, const struct conf *conf, const stru
 		return NULL;
 	}
 	snprintf(r->name, sizeof(r->name), "%s/%s", base, id);
-	if (!conf->store_domain || !kube_valid_name(conf->store_domain) ||
-	    strlen(conf->store_domain) > 200) {
-		err_set(err, "provision.domain must be a DNS name such as stores.example.com");
-		free(r);
-		return NULL;
-	}
 	r->db = db_conn_new(loop, conf->database, &dbo);
 	db_conn_subscribe(r->db, db_event, r);
 	r->clients = kube_registry_acquire(loop, conf->kubeconfig);

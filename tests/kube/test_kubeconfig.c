@@ -90,8 +90,8 @@ static void test_token_user(void **state)
 
 	cfg = parse(token_cfg, "nope", &err);
 	assert_null(cfg);
-	assert_string_equal(err.msg,
-			    "no context \"nope\" in the kubeconfig test.yaml (contexts: dev, other)");
+	assert_string_equal(err.msg, "no context \"nope\" in the kubeconfig test.yaml "
+				     "(contexts: dev, other)");
 }
 
 static void test_token_file(void **state)
@@ -546,15 +546,15 @@ static void test_merge(void **state)
 /* Files of more than one document, read as kubectl 1.32 reads them: each
  * case was run through `kubectl --kubeconfig F config get-contexts` and
  * `config view` (doc/kube-client.md, "Files of more than one document"). */
-#define DOC_ONE                                                                                    \
-	"apiVersion: v1\nkind: Config\ncurrent-context: ctx1\n"                                   \
-	"clusters: [{name: c1, cluster: {server: 'https://one.example:6443'}}]\n"                   \
-	"contexts: [{name: ctx1, context: {cluster: c1, user: u1}}]\n"                             \
+#define DOC_ONE                                                                          \
+	"apiVersion: v1\nkind: Config\ncurrent-context: ctx1\n"                         \
+	"clusters: [{name: c1, cluster: {server: 'https://one.example:6443'}}]\n"         \
+	"contexts: [{name: ctx1, context: {cluster: c1, user: u1}}]\n"                   \
 	"users: [{name: u1, user: {token: abc}}]\n"
-#define DOC_TWO                                                                                    \
-	"apiVersion: v1\nkind: Config\ncurrent-context: ctx2\n"                                   \
-	"clusters: [{name: c2, cluster: {server: 'https://two.example:6443'}}]\n"                   \
-	"contexts: [{name: ctx2, context: {cluster: c2, user: u2}}]\n"                             \
+#define DOC_TWO                                                                          \
+	"apiVersion: v1\nkind: Config\ncurrent-context: ctx2\n"                         \
+	"clusters: [{name: c2, cluster: {server: 'https://two.example:6443'}}]\n"         \
+	"contexts: [{name: ctx2, context: {cluster: c2, user: u2}}]\n"                   \
 	"users: [{name: u2, user: {token: def}}]\n"
 
 static void test_more_than_one_document(void **state)

@@ -192,13 +192,140 @@ static void test_errors(void **state)
 		     "provision.timeout must be a whole number from 10 to 86400");
 	expect_error("theme: ../../etc\n", "1:8",
 		     "theme must be a name of letters, digits, '-' or '_'");
-	expect_error("theme: [a, b]\n", "1:8", "theme takes a single value");
+	expect_error("theme: [a, b]\n", "1:8", "theme takes a single value, not a list");
 	expect_error("worker:\n  reconcile_confirm: 0\n", "2:22",
 		     "worker.reconcile_confirm must be a whole number from 1 to 600");
 	expect_error("- theme\n", "1:1", "expected a mapping of option: value");
 	expect_error("theme: light\ntheme: dark\n", "2:1", "duplicate key 'theme'");
 	expect_error("theme: [light\n", "2:1",
 		     "did not find expected ',' or ']' while parsing a flow sequence");
+}
+
+/* Every setting is checked when the file is read, at the value's position. */
+static void test_each_setting_checked(void **state)
+{
+	(void)state;
+	expect_error("provision:\n  domain: Stores.Example.com\n", "2:11",
+		     "provision.domain must be a DNS name such as stores.example.com: lowercase "
+		     "letters, digits, '-' and '.' only");
+	expect_error("provision.domain: \"shop example.com\"\n", "1:19",
+		     "provision.domain must be a DNS name such as stores.example.com: lowercase "
+		     "letters, digits, '-' and '.' only");
+	expect_error("provision.domain: stores..example.com\n", "1:19",
+		     "provision.domain must be a DNS name such as stores.example.com: each part "
+		     "between dots 1 to 63 characters, not starting or ending with '-'");
+	expect_error("provision.domain: -stores.example.com\n", "1:19",
+		     "provision.domain must be a DNS name such as stores.example.com: each part "
+		     "between dots 1 to 63 characters, not starting or ending with '-'");
+	expect_error("provision.domain: example.com.\n", "1:19",
+		     "provision.domain must be a DNS name such as stores.example.com: each part "
+		     "between dots 1 to 63 characters, not starting or ending with '-'");
+	expect_error("provision.domain: "
+		     "a234567890123456789012345678901234567890123456789012345678901234.com\n",
+		     "1:19",
+		     "provision.domain must be a DNS name such as stores.example.com: each part "
+		     "between dots 1 to 63 characters, not starting or ending with '-'");
+	expect_error("provision.domain: \"\"\n", "1:19",
+		     "provision.domain must be a DNS name of 1 to 200 characters, such as "
+		     "stores.example.com");
+	expect_error("provision.domain:\n", "1:18",
+		     "provision.domain needs a value (leave the line out for the default, "
+		     "stores.example.com)");
+	expect_error("provision.domain: [a]\n", "1:19",
+		     "provision.domain takes a single value, not a list");
+	expect_error("operator: \"alice\\tb\"\n", "1:11",
+		     "operator must be a name of 1 to 200 characters on one line (no control "
+		     "characters, no space at either end)");
+	expect_error("operator: \"\\e[31mred\"\n", "1:11",
+		     "operator must be a name of 1 to 200 characters on one line (no control "
+		     "characters, no space at either end)");
+	expect_error("operator: \" alice\"\n", "1:11",
+		     "operator must be a name of 1 to 200 characters on one line (no control "
+		     "characters, no space at either end)");
+	expect_error("operator: {name: alice}\n", "1:11",
+		     "operator takes a single value, not a mapping");
+	expect_error("database: \"host='unterminated\"\n", "1:11",
+		     "database is not a connection string libpq reads: key=value pairs "
+		     "(host=/run/postgresql dbname=opsdeck, values with spaces in single quotes) "
+		     "or a postgresql:// URI");
+	expect_error("database: \"hots=db1\"\n", "1:11",
+		     "database is not a connection string libpq reads: key=value pairs "
+		     "(host=/run/postgresql dbname=opsdeck, values with spaces in single quotes) "
+		     "or a postgresql:// URI");
+	expect_error("database: \"postgresql://db/x?sslmod=require\"\n", "1:11",
+		     "database is not a connection string libpq reads: key=value pairs "
+		     "(host=/run/postgresql dbname=opsdeck, values with spaces in single quotes) "
+		     "or a postgresql:// URI");
+	expect_error("database: \"db\\nname\"\n", "1:11",
+		     "database must be text on one line (no control characters, no space at "
+		     "either end)");
+	expect_error("kube:\n  kubeconfig: \"/etc/kube\\u0001config\"\n", "2:15",
+		     "kube.kubeconfig must be text on one line (no control characters, no space "
+		     "at either end)");
+	expect_error("kube.context: \"prod\\x7f\"\n", "1:15",
+		     "kube.context must be a context name of 1 to 253 characters on one line (no "
+		     "control characters, no space at either end)");
+	expect_error("logs.max_bytes: 1024\n", "1:17",
+		     "logs.max_bytes must be a whole number from 65536 to 4294967296");
+	expect_error("worker.jobs: 65\n", "1:14",
+		     "worker.jobs must be a whole number from 1 to 64");
+	expect_error("worker.reconcile_interval: 1.5\n", "1:28",
+		     "worker.reconcile_interval must be a whole number from 0 to 86400");
+	expect_error("read_only: 1\n", "1:12", "read_only must be true or false");
+	expect_error("keymap: \"\"\n", "1:9",
+		     "keymap must be a name of letters, digits, '-' or '_'");
+	expect_error("provision:\n  domian: shop.example.com\n", "2:3",
+		     "unknown option 'provision.domian'");
+	/* the file is one document; what follows it is read too */
+	expect_error("theme: light\n---\ntheme: dark\n", "2:1", "more than one YAML document");
+	expect_error("theme: light\n...\n: [\n", "3:1",
+		     "did not find expected <document start>");
+}
+
+static void test_good_values(void **state)
+{
+	struct conf c;
+	struct err err = { "" };
+	char *p = testutil_write("cfg/values.yaml",
+				 "provision.domain: stores-1.eu.example.com\n"
+				 "operator: \"Zoë O'Neil (on call)\"\n"
+				 "database: postgresql://opsdeck@db.example:5432/opsdeck\n"
+				 "kube.context: \"arn:aws:eks:eu-west-1:1:cluster/prod\"\n");
+
+	(void)state;
+	conf_init(&c);
+	if (!conf_load(&c, p, &err))
+		fail_msg("%s", err.msg);
+	assert_string_equal(c.store_domain, "stores-1.eu.example.com");
+	assert_string_equal(c.operator, "Zoë O'Neil (on call)");
+	free(p);
+	/* a database name alone, localhost, an empty text and a null unset */
+	p = testutil_write("cfg/values.yaml", "provision.domain: localhost\n"
+					      "database: opsdeck\n"
+					      "kube.kubeconfig: \"\"\n"
+					      "operator: ~\n");
+	if (!conf_load(&c, p, &err))
+		fail_msg("%s", err.msg);
+	assert_string_equal(c.store_domain, "localhost");
+	assert_string_equal(c.database, "opsdeck");
+	assert_null(c.kubeconfig);
+	assert_non_null(c.operator);
+	assert_string_not_equal(c.operator, "Zoë O'Neil (on call)");
+	conf_free(&c);
+	free(p);
+
+	/* flags follow the same rules */
+	conf_init(&c);
+	assert_false(conf_set(&c, "database", "host='x", &err));
+	assert_null(c.database);
+	assert_false(conf_set(&c, "kube.context", "a\x1b[2J", &err));
+	assert_string_equal(err.msg, "kube.context must be a context name of 1 to 253 characters "
+				     "on one line (no control characters, no space at either end)");
+	assert_null(c.context);
+	assert_true(conf_set(&c, "database", "dbname=x host=/tmp", &err));
+	assert_true(conf_set(&c, "database", "", &err));
+	assert_null(c.database);
+	conf_free(&c);
 }
 
 static void test_empty_file(void **state)
@@ -265,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_location, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explicit_missing_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_setting_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_good_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
 		cmocka_unit_test(test_conf_set),
 		cmocka_unit_test(test_describe),
