@@ -138,7 +138,7 @@ static int catalog_show(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_parse(ctx, &cmd_show, argc, argv, NULL, pos, 1, 1, &npos))
 		return CLI_USAGE;
 	if (!catalog_req_plans(&r, pos[0], &err))
-		return cli_fail(ctx, err.msg);
+		return cli_usage(ctx, &cmd_show, "%s", err.msg);
 	pg = cli_db_open(ctx, true);
 	if (!pg) {
 		db_req_free(&r);
@@ -154,8 +154,7 @@ static int catalog_show(struct cli_ctx *ctx, int argc, char **argv)
 	PQclear(res);
 	if (l.n == 0) {
 		plan_list_free(&l);
-		fprintf(ctx->err, "opsdeck: no offering '%s' (or it has no plans)\n", pos[0]);
-		return CLI_FAILED;
+		return cli_not_found(ctx, "offering", pos[0]);
 	}
 	if (ctx->json) {
 		json_t *a = json_array();
@@ -296,7 +295,7 @@ static int set_state(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 	if (!cli_parse(ctx, cmd, argc, argv, active ? NULL : opts_pause, pos, 1, 1, &npos))
 		return CLI_USAGE;
 	if (!catalog_req_set_state(&r, ctx->conf, pos[0], active, reason, &err))
-		return cli_fail(ctx, err.msg);
+		return cli_not_built(ctx, cmd, &err);
 	pg = cli_db_open(ctx, true);
 	if (!pg) {
 		db_req_free(&r);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_project.h"
 #include "cli/cli_util.h"
 #include "db/db.h"
 #include "db/events.h"
@@ -15,7 +16,7 @@ static int events_list(struct cli_ctx *ctx, int argc, char **argv);
 static const struct cli_command cmd_list = {
 	.noun = "events",
 	.verb = "list",
-	.usage = "[--project SLUG] [--limit N] [--json]",
+	.usage = "[--project PROJECT] [--limit N] [--json]",
 	.summary = "show the audit trail, newest first (default 50)",
 	.run = events_list,
 };
@@ -37,15 +38,17 @@ static int events_list(struct cli_ctx *ctx, int argc, char **argv)
 	struct db_req r;
 	PGresult *res;
 	PGconn *pg;
+	char slug[64];
 	int npos, rc = CLI_OK;
 
 	if (!cli_parse(ctx, &cmd_list, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	if (limit_s && !str_to_long(limit_s, 1, EVENTS_MAX_LIMIT, &limit)) {
-		fprintf(ctx->err, "opsdeck: --limit takes a whole number from 1 to %d\n", EVENTS_MAX_LIMIT);
-		return CLI_USAGE;
-	}
-	if (!event_req_list(&r, project, limit, &err))
+	if (limit_s && !str_to_long(limit_s, 1, EVENTS_MAX_LIMIT, &limit))
+		return cli_usage(ctx, &cmd_list, "--limit takes a whole number from 1 to %d",
+				 EVENTS_MAX_LIMIT);
+	if (project && !cli_project_slug(ctx, project, slug, sizeof(slug)))
+		return CLI_FAILED;
+	if (!event_req_list(&r, project ? slug : NULL, limit, &err))
 		return cli_fail(ctx, err.msg);
 	pg = cli_db_open(ctx, true);
 	if (!pg) {

@@ -159,18 +159,6 @@ static int cluster_list(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-/* Says why a request builder refused: the settings (read-only mode) are
- * a refusal, exit 1; anything else is a value of the wrong form, exit 2
- * (the builders check the settings first, then the values). */
-static int not_built(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err)
-{
-	struct err refused = { { 0 } };
-
-	if (!db_mutation_allowed(ctx->conf, cmd->verb, &refused))
-		return cli_fail(ctx, err->msg);
-	return cli_usage(ctx, cmd, "%s", err->msg);
-}
-
 /* Runs a mutation already built, or says why it was not. NULL with *rc
  * set when nothing was done. */
 static PGresult *mutate(struct cli_ctx *ctx, const struct cli_command *cmd, bool built,
@@ -178,7 +166,7 @@ static PGresult *mutate(struct cli_ctx *ctx, const struct cli_command *cmd, bool
 {
 	*rc = CLI_FAILED;
 	if (!built) {
-		*rc = not_built(ctx, cmd, err);
+		*rc = cli_not_built(ctx, cmd, err);
 		return NULL;
 	}
 	return cli_db_query(ctx, r);
@@ -276,7 +264,7 @@ static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
 	if (timeout_s && !str_to_long(timeout_s, 1, 300, &timeout))
 		return cli_usage(ctx, &cmd_cluster_add, "--timeout takes seconds from 1 to 300");
 	if (!cluster_req_add(&r, ctx->conf, pos[0], context, max, &err))
-		return not_built(ctx, &cmd_cluster_add, &err);
+		return cli_not_built(ctx, &cmd_cluster_add, &err);
 	exists = cluster_exists(ctx, pos[0]);
 	if (exists != 0) {
 		db_req_free(&r);

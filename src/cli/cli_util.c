@@ -51,6 +51,15 @@ int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fm
 	return CLI_USAGE;
 }
 
+int cli_not_built(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err)
+{
+	struct err refused = { { 0 } };
+
+	if (!db_mutation_allowed(ctx->conf, cmd->verb, &refused))
+		return cli_fail(ctx, err->msg);
+	return cli_usage(ctx, cmd, "%s", err->msg);
+}
+
 int cli_not_found(struct cli_ctx *ctx, const char *kind, const char *name)
 {
 	char shown[CLI_SHOWN_SIZE];

@@ -60,6 +60,11 @@ int cli_failf(struct cli_ctx *ctx, const char *fmt, ...) ATTR_FORMAT(2, 3);
 /* A usage error of cmd (NULL: no usage line); returns CLI_USAGE. */
 int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fmt, ...)
 	ATTR_FORMAT(3, 4);
+/* Says why a request builder of a change (db/) refused: the settings
+ * (read-only mode) are a refusal, exit 1; anything else is a value of the
+ * wrong form, a usage error of cmd, exit 2. The builders check the
+ * settings first, then the values. */
+int cli_not_built(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err);
 /* `opsdeck: no KIND "NAME"`; returns CLI_FAILED. */
 int cli_not_found(struct cli_ctx *ctx, const char *kind, const char *name);
 

@@ -78,7 +78,7 @@ bool catalog_req_plans(struct db_req *r, const char *offering, struct err *err)
 	}
 	db_req_init(r, sql_plans);
 	db_req_add(r, offering);
-	snprintf(r->subject, sizeof(r->subject), "offering '%s'", offering);
+	snprintf(r->subject, sizeof(r->subject), "offering \"%s\"", offering);
 	return true;
 }
 
@@ -169,7 +169,7 @@ bool catalog_req_set_state(struct db_req *r, const struct conf *conf, const char
 	db_req_add(r, active ? "activated" : "paused");
 	db_req_add(r, reason && *reason ? reason : NULL);
 	r->check = check_set_state;
-	snprintf(r->subject, sizeof(r->subject), "offering '%s'", slug);
+	snprintf(r->subject, sizeof(r->subject), "offering \"%s\"", slug);
 	return true;
 }
 

@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 74
+plan 80
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -110,6 +110,18 @@ run store create nope woocommerce small web
 is "$rc:$err" '1:opsdeck: no project "nope"' "store create in a missing project"
 run cluster set-state nope active
 is "$rc:$err" '1:opsdeck: no cluster "nope"' "no cluster"
+run catalog show nope
+is "$rc:$err" '1:opsdeck: no offering "nope"' "no offering"
+run catalog pause nope
+is "$rc:$err" '1:opsdeck: no offering "nope"' "no offering, for a change too"
+run catalog show Bad_Slug
+like "$rc:$err" "^2:opsdeck: invalid offering slug 'Bad_Slug'" "a malformed offering slug is a usage error"
+run events list --project nope
+is "$rc:$err" '1:opsdeck: no project "nope"' "events list --project names a missing project"
+run events list --project Shop --limit 1
+is "$rc:$err" "0:" "events list --project takes a project's name"
+run events list --limit none
+like "$rc:$err" '^2:opsdeck: --limit takes a whole number' "a bad --limit"
 
 # ---- cluster add: the context is probed ----
 run cluster add ghost --context nope

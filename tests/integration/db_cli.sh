@@ -129,9 +129,9 @@ is "$(q -c "SELECT string_agg(action || ': ' || message, ' | ' ORDER BY id) FROM
 	"catalog.import: created offering medusa from $top_srcdir/catalog/medusa.yaml with 3 plan(s) | offering.pause: paused offering medusa: image rebuild | catalog.import: updated offering medusa from $top_srcdir/catalog/medusa.yaml with 3 plan(s) | offering.activate: activated offering medusa" \
 	"imports, pauses and activations are audited (no event for a no-op)"
 run od catalog pause nope
-is "$rc:$err" "1:opsdeck: no offering 'nope'" "pausing an unknown offering says so"
+is "$rc:$err" '1:opsdeck: no offering "nope"' "pausing an unknown offering says so"
 run od catalog show nope
-like "$rc:$err" "^1:opsdeck: no offering 'nope'" "showing one too"
+like "$rc:$err" '^1:opsdeck: no offering "nope"' "showing one too"
 
 # ---- bad catalog files ----
 cat >mini.yaml <<'EOF'
