@@ -64,6 +64,8 @@ enum action_scope {
 	       "Create a project for the customer under the cursor")                         \
 	ACTION(PROJECTS_RENAME, "projects.rename", SCOPE_PANE_PROJECTS, "Rename the project") \
 	ACTION(PROJECTS_QUOTA, "projects.quota", SCOPE_PANE_PROJECTS, "Set the project's quotas") \
+	ACTION(PROJECTS_SET, "projects.set", SCOPE_PANE_PROJECTS,                            \
+	       "Change the project's end date and description (a form)")                    \
 	ACTION(PROJECTS_ARCHIVE, "projects.archive", SCOPE_PANE_PROJECTS,                    \
 	       "Archive the project (asks first; refused while it has live stores)")          \
 	ACTION(STORES_NEW, "stores.new", SCOPE_PANE_STORES, "Order a store (a form)")        \

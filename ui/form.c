@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "lineedit.h"
 #include "style.h"
 
@@ -25,8 +26,15 @@ struct form {
 	form_submit_fn submit;
 	void *ud;
 	struct err err;
-	size_t err_slot; /* the field the error is about, or n for the form */
+	size_t err_slot;    /* the field the error is about, or n for the form */
+	form_ticket ticket; /* waiting for this submit's answer, or 0 */
+	bool refused;	    /* the answer came during the submit: a refusal */
 };
+
+/* One form is open at a time: the one whose submit function runs, and the
+ * one waiting for an answer (cleared when it is freed). */
+static struct form *submitting, *waiting;
+static form_ticket last_ticket;
 
 static bool is_choice(const struct form_slot *s)
 {
@@ -133,6 +141,8 @@ void form_free(struct form *f)
 {
 	if (!f)
 		return;
+	if (waiting == f)
+		waiting = NULL;
 	for (size_t i = 0; i < f->n; i++)
 		lineedit_free(&f->slots[i].le);
 	free(f->slots);
@@ -175,15 +185,50 @@ static enum form_result try_submit(struct form *f, struct app *app)
 	for (size_t i = 0; i < f->n; i++)
 		values[i] = slot_value(&f->slots[i]);
 	err_clear(&f->err);
+	f->ticket = 0;
+	f->refused = false;
+	submitting = f;
 	ok = f->submit(app, values, f->ud, &f->err);
+	submitting = NULL;
 	free(values);
-	if (!ok) {
+	if (!ok || f->refused) {
+		f->ticket = 0;
 		f->err_slot = f->n;
 		if (!err_isset(&f->err))
 			err_set(&f->err, "Not saved");
 		return FORM_CONTINUE;
 	}
-	return FORM_DONE;
+	return f->ticket ? FORM_CONTINUE : FORM_DONE;
+}
+
+form_ticket form_wait(void)
+{
+	if (!submitting)
+		return 0;
+	submitting->ticket = ++last_ticket;
+	waiting = submitting;
+	return submitting->ticket;
+}
+
+bool form_answer(struct app *app, form_ticket ticket, bool ok, const char *msg)
+{
+	struct form *f = waiting;
+
+	if (!ticket || !f || f->ticket != ticket)
+		return false;
+	waiting = NULL;
+	f->ticket = 0;
+	if (!ok) {
+		err_set(&f->err, "%s", msg && *msg ? msg : "Not saved");
+		f->err_slot = f->n;
+		f->refused = f == submitting;
+		app_redraw(app);
+	} else if (f != submitting) {
+		/* Only the open form can be waiting: this closes it. An answer
+		 * during the submit leaves that to try_submit. */
+		app_open_form(app, NULL);
+	}
+	return true;
 }
 
 enum form_result form_key(struct form *f, struct app *app, keycode k)
@@ -192,6 +237,8 @@ enum form_result form_key(struct form *f, struct app *app, keycode k)
 	char *before;
 
 	refresh_choices(f);
+	if (f->ticket && k != KC_ESC && k != KEY_CTRL('g'))
+		return FORM_CONTINUE; /* nothing changes while the answer is awaited */
 	switch (k) {
 	case KC_ESC:
 	case KEY_CTRL('g'):
@@ -287,7 +334,11 @@ void form_draw(struct form *f, const struct rect *screen, int *cursor_y, int *cu
 		else if (s->def->hint)
 			draw_text(y + 1, x + label_w, fw, s->def->hint, style_attr(ROLE_DIM) | fill, 1);
 	}
-	if (err_isset(&f->err) && f->err_slot == f->n)
+	if (f->ticket)
+		draw_text(box.y + h - 2, box.x + 2, box.w - 4,
+			  "Saving…  Esc closes the form; the answer then shows in the status line",
+			  fill | A_DIM, 1);
+	else if (err_isset(&f->err) && f->err_slot == f->n)
 		draw_text(box.y + h - 2, box.x + 2, box.w - 4, f->err.msg, style_attr(ROLE_MSG_ERROR), 1);
 	else
 		draw_text(box.y + h - 2, box.x + 2, box.w - 4,

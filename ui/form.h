@@ -45,7 +45,9 @@ struct form_field {
 };
 
 /* Called with one value per field (choices: the chosen text). Returning false
- * keeps the form open with err shown (e.g. a name already taken). */
+ * keeps the form open with err shown (e.g. a name already taken). A submit
+ * that sends a request whose answer comes later calls form_wait() before
+ * returning true: see below. */
 typedef bool (*form_submit_fn)(struct app *app, const char *const *values, void *ud,
 			       struct err *err);
 
@@ -58,6 +60,19 @@ void form_draw(struct form *f, const struct rect *screen, int *cursor_y, int *cu
 
 enum form_result { FORM_CONTINUE, FORM_DONE, FORM_CANCELLED };
 enum form_result form_key(struct form *f, struct app *app, keycode k);
+
+/* Waiting for the answer to a submit. A submit function that sends a
+ * request (to the database) calls form_wait() and returns true: the form
+ * stays open with the operator's values, says it is saving, and takes no
+ * key but Esc (which closes it; the answer then goes to the status line).
+ * The request's answer goes to form_answer() with the ticket: if the form
+ * is still open and waiting, a success closes it and a refusal is shown in
+ * it, with every value as it was, and it takes keys again; true then.
+ * False: the form was closed meanwhile (or ticket is 0); the caller says
+ * the outcome elsewhere. form_wait() outside a submit function returns 0. */
+typedef unsigned long form_ticket;
+form_ticket form_wait(void);
+bool form_answer(struct app *app, form_ticket ticket, bool ok, const char *msg);
 
 /* Validators for common fields. */
 bool form_valid_dns_label(const char *value, struct err *err);

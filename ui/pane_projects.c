@@ -23,17 +23,21 @@
  *   :projects new-project [CUSTOMER]
  *   :projects rename [PROJECT]
  *   :projects quota [PROJECT]
+ *   :projects set [PROJECT]          (end date and description)
  *   :projects archive [PROJECT]      (asks first)
- * A missing PROJECT or CUSTOMER is the one under the cursor. */
+ * A missing PROJECT or CUSTOMER is the one under the cursor; one given is
+ * a slug or a name (db/projects.h's rule). A form stays open until the
+ * database answers: a refusal shows in it, with the values as typed. */
 
 #define MAX_FIELDS 8
 #define MAX_CHOICES 256
+#define MAX_WAITING 16
 
 /* Row keys: customers and projects share the table. */
 #define KEY_CUSTOMER "c:"
 #define KEY_PROJECT "p:"
 
-enum form_kind { FORM_NONE, FORM_CUSTOMER, FORM_PROJECT, FORM_RENAME, FORM_QUOTA };
+enum form_kind { FORM_NONE, FORM_CUSTOMER, FORM_PROJECT, FORM_RENAME, FORM_QUOTA, FORM_SET };
 
 struct projects_pane {
 	struct app *app;
@@ -49,6 +53,13 @@ struct projects_pane {
 	const char *choices[MAX_CHOICES + 1];
 	char subject[64]; /* the project a form or confirmation is about */
 	char done_msg[160];
+	/* The forms waiting for the requests sent, in the order sent (the
+	 * answers come in that order); 0 for a request without a form. */
+	form_ticket waiting[MAX_WAITING];
+	size_t nwaiting;
+	/* The set form's values when it opened: only what changed is sent. */
+	char was_end_date[16];
+	char *was_description;
 };
 
 static const struct table_column cols[] = {
@@ -165,6 +176,7 @@ static void projects_destroy(void *st)
 
 	db_live_leave(p->live, live_changed, p);
 	free_choices(p);
+	free(p->was_description);
 	table_free(p->table);
 	free(p);
 }
@@ -202,22 +214,20 @@ static const char *cursor_key(struct projects_pane *p)
 	return table_model_key(tm, table_model_cursor(tm));
 }
 
-static const struct project *find_project(struct projects_pane *p, const char *slug)
+/* The project a slug or a name names; NULL with err set. */
+static const struct project *find_project(struct projects_pane *p, const char *ref,
+					  struct err *err)
 {
-	const struct project_list *pl = db_live_projects(p->live);
-
-	for (size_t i = 0; pl && i < pl->n; i++) {
-		if (strcmp(pl->v[i].slug, slug) == 0)
-			return &pl->v[i];
-	}
-	return NULL;
+	return project_list_find(db_live_projects(p->live), ref, err);
 }
 
-/* The project named, or the one under the cursor; NULL with a message. */
+/* The project named (slug or name), or the one under the cursor; NULL with
+ * a message. */
 static const struct project *target_project(struct projects_pane *p, const char *named)
 {
 	const char *key = cursor_key(p);
 	const struct project *pr;
+	struct err err = { { 0 } };
 
 	if (!named || !*named) {
 		if (!key || strncmp(key, KEY_PROJECT, 2) != 0) {
@@ -226,23 +236,30 @@ static const struct project *target_project(struct projects_pane *p, const char 
 		}
 		named = key + 2;
 	}
-	pr = find_project(p, named);
+	pr = find_project(p, named, &err);
 	if (!pr)
-		app_error(p->app, "No active project '%s'", named);
+		app_error(p->app, "%s", err.msg);
 	return pr;
 }
 
-/* The customer named, under the cursor, or owning the project there. */
+/* The customer named (slug or name), under the cursor, or owning the
+ * project there; NULL if none (a named one that is unknown says so). */
 static const char *target_customer(struct projects_pane *p, const char *named)
 {
 	const char *key = cursor_key(p);
 	const struct project *pr;
+	const struct customer *cu;
+	struct err err = { { 0 } };
 
-	if (named && *named)
-		return named;
+	if (named && *named) {
+		cu = customer_list_find(db_live_customers(p->live), named, &err);
+		if (!cu)
+			app_error(p->app, "%s", err.msg);
+		return cu ? cu->slug : NULL;
+	}
 	if (key && strncmp(key, KEY_CUSTOMER, 2) == 0)
 		return key + 2;
-	if (key && strncmp(key, KEY_PROJECT, 2) == 0 && (pr = find_project(p, key + 2)) != NULL)
+	if (key && strncmp(key, KEY_PROJECT, 2) == 0 && (pr = find_project(p, key + 2, &err)) != NULL)
 		return pr->customer_slug;
 	return NULL;
 }
@@ -252,16 +269,29 @@ static const char *target_customer(struct projects_pane *p, const char *named)
 static void mutation_done(void *ud, bool ok, const char *msg)
 {
 	struct projects_pane *p = ud;
+	form_ticket t = 0;
 
+	if (p->nwaiting > 0) {
+		t = p->waiting[0];
+		memmove(p->waiting, p->waiting + 1, --p->nwaiting * sizeof(p->waiting[0]));
+	}
+	/* A refusal shows in the form that is still open for it. */
+	if (form_answer(p->app, t, ok, msg) && !ok)
+		return;
 	if (ok)
 		app_info(p->app, "%s", p->done_msg);
 	else
 		app_error(p->app, "%s", msg);
 }
 
-/* p->done_msg holds what to say once it is done. */
+/* p->done_msg holds what to say once it is done. From a form's submit
+ * function, the form waits for the answer. */
 static void submit(struct projects_pane *p, struct db_req *r)
 {
+	form_ticket t = form_wait();
+
+	if (p->nwaiting < MAX_WAITING)
+		p->waiting[p->nwaiting++] = t;
 	db_live_submit(p->live, r, mutation_done, p);
 }
 
@@ -290,10 +320,7 @@ static bool valid_description(const char *v, struct err *err)
 
 static bool valid_date(const char *v, struct err *err)
 {
-	if (project_valid_date(v))
-		return true;
-	err_set(err, "a date written YYYY-MM-DD");
-	return false;
+	return project_check_date(v, "end date", err);
 }
 
 static bool valid_stores(const char *v, struct err *err)
@@ -489,6 +516,47 @@ static void open_quota_form(struct projects_pane *p, const struct project *pr)
 	app_open_form(p->app, form_new(title, p->fields, 3, submit_quota, p));
 }
 
+static bool submit_set(struct app *app, const char *const *v, void *ud, struct err *err)
+{
+	struct projects_pane *p = ud;
+	struct project_changes c = { 0 };
+	struct db_req r;
+
+	/* Only what the operator changed: an empty end date removes it. */
+	if (strcmp(v[0], p->was_end_date) != 0) {
+		c.end_date = *v[0] ? v[0] : NULL;
+		c.clear_end_date = !*v[0];
+	}
+	if (strcmp(v[1], p->was_description ? p->was_description : "") != 0)
+		c.description = v[1];
+	if (!c.end_date && !c.clear_end_date && !c.description) {
+		err_set(err, "Nothing changed: edit the end date or the description, or Esc");
+		return false;
+	}
+	if (!project_req_set(&r, app_conf(app), p->subject, &c, err))
+		return false;
+	snprintf(p->done_msg, sizeof(p->done_msg), "Changed project %s", p->subject);
+	submit(p, &r);
+	return true;
+}
+
+static void open_set_form(struct projects_pane *p, const struct project *pr)
+{
+	char title[96];
+
+	str_copy(p->subject, sizeof(p->subject), pr->slug);
+	str_copy(p->was_end_date, sizeof(p->was_end_date), pr->end_date);
+	free(p->was_description);
+	p->was_description = xstrdup(pr->description);
+	field(p, 0, "End date", pr->end_date, "YYYY-MM-DD; empty: none", false, valid_date);
+	field(p, 1, "Description", NULL, "at most 2000 characters", false, valid_description);
+	/* A description may be longer than the fields' copies: the form copies it. */
+	p->fields[1].initial = p->was_description;
+	snprintf(title, sizeof(title), "Project %s: end date and description", pr->slug);
+	p->form = FORM_SET;
+	app_open_form(p->app, form_new(title, p->fields, 2, submit_set, p));
+}
+
 static void archive_confirmed(struct app *app, void *ud)
 {
 	struct projects_pane *p = ud;
@@ -523,13 +591,14 @@ static void ask_archive(struct projects_pane *p, const struct project *pr)
 
 /* ---- commands and keys ---- */
 
-enum { VERB_NEW_CUSTOMER, VERB_NEW_PROJECT, VERB_RENAME, VERB_QUOTA, VERB_ARCHIVE };
+enum { VERB_NEW_CUSTOMER, VERB_NEW_PROJECT, VERB_RENAME, VERB_QUOTA, VERB_SET, VERB_ARCHIVE };
 
 static const struct pane_verb projects_verbs[] = {
 	{ "new-customer", "", "Create a customer (a form)", VERB_NEW_CUSTOMER },
 	{ "new-project", "[CUSTOMER]", "Create a project (a form)", VERB_NEW_PROJECT },
 	{ "rename", "[PROJECT]", "Rename a project (a form)", VERB_RENAME },
 	{ "quota", "[PROJECT]", "Set a project's quotas (a form)", VERB_QUOTA },
+	{ "set", "[PROJECT]", "Change a project's end date and description (a form)", VERB_SET },
 	{ "archive", "[PROJECT]", "Archive a project (asks first)", VERB_ARCHIVE },
 };
 
@@ -558,7 +627,10 @@ static void projects_show(void *st, struct app *app, const char *arg)
 		return;
 	}
 	if (v->id == VERB_NEW_PROJECT) {
-		open_project_form(p, target_customer(p, name));
+		const char *customer = target_customer(p, name);
+
+		if (customer || !*name)
+			open_project_form(p, customer);
 		return;
 	}
 	if ((pr = target_project(p, name)) == NULL)
@@ -567,6 +639,8 @@ static void projects_show(void *st, struct app *app, const char *arg)
 		open_rename_form(p, pr);
 	else if (v->id == VERB_QUOTA)
 		open_quota_form(p, pr);
+	else if (v->id == VERB_SET)
+		open_set_form(p, pr);
 	else
 		ask_archive(p, pr);
 }
@@ -606,6 +680,7 @@ static unsigned projects_key(void *st, struct app *app, enum action a, keycode k
 		{ ACTION_PROJECTS_NEW_PROJECT, VERB_NEW_PROJECT },
 		{ ACTION_PROJECTS_RENAME, VERB_RENAME },
 		{ ACTION_PROJECTS_QUOTA, VERB_QUOTA },
+		{ ACTION_PROJECTS_SET, VERB_SET },
 		{ ACTION_PROJECTS_ARCHIVE, VERB_ARCHIVE },
 	};
 	struct projects_pane *p = st;

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "db/live.h"
+#include "db/projects.h"
 #include "db/stores.h"
 #include "db/storeref.h"
 #include "form.h"
@@ -108,6 +109,7 @@ struct stores_pane {
 	/* Requests in flight of the last operation. */
 	size_t pending, failed;
 	char first_error[300];
+	form_ticket order_ticket; /* the order form waiting for its answer */
 };
 
 static const struct table_column cols[] = {
@@ -1010,6 +1012,12 @@ static void op_done(void *ud, bool ok, const char *msg)
 	}
 	if (p->pending > 0)
 		return;
+	/* A refused order shows in its form, with the operator's input. */
+	if (form_answer(p->app, p->order_ticket, p->failed == 0, p->first_error) && p->failed) {
+		p->order_ticket = 0;
+		return;
+	}
+	p->order_ticket = 0;
 	if (p->failed == 0)
 		app_info(p->app, "%s", p->done_msg);
 	else if (p->failed == 1)
@@ -1025,6 +1033,7 @@ static void begin_ops(struct stores_pane *p)
 	p->pending = 0;
 	p->failed = 0;
 	p->first_error[0] = '\0';
+	p->order_ticket = 0;
 }
 
 static void submit(struct stores_pane *p, struct db_req *r)
@@ -1187,6 +1196,7 @@ static bool submit_order(struct app *app, const char *const *v, void *ud, struct
 	begin_ops(p);
 	snprintf(p->done_msg, sizeof(p->done_msg), "Ordered store %s (%s/%s) for project %s",
 		 v[F_NAME], v[F_OFFERING], v[F_PLAN], v[F_PROJECT]);
+	p->order_ticket = form_wait();
 	submit(p, &r);
 	return true;
 }
@@ -1196,12 +1206,19 @@ static void open_order_form(struct stores_pane *p, const char *project)
 	const struct project_list *pl = db_live_projects(p->live);
 	const struct offering_list *ol = db_live_offerings(p->live);
 	const struct cluster_list *cl = db_live_clusters(p->live);
+	const struct project *named = NULL;
+	struct err err = { { 0 } };
 	size_t n;
 
 	if (refuse_read_only(p, "order a store"))
 		return;
 	if (!pl || !ol || !cl) {
 		app_error(p->app, "Still reading projects, offerings and clusters; try again");
+		return;
+	}
+	/* A project given by its slug or its name (db/projects.h). */
+	if (project && (named = project_list_find(pl, project, &err)) == NULL) {
+		app_error(p->app, "%s", err.msg);
 		return;
 	}
 	for (int c = 0; c < CH_COUNT; c++)
@@ -1234,7 +1251,7 @@ static void open_order_form(struct stores_pane *p, const char *project)
 	}
 	memset(p->fields, 0, sizeof(p->fields));
 	p->fields[F_PROJECT] = (struct form_field){ .label = "Project",
-						    .initial = project,
+						    .initial = named ? named->slug : NULL,
 						    .hint = "Left/Right to choose",
 						    .required = true,
 						    .choices = p->choices[CH_PROJECT] };

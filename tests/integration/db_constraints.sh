@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 96
+plan 97
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -239,7 +239,11 @@ q -c "UPDATE opsdeck.plans SET active = false WHERE name = 'large' AND offering 
 rejects "a store on a retired plan" "plan large is no longer offered" \
 	"$(store_sql 0000000000c5 big woocommerce large kind-a w-large 1)"
 q -c "UPDATE opsdeck.plans SET active = true WHERE name = 'large' AND offering = '$woo'" >/dev/null
-q -c "UPDATE opsdeck.projects SET end_date = current_date - 1 WHERE slug = 'multi'" >/dev/null
+rejects "an end date set in the past" "the end date [0-9-]+ is in the past" \
+	"UPDATE opsdeck.projects SET end_date = current_date - 1 WHERE slug = 'multi'"
+# A project that has ended: its end date passed (set without the triggers).
+q -c "SET session_replication_role = replica;
+      UPDATE opsdeck.projects SET end_date = current_date - 1 WHERE slug = 'multi'" >/dev/null
 rejects "a store in a project past its end date" "project multi ended on" \
 	"$(store_sql 0000000000c6 multi woocommerce small kind-a late 1)"
 

@@ -61,6 +61,9 @@ ui_keys : && ui_text "projects quota web-store" && ui_keys Enter
 screen_has "the quota form shows what is in use" 'in use: 2'
 ui_keys C-u && ui_text 1 && ui_keys Enter Enter Enter
 screen_has "a quota below the usage is refused in words" 'uses 2 store\(s\); its store quota cannot go below that'
+# The form stays open with the refusal and the values typed.
+ui_esc
+ui_wait_gone 'Quota of project web-store'
 ui_keys : && ui_text "projects rename web-store" && ui_keys Enter
 ui_wait 'Rename project web-store'
 ui_keys C-u && ui_text "Main Shop" && ui_keys Enter
@@ -162,7 +165,7 @@ screen_has "then a project" ':projects rename events-shop *$'
 ui_keys C-u && ui_text "projects new-project a" && ui_keys Tab
 screen_has "new-project completes customers" ':projects new-project acme-shops *$'
 ui_keys C-u && ui_text "projects " && ui_keys Tab
-screen_has "a bare Tab lists every verb" 'new-customer +new-project +rename +quota +archive'
+screen_has "a bare Tab lists every verb" 'new-customer +new-project +rename +quota +set +archive'
 ui_esc
 ui_keys : && ui_text "catalog pause medusa extra" && ui_keys Enter
 screen_has "a word too many is refused with the usage" 'usage: :catalog pause \[OFFERING\]'

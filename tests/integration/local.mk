@@ -63,8 +63,8 @@ TESTS += tests/integration/cluster_pane.sh
 EXTRA_DIST += tests/integration/cluster_pane.sh
 
 # Projects and customers named by slug or name; end dates and descriptions.
-TESTS += tests/integration/db_projects.sh
-EXTRA_DIST += tests/integration/db_projects.sh
+TESTS += tests/integration/db_projects.sh tests/integration/projects_pane.sh
+EXTRA_DIST += tests/integration/db_projects.sh tests/integration/projects_pane.sh
 
 # The command line's conventions: help, errors, empty values, --context,
 # cluster probing, stores by name.
