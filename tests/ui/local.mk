@@ -7,6 +7,7 @@ UI_TESTS = \
 	tests/ui/looks.sh \
 	tests/ui/lifetime.sh \
 	tests/ui/startup.sh \
+	tests/ui/settings_load.sh \
 	tests/ui/migrate.sh
 TESTS += $(UI_TESTS)
 EXTRA_DIST += $(UI_TESTS) tests/ui/lib.sh
