@@ -453,6 +453,11 @@ static void test_file_errors(void **state)
 	expect_file_error("extends: nosuchmap\n", "1:10", "no key map named 'nosuchmap'");
 	expect_file_error("quit: [x\n", "2:1", "did not find expected");
 	expect_file_error("quit: [x]\nquit: [y]\n", "2:1", "duplicate key 'quit'");
+	expect_file_error("quit: [x]\n---\nhelp: [y]\n", "2:1", "more than one YAML document");
+	expect_file_error("quit: [x]\n...\n: [\n", "3:1",
+			  "did not find expected <document start>");
+	expect_file_error("quit: [x]\nhelp: [\"\x01\"]\n", "2:9",
+			  "control characters are not allowed (U+0001)");
 }
 
 static void test_clash_across_files_is_not_an_error(void **state)

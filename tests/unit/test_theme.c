@@ -323,6 +323,11 @@ static void test_errors(void **state)
 	expect_error("extends: nosuch\n", "1:10", "no theme named 'nosuch'");
 	expect_error("extends: [a]\n", "1:10", "extends: expected a theme name");
 	expect_error("styles:\n  normal: { fg: red\n", "3:1", "did not find expected");
+	/* one document, read to its end; bad bytes where they are */
+	expect_error("styles: {}\n---\nstyles: {}\n", "2:1", "more than one YAML document");
+	expect_error("styles: {}\n...\n: [\n", "3:1", "did not find expected <document start>");
+	expect_error("styles:\n  normal: { fg: \"r\xff" "d\" }\n", "2:19",
+		     "invalid leading UTF-8 octet (byte 0xff)");
 }
 
 static void test_extends_cycle(void **state)
