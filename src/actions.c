@@ -18,6 +18,7 @@ static const char *const scope_names[SCOPE_COUNT] = {
 #define SCOPE_NAME(id, command, label, kind, ctx) [SCOPE_PANE_##id] = #command,
 	PANE_LIST(SCOPE_NAME, )
 #undef SCOPE_NAME
+	[SCOPE_STORE_DETAILS] = "details",
 };
 
 const struct action_info *action_info(enum action a)

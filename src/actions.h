@@ -19,6 +19,9 @@ enum action_scope {
 #define SCOPE_PANE_ENUM(id, command, label, kind, ctx) SCOPE_PANE_##id,
 	PANE_LIST(SCOPE_PANE_ENUM, )
 #undef SCOPE_PANE_ENUM
+	/* A store's details in the Stores pane: looked at before the pane's
+	 * own keys there (s opens a shell in a pod, not the store's scale). */
+	SCOPE_STORE_DETAILS,
 	SCOPE_COUNT
 };
 
@@ -80,6 +83,20 @@ enum action_scope {
 	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES, "Show how to follow the store's logs") \
 	ACTION(STORES_CREDENTIALS, "stores.credentials", SCOPE_PANE_STORES,                  \
 	       "Reveal the store's credentials in its details (asks first; audited), or hide them") \
+	ACTION(DETAILS_YAML, "details.yaml", SCOPE_STORE_DETAILS,                            \
+	       "Show the object under the cursor as YAML, live (a Secret's values hidden)")    \
+	ACTION(DETAILS_EVENTS, "details.events", SCOPE_STORE_DETAILS,                        \
+	       "Show the events of the object under the cursor, newest last")               \
+	ACTION(DETAILS_REFRESH, "details.refresh", SCOPE_STORE_DETAILS,                      \
+	       "Read the YAML or the events shown again")                                    \
+	ACTION(DETAILS_DELETE_POD, "details.delete_pod", SCOPE_STORE_DETAILS,                \
+	       "Delete the pod under the cursor; its controller makes a new one (asks; audited)") \
+	ACTION(DETAILS_RESTART, "details.restart", SCOPE_STORE_DETAILS,                      \
+	       "Restart the Deployment or StatefulSet under the cursor (asks; audited)")      \
+	ACTION(DETAILS_SHELL, "details.shell", SCOPE_STORE_DETAILS,                          \
+	       "Open a shell in the pod under the cursor, or a pod of the workload (kubectl)") \
+	ACTION(DETAILS_PORT_FORWARD, "details.port_forward", SCOPE_STORE_DETAILS,            \
+	       "Forward a local port to the service or pod under the cursor (kubectl)")      \
 	ACTION(RECONCILE_RUN, "reconcile.run", SCOPE_PANE_RECONCILE,                         \
 	       "Run a reconcile pass now")                                                   \
 	ACTION(RECONCILE_DELETE, "reconcile.delete", SCOPE_PANE_RECONCILE,                   \

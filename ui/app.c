@@ -88,6 +88,7 @@ struct app {
 	bool dirty;
 	bool quitting;
 	bool terminal_gone;
+	bool suspended; /* a child owns the terminal (app_suspend) */
 };
 
 /* ---- small accessors ---- */
@@ -883,6 +884,34 @@ static void stdin_ready(struct loop *loop, int fd, unsigned events, void *ud)
 		terminal_gone(app);
 }
 
+void app_suspend(struct app *app)
+{
+	if (app->suspended)
+		return;
+	app->suspended = true;
+	loop_watch_remove(app->stdin_watch);
+	app->stdin_watch = NULL;
+	loop_timer_cancel(app->esc_timer);
+	app->esc_timer = NULL;
+	term_suspend();
+}
+
+void app_resume(struct app *app)
+{
+	if (!app->suspended)
+		return;
+	app->suspended = false;
+	term_resume();
+	app->empty_reads = 0;
+	app->stdin_watch = loop_watch_fd(app->loop, STDIN_FILENO, LOOP_READ, stdin_ready, app);
+	app->dirty = true;
+}
+
+bool app_suspended(const struct app *app)
+{
+	return app->suspended;
+}
+
 /* ---- signals ---- */
 
 static void on_signal(struct loop *loop, int signo, void *ud)
@@ -892,6 +921,8 @@ static void on_signal(struct loop *loop, int signo, void *ud)
 	(void)loop;
 	switch (signo) {
 	case SIGWINCH:
+		if (app->suspended)
+			break; /* app_resume reads the size */
 		term_resize();
 		clear();
 		app->dirty = true;
@@ -1162,7 +1193,7 @@ int app_run(const struct app_options *opts)
 
 	app->dirty = true;
 	while (!loop_stopped(app->loop)) {
-		if (app->dirty) {
+		if (app->dirty && !app->suspended) {
 			app->dirty = false;
 			draw_all(app);
 		}

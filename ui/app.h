@@ -43,6 +43,12 @@ void app_error(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
  * alert colour. text NULL hides the field. The shell itself keeps HEADER_DB
  * up to date from the shared database connection, whatever pane shows. */
 void app_set_header(struct app *app, enum header_field f, const char *text, bool alert);
+/* Gives the terminal to a child process (ui/term.h): no key is read and
+ * nothing is drawn until app_resume, which takes it back and redraws; the
+ * loop, its watches and the job runner go on meanwhile. */
+void app_suspend(struct app *app);
+void app_resume(struct app *app);
+bool app_suspended(const struct app *app);
 /* Asks for a redraw at the end of this loop turn. */
 void app_redraw(struct app *app);
 /* Shows pane id (panes.h); arg as for pane_ops.on_show. */

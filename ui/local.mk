@@ -27,6 +27,8 @@ libopsdeck_console_a_SOURCES = \
 	ui/pane_events.c
 # The reconcile findings view (:reconcile).
 libopsdeck_console_a_SOURCES += ui/pane_reconcile.c
+# A store's objects drilled into from its details (YAML, events, kubectl).
+libopsdeck_console_a_SOURCES += ui/store_drill.c ui/store_drill.h ui/foreground.c ui/foreground.h
 # The clusters view (:clusters).
 libopsdeck_console_a_SOURCES += ui/pane_clusters.c
 libopsdeck_console_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)

@@ -21,6 +21,7 @@
 #include "provision/credentials.h"
 #include "provision/inventory.h"
 #include "provision/secret.h"
+#include "store_drill.h"
 #include "style.h"
 #include "table.h"
 
@@ -82,6 +83,11 @@ struct stores_pane {
 	/* The objects of the store in detail, watched while it is open. */
 	struct inventory *inv;
 	char inv_error[sizeof(struct err) + 128]; /* why there is no inventory */
+	/* The objects' lines in the details as last built (row keys from
+	 * inv_row0), for the drill into the one under the cursor. */
+	struct drill_line { enum inventory_kind kind; char *name; } *inv_lines;
+	size_t inv_row0, inv_nlines;
+	struct store_drill *drill;
 	/* The credentials of the store in detail, once revealed. */
 	enum { REVEAL_NONE, REVEAL_AUDITING, REVEAL_READING, REVEAL_SHOWN } reveal;
 	char reveal_cluster[64];
@@ -611,6 +617,57 @@ static int name_width(const struct inventory_view *v)
 	return w;
 }
 
+static void forget_lines(struct stores_pane *p)
+{
+	for (size_t i = 0; i < p->inv_nlines; i++)
+		free(p->inv_lines[i].name);
+	x_free(&p->inv_lines);
+	p->inv_nlines = 0;
+}
+
+/* The objects as their lines are about to be added from row0 on. */
+static void keep_lines(struct stores_pane *p, const struct inventory_view *v, size_t row0)
+{
+	forget_lines(p);
+	p->inv_row0 = row0;
+	p->inv_lines = xcalloc(v->nobjects + 1, sizeof(*p->inv_lines));
+	for (size_t i = 0; i < v->nobjects; i++) {
+		const char *slash = strchr(v->objects[i].name, '/');
+
+		p->inv_lines[i].kind = v->objects[i].kind;
+		p->inv_lines[i].name = xstrdup(slash ? slash + 1 : v->objects[i].name);
+	}
+	p->inv_nlines = v->nobjects;
+}
+
+/* A key in the details goes to the drill first, with the object under the
+ * cursor (if the cursor is on an object's line). */
+static unsigned drill_key(struct stores_pane *p, keycode k)
+{
+	struct table_model *tm = table_model(p->detail);
+	const struct store *s = db_live_store(p->live, p->detail_id);
+	const struct cluster_list *cl = db_live_clusters(p->live);
+	const char *key = table_model_nvisible(tm) ? table_model_key(tm, table_model_cursor(tm))
+						   : NULL;
+	struct drill_target t = { 0 };
+	long row;
+
+	if (s && key && str_to_long(key, 0, LONG_MAX, &row) && (size_t)row >= p->inv_row0 &&
+	    (size_t)row - p->inv_row0 < p->inv_nlines) {
+		const struct drill_line *l = &p->inv_lines[(size_t)row - p->inv_row0];
+
+		t = (struct drill_target){ .store = s->id, .cluster = s->cluster, .context = "",
+					   .ns = s->namespace, .kind = l->kind, .name = l->name };
+		for (size_t i = 0; cl && i < cl->n; i++) {
+			if (strcmp(cl->v[i].name, s->cluster) == 0)
+				t.context = cl->v[i].context;
+		}
+	}
+	if (!p->kube)
+		p->kube = kube_registry_acquire(app_loop(p->app), app_conf(p->app)->kubeconfig);
+	return store_drill_key(p->drill, p->kube, k, t.name ? &t : NULL);
+}
+
 /* The store's objects, a line each with its status coloured by its state,
  * and the namespace's newest events; or why they cannot be shown. */
 static void add_inventory(struct stores_pane *p, struct table_model *tm, size_t *nrow,
@@ -640,6 +697,7 @@ static void add_inventory(struct stores_pane *p, struct table_model *tm, size_t 
 	}
 	inventory_snapshot(p->inv, DETAIL_EVENTS, &v);
 	nw = name_width(&v);
+	keep_lines(p, &v, *nrow);
 	for (size_t i = 0; i < v.nobjects; i++) {
 		const struct inventory_object *o = &v.objects[i];
 		const char *sec = section_of(o->kind);
@@ -721,6 +779,7 @@ static void rebuild_detail(struct stores_pane *p)
 	size_t nrow = 0;
 	const char *last_job = "";
 
+	forget_lines(p);
 	table_model_begin(tm);
 	if (!s) {
 		add_line(tm, &nrow, "store", "gone: it is Deleted or no longer listed");
@@ -890,6 +949,7 @@ static void hide_credentials(struct stores_pane *p)
 static void close_detail(struct stores_pane *p)
 {
 	hide_credentials(p);
+	store_drill_close(p->drill);
 	p->detail_open = false;
 	inventory_free(p->inv);
 	p->inv = NULL;
@@ -953,6 +1013,7 @@ static void *stores_init(struct app *app)
 	table_set_empty_text(p->table, "No stores yet: n orders one.");
 	if (app_db_configured(app))
 		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
+	p->drill = store_drill_new(app, p->live);
 	return p;
 }
 
@@ -968,6 +1029,8 @@ static void stores_destroy(void *st)
 	struct stores_pane *p = st;
 
 	close_detail(p); /* first: hiding credentials rebuilds from the live lists */
+	store_drill_free(p->drill);
+	forget_lines(p);
 	db_live_leave(p->live, live_changed, p);
 	loop_timer_cancel(p->tick);
 	for (size_t i = 0; i < p->nkc; i++)
@@ -995,7 +1058,10 @@ static void stores_draw(void *st, struct app *app, const struct rect *r)
 		pane_notice_db_waiting(r, "Stores", p->live, "the stores", "The stores");
 		return;
 	}
-	table_draw(p->detail_open ? p->detail : p->table, r, true);
+	if (p->detail_open && store_drill_viewing(p->drill))
+		store_drill_draw(p->drill, r);
+	else
+		table_draw(p->detail_open ? p->detail : p->table, r, true);
 }
 
 /* ---- outcomes ---- */
@@ -1630,6 +1696,13 @@ static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)
 	(void)k;
 	if (!p->live || !db_live_stores(p->live, NULL))
 		return PANE_IGNORED;
+	if (p->detail_open && k != KC_NONE) {
+		unsigned f = drill_key(p, k);
+
+		/* a view shown takes every key but the list keys */
+		if (f || store_drill_viewing(p->drill))
+			return f;
+	}
 	switch (a) {
 	case ACTION_STORES_NEW: run_verb(p, VERB_NEW, NULL); break;
 	case ACTION_STORES_SCALE: run_verb(p, VERB_SCALE, NULL); break;
@@ -1673,6 +1746,8 @@ static struct table *stores_table(void *st)
 
 	if (!p->live || !db_live_stores(p->live, NULL))
 		return NULL;
+	if (p->detail_open && store_drill_viewing(p->drill))
+		return store_drill_table(p->drill);
 	return p->detail_open ? p->detail : p->table;
 }
 

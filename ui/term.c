@@ -119,6 +119,28 @@ void term_stop(void)
 		tcsetattr(STDIN_FILENO, TCSANOW, &term_saved);
 }
 
+void term_suspend(void)
+{
+	if (!term_active)
+		return;
+	def_prog_mode();
+	curs_set(1);
+	endwin();
+	if (term_have_termios)
+		tcsetattr(STDIN_FILENO, TCSANOW, &term_saved);
+}
+
+void term_resume(void)
+{
+	if (!term_active)
+		return;
+	reset_prog_mode();
+	curs_set(0);
+	term_resize();
+	clearok(curscr, TRUE);
+	refresh();
+}
+
 void term_resize(void)
 {
 	struct winsize ws;

@@ -10,6 +10,11 @@
 bool term_start(bool mouse);
 /* Restores the terminal; safe to call twice. */
 void term_stop(void);
+/* Lends the terminal to a child (kubectl exec): the screen and the tty's
+ * modes as before the console, until term_resume, which puts curses back
+ * (its modes, the size the terminal has now, the whole screen to redraw). */
+void term_suspend(void);
+void term_resume(void);
 /* Reads the real size from the tty and tells curses. */
 void term_resize(void);
 /* True when the locale's charset is UTF-8 (else borders fall back to ASCII). */

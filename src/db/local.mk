@@ -14,7 +14,8 @@ libopsdeck_a_SOURCES += \
 	src/db/catalog_file.c src/db/catalog_file.h \
 	src/db/clusters.c src/db/clusters.h \
 	src/db/stores.c src/db/stores.h src/db/storeref.c src/db/storeref.h \
-	src/db/jobs.c src/db/jobs.h
+	src/db/jobs.c src/db/jobs.h \
+	src/db/storeobj.c src/db/storeobj.h
 
 EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \
 	src/db/migrations/003_reconcile.sql src/db/migrations/004_attempts.sql \

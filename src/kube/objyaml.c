@@ -21,9 +21,9 @@ static bool is_control(unsigned char c)
 /* Words YAML 1.1 or 1.2 reads as null or a boolean. */
 static bool reserved_word(const char *s)
 {
-	static const char *const words[] = { "null", "~",   "true", "false", "yes", "no",
-					     "on",   "off", "y",    "n",     ".nan", ".inf",
-					     "-.inf", "+.inf", "<<" };
+	static const char *const words[] = {"null", "~",    "true",  "false", "yes",
+					    "no",   "on",   "off",   "y",     "n",
+					    ".nan", ".inf", "-.inf", "+.inf", "<<"};
 
 	for (size_t i = 0; i < ARRAY_LEN(words); i++) {
 		if (strcasecmp(s, words[i]) == 0)
@@ -87,11 +87,21 @@ static void put_quoted(struct buf *b, const char *s)
 	buf_putc(b, '"');
 	for (; *p; p++) {
 		switch (*p) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\r': buf_puts(b, "\\r"); break;
+		case '"':
+			buf_puts(b, "\\\"");
+			break;
+		case '\\':
+			buf_puts(b, "\\\\");
+			break;
+		case '\n':
+			buf_puts(b, "\\n");
+			break;
+		case '\t':
+			buf_puts(b, "\\t");
+			break;
+		case '\r':
+			buf_puts(b, "\\r");
+			break;
 		default:
 			if (is_control(*p)) {
 				buf_printf(b, "\\x%02x", *p);
@@ -202,7 +212,9 @@ static void put_scalar_line(struct buf *b, const json_t *v, int indent)
 			buf_putc(b, '\n');
 		return;
 	}
-	case JSON_INTEGER: buf_printf(b, "%lld\n", (long long)json_integer_value(v)); return;
+	case JSON_INTEGER:
+		buf_printf(b, "%lld\n", (long long)json_integer_value(v));
+		return;
 	case JSON_REAL: {
 		char *t = json_dumps(v, JSON_ENCODE_ANY);
 
@@ -210,9 +222,15 @@ static void put_scalar_line(struct buf *b, const json_t *v, int indent)
 		free(t);
 		return;
 	}
-	case JSON_TRUE: buf_puts(b, "true\n"); return;
-	case JSON_FALSE: buf_puts(b, "false\n"); return;
-	default: buf_puts(b, "null\n"); return;
+	case JSON_TRUE:
+		buf_puts(b, "true\n");
+		return;
+	case JSON_FALSE:
+		buf_puts(b, "false\n");
+		return;
+	default:
+		buf_puts(b, "null\n");
+		return;
 	}
 }
 
@@ -247,8 +265,7 @@ static void render_map(struct buf *b, const json_t *obj, int indent, bool inline
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)obj, key, v)
-		keys[i++] = key;
+	json_object_foreach((json_t *)obj, key, v) keys[i++] = key;
 	qsort(keys, n, sizeof(*keys), cmp_keys);
 	for (i = 0; i < n; i++) {
 		v = json_object_get(obj, keys[i]);
@@ -387,10 +404,10 @@ bool objyaml_render_text(const char *json, size_t len, struct buf *out, struct e
 
 static time_t event_time(const json_t *ev)
 {
-	const char *keys[] = { json_get_str(ev, "lastTimestamp"), json_get_str(ev, "eventTime"),
-			       json_get_str(json_object_get(ev, "series"), "lastObservedTime"),
-			       json_get_str(ev, "firstTimestamp"),
-			       json_get_str(json_object_get(ev, "metadata"), "creationTimestamp") };
+	const char *keys[] = {json_get_str(ev, "lastTimestamp"), json_get_str(ev, "eventTime"),
+			      json_get_str(json_object_get(ev, "series"), "lastObservedTime"),
+			      json_get_str(ev, "firstTimestamp"),
+			      json_get_str(json_object_get(ev, "metadata"), "creationTimestamp")};
 	time_t t;
 
 	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
@@ -400,11 +417,13 @@ static time_t event_time(const json_t *ev)
 	return 0;
 }
 
-static int cmp_events(const void *a, const void *b)
+/* By time, then (events of one second) by resourceVersion: the order the
+ * server stored them in. */
+static int cmp_events(const struct objevent *x, const struct objevent *y)
 {
-	const struct objevent *x = a, *y = b;
-
-	return (x->at > y->at) - (x->at < y->at);
+	if (x->at != y->at)
+		return (x->at > y->at) - (x->at < y->at);
+	return (x->rv > y->rv) - (x->rv < y->rv);
 }
 
 void objevents_read(const json_t *list, struct objevent_list *out)
@@ -423,17 +442,19 @@ void objevents_read(const json_t *list, struct objevent_list *out)
 			continue;
 		if (count <= 0)
 			count = json_integer_value(
-				json_object_get(json_object_get(ev, "series"), "count"));
+			    json_object_get(json_object_get(ev, "series"), "count"));
 		out->v = xgrow(out->v, &cap, out->n + 1, sizeof(*out->v));
 		e = &out->v[out->n++];
 		e->at = event_time(ev);
+		e->rv = strtoull(json_get_str(json_object_get(ev, "metadata"), "resourceVersion"),
+				 NULL, 10);
 		e->count = count > 0 ? (long)count : 1;
 		e->type = xstrdup(*json_get_str(ev, "type") ? json_get_str(ev, "type") : "Normal");
 		e->warning = strcmp(e->type, "Warning") == 0;
 		e->reason = xstrdup(json_get_str(ev, "reason"));
 		e->message = xstrdup(json_get_str(ev, "message"));
 	}
-	/* stable enough: events of the same second keep the server's order */
+	/* stable: events of the same second and version keep the list's order */
 	if (out->n > 1) {
 		for (size_t k = 1; k < out->n; k++) {
 			struct objevent x = out->v[k];

@@ -30,11 +30,12 @@ void objyaml_render(const json_t *obj, struct buf *out);
 bool objyaml_render_text(const char *json, size_t len, struct buf *out, struct err *err);
 
 struct objevent {
-	time_t at; /* last seen; 0 if the event has no time */
+	time_t at;	       /* last seen; 0 if the event has no time */
+	unsigned long long rv; /* its resourceVersion as a number, 0 if none */
 	long count;
 	bool warning;
-	char *type;	/* "Normal", "Warning" */
-	char *reason;	/* "Scheduled" */
+	char *type;   /* "Normal", "Warning" */
+	char *reason; /* "Scheduled" */
 	char *message;
 };
 

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool looks_typed(const char *s)
 {
-	static const char *const words[] = { "null", "~", "true", "false", "yes", "no", "on", "off" };
+	static const char *const words[] = {"null", "~", "true", "false", "yes", "no", "on", "off"};
 	char *end;
 
 	if (!*s)
@@ -62,8 +62,7 @@ static void check_same(const json_t *v, const struct ynode *n)
 	case JSON_ARRAY:
 		if (n->type != YNODE_SEQ || n->len != json_array_size(v))
 			abort();
-		json_array_foreach(v, i, x)
-			check_same(x, n->items[i]);
+		json_array_foreach(v, i, x) check_same(x, n->items[i]);
 		return;
 	case JSON_STRING:
 		if (n->type != YNODE_SCALAR || strcmp(n->scalar, json_string_value(v)) != 0)
@@ -94,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf b = BUF_INIT;
 	struct objevent_list ev;
 	struct ydoc *doc;
-	struct err err = { "" };
+	struct err err = {""};
 	const char *y;
 
 	if (!v)

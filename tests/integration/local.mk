@@ -70,3 +70,8 @@ EXTRA_DIST += tests/integration/db_projects.sh tests/integration/projects_pane.s
 # cluster probing, stores by name.
 TESTS += tests/integration/cli_consistency.sh
 EXTRA_DIST += tests/integration/cli_consistency.sh
+
+# Drilling into a store's objects from its details: YAML, events, a pod
+# deleted, a rollout restart, kubectl exec and port-forward.
+TESTS += tests/integration/store_drill.sh
+EXTRA_DIST += tests/integration/store_drill.sh

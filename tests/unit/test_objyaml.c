@@ -18,7 +18,7 @@
 static char *render(const char *json)
 {
 	struct buf b = BUF_INIT;
-	struct err err = { "" };
+	struct err err = {""};
 
 	if (!objyaml_render_text(json, strlen(json), &b, &err))
 		fail_msg("render: %s", err.msg);
@@ -121,7 +121,7 @@ static void test_reads_back(void **state)
 {
 	char *y = render("{\"a\":\"x\\n\\ny\\n\",\"b\":[\"1\",\"yes\",\"a: b\",\"\\u2028\"],"
 			 "\"c\":{\"d\":\"|\"}}");
-	struct err err = { "" };
+	struct err err = {""};
 	struct ydoc *doc = ydoc_load_string("t", y, strlen(y), &err);
 	struct ynode *b;
 
@@ -142,11 +142,11 @@ static void test_secret_hidden(void **state)
 {
 	/* "c2VjcmV0LXZhbHVlLTEy" is "secret-value-12", 15 bytes */
 	char *y = render(
-		"{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"mysql-secret\","
-		"\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
-		"\"{\\\"data\\\":{\\\"password\\\":\\\"c2VjcmV0LXZhbHVlLTEy\\\"}}\",\"keep\":\"me\"}},"
-		"\"data\":{\"password\":\"c2VjcmV0LXZhbHVlLTEy\",\"empty\":\"\",\"odd\":7},"
-		"\"stringData\":{\"token\":\"plain-secret-text\"},\"type\":\"Opaque\"}");
+	    "{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"mysql-secret\","
+	    "\"annotations\":{\"kubectl.kubernetes.io/last-applied-configuration\":"
+	    "\"{\\\"data\\\":{\\\"password\\\":\\\"c2VjcmV0LXZhbHVlLTEy\\\"}}\",\"keep\":\"me\"}},"
+	    "\"data\":{\"password\":\"c2VjcmV0LXZhbHVlLTEy\",\"empty\":\"\",\"odd\":7},"
+	    "\"stringData\":{\"token\":\"plain-secret-text\"},\"type\":\"Opaque\"}");
 
 	(void)state;
 	assert_null(strstr(y, "c2VjcmV0"));
@@ -168,7 +168,7 @@ static void test_secret_hidden(void **state)
 static void test_not_json(void **state)
 {
 	struct buf b = BUF_INIT;
-	struct err err = { "" };
+	struct err err = {""};
 
 	(void)state;
 	assert_false(objyaml_render_text("{\"a\":", 5, &b, &err));
@@ -181,21 +181,24 @@ static void test_events(void **state)
 {
 	json_error_t je;
 	json_t *list = json_loads(
-		"{\"kind\":\"EventList\",\"items\":["
-		"{\"type\":\"Normal\",\"reason\":\"Started\",\"message\":\"Started container c\","
-		"\"lastTimestamp\":\"2026-01-01T10:00:05Z\",\"count\":1},"
-		"{\"type\":\"Warning\",\"reason\":\"BackOff\",\"message\":\"Back-off\","
-		"\"lastTimestamp\":\"2026-01-01T10:00:09Z\",\"count\":4},"
-		"{\"type\":\"Normal\",\"reason\":\"Scheduled\",\"message\":\"Assigned\","
-		"\"eventTime\":\"2026-01-01T10:00:01.000000Z\",\"series\":{\"count\":2}},"
-		"7, {\"reason\":\"NoTime\"}]}",
-		0, &je);
+	    "{\"kind\":\"EventList\",\"items\":["
+	    "{\"type\":\"Normal\",\"reason\":\"Started\",\"message\":\"Started container c\","
+	    "\"lastTimestamp\":\"2026-01-01T10:00:05Z\",\"count\":1},"
+	    "{\"type\":\"Warning\",\"reason\":\"BackOff\",\"message\":\"Back-off\","
+	    "\"metadata\":{\"resourceVersion\":\"9\"},"
+	    "\"lastTimestamp\":\"2026-01-01T10:00:09Z\",\"count\":4},"
+	    "{\"type\":\"Normal\",\"reason\":\"Scheduled\",\"message\":\"Assigned\","
+	    "\"eventTime\":\"2026-01-01T10:00:01.000000Z\",\"series\":{\"count\":2}},"
+	    "{\"reason\":\"Later\",\"metadata\":{\"resourceVersion\":\"12\"},"
+	    "\"lastTimestamp\":\"2026-01-01T10:00:09Z\"},"
+	    "7, {\"reason\":\"NoTime\"}]}",
+	    0, &je);
 	struct objevent_list l;
 
 	(void)state;
 	assert_non_null(list);
 	objevents_read(list, &l);
-	assert_int_equal(l.n, 4);
+	assert_int_equal(l.n, 5);
 	assert_string_equal(l.v[0].reason, "NoTime"); /* no time: oldest */
 	assert_int_equal(l.v[0].at, 0);
 	assert_string_equal(l.v[0].type, "Normal");
@@ -206,6 +209,8 @@ static void test_events(void **state)
 	assert_true(l.v[3].warning);
 	assert_int_equal(l.v[3].count, 4);
 	assert_int_equal(l.v[3].at - l.v[2].at, 4);
+	/* the same second: by resourceVersion */
+	assert_string_equal(l.v[4].reason, "Later");
 	objevents_free(&l);
 	assert_int_equal(l.n, 0);
 	json_decref(list);
@@ -214,10 +219,10 @@ static void test_events(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shape),	      cmocka_unit_test(test_quoting),
-		cmocka_unit_test(test_blocks),	      cmocka_unit_test(test_reads_back),
-		cmocka_unit_test(test_secret_hidden), cmocka_unit_test(test_not_json),
-		cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_shape),	  cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_blocks),	  cmocka_unit_test(test_reads_back),
+	    cmocka_unit_test(test_secret_hidden), cmocka_unit_test(test_not_json),
+	    cmocka_unit_test(test_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

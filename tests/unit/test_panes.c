@@ -63,8 +63,8 @@ static void test_every_pane_is_whole(void **state)
 	}
 	assert_null(pane_info(PANE_COUNT));
 	assert_int_equal(pane_by_command("nosuchpane"), PANE_COUNT);
-	/* The scopes are the global ones and one per pane, nothing else. */
-	assert_int_equal(SCOPE_COUNT, 2 + PANE_COUNT);
+	/* The scopes are the global ones, one per pane and a store's details. */
+	assert_int_equal(SCOPE_COUNT, 3 + PANE_COUNT);
 }
 
 /* Tab n shows digit n + 1 and that digit shows it, in every shipped map
