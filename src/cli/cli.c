@@ -141,7 +141,7 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return print_noun_help(ctx, argv[0]);
 	if (argc < 2) {
-		fprintf(ctx->err, "opsdeck: %s needs a verb\n", argv[0]);
+		cli_usage(ctx, NULL, "%s needs a verb", argv[0]);
 		print_noun_usage(ctx->err, argv[0]);
 		return CLI_USAGE;
 	}
@@ -153,7 +153,7 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 			return c->run(ctx, argc - 1, argv + 1);
 		}
 	}
-	fprintf(ctx->err, "opsdeck: unknown command '%s %s'\n", argv[0], cli_shown(argv[1], verb));
+	cli_usage(ctx, NULL, "unknown command '%s %s'", argv[0], cli_shown(argv[1], verb));
 	print_noun_usage(ctx->err, argv[0]);
 	return CLI_USAGE;
 }

@@ -523,12 +523,10 @@ static int doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_parse(ctx, &cmd_doctor, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
 	if (timeout_s && !str_to_long(timeout_s, 1, 300, &timeout)) {
-		fprintf(ctx->err, "opsdeck: --timeout takes seconds from 1 to 300\n");
-		return CLI_USAGE;
+		return cli_usage(ctx, &cmd_doctor, "--timeout takes seconds from 1 to 300");
 	}
 	if (context && (!context[0] || !db_valid_name(context, 253))) {
-		fprintf(ctx->err, "opsdeck: --context takes the name of a kube context\n");
-		return CLI_USAGE;
+		return cli_usage(ctx, &cmd_doctor, "--context takes the name of a kube context");
 	}
 	d.timeout_ms = timeout * 1000;
 	check_conf(&d);

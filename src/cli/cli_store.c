@@ -1013,9 +1013,9 @@ static bool valid_named(struct cli_ctx *ctx, const char *word)
 	if ((!slash || (clen > 0 && clen < sizeof(cluster) && db_valid_dns_label(cluster))) &&
 	    kube_valid_namespace(slash ? slash + 1 : word))
 		return true;
-	fprintf(ctx->err,
-		"opsdeck: --delete-orphan takes a namespace name or CLUSTER/NAMESPACE, not '%s'\n",
-		cli_shown(word, shown));
+	cli_usage(ctx, &cmd_store_reconcile,
+		  "--delete-orphan takes a namespace name or CLUSTER/NAMESPACE, not '%s'",
+		  cli_shown(word, shown));
 	return false;
 }
 
@@ -1038,9 +1038,9 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	rc.nnamed = named.n;
 	if (rc.delete_all && rc.nnamed > 0) {
-		fprintf(ctx->err, "opsdeck: --delete-orphans deletes every orphan; --delete-orphan "
-				  "names some: give one or the other\n");
-		return CLI_USAGE;
+		return cli_usage(ctx, &cmd_store_reconcile,
+				 "--delete-orphans deletes every orphan; --delete-orphan names some: "
+				 "give one or the other");
 	}
 	for (size_t i = 0; i < rc.nnamed; i++) {
 		if (!valid_named(ctx, rc.named[i]))

@@ -13,21 +13,34 @@
 #include "kube/kubeconfig.h"
 #include "util.h"
 
+/* "opsdeck: msg" on one line: whatever a message carries from the
+ * command line or a server, no control character reaches the terminal. */
+static void say(struct cli_ctx *ctx, const char *msg)
+{
+	size_t n = strlen(msg) + 1;
+	char *clean = xmalloc(n);
+
+	str_copy_clean(clean, n, msg);
+	fprintf(ctx->err, "opsdeck: %s\n", clean);
+	free(clean);
+}
+
 int cli_fail(struct cli_ctx *ctx, const char *msg)
 {
-	fprintf(ctx->err, "opsdeck: %s\n", msg);
+	say(ctx, msg);
 	return CLI_FAILED;
 }
 
 int cli_failf(struct cli_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fputs("opsdeck: ", ctx->err);
 	va_start(ap, fmt);
-	vfprintf(ctx->err, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', ctx->err);
+	say(ctx, msg);
+	free(msg);
 	return CLI_FAILED;
 }
 
@@ -40,12 +53,13 @@ void cli_print_usage(FILE *out, const struct cli_command *cmd)
 int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
-	fputs("opsdeck: ", ctx->err);
 	va_start(ap, fmt);
-	vfprintf(ctx->err, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', ctx->err);
+	say(ctx, msg);
+	free(msg);
 	if (cmd)
 		cli_print_usage(ctx->err, cmd);
 	return CLI_USAGE;

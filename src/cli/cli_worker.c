@@ -136,19 +136,14 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_worker, argc, argv, opts, pos, 0, 0, &npos))
 		return CLI_USAGE;
-	if (jobs_s && !str_to_long(jobs_s, 1, 64, &ro.max_jobs)) {
-		fprintf(ctx->err, "opsdeck: --jobs takes a whole number from 1 to 64\n");
-		return CLI_USAGE;
-	}
-	if (lease_s && !str_to_long(lease_s, 3, 3600, &ro.lease_s)) {
-		fprintf(ctx->err, "opsdeck: --lease takes seconds from 3 to 3600\n");
-		return CLI_USAGE;
-	}
+	if (jobs_s && !str_to_long(jobs_s, 1, 64, &ro.max_jobs))
+		return cli_usage(ctx, &cmd_worker, "--jobs takes a whole number from 1 to 64");
+	if (lease_s && !str_to_long(lease_s, 3, 3600, &ro.lease_s))
+		return cli_usage(ctx, &cmd_worker, "--lease takes seconds from 3 to 3600");
 	ro.reconcile_s = ctx->conf->reconcile_interval_s;
-	if (reconcile_s && !str_to_long(reconcile_s, 0, 86400, &ro.reconcile_s)) {
-		fprintf(ctx->err, "opsdeck: --reconcile takes seconds from 0 (never) to 86400\n");
-		return CLI_USAGE;
-	}
+	if (reconcile_s && !str_to_long(reconcile_s, 0, 86400, &ro.reconcile_s))
+		return cli_usage(ctx, &cmd_worker,
+				 "--reconcile takes seconds from 0 (never) to 86400");
 	if (ro.name && !db_valid_name(ro.name, RUNNER_NAME_MAX))
 		return cli_usage(ctx, &cmd_worker,
 				 "--name takes 1 to %d characters on one line, without blanks around",
