@@ -108,3 +108,11 @@ EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
 .PHONY: bench
 bench: bench/table_model$(EXEEXT)
 	./bench/table_model$(EXEEXT)
+
+# End dates and projects or customers as operators name them.
+check_PROGRAMS += tests/unit/test_projectref
+TESTS += tests/unit/test_projectref
+tests_unit_test_projectref_SOURCES = tests/unit/test_projectref.c
+tests_unit_test_projectref_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_projectref_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/fuzz/fuzz_projectref.c
