@@ -384,6 +384,9 @@ static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t no
 	case ST_SCHEDULED:
 		next = ST_CREATING;
 		delay = s->opt.start_ms;
+		/* the kubelet's events, as a node that pulls the image first */
+		snprintf(msg, sizeof(msg), "Pulling image \"%s\"", rt->n ? rt->c[0].image : "");
+		ctrl_event(s, o, "Normal", "Pulling", msg, "kubelet");
 		break;
 	case ST_CREATING:
 		if (rt->bad_image) {
@@ -399,6 +402,11 @@ static void pod_step(struct ctrl *c, struct obj *o, struct podrt *rt, int64_t no
 		next = ST_RUNNING;
 		delay = s->opt.ready_ms;
 		containers_start(rt);
+		snprintf(msg, sizeof(msg), "Successfully pulled image \"%s\" in %ldms",
+			 rt->n ? rt->c[0].image : "", s->opt.start_ms);
+		ctrl_event(s, o, "Normal", "Pulled", msg, "kubelet");
+		snprintf(msg, sizeof(msg), "Created container %s", rt->n ? rt->c[0].name : "");
+		ctrl_event(s, o, "Normal", "Created", msg, "kubelet");
 		snprintf(msg, sizeof(msg), "Started container %s", rt->n ? rt->c[0].name : "");
 		ctrl_event(s, o, "Normal", "Started", msg, "kubelet");
 		break;

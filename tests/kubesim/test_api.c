@@ -1,7 +1,9 @@
 /* Integration tests of kubesim's API over HTTP: selectors, pagination,
  * watch resume and 410 Gone, server-side apply idempotency and conflicts,
  * quota, errors in the real server's shapes, logs, fault injection,
- * access reviews, and finalizers (objects and namespaces held by them).
+ * access reviews, finalizers (objects and namespaces held by them), and
+ * what a drill into a store sends (an object's events, a pod deleted, a
+ * rollout restart).
  * Starts $KUBESIM itself (plain HTTP, fast pod phases). */
 #include "config.h"
 
@@ -852,6 +854,120 @@ static void test_status_and_scale(void **state)
 	json_decref(j);
 }
 
+/* The name of the one Running, not deleting pod with label app=LABEL, or
+ * "" (the test fails) after 15 s; not the pod named but. */
+static void running_pod(const char *ns, const char *label, const char *but, char *out,
+			size_t outsz)
+{
+	char path[256];
+	double deadline = now_s() + 15;
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods?labelSelector=app%%3D%s", ns,
+		 label);
+	while (now_s() < deadline) {
+		json_t *j = jcall(200, "GET", path, NULL, NULL), *x;
+		size_t i;
+
+		json_array_foreach(json_object_get(j, "items"), i, x)
+		{
+			const char *name = jstr_at(x, "metadata", "name");
+
+			if (jstr_at(x, "status", "phase") && strcmp(jstr_at(x, "status", "phase"), "Running") == 0 &&
+			    !jstr_at(x, "metadata", "deletionTimestamp") && strcmp(name, but) != 0) {
+				snprintf(out, outsz, "%s", name);
+				json_decref(j);
+				return;
+			}
+		}
+		json_decref(j);
+		usleep(20000);
+	}
+	fail_msg("no running pod app=%s in %s", label, ns);
+}
+
+/* What a drill into an object sends: an object's events by field selector
+ * (the kubelet's, oldest first by resourceVersion), a pod deleted (the
+ * answer is the pod, terminating; its ReplicaSet makes another), and a
+ * rollout restart as a merge patch of the pod template's annotations (a
+ * new ReplicaSet for the new template). */
+static void test_drill(void **state)
+{
+	static const char *const want[] = { "Scheduled", "Pulling", "Pulled", "Created",
+					    "Started" };
+	char pod[128], pod2[128], path[512];
+	const char *reasons[5];
+	long rvs[5];
+	json_t *j, *x;
+	size_t i, n = 0;
+
+	(void)state;
+	create_ns("drill");
+	json_decref(jcall(201, "POST", "/apis/apps/v1/namespaces/drill/deployments",
+			  "application/json",
+			  "{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":1,"
+			  "\"selector\":{\"matchLabels\":{\"app\":\"web\"}},\"template\":{"
+			  "\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":"
+			  "[{\"name\":\"web\",\"image\":\"nginx:1.25\"}]}}}}"));
+	running_pod("drill", "web", "", pod, sizeof(pod));
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/drill/events?fieldSelector=involvedObject.name%%3D%s%%2C"
+		 "involvedObject.kind%%3DPod",
+		 pod);
+	j = jcall(200, "GET", path, NULL, NULL);
+	assert_string_equal(jstr_at(j, "kind", NULL), "EventList");
+	/* listed by name, as etcd keeps them: their order is their versions' */
+	json_array_foreach(json_object_get(j, "items"), i, x)
+	{
+		long rv = strtol(jstr_at(x, "metadata", "resourceVersion"), NULL, 10);
+		size_t at = n;
+
+		assert_string_equal(jstr_at(x, "involvedObject", "name"), pod);
+		assert_string_equal(jstr_at(x, "involvedObject", "kind"), "Pod");
+		assert_true(n < 5);
+		while (at > 0 && rvs[at - 1] > rv) {
+			rvs[at] = rvs[at - 1];
+			reasons[at] = reasons[at - 1];
+			at--;
+		}
+		rvs[at] = rv;
+		reasons[at] = jstr_at(x, "reason", NULL);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	for (i = 0; i < n; i++)
+		assert_string_equal(reasons[i], want[i]);
+	json_decref(j);
+	/* a field the server does not index is refused */
+	j = jcall(400, "GET", "/api/v1/namespaces/drill/events?fieldSelector=involvedObject.x%3Dy",
+		  NULL, NULL);
+	assert_string_equal(jstr_at(j, "reason", NULL), "BadRequest");
+	json_decref(j);
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/drill/pods/%s", pod);
+	j = jcall(200, "DELETE", path, NULL, NULL);
+	assert_string_equal(jstr_at(j, "kind", NULL), "Pod");
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	json_decref(j);
+	running_pod("drill", "web", pod, pod2, sizeof(pod2));
+	assert_string_not_equal(pod, pod2);
+
+	j = jcall(200, "PATCH", "/apis/apps/v1/namespaces/drill/deployments/web",
+		  "application/merge-patch+json",
+		  "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{"
+		  "\"kubectl.kubernetes.io/restartedAt\":\"2026-12-03T05:30:00Z\"}}}}}");
+	x = json_object_get(json_object_get(json_object_get(j, "spec"), "template"), "metadata");
+	assert_string_equal(jstr_at(x, "annotations", "kubectl.kubernetes.io/restartedAt"),
+			    "2026-12-03T05:30:00Z");
+	assert_string_equal(jstr_at(x, "labels", "app"), "web");
+	json_decref(j);
+	/* the new template's pod replaces the old one */
+	running_pod("drill", "web", pod2, pod, sizeof(pod));
+	assert_string_not_equal(pod, pod2);
+	j = jcall(200, "GET", "/apis/apps/v1/namespaces/drill/replicasets", NULL, NULL);
+	assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
+	json_decref(j);
+}
+
 static void test_quota(void **state)
 {
 	char body[512];
@@ -1627,6 +1743,7 @@ int main(void)
 	    cmocka_unit_test(test_access_review),
 	    cmocka_unit_test(test_finalizers),
 	    cmocka_unit_test(test_namespace_finalizers),
+	    cmocka_unit_test(test_drill),
 	};
 	int rc;
 
