@@ -124,7 +124,8 @@ struct form *form_new(const char *title, const struct form_field *fields, size_t
 
 		s->def = &fields[i];
 		lineedit_init(&s->le);
-		s->le.max_len = 1024;
+		/* Room for the longest text a field takes (2000 characters). */
+		s->le.max_len = 8192;
 		s->list = s->def->choices;
 		if (s->def->choices_for)
 			s->initial_pending = s->def->initial != NULL;
@@ -336,7 +337,7 @@ void form_draw(struct form *f, const struct rect *screen, int *cursor_y, int *cu
 	}
 	if (f->ticket)
 		draw_text(box.y + h - 2, box.x + 2, box.w - 4,
-			  "Saving…  Esc closes the form; the answer then shows in the status line",
+			  "Saving…  Esc closes the form (the answer then shows below it)",
 			  fill | A_DIM, 1);
 	else if (err_isset(&f->err) && f->err_slot == f->n)
 		draw_text(box.y + h - 2, box.x + 2, box.w - 4, f->err.msg, style_attr(ROLE_MSG_ERROR), 1);

@@ -259,7 +259,8 @@ static const char *target_customer(struct projects_pane *p, const char *named)
 	}
 	if (key && strncmp(key, KEY_CUSTOMER, 2) == 0)
 		return key + 2;
-	if (key && strncmp(key, KEY_PROJECT, 2) == 0 && (pr = find_project(p, key + 2, &err)) != NULL)
+	if (key && strncmp(key, KEY_PROJECT, 2) == 0 &&
+	    (pr = find_project(p, key + 2, &err)) != NULL)
 		return pr->customer_slug;
 	return NULL;
 }

@@ -469,19 +469,19 @@ static int project_set(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	if ((!end && !no_end && !desc) || (end && no_end)) {
 		fprintf(ctx->err, "opsdeck: %s\n",
-			end && no_end ? "give --end-date or --no-end-date, not both"
-				      : "give at least one of --end-date, --no-end-date, --description");
+			end && no_end
+				? "give --end-date or --no-end-date, not both"
+				: "give at least one of --end-date, --no-end-date, --description");
 		fprintf(ctx->err, "usage: opsdeck project set %s\n", cmd_project_set.usage);
 		return CLI_USAGE;
 	}
 	c.end_date = end;
 	c.clear_end_date = no_end;
 	c.description = desc;
-	/* What the request checks (read-only mode, the values) is checked
-	 * before the project is looked up: with a slug standing in. */
-	if (!project_req_set(&r, ctx->conf, "x", &c, &err))
+	/* Read-only mode and the values are checked before the project is
+	 * looked up. */
+	if (!project_check_changes(ctx->conf, &c, &err))
 		return cli_fail(ctx, err.msg);
-	db_req_free(&r);
 	if (!cli_project_slug(ctx, pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
 	if (!project_req_set(&r, ctx->conf, slug, &c, &err))

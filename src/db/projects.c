@@ -359,12 +359,10 @@ static const char sql_set[] =
 	" FROM old JOIN p ON p.uuid = old.uuid)"
 	" SELECT old.uuid, old.archived_at IS NOT NULL, (SELECT count(*) FROM p) FROM old";
 
-bool project_req_set(struct db_req *r, const struct conf *conf, const char *slug,
-		     const struct project_changes *c, struct err *err)
+bool project_check_changes(const struct conf *conf, const struct project_changes *c,
+			   struct err *err)
 {
 	if (!db_mutation_allowed(conf, "change a project", err))
-		return false;
-	if (!check_slug(slug, "project", err))
 		return false;
 	if (!c->end_date && !c->clear_end_date && !c->description) {
 		err_set(err, "give an end date (or none) or a description to set");
@@ -384,6 +382,16 @@ bool project_req_set(struct db_req *r, const struct conf *conf, const char *slug
 		err_set(err, "a project description must be at most 2000 characters of text");
 		return false;
 	}
+	return true;
+}
+
+bool project_req_set(struct db_req *r, const struct conf *conf, const char *slug,
+		     const struct project_changes *c, struct err *err)
+{
+	if (!project_check_changes(conf, c, err))
+		return false;
+	if (!check_slug(slug, "project", err))
+		return false;
 	db_req_init(r, sql_set);
 	db_req_add(r, slug);
 	db_req_add(r, c->end_date);
@@ -470,8 +478,8 @@ bool project_check_date(const char *s, const char *what, struct err *err)
 		return false;
 	}
 	if (m < 1 || m > 12) {
-		err_set(err, "%s is not a date: there is no month %02ld (months are 01 to 12)", shown,
-			m);
+		err_set(err, "%s is not a date: there is no month %02ld (months are 01 to 12)",
+			shown, m);
 		return false;
 	}
 	if (d < 1 || d > days_in_month(y, m)) {

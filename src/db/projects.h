@@ -82,7 +82,11 @@ struct project_changes {
 	const char *description;
 };
 
-/* At least one change must be given. */
+/* What project_req_set checks before anything is sent (read-only mode, the
+ * values; at least one change must be given), for a caller that has yet to
+ * find the project. */
+bool project_check_changes(const struct conf *conf, const struct project_changes *c,
+			   struct err *err);
 bool project_req_set(struct db_req *r, const struct conf *conf, const char *slug,
 		     const struct project_changes *c, struct err *err);
 
