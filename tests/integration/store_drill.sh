@@ -15,7 +15,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 55
+plan 63
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -149,6 +149,33 @@ like "$(sed -n 7p "$UI_TMP/kubectl.args")" '^wordpress-[a-z0-9]+-[a-z0-9]+$' "th
 ui_text "fail" && ui_keys Enter
 screen_has "kubectl that fails is said in words" 'kubectl exec ended with exit status 3' 10
 
+# s on a pod of two containers asks which
+K apply -n "$ns" -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Pod
+metadata: {name: two-c, labels: {app: two-c}}
+spec:
+  containers:
+  - name: app
+    image: nginx:1.25
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 20m, memory: 32Mi}}
+  - name: side
+    image: busybox:1.36
+    resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 20m, memory: 32Mi}}
+EOF
+detail_on "pod/two-c"
+screen_has "a pod made by kubectl shows in the details" 'pod/two-c +Running' 60
+detail_on "pod/two-c"
+ui_keys s
+screen_has "s on a pod of two containers asks which" 'Container: app'
+like "$(ui_screen)" 'Pod two-c has 2 containers: app, side; which one\?' "naming them"
+ui_keys C-u && ui_text nope && ui_keys Enter
+screen_has "a name that is none of them is refused" "'nope' is not a container of pod two-c"
+ui_keys s && ui_wait 'Container: ' && ui_keys C-u && ui_text side && ui_keys Enter
+screen_has "the container chosen gets the shell" 'FAKE-KUBECTL .*exec -it two-c -c side' 10
+ui_text "bye" && ui_keys Enter
+screen_has "and the console comes back" 'kubectl exec ended; back in opsdeck' 10
+
 # ---- F: a port-forward to the service ----
 detail_on "service/wordpress"
 ui_keys F
@@ -168,6 +195,15 @@ ui_keys F
 screen_has "F on a pod takes a port its container declares" 'Forward a local port to pod/mysql-0 port 3306'
 like "$(ui_screen)" 'Local port: 3306' "the same port by default"
 ui_esc
+
+# ---- 80x24: the events' messages wrap ----
+ui_resize 80 24
+detail_on "pod/mysql-0"
+ui_keys e
+screen_has "at 80x24 the events view shows" "Events of pod/mysql-0"
+screen_has "with a long message wrapped under its own column" '^ {20,}[a-z0-9/ -]*kubesim-node'
+ui_esc
+ui_resize 150 40
 
 # ---- what is refused ----
 detail_on "service/wordpress"
