@@ -136,7 +136,8 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 	FOR_EACH_COMMAND(c)
 	{
 		if (!c->verb && strcmp(c->noun, argv[0]) == 0)
-			return wants_help(argc, argv) ? print_help(ctx, c) : c->run(ctx, argc, argv);
+			return wants_help(argc, argv) ? print_help(ctx, c)
+						       : c->run(ctx, argc, argv);
 	}
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return print_noun_help(ctx, argv[0]);

@@ -268,7 +268,9 @@ static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
 	exists = cluster_exists(ctx, pos[0]);
 	if (exists != 0) {
 		db_req_free(&r);
-		return exists < 0 ? CLI_FAILED : cli_failf(ctx, "cluster \"%s\" already exists", pos[0]);
+		if (exists < 0)
+			return CLI_FAILED;
+		return cli_failf(ctx, "cluster \"%s\" already exists", pos[0]);
 	}
 	if (!probe_for_cluster(ctx, pos[0], context, timeout * 1000, force)) {
 		db_req_free(&r);
@@ -590,7 +592,8 @@ static int wait_job(struct cli_ctx *ctx, long job, long timeout_s)
 		if (strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0 ||
 		    strcmp(state, "cancelled") == 0) {
 			/* Under --json, stdout holds the store alone. */
-			fprintf(ctx->json ? ctx->err : ctx->out, "job %ld %s; the store is %s%s%s%s%s\n", job, state,
+			fprintf(ctx->json ? ctx->err : ctx->out,
+				"job %ld %s; the store is %s%s%s%s%s\n", job, state,
 				db_val(res, 0, 4), *db_val(res, 0, 6) ? " at " : "", db_val(res, 0, 6),
 				*db_val(res, 0, 5) ? ": " : "", db_val(res, 0, 5));
 			rc = strcmp(state, "succeeded") == 0 ? CLI_OK : CLI_FAILED;
@@ -1039,8 +1042,8 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 	rc.nnamed = named.n;
 	if (rc.delete_all && rc.nnamed > 0) {
 		return cli_usage(ctx, &cmd_store_reconcile,
-				 "--delete-orphans deletes every orphan; --delete-orphan names some: "
-				 "give one or the other");
+				 "--delete-orphans deletes every orphan; --delete-orphan names "
+				 "some: give one or the other");
 	}
 	for (size_t i = 0; i < rc.nnamed; i++) {
 		if (!valid_named(ctx, rc.named[i]))

@@ -146,7 +146,7 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 				 "--reconcile takes seconds from 0 (never) to 86400");
 	if (ro.name && !db_valid_name(ro.name, RUNNER_NAME_MAX))
 		return cli_usage(ctx, &cmd_worker,
-				 "--name takes 1 to %d characters on one line, without blanks around",
+				 "--name takes 1 to %d characters on one line",
 				 RUNNER_NAME_MAX);
 	if (!cli_kube_context_known(ctx))
 		return CLI_FAILED;
