@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 80
+plan 84
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -93,6 +93,10 @@ run store create shop woocommerce small web --cluster=
 like "$rc:$err" '^2:opsdeck: --cluster cannot be empty' "--cluster="
 run store show ""
 like "$rc:$err" '^2:opsdeck: argument 1 is empty' "an empty argument"
+run customer create X --slug ""
+is "$rc:$(printf '%s\n' "$err" | head -n 1)" '2:opsdeck: --slug cannot be empty' "--slug \"\" names the option"
+run project set shop --description ""
+is "$rc" 0 "free text (--description TEXT) may be set to nothing"
 run --context= doctor
 is "$rc:$err" '2:opsdeck: --context cannot be empty' "the global --context="
 run --db "" store list
@@ -221,6 +225,10 @@ like "$rc:$(printf '%s' "$out" | tr -d ' \n')" "^0:\\{\"id\":\"$web1\"" \
 kill "$wpid"
 wait "$wpid" 2>/dev/null
 wpid=
+run store scale waited 2 --json
+like "$rc:$err" "^0:scale: store $id \\(waited, job [0-9]+\\)$" "an operation with --json says what it did on stderr"
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["id"], j["job"]["kind"])')" \
+	"$id scale" "and prints the store on stdout"
 
 # ---- control characters are shown escaped ----
 run store show "$(printf 'w\033[2Jb')"
