@@ -59,11 +59,22 @@ struct flag_setting {
 	const char *value;
 };
 
+/* "context" for OPT_CONTEXT, "db" for 'd'. */
+static const char *option_name(int opt)
+{
+	for (const struct option *o = long_options; o->name; o++) {
+		if (o->val == opt)
+			return o->name;
+	}
+	return "?";
+}
+
 int main(int argc, char **argv)
 {
 	struct conf conf;
 	struct err err = { { 0 } };
 	struct flag_setting flags[16];
+	int flag_opts[ARRAY_LEN(flags)] = { 0 };
 	size_t nflags = 0;
 	const char *config_path = NULL;
 	bool json = false;
@@ -76,10 +87,7 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+c:d:t:k:rhV", long_options, NULL)) != -1) {
 		/* An empty value is a mistake, not "unset". */
 		if (optarg && !optarg[0]) {
-			for (const struct option *o = long_options; o->name; o++) {
-				if (o->val == opt)
-					fprintf(stderr, "opsdeck: --%s cannot be empty\n", o->name);
-			}
+			fprintf(stderr, "opsdeck: --%s cannot be empty\n", option_name(opt));
 			conf_free(&conf);
 			return CLI_USAGE;
 		}
@@ -110,6 +118,8 @@ int main(int argc, char **argv)
 			conf_free(&conf);
 			return CLI_USAGE;
 		}
+		if (nflags > 0 && !flag_opts[nflags - 1])
+			flag_opts[nflags - 1] = opt; /* for messages */
 		if (nflags == ARRAY_LEN(flags)) {
 			fprintf(stderr, "opsdeck: too many options\n");
 			conf_free(&conf);
@@ -124,7 +134,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nflags; i++) {
 		if (!conf_set(&conf, flags[i].name, flags[i].value, &err)) {
-			fprintf(stderr, "opsdeck: --%s: %s\n", flags[i].name, err.msg);
+			fprintf(stderr, "opsdeck: --%s: %s\n", option_name(flag_opts[i]), err.msg);
 			conf_free(&conf);
 			return CLI_USAGE;
 		}
