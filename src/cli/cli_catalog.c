@@ -213,7 +213,7 @@ static bool load_files(struct cli_ctx *ctx, const char **paths, int n, struct ca
 
 		files[i] = catalog_file_load(paths[i], &err);
 		if (!files[i]) {
-			fprintf(ctx->err, "opsdeck: %s\n", err.msg);
+			cli_fail(ctx, err.msg);
 			ok = false;
 		}
 	}
@@ -236,9 +236,15 @@ static int catalog_check(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_parse(ctx, &cmd_check, argc, argv, NULL, pos, 1, MAX_FILES, &npos))
 		return CLI_USAGE;
 	ok = load_files(ctx, pos, npos, files);
-	for (int i = 0; ok && i < npos; i++)
-		fprintf(ctx->out, "%s: offering %s (%s), %zu plan(s), %zu manifest(s): ok\n", files[i]->path,
+	for (int i = 0; ok && i < npos; i++) {
+		size_t n = strlen(files[i]->path) + 1;
+		char *path = xmalloc(n);
+
+		str_copy_clean(path, n, files[i]->path); /* a word of the command line */
+		fprintf(ctx->out, "%s: offering %s (%s), %zu plan(s), %zu manifest(s): ok\n", path,
 			files[i]->slug, files[i]->kind, files[i]->nplans, files[i]->nmanifests);
+		free(path);
+	}
 	free_files(files, npos);
 	return ok ? CLI_OK : CLI_FAILED;
 }
@@ -258,8 +264,7 @@ static int catalog_import_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, err.msg);
 	if (!load_files(ctx, pos, npos, files)) {
 		free_files(files, npos);
-		fprintf(ctx->err, "opsdeck: nothing was imported\n");
-		return CLI_FAILED;
+		return cli_fail(ctx, "nothing was imported");
 	}
 	pg = cli_db_open(ctx, true);
 	if (!pg) {
@@ -269,8 +274,8 @@ static int catalog_import_cmd(struct cli_ctx *ctx, int argc, char **argv)
 	if (!catalog_import(pg, ctx->conf, files, (size_t)npos, &rep, &err)) {
 		db_close(pg);
 		free_files(files, npos);
-		fprintf(ctx->err, "opsdeck: %s\nopsdeck: nothing was imported\n", err.msg);
-		return CLI_FAILED;
+		cli_fail(ctx, err.msg);
+		return cli_fail(ctx, "nothing was imported");
 	}
 	db_close(pg);
 	free_files(files, npos);

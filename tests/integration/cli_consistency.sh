@@ -9,7 +9,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 84
+plan 85
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -239,6 +239,8 @@ run store "$(printf 'v\033[1m')"
 like "$rc:$err" "^2:opsdeck: unknown command 'store v \\[1m'" "and an unknown verb"
 run store list --project "$(printf 'p\033[2J')"
 like "$rc:$err" '^1:opsdeck: no project "p.\[2J"' "and a project"
+run catalog check "$work/$(printf 'x\033[2J').yaml"
+like "$rc:$err" '^1:opsdeck: .*/x \[2J\.yaml: ' "and a file name in a message"
 unlike "$err" "$(printf '\033')" "(no escape reaches the terminal)"
 
 # ---- worker --name ----
