@@ -88,9 +88,9 @@ expect "a NUL byte at its line and column" \
 # Flags follow the options' rules.
 rm -f "$CFG"
 expect "--db with a bad connection string" \
-	"^opsdeck: --database: database is not a connection string libpq reads" --db "host='x" doctor
+	"^opsdeck: --db: database is not a connection string libpq reads" --db "host='x" doctor
 expect "--context with a control character" \
-	"^opsdeck: --kube.context: kube.context must be a context name" --context "$(printf 'a\033b')" doctor
+	"^opsdeck: --context: kube.context must be a context name" --context "$(printf 'a\033b')" doctor
 
 # Catalog files: one document too.
 printf 'offering:\n  slug: x\n---\nplans: []\n' >"$UI_TMP/two.yaml"
