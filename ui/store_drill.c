@@ -140,6 +140,7 @@ static void cancel_prep(struct store_drill *d)
 
 void store_drill_close(struct store_drill *d)
 {
+	cancel_prep(d); /* a shell asked for and not started yet is not wanted now */
 	kube_op_cancel(d->read);
 	d->read = NULL;
 	x_free(&d->text);
@@ -594,11 +595,16 @@ static void shell_in_pod(struct store_drill *d, const json_t *pod)
 
 	str_copy(d->pod, sizeof(d->pod), json_get_str(json_object_get(pod, "metadata"), "name"));
 	d->ncontainers = 0;
+	/* names go to kubectl's command line: only names, never options */
+	if (!kube_valid_name(d->pod)) {
+		app_error(d->app, "the cluster answered a pod with no valid name");
+		return;
+	}
 	json_array_foreach(cs, i, c)
 	{
 		const char *name = json_get_str(c, "name");
 
-		if (*name && d->ncontainers < MAX_CONTAINERS)
+		if (kube_valid_name(name) && d->ncontainers < MAX_CONTAINERS)
 			str_copy(d->containers[d->ncontainers++], sizeof(d->containers[0]), name);
 	}
 	if (d->ncontainers == 0) {
@@ -795,6 +801,10 @@ static void start_kubectl(struct store_drill *d, bool forward, const struct dril
 	}
 	if (foreground_busy()) {
 		app_error(d->app, "kubectl is still running");
+		return;
+	}
+	if (!kube_valid_name(t->name) || !kube_valid_namespace(t->ns)) {
+		app_error(d->app, "'%.60s' is not a Kubernetes object name", t->name);
 		return;
 	}
 	/* said now, before anything is read */
