@@ -117,6 +117,7 @@ int main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_deleted_and_bad),
 	    cmocka_unit_test(test_matches),
+	    cmocka_unit_test(test_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -645,6 +645,40 @@ static void test_layout_priorities(void **state)
 	table_model_free(tm);
 }
 
+/* A kept column (a store's step) is cut only after the others reached
+ * their minimum. */
+static void test_layout_keep(void **state)
+{
+	static const struct table_column cols[] = {
+		{ .title = "NAME", .min_width = 4 },
+		{ .title = "PROJECT", .min_width = 7, .priority = 2 },
+		{ .title = "STEP", .min_width = 4, .max_width = 48, .priority = 1 },
+	};
+	struct table_model *tm = table_model_new(cols, ARRAY_LEN(cols));
+	const char *cells[] = { "a-long-store-name", "a-long-project-name",
+				"provision attempt 2/5 waiting 8s" };
+	int w[ARRAY_LEN(cols)];
+	size_t shown;
+
+	(void)state;
+	table_model_begin(tm);
+	table_model_add(tm, "k", cells, -1, -1);
+	table_model_end(tm);
+	table_model_layout(tm, 50, w);
+	assert_true(w[2] < 32); /* the widest is cut first */
+	table_model_keep_width(tm, 2);
+	table_model_layout(tm, 50, w);
+	assert_int_equal(w[2], 32);
+	assert_true(w[0] >= 4 && w[1] >= 7);
+	assert_int_equal(sum_shown(w, ARRAY_LEN(w), &shown), 50);
+	/* narrower: the others at their minimum, then the kept one is cut */
+	table_model_layout(tm, 4 + 7 + 20 + 2, w);
+	assert_int_equal(w[0], 4);
+	assert_int_equal(w[1], 7);
+	assert_int_equal(w[2], 20);
+	table_model_free(tm);
+}
+
 static void test_layout_max_and_titles(void **state)
 {
 	static const struct table_column cols[] = {
@@ -956,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_viewport_small_view),
 		cmocka_unit_test(test_goto_key),
 		cmocka_unit_test(test_layout_priorities),
+		cmocka_unit_test(test_layout_keep),
 		cmocka_unit_test(test_layout_max_and_titles),
 		cmocka_unit_test(test_utf8_width),
 		cmocka_unit_test(test_utf8_fit),
