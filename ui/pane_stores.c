@@ -125,7 +125,7 @@ static const struct table_column cols[] = {
 	{ "READY", 5, 9, 0, TABLE_RIGHT, 0 },	   { "AGE", 4, 6, 0, TABLE_RIGHT, 0 },
 	{ "STEP", 4, 48, 0, TABLE_LEFT, 1 },	   { "URL", 3, 0, 2, TABLE_LEFT, 2 },
 };
-/* STEP and URL say most when whole: other columns shrink first. */
+/* STATUS, STEP and URL say most when whole: other columns go first. */
 enum { COL_STATUS = 5, COL_STEP = 8, COL_URL = 9 };
 
 static const struct table_column detail_cols[] = {
@@ -1006,6 +1006,7 @@ static void *stores_init(struct app *app)
 	p->app = app;
 	p->by_ns = json_object();
 	p->table = table_new("Stores", cols, ARRAY_LEN(cols));
+	table_model_keep_width(table_model(p->table), COL_STATUS);
 	table_model_keep_width(table_model(p->table), COL_STEP);
 	table_model_keep_width(table_model(p->table), COL_URL);
 	p->detail = table_new("Store", detail_cols, ARRAY_LEN(detail_cols));

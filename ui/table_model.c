@@ -1176,29 +1176,35 @@ void table_model_layout(const struct table_model *tm, int width, int *widths)
 			mins[c] = widths[c];
 	}
 
-	/* Hide by priority until every shown column fits at its minimum. */
-	for (;;) {
-		long need = 0;
-		size_t shown = 0, victim = n;
+	/* Hide by priority until every shown column fits at its minimum: first
+	 * the others, so that kept columns fit whole; then any, kept columns
+	 * at their own minimum. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (;;) {
+			long need = 0;
+			size_t shown = 0, victim = n;
 
-		for (size_t c = 0; c < n; c++) {
-			if (widths[c] > 0) {
-				need += mins[c];
-				shown++;
+			for (size_t c = 0; c < n; c++) {
+				if (widths[c] > 0) {
+					need += pass == 0 && tm->keep[c] ? widths[c] : mins[c];
+					shown++;
+				}
 			}
+			need += shown ? (long)shown - 1 : 0;
+			if (need <= width)
+				break;
+			for (size_t c = 0; c < n; c++) {
+				/* Highest number first; among equals the rightmost. */
+				if (widths[c] > 0 && tm->cols[c].priority > 0 &&
+				    !(pass == 0 && tm->keep[c]) &&
+				    (victim == n ||
+				     tm->cols[c].priority >= tm->cols[victim].priority))
+					victim = c;
+			}
+			if (victim == n)
+				break;
+			widths[victim] = 0;
 		}
-		need += shown ? (long)shown - 1 : 0;
-		if (need <= width)
-			break;
-		for (size_t c = 0; c < n; c++) {
-			/* Highest number first; among equals the rightmost. */
-			if (widths[c] > 0 && tm->cols[c].priority > 0 &&
-			    (victim == n || tm->cols[c].priority >= tm->cols[victim].priority))
-				victim = c;
-		}
-		if (victim == n)
-			break;
-		widths[victim] = 0;
 	}
 
 	/* Shrink the widest columns toward their minimum: the others first,

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 14
+plan 16
 
 ui_with_pg
 printf 'operator: names-tester\n' >"$UI_CONFIG/config.yaml"
@@ -79,5 +79,13 @@ ui_keys : && ui_text "logs zzz" && ui_keys Enter
 screen_has ":logs says an unknown store" 'no store "zzz"'
 ui_keys : && ui_text "logs other/web" && ui_keys Enter
 screen_has ":logs takes PROJECT/NAME" 'for store other/web \(0000000000c1\)'
+
+# At 80x24 the essentials fit: id, name, status, ready and age, and the
+# title before its counts.
+ui_keys 3
+ui_resize 80 24
+screen_has "at 80x24 the Stores pane keeps ID, NAME, STATUS, READY and AGE" \
+	'^ +ID +NAME +STATUS +READY +AGE'
+screen_has "and its title" '^ Stores \(3, '
 
 ui_stop

@@ -671,11 +671,15 @@ static void test_layout_keep(void **state)
 	assert_int_equal(w[2], 32);
 	assert_true(w[0] >= 4 && w[1] >= 7);
 	assert_int_equal(sum_shown(w, ARRAY_LEN(w), &shown), 50);
-	/* narrower: the others at their minimum, then the kept one is cut */
+	/* narrower: the others hide (by priority) before it is cut */
 	table_model_layout(tm, 4 + 7 + 20 + 2, w);
+	assert_int_equal(w[1], 0);
 	assert_int_equal(w[0], 4);
-	assert_int_equal(w[1], 7);
-	assert_int_equal(w[2], 20);
+	assert_int_equal(w[2], 28);
+	/* narrower still: cut, never hidden while it fits at its minimum */
+	table_model_layout(tm, 4 + 10 + 1, w);
+	assert_int_equal(w[0], 4);
+	assert_int_equal(w[2], 10);
 	table_model_free(tm);
 }
 
