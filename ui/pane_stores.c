@@ -123,10 +123,14 @@ static const struct table_column cols[] = {
 	{ "PROJECT", 7, 24, 0, TABLE_LEFT, 3 },	   { "OFFERING/PLAN", 13, 30, 0, TABLE_LEFT, 4 },
 	{ "CLUSTER", 7, 16, 0, TABLE_LEFT, 5 },	   { "STATUS", 6, 14, 0, TABLE_LEFT, 0 },
 	{ "READY", 5, 9, 0, TABLE_RIGHT, 0 },	   { "AGE", 4, 6, 0, TABLE_RIGHT, 0 },
-	{ "STEP", 4, 48, 0, TABLE_LEFT, 1 },	   { "URL", 3, 0, 2, TABLE_LEFT, 2 },
+	{ "STEP", 4, 48, 0, TABLE_LEFT, 1 },	   { "URL", 12, 0, 2, TABLE_LEFT, 2 },
 };
-/* STATUS, STEP and URL say most when whole: other columns go first. */
-enum { COL_STATUS = 5, COL_STEP = 8, COL_URL = 9 };
+/* NAME, STATUS and STEP say most when whole: other columns go first (a URL
+ * shorter than 12 is no use: it goes). */
+enum { COL_NAME = 1, COL_STATUS = 5, COL_STEP = 8 };
+
+/* Lines under a store's details for the line under the cursor, whole. */
+#define DETAIL_FOOTER_LINES 3
 
 static const struct table_column detail_cols[] = {
 	{ "FIELD", 9, 12, 0, TABLE_LEFT, 0 },
@@ -964,7 +968,7 @@ static void open_detail(struct stores_pane *p, const char *id)
 	p->hist_error[0] = '\0';
 	p->detail_open = true;
 	table_model_set_filter(table_model(p->detail), "");
-	table_model_top(table_model(p->detail));
+	table_scroll_home(p->detail);
 	start_inventory(p);
 	rebuild_detail(p);
 	load_history(p);
@@ -1006,9 +1010,9 @@ static void *stores_init(struct app *app)
 	p->app = app;
 	p->by_ns = json_object();
 	p->table = table_new("Stores", cols, ARRAY_LEN(cols));
+	table_model_keep_width(table_model(p->table), COL_NAME);
 	table_model_keep_width(table_model(p->table), COL_STATUS);
 	table_model_keep_width(table_model(p->table), COL_STEP);
-	table_model_keep_width(table_model(p->table), COL_URL);
 	p->detail = table_new("Store", detail_cols, ARRAY_LEN(detail_cols));
 	table_model_set_sensitive(table_model(p->detail), true);
 	table_set_empty_text(p->table, "No stores yet: n orders one.");
@@ -1059,10 +1063,29 @@ static void stores_draw(void *st, struct app *app, const struct rect *r)
 		pane_notice_db_waiting(r, "Stores", p->live, "the stores", "The stores");
 		return;
 	}
-	if (p->detail_open && store_drill_viewing(p->drill))
+	if (p->detail_open && store_drill_viewing(p->drill)) {
 		store_drill_draw(p->drill, r);
-	else
-		table_draw(p->detail_open ? p->detail : p->table, r, true);
+		return;
+	}
+	if (p->detail_open) {
+		struct table_model *tm = table_model(p->detail);
+		char *text = NULL;
+
+		/* the line under the cursor whole, wrapped: a long error or
+		 * event message is read here, not cut */
+		if (table_model_nvisible(tm) > 0) {
+			size_t c = table_model_cursor(tm);
+			const char *field = table_model_cell(tm, c, 0);
+			const char *value = table_model_cell(tm, c, 1);
+
+			text = xasprintf("%s%s%s", field, *field ? ": " : "", value + strspn(value, " "));
+		}
+		table_draw_footed(p->detail, r, true, text, DETAIL_FOOTER_LINES,
+				  style_attr(ROLE_NORMAL));
+		free(text);
+		return;
+	}
+	table_draw(p->table, r, true);
 }
 
 /* ---- outcomes ---- */

@@ -236,6 +236,28 @@ void table_draw(struct table *t, const struct rect *r, bool focused)
 	}
 }
 
+void table_draw_footed(struct table *t, const struct rect *r, bool focused, const char *text,
+		       int lines, attr_t attr)
+{
+	struct rect top = *r;
+
+	if (lines > 0 && r->h >= lines + 7) {
+		struct rect foot = { r->y + r->h - lines, r->x + 1, lines, r->w - 2 };
+
+		top.h -= lines + 1;
+		draw_fill(top.y + top.h, r->x, r->w, attr);
+		draw_fill(foot.y, r->x, 1, attr);
+		draw_wrapped(&foot, text ? text : "", attr);
+	}
+	table_draw(t, &top, focused);
+}
+
+void table_scroll_home(struct table *t)
+{
+	t->hscroll = 0;
+	table_model_top(t->model);
+}
+
 unsigned table_on_action(struct table *t, enum action a)
 {
 	struct table_model *m = t->model;

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 16
+plan 19
 
 ui_with_pg
 printf 'operator: names-tester\n' >"$UI_CONFIG/config.yaml"
@@ -31,7 +31,12 @@ store_sql() {
 		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kind')" &&
 		q -c "$(store_sql 0000000000a1 outlet web-store)" &&
 		q -c "$(store_sql 0000000000b1 web web-store)" &&
-		q -c "$(store_sql 0000000000c1 web other)"
+		q -c "$(store_sql 0000000000c1 web other)" &&
+		q -c "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas, created_by, status, error_message)
+		SELECT 'f000000000d1', p.uuid, o.uuid, pl.uuid, 'kind', 'broken', 'store-f000000000d1', 1, 'tester', 'Failed',
+		'deployment/web: ImagePullBackOff: image \"registry.example.net/shops/woocommerce:8.9-php8.3-apache\" not found after 5 pulls; the last pull ended 3m ago with manifest unknown'
+		FROM opsdeck.projects p, opsdeck.offerings o JOIN opsdeck.plans pl ON pl.offering = o.uuid
+		WHERE p.slug = 'other' AND o.slug = 'woocommerce' AND pl.name = 'small'"
 } >"$UI_TMP/prepare.log" 2>&1 || { echo "Bail out! cannot prepare the database: $(tail -n 3 "$UI_TMP/prepare.log")"; exit 1; }
 
 ui_start 120 30
@@ -86,6 +91,20 @@ ui_keys 3
 ui_resize 80 24
 screen_has "at 80x24 the Stores pane keeps ID, NAME, STATUS, READY and AGE" \
 	'^ +ID +NAME +STATUS +READY +AGE'
-screen_has "and its title" '^ Stores \(3, '
+screen_has "and its title" '^ Stores \(4, '
+
+# A long value in a store's details is read whole below them, wrapped.
+ui_keys : && ui_text "stores show broken" && ui_keys Enter
+ui_wait 'Store f000000000d1'
+ui_keys Down Down Down Down Down Down
+screen_has "the footer shows the line under the cursor whole" \
+	'^ +error: deployment/web: ImagePullBackOff: image'
+screen_has "wrapped to its end" 'manifest unknown'
+# Columns scrolled in one store's details start at the left in the next.
+ui_keys Right
+ui_wait_gone '^ +FIELD'
+ui_esc
+ui_keys : && ui_text "stores show outlet" && ui_keys Enter
+screen_has "other details open scrolled back to the first column" '^ +FIELD +VALUE'
 
 ui_stop
