@@ -18,22 +18,24 @@ struct help {
 
 enum { COL_ACTION, COL_KEYS, COL_SCOPE, COL_DESCRIPTION };
 
-/* ACTION's width is set from its longest name when help opens: a name cut
- * short cannot be typed or looked up. DESCRIPTION takes what is left; the
- * row under the cursor is also shown whole, wrapped, below the table. */
+/* ACTION is as wide as its longest entry when there is room; on a narrow
+ * screen it yields to DESCRIPTION (kept whole first) down to the longest
+ * action name (a name cut short cannot be typed into a key map): a `:`
+ * command with its arguments may be cut, as the row under the cursor is
+ * also shown whole, wrapped, below the table. */
 static const struct table_column help_columns[] = {
 	{ .title = "ACTION", .min_width = 14, .max_width = 20, .priority = 0 },
 	{ .title = "KEYS", .min_width = 10, .max_width = 24, .priority = 0 },
 	{ .title = "SCOPE", .min_width = 6, .max_width = 9, .priority = 2 },
-	{ .title = "DESCRIPTION", .min_width = 16, .flex = 1, .priority = 1 },
+	{ .title = "DESCRIPTION", .min_width = 16, .max_width = 60, .flex = 1, .priority = 1 },
 };
+
 
 /* Lines under the table for the row under the cursor. */
 #define FOOTER_LINES 2
 
-/* The widest ACTION cell: action names and `:` commands with their
- * arguments. */
-static int action_width(const struct command_help *cmds, size_t ncmds)
+/* The widest action name. */
+static int action_name_width(void)
 {
 	int w = 0;
 
@@ -42,6 +44,15 @@ static int action_width(const struct command_help *cmds, size_t ncmds)
 
 		w = n > w ? n : w;
 	}
+	return w;
+}
+
+/* The widest ACTION cell: action names and `:` commands with their
+ * arguments. */
+static int action_width(const struct command_help *cmds, size_t ncmds)
+{
+	int w = action_name_width();
+
 	for (size_t i = 0; i < ncmds; i++) {
 		/* ":" NAME [" " ARGS] */
 		int n = 1 + utf8_width(cmds[i].name) + (*cmds[i].args ? 1 + utf8_width(cmds[i].args) : 0);
@@ -60,10 +71,12 @@ struct help *help_new(const struct keymap *km)
 	struct table_column cols[ARRAY_LEN(help_columns)];
 
 	memcpy(cols, help_columns, sizeof(cols));
-	cols[COL_ACTION].min_width = cols[COL_ACTION].max_width = action_width(cmds, ncmds);
+	cols[COL_ACTION].max_width = action_width(cmds, ncmds);
+	cols[COL_ACTION].min_width = action_name_width();
 	h->title = xasprintf("Help: key map %s  (/ filter, Esc close)", keymap_name(km));
 	h->table = table_new(h->title, cols, ARRAY_LEN(cols));
 	m = table_model(h->table);
+	table_model_keep_width(m, COL_DESCRIPTION);
 	table_model_begin(m);
 	for (int a = 0; a < ACTION_COUNT; a++) {
 		const struct action_info *ai = action_info((enum action)a);
@@ -109,41 +122,32 @@ struct table *help_table(struct help *h)
 }
 
 /* The row under the cursor, whole: "ACTION (KEYS): DESCRIPTION". */
-static void draw_footer(struct help *h, const struct rect *r)
+static char *footer_text(struct help *h)
 {
 	struct table_model *m = table_model(h->table);
 	size_t c = table_model_cursor(m);
 	const char *keys;
-	char *text;
 
-	if (table_model_nvisible(m) == 0) {
-		draw_wrapped(r, "", style_attr(ROLE_DIALOG));
-		return;
-	}
+	if (table_model_nvisible(m) == 0)
+		return NULL;
 	keys = table_model_cell(m, c, COL_KEYS);
 	if (strcmp(keys, ":") == 0)
-		text = xasprintf("%s: %s", table_model_cell(m, c, COL_ACTION),
+		return xasprintf("%s: %s", table_model_cell(m, c, COL_ACTION),
 				 table_model_cell(m, c, COL_DESCRIPTION));
-	else
-		text = xasprintf("%s (%s): %s", table_model_cell(m, c, COL_ACTION), keys,
-				 table_model_cell(m, c, COL_DESCRIPTION));
-	draw_wrapped(r, text, style_attr(ROLE_DIALOG));
-	free(text);
+	return xasprintf("%s (%s): %s", table_model_cell(m, c, COL_ACTION), keys,
+			 table_model_cell(m, c, COL_DESCRIPTION));
 }
 
 void help_draw(struct help *h, const struct rect *screen)
 {
 	struct rect box = { screen->y + 1, screen->x + 2, screen->h - 2, screen->w - 4 };
 	struct rect inner = { box.y + 1, box.x + 1, box.h - 2, box.w - 2 };
+	char *text = footer_text(h);
 
+	/* nothing of the pane below shows around the box */
+	for (int y = screen->y; y < screen->y + screen->h; y++)
+		draw_fill(y, screen->x, screen->w, style_attr(ROLE_NORMAL));
 	draw_box(&box, "Help", style_attr(ROLE_BORDER), style_attr(ROLE_DIALOG));
-	if (inner.h >= 3 + FOOTER_LINES + 3) {
-		struct rect foot = { inner.y + inner.h - FOOTER_LINES, inner.x + 1, FOOTER_LINES,
-				     inner.w - 2 };
-
-		inner.h -= FOOTER_LINES + 1;
-		draw_fill(inner.y + inner.h, inner.x, inner.w, style_attr(ROLE_DIALOG));
-		draw_footer(h, &foot);
-	}
-	table_draw(h->table, &inner, true);
+	table_draw_footed(h->table, &inner, true, text, FOOTER_LINES, style_attr(ROLE_DIALOG));
+	free(text);
 }

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 19
+plan 20
 
 ui_with_pg
 printf 'operator: names-tester\n' >"$UI_CONFIG/config.yaml"
@@ -100,6 +100,12 @@ ui_keys Down Down Down Down Down Down
 screen_has "the footer shows the line under the cursor whole" \
 	'^ +error: deployment/web: ImagePullBackOff: image'
 screen_has "wrapped to its end" 'manifest unknown'
+# Help over the details: nothing of them shows around its box.
+ui_keys '?'
+ui_wait 'Help: key map'
+unlike "$(ui_screen | sed -n '5,22p' | sed 's/^.*[│┘]//')" '[^ ]' \
+	"help at 80x24 hides everything of the pane below it"
+ui_esc
 # Columns scrolled in one store's details start at the left in the next.
 ui_keys Right
 ui_wait_gone '^ +FIELD'

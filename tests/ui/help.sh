@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 20
+plan 21
 # help_pages N: N screens of the overlay, paging down after each (in $seen).
 help_pages() {
 	seen=""
@@ -65,8 +65,9 @@ ui_text 'audit trail'
 ui_keys Enter
 ok "and :events" ui_wait ':events \[FILTER\] +: +command +Show the audit trail'
 
-# At 80 columns no name is cut: the ACTION column is as wide as its longest
-# name, and the row under the cursor is shown whole below the table.
+# At 80 columns no action name is cut (key maps name them); the ACTION
+# column yields the rest to DESCRIPTION, and the row under the cursor is
+# shown whole below the table, a `:` command with its arguments too.
 ui_esc
 ui_stop
 ui_start 80 24
@@ -75,15 +76,22 @@ ui_wait 'Help: key map default'
 help_pages 8
 missing=""
 for a in $actions; do
-	printf '%s\n' "$seen" | grep -q "│  $a  " || missing="$missing $a"
+	printf '%s\n' "$seen" | grep -q "│  $a " || missing="$missing $a"
 done
 is "$missing" "" "at 80 columns every action name is shown whole"
-like "$seen" '│  :projects new-project \[CUSTOMER\] +: +command ' "and so is the longest command with its arguments"
-like "$seen" '│  :stores delete \[STORE\] +: +command ' "the Stores pane's verbs are listed too"
-unlike "$(printf '%s\n' "$seen" | grep -E '^ +│  [:a-z]' | cut -c1-45)" '…' "no ACTION cell ends in an ellipsis"
+like "$seen" '│  :stores delete \[STO' "the Stores pane's verbs are listed too"
+unlike "$(printf '%s\n' "$seen" | grep -E '^ +│  [a-z]' | cut -c1-45)" '…' "no action name ends in an ellipsis"
+like "$seen" '│  stores\.delete +d +Delete the store, or the marked ones' \
+	"DESCRIPTION has the room ACTION does not need"
 ui_keys '/' C-u
 ui_text 'marked ones (type'
 ui_keys Enter
 ok "the row under the cursor is shown whole below the table, wrapped" \
 	ui_wait 'stores\.delete \(d\): Delete the store, or the marked ones \(type the id to'
 like "$(ui_screen)" '│ confirm\) +│' "its second line ends the description"
+ui_keys '/' C-u
+ui_text 'new-project'
+ui_keys Enter
+ok "a command cut in its column is whole below the table" \
+	ui_wait ':projects new-project \[CUSTOMER\]: '
+
