@@ -21,6 +21,7 @@
 #include "help.h"
 #include "input.h"
 #include "lineedit.h"
+#include "message.h"
 #include "panes.h"
 #include "provision/reconcile.h"
 #include "provision/runner.h"
@@ -31,7 +32,8 @@
 
 #define MIN_COLS 80
 #define MIN_ROWS 24
-#define INFO_FADE_MS 5000
+/* A long message is wrapped on at most this many lines. */
+#define MESSAGE_LINES 4
 /* Consecutive wake-ups with stdin readable but no input: the tty is gone. */
 #define EMPTY_READS_GONE 5
 
@@ -68,9 +70,7 @@ struct app {
 	struct form *form;
 	struct table *filter_table; /* the table the `/` prompt filters */
 	char *filter_before;	    /* its filter when the prompt opened */
-	char message[512];
-	bool message_error;
-	struct loop_timer *message_timer;
+	struct message_line *msg;
 	struct header_state header[HEADER_FIELD_COUNT];
 	/* Held for the header, so the database state shows on every pane and
 	 * the connection lives as long as the console. NULL: not configured. */
@@ -118,23 +118,19 @@ bool app_db_configured(const struct app *app)
 
 /* ---- messages and header ---- */
 
-static void message_fade(struct loop *loop, void *ud)
+static void message_changed(void *ud)
 {
 	struct app *app = ud;
 
-	(void)loop;
-	app->message_timer = NULL;
-	app->message[0] = '\0';
 	app->dirty = true;
 }
 
-static void set_message(struct app *app, bool error, const char *fmt, va_list ap)
+static void say(struct app *app, enum message_prio prio, bool error, const void *owner,
+		const char *fmt, va_list ap) ATTR_FORMAT(5, 0);
+static void say(struct app *app, enum message_prio prio, bool error, const void *owner,
+		const char *fmt, va_list ap)
 {
-	vsnprintf(app->message, sizeof(app->message), fmt, ap);
-	app->message_error = error;
-	loop_timer_cancel(app->message_timer);
-	app->message_timer = error ? NULL
-				   : loop_timer_add(app->loop, INFO_FADE_MS, 0, message_fade, app);
+	message_post(app->msg, prio, error, owner, fmt, ap);
 	app->dirty = true;
 }
 
@@ -143,7 +139,7 @@ void app_info(struct app *app, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	set_message(app, false, fmt, ap);
+	say(app, MESSAGE_INFO, false, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -152,15 +148,28 @@ void app_error(struct app *app, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	set_message(app, true, fmt, ap);
+	say(app, MESSAGE_ERROR, true, NULL, fmt, ap);
 	va_end(ap);
+}
+
+void app_note(struct app *app, const void *owner, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(app, MESSAGE_NOTE, error, owner, fmt, ap);
+	va_end(ap);
+}
+
+void app_note_end(struct app *app, const void *owner)
+{
+	message_note_end(app->msg, owner);
+	app->dirty = true;
 }
 
 static void clear_message(struct app *app)
 {
-	loop_timer_cancel(app->message_timer);
-	app->message_timer = NULL;
-	app->message[0] = '\0';
+	message_clear(app->msg);
 }
 
 void app_set_header(struct app *app, enum header_field f, const char *text, bool alert)
@@ -229,6 +238,7 @@ static void close_prompt(struct app *app)
 	lineedit_free(&app->prompt->le);
 	free(app->prompt);
 	app->prompt = NULL;
+	app_note_end(app, app->cmdline);
 	app->dirty = true;
 }
 
@@ -372,7 +382,10 @@ static void command_say(void *ud, bool error, const char *text)
 {
 	struct app *app = ud;
 
-	if (error)
+	/* said while typing (completions): gone with the prompt */
+	if (app->prompt)
+		app_note(app, app->cmdline, error, "%s", text);
+	else if (error)
 		app_error(app, "%s", text);
 	else
 		app_info(app, "%s", text);
@@ -556,16 +569,29 @@ static int draw_status(struct app *app, int row, int cols)
 		int lw;
 
 		/* A message while typing (completions, errors) goes just above. */
-		if (app->message[0])
-			draw_text(row - 1, 0, cols, app->message,
-				  style_attr(app->message_error ? ROLE_MSG_ERROR : ROLE_MSG_INFO), 1);
+		if (*message_text(app->msg))
+			draw_text(row - 1, 0, cols, message_text(app->msg),
+				  style_attr(message_is_error(app->msg) ? ROLE_MSG_ERROR
+									: ROLE_MSG_INFO),
+				  1);
 		lw = draw_text(row, 0, cols, app->prompt->label, style_attr(ROLE_INPUT), 0);
 
 		return lineedit_draw(&app->prompt->le, row, lw, cols - lw, style_attr(ROLE_INPUT));
 	}
-	if (app->message[0]) {
-		draw_text(row, 0, cols, app->message,
-			  style_attr(app->message_error ? ROLE_MSG_ERROR : ROLE_MSG_INFO), 1);
+	if (*message_text(app->msg)) {
+		/* a long one (a key map's error with its path) is wrapped
+		 * upwards over the pane, whole, up to MESSAGE_LINES */
+		const char *text = message_text(app->msg);
+		int lines = draw_wrapped_height(text, cols);
+		struct rect r;
+
+		if (lines > MESSAGE_LINES)
+			lines = MESSAGE_LINES;
+		if (lines < 1 || lines > row - 2)
+			lines = 1;
+		r = (struct rect){ row - lines + 1, 0, lines, cols };
+		draw_wrapped(&r, text,
+			     style_attr(message_is_error(app->msg) ? ROLE_MSG_ERROR : ROLE_MSG_INFO));
 		return -1;
 	}
 	{
@@ -753,7 +779,7 @@ static void handle_key(struct app *app, keycode k)
 	enum action a;
 	unsigned flags;
 
-	if (app->message_error && !app->prompt)
+	if (message_is_error(app->msg) && !app->prompt)
 		clear_message(app);
 	app->dirty = true;
 	if (app->dialog) {
@@ -1117,6 +1143,7 @@ static void app_free(struct app *app)
 	cmdline_free(app->cmdline);
 	keymap_free(app->keymap);
 	runner_free(app->runner);
+	message_line_free(app->msg);
 	loop_timer_cancel(app->stop_timer);
 	cluster_header_free(app->clusters);
 	db_live_leave(app->live, header_db_changed, app);
@@ -1154,9 +1181,11 @@ int app_run(const struct app_options *opts)
 
 	app->conf = opts->conf;
 	app->loop = loop_new();
+	app->msg = message_line_new(app->loop, message_changed, app);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "opsdeck: the console needs a terminal (use a command such as "
 				"`opsdeck store list` in scripts)\n");
+		message_line_free(app->msg);
 		loop_free(app->loop);
 		free(app);
 		return 1;

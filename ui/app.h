@@ -36,9 +36,16 @@ bool app_db_configured(const struct app *app);
 struct runner;
 struct runner *app_runner(struct app *app);
 
-/* The message line. Errors stay until the next key; info fades after 5 s. */
+/* The message line. Errors stay until the next key; info fades after 5 s.
+ * A message does not replace a more important one (error > info > note)
+ * younger than 2 s: it is shown when those 2 s are over. */
 void app_info(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
 void app_error(struct app *app, const char *fmt, ...) ATTR_FORMAT(2, 3);
+/* A note that lasts as long as what it describes ("pass running", the
+ * completions of the prompt): app_note_end(owner) takes it away. */
+void app_note(struct app *app, const void *owner, bool error, const char *fmt, ...)
+	ATTR_FORMAT(4, 5);
+void app_note_end(struct app *app, const void *owner);
 /* Header fields: cluster, database, tunnel state; alert shows them in the
  * alert colour. text NULL hides the field. The shell itself keeps HEADER_DB
  * up to date from the shared database connection, whatever pane shows. */

@@ -161,6 +161,31 @@ void draw_centered(const struct rect *r, const char *const *lines, size_t n, att
 
 /* Draws s in r's lines, broken at spaces where it can be; the last line
  * ends with an ellipsis if s is longer still. */
+int draw_wrapped_height(const char *s, int width)
+{
+	int lines = 0;
+
+	if (width < 1)
+		return 1;
+	do {
+		size_t n = draw_fit(s, width, NULL), cut = n;
+
+		if (s[n]) {
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = n;
+		}
+		if (cut == 0) /* a character wider than the line */
+			cut = strlen(s);
+		s += cut;
+		while (*s == ' ')
+			s++;
+		lines++;
+	} while (*s);
+	return lines;
+}
+
 void draw_wrapped(const struct rect *r, const char *s, attr_t attr)
 {
 	for (int i = 0; i < r->h; i++) {

@@ -28,6 +28,8 @@ void draw_box(const struct rect *r, const char *title, attr_t border, attr_t fil
 /* Draws s in r's lines, broken at spaces where it can be; the last line
  * ends with an ellipsis if s is longer still. */
 void draw_wrapped(const struct rect *r, const char *s, attr_t attr);
+/* The lines draw_wrapped needs for all of s at width. */
+int draw_wrapped_height(const char *s, int width);
 /* Centres lines of text in r (each line clipped). */
 void draw_centered(const struct rect *r, const char *const *lines, size_t n, attr_t attr);
 

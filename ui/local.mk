@@ -19,6 +19,7 @@ libopsdeck_console_a_SOURCES = \
 	ui/cmdline.c ui/cmdline.h \
 	ui/table.c ui/table.h \
 	ui/help.c ui/help.h \
+	ui/message.c ui/message.h \
 	ui/form.c ui/form.h \
 	ui/pane_notice.c ui/pane_notice.h \
 	ui/cluster_header.c ui/cluster_header.h \

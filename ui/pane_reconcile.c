@@ -174,6 +174,7 @@ static void take_report(struct reconcile_pane *p, const struct reconcile_report 
 	reconcile_report_copy(&p->rep, rep);
 	p->have = true;
 	rebuild(p);
+	app_note_end(p->app, p); /* "pass running" */
 }
 
 /* ---- this view's own connection, passes and deletions ---- */
@@ -209,7 +210,7 @@ static void run_now(struct reconcile_pane *p, bool quiet)
 		if (!runner_reconcile_now(r, &err))
 			app_error(p->app, "Cannot reconcile now: %s", err.msg);
 		else if (!quiet)
-			app_info(p->app, "Reconcile pass running (the console's runner)…");
+			app_note(p->app, p, false, "Reconcile pass running (the console's runner)…");
 	} else if (!p->pass) {
 		struct reconcile_opts ro = {
 			.loop = app_loop(p->app),
@@ -224,7 +225,7 @@ static void run_now(struct reconcile_pane *p, bool quiet)
 		ro.http_ud = p->kube;
 		p->pass = reconcile_start(&ro, own_pass_done, p);
 		if (!quiet)
-			app_info(p->app, "Reconcile pass running%s…",
+			app_note(p->app, p, false, "Reconcile pass running%s…",
 				 conf->read_only ? " (read-only: drift is reported, not marked)" : "");
 	}
 }

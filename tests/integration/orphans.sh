@@ -17,7 +17,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 53
+plan 54
 
 ui_with_pg
 work=$UI_TMP
@@ -187,8 +187,15 @@ is "$(ns_state "$SIM_CONTEXT" orphan-b | sed 's/gone/terminating/')" terminating
 is "$(q -c "SELECT actor || ' ' || object FROM opsdeck.events WHERE action = 'orphan.delete' ORDER BY id DESC LIMIT 1")" \
 	"bob namespace/local/orphan-b" "audited with the console's operator"
 ok "the view runs a pass after it, and orphan-b is no longer an orphan" ui_wait_gone "orphan +local +orphan-b" 10
+# The pass R runs ends after R was pressed, a second after the last one.
+pass_time() { ui_screen | sed -n 's/.*Pass of \([0-9:]*\) .*/\1/p' | head -n 1; }
+t0=$(date -u +%s)
+wait_for '[ "$(date -u +%s)" -gt "$t0" ]' 5 || :
+pressed=$(date -u +%H:%M:%S)
 ui_keys R
-screen_has "R runs a pass now" "Reconcile pass running \\(the console's runner\\)"
+ok "R runs a pass now" wait_for '! [ "$(pass_time)" \< "$pressed" ]' 10
+ok "and what the message line said of it goes when it is done" \
+	ui_wait_gone "Reconcile pass running" 10
 ui_text ":events" && ui_keys Enter
 screen_has "the event appears in the audit trail" "bob +orphan.delete +namespace/local/orphan-b" 5
 ui_keys q

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 20
+plan 21
 
 ui_with_pg
 printf 'operator: names-tester\n' >"$UI_CONFIG/config.yaml"
@@ -52,6 +52,7 @@ ui_keys C-u && ui_text "stores pause 00000000" && ui_keys Tab
 screen_has "an id prefix completes to ids, their names beside them" \
 	'0000000000b1 \(web-store/web\) +0000000000a1 \(outlet\)'
 ui_esc
+ok "the list of completions goes with the prompt" ui_wait_gone '0000000000a1 \(outlet\)' 2
 
 ui_keys : && ui_text "stores pause web" && ui_keys Enter
 screen_has "an ambiguous name is said, with the stores it names" \

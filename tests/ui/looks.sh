@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 19
+plan 21
 ui_setup
 ui_start 120 40
 
@@ -64,6 +64,12 @@ ui_start 120 40
 ok "an unknown action is reported as file:line:column" ui_wait 'default\.yaml:2:1: '
 ui_keys q
 ok "the shipped map is used (q quits)" wait_for '! ui_alive' 3
+# At 80 columns the message, path and all, is wrapped, not cut.
+ui_start 80 24
+ok "at 80x24 the key map's error is shown whole" ui_wait 'map\)$'
+unlike "$(ui_screen)" '…' "and nothing of it is cut"
+ui_keys q
+wait_for '! ui_alive' 3
 rm -f "$UI_CONFIG/keymaps/default.yaml"
 
 # NO_COLOR: no colour escape codes on the screen.

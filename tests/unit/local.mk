@@ -19,7 +19,8 @@ UNIT_TESTS = \
 	tests/unit/test_store_progress \
 	tests/unit/test_credentials \
 	tests/unit/test_objyaml \
-	tests/unit/test_panes
+	tests/unit/test_panes \
+	tests/unit/test_message
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -95,6 +96,9 @@ tests_unit_test_credentials_LDADD = $(UNIT_LDADD)
 tests_unit_test_panes_SOURCES = tests/unit/test_panes.c $(UNIT_HELPERS)
 tests_unit_test_panes_CFLAGS = $(UNIT_CFLAGS) $(NCURSES_CFLAGS)
 tests_unit_test_panes_LDADD = $(OPSDECK_CONSOLE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_message_SOURCES = tests/unit/test_message.c
+tests_unit_test_message_CFLAGS = $(UNIT_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_test_message_LDADD = $(OPSDECK_CONSOLE_LIBS) $(CMOCKA_LIBS)
 
 # Benchmarks: built with everything else so they keep compiling, run only
 # by `make bench`; their figures go to bench/README.md, never into a test.
