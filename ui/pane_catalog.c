@@ -16,8 +16,11 @@
  * stores, live from the database's notifications. Enter shows the plans of
  * the offering under the cursor (Esc closes them). `:catalog pause
  * [OFFERING]`, `:catalog activate [OFFERING]` and `:catalog plans
- * [OFFERING]` act on the named offering or the one under the cursor;
+ * [OFFERING]` act on the named offering, else the marked ones, else the
+ * one under the cursor;
  * pausing and activating ask first and are audited by the database. */
+
+#define CATALOG_BULK_MAX 64
 
 struct catalog_pane {
 	struct app *app;
@@ -25,8 +28,12 @@ struct catalog_pane {
 	struct table *offerings;
 	struct table *plans;
 	bool plans_open;
-	char pending[64]; /* the offering a confirmation is about */
-	bool pending_active;
+	/* The offerings a confirmation is about: the one named, the marked
+	 * ones, or the one under the cursor; and the answers still to come. */
+	char subjects[CATALOG_BULK_MAX][64];
+	size_t nsubjects, waiting, failed;
+	bool from_marks, pending_active;
+	char first_error[300];
 };
 
 static const struct table_column offering_cols[] = {
@@ -189,6 +196,37 @@ static const char *target(struct catalog_pane *p, const char *named)
 	return table_model_key(tm, table_model_cursor(tm));
 }
 
+/* The offering named, else the marked ones, else the one under the
+ * cursor, into p->subjects. False with a message when there is none. */
+static bool pick_subjects(struct catalog_pane *p, const char *named)
+{
+	struct table_model *tm = table_model(p->offerings);
+	const char *keys[CATALOG_BULK_MAX], *one;
+	size_t n;
+
+	p->nsubjects = 0;
+	p->from_marks = !(named && *named) && table_model_nmarked(tm) > 0;
+	if (p->from_marks) {
+		n = table_model_marked_keys(tm, keys, CATALOG_BULK_MAX);
+		for (size_t i = 0; i < n; i++)
+			str_copy(p->subjects[i], sizeof(p->subjects[i]), keys[i]);
+		p->nsubjects = n;
+		return n > 0;
+	}
+	if ((one = target(p, named)) == NULL)
+		return false;
+	if (!db_valid_dns_label(one)) {
+		char shown[64];
+
+		str_copy_clean(shown, sizeof(shown), one);
+		app_error(p->app, "\"%s\" is not an offering slug", shown);
+		return false;
+	}
+	str_copy(p->subjects[0], sizeof(p->subjects[0]), one);
+	p->nsubjects = 1;
+	return true;
+}
+
 static void open_plans(struct catalog_pane *p, const char *slug)
 {
 	if (!db_valid_dns_label(slug)) {
@@ -204,45 +242,67 @@ static void open_plans(struct catalog_pane *p, const char *slug)
 static void state_done(void *ud, bool ok, const char *msg)
 {
 	struct catalog_pane *p = ud;
+	const char *did = p->pending_active ? "Activated" : "Paused";
 
-	if (ok)
-		app_info(p->app, "%s offering %s", p->pending_active ? "Activated" : "Paused", p->pending);
+	if (!ok && !p->failed++)
+		str_copy(p->first_error, sizeof(p->first_error), msg);
+	if (p->waiting > 0 && --p->waiting > 0)
+		return;
+	if (p->failed == 0 && p->nsubjects == 1)
+		app_info(p->app, "%s offering %s", did, p->subjects[0]);
+	else if (p->failed == 0)
+		app_info(p->app, "%s %zu offerings", did, p->nsubjects);
+	else if (p->failed == 1)
+		app_error(p->app, "%s", p->first_error);
 	else
-		app_error(p->app, "%s", msg);
+		app_error(p->app, "%zu of %zu refused; the first: %s", p->failed, p->nsubjects,
+			  p->first_error);
 }
 
 static void confirmed(struct app *app, void *ud)
 {
 	struct catalog_pane *p = ud;
-	struct db_req r;
-	struct err err = { { 0 } };
 
-	if (!catalog_req_set_state(&r, app_conf(app), p->pending, p->pending_active, NULL, &err)) {
-		app_error(app, "%s", err.msg);
-		return;
+	p->waiting = 0;
+	p->failed = 0;
+	if (p->from_marks)
+		table_model_clear_marks(table_model(p->offerings));
+	for (size_t i = 0; i < p->nsubjects; i++) {
+		struct db_req r;
+		struct err err = { { 0 } };
+
+		if (!catalog_req_set_state(&r, app_conf(app), p->subjects[i], p->pending_active,
+					   NULL, &err)) {
+			app_error(app, "%s", err.msg);
+			return;
+		}
+		p->waiting++;
+		db_live_submit(p->live, &r, state_done, p);
 	}
-	db_live_submit(p->live, &r, state_done, p);
 }
 
-static void ask_state(struct catalog_pane *p, const char *slug, bool active)
+static void ask_state(struct catalog_pane *p, const char *named, bool active)
 {
-	char q[200];
+	char q[300];
 
 	if (app_read_only(p->app)) {
 		app_error(p->app, "read-only mode: refusing to %s an offering", active ? "activate" : "pause");
 		return;
 	}
-	if (!db_valid_dns_label(slug)) {
-		app_error(p->app, "'%s' is not an offering slug", slug);
+	if (!pick_subjects(p, named))
 		return;
-	}
-	str_copy(p->pending, sizeof(p->pending), slug);
 	p->pending_active = active;
-	if (active)
-		snprintf(q, sizeof(q), "Activate offering %s? It takes orders again.", slug);
+	if (p->nsubjects > 1)
+		snprintf(q, sizeof(q), "%s %zu marked offerings? %s", active ? "Activate" : "Pause",
+			 p->nsubjects,
+			 active ? "They take orders again."
+				: "They stop taking orders; their stores keep running.");
+	else if (active)
+		snprintf(q, sizeof(q), "Activate offering %s? It takes orders again.",
+			 p->subjects[0]);
 	else
 		snprintf(q, sizeof(q), "Pause offering %s? It stops taking orders; its stores keep running.",
-			 slug);
+			 p->subjects[0]);
 	app_confirm(p->app, q, confirmed, p);
 }
 
@@ -268,12 +328,12 @@ static void catalog_show(void *st, struct app *app, const char *arg)
 		return;
 	}
 	v = cmdline_pane_verb(app, &pane_catalog_ops, arg, name, sizeof(name));
-	if (!v || (slug = target(p, name)) == NULL)
+	if (!v)
 		return;
-	if (v->id == VERB_PLANS)
+	if (v->id != VERB_PLANS)
+		ask_state(p, name, v->id == VERB_ACTIVATE);
+	else if ((slug = target(p, name)) != NULL)
 		open_plans(p, slug);
-	else
-		ask_state(p, slug, v->id == VERB_ACTIVATE);
 }
 
 static size_t catalog_complete(void *st, const struct pane_verb *verb, const char *prefix,

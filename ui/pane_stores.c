@@ -111,6 +111,7 @@ struct stores_pane {
 	enum store_op op;
 	char subjects[BULK_MAX][STORE_ID_LEN + 1];
 	size_t nsubjects;
+	bool from_marks; /* the subjects are the marked rows: unmarked when done */
 	char done_msg[200];
 	/* Requests in flight of the last operation. */
 	size_t pending, failed;
@@ -1132,10 +1133,12 @@ static void submit(struct stores_pane *p, struct db_req *r)
 	db_live_submit(p->live, r, op_done, p);
 }
 
-/* Runs p->op on every subject. */
+/* Runs p->op on every subject; marks that chose them are done with. */
 static void run_op(struct stores_pane *p, long replicas)
 {
 	begin_ops(p);
+	if (p->from_marks)
+		table_model_clear_marks(table_model(p->table));
 	for (size_t i = 0; i < p->nsubjects; i++) {
 		struct db_req r;
 		struct err err = { { 0 } };
@@ -1172,6 +1175,7 @@ static bool pick_subjects(struct stores_pane *p, const char *named, bool bulk)
 	const char *id;
 
 	p->nsubjects = 0;
+	p->from_marks = false;
 	if (named && *named) {
 		struct err err = { { 0 } };
 		const struct store *s = store_ref_pick(db_live_stores(p->live, NULL), named, &err);
@@ -1191,6 +1195,7 @@ static bool pick_subjects(struct stores_pane *p, const char *named, bool bulk)
 		for (size_t i = 0; i < n; i++)
 			str_copy(p->subjects[i], sizeof(p->subjects[i]), keys[i]);
 		p->nsubjects = n;
+		p->from_marks = true;
 		return n > 0;
 	}
 	id = cursor_id(p);
@@ -1450,15 +1455,17 @@ static void delete_done(struct app *app, const char *text, void *ud)
 	if (p->nsubjects == 1)
 		str_copy(want, sizeof(want), p->subjects[0]);
 	else
-		snprintf(want, sizeof(want), "%zu", p->nsubjects);
+		snprintf(want, sizeof(want), "%zu delete", p->nsubjects);
 	if (strcmp(text, want) != 0) {
-		app_error(app, "'%.40s' is not '%s': nothing deleted", text, want);
+		char shown[48];
+
+		str_copy_clean(shown, sizeof(shown), text);
+		app_error(app, "\"%s\" is not \"%s\": nothing deleted", shown, want);
 		return;
 	}
 	p->op = STORE_OP_DELETE;
 	describe_subjects(p, "Deleting");
 	run_op(p, 0);
-	table_model_clear_marks(table_model(p->table));
 	close_detail(p);
 }
 
@@ -1475,7 +1482,8 @@ static void ask_delete(struct stores_pane *p, const char *named)
 			 p->subjects[0]);
 		snprintf(label, sizeof(label), "Store id: ");
 	} else {
-		app_info(p->app, "Delete %zu marked stores? Type %zu to confirm (Esc cancels)",
+		app_info(p->app,
+			 "Delete %zu marked stores? Type \"%zu delete\" to confirm (Esc cancels)",
 			 p->nsubjects, p->nsubjects);
 		snprintf(label, sizeof(label), "Stores: ");
 	}

@@ -84,9 +84,15 @@ static void draw_title(struct table *t, const struct rect *r)
 		buf_printf(&right, "  marked: %zu", table_model_nmarked(m));
 	buf_putc(&right, ' ');
 
-	/* The title is what the pane is: it is cut last, the counts first. */
+	/* The title takes what the counts, filter and sort leave (they keep
+	 * at most half): its start says what the pane is, its end may be cut. */
 	draw_fill(r->y, r->x, r->w, style_attr(ROLE_TITLE));
-	tw = draw_text(r->y, r->x + 1, r->w - 1, t->title, style_attr(ROLE_TITLE) | A_BOLD, 0);
+	{
+		int rw = draw_width(buf_str(&right)), keep = rw < r->w / 2 ? rw : r->w / 2;
+
+		tw = draw_text(r->y, r->x + 1, r->w - 1 - keep - 2, t->title,
+			       style_attr(ROLE_TITLE) | A_BOLD, 0);
+	}
 	{
 		int rw = draw_width(buf_str(&right));
 		int avail = r->w - 1 - tw - 2;

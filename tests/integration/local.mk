@@ -33,6 +33,10 @@ EXTRA_DIST += tests/integration/runner_outages.sh
 TESTS += tests/integration/store_names.sh
 EXTRA_DIST += tests/integration/store_names.sh
 
+# Bulk actions on marked offerings in the Catalog pane.
+TESTS += tests/integration/catalog_marks.sh
+EXTRA_DIST += tests/integration/catalog_marks.sh
+
 # Revealing a store's credentials (CLI and console), audited.
 TESTS += tests/integration/store_credentials.sh
 EXTRA_DIST += tests/integration/store_credentials.sh

@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 96
+plan 98
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 5 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -200,17 +200,22 @@ wait_for "[ \"\$(status $ba)\" = Paused ] && [ \"\$(status $bb)\" = Paused ]" 60
 is "$(K get deploy wordpress -n "store-$ba" -o jsonpath='{.spec.replicas}'),$(K get deploy wordpress -n "store-$bb" -o jsonpath='{.spec.replicas}')" \
 	"0,0" "kubectl shows both at 0 replicas"
 is "$(status "$id"),$(status "$bad")" Ready,Ready "the stores not marked are left alone"
+ok "the marks clear after the bulk action" ui_wait_gone 'marked: 2'
+ui_keys Home Space Space && ui_wait 'marked: 2'
 ui_keys r
 screen_has "r resumes the marked stores" 'Resuming 2 stores'
 wait_for "[ \"\$(status $ba)\" = Ready ] && [ \"\$(status $bb)\" = Ready ]" 60
 is "$(status "$ba"),$(status "$bb")" Ready,Ready "both are Ready again"
 screen_has "and Ready 1/1 on screen" "$ba +bulk-a .* Ready +1/1 " 30
+ui_keys Home Space Space && ui_wait 'marked: 2'
 ui_keys d
-screen_has "d asks for the number of marked stores" 'Delete 2 marked stores\? Type 2 to confirm'
-ui_text "1" && ui_keys Enter
-screen_has "a wrong count deletes nothing" "'1' is not '2': nothing deleted"
+screen_has "d asks for the number of marked stores and the word delete" \
+	'Delete 2 marked stores\? Type "2 delete" to confirm'
+ui_text "2" && ui_keys Enter
+screen_has "the count alone deletes nothing" '"2" is not "2 delete": nothing deleted'
 is "$(status "$ba"),$(status "$bb")" Ready,Ready "both are still Ready"
-ui_keys d && ui_wait 'Stores:' && ui_text "2" && ui_keys Enter
+ok "and the marks stay for another try" ui_wait 'marked: 2'
+ui_keys d && ui_wait 'Stores:' && ui_text "2 delete" && ui_keys Enter
 screen_has "the right count deletes both" 'Deleting 2 stores'
 wait_for "[ \"\$(status $ba)\" = Deleted ] && [ \"\$(status $bb)\" = Deleted ]" 60
 is "$(status "$ba"),$(status "$bb")" Deleted,Deleted "both rows end Deleted"
@@ -225,7 +230,7 @@ ui_keys Home Down
 ui_keys d
 screen_has "d asks for the store's id" "Delete store $id\\? Type its id to confirm"
 ui_text "wrong" && ui_keys Enter
-screen_has "a wrong id deletes nothing" "'wrong' is not '$id': nothing deleted"
+screen_has "a wrong id deletes nothing" "\"wrong\" is not \"$id\": nothing deleted"
 ui_keys d && ui_wait 'Store id:' && ui_text "$id" && ui_keys Enter
 screen_has "the store goes Deleting" "$id +web1 .* (Deleting|Queued)|Deleting store $id" 10
 if ui_wait_gone "$id +web1" 60; then pass "and then goes from the table"; else fail "and then goes from the table"; diag "$(ui_screen)"; fi
