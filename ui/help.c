@@ -19,10 +19,10 @@ struct help {
 enum { COL_ACTION, COL_KEYS, COL_SCOPE, COL_DESCRIPTION };
 
 /* ACTION is as wide as its longest entry when there is room; on a narrow
- * screen it yields to DESCRIPTION (kept whole first) down to the longest
- * action name (a name cut short cannot be typed into a key map): a `:`
- * command with its arguments may be cut, as the row under the cursor is
- * also shown whole, wrapped, below the table. */
+ * screen it yields to DESCRIPTION down to the longest action name (a name
+ * cut short cannot be typed into a key map): a `:` command with its
+ * arguments may be cut, as the row under the cursor is also shown whole,
+ * wrapped, below the table. */
 static const struct table_column help_columns[] = {
 	{ .title = "ACTION", .min_width = 14, .max_width = 20, .priority = 0 },
 	{ .title = "KEYS", .min_width = 10, .max_width = 24, .priority = 0 },
@@ -76,7 +76,6 @@ struct help *help_new(const struct keymap *km)
 	h->title = xasprintf("Help: key map %s  (/ filter, Esc close)", keymap_name(km));
 	h->table = table_new(h->title, cols, ARRAY_LEN(cols));
 	m = table_model(h->table);
-	table_model_keep_width(m, COL_DESCRIPTION);
 	table_model_begin(m);
 	for (int a = 0; a < ACTION_COUNT; a++) {
 		const struct action_info *ai = action_info((enum action)a);

@@ -81,7 +81,7 @@ done
 is "$missing" "" "at 80 columns every action name is shown whole"
 like "$seen" '│  :stores delete \[STO' "the Stores pane's verbs are listed too"
 unlike "$(printf '%s\n' "$seen" | grep -E '^ +│  [a-z]' | cut -c1-45)" '…' "no action name ends in an ellipsis"
-like "$seen" '│  stores\.delete +d +Delete the store, or the marked ones' \
+like "$seen" '│  stores\.delete +d +stores +Delete the store, or the' \
 	"DESCRIPTION has the room ACTION does not need"
 ui_keys '/' C-u
 ui_text 'marked ones (type'
