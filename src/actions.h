@@ -55,6 +55,8 @@ enum action_scope {
 	ACTION(SELECT, "select", SCOPE_LIST, "Open the details of the row")                  \
 	ACTION(MARK, "mark", SCOPE_LIST, "Mark or unmark the row for a bulk action")         \
 	ACTION(MARK_CLEAR, "mark.clear", SCOPE_LIST, "Clear every mark")                     \
+	ACTION(COPY, "copy", SCOPE_LIST,                                                     \
+	       "Copy the value under the cursor to the terminal's clipboard (OSC 52)")       \
 	ACTION(SORT_NEXT, "sort.next", SCOPE_LIST, "Sort by the next column")                \
 	ACTION(SORT_PREV, "sort.prev", SCOPE_LIST, "Sort by the previous column")            \
 	ACTION(SORT_REVERSE, "sort.reverse", SCOPE_LIST, "Reverse the sort order")           \

@@ -188,6 +188,11 @@ static const struct pane_ops *pane_ops_of(enum pane_id id)
 	return pane_info(id)->ops;
 }
 
+enum pane_id app_active_pane(const struct app *app)
+{
+	return app->active;
+}
+
 void app_show_pane(struct app *app, enum pane_id id, const char *arg)
 {
 	const struct pane_ops *ops = pane_ops_of(id);
@@ -772,6 +777,30 @@ static void help_key(struct app *app, keycode k)
 		app->dirty = true;
 }
 
+/* Y: the pane's value under the cursor, else the first cell of its row,
+ * to the terminal's clipboard. The message says how much, never what: it
+ * may be a revealed credential. */
+static void copy_under_cursor(struct app *app, const struct pane_ops *ops, void *st)
+{
+	struct table *t = ops->table ? ops->table(st) : NULL;
+	char *text = ops->copy_text ? ops->copy_text(st) : NULL;
+
+	if (!text && t && table_model_nvisible(table_model(t)) > 0) {
+		struct table_model *tm = table_model(t);
+
+		text = xstrdup(table_model_cell(tm, table_model_cursor(tm), 0));
+	}
+	if (!text || !*text)
+		app_error(app, "Nothing here to copy");
+	else if (!term_copy(text))
+		app_error(app, "Too long to copy (%zu bytes; at most %d)", strlen(text),
+			  TERM_COPY_MAX);
+	else
+		app_info(app, "Copied %d character%s to the clipboard", utf8_width(text),
+			 utf8_width(text) == 1 ? "" : "s");
+	free(text);
+}
+
 static void handle_key(struct app *app, keycode k)
 {
 	const struct pane_ops *ops = pane_ops_of(app->active);
@@ -811,6 +840,10 @@ static void handle_key(struct app *app, keycode k)
 	flags = ops->on_key ? ops->on_key(st, app, a, k) : PANE_IGNORED;
 	if (flags & PANE_HANDLED)
 		return;
+	if (a == ACTION_COPY) {
+		copy_under_cursor(app, ops, st);
+		return;
+	}
 	if (ops->table && ops->table(st)) {
 		struct table *t = ops->table(st);
 

@@ -58,6 +58,8 @@ void app_resume(struct app *app);
 bool app_suspended(const struct app *app);
 /* Asks for a redraw at the end of this loop turn. */
 void app_redraw(struct app *app);
+/* The pane on screen. */
+enum pane_id app_active_pane(const struct app *app);
 /* Shows pane id (panes.h); arg as for pane_ops.on_show. */
 void app_show_pane(struct app *app, enum pane_id id, const char *arg);
 /* Switches theme or key map by name; on failure the current one stays and

@@ -63,6 +63,9 @@ struct pane_ops {
 	unsigned (*on_event)(void *st, struct app *app, const struct app_event *ev);
 	/* The pane's main table, for `/` filtering; NULL if none. */
 	struct table *(*table)(void *st);
+	/* What copy (Y) puts on the clipboard, allocated, or NULL for the
+	 * first cell of the table's row under the cursor. Optional. */
+	char *(*copy_text)(void *st);
 	/* The words its `:` command takes, if any (nverbs of them). */
 	const struct pane_verb *verbs;
 	size_t nverbs;

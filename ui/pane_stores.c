@@ -67,6 +67,9 @@ struct kcluster {
 
 enum choice_set { CH_PROJECT, CH_OFFERING, CH_PLAN, CH_CLUSTER, CH_COUNT };
 
+/* Stores followed to tell how their operation ended. */
+#define FOLLOW_MAX 32
+
 struct stores_pane {
 	struct app *app;
 	struct db_live *live;
@@ -117,6 +120,14 @@ struct stores_pane {
 	size_t pending, failed;
 	char first_error[300];
 	form_ticket order_ticket; /* the order form waiting for its answer */
+	/* Stores this console ordered or changed, until they settle: the
+	 * message line says how they ended when another pane is open. */
+	struct followed {
+		char id[STORE_ID_LEN + 1]; /* "" for an order not listed yet */
+		char project[64], name[64];
+		bool seen_busy;
+	} followed[FOLLOW_MAX];
+	size_t nfollowed;
 };
 
 static const struct table_column cols[] = {
@@ -374,6 +385,7 @@ static bool any_young(const struct store_list *sl, long since)
 }
 
 static void tick(struct loop *loop, void *ud);
+static void tell_settled(struct stores_pane *p);
 static void rebuild_detail(struct stores_pane *p);
 
 /* A row's cells, in storage of its own. */
@@ -1001,6 +1013,8 @@ static void live_changed(void *ud, const struct db_live_change *ch)
 		    db_live_change_jobs(ch, p->detail_id))
 			load_history(p);
 	}
+	if (p->nfollowed)
+		tell_settled(p);
 	app_redraw(p->app);
 }
 
@@ -1089,6 +1103,73 @@ static void stores_draw(void *st, struct app *app, const struct rect *r)
 	table_draw(p->table, r, true);
 }
 
+/* ---- how operations end ---- */
+
+static void follow(struct stores_pane *p, const char *id, const char *project, const char *name)
+{
+	struct followed *f;
+
+	if (p->nfollowed == FOLLOW_MAX) /* the oldest goes */
+		memmove(&p->followed[0], &p->followed[1], --p->nfollowed * sizeof(p->followed[0]));
+	f = &p->followed[p->nfollowed++];
+	memset(f, 0, sizeof(*f));
+	str_copy(f->id, sizeof(f->id), id ? id : "");
+	str_copy(f->project, sizeof(f->project), project ? project : "");
+	str_copy(f->name, sizeof(f->name), name ? name : "");
+}
+
+static const struct store *followed_store(struct stores_pane *p, struct followed *f)
+{
+	const struct store_list *sl = db_live_stores(p->live, NULL);
+
+	if (f->id[0])
+		return db_live_store(p->live, f->id);
+	for (size_t i = 0; sl && i < sl->n; i++) {
+		if (str_eq(sl->v[i].project, f->project) && str_eq(sl->v[i].name, f->name)) {
+			str_copy(f->id, sizeof(f->id), sl->v[i].id);
+			return &sl->v[i];
+		}
+	}
+	return NULL;
+}
+
+/* A followed store that was seen at work and now rests is said on the
+ * message line when the Stores pane is not on screen (there, its row says
+ * it), and is no longer followed. */
+static void tell_settled(struct stores_pane *p)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < p->nfollowed; i++) {
+		struct followed *f = &p->followed[i];
+		const struct store *s = followed_store(p, f);
+		bool busy = s && (store_status_busy(s->status) || s->job_id != 0);
+
+		if (s) { /* its names, for when it is gone */
+			str_copy(f->project, sizeof(f->project), s->project);
+			str_copy(f->name, sizeof(f->name), s->name);
+		}
+		if (busy)
+			f->seen_busy = true;
+		if (busy || !f->seen_busy || (!s && !f->id[0]) ||
+		    !db_live_stores(p->live, NULL)) {
+			p->followed[kept++] = *f;
+			continue;
+		}
+		if (app_active_pane(p->app) == PANE_STORES)
+			continue;
+		if (!s) /* Deleted stores leave the list */
+			app_info(p->app, "Store %s/%s (%s) is deleted", f->project, f->name, f->id);
+		else if (str_eq(s->status, "Failed"))
+			app_error(p->app, "Store %s/%s (%s) Failed: %s", s->project, s->name, s->id,
+				  s->error && *s->error ? s->error : "no reason recorded");
+		else
+			app_info(p->app, "Store %s/%s (%s) is %s", s->project, s->name, s->id,
+				 s->status);
+	}
+	p->nfollowed = kept;
+}
+
 /* ---- outcomes ---- */
 
 static void op_done(void *ud, bool ok, const char *msg)
@@ -1148,6 +1229,7 @@ static void run_op(struct stores_pane *p, long replicas)
 				str_copy(p->first_error, sizeof(p->first_error), err.msg);
 			continue;
 		}
+		follow(p, p->subjects[i], NULL, NULL);
 		submit(p, &r);
 	}
 	if (p->pending == 0 && p->failed)
@@ -1291,6 +1373,7 @@ static bool submit_order(struct app *app, const char *const *v, void *ud, struct
 	begin_ops(p);
 	snprintf(p->done_msg, sizeof(p->done_msg), "Ordered store %s (%s/%s) for project %s",
 		 v[F_NAME], v[F_OFFERING], v[F_PLAN], v[F_PROJECT]);
+	follow(p, NULL, v[F_PROJECT], v[F_NAME]);
 	p->order_ticket = form_wait();
 	submit(p, &r);
 	return true;
@@ -1772,6 +1855,23 @@ static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)
 	return PANE_HANDLED | PANE_REDRAW;
 }
 
+/* Y in a store's details: the value of the line under the cursor (a URL,
+ * a revealed credential); in the list, the store's id. */
+static char *stores_copy_text(void *st)
+{
+	struct stores_pane *p = st;
+	struct table_model *tm;
+	const char *value;
+
+	if (!p->detail_open)
+		return NULL;
+	tm = table_model(p->detail);
+	if (table_model_nvisible(tm) == 0)
+		return NULL;
+	value = table_model_cell(tm, table_model_cursor(tm), 1);
+	return xstrdup(value + strspn(value, " "));
+}
+
 static struct table *stores_table(void *st)
 {
 	struct stores_pane *p = st;
@@ -1792,6 +1892,7 @@ const struct pane_ops pane_stores_ops = {
 	.on_key = stores_key,
 	.on_show = stores_show,
 	.table = stores_table,
+	.copy_text = stores_copy_text,
 	.verbs = stores_verbs,
 	.nverbs = ARRAY_LEN(stores_verbs),
 	.complete = stores_complete,

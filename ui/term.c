@@ -5,12 +5,15 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <term.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "kube/b64.h"
 #include "util.h"
 
 static bool term_active;
@@ -149,4 +152,19 @@ void term_resize(void)
 		return;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+bool term_copy(const char *text)
+{
+	size_t len = text ? strlen(text) : 0;
+	char *b64;
+
+	if (len == 0 || len > TERM_COPY_MAX)
+		return false;
+	b64 = b64_encode((const unsigned char *)text, len);
+	/* c: the clipboard; BEL ends it (understood more widely than ST) */
+	fprintf(stdout, "\033]52;c;%s\a", b64);
+	fflush(stdout);
+	free(b64);
+	return true;
 }

@@ -15,6 +15,11 @@ void term_stop(void);
  * (its modes, the size the terminal has now, the whole screen to redraw). */
 void term_suspend(void);
 void term_resume(void);
+/* Puts text on the terminal's clipboard with OSC 52, which terminals and
+ * tmux (set-clipboard) honour over SSH too. False when text is empty or
+ * longer than TERM_COPY_MAX bytes. */
+#define TERM_COPY_MAX 65536
+bool term_copy(const char *text);
 /* Reads the real size from the tty and tells curses. */
 void term_resize(void);
 /* True when the locale's charset is UTF-8 (else borders fall back to ASCII). */

@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 21
+plan 24
 
 ui_with_pg
 printf 'operator: names-tester\n' >"$UI_CONFIG/config.yaml"
@@ -85,6 +85,21 @@ ui_keys : && ui_text "logs zzz" && ui_keys Enter
 screen_has ":logs says an unknown store" 'no store "zzz"'
 ui_keys : && ui_text "logs other/web" && ui_keys Enter
 screen_has ":logs takes PROJECT/NAME" 'for store other/web \(0000000000c1\)'
+
+# Y copies the value under the cursor to the terminal's clipboard (OSC 52,
+# which tmux keeps as a paste buffer).
+ui__tmux set-option -g set-clipboard on
+ui_keys 3 && ui_keys : && ui_text "stores outlet" && ui_keys Enter
+ui_wait '1/1 of 4'
+ui_keys Y
+screen_has "Y says what it copied, not the value" 'Copied 12 characters to the clipboard'
+ok "the store's id is on the clipboard" wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = 0000000000a1 ]' 5
+ui_keys : && ui_text "stores show outlet" && ui_keys Enter
+ui_wait 'Store 0000000000a1'
+ui_keys Down && ui_keys Y
+ok "in the details, the value of the line under the cursor" \
+	wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = outlet ]' 5
+ui_esc && ui_keys : && ui_text "stores" && ui_keys Enter
 
 # At 80x24 the essentials fit: id, name, status, ready and age, and the
 # title before its counts.

@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 98
+plan 100
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 5 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -160,6 +160,12 @@ is "$(q -c "SELECT p.name FROM opsdeck.stores s JOIN opsdeck.plans p ON p.uuid =
 	two "and the database has it"
 
 # ---- a Failed store: its reason in the details, then R ----
+# Another pane open: the message line tells how the store this console
+# ordered ended.
+ui_keys 1
+screen_has "on another pane, the message line says the order ended Failed, and why" \
+	"Store shop/bad1 \\($bad\\) Failed: deployment/wordpress" 90
+ui_keys 3
 screen_has "a store whose image cannot be pulled ends Failed" "$bad +bad1 .* Failed " 90
 ui_keys /
 ui_text "$bad" && ui_keys Enter
@@ -175,6 +181,10 @@ sed -e 's|image: wordpress:invalid-tag|image: wordpress:6.4-php8.2-apache|' "$UI
 ok "the offering is fixed" od_quiet catalog import "$UI_TMP/fixed.yaml"
 ui_keys R
 screen_has "R retries the Failed store" "Retrying store $bad"
+ui_keys 2
+screen_has "on another pane, the message line says the retried store is Ready" \
+	"Store shop/bad1 \\($bad\\) is Ready" 90
+ui_keys 3
 screen_has "and it ends Ready once the image is fixed" "$bad +bad1 .* Ready +2/2 " 90
 is "$(status "$bad")" Ready "the database says Ready"
 ui_keys / C-u Enter
