@@ -22,6 +22,7 @@
 #include "input.h"
 #include "lineedit.h"
 #include "message.h"
+#include "provision/secret.h"
 #include "panes.h"
 #include "provision/reconcile.h"
 #include "provision/runner.h"
@@ -790,14 +791,20 @@ static void copy_under_cursor(struct app *app, const struct pane_ops *ops, void 
 
 		text = xstrdup(table_model_cell(tm, table_model_cursor(tm), 0));
 	}
+	size_t chars = 0;
+
+	for (const char *c = text; c && *c; c++) /* code points: no continuation bytes */
+		chars += ((unsigned char)*c & 0xc0) != 0x80;
 	if (!text || !*text)
 		app_error(app, "Nothing here to copy");
 	else if (!term_copy(text))
 		app_error(app, "Too long to copy (%zu bytes; at most %d)", strlen(text),
 			  TERM_COPY_MAX);
 	else
-		app_info(app, "Copied %d character%s to the clipboard", utf8_width(text),
-			 utf8_width(text) == 1 ? "" : "s");
+		app_info(app, "Copied %zu character%s to the clipboard", chars, chars == 1 ? "" : "s");
+	/* it may be a revealed credential */
+	if (text)
+		secret_wipe(text, strlen(text));
 	free(text);
 }
 

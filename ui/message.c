@@ -87,6 +87,8 @@ void message_post(struct message_line *m, enum message_prio prio, bool error, co
 
 	vsnprintf(msg.text, sizeof(msg.text), fmt, ap);
 	if (m->shown.text[0] && prio < m->shown.prio && age < MESSAGE_HOLD_MS) {
+		if (m->waiting.text[0] && prio < m->waiting.prio)
+			return; /* what waits is more important */
 		m->waiting = msg;
 		if (!m->due)
 			m->due = loop_timer_add(m->loop, MESSAGE_HOLD_MS - age, 0, waited, m);

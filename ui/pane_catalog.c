@@ -262,23 +262,29 @@ static void state_done(void *ud, bool ok, const char *msg)
 static void confirmed(struct app *app, void *ud)
 {
 	struct catalog_pane *p = ud;
+	struct db_req *reqs = xcalloc(p->nsubjects, sizeof(*reqs));
+	struct err err = { { 0 } };
+	size_t built = 0;
 
-	p->waiting = 0;
+	/* every request built before any is sent: all or nothing */
+	while (built < p->nsubjects && catalog_req_set_state(&reqs[built], app_conf(app),
+							     p->subjects[built],
+							     p->pending_active, NULL, &err))
+		built++;
+	if (built < p->nsubjects) {
+		for (size_t i = 0; i < built; i++)
+			db_req_free(&reqs[i]);
+		free(reqs);
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	p->waiting = p->nsubjects;
 	p->failed = 0;
 	if (p->from_marks)
 		table_model_clear_marks(table_model(p->offerings));
-	for (size_t i = 0; i < p->nsubjects; i++) {
-		struct db_req r;
-		struct err err = { { 0 } };
-
-		if (!catalog_req_set_state(&r, app_conf(app), p->subjects[i], p->pending_active,
-					   NULL, &err)) {
-			app_error(app, "%s", err.msg);
-			return;
-		}
-		p->waiting++;
-		db_live_submit(p->live, &r, state_done, p);
-	}
+	for (size_t i = 0; i < built; i++)
+		db_live_submit(p->live, &reqs[i], state_done, p);
+	free(reqs);
 }
 
 static void ask_state(struct catalog_pane *p, const char *named, bool active)
@@ -287,6 +293,10 @@ static void ask_state(struct catalog_pane *p, const char *named, bool active)
 
 	if (app_read_only(p->app)) {
 		app_error(p->app, "read-only mode: refusing to %s an offering", active ? "activate" : "pause");
+		return;
+	}
+	if (p->waiting > 0) {
+		app_error(p->app, "The last change of the catalog is still waiting for the database");
 		return;
 	}
 	if (!pick_subjects(p, named))

@@ -67,8 +67,11 @@ struct kcluster {
 
 enum choice_set { CH_PROJECT, CH_OFFERING, CH_PLAN, CH_CLUSTER, CH_COUNT };
 
-/* Stores followed to tell how their operation ended. */
+/* Stores followed to tell how their operation ended; one not seen at work
+ * within FOLLOW_UNSEEN_MS is no longer followed (its job came and went
+ * unseen, or it was refused). */
 #define FOLLOW_MAX 32
+#define FOLLOW_UNSEEN_MS 60000
 
 struct stores_pane {
 	struct app *app;
@@ -89,6 +92,7 @@ struct stores_pane {
 	/* The objects' lines in the details as last built (row keys from
 	 * inv_row0), for the drill into the one under the cursor. */
 	struct drill_line { enum inventory_kind kind; char *name; } *inv_lines;
+	size_t cred_row0, cred_rows; /* the revealed credentials' lines */
 	size_t inv_row0, inv_nlines;
 	struct store_drill *drill;
 	/* The credentials of the store in detail, once revealed. */
@@ -116,8 +120,8 @@ struct stores_pane {
 	size_t nsubjects;
 	bool from_marks; /* the subjects are the marked rows: unmarked when done */
 	char done_msg[200];
-	/* Requests in flight of the last operation. */
-	size_t pending, failed;
+	/* Requests of the last operation: sent, in flight, refused. */
+	size_t submitted, pending, failed;
 	char first_error[300];
 	form_ticket order_ticket; /* the order form waiting for its answer */
 	/* Stores this console ordered or changed, until they settle: the
@@ -126,8 +130,9 @@ struct stores_pane {
 		char id[STORE_ID_LEN + 1]; /* "" for an order not listed yet */
 		char project[64], name[64];
 		bool seen_busy;
+		uint64_t since_ms;
 	} followed[FOLLOW_MAX];
-	size_t nfollowed;
+	size_t nfollowed, follow_batch0; /* follow_batch0: the last operation's first */
 };
 
 static const struct table_column cols[] = {
@@ -756,6 +761,7 @@ static void add_credentials(struct stores_pane *p, struct table_model *tm, size_
 	char line[CREDENTIALS_MAX_VALUE + 64];
 	int kw = credentials_key_width();
 
+	p->cred_rows = 0;
 	switch (p->reveal) {
 	case REVEAL_NONE: return;
 	case REVEAL_AUDITING:
@@ -768,6 +774,8 @@ static void add_credentials(struct stores_pane *p, struct table_model *tm, size_
 		return;
 	case REVEAL_SHOWN: break;
 	}
+	p->cred_row0 = *nrow;
+	p->cred_rows = CREDENTIALS_NKEYS;
 	for (size_t i = 0; i < CREDENTIALS_NKEYS; i++) {
 		const struct credential *c = &p->creds->v[i];
 
@@ -1116,6 +1124,7 @@ static void follow(struct stores_pane *p, const char *id, const char *project, c
 	str_copy(f->id, sizeof(f->id), id ? id : "");
 	str_copy(f->project, sizeof(f->project), project ? project : "");
 	str_copy(f->name, sizeof(f->name), name ? name : "");
+	f->since_ms = loop_now_ms();
 }
 
 static const struct store *followed_store(struct stores_pane *p, struct followed *f)
@@ -1151,6 +1160,8 @@ static void tell_settled(struct stores_pane *p)
 		}
 		if (busy)
 			f->seen_busy = true;
+		if (!f->seen_busy && loop_now_ms() - f->since_ms > FOLLOW_UNSEEN_MS)
+			continue;
 		if (busy || !f->seen_busy || (!s && !f->id[0]) ||
 		    !db_live_stores(p->live, NULL)) {
 			p->followed[kept++] = *f;
@@ -1187,9 +1198,12 @@ static void op_done(void *ud, bool ok, const char *msg)
 	/* A refused order shows in its form, with the operator's input. */
 	if (form_answer(p->app, p->order_ticket, p->failed == 0, p->first_error) && p->failed) {
 		p->order_ticket = 0;
+		p->nfollowed = p->follow_batch0 < p->nfollowed ? p->follow_batch0 : p->nfollowed;
 		return;
 	}
 	p->order_ticket = 0;
+	if (p->failed && p->failed == p->submitted) /* nothing was done to follow */
+		p->nfollowed = p->follow_batch0 < p->nfollowed ? p->follow_batch0 : p->nfollowed;
 	if (p->failed == 0)
 		app_info(p->app, "%s", p->done_msg);
 	else if (p->failed == 1)
@@ -1202,6 +1216,8 @@ static void op_done(void *ud, bool ok, const char *msg)
 
 static void begin_ops(struct stores_pane *p)
 {
+	p->follow_batch0 = p->nfollowed;
+	p->submitted = 0;
 	p->pending = 0;
 	p->failed = 0;
 	p->first_error[0] = '\0';
@@ -1210,6 +1226,7 @@ static void begin_ops(struct stores_pane *p)
 
 static void submit(struct stores_pane *p, struct db_req *r)
 {
+	p->submitted++;
 	p->pending++;
 	db_live_submit(p->live, r, op_done, p);
 }
@@ -1855,19 +1872,33 @@ static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)
 	return PANE_HANDLED | PANE_REDRAW;
 }
 
-/* Y in a store's details: the value of the line under the cursor (a URL,
- * a revealed credential); in the list, the store's id. */
+/* Y in a store's details: a revealed credential's value, an object's
+ * name, else the value of the line under the cursor; in a YAML or events
+ * view, that view's line (the default); in the list, the store's id. */
 static char *stores_copy_text(void *st)
 {
 	struct stores_pane *p = st;
 	struct table_model *tm;
-	const char *value;
+	const char *value, *key;
+	long row;
 
-	if (!p->detail_open)
+	if (!p->detail_open || store_drill_viewing(p->drill))
 		return NULL;
 	tm = table_model(p->detail);
 	if (table_model_nvisible(tm) == 0)
 		return NULL;
+	key = table_model_key(tm, table_model_cursor(tm));
+	if (str_to_long(key, 0, LONG_MAX, &row)) {
+		size_t r = (size_t)row;
+
+		if (r >= p->cred_row0 && r - p->cred_row0 < p->cred_rows && p->creds) {
+			const struct credential *c = &p->creds->v[r - p->cred_row0];
+
+			return c->state == CREDENTIAL_FOUND ? xstrdup(c->value) : NULL;
+		}
+		if (r >= p->inv_row0 && r - p->inv_row0 < p->inv_nlines)
+			return xstrdup(p->inv_lines[r - p->inv_row0].name);
+	}
 	value = table_model_cell(tm, table_model_cursor(tm), 1);
 	return xstrdup(value + strspn(value, " "));
 }

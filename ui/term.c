@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kube/b64.h"
+#include "provision/secret.h"
 #include "util.h"
 
 static bool term_active;
@@ -165,6 +166,7 @@ bool term_copy(const char *text)
 	/* c: the clipboard; BEL ends it (understood more widely than ST) */
 	fprintf(stdout, "\033]52;c;%s\a", b64);
 	fflush(stdout);
+	secret_wipe(b64, strlen(b64)); /* it may carry a credential */
 	free(b64);
 	return true;
 }

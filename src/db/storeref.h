@@ -14,8 +14,6 @@
 #include "util.h"
 
 #define STORE_REF_MIN_PREFIX 4
-/* At most this many candidates are read; more only make an ambiguity. */
-#define STORE_REF_MAX_ROWS 20
 
 /* The rows (the store list's columns: parse with store_list_parse) of the
  * stores ref could name, for store_ref_pick. */

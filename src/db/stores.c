@@ -43,15 +43,17 @@ static const char sql_list_all[] =
 	STORE_SELECT " WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::boolean OR s.status <> 'Deleted')"
 		     " ORDER BY s.created_at DESC, s.id";
 static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
-/* The candidates of a store reference (db/storeref.h decides among them). */
+/* The candidates of a store reference: every store it could name, a
+ * superset that db/storeref.h's rule (the one rule) decides among. */
 static const char sql_ref[] =
 	"WITH r AS (SELECT $1::text AS ref,"
 	" CASE WHEN strpos($1, '/') > 0 THEN split_part($1, '/', 1) END AS project,"
 	" CASE WHEN strpos($1, '/') > 0 THEN split_part($1, '/', 2) ELSE $1 END AS name) "
 	STORE_SELECT " CROSS JOIN r WHERE s.id = r.ref OR (s.status <> 'Deleted' AND"
 	" ((s.name = r.name AND (r.project IS NULL OR p.slug = r.project))"
-	" OR (r.project IS NULL AND length(r.ref) >= $2::int AND left(s.id, length(r.ref)) = r.ref)))"
-	" ORDER BY s.created_at DESC, s.id LIMIT $3::int";
+	" OR (r.project IS NULL AND length(r.ref) >= $2::int"
+	" AND left(s.id, length(r.ref)) = r.ref)))"
+	" ORDER BY s.created_at DESC, s.id";
 static const char sql_list_ids[] =
 	STORE_SELECT " WHERE s.id = ANY($1::text[]) ORDER BY s.created_at DESC, s.id";
 
@@ -112,7 +114,6 @@ void store_req_ref(struct db_req *r, const char *ref)
 	db_req_init(r, sql_ref);
 	db_req_add(r, ref);
 	db_req_add_long(r, STORE_REF_MIN_PREFIX);
-	db_req_add_long(r, STORE_REF_MAX_ROWS);
 	str_copy(r->subject, sizeof(r->subject), "stores");
 }
 

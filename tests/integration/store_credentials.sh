@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 62
+plan 64
 
 ui_with_pg
 work=$UI_TMP
@@ -191,6 +191,14 @@ is "$(ui_screen | grep -c -- "$cpw")" 1 "the password is on the screen once: not
 like "$(ui_screen)" "Credentials of store $id shown \\(audited\\); x hides them" "the message line says it was audited"
 is "$(q -c "SELECT actor || '|' || object FROM opsdeck.events WHERE action = 'store.reveal' ORDER BY id DESC LIMIT 1")" \
 	"console-op|store/$id" "the console's reveal is audited with its operator"
+# Y on a revealed credential copies its value alone (OSC 52, kept by tmux).
+ui__tmux set-option -g set-clipboard on
+ui_keys / && ui_text "db_password" && ui_keys Enter
+ui_keys Y
+ok "Y copies a revealed credential's value, nothing else" \
+	wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = "$cpw" ]' 5
+unlike "$(ui_line 40)" "$cpw" "and the message line does not show it"
+ui_keys / C-u Enter
 ui_keys x
 if ui_wait_gone "$cpw" 5; then pass "x again hides them"; else fail "x again hides them"; diag "$(ui_screen)"; fi
 like "$(ui_screen)" "Credentials of store $id hidden" "and says so"

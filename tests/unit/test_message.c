@@ -74,6 +74,7 @@ static void test_newest_waiting_wins(void **state)
 	post(m, MESSAGE_ERROR, NULL, "e");
 	post(m, MESSAGE_INFO, NULL, "first");
 	post(m, MESSAGE_INFO, NULL, "second");
+	post(m, MESSAGE_NOTE, &m, "a note never takes the place of a waiting info");
 	assert_true(wait_change(loop));
 	assert_string_equal(message_text(m), "second");
 	/* an error that comes meanwhile takes the place of what waits */
