@@ -330,12 +330,12 @@ static void change_state(struct clusters_pane *p, const char *name, const char *
 		return;
 	}
 	if (!db_valid_dns_label(name)) {
-		app_error(p->app, "'%s' is not a cluster name",
+		app_error(p->app, "\"%s\" is not a cluster name",
 			  db_shown(name, shown, sizeof(shown)));
 		return;
 	}
 	if ((c = find_cluster(p, name)) == NULL) {
-		app_error(p->app, "No cluster '%s' (Tab completes the names)", name);
+		app_error(p->app, "no cluster \"%s\" (Tab completes the names)", name);
 		return;
 	}
 	if (strcmp(c->state, state) == 0) {
