@@ -288,8 +288,8 @@ static int set_state(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 		     bool active)
 {
 	const char *reason = NULL;
-	const struct cli_opt opts_pause[] = { { "reason", &reason, NULL, NULL },
-					      { NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts_pause[] = { { "reason", &reason, NULL, NULL, true },
+					      { NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -300,7 +300,7 @@ static int set_state(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 	if (!cli_parse(ctx, cmd, argc, argv, active ? NULL : opts_pause, pos, 1, 1, &npos))
 		return CLI_USAGE;
 	if (!catalog_req_set_state(&r, ctx->conf, pos[0], active, reason, &err))
-		return cli_not_built(ctx, cmd, &err);
+		return cli_request_refused(ctx, cmd, &err);
 	pg = cli_db_open(ctx, true);
 	if (!pg) {
 		db_req_free(&r);

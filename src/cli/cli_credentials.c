@@ -145,8 +145,8 @@ static int print_json(struct cli_ctx *ctx, const char *id, const struct where *w
 static int credentials_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *timeout_s = NULL;
-	const struct cli_opt opts[] = { { "timeout", &timeout_s, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "timeout", &timeout_s, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	long timeout = CREDENTIALS_TIMEOUT_MS / 1000;
 	struct err err = { { 0 } };

@@ -510,9 +510,9 @@ static void doctor_free(struct doctor *d)
 static int doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *context = NULL, *timeout_s = NULL;
-	const struct cli_opt opts[] = { { "context", &context, NULL, NULL },
-					{ "timeout", &timeout_s, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "context", &context, NULL, NULL, false },
+					{ "timeout", &timeout_s, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct doctor d = { .ctx = ctx };
 	struct cluster_list clusters;

@@ -27,9 +27,9 @@ static int events_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *project = NULL, *limit_s = NULL;
 	const struct cli_opt opts[] = {
-		{ "project", &project, NULL, NULL },
-		{ "limit", &limit_s, NULL, NULL },
-		{ NULL, NULL, NULL, NULL },
+		{ "project", &project, NULL, NULL, false },
+		{ "limit", &limit_s, NULL, NULL, false },
+		{ NULL, NULL, NULL, NULL, false },
 	};
 	const char *pos[1];
 	long limit = 50;

@@ -155,7 +155,7 @@ static bool project_to_change(struct cli_ctx *ctx, const char *what, const char 
 static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
-	const struct cli_opt opts[] = { { "all", NULL, &all, NULL }, { NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "all", NULL, &all, NULL, false }, { NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct customer_list l;
 	struct err err = { { 0 } };
@@ -210,7 +210,7 @@ static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 static int customer_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *slug = NULL;
-	const struct cli_opt opts[] = { { "slug", &slug, NULL, NULL }, { NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "slug", &slug, NULL, NULL, false }, { NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -272,9 +272,9 @@ static int project_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
 	const char *customer = NULL;
-	const struct cli_opt opts[] = { { "all", NULL, &all, NULL },
-					{ "customer", &customer, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "all", NULL, &all, NULL, false },
+					{ "customer", &customer, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	char cslug[64];
 	struct project_list l;
@@ -335,10 +335,13 @@ static int project_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *slug = NULL, *desc = NULL, *end = NULL, *stores = NULL, *cpu = NULL, *mem = NULL;
 	const struct cli_opt opts[] = {
-		{ "slug", &slug, NULL, NULL },	   { "description", &desc, NULL, NULL },
-		{ "end-date", &end, NULL, NULL },  { "stores", &stores, NULL, NULL },
-		{ "cpu", &cpu, NULL, NULL },	   { "memory", &mem, NULL, NULL },
-		{ NULL, NULL, NULL, NULL },
+		{ "slug", &slug, NULL, NULL, false },
+		{ "description", &desc, NULL, NULL, true },
+		{ "end-date", &end, NULL, NULL, false },
+		{ "stores", &stores, NULL, NULL, false },
+		{ "cpu", &cpu, NULL, NULL, false },
+		{ "memory", &mem, NULL, NULL, false },
+		{ NULL, NULL, NULL, NULL, false },
 	};
 	const char *pos[2];
 	char cslug[64];
@@ -397,10 +400,10 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *stores = NULL, *cpu = NULL, *mem = NULL;
 	const struct cli_opt opts[] = {
-		{ "stores", &stores, NULL, NULL },
-		{ "cpu", &cpu, NULL, NULL },
-		{ "memory", &mem, NULL, NULL },
-		{ NULL, NULL, NULL, NULL },
+		{ "stores", &stores, NULL, NULL, false },
+		{ "cpu", &cpu, NULL, NULL, false },
+		{ "memory", &mem, NULL, NULL, false },
+		{ NULL, NULL, NULL, NULL, false },
 	};
 	const char *pos[1];
 	char slug[64];
@@ -453,10 +456,10 @@ static int project_set(struct cli_ctx *ctx, int argc, char **argv)
 	bool no_end = false;
 	const char *end = NULL, *desc = NULL;
 	const struct cli_opt opts[] = {
-		{ "end-date", &end, NULL, NULL },
-		{ "no-end-date", NULL, &no_end, NULL },
-		{ "description", &desc, NULL, NULL },
-		{ NULL, NULL, NULL, NULL },
+		{ "end-date", &end, NULL, NULL, false },
+		{ "no-end-date", NULL, &no_end, NULL, false },
+		{ "description", &desc, NULL, NULL, true },
+		{ NULL, NULL, NULL, NULL, false },
 	};
 	const char *pos[1];
 	char slug[64];

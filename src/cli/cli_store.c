@@ -166,7 +166,7 @@ static PGresult *mutate(struct cli_ctx *ctx, const struct cli_command *cmd, bool
 {
 	*rc = CLI_FAILED;
 	if (!built) {
-		*rc = cli_not_built(ctx, cmd, err);
+		*rc = cli_request_refused(ctx, cmd, err);
 		return NULL;
 	}
 	return cli_db_query(ctx, r);
@@ -239,11 +239,11 @@ static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *context = NULL, *max_s = NULL, *timeout_s = NULL;
 	bool force = false;
-	const struct cli_opt opts[] = { { "context", &context, NULL, NULL },
-					{ "max-stores", &max_s, NULL, NULL },
-					{ "force", NULL, &force, NULL },
-					{ "timeout", &timeout_s, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "context", &context, NULL, NULL, false },
+					{ "max-stores", &max_s, NULL, NULL, false },
+					{ "force", NULL, &force, NULL, false },
+					{ "timeout", &timeout_s, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	long max = -1, timeout = KUBE_PROBE_TIMEOUT_MS / 1000;
 	struct err err = { { 0 } };
@@ -264,7 +264,7 @@ static int cluster_add(struct cli_ctx *ctx, int argc, char **argv)
 	if (timeout_s && !str_to_long(timeout_s, 1, 300, &timeout))
 		return cli_usage(ctx, &cmd_cluster_add, "--timeout takes seconds from 1 to 300");
 	if (!cluster_req_add(&r, ctx->conf, pos[0], context, max, &err))
-		return cli_not_built(ctx, &cmd_cluster_add, &err);
+		return cli_request_refused(ctx, &cmd_cluster_add, &err);
 	exists = cluster_exists(ctx, pos[0]);
 	if (exists != 0) {
 		db_req_free(&r);
@@ -390,9 +390,9 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
 	const char *project = NULL;
-	const struct cli_opt opts[] = { { "all", NULL, &all, NULL },
-					{ "project", &project, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "all", NULL, &all, NULL, false },
+					{ "project", &project, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct store_list l;
 	struct db_req r;
@@ -668,10 +668,10 @@ static int store_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wait_opts w = { 0 };
 	const char *cluster = NULL;
-	const struct cli_opt opts[] = { { "cluster", &cluster, NULL, NULL },
-					{ "wait", NULL, &w.wait, NULL },
-					{ "timeout", &w.timeout, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "cluster", &cluster, NULL, NULL, false },
+					{ "wait", NULL, &w.wait, NULL, false },
+					{ "timeout", &w.timeout, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[4];
 	struct store_order o;
 	struct err err = { { 0 } };
@@ -735,9 +735,9 @@ static int operate(struct cli_ctx *ctx, const struct cli_command *cmd, const cha
 static int store_scale(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct wait_opts w = { 0 };
-	const struct cli_opt opts[] = { { "wait", NULL, &w.wait, NULL },
-					{ "timeout", &w.timeout, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "wait", NULL, &w.wait, NULL, false },
+					{ "timeout", &w.timeout, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[2];
 	long replicas, timeout_s;
 	int npos;
@@ -764,9 +764,9 @@ static int store_simple_op(struct cli_ctx *ctx, int argc, char **argv)
 		{ &cmd_store_delete, STORE_OP_DELETE },
 	};
 	struct wait_opts w = { 0 };
-	const struct cli_opt opts[] = { { "wait", NULL, &w.wait, NULL },
-					{ "timeout", &w.timeout, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "wait", NULL, &w.wait, NULL, false },
+					{ "timeout", &w.timeout, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	long timeout_s;
 	int npos;
@@ -1026,9 +1026,9 @@ static int store_reconcile(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct reconcile_cli rc = { .ctx = ctx, .rc = CLI_FAILED, .failed = BUF_INIT };
 	struct cli_values named = { .v = rc.named, .max = RECONCILE_MAX_NAMED };
-	const struct cli_opt opts[] = { { "delete-orphans", NULL, &rc.delete_all, NULL },
-					{ "delete-orphan", NULL, NULL, &named },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "delete-orphans", NULL, &rc.delete_all, NULL, false },
+					{ "delete-orphan", NULL, NULL, &named, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct reconcile_opts ro = { 0 };
 	struct err err = { { 0 } };

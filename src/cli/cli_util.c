@@ -65,7 +65,7 @@ int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fm
 	return CLI_USAGE;
 }
 
-int cli_not_built(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err)
+int cli_request_refused(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err)
 {
 	struct err refused = { { 0 } };
 
@@ -163,16 +163,6 @@ static bool usage_error(struct cli_ctx *ctx, const struct cli_command *cmd, cons
 	return false;
 }
 
-
-/* The usage line shows the option as `--NAME TEXT`. */
-static bool free_text(const struct cli_command *cmd, const char *name)
-{
-	char shown[80];
-
-	snprintf(shown, sizeof(shown), "--%s TEXT", name);
-	return strstr(cmd->usage, shown) != NULL;
-}
-
 bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
 	       const struct cli_opt *opts, const char **pos, int min_pos, int max_pos, int *npos)
 {
@@ -222,7 +212,7 @@ bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, cha
 		if (!eq && i + 1 >= argc)
 			return usage_error(ctx, cmd, "this option needs a value:", a);
 		v = eq ? eq + 1 : argv[++i];
-		if (!v[0] && !free_text(cmd, o->name)) {
+		if (!v[0] && !o->empty_ok) {
 			cli_usage(ctx, cmd, "--%s cannot be empty", o->name);
 			return false;
 		}

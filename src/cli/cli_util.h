@@ -13,8 +13,6 @@
 #include "db/stores.h"
 #include "util.h"
 
-/* One option of a command: `--name VALUE` / `--name=VALUE` when value is
- * set, a flag when flag is set. --json is always accepted. */
 /* An option that may be given several times: each value in turn, at most
  * max of them (more is a usage error). */
 struct cli_values {
@@ -22,18 +20,20 @@ struct cli_values {
 	size_t n, max;
 };
 
+/* One option of a command: `--name VALUE` / `--name=VALUE` when value is
+ * set, a flag when flag is set. --json is always accepted. */
 struct cli_opt {
 	const char *name;
 	const char **value;	   /* an option with a value: the last one given */
 	bool *flag;		   /* an option without a value */
 	struct cli_values *values; /* an option given any number of times */
+	bool empty_ok;		   /* free text, which "" clears */
 };
 
 /* Splits argv (argv[0] is the verb) into options and between min_pos and
  * max_pos positional words, stored in pos. An empty value or word is a
- * usage error, except for an option the usage line shows as `--NAME TEXT`
- * (free text, which "" clears). Prints a usage message and
- * returns false on anything else. */
+ * usage error, except the value of an option marked empty_ok. Prints a
+ * usage message and returns false on anything else. */
 bool cli_parse(struct cli_ctx *ctx, const struct cli_command *cmd, int argc, char **argv,
 	       const struct cli_opt *opts, const char **pos, int min_pos, int max_pos, int *npos);
 
@@ -64,7 +64,7 @@ int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fm
  * (read-only mode) are a refusal, exit 1; anything else is a value of the
  * wrong form, a usage error of cmd, exit 2. The builders check the
  * settings first, then the values. */
-int cli_not_built(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err);
+int cli_request_refused(struct cli_ctx *ctx, const struct cli_command *cmd, const struct err *err);
 /* `opsdeck: no KIND "NAME"`; returns CLI_FAILED. */
 int cli_not_found(struct cli_ctx *ctx, const char *kind, const char *name);
 

@@ -122,12 +122,12 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct runner_opts ro = { 0 };
 	const char *jobs_s = NULL, *lease_s = NULL, *reconcile_s = NULL;
-	const struct cli_opt opts[] = { { "once", NULL, &ro.once, NULL },
-					{ "jobs", &jobs_s, NULL, NULL },
-					{ "lease", &lease_s, NULL, NULL },
-					{ "reconcile", &reconcile_s, NULL, NULL },
-					{ "name", &ro.name, NULL, NULL },
-					{ NULL, NULL, NULL, NULL } };
+	const struct cli_opt opts[] = { { "once", NULL, &ro.once, NULL, false },
+					{ "jobs", &jobs_s, NULL, NULL, false },
+					{ "lease", &lease_s, NULL, NULL, false },
+					{ "reconcile", &reconcile_s, NULL, NULL, false },
+					{ "name", &ro.name, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct worker w = { .ctx = ctx };
 	struct err err = { { 0 } };
