@@ -9,23 +9,21 @@
 
 #include "db/ref.h"
 
-#define SQL_LIST_COLUMNS \
-	"SELECT c.uuid, c.name, c.slug," \
-	" to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')," \
-	" c.archived_at IS NOT NULL," \
-	" (SELECT count(*) FROM opsdeck.projects p" \
-	" WHERE p.customer = c.uuid AND p.archived_at IS NULL)" \
-	" FROM opsdeck.customers c"
-
 static const char sql_list[] =
-	SQL_LIST_COLUMNS
+	"SELECT c.uuid, c.name, c.slug,"
+	" to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	" c.archived_at IS NOT NULL,"
+	" (SELECT count(*) FROM opsdeck.projects p"
+	" WHERE p.customer = c.uuid AND p.archived_at IS NULL)"
+	" FROM opsdeck.customers c"
 	" WHERE $1::boolean OR c.archived_at IS NULL"
 	" ORDER BY c.slug";
 
+/* (slug, name) rows, for db_ref_find_slug. */
 static const char sql_find[] =
-	SQL_LIST_COLUMNS
-	" WHERE c.slug = $1 OR lower(c.name) = lower($1)"
-	" ORDER BY c.slug";
+	"SELECT slug, name FROM opsdeck.customers"
+	" WHERE slug = $1 OR lower(name) = lower($1)"
+	" ORDER BY slug";
 
 void customer_req_list(struct db_req *r, bool include_archived)
 {
@@ -133,14 +131,5 @@ void customer_req_find(struct db_req *r, const char *ref)
 bool customer_find_slug(const PGresult *res, const char *ref, char *slug, size_t slugsz,
 			struct err *err)
 {
-	struct customer_list l;
-	const struct customer *c;
-
-	if (!customer_list_parse(res, &l, err))
-		return false;
-	c = customer_list_find(&l, ref, err);
-	if (c)
-		str_copy(slug, slugsz, c->slug);
-	customer_list_free(&l);
-	return c != NULL;
+	return db_ref_find_slug("customer", res, ref, slug, slugsz, err);
 }

@@ -38,7 +38,8 @@ bool customer_req_create(struct db_req *r, const struct conf *conf, const char *
  * the rule of projects.h's project_list_find. */
 const struct customer *customer_list_find(const struct customer_list *l, const char *ref,
 					  struct err *err);
-/* The candidates (archived ones too), in customer_req_list's columns. */
+/* The candidates (archived ones too); customer_find_slug applies the rule
+ * to them. */
 void customer_req_find(struct db_req *r, const char *ref);
 bool customer_find_slug(const PGresult *res, const char *ref, char *slug, size_t slugsz,
 			struct err *err);

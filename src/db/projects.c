@@ -26,10 +26,11 @@ static const char sql_list[] =
 	" WHERE ($1::text IS NULL OR c.slug = $1) AND ($2::boolean OR p.archived_at IS NULL)"
 	" ORDER BY c.slug, p.slug";
 
+/* (slug, name) rows, for db_ref_find_slug. */
 static const char sql_find[] =
-	SQL_LIST_COLUMNS
-	" WHERE p.slug = $1 OR lower(p.name) = lower($1)"
-	" ORDER BY p.slug";
+	"SELECT slug, name FROM opsdeck.projects"
+	" WHERE slug = $1 OR lower(name) = lower($1)"
+	" ORDER BY slug";
 
 void project_req_list(struct db_req *r, const char *customer, bool include_archived)
 {
@@ -424,16 +425,7 @@ void project_req_find(struct db_req *r, const char *ref)
 bool project_find_slug(const PGresult *res, const char *ref, char *slug, size_t slugsz,
 		       struct err *err)
 {
-	struct project_list l;
-	const struct project *p;
-
-	if (!project_list_parse(res, &l, err))
-		return false;
-	p = project_list_find(&l, ref, err);
-	if (p)
-		str_copy(slug, slugsz, p->slug);
-	project_list_free(&l);
-	return p != NULL;
+	return db_ref_find_slug("project", res, ref, slug, slugsz, err);
 }
 
 /* ---- dates ---- */

@@ -109,7 +109,7 @@ const struct project *project_list_find(const struct project_list *l, const char
 					struct err *err);
 
 /* The projects (archived ones too) whose slug is ref or whose name is ref
- * in any case: the candidates, in project_req_list's columns. */
+ * in any case: the candidates, for project_find_slug. */
 void project_req_find(struct db_req *r, const char *ref);
 /* Applies the rule to project_req_find's result: the project's slug, or
  * false with err set as project_list_find does. */

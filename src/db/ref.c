@@ -2,7 +2,9 @@
 
 #include "db/ref.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -27,9 +29,13 @@ long db_ref_pick(const char *what, const char *ref, const void *base, size_t n, 
 	size_t found = 0, len = 0;
 	long first = -1;
 
-	db_shown(ref ? ref : "", shown, sizeof(shown));
+	str_copy_clean(shown, sizeof(shown), ref ? ref : "");
+	if (!ref || !*ref) {
+		err_set(err, "no %s named: give its slug or its name", what);
+		return -1;
+	}
 	if (!db_ref_valid(ref)) {
-		err_set(err, "no %s \"%s\": name one by its slug or its name", what, shown);
+		err_set(err, "no %s \"%s\": a %s is named by its slug or its name", what, shown, what);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -59,4 +65,30 @@ long db_ref_pick(const char *what, const char *ref, const void *base, size_t n, 
 		err_set(err, "several %ss are named \"%s\": %s; name one by its slug", what, shown,
 			slugs);
 	return -1;
+}
+
+bool db_ref_find_slug(const char *what, const PGresult *res, const char *ref, char *slug,
+		      size_t slugsz, struct err *err)
+{
+	struct named {
+		const char *slug, *name;
+	} *v;
+	int n = PQntuples(res);
+	long i;
+
+	if (PQnfields(res) != 2) {
+		err_set(err, "unexpected answer to the %s lookup (%d columns)", what, PQnfields(res));
+		return false;
+	}
+	v = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*v));
+	for (int row = 0; row < n; row++) {
+		v[row].slug = db_val(res, row, 0);
+		v[row].name = db_val(res, row, 1);
+	}
+	i = db_ref_pick(what, ref, v, (size_t)n, sizeof(*v), offsetof(struct named, slug),
+			offsetof(struct named, name), err);
+	if (i >= 0)
+		str_copy(slug, slugsz, v[i].slug);
+	free(v);
+	return i >= 0;
 }

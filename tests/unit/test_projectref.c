@@ -87,9 +87,9 @@ static void test_projects(void **state)
 	    "several projects are named \"SHOP\": acme-shop, shop; name one by its slug");
 	assert_string_equal(find("nope"), "no project \"nope\"");
 	assert_string_equal(find("Old  Shop"), "no project \"Old  Shop\"");
-	assert_string_equal(find(""), "no project \"\": name one by its slug or its name");
+	assert_string_equal(find(""), "no project named: give its slug or its name");
 	assert_string_equal(find("a\033[2Jb"),
-			    "no project \"a?[2Jb\": name one by its slug or its name");
+			    "no project \"a [2Jb\": a project is named by its slug or its name");
 	assert_null(project_list_find(NULL, "x", &(struct err){{0}}));
 }
 
