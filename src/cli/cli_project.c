@@ -100,40 +100,40 @@ static int mutate(struct cli_ctx *ctx, struct db_req *r, PGresult **out)
 
 /* ---- naming customers and projects ---- */
 
-bool cli_project_slug(struct cli_ctx *ctx, const char *ref, char *slug, size_t slugsz)
+/* Runs the lookup r (project_req_find or customer_req_find) and applies
+ * the rule with pick (project_find_slug or customer_find_slug). */
+static bool slug_named(struct cli_ctx *ctx, struct db_req *r,
+		       bool (*pick)(const PGresult *res, const char *ref, char *slug, size_t slugsz,
+				    struct err *err),
+		       const char *ref, char *slug, size_t slugsz)
 {
 	struct err err = { { 0 } };
-	struct db_req r;
-	PGresult *res;
+	PGresult *res = cli_db_query(ctx, r);
 	bool ok;
 
-	project_req_find(&r, ref);
-	res = cli_db_query(ctx, &r);
 	if (!res)
 		return false;
-	ok = project_find_slug(res, ref, slug, slugsz, &err);
+	ok = pick(res, ref, slug, slugsz, &err);
 	PQclear(res);
 	if (!ok)
 		cli_fail(ctx, err.msg);
 	return ok;
 }
 
+bool cli_project_slug(struct cli_ctx *ctx, const char *ref, char *slug, size_t slugsz)
+{
+	struct db_req r;
+
+	project_req_find(&r, ref);
+	return slug_named(ctx, &r, project_find_slug, ref, slug, slugsz);
+}
+
 bool cli_customer_slug(struct cli_ctx *ctx, const char *ref, char *slug, size_t slugsz)
 {
-	struct err err = { { 0 } };
 	struct db_req r;
-	PGresult *res;
-	bool ok;
 
 	customer_req_find(&r, ref);
-	res = cli_db_query(ctx, &r);
-	if (!res)
-		return false;
-	ok = customer_find_slug(res, ref, slug, slugsz, &err);
-	PQclear(res);
-	if (!ok)
-		cli_fail(ctx, err.msg);
-	return ok;
+	return slug_named(ctx, &r, customer_find_slug, ref, slug, slugsz);
 }
 
 /* The project a mutation is about. Read-only mode refuses it before the
@@ -220,7 +220,7 @@ static int customer_create(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_parse(ctx, &cmd_customer_create, argc, argv, opts, pos, 1, 1, &npos))
 		return CLI_USAGE;
 	if (!customer_req_create(&r, ctx->conf, pos[0], slug, &err))
-		return cli_fail(ctx, err.msg);
+		return cli_request_refused(ctx, &cmd_customer_create, &err);
 	rc = mutate(ctx, &r, &res);
 	if (rc != CLI_OK)
 		return rc;
@@ -239,20 +239,15 @@ static bool parse_quotas(struct cli_ctx *ctx, const struct cli_command *cmd, con
 
 	*qs = *qc = *qm = -1;
 	if (stores && !str_to_long(stores, 0, PROJECT_MAX_QUOTA_STORES, qs)) {
-		fprintf(ctx->err, "opsdeck: --stores takes a whole number from 0 to %d\n",
-			PROJECT_MAX_QUOTA_STORES);
-		goto usage;
+		cli_usage(ctx, cmd, "--stores takes a whole number from 0 to %d",
+			  PROJECT_MAX_QUOTA_STORES);
+		return false;
 	}
-	if (cpu && !db_parse_cpu(cpu, qc, &err))
-		goto bad;
-	if (memory && !db_parse_memory(memory, qm, &err))
-		goto bad;
+	if ((cpu && !db_parse_cpu(cpu, qc, &err)) || (memory && !db_parse_memory(memory, qm, &err))) {
+		cli_usage(ctx, cmd, "%s", err.msg);
+		return false;
+	}
 	return true;
-bad:
-	fprintf(ctx->err, "opsdeck: %s\n", err.msg);
-usage:
-	fprintf(ctx->err, "usage: opsdeck %s %s %s\n", cmd->noun, cmd->verb, cmd->usage);
-	return false;
 }
 
 static json_t *project_json(const struct project *p)
@@ -367,7 +362,7 @@ static int project_create(struct cli_ctx *ctx, int argc, char **argv)
 	spec.description = desc;
 	spec.end_date = end;
 	if (!project_req_create(&r, ctx->conf, &spec, &err))
-		return cli_fail(ctx, err.msg);
+		return cli_request_refused(ctx, &cmd_project_create, &err);
 	rc = mutate(ctx, &r, &res);
 	if (rc != CLI_OK)
 		return rc;
@@ -389,7 +384,7 @@ static int project_rename(struct cli_ctx *ctx, int argc, char **argv)
 	if (!project_to_change(ctx, "rename a project", pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
 	if (!project_req_rename(&r, ctx->conf, slug, pos[1], &err))
-		return cli_fail(ctx, err.msg);
+		return cli_request_refused(ctx, &cmd_project_rename, &err);
 	rc = mutate(ctx, &r, NULL);
 	if (rc == CLI_OK)
 		fprintf(ctx->out, "renamed project %s\n", slug);
@@ -416,15 +411,13 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	if (!parse_quotas(ctx, &cmd_project_set_quota, stores, cpu, mem, &qs, &qc, &qm))
 		return CLI_USAGE;
-	if (!stores && !cpu && !mem) {
-		fprintf(ctx->err, "opsdeck: give at least one of --stores, --cpu, --memory\n");
-		fprintf(ctx->err, "usage: opsdeck project set-quota %s\n", cmd_project_set_quota.usage);
-		return CLI_USAGE;
-	}
+	if (!stores && !cpu && !mem)
+		return cli_usage(ctx, &cmd_project_set_quota,
+				 "give at least one of --stores, --cpu, --memory");
 	if (!project_to_change(ctx, "change a project's quota", pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
 	if (!project_req_set_quota(&r, ctx->conf, slug, qs, qc, qm, &err))
-		return cli_fail(ctx, err.msg);
+		return cli_request_refused(ctx, &cmd_project_set_quota, &err);
 	rc = mutate(ctx, &r, NULL);
 	if (rc == CLI_OK)
 		fprintf(ctx->out, "set the quota of project %s\n", slug);
@@ -444,7 +437,7 @@ static int project_archive(struct cli_ctx *ctx, int argc, char **argv)
 	if (!project_to_change(ctx, "archive a project", pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
 	if (!project_req_archive(&r, ctx->conf, slug, &err))
-		return cli_fail(ctx, err.msg);
+		return cli_request_refused(ctx, &cmd_project_archive, &err);
 	rc = mutate(ctx, &r, NULL);
 	if (rc == CLI_OK)
 		fprintf(ctx->out, "archived project %s\n", slug);
@@ -470,25 +463,22 @@ static int project_set(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_project_set, argc, argv, opts, pos, 1, 1, &npos))
 		return CLI_USAGE;
-	if ((!end && !no_end && !desc) || (end && no_end)) {
-		fprintf(ctx->err, "opsdeck: %s\n",
-			end && no_end
-				? "give --end-date or --no-end-date, not both"
-				: "give at least one of --end-date, --no-end-date, --description");
-		fprintf(ctx->err, "usage: opsdeck project set %s\n", cmd_project_set.usage);
-		return CLI_USAGE;
-	}
+	if (end && no_end)
+		return cli_usage(ctx, &cmd_project_set, "give --end-date or --no-end-date, not both");
+	if (!end && !no_end && !desc)
+		return cli_usage(ctx, &cmd_project_set,
+				 "give at least one of --end-date, --no-end-date, --description");
 	c.end_date = end;
 	c.clear_end_date = no_end;
 	c.description = desc;
 	/* Read-only mode and the values are checked before the project is
 	 * looked up. */
 	if (!project_check_changes(ctx->conf, &c, &err))
-		return cli_fail(ctx, err.msg);
+		return cli_request_refused(ctx, &cmd_project_set, &err);
 	if (!cli_project_slug(ctx, pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
 	if (!project_req_set(&r, ctx->conf, slug, &c, &err))
-		return cli_fail(ctx, err.msg);
+		return cli_request_refused(ctx, &cmd_project_set, &err);
 	rc = mutate(ctx, &r, NULL);
 	if (rc == CLI_OK)
 		fprintf(ctx->out, "changed project %s\n", slug);

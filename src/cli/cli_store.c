@@ -342,22 +342,6 @@ static void status_text(const struct store *s, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%s", s->status);
 }
 
-static bool load_stores(struct cli_ctx *ctx, struct db_req *r, struct store_list *l)
-{
-	struct err err = { { 0 } };
-	PGresult *res = cli_db_query(ctx, r);
-
-	if (!res)
-		return false;
-	if (!store_list_parse(res, l, &err)) {
-		PQclear(res);
-		cli_fail(ctx, err.msg);
-		return false;
-	}
-	PQclear(res);
-	return true;
-}
-
 /* The list as cli_json_print would print the array of store_json objects,
  * written a store at a time: at 10,000 stores, a whole tree of them costs
  * more than the query. */
@@ -404,7 +388,7 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (project && !cli_project_slug(ctx, project, slug, sizeof(slug)))
 		return CLI_FAILED;
 	store_req_list(&r, project ? slug : NULL, all);
-	if (!load_stores(ctx, &r, &l))
+	if (!cli_store_list(ctx, &r, &l))
 		return CLI_FAILED;
 	if (ctx->json) {
 		rc = print_stores_json(ctx, &l);
@@ -499,7 +483,7 @@ static int show_store(struct cli_ctx *ctx, const char *id)
 	char st[200], age[24];
 
 	store_req_show(&r, id);
-	if (!load_stores(ctx, &r, &l))
+	if (!cli_store_list(ctx, &r, &l))
 		return CLI_FAILED;
 	store_req_history(&r, id, 20);
 	hist = cli_db_query(ctx, &r);

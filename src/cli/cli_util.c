@@ -31,16 +31,23 @@ int cli_fail(struct cli_ctx *ctx, const char *msg)
 	return CLI_FAILED;
 }
 
+static void vsay(struct cli_ctx *ctx, const char *fmt, va_list ap) ATTR_FORMAT(2, 0);
+
+static void vsay(struct cli_ctx *ctx, const char *fmt, va_list ap)
+{
+	char *msg = xvasprintf(fmt, ap);
+
+	say(ctx, msg);
+	free(msg);
+}
+
 int cli_failf(struct cli_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	vsay(ctx, fmt, ap);
 	va_end(ap);
-	say(ctx, msg);
-	free(msg);
 	return CLI_FAILED;
 }
 
@@ -53,13 +60,10 @@ void cli_print_usage(FILE *out, const struct cli_command *cmd)
 int cli_usage(struct cli_ctx *ctx, const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	vsay(ctx, fmt, ap);
 	va_end(ap);
-	say(ctx, msg);
-	free(msg);
 	if (cmd)
 		cli_print_usage(ctx->err, cmd);
 	return CLI_USAGE;
@@ -106,17 +110,11 @@ bool cli_kube_context_known(struct cli_ctx *ctx)
 	return true;
 }
 
-bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
-		   const struct store **s)
+bool cli_store_list(struct cli_ctx *ctx, struct db_req *r, struct store_list *l)
 {
 	struct err err = { { 0 } };
-	struct db_req r;
-	PGresult *res;
+	PGresult *res = cli_db_query(ctx, r);
 
-	memset(l, 0, sizeof(*l));
-	*s = NULL;
-	store_req_ref(&r, ref);
-	res = cli_db_query(ctx, &r);
 	if (!res)
 		return false;
 	if (!store_list_parse(res, l, &err)) {
@@ -125,6 +123,20 @@ bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
 		return false;
 	}
 	PQclear(res);
+	return true;
+}
+
+bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
+		   const struct store **s)
+{
+	struct err err = { { 0 } };
+	struct db_req r;
+
+	memset(l, 0, sizeof(*l));
+	*s = NULL;
+	store_req_ref(&r, ref);
+	if (!cli_store_list(ctx, &r, l))
+		return false;
 	*s = store_ref_pick(l, ref, &err);
 	if (!*s) {
 		store_list_free(l);

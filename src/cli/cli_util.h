@@ -84,6 +84,10 @@ bool cli_kube_context_known(struct cli_ctx *ctx);
 /* Prints cmd's usage line to out. */
 void cli_print_usage(FILE *out, const struct cli_command *cmd);
 
+/* Runs r, a request answered in the store list's columns, and parses its
+ * rows into l (store_list_free()); false after printing why. */
+bool cli_store_list(struct cli_ctx *ctx, struct db_req *r, struct store_list *l);
+
 /* The store ref names (its id, a unique id prefix, its name or
  * PROJECT/NAME, as db/storeref says): *s points into l, which the caller
  * frees with store_list_free(). False after printing why (a store not

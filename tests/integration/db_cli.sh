@@ -33,11 +33,11 @@ run od --db "$OPSDECK_TEST_DB" customer create "Acme Two" --slug acme2
 is "$rc:$out" "0:created customer acme2 ($(q -c "SELECT uuid FROM opsdeck.customers WHERE slug = 'acme2'"))" \
 	"customer create takes --slug (and --db selects the database)"
 run od customer create '!!!'
-like "$rc:$err" "^1:opsdeck: cannot make a slug from '!!!': give one with --slug" "a name without letters needs a slug"
+like "$rc:$err" "^2:opsdeck: cannot make a slug from '!!!': give one with --slug" "a name without letters needs a slug"
 run od customer create X --slug Bad_Slug
-like "$rc:$err" "^1:opsdeck: invalid slug 'Bad_Slug'" "a bad slug is refused before the database"
+like "$rc:$err" "^2:opsdeck: invalid slug 'Bad_Slug'" "a bad slug is refused before the database"
 run od customer create "$(printf 'Evil\033[2J')"
-like "$rc:$err" "^1:opsdeck: a customer name must be 1 to 200 characters on one line" "a name with escapes is refused"
+like "$rc:$err" "^2:opsdeck: a customer name must be 1 to 200 characters on one line" "a name with escapes is refused"
 run od customer create
 like "$rc:$err" '^2:opsdeck: missing arguments' "a missing argument is a usage error"
 like "$err" 'usage: opsdeck customer create NAME \[--slug SLUG\]' "with the usage line"
@@ -69,7 +69,7 @@ like "$rc:$err" "^2:opsdeck: invalid memory amount '5GB'" "a bad memory amount i
 run od project create acme-shops X --stores -1
 like "$rc:$err" "^2:opsdeck: --stores takes a whole number from 0 to 10000" "a negative store quota is a usage error"
 run od project create acme-shops X --end-date 2031-02-30
-is "$rc:$err" "1:opsdeck: 2031-02-30 is not a date: February 2031 has 28 days" "an impossible date is refused"
+like "$rc:$err" "^2:opsdeck: 2031-02-30 is not a date: February 2031 has 28 days" "an impossible date is refused"
 run od project create nope X
 is "$rc:$err" '1:opsdeck: no customer "nope"' "a project needs an existing customer"
 run od project create acme2 "Web Store"

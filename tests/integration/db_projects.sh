@@ -53,22 +53,30 @@ run od project list --customer nope
 is "$rc:$err" '1:opsdeck: no customer "nope"' "project list --customer of an unknown customer"
 
 # ---- end dates: invalid, in the past ----
+create_usage='usage: opsdeck project create CUSTOMER NAME [--slug SLUG] [--description TEXT] [--end-date YYYY-MM-DD] [--stores N] [--cpu CORES] [--memory SIZE]'
+set_usage='usage: opsdeck project set PROJECT [--end-date YYYY-MM-DD | --no-end-date] [--description TEXT]'
 n=$(nprojects)
 e=$(nevents)
 run od project create acme-shops X --end-date 2026-02-30
-is "$rc:$err" "1:opsdeck: 2026-02-30 is not a date: February 2026 has 28 days" "February 30th is not a date"
+is "$rc:$err" "2:opsdeck: 2026-02-30 is not a date: February 2026 has 28 days
+$create_usage" "February 30th is not a date"
 run od project create acme-shops X --end-date 2028-02-30
-is "$rc:$err" "1:opsdeck: 2028-02-30 is not a date: February 2028 has 29 days" "nor in a leap year"
+is "$rc:$err" "2:opsdeck: 2028-02-30 is not a date: February 2028 has 29 days
+$create_usage" "nor in a leap year"
 run od project create acme-shops X --end-date 2031-04-31
-is "$rc:$err" "1:opsdeck: 2031-04-31 is not a date: April 2031 has 30 days" "April has 30 days"
+is "$rc:$err" "2:opsdeck: 2031-04-31 is not a date: April 2031 has 30 days
+$create_usage" "April has 30 days"
 run od project create acme-shops X --end-date 2031-13-01
-is "$rc:$err" "1:opsdeck: 2031-13-01 is not a date: there is no month 13 (months are 01 to 12)" \
+is "$rc:$err" "2:opsdeck: 2031-13-01 is not a date: there is no month 13 (months are 01 to 12)
+$create_usage" \
 	"a thirteenth month"
 run od project create acme-shops X --end-date 31/12/2031
-is "$rc:$err" "1:opsdeck: invalid end date '31/12/2031': write it YYYY-MM-DD" \
+is "$rc:$err" "2:opsdeck: invalid end date '31/12/2031': write it YYYY-MM-DD
+$create_usage" \
 	"a date written otherwise gets the format"
 run od project create acme-shops X --end-date 2031-1-5
-is "$rc:$err" "1:opsdeck: invalid end date '2031-1-5': write it YYYY-MM-DD" "digits are not padded"
+is "$rc:$err" "2:opsdeck: invalid end date '2031-1-5': write it YYYY-MM-DD
+$create_usage" "digits are not padded"
 run od project create acme-shops X --end-date "$yesterday"
 is "$rc:$err" "1:opsdeck: the end date $yesterday is in the past (today is $today)" \
 	"an end date in the past is refused"
@@ -106,11 +114,11 @@ run od project set web-store --end-date "$yesterday"
 is "$rc:$err" "1:opsdeck: the end date $yesterday is in the past (today is $today)" \
 	"project set refuses an end date in the past"
 run od project set web-store --end-date 2026-02-30
-is "$rc:$err" "1:opsdeck: 2026-02-30 is not a date: February 2026 has 28 days" \
-	"project set refuses a day that does not exist"
+is "$rc:$err" "2:opsdeck: 2026-02-30 is not a date: February 2026 has 28 days
+$set_usage" "project set refuses a day that does not exist"
 run od project set web-store --description "$(printf 'Bad\033[2J')"
-is "$rc:$err" "1:opsdeck: a project description must be at most 2000 characters of text" \
-	"a description with escapes is refused"
+is "$rc:$err" "2:opsdeck: a project description must be at most 2000 characters of text
+$set_usage" "a description with escapes is refused"
 run od project set nope --description x
 is "$rc:$err" '1:opsdeck: no project "nope"' "an unknown project is named in the refusal"
 is "$(q -c "SELECT string_agg(slug || coalesce(end_date::text, '-') || description, ',' ORDER BY slug) FROM opsdeck.projects"):$(nevents)" \
