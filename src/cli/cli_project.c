@@ -150,6 +150,22 @@ static bool project_to_change(struct cli_ctx *ctx, const char *what, const char 
 	return cli_project_slug(ctx, ref, slug, slugsz);
 }
 
+/* Sends the change to project slug that a request builder made (built) or
+ * refused (err), and says "DONE project SLUG" once it is made. */
+static int change_project(struct cli_ctx *ctx, const struct cli_command *cmd, bool built,
+			  struct db_req *r, const struct err *err, const char *done,
+			  const char *slug)
+{
+	int rc;
+
+	if (!built)
+		return cli_request_refused(ctx, cmd, err);
+	rc = mutate(ctx, r, NULL);
+	if (rc == CLI_OK)
+		fprintf(ctx->out, "%s project %s\n", done, slug);
+	return rc;
+}
+
 /* ---- customers ---- */
 
 static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
@@ -377,18 +393,15 @@ static int project_rename(struct cli_ctx *ctx, int argc, char **argv)
 	char slug[64];
 	struct err err = { { 0 } };
 	struct db_req r;
-	int npos, rc;
+	int npos;
 
 	if (!cli_parse(ctx, &cmd_project_rename, argc, argv, NULL, pos, 2, 2, &npos))
 		return CLI_USAGE;
 	if (!project_to_change(ctx, "rename a project", pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
-	if (!project_req_rename(&r, ctx->conf, slug, pos[1], &err))
-		return cli_request_refused(ctx, &cmd_project_rename, &err);
-	rc = mutate(ctx, &r, NULL);
-	if (rc == CLI_OK)
-		fprintf(ctx->out, "renamed project %s\n", slug);
-	return rc;
+	return change_project(ctx, &cmd_project_rename,
+			      project_req_rename(&r, ctx->conf, slug, pos[1], &err), &r, &err,
+			      "renamed", slug);
 }
 
 static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
@@ -405,7 +418,7 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 	long qs, qc, qm;
 	struct err err = { { 0 } };
 	struct db_req r;
-	int npos, rc;
+	int npos;
 
 	if (!cli_parse(ctx, &cmd_project_set_quota, argc, argv, opts, pos, 1, 1, &npos))
 		return CLI_USAGE;
@@ -416,12 +429,9 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 				 "give at least one of --stores, --cpu, --memory");
 	if (!project_to_change(ctx, "change a project's quota", pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
-	if (!project_req_set_quota(&r, ctx->conf, slug, qs, qc, qm, &err))
-		return cli_request_refused(ctx, &cmd_project_set_quota, &err);
-	rc = mutate(ctx, &r, NULL);
-	if (rc == CLI_OK)
-		fprintf(ctx->out, "set the quota of project %s\n", slug);
-	return rc;
+	return change_project(ctx, &cmd_project_set_quota,
+			      project_req_set_quota(&r, ctx->conf, slug, qs, qc, qm, &err), &r, &err,
+			      "set the quota of", slug);
 }
 
 static int project_archive(struct cli_ctx *ctx, int argc, char **argv)
@@ -430,18 +440,15 @@ static int project_archive(struct cli_ctx *ctx, int argc, char **argv)
 	char slug[64];
 	struct err err = { { 0 } };
 	struct db_req r;
-	int npos, rc;
+	int npos;
 
 	if (!cli_parse(ctx, &cmd_project_archive, argc, argv, NULL, pos, 1, 1, &npos))
 		return CLI_USAGE;
 	if (!project_to_change(ctx, "archive a project", pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
-	if (!project_req_archive(&r, ctx->conf, slug, &err))
-		return cli_request_refused(ctx, &cmd_project_archive, &err);
-	rc = mutate(ctx, &r, NULL);
-	if (rc == CLI_OK)
-		fprintf(ctx->out, "archived project %s\n", slug);
-	return rc;
+	return change_project(ctx, &cmd_project_archive,
+			      project_req_archive(&r, ctx->conf, slug, &err), &r, &err, "archived",
+			      slug);
 }
 
 static int project_set(struct cli_ctx *ctx, int argc, char **argv)
@@ -459,7 +466,7 @@ static int project_set(struct cli_ctx *ctx, int argc, char **argv)
 	struct project_changes c = { 0 };
 	struct err err = { { 0 } };
 	struct db_req r;
-	int npos, rc;
+	int npos;
 
 	if (!cli_parse(ctx, &cmd_project_set, argc, argv, opts, pos, 1, 1, &npos))
 		return CLI_USAGE;
@@ -477,10 +484,6 @@ static int project_set(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_request_refused(ctx, &cmd_project_set, &err);
 	if (!cli_project_slug(ctx, pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
-	if (!project_req_set(&r, ctx->conf, slug, &c, &err))
-		return cli_request_refused(ctx, &cmd_project_set, &err);
-	rc = mutate(ctx, &r, NULL);
-	if (rc == CLI_OK)
-		fprintf(ctx->out, "changed project %s\n", slug);
-	return rc;
+	return change_project(ctx, &cmd_project_set, project_req_set(&r, ctx->conf, slug, &c, &err),
+			      &r, &err, "changed", slug);
 }
