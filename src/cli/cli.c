@@ -54,7 +54,8 @@ void cli_print_commands(FILE *out)
 	{
 		char head[64];
 
-		snprintf(head, sizeof(head), "%s%s%s", c->noun, c->verb ? " " : "", c->verb ? c->verb : "");
+		snprintf(head, sizeof(head), "%s%s%s", c->noun, c->verb ? " " : "",
+			 c->verb ? c->verb : "");
 		fprintf(out, "  opsdeck %-22s %s\n", head, c->summary);
 	}
 }

@@ -97,15 +97,16 @@ static int catalog_list(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < l.n; i++) {
 			const struct offering *o = &l.v[i];
 
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "uuid",
-							   o->uuid, "slug", o->slug, "name", o->name, "kind",
-							   o->kind, "state", o->state, "description",
-							   o->description, "plans", (json_int_t)o->plans,
-							   "stores", (json_int_t)o->stores));
+			json_array_append_new(
+			    a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "uuid",
+					 o->uuid, "slug", o->slug, "name", o->name, "kind", o->kind,
+					 "state", o->state, "description", o->description, "plans",
+					 (json_int_t)o->plans, "stores", (json_int_t)o->stores));
 		}
 		rc = cli_json_print(ctx, a);
 	} else {
-		static const char *const head[] = { "OFFERING", "NAME", "KIND", "STATE", "PLANS", "STORES" };
+		static const char *const head[] = { "OFFERING", "NAME",	 "KIND",
+						    "STATE",	"PLANS", "STORES" };
 		struct cli_table t;
 
 		cli_table_init(&t, 6, head);
@@ -163,14 +164,16 @@ static int catalog_show(struct cli_ctx *ctx, int argc, char **argv)
 			const struct plan *p = &l.v[i];
 
 			json_array_append_new(
-				a, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:I}", "uuid",
-					     p->uuid, "name", p->name, "replicas", (json_int_t)p->replicas,
-					     "cpu_request_millis", (json_int_t)p->cpu_request_millis,
-					     "cpu_limit_millis", (json_int_t)p->cpu_limit_millis,
-					     "memory_request_mib", (json_int_t)p->memory_request_mib,
-					     "memory_limit_mib", (json_int_t)p->memory_limit_mib, "storage_gib",
-					     (json_int_t)p->storage_gib, "monthly_price", p->monthly_price,
-					     "active", p->active, "stores", (json_int_t)p->stores));
+			    a,
+			    json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:I}",
+				      "uuid", p->uuid, "name", p->name, "replicas",
+				      (json_int_t)p->replicas, "cpu_request_millis",
+				      (json_int_t)p->cpu_request_millis, "cpu_limit_millis",
+				      (json_int_t)p->cpu_limit_millis, "memory_request_mib",
+				      (json_int_t)p->memory_request_mib, "memory_limit_mib",
+				      (json_int_t)p->memory_limit_mib, "storage_gib",
+				      (json_int_t)p->storage_gib, "monthly_price", p->monthly_price,
+				      "active", p->active, "stores", (json_int_t)p->stores));
 		}
 		rc = cli_json_print(ctx, a);
 	} else {
@@ -181,7 +184,8 @@ static int catalog_show(struct cli_ctx *ctx, int argc, char **argv)
 		cli_table_init(&t, 8, head);
 		for (size_t i = 0; i < l.n; i++) {
 			const struct plan *p = &l.v[i];
-			char rep[24], c1[32], c2[32], cpu[72], m1[32], m2[32], mem[72], sto[32], ns[24];
+			char rep[24], c1[32], c2[32], cpu[72], m1[32], m2[32], mem[72], sto[32],
+			    ns[24];
 			const char *cells[8] = { p->name, rep, cpu, mem, sto, p->monthly_price,
 						 p->active ? "yes" : "no", ns };
 
@@ -314,7 +318,8 @@ static int set_state(struct cli_ctx *ctx, const struct cli_command *cmd, int arg
 	if (catalog_state_changed(res))
 		fprintf(ctx->out, "%s offering %s\n", active ? "activated" : "paused", pos[0]);
 	else
-		fprintf(ctx->out, "offering %s is already %s\n", pos[0], active ? "active" : "paused");
+		fprintf(ctx->out, "offering %s is already %s\n", pos[0],
+			active ? "active" : "paused");
 	PQclear(res);
 	return CLI_OK;
 }

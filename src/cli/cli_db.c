@@ -89,9 +89,10 @@ static int db_status(struct cli_ctx *ctx, int argc, char **argv)
 			const struct migration_row *r = &st.rows[i];
 
 			json_array_append_new(
-				a, json_pack("{s:i, s:s, s:s, s:o}", "version", r->version, "name", r->name,
-					     "state", migration_state_name(r->state), "applied_at",
-					     r->applied_at[0] ? json_string(r->applied_at) : json_null()));
+			    a, json_pack(
+				   "{s:i, s:s, s:s, s:o}", "version", r->version, "name", r->name,
+				   "state", migration_state_name(r->state), "applied_at",
+				   r->applied_at[0] ? json_string(r->applied_at) : json_null()));
 		}
 		json_object_set_new(o, "schema_version", json_integer(st.db_version));
 		json_object_set_new(o, "binary_version", json_integer(st.bin_version));
@@ -116,11 +117,12 @@ static int db_status(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		cli_table_print(&t, ctx->out);
 		cli_table_free(&t);
-		fprintf(ctx->out, "schema version %d; this opsdeck knows %d; %zu pending\n", st.db_version,
-			st.bin_version, st.pending);
+		fprintf(ctx->out, "schema version %d; this opsdeck knows %d; %zu pending\n",
+			st.db_version, st.bin_version, st.pending);
 	}
 	if (st.unknown > 0) {
-		fprintf(ctx->err, "opsdeck: the database has migrations this opsdeck does not know: upgrade opsdeck\n");
+		fprintf(ctx->err, "opsdeck: the database has migrations this opsdeck does not "
+				  "know: upgrade opsdeck\n");
 		rc = CLI_FAILED;
 	} else if (st.changed > 0) {
 		fprintf(ctx->err, "opsdeck: applied migrations differ from the ones built in\n");

@@ -185,7 +185,8 @@ static void describe_connection(PGconn *pg, struct buf *out, json_t **detail)
 	else
 		snprintf(version, sizeof(version), "%d.%d.%d", v / 10000, v / 100 % 100, v % 100);
 	if (host && host[0] == '/')
-		buf_printf(out, "connected to database %s as %s through the Unix socket in %s (port %s)",
+		buf_printf(out,
+			   "connected to database %s as %s through the Unix socket in %s (port %s)",
 			   PQdb(pg), PQuser(pg), host, port);
 	else
 		buf_printf(out, "connected to database %s as %s at %s:%s", PQdb(pg), PQuser(pg),
@@ -215,7 +216,8 @@ static bool check_schema(struct doctor *d, PGconn *pg, int *version)
 	current = st.pending == 0 && st.unknown == 0 && st.changed == 0;
 	if (st.unknown > 0)
 		add(d, "database.schema", "database schema", KUBE_PROBE_FAIL, detail,
-		    "the schema is at version %d, newer than this opsdeck knows (%d): upgrade opsdeck",
+		    "the schema is at version %d, newer than this opsdeck knows (%d): "
+		    "upgrade opsdeck",
 		    st.db_version, st.bin_version);
 	else if (st.changed > 0)
 		add(d, "database.schema", "database schema", KUBE_PROBE_FAIL, detail,
@@ -224,7 +226,8 @@ static bool check_schema(struct doctor *d, PGconn *pg, int *version)
 		    st.changed);
 	else if (st.pending > 0)
 		add(d, "database.schema", "database schema", KUBE_PROBE_FAIL, detail,
-		    "the schema is at version %d and this opsdeck needs %d: run `opsdeck db migrate`",
+		    "the schema is at version %d and this opsdeck needs %d: "
+		    "run `opsdeck db migrate`",
 		    st.db_version, st.bin_version);
 	else
 		add(d, "database.schema", "database schema", KUBE_PROBE_OK, detail,
@@ -255,8 +258,9 @@ static void check_settings(struct doctor *d, PGconn *pg)
 		buf_printf(&words, "%s%s %s", i ? ", " : "", db_val(res, i, 0), db_val(res, i, 1));
 		json_object_set_new(o, db_val(res, i, 0), json_integer(db_long(res, i, 1)));
 	}
-	add(d, "database.settings", "database settings", KUBE_PROBE_OK, json_pack("{s:o}", "settings", o),
-	    "readable: %s", PQntuples(res) ? buf_str(&words) : "none set");
+	add(d, "database.settings", "database settings", KUBE_PROBE_OK,
+	    json_pack("{s:o}", "settings", o), "readable: %s",
+	    PQntuples(res) ? buf_str(&words) : "none set");
 	PQclear(res);
 	buf_free(&words);
 }
@@ -273,8 +277,8 @@ static bool read_clusters(struct doctor *d, PGconn *pg, struct cluster_list *l)
 	db_req_free(&r);
 	if (!res || !cluster_list_parse(res, l, &err)) {
 		PQclear(res);
-		add(d, "clusters", "clusters", KUBE_PROBE_FAIL, NULL, "cannot list the clusters: %s",
-		    err.msg);
+		add(d, "clusters", "clusters", KUBE_PROBE_FAIL, NULL,
+		    "cannot list the clusters: %s", err.msg);
 		return false;
 	}
 	PQclear(res);
@@ -355,8 +359,9 @@ static void pick_targets(struct doctor *d, const char *only_context, bool listed
 	}
 	if (listed)
 		add(d, "clusters", "clusters", KUBE_PROBE_WARN, NULL,
-		    "none registered, so no store can be placed (`opsdeck cluster add NAME --context "
-		    "CONTEXT`); checking the %s kube context instead",
+		    "none registered, so no store can be placed "
+		    "(`opsdeck cluster add NAME --context CONTEXT`); "
+		    "checking the %s kube context instead",
 		    current ? "selected" : "current");
 	else
 		add(d, "clusters", "clusters", KUBE_PROBE_WARN, NULL,
@@ -419,7 +424,8 @@ static void collect(struct doctor *d)
 		if (t->cluster)
 			snprintf(subject, sizeof(subject), "cluster %s", t->cluster);
 		else if (t->probe && kube_probe_context(t->probe)[0])
-			snprintf(subject, sizeof(subject), "kube context %s", kube_probe_context(t->probe));
+			snprintf(subject, sizeof(subject), "kube context %s",
+				 kube_probe_context(t->probe));
 		else
 			snprintf(subject, sizeof(subject), "kube context %s",
 				 t->context ? t->context : "(current)");
@@ -430,12 +436,13 @@ static void collect(struct doctor *d)
 		}
 		if (strcmp(t->state, "cordoned") == 0)
 			add(d, "cluster.state", subject, KUBE_PROBE_OK, NULL,
-			    "cordoned: no new stores are placed there; its stores are checked as usual");
+			    "cordoned: no new stores are placed there; "
+			    "its stores are checked as usual");
 		f = kube_probe_findings(t->probe, &n);
 		for (size_t k = 0; k < n; k++) {
 			snprintf(id, sizeof(id), "cluster.%s", f[k].check);
-			add(d, id, subject, f[k].level, f[k].detail ? json_incref(f[k].detail) : NULL,
-			    "%s", f[k].message);
+			add(d, id, subject, f[k].level,
+			    f[k].detail ? json_incref(f[k].detail) : NULL, "%s", f[k].message);
 		}
 	}
 }
@@ -477,8 +484,8 @@ static int print_report(struct doctor *d)
 			fprintf(d->ctx->out, "%-4s  %s: %s\n", word, c->subject, c->message);
 		}
 		if (fails || warns)
-			fprintf(d->ctx->out, "%zu check(s): %zu failed, %zu warning(s)\n", d->n, fails,
-				warns);
+			fprintf(d->ctx->out, "%zu check(s): %zu failed, %zu warning(s)\n", d->n,
+				fails, warns);
 		else
 			fprintf(d->ctx->out, "all %zu checks passed\n", d->n);
 		if (fflush(d->ctx->out) != 0)

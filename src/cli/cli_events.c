@@ -72,23 +72,26 @@ static int events_list(struct cli_ctx *ctx, int argc, char **argv)
 			 * text still says what it held. */
 			json_t *detail = json_loads(e->detail ? e->detail : "{}", 0, NULL);
 
-			json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
-							   (json_int_t)e->id, "at", e->at, "actor", e->actor,
-							   "action", e->action, "object", e->object, "project",
-							   e->project[0] ? json_string(e->project) : json_null(),
-							   "message", e->message, "detail",
-							   detail ? detail : json_string(e->detail)));
+			json_array_append_new(
+			    a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s, s:o}", "id",
+					 (json_int_t)e->id, "at", e->at, "actor", e->actor,
+					 "action", e->action, "object", e->object, "project",
+					 e->project[0] ? json_string(e->project) : json_null(),
+					 "message", e->message, "detail",
+					 detail ? detail : json_string(e->detail)));
 		}
 		rc = cli_json_print(ctx, a);
 	} else {
-		static const char *const head[] = { "ID", "AT", "ACTOR", "ACTION", "OBJECT", "MESSAGE" };
+		static const char *const head[] = { "ID",	  "AT",	    "ACTOR",
+						    "ACTION", "OBJECT", "MESSAGE" };
 		struct cli_table t;
 
 		cli_table_init(&t, 6, head);
 		for (size_t i = 0; i < l.n; i++) {
 			const struct event *e = &l.v[i];
 			char id[24];
-			const char *cells[6] = { id, e->at, e->actor, e->action, e->object, e->message };
+			const char *cells[6] = { id,	    e->at,     e->actor,
+						 e->action, e->object, e->message };
 
 			snprintf(id, sizeof(id), "%ld", e->id);
 			cli_table_row(&t, cells);

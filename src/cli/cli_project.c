@@ -171,7 +171,8 @@ static int change_project(struct cli_ctx *ctx, const struct cli_command *cmd, bo
 static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	bool all = false;
-	const struct cli_opt opts[] = { { "all", NULL, &all, NULL, false }, { NULL, NULL, NULL, NULL, false } };
+	const struct cli_opt opts[] = { { "all", NULL, &all, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct customer_list l;
 	struct err err = { { 0 } };
@@ -196,14 +197,16 @@ static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < l.n; i++) {
 			const struct customer *c = &l.v[i];
 
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "uuid", c->uuid,
-							   "slug", c->slug, "name", c->name, "projects",
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:s, s:b}", "uuid",
+							   c->uuid, "slug", c->slug, "name",
+							   c->name, "projects",
 							   (json_int_t)c->projects, "created_at",
 							   c->created_at, "archived", c->archived));
 		}
 		rc = cli_json_print(ctx, a);
 	} else {
-		static const char *const head[] = { "SLUG", "NAME", "PROJECTS", "CREATED", "STATE" };
+		static const char *const head[] = { "SLUG", "NAME", "PROJECTS", "CREATED",
+						    "STATE" };
 		struct cli_table t;
 
 		cli_table_init(&t, 5, head);
@@ -226,7 +229,8 @@ static int customer_list(struct cli_ctx *ctx, int argc, char **argv)
 static int customer_create(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *slug = NULL;
-	const struct cli_opt opts[] = { { "slug", &slug, NULL, NULL, false }, { NULL, NULL, NULL, NULL, false } };
+	const struct cli_opt opts[] = { { "slug", &slug, NULL, NULL, false },
+					{ NULL, NULL, NULL, NULL, false } };
 	const char *pos[1];
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -259,7 +263,8 @@ static bool parse_quotas(struct cli_ctx *ctx, const struct cli_command *cmd, con
 			  PROJECT_MAX_QUOTA_STORES);
 		return false;
 	}
-	if ((cpu && !db_parse_cpu(cpu, qc, &err)) || (memory && !db_parse_memory(memory, qm, &err))) {
+	if ((cpu && !db_parse_cpu(cpu, qc, &err)) ||
+	    (memory && !db_parse_memory(memory, qm, &err))) {
 		cli_usage(ctx, cmd, "%s", err.msg);
 		return false;
 	}
@@ -268,15 +273,15 @@ static bool parse_quotas(struct cli_ctx *ctx, const struct cli_command *cmd, con
 
 static json_t *project_json(const struct project *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:s, s:b}",
-			 "uuid", p->uuid, "customer", p->customer_slug, "slug", p->slug, "name", p->name,
-			 "description", p->description, "end_date",
-			 p->end_date[0] ? json_string(p->end_date) : json_null(), "quota", "stores",
-			 (json_int_t)p->quota_stores, "cpu_millis", (json_int_t)p->quota_cpu_millis,
-			 "memory_mib", (json_int_t)p->quota_memory_mib, "used", "stores",
-			 (json_int_t)p->stores_used, "cpu_millis", (json_int_t)p->cpu_used_millis,
-			 "memory_mib", (json_int_t)p->memory_used_mib, "created_at", p->created_at,
-			 "archived", p->archived);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:s, s:b}",
+	    "uuid", p->uuid, "customer", p->customer_slug, "slug", p->slug, "name", p->name,
+	    "description", p->description, "end_date",
+	    p->end_date[0] ? json_string(p->end_date) : json_null(), "quota", "stores",
+	    (json_int_t)p->quota_stores, "cpu_millis", (json_int_t)p->quota_cpu_millis,
+	    "memory_mib", (json_int_t)p->quota_memory_mib, "used", "stores",
+	    (json_int_t)p->stores_used, "cpu_millis", (json_int_t)p->cpu_used_millis, "memory_mib",
+	    (json_int_t)p->memory_used_mib, "created_at", p->created_at, "archived", p->archived);
 }
 
 static int project_list(struct cli_ctx *ctx, int argc, char **argv)
@@ -344,7 +349,8 @@ static int project_list(struct cli_ctx *ctx, int argc, char **argv)
 
 static int project_create(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *slug = NULL, *desc = NULL, *end = NULL, *stores = NULL, *cpu = NULL, *mem = NULL;
+	const char *slug = NULL, *desc = NULL, *end = NULL, *stores = NULL, *cpu = NULL,
+		   *mem = NULL;
 	const struct cli_opt opts[] = {
 		{ "slug", &slug, NULL, NULL, false },
 		{ "description", &desc, NULL, NULL, true },
@@ -430,8 +436,8 @@ static int project_set_quota(struct cli_ctx *ctx, int argc, char **argv)
 	if (!project_to_change(ctx, "change a project's quota", pos[0], slug, sizeof(slug)))
 		return CLI_FAILED;
 	return change_project(ctx, &cmd_project_set_quota,
-			      project_req_set_quota(&r, ctx->conf, slug, qs, qc, qm, &err), &r, &err,
-			      "set the quota of", slug);
+			      project_req_set_quota(&r, ctx->conf, slug, qs, qc, qm, &err), &r,
+			      &err, "set the quota of", slug);
 }
 
 static int project_archive(struct cli_ctx *ctx, int argc, char **argv)
@@ -471,7 +477,8 @@ static int project_set(struct cli_ctx *ctx, int argc, char **argv)
 	if (!cli_parse(ctx, &cmd_project_set, argc, argv, opts, pos, 1, 1, &npos))
 		return CLI_USAGE;
 	if (end && no_end)
-		return cli_usage(ctx, &cmd_project_set, "give --end-date or --no-end-date, not both");
+		return cli_usage(ctx, &cmd_project_set,
+				 "give --end-date or --no-end-date, not both");
 	if (!end && !no_end && !desc)
 		return cli_usage(ctx, &cmd_project_set,
 				 "give at least one of --end-date, --no-end-date, --description");

@@ -133,10 +133,11 @@ static int cluster_list(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < l.n; i++) {
 			const struct cluster *c = &l.v[i];
 
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "name", c->name,
-							   "context", c->context, "state", c->state,
-							   "max_stores", (json_int_t)c->max_stores, "stores",
-							   (json_int_t)c->stores, "created_at", c->created_at));
+			json_array_append_new(
+			    a, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "name", c->name,
+					 "context", c->context, "state", c->state, "max_stores",
+					 (json_int_t)c->max_stores, "stores", (json_int_t)c->stores,
+					 "created_at", c->created_at));
 		}
 		rc = cli_json_print(ctx, a);
 	} else {
@@ -307,24 +308,25 @@ static int cluster_set_state(struct cli_ctx *ctx, int argc, char **argv)
 
 static json_t *store_json(const struct store *s)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s,"
-			      " s:I}",
-			      "id", s->id, "name", s->name, "project", s->project, "customer",
-			      s->customer, "offering", s->offering, "plan", s->plan, "cluster",
-			      s->cluster, "namespace", s->namespace, "status", s->status, "created_by",
-			      s->created_by, "replicas", (json_int_t)s->replicas, "created_at",
-			      s->created_at, "updated_at", s->updated_at, "kind", s->kind, "age_seconds",
-			      (json_int_t)s->age_s);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:s,"
+		      " s:I}",
+		      "id", s->id, "name", s->name, "project", s->project, "customer", s->customer,
+		      "offering", s->offering, "plan", s->plan, "cluster", s->cluster, "namespace",
+		      s->namespace, "status", s->status, "created_by", s->created_by, "replicas",
+		      (json_int_t)s->replicas, "created_at", s->created_at, "updated_at",
+		      s->updated_at, "kind", s->kind, "age_seconds", (json_int_t)s->age_s);
 
 	json_object_set_new(o, "url", s->url[0] ? json_string(s->url) : json_null());
 	json_object_set_new(o, "error", s->error[0] ? json_string(s->error) : json_null());
 	json_object_set_new(o, "ready_at", s->ready_at[0] ? json_string(s->ready_at) : json_null());
 	if (s->job_id)
 		json_object_set_new(o, "job",
-				    json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)s->job_id,
-					      "kind", s->job_kind, "state", s->job_state, "step",
-					      s->job_step, "attempts", (json_int_t)s->job_attempts,
-					      "step_age_seconds", (json_int_t)s->step_age_s));
+				    json_pack("{s:I, s:s, s:s, s:s, s:I, s:I}", "id",
+					      (json_int_t)s->job_id, "kind", s->job_kind, "state",
+					      s->job_state, "step", s->job_step, "attempts",
+					      (json_int_t)s->job_attempts, "step_age_seconds",
+					      (json_int_t)s->step_age_s));
 	else
 		json_object_set_new(o, "job", json_null());
 	return o;
@@ -393,9 +395,9 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->json) {
 		rc = print_stores_json(ctx, &l);
 	} else {
-		static const char *const head[] = { "ID",      "NAME",	   "PROJECT", "OFFERING",
-						    "CLUSTER", "STATUS",   "REPLICAS", "AGE",
-						    "URL" };
+		static const char *const head[] = { "ID",	    "NAME",    "PROJECT",
+						    "OFFERING", "CLUSTER", "STATUS",
+						    "REPLICAS", "AGE",	   "URL" };
 		struct cli_table t;
 
 		cli_table_init(&t, 9, head);
@@ -403,7 +405,7 @@ static int store_list(struct cli_ctx *ctx, int argc, char **argv)
 			const struct store *s = &l.v[i];
 			char off[160], st[200], rep[24], age[24];
 			const char *cells[9] = { s->id, s->name, s->project, off, s->cluster,
-						 st,	rep,	 age,	     s->url[0] ? s->url : "-" };
+						 st, rep, age, s->url[0] ? s->url : "-" };
 
 			snprintf(off, sizeof(off), "%s/%s", s->offering, s->plan);
 			status_text(s, st, sizeof(st));
@@ -428,17 +430,18 @@ static void print_history(struct cli_ctx *ctx, const PGresult *res)
 		long id = db_long(res, i, 0);
 
 		if (id != last) {
-			fprintf(ctx->out, "  job %ld %s: %s (attempt %s of %s), created %s%s%s\n", id,
-				db_val(res, i, 1), db_val(res, i, 2), db_val(res, i, 3), db_val(res, i, 4),
-				db_val(res, i, 5), *db_val(res, i, 7) ? "; last error: " : "",
-				db_val(res, i, 7));
+			fprintf(ctx->out, "  job %ld %s: %s (attempt %s of %s), created %s%s%s\n",
+				id, db_val(res, i, 1), db_val(res, i, 2), db_val(res, i, 3),
+				db_val(res, i, 4), db_val(res, i, 5),
+				*db_val(res, i, 7) ? "; last error: " : "", db_val(res, i, 7));
 			last = id;
 		}
 		if (!PQgetisnull(res, i, 8))
 			fprintf(ctx->out, "    %-10s #%s %s -> %s %s%s%s\n", db_val(res, i, 8),
 				db_val(res, i, 14), db_val(res, i, 9),
-				*db_val(res, i, 10) ? db_val(res, i, 10) : "(running)", db_val(res, i, 11),
-				*db_val(res, i, 12) ? ": " : "", db_val(res, i, 12));
+				*db_val(res, i, 10) ? db_val(res, i, 10) : "(running)",
+				db_val(res, i, 11), *db_val(res, i, 12) ? ": " : "",
+				db_val(res, i, 12));
 	}
 }
 
@@ -451,24 +454,26 @@ static json_t *history_json(const PGresult *res)
 		long id = db_long(res, i, 0);
 
 		if (id != last) {
-			cur = json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:[]}", "id", (json_int_t)id,
-					"kind", db_val(res, i, 1), "state", db_val(res, i, 2), "attempts",
-					(json_int_t)db_long(res, i, 3), "max_attempts",
-					(json_int_t)db_long(res, i, 4), "created_at", db_val(res, i, 5),
-					"steps");
+			cur =
+			    json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:[]}", "id", (json_int_t)id,
+				      "kind", db_val(res, i, 1), "state", db_val(res, i, 2),
+				      "attempts", (json_int_t)db_long(res, i, 3), "max_attempts",
+				      (json_int_t)db_long(res, i, 4), "created_at",
+				      db_val(res, i, 5), "steps");
 			json_object_set_new(cur, "last_error",
-					    *db_val(res, i, 7) ? json_string(db_val(res, i, 7)) : json_null());
+					    *db_val(res, i, 7) ? json_string(db_val(res, i, 7))
+							       : json_null());
 			json_array_append_new(jobs, cur);
 			last = id;
 		}
 		if (!PQgetisnull(res, i, 8))
-			json_array_append_new(json_object_get(cur, "steps"),
-					      json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "step",
-							db_val(res, i, 8), "attempt",
-							(json_int_t)db_long(res, i, 14), "started_at",
-							db_val(res, i, 9), "finished_at", db_val(res, i, 10),
-							"outcome", db_val(res, i, 11), "message",
-							db_val(res, i, 12), "runner", db_val(res, i, 13)));
+			json_array_append_new(
+			    json_object_get(cur, "steps"),
+			    json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "step",
+				      db_val(res, i, 8), "attempt", (json_int_t)db_long(res, i, 14),
+				      "started_at", db_val(res, i, 9), "finished_at",
+				      db_val(res, i, 10), "outcome", db_val(res, i, 11), "message",
+				      db_val(res, i, 12), "runner", db_val(res, i, 13)));
 	}
 	return jobs;
 }
@@ -503,7 +508,8 @@ static int show_store(struct cli_ctx *ctx, const char *id)
 		str_age(s->age_s, age, sizeof(age));
 		fprintf(ctx->out,
 			"store %s (%s)\n  project   %s (customer %s)\n  offering  %s, plan %s\n"
-			"  cluster   %s, namespace %s\n  status    %s\n  replicas  %ld\n  url       %s\n"
+			"  cluster   %s, namespace %s\n  status    %s\n  replicas  %ld\n"
+			"  url       %s\n"
 			"  ordered   %s by %s (%s ago)\n",
 			s->id, s->name, s->project, s->customer, s->offering, s->plan, s->cluster,
 			s->namespace, st, s->replicas, s->url[0] ? s->url : "-", s->created_at,
@@ -578,8 +584,9 @@ static int wait_job(struct cli_ctx *ctx, long job, long timeout_s)
 			/* Under --json, stdout holds the store alone. */
 			fprintf(ctx->json ? ctx->err : ctx->out,
 				"job %ld %s; the store is %s%s%s%s%s\n", job, state,
-				db_val(res, 0, 4), *db_val(res, 0, 6) ? " at " : "", db_val(res, 0, 6),
-				*db_val(res, 0, 5) ? ": " : "", db_val(res, 0, 5));
+				db_val(res, 0, 4), *db_val(res, 0, 6) ? " at " : "",
+				db_val(res, 0, 6), *db_val(res, 0, 5) ? ": " : "",
+				db_val(res, 0, 5));
 			rc = strcmp(state, "succeeded") == 0 ? CLI_OK : CLI_FAILED;
 			PQclear(res);
 			break;
@@ -587,13 +594,16 @@ static int wait_job(struct cli_ctx *ctx, long job, long timeout_s)
 		if (!warned && strcmp(state, "queued") == 0 && db_long(res, 0, 3) == 0 &&
 		    time(NULL) - start > 10) {
 			fprintf(ctx->err,
-				"job %ld is still queued: is a runner going (`opsdeck worker`, or a console)?\n",
+				"job %ld is still queued: is a runner going (`opsdeck worker`, or "
+				"a console)?\n",
 				job);
 			warned = true;
 		}
 		PQclear(res);
 		if (time(NULL) >= until) {
-			fprintf(ctx->err, "opsdeck: job %ld is still %s after %lds (step %s); not waiting longer\n",
+			fprintf(ctx->err,
+				"opsdeck: job %ld is still %s after %lds (step %s); not waiting "
+				"longer\n",
 				job, state, timeout_s, last_step[0] ? last_step : "none yet");
 			break;
 		}
@@ -799,16 +809,18 @@ static void reconcile_print(struct reconcile_cli *rc)
 
 		for (size_t i = 0; i < rep->n; i++) {
 			const struct reconcile_finding *f = &rep->v[i];
-			json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "kind", f->kind, "cluster",
-					      f->cluster, "namespace", f->namespace, "store", f->store,
-					      "reason", f->reason, "acted", f->acted);
+			json_t *o =
+			    json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "kind", f->kind, "cluster",
+				      f->cluster, "namespace", f->namespace, "store", f->store,
+				      "reason", f->reason, "acted", f->acted);
 
 			if (rc->events[i] > 0)
 				json_object_set_new(o, "event", json_integer(rc->events[i]));
 			json_array_append_new(a, o);
 		}
-		printed = cli_json_print(ctx, json_pack("{s:I, s:o}", "stores_checked",
-							(json_int_t)rep->stores_checked, "findings", a));
+		printed =
+		    cli_json_print(ctx, json_pack("{s:I, s:o}", "stores_checked",
+						  (json_int_t)rep->stores_checked, "findings", a));
 		if (printed != CLI_OK)
 			rc->rc = printed;
 		return;
@@ -817,8 +829,8 @@ static void reconcile_print(struct reconcile_cli *rc)
 		const struct reconcile_finding *f = &rep->v[i];
 
 		fprintf(ctx->out, "%-11s %s%s%s%s%s: %s%s\n", f->kind, f->cluster,
-			f->namespace[0] ? " " : "", f->namespace, f->store[0] ? " store " : "", f->store,
-			f->reason, reconcile_outcome(f));
+			f->namespace[0] ? " " : "", f->namespace, f->store[0] ? " store " : "",
+			f->store, f->reason, reconcile_outcome(f));
 	}
 	fprintf(ctx->out, "checked %zu store(s): %zu finding(s)\n", rep->stores_checked, rep->n);
 }
@@ -873,8 +885,8 @@ static void delete_next(struct reconcile_cli *rc)
 	for (; rc->ti < rc->ntargets; rc->ti++) {
 		struct reconcile_finding *f = &rc->rep.v[rc->targets[rc->ti]];
 
-		rc->del = orphan_delete_start(&rc->env, f->cluster, f->namespace, orphan_deleted, rc,
-					      &err);
+		rc->del = orphan_delete_start(&rc->env, f->cluster, f->namespace, orphan_deleted,
+					      rc, &err);
 		if (rc->del)
 			return;
 		not_deleted(rc, f, err.msg);
@@ -899,9 +911,11 @@ static bool find_named_orphan(struct reconcile_cli *rc, const char *word, size_t
 		const struct reconcile_finding *f = &rep->v[i];
 
 		if (strcmp(f->namespace, ns) != 0 ||
-		    (slash && (strlen(f->cluster) != clen || strncmp(f->cluster, word, clen) != 0))) {
+		    (slash &&
+		     (strlen(f->cluster) != clen || strncmp(f->cluster, word, clen) != 0))) {
 			if (strcmp(f->kind, "orphan") == 0)
-				buf_printf(&all, "%s%s/%s", all.len ? ", " : "", f->cluster, f->namespace);
+				buf_printf(&all, "%s%s/%s", all.len ? ", " : "", f->cluster,
+					   f->namespace);
 			continue;
 		}
 		if (strcmp(f->kind, "orphan") != 0) {

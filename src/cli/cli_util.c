@@ -259,10 +259,11 @@ PGconn *cli_db_open(struct cli_ctx *ctx, bool check_schema)
 		return NULL;
 	}
 	if (st.unknown > 0) {
-		fprintf(ctx->err,
-			"opsdeck: the database schema is at version %d, newer than this opsdeck knows "
-			"(%d): upgrade opsdeck\n",
-			st.db_version, st.bin_version);
+		fprintf(
+		    ctx->err,
+		    "opsdeck: the database schema is at version %d, newer than this opsdeck knows "
+		    "(%d): upgrade opsdeck\n",
+		    st.db_version, st.bin_version);
 	} else if (st.pending > 0) {
 		fprintf(ctx->err,
 			"opsdeck: the database schema is at version %d and this opsdeck needs %d: "

@@ -171,8 +171,8 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 	runner_on_reconcile(w.runner, on_reconcile, &w);
 	loop_signal(w.loop, SIGTERM, on_signal, &w);
 	loop_signal(w.loop, SIGINT, on_signal, &w);
-	fprintf(ctx->err, "opsdeck worker %s: running up to %ld job(s) at once\n", runner_name(w.runner),
-		ro.max_jobs > 0 ? ro.max_jobs : ctx->conf->worker_jobs);
+	fprintf(ctx->err, "opsdeck worker %s: running up to %ld job(s) at once\n",
+		runner_name(w.runner), ro.max_jobs > 0 ? ro.max_jobs : ctx->conf->worker_jobs);
 	loop_run(w.loop);
 	runner_free(w.runner);
 	loop_free(w.loop);

@@ -14,7 +14,8 @@
 static const char sql_list[] =
 	"SELECT o.uuid, o.slug, o.name, o.kind, o.description, o.state,"
 	" (SELECT count(*) FROM opsdeck.plans pl WHERE pl.offering = o.uuid AND pl.active),"
-	" (SELECT count(*) FROM opsdeck.stores s WHERE s.offering = o.uuid AND s.status <> 'Deleted')"
+	" (SELECT count(*) FROM opsdeck.stores s"
+	" WHERE s.offering = o.uuid AND s.status <> 'Deleted')"
 	" FROM opsdeck.offerings o ORDER BY o.slug";
 
 void catalog_req_list(struct db_req *r)
@@ -73,7 +74,8 @@ bool catalog_req_plans(struct db_req *r, const char *offering, struct err *err)
 	char shown[80];
 
 	if (!offering || !db_valid_dns_label(offering)) {
-		err_set(err, "invalid offering slug '%s'", db_shown(offering ? offering : "", shown, sizeof(shown)));
+		err_set(err, "invalid offering slug '%s'",
+			db_shown(offering ? offering : "", shown, sizeof(shown)));
 		return false;
 	}
 	db_req_init(r, sql_plans);
@@ -154,7 +156,8 @@ bool catalog_req_set_state(struct db_req *r, const struct conf *conf, const char
 	if (!db_mutation_allowed(conf, active ? "activate an offering" : "pause an offering", err))
 		return false;
 	if (!slug || !db_valid_dns_label(slug)) {
-		err_set(err, "invalid offering slug '%s'", db_shown(slug ? slug : "", shown, sizeof(shown)));
+		err_set(err, "invalid offering slug '%s'",
+			db_shown(slug ? slug : "", shown, sizeof(shown)));
 		return false;
 	}
 	if (reason && *reason && !db_valid_name(reason, 500)) {
@@ -193,9 +196,12 @@ static const char sql_upsert_plan[] =
 	" VALUES ($1, $2, $3::integer, $4::integer, $5::integer, $6::integer, $7::integer,"
 	" $8::integer, $9::numeric, true)"
 	" ON CONFLICT (offering, name) DO UPDATE SET replicas = EXCLUDED.replicas,"
-	" cpu_request_millis = EXCLUDED.cpu_request_millis, cpu_limit_millis = EXCLUDED.cpu_limit_millis,"
-	" memory_request_mib = EXCLUDED.memory_request_mib, memory_limit_mib = EXCLUDED.memory_limit_mib,"
-	" storage_gib = EXCLUDED.storage_gib, monthly_price = EXCLUDED.monthly_price, active = true";
+	" cpu_request_millis = EXCLUDED.cpu_request_millis,"
+	" cpu_limit_millis = EXCLUDED.cpu_limit_millis,"
+	" memory_request_mib = EXCLUDED.memory_request_mib,"
+	" memory_limit_mib = EXCLUDED.memory_limit_mib,"
+	" storage_gib = EXCLUDED.storage_gib, monthly_price = EXCLUDED.monthly_price,"
+	" active = true";
 
 static const char sql_retire_plans[] =
 	"UPDATE opsdeck.plans SET active = false"
@@ -204,7 +210,8 @@ static const char sql_retire_plans[] =
 static const char sql_import_event[] =
 	"INSERT INTO opsdeck.events (actor, action, object, message, detail)"
 	" VALUES ($1, 'catalog.import', 'offering/' || $2,"
-	" format('%s offering %s from %s with %s plan(s)', $3::text, $2::text, $4::text, $5::integer),"
+	" format('%s offering %s from %s with %s plan(s)',"
+	" $3::text, $2::text, $4::text, $5::integer),"
 	" jsonb_build_object('file', $4::text, 'plans', $5::integer, 'manifests', $6::integer))";
 
 static bool run(PGconn *pg, struct db_req *r, PGresult **keep, struct err *err)

@@ -12,11 +12,11 @@
 #include "yamldoc.h"
 
 const char *const catalog_placeholders[] = {
-	"store.id",	      "store.name",	    "store.namespace",	  "store.host",
-	"store.url",	      "project.slug",	    "offering.slug",	  "plan.name",
-	"plan.replicas",      "plan.cpu_request",   "plan.cpu_limit",	  "plan.memory_request",
-	"plan.memory_limit",  "plan.storage",	    "secret.db_password", "secret.db_root_password",
-	"secret.admin_password", "secret.jwt_secret", "secret.cookie_secret", NULL,
+	"store.id", "store.name", "store.namespace", "store.host", "store.url",
+	"project.slug", "offering.slug", "plan.name", "plan.replicas", "plan.cpu_request",
+	"plan.cpu_limit", "plan.memory_request", "plan.memory_limit", "plan.storage",
+	"secret.db_password", "secret.db_root_password", "secret.admin_password",
+	"secret.jwt_secret", "secret.cookie_secret", NULL,
 };
 
 const char *const catalog_kinds[] = { "woocommerce", "medusa", NULL };
@@ -114,10 +114,10 @@ bool catalog_expand(const char *s, const char *(*lookup)(void *ud, const char *n
 			err_set(err, "unterminated placeholder: '{{' without '}}'");
 			return false;
 		}
-		if (q != end || len == 0 || len >= sizeof(key) || name[0] == '.' || name[len - 1] == '.' ||
-		    !memchr(name, '.', len)) {
-			snprintf(key, sizeof(key), "%.*s", (int)(end - open - 2 < 60 ? end - open - 2 : 60),
-				 open + 2);
+		if (q != end || len == 0 || len >= sizeof(key) || name[0] == '.' ||
+		    name[len - 1] == '.' || !memchr(name, '.', len)) {
+			snprintf(key, sizeof(key), "%.*s",
+				 (int)(end - open - 2 < 60 ? end - open - 2 : 60), open + 2);
 			err_set(err, "malformed placeholder '{{%s}}': write {{ group.name }}",
 				db_shown(key, shown, sizeof(shown)));
 			return false;
@@ -191,7 +191,8 @@ static bool only_keys(struct cf_ctx *c, const struct ynode *map, const char *con
 			for (size_t k = 0; allowed[k]; k++)
 				buf_printf(&list, "%s%s", k ? ", " : "", allowed[k]);
 			fail_at(c, map->keys[i], "unknown key '%s' in %s (expected %s)",
-				db_shown(map->keys[i]->scalar, shown, sizeof(shown)), what, buf_str(&list));
+				db_shown(map->keys[i]->scalar, shown, sizeof(shown)), what,
+				buf_str(&list));
 			buf_free(&list);
 			return false;
 		}
@@ -222,7 +223,8 @@ static bool text_of(struct cf_ctx *c, const struct ynode *n, const char *what, c
 static bool no_placeholder(struct cf_ctx *c, const struct ynode *n, const char *what)
 {
 	if (n->type == YNODE_SCALAR && strstr(n->scalar, "{{"))
-		return fail_at(c, n, "%s cannot hold a placeholder: placeholders belong in manifests", what);
+		return fail_at(
+		    c, n, "%s cannot hold a placeholder: placeholders belong in manifests", what);
 	return true;
 }
 
@@ -245,8 +247,10 @@ static bool read_offering(struct cf_ctx *c, const struct ynode *o)
 	if (!need(c, o, "slug", "offering", &n) || !text_of(c, n, "offering.slug", &s))
 		return false;
 	if (!db_valid_dns_label(s))
-		return fail_at(c, n, "offering.slug '%s' is not a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
-			       db_shown(s, shown, sizeof(shown)));
+		return fail_at(
+		    c, n,
+		    "offering.slug '%s' is not a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
+		    db_shown(s, shown, sizeof(shown)));
 	str_copy(c->f->slug, sizeof(c->f->slug), s);
 
 	if (!need(c, o, "name", "offering", &n) || !text_of(c, n, "offering.name", &s))
@@ -280,7 +284,8 @@ static bool read_offering(struct cf_ctx *c, const struct ynode *o)
 	if (n && !ynode_is_null(n) && !text_of(c, n, "offering.description", &s))
 		return false;
 	if (!db_valid_text(s, 2000))
-		return fail_at(c, n, "offering.description must be at most 2000 characters of text");
+		return fail_at(c, n,
+			       "offering.description must be at most 2000 characters of text");
 	c->f->description = xstrdup(s);
 
 	n = ynode_get(o, "state");
@@ -363,7 +368,8 @@ static bool read_plan(struct cf_ctx *c, const struct ynode *pn, struct catalog_p
 	    !plan_quantity(c, pn, "storage", false, &storage_mib))
 		return false;
 	if (p->cpu_request_millis < 10 || p->cpu_request_millis > 64000)
-		return fail_at(c, ynode_get(pn, "cpu_request"), "cpu_request must be from 10m to 64");
+		return fail_at(c, ynode_get(pn, "cpu_request"),
+			       "cpu_request must be from 10m to 64");
 	if (p->cpu_limit_millis < p->cpu_request_millis || p->cpu_limit_millis > 64000)
 		return fail_at(c, ynode_get(pn, "cpu_limit"),
 			       "cpu_limit must be at least cpu_request and at most 64");
@@ -381,7 +387,8 @@ static bool read_plan(struct cf_ctx *c, const struct ynode *pn, struct catalog_p
 	if (!need(c, pn, "monthly_price", "a plan", &n) || !text_of(c, n, "monthly_price", &s))
 		return false;
 	if (!valid_price(s))
-		return fail_at(c, n, "monthly_price must be an amount like 19 or 19.90 (below 1000000)");
+		return fail_at(c, n,
+			       "monthly_price must be an amount like 19 or 19.90 (below 1000000)");
 	str_copy(p->monthly_price, sizeof(p->monthly_price), s);
 	return true;
 }
@@ -419,13 +426,15 @@ static bool walk_placeholders(struct cf_ctx *c, const struct ynode *n, struct bu
 	switch (n->type) {
 	case YNODE_SCALAR:
 		buf_reset(scratch);
-		if (strstr(n->scalar, "{{") && !catalog_expand(n->scalar, sample_lookup, NULL, scratch, &why))
+		if (strstr(n->scalar, "{{") &&
+		    !catalog_expand(n->scalar, sample_lookup, NULL, scratch, &why))
 			return fail_at(c, n, "%s", why.msg);
 		return true;
 	case YNODE_MAP:
 		for (size_t i = 0; i < n->len; i++) {
 			if (strstr(n->keys[i]->scalar, "{{"))
-				return fail_at(c, n->keys[i], "placeholders belong in values, not in keys");
+				return fail_at(c, n->keys[i],
+					       "placeholders belong in values, not in keys");
 			if (!walk_placeholders(c, n->items[i], scratch))
 				return false;
 		}
@@ -505,19 +514,21 @@ static bool read_manifest(struct cf_ctx *c, const struct ynode *m, char (*seen)[
 
 	if (!want_map(c, m, "a manifest"))
 		return false;
-	if (!need(c, m, "apiVersion", "a manifest", &api) || !text_of(c, api, "apiVersion", &api_s) ||
-	    !need(c, m, "kind", "a manifest", &kindn) || !text_of(c, kindn, "kind", &kind_s))
+	if (!need(c, m, "apiVersion", "a manifest", &api) ||
+	    !text_of(c, api, "apiVersion", &api_s) || !need(c, m, "kind", "a manifest", &kindn) ||
+	    !text_of(c, kindn, "kind", &kind_s))
 		return false;
 	for (k = 0; k < ARRAY_LEN(allowed_kinds); k++) {
 		if (strcmp(allowed_kinds[k].kind, kind_s) == 0)
 			break;
 	}
 	if (k == ARRAY_LEN(allowed_kinds))
-		return fail_at(c, kindn,
-			       "kind '%s' is not allowed in a store (namespaced kinds only: Secret, "
-			       "ConfigMap, Service, PersistentVolumeClaim, ServiceAccount, ResourceQuota, "
-			       "Deployment, StatefulSet, Ingress, NetworkPolicy)",
-			       db_shown(kind_s, shown, sizeof(shown)));
+		return fail_at(
+		    c, kindn,
+		    "kind '%s' is not allowed in a store (namespaced kinds only: Secret, "
+		    "ConfigMap, Service, PersistentVolumeClaim, ServiceAccount, ResourceQuota, "
+		    "Deployment, StatefulSet, Ingress, NetworkPolicy)",
+		    db_shown(kind_s, shown, sizeof(shown)));
 	if (strcmp(allowed_kinds[k].api_version, api_s) != 0)
 		return fail_at(c, api, "%s is served as apiVersion %s, not '%s'", kind_s,
 			       allowed_kinds[k].api_version, db_shown(api_s, shown, sizeof(shown)));
@@ -527,8 +538,10 @@ static bool read_manifest(struct cf_ctx *c, const struct ynode *m, char (*seen)[
 		return false;
 	name_s = rendered(n, &scratch);
 	if (!db_valid_dns_label(name_s)) {
-		ok = fail_at(c, n, "metadata.name '%s' is not a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
-			     db_shown(n->scalar, shown, sizeof(shown)));
+		ok = fail_at(
+		    c, n,
+		    "metadata.name '%s' is not a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
+		    db_shown(n->scalar, shown, sizeof(shown)));
 		buf_free(&scratch);
 		return ok;
 	}
@@ -542,10 +555,12 @@ static bool read_manifest(struct cf_ctx *c, const struct ynode *m, char (*seen)[
 	str_copy(seen[idx][0], sizeof(seen[idx][0]), kind_s);
 	str_copy(seen[idx][1], sizeof(seen[idx][1]), name_s);
 	n = ynode_get(meta, "namespace");
-	if (n && (n->type != YNODE_SCALAR || strcmp(rendered(n, &scratch), "store-0123456789ab") != 0)) {
+	if (n &&
+	    (n->type != YNODE_SCALAR || strcmp(rendered(n, &scratch), "store-0123456789ab") != 0)) {
 		buf_free(&scratch);
-		return fail_at(c, n, "metadata.namespace may only be {{ store.namespace }}: a store "
-				     "lives in its own namespace");
+		return fail_at(c, n,
+			       "metadata.namespace may only be {{ store.namespace }}: a store "
+			       "lives in its own namespace");
 	}
 	buf_free(&scratch);
 	n = ynode_get(meta, "labels");
@@ -599,12 +614,14 @@ static bool read_manifests(struct cf_ctx *c, const struct ynode *ms)
 
 		ok = read_manifest(c, ms->items[i], seen, i);
 		kind = ok ? ynode_get(ms->items[i], "kind") : NULL;
-		if (kind && (strcmp(kind->scalar, "Deployment") == 0 || strcmp(kind->scalar, "StatefulSet") == 0))
+		if (kind && (strcmp(kind->scalar, "Deployment") == 0 ||
+			     strcmp(kind->scalar, "StatefulSet") == 0))
 			workload = true;
 	}
 	free(seen);
 	if (ok && !workload)
-		return fail_at(c, ms, "manifests have no Deployment or StatefulSet: nothing would run");
+		return fail_at(c, ms,
+			       "manifests have no Deployment or StatefulSet: nothing would run");
 	c->f->nmanifests = ms->len;
 	return ok;
 }
@@ -633,7 +650,8 @@ struct catalog_file *catalog_file_parse(const char *label, const char *text, siz
 	bool ok;
 
 	if (len > CATALOG_MAX_FILE_BYTES) {
-		err_set(err, "%s: a catalog file is at most %d bytes", label, CATALOG_MAX_FILE_BYTES);
+		err_set(err, "%s: a catalog file is at most %d bytes", label,
+			CATALOG_MAX_FILE_BYTES);
 		return NULL;
 	}
 	if (memchr(text, '\0', len)) {
@@ -654,9 +672,10 @@ struct catalog_file *catalog_file_parse(const char *label, const char *text, siz
 	else
 		ok = want_map(&c, doc->root, "a catalog file") &&
 		     only_keys(&c, doc->root, keys, "a catalog file") &&
-		     need(&c, doc->root, "offering", "a catalog file", &n) && read_offering(&c, n) &&
-		     need(&c, doc->root, "plans", "a catalog file", &n) && read_plans(&c, n) &&
-		     need(&c, doc->root, "manifests", "a catalog file", &n) && read_manifests(&c, n);
+		     need(&c, doc->root, "offering", "a catalog file", &n) &&
+		     read_offering(&c, n) && need(&c, doc->root, "plans", "a catalog file", &n) &&
+		     read_plans(&c, n) && need(&c, doc->root, "manifests", "a catalog file", &n) &&
+		     read_manifests(&c, n);
 	ydoc_free(doc);
 	if (!ok) {
 		catalog_file_free(f);

@@ -8,7 +8,8 @@
 
 static const char sql_list[] =
 	"SELECT c.name, c.kube_context, c.state, c.max_stores,"
-	" (SELECT count(*) FROM opsdeck.stores s WHERE s.cluster = c.name AND s.status <> 'Deleted'),"
+	" (SELECT count(*) FROM opsdeck.stores s"
+	" WHERE s.cluster = c.name AND s.status <> 'Deleted'),"
 	" to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 	" FROM opsdeck.clusters c ORDER BY c.name";
 
@@ -67,19 +68,22 @@ static bool check_name(const char *name, struct err *err)
 
 	if (name && db_valid_dns_label(name))
 		return true;
-	err_set(err, "invalid cluster name '%s': use a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
+	err_set(err,
+		"invalid cluster name '%s': use a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
 		db_shown(name ? name : "", shown, sizeof(shown)));
 	return false;
 }
 
 static const char sql_add[] =
 	"WITH c AS ("
-	" INSERT INTO opsdeck.clusters (name, kube_context, max_stores) VALUES ($1, $2, $3::integer)"
+	" INSERT INTO opsdeck.clusters (name, kube_context, max_stores)"
+	" VALUES ($1, $2, $3::integer)"
 	" RETURNING name, kube_context, max_stores),"
 	" e AS ("
 	" INSERT INTO opsdeck.events (actor, action, object, message, detail)"
 	" SELECT $4, 'cluster.add', 'cluster/' || c.name,"
-	" format('added cluster %s (context %s, at most %s stores)', c.name, c.kube_context, c.max_stores),"
+	" format('added cluster %s (context %s, at most %s stores)',"
+	" c.name, c.kube_context, c.max_stores),"
 	" jsonb_build_object('context', c.kube_context, 'max_stores', c.max_stores) FROM c)"
 	" SELECT name FROM c";
 
@@ -116,7 +120,8 @@ static const char sql_set_state[] =
 	" INSERT INTO opsdeck.events (actor, action, object, message, detail)"
 	" SELECT $3, 'cluster.state', 'cluster/' || old.name,"
 	" format('cluster %s: %s -> %s', old.name, old.state, $2::text),"
-	" jsonb_build_object('from', old.state, 'to', $2::text) FROM old JOIN c ON c.name = old.name)"
+	" jsonb_build_object('from', old.state, 'to', $2::text)"
+	" FROM old JOIN c ON c.name = old.name)"
 	" SELECT name FROM c";
 
 bool cluster_req_set_state(struct db_req *r, const struct conf *conf, const char *name,

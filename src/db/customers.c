@@ -96,8 +96,9 @@ bool customer_req_create(struct db_req *r, const struct conf *conf, const char *
 		slug = made;
 	}
 	if (!db_valid_dns_label(slug)) {
-		err_set(err, "invalid slug '%s': use a DNS-1123 label (a-z, 0-9 and '-', at most 63, "
-			     "starting and ending with a letter or digit)",
+		err_set(err,
+			"invalid slug '%s': use a DNS-1123 label (a-z, 0-9 and '-', at most 63, "
+			"starting and ending with a letter or digit)",
 			db_shown(slug, shown, sizeof(shown)));
 		return false;
 	}

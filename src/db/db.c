@@ -208,12 +208,15 @@ static const struct {
 	const char *msg;
 } constraint_words[] = {
 	{ "customers_slug_unique", "a customer with that slug already exists" },
-	{ "customers_slug_dns", "a customer slug must be a DNS-1123 label (a-z, 0-9 and '-', at most 63)" },
+	{ "customers_slug_dns",
+	  "a customer slug must be a DNS-1123 label (a-z, 0-9 and '-', at most 63)" },
 	{ "customers_name_valid", "a customer name must be 1 to 200 characters on one line" },
 	{ "projects_slug_unique", "a project with that slug already exists" },
-	{ "projects_slug_dns", "a project slug must be a DNS-1123 label (a-z, 0-9 and '-', at most 63)" },
+	{ "projects_slug_dns",
+	  "a project slug must be a DNS-1123 label (a-z, 0-9 and '-', at most 63)" },
 	{ "projects_name_valid", "a project name must be 1 to 200 characters on one line" },
-	{ "projects_description_valid", "a project description must be at most 2000 characters of text" },
+	{ "projects_description_valid",
+	  "a project description must be at most 2000 characters of text" },
 	{ "projects_customer_fk", "no such customer" },
 	{ "projects_quota_stores_range", "the store quota must be from 0 to 10000" },
 	{ "projects_quota_cpu_range", "the CPU quota must be from 0 to 100000 cores" },
@@ -226,9 +229,11 @@ static const struct {
 	{ "plans_name_dns", "a plan name must be a DNS-1123 label" },
 	{ "plans_replicas_range", "a plan's replicas must be from 1 to 20" },
 	{ "plans_cpu_request_range", "a plan's CPU request must be from 10m to 64 cores" },
-	{ "plans_cpu_limit_range", "a plan's CPU limit must be at least its request and at most 64 cores" },
+	{ "plans_cpu_limit_range",
+	  "a plan's CPU limit must be at least its request and at most 64 cores" },
 	{ "plans_memory_request_range", "a plan's memory request must be from 16Mi to 256Gi" },
-	{ "plans_memory_limit_range", "a plan's memory limit must be at least its request and at most 256Gi" },
+	{ "plans_memory_limit_range",
+	  "a plan's memory limit must be at least its request and at most 256Gi" },
 	{ "plans_storage_range", "a plan's storage must be from 1 to 16384 GiB" },
 	{ "plans_price_range", "a plan's monthly price must be from 0 to 999999.99" },
 	{ "clusters_pkey", "a cluster of that name already exists" },
@@ -455,7 +460,8 @@ static bool scan_text(const char *s, bool allow_newlines, size_t *chars)
 		unsigned cp;
 
 		if (c < 0x80) {
-			if ((c < 0x20 || c == 0x7f) && !(allow_newlines && (c == '\n' || c == '\t' || c == '\r')))
+			if ((c < 0x20 || c == 0x7f) &&
+			    !(allow_newlines && (c == '\n' || c == '\t' || c == '\r')))
 				return false;
 			p++;
 			n++;
@@ -479,8 +485,9 @@ static bool scan_text(const char *s, bool allow_newlines, size_t *chars)
 			cp = (cp << 6) | (p[i] & 0x3f);
 		}
 		/* Overlong forms, surrogates, beyond Unicode, C1 controls. */
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp <= 0x9f))
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ||
+		    (cp >= 0x80 && cp <= 0x9f))
 			return false;
 		p += len;
 		n++;
@@ -508,18 +515,18 @@ bool db_valid_text(const char *s, size_t maxlen)
 /* ASCII for the Latin letters of U+00C0..U+017F, as a person would write
  * them in a slug ("" for the signs among them: × and ÷). */
 static const char *const latin_ascii[] = {
-	/* U+00C0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-	/* U+00D0 */ "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
-	/* U+00E0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-	/* U+00F0 */ "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
-	/* U+0100 */ "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
-	/* U+0110 */ "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
-	/* U+0120 */ "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
-	/* U+0130 */ "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l",
-	/* U+0140 */ "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
-	/* U+0150 */ "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
-	/* U+0160 */ "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u",
-	/* U+0170 */ "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s",
+	/* 00C0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	/* 00D0 */ "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
+	/* 00E0 */ "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+	/* 00F0 */ "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+	/* 0100 */ "a", "a", "a", "a", "a", "a", "c", "c", "c", "c", "c", "c", "c", "c", "d", "d",
+	/* 0110 */ "d", "d", "e", "e", "e", "e", "e", "e", "e", "e", "e", "e", "g", "g", "g", "g",
+	/* 0120 */ "g", "g", "g", "g", "h", "h", "h", "h", "i", "i", "i", "i", "i", "i", "i", "i",
+	/* 0130 */ "i", "i", "ij", "ij", "j", "j", "k", "k", "k", "l", "l", "l", "l", "l", "l", "l",
+	/* 0140 */ "l", "l", "l", "n", "n", "n", "n", "n", "n", "n", "n", "n", "o", "o", "o", "o",
+	/* 0150 */ "o", "o", "oe", "oe", "r", "r", "r", "r", "r", "r", "s", "s", "s", "s", "s", "s",
+	/* 0160 */ "s", "s", "t", "t", "t", "t", "t", "t", "u", "u", "u", "u", "u", "u", "u", "u",
+	/* 0170 */ "u", "u", "u", "u", "w", "w", "y", "y", "y", "z", "z", "z", "z", "z", "z", "s",
 };
 
 /* The code point at *p (advancing it), or 0xFFFD for a malformed byte. */

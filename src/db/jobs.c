@@ -8,7 +8,8 @@
 #include <string.h>
 
 static const char sql_claim[] =
-	"SELECT id, store, kind, attempts, max_attempts, coalesce((args ->> 'replicas')::integer, -1)"
+	"SELECT id, store, kind, attempts, max_attempts,"
+	" coalesce((args ->> 'replicas')::integer, -1)"
 	" FROM opsdeck.job_claim($1, $2::integer)";
 
 void job_req_claim(struct db_req *r, const char *owner, long lease_s)
@@ -77,8 +78,8 @@ static const char *const outcome_names[] = {
 void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome outcome,
 		 const char *message, long retry_s, const char *url)
 {
-	add_attempt(r,
-		    "SELECT opsdeck.job_end($1::bigint, $2, $3::integer, $4, $5, $6::integer, $7)", a);
+	add_attempt(
+	    r, "SELECT opsdeck.job_end($1::bigint, $2, $3::integer, $4, $5, $6::integer, $7)", a);
 	db_req_add(r, outcome_names[outcome]);
 	db_req_add(r, message);
 	db_req_add_long(r, retry_s);
@@ -166,8 +167,9 @@ bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err
 
 void job_store_free(struct job_store *s)
 {
-	char **owned[] = { &s->name,	 &s->namespace,	    &s->status,	 &s->url,     &s->project,
-			   &s->offering, &s->kind,	    &s->cluster, &s->context, &s->template_text };
+	char **owned[] = { &s->name,	 &s->namespace, &s->status,  &s->url,
+			   &s->project,	 &s->offering,	&s->kind,    &s->cluster,
+			   &s->context,	 &s->template_text };
 
 	for (size_t i = 0; i < ARRAY_LEN(owned); i++)
 		x_free(owned[i]);

@@ -243,30 +243,30 @@ struct list_desc {
 };
 
 /* A list read whole and replaced: fn_request, fn_apply and fn_release. */
-#define WHOLE_LIST(fn, type, field, parse, release_list, build_request)                         \
-	static bool fn##_request(struct db_live *l, struct load *ld, struct db_req *r)              \
-	{                                                                                           \
-		(void)l;                                                                            \
-		(void)ld;                                                                           \
-		build_request;                                                                      \
-		return true;                                                                        \
-	}                                                                                           \
-	static bool fn##_apply(struct db_live *l, struct load *ld, const PGresult *res,             \
-			       struct db_live_change *ch, struct err *err)                          \
-	{                                                                                           \
-		struct type v;                                                                      \
-                                                                                                    \
-		(void)ld;                                                                           \
-		(void)ch;                                                                           \
-		if (!parse(res, &v, err))                                                           \
-			return false;                                                               \
-		release_list(&l->field);                                                            \
-		l->field = v;                                                                       \
-		return true;                                                                        \
-	}                                                                                           \
-	static void fn##_release(struct db_live *l)                                                 \
-	{                                                                                           \
-		release_list(&l->field);                                                            \
+#define WHOLE_LIST(fn, type, field, parse, release_list, build_request)                            \
+	static bool fn##_request(struct db_live *l, struct load *ld, struct db_req *r)             \
+	{                                                                                          \
+		(void)l;                                                                           \
+		(void)ld;                                                                          \
+		build_request;                                                                     \
+		return true;                                                                       \
+	}                                                                                          \
+	static bool fn##_apply(struct db_live *l, struct load *ld, const PGresult *res,            \
+			       struct db_live_change *ch, struct err *err)                         \
+	{                                                                                          \
+		struct type v;                                                                     \
+                                                                                                   \
+		(void)ld;                                                                          \
+		(void)ch;                                                                          \
+		if (!parse(res, &v, err))                                                          \
+			return false;                                                              \
+		release_list(&l->field);                                                           \
+		l->field = v;                                                                      \
+		return true;                                                                       \
+	}                                                                                          \
+	static void fn##_release(struct db_live *l)                                                \
+	{                                                                                          \
+		release_list(&l->field);                                                           \
 	}
 
 WHOLE_LIST(customers, customer_list, customers, customer_list_parse, customer_list_free,
@@ -731,7 +731,8 @@ void db_live_want_plans(struct db_live *l, const char *slug)
 
 const struct plan_list *db_live_plans(const struct db_live *l, const char **slug)
 {
-	if (!l->have[DB_LIVE_PLANS] || !l->plans_slug[0] || strcmp(l->plans_slug, l->plans_want) != 0)
+	if (!l->have[DB_LIVE_PLANS] || !l->plans_slug[0] ||
+	    strcmp(l->plans_slug, l->plans_want) != 0)
 		return NULL;
 	if (slug)
 		*slug = l->plans_slug;

@@ -84,7 +84,8 @@ bool migrate_known(struct migration **out, size_t *n, struct err *err)
 	qsort(v, len, sizeof(*v), cmp_migration);
 	for (size_t i = 0; i < len; i++) {
 		if (v[i].version != (int)i + 1) {
-			err_set(err, "built-in migrations are not numbered 1, 2, 3...: %s", v[i].name);
+			err_set(err, "built-in migrations are not numbered 1, 2, 3...: %s",
+				v[i].name);
 			free(v);
 			return false;
 		}
@@ -175,13 +176,14 @@ static bool compute_status(PGconn *pg, struct migrate_status *st, struct err *er
 		if (k < nknown && known[k].version == dv) {
 			bool same = strcmp(db_val(res, i, 2), known[k].checksum) == 0;
 
-			add_row(st, &cap, dv, known[k].name, same ? MIGRATION_APPLIED : MIGRATION_CHANGED,
-				db_val(res, i, 3));
+			add_row(st, &cap, dv, known[k].name,
+				same ? MIGRATION_APPLIED : MIGRATION_CHANGED, db_val(res, i, 3));
 			if (!same)
 				st->changed++;
 			k++;
 		} else {
-			add_row(st, &cap, dv, db_val(res, i, 1), MIGRATION_UNKNOWN, db_val(res, i, 3));
+			add_row(st, &cap, dv, db_val(res, i, 1), MIGRATION_UNKNOWN,
+				db_val(res, i, 3));
 			st->unknown++;
 		}
 		if (dv > st->db_version)
@@ -210,8 +212,8 @@ static bool refuse_if_foreign(const struct migrate_status *st, struct err *err)
 
 		if (r->state == MIGRATION_UNKNOWN) {
 			err_set(err,
-				"the database schema is at version %d, newer than this opsdeck knows (%d; "
-				"migration %s is not built in): upgrade opsdeck",
+				"the database schema is at version %d, newer than this opsdeck "
+				"knows (%d; migration %s is not built in): upgrade opsdeck",
 				st->db_version, st->bin_version, r->name);
 			return false;
 		}
@@ -242,8 +244,10 @@ static const char sql_quiet[] = "SET LOCAL client_min_messages = warning";
 static const char sql_schema[] = "CREATE SCHEMA IF NOT EXISTS opsdeck";
 static const char sql_table[] =
 	"CREATE TABLE IF NOT EXISTS opsdeck.schema_migrations ("
-	" version integer PRIMARY KEY CONSTRAINT schema_migrations_version_positive CHECK (version > 0),"
-	" name text NOT NULL CONSTRAINT schema_migrations_name_valid CHECK (name ~ '^[0-9]{3}_[a-z0-9_]+$'),"
+	" version integer PRIMARY KEY"
+	" CONSTRAINT schema_migrations_version_positive CHECK (version > 0),"
+	" name text NOT NULL"
+	" CONSTRAINT schema_migrations_name_valid CHECK (name ~ '^[0-9]{3}_[a-z0-9_]+$'),"
 	" checksum text NOT NULL,"
 	" applied_at timestamptz NOT NULL DEFAULT now())";
 static const char sql_record[] =

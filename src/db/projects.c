@@ -136,11 +136,13 @@ static bool check_quotas(long stores, long cpu, long mem, struct err *err)
 		return false;
 	}
 	if (cpu < -1 || cpu > PROJECT_MAX_QUOTA_CPU_MILLIS) {
-		err_set(err, "the CPU quota must be from 0 to %ld cores", PROJECT_MAX_QUOTA_CPU_MILLIS / 1000);
+		err_set(err, "the CPU quota must be from 0 to %ld cores",
+			PROJECT_MAX_QUOTA_CPU_MILLIS / 1000);
 		return false;
 	}
 	if (mem < -1 || mem > PROJECT_MAX_QUOTA_MEMORY_MIB) {
-		err_set(err, "the memory quota must be from 0 to %ldGi", PROJECT_MAX_QUOTA_MEMORY_MIB / 1024);
+		err_set(err, "the memory quota must be from 0 to %ldGi",
+			PROJECT_MAX_QUOTA_MEMORY_MIB / 1024);
 		return false;
 	}
 	return true;
@@ -192,7 +194,8 @@ bool project_req_create(struct db_req *r, const struct conf *conf, const struct 
 		err_set(err, "a project description must be at most 2000 characters of text");
 		return false;
 	}
-	if (spec->end_date && *spec->end_date && !project_check_date(spec->end_date, "end date", err))
+	if (spec->end_date && *spec->end_date &&
+	    !project_check_date(spec->end_date, "end date", err))
 		return false;
 	if (!check_quotas(spec->quota_stores, spec->quota_cpu_millis, spec->quota_memory_mib, err))
 		return false;
@@ -203,7 +206,8 @@ bool project_req_create(struct db_req *r, const struct conf *conf, const struct 
 	db_req_add(r, slug);
 	db_req_add(r, spec->description ? spec->description : "");
 	db_req_add(r, spec->end_date && *spec->end_date ? spec->end_date : NULL);
-	db_req_add_long(r, spec->quota_stores >= 0 ? spec->quota_stores : PROJECT_DEFAULT_QUOTA_STORES);
+	db_req_add_long(r, spec->quota_stores >= 0 ? spec->quota_stores
+						   : PROJECT_DEFAULT_QUOTA_STORES);
 	db_req_add_long(r, spec->quota_cpu_millis >= 0 ? spec->quota_cpu_millis
 						       : PROJECT_DEFAULT_QUOTA_CPU_MILLIS);
 	db_req_add_long(r, spec->quota_memory_mib >= 0 ? spec->quota_memory_mib
@@ -252,7 +256,8 @@ bool project_req_rename(struct db_req *r, const struct conf *conf, const char *s
 /* ---- quotas ---- */
 
 static const char sql_set_quota[] =
-	"WITH old AS (SELECT uuid, slug, archived_at, quota_stores, quota_cpu_millis, quota_memory_mib"
+	"WITH old AS (SELECT uuid, slug, archived_at,"
+	" quota_stores, quota_cpu_millis, quota_memory_mib"
 	" FROM opsdeck.projects WHERE slug = $1),"
 	" p AS ("
 	" UPDATE opsdeck.projects SET"
@@ -265,7 +270,8 @@ static const char sql_set_quota[] =
 	" e AS ("
 	" INSERT INTO opsdeck.events (actor, action, object, project, message, detail)"
 	" SELECT $5, 'project.set_quota', 'project/' || old.slug, old.uuid,"
-	" format('set the quota of project %s: stores %s -> %s, CPU %sm -> %sm, memory %sMi -> %sMi',"
+	" format('set the quota of project %s:"
+	" stores %s -> %s, CPU %sm -> %sm, memory %sMi -> %sMi',"
 	" old.slug, old.quota_stores, p.quota_stores, old.quota_cpu_millis, p.quota_cpu_millis,"
 	" old.quota_memory_mib, p.quota_memory_mib),"
 	" jsonb_build_object('stores', p.quota_stores, 'cpu_millis', p.quota_cpu_millis,"

@@ -35,7 +35,8 @@ long db_ref_pick(const char *what, const char *ref, const void *base, size_t n, 
 		return -1;
 	}
 	if (!db_ref_valid(ref)) {
-		err_set(err, "no %s \"%s\": a %s is named by its slug or its name", what, shown, what);
+		err_set(err, "no %s \"%s\": a %s is named by its slug or its name", what, shown,
+			what);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -77,7 +78,8 @@ bool db_ref_find_slug(const char *what, const PGresult *res, const char *ref, ch
 	long i;
 
 	if (PQnfields(res) != 2) {
-		err_set(err, "unexpected answer to the %s lookup (%d columns)", what, PQnfields(res));
+		err_set(err, "unexpected answer to the %s lookup (%d columns)", what,
+			PQnfields(res));
 		return false;
 	}
 	v = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*v));

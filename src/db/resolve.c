@@ -63,9 +63,10 @@ static void *lookup(void *arg)
 	}
 	for (struct addrinfo *ai = res; ai && r->n < DB_RESOLVE_MAX; ai = ai->ai_next) {
 		char text[INET6_ADDRSTRLEN];
-		const void *a = ai->ai_family == AF_INET
-					? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
-					: (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		const void *a =
+		    ai->ai_family == AF_INET
+			? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+			: (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
 
 		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
 		    !inet_ntop(ai->ai_family, a, text, sizeof(text)) || strstr(r->addrs, text))
@@ -77,7 +78,8 @@ static void *lookup(void *arg)
 	if (res)
 		freeaddrinfo(res);
 	if (rc == 0 && r->n == 0)
-		snprintf(r->error, sizeof(r->error), "host name \"%.100s\" has no address", r->host);
+		snprintf(r->error, sizeof(r->error), "host name \"%.100s\" has no address",
+			 r->host);
 	while (write(r->pipe[1], "x", 1) < 0 && errno == EINTR)
 		;
 	unref(r);

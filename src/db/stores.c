@@ -15,32 +15,35 @@
 /* The store's next job: the running one, else the first queued one; and
  * that job's open step. Both are joined as sets (a few rows, by the partial
  * indexes jobs_current and job_steps_open), not looked up store by store. */
-#define STORE_SELECT                                                                             \
-	"SELECT s.id, s.name, p.slug, c.slug, o.slug, o.kind, pl.name, s.cluster, s.namespace,"   \
+#define STORE_SELECT                                                                               \
+	"SELECT s.id, s.name, p.slug, c.slug, o.slug, o.kind, pl.name, s.cluster, s.namespace,"    \
 	" s.status, coalesce(s.url, ''), coalesce(s.error_message, ''), s.created_by, s.replicas," \
 	" " ISO_UTC("s.created_at") ", " ISO_UTC("s.updated_at") ","                               \
-	" coalesce(" ISO_UTC("s.ready_at") ", ''),"                                                 \
+	" coalesce(" ISO_UTC("s.ready_at") ", ''),"                                                \
 	" extract(epoch FROM now() - s.created_at)::bigint,"                                       \
 	" extract(epoch FROM now() - s.updated_at)::bigint,"                                       \
 	" coalesce(j.id, 0), coalesce(j.kind, ''), coalesce(j.state, ''), coalesce(j.step, ''),"   \
 	" coalesce(j.last_error, ''), coalesce(j.attempts, 0), coalesce(j.max_attempts, 0),"       \
 	" coalesce(extract(epoch FROM now() - st.started_at)::bigint,"                             \
-	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END, -1)," \
-	" (extract(epoch FROM s.created_at) * 1000000)::bigint, coalesce(st.message, ''),"        \
-	" coalesce((j.args ->> 'from')::bigint, 0), coalesce((j.args ->> 'replicas')::bigint, 0)" \
-	" FROM opsdeck.stores s"                                                                    \
+	" CASE WHEN j.state = 'queued' THEN extract(epoch FROM now() - j.updated_at)::bigint END," \
+	" -1),"                                                                                    \
+	" (extract(epoch FROM s.created_at) * 1000000)::bigint, coalesce(st.message, ''),"         \
+	" coalesce((j.args ->> 'from')::bigint, 0), coalesce((j.args ->> 'replicas')::bigint, 0)"  \
+	" FROM opsdeck.stores s"                                                                   \
 	" JOIN opsdeck.projects p ON p.uuid = s.project"                                           \
 	" JOIN opsdeck.customers c ON c.uuid = p.customer"                                         \
 	" JOIN opsdeck.offerings o ON o.uuid = s.offering"                                         \
 	" JOIN opsdeck.plans pl ON pl.uuid = s.plan"                                               \
-	" LEFT JOIN (SELECT DISTINCT ON (j1.store) * FROM opsdeck.jobs j1"                          \
+	" LEFT JOIN (SELECT DISTINCT ON (j1.store) * FROM opsdeck.jobs j1"                         \
 	" WHERE j1.state IN ('queued', 'running')"                                                 \
 	" ORDER BY j1.store, j1.state = 'running' DESC, j1.id) j ON j.store = s.id"                \
-	" LEFT JOIN (SELECT DISTINCT ON (x.job) x.job, x.started_at, x.message FROM opsdeck.job_steps x"      \
+	" LEFT JOIN (SELECT DISTINCT ON (x.job) x.job, x.started_at, x.message"                    \
+	" FROM opsdeck.job_steps x"                                                                \
 	" WHERE x.finished_at IS NULL ORDER BY x.job, x.id DESC) st ON st.job = j.id"
 
 static const char sql_list_all[] =
-	STORE_SELECT " WHERE ($1::text IS NULL OR p.slug = $1) AND ($2::boolean OR s.status <> 'Deleted')"
+	STORE_SELECT " WHERE ($1::text IS NULL OR p.slug = $1)"
+		     " AND ($2::boolean OR s.status <> 'Deleted')"
 		     " ORDER BY s.created_at DESC, s.id";
 static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
 /* The candidates of a store reference: every store it could name, a
@@ -211,7 +214,8 @@ void store_list_merge(struct store_list *l, struct store_list *fresh, const char
 	qsort(sorted, nids, sizeof(*sorted), cmp_id);
 	/* Both sides in list order: the rows kept, and the fresh live ones. */
 	while (i < l->n || j < fresh->n) {
-		struct store *a = i < l->n ? &l->v[i] : NULL, *b = j < fresh->n ? &fresh->v[j] : NULL;
+		struct store *a = i < l->n ? &l->v[i] : NULL;
+		struct store *b = j < fresh->n ? &fresh->v[j] : NULL;
 		const char *key = a ? a->id : NULL;
 
 		if (a && bsearch(&key, sorted, nids, sizeof(*sorted), cmp_id)) {
@@ -269,7 +273,8 @@ void store_progress(const struct store *s, long later_s, char *buf, size_t bufsz
 	    s->step_age_s >= 0) {
 		str_age(s->step_age_s + later_s, age, sizeof(age));
 		snprintf(buf, bufsz, "%s %s %s%s%s", s->job_kind, s->job_step, age,
-			 s->step_note && *s->step_note ? ": " : "", s->step_note ? s->step_note : "");
+			 s->step_note && *s->step_note ? ": " : "",
+			 s->step_note ? s->step_note : "");
 	} else if (strcmp(s->job_state, "queued") == 0 && s->step_age_s >= 0) {
 		str_age(s->step_age_s + later_s, age, sizeof(age));
 		if (s->job_attempts > 0)
@@ -325,7 +330,8 @@ static bool check_id(const char *id, struct err *err)
 
 	if (store_valid_id(id))
 		return true;
-	err_set(err, "invalid store id '%s': a store id is 12 hex digits", db_shown(id ? id : "", shown, sizeof(shown)));
+	err_set(err, "invalid store id '%s': a store id is 12 hex digits",
+		db_shown(id ? id : "", shown, sizeof(shown)));
 	return false;
 }
 
@@ -352,9 +358,12 @@ bool store_req_order(struct db_req *r, const struct conf *conf, const struct sto
 		return false;
 	for (size_t i = 0; i < ARRAY_LEN(labels); i++) {
 		if (!labels[i].value || !db_valid_dns_label(labels[i].value)) {
-			err_set(err, "invalid %s '%s': use a DNS-1123 label (a-z, 0-9 and '-', at most 63)",
+			err_set(err,
+				"invalid %s '%s': use a DNS-1123 label "
+				"(a-z, 0-9 and '-', at most 63)",
 				labels[i].what,
-				db_shown(labels[i].value ? labels[i].value : "", shown, sizeof(shown)));
+				db_shown(labels[i].value ? labels[i].value : "", shown,
+					 sizeof(shown)));
 			return false;
 		}
 	}
@@ -373,8 +382,9 @@ bool store_req_order(struct db_req *r, const struct conf *conf, const struct sto
 /* ---- operations ---- */
 
 static const char *const op_names[] = {
-	[STORE_OP_SCALE] = "scale",   [STORE_OP_PAUSE] = "pause",   [STORE_OP_RESUME] = "resume",
-	[STORE_OP_RETRY] = "retry",   [STORE_OP_DELETE] = "delete", [STORE_OP_RECONCILE] = "reconcile",
+	[STORE_OP_SCALE] = "scale",   [STORE_OP_PAUSE] = "pause",
+	[STORE_OP_RESUME] = "resume", [STORE_OP_RETRY] = "retry",
+	[STORE_OP_DELETE] = "delete", [STORE_OP_RECONCILE] = "reconcile",
 };
 
 const char *store_op_name(enum store_op op)
@@ -506,7 +516,8 @@ bool store_req_reveal(struct db_req *r, const struct conf *conf, const char *id,
 static const char sql_history[] =
 	"SELECT j.id, j.kind, j.state, j.attempts, j.max_attempts, " ISO_UTC("j.created_at") ","
 	" coalesce(" ISO_UTC("j.finished_at") ", ''), coalesce(j.last_error, ''),"
-	" x.step, coalesce(" ISO_UTC("x.started_at") ", ''), coalesce(" ISO_UTC("x.finished_at") ", ''),"
+	" x.step, coalesce(" ISO_UTC("x.started_at") ", ''),"
+	" coalesce(" ISO_UTC("x.finished_at") ", ''),"
 	" coalesce(x.outcome, ''), coalesce(x.message, ''), coalesce(x.runner, ''), x.attempt"
 	" FROM (SELECT * FROM opsdeck.jobs WHERE store = $1 ORDER BY id DESC LIMIT $2::integer) j"
 	" LEFT JOIN opsdeck.job_steps x ON x.job = j.id"
