@@ -60,7 +60,8 @@ enum action_scope {
 	ACTION(SORT_NEXT, "sort.next", SCOPE_LIST, "Sort by the next column")                \
 	ACTION(SORT_PREV, "sort.prev", SCOPE_LIST, "Sort by the previous column")            \
 	ACTION(SORT_REVERSE, "sort.reverse", SCOPE_LIST, "Reverse the sort order")           \
-	ACTION(CATALOG_PAUSE, "catalog.pause", SCOPE_PANE_CATALOG, "Pause the offering (asks first)") \
+	ACTION(CATALOG_PAUSE, "catalog.pause", SCOPE_PANE_CATALOG,                           \
+	       "Pause the offering (asks first)")                                            \
 	ACTION(CATALOG_ACTIVATE, "catalog.activate", SCOPE_PANE_CATALOG,                     \
 	       "Activate the offering (asks first)")                                         \
 	ACTION(PROJECTS_NEW_CUSTOMER, "projects.new_customer", SCOPE_PANE_PROJECTS,          \
@@ -82,9 +83,11 @@ enum action_scope {
 	ACTION(STORES_RETRY, "stores.retry", SCOPE_PANE_STORES, "Retry a Failed store")      \
 	ACTION(STORES_DELETE, "stores.delete", SCOPE_PANE_STORES,                            \
 	       "Delete the store, or the marked ones (type the id to confirm)")              \
-	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES, "Show how to follow the store's logs") \
+	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES,                                \
+	       "Show how to follow the store's logs")                                        \
 	ACTION(STORES_CREDENTIALS, "stores.credentials", SCOPE_PANE_STORES,                  \
-	       "Reveal the store's credentials in its details (asks first; audited), or hide them") \
+	       "Reveal the store's credentials in its details (asks first; audited), "       \
+	       "or hide them")                                                               \
 	ACTION(DETAILS_YAML, "details.yaml", SCOPE_STORE_DETAILS,                            \
 	       "Show the object under the cursor as YAML, live (a Secret's values hidden)")    \
 	ACTION(DETAILS_EVENTS, "details.events", SCOPE_STORE_DETAILS,                        \

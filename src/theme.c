@@ -21,16 +21,16 @@ static const char *const role_names[ROLE_COUNT] = {
 };
 
 static const char *const color_names[16] = {
-	"black",	"red",		  "green",	 "yellow",	   "blue",	  "magenta",
-	"cyan",		"white",	  "bright-black", "bright-red",	   "bright-green",
-	"bright-yellow", "bright-blue", "bright-magenta", "bright-cyan",   "bright-white",
+	"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
+	"bright-black", "bright-red", "bright-green", "bright-yellow", "bright-blue",
+	"bright-magenta", "bright-cyan", "bright-white",
 };
 
 static const struct {
 	const char *name;
 	unsigned bit;
 } attr_names[] = {
-	{ "bold", THEME_BOLD },	      { "dim", THEME_DIM },	  { "underline", THEME_UNDERLINE },
+	{ "bold", THEME_BOLD }, { "dim", THEME_DIM }, { "underline", THEME_UNDERLINE },
 	{ "reverse", THEME_REVERSE }, { "italic", THEME_ITALIC }, { "standout", THEME_STANDOUT },
 };
 
@@ -61,10 +61,10 @@ static void color_rgb(int c, int rgb[3])
 {
 	/* The 16 basic colours as xterm shows them. */
 	static const int basic[16][3] = {
-		{ 0, 0, 0 },	   { 205, 0, 0 },     { 0, 205, 0 },	 { 205, 205, 0 },
-		{ 0, 0, 238 },	   { 205, 0, 205 },   { 0, 205, 205 },	 { 229, 229, 229 },
-		{ 127, 127, 127 }, { 255, 0, 0 },     { 0, 255, 0 },	 { 255, 255, 0 },
-		{ 92, 92, 255 },   { 255, 0, 255 },   { 0, 255, 255 },	 { 255, 255, 255 },
+		{ 0, 0, 0 }, { 205, 0, 0 }, { 0, 205, 0 }, { 205, 205, 0 },
+		{ 0, 0, 238 }, { 205, 0, 205 }, { 0, 205, 205 }, { 229, 229, 229 },
+		{ 127, 127, 127 }, { 255, 0, 0 }, { 0, 255, 0 }, { 255, 255, 0 },
+		{ 92, 92, 255 }, { 255, 0, 255 }, { 0, 255, 255 }, { 255, 255, 255 },
 	};
 
 	if (c < 16) {

@@ -115,7 +115,7 @@ struct net_http_opts {
 	struct net_blob ca;
 	const char *ca_file;
 	struct net_blob client_cert, client_key; /* PEM; key is a secret */
-	bool insecure;				 /* no verification of the server's certificate */
+	bool insecure; /* no verification of the server's certificate */
 	const char *tls_server_name; /* SNI and certificate name, if not the URL's host */
 	const char *proxy_url;	     /* NULL: the usual *_proxy variables apply */
 	const char *username;	     /* set: HTTP basic authentication */

@@ -10,7 +10,7 @@
 
 /* Waiting reasons that mean "this will not start by itself". */
 static const char *const broken_reasons[] = {
-	"ImagePullBackOff",	 "ErrImagePull",       "InvalidImageName",	     "CrashLoopBackOff",
+	"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff",
 	"CreateContainerConfigError", "CreateContainerError", "ErrImageNeverPull", NULL,
 };
 
@@ -169,8 +169,8 @@ enum health health_check(const json_t *deployments, const json_t *statefulsets, 
 				continue;
 			str_copy_clean(name, sizeof(name),
 				       json_get_str(json_object_get(w, "metadata"), "name"));
-			snprintf(reason, reasonsz, "%s/%s: %ld/%ld ready%s", kinds[k], name, wl.ready,
-				 wl.want, wl.stale ? HEALTH_STALE_TEXT : hint);
+			snprintf(reason, reasonsz, "%s/%s: %ld/%ld ready%s", kinds[k], name,
+				 wl.ready, wl.want, wl.stale ? HEALTH_STALE_TEXT : hint);
 			progressing = true;
 		}
 	}

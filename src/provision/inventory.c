@@ -16,7 +16,7 @@
 
 static const char *const kind_names[INV_KINDS] = {
 	[INV_DEPLOYMENTS] = "deployment", [INV_STATEFULSETS] = "statefulset", [INV_PODS] = "pod",
-	[INV_PVCS] = "pvc",		  [INV_SERVICES] = "service",	      [INV_INGRESSES] = "ingress",
+	[INV_PVCS] = "pvc", [INV_SERVICES] = "service", [INV_INGRESSES] = "ingress",
 	[INV_EVENTS] = "event",
 };
 
@@ -93,8 +93,9 @@ static enum inventory_state read_pod(const json_t *pod, struct buf *status)
 		total = json_array_size(jat(pod, "spec", "containers", NULL));
 	if (!*phase)
 		phase = "Pending";
-	buf_printf(status, "%s, %zu/%zu ready, %ld restart%s", terminating(pod) ? "Terminating" : phase,
-		   ready, total, restarts, restarts == 1 ? "" : "s");
+	buf_printf(status, "%s, %zu/%zu ready, %ld restart%s",
+		   terminating(pod) ? "Terminating" : phase, ready, total, restarts,
+		   restarts == 1 ? "" : "s");
 	if (waiting && *why)
 		buf_printf(status, ", %s%s%s", why, *msg ? ": " : "", msg);
 	if (terminating(pod))
@@ -156,7 +157,8 @@ static enum inventory_state read_ingress(const json_t *ing, struct buf *status)
 	if (n == 0)
 		buf_puts(status, "no host");
 	json_array_foreach(lb, i, r) {
-		const char *addr = *json_get_str(r, "ip") ? json_get_str(r, "ip") : json_get_str(r, "hostname");
+		const char *addr =
+		    *json_get_str(r, "ip") ? json_get_str(r, "ip") : json_get_str(r, "hostname");
 
 		if (*addr) {
 			buf_printf(status, ", address %s", addr);
@@ -186,7 +188,8 @@ static void add_object(struct inventory_view *v, size_t *cap, enum inventory_kin
 	v->objects = xgrow(v->objects, cap, v->nobjects + 1, sizeof(*v->objects));
 	o = &v->objects[v->nobjects++];
 	o->kind = k;
-	o->name = xasprintf("%s/%s", kind_names[k], json_get_str(json_object_get(obj, "metadata"), "name"));
+	o->name = xasprintf("%s/%s", kind_names[k],
+			    json_get_str(json_object_get(obj, "metadata"), "name"));
 	o->status = buf_steal(&status);
 	o->state = state;
 }
@@ -371,8 +374,8 @@ struct inventory *inventory_new(struct kube_registry *reg, const char *context, 
 	inv->fn = fn;
 	inv->ud = ud;
 	for (int k = 0; k < INV_KINDS; k++) {
-		inv->w[k] = kube_registry_subscribe(reg, context, kind_res[k], ns, NULL, NULL, changed,
-						    inv, err);
+		inv->w[k] = kube_registry_subscribe(reg, context, kind_res[k], ns, NULL, NULL,
+						    changed, inv, err);
 		if (!inv->w[k]) {
 			inventory_free(inv);
 			return NULL;

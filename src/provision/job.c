@@ -193,7 +193,8 @@ static void end_send(struct jrun *jr)
 	struct db_req r;
 
 	job_req_end(&r, &a, jr->end_outcome, jr->end_message[0] ? jr->end_message : NULL,
-		    jr->end_retry_s, jr->end_outcome == JOB_SUCCEEDED && jr->url[0] ? jr->url : NULL);
+		    jr->end_retry_s,
+		    jr->end_outcome == JOB_SUCCEEDED && jr->url[0] ? jr->url : NULL);
 	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, ended, jr);
 }
 
@@ -232,7 +233,8 @@ static void jr_fail(struct jrun *jr, bool transient, const char *fmt, ...)
 	va_end(ap);
 	for (long i = 1; i < jr->job.attempts && delay < RETRY_CAP_S; i++)
 		delay *= 2;
-	jr_end(jr, transient ? JOB_RETRY : JOB_FAILED, msg, delay < RETRY_CAP_S ? delay : RETRY_CAP_S);
+	jr_end(jr, transient ? JOB_RETRY : JOB_FAILED, msg,
+	       delay < RETRY_CAP_S ? delay : RETRY_CAP_S);
 }
 
 static void released(void *ud, const PGresult *res, const struct err *err)
@@ -366,7 +368,8 @@ static void cluster_wait(struct jrun *jr, const struct kube_result *res)
 		jr_note(jr, note);
 	}
 	jr->wait_timer = loop_timer_add(jr->env.loop, jr->away_pause_ms, 0, reissue, jr);
-	jr->away_pause_ms = jr->away_pause_ms * 2 < WAIT_CAP_MS ? jr->away_pause_ms * 2 : WAIT_CAP_MS;
+	jr->away_pause_ms =
+	    jr->away_pause_ms * 2 < WAIT_CAP_MS ? jr->away_pause_ms * 2 : WAIT_CAP_MS;
 }
 
 /* The cluster answers again: the step's deadline moves by the time spent
@@ -470,7 +473,8 @@ static void apply_then(struct jrun *jr, const struct kube_result *res)
 {
 	json_t *obj = json_array_get(jr->objs, jr->obj_i);
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
-	const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	const char *name =
+	    json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
 	char what[200];
 
 	snprintf(what, sizeof(what), "%s/%s", kind ? kind : "?", name ? name : "?");
@@ -530,8 +534,8 @@ static void namespace_issue(struct jrun *jr)
 		return;
 	}
 	jr_started(jr,
-		   kube_apply(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, body, strlen(body),
-			      on_kube, jr, &err),
+		   kube_apply(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, body,
+			      strlen(body), on_kube, jr, &err),
 		   &err, "namespace");
 	free(body);
 }
@@ -574,18 +578,20 @@ static void secrets_create_issue(struct jrun *jr)
 	struct err err = { { 0 } };
 
 	for (size_t i = 0; i < NSECRETS; i++) {
-		char *enc = b64_encode((const unsigned char *)jr->secrets[i], strlen(jr->secrets[i]));
+		char *enc =
+		    b64_encode((const unsigned char *)jr->secrets[i], strlen(jr->secrets[i]));
 
 		json_object_set_new(data, credentials_keys[i], json_string(enc));
 		secret_wipe(enc, strlen(enc));
 		free(enc);
 	}
-	obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o}", "apiVersion", "v1", "kind",
-			"Secret", "metadata", "name", CREDENTIALS_SECRET, "namespace", jr->st.namespace,
-			"labels", "app.kubernetes.io/managed-by", "opsdeck", "opsdeck.io/store", jr->st.id,
-			"type", "Opaque", "data", data);
-	jr_started(jr, kube_create(jr->http, &kube_res_secrets, jr->st.namespace, obj, on_kube, jr, &err),
-		   &err, "secret/" CREDENTIALS_SECRET);
+	obj = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:o}", "apiVersion", "v1",
+			"kind", "Secret", "metadata", "name", CREDENTIALS_SECRET, "namespace",
+			jr->st.namespace, "labels", "app.kubernetes.io/managed-by", "opsdeck",
+			"opsdeck.io/store", jr->st.id, "type", "Opaque", "data", data);
+	jr_started(
+	    jr, kube_create(jr->http, &kube_res_secrets, jr->st.namespace, obj, on_kube, jr, &err),
+	    &err, "secret/" CREDENTIALS_SECRET);
 	json_decref(obj);
 }
 
@@ -623,8 +629,8 @@ static void secrets_get_issue(struct jrun *jr)
 
 	jr->then = secrets_get_then;
 	jr_started(jr,
-		   kube_get(jr->http, &kube_res_secrets, jr->st.namespace, CREDENTIALS_SECRET, on_kube, jr,
-			    &err),
+		   kube_get(jr->http, &kube_res_secrets, jr->st.namespace, CREDENTIALS_SECRET,
+			    on_kube, jr, &err),
 		   &err, "secret/" CREDENTIALS_SECRET);
 }
 
@@ -774,8 +780,9 @@ static void lists_issue(struct jrun *jr)
 {
 	struct err err = { { 0 } };
 
-	jr_started(jr, kube_list(jr->http, list_res[jr->obj_i], jr->st.namespace, NULL, on_kube, jr, &err),
-		   &err, list_res[jr->obj_i]->plural);
+	jr_started(
+	    jr, kube_list(jr->http, list_res[jr->obj_i], jr->st.namespace, NULL, on_kube, jr, &err),
+	    &err, list_res[jr->obj_i]->plural);
 }
 
 /* Lists the deployments, statefulsets and pods of the namespace into
@@ -791,7 +798,8 @@ static void lists_then(struct jrun *jr, const struct kube_result *res)
 {
 	char what[100];
 
-	snprintf(what, sizeof(what), "listing %s in %s", list_res[jr->obj_i]->plural, jr->st.namespace);
+	snprintf(what, sizeof(what), "listing %s in %s", list_res[jr->obj_i]->plural,
+		 jr->st.namespace);
 	if (!jr_check(jr, res, what))
 		return;
 	json_decref(jr->lists[jr->obj_i]);
@@ -822,7 +830,8 @@ static void wait_again(struct loop *loop, void *ud)
 static void wait_look(struct jrun *jr)
 {
 	char reason[600];
-	enum health h = health_check(jr->lists[0], jr->lists[1], jr->lists[2], reason, sizeof(reason));
+	enum health h =
+	    health_check(jr->lists[0], jr->lists[1], jr->lists[2], reason, sizeof(reason));
 	const char *step = jr->steps[jr->step].name;
 	/* A paused store is healthy when stopped. */
 	bool draining = strcmp(step, "drain") == 0 ||
@@ -845,7 +854,8 @@ static void wait_look(struct jrun *jr)
 	}
 	if (now >= jr->deadline_ms) {
 		jr_fail(jr, false, "timed out after %lds %s: %s", jr->env.timeout_s,
-			draining ? "stopping the workloads" : "waiting for the store to be ready", reason);
+			draining ? "stopping the workloads" : "waiting for the store to be ready",
+			reason);
 		return;
 	}
 	jr->wait_timer = loop_timer_add(jr->env.loop, (uint64_t)jr->env.poll_ms, 0, wait_again, jr);
@@ -926,8 +936,8 @@ static void plan_patches(struct jrun *jr)
 		json_array_foreach(json_object_get(jr->lists[k], "items"), i, w) {
 			const json_t *meta = json_object_get(w, "metadata");
 			const char *name = json_string_value(json_object_get(meta, "name"));
-			const char *saved = json_string_value(
-				json_object_get(json_object_get(meta, "annotations"), PAUSED_ANNOTATION));
+			const char *saved = json_string_value(json_object_get(
+			    json_object_get(meta, "annotations"), PAUSED_ANNOTATION));
 			json_t *spec_r = json_object_get(json_object_get(w, "spec"), "replicas");
 			long now_r = json_is_integer(spec_r) ? (long)json_integer_value(spec_r) : 1;
 			long want;
@@ -940,17 +950,20 @@ static void plan_patches(struct jrun *jr)
 				if (now_r == 0)
 					continue; /* already paused: keep what it remembers */
 				snprintf(buf, sizeof(buf), "%ld", now_r);
-				patch = json_pack("{s:{s:{s:s}}, s:{s:i}}", "metadata", "annotations",
-						  PAUSED_ANNOTATION, buf, "spec", "replicas", 0);
+				patch =
+				    json_pack("{s:{s:{s:s}}, s:{s:i}}", "metadata", "annotations",
+					      PAUSED_ANNOTATION, buf, "spec", "replicas", 0);
 			} else {
 				if (k == 0 && is_web(w))
 					want = jr->st.replicas;
 				else if (!saved || !str_to_long(saved, 0, 1000, &want))
 					want = now_r > 0 ? now_r : 1;
-				patch = json_pack("{s:{s:{s:n}}, s:{s:I}}", "metadata", "annotations",
-						  PAUSED_ANNOTATION, "spec", "replicas", (json_int_t)want);
+				patch = json_pack("{s:{s:{s:n}}, s:{s:I}}", "metadata",
+						  "annotations", PAUSED_ANNOTATION, "spec",
+						  "replicas", (json_int_t)want);
 			}
-			json_array_append_new(todo, json_pack("[sso]", list_res[k]->plural, name, patch));
+			json_array_append_new(todo,
+					      json_pack("[sso]", list_res[k]->plural, name, patch));
 		}
 	}
 	json_decref(jr->objs);
@@ -977,8 +990,8 @@ static void scale_issue(struct jrun *jr)
 	struct err err = { { 0 } };
 
 	jr_started(jr,
-		   kube_scale_set(jr->http, &kube_res_deployments, jr->st.namespace, jr->web, jr->st.replicas,
-				  on_kube, jr, &err),
+		   kube_scale_set(jr->http, &kube_res_deployments, jr->st.namespace, jr->web,
+				  jr->st.replicas, on_kube, jr, &err),
 		   &err, "deployment");
 }
 
@@ -988,7 +1001,8 @@ static void scale_find(struct jrun *jr)
 	const json_t *w;
 
 	json_array_foreach(json_object_get(jr->lists[0], "items"), i, w) {
-		const char *name = json_string_value(json_object_get(json_object_get(w, "metadata"), "name"));
+		const char *name =
+		    json_string_value(json_object_get(json_object_get(w, "metadata"), "name"));
 
 		if (is_web(w) && name) {
 			str_copy(jr->web, sizeof(jr->web), name);
@@ -1012,8 +1026,9 @@ static void gone_issue(struct jrun *jr)
 {
 	struct err err = { { 0 } };
 
-	jr_started(jr, kube_get(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, on_kube, jr, &err),
-		   &err, "namespace");
+	jr_started(
+	    jr, kube_get(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, on_kube, jr, &err),
+	    &err, "namespace");
 }
 
 static void gone_again(struct loop *loop, void *ud)
@@ -1037,7 +1052,8 @@ static void gone_look(struct jrun *jr, const struct kube_result *res)
 	if (!jr_check(jr, res, what))
 		return;
 	if (loop_now_ms() >= jr->deadline_ms) {
-		const json_t *fin = json_object_get(json_object_get(res->obj, "spec"), "finalizers");
+		const json_t *fin =
+		    json_object_get(json_object_get(res->obj, "spec"), "finalizers");
 		char *list = json_dumps(fin ? fin : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
 
 		jr_fail(jr, false, "namespace %s is stuck Terminating after %lds (finalizers: %s)",
@@ -1073,8 +1089,8 @@ static void delete_issue(struct jrun *jr)
 	struct err err = { { 0 } };
 
 	jr_started(jr,
-		   kube_delete(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, "Background", on_kube,
-			       jr, &err),
+		   kube_delete(jr->http, &kube_res_namespaces, NULL, jr->st.namespace, "Background",
+			       on_kube, jr, &err),
 		   &err, "namespace");
 }
 
@@ -1086,17 +1102,23 @@ static void step_delete(struct jrun *jr)
 /* ---- the steps of each kind ---- */
 
 static const struct step provision_steps[] = {
-	{ "namespace", step_namespace }, { "secrets", step_secrets },	{ "apply", step_apply },
-	{ "policy", step_policy },	 { "readiness", step_wait }, { NULL, NULL },
+    {"namespace", step_namespace}, {"secrets", step_secrets}, {"apply", step_apply},
+    {"policy", step_policy},	   {"readiness", step_wait},  {NULL, NULL},
 };
 static const struct step scale_steps[] = {
-	{ "quota", step_quota }, { "scale", step_scale }, { "readiness", step_wait }, { NULL, NULL },
+    {"quota", step_quota},
+    {"scale", step_scale},
+    {"readiness", step_wait},
+    {NULL, NULL},
 };
 static const struct step pause_steps[] = {
 	{ "pause", step_patch_workloads }, { "drain", step_wait }, { NULL, NULL },
 };
 static const struct step resume_steps[] = {
-	{ "quota", step_quota }, { "resume", step_patch_workloads }, { "readiness", step_wait }, { NULL, NULL },
+    {"quota", step_quota},
+    {"resume", step_patch_workloads},
+    {"readiness", step_wait},
+    {NULL, NULL},
 };
 static const struct step delete_steps[] = {
 	{ "delete", step_delete }, { "gone", step_gone }, { NULL, NULL },
@@ -1109,8 +1131,8 @@ static const struct {
 	const char *kind;
 	const struct step *steps;
 } kinds[] = {
-	{ "provision", provision_steps }, { "scale", scale_steps },   { "pause", pause_steps },
-	{ "resume", resume_steps },	  { "delete", delete_steps }, { "reconcile", check_steps },
+    {"provision", provision_steps}, {"scale", scale_steps},   {"pause", pause_steps},
+    {"resume", resume_steps},	    {"delete", delete_steps}, {"reconcile", check_steps},
 };
 
 /* ---- running ---- */
@@ -1145,7 +1167,8 @@ static void run_step(struct jrun *jr)
 		return;
 	if (!jr->steps[jr->step].name) {
 		if (strcmp(jr->job.kind, "provision") == 0 || !jr->st.url[0])
-			snprintf(jr->url, sizeof(jr->url), "https://%s.%s", jr->st.id, jr->env.domain);
+			snprintf(jr->url, sizeof(jr->url), "https://%s.%s", jr->st.id,
+				 jr->env.domain);
 		else
 			str_copy(jr->url, sizeof(jr->url), jr->st.url);
 		jr_end(jr, JOB_SUCCEEDED, NULL, 0);
@@ -1216,7 +1239,8 @@ static void store_loaded(void *ud, const PGresult *res, const struct err *err)
 	jr->have_store = true;
 	jr->http = jr->env.http_for(jr->env.http_ud, jr->st.context, &e);
 	if (!jr->http) {
-		jr_fail(jr, true, "cluster %s (context %s): %s", jr->st.cluster, jr->st.context, e.msg);
+		jr_fail(jr, true, "cluster %s (context %s): %s", jr->st.cluster, jr->st.context,
+			e.msg);
 		return;
 	}
 	run_step(jr);
@@ -1237,7 +1261,8 @@ struct jrun *jrun_start(const struct jrun_env *env, const struct job *job)
 	if (!jr->steps) {
 		char msg[80];
 
-		snprintf(msg, sizeof(msg), "this runner does not know jobs of kind %.20s", job->kind);
+		snprintf(msg, sizeof(msg), "this runner does not know jobs of kind %.20s",
+			 job->kind);
 		jr->steps = check_steps;
 		jr_end(jr, JOB_FAILED, msg, 0);
 		return jr;

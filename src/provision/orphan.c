@@ -59,7 +59,8 @@ static void deleted(const struct kube_result *res, void *ud)
 		finish(od, true, "deleting orphan namespace %s on cluster %s (audit event %ld)",
 		       od->ns, od->cluster, od->res.event);
 	else if (res->status == 404)
-		finish(od, true, "orphan namespace %s on cluster %s was already gone (audit event %ld)",
+		finish(od, true,
+		       "orphan namespace %s on cluster %s was already gone (audit event %ld)",
 		       od->ns, od->cluster, od->res.event);
 	else if (res->status == 409)
 		finish(od, false,
@@ -128,8 +129,8 @@ static void got_namespace(const struct kube_result *res, void *ud)
 
 	od->op = NULL;
 	if (res->status == 404) {
-		finish(od, false, "there is no namespace %s on cluster %s: nothing to delete", od->ns,
-		       od->cluster);
+		finish(od, false, "there is no namespace %s on cluster %s: nothing to delete",
+		       od->ns, od->cluster);
 		return;
 	}
 	if (!kube_result_ok(res)) {
@@ -140,13 +141,15 @@ static void got_namespace(const struct kube_result *res, void *ud)
 	meta = json_object_get(res->obj, "metadata");
 	if (strcmp(label_of(meta, "app.kubernetes.io/managed-by"), "opsdeck") != 0) {
 		finish(od, false,
-		       "namespace %s on cluster %s is not labelled app.kubernetes.io/managed-by=opsdeck:"
+		       "namespace %s on cluster %s is not labelled "
+		       "app.kubernetes.io/managed-by=opsdeck:"
 		       " opsdeck deletes only its own namespaces",
 		       od->ns, od->cluster);
 		return;
 	}
 	if (json_object_get(meta, "deletionTimestamp")) {
-		finish(od, false, "namespace %s on cluster %s is already Terminating: nothing to delete",
+		finish(od, false,
+		       "namespace %s on cluster %s is already Terminating: nothing to delete",
 		       od->ns, od->cluster);
 		return;
 	}

@@ -164,7 +164,8 @@ static void add_finalizers(struct buf *b, const json_t *fin, const char *where, 
 	json_array_foreach(fin, i, f)
 	{
 		if (json_string_value(f))
-			buf_printf(b, "%s%.100s (%s)", (*n)++ ? ", " : "", json_string_value(f), where);
+			buf_printf(b, "%s%.100s (%s)", (*n)++ ? ", " : "", json_string_value(f),
+				   where);
 	}
 }
 
@@ -283,7 +284,8 @@ static void evaluate(struct reconcile *rc)
 		if (!name || store_live(rc, name, store))
 			continue;
 		if (json_object_get(meta, "deletionTimestamp")) {
-			struct reconcile_finding *f = cluster_finding(rc, "terminating", name, store);
+			struct reconcile_finding *f =
+			    cluster_finding(rc, "terminating", name, store);
 
 			terminating_reason(o, f->reason, sizeof(f->reason));
 			continue;
@@ -308,7 +310,8 @@ static void confirm_cluster(struct reconcile *rc)
 		if (s->cluster != rc->ci || !s->suspect)
 			continue;
 		if (store_drifted(rc, s, reason, sizeof(reason))) {
-			struct reconcile_finding *f = cluster_finding(rc, "drift", s->namespace, s->id);
+			struct reconcile_finding *f =
+			    cluster_finding(rc, "drift", s->namespace, s->id);
 
 			snprintf(f->reason, sizeof(f->reason), "%s", reason);
 			f->report_only = rc->opts.report_only;

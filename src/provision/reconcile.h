@@ -78,7 +78,8 @@ typedef void (*reconcile_done_fn)(const struct reconcile_report *rep, void *ud);
 
 /* Starts a pass; done is called once from the loop (never from inside this
  * call) unless the pass is freed first. */
-struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_done_fn done, void *ud);
+struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_done_fn done,
+				  void *ud);
 void reconcile_free(struct reconcile *rc);
 
 /* What was done about a finding, in words to append to it: " (marked

@@ -348,8 +348,8 @@ static bool instance_id(char *out, size_t outsz, struct err *err)
 	return true;
 }
 
-struct runner *runner_new(struct loop *loop, const struct conf *conf, const struct runner_opts *opts,
-			  struct err *err)
+struct runner *runner_new(struct loop *loop, const struct conf *conf,
+			  const struct runner_opts *opts, struct err *err)
 {
 	struct runner *r = xcalloc(1, sizeof(*r));
 	struct db_conn_options dbo = { .request_timeout_ms = 15000,
@@ -376,7 +376,8 @@ struct runner *runner_new(struct loop *loop, const struct conf *conf, const stru
 		snprintf(base, sizeof(base), "%s:%ld", host, (long)getpid());
 	}
 	if (!db_valid_name(base, RUNNER_NAME_MAX)) {
-		err_set(err, "a runner name must be 1 to %d characters on one line", RUNNER_NAME_MAX);
+		err_set(err, "a runner name must be 1 to %d characters on one line",
+			RUNNER_NAME_MAX);
 		free(r);
 		return NULL;
 	}
@@ -389,9 +390,11 @@ struct runner *runner_new(struct loop *loop, const struct conf *conf, const stru
 	db_conn_subscribe(r->db, db_event, r);
 	r->clients = kube_registry_acquire(loop, conf->kubeconfig);
 	if (r->opts.reconcile_s > 0)
-		r->reconcile_timer = loop_timer_add(loop, (uint64_t)r->opts.reconcile_s * 1000u,
-						    (uint64_t)r->opts.reconcile_s * 1000u, reconcile_tick, r);
-	r->poll = loop_timer_add(loop, (uint64_t)r->opts.poll_ms, (uint64_t)r->opts.poll_ms, poll_tick, r);
+		r->reconcile_timer =
+		    loop_timer_add(loop, (uint64_t)r->opts.reconcile_s * 1000u,
+				   (uint64_t)r->opts.reconcile_s * 1000u, reconcile_tick, r);
+	r->poll = loop_timer_add(loop, (uint64_t)r->opts.poll_ms, (uint64_t)r->opts.poll_ms,
+				 poll_tick, r);
 	return r;
 }
 

@@ -59,8 +59,8 @@ struct reconcile_report;
 /* Called after each periodic reconcile pass. */
 typedef void (*runner_reconcile_fn)(void *ud, const struct reconcile_report *rep);
 
-struct runner *runner_new(struct loop *loop, const struct conf *conf, const struct runner_opts *opts,
-			  struct err *err);
+struct runner *runner_new(struct loop *loop, const struct conf *conf,
+			  const struct runner_opts *opts, struct err *err);
 void runner_on_stopped(struct runner *r, runner_stopped_fn fn, void *ud);
 void runner_on_job(struct runner *r, runner_job_fn fn, void *ud);
 void runner_on_reconcile(struct runner *r, runner_reconcile_fn fn, void *ud);
