@@ -10,6 +10,8 @@
 #include "kube/execcred.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+/* bytes, below YAML's 1024 characters for an implicit key */
+#define MAX_IMPLICIT_KEY 1000
 
 /* ---- scalars ---- */
 
@@ -37,6 +39,12 @@ static bool reserved_word(const char *s)
 static bool number_like(const char *s)
 {
 	const char *p = s;
+	char *end;
+
+	/* and whatever C reads as one: "inf", "nan", "1e3" */
+	(void)strtod(s, &end);
+	if (end != s && *end == '\0')
+		return true;
 
 	if (*p == '+' || *p == '-')
 		p++;
@@ -269,17 +277,28 @@ static void render_map(struct buf *b, const json_t *obj, int indent, bool inline
 	qsort(keys, n, sizeof(*keys), cmp_keys);
 	for (i = 0; i < n; i++) {
 		v = json_object_get(obj, keys[i]);
+		/* YAML allows an implicit key of 1024 characters at most: a
+		 * longer one is written explicitly ("? key" then ": value") */
+		bool explicit_key = strlen(keys[i]) > MAX_IMPLICIT_KEY;
+
 		if (i > 0 || !inline_first)
 			indent_to(b, indent);
-		if (plain_ok(keys[i]))
-			buf_puts(b, keys[i]);
-		else
+		if (explicit_key) {
+			buf_puts(b, "? ");
 			put_quoted(b, keys[i]);
+			buf_putc(b, '\n');
+			indent_to(b, indent);
+		} else if (plain_ok(keys[i])) {
+			buf_puts(b, keys[i]);
+		} else {
+			put_quoted(b, keys[i]);
+		}
 		buf_putc(b, ':');
 		if (json_is_object(v) || json_is_array(v)) {
 			buf_putc(b, json_object_size(v) || json_array_size(v) ? '\n' : ' ');
 			/* a sequence under a key is not indented, as kubectl writes it */
-			render_value(b, v, json_is_array(v) ? indent : indent + 2, false);
+			render_value(b, v, json_is_array(v) && !explicit_key ? indent : indent + 2,
+				     false);
 		} else {
 			buf_putc(b, ' ');
 			put_scalar_line(b, v, indent + 2);
