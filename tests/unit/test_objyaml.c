@@ -69,32 +69,33 @@ static void test_shape(void **state)
 static void test_quoting(void **state)
 {
 	(void)state;
-	expect(
-	    "{\"a\":\"1\",\"b\":\"true\",\"c\":\"\",\"d\":\"x: y\",\"e\":\"- x\","
-	    "\"f\":\"a #b\",\"g\":\"null\",\"h\":\"0x1f\",\"i\":\"*ref\",\"j\":\" x\","
-	    "\"k\":\"tab\\there\",\"l\":\"bell\\u0007\",\"m\":\"ok-value\",\"n\":\"1:20\","
-	    "\"o\":\"No\",\"p\":\"c1\\u0085\",\"q\":\"say \\\"hi\\\"\",\"a b\":\"x\",\"r\":\"inf\","
-	    "\"x:\":\"y\"}",
-	    "a: \"1\"\n"
-	    "a b: x\n"
-	    "b: \"true\"\n"
-	    "c: \"\"\n"
-	    "d: \"x: y\"\n"
-	    "e: \"- x\"\n"
-	    "f: \"a #b\"\n"
-	    "g: \"null\"\n"
-	    "h: \"0x1f\"\n"
-	    "i: \"*ref\"\n"
-	    "j: \" x\"\n"
-	    "k: \"tab\\there\"\n"
-	    "l: \"bell\\x07\"\n"
-	    "m: ok-value\n"
-	    "\"n\": \"1:20\"\n"
-	    "o: \"No\"\n"
-	    "p: \"c1\\u0085\"\n"
-	    "q: say \"hi\"\n"
-	    "r: \"inf\"\n"
-	    "\"x:\": \"y\"\n");
+	expect("{\"a\":\"1\",\"b\":\"true\",\"c\":\"\",\"d\":\"x: y\",\"e\":\"- x\","
+	       "\"f\":\"a #b\",\"g\":\"null\",\"h\":\"0x1f\",\"i\":\"*ref\",\"j\":\" x\","
+	       "\"k\":\"tab\\there\",\"l\":\"bell\\u0007\",\"m\":\"ok-value\",\"n\":\"1:20\","
+	       "\"o\":\"No\",\"p\":\"c1\\u0085\",\"q\":\"say \\\"hi\\\"\",\"a "
+	       "b\":\"x\",\"r\":\"inf\",\"s\":\"\\uffff\","
+	       "\"x:\":\"y\"}",
+	       "a: \"1\"\n"
+	       "a b: x\n"
+	       "b: \"true\"\n"
+	       "c: \"\"\n"
+	       "d: \"x: y\"\n"
+	       "e: \"- x\"\n"
+	       "f: \"a #b\"\n"
+	       "g: \"null\"\n"
+	       "h: \"0x1f\"\n"
+	       "i: \"*ref\"\n"
+	       "j: \" x\"\n"
+	       "k: \"tab\\there\"\n"
+	       "l: \"bell\\x07\"\n"
+	       "m: ok-value\n"
+	       "\"n\": \"1:20\"\n"
+	       "o: \"No\"\n"
+	       "p: \"c1\\u0085\"\n"
+	       "q: say \"hi\"\n"
+	       "r: \"inf\"\n"
+	       "s: \"\\uffff\"\n"
+	       "\"x:\": \"y\"\n");
 }
 
 static void test_blocks(void **state)
