@@ -283,28 +283,34 @@ static void render_map(struct buf *b, const json_t *obj, int indent, bool inline
 {
 	size_t n = json_object_size(obj), i = 0;
 	const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
-	const char *key;
+	struct buf key = BUF_INIT;
+	const char *name;
 	json_t *v;
 
-	json_object_foreach((json_t *)obj, key, v) keys[i++] = key;
+	json_object_foreach((json_t *)obj, name, v) keys[i++] = name;
 	qsort(keys, n, sizeof(*keys), cmp_keys);
 	for (i = 0; i < n; i++) {
 		v = json_object_get(obj, keys[i]);
-		/* YAML allows an implicit key of 1024 characters at most: a
-		 * longer one is written explicitly ("? key" then ": value") */
-		bool explicit_key = strlen(keys[i]) > MAX_IMPLICIT_KEY;
+		bool explicit_key;
 
+		buf_reset(&key);
+		if (plain_ok(keys[i]))
+			buf_puts(&key, keys[i]);
+		else
+			put_quoted(&key, keys[i]);
+		/* YAML allows an implicit key of 1024 characters at most (as
+		 * written, escapes and all): a longer one is written
+		 * explicitly ("? key" then ": value") */
+		explicit_key = key.len > MAX_IMPLICIT_KEY;
 		if (i > 0 || !inline_first)
 			indent_to(b, indent);
 		if (explicit_key) {
 			buf_puts(b, "? ");
-			put_quoted(b, keys[i]);
+			buf_append(b, key.data, key.len);
 			buf_putc(b, '\n');
 			indent_to(b, indent);
-		} else if (plain_ok(keys[i])) {
-			buf_puts(b, keys[i]);
 		} else {
-			put_quoted(b, keys[i]);
+			buf_append(b, key.data, key.len);
 		}
 		buf_putc(b, ':');
 		if (json_is_object(v) || json_is_array(v)) {
@@ -318,6 +324,7 @@ static void render_map(struct buf *b, const json_t *obj, int indent, bool inline
 		}
 	}
 	free(keys);
+	buf_free(&key);
 }
 
 static void render_seq(struct buf *b, const json_t *arr, int indent, bool inline_first)
