@@ -86,10 +86,16 @@ static void on_child(struct loop *loop, int signo, void *ud)
 	if (fg.pid <= 0)
 		return;
 	do
-		r = waitpid(fg.pid, &status, WNOHANG);
+		r = waitpid(fg.pid, &status, WNOHANG | WUNTRACED);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
 		return; /* another child (an exec credential plugin) */
+	if (r > 0 && WIFSTOPPED(status)) {
+		/* Ctrl-Z: nothing could bring it back to the foreground, so it
+		 * goes on (Ctrl-C or its end returns to the console) */
+		kill(-fg.pid, SIGCONT);
+		return;
+	}
 	if (r < 0)
 		status = -1;
 	fg.pid = -1;

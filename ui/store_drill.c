@@ -799,6 +799,13 @@ static void start_kubectl(struct store_drill *d, bool forward, const struct dril
 					"StatefulSet: move the cursor to one");
 		return;
 	}
+	/* a shell can change anything in the pod; a port-forward only reads
+	 * (k9s draws the line at the same place) */
+	if (!forward && app_read_only(d->app)) {
+		app_error(d->app,
+			  "read-only mode: refusing to open a shell (it can change the pod)");
+		return;
+	}
 	if (foreground_busy()) {
 		app_error(d->app, "kubectl is still running");
 		return;

@@ -10,12 +10,40 @@
 #include "kube/execcred.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+/* bytes, below YAML's 1024 characters for an implicit key */
+#define MAX_IMPLICIT_KEY 1000
 
 /* ---- scalars ---- */
 
 static bool is_control(unsigned char c)
 {
 	return c < 0x20 || c == 0x7f;
+}
+
+/* The code point of the character at p if YAML cannot hold it unescaped
+ * (outside its printable set, or read as a line break or a byte order
+ * mark): C1 controls, U+2028, U+2029, U+FEFF, U+FFFE, U+FFFF; *len is its
+ * length in bytes. 0 for any other character (ASCII controls are told by
+ * is_control). */
+static unsigned special_char(const unsigned char *p, size_t *len)
+{
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+		*len = 2;
+		return p[1];
+	}
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+		*len = 3;
+		return p[2] == 0xa8 ? 0x2028 : 0x2029;
+	}
+	if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		*len = 3;
+		return 0xfeff;
+	}
+	if (p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
+		*len = 3;
+		return p[2] == 0xbe ? 0xfffe : 0xffff;
+	}
+	return 0;
 }
 
 /* Words YAML 1.1 or 1.2 reads as null or a boolean. */
@@ -37,6 +65,12 @@ static bool reserved_word(const char *s)
 static bool number_like(const char *s)
 {
 	const char *p = s;
+	char *end;
+
+	/* and whatever C reads as one: "inf", "nan", "1e3" */
+	(void)strtod(s, &end);
+	if (end != s && *end == '\0')
+		return true;
 
 	if (*p == '+' || *p == '-')
 		p++;
@@ -67,15 +101,10 @@ static bool plain_ok(const char *s)
 	if (strstr(s, ": ") || strstr(s, " #") || strstr(s, "---") == s || strstr(s, "...") == s)
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (is_control(*p))
+		size_t len;
+
+		if (is_control(*p) || special_char(p, &len))
 			return false;
-		/* C1 controls (U+0080..U+009F) and U+2028/U+2029: escaped */
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			return false;
-		if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-			return false;
-		if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
-			return false; /* a byte order mark */
 	}
 	return true;
 }
@@ -102,21 +131,19 @@ static void put_quoted(struct buf *b, const char *s)
 		case '\r':
 			buf_puts(b, "\\r");
 			break;
-		default:
+		default: {
+			size_t len;
+			unsigned cp;
+
 			if (is_control(*p)) {
 				buf_printf(b, "\\x%02x", *p);
-			} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-				buf_printf(b, "\\u%04x", p[1]);
-				p++;
-			} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
-				buf_printf(b, "\\u%04x", p[2] == 0xa8 ? 0x2028 : 0x2029);
-				p += 2;
-			} else if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
-				buf_puts(b, "\\ufeff");
-				p += 2;
+			} else if ((cp = special_char(p, &len)) != 0) {
+				buf_printf(b, "\\u%04x", cp);
+				p += len - 1;
 			} else {
 				buf_putc(b, (char)*p);
 			}
+		}
 		}
 	}
 	buf_putc(b, '"');
@@ -134,19 +161,13 @@ static bool block_ok(const char *s)
 		return false;
 	for (p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
+		size_t len;
 
-		if (c != '\n' && is_control(c))
+		if ((c != '\n' && is_control(c)) || special_char((const unsigned char *)p, &len))
 			return false;
 		if (c == ' ' && (p[1] == '\n' || p[1] == '\0'))
 			return false;
 		if ((p == s || p[-1] == '\n') && (c == ' ' || c == '\t'))
-			return false;
-		if (c == 0xc2 && (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9f)
-			return false;
-		if (c == 0xe2 && (unsigned char)p[1] == 0x80 &&
-		    ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9))
-			return false;
-		if (c == 0xef && (unsigned char)p[1] == 0xbb && (unsigned char)p[2] == 0xbf)
 			return false;
 	}
 	return true;
@@ -262,30 +283,48 @@ static void render_map(struct buf *b, const json_t *obj, int indent, bool inline
 {
 	size_t n = json_object_size(obj), i = 0;
 	const char **keys = xcalloc(n ? n : 1, sizeof(*keys));
-	const char *key;
+	struct buf key = BUF_INIT;
+	const char *name;
 	json_t *v;
 
-	json_object_foreach((json_t *)obj, key, v) keys[i++] = key;
+	json_object_foreach((json_t *)obj, name, v) keys[i++] = name;
 	qsort(keys, n, sizeof(*keys), cmp_keys);
 	for (i = 0; i < n; i++) {
 		v = json_object_get(obj, keys[i]);
+		bool explicit_key;
+
+		buf_reset(&key);
+		if (plain_ok(keys[i]))
+			buf_puts(&key, keys[i]);
+		else
+			put_quoted(&key, keys[i]);
+		/* YAML allows an implicit key of 1024 characters at most (as
+		 * written, escapes and all): a longer one is written
+		 * explicitly ("? key" then ": value") */
+		explicit_key = key.len > MAX_IMPLICIT_KEY;
 		if (i > 0 || !inline_first)
 			indent_to(b, indent);
-		if (plain_ok(keys[i]))
-			buf_puts(b, keys[i]);
-		else
-			put_quoted(b, keys[i]);
+		if (explicit_key) {
+			buf_puts(b, "? ");
+			buf_append(b, key.data, key.len);
+			buf_putc(b, '\n');
+			indent_to(b, indent);
+		} else {
+			buf_append(b, key.data, key.len);
+		}
 		buf_putc(b, ':');
 		if (json_is_object(v) || json_is_array(v)) {
 			buf_putc(b, json_object_size(v) || json_array_size(v) ? '\n' : ' ');
 			/* a sequence under a key is not indented, as kubectl writes it */
-			render_value(b, v, json_is_array(v) ? indent : indent + 2, false);
+			render_value(b, v, json_is_array(v) && !explicit_key ? indent : indent + 2,
+				     false);
 		} else {
 			buf_putc(b, ' ');
 			put_scalar_line(b, v, indent + 2);
 		}
 	}
 	free(keys);
+	buf_free(&key);
 }
 
 static void render_seq(struct buf *b, const json_t *arr, int indent, bool inline_first)

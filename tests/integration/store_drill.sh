@@ -15,7 +15,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 63
+plan 64
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -232,6 +232,8 @@ screen_has "read-only mode refuses to delete a pod" 'read-only mode: refusing to
 detail_on "deployment/wordpress"
 ui_keys R
 screen_has "and to restart a workload" 'read-only mode: refusing to restart a workload'
+ui_keys s
+screen_has "and to open a shell" 'read-only mode: refusing to open a shell \(it can change the pod\)'
 ui_keys y
 screen_has "while y still shows the YAML" '^ *kind: Deployment'
 is "$(audits store.pod_delete),$(audits store.rollout_restart)" "$before,1" "nothing more is audited"

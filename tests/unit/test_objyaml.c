@@ -72,7 +72,8 @@ static void test_quoting(void **state)
 	expect("{\"a\":\"1\",\"b\":\"true\",\"c\":\"\",\"d\":\"x: y\",\"e\":\"- x\","
 	       "\"f\":\"a #b\",\"g\":\"null\",\"h\":\"0x1f\",\"i\":\"*ref\",\"j\":\" x\","
 	       "\"k\":\"tab\\there\",\"l\":\"bell\\u0007\",\"m\":\"ok-value\",\"n\":\"1:20\","
-	       "\"o\":\"No\",\"p\":\"c1\\u0085\",\"q\":\"say \\\"hi\\\"\",\"a b\":\"x\","
+	       "\"o\":\"No\",\"p\":\"c1\\u0085\",\"q\":\"say \\\"hi\\\"\",\"a "
+	       "b\":\"x\",\"r\":\"inf\",\"s\":\"\\uffff\","
 	       "\"x:\":\"y\"}",
 	       "a: \"1\"\n"
 	       "a b: x\n"
@@ -92,6 +93,8 @@ static void test_quoting(void **state)
 	       "o: \"No\"\n"
 	       "p: \"c1\\u0085\"\n"
 	       "q: say \"hi\"\n"
+	       "r: \"inf\"\n"
+	       "s: \"\\uffff\"\n"
 	       "\"x:\": \"y\"\n");
 }
 
@@ -134,6 +137,29 @@ static void test_reads_back(void **state)
 	assert_string_equal(b->items[2]->scalar, "a: b");
 	assert_string_equal(b->items[3]->scalar, "\xe2\x80\xa8");
 	assert_string_equal(ynode_get(ynode_get(doc->root, "c"), "d")->scalar, "|");
+	ydoc_free(doc);
+	free(y);
+}
+
+/* YAML takes an implicit key of 1024 characters at most: a longer one is
+ * written as an explicit key, and reads back. */
+static void test_long_key(void **state)
+{
+	char key[1101], json[2300];
+	struct err err = {""};
+	struct ydoc *doc;
+	char *y;
+
+	(void)state;
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	snprintf(json, sizeof(json), "{\"%s\":[1],\"b\":{\"%s\":\"v\"}}", key, key);
+	y = render(json);
+	assert_non_null(strstr(y, "? kkk"));
+	doc = ydoc_load_string("t", y, strlen(y), &err);
+	assert_non_null(doc);
+	assert_int_equal(ynode_get(doc->root, key)->len, 1);
+	assert_string_equal(ynode_get(ynode_get(doc->root, "b"), key)->scalar, "v");
 	ydoc_free(doc);
 	free(y);
 }
@@ -219,10 +245,10 @@ static void test_events(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shape),	  cmocka_unit_test(test_quoting),
-	    cmocka_unit_test(test_blocks),	  cmocka_unit_test(test_reads_back),
-	    cmocka_unit_test(test_secret_hidden), cmocka_unit_test(test_not_json),
-	    cmocka_unit_test(test_events),
+	    cmocka_unit_test(test_shape),    cmocka_unit_test(test_quoting),
+	    cmocka_unit_test(test_blocks),   cmocka_unit_test(test_reads_back),
+	    cmocka_unit_test(test_long_key), cmocka_unit_test(test_secret_hidden),
+	    cmocka_unit_test(test_not_json), cmocka_unit_test(test_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
