@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "db/live.h"
 #include "db/migrate.h"
+#include "foreground.h"
 #include "form.h"
 #include "help.h"
 #include "input.h"
@@ -994,10 +995,12 @@ static void on_signal(struct loop *loop, int signo, void *ud)
 		app->dirty = true;
 		break;
 	case SIGHUP:
+		foreground_abandon(signo);
 		terminal_gone(app);
 		break;
 	case SIGINT:
 	case SIGTERM:
+		foreground_abandon(signo);
 		stop_console(app);
 		break;
 	default:

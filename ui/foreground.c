@@ -72,6 +72,17 @@ static void give_terminal(pid_t pgrp)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+void foreground_abandon(int signo)
+{
+	if (fg.pid <= 0)
+		return;
+	kill(-fg.pid, signo);
+	kill(-fg.pid, SIGCONT);
+	fg.fn = NULL;
+	fg.ud = NULL;
+	give_terminal(getpgrp());
+}
+
 static void on_child(struct loop *loop, int signo, void *ud)
 {
 	int status;

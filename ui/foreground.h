@@ -28,5 +28,9 @@ bool foreground_busy(void);
 /* Forgets ud: its fn is not called (the child still gets the terminal back
  * to the console when it ends). */
 void foreground_forget(void *ud);
+/* The console is going (SIGTERM, SIGINT, SIGHUP): the child's group gets
+ * signo and the terminal comes back to the console's group, so that it
+ * can restore the terminal without being stopped for it (SIGTTOU). */
+void foreground_abandon(int signo);
 
 #endif

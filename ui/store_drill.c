@@ -479,6 +479,11 @@ static void ask_change(struct store_drill *d, enum store_obj_op op, const struct
 			  op == STORE_OBJ_DELETE_POD ? "delete a pod" : "restart a workload");
 		return;
 	}
+	/* d->op and d->mt belong to the change under way until it ends */
+	if (d->auditing || d->change) {
+		app_error(d->app, "A change is still under way; try again when it is done");
+		return;
+	}
 	if (op == STORE_OBJ_DELETE_POD && t->kind != INV_PODS) {
 		app_error(d->app, "D deletes a pod: move the cursor to one of the store's pods");
 		return;
@@ -525,7 +530,8 @@ static void kubectl_ended(struct app *app, int status, void *ud)
 static void run_kubectl(struct store_drill *d, const char *const *rest, const char *banner)
 {
 	const char *argv[24];
-	char path[4096];
+	const char *kubeconfig = app_conf(d->app)->kubeconfig;
+	char path[4096], kc_arg[4200], ctx_arg[300];
 	size_t n = 0;
 	struct err err = {{0}};
 
@@ -536,9 +542,14 @@ static void run_kubectl(struct store_drill *d, const char *const *rest, const ch
 		return;
 	}
 	argv[n++] = KUBECTL;
+	/* the kubeconfig the console reads, not whatever kubectl would */
+	if (kubeconfig && *kubeconfig) {
+		snprintf(kc_arg, sizeof(kc_arg), "--kubeconfig=%s", kubeconfig);
+		argv[n++] = kc_arg;
+	}
 	if (d->st.context[0]) {
-		argv[n++] = "--context";
-		argv[n++] = d->st.context;
+		snprintf(ctx_arg, sizeof(ctx_arg), "--context=%s", d->st.context);
+		argv[n++] = ctx_arg;
 	}
 	argv[n++] = "-n";
 	argv[n++] = d->st.ns;
@@ -757,7 +768,7 @@ static long first_port(const json_t *obj, bool service)
 static void target_read(const struct kube_result *res, void *ud)
 {
 	struct store_drill *d = ud;
-	char initial[16];
+	char initial[24];
 
 	d->prep = NULL;
 	if (!kube_result_ok(res)) {
@@ -778,7 +789,9 @@ static void target_read(const struct kube_result *res, void *ud)
 		 d->st.kind == INV_SERVICES ? "svc" : "pod", d->st.name);
 	app_info(d->app, "Forward a local port to %s port %ld of store %s (Esc cancels)",
 		 d->fwd_what, d->remote_port, d->st.store);
-	snprintf(initial, sizeof(initial), "%ld", d->remote_port);
+	/* a port below 1024 is not for an operator's own account to bind */
+	snprintf(initial, sizeof(initial), "%ld",
+		 d->remote_port < 1024 ? d->remote_port + 8000 : d->remote_port);
 	app_prompt(d->app, "Local port: ", initial, &port_prompt, d);
 }
 

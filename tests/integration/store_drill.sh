@@ -15,7 +15,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 64
+plan 68
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -34,7 +34,11 @@ read line
 exit 0
 EOF
 chmod +x "$UI_TMP/bin/kubectl"
-UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG' PATH='$UI_TMP/bin'"
+cp "$UI_TMP/bin/kubectl" "$UI_TMP/fake-kubectl"
+# The kubeconfig is opsdeck's setting, not the environment: kubectl must be
+# told which file the console reads.
+UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER PATH='$UI_TMP/bin'"
+printf 'kube:\n  kubeconfig: %s\n' "$KUBECONFIG" >>"$UI_CONFIG/config.yaml"
 
 od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
 od_quiet() { od "$@" >/dev/null 2>&1; }
@@ -131,8 +135,8 @@ ok "the console is not drawn meanwhile" ui_wait_gone '1 Catalog'
 like "$(ui_screen)" "opsdeck: a shell in pod mysql-0, container mysql \\(store $id\\)" \
 	"a line says where the shell is"
 is "$(tr '\n' ' ' <"$UI_TMP/kubectl.args")" \
-	"--context $SIM_CONTEXT -n $ns exec -it mysql-0 -c mysql -- sh -c command -v bash >/dev/null && exec bash || exec sh " \
-	"kubectl gets the context, the namespace, the pod, the container and the shell"
+	"--kubeconfig=$KUBECONFIG --context=$SIM_CONTEXT -n $ns exec -it mysql-0 -c mysql -- sh -c command -v bash >/dev/null && exec bash || exec sh " \
+	"kubectl gets the console's kubeconfig, the context, the namespace, the pod, the container and the shell"
 od_quiet store create shop woocommerce small drill2
 id2=$(q -c "SELECT id FROM opsdeck.stores WHERE name = 'drill2'")
 wait_for "[ \"\$(status $id2)\" = Ready ]" 90
@@ -179,14 +183,14 @@ screen_has "and the console comes back" 'kubectl exec ended; back in opsdeck' 10
 # ---- F: a port-forward to the service ----
 detail_on "service/wordpress"
 ui_keys F
-screen_has "F asks for the local port, the remote one by default" 'Local port: 80'
+screen_has "F asks for the local port: for a remote one below 1024, 8000 more by default" 'Local port: 8080'
 like "$(ui_screen)" "Forward a local port to svc/wordpress port 80 of store $id" "saying what it forwards"
 ui_keys C-u && ui_text 70000 && ui_keys Enter
 screen_has "a port out of range is refused in words" 'Local port: a whole number from 1 to 65535'
 ui_keys F && ui_wait 'Local port' && ui_keys C-u && ui_text 18080 && ui_keys Enter
 screen_has "the port-forward runs in the foreground" 'forwarding localhost:18080 to svc/wordpress port 80' 10
 ui_wait 'FAKE-KUBECTL .*port-forward' 10
-is "$(tr '\n' ' ' <"$UI_TMP/kubectl.args")" "--context $SIM_CONTEXT -n $ns port-forward svc/wordpress 18080:80 " \
+is "$(tr '\n' ' ' <"$UI_TMP/kubectl.args")" "--kubeconfig=$KUBECONFIG --context=$SIM_CONTEXT -n $ns port-forward svc/wordpress 18080:80 " \
 	"kubectl gets the service and the ports"
 ui_text "stop" && ui_keys Enter
 screen_has "the console is back after it" 'kubectl port-forward ended; back in opsdeck' 10
@@ -237,3 +241,15 @@ screen_has "and to open a shell" 'read-only mode: refusing to open a shell \(it 
 ui_keys y
 screen_has "while y still shows the YAML" '^ *kind: Deployment'
 is "$(audits store.pod_delete),$(audits store.rollout_restart)" "$before,1" "nothing more is audited"
+
+# ---- the console stopped while kubectl has the terminal ----
+cp "$UI_TMP/fake-kubectl" "$UI_TMP/bin/kubectl"
+ui_esc
+detail_on "service/wordpress"
+ui_keys F && ui_wait 'Local port' && ui_keys C-u && ui_text 18081 && ui_keys Enter
+screen_has "a port-forward has the terminal" 'FAKE-KUBECTL .*port-forward' 10
+fake_running() { pgrep -f "$UI_TMP/bin/kubectl" >/dev/null; }
+ok "the fake kubectl runs" fake_running
+kill -TERM "$UI_PID"
+ok "SIGTERM stops the console while kubectl has the terminal" wait_for '! ui_alive' 30
+ok "and kubectl's group is told to stop too" wait_for '! fake_running' 10
