@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 34
+plan 35
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -82,6 +82,8 @@ screen_has "y cordons it: the message says so" 'Cordoned cluster local: no new s
 screen_has "and the row shows it cordoned, still answering" "local +cordoned +ok +2 +2/10" 5
 is "$(state local)" cordoned "the database has it cordoned"
 is "$(last_event local)" "cluster-tester active->cordoned" "an audit event names the operator"
+is "$(q -c "SELECT count(*) FROM opsdeck.events WHERE action = 'cluster.state' AND object = 'cluster/local'")" \
+	1 "and it is the only one: the n before it wrote nothing"
 like "$(od store create shop woocommerce small web3 --cluster local 2>&1)" \
 	'cluster local is cordoned' "a cordoned cluster takes no new store"
 ui_keys c
