@@ -129,7 +129,7 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 
 	argc = strip_json(ctx, argc, argv);
 	if (!is_noun(argv[0]))
-		return cli_usage(ctx, NULL, "unknown command '%s' (opsdeck --help lists them)",
+		return cli_usage(ctx, NULL, "unknown command \"%s\" (opsdeck --help lists them)",
 				 cli_shown(argv[0], shown));
 
 	/* A noun that is a command on its own (`opsdeck worker --once`): its
@@ -155,7 +155,7 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 			return c->run(ctx, argc - 1, argv + 1);
 		}
 	}
-	cli_usage(ctx, NULL, "unknown command '%s %s'", argv[0], cli_shown(argv[1], verb));
+	cli_usage(ctx, NULL, "unknown command \"%s %s\"", argv[0], cli_shown(argv[1], verb));
 	print_noun_usage(ctx->err, argv[0]);
 	return CLI_USAGE;
 }

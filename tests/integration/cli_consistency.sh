@@ -65,9 +65,9 @@ like "$rc:$out" '^0:usage: opsdeck doctor' "doctor -h"
 
 # ---- usage errors: exit 2 ----
 run frobnicate
-is "$rc:$err" "2:opsdeck: unknown command 'frobnicate' (opsdeck --help lists them)" "an unknown noun"
+is "$rc:$err" "2:opsdeck: unknown command \"frobnicate\" (opsdeck --help lists them)" "an unknown noun"
 run store frobnicate
-like "$rc:$err" "^2:opsdeck: unknown command 'store frobnicate'" "an unknown verb"
+like "$rc:$err" "^2:opsdeck: unknown command \"store frobnicate\"" "an unknown verb"
 run store
 like "$rc:$err" "^2:opsdeck: store needs a verb" "a noun without its verb"
 run store show
@@ -234,9 +234,9 @@ is "$(printf '%s' "$out" | python3 -c 'import json,sys; j=json.load(sys.stdin); 
 run store show "$(printf 'w\033[2Jb')"
 is "$rc:$err" '1:opsdeck: no store "w [2Jb"' "a store name with an escape is echoed without it"
 run "$(printf 'x\033]0;t\007')"
-is "$rc:$err" "2:opsdeck: unknown command 'x ]0;t ' (opsdeck --help lists them)" "so is an unknown command"
+is "$rc:$err" "2:opsdeck: unknown command \"x ]0;t \" (opsdeck --help lists them)" "so is an unknown command"
 run store "$(printf 'v\033[1m')"
-like "$rc:$err" "^2:opsdeck: unknown command 'store v \\[1m'" "and an unknown verb"
+like "$rc:$err" "^2:opsdeck: unknown command \"store v \\[1m\"" "and an unknown verb"
 run store list --project "$(printf 'p\033[2J')"
 like "$rc:$err" '^1:opsdeck: no project "p.\[2J"' "and a project"
 run catalog check "$work/$(printf 'x\033[2J').yaml"

@@ -15,7 +15,7 @@ like "$("$UI_BIN" --version)" '^opsdeck [0-9]+\.[0-9]+\.[0-9]+$' "--version prin
 is "$?" 2 "an unknown flag is a usage error (2)"
 err=$("$UI_BIN" frobnicate 2>&1)
 is "$?" 2 "an unknown command is a usage error (2)"
-like "$err" "unknown command 'frobnicate'" "and says which"
+like "$err" "unknown command \"frobnicate\"" "and says which"
 
 # A malformed settings file: path:line:column and exit 2.
 printf 'theme: light\nmouse: perhaps\n' >"$UI_CONFIG/config.yaml"
