@@ -61,11 +61,12 @@ static void on_stopped(void *ud)
 	loop_stop(w->loop);
 }
 
-static void on_job(void *ud, long job, const char *kind, const char *store)
+static void on_job(void *ud, const struct job *job, const char *ending)
 {
 	struct worker *w = ud;
 
-	fprintf(w->ctx->out, "job %ld (%s of store %s) ended\n", job, kind, store);
+	(void)job;
+	fprintf(w->ctx->out, "%s\n", ending);
 	fflush(w->ctx->out);
 }
 

@@ -9,6 +9,7 @@
 
 #include "kube/api.h"
 #include "kube/b64.h"
+#include "provision/answer.h"
 #include "provision/credentials.h"
 #include "provision/health.h"
 #include "provision/render.h"
@@ -22,6 +23,8 @@
 #define DB_TIMEOUT_MS 15000
 #define WAIT_CAP_MS 5000 /* cap of the pause while the cluster or database is away */
 #define NOTE_AFTER_MS 1000 /* a wait shorter than this is a blip, not worth a note */
+#define LEASE_GONE "its lease went to another runner, which finishes the job"
+#define DB_AWAY "the database did not answer for the provisioning timeout; the lease will expire"
 
 /* The generated secrets: placeholder secret.<key>, data key <key>, one per
  * credentials_keys. */
@@ -51,6 +54,12 @@ struct jrun {
 	issue_fn issue;
 	then_fn then;
 	int tries;
+	/* the previous try's failed answer, to tell one that repeats; and
+	 * what the answer handed to then was (answer.h) after how many tries */
+	long prev_status;
+	char prev_message[300];
+	enum answer_kind answer;
+	int answer_tries;
 
 	struct loop_timer *lease_timer, *wait_timer;
 	uint64_t deadline_ms, broken_since_ms;
@@ -70,6 +79,11 @@ struct jrun {
 	enum job_outcome end_outcome;
 	long end_retry_s;
 	char end_message[1000];
+	/* how the run ended, for the runner's log: why a failure was given
+	 * up on (answer_explain), and why a run stopped without an end */
+	enum jrun_end how;
+	char end_why[200];
+	bool step_begun; /* its current step was recorded */
 
 	json_t *objs; /* objects to apply, or workloads to pause/resume */
 	size_t obj_i;
@@ -87,6 +101,61 @@ static void jr_fail(struct jrun *jr, bool transient, const char *fmt, ...) ATTR_
 const struct job *jrun_job(const struct jrun *jr)
 {
 	return &jr->job;
+}
+
+enum jrun_end jrun_how(const struct jrun *jr)
+{
+	return jr->how;
+}
+
+void jrun_describe(const struct jrun *jr, char *out, size_t outsz)
+{
+	const char *step = jr->steps && jr->steps[jr->step].name ? jr->steps[jr->step].name : NULL;
+	char at[80], why[220], next[120];
+	int n;
+
+	if (step && jr->step_begun)
+		snprintf(at, sizeof(at), " at step %s", step);
+	else if (jr->step == 0)
+		snprintf(at, sizeof(at), " before its first step");
+	else
+		snprintf(at, sizeof(at), " after step %s", jr->steps[jr->step - 1].name);
+	snprintf(why, sizeof(why), "%s%s%s", jr->end_why[0] ? " (" : "", jr->end_why,
+		 jr->end_why[0] ? ")" : "");
+	if (jr->job.attempts < jr->job.max_attempts)
+		snprintf(next, sizeof(next), "tried again in %lds, attempt %ld of %ld",
+			 jr->end_retry_s, jr->job.attempts + 1, jr->job.max_attempts);
+	else
+		snprintf(next, sizeof(next), "not tried again: that was the last attempt");
+	n = snprintf(out, outsz, "job %ld (%s of store %s), attempt %ld of %ld: ", jr->job.id,
+		     jr->job.kind, jr->job.store, jr->job.attempts, jr->job.max_attempts);
+	if (n < 0 || (size_t)n >= outsz)
+		return;
+	out += n;
+	outsz -= (size_t)n;
+	switch (jr->how) {
+	case JRUN_SUCCEEDED:
+		snprintf(out, outsz, "succeeded");
+		break;
+	case JRUN_FAILED:
+		snprintf(out, outsz, "failed%s: %s%s; not tried again", at, jr->end_message, why);
+		break;
+	case JRUN_RETRY:
+		snprintf(out, outsz, "failed%s: %s%s; %s", at, jr->end_message, why, next);
+		break;
+	case JRUN_CANCELLED:
+		snprintf(out, outsz, "cancelled%s: %s", at, jr->end_message);
+		break;
+	case JRUN_RELEASED:
+		snprintf(out, outsz,
+			 "handed back%s (the runner stops); queued again at once, the attempt "
+			 "not counted",
+			 at);
+		break;
+	case JRUN_LOST:
+		snprintf(out, outsz, "stopped%s: %s", at, jr->end_why);
+		break;
+	}
 }
 
 /* ---- the attempt and its pauses ---- */
@@ -184,6 +253,12 @@ static void ended(void *ud, const PGresult *res, const struct err *err)
 	 * another runner, which ends the job. */
 	if (!res && db_wait(jr, end_send))
 		return;
+	if (!res || !db_bool(res, 0, 0)) {
+		jr->how = JRUN_LOST;
+		str_copy(jr->end_why, sizeof(jr->end_why),
+			 res ? "its lease went to another runner before its end was written"
+			     : "its end could not be written: the database did not answer");
+	}
 	jr->env.done(jr, jr->env.ud);
 }
 
@@ -204,6 +279,10 @@ static void jr_end(struct jrun *jr, enum job_outcome outcome, const char *messag
 		return;
 	jr->over = true;
 	stop_work(jr);
+	jr->how = outcome == JOB_SUCCEEDED ? JRUN_SUCCEEDED
+		  : outcome == JOB_FAILED  ? JRUN_FAILED
+		  : outcome == JOB_RETRY   ? JRUN_RETRY
+					   : JRUN_CANCELLED;
 	jr->end_outcome = outcome;
 	jr->end_retry_s = retry_s;
 	str_copy(jr->end_message, sizeof(jr->end_message), message ? message : "");
@@ -212,12 +291,14 @@ static void jr_end(struct jrun *jr, enum job_outcome outcome, const char *messag
 }
 
 /* The lease is gone (or the database stayed away too long): stop without
- * touching the job. */
-static void jr_abandon(struct jrun *jr)
+ * touching the job; why says which, for the log. */
+static void jr_abandon(struct jrun *jr, const char *why)
 {
 	if (jr->over)
 		return;
 	jr->over = true;
+	jr->how = JRUN_LOST;
+	str_copy(jr->end_why, sizeof(jr->end_why), why);
 	stop_activity(jr);
 	jr->env.done(jr, jr->env.ud);
 }
@@ -261,6 +342,7 @@ void jrun_release(struct jrun *jr)
 		return;
 	}
 	jr->over = true;
+	jr->how = JRUN_RELEASED;
 	stop_activity(jr);
 	job_req_release(&r, &a);
 	db_conn_submit(jr->env.db, &r, DB_TIMEOUT_MS, released, jr);
@@ -268,7 +350,7 @@ void jrun_release(struct jrun *jr)
 
 void jrun_lost(struct jrun *jr)
 {
-	jr_abandon(jr);
+	jr_abandon(jr, "a new claim began another attempt");
 }
 
 void jrun_free(struct jrun *jr)
@@ -288,11 +370,6 @@ void jrun_free(struct jrun *jr)
 
 /* ---- cluster requests with in-step retries ---- */
 
-static bool transient_status(long status)
-{
-	return status == 0 || status >= 500 || status == 429 || status == 409;
-}
-
 static void reissue(struct loop *loop, void *ud)
 {
 	struct jrun *jr = ud;
@@ -302,21 +379,13 @@ static void reissue(struct loop *loop, void *ud)
 	jr->issue(jr);
 }
 
-/* No answer from the cluster at all, or a proxy in front of it saying the
- * same: an outage to wait out, not a failure of the step. */
-static bool cluster_away(const struct kube_result *res)
-{
-	return !kube_result_ok(res) &&
-	       (res->status == 0 || res->status == 502 || res->status == 503 || res->status == 504);
-}
-
 static void noted(void *ud, const PGresult *res, const struct err *err)
 {
 	struct jrun *jr = ud;
 
 	(void)err; /* a note that could not be written is only a note */
 	if (!jr->over && res && !db_bool(res, 0, 0))
-		jr_abandon(jr); /* the lease went to another runner */
+		jr_abandon(jr, LEASE_GONE); /* the lease went to another runner */
 }
 
 /* Says on the current step's timeline row what it waits for (NULL: no
@@ -386,24 +455,36 @@ static void cluster_back(struct jrun *jr)
 	jr->away_reason[0] = '\0';
 }
 
+/* A failed answer is waited out, tried again or handed on by the rule of
+ * answer.h: an answer that will not change ends the step at once. */
 static void on_kube(const struct kube_result *res, void *ud)
 {
 	struct jrun *jr = ud;
+	enum answer_kind kind = ANSWER_TRANSIENT;
 
 	jr->op = NULL;
-	if (cluster_away(res)) {
-		cluster_wait(jr, res);
-		return;
+	if (!kube_result_ok(res)) {
+		kind = answer_classify(res->status, res->reason, res->err.msg, jr->prev_status,
+				       jr->prev_status ? jr->prev_message : NULL);
+		if (kind == ANSWER_AWAY) {
+			cluster_wait(jr, res);
+			return;
+		}
 	}
 	cluster_back(jr);
-	if (!kube_result_ok(res) && transient_status(res->status) && jr->tries + 1 < STEP_TRIES) {
+	if (!kube_result_ok(res) && kind == ANSWER_TRANSIENT && jr->tries + 1 < STEP_TRIES) {
 		uint64_t delay = (uint64_t)STEP_BACKOFF_MS << jr->tries;
 
+		jr->prev_status = res->status;
+		str_copy(jr->prev_message, sizeof(jr->prev_message), res->err.msg);
 		jr->tries++;
 		jr->wait_timer = loop_timer_add(jr->env.loop, delay, 0, reissue, jr);
 		return;
 	}
+	jr->answer = kind;
+	jr->answer_tries = jr->tries + 1;
 	jr->tries = 0;
+	jr->prev_status = 0;
 	jr->then(jr, res);
 }
 
@@ -414,6 +495,7 @@ static void jr_request(struct jrun *jr, issue_fn issue, then_fn then)
 	jr->issue = issue;
 	jr->then = then;
 	jr->tries = 0;
+	jr->prev_status = 0;
 	issue(jr);
 }
 
@@ -425,17 +507,21 @@ static void jr_started(struct jrun *jr, struct kube_op *op, const struct err *er
 		jr->op = op;
 }
 
-/* A failed answer ends the attempt: transient or not by its status. */
+/* A failed answer ends the attempt: queued again when it may pass, failed
+ * for good when the same request would get the same answer (answer.h). */
 static bool jr_check(struct jrun *jr, const struct kube_result *res, const char *what)
 {
 	if (kube_result_ok(res))
 		return true;
-	jr_fail(jr, transient_status(res->status), "%s: %s", what, res->err.msg);
+	answer_explain(jr->answer, res->status, jr->answer_tries, jr->end_why,
+		       sizeof(jr->end_why));
+	jr_fail(jr, jr->answer == ANSWER_TRANSIENT, "%s: %s", what, res->err.msg);
 	return false;
 }
 
 static void step_done(struct jrun *jr)
 {
+	jr->step_begun = false;
 	jr->step++;
 	run_step(jr);
 }
@@ -1147,14 +1233,15 @@ static void step_recorded(void *ud, const PGresult *res, const struct err *err)
 	if (!res) {
 		/* Unanswered: the step waits at its start for the database. */
 		if (!db_wait(jr, run_step))
-			jr_abandon(jr);
+			jr_abandon(jr, DB_AWAY);
 		return;
 	}
 	if (!db_bool(res, 0, 0)) {
-		jr_abandon(jr); /* the lease went to another runner */
+		jr_abandon(jr, LEASE_GONE); /* the lease went to another runner */
 		return;
 	}
 	jr->db_since_ms = 0;
+	jr->step_begun = true;
 	jr->steps[jr->step].run(jr);
 }
 
@@ -1188,7 +1275,7 @@ static void lease_renewed(void *ud, const PGresult *res, const struct err *err)
 	if (jr->over || !res)
 		return; /* a failed renewal is tried again at the next tick */
 	if (PQgetisnull(res, 0, 0)) {
-		jr_abandon(jr);
+		jr_abandon(jr, LEASE_GONE);
 		return;
 	}
 	status = db_val(res, 0, 0);
@@ -1228,7 +1315,7 @@ static void store_loaded(void *ud, const PGresult *res, const struct err *err)
 		if (str_has_prefix(err->msg, "no store"))
 			jr_fail(jr, false, "%s", err->msg);
 		else if (!db_wait(jr, load_store))
-			jr_abandon(jr);
+			jr_abandon(jr, DB_AWAY);
 		return;
 	}
 	jr->db_since_ms = 0;

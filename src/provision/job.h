@@ -42,6 +42,7 @@
 #define OPSDECK_PROVISION_JOB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "db/conn.h"
 #include "db/jobs.h"
@@ -79,5 +80,23 @@ void jrun_db_ready(struct jrun *jr);
  * without writing anything; done follows at once. */
 void jrun_lost(struct jrun *jr);
 const struct job *jrun_job(const struct jrun *jr);
+
+/* How a run ended. */
+enum jrun_end {
+	JRUN_SUCCEEDED,
+	JRUN_FAILED,   /* for good: not tried again */
+	JRUN_RETRY,    /* queued again after a delay while attempts remain */
+	JRUN_CANCELLED,
+	JRUN_RELEASED, /* handed back: the runner stops */
+	JRUN_LOST,     /* stopped without writing an end (the lease went elsewhere) */
+};
+enum jrun_end jrun_how(const struct jrun *jr);
+/* The end of the attempt in words, for a runner's log: the job, the
+ * attempt, the step, the error and why it was given up on, and whether and
+ * when the job is tried again:
+ * "job 7 (provision of store 5c1e0a9f3b2d), attempt 1 of 5: failed at step
+ * apply: Service/mysql: ... (HTTP 500 with the same message on the
+ * immediate retry, an answer that does not change); not tried again" */
+void jrun_describe(const struct jrun *jr, char *out, size_t outsz);
 
 #endif

@@ -8,6 +8,7 @@ libopsdeck_a_SOURCES += \
 # runner that claims jobs (in the console and in `opsdeck worker`).
 libopsdeck_a_SOURCES += \
 	src/provision/health.c src/provision/health.h \
+	src/provision/answer.c src/provision/answer.h \
 	src/provision/job.c src/provision/job.h \
 	src/provision/runner.c src/provision/runner.h \
 	src/provision/reconcile.c src/provision/reconcile.h

@@ -126,8 +126,12 @@ static void run_done(struct jrun *jr, void *ud)
 	r->dead[r->ndead++] = jr;
 	if (!r->reap)
 		r->reap = loop_timer_add(r->loop, 0, 0, reap, r);
-	if (r->job_fn)
-		r->job_fn(r->job_ud, job->id, job->kind, job->store);
+	if (r->job_fn) {
+		char ending[1600];
+
+		jrun_describe(jr, ending, sizeof(ending));
+		r->job_fn(r->job_ud, job, ending);
+	}
 }
 
 static void start_run(struct runner *r, const struct job *job)

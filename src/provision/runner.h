@@ -52,8 +52,11 @@ struct runner;
 
 /* Called once the runner has stopped (runner_stop, or `once` done). */
 typedef void (*runner_stopped_fn)(void *ud);
-/* Called after each job run ends, with the job's id, kind and store. */
-typedef void (*runner_job_fn)(void *ud, long job, const char *kind, const char *store);
+struct job;
+/* Called after each job run ends, with the job and how its attempt ended
+ * in words (jrun_describe): the step, the error, whether and when it is
+ * tried again. */
+typedef void (*runner_job_fn)(void *ud, const struct job *job, const char *ending);
 
 struct reconcile_report;
 /* Called after each periodic reconcile pass. */

@@ -120,3 +120,10 @@ tests_unit_test_projectref_SOURCES = tests/unit/test_projectref.c
 tests_unit_test_projectref_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_projectref_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/fuzz/fuzz_projectref.c
+
+# Which failed answers of a cluster end a provisioning step at once.
+check_PROGRAMS += tests/unit/test_answer
+TESTS += tests/unit/test_answer
+tests_unit_test_answer_SOURCES = tests/unit/test_answer.c
+tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_answer_LDADD = $(UNIT_LDADD)
