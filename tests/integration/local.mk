@@ -79,3 +79,7 @@ EXTRA_DIST += tests/integration/cli_consistency.sh
 # deleted, a rollout restart, kubectl exec and port-forward.
 TESTS += tests/integration/store_drill.sh
 EXTRA_DIST += tests/integration/store_drill.sh
+
+# Errors that end a provisioning step at once, with kubesim's faults.
+TESTS += tests/integration/step_errors.sh
+EXTRA_DIST += tests/integration/step_errors.sh

@@ -86,6 +86,7 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb, 
 	long latency = 0;
 	bool inject = false;
 	int code = 0;
+	char msg[256] = "";
 	size_t i;
 
 	pthread_mutex_lock(&s->lock);
@@ -95,9 +96,13 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb, 
 	s->stats.by_verb[verbs[i] ? i : ARRAY_LEN(verbs) - 2]++;
 	if (str_has_prefix(r->path, s->faults.path_prefix)) {
 		latency = s->faults.latency_ms;
-		if (s->faults.error_rate > 0 && sim_rand01(s) < s->faults.error_rate) {
+		if (s->faults.error_rate > 0 && s->faults.error_count != 0 &&
+		    sim_rand01(s) < s->faults.error_rate) {
 			inject = true;
 			code = s->faults.error_code;
+			snprintf(msg, sizeof(msg), "%s", s->faults.error_message);
+			if (s->faults.error_count > 0)
+				s->faults.error_count--;
 			s->stats.errors_injected++;
 		}
 	}
@@ -106,9 +111,7 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb, 
 		sleep_ms(latency);
 	if (!inject)
 		return false;
-	{
-		char msg[160];
-
+	if (!msg[0]) {
 		if (code == 429)
 			snprintf(msg, sizeof(msg), "Too many requests, please try again later.");
 		else if (code == 503)
@@ -117,10 +120,10 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb, 
 				 "request (injected fault)");
 		else
 			snprintf(msg, sizeof(msg), "Internal error occurred: injected fault");
-		api_error(out, code, reason_for(code), msg);
-		if (code == 429 || code == 503)
-			out->retry_after = 1;
 	}
+	api_error(out, code, reason_for(code), msg);
+	if (code == 429 || code == 503)
+		out->retry_after = 1;
 	return true;
 }
 
@@ -143,8 +146,10 @@ static json_t *faults_json(const struct sim *s)
 	int64_t left = f->refuse_until_ms - sim_mono_ms();
 	int64_t out = f->outage_until_ms - sim_mono_ms();
 
-	return json_pack("{s:f, s:i, s:I, s:I, s:f, s:f, s:f, s:s}", "errorRate", f->error_rate,
-			 "errorCode", f->error_code, "latencyMs", (json_int_t)f->latency_ms,
+	return json_pack("{s:f, s:i, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:s}", "errorRate",
+			 f->error_rate, "errorCode", f->error_code, "errorMessage",
+			 f->error_message, "errorCount", (json_int_t)f->error_count,
+			 "latencyMs", (json_int_t)f->latency_ms,
 			 "dropAfterLines", (json_int_t)f->drop_after_lines, "dropAfterSeconds",
 			 (double)f->drop_after_ms / 1000.0, "refuseSeconds",
 			 left > 0 ? (double)left / 1000.0 : 0.0, "outageSeconds",
@@ -196,12 +201,13 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	struct fault_cfg f = s->faults;
 	double rate = f.error_rate, code = f.error_code, lat = (double)f.latency_ms;
 	double lines = (double)f.drop_after_lines, secs = (double)f.drop_after_ms / 1000.0;
-	double refuse = 0, outage = 0;
+	double refuse = 0, outage = 0, count = (double)f.error_count;
 	const char *k;
 	json_t *v;
 	static const char *const known[] = {
 	    "errorRate",	"errorCode",	 "latencyMs",  "dropAfterLines",
-	    "dropAfterSeconds", "refuseSeconds", "outageSeconds", "pathPrefix", NULL};
+	    "dropAfterSeconds", "refuseSeconds", "outageSeconds", "pathPrefix",
+	    "errorMessage",	"errorCount",	 NULL};
 
 	json_object_foreach((json_t *)body, k, v)
 	{
@@ -220,8 +226,19 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	    !number(body, "dropAfterLines", 0, 1e9, &lines, e) ||
 	    !number(body, "dropAfterSeconds", 0, 86400, &secs, e) ||
 	    !number(body, "refuseSeconds", 0, 3600, &refuse, e) ||
-	    !number(body, "outageSeconds", 0, 3600, &outage, e))
+	    !number(body, "outageSeconds", 0, 3600, &outage, e) ||
+	    !number(body, "errorCount", -1, 1e9, &count, e))
 		return;
+	if (json_object_get(body, "errorMessage")) {
+		const char *m = jstr(body, "errorMessage", NULL);
+
+		if (!m || strlen(m) >= sizeof(f.error_message)) {
+			apierr_bad_request(e, "errorMessage must be a string of at most %zu bytes",
+					   sizeof(f.error_message) - 1);
+			return;
+		}
+		snprintf(f.error_message, sizeof(f.error_message), "%s", m);
+	}
 	if (json_object_get(body, "pathPrefix")) {
 		const char *p = jstr(body, "pathPrefix", NULL);
 
@@ -236,6 +253,7 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	}
 	f.error_rate = rate;
 	f.error_code = (int)code;
+	f.error_count = (long)count;
 	f.latency_ms = (long)lat;
 	f.drop_after_lines = (long)lines;
 	f.drop_after_ms = (long)(secs * 1000.0);
@@ -289,6 +307,7 @@ void fault_handle(struct sim *s, const struct req *r, struct resp *out)
 	} else if (str_eq(what, "faults") && str_eq(r->method, "DELETE")) {
 		memset(&s->faults, 0, sizeof(s->faults));
 		s->faults.error_code = 500;
+		s->faults.error_count = -1;
 		snprintf(s->faults.path_prefix, sizeof(s->faults.path_prefix), "/api");
 		reply(out, 200, faults_json(s));
 	} else if (str_eq(what, "faults") && str_eq(r->method, "POST")) {

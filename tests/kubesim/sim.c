@@ -27,6 +27,7 @@ void sim_init(struct sim *s, const struct sim_opts *opt)
 	s->base_mono_ms = sim_mono_ms();
 	s->base_sim_ms = 1000; /* never 0: 0 means "no due time" to the controllers */
 	s->faults.error_code = 500;
+	s->faults.error_count = -1;
 	snprintf(s->faults.path_prefix, sizeof(s->faults.path_prefix), "/api");
 	s->ip_next = 2;
 }

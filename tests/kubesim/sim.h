@@ -55,6 +55,8 @@ struct fault_cfg {
 	int64_t refuse_until_ms; /* monotonic ms; new connections refused until then */
 	int64_t outage_until_ms; /* monotonic ms; unreachable until then (fault.h) */
 	char path_prefix[128];	 /* faults apply to paths with this prefix */
+	char error_message[256]; /* the injected error's message; "": by its code */
+	long error_count;	 /* errors still to inject; -1: no limit */
 };
 
 struct sim_stats {
