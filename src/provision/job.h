@@ -24,12 +24,14 @@
  * reading the store) is sent again the same way, and the run pauses at
  * that step boundary meanwhile; cluster work inside a step goes on.
  *
- * Failures: a transient one (5xx, 429, 409) is retried inside the step a
- * few times with backoff, then the attempt ends as JOB_RETRY (queued again
+ * Failures, by the rule of provision/answer.h: a transient one (408, 409,
+ * 429, a 500 that changes, other 5xx) is retried inside the step a few
+ * times with backoff, then the attempt ends as JOB_RETRY (queued again
  * with capped exponential backoff while attempts remain), as does an
- * outage longer than the timeout; a refusal (4xx), a broken workload
- * (ImagePullBackOff past a grace period) or the timeout ends it as
- * JOB_FAILED with a message that names the object and the reason.
+ * outage longer than the timeout; a deterministic answer (another 4xx, a
+ * 500 repeated word for word on the immediate retry), a broken workload
+ * (ImagePullBackOff past a grace period) or the timeout ends it at once
+ * as JOB_FAILED with a message that names the object and the reason.
  *
  * Every write names the attempt (owner and attempt number), so it changes
  * nothing once the lease went elsewhere. The lease is renewed every third
