@@ -1123,6 +1123,24 @@ static void test_faults(void **state)
 	assert_true(injected > 5 && injected < 35);
 	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
 
+	/* A message of the test's choosing, for the next 2 requests only. */
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json",
+			  "{\"errorRate\":1,\"errorCode\":500,\"errorCount\":2,"
+			  "\"errorMessage\":\"failed to create typed patch object: x\"}"));
+	for (int i = 0; i < 3; i++) {
+		r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
+		assert_int_equal(r.code, i < 2 ? 500 : 200);
+		if (i < 2) {
+			j = json_of(&r);
+			assert_string_equal(jstr_at(j, "message", NULL),
+					    "failed to create typed patch object: x");
+			json_decref(j);
+		}
+		buf_free(&r.body);
+	}
+	json_decref(jcall(400, "POST", "/sim/faults", "application/json", "{\"errorMessage\":1}"));
+	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
+
 	json_decref(jcall(200, "POST", "/sim/faults", "application/json", "{\"latencyMs\":300}"));
 	r = call("GET", "/api/v1/namespaces", NULL, NULL, TOKEN, 0);
 	assert_int_equal(r.code, 200);
