@@ -16,6 +16,10 @@ enum answer_kind answer_classify(long status, const char *reason, const char *me
 {
 	if (status == 0 || status == 502 || status == 503 || status == 504)
 		return ANSWER_AWAY;
+	/* A create of what exists already stays so; other conflicts are
+	 * with a writer that will be done. */
+	if (status == 409 && str_is(reason, "AlreadyExists"))
+		return ANSWER_DETERMINISTIC;
 	if (status == 408 || status == 409 || status == 429)
 		return ANSWER_TRANSIENT;
 	if (status >= 400 && status < 500)

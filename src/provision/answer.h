@@ -5,12 +5,13 @@
  *  - away: no answer at all (status 0), or 502, 503 or 504 from a proxy in
  *    front of an API server that is not there: an outage, waited out.
  *  - transient: an answer that may change by itself -- 408, 409 (a
- *    conflict with another writer), 429, a 5xx that is not the same as the
+ *    conflict with another writer; not AlreadyExists), 429, a 5xx that is not the same as the
  *    previous try's, a 500 the server calls a timeout (reason ServerTimeout
  *    or Timeout) or that comes from its storage ("etcdserver: ..."): tried
  *    again with backoff, then the attempt is queued again.
  *  - deterministic: the same request will get the same answer -- any other
- *    4xx (a refusal: 400, 401, 403, 404, 422...), or a 500 whose message
+ *    4xx (a refusal: 400, 401, 403, 404, 422..., and a 409 AlreadyExists
+ *    to a create), or a 500 whose message
  *    repeats unchanged on the immediate retry (a server that cannot process
  *    this request, such as "failed to create typed patch object"): the step
  *    fails at once and the job is not tried again. */

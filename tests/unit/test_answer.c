@@ -43,6 +43,9 @@ static void test_refusals(void **state)
 	assert_int_equal(first(404, "NotFound", "gone"), ANSWER_DETERMINISTIC);
 	assert_int_equal(first(415, "UnsupportedMediaType", "no"), ANSWER_DETERMINISTIC);
 	assert_int_equal(first(422, "Invalid", "Service \"x\" is invalid"), ANSWER_DETERMINISTIC);
+	/* a create of what exists: the caller reads it instead, at once */
+	assert_int_equal(first(409, "AlreadyExists", "secrets \"s\" already exists"),
+			 ANSWER_DETERMINISTIC);
 }
 
 static void test_passing_4xx(void **state)
