@@ -132,12 +132,21 @@ static void walk_lists(struct walk *w, const struct ynode *parent, const struct 
 	path_cut(path, base);
 }
 
+static int by_position(const void *a, const void *b)
+{
+	const struct listkey_finding *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->column < y->column ? -1 : x->column > y->column;
+}
+
 void listkeys_check(const struct ynode *m, struct listkey_findings *out)
 {
 	const struct ynode *kind = ynode_get(m, "kind"), *name, *at = m;
 	struct buf path = BUF_INIT;
 	struct walk w;
-	size_t k;
+	size_t k, first = out->n;
 
 	if (!kind || kind->type != YNODE_SCALAR)
 		return;
@@ -157,6 +166,9 @@ void listkeys_check(const struct ynode *m, struct listkey_findings *out)
 	}
 	walk_lists(&w, at, kinds[k].lists, &path);
 	buf_free(&path);
+	/* The table's order is not the file's. */
+	if (out->n > first)
+		qsort(out->v + first, out->n - first, sizeof(*out->v), by_position);
 }
 
 void listkey_findings_free(struct listkey_findings *l)

@@ -30,9 +30,10 @@ struct listkey_findings {
 	size_t n;
 };
 
-/* Appends to out one finding per list entry of manifest m that omits a key
- * of its list (a key written as null counts as omitted). Entries that are
- * not mappings, and lists that are not lists, are left to the loader. */
+/* Appends to out, in file order, one finding per list entry of manifest m
+ * that omits a key of its list (a key written as null counts as omitted).
+ * Entries that are not mappings, and lists that are not lists, are left to
+ * the loader. */
 void listkeys_check(const struct ynode *m, struct listkey_findings *out);
 void listkey_findings_free(struct listkey_findings *l);
 
