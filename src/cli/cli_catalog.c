@@ -35,7 +35,7 @@ static const struct cli_command cmd_show = {
 static const struct cli_command cmd_check = {
 	.noun = "catalog",
 	.verb = "check",
-	.usage = "FILE...",
+	.usage = "FILE... [--json]",
 	.summary = "validate catalog files without importing them",
 	.run = catalog_check,
 };
@@ -207,8 +207,18 @@ static int catalog_show(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-/* Loads every file; reports every bad one. */
-static bool load_files(struct cli_ctx *ctx, const char **paths, int n, struct catalog_file **files)
+/* A file's warnings on stderr, "opsdeck: FILE:LINE:COLUMN: warning: ...". */
+static void say_warnings(struct cli_ctx *ctx, const struct catalog_file *f)
+{
+	for (size_t i = 0; i < f->warnings.n; i++)
+		cli_failf(ctx, "%s:%u:%u: warning: %s", f->path, f->warnings.v[i].line,
+			  f->warnings.v[i].column, f->warnings.v[i].message);
+}
+
+/* Loads every file; reports every bad one, and the warnings of the good
+ * ones unless quiet (--json carries them). */
+static bool load_files(struct cli_ctx *ctx, const char **paths, int n, struct catalog_file **files,
+		       bool quiet)
 {
 	bool ok = true;
 
@@ -219,9 +229,25 @@ static bool load_files(struct cli_ctx *ctx, const char **paths, int n, struct ca
 		if (!files[i]) {
 			cli_fail(ctx, err.msg);
 			ok = false;
+		} else if (!quiet) {
+			say_warnings(ctx, files[i]);
 		}
 	}
 	return ok;
+}
+
+static json_t *file_json(const struct catalog_file *f)
+{
+	json_t *w = json_array();
+
+	for (size_t i = 0; i < f->warnings.n; i++)
+		json_array_append_new(w, json_pack("{s:I, s:I, s:s}", "line",
+						   (json_int_t)f->warnings.v[i].line, "column",
+						   (json_int_t)f->warnings.v[i].column, "message",
+						   f->warnings.v[i].message));
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o}", "file", f->path, "offering", f->slug,
+			 "kind", f->kind, "plans", (json_int_t)f->nplans, "manifests",
+			 (json_int_t)f->nmanifests, "warnings", w);
 }
 
 static void free_files(struct catalog_file **files, int n)
@@ -239,14 +265,25 @@ static int catalog_check(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (!cli_parse(ctx, &cmd_check, argc, argv, NULL, pos, 1, MAX_FILES, &npos))
 		return CLI_USAGE;
-	ok = load_files(ctx, pos, npos, files);
+	ok = load_files(ctx, pos, npos, files, ctx->json);
+	if (ok && ctx->json) {
+		json_t *a = json_array();
+
+		for (int i = 0; i < npos; i++)
+			json_array_append_new(a, file_json(files[i]));
+		free_files(files, npos);
+		return cli_json_print(ctx, a);
+	}
 	for (int i = 0; ok && i < npos; i++) {
 		size_t n = strlen(files[i]->path) + 1;
 		char *path = xmalloc(n);
 
 		str_copy_clean(path, n, files[i]->path); /* a word of the command line */
-		fprintf(ctx->out, "%s: offering %s (%s), %zu plan(s), %zu manifest(s): ok\n", path,
+		fprintf(ctx->out, "%s: offering %s (%s), %zu plan(s), %zu manifest(s): ok", path,
 			files[i]->slug, files[i]->kind, files[i]->nplans, files[i]->nmanifests);
+		if (files[i]->warnings.n)
+			fprintf(ctx->out, ", %zu warning(s)", files[i]->warnings.n);
+		fputc('\n', ctx->out);
 		free(path);
 	}
 	free_files(files, npos);
@@ -266,7 +303,7 @@ static int catalog_import_cmd(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	if (!db_mutation_allowed(ctx->conf, "import catalog files", &err))
 		return cli_fail(ctx, err.msg);
-	if (!load_files(ctx, pos, npos, files)) {
+	if (!load_files(ctx, pos, npos, files, false)) {
 		free_files(files, npos);
 		return cli_fail(ctx, "nothing was imported");
 	}

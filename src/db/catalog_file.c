@@ -619,6 +619,8 @@ static bool read_manifests(struct cf_ctx *c, const struct ynode *ms)
 			workload = true;
 	}
 	free(seen);
+	for (size_t i = 0; ok && i < ms->len; i++)
+		listkeys_check(ms->items[i], &c->f->warnings);
 	if (ok && !workload)
 		return fail_at(c, ms,
 			       "manifests have no Deployment or StatefulSet: nothing would run");
@@ -636,6 +638,7 @@ void catalog_file_free(struct catalog_file *f)
 	free(f->name);
 	free(f->description);
 	free(f->text);
+	listkey_findings_free(&f->warnings);
 	free(f);
 }
 

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "kube/listkeys.h"
 #include "util.h"
 
 #define CATALOG_MAX_FILE_BYTES (1024 * 1024)
@@ -49,6 +50,10 @@ struct catalog_file {
 	size_t nplans;
 	size_t nmanifests;
 	char *text; /* the whole file: stored as the offering's template */
+	/* What a real server may refuse though the file is valid: list entries
+	 * without a key server-side apply needs (kube/listkeys.h), in file
+	 * order. A warning, not an error: the file loads. */
+	struct listkey_findings warnings;
 };
 
 /* The placeholder names a template may use; NULL-terminated. */

@@ -12,6 +12,8 @@ libopsdeck_a_SOURCES += \
 	src/kube/registry.c src/kube/registry.h
 # An object's YAML and events, for the console's drill into a store.
 libopsdeck_a_SOURCES += src/kube/objyaml.c src/kube/objyaml.h
+# The keys of associative lists that server-side apply needs (catalog check).
+libopsdeck_a_SOURCES += src/kube/listkeys.c src/kube/listkeys.h
 EXTRA_DIST += doc/kube-client.md
 
 include tests/kube/local.mk

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 89
+plan 94
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -170,10 +170,22 @@ manifests:
       name: web
     spec:
       ports:
-        - port: 80
+        - {port: 80, protocol: TCP}
 EOF
 run od catalog check mini.yaml
-is "$rc:$out" "0:mini.yaml: offering mini (woocommerce), 1 plan(s), 2 manifest(s): ok" "catalog check accepts a good file"
+is "$rc:$out:$err" "0:mini.yaml: offering mini (woocommerce), 1 plan(s), 2 manifest(s): ok:" "catalog check accepts a good file"
+
+# A Service port without protocol: Kubernetes 1.20's server-side apply
+# refuses it, so check warns at the entry and still succeeds.
+sed 's/- {port: 80, protocol: TCP}/- port: 80/' mini.yaml >noproto.yaml
+run od catalog check noproto.yaml
+is "$rc:$out" "0:noproto.yaml: offering mini (woocommerce), 1 plan(s), 2 manifest(s): ok, 1 warning(s)" \
+	"a port without protocol is a warning, not an error"
+is "$err" "opsdeck: noproto.yaml:36:11: warning: Service web: spec.ports[0] omits protocol, which server-side apply on Kubernetes 1.20 needs (write protocol: TCP)" \
+	"the warning names file:line:column of the entry and what to write"
+run od catalog check --json noproto.yaml
+is "$rc:$err:$(printf '%s' "$out" | python3 -c 'import json,sys; w=json.load(sys.stdin)[0]["warnings"]; print(len(w), w[0]["line"], w[0]["column"])')" \
+	"0::1 36 11" "catalog check --json carries the warnings"
 
 # bad NAME SED-SCRIPT WANT: a copy of mini.yaml edited by SED-SCRIPT must fail
 # to import with stderr WANT (a regex), and import nothing.
@@ -228,6 +240,9 @@ is "$rc:$out" "0:imported 1 offering(s): 1 created, 0 updated, 2 plan(s)" "an of
 run od catalog import mini.yaml
 is "$(q -c "SELECT string_agg(p.name || '=' || p.active, ',' ORDER BY p.name) FROM opsdeck.plans p JOIN opsdeck.offerings o ON o.uuid = p.offering WHERE o.slug = 'mini'")" \
 	"small=true,tiny=false" "a plan gone from the file is retired"
+run od catalog import noproto.yaml
+is "$rc:$out" "0:imported 1 offering(s): 0 created, 1 updated, 1 plan(s)" "import takes a file with a warning"
+like "$err" '^opsdeck: noproto\.yaml:36:11: warning: Service web: spec\.ports\[0\] omits protocol' "and says the warning"
 
 # ---- archive ----
 run od project archive defaults

@@ -14,6 +14,7 @@ UNIT_TESTS = \
 	tests/unit/test_table_model \
 	tests/unit/test_events \
 	tests/unit/test_render \
+	tests/unit/test_listkeys \
 	tests/unit/test_health \
 	tests/unit/test_inventory \
 	tests/unit/test_store_progress \
@@ -71,6 +72,10 @@ tests_unit_test_events_LDADD = $(UNIT_LDADD)
 tests_unit_test_render_SOURCES = tests/unit/test_render.c $(UNIT_HELPERS)
 tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_render_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_listkeys_SOURCES = tests/unit/test_listkeys.c
+tests_unit_test_listkeys_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_listkeys_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_health_SOURCES = tests/unit/test_health.c $(UNIT_HELPERS)
 tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
