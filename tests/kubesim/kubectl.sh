@@ -2,6 +2,7 @@
 # The real kubectl against kubesim: get (table and JSON), apply --server-side
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
 # finalizers (an object and a namespace held by them, patched away),
+# delete --cascade=foreground (with and without a dependent),
 # auth can-i (SelfSubjectAccessReview, sent as protobuf), and the 401/403
 # answers. Prints TAP.
 set -u
@@ -14,9 +15,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..30"
+echo "1..34"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 30); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 34); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -180,6 +181,43 @@ out=$(K patch secret s -n held --type=json -p '[{"op":"remove","path":"/metadata
 check "a JSON patch removes the secret's finalizers ($out)" sh -c 'printf "%s\n" "$1" | grep -q "secret/s patched"' _ "$out"
 out=$(K wait --for=delete namespace/held --timeout=10s 2>&1)
 check "then the namespace goes" sh -c '! "$1" --cache-dir "$2" get namespace held >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
+
+cat >"$tmp/fg.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata: {name: fg}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: solo, namespace: fg}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: owner, namespace: fg}
+YAML
+K apply --server-side -f "$tmp/fg.yaml" >/dev/null 2>&1
+out=$(K delete configmap solo -n fg --cascade=foreground --timeout=20s 2>&1)
+check "delete --cascade=foreground of an object without dependents completes ($out)" sh -c 'printf "%s\n" "$1" | grep -q "configmap \"solo\" deleted" && ! "$2" --cache-dir "$3" get configmap solo -n fg >/dev/null 2>&1' _ "$out" "$KUBECTL" "$tmp/cache"
+owner_uid=$(K get configmap owner -n fg -o jsonpath='{.metadata.uid}')
+cat >"$tmp/dep.yaml" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dep
+  namespace: fg
+  finalizers: [example.com/hold]
+  ownerReferences:
+  - {apiVersion: v1, kind: ConfigMap, name: owner, uid: "$owner_uid", blockOwnerDeletion: true}
+YAML
+K apply --server-side -f "$tmp/dep.yaml" >/dev/null 2>&1
+K delete configmap owner -n fg --cascade=foreground --wait=false >/dev/null 2>&1
+dep_deleting() { K get configmap dep -n fg -o jsonpath='{.metadata.deletionTimestamp}' | grep -q '^20'; }
+check "the dependent is deleted first" wait_for 10 dep_deleting
+meta=$(K get configmap owner -n fg -o jsonpath='{.metadata.finalizers} {.metadata.deletionTimestamp}' 2>&1)
+check "meanwhile the owner waits with foregroundDeletion and a deletionTimestamp ($meta)" sh -c 'printf "%s\n" "$1" | grep -q "^\[\"foregroundDeletion\"\] 20"' _ "$meta"
+K patch configmap dep -n fg --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+out=$(K wait --for=delete configmap/owner -n fg --timeout=20s 2>&1)
+check "once the dependent is gone the owner goes ($out)" sh -c '! "$1" --cache-dir "$2" get configmap owner -n fg >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
 
 out=$(K --token=wrong-token get pods 2>&1)
 check "401 Unauthorized without a valid token" sh -c 'printf "%s\n" "$1" | grep -q "Unauthorized"' _ "$out"

@@ -1191,6 +1191,28 @@ static void test_query_flags_and_stats(void **state)
 	json_decref(j);
 }
 
+/* A Foreground deletion (here asked for in the DeleteOptions body) of an
+ * object without dependents: answered with the object marked
+ * (foregroundDeletion, deletionTimestamp), then the garbage collector's
+ * part removes it. */
+static void test_foreground_delete(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	create_ns("fgdel");
+	create_cm("fgdel", "alone", "\"x\":\"1\"");
+	j = jcall(200, "DELETE", "/api/v1/namespaces/fgdel/configmaps/alone", "application/json",
+		  "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+		  "\"propagationPolicy\":\"Foreground\"}");
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(json_object_get(j, "metadata"), "finalizers"), 0)),
+			    "foregroundDeletion");
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	json_decref(j);
+	assert_int_equal(await_code("/api/v1/namespaces/fgdel/configmaps/alone", 404), 404);
+}
+
 static void test_faults(void **state)
 {
 	struct res r;
@@ -1833,6 +1855,7 @@ int main(void)
 	    cmocka_unit_test(test_quota),
 	    cmocka_unit_test(test_logs),
 	    cmocka_unit_test(test_query_flags_and_stats),
+	    cmocka_unit_test(test_foreground_delete),
 	    cmocka_unit_test(test_faults),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_access_review),
