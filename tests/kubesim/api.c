@@ -1687,7 +1687,12 @@ static void do_review(const struct req *r, const char *plural, struct resp *out)
 			  "the server does not allow this method on the requested resource");
 		return;
 	}
-	answer = str_eq(plural, "selfsubjectreviews") ? review_self(r) : review_access(r, &e);
+	if (str_eq(plural, "selfsubjectreviews"))
+		answer = review_self(r);
+	else if (str_eq(plural, "selfsubjectrulesreviews"))
+		answer = review_rules(r, &e);
+	else
+		answer = review_access(r, &e);
 	if (!answer)
 		resp_err(out, &e);
 	else

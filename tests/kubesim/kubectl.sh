@@ -3,7 +3,8 @@
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
 # finalizers (an object and a namespace held by them, patched away),
 # delete --cascade=foreground (with and without a dependent),
-# auth can-i (SelfSubjectAccessReview, sent as protobuf), and the 401/403
+# auth can-i (SelfSubjectAccessReview, sent as protobuf), auth can-i --list
+# (SelfSubjectRulesReview), and the 401/403
 # answers. Prints TAP.
 set -u
 
@@ -15,9 +16,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..34"
+echo "1..37"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 34); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 37); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -239,6 +240,15 @@ check "auth can-i delete namespaces with the read-only context: no (exit $rc)" s
 out=$(K --context kubesim-readonly auth can-i get pods --subresource=log -n shop 2>&1)
 rc=$?
 check "auth can-i get pods/log with the read-only context: yes (exit $rc)" sh -c '[ "$1" -eq 0 ] && [ "$2" = yes ]' _ "$rc" "$out"
+
+out=$(K auth can-i --list 2>&1)
+rc=$?
+check "auth can-i --list (SelfSubjectRulesReview): everything for the token (exit $rc)" sh -c '[ "$1" -eq 0 ] && printf "%s\n" "$2" | grep -q "^\*\.\*  *\[\]  *\[\]  *\[\*\]$" && printf "%s\n" "$2" | grep -q "^  *\[\*\]  *\[\]  *\[\*\]$"' _ "$rc" "$out"
+out=$(K --context kubesim-readonly auth can-i --list -n default 2>&1)
+rc=$?
+check "auth can-i --list with the read-only context: get, list and watch (exit $rc)" sh -c '[ "$1" -eq 0 ] && printf "%s\n" "$2" | grep -q "^\*\.\*  *\[\]  *\[\]  *\[get list watch\]$" && ! printf "%s\n" "$2" | grep -q "\[\*\]$"' _ "$rc" "$out"
+out=$(K api-resources --api-group=authorization.k8s.io -o name 2>&1)
+check "discovery lists selfsubjectrulesreviews" sh -c 'printf "%s\n" "$1" | grep -qx "selfsubjectrulesreviews.authorization.k8s.io"' _ "$out"
 
 kill -TERM "$pid"
 wait "$pid"

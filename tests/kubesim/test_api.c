@@ -1420,7 +1420,7 @@ static void test_access_review(void **state)
 {
 	char reason[256];
 	struct res r;
-	json_t *j, *e;
+	json_t *j, *e, *j_rules;
 	size_t i;
 	bool found = false;
 
@@ -1517,6 +1517,21 @@ static void test_access_review(void **state)
 		found = found || str_eq(jstr_at(e, "name", NULL), "authorization.k8s.io");
 	}
 	assert_true(found);
+	json_decref(j);
+
+	/* SelfSubjectRulesReview: what the read-only token may do */
+	r = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", "application/json",
+		 "{\"kind\":\"SelfSubjectRulesReview\",\"apiVersion\":\"authorization.k8s.io/v1\","
+		 "\"spec\":{\"namespace\":\"default\"}}",
+		 RO_TOKEN, 0);
+	assert_int_equal(r.code, 201);
+	j = json_of(&r);
+	buf_free(&r.body);
+	e = json_loads("[\"get\",\"list\",\"watch\"]", 0, NULL);
+	j_rules = json_object_get(json_object_get(j, "status"), "resourceRules");
+	assert_true(json_equal(json_object_get(json_array_get(j_rules, 0), "verbs"), e));
+	json_decref(e);
+	assert_string_equal(jstr_at(j, "spec", "namespace"), "default");
 	json_decref(j);
 }
 

@@ -466,6 +466,35 @@ static void test_protobuf_review(void **state)
 	assert_false(review_readonly_may("*"));
 }
 
+/* `kubectl auth can-i --list` in the default namespace: a
+ * SelfSubjectRulesReview in the k8s protobuf envelope. */
+static const char rules_review[] = "k8s\0"
+				   "\x0a\x31\x0a\x17"
+				   "authorization.k8s.io/v1"
+				   "\x12\x16"
+				   "SelfSubjectRulesReview"
+				   "\x12\x0d\x0a\x00\x12\x09\x0a\x07"
+				   "default"
+				   "\x1a\x00\x22\x00";
+
+static void test_protobuf_rules_review(void **state)
+{
+	struct apierr e = {0};
+	json_t *j;
+
+	(void)state;
+	j = review_rules_from_protobuf(rules_review, sizeof(rules_review) - 1, &e);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "kind")), "SelfSubjectRulesReview");
+	assert_json(json_incref(json_object_get(j, "spec")), "{\"namespace\":\"default\"}");
+	json_decref(j);
+	/* A SelfSubjectAccessReview is not one. */
+	j = review_rules_from_protobuf(can_i_create_ns, CAN_I_LEN, &e);
+	assert_null(j);
+	assert_non_null(strstr(e.msg, "expected authorization.k8s.io/v1 SelfSubjectRulesReview"));
+	apierr_clear(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +511,7 @@ int main(void)
 	    cmocka_unit_test(test_times),
 	    cmocka_unit_test(test_status_shapes),
 	    cmocka_unit_test(test_protobuf_review),
+	    cmocka_unit_test(test_protobuf_rules_review),
 	};
 
 	return cmocka_run_group_tests_name("kubesim-units", tests, NULL, NULL);
