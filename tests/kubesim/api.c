@@ -687,6 +687,11 @@ static void do_apply(struct sim *s, const struct req *r, const struct target *t,
 		resp_err(out, &e);
 		return;
 	}
+	if (s->opt.reject_missing_list_keys && !apply_check_list_keys(config, &e)) {
+		json_decref(config);
+		resp_err(out, &e);
+		return;
+	}
 	now_str(now);
 	merged = apply_merge(t->rt, o ? o->doc : NULL, config, mgr, force, now, &e);
 	json_decref(config);
