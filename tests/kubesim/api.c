@@ -19,6 +19,8 @@
 #include "patch.h"
 #include "quota.h"
 #include "restype.h"
+#include "pbobj.h"
+#include "pbuf.h"
 #include "review.h"
 #include "selector.h"
 #include "status.h"
@@ -191,6 +193,8 @@ static json_t *parse_body(const struct req *r, struct apierr *e)
 	struct err err = {{0}};
 	json_t *doc;
 
+	if (r->content_type && str_has_prefix(r->content_type, PB_MEDIA_TYPE))
+		return pbobj_decode(r->body, r->body_len, e);
 	if (r->content_type && *r->content_type &&
 	    !str_has_prefix(r->content_type, "application/json") &&
 	    !str_has_prefix(r->content_type, "application/yaml") &&

@@ -2,7 +2,8 @@
 # The real kubectl against kubesim: get (table and JSON), apply --server-side
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
 # finalizers (an object and a namespace held by them, patched away),
-# delete --cascade=foreground (with and without a dependent),
+# delete --cascade=foreground (with and without a dependent), create
+# namespace/configmap/secret (protobuf bodies) and run,
 # auth can-i (SelfSubjectAccessReview, sent as protobuf), auth can-i --list
 # (SelfSubjectRulesReview), and the 401/403
 # answers. Prints TAP.
@@ -16,9 +17,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..37"
+echo "1..42"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 37); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 42); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -219,6 +220,20 @@ check "meanwhile the owner waits with foregroundDeletion and a deletionTimestamp
 K patch configmap dep -n fg --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
 out=$(K wait --for=delete configmap/owner -n fg --timeout=20s 2>&1)
 check "once the dependent is gone the owner goes ($out)" sh -c '! "$1" --cache-dir "$2" get configmap owner -n fg >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
+
+# kubectl create sends these as Kubernetes protobuf
+out=$(K create namespace made 2>&1)
+check "create namespace (protobuf body) ($out)" sh -c '[ "$1" = "namespace/made created" ] && "$2" --cache-dir "$3" get namespace made -o jsonpath="{.spec.finalizers}" | grep -q kubernetes' _ "$out" "$KUBECTL" "$tmp/cache"
+out=$(K create configmap conf -n made --from-literal=mode=demo --from-literal=empty= 2>&1)
+data=$(K get configmap conf -n made -o jsonpath='{.data}' 2>&1)
+check "create configmap --from-literal (protobuf body): $data" sh -c '[ "$1" = "configmap/conf created" ] && [ "$2" = "{\"empty\":\"\",\"mode\":\"demo\"}" ]' _ "$out" "$data"
+out=$(K create secret generic pw -n made --from-literal=password=s3cret 2>&1)
+data=$(K get secret pw -n made -o jsonpath='{.type} {.data.password}' 2>&1)
+check "create secret generic --from-literal (protobuf body): $data" sh -c '[ "$1" = "secret/pw created" ] && [ "$2" = "Opaque czNjcmV0" ]' _ "$out" "$data"
+out=$(K run solo -n made --image=nginx:1.25 --labels=app=solo 2>&1)
+solo_running() { K get pod solo -n made -o jsonpath='{.status.phase}' | grep -qx Running; }
+check "run creates a pod ($out)" [ "$out" = "pod/solo created" ]
+check "the pod run made is Running" wait_for 20 solo_running
 
 out=$(K --token=wrong-token get pods 2>&1)
 check "401 Unauthorized without a valid token" sh -c 'printf "%s\n" "$1" | grep -q "Unauthorized"' _ "$out"

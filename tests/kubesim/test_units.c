@@ -15,6 +15,7 @@
 
 #include "apply.h"
 #include "patch.h"
+#include "pbobj.h"
 #include "quota.h"
 #include "pbuf.h"
 #include "restype.h"
@@ -495,6 +496,53 @@ static void test_protobuf_rules_review(void **state)
 	apierr_clear(&e);
 }
 
+/* A ConfigMap as kubectl create sends it: name, an empty generateName,
+ * namespace, data {a: b} and binaryData {k: 00 ff}. */
+static const char configmap_pb[] = "k8s\0"
+				   "\x0a\x0f\x0a\x02"
+				   "v1"
+				   "\x12\x09"
+				   "ConfigMap"
+				   "\x12\x1e"
+				   "\x0a\x0b\x0a\x03"
+				   "cm1"
+				   "\x12\x00\x1a\x02"
+				   "ns"
+				   "\x12\x06\x0a\x01"
+				   "a"
+				   "\x12\x01"
+				   "b"
+				   "\x1a\x07\x0a\x01"
+				   "k"
+				   "\x12\x02\x00\xff"
+				   "\x1a\x00\x22\x00";
+
+static void test_protobuf_objects(void **state)
+{
+	struct apierr e = {0};
+	char other[sizeof(configmap_pb)];
+	json_t *j;
+
+	(void)state;
+	j = pbobj_decode(configmap_pb, sizeof(configmap_pb) - 1, &e);
+	assert_non_null(j);
+	assert_json(j, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+		       "\"cm1\",\"namespace\":\"ns\"},\"data\":{\"a\":\"b\"},\"binaryData\":{"
+		       "\"k\":\"AP8=\"}}");
+	/* Cut short: 400 */
+	j = pbobj_decode(configmap_pb, sizeof(configmap_pb) - 12, &e);
+	assert_null(j);
+	assert_int_equal(e.code, 400);
+	apierr_clear(&e);
+	/* A kind it does not read: 415, as before */
+	memcpy(other, configmap_pb, sizeof(other));
+	memcpy(other + 12, "ConfigMaq", 9);
+	j = pbobj_decode(other, sizeof(other) - 1, &e);
+	assert_null(j);
+	assert_int_equal(e.code, 415);
+	apierr_clear(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +560,7 @@ int main(void)
 	    cmocka_unit_test(test_status_shapes),
 	    cmocka_unit_test(test_protobuf_review),
 	    cmocka_unit_test(test_protobuf_rules_review),
+	    cmocka_unit_test(test_protobuf_objects),
 	};
 
 	return cmocka_run_group_tests_name("kubesim-units", tests, NULL, NULL);
