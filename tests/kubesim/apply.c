@@ -683,11 +683,12 @@ static bool ports_keyed(const json_t *v, const char *field, struct buf *path, st
 			for (const char *const *key = keys; *key; key++) {
 				if (!json_is_object(x) || json_object_get(x, *key))
 					continue;
-				apierr_set(e, 500, NULL,
-					   "failed to create typed patch object: %s: element %zu: "
-					   "associative list with keys has an element that omits key "
-					   "field \"%s\" (and doesn't have default value)",
-					   buf_str(path), i, *key);
+				apierr_set(
+				    e, 500, NULL,
+				    "failed to create typed patch object: %s: element %zu: "
+				    "associative list with keys has an element that omits key "
+				    "field \"%s\" (and doesn't have default value)",
+				    buf_str(path), i, *key);
 				return false;
 			}
 		}

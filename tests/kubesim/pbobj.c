@@ -59,8 +59,8 @@ static bool put_entry(json_t **map, const struct pb_field *f, bool bytes, struct
 	while ((rc = pb_next(&rd, &g, err)) > 0) {
 		if (g.num == 1 && g.wire == PB_BYTES) {
 			free(key);
-			key = memchr(g.data, 0, g.len) ? NULL
-						       : xstrndup((const char *)g.data, g.len);
+			key =
+			    memchr(g.data, 0, g.len) ? NULL : xstrndup((const char *)g.data, g.len);
 			if (!key) {
 				err_set(err, "protobuf: a map key holds a NUL byte");
 				rc = -1;
@@ -134,8 +134,8 @@ static json_t *owner_ref(const struct pb_field *f, struct err *err)
  * the server's to set. */
 static json_t *object_meta(const struct pb_field *f, struct err *err)
 {
-	static const char *const names[] = {NULL,  "name", "generateName", "namespace",
-					    NULL,  "uid",  "resourceVersion"};
+	static const char *const names[] = {NULL, "name", "generateName",   "namespace",
+					    NULL, "uid",  "resourceVersion"};
 	struct pb_reader rd;
 	struct pb_field g;
 	json_t *m = json_object(), *labels = NULL, *annotations = NULL, *x;

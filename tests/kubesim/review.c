@@ -289,26 +289,26 @@ json_t *review_rules(const struct req *r, struct apierr *e)
 	res = json_array();
 	nonres = json_array();
 	if (r->readonly) {
-		json_array_append_new(res, json_pack("{s:[s,s,s], s:[s], s:[s]}", "verbs", "get",
-						     "list", "watch", "apiGroups", "*",
-						     "resources", "*"));
+		json_array_append_new(res,
+				      json_pack("{s:[s,s,s], s:[s], s:[s]}", "verbs", "get", "list",
+						"watch", "apiGroups", "*", "resources", "*"));
 	} else {
 		json_array_append_new(res, json_pack("{s:[s], s:[s], s:[s]}", "verbs", "*",
 						     "apiGroups", "*", "resources", "*"));
-		json_array_append_new(nonres,
-				      json_pack("{s:[s], s:[s]}", "verbs", "*", "nonResourceURLs", "*"));
+		json_array_append_new(
+		    nonres, json_pack("{s:[s], s:[s]}", "verbs", "*", "nonResourceURLs", "*"));
 	}
-	json_array_append_new(res, json_pack("{s:[s], s:[s], s:[s,s]}", "verbs", "create",
-					     "apiGroups", "authorization.k8s.io", "resources",
-					     "selfsubjectaccessreviews", "selfsubjectrulesreviews"));
+	json_array_append_new(res,
+			      json_pack("{s:[s], s:[s], s:[s,s]}", "verbs", "create", "apiGroups",
+					"authorization.k8s.io", "resources",
+					"selfsubjectaccessreviews", "selfsubjectrulesreviews"));
 	json_array_append_new(res, json_pack("{s:[s], s:[s], s:[s]}", "verbs", "create",
 					     "apiGroups", "authentication.k8s.io", "resources",
 					     "selfsubjectreviews"));
-	json_array_append_new(
-	    nonres, json_pack("{s:[s], s:[s,s,s,s,s,s,s,s,s,s,s]}", "verbs", "get",
-			      "nonResourceURLs", "/api", "/api/*", "/apis", "/apis/*", "/healthz",
-			      "/livez", "/openapi", "/openapi/*", "/readyz", "/version",
-			      "/version/"));
+	json_array_append_new(nonres, json_pack("{s:[s], s:[s,s,s,s,s,s,s,s,s,s,s]}", "verbs",
+						"get", "nonResourceURLs", "/api", "/api/*", "/apis",
+						"/apis/*", "/healthz", "/livez", "/openapi",
+						"/openapi/*", "/readyz", "/version", "/version/"));
 	answer = json_pack("{s:s, s:s, s:{s:n}, s:O, s:{s:o, s:o, s:b}}", "kind", SSRR_KIND,
 			   "apiVersion", SSAR_API_VERSION, "metadata", "creationTimestamp", "spec",
 			   spec ? spec : json_object(), "status", "resourceRules", res,

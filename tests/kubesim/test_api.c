@@ -1165,8 +1165,8 @@ static void test_query_flags_and_stats(void **state)
 	assert_string_equal(jstr_at(json_array_get(events, 0), "type", NULL), "ADDED");
 	json_decref(events);
 	buf_free(&raw.body);
-	events = watch_events("/api/v1/configmaps?watch=1&timeoutSeconds=1&allowWatchBookmarks=t",
-			      &raw);
+	events =
+	    watch_events("/api/v1/configmaps?watch=1&timeoutSeconds=1&allowWatchBookmarks=t", &raw);
 	assert_int_equal(raw.code, 200);
 	json_decref(events);
 	buf_free(&raw.body);
@@ -1520,7 +1520,8 @@ static void test_access_review(void **state)
 	json_decref(j);
 
 	/* SelfSubjectRulesReview: what the read-only token may do */
-	r = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", "application/json",
+	r = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+		 "application/json",
 		 "{\"kind\":\"SelfSubjectRulesReview\",\"apiVersion\":\"authorization.k8s.io/v1\","
 		 "\"spec\":{\"namespace\":\"default\"}}",
 		 RO_TOKEN, 0);

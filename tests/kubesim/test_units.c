@@ -486,7 +486,8 @@ static void test_protobuf_rules_review(void **state)
 	(void)state;
 	j = review_rules_from_protobuf(rules_review, sizeof(rules_review) - 1, &e);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "kind")), "SelfSubjectRulesReview");
+	assert_string_equal(json_string_value(json_object_get(j, "kind")),
+			    "SelfSubjectRulesReview");
 	assert_json(json_incref(json_object_get(j, "spec")), "{\"namespace\":\"default\"}");
 	json_decref(j);
 	/* A SelfSubjectAccessReview is not one. */
