@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "apply.h"
 #include "buf.h"
@@ -18,6 +19,8 @@
 #include "patch.h"
 #include "quota.h"
 #include "restype.h"
+#include "pbobj.h"
+#include "pbuf.h"
 #include "review.h"
 #include "selector.h"
 #include "status.h"
@@ -78,24 +81,13 @@ struct target {
 	char verb[24];	  /* get list watch create update patch delete deletecollection */
 };
 
-static bool query_bool(const struct query *q, const char *key, bool *out, struct apierr *e)
+bool query_flag(const struct query *q, const char *key)
 {
 	const char *v = query_get(q, key);
 
-	*out = false;
-	if (!v || !*v)
-		return true;
-	if (str_eq(v, "1") || str_eq(v, "true") || str_eq(v, "True")) {
-		*out = true;
-		return true;
-	}
-	if (str_eq(v, "0") || str_eq(v, "false") || str_eq(v, "False"))
-		return true;
-	apierr_bad_request(e,
-			   "invalid value for %s: %s: strconv.ParseBool: parsing \"%s\": "
-			   "invalid syntax",
-			   key, v, v);
-	return false;
+	/* runtime.Convert_Slice_string_To_bool: only "0" and "false" in any case
+	 * are false; every other value, the empty one too, is true. */
+	return v && !str_eq(v, "0") && strcasecmp(v, "false") != 0;
 }
 
 static bool query_long(const struct query *q, const char *key, long min, long max, long dflt,
@@ -201,6 +193,8 @@ static json_t *parse_body(const struct req *r, struct apierr *e)
 	struct err err = {{0}};
 	json_t *doc;
 
+	if (r->content_type && str_has_prefix(r->content_type, PB_MEDIA_TYPE))
+		return pbobj_decode(r->body, r->body_len, e);
 	if (r->content_type && *r->content_type &&
 	    !str_has_prefix(r->content_type, "application/json") &&
 	    !str_has_prefix(r->content_type, "application/yaml") &&
@@ -647,12 +641,12 @@ static void do_apply(struct sim *s, const struct req *r, const struct target *t,
 	struct apierr e = {0};
 	struct err err = {{0}};
 	const char *mgr = query_get(&r->q, "fieldManager");
-	bool force = false, dry = dry_run(r, &e);
+	bool force = query_flag(&r->q, "force"), dry = dry_run(r, &e);
 	json_t *config, *merged, *result = NULL, *dry_doc = NULL;
 	char now[32], schema_msg[512];
 	int code;
 
-	if (apierr_isset(&e) || !query_bool(&r->q, "force", &force, &e)) {
+	if (apierr_isset(&e)) {
 		resp_err(out, &e);
 		return;
 	}
@@ -694,6 +688,11 @@ static void do_apply(struct sim *s, const struct req *r, const struct target *t,
 		apierr_set(&e, 500, NULL,
 			   "failed to create typed patch object: %s: field not declared in schema",
 			   schema_msg);
+		resp_err(out, &e);
+		return;
+	}
+	if (s->opt.reject_missing_list_keys && !apply_check_list_keys(config, &e)) {
+		json_decref(config);
 		resp_err(out, &e);
 		return;
 	}
@@ -1394,9 +1393,9 @@ static void do_watch(struct sim *s, const struct req *r, const struct target *t,
 	p.table_version = neg->table_version;
 	p.include = query_get(&r->q, "includeObject");
 	p.path = r->path;
-	if (!query_bool(&r->q, "allowWatchBookmarks", &p.bookmarks, &e) ||
-	    !query_bool(&r->q, "sendInitialEvents", &p.send_initial, &e) ||
-	    !query_long(&r->q, "timeoutSeconds", 0, 86400, 0, &p.timeout_s, &e)) {
+	p.bookmarks = query_flag(&r->q, "allowWatchBookmarks");
+	p.send_initial = query_flag(&r->q, "sendInitialEvents");
+	if (!query_long(&r->q, "timeoutSeconds", 0, 86400, 0, &p.timeout_s, &e)) {
 		resp_err(out, &e);
 		return;
 	}
@@ -1511,14 +1510,10 @@ static void do_resource(struct sim *s, const struct req *r, struct target *t, st
 {
 	struct apierr e = {0};
 	struct neg neg;
-	bool watch = false;
+	bool watch = query_flag(&r->q, "watch");
 	struct obj *o = NULL;
 	const char *verb;
 
-	if (!query_bool(&r->q, "watch", &watch, &e)) {
-		resp_err(out, &e);
-		return;
-	}
 	verb = verb_of(r->method, t->name != NULL, watch && !t->name);
 	if (!verb) {
 		api_error(out, 405, "MethodNotAllowed",
@@ -1701,7 +1696,12 @@ static void do_review(const struct req *r, const char *plural, struct resp *out)
 			  "the server does not allow this method on the requested resource");
 		return;
 	}
-	answer = str_eq(plural, "selfsubjectreviews") ? review_self(r) : review_access(r, &e);
+	if (str_eq(plural, "selfsubjectreviews"))
+		answer = review_self(r);
+	else if (str_eq(plural, "selfsubjectrulesreviews"))
+		answer = review_rules(r, &e);
+	else
+		answer = review_access(r, &e);
 	if (!answer)
 		resp_err(out, &e);
 	else

@@ -21,6 +21,10 @@ struct query {
 };
 
 const char *query_get(const struct query *q, const char *key);
+/* Query parameter KEY as a boolean, read as the real server converts query
+ * parameters: absent, "0" and "false" in any case are false, every other
+ * value is true (strconv.ParseBool's forms among them). */
+bool query_flag(const struct query *q, const char *key);
 
 #define REQ_GROUPS_MAX 16
 

@@ -92,7 +92,7 @@ static void collect(const json_t *v, const char *prefix, const char *field, json
 		buf_free(&p);
 		return;
 	}
-	keys = field ? patch_list_keys(field) : NULL;
+	keys = field ? patch_list_keys_for(field, v, NULL) : NULL;
 	if (json_is_array(v) && keys && json_array_size(v) &&
 	    json_is_object(json_array_get(v, 0))) {
 		json_array_foreach((json_t *)v, i, x)
@@ -650,4 +650,70 @@ bool apply_same(const json_t *a, const json_t *b)
 	json_decref(x);
 	json_decref(y);
 	return same;
+}
+
+/* Walks v (the configuration below path, in path_words' notation) for
+ * "ports" lists whose items omit one of their keys. */
+static bool ports_keyed(const json_t *v, const char *field, struct buf *path, struct apierr *e)
+{
+	size_t mark = path->len, i;
+	const char *k;
+	json_t *x;
+
+	if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+		{
+			path->len = mark;
+			buf_printf(path, ".%s", k);
+			if (!ports_keyed(x, k, path, e))
+				return false;
+		}
+		path->len = mark;
+		if (path->data)
+			path->data[mark] = '\0';
+		return true;
+	}
+	if (!json_is_array(v) || !field)
+		return true;
+	if (strcmp(field, "ports") == 0) {
+		const char *const *keys = patch_list_keys_for(field, v, NULL);
+
+		json_array_foreach((json_t *)v, i, x)
+		{
+			for (const char *const *key = keys; *key; key++) {
+				if (!json_is_object(x) || json_object_get(x, *key))
+					continue;
+				apierr_set(
+				    e, 500, NULL,
+				    "failed to create typed patch object: %s: element %zu: "
+				    "associative list with keys has an element that omits key "
+				    "field \"%s\" (and doesn't have default value)",
+				    buf_str(path), i, *key);
+				return false;
+			}
+		}
+		return true;
+	}
+	if (strcmp(field, "containers") == 0 || strcmp(field, "initContainers") == 0) {
+		json_array_foreach((json_t *)v, i, x)
+		{
+			path->len = mark;
+			buf_printf(path, "[name=\"%s\"]", jstr(x, "name", ""));
+			if (!ports_keyed(x, NULL, path, e))
+				return false;
+		}
+		path->len = mark;
+		if (path->data)
+			path->data[mark] = '\0';
+	}
+	return true;
+}
+
+bool apply_check_list_keys(const json_t *config, struct apierr *e)
+{
+	struct buf path = BUF_INIT;
+	bool ok = ports_keyed(config, NULL, &path, e);
+
+	buf_free(&path);
+	return ok;
 }

@@ -31,6 +31,12 @@ void apply_track_update(json_t *newdoc, const json_t *olddoc, const char *manage
  * the resourceVersion: an apply that produced this changed nothing. */
 bool apply_same(const json_t *a, const json_t *b);
 
+/* As API servers before 1.21 (structured-merge-diff before its fix for
+ * defaulted keys) refuse it: false, with e set to their HTTP 500, when a
+ * Service or container port in config omits one of its list-map keys
+ * (protocol, most often). */
+bool apply_check_list_keys(const json_t *config, struct apierr *e);
+
 /* The fieldsV1 path set of a value (exposed for the unit tests). */
 json_t *apply_fieldset(const json_t *v);
 /* The fieldsV1 tree of a path set. */

@@ -27,6 +27,7 @@ struct ctrl {
 	json_t *quota_ns;    /* namespaces whose quotas need a recount */
 	json_t *terminating; /* namespaces being deleted: uid -> due (sim ms) */
 	json_t *pending;     /* PVCs to bind and topics to make ready: uid -> due */
+	json_t *foreground;  /* objects deleted in the foreground, waiting for dependents */
 	bool gc_needed;
 	int64_t retry_at; /* sim ms: retry failed pod creations */
 	int64_t next_event_sweep;
@@ -171,6 +172,9 @@ void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type)
 	}
 	if (type == WEV_DELETED)
 		c->gc_needed = true;
+	else if (deleting(o->doc) &&
+		 fin_listed(jpath(o->doc, "metadata.finalizers"), "foregroundDeletion"))
+		json_object_set_new(c->foreground, o->uid, json_true());
 }
 
 struct ctrl *ctrl_new(struct sim *s)
@@ -183,6 +187,7 @@ struct ctrl *ctrl_new(struct sim *s)
 	c->quota_ns = json_object();
 	c->terminating = json_object();
 	c->pending = json_object();
+	c->foreground = json_object();
 	return c;
 }
 
@@ -1030,6 +1035,88 @@ static void reconcile_dirty(struct ctrl *c)
 	json_decref(work);
 }
 
+/* The garbage collector's part of a foreground deletion, for every kind
+ * (workload controllers do their own first): the owner's dependents are
+ * deleted -- in the foreground too where their reference blocks the owner's
+ * deletion -- and once no blocking dependent is left the owner loses its
+ * foregroundDeletion finalizer and goes, unless other finalizers hold it. */
+static void foreground_pass(struct ctrl *c)
+{
+	struct sim *s = c->s;
+	json_t *work = c->foreground, *v;
+	const char *uid;
+
+	c->foreground = json_object();
+	json_object_foreach(work, uid, v)
+	{
+		struct obj *o = store_by_uid(s->store, uid);
+		size_t blocking = 0;
+
+		if (!o || !deleting(o->doc) ||
+		    !fin_listed(jpath(o->doc, "metadata.finalizers"), "foregroundDeletion"))
+			continue;
+		if (o->rt->id == K_DEPLOYMENT || o->rt->id == K_REPLICASET ||
+		    o->rt->id == K_STATEFULSET) {
+			json_object_set_new(c->dirty, o->uid, json_true());
+			continue;
+		}
+		for (int k = 0; k < K_COUNT; k++) {
+			const struct restype *rt = restype_get((enum kind_id)k);
+			size_t n, i = 0;
+			struct obj *const *objs;
+
+			if (!rt->namespaced)
+				continue;
+			objs = store_list(s->store, rt, o->rt->namespaced ? o->ns : NULL, &n);
+			while (i < n) {
+				json_t *refs = jpath(objs[i]->doc, "metadata.ownerReferences"), *r;
+				struct obj *dep = objs[i];
+				bool mine = false, blocks = false;
+				size_t j;
+
+				json_array_foreach(refs, j, r)
+				{
+					if (str_eq(jstr(r, "uid", ""), o->uid)) {
+						mine = true;
+						blocks = blocks || json_is_true(json_object_get(
+								       r, "blockOwnerDeletion"));
+					}
+				}
+				i++;
+				if (!mine)
+					continue;
+				blocking += blocks;
+				if (deleting(dep->doc))
+					continue;
+				if (rt->id == K_POD) {
+					delete_pod(s, dep);
+				} else if (blocks) {
+					json_t *doc = json_deep_copy(dep->doc);
+					char now[32];
+
+					now_str(now);
+					json_object_set_new(jobj(doc, "metadata"),
+							    "deletionTimestamp", json_string(now));
+					json_object_set_new(jobj(doc, "metadata"),
+							    "deletionGracePeriodSeconds",
+							    json_integer(0));
+					fin_add(doc, "foregroundDeletion");
+					store_update(s->store, dep, doc);
+				} else if (fin_delete(s->store, dep)) {
+					objs = store_list(s->store, rt,
+							  o->rt->namespaced ? o->ns : NULL, &n);
+					i--;
+				}
+			}
+		}
+		if (blocking == 0)
+			fin_drop(s->store, o, "foregroundDeletion");
+		else
+			json_object_set_new(c->foreground, uid, json_true());
+	}
+	json_decref(work);
+}
+
 /* Background propagation: dependents whose owners are gone follow them. */
 static void collect_garbage(struct ctrl *c)
 {
@@ -1230,6 +1317,8 @@ void ctrl_run_once(struct ctrl *c)
 	}
 	if (c->gc_needed)
 		collect_garbage(c);
+	if (json_object_size(c->foreground))
+		foreground_pass(c);
 	quotas_tick(c);
 	if (sim_wall_ms() >= c->next_event_sweep) {
 		events_sweep(c);
@@ -1312,6 +1401,7 @@ void ctrl_free(struct ctrl *c)
 	json_decref(c->quota_ns);
 	json_decref(c->terminating);
 	json_decref(c->pending);
+	json_decref(c->foreground);
 	free(c);
 }
 

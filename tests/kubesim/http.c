@@ -214,12 +214,51 @@ static bool authenticate(struct http *h, struct MHD_Connection *c, struct req *r
 	return true;
 }
 
-static const char *verb_guess(const char *method, const struct query *q)
+/* Whether PATH names a collection (pods, namespaces/NS/pods), not one object
+ * or a discovery document: the real server's request info tells list from
+ * get and deletecollection from delete the same way. */
+static bool path_is_collection(const char *path)
 {
-	if (strcmp(method, "GET") == 0) {
-		const char *w = query_get(q, "watch");
+	const char *seg[8];
+	size_t n = 0, skip;
 
-		return w && (str_eq(w, "1") || str_eq(w, "true")) ? "watch" : "get";
+	if (str_has_prefix(path, "/api/"))
+		skip = 2; /* api v1 */
+	else if (str_has_prefix(path, "/apis/"))
+		skip = 3; /* apis group version */
+	else
+		return false;
+	for (const char *p = path; *p && n < ARRAY_LEN(seg);) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		seg[n++] = p;
+		while (*p && *p != '/')
+			p++;
+	}
+	if (n <= skip)
+		return false;
+	n -= skip;
+	if (n == 1)
+		return true; /* pods, namespaces */
+	if (n == 3 && str_has_prefix(seg[skip], "namespaces/")) {
+		const char *third = seg[skip + 2];
+
+		/* namespaces/NS/status and namespaces/NS/finalize are the namespace */
+		return !str_has_prefix(third, "status") && !str_has_prefix(third, "finalize");
+	}
+	return false;
+}
+
+static const char *verb_guess(const char *method, const char *path, const struct query *q)
+{
+	bool collection = path_is_collection(path);
+
+	if (strcmp(method, "GET") == 0) {
+		if (!collection)
+			return "get";
+		return query_flag(q, "watch") ? "watch" : "list";
 	}
 	if (strcmp(method, "POST") == 0)
 		return "create";
@@ -228,7 +267,7 @@ static const char *verb_guess(const char *method, const struct query *q)
 	if (strcmp(method, "PATCH") == 0)
 		return "patch";
 	if (strcmp(method, "DELETE") == 0)
-		return "delete";
+		return collection ? "deletecollection" : "delete";
 	return "other";
 }
 
@@ -316,7 +355,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		goto send;
 	}
 	if (!str_has_prefix(url, "/sim/") &&
-	    fault_before_request(s, &r, verb_guess(method, &r.q), &out))
+	    fault_before_request(s, &r, verb_guess(method, url, &r.q), &out))
 		goto send;
 	api_handle(s, &r, &out);
 send:

@@ -177,7 +177,7 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static char *base64(const char *in, size_t n)
+char *kinds_base64(const char *in, size_t n)
 {
 	struct buf b = BUF_INIT;
 
@@ -278,7 +278,7 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 			json_object_foreach(sd, k, v)
 			{
 				const char *str = json_is_string(v) ? json_string_value(v) : "";
-				char *enc = base64(str, strlen(str));
+				char *enc = kinds_base64(str, strlen(str));
 
 				json_object_set_new(data, k, json_string(enc));
 				free(enc);

@@ -23,6 +23,8 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
  * ".spec.template.spec.containers[name=\"web\"].ports[containerPort=80,protocol=\"TCP\"].protocl".
  */
 bool kinds_schema_check(const struct restype *rt, const json_t *doc, char *msg, size_t n);
+/* in[0..n) in standard base64 (allocated), as Secret data is written. */
+char *kinds_base64(const char *in, size_t n);
 /* The pod template hash of a workload's template (the pod-template-hash label). */
 void kinds_template_hash(const json_t *tmpl, char out[16]);
 

@@ -2,7 +2,10 @@
 # The real kubectl against kubesim: get (table and JSON), apply --server-side
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
 # finalizers (an object and a namespace held by them, patched away),
-# auth can-i (SelfSubjectAccessReview, sent as protobuf), and the 401/403
+# delete --cascade=foreground (with and without a dependent), create
+# namespace/configmap/secret (protobuf bodies) and run,
+# auth can-i (SelfSubjectAccessReview, sent as protobuf), auth can-i --list
+# (SelfSubjectRulesReview), and the 401/403
 # answers. Prints TAP.
 set -u
 
@@ -14,9 +17,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..30"
+echo "1..42"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 30); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 42); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -181,6 +184,57 @@ check "a JSON patch removes the secret's finalizers ($out)" sh -c 'printf "%s\n"
 out=$(K wait --for=delete namespace/held --timeout=10s 2>&1)
 check "then the namespace goes" sh -c '! "$1" --cache-dir "$2" get namespace held >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
 
+cat >"$tmp/fg.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata: {name: fg}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: solo, namespace: fg}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: owner, namespace: fg}
+YAML
+K apply --server-side -f "$tmp/fg.yaml" >/dev/null 2>&1
+out=$(K delete configmap solo -n fg --cascade=foreground --timeout=20s 2>&1)
+check "delete --cascade=foreground of an object without dependents completes ($out)" sh -c 'printf "%s\n" "$1" | grep -q "configmap \"solo\" deleted" && ! "$2" --cache-dir "$3" get configmap solo -n fg >/dev/null 2>&1' _ "$out" "$KUBECTL" "$tmp/cache"
+owner_uid=$(K get configmap owner -n fg -o jsonpath='{.metadata.uid}')
+cat >"$tmp/dep.yaml" <<YAML
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dep
+  namespace: fg
+  finalizers: [example.com/hold]
+  ownerReferences:
+  - {apiVersion: v1, kind: ConfigMap, name: owner, uid: "$owner_uid", blockOwnerDeletion: true}
+YAML
+K apply --server-side -f "$tmp/dep.yaml" >/dev/null 2>&1
+K delete configmap owner -n fg --cascade=foreground --wait=false >/dev/null 2>&1
+dep_deleting() { K get configmap dep -n fg -o jsonpath='{.metadata.deletionTimestamp}' | grep -q '^20'; }
+check "the dependent is deleted first" wait_for 10 dep_deleting
+meta=$(K get configmap owner -n fg -o jsonpath='{.metadata.finalizers} {.metadata.deletionTimestamp}' 2>&1)
+check "meanwhile the owner waits with foregroundDeletion and a deletionTimestamp ($meta)" sh -c 'printf "%s\n" "$1" | grep -q "^\[\"foregroundDeletion\"\] 20"' _ "$meta"
+K patch configmap dep -n fg --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+out=$(K wait --for=delete configmap/owner -n fg --timeout=20s 2>&1)
+check "once the dependent is gone the owner goes ($out)" sh -c '! "$1" --cache-dir "$2" get configmap owner -n fg >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
+
+# kubectl create sends these as Kubernetes protobuf
+out=$(K create namespace made 2>&1)
+check "create namespace (protobuf body) ($out)" sh -c '[ "$1" = "namespace/made created" ] && "$2" --cache-dir "$3" get namespace made -o jsonpath="{.spec.finalizers}" | grep -q kubernetes' _ "$out" "$KUBECTL" "$tmp/cache"
+out=$(K create configmap conf -n made --from-literal=mode=demo --from-literal=empty= 2>&1)
+data=$(K get configmap conf -n made -o jsonpath='{.data}' 2>&1)
+check "create configmap --from-literal (protobuf body): $data" sh -c '[ "$1" = "configmap/conf created" ] && [ "$2" = "{\"empty\":\"\",\"mode\":\"demo\"}" ]' _ "$out" "$data"
+out=$(K create secret generic pw -n made --from-literal=password=s3cret 2>&1)
+data=$(K get secret pw -n made -o jsonpath='{.type} {.data.password}' 2>&1)
+check "create secret generic --from-literal (protobuf body): $data" sh -c '[ "$1" = "secret/pw created" ] && [ "$2" = "Opaque czNjcmV0" ]' _ "$out" "$data"
+out=$(K run solo -n made --image=nginx:1.25 --labels=app=solo 2>&1)
+solo_running() { K get pod solo -n made -o jsonpath='{.status.phase}' | grep -qx Running; }
+check "run creates a pod ($out)" [ "$out" = "pod/solo created" ]
+check "the pod run made is Running" wait_for 20 solo_running
+
 out=$(K --token=wrong-token get pods 2>&1)
 check "401 Unauthorized without a valid token" sh -c 'printf "%s\n" "$1" | grep -q "Unauthorized"' _ "$out"
 
@@ -201,6 +255,15 @@ check "auth can-i delete namespaces with the read-only context: no (exit $rc)" s
 out=$(K --context kubesim-readonly auth can-i get pods --subresource=log -n shop 2>&1)
 rc=$?
 check "auth can-i get pods/log with the read-only context: yes (exit $rc)" sh -c '[ "$1" -eq 0 ] && [ "$2" = yes ]' _ "$rc" "$out"
+
+out=$(K auth can-i --list 2>&1)
+rc=$?
+check "auth can-i --list (SelfSubjectRulesReview): everything for the token (exit $rc)" sh -c '[ "$1" -eq 0 ] && printf "%s\n" "$2" | grep -q "^\*\.\*  *\[\]  *\[\]  *\[\*\]$" && printf "%s\n" "$2" | grep -q "^  *\[\*\]  *\[\]  *\[\*\]$"' _ "$rc" "$out"
+out=$(K --context kubesim-readonly auth can-i --list -n default 2>&1)
+rc=$?
+check "auth can-i --list with the read-only context: get, list and watch (exit $rc)" sh -c '[ "$1" -eq 0 ] && printf "%s\n" "$2" | grep -q "^\*\.\*  *\[\]  *\[\]  *\[get list watch\]$" && ! printf "%s\n" "$2" | grep -q "\[\*\]$"' _ "$rc" "$out"
+out=$(K api-resources --api-group=authorization.k8s.io -o name 2>&1)
+check "discovery lists selfsubjectrulesreviews" sh -c 'printf "%s\n" "$1" | grep -qx "selfsubjectrulesreviews.authorization.k8s.io"' _ "$out"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -23,6 +23,7 @@ KUBESIM_CORE = \
 	tests/kubesim/openapi.c tests/kubesim/openapi.h \
 	tests/kubesim/api.c tests/kubesim/api.h \
 	tests/kubesim/pbuf.c tests/kubesim/pbuf.h \
+	tests/kubesim/pbobj.c tests/kubesim/pbobj.h \
 	tests/kubesim/review.c tests/kubesim/review.h \
 	tests/kubesim/demo.c tests/kubesim/demo.h \
 	tests/kubesim/seed.c tests/kubesim/seed.h \

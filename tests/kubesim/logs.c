@@ -315,7 +315,7 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	const char *since_time = query_get(q, "sinceTime");
 	const char *v;
 	const struct crun *c;
-	bool follow = false, previous = false, timestamps = false;
+	bool follow, previous, timestamps;
 	long tail = -1, since_s = 0, limit = 0;
 	int64_t since_ns = 0, start_ns, end_ns, now = sim_wall_ns();
 	uint64_t first, last, keep;
@@ -326,18 +326,9 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		apierr_bad_request(e, "pod %s has no containers", pod->name);
 		return false;
 	}
-	for (const char *const *k = (const char *const[]){"follow", "previous", "timestamps", NULL};
-	     *k; k++) {
-		v = query_get(q, *k);
-		if (v && *v && !str_eq(v, "true") && !str_eq(v, "false") && !str_eq(v, "1") &&
-		    !str_eq(v, "0")) {
-			apierr_bad_request(e, "invalid value for %s: %s", *k, v);
-			return false;
-		}
-	}
-	follow = (v = query_get(q, "follow")) && (str_eq(v, "true") || str_eq(v, "1"));
-	previous = (v = query_get(q, "previous")) && (str_eq(v, "true") || str_eq(v, "1"));
-	timestamps = (v = query_get(q, "timestamps")) && (str_eq(v, "true") || str_eq(v, "1"));
+	follow = query_flag(q, "follow");
+	previous = query_flag(q, "previous");
+	timestamps = query_flag(q, "timestamps");
 	if ((v = query_get(q, "tailLines")) && *v && !str_to_long(v, 0, 100000000L, &tail)) {
 		apierr_set(e, 422, "Invalid",
 			   "PodLogOptions \"%s\" is invalid: tailLines: Invalid value: %s: must be "

@@ -46,6 +46,9 @@ static void usage(FILE *f)
 	      "  --bookmark-ms MS     watch bookmark interval (5000)\n"
 	      "  --watch-history N    change events kept for watches (20000)\n"
 	      "  --event-ttl S        lifetime of Events in seconds (3600)\n"
+	      "  --reject-missing-list-keys\n"
+	      "                       server-side apply of a port without protocol is\n"
+	      "                       an HTTP 500, as API servers before 1.21 answer\n"
 	      "  --verbose            log every request on stderr\n",
 	      f);
 }
@@ -140,6 +143,7 @@ enum {
 	OPT_HISTORY,
 	OPT_EVENT_TTL,
 	OPT_VERBOSE,
+	OPT_REJECT_KEYS,
 	OPT_HELP
 };
 
@@ -173,6 +177,7 @@ static const struct option longopts[] = {
     {"watch-history", required_argument, NULL, OPT_HISTORY},
     {"event-ttl", required_argument, NULL, OPT_EVENT_TTL},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"reject-missing-list-keys", no_argument, NULL, OPT_REJECT_KEYS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -318,6 +323,9 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 			break;
 		case OPT_VERBOSE:
 			o->verbose = true;
+			break;
+		case OPT_REJECT_KEYS:
+			o->reject_missing_list_keys = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);

@@ -33,6 +33,35 @@ static const struct list_keys list_keys[] = {
     {"podIPs", {"ip"}},
 };
 
+/* A Service's spec.ports, the one other "ports" list with keys. */
+static const char *const service_port_keys[] = {"port", "protocol", NULL};
+
+static bool has_container_port(const json_t *list)
+{
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach((json_t *)list, i, item)
+	{
+		if (json_object_get(item, "containerPort"))
+			return true;
+	}
+	return false;
+}
+
+static bool has_port(const json_t *list)
+{
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach((json_t *)list, i, item)
+	{
+		if (json_object_get(item, "port"))
+			return true;
+	}
+	return false;
+}
+
 const char *const *patch_list_keys(const char *field)
 {
 	for (size_t i = 0; i < ARRAY_LEN(list_keys); i++) {
@@ -40,6 +69,14 @@ const char *const *patch_list_keys(const char *field)
 			return list_keys[i].keys;
 	}
 	return NULL;
+}
+
+const char *const *patch_list_keys_for(const char *field, const json_t *a, const json_t *b)
+{
+	if (strcmp(field, "ports") == 0 && !has_container_port(a) && !has_container_port(b) &&
+	    (has_port(a) || has_port(b)))
+		return service_port_keys;
+	return patch_list_keys(field);
 }
 
 json_t *patch_merge(const json_t *target, const json_t *patch)
@@ -205,7 +242,7 @@ static json_t *strategic(const json_t *target, const json_t *patch, struct err *
 			json_object_del(out, k);
 			continue;
 		}
-		keys = patch_list_keys(k);
+		keys = patch_list_keys_for(k, v, json_object_get(out, k));
 		if (json_is_array(v) && keys) {
 			json_t *m = merge_list(json_object_get(out, k), v, keys, err);
 

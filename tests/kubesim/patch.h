@@ -19,5 +19,10 @@ json_t *patch_json(const json_t *target, const json_t *ops, struct err *err);
 /* The keys that identify an item of the list field `field` (NULL-terminated),
  * or NULL when that list is atomic (replaced as a whole). */
 const char *const *patch_list_keys(const char *field);
+/* The same for the list value(s) a and b (either may be NULL) of `field`: a
+ * "ports" list of a Service (items with port, none with containerPort) is
+ * keyed by port and protocol, a container's by containerPort and protocol,
+ * as the API's list-map keys say. */
+const char *const *patch_list_keys_for(const char *field, const json_t *a, const json_t *b);
 
 #endif

@@ -9,6 +9,7 @@
 
 #define SSAR_API_VERSION "authorization.k8s.io/v1"
 #define SSAR_KIND "SelfSubjectAccessReview"
+#define SSRR_KIND "SelfSubjectRulesReview"
 
 bool review_readonly_may(const char *verb)
 {
@@ -121,15 +122,55 @@ bad:
 	return NULL;
 }
 
+/* SelfSubjectRulesReview: 1 metadata, 2 spec {1 namespace}, 3 status
+ * (ignored). */
+json_t *review_rules_from_protobuf(const void *body, size_t len, struct apierr *e)
+{
+	static const char *const spec_fields[] = {NULL, "namespace"};
+	struct err err = {{0}};
+	struct pb_object obj;
+	struct pb_reader rd;
+	struct pb_field f;
+	json_t *spec = json_object();
+	int rc;
+
+	if (!pb_unwrap(body, len, &obj, &err))
+		goto bad;
+	if (!str_eq(obj.api_version, SSAR_API_VERSION) || !str_eq(obj.kind, SSRR_KIND)) {
+		err_set(&err, "protobuf: expected %s %s, got %s %s", SSAR_API_VERSION, SSRR_KIND,
+			obj.api_version, obj.kind);
+		goto bad;
+	}
+	pb_reader_init(&rd, obj.raw, obj.raw_len);
+	while ((rc = pb_next(&rd, &f, &err)) > 0) {
+		if (f.num != 2 || f.wire != PB_BYTES)
+			continue;
+		json_decref(spec);
+		spec = pb_strings(f.data, f.len, spec_fields, ARRAY_LEN(spec_fields), &err);
+		if (!spec)
+			goto bad;
+	}
+	if (rc < 0)
+		goto bad;
+	return json_pack("{s:s, s:s, s:{s:n}, s:o}", "kind", SSRR_KIND, "apiVersion",
+			 SSAR_API_VERSION, "metadata", "creationTimestamp", "spec", spec);
+bad:
+	json_decref(spec);
+	apierr_bad_request(e, "%s", err.msg);
+	return NULL;
+}
+
 /* ---- the answer ---- */
 
-static json_t *body_of(const struct req *r, struct apierr *e)
+static json_t *body_of(const struct req *r, const char *kind, struct apierr *e)
 {
 	json_error_t je;
 	json_t *doc;
 
 	if (r->content_type && str_has_prefix(r->content_type, PB_MEDIA_TYPE))
-		return review_access_from_protobuf(r->body, r->body_len, e);
+		return str_eq(kind, SSRR_KIND)
+			   ? review_rules_from_protobuf(r->body, r->body_len, e)
+			   : review_access_from_protobuf(r->body, r->body_len, e);
 	if (r->content_type && *r->content_type &&
 	    !str_has_prefix(r->content_type, "application/json")) {
 		apierr_set(e, 415, "UnsupportedMediaType",
@@ -146,7 +187,8 @@ static json_t *body_of(const struct req *r, struct apierr *e)
 		json_decref(doc);
 		apierr_bad_request(e,
 				   "the object provided is unrecognized (must be a JSON object of "
-				   "kind " SSAR_KIND ")");
+				   "kind %s)",
+				   kind);
 		return NULL;
 	}
 	return doc;
@@ -194,7 +236,7 @@ static bool valid_spec(const json_t *spec, struct apierr *e)
 
 json_t *review_access(const struct req *r, struct apierr *e)
 {
-	json_t *doc = body_of(r, e), *spec, *attrs, *answer;
+	json_t *doc = body_of(r, SSAR_KIND, e), *spec, *attrs, *answer;
 	const char *verb;
 	bool allowed;
 
@@ -223,6 +265,54 @@ json_t *review_access(const struct req *r, struct apierr *e)
 	     json_string(allowed ? (r->readonly ? "kubesim: the read-only token may read"
 						: "kubesim: this credential may do anything")
 				 : "kubesim: the read-only token may only get, list and watch"));
+	json_decref(doc);
+	return answer;
+}
+
+/* The rules kubesim's one authorisation rule amounts to, in the shape the
+ * real RBAC rule resolver answers: everything for full access, get, list
+ * and watch for the read-only token; every authenticated user may also
+ * create the self reviews and get the discovery paths, as the default
+ * roles (system:basic-user, system:discovery) allow. */
+json_t *review_rules(const struct req *r, struct apierr *e)
+{
+	json_t *doc = body_of(r, SSRR_KIND, e), *spec, *res, *nonres, *answer;
+
+	if (!doc)
+		return NULL;
+	spec = json_object_get(doc, "spec");
+	if (spec && !json_is_object(spec)) {
+		json_decref(doc);
+		apierr_bad_request(e, "spec must be an object");
+		return NULL;
+	}
+	res = json_array();
+	nonres = json_array();
+	if (r->readonly) {
+		json_array_append_new(res,
+				      json_pack("{s:[s,s,s], s:[s], s:[s]}", "verbs", "get", "list",
+						"watch", "apiGroups", "*", "resources", "*"));
+	} else {
+		json_array_append_new(res, json_pack("{s:[s], s:[s], s:[s]}", "verbs", "*",
+						     "apiGroups", "*", "resources", "*"));
+		json_array_append_new(
+		    nonres, json_pack("{s:[s], s:[s]}", "verbs", "*", "nonResourceURLs", "*"));
+	}
+	json_array_append_new(res,
+			      json_pack("{s:[s], s:[s], s:[s,s]}", "verbs", "create", "apiGroups",
+					"authorization.k8s.io", "resources",
+					"selfsubjectaccessreviews", "selfsubjectrulesreviews"));
+	json_array_append_new(res, json_pack("{s:[s], s:[s], s:[s]}", "verbs", "create",
+					     "apiGroups", "authentication.k8s.io", "resources",
+					     "selfsubjectreviews"));
+	json_array_append_new(nonres, json_pack("{s:[s], s:[s,s,s,s,s,s,s,s,s,s,s]}", "verbs",
+						"get", "nonResourceURLs", "/api", "/api/*", "/apis",
+						"/apis/*", "/healthz", "/livez", "/openapi",
+						"/openapi/*", "/readyz", "/version", "/version/"));
+	answer = json_pack("{s:s, s:s, s:{s:n}, s:O, s:{s:o, s:o, s:b}}", "kind", SSRR_KIND,
+			   "apiVersion", SSAR_API_VERSION, "metadata", "creationTimestamp", "spec",
+			   spec ? spec : json_object(), "status", "resourceRules", res,
+			   "nonResourceRules", nonres, "incomplete", false);
 	json_decref(doc);
 	return answer;
 }

@@ -43,6 +43,8 @@ struct sim_opts {
 	long history;	  /* watch events kept (older ones give 410) */
 	long event_ttl_s; /* core/v1 Event lifetime */
 	bool verbose;	  /* log every request on stderr */
+	/* server-side apply of a port without protocol is a 500, as before 1.21 */
+	bool reject_missing_list_keys;
 };
 
 /* Fault injection, set through /sim/faults. */

@@ -1,7 +1,8 @@
 #!/bin/sh
 # kubesim's start-up options: --preload (multi-document, List, missing
 # namespaces), --demo, refusals of bad manifests and bad options (the
-# authentication options among them), the port file, and anonymous /version. Uses curl. Prints TAP.
+# authentication options among them), the port file, anonymous /version and
+# --reject-missing-list-keys. Uses curl. Prints TAP.
 set -u
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
@@ -11,9 +12,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..17"
+echo "1..22"
 if ! command -v curl >/dev/null 2>&1; then
-	for i in $(seq 1 17); do echo "ok $i # SKIP curl is not installed"; done
+	for i in $(seq 1 22); do echo "ok $i # SKIP curl is not installed"; done
 	exit 0
 fi
 tmp=$(mktemp -d)
@@ -95,6 +96,46 @@ start demo --demo
 bad() { get /apis/apps/v1/namespaces/store-badc0ffee123/deployments/wordpress | grep -q '"name":"wordpress"'; }
 check "--demo creates the sample stores" sh -c 'printf "%s" "$1" | grep -q "store-a1b2c3d4e5f6" && printf "%s" "$1" | grep -q "store-0f1e2d3c4b5a"' _ "$(get /api/v1/namespaces)"
 check "--demo includes a store stuck on a bad image" bad
+stop >/dev/null
+
+# --reject-missing-list-keys: server-side apply as servers before 1.21 answer it
+ssa() { # ssa PATH BODY: prints "HTTP-code body"
+	curl -s -X PATCH -H "Authorization: Bearer start-token-1" \
+		-H "Content-Type: application/apply-patch+yaml" \
+		-w ' %{http_code}' --data-binary "$2" "http://127.0.0.1:$port$1?fieldManager=t"
+}
+svc_no_proto='apiVersion: v1
+kind: Service
+metadata: {name: mysql, namespace: default}
+spec:
+  ports: [{port: 3306}]'
+svc_proto='apiVersion: v1
+kind: Service
+metadata: {name: mysql, namespace: default}
+spec:
+  ports: [{port: 3306, protocol: TCP}]'
+deploy_no_proto='apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.25", ports: [{containerPort: 80, protocol: TCP}, {containerPort: 81}]}]'
+start strict --reject-missing-list-keys
+out=$(ssa /api/v1/namespaces/default/services/mysql "$svc_no_proto")
+check "a Service port without protocol is the pre-1.21 HTTP 500 ($out)" sh -c '[ "${1##* }" = 500 ] && printf "%s" "$1" | grep -qF "\"message\":\"failed to create typed patch object: .spec.ports: element 0: associative list with keys has an element that omits key field \\\"protocol\\\" (and doesn'"'"'t have default value)\""' _ "$out"
+out=$(ssa /apis/apps/v1/namespaces/default/deployments/web "$deploy_no_proto")
+check "so is a container port without protocol, named by its path ($out)" sh -c '[ "${1##* }" = 500 ] && printf "%s" "$1" | grep -qF ".spec.template.spec.containers[name=\\\"web\\\"].ports: element 1: associative list with keys has an element that omits key field \\\"protocol\\\""' _ "$out"
+out=$(ssa /api/v1/namespaces/default/services/mysql "$svc_proto")
+check "with protocol the apply is accepted (${out##* })" [ "${out##* }" = 201 ]
+stop >/dev/null
+start lenient
+out=$(ssa /api/v1/namespaces/default/services/mysql "$svc_no_proto")
+check "without the option protocol is defaulted, the port keyed by port and protocol (${out##* })" sh -c '[ "${1##* }" = 201 ] && printf "%s" "$1" | grep -qF "\"k:{\\\"port\\\":3306,\\\"protocol\\\":\\\"TCP\\\"}\""' _ "$out"
+out=$(ssa /apis/apps/v1/namespaces/default/deployments/web "$deploy_no_proto")
+check "and a container port by containerPort and protocol (${out##* })" sh -c '[ "${1##* }" = 201 ] && printf "%s" "$1" | grep -qF "\"k:{\\\"containerPort\\\":81,\\\"protocol\\\":\\\"TCP\\\"}\""' _ "$out"
 stop >/dev/null
 
 printf 'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n' >"$tmp/bad.yaml"

@@ -1034,6 +1034,15 @@ static void test_quota(void **state)
 	json_decref(j);
 }
 
+#define LOG_DB "/api/v1/namespaces/logs/pods/db/log?container=mysql"
+
+/* A line that starts with kubesim's timestamp (nanoseconds: "...:SS.123456789Z "); MySQL's
+ * own time has microseconds. */
+static bool stamped(const char *line)
+{
+	return strlen(line) > 31 && line[10] == 'T' && line[29] == 'Z' && line[30] == ' ';
+}
+
 static void test_logs(void **state)
 {
 	struct res r;
@@ -1061,6 +1070,30 @@ static void test_logs(void **state)
 	}
 	assert_non_null(strstr(buf_str(&r.body), "Z "));
 	assert_non_null(strstr(buf_str(&r.body), " seq="));
+	buf_free(&r.body);
+
+	/* Booleans in every form clients write them (runtime's conversion of
+	 * query parameters: only 0 and false, in any case, are false). */
+	r = call("GET", LOG_DB "&tailLines=1&timestamps=True", NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	assert_true(stamped(buf_str(&r.body)));
+	buf_free(&r.body);
+	r = call("GET", LOG_DB "&tailLines=1&timestamps=FALSE", NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	assert_false(stamped(buf_str(&r.body)));
+	buf_free(&r.body);
+	/* not strconv.ParseBool: "F" is no "false", so the real server reads true */
+	r = call("GET", LOG_DB "&tailLines=1&timestamps=F", NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	assert_true(stamped(buf_str(&r.body)));
+	buf_free(&r.body);
+	r = call("GET", LOG_DB "&tailLines=1&follow=1", NULL, NULL, TOKEN, 1500);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.cc, CURLE_OPERATION_TIMEDOUT); /* followed: still open */
+	buf_free(&r.body);
+	r = call("GET", LOG_DB "&tailLines=1&follow=FALSE", NULL, NULL, TOKEN, 0);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(r.cc, CURLE_OK);
 	buf_free(&r.body);
 
 	r = call("GET", "/api/v1/namespaces/logs/pods/db/log?container=mysql&limitBytes=10", NULL,
@@ -1095,6 +1128,89 @@ static void test_logs(void **state)
 		"restartCount")),
 	    1);
 	json_decref(j);
+}
+
+static long verb_count(json_t *stats, const char *verb)
+{
+	return (long)json_integer_value(json_object_get(json_object_get(stats, "byVerb"), verb));
+}
+
+/* watch in every form clients write it, and /sim/stats telling a list, a
+ * watch, a get and a deletecollection apart as the real server's request
+ * info does. */
+static void test_query_flags_and_stats(void **state)
+{
+	static const char *const verbs[] = {"get", "list", "watch", "delete", "deletecollection"};
+	long before[5], want[5] = {1, 3, 3, 0, 1};
+	json_t *j, *events;
+	struct res raw;
+
+	(void)state;
+	create_ns("flags");
+	create_cm("flags", "f1", "\"x\":\"1\"");
+	j = jcall(200, "GET", "/sim/stats", NULL, NULL);
+	for (size_t i = 0; i < 5; i++)
+		before[i] = verb_count(j, verbs[i]);
+	json_decref(j);
+
+	/* watch=T and watch=yes are watches (ADDED first), watch=False a list */
+	events = watch_events("/api/v1/namespaces/flags/configmaps?watch=T&timeoutSeconds=1", &raw);
+	assert_int_equal(raw.code, 200);
+	assert_string_equal(jstr_at(json_array_get(events, 0), "type", NULL), "ADDED");
+	json_decref(events);
+	buf_free(&raw.body);
+	events =
+	    watch_events("/api/v1/namespaces/flags/configmaps?watch=yes&timeoutSeconds=1", &raw);
+	assert_int_equal(raw.code, 200);
+	assert_string_equal(jstr_at(json_array_get(events, 0), "type", NULL), "ADDED");
+	json_decref(events);
+	buf_free(&raw.body);
+	events =
+	    watch_events("/api/v1/configmaps?watch=1&timeoutSeconds=1&allowWatchBookmarks=t", &raw);
+	assert_int_equal(raw.code, 200);
+	json_decref(events);
+	buf_free(&raw.body);
+	j = jcall(200, "GET", "/api/v1/namespaces/flags/configmaps?watch=False", NULL, NULL);
+	assert_string_equal(jstr_at(j, "kind", NULL), "ConfigMapList");
+	json_decref(j);
+	j = jcall(200, "GET", "/api/v1/namespaces/flags/configmaps", NULL, NULL);
+	json_decref(j);
+	j = jcall(200, "GET", "/api/v1/namespaces", NULL, NULL);
+	json_decref(j);
+	j = jcall(200, "GET", "/api/v1/namespaces/flags/configmaps/f1", NULL, NULL);
+	json_decref(j);
+	j = jcall(200, "DELETE", "/api/v1/namespaces/flags/configmaps", NULL, NULL);
+	json_decref(j);
+
+	j = jcall(200, "GET", "/sim/stats", NULL, NULL);
+	for (size_t i = 0; i < 5; i++) {
+		if (verb_count(j, verbs[i]) - before[i] != want[i])
+			fail_msg("byVerb.%s grew by %ld, wanted %ld", verbs[i],
+				 verb_count(j, verbs[i]) - before[i], want[i]);
+	}
+	json_decref(j);
+}
+
+/* A Foreground deletion (here asked for in the DeleteOptions body) of an
+ * object without dependents: answered with the object marked
+ * (foregroundDeletion, deletionTimestamp), then the garbage collector's
+ * part removes it. */
+static void test_foreground_delete(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	create_ns("fgdel");
+	create_cm("fgdel", "alone", "\"x\":\"1\"");
+	j = jcall(200, "DELETE", "/api/v1/namespaces/fgdel/configmaps/alone", "application/json",
+		  "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\","
+		  "\"propagationPolicy\":\"Foreground\"}");
+	assert_string_equal(json_string_value(json_array_get(
+				json_object_get(json_object_get(j, "metadata"), "finalizers"), 0)),
+			    "foregroundDeletion");
+	assert_non_null(jstr_at(j, "metadata", "deletionTimestamp"));
+	json_decref(j);
+	assert_int_equal(await_code("/api/v1/namespaces/fgdel/configmaps/alone", 404), 404);
 }
 
 static void test_faults(void **state)
@@ -1322,7 +1438,7 @@ static void test_access_review(void **state)
 {
 	char reason[256];
 	struct res r;
-	json_t *j, *e;
+	json_t *j, *e, *j_rules;
 	size_t i;
 	bool found = false;
 
@@ -1419,6 +1535,22 @@ static void test_access_review(void **state)
 		found = found || str_eq(jstr_at(e, "name", NULL), "authorization.k8s.io");
 	}
 	assert_true(found);
+	json_decref(j);
+
+	/* SelfSubjectRulesReview: what the read-only token may do */
+	r = call("POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
+		 "application/json",
+		 "{\"kind\":\"SelfSubjectRulesReview\",\"apiVersion\":\"authorization.k8s.io/v1\","
+		 "\"spec\":{\"namespace\":\"default\"}}",
+		 RO_TOKEN, 0);
+	assert_int_equal(r.code, 201);
+	j = json_of(&r);
+	buf_free(&r.body);
+	e = json_loads("[\"get\",\"list\",\"watch\"]", 0, NULL);
+	j_rules = json_object_get(json_object_get(j, "status"), "resourceRules");
+	assert_true(json_equal(json_object_get(json_array_get(j_rules, 0), "verbs"), e));
+	json_decref(e);
+	assert_string_equal(jstr_at(j, "spec", "namespace"), "default");
 	json_decref(j);
 }
 
@@ -1756,6 +1888,8 @@ int main(void)
 	    cmocka_unit_test(test_status_and_scale),
 	    cmocka_unit_test(test_quota),
 	    cmocka_unit_test(test_logs),
+	    cmocka_unit_test(test_query_flags_and_stats),
+	    cmocka_unit_test(test_foreground_delete),
 	    cmocka_unit_test(test_faults),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_access_review),

@@ -15,6 +15,7 @@
 
 #include "apply.h"
 #include "patch.h"
+#include "pbobj.h"
 #include "quota.h"
 #include "pbuf.h"
 #include "restype.h"
@@ -466,6 +467,83 @@ static void test_protobuf_review(void **state)
 	assert_false(review_readonly_may("*"));
 }
 
+/* `kubectl auth can-i --list` in the default namespace: a
+ * SelfSubjectRulesReview in the k8s protobuf envelope. */
+static const char rules_review[] = "k8s\0"
+				   "\x0a\x31\x0a\x17"
+				   "authorization.k8s.io/v1"
+				   "\x12\x16"
+				   "SelfSubjectRulesReview"
+				   "\x12\x0d\x0a\x00\x12\x09\x0a\x07"
+				   "default"
+				   "\x1a\x00\x22\x00";
+
+static void test_protobuf_rules_review(void **state)
+{
+	struct apierr e = {0};
+	json_t *j;
+
+	(void)state;
+	j = review_rules_from_protobuf(rules_review, sizeof(rules_review) - 1, &e);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "kind")),
+			    "SelfSubjectRulesReview");
+	assert_json(json_incref(json_object_get(j, "spec")), "{\"namespace\":\"default\"}");
+	json_decref(j);
+	/* A SelfSubjectAccessReview is not one. */
+	j = review_rules_from_protobuf(can_i_create_ns, CAN_I_LEN, &e);
+	assert_null(j);
+	assert_non_null(strstr(e.msg, "expected authorization.k8s.io/v1 SelfSubjectRulesReview"));
+	apierr_clear(&e);
+}
+
+/* A ConfigMap as kubectl create sends it: name, an empty generateName,
+ * namespace, data {a: b} and binaryData {k: 00 ff}. */
+static const char configmap_pb[] = "k8s\0"
+				   "\x0a\x0f\x0a\x02"
+				   "v1"
+				   "\x12\x09"
+				   "ConfigMap"
+				   "\x12\x1e"
+				   "\x0a\x0b\x0a\x03"
+				   "cm1"
+				   "\x12\x00\x1a\x02"
+				   "ns"
+				   "\x12\x06\x0a\x01"
+				   "a"
+				   "\x12\x01"
+				   "b"
+				   "\x1a\x07\x0a\x01"
+				   "k"
+				   "\x12\x02\x00\xff"
+				   "\x1a\x00\x22\x00";
+
+static void test_protobuf_objects(void **state)
+{
+	struct apierr e = {0};
+	char other[sizeof(configmap_pb)];
+	json_t *j;
+
+	(void)state;
+	j = pbobj_decode(configmap_pb, sizeof(configmap_pb) - 1, &e);
+	assert_non_null(j);
+	assert_json(j, "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":"
+		       "\"cm1\",\"namespace\":\"ns\"},\"data\":{\"a\":\"b\"},\"binaryData\":{"
+		       "\"k\":\"AP8=\"}}");
+	/* Cut short: 400 */
+	j = pbobj_decode(configmap_pb, sizeof(configmap_pb) - 12, &e);
+	assert_null(j);
+	assert_int_equal(e.code, 400);
+	apierr_clear(&e);
+	/* A kind it does not read: 415, as before */
+	memcpy(other, configmap_pb, sizeof(other));
+	memcpy(other + 12, "ConfigMaq", 9);
+	j = pbobj_decode(other, sizeof(other) - 1, &e);
+	assert_null(j);
+	assert_int_equal(e.code, 415);
+	apierr_clear(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +560,8 @@ int main(void)
 	    cmocka_unit_test(test_times),
 	    cmocka_unit_test(test_status_shapes),
 	    cmocka_unit_test(test_protobuf_review),
+	    cmocka_unit_test(test_protobuf_rules_review),
+	    cmocka_unit_test(test_protobuf_objects),
 	};
 
 	return cmocka_run_group_tests_name("kubesim-units", tests, NULL, NULL);
