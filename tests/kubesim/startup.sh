@@ -3,6 +3,9 @@
 # namespaces), --demo, refusals of bad manifests and bad options (the
 # authentication options among them), the port file, and anonymous /version. Uses curl. Prints TAP.
 set -u
+# tap.sh's temporary directory and its check at exit that nothing is left
+# running (the functions below are this script's own).
+. "$top_srcdir/tests/lib/tap.sh"
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
 n=0
@@ -19,10 +22,13 @@ fi
 tmp=$(mktemp -d)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+tap_on_exit cleanup
 
 wait_for() {
 	secs=$1; shift
