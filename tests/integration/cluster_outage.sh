@@ -80,7 +80,7 @@ ui_esc
 ui_keys : && ui_text reconcile && ui_keys Enter
 screen_has ":reconcile runs a pass on the same client" 'pass|finding|no finding' 20
 ui_keys 3
-ui_wait "$id +web1" 5
+ui_wait "$id +web1" 20
 # the runner, the pane, the details and the reconcile pass shared one
 # client: the plugin ran once for this console (its token does not expire)
 is "$(cat "$runs" 2>/dev/null | wc -l | tr -d ' ')" 1 "the exec plugin ran once for everything in the console"
@@ -96,7 +96,7 @@ unlike "$(ui_screen)" "$id +web1 .* 1/1 " "no stale 1/1"
 # shellcheck disable=SC2086
 sim_start "$UI_TMP" $simopts --port "$port" || { echo "Bail out! cannot restart kubesim"; exit 1; }
 up=$(tap_now_ms)
-screen_has "the header says ok again within the probe's cap" "cluster local: ok" 6
+screen_has "the header says ok again within the probe's cap" "cluster local: ok" 20
 took=$(($(tap_now_ms) - up))
 ok "seen answering after ${took} ms (at most 5 s plus a round trip)" [ "$took" -le 6000 ]
 screen_has "within 10 s the pane shows the truth: no web Deployment any more" "$id +web1 .* Ready +-/1 " 10
@@ -104,4 +104,4 @@ unlike "$(ui_screen)" "$id +web1 .* 1/1 " "nothing stale survives the restart"
 is "$(cat "$runs" 2>/dev/null | wc -l | tr -d ' ')" 1 "and the plugin did not run again"
 
 ui_stop
-wait_for '! ui_alive' 5 || :
+wait_for '! ui_alive' 20 || :

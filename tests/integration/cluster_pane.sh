@@ -79,7 +79,7 @@ ui_wait_gone 'Cordon cluster local\?'
 is "$(state local)" active "answering no changes nothing"
 ui_keys c && ui_wait 'Cordon cluster local\?' && ui_keys y
 screen_has "y cordons it: the message says so" 'Cordoned cluster local: no new stores are placed on it'
-screen_has "and the row shows it cordoned, still answering" "local +cordoned +ok +2 +2/10" 5
+screen_has "and the row shows it cordoned, still answering" "local +cordoned +ok +2 +2/10" 20
 is "$(state local)" cordoned "the database has it cordoned"
 is "$(last_event local)" "cluster-tester active->cordoned" "an audit event names the operator"
 is "$(q -c "SELECT count(*) FROM opsdeck.events WHERE action = 'cluster.state' AND object = 'cluster/local'")" \
@@ -92,7 +92,7 @@ screen_has "c on a cordoned cluster says so and writes nothing" 'Cluster local i
 # ---- activate ----
 ui_keys a
 screen_has "a activates it" 'Activated cluster local: it takes new stores'
-screen_has "the row shows it active" "local +active +ok +2 +2/10" 5
+screen_has "the row shows it active" "local +active +ok +2 +2/10" 20
 is "$(last_event local)" "cluster-tester cordoned->active" "activating is audited too"
 
 # ---- by name ----
@@ -119,7 +119,7 @@ screen_has "a disabled cluster is not probed: no reachability, no problem" 'loca
 od cluster set-state local active >/dev/null
 screen_has "and is probed again once active" "local +active +ok +2 +2/10" 10
 od store create shop woocommerce small web3 --cluster local >/dev/null
-screen_has "a store ordered meanwhile is counted at once" "local +active +ok +3 +3/10" 5
+screen_has "a store ordered meanwhile is counted at once" "local +active +ok +3 +3/10" 20
 
 # ---- read-only mode ----
 ui_start 120 40 --read-only

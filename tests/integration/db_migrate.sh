@@ -185,9 +185,12 @@ like "$out" 'migration 001_init differs from the one applied' "and names it"
 
 # ---- another migrator holds the lock ----
 locked=$(pg_createdb locked)
-q -d "$locked" -c "SELECT pg_advisory_lock(31367363322798955)" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+# psql itself in the background (not the q function, a subshell): $! is
+# what kill must reach.
+psql -X -At -v ON_ERROR_STOP=1 -d "$locked" -c "SELECT pg_advisory_lock(31367363322798955)" -c "SELECT pg_sleep(120)" \
+	>/dev/null 2>&1 &
 holder=$!
-pg_on_exit "kill $holder 2>/dev/null"
+pg_on_exit "kill $holder 2>/dev/null; wait $holder"
 wait_for "[ \"\$(q -d '$locked' -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted\")\" = 1 ]" 10
 t0=$(tap_now_ms)
 out=$(od -d "$locked" db migrate 2>&1); rc=$?
@@ -196,6 +199,7 @@ is "$rc:$out" "1:opsdeck: another opsdeck is migrating the database; gave up aft
 	"db migrate gives up on a lock another migrator holds, in words"
 ok "after the bound, not much later (${took} ms)" [ "$took" -ge 14500 -a "$took" -lt 25000 ]
 kill "$holder" 2>/dev/null
+wait "$holder"
 
 # ---- unreachable ----
 out=$(od -d "host=/nonexistent-dir dbname=x connect_timeout=2" db status 2>&1); rc=$?

@@ -49,13 +49,13 @@ screen_has "and then pauses it" 'medusa +Medusa +medusa +paused'
 is "$(q -c "SELECT actor || ' ' || action FROM opsdeck.events ORDER BY id DESC LIMIT 1")" \
 	"pane-tester offering.pause" "the pause is audited with the operator"
 q -c "UPDATE opsdeck.offerings SET name = 'Medusa JS' WHERE slug = 'medusa'" >/dev/null
-screen_has "another client's change shows up" 'medusa +Medusa JS +medusa' 3
+screen_has "another client's change shows up" 'medusa +Medusa JS +medusa' 20
 
 ui_keys 2
 screen_has "the Projects pane groups projects under their customer" 'acme-shops +Acme Shops .*customer, 1 project'
 screen_has "with stores, CPU and memory used/quota" 'web-store +Web Store +1/2 +100m/8 +256Mi/16Gi'
 q -c "$(store_sql 0000000000a2 second)" >/dev/null
-screen_has "a new store elsewhere updates the usage" 'web-store +Web Store +2/2 +200m/8 +512Mi/16Gi' 3
+screen_has "a new store elsewhere updates the usage" 'web-store +Web Store +2/2 +200m/8 +512Mi/16Gi' 20
 
 ui_keys : && ui_text "projects quota web-store" && ui_keys Enter
 screen_has "the quota form shows what is in use" 'in use: 2'
@@ -85,7 +85,7 @@ screen_has "an unknown subcommand says what exists" "projects: unknown 'bogus'"
 
 # The database goes away and comes back.
 pg_stop >/dev/null
-screen_has "the header says when the database is down" 'db: down' 5
+screen_has "the header says when the database is down" 'db: down' 20
 pg_restart >/dev/null
 screen_has "and when it is back" 'db: ready' 10
 screen_has "the lists are read again" 'web-store +Main Shop +2/2'
@@ -93,14 +93,14 @@ screen_has "the lists are read again" 'web-store +Main Shop +2/2'
 # Enter on a project opens the Stores pane.
 ui_keys Up Up Up Up Down
 ui_keys Enter
-if ui_wait_gone 'Projects \(' 3; then pass "Enter on a project leaves for the Stores pane"; else fail "Enter on a project leaves for the Stores pane"; diag "$(ui_screen)"; fi
+if ui_wait_gone 'Projects \(' 20; then pass "Enter on a project leaves for the Stores pane"; else fail "Enter on a project leaves for the Stores pane"; diag "$(ui_screen)"; fi
 
 # The header belongs to the shell: it follows the database on a pane that
 # uses none.
 screen_has "the Stores pane shows the project's stores, filtered to it" 'Stores \(2, [0-9]+ busy; live\).*/web-store'
 screen_has "the header shows the database state on the Stores pane" 'db: ready'
 pg_stop >/dev/null
-screen_has "and turns to down there when PostgreSQL stops" 'db: down' 5
+screen_has "and turns to down there when PostgreSQL stops" 'db: down' 20
 like "$(ui_screen)" '0000000000a2 +second +web-store' "while the Stores pane keeps its rows on screen"
 ui_keys : && ui_text "events" && ui_keys Enter
 screen_has ":events while the database is down says so" 'The database is down'
@@ -132,11 +132,11 @@ ui_esc
 screen_has "Esc closes the event" 'Events \([0-9]+, newest first'
 ui_keys / && ui_text "offering.pause" && ui_keys Enter
 screen_has "/ filters the events" 'offering\.pause +offering/medusa'
-if ui_wait_gone 'project\.create' 3; then pass "and hides the others"; else fail "and hides the others"; diag "$(ui_screen)"; fi
+if ui_wait_gone 'project\.create' 20; then pass "and hides the others"; else fail "and hides the others"; diag "$(ui_screen)"; fi
 ui_keys / C-u && ui_keys Enter
 screen_has "an empty filter shows them all again" 'project/events-shop'
 ui_keys : && ui_text "events customer.create" && ui_keys Enter
-if ui_wait_gone 'project\.create' 3 && ui_wait 'customer/beta-ltd' 3; then
+if ui_wait_gone 'project\.create' 20 && ui_wait 'customer/beta-ltd' 20; then
 	pass ":events FILTER opens it filtered"
 else
 	fail ":events FILTER opens it filtered"
@@ -148,7 +148,7 @@ ui_keys / C-u && ui_keys Enter
 ui_wait 'project/events-shop'
 ui_keys Home Down
 od customer create "Gamma Co" >/dev/null
-screen_has "a new event arrives while the cursor is on the second row" 'customer/gamma-co' 2
+screen_has "a new event arrives while the cursor is on the second row" 'customer/gamma-co' 20
 ui_keys Enter
 screen_has "and Enter still shows the event the cursor was on" 'object +customer/beta-ltd'
 ui_esc
@@ -176,11 +176,11 @@ screen_has "a word too many is refused with the usage" 'usage: :catalog pause \[
 ui_keys 3
 screen_has "the Stores pane keeps the project's filter" 'Stores \(2, [0-9]+ busy; live\).*/web-store'
 ui_esc
-if ui_wait_gone '/web-store' 3; then pass "Esc clears it"; else fail "Esc clears it"; diag "$(ui_screen)"; fi
+if ui_wait_gone '/web-store' 20; then pass "Esc clears it"; else fail "Esc clears it"; diag "$(ui_screen)"; fi
 ui_keys : && ui_text "stores second" && ui_keys Enter
 screen_has ":stores WORD filters" 'Stores \(2, .* 1/1 of 2 +/second'
 ui_keys : && ui_text "stores" && ui_keys Enter
-if ui_wait_gone '/second' 3; then pass "a bare :stores clears the filter"; else fail "a bare :stores clears the filter"; diag "$(ui_screen)"; fi
+if ui_wait_gone '/second' 20; then pass "a bare :stores clears the filter"; else fail "a bare :stores clears the filter"; diag "$(ui_screen)"; fi
 ui_keys : && ui_text "stores scael" && ui_keys Enter
 screen_has "a mistyped verb is an error that names the verbs" \
 	':stores scael: not a verb \(new, scale, .*\), and no store matches it'
@@ -195,4 +195,4 @@ screen_has "read-only mode refuses forms" 'read-only mode: refusing to change cu
 
 # Let the console exit (it saves its history) before the files go.
 ui_stop
-wait_for '! ui_alive' 5 || :
+wait_for '! ui_alive' 20 || :

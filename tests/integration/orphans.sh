@@ -34,16 +34,27 @@ reconcile() {
 }
 last() { printf '%s\n' "$out" | tail -n 1; } # what went wrong is said last
 # ns_state CONTEXT NAME: "active", "terminating" or "gone"
-# One read: a namespace finalized between two reads would look active.
+# One read: a namespace finalized between two reads would look active. Only
+# NotFound is "gone"; another failure (a slow answer) is read again.
 ns_state() {
-	local ts
-	if ! ts=$(K --context "$1" get ns "$2" -o jsonpath='{.metadata.deletionTimestamp}' 2>/dev/null); then
-		echo gone
-	elif [ -n "$ts" ]; then
-		echo terminating
-	else
-		echo active
-	fi
+	local ts end
+	end=$(($(tap_now_ms) + 30000))
+	while :; do
+		if ts=$(K --context "$1" get ns "$2" -o jsonpath='{.metadata.deletionTimestamp}' \
+			2>"$work/ns_state.err"); then
+			if [ -n "$ts" ]; then echo terminating; else echo active; fi
+			return
+		fi
+		if grep -q '(NotFound)' "$work/ns_state.err"; then
+			echo gone
+			return
+		fi
+		if [ "$(tap_now_ms)" -ge "$end" ]; then
+			echo "unknown: $(cat "$work/ns_state.err")"
+			return
+		fi
+		sleep 0.2
+	done
 }
 # orphan CONTEXT NAME STORE [FINALIZER]: an opsdeck namespace with no row
 orphan() {
@@ -165,7 +176,7 @@ like "$(ui_screen)" "terminating +local +held +dddddddddddd +Terminating for [0-
 like "$(ui_screen_attrs | grep 'orphan-b' | head -n 1)" '38;5;221' "rows are coloured by kind (an orphan in the theme's state_busy)"
 ui_keys /
 ui_text "held-content" && ui_keys Enter
-screen_has "/ filters the findings" "Reconcile: .*\\(1 of [0-9]+\\)|1/[0-9]+" 3
+screen_has "/ filters the findings" "Reconcile: .*\\(1 of [0-9]+\\)|1/[0-9]+" 20
 unlike "$(ui_screen)" "orphan-b" "leaving only the rows that match"
 like "$(ui_screen | tr -s ' \n' '  ')" "terminating local/held-content: .*NamespaceFinalizersRemaining: Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances" \
 	"the footer shows the finding whole: the content's finalizer that holds the namespace"
@@ -190,14 +201,14 @@ ok "the view runs a pass after it, and orphan-b is no longer an orphan" ui_wait_
 # The pass R runs ends after R was pressed, a second after the last one.
 pass_time() { ui_screen | sed -n 's/.*Pass of \([0-9:]*\) .*/\1/p' | head -n 1; }
 t0=$(date -u +%s)
-wait_for '[ "$(date -u +%s)" -gt "$t0" ]' 5 || :
+wait_for '[ "$(date -u +%s)" -gt "$t0" ]' 20 || :
 pressed=$(date -u +%H:%M:%S)
 ui_keys R
 ok "R runs a pass now" wait_for '! [ "$(pass_time)" \< "$pressed" ]' 10
 ok "and what the message line said of it goes when it is done" \
 	ui_wait_gone "Reconcile pass running" 10
 ui_text ":events" && ui_keys Enter
-screen_has "the event appears in the audit trail" "bob +orphan.delete +namespace/local/orphan-b" 5
+screen_has "the event appears in the audit trail" "bob +orphan.delete +namespace/local/orphan-b" 20
 ui_keys q
 wait_for '! ui_alive' 10 || :
 

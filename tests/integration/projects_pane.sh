@@ -112,7 +112,7 @@ like "$(ui_screen)" 'End date +2020-01-31' "with its fields"
 like "$(ui_screen)" 'Enter next/save' "and its keys"
 ui_esc
 ui_stop
-wait_for "! ui_alive" 5
+wait_for "! ui_alive" 20
 
 ui_start 120 30 --read-only
 ui_keys 2

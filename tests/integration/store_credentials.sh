@@ -35,7 +35,7 @@ run() {
 	err=$(cat "$work/err")
 }
 worker=
-pg_on_exit 'kill $worker 2>/dev/null'
+pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
 
 {
 	od db migrate &&
@@ -54,7 +54,10 @@ is "$rc:$err" "1:opsdeck: store $qid is Queued: its credentials are made once pr
 is "$(reveals)" 0 "and no reveal is audited"
 
 # ---- a store provisioned by a worker ----
-od worker --reconcile 0 >>"$work/worker.log" 2>&1 &
+# Not through the od function: in the background that is a subshell, and
+# $! must be the worker itself, for kill.
+XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state" "$OPSDECK" worker --reconcile 0 \
+	>>"$work/worker.log" 2>&1 &
 worker=$!
 id=$(order shop1)
 wait_for "[ \"\$(status $id)\" = Ready ] && [ \"\$(status $qid)\" = Ready ]" 90
@@ -179,7 +182,8 @@ before=$(reveals)
 ui_keys x
 screen_has "x asks first, and says it is audited" "Reveal the credentials of store $id\\? This is audited\\."
 ui_keys n
-sleep 0.5
+# The question gone, n was read; a y would have written the event by now.
+ui_wait_gone 'This is audited' 20 || diag "the question stayed: $(ui_screen)"
 is "$(reveals)" "$before" "n reveals nothing and writes no event"
 unlike "$(ui_screen)" "$cpw" "and shows nothing"
 ui_keys x
@@ -196,17 +200,17 @@ ui__tmux set-option -g set-clipboard on
 ui_keys / && ui_text "db_password" && ui_keys Enter
 ui_keys Y
 ok "Y copies a revealed credential's value, nothing else" \
-	wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = "$cpw" ]' 5
+	wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = "$cpw" ]' 20
 unlike "$(ui_line 40)" "$cpw" "and the message line does not show it"
 ui_keys / C-u Enter
 ui_keys x
-if ui_wait_gone "$cpw" 5; then pass "x again hides them"; else fail "x again hides them"; diag "$(ui_screen)"; fi
+if ui_wait_gone "$cpw" 20; then pass "x again hides them"; else fail "x again hides them"; diag "$(ui_screen)"; fi
 like "$(ui_screen)" "Credentials of store $id hidden" "and says so"
 ui_keys x
 ui_wait 'This is audited' && ui_keys y
 screen_has "a second reveal shows them again" "credentials +db_password +$cpw" 20
 ui_esc
-if ui_wait_gone "$cpw" 5; then pass "closing the details hides them"; else fail "closing the details hides them"; diag "$(ui_screen)"; fi
+if ui_wait_gone "$cpw" 20; then pass "closing the details hides them"; else fail "closing the details hides them"; diag "$(ui_screen)"; fi
 screen_has "back in the table" "$id +shop1 "
 ui_keys x
 screen_has "x on a table row opens the details and asks" "Reveal the credentials of store $id\\? This is audited\\."
@@ -216,7 +220,7 @@ screen_has "and shows them once confirmed" "credentials +db_password +$cpw" 20
 is "$(reveals)" "$((before + 3))" "three reveals, three events"
 ui_keys x
 ui_stop
-wait_for '! ui_alive' 5 || :
+wait_for '! ui_alive' 20 || :
 
 # Read-only: refused before anything is written.
 before=$(reveals)
@@ -234,7 +238,7 @@ is "$(reveals)" "$before" "and writes no event"
 kill "$SIM_PID"
 wait "$SIM_PID" 2>/dev/null
 ui_stop
-wait_for '! ui_alive' 5 || :
+wait_for '! ui_alive' 20 || :
 ui_start 170 40 --no-worker
 ui_keys 3
 ui_wait "$id +shop1 " 20
@@ -245,7 +249,7 @@ ui_wait 'This is audited' && ui_keys y
 screen_has "with the cluster gone, the console says it is unreachable" \
 	"store $id: cluster local is unreachable: " 30
 ui_stop
-wait_for '! ui_alive' 5 || :
+wait_for '! ui_alive' 20 || :
 run store credentials "$id"
 like "$rc:$err" "^1:opsdeck: store $id: cluster local is unreachable: " "and so does the CLI"
 is "$(reveals)" "$((before + 2))" "both attempts are in the audit trail"

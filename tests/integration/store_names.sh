@@ -96,12 +96,12 @@ ui_keys 3 && ui_keys : && ui_text "stores outlet" && ui_keys Enter
 ui_wait '1/1 of 4'
 ui_keys Y
 screen_has "Y says what it copied, not the value" 'Copied 12 characters to the clipboard'
-ok "the store's id is on the clipboard" wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = 0000000000a1 ]' 5
+ok "the store's id is on the clipboard" wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = 0000000000a1 ]' 20
 ui_keys : && ui_text "stores show outlet" && ui_keys Enter
 ui_wait 'Store 0000000000a1'
 ui_keys Down && ui_keys Y
 ok "in the details, the value of the line under the cursor" \
-	wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = outlet ]' 5
+	wait_for '[ "$(ui__tmux show-buffer 2>/dev/null)" = outlet ]' 20
 ui_esc && ui_keys : && ui_text "stores" && ui_keys Enter
 
 # At 80x24 the essentials fit: id, name, status, ready and age, and the

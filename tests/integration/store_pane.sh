@@ -50,7 +50,7 @@ like "$(ui_screen)" 'Project +.*shop' "with the project chosen from the live lis
 # submits on the last field.
 ui_keys Enter Enter Enter
 ui_text "Bad_Name" && ui_keys Enter Enter
-screen_has "the form checks the name before anything is sent" 'DNS|lowercase|invalid' 3
+screen_has "the form checks the name before anything is sent" 'DNS|lowercase|invalid' 20
 is "$(q -c "SELECT count(*) FROM opsdeck.stores")" 0 "and a bad name orders nothing"
 ui_keys C-u && ui_text "web1" && ui_keys Enter Enter
 screen_has "the order is confirmed on the message line" 'Ordered store web1 \(woocommerce/small\) for project shop'
@@ -139,7 +139,7 @@ screen_has "the plan is a choice, the first plan of the first offering" 'Plan +<
 ui_keys Tab Tab Right
 screen_has "Right on the plan cycles through the offering's plans" 'Plan +< medium >'
 ui_keys Up Right
-screen_has "changing the offering puts the plan on its first plan" 'Plan +< one >' 5
+screen_has "changing the offering puts the plan on its first plan" 'Plan +< one >' 20
 like "$(ui_screen)" 'Offering +< wp-broken >' "of the offering chosen"
 ui_keys Down Right
 screen_has "the plan cycles through that offering's plans" 'Plan +< two >'
@@ -252,7 +252,7 @@ ui_wait 'web2 .*(Provisioning)' 20
 ui_keys q
 screen_has "q while a job runs asks first" 'job is running in this console. Quit anyway\?'
 ui_keys n
-sleep 0.3
+ui_wait_gone 'Quit anyway' 20 || diag "the question stayed: $(ui_screen)"
 ok "n keeps the console running" ui_alive
 ui_keys q && ui_wait 'Quit anyway' && ui_keys y
 if wait_for '! ui_alive' 10; then pass "y quits"; else fail "y quits"; fi
@@ -279,4 +279,4 @@ ui_esc
 screen_has "the table says READY is unknown" 'READY unknown: cluster local unreachable' 30
 
 ui_stop
-wait_for '! ui_alive' 5 || :
+wait_for '! ui_alive' 20 || :

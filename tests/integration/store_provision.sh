@@ -15,7 +15,7 @@ pg_on_exit "rm -rf '$work'"
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
 sim_start "$work" --speed 4 --seed 3 || { echo "Bail out! cannot start kubesim"; exit 1; }
 
-printf 'operator: alice\nprovision:\n  timeout: 40\n' >"$work/op.yaml"
+printf 'operator: alice\nprovision:\n  timeout: 120\n' >"$work/op.yaml"
 od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 workers=
@@ -82,15 +82,15 @@ is "$(K get deploy,sts -n "store-$mid" -o name | sort | tr '\n' ' ')" \
 	"deployment.apps/medusa deployment.apps/redis statefulset.apps/postgres " "with its Medusa, Redis and PostgreSQL"
 
 # ---- scale, pause, resume, on the cluster side ----
-out=$(od store scale "$id" 3 --wait --timeout 60 2>/dev/null); rc=$?
+out=$(od store scale "$id" 3 --wait --timeout 180 2>/dev/null); rc=$?
 like "$rc:$(printf '%s\n' "$out" | tail -n 1)" "^0:job [0-9]+ succeeded; the store is Ready" "store scale --wait ends when the job succeeds"
 is "$(K get deploy wordpress -n "$ns" -o jsonpath='{.spec.replicas}/{.status.readyReplicas}')" 3/3 "the web deployment runs 3 of 3"
-out=$(od store pause "$id" --wait --timeout 60 2>/dev/null); rc=$?
+out=$(od store pause "$id" --wait --timeout 180 2>/dev/null); rc=$?
 is "$rc:$(status $id)" 0:Paused "store pause"
 is "$(K get deploy wordpress -n "$ns" -o jsonpath='{.spec.replicas},{.metadata.annotations.opsdeck\.io/paused-replicas}')" \
 	"0,3" "pausing scales to 0 and remembers 3 on the deployment"
 is "$(K get sts mysql -n "$ns" -o jsonpath='{.spec.replicas}')" 0 "and the database too"
-out=$(od store resume "$id" --wait --timeout 60 2>/dev/null); rc=$?
+out=$(od store resume "$id" --wait --timeout 180 2>/dev/null); rc=$?
 is "$rc:$(status $id)" 0:Ready "store resume"
 is "$(K get deploy wordpress -n "$ns" -o jsonpath='{.status.readyReplicas}'):$(K get sts mysql -n "$ns" -o jsonpath='{.status.readyReplicas}')" \
 	"3:1" "resuming brings back 3 web replicas and the database"
@@ -112,14 +112,14 @@ out=$(od --read-only worker 2>&1); rc=$?
 like "$rc:$out" '^1:opsdeck: read-only mode: refusing to run jobs' "and refuses to run a worker"
 
 # ---- delete ----
-out=$(od store delete "$id" --wait --timeout 60 2>/dev/null); rc=$?
+out=$(od store delete "$id" --wait --timeout 180 2>/dev/null); rc=$?
 is "$rc:$(status $id)" 0:Deleted "store delete ends Deleted"
 K get ns "$ns" >/dev/null 2>&1 && fail "the namespace is gone" || pass "the namespace is gone"
 like "$(od store list --all)" "$id +first .* Deleted" "the row stays, for the audit trail"
 out=$(od store scale "$id" 2 2>&1); rc=$?
 like "$rc:$out" "^1:opsdeck: store $id is deleted" "a deleted store takes no more operations"
 wait_for "[ \"\$(status $t1)\" = Ready ]" 60
-od store delete "$t1" --wait --timeout 60 >/dev/null 2>&1
+od store delete "$t1" --wait --timeout 180 >/dev/null 2>&1
 
 # ---- a bad image fails with the reason ----
 sed -e 's/^  slug: woocommerce/  slug: broken/' -e 's/^  name: WooCommerce/  name: Broken/' \
@@ -152,6 +152,7 @@ for i in 0 1 2 3 4 5 6 7 8 9; do ids="$ids $(order many$i)"; done
 	done
 ) &
 sampler=$!
+pg_on_exit "touch '$work/stop-sampling'; kill $sampler 2>/dev/null; wait $sampler"
 worker wa.log --jobs 5 --name worker-a
 worker wb.log --jobs 5 --name worker-b
 wait_for "[ \"\$(q -c \"SELECT count(*) FROM opsdeck.stores WHERE name LIKE 'many%' AND status = 'Ready'\")\" = 10 ]" 120
@@ -173,15 +174,26 @@ for p in $workers; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 workers=
 
 # ---- kill -9 of the worker at each step ----
-sim_post /sim/faults '{"latencyMs": 400}'
+# Slow answers keep each step going long enough to be caught at it; the
+# namespace and the secrets steps are one request each, so while the worker
+# is to be caught at one of them, the store's own requests take 3 s (however
+# slow the machine, the poll sees the step before it is over).
+slow_all='{"latencyMs": 400, "pathPrefix": "/api"}'
+sim_post /sim/faults "$slow_all"
 for step in namespace secrets apply readiness; do
 	sid=$(order "kill-$step")
+	case $step in
+	namespace | secrets)
+		sim_post /sim/faults "{\"latencyMs\": 3000, \"pathPrefix\": \"/api/v1/namespaces/store-$sid\"}"
+		;;
+	esac
 	worker "k-$step.log" --lease 3 --jobs 1
-	if wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid' AND kind = 'provision'\")\" = $step ]" 30; then
+	if wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid' AND kind = 'provision'\")\" = $step ]" 60; then
 		kill -9 "$wpid"; wait "$wpid" 2>/dev/null
+		sim_post /sim/faults "$slow_all"
 		pw1=$(K get secret opsdeck-credentials -n "store-$sid" -o jsonpath='{.data.db_password}' 2>/dev/null)
 		worker "k-$step-2.log" --lease 3 --jobs 1
-		wait_for "[ \"\$(status $sid)\" = Ready ]" 60
+		wait_for "[ \"\$(status $sid)\" = Ready ]" 180
 		objs=$(K get deploy,sts,secrets,svc -n "store-$sid" -o name | sort | tr '\n' ' ')
 		pw2=$(K get secret opsdeck-credentials -n "store-$sid" -o jsonpath='{.data.db_password}')
 		pods=$(K get pods -n "store-$sid" -o name | wc -l)
@@ -192,8 +204,14 @@ for step in namespace secrets apply readiness; do
 		[ -z "$pw1" ] || [ "$pw1" = "$pw2" ] || good="the password changed"
 		is "$good" yes "killed at $step: a new worker ends it Ready, with one of each object and no new password"
 		kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
+		q -c "UPDATE opsdeck.jobs SET state = 'cancelled', finished_at = now() WHERE store = '$sid' AND state IN ('queued', 'running')" >/dev/null
 	else
 		fail "killed at $step: the job never reached that step"
+		diag "$(q -c "SELECT step, state FROM opsdeck.jobs WHERE store = '$sid'")"
+		# The job must not be left to the next case's worker.
+		kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
+		sim_post /sim/faults "$slow_all"
+		q -c "UPDATE opsdeck.jobs SET state = 'cancelled', finished_at = now() WHERE store = '$sid' AND state IN ('queued', 'running')" >/dev/null
 	fi
 done
 is "$(q -c "SELECT count(*) FROM opsdeck.job_steps WHERE outcome = 'lost'")" 4 "each killed run shows in the timeline as lost"
@@ -201,7 +219,7 @@ is "$(q -c "SELECT count(*) FROM opsdeck.job_steps WHERE outcome = 'lost'")" 4 "
 # ---- SIGTERM hands the running job back ----
 sid=$(order sigterm)
 worker term.log --jobs 1
-wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid'\")\" = apply ]" 30
+wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid'\")\" = apply ]" 60
 kill -TERM "$wpid"; wait "$wpid"; rc=$?
 is "$rc:$(q -c "SELECT state || ',' || coalesce(lease_owner, '-') || ',' || attempts FROM opsdeck.jobs WHERE store = '$sid'")" \
 	"0:queued,-,0" "SIGTERM: the worker exits 0 and the job is queued again, unleased, the attempt not counted"

@@ -27,7 +27,7 @@ mkdir -p "$work/far"
 "$KUBESIM" --kubeconfig-out "$work/far/kubeconfig" --port-file "$work/far/port" --seed 12 \
 	>"$work/far/sim.out" 2>"$work/far/sim.err" &
 far_pid=$!
-pg_on_exit "kill $far_pid 2>/dev/null"
+pg_on_exit "sim_stop $far_pid"
 wait_for "test -s '$work/far/kubeconfig'" 10 || { echo "Bail out! cannot start the second kubesim"; exit 1; }
 rename_context() { # rename_context NAME < kubeconfig: its cluster, context and user renamed
 	sed -e "s/^\\(- name: \\|    cluster: \\|    user: \\|current-context: \\)kubesim/\\1$1/"
@@ -77,15 +77,33 @@ wait "$wpid"
 # Ordered with no runner about: it waits, Queued, for the stuck check.
 s=$(order waiting)
 
+r0=$(sim_requests)
 reconcile
+# What one look at "local" asks of it (nothing was suspect: no second look).
+look=$(($(sim_requests) - r0))
 like "$rc:$out" '^0:' "store reconcile succeeds"
 like "$out" 'checked 3 store\(s\): 0 finding\(s\)$' "and finds nothing when all is well (the Queued store is left to its job)"
 
 # ---- a blip: a pod replaced ----
+# However slow the machine, the first look must see the pod missing and the
+# second must see it back: the simulated clock almost stops while the pod
+# is replaced, and once the pass has made its first look's requests, it
+# runs fast, so that the new pod is Ready long before the second look.
+sim_post /sim/speed '{"factor": 0.01}'
 pod=$(K get pods -n "store-$a" -o name | grep wordpress)
 K delete -n "store-$a" "$pod" --grace-period=0 --force --wait=false >/dev/null 2>&1
-wait_for "[ \"\$(K get deploy wordpress -n store-$a -o jsonpath='{.status.readyReplicas}')\" != 1 ]" 3
-reconcile
+wait_for "[ \"\$(K get deploy wordpress -n store-$a -o jsonpath='{.status.readyReplicas}')\" != 1 ]" 30
+r0=$(sim_requests)
+t0=$(now_ms)
+"$OPSDECK" -c "$work/op.yaml" store reconcile >"$work/blip.out" 2>&1 &
+rpid=$!
+wait_for "[ \"\$(sim_requests)\" -ge $((r0 + look)) ]" 60
+sim_post /sim/speed '{"factor": 10}'
+wait "$rpid"
+rc=$?
+took=$(($(now_ms) - t0))
+out=$(cat "$work/blip.out")
+sim_post /sim/speed '{"factor": 1}'
 like "$out" "recovered +local store-$a store $a: deployment/wordpress: 0/1 ready.*fine again 4s later, so not marked" \
 	"a pod being replaced is a suspect at first, and fine at the second look"
 ok "the second look came after the confirmation delay (${took} ms)" [ "$took" -ge 4000 ]
@@ -175,8 +193,14 @@ wait_for "[ \"\$(status $a)\" = Failed ]" 20
 is "$(status "$a")" Failed "a namespace deleted behind opsdeck's back is marked Failed by the console's runner"
 like "$(q -c "SELECT actor FROM opsdeck.events WHERE action = 'store.drift' AND object = 'store/$a'")" ':[0-9]+/[0-9a-f]{8}$' \
 	"the drift event names the runner"
-sleep 5
-is "$(drift_events "$a")" 1 "passes after it record nothing more"
+# The pass after the one that marked it says only what is left (the orphan
+# on "far"): it ran, and had it recorded the drift again, it would be here.
+if ui_wait 'Reconcile: 1 orphan namespace' 30; then
+	is "$(drift_events "$a")" 1 "passes after it record nothing more"
+else
+	fail "passes after it record nothing more"
+	diag "no later pass said anything:" "$(ui_screen)"
+fi
 ui_keys q
 wait_for '! ui_alive' 10 || :
 
@@ -184,11 +208,16 @@ wait_for '! ui_alive' 10 || :
 "$OPSDECK" -c "$work/op.yaml" worker --reconcile 1 >"$work/worker2.log" 2>&1 &
 wpid=$!
 pg_on_exit "kill -9 $wpid 2>/dev/null"
-wait_for "[ \"\$(grep -c '^reconcile: orphan far stray-far' '$work/worker2.log')\" -ge 1 ]" 10
-sleep 3 # three more passes
+wait_for "[ \"\$(grep -c '^reconcile: orphan far stray-far' '$work/worker2.log')\" -ge 1 ]" 30
+# Two more passes, each shown by a new orphan it logs: both saw stray-far.
+for later in later-1 later-2; do
+	sed "s/stray-far/$later/" "$work/stray.yaml" | K --context far apply --server-side -f - >/dev/null
+	wait_for "grep -q '^reconcile: orphan far $later' '$work/worker2.log'" 30 ||
+		diag "no pass logged the orphan $later"
+done
 is "$(grep -c '^reconcile: orphan far stray-far' "$work/worker2.log")" 1 \
 	"the worker logs a lasting orphan once, not at every pass"
-K --context far delete ns stray-far --wait=false >/dev/null
+K --context far delete ns stray-far later-1 later-2 --wait=false >/dev/null
 if wait_for "grep -q '^reconcile: no longer found: orphan far stray-far' '$work/worker2.log'" 20; then
 	pass "and says when it is no longer found"
 else
@@ -212,16 +241,22 @@ is "$(status "$s")" Ready "and the store is left as it was"
 q -c "DROP TRIGGER refuse ON opsdeck.events; DROP FUNCTION refuse_events()" >/dev/null
 
 # ---- a worker stopped while a pass waits on a cluster ----
-# "far" answers nothing for a minute; SIGTERM comes in the middle of the
-# pass, which must be let go of before the runner's connection is freed.
+# "far" answers nothing for 20 s; SIGTERM comes in the middle of the pass,
+# which must be let go of before the runner's connection is freed. (The
+# answer held back keeps that kubesim from stopping until it is sent.)
 far_url=$(KUBECONFIG="$work/far/kubeconfig" kubectl config view --raw -o jsonpath='{.clusters[0].cluster.server}')
 far_token=$(KUBECONFIG="$work/far/kubeconfig" kubectl config view --raw -o jsonpath='{.users[0].user.token}')
 curl -sk --max-time 10 -H "Authorization: Bearer $far_token" -H 'Content-Type: application/json' \
-	-X POST -d '{"latencyMs": 60000, "pathPrefix": "/api"}' "$far_url/sim/faults" >/dev/null
+	-X POST -d '{"latencyMs": 20000, "pathPrefix": "/api"}' "$far_url/sim/faults" >/dev/null
+far_requests() {
+	curl -sk --max-time 10 -H "Authorization: Bearer $far_token" "$far_url/sim/stats" | jq -e .requests
+}
+r0=$(far_requests)
 "$OPSDECK" -c "$work/op.yaml" worker --reconcile 1 >"$work/worker3.log" 2>"$work/worker3.err" &
 wpid=$!
 pg_on_exit "kill -9 $wpid 2>/dev/null"
-sleep 3
+# A request to "far" has come in: the pass waits on its answer.
+wait_for "[ \"\$(far_requests)\" -gt $r0 ]" 60 || diag "the worker's pass did not reach far"
 kill -TERM "$wpid"
 wait "$wpid"
 is "$?" 0 "a worker stopped in the middle of a reconcile pass exits cleanly"

@@ -8,6 +8,9 @@
 # (SelfSubjectRulesReview), and the 401/403
 # answers. Prints TAP.
 set -u
+# tap.sh's temporary directory and its check at exit that nothing is left
+# running (the functions below are this script's own).
+. "$top_srcdir/tests/lib/tap.sh"
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
 KUBECTL=${KUBECTL:-kubectl}
@@ -25,11 +28,15 @@ fi
 
 tmp=$(mktemp -d)
 pid=
+wpid=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	for p in $pid $wpid; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+tap_on_exit cleanup
 
 "$KUBESIM" --token admin-token-123 --ro-token viewer-token-123 \
 	--kubeconfig-out "$tmp/kubeconfig" --port-file "$tmp/port" --seed 7 \
@@ -117,13 +124,19 @@ out=$(K logs -n shop "$pod" --tail=2 2>&1)
 check "logs --tail=2 gives two lines with sequence numbers" sh -c '[ "$(printf "%s\n" "$1" | grep -c "seq=[0-9]")" -eq 2 ]' _ "$out"
 
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-sleep 1.2
+since_lines() { [ "$(K logs -n shop "$pod" --since-time="$since" | wc -l)" -ge 5 ]; }
+wait_for 30 since_lines
 out=$(K logs -n shop "$pod" --since-time="$since" --timestamps 2>&1)
 first=$(printf "%s\n" "$out" | head -n1 | cut -c1-19)
 since_s=$(printf "%s" "$since" | cut -c1-19)
 check "logs --since-time starts at the given time ($since, first $first)" sh -c '[ -n "$1" ] && [ "$(printf "%s\n%s\n" "$2" "$1" | sort | head -n1)" = "$2" ]' _ "$first" "$since_s"
 
-timeout 2 "$KUBECTL" --cache-dir "$tmp/cache" logs -f -n shop "$pod" --tail=1 >"$tmp/follow" 2>&1
+"$KUBECTL" --cache-dir "$tmp/cache" logs -f -n shop "$pod" --tail=1 >"$tmp/follow" 2>&1 &
+wpid=$!
+followed() { [ "$(grep -c 'seq=[0-9]' "$tmp/follow")" -ge 10 ]; }
+wait_for 30 followed
+kill "$wpid" 2>/dev/null
+wait "$wpid" 2>/dev/null
 seqs=$(grep -o 'seq=[0-9]*' "$tmp/follow" | cut -d= -f2)
 check "logs -f streams new lines in order" sh -c '[ "$(printf "%s\n" "$1" | wc -l)" -ge 10 ] && printf "%s\n" "$1" | sort -n -c' _ "$seqs"
 
@@ -166,7 +179,7 @@ check "a deleted configmap with a finalizer stays, with a deletionTimestamp ($wh
 out=$(K patch configmap c -n held --type=merge -p '{"metadata":{"finalizers":null}}' 2>&1)
 check "patching its finalizers away (merge patch) removes it" sh -c 'printf "%s\n" "$1" | grep -q "configmap/c patched" && ! "$2" --cache-dir "$3" get configmap c -n held >/dev/null 2>&1' _ "$out" "$KUBECTL" "$tmp/cache"
 deleted() { grep -q "^DELETED  *c " "$tmp/cmwatch"; }
-wait_for 5 deleted
+wait_for 30 deleted
 kill "$wpid" 2>/dev/null
 wait "$wpid" 2>/dev/null
 check "get -w --output-watch-events saw it MODIFIED, then DELETED" sh -c '[ "$(grep -o "^MODIFIED  *c \|^DELETED  *c " "$1" | cut -d" " -f1 | tr "\n" " ")" = "MODIFIED DELETED " ]' _ "$tmp/cmwatch"

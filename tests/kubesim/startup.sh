@@ -4,6 +4,9 @@
 # authentication options among them), the port file, anonymous /version and
 # --reject-missing-list-keys. Uses curl. Prints TAP.
 set -u
+# tap.sh's temporary directory and its check at exit that nothing is left
+# running (the functions below are this script's own).
+. "$top_srcdir/tests/lib/tap.sh"
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
 n=0
@@ -20,10 +23,13 @@ fi
 tmp=$(mktemp -d)
 pid=
 cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
 	rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+tap_on_exit cleanup
 
 wait_for() {
 	secs=$1; shift

@@ -6,8 +6,8 @@
 #                 PGDATABASE, PGUSER and OPSDECK_TEST_DB (a libpq conninfo),
 #                 and PG_CTL (an executable: `$PG_CTL stop|start|restart`, for
 #                 test programs that need to take the server away). Registers
-#                 cleanup on EXIT: the script must not set its own EXIT trap
-#                 (use pg_on_exit).
+#                 its cleanup with tap_on_exit (tests/lib/tap.sh): the
+#                 server is stopped, and waited for, at exit.
 #   pg_stop       stop the server (fast shutdown), keeping its data
 #   pg_restart    start it again on the same data directory (after pg_stop),
 #                 or stop and start it if it is running
@@ -22,6 +22,8 @@
 # /usr/lib/postgresql/*/bin (newest first), then pg_config --bindir. initdb
 # refuses to run as root, so under uid 0 the server runs as the `postgres`
 # user (or `nobody`) and owns the temporary directory.
+
+command -v tap_on_exit >/dev/null 2>&1 || . "$top_srcdir/tests/lib/tap.sh"
 
 pg__find_bindir() {
 	if [ -n "${PG_BINDIR:-}" ] && [ -x "$PG_BINDIR/initdb" ]; then
@@ -57,8 +59,9 @@ pg__cleanup() {
 		eval "$pg__exit_hooks" || :
 	fi
 	if [ -n "${pg__dir:-}" ] && [ -d "$pg__dir" ]; then
+		# pg_ctl -w returns once the server and its processes are gone.
 		if [ -f "$pg__dir/data/postmaster.pid" ]; then
-			"$pg__dir/ctl" kill >/dev/null 2>&1 || :
+			"$pg__dir/ctl" stop >/dev/null 2>&1 || "$pg__dir/ctl" kill >/dev/null 2>&1 || :
 		fi
 		rm -rf "$pg__dir"
 	fi
@@ -81,9 +84,7 @@ pg_start() {
 		pg__base=/tmp
 	fi
 	pg__dir=$(mktemp -d "$pg__base/opsdeck-pg.XXXXXX") || return 1
-	trap pg__cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	tap_on_exit pg__cleanup
 	pg__runas=
 	if [ "$(id -u)" = 0 ]; then
 		pg__user=postgres

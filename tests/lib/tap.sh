@@ -13,11 +13,25 @@
 #   diag MSG...             a comment line (shown by the driver on failure)
 #   wait_for CMD TIMEOUT    runs CMD (a shell string) every 0.1 s until it
 #                           succeeds or TIMEOUT seconds pass; returns 0/1
+#   tap_on_exit CMD         run shell command CMD at exit (the last one
+#                           registered runs first); scripts never set their own
+#                           EXIT trap, the libraries register here
+#   tap_running PID         true while PID runs (a zombie does not)
+#
+# Sourcing it gives the script one temporary directory of its own, TAP_TMP,
+# exported as TMPDIR too, so that every mktemp (the libraries', the
+# script's) lands inside it and every program the script starts carries its
+# name in the environment. At exit, after the cleanup registered, one more
+# case is reported (`plan N` announces N + 1): "no process left running" —
+# no process whose environment or working directory names TAP_TMP (any
+# found is killed and named, and the case fails). Then TAP_TMP is removed.
 
 tap_n=0
+tap__planned=
 
 plan() {
-	echo "1..$1"
+	tap__planned=1
+	echo "1..$(($1 + 1))"
 }
 
 diag() {
@@ -93,3 +107,122 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# The shell running this (a subshell has its own pid, $$ stays the script's).
+tap__self() {
+	read -r tap__me tap__rest </proc/self/stat
+}
+
+tap_running() {
+	tap__st=$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$tap__st" ] && [ "$tap__st" != Z ]
+}
+
+# Hooks belong to the shell that registered them: a subshell that registers
+# its own (pg_harness.sh starts a server in one) runs only those at its exit.
+tap__hooks=
+tap__hooks_of=
+tap_on_exit() {
+	tap__self
+	if [ "$tap__hooks_of" != "$tap__me" ]; then
+		tap__hooks=
+		tap__hooks_of=$tap__me
+	fi
+	tap__hooks="$1
+$tap__hooks"
+	trap tap__exit EXIT
+}
+
+# Processes (pid and command line, one a line) whose environment or working
+# directory names TAP_TMP, except the script and the shell asking. The
+# candidates are listed before the pipeline that reads them starts (its own
+# processes carry TAP_TMP too), and the caller is outside TAP_TMP, so that
+# the shell's own subshells do not count.
+tap__leftovers() {
+	tap__self
+	tap__env=
+	tap__cwd=
+	for tap__d in /proc/[0-9]*; do
+		tap__env="$tap__env $tap__d/environ"
+		tap__cwd="$tap__cwd $tap__d/cwd"
+	done
+	{
+		grep -alsF -- "$TAP_TMP" $tap__env
+		find $tap__cwd -maxdepth 0 \( -lname "$TAP_TMP" -o -lname "$TAP_TMP/*" \) 2>/dev/null
+	} | sed -n 's|^/proc/\([0-9]*\)/.*|\1|p' | sort -un | while read -r tap__p; do
+		if [ "$tap__p" = "$$" ] || [ "$tap__p" = "$tap__me" ] || ! tap_running "$tap__p"; then
+			continue
+		fi
+		printf '%s %s\n' "$tap__p" "$(tr '\0' ' ' <"/proc/$tap__p/cmdline" 2>/dev/null)"
+	done
+}
+
+# A process told to stop at cleanup may take a moment to go (a console
+# answering SIGHUP, a server shutting down): what is still there after 15 s
+# was left running.
+tap__check_leftovers() {
+	cd / || return 0
+	tap__end=$(($(tap_now_ms) + 15000))
+	while tap__left=$(tap__leftovers) && [ -n "$tap__left" ]; do
+		[ "$(tap_now_ms)" -ge "$tap__end" ] && break
+		sleep 0.2
+	done
+	if [ -z "$tap__left" ]; then
+		[ -n "$tap__planned" ] && pass "no process left running"
+		return 0
+	fi
+	if [ -n "$tap__planned" ]; then
+		fail "no process left running"
+	else
+		echo "not ok - no process left running"
+	fi
+	diag "still running at exit (now killed):" "$tap__left"
+	tap__pids=$(printf '%s\n' "$tap__left" | cut -d' ' -f1)
+	kill $tap__pids 2>/dev/null
+	tap__end=$(($(tap_now_ms) + 5000))
+	for tap__p in $tap__pids; do
+		while tap_running "$tap__p" && [ "$(tap_now_ms)" -lt "$tap__end" ]; do
+			sleep 0.1
+		done
+		kill -9 "$tap__p" 2>/dev/null
+	done
+	return 1
+}
+
+tap__exit() {
+	tap__rc=$?
+	trap - EXIT
+	if [ -n "$tap__hooks" ]; then
+		eval "$tap__hooks" || :
+	fi
+	tap__hooks=
+	tap__self
+	# Only the script itself checks, once everything it started is stopped.
+	if [ "$tap__me" = "$$" ] && [ -n "${TAP_TMP:-}" ]; then
+		tap__check_leftovers || tap__rc=1
+		rm -rf "$TAP_TMP"
+	fi
+	exit "$tap__rc"
+}
+
+if [ -z "${TAP_TMP:-}" ] || [ "${tap__tmp_of:-}" != "$$" ]; then
+	# Short: a Unix socket path inside it (PostgreSQL's, tmux's) is limited,
+	# and paths inside it show in messages on an 80-column screen.
+	tap__base=${TMPDIR:-/tmp}
+	[ ${#tap__base} -gt 24 ] && tap__base=/tmp
+	TAP_TMP=$(mktemp -d "$tap__base/od.XXXXXXXX") || {
+		echo "Bail out! cannot make a temporary directory"
+		exit 1
+	}
+	# Others may pass through it: the test server runs as another user
+	# under uid 0.
+	chmod 711 "$TAP_TMP"
+	tap__tmp_of=$$
+	TMPDIR=$TAP_TMP
+	export TAP_TMP TMPDIR
+	tap__self
+	tap__hooks_of=$tap__me
+	trap tap__exit EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+fi

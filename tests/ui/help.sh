@@ -8,11 +8,14 @@ plan 21
 # help_pages N: N screens of the overlay, paging down after each (in $seen).
 help_pages() {
 	seen=""
+	hp__prev=
 	for i in $(seq "$1"); do
+		# the page after PageDown, not the one before it
+		[ -n "$hp__prev" ] && wait_for '[ "$(ui_screen)" != "$hp__prev" ]' 20
+		hp__prev=$(ui_screen)
 		seen="$seen
-$(ui_screen)"
+$hp__prev"
 		ui_keys PageDown
-		sleep 0.2
 	done
 }
 

@@ -28,7 +28,7 @@ check() {
 	shift
 	raw "$@"
 	if [ "$want" = End ]; then at=$n; else at=1; fi
-	if wait_for "[ \"\$(pos)\" = $at ]" 5; then
+	if wait_for "[ \"\$(pos)\" = $at ]" 20; then
 		pass "$* is $want"
 	else
 		fail "$* is $want"
@@ -50,12 +50,12 @@ ok "Esc closes help" ui_wait_gone 'Help: key map'
 # On a pane, nothing of a sequence may act as a key: with Home read as
 # Esc [ 1 ~, the 1 would open the Catalog and ~ would be "not bound".
 title_is() { ui_line 3 | grep -Eq "^ $1 *\$"; }
-ok "the Stores pane is shown" wait_for 'title_is Stores' 5
+ok "the Stores pane is shown" wait_for 'title_is Stores' 20
 # then_sync: a ':' after the bytes opens the command line once they are
 # all read; Esc closes it again
 then_sync() {
 	ui_text ":"
-	wait_for 'ui_line 40 | grep -q "^:"' 5 || diag "no command line: $(ui_line 40)"
+	wait_for 'ui_line 40 | grep -q "^:"' 20 || diag "no command line: $(ui_line 40)"
 }
 for seq in "1b 5b 31 7e" "1b 5b 34 7e" "1b 5b 39 39 7e" "1b 5b 3f 31 30 34 39 68" \
 	"1b 5b 31 3b 32 3b 33 41" "1b 4f 7a"; do
@@ -69,18 +69,18 @@ for seq in "1b 5b 31 7e" "1b 5b 34 7e" "1b 5b 39 39 7e" "1b 5b 3f 31 30 34 39 68
 		diag "$(ui_screen)"
 	fi
 	ui_keys Escape
-	wait_for '! ui_line 40 | grep -q "^:"' 5 || diag "the command line stayed"
+	wait_for '! ui_line 40 | grep -q "^:"' 20 || diag "the command line stayed"
 done
 
 # A lone Esc is still Esc, and Alt arrives as ESC and the key.
 ui_text ":"
-ok "the command line opens" wait_for 'ui_line 40 | grep -q "^:"' 5
+ok "the command line opens" wait_for 'ui_line 40 | grep -q "^:"' 20
 raw 1b
-ok "a lone Esc closes it (after the short wait for more)" wait_for '! ui_line 40 | grep -q "^:"' 5
+ok "a lone Esc closes it (after the short wait for more)" wait_for '! ui_line 40 | grep -q "^:"' 20
 raw 1b 31
 then_sync
 ok "Alt-1 is not Esc and 1: the Catalog is not opened" title_is Stores
 ui_keys Escape
-wait_for '! ui_line 40 | grep -q "^:"' 5 || diag "the command line stayed"
+wait_for '! ui_line 40 | grep -q "^:"' 20 || diag "the command line stayed"
 ui_keys q
-ok "q quits" wait_for '! ui_alive' 5
+ok "q quits" wait_for '! ui_alive' 20

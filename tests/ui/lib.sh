@@ -2,7 +2,8 @@
 # sends keys and reads the screen as text. Source it after tests/lib/tap.sh.
 #
 #   ui_setup                   temp dirs, pinned environment (TERM, LANG, TZ,
-#                              HOME, XDG_*), a private tmux socket; cleanup on EXIT
+#                              HOME, XDG_*), a private tmux socket; cleanup at
+#                              exit (tap_on_exit)
 #   ui_start W H [ARGS...]     start `opsdeck ARGS` in a W x H pane; waits for
 #                              the tab bar; UI_PID is the opsdeck process
 #   ui_start_cmd W H CMD       start a shell command instead (CMD runs in sh)
@@ -10,21 +11,31 @@
 #   ui_text TEXT               send literal text
 #   ui_esc                     a lone Esc (then a pause, else the next key is Alt-key)
 #   ui_screen                  the screen as text;  ui_screen_attrs: with SGR codes
-#   ui_wait REGEX [SECS]       wait until the screen matches (default 5 s)
+#   ui_wait REGEX [SECS]       wait until the screen matches (default 20 s:
+#                              generous, a busy machine is slow to draw)
 #   ui_wait_gone REGEX [SECS]  wait until it no longer matches
 #   ui_resize W H              resize the pane (and window)
 #   ui_alive                   true while opsdeck runs
-#   ui_stop                    kill the tmux server
+#   ui_stop                    kill the tmux server; waits until it and the
+#                              pane's program are gone
 #   UI_CONFIG                  the XDG config dir opsdeck reads (…/opsdeck)
 
 ui_setup() {
-	UI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/opsdeck-ui.XXXXXX")
+	# Inside the script's own directory (tests/lib/tap.sh), under a short
+	# name: paths in it show on screen.
+	if [ -n "${TAP_TMP:-}" ] && mkdir "$TAP_TMP/ui" 2>/dev/null; then
+		UI_TMP=$TAP_TMP/ui
+	else
+		UI_TMP=$(mktemp -d "${TMPDIR:-/tmp}/opsdeck-ui.XXXXXX")
+	fi
 	UI_SOCK="$UI_TMP/tmux.0.sock"
 	ui__n=0
 	UI_CONFIG="$UI_TMP/config/opsdeck"
 	mkdir -p "$UI_TMP/home" "$UI_CONFIG" "$UI_TMP/state"
 	UI_BIN=${OPSDECK:-$top_builddir/opsdeck}
-	trap ui__cleanup EXIT
+	ui__server_pid=
+	ui__pane_pid=
+	tap_on_exit ui__cleanup
 }
 
 ui__cleanup() {
@@ -56,6 +67,8 @@ ui_start_cmd() {
 	UI_SOCK="$UI_TMP/tmux.$ui__n.sock"
 	ui__tmux new-session -d -x "$ui__w" -y "$ui__h" "sh '$UI_TMP/run.sh'"
 	ui__tmux set-option -g escape-time 0 >/dev/null
+	ui__server_pid=$(ui__tmux display-message -p '#{pid}')
+	ui__pane_pid=$(ui__tmux display-message -p '#{pane_pid}')
 }
 
 ui_start() {
@@ -63,7 +76,7 @@ ui_start() {
 	shift 2
 	ui_start_cmd "$ui__w" "$ui__h" "exec '$UI_BIN' $*"
 	UI_PID=$(ui__tmux display-message -p '#{pane_pid}')
-	ui_wait '1 Catalog' 10
+	ui_wait '1 Catalog' 30
 }
 
 ui_keys() {
@@ -92,12 +105,12 @@ ui_screen_attrs() {
 # The pattern goes through a variable: quotes in it must not break the eval.
 ui_wait() {
 	ui__pat=$1
-	wait_for 'ui_screen | grep -Eq -- "$ui__pat"' "${2:-5}"
+	wait_for 'ui_screen | grep -Eq -- "$ui__pat"' "${2:-20}"
 }
 
 ui_wait_gone() {
 	ui__pat=$1
-	wait_for '! ui_screen | grep -Eq -- "$ui__pat"' "${2:-5}"
+	wait_for '! ui_screen | grep -Eq -- "$ui__pat"' "${2:-20}"
 }
 
 ui_resize() {
@@ -113,8 +126,15 @@ ui_alive() {
 	[ -n "${UI_PID:-}" ] && kill -0 "$UI_PID" 2>/dev/null
 }
 
+# The server hangs up on the pane when it goes: both are waited for, so that
+# nothing of this console is left when the next starts or the script ends.
 ui_stop() {
 	ui__tmux kill-server >/dev/null 2>&1 || :
+	for ui__p in ${ui__server_pid:-} ${ui__pane_pid:-}; do
+		wait_for "! tap_running $ui__p" 30 || :
+	done
+	ui__server_pid=
+	ui__pane_pid=
 }
 
 # Line N (1-based) of the screen.
@@ -123,9 +143,9 @@ ui_line() {
 }
 
 # screen_has DESC REGEX [SECS]: one test that passes when REGEX shows on the
-# screen within SECS (default 5), and otherwise fails showing the screen.
+# screen within SECS (default 20), and otherwise fails showing the screen.
 screen_has() {
-	if ui_wait "$2" "${3:-5}"; then
+	if ui_wait "$2" "${3:-20}"; then
 		pass "$1"
 	else
 		fail "$1"
@@ -143,5 +163,5 @@ ui_with_pg() {
 	fi
 	ui_setup
 	pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-	pg_on_exit "ui_stop; wait_for \"! ui_alive\" 5; rm -rf \"\$UI_TMP\""
+	pg_on_exit "ui_stop; wait_for \"! ui_alive\" 20; rm -rf \"\$UI_TMP\""
 }

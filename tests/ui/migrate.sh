@@ -8,10 +8,8 @@
 plan 7
 pg_start || { echo "Bail out! no PostgreSQL"; exit 1; }
 db=$(pg_createdb console_start)
+# Cleanup runs last registered first: the console, then the server.
 ui_setup
-# One EXIT trap: the UI's cleanup runs inside the server's.
-pg_on_exit ui__cleanup
-trap pg__cleanup EXIT
 
 like "$("$UI_BIN" --db "$db" db status 2>&1)" '001_init +pending' "a new database has its migration pending"
 ui_start 120 40 "--db '$db'"
@@ -22,11 +20,11 @@ ui_keys 2 c
 ok "c opens the New customer form" ui_wait 'New customer'
 ui_text 'Keyed Customer'
 ui_keys Enter Enter
-ok "the new customer appears in the pane" ui_wait 'keyed-customer +Keyed Customer' 5
+ok "the new customer appears in the pane" ui_wait 'keyed-customer +Keyed Customer' 20
 ui_keys 1 p
 ok "p in the Catalog pane with no offering says so" ui_wait 'No offering here to act on'
 ui_keys q
-wait_for '! ui_alive' 3
+wait_for '! ui_alive' 20
 
 ui_start 120 40 "--db 'host=$UI_TMP/nothing-here dbname=x user=x'"
 ok "an unreachable database does not stop the console" ui_wait '3 Stores'

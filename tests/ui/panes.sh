@@ -9,7 +9,7 @@ ui_start 120 40
 
 # The pane's title is the first line under the tab bar.
 title_is() {
-	wait_for "ui_line 3 | grep -Eq '^ $1 *\$'" 3
+	wait_for "ui_line 3 | grep -Eq '^ $1 *\$'" 20
 }
 
 ok "starts on the Stores pane" title_is Stores
@@ -51,4 +51,4 @@ ui_text ":nosuch"
 ui_keys Enter
 ok "an unknown command is reported" ui_wait 'Unknown command :nosuch'
 ui_keys q
-ok "q quits" wait_for '! ui_alive' 3
+ok "q quits" wait_for '! ui_alive' 20

@@ -112,19 +112,19 @@ screen_has "a theme of two documents: file:line:column on the message line" \
 	'twodocs\.yaml:3:1: more than one YAML document \(using the default theme\)'
 screen_has "and the console runs" '3 Stores'
 ui_keys q
-wait_for '! ui_alive' 3
+wait_for '! ui_alive' 20
 
 printf 'quit: [x]\n...\n: [\n' >"$UI_CONFIG/keymaps/default.yaml"
 ui_start 120 40
 screen_has "a key map with a syntax error after its document" \
 	'default\.yaml:3:1: did not find expected <document start>'
 ui_keys q
-ok "the shipped map is used (q quits)" wait_for '! ui_alive' 3
+ok "the shipped map is used (q quits)" wait_for '! ui_alive' 20
 
 printf 'quit: [x]\npane.logs: ["\001"]\n' >"$UI_CONFIG/keymaps/default.yaml"
 ui_start 120 40
 screen_has "a control character in a key map at its line and column" \
 	'default\.yaml:2:14: control characters are not allowed \(U\+0001\)'
 ui_keys q
-wait_for '! ui_alive' 3
+wait_for '! ui_alive' 20
 rm -f "$UI_CONFIG/keymaps/default.yaml"

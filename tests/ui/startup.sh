@@ -35,13 +35,13 @@ printf 'theme: light\nread_only: true\n' >"$UI_CONFIG/config.yaml"
 ui_start 120 40
 ok "read_only from the file shows the READ-ONLY badge" ui_wait 'READ-ONLY'
 ui_keys q
-wait_for '! ui_alive' 3
+wait_for '! ui_alive' 20
 printf 'keymap: nosuchmap\n' >"$UI_CONFIG/config.yaml"
 ui_start 120 40 --keymap vim
 ui_keys '?'
 ok "--keymap overrides the file" ui_wait 'Help: key map vim'
 ui_keys q q
-wait_for '! ui_alive' 3
+wait_for '! ui_alive' 20
 
 # Alt arrives as ESC + key over SSH: a user map binds M-l.
 rm -f "$UI_CONFIG/config.yaml"
@@ -49,4 +49,4 @@ mkdir -p "$UI_CONFIG/keymaps"
 printf 'pane.logs: ["5", M-l]\n' >"$UI_CONFIG/keymaps/default.yaml"
 ui_start 120 40
 ui_keys Escape l
-ok "ESC-prefixed Alt keys work (M-l shows Logs)" wait_for 'ui_line 3 | grep -q "^ Logs"' 3
+ok "ESC-prefixed Alt keys work (M-l shows Logs)" wait_for 'ui_line 3 | grep -q "^ Logs"' 20
