@@ -82,14 +82,15 @@ is "$(K get deploy wordpress -n "store-$id" -o jsonpath='{.spec.replicas}')" 3 "
 ui_keys Enter
 screen_has "Enter shows the store's details" "Store $id \\(Esc closes\\)"
 screen_has "with its deployment on the cluster, ready/desired" 'workloads +deployment/wordpress +3/3 ready'
-like "$(ui_screen)" ' +statefulset/mysql +1/1 ready' "and its StatefulSet"
-like "$(ui_screen)" 'pods +pod/mysql-0 +Running, 1/1 ready, 0 restarts' "its pods with their phase, readiness and restarts"
-like "$(ui_screen)" 'volumes +pvc/mysql-pvc +Bound, 2Gi' "its volume claim"
-like "$(ui_screen)" 'services +service/mysql +ClusterIP ' "its services"
-like "$(ui_screen)" "ingresses +ingress/wordpress-ingress +hosts $id\\." "its ingress"
-like "$(ui_screen)" 'events +[0-9]+[smhd] +Normal +[A-Za-z]+ +(pod|deployment|statefulset|replicaset)/[a-z0-9-]+ ' \
-	"and the namespace's events: age, type, reason, object"
-like "$(ui_screen)" 'Scaled up replica set wordpress-[a-z0-9]+ to 3' "with their messages"
+screen_has "and its StatefulSet" ' +statefulset/mysql +1/1 ready'
+screen_has "its pods with their phase, readiness and restarts" 'pods +pod/mysql-0 +Running, 1/1 ready, 0 restarts'
+screen_has "its volume claim" 'volumes +pvc/mysql-pvc +Bound, 2Gi'
+screen_has "its services" 'services +service/mysql +ClusterIP '
+screen_has "its ingress" "ingresses +ingress/wordpress-ingress +hosts $id\\."
+# Events come from their own list and watch; wait for them as for the objects.
+screen_has "and the namespace's events: age, type, reason, object" \
+	'events +[0-9]+[smhd] +Normal +[A-Za-z]+ +(pod|deployment|statefulset|replicaset)/[a-z0-9-]+ '
+screen_has "with their messages" 'Scaled up replica set wordpress-[a-z0-9]+ to 3'
 ui_keys End
 screen_has "with its job history" 'job [0-9]+ scale: succeeded'
 screen_has "and a timeline of each job's steps" 'namespace +(ok|succeeded|done)'
@@ -173,8 +174,8 @@ ui_keys Enter
 screen_has "its details give the reason" 'error +deployment/wordpress: (ImagePullBackOff|ErrImagePull)'
 screen_has "its details show the pod waiting and why" \
 	'pod/wordpress-[a-z0-9-]+ +Pending, 0/1 ready, 0 restarts, (ImagePullBackOff|ErrImagePull): ' 20
-like "$(ui_screen)" 'statefulset/mysql +1/1 ready' "next to the StatefulSet that runs"
-like "$(ui_screen)" 'Warning +Failed +pod/wordpress-' "and the Warning event of the failed pull"
+screen_has "next to the StatefulSet that runs" 'statefulset/mysql +1/1 ready'
+screen_has "and the Warning event of the failed pull" 'Warning +Failed +pod/wordpress-'
 ui_esc
 # The operator fixes the offering's image; R provisions the store again.
 sed -e 's|image: wordpress:invalid-tag|image: wordpress:6.4-php8.2-apache|' "$UI_TMP/broken.yaml" >"$UI_TMP/fixed.yaml"
