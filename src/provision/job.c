@@ -14,6 +14,7 @@
 #include "provision/health.h"
 #include "provision/render.h"
 #include "provision/secret.h"
+#include "provision/storevars.h"
 
 #define PAUSED_ANNOTATION "opsdeck.io/paused-replicas"
 #define PASSWORD_LEN 24
@@ -730,8 +731,7 @@ static void step_secrets(struct jrun *jr)
 static const char *lookup(void *ud, const char *name)
 {
 	struct jrun *jr = ud;
-	static char num[32];
-	static char host[300];
+	static char buf[300];
 
 	if (str_has_prefix(name, "secret.")) {
 		for (size_t i = 0; i < NSECRETS; i++) {
@@ -740,50 +740,7 @@ static const char *lookup(void *ud, const char *name)
 		}
 		return NULL;
 	}
-	if (strcmp(name, "store.id") == 0)
-		return jr->st.id;
-	if (strcmp(name, "store.name") == 0)
-		return jr->st.name;
-	if (strcmp(name, "store.namespace") == 0)
-		return jr->st.namespace;
-	if (strcmp(name, "store.host") == 0) {
-		snprintf(host, sizeof(host), "%s.%s", jr->st.id, jr->env.domain);
-		return host;
-	}
-	if (strcmp(name, "store.url") == 0)
-		return jr->url;
-	if (strcmp(name, "project.slug") == 0)
-		return jr->st.project;
-	if (strcmp(name, "offering.slug") == 0)
-		return jr->st.offering;
-	if (strcmp(name, "plan.name") == 0)
-		return jr->st.plan.name;
-	if (strcmp(name, "plan.replicas") == 0) {
-		/* The store's own count: it may have been scaled since the order. */
-		snprintf(num, sizeof(num), "%ld", jr->st.replicas);
-		return num;
-	}
-	if (strcmp(name, "plan.cpu_request") == 0) {
-		db_format_cpu(jr->st.plan.cpu_request_millis, num, sizeof(num));
-		return num;
-	}
-	if (strcmp(name, "plan.cpu_limit") == 0) {
-		db_format_cpu(jr->st.plan.cpu_limit_millis, num, sizeof(num));
-		return num;
-	}
-	if (strcmp(name, "plan.memory_request") == 0) {
-		db_format_memory(jr->st.plan.memory_request_mib, num, sizeof(num));
-		return num;
-	}
-	if (strcmp(name, "plan.memory_limit") == 0) {
-		db_format_memory(jr->st.plan.memory_limit_mib, num, sizeof(num));
-		return num;
-	}
-	if (strcmp(name, "plan.storage") == 0) {
-		snprintf(num, sizeof(num), "%ldGi", jr->st.plan.storage_gib);
-		return num;
-	}
-	return NULL;
+	return storevars_value(&jr->st, jr->env.domain, jr->url, name, buf, sizeof(buf));
 }
 
 /* The store's objects from its offering's template. */

@@ -11,7 +11,9 @@ libopsdeck_a_SOURCES += \
 	src/provision/answer.c src/provision/answer.h \
 	src/provision/job.c src/provision/job.h \
 	src/provision/runner.c src/provision/runner.h \
-	src/provision/reconcile.c src/provision/reconcile.h
+	src/provision/reconcile.c src/provision/reconcile.h \
+	src/provision/storevars.c src/provision/storevars.h \
+	src/provision/expected.c src/provision/expected.h
 
 # A store's credentials read back from its Secret, for an audited reveal.
 libopsdeck_a_SOURCES += src/provision/credentials.c src/provision/credentials.h

@@ -12,15 +12,24 @@
 #include "db/jobs.h"
 #include "kube/api.h"
 #include "kube/execcred.h"
+#include "provision/expected.h"
 #include "provision/health.h"
+#include "provision/render.h"
 
 #define DB_TIMEOUT_MS 15000
+/* Resources listed besides the fixed lists: those of the templates. */
+#define MAX_EXTRA 16
 
 struct rc_store {
 	char id[16], namespace[64], status[16];
 	size_t cluster;	 /* index into clusters */
 	bool suspect;	 /* looked drifted at the first look */
 	char first[500]; /* why, then */
+	/* What its template says its namespace holds; when the template
+	 * could not be read or rendered, why (its objects are then not
+	 * checked against it). */
+	struct expected_objects exp;
+	char exp_error[400];
 };
 
 struct rc_cluster {
@@ -40,8 +49,18 @@ static const struct {
 	{ &kube_res_pods, "opsdeck.io/store" },
 };
 
-/* The first look goes over every cluster; the second, after the
- * confirmation delay, only over those with suspects. */
+/* A resource that the templates of a cluster's stores use, listed like
+ * the fixed lists (every namespace, by label). A list that fails is not
+ * the cluster being unreachable: the objects of that resource are not
+ * judged, and a finding says why. */
+struct rc_extra {
+	const struct kube_resource *res;
+	json_t *index; /* its items by namespace; NULL when the list failed */
+	char error[300];
+};
+
+/* Templates are read first; the first look goes over every cluster; the
+ * second, after the confirmation delay, only over those with suspects. */
 enum phase { PH_LOOK, PH_CONFIRM };
 
 struct reconcile {
@@ -60,6 +79,9 @@ struct reconcile {
 	/* got[l]'s items by namespace (arrays), or for the namespaces by name,
 	 * so matching stores to objects is linear, not stores × objects */
 	json_t *index[L_COUNT];
+	struct rc_extra extra[MAX_EXTRA];
+	size_t nextra;
+	size_t si; /* the store whose template is being read */
 	struct kube_op *op;
 	struct loop_timer *finish, *confirm;
 	struct reconcile_report rep;
@@ -225,17 +247,53 @@ static bool store_checked(const struct rc_store *s)
 	return strcmp(s->status, "Ready") == 0 || strcmp(s->status, "Paused") == 0;
 }
 
-/* Does what the cluster runs (the lists in rc->got) match the store? If
- * not, reason says how. */
+/* The namespace's objects of one resource, for expected_missing: from
+ * the fixed lists or the template's. */
+struct rc_look {
+	struct reconcile *rc;
+	const char *ns;
+};
+
+static const json_t *items_of(void *ud, const struct kube_resource *res, bool *listed)
+{
+	const struct rc_look *lk = ud;
+	const struct reconcile *rc = lk->rc;
+
+	for (int l = L_DEPLOYMENTS; l < L_COUNT; l++) {
+		if (expected_same_resource(lists[l].res, res)) {
+			*listed = true;
+			return json_object_get(rc->index[l], lk->ns);
+		}
+	}
+	for (size_t i = 0; i < rc->nextra; i++) {
+		if (expected_same_resource(rc->extra[i].res, res)) {
+			*listed = rc->extra[i].index != NULL;
+			return json_object_get(rc->extra[i].index, lk->ns);
+		}
+	}
+	*listed = false;
+	return NULL;
+}
+
+/* Does what the cluster runs (the lists in rc->got and rc->extra) match
+ * the store and its template? If not, reason says how: the objects its
+ * template renders that the namespace lacks first, then how its
+ * workloads are. *unjudged: how many of its template's objects could not
+ * be looked for (their list failed). */
 static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *reason,
-			  size_t reasonsz)
+			  size_t reasonsz, size_t *unjudged)
 {
 	const json_t *ns = find_namespace(rc, s->namespace);
-	char term[400];
+	char term[400], health[500];
 	json_t *d, *st, *p;
 	enum health h;
 	bool paused = strcmp(s->status, "Paused") == 0;
+	struct rc_look lk = { rc, s->namespace };
+	struct buf missing = BUF_INIT;
+	size_t nmissing;
+	bool healthy;
 
+	*unjudged = 0;
 	if (!ns) {
 		snprintf(reason, reasonsz, "namespace %s is gone", s->namespace);
 		return true;
@@ -245,33 +303,71 @@ static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *
 		snprintf(reason, reasonsz, "namespace %s is %s", s->namespace, term);
 		return true;
 	}
+	nmissing = expected_missing(&s->exp, items_of, &lk, &missing, unjudged);
 	d = items_in(rc, L_DEPLOYMENTS, s->namespace);
 	st = items_in(rc, L_STATEFULSETS, s->namespace);
 	p = items_in(rc, L_PODS, s->namespace);
-	h = health_check(d, st, p, reason, reasonsz);
+	h = health_check(d, st, p, health, sizeof(health));
 	json_decref(d);
 	json_decref(st);
 	json_decref(p);
-	if (h == (paused ? HEALTH_STOPPED : HEALTH_READY))
-		return false;
+	healthy = h == (paused ? HEALTH_STOPPED : HEALTH_READY);
 	if (paused && h == HEALTH_READY)
-		snprintf(reason, reasonsz, "it is paused but its workloads run");
-	return true;
+		snprintf(health, sizeof(health), "it is paused but its workloads run");
+	if (nmissing > 0)
+		snprintf(reason, reasonsz, "missing %.300s%s%.180s", buf_str(&missing),
+			 healthy ? "" : "; ", healthy ? "" : health);
+	else if (!healthy)
+		snprintf(reason, reasonsz, "%s", health);
+	buf_free(&missing);
+	return nmissing > 0 || !healthy;
+}
+
+/* Is the store looked at in this phase, on the cluster being worked on? */
+static bool store_judged(const struct reconcile *rc, const struct rc_store *s)
+{
+	return s->cluster == rc->ci && store_checked(s) && (rc->phase == PH_LOOK || s->suspect);
+}
+
+/* The template's resources that could not be listed on the cluster being
+ * worked on, each with the number of stores it leaves unjudged. */
+static void unlisted_findings(struct reconcile *rc)
+{
+	for (size_t i = 0; i < rc->nextra; i++) {
+		const struct rc_extra *x = &rc->extra[i];
+		size_t n = 0;
+
+		if (x->index)
+			continue;
+		for (size_t k = 0; k < rc->nstores; k++)
+			n += store_judged(rc, &rc->stores[k]) &&
+			     expected_uses(&rc->stores[k].exp, x->res);
+		snprintf(cluster_finding(rc, "unchecked", "", NULL)->reason,
+			 sizeof(rc->rep.v[0].reason),
+			 "listing %s: %.300s; the %s of %zu store(s) not looked for", x->res->plural,
+			 x->error, x->res->plural, n);
+	}
 }
 
 /* The first look at a cluster: suspects, orphans, stuck namespaces. */
 static void evaluate(struct reconcile *rc)
 {
-	size_t i;
+	size_t i, unjudged;
 	const json_t *o;
 
+	unlisted_findings(rc);
 	for (size_t k = 0; k < rc->nstores; k++) {
 		struct rc_store *s = &rc->stores[k];
 
-		if (s->cluster != rc->ci || !store_checked(s))
+		if (!store_judged(rc, s))
 			continue;
 		rc->rep.stores_checked++;
-		s->suspect = store_drifted(rc, s, s->first, sizeof(s->first));
+		if (s->exp_error[0])
+			snprintf(cluster_finding(rc, "unchecked", s->namespace, s->id)->reason,
+				 sizeof(rc->rep.v[0].reason),
+				 "%s; its objects are not checked against its template",
+				 s->exp_error);
+		s->suspect = store_drifted(rc, s, s->first, sizeof(s->first), &unjudged);
 		rc->clusters[rc->ci].suspects += s->suspect;
 	}
 	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o)
@@ -303,18 +399,27 @@ static void evaluate(struct reconcile *rc)
 static void confirm_cluster(struct reconcile *rc)
 {
 	char reason[500];
+	size_t unjudged;
 
+	unlisted_findings(rc);
 	for (size_t k = 0; k < rc->nstores; k++) {
 		struct rc_store *s = &rc->stores[k];
 
-		if (s->cluster != rc->ci || !s->suspect)
+		if (!store_judged(rc, s))
 			continue;
-		if (store_drifted(rc, s, reason, sizeof(reason))) {
+		if (store_drifted(rc, s, reason, sizeof(reason), &unjudged)) {
 			struct reconcile_finding *f =
 			    cluster_finding(rc, "drift", s->namespace, s->id);
 
 			snprintf(f->reason, sizeof(f->reason), "%s", reason);
 			f->report_only = rc->opts.report_only;
+		} else if (unjudged > 0) {
+			/* Not seen whole: neither drift nor fine. */
+			snprintf(cluster_finding(rc, "unchecked", s->namespace, s->id)->reason,
+				 sizeof(rc->rep.v[0].reason),
+				 "%.400s at the first look; not judged again, as not all of its "
+				 "objects could be listed",
+				 s->first);
 		} else {
 			snprintf(cluster_finding(rc, "recovered", s->namespace, s->id)->reason,
 				 sizeof(rc->rep.v[0].reason),
@@ -346,12 +451,29 @@ static void unreachable(struct reconcile *rc, const char *what, const char *why)
 
 static void list_next(struct reconcile *rc);
 
+/* The list of an extra resource ended: its index, or why not. */
+static void extra_listed(struct reconcile *rc, const struct kube_result *res, const char *why)
+{
+	struct rc_extra *x = &rc->extra[rc->li - L_COUNT];
+
+	if (res && kube_result_ok(res))
+		x->index = index_list(res->obj, false);
+	else
+		str_copy(x->error, sizeof(x->error), res ? res->err.msg : why);
+	rc->li++;
+	list_next(rc);
+}
+
 static void listed(const struct kube_result *res, void *ud)
 {
 	struct reconcile *rc = ud;
 	char what[80];
 
 	rc->op = NULL;
+	if (rc->li >= L_COUNT) {
+		extra_listed(rc, res, NULL);
+		return;
+	}
 	if (!kube_result_ok(res)) {
 		snprintf(what, sizeof(what), "listing %s", lists[rc->li].res->plural);
 		unreachable(rc, what, res->err.msg);
@@ -367,18 +489,28 @@ static void listed(const struct kube_result *res, void *ud)
 	list_next(rc);
 }
 
-/* Lists rc->li and the following ones, then evaluates. */
+/* Lists rc->li and the following ones (the fixed lists, then the
+ * extras), then evaluates. */
 static void list_next(struct reconcile *rc)
 {
 	struct err err = { { 0 } };
 	struct kube_list_opts lo = { 0 };
 	char what[80];
 
-	if (rc->li == L_COUNT) {
+	if (rc->li == L_COUNT + rc->nextra) {
 		if (rc->phase == PH_LOOK)
 			evaluate(rc);
 		else
 			confirm_cluster(rc);
+		return;
+	}
+	if (rc->li >= L_COUNT) {
+		/* Every object a template renders carries the store label. */
+		lo.label_selector = RENDER_STORE_LABEL;
+		rc->op = kube_list(rc->http, rc->extra[rc->li - L_COUNT].res, NULL, &lo, listed,
+				   rc, &err);
+		if (!rc->op)
+			extra_listed(rc, NULL, err.msg);
 		return;
 	}
 	lo.label_selector = lists[rc->li].selector;
@@ -400,6 +532,38 @@ static void confirm_now(struct loop *loop, void *ud)
 	next_cluster(rc);
 }
 
+static void clear_extras(struct reconcile *rc)
+{
+	for (size_t i = 0; i < rc->nextra; i++)
+		json_decref(rc->extra[i].index);
+	memset(rc->extra, 0, sizeof(rc->extra));
+	rc->nextra = 0;
+}
+
+/* The resources the templates of the stores judged on the cluster being
+ * worked on use, besides the fixed lists. */
+static void plan_extras(struct reconcile *rc)
+{
+	clear_extras(rc);
+	for (size_t k = 0; k < rc->nstores; k++) {
+		const struct rc_store *s = &rc->stores[k];
+
+		if (!store_judged(rc, s))
+			continue;
+		for (size_t i = 0; i < s->exp.n; i++) {
+			const struct kube_resource *res = s->exp.v[i].res;
+			bool known = false;
+
+			for (int l = 0; l < L_COUNT; l++)
+				known = known || expected_same_resource(lists[l].res, res);
+			for (size_t x = 0; x < rc->nextra; x++)
+				known = known || expected_same_resource(rc->extra[x].res, res);
+			if (!known && rc->nextra < MAX_EXTRA)
+				rc->extra[rc->nextra++].res = res;
+		}
+	}
+}
+
 static void next_cluster(struct reconcile *rc)
 {
 	struct err err = { { 0 } };
@@ -417,6 +581,7 @@ static void next_cluster(struct reconcile *rc)
 			continue;
 		}
 		rc->li = 0;
+		plan_extras(rc);
 		list_next(rc);
 		return;
 	}
@@ -590,6 +755,48 @@ static size_t cluster_index(struct reconcile *rc, const char *name, const char *
 	return rc->nclusters++;
 }
 
+/* ---- what the templates say ---- */
+
+static void read_templates(struct reconcile *rc);
+
+static void template_read(void *ud, const PGresult *res, const struct err *err)
+{
+	struct reconcile *rc = ud;
+	struct rc_store *s = &rc->stores[rc->si];
+	struct job_store st;
+	struct err e = { { 0 } };
+
+	if (!res)
+		snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %.300s",
+			 err->msg);
+	else if (!job_store_parse(res, &st, &e))
+		snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %.300s", e.msg);
+	else {
+		if (!expected_for_store(&st, rc->opts.conf->store_domain, &s->exp, &e))
+			snprintf(s->exp_error, sizeof(s->exp_error),
+				 "its template does not render: %.300s", e.msg);
+		job_store_free(&st);
+	}
+	rc->si++;
+	read_templates(rc);
+}
+
+/* Reads and renders the template of each store to be judged, one after
+ * the other, then looks at the clusters. */
+static void read_templates(struct reconcile *rc)
+{
+	struct db_req r;
+
+	for (; rc->si < rc->nstores; rc->si++) {
+		if (!store_checked(&rc->stores[rc->si]))
+			continue;
+		job_req_store(&r, rc->stores[rc->si].id);
+		db_conn_submit(rc->opts.db, &r, DB_TIMEOUT_MS, template_read, rc);
+		return;
+	}
+	next_cluster(rc);
+}
+
 static void loaded(void *ud, const PGresult *res, const struct err *err)
 {
 	struct reconcile *rc = ud;
@@ -615,7 +822,8 @@ static void loaded(void *ud, const PGresult *res, const struct err *err)
 		str_copy(s->status, sizeof(s->status), db_val(res, i, 2));
 		s->cluster = c;
 	}
-	next_cluster(rc);
+	rc->si = 0;
+	read_templates(rc);
 }
 
 struct reconcile *reconcile_start(const struct reconcile_opts *opts, reconcile_done_fn done,
@@ -648,6 +856,9 @@ void reconcile_free(struct reconcile *rc)
 		json_decref(rc->got[i]);
 		json_decref(rc->index[i]);
 	}
+	clear_extras(rc);
+	for (size_t i = 0; i < rc->nstores; i++)
+		expected_free(&rc->stores[i].exp);
 	free(rc->stores);
 	free(rc->clusters);
 	free(rc->rep.v);

@@ -16,6 +16,7 @@ UNIT_TESTS = \
 	tests/unit/test_render \
 	tests/unit/test_listkeys \
 	tests/unit/test_health \
+	tests/unit/test_expected \
 	tests/unit/test_inventory \
 	tests/unit/test_store_progress \
 	tests/unit/test_credentials \
@@ -68,6 +69,10 @@ tests_unit_test_table_model_LDADD = $(UNIT_LDADD)
 tests_unit_test_events_SOURCES = tests/unit/test_events.c
 tests_unit_test_events_CFLAGS = $(UNIT_CFLAGS) $(PQ_CFLAGS)
 tests_unit_test_events_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_expected_SOURCES = tests/unit/test_expected.c
+tests_unit_test_expected_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_expected_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_render_SOURCES = tests/unit/test_render.c $(UNIT_HELPERS)
 tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)
