@@ -25,6 +25,10 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
 
+# Reconcile against the template: objects deleted behind opsdeck's back.
+TESTS += tests/integration/store_template_drift.sh
+EXTRA_DIST += tests/integration/store_template_drift.sh
+
 # The job runner through API and database outages, and workers of one name.
 TESTS += tests/integration/runner_outages.sh
 EXTRA_DIST += tests/integration/runner_outages.sh

@@ -1,0 +1,194 @@
+# Reconcile against the template, with a real PostgreSQL and kubesim: an
+# object a store's template renders, deleted behind opsdeck's back (its web
+# Deployment, leaving the StatefulSet; a Service and a Secret; its
+# Ingress), is drift named "missing KIND/NAME", marked only after the
+# confirmation delay and audited; `store retry` puts it back and the next
+# pass finds nothing. An object that is back before the second look is
+# "recovered"; a list the cluster refuses is not an absence; the console's
+# :reconcile view and the worker's pass show the same; a Paused store's
+# stopped workloads are not missing.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/sim.sh"
+
+plan 35
+
+ui_with_pg
+work=$UI_TMP
+export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
+sim_start "$work" --speed 4 --seed 21 || { echo "Bail out! cannot start kubesim"; exit 1; }
+
+printf 'operator: alice\nprovision:\n  timeout: 60\nworker:\n  reconcile_confirm: 2\n' >"$work/op.yaml"
+od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# reconcile [options]: runs `store reconcile`; sets out, rc and took (ms)
+reconcile() {
+	t0=$(now_ms)
+	out=$(od store reconcile "$@" 2>&1)
+	rc=$?
+	took=$(($(now_ms) - t0))
+}
+drift_events() { q -c "SELECT count(*) FROM opsdeck.events WHERE action = 'store.drift' AND object = 'store/$1'"; }
+# start_worker ARGS...: a worker in the background; $worker is opsdeck itself
+worker=
+start_worker() {
+	"$OPSDECK" -c "$work/op.yaml" worker "$@" >>"$work/worker.log" 2>&1 &
+	worker=$!
+}
+stop_worker() {
+	[ -n "$worker" ] || return 0
+	kill "$worker" 2>/dev/null
+	wait "$worker" 2>/dev/null
+	worker=
+}
+pg_on_exit 'stop_worker'
+wait_ready() { wait_for "[ \"\$(status $1)\" = Ready ]" 120; }
+
+{
+	od db migrate &&
+		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
+		od customer create Acme &&
+		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
+		od cluster add local --context "$SIM_CONTEXT"
+} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+
+a=$(od store create shop woocommerce small web | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+ns=store-$a
+start_worker --reconcile 0
+wait_ready "$a"
+is "$(status "$a")" Ready "a worker provisions the store"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "with every object of its template there, nothing is found"
+
+# ---- the web Deployment deleted, its StatefulSet left ----
+K delete deployment wordpress -n "$ns" >/dev/null
+wait_for "! K get deployment wordpress -n $ns >/dev/null 2>&1" 30
+reconcile --json
+is "$rc" 0 "store reconcile --json succeeds"
+like "$(printf '%s' "$out" | jq -r '.findings[] | select(.store == "'"$a"'") | "\(.kind) \(.acted) \(.reason)"')" \
+	'^drift true missing deployment/wordpress($|;)' \
+	"a Deployment the template renders and the namespace lacks is drift, marked (--json)"
+ok "after the confirmation delay (${took} ms)" [ "$took" -ge 2000 ]
+is "$(status "$a")" Failed "the store is marked Failed"
+like "$(q -c "SELECT error_message FROM opsdeck.stores WHERE id = '$a'")" '^drift: missing deployment/wordpress' \
+	"with the missing object as the reason"
+like "$(q -c "SELECT actor || ' ' || message FROM opsdeck.events WHERE action = 'store.drift' AND object = 'store/$a'")" \
+	"^alice store $a was Ready but missing deployment/wordpress" "and audited as drift, with who found it"
+ok "the StatefulSet was left alone" K get statefulset mysql -n "$ns"
+
+od store retry "$a" >/dev/null
+wait_ready "$a"
+is "$(status "$a")" Ready "store retry provisions it again"
+ok "and puts the Deployment back" K get deployment wordpress -n "$ns"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "the next pass finds nothing"
+
+# ---- back before the second look: recovered ----
+# The pass's first look is over once it has made as many requests as a
+# whole pass on a healthy cluster; the Service is then put back long
+# before the 8 s confirmation delay ends. No worker runs meanwhile: only
+# the pass talks to the cluster.
+stop_worker
+printf 'operator: alice\nprovision:\n  timeout: 60\nworker:\n  reconcile_confirm: 8\n' >"$work/slow.yaml"
+K get service wordpress -n "$ns" -o json |
+	jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields, .spec.clusterIP, .spec.clusterIPs, .status)' \
+		>"$work/svc.json"
+r0=$(sim_requests)
+od store reconcile >/dev/null 2>&1
+look=$(($(sim_requests) - r0))
+K delete service wordpress -n "$ns" >/dev/null
+wait_for "! K get service wordpress -n $ns >/dev/null 2>&1" 30
+r0=$(sim_requests)
+"$OPSDECK" -c "$work/slow.yaml" store reconcile >"$work/blip.out" 2>&1 &
+rpid=$!
+wait_for "[ \"\$(sim_requests)\" -ge $((r0 + look)) ]" 60 || diag "the first look did not end"
+K apply --server-side -f "$work/svc.json" >/dev/null
+wait "$rpid"
+like "$(cat "$work/blip.out")" "recovered +local $ns store $a: missing service/wordpress; fine again 8s later, so not marked" \
+	"an object missing at the first look and back at the second is recovered, not drift"
+is "$(status "$a"):$(drift_events "$a")" Ready:1 "and nothing is marked"
+start_worker --reconcile 0
+
+# ---- a Service and a Secret deleted ----
+K delete service wordpress -n "$ns" >/dev/null
+K delete secret mysql-secret -n "$ns" >/dev/null
+wait_for "! K get service wordpress -n $ns >/dev/null 2>&1 && ! K get secret mysql-secret -n $ns >/dev/null 2>&1" 30
+# A read-only console's :reconcile view runs a pass of its own and marks
+# nothing.
+UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
+cp "$work/op.yaml" "$UI_CONFIG/config.yaml"
+ui_start 120 40 --read-only
+ui_text ":reconcile" && ui_keys Enter
+screen_has "the :reconcile view names what is missing" \
+	"drift +local +$ns +$a +missing secret/mysql-secret, service/wordpress" 30
+screen_has "and, for the row under the cursor, that it was not marked" \
+	"missing secret/mysql-secret, service/wordpress.*\\(not marked: read-only mode\\)"
+ui_resize 80 24
+screen_has "at 80x24 too" "missing secret/mysql-secret"
+ui_keys q
+wait_for '! ui_alive' 10 || :
+is "$(status "$a")" Ready "a read-only view marks nothing"
+
+reconcile
+like "$out" "drift +local $ns store $a: missing secret/mysql-secret, service/wordpress.*\\(marked Failed\\)" \
+	"the CLI names both, in template order, and marks the store"
+is "$(status "$a"):$(drift_events "$a")" Failed:2 "the store is Failed, the drift audited"
+od store retry "$a" >/dev/null
+wait_ready "$a"
+ok "store retry puts the Service back" K get service wordpress -n "$ns"
+ok "and the Secret" K get secret mysql-secret -n "$ns"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "then nothing is found"
+
+# ---- a list that fails is not an absence ----
+# Ingresses cannot be listed (as on a cluster that does not serve them);
+# the store's Ingress is deleted meanwhile.
+sim_post /sim/faults '{"errorRate": 1, "errorCode": 404, "pathPrefix": "/apis/networking.k8s.io/v1/ingresses"}'
+K delete ingress wordpress-ingress -n "$ns" >/dev/null
+wait_for "! K get ingress wordpress-ingress -n $ns >/dev/null 2>&1" 30
+reconcile
+is "$rc" 0 "a list that fails does not fail the pass"
+like "$out" "unchecked +local: listing ingresses: .*; the ingresses of 1 store\\(s\\) not looked for" \
+	"it is said, with what it leaves unjudged"
+unlike "$out" "missing" "and nothing of that kind is called missing"
+is "$(status "$a")" Ready "the store stays Ready"
+sim_delete /sim/faults
+
+# ---- the worker's own pass ----
+stop_worker
+start_worker --reconcile 1
+if wait_for "grep -q '^reconcile: drift local $ns: missing ingress/wordpress-ingress (marked Failed)' '$work/worker.log'" 60; then
+	pass "once it can be listed, the worker's pass finds the missing Ingress and marks the store"
+else
+	fail "once it can be listed, the worker's pass finds the missing Ingress and marks the store"
+	diag "$(cat "$work/worker.log")"
+fi
+is "$(status "$a")" Failed "the store is Failed"
+od store retry "$a" >/dev/null
+wait_ready "$a"
+ok "store retry puts the Ingress back" K get ingress wordpress-ingress -n "$ns"
+if wait_for "grep -q '^reconcile: no longer found: drift local $ns $a' '$work/worker.log'" 60; then
+	pass "and the worker's next pass no longer finds it"
+else
+	fail "and the worker's next pass no longer finds it"
+	diag "$(cat "$work/worker.log")"
+fi
+stop_worker
+start_worker --reconcile 0
+
+# ---- a Paused store ----
+od store pause "$a" >/dev/null
+wait_for "[ \"\$(status $a)\" = Paused ]" 120
+is "$(status "$a")" Paused "the store is paused"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "its stopped workloads are not missing"
+K delete deployment wordpress -n "$ns" >/dev/null
+wait_for "! K get deployment wordpress -n $ns >/dev/null 2>&1" 30
+reconcile
+like "$out" "drift +local $ns store $a: missing deployment/wordpress \\(marked Failed\\)" \
+	"but a Paused store's deleted Deployment is"
+is "$(drift_events "$a")" 4 "four drifts audited in all"
+stop_worker
