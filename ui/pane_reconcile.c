@@ -67,7 +67,7 @@ static int kind_role(const char *kind)
 		return ROLE_STATE_BAD;
 	if (strcmp(kind, "recovered") == 0)
 		return ROLE_STATE_OK;
-	return ROLE_STATE_BUSY; /* orphan, terminating, stuck */
+	return ROLE_STATE_BUSY; /* orphan, terminating, stuck, unchecked */
 }
 
 static const char *source(const struct reconcile_pane *p)
@@ -162,8 +162,8 @@ static void rebuild(struct reconcile_pane *p)
 		free(text);
 	} else {
 		table_set_empty_text(p->table,
-				     "No findings: every store matches its cluster, and no "
-				     "namespace is an orphan.");
+				     "No findings: every store matches its cluster and its "
+				     "template, and no namespace is an orphan.");
 	}
 	set_title(p);
 }
@@ -397,8 +397,8 @@ static void reconcile_draw(void *st, struct app *app, const struct rect *r)
 				 source(p));
 		else
 			snprintf(first, sizeof(first), "Running a reconcile pass…");
-		lines[1] = "It lists drift, orphan and Terminating namespaces, unreachable clusters "
-			   "and stuck stores.";
+		lines[1] = "It lists drift (objects missing or unhealthy), orphan and Terminating "
+			   "namespaces, unreachable clusters and stuck stores.";
 		pane_notice_draw(r, "Reconcile", lines, 2);
 		return;
 	}

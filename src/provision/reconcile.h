@@ -4,9 +4,12 @@
  *  - Every cluster that is not disabled is looked at (and a disabled one
  *    that still holds live stores). One that cannot be reached is a
  *    finding ("unreachable"); the others are still looked at.
- *  - A Ready (or Paused) store whose namespace vanished, is Terminating, or
- *    whose workloads are unhealthy is only a suspect at first: a pod being
- *    replaced or an API hiccup looks the same for a moment. After the
+ *  - A Ready (or Paused) store whose namespace vanished, is Terminating,
+ *    lacks an object its offering's template renders ("missing
+ *    deployment/wordpress, service/wordpress": provision/expected.h; a
+ *    paused store's workloads at 0 replicas are there), or whose workloads
+ *    are unhealthy is only a suspect at first: a pod being replaced or an
+ *    API hiccup looks the same for a moment. After the
  *    confirmation delay (conf worker.reconcile_confirm) its cluster is
  *    looked at again; if it still holds, the store is marked Failed with
  *    the reason ("drift: namespace store-x is gone") through
@@ -22,6 +25,11 @@
  *  - A namespace without a live store that is Terminating is reported with
  *    how long, the finalizers that hold it (metadata's and spec's) and the
  *    conditions the namespace controller set.
+ *  - "unchecked": a kind the templates use that a cluster would not list
+ *    (not served, refused): its objects are not looked for, as an error is
+ *    not an absence; a store whose template could not be read or
+ *    rendered; a suspect whose objects could not all be listed at the
+ *    second look. Nothing is marked on it.
  *  - "stuck": a job whose attempt has run for more than twice the
  *    provisioning timeout, and a store Queued, Provisioning or Deleting for
  *    longer than the timeout with no job running, each with its age, its
@@ -41,7 +49,8 @@
 #include "loop.h"
 
 struct reconcile_finding {
-	/* "drift", "recovered", "orphan", "terminating", "unreachable", "stuck" */
+	/* "drift", "recovered", "orphan", "terminating", "unreachable", "unchecked",
+	 * "stuck" */
 	char kind[16];
 	char cluster[64];
 	char namespace[64];
