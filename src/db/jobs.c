@@ -2,6 +2,8 @@
 
 #include "db/jobs.h"
 
+#include "buf.h"
+
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,19 +114,28 @@ void job_req_state(struct db_req *r, long job)
 	snprintf(r->subject, sizeof(r->subject), "job %ld", job);
 }
 
-static const char sql_store[] =
-	"SELECT s.id, s.name, s.namespace, s.status, coalesce(s.url, ''), s.replicas,"
-	" p.slug, o.slug, o.kind, o.template,"
-	" pl.name, pl.replicas, pl.cpu_request_millis, pl.cpu_limit_millis,"
-	" pl.memory_request_mib, pl.memory_limit_mib, pl.storage_gib,"
-	" c.name, c.kube_context"
-	" FROM opsdeck.stores s"
-	" JOIN opsdeck.projects p ON p.uuid = s.project"
-	" JOIN opsdeck.offerings o ON o.uuid = s.offering"
-	" JOIN opsdeck.plans pl ON pl.uuid = s.plan"
+/* A store as a provisioning job needs it; the template is column 9. */
+#define STORE_COLUMNS(TEMPLATE)                                                              \
+	"SELECT s.id, s.name, s.namespace, s.status, coalesce(s.url, ''), s.replicas,"       \
+	" p.slug, o.slug, o.kind, " TEMPLATE ","                                             \
+	" pl.name, pl.replicas, pl.cpu_request_millis, pl.cpu_limit_millis,"                 \
+	" pl.memory_request_mib, pl.memory_limit_mib, pl.storage_gib,"                       \
+	" c.name, c.kube_context"                                                            \
+	" FROM opsdeck.stores s"                                                             \
+	" JOIN opsdeck.projects p ON p.uuid = s.project"                                     \
+	" JOIN opsdeck.offerings o ON o.uuid = s.offering"                                   \
+	" JOIN opsdeck.plans pl ON pl.uuid = s.plan"                                         \
 	" JOIN opsdeck.clusters c ON c.name = s.cluster"
-	" WHERE s.id = $1";
 
+static const char sql_store[] = STORE_COLUMNS("o.template") " WHERE s.id = $1";
+
+/* Many stores at once, in id order: each offering's template comes on the
+ * first row of that offering only (NULL after), so a pass over thousands
+ * of stores moves each template once. */
+static const char sql_stores[] =
+	STORE_COLUMNS("CASE WHEN row_number() OVER (PARTITION BY o.uuid ORDER BY s.id) = 1"
+		      " THEN o.template END")
+	" WHERE s.id = ANY($1::text[]) ORDER BY s.id";
 
 void job_req_store(struct db_req *r, const char *store)
 {
@@ -134,34 +145,72 @@ void job_req_store(struct db_req *r, const char *store)
 	snprintf(r->subject, sizeof(r->subject), "store '%.40s'", store);
 }
 
-bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err)
+/* Row `row` of an answer to job_req_store or job_req_stores. */
+static void store_row(const PGresult *res, int row, struct job_store *out)
 {
 	int c = 0;
 
+	memset(out, 0, sizeof(*out));
+	str_copy(out->id, sizeof(out->id), db_val(res, row, c++));
+	out->name = xstrdup(db_val(res, row, c++));
+	out->namespace = xstrdup(db_val(res, row, c++));
+	out->status = xstrdup(db_val(res, row, c++));
+	out->url = xstrdup(db_val(res, row, c++));
+	out->replicas = db_long(res, row, c++);
+	out->project = xstrdup(db_val(res, row, c++));
+	out->offering = xstrdup(db_val(res, row, c++));
+	out->kind = xstrdup(db_val(res, row, c++));
+	out->template_text = PQgetisnull(res, row, c) ? NULL : xstrdup(db_val(res, row, c));
+	c++;
+	str_copy(out->plan.name, sizeof(out->plan.name), db_val(res, row, c++));
+	out->plan.replicas = db_long(res, row, c++);
+	out->plan.cpu_request_millis = db_long(res, row, c++);
+	out->plan.cpu_limit_millis = db_long(res, row, c++);
+	out->plan.memory_request_mib = db_long(res, row, c++);
+	out->plan.memory_limit_mib = db_long(res, row, c++);
+	out->plan.storage_gib = db_long(res, row, c++);
+	out->cluster = xstrdup(db_val(res, row, c++));
+	out->context = xstrdup(db_val(res, row, c++));
+}
+
+
+bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err)
+{
 	memset(out, 0, sizeof(*out));
 	if (PQnfields(res) != 19 || PQntuples(res) != 1) {
 		err_set(err, "unexpected answer about a store");
 		return false;
 	}
-	str_copy(out->id, sizeof(out->id), db_val(res, 0, c++));
-	out->name = xstrdup(db_val(res, 0, c++));
-	out->namespace = xstrdup(db_val(res, 0, c++));
-	out->status = xstrdup(db_val(res, 0, c++));
-	out->url = xstrdup(db_val(res, 0, c++));
-	out->replicas = db_long(res, 0, c++);
-	out->project = xstrdup(db_val(res, 0, c++));
-	out->offering = xstrdup(db_val(res, 0, c++));
-	out->kind = xstrdup(db_val(res, 0, c++));
-	out->template_text = xstrdup(db_val(res, 0, c++));
-	str_copy(out->plan.name, sizeof(out->plan.name), db_val(res, 0, c++));
-	out->plan.replicas = db_long(res, 0, c++);
-	out->plan.cpu_request_millis = db_long(res, 0, c++);
-	out->plan.cpu_limit_millis = db_long(res, 0, c++);
-	out->plan.memory_request_mib = db_long(res, 0, c++);
-	out->plan.memory_limit_mib = db_long(res, 0, c++);
-	out->plan.storage_gib = db_long(res, 0, c++);
-	out->cluster = xstrdup(db_val(res, 0, c++));
-	out->context = xstrdup(db_val(res, 0, c++));
+	store_row(res, 0, out);
+	return true;
+}
+
+void job_req_stores(struct db_req *r, const char *const *ids, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	buf_putc(&b, '{');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		/* Ids are hex digits: nothing in them needs quoting in an array. */
+		buf_puts(&b, ids[i]);
+	}
+	buf_putc(&b, '}');
+	db_req_init(r, sql_stores);
+	db_req_add(r, buf_str(&b));
+	buf_free(&b);
+	snprintf(r->subject, sizeof(r->subject), "%zu stores", n);
+}
+
+bool job_stores_row(const PGresult *res, int row, struct job_store *out, struct err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (PQnfields(res) != 19 || row < 0 || row >= PQntuples(res)) {
+		err_set(err, "unexpected answer about stores");
+		return false;
+	}
+	store_row(res, row, out);
 	return true;
 }
 

@@ -30,6 +30,7 @@ struct rc_store {
 	 * checked against it). */
 	struct expected_objects exp;
 	char exp_error[400];
+	bool exp_read; /* its row was in the templates' answer */
 };
 
 struct rc_cluster {
@@ -81,7 +82,9 @@ struct reconcile {
 	json_t *index[L_COUNT];
 	struct rc_extra extra[MAX_EXTRA];
 	size_t nextra;
-	size_t si; /* the store whose template is being read */
+	/* The stores judged, by id (pointers into stores). */
+	struct rc_store **byid;
+	size_t nbyid;
 	struct kube_op *op;
 	struct loop_timer *finish, *confirm;
 	struct reconcile_report rep;
@@ -757,44 +760,95 @@ static size_t cluster_index(struct reconcile *rc, const char *name, const char *
 
 /* ---- what the templates say ---- */
 
-static void read_templates(struct reconcile *rc);
-
-static void template_read(void *ud, const PGresult *res, const struct err *err)
+static int store_ptr_cmp(const void *a, const void *b)
 {
-	struct reconcile *rc = ud;
-	struct rc_store *s = &rc->stores[rc->si];
-	struct job_store st;
-	struct err e = { { 0 } };
-
-	if (!res)
-		snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %.300s",
-			 err->msg);
-	else if (!job_store_parse(res, &st, &e))
-		snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %.300s", e.msg);
-	else {
-		if (!expected_for_store(&st, rc->opts.conf->store_domain, &s->exp, &e))
-			snprintf(s->exp_error, sizeof(s->exp_error),
-				 "its template does not render: %.300s", e.msg);
-		job_store_free(&st);
-	}
-	rc->si++;
-	read_templates(rc);
+	return strcmp((*(struct rc_store *const *)a)->id, (*(struct rc_store *const *)b)->id);
 }
 
-/* Reads and renders the template of each store to be judged, one after
- * the other, then looks at the clusters. */
+/* The store of id `id` among those judged (rc->byid, sorted by id). */
+static struct rc_store *judged_store(struct reconcile *rc, const char *id)
+{
+	struct rc_store key;
+	struct rc_store **hit;
+
+	str_copy(key.id, sizeof(key.id), id);
+	hit = bsearch(&(struct rc_store *){ &key }, rc->byid, rc->nbyid, sizeof(*rc->byid),
+		      store_ptr_cmp);
+	return hit ? *hit : NULL;
+}
+
+/* Renders each judged store's template from one answer (each offering's
+ * template on its first row), then looks at the clusters. */
+static void templates_read(void *ud, const PGresult *res, const struct err *err)
+{
+	struct reconcile *rc = ud;
+	/* Each offering's template, as its first row gave it (rows in id order
+	 * give the first row of each offering before its others). */
+	struct offering_text { const char *offering, *text; } *tmpl = NULL;
+	size_t ntmpl = 0;
+	int n = res ? PQntuples(res) : 0;
+
+	for (int i = 0; i < n; i++) {
+		struct job_store st;
+		struct err e = { { 0 } };
+		struct rc_store *s;
+		size_t t;
+
+		if (!job_stores_row(res, i, &st, &e) || !(s = judged_store(rc, st.id))) {
+			job_store_free(&st);
+			continue;
+		}
+		for (t = 0; t < ntmpl && strcmp(tmpl[t].offering, db_val(res, i, 7)) != 0; t++)
+			;
+		if (st.template_text && t == ntmpl) {
+			tmpl = xrealloc(tmpl, (ntmpl + 1) * sizeof(*tmpl));
+			tmpl[ntmpl++] = (struct offering_text){ db_val(res, i, 7), db_val(res, i, 9) };
+		} else if (!st.template_text && t < ntmpl) {
+			st.template_text = xstrdup(tmpl[t].text);
+		}
+		if (!st.template_text)
+			snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %s",
+				 "no template in the answer");
+		else if (!expected_for_store(&st, rc->opts.conf->store_domain, &s->exp, &e))
+			snprintf(s->exp_error, sizeof(s->exp_error),
+				 "its template does not render: %.300s", e.msg);
+		s->exp_read = true;
+		job_store_free(&st);
+	}
+	free(tmpl);
+	for (size_t i = 0; i < rc->nbyid; i++) {
+		struct rc_store *s = rc->byid[i];
+
+		if (s->exp_read)
+			continue;
+		snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %.300s",
+			 res ? "the store is gone from the database" : err->msg);
+	}
+	next_cluster(rc);
+}
+
+/* Reads the templates of every store to be judged in one request. */
 static void read_templates(struct reconcile *rc)
 {
 	struct db_req r;
+	const char **ids;
 
-	for (; rc->si < rc->nstores; rc->si++) {
-		if (!store_checked(&rc->stores[rc->si]))
-			continue;
-		job_req_store(&r, rc->stores[rc->si].id);
-		db_conn_submit(rc->opts.db, &r, DB_TIMEOUT_MS, template_read, rc);
+	rc->byid = xcalloc(rc->nstores + 1, sizeof(*rc->byid));
+	for (size_t i = 0; i < rc->nstores; i++) {
+		if (store_checked(&rc->stores[i]))
+			rc->byid[rc->nbyid++] = &rc->stores[i];
+	}
+	if (rc->nbyid == 0) {
+		next_cluster(rc);
 		return;
 	}
-	next_cluster(rc);
+	qsort(rc->byid, rc->nbyid, sizeof(*rc->byid), store_ptr_cmp);
+	ids = xcalloc(rc->nbyid, sizeof(*ids));
+	for (size_t i = 0; i < rc->nbyid; i++)
+		ids[i] = rc->byid[i]->id;
+	job_req_stores(&r, ids, rc->nbyid);
+	free(ids);
+	db_conn_submit(rc->opts.db, &r, DB_TIMEOUT_MS, templates_read, rc);
 }
 
 static void loaded(void *ud, const PGresult *res, const struct err *err)
@@ -822,7 +876,6 @@ static void loaded(void *ud, const PGresult *res, const struct err *err)
 		str_copy(s->status, sizeof(s->status), db_val(res, i, 2));
 		s->cluster = c;
 	}
-	rc->si = 0;
 	read_templates(rc);
 }
 
@@ -860,6 +913,7 @@ void reconcile_free(struct reconcile *rc)
 	for (size_t i = 0; i < rc->nstores; i++)
 		expected_free(&rc->stores[i].exp);
 	free(rc->stores);
+	free(rc->byid);
 	free(rc->clusters);
 	free(rc->rep.v);
 	free(rc);
