@@ -1078,7 +1078,7 @@ static void add_count(char *buf, size_t bufsz, size_t n, const char *one, const 
 static void reconcile_summary(const struct reconcile_report *rep, char *out, size_t outsz,
 			      bool *alert)
 {
-	size_t marked = 0, orphans = 0, terminating = 0, stuck = 0, unreachable = 0;
+	size_t marked = 0, orphans = 0, terminating = 0, stuck = 0, unreachable = 0, unchecked = 0;
 	const struct reconcile_finding *one = NULL;
 	char what[300] = "";
 
@@ -1100,6 +1100,7 @@ static void reconcile_summary(const struct reconcile_report *rep, char *out, siz
 		terminating += strcmp(f->kind, "terminating") == 0;
 		stuck += strcmp(f->kind, "stuck") == 0;
 		unreachable += strcmp(f->kind, "unreachable") == 0;
+		unchecked += strcmp(f->kind, "unchecked") == 0;
 	}
 	if (marked == 1)
 		snprintf(what, sizeof(what), "store %s marked Failed (drift: %.200s)", one->store,
@@ -1111,6 +1112,7 @@ static void reconcile_summary(const struct reconcile_report *rep, char *out, siz
 		  "namespaces stuck Terminating");
 	add_count(what, sizeof(what), stuck, "store or job stuck", "stores or jobs stuck");
 	add_count(what, sizeof(what), unreachable, "cluster unreachable", "clusters unreachable");
+	add_count(what, sizeof(what), unchecked, "store or list not checked", "stores or lists not checked");
 	if (rep->problem[0]) {
 		/* what went wrong matters more than what was found */
 		snprintf(out, outsz, "Reconcile: %.300s%s%s", rep->problem, what[0] ? "; " : "",
