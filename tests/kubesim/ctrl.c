@@ -1438,12 +1438,11 @@ bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *containe
 	{
 		if (!str_eq(jstr(x, "name", ""), cr->name))
 			continue;
-		json_object_set_new(x, "lastState",
-				    json_pack("{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated",
-					      "exitCode", exit_code, "reason",
-					      exit_code == 0 ? "Completed" : "Error", "startedAt",
-					      start, "finishedAt", end, "containerID",
-					      jstr(x, "containerID", "")));
+		json_object_set_new(
+		    x, "lastState",
+		    json_pack("{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated", "exitCode", exit_code,
+			      "reason", exit_code == 0 ? "Completed" : "Error", "startedAt", start,
+			      "finishedAt", end, "containerID", jstr(x, "containerID", "")));
 		json_object_set_new(x, "restartCount", json_integer(cr->restarts));
 	}
 	store_update(s->store, pod, doc);

@@ -303,12 +303,11 @@ void logs_container_id(const char *pod_uid, const struct crun *c, char out[96])
 	}
 }
 
-/* sinceTime as the API server reads it -- Go's time.Parse with RFC 3339: an
+/* The API server reads sinceTime with Go's time.Parse and RFC 3339 (an
  * upper-case T and Z, a date that exists, seconds below 60, any fraction;
- * "null" is no time, as metav1.Time reads a query parameter -- and passes
- * it on to the kubelet: formatted again as RFC 3339, without the fraction.
- * So a log request is honoured to the second, never finer. */
-static bool since_time_parse(const char *v, int64_t *ns, bool *set)
+ * "null" is no time, as metav1.Time reads a query parameter) and passes it
+ * on to the kubelet formatted again as RFC 3339, without the fraction. */
+bool logs_since_time(const char *v, int64_t *ns, bool *set)
 {
 	int y, mo, d, h, mi, sec;
 	struct tm tm = {0};
@@ -432,7 +431,7 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		    pod->name, v);
 		return false;
 	}
-	if (since_time && !since_time_parse(since_time, &since_ns, &since_set)) {
+	if (since_time && !logs_since_time(since_time, &since_ns, &since_set)) {
 		apierr_bad_request(e,
 				   "parsing time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot "
 				   "parse",
@@ -508,8 +507,7 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 
 		for (uint64_t k = first;
 		     k <= last && (limit == 0 || sent < limit) && b.len < 64 * 1024 * 1024; k++)
-			put_line(s, &b, pod->uid, c, run_id, start_ns, k, timestamps, limit,
-				 &sent);
+			put_line(s, &b, pod->uid, c, run_id, start_ns, k, timestamps, limit, &sent);
 	}
 	out->code = 200;
 	out->ctype = "text/plain";
@@ -593,8 +591,8 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 			l->drop = true;
 			break;
 		}
-		put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next,
-			 l->timestamps, l->limit_bytes, &l->sent_bytes);
+		put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next, l->timestamps,
+			 l->limit_bytes, &l->sent_bytes);
 		l->next++;
 		l->lines++;
 		if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes) {

@@ -73,6 +73,11 @@ void logs_restart(struct sim *s, struct crun *c);
 /* "containerd://" and 64 hex digits, one for each run of a container. */
 void logs_container_id(const char *pod_uid, const struct crun *c, char out[96]);
 
+/* sinceTime as the API server takes it: false when it refuses the value;
+ * *set false for no time ("" or "null"), else *ns is the time cut to its
+ * second -- a log request is honoured to the second, never finer. */
+bool logs_since_time(const char *v, int64_t *ns, bool *set);
+
 /* Formats line `seq` of a run into out (no newline); returns its length. */
 size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
 		 uint64_t seq, int64_t ts_ns, char *out, size_t n);
