@@ -173,7 +173,13 @@ void fault_log_stream(const struct sim *s, const char *path, struct log_faults *
 	out->drop_after_lines = f->drop_after_lines;
 	out->drop_rate = f->log_drop_rate;
 	out->stall_after_lines = f->log_stall_after_lines;
-	out->stall_ms = f->log_stall_ms;
+	out->stall_ms = f->log_stall_limited && f->log_stall_left <= 0 ? 0 : f->log_stall_ms;
+}
+
+void fault_log_stall_taken(struct sim *s)
+{
+	if (s->faults.log_stall_limited && s->faults.log_stall_left > 0)
+		s->faults.log_stall_left--;
 }
 
 long fault_log_follow_max_ms(const struct sim *s)
@@ -204,6 +210,8 @@ static json_t *faults_json(const struct sim *s)
 	json_object_set_new(j, "logDropRate", json_real(f->log_drop_rate));
 	json_object_set_new(j, "logStallAfterLines", json_integer(f->log_stall_after_lines));
 	json_object_set_new(j, "logStallSeconds", json_real((double)f->log_stall_ms / 1000.0));
+	json_object_set_new(j, "logStallCount",
+			    json_integer(f->log_stall_limited ? f->log_stall_left : -1));
 	json_object_set_new(j, "logErrorRate", json_real(f->log_error_rate));
 	json_object_set_new(j, "logErrorCode",
 			    json_integer(f->log_error_code ? f->log_error_code : 503));
@@ -265,6 +273,7 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	double refuse = 0, outage = 0, count = (double)f.error_count;
 	double drop_rate = f.log_drop_rate, stall_after = (double)f.log_stall_after_lines;
 	double stall = (double)f.log_stall_ms / 1000.0, log_rate = f.log_error_rate;
+	double stall_count = f.log_stall_limited ? (double)f.log_stall_left : -1;
 	double log_code = f.log_error_code ? f.log_error_code : 503;
 	double follow_max = (double)fault_log_follow_max_ms(s) / 1000.0;
 	double rotate = (double)fault_log_rotate_lines(s);
@@ -275,7 +284,7 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	    "dropAfterSeconds", "refuseSeconds", "outageSeconds", "pathPrefix",
 	    "errorMessage",	"errorCount",	 "logDropRate",	"logStallAfterLines",
 	    "logStallSeconds",	"logErrorRate", "logErrorCode", "logFollowMaxSeconds",
-	    "logRotateLines",	NULL};
+	    "logRotateLines",	"logStallCount", NULL};
 
 	json_object_foreach((json_t *)body, k, v)
 	{
@@ -299,6 +308,7 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	    !number(body, "logDropRate", 0, 1, &drop_rate, e) ||
 	    !number(body, "logStallAfterLines", 0, 1e9, &stall_after, e) ||
 	    !number(body, "logStallSeconds", 0, 3600, &stall, e) ||
+	    !number(body, "logStallCount", -1, 1e9, &stall_count, e) ||
 	    !number(body, "logErrorRate", 0, 1, &log_rate, e) ||
 	    !number(body, "logErrorCode", 400, 599, &log_code, e) ||
 	    !number(body, "logFollowMaxSeconds", 0, 86400, &follow_max, e) ||
@@ -335,6 +345,8 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	f.log_drop_rate = drop_rate;
 	f.log_stall_after_lines = (long)stall_after;
 	f.log_stall_ms = (long)(stall * 1000.0);
+	f.log_stall_limited = stall_count >= 0;
+	f.log_stall_left = f.log_stall_limited ? (long)stall_count : 0;
 	f.log_error_rate = log_rate;
 	f.log_error_code = (int)log_code;
 	if (json_object_get(body, "logFollowMaxSeconds")) {

@@ -6,7 +6,8 @@
  *                                 "dropAfterLines":10,"dropAfterSeconds":2,
  *                                 "refuseSeconds":3,"outageSeconds":35,
  *                                 "logDropRate":0.01,"logStallAfterLines":100,
- *                                 "logStallSeconds":20,"logErrorRate":0.33,
+ *                                 "logStallSeconds":20,"logStallCount":1,
+ *                                 "logErrorRate":0.33,
  *                                 "logErrorCode":503,"logFollowMaxSeconds":2,
  *                                 "logRotateLines":300,"pathPrefix":"/api"}
  *   DELETE /sim/faults           clears every fault
@@ -48,6 +49,8 @@ struct log_faults {
 	long stall_ms; /* 0 = no stall */
 };
 void fault_log_stream(const struct sim *s, const char *path, struct log_faults *out);
+/* A stream begins a stall: one fewer left under logStallCount (lock held). */
+void fault_log_stall_taken(struct sim *s);
 /* Follow streams' cap and log rotation in force: /sim/faults' settings
  * while set, else the options (lock held). */
 long fault_log_follow_max_ms(const struct sim *s);

@@ -643,9 +643,12 @@ ssize_t logs_read(struct logstream *l, char *buf, size_t max)
 				l->stall_due = false;
 				l->stalled = true;
 				l->stall_until_ms = now + f.stall_ms;
-				s->stats.logs_stalled++;
+				if (f.stall_ms > 0) {
+					fault_log_stall_taken(s);
+					s->stats.logs_stalled++;
+				}
 			}
-			if (l->stalled && l->stall_until_ms > now && f.stall_ms > 0) {
+			if (l->stalled && l->stall_until_ms > now && s->faults.log_stall_ms > 0) {
 				/* Connected, not a byte: until the stall is over or cleared. */
 				sim_wait(s, (long)min64(l->stall_until_ms - now, 500));
 				continue;

@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 53
+plan 55
 
 work=$TAP_TMP
 sim_start "$work" --seed 3 --log-rate 200 --log-follow-max 2s --schedule-ms 10 --create-ms 10 \
@@ -199,6 +199,12 @@ consecutive "$work/s2" && r=$rc || r="$rc, not consecutive"
 is "$r" 28 "a 1 s stall ends, the stream goes on (curl exit 28: still open) in order"
 ok "  ... with the lines written meanwhile ($(lines "$work/s2") lines)" \
 	test "$(lines "$work/s2")" -gt 100
+faults '{"logStallSeconds":60,"logStallCount":1}' >/dev/null
+follow "$work/s3" "$P/p/log?container=db&follow=true&tailLines=0" --max-time 2
+follow "$work/s4" "$P/p/log?container=db&follow=true&tailLines=0" --max-time 2
+ok "logStallCount 1: one stream stalls ($(lines "$work/s3") lines), not the next" \
+	test "$(lines "$work/s3")" -eq 10 -a "$(lines "$work/s4")" -gt 10
+is "$(sim_get /sim/faults | jq .logStallCount)" 0 "  ... and no stall is left"
 sim_delete /sim/faults
 faults '{"logFollowMaxSeconds":0,"logErrorRate":1,"pathPrefix":"'"$PP"'"}' >/dev/null
 hdr=$(C -D - -o /dev/null "$P/p/log?container=db&tailLines=1")

@@ -65,6 +65,8 @@ struct fault_cfg {
 	 * lines, a share of log requests answered with log_error_code. */
 	double log_drop_rate;
 	long log_stall_after_lines, log_stall_ms;
+	bool log_stall_limited; /* at most log_stall_left more stalls */
+	long log_stall_left;
 	double log_error_rate;
 	int log_error_code;
 	/* Overrides of --log-follow-max and --log-rotate-lines while set. */
