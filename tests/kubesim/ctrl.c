@@ -270,8 +270,7 @@ static json_t *container_statuses(const struct podrt *rt, const json_t *pod, int
 			json_object_set_new(st, "running",
 					    json_pack("{s:s}", "startedAt", started));
 		}
-		snprintf(id, sizeof(id), "containerd://%.8s%s", jstr(pod, "metadata.uid", ""),
-			 c->name);
+		logs_container_id(jstr(pod, "metadata.uid", ""), c, id);
 		cs = json_pack("{s:s, s:o, s:o, s:b, s:i, s:s, s:s}", "name", c->name, "state", st,
 			       "lastState",
 			       prev && json_object_get(prev, "lastState")
@@ -1405,14 +1404,14 @@ void ctrl_free(struct ctrl *c)
 	free(c);
 }
 
-bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *container, struct apierr *e)
+bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *container, int exit_code,
+			    struct apierr *e)
 {
 	struct podrt *rt = pod->priv;
 	struct crun *cr = NULL;
 	json_t *doc, *cs, *x;
 	size_t i;
 	char start[32], end[32];
-	int64_t now = sim_wall_ns();
 
 	for (i = 0; rt && i < rt->n; i++) {
 		if (!container || !*container || str_eq(rt->c[i].name, container)) {
@@ -1430,25 +1429,20 @@ bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *containe
 				   pod->name);
 		return false;
 	}
-	cr->has_prev = true;
-	cr->prev_start_ns = cr->start_ns;
-	cr->prev_end_ns = now;
-	cr->restarts++;
-	cr->run_id++;
-	cr->start_ns = now + 1000000; /* the new run starts a millisecond later */
+	logs_restart(s, cr);
 	sim_fmt_time(cr->prev_start_ns / 1000000, start);
-	sim_fmt_time(now / 1000000, end);
+	sim_fmt_time(cr->prev_end_ns / 1000000, end);
 	doc = json_deep_copy(pod->doc);
 	cs = jpath(doc, "status.containerStatuses");
 	json_array_foreach(cs, i, x)
 	{
 		if (!str_eq(jstr(x, "name", ""), cr->name))
 			continue;
-		json_object_set_new(x, "lastState",
-				    json_pack("{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated",
-					      "exitCode", 137, "reason", "Error", "startedAt",
-					      start, "finishedAt", end, "containerID",
-					      jstr(x, "containerID", "")));
+		json_object_set_new(
+		    x, "lastState",
+		    json_pack("{s:{s:i, s:s, s:s, s:s, s:s}}", "terminated", "exitCode", exit_code,
+			      "reason", exit_code == 0 ? "Completed" : "Error", "startedAt", start,
+			      "finishedAt", end, "containerID", jstr(x, "containerID", "")));
 		json_object_set_new(x, "restartCount", json_integer(cr->restarts));
 	}
 	store_update(s->store, pod, doc);

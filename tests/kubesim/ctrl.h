@@ -37,8 +37,9 @@ void ctrl_settle(struct ctrl *c);
  * the next pass. Used to seed many ready workloads fast. Lock held. */
 bool ctrl_pod_ready_now(struct ctrl *c, struct obj *pod);
 
-/* Kills and restarts one container (/sim/restart). Lock held. */
-bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *container,
+/* Kills and restarts one container (/sim/restart): it exits with
+ * exit_code, its next run has a new container id. Lock held. */
+bool ctrl_restart_container(struct sim *s, struct obj *pod, const char *container, int exit_code,
 			    struct apierr *e);
 /* Records a core/v1 Event about obj. Lock held. */
 void ctrl_event(struct sim *s, const struct obj *about, const char *type, const char *reason,

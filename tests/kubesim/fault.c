@@ -73,6 +73,24 @@ static const char *reason_for(int code)
 	}
 }
 
+/* GET /api/v1/namespaces/NS/pods/NAME/log */
+static bool is_log_request(const struct req *r)
+{
+	const char *p = r->path;
+	int seg = 0;
+	const char *last = NULL;
+
+	if (!str_eq(r->method, "GET") || !str_has_prefix(p, "/api/v1/namespaces/"))
+		return false;
+	for (; *p; p++) {
+		if (*p == '/') {
+			seg++;
+			last = p + 1;
+		}
+	}
+	return seg == 7 && str_eq(last, "log") && strstr(r->path, "/pods/");
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -103,6 +121,11 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb, 
 			snprintf(msg, sizeof(msg), "%s", s->faults.error_message);
 			if (s->faults.error_count > 0)
 				s->faults.error_count--;
+			s->stats.errors_injected++;
+		} else if (s->faults.log_error_rate > 0 && is_log_request(r) &&
+			   sim_rand01(s) < s->faults.log_error_rate) {
+			inject = true;
+			code = s->faults.log_error_code ? s->faults.log_error_code : 503;
 			s->stats.errors_injected++;
 		}
 	}
@@ -140,13 +163,42 @@ bool fault_drop_stream(struct sim *s, const char *path, long lines, int64_t star
 	return f->drop_after_ms > 0 && sim_mono_ms() - started_ms >= f->drop_after_ms;
 }
 
+void fault_log_stream(const struct sim *s, const char *path, struct log_faults *out)
+{
+	const struct fault_cfg *f = &s->faults;
+
+	memset(out, 0, sizeof(*out));
+	if (!str_has_prefix(path, f->path_prefix))
+		return;
+	out->drop_after_lines = f->drop_after_lines;
+	out->drop_rate = f->log_drop_rate;
+	out->stall_after_lines = f->log_stall_after_lines;
+	out->stall_ms = f->log_stall_limited && f->log_stall_left <= 0 ? 0 : f->log_stall_ms;
+}
+
+void fault_log_stall_taken(struct sim *s)
+{
+	if (s->faults.log_stall_limited && s->faults.log_stall_left > 0)
+		s->faults.log_stall_left--;
+}
+
+long fault_log_follow_max_ms(const struct sim *s)
+{
+	return s->faults.log_follow_max_set ? s->faults.log_follow_max_ms
+					    : s->opt.log_follow_max_ms;
+}
+
+long fault_log_rotate_lines(const struct sim *s)
+{
+	return s->faults.log_rotate_set ? s->faults.log_rotate_lines : s->opt.log_rotate_lines;
+}
+
 static json_t *faults_json(const struct sim *s)
 {
 	const struct fault_cfg *f = &s->faults;
 	int64_t left = f->refuse_until_ms - sim_mono_ms();
 	int64_t out = f->outage_until_ms - sim_mono_ms();
-
-	return json_pack("{s:f, s:i, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:s}", "errorRate",
+	json_t *j = json_pack("{s:f, s:i, s:s, s:I, s:I, s:I, s:f, s:f, s:f, s:s}", "errorRate",
 			 f->error_rate, "errorCode", f->error_code, "errorMessage",
 			 f->error_message, "errorCount", (json_int_t)f->error_count,
 			 "latencyMs", (json_int_t)f->latency_ms,
@@ -154,11 +206,24 @@ static json_t *faults_json(const struct sim *s)
 			 (double)f->drop_after_ms / 1000.0, "refuseSeconds",
 			 left > 0 ? (double)left / 1000.0 : 0.0, "outageSeconds",
 			 out > 0 ? (double)out / 1000.0 : 0.0, "pathPrefix", f->path_prefix);
+
+	json_object_set_new(j, "logDropRate", json_real(f->log_drop_rate));
+	json_object_set_new(j, "logStallAfterLines", json_integer(f->log_stall_after_lines));
+	json_object_set_new(j, "logStallSeconds", json_real((double)f->log_stall_ms / 1000.0));
+	json_object_set_new(j, "logStallCount",
+			    json_integer(f->log_stall_limited ? f->log_stall_left : -1));
+	json_object_set_new(j, "logErrorRate", json_real(f->log_error_rate));
+	json_object_set_new(j, "logErrorCode",
+			    json_integer(f->log_error_code ? f->log_error_code : 503));
+	json_object_set_new(j, "logFollowMaxSeconds",
+			    json_real((double)fault_log_follow_max_ms(s) / 1000.0));
+	json_object_set_new(j, "logRotateLines", json_integer(fault_log_rotate_lines(s)));
+	return j;
 }
 
 static json_t *stats_json(const struct sim *s)
 {
-	json_t *by = json_object(), *objs = json_object();
+	json_t *by = json_object(), *objs = json_object(), *j;
 	const struct sim_stats *st = &s->stats;
 
 	for (size_t i = 0; verbs[i]; i++)
@@ -169,7 +234,7 @@ static json_t *stats_json(const struct sim *s)
 		json_object_set_new(objs, rt->plural,
 				    json_integer((json_int_t)store_count(s->store, rt)));
 	}
-	return json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
+	j = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
 			 "requests", (json_int_t)st->requests, "byVerb", by, "errorsInjected",
 			 (json_int_t)st->errors_injected, "connectionsRefused",
 			 (json_int_t)st->refused, "unauthorized", (json_int_t)st->unauthorized,
@@ -179,6 +244,10 @@ static json_t *stats_json(const struct sim *s)
 			 "logStreamsTotal", (json_int_t)st->logs_total, "streamsDropped",
 			 (json_int_t)st->streams_dropped, "resourceVersion",
 			 (json_int_t)store_rv(s->store), "speed", s->speed, "objects", objs);
+	json_object_set_new(j, "logStreamsCapped", json_integer((json_int_t)st->logs_capped));
+	json_object_set_new(j, "logStreamsRotated", json_integer((json_int_t)st->logs_rotated));
+	json_object_set_new(j, "logStreamsStalled", json_integer((json_int_t)st->logs_stalled));
+	return j;
 }
 
 static bool number(const json_t *body, const char *key, double min, double max, double *out,
@@ -202,12 +271,20 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	double rate = f.error_rate, code = f.error_code, lat = (double)f.latency_ms;
 	double lines = (double)f.drop_after_lines, secs = (double)f.drop_after_ms / 1000.0;
 	double refuse = 0, outage = 0, count = (double)f.error_count;
+	double drop_rate = f.log_drop_rate, stall_after = (double)f.log_stall_after_lines;
+	double stall = (double)f.log_stall_ms / 1000.0, log_rate = f.log_error_rate;
+	double stall_count = f.log_stall_limited ? (double)f.log_stall_left : -1;
+	double log_code = f.log_error_code ? f.log_error_code : 503;
+	double follow_max = (double)fault_log_follow_max_ms(s) / 1000.0;
+	double rotate = (double)fault_log_rotate_lines(s);
 	const char *k;
 	json_t *v;
 	static const char *const known[] = {
 	    "errorRate",	"errorCode",	 "latencyMs",  "dropAfterLines",
 	    "dropAfterSeconds", "refuseSeconds", "outageSeconds", "pathPrefix",
-	    "errorMessage",	"errorCount",	 NULL};
+	    "errorMessage",	"errorCount",	 "logDropRate",	"logStallAfterLines",
+	    "logStallSeconds",	"logErrorRate", "logErrorCode", "logFollowMaxSeconds",
+	    "logRotateLines",	"logStallCount", NULL};
 
 	json_object_foreach((json_t *)body, k, v)
 	{
@@ -227,7 +304,15 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	    !number(body, "dropAfterSeconds", 0, 86400, &secs, e) ||
 	    !number(body, "refuseSeconds", 0, 3600, &refuse, e) ||
 	    !number(body, "outageSeconds", 0, 3600, &outage, e) ||
-	    !number(body, "errorCount", -1, 1e9, &count, e))
+	    !number(body, "errorCount", -1, 1e9, &count, e) ||
+	    !number(body, "logDropRate", 0, 1, &drop_rate, e) ||
+	    !number(body, "logStallAfterLines", 0, 1e9, &stall_after, e) ||
+	    !number(body, "logStallSeconds", 0, 3600, &stall, e) ||
+	    !number(body, "logStallCount", -1, 1e9, &stall_count, e) ||
+	    !number(body, "logErrorRate", 0, 1, &log_rate, e) ||
+	    !number(body, "logErrorCode", 400, 599, &log_code, e) ||
+	    !number(body, "logFollowMaxSeconds", 0, 86400, &follow_max, e) ||
+	    !number(body, "logRotateLines", 0, 1e9, &rotate, e))
 		return;
 	if (json_object_get(body, "errorMessage")) {
 		const char *m = jstr(body, "errorMessage", NULL);
@@ -257,6 +342,21 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	f.latency_ms = (long)lat;
 	f.drop_after_lines = (long)lines;
 	f.drop_after_ms = (long)(secs * 1000.0);
+	f.log_drop_rate = drop_rate;
+	f.log_stall_after_lines = (long)stall_after;
+	f.log_stall_ms = (long)(stall * 1000.0);
+	f.log_stall_limited = stall_count >= 0;
+	f.log_stall_left = f.log_stall_limited ? (long)stall_count : 0;
+	f.log_error_rate = log_rate;
+	f.log_error_code = (int)log_code;
+	if (json_object_get(body, "logFollowMaxSeconds")) {
+		f.log_follow_max_set = true;
+		f.log_follow_max_ms = (long)(follow_max * 1000.0);
+	}
+	if (json_object_get(body, "logRotateLines")) {
+		f.log_rotate_set = true;
+		f.log_rotate_lines = (long)rotate;
+	}
 	if (json_object_get(body, "refuseSeconds"))
 		f.refuse_until_ms = refuse > 0 ? sim_mono_ms() + (int64_t)(refuse * 1000.0) : 0;
 	if (json_object_get(body, "outageSeconds"))
@@ -309,9 +409,11 @@ void fault_handle(struct sim *s, const struct req *r, struct resp *out)
 		s->faults.error_code = 500;
 		s->faults.error_count = -1;
 		snprintf(s->faults.path_prefix, sizeof(s->faults.path_prefix), "/api");
+		sim_broadcast(s); /* a stalled stream goes on */
 		reply(out, 200, faults_json(s));
 	} else if (str_eq(what, "faults") && str_eq(r->method, "POST")) {
 		set_faults(s, body ? body : json_object(), &e);
+		sim_broadcast(s); /* streams waiting see the new settings */
 		if (apierr_isset(&e))
 			reply(out, e.code, status_json(&e));
 		else
@@ -330,11 +432,17 @@ void fault_handle(struct sim *s, const struct req *r, struct resp *out)
 	} else if (str_eq(what, "restart") && str_eq(r->method, "POST")) {
 		const char *ns = jstr(body, "namespace", ""), *pod = jstr(body, "pod", "");
 		struct obj *o = store_get(s->store, restype_get(K_POD), ns, pod);
+		double code = 137;
 
-		if (!o) {
+		if (!number(body, "exitCode", 0, 255, &code, &e) || code != (int)code) {
+			if (!apierr_isset(&e))
+				apierr_bad_request(&e, "exitCode must be an integer");
+			reply(out, 400, status_json(&e));
+		} else if (!o) {
 			apierr_not_found(&e, restype_get(K_POD), pod);
 			reply(out, 404, status_json(&e));
-		} else if (!ctrl_restart_container(s, o, jstr(body, "container", NULL), &e)) {
+		} else if (!ctrl_restart_container(s, o, jstr(body, "container", NULL), (int)code,
+						   &e)) {
 			reply(out, e.code, status_json(&e));
 		} else {
 			reply(out, 200, json_incref(o->doc));

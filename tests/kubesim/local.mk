@@ -50,8 +50,9 @@ tests_kubesim_test_api_LDADD = $(JANSSON_LIBS) $(CURL_LIBS) $(CMOCKA_LIBS)
 # test_api and kubectl.sh start $(KUBESIM), which `make check` builds first
 # (it is in bin_PROGRAMS, part of `all`).
 TESTS += tests/kubesim/test_units tests/kubesim/test_api tests/kubesim/kubectl.sh \
-	tests/kubesim/startup.sh
-EXTRA_DIST += tests/kubesim/kubectl.sh tests/kubesim/startup.sh doc/kubesim.md
+	tests/kubesim/startup.sh tests/kubesim/logs.sh
+EXTRA_DIST += tests/kubesim/kubectl.sh tests/kubesim/startup.sh doc/kubesim.md \
+	tests/kubesim/logs.sh tests/fuzz/fuzz_sincetime.c
 
 # The benchmark (bench/kubesim/): built with the rest, never run as a test.
 #   bench/kubesim/bench-kubesim ./opsdeck-kubesim   (see bench/kubesim/run.sh)

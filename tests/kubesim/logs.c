@@ -221,17 +221,36 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 	return (size_t)len;
 }
 
-static double eff_rate(const struct sim *s)
+#define NS_PER_S 1000000000LL
+
+/* --log-rate 0: lines come into being as follow streams read them. */
+static bool lazy(const struct sim *s)
 {
-	return s->opt.log_rate > 0 ? s->opt.log_rate : 1e6;
+	return s->opt.log_rate <= 0;
 }
 
-/* Lines written by a run from start_ns until at_ns. */
+static double eff_rate(const struct sim *s)
+{
+	/* At rate 0 lines are a nanosecond apart, the finest step a timestamp shows. */
+	return s->opt.log_rate > 0 ? s->opt.log_rate : 1e9;
+}
+
+/* Lines written by a run from start_ns until at_ns (a positive rate). */
 static uint64_t written(const struct sim *s, int64_t start_ns, int64_t at_ns)
 {
 	if (start_ns == 0 || at_ns < start_ns)
 		return 0;
 	return (uint64_t)((double)(at_ns - start_ns) * eff_rate(s) / 1e9) + 1;
+}
+
+/* Lines the current run of c (or its previous one) has written by now_ns. */
+static uint64_t run_lines(const struct sim *s, const struct crun *c, bool previous, int64_t now_ns)
+{
+	if (previous)
+		return c->prev_lines;
+	if (lazy(s))
+		return c->lines;
+	return written(s, c->start_ns, c->running ? now_ns : c->end_ns);
 }
 
 static int64_t line_time(const struct sim *s, int64_t start_ns, uint64_t seq)
@@ -258,28 +277,89 @@ static uint64_t first_since(const struct sim *s, int64_t start_ns, int64_t since
 	}
 }
 
+void logs_restart(struct sim *s, struct crun *c)
+{
+	int64_t now = sim_wall_ns();
+
+	c->prev_lines = run_lines(s, c, false, now);
+	c->has_prev = true;
+	c->prev_start_ns = c->start_ns;
+	c->prev_end_ns = now;
+	c->restarts++;
+	c->run_id++;
+	c->start_ns = now + 1000000; /* the new run starts a millisecond later */
+	c->lines = 0;
+}
+
+void logs_container_id(const char *pod_uid, const struct crun *c, char out[96])
+{
+	uint64_t h = mix(sim_fnv32(pod_uid, strlen(pod_uid)) ^
+			 mix(sim_fnv32(c->name, strlen(c->name)) + c->run_id * 0x9e37ULL));
+	int len = snprintf(out, 96, "containerd://");
+
+	for (int i = 0; i < 4; i++) {
+		h = mix(h + (uint64_t)i);
+		len += snprintf(out + len, 96 - (size_t)len, "%016llx", (unsigned long long)h);
+	}
+}
+
+/* The API server reads sinceTime with Go's time.Parse and RFC 3339 (an
+ * upper-case T and Z, a date that exists, seconds below 60, any fraction;
+ * "null" is no time, as metav1.Time reads a query parameter) and passes it
+ * on to the kubelet formatted again as RFC 3339, without the fraction. */
+bool logs_since_time(const char *v, int64_t *ns, bool *set)
+{
+	int y, mo, d, h, mi, sec;
+	struct tm tm = {0};
+	time_t t;
+	int64_t at;
+
+	*set = false;
+	if (!*v || str_eq(v, "null"))
+		return true;
+	if (strpbrk(v, "tz") || !sim_parse_time(v, &at) ||
+	    sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6 || sec > 59)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	if (tm.tm_mday != d) /* 31 April, 29 February of a common year */
+		return false;
+	at -= ((at % NS_PER_S) + NS_PER_S) % NS_PER_S;
+	*ns = at;
+	*set = true;
+	return true;
+}
+
 struct logstream {
 	struct sim *s;
 	char pod_uid[37];
 	char *container;
 	char *path;
 	uint64_t run_id;
-	uint64_t next; /* next seq to send */
+	uint64_t next;	    /* next seq to send */
+	uint64_t open_last; /* newest line at the start: its log file is the one followed */
 	bool timestamps;
 	long limit_bytes; /* 0 = none */
 	long sent_bytes;
-	long lines;
+	long lines; /* lines sent after the opening ones (faults count these) */
 	int64_t started_ms;
+	bool stall_due, stalled; /* a stall fault: reached, begun */
+	int64_t stall_until_ms;
+	bool drop; /* a drop fault: close the connection once pending is sent */
 	struct buf pending;
 	bool done;
 };
 
 static void put_line(struct sim *s, struct buf *b, const char *uid, const struct crun *c,
-		     uint64_t seq, bool ts, long limit, long *sent)
+		     uint64_t run_id, int64_t start_ns, uint64_t seq, bool ts, long limit,
+		     long *sent)
 {
 	char line[768], stamp[48];
-	int64_t t = line_time(s, c->start_ns, seq);
-	size_t len = logs_line(s->opt.seed, uid, c, c->run_id, seq, t, line, sizeof(line));
+	int64_t t = line_time(s, start_ns, seq);
+	size_t len = logs_line(s->opt.seed, uid, c, run_id, seq, t, line, sizeof(line));
 	size_t start = b->len, add;
 
 	if (ts) {
@@ -298,7 +378,7 @@ static void put_line(struct sim *s, struct buf *b, const char *uid, const struct
 	*sent += (long)add;
 }
 
-static const struct crun *pick(const struct podrt *rt, const char *name)
+static struct crun *pick(struct podrt *rt, const char *name)
 {
 	for (size_t i = 0; i < rt->n; i++) {
 		if (strcmp(rt->c[i].name, name) == 0)
@@ -315,9 +395,9 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	const char *since_time = query_get(q, "sinceTime");
 	const char *v;
 	const struct crun *c;
-	bool follow, previous, timestamps;
+	bool follow, previous, timestamps, since_set = false;
 	long tail = -1, since_s = 0, limit = 0;
-	int64_t since_ns = 0, start_ns, end_ns, now = sim_wall_ns();
+	int64_t since_ns = 0, start_ns, now = sim_wall_ns();
 	uint64_t first, last, keep;
 	struct buf b = BUF_INIT;
 	long sent = 0;
@@ -351,14 +431,14 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		    pod->name, v);
 		return false;
 	}
-	if (since_time && *since_time && !sim_parse_time(since_time, &since_ns)) {
+	if (since_time && !logs_since_time(since_time, &since_ns, &since_set)) {
 		apierr_bad_request(e,
 				   "parsing time \"%s\" as \"2006-01-02T15:04:05Z07:00\": cannot "
 				   "parse",
 				   since_time);
 		return false;
 	}
-	if (since_s && since_ns) {
+	if (since_s && since_set) {
 		apierr_set(
 		    e, 422, "Invalid",
 		    "PodLogOptions \"%s\" is invalid: sinceSeconds: Forbidden: at most one of "
@@ -366,8 +446,10 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		    pod->name);
 		return false;
 	}
-	if (since_s)
-		since_ns = now - (int64_t)since_s * 1000000000LL;
+	if (since_s) {
+		since_ns = now - (int64_t)since_s * NS_PER_S;
+		since_set = true;
+	}
 	if (!cname || !*cname) {
 		if (rt->n > 1) {
 			struct buf names = BUF_INIT;
@@ -397,7 +479,6 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 			return false;
 		}
 		start_ns = c->prev_start_ns;
-		end_ns = c->prev_end_ns;
 		follow = false;
 	} else {
 		if (c->start_ns == 0) {
@@ -409,12 +490,11 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 			return false;
 		}
 		start_ns = c->start_ns;
-		end_ns = c->running ? now : c->end_ns;
 	}
-	last = written(s, start_ns, end_ns);
+	last = run_lines(s, c, previous, now);
 	keep = (uint64_t)(s->opt.log_keep > 0 ? s->opt.log_keep : 10000);
 	first = last > keep ? last - keep + 1 : 1;
-	if (since_ns) {
+	if (since_set) {
 		uint64_t f = first_since(s, start_ns, since_ns);
 
 		if (f > first)
@@ -423,14 +503,11 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	if (tail >= 0 && last + 1 > first && last + 1 - first > (uint64_t)tail)
 		first = last + 1 - (uint64_t)tail;
 	{
-		/* A copy: the stream outlives this call and the run may be replaced. */
-		struct crun run = *c;
+		uint64_t run_id = previous ? c->run_id - 1 : c->run_id;
 
-		run.start_ns = start_ns;
-		run.run_id = previous ? c->run_id - 1 : c->run_id;
 		for (uint64_t k = first;
 		     k <= last && (limit == 0 || sent < limit) && b.len < 64 * 1024 * 1024; k++)
-			put_line(s, &b, pod->uid, &run, k, timestamps, limit, &sent);
+			put_line(s, &b, pod->uid, c, run_id, start_ns, k, timestamps, limit, &sent);
 	}
 	out->code = 200;
 	out->ctype = "text/plain";
@@ -448,6 +525,7 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		l->path = xstrdup(path);
 		l->run_id = c->run_id;
 		l->next = last + 1 > first ? last + 1 : first;
+		l->open_last = last;
 		l->timestamps = timestamps;
 		l->limit_bytes = limit;
 		l->sent_bytes = sent;
@@ -461,22 +539,60 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 }
 
 /* Appends what the run has written since l->next (lock held); false when
- * the stream is over (pod or run gone). */
+ * the stream is over at once (pod or run gone). Sets l->done after the
+ * last line of a run that stopped or of a log file that rotated. */
 static bool collect(struct logstream *l, int64_t *wait_ms)
 {
 	struct sim *s = l->s;
 	struct obj *pod = store_by_uid(s->store, l->pod_uid);
 	struct podrt *rt = pod ? pod->priv : NULL;
-	const struct crun *c = rt ? pick(rt, l->container) : NULL;
-	int64_t now = sim_wall_ns();
-	uint64_t upto;
+	struct crun *c = rt ? pick(rt, l->container) : NULL;
+	int64_t now = sim_wall_ns(), start_ns;
+	uint64_t upto, file_end = UINT64_MAX;
+	bool same, ended;
+	long rotate = fault_log_rotate_lines(s);
+	struct log_faults f;
 
-	if (!c || c->run_id != l->run_id || jpath(pod->doc, "metadata.deletionTimestamp"))
+	if (!c)
 		return false;
-	upto = written(s, c->start_ns, c->running ? now : c->end_ns);
+	same = c->run_id == l->run_id;
+	/* A restarted container's old stream still sends the rest of its run. */
+	if (!same && !(c->has_prev && c->run_id == l->run_id + 1))
+		return false;
+	start_ns = same ? c->start_ns : c->prev_start_ns;
+	ended = !same || !c->running;
+	if (same && !ended && lazy(s))
+		upto = l->next + 100000;
+	else
+		upto = run_lines(s, c, !same, now);
+	if (rotate > 0) {
+		file_end = (l->open_last / (uint64_t)rotate + 1) * (uint64_t)rotate;
+		if (upto > file_end)
+			upto = file_end;
+	}
+	fault_log_stream(s, l->path, &f);
 	while (l->next <= upto && l->pending.len < LOG_BATCH) {
-		put_line(s, &l->pending, l->pod_uid, c, l->next, l->timestamps, l->limit_bytes,
-			 &l->sent_bytes);
+		if (f.drop_after_lines > 0 && l->lines >= f.drop_after_lines) {
+			l->drop = true;
+			break;
+		}
+		if (f.stall_ms > 0 && !l->stalled && l->lines >= f.stall_after_lines) {
+			l->stall_due = true;
+			break;
+		}
+		if (f.drop_rate > 0 && sim_rand01(s) < f.drop_rate) {
+			/* The connection breaks somewhere in this line. */
+			size_t at = l->pending.len;
+
+			put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next,
+				 l->timestamps, 0, &l->sent_bytes);
+			l->pending.len = at + (size_t)(sim_rand(s) % (l->pending.len - at));
+			l->pending.data[l->pending.len] = '\0';
+			l->drop = true;
+			break;
+		}
+		put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next, l->timestamps,
+			 l->limit_bytes, &l->sent_bytes);
 		l->next++;
 		l->lines++;
 		if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes) {
@@ -484,10 +600,21 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 			return true;
 		}
 	}
-	if (!c->running && l->next > upto)
+	if (same && lazy(s) && l->next - 1 > c->lines)
+		c->lines = l->next - 1;
+	if (l->next > file_end) {
 		l->done = true;
-	*wait_ms = (line_time(s, c->start_ns, l->next) - now) / 1000000 + 1;
+		s->stats.logs_rotated++;
+	} else if (ended && l->next > upto) {
+		l->done = true;
+	}
+	*wait_ms = (line_time(s, start_ns, l->next) - now) / 1000000 + 1;
 	return true;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
 }
 
 ssize_t logs_read(struct logstream *l, char *buf, size_t max)
@@ -498,16 +625,39 @@ ssize_t logs_read(struct logstream *l, char *buf, size_t max)
 	if (l->pending.len == 0 && !l->done) {
 		pthread_mutex_lock(&s->lock);
 		for (;;) {
-			int64_t wait = 500;
+			int64_t wait = 500, now = sim_mono_ms();
+			long cap = fault_log_follow_max_ms(s);
+			struct log_faults f;
 
 			if (atomic_load(&s->stopping)) {
 				l->done = true;
 				break;
 			}
-			if (fault_drop_stream(s, l->path, l->lines, l->started_ms)) {
+			if (l->drop || fault_drop_stream(s, l->path, l->lines, l->started_ms)) {
 				s->stats.streams_dropped++;
 				pthread_mutex_unlock(&s->lock);
 				return -1;
+			}
+			fault_log_stream(s, l->path, &f);
+			if (l->stall_due && !l->stalled) {
+				l->stall_due = false;
+				l->stalled = true;
+				l->stall_until_ms = now + f.stall_ms;
+				if (f.stall_ms > 0) {
+					fault_log_stall_taken(s);
+					s->stats.logs_stalled++;
+				}
+			}
+			if (l->stalled && l->stall_until_ms > now && s->faults.log_stall_ms > 0) {
+				/* Connected, not a byte: until the stall is over or cleared. */
+				sim_wait(s, (long)min64(l->stall_until_ms - now, 500));
+				continue;
+			}
+			if (cap > 0 && now - l->started_ms >= cap) {
+				/* The kubelet's cap on a follow connection: a clean end. */
+				l->done = true;
+				s->stats.logs_capped++;
+				break;
 			}
 			if (!collect(l, &wait)) {
 				l->done = true;
@@ -515,12 +665,16 @@ ssize_t logs_read(struct logstream *l, char *buf, size_t max)
 			}
 			if (l->pending.len || l->done)
 				break;
+			if (l->drop || l->stall_due)
+				continue;
+			if (cap > 0)
+				wait = min64(wait, l->started_ms + cap - now);
 			sim_wait(s, (long)(wait < 1 ? 1 : wait > 500 ? 500 : wait));
 		}
 		pthread_mutex_unlock(&s->lock);
 	}
 	if (l->pending.len == 0)
-		return 0;
+		return l->drop ? -1 : 0;
 	n = l->pending.len < max ? l->pending.len : max;
 	memcpy(buf, l->pending.data, n);
 	buf_consume(&l->pending, n);

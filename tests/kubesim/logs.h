@@ -4,7 +4,18 @@
  * previous) is computed on demand and memory stays flat however long the
  * simulator runs. Web images write access-log lines, databases start-up and
  * checkpoint lines; each line carries "seq=k". A run keeps its last
- * --log-keep lines (older ones are rotated away, as by the kubelet). */
+ * --log-keep lines (older ones are rotated away, as by the kubelet).
+ *
+ * At --log-rate 0 a run writes a line when a follow stream asks for one, so
+ * each stream gets lines as fast as its reader takes them; line k is then
+ * stamped start + (k-1) ns and a plain read serves what has been written.
+ *
+ * Follow streams end as the kubelet ends them: cleanly after
+ * --log-follow-max (its connection cap), at a rotation of the run's log file
+ * (every --log-rotate-lines lines, after the file's last line), and when the
+ * run stops (after its last line: a restarted container's old stream
+ * finishes its run). The /sim/faults log faults (fault.h) drop, stall or
+ * refuse them. */
 #ifndef OPSDECK_KUBESIM_LOGS_H
 #define OPSDECK_KUBESIM_LOGS_H
 
@@ -29,6 +40,7 @@ struct crun {
 	bool has_prev;
 	int64_t prev_start_ns, prev_end_ns;
 	uint64_t run_id; /* changes on every restart: ends follow streams */
+	uint64_t lines, prev_lines; /* written at --log-rate 0; by the previous run */
 };
 
 struct podrt {
@@ -54,6 +66,17 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 /* Lock not held. Bytes written, 0 at the end, -1 to drop the connection. */
 ssize_t logs_read(struct logstream *l, char *buf, size_t max);
 void logs_close(struct logstream *l);
+
+/* Lock held. The container stops (exit) and starts again at once: a new
+ * run and container id; the old run stays readable with previous=true. */
+void logs_restart(struct sim *s, struct crun *c);
+/* "containerd://" and 64 hex digits, one for each run of a container. */
+void logs_container_id(const char *pod_uid, const struct crun *c, char out[96]);
+
+/* sinceTime as the API server takes it: false when it refuses the value;
+ * *set false for no time ("" or "null"), else *ns is the time cut to its
+ * second -- a log request is honoured to the second, never finer. */
+bool logs_since_time(const char *v, int64_t *ns, bool *set);
 
 /* Formats line `seq` of a run into out (no newline); returns its length. */
 size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,

@@ -36,8 +36,13 @@ static void usage(FILE *f)
 	      "  --demo               start with sample store namespaces and workloads\n"
 	      "  --seed N             seed for names, uids, logs and faults (default 1)\n"
 	      "  --speed X            speed factor of the simulated clock (default 1)\n"
-	      "  --log-rate R         log lines per second per container; 0 = unbounded (2)\n"
+	      "  --log-rate R         log lines per second per container (2); 0: a line\n"
+	      "                       whenever a follow stream reads one, as fast as it reads\n"
 	      "  --log-keep N         log lines kept per container run (10000)\n"
+	      "  --log-follow-max D   end follow streams cleanly after D, as the kubelet's\n"
+	      "                       cap (4h; 0 = never; units h, m, s, ms: 1m30s, 500ms)\n"
+	      "  --log-rotate-lines N a run's log rotates every N lines, ending its follow\n"
+	      "                       streams after the file's last line (0, the default: never)\n"
 	      "  --schedule-ms --create-ms --start-ms --ready-ms MS\n"
 	      "                       pod phase delays (100, 300, 700, 1000)\n"
 	      "  --terminate-ms MS    graceful pod termination (1000)\n"
@@ -80,6 +85,48 @@ static bool parse_double_opt(const char *name, const char *v, double min, double
 		return false;
 	}
 	*out = d;
+	return true;
+}
+
+/* A duration as Go writes one (what kubelet flags take): "4h", "1m30s",
+ * "500ms", "1.5s"; "0" alone is zero. At most 24 hours. */
+static bool parse_duration_opt(const char *name, const char *v, long *ms)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = {{"ms", 1}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
+	const char *p = v;
+	double total = 0;
+
+	if (str_eq(v, "0")) {
+		*ms = 0;
+		return true;
+	}
+	while (*p) {
+		char *end;
+		double n;
+		size_t u;
+
+		errno = 0;
+		n = strtod(p, &end);
+		if (errno || end == p || strspn(p, "0123456789.") != (size_t)(end - p))
+			break;
+		for (u = 0; u < ARRAY_LEN(units) && !str_has_prefix(end, units[u].unit); u++)
+			;
+		if (u == ARRAY_LEN(units))
+			break;
+		total += n * units[u].ms;
+		p = end + strlen(units[u].unit);
+	}
+	if (*p || p == v || total > 86400000.0) {
+		fprintf(stderr,
+			"opsdeck-kubesim: --%s: expected a duration such as 4h, 1m30s or 500ms "
+			"(at most 24h), got \"%s\"\n",
+			name, v);
+		return false;
+	}
+	*ms = (long)total;
 	return true;
 }
 
@@ -132,6 +179,8 @@ enum {
 	OPT_SPEED,
 	OPT_LOG_RATE,
 	OPT_LOG_KEEP,
+	OPT_LOG_FOLLOW_MAX,
+	OPT_LOG_ROTATE,
 	OPT_SCHEDULE,
 	OPT_CREATE,
 	OPT_START,
@@ -166,6 +215,8 @@ static const struct option longopts[] = {
     {"speed", required_argument, NULL, OPT_SPEED},
     {"log-rate", required_argument, NULL, OPT_LOG_RATE},
     {"log-keep", required_argument, NULL, OPT_LOG_KEEP},
+    {"log-follow-max", required_argument, NULL, OPT_LOG_FOLLOW_MAX},
+    {"log-rotate-lines", required_argument, NULL, OPT_LOG_ROTATE},
     {"schedule-ms", required_argument, NULL, OPT_SCHEDULE},
     {"create-ms", required_argument, NULL, OPT_CREATE},
     {"start-ms", required_argument, NULL, OPT_START},
@@ -290,6 +341,13 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 		case OPT_LOG_KEEP:
 			ok = parse_long_opt("log-keep", optarg, 1, 10000000, &o->log_keep);
 			break;
+		case OPT_LOG_FOLLOW_MAX:
+			ok = parse_duration_opt("log-follow-max", optarg, &o->log_follow_max_ms);
+			break;
+		case OPT_LOG_ROTATE:
+			ok = parse_long_opt("log-rotate-lines", optarg, 0, 1000000000L,
+					    &o->log_rotate_lines);
+			break;
 		case OPT_SCHEDULE:
 			ok = parse_long_opt("schedule-ms", optarg, 0, 3600000, &o->schedule_ms);
 			break;
@@ -381,6 +439,7 @@ int main(int argc, char **argv)
 	    .speed = 1.0,
 	    .log_rate = 2.0,
 	    .log_keep = 10000,
+	    .log_follow_max_ms = 4 * 3600 * 1000L,
 	    .schedule_ms = 100,
 	    .create_ms = 300,
 	    .start_ms = 700,

@@ -33,8 +33,10 @@ struct sim_opts {
 	bool demo;
 	uint64_t seed;
 	double speed;
-	double log_rate; /* lines per second per container; 0 = unbounded */
+	double log_rate; /* lines per second per container; 0 = as fast as read */
 	long log_keep;	 /* lines kept per container run */
+	long log_follow_max_ms; /* follow streams end cleanly after this; 0 = never */
+	long log_rotate_lines;	/* a run's log file rotates every N lines; 0 = never */
 	long schedule_ms, create_ms, start_ms, ready_ms; /* pod phase delays */
 	long terminate_ms;				 /* graceful pod termination */
 	long ns_delete_ms;				 /* namespace Terminating -> gone */
@@ -59,6 +61,17 @@ struct fault_cfg {
 	char path_prefix[128];	 /* faults apply to paths with this prefix */
 	char error_message[256]; /* the injected error's message; "": by its code */
 	long error_count;	 /* errors still to inject; -1: no limit */
+	/* Log streams (logs.h): a per-line chance of a drop, a stall after N
+	 * lines, a share of log requests answered with log_error_code. */
+	double log_drop_rate;
+	long log_stall_after_lines, log_stall_ms;
+	bool log_stall_limited; /* at most log_stall_left more stalls */
+	long log_stall_left;
+	double log_error_rate;
+	int log_error_code;
+	/* Overrides of --log-follow-max and --log-rotate-lines while set. */
+	bool log_follow_max_set, log_rotate_set;
+	long log_follow_max_ms, log_rotate_lines;
 };
 
 struct sim_stats {
@@ -66,6 +79,7 @@ struct sim_stats {
 	unsigned long by_verb[12];
 	unsigned long watches_open, logs_open, watches_total, logs_total;
 	unsigned long streams_dropped;
+	unsigned long logs_capped, logs_rotated, logs_stalled; /* follow streams ended, stalled */
 };
 
 struct sim {

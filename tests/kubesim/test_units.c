@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "apply.h"
+#include "logs.h"
 #include "patch.h"
 #include "pbobj.h"
 #include "quota.h"
@@ -370,6 +371,58 @@ static void test_times(void **state)
 	assert_string_equal(out, "2d2h");
 }
 
+/* sinceTime as the API server takes it: to the second, Go's RFC 3339. */
+static void test_log_since_time(void **state)
+{
+	int64_t ns = 0, want;
+	bool set = true;
+	char out[40];
+
+	(void)state;
+	assert_true(sim_parse_time("2026-11-23T05:26:10Z", &want));
+	assert_true(logs_since_time("2026-11-23T05:26:10.999999999Z", &ns, &set));
+	assert_true(set);
+	assert_int_equal(ns, want);
+	assert_true(logs_since_time("2026-11-23T06:26:10.5+01:00", &ns, &set));
+	assert_int_equal(ns, want);
+	sim_fmt_time_ns(ns, out);
+	assert_string_equal(out, "2026-11-23T05:26:10.000000000Z");
+	assert_true(logs_since_time("2024-02-29T00:00:00Z", &ns, &set));
+	assert_true(logs_since_time("", &ns, &set));
+	assert_false(set);
+	assert_true(logs_since_time("null", &ns, &set));
+	assert_false(set);
+	assert_false(logs_since_time("2026-11-23t05:26:10Z", &ns, &set));
+	assert_false(logs_since_time("2026-11-23T05:26:10z", &ns, &set));
+	assert_false(logs_since_time("2026-11-23T05:26:10", &ns, &set));
+	assert_false(logs_since_time("2026-02-29T00:00:00Z", &ns, &set));
+	assert_false(logs_since_time("2026-04-31T00:00:00Z", &ns, &set));
+	assert_false(logs_since_time("2026-11-23T05:26:60Z", &ns, &set));
+	assert_false(logs_since_time("1700000000", &ns, &set));
+}
+
+/* A line is a function of its run and number; each run has its own id. */
+static void test_log_lines(void **state)
+{
+	struct crun c = {.name = "web", .image = "nginx:1.25", .run_id = 1};
+	char a[768], b[768], id1[96], id2[96];
+	size_t la, lb;
+
+	(void)state;
+	la = logs_line(3, "uid-1", &c, 1, 42, 1700000000000000000LL, a, sizeof(a));
+	lb = logs_line(3, "uid-1", &c, 1, 42, 1700000000000000000LL, b, sizeof(b));
+	assert_int_equal(la, lb);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, " seq=42"));
+	assert_int_equal(strlen(a), la);
+	logs_container_id("uid-1", &c, id1);
+	assert_int_equal(strlen(id1), strlen("containerd://") + 64);
+	assert_int_equal(strspn(id1 + 13, "0123456789abcdef"), 64);
+	c.run_id = 2;
+	logs_container_id("uid-1", &c, id2);
+	assert_string_not_equal(id1, id2);
+}
+
 static void test_status_shapes(void **state)
 {
 	struct apierr e = {0};
@@ -558,6 +611,8 @@ int main(void)
 	    cmocka_unit_test(test_quantities),
 	    cmocka_unit_test(test_yaml),
 	    cmocka_unit_test(test_times),
+	    cmocka_unit_test(test_log_since_time),
+	    cmocka_unit_test(test_log_lines),
 	    cmocka_unit_test(test_status_shapes),
 	    cmocka_unit_test(test_protobuf_review),
 	    cmocka_unit_test(test_protobuf_rules_review),
