@@ -10,6 +10,7 @@
 #include "cli/cli_doctor.h"
 #include "cli/cli_events.h"
 #include "cli/cli_project.h"
+#include "cli/cli_queue.h"
 #include "cli/cli_store.h"
 #include "cli/cli_util.h"
 #include "cli/cli_worker.h"
@@ -26,6 +27,7 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_credentials_commands,
 	cli_worker_commands,
 	cli_doctor_commands,
+	cli_queue_commands,
 	NULL,
 };
 

@@ -87,3 +87,7 @@ EXTRA_DIST += tests/integration/store_drill.sh
 # Errors that end a provisioning step at once, with kubesim's faults.
 TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
+
+# RabbitMQ queues over the management API against a private broker.
+TESTS += tests/integration/queues_rabbit.sh
+EXTRA_DIST += tests/integration/queues_rabbit.sh tests/lib/rabbit.sh
