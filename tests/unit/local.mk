@@ -22,7 +22,8 @@ UNIT_TESTS = \
 	tests/unit/test_credentials \
 	tests/unit/test_objyaml \
 	tests/unit/test_panes \
-	tests/unit/test_message
+	tests/unit/test_message \
+	tests/unit/test_rabbit
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -138,3 +139,7 @@ TESTS += tests/unit/test_answer
 tests_unit_test_answer_SOURCES = tests/unit/test_answer.c
 tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_answer_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_rabbit_SOURCES = tests/unit/test_rabbit.c $(UNIT_HELPERS)
+tests_unit_test_rabbit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rabbit_LDADD = $(UNIT_LDADD)
