@@ -23,39 +23,39 @@ static int queue_purge(struct cli_ctx *ctx, int argc, char **argv);
 static int queue_move(struct cli_ctx *ctx, int argc, char **argv);
 
 static const struct cli_command cmd_list = {
-	.noun = "queue",
-	.verb = "list",
-	.usage = "[--broker NAME] [--json]",
-	.summary = "list the RabbitMQ brokers' queues (depth, consumers, rates)",
-	.run = queue_list,
+    .noun = "queue",
+    .verb = "list",
+    .usage = "[--broker NAME] [--json]",
+    .summary = "list the RabbitMQ brokers' queues (depth, consumers, rates)",
+    .run = queue_list,
 };
 
 static const struct cli_command cmd_peek = {
-	.noun = "queue",
-	.verb = "peek",
-	.usage = "BROKER QUEUE [--count N] [--vhost VHOST] [--json]",
-	.summary = "show the first messages of a queue, leaving them in it",
-	.run = queue_peek,
+    .noun = "queue",
+    .verb = "peek",
+    .usage = "BROKER QUEUE [--count N] [--vhost VHOST] [--json]",
+    .summary = "show the first messages of a queue, leaving them in it",
+    .run = queue_peek,
 };
 
 static const struct cli_command cmd_purge = {
-	.noun = "queue",
-	.verb = "purge",
-	.usage = "BROKER QUEUE... [--vhost VHOST] [--yes]",
-	.summary = "delete every ready message of the queues (audited)",
-	.run = queue_purge,
+    .noun = "queue",
+    .verb = "purge",
+    .usage = "BROKER QUEUE... [--vhost VHOST] [--yes]",
+    .summary = "delete every ready message of the queues (audited)",
+    .run = queue_purge,
 };
 
 static const struct cli_command cmd_move = {
-	.noun = "queue",
-	.verb = "move",
-	.usage = "BROKER FROM TO [--vhost VHOST]",
-	.summary = "move a (dead-letter) queue's messages to another queue (audited)",
-	.run = queue_move,
+    .noun = "queue",
+    .verb = "move",
+    .usage = "BROKER FROM TO [--vhost VHOST]",
+    .summary = "move a (dead-letter) queue's messages to another queue (audited)",
+    .run = queue_move,
 };
 
-const struct cli_command *const cli_queue_commands[] = { &cmd_list, &cmd_peek, &cmd_purge,
-							 &cmd_move, NULL };
+const struct cli_command *const cli_queue_commands[] = {&cmd_list, &cmd_peek, &cmd_purge, &cmd_move,
+							NULL};
 
 /* ---- running operations to completion ---- */
 
@@ -94,7 +94,8 @@ static const struct conf_broker *find_broker(struct cli_ctx *ctx, const char *na
 
 	if (!b) {
 		if (ctx->conf->nbrokers == 0)
-			cli_failf(ctx, "no RabbitMQ broker in the settings (a rabbitmq: list in %s)",
+			cli_failf(ctx,
+				  "no RabbitMQ broker in the settings (a rabbitmq: list in %s)",
 				  ctx->conf->source ? ctx->conf->source : "config.yaml");
 		else
 			cli_not_found(ctx, "broker", name);
@@ -103,15 +104,14 @@ static const struct conf_broker *find_broker(struct cli_ctx *ctx, const char *na
 }
 
 /* Runs one operation on broker b; false after printing why. */
-typedef struct rabbit_op *start_fn(struct rabbit *r, void *arg, struct outcome *o,
-				   struct err *err);
+typedef struct rabbit_op *start_fn(struct rabbit *r, void *arg, struct outcome *o, struct err *err);
 
 static bool run_one(struct cli_ctx *ctx, const struct conf_broker *b, start_fn *start, void *arg,
 		    struct outcome *o)
 {
 	struct loop *loop = loop_new();
 	size_t pending = 1;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	struct rabbit *r = rabbit_new(loop, ctx->conf, b, &err);
 	bool ok = false;
 
@@ -135,12 +135,12 @@ static bool run_one(struct cli_ctx *ctx, const struct conf_broker *b, start_fn *
 
 static json_t *queue_json(const char *broker, const struct rabbit_queue *q)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "broker",
-			      broker, "vhost", q->vhost, "name", q->name, "type", q->type, "state",
-			      q->state, "kind", q->kind == RABBIT_QUEUE_CELERY ? "celery" : "work",
-			      "messages", (json_int_t)q->messages, "ready", (json_int_t)q->ready,
-			      "unacked", (json_int_t)q->unacked, "consumers",
-			      (json_int_t)q->consumers);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "broker", broker,
+		      "vhost", q->vhost, "name", q->name, "type", q->type, "state", q->state,
+		      "kind", q->kind == RABBIT_QUEUE_CELERY ? "celery" : "work", "messages",
+		      (json_int_t)q->messages, "ready", (json_int_t)q->ready, "unacked",
+		      (json_int_t)q->unacked, "consumers", (json_int_t)q->consumers);
 
 	if (!o)
 		fatal("cannot build a queue's JSON");
@@ -162,14 +162,14 @@ static void rate_text(char *out, size_t outsz, unsigned rates, unsigned bit, dou
 		str_copy(out, outsz, "-");
 }
 
-static const char *const list_header[] = { "BROKER",  "VHOST",	   "QUEUE",	"TYPE",
-					   "STATE",   "READY",	   "UNACKED",	"TOTAL",
-					   "CONSUMERS", "PUBLISH/S", "DELIVER/S", "ACK/S" };
+static const char *const list_header[] = {"BROKER",    "VHOST",	    "QUEUE",	 "TYPE",
+					  "STATE",     "READY",	    "UNACKED",	 "TOTAL",
+					  "CONSUMERS", "PUBLISH/S", "DELIVER/S", "ACK/S"};
 
 static void table_add(struct cli_table *t, const char *broker, const struct rabbit_queue *q)
 {
 	char ready[24], unacked[24], total[24], cons[24], pub[24], del[24], ack[24], name[96],
-		vhost[64], bname[64];
+	    vhost[64], bname[64];
 	const char *cells[ARRAY_LEN(list_header)];
 
 	snprintf(ready, sizeof(ready), "%ld", q->ready);
@@ -200,8 +200,8 @@ static void table_add(struct cli_table *t, const char *broker, const struct rabb
 static int queue_list(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *broker = NULL;
-	const struct cli_opt opts[] = { { "broker", &broker, NULL, NULL, false },
-					{ NULL, NULL, NULL, NULL, false } };
+	const struct cli_opt opts[] = {{"broker", &broker, NULL, NULL, false},
+				       {NULL, NULL, NULL, NULL, false}};
 	const char *pos[1];
 	const struct conf *conf = ctx->conf;
 	struct loop *loop;
@@ -223,7 +223,7 @@ static int queue_list(struct cli_ctx *ctx, int argc, char **argv)
 	out = xcalloc(conf->nbrokers + 1, sizeof(*out));
 	for (size_t i = 0; i < conf->nbrokers; i++) {
 		const struct conf_broker *b = &conf->brokers[i];
-		struct err err = { { 0 } };
+		struct err err = {{0}};
 
 		if (broker && !str_eq(broker, b->name))
 			continue;
@@ -248,8 +248,8 @@ static int queue_list(struct cli_ctx *ctx, int argc, char **argv)
 			if (broker && !str_eq(broker, conf->brokers[i].name))
 				continue;
 			for (size_t k = 0; k < out[j].res.queues.n; k++)
-				json_array_append_new(a, queue_json(conf->brokers[i].name,
-								    &out[j].res.queues.v[k]));
+				json_array_append_new(
+				    a, queue_json(conf->brokers[i].name, &out[j].res.queues.v[k]));
 			j++;
 		}
 		rc = cli_json_print(ctx, a);
@@ -270,8 +270,9 @@ static int queue_list(struct cli_ctx *ctx, int argc, char **argv)
 				j++;
 			}
 			if (kind == RABBIT_QUEUE_CELERY && t.nrows > 1)
-				fprintf(ctx->out, "\nCelery's own queues (worker mailboxes, replies, "
-						  "events):\n");
+				fprintf(ctx->out,
+					"\nCelery's own queues (worker mailboxes, replies, "
+					"events):\n");
 			if (kind == RABBIT_QUEUE_WORK || t.nrows > 1)
 				cli_table_print(&t, ctx->out);
 			cli_table_free(&t);
@@ -300,8 +301,7 @@ struct queue_arg {
 	int count;
 };
 
-static struct rabbit_op *start_peek(struct rabbit *r, void *arg, struct outcome *o,
-				    struct err *err)
+static struct rabbit_op *start_peek(struct rabbit *r, void *arg, struct outcome *o, struct err *err)
 {
 	const struct queue_arg *a = arg;
 
@@ -345,12 +345,12 @@ static int print_messages(struct cli_ctx *ctx, const struct rabbit_message_list 
 static int queue_peek(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *count_s = NULL, *vhost = NULL;
-	const struct cli_opt opts[] = { { "count", &count_s, NULL, NULL, false },
-					{ "vhost", &vhost, NULL, NULL, false },
-					{ NULL, NULL, NULL, NULL, false } };
+	const struct cli_opt opts[] = {{"count", &count_s, NULL, NULL, false},
+				       {"vhost", &vhost, NULL, NULL, false},
+				       {NULL, NULL, NULL, NULL, false}};
 	const char *pos[2];
 	const struct conf_broker *b;
-	struct queue_arg a = { .count = 1 };
+	struct queue_arg a = {.count = 1};
 	struct outcome o;
 	long count = 1;
 	int npos, rc;
@@ -380,7 +380,7 @@ static int queue_peek(struct cli_ctx *ctx, int argc, char **argv)
  * libpq's environment. */
 static bool db_configured(const struct conf *conf)
 {
-	static const char *const vars[] = { "PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE" };
+	static const char *const vars[] = {"PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE"};
 
 	if (conf->database && *conf->database)
 		return true;
@@ -399,7 +399,7 @@ static bool audit(struct cli_ctx *ctx, const char *broker, const char *vhost, co
 		  const char *to)
 {
 	struct db_req r;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	PGresult *res;
 
 	if (!rabbit_audit_req(&r, ctx->conf, broker, vhost, queue, to, &err)) {
@@ -420,8 +420,7 @@ static bool audit(struct cli_ctx *ctx, const char *broker, const char *vhost, co
 
 /* Asks on the terminal for the typed confirmation: the queue's name, or
  * the count of queues. */
-static bool confirmed(struct cli_ctx *ctx, const char *broker, const char *const *queues,
-		      size_t n)
+static bool confirmed(struct cli_ctx *ctx, const char *broker, const char *const *queues, size_t n)
 {
 	char want[300], line[320];
 
@@ -466,12 +465,12 @@ static int queue_purge(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vhost = NULL;
 	bool yes = false;
-	const struct cli_opt opts[] = { { "vhost", &vhost, NULL, NULL, false },
-					{ "yes", NULL, &yes, NULL, false },
-					{ NULL, NULL, NULL, NULL, false } };
+	const struct cli_opt opts[] = {{"vhost", &vhost, NULL, NULL, false},
+				       {"yes", NULL, &yes, NULL, false},
+				       {NULL, NULL, NULL, NULL, false}};
 	const char *pos[QUEUE_PURGE_MAX + 1];
 	const struct conf_broker *b;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	int npos, rc = CLI_OK;
 
 	if (!cli_parse(ctx, &cmd_purge, argc, argv, opts, pos, 2, QUEUE_PURGE_MAX + 1, &npos))
@@ -491,7 +490,7 @@ static int queue_purge(struct cli_ctx *ctx, int argc, char **argv)
 	if (!yes && !confirmed(ctx, b->name, pos + 1, (size_t)(npos - 1)))
 		return CLI_FAILED;
 	for (int i = 1; i < npos; i++) {
-		struct queue_arg a = { .vhost = vhost, .queue = pos[i] };
+		struct queue_arg a = {.vhost = vhost, .queue = pos[i]};
 		struct outcome o;
 
 		if (!audit(ctx, b->name, vhost, pos[i], NULL))
@@ -507,8 +506,7 @@ static int queue_purge(struct cli_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-static struct rabbit_op *start_move(struct rabbit *r, void *arg, struct outcome *o,
-				    struct err *err)
+static struct rabbit_op *start_move(struct rabbit *r, void *arg, struct outcome *o, struct err *err)
 {
 	const struct queue_arg *a = arg;
 
@@ -518,13 +516,13 @@ static struct rabbit_op *start_move(struct rabbit *r, void *arg, struct outcome 
 static int queue_move(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *vhost = NULL;
-	const struct cli_opt opts[] = { { "vhost", &vhost, NULL, NULL, false },
-					{ NULL, NULL, NULL, NULL, false } };
+	const struct cli_opt opts[] = {{"vhost", &vhost, NULL, NULL, false},
+				       {NULL, NULL, NULL, NULL, false}};
 	const char *pos[3];
 	const struct conf_broker *b;
-	struct queue_arg a = { 0 };
+	struct queue_arg a = {0};
 	struct outcome o;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	int npos, rc = CLI_OK;
 
 	if (!cli_parse(ctx, &cmd_move, argc, argv, opts, pos, 3, 3, &npos))

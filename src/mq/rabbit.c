@@ -17,9 +17,9 @@
 
 /* The columns a listing asks for: what a row shows, nothing more. */
 static const char queue_columns[] =
-	"name,vhost,type,state,messages,messages_ready,messages_unacknowledged,consumers,"
-	"message_stats.publish_details.rate,message_stats.deliver_get_details.rate,"
-	"message_stats.ack_details.rate";
+    "name,vhost,type,state,messages,messages_ready,messages_unacknowledged,consumers,"
+    "message_stats.publish_details.rate,message_stats.deliver_get_details.rate,"
+    "message_stats.ack_details.rate";
 
 #define RABBIT_PASSWORD_MAX 4096
 #define MOVE_POLL_MS 250
@@ -136,8 +136,9 @@ static char *read_password_file(const char *name, const char *file, struct err *
 	buf[len] = '\0';
 	len = strcspn(buf, "\r\n");
 	if (len == 0 || len > RABBIT_PASSWORD_MAX || memchr(buf, '\0', len)) {
-		err_set(err, "broker %s: its password_file %s must hold the password on its first "
-			     "line",
+		err_set(err,
+			"broker %s: its password_file %s must hold the password on its first "
+			"line",
 			name, file);
 		secret_wipe(buf, sizeof(buf));
 		return NULL;
@@ -152,8 +153,8 @@ struct rabbit *rabbit_new(struct loop *loop, const struct conf *conf, const stru
 {
 	struct rabbit *r;
 	char *password;
-	struct net_http_opts o = { 0 };
-	struct err e = { { 0 } };
+	struct net_http_opts o = {0};
+	struct err e = {{0}};
 
 	password = b->password_file ? read_password_file(b->name, b->password_file, err)
 				    : xstrdup(b->password ? b->password : "");
@@ -264,8 +265,7 @@ static void op_fail(struct rabbit_op *op, const char *fmt, ...)
 	op_finish(op, &e);
 }
 
-static struct rabbit_op *op_new(struct rabbit *r, enum op_kind kind, rabbit_done_fn done,
-				void *ud)
+static struct rabbit_op *op_new(struct rabbit *r, enum op_kind kind, rabbit_done_fn done, void *ud)
 {
 	struct rabbit_op *op = xcalloc(1, sizeof(*op));
 
@@ -284,19 +284,19 @@ static void on_answer(struct net_response *resp, void *ud);
 
 /* Starts the op's next request; false with err set if it could not
  * start (a path the engine refuses). */
-static bool op_start(struct rabbit_op *op, const char *method, const char *path,
-		     const char *body, struct err *err)
+static bool op_start(struct rabbit_op *op, const char *method, const char *path, const char *body,
+		     struct err *err)
 {
 	struct net_request rq = {
-		.method = method,
-		.path = path,
-		.body = body,
-		.body_len = body ? strlen(body) : 0,
-		.content_type = body ? "application/json" : NULL,
-		/* a DELETE answers 204 with no body: asking for JSON gets 406 */
-		.accept = str_eq(method, "DELETE") ? "*/*" : NULL,
-		.timeout_ms = op->r->timeout_ms,
-		.retries = -1,
+	    .method = method,
+	    .path = path,
+	    .body = body,
+	    .body_len = body ? strlen(body) : 0,
+	    .content_type = body ? "application/json" : NULL,
+	    /* a DELETE answers 204 with no body: asking for JSON gets 406 */
+	    .accept = str_eq(method, "DELETE") ? "*/*" : NULL,
+	    .timeout_ms = op->r->timeout_ms,
+	    .retries = -1,
 	};
 
 	op->res.requests++;
@@ -307,7 +307,7 @@ static bool op_start(struct rabbit_op *op, const char *method, const char *path,
 /* The same from a callback: a request that cannot start ends the op. */
 static void op_send(struct rabbit_op *op, const char *method, const char *path, const char *body)
 {
-	struct err e = { { 0 } };
+	struct err e = {{0}};
 
 	if (!op_start(op, method, path, body, &e))
 		op_fail(op, "%s", e.msg);
@@ -318,7 +318,7 @@ static void op_send(struct rabbit_op *op, const char *method, const char *path, 
 static struct rabbit_op *op_begin(struct rabbit_op *op, const char *method, const char *path,
 				  const char *body, struct err *err)
 {
-	struct err e = { { 0 } };
+	struct err e = {{0}};
 
 	if (op_start(op, method, path, body, &e))
 		return op;
@@ -368,8 +368,8 @@ static void send_queue_page(struct rabbit_op *op)
 }
 
 static const char overview_path[] =
-	"/api/overview?columns=cluster_name,rabbitmq_version,node,queue_totals,object_totals,"
-	"message_stats.publish_details,message_stats.deliver_get_details";
+    "/api/overview?columns=cluster_name,rabbitmq_version,node,queue_totals,object_totals,"
+    "message_stats.publish_details,message_stats.deliver_get_details";
 
 /* A queue's name in messages: "queue NAME" plus its vhost when not "/". */
 static void queue_words(char *out, size_t outsz, const char *vhost, const char *queue)
@@ -434,7 +434,7 @@ static void on_answer(struct net_response *resp, void *ud)
 	struct rabbit_op *op = ud;
 	bool ok2xx = resp->status >= 200 && resp->status < 300;
 	char what[256];
-	struct err e = { { 0 } };
+	struct err e = {{0}};
 
 	op->req = NULL;
 	if (err_isset(&resp->err)) {
@@ -447,8 +447,8 @@ static void on_answer(struct net_response *resp, void *ud)
 	switch (op->stage) {
 	case ST_OVERVIEW:
 		if (!ok2xx) {
-			rabbit_error_describe(resp->status, resp->body, resp->body_len, "the overview",
-					      &e);
+			rabbit_error_describe(resp->status, resp->body, resp->body_len,
+					      "the overview", &e);
 			op_fail(op, "%s", e.msg);
 			return;
 		}
@@ -467,8 +467,9 @@ static void on_answer(struct net_response *resp, void *ud)
 			if (op->vh_index < op->r->nvhosts) {
 				char v[96];
 
-				snprintf(what, sizeof(what), "vhost %s",
-					 (str_copy_clean(v, sizeof(v), op->r->vhosts[op->vh_index]), v));
+				snprintf(
+				    what, sizeof(what), "vhost %s",
+				    (str_copy_clean(v, sizeof(v), op->r->vhosts[op->vh_index]), v));
 			} else {
 				str_copy(what, sizeof(what), "the queue list");
 			}
@@ -592,8 +593,9 @@ static void on_answer(struct net_response *resp, void *ud)
 
 		/* Without the shovel_management plugin there is no status to read:
 		 * the parameter alone tells when the move is over. */
-		if (ok2xx && rabbit_shovel_state(resp->body, resp->body_len, op->shovel, state,
-						 sizeof(state), reason, sizeof(reason)) &&
+		if (ok2xx &&
+		    rabbit_shovel_state(resp->body, resp->body_len, op->shovel, state,
+					sizeof(state), reason, sizeof(reason)) &&
 		    str_eq(state, "terminated") && reason[0]) {
 			move_abort(op, "the shovel moving %s to %s failed: %s", op->queue, op->to,
 				   reason);
@@ -618,8 +620,8 @@ struct rabbit_op *rabbit_list(struct rabbit *r, rabbit_done_fn done, void *ud, s
 
 /* Checks what every queue operation shares; the message names the
  * broker. */
-static bool queue_args_ok(struct rabbit *r, const char *vhost, const char *queue,
-			  const char *what, struct err *err)
+static bool queue_args_ok(struct rabbit *r, const char *vhost, const char *queue, const char *what,
+			  struct err *err)
 {
 	if (r->read_only && what) {
 		err_set(err, "read-only mode: refusing to %s", what);
@@ -681,8 +683,8 @@ struct rabbit_op *rabbit_purge(struct rabbit *r, const char *vhost, const char *
 	return op;
 }
 
-struct rabbit_op *rabbit_move(struct rabbit *r, const char *vhost, const char *from,
-			      const char *to, rabbit_done_fn done, void *ud, struct err *err)
+struct rabbit_op *rabbit_move(struct rabbit *r, const char *vhost, const char *from, const char *to,
+			      rabbit_done_fn done, void *ud, struct err *err)
 {
 	struct rabbit_op *op;
 	char *path;
@@ -710,11 +712,11 @@ struct rabbit_op *rabbit_move(struct rabbit *r, const char *vhost, const char *f
 /* ---- audit ---- */
 
 static const char sql_audit[] =
-	"INSERT INTO opsdeck.events (actor, action, object, message, detail)"
-	" VALUES ($1, $2, $3, $4,"
-	" jsonb_strip_nulls(jsonb_build_object('broker', $5::text, 'vhost', $6::text,"
-	" 'queue', $7::text, 'to', $8::text)))"
-	" RETURNING id";
+    "INSERT INTO opsdeck.events (actor, action, object, message, detail)"
+    " VALUES ($1, $2, $3, $4,"
+    " jsonb_strip_nulls(jsonb_build_object('broker', $5::text, 'vhost', $6::text,"
+    " 'queue', $7::text, 'to', $8::text)))"
+    " RETURNING id";
 
 bool rabbit_audit_req(struct db_req *req, const struct conf *conf, const char *broker,
 		      const char *vhost, const char *queue, const char *to, struct err *err)
@@ -739,7 +741,8 @@ bool rabbit_audit_req(struct db_req *req, const struct conf *conf, const char *b
 	for (n = strlen(object); n && (object[n - 1] == ' ' || object[n - 1] == '\t'); n--)
 		object[n - 1] = '\0';
 	if (to)
-		buf_printf(&msg, "moving the messages of queue %s to queue %s (vhost %s) on broker %s",
+		buf_printf(&msg,
+			   "moving the messages of queue %s to queue %s (vhost %s) on broker %s",
 			   queue, to, vhost, broker);
 	else
 		buf_printf(&msg, "purging queue %s (vhost %s) on broker %s", queue, vhost, broker);

@@ -46,8 +46,8 @@ struct rabbit_op;
 /* What an operation brings back; done may take any part of it (leaving
  * the field empty), the rest is freed after done returns. */
 struct rabbit_result {
-	struct rabbit_overview overview; /* list */
-	struct rabbit_queue_list queues; /* list: every queue, in the API's order */
+	struct rabbit_overview overview;     /* list */
+	struct rabbit_queue_list queues;     /* list: every queue, in the API's order */
 	struct rabbit_message_list messages; /* peek */
 	long moved;			     /* move: messages in the source at the start */
 	unsigned requests;		     /* HTTP requests the operation made */
@@ -81,8 +81,8 @@ struct rabbit_op *rabbit_purge(struct rabbit *r, const char *vhost, const char *
  * shovel that deletes itself when done; done runs once the shovel is
  * gone, or with an error (the plugin not enabled, the shovel failed, the
  * move not finished within RABBIT_MOVE_TIMEOUT_MS). */
-struct rabbit_op *rabbit_move(struct rabbit *r, const char *vhost, const char *from,
-			      const char *to, rabbit_done_fn done, void *ud, struct err *err);
+struct rabbit_op *rabbit_move(struct rabbit *r, const char *vhost, const char *from, const char *to,
+			      rabbit_done_fn done, void *ud, struct err *err);
 void rabbit_op_cancel(struct rabbit_op *op);
 
 /* The vhost a queue named on its own is looked up in: the broker's first

@@ -101,9 +101,10 @@ bool rabbit_queues_parse(const char *body, size_t len, struct rabbit_queue_list 
 		memset(page, 0, sizeof(*page));
 		page->page = json_get_count(root, "page", 1);
 		page->page_count = json_get_count(root, "page_count", 1);
-		page->total_count = json_get_count(root, "total_count", (long)json_array_size(items));
+		page->total_count =
+		    json_get_count(root, "total_count", (long)json_array_size(items));
 		page->filtered_count =
-			json_get_count(root, "filtered_count", (long)json_array_size(items));
+		    json_get_count(root, "filtered_count", (long)json_array_size(items));
 		page->item_count = json_get_count(root, "item_count", (long)json_array_size(items));
 	}
 	json_array_foreach(items, i, it)
@@ -139,8 +140,7 @@ bool rabbit_queue_parse(const char *body, size_t len, struct rabbit_queue *q, st
 	return ok;
 }
 
-bool rabbit_overview_parse(const char *body, size_t len, struct rabbit_overview *o,
-			   struct err *err)
+bool rabbit_overview_parse(const char *body, size_t len, struct rabbit_overview *o, struct err *err)
 {
 	json_t *root = load(body, len, "overview", err);
 	const json_t *totals, *objects, *stats;
@@ -401,9 +401,9 @@ char *rabbit_shovel_body(const char *vhost, const char *from, const char *to)
 	buf_puts(&uri, "amqp:///");
 	rabbit_path_segment(&uri, vhost);
 	v = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}}", "value", "src-protocol",
-		      "amqp091", "src-uri", buf_str(&uri), "src-queue", from,
-		      "src-delete-after", "queue-length", "dest-protocol", "amqp091", "dest-uri",
-		      buf_str(&uri), "dest-queue", to, "ack-mode", "on-confirm");
+		      "amqp091", "src-uri", buf_str(&uri), "src-queue", from, "src-delete-after",
+		      "queue-length", "dest-protocol", "amqp091", "dest-uri", buf_str(&uri),
+		      "dest-queue", to, "ack-mode", "on-confirm");
 	buf_free(&uri);
 	if (!v)
 		fatal("cannot build a shovel's definition");

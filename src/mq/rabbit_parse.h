@@ -38,7 +38,7 @@ struct rabbit_queue {
 	char type[16];	/* classic, quorum, stream */
 	char state[24]; /* running, idle, flow, down, ... ("" if not given) */
 	long messages, ready, unacked, consumers;
-	unsigned rates; /* RABBIT_RATE_* present */
+	unsigned rates;				     /* RABBIT_RATE_* present */
 	double publish_rate, deliver_rate, ack_rate; /* messages per second */
 	enum rabbit_queue_kind kind;
 };

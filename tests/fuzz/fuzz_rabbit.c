@@ -63,12 +63,12 @@ static void check_queue(const struct rabbit_queue *q)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *body = (const char *)data;
-	struct rabbit_queue_list l = { 0 };
+	struct rabbit_queue_list l = {0};
 	struct rabbit_page pg;
 	struct rabbit_queue q;
 	struct rabbit_overview o;
 	struct rabbit_message_list ml;
-	struct err err = { "" };
+	struct err err = {""};
 	struct buf b = BUF_INIT;
 	char state[32], reason[128];
 

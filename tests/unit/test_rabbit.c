@@ -24,27 +24,27 @@
 
 /* A page as `GET /api/queues?page=2&page_size=2&columns=...` answers. */
 static const char page_stats[] =
-	"{\"filtered_count\":5,\"item_count\":2,\"page\":2,\"page_count\":3,\"page_size\":2,"
-	"\"total_count\":5,\"items\":["
-	"{\"consumers\":2,\"message_stats\":{\"ack_details\":{\"rate\":1.2},"
-	"\"deliver_get_details\":{\"rate\":1.4},\"publish_details\":{\"rate\":3.5}},"
-	"\"messages\":12,\"messages_ready\":10,\"messages_unacknowledged\":2,\"name\":\"tasks\","
-	"\"state\":\"running\",\"type\":\"quorum\",\"vhost\":\"/\"},"
-	"{\"consumers\":0,\"messages\":0,\"messages_ready\":0,\"messages_unacknowledged\":0,"
-	"\"name\":\"w1@host.celery.pidbox\",\"state\":\"running\",\"type\":\"classic\","
-	"\"vhost\":\"/\"}]}";
+    "{\"filtered_count\":5,\"item_count\":2,\"page\":2,\"page_count\":3,\"page_size\":2,"
+    "\"total_count\":5,\"items\":["
+    "{\"consumers\":2,\"message_stats\":{\"ack_details\":{\"rate\":1.2},"
+    "\"deliver_get_details\":{\"rate\":1.4},\"publish_details\":{\"rate\":3.5}},"
+    "\"messages\":12,\"messages_ready\":10,\"messages_unacknowledged\":2,\"name\":\"tasks\","
+    "\"state\":\"running\",\"type\":\"quorum\",\"vhost\":\"/\"},"
+    "{\"consumers\":0,\"messages\":0,\"messages_ready\":0,\"messages_unacknowledged\":0,"
+    "\"name\":\"w1@host.celery.pidbox\",\"state\":\"running\",\"type\":\"classic\","
+    "\"vhost\":\"/\"}]}";
 
 /* The same with statistics disabled on the node: no message_stats. */
 static const char page_nostats[] =
-	"{\"page\":1,\"page_count\":1,\"total_count\":1,\"items\":["
-	"{\"consumers\":0,\"messages\":7,\"messages_ready\":7,\"messages_unacknowledged\":0,"
-	"\"name\":\"heavy\",\"vhost\":\"prod\"}]}";
+    "{\"page\":1,\"page_count\":1,\"total_count\":1,\"items\":["
+    "{\"consumers\":0,\"messages\":7,\"messages_ready\":7,\"messages_unacknowledged\":0,"
+    "\"name\":\"heavy\",\"vhost\":\"prod\"}]}";
 
 static void test_queue_page(void **state)
 {
-	struct rabbit_queue_list l = { 0 };
+	struct rabbit_queue_list l = {0};
 	struct rabbit_page pg;
-	struct err err = { "" };
+	struct err err = {""};
 	const struct rabbit_queue *q;
 
 	(void)state;
@@ -86,8 +86,8 @@ static void test_queue_page(void **state)
 
 static void test_queue_page_bad(void **state)
 {
-	struct rabbit_queue_list l = { 0 };
-	struct err err = { "" };
+	struct rabbit_queue_list l = {0};
+	struct err err = {""};
 	static const char junk[] = "{\"items\":[1, \"x\", {\"name\":5}, {\"name\":\"ok\","
 				   "\"messages\":-4, \"consumers\":\"many\","
 				   "\"message_stats\":{\"publish_details\":{\"rate\":\"fast\"}}}]}";
@@ -117,12 +117,12 @@ static void test_queue_page_bad(void **state)
 static void test_overview(void **state)
 {
 	static const char ov[] =
-		"{\"cluster_name\":\"rabbit@mq1\",\"node\":\"rabbit@mq1\",\"rabbitmq_version\":"
-		"\"3.10.8\",\"queue_totals\":{\"messages\":30,\"messages_ready\":25,"
-		"\"messages_unacknowledged\":5},\"object_totals\":{\"queues\":12,\"consumers\":4,"
-		"\"connections\":3},\"message_stats\":{\"publish_details\":{\"rate\":2.5}}}";
+	    "{\"cluster_name\":\"rabbit@mq1\",\"node\":\"rabbit@mq1\",\"rabbitmq_version\":"
+	    "\"3.10.8\",\"queue_totals\":{\"messages\":30,\"messages_ready\":25,"
+	    "\"messages_unacknowledged\":5},\"object_totals\":{\"queues\":12,\"consumers\":4,"
+	    "\"connections\":3},\"message_stats\":{\"publish_details\":{\"rate\":2.5}}}";
 	struct rabbit_overview o;
-	struct err err = { "" };
+	struct err err = {""};
 
 	(void)state;
 	assert_true(rabbit_overview_parse(ov, LEN(ov), &o, &err));
@@ -194,15 +194,15 @@ static void test_escape(void **state)
 static void test_messages(void **state)
 {
 	static const char msgs[] =
-		"[{\"payload_bytes\":11,\"redelivered\":true,\"exchange\":\"\",\"routing_key\":"
-		"\"tasks\",\"message_count\":2,\"properties\":{},\"payload\":\"hello\\nworld\","
-		"\"payload_encoding\":\"string\"},"
-		"{\"payload_bytes\":90000,\"redelivered\":false,\"exchange\":\"celery\","
-		"\"routing_key\":\"heavy\",\"message_count\":1,\"payload\":\"abcdefghij\","
-		"\"payload_encoding\":\"string\"},"
-		"{\"payload_bytes\":3,\"payload\":\"AAEC\",\"payload_encoding\":\"base64\"}]";
+	    "[{\"payload_bytes\":11,\"redelivered\":true,\"exchange\":\"\",\"routing_key\":"
+	    "\"tasks\",\"message_count\":2,\"properties\":{},\"payload\":\"hello\\nworld\","
+	    "\"payload_encoding\":\"string\"},"
+	    "{\"payload_bytes\":90000,\"redelivered\":false,\"exchange\":\"celery\","
+	    "\"routing_key\":\"heavy\",\"message_count\":1,\"payload\":\"abcdefghij\","
+	    "\"payload_encoding\":\"string\"},"
+	    "{\"payload_bytes\":3,\"payload\":\"AAEC\",\"payload_encoding\":\"base64\"}]";
 	struct rabbit_message_list l;
-	struct err err = { "" };
+	struct err err = {""};
 
 	(void)state;
 	assert_true(rabbit_messages_parse(msgs, LEN(msgs), 8, &l, &err));
@@ -227,12 +227,13 @@ static void test_messages(void **state)
 static void test_errors(void **state)
 {
 	static const char e401[] = "{\"error\":\"not_authorized\",\"reason\":\"Login failed\"}";
-	static const char e401b[] = "{\"error\":\"not_authorized\",\"reason\":\"Not management user\"}";
+	static const char e401b[] =
+	    "{\"error\":\"not_authorized\",\"reason\":\"Not management user\"}";
 	static const char e404[] = "{\"error\":\"Object Not Found\",\"reason\":\"Not Found\"}";
 	static const char e400[] =
-		"{\"error\":\"bad_request\",\"reason\":\"Validation failed\\n\\ncomponent shovel not "
-		"found\\n\"}";
-	struct err err = { "" };
+	    "{\"error\":\"bad_request\",\"reason\":\"Validation failed\\n\\ncomponent shovel not "
+	    "found\\n\"}";
+	struct err err = {""};
 
 	(void)state;
 	rabbit_error_describe(401, e401, LEN(e401), "the overview", &err);
@@ -261,8 +262,8 @@ static void test_paths_and_shovel(void **state)
 	char *body;
 	char st[32], why[64];
 	static const char shovels[] =
-		"[{\"name\":\"other\",\"state\":\"running\"},{\"name\":\"opsdeck-move-1\","
-		"\"vhost\":\"/\",\"state\":\"terminated\",\"reason\":\"queue gone\\n\"}]";
+	    "[{\"name\":\"other\",\"state\":\"running\"},{\"name\":\"opsdeck-move-1\","
+	    "\"vhost\":\"/\",\"state\":\"terminated\",\"reason\":\"queue gone\\n\"}]";
 
 	(void)state;
 	rabbit_path_segment(&b, "/");
@@ -281,8 +282,8 @@ static void test_paths_and_shovel(void **state)
 					why, sizeof(why)));
 	assert_string_equal(st, "terminated");
 	assert_string_equal(why, "queue gone ");
-	assert_false(rabbit_shovel_state(shovels, LEN(shovels), "nope", st, sizeof(st), why,
-					 sizeof(why)));
+	assert_false(
+	    rabbit_shovel_state(shovels, LEN(shovels), "nope", st, sizeof(st), why, sizeof(why)));
 	assert_false(rabbit_shovel_state("{}", 2, "other", st, sizeof(st), why, sizeof(why)));
 }
 
@@ -306,7 +307,7 @@ static void test_audit_req(void **state)
 {
 	struct conf c;
 	struct db_req r;
-	struct err err = { "" };
+	struct err err = {""};
 
 	(void)state;
 	conf_init(&c);
@@ -463,19 +464,19 @@ static void test_conf_secret_not_shown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_queue_page),
-		cmocka_unit_test(test_queue_page_bad),
-		cmocka_unit_test(test_overview),
-		cmocka_unit_test(test_kind),
-		cmocka_unit_test(test_escape),
-		cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_paths_and_shovel),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_audit_req),
-		cmocka_unit_test(test_conf_good),
-		cmocka_unit_test(test_conf_bad),
-		cmocka_unit_test(test_conf_secret_not_shown),
+	    cmocka_unit_test(test_queue_page),
+	    cmocka_unit_test(test_queue_page_bad),
+	    cmocka_unit_test(test_overview),
+	    cmocka_unit_test(test_kind),
+	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_messages),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_paths_and_shovel),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_audit_req),
+	    cmocka_unit_test(test_conf_good),
+	    cmocka_unit_test(test_conf_bad),
+	    cmocka_unit_test(test_conf_secret_not_shown),
 	};
 
 	int rc;
