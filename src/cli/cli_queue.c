@@ -133,14 +133,20 @@ static bool run_one(struct cli_ctx *ctx, const struct conf_broker *b, start_fn *
 
 /* ---- list ---- */
 
+static json_t *count_json(const struct rabbit_queue *q, long v)
+{
+	return q->counted ? json_integer(v) : json_null();
+}
+
+/* Counts are null when the broker keeps no statistics. */
 static json_t *queue_json(const char *broker, const struct rabbit_queue *q)
 {
 	json_t *o =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "broker", broker,
+	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "broker", broker,
 		      "vhost", q->vhost, "name", q->name, "type", q->type, "state", q->state,
 		      "kind", q->kind == RABBIT_QUEUE_CELERY ? "celery" : "work", "messages",
-		      (json_int_t)q->messages, "ready", (json_int_t)q->ready, "unacked",
-		      (json_int_t)q->unacked, "consumers", (json_int_t)q->consumers);
+		      count_json(q, q->messages), "ready", count_json(q, q->ready), "unacked",
+		      count_json(q, q->unacked), "consumers", count_json(q, q->consumers));
 
 	if (!o)
 		fatal("cannot build a queue's JSON");
@@ -162,6 +168,14 @@ static void rate_text(char *out, size_t outsz, unsigned rates, unsigned bit, dou
 		str_copy(out, outsz, "-");
 }
 
+static void count_text(char *out, size_t outsz, const struct rabbit_queue *q, long v)
+{
+	if (q->counted)
+		snprintf(out, outsz, "%ld", v);
+	else
+		str_copy(out, outsz, "-");
+}
+
 static const char *const list_header[] = {"BROKER",    "VHOST",	    "QUEUE",	 "TYPE",
 					  "STATE",     "READY",	    "UNACKED",	 "TOTAL",
 					  "CONSUMERS", "PUBLISH/S", "DELIVER/S", "ACK/S"};
@@ -172,10 +186,10 @@ static void table_add(struct cli_table *t, const char *broker, const struct rabb
 	    vhost[64], bname[64];
 	const char *cells[ARRAY_LEN(list_header)];
 
-	snprintf(ready, sizeof(ready), "%ld", q->ready);
-	snprintf(unacked, sizeof(unacked), "%ld", q->unacked);
-	snprintf(total, sizeof(total), "%ld", q->messages);
-	snprintf(cons, sizeof(cons), "%ld", q->consumers);
+	count_text(ready, sizeof(ready), q, q->ready);
+	count_text(unacked, sizeof(unacked), q, q->unacked);
+	count_text(total, sizeof(total), q, q->messages);
+	count_text(cons, sizeof(cons), q, q->consumers);
 	rate_text(pub, sizeof(pub), q->rates, RABBIT_RATE_PUBLISH, q->publish_rate);
 	rate_text(del, sizeof(del), q->rates, RABBIT_RATE_DELIVER, q->deliver_rate);
 	rate_text(ack, sizeof(ack), q->rates, RABBIT_RATE_ACK, q->ack_rate);
@@ -541,11 +555,14 @@ static int queue_move(struct cli_ctx *ctx, int argc, char **argv)
 	a.to = pos[2];
 	if (!audit(ctx, b->name, a.vhost, a.queue, a.to))
 		return CLI_FAILED;
-	if (run_one(ctx, b, start_move, &a, &o))
+	if (!run_one(ctx, b, start_move, &a, &o))
+		rc = CLI_FAILED;
+	else if (o.res.moved >= 0)
 		fprintf(ctx->out, "moved %ld message%s from queue %s to queue %s on broker %s\n",
 			o.res.moved, o.res.moved == 1 ? "" : "s", a.queue, a.to, b->name);
 	else
-		rc = CLI_FAILED;
+		fprintf(ctx->out, "moved the messages of queue %s to queue %s on broker %s\n",
+			a.queue, a.to, b->name);
 	outcome_free(&o);
 	if (fflush(ctx->out) != 0)
 		rc = cli_fail(ctx, "cannot write the output");

@@ -536,7 +536,7 @@ static void on_answer(struct net_response *resp, void *ud)
 		if (source) {
 			char *path = queue_path(op->vhost, op->to, "?columns=name");
 
-			op->res.moved = q.messages;
+			op->res.moved = q.counted ? q.messages : -1;
 			op->stage = ST_TARGET;
 			op_send(op, "GET", path, NULL);
 			free(path);

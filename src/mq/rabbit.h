@@ -49,8 +49,8 @@ struct rabbit_result {
 	struct rabbit_overview overview;     /* list */
 	struct rabbit_queue_list queues;     /* list: every queue, in the API's order */
 	struct rabbit_message_list messages; /* peek */
-	long moved;			     /* move: messages in the source at the start */
-	unsigned requests;		     /* HTTP requests the operation made */
+	long moved;	   /* move: messages in the source at the start; -1: not counted */
+	unsigned requests; /* HTTP requests the operation made */
 };
 
 /* err is NULL on success; res is valid in both cases (partial on error). */

@@ -67,6 +67,7 @@ static bool queue_from_json(const json_t *o, struct rabbit_queue *q)
 	copy_str(q->state, sizeof(q->state), o, "state");
 	if (!q->type[0])
 		str_copy(q->type, sizeof(q->type), "classic");
+	q->counted = json_is_integer(json_object_get(o, "messages"));
 	q->messages = json_get_count(o, "messages", 0);
 	q->ready = json_get_count(o, "messages_ready", 0);
 	q->unacked = json_get_count(o, "messages_unacknowledged", 0);
@@ -157,6 +158,7 @@ bool rabbit_overview_parse(const char *body, size_t len, struct rabbit_overview 
 	copy_str(o->version, sizeof(o->version), root, "rabbitmq_version");
 	copy_str(o->node, sizeof(o->node), root, "node");
 	totals = json_object_get(root, "queue_totals");
+	o->counted = json_is_integer(json_object_get(totals, "messages"));
 	o->messages = json_get_count(totals, "messages", 0);
 	o->ready = json_get_count(totals, "messages_ready", 0);
 	o->unacked = json_get_count(totals, "messages_unacknowledged", 0);

@@ -5,7 +5,9 @@
  *
  * Rates are absent, not zero, when the broker keeps no statistics
  * (management_agent.disable_metrics_collector, or a queue with no traffic
- * yet): a RABBIT_RATE_* bit in `rates` says which ones came. */
+ * yet): a RABBIT_RATE_* bit in `rates` says which ones came. With the
+ * metrics collector disabled a queue's counts and state are absent too:
+ * `counted` says whether the counts came. */
 #ifndef OPSDECK_MQ_RABBIT_PARSE_H
 #define OPSDECK_MQ_RABBIT_PARSE_H
 
@@ -38,7 +40,8 @@ struct rabbit_queue {
 	char type[16];	/* classic, quorum, stream */
 	char state[24]; /* running, idle, flow, down, ... ("" if not given) */
 	long messages, ready, unacked, consumers;
-	unsigned rates;				     /* RABBIT_RATE_* present */
+	bool counted;	/* the counts came (else they read 0 and mean nothing) */
+	unsigned rates; /* RABBIT_RATE_* present */
 	double publish_rate, deliver_rate, ack_rate; /* messages per second */
 	enum rabbit_queue_kind kind;
 };
@@ -58,6 +61,7 @@ struct rabbit_overview {
 	char version[32];
 	char node[RABBIT_NAME_MAX];
 	long messages, ready, unacked;
+	bool counted; /* queue_totals came */
 	long queues, consumers, connections;
 	unsigned rates; /* RABBIT_RATE_PUBLISH / RABBIT_RATE_DELIVER */
 	double publish_rate, deliver_rate;

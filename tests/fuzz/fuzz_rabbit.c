@@ -53,6 +53,8 @@ static void check_queue(const struct rabbit_queue *q)
 	check_text(q->state, sizeof(q->state) - 1);
 	if (q->messages < 0 || q->ready < 0 || q->unacked < 0 || q->consumers < 0)
 		abort();
+	if (!q->counted && q->messages != 0)
+		abort();
 	check_rate(q->rates, RABBIT_RATE_PUBLISH, q->publish_rate);
 	check_rate(q->rates, RABBIT_RATE_DELIVER, q->deliver_rate);
 	check_rate(q->rates, RABBIT_RATE_ACK, q->ack_rate);

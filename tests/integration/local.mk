@@ -89,5 +89,6 @@ TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
 
 # RabbitMQ queues over the management API against a private broker.
-TESTS += tests/integration/queues_rabbit.sh
-EXTRA_DIST += tests/integration/queues_rabbit.sh tests/lib/rabbit.sh
+TESTS += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit_nostats.sh
+EXTRA_DIST += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit_nostats.sh \
+	tests/lib/rabbit.sh

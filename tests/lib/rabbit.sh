@@ -10,6 +10,8 @@
 #                  RABBIT_PASSWORD (an administrator), RABBIT_AMQP_PORT.
 #                  Registers its cleanup with tap_on_exit: the broker and
 #                  its epmd are stopped, and waited for, at exit.
+#                  RABBIT_PLUGINS (comma-separated) replaces the plugins;
+#                  RABBIT_CONF holds more rabbitmq.conf lines.
 #   rabbit_stop    stop the broker (its data is kept)
 #   rabbit_restart start it again on the same data and ports (after
 #                  rabbit_stop), waiting for the management API
@@ -49,7 +51,8 @@ rabbit_log() {
 	echo "$rabbit__dir/log"
 }
 
-# Runs a command as the broker's user, in the broker's environment.
+# Runs a command as the broker's user, in the broker's environment. The
+# node's schedulers do not busy-wait (the tests share a few cores).
 rabbit__run() {
 	$rabbit__runas env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin HOME="$rabbit__dir/home" \
 		TAP_TMP="$TAP_TMP" LANG=C.UTF-8 LC_ALL=C.UTF-8 \
@@ -65,7 +68,7 @@ rabbit__run() {
 		RABBITMQ_PID_FILE="$rabbit__dir/rabbit.pid" \
 		RABBITMQ_PLUGINS_EXPAND_DIR="$rabbit__dir/plugins-expand" \
 		ERL_EPMD_PORT="$rabbit__epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
-		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-shutdown_time 3000" \
+		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-shutdown_time 2000 +sbwt none +sbwtdcpu none +sbwtdio none" \
 		"$@"
 }
 
@@ -100,7 +103,7 @@ rabbit_start() {
 	rabbit__node=opsdeck-test-$$@localhost
 	RABBIT_URL=http://127.0.0.1:$RABBIT_MGMT_PORT
 	: >"$rabbit__dir/rabbitmq-env.conf"
-	echo '[rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management].' \
+	echo "[${RABBIT_PLUGINS:-rabbitmq_management,rabbitmq_shovel,rabbitmq_shovel_management}]." \
 		>"$rabbit__dir/enabled_plugins"
 	# Statistics every 500 ms so that counts settle fast; the test user is
 	# the broker's default user, made at its first boot.
@@ -119,6 +122,7 @@ log.file.level = warning
 log.console = false
 vm_memory_high_watermark.relative = 0.8
 disk_free_limit.absolute = 1MB
+${RABBIT_CONF:-}
 EOC
 	rabbit__runas=
 	if [ "$(id -u)" = 0 ]; then
@@ -134,7 +138,9 @@ EOC
 rabbit__stop_node() {
 	[ -n "${rabbit__pid:-}" ] || return 0
 	# The node shuts down cleanly on SIGTERM, without the seconds an
-	# Erlang client such as rabbitmqctl takes to start.
+	# Erlang client such as rabbitmqctl takes to start. Its queues and
+	# message stores are closed within milliseconds; what lingers after
+	# that is cut short by -shutdown_time (rabbit__run).
 	if tap_running "$rabbit__pid"; then
 		rabbit__beam=$(cat "$rabbit__dir/rabbit.pid" 2>/dev/null)
 		kill "${rabbit__beam:-$rabbit__pid}" 2>/dev/null

@@ -62,6 +62,7 @@ static void test_queue_page(void **state)
 	assert_int_equal(q->ready, 10);
 	assert_int_equal(q->unacked, 2);
 	assert_int_equal(q->consumers, 2);
+	assert_true(q->counted);
 	assert_int_equal(q->rates, RABBIT_RATE_PUBLISH | RABBIT_RATE_DELIVER | RABBIT_RATE_ACK);
 	assert_true(q->publish_rate > 3.49 && q->publish_rate < 3.51);
 	assert_true(q->deliver_rate > 1.39 && q->deliver_rate < 1.41);
@@ -111,6 +112,9 @@ static void test_queue_page_bad(void **state)
 	/* An unpaged listing is a bare array. */
 	assert_true(rabbit_queues_parse(bare, LEN(bare), &l, NULL, &err));
 	assert_int_equal(l.n, 2);
+	/* statistics disabled on the node: the counts are not there either */
+	assert_false(l.v[0].counted);
+	assert_int_equal(l.v[0].messages, 0);
 	rabbit_queue_list_free(&l);
 }
 
@@ -130,6 +134,7 @@ static void test_overview(void **state)
 	assert_string_equal(o.version, "3.10.8");
 	assert_string_equal(o.node, "rabbit@mq1");
 	assert_int_equal(o.messages, 30);
+	assert_true(o.counted);
 	assert_int_equal(o.ready, 25);
 	assert_int_equal(o.unacked, 5);
 	assert_int_equal(o.queues, 12);
