@@ -27,4 +27,5 @@ EMBEDDED_FILES += themes/default.yaml keymaps/default.yaml
 libopsdeck_a_SOURCES += \
 	src/mq/rabbit_parse.c src/mq/rabbit_parse.h \
 	src/mq/rabbit.c src/mq/rabbit.h \
+	src/mq/queuewatch.c src/mq/queuewatch.h \
 	src/cli/cli_queue.c src/cli/cli_queue.h

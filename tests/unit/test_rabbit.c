@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "mq/queuewatch.h"
 #include "mq/rabbit.h"
 #include "mq/rabbit_parse.h"
 #include "testutil.h"
@@ -333,6 +334,82 @@ static void test_audit_req(void **state)
 	conf_free(&c);
 }
 
+/* ---- depth trends ---- */
+
+static void list_set(struct rabbit_queue_list *l, const char *const *names, const long *depths,
+		     size_t n)
+{
+	rabbit_queue_list_free(l);
+	for (size_t i = 0; i < n; i++) {
+		struct rabbit_queue q = {.messages = depths[i], .counted = depths[i] >= 0};
+
+		str_copy(q.vhost, sizeof(q.vhost), "/");
+		str_copy(q.name, sizeof(q.name), names[i]);
+		l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+		l->v[l->n++] = q;
+	}
+}
+
+static void test_trend(void **state)
+{
+	struct qtrend *t = qtrend_new();
+	struct rabbit_queue_list l = {0};
+	static const char *const names[] = {"tasks", "heavy", "tasks"};
+	long d1[] = {5, 1, 5}, d2[] = {9, 2}, d3[] = {-1}, out[QUEUEWATCH_TREND_POINTS];
+	const size_t last = QUEUEWATCH_TREND_POINTS - 1;
+	const uint64_t t0 = 100000 * QUEUEWATCH_TREND_STEP_S;
+
+	(void)state;
+	/* a queue listed twice (paging) is kept once */
+	list_set(&l, names, d1, 3);
+	qtrend_record(t, &l, t0);
+	assert_int_equal(qtrend_size(t), 2);
+	assert_true(qtrend_get(t, "/", "tasks", t0, out));
+	assert_int_equal(out[last], 5);
+	assert_int_equal(out[last - 1], -1);
+	assert_int_equal(out[0], -1);
+	/* later in the same step: the last depth wins */
+	d1[0] = 6;
+	list_set(&l, names, d1, 2);
+	qtrend_record(t, &l, t0 + 1);
+	assert_true(qtrend_get(t, "/", "tasks", t0 + 1, out));
+	assert_int_equal(out[last], 6);
+	/* three steps on: the steps between hold -1 */
+	list_set(&l, names, d2, 2);
+	qtrend_record(t, &l, t0 + 3 * QUEUEWATCH_TREND_STEP_S);
+	assert_true(qtrend_get(t, "/", "tasks", t0 + 3 * QUEUEWATCH_TREND_STEP_S, out));
+	assert_int_equal(out[last], 9);
+	assert_int_equal(out[last - 1], -1);
+	assert_int_equal(out[last - 2], -1);
+	assert_int_equal(out[last - 3], 6);
+	/* read a step later: everything shifts by one, the new step unknown */
+	assert_true(qtrend_get(t, "/", "heavy", t0 + 4 * QUEUEWATCH_TREND_STEP_S, out));
+	assert_int_equal(out[last], -1);
+	assert_int_equal(out[last - 1], 2);
+	assert_int_equal(out[last - 4], 1);
+	/* a queue no longer listed is dropped; uncounted depths are -1 */
+	list_set(&l, names, d3, 1);
+	qtrend_record(t, &l, t0 + 5 * QUEUEWATCH_TREND_STEP_S);
+	assert_int_equal(qtrend_size(t), 1);
+	assert_false(qtrend_get(t, "/", "heavy", t0 + 5 * QUEUEWATCH_TREND_STEP_S, out));
+	assert_true(qtrend_get(t, "/", "tasks", t0 + 5 * QUEUEWATCH_TREND_STEP_S, out));
+	assert_int_equal(out[last], -1);
+	assert_int_equal(out[last - 2], 9);
+	/* after more than the whole window, only the new point remains */
+	d3[0] = 4;
+	list_set(&l, names, d3, 1);
+	qtrend_record(t, &l, t0 + 500 * QUEUEWATCH_TREND_STEP_S);
+	assert_true(qtrend_get(t, "/", "tasks", t0 + 500 * QUEUEWATCH_TREND_STEP_S, out));
+	assert_int_equal(out[last], 4);
+	for (size_t k = 0; k < last; k++)
+		assert_int_equal(out[k], -1);
+	/* a listing of nothing empties it */
+	rabbit_queue_list_free(&l);
+	qtrend_record(t, &l, t0 + 501 * QUEUEWATCH_TREND_STEP_S);
+	assert_int_equal(qtrend_size(t), 0);
+	qtrend_free(t);
+}
+
 /* ---- the rabbitmq: list of the settings ---- */
 
 static bool load(const char *text, struct conf *c, struct err *err)
@@ -479,6 +556,7 @@ int main(void)
 	    cmocka_unit_test(test_paths_and_shovel),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_audit_req),
+	    cmocka_unit_test(test_trend),
 	    cmocka_unit_test(test_conf_good),
 	    cmocka_unit_test(test_conf_bad),
 	    cmocka_unit_test(test_conf_secret_not_shown),
