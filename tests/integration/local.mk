@@ -90,5 +90,8 @@ EXTRA_DIST += tests/integration/step_errors.sh
 
 # RabbitMQ queues over the management API against a private broker.
 TESTS += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit_nostats.sh
+check_PROGRAMS += tests/integration/queuewatch_probe
+tests_integration_queuewatch_probe_SOURCES = tests/integration/queuewatch_probe.c
+tests_integration_queuewatch_probe_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit_nostats.sh \
 	tests/lib/rabbit.sh

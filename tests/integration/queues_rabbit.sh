@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 
-plan 42
+plan 47
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 t0=$(tap_now_ms)
@@ -188,10 +188,40 @@ like "$rc:$err" '^1:opsdeck: broker silent: GET /api/overview: no answer from ht
 run od queue list
 like "$err" 'broker badpw' "listing every broker names the one that failed"
 like "$out" 'main +/ +tasks ' "and lists the others' queues"
+
+# ---- the queue watch, as the console polls: a broker down, then back ----
+cat >"$work/watch.yaml" <<EOF
+rabbitmq:
+  - name: main
+    url: $RABBIT_URL
+    user: $RABBIT_USER
+    password_file: $work/rabbit.pass
+    vhosts: ["/"]
+  - name: badpw
+    url: $RABBIT_URL
+    user: $RABBIT_USER
+    password: not-the-password
+EOF
+mkfifo "$work/probe.in"
+"$top_builddir/tests/integration/queuewatch_probe" "$work/watch.yaml" tasks 300 \
+	<"$work/probe.in" >"$work/probe.out" 2>&1 &
+probe_pid=$!
+exec 3>"$work/probe.in"
+tap_on_exit "exec 3>&-; kill $probe_pid 2>/dev/null; wait $probe_pid 2>/dev/null"
+watched() { grep "^$1 " "$work/probe.out" | tail -n 1; }
+ok "the watch lists each queue with its depth and its trend" \
+	wait_for 'watched main | grep -q "^main ok .* depth=7 trend=7 "' 20
+like "$(watched badpw)" '^badpw failed .*error=broker badpw: the broker refused the credentials \(not_authorized: Login failed\)' \
+	"a broker refusing the credentials is failed with the reason while the other is listed"
+
 rabbit_stop
 run od queue list --broker main
 like "$rc:$err" '^1:opsdeck: broker main: GET /api/overview: cannot reach http://127.0.0.1:[0-9]+: Connection refused' \
 	"a stopped broker is told in words"
+ok "the watch marks the stopped broker failed, in words" \
+	wait_for 'watched main | grep -q "^main failed .*error=broker main: GET /api/overview: cannot reach"' 30
+like "$(watched main)" 'queues=7 depth=7 ' "and keeps its last listing meanwhile"
 rabbit_restart || { echo "Bail out! the broker did not come back"; exit 1; }
 ok "once the broker is back, its queues are listed again with their messages" \
 	wait_for '[ "$(listed tasks messages)" = 7 ]' 30
+ok "and the watch recovers by itself" wait_for 'watched main | grep -q "^main ok .* depth=7 "' 30
