@@ -180,6 +180,8 @@ static const struct conf_def conf_defs[] = {
 	    "seconds between a runner's reconcile passes; 0: none"),
 	OPT("worker.reconcile_confirm", CONF_LONG, reconcile_confirm_s, 1, 600, "5",
 	    "seconds before a reconcile pass looks again at a store that seems to have drifted"),
+	OPT("queues.interval", CONF_LONG, queues_interval_s, 1, 3600, "5",
+	    "seconds between two polls of the RabbitMQ brokers while their queues are shown"),
 };
 
 /* ---- the rabbitmq: list ---- */

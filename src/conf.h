@@ -49,6 +49,7 @@ struct conf {
 	long worker_jobs;   /* jobs one runner runs at once */
 	long reconcile_interval_s; /* a runner's periodic reconcile pass; 0: none */
 	long reconcile_confirm_s;  /* wait before a suspected drift is looked at again */
+	long queues_interval_s;	   /* between two polls of the RabbitMQ brokers */
 	char *source;	    /* the file conf_load read; NULL: none (built-in defaults) */
 	struct conf_broker *brokers; /* the rabbitmq: list */
 	size_t nbrokers;

@@ -256,7 +256,10 @@ struct queuewatch *queuewatch_new(struct loop *loop, const struct conf *conf, lo
 
 	w->loop = loop;
 	w->conf = conf;
-	w->interval_ms = interval_ms > 0 ? interval_ms : QUEUEWATCH_INTERVAL_MS;
+	w->interval_ms = interval_ms;
+	if (w->interval_ms <= 0)
+		w->interval_ms = conf->queues_interval_s > 0 ? conf->queues_interval_s * 1000
+							     : QUEUEWATCH_INTERVAL_MS;
 	w->paused = true;
 	w->due = true;
 	w->n = conf->nbrokers;

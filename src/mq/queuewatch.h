@@ -54,7 +54,8 @@ struct queuewatch;
 typedef void (*queuewatch_fn)(void *ud);
 
 /* Watches every broker of conf (which must outlive the watch). Starts
- * paused: queuewatch_pause(w, false) polls. interval_ms 0: the default. */
+ * paused: queuewatch_pause(w, false) polls. interval_ms 0: the setting
+ * queues.interval. */
 struct queuewatch *queuewatch_new(struct loop *loop, const struct conf *conf, long interval_ms);
 void queuewatch_free(struct queuewatch *w);
 void queuewatch_set_observer(struct queuewatch *w, queuewatch_fn fn, void *ud);
