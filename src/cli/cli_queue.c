@@ -138,13 +138,15 @@ static json_t *count_json(const struct rabbit_queue *q, long v)
 	return q->counted ? json_integer(v) : json_null();
 }
 
-/* Counts are null when the broker keeps no statistics. */
+/* Counts are null when the broker keeps no statistics, and so is a state
+ * it did not give. */
 static json_t *queue_json(const char *broker, const struct rabbit_queue *q)
 {
 	json_t *o =
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "broker", broker,
-		      "vhost", q->vhost, "name", q->name, "type", q->type, "state", q->state,
-		      "kind", q->kind == RABBIT_QUEUE_CELERY ? "celery" : "work", "messages",
+	    json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "broker", broker,
+		      "vhost", q->vhost, "name", q->name, "type", q->type, "state",
+		      q->state[0] ? json_string(q->state) : json_null(), "kind",
+		      q->kind == RABBIT_QUEUE_CELERY ? "celery" : "work", "messages",
 		      count_json(q, q->messages), "ready", count_json(q, q->ready), "unacked",
 		      count_json(q, q->unacked), "consumers", count_json(q, q->consumers));
 

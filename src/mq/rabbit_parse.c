@@ -36,9 +36,25 @@ static json_t *load(const char *body, size_t len, const char *what, struct err *
 	return v;
 }
 
+/* A copy cut to fit never ends inside a UTF-8 character: the text stays
+ * valid for JSON output and the screen. */
+static void utf8_trim_tail(char *s)
+{
+	size_t n = strlen(s), i = n, need;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80 && n - i < 3)
+		i--;
+	if (i == 0 || (unsigned char)s[i - 1] < 0xc0)
+		return;
+	need = (unsigned char)s[i - 1] >= 0xf0 ? 4 : (unsigned char)s[i - 1] >= 0xe0 ? 3 : 2;
+	if (n - (i - 1) < need)
+		s[i - 1] = '\0';
+}
+
 static void copy_str(char *dst, size_t dstsz, const json_t *o, const char *key)
 {
 	str_copy_clean(dst, dstsz, json_get_str(o, key));
+	utf8_trim_tail(dst);
 }
 
 enum rabbit_queue_kind rabbit_queue_kind(const char *name)

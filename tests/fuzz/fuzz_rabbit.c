@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "buf.h"
 #include "mq/rabbit_parse.h"
 
@@ -34,6 +36,16 @@ static void check_text(const char *s, size_t max)
 	}
 }
 
+/* What the CLI prints as JSON must stay valid UTF-8. */
+static void check_utf8(const char *s)
+{
+	json_t *j = json_string(s);
+
+	if (!j)
+		abort();
+	json_decref(j);
+}
+
 static void check_rate(unsigned rates, unsigned bit, double v)
 {
 	if (!(rates & bit)) {
@@ -51,6 +63,10 @@ static void check_queue(const struct rabbit_queue *q)
 	check_text(q->name, sizeof(q->name) - 1);
 	check_text(q->type, sizeof(q->type) - 1);
 	check_text(q->state, sizeof(q->state) - 1);
+	check_utf8(q->vhost);
+	check_utf8(q->name);
+	check_utf8(q->type);
+	check_utf8(q->state);
 	if (q->messages < 0 || q->ready < 0 || q->unacked < 0 || q->consumers < 0)
 		abort();
 	if (!q->counted && q->messages != 0)
@@ -110,6 +126,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_text(ml.v[i].payload, SHOWN + 3);
 			check_text(ml.v[i].exchange, sizeof(ml.v[i].exchange) - 1);
 			check_text(ml.v[i].routing_key, sizeof(ml.v[i].routing_key) - 1);
+			check_utf8(ml.v[i].payload);
+			check_utf8(ml.v[i].exchange);
+			check_utf8(ml.v[i].routing_key);
 			if (ml.v[i].payload_bytes < 0)
 				abort();
 		}

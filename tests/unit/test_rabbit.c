@@ -119,6 +119,31 @@ static void test_queue_page_bad(void **state)
 	rabbit_queue_list_free(&l);
 }
 
+/* A name cut to fit is never cut inside a character. */
+static void test_long_names(void **state)
+{
+	struct buf b = BUF_INIT;
+	struct rabbit_queue q;
+	struct err err = {""};
+
+	(void)state;
+	buf_puts(&b, "{\"name\":\"");
+	for (int i = 0; i < 127; i++)
+		buf_puts(&b, "\xc3\xa9"); /* 254 bytes */
+	buf_puts(&b, "x\xc3\xa9\xc3\xa9\"}");
+	assert_true(rabbit_queue_parse(b.data, b.len, &q, &err));
+	assert_int_equal(strlen(q.name), 255);
+	assert_int_equal(q.name[254], 'x');
+	buf_reset(&b);
+	buf_puts(&b, "{\"name\":\"xy");
+	for (int i = 0; i < 130; i++)
+		buf_puts(&b, "\xc3\xa9");
+	buf_puts(&b, "\"}");
+	assert_true(rabbit_queue_parse(b.data, b.len, &q, &err));
+	assert_int_equal(strlen(q.name), 254); /* xy and 126 characters, not half of one */
+	buf_free(&b);
+}
+
 static void test_overview(void **state)
 {
 	static const char ov[] =
@@ -548,6 +573,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_queue_page),
 	    cmocka_unit_test(test_queue_page_bad),
+	    cmocka_unit_test(test_long_names),
 	    cmocka_unit_test(test_overview),
 	    cmocka_unit_test(test_kind),
 	    cmocka_unit_test(test_escape),
