@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 
-plan 47
+plan 51
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 t0=$(tap_now_ms)
@@ -150,6 +150,12 @@ like "$rc:$err" '^1:opsdeck: broker main: queue no-such-queue does not exist on 
 run od queue purge main heavy
 like "$rc:$err" '^1:opsdeck: a purge needs --yes when it is not run on a terminal' "purge without --yes off a terminal is refused"
 is "$(depth / heavy)" 5 "and the queue keeps its messages"
+# on a terminal (script(1) gives it one): the queue's name is asked for
+on_tty() { printf '%s\n' "$1" | script -qec "$2" /dev/null 2>&1 | tr -d '\r'; }
+out=$(on_tty wrong "$OPSDECK -c $work/config.yaml queue purge main heavy")
+like "$out" "Type the queue's name to confirm: opsdeck: not confirmed: nothing purged" \
+	"on a terminal, a purge asks for the queue's name and a wrong answer purges nothing"
+is "$(depth / heavy)" 5 "the queue keeps its messages"
 run od -r queue purge main heavy --yes
 like "$rc:$err" '^1:opsdeck: read-only mode' "read-only mode refuses a purge"
 run od queue purge main heavy background --yes
@@ -160,6 +166,12 @@ is "$(depth / tasks):$(depth / tasks.dlq)" "3:4" "the other queues keep their me
 is "$(q -c "SELECT string_agg(actor || ' ' || action || ' ' || object, ',' ORDER BY id) FROM opsdeck.events WHERE action LIKE 'queue.%'")" \
 	"alice queue.purge rabbitmq/main///heavy,alice queue.purge rabbitmq/main///background" \
 	"each purge is in the audit trail with the operator"
+
+rabbit_publish / heavy 2 again || { echo "Bail out! cannot publish"; exit 1; }
+wait_for '[ "$(depth / heavy)" = 2 ]' 20
+out=$(on_tty heavy "$OPSDECK -c $work/config.yaml queue purge main heavy")
+like "$out" "purged queue heavy on broker main" "typing the queue's name purges it"
+ok "and empties it" wait_for '[ "$(depth / heavy)" = 0 ]' 20
 
 # ---- move a dead-letter queue back through a shovel ----
 run od -r queue move main tasks.dlq tasks
