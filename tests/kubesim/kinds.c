@@ -175,6 +175,36 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 	set_default(doc, "status", json_pack("{s:{}}", "loadBalancer"));
 }
 
+/* A Job's selector and its pods' labels name the job by its uid, as the
+ * job controller's defaulting does (manualSelector leaves them alone). */
+static void default_job(json_t *doc, const json_t *old)
+{
+	json_t *spec = jobj(doc, "spec"), *labels;
+	const char *uid = jstr(doc, "metadata.uid", ""), *name = jstr(doc, "metadata.name", "");
+
+	if (!jpath(spec, "parallelism") && !jpath(spec, "completions")) {
+		json_object_set_new(spec, "parallelism", json_integer(1));
+		json_object_set_new(spec, "completions", json_integer(1));
+	}
+	set_default(spec, "parallelism", json_integer(1));
+	set_default(spec, "backoffLimit", json_integer(6));
+	set_default(spec, "completionMode", json_string("NonIndexed"));
+	set_default(spec, "suspend", json_false());
+	set_default(spec, "podReplacementPolicy", json_string("TerminatingOrFailed"));
+	default_template(spec);
+	if (!old && !jbool(spec, "manualSelector", false) && uid[0]) {
+		labels = jobj(spec, "template.metadata.labels");
+		json_object_set_new(labels, "batch.kubernetes.io/controller-uid", json_string(uid));
+		json_object_set_new(labels, "batch.kubernetes.io/job-name", json_string(name));
+		json_object_set_new(labels, "controller-uid", json_string(uid));
+		json_object_set_new(labels, "job-name", json_string(name));
+		set_default(spec, "selector",
+			    json_pack("{s:{s:s}}", "matchLabels",
+				      "batch.kubernetes.io/controller-uid", uid));
+	}
+	set_default(doc, "status", json_object());
+}
+
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *kinds_base64(const char *in, size_t n)
@@ -237,9 +267,14 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 	case K_DEPLOYMENT:
 		spec = jobj(doc, "spec");
 		set_default(spec, "replicas", json_integer(1));
-		set_default(spec, "strategy",
-			    json_pack("{s:s, s:{s:s, s:s}}", "type", "RollingUpdate",
-				      "rollingUpdate", "maxUnavailable", "25%", "maxSurge", "25%"));
+		/* kubectl create sends "strategy": {}; it is defaulted inside. */
+		set_default(jobj(spec, "strategy"), "type", json_string("RollingUpdate"));
+		if (str_eq(jstr(spec, "strategy.type", ""), "RollingUpdate")) {
+			json_t *ru = jobj(spec, "strategy.rollingUpdate");
+
+			set_default(ru, "maxUnavailable", json_string("25%"));
+			set_default(ru, "maxSurge", json_string("25%"));
+		}
 		set_default(spec, "revisionHistoryLimit", json_integer(10));
 		set_default(spec, "progressDeadlineSeconds", json_integer(600));
 		default_template(spec);
@@ -306,6 +341,9 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 			json_object_set_new(spec, "policyTypes", types);
 		}
 		set_default(spec, "podSelector", json_object());
+		break;
+	case K_JOB:
+		default_job(doc, old);
 		break;
 	case K_EVENT:
 	case K_CONFIGMAP:
@@ -593,6 +631,22 @@ static void validate_workload(const struct restype *rt, const json_t *doc, struc
 	}
 }
 
+static void validate_job(const json_t *doc, const json_t *old, struct apierr *e)
+{
+	const char *restart = jstr(doc, "spec.template.spec.restartPolicy", "");
+
+	validate_podspec(jpath(doc, "spec.template.spec"), "spec.template.spec", e);
+	if (!str_eq(restart, "OnFailure") && !str_eq(restart, "Never"))
+		apierr_invalid_add(e, "FieldValueNotSupported", "spec.template.spec.restartPolicy",
+				   "Unsupported value: \"%s\": supported values: \"OnFailure\", "
+				   "\"Never\"",
+				   restart);
+	if (old && !json_equal(jpath(doc, "spec.template"), jpath(old, "spec.template")) &&
+	    !jbool(old, "spec.suspend", false))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.template",
+				   "Invalid value: field is immutable");
+}
+
 static void validate_service(const json_t *doc, struct apierr *e)
 {
 	const char *type = jstr(doc, "spec.type", "ClusterIP");
@@ -692,6 +746,9 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 	case K_SERVICE:
 		validate_service(doc, e);
 		break;
+	case K_JOB:
+		validate_job(doc, old, e);
+		break;
 	case K_PVC:
 		if (!json_array_size(jpath(doc, "spec.accessModes")))
 			required(e, "spec.accessModes");
@@ -788,6 +845,23 @@ static const char *const k_sts[] = {"replicas",	       "selector",
 				    "minReadySeconds", "persistentVolumeClaimRetentionPolicy",
 				    "ordinals",	       NULL};
 static const char *const k_rs[] = {"replicas", "selector", "template", "minReadySeconds", NULL};
+static const char *const k_job[] = {"parallelism",
+				    "completions",
+				    "activeDeadlineSeconds",
+				    "podFailurePolicy",
+				    "successPolicy",
+				    "backoffLimit",
+				    "backoffLimitPerIndex",
+				    "maxFailedIndexes",
+				    "selector",
+				    "manualSelector",
+				    "template",
+				    "ttlSecondsAfterFinished",
+				    "completionMode",
+				    "suspend",
+				    "podReplacementPolicy",
+				    "managedBy",
+				    NULL};
 static const char *const k_template[] = {"metadata", "spec", NULL};
 static const char *const k_podspec[] = {"volumes",
 					"initContainers",
@@ -926,6 +1000,7 @@ bool kinds_schema_check(const struct restype *rt, const json_t *doc, char *msg, 
 	const char *const *spec_keys = rt->id == K_DEPLOYMENT	 ? k_deploy
 				       : rt->id == K_STATEFULSET ? k_sts
 				       : rt->id == K_REPLICASET	 ? k_rs
+				       : rt->id == K_JOB	 ? k_job
 								 : NULL;
 	const char *bad = unknown_key(doc, top);
 	struct buf path = BUF_INIT;

@@ -3,7 +3,8 @@
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
 # finalizers (an object and a namespace held by them, patched away),
 # delete --cascade=foreground (with and without a dependent), create
-# namespace/configmap/secret (protobuf bodies) and run,
+# namespace/configmap/secret/deployment/service clusterip/job (protobuf
+# bodies) and run,
 # auth can-i (SelfSubjectAccessReview, sent as protobuf), auth can-i --list
 # (SelfSubjectRulesReview), and the 401/403
 # answers. Prints TAP.
@@ -20,9 +21,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..42"
+echo "1..46"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 42); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 46); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -247,6 +248,18 @@ out=$(K run solo -n made --image=nginx:1.25 --labels=app=solo 2>&1)
 solo_running() { K get pod solo -n made -o jsonpath='{.status.phase}' | grep -qx Running; }
 check "run creates a pod ($out)" [ "$out" = "pod/solo created" ]
 check "the pod run made is Running" wait_for 20 solo_running
+out=$(K create deployment web2 -n made --image=nginx:1.25 --port=80 --replicas=2 2>&1)
+spec=$(K get deployment web2 -n made -o jsonpath='{.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}/{.spec.template.spec.containers[0].ports[0].protocol} {.spec.strategy.type}' 2>&1)
+check "create deployment (protobuf body): $spec" sh -c '[ "$1" = "deployment.apps/web2 created" ] && [ "$2" = "2 web2 nginx:1.25 80/TCP RollingUpdate" ]' _ "$out" "$spec"
+web2_ready() { [ "$(K get deployment web2 -n made -o jsonpath='{.status.readyReplicas}')" = 2 ]; }
+check "the deployment create made gets its two pods ready" wait_for 20 web2_ready
+out=$(K create service clusterip web2 -n made --tcp=80:8080 2>&1)
+spec=$(K get service web2 -n made -o jsonpath='{.spec.type} {.spec.ports[0].name} {.spec.ports[0].port}/{.spec.ports[0].protocol}->{.spec.ports[0].targetPort} {.spec.selector.app} {.spec.clusterIP}' 2>&1)
+check "create service clusterip (protobuf body): $spec" sh -c '[ "$1" = "service/web2 created" ] && printf "%s\n" "$2" | grep -q "^ClusterIP 80-8080 80/TCP->8080 web2 10\.96\."' _ "$out" "$spec"
+out=$(K create job once -n made --image=busybox:1.36 -- echo hi 2>&1)
+spec=$(K get job once -n made -o jsonpath='{.spec.template.spec.containers[0].command} {.spec.template.spec.restartPolicy} {.spec.backoffLimit} {.spec.completions}' 2>&1)
+table=$(K get jobs -n made 2>&1)
+check "create job (protobuf body): $spec" sh -c '[ "$1" = "job.batch/once created" ] && [ "$2" = "[\"echo\",\"hi\"] Never 6 1" ] && printf "%s\n" "$3" | grep -q "^NAME  *STATUS  *COMPLETIONS  *DURATION  *AGE" && printf "%s\n" "$3" | grep -q "^once  *Running  *0/1 "' _ "$out" "$spec" "$table"
 
 out=$(K --token=wrong-token get pods 2>&1)
 check "401 Unauthorized without a valid token" sh -c 'printf "%s\n" "$1" | grep -q "Unauthorized"' _ "$out"

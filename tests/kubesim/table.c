@@ -111,6 +111,15 @@ static const struct col cols[K_COUNT][11] = {
 		      {"Replication factor", "integer", "", 0},
 		      {"Ready", "string", "", 0},
 		      END_COL},
+    [K_JOB] = {NAME_COL,
+	       {"Status", "string", "", 0},
+	       {"Completions", "string", "", 0},
+	       {"Duration", "string", "", 0},
+	       AGE_COL,
+	       {"Containers", "string", "", 1},
+	       {"Images", "string", "", 1},
+	       {"Selector", "string", "", 1},
+	       END_COL},
 };
 
 void table_age(int64_t ms, char *out, size_t n)
@@ -250,6 +259,44 @@ static void pod_cells(json_t *cells, const json_t *doc, int64_t now_ms)
 	json_array_append_new(cells, str_or(jstr(doc, "spec.nodeName", NULL), "<none>"));
 	json_array_append_new(cells, str_or(jstr(doc, "status.nominatedNodeName", NULL), "<none>"));
 	json_array_append_new(cells, json_string("<none>"));
+}
+
+/* A Job's status as kubectl's printer words it, its completions and how
+ * long it has run (or ran). */
+static void job_cells(json_t *cells, const json_t *doc, int64_t now_ms)
+{
+	const char *status = jbool(doc, "spec.suspend", false) ? "Suspended" : "Running";
+	const char *start = jstr(doc, "status.startTime", NULL);
+	const char *end = jstr(doc, "status.completionTime", NULL);
+	int64_t start_ns, end_ns;
+	json_t *c;
+	size_t i;
+	char buf[64];
+
+	json_array_foreach(jpath(doc, "status.conditions"), i, c)
+	{
+		if (!str_eq(jstr(c, "status", ""), "True"))
+			continue;
+		if (str_eq(jstr(c, "type", ""), "Complete"))
+			status = "Complete";
+		else if (str_eq(jstr(c, "type", ""), "Failed"))
+			status = "Failed";
+	}
+	json_array_append_new(cells, json_string(status));
+	snprintf(buf, sizeof(buf), "%lld/%lld", jint(doc, "status.succeeded", 0),
+		 jint(doc, "spec.completions", 1));
+	json_array_append_new(cells, json_string(buf));
+	buf[0] = '\0';
+	if (start && sim_parse_time(start, &start_ns)) {
+		if (!end || !sim_parse_time(end, &end_ns))
+			end_ns = now_ms * 1000000;
+		table_age((end_ns - start_ns) / 1000000, buf, sizeof(buf));
+	}
+	json_array_append_new(cells, json_string(buf));
+	json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
+	json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), false));
+	json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), true));
+	json_array_append_new(cells, selector_cell(jpath(doc, "spec.selector.matchLabels")));
 }
 
 static json_t *quota_cell(const json_t *doc, bool limits)
@@ -450,6 +497,9 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 		json_array_append_new(cells, json_string(ready));
 		break;
 	}
+	case K_JOB:
+		job_cells(cells, doc, now_ms);
+		break;
 	case K_COUNT:
 		break;
 	}
