@@ -49,7 +49,7 @@ start() {
 	"$KUBESIM" --http --token start-token-1 --port-file "$tmp/$name.port" "$@" \
 		>"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
-	wait_for 10 test -s "$tmp/$name.port"
+	wait_for 30 test -s "$tmp/$name.port"
 	port=$(cat "$tmp/$name.port" 2>/dev/null)
 }
 stop() {
@@ -94,7 +94,7 @@ check "the preloaded namespace was created" sh -c 'printf "%s" "$1" | grep -q "\
 check "the preloaded configmap is there" sh -c 'printf "%s" "$1" | grep -q "\"mode\":\"demo\""' _ "$(get /api/v1/namespaces/pre/configmaps/settings)"
 check "a List's items are applied (stringData encoded)" sh -c 'printf "%s" "$1" | grep -q "\"password\":\"bm90LWEtc2VjcmV0\""' _ "$(get /api/v1/namespaces/pre/secrets/creds)"
 ready2() { get /apis/apps/v1/namespaces/pre/deployments/api | grep -q '"readyReplicas":2'; }
-check "the preloaded deployment's pods become ready" wait_for 10 ready2
+check "the preloaded deployment's pods become ready" wait_for 30 ready2
 check "/version answers without a token" sh -c 'curl -s "http://127.0.0.1:$1/version" | grep -q "\"major\":\"1\""' _ "$port"
 check "/sim/stats counts objects" sh -c 'printf "%s" "$1" | grep -q "\"deployments\":1"' _ "$(get /sim/stats)"
 check "SIGTERM after --preload exits 0" stop
