@@ -95,7 +95,7 @@ spec_finalizers() { K get ns "$1" -o jsonpath='{.spec.finalizers}'; }
 content_held() {
 	K get ns held-content -o jsonpath='{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].status}' | grep -q True
 }
-wait_for '[ -z "$(spec_finalizers held)" ] && content_held' 10 ||
+wait_for '[ -z "$(spec_finalizers held)" ] && content_held' 20 ||
 	{ echo "Bail out! the namespace controller did not get to the held namespaces"; exit 1; }
 
 # ---- the CLI ----
