@@ -146,6 +146,24 @@ static void alloc_ip(struct sim *s, const char *prefix, char *out, size_t n)
 	snprintf(out, n, "%s.%lu.%lu", prefix, (v / 250) % 250, v % 250 + 2);
 }
 
+/* The node port of a NodePort or LoadBalancer service's port: the one the
+ * same port had before an update (as the real server keeps it), else a new
+ * one from the default range. */
+static json_int_t node_port(struct sim *s, const json_t *old, const json_t *port)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(jpath(old, "spec.ports"), i, p)
+	{
+		if (jint(p, "port", -1) == jint(port, "port", -2) &&
+		    str_eq(jstr(p, "protocol", "TCP"), jstr(port, "protocol", "TCP")) &&
+		    jint(p, "nodePort", 0))
+			return (json_int_t)jint(p, "nodePort", 0);
+	}
+	return 30000 + (json_int_t)(s->ip_next++ % 2768);
+}
+
 static void default_service(struct sim *s, json_t *doc, const json_t *old)
 {
 	json_t *spec = jobj(doc, "spec"), *p;
@@ -153,24 +171,38 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 	size_t i;
 	char ip[32];
 
+	const char *type;
+	bool node_ports;
+
 	set_default(spec, "type", json_string("ClusterIP"));
 	set_default(spec, "sessionAffinity", json_string("None"));
-	if (!json_object_get(spec, "clusterIP")) {
-		if (old_ip)
-			snprintf(ip, sizeof(ip), "%s", old_ip);
-		else
-			alloc_ip(s, "10.96", ip, sizeof(ip));
-		json_object_set_new(spec, "clusterIP", json_string(ip));
+	type = jstr(spec, "type", "ClusterIP");
+	node_ports = str_eq(type, "NodePort") || str_eq(type, "LoadBalancer");
+	/* An ExternalName service is a DNS alias: no cluster IP, no families. */
+	if (!str_eq(type, "ExternalName")) {
+		if (!json_object_get(spec, "clusterIP")) {
+			if (old_ip)
+				snprintf(ip, sizeof(ip), "%s", old_ip);
+			else
+				alloc_ip(s, "10.96", ip, sizeof(ip));
+			json_object_set_new(spec, "clusterIP", json_string(ip));
+		}
+		set_default(spec, "clusterIPs", json_pack("[s]", jstr(spec, "clusterIP", "")));
+		set_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
+		set_default(spec, "ipFamilyPolicy", json_string("SingleStack"));
+		set_default(spec, "internalTrafficPolicy", json_string("Cluster"));
 	}
-	set_default(spec, "clusterIPs", json_pack("[s]", jstr(spec, "clusterIP", "")));
-	set_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
-	set_default(spec, "ipFamilyPolicy", json_string("SingleStack"));
-	set_default(spec, "internalTrafficPolicy", json_string("Cluster"));
+	if (node_ports)
+		set_default(spec, "externalTrafficPolicy", json_string("Cluster"));
+	if (str_eq(type, "LoadBalancer"))
+		set_default(spec, "allocateLoadBalancerNodePorts", json_true());
 	json_array_foreach(json_object_get(spec, "ports"), i, p)
 	{
 		set_default(p, "protocol", json_string("TCP"));
 		if (json_object_get(p, "port"))
 			set_default(p, "targetPort", json_deep_copy(json_object_get(p, "port")));
+		if (node_ports)
+			set_default(p, "nodePort", json_integer(node_port(s, old, p)));
 	}
 	set_default(doc, "status", json_pack("{s:{}}", "loadBalancer"));
 }

@@ -3,8 +3,8 @@
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
 # finalizers (an object and a namespace held by them, patched away),
 # delete --cascade=foreground (with and without a dependent), create
-# namespace/configmap/secret/deployment/service clusterip/job (protobuf
-# bodies) and run,
+# namespace/configmap/secret/deployment/service (clusterip, nodeport,
+# externalname)/job (protobuf bodies) and run,
 # auth can-i (SelfSubjectAccessReview, sent as protobuf), auth can-i --list
 # (SelfSubjectRulesReview), and the 401/403
 # answers. Prints TAP.
@@ -21,9 +21,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..46"
+echo "1..47"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 46); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 47); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -261,6 +261,10 @@ check "the deployment create made gets its two pods ready" wait_for 30 web2_read
 out=$(K create service clusterip web2 -n made --tcp=80:8080 2>&1)
 spec=$(K get service web2 -n made -o jsonpath='{.spec.type} {.spec.ports[0].name} {.spec.ports[0].port}/{.spec.ports[0].protocol}->{.spec.ports[0].targetPort} {.spec.selector.app} {.spec.clusterIP}' 2>&1)
 check "create service clusterip (protobuf body): $spec" sh -c '[ "$1" = "service/web2 created" ] && printf "%s\n" "$2" | grep -q "^ClusterIP 80-8080 80/TCP->8080 web2 10\.96\."' _ "$out" "$spec"
+K create service nodeport np -n made --tcp=80:8080 --node-port=30080 >/dev/null 2>&1
+K create service externalname ext -n made --external-name=db.example.com >/dev/null 2>&1
+table=$(K get services np ext -n made 2>&1)
+check "create service nodeport and externalname: their ports and alias as kubectl prints them" sh -c 'printf "%s\n" "$1" | grep -q "^np  *NodePort  *10\.96\.[0-9.]*  *<none>  *80:30080/TCP " && printf "%s\n" "$1" | grep -q "^ext  *ExternalName  *<none>  *db\.example\.com  *<none> "' _ "$table"
 out=$(K create job once -n made --image=busybox:1.36 -- echo hi 2>&1)
 spec=$(K get job once -n made -o jsonpath='{.spec.template.spec.containers[0].command} {.spec.template.spec.restartPolicy} {.spec.backoffLimit} {.spec.completions}' 2>&1)
 table=$(K get jobs -n made 2>&1)

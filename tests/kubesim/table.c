@@ -261,6 +261,29 @@ static void pod_cells(json_t *cells, const json_t *doc, int64_t now_ms)
 	json_array_append_new(cells, json_string("<none>"));
 }
 
+/* EXTERNAL-IP as kubectl's printer gives it: the alias of an ExternalName,
+ * a load balancer's addresses (<pending> until it has one), else the
+ * external IPs. */
+static json_t *service_external(const json_t *doc)
+{
+	const char *type = jstr(doc, "spec.type", "ClusterIP");
+	struct buf b = BUF_INIT;
+	json_t *x, *out;
+	size_t i;
+	char *s;
+
+	if (str_eq(type, "ExternalName"))
+		return str_or(jstr(doc, "spec.externalName", NULL), "<none>");
+	json_array_foreach(jpath(doc, "status.loadBalancer.ingress"), i, x)
+	    buf_printf(&b, "%s%s", i ? "," : "", jstr(x, "ip", jstr(x, "hostname", "")));
+	json_array_foreach(jpath(doc, "spec.externalIPs"), i, x) buf_printf(
+	    &b, "%s%s", b.len ? "," : "", json_is_string(x) ? json_string_value(x) : "");
+	s = buf_steal(&b);
+	out = str_or(s, str_eq(type, "LoadBalancer") ? "<pending>" : "<none>");
+	free(s);
+	return out;
+}
+
 /* A Job's status as kubectl's printer words it, its completions and how
  * long it has run (or ran). */
 static void job_cells(json_t *cells, const json_t *doc, int64_t now_ms)
@@ -348,9 +371,14 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 	case K_SERVICE:
 		json_array_append_new(cells, json_string(jstr(doc, "spec.type", "ClusterIP")));
 		json_array_append_new(cells, str_or(jstr(doc, "spec.clusterIP", NULL), "<none>"));
-		json_array_append_new(cells, json_string("<none>"));
-		json_array_foreach(jpath(doc, "spec.ports"), i, x) buf_printf(
-		    &b, "%s%lld/%s", i ? "," : "", jint(x, "port", 0), jstr(x, "protocol", "TCP"));
+		json_array_append_new(cells, service_external(doc));
+		json_array_foreach(jpath(doc, "spec.ports"), i, x)
+		{
+			buf_printf(&b, "%s%lld", i ? "," : "", jint(x, "port", 0));
+			if (jint(x, "nodePort", 0))
+				buf_printf(&b, ":%lld", jint(x, "nodePort", 0));
+			buf_printf(&b, "/%s", jstr(x, "protocol", "TCP"));
+		}
 		s = buf_steal(&b);
 		json_array_append_new(cells, str_or(s, "<none>"));
 		free(s);
