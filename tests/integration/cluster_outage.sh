@@ -68,7 +68,7 @@ rm -f "$runs"
 
 ui_start 170 40
 ui_keys 3
-screen_has "the header shows the cluster answering" "cluster local: ok" 10
+screen_has "the header shows the cluster answering" "cluster local: ok" 20
 id=$(od store create shop woocommerce small web1 --cluster local | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
 like "$id" '^[0-9a-f]{12}$' "a store is ordered"
 screen_has "the console's runner provisions it: Ready, 1/1" "$id +web1 .* Ready +1/1 " 90
@@ -88,8 +88,8 @@ is "$(cat "$runs" 2>/dev/null | wc -l | tr -d ' ')" 1 "the exec plugin ran once 
 # ---- the cluster goes away ----
 kill "$SIM_PID"
 wait "$SIM_PID" 2>/dev/null
-screen_has "the header says it cannot be reached" "cluster local: unreachable" 15
-screen_has "READY is unknown, not the last counts" "$id +web1 .* Ready +\? " 10
+screen_has "the header says it cannot be reached" "cluster local: unreachable" 20
+screen_has "READY is unknown, not the last counts" "$id +web1 .* Ready +\? " 20
 unlike "$(ui_screen)" "$id +web1 .* 1/1 " "no stale 1/1"
 
 # ---- a new, empty server on the same port ----
