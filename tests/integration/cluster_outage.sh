@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 14
+plan 13
 
 ui_with_pg
 token=outage-test-token
@@ -95,10 +95,9 @@ unlike "$(ui_screen)" "$id +web1 .* 1/1 " "no stale 1/1"
 # ---- a new, empty server on the same port ----
 # shellcheck disable=SC2086
 sim_start "$UI_TMP" $simopts --port "$port" || { echo "Bail out! cannot restart kubesim"; exit 1; }
-up=$(tap_now_ms)
-screen_has "the header says ok again within the probe's cap" "cluster local: ok" 20
-took=$(($(tap_now_ms) - up))
-ok "seen answering after ${took} ms (at most 5 s plus a round trip)" [ "$took" -le 6000 ]
+# (that the probe's wait is capped is test_registry's to check, by the
+# waits the registry schedules rather than by a clock)
+screen_has "the header says ok again" "cluster local: ok" 20
 screen_has "within 10 s the pane shows the truth: no web Deployment any more" "$id +web1 .* Ready +-/1 " 10
 unlike "$(ui_screen)" "$id +web1 .* 1/1 " "nothing stale survives the restart"
 is "$(cat "$runs" 2>/dev/null | wc -l | tr -d ' ')" 1 "and the plugin did not run again"
