@@ -22,6 +22,11 @@ struct src {
 	bool slot;     /* holds a stream slot */
 	bool pod_gone; /* its pod was deleted: end when the stream does */
 	bool seen;     /* its pod is in the current list */
+	/* the instance is over: one last read without follow (of the previous
+	 * instance if it restarted) gets the lines after the stream broke,
+	 * then the source ends with final as its reason */
+	bool finishing, finish_previous;
+	char final[128];
 	struct kube_req *req;
 	struct kube_op *check;
 	struct loop_timer *retry;
@@ -106,12 +111,28 @@ static void fail(struct log_session *s, const char *msg)
 
 /* ---- slots ---- */
 
+/* An earlier instance of the same container that has not ended: a new
+ * instance waits for it, so a container's lines keep their order. */
+static bool earlier_instance_live(const struct log_session *s, size_t i)
+{
+	const struct src *c = s->v[i];
+
+	for (size_t k = 0; k < i; k++) {
+		const struct src *p = s->v[k];
+
+		if (p->pub.state != LOG_SOURCE_ENDED && strcmp(p->pod_uid, c->pod_uid) == 0 &&
+		    strcmp(p->container, c->container) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void fill_slots(struct log_session *s)
 {
 	for (size_t i = 0; i < s->n && s->active < s->o.max_streams; i++) {
 		struct src *c = s->v[i];
 
-		if (c->pub.state == LOG_SOURCE_WAITING)
+		if (c->pub.state == LOG_SOURCE_WAITING && !earlier_instance_live(s, i))
 			src_start(c);
 	}
 }
@@ -199,6 +220,10 @@ static void src_done(struct kube_response *resp, void *ud)
 		return;
 	}
 	if (resp->status >= 200 && resp->status < 300) {
+		if (c->finishing) {
+			src_end(c, false, "%s", c->final);
+			return;
+		}
 		if (!s->o.follow || c->pub.previous) {
 			src_end(c, false, "end of log");
 			return;
@@ -212,6 +237,10 @@ static void src_done(struct kube_response *resp, void *ud)
 			src_end(c, false, "pod deleted");
 		else
 			src_end(c, true, "%s", e.msg);
+		return;
+	}
+	if (c->finishing && resp->status >= 400 && resp->status < 500 && resp->status != 429) {
+		src_end(c, true, "%s; the rest of its log cannot be read: %s", c->final, e.msg);
 		return;
 	}
 	if (resp->status == 401 || resp->status == 403 ||
@@ -238,9 +267,9 @@ static void src_request(struct src *c)
 	}
 	kube_query(&path, "container", c->container);
 	kube_query(&path, "timestamps", "true");
-	if (s->o.follow && !c->pub.previous)
+	if (s->o.follow && !c->pub.previous && !c->finishing)
 		kube_query(&path, "follow", "true");
-	if (c->pub.previous)
+	if (c->pub.previous || c->finish_previous)
 		kube_query(&path, "previous", "true");
 	if (log_resume_started(&c->rs)) {
 		log_resume_since(&c->rs, since);
@@ -341,18 +370,25 @@ static bool judge(struct src *c, const json_t *pod)
 	if (strcmp(cid, c->cid) == 0 && restarts == c->restarts) {
 		if (!term)
 			return false;
+		c->finishing = true;
 		if (exit_code(term, &code))
-			src_end(c, false, "terminated with exit code %ld", code);
+			snprintf(c->final, sizeof(c->final), "terminated with exit code %ld", code);
 		else
-			src_end(c, false, "terminated");
-		return true;
+			snprintf(c->final, sizeof(c->final), "terminated");
+		return false;
 	}
 	if (last && strcmp(json_get_str(last, "containerID"), c->cid) == 0 &&
 	    exit_code(last, &code))
-		src_end(c, false, "restarted (exit code %ld)", code);
+		snprintf(c->final, sizeof(c->final), "restarted (exit code %ld)", code);
 	else
-		src_end(c, false, "restarted");
-	return true;
+		snprintf(c->final, sizeof(c->final), "restarted");
+	/* the instance before the current one is still readable, no older */
+	if (restarts != c->restarts + 1) {
+		src_end(c, false, "%s", c->final);
+		return true;
+	}
+	c->finishing = c->finish_previous = true;
+	return false;
 }
 
 static void checked(const struct kube_result *res, void *ud)
@@ -380,7 +416,7 @@ static void retry_due(struct loop *loop, void *ud)
 
 	(void)loop;
 	c->retry = NULL;
-	if (!c->s->o.follow || c->pub.previous) {
+	if (!c->s->o.follow || c->pub.previous || c->finishing) {
 		c->pub.reconnects++;
 		src_request(c);
 		return;
@@ -401,7 +437,7 @@ static void src_schedule(struct src *c, const char *why)
 		return;
 	}
 	c->pub.attempt++;
-	if (!s->o.follow && c->pub.attempt >= LOG_SESSION_READ_ATTEMPTS) {
+	if ((!s->o.follow || c->finishing) && c->pub.attempt >= LOG_SESSION_READ_ATTEMPTS) {
 		src_end(c, true, "%s", why);
 		return;
 	}

@@ -14,10 +14,15 @@
  *    container id) is a new source, read from its start.
  *  - A stream that ends for any reason -- a network error, a 5xx, a clean
  *    end (the kubelet's connection cap, log rotation), a stall -- is
- *    judged by the pod as it is now (one GET): the container terminated,
- *    restarted or its pod went, and the source ends saying so; otherwise
- *    it reconnects with capped backoff, from sinceTime, and drops what it
+ *    judged by the pod as it is now (one GET). If the pod went, the
+ *    source ends saying so. If the container terminated or restarted, one
+ *    last read without follow (of the previous instance after a restart)
+ *    gets the lines written after the stream broke, then the source ends
+ *    with the exit code. Otherwise it reconnects with capped backoff. Each
+ *    read after the first starts from sinceTime and drops what was
  *    delivered already (logs/resume.h): nothing is lost or repeated.
+ *  - A container's new instance starts once its previous one has ended,
+ *    so a container's lines stay in order.
  *  - At most max_streams streams run at once; other sources wait, in the
  *    order they were found, and start as slots free.
  * Without follow, each source is read to its end (resuming the same way
