@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 42
+plan 46
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -66,8 +66,8 @@ wait_for "[ \"\$(q -c \"SELECT status FROM opsdeck.stores WHERE id = '$id'\")\" 
 is "$(q -c "SELECT status FROM opsdeck.stores WHERE id = '$id'")" Ready "the store is provisioned"
 web=$(K -n "$ns" get pods -l app.kubernetes.io/name=wordpress -o jsonpath='{.items[0].metadata.name}')
 like "$web" '^wordpress-' "its web pod is there"
-# a few hundred lines in each container
-wait_for "[ \"\$(od logs $id --tail 300 | wc -l)\" -ge 600 ]" 30
+# a thousand lines in each container (five seconds of them)
+wait_for "[ \"\$(od logs $id --tail 1000 | wc -l)\" -ge 2000 ]" 60
 
 # ---- read to the end ----
 run logs "$id" --json
@@ -188,3 +188,32 @@ is "$frc" 0 "SIGTERM ends the follow with exit 0"
 run logs "$id" "$web" --previous --json
 once=$(exactly_once "$work/out")
 like "$rc:$once" "^0:$web/wordpress first=1 last=[0-9]+ lines=[0-9]+ runs=1\$" "--previous reads the run before the restart, whole"
+
+# ---- 60 sources, 50 streams: 10 wait, visibly, and start as others end ----
+K create namespace many >/dev/null
+for i in $(seq 1 60); do
+	printf -- '---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%02d, namespace: many, labels: {app: many}}\n' "$i"
+	printf 'spec: {containers: [{name: main, image: busybox}]}\n'
+done >"$work/many.yaml"
+K apply -f "$work/many.yaml" >/dev/null
+wait_for "[ \"\$(K -n many get pods --no-headers | grep -c Running)\" = 60 ]" 60
+# only every hundredth line is printed: the streams still carry them all
+"$OPSDECK" -c "$work/op.yaml" logs -n many -l app=many -f --json --tail 1 --max-streams 50 \
+	--include 'seq=[0-9]*00$' >"$work/many" 2>"$work/many.err" &
+follower=$!
+pods_seen() { grep -o '"pod":"p[0-9]*"' "$work/many" | sort -u | wc -l; }
+wait_for "[ \"\$(pods_seen)\" -ge 50 ]" 60
+like "$(cat "$work/many.err")" "^opsdeck: 10 sources wait for a free stream \\(at most 50 at once\\)" \
+	"60 sources, --max-streams 50: 10 wait, and stderr says so"
+lines_now=$(wc -l <"$work/many")
+wait_for "[ \"\$(wc -l <'$work/many')\" -ge $((lines_now + 300)) ]" 30
+is "$(pods_seen)" 50 "while 50 stream, the other 10 wait"
+grep -o '"pod":"p[0-9]*"' "$work/many" | sort -u | head -n 10 | sed 's/.*"\(p[0-9]*\)"/\1/' >"$work/gone"
+K -n many delete pod $(cat "$work/gone") --wait=false >/dev/null
+wait_for "[ \"\$(pods_seen)\" = 60 ]" 60
+is "$(pods_seen)" 60 "as deleted pods' streams end, the waiting sources start"
+wait_for "[ \"\$(grep -c ': pod deleted\$' '$work/many.err')\" = 10 ]" 30
+is "$(grep -c ': pod deleted$' "$work/many.err")" 10 "each deleted pod's stream ends, saying so"
+kill "$follower"
+wait "$follower"
+follower=
