@@ -517,7 +517,11 @@ static void pod_sources(struct log_session *s, const json_t *pod, bool init, boo
 		if (!*name || (s->container && strcmp(name, s->container) != 0))
 			continue;
 		if (s->o.previous) {
-			/* the instance before the current one, once */
+			/* the instance before the current one, once; unless a
+			 * container was named, only those that have one */
+			if (!s->container && json_get_count(cs, "restartCount", 0) == 0 &&
+			    !json_object_get(json_object_get(cs, "lastState"), "terminated"))
+				continue;
 			if (!src_find(s, uid, name, "", 0))
 				src_add(s, pod, name, init, "", 0, false);
 			continue;

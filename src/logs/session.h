@@ -4,7 +4,8 @@
  * Sources are the containers of the pods a pod watch finds -- every pod of
  * a namespace matching a label selector (a store: its namespace and
  * opsdeck.io/store=<id>), or one pod by name -- each container, or one by
- * name, init containers on request, or the previous instance of each.
+ * name, init containers on request, or the previous instance of each
+ * container that restarted (of the one named, whether or not it did).
  * The watch and the client are the cluster registry's (shared with
  * everything else on the loop); nothing here blocks, and every request is
  * bounded (the answer's headers by a timeout, a stream by a stall bound).

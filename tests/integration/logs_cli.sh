@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 46
+plan 48
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -188,6 +188,13 @@ is "$frc" 0 "SIGTERM ends the follow with exit 0"
 run logs "$id" "$web" --previous --json
 once=$(exactly_once "$work/out")
 like "$rc:$once" "^0:$web/wordpress first=1 last=[0-9]+ lines=[0-9]+ runs=1\$" "--previous reads the run before the restart, whole"
+run logs "$id" --previous --json
+once=$(exactly_once "$work/out")
+like "$rc:$once" "^0:$web/wordpress first=1 last=[0-9]+ lines=[0-9]+ runs=1\$" \
+	"--previous on a store reads the containers that restarted, and only those"
+run logs "$id" -c mysql --previous
+like "$rc:$err" "^1:opsdeck: mysql-0/mysql: previous terminated container \"mysql\" in pod \"mysql-0\" not found" \
+	"--previous of a container that never restarted is said in words"
 
 # ---- 60 sources, 50 streams: 10 wait, visibly, and start as others end ----
 K create namespace many >/dev/null
