@@ -26,7 +26,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv);
 static const struct cli_command cmd_logs = {
     .noun = "logs",
     .verb = NULL,
-    .usage = "STORE [POD] | -n NAMESPACE [POD] [-l SELECTOR]  [-c CONTAINER] [-f] [--tail N] "
+    .usage = "STORE [POD] | -n NAMESPACE [POD] [-l SELECTOR] [-c CONTAINER] [-f] [--tail N] "
 	     "[--since DURATION | --since-time TIME] [--timestamps] [--prefix] [--include RE]... "
 	     "[--exclude RE]... [--previous] [--init-containers] [--max-streams N] [--json]",
     .summary = "print the logs of a store's containers (or of pods), and follow them with -f",
