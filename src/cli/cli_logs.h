@@ -1,6 +1,6 @@
 /* `opsdeck logs`: a store's (or a pod's, or a label selector's) container
  * logs on stdout, read to the end or followed, over the log session of
- * src/logs (the same core as the Logs pane). */
+ * src/logs. */
 #ifndef OPSDECK_CLI_CLI_LOGS_H
 #define OPSDECK_CLI_CLI_LOGS_H
 

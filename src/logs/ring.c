@@ -74,10 +74,12 @@ uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const
 {
 	struct log_entry *e;
 
-	if (len > r->max_bytes)
-		len = r->max_bytes;
-	if (len > UINT32_MAX)
-		len = UINT32_MAX;
+	if (len > r->max_bytes || len > UINT32_MAX) {
+		len = r->max_bytes < UINT32_MAX ? r->max_bytes : UINT32_MAX;
+		/* not inside a UTF-8 character */
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;
+	}
 	while (r->count && (r->count >= r->max_lines || r->bytes + len > r->max_bytes)) {
 		drop_oldest(r);
 		r->evicted++;

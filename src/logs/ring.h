@@ -30,8 +30,8 @@ struct log_ring;
 struct log_ring *log_ring_new(size_t max_lines, size_t max_bytes);
 void log_ring_free(struct log_ring *r);
 
-/* Appends a line (copied); text longer than the byte bound is cut to it.
- * Returns the line's number. */
+/* Appends a line (copied); text longer than the byte bound is cut to it,
+ * between UTF-8 characters. Returns the line's number. */
 uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
 		       size_t len);
 /* Drops every line (they count as cleared, not evicted). */

@@ -94,6 +94,11 @@ static void test_byte_bound(void **state)
 	assert_int_equal(log_ring_bytes(r), 10);
 	assert_int_equal(log_ring_get(r, log_ring_end(r) - 1)->len, 10);
 	assert_int_equal(log_ring_evicted(r), 3);
+	/* cut between characters: "ab" and three euro signs (11 bytes) keep two */
+	push(r, "ab\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac");
+	assert_int_equal(log_ring_get(r, log_ring_end(r) - 1)->len, 8);
+	assert_string_equal(log_ring_get(r, log_ring_end(r) - 1)->text,
+			    "ab\xe2\x82\xac\xe2\x82\xac");
 	log_ring_free(r);
 }
 
