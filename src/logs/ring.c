@@ -7,8 +7,21 @@
 
 #include "util.h"
 
+/* Text is kept in large chunks, filled in order and freed in order as
+ * their lines go (lines go oldest first), so a line costs its bytes and
+ * its entry rather than an allocation of its own. */
+#define CHUNK_SIZE (256u * 1024u)
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	size_t live; /* lines held in it */
+	char data[];
+};
+
 struct log_ring {
-	struct log_entry *v; /* circular: v[(head + i) % cap] is the i-th oldest */
+	struct chunk *first, *last; /* oldest and newest chunk */
+	struct log_entry *v;	    /* circular: v[(head + i) % cap] is the i-th oldest */
 	size_t cap, head, count;
 	size_t max_lines, max_bytes, bytes;
 	uint64_t end; /* number the next line gets */
@@ -28,11 +41,44 @@ static void drop_oldest(struct log_ring *r)
 {
 	struct log_entry *e = &r->v[r->head];
 
+	struct chunk *c = r->first;
+
 	r->bytes -= e->len;
-	free(e->text);
 	e->text = NULL;
 	r->head = (r->head + 1) % r->cap;
 	r->count--;
+	/* the oldest line is always in the first chunk */
+	if (--c->live == 0) {
+		if (c->next) {
+			r->first = c->next;
+			free(c);
+		} else {
+			c->used = 0;
+		}
+	}
+}
+
+static char *text_space(struct log_ring *r, size_t n)
+{
+	struct chunk *c = r->last;
+
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+
+		c = xmalloc(sizeof(*c) + cap);
+		c->next = NULL;
+		c->used = 0;
+		c->cap = cap;
+		c->live = 0;
+		if (r->last)
+			r->last->next = c;
+		else
+			r->first = c;
+		r->last = c;
+	}
+	c->live++;
+	c->used += n;
+	return c->data + c->used - n;
 }
 
 void log_ring_clear(struct log_ring *r)
@@ -47,6 +93,7 @@ void log_ring_free(struct log_ring *r)
 	if (!r)
 		return;
 	log_ring_clear(r);
+	free(r->first); /* the one chunk left, emptied */
 	free(r->v);
 	free(r);
 }
@@ -90,7 +137,7 @@ uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const
 	e->ts_ns = ts_ns;
 	e->source = source;
 	e->len = (uint32_t)len;
-	e->text = xmalloc(len + 1);
+	e->text = text_space(r, len + 1);
 	memcpy(e->text, text, len);
 	e->text[len] = '\0';
 	r->count++;

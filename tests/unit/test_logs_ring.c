@@ -72,6 +72,41 @@ static void test_grow_keeps_order(void **state)
 	log_ring_free(r);
 }
 
+/* Text spread over many chunks, some lines larger than a chunk, lines
+ * going as new ones come: each held line reads back whole. */
+static void test_many_chunks(void **state)
+{
+	struct log_ring *r = log_ring_new(700, 4u << 20);
+	static char text[400 * 1024];
+
+	(void)state;
+	for (int i = 0; i < 5000; i++) {
+		size_t len = i % 97 == 0 ? sizeof(text) - 1 - (size_t)i : 500 + (size_t)(i % 300);
+
+		memset(text, 'a' + i % 26, len);
+		snprintf(text, 16, "%08d", i);
+		text[8] = ' ';
+		log_ring_push(r, 0, i, text, len);
+		assert_true(log_ring_bytes(r) <= 4u << 20);
+		if (i % 250 == 0 || i == 4999) {
+			for (uint64_t n = log_ring_first(r); n < log_ring_end(r); n++) {
+				const struct log_entry *e = log_ring_get(r, n);
+				char head[16];
+
+				snprintf(head, sizeof(head), "%08d ", (int)n);
+				assert_memory_equal(e->text, head, 9);
+				assert_int_equal(e->text[e->len - 1], 'a' + (int)(n % 26));
+				assert_int_equal(e->text[e->len], '\0');
+			}
+		}
+	}
+	log_ring_clear(r);
+	assert_int_equal(log_ring_count(r), 0);
+	log_ring_push(r, 0, 0, "x", 1);
+	assert_string_equal(log_ring_get(r, log_ring_end(r) - 1)->text, "x");
+	log_ring_free(r);
+}
+
 static void test_byte_bound(void **state)
 {
 	struct log_ring *r = log_ring_new(100, 10);
@@ -261,9 +296,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_wrap),       cmocka_unit_test(test_grow_keeps_order),
-	    cmocka_unit_test(test_byte_bound), cmocka_unit_test(test_search),
-	    cmocka_unit_test(test_filters),    cmocka_unit_test(test_context),
-	    cmocka_unit_test(test_grep_feed),
+	    cmocka_unit_test(test_byte_bound), cmocka_unit_test(test_many_chunks),
+	    cmocka_unit_test(test_search),     cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_context),    cmocka_unit_test(test_grep_feed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
