@@ -18,10 +18,11 @@ struct src {
 	char *ns, *pod, *container, *cid, *pod_uid;
 	long restarts; /* restartCount of the instance (with cid, says which one) */
 	char reason[384];
-	bool fresh;    /* found after the start: read from its start */
-	bool slot;     /* holds a stream slot */
-	bool pod_gone; /* its pod was deleted: end when the stream does */
-	bool seen;     /* its pod is in the current list */
+	bool fresh;	    /* found after the start: read from its start */
+	bool slot;	    /* holds a stream slot */
+	bool pod_gone;	    /* its pod was deleted: end when the stream does */
+	bool seen;	    /* its pod is in the current list */
+	struct src *before; /* the container's instance before this one, if any */
 	/* the instance is over: one last read without follow (of the previous
 	 * instance if it restarted) gets the lines after the stream broke,
 	 * then the source ends with final as its reason */
@@ -111,28 +112,15 @@ static void fail(struct log_session *s, const char *msg)
 
 /* ---- slots ---- */
 
-/* An earlier instance of the same container that has not ended: a new
- * instance waits for it, so a container's lines keep their order. */
-static bool earlier_instance_live(const struct log_session *s, size_t i)
-{
-	const struct src *c = s->v[i];
-
-	for (size_t k = 0; k < i; k++) {
-		const struct src *p = s->v[k];
-
-		if (p->pub.state != LOG_SOURCE_ENDED && strcmp(p->pod_uid, c->pod_uid) == 0 &&
-		    strcmp(p->container, c->container) == 0)
-			return true;
-	}
-	return false;
-}
-
+/* A new instance of a container waits for the one before it to end, so
+ * that a container's lines keep their order. */
 static void fill_slots(struct log_session *s)
 {
 	for (size_t i = 0; i < s->n && s->active < s->o.max_streams; i++) {
 		struct src *c = s->v[i];
 
-		if (c->pub.state == LOG_SOURCE_WAITING && !earlier_instance_live(s, i))
+		if (c->pub.state == LOG_SOURCE_WAITING &&
+		    (!c->before || c->before->pub.state == LOG_SOURCE_ENDED))
 			src_start(c);
 	}
 }
@@ -475,6 +463,15 @@ static void src_add(struct log_session *s, const json_t *pod, const char *contai
 	const json_t *meta = json_object_get(pod, "metadata");
 	struct src *c = xcalloc(1, sizeof(*c));
 
+	for (size_t i = s->n; i-- > 0;) {
+		struct src *p = s->v[i];
+
+		if (strcmp(p->pod_uid, json_get_str(meta, "uid")) == 0 &&
+		    strcmp(p->container, container) == 0) {
+			c->before = p;
+			break;
+		}
+	}
 	c->s = s;
 	c->ns = xstrdup(s->ns);
 	c->pod = xstrdup(json_get_str(meta, "name"));
