@@ -46,6 +46,9 @@ struct log_session {
 	struct loop_timer *tick;
 	struct src **v;
 	size_t n, cap;
+	/* "uid/container/cid/restarts" and "uid/container" (the latest
+	 * instance) -> source id */
+	json_t *index;
 	size_t active; /* sources holding a slot */
 	bool listed;   /* the first whole pod list was read */
 	bool pod_seen; /* one pod followed: it exists (now) */
@@ -444,17 +447,27 @@ static void src_schedule(struct src *c, const char *why)
 
 /* An instance is its container id and restart count: a restart changes
  * both on a real cluster, and the count is enough where ids are reused. */
+static struct src *src_lookup(struct log_session *s, const char *key)
+{
+	const json_t *id = json_object_get(s->index, key);
+
+	return id ? s->v[json_integer_value(id)] : NULL;
+}
+
+static void instance_key(char *out, size_t n, const char *uid, const char *container,
+			 const char *cid, long restarts)
+{
+	/* names and uids hold no '/' (DNS names, uuids) */
+	snprintf(out, n, "%s/%s/%s/%ld", uid, container, cid, restarts);
+}
+
 static struct src *src_find(struct log_session *s, const char *uid, const char *container,
 			    const char *cid, long restarts)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		struct src *c = s->v[i];
+	char key[640];
 
-		if (strcmp(c->pod_uid, uid) == 0 && strcmp(c->container, container) == 0 &&
-		    strcmp(c->cid, cid) == 0 && c->restarts == restarts)
-			return c;
-	}
-	return NULL;
+	instance_key(key, sizeof(key), uid, container, cid, restarts);
+	return src_lookup(s, key);
 }
 
 static void src_add(struct log_session *s, const json_t *pod, const char *container, bool init,
@@ -462,16 +475,13 @@ static void src_add(struct log_session *s, const json_t *pod, const char *contai
 {
 	const json_t *meta = json_object_get(pod, "metadata");
 	struct src *c = xcalloc(1, sizeof(*c));
+	char key[640];
 
-	for (size_t i = s->n; i-- > 0;) {
-		struct src *p = s->v[i];
-
-		if (strcmp(p->pod_uid, json_get_str(meta, "uid")) == 0 &&
-		    strcmp(p->container, container) == 0) {
-			c->before = p;
-			break;
-		}
-	}
+	snprintf(key, sizeof(key), "%s/%s", json_get_str(meta, "uid"), container);
+	c->before = src_lookup(s, key);
+	json_object_set_new(s->index, key, json_integer((json_int_t)s->n));
+	instance_key(key, sizeof(key), json_get_str(meta, "uid"), container, cid, restarts);
+	json_object_set_new(s->index, key, json_integer((json_int_t)s->n));
 	c->s = s;
 	c->ns = xstrdup(s->ns);
 	c->pod = xstrdup(json_get_str(meta, "name"));
@@ -543,12 +553,12 @@ static void reconcile(struct log_session *s)
 	const char *key;
 	const json_t *pod;
 	bool seen = false, found = false;
+	json_t *uids;
 
 	/* without follow (or for previous instances) the first list is the set */
 	if (!first && (!s->o.follow || s->o.previous))
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		s->v[i]->seen = false;
+	uids = json_object();
 	json_object_foreach((json_t *)pods, key, pod)
 	{
 		const json_t *meta = json_object_get(pod, "metadata");
@@ -562,14 +572,14 @@ static void reconcile(struct log_session *s)
 		if (json_object_get(meta, "deletionTimestamp") && !first)
 			continue;
 		seen = true;
-		for (size_t i = 0; i < s->n; i++) {
-			if (strcmp(s->v[i]->pod_uid, uid) == 0)
-				s->v[i]->seen = true;
-		}
+		json_object_set_new(uids, uid, json_true());
 		if (s->o.init_containers)
 			pod_sources(s, pod, true, !first);
 		pod_sources(s, pod, false, !first);
 	}
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i]->seen = json_object_get(uids, s->v[i]->pod_uid) != NULL;
+	json_decref(uids);
 	s->pod_seen = seen;
 	s->listed = true;
 	if (first && s->pod && !found) {
@@ -689,6 +699,7 @@ struct log_session *log_session_start(struct kube_registry *reg, const struct lo
 	s->reg = reg;
 	s->h = h;
 	s->loop = kube_http_loop(h);
+	s->index = json_object();
 	s->rng = (uint64_t)(uintptr_t)s ^ loop_now_ms() ^ 0x9e3779b97f4a7c15ULL;
 	s->sub = kube_registry_subscribe(reg, s->context, &kube_res_pods, s->ns, s->selector, NULL,
 					 on_pods, s, err);
@@ -720,6 +731,7 @@ void log_session_free(struct log_session *s)
 		free(c);
 	}
 	free(s->v);
+	json_decref(s->index);
 	free(s->context);
 	free(s->ns);
 	free(s->pod);
