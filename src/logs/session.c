@@ -633,7 +633,11 @@ static void tick(struct loop *loop, void *ud)
 	for (size_t i = 0; i < s->n; i++) {
 		struct src *c = s->v[i];
 
-		if (c->pub.state == LOG_SOURCE_STREAMING &&
+		/* a request that has not failed by then is taken as answered */
+		if ((c->pub.state == LOG_SOURCE_STREAMING ||
+		     ((c->pub.state == LOG_SOURCE_CONNECTING ||
+		       c->pub.state == LOG_SOURCE_RECONNECTING) &&
+		      c->req)) &&
 		    now - c->last_byte_ms >= (uint64_t)s->o.idle_ms) {
 			c->pub.state = LOG_SOURCE_IDLE;
 			any = true;

@@ -140,6 +140,9 @@ struct seen {
 	struct log_session *s;
 	struct buf text;
 	bool ended;
+	unsigned states;    /* bit per state seen */
+	struct buf reasons; /* each reconnect's reason, once */
+	unsigned last_attempt;
 };
 
 static void on_line(void *ud, uint64_t n, const struct log_entry *e)
@@ -156,6 +159,12 @@ static void on_change(void *ud)
 	const struct log_source *src = x->s ? log_session_source(x->s, 0) : NULL;
 
 	x->ended = src && src->state == LOG_SOURCE_ENDED;
+	if (!src)
+		return;
+	x->states |= 1u << src->state;
+	if (src->state == LOG_SOURCE_RECONNECTING && src->attempt != x->last_attempt)
+		buf_printf(&x->reasons, "%u:%s\n", src->attempt, src->reason);
+	x->last_attempt = src->state == LOG_SOURCE_RECONNECTING ? src->attempt : 0;
 }
 
 static void test_resume_exactly_once(void **state)
@@ -165,12 +174,13 @@ static void test_resume_exactly_once(void **state)
 	struct loop *loop = loop_new();
 	struct kube_registry *r;
 	struct log_ring *ring = log_ring_new(100, 10000);
-	struct seen x = {NULL, BUF_INIT, false};
+	struct seen x = {NULL, BUF_INIT, false, 0, BUF_INIT, 0};
 	struct log_session_opts o = {.ns = "t",
 				     .selector = "app=x",
 				     .follow = true,
 				     .tail_lines = 10,
 				     .stall_ms = 1000,
+				     .idle_ms = 300,
 				     .ring = ring,
 				     .on_line = on_line,
 				     .on_change = on_change,
@@ -222,6 +232,19 @@ static void test_resume_exactly_once(void **state)
 	assert_non_null(strstr(sv.uris[4], "sinceTime=2026-12-03T08%3A00%3A01Z"));
 	assert_non_null(strstr(sv.uris[5], "sinceTime=2026-12-03T08%3A00%3A02Z"));
 	assert_int_equal(log_ring_count(ring), NLINES);
+	/* every state was shown (but waiting: a slot was free), and why each
+	 * reconnect happened */
+	assert_int_equal(x.states, (1u << LOG_SOURCE_CONNECTING) | (1u << LOG_SOURCE_STREAMING) |
+				       (1u << LOG_SOURCE_IDLE) | (1u << LOG_SOURCE_RECONNECTING) |
+				       (1u << LOG_SOURCE_ENDED));
+	{
+		const char *why = buf_str(&x.reasons);
+
+		if (!strstr(why, "1:end of stream\n2:the server is currently unable to handle the "
+				 "request") ||
+		    !strstr(why, "stalled"))
+			fail_msg("reasons: %s", why);
+	}
 
 	log_session_free(x.s);
 	kube_registry_release(r);
@@ -229,6 +252,7 @@ static void test_resume_exactly_once(void **state)
 	loop_free(loop);
 	log_ring_free(ring);
 	buf_free(&x.text);
+	buf_free(&x.reasons);
 	free(kc);
 	pthread_mutex_destroy(&sv.mu);
 }
