@@ -356,7 +356,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct target t = {.has_context = false};
 	struct run r = {.ctx = ctx};
 	struct err err = {{0}};
-	char shown[CLI_SHOWN_SIZE];
+	char shown[CLI_SHOWN_SIZE], since_utc[LOG_TIME_SIZE];
 	const char *pos[2];
 	char **args = xcalloc((size_t)argc + 1, sizeof(*args));
 	long tail = -1, since = 0, max = ctx->conf->log_max_streams;
@@ -400,6 +400,9 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 					 "--since-time takes an RFC 3339 time such as "
 					 "2026-01-31T12:00:00Z, not \"%s\"",
 					 cli_shown(since_time, shown));
+		/* as the API server reads it: UTC, with nanoseconds */
+		log_time_format(ns_since, true, since_utc);
+		since_time = since_utc;
 	}
 	if (max_s && !str_to_long(max_s, 1, 10000, &max))
 		return cli_usage(ctx, &cmd_logs, "--max-streams takes a number from 1 to 10000");
