@@ -711,7 +711,13 @@ struct log_session *log_session_start(struct kube_registry *reg, const struct lo
 		log_session_free(s);
 		return NULL;
 	}
-	s->tick = loop_timer_add(s->loop, 1000, 1000, tick, s);
+	{
+		/* idle is seen within a quarter of its bound (and a second) */
+		uint64_t every = (uint64_t)s->o.idle_ms / 4;
+
+		every = every < 50 ? 50 : every > 1000 ? 1000 : every;
+		s->tick = loop_timer_add(s->loop, every, every, tick, s);
+	}
 	return s;
 }
 
