@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 48
+plan 49
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -139,7 +139,8 @@ is "$rc" 2 "logs without a store is a usage error"
 
 # ---- follow through faults, a restart and a pod that joins ----
 # not through od: $! must be opsdeck itself
-"$OPSDECK" -c "$work/op.yaml" logs "$id" -f --json --tail 0 >"$work/follow" 2>"$work/follow.err" &
+printf 'logs:\n  stall_timeout: 5\n' | cat "$work/op.yaml" - >"$work/follow.yaml"
+"$OPSDECK" -c "$work/follow.yaml" logs "$id" -f --json --tail 0 >"$work/follow" 2>"$work/follow.err" &
 follower=$!
 wait_for "[ \"\$(count_of '$work/follow' mysql-0/mysql)\" -ge 100 ]" 30
 # kubesim drops every log stream after 250 lines and answers 503 to a
@@ -164,8 +165,17 @@ spec:
 YAML
 sim_delete /sim/faults
 K apply -f "$work/late.yaml" >/dev/null
-sim_post /sim/faults '{"dropAfterLines": 250, "errorRate": 0.33, "errorCode": 503}'
-wait_for "[ \"\$(wc -l <'$work/follow')\" -ge 20000 ] && [ \"\$(count_of '$work/follow' late/cache)\" -ge 1000 ]" 120
+# then every other way a stream ends: a clean end after 2 s (the kubelet's
+# cap), a connection broken inside a line, one stream stalled (the
+# follower's stall bound is 5 s) and 503s to a third of log requests
+sim_post /sim/faults '{"logFollowMaxSeconds": 2, "logDropRate": 0.002, "logStallAfterLines": 30,
+	"logStallSeconds": 600, "logStallCount": 1, "logErrorRate": 0.33}'
+ended_every_way() {
+	sim_get /sim/stats |
+		jq -e '.streamsDropped >= 20 and .logStreamsCapped >= 3 and .logStreamsStalled >= 1' \
+			>/dev/null
+}
+wait_for "[ \"\$(wc -l <'$work/follow')\" -ge 20000 ] && [ \"\$(count_of '$work/follow' late/cache)\" -ge 1000 ] && ended_every_way" 120
 sim_delete /sim/faults
 kill "$follower"
 wait "$follower"
@@ -175,8 +185,10 @@ once=$(exactly_once "$work/follow")
 diag "$(echo "$once" | grep -v PROBLEM)"
 unlike "$once" PROBLEM "followed through dropped streams and 503s: every seq once, in order"
 ok "at least 20,000 lines followed" [ "$(wc -l <"$work/follow")" -ge 20000 ]
-dropped=$(sim_get /sim/stats | jq -r '.streamsDropped // .logStreamsDropped // 0')
+dropped=$(sim_get /sim/stats | jq -r '.streamsDropped')
 ok "kubesim dropped the streams many times ($dropped)" [ "$dropped" -ge 20 ]
+ok "streams also ended cleanly at the follow cap and one stalled: $(sim_get /sim/stats |
+	jq -c '{logStreamsCapped, logStreamsStalled}')" ended_every_way
 like "$once" "$web/wordpress first=[0-9]+ last=[0-9]+ lines=[0-9]+ runs=2" "the restarted container's new run is followed from seq=1"
 like "$once" "late/app first=1 " "a pod that starts later joins, from its first line"
 like "$once" "late/cache first=1 " "... each of its containers"
