@@ -83,3 +83,7 @@ EXTRA_DIST += tests/integration/store_drill.sh
 # Errors that end a provisioning step at once, with kubesim's faults.
 TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
+
+# Shell completion made from the command table; names through `opsdeck complete`.
+TESTS += tests/integration/completion.sh
+EXTRA_DIST += tests/integration/completion.sh
