@@ -38,12 +38,14 @@ is "$(bash --norc --noprofile -c '. "$1" && complete -p opsdeck' _ "$bash_script
 
 # The table in the script is the binary's own, every command of --help in it.
 missing=
-"$OPSDECK" --help | sed -n 's/^  opsdeck \([a-z-]*\) \([a-z-]*\)  .*/\1 \2/p; s/^  opsdeck \([a-z-]*\)  .*/\1 -/p' >"$TAP_TMP/help"
+"$OPSDECK" --help | sed -n -e 's/^  opsdeck \([a-z-]*\) \([a-z-]*\)  .*/\1 \2/p' \
+	-e 's/^  opsdeck \([a-z-]*\)  .*/\1 -/p' >"$TAP_TMP/help"
 while read -r noun verb; do
 	grep -q "^$noun $verb" "$bash_script" || missing="$missing $noun/$verb"
 done <"$TAP_TMP/help"
-is "$missing" "" "every command of opsdeck --help is in the completion table"
-test "$(wc -l <"$TAP_TMP/help")" -gt 20 || diag "only $(wc -l <"$TAP_TMP/help") commands read from --help"
+ncommands=$(wc -l <"$TAP_TMP/help")
+[ "$ncommands" -gt 20 ] || missing="only $ncommands commands read from --help"
+is "$missing" "" "every command of opsdeck --help ($ncommands) is in the completion table"
 
 is "$(comp opsdeck st | line)" "store" "opsdeck st<Tab> gives store"
 is "$(comp opsdeck store '' | line)" \
@@ -82,7 +84,8 @@ if wait_for "test -s '$TAP_TMP/silent.port'" 20; then
 	rc=$?
 	took=$(($(tap_now_ms) - start))
 	is "$rc:$out" "0:" "silent and exit 0 when the server never answers"
-	ok "given up within 5 s (took $took ms), whatever connect_timeout says" test "$took" -lt 5000
+	ok "given up within 5 s (took $took ms), whatever connect_timeout says" \
+		test "$took" -lt 5000
 else
 	fail "the silent server started"
 	fail "the silent server started"
@@ -99,12 +102,14 @@ store_sql() {
 }
 {
 	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" "$top_srcdir/catalog/medusa.yaml" &&
+		od catalog import "$top_srcdir/catalog/woocommerce.yaml" \
+			"$top_srcdir/catalog/medusa.yaml" &&
 		od customer create "Acme Shops" &&
 		od customer create "Beta Goods" &&
 		od project create acme-shops "Web Store" &&
 		od project create acme-shops "Other" &&
-		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kind'), ('prod-eu', 'eu')" &&
+		q -c "INSERT INTO opsdeck.clusters (name, kube_context)
+			VALUES ('kind', 'kind'), ('prod-eu', 'eu')" &&
 		q -c "$(store_sql 0000000000a1 outlet web-store)" &&
 		q -c "$(store_sql 0000000000b1 web web-store)" &&
 		q -c "$(store_sql 0000000000c1 web other)"
@@ -125,5 +130,6 @@ is "$(comp opsdeck store create '' | line)" "other web-store" "store create: a p
 is "$(comp opsdeck store create other '' | line)" "medusa woocommerce" "then an offering"
 is "$(comp opsdeck cluster set-state '' | line)" "kind prod-eu" "cluster set-state: a cluster"
 is "$(comp opsdeck project list --customer b | line)" "beta-goods" "--customer takes a customer"
-is "$(PGHOST="$TAP_TMP/nowhere" comp opsdeck -d "$OPSDECK_TEST_DB" project archive '' | line)" "other web-store" \
+is "$(PGHOST="$TAP_TMP/nowhere" comp opsdeck -d "$OPSDECK_TEST_DB" project archive '' | line)" \
+	"other web-store" \
 	"the database given before the command is the one asked"
