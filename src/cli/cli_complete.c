@@ -81,9 +81,10 @@ static void unbracket(const char *word, char *out, size_t outsz)
 	out[j] = '\0';
 }
 
+/* "--name", or a short "-n" as kubectl's flags are written. */
 static bool is_option_word(const char *w)
 {
-	return w[0] == '-' && w[1] == '-';
+	return w[0] == '-' && (w[1] == '-' || ((w[1] >= 'a' && w[1] <= 'z') && !w[2]));
 }
 
 void cli_complete_describe(FILE *out, const struct cli_command *cmd)
