@@ -30,6 +30,7 @@ struct conf {
 	long log_max_lines; /* log view ring buffer bounds */
 	long log_max_bytes;
 	long provision_timeout_s;
+	long queued_alert_s; /* a due job waiting longer than this stands out */
 	char *store_domain; /* stores are served at https://<id>.<domain> */
 	long worker_jobs;   /* jobs one runner runs at once */
 	long reconcile_interval_s; /* a runner's periodic reconcile pass; 0: none */

@@ -87,3 +87,5 @@ EXTRA_DIST += tests/integration/store_drill.sh
 # Errors that end a provisioning step at once, with kubesim's faults.
 TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
+TESTS += tests/integration/jobs.sh
+EXTRA_DIST += tests/integration/jobs.sh
