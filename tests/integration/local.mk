@@ -89,3 +89,5 @@ TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
 TESTS += tests/integration/jobs.sh
 EXTRA_DIST += tests/integration/jobs.sh
+TESTS += tests/integration/queues_pane.sh
+EXTRA_DIST += tests/integration/queues_pane.sh
