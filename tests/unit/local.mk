@@ -9,6 +9,7 @@ UNIT_TESTS = \
 	tests/unit/test_keymap \
 	tests/unit/test_keyseq \
 	tests/unit/test_slug \
+	tests/unit/test_jobq \
 	tests/unit/test_storeref \
 	tests/unit/test_theme \
 	tests/unit/test_table_model \
@@ -50,6 +51,9 @@ tests_unit_test_keyseq_SOURCES = tests/unit/test_keyseq.c
 tests_unit_test_keyseq_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_keyseq_LDADD = $(UNIT_LDADD)
 
+tests_unit_test_jobq_SOURCES = tests/unit/test_jobq.c
+tests_unit_test_jobq_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobq_LDADD = $(UNIT_LDADD)
 tests_unit_test_slug_SOURCES = tests/unit/test_slug.c
 tests_unit_test_slug_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_slug_LDADD = $(UNIT_LDADD)
