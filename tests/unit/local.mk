@@ -122,7 +122,7 @@ bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
 	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c tests/fuzz/fuzz_render.c \
 	tests/fuzz/fuzz_keyseq.c tests/fuzz/fuzz_objyaml.c tests/fuzz/fuzz_projectref.c \
-	tests/fuzz/fuzz_pbobj.c
+	tests/fuzz/fuzz_pbobj.c tests/fuzz/fuzz_jobq.c
 
 .PHONY: bench
 bench: bench/table_model$(EXEEXT)
