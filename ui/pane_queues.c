@@ -65,7 +65,8 @@ struct queues_pane {
 	size_t nsteps;
 	bool steps_busy;
 	char steps_error[300];
-	long act_id; /* the job a confirmation is about */
+	long act_id;  /* the job a confirmation is about */
+	long built_s; /* the rows' ages are as of this many seconds after the read */
 };
 
 /* ---- reading ---- */
@@ -115,6 +116,7 @@ static void rebuild(struct queues_pane *p)
 	struct table_model *tm = table_model(p->table);
 	long el = elapsed_s(p);
 
+	p->built_s = el;
 	table_model_begin(tm);
 	for (size_t i = 0; i < p->njobs; i++) {
 		struct jobq_job j = p->jobs[i];
@@ -397,7 +399,7 @@ static void open_detail(struct queues_pane *p)
 /* A section of the pane: its title line, then what it draws. */
 struct queues_section {
 	const char *title;
-	/* The summary after the title; lines the body needs at least. */
+	/* The summary on the title line. */
 	void (*summary)(struct queues_pane *p, char *buf, size_t bufsz);
 	void (*draw)(struct queues_pane *p, const struct rect *r);
 };
@@ -496,7 +498,8 @@ static void jobs_draw(struct queues_pane *p, const struct rect *r)
 		draw_detail(p, r);
 		return;
 	}
-	rebuild(p); /* the ages, as of now */
+	if (elapsed_s(p) != p->built_s)
+		rebuild(p); /* the ages, as of now */
 	jobq_counts_kinds_text(&p->counts, kinds, sizeof(kinds));
 	if (t.h > 8 && kinds[0]) {
 		draw_text(t.y, t.x + 1, t.w - 2, kinds, style_attr(ROLE_DIM), 1);

@@ -145,7 +145,11 @@ void jrun_describe(const struct jrun *jr, char *out, size_t outsz)
 		snprintf(out, outsz, "failed%s: %s%s; %s", at, jr->end_message, why, next);
 		break;
 	case JRUN_CANCELLED:
-		snprintf(out, outsz, "cancelled%s: %s", at, jr->end_message);
+		/* An operator's cancel says itself where it stopped the job. */
+		if (str_has_prefix(jr->end_message, "cancelled by "))
+			snprintf(out, outsz, "%s", jr->end_message);
+		else
+			snprintf(out, outsz, "cancelled%s: %s", at, jr->end_message);
 		break;
 	case JRUN_RELEASED:
 		snprintf(out, outsz,

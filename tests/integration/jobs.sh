@@ -129,7 +129,7 @@ is "$(q -c "SELECT string_agg(step || ':' || outcome, ',' ORDER BY id) FROM opsd
 is "$(status "$e"),$(q -c "SELECT error_message FROM opsdeck.stores WHERE id = '$e'")" \
 	"Failed,cancelled by alice after step secrets, before step apply" "the store says so, in words"
 wait_for "grep -q 'store $e' '$work/worker.log'" 20
-like "$(grep "store $e" "$work/worker.log")" "attempt 1 of 5: cancelled after step secrets: cancelled by alice after step secrets, before step apply$" \
+like "$(grep "store $e" "$work/worker.log")" "attempt 1 of 5: cancelled by alice after step secrets, before step apply$" \
 	"the worker logs the cancel"
 is "$(q -c "SELECT string_agg(action, ',' ORDER BY id) FROM opsdeck.events WHERE object = 'store/$e' AND action LIKE 'job.%'")" \
 	"job.cancel,job.cancelled" "the request and the end are both audited"
