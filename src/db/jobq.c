@@ -39,31 +39,36 @@ int jobq_kind_index(const char *name)
 /* ---- the list ---- */
 
 /* The jobs that match ($1 state, $2 store, $3 kind, $4 job id: NULL for
- * any); of those every queued and running one, and the newest $5
- * finished. The current attempt began at its first step, or (before it)
- * when the job was first claimed. */
+ * any); of those every queued and running one (by the partial index of
+ * current jobs), and the newest $5 finished (by the index of finished
+ * ones), so that a long history costs nothing. The current attempt began
+ * at its first step, or (before it) when the job was first claimed. */
+#define JOB_MATCHES                                                                          \
+	" ($1::text IS NULL OR j.state = $1) AND ($2::text IS NULL OR j.store = $2)"         \
+	" AND ($3::text IS NULL OR j.kind = $3) AND ($4::bigint IS NULL OR j.id = $4)"
+
 static const char sql_list[] =
-    "WITH m AS (SELECT * FROM opsdeck.jobs j"
-    "  WHERE ($1::text IS NULL OR j.state = $1) AND ($2::text IS NULL OR j.store = $2)"
-    "  AND ($3::text IS NULL OR j.kind = $3) AND ($4::bigint IS NULL OR j.id = $4)),"
-    " f AS (SELECT id FROM m WHERE finished_at IS NOT NULL"
-    "  ORDER BY finished_at DESC, id DESC LIMIT $5::integer)"
-    " SELECT j.id, j.store, s.name, j.kind, j.state, coalesce(j.step, ''), j.attempts,"
-    " j.max_attempts, extract(epoch FROM j.run_after - now())::bigint,"
-    " extract(epoch FROM now() - j.created_at)::bigint, coalesce(j.lease_owner, ''),"
-    " coalesce(extract(epoch FROM j.lease_until - now())::bigint, 0),"
-    " CASE WHEN j.state = 'running' THEN extract(epoch FROM now()"
-    "  - coalesce(a.started_at, j.started_at, j.created_at))::bigint ELSE -1 END,"
-    " coalesce(j.cancel_requested_by, ''), coalesce(j.last_error, ''),"
-    " to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS'),"
-    " coalesce(to_char(j.finished_at, 'YYYY-MM-DD HH24:MI:SS'), '')"
-    " FROM m j JOIN opsdeck.stores s ON s.id = j.store"
-    " LEFT JOIN LATERAL (SELECT min(x.started_at) AS started_at FROM opsdeck.job_steps x"
-    "  WHERE x.job = j.id AND x.attempt = j.attempts) a ON j.state = 'running'"
-    " WHERE j.state IN ('queued', 'running') OR j.id IN (SELECT id FROM f)"
-    " ORDER BY j.state NOT IN ('queued', 'running'),"
-    " CASE WHEN j.state IN ('queued', 'running') THEN j.id END,"
-    " j.finished_at DESC, j.id DESC";
+	"WITH pick AS ((SELECT j.id FROM opsdeck.jobs j"
+	"  WHERE j.state IN ('queued', 'running') AND" JOB_MATCHES ")"
+	" UNION ALL (SELECT j.id FROM opsdeck.jobs j"
+	"  WHERE j.finished_at IS NOT NULL AND" JOB_MATCHES
+	"  ORDER BY j.finished_at DESC, j.id DESC LIMIT $5::integer))"
+	" SELECT j.id, j.store, s.name, j.kind, j.state, coalesce(j.step, ''), j.attempts,"
+	" j.max_attempts, extract(epoch FROM j.run_after - now())::bigint,"
+	" extract(epoch FROM now() - j.created_at)::bigint, coalesce(j.lease_owner, ''),"
+	" coalesce(extract(epoch FROM j.lease_until - now())::bigint, 0),"
+	" CASE WHEN j.state = 'running' THEN extract(epoch FROM now()"
+	"  - coalesce(a.started_at, j.started_at, j.created_at))::bigint ELSE -1 END,"
+	" coalesce(j.cancel_requested_by, ''), coalesce(j.last_error, ''),"
+	" to_char(j.created_at, 'YYYY-MM-DD HH24:MI:SS'),"
+	" coalesce(to_char(j.finished_at, 'YYYY-MM-DD HH24:MI:SS'), '')"
+	" FROM pick JOIN opsdeck.jobs j ON j.id = pick.id"
+	" JOIN opsdeck.stores s ON s.id = j.store"
+	" LEFT JOIN LATERAL (SELECT min(x.started_at) AS started_at FROM opsdeck.job_steps x"
+	"  WHERE x.job = j.id AND x.attempt = j.attempts) a ON j.state = 'running'"
+	" ORDER BY j.state NOT IN ('queued', 'running'),"
+	" CASE WHEN j.state IN ('queued', 'running') THEN j.id END,"
+	" j.finished_at DESC, j.id DESC";
 
 bool jobq_req_list(struct db_req *r, const struct jobq_filter *f, struct err *err)
 {
