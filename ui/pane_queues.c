@@ -429,9 +429,10 @@ static void draw_detail(struct queues_pane *p, const struct rect *r)
 	jobq_job_age(&j, elapsed_s(p));
 	jobq_when_text(&j, when, sizeof(when));
 	jobq_alert_text(&j, &p->lim, alert, sizeof(alert));
-	snprintf(line, sizeof(line), "Job %ld: %s of store %s (%s), %s%s%s, attempt %ld of %ld, %s",
-		 j.id, j.kind, j.store_name, j.store, j.state, j.step[0] ? " at step " : "", j.step,
-		 j.attempts, j.max_attempts, when);
+	snprintf(line, sizeof(line),
+		 "Job %ld: %s of store %s (%s), %s%s%s, attempt %ld of %ld, %s%s", j.id, j.kind,
+		 j.store_name, j.store, j.state, j.step[0] ? " at step " : "", j.step, j.attempts,
+		 j.max_attempts, j.finished[0] ? "finished " : "", when);
 	draw_text(y++, r->x, r->w, line, style_attr(ROLE_TITLE), 1);
 	if (y < end && j.runner[0]) {
 		snprintf(line, sizeof(line), "Runner %s%s%s", j.runner,
@@ -495,7 +496,9 @@ static void jobs_draw(struct queues_pane *p, const struct rect *r)
 	struct rect t = *r;
 
 	if (p->detail_open) {
-		draw_detail(p, r);
+		struct rect d = {r->y, r->x + 1, r->h, r->w - 2};
+
+		draw_detail(p, &d);
 		return;
 	}
 	if (elapsed_s(p) != p->built_s)

@@ -88,6 +88,8 @@ screen_has "and the stuck job under the cursor is told whole below the table" \
 	'Job [0-9]+, provision of ghost: running \(X cancels it\); stuck: lease expired'
 ui_keys / && ui_text broken && ui_keys Enter
 ui_wait "0000000000a2"
-ui_keys G R
+ui_keys End
+ui_wait "Job $ja2, provision of broken: failed"
+ui_keys R
 screen_has "read-only mode refuses a retry" 'read-only mode: refusing to retry a job'
 ui_stop
