@@ -100,7 +100,7 @@ is "$alerts" "$(printf '%s\n' "$jb:queued_too_long:20" "$jc:lease_expired:1" "$j
 	"each stuck job flagged with its kind and age"
 like "$(od job list --store beta)" "STUCK: due for 20m \\(over 10m\\) and no runner has taken it" \
 	"the table says why in words"
-like "$(od job show "$jc")" "stuck: lease expired 9[0-9]s ago: runner ghost/0001 stopped renewing it" \
+like "$(od job show "$jc")" "stuck: lease expired (9[0-9]|1[01][0-9])s ago: runner ghost/0001 stopped renewing it" \
 	"show says the lease expired, naming the runner"
 like "$(od job show "$jd")" "stuck: attempt 1 has run for 60m, past the 2m timeout, at step apply" \
 	"and an attempt past the timeout, with its step"

@@ -49,7 +49,7 @@ screen_has "the Jobs section counts jobs per state, with the oldest queued job's
 screen_has "and lists each job with its store, kind, state and tries" \
 	"$ja1 +shop 0000000000a1 +provision +queued +- +0/5 +waiting"
 screen_has "an expired lease stands out with its age and its runner" \
-	"$ja3 +ghost 0000000000a3 +provision +running +apply .*lease expired 2m ago"
+	"$ja3 +ghost 0000000000a3 +provision +running +apply .*lease expired [23]m ago"
 screen_has "a failed job shows its last error" "$ja2 +broken 0000000000a2 +provision +failed .*Service/mysql: the cluster said no"
 # the pane says nothing of sources it does not watch
 is "$(ui_screen | grep -Ec 'RabbitMQ|Kafka|not (yet|in this)')" 0 "no text about other sources"
