@@ -132,11 +132,13 @@ is "$(line 'kube context bad: context bad (user')" \
 unlike "$out" 'cluster demo' "--context checks only that context"
 
 # ---- a server that does not answer in time ----
-sim_post /sim/faults '{"latencyMs": 8000, "pathPrefix": "/apis"}'
+# A minute's latency: returning well before it (a generous bound for a busy
+# machine) can only be the 2 s timeout.
+sim_post /sim/faults '{"latencyMs": 60000, "pathPrefix": "/apis"}'
 run doctor --timeout 2
 like "$(line 'cluster demo: no answer')" "^FAIL  cluster demo: no answer from $SIM_URL within 2 s" \
 	"a server too slow to answer fails with the time it was given"
-ok "and doctor returns on time (${ms} ms)" [ "$ms" -lt 6000 ]
+ok "and doctor returns on time, long before the server would answer (${ms} ms)" [ "$ms" -lt 30000 ]
 sim_delete /sim/faults
 
 # ---- the database down: the current context is still checked ----
@@ -152,10 +154,11 @@ pg_restart
 # ---- the cluster down ----
 kill "$SIM_PID"
 wait "$SIM_PID" 2>/dev/null
-run doctor
+# A refused connection ends the check at once, not at the (60 s) timeout.
+run doctor --timeout 60
 is "$(line 'FAIL  cluster demo')" "FAIL  cluster demo: GET /version: cannot reach $SIM_URL: Connection refused" \
 	"a cluster that is down fails in words"
-ok "within a few seconds (${ms} ms)" [ "$ms" -lt 5000 ]
+ok "long before the timeout (${ms} ms)" [ "$ms" -lt 30000 ]
 
 # ---- usage, secrets ----
 run doctor --timeout 0

@@ -45,6 +45,10 @@ EXTRA_DIST += tests/integration/catalog_marks.sh
 TESTS += tests/integration/store_credentials.sh
 EXTRA_DIST += tests/integration/store_credentials.sh
 
+# `opsdeck logs`: reads, filters, and following exactly once through faults.
+TESTS += tests/integration/logs_cli.sh
+EXTRA_DIST += tests/integration/logs_cli.sh
+
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test
 tests_integration_db_conn_test_SOURCES = tests/integration/db_conn_test.c

@@ -23,7 +23,10 @@ UNIT_TESTS = \
 	tests/unit/test_credentials \
 	tests/unit/test_objyaml \
 	tests/unit/test_panes \
-	tests/unit/test_message
+	tests/unit/test_message \
+	tests/unit/test_logs_ring \
+	tests/unit/test_logs_splitter \
+	tests/unit/test_logs_resume
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -142,3 +145,15 @@ TESTS += tests/unit/test_answer
 tests_unit_test_answer_SOURCES = tests/unit/test_answer.c
 tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_answer_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_logs_ring_SOURCES = tests/unit/test_logs_ring.c
+tests_unit_test_logs_ring_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_ring_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_logs_splitter_SOURCES = tests/unit/test_logs_splitter.c
+tests_unit_test_logs_splitter_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_splitter_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_logs_resume_SOURCES = tests/unit/test_logs_resume.c
+tests_unit_test_logs_resume_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_resume_LDADD = $(UNIT_LDADD)
