@@ -10,6 +10,7 @@
 #include "cli/cli_db.h"
 #include "cli/cli_doctor.h"
 #include "cli/cli_events.h"
+#include "cli/cli_job.h"
 #include "cli/cli_logs.h"
 #include "cli/cli_project.h"
 #include "cli/cli_store.h"
@@ -25,6 +26,7 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_catalog_commands,
 	cli_events_commands,
 	cli_store_commands,
+	cli_job_commands,
 	cli_credentials_commands,
 	cli_logs_commands,
 	cli_worker_commands,

@@ -95,3 +95,9 @@ EXTRA_DIST += tests/integration/step_errors.sh
 # Shell completion made from the command table; names through `opsdeck complete`.
 TESTS += tests/integration/completion.sh
 EXTRA_DIST += tests/integration/completion.sh
+
+# The job queue: the CLI, and pane 4.
+TESTS += tests/integration/jobs.sh
+EXTRA_DIST += tests/integration/jobs.sh
+TESTS += tests/integration/queues_pane.sh
+EXTRA_DIST += tests/integration/queues_pane.sh
