@@ -15,6 +15,13 @@ libopsdeck_a_SOURCES = \
 	src/keyseq.c src/keyseq.h \
 	src/theme.c src/theme.h \
 	src/cli/cli.c src/cli/cli.h
+# Log sessions: the ring buffer, its queries, lines, exact resume, sessions.
+libopsdeck_a_SOURCES += \
+	src/logs/ring.c src/logs/ring.h \
+	src/logs/query.c src/logs/query.h \
+	src/logs/splitter.c src/logs/splitter.h \
+	src/logs/resume.c src/logs/resume.h \
+	src/logs/session.c src/logs/session.h
 nodist_libopsdeck_a_SOURCES = src/embedded.c
 libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) $(SSH2_CFLAGS)
 

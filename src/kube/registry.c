@@ -28,6 +28,7 @@ struct reg_context {
 	struct kube_req *probe;
 	struct loop_timer *probe_timer;
 	unsigned probe_failures;
+	uint64_t probe_delay_ms; /* of the probe probe_timer will start */
 };
 
 struct kube_sub {
@@ -241,6 +242,7 @@ static void probe_timer_fired(struct loop *loop, void *ud)
 
 	(void)loop;
 	c->probe_timer = NULL;
+	c->probe_delay_ms = 0; /* none scheduled while this one runs */
 	probe_start(c);
 }
 
@@ -248,6 +250,7 @@ static void probe_schedule(struct reg_context *c, uint64_t delay_ms)
 {
 	loop_timer_cancel(c->probe_timer);
 	c->probe_timer = loop_timer_add(c->r->loop, delay_ms, 0, probe_timer_fired, c);
+	c->probe_delay_ms = delay_ms;
 }
 
 static uint64_t probe_backoff(const struct reg_context *c)
@@ -383,6 +386,7 @@ void kube_registry_status(struct kube_registry *r, const char *context,
 	out->reason = c->reason;
 	out->since_ms = c->since_ms;
 	out->recoveries = c->recoveries;
+	out->probe_delay_ms = c->probe_delay_ms;
 }
 
 size_t kube_registry_nclients(const struct kube_registry *r)

@@ -28,7 +28,7 @@ screen_has "Space marks both offerings" 'marked: 2'
 ui_keys p
 screen_has "p asks once for the marked offerings" 'Pause 2 marked offerings\? They stop taking orders'
 ui_keys y
-ok "both are paused" wait_for '[ "$(state medusa),$(state woocommerce)" = paused,paused ]' 10
+ok "both are paused" wait_for '[ "$(state medusa),$(state woocommerce)" = paused,paused ]' 20
 screen_has "the message line says how many" 'Paused 2 offerings'
 ok "the marks clear after the bulk action" ui_wait_gone 'marked: 2'
 is "$(q -c "SELECT count(*) FROM opsdeck.events WHERE action = 'offering.pause' AND actor = 'marks-tester'")" 2 \
@@ -39,7 +39,7 @@ ui_keys Home a
 screen_has "a asks about the offering under the cursor" 'Activate offering [a-z]+\? It takes orders again'
 ui_keys y
 ok "that one is active again" \
-	wait_for '[ "$(q -c "SELECT count(*) FROM opsdeck.offerings WHERE state = '\''active'\''")" = 1 ]' 10
+	wait_for '[ "$(q -c "SELECT count(*) FROM opsdeck.offerings WHERE state = '\''active'\''")" = 1 ]' 20
 is "$(q -c "SELECT count(*) FROM opsdeck.offerings WHERE state = 'paused'")" 1 "the other stays paused"
 
 ui_stop

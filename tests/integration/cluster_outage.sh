@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 14
+plan 13
 
 ui_with_pg
 token=outage-test-token
@@ -68,7 +68,7 @@ rm -f "$runs"
 
 ui_start 170 40
 ui_keys 3
-screen_has "the header shows the cluster answering" "cluster local: ok" 10
+screen_has "the header shows the cluster answering" "cluster local: ok" 20
 id=$(od store create shop woocommerce small web1 --cluster local | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
 like "$id" '^[0-9a-f]{12}$' "a store is ordered"
 screen_has "the console's runner provisions it: Ready, 1/1" "$id +web1 .* Ready +1/1 " 90
@@ -88,17 +88,16 @@ is "$(cat "$runs" 2>/dev/null | wc -l | tr -d ' ')" 1 "the exec plugin ran once 
 # ---- the cluster goes away ----
 kill "$SIM_PID"
 wait "$SIM_PID" 2>/dev/null
-screen_has "the header says it cannot be reached" "cluster local: unreachable" 15
-screen_has "READY is unknown, not the last counts" "$id +web1 .* Ready +\? " 10
+screen_has "the header says it cannot be reached" "cluster local: unreachable" 20
+screen_has "READY is unknown, not the last counts" "$id +web1 .* Ready +\? " 20
 unlike "$(ui_screen)" "$id +web1 .* 1/1 " "no stale 1/1"
 
 # ---- a new, empty server on the same port ----
 # shellcheck disable=SC2086
 sim_start "$UI_TMP" $simopts --port "$port" || { echo "Bail out! cannot restart kubesim"; exit 1; }
-up=$(tap_now_ms)
-screen_has "the header says ok again within the probe's cap" "cluster local: ok" 20
-took=$(($(tap_now_ms) - up))
-ok "seen answering after ${took} ms (at most 5 s plus a round trip)" [ "$took" -le 6000 ]
+# (that the probe's wait is capped is test_registry's to check, by the
+# waits the registry schedules rather than by a clock)
+screen_has "the header says ok again" "cluster local: ok" 20
 screen_has "within 10 s the pane shows the truth: no web Deployment any more" "$id +web1 .* Ready +-/1 " 10
 unlike "$(ui_screen)" "$id +web1 .* 1/1 " "nothing stale survives the restart"
 is "$(cat "$runs" 2>/dev/null | wc -l | tr -d ' ')" 1 "and the plugin did not run again"

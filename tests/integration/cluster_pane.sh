@@ -56,13 +56,13 @@ last_event() {
 # No runner: the stores stay Queued, which counts as much as Ready.
 ui_start 120 40 --no-worker
 ui_keys : && ui_text clusters && ui_keys Enter
-screen_has ":clusters lists both clusters" 'Clusters \(2, 0 cordoned, 1 not answering; live\)' 10
+screen_has ":clusters lists both clusters" 'Clusters \(2, 0 cordoned, 1 not answering; live\)' 20
 like "$(ui_screen)" 'NAME +STATE +REACHABILITY +STORES +CAPACITY +CONTEXT +PROBLEM' \
 	"with state, reachability, stores, capacity, context and the problem"
 screen_has "the kubesim cluster answers, with its 2 stores of 10" \
-	"local +active +ok +2 +2/10 +$SIM_CONTEXT" 10
+	"local +active +ok +2 +2/10 +$SIM_CONTEXT" 20
 screen_has "the other is unreachable, with the reason in words" \
-	'far +active +unreachable +0 +0/50 +refused +.*(refused|connect)' 15
+	'far +active +unreachable +0 +0/50 +refused +.*(refused|connect)' 20
 like "$(ui_screen)" '5 Logs +:clusters' "the tab bar names the open view"
 screen_has "the row under the cursor is described whole below the table" \
 	'far \(context refused\): 0 of 50 stores; active: new stores may be placed on it\. Unreachable since [0-9:]+: '
@@ -107,7 +107,7 @@ screen_has "and cordons it" 'far +cordoned +unreachable'
 # ---- live: a change made with the CLI ----
 t0=$(tap_now_ms)
 od cluster set-state far active >/dev/null
-if ui_wait 'far +active +unreachable' 10; then
+if ui_wait 'far +active +unreachable' 20; then
 	pass "a change made with the CLI shows without a key press"
 	diag "shown $(($(tap_now_ms) - t0)) ms after the CLI ran"
 else
@@ -117,14 +117,14 @@ fi
 od cluster set-state local disabled >/dev/null
 screen_has "a disabled cluster is not probed: no reachability, no problem" 'local +disabled +- +2 +2/10'
 od cluster set-state local active >/dev/null
-screen_has "and is probed again once active" "local +active +ok +2 +2/10" 10
+screen_has "and is probed again once active" "local +active +ok +2 +2/10" 20
 od store create shop woocommerce small web3 --cluster local >/dev/null
 screen_has "a store ordered meanwhile is counted at once" "local +active +ok +3 +3/10" 20
 
 # ---- read-only mode ----
 ui_start 120 40 --read-only
 ui_keys : && ui_text clusters && ui_keys Enter
-screen_has "read-only: the clusters show" "local +active +ok +3 +3/10" 10
+screen_has "read-only: the clusters show" "local +active +ok +3 +3/10" 20
 ui_keys c
 screen_has "c is refused in read-only mode" 'read-only mode: refusing to cordon a cluster'
 ui_keys a
@@ -135,8 +135,8 @@ is "$(state far),$(state local)" "active,active" "and nothing changed"
 ui_start 80 24 --no-worker
 ui_keys : && ui_text clusters && ui_keys Enter
 screen_has "at 80x24 local shows its name, state, reachability and stores" \
-	'local +active +ok +3( |$)' 10
-screen_has "and far its reachability" 'far +active +unreachable +0( |$)' 15
+	'local +active +ok +3( |$)' 20
+screen_has "and far its reachability" 'far +active +unreachable +0( |$)' 20
 ui_keys '?'
 ui_wait 'Help: key map default'
 ui_keys / && ui_text clusters. && ui_keys Enter

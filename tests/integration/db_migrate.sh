@@ -191,7 +191,7 @@ psql -X -At -v ON_ERROR_STOP=1 -d "$locked" -c "SELECT pg_advisory_lock(31367363
 	>/dev/null 2>&1 &
 holder=$!
 pg_on_exit "kill $holder 2>/dev/null; wait $holder"
-wait_for "[ \"\$(q -d '$locked' -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted\")\" = 1 ]" 10
+wait_for "[ \"\$(q -d '$locked' -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted\")\" = 1 ]" 20
 t0=$(tap_now_ms)
 out=$(od -d "$locked" db migrate 2>&1); rc=$?
 took=$(($(tap_now_ms) - t0))

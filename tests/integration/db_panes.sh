@@ -87,7 +87,7 @@ screen_has "an unknown subcommand says what exists" "projects: unknown 'bogus'"
 pg_stop >/dev/null
 screen_has "the header says when the database is down" 'db: down' 20
 pg_restart >/dev/null
-screen_has "and when it is back" 'db: ready' 10
+screen_has "and when it is back" 'db: ready' 20
 screen_has "the lists are read again" 'web-store +Main Shop +2/2'
 
 # Enter on a project opens the Stores pane.
@@ -105,7 +105,7 @@ like "$(ui_screen)" '0000000000a2 +second +web-store' "while the Stores pane kee
 ui_keys : && ui_text "events" && ui_keys Enter
 screen_has ":events while the database is down says so" 'The database is down'
 pg_restart >/dev/null
-screen_has "the header is back to ready" 'db: ready' 10
+screen_has "the header is back to ready" 'db: ready' 20
 
 # :events: the audit trail, newest first, live.
 screen_has ":events lists the audit trail once connected" 'Events \([0-9]+, newest first; the latest 500 are kept, live\)'

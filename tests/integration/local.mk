@@ -12,7 +12,7 @@ TESTS += \
 	tests/integration/orphans.sh \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
-EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
+EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh tests/lib/kubectl.sh \
 	tests/integration/pg_harness.sh \
 	tests/integration/db_conn.sh \
 	tests/integration/db_migrate.sh \
@@ -44,6 +44,10 @@ EXTRA_DIST += tests/integration/catalog_marks.sh
 # Revealing a store's credentials (CLI and console), audited.
 TESTS += tests/integration/store_credentials.sh
 EXTRA_DIST += tests/integration/store_credentials.sh
+
+# `opsdeck logs`: reads, filters, and following exactly once through faults.
+TESTS += tests/integration/logs_cli.sh
+EXTRA_DIST += tests/integration/logs_cli.sh
 
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test
@@ -95,3 +99,13 @@ tests_integration_queuewatch_probe_SOURCES = tests/integration/queuewatch_probe.
 tests_integration_queuewatch_probe_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit_nostats.sh \
 	tests/lib/rabbit.sh
+
+# Shell completion made from the command table; names through `opsdeck complete`.
+TESTS += tests/integration/completion.sh
+EXTRA_DIST += tests/integration/completion.sh
+
+# The job queue: the CLI, and pane 4.
+TESTS += tests/integration/jobs.sh
+EXTRA_DIST += tests/integration/jobs.sh
+TESTS += tests/integration/queues_pane.sh
+EXTRA_DIST += tests/integration/queues_pane.sh

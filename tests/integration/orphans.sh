@@ -95,7 +95,7 @@ spec_finalizers() { K get ns "$1" -o jsonpath='{.spec.finalizers}'; }
 content_held() {
 	K get ns held-content -o jsonpath='{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].status}' | grep -q True
 }
-wait_for '[ -z "$(spec_finalizers held)" ] && content_held' 10 ||
+wait_for '[ -z "$(spec_finalizers held)" ] && content_held' 20 ||
 	{ echo "Bail out! the namespace controller did not get to the held namespaces"; exit 1; }
 
 # ---- the CLI ----
@@ -160,7 +160,7 @@ printf 'operator: bob\nworker:\n  reconcile_interval: 2\n  reconcile_confirm: 1\
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 ui_start 170 40
 screen_has "the message line summary points to :reconcile" \
-	"Reconcile: 2 orphan namespaces, 2 namespaces stuck Terminating \\(:reconcile lists them\\)" 15
+	"Reconcile: 2 orphan namespaces, 2 namespaces stuck Terminating \\(:reconcile lists them\\)" 20
 ui_text ":reconcile" && ui_keys Enter
 screen_has ":reconcile shows the runner's latest findings" "Reconcile: 4 findings"
 # The first pass may run while the runner still provisions the live store
@@ -193,24 +193,24 @@ is "$(ns_state "$SIM_CONTEXT" orphan-b),$(ns_state "$SIM_CONTEXT" orphan-c),$(ev
 ui_keys d
 ui_text "orphan-b" && ui_keys Enter
 screen_has "the typed name deletes it, and the message line says so" \
-	"deleting orphan namespace orphan-b on cluster local \\(audit event [0-9]+\\)" 10
+	"deleting orphan namespace orphan-b on cluster local \\(audit event [0-9]+\\)" 20
 is "$(ns_state "$SIM_CONTEXT" orphan-b | sed 's/gone/terminating/')" terminating "the cluster deletes it"
 is "$(q -c "SELECT actor || ' ' || object FROM opsdeck.events WHERE action = 'orphan.delete' ORDER BY id DESC LIMIT 1")" \
 	"bob namespace/local/orphan-b" "audited with the console's operator"
-ok "the view runs a pass after it, and orphan-b is no longer an orphan" ui_wait_gone "orphan +local +orphan-b" 10
+ok "the view runs a pass after it, and orphan-b is no longer an orphan" ui_wait_gone "orphan +local +orphan-b" 20
 # The pass R runs ends after R was pressed, a second after the last one.
 pass_time() { ui_screen | sed -n 's/.*Pass of \([0-9:]*\) .*/\1/p' | head -n 1; }
 t0=$(date -u +%s)
 wait_for '[ "$(date -u +%s)" -gt "$t0" ]' 20 || :
 pressed=$(date -u +%H:%M:%S)
 ui_keys R
-ok "R runs a pass now" wait_for '! [ "$(pass_time)" \< "$pressed" ]' 10
+ok "R runs a pass now" wait_for '! [ "$(pass_time)" \< "$pressed" ]' 20
 ok "and what the message line said of it goes when it is done" \
-	ui_wait_gone "Reconcile pass running" 10
+	ui_wait_gone "Reconcile pass running" 20
 ui_text ":events" && ui_keys Enter
 screen_has "the event appears in the audit trail" "bob +orphan.delete +namespace/local/orphan-b" 20
 ui_keys q
-wait_for '! ui_alive' 10 || :
+wait_for '! ui_alive' 20 || :
 
 # ---- the console, read-only: the view runs its own pass ----
 ui_start 170 40 --read-only
@@ -218,7 +218,7 @@ ui_text ":reco" && ui_keys Tab
 screen_has "Tab completes :reconcile" "^:reconcile *$"
 ui_keys Enter
 screen_has "without a runner the view runs a pass itself when opened" \
-	"Pass of .* by this view" 15
+	"Pass of .* by this view" 20
 like "$(ui_screen)" "orphan +local +orphan-c" "and lists the orphans"
 ui_keys /
 ui_text "orphan-c" && ui_keys Enter
@@ -226,14 +226,14 @@ ui_keys d
 screen_has "read-only mode refuses the deletion in words" "read-only mode: refusing to delete an orphan namespace"
 is "$(ns_state "$SIM_CONTEXT" orphan-c),$(events)" active,2 "and deletes nothing"
 ui_keys q
-wait_for '! ui_alive' 10 || :
+wait_for '! ui_alive' 20 || :
 
 # ---- --no-worker: a store ordered after the pass keeps its namespace ----
 orphan "$SIM_CONTEXT" store-0123456789ab 0123456789ab
 ui_start 170 40 --no-worker
 ui_text ":reconcile store-0123456789ab" && ui_keys Enter
 screen_has ":reconcile FILTER opens the view filtered, from its own pass" \
-	"orphan +local +store-0123456789ab +0123456789ab" 15
+	"orphan +local +store-0123456789ab +0123456789ab" 20
 # As if ordered between the pass and the deletion.
 q -c "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas, created_by)
 	SELECT '0123456789ab', p.uuid, o.uuid, pl.uuid, 'local', 'late', 'store-0123456789ab', 1, 'test'
@@ -242,17 +242,17 @@ q -c "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, na
 ui_keys d
 ui_text "store-0123456789ab" && ui_keys Enter
 screen_has "the deletion checks again, and refuses a namespace a store now uses" \
-	"namespace store-0123456789ab on cluster local is no longer an orphan: store 0123456789ab \\(Queued\\) uses it; nothing deleted" 10
+	"namespace store-0123456789ab on cluster local is no longer an orphan: store 0123456789ab \\(Queued\\) uses it; nothing deleted" 20
 is "$(ns_state "$SIM_CONTEXT" store-0123456789ab),$(events)" active,2 "the namespace stays and no event is written"
 ui_keys q
-wait_for '! ui_alive' 10 || :
+wait_for '! ui_alive' 20 || :
 
 # ---- the finalizers patched away: both namespaces go ----
 K patch configmap keep -n held-content --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null
 K patch namespace held --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null
 ok "the namespace held by its content goes once the ConfigMap's finalizer is removed" \
-	wait_for '[ "$(ns_state "$SIM_CONTEXT" held-content)" = gone ]' 10
+	wait_for '[ "$(ns_state "$SIM_CONTEXT" held-content)" = gone ]' 20
 ok "the namespace held by its own finalizer goes once that is removed" \
-	wait_for '[ "$(ns_state "$SIM_CONTEXT" held)" = gone ]' 10
+	wait_for '[ "$(ns_state "$SIM_CONTEXT" held)" = gone ]' 20
 reconcile
 unlike "$out" "terminating" "and a pass no longer reports them"

@@ -73,6 +73,10 @@ like "$na" '^twin/[0-9a-f]{8}$' "a worker's name is the one it was given plus a 
 ok "two workers given one name have different ids ($na, $nb)" [ -n "$nb" ] && [ "$na" != "$nb" ]
 is "$(q -c "SELECT string_agg(DISTINCT runner, ',') FROM opsdeck.job_steps WHERE job = $(job_of "$sid") AND attempt = 2")" "$nb" \
 	"the second attempt's steps are all the second worker's"
+# Not "nothing more yet": the stalled worker's own word that its attempt
+# stopped comes after anything it would still have written for it.
+wait_for "grep -q 'job $(job_of "$sid") .*attempt 1 of [0-9]*: stopped' '$work/twin-a.log'" 60 ||
+	diag "the stalled worker did not say its attempt stopped:" "$(cat "$work/twin-a.log")"
 is "$(twice)" "0,0" "no step of an attempt was run twice, and no attempt by two workers"
 is "$(q -c "SELECT string_agg(step || ' ' || attempt || ' ' || (runner = '$nb'), ',' ORDER BY id) FROM opsdeck.job_steps WHERE job = $(job_of "$sid")")" \
 	"namespace 1 false,secrets 1 false,apply 1 false,namespace 2 true,secrets 2 true,apply 2 true,policy 2 true,readiness 2 true" \

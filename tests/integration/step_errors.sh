@@ -52,12 +52,14 @@ wait_for "[ \"\$(status $det)\" = Failed ]" 60
 is "$(status $det)" Failed "a 500 repeated word for word fails the store"
 is "$(q -c "SELECT error_message FROM opsdeck.stores WHERE id = '$det'")" "Service/mysql: $want" \
 	"with the server's message, naming the object"
+# Counted once the worker has logged how the attempt ended, after its last
+# request.
+wait_for "grep -q 'store $det' '$work/det.log'" 20
 is "$(injected)" 2 "after exactly 2 requests to its Services (the first and the immediate retry)"
 is "$(q -c "SELECT state || ',' || attempts FROM opsdeck.jobs WHERE store = '$det'")" "failed,1" \
 	"the job failed on its first attempt, with no further attempt"
 is "$(q -c "SELECT string_agg(s.step || ':' || s.outcome, ',' ORDER BY s.id) FROM opsdeck.job_steps s JOIN opsdeck.jobs j ON j.id = s.job WHERE j.store = '$det'")" \
 	"namespace:done,secrets:done,apply:failed" "its timeline ends at apply, failed"
-wait_for "grep -q 'store $det' '$work/det.log'" 20
 like "$(grep "store $det" "$work/det.log")" \
 	"^job [0-9]+ \\(provision of store $det\\), attempt 1 of 5: failed at step apply: Service/mysql: failed to create typed patch object: .* \\(HTTP 500 with the same message on the immediate retry, an answer that does not change\\); not tried again\$" \
 	"the worker's log says the step, the error, why it is not tried again"
@@ -90,8 +92,8 @@ wait_for "[ \"\$(status $ref)\" = Failed ]" 60
 is "$(q -c "SELECT status || ': ' || error_message FROM opsdeck.stores WHERE id = '$ref'")" \
 	'Failed: Service/mysql: Service "mysql" is invalid: spec.ports[0].port: Invalid value: 0' \
 	"a 422 fails the store with the server's message"
-is "$(injected)" "$((before + 1))" "after one request"
 wait_for "grep -q 'store $ref' '$work/ref.log'" 20
+is "$(injected)" "$((before + 1))" "after one request"
 like "$(grep "store $ref" "$work/ref.log")" \
 	"attempt 1 of 5: failed at step apply: .*\\(HTTP 422, a refusal that the same request gets again\\); not tried again\$" \
 	"the worker's log says why"

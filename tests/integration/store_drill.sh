@@ -106,7 +106,7 @@ screen_has "D asks, naming the pod" "Delete pod ${old#pod/} of store $id\\? Its 
 ui_keys n
 is "$(K get pod "${old#pod/}" -n "$ns" -o name 2>/dev/null)" "$old" "n keeps it"
 ui_keys D && ui_wait 'Delete pod' && ui_keys y
-screen_has "y deletes it (audited)" "Deleted $old \\(audited\\)" 10
+screen_has "y deletes it (audited)" "Deleted $old \\(audited\\)" 20
 wait_for "ui_screen | grep -oE 'pod/wordpress-[a-z0-9]+-[a-z0-9]+' | grep -qv '^${old}\$'" 60
 new=$(ui_screen | grep -oE 'pod/wordpress-[a-z0-9]+-[a-z0-9]+' | grep -v "^$old\$" | head -n 1)
 like "$new" '^pod/wordpress-' "the details show the new pod its controller made"
@@ -120,7 +120,7 @@ detail_on "deployment/wordpress"
 ui_keys R
 screen_has "R asks" "Restart deployment/wordpress of store $id\\?"
 ui_keys y
-screen_has "y restarts it (audited)" "Restarting deployment/wordpress \\(audited\\)" 10
+screen_has "y restarts it (audited)" "Restarting deployment/wordpress \\(audited\\)" 20
 at=$(K get deploy wordpress -n "$ns" -o jsonpath='{.spec.template.metadata.annotations.kubectl\.kubernetes\.io/restartedAt}')
 like "$at" '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$' \
 	"kubectl sees the restartedAt annotation, a time in RFC 3339"
@@ -130,7 +130,7 @@ screen_has "the details follow the rollout back to 1/1 ready" 'deployment/wordpr
 # ---- s: a shell by kubectl, the console suspended meanwhile ----
 detail_on "pod/mysql-0"
 ui_keys s
-screen_has "s runs kubectl with the console suspended (its output on screen)" 'FAKE-KUBECTL .*exec -it mysql-0' 10
+screen_has "s runs kubectl with the console suspended (its output on screen)" 'FAKE-KUBECTL .*exec -it mysql-0' 20
 ok "the console is not drawn meanwhile" ui_wait_gone '1 Catalog'
 like "$(ui_screen)" "opsdeck: a shell in pod mysql-0, container mysql \\(store $id\\)" \
 	"a line says where the shell is"
@@ -142,16 +142,16 @@ id2=$(q -c "SELECT id FROM opsdeck.stores WHERE name = 'drill2'")
 wait_for "[ \"\$(status $id2)\" = Ready ]" 90
 is "$(status "$id2")" Ready "the console's runner provisions a store while kubectl has the terminal"
 ui_text "bye" && ui_keys Enter
-screen_has "the console is back when kubectl exits" "Store $id \\(Esc closes\\)" 10
+screen_has "the console is back when kubectl exits" "Store $id \\(Esc closes\\)" 20
 screen_has "and says so" 'kubectl exec ended; back in opsdeck'
 
 # s on the Deployment: a shell in its pod
 detail_on "deployment/wordpress"
 ui_keys s
-screen_has "s on a Deployment opens the shell in its pod" 'FAKE-KUBECTL .*exec -it wordpress-' 10
+screen_has "s on a Deployment opens the shell in its pod" 'FAKE-KUBECTL .*exec -it wordpress-' 20
 like "$(sed -n 7p "$UI_TMP/kubectl.args")" '^wordpress-[a-z0-9]+-[a-z0-9]+$' "the pod of the workload"
 ui_text "fail" && ui_keys Enter
-screen_has "kubectl that fails is said in words" 'kubectl exec ended with exit status 3' 10
+screen_has "kubectl that fails is said in words" 'kubectl exec ended with exit status 3' 20
 
 # s on a pod of two containers asks which
 K apply -n "$ns" -f - >/dev/null <<EOF
@@ -176,9 +176,9 @@ like "$(ui_screen)" 'Pod two-c has 2 containers: app, side; which one\?' "naming
 ui_keys C-u && ui_text nope && ui_keys Enter
 screen_has "a name that is none of them is refused" "'nope' is not a container of pod two-c"
 ui_keys s && ui_wait 'Container: ' && ui_keys C-u && ui_text side && ui_keys Enter
-screen_has "the container chosen gets the shell" 'FAKE-KUBECTL .*exec -it two-c -c side' 10
+screen_has "the container chosen gets the shell" 'FAKE-KUBECTL .*exec -it two-c -c side' 20
 ui_text "bye" && ui_keys Enter
-screen_has "and the console comes back" 'kubectl exec ended; back in opsdeck' 10
+screen_has "and the console comes back" 'kubectl exec ended; back in opsdeck' 20
 
 # ---- F: a port-forward to the service ----
 detail_on "service/wordpress"
@@ -188,12 +188,12 @@ like "$(ui_screen)" "Forward a local port to svc/wordpress port 80 of store $id"
 ui_keys C-u && ui_text 70000 && ui_keys Enter
 screen_has "a port out of range is refused in words" 'Local port: a whole number from 1 to 65535'
 ui_keys F && ui_wait 'Local port' && ui_keys C-u && ui_text 18080 && ui_keys Enter
-screen_has "the port-forward runs in the foreground" 'forwarding localhost:18080 to svc/wordpress port 80' 10
-ui_wait 'FAKE-KUBECTL .*port-forward' 10
+screen_has "the port-forward runs in the foreground" 'forwarding localhost:18080 to svc/wordpress port 80' 20
+ui_wait 'FAKE-KUBECTL .*port-forward' 20
 is "$(tr '\n' ' ' <"$UI_TMP/kubectl.args")" "--kubeconfig=$KUBECONFIG --context=$SIM_CONTEXT -n $ns port-forward svc/wordpress 18080:80 " \
 	"kubectl gets the service and the ports"
 ui_text "stop" && ui_keys Enter
-screen_has "the console is back after it" 'kubectl port-forward ended; back in opsdeck' 10
+screen_has "the console is back after it" 'kubectl port-forward ended; back in opsdeck' 20
 detail_on "pod/mysql-0"
 ui_keys F
 screen_has "F on a pod takes a port its container declares" 'Forward a local port to pod/mysql-0 port 3306'
@@ -247,9 +247,9 @@ cp "$UI_TMP/fake-kubectl" "$UI_TMP/bin/kubectl"
 ui_esc
 detail_on "service/wordpress"
 ui_keys F && ui_wait 'Local port' && ui_keys C-u && ui_text 18081 && ui_keys Enter
-screen_has "a port-forward has the terminal" 'FAKE-KUBECTL .*port-forward' 10
+screen_has "a port-forward has the terminal" 'FAKE-KUBECTL .*port-forward' 20
 fake_running() { pgrep -f "$UI_TMP/bin/kubectl" >/dev/null; }
 ok "the fake kubectl runs" fake_running
 kill -TERM "$UI_PID"
 ok "SIGTERM stops the console while kubectl has the terminal" wait_for '! ui_alive' 30
-ok "and kubectl's group is told to stop too" wait_for '! fake_running' 10
+ok "and kubectl's group is told to stop too" wait_for '! fake_running' 20

@@ -41,7 +41,7 @@ store_sql() {
 
 ui_start 120 30
 ui_keys 3
-ui_wait '0000000000c1' 10
+ui_wait '0000000000c1' 20
 
 ui_keys : && ui_text "stores pause out" && ui_keys Tab
 screen_has "Tab completes a unique store name" ':stores pause outlet ?$'
@@ -66,7 +66,7 @@ ui_keys n
 ui_keys : && ui_text "stores pause outlet" && ui_keys Enter
 screen_has "a unique name picks its store" 'Pause store 0000000000a1\?'
 ui_keys y
-if wait_for '[ "$(q -c "SELECT count(*) FROM opsdeck.jobs j WHERE j.store = '\''0000000000a1'\'' AND kind = '\''pause'\''")" = 1 ]' 10; then
+if wait_for '[ "$(q -c "SELECT count(*) FROM opsdeck.jobs j WHERE j.store = '\''0000000000a1'\'' AND kind = '\''pause'\''")" = 1 ]' 20; then
 	pass "and the operation reaches that store"
 else
 	fail "and the operation reaches that store"

@@ -24,11 +24,11 @@ sim_start "$work" --speed 1 --seed 11 || { echo "Bail out! cannot start kubesim"
 # server is a port nothing listens on; their kubeconfigs are merged with
 # the first one, as kubectl merges them.
 mkdir -p "$work/far"
-"$KUBESIM" --kubeconfig-out "$work/far/kubeconfig" --port-file "$work/far/port" --seed 12 \
+"$KUBESIM" --kubeconfig-out "$work/far/kubeconfig" --port-file "$work/far/port" --seed 12 --reject-missing-list-keys \
 	>"$work/far/sim.out" 2>"$work/far/sim.err" &
 far_pid=$!
 pg_on_exit "sim_stop $far_pid"
-wait_for "test -s '$work/far/kubeconfig'" 10 || { echo "Bail out! cannot start the second kubesim"; exit 1; }
+wait_for "test -s '$work/far/kubeconfig'" 30 || { echo "Bail out! cannot start the second kubesim"; exit 1; }
 rename_context() { # rename_context NAME < kubeconfig: its cluster, context and user renamed
 	sed -e "s/^\\(- name: \\|    cluster: \\|    user: \\|current-context: \\)kubesim/\\1$1/"
 }

@@ -77,3 +77,11 @@ tests_kube_test_registry_SOURCES = tests/kube/test_registry.c tests/kube/simproc
 	tests/kube/simproc.h $(KUBE_TEST_HELPERS)
 tests_kube_test_registry_CFLAGS = $(KUBE_TEST_CFLAGS)
 tests_kube_test_registry_LDADD = $(KUBE_TEST_LIBS)
+
+# A log session through clean ends, 503s, drops and stalls of its stream.
+check_PROGRAMS += tests/kube/test_logsession
+TESTS += tests/kube/test_logsession
+tests_kube_test_logsession_SOURCES = tests/kube/test_logsession.c tests/kube/fakeapi.c \
+	tests/kube/fakeapi.h $(KUBE_TEST_HELPERS)
+tests_kube_test_logsession_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_logsession_LDADD = $(KUBE_TEST_LIBS) -lpthread

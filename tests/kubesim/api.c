@@ -384,6 +384,9 @@ static struct obj *create_object(struct sim *s, const struct target *t, json_t *
 		json_object_del(meta, "managedFields");
 	if (t->rt->has_status)
 		json_object_del(doc, "status");
+	/* The uid first: a Job's defaults name it in its selector. */
+	sim_uid(s, uid);
+	json_object_set_new(meta, "uid", json_string(uid));
 	kinds_default(s, t->rt, doc, NULL);
 	if (!kinds_validate(t->rt, doc, NULL, e))
 		return NULL;
@@ -396,9 +399,7 @@ static struct obj *create_object(struct sim *s, const struct target *t, json_t *
 	}
 	if (!quota_admit(s->store, t->rt, doc, e))
 		return NULL;
-	sim_uid(s, uid);
 	now_str(now);
-	json_object_set_new(meta, "uid", json_string(uid));
 	json_object_set_new(meta, "creationTimestamp", json_string(now));
 	if (t->rt->has_generation)
 		json_object_set_new(meta, "generation", json_integer(1));

@@ -167,6 +167,7 @@ void ctrl_store_hook(void *cls, struct obj *o, enum wev_type type)
 	case K_EVENT:
 	case K_INGRESS:
 	case K_NETPOL:
+	case K_JOB:
 	case K_COUNT:
 		break;
 	}

@@ -91,12 +91,15 @@ static bool is_log_request(const struct req *r)
 	return seg == 7 && str_eq(last, "log") && strstr(r->path, "/pods/");
 }
 
-static void sleep_ms(long ms)
+/* Waits the injected latency (lock held), on the condition variable rather
+ * than in nanosleep, so that kubesim stopping cuts it short: the request's
+ * thread then finishes and the server's shutdown joins it at once. */
+static void latency_wait(struct sim *s, long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	int64_t end = sim_mono_ms() + ms, left;
 
-	while (nanosleep(&ts, &ts) != 0)
-		;
+	while (!atomic_load(&s->stopping) && (left = end - sim_mono_ms()) > 0)
+		sim_wait(s, (long)left);
 }
 
 bool fault_before_request(struct sim *s, const struct req *r, const char *verb, struct resp *out)
@@ -129,9 +132,9 @@ bool fault_before_request(struct sim *s, const struct req *r, const char *verb, 
 			s->stats.errors_injected++;
 		}
 	}
-	pthread_mutex_unlock(&s->lock);
 	if (latency > 0)
-		sleep_ms(latency);
+		latency_wait(s, latency);
+	pthread_mutex_unlock(&s->lock);
 	if (!inject)
 		return false;
 	if (!msg[0]) {

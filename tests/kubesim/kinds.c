@@ -146,6 +146,24 @@ static void alloc_ip(struct sim *s, const char *prefix, char *out, size_t n)
 	snprintf(out, n, "%s.%lu.%lu", prefix, (v / 250) % 250, v % 250 + 2);
 }
 
+/* The node port of a NodePort or LoadBalancer service's port: the one the
+ * same port had before an update (as the real server keeps it), else a new
+ * one from the default range. */
+static json_int_t node_port(struct sim *s, const json_t *old, const json_t *port)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(jpath(old, "spec.ports"), i, p)
+	{
+		if (jint(p, "port", -1) == jint(port, "port", -2) &&
+		    str_eq(jstr(p, "protocol", "TCP"), jstr(port, "protocol", "TCP")) &&
+		    jint(p, "nodePort", 0))
+			return (json_int_t)jint(p, "nodePort", 0);
+	}
+	return 30000 + (json_int_t)(s->ip_next++ % 2768);
+}
+
 static void default_service(struct sim *s, json_t *doc, const json_t *old)
 {
 	json_t *spec = jobj(doc, "spec"), *p;
@@ -153,26 +171,70 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 	size_t i;
 	char ip[32];
 
+	const char *type;
+	bool node_ports;
+
 	set_default(spec, "type", json_string("ClusterIP"));
 	set_default(spec, "sessionAffinity", json_string("None"));
-	if (!json_object_get(spec, "clusterIP")) {
-		if (old_ip)
-			snprintf(ip, sizeof(ip), "%s", old_ip);
-		else
-			alloc_ip(s, "10.96", ip, sizeof(ip));
-		json_object_set_new(spec, "clusterIP", json_string(ip));
+	type = jstr(spec, "type", "ClusterIP");
+	node_ports = str_eq(type, "NodePort") || str_eq(type, "LoadBalancer");
+	/* An ExternalName service is a DNS alias: no cluster IP, no families. */
+	if (!str_eq(type, "ExternalName")) {
+		if (!json_object_get(spec, "clusterIP")) {
+			if (old_ip)
+				snprintf(ip, sizeof(ip), "%s", old_ip);
+			else
+				alloc_ip(s, "10.96", ip, sizeof(ip));
+			json_object_set_new(spec, "clusterIP", json_string(ip));
+		}
+		set_default(spec, "clusterIPs", json_pack("[s]", jstr(spec, "clusterIP", "")));
+		set_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
+		set_default(spec, "ipFamilyPolicy", json_string("SingleStack"));
+		set_default(spec, "internalTrafficPolicy", json_string("Cluster"));
 	}
-	set_default(spec, "clusterIPs", json_pack("[s]", jstr(spec, "clusterIP", "")));
-	set_default(spec, "ipFamilies", json_pack("[s]", "IPv4"));
-	set_default(spec, "ipFamilyPolicy", json_string("SingleStack"));
-	set_default(spec, "internalTrafficPolicy", json_string("Cluster"));
+	if (node_ports)
+		set_default(spec, "externalTrafficPolicy", json_string("Cluster"));
+	if (str_eq(type, "LoadBalancer"))
+		set_default(spec, "allocateLoadBalancerNodePorts", json_true());
 	json_array_foreach(json_object_get(spec, "ports"), i, p)
 	{
 		set_default(p, "protocol", json_string("TCP"));
 		if (json_object_get(p, "port"))
 			set_default(p, "targetPort", json_deep_copy(json_object_get(p, "port")));
+		if (node_ports)
+			set_default(p, "nodePort", json_integer(node_port(s, old, p)));
 	}
 	set_default(doc, "status", json_pack("{s:{}}", "loadBalancer"));
+}
+
+/* A Job's selector and its pods' labels name the job by its uid, as the
+ * job controller's defaulting does (manualSelector leaves them alone). */
+static void default_job(json_t *doc, const json_t *old)
+{
+	json_t *spec = jobj(doc, "spec"), *labels;
+	const char *uid = jstr(doc, "metadata.uid", ""), *name = jstr(doc, "metadata.name", "");
+
+	if (!jpath(spec, "parallelism") && !jpath(spec, "completions")) {
+		json_object_set_new(spec, "parallelism", json_integer(1));
+		json_object_set_new(spec, "completions", json_integer(1));
+	}
+	set_default(spec, "parallelism", json_integer(1));
+	set_default(spec, "backoffLimit", json_integer(6));
+	set_default(spec, "completionMode", json_string("NonIndexed"));
+	set_default(spec, "suspend", json_false());
+	set_default(spec, "podReplacementPolicy", json_string("TerminatingOrFailed"));
+	default_template(spec);
+	if (!old && !jbool(spec, "manualSelector", false) && uid[0]) {
+		labels = jobj(spec, "template.metadata.labels");
+		json_object_set_new(labels, "batch.kubernetes.io/controller-uid", json_string(uid));
+		json_object_set_new(labels, "batch.kubernetes.io/job-name", json_string(name));
+		json_object_set_new(labels, "controller-uid", json_string(uid));
+		json_object_set_new(labels, "job-name", json_string(name));
+		set_default(spec, "selector",
+			    json_pack("{s:{s:s}}", "matchLabels",
+				      "batch.kubernetes.io/controller-uid", uid));
+	}
+	set_default(doc, "status", json_object());
 }
 
 static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -237,9 +299,14 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 	case K_DEPLOYMENT:
 		spec = jobj(doc, "spec");
 		set_default(spec, "replicas", json_integer(1));
-		set_default(spec, "strategy",
-			    json_pack("{s:s, s:{s:s, s:s}}", "type", "RollingUpdate",
-				      "rollingUpdate", "maxUnavailable", "25%", "maxSurge", "25%"));
+		/* kubectl create sends "strategy": {}; it is defaulted inside. */
+		set_default(jobj(spec, "strategy"), "type", json_string("RollingUpdate"));
+		if (str_eq(jstr(spec, "strategy.type", ""), "RollingUpdate")) {
+			json_t *ru = jobj(spec, "strategy.rollingUpdate");
+
+			set_default(ru, "maxUnavailable", json_string("25%"));
+			set_default(ru, "maxSurge", json_string("25%"));
+		}
 		set_default(spec, "revisionHistoryLimit", json_integer(10));
 		set_default(spec, "progressDeadlineSeconds", json_integer(600));
 		default_template(spec);
@@ -306,6 +373,9 @@ void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const j
 			json_object_set_new(spec, "policyTypes", types);
 		}
 		set_default(spec, "podSelector", json_object());
+		break;
+	case K_JOB:
+		default_job(doc, old);
 		break;
 	case K_EVENT:
 	case K_CONFIGMAP:
@@ -593,6 +663,22 @@ static void validate_workload(const struct restype *rt, const json_t *doc, struc
 	}
 }
 
+static void validate_job(const json_t *doc, const json_t *old, struct apierr *e)
+{
+	const char *restart = jstr(doc, "spec.template.spec.restartPolicy", "");
+
+	validate_podspec(jpath(doc, "spec.template.spec"), "spec.template.spec", e);
+	if (!str_eq(restart, "OnFailure") && !str_eq(restart, "Never"))
+		apierr_invalid_add(e, "FieldValueNotSupported", "spec.template.spec.restartPolicy",
+				   "Unsupported value: \"%s\": supported values: \"OnFailure\", "
+				   "\"Never\"",
+				   restart);
+	if (old && !json_equal(jpath(doc, "spec.template"), jpath(old, "spec.template")) &&
+	    !jbool(old, "spec.suspend", false))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.template",
+				   "Invalid value: field is immutable");
+}
+
 static void validate_service(const json_t *doc, struct apierr *e)
 {
 	const char *type = jstr(doc, "spec.type", "ClusterIP");
@@ -692,6 +778,9 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 	case K_SERVICE:
 		validate_service(doc, e);
 		break;
+	case K_JOB:
+		validate_job(doc, old, e);
+		break;
 	case K_PVC:
 		if (!json_array_size(jpath(doc, "spec.accessModes")))
 			required(e, "spec.accessModes");
@@ -788,6 +877,23 @@ static const char *const k_sts[] = {"replicas",	       "selector",
 				    "minReadySeconds", "persistentVolumeClaimRetentionPolicy",
 				    "ordinals",	       NULL};
 static const char *const k_rs[] = {"replicas", "selector", "template", "minReadySeconds", NULL};
+static const char *const k_job[] = {"parallelism",
+				    "completions",
+				    "activeDeadlineSeconds",
+				    "podFailurePolicy",
+				    "successPolicy",
+				    "backoffLimit",
+				    "backoffLimitPerIndex",
+				    "maxFailedIndexes",
+				    "selector",
+				    "manualSelector",
+				    "template",
+				    "ttlSecondsAfterFinished",
+				    "completionMode",
+				    "suspend",
+				    "podReplacementPolicy",
+				    "managedBy",
+				    NULL};
 static const char *const k_template[] = {"metadata", "spec", NULL};
 static const char *const k_podspec[] = {"volumes",
 					"initContainers",
@@ -926,6 +1032,7 @@ bool kinds_schema_check(const struct restype *rt, const json_t *doc, char *msg, 
 	const char *const *spec_keys = rt->id == K_DEPLOYMENT	 ? k_deploy
 				       : rt->id == K_STATEFULSET ? k_sts
 				       : rt->id == K_REPLICASET	 ? k_rs
+				       : rt->id == K_JOB	 ? k_job
 								 : NULL;
 	const char *bad = unknown_key(doc, top);
 	struct buf path = BUF_INIT;

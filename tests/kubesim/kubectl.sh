@@ -3,7 +3,8 @@
 # twice, scale, logs (--tail, --since-time, -f), get -w, delete namespace,
 # finalizers (an object and a namespace held by them, patched away),
 # delete --cascade=foreground (with and without a dependent), create
-# namespace/configmap/secret (protobuf bodies) and run,
+# namespace/configmap/secret/deployment/service (clusterip, nodeport,
+# externalname)/job (protobuf bodies) and run,
 # auth can-i (SelfSubjectAccessReview, sent as protobuf), auth can-i --list
 # (SelfSubjectRulesReview), and the 401/403
 # answers. Prints TAP.
@@ -11,6 +12,7 @@ set -u
 # tap.sh's temporary directory and its check at exit that nothing is left
 # running (the functions below are this script's own).
 . "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/kubectl.sh"
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
 KUBECTL=${KUBECTL:-kubectl}
@@ -20,9 +22,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..42"
+echo "1..47"
 if ! command -v "$KUBECTL" >/dev/null 2>&1; then
-	for i in $(seq 1 42); do echo "ok $i # SKIP kubectl is not installed"; done
+	for i in $(seq 1 47); do echo "ok $i # SKIP kubectl is not installed"; done
 	exit 0
 fi
 
@@ -54,11 +56,11 @@ wait_for() {
 	done
 	return 1
 }
-wait_for 10 test -s "$tmp/port"
+wait_for 30 test -s "$tmp/port"
 check "kubesim prints the URL it listens on" grep -q "^listening on https://127.0.0.1:$(cat "$tmp/port")$" "$tmp/stdout"
 
 export KUBECONFIG="$tmp/kubeconfig"
-K() { "$KUBECTL" --cache-dir "$tmp/cache" --request-timeout=20s "$@"; }
+K() { kubectl_compat --cache-dir "$tmp/cache" --request-timeout=20s "$@"; }
 
 out=$(K get namespaces 2>&1)
 check "get namespaces prints the default table" sh -c 'printf "%s\n" "$1" | grep -q "^NAME  *STATUS  *AGE" && printf "%s\n" "$1" | grep -q "^default  *Active"' _ "$out"
@@ -99,10 +101,10 @@ out=$(K apply --server-side -f "$tmp/manifest.yaml" 2>&1)
 check "apply --server-side of a multi-document manifest" sh -c 'printf "%s\n" "$1" | grep -q "deployment.apps/web serverside-applied" && printf "%s\n" "$1" | grep -q "service/web serverside-applied"' _ "$out"
 
 running() { [ "$(K get pods -n shop --field-selector=status.phase=Running -o name | wc -l)" -eq "$1" ]; }
-check "the deployment's two pods reach Running" wait_for 20 running 2
+check "the deployment's two pods reach Running" wait_for 30 running 2
 
 ready_table() { K get deployments -n shop | grep -q "^web  *2/2  *2  *2 "; }
-check "get deployments prints READY 2/2 in the default table" wait_for 20 ready_table
+check "get deployments prints READY 2/2 in the default table" wait_for 30 ready_table
 
 out=$(K get pods -n shop -o json 2>&1)
 check "get pods -o json returns both pods" sh -c '[ "$(printf "%s\n" "$1" | grep -c "\"kind\": \"Pod\"")" -eq 2 ]' _ "$out"
@@ -115,11 +117,11 @@ check "a second apply changes nothing (resourceVersions $before / $after)" sh -c
 
 out=$(K scale -n shop deployment web --replicas=3 2>&1)
 check "scale deployment --replicas=3" sh -c 'printf "%s\n" "$1" | grep -q "deployment.apps/web scaled"' _ "$out"
-check "pods follow the scale to 3" wait_for 20 running 3
+check "pods follow the scale to 3" wait_for 30 running 3
 
 pod=$(K get pods -n shop -o jsonpath='{.items[0].metadata.name}')
 has_lines() { [ "$(K logs -n shop "$pod" | wc -l)" -ge "$1" ]; }
-wait_for 10 has_lines 5
+wait_for 30 has_lines 5
 out=$(K logs -n shop "$pod" --tail=2 2>&1)
 check "logs --tail=2 gives two lines with sequence numbers" sh -c '[ "$(printf "%s\n" "$1" | grep -c "seq=[0-9]")" -eq 2 ]' _ "$out"
 
@@ -143,10 +145,10 @@ check "logs -f streams new lines in order" sh -c '[ "$(printf "%s\n" "$1" | wc -
 "$KUBECTL" --cache-dir "$tmp/cache" get pods -n shop -w >"$tmp/watch" 2>&1 &
 wpid=$!
 header() { grep -q "^NAME" "$tmp/watch"; }
-wait_for 10 header
+wait_for 30 header
 K scale -n shop deployment web --replicas=1 >/dev/null 2>&1
 terminating() { grep -q "Terminating" "$tmp/watch"; }
-check "get pods -w shows pods going Terminating" wait_for 10 terminating
+check "get pods -w shows pods going Terminating" wait_for 30 terminating
 kill "$wpid" 2>/dev/null
 wait "$wpid" 2>/dev/null
 check "get pods -w printed its header once" [ "$(grep -c '^NAME' "$tmp/watch")" -eq 1 ]
@@ -172,7 +174,7 @@ YAML
 K apply --server-side -f "$tmp/held.yaml" >/dev/null 2>&1
 "$KUBECTL" --cache-dir "$tmp/cache" get configmaps -n held -w --output-watch-events >"$tmp/cmwatch" 2>&1 &
 wpid=$!
-wait_for 10 grep -q "^EVENT" "$tmp/cmwatch"
+wait_for 30 grep -q "^EVENT" "$tmp/cmwatch"
 out=$(K delete configmap c -n held --wait=false 2>&1)
 when=$(K get configmap c -n held -o jsonpath='{.metadata.deletionTimestamp}' 2>&1)
 check "a deleted configmap with a finalizer stays, with a deletionTimestamp ($when)" sh -c 'printf "%s\n" "$1" | grep -q "configmap \"c\" deleted" && printf "%s\n" "$2" | grep -q "^20[0-9][0-9]-"' _ "$out" "$when"
@@ -187,14 +189,19 @@ check "get -w --output-watch-events saw it MODIFIED, then DELETED" sh -c '[ "$(g
 K delete namespace held --wait=false >/dev/null 2>&1
 remaining() { K get namespace held -o jsonpath='{.status.conditions[?(@.type=="NamespaceFinalizersRemaining")].message}'; }
 has_remaining() { remaining | grep -q .; }
-wait_for 10 has_remaining
+wait_for 30 has_remaining
 msg=$(remaining 2>&1)
 check "a namespace with a finalized secret inside stays Terminating, and says why ($msg)" sh -c '[ "$1" = "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances" ] && "$2" --cache-dir "$3" get namespace held | grep -q "^held  *Terminating"' _ "$msg" "$KUBECTL" "$tmp/cache"
-sleep 1
-check "it is still Terminating well after --ns-delete-ms" sh -c '"$1" --cache-dir "$2" get namespace held | grep -q "^held  *Terminating"' _ "$KUBECTL" "$tmp/cache"
+# Not a sleep: a namespace deleted after it, with nothing held inside, goes;
+# by then held would have gone too, were it not held.
+K create namespace later >/dev/null 2>&1
+K delete namespace later --wait=false >/dev/null 2>&1
+later_gone() { ! K get namespace later >/dev/null 2>&1; }
+wait_for 30 later_gone
+check "it is still Terminating after a namespace deleted later has gone" sh -c '! "$1" --cache-dir "$2" get namespace later >/dev/null 2>&1 && "$1" --cache-dir "$2" get namespace held | grep -q "^held  *Terminating"' _ "$KUBECTL" "$tmp/cache"
 out=$(K patch secret s -n held --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]' 2>&1)
 check "a JSON patch removes the secret's finalizers ($out)" sh -c 'printf "%s\n" "$1" | grep -q "secret/s patched"' _ "$out"
-out=$(K wait --for=delete namespace/held --timeout=10s 2>&1)
+out=$(K wait --for=delete namespace/held --timeout=30s 2>&1)
 check "then the namespace goes" sh -c '! "$1" --cache-dir "$2" get namespace held >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
 
 cat >"$tmp/fg.yaml" <<'YAML'
@@ -211,7 +218,7 @@ kind: ConfigMap
 metadata: {name: owner, namespace: fg}
 YAML
 K apply --server-side -f "$tmp/fg.yaml" >/dev/null 2>&1
-out=$(K delete configmap solo -n fg --cascade=foreground --timeout=20s 2>&1)
+out=$(K delete configmap solo -n fg --cascade=foreground --timeout=30s 2>&1)
 check "delete --cascade=foreground of an object without dependents completes ($out)" sh -c 'printf "%s\n" "$1" | grep -q "configmap \"solo\" deleted" && ! "$2" --cache-dir "$3" get configmap solo -n fg >/dev/null 2>&1' _ "$out" "$KUBECTL" "$tmp/cache"
 owner_uid=$(K get configmap owner -n fg -o jsonpath='{.metadata.uid}')
 cat >"$tmp/dep.yaml" <<YAML
@@ -227,11 +234,11 @@ YAML
 K apply --server-side -f "$tmp/dep.yaml" >/dev/null 2>&1
 K delete configmap owner -n fg --cascade=foreground --wait=false >/dev/null 2>&1
 dep_deleting() { K get configmap dep -n fg -o jsonpath='{.metadata.deletionTimestamp}' | grep -q '^20'; }
-check "the dependent is deleted first" wait_for 10 dep_deleting
+check "the dependent is deleted first" wait_for 30 dep_deleting
 meta=$(K get configmap owner -n fg -o jsonpath='{.metadata.finalizers} {.metadata.deletionTimestamp}' 2>&1)
 check "meanwhile the owner waits with foregroundDeletion and a deletionTimestamp ($meta)" sh -c 'printf "%s\n" "$1" | grep -q "^\[\"foregroundDeletion\"\] 20"' _ "$meta"
 K patch configmap dep -n fg --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
-out=$(K wait --for=delete configmap/owner -n fg --timeout=20s 2>&1)
+out=$(K wait --for=delete configmap/owner -n fg --timeout=30s 2>&1)
 check "once the dependent is gone the owner goes ($out)" sh -c '! "$1" --cache-dir "$2" get configmap owner -n fg >/dev/null 2>&1' _ "$KUBECTL" "$tmp/cache"
 
 # kubectl create sends these as Kubernetes protobuf
@@ -246,7 +253,23 @@ check "create secret generic --from-literal (protobuf body): $data" sh -c '[ "$1
 out=$(K run solo -n made --image=nginx:1.25 --labels=app=solo 2>&1)
 solo_running() { K get pod solo -n made -o jsonpath='{.status.phase}' | grep -qx Running; }
 check "run creates a pod ($out)" [ "$out" = "pod/solo created" ]
-check "the pod run made is Running" wait_for 20 solo_running
+check "the pod run made is Running" wait_for 30 solo_running
+out=$(K create deployment web2 -n made --image=nginx:1.25 --port=80 --replicas=2 2>&1)
+spec=$(K get deployment web2 -n made -o jsonpath='{.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort}/{.spec.template.spec.containers[0].ports[0].protocol} {.spec.strategy.type}' 2>&1)
+check "create deployment (protobuf body): $spec" sh -c '[ "$1" = "deployment.apps/web2 created" ] && [ "$2" = "2 web2 nginx:1.25 80/TCP RollingUpdate" ]' _ "$out" "$spec"
+web2_ready() { [ "$(K get deployment web2 -n made -o jsonpath='{.status.readyReplicas}')" = 2 ]; }
+check "the deployment create made gets its two pods ready" wait_for 30 web2_ready
+out=$(K create service clusterip web2 -n made --tcp=80:8080 2>&1)
+spec=$(K get service web2 -n made -o jsonpath='{.spec.type} {.spec.ports[0].name} {.spec.ports[0].port}/{.spec.ports[0].protocol}->{.spec.ports[0].targetPort} {.spec.selector.app} {.spec.clusterIP}' 2>&1)
+check "create service clusterip (protobuf body): $spec" sh -c '[ "$1" = "service/web2 created" ] && printf "%s\n" "$2" | grep -q "^ClusterIP 80-8080 80/TCP->8080 web2 10\.96\."' _ "$out" "$spec"
+K create service nodeport np -n made --tcp=80:8080 --node-port=30080 >/dev/null 2>&1
+K create service externalname ext -n made --external-name=db.example.com >/dev/null 2>&1
+table=$(K get services np ext -n made 2>&1)
+check "create service nodeport and externalname: their ports and alias as kubectl prints them" sh -c 'printf "%s\n" "$1" | grep -q "^np  *NodePort  *10\.96\.[0-9.]*  *<none>  *80:30080/TCP " && printf "%s\n" "$1" | grep -q "^ext  *ExternalName  *<none>  *db\.example\.com  *<none> "' _ "$table"
+out=$(K create job once -n made --image=busybox:1.36 -- echo hi 2>&1)
+spec=$(K get job once -n made -o jsonpath='{.spec.template.spec.containers[0].command} {.spec.template.spec.restartPolicy} {.spec.backoffLimit} {.spec.completions}' 2>&1)
+table=$(K get jobs -n made 2>&1)
+check "create job (protobuf body): $spec" sh -c '[ "$1" = "job.batch/once created" ] && [ "$2" = "[\"echo\",\"hi\"] Never 6 1" ] && printf "%s\n" "$3" | grep -q "^NAME  *STATUS  *COMPLETIONS  *DURATION  *AGE" && printf "%s\n" "$3" | grep -q "^once  *Running  *0/1 "' _ "$out" "$spec" "$table"
 
 out=$(K --token=wrong-token get pods 2>&1)
 check "401 Unauthorized without a valid token" sh -c 'printf "%s\n" "$1" | grep -q "Unauthorized"' _ "$out"

@@ -5,21 +5,317 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jutil.h"
 #include "kinds.h"
 #include "pbuf.h"
 
-/* A string field as JSON (NULL for an empty one); err set for bytes that
- * are not UTF-8 text. */
-static json_t *pb_text(const struct pb_field *f, struct err *err)
+/* How one field of a message becomes a JSON member. Go's JSON encoder
+ * leaves out empty strings, plain zero numbers and false (omitempty), but
+ * writes every field held by a pointer that is set, and every struct; the
+ * protobuf encoder sends every plain field and every set pointer. So
+ * "whenever sent" for pointers and structs, "unless zero" for plain fields
+ * gives what the same object sent as JSON holds. */
+enum pb_kind {
+	PK_STR,	      /* string, left out when empty */
+	PK_NAME,      /* string written even when empty (no omitempty) */
+	PK_INT,	      /* int32/int64: a pointer or a required field */
+	PK_INT_NZ,    /* plain int with omitempty: left out when 0 */
+	PK_BOOL,      /* *bool */
+	PK_BOOL_NZ,   /* plain bool: left out when false */
+	PK_STRS,      /* repeated string */
+	PK_MAP,	      /* map<string,string> */
+	PK_BYTES_MAP, /* map<string,bytes>: values in base64 */
+	PK_QTY_MAP,   /* map<string,Quantity> */
+	PK_MSG,	      /* a message: an object */
+	PK_MSGS,      /* repeated message: an array of objects */
+	PK_INLINE,    /* an embedded struct: its fields sit in the parent */
+	PK_INTSTR,    /* *IntOrString */
+	PK_INTSTR_NZ  /* plain IntOrString: left out when it is the integer 0 */
+};
+
+struct pb_spec {
+	uint32_t num; /* 0 ends a list */
+	enum pb_kind kind;
+	const char *name;
+	const struct pb_spec *msg; /* PK_MSG, PK_MSGS, PK_INLINE */
+};
+
+/* --- the messages read (k8s.io/api generated.proto field numbers) --- */
+
+static const struct pb_spec owner_ref[] = {
+    {1, PK_NAME, "kind", NULL},	      {3, PK_NAME, "name", NULL},
+    {4, PK_NAME, "uid", NULL},	      {5, PK_NAME, "apiVersion", NULL},
+    {6, PK_BOOL, "controller", NULL}, {7, PK_BOOL, "blockOwnerDeletion", NULL},
+    {0, PK_STR, NULL, NULL}};
+
+/* ObjectMeta; the rest (timestamps, generation, managedFields) is the
+ * server's to set. */
+static const struct pb_spec object_meta[] = {{1, PK_STR, "name", NULL},
+					     {2, PK_STR, "generateName", NULL},
+					     {3, PK_STR, "namespace", NULL},
+					     {5, PK_STR, "uid", NULL},
+					     {6, PK_STR, "resourceVersion", NULL},
+					     {11, PK_MAP, "labels", NULL},
+					     {12, PK_MAP, "annotations", NULL},
+					     {13, PK_MSGS, "ownerReferences", owner_ref},
+					     {14, PK_STRS, "finalizers", NULL},
+					     {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec selector_req[] = {{1, PK_NAME, "key", NULL},
+					      {2, PK_NAME, "operator", NULL},
+					      {3, PK_STRS, "values", NULL},
+					      {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec label_selector[] = {{1, PK_MAP, "matchLabels", NULL},
+						{2, PK_MSGS, "matchExpressions", selector_req},
+						{0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec local_ref[] = {{1, PK_STR, "name", NULL}, {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec key_ref[] = {{1, PK_INLINE, NULL, local_ref},
+					 {2, PK_NAME, "key", NULL},
+					 {3, PK_BOOL, "optional", NULL},
+					 {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec field_ref[] = {
+    {1, PK_STR, "apiVersion", NULL}, {2, PK_NAME, "fieldPath", NULL}, {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec env_source[] = {{1, PK_MSG, "fieldRef", field_ref},
+					    {3, PK_MSG, "configMapKeyRef", key_ref},
+					    {4, PK_MSG, "secretKeyRef", key_ref},
+					    {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec env_var[] = {{1, PK_NAME, "name", NULL},
+					 {2, PK_STR, "value", NULL},
+					 {3, PK_MSG, "valueFrom", env_source},
+					 {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec env_ref[] = {
+    {1, PK_INLINE, NULL, local_ref}, {2, PK_BOOL, "optional", NULL}, {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec env_from[] = {{1, PK_STR, "prefix", NULL},
+					  {2, PK_MSG, "configMapRef", env_ref},
+					  {3, PK_MSG, "secretRef", env_ref},
+					  {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec container_port[] = {
+    {1, PK_STR, "name", NULL},		{2, PK_INT_NZ, "hostPort", NULL},
+    {3, PK_INT, "containerPort", NULL}, {4, PK_STR, "protocol", NULL},
+    {5, PK_STR, "hostIP", NULL},	{0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec resources[] = {
+    {1, PK_QTY_MAP, "limits", NULL}, {2, PK_QTY_MAP, "requests", NULL}, {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec volume_mount[] = {{1, PK_NAME, "name", NULL},
+					      {2, PK_BOOL_NZ, "readOnly", NULL},
+					      {3, PK_NAME, "mountPath", NULL},
+					      {4, PK_STR, "subPath", NULL},
+					      {5, PK_STR, "mountPropagation", NULL},
+					      {6, PK_STR, "subPathExpr", NULL},
+					      {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec container_security[] = {{2, PK_BOOL, "privileged", NULL},
+						    {4, PK_INT, "runAsUser", NULL},
+						    {5, PK_BOOL, "runAsNonRoot", NULL},
+						    {6, PK_BOOL, "readOnlyRootFilesystem", NULL},
+						    {7, PK_BOOL, "allowPrivilegeEscalation", NULL},
+						    {8, PK_INT, "runAsGroup", NULL},
+						    {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec container[] = {{1, PK_NAME, "name", NULL},
+					   {2, PK_STR, "image", NULL},
+					   {3, PK_STRS, "command", NULL},
+					   {4, PK_STRS, "args", NULL},
+					   {5, PK_STR, "workingDir", NULL},
+					   {6, PK_MSGS, "ports", container_port},
+					   {7, PK_MSGS, "env", env_var},
+					   {8, PK_MSG, "resources", resources},
+					   {9, PK_MSGS, "volumeMounts", volume_mount},
+					   {13, PK_STR, "terminationMessagePath", NULL},
+					   {14, PK_STR, "imagePullPolicy", NULL},
+					   {15, PK_MSG, "securityContext", container_security},
+					   {16, PK_BOOL_NZ, "stdin", NULL},
+					   {17, PK_BOOL_NZ, "stdinOnce", NULL},
+					   {18, PK_BOOL_NZ, "tty", NULL},
+					   {19, PK_MSGS, "envFrom", env_from},
+					   {20, PK_STR, "terminationMessagePolicy", NULL},
+					   {24, PK_STR, "restartPolicy", NULL},
+					   {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec pod_security[] = {{2, PK_INT, "runAsUser", NULL},
+					      {3, PK_BOOL, "runAsNonRoot", NULL},
+					      {5, PK_INT, "fsGroup", NULL},
+					      {6, PK_INT, "runAsGroup", NULL},
+					      {9, PK_STR, "fsGroupChangePolicy", NULL},
+					      {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec toleration[] = {
+    {1, PK_STR, "key", NULL},	 {2, PK_STR, "operator", NULL},		 {3, PK_STR, "value", NULL},
+    {4, PK_STR, "effect", NULL}, {5, PK_INT, "tolerationSeconds", NULL}, {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec pod_spec[] = {{2, PK_MSGS, "containers", container},
+					  {3, PK_STR, "restartPolicy", NULL},
+					  {4, PK_INT, "terminationGracePeriodSeconds", NULL},
+					  {5, PK_INT, "activeDeadlineSeconds", NULL},
+					  {6, PK_STR, "dnsPolicy", NULL},
+					  {7, PK_MAP, "nodeSelector", NULL},
+					  {8, PK_STR, "serviceAccountName", NULL},
+					  {9, PK_STR, "serviceAccount", NULL},
+					  {10, PK_STR, "nodeName", NULL},
+					  {11, PK_BOOL_NZ, "hostNetwork", NULL},
+					  {12, PK_BOOL_NZ, "hostPID", NULL},
+					  {13, PK_BOOL_NZ, "hostIPC", NULL},
+					  {14, PK_MSG, "securityContext", pod_security},
+					  {15, PK_MSGS, "imagePullSecrets", local_ref},
+					  {16, PK_STR, "hostname", NULL},
+					  {17, PK_STR, "subdomain", NULL},
+					  {19, PK_STR, "schedulerName", NULL},
+					  {20, PK_MSGS, "initContainers", container},
+					  {21, PK_BOOL, "automountServiceAccountToken", NULL},
+					  {22, PK_MSGS, "tolerations", toleration},
+					  {24, PK_STR, "priorityClassName", NULL},
+					  {25, PK_INT, "priority", NULL},
+					  {27, PK_BOOL, "shareProcessNamespace", NULL},
+					  {29, PK_STR, "runtimeClassName", NULL},
+					  {30, PK_BOOL, "enableServiceLinks", NULL},
+					  {31, PK_STR, "preemptionPolicy", NULL},
+					  {35, PK_BOOL, "setHostnameAsFQDN", NULL},
+					  {37, PK_BOOL, "hostUsers", NULL},
+					  {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec pod_template[] = {
+    {1, PK_MSG, "metadata", object_meta}, {2, PK_MSG, "spec", pod_spec}, {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec service_port[] = {
+    {1, PK_STR, "name", NULL},	      {2, PK_STR, "protocol", NULL},
+    {3, PK_INT, "port", NULL},	      {4, PK_INTSTR_NZ, "targetPort", NULL},
+    {5, PK_INT_NZ, "nodePort", NULL}, {6, PK_STR, "appProtocol", NULL},
+    {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec service_spec[] = {{1, PK_MSGS, "ports", service_port},
+					      {2, PK_MAP, "selector", NULL},
+					      {3, PK_STR, "clusterIP", NULL},
+					      {4, PK_STR, "type", NULL},
+					      {5, PK_STRS, "externalIPs", NULL},
+					      {7, PK_STR, "sessionAffinity", NULL},
+					      {8, PK_STR, "loadBalancerIP", NULL},
+					      {9, PK_STRS, "loadBalancerSourceRanges", NULL},
+					      {10, PK_STR, "externalName", NULL},
+					      {11, PK_STR, "externalTrafficPolicy", NULL},
+					      {12, PK_INT_NZ, "healthCheckNodePort", NULL},
+					      {13, PK_BOOL_NZ, "publishNotReadyAddresses", NULL},
+					      {17, PK_STR, "ipFamilyPolicy", NULL},
+					      {18, PK_STRS, "clusterIPs", NULL},
+					      {19, PK_STRS, "ipFamilies", NULL},
+					      {20, PK_BOOL, "allocateLoadBalancerNodePorts", NULL},
+					      {21, PK_STR, "loadBalancerClass", NULL},
+					      {22, PK_STR, "internalTrafficPolicy", NULL},
+					      {23, PK_STR, "trafficDistribution", NULL},
+					      {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec rolling_update[] = {{1, PK_INTSTR, "maxUnavailable", NULL},
+						{2, PK_INTSTR, "maxSurge", NULL},
+						{0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec deploy_strategy[] = {{1, PK_STR, "type", NULL},
+						 {2, PK_MSG, "rollingUpdate", rolling_update},
+						 {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec deploy_spec[] = {{1, PK_INT, "replicas", NULL},
+					     {2, PK_MSG, "selector", label_selector},
+					     {3, PK_MSG, "template", pod_template},
+					     {4, PK_MSG, "strategy", deploy_strategy},
+					     {5, PK_INT_NZ, "minReadySeconds", NULL},
+					     {6, PK_INT, "revisionHistoryLimit", NULL},
+					     {7, PK_BOOL_NZ, "paused", NULL},
+					     {9, PK_INT, "progressDeadlineSeconds", NULL},
+					     {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec job_spec[] = {{1, PK_INT, "parallelism", NULL},
+					  {2, PK_INT, "completions", NULL},
+					  {3, PK_INT, "activeDeadlineSeconds", NULL},
+					  {4, PK_MSG, "selector", label_selector},
+					  {5, PK_BOOL, "manualSelector", NULL},
+					  {6, PK_MSG, "template", pod_template},
+					  {7, PK_INT, "backoffLimit", NULL},
+					  {8, PK_INT, "ttlSecondsAfterFinished", NULL},
+					  {9, PK_STR, "completionMode", NULL},
+					  {10, PK_BOOL, "suspend", NULL},
+					  {12, PK_INT, "backoffLimitPerIndex", NULL},
+					  {13, PK_INT, "maxFailedIndexes", NULL},
+					  {14, PK_STR, "podReplacementPolicy", NULL},
+					  {15, PK_STR, "managedBy", NULL},
+					  {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec namespace_spec[] = {{1, PK_STRS, "finalizers", NULL},
+						{0, PK_STR, NULL, NULL}};
+
+/* The objects: field 1 is always the metadata; a status (3 in most) is
+ * the server's and not read. */
+static const struct pb_spec namespace_obj[] = {{1, PK_MSG, "metadata", object_meta},
+					       {2, PK_MSG, "spec", namespace_spec},
+					       {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec configmap_obj[] = {{1, PK_MSG, "metadata", object_meta},
+					       {2, PK_MAP, "data", NULL},
+					       {3, PK_BYTES_MAP, "binaryData", NULL},
+					       {4, PK_BOOL, "immutable", NULL},
+					       {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec secret_obj[] = {{1, PK_MSG, "metadata", object_meta},
+					    {2, PK_BYTES_MAP, "data", NULL},
+					    {3, PK_STR, "type", NULL},
+					    {4, PK_MAP, "stringData", NULL},
+					    {5, PK_BOOL, "immutable", NULL},
+					    {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec service_obj[] = {{1, PK_MSG, "metadata", object_meta},
+					     {2, PK_MSG, "spec", service_spec},
+					     {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec pod_obj[] = {
+    {1, PK_MSG, "metadata", object_meta}, {2, PK_MSG, "spec", pod_spec}, {0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec deployment_obj[] = {{1, PK_MSG, "metadata", object_meta},
+						{2, PK_MSG, "spec", deploy_spec},
+						{0, PK_STR, NULL, NULL}};
+
+static const struct pb_spec job_obj[] = {
+    {1, PK_MSG, "metadata", object_meta}, {2, PK_MSG, "spec", job_spec}, {0, PK_STR, NULL, NULL}};
+
+static const struct {
+	const char *api_version, *kind;
+	const struct pb_spec *fields;
+} readers[] = {
+    {"v1", "Namespace", namespace_obj},
+    {"v1", "ConfigMap", configmap_obj},
+    {"v1", "Secret", secret_obj},
+    {"v1", "Service", service_obj},
+    {"v1", "Pod", pod_obj},
+    {"apps/v1", "Deployment", deployment_obj},
+    {"batch/v1", "Job", job_obj},
+};
+
+/* --- reading --- */
+
+static bool read_into(json_t *o, const struct pb_spec *fields, const struct pb_field *f,
+		      struct err *err);
+
+static bool want_wire(const struct pb_field *f, enum pb_wire wire, struct err *err)
+{
+	if (f->wire == wire)
+		return true;
+	err_set(err, "protobuf: field %u: wire type %d where %d was expected", f->num, (int)f->wire,
+		(int)wire);
+	return false;
+}
+
+/* A string field as JSON text (possibly ""); err set for bytes that are
+ * not UTF-8 text or hold a NUL. */
+static json_t *text(const struct pb_field *f, struct err *err)
 {
 	json_t *s;
 
-	if (f->wire != PB_BYTES) {
-		err_set(err, "protobuf: field %u is not a string", f->num);
-		return NULL;
-	}
-	if (f->len == 0)
+	if (!want_wire(f, PB_BYTES, err))
 		return NULL;
 	s = memchr(f->data, 0, f->len) ? NULL : json_stringn((const char *)f->data, f->len);
 	if (!s)
@@ -27,23 +323,77 @@ static json_t *pb_text(const struct pb_field *f, struct err *err)
 	return s;
 }
 
-/* Sets key to the text of f, unless it is empty. */
-static bool put_text(json_t *o, const char *key, const struct pb_field *f, struct err *err)
+/* Quantity: {1 string}. */
+static json_t *quantity(const struct pb_field *f, struct err *err)
 {
-	json_t *s;
+	struct pb_reader rd;
+	struct pb_field g;
+	json_t *q = NULL;
+	int rc;
 
-	if (f->wire == PB_BYTES && f->len == 0)
-		return true;
-	s = pb_text(f, err);
-	if (!s)
-		return false;
-	json_object_set_new(o, key, s);
-	return true;
+	if (!want_wire(f, PB_BYTES, err))
+		return NULL;
+	pb_reader_init(&rd, f->data, f->len);
+	while ((rc = pb_next(&rd, &g, err)) > 0) {
+		if (g.num != 1)
+			continue;
+		json_decref(q);
+		q = text(&g, err);
+		if (!q)
+			return NULL;
+	}
+	if (rc < 0) {
+		json_decref(q);
+		return NULL;
+	}
+	return q ? q : json_string("0");
 }
 
-/* One map<string,string> (or map<string,bytes> when bytes: base64) entry,
- * {1 key, 2 value}, added to the object *map (made on first use). */
-static bool put_entry(json_t **map, const struct pb_field *f, bool bytes, struct err *err)
+/* IntOrString: {1 type (0 int, 1 string), 2 intVal, 3 strVal}; *zero set
+ * when it is the integer 0. */
+static json_t *int_or_string(const struct pb_field *f, bool *zero, struct err *err)
+{
+	struct pb_reader rd;
+	struct pb_field g;
+	json_t *str = NULL;
+	int64_t type = 0, ival = 0;
+	int rc;
+
+	if (!want_wire(f, PB_BYTES, err))
+		return NULL;
+	pb_reader_init(&rd, f->data, f->len);
+	while ((rc = pb_next(&rd, &g, err)) > 0) {
+		if ((g.num == 1 || g.num == 2) && !want_wire(&g, PB_VARINT, err)) {
+			rc = -1;
+			break;
+		}
+		if (g.num == 1) {
+			type = (int64_t)g.varint;
+		} else if (g.num == 2) {
+			ival = (int32_t)(uint32_t)g.varint;
+		} else if (g.num == 3) {
+			json_decref(str);
+			str = text(&g, err);
+			if (!str) {
+				rc = -1;
+				break;
+			}
+		}
+	}
+	if (rc < 0) {
+		json_decref(str);
+		return NULL;
+	}
+	*zero = type != 1 && ival == 0;
+	if (type == 1)
+		return str ? str : json_string("");
+	json_decref(str);
+	return json_integer((json_int_t)ival);
+}
+
+/* One map entry, {1 key, 2 value}, added to the object *map (made on first
+ * use); the value as text, as base64 (PK_BYTES_MAP) or a Quantity. */
+static bool put_entry(json_t **map, const struct pb_field *f, enum pb_kind kind, struct err *err)
 {
 	struct pb_reader rd;
 	struct pb_field g;
@@ -51,34 +401,37 @@ static bool put_entry(json_t **map, const struct pb_field *f, bool bytes, struct
 	json_t *val = NULL;
 	int rc;
 
-	if (f->wire != PB_BYTES) {
-		err_set(err, "protobuf: map entry %u is not a message", f->num);
+	if (!want_wire(f, PB_BYTES, err))
 		return false;
-	}
 	pb_reader_init(&rd, f->data, f->len);
 	while ((rc = pb_next(&rd, &g, err)) > 0) {
-		if (g.num == 1 && g.wire == PB_BYTES) {
+		if (g.num == 1) {
 			free(key);
-			key =
-			    memchr(g.data, 0, g.len) ? NULL : xstrndup((const char *)g.data, g.len);
+			key = g.wire == PB_BYTES && !memchr(g.data, 0, g.len)
+				  ? xstrndup((const char *)g.data, g.len)
+				  : NULL;
 			if (!key) {
-				err_set(err, "protobuf: a map key holds a NUL byte");
+				err_set(err, "protobuf: a map key that is not text");
 				rc = -1;
 				break;
 			}
-		} else if (g.num == 2 && g.wire == PB_BYTES) {
+		} else if (g.num == 2) {
 			json_decref(val);
-			if (bytes) {
+			if (kind == PK_BYTES_MAP && want_wire(&g, PB_BYTES, err)) {
 				char *enc = kinds_base64((const char *)g.data, g.len);
 
 				val = json_string(enc);
 				free(enc);
+			} else if (kind == PK_QTY_MAP) {
+				val = quantity(&g, err);
+			} else if (kind == PK_MAP) {
+				val = text(&g, err);
 			} else {
-				val = g.len ? pb_text(&g, err) : json_string("");
-				if (!val) {
-					rc = -1;
-					break;
-				}
+				val = NULL;
+			}
+			if (!val) {
+				rc = -1;
+				break;
 			}
 		}
 	}
@@ -89,9 +442,11 @@ static bool put_entry(json_t **map, const struct pb_field *f, bool bytes, struct
 		json_decref(val);
 		return false;
 	}
+	if (!val)
+		val = kind == PK_QTY_MAP ? json_string("0") : json_string("");
 	if (!*map)
 		*map = json_object();
-	if (json_object_set_new(*map, key, val ? val : json_string("")) != 0) {
+	if (json_object_set_new(*map, key, val) != 0) {
 		err_set(err, "protobuf: a map key is not UTF-8 text");
 		free(key);
 		return false;
@@ -100,178 +455,121 @@ static bool put_entry(json_t **map, const struct pb_field *f, bool bytes, struct
 	return true;
 }
 
-/* OwnerReference: 1 kind, 3 name, 4 uid, 5 apiVersion, 6 controller,
- * 7 blockOwnerDeletion. */
-static json_t *owner_ref(const struct pb_field *f, struct err *err)
+/* The array member key of o, made on first use. */
+static json_t *array_member(json_t *o, const char *key)
 {
-	static const char *const names[] = {NULL, "kind", NULL, "name", "uid", "apiVersion"};
-	struct pb_reader rd;
-	struct pb_field g;
-	json_t *o = json_object();
-	int rc;
+	json_t *a = json_object_get(o, key);
 
-	pb_reader_init(&rd, f->data, f->len);
-	while ((rc = pb_next(&rd, &g, err)) > 0) {
-		if (g.num < ARRAY_LEN(names) && names[g.num]) {
-			if (!put_text(o, names[g.num], &g, err)) {
-				rc = -1;
-				break;
-			}
-		} else if ((g.num == 6 || g.num == 7) && g.wire == PB_VARINT) {
-			json_object_set_new(o, g.num == 6 ? "controller" : "blockOwnerDeletion",
-					    json_boolean(g.varint != 0));
-		}
+	if (!json_is_array(a)) {
+		a = json_array();
+		json_object_set_new(o, key, a);
 	}
-	if (rc < 0) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	return a;
 }
 
-/* ObjectMeta: 1 name, 2 generateName, 3 namespace, 5 uid, 6 resourceVersion,
- * 11 labels, 12 annotations, 13 ownerReferences, 14 finalizers; the rest is
- * the server's to set. */
-static json_t *object_meta(const struct pb_field *f, struct err *err)
+static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field *f,
+		      struct err *err)
 {
-	static const char *const names[] = {NULL, "name", "generateName",   "namespace",
-					    NULL, "uid",  "resourceVersion"};
-	struct pb_reader rd;
-	struct pb_field g;
-	json_t *m = json_object(), *labels = NULL, *annotations = NULL, *x;
-	int rc;
+	json_t *v = NULL, *map;
+	bool zero = false;
 
-	pb_reader_init(&rd, f->data, f->len);
-	while ((rc = pb_next(&rd, &g, err)) > 0) {
-		bool ok = true;
-
-		if (g.num < ARRAY_LEN(names) && names[g.num]) {
-			ok = put_text(m, names[g.num], &g, err);
-		} else if (g.num == 11 || g.num == 12) {
-			ok = put_entry(g.num == 11 ? &labels : &annotations, &g, false, err);
-		} else if (g.num == 13 && g.wire == PB_BYTES) {
-			x = owner_ref(&g, err);
-			ok = x != NULL;
-			if (ok) {
-				if (!json_object_get(m, "ownerReferences"))
-					json_object_set_new(m, "ownerReferences", json_array());
-				json_array_append_new(json_object_get(m, "ownerReferences"), x);
-			}
-		} else if (g.num == 14) {
-			x = pb_text(&g, err);
-			ok = x != NULL;
-			if (ok) {
-				if (!json_object_get(m, "finalizers"))
-					json_object_set_new(m, "finalizers", json_array());
-				json_array_append_new(json_object_get(m, "finalizers"), x);
-			}
-		}
-		if (!ok) {
-			rc = -1;
-			break;
-		}
-	}
-	if (labels)
-		json_object_set_new(m, "labels", labels);
-	if (annotations)
-		json_object_set_new(m, "annotations", annotations);
-	if (rc < 0) {
-		json_decref(m);
-		return NULL;
-	}
-	return m;
-}
-
-/* Namespace: 1 metadata, 2 spec {1 finalizers}, 3 status (the server's). */
-static bool read_namespace(json_t *doc, const struct pb_field *f, struct err *err)
-{
-	struct pb_reader rd;
-	struct pb_field g;
-	int rc;
-
-	if (f->num != 2 || f->wire != PB_BYTES)
-		return true;
-	pb_reader_init(&rd, f->data, f->len);
-	while ((rc = pb_next(&rd, &g, err)) > 0) {
-		json_t *s;
-
-		if (g.num != 1)
-			continue;
-		s = pb_text(&g, err);
-		if (!s)
+	switch (sp->kind) {
+	case PK_STR:
+	case PK_NAME:
+		v = text(f, err);
+		zero = v && sp->kind == PK_STR && f->len == 0;
+		break;
+	case PK_INT:
+	case PK_INT_NZ:
+		if (!want_wire(f, PB_VARINT, err))
 			return false;
-		if (!json_object_get(doc, "spec"))
-			json_object_set_new(doc, "spec", json_object());
-		if (!jpath(doc, "spec.finalizers"))
-			json_object_set_new(json_object_get(doc, "spec"), "finalizers",
-					    json_array());
-		json_array_append_new(jpath(doc, "spec.finalizers"), s);
+		v = json_integer((json_int_t)(int64_t)f->varint);
+		zero = sp->kind == PK_INT_NZ && f->varint == 0;
+		break;
+	case PK_BOOL:
+	case PK_BOOL_NZ:
+		if (!want_wire(f, PB_VARINT, err))
+			return false;
+		v = json_boolean(f->varint != 0);
+		zero = sp->kind == PK_BOOL_NZ && f->varint == 0;
+		break;
+	case PK_STRS:
+		v = text(f, err);
+		if (!v)
+			return false;
+		json_array_append_new(array_member(o, sp->name), v);
+		return true;
+	case PK_MAP:
+	case PK_BYTES_MAP:
+	case PK_QTY_MAP:
+		map = json_object_get(o, sp->name);
+		json_incref(map);
+		if (!put_entry(&map, f, sp->kind, err)) {
+			json_decref(map);
+			return false;
+		}
+		json_object_set_new(o, sp->name, map);
+		return true;
+	case PK_MSG:
+	case PK_MSGS:
+		v = json_object();
+		if (!read_into(v, sp->msg, f, err)) {
+			json_decref(v);
+			return false;
+		}
+		if (sp->kind == PK_MSGS) {
+			json_array_append_new(array_member(o, sp->name), v);
+			return true;
+		}
+		break;
+	case PK_INLINE:
+		return read_into(o, sp->msg, f, err);
+	case PK_INTSTR:
+	case PK_INTSTR_NZ:
+		v = int_or_string(f, &zero, err);
+		zero = zero && sp->kind == PK_INTSTR_NZ;
+		break;
+	}
+	if (!v)
+		return false;
+	if (zero) {
+		json_decref(v);
+		return true;
+	}
+	json_object_set_new(o, sp->name, v);
+	return true;
+}
+
+/* Reads the message in f into o, field by field; fields not in the list
+ * are skipped. */
+static bool read_into(json_t *o, const struct pb_spec *fields, const struct pb_field *f,
+		      struct err *err)
+{
+	struct pb_reader rd;
+	struct pb_field g;
+	int rc;
+
+	if (!want_wire(f, PB_BYTES, err))
+		return false;
+	pb_reader_init(&rd, f->data, f->len);
+	while ((rc = pb_next(&rd, &g, err)) > 0) {
+		const struct pb_spec *sp = fields;
+
+		while (sp->num && sp->num != g.num)
+			sp++;
+		if (sp->num && !put_field(o, sp, &g, err))
+			return false;
 	}
 	return rc == 0;
 }
-
-/* ConfigMap: 1 metadata, 2 data, 3 binaryData, 4 immutable. */
-static bool read_configmap(json_t *doc, const struct pb_field *f, struct err *err)
-{
-	json_t *map;
-
-	if ((f->num == 2 || f->num == 3)) {
-		const char *key = f->num == 2 ? "data" : "binaryData";
-
-		map = json_object_get(doc, key);
-		json_incref(map);
-		if (!put_entry(&map, f, f->num == 3, err)) {
-			json_decref(map);
-			return false;
-		}
-		json_object_set_new(doc, key, map);
-	} else if (f->num == 4 && f->wire == PB_VARINT) {
-		json_object_set_new(doc, "immutable", json_boolean(f->varint != 0));
-	}
-	return true;
-}
-
-/* Secret: 1 metadata, 2 data (bytes), 3 type, 4 stringData, 5 immutable. */
-static bool read_secret(json_t *doc, const struct pb_field *f, struct err *err)
-{
-	json_t *map;
-
-	if (f->num == 2 || f->num == 4) {
-		const char *key = f->num == 2 ? "data" : "stringData";
-
-		map = json_object_get(doc, key);
-		json_incref(map);
-		if (!put_entry(&map, f, f->num == 2, err)) {
-			json_decref(map);
-			return false;
-		}
-		json_object_set_new(doc, key, map);
-	} else if (f->num == 3) {
-		return put_text(doc, "type", f, err);
-	} else if (f->num == 5 && f->wire == PB_VARINT) {
-		json_object_set_new(doc, "immutable", json_boolean(f->varint != 0));
-	}
-	return true;
-}
-
-static const struct {
-	const char *api_version, *kind;
-	bool (*field)(json_t *doc, const struct pb_field *f, struct err *err);
-} readers[] = {
-    {"v1", "Namespace", read_namespace},
-    {"v1", "ConfigMap", read_configmap},
-    {"v1", "Secret", read_secret},
-};
 
 json_t *pbobj_decode(const void *body, size_t len, struct apierr *e)
 {
 	struct err err = {{0}};
 	struct pb_object obj;
-	struct pb_reader rd;
-	struct pb_field f;
+	struct pb_field whole;
 	json_t *doc;
 	size_t k;
-	int rc;
 
 	if (!pb_unwrap(body, len, &obj, &err)) {
 		apierr_bad_request(e, "%s", err.msg);
@@ -289,22 +587,11 @@ json_t *pbobj_decode(const void *body, size_t len, struct apierr *e)
 		return NULL;
 	}
 	doc = json_pack("{s:s, s:s}", "apiVersion", obj.api_version, "kind", obj.kind);
-	pb_reader_init(&rd, obj.raw, obj.raw_len);
-	while ((rc = pb_next(&rd, &f, &err)) > 0) {
-		if (f.num == 1 && f.wire == PB_BYTES) {
-			json_t *meta = object_meta(&f, &err);
-
-			if (!meta) {
-				rc = -1;
-				break;
-			}
-			json_object_set_new(doc, "metadata", meta);
-		} else if (!readers[k].field(doc, &f, &err)) {
-			rc = -1;
-			break;
-		}
-	}
-	if (rc < 0) {
+	memset(&whole, 0, sizeof(whole));
+	whole.wire = PB_BYTES;
+	whole.data = obj.raw;
+	whole.len = obj.raw_len;
+	if (!read_into(doc, readers[k].fields, &whole, &err)) {
 		json_decref(doc);
 		apierr_bad_request(e, "%s", err.msg[0] ? err.msg : "protobuf: malformed object");
 		return NULL;

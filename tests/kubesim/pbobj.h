@@ -1,9 +1,12 @@
 /* Kubernetes protobuf request bodies (the "k8s\0" envelope around a
- * runtime.Unknown) for the kinds `kubectl create` sends that way --
- * Namespace, ConfigMap and Secret -- read into the JSON object the same
- * request would have carried, so that the rest of kubesim sees no
- * difference. Fields kubesim does not keep (managedFields, timestamps) are
- * skipped; empty strings are left out, as JSON's omitempty does. */
+ * runtime.Unknown) for the kinds `kubectl create` and typed clients send
+ * that way -- Namespace, ConfigMap, Secret, Service, Pod, Deployment and
+ * Job -- read into the JSON object the same request would have carried, so
+ * that the rest of kubesim sees no difference. Fields the server sets
+ * (status, managedFields, timestamps) and the parts of a pod spec kubectl's
+ * generators never fill (volumes, probes, affinity) are skipped; empty
+ * strings, zero plain numbers and false are left out, as JSON's omitempty
+ * does. */
 #ifndef OPSDECK_KUBESIM_PBOBJ_H
 #define OPSDECK_KUBESIM_PBOBJ_H
 

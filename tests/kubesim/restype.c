@@ -246,6 +246,22 @@ static const struct restype types[K_COUNT] = {
 		      true,
 		      {NULL},
 		      NULL},
+    [K_JOB] = {K_JOB,
+	       "batch",
+	       "v1",
+	       "batch/v1",
+	       "jobs",
+	       "job",
+	       "Job",
+	       "JobList",
+	       {NULL},
+	       true,
+	       true,
+	       true,
+	       false,
+	       true,
+	       {"status.successful", NULL},
+	       "mudhfqk/qZY="},
 };
 
 /* Endpoints that store nothing: a POST is answered at once (review.c). They

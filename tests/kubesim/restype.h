@@ -22,6 +22,7 @@ enum kind_id {
 	K_INGRESS,
 	K_NETPOL,
 	K_KAFKATOPIC,
+	K_JOB,
 	K_COUNT
 };
 

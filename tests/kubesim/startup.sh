@@ -1,8 +1,9 @@
 #!/bin/sh
 # kubesim's start-up options: --preload (multi-document, List, missing
 # namespaces), --demo, refusals of bad manifests and bad options (the
-# authentication options among them), the port file, anonymous /version and
-# --reject-missing-list-keys. Uses curl. Prints TAP.
+# authentication options among them), the port file, anonymous /version,
+# --reject-missing-list-keys and SIGTERM during a latency fault. Uses curl.
+# Prints TAP.
 set -u
 # tap.sh's temporary directory and its check at exit that nothing is left
 # running (the functions below are this script's own).
@@ -15,9 +16,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..22"
+echo "1..25"
 if ! command -v curl >/dev/null 2>&1; then
-	for i in $(seq 1 22); do echo "ok $i # SKIP curl is not installed"; done
+	for i in $(seq 1 25); do echo "ok $i # SKIP curl is not installed"; done
 	exit 0
 fi
 tmp=$(mktemp -d)
@@ -48,7 +49,7 @@ start() {
 	"$KUBESIM" --http --token start-token-1 --port-file "$tmp/$name.port" "$@" \
 		>"$tmp/$name.out" 2>"$tmp/$name.err" &
 	pid=$!
-	wait_for 10 test -s "$tmp/$name.port"
+	wait_for 30 test -s "$tmp/$name.port"
 	port=$(cat "$tmp/$name.port" 2>/dev/null)
 }
 stop() {
@@ -93,7 +94,7 @@ check "the preloaded namespace was created" sh -c 'printf "%s" "$1" | grep -q "\
 check "the preloaded configmap is there" sh -c 'printf "%s" "$1" | grep -q "\"mode\":\"demo\""' _ "$(get /api/v1/namespaces/pre/configmaps/settings)"
 check "a List's items are applied (stringData encoded)" sh -c 'printf "%s" "$1" | grep -q "\"password\":\"bm90LWEtc2VjcmV0\""' _ "$(get /api/v1/namespaces/pre/secrets/creds)"
 ready2() { get /apis/apps/v1/namespaces/pre/deployments/api | grep -q '"readyReplicas":2'; }
-check "the preloaded deployment's pods become ready" wait_for 10 ready2
+check "the preloaded deployment's pods become ready" wait_for 30 ready2
 check "/version answers without a token" sh -c 'curl -s "http://127.0.0.1:$1/version" | grep -q "\"major\":\"1\""' _ "$port"
 check "/sim/stats counts objects" sh -c 'printf "%s" "$1" | grep -q "\"deployments\":1"' _ "$(get /sim/stats)"
 check "SIGTERM after --preload exits 0" stop
@@ -143,6 +144,26 @@ check "without the option protocol is defaulted, the port keyed by port and prot
 out=$(ssa /apis/apps/v1/namespaces/default/deployments/web "$deploy_no_proto")
 check "and a container port by containerPort and protocol (${out##* })" sh -c '[ "${1##* }" = 201 ] && printf "%s" "$1" | grep -qF "\"k:{\\\"containerPort\\\":81,\\\"protocol\\\":\\\"TCP\\\"}\""' _ "$out"
 stop >/dev/null
+
+# SIGTERM while a request sleeps in a latency fault: the sleep is cut short,
+# every thread is joined and kubesim exits 0 (under ASan: without a leak)
+# long before the latency would have ended.
+start slow
+curl -s -X POST -H "Authorization: Bearer start-token-1" -H "Content-Type: application/json" \
+	-d '{"latencyMs": 60000}' "http://127.0.0.1:$port/sim/faults" >/dev/null
+curl -s --max-time 120 -H "Authorization: Bearer start-token-1" \
+	"http://127.0.0.1:$port/api/v1/namespaces" >/dev/null 2>&1 &
+cpid=$!
+held() { get /sim/stats | grep -q '"requests":1[,}]'; }
+check "a request is held by a 60 s latency fault" wait_for 30 held
+kill -TERM "$pid"
+exited() { ! tap_running "$pid"; }
+check "SIGTERM ends kubesim without waiting for the latency" wait_for 30 exited
+wait "$pid"
+rc=$?
+pid=
+check "it exits 0 (exit $rc), nothing reported on stderr" sh -c '[ "$1" -eq 0 ] && ! grep -q "Sanitizer\|runtime error" "$2"' _ "$rc" "$tmp/slow.err"
+wait "$cpid"
 
 printf 'apiVersion: v1\nkind: Node\nmetadata: {name: n1}\n' >"$tmp/bad.yaml"
 "$KUBESIM" --http --preload "$tmp/bad.yaml" >"$tmp/bad.out" 2>"$tmp/bad.err"

@@ -111,6 +111,15 @@ static const struct col cols[K_COUNT][11] = {
 		      {"Replication factor", "integer", "", 0},
 		      {"Ready", "string", "", 0},
 		      END_COL},
+    [K_JOB] = {NAME_COL,
+	       {"Status", "string", "", 0},
+	       {"Completions", "string", "", 0},
+	       {"Duration", "string", "", 0},
+	       AGE_COL,
+	       {"Containers", "string", "", 1},
+	       {"Images", "string", "", 1},
+	       {"Selector", "string", "", 1},
+	       END_COL},
 };
 
 void table_age(int64_t ms, char *out, size_t n)
@@ -252,6 +261,67 @@ static void pod_cells(json_t *cells, const json_t *doc, int64_t now_ms)
 	json_array_append_new(cells, json_string("<none>"));
 }
 
+/* EXTERNAL-IP as kubectl's printer gives it: the alias of an ExternalName,
+ * a load balancer's addresses (<pending> until it has one), else the
+ * external IPs. */
+static json_t *service_external(const json_t *doc)
+{
+	const char *type = jstr(doc, "spec.type", "ClusterIP");
+	struct buf b = BUF_INIT;
+	json_t *x, *out;
+	size_t i;
+	char *s;
+
+	if (str_eq(type, "ExternalName"))
+		return str_or(jstr(doc, "spec.externalName", NULL), "<none>");
+	json_array_foreach(jpath(doc, "status.loadBalancer.ingress"), i, x)
+	    buf_printf(&b, "%s%s", i ? "," : "", jstr(x, "ip", jstr(x, "hostname", "")));
+	json_array_foreach(jpath(doc, "spec.externalIPs"), i, x) buf_printf(
+	    &b, "%s%s", b.len ? "," : "", json_is_string(x) ? json_string_value(x) : "");
+	s = buf_steal(&b);
+	out = str_or(s, str_eq(type, "LoadBalancer") ? "<pending>" : "<none>");
+	free(s);
+	return out;
+}
+
+/* A Job's status as kubectl's printer words it, its completions and how
+ * long it has run (or ran). */
+static void job_cells(json_t *cells, const json_t *doc, int64_t now_ms)
+{
+	const char *status = jbool(doc, "spec.suspend", false) ? "Suspended" : "Running";
+	const char *start = jstr(doc, "status.startTime", NULL);
+	const char *end = jstr(doc, "status.completionTime", NULL);
+	int64_t start_ns, end_ns;
+	json_t *c;
+	size_t i;
+	char buf[64];
+
+	json_array_foreach(jpath(doc, "status.conditions"), i, c)
+	{
+		if (!str_eq(jstr(c, "status", ""), "True"))
+			continue;
+		if (str_eq(jstr(c, "type", ""), "Complete"))
+			status = "Complete";
+		else if (str_eq(jstr(c, "type", ""), "Failed"))
+			status = "Failed";
+	}
+	json_array_append_new(cells, json_string(status));
+	snprintf(buf, sizeof(buf), "%lld/%lld", jint(doc, "status.succeeded", 0),
+		 jint(doc, "spec.completions", 1));
+	json_array_append_new(cells, json_string(buf));
+	buf[0] = '\0';
+	if (start && sim_parse_time(start, &start_ns)) {
+		if (!end || !sim_parse_time(end, &end_ns))
+			end_ns = now_ms * 1000000;
+		table_age((end_ns - start_ns) / 1000000, buf, sizeof(buf));
+	}
+	json_array_append_new(cells, json_string(buf));
+	json_array_append_new(cells, age_of(doc, "metadata.creationTimestamp", now_ms));
+	json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), false));
+	json_array_append_new(cells, containers_cell(jpath(doc, "spec.template.spec"), true));
+	json_array_append_new(cells, selector_cell(jpath(doc, "spec.selector.matchLabels")));
+}
+
 static json_t *quota_cell(const json_t *doc, bool limits)
 {
 	json_t *hard = jpath(doc, "status.hard"), *v;
@@ -301,9 +371,14 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 	case K_SERVICE:
 		json_array_append_new(cells, json_string(jstr(doc, "spec.type", "ClusterIP")));
 		json_array_append_new(cells, str_or(jstr(doc, "spec.clusterIP", NULL), "<none>"));
-		json_array_append_new(cells, json_string("<none>"));
-		json_array_foreach(jpath(doc, "spec.ports"), i, x) buf_printf(
-		    &b, "%s%lld/%s", i ? "," : "", jint(x, "port", 0), jstr(x, "protocol", "TCP"));
+		json_array_append_new(cells, service_external(doc));
+		json_array_foreach(jpath(doc, "spec.ports"), i, x)
+		{
+			buf_printf(&b, "%s%lld", i ? "," : "", jint(x, "port", 0));
+			if (jint(x, "nodePort", 0))
+				buf_printf(&b, ":%lld", jint(x, "nodePort", 0));
+			buf_printf(&b, "/%s", jstr(x, "protocol", "TCP"));
+		}
 		s = buf_steal(&b);
 		json_array_append_new(cells, str_or(s, "<none>"));
 		free(s);
@@ -450,6 +525,9 @@ static json_t *row_cells(const struct restype *rt, const json_t *doc, int64_t no
 		json_array_append_new(cells, json_string(ready));
 		break;
 	}
+	case K_JOB:
+		job_cells(cells, doc, now_ms);
+		break;
 	case K_COUNT:
 		break;
 	}

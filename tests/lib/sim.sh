@@ -7,18 +7,26 @@
 #                                       itself: `sim_stop` or kill and wait
 #                                       it to take it away), SIM_URL,
 #                                       SIM_TOKEN, SIM_CONTEXT and exports
-#                                       KUBECONFIG=DIR/kubeconfig
+#                                       KUBECONFIG=DIR/kubeconfig. It runs
+#                                       with --reject-missing-list-keys, as
+#                                       strict as the oldest server opsdeck
+#                                       supports (1.20): a port without
+#                                       protocol is refused, not defaulted
 #   sim_post PATH JSON                  POST to a /sim/ endpoint
 #   sim_get PATH                        GET a /sim/ endpoint, prints the answer
 #   sim_requests                        API requests kubesim has had (the
 #                                       /sim/ ones do not count)
 #   sim_delete PATH                     DELETE on a /sim/ endpoint
 #   K ARGS...                           the real kubectl against it
+#                                       (tests/lib/kubectl.sh)
+
+command -v kubectl_compat >/dev/null 2>&1 || . "$top_srcdir/tests/lib/kubectl.sh"
 
 sim_start() {
 	sim__dir=$1
 	shift
-	"$KUBESIM" --kubeconfig-out "$sim__dir/kubeconfig" --port-file "$sim__dir/port" "$@" \
+	"$KUBESIM" --kubeconfig-out "$sim__dir/kubeconfig" --port-file "$sim__dir/port" \
+		--reject-missing-list-keys "$@" \
 		>"$sim__dir/sim.out" 2>"$sim__dir/sim.err" &
 	SIM_PID=$!
 	if command -v pg_on_exit >/dev/null 2>&1; then
@@ -64,5 +72,5 @@ sim_delete() {
 }
 
 K() {
-	kubectl --cache-dir "$sim__dir/kcache" --request-timeout=20s "$@"
+	kubectl_compat --cache-dir "$sim__dir/kcache" --request-timeout=20s "$@"
 }

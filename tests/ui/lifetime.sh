@@ -18,7 +18,7 @@ ok "killing the pane ends opsdeck" wait_for "! kill -0 $pid" 20
 # again (the alternate screen was left) with opsdeck's exit status.
 restored() {
 	ui_start_cmd 120 40 "echo BEFORE-OPSDECK; '$UI_BIN'; echo \"EXIT=\$?\"; sleep 30"
-	ui_wait '1 Catalog' 10 || return 1
+	ui_wait '1 Catalog' 20 || return 1
 	UI_PID=$(ui_child_pid)
 	[ -n "$UI_PID" ] || return 1
 	"$@"

@@ -1,0 +1,480 @@
+#include "config.h"
+
+#include "cli/cli_logs.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli_util.h"
+#include "db/clusters.h"
+#include "db/stores.h"
+#include "kube/api.h"
+#include "kube/registry.h"
+#include "logs/query.h"
+#include "logs/ring.h"
+#include "logs/session.h"
+#include "logs/splitter.h"
+#include "loop.h"
+#include "provision/render.h"
+
+static int logs_run(struct cli_ctx *ctx, int argc, char **argv);
+
+static const struct cli_command cmd_logs = {
+    .noun = "logs",
+    .verb = NULL,
+    .usage = "STORE [POD] | -n NAMESPACE [POD] [-l SELECTOR] [-c CONTAINER] [-f] [--tail N] "
+	     "[--since DURATION | --since-time TIME] [--timestamps] [--prefix] [--include RE]... "
+	     "[--exclude RE]... [--previous] [--init-containers] [--max-streams N] [--json]",
+    .summary = "print the logs of a store's containers (or of pods), and follow them with -f",
+    .run = logs_run,
+};
+
+const struct cli_command *const cli_logs_commands[] = {&cmd_logs, NULL};
+
+/* kubectl's one-letter options, as the long ones cli_parse reads. */
+static const struct {
+	const char *shortname, *longname;
+} shorts[] = {
+    {"-c", "--container"}, {"-f", "--follow"},	 {"-p", "--previous"},
+    {"-n", "--namespace"}, {"-l", "--selector"},
+};
+
+#define SINCE_MAX_S (10L * 366 * 86400)
+
+/* A Go duration as kubectl takes it ("90s", "5m", "1h30m", "2h"), in
+ * whole seconds rounded up; false if it is not one or not positive. */
+static bool parse_duration(const char *s, long *out)
+{
+	double total = 0;
+
+	if (!*s)
+		return false;
+	while (*s) {
+		char *end;
+		double v = strtod(s, &end);
+		double unit;
+
+		if (end == s || v < 0 || !(v == v))
+			return false;
+		s = end;
+		if (strncmp(s, "ms", 2) == 0)
+			unit = 0.001, s += 2;
+		else if (*s == 's')
+			unit = 1, s++;
+		else if (*s == 'm')
+			unit = 60, s++;
+		else if (*s == 'h')
+			unit = 3600, s++;
+		else
+			return false;
+		total += v * unit;
+		if (total > SINCE_MAX_S)
+			return false;
+	}
+	if (total <= 0)
+		return false;
+	*out = (long)total;
+	if ((double)*out < total)
+		(*out)++;
+	return true;
+}
+
+/* --name (without =VALUE) of an option that takes a value. */
+static bool takes_value(const struct cli_opt *opts, const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0 || strchr(arg, '='))
+		return false;
+	for (const struct cli_opt *o = opts; o->name; o++) {
+		if ((o->value || o->values) && strcmp(arg + 2, o->name) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct run {
+	struct cli_ctx *ctx;
+	struct loop *loop;
+	struct log_session *sess;
+	struct log_ring *ring;
+	struct log_filter filter;
+	struct log_grep grep;
+	struct loop_timer *flush;
+	bool prefix, timestamps, json;
+	bool write_failed;
+	/* what was said on stderr about each source, to say each thing once */
+	enum log_source_state *told;
+	unsigned *told_attempt;
+	size_t ntold;
+	bool told_waiting;
+	size_t max_streams;
+	char told_problem[256];
+};
+
+static void flush_due(struct loop *loop, void *ud)
+{
+	struct run *r = ud;
+
+	(void)loop;
+	r->flush = NULL;
+	if (fflush(r->ctx->out) != 0 && !r->write_failed) {
+		r->write_failed = true;
+		loop_stop(r->loop);
+	}
+}
+
+static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
+{
+	struct run *r = ud;
+	const struct log_entry *e = log_ring_get(r->ring, n);
+	const struct log_source *src = e ? log_session_source(r->sess, e->source) : NULL;
+	char when[LOG_TIME_SIZE] = "";
+	FILE *out = r->ctx->out;
+
+	(void)mark;
+	(void)gap;
+	if (!src)
+		return;
+	if (e->ts_ns)
+		log_time_format(e->ts_ns, true, when);
+	if (r->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s%}", "namespace", src->ns, "pod",
+				      src->pod, "container", src->container, "time",
+				      e->ts_ns ? json_string(when) : json_null(), "line", e->text,
+				      (size_t)e->len);
+		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+		if (text) {
+			fputs(text, out);
+			fputc('\n', out);
+		}
+		free(text);
+		json_decref(o);
+	} else {
+		if (r->prefix)
+			fprintf(out, "[pod/%s/%s] ", src->pod, src->container);
+		if (r->timestamps && e->ts_ns)
+			fprintf(out, "%s ", when);
+		fwrite(e->text, 1, e->len, out);
+		fputc('\n', out);
+	}
+	/* once per loop turn: a flush per line would cost a write each */
+	if (!r->flush)
+		r->flush = loop_timer_add(r->loop, 0, 0, flush_due, r);
+}
+
+static void on_line(void *ud, uint64_t n, const struct log_entry *e)
+{
+	struct run *r = ud;
+
+	(void)e;
+	log_grep_feed(&r->grep, r->ring, n, print_line, r);
+}
+
+/* Says on stderr what an operator should know: sources that wait for a
+ * slot, streams that keep failing, and sources that ended otherwise than
+ * at the end of their log. */
+static void on_change(void *ud)
+{
+	struct run *r = ud;
+	size_t n = log_session_nsources(r->sess), waiting = 0, active = 0;
+	const char *problem = log_session_problem(r->sess);
+	char name[320];
+
+	if (n > r->ntold) {
+		r->told = xrealloc(r->told, n * sizeof(*r->told));
+		r->told_attempt = xrealloc(r->told_attempt, n * sizeof(*r->told_attempt));
+		for (size_t i = r->ntold; i < n; i++) {
+			r->told[i] = LOG_SOURCE_WAITING;
+			r->told_attempt[i] = 0;
+		}
+		r->ntold = n;
+	}
+	if (*problem && strcmp(problem, r->told_problem) != 0)
+		fprintf(r->ctx->err, "opsdeck: %s\n", problem);
+	str_copy(r->told_problem, sizeof(r->told_problem), problem);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct log_source *s = log_session_source(r->sess, i);
+
+		if (s->state == LOG_SOURCE_WAITING)
+			waiting++;
+		else if (s->state != LOG_SOURCE_ENDED)
+			active++;
+		if (s->state == LOG_SOURCE_RECONNECTING && s->attempt >= 2 &&
+		    s->attempt != r->told_attempt[i]) {
+			r->told_attempt[i] = s->attempt;
+			fprintf(r->ctx->err, "opsdeck: %s: reconnecting (attempt %u): %s\n",
+				log_source_name(s, name, sizeof(name)), s->attempt, s->reason);
+		}
+		if (s->state == LOG_SOURCE_ENDED && r->told[i] != LOG_SOURCE_ENDED &&
+		    (s->failed || strcmp(s->reason, "end of log") != 0))
+			fprintf(r->ctx->err, "opsdeck: %s: %s\n",
+				log_source_name(s, name, sizeof(name)), s->reason);
+		r->told[i] = s->state;
+	}
+	/* sources wait only while every slot is taken */
+	if (waiting && active >= r->max_streams && !r->told_waiting) {
+		fprintf(r->ctx->err,
+			"opsdeck: %zu sources wait for a free stream (at most %zu at once)\n",
+			waiting, r->max_streams);
+		r->told_waiting = true;
+	}
+	if (!waiting)
+		r->told_waiting = false;
+	fflush(r->ctx->err);
+}
+
+static void on_done(void *ud)
+{
+	struct run *r = ud;
+
+	loop_stop(r->loop);
+}
+
+static void on_signal(struct loop *loop, int signo, void *ud)
+{
+	(void)signo;
+	(void)ud;
+	loop_stop(loop);
+}
+
+struct target {
+	char context[256];
+	bool has_context;
+	char ns[64];
+	char selector[512];
+	const char *pod;
+	char what[128]; /* for messages: "store 0123456789ab" */
+};
+
+/* The store's namespace, cluster context and label selector. */
+static bool store_target(struct cli_ctx *ctx, const char *ref, const char *selector,
+			 struct target *t)
+{
+	struct store_list l;
+	const struct store *s;
+	struct err err = {{0}};
+	struct db_req r;
+	PGresult *res;
+
+	if (!cli_store_ref(ctx, ref, &l, &s))
+		return false;
+	str_copy(t->ns, sizeof(t->ns), s->namespace);
+	snprintf(t->selector, sizeof(t->selector), "%s=%s%s%s", RENDER_STORE_LABEL, s->id,
+		 selector ? "," : "", selector ? selector : "");
+	snprintf(t->what, sizeof(t->what), "store %s", s->id);
+	if (!cluster_req_context(&r, s->cluster, &err)) {
+		store_list_free(&l);
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	store_list_free(&l);
+	res = cli_db_query(ctx, &r);
+	if (!res)
+		return false;
+	str_copy(t->context, sizeof(t->context), PQgetvalue(res, 0, 0));
+	t->has_context = true;
+	PQclear(res);
+	return true;
+}
+
+static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_session_opts *o,
+		       struct run *r)
+{
+	struct kube_registry *reg;
+	struct err err = {{0}};
+	const char *failed;
+	int rc = CLI_OK;
+
+	r->loop = loop_new();
+	reg = kube_registry_acquire(r->loop, ctx->conf->kubeconfig);
+	o->context = t->has_context ? t->context : ctx->conf->context;
+	o->ring = r->ring;
+	o->on_line = on_line;
+	o->on_change = on_change;
+	o->on_done = on_done;
+	o->ud = r;
+	loop_signal(r->loop, SIGINT, on_signal, r);
+	loop_signal(r->loop, SIGTERM, on_signal, r);
+	r->sess = log_session_start(reg, o, &err);
+	if (!r->sess) {
+		rc = cli_failf(ctx, "%s: %s", t->what, err.msg);
+	} else {
+		loop_run(r->loop);
+		if (r->flush) {
+			loop_timer_cancel(r->flush);
+			r->flush = NULL;
+		}
+		if (fflush(ctx->out) != 0 || r->write_failed)
+			rc = cli_fail(ctx, "cannot write the output");
+		else if ((failed = log_session_failed(r->sess)))
+			rc = cli_failf(ctx, "%s: %s", t->what, failed);
+		else if (log_session_done(r->sess)) {
+			for (uint32_t i = 0; i < log_session_nsources(r->sess); i++) {
+				if (log_session_source(r->sess, i)->failed)
+					rc = CLI_FAILED;
+			}
+			if (log_session_nsources(r->sess) == 0)
+				fprintf(ctx->err, "opsdeck: %s: no container has a log yet\n",
+					t->what);
+		}
+		log_session_free(r->sess);
+	}
+	kube_registry_release(reg);
+	loop_free(r->loop);
+	return rc;
+}
+
+static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *container = NULL, *tail_s = NULL, *since_s = NULL, *since_time = NULL;
+	const char *max_s = NULL, *ns = NULL, *selector = NULL;
+	const char *inc_v[LOG_FILTER_MAX], *exc_v[LOG_FILTER_MAX];
+	struct cli_values inc = {inc_v, 0, LOG_FILTER_MAX}, exc = {exc_v, 0, LOG_FILTER_MAX};
+	bool follow = false, timestamps = false, prefix = false, previous = false, init = false;
+	const struct cli_opt opts[] = {
+	    {"container", &container, NULL, NULL, false},
+	    {"follow", NULL, &follow, NULL, false},
+	    {"tail", &tail_s, NULL, NULL, false},
+	    {"since", &since_s, NULL, NULL, false},
+	    {"since-time", &since_time, NULL, NULL, false},
+	    {"timestamps", NULL, &timestamps, NULL, false},
+	    {"prefix", NULL, &prefix, NULL, false},
+	    {"include", NULL, NULL, &inc, false},
+	    {"exclude", NULL, NULL, &exc, false},
+	    {"previous", NULL, &previous, NULL, false},
+	    {"init-containers", NULL, &init, NULL, false},
+	    {"max-streams", &max_s, NULL, NULL, false},
+	    {"namespace", &ns, NULL, NULL, false},
+	    {"selector", &selector, NULL, NULL, false},
+	    {NULL, NULL, NULL, NULL, false},
+	};
+	struct log_session_opts o = {.tail_lines = -1};
+	struct target t = {.has_context = false};
+	struct run r = {.ctx = ctx};
+	struct err err = {{0}};
+	char shown[CLI_SHOWN_SIZE], since_utc[LOG_TIME_SIZE];
+	const char *pos[2];
+	char **args = xcalloc((size_t)argc + 1, sizeof(*args));
+	long tail = -1, since = 0, max = ctx->conf->log_max_streams;
+	int npos, rc;
+
+	for (int i = 0; i < argc; i++) {
+		args[i] = argv[i];
+		for (size_t k = 0; i > 0 && k < ARRAY_LEN(shorts); k++) {
+			if (strcmp(argv[i], shorts[k].shortname) == 0)
+				args[i] = (char *)shorts[k].longname;
+		}
+		if (strcmp(argv[i], "--") == 0) {
+			for (i++; i < argc; i++)
+				args[i] = argv[i];
+			break;
+		}
+		/* the value of an option is never taken for an option */
+		if (i > 0 && takes_value(opts, args[i]) && i + 1 < argc) {
+			i++;
+			args[i] = argv[i];
+		}
+	}
+	if (!cli_parse(ctx, &cmd_logs, argc, args, opts, pos, 0, 2, &npos)) {
+		free(args);
+		return CLI_USAGE;
+	}
+	free(args);
+	if (tail_s && !str_to_long(tail_s, -1, 100000000L, &tail))
+		return cli_usage(ctx, &cmd_logs, "--tail takes a number of lines (-1: all)");
+	if (since_s && since_time)
+		return cli_usage(ctx, &cmd_logs, "--since and --since-time cannot go together");
+	if (since_s && !parse_duration(since_s, &since))
+		return cli_usage(ctx, &cmd_logs,
+				 "--since takes a duration such as 30s, 5m or 1h30m, not \"%s\"",
+				 cli_shown(since_s, shown));
+	if (since_time) {
+		int64_t ns_since;
+
+		if (log_time_parse(since_time, strlen(since_time), &ns_since) != strlen(since_time))
+			return cli_usage(ctx, &cmd_logs,
+					 "--since-time takes an RFC 3339 time such as "
+					 "2026-01-31T12:00:00Z, not \"%s\"",
+					 cli_shown(since_time, shown));
+		/* as the API server reads it: UTC, with nanoseconds */
+		log_time_format(ns_since, true, since_utc);
+		since_time = since_utc;
+	}
+	if (max_s && !str_to_long(max_s, 1, 10000, &max))
+		return cli_usage(ctx, &cmd_logs, "--max-streams takes a number from 1 to 10000");
+	if (container && !kube_valid_namespace(container))
+		return cli_usage(ctx, &cmd_logs, "\"%s\" is not a valid container name",
+				 cli_shown(container, shown));
+	if (ns && !kube_valid_namespace(ns))
+		return cli_usage(ctx, &cmd_logs, "\"%s\" is not a valid namespace",
+				 cli_shown(ns, shown));
+	if (previous && follow)
+		return cli_usage(ctx, &cmd_logs, "--previous reads a log that is over: no -f");
+	if (!ns && npos == 0)
+		return cli_usage(ctx, &cmd_logs, "name a store, or a namespace with -n");
+	if (ns && npos > 1)
+		return cli_usage(ctx, &cmd_logs, "with -n, name one pod at most");
+	t.pod = ns ? (npos ? pos[0] : NULL) : (npos > 1 ? pos[1] : NULL);
+	if (t.pod && !kube_valid_name(t.pod))
+		return cli_usage(ctx, &cmd_logs, "\"%s\" is not a valid pod name",
+				 cli_shown(t.pod, shown));
+	if (t.pod && selector)
+		return cli_usage(ctx, &cmd_logs, "name a pod or give -l, not both");
+	log_filter_init(&r.filter);
+	for (size_t i = 0; i < inc.n; i++) {
+		if (!log_filter_add(&r.filter, false, inc.v[i], &err)) {
+			log_filter_free(&r.filter);
+			return cli_usage(ctx, &cmd_logs, "--include: %s", err.msg);
+		}
+	}
+	for (size_t i = 0; i < exc.n; i++) {
+		if (!log_filter_add(&r.filter, true, exc.v[i], &err)) {
+			log_filter_free(&r.filter);
+			return cli_usage(ctx, &cmd_logs, "--exclude: %s", err.msg);
+		}
+	}
+
+	if (ns) {
+		if (!cli_kube_context_known(ctx)) {
+			log_filter_free(&r.filter);
+			return CLI_FAILED;
+		}
+		str_copy(t.ns, sizeof(t.ns), ns);
+		str_copy(t.selector, sizeof(t.selector), selector ? selector : "");
+		snprintf(t.what, sizeof(t.what), "namespace %s", ns);
+	} else if (!store_target(ctx, pos[0], selector, &t)) {
+		log_filter_free(&r.filter);
+		return CLI_FAILED;
+	}
+	if (t.pod)
+		snprintf(t.what, sizeof(t.what), "pod %s", t.pod);
+
+	o.ns = t.ns;
+	o.selector = t.selector[0] ? t.selector : NULL;
+	o.pod = t.pod;
+	o.container = container;
+	o.init_containers = init;
+	o.previous = previous;
+	o.follow = follow;
+	o.tail_lines = tail;
+	o.since_seconds = since;
+	o.since_time = since_time;
+	o.max_streams = (size_t)max;
+	o.stall_ms = ctx->conf->log_stall_s * 1000;
+	r.max_streams = (size_t)max;
+	r.prefix = prefix;
+	r.timestamps = timestamps;
+	r.json = ctx->json;
+	r.ring = log_ring_new((size_t)ctx->conf->log_max_lines, (size_t)ctx->conf->log_max_bytes);
+	log_grep_init(&r.grep, &r.filter);
+	rc = follow_logs(ctx, &t, &o, &r);
+	log_ring_free(r.ring);
+	log_filter_free(&r.filter);
+	free(r.told);
+	free(r.told_attempt);
+	return rc;
+}

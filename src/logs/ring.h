@@ -1,0 +1,50 @@
+/* The ring buffer a log session feeds: every line of every source, in the
+ * order they arrived, bounded both in lines and in bytes of text. When a
+ * new line would pass either bound the oldest lines go, and the ring
+ * counts them, so a view can say how many it lost; a burst never makes
+ * the ring refuse a new line.
+ *
+ * Lines are numbered from 0 in the order they were pushed, for as long as
+ * the ring lives (cleared or not): a view keeps a number, and
+ * log_ring_get() says whether that line is still there. */
+#ifndef OPSDECK_LOGS_RING_H
+#define OPSDECK_LOGS_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_RING_DEFAULT_LINES 100000
+#define LOG_RING_DEFAULT_BYTES (64u * 1024u * 1024u)
+
+struct log_entry {
+	int64_t ts_ns;	 /* the line's own timestamp (ns since the epoch); 0: none */
+	uint32_t source; /* the session's source id */
+	uint32_t len;	 /* bytes of text */
+	char *text;	 /* NUL-terminated, display-safe */
+};
+
+struct log_ring;
+
+/* max_lines >= 1, max_bytes >= 1; 0 takes the default. */
+struct log_ring *log_ring_new(size_t max_lines, size_t max_bytes);
+void log_ring_free(struct log_ring *r);
+
+/* Appends a line (copied); text longer than the byte bound is cut to it,
+ * between UTF-8 characters. Returns the line's number. */
+uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
+		       size_t len);
+/* Drops every line (they count as cleared, not evicted). */
+void log_ring_clear(struct log_ring *r);
+
+size_t log_ring_count(const struct log_ring *r); /* lines held */
+size_t log_ring_bytes(const struct log_ring *r); /* bytes of text held */
+uint64_t log_ring_evicted(const struct log_ring *r);
+/* Number of the oldest line held, and one past the newest. */
+uint64_t log_ring_first(const struct log_ring *r);
+uint64_t log_ring_end(const struct log_ring *r);
+/* Line number n, or NULL if it went or is not there yet. Valid until the
+ * next push or clear. */
+const struct log_entry *log_ring_get(const struct log_ring *r, uint64_t n);
+
+#endif

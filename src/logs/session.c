@@ -1,0 +1,819 @@
+#include "config.h"
+
+#include "logs/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jsonget.h"
+#include "kube/api.h"
+#include "logs/resume.h"
+#include "logs/splitter.h"
+
+struct src {
+	struct log_source pub;
+	struct log_session *s;
+	char *ns, *pod, *container, *cid, *pod_uid;
+	long restarts; /* restartCount of the instance (with cid, says which one) */
+	char reason[384];
+	bool fresh;	    /* found after the start: read from its start */
+	bool slot;	    /* holds a stream slot */
+	bool pod_gone;	    /* its pod was deleted: end when the stream does */
+	bool seen;	    /* its pod is in the current list */
+	struct src *before; /* the container's instance before this one, if any */
+	/* the instance is over: one last read without follow (of the previous
+	 * instance if it restarted) gets the lines after the stream broke,
+	 * then the source ends with final as its reason */
+	bool finishing, finish_previous;
+	char final[128];
+	struct kube_req *req;
+	struct kube_op *check;
+	struct loop_timer *retry;
+	struct log_splitter sp;
+	struct log_resume rs;
+	uint64_t last_byte_ms;
+};
+
+struct log_session {
+	struct log_session_opts o;
+	char *context, *ns, *selector, *pod, *container, *since_time;
+	/* since_time in ns: the server starts at its whole second (it drops
+	 * the fraction), the lines before it are dropped here */
+	int64_t since_ns;
+	struct kube_registry *reg;
+	struct kube_http *h;
+	struct loop *loop;
+	struct kube_sub *sub;
+	struct loop_timer *tick;
+	struct src **v;
+	size_t n, cap;
+	/* "uid/container/cid/restarts" and "uid/container" (the latest
+	 * instance) -> source id */
+	json_t *index;
+	size_t active; /* sources holding a slot */
+	bool listed;   /* the first whole pod list was read */
+	bool pod_seen; /* one pod followed: it exists (now) */
+	bool done, done_told;
+	char *failed;
+	uint64_t rng;
+};
+
+static void src_start(struct src *c);
+static void src_schedule(struct src *c, const char *why);
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+static uint64_t rng_next(struct log_session *s)
+{
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 7;
+	s->rng ^= s->rng << 17;
+	return s->rng;
+}
+
+static void changed(struct log_session *s)
+{
+	if (s->o.on_change)
+		s->o.on_change(s->o.ud);
+}
+
+/* ---- done ---- */
+
+static bool all_ended(const struct log_session *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i]->pub.state != LOG_SOURCE_ENDED)
+			return false;
+	}
+	return true;
+}
+
+static void check_done(struct log_session *s)
+{
+	if (s->done_told)
+		return;
+	if (!s->failed) {
+		if (!s->listed || !all_ended(s))
+			return;
+		/* following: only one pod that went is over; new pods may come */
+		if (s->o.follow && !s->o.previous && (!s->pod || s->pod_seen))
+			return;
+	}
+	s->done = s->done_told = true;
+	if (s->o.on_done)
+		s->o.on_done(s->o.ud);
+}
+
+static void fail(struct log_session *s, const char *msg)
+{
+	if (!s->failed)
+		s->failed = xstrdup(msg);
+	check_done(s);
+}
+
+/* ---- slots ---- */
+
+/* A new instance of a container waits for the one before it to end, so
+ * that a container's lines keep their order. */
+static void fill_slots(struct log_session *s)
+{
+	for (size_t i = 0; i < s->n && s->active < s->o.max_streams; i++) {
+		struct src *c = s->v[i];
+
+		if (c->pub.state == LOG_SOURCE_WAITING &&
+		    (!c->before || c->before->pub.state == LOG_SOURCE_ENDED))
+			src_start(c);
+	}
+}
+
+static void src_cancel_io(struct src *c)
+{
+	if (c->req) {
+		kube_req_cancel(c->req);
+		c->req = NULL;
+	}
+	if (c->check) {
+		kube_op_cancel(c->check);
+		c->check = NULL;
+	}
+	if (c->retry) {
+		loop_timer_cancel(c->retry);
+		c->retry = NULL;
+	}
+}
+
+static void src_end(struct src *c, bool failed, const char *fmt, ...) ATTR_FORMAT(3, 4);
+
+static void src_end(struct src *c, bool failed, const char *fmt, ...)
+{
+	struct log_session *s = c->s;
+	va_list ap;
+
+	src_cancel_io(c);
+	va_start(ap, fmt);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	va_end(ap);
+	c->pub.state = LOG_SOURCE_ENDED;
+	c->pub.failed = failed;
+	log_splitter_reset(&c->sp);
+	if (c->slot) {
+		c->slot = false;
+		s->active--;
+	}
+	fill_slots(s);
+	changed(s);
+	check_done(s);
+}
+
+/* ---- lines ---- */
+
+static void src_parsed(const struct log_line *l, void *ud)
+{
+	struct src *c = ud;
+	struct log_session *s = c->s;
+	uint64_t n;
+
+	if (l->ts_ns < s->since_ns)
+		return; /* before --since-time, within its second */
+	if (!log_resume_accept(&c->rs, l->ts_ns)) {
+		c->pub.dropped++;
+		return;
+	}
+	n = log_ring_push(s->o.ring, c->pub.id, l->ts_ns, l->text, l->len);
+	c->pub.lines++;
+	if (s->o.on_line)
+		s->o.on_line(s->o.ud, n, log_ring_get(s->o.ring, n));
+}
+
+static void src_line(const char *line, size_t len, void *ud)
+{
+	struct src *c = ud;
+
+	c->last_byte_ms = loop_now_ms();
+	if (c->pub.state != LOG_SOURCE_STREAMING) {
+		c->pub.state = LOG_SOURCE_STREAMING;
+		c->pub.attempt = 0;
+		c->reason[0] = '\0';
+		changed(c->s);
+	}
+	log_splitter_line(&c->sp, line, len, src_parsed, c);
+}
+
+static void src_done(struct kube_response *resp, void *ud)
+{
+	struct src *c = ud;
+	struct log_session *s = c->s;
+	struct err e = {{0}};
+
+	c->req = NULL;
+	if (err_isset(&resp->err)) {
+		src_schedule(c, resp->err.msg);
+		return;
+	}
+	if (resp->status >= 200 && resp->status < 300) {
+		if (c->finishing) {
+			src_end(c, false, "%s", c->final);
+			return;
+		}
+		if (!s->o.follow || c->pub.previous) {
+			src_end(c, false, "end of log");
+			return;
+		}
+		src_schedule(c, "end of stream");
+		return;
+	}
+	kube_error_describe(resp->status, resp->body, resp->body_len, &e);
+	if (resp->status == 404) {
+		if (s->o.follow)
+			src_end(c, false, "pod deleted");
+		else
+			src_end(c, true, "%s", e.msg);
+		return;
+	}
+	if (c->finishing && resp->status >= 400 && resp->status < 500 && resp->status != 429) {
+		src_end(c, true, "%s; the rest of its log cannot be read: %s", c->final, e.msg);
+		return;
+	}
+	if (resp->status == 401 || resp->status == 403 ||
+	    (resp->status >= 400 && resp->status < 500 && resp->status != 429 &&
+	     (!s->o.follow || c->pub.previous))) {
+		src_end(c, true, "%s", e.msg);
+		return;
+	}
+	src_schedule(c, e.msg);
+}
+
+static void src_request(struct src *c)
+{
+	struct log_session *s = c->s;
+	struct kube_request rq = {.method = "GET", .accept = "*/*", .retries = 0};
+	struct buf path = BUF_INIT;
+	struct err e = {{0}};
+	char num[32], since[LOG_TIME_SIZE];
+
+	if (!kube_path(&path, &kube_res_pods, c->ns, c->pod, "log", &e)) {
+		src_end(c, true, "%s", e.msg);
+		buf_free(&path);
+		return;
+	}
+	kube_query(&path, "container", c->container);
+	kube_query(&path, "timestamps", "true");
+	if (s->o.follow && !c->pub.previous && !c->finishing)
+		kube_query(&path, "follow", "true");
+	if (c->pub.previous || c->finish_previous)
+		kube_query(&path, "previous", "true");
+	if (log_resume_started(&c->rs)) {
+		log_resume_since(&c->rs, since);
+		kube_query(&path, "sinceTime", since);
+	} else if (!c->fresh) {
+		if (s->o.tail_lines >= 0) {
+			snprintf(num, sizeof(num), "%ld", s->o.tail_lines);
+			kube_query(&path, "tailLines", num);
+		}
+		if (s->o.since_seconds > 0) {
+			snprintf(num, sizeof(num), "%ld", s->o.since_seconds);
+			kube_query(&path, "sinceSeconds", num);
+		} else if (s->since_time) {
+			kube_query(&path, "sinceTime", s->since_time);
+		}
+	}
+	log_resume_reconnect(&c->rs);
+	log_splitter_reset(&c->sp);
+	rq.path = buf_str(&path);
+	rq.on_line = src_line;
+	rq.timeout_ms = LOG_SESSION_HEADERS_MS;
+	rq.stall_ms = s->o.stall_ms;
+	c->last_byte_ms = loop_now_ms();
+	c->req = kube_http_request(s->h, &rq, src_done, c, &e);
+	buf_free(&path);
+	if (!c->req)
+		src_end(c, true, "%s", e.msg);
+}
+
+static void src_start(struct src *c)
+{
+	struct log_session *s = c->s;
+
+	if (!c->slot) {
+		c->slot = true;
+		s->active++;
+	}
+	c->pub.state = LOG_SOURCE_CONNECTING;
+	changed(s);
+	src_request(c);
+}
+
+/* ---- ends and reconnects ---- */
+
+static const json_t *find_named(const json_t *arr, const char *name)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(arr, i, x)
+	{
+		if (strcmp(json_get_str(x, "name"), name) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+static const json_t *container_status(const json_t *pod, const char *name, bool init)
+{
+	const json_t *st = json_object_get(pod, "status");
+
+	return find_named(json_object_get(st, init ? "initContainerStatuses" : "containerStatuses"),
+			  name);
+}
+
+static bool exit_code(const json_t *term, long *out)
+{
+	const json_t *v = json_object_get(term, "exitCode");
+
+	if (!json_is_integer(v))
+		return false;
+	*out = (long)json_integer_value(v);
+	return true;
+}
+
+/* How our instance ended, by the pod as it is: true (and the source
+ * ended) if it is over, false if the stream should go on. */
+static bool judge(struct src *c, const json_t *pod)
+{
+	const json_t *meta = json_object_get(pod, "metadata");
+	const json_t *cs = container_status(pod, c->container, c->pub.init);
+	const json_t *state = json_object_get(cs, "state");
+	const json_t *last = json_object_get(json_object_get(cs, "lastState"), "terminated");
+	const json_t *term = json_object_get(state, "terminated");
+	const char *cid = json_get_str(cs, "containerID");
+	long restarts = json_get_count(cs, "restartCount", 0);
+	long code;
+
+	if (strcmp(json_get_str(meta, "uid"), c->pod_uid) != 0 ||
+	    json_object_get(meta, "deletionTimestamp")) {
+		src_end(c, false, "pod deleted");
+		return true;
+	}
+	if (!cs) {
+		src_end(c, true, "container %s is gone from the pod", c->container);
+		return true;
+	}
+	if (strcmp(cid, c->cid) == 0 && restarts == c->restarts) {
+		if (!term)
+			return false;
+		c->finishing = true;
+		if (exit_code(term, &code))
+			snprintf(c->final, sizeof(c->final), "terminated with exit code %ld", code);
+		else
+			snprintf(c->final, sizeof(c->final), "terminated");
+		return false;
+	}
+	if (last && strcmp(json_get_str(last, "containerID"), c->cid) == 0 &&
+	    exit_code(last, &code))
+		snprintf(c->final, sizeof(c->final), "restarted (exit code %ld)", code);
+	else
+		snprintf(c->final, sizeof(c->final), "restarted");
+	/* the instance before the current one is still readable, no older */
+	if (restarts != c->restarts + 1) {
+		src_end(c, false, "%s", c->final);
+		return true;
+	}
+	c->finishing = c->finish_previous = true;
+	return false;
+}
+
+static void checked(const struct kube_result *res, void *ud)
+{
+	struct src *c = ud;
+
+	c->check = NULL;
+	if (!kube_result_ok(res)) {
+		if (res->status == 404)
+			src_end(c, false, "pod deleted");
+		else
+			src_schedule(c, res->err.msg);
+		return;
+	}
+	if (!judge(c, res->obj)) {
+		c->pub.reconnects++;
+		src_request(c);
+	}
+}
+
+static void retry_due(struct loop *loop, void *ud)
+{
+	struct src *c = ud;
+	struct err e = {{0}};
+
+	(void)loop;
+	c->retry = NULL;
+	if (!c->s->o.follow || c->pub.previous || c->finishing) {
+		c->pub.reconnects++;
+		src_request(c);
+		return;
+	}
+	/* the pod as it is now says whether the instance is over */
+	c->check = kube_get(c->s->h, &kube_res_pods, c->ns, c->pod, checked, c, &e);
+	if (!c->check)
+		src_end(c, true, "%s", e.msg);
+}
+
+static void src_schedule(struct src *c, const char *why)
+{
+	struct log_session *s = c->s;
+	uint64_t delay = LOG_SESSION_BACKOFF_BASE_MS;
+
+	if (c->pod_gone) {
+		src_end(c, false, "pod deleted");
+		return;
+	}
+	c->pub.attempt++;
+	if ((!s->o.follow || c->finishing) && c->pub.attempt >= LOG_SESSION_READ_ATTEMPTS) {
+		src_end(c, true, "%s", why);
+		return;
+	}
+	for (unsigned i = 1; i < c->pub.attempt && delay < LOG_SESSION_BACKOFF_CAP_MS; i++)
+		delay *= 2;
+	if (delay > LOG_SESSION_BACKOFF_CAP_MS)
+		delay = LOG_SESSION_BACKOFF_CAP_MS;
+	delay = delay * 3 / 4 + rng_next(s) % (delay / 2 + 1); /* +-25% */
+	str_copy_clean(c->reason, sizeof(c->reason), why);
+	c->pub.state = LOG_SOURCE_RECONNECTING;
+	changed(s);
+	c->retry = loop_timer_add(s->loop, delay, 0, retry_due, c);
+}
+
+/* ---- sources from the pod list ---- */
+
+/* An instance is its container id and restart count: a restart changes
+ * both on a real cluster, and the count is enough where ids are reused. */
+static struct src *src_lookup(struct log_session *s, const char *key)
+{
+	const json_t *id = json_object_get(s->index, key);
+
+	return id ? s->v[json_integer_value(id)] : NULL;
+}
+
+static void instance_key(char *out, size_t n, const char *uid, const char *container,
+			 const char *cid, long restarts)
+{
+	/* names and uids hold no '/' (DNS names, uuids) */
+	snprintf(out, n, "%s/%s/%s/%ld", uid, container, cid, restarts);
+}
+
+static struct src *src_find(struct log_session *s, const char *uid, const char *container,
+			    const char *cid, long restarts)
+{
+	char key[640];
+
+	instance_key(key, sizeof(key), uid, container, cid, restarts);
+	return src_lookup(s, key);
+}
+
+static void src_add(struct log_session *s, const json_t *pod, const char *container, bool init,
+		    const char *cid, long restarts, bool fresh)
+{
+	const json_t *meta = json_object_get(pod, "metadata");
+	struct src *c = xcalloc(1, sizeof(*c));
+	char key[640];
+
+	snprintf(key, sizeof(key), "%s/%s", json_get_str(meta, "uid"), container);
+	c->before = src_lookup(s, key);
+	json_object_set_new(s->index, key, json_integer((json_int_t)s->n));
+	instance_key(key, sizeof(key), json_get_str(meta, "uid"), container, cid, restarts);
+	json_object_set_new(s->index, key, json_integer((json_int_t)s->n));
+	c->s = s;
+	c->ns = xstrdup(s->ns);
+	c->pod = xstrdup(json_get_str(meta, "name"));
+	c->pod_uid = xstrdup(json_get_str(meta, "uid"));
+	c->container = xstrdup(container);
+	c->cid = xstrdup(cid);
+	c->restarts = restarts;
+	c->fresh = fresh;
+	c->seen = true;
+	log_splitter_init(&c->sp);
+	log_resume_init(&c->rs);
+	c->pub.id = (uint32_t)s->n;
+	c->pub.ns = c->ns;
+	c->pub.pod = c->pod;
+	c->pub.container = c->container;
+	c->pub.container_id = c->cid;
+	c->pub.init = init;
+	c->pub.previous = s->o.previous;
+	c->pub.state = LOG_SOURCE_WAITING;
+	c->pub.reason = c->reason;
+	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
+	s->v[s->n++] = c;
+}
+
+static void pod_sources(struct log_session *s, const json_t *pod, bool init, bool fresh)
+{
+	const json_t *spec = json_object_get(pod, "spec");
+	const json_t *list = json_object_get(spec, init ? "initContainers" : "containers");
+	const char *uid = json_get_str(json_object_get(pod, "metadata"), "uid");
+	size_t i;
+	const json_t *ct;
+
+	json_array_foreach(list, i, ct)
+	{
+		const char *name = json_get_str(ct, "name");
+		const json_t *cs = container_status(pod, name, init);
+		const char *cid = json_get_str(cs, "containerID");
+		long restarts = json_get_count(cs, "restartCount", 0);
+
+		if (!*name || (s->container && strcmp(name, s->container) != 0))
+			continue;
+		if (s->o.previous) {
+			/* the instance before the current one, once; unless a
+			 * container was named, only those that have one */
+			if (!s->container && json_get_count(cs, "restartCount", 0) == 0 &&
+			    !json_object_get(json_object_get(cs, "lastState"), "terminated"))
+				continue;
+			if (!src_find(s, uid, name, "", 0))
+				src_add(s, pod, name, init, "", 0, false);
+			continue;
+		}
+		if (!*cid || src_find(s, uid, name, cid, restarts))
+			continue; /* not started yet, or known */
+		src_add(s, pod, name, init, cid, restarts, fresh);
+	}
+}
+
+static bool pod_wanted(const struct log_session *s, const json_t *pod)
+{
+	const json_t *meta = json_object_get(pod, "metadata");
+
+	return !s->pod || strcmp(json_get_str(meta, "name"), s->pod) == 0;
+}
+
+static void reconcile(struct log_session *s)
+{
+	const json_t *pods = kube_sub_objects(s->sub);
+	bool first = !s->listed;
+	const char *key;
+	const json_t *pod;
+	bool seen = false, found = false;
+	json_t *uids;
+
+	/* without follow (or for previous instances) the first list is the set */
+	if (!first && (!s->o.follow || s->o.previous))
+		return;
+	uids = json_object();
+	json_object_foreach((json_t *)pods, key, pod)
+	{
+		const json_t *meta = json_object_get(pod, "metadata");
+		const char *uid = json_get_str(meta, "uid");
+
+		if (!pod_wanted(s, pod))
+			continue;
+		found = true;
+		/* a pod being deleted counts as gone, but its logs can still be
+		 * read at the start */
+		if (json_object_get(meta, "deletionTimestamp") && !first)
+			continue;
+		seen = true;
+		json_object_set_new(uids, uid, json_true());
+		if (s->o.init_containers)
+			pod_sources(s, pod, true, !first);
+		pod_sources(s, pod, false, !first);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		s->v[i]->seen = json_object_get(uids, s->v[i]->pod_uid) != NULL;
+	json_decref(uids);
+	s->pod_seen = seen;
+	s->listed = true;
+	if (first && s->pod && !found) {
+		char msg[384];
+
+		snprintf(msg, sizeof(msg), "no pod \"%s\" in namespace \"%s\"", s->pod, s->ns);
+		fail(s, msg);
+		return;
+	}
+	/* a pod that went: its streams end with it */
+	for (size_t i = 0; i < s->n; i++) {
+		struct src *c = s->v[i];
+
+		if (c->seen || c->pub.state == LOG_SOURCE_ENDED || c->pod_gone)
+			continue;
+		c->pod_gone = true;
+		if (c->pub.state == LOG_SOURCE_WAITING || c->pub.state == LOG_SOURCE_RECONNECTING)
+			src_end(c, false, "pod deleted");
+	}
+	fill_slots(s);
+	changed(s);
+	check_done(s);
+}
+
+static void on_pods(struct kube_sub *sub, const struct kube_changes *ch, void *ud)
+{
+	struct log_session *s = ud;
+
+	(void)ch;
+	if (!kube_sub_ready(sub)) {
+		const char *why = kube_sub_problem(sub);
+
+		/* a read, or a first list, that cannot be had is a failure;
+		 * a follow that has its sources waits for the watch to heal */
+		if (*why && !s->listed && !s->o.follow)
+			fail(s, why);
+		else
+			changed(s);
+		return;
+	}
+	reconcile(s);
+}
+
+static void tick(struct loop *loop, void *ud)
+{
+	struct log_session *s = ud;
+	uint64_t now = loop_now_ms();
+	bool any = false;
+
+	(void)loop;
+	for (size_t i = 0; i < s->n; i++) {
+		struct src *c = s->v[i];
+
+		/* a request that has not failed by then is taken as answered */
+		if ((c->pub.state == LOG_SOURCE_STREAMING ||
+		     ((c->pub.state == LOG_SOURCE_CONNECTING ||
+		       c->pub.state == LOG_SOURCE_RECONNECTING) &&
+		      c->req)) &&
+		    now - c->last_byte_ms >= (uint64_t)s->o.idle_ms) {
+			c->pub.state = LOG_SOURCE_IDLE;
+			any = true;
+		}
+	}
+	if (any)
+		changed(s);
+}
+
+/* ---- public ---- */
+
+struct log_session *log_session_start(struct kube_registry *reg, const struct log_session_opts *o,
+				      struct err *err)
+{
+	struct log_session *s;
+	struct kube_http *h;
+
+	if (!o->ns || !kube_valid_namespace(o->ns)) {
+		err_set(err, "a log session needs a valid namespace");
+		return NULL;
+	}
+	if (o->pod && !kube_valid_name(o->pod)) {
+		char shown[80];
+
+		str_copy_clean(shown, sizeof(shown), o->pod);
+		err_set(err, "\"%s\" is not a valid pod name", shown);
+		return NULL;
+	}
+	if (o->container && !kube_valid_namespace(o->container)) {
+		char shown[80];
+
+		str_copy_clean(shown, sizeof(shown), o->container);
+		err_set(err, "\"%s\" is not a valid container name", shown);
+		return NULL;
+	}
+	if (!o->ring) {
+		err_set(err, "a log session needs a ring buffer");
+		return NULL;
+	}
+	h = kube_registry_client(reg, o->context, err);
+	if (!h)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->o = *o;
+	s->context = dup_or_null(o->context);
+	s->ns = xstrdup(o->ns);
+	s->pod = dup_or_null(o->pod);
+	s->selector = s->pod ? NULL : dup_or_null(o->selector);
+	s->container = dup_or_null(o->container);
+	s->since_time = dup_or_null(o->since_time);
+	s->o.context = s->context;
+	s->o.ns = s->ns;
+	s->o.pod = s->pod;
+	s->o.selector = s->selector;
+	s->o.container = s->container;
+	s->o.since_time = s->since_time;
+	if (s->since_time &&
+	    log_time_parse(s->since_time, strlen(s->since_time), &s->since_ns) !=
+		    strlen(s->since_time))
+		s->since_ns = 0;
+	if (!s->o.max_streams)
+		s->o.max_streams = LOG_SESSION_MAX_STREAMS;
+	if (s->o.idle_ms <= 0)
+		s->o.idle_ms = LOG_SESSION_IDLE_MS;
+	if (s->o.stall_ms <= 0)
+		s->o.stall_ms = LOG_SESSION_STALL_MS;
+	s->reg = reg;
+	s->h = h;
+	s->loop = kube_http_loop(h);
+	s->index = json_object();
+	s->rng = (uint64_t)(uintptr_t)s ^ loop_now_ms() ^ 0x9e3779b97f4a7c15ULL;
+	s->sub = kube_registry_subscribe(reg, s->context, &kube_res_pods, s->ns, s->selector, NULL,
+					 on_pods, s, err);
+	if (!s->sub) {
+		log_session_free(s);
+		return NULL;
+	}
+	{
+		/* idle is seen within a quarter of its bound (and a second) */
+		uint64_t every = (uint64_t)s->o.idle_ms / 4;
+
+		every = every < 50 ? 50 : every > 1000 ? 1000 : every;
+		s->tick = loop_timer_add(s->loop, every, every, tick, s);
+	}
+	return s;
+}
+
+void log_session_free(struct log_session *s)
+{
+	if (!s)
+		return;
+	kube_sub_free(s->sub);
+	if (s->tick)
+		loop_timer_cancel(s->tick);
+	for (size_t i = 0; i < s->n; i++) {
+		struct src *c = s->v[i];
+
+		src_cancel_io(c);
+		log_splitter_free(&c->sp);
+		free(c->ns);
+		free(c->pod);
+		free(c->pod_uid);
+		free(c->container);
+		free(c->cid);
+		free(c);
+	}
+	free(s->v);
+	json_decref(s->index);
+	free(s->context);
+	free(s->ns);
+	free(s->pod);
+	free(s->selector);
+	free(s->container);
+	free(s->since_time);
+	free(s->failed);
+	free(s);
+}
+
+size_t log_session_nsources(const struct log_session *s)
+{
+	return s->n;
+}
+
+const struct log_source *log_session_source(const struct log_session *s, uint32_t id)
+{
+	return id < s->n ? &s->v[id]->pub : NULL;
+}
+
+const char *log_source_name(const struct log_source *src, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/%s", src->pod, src->container);
+	return buf;
+}
+
+const char *log_source_state_name(enum log_source_state st)
+{
+	switch (st) {
+	case LOG_SOURCE_WAITING:
+		return "waiting";
+	case LOG_SOURCE_CONNECTING:
+		return "connecting";
+	case LOG_SOURCE_STREAMING:
+		return "streaming";
+	case LOG_SOURCE_IDLE:
+		return "idle";
+	case LOG_SOURCE_RECONNECTING:
+		return "reconnecting";
+	case LOG_SOURCE_ENDED:
+		return "ended";
+	}
+	return "?";
+}
+
+void log_session_counts(const struct log_session *s, struct log_session_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->n; i++)
+		out->n[s->v[i]->pub.state]++;
+}
+
+bool log_session_done(const struct log_session *s)
+{
+	return s->done;
+}
+
+const char *log_session_failed(const struct log_session *s)
+{
+	return s->failed;
+}
+
+const char *log_session_problem(const struct log_session *s)
+{
+	return s->sub ? kube_sub_problem(s->sub) : "";
+}

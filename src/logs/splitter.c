@@ -1,0 +1,326 @@
+#include "config.h"
+
+#include "logs/splitter.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+#define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+
+void log_splitter_init(struct log_splitter *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void log_splitter_free(struct log_splitter *s)
+{
+	buf_free(&s->part);
+	buf_free(&s->text);
+	s->cut = 0;
+}
+
+void log_splitter_reset(struct log_splitter *s)
+{
+	buf_reset(&s->part);
+	s->cut = 0;
+}
+
+/* ---- time ---- */
+
+static bool digits(const char *s, size_t n, int *out)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+size_t log_time_parse(const char *s, size_t len, int64_t *ns)
+{
+	int y, mo, d, h, mi, sec, oh = 0, om = 0;
+	int64_t frac = 0, t;
+	size_t i = 19;
+
+	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+	    s[13] != ':' || s[16] != ':')
+		return 0;
+	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
+		return 0;
+	if (y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
+	    mi > 59 || sec > 60)
+		return 0;
+	if (s[i] == '.') {
+		int nd = 0;
+
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, nd++) {
+			if (nd < 9)
+				frac = frac * 10 + (s[i] - '0');
+		}
+		if (nd == 0)
+			return 0;
+		for (; nd < 9; nd++)
+			frac *= 10;
+	}
+	if (i >= len)
+		return 0;
+	if (s[i] == 'Z' || s[i] == 'z') {
+		i++;
+	} else if (s[i] == '+' || s[i] == '-') {
+		if (i + 6 > len || s[i + 3] != ':' || !digits(s + i + 1, 2, &oh) ||
+		    !digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+			return 0;
+		if (s[i] == '+') {
+			oh = -oh;
+			om = -om;
+		}
+		i += 6;
+	} else {
+		return 0;
+	}
+	if (sec == 60) /* a leap second reads as the next one */
+		sec = 59, frac = 999999999;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec + oh * 3600 + om * 60;
+	if (t < 0 || t > INT64_MAX / 1000000000 - 1)
+		return 0;
+	*ns = t * 1000000000 + frac;
+	return i;
+}
+
+void log_time_format(int64_t ns, bool nanos, char out[LOG_TIME_SIZE])
+{
+	int64_t secs = ns / 1000000000, days = secs / 86400, rem = secs % 86400;
+	int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	int y = (int)(yoe + era * 400 + (m <= 2));
+
+	char tmp[128];
+
+	if (ns < 0) {
+		snprintf(out, LOG_TIME_SIZE, "1970-01-01T00:00:00Z");
+		return;
+	}
+	/* formatted wide, then copied: the compiler cannot see the ranges */
+	if (nanos)
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", y, m, d,
+			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
+			 (long long)(ns % 1000000000));
+	else
+		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	str_copy(out, LOG_TIME_SIZE, tmp);
+}
+
+/* ---- text ---- */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid;
+ * *incomplete when it is a valid start cut short by the end. */
+static size_t utf8_len(const unsigned char *s, size_t n, bool *incomplete)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	*incomplete = false;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (size_t k = 1; k < need; k++) {
+		if (k >= n) {
+			*incomplete = true;
+			return 0;
+		}
+		if (s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xbf))
+			return 0;
+	}
+	return need;
+}
+
+/* Bytes of the escape sequence at s[0] == ESC (n bytes left) to drop. */
+static size_t escape_len(const unsigned char *s, size_t n)
+{
+	size_t j;
+
+	if (n < 2)
+		return 1;
+	switch (s[1]) {
+	case '[': /* CSI: parameters, intermediates, a final byte */
+		for (j = 2; j < n && s[j] >= 0x30 && s[j] <= 0x3f; j++)
+			;
+		for (; j < n && s[j] >= 0x20 && s[j] <= 0x2f; j++)
+			;
+		return j < n && s[j] >= 0x40 && s[j] <= 0x7e ? j + 1 : j;
+	case ']':
+	case 'P':
+	case 'X':
+	case '^':
+	case '_': /* strings, ended by BEL or ST (ESC \) */
+		for (j = 2; j < n; j++) {
+			if (s[j] == 0x07)
+				return j + 1;
+			if (s[j] == 0x1b && j + 1 < n && s[j + 1] == '\\')
+				return j + 2;
+		}
+		return n;
+	default:
+		for (j = 1; j < n && s[j] >= 0x20 && s[j] <= 0x2f; j++)
+			;
+		return j < n && s[j] >= 0x30 && s[j] <= 0x7e ? j + 1 : j;
+	}
+}
+
+void log_text_clean(struct buf *out, const char *text, size_t len, bool cut)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0, run = 0; /* run: bytes from i - run that go out as they are */
+
+	while (i < len) {
+		unsigned char c = s[i];
+		bool incomplete = false;
+		size_t k;
+
+		if (c >= 0x20 && c < 0x7f) {
+			i++, run++;
+			continue;
+		}
+		if (c == '\t') {
+			i++, run++;
+			continue;
+		}
+		if (c >= 0x80) {
+			k = utf8_len(s + i, len - i, &incomplete);
+			/* U+0080..U+009F are C1 controls: a terminal may act on them */
+			if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0)
+				k = 0;
+			if (k) {
+				i += k, run += k;
+				continue;
+			}
+		}
+		buf_append(out, text + i - run, run);
+		run = 0;
+		if (c == 0x1b) {
+			i += escape_len(s + i, len - i);
+			continue;
+		}
+		if (c >= 0x80 && incomplete && cut) {
+			i = len;
+			break;
+		}
+		buf_append(out, REPLACEMENT, 3);
+		i++;
+	}
+	buf_append(out, text + i - run, run);
+}
+
+/* ---- lines ---- */
+
+static void emit(struct log_splitter *s, const char *line, size_t len, size_t cut, log_line_fn fn,
+		 void *ud)
+{
+	struct log_line l = {.ts_ns = 0, .cut = cut};
+	size_t t;
+
+	if (len > 0 && line[len - 1] == '\r' && cut == 0)
+		len--;
+	t = log_time_parse(line, len, &l.ts_ns);
+	if (t) {
+		line += t;
+		len -= t;
+		if (len > 0 && line[0] == ' ')
+			line++, len--;
+	}
+	buf_reset(&s->text);
+	log_text_clean(&s->text, line, len, cut > 0);
+	if (cut)
+		buf_printf(&s->text, " [%zu more bytes]", cut);
+	l.text = buf_str(&s->text);
+	l.len = s->text.len;
+	fn(&l, ud);
+}
+
+void log_splitter_line(struct log_splitter *s, const char *line, size_t len, log_line_fn fn,
+		       void *ud)
+{
+	if (len > LOG_LINE_KEEP)
+		emit(s, line, LOG_LINE_KEEP, len - LOG_LINE_KEEP, fn, ud);
+	else
+		emit(s, line, len, 0, fn, ud);
+}
+
+void log_splitter_feed(struct log_splitter *s, const char *data, size_t n, log_line_fn fn, void *ud)
+{
+	while (n > 0) {
+		const char *nl = memchr(data, '\n', n);
+		size_t take = nl ? (size_t)(nl - data) : n;
+		size_t room = LOG_LINE_KEEP - s->part.len;
+		size_t keep = take < room ? take : room;
+
+		if (nl && s->part.len == 0 && s->cut == 0 && take <= LOG_LINE_KEEP) {
+			emit(s, data, take, 0, fn, ud); /* a whole line in one read */
+		} else {
+			buf_append(&s->part, data, keep);
+			s->cut += take - keep;
+			if (nl) {
+				emit(s, s->part.data ? s->part.data : "", s->part.len, s->cut, fn,
+				     ud);
+				log_splitter_reset(s);
+			}
+		}
+		if (!nl)
+			break;
+		data += take + 1;
+		n -= take + 1;
+	}
+}
+
+void log_splitter_finish(struct log_splitter *s, log_line_fn fn, void *ud)
+{
+	if (s->part.len || s->cut)
+		emit(s, s->part.data, s->part.len, s->cut, fn, ud);
+	log_splitter_reset(s);
+}

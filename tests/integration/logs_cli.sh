@@ -1,0 +1,238 @@
+# `opsdeck logs` against a real PostgreSQL and kubesim: a store provisioned
+# by a worker, plus a pod of two containers that joins it later. Every line
+# of kubesim's logs carries its container's sequence number (seq=k, from 1
+# for each run of a container), so the checks are exact: read to the end,
+# --tail, --since, --since-time, --previous, a pod and a container by name,
+# --max-streams below the number of sources, filters; then -f through
+# dropped streams and 503s on reconnects, a container restart and a pod
+# that starts later: every seq of every run of every container appears
+# exactly once and in order. Bad input is a usage error (exit 2).
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/sim.sh"
+
+plan 49
+
+pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+work=$(mktemp -d)
+pg_on_exit "rm -rf '$work'"
+export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+sim_start "$work" --speed 4 --seed 11 --log-rate 200 --log-keep 1000000 || { echo "Bail out! cannot start kubesim"; exit 1; }
+
+printf 'operator: alice\nprovision:\n  timeout: 120\n' >"$work/op.yaml"
+od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+# run ARGS: runs od, sets rc, out (stdout) and err (stderr)
+run() {
+	od "$@" >"$work/out" 2>"$work/err"
+	rc=$?
+	out=$(cat "$work/out")
+	err=$(cat "$work/err")
+}
+# seqs FILE: "pod/container seq" per JSON line
+seqs() { jq -r '"\(.pod)/\(.container) \(.line | capture("seq=(?<s>[0-9]+)").s)"' "$1"; }
+# exactly_once FILE: every container's seqs go up by one; a run of a
+# container that restarted starts again at 1. Prints each problem, then
+# "SOURCE first=F last=L lines=N runs=R" per container, sorted.
+exactly_once() {
+	seqs "$1" | awk '
+		{ k = $1; s = $2 + 0 }
+		!(k in last) { first[k] = s; last[k] = s; n[k] = 1; runs[k] = 1; next }
+		s == last[k] + 1 { last[k] = s; n[k]++; next }
+		s == 1 { runs[k]++; last[k] = s; n[k]++; next }
+		{ printf "PROBLEM %s: %d after %d\n", k, s, last[k]; last[k] = s; n[k]++ }
+		END { for (k in last) printf "%s first=%d last=%d lines=%d runs=%d\n", k, first[k], last[k], n[k], runs[k] }' |
+		sort
+}
+# lines FILE SOURCE: lines of one container
+count_of() { seqs "$1" | awk -v k="$2" '$1 == k' | wc -l; }
+worker=
+pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
+follower=
+pg_on_exit '[ -n "$follower" ] && kill $follower 2>/dev/null && wait $follower'
+
+{
+	od db migrate &&
+		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
+		od customer create Acme &&
+		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
+		od cluster add local --context "$SIM_CONTEXT"
+} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+"$OPSDECK" -c "$work/op.yaml" worker --reconcile 0 >"$work/worker.log" 2>&1 &
+worker=$!
+id=$(od store create shop woocommerce small logs | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+ns=store-$id
+wait_for "[ \"\$(q -c \"SELECT status FROM opsdeck.stores WHERE id = '$id'\")\" = Ready ]" 120
+is "$(q -c "SELECT status FROM opsdeck.stores WHERE id = '$id'")" Ready "the store is provisioned"
+web=$(K -n "$ns" get pods -l app.kubernetes.io/name=wordpress -o jsonpath='{.items[0].metadata.name}')
+like "$web" '^wordpress-' "its web pod is there"
+# a thousand lines in each container (five seconds of them)
+wait_for "[ \"\$(od logs $id --tail 1000 | wc -l)\" -ge 2000 ]" 60
+
+# ---- read to the end ----
+run logs "$id" --json
+is "$rc" 0 "logs of a store exit 0 at the end of the read"
+once=$(exactly_once "$work/out")
+unlike "$once" PROBLEM "every seq of each container comes once, in order"
+like "$once" "mysql-0/mysql first=1 last=[0-9]+ lines=[0-9]+ runs=1" "the database container's log from its first line"
+like "$once" "$web/wordpress first=1 " "the web container's log from its first line"
+is "$(echo "$once" | wc -l)" 2 "every container of the store, and no other"
+ok "nothing on stderr" [ -z "$err" ]
+
+run logs "$id"
+is "$rc" 0 "text output exits 0"
+like "$(echo "$out" | head -n 1)" "seq=1\$" "text lines are the log's lines"
+run logs "$id" --prefix --timestamps --tail 1 -c mysql
+like "$out" "^\\[pod/mysql-0/mysql\\] 20[0-9-]+T[0-9:]+\\.[0-9]{9}Z .*seq=[0-9]+\$" \
+	"--prefix and --timestamps as kubectl prints them, -c picks a container"
+
+# ---- --tail, --since, --since-time ----
+run logs "$id" --json --tail 7
+once=$(exactly_once "$work/out")
+is "$(count_of "$work/out" mysql-0/mysql):$(count_of "$work/out" "$web/wordpress")" "7:7" "--tail 7: seven lines of each container"
+unlike "$once" PROBLEM "--tail lines in order"
+run logs "$id" --json --since 2s
+is "$rc" 0 "--since exits 0"
+span=$(jq -r '.time' "$work/out" | sed 's/\.\([0-9]*\)Z$/ \1/' | while read -r t f; do echo "$(date -u -d "$t" +%s).$f"; done |
+	sort -n | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%d", b - a }')
+ok "--since 2s: the lines span about two seconds (got $span)" [ "$span" -le 3 ]
+like "$(exactly_once "$work/out")" "mysql-0/mysql first=([2-9]|[1-9][0-9]+) " "--since leaves out the older lines"
+from=$(jq -r 'select(.container == "mysql") | .time' "$work/out" | head -n 1)
+run logs "$id" --json --since-time "$from" -c mysql
+first=$(jq -r '.time' "$work/out" | head -n 1)
+# the first line is at or after the time, within its second
+is "$(printf '%s\n%s\n' "$from" "$first" | sort | head -n 1):${first%.*}" "$from:${from%.*}" \
+	"--since-time starts at the time it names"
+
+# ---- one pod, filters, streams ----
+run logs -n "$ns" "$web" --json --tail 5
+is "$rc:$(count_of "$work/out" "$web/wordpress")" "0:5" "-n NAMESPACE POD reads that pod"
+run logs "$id" "$web" --tail 5
+is "$rc:$(echo "$out" | wc -l)" "0:5" "STORE POD reads a pod of the store"
+run logs "$id" --json --include 'seq=1[0-9]$' --exclude 'seq=13$'
+is "$(seqs "$work/out" | awk '{print $2}' | sort -n | uniq -c | awk '{print $2":"$1}' | tr '\n' ' ')" \
+	"10:2 11:2 12:2 14:2 15:2 16:2 17:2 18:2 19:2 " "--include and --exclude filter the lines"
+run logs "$id" --json --max-streams 1
+is "$rc" 0 "--max-streams 1 with two sources reads both, one after the other"
+unlike "$(exactly_once "$work/out")" PROBLEM "... each whole and in order"
+like "$err" "1 sources wait for a free stream \\(at most 1 at once\\)" "... and says that a source waits"
+
+# ---- bad input ----
+run logs "$id" --tail lots
+like "$rc:$err" "^2:opsdeck: --tail takes a number" "a bad --tail is a usage error"
+run logs "$id" --since 5
+like "$rc:$err" "^2:opsdeck: --since takes a duration" "a --since without a unit is a usage error"
+run logs "$id" --since 5m --since-time 2026-01-01T00:00:00Z
+is "$rc" 2 "--since and --since-time together are refused"
+run logs "$id" --since-time yesterday
+like "$rc:$err" "^2:opsdeck: --since-time takes an RFC 3339 time" "a bad --since-time is a usage error"
+run logs "$id" --include 'a(b'
+like "$rc:$err" "^2:opsdeck: --include: \"a\\(b\" is not a valid regular expression" "a bad regex is a usage error"
+run logs "$id" -f --previous
+is "$rc" 2 "--previous with -f is refused"
+run logs nosuchstore
+like "$rc:$err" '^1:opsdeck: no store' "an unknown store is said in words"
+run logs -n "$ns" nosuchpod
+like "$rc:$err" "^1:opsdeck: pod nosuchpod: no pod \"nosuchpod\" in namespace \"$ns\"" "an unknown pod is said in words"
+run logs
+is "$rc" 2 "logs without a store is a usage error"
+
+# ---- follow through faults, a restart and a pod that joins ----
+# not through od: $! must be opsdeck itself
+printf 'logs:\n  stall_timeout: 5\n' | cat "$work/op.yaml" - >"$work/follow.yaml"
+"$OPSDECK" -c "$work/follow.yaml" logs "$id" -f --json --tail 0 >"$work/follow" 2>"$work/follow.err" &
+follower=$!
+wait_for "[ \"\$(count_of '$work/follow' mysql-0/mysql)\" -ge 100 ]" 30
+# kubesim drops every log stream after 250 lines and answers 503 to a
+# third of requests: streams reconnect, their replayed lines are dropped
+sim_post /sim/faults '{"dropAfterLines": 250, "errorRate": 0.33, "errorCode": 503}'
+sim_post /sim/restart "{\"namespace\": \"$ns\", \"pod\": \"$web\", \"container\": \"wordpress\"}"
+cat >"$work/late.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: late
+  namespace: $ns
+  labels: {opsdeck.io/store: "$id"}
+spec:
+  containers:
+  - name: app
+    image: node:20
+    resources: &small {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 10m, memory: 16Mi}}
+  - name: cache
+    image: redis:7
+    resources: *small
+YAML
+sim_delete /sim/faults
+K apply -f "$work/late.yaml" >/dev/null
+# then every other way a stream ends: a clean end after 2 s (the kubelet's
+# cap), a connection broken inside a line, one stream stalled (the
+# follower's stall bound is 5 s) and 503s to a third of log requests
+sim_post /sim/faults '{"logFollowMaxSeconds": 2, "logDropRate": 0.002, "logStallAfterLines": 30,
+	"logStallSeconds": 600, "logStallCount": 1, "logErrorRate": 0.33}'
+ended_every_way() {
+	sim_get /sim/stats |
+		jq -e '.streamsDropped >= 20 and .logStreamsCapped >= 3 and .logStreamsStalled >= 1' \
+			>/dev/null
+}
+wait_for "[ \"\$(wc -l <'$work/follow')\" -ge 20000 ] && [ \"\$(count_of '$work/follow' late/cache)\" -ge 1000 ] && ended_every_way" 120
+sim_delete /sim/faults
+kill "$follower"
+wait "$follower"
+frc=$?
+follower=
+once=$(exactly_once "$work/follow")
+diag "$(echo "$once" | grep -v PROBLEM)"
+unlike "$once" PROBLEM "followed through dropped streams and 503s: every seq once, in order"
+ok "at least 20,000 lines followed" [ "$(wc -l <"$work/follow")" -ge 20000 ]
+dropped=$(sim_get /sim/stats | jq -r '.streamsDropped')
+ok "kubesim dropped the streams many times ($dropped)" [ "$dropped" -ge 20 ]
+ok "streams also ended cleanly at the follow cap and one stalled: $(sim_get /sim/stats |
+	jq -c '{logStreamsCapped, logStreamsStalled}')" ended_every_way
+like "$once" "$web/wordpress first=[0-9]+ last=[0-9]+ lines=[0-9]+ runs=2" "the restarted container's new run is followed from seq=1"
+like "$once" "late/app first=1 " "a pod that starts later joins, from its first line"
+like "$once" "late/cache first=1 " "... each of its containers"
+like "$once" "mysql-0/mysql first=[0-9]+ last=[0-9]+ lines=[0-9]+ runs=1" "the other containers go on"
+like "$(cat "$work/follow.err")" "$web/wordpress: restarted \\(exit code 137\\)" "the restart is said on stderr"
+is "$frc" 0 "SIGTERM ends the follow with exit 0"
+
+# ---- the previous run ----
+run logs "$id" "$web" --previous --json
+once=$(exactly_once "$work/out")
+like "$rc:$once" "^0:$web/wordpress first=1 last=[0-9]+ lines=[0-9]+ runs=1\$" "--previous reads the run before the restart, whole"
+run logs "$id" --previous --json
+once=$(exactly_once "$work/out")
+like "$rc:$once" "^0:$web/wordpress first=1 last=[0-9]+ lines=[0-9]+ runs=1\$" \
+	"--previous on a store reads the containers that restarted, and only those"
+run logs "$id" -c mysql --previous
+like "$rc:$err" "^1:opsdeck: mysql-0/mysql: previous terminated container \"mysql\" in pod \"mysql-0\" not found" \
+	"--previous of a container that never restarted is said in words"
+
+# ---- 60 sources, 50 streams: 10 wait, visibly, and start as others end ----
+K create namespace many >/dev/null
+for i in $(seq 1 60); do
+	printf -- '---\napiVersion: v1\nkind: Pod\nmetadata: {name: p%02d, namespace: many, labels: {app: many}}\n' "$i"
+	printf 'spec: {containers: [{name: main, image: busybox}]}\n'
+done >"$work/many.yaml"
+K apply -f "$work/many.yaml" >/dev/null
+wait_for "[ \"\$(K -n many get pods --no-headers | grep -c Running)\" = 60 ]" 60
+# only every hundredth line is printed: the streams still carry them all
+"$OPSDECK" -c "$work/op.yaml" logs -n many -l app=many -f --json --tail 1 --max-streams 50 \
+	--include 'seq=[0-9]*00$' >"$work/many" 2>"$work/many.err" &
+follower=$!
+pods_seen() { grep -o '"pod":"p[0-9]*"' "$work/many" | sort -u | wc -l; }
+wait_for "[ \"\$(pods_seen)\" -ge 50 ]" 60
+like "$(cat "$work/many.err")" "^opsdeck: 10 sources wait for a free stream \\(at most 50 at once\\)" \
+	"60 sources, --max-streams 50: 10 wait, and stderr says so"
+lines_now=$(wc -l <"$work/many")
+wait_for "[ \"\$(wc -l <'$work/many')\" -ge $((lines_now + 300)) ]" 30
+is "$(pods_seen)" 50 "while 50 stream, the other 10 wait"
+grep -o '"pod":"p[0-9]*"' "$work/many" | sort -u | head -n 10 | sed 's/.*"\(p[0-9]*\)"/\1/' >"$work/gone"
+K -n many delete pod $(cat "$work/gone") --wait=false >/dev/null
+wait_for "[ \"\$(pods_seen)\" = 60 ]" 60
+is "$(pods_seen)" 60 "as deleted pods' streams end, the waiting sources start"
+wait_for "[ \"\$(grep -c ': pod deleted\$' '$work/many.err')\" = 10 ]" 30
+is "$(grep -c ': pod deleted$' "$work/many.err")" 10 "each deleted pod's stream ends, saying so"
+kill "$follower"
+wait "$follower"
+follower=

@@ -1,0 +1,269 @@
+/* A log session (logs/session.h) against a scripted API server: one pod,
+ * one container, whose log stream ends cleanly (as the kubelet's cap or a
+ * rotation ends it), then gets a 503, is dropped, stalls, ends again, and
+ * the container terminates. Every line comes once, in order, though each
+ * reconnect replays from the start of a second and several lines share a
+ * timestamp; each reconnect asks from sinceTime; a clean end is not taken
+ * for the end of the container; the last read after the termination has
+ * no follow; the source ends with the exit code. */
+#include "config.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "fakeapi.h"
+#include "kube/registry.h"
+#include "kubetest.h"
+#include "logs/ring.h"
+#include "logs/session.h"
+
+#define T0 "2026-12-03T08:00:00"
+#define T1 "2026-12-03T08:00:01"
+#define T2 "2026-12-03T08:00:02"
+
+/* The container's log: several lines share a timestamp. */
+static const char *const log_lines[] = {
+    T0 ".100000000Z L1", T0 ".500000000Z L2", T0 ".500000000Z L3", T0 ".500000000Z L4",
+    T1 ".000000001Z L5", T1 ".200000000Z L6", T2 ".000000000Z L7", T2 ".500000000Z L8",
+};
+#define NLINES 8
+
+struct server {
+	pthread_mutex_t mu;
+	int logs;	    /* log requests so far */
+	char uris[8][2048]; /* of the log requests */
+};
+
+static const char *pod_json(bool terminated)
+{
+	return terminated ? "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"p\","
+			    "\"namespace\":\"t\",\"uid\":\"u1\",\"resourceVersion\":\"7\"},"
+			    "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]},"
+			    "\"status\":{\"containerStatuses\":[{\"name\":\"c\",\"containerID\":"
+			    "\"containerd://c1\",\"restartCount\":0,\"state\":{\"terminated\":"
+			    "{\"exitCode\":3}}}]}}"
+			  : "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"p\","
+			    "\"namespace\":\"t\",\"uid\":\"u1\",\"resourceVersion\":\"5\"},"
+			    "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]},"
+			    "\"status\":{\"containerStatuses\":[{\"name\":\"c\",\"containerID\":"
+			    "\"containerd://c1\",\"restartCount\":0,\"state\":{\"running\":{}}}]}}";
+}
+
+/* Lines from index from to to (excluded), each with its line break. */
+static char *lines(int from, int to)
+{
+	struct buf b = BUF_INIT;
+
+	for (int i = from; i < to; i++)
+		buf_printf(&b, "%s\n", log_lines[i]);
+	return buf_steal(&b);
+}
+
+static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
+{
+	struct server *sv = ud;
+	int n;
+
+	if (strncmp(rq->uri, "/version", 8) == 0) {
+		rep->body =
+		    xstrdup("{\"major\":\"1\",\"minor\":\"30\",\"gitVersion\":\"v1.30.0\"}");
+		return;
+	}
+	if (strstr(rq->uri, "/log?") == NULL) {
+		if (strstr(rq->uri, "watch=1")) {
+			rep->stream = true;
+			rep->then = FAKE_HOLD;
+			rep->hold_ms = 20000;
+			rep->body = xstrdup("");
+		} else if (strstr(rq->uri, "/pods/p")) {
+			pthread_mutex_lock(&sv->mu);
+			rep->body = xstrdup(pod_json(sv->logs >= 5));
+			pthread_mutex_unlock(&sv->mu);
+		} else {
+			rep->body = xasprintf("{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
+					      "\"metadata\":{\"resourceVersion\":\"5\"},"
+					      "\"items\":[%s]}",
+					      pod_json(false));
+		}
+		return;
+	}
+	pthread_mutex_lock(&sv->mu);
+	n = sv->logs++;
+	if (n < 8)
+		snprintf(sv->uris[n], sizeof(sv->uris[n]), "%s", rq->uri);
+	pthread_mutex_unlock(&sv->mu);
+	rep->content_type = "text/plain";
+	rep->stream = true;
+	switch (n) {
+	case 0: /* the start; then a clean end, as the kubelet's cap */
+		rep->body = lines(0, 3);
+		rep->then = FAKE_END;
+		break;
+	case 1: /* a 503 to the reconnect */
+		rep->stream = false;
+		rep->status = 503;
+		rep->content_type = NULL;
+		rep->body = xstrdup("{\"kind\":\"Status\",\"message\":\"the server is currently "
+				    "unable to handle the request\",\"reason\":"
+				    "\"ServiceUnavailable\",\"code\":503}");
+		break;
+	case 2: /* from 08:00:00: a replay, two new lines, then a drop */
+		rep->body = lines(0, 5);
+		rep->then = FAKE_DROP;
+		break;
+	case 3: /* from 08:00:01: a replay, one new line, then silence */
+		rep->body = lines(4, 6);
+		rep->then = FAKE_HOLD;
+		rep->hold_ms = 8000;
+		break;
+	case 4: /* a replay, one new line, a clean end: the container ended */
+		rep->body = lines(4, 7);
+		rep->then = FAKE_END;
+		break;
+	default: /* the last read, without follow: what is left */
+		rep->body = lines(6, NLINES);
+		rep->then = FAKE_END;
+		break;
+	}
+}
+
+struct seen {
+	struct log_session *s;
+	struct buf text;
+	bool ended;
+	unsigned states;    /* bit per state seen */
+	struct buf reasons; /* each reconnect's reason, once */
+	unsigned last_attempt;
+};
+
+static void on_line(void *ud, uint64_t n, const struct log_entry *e)
+{
+	struct seen *x = ud;
+
+	(void)n;
+	buf_printf(&x->text, "%s ", e->text);
+}
+
+static void on_change(void *ud)
+{
+	struct seen *x = ud;
+	const struct log_source *src = x->s ? log_session_source(x->s, 0) : NULL;
+
+	x->ended = src && src->state == LOG_SOURCE_ENDED;
+	if (!src)
+		return;
+	x->states |= 1u << src->state;
+	if (src->state == LOG_SOURCE_RECONNECTING && src->attempt != x->last_attempt)
+		buf_printf(&x->reasons, "%u:%s\n", src->attempt, src->reason);
+	x->last_attempt = src->state == LOG_SOURCE_RECONNECTING ? src->attempt : 0;
+}
+
+static void test_resume_exactly_once(void **state)
+{
+	struct server sv = {.logs = 0};
+	struct fake_api *f;
+	struct loop *loop = loop_new();
+	struct kube_registry *r;
+	struct log_ring *ring = log_ring_new(100, 10000);
+	struct seen x = {NULL, BUF_INIT, false, 0, BUF_INIT, 0};
+	struct log_session_opts o = {.ns = "t",
+				     .selector = "app=x",
+				     .follow = true,
+				     .tail_lines = 10,
+				     .stall_ms = 1000,
+				     .idle_ms = 300,
+				     .ring = ring,
+				     .on_line = on_line,
+				     .on_change = on_change,
+				     .ud = &x};
+	const struct log_source *src;
+	struct err err = {{0}};
+	char text[1024], *kc;
+
+	(void)state;
+	pthread_mutex_init(&sv.mu, NULL);
+	f = fake_api_start(handler, &sv);
+	snprintf(text, sizeof(text),
+		 "apiVersion: v1\nkind: Config\n"
+		 "clusters:\n- name: f\n  cluster:\n    server: %s\n"
+		 "contexts:\n- name: f\n  context:\n    cluster: f\n    user: u\n"
+		 "current-context: f\n"
+		 "users:\n- name: u\n  user:\n    token: t0k3n\n",
+		 fake_api_url(f));
+	kc = kt_write("logsession.kubeconfig", text);
+	r = kube_registry_acquire(loop, kc);
+	x.s = log_session_start(r, &o, &err);
+	if (!x.s)
+		fail_msg("log_session_start: %s", err.msg);
+	assert_true(kt_run_until(loop, &x.ended, 20000));
+
+	assert_string_equal(buf_str(&x.text), "L1 L2 L3 L4 L5 L6 L7 L8 ");
+	src = log_session_source(x.s, 0);
+	assert_string_equal(src->pod, "p");
+	assert_string_equal(src->container, "c");
+	assert_string_equal(src->reason, "terminated with exit code 3");
+	assert_false(src->failed);
+	assert_int_equal(src->lines, NLINES);
+	assert_int_equal(src->reconnects, 5);
+	assert_int_equal(src->dropped, 3 + 1 + 2 + 1);
+	assert_int_equal(sv.logs, 6);
+	/* the first read as asked; every later one from sinceTime, to the second */
+	assert_non_null(strstr(sv.uris[0], "tailLines=10"));
+	assert_null(strstr(sv.uris[0], "sinceTime"));
+	for (int i = 0; i < 6; i++) {
+		assert_non_null(strstr(sv.uris[i], "container=c"));
+		assert_non_null(strstr(sv.uris[i], "timestamps=true"));
+		assert_true((strstr(sv.uris[i], "follow=true") != NULL) == (i < 5));
+		if (i > 0)
+			assert_null(strstr(sv.uris[i], "tailLines"));
+	}
+	assert_non_null(strstr(sv.uris[1], "sinceTime=2026-12-03T08%3A00%3A00Z"));
+	assert_non_null(strstr(sv.uris[2], "sinceTime=2026-12-03T08%3A00%3A00Z"));
+	assert_non_null(strstr(sv.uris[3], "sinceTime=2026-12-03T08%3A00%3A01Z"));
+	assert_non_null(strstr(sv.uris[4], "sinceTime=2026-12-03T08%3A00%3A01Z"));
+	assert_non_null(strstr(sv.uris[5], "sinceTime=2026-12-03T08%3A00%3A02Z"));
+	assert_int_equal(log_ring_count(ring), NLINES);
+	/* every state was shown (but waiting: a slot was free), and why each
+	 * reconnect happened */
+	assert_int_equal(x.states, (1u << LOG_SOURCE_CONNECTING) | (1u << LOG_SOURCE_STREAMING) |
+				       (1u << LOG_SOURCE_IDLE) | (1u << LOG_SOURCE_RECONNECTING) |
+				       (1u << LOG_SOURCE_ENDED));
+	{
+		const char *why = buf_str(&x.reasons);
+
+		if (!strstr(why, "1:end of stream\n2:the server is currently unable to handle the "
+				 "request") ||
+		    !strstr(why, "stalled"))
+			fail_msg("reasons: %s", why);
+	}
+
+	log_session_free(x.s);
+	kube_registry_release(r);
+	fake_api_stop(f);
+	loop_free(loop);
+	log_ring_free(ring);
+	buf_free(&x.text);
+	buf_free(&x.reasons);
+	free(kc);
+	pthread_mutex_destroy(&sv.mu);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_resume_exactly_once),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	kt_cleanup();
+	return rc;
+}
