@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 35
+plan 46
 
 ui_with_pg
 work=$UI_TMP
@@ -87,12 +87,14 @@ reconcile
 like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "the next pass finds nothing"
 
 # ---- back before the second look: recovered ----
-# The pass's first look is over once it has made as many requests as a
-# whole pass on a healthy cluster; the Service is then put back long
-# before the 8 s confirmation delay ends. No worker runs meanwhile: only
-# the pass talks to the cluster.
+# A look lists one resource after another, the ingresses last; kubesim
+# holds every list of ingresses for 15 s. Once the first look has made as
+# many requests as a whole pass on a healthy cluster, its services list
+# has been answered (without the Service) and its ingresses list is held:
+# the Service is put back then, and the second look, which comes after the
+# hold, finds it. No worker runs meanwhile: only the pass talks to the
+# cluster.
 stop_worker
-printf 'operator: alice\nprovision:\n  timeout: 60\nworker:\n  reconcile_confirm: 8\n' >"$work/slow.yaml"
 K get service wordpress -n "$ns" -o json |
 	jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields, .spec.clusterIP, .spec.clusterIPs, .status)' \
 		>"$work/svc.json"
@@ -101,13 +103,15 @@ od store reconcile >/dev/null 2>&1
 look=$(($(sim_requests) - r0))
 K delete service wordpress -n "$ns" >/dev/null
 wait_for "! K get service wordpress -n $ns >/dev/null 2>&1" 30
+sim_post /sim/faults '{"latencyMs": 15000, "pathPrefix": "/apis/networking.k8s.io/v1/ingresses"}'
 r0=$(sim_requests)
-"$OPSDECK" -c "$work/slow.yaml" store reconcile >"$work/blip.out" 2>&1 &
+od store reconcile >"$work/blip.out" 2>&1 &
 rpid=$!
 wait_for "[ \"\$(sim_requests)\" -ge $((r0 + look)) ]" 60 || diag "the first look did not end"
 K apply --server-side -f "$work/svc.json" >/dev/null
+sim_delete /sim/faults
 wait "$rpid"
-like "$(cat "$work/blip.out")" "recovered +local $ns store $a: missing service/wordpress; fine again 8s later, so not marked" \
+like "$(cat "$work/blip.out")" "recovered +local $ns store $a: missing service/wordpress; fine again 2s later, so not marked" \
 	"an object missing at the first look and back at the second is recovered, not drift"
 is "$(status "$a"):$(drift_events "$a")" Ready:1 "and nothing is marked"
 start_worker --reconcile 0
@@ -191,4 +195,45 @@ reconcile
 like "$out" "drift +local $ns store $a: missing deployment/wordpress \\(marked Failed\\)" \
 	"but a Paused store's deleted Deployment is"
 is "$(drift_events "$a")" 4 "four drifts audited in all"
+
+# ---- a template imported after the store was provisioned ----
+od store retry "$a" >/dev/null
+wait_ready "$a"
+ok "the namespace records the objects of the template it was given" \
+	test -n "$(K get namespace "$ns" -o jsonpath='{.metadata.annotations.opsdeck\.io/template}')"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "a store provisioned again is judged as before"
+# The offering now also renders a ConfigMap.
+{
+	cat "$top_srcdir/catalog/woocommerce.yaml"
+	cat <<'EOF'
+
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: wordpress-settings
+    data:
+      host: "{{ store.host }}"
+EOF
+} >"$work/woocommerce-v2.yaml"
+ok "the offering's template is imported anew" od catalog import "$work/woocommerce-v2.yaml"
+reconcile
+is "$rc" 0 "a pass after the template changed succeeds"
+like "$out" "unchecked +local $ns store $a: its offering's template changed since it was provisioned" \
+	"a store provisioned with the template before is not judged by the new one, and that is said"
+unlike "$out" "missing|drift" "nothing it never had is called missing"
+is "$(status "$a"):$(drift_events "$a")" Ready:4 "the store stays Ready, nothing marked"
+# A namespace without the record (provisioned before the job kept it) is
+# judged by the offering's template as it is.
+K annotate namespace "$ns" opsdeck.io/template- >/dev/null
+reconcile
+like "$out" "drift +local $ns store $a: missing configmap/wordpress-settings \\(marked Failed\\)" \
+	"a namespace without the record is judged by the current template"
+is "$(status "$a")" Failed "and marked"
+od store retry "$a" >/dev/null
+wait_ready "$a"
+ok "store retry applies the new template" K get configmap wordpress-settings -n "$ns"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' \
+	"then the store is judged by it and nothing is found"
 stop_worker
