@@ -423,8 +423,9 @@ static void evaluate(struct reconcile *rc)
 		if (s->other_template)
 			snprintf(cluster_finding(rc, "unchecked", s->namespace, s->id)->reason,
 				 sizeof(rc->rep.v[0].reason),
-				 "its offering's template changed since it was provisioned; store "
-				 "retry applies the new one");
+				 "its offering's template changed since it was provisioned, so its "
+				 "objects are not checked against it; provisioning it again (store "
+				 "retry, once Failed) applies the new one");
 	}
 	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o)
 	{
@@ -561,8 +562,10 @@ static void list_next(struct reconcile *rc)
 		return;
 	}
 	if (rc->li >= L_COUNT) {
-		/* Every object a template renders carries the store label. */
+		/* Every object a template renders carries the store label; only
+		 * names are compared, so no Secret's data is asked for. */
 		lo.label_selector = RENDER_STORE_LABEL;
+		lo.metadata_only = true;
 		rc->op = kube_list(rc->http, rc->extra[rc->li - L_COUNT].res, NULL, &lo, listed,
 				   rc, &err);
 		if (!rc->op)
