@@ -6,13 +6,15 @@
 # pass finds nothing. An object that is back before the second look is
 # "recovered"; a list the cluster refuses is not an absence; the console's
 # :reconcile view and the worker's pass show the same; a Paused store's
-# stopped workloads are not missing.
+# stopped workloads are not missing; a template imported since the store
+# was provisioned is not held against it until it is provisioned again;
+# stores of two offerings are each judged by their own.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 46
+plan 51
 
 ui_with_pg
 work=$UI_TMP
@@ -236,4 +238,25 @@ ok "store retry applies the new template" K get configmap wordpress-settings -n 
 reconcile
 like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' \
 	"then the store is judged by it and nothing is found"
+
+# ---- stores of two offerings in one pass ----
+# One request reads every judged store's template, each offering's on its
+# first row in id order only; each store is judged by its own.
+od catalog import "$top_srcdir/catalog/medusa.yaml" >/dev/null
+b=$(od store create shop woocommerce small web2 | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+m=$(od store create shop medusa small med | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+wait_ready "$b"
+wait_ready "$m"
+is "$(status "$b"):$(status "$m")" Ready:Ready "a second woocommerce store and a medusa store are provisioned"
+reconcile
+like "$rc:$out" '^0:.*checked 3 store\(s\): 0 finding\(s\)$' "three stores of two offerings: nothing is found"
+K delete configmap wordpress-settings -n "store-$b" >/dev/null
+K delete service medusa -n "store-$m" >/dev/null
+wait_for "! K get configmap wordpress-settings -n store-$b >/dev/null 2>&1 && ! K get service medusa -n store-$m >/dev/null 2>&1" 30
+reconcile
+like "$out" "drift +local store-$b store $b: missing configmap/wordpress-settings \\(marked Failed\\)" \
+	"the second woocommerce store is judged by its offering's template"
+like "$out" "drift +local store-$m store $m: missing service/medusa \\(marked Failed\\)" \
+	"the medusa store by its own"
+unlike "$out" "store $a:" "and the first store, whole, is not named"
 stop_worker
