@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 51
+plan 53
 
 ui_with_pg
 work=$UI_TMP
@@ -161,7 +161,20 @@ like "$out" "unchecked +local: listing ingresses: .*; the ingresses of 1 store\\
 	"it is said, with what it leaves unjudged"
 unlike "$out" "missing" "and nothing of that kind is called missing"
 is "$(status "$a")" Ready "the store stays Ready"
+# A suspect makes the pass look again, where the list fails again: that is
+# said once.
+K delete service wordpress -n "$ns" >/dev/null
+wait_for "! K get service wordpress -n $ns >/dev/null 2>&1" 30
+reconcile
+like "$out" "drift +local $ns store $a: missing service/wordpress \\(marked Failed\\)" \
+	"with a suspect, the pass looks again"
+is "$(printf '%s\n' "$out" | grep -c 'unchecked  *local: listing ingresses')" 1 \
+	"and the list that fails at both looks is said once"
 sim_delete /sim/faults
+od store retry "$a" >/dev/null
+wait_ready "$a"
+K delete ingress wordpress-ingress -n "$ns" >/dev/null
+wait_for "! K get ingress wordpress-ingress -n $ns >/dev/null 2>&1" 30
 
 # ---- the worker's own pass ----
 stop_worker
@@ -196,7 +209,7 @@ wait_for "! K get deployment wordpress -n $ns >/dev/null 2>&1" 30
 reconcile
 like "$out" "drift +local $ns store $a: missing deployment/wordpress \\(marked Failed\\)" \
 	"but a Paused store's deleted Deployment is"
-is "$(drift_events "$a")" 4 "four drifts audited in all"
+is "$(drift_events "$a")" 5 "five drifts audited in all"
 
 # ---- a template imported after the store was provisioned ----
 od store retry "$a" >/dev/null
@@ -224,7 +237,7 @@ is "$rc" 0 "a pass after the template changed succeeds"
 like "$out" "unchecked +local $ns store $a: its offering's template changed since it was provisioned" \
 	"a store provisioned with the template before is not judged by the new one, and that is said"
 unlike "$out" "missing|drift" "nothing it never had is called missing"
-is "$(status "$a"):$(drift_events "$a")" Ready:4 "the store stays Ready, nothing marked"
+is "$(status "$a"):$(drift_events "$a")" Ready:5 "the store stays Ready, nothing marked"
 # A namespace without the record (provisioned before the job kept it) is
 # judged by the offering's template as it is.
 K annotate namespace "$ns" opsdeck.io/template- >/dev/null
