@@ -91,3 +91,7 @@ EXTRA_DIST += tests/integration/store_drill.sh
 # Errors that end a provisioning step at once, with kubesim's faults.
 TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
+
+# The Logs pane: a store's containers followed in the console.
+TESTS += tests/integration/logs_pane.sh
+EXTRA_DIST += tests/integration/logs_pane.sh
