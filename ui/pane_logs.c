@@ -615,24 +615,26 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 
 	(void)app;
 	p->dirty = false;
-	if (!p->store[0] || (!p->sess && p->why[0])) {
+	if (!p->store[0]) {
 		const char *lines[2] = { p->pending[0] ? "Reading the stores..." : "No store selected.",
 					 "l on a store in the Stores pane, or :logs STORE, follows "
 					 "its logs here." };
 
-		if (p->why[0]) {
-			lines[0] = p->why;
-			lines[1] = "";
-		}
-		pane_notice_draw(r, "Logs", lines, p->why[0] ? 1 : 2);
+		pane_notice_draw(r, "Logs", lines, 2);
 		return;
 	}
 	if (r->h < 1 || r->w < 1)
 		return;
 	title(p, head, sizeof(head));
 	draw_text(r->y, r->x, r->w, head, style_attr(ROLE_TITLE), 1);
-	if (r->h < 2)
+	if (r->h < 3)
 		return;
+	if (!p->sess) {
+		/* why the store's logs cannot be followed */
+		area = (struct rect){ r->y + 2, r->x, r->h - 2, r->w };
+		draw_wrapped(&area, p->why, style_attr(ROLE_STATE_BAD));
+		return;
+	}
 	summary(p, r->w, head, sizeof(head));
 	draw_text(r->y + 1, r->x, r->w, head, style_attr(ROLE_STATUSLINE), 1);
 	area = (struct rect){ r->y + 2, r->x, r->h - 2, r->w };
