@@ -95,3 +95,5 @@ EXTRA_DIST += tests/integration/step_errors.sh
 # The Logs pane: a store's containers followed in the console.
 TESTS += tests/integration/logs_pane.sh
 EXTRA_DIST += tests/integration/logs_pane.sh
+TESTS += tests/integration/logs_pane_firehose.sh
+EXTRA_DIST += tests/integration/logs_pane_firehose.sh
