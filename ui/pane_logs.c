@@ -43,10 +43,10 @@ struct view_line {
 
 struct logs_pane {
 	struct app *app;
-	struct db_live *live;	   /* the stores and clusters */
+	struct db_live *live;	    /* the stores and clusters */
 	struct kube_registry *kube; /* the console's, shared */
-	char pending[160];	   /* a store asked for before the stores were read */
-	char store[160];	   /* "acme/web (4f1c2a9be310)", or "" */
+	char pending[160];	    /* a store asked for before the stores were read */
+	char store[160];	    /* "acme/web (4f1c2a9be310)", or "" */
 	char store_id[STORE_ID_LEN + 1];
 	char why[640]; /* why there are no logs to show, or "" */
 
@@ -63,10 +63,10 @@ struct logs_pane {
 	size_t nvl, vl0, capvl;
 
 	bool follow, wrap, timestamps, sources_open;
-	uint64_t top;	/* paused: the line at the top */
-	int hscroll;	/* cells scrolled sideways (no wrap) */
-	size_t src_top; /* the source list's first row */
-	int rows;	/* rows of lines drawn last */
+	uint64_t top;			  /* paused: the line at the top */
+	int hscroll;			  /* cells scrolled sideways (no wrap) */
+	size_t src_top;			  /* the source list's first row */
+	int rows;			  /* rows of lines drawn last */
 	uint64_t drawn_top, drawn_bottom; /* lines on screen at the last draw */
 	bool drawn_any;
 
@@ -114,7 +114,7 @@ static size_t view_count(struct logs_pane *p)
 static struct view_line view_at(const struct logs_pane *p, size_t i)
 {
 	if (!filtered(p))
-		return (struct view_line){ log_ring_first(p->ring) + i, false };
+		return (struct view_line){log_ring_first(p->ring) + i, false};
 	return p->vl[p->vl0 + i];
 }
 
@@ -152,13 +152,13 @@ static void show_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 
 	(void)mark;
 	p->vl = xgrow(p->vl, &p->capvl, p->nvl + 1, sizeof(*p->vl));
-	p->vl[p->nvl++] = (struct view_line){ n, gap };
+	p->vl[p->nvl++] = (struct view_line){n, gap};
 }
 
 /* The filters changed: the view is made again from what the ring holds. */
 static void refilter(struct logs_pane *p)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	log_filter_free(&p->filter);
 	log_filter_init(&p->filter);
@@ -232,8 +232,8 @@ static void follow_store(struct logs_pane *p, const struct store *s)
 	const struct cluster_list *cl = db_live_clusters(p->live);
 	const char *context = NULL;
 	char selector[128];
-	struct err err = { { 0 } };
-	struct log_session_opts o = { 0 };
+	struct err err = {{0}};
+	struct log_session_opts o = {0};
 
 	stop_session(p);
 	snprintf(p->store, sizeof(p->store), "%s/%s (%s)", s->project, s->name, s->id);
@@ -286,7 +286,7 @@ static void follow_store(struct logs_pane *p, const struct store *s)
 static void open_store(struct logs_pane *p, const char *ref)
 {
 	const struct store_list *sl = p->live ? db_live_stores(p->live, NULL) : NULL;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	const struct store *s;
 
 	if (!p->live) {
@@ -401,8 +401,8 @@ static void paint(struct painter *pt, const char *s, size_t len, attr_t attr)
 		int room = pt->r->w - pt->col, used = 0;
 		size_t b;
 		char buf[1024];
-		size_t chunk = (size_t)(end - s) < sizeof(buf) - 1 ? (size_t)(end - s)
-								   : sizeof(buf) - 1;
+		size_t chunk =
+		    (size_t)(end - s) < sizeof(buf) - 1 ? (size_t)(end - s) : sizeof(buf) - 1;
 
 		/* draw_fit reads up to a NUL: a bounded copy, cut between characters */
 		while (chunk > 1 && chunk < (size_t)(end - s) &&
@@ -469,8 +469,8 @@ static int draw_line(struct logs_pane *p, const struct rect *r, struct view_line
 		     bool dry)
 {
 	const struct log_entry *e = log_ring_get(p->ring, vl.n);
-	struct painter pt = { .r = r, .row = row, .skip = p->wrap ? 0 : p->hscroll, .wrap = p->wrap,
-			      .dry = dry };
+	struct painter pt = {
+	    .r = r, .row = row, .skip = p->wrap ? 0 : p->hscroll, .wrap = p->wrap, .dry = dry};
 	char name[320], when[LOG_TIME_SIZE];
 	struct log_span spans[64];
 	size_t nspans = 0, at = 0;
@@ -509,7 +509,8 @@ static void draw_sources(struct logs_pane *p, const struct rect *r)
 	size_t n = p->sess ? log_session_nsources(p->sess) : 0;
 	char line[1024], name[320];
 
-	draw_text(r->y, r->x, r->w, "SOURCE                                   STATE          LINES  DETAIL",
+	draw_text(r->y, r->x, r->w,
+		  "SOURCE                                   STATE          LINES  DETAIL",
 		  style_attr(ROLE_COLUMN_HEADER), 1);
 	if (n == 0)
 		draw_text(r->y + 1, r->x, r->w, "No container has a log yet.", style_attr(ROLE_DIM),
@@ -518,7 +519,7 @@ static void draw_sources(struct logs_pane *p, const struct rect *r)
 		p->src_top = n ? n - 1 : 0;
 	for (int row = 1; row < r->h && p->src_top + (size_t)row - 1 < n; row++) {
 		const struct log_source *s =
-			log_session_source(p->sess, (uint32_t)(p->src_top + (size_t)row - 1));
+		    log_session_source(p->sess, (uint32_t)(p->src_top + (size_t)row - 1));
 		char detail[512] = "";
 		enum theme_role role = ROLE_STATE_OK;
 
@@ -536,8 +537,11 @@ static void draw_sources(struct logs_pane *p, const struct rect *r)
 			snprintf(detail, sizeof(detail), "waiting for a free stream");
 			role = ROLE_STATE_BUSY;
 			break;
-		case LOG_SOURCE_CONNECTING: role = ROLE_STATE_BUSY; break;
-		default: break;
+		case LOG_SOURCE_CONNECTING:
+			role = ROLE_STATE_BUSY;
+			break;
+		default:
+			break;
 		}
 		if (s->previous)
 			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s",
@@ -572,8 +576,8 @@ static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
 	snprintf(buf + off, bufsz - off,
 		 "%zu streaming, %zu idle, %zu reconnecting, %zu waiting for a slot, %zu ended",
 		 c.n[LOG_SOURCE_STREAMING], c.n[LOG_SOURCE_IDLE],
-		 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING],
-		 c.n[LOG_SOURCE_WAITING], c.n[LOG_SOURCE_ENDED]);
+		 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING], c.n[LOG_SOURCE_WAITING],
+		 c.n[LOG_SOURCE_ENDED]);
 	if (draw_width(buf) > width)
 		snprintf(buf + off, bufsz - off, "%zu stream %zu idle %zu reconn %zu wait %zu end",
 			 c.n[LOG_SOURCE_STREAMING], c.n[LOG_SOURCE_IDLE],
@@ -598,8 +602,7 @@ static void title(struct logs_pane *p, char *buf, size_t bufsz)
 	if (p->context && off < bufsz)
 		off += (size_t)snprintf(buf + off, bufsz - off, "  context %u", p->context);
 	if (p->has_search && off < bufsz)
-		off += (size_t)snprintf(buf + off, bufsz - off, "  search /%s/",
-					p->search.pattern);
+		off += (size_t)snprintf(buf + off, bufsz - off, "  search /%s/", p->search.pattern);
 	if (off < bufsz)
 		snprintf(buf + off, bufsz - off, "  [%s%s%s]", p->follow ? "follow" : "paused",
 			 p->wrap ? ", wrap" : "", p->timestamps ? ", timestamps" : "");
@@ -616,9 +619,10 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 	(void)app;
 	p->dirty = false;
 	if (!p->store[0]) {
-		const char *lines[2] = { p->pending[0] ? "Reading the stores..." : "No store selected.",
-					 "l on a store in the Stores pane, or :logs STORE, follows "
-					 "its logs here." };
+		const char *lines[2] = {p->pending[0] ? "Reading the stores..."
+						      : "No store selected.",
+					"l on a store in the Stores pane, or :logs STORE, follows "
+					"its logs here."};
 
 		pane_notice_draw(r, "Logs", lines, 2);
 		return;
@@ -631,13 +635,13 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 		return;
 	if (!p->sess) {
 		/* why the store's logs cannot be followed */
-		area = (struct rect){ r->y + 2, r->x, r->h - 2, r->w };
+		area = (struct rect){r->y + 2, r->x, r->h - 2, r->w};
 		draw_wrapped(&area, p->why, style_attr(ROLE_STATE_BAD));
 		return;
 	}
 	summary(p, r->w, head, sizeof(head));
 	draw_text(r->y + 1, r->x, r->w, head, style_attr(ROLE_STATUSLINE), 1);
-	area = (struct rect){ r->y + 2, r->x, r->h - 2, r->w };
+	area = (struct rect){r->y + 2, r->x, r->h - 2, r->w};
 	for (int y = 0; y < area.h; y++)
 		draw_fill(area.y + y, area.x, area.w, A_NORMAL);
 	if (area.h <= 0)
@@ -749,7 +753,8 @@ static void search_step(struct logs_pane *p, bool backward)
 	if (p->match != LOG_NOT_FOUND && log_ring_get(p->ring, p->match))
 		from = backward ? (p->match ? p->match - 1 : 0) : p->match + 1;
 	else
-		from = backward ? (p->drawn_any ? p->drawn_bottom : log_ring_end(p->ring)) : p->drawn_top;
+		from = backward ? (p->drawn_any ? p->drawn_bottom : log_ring_end(p->ring))
+				: p->drawn_top;
 	if (backward && p->match == 0) {
 		app_error(p->app, "/%s/: no older line matches", p->search.pattern);
 		return;
@@ -767,7 +772,7 @@ static void search_done(struct app *app, const char *text, void *ud)
 {
 	struct logs_pane *p = ud;
 	struct log_regex rx;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	bool icase = true;
 	uint64_t n, end;
 
@@ -814,14 +819,14 @@ static void search_done(struct app *app, const char *text, void *ud)
 	app_redraw(app);
 }
 
-static const struct app_prompt_ops search_ops = { .on_done = search_done };
+static const struct app_prompt_ops search_ops = {.on_done = search_done};
 
 static void add_pattern(struct logs_pane *p, bool exclude, const char *text)
 {
 	char **v = exclude ? p->exclude : p->include;
 	size_t *n = exclude ? &p->nexclude : &p->ninclude;
 	struct log_regex rx;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	if (!*text) {
 		free_patterns(v, n);
@@ -881,9 +886,9 @@ static void context_done(struct app *app, const char *text, void *ud)
 	app_redraw(app);
 }
 
-static const struct app_prompt_ops include_ops = { .on_done = include_done };
-static const struct app_prompt_ops exclude_ops = { .on_done = exclude_done };
-static const struct app_prompt_ops context_ops = { .on_done = context_done };
+static const struct app_prompt_ops include_ops = {.on_done = include_done};
+static const struct app_prompt_ops exclude_ops = {.on_done = exclude_done};
+static const struct app_prompt_ops context_ops = {.on_done = context_done};
 
 /* Writes the lines shown (every line held, or the filtered view) as the
  * pane shows them, unwrapped; false with err set. */
@@ -922,7 +927,7 @@ static bool save_view(struct logs_pane *p, const char *path, size_t *nlines, str
 static void save_done(struct app *app, const char *text, void *ud)
 {
 	struct logs_pane *p = ud;
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	char path[4096];
 	const char *home = getenv("HOME");
 	size_t n;
@@ -945,7 +950,7 @@ static void save_done(struct app *app, const char *text, void *ud)
 		 path);
 }
 
-static const struct app_prompt_ops save_ops = { .on_done = save_done };
+static const struct app_prompt_ops save_ops = {.on_done = save_done};
 
 static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 {
@@ -961,30 +966,55 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 
 		switch (a) {
 		case ACTION_CANCEL:
-		case ACTION_LOGS_SOURCES: p->sources_open = false; break;
-		case ACTION_CURSOR_UP: p->src_top -= p->src_top > 0; break;
-		case ACTION_CURSOR_DOWN: p->src_top += p->src_top + 1 < n; break;
+		case ACTION_LOGS_SOURCES:
+			p->sources_open = false;
+			break;
+		case ACTION_CURSOR_UP:
+			p->src_top -= p->src_top > 0;
+			break;
+		case ACTION_CURSOR_DOWN:
+			p->src_top += p->src_top + 1 < n;
+			break;
 		case ACTION_PAGE_UP:
 			p->src_top = p->src_top > (size_t)page ? p->src_top - (size_t)page : 0;
 			break;
 		case ACTION_PAGE_DOWN:
-			p->src_top = p->src_top + (size_t)page < n ? p->src_top + (size_t)page
-								   : p->src_top;
+			p->src_top =
+			    p->src_top + (size_t)page < n ? p->src_top + (size_t)page : p->src_top;
 			break;
-		case ACTION_CURSOR_TOP: p->src_top = 0; break;
-		default: return PANE_IGNORED;
+		case ACTION_CURSOR_TOP:
+			p->src_top = 0;
+			break;
+		default:
+			return PANE_IGNORED;
 		}
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	switch (a) {
-	case ACTION_CURSOR_UP: scroll_by(p, -1); break;
-	case ACTION_CURSOR_DOWN: scroll_by(p, 1); break;
-	case ACTION_PAGE_UP: scroll_by(p, -page); break;
-	case ACTION_PAGE_DOWN: scroll_by(p, page); break;
-	case ACTION_HALF_PAGE_UP: scroll_by(p, -(page + 1) / 2); break;
-	case ACTION_HALF_PAGE_DOWN: scroll_by(p, (page + 1) / 2); break;
-	case ACTION_CURSOR_TOP: scroll_to(p, 0); break;
-	case ACTION_CURSOR_BOTTOM: p->follow = true; break;
+	case ACTION_CURSOR_UP:
+		scroll_by(p, -1);
+		break;
+	case ACTION_CURSOR_DOWN:
+		scroll_by(p, 1);
+		break;
+	case ACTION_PAGE_UP:
+		scroll_by(p, -page);
+		break;
+	case ACTION_PAGE_DOWN:
+		scroll_by(p, page);
+		break;
+	case ACTION_HALF_PAGE_UP:
+		scroll_by(p, -(page + 1) / 2);
+		break;
+	case ACTION_HALF_PAGE_DOWN:
+		scroll_by(p, (page + 1) / 2);
+		break;
+	case ACTION_CURSOR_TOP:
+		scroll_to(p, 0);
+		break;
+	case ACTION_CURSOR_BOTTOM:
+		p->follow = true;
+		break;
 	case ACTION_SCROLL_LEFT:
 		if (p->wrap || p->hscroll == 0)
 			return PANE_HANDLED;
@@ -1004,10 +1034,18 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 	case ACTION_FILTER:
 		app_prompt(app, "search /", p->has_search ? p->search.pattern : "", &search_ops, p);
 		break;
-	case ACTION_LOGS_NEXT: search_step(p, false); break;
-	case ACTION_LOGS_PREV: search_step(p, true); break;
-	case ACTION_LOGS_INCLUDE: app_prompt(app, "include regex: ", "", &include_ops, p); break;
-	case ACTION_LOGS_EXCLUDE: app_prompt(app, "exclude regex: ", "", &exclude_ops, p); break;
+	case ACTION_LOGS_NEXT:
+		search_step(p, false);
+		break;
+	case ACTION_LOGS_PREV:
+		search_step(p, true);
+		break;
+	case ACTION_LOGS_INCLUDE:
+		app_prompt(app, "include regex: ", "", &include_ops, p);
+		break;
+	case ACTION_LOGS_EXCLUDE:
+		app_prompt(app, "exclude regex: ", "", &exclude_ops, p);
+		break;
 	case ACTION_LOGS_CONTEXT:
 		snprintf(initial, sizeof(initial), "%u", p->context);
 		app_prompt(app, "context lines: ", initial, &context_ops, p);
@@ -1016,7 +1054,9 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		p->wrap = !p->wrap;
 		p->hscroll = 0;
 		break;
-	case ACTION_LOGS_TIMESTAMPS: p->timestamps = !p->timestamps; break;
+	case ACTION_LOGS_TIMESTAMPS:
+		p->timestamps = !p->timestamps;
+		break;
 	case ACTION_LOGS_CLEAR:
 		log_ring_clear(p->ring);
 		refilter(p);
@@ -1027,7 +1067,9 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		snprintf(initial, sizeof(initial), "opsdeck-logs-%s.log", p->store_id);
 		app_prompt(app, "save to file: ", initial, &save_ops, p);
 		break;
-	case ACTION_LOGS_SOURCES: p->sources_open = true; break;
+	case ACTION_LOGS_SOURCES:
+		p->sources_open = true;
+		break;
 	case ACTION_CANCEL:
 		if (!p->has_search)
 			return PANE_IGNORED;
@@ -1035,14 +1077,14 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		p->has_search = false;
 		p->match = LOG_NOT_FOUND;
 		break;
-	default: return PANE_IGNORED;
+	default:
+		return PANE_IGNORED;
 	}
 	p->dirty = true;
 	return PANE_HANDLED | PANE_REDRAW;
 }
 
-static size_t logs_complete(void *st, const struct pane_verb *verb, const char *prefix,
-			    char ***out)
+static size_t logs_complete(void *st, const struct pane_verb *verb, const char *prefix, char ***out)
 {
 	struct logs_pane *p = st;
 
@@ -1051,12 +1093,12 @@ static size_t logs_complete(void *st, const struct pane_verb *verb, const char *
 }
 
 const struct pane_ops pane_logs_ops = {
-	.args = "[STORE]",
-	.help = "Show the Logs pane; with a store (its name, id or PROJECT/NAME), follow its logs",
-	.init = logs_init,
-	.destroy = logs_destroy,
-	.draw = logs_draw,
-	.on_key = logs_key,
-	.on_show = logs_show,
-	.complete = logs_complete,
+    .args = "[STORE]",
+    .help = "Show the Logs pane; with a store (its name, id or PROJECT/NAME), follow its logs",
+    .init = logs_init,
+    .destroy = logs_destroy,
+    .draw = logs_draw,
+    .on_key = logs_key,
+    .on_show = logs_show,
+    .complete = logs_complete,
 };
