@@ -591,6 +591,8 @@ static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
 
 static void title(struct logs_pane *p, char *buf, size_t bufsz)
 {
+	char state[64];
+	size_t count, below;
 	size_t off = (size_t)snprintf(buf, bufsz, "Logs for store %s", p->store);
 
 	for (size_t i = 0; i < p->ninclude && off < bufsz; i++)
@@ -603,18 +605,67 @@ static void title(struct logs_pane *p, char *buf, size_t bufsz)
 		off += (size_t)snprintf(buf + off, bufsz - off, "  context %u", p->context);
 	if (p->has_search && off < bufsz)
 		off += (size_t)snprintf(buf + off, bufsz - off, "  search /%s/", p->search.pattern);
+	if (p->follow)
+		str_copy(state, sizeof(state), "follow");
+	else if (p->drawn_any && (count = view_count(p)) > 0 &&
+		 (below = view_index(p, p->drawn_bottom + 1)) < count)
+		snprintf(state, sizeof(state), "paused, %zu newer", count - below);
+	else
+		str_copy(state, sizeof(state), "paused");
 	if (off < bufsz)
-		snprintf(buf + off, bufsz - off, "  [%s%s%s]", p->follow ? "follow" : "paused",
-			 p->wrap ? ", wrap" : "", p->timestamps ? ", timestamps" : "");
+		snprintf(buf + off, bufsz - off, "  [%s%s%s]", state, p->wrap ? ", wrap" : "",
+			 p->timestamps ? ", timestamps" : "");
+}
+
+/* The lines (or the source list) in area. */
+static void draw_view(struct logs_pane *p, const struct rect *area)
+{
+	size_t count, i;
+	int row;
+
+	for (int y = 0; y < area->h; y++)
+		draw_fill(area->y + y, area->x, area->w, A_NORMAL);
+	p->rows = area->h;
+	if (p->sources_open) {
+		draw_sources(p, area);
+		return;
+	}
+	count = view_count(p);
+	p->drawn_any = count > 0;
+	if (count == 0) {
+		draw_text(area->y, area->x, area->w,
+			  filtered(p) ? "No line passes the filters yet." : "No line yet.",
+			  style_attr(ROLE_DIM), 1);
+		return;
+	}
+	if (p->follow) {
+		/* from the newest line up, until the area is full */
+		int used = 0;
+
+		i = count;
+		while (i > 0 && used < area->h)
+			used += draw_line(p, area, view_at(p, --i), 0, true);
+		row = area->h - used; /* < 0: the top line's first rows are above */
+	} else {
+		i = view_index(p, p->top);
+		if (i >= count)
+			i = count - 1;
+		row = 0;
+	}
+	p->drawn_top = view_at(p, i).n;
+	for (; i < count && row < area->h; i++) {
+		struct view_line vl = view_at(p, i);
+
+		row += draw_line(p, area, vl, row, false);
+		p->drawn_bottom = vl.n;
+	}
 }
 
 static void logs_draw(void *st, struct app *app, const struct rect *r)
 {
 	struct logs_pane *p = st;
 	char head[2048];
-	struct rect area;
-	size_t count, i;
-	int row;
+	struct rect area = {r->y + 2, r->x, r->h - 2, r->w};
 
 	(void)app;
 	p->dirty = false;
@@ -629,57 +680,20 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 	}
 	if (r->h < 1 || r->w < 1)
 		return;
-	title(p, head, sizeof(head));
-	draw_text(r->y, r->x, r->w, head, style_attr(ROLE_TITLE), 1);
-	if (r->h < 3)
-		return;
 	if (!p->sess) {
 		/* why the store's logs cannot be followed */
-		area = (struct rect){r->y + 2, r->x, r->h - 2, r->w};
-		draw_wrapped(&area, p->why, style_attr(ROLE_STATE_BAD));
-		return;
+		if (area.h > 0)
+			draw_wrapped(&area, p->why, style_attr(ROLE_STATE_BAD));
+	} else if (area.h > 0) {
+		/* first: the title says what the lines drawn leave below */
+		draw_view(p, &area);
 	}
+	title(p, head, sizeof(head));
+	draw_text(r->y, r->x, r->w, head, style_attr(ROLE_TITLE), 1);
+	if (r->h < 2 || !p->sess)
+		return;
 	summary(p, r->w, head, sizeof(head));
 	draw_text(r->y + 1, r->x, r->w, head, style_attr(ROLE_STATUSLINE), 1);
-	area = (struct rect){r->y + 2, r->x, r->h - 2, r->w};
-	for (int y = 0; y < area.h; y++)
-		draw_fill(area.y + y, area.x, area.w, A_NORMAL);
-	if (area.h <= 0)
-		return;
-	p->rows = area.h;
-	if (p->sources_open) {
-		draw_sources(p, &area);
-		return;
-	}
-	count = view_count(p);
-	p->drawn_any = count > 0;
-	if (count == 0) {
-		draw_text(area.y, area.x, area.w,
-			  filtered(p) ? "No line passes the filters yet." : "No line yet.",
-			  style_attr(ROLE_DIM), 1);
-		return;
-	}
-	if (p->follow) {
-		/* from the newest line up, until the area is full */
-		int used = 0;
-
-		i = count;
-		while (i > 0 && used < area.h)
-			used += draw_line(p, &area, view_at(p, --i), 0, true);
-		row = area.h - used; /* < 0: the top line's first rows are above */
-	} else {
-		i = view_index(p, p->top);
-		if (i >= count)
-			i = count - 1;
-		row = 0;
-	}
-	p->drawn_top = view_at(p, i).n;
-	for (; i < count && row < area.h; i++) {
-		struct view_line vl = view_at(p, i);
-
-		row += draw_line(p, &area, vl, row, false);
-		p->drawn_bottom = vl.n;
-	}
 }
 
 /* ---- keys ---- */
