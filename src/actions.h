@@ -102,6 +102,10 @@ enum action_scope {
 	       "Open a shell in the pod under the cursor, or a pod of the workload (kubectl)") \
 	ACTION(DETAILS_PORT_FORWARD, "details.port_forward", SCOPE_STORE_DETAILS,            \
 	       "Forward a local port to the service or pod under the cursor (kubectl)")      \
+	ACTION(QUEUES_RETRY, "queues.retry", SCOPE_PANE_QUEUES,                              \
+	       "Run the failed or cancelled job again (audited)")                            \
+	ACTION(QUEUES_CANCEL, "queues.cancel", SCOPE_PANE_QUEUES,                            \
+	       "Cancel the queued job, or stop the running one at its next step (asks; audited)") \
 	ACTION(LOGS_FOLLOW, "logs.follow", SCOPE_PANE_LOGS,                                  \
 	       "Follow the newest lines, or stop following (End follows too)")               \
 	ACTION(LOGS_NEXT, "logs.next", SCOPE_PANE_LOGS,                                      \

@@ -176,6 +176,8 @@ static const struct conf_def conf_defs[] = {
 	    "seconds a log stream may send nothing before it is reconnected"),
 	OPT("provision.timeout", CONF_LONG, provision_timeout_s, 10, 86400, "300",
 	    "seconds a store may take to become ready"),
+	OPT("provision.queued_alert", CONF_LONG, queued_alert_s, 10, 86400, "600",
+	    "seconds a due job may wait for a runner before the Queues pane shows it as stuck"),
 	TEXT("provision.domain", store_domain, "stores.example.com", check_domain, true,
 	     "stores are served at https://<store id>.<domain>"),
 	OPT("worker.jobs", CONF_LONG, worker_jobs, 1, 64, "4", "jobs one runner runs at once"),

@@ -32,6 +32,7 @@ struct conf {
 	long log_max_streams; /* concurrent log streams; more sources wait */
 	long log_stall_s;     /* a silent log stream is reconnected after this */
 	long provision_timeout_s;
+	long queued_alert_s; /* a due job waiting longer than this stands out */
 	char *store_domain; /* stores are served at https://<id>.<domain> */
 	long worker_jobs;   /* jobs one runner runs at once */
 	long reconcile_interval_s; /* a runner's periodic reconcile pass; 0: none */

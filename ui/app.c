@@ -1112,7 +1112,8 @@ static void reconcile_summary(const struct reconcile_report *rep, char *out, siz
 		  "namespaces stuck Terminating");
 	add_count(what, sizeof(what), stuck, "store or job stuck", "stores or jobs stuck");
 	add_count(what, sizeof(what), unreachable, "cluster unreachable", "clusters unreachable");
-	add_count(what, sizeof(what), unchecked, "store or list not checked", "stores or lists not checked");
+	add_count(what, sizeof(what), unchecked, "store or list not checked",
+		  "stores or lists not checked");
 	if (rep->problem[0]) {
 		/* what went wrong matters more than what was found */
 		snprintf(out, outsz, "Reconcile: %.300s%s%s", rep->problem, what[0] ? "; " : "",

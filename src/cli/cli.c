@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "cli/cli_catalog.h"
+#include "cli/cli_complete.h"
 #include "cli/cli_credentials.h"
 #include "cli/cli_db.h"
 #include "cli/cli_doctor.h"
 #include "cli/cli_events.h"
+#include "cli/cli_job.h"
 #include "cli/cli_logs.h"
 #include "cli/cli_project.h"
 #include "cli/cli_store.h"
@@ -24,10 +26,12 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_catalog_commands,
 	cli_events_commands,
 	cli_store_commands,
+	cli_job_commands,
 	cli_credentials_commands,
 	cli_logs_commands,
 	cli_worker_commands,
 	cli_doctor_commands,
+	cli_complete_commands,
 	NULL,
 };
 
@@ -59,6 +63,16 @@ void cli_print_commands(FILE *out)
 		snprintf(head, sizeof(head), "%s%s%s", c->noun, c->verb ? " " : "",
 			 c->verb ? c->verb : "");
 		fprintf(out, "  opsdeck %-22s %s\n", head, c->summary);
+	}
+}
+
+void cli_each_command(void (*fn)(const struct cli_command *c, void *arg), void *arg)
+{
+	const struct cli_command *c;
+
+	FOR_EACH_COMMAND(c)
+	{
+		fn(c, arg);
 	}
 }
 

@@ -33,5 +33,7 @@ struct cli_command {
 int cli_main(struct cli_ctx *ctx, int argc, char **argv);
 /* Lists every command, for `opsdeck --help`. */
 void cli_print_commands(FILE *out);
+/* Calls fn for every command, in the order --help lists them. */
+void cli_each_command(void (*fn)(const struct cli_command *c, void *arg), void *arg);
 
 #endif

@@ -59,7 +59,10 @@ void job_req_renew(struct db_req *r, const struct job_attempt *a, long lease_s)
 void job_req_step(struct db_req *r, const struct job_attempt *a, const char *step,
 		  const char *message)
 {
-	add_attempt(r, "SELECT opsdeck.job_step($1::bigint, $2, $3::integer, $4, $5)", a);
+	add_attempt(r,
+		    "SELECT ok, cancelled"
+		    " FROM opsdeck.job_step_next($1::bigint, $2, $3::integer, $4, $5)",
+		    a);
 	db_req_add(r, step);
 	db_req_add(r, message);
 }

@@ -45,9 +45,11 @@ struct job_attempt {
 
 /* Result: one row with the store's status, NULL when the lease is lost. */
 void job_req_renew(struct db_req *r, const struct job_attempt *a, long lease_s);
-/* Result: one boolean, false when the lease is lost. message may be NULL.
- * Recording again the step the attempt is at changes nothing, so a write
- * whose answer was lost may be sent again. */
+/* Result: one row (ok, cancelled): ok false when the lease is lost, or
+ * when the job was asked to stop (opsdeck.job_cancel): then the database
+ * ended it cancelled and cancelled says so in words (else NULL). message
+ * may be NULL. Recording again the step the attempt is at changes
+ * nothing, so a write whose answer was lost may be sent again. */
 void job_req_step(struct db_req *r, const struct job_attempt *a, const char *step,
 		  const char *message);
 /* What the current step is doing now (NULL: nothing worth saying), on its

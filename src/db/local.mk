@@ -14,13 +14,13 @@ libopsdeck_a_SOURCES += \
 	src/db/catalog_file.c src/db/catalog_file.h \
 	src/db/clusters.c src/db/clusters.h \
 	src/db/stores.c src/db/stores.h src/db/storeref.c src/db/storeref.h \
-	src/db/jobs.c src/db/jobs.h \
+	src/db/jobs.c src/db/jobs.h src/db/jobq.c src/db/jobq.h \
 	src/db/storeobj.c src/db/storeobj.h
 
 EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \
 	src/db/migrations/003_reconcile.sql src/db/migrations/004_attempts.sql \
 	src/db/migrations/005_live_notices.sql \
-	src/db/migrations/006_projects.sql
+	src/db/migrations/006_projects.sql src/db/migrations/007_jobs_cancel.sql
 dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
 
 # The CLI commands over the database.
@@ -30,5 +30,6 @@ libopsdeck_a_SOURCES += \
 	src/cli/cli_project.c src/cli/cli_project.h \
 	src/cli/cli_catalog.c src/cli/cli_catalog.h \
 	src/cli/cli_events.c src/cli/cli_events.h \
+	src/cli/cli_job.c src/cli/cli_job.h \
 	src/cli/cli_store.c src/cli/cli_store.h \
 	src/cli/cli_worker.c src/cli/cli_worker.h

@@ -242,6 +242,7 @@ static void probe_timer_fired(struct loop *loop, void *ud)
 
 	(void)loop;
 	c->probe_timer = NULL;
+	c->probe_delay_ms = 0; /* none scheduled while this one runs */
 	probe_start(c);
 }
 

@@ -75,7 +75,7 @@ struct kube_cluster_status {
 	const char *reason;  /* "" when ok; valid until control returns to the loop */
 	uint64_t since_ms;   /* loop_now_ms() of the last change of state */
 	unsigned recoveries; /* times it came back after being unreachable */
-	uint64_t probe_delay_ms; /* the wait before the probe now scheduled */
+	uint64_t probe_delay_ms; /* the wait before the probe now scheduled; 0: none */
 };
 
 /* The state of context; starts using it (and probing it) if nobody had. */

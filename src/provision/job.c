@@ -145,7 +145,11 @@ void jrun_describe(const struct jrun *jr, char *out, size_t outsz)
 		snprintf(out, outsz, "failed%s: %s%s; %s", at, jr->end_message, why, next);
 		break;
 	case JRUN_CANCELLED:
-		snprintf(out, outsz, "cancelled%s: %s", at, jr->end_message);
+		/* An operator's cancel says itself where it stopped the job. */
+		if (str_has_prefix(jr->end_message, "cancelled by "))
+			snprintf(out, outsz, "%s", jr->end_message);
+		else
+			snprintf(out, outsz, "cancelled%s: %s", at, jr->end_message);
 		break;
 	case JRUN_RELEASED:
 		snprintf(out, outsz,
@@ -293,15 +297,20 @@ static void jr_end(struct jrun *jr, enum job_outcome outcome, const char *messag
 
 /* The lease is gone (or the database stayed away too long): stop without
  * touching the job; why says which, for the log. */
-static void jr_abandon(struct jrun *jr, const char *why)
+static void jr_stop(struct jrun *jr, enum jrun_end how, const char *why)
 {
 	if (jr->over)
 		return;
 	jr->over = true;
-	jr->how = JRUN_LOST;
+	jr->how = how;
 	str_copy(jr->end_why, sizeof(jr->end_why), why);
 	stop_activity(jr);
 	jr->env.done(jr, jr->env.ud);
+}
+
+static void jr_abandon(struct jrun *jr, const char *why)
+{
+	jr_stop(jr, JRUN_LOST, why);
 }
 
 static void jr_fail(struct jrun *jr, bool transient, const char *fmt, ...)
@@ -1191,6 +1200,12 @@ static void step_recorded(void *ud, const PGresult *res, const struct err *err)
 		/* Unanswered: the step waits at its start for the database. */
 		if (!db_wait(jr, run_step))
 			jr_abandon(jr, DB_AWAY);
+		return;
+	}
+	if (!db_bool(res, 0, 0) && !PQgetisnull(res, 0, 1)) {
+		/* Asked to stop: the database ended the job, cancelled. */
+		str_copy(jr->end_message, sizeof(jr->end_message), db_val(res, 0, 1));
+		jr_stop(jr, JRUN_CANCELLED, "");
 		return;
 	}
 	if (!db_bool(res, 0, 0)) {

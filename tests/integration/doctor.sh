@@ -122,9 +122,23 @@ is "$(json '[(e["action"], sorted(e["detail"].items())) for e in j if e["object"
 	"events list --json includes each event's detail object"
 
 # ---- refused credentials ----
-K config set-credentials bad --token="$BAD_TOKEN" >/dev/null
-K config set-context bad --cluster=kubesim --user=bad >/dev/null
+# The bad user and its context in a kubeconfig of their own, merged after
+# kubesim's (`kubectl config set-credentials` of Debian's kubectl 1.20
+# crashes).
+cat >"$work/bad.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+users:
+- name: bad
+  user: {token: $BAD_TOKEN}
+contexts:
+- name: bad
+  context: {cluster: kubesim, user: bad}
+EOF
+sim_kubeconfig=$KUBECONFIG
+export KUBECONFIG="$sim_kubeconfig:$work/bad.kubeconfig"
 run doctor --context bad
+export KUBECONFIG="$sim_kubeconfig"
 is "$rc" 1 "refused credentials fail doctor"
 is "$(line 'kube context bad: context bad (user')" \
 	"FAIL  kube context bad: context bad (user bad) is not authenticated: Unauthorized: the cluster did not accept the credentials" \

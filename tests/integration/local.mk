@@ -12,7 +12,7 @@ TESTS += \
 	tests/integration/orphans.sh \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
-EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh \
+EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh tests/lib/kubectl.sh \
 	tests/integration/pg_harness.sh \
 	tests/integration/db_conn.sh \
 	tests/integration/db_migrate.sh \
@@ -91,6 +91,16 @@ EXTRA_DIST += tests/integration/store_drill.sh
 # Errors that end a provisioning step at once, with kubesim's faults.
 TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
+
+# Shell completion made from the command table; names through `opsdeck complete`.
+TESTS += tests/integration/completion.sh
+EXTRA_DIST += tests/integration/completion.sh
+
+# The job queue: the CLI, and pane 4.
+TESTS += tests/integration/jobs.sh
+EXTRA_DIST += tests/integration/jobs.sh
+TESTS += tests/integration/queues_pane.sh
+EXTRA_DIST += tests/integration/queues_pane.sh
 
 # The Logs pane: a store's containers followed in the console.
 TESTS += tests/integration/logs_pane.sh

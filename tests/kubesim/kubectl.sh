@@ -12,6 +12,7 @@ set -u
 # tap.sh's temporary directory and its check at exit that nothing is left
 # running (the functions below are this script's own).
 . "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/kubectl.sh"
 
 : "${KUBESIM:?KUBESIM must name the opsdeck-kubesim binary}"
 KUBECTL=${KUBECTL:-kubectl}
@@ -59,7 +60,7 @@ wait_for 30 test -s "$tmp/port"
 check "kubesim prints the URL it listens on" grep -q "^listening on https://127.0.0.1:$(cat "$tmp/port")$" "$tmp/stdout"
 
 export KUBECONFIG="$tmp/kubeconfig"
-K() { "$KUBECTL" --cache-dir "$tmp/cache" --request-timeout=20s "$@"; }
+K() { kubectl_compat --cache-dir "$tmp/cache" --request-timeout=20s "$@"; }
 
 out=$(K get namespaces 2>&1)
 check "get namespaces prints the default table" sh -c 'printf "%s\n" "$1" | grep -q "^NAME  *STATUS  *AGE" && printf "%s\n" "$1" | grep -q "^default  *Active"' _ "$out"

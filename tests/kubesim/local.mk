@@ -1,6 +1,10 @@
 # kubesim: the local Kubernetes API server the tests and the demo run
 # against (installed as opsdeck-kubesim), its tests and its benchmark.
+if INSTALL_KUBESIM
 bin_PROGRAMS += opsdeck-kubesim
+else
+check_PROGRAMS += opsdeck-kubesim
+endif
 
 KUBESIM_CORE = \
 	tests/kubesim/sim.c tests/kubesim/sim.h \

@@ -18,6 +18,9 @@
 #                                       /sim/ ones do not count)
 #   sim_delete PATH                     DELETE on a /sim/ endpoint
 #   K ARGS...                           the real kubectl against it
+#                                       (tests/lib/kubectl.sh)
+
+command -v kubectl_compat >/dev/null 2>&1 || . "$top_srcdir/tests/lib/kubectl.sh"
 
 sim_start() {
 	sim__dir=$1
@@ -69,5 +72,5 @@ sim_delete() {
 }
 
 K() {
-	kubectl --cache-dir "$sim__dir/kcache" --request-timeout=20s "$@"
+	kubectl_compat --cache-dir "$sim__dir/kcache" --request-timeout=20s "$@"
 }

@@ -9,6 +9,7 @@ UNIT_TESTS = \
 	tests/unit/test_keymap \
 	tests/unit/test_keyseq \
 	tests/unit/test_slug \
+	tests/unit/test_jobq \
 	tests/unit/test_storeref \
 	tests/unit/test_theme \
 	tests/unit/test_table_model \
@@ -53,6 +54,9 @@ tests_unit_test_keyseq_SOURCES = tests/unit/test_keyseq.c
 tests_unit_test_keyseq_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_keyseq_LDADD = $(UNIT_LDADD)
 
+tests_unit_test_jobq_SOURCES = tests/unit/test_jobq.c
+tests_unit_test_jobq_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_jobq_LDADD = $(UNIT_LDADD)
 tests_unit_test_slug_SOURCES = tests/unit/test_slug.c
 tests_unit_test_slug_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_slug_LDADD = $(UNIT_LDADD)
@@ -121,7 +125,7 @@ bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
 	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c tests/fuzz/fuzz_render.c \
 	tests/fuzz/fuzz_keyseq.c tests/fuzz/fuzz_objyaml.c tests/fuzz/fuzz_projectref.c \
-	tests/fuzz/fuzz_pbobj.c
+	tests/fuzz/fuzz_pbobj.c tests/fuzz/fuzz_jobq.c
 
 .PHONY: bench
 bench: bench/table_model$(EXEEXT)
