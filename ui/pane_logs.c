@@ -589,7 +589,9 @@ static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
 	}
 }
 
-static void title(struct logs_pane *p, char *buf, size_t bufsz)
+/* The title: the store, its filters and search; and, apart, the view's
+ * state ("[paused, 12 newer, wrap]"), so that a narrow screen keeps it. */
+static void title(struct logs_pane *p, char *buf, size_t bufsz, char *mode, size_t modesz)
 {
 	char state[64];
 	size_t count, below;
@@ -612,9 +614,8 @@ static void title(struct logs_pane *p, char *buf, size_t bufsz)
 		snprintf(state, sizeof(state), "paused, %zu newer", count - below);
 	else
 		str_copy(state, sizeof(state), "paused");
-	if (off < bufsz)
-		snprintf(buf + off, bufsz - off, "  [%s%s%s]", state, p->wrap ? ", wrap" : "",
-			 p->timestamps ? ", timestamps" : "");
+	snprintf(mode, modesz, "[%s%s%s]", state, p->wrap ? ", wrap" : "",
+		 p->timestamps ? ", timestamps" : "");
 }
 
 /* The lines (or the source list) in area. */
@@ -664,8 +665,9 @@ static void draw_view(struct logs_pane *p, const struct rect *area)
 static void logs_draw(void *st, struct app *app, const struct rect *r)
 {
 	struct logs_pane *p = st;
-	char head[2048];
+	char head[2048], mode[128];
 	struct rect area = {r->y + 2, r->x, r->h - 2, r->w};
+	int mode_w;
 
 	(void)app;
 	p->dirty = false;
@@ -688,8 +690,15 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 		/* first: the title says what the lines drawn leave below */
 		draw_view(p, &area);
 	}
-	title(p, head, sizeof(head));
-	draw_text(r->y, r->x, r->w, head, style_attr(ROLE_TITLE), 1);
+	title(p, head, sizeof(head), mode, sizeof(mode));
+	mode_w = draw_width(mode);
+	if (r->w > mode_w + 8) {
+		draw_text(r->y, r->x, r->w - mode_w - 1, head, style_attr(ROLE_TITLE), 1);
+		draw_text_right(r->y, r->x + r->w - mode_w - 1, mode_w + 1, mode,
+				style_attr(ROLE_TITLE));
+	} else {
+		draw_text(r->y, r->x, r->w, head, style_attr(ROLE_TITLE), 1);
+	}
 	if (r->h < 2 || !p->sess)
 		return;
 	summary(p, r->w, head, sizeof(head));
