@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 42
+plan 43
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -167,10 +167,14 @@ screen_has ":logs with an unknown store is an error in words" 'no store "nosuch"
 # ---- 80x24 ----
 ui_resize 80 24
 ui_keys i Enter x C-u Enter End
-screen_has "at 80x24, the title fits" "Logs for store shop/logs"
+screen_has "at 80x24, the title fits, the view's state with it" "Logs for store shop/logs .*\\[follow\\]"
 screen_has "the summary is shorter" "[0-9]+ stream [0-9]+ idle [0-9]+ reconn [0-9]+ wait [0-9]+ end"
 screen_has "and lines of each container show" "^mysql-0/mysql "
 screen_has "of the web container too" "^wordpress-"
 ui_keys w
 screen_has "w wraps long lines: their end shows" "seq=[0-9]+$"
+n=$(held)
+ui_keys c
+wait_for '[ "$(held)" -lt "$n" ]' 10
+ok "c clears the lines held (held $n, then $(held))" [ "$(held)" -lt "$n" ]
 ui_stop
