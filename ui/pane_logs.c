@@ -225,7 +225,7 @@ static void stop_session(struct logs_pane *p)
 }
 
 /* Follows every container of store s from now on, in place of what was
- * followed; false with why set if it cannot. */
+ * followed; if it cannot, why says so. */
 static void follow_store(struct logs_pane *p, const struct store *s)
 {
 	const struct conf *conf = app_conf(p->app);
