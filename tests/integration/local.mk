@@ -109,3 +109,9 @@ TESTS += tests/integration/jobs.sh
 EXTRA_DIST += tests/integration/jobs.sh
 TESTS += tests/integration/queues_pane.sh
 EXTRA_DIST += tests/integration/queues_pane.sh
+
+# The Logs pane: a store's containers followed in the console.
+TESTS += tests/integration/logs_pane.sh
+EXTRA_DIST += tests/integration/logs_pane.sh
+TESTS += tests/integration/logs_pane_firehose.sh
+EXTRA_DIST += tests/integration/logs_pane_firehose.sh
