@@ -1298,6 +1298,30 @@ static void test_faults(void **state)
 	json_decref(j);
 	j = jcall(400, "POST", "/sim/faults", "application/json", "{\"errorRate\":2}");
 	json_decref(j);
+	/* Counts and codes are integers: a fraction is refused, not truncated. */
+	for (const char *const *bad =
+		 (const char *const[]){"{\"logErrorCode\":503.5}", "{\"logRotateLines\":10.5}",
+				       "{\"logStallAfterLines\":0.5}", "{\"errorCode\":500.1}",
+				       "{\"dropAfterLines\":1.5}", NULL};
+	     *bad; bad++) {
+		j = jcall(400, "POST", "/sim/faults", "application/json", *bad);
+		assert_non_null(strstr(jstr_at(j, "message", NULL), "must be an integer"));
+		json_decref(j);
+	}
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json",
+			  "{\"logErrorCode\":503.0,\"logRotateLines\":10}"));
+	/* A positive duration under a millisecond is a millisecond, not "never". */
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json",
+			  "{\"logFollowMaxSeconds\":0.0001}"));
+	j = jcall(200, "GET", "/sim/faults", NULL, NULL);
+	assert_true(json_number_value(json_object_get(j, "logFollowMaxSeconds")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "logRotateLines")), 10);
+	json_decref(j);
+	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
+	j = jcall(400, "POST", "/sim/restart", "application/json",
+		  "{\"namespace\":\"drop\",\"pod\":\"x\",\"exitCode\":1.5}");
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "must be an integer"));
+	json_decref(j);
 	r = call("POST", "/sim/faults", "application/json", "{\"errorRate\":1}", RO_TOKEN, 0);
 	assert_int_equal(r.code, 403);
 	buf_free(&r.body);

@@ -361,6 +361,43 @@ static void test_times(void **state)
 	assert_false(sim_parse_time("2026-11-23 05:26:10Z", &ns));
 	assert_false(sim_parse_time("2026-13-23T05:26:10Z", &ns));
 	assert_false(sim_parse_time("yesterday", &ns));
+	/* Go's time.Parse(time.RFC3339): a one-digit hour, a comma before the
+	 * fraction, offsets up to 24 hours and 60 minutes pass; a lower-case t
+	 * or z, second 60, a day the month lacks, a 25-hour offset do not. */
+	assert_true(sim_parse_time("2026-11-23T5:26:10,5Z", &ns));
+	sim_fmt_time_ns(ns, out);
+	assert_string_equal(out, "2026-11-23T05:26:10.500000000Z");
+	assert_true(sim_parse_time("2026-11-24T05:26:10+24:00", &ns));
+	sim_fmt_time(ns / 1000000, out);
+	assert_string_equal(out, "2026-11-23T05:26:10Z");
+	assert_true(sim_parse_time("2026-11-23T07:26:10+01:60", &ns));
+	sim_fmt_time(ns / 1000000, out);
+	assert_string_equal(out, "2026-11-23T05:26:10Z");
+	assert_false(sim_parse_time("2026-11-23T05:26:10+25:00", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10+01:61", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10+1:00", &ns));
+	assert_false(sim_parse_time("2026-11-23t05:26:10Z", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10z", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:60Z", &ns));
+	assert_false(sim_parse_time("2026-11-23T24:00:00Z", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10.Z", &ns));
+	assert_false(sim_parse_time("2026-02-29T00:00:00Z", &ns));
+	assert_true(sim_parse_time("2000-02-29T00:00:00Z", &ns));
+	assert_false(sim_parse_time("1900-02-29T00:00:00Z", &ns));
+	/* Years 0000-9999 all parse; beyond int64 nanoseconds (1677-2262) they
+	 * saturate in order, never wrap. */
+	assert_true(sim_parse_time("1970-01-01T00:00:00Z", &ns));
+	assert_int_equal(ns, 0);
+	assert_true(sim_parse_time("1969-12-31T23:59:59.5Z", &ns));
+	assert_int_equal(ns, -500000000LL);
+	assert_true(sim_parse_time("9999-12-31T23:59:59.999999999Z", &ns));
+	assert_true(ns > INT64_MAX - 1000000000LL);
+	assert_true(sim_parse_time("2262-04-11T23:47:16Z", &ns));
+	assert_true(ns > 9223372030000000000LL);
+	assert_true(sim_parse_time("0000-01-01T00:00:00Z", &ns));
+	assert_true(ns < -9223372030000000000LL);
+	assert_true(sim_parse_time("1677-09-21T00:12:43Z", &ns));
+	assert_true(ns < -9223372030000000000LL);
 	table_age(10 * 1000, out, sizeof(out));
 	assert_string_equal(out, "10s");
 	table_age(185 * 1000, out, sizeof(out));
@@ -399,6 +436,11 @@ static void test_log_since_time(void **state)
 	assert_false(logs_since_time("2026-04-31T00:00:00Z", &ns, &set));
 	assert_false(logs_since_time("2026-11-23T05:26:60Z", &ns, &set));
 	assert_false(logs_since_time("1700000000", &ns, &set));
+	/* The far future and past saturate, to the second. */
+	assert_true(logs_since_time("9999-12-31T23:59:59Z", &ns, &set));
+	assert_true(set && ns % 1000000000LL == 0 && ns > 9223372030000000000LL);
+	assert_true(logs_since_time("0000-01-01T00:00:00.5Z", &ns, &set));
+	assert_true(set && ns % 1000000000LL == 0 && ns < -9223372030000000000LL);
 }
 
 /* A line is a function of its run and number; each run has its own id. */
