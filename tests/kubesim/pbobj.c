@@ -540,8 +540,7 @@ static void path_leave(struct rd *rd, size_t mark)
 	rd->path.data[mark] = '\0';
 }
 
-static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field *f,
-		      struct rd *rd)
+static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field *f, struct rd *rd)
 {
 	struct err *err = rd->err;
 	json_t *v = NULL, *map;

@@ -1327,6 +1327,134 @@ static void test_faults(void **state)
 	buf_free(&r.body);
 }
 
+#define JOBS "/apis/batch/v1/namespaces/jobs/jobs"
+#define JOB_TMPL                                                                                   \
+	"\"template\":{\"metadata\":{\"labels\":{%s}},\"spec\":{\"restartPolicy\":\"Never\","      \
+	"\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}"
+
+/* POSTs a Job named name with spec members spec (may be "") and template
+ * labels labels; want: the status code. Returns the answer. */
+static json_t *post_job(long want, const char *name, const char *spec, const char *labels)
+{
+	char body[1024], tmpl[512];
+
+	snprintf(tmpl, sizeof(tmpl), JOB_TMPL, labels);
+	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"},\"spec\":{%s%s%s}}", name,
+		 spec, spec[0] ? "," : "", tmpl);
+	return jcall(want, "POST", JOBS, "application/json", body);
+}
+
+static void assert_msg_has(json_t *status, const char *part)
+{
+	const char *msg = jstr_at(status, "message", NULL);
+
+	if (!msg || !strstr(msg, part))
+		fail_msg("message \"%s\" lacks \"%s\"", msg ? msg : "(none)", part);
+}
+
+/* Jobs as the real registry takes them: the selector generated on create
+ * unless manualSelector is true, the user's labels kept and checked, no
+ * negative counts, selector, completion mode and completions fixed. */
+static void test_jobs(void **state)
+{
+	json_t *j, *labels;
+	char uid[64], want[256];
+
+	(void)state;
+	create_ns("jobs");
+	j = post_job(201, "j1", "", "\"app\":\"x\"");
+	snprintf(uid, sizeof(uid), "%s", jstr_at(j, "metadata", "uid"));
+	snprintf(want, sizeof(want), "{\"batch.kubernetes.io/controller-uid\":\"%s\"}", uid);
+	{
+		json_t *w = json_loads(want, 0, NULL);
+
+		assert_true(json_equal(
+		    json_object_get(json_object_get(json_object_get(j, "spec"), "selector"),
+				    "matchLabels"),
+		    w));
+		json_decref(w);
+	}
+	labels = json_object_get(
+	    json_object_get(json_object_get(json_object_get(j, "spec"), "template"), "metadata"),
+	    "labels");
+	assert_string_equal(jstr_at(labels, "app", NULL), "x");
+	assert_string_equal(jstr_at(labels, "controller-uid", NULL), uid);
+	assert_string_equal(jstr_at(labels, "batch.kubernetes.io/controller-uid", NULL), uid);
+	assert_string_equal(jstr_at(labels, "job-name", NULL), "j1");
+	assert_string_equal(jstr_at(labels, "batch.kubernetes.io/job-name", NULL), "j1");
+	json_decref(j);
+
+	/* A selector of the user's own without manualSelector: true */
+	j = post_job(422, "j2", "\"selector\":{\"matchLabels\":{\"app\":\"x\"}}", "\"app\":\"x\"");
+	assert_msg_has(
+	    j, "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:"
+	       "map[string]string{\"app\":\"x\", \"batch.kubernetes.io/controller-uid\":\"");
+	assert_msg_has(j, "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not "
+			  "auto-generated");
+	json_decref(j);
+	/* The user's job-name label is kept, and refused as it is not the job's */
+	j = post_job(422, "j3", "", "\"job-name\":\"other\"");
+	assert_msg_has(j, "spec.template.metadata.labels[job-name]: Invalid value: "
+			  "map[string]string{\"batch.kubernetes.io/controller-uid\":\"");
+	assert_msg_has(j, "\"job-name\":\"other\"}: must be 'j3'");
+	json_decref(j);
+	j = post_job(422, "j3", "", "\"batch.kubernetes.io/controller-uid\":\"not-mine\"");
+	assert_msg_has(j, "spec.template.metadata.labels[batch.kubernetes.io/controller-uid]: "
+			  "Invalid value:");
+	json_decref(j);
+	/* manualSelector: true wants a selector that selects the template */
+	j = post_job(422, "j4", "\"manualSelector\":true", "\"app\":\"x\"");
+	assert_msg_has(j, "spec.selector: Required value");
+	json_decref(j);
+	j = post_job(422, "j4",
+		     "\"manualSelector\":true,\"selector\":{\"matchLabels\":{\"app\":\"y\"}}",
+		     "\"app\":\"x\"");
+	assert_msg_has(j, "`selector` does not match template `labels`");
+	json_decref(j);
+	j = post_job(201, "j4",
+		     "\"manualSelector\":true,\"selector\":{\"matchLabels\":{\"app\":\"x\"}}",
+		     "\"app\":\"x\"");
+	labels = json_object_get(
+	    json_object_get(json_object_get(json_object_get(j, "spec"), "template"), "metadata"),
+	    "labels");
+	assert_int_equal(json_object_size(labels), 1);
+	json_decref(j);
+	/* No negative counts */
+	j = post_job(422, "j5", "\"parallelism\":-1,\"completions\":-2,\"backoffLimit\":-3", "");
+	assert_msg_has(j,
+		       "spec.parallelism: Invalid value: -1: must be greater than or equal to 0");
+	assert_msg_has(j,
+		       "spec.completions: Invalid value: -2: must be greater than or equal to 0");
+	assert_msg_has(j,
+		       "spec.backoffLimit: Invalid value: -3: must be greater than or equal to 0");
+	json_decref(j);
+
+	/* Updates: the selector and completions are fixed... */
+	j = jcall(422, "PATCH", JOBS "/j1", "application/merge-patch+json",
+		  "{\"spec\":{\"completions\":3}}");
+	assert_msg_has(j, "spec.completions: Invalid value: 3: field is immutable");
+	json_decref(j);
+	j = jcall(422, "PATCH", JOBS "/j1", "application/merge-patch+json",
+		  "{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"x\"}}}}");
+	assert_msg_has(j, "spec.selector: Invalid value: v1.LabelSelector{");
+	assert_msg_has(j, "field is immutable");
+	json_decref(j);
+	j = jcall(422, "PATCH", JOBS "/j1", "application/merge-patch+json",
+		  "{\"spec\":{\"completionMode\":\"Indexed\"}}");
+	assert_msg_has(j, "spec.completionMode: Invalid value: \"Indexed\": field is immutable");
+	json_decref(j);
+	/* ... but an Indexed job's completions move with its parallelism */
+	json_decref(post_job(
+	    201, "j6", "\"completionMode\":\"Indexed\",\"completions\":2,\"parallelism\":2", ""));
+	json_decref(jcall(200, "PATCH", JOBS "/j6", "application/merge-patch+json",
+			  "{\"spec\":{\"completions\":3,\"parallelism\":3}}"));
+	j = jcall(422, "PATCH", JOBS "/j6", "application/merge-patch+json",
+		  "{\"spec\":{\"completions\":4}}");
+	assert_msg_has(j, "spec.completions: Invalid value: 4: can only be modified in tandem with "
+			  "spec.parallelism");
+	json_decref(j);
+}
+
 /* /sim/seed: stores made at once, their pods Ready without their
  * start-up steps, every object as the controllers make it. */
 static void test_seed(void **state)
@@ -1915,6 +2043,7 @@ int main(void)
 	    cmocka_unit_test(test_query_flags_and_stats),
 	    cmocka_unit_test(test_foreground_delete),
 	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_jobs),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_access_review),
 	    cmocka_unit_test(test_finalizers),
