@@ -146,11 +146,36 @@ static void alloc_ip(struct sim *s, const char *prefix, char *out, size_t n)
 	snprintf(out, n, "%s.%lu.%lu", prefix, (v / 250) % 250, v % 250 + 2);
 }
 
-/* The node port of a NodePort or LoadBalancer service's port: the one the
- * same port had before an update (as the real server keeps it), else a new
- * one from the default range. */
-static json_int_t node_port(struct sim *s, const json_t *old, const json_t *port)
+#define NODE_PORT_MIN 30000
+#define NODE_PORT_MAX 32767
+
+/* Whether a service other than the one with uid holds node port port (the
+ * real allocator's set of ports in use, whatever the protocol). */
+static bool node_port_taken(struct sim *s, json_int_t port, const char *uid)
 {
+	size_t n, i, k;
+	struct obj *const *all = store_list(s->store, restype_get(K_SERVICE), NULL, &n);
+	json_t *p;
+
+	for (i = 0; i < n; i++) {
+		if (str_eq(all[i]->uid, uid))
+			continue;
+		json_array_foreach(jpath(all[i]->doc, "spec.ports"), k, p)
+		{
+			if (jint(p, "nodePort", 0) == port)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The node port of a NodePort or LoadBalancer service's port: the one the
+ * same port had before an update (as the real server keeps it), else a
+ * free one from the default range (none in use by another service or by
+ * another port of doc); 0 when the range is full. */
+static json_int_t node_port(struct sim *s, const json_t *doc, const json_t *old, const json_t *port)
+{
+	const char *uid = jstr(doc, "metadata.uid", "");
 	json_t *p;
 	size_t i;
 
@@ -161,7 +186,53 @@ static json_int_t node_port(struct sim *s, const json_t *old, const json_t *port
 		    jint(p, "nodePort", 0))
 			return (json_int_t)jint(p, "nodePort", 0);
 	}
-	return 30000 + (json_int_t)(s->ip_next++ % 2768);
+	for (int tries = 0; tries <= NODE_PORT_MAX - NODE_PORT_MIN; tries++) {
+		json_int_t cand = NODE_PORT_MIN + (json_int_t)(s->node_port_next++ %
+							       (NODE_PORT_MAX - NODE_PORT_MIN + 1));
+		bool mine = false;
+
+		json_array_foreach(jpath(doc, "spec.ports"), i, p) mine =
+		    mine || jint(p, "nodePort", 0) == cand;
+		if (!mine && !node_port_taken(s, cand, uid))
+			return cand;
+	}
+	return 0;
+}
+
+/* What an update that changes a service's type leaves behind is dropped,
+ * as the registry's dropTypeDependentFields does: values equal to the old
+ * object's, which the user only carried over. */
+static void drop_type_dependent(json_t *spec, const json_t *old)
+{
+	const char *type = jstr(spec, "type", "ClusterIP");
+	json_t *p, *q;
+	size_t i, j;
+
+	if (!old || str_eq(type, jstr(old, "spec.type", "ClusterIP")))
+		return;
+	if (str_eq(type, "ExternalName")) {
+		for (const char *const *k =
+			 (const char *const[]){"clusterIP", "clusterIPs", "ipFamilies",
+					       "ipFamilyPolicy", "internalTrafficPolicy", NULL};
+		     *k; k++) {
+			if (json_equal(json_object_get(spec, *k), jpath(jpath(old, "spec"), *k)))
+				json_object_del(spec, *k);
+		}
+	}
+	if (str_eq(type, "ClusterIP") || str_eq(type, "ExternalName")) {
+		json_array_foreach(json_object_get(spec, "ports"), i, p)
+		{
+			json_array_foreach(jpath(old, "spec.ports"), j, q)
+			{
+				if (jint(p, "nodePort", 0) &&
+				    jint(p, "nodePort", 0) == jint(q, "nodePort", -1))
+					json_object_del(p, "nodePort");
+			}
+		}
+		if (json_equal(json_object_get(spec, "externalTrafficPolicy"),
+			       jpath(old, "spec.externalTrafficPolicy")))
+			json_object_del(spec, "externalTrafficPolicy");
+	}
 }
 
 static void default_service(struct sim *s, json_t *doc, const json_t *old)
@@ -176,12 +247,13 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 
 	set_default(spec, "type", json_string("ClusterIP"));
 	set_default(spec, "sessionAffinity", json_string("None"));
+	drop_type_dependent(spec, old);
 	type = jstr(spec, "type", "ClusterIP");
 	node_ports = str_eq(type, "NodePort") || str_eq(type, "LoadBalancer");
 	/* An ExternalName service is a DNS alias: no cluster IP, no families. */
 	if (!str_eq(type, "ExternalName")) {
 		if (!json_object_get(spec, "clusterIP")) {
-			if (old_ip)
+			if (old_ip && old_ip[0])
 				snprintf(ip, sizeof(ip), "%s", old_ip);
 			else
 				alloc_ip(s, "10.96", ip, sizeof(ip));
@@ -196,13 +268,19 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 		set_default(spec, "externalTrafficPolicy", json_string("Cluster"));
 	if (str_eq(type, "LoadBalancer"))
 		set_default(spec, "allocateLoadBalancerNodePorts", json_true());
+	if (str_eq(type, "LoadBalancer") && !jbool(spec, "allocateLoadBalancerNodePorts", true))
+		node_ports = false;
 	json_array_foreach(json_object_get(spec, "ports"), i, p)
 	{
 		set_default(p, "protocol", json_string("TCP"));
 		if (json_object_get(p, "port"))
 			set_default(p, "targetPort", json_deep_copy(json_object_get(p, "port")));
-		if (node_ports)
-			set_default(p, "nodePort", json_integer(node_port(s, old, p)));
+		if (node_ports && !jint(p, "nodePort", 0)) {
+			json_int_t np = node_port(s, doc, old, p);
+
+			if (np)
+				json_object_set_new(p, "nodePort", json_integer(np));
+		}
 	}
 	set_default(doc, "status", json_pack("{s:{}}", "loadBalancer"));
 }
@@ -888,13 +966,62 @@ static void validate_job(const json_t *doc, const json_t *old, struct apierr *e)
 		validate_job_update(doc, old, e);
 }
 
-static void validate_service(const json_t *doc, struct apierr *e)
+/* The node port allocator's checks, after validation as on the real
+ * server: in the range, and not another service's. */
+static void validate_node_ports(struct sim *s, const json_t *doc, struct apierr *e)
 {
-	const char *type = jstr(doc, "spec.type", "ClusterIP");
-	json_t *ports = jpath(doc, "spec.ports"), *p;
+	const char *uid = jstr(doc, "metadata.uid", "");
+	json_t *p;
 	size_t i;
 	char f[96];
 
+	json_array_foreach(jpath(doc, "spec.ports"), i, p)
+	{
+		long long np = jint(p, "nodePort", 0);
+
+		snprintf(f, sizeof(f), "spec.ports[%zu].nodePort", i);
+		if (np && (np < NODE_PORT_MIN || np > NODE_PORT_MAX))
+			apierr_invalid_add(e, "FieldValueInvalid", f,
+					   "Invalid value: %lld: provided port is not in the valid "
+					   "range. The range of valid ports is %d-%d",
+					   np, NODE_PORT_MIN, NODE_PORT_MAX);
+		else if (np && node_port_taken(s, (json_int_t)np, uid))
+			apierr_invalid_add(
+			    e, "FieldValueInvalid", f,
+			    "Invalid value: %lld: provided port is already allocated", np);
+	}
+}
+
+static void validate_service(const json_t *doc, struct apierr *e)
+{
+	const char *type = jstr(doc, "spec.type", "ClusterIP");
+	json_t *ports = jpath(doc, "spec.ports"), *p, *q;
+	size_t i, j;
+	char f[96];
+
+	if (str_eq(type, "ExternalName")) {
+		/* A DNS alias: a name (a trailing dot allowed), no address. */
+		char cname[256];
+		const char *why;
+
+		snprintf(cname, sizeof(cname), "%s", jstr(doc, "spec.externalName", ""));
+		if (cname[0] && cname[strlen(cname) - 1] == '.')
+			cname[strlen(cname) - 1] = '\0';
+		if (jstr(doc, "spec.clusterIP", "")[0] ||
+		    json_array_size(jpath(doc, "spec.clusterIPs")))
+			apierr_invalid_add(e, "FieldValueForbidden", "spec.clusterIPs",
+					   "Forbidden: may not be set for ExternalName services");
+		if (json_array_size(jpath(doc, "spec.ipFamilies")))
+			apierr_invalid_add(e, "FieldValueForbidden", "spec.ipFamilies",
+					   "Forbidden: may not be set for ExternalName services");
+		if (jpath(doc, "spec.ipFamilyPolicy"))
+			apierr_invalid_add(e, "FieldValueForbidden", "spec.ipFamilyPolicy",
+					   "Forbidden: may not be set for ExternalName services");
+		if (!cname[0])
+			required(e, "spec.externalName");
+		else if ((why = valid_dns_subdomain(cname)))
+			invalid_str(e, "spec.externalName", cname, why);
+	}
 	if (!str_eq(type, "ClusterIP") && !str_eq(type, "NodePort") &&
 	    !str_eq(type, "LoadBalancer") && !str_eq(type, "ExternalName"))
 		apierr_invalid_add(e, "FieldValueNotSupported", "spec.type",
@@ -919,6 +1046,30 @@ static void validate_service(const json_t *doc, struct apierr *e)
 		if (json_array_size(ports) > 1 && !jstr(p, "name", NULL)) {
 			snprintf(f, sizeof(f), "spec.ports[%zu].name", i);
 			required(e, f);
+		}
+		snprintf(f, sizeof(f), "spec.ports[%zu].nodePort", i);
+		if (!jint(p, "nodePort", 0))
+			continue;
+		if (str_eq(type, "ClusterIP")) {
+			apierr_invalid_add(e, "FieldValueForbidden", f,
+					   "Forbidden: may not be used when `type` is 'ClusterIP'");
+			continue;
+		}
+		if (jint(p, "nodePort", 0) < 1 || jint(p, "nodePort", 0) > 65535) {
+			apierr_invalid_add(
+			    e, "FieldValueInvalid", f,
+			    "Invalid value: %lld: must be between 1 and 65535, inclusive",
+			    jint(p, "nodePort", 0));
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			q = json_array_get(ports, j);
+			if (jint(q, "nodePort", 0) == jint(p, "nodePort", 0) &&
+			    str_eq(jstr(q, "protocol", "TCP"), jstr(p, "protocol", "TCP"))) {
+				apierr_invalid_add(e, "FieldValueDuplicate", f,
+						   "Duplicate value: %lld", jint(p, "nodePort", 0));
+				break;
+			}
 		}
 	}
 }
@@ -946,7 +1097,7 @@ static void validate_quantities(const json_t *map, const char *field, bool quota
 	}
 }
 
-bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *old,
+bool kinds_validate(struct sim *s, const struct restype *rt, const json_t *doc, const json_t *old,
 		    struct apierr *e)
 {
 	const char *name = jstr(doc, "metadata.name", "");
@@ -986,6 +1137,8 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 		break;
 	case K_SERVICE:
 		validate_service(doc, e);
+		if (!e->details)
+			validate_node_ports(s, doc, e);
 		break;
 	case K_JOB:
 		validate_job(doc, old, e);

@@ -1455,6 +1455,96 @@ static void test_jobs(void **state)
 	json_decref(j);
 }
 
+#define SVCS "/api/v1/namespaces/svcs/services"
+
+/* POSTs a Service named name with spec members spec; want: the status code. */
+static json_t *post_svc(long want, const char *name, const char *spec)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"},\"spec\":{%s}}", name, spec);
+	return jcall(want, "POST", SVCS, "application/json", body);
+}
+
+static long long node_port_of(json_t *svc, size_t i)
+{
+	return (long long)json_integer_value(json_object_get(
+	    json_array_get(json_object_get(json_object_get(svc, "spec"), "ports"), i), "nodePort"));
+}
+
+/* Services as the real server takes them: an ExternalName is a name and no
+ * address; node ports are for NodePort and LoadBalancer services only, in
+ * 30000-32767, each held by one service, allocated among the free ones. */
+static void test_services(void **state)
+{
+	json_t *j, *k;
+	long long a, b;
+
+	(void)state;
+	create_ns("svcs");
+	j = post_svc(422, "e1", "\"type\":\"ExternalName\"");
+	assert_msg_has(j, "spec.externalName: Required value");
+	json_decref(j);
+	j = post_svc(422, "e1",
+		     "\"type\":\"ExternalName\",\"externalName\":\"db.example.com\","
+		     "\"clusterIP\":\"10.96.9.9\"");
+	assert_msg_has(j, "spec.clusterIPs: Forbidden: may not be set for ExternalName services");
+	json_decref(j);
+	j = post_svc(422, "e1", "\"type\":\"ExternalName\",\"externalName\":\"Not A Name\"");
+	assert_msg_has(j, "spec.externalName: Invalid value: \"Not A Name\"");
+	json_decref(j);
+	json_decref(
+	    post_svc(201, "e1", "\"type\":\"ExternalName\",\"externalName\":\"db.example.com.\""));
+
+	j = post_svc(422, "c1", "\"ports\":[{\"port\":80,\"nodePort\":30080}]");
+	assert_msg_has(j, "spec.ports[0].nodePort: Forbidden: may not be used when `type` is "
+			  "'ClusterIP'");
+	json_decref(j);
+	j = post_svc(422, "n1", "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":80}]");
+	assert_msg_has(j, "spec.ports[0].nodePort: Invalid value: 80: provided port is not in the "
+			  "valid range. The range of valid ports is 30000-32767");
+	json_decref(j);
+	j = post_svc(
+	    422, "n1",
+	    "\"type\":\"NodePort\",\"ports\":[{\"name\":\"a\",\"port\":80,\"nodePort\":30080},"
+	    "{\"name\":\"b\",\"port\":81,\"nodePort\":30080}]");
+	assert_msg_has(j, "spec.ports[1].nodePort: Duplicate value: 30080");
+	json_decref(j);
+	json_decref(post_svc(201, "n1",
+			     "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30080}]"));
+	j = post_svc(422, "n2",
+		     "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30080}]");
+	assert_msg_has(j, "spec.ports[0].nodePort: Invalid value: 30080: provided port is already "
+			  "allocated");
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 422);
+	json_decref(j);
+	/* Allocated ones are free ports, never one in use, never twice */
+	j = post_svc(
+	    201, "n2",
+	    "\"type\":\"NodePort\",\"ports\":[{\"name\":\"a\",\"port\":80},{\"name\":\"b\","
+	    "\"port\":81}]");
+	k = post_svc(201, "n3", "\"type\":\"LoadBalancer\",\"ports\":[{\"port\":80}]");
+	a = node_port_of(j, 0);
+	b = node_port_of(j, 1);
+	assert_true(a >= 30000 && a <= 32767 && b >= 30000 && b <= 32767);
+	assert_true(a != b && a != 30080 && b != 30080);
+	assert_true(node_port_of(k, 0) != a && node_port_of(k, 0) != b &&
+		    node_port_of(k, 0) != 30080 && node_port_of(k, 0) >= 30000);
+	json_decref(j);
+	json_decref(k);
+	/* An update keeps its own port; a port freed by a delete is free again */
+	json_decref(jcall(200, "PATCH", SVCS "/n1", "application/merge-patch+json",
+			  "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}"));
+	json_decref(jcall(200, "DELETE", SVCS "/n1", NULL, NULL));
+	json_decref(post_svc(201, "n4",
+			     "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30080}]"));
+	/* A change to ClusterIP drops the node port it carried over */
+	j = jcall(200, "PATCH", SVCS "/n4", "application/merge-patch+json",
+		  "{\"spec\":{\"type\":\"ClusterIP\"}}");
+	assert_int_equal(node_port_of(j, 0), 0);
+	json_decref(j);
+}
+
 /* /sim/seed: stores made at once, their pods Ready without their
  * start-up steps, every object as the controllers make it. */
 static void test_seed(void **state)
@@ -2044,6 +2134,7 @@ int main(void)
 	    cmocka_unit_test(test_foreground_delete),
 	    cmocka_unit_test(test_faults),
 	    cmocka_unit_test(test_jobs),
+	    cmocka_unit_test(test_services),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_access_review),
 	    cmocka_unit_test(test_finalizers),
