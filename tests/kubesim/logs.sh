@@ -242,6 +242,8 @@ sim_delete /sim/faults
 
 # ---- --log-rate 0: as fast as the reader reads ----
 sim_stop
+# the first server's kubeconfig would pass for the new one's until it is written
+rm -f "$work/kubeconfig" "$work/port"
 sim_start "$work" --seed 3 --log-rate 0 --schedule-ms 10 --create-ms 10 --start-ms 10 \
 	--ready-ms 10 || {
 	echo "Bail out! cannot start kubesim"
