@@ -550,12 +550,11 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 		return false;
 	start_ns = same ? c->start_ns : c->prev_start_ns;
 	ended = !same || !c->running;
-	/* As fast as read, but never a line stamped after now (a sinceTime in
-	 * the future waits for its time). */
-	if (same && !ended && lazy(s))
-		upto = line_time(s, start_ns, l->next) <= now ? l->next + 100000 : l->next - 1;
-	else
-		upto = run_lines(s, c, !same, now);
+	upto = run_lines(s, c, !same, now);
+	/* At rate 0 lines are written as fast as they are read, but never one
+	 * stamped after now: a sinceTime ahead waits for its time. */
+	if (same && !ended && lazy(s) && line_time(s, start_ns, l->next) <= now)
+		upto = l->next + 100000;
 	written = upto;
 	if (rotate > 0) {
 		file_end = (l->open_last / (uint64_t)rotate + 1) * (uint64_t)rotate;

@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 61
+plan 62
 
 work=$TAP_TMP
 # --log-keep: every line of a run stays readable however slow the machine,
@@ -261,3 +261,7 @@ l=$(nanos "$(tail -n1 "$work/fast" | cut -d' ' -f1)")
 is "$((l - f))" 199999 "  ... stamped a nanosecond apart"
 ok "  ... and a plain read then has them" \
 	test "$(C "$P/q/log?tailLines=1" | pseqs)" -ge 200000
+ahead=$(date -u -d @$(($(date +%s) + 3600)) +%Y-%m-%dT%H:%M:%SZ)
+follow "$work/ahead" "$P/q/log?follow=true&sinceTime=$ahead" --max-time 2
+is "$rc $(wc -c <"$work/ahead")" "28 0" \
+	"  ... but none stamped after now: a sinceTime an hour ahead waits, connected"
