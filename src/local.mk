@@ -21,7 +21,8 @@ libopsdeck_a_SOURCES += \
 	src/logs/query.c src/logs/query.h \
 	src/logs/splitter.c src/logs/splitter.h \
 	src/logs/resume.c src/logs/resume.h \
-	src/logs/session.c src/logs/session.h
+	src/logs/session.c src/logs/session.h \
+	src/logs/history.c src/logs/history.h
 nodist_libopsdeck_a_SOURCES = src/embedded.c
 libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) $(SSH2_CFLAGS)
 

@@ -27,7 +27,8 @@ UNIT_TESTS = \
 	tests/unit/test_rabbit \
 	tests/unit/test_logs_ring \
 	tests/unit/test_logs_splitter \
-	tests/unit/test_logs_resume
+	tests/unit/test_logs_resume \
+	tests/unit/test_logs_history
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -164,3 +165,7 @@ tests_unit_test_logs_splitter_LDADD = $(UNIT_LDADD)
 tests_unit_test_logs_resume_SOURCES = tests/unit/test_logs_resume.c
 tests_unit_test_logs_resume_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_resume_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_logs_history_SOURCES = tests/unit/test_logs_history.c
+tests_unit_test_logs_history_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_logs_history_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,87 @@
+/* opsdeck's own history of a store as a log source: its audit events and
+ * its jobs' steps (a line when a step starts, one when it ends), each
+ * line stamped with the database's time of what it tells, pushed into the
+ * same ring as the pods' lines under two sources of their own,
+ * "opsdeck/events" and "opsdeck/jobs".
+ *
+ * Reads go through an asynchronous connection (db/conn.h), never blocking
+ * the loop. The first read takes what happened since a time (0: all),
+ * the newest tail_lines of each source when tail_lines >= 0. Following,
+ * the connection's change notices (an event, or a job or step of this
+ * store; a reconnection) cause another read, 150 ms later so a burst costs
+ * one; only lines not pushed before are pushed, so nothing repeats.
+ *
+ * Order: the ring keeps arrival order. A read pushes its new lines in
+ * time order, so a source's lines are in order; among the pods' lines they
+ * sit where they arrived. A reader wanting one time order over everything
+ * (a read that is over) sorts line numbers with log_order_by_time. */
+#ifndef OPSDECK_LOGS_HISTORY_H
+#define OPSDECK_LOGS_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/conn.h"
+#include "logs/ring.h"
+#include "logs/session.h"
+
+/* Source ids in the ring, far above a session's (0, 1, 2...). */
+#define LOG_HISTORY_EVENTS 0xfffffff0u
+#define LOG_HISTORY_JOBS 0xfffffff1u
+/* At most this many rows per read (the newest). */
+#define LOG_HISTORY_MAX_ROWS 20000
+#define LOG_HISTORY_BATCH_MS 150
+
+/* True for the two history sources; their names ("opsdeck/events",
+ * "opsdeck/jobs"), or NULL for any other id. */
+bool log_history_source(uint32_t id);
+const char *log_history_source_name(uint32_t id);
+
+/* One thing that happened, as a read gives it. kind: 'e' an event, 's' a
+ * step started, 'f' a step finished; key: the event's or step's id. */
+struct log_history_row {
+	char kind;
+	long key;
+	int64_t ts_ns;
+	const char *text;
+};
+
+struct log_history_opts {
+	struct loop *loop;
+	struct db_conn *conn; /* the caller's; outlives the history. NULL:
+			       * nothing is read (log_history_take only) */
+	const char *store;    /* the store's id */
+	bool follow;
+	long tail_lines;  /* the first read: newest N of each source; < 0: all */
+	int64_t since_ns; /* the first read: nothing older; 0: all */
+	struct log_ring *ring;
+	log_session_line_fn on_line; /* a line was pushed */
+	log_session_fn on_done;	     /* without follow: the read is over (or failed) */
+	void *ud;
+};
+
+struct log_history;
+
+/* Starts the first read; NULL with err set for a bad store id. Nothing is
+ * called back from inside this call. */
+struct log_history *log_history_start(const struct log_history_opts *o, struct err *err);
+void log_history_free(struct log_history *h);
+/* Without follow: the read is over. */
+bool log_history_done(const struct log_history *h);
+/* Why the last read failed, or NULL. */
+const char *log_history_failed(const struct log_history *h);
+/* Lines pushed so far. */
+uint64_t log_history_lines(const struct log_history *h);
+
+/* Pushes the rows not pushed before (rows in any order; they are pushed
+ * in time order), keeping tail of each source when tail >= 0. What a read
+ * does with its answer; a test feeds it directly. */
+void log_history_take(struct log_history *h, struct log_history_row *rows, size_t n, long tail);
+
+/* Sorts line numbers of r by their lines' timestamps, equal ones (and
+ * lines gone from the ring) keeping their order: one time order over
+ * sources that each arrived in order. */
+void log_order_by_time(const struct log_ring *r, uint64_t *nums, size_t n);
+
+#endif
