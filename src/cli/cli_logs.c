@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli_util.h"
 #include "db/clusters.h"
+#include "db/conn.h"
 #include "db/stores.h"
 #include "kube/api.h"
 #include "kube/registry.h"
+#include "logs/history.h"
 #include "logs/query.h"
 #include "logs/ring.h"
 #include "logs/session.h"
@@ -28,7 +31,8 @@ static const struct cli_command cmd_logs = {
     .verb = NULL,
     .usage = "STORE [POD] | -n NAMESPACE [POD] [-l SELECTOR] [-c CONTAINER] [-f] [--tail N] "
 	     "[--since DURATION | --since-time TIME] [--timestamps] [--prefix] [--include RE]... "
-	     "[--exclude RE]... [--previous] [--init-containers] [--max-streams N] [--json]",
+	     "[--exclude RE]... [--previous] [--init-containers] [--max-streams N] [--history] "
+	     "[--json]",
     .summary = "print the logs of a store's containers (or of pods), and follow them with -f",
     .run = logs_run,
 };
@@ -99,6 +103,8 @@ struct run {
 	struct cli_ctx *ctx;
 	struct loop *loop;
 	struct log_session *sess;
+	struct log_history *hist; /* --history: the store's own */
+	bool hold;		  /* print at the end, in time order */
 	struct log_ring *ring;
 	struct log_filter filter;
 	struct log_grep grep;
@@ -112,6 +118,9 @@ struct run {
 	bool told_waiting;
 	size_t max_streams;
 	char told_problem[256];
+	char told_history[800];
+	bool history;
+	int64_t since_ns; /* the history's start; 0: all */
 };
 
 static void flush_due(struct loop *loop, void *ud)
@@ -131,16 +140,36 @@ static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 	struct run *r = ud;
 	const struct log_entry *e = log_ring_get(r->ring, n);
 	const struct log_source *src = e ? log_session_source(r->sess, e->source) : NULL;
+	const char *hist = e ? log_history_source_name(e->source) : NULL;
 	char when[LOG_TIME_SIZE] = "";
 	FILE *out = r->ctx->out;
 
 	(void)mark;
 	(void)gap;
-	if (!src)
+	if (!src && !hist)
 		return;
 	if (e->ts_ns)
 		log_time_format(e->ts_ns, true, when);
-	if (r->json) {
+	if (hist && r->json) {
+		json_t *o = json_pack("{s:s, s:o, s:s%}", "source", hist, "time",
+				      e->ts_ns ? json_string(when) : json_null(), "line", e->text,
+				      (size_t)e->len);
+		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+
+		if (text) {
+			fputs(text, out);
+			fputc('\n', out);
+		}
+		free(text);
+		json_decref(o);
+	} else if (hist) {
+		if (r->prefix)
+			fprintf(out, "[%s] ", hist);
+		if (r->timestamps && e->ts_ns)
+			fprintf(out, "%s ", when);
+		fwrite(e->text, 1, e->len, out);
+		fputc('\n', out);
+	} else if (r->json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s%}", "namespace", src->ns, "pod",
 				      src->pod, "container", src->container, "time",
 				      e->ts_ns ? json_string(when) : json_null(), "line", e->text,
@@ -171,7 +200,33 @@ static void on_line(void *ud, uint64_t n, const struct log_entry *e)
 	struct run *r = ud;
 
 	(void)e;
-	log_grep_feed(&r->grep, r->ring, n, print_line, r);
+	if (!r->hold)
+		log_grep_feed(&r->grep, r->ring, n, print_line, r);
+}
+
+/* A read that is over, with the history: every line the ring holds, in
+ * one time order (each source's lines came in order). */
+static void print_held(struct run *r)
+{
+	uint64_t first = log_ring_first(r->ring), end = log_ring_end(r->ring);
+	size_t n = (size_t)(end - first);
+	uint64_t *nums = xcalloc(n ? n : 1, sizeof(*nums));
+
+	if (log_ring_evicted(r->ring))
+		fprintf(r->ctx->err,
+			"opsdeck: the %llu oldest lines did not fit the buffer (logs.max_lines, "
+			"logs.max_bytes) and are not shown\n",
+			(unsigned long long)log_ring_evicted(r->ring));
+	for (size_t i = 0; i < n; i++)
+		nums[i] = first + i;
+	log_order_by_time(r->ring, nums, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct log_entry *e = log_ring_get(r->ring, nums[i]);
+
+		if (e && log_filter_pass(&r->filter, e->text))
+			print_line(nums[i], LOG_MARK_MATCH, false, r);
+	}
+	free(nums);
 }
 
 /* Says on stderr what an operator should know: sources that wait for a
@@ -227,11 +282,30 @@ static void on_change(void *ud)
 	fflush(r->ctx->err);
 }
 
+/* The read is over when the pods' logs and the history both are. */
 static void on_done(void *ud)
 {
 	struct run *r = ud;
 
+	if (r->hist && !log_history_done(r->hist) && !log_session_failed(r->sess))
+		return;
 	loop_stop(r->loop);
+}
+
+/* After each read of the history: a failure is said once, until a read
+ * works again. */
+static void on_history_read(void *ud)
+{
+	struct run *r = ud;
+	const char *failed = log_history_failed(r->hist);
+
+	if (failed && strcmp(failed, r->told_history) != 0) {
+		fprintf(r->ctx->err, "opsdeck: %s\n", failed);
+		fflush(r->ctx->err);
+	}
+	str_copy(r->told_history, sizeof(r->told_history), failed ? failed : "");
+	if (log_history_done(r->hist) && r->sess && log_session_done(r->sess))
+		loop_stop(r->loop);
 }
 
 static void on_signal(struct loop *loop, int signo, void *ud)
@@ -247,6 +321,7 @@ struct target {
 	char ns[64];
 	char selector[512];
 	const char *pod;
+	char store[16]; /* the store's id; "" for a namespace */
 	char what[128]; /* for messages: "store 0123456789ab" */
 };
 
@@ -266,6 +341,7 @@ static bool store_target(struct cli_ctx *ctx, const char *ref, const char *selec
 	snprintf(t->selector, sizeof(t->selector), "%s=%s%s%s", RENDER_STORE_LABEL, s->id,
 		 selector ? "," : "", selector ? selector : "");
 	snprintf(t->what, sizeof(t->what), "store %s", s->id);
+	str_copy(t->store, sizeof(t->store), s->id);
 	if (!cluster_req_context(&r, s->cluster, &err)) {
 		store_list_free(&l);
 		cli_fail(ctx, err.msg);
@@ -285,6 +361,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		       struct run *r)
 {
 	struct kube_registry *reg;
+	struct db_conn *db = NULL;
 	struct err err = {{0}};
 	const char *failed;
 	int rc = CLI_OK;
@@ -300,6 +377,27 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	loop_signal(r->loop, SIGINT, on_signal, r);
 	loop_signal(r->loop, SIGTERM, on_signal, r);
 	r->sess = log_session_start(reg, o, &err);
+	if (r->sess && r->history) {
+		struct log_history_opts ho = {
+		    .loop = r->loop,
+		    .store = t->store,
+		    .follow = o->follow,
+		    .tail_lines = o->tail_lines,
+		    .since_ns = r->since_ns,
+		    .ring = r->ring,
+		    .on_line = on_line,
+		    .on_read = on_history_read,
+		    .ud = r,
+		};
+
+		db = db_conn_new(r->loop, ctx->conf->database, NULL);
+		ho.conn = db;
+		r->hist = log_history_start(&ho, &err);
+		if (!r->hist) {
+			log_session_free(r->sess);
+			r->sess = NULL;
+		}
+	}
 	if (!r->sess) {
 		rc = cli_failf(ctx, "%s: %s", t->what, err.msg);
 	} else {
@@ -313,6 +411,12 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		else if ((failed = log_session_failed(r->sess)))
 			rc = cli_failf(ctx, "%s: %s", t->what, failed);
 		else if (log_session_done(r->sess)) {
+			if (r->hold)
+				print_held(r);
+			if (r->hist && log_history_failed(r->hist))
+				rc = CLI_FAILED;
+			if (fflush(ctx->out) != 0)
+				rc = cli_fail(ctx, "cannot write the output");
 			for (uint32_t i = 0; i < log_session_nsources(r->sess); i++) {
 				if (log_session_source(r->sess, i)->failed)
 					rc = CLI_FAILED;
@@ -321,8 +425,10 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 				fprintf(ctx->err, "opsdeck: %s: no container has a log yet\n",
 					t->what);
 		}
+		log_history_free(r->hist);
 		log_session_free(r->sess);
 	}
+	db_conn_free(db);
 	kube_registry_release(reg);
 	loop_free(r->loop);
 	return rc;
@@ -335,6 +441,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	const char *inc_v[LOG_FILTER_MAX], *exc_v[LOG_FILTER_MAX];
 	struct cli_values inc = {inc_v, 0, LOG_FILTER_MAX}, exc = {exc_v, 0, LOG_FILTER_MAX};
 	bool follow = false, timestamps = false, prefix = false, previous = false, init = false;
+	bool history = false;
 	const struct cli_opt opts[] = {
 	    {"container", &container, NULL, NULL, false},
 	    {"follow", NULL, &follow, NULL, false},
@@ -350,6 +457,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	    {"max-streams", &max_s, NULL, NULL, false},
 	    {"namespace", &ns, NULL, NULL, false},
 	    {"selector", &selector, NULL, NULL, false},
+	    {"history", NULL, &history, NULL, false},
 	    {NULL, NULL, NULL, NULL, false},
 	};
 	struct log_session_opts o = {.tail_lines = -1};
@@ -416,6 +524,10 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, &cmd_logs, "--previous reads a log that is over: no -f");
 	if (!ns && npos == 0)
 		return cli_usage(ctx, &cmd_logs, "name a store, or a namespace with -n");
+	if (ns && history)
+		return cli_usage(ctx, &cmd_logs, "--history is a store's: name a store, not -n");
+	if (previous && history)
+		return cli_usage(ctx, &cmd_logs, "--history goes with the current logs, not --previous");
 	if (ns && npos > 1)
 		return cli_usage(ctx, &cmd_logs, "with -n, name one pod at most");
 	t.pod = ns ? (npos ? pos[0] : NULL) : (npos > 1 ? pos[1] : NULL);
@@ -469,6 +581,13 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	r.prefix = prefix;
 	r.timestamps = timestamps;
 	r.json = ctx->json;
+	r.history = history;
+	/* a read that is over prints in one time order once it has it all */
+	r.hold = history && !follow;
+	if (since_time)
+		log_time_parse(since_time, strlen(since_time), &r.since_ns);
+	else if (since)
+		r.since_ns = ((int64_t)time(NULL) - since) * 1000000000LL;
 	r.ring = log_ring_new((size_t)ctx->conf->log_max_lines, (size_t)ctx->conf->log_max_bytes);
 	log_grep_init(&r.grep, &r.filter);
 	rc = follow_logs(ctx, &t, &o, &r);

@@ -201,15 +201,12 @@ static void answered(void *ud, const PGresult *res, const struct err *err)
 		log_history_take(h, rows, n, first ? h->o.tail_lines : -1);
 		free(rows);
 	}
-	if (!h->o.follow) {
-		if (h->o.on_done)
-			h->o.on_done(h->o.ud);
-		return;
-	}
-	if (h->again) {
+	if (h->o.follow && h->again) {
 		h->again = false;
 		read_soon(h);
 	}
+	if (h->o.on_read)
+		h->o.on_read(h->o.ud);
 }
 
 static void read_history(struct log_history *h)
@@ -218,9 +215,9 @@ static void read_history(struct log_history *h)
 
 	db_req_init(&r, sql_history);
 	db_req_add(&r, h->store);
-	/* after the first read, anything new: a step's end may come long
-	 * after its start, and what was pushed is not pushed again */
-	db_req_addf(&r, "%lld", h->first_done ? 0LL : (long long)(h->o.since_ns / 1000));
+	/* every read: nothing older than since (a step's end counts by its
+	 * own time); what was pushed is not pushed again */
+	db_req_addf(&r, "%lld", (long long)(h->o.since_ns / 1000));
 	db_req_add_long(&r, LOG_HISTORY_MAX_ROWS);
 	snprintf(r.subject, sizeof(r.subject), "the history of store %s", h->store);
 	h->inflight = true;

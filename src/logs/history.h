@@ -57,7 +57,7 @@ struct log_history_opts {
 	int64_t since_ns; /* the first read: nothing older; 0: all */
 	struct log_ring *ring;
 	log_session_line_fn on_line; /* a line was pushed */
-	log_session_fn on_done;	     /* without follow: the read is over (or failed) */
+	log_session_fn on_read;	     /* after each read (log_history_failed: how it went) */
 	void *ud;
 };
 

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 49
+plan 63
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -233,6 +233,52 @@ wait_for "[ \"\$(pods_seen)\" = 60 ]" 60
 is "$(pods_seen)" 60 "as deleted pods' streams end, the waiting sources start"
 wait_for "[ \"\$(grep -c ': pod deleted\$' '$work/many.err')\" = 10 ]" 30
 is "$(grep -c ': pod deleted$' "$work/many.err")" 10 "each deleted pod's stream ends, saying so"
+kill "$follower"
+wait "$follower"
+follower=
+
+# ---- opsdeck's own history of the store among its pods' lines ----
+run logs "$id" --history --json
+is "$rc" 0 "--history: a read to the end exits 0"
+order_at=$(q -c "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') FROM opsdeck.events
+	WHERE object = 'store/$id' AND action = 'store.order'")
+like "$(jq -r 'select(.source == "opsdeck/events") | "\(.time) \(.line)"' "$work/out")" \
+	"${order_at}000Z store.order by alice: ordered store $id" "the store's order event, at its time"
+nsteps=$(q -c "SELECT count(*) + count(x.finished_at) FROM opsdeck.job_steps x
+	JOIN opsdeck.jobs j ON j.id = x.job WHERE j.store = '$id' AND j.kind = 'provision'")
+is "$(jq -r 'select(.source == "opsdeck/jobs") | .line' "$work/out" | grep -c ' provision: step ')" "$nsteps" \
+	"each step of the provision job, started and finished"
+first_start=$(q -c "SELECT to_char(x.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), x.step
+	FROM opsdeck.job_steps x JOIN opsdeck.jobs j ON j.id = x.job WHERE j.store = '$id' ORDER BY x.id LIMIT 1" |
+	sed 's/|/Z /; s/Z /000Z /')
+like "$(jq -r 'select(.source == "opsdeck/jobs") | "\(.time) \(.line)"' "$work/out" | head -n 1)" \
+	"^${first_start%% *} job [0-9]+ provision: step ${first_start#* } started" "the first step at its own time"
+ok "every line in time order" sh -c "jq -r .time '$work/out' | sort -c"
+# the pods started while the job ran: its last steps come among their lines
+jq -r 'if .source then "H" else "P" end' "$work/out" | tr -d '\n' >"$work/kinds"
+like "$(cat "$work/kinds")" '^H+P+H+P+' "the history interleaved with the pods' lines by time"
+jq -c 'select(.pod)' "$work/out" >"$work/pods"
+unlike "$(exactly_once "$work/pods")" PROBLEM "the pods' lines still each once, in order"
+run logs "$id" --history --timestamps --prefix --tail 1
+like "$out" "\\[opsdeck/events\\] [0-9T:.-]+Z store\\.[a-z.]+ by " "--prefix names the history's sources"
+is "$(echo "$out" | grep -c '^\[opsdeck/')" 2 "--tail 1: the newest line of each history source"
+run logs -n "$ns" --history
+like "$rc:$err" '^2:.*--history is a store' "--history without a store is a usage error"
+
+# following: what opsdeck does to the store comes as it happens
+since_at=$(date -u -d '-3 seconds' +%Y-%m-%dT%H:%M:%S)
+"$OPSDECK" -c "$work/op.yaml" logs "$id" -f --history --json --since 1s >"$work/hf" 2>"$work/hf.err" &
+follower=$!
+wait_for "[ -s '$work/hf' ]" 30
+od store scale "$id" 2 --wait >/dev/null
+wait_for "grep -q 'opsdeck/jobs.*scale: step [a-z-]* done' '$work/hf'" 30
+like "$(jq -r 'select(.source == "opsdeck/events") | .line' "$work/hf")" '^store\.scale by alice: ' \
+	"-f --history: the scale request's event comes as it happens"
+like "$(jq -r 'select(.source == "opsdeck/jobs") | .line' "$work/hf")" 'job [0-9]+ scale: step [a-z-]+ done' \
+	"... and the scale job's steps"
+is "$(jq -r 'select(.source) | "\(.source) \(.time) \(.line)"' "$work/hf" | sort | uniq -d)" "" "... each once"
+is "$(jq -r 'select(.source) | .time' "$work/hf" | awk -v s="$since_at" '$0 < s' | wc -l)" 0 \
+	"... and nothing from before --since"
 kill "$follower"
 wait "$follower"
 follower=
