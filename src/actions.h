@@ -126,6 +126,8 @@ enum action_scope {
 	       "Save the lines shown (the filtered view, or every line held) to a file")     \
 	ACTION(LOGS_SOURCES, "logs.sources", SCOPE_PANE_LOGS,                                \
 	       "Show each source (pod/container) with its stream's state, or hide them")     \
+	ACTION(LOGS_HISTORY, "logs.history", SCOPE_PANE_LOGS,                                \
+	       "Show the store's history (audit events, job steps) among its lines, or hide it") \
 	ACTION(RECONCILE_RUN, "reconcile.run", SCOPE_PANE_RECONCILE,                         \
 	       "Run a reconcile pass now")                                                   \
 	ACTION(RECONCILE_DELETE, "reconcile.delete", SCOPE_PANE_RECONCILE,                   \

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "app.h"
+#include "db/conn.h"
 #include "db/live.h"
 #include "db/storeref.h"
 #include "kube/registry.h"
+#include "logs/history.h"
 #include "logs/query.h"
 #include "logs/ring.h"
 #include "logs/session.h"
@@ -25,7 +27,9 @@
  * theme's source palette chosen by the source's name, so a container
  * keeps its colour. Follow is on until the operator scrolls up; `/`
  * searches (n, N), i and x add include and exclude filters, C shows
- * context around what they let through.
+ * context around what they let through. H shows the store's own history
+ * (its audit events and job steps, logs/history.h) where it arrives, each
+ * line with its own time, its source name in a colour of its own.
  *
  * Ingestion only counts and marks the pane dirty: a timer redraws at
  * most FRAME_MS apart, so a firehose costs a frame, not a draw per line.
@@ -51,6 +55,10 @@ struct logs_pane {
 	char why[640]; /* why there are no logs to show, or "" */
 
 	struct log_session *sess;
+	struct log_history *hist; /* the store's history, once H asked for it */
+	struct db_conn *db;	  /* the history's reads */
+	bool history;		  /* its lines shown */
+	char told_history[800];	  /* the history's failure said last */
 	struct log_ring *ring;
 	struct log_filter filter;
 	struct log_grep grep;
@@ -84,7 +92,7 @@ struct logs_pane {
 
 static bool filtered(const struct logs_pane *p)
 {
-	return !log_filter_none(&p->filter);
+	return !log_filter_none(&p->filter) || (p->hist && !p->history);
 }
 
 /* Drops the filtered view's lines the ring no longer holds. */
@@ -146,11 +154,21 @@ static bool view_has(struct logs_pane *p, uint64_t n)
 	return i < view_count(p) && view_at(p, i).n == n;
 }
 
+/* A line of the store's history while H hides it: not even a match that
+ * would bring context. */
+static bool hidden(const struct logs_pane *p, const struct log_entry *e)
+{
+	return e && !p->history && log_history_source(e->source);
+}
+
 static void show_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 {
 	struct logs_pane *p = ud;
+	const struct log_entry *e = log_ring_get(p->ring, n);
 
 	(void)mark;
+	if (hidden(p, e))
+		return;
 	p->vl = xgrow(p->vl, &p->capvl, p->nvl + 1, sizeof(*p->vl));
 	p->vl[p->nvl++] = (struct view_line){n, gap};
 }
@@ -170,8 +188,10 @@ static void refilter(struct logs_pane *p)
 	p->nvl = p->vl0 = 0;
 	log_grep_init(&p->grep, &p->filter);
 	if (p->ring && filtered(p)) {
-		for (uint64_t n = log_ring_first(p->ring); n < log_ring_end(p->ring); n++)
-			log_grep_feed(&p->grep, p->ring, n, show_line, p);
+		for (uint64_t n = log_ring_first(p->ring); n < log_ring_end(p->ring); n++) {
+			if (!hidden(p, log_ring_get(p->ring, n)))
+				log_grep_feed(&p->grep, p->ring, n, show_line, p);
+		}
 	}
 	p->dirty = true;
 }
@@ -202,8 +222,7 @@ static void on_line(void *ud, uint64_t n, const struct log_entry *e)
 {
 	struct logs_pane *p = ud;
 
-	(void)e;
-	if (filtered(p))
+	if (filtered(p) && !hidden(p, e))
 		log_grep_feed(&p->grep, p->ring, n, show_line, p);
 	p->dirty = true;
 }
@@ -215,8 +234,47 @@ static void on_change(void *ud)
 	p->dirty = true;
 }
 
+static void history_read(void *ud)
+{
+	struct logs_pane *p = ud;
+	const char *failed = log_history_failed(p->hist);
+
+	if (failed && strcmp(failed, p->told_history) != 0)
+		app_error(p->app, "%s", failed);
+	str_copy(p->told_history, sizeof(p->told_history), failed ? failed : "");
+	p->dirty = true;
+}
+
+/* Reads the store's history into the ring, and follows it. */
+static void start_history(struct logs_pane *p)
+{
+	struct log_history_opts o = {0};
+	struct err err = {{0}};
+
+	if (p->hist || !p->ring || !p->store_id[0])
+		return;
+	if (!p->db)
+		p->db = db_conn_new(app_loop(p->app), app_conf(p->app)->database, NULL);
+	o.loop = app_loop(p->app);
+	o.conn = p->db;
+	o.store = p->store_id;
+	o.follow = true;
+	o.tail_lines = -1;
+	o.ring = p->ring;
+	o.on_line = on_line;
+	o.on_read = history_read;
+	o.ud = p;
+	p->told_history[0] = '\0';
+	p->hist = log_history_start(&o, &err);
+	if (!p->hist)
+		app_error(p->app, "The history of store %s cannot be read: %s", p->store_id,
+			  err.msg);
+}
+
 static void stop_session(struct logs_pane *p)
 {
+	log_history_free(p->hist);
+	p->hist = NULL;
 	log_session_free(p->sess);
 	p->sess = NULL;
 	if (p->frame)
@@ -275,6 +333,8 @@ static void follow_store(struct logs_pane *p, const struct store *s)
 		app_error(p->app, "%s", p->why);
 		return;
 	}
+	if (p->history)
+		start_history(p);
 	p->follow = true;
 	p->match = LOG_NOT_FOUND;
 	p->rate = 0;
@@ -350,6 +410,7 @@ static void logs_destroy(void *st)
 	if (!p)
 		return;
 	stop_session(p);
+	db_conn_free(p->db);
 	if (p->kube)
 		kube_registry_release(p->kube);
 	db_live_leave(p->live, live_changed, p);
@@ -454,7 +515,9 @@ static void line_head(const struct logs_pane *p, const struct log_entry *e, char
 {
 	const struct log_source *src = p->sess ? log_session_source(p->sess, e->source) : NULL;
 
-	if (src)
+	if (log_history_source(e->source))
+		str_copy(name, namesz, log_history_source_name(e->source));
+	else if (src)
 		log_source_name(src, name, namesz);
 	else
 		snprintf(name, namesz, "source %u", (unsigned)e->source);
@@ -485,7 +548,8 @@ static int draw_line(struct logs_pane *p, const struct rect *r, struct view_line
 	if (!e)
 		return pt.row - rows0 + 1;
 	line_head(p, e, name, sizeof(name), when);
-	paint(&pt, name, strlen(name), style_attr(source_role(name)));
+	paint(&pt, name, strlen(name),
+	      style_attr(log_history_source(e->source) ? ROLE_MARK : source_role(name)));
 	paint(&pt, " ", 1, A_NORMAL);
 	if (when[0]) {
 		paint(&pt, when, strlen(when), style_attr(ROLE_DIM));
@@ -614,8 +678,8 @@ static void title(struct logs_pane *p, char *buf, size_t bufsz, char *mode, size
 		snprintf(state, sizeof(state), "paused, %zu newer", count - below);
 	else
 		str_copy(state, sizeof(state), "paused");
-	snprintf(mode, modesz, "[%s%s%s]", state, p->wrap ? ", wrap" : "",
-		 p->timestamps ? ", timestamps" : "");
+	snprintf(mode, modesz, "[%s%s%s%s]", state, p->wrap ? ", wrap" : "",
+		 p->timestamps ? ", timestamps" : "", p->history ? ", history" : "");
 }
 
 /* The lines (or the source list) in area. */
@@ -1092,6 +1156,19 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		break;
 	case ACTION_LOGS_SOURCES:
 		p->sources_open = true;
+		break;
+	case ACTION_LOGS_HISTORY:
+		if (!p->history && !app_db_configured(app)) {
+			app_error(app, "No database is configured: the store's history is not known");
+			return PANE_HANDLED | PANE_REDRAW;
+		}
+		p->history = !p->history;
+		if (p->history && p->sess)
+			start_history(p);
+		refilter(p);
+		if (p->history)
+			app_info(app, "The store's history (opsdeck/events, opsdeck/jobs) is shown "
+				      "as it comes, each line at its own time; H hides it");
 		break;
 	case ACTION_CANCEL:
 		if (!p->has_search)

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 43
+plan 48
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -177,4 +177,20 @@ n=$(held)
 ui_keys c
 wait_for '[ "$(held)" -lt "$n" ]' 10
 ok "c clears the lines held (held $n, then $(held))" [ "$(held)" -lt "$n" ]
+
+# ---- the store's own history: H shows it among the lines, at its times ----
+ui_keys C C-u
+ui_text 0 && ui_keys Enter
+ui_keys i
+ui_text 'store\.order|step apply' && ui_keys Enter
+ui_keys H
+screen_has "H shows the store's history: its order event" \
+	"^opsdeck/events store\\.order by logs-tester: ordered store $id"
+screen_has "... and its provision job's steps" "^opsdeck/jobs job [0-9]+ provision: step apply started"
+screen_has "the title says the history is shown" "history\\]"
+ui_keys t
+screen_has "each line at its own time" "^opsdeck/events 20[0-9-]+T[0-9:.]+Z store\\.order"
+ui_keys H
+screen_has "H again hides it" "No line passes the filters yet"
+ui_keys t i Enter
 ui_stop
