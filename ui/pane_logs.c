@@ -1159,7 +1159,8 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		break;
 	case ACTION_LOGS_HISTORY:
 		if (!p->history && !app_db_configured(app)) {
-			app_error(app, "No database is configured: the store's history is not known");
+			app_error(app,
+				  "No database is configured: the store's history is not known");
 			return PANE_HANDLED | PANE_REDRAW;
 		}
 		p->history = !p->history;

@@ -527,7 +527,8 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (ns && history)
 		return cli_usage(ctx, &cmd_logs, "--history is a store's: name a store, not -n");
 	if (previous && history)
-		return cli_usage(ctx, &cmd_logs, "--history goes with the current logs, not --previous");
+		return cli_usage(ctx, &cmd_logs,
+				 "--history goes with the current logs, not --previous");
 	if (ns && npos > 1)
 		return cli_usage(ctx, &cmd_logs, "with -n, name one pod at most");
 	t.pod = ns ? (npos ? pos[0] : NULL) : (npos > 1 ? pos[1] : NULL);
