@@ -13,13 +13,16 @@
 
 /* Every event of the store, every step of its jobs started, every one
  * finished: kind, key, microseconds since the epoch, text; the newest
- * LOG_HISTORY_MAX_ROWS since $2 (microseconds). */
+ * LOG_HISTORY_MAX_ROWS since $2 (microseconds). The events are the
+ * project's first (by its index), not the whole trail. */
 static const char sql_history[] =
     "SELECT kind, key, us, text FROM ("
     " SELECT 'e' AS kind, e.id AS key,"
     "  (extract(epoch FROM e.at) * 1000000)::bigint AS us,"
     "  e.action || ' by ' || e.actor || ': ' || e.message AS text"
-    " FROM opsdeck.events e WHERE e.object = 'store/' || $1::text"
+    " FROM opsdeck.events e"
+    " WHERE e.project = (SELECT s.project FROM opsdeck.stores s WHERE s.id = $1::text)"
+    "  AND e.object = 'store/' || $1::text"
     " UNION ALL"
     " SELECT 's', x.id, (extract(epoch FROM x.started_at) * 1000000)::bigint,"
     "  format('job %s %s: step %s started (attempt %s, %s)', j.id, j.kind, x.step, x.attempt,"
