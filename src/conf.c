@@ -294,12 +294,14 @@ void conf_free(struct conf *c)
 			x_free((char **)field(c, &conf_defs[i]));
 	}
 	x_free(&c->source);
+	tunnel_profiles_free(&c->tunnels);
 }
 
 static void conf_copy(struct conf *dst, const struct conf *src)
 {
 	*dst = *src;
 	dst->source = src->source ? xstrdup(src->source) : NULL;
+	tunnel_profiles_copy(&dst->tunnels, &src->tunnels);
 	for (size_t i = 0; i < ARRAY_LEN(conf_defs); i++) {
 		if (conf_defs[i].type == CONF_STRING || conf_defs[i].type == CONF_NAME) {
 			char **s = field(dst, &conf_defs[i]);
@@ -336,6 +338,12 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 				     k->scalar) >= sizeof(name))
 			return ydoc_error(doc, k, err, "option name too long");
 		d = conf_find(name);
+		/* Lists of records are read by their own modules. */
+		if (!*prefix && str_eq(k->scalar, "tunnels")) {
+			if (!tunnel_profiles_read(doc, v, &c->tunnels, err))
+				return false;
+			continue;
+		}
 		/* A mapping always holds nested options, even under a name that
 		 * is an option itself: `worker: {jobs: 2}` sets worker.jobs. */
 		if (v->type == YNODE_MAP && (!d || conf_has_nested(name))) {

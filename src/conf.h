@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ssh/profile.h"
 #include "util.h"
 
 struct conf {
@@ -37,6 +38,7 @@ struct conf {
 	long worker_jobs;   /* jobs one runner runs at once */
 	long reconcile_interval_s; /* a runner's periodic reconcile pass; 0: none */
 	long reconcile_confirm_s;  /* wait before a suspected drift is looked at again */
+	struct tunnel_profiles tunnels; /* the `tunnels:` list (src/ssh/profile) */
 	char *source;	    /* the file conf_load read; NULL: none (built-in defaults) */
 };
 
