@@ -101,3 +101,7 @@ TESTS += tests/integration/jobs.sh
 EXTRA_DIST += tests/integration/jobs.sh
 TESTS += tests/integration/queues_pane.sh
 EXTRA_DIST += tests/integration/queues_pane.sh
+
+# SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
+TESTS += tests/integration/tunnel.sh
+EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh

@@ -89,14 +89,18 @@ sshd_start() {
 
 sshd_stop() {
 	[ -n "${SSHD_PID:-}" ] || return 0
-	kill "$SSHD_PID" 2>/dev/null
+	# Its per-connection processes (children, and theirs) outlive the
+	# listener: they go too, so that clients see the server gone.
+	sshd__conns=$(pgrep -P "$SSHD_PID")
+	for sshd__p in $sshd__conns; do
+		sshd__conns="$sshd__conns $(pgrep -P "$sshd__p")"
+	done
+	kill "$SSHD_PID" $sshd__conns 2>/dev/null
 	wait_for "! tap_running $SSHD_PID" 30 || kill -9 "$SSHD_PID" 2>/dev/null
 	wait "$SSHD_PID" 2>/dev/null
-	# Its per-connection processes outlive the listener: end them too.
-	sshd__conns=$(pgrep -f "sshd: $SSHD_USER" 2>/dev/null | while read -r p; do
-		grep -qsF -- "$TAP_TMP" "/proc/$p/environ" && echo "$p"
-	done)
-	[ -n "$sshd__conns" ] && kill $sshd__conns 2>/dev/null
+	for sshd__p in $sshd__conns; do
+		wait_for "! tap_running $sshd__p" 30 || kill -9 "$sshd__p" 2>/dev/null
+	done
 	SSHD_PID=
 	:
 }
