@@ -25,6 +25,7 @@ libopsdeck_a_SOURCES += \
 # SSH tunnels: profiles, ~/.ssh/config, host keys, sessions on the loop.
 libopsdeck_a_SOURCES += \
 	src/ssh/profile.c src/ssh/profile.h \
+	src/ssh/sshconfig.c src/ssh/sshconfig.h \
 	src/ssh/hostkey.c src/ssh/hostkey.h \
 	src/ssh/keyfile.c src/ssh/keyfile.h \
 	src/ssh/tunnel.c src/ssh/tunnel.h

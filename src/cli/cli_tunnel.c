@@ -81,9 +81,17 @@ static int list_run(struct cli_ctx *ctx, int argc, char **argv)
 		char port[16];
 		const char *row[5];
 
-		snprintf(port, sizeof(port), "%ld", p->port);
+		char host[300];
+
+		snprintf(port, sizeof(port), "%ld", p->port ? p->port : 22);
+		if (p->host)
+			snprintf(host, sizeof(host), "%s", p->host);
+		else
+			snprintf(host, sizeof(host), "ssh:%s", p->ssh_config_host);
+		if (p->ssh_config_host && !p->port)
+			snprintf(port, sizeof(port), "-");
 		row[0] = p->name;
-		row[1] = p->host;
+		row[1] = host;
 		row[2] = port;
 		row[3] = p->user ? p->user : "-";
 		row[4] = policy_name(p->policy);
@@ -237,14 +245,21 @@ static const struct tunnel_profile *find_profile(struct cli_ctx *ctx, const char
 	return p;
 }
 
-static void run_start(struct run *r, struct cli_ctx *ctx, const struct tunnel_profile *p,
+/* False after saying why (a bad ~/.ssh/config). */
+static bool run_start(struct run *r, struct cli_ctx *ctx, const struct tunnel_profile *p,
 		      bool check)
 {
 	struct tunnel_profile resolved;
 	struct tunnel_opts o = {
 	    .once = check, .on_state = on_state, .passphrase = cli_passphrase, .ud = r};
 
+	struct err err = {{0}};
+
 	memset(r, 0, sizeof(*r));
+	if (!tunnel_profile_resolve(p, &resolved, &err)) {
+		cli_fail(ctx, err.msg);
+		return false;
+	}
 	r->ctx = ctx;
 	r->check = check;
 	r->last = TUNNEL_CONNECTING;
@@ -252,9 +267,9 @@ static void run_start(struct run *r, struct cli_ctx *ctx, const struct tunnel_pr
 	r->loop = loop_new();
 	loop_signal(r->loop, SIGINT, on_signal, r);
 	loop_signal(r->loop, SIGTERM, on_signal, r);
-	tunnel_profile_resolve(p, &resolved);
 	r->t = tunnel_new(r->loop, &resolved, &o);
 	tunnel_profile_free(&resolved);
+	return true;
 }
 
 static void run_end(struct run *r)
@@ -276,7 +291,8 @@ static int check_run(struct cli_ctx *ctx, int argc, char **argv)
 	p = find_profile(ctx, pos[0]);
 	if (!p)
 		return CLI_FAILED;
-	run_start(&r, ctx, p, true);
+	if (!run_start(&r, ctx, p, true))
+		return CLI_FAILED;
 	loop_run(r.loop);
 	st = tunnel_status(r.t);
 	if (r.interrupted) {
@@ -358,7 +374,8 @@ static int forward_run(struct cli_ctx *ctx, int argc, char **argv)
 	p = find_profile(ctx, pos[0]);
 	if (!p)
 		return CLI_FAILED;
-	run_start(&r, ctx, p, false);
+	if (!run_start(&r, ctx, p, false))
+		return CLI_FAILED;
 	f = tunnel_forward_open(r.t, host, (int)port, (int)lport, &err);
 	if (!f) {
 		run_end(&r);

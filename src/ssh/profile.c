@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "paths.h"
+#include "ssh/sshconfig.h"
 
 #define PROFILE_DEFAULT_KEEPALIVE 15
 
@@ -30,6 +31,7 @@ static void strv_free(char **v, size_t n)
 void tunnel_profile_free(struct tunnel_profile *p)
 {
 	free(p->name);
+	free(p->ssh_config_host);
 	free(p->host);
 	free(p->user);
 	strv_free(p->identity_files, p->n_identity_files);
@@ -41,6 +43,7 @@ void tunnel_profile_copy(struct tunnel_profile *dst, const struct tunnel_profile
 {
 	*dst = *src;
 	dst->name = src->name ? xstrdup(src->name) : NULL;
+	dst->ssh_config_host = src->ssh_config_host ? xstrdup(src->ssh_config_host) : NULL;
 	dst->host = src->host ? xstrdup(src->host) : NULL;
 	dst->user = src->user ? xstrdup(src->user) : NULL;
 	dst->identity_files = strv_dup(src->identity_files, src->n_identity_files);
@@ -142,7 +145,6 @@ static bool read_paths(const struct ydoc *doc, const struct ynode *v, const char
 static bool read_profile(const struct ydoc *doc, const struct ynode *m, struct tunnel_profile *p,
 			 struct err *err)
 {
-	p->port = 22;
 	p->agent = true;
 	p->keepalive_s = PROFILE_DEFAULT_KEEPALIVE;
 	if (m->type != YNODE_MAP)
@@ -166,6 +168,14 @@ static bool read_profile(const struct ydoc *doc, const struct ynode *m, struct t
 				return ydoc_error(doc, v, err,
 						  "tunnels: host must be a host name or address "
 						  "(no spaces, '@', '/' or brackets)");
+		} else if (str_eq(key, "ssh_config_host")) {
+			if (!read_text(doc, v, key, 253, &p->ssh_config_host, err))
+				return false;
+			if (!valid_host(p->ssh_config_host))
+				return ydoc_error(
+				    doc, v, err,
+				    "tunnels: ssh_config_host must be a host name as "
+				    "typed after ssh (no spaces, '@', '/' or brackets)");
 		} else if (str_eq(key, "port")) {
 			if (!ynode_long(doc, v, 1, 65535, &p->port, err))
 				return false;
@@ -181,6 +191,7 @@ static bool read_profile(const struct ydoc *doc, const struct ynode *m, struct t
 		} else if (str_eq(key, "agent")) {
 			if (!ynode_bool(doc, v, &p->agent, err))
 				return false;
+			p->agent_set = true;
 		} else if (str_eq(key, "host_key_policy")) {
 			if (v->type == YNODE_SCALAR && str_eq(v->scalar, "strict"))
 				p->policy = HOSTKEY_STRICT;
@@ -190,6 +201,7 @@ static bool read_profile(const struct ydoc *doc, const struct ynode *m, struct t
 				return ydoc_error(doc, v, err,
 						  "tunnels: host_key_policy must be strict or "
 						  "accept-new");
+			p->policy_set = true;
 		} else if (str_eq(key, "keepalive")) {
 			if (!ynode_long(doc, v, 1, 3600, &p->keepalive_s, err))
 				return false;
@@ -199,8 +211,9 @@ static bool read_profile(const struct ydoc *doc, const struct ynode *m, struct t
 	}
 	if (!p->name)
 		return ydoc_error(doc, m, err, "tunnels: this entry has no name");
-	if (!p->host)
-		return ydoc_error(doc, m, err, "tunnels: %s has no host", p->name);
+	if (!p->host && !p->ssh_config_host)
+		return ydoc_error(doc, m, err, "tunnels: %s has no host (or ssh_config_host)",
+				  p->name);
 	return true;
 }
 
@@ -254,18 +267,88 @@ static char *expand_home(const char *path)
 	return xstrdup(path);
 }
 
-void tunnel_profile_resolve(const struct tunnel_profile *p, struct tunnel_profile *out)
+static char *login_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = pw && pw->pw_name ? pw->pw_name : getenv("USER");
+
+	return xstrdup(u ? u : "root");
+}
+
+static char **strv_take(char ***v, size_t *n, size_t *count)
+{
+	char **out = *v;
+
+	*count = *n;
+	*v = NULL;
+	*n = 0;
+	return out;
+}
+
+/* Fills what the profile leaves unset from its Host of ~/.ssh/config. */
+static bool from_ssh_config(struct tunnel_profile *out, struct err *err)
+{
+	struct sshconfig_env env = {.home = home_dir(), .includes = true};
+	struct sshconfig_host h;
+	char *path = xasprintf("%s/.ssh/config", env.home);
+	char *user = login_name();
+	bool ok;
+
+	env.local_user = user;
+	ok = sshconfig_lookup_file(path, out->ssh_config_host, &env, &h, err);
+	free(path);
+	free(user);
+	if (!ok)
+		return false;
+	if (h.proxy_jump) {
+		err_set(err,
+			"tunnel %s: Host %s of ~/.ssh/config goes through ProxyJump %s, which a "
+			"tunnel profile does not follow",
+			out->name, out->ssh_config_host, h.proxy_jump);
+		sshconfig_host_free(&h);
+		return false;
+	}
+	if (!out->host) {
+		out->host = h.hostname;
+		h.hostname = NULL;
+	}
+	if (!out->port)
+		out->port = h.port;
+	if (!out->user) {
+		out->user = h.user;
+		h.user = NULL;
+	}
+	if (!out->n_identity_files)
+		out->identity_files =
+		    strv_take(&h.identity_files, &h.n_identity_files, &out->n_identity_files);
+	if (!out->n_known_hosts)
+		out->known_hosts = strv_take(&h.known_hosts, &h.n_known_hosts, &out->n_known_hosts);
+	if (!out->agent_set && h.identities_only == 1)
+		out->agent = false;
+	if (!out->policy_set && h.strict_host_key_checking)
+		out->policy = str_eq(h.strict_host_key_checking, "accept-new") ||
+				      str_eq(h.strict_host_key_checking, "no")
+				  ? HOSTKEY_ACCEPT_NEW
+				  : HOSTKEY_STRICT;
+	sshconfig_host_free(&h);
+	return true;
+}
+
+bool tunnel_profile_resolve(const struct tunnel_profile *p, struct tunnel_profile *out,
+			    struct err *err)
 {
 	static const char *const default_ids[] = {"~/.ssh/id_ed25519", "~/.ssh/id_ecdsa",
 						  "~/.ssh/id_rsa"};
 
 	tunnel_profile_copy(out, p);
-	if (!out->user) {
-		struct passwd *pw = getpwuid(getuid());
-		const char *u = pw && pw->pw_name ? pw->pw_name : getenv("USER");
-
-		out->user = xstrdup(u ? u : "root");
+	if (out->ssh_config_host && !from_ssh_config(out, err)) {
+		tunnel_profile_free(out);
+		return false;
 	}
+	if (!out->host)
+		out->host = xstrdup(out->ssh_config_host ? out->ssh_config_host : "localhost");
+	if (!out->user)
+		out->user = login_name();
 	if (out->n_identity_files == 0) {
 		out->identity_files = strv_dup((char *const *)default_ids, ARRAY_LEN(default_ids));
 		out->n_identity_files = ARRAY_LEN(default_ids);
@@ -291,4 +374,5 @@ void tunnel_profile_resolve(const struct tunnel_profile *p, struct tunnel_profil
 		out->keepalive_s = PROFILE_DEFAULT_KEEPALIVE;
 	if (out->port <= 0)
 		out->port = 22;
+	return true;
 }
