@@ -20,6 +20,7 @@
 #define TICK_MS 250
 #define CONN_WAIT_MS 20000 /* a connection waits this long for the session */
 #define CONN_BUF (64 * 1024)
+#define CONN_STALL_MS 60000 /* a channel that moves nothing for this long is dead */
 #define PROBE_TYPE "opsdeck-probe@opsdeck"
 
 enum phase {
@@ -1061,11 +1062,16 @@ static void on_tick(struct loop *loop, void *ud)
 			pump(t);
 		}
 	}
-	/* Connections that waited too long for the session are let go. */
+	/* Connections that waited too long for the session are let go; so are
+	 * channels with bytes to move that moved none for the bound (libssh2
+	 * 1.10 can stall a channel for good after a rekey). */
 	for (struct conn *c = t->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->phase == C_WAITING && c != t->opening && now - c->since_ms > CONN_WAIT_MS)
 			conn_free(t, c);
+		else if (c->phase == C_OPEN && (c->up_len > c->up_off || c->down_len > c->down_off) &&
+			 now - c->progress_ms > CONN_STALL_MS)
+			conn_closing(t, c);
 	}
 }
 

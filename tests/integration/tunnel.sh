@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 29
+plan 31
 
 sshd_start "$TAP_TMP/sshd" || exit 1
 conf=$TAP_TMP/config.yaml
@@ -33,6 +33,19 @@ EOF
 
 ssh-keygen -q -t ed25519 -N '' -C stranger -f "$TAP_TMP/stranger"
 sshd_encrypted_key "$TAP_TMP/locked" 'correct horse'
+ssh-keygen -q -t rsa -b 2048 -N '' -C rsa -f "$TAP_TMP/rsa"
+cat "$TAP_TMP/rsa.pub" >>"$TAP_TMP/sshd/authorized_keys"
+mkdir -p "$home/.ssh"
+cat >"$home/.ssh/config" <<EOF
+Host od-*
+  User $SSHD_USER
+  IdentitiesOnly yes
+Host od-bastion
+  HostName 127.0.0.1
+  Port $SSHD_PORT
+  IdentityFile $SSHD_KEY
+  UserKnownHostsFile $SSHD_KNOWN_HOSTS
+EOF
 {
 	echo "tunnels:"
 	profile key "$SSHD_KEY" "$SSHD_KNOWN_HOSTS" strict false
@@ -41,6 +54,8 @@ sshd_encrypted_key "$TAP_TMP/locked" 'correct horse'
 	profile stranger "$TAP_TMP/stranger" "$SSHD_KNOWN_HOSTS" strict false
 	profile agent "$TAP_TMP/no-such-key" "$SSHD_KNOWN_HOSTS" strict true
 	profile locked "$TAP_TMP/locked" "$SSHD_KNOWN_HOSTS" strict false
+	profile rsa "$TAP_TMP/rsa" "$SSHD_KNOWN_HOSTS" strict false
+	printf '  - name: sshcfg\n    ssh_config_host: od-bastion\n'
 } >"$conf"
 : >"$TAP_TMP/empty_known_hosts"
 # The fingerprint as a regular expression: base64 has '+'.
@@ -106,6 +121,11 @@ printf '#!/bin/sh\necho "wrong"\n' >"$askpass"
 out=$(SSH_ASKPASS=$askpass SSH_ASKPASS_REQUIRE=force od tunnel check locked 2>&1 </dev/null)
 like "$out" "tried $TAP_TMP/locked \(wrong passphrase\)" "a wrong passphrase is said so"
 unset SSH_AUTH_SOCK
+out=$(od tunnel check rsa 2>&1)
+like "$out" "cannot sign with rsa-sha2-256/512 .* an ed25519 or ECDSA key works" \
+	"an RSA key against a server that refuses ssh-rsa is explained"
+out=$(od tunnel check sshcfg 2>&1)
+like "$out" "auth: +publickey with $SSHD_KEY" "a Host of ~/.ssh/config serves as a profile"
 
 # -- forwarding --------------------------------------------------------------
 www=$TAP_TMP/www
