@@ -104,7 +104,13 @@ struct tunnel {
 	uint64_t pending_since;
 
 	struct conn *conns;
-	struct conn *opening; /* the connection whose channel is being opened */
+	/* The channel open under way: libssh2 holds its state, so it is
+	 * repeated with these arguments to its end even if its connection
+	 * went away meanwhile (opening NULL, open_busy true). */
+	struct conn *opening;
+	bool open_busy;
+	char *open_host;
+	int open_port, open_sport;
 	bool probing, probe_wanted;
 	uint64_t probe_start;
 	uint64_t keepalive_at;
@@ -178,6 +184,13 @@ static void session_close(struct tunnel *t)
 	if (t->addrs)
 		freeaddrinfo(t->addrs);
 	t->addrs = t->next_addr = NULL;
+	if (t->s) {
+		/* Best effort goodbye; then the socket is shut so that nothing
+		 * libssh2 does while freeing can wait for the network. */
+		libssh2_session_disconnect(t->s, "closing");
+		if (t->fd >= 0)
+			shutdown(t->fd, SHUT_RDWR);
+	}
 	/* Open channels end with the session; waiting connections stay. */
 	for (struct conn *c = t->conns, *next; c; c = next) {
 		next = c->next;
@@ -185,6 +198,8 @@ static void session_close(struct tunnel *t)
 			conn_free(t, c);
 	}
 	t->opening = NULL;
+	t->open_busy = false;
+	x_free(&t->open_host);
 	t->probing = false;
 	t->pending = OP_NONE;
 	t->pending_conn = NULL;
@@ -194,11 +209,6 @@ static void session_close(struct tunnel *t)
 		t->agent = NULL;
 	}
 	if (t->s) {
-		/* Best effort goodbye; then the socket is shut so that nothing
-		 * libssh2 does while freeing can wait for the network. */
-		libssh2_session_disconnect(t->s, "closing");
-		if (t->fd >= 0)
-			shutdown(t->fd, SHUT_RDWR);
 		libssh2_session_free(t->s);
 		t->s = NULL;
 	}
@@ -296,7 +306,8 @@ static void update_session_events(struct tunnel *t)
 		ev = LOOP_WRITE;
 		break;
 	case PH_UP: {
-		if (any_conn_reads(t) || t->opening || t->probing || t->pending != OP_NONE)
+		if (any_conn_reads(t) || t->opening || t->open_busy || t->probing ||
+		    t->pending != OP_NONE)
 			ev |= LOOP_READ;
 		if (t->pending != OP_NONE && blocked_out(t))
 			ev |= LOOP_WRITE;
@@ -890,29 +901,43 @@ static bool run_open(struct tunnel *t)
 		notify(t);
 		return true;
 	}
-	if (!t->opening)
-		return true;
-	ch = libssh2_channel_direct_tcpip_ex(t->s, t->opening->f->host, t->opening->f->port,
-					     "127.0.0.1", t->opening->f->local_port);
+	if (!t->open_busy) {
+		if (!t->opening)
+			return true;
+		t->open_busy = true;
+		free(t->open_host);
+		t->open_host = xstrdup(t->opening->f->host);
+		t->open_port = t->opening->f->port;
+		t->open_sport = t->opening->f->local_port;
+	}
+	ch = libssh2_channel_direct_tcpip_ex(t->s, t->open_host, t->open_port, "127.0.0.1",
+					     t->open_sport);
 	if (!ch && libssh2_session_last_errno(t->s) == LIBSSH2_ERROR_EAGAIN)
 		return !set_pending(t, OP_OPEN, NULL);
+	t->open_busy = false;
 	if (t->pending == OP_OPEN)
 		t->pending = OP_NONE;
 	if (!ch) {
 		struct conn *c = t->opening;
-		char *msg = NULL;
 
-		e = libssh2_session_last_error(t->s, &msg, NULL, 0);
+		e = libssh2_session_last_errno(t->s);
 		t->opening = NULL;
 		if (e != LIBSSH2_ERROR_CHANNEL_FAILURE) {
 			go_down_ssh(t, "session lost");
 			return false;
 		}
-		snprintf(c->f->error, sizeof(c->f->error),
-			 "the bastion could not open a connection to %s:%d (refused there, or "
-			 "forwarding is not allowed)",
-			 c->f->host, c->f->port);
-		conn_free(t, c);
+		if (c) {
+			snprintf(c->f->error, sizeof(c->f->error),
+				 "the bastion could not open a connection to %s:%d (refused "
+				 "there, or forwarding is not allowed)",
+				 c->f->host, c->f->port);
+			conn_free(t, c);
+		}
+		return true;
+	}
+	if (!t->opening) {
+		/* its connection went away while the channel was being opened */
+		libssh2_channel_free(ch);
 		return true;
 	}
 	t->opening->ch = ch;
@@ -983,7 +1008,7 @@ static void up_step(struct tunnel *t)
 		return;
 	/* Channel opens one after another, as long as they answer at once. */
 	while (t->phase == PH_UP) {
-		if (!t->opening && !t->probing) {
+		if (!t->opening && !t->probing && !t->open_busy) {
 			t->opening = next_waiting(t);
 			if (!t->opening && t->probe_wanted) {
 				t->probe_wanted = false;
@@ -991,11 +1016,11 @@ static void up_step(struct tunnel *t)
 				t->probe_start = loop_now_ms();
 			}
 		}
-		if (!t->opening && !t->probing)
+		if (!t->opening && !t->probing && !t->open_busy)
 			break;
 		if (!run_open(t))
 			return;
-		if (t->opening || t->probing)
+		if (t->opening || t->probing || t->open_busy)
 			break; /* waiting for the answer */
 	}
 	if (t->phase != PH_UP)
@@ -1069,7 +1094,8 @@ static void on_tick(struct loop *loop, void *ud)
 		next = c->next;
 		if (c->phase == C_WAITING && c != t->opening && now - c->since_ms > CONN_WAIT_MS)
 			conn_free(t, c);
-		else if (c->phase == C_OPEN && (c->up_len > c->up_off || c->down_len > c->down_off) &&
+		else if (c->phase == C_OPEN &&
+			 (c->up_len > c->up_off || c->down_len > c->down_off) &&
 			 now - c->progress_ms > CONN_STALL_MS)
 			conn_closing(t, c);
 	}
