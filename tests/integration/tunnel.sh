@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 31
+plan 32
 
 sshd_start "$TAP_TMP/sshd" || exit 1
 conf=$TAP_TMP/config.yaml
@@ -164,6 +164,17 @@ got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
 is "$got" "$(sha256sum <"$www/big" | cut -d' ' -f1)" "a 6 MB download through the forward arrives whole"
 got=$(curl -sS --max-time 60 --data-binary "@$TAP_TMP/upload" "http://$addr/")
 is "$got" "$(sha256sum <"$TAP_TMP/upload" | cut -d' ' -f1)" "a 4 MB upload through the forward arrives whole"
+pids=
+for i in 1 2 3 4 5 6; do
+	curl -sS --max-time 120 "http://$addr/big" -o "$TAP_TMP/par.$i" &
+	pids="$pids $!"
+done
+for p in $pids; do
+	wait "$p"
+done
+is "$(cat "$TAP_TMP"/par.* | sha256sum | cut -d' ' -f1)" \
+	"$(for i in 1 2 3 4 5 6; do cat "$www/big"; done | sha256sum | cut -d' ' -f1)" \
+	"six downloads at once through one session all arrive whole"
 wait_for "grep -q 'tunnel key: up' '$TAP_TMP/fwd.err'" 10
 ok "forward says the tunnel is up" grep -q "tunnel key: up" "$TAP_TMP/fwd.err"
 
