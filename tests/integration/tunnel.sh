@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 32
+plan 34
 
 sshd_start "$TAP_TMP/sshd" || exit 1
 conf=$TAP_TMP/config.yaml
@@ -187,6 +187,18 @@ ok "the forward comes back up when sshd is back" \
 	wait_for "test \$(grep -c 'tunnel key: up' '$TAP_TMP/fwd.err') -ge 2" 60
 got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
 is "$got" "$(sha256sum <"$www/big" | cut -d' ' -f1)" "the same local address carries a download again"
+# A server that stops answering (its connection's processes stopped) is
+# found dead by the keepalive probes, and the forward connects again.
+conn_pids=$(pgrep -P "$SSHD_PID")
+for p in $conn_pids; do
+	conn_pids="$conn_pids $(pgrep -P "$p")"
+done
+kill -STOP $conn_pids
+ok "a session that stops answering is found dead" \
+	wait_for "grep -q 'tunnel key: down: timeout: .* stopped answering' '$TAP_TMP/fwd.err'" 40
+ok "and the forward connects again" \
+	wait_for "test \$(grep -c 'tunnel key: up' '$TAP_TMP/fwd.err') -ge 3" 60
+kill -CONT $conn_pids
 kill "$fwd_pid"
 wait "$fwd_pid"
 is "$?" 0 "forward ends cleanly when interrupted"
