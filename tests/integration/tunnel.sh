@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 34
+plan 36
 
 sshd_start "$TAP_TMP/sshd" || exit 1
 conf=$TAP_TMP/config.yaml
@@ -56,6 +56,7 @@ EOF
 	profile locked "$TAP_TMP/locked" "$SSHD_KNOWN_HOSTS" strict false
 	profile rsa "$TAP_TMP/rsa" "$SSHD_KNOWN_HOSTS" strict false
 	printf '  - name: sshcfg\n    ssh_config_host: od-bastion\n'
+	printf '  - name: closed\n    host: 127.0.0.1\n    port: %s\n' "$(sshd_free_port)"
 } >"$conf"
 : >"$TAP_TMP/empty_known_hosts"
 # The fingerprint as a regular expression: base64 has '+'.
@@ -81,6 +82,11 @@ like "$out" "round trip: [0-9]+ ms" "check measures the round trip"
 json=$(od tunnel check key --json)
 is "$(printf '%s' "$json" | jq -r '.state + " " + (.rtt_ms | type)')" "up number" \
 	"check --json: state up and a round-trip time"
+
+out=$(od tunnel check closed 2>&1)
+rc=$?
+is "$rc" 1 "a port where nothing listens fails (exit 1)"
+like "$out" "tunnel closed: connection refused by 127\.0\.0\.1:[0-9]+" "and says the connection was refused"
 
 # -- host key policies -------------------------------------------------------
 tries=$(grep -c publickey "$TAP_TMP/sshd/sshd.log")
