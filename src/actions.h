@@ -84,7 +84,7 @@ enum action_scope {
 	ACTION(STORES_DELETE, "stores.delete", SCOPE_PANE_STORES,                            \
 	       "Delete the store, or the marked ones (type the id to confirm)")              \
 	ACTION(STORES_LOGS, "stores.logs", SCOPE_PANE_STORES,                                \
-	       "Show how to follow the store's logs")                                        \
+	       "Follow the logs of the store's containers in the Logs pane")                 \
 	ACTION(STORES_CREDENTIALS, "stores.credentials", SCOPE_PANE_STORES,                  \
 	       "Reveal the store's credentials in its details (asks first; audited), "       \
 	       "or hide them")                                                               \
@@ -106,6 +106,26 @@ enum action_scope {
 	       "Run the failed or cancelled job again (audited)")                            \
 	ACTION(QUEUES_CANCEL, "queues.cancel", SCOPE_PANE_QUEUES,                            \
 	       "Cancel the queued job, or stop the running one at its next step (asks; audited)") \
+	ACTION(LOGS_FOLLOW, "logs.follow", SCOPE_PANE_LOGS,                                  \
+	       "Follow the newest lines, or stop following (End follows too)")               \
+	ACTION(LOGS_NEXT, "logs.next", SCOPE_PANE_LOGS,                                      \
+	       "Go to the next newer line the search matches (/ searches in the Logs pane)")  \
+	ACTION(LOGS_PREV, "logs.prev", SCOPE_PANE_LOGS,                                      \
+	       "Go to the next older line the search matches")                               \
+	ACTION(LOGS_INCLUDE, "logs.include", SCOPE_PANE_LOGS,                                \
+	       "Show only the lines a regex matches (several: any of them; empty clears)")    \
+	ACTION(LOGS_EXCLUDE, "logs.exclude", SCOPE_PANE_LOGS,                                \
+	       "Hide the lines a regex matches (several; empty clears)")                     \
+	ACTION(LOGS_CONTEXT, "logs.context", SCOPE_PANE_LOGS,                                \
+	       "Show N lines before and after each line the filters let through")            \
+	ACTION(LOGS_WRAP, "logs.wrap", SCOPE_PANE_LOGS, "Wrap long lines, or cut them")      \
+	ACTION(LOGS_TIMESTAMPS, "logs.timestamps", SCOPE_PANE_LOGS,                          \
+	       "Show or hide each line's timestamp")                                         \
+	ACTION(LOGS_CLEAR, "logs.clear", SCOPE_PANE_LOGS, "Clear the lines shown")           \
+	ACTION(LOGS_SAVE, "logs.save", SCOPE_PANE_LOGS,                                      \
+	       "Save the lines shown (the filtered view, or every line held) to a file")     \
+	ACTION(LOGS_SOURCES, "logs.sources", SCOPE_PANE_LOGS,                                \
+	       "Show each source (pod/container) with its stream's state, or hide them")     \
 	ACTION(RECONCILE_RUN, "reconcile.run", SCOPE_PANE_RECONCILE,                         \
 	       "Run a reconcile pass now")                                                   \
 	ACTION(RECONCILE_DELETE, "reconcile.delete", SCOPE_PANE_RECONCILE,                   \

@@ -12,6 +12,7 @@
 
 #include "db/db.h"
 #include "paths.h"
+#include "provision/secret.h"
 #include "yamldoc.h"
 
 enum conf_type { CONF_STRING, CONF_NAME, CONF_BOOL, CONF_LONG };
@@ -185,7 +186,248 @@ static const struct conf_def conf_defs[] = {
 	    "seconds between a runner's reconcile passes; 0: none"),
 	OPT("worker.reconcile_confirm", CONF_LONG, reconcile_confirm_s, 1, 600, "5",
 	    "seconds before a reconcile pass looks again at a store that seems to have drifted"),
+	OPT("queues.interval", CONF_LONG, queues_interval_s, 1, 3600, "5",
+	    "seconds between two polls of the RabbitMQ brokers while their queues are shown"),
 };
+
+/* ---- the rabbitmq: list ---- */
+
+#define CONF_BROKER_NAME_MAX 63
+#define CONF_URL_MAX 1000
+#define CONF_VHOST_MAX 255
+
+static void broker_free(struct conf_broker *b)
+{
+	if (b->password) {
+		secret_wipe(b->password, strlen(b->password));
+		x_free(&b->password);
+	}
+	x_free(&b->name);
+	x_free(&b->url);
+	x_free(&b->user);
+	x_free(&b->password_file);
+	x_free(&b->ca_file);
+	for (size_t i = 0; i < b->nvhosts; i++)
+		free(b->vhosts[i]);
+	x_free(&b->vhosts);
+	b->nvhosts = 0;
+}
+
+static void brokers_free(struct conf_broker **v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		broker_free(&(*v)[i]);
+	x_free(v);
+	*n = 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void brokers_copy(struct conf *dst, const struct conf *src)
+{
+	dst->brokers = src->nbrokers ? xcalloc(src->nbrokers, sizeof(*dst->brokers)) : NULL;
+	dst->nbrokers = src->nbrokers;
+	for (size_t i = 0; i < src->nbrokers; i++) {
+		const struct conf_broker *a = &src->brokers[i];
+		struct conf_broker *b = &dst->brokers[i];
+
+		*b = *a;
+		b->name = dup_or_null(a->name);
+		b->url = dup_or_null(a->url);
+		b->user = dup_or_null(a->user);
+		b->password = dup_or_null(a->password);
+		b->password_file = dup_or_null(a->password_file);
+		b->ca_file = dup_or_null(a->ca_file);
+		b->vhosts = a->nvhosts ? xcalloc(a->nvhosts, sizeof(char *)) : NULL;
+		for (size_t j = 0; j < a->nvhosts; j++)
+			b->vhosts[j] = xstrdup(a->vhosts[j]);
+	}
+}
+
+const struct conf_broker *conf_broker_find(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; name && i < c->nbrokers; i++) {
+		if (str_eq(c->brokers[i].name, name))
+			return &c->brokers[i];
+	}
+	return NULL;
+}
+
+static bool broker_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > CONF_BROKER_NAME_MAX)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* One text value of a broker entry; the message never quotes the value,
+ * which may be a password. */
+static bool broker_text(const struct ydoc *doc, const struct ynode *v, const char *key,
+			size_t max, char **out, struct err *err)
+{
+	const char *s;
+
+	if (v->type != YNODE_SCALAR || ynode_is_null(v))
+		return ydoc_error(doc, v, err, "rabbitmq %s must be text", key);
+	if (!ynode_string(doc, v, &s, err))
+		return false;
+	if (!db_valid_name(s, max))
+		return ydoc_error(doc, v, err,
+				  "rabbitmq %s must be 1 to %zu characters on one line (no "
+				  "control characters, no space at either end)",
+				  key, max);
+	free(*out);
+	*out = xstrdup(s);
+	return true;
+}
+
+static bool broker_vhosts(const struct ydoc *doc, const struct ynode *v, struct conf_broker *b,
+			  struct err *err)
+{
+	if (v->type != YNODE_SEQ)
+		return ydoc_error(doc, v, err, "rabbitmq vhosts must be a list, such as [\"/\"]");
+	b->vhosts = v->len ? xcalloc(v->len, sizeof(char *)) : NULL;
+	for (size_t i = 0; i < v->len; i++) {
+		char *vh = NULL;
+
+		if (!broker_text(doc, v->items[i], "vhosts entry", CONF_VHOST_MAX, &vh, err))
+			return false;
+		for (size_t j = 0; j < b->nvhosts; j++) {
+			if (str_eq(b->vhosts[j], vh)) {
+				free(vh);
+				return ydoc_error(doc, v->items[i], err,
+						  "rabbitmq vhosts lists a vhost twice");
+			}
+		}
+		b->vhosts[b->nvhosts++] = vh;
+	}
+	return true;
+}
+
+/* Reads one entry of the list into b (zeroed by the caller). */
+static bool broker_entry(const struct ydoc *doc, const struct ynode *e, struct conf_broker *b,
+			 struct err *err)
+{
+	const struct ynode *secret = NULL;
+
+	if (e->type != YNODE_MAP)
+		return ydoc_error(doc, e, err,
+				  "a rabbitmq entry must be a mapping (name, url, user, "
+				  "password or password_file, vhosts, ca, insecure, timeout)");
+	b->line = e->line;
+	for (size_t i = 0; i < e->len; i++) {
+		const struct ynode *k = e->keys[i], *v = e->items[i];
+		const char *key = k->scalar;
+		bool ok;
+
+		if (str_eq(key, "name")) {
+			ok = broker_text(doc, v, key, CONF_BROKER_NAME_MAX, &b->name, err);
+			if (ok && !broker_name_ok(b->name))
+				return ydoc_error(doc, v, err,
+						  "rabbitmq name must be 1 to %d letters, digits, "
+						  "'.', '-' or '_'",
+						  CONF_BROKER_NAME_MAX);
+		} else if (str_eq(key, "url")) {
+			ok = broker_text(doc, v, key, CONF_URL_MAX, &b->url, err);
+			if (ok && ((!str_has_prefix(b->url, "http://") &&
+				    !str_has_prefix(b->url, "https://")) ||
+				   strpbrk(b->url, " \t") || strlen(b->url) < 9))
+				return ydoc_error(doc, v, err,
+						  "rabbitmq url must be the management API's "
+						  "http:// or https:// address, such as "
+						  "https://rabbit.internal:15672");
+		} else if (str_eq(key, "user")) {
+			ok = broker_text(doc, v, key, 200, &b->user, err);
+		} else if (str_eq(key, "password")) {
+			if (v->type != YNODE_SCALAR || ynode_is_null(v) || !*v->scalar ||
+			    strpbrk(v->scalar, "\r\n"))
+				return ydoc_error(doc, v, err,
+						  "rabbitmq password must be text on one line");
+			x_free(&b->password);
+			b->password = xstrdup(v->scalar);
+			secret = secret ? secret : v;
+			ok = true;
+		} else if (str_eq(key, "password_file")) {
+			ok = broker_text(doc, v, key, 4096, &b->password_file, err);
+			secret = secret ? secret : v;
+		} else if (str_eq(key, "vhosts")) {
+			ok = broker_vhosts(doc, v, b, err);
+		} else if (str_eq(key, "ca")) {
+			ok = broker_text(doc, v, key, 4096, &b->ca_file, err);
+		} else if (str_eq(key, "insecure")) {
+			ok = ynode_bool(doc, v, &b->insecure, err);
+		} else if (str_eq(key, "timeout")) {
+			ok = ynode_long(doc, v, 1, 300, &b->timeout_s, err);
+		} else {
+			return ydoc_error(doc, k, err,
+					  "unknown rabbitmq key '%s' (name, url, user, password, "
+					  "password_file, vhosts, ca, insecure, timeout)",
+					  key);
+		}
+		if (!ok)
+			return false;
+	}
+	if (!b->name)
+		return ydoc_error(doc, e, err, "a rabbitmq entry needs a name");
+	if (!b->url)
+		return ydoc_error(doc, e, err, "rabbitmq %s needs a url", b->name);
+	if (!b->user)
+		return ydoc_error(doc, e, err, "rabbitmq %s needs a user", b->name);
+	if (!b->password && !b->password_file)
+		return ydoc_error(doc, e, err, "rabbitmq %s needs a password or a password_file",
+				  b->name);
+	if (b->password && b->password_file)
+		return ydoc_error(doc, secret, err,
+				  "rabbitmq %s: give either password or password_file, not both",
+				  b->name);
+	if (b->ca_file && b->insecure)
+		return ydoc_error(doc, e, err,
+				  "rabbitmq %s: ca and insecure exclude each other", b->name);
+	return true;
+}
+
+/* The whole list replaces what c held. */
+static bool conf_apply_brokers(struct conf *c, const struct ydoc *doc, const struct ynode *v,
+			       struct err *err)
+{
+	struct conf_broker *list = NULL;
+	size_t n = 0;
+
+	if (!ynode_is_null(v) && v->type != YNODE_SEQ)
+		return ydoc_error(doc, v, err,
+				  "rabbitmq must be a list of brokers (- name: ..., url: ...)");
+	if (v->type == YNODE_SEQ && v->len)
+		list = xcalloc(v->len, sizeof(*list));
+	for (size_t i = 0; v->type == YNODE_SEQ && i < v->len; i++) {
+		bool ok = broker_entry(doc, v->items[i], &list[n], err);
+
+		n++;
+		for (size_t j = 0; ok && j + 1 < n; j++) {
+			if (str_eq(list[j].name, list[n - 1].name))
+				ok = ydoc_error(doc, v->items[i], err,
+						"rabbitmq %s is listed twice (first at line %u)",
+						list[j].name, list[j].line);
+		}
+		if (!ok) {
+			brokers_free(&list, &n);
+			return false;
+		}
+	}
+	brokers_free(&c->brokers, &c->nbrokers);
+	c->brokers = list;
+	c->nbrokers = n;
+	return true;
+}
 
 static const struct conf_def *conf_find(const char *name)
 {
@@ -294,6 +536,7 @@ void conf_free(struct conf *c)
 			x_free((char **)field(c, &conf_defs[i]));
 	}
 	x_free(&c->source);
+	brokers_free(&c->brokers, &c->nbrokers);
 	tunnel_profiles_free(&c->tunnels);
 }
 
@@ -301,6 +544,7 @@ static void conf_copy(struct conf *dst, const struct conf *src)
 {
 	*dst = *src;
 	dst->source = src->source ? xstrdup(src->source) : NULL;
+	brokers_copy(dst, src);
 	tunnel_profiles_copy(&dst->tunnels, &src->tunnels);
 	for (size_t i = 0; i < ARRAY_LEN(conf_defs); i++) {
 		if (conf_defs[i].type == CONF_STRING || conf_defs[i].type == CONF_NAME) {
@@ -337,13 +581,17 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 		if ((size_t)snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "",
 				     k->scalar) >= sizeof(name))
 			return ydoc_error(doc, k, err, "option name too long");
-		d = conf_find(name);
-		/* Lists of records are read by their own modules. */
-		if (!*prefix && str_eq(k->scalar, "tunnels")) {
+		if (str_eq(name, "rabbitmq")) {
+			if (!conf_apply_brokers(c, doc, v, err))
+				return false;
+			continue;
+		}
+		if (str_eq(name, "tunnels")) {
 			if (!tunnel_profiles_read(doc, v, &c->tunnels, err))
 				return false;
 			continue;
 		}
+		d = conf_find(name);
 		/* A mapping always holds nested options, even under a name that
 		 * is an option itself: `worker: {jobs: 2}` sets worker.jobs. */
 		if (v->type == YNODE_MAP && (!d || conf_has_nested(name))) {

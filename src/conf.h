@@ -18,6 +18,21 @@
 #include "ssh/profile.h"
 #include "util.h"
 
+/* A RabbitMQ broker of the `rabbitmq:` list: its management HTTP API. */
+struct conf_broker {
+	char *name;	     /* unique in the list: letters, digits, '.', '-', '_' */
+	char *url;	     /* http(s)://host:port[/prefix] of the management API */
+	char *user;
+	char *password;	     /* secret, wiped when freed; NULL with password_file */
+	char *password_file; /* read when the broker is used; "~/" is $HOME */
+	char **vhosts;	     /* the vhosts to list; none: all the user sees */
+	size_t nvhosts;
+	char *ca_file;	     /* PEM file to trust; NULL: the system's */
+	bool insecure;	     /* no verification of the server's certificate */
+	long timeout_s;	     /* per request; 0: the client's default */
+	unsigned line;	     /* where the entry starts in the settings file */
+};
+
 struct conf {
 	char *theme;	    /* theme name */
 	char *keymap;	    /* key map name */
@@ -38,8 +53,11 @@ struct conf {
 	long worker_jobs;   /* jobs one runner runs at once */
 	long reconcile_interval_s; /* a runner's periodic reconcile pass; 0: none */
 	long reconcile_confirm_s;  /* wait before a suspected drift is looked at again */
+	long queues_interval_s;	   /* between two polls of the RabbitMQ brokers */
 	struct tunnel_profiles tunnels; /* the `tunnels:` list (src/ssh/profile) */
 	char *source;	    /* the file conf_load read; NULL: none (built-in defaults) */
+	struct conf_broker *brokers; /* the rabbitmq: list */
+	size_t nbrokers;
 };
 
 /* Fills defaults. */
@@ -50,6 +68,8 @@ void conf_free(struct conf *c);
 bool conf_load(struct conf *c, const char *path, struct err *err);
 /* Sets one option by its dotted name from text, as the file would. */
 bool conf_set(struct conf *c, const char *name, const char *value, struct err *err);
+/* The broker of that name, or NULL. */
+const struct conf_broker *conf_broker_find(const struct conf *c, const char *name);
 /* Writes the registry (name, type, default, description) for documentation. */
 void conf_describe(FILE *out);
 

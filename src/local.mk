@@ -36,3 +36,10 @@ libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAG
 OPSDECK_CORE_LIBS = libopsdeck.a $(YAML_LIBS) $(JANSSON_LIBS) $(CURL_LIBS) $(PQ_LIBS) $(SSH2_LIBS)
 
 EMBEDDED_FILES += themes/default.yaml keymaps/default.yaml
+# RabbitMQ over its management HTTP API: the answers' parsers (pure) and
+# the client on the generic HTTP engine.
+libopsdeck_a_SOURCES += \
+	src/mq/rabbit_parse.c src/mq/rabbit_parse.h \
+	src/mq/rabbit.c src/mq/rabbit.h \
+	src/mq/queuewatch.c src/mq/queuewatch.h \
+	src/cli/cli_queue.c src/cli/cli_queue.h

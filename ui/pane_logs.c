@@ -1,96 +1,1127 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "db/live.h"
 #include "db/storeref.h"
+#include "kube/registry.h"
+#include "logs/query.h"
+#include "logs/ring.h"
+#include "logs/session.h"
+#include "logs/splitter.h"
 #include "pane.h"
 #include "pane_notice.h"
+#include "provision/render.h"
+#include "style.h"
 #include "util.h"
 
-struct logs_pane {
-	struct db_live *live; /* the stores, to know the one asked for */
-	char store[160];      /* "acme/web (4f1c2a9be310)", or "" */
+/* The Logs pane: a store's containers followed by a log session
+ * (src/logs) over the console's shared cluster registry, into one ring.
+ * Lines are tagged with their source (pod/container) in a colour of the
+ * theme's source palette chosen by the source's name, so a container
+ * keeps its colour. Follow is on until the operator scrolls up; `/`
+ * searches (n, N), i and x add include and exclude filters, C shows
+ * context around what they let through.
+ *
+ * Ingestion only counts and marks the pane dirty: a timer redraws at
+ * most FRAME_MS apart, so a firehose costs a frame, not a draw per line.
+ * With a filter, the lines shown are kept as numbers into the ring (fed
+ * by log_grep_feed as lines come); without one, the ring is the view. */
+
+#define FRAME_MS 33
+#define SOURCE_ROLES 6
+#define PATTERN_MAX 256
+
+struct view_line {
+	uint64_t n;
+	bool gap; /* a separator comes before it (filter with context) */
 };
+
+struct logs_pane {
+	struct app *app;
+	struct db_live *live;	    /* the stores and clusters */
+	struct kube_registry *kube; /* the console's, shared */
+	char pending[160];	    /* a store asked for before the stores were read */
+	char store[160];	    /* "acme/web (4f1c2a9be310)", or "" */
+	char store_id[STORE_ID_LEN + 1];
+	char why[640]; /* why there are no logs to show, or "" */
+
+	struct log_session *sess;
+	struct log_ring *ring;
+	struct log_filter filter;
+	struct log_grep grep;
+	char *include[LOG_FILTER_MAX], *exclude[LOG_FILTER_MAX];
+	size_t ninclude, nexclude;
+	unsigned context;
+
+	/* the filtered view: lines vl[vl0..nvl) */
+	struct view_line *vl;
+	size_t nvl, vl0, capvl;
+
+	bool follow, wrap, timestamps, sources_open;
+	uint64_t top;			  /* paused: the line at the top */
+	int hscroll;			  /* cells scrolled sideways (no wrap) */
+	size_t src_top;			  /* the source list's first row */
+	int rows;			  /* rows of lines drawn last */
+	uint64_t drawn_top, drawn_bottom; /* lines on screen at the last draw */
+	bool drawn_any;
+
+	struct log_regex search;
+	bool has_search;
+	uint64_t match; /* the search's current line, or LOG_NOT_FOUND */
+
+	struct loop_timer *frame;
+	bool dirty;
+	uint64_t rate_ms, rate_end;
+	double rate;
+};
+
+/* ---- the view: every line held, or the filtered ones ---- */
+
+static bool filtered(const struct logs_pane *p)
+{
+	return !log_filter_none(&p->filter);
+}
+
+/* Drops the filtered view's lines the ring no longer holds. */
+static void trim_view(struct logs_pane *p)
+{
+	uint64_t first = log_ring_first(p->ring);
+
+	while (p->vl0 < p->nvl && p->vl[p->vl0].n < first)
+		p->vl0++;
+	if (p->vl0 > 4096 && p->vl0 * 2 > p->nvl) {
+		memmove(p->vl, p->vl + p->vl0, (p->nvl - p->vl0) * sizeof(*p->vl));
+		p->nvl -= p->vl0;
+		p->vl0 = 0;
+	}
+}
+
+static size_t view_count(struct logs_pane *p)
+{
+	if (!p->ring)
+		return 0;
+	if (!filtered(p))
+		return log_ring_count(p->ring);
+	trim_view(p);
+	return p->nvl - p->vl0;
+}
+
+static struct view_line view_at(const struct logs_pane *p, size_t i)
+{
+	if (!filtered(p))
+		return (struct view_line){log_ring_first(p->ring) + i, false};
+	return p->vl[p->vl0 + i];
+}
+
+/* Index of the first line shown at or after line n (view_count if none). */
+static size_t view_index(struct logs_pane *p, uint64_t n)
+{
+	size_t lo = 0, hi = view_count(p);
+
+	if (!filtered(p)) {
+		uint64_t first = log_ring_first(p->ring);
+
+		return n <= first ? 0 : (size_t)(n - first) < hi ? (size_t)(n - first) : hi;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->vl[p->vl0 + mid].n < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool view_has(struct logs_pane *p, uint64_t n)
+{
+	size_t i = view_index(p, n);
+
+	return i < view_count(p) && view_at(p, i).n == n;
+}
+
+static void show_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
+{
+	struct logs_pane *p = ud;
+
+	(void)mark;
+	p->vl = xgrow(p->vl, &p->capvl, p->nvl + 1, sizeof(*p->vl));
+	p->vl[p->nvl++] = (struct view_line){n, gap};
+}
+
+/* The filters changed: the view is made again from what the ring holds. */
+static void refilter(struct logs_pane *p)
+{
+	struct err err = {{0}};
+
+	log_filter_free(&p->filter);
+	log_filter_init(&p->filter);
+	for (size_t i = 0; i < p->ninclude; i++)
+		log_filter_add(&p->filter, false, p->include[i], &err);
+	for (size_t i = 0; i < p->nexclude; i++)
+		log_filter_add(&p->filter, true, p->exclude[i], &err);
+	log_filter_context(&p->filter, p->context, p->context);
+	p->nvl = p->vl0 = 0;
+	log_grep_init(&p->grep, &p->filter);
+	if (p->ring && filtered(p)) {
+		for (uint64_t n = log_ring_first(p->ring); n < log_ring_end(p->ring); n++)
+			log_grep_feed(&p->grep, p->ring, n, show_line, p);
+	}
+	p->dirty = true;
+}
+
+/* ---- the session ---- */
+
+static void frame_due(struct loop *loop, void *ud)
+{
+	struct logs_pane *p = ud;
+	uint64_t now = loop_now_ms();
+
+	(void)loop;
+	if (p->ring && now - p->rate_ms >= 1000) {
+		uint64_t end = log_ring_end(p->ring);
+
+		p->rate = (double)(end - p->rate_end) * 1000.0 / (double)(now - p->rate_ms);
+		p->rate_end = end;
+		p->rate_ms = now;
+		p->dirty = true;
+	}
+	if (p->dirty && app_active_pane(p->app) == PANE_LOGS) {
+		p->dirty = false;
+		app_redraw(p->app);
+	}
+}
+
+static void on_line(void *ud, uint64_t n, const struct log_entry *e)
+{
+	struct logs_pane *p = ud;
+
+	(void)e;
+	if (filtered(p))
+		log_grep_feed(&p->grep, p->ring, n, show_line, p);
+	p->dirty = true;
+}
+
+static void on_change(void *ud)
+{
+	struct logs_pane *p = ud;
+
+	p->dirty = true;
+}
+
+static void stop_session(struct logs_pane *p)
+{
+	log_session_free(p->sess);
+	p->sess = NULL;
+	if (p->frame)
+		loop_timer_cancel(p->frame);
+	p->frame = NULL;
+}
+
+/* Follows every container of store s from now on, in place of what was
+ * followed; if it cannot, why says so. */
+static void follow_store(struct logs_pane *p, const struct store *s)
+{
+	const struct conf *conf = app_conf(p->app);
+	const struct cluster_list *cl = db_live_clusters(p->live);
+	const char *context = NULL;
+	char selector[128];
+	struct err err = {{0}};
+	struct log_session_opts o = {0};
+
+	stop_session(p);
+	snprintf(p->store, sizeof(p->store), "%s/%s (%s)", s->project, s->name, s->id);
+	str_copy(p->store_id, sizeof(p->store_id), s->id);
+	p->why[0] = '\0';
+	for (size_t i = 0; cl && i < cl->n; i++) {
+		if (strcmp(cl->v[i].name, s->cluster) == 0)
+			context = cl->v[i].context;
+	}
+	if (!context) {
+		snprintf(p->why, sizeof(p->why), "Store %s is on cluster %s, which is not known.",
+			 s->id, s->cluster);
+		return;
+	}
+	if (!p->ring)
+		p->ring = log_ring_new((size_t)conf->log_max_lines, (size_t)conf->log_max_bytes);
+	log_ring_clear(p->ring);
+	refilter(p);
+	if (!p->kube)
+		p->kube = kube_registry_acquire(app_loop(p->app), conf->kubeconfig);
+	snprintf(selector, sizeof(selector), "%s=%s", RENDER_STORE_LABEL, s->id);
+	o.context = context[0] ? context : NULL;
+	o.ns = s->namespace;
+	o.selector = selector;
+	o.follow = true;
+	/* the ring holds no more than this of all of them together */
+	o.tail_lines = conf->log_max_lines;
+	o.max_streams = (size_t)conf->log_max_streams;
+	o.stall_ms = conf->log_stall_s * 1000;
+	o.ring = p->ring;
+	o.on_line = on_line;
+	o.on_change = on_change;
+	o.on_done = on_change;
+	o.ud = p;
+	p->sess = log_session_start(p->kube, &o, &err);
+	if (!p->sess) {
+		snprintf(p->why, sizeof(p->why), "The logs of store %s cannot be read: %s", s->id,
+			 err.msg);
+		app_error(p->app, "%s", p->why);
+		return;
+	}
+	p->follow = true;
+	p->match = LOG_NOT_FOUND;
+	p->rate = 0;
+	p->rate_ms = loop_now_ms();
+	p->rate_end = log_ring_end(p->ring);
+	p->frame = loop_timer_add(app_loop(p->app), FRAME_MS, FRAME_MS, frame_due, p);
+}
+
+static void open_store(struct logs_pane *p, const char *ref)
+{
+	const struct store_list *sl = p->live ? db_live_stores(p->live, NULL) : NULL;
+	struct err err = {{0}};
+	const struct store *s;
+
+	if (!p->live) {
+		app_error(p->app, "No database is configured: the stores are not known");
+		return;
+	}
+	if (!sl || !db_live_clusters(p->live)) {
+		/* opened again once they are read */
+		str_copy(p->pending, sizeof(p->pending), ref);
+		return;
+	}
+	p->pending[0] = '\0';
+	if (!(s = store_ref_pick(sl, ref, &err))) {
+		app_error(p->app, "%s", err.msg);
+		return;
+	}
+	if (p->sess && strcmp(s->id, p->store_id) == 0)
+		return; /* already followed */
+	follow_store(p, s);
+}
+
+static void live_changed(void *ud, const struct db_live_change *ch)
+{
+	struct logs_pane *p = ud;
+
+	(void)ch;
+	if (p->pending[0] && db_live_stores(p->live, NULL) && db_live_clusters(p->live)) {
+		char ref[sizeof(p->pending)];
+
+		str_copy(ref, sizeof(ref), p->pending);
+		open_store(p, ref);
+		app_redraw(p->app);
+	}
+}
 
 static void *logs_init(struct app *app)
 {
-	struct logs_pane *lp = xcalloc(1, sizeof(*lp));
+	struct logs_pane *p = xcalloc(1, sizeof(*p));
 
+	p->app = app;
+	p->follow = true;
+	p->match = LOG_NOT_FOUND;
+	log_filter_init(&p->filter);
+	log_grep_init(&p->grep, &p->filter);
 	if (app_db_configured(app))
-		lp->live = db_live_acquire(app_loop(app), app_conf(app));
-	return lp;
+		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
+	return p;
+}
+
+static void free_patterns(char **v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++)
+		free(v[i]);
+	*n = 0;
 }
 
 static void logs_destroy(void *st)
 {
-	struct logs_pane *lp = st;
+	struct logs_pane *p = st;
 
-	if (!lp)
+	if (!p)
 		return;
-	if (lp->live)
-		db_live_release(lp->live);
-	free(lp);
+	stop_session(p);
+	if (p->kube)
+		kube_registry_release(p->kube);
+	db_live_leave(p->live, live_changed, p);
+	log_ring_free(p->ring);
+	log_filter_free(&p->filter);
+	if (p->has_search)
+		log_regex_free(&p->search);
+	free_patterns(p->include, &p->ninclude);
+	free_patterns(p->exclude, &p->nexclude);
+	free(p->vl);
+	free(p);
 }
 
 static void logs_show(void *st, struct app *app, const char *arg)
 {
-	struct logs_pane *lp = st;
-	const struct store_list *sl = lp->live ? db_live_stores(lp->live, NULL) : NULL;
-	struct err err = { { 0 } };
-	const struct store *s;
+	struct logs_pane *p = st;
 
-	if (!arg || !*arg)
-		return;
-	if (!sl) {
-		app_error(app, "The stores are not read yet: try again in a moment");
+	(void)app;
+	if (arg && *arg)
+		open_store(p, arg);
+	p->dirty = true;
+}
+
+/* ---- drawing ---- */
+
+static enum theme_role source_role(const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: the same name, the same colour */
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return (enum theme_role)(ROLE_SOURCE1 + (int)(h % SOURCE_ROLES));
+}
+
+/* Lays text out in a rect: sideways scroll or wrap. With dry set it only
+ * counts the rows it would take. */
+struct painter {
+	const struct rect *r;
+	int row, col; /* from r's corner; row may be < 0 (above: not drawn) */
+	int skip;     /* cells still to skip (sideways scroll) */
+	bool wrap, dry, full;
+};
+
+static void paint(struct painter *pt, const char *s, size_t len, attr_t attr)
+{
+	const char *end = s + len;
+
+	while (s < end && !pt->full) {
+		int room = pt->r->w - pt->col, used = 0;
+		size_t b;
+		char buf[1024];
+		size_t chunk =
+		    (size_t)(end - s) < sizeof(buf) - 1 ? (size_t)(end - s) : sizeof(buf) - 1;
+
+		/* draw_fit reads up to a NUL: a bounded copy, cut between characters */
+		while (chunk > 1 && chunk < (size_t)(end - s) &&
+		       ((unsigned char)s[chunk] & 0xC0) == 0x80)
+			chunk--;
+		memcpy(buf, s, chunk);
+		buf[chunk] = '\0';
+		if (pt->skip > 0) {
+			b = draw_fit(buf, pt->skip, &used);
+			if (b == 0) {
+				/* a wide character across the edge: left out */
+				int n = mblen(buf, chunk);
+
+				b = n > 0 ? (size_t)n : 1;
+				used = pt->skip;
+			}
+			pt->skip -= used;
+			s += b;
+			continue;
+		}
+		b = draw_fit(buf, room, &used);
+		if (b > 0 && !pt->dry && pt->row >= 0 && pt->row < pt->r->h) {
+			attrset(attr);
+			mvaddnstr(pt->r->y + pt->row, pt->r->x + pt->col, buf, (int)b);
+		}
+		pt->col += used;
+		s += b;
+		if (s < end && (b < chunk || b == 0)) {
+			if (!pt->wrap) {
+				pt->full = true;
+				break;
+			}
+			if (pt->col == 0 && b == 0) {
+				/* wider than the whole width */
+				int n = mblen(buf, chunk);
+
+				s += n > 0 ? n : 1;
+			}
+			pt->row++;
+			pt->col = 0;
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+/* The source name and timestamp written before a line's text. */
+static void line_head(const struct logs_pane *p, const struct log_entry *e, char *name,
+		      size_t namesz, char when[LOG_TIME_SIZE])
+{
+	const struct log_source *src = p->sess ? log_session_source(p->sess, e->source) : NULL;
+
+	if (src)
+		log_source_name(src, name, namesz);
+	else
+		snprintf(name, namesz, "source %u", (unsigned)e->source);
+	when[0] = '\0';
+	if (p->timestamps && e->ts_ns)
+		log_time_format(e->ts_ns, true, when);
+}
+
+/* Draws view line vl at row (row < 0: its first rows are above the
+ * area); returns the rows it takes. dry: only counts. */
+static int draw_line(struct logs_pane *p, const struct rect *r, struct view_line vl, int row,
+		     bool dry)
+{
+	const struct log_entry *e = log_ring_get(p->ring, vl.n);
+	struct painter pt = {
+	    .r = r, .row = row, .skip = p->wrap ? 0 : p->hscroll, .wrap = p->wrap, .dry = dry};
+	char name[320], when[LOG_TIME_SIZE];
+	struct log_span spans[64];
+	size_t nspans = 0, at = 0;
+	attr_t hl = style_attr(ROLE_HIGHLIGHT);
+	int rows0 = row;
+
+	if (vl.gap) {
+		if (!dry && row >= 0 && row < r->h)
+			draw_text(r->y + row, r->x, r->w, "--", style_attr(ROLE_DIM), 1);
+		pt.row++;
+	}
+	if (!e)
+		return pt.row - rows0 + 1;
+	line_head(p, e, name, sizeof(name), when);
+	paint(&pt, name, strlen(name), style_attr(source_role(name)));
+	paint(&pt, " ", 1, A_NORMAL);
+	if (when[0]) {
+		paint(&pt, when, strlen(when), style_attr(ROLE_DIM));
+		paint(&pt, " ", 1, A_NORMAL);
+	}
+	if (p->has_search && !dry)
+		nspans = log_regex_spans(&p->search, e->text, spans, ARRAY_LEN(spans));
+	for (size_t i = 0; i < nspans; i++) {
+		attr_t a = vl.n == p->match ? style_attr(ROLE_SELECTION) : hl;
+
+		paint(&pt, e->text + at, spans[i].start - at, style_attr(ROLE_NORMAL));
+		paint(&pt, e->text + spans[i].start, spans[i].end - spans[i].start, a);
+		at = spans[i].end;
+	}
+	paint(&pt, e->text + at, e->len - at, style_attr(ROLE_NORMAL));
+	return pt.row - rows0 + 1;
+}
+
+static void draw_sources(struct logs_pane *p, const struct rect *r)
+{
+	size_t n = p->sess ? log_session_nsources(p->sess) : 0;
+	char line[1024], name[320];
+
+	draw_text(r->y, r->x, r->w,
+		  "SOURCE                                   STATE          LINES  DETAIL",
+		  style_attr(ROLE_COLUMN_HEADER), 1);
+	if (n == 0)
+		draw_text(r->y + 1, r->x, r->w, "No container has a log yet.", style_attr(ROLE_DIM),
+			  1);
+	if (p->src_top >= n)
+		p->src_top = n ? n - 1 : 0;
+	for (int row = 1; row < r->h && p->src_top + (size_t)row - 1 < n; row++) {
+		const struct log_source *s =
+		    log_session_source(p->sess, (uint32_t)(p->src_top + (size_t)row - 1));
+		char detail[512] = "";
+		enum theme_role role = ROLE_STATE_OK;
+
+		log_source_name(s, name, sizeof(name));
+		switch (s->state) {
+		case LOG_SOURCE_RECONNECTING:
+			snprintf(detail, sizeof(detail), "attempt %u: %s", s->attempt, s->reason);
+			role = ROLE_STATE_BUSY;
+			break;
+		case LOG_SOURCE_ENDED:
+			snprintf(detail, sizeof(detail), "%s", s->reason);
+			role = s->failed ? ROLE_STATE_BAD : ROLE_STATE_OFF;
+			break;
+		case LOG_SOURCE_WAITING:
+			snprintf(detail, sizeof(detail), "waiting for a free stream");
+			role = ROLE_STATE_BUSY;
+			break;
+		case LOG_SOURCE_CONNECTING:
+			role = ROLE_STATE_BUSY;
+			break;
+		default:
+			break;
+		}
+		if (s->previous)
+			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s",
+				 detail[0] ? "; " : "", "previous instance");
+		if (s->reconnects)
+			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+				 "%s%llu reconnects", detail[0] ? "; " : "",
+				 (unsigned long long)s->reconnects);
+		snprintf(line, sizeof(line), "%-40s %-14s %6llu  %s", name,
+			 log_source_state_name(s->state), (unsigned long long)s->lines, detail);
+		draw_text(r->y + row, r->x, r->w, line, style_attr(role), 1);
+	}
+}
+
+/* The one-line summary: rate, evicted, and the streams in each state. */
+static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
+{
+	struct log_session_counts c;
+	const char *problem = p->sess ? log_session_failed(p->sess) : NULL;
+	size_t off;
+
+	if (!p->sess) {
+		buf[0] = '\0';
 		return;
 	}
-	if (!(s = store_ref_pick(sl, arg, &err))) {
-		app_error(app, "%s", err.msg);
+	log_session_counts(p->sess, &c);
+	off = (size_t)snprintf(buf, bufsz, "%.0f lines/s, %llu evicted, %zu held | ", p->rate,
+			       (unsigned long long)log_ring_evicted(p->ring),
+			       log_ring_count(p->ring));
+	if (off >= bufsz)
+		return;
+	snprintf(buf + off, bufsz - off,
+		 "%zu streaming, %zu idle, %zu reconnecting, %zu waiting for a slot, %zu ended",
+		 c.n[LOG_SOURCE_STREAMING], c.n[LOG_SOURCE_IDLE],
+		 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING], c.n[LOG_SOURCE_WAITING],
+		 c.n[LOG_SOURCE_ENDED]);
+	if (draw_width(buf) > width)
+		snprintf(buf + off, bufsz - off, "%zu stream %zu idle %zu reconn %zu wait %zu end",
+			 c.n[LOG_SOURCE_STREAMING], c.n[LOG_SOURCE_IDLE],
+			 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING],
+			 c.n[LOG_SOURCE_WAITING], c.n[LOG_SOURCE_ENDED]);
+	if (problem || (problem = log_session_problem(p->sess))[0]) {
+		off = strlen(buf);
+		snprintf(buf + off, bufsz - off, " | %s", problem);
+	}
+}
+
+/* The title: the store, its filters and search; and, apart, the view's
+ * state ("[paused, 12 newer, wrap]"), so that a narrow screen keeps it. */
+static void title(struct logs_pane *p, char *buf, size_t bufsz, char *mode, size_t modesz)
+{
+	char state[64];
+	size_t count, below;
+	size_t off = (size_t)snprintf(buf, bufsz, "Logs for store %s", p->store);
+
+	for (size_t i = 0; i < p->ninclude && off < bufsz; i++)
+		off += (size_t)snprintf(buf + off, bufsz - off, "%s/%s/", i ? " " : "  include ",
+					p->include[i]);
+	for (size_t i = 0; i < p->nexclude && off < bufsz; i++)
+		off += (size_t)snprintf(buf + off, bufsz - off, "%s/%s/", i ? " " : "  exclude ",
+					p->exclude[i]);
+	if (p->context && off < bufsz)
+		off += (size_t)snprintf(buf + off, bufsz - off, "  context %u", p->context);
+	if (p->has_search && off < bufsz)
+		off += (size_t)snprintf(buf + off, bufsz - off, "  search /%s/", p->search.pattern);
+	if (p->follow)
+		str_copy(state, sizeof(state), "follow");
+	else if (p->drawn_any && (count = view_count(p)) > 0 &&
+		 (below = view_index(p, p->drawn_bottom + 1)) < count)
+		snprintf(state, sizeof(state), "paused, %zu newer", count - below);
+	else
+		str_copy(state, sizeof(state), "paused");
+	snprintf(mode, modesz, "[%s%s%s]", state, p->wrap ? ", wrap" : "",
+		 p->timestamps ? ", timestamps" : "");
+}
+
+/* The lines (or the source list) in area. */
+static void draw_view(struct logs_pane *p, const struct rect *area)
+{
+	size_t count, i;
+	int row;
+
+	for (int y = 0; y < area->h; y++)
+		draw_fill(area->y + y, area->x, area->w, A_NORMAL);
+	p->rows = area->h;
+	if (p->sources_open) {
+		draw_sources(p, area);
 		return;
 	}
-	snprintf(lp->store, sizeof(lp->store), "%s/%s (%s)", s->project, s->name, s->id);
+	count = view_count(p);
+	p->drawn_any = count > 0;
+	if (count == 0) {
+		draw_text(area->y, area->x, area->w,
+			  filtered(p) ? "No line passes the filters yet." : "No line yet.",
+			  style_attr(ROLE_DIM), 1);
+		return;
+	}
+	if (p->follow) {
+		/* from the newest line up, until the area is full */
+		int used = 0;
+
+		i = count;
+		while (i > 0 && used < area->h)
+			used += draw_line(p, area, view_at(p, --i), 0, true);
+		row = area->h - used; /* < 0: the top line's first rows are above */
+	} else {
+		i = view_index(p, p->top);
+		if (i >= count)
+			i = count - 1;
+		row = 0;
+	}
+	p->drawn_top = view_at(p, i).n;
+	for (; i < count && row < area->h; i++) {
+		struct view_line vl = view_at(p, i);
+
+		row += draw_line(p, area, vl, row, false);
+		p->drawn_bottom = vl.n;
+	}
 }
 
 static void logs_draw(void *st, struct app *app, const struct rect *r)
 {
-	struct logs_pane *lp = st;
-	char first[200];
-	const char *lines[2];
+	struct logs_pane *p = st;
+	char head[2048], mode[128];
+	struct rect area = {r->y + 2, r->x, r->h - 2, r->w};
+	int mode_w;
 
 	(void)app;
-	if (lp->store[0]) {
-		snprintf(first, sizeof(first), "No log stream is open here for store %s.",
-			 lp->store);
-		lines[0] = first;
-		lines[1] = "l on the store in the Stores pane gives the kubectl command that "
-			   "follows its logs.";
-	} else {
-		lines[0] = "No store selected.";
-		lines[1] = "l on a store in the Stores pane gives the kubectl command that "
-			   "follows its logs.";
+	p->dirty = false;
+	if (!p->store[0]) {
+		const char *lines[2] = {p->pending[0] ? "Reading the stores..."
+						      : "No store selected.",
+					"l on a store in the Stores pane, or :logs STORE, follows "
+					"its logs here."};
+
+		pane_notice_draw(r, "Logs", lines, 2);
+		return;
 	}
-	pane_notice_draw(r, "Logs", lines, 2);
+	if (r->h < 1 || r->w < 1)
+		return;
+	if (!p->sess) {
+		/* why the store's logs cannot be followed */
+		if (area.h > 0)
+			draw_wrapped(&area, p->why, style_attr(ROLE_STATE_BAD));
+	} else if (area.h > 0) {
+		/* first: the title says what the lines drawn leave below */
+		draw_view(p, &area);
+	}
+	title(p, head, sizeof(head), mode, sizeof(mode));
+	mode_w = draw_width(mode);
+	if (r->w > mode_w + 8) {
+		draw_text(r->y, r->x, r->w - mode_w - 1, head, style_attr(ROLE_TITLE), 1);
+		draw_text_right(r->y, r->x + r->w - mode_w - 1, mode_w + 1, mode,
+				style_attr(ROLE_TITLE));
+	} else {
+		draw_text(r->y, r->x, r->w, head, style_attr(ROLE_TITLE), 1);
+	}
+	if (r->h < 2 || !p->sess)
+		return;
+	summary(p, r->w, head, sizeof(head));
+	draw_text(r->y + 1, r->x, r->w, head, style_attr(ROLE_STATUSLINE), 1);
 }
 
-static size_t logs_complete(void *st, const struct pane_verb *verb, const char *prefix,
-			    char ***out)
+/* ---- keys ---- */
+
+static void scroll_to(struct logs_pane *p, size_t idx)
 {
-	struct logs_pane *lp = st;
+	size_t count = view_count(p);
+
+	if (count == 0)
+		return;
+	if (idx >= count)
+		idx = count - 1;
+	p->follow = false;
+	p->top = view_at(p, idx).n;
+}
+
+/* Moves the view by delta lines (negative: up, to older lines). */
+static void scroll_by(struct logs_pane *p, long delta)
+{
+	size_t count = view_count(p), idx, last;
+
+	if (count == 0)
+		return;
+	idx = view_index(p, p->drawn_any ? p->drawn_top : p->top);
+	if (delta < 0)
+		idx = (size_t)-delta > idx ? 0 : idx - (size_t)-delta;
+	else
+		idx += (size_t)delta;
+	/* no further down than a full last page */
+	last = count > (size_t)(p->rows > 0 ? p->rows : 1) ? count - (size_t)p->rows : 0;
+	if (delta > 0 && idx > last)
+		idx = last > view_index(p, p->drawn_top) ? last : view_index(p, p->drawn_top);
+	scroll_to(p, idx);
+}
+
+/* The next line the search matches in the view, from line `from`. */
+static uint64_t find(struct logs_pane *p, uint64_t from, bool backward)
+{
+	for (;;) {
+		uint64_t n = log_ring_search(p->ring, &p->search, from, backward);
+
+		if (n == LOG_NOT_FOUND || !filtered(p) || view_has(p, n))
+			return n;
+		if (backward && n == 0)
+			return LOG_NOT_FOUND;
+		from = backward ? n - 1 : n + 1;
+	}
+}
+
+/* Puts line n in view, a third of the way down if it was not shown. */
+static void show_match(struct logs_pane *p, uint64_t n)
+{
+	size_t idx = view_index(p, n);
+
+	p->match = n;
+	if (!p->follow && n >= p->drawn_top && n <= p->drawn_bottom)
+		return;
+	scroll_to(p, idx > (size_t)p->rows / 3 ? idx - (size_t)p->rows / 3 : 0);
+}
+
+static void search_step(struct logs_pane *p, bool backward)
+{
+	uint64_t from, n;
+
+	if (!p->has_search) {
+		app_error(p->app, "No search yet: / searches");
+		return;
+	}
+	if (!p->ring)
+		return;
+	if (p->match != LOG_NOT_FOUND && log_ring_get(p->ring, p->match))
+		from = backward ? (p->match ? p->match - 1 : 0) : p->match + 1;
+	else
+		from = backward ? (p->drawn_any ? p->drawn_bottom : log_ring_end(p->ring))
+				: p->drawn_top;
+	if (backward && p->match == 0) {
+		app_error(p->app, "/%s/: no older line matches", p->search.pattern);
+		return;
+	}
+	n = find(p, from, backward);
+	if (n == LOG_NOT_FOUND) {
+		app_error(p->app, "/%s/: no %s line matches", p->search.pattern,
+			  backward ? "older" : "newer");
+		return;
+	}
+	show_match(p, n);
+}
+
+static void search_done(struct app *app, const char *text, void *ud)
+{
+	struct logs_pane *p = ud;
+	struct log_regex rx;
+	struct err err = {{0}};
+	bool icase = true;
+	uint64_t n, end;
+
+	if (!text)
+		return;
+	if (!*text) {
+		if (p->has_search)
+			log_regex_free(&p->search);
+		p->has_search = false;
+		p->match = LOG_NOT_FOUND;
+		p->dirty = true;
+		app_redraw(app);
+		return;
+	}
+	/* smart case: an upper-case letter makes the case count */
+	for (const char *c = text; *c; c++) {
+		if (*c >= 'A' && *c <= 'Z')
+			icase = false;
+	}
+	if (!log_regex_compile(&rx, text, icase, &err)) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	if (p->has_search)
+		log_regex_free(&p->search);
+	p->search = rx;
+	p->has_search = true;
+	p->match = LOG_NOT_FOUND;
+	if (!p->ring) {
+		app_redraw(app);
+		return;
+	}
+	/* the newest match on screen or above it, else the next one below */
+	end = log_ring_end(p->ring);
+	n = find(p, p->follow || !p->drawn_any ? (end ? end - 1 : 0) : p->drawn_bottom, true);
+	if (n == LOG_NOT_FOUND && !p->follow)
+		n = find(p, p->drawn_bottom, false);
+	if (n == LOG_NOT_FOUND)
+		app_error(app, "/%s/: no line matches", text);
+	else {
+		show_match(p, n);
+		app_info(app, "/%s/: n for the next newer match, N for the next older", text);
+	}
+	app_redraw(app);
+}
+
+static const struct app_prompt_ops search_ops = {.on_done = search_done};
+
+static void add_pattern(struct logs_pane *p, bool exclude, const char *text)
+{
+	char **v = exclude ? p->exclude : p->include;
+	size_t *n = exclude ? &p->nexclude : &p->ninclude;
+	struct log_regex rx;
+	struct err err = {{0}};
+
+	if (!*text) {
+		free_patterns(v, n);
+		refilter(p);
+		app_info(p->app, "No %s filter", exclude ? "exclude" : "include");
+		return;
+	}
+	if (strlen(text) > PATTERN_MAX) {
+		app_error(p->app, "A filter is at most %d characters", PATTERN_MAX);
+		return;
+	}
+	if (*n >= LOG_FILTER_MAX) {
+		app_error(p->app, "At most %d %s filters: an empty one clears them", LOG_FILTER_MAX,
+			  exclude ? "exclude" : "include");
+		return;
+	}
+	if (!log_regex_compile(&rx, text, false, &err)) {
+		app_error(p->app, "%s", err.msg);
+		return;
+	}
+	log_regex_free(&rx);
+	v[(*n)++] = xstrdup(text);
+	refilter(p);
+}
+
+static void include_done(struct app *app, const char *text, void *ud)
+{
+	if (text)
+		add_pattern(ud, false, text);
+	app_redraw(app);
+}
+
+static void exclude_done(struct app *app, const char *text, void *ud)
+{
+	if (text)
+		add_pattern(ud, true, text);
+	app_redraw(app);
+}
+
+static void context_done(struct app *app, const char *text, void *ud)
+{
+	struct logs_pane *p = ud;
+	long n;
+
+	if (!text)
+		return;
+	if (!str_to_long(text, 0, LOG_CONTEXT_MAX, &n)) {
+		app_error(app, "Context is a number of lines from 0 to %d, not \"%.40s\"",
+			  LOG_CONTEXT_MAX, text);
+		return;
+	}
+	p->context = (unsigned)n;
+	refilter(p);
+	if (!filtered(p) && n)
+		app_info(app, "Context shows around the lines an include or exclude filter (i, x) "
+			      "lets through");
+	app_redraw(app);
+}
+
+static const struct app_prompt_ops include_ops = {.on_done = include_done};
+static const struct app_prompt_ops exclude_ops = {.on_done = exclude_done};
+static const struct app_prompt_ops context_ops = {.on_done = context_done};
+
+/* Writes the lines shown (every line held, or the filtered view) as the
+ * pane shows them, unwrapped; false with err set. */
+static bool save_view(struct logs_pane *p, const char *path, size_t *nlines, struct err *err)
+{
+	FILE *f = fopen(path, "w");
+	size_t count = view_count(p);
+	char name[320], when[LOG_TIME_SIZE];
+
+	*nlines = 0;
+	if (!f) {
+		err_set(err, "cannot write %s: %s", path, strerror(errno));
+		return false;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct view_line vl = view_at(p, i);
+		const struct log_entry *e = log_ring_get(p->ring, vl.n);
+
+		if (!e)
+			continue;
+		line_head(p, e, name, sizeof(name), when);
+		if (vl.gap)
+			fputs("--\n", f);
+		fprintf(f, "%s %s%s", name, when, when[0] ? " " : "");
+		fwrite(e->text, 1, e->len, f);
+		fputc('\n', f);
+		(*nlines)++;
+	}
+	if (ferror(f) | (fclose(f) != 0)) {
+		err_set(err, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+		return false;
+	}
+	return true;
+}
+
+static void save_done(struct app *app, const char *text, void *ud)
+{
+	struct logs_pane *p = ud;
+	struct err err = {{0}};
+	char path[4096];
+	const char *home = getenv("HOME");
+	size_t n;
+
+	if (!text)
+		return;
+	if (!*text) {
+		app_error(app, "Give a file to save the lines to");
+		return;
+	}
+	if (text[0] == '~' && text[1] == '/' && home && *home)
+		snprintf(path, sizeof(path), "%s/%s", home, text + 2);
+	else
+		str_copy(path, sizeof(path), text);
+	if (!save_view(p, path, &n, &err)) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	app_info(app, "Saved %zu lines%s to %s", n, filtered(p) ? " (the filtered view)" : "",
+		 path);
+}
+
+static const struct app_prompt_ops save_ops = {.on_done = save_done};
+
+static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
+{
+	struct logs_pane *p = st;
+	long page = p->rows > 1 ? p->rows - 1 : 1;
+	char initial[64];
+
+	(void)k;
+	if (!p->ring)
+		return PANE_IGNORED;
+	if (p->sources_open) {
+		size_t n = p->sess ? log_session_nsources(p->sess) : 0;
+
+		switch (a) {
+		case ACTION_CANCEL:
+		case ACTION_LOGS_SOURCES:
+			p->sources_open = false;
+			break;
+		case ACTION_CURSOR_UP:
+			p->src_top -= p->src_top > 0;
+			break;
+		case ACTION_CURSOR_DOWN:
+			p->src_top += p->src_top + 1 < n;
+			break;
+		case ACTION_PAGE_UP:
+			p->src_top = p->src_top > (size_t)page ? p->src_top - (size_t)page : 0;
+			break;
+		case ACTION_PAGE_DOWN:
+			p->src_top =
+			    p->src_top + (size_t)page < n ? p->src_top + (size_t)page : p->src_top;
+			break;
+		case ACTION_CURSOR_TOP:
+			p->src_top = 0;
+			break;
+		default:
+			return PANE_IGNORED;
+		}
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	switch (a) {
+	case ACTION_CURSOR_UP:
+		scroll_by(p, -1);
+		break;
+	case ACTION_CURSOR_DOWN:
+		scroll_by(p, 1);
+		break;
+	case ACTION_PAGE_UP:
+		scroll_by(p, -page);
+		break;
+	case ACTION_PAGE_DOWN:
+		scroll_by(p, page);
+		break;
+	case ACTION_HALF_PAGE_UP:
+		scroll_by(p, -(page + 1) / 2);
+		break;
+	case ACTION_HALF_PAGE_DOWN:
+		scroll_by(p, (page + 1) / 2);
+		break;
+	case ACTION_CURSOR_TOP:
+		scroll_to(p, 0);
+		break;
+	case ACTION_CURSOR_BOTTOM:
+		p->follow = true;
+		break;
+	case ACTION_SCROLL_LEFT:
+		if (p->wrap || p->hscroll == 0)
+			return PANE_HANDLED;
+		p->hscroll = p->hscroll > 8 ? p->hscroll - 8 : 0;
+		break;
+	case ACTION_SCROLL_RIGHT:
+		if (p->wrap)
+			return PANE_HANDLED;
+		p->hscroll += 8;
+		break;
+	case ACTION_LOGS_FOLLOW:
+		if (p->follow)
+			scroll_to(p, view_index(p, p->drawn_top));
+		else
+			p->follow = true;
+		break;
+	case ACTION_FILTER:
+		app_prompt(app, "search /", p->has_search ? p->search.pattern : "", &search_ops, p);
+		break;
+	case ACTION_LOGS_NEXT:
+		search_step(p, false);
+		break;
+	case ACTION_LOGS_PREV:
+		search_step(p, true);
+		break;
+	case ACTION_LOGS_INCLUDE:
+		app_prompt(app, "include regex: ", "", &include_ops, p);
+		break;
+	case ACTION_LOGS_EXCLUDE:
+		app_prompt(app, "exclude regex: ", "", &exclude_ops, p);
+		break;
+	case ACTION_LOGS_CONTEXT:
+		snprintf(initial, sizeof(initial), "%u", p->context);
+		app_prompt(app, "context lines: ", initial, &context_ops, p);
+		break;
+	case ACTION_LOGS_WRAP:
+		p->wrap = !p->wrap;
+		p->hscroll = 0;
+		break;
+	case ACTION_LOGS_TIMESTAMPS:
+		p->timestamps = !p->timestamps;
+		break;
+	case ACTION_LOGS_CLEAR:
+		log_ring_clear(p->ring);
+		refilter(p);
+		p->follow = true;
+		p->match = LOG_NOT_FOUND;
+		break;
+	case ACTION_LOGS_SAVE:
+		snprintf(initial, sizeof(initial), "opsdeck-logs-%s.log", p->store_id);
+		app_prompt(app, "save to file: ", initial, &save_ops, p);
+		break;
+	case ACTION_LOGS_SOURCES:
+		p->sources_open = true;
+		break;
+	case ACTION_CANCEL:
+		if (!p->has_search)
+			return PANE_IGNORED;
+		log_regex_free(&p->search);
+		p->has_search = false;
+		p->match = LOG_NOT_FOUND;
+		break;
+	default:
+		return PANE_IGNORED;
+	}
+	p->dirty = true;
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+static size_t logs_complete(void *st, const struct pane_verb *verb, const char *prefix, char ***out)
+{
+	struct logs_pane *p = st;
 
 	(void)verb;
-	return store_ref_complete(lp->live ? db_live_stores(lp->live, NULL) : NULL, prefix, out);
+	return store_ref_complete(p->live ? db_live_stores(p->live, NULL) : NULL, prefix, out);
 }
 
 const struct pane_ops pane_logs_ops = {
-	.args = "[STORE]",
-	.help = "Show the Logs pane, optionally for a store (its name, id or PROJECT/NAME)",
-	.init = logs_init,
-	.destroy = logs_destroy,
-	.draw = logs_draw,
-	.on_show = logs_show,
-	.complete = logs_complete,
+    .args = "[STORE]",
+    .help = "Show the Logs pane; with a store (its name, id or PROJECT/NAME), follow its logs",
+    .init = logs_init,
+    .destroy = logs_destroy,
+    .draw = logs_draw,
+    .on_key = logs_key,
+    .on_show = logs_show,
+    .complete = logs_complete,
 };

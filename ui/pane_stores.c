@@ -1843,20 +1843,12 @@ static unsigned stores_key(void *st, struct app *app, enum action a, keycode k)
 	case ACTION_STORES_RETRY: run_verb(p, VERB_RETRY, NULL); break;
 	case ACTION_STORES_DELETE: run_verb(p, VERB_DELETE, NULL); break;
 	case ACTION_STORES_CREDENTIALS: run_verb(p, VERB_CREDENTIALS, NULL); break;
-	case ACTION_STORES_LOGS: {
-		/* the command that streams them, with the store's context */
-		const struct store *s = (id = cursor_id(p)) ? db_live_store(p->live, id) : NULL;
-		const struct kcluster *kc = s ? find_kc(p, s->cluster) : NULL;
-
-		if (!s)
+	case ACTION_STORES_LOGS:
+		/* its containers' logs, followed in the Logs pane */
+		if (!(id = cursor_id(p)))
 			return PANE_IGNORED;
-		app_info(app,
-			 "Logs of store %s: kubectl%s%s -n %s logs -f --all-containers --prefix -l "
-			 "opsdeck.io/store=%s",
-			 s->id, kc && kc->context[0] ? " --context " : "",
-			 kc && kc->context[0] ? kc->context : "", s->namespace, s->id);
+		app_show_pane(app, PANE_LOGS, id);
 		break;
-	}
 	case ACTION_CANCEL:
 		if (!p->detail_open)
 			return PANE_IGNORED;

@@ -13,6 +13,7 @@
 #include "cli/cli_job.h"
 #include "cli/cli_logs.h"
 #include "cli/cli_project.h"
+#include "cli/cli_queue.h"
 #include "cli/cli_store.h"
 #include "cli/cli_tunnel.h"
 #include "cli/cli_util.h"
@@ -32,6 +33,7 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_logs_commands,
 	cli_worker_commands,
 	cli_doctor_commands,
+	cli_queue_commands,
 	cli_tunnel_commands,
 	cli_complete_commands,
 	NULL,

@@ -188,15 +188,31 @@ bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err
 	return true;
 }
 
-void job_req_stores(struct db_req *r, const char *const *ids, size_t n)
+/* A store id as the database makes them: hex digits, which need no
+ * quoting in an array literal. */
+static bool store_id_ok(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[i]; i++) {
+		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	}
+	return i > 0 && i < sizeof(((struct job_store *)0)->id);
+}
+
+bool job_req_stores(struct db_req *r, const char *const *ids, size_t n)
 {
 	struct buf b = BUF_INIT;
 
+	for (size_t i = 0; i < n; i++) {
+		if (!ids[i] || !store_id_ok(ids[i]))
+			return false;
+	}
 	buf_putc(&b, '{');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_putc(&b, ',');
-		/* Ids are hex digits: nothing in them needs quoting in an array. */
 		buf_puts(&b, ids[i]);
 	}
 	buf_putc(&b, '}');
@@ -204,6 +220,7 @@ void job_req_stores(struct db_req *r, const char *const *ids, size_t n)
 	db_req_add(r, buf_str(&b));
 	buf_free(&b);
 	snprintf(r->subject, sizeof(r->subject), "%zu stores", n);
+	return true;
 }
 
 bool job_stores_row(const PGresult *res, int row, struct job_store *out, struct err *err)

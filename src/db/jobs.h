@@ -82,8 +82,9 @@ void job_req_store(struct db_req *r, const char *store);
 bool job_store_parse(const PGresult *res, struct job_store *out, struct err *err);
 /* The stores ids names (hex ids), one row each in id order, for
  * job_stores_row. Each offering's template is given on the first row of
- * that offering only: a row after it has template_text NULL. */
-void job_req_stores(struct db_req *r, const char *const *ids, size_t n);
+ * that offering only: a row after it has template_text NULL. False, r
+ * untouched, when an id is not a store id. */
+bool job_req_stores(struct db_req *r, const char *const *ids, size_t n);
 bool job_stores_row(const PGresult *res, int row, struct job_store *out, struct err *err);
 void job_store_free(struct job_store *s);
 

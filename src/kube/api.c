@@ -322,6 +322,7 @@ struct kube_op {
 	/* lists */
 	bool is_list;
 	char *list_path; /* without limit/continue */
+	bool list_meta;	 /* kube_list_opts.metadata_only */
 	long limit;
 	json_t *items;
 	json_t *first_meta;
@@ -538,6 +539,8 @@ static bool list_next(struct kube_op *op, const char *cont, struct err *err)
 	kube_query(&path, "limit", limit);
 	if (cont)
 		kube_query(&path, "continue", cont);
+	if (op->list_meta)
+		rq.accept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 	rq.path = buf_str(&path);
 	ok = op_send(op, &rq, err);
 	buf_free(&path);
@@ -564,6 +567,7 @@ struct kube_op *kube_list(struct kube_http *h, const struct kube_resource *res, 
 	op->list_path = buf_steal(&path);
 	op->limit = opts && opts->limit > 0 ? opts->limit : KUBE_LIST_PAGE;
 	op->page_fn = opts ? opts->page_fn : NULL;
+	op->list_meta = opts && opts->metadata_only;
 	op->items = json_array();
 	if (!list_next(op, NULL, err)) {
 		op_free(op);

@@ -111,6 +111,9 @@ struct kube_list_opts {
 	const char *field_selector;
 	long limit;	     /* page size; 0: KUBE_LIST_PAGE */
 	kube_page_fn page_fn; /* NULL: the whole list only */
+	/* Items as PartialObjectMetadata: their metadata only, never a
+	 * Secret's data. */
+	bool metadata_only;
 };
 
 /* Lists every page (following continue tokens; an expired token restarts

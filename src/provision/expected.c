@@ -3,6 +3,7 @@
 #include "provision/expected.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,23 @@
 
 /* Stands in for the generated secrets, which only the job holds. */
 #define SECRET_STAND_IN "unused"
+
+bool expected_kind_lasts(const char *kind)
+{
+	/* An allow-list: a kind added to what opsdeck applies is not judged
+	 * until it is known not to come and go by itself. */
+	static const char *const lasting[] = {
+		"Deployment", "StatefulSet", "DaemonSet", "Service", "Secret", "ConfigMap",
+		"PersistentVolumeClaim", "Ingress", "ServiceAccount", "Role", "RoleBinding",
+		"NetworkPolicy", "ResourceQuota", "LimitRange", "CronJob",
+	};
+
+	for (size_t i = 0; i < sizeof(lasting) / sizeof(lasting[0]); i++) {
+		if (strcmp(kind, lasting[i]) == 0)
+			return true;
+	}
+	return false;
+}
 
 void expected_from_manifests(const json_t *manifests, struct expected_objects *out)
 {
@@ -25,7 +43,8 @@ void expected_from_manifests(const json_t *manifests, struct expected_objects *o
 		const char *name;
 		struct err err = {{0}};
 
-		if (!render_manifest_target(obj, &res, &name, &err) || !res->namespaced)
+		if (!render_manifest_target(obj, &res, &name, &err) || !res->namespaced ||
+		    !expected_kind_lasts(res->kind))
 			continue;
 		out->v = xgrow(out->v, &cap, out->n + 1, sizeof(*out->v));
 		out->v[out->n].res = res;
@@ -56,12 +75,7 @@ bool expected_for_store(const struct job_store *st, const char *domain,
 	struct store_values sv = {.st = st, .domain = domain};
 	json_t *objs;
 
-	/* As the job has it: the URL the store was given, else where it is
-	 * served. */
-	if (st->url && st->url[0])
-		str_copy(sv.url, sizeof(sv.url), st->url);
-	else
-		snprintf(sv.url, sizeof(sv.url), "https://%s.%s", st->id, domain);
+	storevars_url(st, domain, false, sv.url, sizeof(sv.url));
 	objs = render_manifests(st->offering, st->template_text, strlen(st->template_text),
 				st->namespace, lookup, &sv, err);
 	if (!objs)
@@ -76,6 +90,50 @@ void expected_free(struct expected_objects *e)
 	free(e->v);
 	e->v = NULL;
 	e->n = 0;
+}
+
+void expected_digest(const struct expected_objects *e, char *out, size_t outsz)
+{
+	/* FNV-1a, 64 bits: a change detector, not a secret's hash. */
+	uint64_t h = 14695981039346656037u;
+
+	for (size_t i = 0; i < e->n; i++) {
+		const char *parts[] = { e->v[i].res->group, "/", e->v[i].res->plural, "/",
+					e->v[i].name, "\n" };
+
+		for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++) {
+			for (const char *c = parts[p]; *c; c++) {
+				h ^= (unsigned char)*c;
+				h *= 1099511628211u;
+			}
+		}
+	}
+	snprintf(out, outsz, "%016llx", (unsigned long long)h);
+}
+
+const char *expected_template_of(struct expected_templates *t, const char *offering,
+				 const char *row_text)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (strcmp(t->v[i].offering, offering) == 0)
+			return t->v[i].text;
+	}
+	if (!row_text)
+		return NULL;
+	t->v = xgrow(t->v, &t->cap, t->n + 1, sizeof(*t->v));
+	t->v[t->n].offering = xstrdup(offering);
+	t->v[t->n].text = xstrdup(row_text);
+	return t->v[t->n++].text;
+}
+
+void expected_templates_free(struct expected_templates *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i].offering);
+		free(t->v[i].text);
+	}
+	free(t->v);
+	memset(t, 0, sizeof(*t));
 }
 
 bool expected_same_resource(const struct kube_resource *a, const struct kube_resource *b)
@@ -119,7 +177,7 @@ static bool holds(const json_t *items, const char *name)
 	return false;
 }
 
-size_t expected_missing(const struct expected_objects *e, expected_items_fn items, void *ud,
+size_t expected_missing(struct expected_objects *e, expected_items_fn items, void *ud, bool again,
 			struct buf *missing, size_t *unjudged)
 {
 	size_t n = 0;
@@ -128,14 +186,19 @@ size_t expected_missing(const struct expected_objects *e, expected_items_fn item
 	*unjudged = 0;
 	for (size_t i = 0; i < e->n; i++) {
 		bool listed = false;
-		const json_t *have = items(ud, e->v[i].res, &listed);
+		const json_t *have;
 
+		if (again && !e->v[i].missing)
+			continue;
+		e->v[i].missing = false;
+		have = items(ud, e->v[i].res, &listed);
 		if (!listed) {
 			(*unjudged)++;
 			continue;
 		}
 		if (holds(have, e->v[i].name))
 			continue;
+		e->v[i].missing = true;
 		expected_object_name(&e->v[i], name, sizeof(name));
 		buf_printf(missing, "%s%s", n++ ? ", " : "", name);
 	}

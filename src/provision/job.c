@@ -11,6 +11,7 @@
 #include "kube/b64.h"
 #include "provision/answer.h"
 #include "provision/credentials.h"
+#include "provision/expected.h"
 #include "provision/health.h"
 #include "provision/render.h"
 #include "provision/secret.h"
@@ -620,9 +621,21 @@ static void namespace_then(struct jrun *jr, const struct kube_result *res)
 static void namespace_issue(struct jrun *jr)
 {
 	json_t *ns = render_namespace(jr->st.id, jr->st.project);
-	char *body = ns ? json_dumps(ns, JSON_COMPACT) : NULL;
+	char *body;
 	struct err err = { { 0 } };
+	struct expected_objects exp = { 0 };
+	char digest[EXPECTED_DIGEST_LEN + 1];
 
+	/* What the template makes the namespace hold, for the reconcile pass
+	 * to judge the store by the template it was given (a template that
+	 * does not render fails the job at its apply step). */
+	if (ns && expected_for_store(&jr->st, jr->env.domain, &exp, &err)) {
+		expected_digest(&exp, digest, sizeof(digest));
+		json_object_set_new(json_object_get(ns, "metadata"), "annotations",
+				    json_pack("{s:s}", EXPECTED_ANNOTATION, digest));
+	}
+	expected_free(&exp);
+	body = ns ? json_dumps(ns, JSON_COMPACT) : NULL;
 	json_decref(ns);
 	if (!body) {
 		jr_fail(jr, false, "cannot make the namespace of store %s in project %s", jr->st.id,
@@ -1225,11 +1238,6 @@ static void run_step(struct jrun *jr)
 	if (jr->over)
 		return;
 	if (!jr->steps[jr->step].name) {
-		if (strcmp(jr->job.kind, "provision") == 0 || !jr->st.url[0])
-			snprintf(jr->url, sizeof(jr->url), "https://%s.%s", jr->st.id,
-				 jr->env.domain);
-		else
-			str_copy(jr->url, sizeof(jr->url), jr->st.url);
 		jr_end(jr, JOB_SUCCEEDED, NULL, 0);
 		return;
 	}
@@ -1296,6 +1304,9 @@ static void store_loaded(void *ud, const PGresult *res, const struct err *err)
 		return;
 	}
 	jr->have_store = true;
+	/* What store.url renders as, and what a job that succeeds records. */
+	storevars_url(&jr->st, jr->env.domain, strcmp(jr->job.kind, "provision") == 0, jr->url,
+		      sizeof(jr->url));
 	jr->http = jr->env.http_for(jr->env.http_ud, jr->st.context, &e);
 	if (!jr->http) {
 		jr_fail(jr, true, "cluster %s (context %s): %s", jr->st.cluster, jr->st.context,

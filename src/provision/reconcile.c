@@ -19,6 +19,8 @@
 #define DB_TIMEOUT_MS 15000
 /* Resources listed besides the fixed lists: those of the templates. */
 #define MAX_EXTRA 16
+/* Templates rendered in one go: a console answers keys between slices. */
+#define RENDER_SLICE 50
 
 struct rc_store {
 	char id[16], namespace[64], status[16];
@@ -31,6 +33,17 @@ struct rc_store {
 	struct expected_objects exp;
 	char exp_error[400];
 	bool exp_read; /* its row was in the templates' answer */
+	/* expected_digest of exp; the namespace's EXPECTED_ANNOTATION, when
+	 * there and different, says it was given another template */
+	char digest[EXPECTED_DIGEST_LEN + 1];
+	bool other_template; /* so its objects are not judged against exp */
+};
+
+/* A row of the templates' answer, rendered in a later slice. */
+struct rc_pending {
+	struct rc_store *s;
+	struct job_store st; /* its template_text NULL: tmpl is */
+	const char *tmpl;    /* owned by reconcile.tmpls; NULL: none given */
 };
 
 struct rc_cluster {
@@ -86,7 +99,12 @@ struct reconcile {
 	struct rc_store **byid;
 	size_t nbyid;
 	struct kube_op *op;
-	struct loop_timer *finish, *confirm;
+	struct loop_timer *finish, *confirm, *slice;
+	/* the judged stores' templates, rendered RENDER_SLICE at a time */
+	struct expected_templates tmpls;
+	struct rc_pending *pending;
+	size_t npending, pi;
+	char templates_error[300]; /* the templates could not be read: why */
 	struct reconcile_report rep;
 	size_t cap;
 };
@@ -283,8 +301,8 @@ static const json_t *items_of(void *ud, const struct kube_resource *res, bool *l
  * template renders that the namespace lacks first, then how its
  * workloads are. *unjudged: how many of its template's objects could not
  * be looked for (their list failed). */
-static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *reason,
-			  size_t reasonsz, size_t *unjudged)
+static bool store_drifted(struct reconcile *rc, struct rc_store *s, char *reason, size_t reasonsz,
+			  size_t *unjudged)
 {
 	const json_t *ns = find_namespace(rc, s->namespace);
 	char term[400], health[500];
@@ -306,7 +324,18 @@ static bool store_drifted(struct reconcile *rc, const struct rc_store *s, char *
 		snprintf(reason, reasonsz, "namespace %s is %s", s->namespace, term);
 		return true;
 	}
-	nmissing = expected_missing(&s->exp, items_of, &lk, &missing, unjudged);
+	if (rc->phase == PH_LOOK) {
+		const char *given = json_string_value(json_object_get(
+		    json_object_get(json_object_get(ns, "metadata"), "annotations"),
+		    EXPECTED_ANNOTATION));
+
+		/* No annotation: provisioned before the job recorded it. */
+		s->other_template = given && s->digest[0] && strcmp(given, s->digest) != 0;
+	}
+	nmissing = 0;
+	if (!s->other_template)
+		nmissing = expected_missing(&s->exp, items_of, &lk, rc->phase == PH_CONFIRM,
+					    &missing, unjudged);
 	d = items_in(rc, L_DEPLOYMENTS, s->namespace);
 	st = items_in(rc, L_STATEFULSETS, s->namespace);
 	p = items_in(rc, L_PODS, s->namespace);
@@ -332,23 +361,42 @@ static bool store_judged(const struct reconcile *rc, const struct rc_store *s)
 	return s->cluster == rc->ci && store_checked(s) && (rc->phase == PH_LOOK || s->suspect);
 }
 
+/* Was resource plural already said to be unlisted on the cluster being
+ * worked on (at the first look, when the second fails too)? */
+static bool unlisted_said(const struct reconcile *rc, const char *plural)
+{
+	char head[80];
+
+	snprintf(head, sizeof(head), "listing %s:", plural);
+	for (size_t i = 0; i < rc->rep.n; i++) {
+		const struct reconcile_finding *f = &rc->rep.v[i];
+
+		if (strcmp(f->kind, "unchecked") == 0 && !f->namespace[0] &&
+		    strcmp(f->cluster, rc->clusters[rc->ci].name) == 0 &&
+		    str_has_prefix(f->reason, head))
+			return true;
+	}
+	return false;
+}
+
 /* The template's resources that could not be listed on the cluster being
- * worked on, each with the number of stores it leaves unjudged. */
+ * worked on, each with the number of stores it leaves unjudged; once per
+ * resource and cluster in a pass. */
 static void unlisted_findings(struct reconcile *rc)
 {
 	for (size_t i = 0; i < rc->nextra; i++) {
 		const struct rc_extra *x = &rc->extra[i];
 		size_t n = 0;
 
-		if (x->index)
+		if (x->index || unlisted_said(rc, x->res->plural))
 			continue;
 		for (size_t k = 0; k < rc->nstores; k++)
 			n += store_judged(rc, &rc->stores[k]) &&
 			     expected_uses(&rc->stores[k].exp, x->res);
 		snprintf(cluster_finding(rc, "unchecked", "", NULL)->reason,
 			 sizeof(rc->rep.v[0].reason),
-			 "listing %s: %.300s; the %s of %zu store(s) not looked for", x->res->plural,
-			 x->error, x->res->plural, n);
+			 "listing %s: %.300s; the %s of %zu store(s) not looked for",
+			 x->res->plural, x->error, x->res->plural, n);
 	}
 }
 
@@ -372,6 +420,12 @@ static void evaluate(struct reconcile *rc)
 				 s->exp_error);
 		s->suspect = store_drifted(rc, s, s->first, sizeof(s->first), &unjudged);
 		rc->clusters[rc->ci].suspects += s->suspect;
+		if (s->other_template)
+			snprintf(cluster_finding(rc, "unchecked", s->namespace, s->id)->reason,
+				 sizeof(rc->rep.v[0].reason),
+				 "its offering's template changed since it was provisioned, so its "
+				 "objects are not checked against it; provisioning it again (store "
+				 "retry, once Failed) applies the new one");
 	}
 	json_array_foreach(json_object_get(rc->got[L_NAMESPACES], "items"), i, o)
 	{
@@ -508,8 +562,10 @@ static void list_next(struct reconcile *rc)
 		return;
 	}
 	if (rc->li >= L_COUNT) {
-		/* Every object a template renders carries the store label. */
+		/* Every object a template renders carries the store label; only
+		 * names are compared, so no Secret's data is asked for. */
 		lo.label_selector = RENDER_STORE_LABEL;
+		lo.metadata_only = true;
 		rc->op = kube_list(rc->http, rc->extra[rc->li - L_COUNT].res, NULL, &lo, listed,
 				   rc, &err);
 		if (!rc->op)
@@ -563,6 +619,12 @@ static void plan_extras(struct reconcile *rc)
 				known = known || expected_same_resource(rc->extra[x].res, res);
 			if (!known && rc->nextra < MAX_EXTRA)
 				rc->extra[rc->nextra++].res = res;
+			else if (!known && rc->phase == PH_LOOK && !unlisted_said(rc, res->plural))
+				snprintf(cluster_finding(rc, "unchecked", "", NULL)->reason,
+					 sizeof(rc->rep.v[0].reason),
+					 "listing %s: the templates use more than %d kinds besides "
+					 "those always listed; objects of this one not looked for",
+					 res->plural, MAX_EXTRA);
 		}
 	}
 }
@@ -777,54 +839,91 @@ static struct rc_store *judged_store(struct reconcile *rc, const char *id)
 	return hit ? *hit : NULL;
 }
 
-/* Renders each judged store's template from one answer (each offering's
- * template on its first row), then looks at the clusters. */
-static void templates_read(void *ud, const PGresult *res, const struct err *err)
+/* Every judged store's template rendered: those the answer lacked are
+ * said, then the clusters are looked at. */
+static void templates_done(struct reconcile *rc)
 {
-	struct reconcile *rc = ud;
-	/* Each offering's template, as its first row gave it (rows in id order
-	 * give the first row of each offering before its others). */
-	struct offering_text { const char *offering, *text; } *tmpl = NULL;
-	size_t ntmpl = 0;
-	int n = res ? PQntuples(res) : 0;
-
-	for (int i = 0; i < n; i++) {
-		struct job_store st;
-		struct err e = { { 0 } };
-		struct rc_store *s;
-		size_t t;
-
-		if (!job_stores_row(res, i, &st, &e) || !(s = judged_store(rc, st.id))) {
-			job_store_free(&st);
-			continue;
-		}
-		for (t = 0; t < ntmpl && strcmp(tmpl[t].offering, db_val(res, i, 7)) != 0; t++)
-			;
-		if (st.template_text && t == ntmpl) {
-			tmpl = xrealloc(tmpl, (ntmpl + 1) * sizeof(*tmpl));
-			tmpl[ntmpl++] = (struct offering_text){ db_val(res, i, 7), db_val(res, i, 9) };
-		} else if (!st.template_text && t < ntmpl) {
-			st.template_text = xstrdup(tmpl[t].text);
-		}
-		if (!st.template_text)
-			snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %s",
-				 "no template in the answer");
-		else if (!expected_for_store(&st, rc->opts.conf->store_domain, &s->exp, &e))
-			snprintf(s->exp_error, sizeof(s->exp_error),
-				 "its template does not render: %.300s", e.msg);
-		s->exp_read = true;
-		job_store_free(&st);
-	}
-	free(tmpl);
 	for (size_t i = 0; i < rc->nbyid; i++) {
 		struct rc_store *s = rc->byid[i];
 
 		if (s->exp_read)
 			continue;
 		snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %.300s",
-			 res ? "the store is gone from the database" : err->msg);
+			 rc->templates_error[0] ? rc->templates_error
+						: "the store is gone from the database");
 	}
+	expected_templates_free(&rc->tmpls);
 	next_cluster(rc);
+}
+
+static void render_one(struct reconcile *rc, struct rc_pending *p)
+{
+	struct rc_store *s = p->s;
+	struct err e = { { 0 } };
+
+	p->st.template_text = (char *)p->tmpl;
+	if (!p->tmpl)
+		snprintf(s->exp_error, sizeof(s->exp_error), "reading its template: %s",
+			 "no template in the answer");
+	else if (!expected_for_store(&p->st, rc->opts.conf->store_domain, &s->exp, &e))
+		snprintf(s->exp_error, sizeof(s->exp_error),
+			 "its template does not render: %.300s", e.msg);
+	else
+		expected_digest(&s->exp, s->digest, sizeof(s->digest));
+	p->st.template_text = NULL; /* rc->tmpls owns it */
+	s->exp_read = true;
+	job_store_free(&p->st);
+}
+
+/* Renders the next RENDER_SLICE templates, and the slice after from a
+ * timer of its own, so a console reads keys in between. */
+static void render_slice(struct loop *loop, void *ud)
+{
+	struct reconcile *rc = ud;
+	size_t end = rc->pi + RENDER_SLICE < rc->npending ? rc->pi + RENDER_SLICE : rc->npending;
+
+	(void)loop;
+	rc->slice = NULL;
+	for (; rc->pi < end; rc->pi++)
+		render_one(rc, &rc->pending[rc->pi]);
+	if (rc->pi < rc->npending) {
+		rc->slice = loop_timer_add(rc->opts.loop, 0, 0, render_slice, rc);
+		return;
+	}
+	free(rc->pending);
+	rc->pending = NULL;
+	rc->npending = rc->pi = 0;
+	templates_done(rc);
+}
+
+/* Keeps each judged store's row of one answer (each offering's template
+ * on its first row only) for render_slice. */
+static void templates_read(void *ud, const PGresult *res, const struct err *err)
+{
+	struct reconcile *rc = ud;
+	int n = res ? PQntuples(res) : 0;
+
+	if (!res)
+		snprintf(rc->templates_error, sizeof(rc->templates_error), "%.290s", err->msg);
+	rc->pending = xcalloc((size_t)n + 1, sizeof(*rc->pending));
+	for (int i = 0; i < n; i++) {
+		struct rc_pending *p = &rc->pending[rc->npending];
+		struct err e = { { 0 } };
+		/* Before any row is skipped: a row skipped may be the only one
+		 * that carries its offering's template. */
+		const char *given = PQgetisnull(res, i, 9) ? NULL : db_val(res, i, 9);
+		const char *tmpl = expected_template_of(&rc->tmpls, db_val(res, i, 7), given);
+
+		if (!job_stores_row(res, i, &p->st, &e) || !(p->s = judged_store(rc, p->st.id))) {
+			job_store_free(&p->st);
+			continue;
+		}
+		free(p->st.template_text);
+		p->st.template_text = NULL;
+		p->tmpl = tmpl;
+		rc->npending++;
+	}
+	rc->slice = loop_timer_add(rc->opts.loop, 0, 0, render_slice, rc);
 }
 
 /* Reads the templates of every store to be judged in one request. */
@@ -846,7 +945,14 @@ static void read_templates(struct reconcile *rc)
 	ids = xcalloc(rc->nbyid, sizeof(*ids));
 	for (size_t i = 0; i < rc->nbyid; i++)
 		ids[i] = rc->byid[i]->id;
-	job_req_stores(&r, ids, rc->nbyid);
+	if (!job_req_stores(&r, ids, rc->nbyid)) {
+		/* Ids come from the database's own rows: never, but said. */
+		free(ids);
+		snprintf(rc->templates_error, sizeof(rc->templates_error),
+			 "a store id in the database is not one");
+		templates_done(rc);
+		return;
+	}
 	free(ids);
 	db_conn_submit(rc->opts.db, &r, DB_TIMEOUT_MS, templates_read, rc);
 }
@@ -904,6 +1010,12 @@ void reconcile_free(struct reconcile *rc)
 		loop_timer_cancel(rc->finish);
 	if (rc->confirm)
 		loop_timer_cancel(rc->confirm);
+	if (rc->slice)
+		loop_timer_cancel(rc->slice);
+	for (size_t i = rc->pi; i < rc->npending; i++)
+		job_store_free(&rc->pending[i].st);
+	free(rc->pending);
+	expected_templates_free(&rc->tmpls);
 	db_conn_forget(rc->opts.db, rc);
 	for (size_t i = 0; i < L_COUNT; i++) {
 		json_decref(rc->got[i]);

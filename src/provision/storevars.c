@@ -55,3 +55,12 @@ const char *storevars_value(const struct job_store *st, const char *domain, cons
 	}
 	return NULL;
 }
+
+void storevars_url(const struct job_store *st, const char *domain, bool provisioning, char *out,
+		   size_t outsz)
+{
+	if (provisioning || !st->url || !st->url[0])
+		snprintf(out, outsz, "https://%s.%s", st->id, domain);
+	else
+		snprintf(out, outsz, "%s", st->url);
+}

@@ -6,6 +6,7 @@
 #ifndef OPSDECK_PROVISION_STOREVARS_H
 #define OPSDECK_PROVISION_STOREVARS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "db/jobs.h"
@@ -16,5 +17,11 @@
  * for a name that is not a placeholder. */
 const char *storevars_value(const struct job_store *st, const char *domain, const char *url,
 			    const char *name, char *buf, size_t bufsz);
+
+/* The URL store st is served at: https://<id>.<domain> once a provision
+ * job has run (provisioning true), else the URL it was given, or that one
+ * when it has none. */
+void storevars_url(const struct job_store *st, const char *domain, bool provisioning, char *out,
+		   size_t outsz);
 
 #endif

@@ -92,6 +92,14 @@ EXTRA_DIST += tests/integration/store_drill.sh
 TESTS += tests/integration/step_errors.sh
 EXTRA_DIST += tests/integration/step_errors.sh
 
+# RabbitMQ queues over the management API against a private broker.
+TESTS += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit_nostats.sh
+check_PROGRAMS += tests/integration/queuewatch_probe
+tests_integration_queuewatch_probe_SOURCES = tests/integration/queuewatch_probe.c
+tests_integration_queuewatch_probe_LDADD = $(OPSDECK_CORE_LIBS)
+EXTRA_DIST += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit_nostats.sh \
+	tests/lib/rabbit.sh
+
 # Shell completion made from the command table; names through `opsdeck complete`.
 TESTS += tests/integration/completion.sh
 EXTRA_DIST += tests/integration/completion.sh
@@ -102,6 +110,11 @@ EXTRA_DIST += tests/integration/jobs.sh
 TESTS += tests/integration/queues_pane.sh
 EXTRA_DIST += tests/integration/queues_pane.sh
 
+# The Logs pane: a store's containers followed in the console.
+TESTS += tests/integration/logs_pane.sh
+EXTRA_DIST += tests/integration/logs_pane.sh
+TESTS += tests/integration/logs_pane_firehose.sh
+EXTRA_DIST += tests/integration/logs_pane_firehose.sh
 # SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
 TESTS += tests/integration/tunnel.sh
 EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh

@@ -118,8 +118,8 @@ is "$(status "$id")" Ready "the database says Ready"
 
 # ---- l: logs ----
 ui_keys l
-screen_has "l gives the command that follows the store's logs, with its context and namespace" \
-	"Logs of store $id: kubectl --context $SIM_CONTEXT -n store-$id logs -f --all-containers --prefix -l opsdeck.io/store=$id"
+screen_has "l follows the store's logs in the Logs pane" "Logs for store shop/web1 \\($id\\)"
+ui_keys 3
 
 # ---- the order form: the plan follows the offering ----
 # A second offering whose image cannot be pulled and whose plans have other

@@ -6,13 +6,15 @@
 # pass finds nothing. An object that is back before the second look is
 # "recovered"; a list the cluster refuses is not an absence; the console's
 # :reconcile view and the worker's pass show the same; a Paused store's
-# stopped workloads are not missing.
+# stopped workloads are not missing; a template imported since the store
+# was provisioned is not held against it until it is provisioned again;
+# stores of two offerings are each judged by their own.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 35
+plan 53
 
 ui_with_pg
 work=$UI_TMP
@@ -87,12 +89,14 @@ reconcile
 like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "the next pass finds nothing"
 
 # ---- back before the second look: recovered ----
-# The pass's first look is over once it has made as many requests as a
-# whole pass on a healthy cluster; the Service is then put back long
-# before the 8 s confirmation delay ends. No worker runs meanwhile: only
-# the pass talks to the cluster.
+# A look lists one resource after another, the ingresses last; kubesim
+# holds every list of ingresses for 15 s. Once the first look has made as
+# many requests as a whole pass on a healthy cluster, its services list
+# has been answered (without the Service) and its ingresses list is held:
+# the Service is put back then, and the second look, which comes after the
+# hold, finds it. No worker runs meanwhile: only the pass talks to the
+# cluster.
 stop_worker
-printf 'operator: alice\nprovision:\n  timeout: 60\nworker:\n  reconcile_confirm: 8\n' >"$work/slow.yaml"
 K get service wordpress -n "$ns" -o json |
 	jq 'del(.metadata.uid, .metadata.resourceVersion, .metadata.creationTimestamp, .metadata.managedFields, .spec.clusterIP, .spec.clusterIPs, .status)' \
 		>"$work/svc.json"
@@ -101,13 +105,15 @@ od store reconcile >/dev/null 2>&1
 look=$(($(sim_requests) - r0))
 K delete service wordpress -n "$ns" >/dev/null
 wait_for "! K get service wordpress -n $ns >/dev/null 2>&1" 30
+sim_post /sim/faults '{"latencyMs": 15000, "pathPrefix": "/apis/networking.k8s.io/v1/ingresses"}'
 r0=$(sim_requests)
-"$OPSDECK" -c "$work/slow.yaml" store reconcile >"$work/blip.out" 2>&1 &
+od store reconcile >"$work/blip.out" 2>&1 &
 rpid=$!
 wait_for "[ \"\$(sim_requests)\" -ge $((r0 + look)) ]" 60 || diag "the first look did not end"
 K apply --server-side -f "$work/svc.json" >/dev/null
+sim_delete /sim/faults
 wait "$rpid"
-like "$(cat "$work/blip.out")" "recovered +local $ns store $a: missing service/wordpress; fine again 8s later, so not marked" \
+like "$(cat "$work/blip.out")" "recovered +local $ns store $a: missing service/wordpress; fine again 2s later, so not marked" \
 	"an object missing at the first look and back at the second is recovered, not drift"
 is "$(status "$a"):$(drift_events "$a")" Ready:1 "and nothing is marked"
 start_worker --reconcile 0
@@ -155,7 +161,20 @@ like "$out" "unchecked +local: listing ingresses: .*; the ingresses of 1 store\\
 	"it is said, with what it leaves unjudged"
 unlike "$out" "missing" "and nothing of that kind is called missing"
 is "$(status "$a")" Ready "the store stays Ready"
+# A suspect makes the pass look again, where the list fails again: that is
+# said once.
+K delete service wordpress -n "$ns" >/dev/null
+wait_for "! K get service wordpress -n $ns >/dev/null 2>&1" 30
+reconcile
+like "$out" "drift +local $ns store $a: missing service/wordpress \\(marked Failed\\)" \
+	"with a suspect, the pass looks again"
+is "$(printf '%s\n' "$out" | grep -c 'unchecked  *local: listing ingresses')" 1 \
+	"and the list that fails at both looks is said once"
 sim_delete /sim/faults
+od store retry "$a" >/dev/null
+wait_ready "$a"
+K delete ingress wordpress-ingress -n "$ns" >/dev/null
+wait_for "! K get ingress wordpress-ingress -n $ns >/dev/null 2>&1" 30
 
 # ---- the worker's own pass ----
 stop_worker
@@ -190,5 +209,67 @@ wait_for "! K get deployment wordpress -n $ns >/dev/null 2>&1" 30
 reconcile
 like "$out" "drift +local $ns store $a: missing deployment/wordpress \\(marked Failed\\)" \
 	"but a Paused store's deleted Deployment is"
-is "$(drift_events "$a")" 4 "four drifts audited in all"
+is "$(drift_events "$a")" 5 "five drifts audited in all"
+
+# ---- a template imported after the store was provisioned ----
+od store retry "$a" >/dev/null
+wait_ready "$a"
+ok "the namespace records the objects of the template it was given" \
+	test -n "$(K get namespace "$ns" -o jsonpath='{.metadata.annotations.opsdeck\.io/template}')"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' "a store provisioned again is judged as before"
+# The offering now also renders a ConfigMap.
+{
+	cat "$top_srcdir/catalog/woocommerce.yaml"
+	cat <<'EOF'
+
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: wordpress-settings
+    data:
+      host: "{{ store.host }}"
+EOF
+} >"$work/woocommerce-v2.yaml"
+ok "the offering's template is imported anew" od catalog import "$work/woocommerce-v2.yaml"
+reconcile
+is "$rc" 0 "a pass after the template changed succeeds"
+like "$out" "unchecked +local $ns store $a: its offering's template changed since it was provisioned" \
+	"a store provisioned with the template before is not judged by the new one, and that is said"
+unlike "$out" "missing|drift" "nothing it never had is called missing"
+is "$(status "$a"):$(drift_events "$a")" Ready:5 "the store stays Ready, nothing marked"
+# A namespace without the record (provisioned before the job kept it) is
+# judged by the offering's template as it is.
+K annotate namespace "$ns" opsdeck.io/template- >/dev/null
+reconcile
+like "$out" "drift +local $ns store $a: missing configmap/wordpress-settings \\(marked Failed\\)" \
+	"a namespace without the record is judged by the current template"
+is "$(status "$a")" Failed "and marked"
+od store retry "$a" >/dev/null
+wait_ready "$a"
+ok "store retry applies the new template" K get configmap wordpress-settings -n "$ns"
+reconcile
+like "$rc:$out" '^0:.*checked 1 store\(s\): 0 finding\(s\)$' \
+	"then the store is judged by it and nothing is found"
+
+# ---- stores of two offerings in one pass ----
+# One request reads every judged store's template, each offering's on its
+# first row in id order only; each store is judged by its own.
+od catalog import "$top_srcdir/catalog/medusa.yaml" >/dev/null
+b=$(od store create shop woocommerce small web2 | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+m=$(od store create shop medusa small med | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+wait_ready "$b"
+wait_ready "$m"
+is "$(status "$b"):$(status "$m")" Ready:Ready "a second woocommerce store and a medusa store are provisioned"
+reconcile
+like "$rc:$out" '^0:.*checked 3 store\(s\): 0 finding\(s\)$' "three stores of two offerings: nothing is found"
+K delete configmap wordpress-settings -n "store-$b" >/dev/null
+K delete service medusa -n "store-$m" >/dev/null
+wait_for "! K get configmap wordpress-settings -n store-$b >/dev/null 2>&1 && ! K get service medusa -n store-$m >/dev/null 2>&1" 30
+reconcile
+like "$out" "drift +local store-$b store $b: missing configmap/wordpress-settings \\(marked Failed\\)" \
+	"the second woocommerce store is judged by its offering's template"
+like "$out" "drift +local store-$m store $m: missing service/medusa \\(marked Failed\\)" \
+	"the medusa store by its own"
+unlike "$out" "store $a:" "and the first store, whole, is not named"
 stop_worker

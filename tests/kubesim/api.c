@@ -388,7 +388,7 @@ static struct obj *create_object(struct sim *s, const struct target *t, json_t *
 	sim_uid(s, uid);
 	json_object_set_new(meta, "uid", json_string(uid));
 	kinds_default(s, t->rt, doc, NULL);
-	if (!kinds_validate(t->rt, doc, NULL, e))
+	if (!kinds_validate(s, t->rt, doc, NULL, e))
 		return NULL;
 	name = jstr(doc, "metadata.name", "");
 	if (t->rt->namespaced && !namespace_open(s, t->ns, e))
@@ -518,7 +518,7 @@ static int write_object(struct sim *s, struct obj *o, json_t *next, bool status_
 			json_object_del(jobj(next, "spec"), "finalizers");
 	}
 	kinds_default(s, o->rt, next, cur);
-	if (!kinds_validate(o->rt, next, cur, e)) {
+	if (!kinds_validate(s, o->rt, next, cur, e)) {
 		json_decref(next);
 		return 0;
 	}

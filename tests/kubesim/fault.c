@@ -2,6 +2,7 @@
 
 #include "fault.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,29 @@ static bool number(const json_t *body, const char *key, double min, double max, 
 	return true;
 }
 
+/* number() for counts and codes: a fraction is refused, never truncated. */
+static bool integer(const json_t *body, const char *key, double min, double max, double *out,
+		    struct apierr *e)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v && !json_is_integer(v) &&
+	    (!json_is_real(v) || json_real_value(v) != floor(json_real_value(v)))) {
+		apierr_bad_request(e, "%s must be an integer between %g and %g", key, min, max);
+		return false;
+	}
+	return number(body, key, min, max, out, e);
+}
+
+/* Seconds to milliseconds, a positive fraction of a millisecond up to one:
+ * 0 means "never" for these settings, which is not what was asked. */
+static long secs_to_ms(double secs)
+{
+	long ms = lround(secs * 1000.0);
+
+	return ms == 0 && secs > 0 ? 1 : ms;
+}
+
 static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 {
 	struct fault_cfg f = s->faults;
@@ -301,21 +325,21 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 		}
 	}
 	if (!number(body, "errorRate", 0, 1, &rate, e) ||
-	    !number(body, "errorCode", 400, 599, &code, e) ||
-	    !number(body, "latencyMs", 0, 60000, &lat, e) ||
-	    !number(body, "dropAfterLines", 0, 1e9, &lines, e) ||
+	    !integer(body, "errorCode", 400, 599, &code, e) ||
+	    !integer(body, "latencyMs", 0, 60000, &lat, e) ||
+	    !integer(body, "dropAfterLines", 0, 1e9, &lines, e) ||
 	    !number(body, "dropAfterSeconds", 0, 86400, &secs, e) ||
 	    !number(body, "refuseSeconds", 0, 3600, &refuse, e) ||
 	    !number(body, "outageSeconds", 0, 3600, &outage, e) ||
-	    !number(body, "errorCount", -1, 1e9, &count, e) ||
+	    !integer(body, "errorCount", -1, 1e9, &count, e) ||
 	    !number(body, "logDropRate", 0, 1, &drop_rate, e) ||
-	    !number(body, "logStallAfterLines", 0, 1e9, &stall_after, e) ||
+	    !integer(body, "logStallAfterLines", 0, 1e9, &stall_after, e) ||
 	    !number(body, "logStallSeconds", 0, 3600, &stall, e) ||
-	    !number(body, "logStallCount", -1, 1e9, &stall_count, e) ||
+	    !integer(body, "logStallCount", -1, 1e9, &stall_count, e) ||
 	    !number(body, "logErrorRate", 0, 1, &log_rate, e) ||
-	    !number(body, "logErrorCode", 400, 599, &log_code, e) ||
+	    !integer(body, "logErrorCode", 400, 599, &log_code, e) ||
 	    !number(body, "logFollowMaxSeconds", 0, 86400, &follow_max, e) ||
-	    !number(body, "logRotateLines", 0, 1e9, &rotate, e))
+	    !integer(body, "logRotateLines", 0, 1e9, &rotate, e))
 		return;
 	if (json_object_get(body, "errorMessage")) {
 		const char *m = jstr(body, "errorMessage", NULL);
@@ -344,26 +368,26 @@ static void set_faults(struct sim *s, const json_t *body, struct apierr *e)
 	f.error_count = (long)count;
 	f.latency_ms = (long)lat;
 	f.drop_after_lines = (long)lines;
-	f.drop_after_ms = (long)(secs * 1000.0);
+	f.drop_after_ms = secs_to_ms(secs);
 	f.log_drop_rate = drop_rate;
 	f.log_stall_after_lines = (long)stall_after;
-	f.log_stall_ms = (long)(stall * 1000.0);
+	f.log_stall_ms = secs_to_ms(stall);
 	f.log_stall_limited = stall_count >= 0;
 	f.log_stall_left = f.log_stall_limited ? (long)stall_count : 0;
 	f.log_error_rate = log_rate;
 	f.log_error_code = (int)log_code;
 	if (json_object_get(body, "logFollowMaxSeconds")) {
 		f.log_follow_max_set = true;
-		f.log_follow_max_ms = (long)(follow_max * 1000.0);
+		f.log_follow_max_ms = secs_to_ms(follow_max);
 	}
 	if (json_object_get(body, "logRotateLines")) {
 		f.log_rotate_set = true;
 		f.log_rotate_lines = (long)rotate;
 	}
 	if (json_object_get(body, "refuseSeconds"))
-		f.refuse_until_ms = refuse > 0 ? sim_mono_ms() + (int64_t)(refuse * 1000.0) : 0;
+		f.refuse_until_ms = refuse > 0 ? sim_mono_ms() + secs_to_ms(refuse) : 0;
 	if (json_object_get(body, "outageSeconds"))
-		f.outage_until_ms = outage > 0 ? sim_mono_ms() + (int64_t)(outage * 1000.0) : 0;
+		f.outage_until_ms = outage > 0 ? sim_mono_ms() + secs_to_ms(outage) : 0;
 	s->faults = f;
 }
 
@@ -437,9 +461,7 @@ void fault_handle(struct sim *s, const struct req *r, struct resp *out)
 		struct obj *o = store_get(s->store, restype_get(K_POD), ns, pod);
 		double code = 137;
 
-		if (!number(body, "exitCode", 0, 255, &code, &e) || code != (int)code) {
-			if (!apierr_isset(&e))
-				apierr_bad_request(&e, "exitCode must be an integer");
+		if (!integer(body, "exitCode", 0, 255, &code, &e)) {
 			reply(out, 400, status_json(&e));
 		} else if (!o) {
 			apierr_not_found(&e, restype_get(K_POD), pod);

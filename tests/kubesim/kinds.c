@@ -146,11 +146,36 @@ static void alloc_ip(struct sim *s, const char *prefix, char *out, size_t n)
 	snprintf(out, n, "%s.%lu.%lu", prefix, (v / 250) % 250, v % 250 + 2);
 }
 
-/* The node port of a NodePort or LoadBalancer service's port: the one the
- * same port had before an update (as the real server keeps it), else a new
- * one from the default range. */
-static json_int_t node_port(struct sim *s, const json_t *old, const json_t *port)
+#define NODE_PORT_MIN 30000
+#define NODE_PORT_MAX 32767
+
+/* Whether a service other than the one with uid holds node port port (the
+ * real allocator's set of ports in use, whatever the protocol). */
+static bool node_port_taken(struct sim *s, json_int_t port, const char *uid)
 {
+	size_t n, i, k;
+	struct obj *const *all = store_list(s->store, restype_get(K_SERVICE), NULL, &n);
+	json_t *p;
+
+	for (i = 0; i < n; i++) {
+		if (str_eq(all[i]->uid, uid))
+			continue;
+		json_array_foreach(jpath(all[i]->doc, "spec.ports"), k, p)
+		{
+			if (jint(p, "nodePort", 0) == port)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The node port of a NodePort or LoadBalancer service's port: the one the
+ * same port had before an update (as the real server keeps it), else a
+ * free one from the default range (none in use by another service or by
+ * another port of doc); 0 when the range is full. */
+static json_int_t node_port(struct sim *s, const json_t *doc, const json_t *old, const json_t *port)
+{
+	const char *uid = jstr(doc, "metadata.uid", "");
 	json_t *p;
 	size_t i;
 
@@ -161,7 +186,53 @@ static json_int_t node_port(struct sim *s, const json_t *old, const json_t *port
 		    jint(p, "nodePort", 0))
 			return (json_int_t)jint(p, "nodePort", 0);
 	}
-	return 30000 + (json_int_t)(s->ip_next++ % 2768);
+	for (int tries = 0; tries <= NODE_PORT_MAX - NODE_PORT_MIN; tries++) {
+		json_int_t cand = NODE_PORT_MIN + (json_int_t)(s->node_port_next++ %
+							       (NODE_PORT_MAX - NODE_PORT_MIN + 1));
+		bool mine = false;
+
+		json_array_foreach(jpath(doc, "spec.ports"), i, p) mine =
+		    mine || jint(p, "nodePort", 0) == cand;
+		if (!mine && !node_port_taken(s, cand, uid))
+			return cand;
+	}
+	return 0;
+}
+
+/* What an update that changes a service's type leaves behind is dropped,
+ * as the registry's dropTypeDependentFields does: values equal to the old
+ * object's, which the user only carried over. */
+static void drop_type_dependent(json_t *spec, const json_t *old)
+{
+	const char *type = jstr(spec, "type", "ClusterIP");
+	json_t *p, *q;
+	size_t i, j;
+
+	if (!old || str_eq(type, jstr(old, "spec.type", "ClusterIP")))
+		return;
+	if (str_eq(type, "ExternalName")) {
+		for (const char *const *k =
+			 (const char *const[]){"clusterIP", "clusterIPs", "ipFamilies",
+					       "ipFamilyPolicy", "internalTrafficPolicy", NULL};
+		     *k; k++) {
+			if (json_equal(json_object_get(spec, *k), jpath(jpath(old, "spec"), *k)))
+				json_object_del(spec, *k);
+		}
+	}
+	if (str_eq(type, "ClusterIP") || str_eq(type, "ExternalName")) {
+		json_array_foreach(json_object_get(spec, "ports"), i, p)
+		{
+			json_array_foreach(jpath(old, "spec.ports"), j, q)
+			{
+				if (jint(p, "nodePort", 0) &&
+				    jint(p, "nodePort", 0) == jint(q, "nodePort", -1))
+					json_object_del(p, "nodePort");
+			}
+		}
+		if (json_equal(json_object_get(spec, "externalTrafficPolicy"),
+			       jpath(old, "spec.externalTrafficPolicy")))
+			json_object_del(spec, "externalTrafficPolicy");
+	}
 }
 
 static void default_service(struct sim *s, json_t *doc, const json_t *old)
@@ -176,12 +247,13 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 
 	set_default(spec, "type", json_string("ClusterIP"));
 	set_default(spec, "sessionAffinity", json_string("None"));
+	drop_type_dependent(spec, old);
 	type = jstr(spec, "type", "ClusterIP");
 	node_ports = str_eq(type, "NodePort") || str_eq(type, "LoadBalancer");
 	/* An ExternalName service is a DNS alias: no cluster IP, no families. */
 	if (!str_eq(type, "ExternalName")) {
 		if (!json_object_get(spec, "clusterIP")) {
-			if (old_ip)
+			if (old_ip && old_ip[0])
 				snprintf(ip, sizeof(ip), "%s", old_ip);
 			else
 				alloc_ip(s, "10.96", ip, sizeof(ip));
@@ -196,23 +268,43 @@ static void default_service(struct sim *s, json_t *doc, const json_t *old)
 		set_default(spec, "externalTrafficPolicy", json_string("Cluster"));
 	if (str_eq(type, "LoadBalancer"))
 		set_default(spec, "allocateLoadBalancerNodePorts", json_true());
+	if (str_eq(type, "LoadBalancer") && !jbool(spec, "allocateLoadBalancerNodePorts", true))
+		node_ports = false;
 	json_array_foreach(json_object_get(spec, "ports"), i, p)
 	{
 		set_default(p, "protocol", json_string("TCP"));
 		if (json_object_get(p, "port"))
 			set_default(p, "targetPort", json_deep_copy(json_object_get(p, "port")));
-		if (node_ports)
-			set_default(p, "nodePort", json_integer(node_port(s, old, p)));
+		if (node_ports && !jint(p, "nodePort", 0)) {
+			json_int_t np = node_port(s, doc, old, p);
+
+			if (np)
+				json_object_set_new(p, "nodePort", json_integer(np));
+		}
 	}
 	set_default(doc, "status", json_pack("{s:{}}", "loadBalancer"));
 }
 
+/* The pod labels a Job's generated selector is made of: the legacy and the
+ * batch.kubernetes.io/ ones, naming the job and its uid. */
+static const char *const job_label_keys[] = {"controller-uid", "job-name",
+					     "batch.kubernetes.io/controller-uid",
+					     "batch.kubernetes.io/job-name", NULL};
+
+static const char *job_label_value(const char *key, const json_t *doc)
+{
+	return strstr(key, "controller-uid") ? jstr(doc, "metadata.uid", "")
+					     : jstr(doc, "metadata.name", "");
+}
+
 /* A Job's selector and its pods' labels name the job by its uid, as the
- * job controller's defaulting does (manualSelector leaves them alone). */
+ * registry's generateSelector does on create (manualSelector: true leaves
+ * them alone): a label the user set is kept (validation then refuses it if
+ * it differs), and controller-uid is added to the user's selector. */
 static void default_job(json_t *doc, const json_t *old)
 {
 	json_t *spec = jobj(doc, "spec"), *labels;
-	const char *uid = jstr(doc, "metadata.uid", ""), *name = jstr(doc, "metadata.name", "");
+	const char *uid = jstr(doc, "metadata.uid", "");
 
 	if (!jpath(spec, "parallelism") && !jpath(spec, "completions")) {
 		json_object_set_new(spec, "parallelism", json_integer(1));
@@ -226,13 +318,12 @@ static void default_job(json_t *doc, const json_t *old)
 	default_template(spec);
 	if (!old && !jbool(spec, "manualSelector", false) && uid[0]) {
 		labels = jobj(spec, "template.metadata.labels");
-		json_object_set_new(labels, "batch.kubernetes.io/controller-uid", json_string(uid));
-		json_object_set_new(labels, "batch.kubernetes.io/job-name", json_string(name));
-		json_object_set_new(labels, "controller-uid", json_string(uid));
-		json_object_set_new(labels, "job-name", json_string(name));
-		set_default(spec, "selector",
-			    json_pack("{s:{s:s}}", "matchLabels",
-				      "batch.kubernetes.io/controller-uid", uid));
+		for (const char *const *k = job_label_keys; *k; k++)
+			set_default(labels, *k, json_string(job_label_value(*k, doc)));
+		if (!json_is_object(json_object_get(spec, "selector")))
+			json_object_set_new(spec, "selector", json_object());
+		set_default(jobj(spec, "selector.matchLabels"),
+			    "batch.kubernetes.io/controller-uid", json_string(uid));
 	}
 	set_default(doc, "status", json_object());
 }
@@ -620,21 +711,107 @@ static void validate_podspec(const json_t *spec, const char *base, struct apierr
 	}
 }
 
-static void validate_workload(const struct restype *rt, const json_t *doc, struct apierr *e)
+static void reset_buf(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+/* A string as Go's %q writes it (near enough: quotes and backslashes
+ * escaped, control bytes in hex). */
+static void go_quote(struct buf *b, const char *str)
+{
+	buf_putc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(b, "\\x%02x", *p);
+		else
+			buf_putc(b, (char)*p);
+	}
+	buf_putc(b, '"');
+}
+
+/* A map[string]string as Go's %#v prints it, keys sorted. */
+static void go_string_map(struct buf *b, const json_t *map)
+{
+	const char **keys;
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	if (!json_is_object(map)) {
+		buf_puts(b, "map[string]string(nil)");
+		return;
+	}
+	keys = xcalloc(json_object_size(map) + 1, sizeof(*keys));
+	json_object_foreach((json_t *)map, k, v) keys[n++] = k;
+	qsort(keys, n, sizeof(*keys), cmp_strptr);
+	buf_puts(b, "map[string]string{");
+	for (size_t i = 0; i < n; i++) {
+		buf_puts(b, i ? ", " : "");
+		go_quote(b, keys[i]);
+		buf_putc(b, ':');
+		go_quote(b, jstr(map, keys[i], ""));
+	}
+	buf_putc(b, '}');
+	free(keys);
+}
+
+/* A LabelSelector as a field error shows it (Go's %#v of the struct). */
+static void go_selector(struct buf *b, const json_t *sel)
+{
+	json_t *exprs = json_object_get(sel, "matchExpressions"), *x, *val;
+	size_t i, j;
+
+	if (!json_is_object(sel)) {
+		buf_puts(b, "\"null\"");
+		return;
+	}
+	buf_puts(b, "v1.LabelSelector{MatchLabels:");
+	go_string_map(b, json_object_get(sel, "matchLabels"));
+	buf_puts(b, ", MatchExpressions:[]v1.LabelSelectorRequirement");
+	if (!json_is_array(exprs)) {
+		buf_puts(b, "(nil)}");
+		return;
+	}
+	buf_putc(b, '{');
+	json_array_foreach(exprs, i, x)
+	{
+		buf_printf(b, "%sv1.LabelSelectorRequirement{Key:", i ? ", " : "");
+		go_quote(b, jstr(x, "key", ""));
+		buf_puts(b, ", Operator:");
+		go_quote(b, jstr(x, "operator", ""));
+		buf_puts(b, ", Values:[]string");
+		if (!json_is_array(json_object_get(x, "values"))) {
+			buf_puts(b, "(nil)}");
+			continue;
+		}
+		buf_putc(b, '{');
+		json_array_foreach(json_object_get(x, "values"), j, val)
+		{
+			buf_puts(b, j ? ", " : "");
+			go_quote(b, json_is_string(val) ? json_string_value(val) : "");
+		}
+		buf_puts(b, "}}");
+	}
+	buf_puts(b, "}}");
+}
+
+/* spec.selector is there and well formed (empty_ok: {} selects every pod,
+ * as a Job's may; a workload's may not) and selects the template's labels. */
+static void validate_selector_labels(const json_t *doc, bool empty_ok, struct apierr *e)
 {
 	json_t *sel = jpath(doc, "spec.selector");
 	json_t *labels = jpath(doc, "spec.template.metadata.labels");
-	json_t *rep = jpath(doc, "spec.replicas");
 	struct selector s;
 	struct err err = {{0}};
 
-	if (rep && (!json_is_integer(rep) || json_integer_value(rep) < 0))
-		apierr_invalid_add(e, "FieldValueInvalid", "spec.replicas",
-				   "Invalid value: %lld: must be greater than or equal to 0",
-				   json_is_integer(rep) ? (long long)json_integer_value(rep)
-							: -1LL);
-	if (!json_is_object(sel) || (!json_object_size(json_object_get(sel, "matchLabels")) &&
-				     !json_array_size(json_object_get(sel, "matchExpressions")))) {
+	if (!json_is_object(sel) ||
+	    (!empty_ok && !json_object_size(json_object_get(sel, "matchLabels")) &&
+	     !json_array_size(json_object_get(sel, "matchExpressions")))) {
 		required(e, "spec.selector");
 	} else if (!selector_from_json(sel, &s, &err)) {
 		apierr_invalid_add(e, "FieldValueInvalid", "spec.selector", "%s", err.msg);
@@ -651,6 +828,18 @@ static void validate_workload(const struct restype *rt, const json_t *doc, struc
 		}
 		selector_free(&s);
 	}
+}
+
+static void validate_workload(const struct restype *rt, const json_t *doc, struct apierr *e)
+{
+	json_t *rep = jpath(doc, "spec.replicas");
+
+	if (rep && (!json_is_integer(rep) || json_integer_value(rep) < 0))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.replicas",
+				   "Invalid value: %lld: must be greater than or equal to 0",
+				   json_is_integer(rep) ? (long long)json_integer_value(rep)
+							: -1LL);
+	validate_selector_labels(doc, false, e);
 	validate_podspec(jpath(doc, "spec.template.spec"), "spec.template.spec", e);
 	if (rt->id == K_STATEFULSET) {
 		const char *pmp = jstr(doc, "spec.podManagementPolicy", "OrderedReady");
@@ -663,29 +852,176 @@ static void validate_workload(const struct restype *rt, const json_t *doc, struc
 	}
 }
 
+/* A selector generated on create (no manualSelector: true): the template
+ * carries the generated labels with the generated values and the selector
+ * selects nothing but them (validation's ValidateGeneratedSelector). */
+static void validate_generated_selector(const json_t *doc, struct apierr *e)
+{
+	json_t *labels = jpath(doc, "spec.template.metadata.labels");
+	json_t *expected = json_object(), *v;
+	struct selector s;
+	struct err err = {{0}};
+	struct buf b = BUF_INIT;
+	char f[128];
+
+	for (const char *const *k = job_label_keys; *k; k++) {
+		const char *want = job_label_value(*k, doc);
+
+		snprintf(f, sizeof(f), "spec.template.metadata.labels[%s]", *k);
+		v = json_object_get(labels, *k);
+		if (!v) {
+			apierr_invalid_add(e, "FieldValueRequired", f,
+					   "Required value: must be '%s'", want);
+		} else if (!json_is_string(v) || !str_eq(json_string_value(v), want)) {
+			reset_buf(&b);
+			go_string_map(&b, labels);
+			apierr_invalid_add(e, "FieldValueInvalid", f,
+					   "Invalid value: %s: must be '%s'", buf_str(&b), want);
+		}
+		json_object_set_new(expected, *k, json_string(want));
+	}
+	if (selector_from_json(jpath(doc, "spec.selector"), &s, &err)) {
+		if (!selector_match(&s, expected)) {
+			reset_buf(&b);
+			go_selector(&b, jpath(doc, "spec.selector"));
+			apierr_invalid_add(e, "FieldValueInvalid", "spec.selector",
+					   "Invalid value: %s: `selector` not auto-generated",
+					   buf_str(&b));
+		}
+		selector_free(&s);
+	}
+	json_decref(expected);
+	buf_free(&b);
+}
+
+/* What a Job update may not change: the selector, the completion mode and
+ * the completions (but for an Indexed job scaled with its parallelism). */
+static void validate_job_update(const json_t *doc, const json_t *old, struct apierr *e)
+{
+	json_t *c = jpath(doc, "spec.completions"), *p = jpath(doc, "spec.parallelism");
+	const char *mode = jstr(doc, "spec.completionMode", "NonIndexed");
+	struct buf b = BUF_INIT;
+
+	if (!json_equal(jpath(doc, "spec.selector"), jpath(old, "spec.selector"))) {
+		go_selector(&b, jpath(doc, "spec.selector"));
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.selector",
+				   "Invalid value: %s: field is immutable", buf_str(&b));
+	}
+	if (!str_eq(mode, jstr(old, "spec.completionMode", "NonIndexed")))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.completionMode",
+				   "Invalid value: \"%s\": field is immutable", mode);
+	else if (!json_equal(c, jpath(old, "spec.completions")) && !str_eq(mode, "Indexed") &&
+		 json_is_integer(c))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.completions",
+				   "Invalid value: %lld: field is immutable",
+				   (long long)json_integer_value(c));
+	else if (!json_equal(c, jpath(old, "spec.completions")) && !str_eq(mode, "Indexed"))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.completions",
+				   "Invalid value: \"null\": field is immutable");
+	else if (!json_equal(c, jpath(old, "spec.completions")) && json_is_integer(c) &&
+		 !json_equal(c, p))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.completions",
+				   "Invalid value: %lld: can only be modified in tandem with "
+				   "spec.parallelism",
+				   (long long)json_integer_value(c));
+	if (!json_equal(jpath(doc, "spec.template"), jpath(old, "spec.template")) &&
+	    !jbool(old, "spec.suspend", false))
+		apierr_invalid_add(e, "FieldValueInvalid", "spec.template",
+				   "Invalid value: field is immutable");
+	buf_free(&b);
+}
+
 static void validate_job(const json_t *doc, const json_t *old, struct apierr *e)
 {
+	static const char *const counts[] = {"parallelism",
+					     "completions",
+					     "activeDeadlineSeconds",
+					     "backoffLimit",
+					     "ttlSecondsAfterFinished",
+					     NULL};
 	const char *restart = jstr(doc, "spec.template.spec.restartPolicy", "");
+	char f[64];
 
+	if (!old && !jbool(doc, "spec.manualSelector", false) &&
+	    json_is_object(jpath(doc, "spec.selector")))
+		validate_generated_selector(doc, e);
+	for (const char *const *k = counts; *k; k++) {
+		json_t *v = json_object_get(jpath(doc, "spec"), *k);
+
+		snprintf(f, sizeof(f), "spec.%s", *k);
+		if (json_is_integer(v) && json_integer_value(v) < 0)
+			apierr_invalid_add(
+			    e, "FieldValueInvalid", f,
+			    "Invalid value: %lld: must be greater than or equal to 0",
+			    (long long)json_integer_value(v));
+	}
 	validate_podspec(jpath(doc, "spec.template.spec"), "spec.template.spec", e);
 	if (!str_eq(restart, "OnFailure") && !str_eq(restart, "Never"))
 		apierr_invalid_add(e, "FieldValueNotSupported", "spec.template.spec.restartPolicy",
 				   "Unsupported value: \"%s\": supported values: \"OnFailure\", "
 				   "\"Never\"",
 				   restart);
-	if (old && !json_equal(jpath(doc, "spec.template"), jpath(old, "spec.template")) &&
-	    !jbool(old, "spec.suspend", false))
-		apierr_invalid_add(e, "FieldValueInvalid", "spec.template",
-				   "Invalid value: field is immutable");
+	validate_selector_labels(doc, true, e);
+	if (old)
+		validate_job_update(doc, old, e);
+}
+
+/* The node port allocator's checks, after validation as on the real
+ * server: in the range, and not another service's. */
+static void validate_node_ports(struct sim *s, const json_t *doc, struct apierr *e)
+{
+	const char *uid = jstr(doc, "metadata.uid", "");
+	json_t *p;
+	size_t i;
+	char f[96];
+
+	json_array_foreach(jpath(doc, "spec.ports"), i, p)
+	{
+		long long np = jint(p, "nodePort", 0);
+
+		snprintf(f, sizeof(f), "spec.ports[%zu].nodePort", i);
+		if (np && (np < NODE_PORT_MIN || np > NODE_PORT_MAX))
+			apierr_invalid_add(e, "FieldValueInvalid", f,
+					   "Invalid value: %lld: provided port is not in the valid "
+					   "range. The range of valid ports is %d-%d",
+					   np, NODE_PORT_MIN, NODE_PORT_MAX);
+		else if (np && node_port_taken(s, (json_int_t)np, uid))
+			apierr_invalid_add(
+			    e, "FieldValueInvalid", f,
+			    "Invalid value: %lld: provided port is already allocated", np);
+	}
 }
 
 static void validate_service(const json_t *doc, struct apierr *e)
 {
 	const char *type = jstr(doc, "spec.type", "ClusterIP");
-	json_t *ports = jpath(doc, "spec.ports"), *p;
-	size_t i;
+	json_t *ports = jpath(doc, "spec.ports"), *p, *q;
+	size_t i, j;
 	char f[96];
 
+	if (str_eq(type, "ExternalName")) {
+		/* A DNS alias: a name (a trailing dot allowed), no address. */
+		char cname[256];
+		const char *why;
+
+		snprintf(cname, sizeof(cname), "%s", jstr(doc, "spec.externalName", ""));
+		if (cname[0] && cname[strlen(cname) - 1] == '.')
+			cname[strlen(cname) - 1] = '\0';
+		if (jstr(doc, "spec.clusterIP", "")[0] ||
+		    json_array_size(jpath(doc, "spec.clusterIPs")))
+			apierr_invalid_add(e, "FieldValueForbidden", "spec.clusterIPs",
+					   "Forbidden: may not be set for ExternalName services");
+		if (json_array_size(jpath(doc, "spec.ipFamilies")))
+			apierr_invalid_add(e, "FieldValueForbidden", "spec.ipFamilies",
+					   "Forbidden: may not be set for ExternalName services");
+		if (jpath(doc, "spec.ipFamilyPolicy"))
+			apierr_invalid_add(e, "FieldValueForbidden", "spec.ipFamilyPolicy",
+					   "Forbidden: may not be set for ExternalName services");
+		if (!cname[0])
+			required(e, "spec.externalName");
+		else if ((why = valid_dns_subdomain(cname)))
+			invalid_str(e, "spec.externalName", cname, why);
+	}
 	if (!str_eq(type, "ClusterIP") && !str_eq(type, "NodePort") &&
 	    !str_eq(type, "LoadBalancer") && !str_eq(type, "ExternalName"))
 		apierr_invalid_add(e, "FieldValueNotSupported", "spec.type",
@@ -710,6 +1046,30 @@ static void validate_service(const json_t *doc, struct apierr *e)
 		if (json_array_size(ports) > 1 && !jstr(p, "name", NULL)) {
 			snprintf(f, sizeof(f), "spec.ports[%zu].name", i);
 			required(e, f);
+		}
+		snprintf(f, sizeof(f), "spec.ports[%zu].nodePort", i);
+		if (!jint(p, "nodePort", 0))
+			continue;
+		if (str_eq(type, "ClusterIP")) {
+			apierr_invalid_add(e, "FieldValueForbidden", f,
+					   "Forbidden: may not be used when `type` is 'ClusterIP'");
+			continue;
+		}
+		if (jint(p, "nodePort", 0) < 1 || jint(p, "nodePort", 0) > 65535) {
+			apierr_invalid_add(
+			    e, "FieldValueInvalid", f,
+			    "Invalid value: %lld: must be between 1 and 65535, inclusive",
+			    jint(p, "nodePort", 0));
+			continue;
+		}
+		for (j = 0; j < i; j++) {
+			q = json_array_get(ports, j);
+			if (jint(q, "nodePort", 0) == jint(p, "nodePort", 0) &&
+			    str_eq(jstr(q, "protocol", "TCP"), jstr(p, "protocol", "TCP"))) {
+				apierr_invalid_add(e, "FieldValueDuplicate", f,
+						   "Duplicate value: %lld", jint(p, "nodePort", 0));
+				break;
+			}
 		}
 	}
 }
@@ -737,7 +1097,7 @@ static void validate_quantities(const json_t *map, const char *field, bool quota
 	}
 }
 
-bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *old,
+bool kinds_validate(struct sim *s, const struct restype *rt, const json_t *doc, const json_t *old,
 		    struct apierr *e)
 {
 	const char *name = jstr(doc, "metadata.name", "");
@@ -777,6 +1137,8 @@ bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *o
 		break;
 	case K_SERVICE:
 		validate_service(doc, e);
+		if (!e->details)
+			validate_node_ports(s, doc, e);
 		break;
 	case K_JOB:
 		validate_job(doc, old, e);

@@ -16,8 +16,9 @@
  * (NULL on create): allocated values such as a Service's clusterIP carry
  * over. Idempotent: defaulting a defaulted object changes nothing. */
 void kinds_default(struct sim *s, const struct restype *rt, json_t *doc, const json_t *old);
-/* False with a 422 in e if doc is invalid. */
-bool kinds_validate(const struct restype *rt, const json_t *doc, const json_t *old,
+/* False with a 422 in e if doc is invalid (s: what is allocated already,
+ * such as node ports). */
+bool kinds_validate(struct sim *s, const struct restype *rt, const json_t *doc, const json_t *old,
 		    struct apierr *e);
 /* False with the path of the first unknown field in msg, e.g.
  * ".spec.template.spec.containers[name=\"web\"].ports[containerPort=80,protocol=\"TCP\"].protocl".

@@ -303,29 +303,18 @@ void logs_container_id(const char *pod_uid, const struct crun *c, char out[96])
 	}
 }
 
-/* The API server reads sinceTime with Go's time.Parse and RFC 3339 (an
- * upper-case T and Z, a date that exists, seconds below 60, any fraction;
- * "null" is no time, as metav1.Time reads a query parameter) and passes it
- * on to the kubelet formatted again as RFC 3339, without the fraction. */
+/* The API server reads sinceTime with Go's time.Parse and RFC 3339
+ * (sim_parse_time; "null" is no time, as metav1.Time reads a query
+ * parameter) and passes it on to the kubelet formatted again as RFC 3339,
+ * without the fraction. */
 bool logs_since_time(const char *v, int64_t *ns, bool *set)
 {
-	int y, mo, d, h, mi, sec;
-	struct tm tm = {0};
-	time_t t;
 	int64_t at;
 
 	*set = false;
 	if (!*v || str_eq(v, "null"))
 		return true;
-	if (strpbrk(v, "tz") || !sim_parse_time(v, &at) ||
-	    sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6 || sec > 59)
-		return false;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	t = timegm(&tm);
-	gmtime_r(&t, &tm);
-	if (tm.tm_mday != d) /* 31 April, 29 February of a common year */
+	if (!sim_parse_time(v, &at))
 		return false;
 	at -= ((at % NS_PER_S) + NS_PER_S) % NS_PER_S;
 	*ns = at;
@@ -548,7 +537,7 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 	struct podrt *rt = pod ? pod->priv : NULL;
 	struct crun *c = rt ? pick(rt, l->container) : NULL;
 	int64_t now = sim_wall_ns(), start_ns;
-	uint64_t upto, file_end = UINT64_MAX;
+	uint64_t upto, written, file_end = UINT64_MAX;
 	bool same, ended;
 	long rotate = fault_log_rotate_lines(s);
 	struct log_faults f;
@@ -561,10 +550,12 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 		return false;
 	start_ns = same ? c->start_ns : c->prev_start_ns;
 	ended = !same || !c->running;
-	if (same && !ended && lazy(s))
+	upto = run_lines(s, c, !same, now);
+	/* At rate 0 lines are written as fast as they are read, but never one
+	 * stamped after now: a sinceTime ahead waits for its time. */
+	if (same && !ended && lazy(s) && line_time(s, start_ns, l->next) <= now)
 		upto = l->next + 100000;
-	else
-		upto = run_lines(s, c, !same, now);
+	written = upto;
 	if (rotate > 0) {
 		file_end = (l->open_last / (uint64_t)rotate + 1) * (uint64_t)rotate;
 		if (upto > file_end)
@@ -602,7 +593,9 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 	}
 	if (same && lazy(s) && l->next - 1 > c->lines)
 		c->lines = l->next - 1;
-	if (l->next > file_end) {
+	/* The file rotates once its last line is written; a stream that starts
+	 * past that line (a sinceTime ahead) waits for it too. */
+	if (l->next > file_end && written >= file_end) {
 		l->done = true;
 		s->stats.logs_rotated++;
 	} else if (ended && l->next > upto) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,7 +127,8 @@ static bool parse_duration_opt(const char *name, const char *v, long *ms)
 			name, v);
 		return false;
 	}
-	*ms = (long)total;
+	/* A positive duration never becomes 0, which means "never". */
+	*ms = total > 0 && total < 1 ? 1 : lround(total);
 	return true;
 }
 

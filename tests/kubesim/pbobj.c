@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "kinds.h"
 #include "pbuf.h"
 
@@ -29,7 +30,9 @@ enum pb_kind {
 	PK_MSGS,      /* repeated message: an array of objects */
 	PK_INLINE,    /* an embedded struct: its fields sit in the parent */
 	PK_INTSTR,    /* *IntOrString */
-	PK_INTSTR_NZ  /* plain IntOrString: left out when it is the integer 0 */
+	PK_INTSTR_NZ, /* plain IntOrString: left out when it is the integer 0 */
+	PK_SKIP,      /* the server's to set: skipped whatever it holds */
+	PK_UNREAD     /* not read: named when it holds anything (see read_into) */
 };
 
 struct pb_spec {
@@ -58,6 +61,12 @@ static const struct pb_spec object_meta[] = {{1, PK_STR, "name", NULL},
 					     {12, PK_MAP, "annotations", NULL},
 					     {13, PK_MSGS, "ownerReferences", owner_ref},
 					     {14, PK_STRS, "finalizers", NULL},
+					     {4, PK_SKIP, "selfLink", NULL},
+					     {7, PK_SKIP, "generation", NULL},
+					     {8, PK_SKIP, "creationTimestamp", NULL},
+					     {9, PK_SKIP, "deletionTimestamp", NULL},
+					     {10, PK_SKIP, "deletionGracePeriodSeconds", NULL},
+					     {17, PK_SKIP, "managedFields", NULL},
 					     {0, PK_STR, NULL, NULL}};
 
 static const struct pb_spec selector_req[] = {{1, PK_NAME, "key", NULL},
@@ -139,6 +148,10 @@ static const struct pb_spec container[] = {{1, PK_NAME, "name", NULL},
 					   {19, PK_MSGS, "envFrom", env_from},
 					   {20, PK_STR, "terminationMessagePolicy", NULL},
 					   {24, PK_STR, "restartPolicy", NULL},
+					   {10, PK_UNREAD, "livenessProbe", NULL},
+					   {11, PK_UNREAD, "readinessProbe", NULL},
+					   {12, PK_UNREAD, "lifecycle", NULL},
+					   {22, PK_UNREAD, "startupProbe", NULL},
 					   {0, PK_STR, NULL, NULL}};
 
 static const struct pb_spec pod_security[] = {{2, PK_INT, "runAsUser", NULL},
@@ -180,6 +193,8 @@ static const struct pb_spec pod_spec[] = {{2, PK_MSGS, "containers", container},
 					  {31, PK_STR, "preemptionPolicy", NULL},
 					  {35, PK_BOOL, "setHostnameAsFQDN", NULL},
 					  {37, PK_BOOL, "hostUsers", NULL},
+					  {1, PK_UNREAD, "volumes", NULL},
+					  {18, PK_UNREAD, "affinity", NULL},
 					  {0, PK_STR, NULL, NULL}};
 
 static const struct pb_spec pod_template[] = {
@@ -244,15 +259,18 @@ static const struct pb_spec job_spec[] = {{1, PK_INT, "parallelism", NULL},
 					  {13, PK_INT, "maxFailedIndexes", NULL},
 					  {14, PK_STR, "podReplacementPolicy", NULL},
 					  {15, PK_STR, "managedBy", NULL},
+					  {11, PK_UNREAD, "podFailurePolicy", NULL},
+					  {16, PK_UNREAD, "successPolicy", NULL},
 					  {0, PK_STR, NULL, NULL}};
 
 static const struct pb_spec namespace_spec[] = {{1, PK_STRS, "finalizers", NULL},
 						{0, PK_STR, NULL, NULL}};
 
 /* The objects: field 1 is always the metadata; a status (3 in most) is
- * the server's and not read. */
+ * the server's and skipped. */
 static const struct pb_spec namespace_obj[] = {{1, PK_MSG, "metadata", object_meta},
 					       {2, PK_MSG, "spec", namespace_spec},
+					       {3, PK_SKIP, "status", NULL},
 					       {0, PK_STR, NULL, NULL}};
 
 static const struct pb_spec configmap_obj[] = {{1, PK_MSG, "metadata", object_meta},
@@ -270,17 +288,23 @@ static const struct pb_spec secret_obj[] = {{1, PK_MSG, "metadata", object_meta}
 
 static const struct pb_spec service_obj[] = {{1, PK_MSG, "metadata", object_meta},
 					     {2, PK_MSG, "spec", service_spec},
+					     {3, PK_SKIP, "status", NULL},
 					     {0, PK_STR, NULL, NULL}};
 
-static const struct pb_spec pod_obj[] = {
-    {1, PK_MSG, "metadata", object_meta}, {2, PK_MSG, "spec", pod_spec}, {0, PK_STR, NULL, NULL}};
+static const struct pb_spec pod_obj[] = {{1, PK_MSG, "metadata", object_meta},
+					 {2, PK_MSG, "spec", pod_spec},
+					 {3, PK_SKIP, "status", NULL},
+					 {0, PK_STR, NULL, NULL}};
 
 static const struct pb_spec deployment_obj[] = {{1, PK_MSG, "metadata", object_meta},
 						{2, PK_MSG, "spec", deploy_spec},
+						{3, PK_SKIP, "status", NULL},
 						{0, PK_STR, NULL, NULL}};
 
-static const struct pb_spec job_obj[] = {
-    {1, PK_MSG, "metadata", object_meta}, {2, PK_MSG, "spec", job_spec}, {0, PK_STR, NULL, NULL}};
+static const struct pb_spec job_obj[] = {{1, PK_MSG, "metadata", object_meta},
+					 {2, PK_MSG, "spec", job_spec},
+					 {3, PK_SKIP, "status", NULL},
+					 {0, PK_STR, NULL, NULL}};
 
 static const struct {
 	const char *api_version, *kind;
@@ -297,8 +321,15 @@ static const struct {
 
 /* --- reading --- */
 
+/* Where the reader is (for messages naming a field) and what went wrong. */
+struct rd {
+	struct buf path; /* "spec.template.spec" */
+	bool unread;	 /* err names a field kubesim does not read */
+	struct err *err;
+};
+
 static bool read_into(json_t *o, const struct pb_spec *fields, const struct pb_field *f,
-		      struct err *err);
+		      struct rd *rd);
 
 static bool want_wire(const struct pb_field *f, enum pb_wire wire, struct err *err)
 {
@@ -467,11 +498,55 @@ static json_t *array_member(json_t *o, const char *key)
 	return a;
 }
 
-static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field *f,
-		      struct err *err)
+/* True if f holds nothing: a zero number, no bytes, or a message of such
+ * fields only (Go's protobuf encoder writes every plain field, zero or not,
+ * and a struct field as a message even when all of it is zero). */
+static bool pb_empty(const struct pb_field *f, int depth)
 {
+	struct pb_reader rd;
+	struct pb_field g;
+	struct err err = {{0}};
+	int rc;
+
+	if (f->wire == PB_VARINT)
+		return f->varint == 0;
+	if (f->wire != PB_BYTES)
+		return false;
+	if (f->len == 0)
+		return true;
+	if (depth > 32)
+		return false;
+	pb_reader_init(&rd, f->data, f->len);
+	while ((rc = pb_next(&rd, &g, &err)) > 0) {
+		if (!pb_empty(&g, depth + 1))
+			return false;
+	}
+	return rc == 0;
+}
+
+/* Enters the member name of the message at rd->path; returns the mark to
+ * leave it with path_leave. */
+static size_t path_enter(struct rd *rd, const char *name)
+{
+	size_t mark = rd->path.len;
+
+	buf_printf(&rd->path, "%s%s", mark ? "." : "", name);
+	return mark;
+}
+
+static void path_leave(struct rd *rd, size_t mark)
+{
+	rd->path.len = mark;
+	rd->path.data[mark] = '\0';
+}
+
+static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field *f, struct rd *rd)
+{
+	struct err *err = rd->err;
 	json_t *v = NULL, *map;
 	bool zero = false;
+	size_t mark;
+	bool ok;
 
 	switch (sp->kind) {
 	case PK_STR:
@@ -513,7 +588,10 @@ static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field
 	case PK_MSG:
 	case PK_MSGS:
 		v = json_object();
-		if (!read_into(v, sp->msg, f, err)) {
+		mark = path_enter(rd, sp->name);
+		ok = read_into(v, sp->msg, f, rd);
+		path_leave(rd, mark);
+		if (!ok) {
 			json_decref(v);
 			return false;
 		}
@@ -523,7 +601,11 @@ static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field
 		}
 		break;
 	case PK_INLINE:
-		return read_into(o, sp->msg, f, err);
+		return read_into(o, sp->msg, f, rd);
+	case PK_SKIP:
+		return true;
+	case PK_UNREAD:
+		return true; /* read_into decides */
 	case PK_INTSTR:
 	case PK_INTSTR_NZ:
 		v = int_or_string(f, &zero, err);
@@ -540,24 +622,37 @@ static bool put_field(json_t *o, const struct pb_spec *sp, const struct pb_field
 	return true;
 }
 
-/* Reads the message in f into o, field by field; fields not in the list
- * are skipped. */
+/* Reads the message in f into o, field by field. A field kubesim does not
+ * read is refused unless it holds nothing: skipping it would store an
+ * object other than the one sent, and one that escaped validation. */
 static bool read_into(json_t *o, const struct pb_spec *fields, const struct pb_field *f,
-		      struct err *err)
+		      struct rd *rd)
 {
-	struct pb_reader rd;
+	struct pb_reader rdr;
 	struct pb_field g;
 	int rc;
 
-	if (!want_wire(f, PB_BYTES, err))
+	if (!want_wire(f, PB_BYTES, rd->err))
 		return false;
-	pb_reader_init(&rd, f->data, f->len);
-	while ((rc = pb_next(&rd, &g, err)) > 0) {
+	pb_reader_init(&rdr, f->data, f->len);
+	while ((rc = pb_next(&rdr, &g, rd->err)) > 0) {
 		const struct pb_spec *sp = fields;
 
 		while (sp->num && sp->num != g.num)
 			sp++;
-		if (sp->num && !put_field(o, sp, &g, err))
+		if ((!sp->num || sp->kind == PK_UNREAD) && !pb_empty(&g, 0)) {
+			char field[32];
+
+			if (sp->num)
+				snprintf(field, sizeof(field), "%s", sp->name);
+			else
+				snprintf(field, sizeof(field), "field %u", (unsigned)g.num);
+			err_set(rd->err, "%s%s%s", buf_str(&rd->path), rd->path.len ? "." : "",
+				field);
+			rd->unread = true;
+			return false;
+		}
+		if (sp->num && !put_field(o, sp, &g, rd))
 			return false;
 	}
 	return rc == 0;
@@ -566,10 +661,12 @@ static bool read_into(json_t *o, const struct pb_spec *fields, const struct pb_f
 json_t *pbobj_decode(const void *body, size_t len, struct apierr *e)
 {
 	struct err err = {{0}};
+	struct rd rd = {.path = BUF_INIT, .err = &err};
 	struct pb_object obj;
 	struct pb_field whole;
 	json_t *doc;
 	size_t k;
+	bool ok;
 
 	if (!pb_unwrap(body, len, &obj, &err)) {
 		apierr_bad_request(e, "%s", err.msg);
@@ -591,7 +688,19 @@ json_t *pbobj_decode(const void *body, size_t len, struct apierr *e)
 	whole.wire = PB_BYTES;
 	whole.data = obj.raw;
 	whole.len = obj.raw_len;
-	if (!read_into(doc, readers[k].fields, &whole, &err)) {
+	ok = read_into(doc, readers[k].fields, &whole, &rd);
+	buf_free(&rd.path);
+	if (!ok && rd.unread) {
+		/* Honest: kubesim cannot read this body; the same object as JSON
+		 * it can. */
+		json_decref(doc);
+		apierr_set(e, 415, "UnsupportedMediaType",
+			   "kubesim does not read %s of a %s sent as protobuf: send it as "
+			   "application/json",
+			   err.msg, obj.kind);
+		return NULL;
+	}
+	if (!ok) {
 		json_decref(doc);
 		apierr_bad_request(e, "%s", err.msg[0] ? err.msg : "protobuf: malformed object");
 		return NULL;

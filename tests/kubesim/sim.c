@@ -142,22 +142,51 @@ static bool parse_digits(const char **p, int n, int *out)
 	return true;
 }
 
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Go's time.Parse(time.RFC3339, ...), which is what the API server reads
+ * times with: a 4-digit year, an upper-case T and Z, an hour of one or two
+ * digits, a date that exists, seconds below 60, a fraction after '.' or ','
+ * of any length, an offset of at most 24 hours and 60 minutes. Years 0000 to
+ * 9999 reach beyond what int64 nanoseconds hold (1677 to 2262): those
+ * saturate rather than wrap. */
 bool sim_parse_time(const char *s, int64_t *wall_ns)
 {
+	/* Whole seconds that keep secs * 1e9 + 999999999 inside int64. */
+	const int64_t max_secs = INT64_MAX / 1000000000LL - 1;
 	int y, mo, d, h, mi, sec;
 	long long frac = 0;
 	int frac_digits = 0;
-	long offset = 0;
-	struct tm tm;
+	int64_t offset = 0, secs;
 
 	if (!parse_digits(&s, 4, &y) || *s++ != '-' || !parse_digits(&s, 2, &mo) || *s++ != '-' ||
-	    !parse_digits(&s, 2, &d) || (*s != 'T' && *s != 't'))
+	    !parse_digits(&s, 2, &d) || *s++ != 'T')
 		return false;
-	s++;
-	if (!parse_digits(&s, 2, &h) || *s++ != ':' || !parse_digits(&s, 2, &mi) || *s++ != ':' ||
-	    !parse_digits(&s, 2, &sec))
+	/* Go reads the hour ("15") as one or two digits. */
+	if (!parse_digits(&s, 2, &h) && !parse_digits(&s, 1, &h))
 		return false;
-	if (*s == '.') {
+	if (*s++ != ':' || !parse_digits(&s, 2, &mi) || *s++ != ':' || !parse_digits(&s, 2, &sec))
+		return false;
+	if ((*s == '.' || *s == ',') && s[1] >= '0' && s[1] <= '9') {
 		s++;
 		while (*s >= '0' && *s <= '9') {
 			if (frac_digits < 9) {
@@ -166,14 +195,12 @@ bool sim_parse_time(const char *s, int64_t *wall_ns)
 			}
 			s++;
 		}
-		if (frac_digits == 0)
-			return false;
 		while (frac_digits < 9) {
 			frac *= 10;
 			frac_digits++;
 		}
 	}
-	if (*s == 'Z' || *s == 'z') {
+	if (*s == 'Z') {
 		s++;
 	} else if (*s == '+' || *s == '-') {
 		int oh, om;
@@ -182,20 +209,22 @@ bool sim_parse_time(const char *s, int64_t *wall_ns)
 		s++;
 		if (!parse_digits(&s, 2, &oh) || *s++ != ':' || !parse_digits(&s, 2, &om))
 			return false;
+		/* Go tests these with > rather than >=: +24:00 and +01:60 pass. */
+		if (oh > 24 || om > 60)
+			return false;
 		offset = sign * (oh * 3600L + om * 60L);
 	} else {
 		return false;
 	}
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+	    mi > 59 || sec > 59)
 		return false;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	*wall_ns = ((int64_t)timegm(&tm) - offset) * 1000000000LL + frac;
+	secs = days_from_civil(y, mo, d) * 86400 + h * 3600L + mi * 60L + sec - offset;
+	if (secs > max_secs)
+		secs = max_secs;
+	else if (secs < -max_secs)
+		secs = -max_secs;
+	*wall_ns = secs * 1000000000LL + frac;
 	return true;
 }
 

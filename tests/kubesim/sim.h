@@ -95,7 +95,8 @@ struct sim {
 	/* Simulated clock: sim = base_sim + (mono - base_mono) * speed. */
 	double speed;
 	int64_t base_mono_ms, base_sim_ms;
-	unsigned long ip_next; /* pod/service IP allocator */
+	unsigned long ip_next;	      /* pod/service IP allocator */
+	unsigned long node_port_next; /* where the node port allocator looks next */
 };
 
 void sim_init(struct sim *s, const struct sim_opts *opt);

@@ -16,9 +16,9 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 check() { desc=$1; shift; if "$@"; then ok "$desc"; else notok "$desc"; fi; }
 
-echo "1..25"
+echo "1..26"
 if ! command -v curl >/dev/null 2>&1; then
-	for i in $(seq 1 25); do echo "ok $i # SKIP curl is not installed"; done
+	for i in $(seq 1 26); do echo "ok $i # SKIP curl is not installed"; done
 	exit 0
 fi
 tmp=$(mktemp -d)
@@ -173,6 +173,12 @@ check "a manifest with an unserved kind is refused (exit $rc) naming the documen
 "$KUBESIM" --port nope >/dev/null 2>"$tmp/opt.err"
 rc=$?
 check "a bad option is a usage error (exit $rc)" sh -c '[ "$1" -eq 2 ] && grep -q -- "--port: expected an integer" "$2"' _ "$rc" "$tmp/opt.err"
+
+# a duration under a millisecond is a millisecond, not 0 ("never")
+start tiny --log-follow-max 0.5ms
+cap=$(get /sim/faults | jq .logFollowMaxSeconds)
+stop
+check "--log-follow-max 0.5ms is 1 ms, not never ($cap)" test "$cap" = 0.001
 
 # refused: usage errors (exit 2) that say what is wrong
 refused() {

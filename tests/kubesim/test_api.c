@@ -1298,9 +1298,251 @@ static void test_faults(void **state)
 	json_decref(j);
 	j = jcall(400, "POST", "/sim/faults", "application/json", "{\"errorRate\":2}");
 	json_decref(j);
+	/* Counts and codes are integers: a fraction is refused, not truncated. */
+	for (const char *const *bad =
+		 (const char *const[]){"{\"logErrorCode\":503.5}", "{\"logRotateLines\":10.5}",
+				       "{\"logStallAfterLines\":0.5}", "{\"errorCode\":500.1}",
+				       "{\"dropAfterLines\":1.5}", NULL};
+	     *bad; bad++) {
+		j = jcall(400, "POST", "/sim/faults", "application/json", *bad);
+		assert_non_null(strstr(jstr_at(j, "message", NULL), "must be an integer"));
+		json_decref(j);
+	}
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json",
+			  "{\"logErrorCode\":503.0,\"logRotateLines\":10}"));
+	/* A positive duration under a millisecond is a millisecond, not "never". */
+	json_decref(jcall(200, "POST", "/sim/faults", "application/json",
+			  "{\"logFollowMaxSeconds\":0.0001}"));
+	j = jcall(200, "GET", "/sim/faults", NULL, NULL);
+	assert_true(json_number_value(json_object_get(j, "logFollowMaxSeconds")) > 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "logRotateLines")), 10);
+	json_decref(j);
+	json_decref(jcall(200, "DELETE", "/sim/faults", NULL, NULL));
+	j = jcall(400, "POST", "/sim/restart", "application/json",
+		  "{\"namespace\":\"drop\",\"pod\":\"x\",\"exitCode\":1.5}");
+	assert_non_null(strstr(jstr_at(j, "message", NULL), "must be an integer"));
+	json_decref(j);
 	r = call("POST", "/sim/faults", "application/json", "{\"errorRate\":1}", RO_TOKEN, 0);
 	assert_int_equal(r.code, 403);
 	buf_free(&r.body);
+}
+
+#define JOBS "/apis/batch/v1/namespaces/jobs/jobs"
+#define JOB_TMPL                                                                                   \
+	"\"template\":{\"metadata\":{\"labels\":{%s}},\"spec\":{\"restartPolicy\":\"Never\","      \
+	"\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}}"
+
+/* POSTs a Job named name with spec members spec (may be "") and template
+ * labels labels; want: the status code. Returns the answer. */
+static json_t *post_job(long want, const char *name, const char *spec, const char *labels)
+{
+	char body[1024], tmpl[512];
+
+	snprintf(tmpl, sizeof(tmpl), JOB_TMPL, labels);
+	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"},\"spec\":{%s%s%s}}", name,
+		 spec, spec[0] ? "," : "", tmpl);
+	return jcall(want, "POST", JOBS, "application/json", body);
+}
+
+static void assert_msg_has(json_t *status, const char *part)
+{
+	const char *msg = jstr_at(status, "message", NULL);
+
+	if (!msg || !strstr(msg, part))
+		fail_msg("message \"%s\" lacks \"%s\"", msg ? msg : "(none)", part);
+}
+
+/* Jobs as the real registry takes them: the selector generated on create
+ * unless manualSelector is true, the user's labels kept and checked, no
+ * negative counts, selector, completion mode and completions fixed. */
+static void test_jobs(void **state)
+{
+	json_t *j, *labels;
+	char uid[64], want[256];
+
+	(void)state;
+	create_ns("jobs");
+	j = post_job(201, "j1", "", "\"app\":\"x\"");
+	snprintf(uid, sizeof(uid), "%s", jstr_at(j, "metadata", "uid"));
+	snprintf(want, sizeof(want), "{\"batch.kubernetes.io/controller-uid\":\"%s\"}", uid);
+	{
+		json_t *w = json_loads(want, 0, NULL);
+
+		assert_true(json_equal(
+		    json_object_get(json_object_get(json_object_get(j, "spec"), "selector"),
+				    "matchLabels"),
+		    w));
+		json_decref(w);
+	}
+	labels = json_object_get(
+	    json_object_get(json_object_get(json_object_get(j, "spec"), "template"), "metadata"),
+	    "labels");
+	assert_string_equal(jstr_at(labels, "app", NULL), "x");
+	assert_string_equal(jstr_at(labels, "controller-uid", NULL), uid);
+	assert_string_equal(jstr_at(labels, "batch.kubernetes.io/controller-uid", NULL), uid);
+	assert_string_equal(jstr_at(labels, "job-name", NULL), "j1");
+	assert_string_equal(jstr_at(labels, "batch.kubernetes.io/job-name", NULL), "j1");
+	json_decref(j);
+
+	/* A selector of the user's own without manualSelector: true */
+	j = post_job(422, "j2", "\"selector\":{\"matchLabels\":{\"app\":\"x\"}}", "\"app\":\"x\"");
+	assert_msg_has(
+	    j, "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:"
+	       "map[string]string{\"app\":\"x\", \"batch.kubernetes.io/controller-uid\":\"");
+	assert_msg_has(j, "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not "
+			  "auto-generated");
+	json_decref(j);
+	/* The user's job-name label is kept, and refused as it is not the job's */
+	j = post_job(422, "j3", "", "\"job-name\":\"other\"");
+	assert_msg_has(j, "spec.template.metadata.labels[job-name]: Invalid value: "
+			  "map[string]string{\"batch.kubernetes.io/controller-uid\":\"");
+	assert_msg_has(j, "\"job-name\":\"other\"}: must be 'j3'");
+	json_decref(j);
+	j = post_job(422, "j3", "", "\"batch.kubernetes.io/controller-uid\":\"not-mine\"");
+	assert_msg_has(j, "spec.template.metadata.labels[batch.kubernetes.io/controller-uid]: "
+			  "Invalid value:");
+	json_decref(j);
+	/* manualSelector: true wants a selector that selects the template */
+	j = post_job(422, "j4", "\"manualSelector\":true", "\"app\":\"x\"");
+	assert_msg_has(j, "spec.selector: Required value");
+	json_decref(j);
+	j = post_job(422, "j4",
+		     "\"manualSelector\":true,\"selector\":{\"matchLabels\":{\"app\":\"y\"}}",
+		     "\"app\":\"x\"");
+	assert_msg_has(j, "`selector` does not match template `labels`");
+	json_decref(j);
+	j = post_job(201, "j4",
+		     "\"manualSelector\":true,\"selector\":{\"matchLabels\":{\"app\":\"x\"}}",
+		     "\"app\":\"x\"");
+	labels = json_object_get(
+	    json_object_get(json_object_get(json_object_get(j, "spec"), "template"), "metadata"),
+	    "labels");
+	assert_int_equal(json_object_size(labels), 1);
+	json_decref(j);
+	/* No negative counts */
+	j = post_job(422, "j5", "\"parallelism\":-1,\"completions\":-2,\"backoffLimit\":-3", "");
+	assert_msg_has(j,
+		       "spec.parallelism: Invalid value: -1: must be greater than or equal to 0");
+	assert_msg_has(j,
+		       "spec.completions: Invalid value: -2: must be greater than or equal to 0");
+	assert_msg_has(j,
+		       "spec.backoffLimit: Invalid value: -3: must be greater than or equal to 0");
+	json_decref(j);
+
+	/* Updates: the selector and completions are fixed... */
+	j = jcall(422, "PATCH", JOBS "/j1", "application/merge-patch+json",
+		  "{\"spec\":{\"completions\":3}}");
+	assert_msg_has(j, "spec.completions: Invalid value: 3: field is immutable");
+	json_decref(j);
+	j = jcall(422, "PATCH", JOBS "/j1", "application/merge-patch+json",
+		  "{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"x\"}}}}");
+	assert_msg_has(j, "spec.selector: Invalid value: v1.LabelSelector{");
+	assert_msg_has(j, "field is immutable");
+	json_decref(j);
+	j = jcall(422, "PATCH", JOBS "/j1", "application/merge-patch+json",
+		  "{\"spec\":{\"completionMode\":\"Indexed\"}}");
+	assert_msg_has(j, "spec.completionMode: Invalid value: \"Indexed\": field is immutable");
+	json_decref(j);
+	/* ... but an Indexed job's completions move with its parallelism */
+	json_decref(post_job(
+	    201, "j6", "\"completionMode\":\"Indexed\",\"completions\":2,\"parallelism\":2", ""));
+	json_decref(jcall(200, "PATCH", JOBS "/j6", "application/merge-patch+json",
+			  "{\"spec\":{\"completions\":3,\"parallelism\":3}}"));
+	j = jcall(422, "PATCH", JOBS "/j6", "application/merge-patch+json",
+		  "{\"spec\":{\"completions\":4}}");
+	assert_msg_has(j, "spec.completions: Invalid value: 4: can only be modified in tandem with "
+			  "spec.parallelism");
+	json_decref(j);
+}
+
+#define SVCS "/api/v1/namespaces/svcs/services"
+
+/* POSTs a Service named name with spec members spec; want: the status code. */
+static json_t *post_svc(long want, const char *name, const char *spec)
+{
+	char body[1024];
+
+	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"},\"spec\":{%s}}", name, spec);
+	return jcall(want, "POST", SVCS, "application/json", body);
+}
+
+static long long node_port_of(json_t *svc, size_t i)
+{
+	return (long long)json_integer_value(json_object_get(
+	    json_array_get(json_object_get(json_object_get(svc, "spec"), "ports"), i), "nodePort"));
+}
+
+/* Services as the real server takes them: an ExternalName is a name and no
+ * address; node ports are for NodePort and LoadBalancer services only, in
+ * 30000-32767, each held by one service, allocated among the free ones. */
+static void test_services(void **state)
+{
+	json_t *j, *k;
+	long long a, b;
+
+	(void)state;
+	create_ns("svcs");
+	j = post_svc(422, "e1", "\"type\":\"ExternalName\"");
+	assert_msg_has(j, "spec.externalName: Required value");
+	json_decref(j);
+	j = post_svc(422, "e1",
+		     "\"type\":\"ExternalName\",\"externalName\":\"db.example.com\","
+		     "\"clusterIP\":\"10.96.9.9\"");
+	assert_msg_has(j, "spec.clusterIPs: Forbidden: may not be set for ExternalName services");
+	json_decref(j);
+	j = post_svc(422, "e1", "\"type\":\"ExternalName\",\"externalName\":\"Not A Name\"");
+	assert_msg_has(j, "spec.externalName: Invalid value: \"Not A Name\"");
+	json_decref(j);
+	json_decref(
+	    post_svc(201, "e1", "\"type\":\"ExternalName\",\"externalName\":\"db.example.com.\""));
+
+	j = post_svc(422, "c1", "\"ports\":[{\"port\":80,\"nodePort\":30080}]");
+	assert_msg_has(j, "spec.ports[0].nodePort: Forbidden: may not be used when `type` is "
+			  "'ClusterIP'");
+	json_decref(j);
+	j = post_svc(422, "n1", "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":80}]");
+	assert_msg_has(j, "spec.ports[0].nodePort: Invalid value: 80: provided port is not in the "
+			  "valid range. The range of valid ports is 30000-32767");
+	json_decref(j);
+	j = post_svc(
+	    422, "n1",
+	    "\"type\":\"NodePort\",\"ports\":[{\"name\":\"a\",\"port\":80,\"nodePort\":30080},"
+	    "{\"name\":\"b\",\"port\":81,\"nodePort\":30080}]");
+	assert_msg_has(j, "spec.ports[1].nodePort: Duplicate value: 30080");
+	json_decref(j);
+	json_decref(post_svc(201, "n1",
+			     "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30080}]"));
+	j = post_svc(422, "n2",
+		     "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30080}]");
+	assert_msg_has(j, "spec.ports[0].nodePort: Invalid value: 30080: provided port is already "
+			  "allocated");
+	assert_int_equal(json_integer_value(json_object_get(j, "code")), 422);
+	json_decref(j);
+	/* Allocated ones are free ports, never one in use, never twice */
+	j = post_svc(
+	    201, "n2",
+	    "\"type\":\"NodePort\",\"ports\":[{\"name\":\"a\",\"port\":80},{\"name\":\"b\","
+	    "\"port\":81}]");
+	k = post_svc(201, "n3", "\"type\":\"LoadBalancer\",\"ports\":[{\"port\":80}]");
+	a = node_port_of(j, 0);
+	b = node_port_of(j, 1);
+	assert_true(a >= 30000 && a <= 32767 && b >= 30000 && b <= 32767);
+	assert_true(a != b && a != 30080 && b != 30080);
+	assert_true(node_port_of(k, 0) != a && node_port_of(k, 0) != b &&
+		    node_port_of(k, 0) != 30080 && node_port_of(k, 0) >= 30000);
+	json_decref(j);
+	json_decref(k);
+	/* An update keeps its own port; a port freed by a delete is free again */
+	json_decref(jcall(200, "PATCH", SVCS "/n1", "application/merge-patch+json",
+			  "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}"));
+	json_decref(jcall(200, "DELETE", SVCS "/n1", NULL, NULL));
+	json_decref(post_svc(201, "n4",
+			     "\"type\":\"NodePort\",\"ports\":[{\"port\":80,\"nodePort\":30080}]"));
+	/* A change to ClusterIP drops the node port it carried over */
+	j = jcall(200, "PATCH", SVCS "/n4", "application/merge-patch+json",
+		  "{\"spec\":{\"type\":\"ClusterIP\"}}");
+	assert_int_equal(node_port_of(j, 0), 0);
+	json_decref(j);
 }
 
 /* /sim/seed: stores made at once, their pods Ready without their
@@ -1891,6 +2133,8 @@ int main(void)
 	    cmocka_unit_test(test_query_flags_and_stats),
 	    cmocka_unit_test(test_foreground_delete),
 	    cmocka_unit_test(test_faults),
+	    cmocka_unit_test(test_jobs),
+	    cmocka_unit_test(test_services),
 	    cmocka_unit_test(test_seed),
 	    cmocka_unit_test(test_access_review),
 	    cmocka_unit_test(test_finalizers),

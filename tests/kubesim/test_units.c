@@ -361,6 +361,43 @@ static void test_times(void **state)
 	assert_false(sim_parse_time("2026-11-23 05:26:10Z", &ns));
 	assert_false(sim_parse_time("2026-13-23T05:26:10Z", &ns));
 	assert_false(sim_parse_time("yesterday", &ns));
+	/* Go's time.Parse(time.RFC3339): a one-digit hour, a comma before the
+	 * fraction, offsets up to 24 hours and 60 minutes pass; a lower-case t
+	 * or z, second 60, a day the month lacks, a 25-hour offset do not. */
+	assert_true(sim_parse_time("2026-11-23T5:26:10,5Z", &ns));
+	sim_fmt_time_ns(ns, out);
+	assert_string_equal(out, "2026-11-23T05:26:10.500000000Z");
+	assert_true(sim_parse_time("2026-11-24T05:26:10+24:00", &ns));
+	sim_fmt_time(ns / 1000000, out);
+	assert_string_equal(out, "2026-11-23T05:26:10Z");
+	assert_true(sim_parse_time("2026-11-23T07:26:10+01:60", &ns));
+	sim_fmt_time(ns / 1000000, out);
+	assert_string_equal(out, "2026-11-23T05:26:10Z");
+	assert_false(sim_parse_time("2026-11-23T05:26:10+25:00", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10+01:61", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10+1:00", &ns));
+	assert_false(sim_parse_time("2026-11-23t05:26:10Z", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10z", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:60Z", &ns));
+	assert_false(sim_parse_time("2026-11-23T24:00:00Z", &ns));
+	assert_false(sim_parse_time("2026-11-23T05:26:10.Z", &ns));
+	assert_false(sim_parse_time("2026-02-29T00:00:00Z", &ns));
+	assert_true(sim_parse_time("2000-02-29T00:00:00Z", &ns));
+	assert_false(sim_parse_time("1900-02-29T00:00:00Z", &ns));
+	/* Years 0000-9999 all parse; beyond int64 nanoseconds (1677-2262) they
+	 * saturate in order, never wrap. */
+	assert_true(sim_parse_time("1970-01-01T00:00:00Z", &ns));
+	assert_int_equal(ns, 0);
+	assert_true(sim_parse_time("1969-12-31T23:59:59.5Z", &ns));
+	assert_int_equal(ns, -500000000LL);
+	assert_true(sim_parse_time("9999-12-31T23:59:59.999999999Z", &ns));
+	assert_true(ns > INT64_MAX - 1000000000LL);
+	assert_true(sim_parse_time("2262-04-11T23:47:16Z", &ns));
+	assert_true(ns > 9223372030000000000LL);
+	assert_true(sim_parse_time("0000-01-01T00:00:00Z", &ns));
+	assert_true(ns < -9223372030000000000LL);
+	assert_true(sim_parse_time("1677-09-21T00:12:43Z", &ns));
+	assert_true(ns < -9223372030000000000LL);
 	table_age(10 * 1000, out, sizeof(out));
 	assert_string_equal(out, "10s");
 	table_age(185 * 1000, out, sizeof(out));
@@ -399,6 +436,11 @@ static void test_log_since_time(void **state)
 	assert_false(logs_since_time("2026-04-31T00:00:00Z", &ns, &set));
 	assert_false(logs_since_time("2026-11-23T05:26:60Z", &ns, &set));
 	assert_false(logs_since_time("1700000000", &ns, &set));
+	/* The far future and past saturate, to the second. */
+	assert_true(logs_since_time("9999-12-31T23:59:59Z", &ns, &set));
+	assert_true(set && ns % 1000000000LL == 0 && ns > 9223372030000000000LL);
+	assert_true(logs_since_time("0000-01-01T00:00:00.5Z", &ns, &set));
+	assert_true(set && ns % 1000000000LL == 0 && ns < -9223372030000000000LL);
 }
 
 /* A line is a function of its run and number; each run has its own id. */
@@ -669,6 +711,28 @@ static const char bad_wire_pb[] = "k8s\0"
 				  "Service"
 				  "\x12\x06\x12\x04\x0a\x02\x1a\x00";
 
+/* Pod p, container c (image i), and a volume v in its spec. */
+static const char pod_volume_pb[] = "k8s\0"
+				    "\x0a\x09\x0a\x02v1\x12\x03Pod"
+				    "\x12\x14\x0a\x03\x0a\x01p"
+				    "\x12\x0d\x0a\x03\x0a\x01v\x12\x06\x0a\x01"
+				    "c\x12\x01i"
+				    "\x1a\x00\x22\x00";
+/* The same with a volume of empty fields only. */
+static const char pod_empty_volume_pb[] = "k8s\0"
+					  "\x0a\x09\x0a\x02v1\x12\x03Pod"
+					  "\x12\x13\x0a\x03\x0a\x01p"
+					  "\x12\x0c\x0a\x02\x0a\x00\x12\x06\x0a\x01"
+					  "c\x12\x01i"
+					  "\x1a\x00\x22\x00";
+/* The container with a field 40 (a varint 1) that Container has not. */
+static const char pod_field40_pb[] = "k8s\0"
+				     "\x0a\x09\x0a\x02v1\x12\x03Pod"
+				     "\x12\x12\x0a\x03\x0a\x01p"
+				     "\x12\x0b\x12\x09\x0a\x01"
+				     "c\x12\x01i\xc0\x02\x01"
+				     "\x1a\x00\x22\x00";
+
 static void decodes_to(const char *body, size_t len, const char *want)
 {
 	struct apierr e = {0};
@@ -719,6 +783,20 @@ static void test_protobuf_workloads(void **state)
 	assert_null(pbobj_decode(bad_wire_pb, sizeof(bad_wire_pb) - 1, &e));
 	assert_int_equal(e.code, 400);
 	assert_non_null(strstr(e.msg, "field 3"));
+	apierr_clear(&e);
+	/* A field kubesim does not read, holding something, is refused by name
+	 * (415: the same object as JSON is read) rather than dropped; one that
+	 * holds nothing, as encoders send unset plain fields, is not. */
+	assert_null(pbobj_decode(pod_volume_pb, sizeof(pod_volume_pb) - 1, &e));
+	assert_int_equal(e.code, 415);
+	assert_non_null(strstr(e.msg, "spec.volumes"));
+	apierr_clear(&e);
+	decodes_to(pod_empty_volume_pb, sizeof(pod_empty_volume_pb) - 1,
+		   "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"p\"},"
+		   "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}");
+	assert_null(pbobj_decode(pod_field40_pb, sizeof(pod_field40_pb) - 1, &e));
+	assert_int_equal(e.code, 415);
+	assert_non_null(strstr(e.msg, "spec.containers.field 40"));
 	apierr_clear(&e);
 	/* A body cut anywhere before its last two (empty) envelope fields is a
 	 * 400, never half an object */

@@ -25,6 +25,8 @@ command -v kubectl_compat >/dev/null 2>&1 || . "$top_srcdir/tests/lib/kubectl.sh
 sim_start() {
 	sim__dir=$1
 	shift
+	# a kubesim started here before left its files: wait for the new ones
+	rm -f "$sim__dir/kubeconfig" "$sim__dir/port"
 	"$KUBESIM" --kubeconfig-out "$sim__dir/kubeconfig" --port-file "$sim__dir/port" \
 		--reject-missing-list-keys "$@" \
 		>"$sim__dir/sim.out" 2>"$sim__dir/sim.err" &

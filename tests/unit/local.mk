@@ -24,6 +24,7 @@ UNIT_TESTS = \
 	tests/unit/test_objyaml \
 	tests/unit/test_panes \
 	tests/unit/test_message \
+	tests/unit/test_rabbit \
 	tests/unit/test_logs_ring \
 	tests/unit/test_logs_splitter \
 	tests/unit/test_logs_resume \
@@ -123,6 +124,9 @@ tests_unit_test_message_LDADD = $(OPSDECK_CONSOLE_LIBS) $(CMOCKA_LIBS)
 noinst_PROGRAMS += bench/table_model
 bench_table_model_SOURCES = bench/table_model.c ui/table_model.c ui/table_model.h
 bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
+noinst_PROGRAMS += bench/expected_render
+bench_expected_render_SOURCES = bench/expected_render.c
+bench_expected_render_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
 	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c tests/fuzz/fuzz_render.c \
 	tests/fuzz/fuzz_keyseq.c tests/fuzz/fuzz_objyaml.c tests/fuzz/fuzz_projectref.c \
@@ -147,6 +151,9 @@ tests_unit_test_answer_SOURCES = tests/unit/test_answer.c
 tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_answer_LDADD = $(UNIT_LDADD)
 
+tests_unit_test_rabbit_SOURCES = tests/unit/test_rabbit.c $(UNIT_HELPERS)
+tests_unit_test_rabbit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rabbit_LDADD = $(UNIT_LDADD)
 tests_unit_test_logs_ring_SOURCES = tests/unit/test_logs_ring.c
 tests_unit_test_logs_ring_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_ring_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,180 @@
+# The Logs pane against a real PostgreSQL and kubesim: l on a store in the
+# Stores pane follows its logs, every container of it, each line after its
+# source; a search highlights what it finds and n/N move between matches;
+# scrolling up pauses (the lines shown stay while lines come) and f or End
+# follows again; an include filter with context shows grep -C's groups; s
+# saves the lines shown to a file, which holds exactly the lines on
+# screen; the source list shows each stream's state; :logs names a store
+# (an unknown one is an error in words). At 120x40, then at 80x24.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/sim.sh"
+
+plan 43
+
+ui_with_pg
+sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
+	{ echo "Bail out! cannot start kubesim"; exit 1; }
+printf 'operator: logs-tester\nprovision:\n  timeout: 120\n' >"$UI_CONFIG/config.yaml"
+UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
+
+od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
+q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+worker=
+pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
+
+{
+	od db migrate &&
+		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
+		od customer create Acme &&
+		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
+		od cluster add local --context "$SIM_CONTEXT"
+} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" worker --reconcile 0 >"$UI_TMP/worker.log" 2>&1 &
+worker=$!
+id=$(od store create shop woocommerce small logs | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+wait_for "[ \"\$(q -c \"SELECT status FROM opsdeck.stores WHERE id = '$id'\")\" = Ready ]" 120
+is "$(q -c "SELECT status FROM opsdeck.stores WHERE id = '$id'")" Ready "the store is provisioned"
+web=$(od logs "$id" --json --tail 1 | jq -r 'select(.container == "wordpress") | .pod')
+like "$web" '^wordpress-' "its web pod is there"
+
+# lines: the log lines on screen (after the title and the summary, before
+# the message line), trailing blanks cut
+lines() {
+	ui_screen | awk 'found && NR < rows { sub(/ +$/, ""); if ($0 != "") print }
+		/lines\/s/ { found = 1 }' \
+		rows="$(ui_screen | wc -l)"
+}
+# held: the lines the pane holds, from its summary
+held() { ui_screen | sed -n 's/.* evicted, \([0-9]*\) held.*/\1/p'; }
+# same_as_file WIDTH FILE: the lines on screen are a run of FILE's lines, each
+# cut to WIDTH columns
+same_as_file() {
+	lines >"$UI_TMP/shown"
+	cut -c "1-$1" "$2" | sed 's/ *$//' >"$UI_TMP/cut"
+	# found by its first log line (a separator is on many lines)
+	k=$(grep -nvFx -m1 -- "--" "$UI_TMP/shown" | cut -d: -f1)
+	first=$(grep -nFx -m1 -- "$(sed -n "${k}p" "$UI_TMP/shown")" "$UI_TMP/cut" | cut -d: -f1)
+	[ -n "$first" ] && first=$((first - k + 1))
+	[ -n "$first" ] && sed -n "$first,$((first + $(wc -l <"$UI_TMP/shown") - 1))p" "$UI_TMP/cut" |
+		cmp -s - "$UI_TMP/shown"
+}
+
+ui_start 120 40
+ui_keys 3
+screen_has "the Stores pane lists the store" "$id +logs " 30
+ui_keys l
+screen_has "l opens the Logs pane on the store" "Logs for store shop/logs \\($id\\)"
+screen_has "lines of the database container, after their source" "^mysql-0/mysql [0-9TZ:.-]+ " 30
+screen_has "lines of the web container, after their source" "^$web/wordpress [0-9.]+ - - " 30
+screen_has "the summary counts the streams" \
+	"2 streaming, 0 idle, 0 reconnecting, 0 waiting for a slot, 0 ended"
+like "$(ui_screen)" "[0-9]+ lines/s, 0 evicted, [0-9]+ held" \
+	"with the rate, the evicted lines and the lines held"
+like "$(ui_screen)" "\\[follow\\]" "following"
+like "$(ui_screen_attrs)" "38;5;(81|150|215|176|117|222)mmysql-0/mysql" \
+	"a source's name in a colour of the theme's palette"
+before=$(lines | tail -n 1)
+wait_for '[ "$(lines | tail -n 1)" != "$before" ]' 20
+isnt "$(lines | tail -n 1)" "$before" "the newest lines come on screen as they are written"
+
+# ---- follow and pause ----
+ui_keys PgUp
+screen_has "PgUp stops following" "\\[paused"
+shown=$(lines) n=$(held)
+wait_for '[ "$(held)" -gt "$((n + 20))" ]' 20
+ok "lines still come while paused" [ "$(held)" -gt "$((n + 20))" ]
+is "$(lines)" "$shown" "and the lines shown stay where they are"
+screen_has "the title says how many newer lines wait below" "\\[paused, [0-9]+ newer\\]"
+ui_keys End
+screen_has "End follows again" "\\[follow\\]"
+ui_keys f
+screen_has "f stops following" "\\[paused"
+ui_keys f
+screen_has "f follows again" "\\[follow\\]"
+
+# ---- search ----
+ui_keys /
+ui_text "connection [0-9]*[0-4] " && ui_keys Enter
+screen_has "/ searches: the title says what" "search /connection \\[0-9\\]\\*\\[0-4\\] /"
+like "$(ui_screen)" "\\[paused" "a match found stops following, so it stays in view"
+like "$(ui_screen_attrs)" "48;5;220mconnection [0-9]*[0-4] " "the matches are highlighted" ||
+	diag "$(ui_screen_attrs | grep -m3 'connection [0-9]*[0-4] ' | cat -v)"
+# current: the line of the match the search is on (the selection's colours)
+current() { ui_screen_attrs | grep -m1 '48;5;74mconnection [0-9]*[0-4] '; }
+c1=$(current)
+ok "the match the search is on stands out" [ -n "$c1" ]
+ui_keys N
+wait_for '[ -n "$(current)" ] && [ "$(current)" != "$c1" ]' 10
+ok "N goes to an older match" [ -n "$(current)" ] && [ "$(current)" != "$c1" ]
+c2=$(current)
+ui_keys n
+wait_for '[ "$(current)" = "$c1" ]' 10
+is "$(current)" "$c1" "n comes back to the newer one"
+ui_keys Escape
+ui_wait_gone "search /" 10
+ok "Esc ends the search" [ "$(ui_screen | grep -c 'search /')" -eq 0 ]
+ui_keys End
+
+# ---- a filter with context, and save ----
+ui_keys i
+ui_text "GET /health " && ui_keys Enter
+screen_has "i adds an include filter, shown in the title" "include /GET /health /"
+ui_keys C C-u
+ui_text 1 && ui_keys Enter
+screen_has "C gives it context" "include /GET /health /  context 1"
+screen_has "groups of lines are separated as grep -C does" "^--$"
+ui_keys f
+screen_has "paused to save" "\\[paused"
+# newer lines wait below a full screen: none comes on it
+screen_has "the title counts the lines that come below" "\\[paused, [0-9]+ newer\\]" 60
+ui_keys s C-u
+ui_text "$UI_TMP/saved.log" && ui_keys Enter
+screen_has "s saves the filtered view to a file" \
+	"Saved [0-9]+ lines \\(the filtered view\\) to $UI_TMP/saved.log"
+ok "the file holds the lines shown on screen" same_as_file 120 "$UI_TMP/saved.log" ||
+	diag "$(diff "$UI_TMP/shown" "$UI_TMP/cut" | head -20; ui_screen | cat -A | tail -4)"
+bad=$(awk '
+	function end_group() {
+		if (n && !hit) print "a group without a match at " NR
+		if (hit && run > 1) print "more than one line of context after a match at " NR
+		n = 0; hit = 0; run = 0
+	}
+	$0 == "--" { end_group(); next }
+	/GET \/health / { n++; hit = 1; run = 0; next }
+	{ n++; run++ }
+	!hit && run > 1 { print "more than one line of context before a match at " NR }
+	hit && run > 2 { print "lines between matches that are not their context at " NR }
+	END { end_group() }' "$UI_TMP/saved.log")
+is "$bad" "" "each group of the file has a match with at most one line of context around"
+like "$(grep -c -v 'GET /health ' "$UI_TMP/saved.log")" "^[1-9]" "context lines are there too"
+ui_keys s C-u
+ui_text "/nonexistent/dir/x.log" && ui_keys Enter
+screen_has "a file that cannot be written is an error in words" \
+	"cannot write /nonexistent/dir/x.log: No such file or directory"
+
+# ---- the source list ----
+ui_keys S
+screen_has "S lists the sources with their state" "^mysql-0/mysql +streaming +[0-9]+"
+like "$(ui_screen)" "$web/wordpress +streaming" "every source"
+ui_esc
+
+# ---- :logs ----
+ui_keys : && ui_text "logs nosuch" && ui_keys Enter
+screen_has ":logs with an unknown store is an error in words" 'no store "nosuch"'
+
+# ---- 80x24 ----
+ui_resize 80 24
+ui_keys i Enter x C-u Enter End
+screen_has "at 80x24, the title fits, the view's state with it" "Logs for store shop/logs .*\\[follow\\]"
+screen_has "the summary is shorter" "[0-9]+ stream [0-9]+ idle [0-9]+ reconn [0-9]+ wait [0-9]+ end"
+screen_has "and lines of each container show" "^mysql-0/mysql "
+screen_has "of the web container too" "^wordpress-"
+ui_keys w
+screen_has "w wraps long lines: their end shows" "seq=[0-9]+$"
+n=$(held)
+ui_keys c
+wait_for '[ "$(held)" -lt "$n" ]' 10
+ok "c clears the lines held (held $n, then $(held))" [ "$(held)" -lt "$n" ]
+ui_stop
