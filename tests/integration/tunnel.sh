@@ -76,7 +76,8 @@ like "$out" "^key +127\.0\.0\.1 +$SSHD_PORT +$SSHD_USER +strict" "tunnel list sh
 out=$(od tunnel check key 2>&1)
 rc=$?
 is "$rc" 0 "check with a key file succeeds"
-like "$out" "host key: +ssh-ed25519 $fp" "check names the host key's SHA256 fingerprint as ssh-keygen does"
+like "$out" "host key: +ssh-ed25519 $fp" \
+	"check names the host key's SHA256 fingerprint as ssh-keygen does"
 like "$out" "auth: +publickey with $SSHD_KEY" "check names the key that authenticated"
 like "$out" "round trip: [0-9]+ ms" "check measures the round trip"
 json=$(od tunnel check key --json)
@@ -86,7 +87,8 @@ is "$(printf '%s' "$json" | jq -r '.state + " " + (.rtt_ms | type)')" "up number
 out=$(od tunnel check closed 2>&1)
 rc=$?
 is "$rc" 1 "a port where nothing listens fails (exit 1)"
-like "$out" "tunnel closed: connection refused by 127\.0\.0\.1:[0-9]+" "and says the connection was refused"
+like "$out" "tunnel closed: connection refused by 127\.0\.0\.1:[0-9]+" \
+	"and says the connection was refused"
 
 # -- host key policies -------------------------------------------------------
 tries=$(grep -c publickey "$TAP_TMP/sshd/sshd.log")
@@ -112,7 +114,8 @@ unlike "$out" "recorded" "the recorded key is known the next time"
 out=$(od tunnel check stranger 2>&1)
 rc=$?
 is "$rc" 1 "a key the server does not know is refused (exit 1)"
-like "$out" "authentication refused for user $SSHD_USER: tried $TAP_TMP/stranger; the server accepts publickey" \
+refusal="authentication refused for user $SSHD_USER: tried $TAP_TMP/stranger"
+like "$out" "$refusal; the server accepts publickey" \
 	"the refusal says which user, which key was tried and what the server accepts"
 
 sshd_agent_start "$SSHD_KEY"
@@ -122,7 +125,8 @@ askpass=$TAP_TMP/askpass
 printf '#!/bin/sh\necho "correct horse"\n' >"$askpass"
 chmod +x "$askpass"
 out=$(SSH_ASKPASS=$askpass SSH_ASKPASS_REQUIRE=force od tunnel check locked 2>&1 </dev/null)
-like "$out" "auth: +publickey with $TAP_TMP/locked" "an encrypted key with its passphrase authenticates"
+like "$out" "auth: +publickey with $TAP_TMP/locked" \
+	"an encrypted key with its passphrase authenticates"
 printf '#!/bin/sh\necho "wrong"\n' >"$askpass"
 out=$(SSH_ASKPASS=$askpass SSH_ASKPASS_REQUIRE=force od tunnel check locked 2>&1 </dev/null)
 like "$out" "tried $TAP_TMP/locked \(wrong passphrase\)" "a wrong passphrase is said so"
@@ -167,9 +171,11 @@ wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd.out'" 20
 addr=$(cat "$TAP_TMP/fwd.out")
 like "$addr" '^127\.0\.0\.1:[0-9]+$' "forward prints the local address"
 got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
-is "$got" "$(sha256sum <"$www/big" | cut -d' ' -f1)" "a 6 MB download through the forward arrives whole"
+big_sum=$(sha256sum <"$www/big" | cut -d' ' -f1)
+is "$got" "$big_sum" "a 6 MB download through the forward arrives whole"
 got=$(curl -sS --max-time 60 --data-binary "@$TAP_TMP/upload" "http://$addr/")
-is "$got" "$(sha256sum <"$TAP_TMP/upload" | cut -d' ' -f1)" "a 4 MB upload through the forward arrives whole"
+is "$got" "$(sha256sum <"$TAP_TMP/upload" | cut -d' ' -f1)" \
+	"a 4 MB upload through the forward arrives whole"
 pids=
 for i in 1 2 3 4 5 6; do
 	curl -sS --max-time 120 "http://$addr/big" -o "$TAP_TMP/par.$i" &
@@ -192,7 +198,7 @@ sshd_restart
 ok "the forward comes back up when sshd is back" \
 	wait_for "test \$(grep -c 'tunnel key: up' '$TAP_TMP/fwd.err') -ge 2" 60
 got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
-is "$got" "$(sha256sum <"$www/big" | cut -d' ' -f1)" "the same local address carries a download again"
+is "$got" "$big_sum" "the same local address carries a download again"
 # A server that stops answering (its connection's processes stopped) is
 # found dead by the keepalive probes, and the forward connects again.
 conn_pids=$(pgrep -P "$SSHD_PID")
