@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 36
+plan 39
 
 sshd_start "$TAP_TMP/sshd" || exit 1
 conf=$TAP_TMP/config.yaml
@@ -214,6 +214,20 @@ kill -CONT $conn_pids
 kill "$fwd_pid"
 wait "$fwd_pid"
 is "$?" 0 "forward ends cleanly when interrupted"
+
+lport=$(sshd_free_port)
+"$OPSDECK" --config "$conf" tunnel forward key "127.0.0.1:$hport" --local-port "$lport" \
+	>"$TAP_TMP/fwd2.out" 2>"$TAP_TMP/fwd2.err" &
+fwd2_pid=$!
+tap_on_exit "kill $fwd2_pid 2>/dev/null; wait $fwd2_pid 2>/dev/null"
+wait_for "test -s '$TAP_TMP/fwd2.out'" 20
+is "$(cat "$TAP_TMP/fwd2.out")" "127.0.0.1:$lport" "--local-port chooses the local port"
+got=$(curl -sS --max-time 60 "http://127.0.0.1:$lport/big" | sha256sum | cut -d' ' -f1)
+is "$got" "$big_sum" "and the forward carries on it"
+kill "$fwd2_pid"
+wait "$fwd2_pid"
+od tunnel forward key "127.0.0.1" >/dev/null 2>&1
+is "$?" 2 "a target without a port is a usage error"
 
 # -- a changed host key --------------------------------------------------------
 sshd_stop
