@@ -307,6 +307,10 @@ static int check_run(struct cli_ctx *ctx, int argc, char **argv)
 
 		if (st->state == TUNNEL_UP)
 			json_object_set_new(o, "rtt_ms", json_integer(st->rtt_ms));
+		json_object_set_new(
+		    o, "stages_ms",
+		    json_pack("{s:I, s:I, s:I}", "connect", (json_int_t)st->connect_ms, "handshake",
+			      (json_int_t)st->handshake_ms, "auth", (json_int_t)st->auth_ms));
 		rc = cli_json_print(ctx, o);
 		if (rc == CLI_OK && st->state != TUNNEL_UP)
 			rc = CLI_FAILED;
@@ -316,6 +320,10 @@ static int check_run(struct cli_ctx *ctx, int argc, char **argv)
 			st->hostkey_recorded ? " (new: recorded in known_hosts)" : "");
 		fprintf(ctx->out, "auth:       %s\n", st->auth);
 		fprintf(ctx->out, "round trip: %ld ms\n", st->rtt_ms);
+		fprintf(ctx->out,
+			"stages:     connected %ld ms, host key checked %ld ms, "
+			"authenticated %ld ms\n",
+			st->connect_ms, st->handshake_ms, st->auth_ms);
 		rc = CLI_OK;
 	} else {
 		rc = cli_failf(ctx, "tunnel %s: %s", p->name, st->reason);

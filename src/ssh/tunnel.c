@@ -369,6 +369,7 @@ static void up(struct tunnel *t, const char *how)
 	t->st.reason[0] = '\0';
 	t->st.retry_in_ms = -1;
 	t->st.ups++;
+	t->st.auth_ms = (long)(loop_now_ms() - t->attempt_ms);
 	str_copy(t->st.auth, sizeof(t->st.auth), how);
 	t->backoff_ms = t->o.backoff_min_ms;
 	t->keepalive_at = loop_now_ms() + (uint64_t)t->p.keepalive_s * 1000;
@@ -445,6 +446,7 @@ static void connect_done(struct tunnel *t)
 		go_down(t, reason);
 		return;
 	}
+	t->st.connect_ms = (long)(loop_now_ms() - t->attempt_ms);
 	t->s = libssh2_session_init();
 	if (!t->s) {
 		go_down(t, "cannot start an SSH session (out of memory)");
@@ -463,6 +465,7 @@ static void resolve_start(struct tunnel *t)
 	t->phase = PH_RESOLVE;
 	t->attempt_ms = loop_now_ms();
 	t->st.state = TUNNEL_CONNECTING;
+	t->st.connect_ms = t->st.handshake_ms = t->st.auth_ms = -1;
 	t->st.retry_in_ms = -1;
 	/* An address needs no lookup. */
 	hints.ai_flags = AI_NUMERICHOST;
@@ -544,6 +547,7 @@ static void after_handshake(struct tunnel *t)
 	str_copy(t->st.hostkey_type, sizeof(t->st.hostkey_type), hr.type);
 	str_copy(t->st.fingerprint, sizeof(t->st.fingerprint), hr.fingerprint);
 	t->st.hostkey_recorded = hr.recorded;
+	t->st.handshake_ms = (long)(loop_now_ms() - t->attempt_ms);
 	t->phase = PH_AUTHLIST;
 }
 

@@ -49,7 +49,9 @@ struct tunnel_status {
 	bool hostkey_recorded; /* accept-new recorded the key */
 	char auth[320];	       /* up: how the session authenticated */
 	long retry_in_ms;      /* down: time to the next attempt; -1: none */
-	unsigned ups;	       /* times the session came up */
+	/* the last attempt's stages, in ms from its start; -1: not reached */
+	long connect_ms, handshake_ms, auth_ms;
+	unsigned ups; /* times the session came up */
 };
 
 /* Called on every change of state or round-trip time. */

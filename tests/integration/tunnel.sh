@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 39
+plan 40
 
 sshd_start "$TAP_TMP/sshd" || exit 1
 conf=$TAP_TMP/config.yaml
@@ -80,9 +80,12 @@ like "$out" "host key: +ssh-ed25519 $fp" \
 	"check names the host key's SHA256 fingerprint as ssh-keygen does"
 like "$out" "auth: +publickey with $SSHD_KEY" "check names the key that authenticated"
 like "$out" "round trip: [0-9]+ ms" "check measures the round trip"
+like "$out" "stages: +connected [0-9]+ ms, host key checked [0-9]+ ms, authenticated [0-9]+ ms" \
+	"check times each stage"
 json=$(od tunnel check key --json)
-is "$(printf '%s' "$json" | jq -r '.state + " " + (.rtt_ms | type)')" "up number" \
-	"check --json: state up and a round-trip time"
+is "$(printf '%s' "$json" | jq -r '.state + " " + (.rtt_ms | type) + " " +
+	(.stages_ms.auth | type)')" "up number number" \
+	"check --json: state up, a round-trip time and the stages' times"
 
 out=$(od tunnel check closed 2>&1)
 rc=$?
