@@ -537,6 +537,7 @@ void conf_free(struct conf *c)
 	}
 	x_free(&c->source);
 	brokers_free(&c->brokers, &c->nbrokers);
+	tunnel_profiles_free(&c->tunnels);
 }
 
 static void conf_copy(struct conf *dst, const struct conf *src)
@@ -544,6 +545,7 @@ static void conf_copy(struct conf *dst, const struct conf *src)
 	*dst = *src;
 	dst->source = src->source ? xstrdup(src->source) : NULL;
 	brokers_copy(dst, src);
+	tunnel_profiles_copy(&dst->tunnels, &src->tunnels);
 	for (size_t i = 0; i < ARRAY_LEN(conf_defs); i++) {
 		if (conf_defs[i].type == CONF_STRING || conf_defs[i].type == CONF_NAME) {
 			char **s = field(dst, &conf_defs[i]);
@@ -581,6 +583,11 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 			return ydoc_error(doc, k, err, "option name too long");
 		if (str_eq(name, "rabbitmq")) {
 			if (!conf_apply_brokers(c, doc, v, err))
+				return false;
+			continue;
+		}
+		if (str_eq(name, "tunnels")) {
+			if (!tunnel_profiles_read(doc, v, &c->tunnels, err))
 				return false;
 			continue;
 		}

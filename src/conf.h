@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ssh/profile.h"
 #include "util.h"
 
 /* A RabbitMQ broker of the `rabbitmq:` list: its management HTTP API. */
@@ -53,6 +54,7 @@ struct conf {
 	long reconcile_interval_s; /* a runner's periodic reconcile pass; 0: none */
 	long reconcile_confirm_s;  /* wait before a suspected drift is looked at again */
 	long queues_interval_s;	   /* between two polls of the RabbitMQ brokers */
+	struct tunnel_profiles tunnels; /* the `tunnels:` list (src/ssh/profile) */
 	char *source;	    /* the file conf_load read; NULL: none (built-in defaults) */
 	struct conf_broker *brokers; /* the rabbitmq: list */
 	size_t nbrokers;

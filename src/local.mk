@@ -23,6 +23,13 @@ libopsdeck_a_SOURCES += \
 	src/logs/resume.c src/logs/resume.h \
 	src/logs/session.c src/logs/session.h \
 	src/logs/history.c src/logs/history.h
+# SSH tunnels: profiles, ~/.ssh/config, host keys, sessions on the loop.
+libopsdeck_a_SOURCES += \
+	src/ssh/profile.c src/ssh/profile.h \
+	src/ssh/sshconfig.c src/ssh/sshconfig.h \
+	src/ssh/hostkey.c src/ssh/hostkey.h \
+	src/ssh/keyfile.c src/ssh/keyfile.h \
+	src/ssh/tunnel.c src/ssh/tunnel.h
 nodist_libopsdeck_a_SOURCES = src/embedded.c
 libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) $(SSH2_CFLAGS)
 

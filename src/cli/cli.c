@@ -15,6 +15,7 @@
 #include "cli/cli_project.h"
 #include "cli/cli_queue.h"
 #include "cli/cli_store.h"
+#include "cli/cli_tunnel.h"
 #include "cli/cli_util.h"
 #include "cli/cli_worker.h"
 #include "util.h"
@@ -33,6 +34,7 @@ static const struct cli_command *const *const cli_modules[] = {
 	cli_worker_commands,
 	cli_doctor_commands,
 	cli_queue_commands,
+	cli_tunnel_commands,
 	cli_complete_commands,
 	NULL,
 };

@@ -115,3 +115,6 @@ TESTS += tests/integration/logs_pane.sh
 EXTRA_DIST += tests/integration/logs_pane.sh
 TESTS += tests/integration/logs_pane_firehose.sh
 EXTRA_DIST += tests/integration/logs_pane_firehose.sh
+# SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
+TESTS += tests/integration/tunnel.sh
+EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh

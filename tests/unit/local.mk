@@ -28,7 +28,8 @@ UNIT_TESTS = \
 	tests/unit/test_logs_ring \
 	tests/unit/test_logs_splitter \
 	tests/unit/test_logs_resume \
-	tests/unit/test_logs_history
+	tests/unit/test_logs_history \
+	tests/unit/test_sshconfig
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -169,3 +170,7 @@ tests_unit_test_logs_resume_LDADD = $(UNIT_LDADD)
 tests_unit_test_logs_history_SOURCES = tests/unit/test_logs_history.c
 tests_unit_test_logs_history_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_history_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_sshconfig_SOURCES = tests/unit/test_sshconfig.c $(UNIT_HELPERS)
+tests_unit_test_sshconfig_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sshconfig_LDADD = $(UNIT_LDADD)

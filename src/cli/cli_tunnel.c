@@ -1,0 +1,397 @@
+#include "config.h"
+
+#include "cli/cli_tunnel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cli_util.h"
+#include "loop.h"
+#include "ssh/profile.h"
+#include "ssh/tunnel.h"
+
+static int list_run(struct cli_ctx *ctx, int argc, char **argv);
+static int check_run(struct cli_ctx *ctx, int argc, char **argv);
+static int forward_run(struct cli_ctx *ctx, int argc, char **argv);
+
+static const struct cli_command cmd_list = {
+    .noun = "tunnel",
+    .verb = "list",
+    .usage = "[--json]",
+    .summary = "list the SSH tunnel profiles of the settings",
+    .run = list_run,
+};
+static const struct cli_command cmd_check = {
+    .noun = "tunnel",
+    .verb = "check",
+    .usage = "PROFILE [--json]",
+    .summary = "connect to a profile's bastion: host key, authentication, round trip",
+    .run = check_run,
+};
+static const struct cli_command cmd_forward = {
+    .noun = "tunnel",
+    .verb = "forward",
+    .usage = "PROFILE HOST:PORT [--local-port N]",
+    .summary = "forward a local port to HOST:PORT through a profile's bastion until "
+	       "interrupted",
+    .run = forward_run,
+};
+
+const struct cli_command *const cli_tunnel_commands[] = {&cmd_list, &cmd_check, &cmd_forward, NULL};
+
+static const char *policy_name(enum hostkey_policy p)
+{
+	return p == HOSTKEY_ACCEPT_NEW ? "accept-new" : "strict";
+}
+
+static int list_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct tunnel_profiles *ps = &ctx->conf->tunnels;
+	static const char *const header[] = {"NAME", "HOST", "PORT", "USER", "HOST KEYS"};
+	struct cli_table tab;
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_list, argc, argv, NULL, NULL, 0, 0, &npos))
+		return CLI_USAGE;
+	if (ctx->json) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < ps->n; i++) {
+			const struct tunnel_profile *p = &ps->v[i];
+
+			json_array_append_new(
+			    a, json_pack("{s:s, s:s, s:I, s:s?, s:s, s:I}", "name", p->name, "host",
+					 p->host, "port", (json_int_t)p->port, "user", p->user,
+					 "host_key_policy", policy_name(p->policy), "keepalive",
+					 (json_int_t)p->keepalive_s));
+		}
+		return cli_json_print(ctx, a);
+	}
+	cli_table_init(&tab, ARRAY_LEN(header), header);
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct tunnel_profile *p = &ps->v[i];
+		char port[16];
+		const char *row[5];
+
+		char host[300];
+
+		snprintf(port, sizeof(port), "%ld", p->port ? p->port : 22);
+		if (p->host)
+			snprintf(host, sizeof(host), "%s", p->host);
+		else
+			snprintf(host, sizeof(host), "ssh:%s", p->ssh_config_host);
+		if (p->ssh_config_host && !p->port)
+			snprintf(port, sizeof(port), "-");
+		row[0] = p->name;
+		row[1] = host;
+		row[2] = port;
+		row[3] = p->user ? p->user : "-";
+		row[4] = policy_name(p->policy);
+		cli_table_row(&tab, row);
+	}
+	cli_table_print(&tab, ctx->out);
+	cli_table_free(&tab);
+	return CLI_OK;
+}
+
+/* ---- passphrases: SSH_ASKPASS as ssh runs it, else the terminal ---- */
+
+static bool askpass_program(const char *prog, const char *prompt, char *buf, size_t bufsz)
+{
+	int p[2];
+	pid_t pid;
+	size_t n = 0;
+	ssize_t r;
+	int status;
+
+	if (pipe(p) != 0)
+		return false;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return false;
+	}
+	if (pid == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execl(prog, prog, prompt, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (n + 1 < bufsz && (r = read(p[0], buf + n, bufsz - 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+	close(p[0]);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		explicit_bzero(buf, bufsz);
+		return false;
+	}
+	return true;
+}
+
+static bool askpass_tty(const char *prompt, char *buf, size_t bufsz)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	struct termios old, quiet;
+	size_t n = 0;
+	char ch;
+
+	if (fd < 0)
+		return false;
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return false;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	(void)!write(fd, prompt, strlen(prompt));
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	while (read(fd, &ch, 1) == 1 && ch != '\n' && ch != '\r') {
+		if (n + 1 < bufsz)
+			buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	tcsetattr(fd, TCSAFLUSH, &old);
+	(void)!write(fd, "\n", 1);
+	close(fd);
+	return true;
+}
+
+static bool cli_passphrase(const char *path, char *buf, size_t bufsz, void *ud)
+{
+	const char *prog = getenv("SSH_ASKPASS");
+	const char *req = getenv("SSH_ASKPASS_REQUIRE");
+	char prompt[600];
+
+	(void)ud;
+	snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
+	if (prog && *prog && (!isatty(STDIN_FILENO) || (req && str_eq(req, "force"))))
+		return askpass_program(prog, prompt, buf, bufsz);
+	return askpass_tty(prompt, buf, bufsz);
+}
+
+/* ---- running a tunnel in the foreground ---- */
+
+struct run {
+	struct cli_ctx *ctx;
+	struct loop *loop;
+	struct tunnel *t;
+	bool check;
+	bool interrupted;
+	enum tunnel_state last;
+	long last_rtt;
+	char last_reason[512];
+};
+
+static void on_state(struct tunnel *t, void *ud)
+{
+	struct run *r = ud;
+	const struct tunnel_status *st = tunnel_status(t);
+
+	if (r->check) {
+		if (st->state == TUNNEL_DOWN || (st->state == TUNNEL_UP && st->rtt_ms >= 0))
+			loop_stop(r->loop);
+		return;
+	}
+	/* forward: each change of state on stderr, once */
+	if (st->state == r->last &&
+	    (st->state != TUNNEL_DOWN || str_eq(st->reason, r->last_reason)))
+		return;
+	r->last = st->state;
+	str_copy(r->last_reason, sizeof(r->last_reason), st->reason);
+	if (st->state == TUNNEL_DOWN)
+		fprintf(r->ctx->err, "tunnel %s: down: %s%s\n", tunnel_name(t), st->reason,
+			st->retry_in_ms >= 0 ? " (trying again)" : "");
+	else if (st->state == TUNNEL_UP)
+		fprintf(r->ctx->err, "tunnel %s: up (%s)\n", tunnel_name(t), st->auth);
+	else
+		fprintf(r->ctx->err, "tunnel %s: connecting\n", tunnel_name(t));
+	fflush(r->ctx->err);
+}
+
+static void on_signal(struct loop *loop, int signo, void *ud)
+{
+	struct run *r = ud;
+
+	(void)signo;
+	r->interrupted = true;
+	loop_stop(loop);
+}
+
+static const struct tunnel_profile *find_profile(struct cli_ctx *ctx, const char *name)
+{
+	const struct tunnel_profile *p = tunnel_profiles_find(&ctx->conf->tunnels, name);
+
+	if (!p)
+		cli_not_found(ctx, "tunnel profile", name);
+	return p;
+}
+
+/* False after saying why (a bad ~/.ssh/config). */
+static bool run_start(struct run *r, struct cli_ctx *ctx, const struct tunnel_profile *p,
+		      bool check)
+{
+	struct tunnel_profile resolved;
+	struct tunnel_opts o = {
+	    .once = check, .on_state = on_state, .passphrase = cli_passphrase, .ud = r};
+
+	struct err err = {{0}};
+
+	memset(r, 0, sizeof(*r));
+	if (!tunnel_profile_resolve(p, &resolved, &err)) {
+		cli_fail(ctx, err.msg);
+		return false;
+	}
+	r->ctx = ctx;
+	r->check = check;
+	r->last = TUNNEL_CONNECTING;
+	r->last_rtt = -1;
+	r->loop = loop_new();
+	loop_signal(r->loop, SIGINT, on_signal, r);
+	loop_signal(r->loop, SIGTERM, on_signal, r);
+	r->t = tunnel_new(r->loop, &resolved, &o);
+	tunnel_profile_free(&resolved);
+	return true;
+}
+
+static void run_end(struct run *r)
+{
+	tunnel_free(r->t);
+	loop_free(r->loop);
+}
+
+static int check_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *pos[1];
+	const struct tunnel_profile *p;
+	const struct tunnel_status *st;
+	struct run r;
+	int npos, rc;
+
+	if (!cli_parse(ctx, &cmd_check, argc, argv, NULL, pos, 1, 1, &npos))
+		return CLI_USAGE;
+	p = find_profile(ctx, pos[0]);
+	if (!p)
+		return CLI_FAILED;
+	if (!run_start(&r, ctx, p, true))
+		return CLI_FAILED;
+	loop_run(r.loop);
+	st = tunnel_status(r.t);
+	if (r.interrupted) {
+		rc = cli_fail(ctx, "interrupted");
+	} else if (ctx->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "name", p->name,
+				      "state", tunnel_state_name(st->state), "host_key_type",
+				      st->hostkey_type, "host_key_fingerprint", st->fingerprint,
+				      "auth", st->state == TUNNEL_UP ? st->auth : NULL, "reason",
+				      st->state == TUNNEL_DOWN ? st->reason : NULL,
+				      "host_key_recorded", st->hostkey_recorded);
+
+		if (st->state == TUNNEL_UP)
+			json_object_set_new(o, "rtt_ms", json_integer(st->rtt_ms));
+		json_object_set_new(
+		    o, "stages_ms",
+		    json_pack("{s:I, s:I, s:I}", "connect", (json_int_t)st->connect_ms, "handshake",
+			      (json_int_t)st->handshake_ms, "auth", (json_int_t)st->auth_ms));
+		rc = cli_json_print(ctx, o);
+		if (rc == CLI_OK && st->state != TUNNEL_UP)
+			rc = CLI_FAILED;
+	} else if (st->state == TUNNEL_UP) {
+		fprintf(ctx->out, "tunnel %s: up\n", p->name);
+		fprintf(ctx->out, "host key:   %s %s%s\n", st->hostkey_type, st->fingerprint,
+			st->hostkey_recorded ? " (new: recorded in known_hosts)" : "");
+		fprintf(ctx->out, "auth:       %s\n", st->auth);
+		fprintf(ctx->out, "round trip: %ld ms\n", st->rtt_ms);
+		fprintf(ctx->out,
+			"stages:     connected %ld ms, host key checked %ld ms, "
+			"authenticated %ld ms\n",
+			st->connect_ms, st->handshake_ms, st->auth_ms);
+		rc = CLI_OK;
+	} else {
+		rc = cli_failf(ctx, "tunnel %s: %s", p->name, st->reason);
+	}
+	run_end(&r);
+	return rc;
+}
+
+/* HOST:PORT, or [ADDRESS]:PORT for an IPv6 address. */
+static bool parse_target(const char *s, char *host, size_t hostsz, long *port)
+{
+	const char *colon = strrchr(s, ':');
+	const char *h = s;
+	size_t hl;
+
+	if (!colon || !str_to_long(colon + 1, 1, 65535, port))
+		return false;
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= hostsz)
+		return false;
+	for (size_t i = 0; i < hl; i++) {
+		if ((unsigned char)h[i] <= ' ' || h[i] == '/' || h[i] == '@')
+			return false;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	return true;
+}
+
+static int forward_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const char *local = NULL;
+	const struct cli_opt opts[] = {{"local-port", &local, NULL, NULL, false},
+				       {NULL, NULL, NULL, NULL, false}};
+	const char *pos[2];
+	const struct tunnel_profile *p;
+	struct tunnel_forward *f;
+	struct err err = {{0}};
+	char host[256], shown[CLI_SHOWN_SIZE];
+	long port, lport = 0;
+	struct run r;
+	int npos;
+
+	if (!cli_parse(ctx, &cmd_forward, argc, argv, opts, pos, 2, 2, &npos))
+		return CLI_USAGE;
+	if (!parse_target(pos[1], host, sizeof(host), &port))
+		return cli_usage(ctx, &cmd_forward,
+				 "\"%s\" is not HOST:PORT (a port from 1 to 65535)",
+				 cli_shown(pos[1], shown));
+	if (local && !str_to_long(local, 1, 65535, &lport))
+		return cli_usage(ctx, &cmd_forward, "--local-port takes a port from 1 to 65535");
+	p = find_profile(ctx, pos[0]);
+	if (!p)
+		return CLI_FAILED;
+	if (!run_start(&r, ctx, p, false))
+		return CLI_FAILED;
+	f = tunnel_forward_open(r.t, host, (int)port, (int)lport, &err);
+	if (!f) {
+		run_end(&r);
+		return cli_fail(ctx, err.msg);
+	}
+	fprintf(ctx->out, "127.0.0.1:%d\n", tunnel_forward_local_port(f));
+	fflush(ctx->out);
+	loop_run(r.loop);
+	run_end(&r);
+	return CLI_OK;
+}

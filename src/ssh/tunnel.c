@@ -1,0 +1,1262 @@
+#include "config.h"
+
+#include "ssh/tunnel.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libssh2.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ssh/keyfile.h"
+
+#define TICK_MS 250
+#define CONN_WAIT_MS 20000 /* a connection waits this long for the session */
+#define CONN_BUF (64 * 1024)
+#define CONN_STALL_MS 60000 /* a channel that moves nothing for this long is dead */
+#define PROBE_TYPE "opsdeck-probe@opsdeck"
+
+enum phase {
+	PH_RESOLVE,
+	PH_CONNECT,
+	PH_HANDSHAKE,
+	PH_AUTHLIST,
+	PH_AUTH_AGENT,
+	PH_AUTH_KEY,
+	PH_UP,
+	PH_DOWN,
+};
+
+/* A libssh2 call that answered EAGAIN with a packet half sent: it must be
+ * repeated before anything else is sent on the session. */
+enum op { OP_NONE, OP_WRITE, OP_READ, OP_EOF, OP_CLOSE, OP_KEEPALIVE, OP_OPEN };
+
+enum conn_phase { C_WAITING, C_OPEN, C_CLOSING };
+
+struct conn {
+	struct conn *next;
+	struct tunnel_forward *f;
+	int fd;
+	struct loop_watch *w;
+	LIBSSH2_CHANNEL *ch;
+	enum conn_phase phase;
+	char up[CONN_BUF]; /* client -> remote */
+	size_t up_len, up_off;
+	char down[CONN_BUF]; /* remote -> client */
+	size_t down_len, down_off;
+	bool client_eof, eof_sent, remote_eof, client_shut, failed;
+	uint64_t since_ms;    /* accepted, or closing since */
+	uint64_t progress_ms; /* the last byte moved */
+};
+
+struct tunnel_forward {
+	struct tunnel_forward *next;
+	struct tunnel *t;
+	char *host;
+	int port;
+	int lfd, local_port;
+	struct loop_watch *w;
+	unsigned long count;
+	char error[256];
+};
+
+struct tunnel {
+	struct loop *loop;
+	struct tunnel_profile p;
+	struct tunnel_opts o;
+	struct tunnel_status st;
+	enum phase phase;
+	struct loop_timer *tick;
+
+	struct gaicb gai;
+	struct gaicb *gai_list[1];
+	struct addrinfo gai_hints;
+	char gai_port[8];
+	bool gai_busy;
+	struct addrinfo *addrs, *next_addr;
+
+	int fd;
+	struct loop_watch *w;
+	LIBSSH2_SESSION *s;
+	LIBSSH2_AGENT *agent;
+	struct libssh2_agent_publickey *agent_id;
+	unsigned agent_tried;
+	size_t key_index;
+	char pass[256];
+	bool have_pass;
+	char *methods;	 /* what the server accepts */
+	char tried[256]; /* what was offered, for the refusal */
+	bool rsa_refused;
+
+	uint64_t attempt_ms; /* this connection attempt's start */
+	uint64_t retry_at_ms;
+	long backoff_ms;
+
+	enum op pending;
+	struct conn *pending_conn;
+	uint64_t pending_since;
+
+	struct conn *conns;
+	/* The channel open under way: libssh2 holds its state, so it is
+	 * repeated with these arguments to its end even if its connection
+	 * went away meanwhile (opening NULL, open_busy true). */
+	struct conn *opening;
+	bool open_busy;
+	char *open_host;
+	int open_port, open_sport;
+	bool probing, probe_wanted;
+	uint64_t probe_start;
+	uint64_t keepalive_at;
+
+	struct tunnel_forward *forwards;
+};
+
+static void pump(struct tunnel *t);
+static void conn_free(struct tunnel *t, struct conn *c);
+
+const char *tunnel_state_name(enum tunnel_state s)
+{
+	switch (s) {
+	case TUNNEL_CONNECTING:
+		return "connecting";
+	case TUNNEL_UP:
+		return "up";
+	case TUNNEL_DOWN:
+		return "down";
+	}
+	return "?";
+}
+
+const struct tunnel_status *tunnel_status(const struct tunnel *t)
+{
+	return &t->st;
+}
+
+const char *tunnel_name(const struct tunnel *t)
+{
+	return t->p.name;
+}
+
+static void notify(struct tunnel *t)
+{
+	if (t->o.on_state)
+		t->o.on_state(t, t->o.ud);
+}
+
+static long dead_after_ms(const struct tunnel *t)
+{
+	long ms = t->p.keepalive_s * 3000;
+
+	return ms < 10000 ? 10000 : ms;
+}
+
+static void wipe_pass(struct tunnel *t)
+{
+	explicit_bzero(t->pass, sizeof(t->pass));
+	t->have_pass = false;
+}
+
+/* ---- teardown ---- */
+
+static void session_close(struct tunnel *t)
+{
+	if (t->gai_busy) {
+		/* Cannot be taken back once running: wait for it to finish. */
+		if (gai_cancel(&t->gai) != EAI_CANCELED) {
+			while (gai_error(&t->gai) == EAI_INPROGRESS) {
+				const struct gaicb *l[1] = {&t->gai};
+
+				gai_suspend(l, 1, NULL);
+			}
+		}
+		if (t->gai.ar_result)
+			freeaddrinfo(t->gai.ar_result);
+		t->gai.ar_result = NULL;
+		t->gai_busy = false;
+	}
+	if (t->addrs)
+		freeaddrinfo(t->addrs);
+	t->addrs = t->next_addr = NULL;
+	if (t->s) {
+		/* Best effort goodbye; then the socket is shut so that nothing
+		 * libssh2 does while freeing can wait for the network. */
+		libssh2_session_disconnect(t->s, "closing");
+		if (t->fd >= 0)
+			shutdown(t->fd, SHUT_RDWR);
+	}
+	/* Open channels end with the session; waiting connections stay. */
+	for (struct conn *c = t->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->phase != C_WAITING)
+			conn_free(t, c);
+	}
+	t->opening = NULL;
+	t->open_busy = false;
+	x_free(&t->open_host);
+	t->probing = false;
+	t->pending = OP_NONE;
+	t->pending_conn = NULL;
+	if (t->agent) {
+		libssh2_agent_disconnect(t->agent);
+		libssh2_agent_free(t->agent);
+		t->agent = NULL;
+	}
+	if (t->s) {
+		libssh2_session_free(t->s);
+		t->s = NULL;
+	}
+	if (t->w) {
+		loop_watch_remove(t->w);
+		t->w = NULL;
+	}
+	if (t->fd >= 0) {
+		close(t->fd);
+		t->fd = -1;
+	}
+	x_free(&t->methods);
+	wipe_pass(t);
+}
+
+static void go_down(struct tunnel *t, const char *reason)
+{
+	session_close(t);
+	t->phase = PH_DOWN;
+	t->st.state = TUNNEL_DOWN;
+	t->st.rtt_ms = -1;
+	str_copy(t->st.reason, sizeof(t->st.reason), reason);
+	if (t->o.once) {
+		t->st.retry_in_ms = -1;
+	} else {
+		t->retry_at_ms = loop_now_ms() + (uint64_t)t->backoff_ms;
+		t->st.retry_in_ms = t->backoff_ms;
+		t->backoff_ms *= 2;
+		if (t->backoff_ms > t->o.backoff_max_ms)
+			t->backoff_ms = t->o.backoff_max_ms;
+	}
+	notify(t);
+}
+
+/* The reason libssh2 gives for its last error, with ours in front. */
+static void go_down_ssh(struct tunnel *t, const char *what)
+{
+	char *msg = NULL;
+	char reason[512];
+	int rc = libssh2_session_last_error(t->s, &msg, NULL, 0);
+
+	if (rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_RECV ||
+	    rc == LIBSSH2_ERROR_SOCKET_SEND)
+		snprintf(reason, sizeof(reason), "%s: the connection to %s:%ld was closed", what,
+			 t->p.host, t->p.port);
+	else
+		snprintf(reason, sizeof(reason), "%s: %s", what, msg && *msg ? msg : "failed");
+	go_down(t, reason);
+}
+
+/* ---- events ---- */
+
+static bool blocked_out(struct tunnel *t)
+{
+	return (libssh2_session_block_directions(t->s) & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0;
+}
+
+/* After an EAGAIN: remember a half-sent packet, so that the same call is
+ * repeated first. Returns true when sending must wait. */
+static bool set_pending(struct tunnel *t, enum op op, struct conn *c)
+{
+	if (!blocked_out(t))
+		return false;
+	if (t->pending != op || t->pending_conn != c)
+		t->pending_since = loop_now_ms();
+	t->pending = op;
+	t->pending_conn = c;
+	return true;
+}
+
+/* True while some channel or connection needs what the session reads;
+ * false only when every channel's buffer towards its client is full, so
+ * that TCP holds the bastion back. */
+static bool any_conn_reads(const struct tunnel *t)
+{
+	if (!t->conns)
+		return true;
+	for (const struct conn *c = t->conns; c; c = c->next) {
+		if (c->phase != C_OPEN)
+			return true;
+		if (!c->remote_eof && c->down_len < CONN_BUF)
+			return true;
+	}
+	return false;
+}
+
+static void update_session_events(struct tunnel *t)
+{
+	unsigned ev = 0;
+
+	if (!t->w)
+		return;
+	switch (t->phase) {
+	case PH_CONNECT:
+		ev = LOOP_WRITE;
+		break;
+	case PH_UP: {
+		if (any_conn_reads(t) || t->opening || t->open_busy || t->probing ||
+		    t->pending != OP_NONE)
+			ev |= LOOP_READ;
+		if (t->pending != OP_NONE && blocked_out(t))
+			ev |= LOOP_WRITE;
+		break;
+	}
+	case PH_HANDSHAKE:
+	case PH_AUTHLIST:
+	case PH_AUTH_AGENT:
+	case PH_AUTH_KEY: {
+		int dir = libssh2_session_block_directions(t->s);
+
+		if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+			ev |= LOOP_READ;
+		if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+			ev |= LOOP_WRITE;
+		if (!ev)
+			ev = LOOP_READ;
+		break;
+	}
+	default:
+		break;
+	}
+	loop_watch_set_events(t->w, ev);
+}
+
+static void conn_update_events(struct conn *c)
+{
+	unsigned ev = 0;
+
+	if (c->phase == C_OPEN) {
+		if (!c->client_eof && c->up_len < CONN_BUF)
+			ev |= LOOP_READ;
+		if (c->down_off < c->down_len)
+			ev |= LOOP_WRITE;
+	}
+	loop_watch_set_events(c->w, ev);
+}
+
+static void on_session_fd(struct loop *loop, int fd, unsigned events, void *ud)
+{
+	struct tunnel *t = ud;
+
+	(void)loop;
+	(void)fd;
+	/* Something must read what arrived, or poll() would report it again
+	 * and again: a probe reads the session when no channel does. */
+	if (t->phase == PH_UP && (events & (LOOP_READ | LOOP_ERROR)) && !t->probing &&
+	    !t->opening && !t->conns)
+		t->probe_wanted = true;
+	pump(t);
+}
+
+/* ---- connecting ---- */
+
+static void up(struct tunnel *t, const char *how)
+{
+	t->phase = PH_UP;
+	t->st.state = TUNNEL_UP;
+	t->st.reason[0] = '\0';
+	t->st.retry_in_ms = -1;
+	t->st.ups++;
+	t->st.auth_ms = (long)(loop_now_ms() - t->attempt_ms);
+	str_copy(t->st.auth, sizeof(t->st.auth), how);
+	t->backoff_ms = t->o.backoff_min_ms;
+	t->keepalive_at = loop_now_ms() + (uint64_t)t->p.keepalive_s * 1000;
+	libssh2_keepalive_config(t->s, 0, (unsigned)t->p.keepalive_s);
+	wipe_pass(t);
+	if (t->agent) {
+		libssh2_agent_disconnect(t->agent);
+		libssh2_agent_free(t->agent);
+		t->agent = NULL;
+	}
+	t->probe_wanted = true;
+	notify(t);
+}
+
+static void try_connect(struct tunnel *t)
+{
+	while (t->next_addr) {
+		struct addrinfo *a = t->next_addr;
+		int fd, one = 1;
+
+		t->next_addr = a->ai_next;
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    a->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+			int e = errno;
+
+			close(fd);
+			if (!t->next_addr) {
+				char reason[300];
+
+				snprintf(reason, sizeof(reason), "cannot connect to %s:%ld: %s",
+					 t->p.host, t->p.port, strerror(e));
+				go_down(t, reason);
+				return;
+			}
+			continue;
+		}
+		t->fd = fd;
+		t->phase = PH_CONNECT;
+		t->w = loop_watch_fd(t->loop, fd, LOOP_WRITE, on_session_fd, t);
+		return;
+	}
+	go_down(t, "no address to connect to");
+}
+
+static void connect_done(struct tunnel *t)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+	char reason[300];
+
+	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+		e = errno;
+	if (e == EINPROGRESS)
+		return;
+	if (e) {
+		loop_watch_remove(t->w);
+		t->w = NULL;
+		close(t->fd);
+		t->fd = -1;
+		if (t->next_addr) {
+			try_connect(t);
+			return;
+		}
+		if (e == ECONNREFUSED)
+			snprintf(reason, sizeof(reason), "connection refused by %s:%ld", t->p.host,
+				 t->p.port);
+		else
+			snprintf(reason, sizeof(reason), "cannot connect to %s:%ld: %s", t->p.host,
+				 t->p.port, strerror(e));
+		go_down(t, reason);
+		return;
+	}
+	t->st.connect_ms = (long)(loop_now_ms() - t->attempt_ms);
+	t->s = libssh2_session_init();
+	if (!t->s) {
+		go_down(t, "cannot start an SSH session (out of memory)");
+		return;
+	}
+	libssh2_session_set_blocking(t->s, 0);
+	t->phase = PH_HANDSHAKE;
+}
+
+static void resolve_start(struct tunnel *t)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+
+	snprintf(t->gai_port, sizeof(t->gai_port), "%ld", t->p.port);
+	t->phase = PH_RESOLVE;
+	t->attempt_ms = loop_now_ms();
+	t->st.state = TUNNEL_CONNECTING;
+	t->st.connect_ms = t->st.handshake_ms = t->st.auth_ms = -1;
+	t->st.retry_in_ms = -1;
+	/* An address needs no lookup. */
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(t->p.host, t->gai_port, &hints, &res) == 0) {
+		t->addrs = t->next_addr = res;
+		notify(t);
+		try_connect(t);
+		return;
+	}
+	memset(&t->gai, 0, sizeof(t->gai));
+	t->gai.ar_name = t->p.host;
+	t->gai.ar_service = t->gai_port;
+	hints.ai_flags = 0;
+	t->gai_hints = hints;
+	t->gai.ar_request = &t->gai_hints;
+	t->gai_list[0] = &t->gai;
+	if (getaddrinfo_a(GAI_NOWAIT, t->gai_list, 1, NULL) != 0) {
+		go_down(t, "cannot look up the bastion's address");
+		return;
+	}
+	t->gai_busy = true;
+	notify(t);
+}
+
+static void resolve_poll(struct tunnel *t)
+{
+	int rc = gai_error(&t->gai);
+	char reason[300];
+
+	if (rc == EAI_INPROGRESS)
+		return;
+	t->gai_busy = false;
+	if (rc != 0) {
+		snprintf(reason, sizeof(reason), "cannot resolve %s: %s", t->p.host,
+			 gai_strerror(rc));
+		go_down(t, reason);
+		return;
+	}
+	t->addrs = t->next_addr = t->gai.ar_result;
+	t->gai.ar_result = NULL;
+	try_connect(t);
+}
+
+/* ---- authentication ---- */
+
+static void tried_add(struct tunnel *t, const char *what)
+{
+	size_t n = strlen(t->tried);
+
+	snprintf(t->tried + n, sizeof(t->tried) - n, "%s%s", n ? ", " : "", what);
+}
+
+static void auth_refused(struct tunnel *t)
+{
+	char reason[512];
+
+	snprintf(reason, sizeof(reason),
+		 "authentication refused for user %s: tried %s; the server accepts %s%s", t->p.user,
+		 t->tried[0] ? t->tried : "no key (none found)",
+		 t->methods ? t->methods : "nothing",
+		 t->rsa_refused ? ". libssh2 1.10 cannot sign with rsa-sha2-256/512 and this "
+				  "server refuses ssh-rsa signatures: an ed25519 or ECDSA key works"
+				: "");
+	go_down(t, reason);
+}
+
+static void after_handshake(struct tunnel *t)
+{
+	struct hostkey_result hr;
+	struct err err = {{0}};
+
+	if (!hostkey_check(t->s, t->p.host, (int)t->p.port, t->p.known_hosts, t->p.n_known_hosts,
+			   t->p.policy, &hr, &err)) {
+		str_copy(t->st.hostkey_type, sizeof(t->st.hostkey_type), hr.type);
+		str_copy(t->st.fingerprint, sizeof(t->st.fingerprint), hr.fingerprint);
+		go_down(t, err.msg);
+		return;
+	}
+	str_copy(t->st.hostkey_type, sizeof(t->st.hostkey_type), hr.type);
+	str_copy(t->st.fingerprint, sizeof(t->st.fingerprint), hr.fingerprint);
+	t->st.hostkey_recorded = hr.recorded;
+	t->st.handshake_ms = (long)(loop_now_ms() - t->attempt_ms);
+	t->phase = PH_AUTHLIST;
+}
+
+static void start_agent(struct tunnel *t)
+{
+	const char *sock = getenv("SSH_AUTH_SOCK");
+
+	t->phase = PH_AUTH_KEY;
+	if (!t->p.agent || !sock || !*sock)
+		return;
+	t->agent = libssh2_agent_init(t->s);
+	if (!t->agent)
+		return;
+	/* The agent is a local socket: these calls do not wait on the network. */
+	if (libssh2_agent_connect(t->agent) != 0 || libssh2_agent_list_identities(t->agent) != 0) {
+		tried_add(t, "the agent (not reachable)");
+		libssh2_agent_free(t->agent);
+		t->agent = NULL;
+		return;
+	}
+	t->agent_id = NULL;
+	t->agent_tried = 0;
+	if (libssh2_agent_get_identity(t->agent, &t->agent_id, NULL) != 0) {
+		tried_add(t, "the agent (no keys)");
+		return;
+	}
+	t->phase = PH_AUTH_AGENT;
+}
+
+static void auth_agent(struct tunnel *t)
+{
+	int rc = libssh2_agent_userauth(t->agent, t->p.user, t->agent_id);
+	char how[300];
+
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return;
+	if (rc == 0) {
+		snprintf(how, sizeof(how), "publickey from the agent (%s)",
+			 t->agent_id->comment && *t->agent_id->comment ? t->agent_id->comment
+								       : "a key");
+		str_copy_clean(how, sizeof(how), how);
+		up(t, how);
+		return;
+	}
+	t->agent_tried++;
+	if (libssh2_agent_get_identity(t->agent, &t->agent_id, t->agent_id) != 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "%u key%s of the agent", t->agent_tried,
+			 t->agent_tried == 1 ? "" : "s");
+		tried_add(t, what);
+		t->phase = PH_AUTH_KEY;
+	}
+}
+
+static void auth_key(struct tunnel *t)
+{
+	for (; t->key_index < t->p.n_identity_files; t->key_index++) {
+		const char *path = t->p.identity_files[t->key_index];
+		struct keyfile_info ki;
+		int rc;
+		char how[300];
+
+		if (!t->have_pass) {
+			keyfile_inspect(path, &ki);
+			if (!ki.readable)
+				continue;
+			if (ki.encrypted) {
+				if (!t->o.passphrase ||
+				    !t->o.passphrase(path, t->pass, sizeof(t->pass), t->o.ud)) {
+					snprintf(how, sizeof(how),
+						 "%s (encrypted, no passphrase given)", path);
+					tried_add(t, how);
+					continue;
+				}
+			} else {
+				t->pass[0] = '\0';
+			}
+			t->have_pass = true;
+		}
+		rc = libssh2_userauth_publickey_fromfile_ex(
+		    t->s, t->p.user, (unsigned)strlen(t->p.user), NULL, path, t->pass);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return;
+		wipe_pass(t);
+		if (rc == 0) {
+			snprintf(how, sizeof(how), "publickey with %s", path);
+			up(t, how);
+			return;
+		}
+		keyfile_inspect(path, &ki);
+		if (rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED) {
+			snprintf(how, sizeof(how), "%s (%s)", path,
+				 ki.encrypted ? "wrong passphrase"
+					      : "a key format libssh2 cannot read");
+		} else {
+			snprintf(how, sizeof(how), "%s", path);
+			if (str_eq(ki.type, "ssh-rsa"))
+				t->rsa_refused = true;
+		}
+		tried_add(t, how);
+		if (rc != LIBSSH2_ERROR_FILE && rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED &&
+		    rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED &&
+		    rc != LIBSSH2_ERROR_METHOD_NOT_SUPPORTED) {
+			go_down_ssh(t, "authentication failed");
+			return;
+		}
+	}
+	auth_refused(t);
+}
+
+static void setup_step(struct tunnel *t)
+{
+	int rc;
+
+	switch (t->phase) {
+	case PH_CONNECT:
+		connect_done(t);
+		if (t->phase != PH_HANDSHAKE)
+			return;
+		/* fall through */
+	case PH_HANDSHAKE:
+		rc = libssh2_session_handshake(t->s, t->fd);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return;
+		if (rc != 0) {
+			go_down_ssh(t, "SSH handshake failed");
+			return;
+		}
+		after_handshake(t);
+		if (t->phase != PH_AUTHLIST)
+			return;
+		/* fall through */
+	case PH_AUTHLIST: {
+		char *list = libssh2_userauth_list(t->s, t->p.user, (unsigned)strlen(t->p.user));
+
+		if (!list) {
+			if (libssh2_userauth_authenticated(t->s)) {
+				up(t, "none (the server asked for no authentication)");
+				return;
+			}
+			if (libssh2_session_last_errno(t->s) == LIBSSH2_ERROR_EAGAIN)
+				return;
+			go_down_ssh(t, "authentication failed");
+			return;
+		}
+		t->methods = xstrdup(list);
+		str_copy_clean(t->methods, strlen(t->methods) + 1, list);
+		t->tried[0] = '\0';
+		t->rsa_refused = false;
+		t->key_index = 0;
+		if (!strstr(t->methods, "publickey")) {
+			auth_refused(t);
+			return;
+		}
+		start_agent(t);
+		if (t->phase == PH_AUTH_KEY)
+			auth_key(t);
+		else
+			auth_agent(t);
+		return;
+	}
+	case PH_AUTH_AGENT:
+		auth_agent(t);
+		if (t->phase == PH_AUTH_KEY)
+			auth_key(t);
+		return;
+	case PH_AUTH_KEY:
+		auth_key(t);
+		return;
+	default:
+		return;
+	}
+}
+
+/* ---- channels ---- */
+
+static void conn_free(struct tunnel *t, struct conn *c)
+{
+	struct conn **pp = &t->conns;
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = c->next;
+	if (t->opening == c)
+		t->opening = NULL;
+	if (t->pending_conn == c) {
+		t->pending = OP_NONE;
+		t->pending_conn = NULL;
+	}
+	if (c->ch)
+		libssh2_channel_free(c->ch);
+	loop_watch_remove(c->w);
+	close(c->fd);
+	free(c);
+}
+
+static void conn_closing(struct tunnel *t, struct conn *c)
+{
+	(void)t;
+	c->phase = C_CLOSING;
+	c->since_ms = loop_now_ms();
+	shutdown(c->fd, SHUT_RDWR);
+	loop_watch_set_events(c->w, 0);
+}
+
+/* Returns false when sending must wait for a half-sent packet. */
+static bool conn_service(struct tunnel *t, struct conn *c)
+{
+	uint64_t now = loop_now_ms();
+	ssize_t n;
+	int rc;
+
+	if (c->phase == C_CLOSING) {
+		rc = libssh2_channel_close(c->ch);
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			if (set_pending(t, OP_CLOSE, c))
+				return false;
+			if (now - c->since_ms < 5000)
+				return true;
+		}
+		conn_free(t, c);
+		return true;
+	}
+	if (c->phase != C_OPEN)
+		return true;
+
+	/* client -> buffer */
+	while (!c->client_eof && c->up_len < CONN_BUF) {
+		n = recv(c->fd, c->up + c->up_len, CONN_BUF - c->up_len, 0);
+		if (n > 0) {
+			c->up_len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		c->client_eof = true;
+		if (n < 0)
+			c->failed = true;
+	}
+	/* buffer -> channel */
+	while (c->up_off < c->up_len) {
+		rc = (int)libssh2_channel_write(c->ch, c->up + c->up_off, c->up_len - c->up_off);
+		if (rc > 0) {
+			c->up_off += (size_t)rc;
+			c->progress_ms = now;
+			continue;
+		}
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			if (set_pending(t, OP_WRITE, c))
+				return false;
+			break;
+		}
+		c->failed = true;
+		break;
+	}
+	if (c->up_off == c->up_len)
+		c->up_off = c->up_len = 0;
+	if (!c->failed && c->client_eof && c->up_len == 0 && !c->eof_sent) {
+		rc = libssh2_channel_send_eof(c->ch);
+		if (rc == 0)
+			c->eof_sent = true;
+		else if (rc == LIBSSH2_ERROR_EAGAIN) {
+			if (set_pending(t, OP_EOF, c))
+				return false;
+		} else
+			c->failed = true;
+	}
+	/* channel -> buffer -> client, again while the client takes it all:
+	 * libssh2 may hold data it read off the socket already, which poll()
+	 * cannot see. */
+	for (bool again = true; again;) {
+		bool was_full;
+
+		again = false;
+		/* channel -> buffer */
+		while (!c->failed && !c->remote_eof && c->down_len < CONN_BUF) {
+			n = libssh2_channel_read(c->ch, c->down + c->down_len,
+						 CONN_BUF - c->down_len);
+			if (n > 0) {
+				c->down_len += (size_t)n;
+				c->progress_ms = now;
+				continue;
+			}
+			if (n == LIBSSH2_ERROR_EAGAIN) {
+				if (set_pending(t, OP_READ, c))
+					return false;
+				break;
+			}
+			if (n == 0 && !libssh2_channel_eof(c->ch))
+				break;
+			c->remote_eof = true;
+			if (n < 0)
+				c->failed = true;
+		}
+		/* buffer -> client */
+		was_full = c->down_len == CONN_BUF;
+		while (c->down_off < c->down_len) {
+			n = send(c->fd, c->down + c->down_off, c->down_len - c->down_off,
+				 MSG_NOSIGNAL);
+			if (n > 0) {
+				c->down_off += (size_t)n;
+				c->progress_ms = now;
+				continue;
+			}
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			if (n < 0 && errno == EINTR)
+				continue;
+			c->failed = true;
+			break;
+		}
+		if (c->down_off == c->down_len) {
+			c->down_off = c->down_len = 0;
+			again = was_full && !c->failed;
+		}
+	}
+	if (c->remote_eof && c->down_len == 0 && !c->client_shut) {
+		shutdown(c->fd, SHUT_WR);
+		c->client_shut = true;
+	}
+	if (c->failed || (c->client_shut && c->eof_sent)) {
+		conn_closing(t, c);
+		return conn_service(t, c);
+	}
+	conn_update_events(c);
+	return true;
+}
+
+static bool run_open(struct tunnel *t)
+{
+	LIBSSH2_CHANNEL *ch;
+	int e;
+
+	if (t->probing) {
+		ch = libssh2_channel_open_ex(t->s, PROBE_TYPE, sizeof(PROBE_TYPE) - 1,
+					     LIBSSH2_CHANNEL_WINDOW_DEFAULT,
+					     LIBSSH2_CHANNEL_PACKET_DEFAULT, NULL, 0);
+		if (!ch && libssh2_session_last_errno(t->s) == LIBSSH2_ERROR_EAGAIN)
+			return !set_pending(t, OP_OPEN, NULL);
+		if (ch)
+			libssh2_channel_free(ch);
+		t->probing = false;
+		if (t->pending == OP_OPEN)
+			t->pending = OP_NONE;
+		e = libssh2_session_last_errno(t->s);
+		if (!ch && e != LIBSSH2_ERROR_CHANNEL_FAILURE) {
+			go_down_ssh(t, "session lost");
+			return false;
+		}
+		t->st.rtt_ms = (long)(loop_now_ms() - t->probe_start);
+		notify(t);
+		return true;
+	}
+	if (!t->open_busy) {
+		if (!t->opening)
+			return true;
+		t->open_busy = true;
+		free(t->open_host);
+		t->open_host = xstrdup(t->opening->f->host);
+		t->open_port = t->opening->f->port;
+		t->open_sport = t->opening->f->local_port;
+	}
+	ch = libssh2_channel_direct_tcpip_ex(t->s, t->open_host, t->open_port, "127.0.0.1",
+					     t->open_sport);
+	if (!ch && libssh2_session_last_errno(t->s) == LIBSSH2_ERROR_EAGAIN)
+		return !set_pending(t, OP_OPEN, NULL);
+	t->open_busy = false;
+	if (t->pending == OP_OPEN)
+		t->pending = OP_NONE;
+	if (!ch) {
+		struct conn *c = t->opening;
+
+		e = libssh2_session_last_errno(t->s);
+		t->opening = NULL;
+		if (e != LIBSSH2_ERROR_CHANNEL_FAILURE) {
+			go_down_ssh(t, "session lost");
+			return false;
+		}
+		if (c) {
+			snprintf(c->f->error, sizeof(c->f->error),
+				 "the bastion could not open a connection to %s:%d (refused "
+				 "there, or forwarding is not allowed)",
+				 c->f->host, c->f->port);
+			conn_free(t, c);
+		}
+		return true;
+	}
+	if (!t->opening) {
+		/* its connection went away while the channel was being opened */
+		libssh2_channel_free(ch);
+		return true;
+	}
+	t->opening->ch = ch;
+	t->opening->phase = C_OPEN;
+	t->opening->progress_ms = loop_now_ms();
+	t->opening->f->count++;
+	t->opening = NULL;
+	return true;
+}
+
+/* Repeats the call that left a packet half sent. */
+static bool run_pending(struct tunnel *t)
+{
+	struct conn *c = t->pending_conn;
+	enum op op = t->pending;
+	int rc;
+
+	t->pending = OP_NONE;
+	t->pending_conn = NULL;
+	switch (op) {
+	case OP_NONE:
+		return true;
+	case OP_OPEN:
+		return run_open(t);
+	case OP_KEEPALIVE: {
+		int next = 0;
+
+		rc = libssh2_keepalive_send(t->s, &next);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return !set_pending(t, OP_KEEPALIVE, NULL);
+		return true;
+	}
+	case OP_READ: {
+		ssize_t n =
+		    libssh2_channel_read(c->ch, c->down + c->down_len, CONN_BUF - c->down_len);
+
+		if (n > 0) {
+			c->down_len += (size_t)n;
+			c->progress_ms = loop_now_ms();
+		} else if (n == LIBSSH2_ERROR_EAGAIN) {
+			if (set_pending(t, OP_READ, c))
+				return false;
+		} else if (n < 0 || libssh2_channel_eof(c->ch)) {
+			c->remote_eof = true;
+			c->failed = n < 0;
+		}
+		return conn_service(t, c);
+	}
+	default:
+		/* A write, an EOF or a close: the first libssh2 call conn_service
+		 * makes for this connection is that same call. */
+		return conn_service(t, c);
+	}
+}
+
+static struct conn *next_waiting(const struct tunnel *t)
+{
+	for (struct conn *c = t->conns; c; c = c->next) {
+		if (c->phase == C_WAITING)
+			return c;
+	}
+	return NULL;
+}
+
+static void up_step(struct tunnel *t)
+{
+	if (t->pending != OP_NONE && !run_pending(t))
+		return;
+	/* Channel opens one after another, as long as they answer at once. */
+	while (t->phase == PH_UP) {
+		if (!t->opening && !t->probing && !t->open_busy) {
+			t->opening = next_waiting(t);
+			if (!t->opening && t->probe_wanted) {
+				t->probe_wanted = false;
+				t->probing = true;
+				t->probe_start = loop_now_ms();
+			}
+		}
+		if (!t->opening && !t->probing && !t->open_busy)
+			break;
+		if (!run_open(t))
+			return;
+		if (t->opening || t->probing || t->open_busy)
+			break; /* waiting for the answer */
+	}
+	if (t->phase != PH_UP)
+		return;
+	for (struct conn *c = t->conns, *next; c; c = next) {
+		next = c->next;
+		if (!conn_service(t, c))
+			return;
+	}
+}
+
+static void pump(struct tunnel *t)
+{
+	if (t->phase >= PH_CONNECT && t->phase < PH_UP)
+		setup_step(t);
+	if (t->phase == PH_UP)
+		up_step(t);
+	update_session_events(t);
+}
+
+/* ---- timers ---- */
+
+static void on_tick(struct loop *loop, void *ud)
+{
+	struct tunnel *t = ud;
+	uint64_t now = loop_now_ms();
+
+	(void)loop;
+	if (t->phase == PH_RESOLVE && t->gai_busy)
+		resolve_poll(t);
+	if (t->phase == PH_DOWN) {
+		if (t->st.retry_in_ms >= 0 && now >= t->retry_at_ms)
+			resolve_start(t);
+		else if (t->st.retry_in_ms >= 0)
+			t->st.retry_in_ms = (long)(t->retry_at_ms - now);
+	} else if (t->phase < PH_UP && now - t->attempt_ms > (uint64_t)t->o.connect_timeout_ms) {
+		char reason[300];
+
+		snprintf(reason, sizeof(reason),
+			 "timeout: %s:%ld did not complete the connection in %ld s", t->p.host,
+			 t->p.port, t->o.connect_timeout_ms / 1000);
+		go_down(t, reason);
+	} else if (t->phase == PH_UP) {
+		if ((t->probing && now - t->probe_start > (uint64_t)dead_after_ms(t)) ||
+		    (t->pending != OP_NONE &&
+		     now - t->pending_since > (uint64_t)dead_after_ms(t))) {
+			char reason[300];
+
+			snprintf(reason, sizeof(reason),
+				 "timeout: %s:%ld stopped answering (no progress for %ld s)",
+				 t->p.host, t->p.port, dead_after_ms(t) / 1000);
+			go_down(t, reason);
+		} else if (now >= t->keepalive_at) {
+			t->keepalive_at = now + (uint64_t)t->p.keepalive_s * 1000;
+			if (t->pending == OP_NONE) {
+				int next = 0;
+				int rc = libssh2_keepalive_send(t->s, &next);
+
+				if (rc == LIBSSH2_ERROR_EAGAIN)
+					set_pending(t, OP_KEEPALIVE, NULL);
+			}
+			if (!t->probing)
+				t->probe_wanted = true;
+			pump(t);
+		}
+	}
+	/* Connections that waited too long for the session are let go; so are
+	 * channels with bytes to move that moved none for the bound (libssh2
+	 * 1.10 can stall a channel for good after a rekey). */
+	for (struct conn *c = t->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->phase == C_WAITING && c != t->opening && now - c->since_ms > CONN_WAIT_MS)
+			conn_free(t, c);
+		else if (c->phase == C_OPEN &&
+			 (c->up_len > c->up_off || c->down_len > c->down_off) &&
+			 now - c->progress_ms > CONN_STALL_MS)
+			conn_closing(t, c);
+	}
+}
+
+/* ---- public ---- */
+
+struct tunnel *tunnel_new(struct loop *loop, const struct tunnel_profile *p,
+			  const struct tunnel_opts *o)
+{
+	struct tunnel *t = xcalloc(1, sizeof(*t));
+
+	t->loop = loop;
+	tunnel_profile_copy(&t->p, p);
+	if (o)
+		t->o = *o;
+	if (t->o.connect_timeout_ms <= 0)
+		t->o.connect_timeout_ms = 15000;
+	if (t->o.backoff_min_ms <= 0)
+		t->o.backoff_min_ms = 500;
+	if (t->o.backoff_max_ms <= 0)
+		t->o.backoff_max_ms = 30000;
+	t->backoff_ms = t->o.backoff_min_ms;
+	t->fd = -1;
+	t->st.rtt_ms = -1;
+	t->st.retry_in_ms = -1;
+	t->tick = loop_timer_add(loop, TICK_MS, TICK_MS, on_tick, t);
+	resolve_start(t);
+	return t;
+}
+
+void tunnel_free(struct tunnel *t)
+{
+	if (!t)
+		return;
+	while (t->forwards)
+		tunnel_forward_close(t->forwards);
+	session_close(t);
+	while (t->conns)
+		conn_free(t, t->conns);
+	loop_timer_cancel(t->tick);
+	tunnel_profile_free(&t->p);
+	free(t);
+}
+
+void tunnel_probe(struct tunnel *t)
+{
+	if (t->phase != PH_UP || t->probing)
+		return;
+	t->probe_wanted = true;
+	pump(t);
+}
+
+static void on_conn_fd(struct loop *loop, int fd, unsigned events, void *ud)
+{
+	struct conn *c = ud;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	pump(c->f->t);
+}
+
+static void on_accept(struct loop *loop, int fd, unsigned events, void *ud)
+{
+	struct tunnel_forward *f = ud;
+	struct tunnel *t = f->t;
+	int cfd;
+
+	(void)events;
+	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		struct conn *c = xcalloc(1, sizeof(*c));
+		struct conn **pp = &t->conns;
+		int one = 1;
+
+		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c->f = f;
+		c->fd = cfd;
+		c->phase = C_WAITING;
+		c->since_ms = loop_now_ms();
+		c->w = loop_watch_fd(loop, cfd, 0, on_conn_fd, c);
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = c;
+	}
+	pump(t);
+}
+
+struct tunnel_forward *tunnel_forward_open(struct tunnel *t, const char *host, int port,
+					   int local_port, struct err *err)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	struct tunnel_forward *f;
+	int fd, one = 1;
+
+	if (port < 1 || port > 65535 || local_port < 0 || local_port > 65535) {
+		err_set(err, "a port is a number from 1 to 65535");
+		return NULL;
+	}
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err_set(err, "cannot make a socket: %s", strerror(errno));
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)local_port);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		err_set(err, "cannot listen on 127.0.0.1:%d: %s", local_port, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->t = t;
+	f->host = xstrdup(host);
+	f->port = port;
+	f->lfd = fd;
+	f->local_port = ntohs(sa.sin_port);
+	f->w = loop_watch_fd(t->loop, fd, LOOP_READ, on_accept, f);
+	f->next = t->forwards;
+	t->forwards = f;
+	return f;
+}
+
+int tunnel_forward_local_port(const struct tunnel_forward *f)
+{
+	return f->local_port;
+}
+
+unsigned long tunnel_forward_count(const struct tunnel_forward *f)
+{
+	return f->count;
+}
+
+const char *tunnel_forward_error(const struct tunnel_forward *f)
+{
+	return f->error;
+}
+
+void tunnel_forward_close(struct tunnel_forward *f)
+{
+	struct tunnel *t = f->t;
+	struct tunnel_forward **pp = &t->forwards;
+
+	for (struct conn *c = t->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->f == f)
+			conn_free(t, c);
+	}
+	while (*pp && *pp != f)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = f->next;
+	loop_watch_remove(f->w);
+	close(f->lfd);
+	free(f->host);
+	free(f);
+}

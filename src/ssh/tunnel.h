@@ -1,0 +1,96 @@
+/* An SSH tunnel to a bastion, driven by the event loop: one non-blocking
+ * libssh2 session per tunnel (no thread), local listeners on 127.0.0.1 whose
+ * connections ride `direct-tcpip` channels.
+ *
+ * Contract:
+ *  - tunnel_new() starts connecting at once: name resolution off the loop
+ *    (getaddrinfo_a), a non-blocking connect, the handshake, the host key
+ *    checked against known_hosts before anything is sent, then public-key
+ *    authentication with the agent's keys and the profile's identity files.
+ *  - Every libssh2 call that answers EAGAIN is repeated with the same
+ *    arguments once the socket is ready in the directions
+ *    libssh2_session_block_directions() names, before any other call that
+ *    sends; channel opens are one at a time (libssh2 keeps one open state
+ *    per session).
+ *  - Flow control both ways: a side is not read while the buffer towards
+ *    its peer is full; the SSH window holds the remote side back.
+ *  - Health: a keepalive and a round-trip probe every keepalive interval;
+ *    a session whose probe or pending write makes no progress for three
+ *    intervals (at least 10 s) is dead. A dropped session is re-established
+ *    with capped exponential backoff, unless the tunnel was made `once`.
+ *  - tunnel_forward_open() gives a local endpoint at once (the listener is
+ *    bound before it returns): connections made to it before the session is
+ *    up wait for it (at most 20 s), so a client may ask for "host:port via
+ *    this profile" and connect without waiting for the tunnel itself.
+ *  - Passphrases come from the passphrase callback only when a key needs
+ *    one; they are wiped after use and never kept or logged. */
+#ifndef OPSDECK_SRC_SSH_TUNNEL_H
+#define OPSDECK_SRC_SSH_TUNNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "loop.h"
+#include "ssh/hostkey.h"
+#include "ssh/profile.h"
+#include "util.h"
+
+struct tunnel;
+struct tunnel_forward;
+
+enum tunnel_state { TUNNEL_CONNECTING, TUNNEL_UP, TUNNEL_DOWN };
+
+struct tunnel_status {
+	enum tunnel_state state;
+	long rtt_ms;	       /* up: the last probe's round trip; -1: none yet */
+	char reason[512];      /* down: why, in words */
+	char hostkey_type[32]; /* once the handshake is done */
+	char fingerprint[HOSTKEY_FP_SIZE];
+	bool hostkey_recorded; /* accept-new recorded the key */
+	char auth[320];	       /* up: how the session authenticated */
+	long retry_in_ms;      /* down: time to the next attempt; -1: none */
+	/* the last attempt's stages, in ms from its start; -1: not reached */
+	long connect_ms, handshake_ms, auth_ms;
+	unsigned ups; /* times the session came up */
+};
+
+/* Called on every change of state or round-trip time. */
+typedef void tunnel_state_fn(struct tunnel *t, void *ud);
+/* Fills buf with the passphrase of the key at path; false: none to give. */
+typedef bool tunnel_passphrase_fn(const char *path, char *buf, size_t bufsz, void *ud);
+
+struct tunnel_opts {
+	bool once;		 /* no reconnection after a failure or a drop */
+	long connect_timeout_ms; /* 0: 15 s, from the connect to authenticated */
+	long backoff_min_ms;	 /* 0: 500 ms */
+	long backoff_max_ms;	 /* 0: 30 s */
+	tunnel_state_fn *on_state;
+	tunnel_passphrase_fn *passphrase;
+	void *ud;
+};
+
+/* p is resolved (tunnel_profile_resolve) and copied. */
+struct tunnel *tunnel_new(struct loop *loop, const struct tunnel_profile *p,
+			  const struct tunnel_opts *o);
+/* Closes every forward and connection and the session. */
+void tunnel_free(struct tunnel *t);
+const struct tunnel_status *tunnel_status(const struct tunnel *t);
+const char *tunnel_name(const struct tunnel *t);
+/* "connecting", "up", "down". */
+const char *tunnel_state_name(enum tunnel_state s);
+/* Measures the round trip now (an answer the server must give); the result
+ * comes through on_state. */
+void tunnel_probe(struct tunnel *t);
+
+/* A listener on 127.0.0.1:local_port (0: an ephemeral port) whose
+ * connections are carried to host:port as the bastion resolves it. */
+struct tunnel_forward *tunnel_forward_open(struct tunnel *t, const char *host, int port,
+					   int local_port, struct err *err);
+int tunnel_forward_local_port(const struct tunnel_forward *f);
+/* Connections carried so far, and the last channel refusal in words. */
+unsigned long tunnel_forward_count(const struct tunnel_forward *f);
+const char *tunnel_forward_error(const struct tunnel_forward *f);
+/* Closes the listener and its connections. */
+void tunnel_forward_close(struct tunnel_forward *f);
+
+#endif

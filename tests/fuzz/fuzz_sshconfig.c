@@ -1,0 +1,65 @@
+/* libFuzzer target: any bytes as an OpenSSH client configuration
+ * (sshconfig_lookup_string(), Include not followed) for a host named by
+ * the first line, and the key file inspector over the same bytes. A lookup
+ * either fails with a message that names the text ("fuzz:") or gives a
+ * host name, paths, a port in range and StrictHostKeyChecking one of ssh's
+ * values; the pattern matcher agrees that a plain name matches "*" and
+ * itself. */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssh/keyfile.h"
+#include "ssh/sshconfig.h"
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_path(const char *p)
+{
+	if (!p || (p[0] == '~' && p[1] == '/'))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct sshconfig_env env = {.home = "/home/op", .local_user = "op"};
+	const char *text = (const char *)data;
+	const char *nl = memchr(text, '\n', size);
+	struct sshconfig_host h;
+	struct keyfile_info ki;
+	struct err err = {{0}};
+	char host[64];
+	size_t hl = nl ? (size_t)(nl - text) : 0;
+
+	if (hl == 0 || hl >= sizeof(host) || memchr(text, '\0', hl))
+		return 0;
+	memcpy(host, text, hl);
+	host[hl] = '\0';
+	if (!strpbrk(host, "*?!, \t") &&
+	    (!sshconfig_pattern_match("*", host) || !sshconfig_pattern_list_match(host, host)))
+		abort();
+	if (sshconfig_lookup_string("fuzz", text, size, host, &env, &h, &err)) {
+		const char *s = h.strict_host_key_checking;
+
+		if (!h.hostname || h.port < 0 || h.port > 65535)
+			abort();
+		for (size_t i = 0; i < h.n_identity_files; i++)
+			check_path(h.identity_files[i]);
+		for (size_t i = 0; i < h.n_known_hosts; i++)
+			check_path(h.known_hosts[i]);
+		if (s && strcmp(s, "yes") && strcmp(s, "no") && strcmp(s, "accept-new") &&
+		    strcmp(s, "ask"))
+			abort();
+		sshconfig_host_free(&h);
+	} else if (strncmp(err.msg, "fuzz", 4) != 0) {
+		abort();
+	}
+	keyfile_inspect_text(text, size, &ki);
+	if (strlen(ki.type) >= sizeof(ki.type))
+		abort();
+	return 0;
+}

@@ -1,0 +1,248 @@
+#!/bin/sh
+# SSH tunnels against a real OpenSSH sshd (tests/lib/sshd.sh): host keys
+# under both policies, key-file, encrypted-key and agent authentication, a
+# refused key in words, an HTTP exchange through a forward both ways with
+# bodies of several MB, and a forward that goes down with sshd and comes
+# back with it.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/sshd.sh"
+
+plan 40
+
+sshd_start "$TAP_TMP/sshd" || exit 1
+conf=$TAP_TMP/config.yaml
+home=$TAP_TMP/home
+mkdir -p "$home"
+export HOME="$home"
+unset SSH_AUTH_SOCK
+
+# profile NAME KEY KNOWN_HOSTS POLICY AGENT: one entry of the tunnels list
+profile() {
+	cat <<EOF
+  - name: $1
+    host: 127.0.0.1
+    port: $SSHD_PORT
+    user: $SSHD_USER
+    identity_file: $2
+    known_hosts: $3
+    host_key_policy: $4
+    agent: $5
+    keepalive: 1
+EOF
+}
+
+ssh-keygen -q -t ed25519 -N '' -C stranger -f "$TAP_TMP/stranger"
+sshd_encrypted_key "$TAP_TMP/locked" 'correct horse'
+ssh-keygen -q -t rsa -b 2048 -N '' -C rsa -f "$TAP_TMP/rsa"
+cat "$TAP_TMP/rsa.pub" >>"$TAP_TMP/sshd/authorized_keys"
+mkdir -p "$home/.ssh"
+cat >"$home/.ssh/config" <<EOF
+Host od-*
+  User $SSHD_USER
+  IdentitiesOnly yes
+Host od-bastion
+  HostName 127.0.0.1
+  Port $SSHD_PORT
+  IdentityFile $SSHD_KEY
+  UserKnownHostsFile $SSHD_KNOWN_HOSTS
+EOF
+{
+	echo "tunnels:"
+	profile key "$SSHD_KEY" "$SSHD_KNOWN_HOSTS" strict false
+	profile strict-unknown "$SSHD_KEY" "$TAP_TMP/empty_known_hosts" strict false
+	profile accept "$SSHD_KEY" "$TAP_TMP/accepted/known_hosts" accept-new false
+	profile stranger "$TAP_TMP/stranger" "$SSHD_KNOWN_HOSTS" strict false
+	profile agent "$TAP_TMP/no-such-key" "$SSHD_KNOWN_HOSTS" strict true
+	profile locked "$TAP_TMP/locked" "$SSHD_KNOWN_HOSTS" strict false
+	profile rsa "$TAP_TMP/rsa" "$SSHD_KNOWN_HOSTS" strict false
+	printf '  - name: sshcfg\n    ssh_config_host: od-bastion\n'
+	printf '  - name: closed\n    host: 127.0.0.1\n    port: %s\n' "$(sshd_free_port)"
+} >"$conf"
+: >"$TAP_TMP/empty_known_hosts"
+# The fingerprint as a regular expression: base64 has '+'.
+fingerprint_re() {
+	ssh-keygen -l -E sha256 -f "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2 | sed 's/[+]/\\+/g'
+}
+fp=$(fingerprint_re)
+
+od() {
+	timeout 60 "$OPSDECK" --config "$conf" "$@"
+}
+
+out=$(od tunnel list)
+like "$out" "^key +127\.0\.0\.1 +$SSHD_PORT +$SSHD_USER +strict" "tunnel list shows a profile"
+
+# -- a key file, the host key known ----------------------------------------
+out=$(od tunnel check key 2>&1)
+rc=$?
+is "$rc" 0 "check with a key file succeeds"
+like "$out" "host key: +ssh-ed25519 $fp" \
+	"check names the host key's SHA256 fingerprint as ssh-keygen does"
+like "$out" "auth: +publickey with $SSHD_KEY" "check names the key that authenticated"
+like "$out" "round trip: [0-9]+ ms" "check measures the round trip"
+like "$out" "stages: +connected [0-9]+ ms, host key checked [0-9]+ ms, authenticated [0-9]+ ms" \
+	"check times each stage"
+json=$(od tunnel check key --json)
+is "$(printf '%s' "$json" | jq -r '.state + " " + (.rtt_ms | type) + " " +
+	(.stages_ms.auth | type)')" "up number number" \
+	"check --json: state up, a round-trip time and the stages' times"
+
+out=$(od tunnel check closed 2>&1)
+rc=$?
+is "$rc" 1 "a port where nothing listens fails (exit 1)"
+like "$out" "tunnel closed: connection refused by 127\.0\.0\.1:[0-9]+" \
+	"and says the connection was refused"
+
+# -- host key policies -------------------------------------------------------
+tries=$(grep -c publickey "$TAP_TMP/sshd/sshd.log")
+out=$(od tunnel check strict-unknown 2>&1)
+rc=$?
+is "$rc" 1 "strict refuses an unknown host key (exit 1)"
+like "$out" "unknown host key: \[127\.0\.0\.1\]:$SSHD_PORT presents ssh-ed25519 key $fp" \
+	"the refusal names the key type and fingerprint"
+is "$(wc -c <"$TAP_TMP/empty_known_hosts")" 0 "strict records nothing"
+is "$(grep -c publickey "$TAP_TMP/sshd/sshd.log")" "$tries" \
+	"no key was offered to a server whose host key was refused"
+
+out=$(od tunnel check accept 2>&1)
+rc=$?
+is "$rc" 0 "accept-new accepts an unknown host key"
+like "$out" "recorded in known_hosts" "and says it recorded it"
+ok "the key is in the new known_hosts file" \
+	ssh-keygen -F "[127.0.0.1]:$SSHD_PORT" -f "$TAP_TMP/accepted/known_hosts"
+out=$(od tunnel check accept 2>&1)
+unlike "$out" "recorded" "the recorded key is known the next time"
+
+# -- authentication ----------------------------------------------------------
+out=$(od tunnel check stranger 2>&1)
+rc=$?
+is "$rc" 1 "a key the server does not know is refused (exit 1)"
+refusal="authentication refused for user $SSHD_USER: tried $TAP_TMP/stranger"
+like "$out" "$refusal; the server accepts publickey" \
+	"the refusal says which user, which key was tried and what the server accepts"
+
+sshd_agent_start "$SSHD_KEY"
+out=$(od tunnel check agent 2>&1)
+like "$out" "auth: +publickey from the agent" "the agent's key authenticates"
+askpass=$TAP_TMP/askpass
+printf '#!/bin/sh\necho "correct horse"\n' >"$askpass"
+chmod +x "$askpass"
+out=$(SSH_ASKPASS=$askpass SSH_ASKPASS_REQUIRE=force od tunnel check locked 2>&1 </dev/null)
+like "$out" "auth: +publickey with $TAP_TMP/locked" \
+	"an encrypted key with its passphrase authenticates"
+printf '#!/bin/sh\necho "wrong"\n' >"$askpass"
+out=$(SSH_ASKPASS=$askpass SSH_ASKPASS_REQUIRE=force od tunnel check locked 2>&1 </dev/null)
+like "$out" "tried $TAP_TMP/locked \(wrong passphrase\)" "a wrong passphrase is said so"
+unset SSH_AUTH_SOCK
+out=$(od tunnel check rsa 2>&1)
+like "$out" "cannot sign with rsa-sha2-256/512 .* an ed25519 or ECDSA key works" \
+	"an RSA key against a server that refuses ssh-rsa is explained"
+out=$(od tunnel check sshcfg 2>&1)
+like "$out" "auth: +publickey with $SSHD_KEY" "a Host of ~/.ssh/config serves as a profile"
+
+# -- forwarding --------------------------------------------------------------
+www=$TAP_TMP/www
+mkdir -p "$www"
+head -c 6000000 /dev/urandom >"$www/big"
+head -c 4000000 /dev/urandom >"$TAP_TMP/upload"
+hport=$(sshd_free_port)
+# GET serves files; POST answers the SHA-256 of the body it received.
+cat >"$TAP_TMP/server.py" <<'EOF'
+import hashlib, http.server, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        answer = hashlib.sha256(body).hexdigest().encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+(cd "$www" && exec python3 "$TAP_TMP/server.py" "$hport") &
+http_pid=$!
+tap_on_exit "kill $http_pid 2>/dev/null; wait $http_pid 2>/dev/null"
+wait_for "curl -sf http://127.0.0.1:$hport/big -o /dev/null" 20
+
+"$OPSDECK" --config "$conf" tunnel forward key "127.0.0.1:$hport" \
+	>"$TAP_TMP/fwd.out" 2>"$TAP_TMP/fwd.err" &
+fwd_pid=$!
+tap_on_exit "kill $fwd_pid 2>/dev/null; wait $fwd_pid 2>/dev/null"
+wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd.out'" 20
+addr=$(cat "$TAP_TMP/fwd.out")
+like "$addr" '^127\.0\.0\.1:[0-9]+$' "forward prints the local address"
+got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
+big_sum=$(sha256sum <"$www/big" | cut -d' ' -f1)
+is "$got" "$big_sum" "a 6 MB download through the forward arrives whole"
+got=$(curl -sS --max-time 60 --data-binary "@$TAP_TMP/upload" "http://$addr/")
+is "$got" "$(sha256sum <"$TAP_TMP/upload" | cut -d' ' -f1)" \
+	"a 4 MB upload through the forward arrives whole"
+pids=
+for i in 1 2 3 4 5 6; do
+	curl -sS --max-time 120 "http://$addr/big" -o "$TAP_TMP/par.$i" &
+	pids="$pids $!"
+done
+for p in $pids; do
+	wait "$p"
+done
+is "$(cat "$TAP_TMP"/par.* | sha256sum | cut -d' ' -f1)" \
+	"$(for i in 1 2 3 4 5 6; do cat "$www/big"; done | sha256sum | cut -d' ' -f1)" \
+	"six downloads at once through one session all arrive whole"
+wait_for "grep -q 'tunnel key: up' '$TAP_TMP/fwd.err'" 10
+ok "forward says the tunnel is up" grep -q "tunnel key: up" "$TAP_TMP/fwd.err"
+
+# -- sshd goes away and comes back -------------------------------------------
+sshd_stop
+ok "the forward reports the tunnel down with the reason" \
+	wait_for "grep -Eq 'tunnel key: down: .*(closed|refused)' '$TAP_TMP/fwd.err'" 30
+sshd_restart
+ok "the forward comes back up when sshd is back" \
+	wait_for "test \$(grep -c 'tunnel key: up' '$TAP_TMP/fwd.err') -ge 2" 60
+got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
+is "$got" "$big_sum" "the same local address carries a download again"
+# A server that stops answering (its connection's processes stopped) is
+# found dead by the keepalive probes, and the forward connects again.
+conn_pids=$(pgrep -P "$SSHD_PID")
+for p in $conn_pids; do
+	conn_pids="$conn_pids $(pgrep -P "$p")"
+done
+kill -STOP $conn_pids
+ok "a session that stops answering is found dead" \
+	wait_for "grep -q 'tunnel key: down: timeout: .* stopped answering' '$TAP_TMP/fwd.err'" 40
+ok "and the forward connects again" \
+	wait_for "test \$(grep -c 'tunnel key: up' '$TAP_TMP/fwd.err') -ge 3" 60
+kill -CONT $conn_pids
+kill "$fwd_pid"
+wait "$fwd_pid"
+is "$?" 0 "forward ends cleanly when interrupted"
+
+lport=$(sshd_free_port)
+"$OPSDECK" --config "$conf" tunnel forward key "127.0.0.1:$hport" --local-port "$lport" \
+	>"$TAP_TMP/fwd2.out" 2>"$TAP_TMP/fwd2.err" &
+fwd2_pid=$!
+tap_on_exit "kill $fwd2_pid 2>/dev/null; wait $fwd2_pid 2>/dev/null"
+wait_for "test -s '$TAP_TMP/fwd2.out'" 20
+is "$(cat "$TAP_TMP/fwd2.out")" "127.0.0.1:$lport" "--local-port chooses the local port"
+got=$(curl -sS --max-time 60 "http://127.0.0.1:$lport/big" | sha256sum | cut -d' ' -f1)
+is "$got" "$big_sum" "and the forward carries on it"
+kill "$fwd2_pid"
+wait "$fwd2_pid"
+od tunnel forward key "127.0.0.1" >/dev/null 2>&1
+is "$?" 2 "a target without a port is a usage error"
+
+# -- a changed host key --------------------------------------------------------
+sshd_stop
+sshd_new_hostkey
+sshd_restart
+new# The fingerprint as a regular expression: base64 has '+'.
+fingerprint_re() {
+	ssh-keygen -l -E sha256 -f "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2 | sed 's/[+]/\\+/g'
+}
+fp=$(fingerprint_re)
+out=$(od tunnel check accept 2>&1)
+rc=$?
+is "$rc" 1 "a changed host key is refused, under accept-new too"
+like "$out" "host key mismatch: \[127\.0\.0\.1\]:$SSHD_PORT now presents ssh-ed25519 key $newfp" \
+	"the refusal names the new key's fingerprint"
