@@ -103,20 +103,7 @@ void app_redraw(struct app *app) { app->dirty = true; }
 void app_set_running_work(struct app *app, unsigned n) { app->running_work = n; }
 struct runner *app_runner(struct app *app) { return app->runner; }
 
-bool app_db_configured(const struct app *app)
-{
-	static const char *const vars[] = { "PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE" };
-
-	if (app->conf->database && *app->conf->database)
-		return true;
-	for (size_t i = 0; i < ARRAY_LEN(vars); i++) {
-		const char *v = getenv(vars[i]);
-
-		if (v && *v)
-			return true;
-	}
-	return false;
-}
+bool app_db_configured(const struct app *app) { return db_configured(app->conf); }
 
 /* ---- messages and header ---- */
 

@@ -150,32 +150,20 @@ static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 		return;
 	if (e->ts_ns)
 		log_time_format(e->ts_ns, true, when);
-	if (hist && r->json) {
-		json_t *o = json_pack("{s:s, s:o, s:s%}", "source", hist, "time",
+	if (r->json) {
+		json_t *o;
+		char *text;
+
+		if (hist)
+			o = json_pack("{s:s, s:o, s:s%}", "source", hist, "time",
 				      e->ts_ns ? json_string(when) : json_null(), "line", e->text,
 				      (size_t)e->len);
-		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-
-		if (text) {
-			fputs(text, out);
-			fputc('\n', out);
-		}
-		free(text);
-		json_decref(o);
-	} else if (hist) {
-		if (r->prefix)
-			fprintf(out, "[%s] ", hist);
-		if (r->timestamps && e->ts_ns)
-			fprintf(out, "%s ", when);
-		fwrite(e->text, 1, e->len, out);
-		fputc('\n', out);
-	} else if (r->json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s%}", "namespace", src->ns, "pod",
+		else
+			o = json_pack("{s:s, s:s, s:s, s:o, s:s%}", "namespace", src->ns, "pod",
 				      src->pod, "container", src->container, "time",
 				      e->ts_ns ? json_string(when) : json_null(), "line", e->text,
 				      (size_t)e->len);
-		char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-
+		text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		if (text) {
 			fputs(text, out);
 			fputc('\n', out);
@@ -183,7 +171,9 @@ static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 		free(text);
 		json_decref(o);
 	} else {
-		if (r->prefix)
+		if (r->prefix && hist)
+			fprintf(out, "[%s] ", hist);
+		else if (r->prefix)
 			fprintf(out, "[pod/%s/%s] ", src->pod, src->container);
 		if (r->timestamps && e->ts_ns)
 			fprintf(out, "%s ", when);

@@ -392,23 +392,6 @@ static int queue_peek(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- purge and move ---- */
 
-/* The console's rule: a database is configured by the settings or by
- * libpq's environment. */
-static bool db_configured(const struct conf *conf)
-{
-	static const char *const vars[] = {"PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE"};
-
-	if (conf->database && *conf->database)
-		return true;
-	for (size_t i = 0; i < ARRAY_LEN(vars); i++) {
-		const char *v = getenv(vars[i]);
-
-		if (v && *v)
-			return true;
-	}
-	return false;
-}
-
 /* The audit event, before the action: with a database configured, no
  * event means no action. Without one, only read-only mode is checked. */
 static bool audit(struct cli_ctx *ctx, const char *broker, const char *vhost, const char *queue,

@@ -599,6 +599,21 @@ bool db_mutation_allowed(const struct conf *conf, const char *what, struct err *
 	return true;
 }
 
+bool db_configured(const struct conf *conf)
+{
+	static const char *const vars[] = {"PGHOST", "PGHOSTADDR", "PGDATABASE", "PGSERVICE"};
+
+	if (conf->database && *conf->database)
+		return true;
+	for (size_t i = 0; i < ARRAY_LEN(vars); i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return true;
+	}
+	return false;
+}
+
 const char *db_shown(const char *s, char *buf, size_t bufsz)
 {
 	size_t j = 0;

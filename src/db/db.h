@@ -88,6 +88,9 @@ bool db_result_ok(const PGresult *res);
  * operator name the audit trail records was checked when the settings were
  * read (conf.c). `what` reads as a verb phrase: "create a project". */
 bool db_mutation_allowed(const struct conf *conf, const char *what, struct err *err);
+/* True if a database is configured: by the settings or by libpq's
+ * environment (PGHOST, PGHOSTADDR, PGDATABASE, PGSERVICE). */
+bool db_configured(const struct conf *conf);
 
 #define DB_MAX_CPU_MILLIS 100000000L
 #define DB_MAX_MEMORY_MIB 1000000000L

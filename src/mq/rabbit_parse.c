@@ -227,6 +227,23 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return want;
 }
 
+/* The letter of a byte's short escape (\n, \t, \r, \\), or 0 for \xNN. */
+static char escape_letter(unsigned char c)
+{
+	switch (c) {
+	case '\n':
+		return 'n';
+	case '\t':
+		return 't';
+	case '\r':
+		return 'r';
+	case '\\':
+		return '\\';
+	default:
+		return 0;
+	}
+}
+
 bool rabbit_escape(const char *s, size_t len, size_t max, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -246,28 +263,16 @@ bool rabbit_escape(const char *s, size_t len, size_t max, struct buf *out)
 			plen = u;
 			step = u;
 		} else {
+			char letter = escape_letter(p[i]);
+
 			step = 1;
-			switch (p[i]) {
-			case '\n':
-				memcpy(piece, "\\n", 2);
+			if (letter) {
+				piece[0] = '\\';
+				piece[1] = letter;
 				plen = 2;
-				break;
-			case '\t':
-				memcpy(piece, "\\t", 2);
-				plen = 2;
-				break;
-			case '\r':
-				memcpy(piece, "\\r", 2);
-				plen = 2;
-				break;
-			case '\\':
-				memcpy(piece, "\\\\", 2);
-				plen = 2;
-				break;
-			default:
+			} else {
 				snprintf(piece, sizeof(piece), "\\x%02x", p[i]);
 				plen = 4;
-				break;
 			}
 		}
 		if (used + plen > max) {

@@ -13,6 +13,7 @@ TESTS += \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh tests/lib/kubectl.sh \
+	tests/lib/store.sh \
 	tests/integration/pg_harness.sh \
 	tests/integration/db_conn.sh \
 	tests/integration/db_migrate.sh \

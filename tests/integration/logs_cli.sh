@@ -10,6 +10,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
+. "$top_srcdir/tests/lib/store.sh"
 
 plan 63
 
@@ -51,19 +52,11 @@ pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
 follower=
 pg_on_exit '[ -n "$follower" ] && kill $follower 2>/dev/null && wait $follower'
 
-{
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create Acme &&
-		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
-		od cluster add local --context "$SIM_CONTEXT"
-} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+store_prepare_db
 "$OPSDECK" -c "$work/op.yaml" worker --reconcile 0 >"$work/worker.log" 2>&1 &
 worker=$!
-id=$(od store create shop woocommerce small logs | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+store_order_ready logs
 ns=store-$id
-wait_for "[ \"\$(q -c \"SELECT status FROM opsdeck.stores WHERE id = '$id'\")\" = Ready ]" 120
-is "$(q -c "SELECT status FROM opsdeck.stores WHERE id = '$id'")" Ready "the store is provisioned"
 web=$(K -n "$ns" get pods -l app.kubernetes.io/name=wordpress -o jsonpath='{.items[0].metadata.name}')
 like "$web" '^wordpress-' "its web pod is there"
 # a thousand lines in each container (five seconds of them)

@@ -10,8 +10,9 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
+. "$top_srcdir/tests/lib/store.sh"
 
-plan 48
+plan 49
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -24,18 +25,10 @@ q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 worker=
 pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
 
-{
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create Acme &&
-		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
-		od cluster add local --context "$SIM_CONTEXT"
-} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+store_prepare_db
 XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" worker --reconcile 0 >"$UI_TMP/worker.log" 2>&1 &
 worker=$!
-id=$(od store create shop woocommerce small logs | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
-wait_for "[ \"\$(q -c \"SELECT status FROM opsdeck.stores WHERE id = '$id'\")\" = Ready ]" 120
-is "$(q -c "SELECT status FROM opsdeck.stores WHERE id = '$id'")" Ready "the store is provisioned"
+store_order_ready logs
 web=$(od logs "$id" --json --tail 1 | jq -r 'select(.container == "wordpress") | .pod')
 like "$web" '^wordpress-' "its web pod is there"
 
@@ -77,7 +70,7 @@ like "$(ui_screen_attrs)" "38;5;(81|150|215|176|117|222)mmysql-0/mysql" \
 	"a source's name in a colour of the theme's palette"
 before=$(lines | tail -n 1)
 wait_for '[ "$(lines | tail -n 1)" != "$before" ]' 20
-isnt "$(lines | tail -n 1)" "$before" "the newest lines come on screen as they are written"
+ok "the newest lines come on screen as they are written" [ "$(lines | tail -n 1)" != "$before" ]
 
 # ---- follow and pause ----
 ui_keys PgUp

@@ -7,6 +7,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
+. "$top_srcdir/tests/lib/store.sh"
 
 plan 6
 
@@ -22,18 +23,10 @@ q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 worker=
 pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
 
-{
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create Acme &&
-		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
-		od cluster add local --context "$SIM_CONTEXT"
-} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+store_prepare_db
 XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" worker --reconcile 0 >"$UI_TMP/worker.log" 2>&1 &
 worker=$!
-id=$(od store create shop woocommerce small hose | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
-wait_for "[ \"\$(q -c \"SELECT status FROM opsdeck.stores WHERE id = '$id'\")\" = Ready ]" 120
-is "$(q -c "SELECT status FROM opsdeck.stores WHERE id = '$id'")" Ready "the store is provisioned"
+store_order_ready hose
 kill "$worker" && wait "$worker"
 worker=
 

@@ -12,6 +12,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
+. "$top_srcdir/tests/lib/store.sh"
 
 plan 64
 
@@ -37,13 +38,7 @@ run() {
 worker=
 pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
 
-{
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create Acme &&
-		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
-		od cluster add local --context "$SIM_CONTEXT"
-} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+store_prepare_db
 
 # ---- a Queued store has no Secret yet (no worker runs) ----
 qid=$(order early)

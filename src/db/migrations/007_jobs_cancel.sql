@@ -44,6 +44,27 @@ BEGIN
 END
 $$;
 
+-- Job p_job, its row locked, when its state is one of p_states; else
+-- raised in words: "job N is <state>; only <p_rule>", under p_constraint.
+CREATE FUNCTION opsdeck.job_lock_in(p_job bigint, p_states text[], p_rule text,
+				    p_constraint text) RETURNS opsdeck.jobs
+LANGUAGE plpgsql AS $$
+DECLARE
+	j opsdeck.jobs%ROWTYPE;
+BEGIN
+	SELECT * INTO j FROM opsdeck.jobs WHERE id = p_job FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no job %', p_job
+			USING ERRCODE = 'no_data_found', CONSTRAINT = 'jobs_known';
+	END IF;
+	IF j.state <> ALL (p_states) THEN
+		RAISE EXCEPTION 'job % is %; only %', p_job, j.state, p_rule
+			USING ERRCODE = 'check_violation', CONSTRAINT = p_constraint;
+	END IF;
+	RETURN j;
+END
+$$;
+
 -- Cancels job p_job for p_actor: a queued job, or a running one whose
 -- lease expired, ends now; a running one is asked to stop at its next
 -- step. Answers the job's state afterwards ('cancelled' or 'running').
@@ -53,15 +74,8 @@ DECLARE
 	j opsdeck.jobs%ROWTYPE;
 	s opsdeck.stores%ROWTYPE;
 BEGIN
-	SELECT * INTO j FROM opsdeck.jobs WHERE id = p_job FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'no job %', p_job
-			USING ERRCODE = 'no_data_found', CONSTRAINT = 'jobs_known';
-	END IF;
-	IF j.state NOT IN ('queued', 'running') THEN
-		RAISE EXCEPTION 'job % is %; only a queued or running job can be cancelled', p_job, j.state
-			USING ERRCODE = 'check_violation', CONSTRAINT = 'jobs_cancel_state';
-	END IF;
+	j := opsdeck.job_lock_in(p_job, ARRAY['queued', 'running'],
+				 'a queued or running job can be cancelled', 'jobs_cancel_state');
 	IF j.state = 'queued' OR j.lease_until <= now() THEN
 		PERFORM opsdeck.job_cancelled(j, p_actor, format('cancelled by %s%s', p_actor,
 			CASE WHEN j.state = 'running'
@@ -131,15 +145,8 @@ DECLARE
 	s opsdeck.stores%ROWTYPE;
 	jid bigint;
 BEGIN
-	SELECT * INTO j FROM opsdeck.jobs WHERE id = p_job FOR UPDATE;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'no job %', p_job
-			USING ERRCODE = 'no_data_found', CONSTRAINT = 'jobs_known';
-	END IF;
-	IF j.state NOT IN ('failed', 'cancelled') THEN
-		RAISE EXCEPTION 'job % is %; only a failed or cancelled job can be retried', p_job, j.state
-			USING ERRCODE = 'check_violation', CONSTRAINT = 'jobs_retry_state';
-	END IF;
+	j := opsdeck.job_lock_in(p_job, ARRAY['failed', 'cancelled'],
+				 'a failed or cancelled job can be retried', 'jobs_retry_state');
 	SELECT * INTO later FROM opsdeck.jobs
 	 WHERE store = j.store AND kind = j.kind AND id > j.id ORDER BY id DESC LIMIT 1;
 	IF FOUND THEN
