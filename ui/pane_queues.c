@@ -7,11 +7,15 @@
 #include "app.h"
 #include "db/jobq.h"
 #include "db/live.h"
+#include "lineedit.h"
+#include "mq/queuewatch.h"
+#include "mq/rabbit.h"
 #include "pane.h"
 #include "pane_notice.h"
 #include "panes.h"
 #include "style.h"
 #include "table.h"
+#include "term.h"
 
 /* The Queues pane: where work piles up. It is made of sections, one under
  * the other, each with its title and summary line and its own table; the
@@ -28,9 +32,25 @@
  * Live: the lists are read again on the typed change notices of the jobs
  * and their steps (db/live.h), coalesced one read at a time, and every
  * few seconds while the pane is shown, since a lease expires without any
- * row changing. Everything goes through the console's db_live. */
+ * row changing. Everything goes through the console's db_live.
+ *
+ * The RabbitMQ section (when the settings list brokers) presents
+ * mq/queuewatch: a line per broker (version, node, totals, or why it
+ * failed, in words) over a table of its queues, work queues first and
+ * Celery's own after them, each with its depth trend of the last ten
+ * minutes. It polls only while the pane is shown. queues.section (s)
+ * moves the cursor between the sections; on a queue, queues.peek (p, or
+ * Enter) shows its first messages, which stay in it; queues.purge (d)
+ * purges it, or the marked ones, once its name (or their count) is typed;
+ * queues.move (m) moves its messages to a queue named in a prompt (a
+ * dead-letter queue's origin offered, Tab completing). Each action is
+ * refused in read-only mode and its audit event written first, as the
+ * CLI does. */
 
 #define REFRESH_MS 5000
+#define VISIBILITY_MS 1000
+
+enum { FOCUS_JOBS, FOCUS_RABBIT };
 #define FOOTER_LINES 3
 
 enum { COL_ID, COL_STORE, COL_KIND, COL_STATE, COL_STEP, COL_TRIES, COL_WHEN, COL_NOTE };
@@ -67,6 +87,23 @@ struct queues_pane {
 	char steps_error[300];
 	long act_id;  /* the job a confirmation is about */
 	long built_s; /* the rows' ages are as of this many seconds after the read */
+	/* RabbitMQ: the brokers' queues */
+	struct queuewatch *qw; /* NULL: no broker in the settings */
+	struct rabbit **rabbits; /* per broker, for the actions; made at first use */
+	struct loop_timer *vis;
+	struct table *rtable;
+	int focus;
+	struct rabbit_op *op; /* the peek, purge or move under way */
+	bool peek_open;
+	char *peek_text;
+	char peek_title[800];
+	/* a purge (of one or several queues) or a move: one queue at a time */
+	char **act_keys;
+	size_t nact, act_next, act_done, act_failed;
+	bool act_move;
+	char act_want[RABBIT_NAME_MAX];
+	size_t act_bi;
+	char act_vhost[RABBIT_NAME_MAX], act_from[RABBIT_NAME_MAX], act_to[RABBIT_NAME_MAX];
 };
 
 /* ---- reading ---- */
@@ -273,6 +310,15 @@ static void tick(struct loop *loop, void *ud)
 	(void)loop;
 	if (app_active_pane(p->app) == PANE_QUEUES)
 		load(p);
+}
+
+/* RabbitMQ is polled only while the pane is on screen. */
+static void rabbit_follow_visibility(struct queues_pane *p);
+
+static void visibility(struct loop *loop, void *ud)
+{
+	(void)loop;
+	rabbit_follow_visibility(ud);
 }
 
 /* ---- actions ---- */
@@ -537,30 +583,702 @@ static void jobs_draw(struct queues_pane *p, const struct rect *r)
 		table_draw(p->table, &t, true);
 }
 
-static const struct queues_section sections[] = {
-    {"Jobs", jobs_summary, jobs_draw},
+/* ---- RabbitMQ: the brokers of mq/queuewatch, their queues ---- */
+
+enum {
+	RC_BROKER,
+	RC_VHOST,
+	RC_QUEUE,
+	RC_GROUP,
+	RC_TYPE,
+	RC_STATE,
+	RC_READY,
+	RC_UNACKED,
+	RC_TOTAL,
+	RC_CONS,
+	RC_PUB,
+	RC_DELIVER,
+	RC_ACK,
+	RC_TREND,
 };
+
+#define TREND_WIDTH 10
+#define PEEK_COUNT 5
+
+static const struct table_column rabbit_cols[] = {
+    [RC_BROKER] = {"BROKER", 6, 16, 0, TABLE_LEFT, 9},
+    [RC_VHOST] = {"VHOST", 5, 16, 0, TABLE_LEFT, 8},
+    [RC_QUEUE] = {"QUEUE", 20, 48, 1, TABLE_LEFT, 0},
+    [RC_GROUP] = {"GROUP", 6, 6, 0, TABLE_LEFT, 5},
+    [RC_TYPE] = {"TYPE", 7, 7, 0, TABLE_LEFT, 7},
+    [RC_STATE] = {"STATE", 7, 8, 0, TABLE_LEFT, 4},
+    [RC_READY] = {"READY", 5, 9, 0, TABLE_RIGHT, 0},
+    [RC_UNACKED] = {"UNACKED", 7, 9, 0, TABLE_RIGHT, 2},
+    [RC_TOTAL] = {"TOTAL", 5, 9, 0, TABLE_RIGHT, 0},
+    [RC_CONS] = {"CONS", 4, 6, 0, TABLE_RIGHT, 3},
+    [RC_PUB] = {"PUB/S", 5, 8, 0, TABLE_RIGHT, 10},
+    [RC_DELIVER] = {"DLV/S", 5, 8, 0, TABLE_RIGHT, 10},
+    [RC_ACK] = {"ACK/S", 5, 8, 0, TABLE_RIGHT, 11},
+    [RC_TREND] = {"TREND 10m", TREND_WIDTH, TREND_WIDTH, 0, TABLE_LEFT, 1},
+};
+
+/* A queue's row key: broker, vhost and name, apart by a unit separator. */
+static void queue_key(char *buf, size_t bufsz, const char *broker, const char *vhost,
+		      const char *name)
+{
+	snprintf(buf, bufsz, "%s\x1f%s\x1f%s", broker, vhost, name);
+}
+
+/* The broker index, vhost and name of a row key; false if it names none. */
+static bool queue_of_key(const struct queues_pane *p, const char *key, size_t *bi, char *vhost,
+			 size_t vsz, char *name, size_t nsz)
+{
+	const char *a = key ? strchr(key, '\x1f') : NULL;
+	const char *b = a ? strchr(a + 1, '\x1f') : NULL;
+
+	if (!b || !p->qw)
+		return false;
+	for (size_t i = 0; i < queuewatch_count(p->qw); i++) {
+		const char *bn = queuewatch_broker(p->qw, i)->name;
+
+		if (strlen(bn) == (size_t)(a - key) && strncmp(bn, key, (size_t)(a - key)) == 0) {
+			*bi = i;
+			snprintf(vhost, vsz, "%.*s", (int)(b - a - 1), a + 1);
+			snprintf(name, nsz, "%s", b + 1);
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct rabbit_queue *find_queue(const struct queues_pane *p, size_t bi,
+					     const char *vhost, const char *name)
+{
+	const struct queuewatch_broker *b = queuewatch_broker(p->qw, bi);
+
+	for (size_t i = 0; i < b->queues.n; i++) {
+		const struct rabbit_queue *q = &b->queues.v[i];
+
+		if (strcmp(q->vhost, vhost) == 0 && strcmp(q->name, name) == 0)
+			return q;
+	}
+	return NULL;
+}
+
+static void fmt_count(char *buf, size_t bufsz, bool have, long v)
+{
+	if (have)
+		snprintf(buf, bufsz, "%ld", v);
+	else
+		snprintf(buf, bufsz, "-");
+}
+
+static void fmt_rate(char *buf, size_t bufsz, bool have, double v)
+{
+	if (have)
+		snprintf(buf, bufsz, "%.1f", v);
+	else
+		snprintf(buf, bufsz, "-");
+}
+
+/* The depth trend drawn with block characters (or ASCII without UTF-8). */
+static void trend_text(const struct queues_pane *p, size_t bi, const struct rabbit_queue *q,
+		       char *buf, size_t bufsz)
+{
+	static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+	static const char ascii[] = "_.-:=+*#";
+	long pts[QUEUEWATCH_TREND_POINTS];
+	int lv[TREND_WIDTH];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (!queuewatch_trend(p->qw, bi, q->vhost, q->name, pts))
+		return;
+	qtrend_levels(pts, TREND_WIDTH, 8, lv);
+	for (int c = 0; c < TREND_WIDTH && used + 4 < bufsz; c++) {
+		const char *s = lv[c] < 0 ? " " : term_utf8() ? blocks[lv[c]] : NULL;
+		char one[2] = {ascii[lv[c] < 0 ? 0 : lv[c]], '\0'};
+
+		if (!s)
+			s = one;
+		used += (size_t)snprintf(buf + used, bufsz - used, "%s", s);
+	}
+}
+
+static void rabbit_add_rows(struct queues_pane *p, struct table_model *tm, size_t bi,
+			    enum rabbit_queue_kind kind)
+{
+	const struct queuewatch_broker *b = queuewatch_broker(p->qw, bi);
+
+	for (size_t i = 0; i < b->queues.n; i++) {
+		const struct rabbit_queue *q = &b->queues.v[i];
+		char key[3 * RABBIT_NAME_MAX], ready[24], unacked[24], total[24], cons[24];
+		char pub[24], dlv[24], ack[24], trend[TREND_WIDTH * 4 + 1];
+		const char *cells[] = {[RC_BROKER] = b->name,
+				       [RC_VHOST] = q->vhost,
+				       [RC_QUEUE] = q->name,
+				       [RC_GROUP] = kind == RABBIT_QUEUE_CELERY ? "celery" : "work",
+				       [RC_TYPE] = q->type,
+				       [RC_STATE] = q->state[0] ? q->state : "-",
+				       [RC_READY] = ready,
+				       [RC_UNACKED] = unacked,
+				       [RC_TOTAL] = total,
+				       [RC_CONS] = cons,
+				       [RC_PUB] = pub,
+				       [RC_DELIVER] = dlv,
+				       [RC_ACK] = ack,
+				       [RC_TREND] = trend};
+		int role = ROLE_NORMAL;
+
+		if (q->kind != kind)
+			continue;
+		queue_key(key, sizeof(key), b->name, q->vhost, q->name);
+		fmt_count(ready, sizeof(ready), q->counted, q->ready);
+		fmt_count(unacked, sizeof(unacked), q->counted, q->unacked);
+		fmt_count(total, sizeof(total), q->counted, q->messages);
+		fmt_count(cons, sizeof(cons), q->counted, q->consumers);
+		fmt_rate(pub, sizeof(pub), q->rates & RABBIT_RATE_PUBLISH, q->publish_rate);
+		fmt_rate(dlv, sizeof(dlv), q->rates & RABBIT_RATE_DELIVER, q->deliver_rate);
+		fmt_rate(ack, sizeof(ack), q->rates & RABBIT_RATE_ACK, q->ack_rate);
+		trend_text(p, bi, q, trend, sizeof(trend));
+		if (kind == RABBIT_QUEUE_CELERY)
+			role = ROLE_DIM;
+		if (q->state[0] && strcmp(q->state, "running") != 0 && strcmp(q->state, "idle") != 0)
+			role = ROLE_STATE_BAD;
+		else if (b->state == QUEUEWATCH_FAILED)
+			role = ROLE_STATE_OFF;
+		table_model_add(tm, key, cells, role, -1);
+	}
+}
+
+/* Work queues first, Celery's own after them, broker by broker. */
+static void rabbit_rebuild(struct queues_pane *p)
+{
+	struct table_model *tm = table_model(p->rtable);
+
+	table_model_begin(tm);
+	for (int kind = RABBIT_QUEUE_WORK; kind <= RABBIT_QUEUE_CELERY; kind++) {
+		for (size_t bi = 0; bi < queuewatch_count(p->qw); bi++)
+			rabbit_add_rows(p, tm, bi, (enum rabbit_queue_kind)kind);
+	}
+	table_model_end(tm);
+	table_set_empty_text(p->rtable, "No queue listed.");
+}
+
+static void rabbit_changed(void *ud)
+{
+	struct queues_pane *p = ud;
+
+	rabbit_rebuild(p);
+	app_redraw(p->app);
+}
+
+/* Polls only while the pane is on screen. */
+static void rabbit_follow_visibility(struct queues_pane *p)
+{
+	if (p->qw)
+		queuewatch_pause(p->qw, app_active_pane(p->app) != PANE_QUEUES);
+}
+
+static struct rabbit *rabbit_client(struct queues_pane *p, size_t bi)
+{
+	const struct conf *c = app_conf(p->app);
+	struct err err = {{0}};
+
+	if (!p->rabbits[bi]) {
+		p->rabbits[bi] = rabbit_new(app_loop(p->app), c, &c->brokers[bi], &err);
+		if (!p->rabbits[bi])
+			app_error(p->app, "%s", err.msg);
+	}
+	return p->rabbits[bi];
+}
+
+/* The queue under the cursor of the RabbitMQ table. */
+static const struct rabbit_queue *cursor_queue(struct queues_pane *p, size_t *bi)
+{
+	struct table_model *tm = table_model(p->rtable);
+	char vhost[RABBIT_NAME_MAX], name[RABBIT_NAME_MAX];
+
+	if (!p->qw || table_model_nvisible(tm) == 0)
+		return NULL;
+	if (!queue_of_key(p, table_model_key(tm, table_model_cursor(tm)), bi, vhost,
+			  sizeof(vhost), name, sizeof(name)))
+		return NULL;
+	return find_queue(p, *bi, vhost, name);
+}
+
+static void act_clear(struct queues_pane *p)
+{
+	for (size_t i = 0; i < p->nact; i++)
+		free(p->act_keys[i]);
+	free(p->act_keys);
+	p->act_keys = NULL;
+	p->nact = p->act_next = 0;
+	p->act_done = p->act_failed = 0;
+}
+
+/* ---- peek ---- */
+
+static void peek_done(struct rabbit_result *res, const struct err *err, void *ud)
+{
+	struct queues_pane *p = ud;
+	struct buf b = {0};
+
+	p->op = NULL;
+	if (err) {
+		app_error(p->app, "%s", err->msg);
+		return;
+	}
+	if (res->messages.n == 0)
+		buf_printf(&b, "The queue holds no ready message.\n");
+	for (size_t i = 0; i < res->messages.n; i++) {
+		const struct rabbit_message *m = &res->messages.v[i];
+
+		buf_printf(&b, "Message %zu: %ld bytes%s%s, exchange \"%s\", routing key \"%s\"%s\n",
+			   i + 1, m->payload_bytes, m->base64 ? " (base64)" : "",
+			   m->truncated ? ", shown cut" : "", m->exchange, m->routing_key,
+			   m->redelivered ? ", redelivered" : "");
+		buf_printf(&b, "%s\n\n", m->payload ? m->payload : "");
+	}
+	free(p->peek_text);
+	p->peek_text = buf_steal(&b);
+	p->peek_open = true;
+	app_info(p->app, "Peeked at %zu message%s of %s; they stay in the queue", res->messages.n,
+		 res->messages.n == 1 ? "" : "s", p->peek_title);
+	app_redraw(p->app);
+}
+
+static void peek(struct queues_pane *p)
+{
+	size_t bi;
+	const struct rabbit_queue *q = cursor_queue(p, &bi);
+	struct rabbit *r;
+	struct err err = {{0}};
+
+	if (!q || p->op || !(r = rabbit_client(p, bi)))
+		return;
+	snprintf(p->peek_title, sizeof(p->peek_title), "queue %s (vhost %s) of broker %s", q->name,
+		 q->vhost, queuewatch_broker(p->qw, bi)->name);
+	p->op = rabbit_peek(r, q->vhost, q->name, PEEK_COUNT, peek_done, p, &err);
+	if (!p->op)
+		app_error(p->app, "%s", err.msg);
+	else
+		app_info(p->app, "Reading the first messages of %s…", p->peek_title);
+}
+
+static void peek_draw(struct queues_pane *p, const struct rect *r)
+{
+	char title[600];
+	struct rect t = {r->y + 1, r->x + 1, r->h - 1, r->w - 2};
+
+	snprintf(title, sizeof(title), "The first messages of %.500s (Esc goes back)", p->peek_title);
+	draw_text(r->y, r->x + 1, r->w - 2, title, style_attr(ROLE_TITLE), 1);
+	if (t.h > 0)
+		draw_wrapped(&t, p->peek_text ? p->peek_text : "", style_attr(ROLE_NORMAL));
+}
+
+/* ---- purge and move: audited first, then done, one queue at a time ---- */
+
+static void act_step(struct queues_pane *p);
+
+static void act_finish(struct queues_pane *p)
+{
+	if (p->act_move) {
+		if (!p->act_failed)
+			app_info(p->app, "Moved the messages of %s to %s", p->act_from, p->act_to);
+	} else if (!p->act_failed) {
+		app_info(p->app, "Purged %zu queue%s", p->act_done, p->act_done == 1 ? "" : "s");
+	}
+	if (p->nact > 1)
+		table_model_clear_marks(table_model(p->rtable));
+	act_clear(p);
+	queuewatch_refresh(p->qw);
+	app_redraw(p->app);
+}
+
+static void action_done(struct rabbit_result *res, const struct err *err, void *ud)
+{
+	struct queues_pane *p = ud;
+
+	(void)res;
+	p->op = NULL;
+	if (err) {
+		p->act_failed++;
+		app_error(p->app, "%s", err->msg);
+		act_finish(p);
+		return;
+	}
+	p->act_done++;
+	act_step(p);
+}
+
+/* Runs the action on queue act_keys[act_next - 1] once its event is written. */
+static void act_run(struct queues_pane *p)
+{
+	size_t bi;
+	char vhost[RABBIT_NAME_MAX], name[RABBIT_NAME_MAX];
+	struct rabbit *r;
+	struct err err = {{0}};
+
+	if (!queue_of_key(p, p->act_keys[p->act_next - 1], &bi, vhost, sizeof(vhost), name,
+			  sizeof(name)) ||
+	    !(r = rabbit_client(p, bi))) {
+		p->act_failed++;
+		act_finish(p);
+		return;
+	}
+	if (p->act_move)
+		p->op = rabbit_move(r, vhost, name, p->act_to, action_done, p, &err);
+	else
+		p->op = rabbit_purge(r, vhost, name, action_done, p, &err);
+	if (!p->op) {
+		p->act_failed++;
+		app_error(p->app, "%s", err.msg);
+		act_finish(p);
+	}
+}
+
+static void audit_done(void *ud, const struct db_rows *rows, const char *error)
+{
+	struct queues_pane *p = ud;
+
+	if (!rows) {
+		p->act_failed++;
+		app_error(p->app, "Cannot write the audit event, nothing done: %s", error);
+		act_finish(p);
+		return;
+	}
+	act_run(p);
+}
+
+static void act_step(struct queues_pane *p)
+{
+	size_t bi;
+	char vhost[RABBIT_NAME_MAX], name[RABBIT_NAME_MAX];
+	struct err err = {{0}};
+	struct db_req r;
+
+	if (p->act_next >= p->nact) {
+		act_finish(p);
+		return;
+	}
+	if (!queue_of_key(p, p->act_keys[p->act_next++], &bi, vhost, sizeof(vhost), name,
+			  sizeof(name))) {
+		act_step(p);
+		return;
+	}
+	if (!rabbit_audit_req(&r, app_conf(p->app), queuewatch_broker(p->qw, bi)->name, vhost,
+			      name, p->act_move ? p->act_to : NULL, &err)) {
+		p->act_failed++;
+		app_error(p->app, "%s", err.msg);
+		act_finish(p);
+		return;
+	}
+	if (!p->live) {
+		db_req_free(&r); /* no database: no trail to write, as the CLI does */
+		act_run(p);
+		return;
+	}
+	db_live_query(p->live, &r, audit_done, p);
+}
+
+static bool refuse_rabbit(struct queues_pane *p, const char *what)
+{
+	if (app_read_only(p->app)) {
+		app_error(p->app, "read-only mode: refusing to %s", what);
+		return true;
+	}
+	if (p->op || p->nact) {
+		app_error(p->app, "A queue action is under way; wait for it to end");
+		return true;
+	}
+	return false;
+}
+
+static void purge_typed(struct app *app, const char *text, void *ud)
+{
+	struct queues_pane *p = ud;
+	char shown[48];
+
+	if (!text || strcmp(text, p->act_want) != 0) {
+		if (text) {
+			str_copy_clean(shown, sizeof(shown), text);
+			app_error(app, "\"%s\" is not \"%s\": nothing purged", shown, p->act_want);
+		} else {
+			app_info(app, "Nothing purged");
+		}
+		act_clear(p);
+		return;
+	}
+	app_info(app, "Purging %zu queue%s…", p->nact, p->nact == 1 ? "" : "s");
+	act_step(p);
+}
+
+static const struct app_prompt_ops purge_prompt = {.on_done = purge_typed};
+
+static void ask_purge(struct queues_pane *p)
+{
+	struct table_model *tm = table_model(p->rtable);
+	size_t bi;
+	const struct rabbit_queue *q;
+	char key[3 * RABBIT_NAME_MAX];
+
+	if (refuse_rabbit(p, "purge a queue"))
+		return;
+	p->act_move = false;
+	if (table_model_nmarked(tm) > 0) {
+		const char **keys = xcalloc(table_model_nmarked(tm), sizeof(*keys));
+
+		p->nact = table_model_marked_keys(tm, keys, table_model_nmarked(tm));
+		p->act_keys = xcalloc(p->nact, sizeof(*p->act_keys));
+		for (size_t i = 0; i < p->nact; i++)
+			p->act_keys[i] = xstrdup(keys[i]);
+		free(keys);
+		snprintf(p->act_want, sizeof(p->act_want), "%zu", p->nact);
+		app_info(p->app,
+			 "Purge every ready message of %zu marked queues? Type %zu to confirm "
+			 "(Esc cancels)",
+			 p->nact, p->nact);
+		app_prompt(p->app, "Queues: ", "", &purge_prompt, p);
+		return;
+	}
+	if (!(q = cursor_queue(p, &bi)))
+		return;
+	queue_key(key, sizeof(key), queuewatch_broker(p->qw, bi)->name, q->vhost, q->name);
+	p->nact = 1;
+	p->act_keys = xcalloc(1, sizeof(*p->act_keys));
+	p->act_keys[0] = xstrdup(key);
+	str_copy(p->act_want, sizeof(p->act_want), q->name);
+	app_info(p->app,
+		 "Purge every ready message of queue %s on broker %s? Type its name to confirm "
+		 "(Esc cancels)",
+		 q->name, queuewatch_broker(p->qw, bi)->name);
+	app_prompt(p->app, "Queue name: ", "", &purge_prompt, p);
+}
+
+/* Tab completes the target queue from the broker's queues of the vhost. */
+static bool move_key(struct app *app, struct lineedit *le, keycode k, void *ud)
+{
+	struct queues_pane *p = ud;
+	const struct queuewatch_broker *b;
+	const char *typed = lineedit_text(le), *match = NULL;
+	size_t n = strlen(typed), nmatch = 0, common = 0;
+
+	(void)app;
+	if (k != KC_TAB || p->act_bi >= queuewatch_count(p->qw))
+		return false;
+	b = queuewatch_broker(p->qw, p->act_bi);
+	for (size_t i = 0; i < b->queues.n; i++) {
+		const struct rabbit_queue *q = &b->queues.v[i];
+
+		if (strcmp(q->vhost, p->act_vhost) != 0 || strncmp(q->name, typed, n) != 0 ||
+		    strcmp(q->name, p->act_from) == 0)
+			continue;
+		if (!match) {
+			match = q->name;
+			common = strlen(match);
+		} else {
+			size_t c = 0;
+
+			while (c < common && match[c] == q->name[c])
+				c++;
+			common = c;
+		}
+		nmatch++;
+	}
+	if (match && common >= n) {
+		char next[RABBIT_NAME_MAX];
+
+		snprintf(next, sizeof(next), "%.*s", (int)common, match);
+		lineedit_set(le, next);
+		if (nmatch > 1)
+			app_info(p->app, "%zu queues start with \"%s\"", nmatch, next);
+	}
+	return true;
+}
+
+static void move_typed(struct app *app, const char *text, void *ud)
+{
+	struct queues_pane *p = ud;
+	char key[3 * RABBIT_NAME_MAX];
+
+	if (!text || !text[0]) {
+		app_info(app, "Nothing moved");
+		return;
+	}
+	if (!rabbit_valid_queue_name(text)) {
+		app_error(app, "Not a queue name: 1 to 255 bytes without control characters");
+		return;
+	}
+	if (strcmp(text, p->act_from) == 0) {
+		app_error(app, "A queue's messages cannot be moved to itself: nothing moved");
+		return;
+	}
+	str_copy(p->act_to, sizeof(p->act_to), text);
+	queue_key(key, sizeof(key), queuewatch_broker(p->qw, p->act_bi)->name, p->act_vhost,
+		  p->act_from);
+	p->act_move = true;
+	p->nact = 1;
+	p->act_keys = xcalloc(1, sizeof(*p->act_keys));
+	p->act_keys[0] = xstrdup(key);
+	app_info(app, "Moving the messages of %s to %s…", p->act_from, p->act_to);
+	act_step(p);
+}
+
+static const struct app_prompt_ops move_prompt = {.on_key = move_key, .on_done = move_typed};
+
+static void ask_move(struct queues_pane *p)
+{
+	size_t bi;
+	const struct rabbit_queue *q;
+	char origin[RABBIT_NAME_MAX], label[32];
+
+	if (refuse_rabbit(p, "move a queue's messages") || !(q = cursor_queue(p, &bi)))
+		return;
+	p->act_bi = bi;
+	str_copy(p->act_vhost, sizeof(p->act_vhost), q->vhost);
+	str_copy(p->act_from, sizeof(p->act_from), q->name);
+	rabbit_dlq_origin(q->name, origin, sizeof(origin));
+	snprintf(label, sizeof(label), "To queue: ");
+	app_info(p->app,
+		 "Move the messages of %s to queue…: Enter moves them (Tab completes a queue "
+		 "name, Esc cancels)",
+		 q->name);
+	app_prompt(p->app, label, origin, &move_prompt, p);
+}
+
+/* ---- drawing ---- */
+
+/* The first key of an action in the active key map. */
+static void first_key(struct queues_pane *p, enum action a, char *buf, size_t bufsz)
+{
+	keymap_describe(app_keymap(p->app), a, buf, bufsz);
+	buf[strcspn(buf, ",")] = '\0';
+}
+
+static void rabbit_summary(struct queues_pane *p, char *buf, size_t bufsz)
+{
+	size_t nq = 0, failing = 0, n = queuewatch_count(p->qw);
+	long msgs = 0;
+	int used;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct queuewatch_broker *b = queuewatch_broker(p->qw, i);
+
+		nq += b->queues.n;
+		for (size_t j = 0; j < b->queues.n; j++)
+			msgs += b->queues.v[j].counted ? b->queues.v[j].messages : 0;
+		failing += b->state == QUEUEWATCH_FAILED;
+	}
+	used = snprintf(buf, bufsz, "%zu broker%s · %zu queue%s · %ld message%s", n,
+			n == 1 ? "" : "s", nq, nq == 1 ? "" : "s", msgs, msgs == 1 ? "" : "s");
+	if (failing && used > 0 && (size_t)used < bufsz)
+		snprintf(buf + used, bufsz - (size_t)used, " · %zu failing", failing);
+}
+
+/* One line per broker: its version, node and totals, or why it failed. */
+static void broker_line(const struct queuewatch_broker *b, char *buf, size_t bufsz, int *role)
+{
+	const struct rabbit_overview *o = &b->overview;
+
+	*role = ROLE_NORMAL;
+	if (b->state == QUEUEWATCH_WAITING) {
+		snprintf(buf, bufsz, "%s: reading…", b->name);
+		*role = ROLE_DIM;
+		return;
+	}
+	if (b->state == QUEUEWATCH_FAILED) {
+		char age[24] = "";
+
+		if (b->listed_ms)
+			str_age((long)((loop_now_ms() - b->listed_ms) / 1000u), age, sizeof(age));
+		snprintf(buf, bufsz, "%s%s%s%s", b->error, age[0] ? " (queues as of " : "", age,
+			 age[0] ? " ago)" : "");
+		*role = ROLE_STATE_BAD;
+		return;
+	}
+	if (o->counted)
+		snprintf(buf, bufsz,
+			 "%s: RabbitMQ %s on %s, %zu queues, %ld messages (%ld ready, %ld unacked)",
+			 b->name, o->version[0] ? o->version : "?", o->node[0] ? o->node : "?",
+			 b->queues.n, o->messages, o->ready, o->unacked);
+	else
+		snprintf(buf, bufsz, "%s: RabbitMQ %s on %s, %zu queues (no statistics)", b->name,
+			 o->version[0] ? o->version : "?", o->node[0] ? o->node : "?",
+			 b->queues.n);
+}
+
+static void rabbit_draw(struct queues_pane *p, const struct rect *r)
+{
+	struct rect t = *r;
+	char line[900], foot[900] = "";
+	size_t bi;
+	const struct rabbit_queue *q;
+
+	for (size_t i = 0; i < queuewatch_count(p->qw) && t.h > 3; i++) {
+		int role;
+
+		broker_line(queuewatch_broker(p->qw, i), line, sizeof(line), &role);
+		draw_text(t.y, t.x + 1, t.w - 2, line, style_attr(role), 1);
+		t.y++;
+		t.h--;
+	}
+	if (p->focus == FOCUS_RABBIT && (q = cursor_queue(p, &bi)) != NULL) {
+		char origin[RABBIT_NAME_MAX];
+
+		char pk[32], dk[32], mk[32];
+
+		first_key(p, ACTION_QUEUES_PEEK, pk, sizeof(pk));
+		first_key(p, ACTION_QUEUES_PURGE, dk, sizeof(dk));
+		first_key(p, ACTION_QUEUES_MOVE, mk, sizeof(mk));
+		snprintf(foot, sizeof(foot), "Queue %s (vhost %s) of %s: %s%s(%s peeks, %s purges, "
+			 "%s moves its messages)", q->name, q->vhost,
+			 queuewatch_broker(p->qw, bi)->name,
+			 q->kind == RABBIT_QUEUE_CELERY ? "Celery's own " : "",
+			 rabbit_dlq_origin(q->name, origin, sizeof(origin)) ? "a dead-letter queue "
+									     : "",
+			 pk, dk, mk);
+	}
+	if (t.h >= FOOTER_LINES + 5 && foot[0])
+		table_draw_footed(p->rtable, &t, p->focus == FOCUS_RABBIT, foot, 1,
+				  style_attr(ROLE_NORMAL));
+	else if (t.h > 0)
+		table_draw(p->rtable, &t, p->focus == FOCUS_RABBIT);
+}
+
+static const struct queues_section jobs_section = {"Jobs", jobs_summary, jobs_draw};
+static const struct queues_section rabbit_section = {"RabbitMQ", rabbit_summary, rabbit_draw};
 
 static void queues_draw(void *st, struct app *app, const struct rect *r)
 {
 	struct queues_pane *p = st;
 	struct rect body = *r;
 	char summary[400], line[500];
+	const struct queues_section *sections[2];
+	size_t n = 0;
 
-	if (!app_db_configured(app)) {
+	if (!app_db_configured(app) && !p->qw) {
 		pane_notice_database(app, r, "Queues", "provisioning jobs");
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_LEN(sections) && body.h > 2; i++) {
+	if (p->peek_open) {
+		peek_draw(p, r);
+		return;
+	}
+	if (p->live)
+		sections[n++] = &jobs_section;
+	if (p->qw)
+		sections[n++] = &rabbit_section;
+	for (size_t i = 0; i < n && body.h > 2; i++) {
 		/* The last section takes what is left; the others a fair share. */
-		int h = i + 1 == ARRAY_LEN(sections) ? body.h : body.h / 2;
+		int h = i + 1 == n ? body.h : body.h / 2;
 		struct rect sr = {body.y + 1, body.x, h - 1, body.w};
 
-		sections[i].summary(p, summary, sizeof(summary));
-		snprintf(line, sizeof(line), " %s%s%s", sections[i].title, summary[0] ? ": " : "",
+		sections[i]->summary(p, summary, sizeof(summary));
+		snprintf(line, sizeof(line), " %s%s%s", sections[i]->title, summary[0] ? ": " : "",
 			 summary);
 		draw_text(body.y, body.x, body.w, line, style_attr(ROLE_TITLE), 1);
-		sections[i].draw(p, &sr);
+		sections[i]->draw(p, &sr);
 		body.y += h;
 		body.h -= h;
 	}
@@ -581,6 +1299,16 @@ static void *queues_init(struct app *app)
 		p->live = db_live_join(app_loop(app), app_conf(app), live_changed, p);
 		p->tick = loop_timer_add(app_loop(app), REFRESH_MS, REFRESH_MS, tick, p);
 		load(p);
+	} else {
+		p->focus = FOCUS_RABBIT;
+	}
+	if (app_conf(app)->nbrokers > 0) {
+		p->qw = queuewatch_new(app_loop(app), app_conf(app), 0);
+		queuewatch_set_observer(p->qw, rabbit_changed, p);
+		p->rabbits = xcalloc(app_conf(app)->nbrokers, sizeof(*p->rabbits));
+		p->rtable = table_new("RabbitMQ queues", rabbit_cols, ARRAY_LEN(rabbit_cols));
+		table_set_empty_text(p->rtable, "Reading the queues…");
+		p->vis = loop_timer_add(app_loop(app), VISIBILITY_MS, VISIBILITY_MS, visibility, p);
 	}
 	return p;
 }
@@ -591,6 +1319,18 @@ static void queues_destroy(void *st)
 
 	if (p->tick)
 		loop_timer_cancel(p->tick);
+	if (p->vis)
+		loop_timer_cancel(p->vis);
+	if (p->op)
+		rabbit_op_cancel(p->op);
+	act_clear(p);
+	for (size_t i = 0; p->rabbits && i < queuewatch_count(p->qw); i++)
+		rabbit_free(p->rabbits[i]);
+	free(p->rabbits);
+	queuewatch_free(p->qw);
+	if (p->rtable)
+		table_free(p->rtable);
+	free(p->peek_text);
 	db_live_leave(p->live, live_changed, p);
 	free_jobs(p);
 	steps_free(p);
@@ -606,6 +1346,8 @@ static void queues_show(void *st, struct app *app, const char *arg)
 		table_model_set_filter(table_model(p->table), arg);
 	jobq_limits_from_conf(&p->lim, app_conf(app));
 	load(p);
+	if (p->qw)
+		queuewatch_pause(p->qw, false);
 }
 
 static unsigned queues_event(void *st, struct app *app, const struct app_event *ev)
@@ -618,17 +1360,52 @@ static unsigned queues_event(void *st, struct app *app, const struct app_event *
 	return PANE_REDRAW;
 }
 
+static unsigned rabbit_key(struct queues_pane *p, enum action a)
+{
+	switch (a) {
+	case ACTION_SELECT:
+	case ACTION_QUEUES_PEEK:
+		peek(p);
+		return PANE_HANDLED | PANE_REDRAW;
+	case ACTION_QUEUES_PURGE:
+		ask_purge(p);
+		return PANE_HANDLED | PANE_REDRAW;
+	case ACTION_QUEUES_MOVE:
+		ask_move(p);
+		return PANE_HANDLED | PANE_REDRAW;
+	case ACTION_QUEUES_RETRY:
+	case ACTION_QUEUES_CANCEL:
+		app_error(p->app, "That acts on a job: the cursor is on the RabbitMQ queues");
+		return PANE_HANDLED | PANE_REDRAW;
+	default:
+		return PANE_IGNORED;
+	}
+}
+
 static unsigned queues_key(void *st, struct app *app, enum action a, keycode k)
 {
 	struct queues_pane *p = st;
 
 	(void)k;
-	if (!app_db_configured(app))
+	if (!app_db_configured(app) && !p->qw)
+		return PANE_IGNORED;
+	if (p->peek_open && a == ACTION_CANCEL) {
+		p->peek_open = false;
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (p->peek_open)
 		return PANE_IGNORED;
 	if (p->detail_open && a == ACTION_CANCEL) {
 		p->detail_open = false;
 		return PANE_HANDLED | PANE_REDRAW;
 	}
+	if (a == ACTION_QUEUES_SECTION) {
+		if (p->qw && p->live && !p->detail_open)
+			p->focus = p->focus == FOCUS_JOBS ? FOCUS_RABBIT : FOCUS_JOBS;
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (p->focus == FOCUS_RABBIT)
+		return rabbit_key(p, a);
 	switch (a) {
 	case ACTION_QUEUES_RETRY:
 		retry(p);
@@ -636,6 +1413,17 @@ static unsigned queues_key(void *st, struct app *app, enum action a, keycode k)
 	case ACTION_QUEUES_CANCEL:
 		ask_cancel(p);
 		return PANE_HANDLED | PANE_REDRAW;
+	case ACTION_QUEUES_PEEK:
+	case ACTION_QUEUES_PURGE:
+	case ACTION_QUEUES_MOVE:
+		if (p->qw) {
+			char sk[32];
+
+			first_key(p, ACTION_QUEUES_SECTION, sk, sizeof(sk));
+			app_error(app, "That acts on a RabbitMQ queue: %s moves the cursor there", sk);
+			return PANE_HANDLED | PANE_REDRAW;
+		}
+		return PANE_IGNORED;
 	case ACTION_SELECT:
 		if (p->detail_open)
 			return PANE_HANDLED;
@@ -650,12 +1438,17 @@ static struct table *queues_table(void *st)
 {
 	struct queues_pane *p = st;
 
+	if (p->peek_open)
+		return NULL;
+	if (p->focus == FOCUS_RABBIT)
+		return p->rtable;
 	return p->detail_open || !p->live ? NULL : p->table;
 }
 
 const struct pane_ops pane_queues_ops = {
     .args = "[FILTER]",
-    .help = "Show the Queues pane: the job queue (R retries a job, X cancels one)",
+    .help = "Show the Queues pane: the job queue (R retries a job, X cancels one) and the "
+	    "RabbitMQ queues",
     .init = queues_init,
     .destroy = queues_destroy,
     .draw = queues_draw,
