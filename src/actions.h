@@ -107,7 +107,7 @@ enum action_scope {
 	ACTION(QUEUES_CANCEL, "queues.cancel", SCOPE_PANE_QUEUES,                            \
 	       "Cancel the queued job, or stop the running one at its next step (asks; audited)") \
 	ACTION(QUEUES_SECTION, "queues.section", SCOPE_PANE_QUEUES,                          \
-	       "Move the cursor to the next section (jobs, RabbitMQ queues)")                \
+	       "Move the cursor to the next section (jobs, RabbitMQ queues, Kafka topics)")  \
 	ACTION(QUEUES_PEEK, "queues.peek", SCOPE_PANE_QUEUES,                                \
 	       "Show the first messages of the queue; they stay in it")                      \
 	ACTION(QUEUES_PURGE, "queues.purge", SCOPE_PANE_QUEUES,                              \

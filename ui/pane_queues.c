@@ -6,7 +6,11 @@
 
 #include "app.h"
 #include "db/jobq.h"
+#include "db/clusters.h"
 #include "db/live.h"
+#include "kube/http.h"
+#include "kube/kafkatopic.h"
+#include "kube/registry.h"
 #include "lineedit.h"
 #include "mq/queuewatch.h"
 #include "mq/rabbit.h"
@@ -50,7 +54,7 @@
 #define REFRESH_MS 5000
 #define VISIBILITY_MS 1000
 
-enum { FOCUS_JOBS, FOCUS_RABBIT };
+enum { FOCUS_JOBS, FOCUS_RABBIT, FOCUS_KAFKA };
 #define FOOTER_LINES 3
 
 enum { COL_ID, COL_STORE, COL_KIND, COL_STATE, COL_STEP, COL_TRIES, COL_WHEN, COL_NOTE };
@@ -104,12 +108,18 @@ struct queues_pane {
 	char act_want[RABBIT_NAME_MAX];
 	size_t act_bi;
 	char act_vhost[RABBIT_NAME_MAX], act_from[RABBIT_NAME_MAX], act_to[RABBIT_NAME_MAX];
+	/* Kafka: the KafkaTopics of the clusters */
+	struct kube_registry *kube;
+	struct table *ktable;
+	struct kafka_cluster **kc;
+	size_t nkc;
 };
 
 /* ---- reading ---- */
 
 static void load(struct queues_pane *p);
 static void load_steps(struct queues_pane *p);
+static void kafka_sync(struct queues_pane *p);
 
 static void free_jobs(struct queues_pane *p)
 {
@@ -300,6 +310,7 @@ static void live_changed(void *ud, const struct db_live_change *ch)
 	/* A job or a step that changed shows as a store whose jobs changed. */
 	if (ch->state || ch->stores_all || ch->njob_store_ids > 0)
 		load(p);
+	kafka_sync(p);
 	app_redraw(p->app);
 }
 
@@ -308,8 +319,10 @@ static void tick(struct loop *loop, void *ud)
 	struct queues_pane *p = ud;
 
 	(void)loop;
-	if (app_active_pane(p->app) == PANE_QUEUES)
+	if (app_active_pane(p->app) == PANE_QUEUES) {
 		load(p);
+		kafka_sync(p);
+	}
 }
 
 /* RabbitMQ is polled only while the pane is on screen. */
@@ -1246,15 +1259,256 @@ static void rabbit_draw(struct queues_pane *p, const struct rect *r)
 		table_draw(p->rtable, &t, p->focus == FOCUS_RABBIT);
 }
 
+/* ---- Kafka: Strimzi KafkaTopics of every cluster that holds stores ---- */
+
+enum { KC_CLUSTER, KC_NS, KC_TOPIC, KC_KAFKA, KC_PARTS, KC_REPL, KC_STATE };
+
+static const struct table_column kafka_cols[] = {
+    [KC_CLUSTER] = {"CLUSTER", 7, 16, 0, TABLE_LEFT, 4},
+    [KC_NS] = {"NAMESPACE", 9, 24, 0, TABLE_LEFT, 3},
+    [KC_TOPIC] = {"TOPIC", 12, 48, 1, TABLE_LEFT, 0},
+    [KC_KAFKA] = {"KAFKA", 5, 16, 0, TABLE_LEFT, 2},
+    [KC_PARTS] = {"PARTS", 5, 6, 0, TABLE_RIGHT, 1},
+    [KC_REPL] = {"REPL", 4, 5, 0, TABLE_RIGHT, 1},
+    [KC_STATE] = {"READY", 5, 0, 2, TABLE_LEFT, 0},
+};
+
+/* One cluster: its group discovery, then a shared watch of the version
+ * it serves. */
+struct kafka_cluster {
+	struct queues_pane *p;
+	char *name, *context;
+	struct kube_req *disc;
+	struct kube_sub *sub;
+	const struct kube_resource *res; /* NULL: not found out yet */
+	bool absent;			 /* the cluster serves no KafkaTopic */
+	bool seen;
+	char error[300];
+};
+
+static void kafka_rebuild(struct queues_pane *p)
+{
+	struct table_model *tm = table_model(p->ktable);
+
+	table_model_begin(tm);
+	for (size_t i = 0; i < p->nkc; i++) {
+		struct kafka_cluster *k = p->kc[i];
+		const json_t *objs = k->sub ? kube_sub_objects(k->sub) : NULL;
+		const char *okey;
+		json_t *o;
+
+		json_object_foreach((json_t *)objs, okey, o) {
+			struct kafka_topic t;
+			char key[600], parts[24], repl[24], state[800];
+			const char *cells[] = {[KC_CLUSTER] = k->name,
+					       [KC_NS] = t.ns,
+					       [KC_TOPIC] = t.name,
+					       [KC_KAFKA] = t.cluster,
+					       [KC_PARTS] = parts,
+					       [KC_REPL] = repl,
+					       [KC_STATE] = state};
+			int role = ROLE_STATE_OK;
+
+			if (!kafka_topic_read(o, &t))
+				continue;
+			if (!t.cluster[0])
+				cells[KC_KAFKA] = "-";
+			snprintf(key, sizeof(key), "%s\x1f%s", k->name, okey);
+			fmt_count(parts, sizeof(parts), t.partitions >= 0, t.partitions);
+			fmt_count(repl, sizeof(repl), t.replicas >= 0, t.replicas);
+			kafka_topic_state_text(&t, state, sizeof(state));
+			if (t.pending)
+				role = ROLE_STATE_BUSY;
+			else if (t.ready == KAFKA_TOPIC_READY_FALSE)
+				role = ROLE_STATE_BAD;
+			else if (t.ready != KAFKA_TOPIC_READY_TRUE)
+				role = ROLE_STATE_BUSY;
+			table_model_add(tm, key, cells, role, -1);
+		}
+	}
+	table_model_end(tm);
+	table_set_empty_text(p->ktable, "No KafkaTopic listed.");
+}
+
+static void kafka_changed(struct kube_sub *s, const struct kube_changes *ch, void *ud)
+{
+	struct queues_pane *p = ud;
+
+	(void)s;
+	(void)ch;
+	kafka_rebuild(p);
+	app_redraw(p->app);
+}
+
+static void kafka_discovered(struct kube_response *resp, void *ud)
+{
+	struct kafka_cluster *k = ud;
+	struct queues_pane *p = k->p;
+	struct err err = {{0}};
+
+	k->disc = NULL;
+	k->error[0] = '\0';
+	if (resp->status == 200) {
+		k->res = kafka_topic_resource(resp->body, resp->body_len);
+		k->absent = !k->res;
+	} else if (resp->status == 404) {
+		k->absent = true;
+	} else {
+		snprintf(k->error, sizeof(k->error), "%s: %.250s", k->name,
+			 err_isset(&resp->err) ? resp->err.msg : "cannot read its API groups");
+	}
+	if (k->res && !k->sub) {
+		k->sub = kube_registry_subscribe(p->kube, k->context, k->res, NULL, NULL, NULL,
+						 kafka_changed, p, &err);
+		if (!k->sub)
+			snprintf(k->error, sizeof(k->error), "%s: %.250s", k->name, err.msg);
+	}
+	app_redraw(p->app);
+}
+
+static void kafka_discover(struct queues_pane *p, struct kafka_cluster *k)
+{
+	struct kube_request rq = {.path = KAFKA_TOPIC_GROUP_PATH, .retries = 0};
+	struct err err = {{0}};
+	struct kube_http *h;
+
+	if (k->disc || k->res || k->absent)
+		return;
+	if (!p->kube)
+		p->kube = kube_registry_acquire(app_loop(p->app), app_conf(p->app)->kubeconfig);
+	h = kube_registry_client(p->kube, k->context, &err);
+	if (!h) {
+		snprintf(k->error, sizeof(k->error), "%s: %.250s", k->name, err.msg);
+		return;
+	}
+	k->disc = kube_http_request(h, &rq, kafka_discovered, k, &err);
+	if (!k->disc)
+		snprintf(k->error, sizeof(k->error), "%s: %.250s", k->name, err.msg);
+}
+
+static void kafka_cluster_free(struct kafka_cluster *k)
+{
+	if (k->disc)
+		kube_req_cancel(k->disc);
+	kube_sub_free(k->sub);
+	free(k->name);
+	free(k->context);
+	free(k);
+}
+
+/* A cluster per active or cordoned cluster of the database; discovery is
+ * tried again (tick) until the cluster answers. */
+static void kafka_sync(struct queues_pane *p)
+{
+	const struct cluster_list *cl = p->live ? db_live_clusters(p->live) : NULL;
+	size_t j = 0;
+	bool changed = false;
+
+	if (!cl)
+		return;
+	for (size_t i = 0; i < p->nkc; i++)
+		p->kc[i]->seen = false;
+	for (size_t i = 0; i < cl->n; i++) {
+		const struct cluster *c = &cl->v[i];
+		struct kafka_cluster *k = NULL;
+
+		if (strcmp(c->state, "disabled") == 0)
+			continue;
+		for (size_t m = 0; m < p->nkc && !k; m++) {
+			if (strcmp(p->kc[m]->name, c->name) == 0 &&
+			    strcmp(p->kc[m]->context, c->context) == 0)
+				k = p->kc[m];
+		}
+		if (!k) {
+			k = xcalloc(1, sizeof(*k));
+			k->p = p;
+			k->name = xstrdup(c->name);
+			k->context = xstrdup(c->context);
+			p->kc = xrealloc(p->kc, (p->nkc + 1) * sizeof(*p->kc));
+			p->kc[p->nkc++] = k;
+		}
+		k->seen = true;
+		kafka_discover(p, k);
+	}
+	for (size_t i = 0; i < p->nkc; i++) {
+		if (p->kc[i]->seen)
+			p->kc[j++] = p->kc[i];
+		else {
+			kafka_cluster_free(p->kc[i]);
+			changed = true;
+		}
+	}
+	p->nkc = j;
+	if (changed)
+		kafka_rebuild(p);
+}
+
+/* Shown once a cluster serves KafkaTopics. */
+static bool kafka_shown(const struct queues_pane *p)
+{
+	for (size_t i = 0; i < p->nkc; i++) {
+		if (p->kc[i]->res)
+			return true;
+	}
+	return false;
+}
+
+static void kafka_summary(struct queues_pane *p, char *buf, size_t bufsz)
+{
+	struct table_model *tm = table_model(p->ktable);
+	size_t n = table_model_nrows(tm), ready = 0, bad = 0, pending = 0;
+
+	for (size_t i = 0; i < p->nkc; i++) {
+		const json_t *objs = p->kc[i]->sub ? kube_sub_objects(p->kc[i]->sub) : NULL;
+		const char *okey;
+		json_t *o;
+
+		json_object_foreach((json_t *)objs, okey, o) {
+			struct kafka_topic t;
+
+			if (!kafka_topic_read(o, &t))
+				continue;
+			pending += t.pending;
+			ready += !t.pending && t.ready == KAFKA_TOPIC_READY_TRUE;
+			bad += !t.pending && t.ready == KAFKA_TOPIC_READY_FALSE;
+		}
+	}
+	snprintf(buf, bufsz, "%zu topic%s · %zu ready · %zu not ready · %zu not yet applied", n,
+		 n == 1 ? "" : "s", ready, bad, pending);
+}
+
+static void kafka_draw(struct queues_pane *p, const struct rect *r)
+{
+	struct rect t = *r;
+
+	for (size_t i = 0; i < p->nkc && t.h > 3; i++) {
+		struct kafka_cluster *k = p->kc[i];
+		const char *problem = k->sub ? kube_sub_problem(k->sub) : "";
+		char line[400];
+
+		if (!k->res || (!k->error[0] && !problem[0]))
+			continue;
+		snprintf(line, sizeof(line), "%s", k->error[0] ? k->error : "");
+		if (!k->error[0])
+			snprintf(line, sizeof(line), "%s: %.300s", k->name, problem);
+		draw_text(t.y, t.x + 1, t.w - 2, line, style_attr(ROLE_STATE_BAD), 1);
+		t.y++;
+		t.h--;
+	}
+	if (t.h > 0)
+		table_draw(p->ktable, &t, p->focus == FOCUS_KAFKA);
+}
+
 static const struct queues_section jobs_section = {"Jobs", jobs_summary, jobs_draw};
 static const struct queues_section rabbit_section = {"RabbitMQ", rabbit_summary, rabbit_draw};
+static const struct queues_section kafka_section = {"Kafka topics", kafka_summary, kafka_draw};
 
 static void queues_draw(void *st, struct app *app, const struct rect *r)
 {
 	struct queues_pane *p = st;
 	struct rect body = *r;
 	char summary[400], line[500];
-	const struct queues_section *sections[2];
+	const struct queues_section *sections[3];
 	size_t n = 0;
 
 	if (!app_db_configured(app) && !p->qw) {
@@ -1269,9 +1523,11 @@ static void queues_draw(void *st, struct app *app, const struct rect *r)
 		sections[n++] = &jobs_section;
 	if (p->qw)
 		sections[n++] = &rabbit_section;
+	if (kafka_shown(p))
+		sections[n++] = &kafka_section;
 	for (size_t i = 0; i < n && body.h > 2; i++) {
 		/* The last section takes what is left; the others a fair share. */
-		int h = i + 1 == n ? body.h : body.h / 2;
+		int h = i + 1 == n ? body.h : body.h / (int)(n - i);
 		struct rect sr = {body.y + 1, body.x, h - 1, body.w};
 
 		sections[i]->summary(p, summary, sizeof(summary));
@@ -1292,6 +1548,7 @@ static void *queues_init(struct app *app)
 
 	p->app = app;
 	p->table = table_new("Jobs", job_cols, ARRAY_LEN(job_cols));
+	p->ktable = table_new("KafkaTopics", kafka_cols, ARRAY_LEN(kafka_cols));
 	jobq_limits_from_conf(&p->lim, app_conf(app));
 	jobq_counts_init(&p->counts);
 	table_set_empty_text(p->table, "Reading the jobs…");
@@ -1330,6 +1587,12 @@ static void queues_destroy(void *st)
 	queuewatch_free(p->qw);
 	if (p->rtable)
 		table_free(p->rtable);
+	for (size_t i = 0; i < p->nkc; i++)
+		kafka_cluster_free(p->kc[i]);
+	free(p->kc);
+	if (p->kube)
+		kube_registry_release(p->kube);
+	table_free(p->ktable);
 	free(p->peek_text);
 	db_live_leave(p->live, live_changed, p);
 	free_jobs(p);
@@ -1348,6 +1611,7 @@ static void queues_show(void *st, struct app *app, const char *arg)
 	load(p);
 	if (p->qw)
 		queuewatch_pause(p->qw, false);
+	kafka_sync(p);
 }
 
 static unsigned queues_event(void *st, struct app *app, const struct app_event *ev)
@@ -1400,12 +1664,23 @@ static unsigned queues_key(void *st, struct app *app, enum action a, keycode k)
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (a == ACTION_QUEUES_SECTION) {
-		if (p->qw && p->live && !p->detail_open)
-			p->focus = p->focus == FOCUS_JOBS ? FOCUS_RABBIT : FOCUS_JOBS;
+		bool have[] = {[FOCUS_JOBS] = p->live != NULL, [FOCUS_RABBIT] = p->qw != NULL,
+			       [FOCUS_KAFKA] = kafka_shown(p)};
+
+		for (int i = 1; i <= 3 && !p->detail_open; i++) {
+			int f = (p->focus + i) % 3;
+
+			if (have[f]) {
+				p->focus = f;
+				break;
+			}
+		}
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (p->focus == FOCUS_RABBIT)
 		return rabbit_key(p, a);
+	if (p->focus == FOCUS_KAFKA)
+		return PANE_IGNORED;
 	switch (a) {
 	case ACTION_QUEUES_RETRY:
 		retry(p);
@@ -1442,6 +1717,8 @@ static struct table *queues_table(void *st)
 		return NULL;
 	if (p->focus == FOCUS_RABBIT)
 		return p->rtable;
+	if (p->focus == FOCUS_KAFKA)
+		return p->ktable;
 	return p->detail_open || !p->live ? NULL : p->table;
 }
 

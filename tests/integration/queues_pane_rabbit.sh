@@ -5,13 +5,15 @@
 # a purge asks for the queue's name typed back and empties exactly that
 # queue; a dead-letter queue's messages moved back; a stopped broker shows
 # in words on its line while the jobs keep updating, and recovers; every
-# action audited, and refused in read-only mode.
+# action audited, and refused in read-only mode. The cluster's KafkaTopics
+# (kubesim) below them: Ready, not ready with its reason, not yet applied.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
+. "$top_srcdir/tests/lib/sim.sh"
 
-plan 32
+plan 37
 
 ui_with_pg
 rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
@@ -33,7 +35,25 @@ rabbitmq:
     password: "$RABBIT_PASSWORD"
     vhosts: ["/"]
 CONF
-UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER"
+mkdir -p "$TAP_TMP/sim"
+# The topics' statuses are written here, not by kubesim's controller.
+sim_start "$TAP_TMP/sim" --topic-ready-ms 3600000 || { echo "Bail out! cannot start kubesim"; exit 1; }
+topic() { # topic NAME PARTITIONS REPLICAS
+	printf '{"apiVersion":"kafka.strimzi.io/v1beta2","kind":"KafkaTopic","metadata":{"name":"%s","namespace":"kafka","labels":{"strimzi.io/cluster":"events"}},"spec":{"partitions":%s,"replicas":%s}}' "$1" "$2" "$3"
+}
+topic_status() { # topic_status NAME STATUS REASON MESSAGE
+	kubectl -n kafka patch kafkatopic "$1" --subresource=status --type=merge -p \
+		"{\"status\":{\"observedGeneration\":1,\"conditions\":[{\"type\":\"Ready\",\"status\":\"$2\",\"reason\":\"$3\",\"message\":\"$4\"}]}}"
+}
+{
+	kubectl create namespace kafka &&
+		topic orders 12 3 | kubectl create -f - &&
+		topic audit 1 1 | kubectl create -f - &&
+		topic payments 6 3 | kubectl create -f - &&
+		topic_status orders True "" "" &&
+		topic_status audit False KafkaError "Number of partitions cannot be decreased"
+} >/dev/null || { echo "Bail out! cannot make the KafkaTopics"; exit 1; }
+UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 
 od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
@@ -61,7 +81,7 @@ store_sql() { # store_sql ID NAME STATUS
 		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
 		od customer create "Acme Shops" &&
 		od project create acme-shops "Web Store" --stores 5 &&
-		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kind')" &&
+		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', '$SIM_CONTEXT')" &&
 		q -c "$(store_sql 0000000000b1 shop Queued)" &&
 		q -c "$(store_sql 0000000000b2 later Queued)" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind) VALUES ('0000000000b1', 'provision')"
@@ -79,6 +99,16 @@ screen_has "a work queue with its ready, unacked and total counts" \
 screen_has "the dead-letter queue too" '/ +tasks\.dlq +work +classic +running +4 +0 +4 '
 screen_has "each queue with its depth trend" '/ +heavy +work .* [▁▂▃▄▅▆▇█]+ *$'
 screen_has "Celery's pidbox is in its own group" 'worker1\.celery\.pidbox +celery '
+screen_has "the Kafka topics section counts the cluster's topics" \
+	'Kafka topics: 3 topics · 1 ready · 1 not ready · 1 not yet applied'
+screen_has "a Ready topic with its Kafka cluster, partitions and replicas" \
+	'kind +kafka +orders +events +12 +3 +Ready'
+screen_has "a topic not ready with its reason and message" \
+	'kafka +audit +events +1 +1 +not ready: KafkaError: Number of partitions cannot be decreased'
+screen_has "a topic the operator has not applied yet" 'kafka +payments +events +6 +3 +not yet applied'
+kubectl -n kafka patch kafkatopic orders --type=merge -p '{"spec":{"partitions":16}}' >/dev/null
+screen_has "a changed spec the operator has not applied shows so, live" \
+	'kafka +orders +events +16 +3 +not yet applied \(generation 2, applied 1\)'
 pidbox=$(line_of 'worker1\.celery\.pidbox'); dlq=$(line_of '/ +tasks\.dlq'); bg=$(line_of '/ +background')
 ok "Celery's own queues are listed after the work queues" \
 	test "${pidbox:-0}" -gt "${dlq:-99}" -a "${pidbox:-0}" -gt "${bg:-99}"
