@@ -38,12 +38,13 @@ bool kafka_topic_read(const json_t *obj, struct kafka_topic *t)
 	t->generation = get_long(meta, "generation", 0);
 	t->observed = get_long(status, "observedGeneration", -1);
 	t->pending = t->generation > 0 && t->observed < t->generation;
-	json_array_foreach(conds, i, c) {
+	json_array_foreach(conds, i, c)
+	{
 		const char *st = json_get_str(c, "status");
 
 		if (strcmp(json_get_str(c, "type"), "Ready") != 0)
 			continue;
-		t->ready = strcmp(st, "True") == 0	 ? KAFKA_TOPIC_READY_TRUE
+		t->ready = strcmp(st, "True") == 0    ? KAFKA_TOPIC_READY_TRUE
 			   : strcmp(st, "False") == 0 ? KAFKA_TOPIC_READY_FALSE
 						      : KAFKA_TOPIC_READY_UNKNOWN;
 		str_copy_clean(t->reason, sizeof(t->reason), json_get_str(c, "reason"));
@@ -59,7 +60,8 @@ const struct kube_resource *kafka_topic_resource(const char *body, size_t len)
 	bool v1 = false, v1beta2 = false;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "versions"), i, v) {
+	json_array_foreach(json_object_get(doc, "versions"), i, v)
+	{
 		const char *ver = json_get_str(v, "version");
 
 		v1 |= strcmp(ver, "v1") == 0;

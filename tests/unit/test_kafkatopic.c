@@ -99,7 +99,8 @@ static void test_version(void **state)
 				   "\"version\":\"v1beta2\"},{\"version\":\"v1\"}]}";
 	static const char old[] = "{\"kind\":\"APIGroup\",\"versions\":[{\"version\":\"v1beta2\"},"
 				  "{\"version\":\"v1beta1\"}]}";
-	static const char none[] = "{\"kind\":\"APIGroup\",\"versions\":[{\"version\":\"v1alpha1\"}]}";
+	static const char none[] =
+	    "{\"kind\":\"APIGroup\",\"versions\":[{\"version\":\"v1alpha1\"}]}";
 	static const char status[] = "{\"kind\":\"Status\",\"versions\":[{\"version\":\"v1\"}]}";
 
 	(void)state;
