@@ -6,14 +6,15 @@
 # queue; a dead-letter queue's messages moved back; a stopped broker shows
 # in words on its line while the jobs keep updating, and recovers; every
 # action audited, and refused in read-only mode. The cluster's KafkaTopics
-# (kubesim) below them: Ready, not ready with its reason, not yet applied.
+# (kubesim: v1beta2 in one cluster, v1 in another) below them: Ready, not
+# ready with its reason, not yet applied.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 37
+plan 38
 
 ui_with_pg
 rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
@@ -53,6 +54,18 @@ topic_status() { # topic_status NAME STATUS REASON MESSAGE
 		topic_status orders True "" "" &&
 		topic_status audit False KafkaError "Number of partitions cannot be decreased"
 } >/dev/null || { echo "Bail out! cannot make the KafkaTopics"; exit 1; }
+# A second cluster serves only kafka.strimzi.io/v1 (Strimzi 0.52 and later),
+# its topic made Ready by kubesim's controller; its kubeconfig names it kraft.
+old_kubeconfig=$KUBECONFIG
+mkdir -p "$TAP_TMP/sim1"
+sim_start "$TAP_TMP/sim1" --kafka-topic-version v1 || { echo "Bail out! cannot start kubesim"; exit 1; }
+{
+	kubectl create namespace streams &&
+		printf '{"apiVersion":"kafka.strimzi.io/v1","kind":"KafkaTopic","metadata":{"name":"clicks","namespace":"streams","labels":{"strimzi.io/cluster":"kraft-events"}},"spec":{"partitions":24,"replicas":3}}' |
+		kubectl create -f -
+} >/dev/null || { echo "Bail out! cannot make the v1 KafkaTopic"; exit 1; }
+sed 's/kubesim/kraft/g' "$TAP_TMP/sim1/kubeconfig" >"$TAP_TMP/sim1/kraft.kubeconfig"
+export KUBECONFIG="$old_kubeconfig:$TAP_TMP/sim1/kraft.kubeconfig"
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 
 od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
@@ -81,7 +94,7 @@ store_sql() { # store_sql ID NAME STATUS
 		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
 		od customer create "Acme Shops" &&
 		od project create acme-shops "Web Store" --stores 5 &&
-		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', '$SIM_CONTEXT')" &&
+		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kubesim'), ('kraft', 'kraft')" &&
 		q -c "$(store_sql 0000000000b1 shop Queued)" &&
 		q -c "$(store_sql 0000000000b2 later Queued)" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind) VALUES ('0000000000b1', 'provision')"
@@ -100,7 +113,9 @@ screen_has "the dead-letter queue too" '/ +tasks\.dlq +work +classic +running +4
 screen_has "each queue with its depth trend" '/ +heavy +work .* [▁▂▃▄▅▆▇█]+ *$'
 screen_has "Celery's pidbox is in its own group" 'worker1\.celery\.pidbox +celery '
 screen_has "the Kafka topics section counts the cluster's topics" \
-	'Kafka topics: 3 topics · 1 ready · 1 not ready · 1 not yet applied'
+	'Kafka topics: 4 topics · 2 ready · 1 not ready · 1 not yet applied'
+screen_has "a v1 topic of a cluster that serves only v1, made Ready by its operator" \
+	'kraft +streams +clicks +kraft-events +24 +3 +Ready'
 screen_has "a Ready topic with its Kafka cluster, partitions and replicas" \
 	'kind +kafka +orders +events +12 +3 +Ready'
 screen_has "a topic not ready with its reason and message" \
