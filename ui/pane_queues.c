@@ -104,7 +104,7 @@ struct queues_pane {
 	/* a purge (of one or several queues) or a move: one queue at a time */
 	char **act_keys;
 	size_t nact, act_next, act_done, act_failed;
-	bool act_move;
+	bool act_move, act_marked; /* act_marked: the subjects are the marked rows */
 	char act_want[RABBIT_NAME_MAX];
 	size_t act_bi;
 	char act_vhost[RABBIT_NAME_MAX], act_from[RABBIT_NAME_MAX], act_to[RABBIT_NAME_MAX];
@@ -828,6 +828,7 @@ static void act_clear(struct queues_pane *p)
 	p->act_keys = NULL;
 	p->nact = p->act_next = 0;
 	p->act_done = p->act_failed = 0;
+	p->act_marked = false;
 }
 
 /* ---- peek ---- */
@@ -902,7 +903,7 @@ static void act_finish(struct queues_pane *p)
 	} else if (!p->act_failed) {
 		app_info(p->app, "Purged %zu queue%s", p->act_done, p->act_done == 1 ? "" : "s");
 	}
-	if (p->nact > 1)
+	if (p->act_marked)
 		table_model_clear_marks(table_model(p->rtable));
 	act_clear(p);
 	queuewatch_refresh(p->qw);
@@ -1047,6 +1048,7 @@ static void ask_purge(struct queues_pane *p)
 		for (size_t i = 0; i < p->nact; i++)
 			p->act_keys[i] = xstrdup(keys[i]);
 		free(keys);
+		p->act_marked = true;
 		snprintf(p->act_want, sizeof(p->act_want), "%zu", p->nact);
 		app_info(p->app,
 			 "Purge every ready message of %zu marked queues? Type %zu to confirm "

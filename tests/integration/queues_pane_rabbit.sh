@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/rabbit.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 38
+plan 41
 
 ui_with_pg
 rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
@@ -168,6 +168,21 @@ depths_are "tasks=4 heavy=3 background=0 worker1.celery.pidbox=1 tasks.dlq=0 " \
 is "$(q -c "SELECT count(*) FROM opsdeck.events WHERE action = 'queue.move' AND actor = 'pane-tester'")" 1 \
 	"the move is audited"
 
+# ---- purge the marked queues: their count typed back ----
+ui_esc
+ui_keys / && ui_text heavy && ui_keys Enter && ui_wait 'Queue heavy \(vhost /\)'
+ui_keys Space
+ui_esc
+ui_keys / && ui_text pidbox && ui_keys Enter && ui_wait 'Queue worker1\.celery\.pidbox \(vhost /\)'
+ui_keys Space
+ui_esc
+ui_keys d
+screen_has "d on marked queues asks for their count" 'Purge every ready message of 2 marked queues\? Type 2'
+ui_text 2 && ui_keys Enter
+screen_has "the count typed back purges them" 'Purged 2 queues'
+depths_are "tasks=4 heavy=0 background=0 worker1.celery.pidbox=0 tasks.dlq=0 " \
+	"exactly the marked queues are empty"
+
 # ---- the broker stops: an error row, the jobs keep updating, recovery ----
 rabbit_stop
 screen_has "a stopped broker shows in words on its line" 'main: cannot reach|main: .*(refused|no answer)' 60
@@ -188,6 +203,6 @@ ui_keys s d
 screen_has "read-only mode refuses a purge" 'read-only mode: refusing to purge a queue'
 ui_keys m
 screen_has "and a move" "read-only mode: refusing to move a queue's messages"
-is "$(depths)" "tasks=4 heavy=3 background=0 worker1.celery.pidbox=1 tasks.dlq=0 " \
+is "$(depths)" "tasks=4 heavy=0 background=0 worker1.celery.pidbox=0 tasks.dlq=0 " \
 	"nothing changed"
 ui_stop
