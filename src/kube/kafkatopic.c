@@ -29,10 +29,10 @@ bool kafka_topic_read(const json_t *obj, struct kafka_topic *t)
 	memset(t, 0, sizeof(*t));
 	if (!json_is_object(obj) || !json_get_str(meta, "name")[0])
 		return false;
-	str_copy(t->ns, sizeof(t->ns), json_get_str(meta, "namespace"));
-	str_copy(t->name, sizeof(t->name), json_get_str(meta, "name"));
-	str_copy(t->cluster, sizeof(t->cluster),
-		 json_get_str(json_object_get(meta, "labels"), "strimzi.io/cluster"));
+	str_copy_clean(t->ns, sizeof(t->ns), json_get_str(meta, "namespace"));
+	str_copy_clean(t->name, sizeof(t->name), json_get_str(meta, "name"));
+	str_copy_clean(t->cluster, sizeof(t->cluster),
+		       json_get_str(json_object_get(meta, "labels"), "strimzi.io/cluster"));
 	t->partitions = json_get_count(spec, "partitions", -1);
 	t->replicas = json_get_count(spec, "replicas", -1);
 	t->generation = get_long(meta, "generation", 0);
