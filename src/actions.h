@@ -106,6 +106,14 @@ enum action_scope {
 	       "Run the failed or cancelled job again (audited)")                            \
 	ACTION(QUEUES_CANCEL, "queues.cancel", SCOPE_PANE_QUEUES,                            \
 	       "Cancel the queued job, or stop the running one at its next step (asks; audited)") \
+	ACTION(QUEUES_SECTION, "queues.section", SCOPE_PANE_QUEUES,                          \
+	       "Move the cursor to the next section (jobs, RabbitMQ queues, Kafka topics)")  \
+	ACTION(QUEUES_PEEK, "queues.peek", SCOPE_PANE_QUEUES,                                \
+	       "Show the first messages of the queue; they stay in it")                      \
+	ACTION(QUEUES_PURGE, "queues.purge", SCOPE_PANE_QUEUES,                              \
+	       "Purge the queue, or every marked queue (name or count typed back; audited)")  \
+	ACTION(QUEUES_MOVE, "queues.move", SCOPE_PANE_QUEUES,                                \
+	       "Move the queue's messages to another queue (a dead-letter queue's back)")    \
 	ACTION(LOGS_FOLLOW, "logs.follow", SCOPE_PANE_LOGS,                                  \
 	       "Follow the newest lines, or stop following (End follows too)")               \
 	ACTION(LOGS_NEXT, "logs.next", SCOPE_PANE_LOGS,                                      \

@@ -14,6 +14,8 @@ libopsdeck_a_SOURCES += \
 libopsdeck_a_SOURCES += src/kube/objyaml.c src/kube/objyaml.h
 # The keys of associative lists that server-side apply needs (catalog check).
 libopsdeck_a_SOURCES += src/kube/listkeys.c src/kube/listkeys.h
+# Strimzi KafkaTopics (v1 or v1beta2) for the Queues pane.
+libopsdeck_a_SOURCES += src/kube/kafkatopic.c src/kube/kafkatopic.h
 EXTRA_DIST += doc/kube-client.md
 
 include tests/kube/local.mk

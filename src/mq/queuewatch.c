@@ -335,3 +335,36 @@ bool queuewatch_trend(const struct queuewatch *w, size_t i, const char *vhost, c
 		return false;
 	return qtrend_get(w->v[i].trend, vhost, name, loop_now_ms() / 1000, out);
 }
+
+void qtrend_levels(const long pts[QUEUEWATCH_TREND_POINTS], int width, int levels, int *out)
+{
+	long top = 0;
+
+	if (width < 1)
+		return;
+	if (width > QUEUEWATCH_TREND_POINTS)
+		width = QUEUEWATCH_TREND_POINTS;
+	for (int i = 0; i < QUEUEWATCH_TREND_POINTS; i++) {
+		if (pts[i] > top)
+			top = pts[i];
+	}
+	for (int c = 0; c < width; c++) {
+		int from = c * QUEUEWATCH_TREND_POINTS / width;
+		int to = (c + 1) * QUEUEWATCH_TREND_POINTS / width;
+		long v = -1;
+
+		for (int i = from; i < to; i++) {
+			if (pts[i] > v)
+				v = pts[i];
+		}
+		if (v < 0 || levels < 2)
+			out[c] = v < 0 ? -1 : 0;
+		else if (top == 0)
+			out[c] = 0;
+		else {
+			long l = v * (levels - 1) / top;
+
+			out[c] = (int)(l == 0 && v > 0 ? 1 : l);
+		}
+	}
+}

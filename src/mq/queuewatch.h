@@ -88,4 +88,10 @@ bool qtrend_get(const struct qtrend *t, const char *vhost, const char *name, uin
 		long out[QUEUEWATCH_TREND_POINTS]);
 size_t qtrend_size(const struct qtrend *t);
 
+/* A trend cut into width columns for a sparkline: each column the largest
+ * depth of its steps, scaled to 0..levels-1 against the largest depth of
+ * the whole trend (a depth above 0 never reads as level 0 when levels > 1);
+ * -1 for a column without an answer. width 1..QUEUEWATCH_TREND_POINTS. */
+void qtrend_levels(const long pts[QUEUEWATCH_TREND_POINTS], int width, int levels, int *out);
+
 #endif

@@ -459,3 +459,22 @@ bool rabbit_shovel_state(const char *body, size_t len, const char *name, char *s
 	json_decref(root);
 	return found;
 }
+
+bool rabbit_dlq_origin(const char *name, char *out, size_t outsz)
+{
+	static const char *const suffixes[] = {".dlq", "-dlq", "_dlq", ".dead", ".dlx", "-dead"};
+	size_t n = strlen(name);
+
+	if (outsz)
+		out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+		size_t sl = strlen(suffixes[i]);
+
+		if (n > sl && strcmp(name + n - sl, suffixes[i]) == 0 && n - sl < outsz) {
+			memcpy(out, name, n - sl);
+			out[n - sl] = '\0';
+			return true;
+		}
+	}
+	return false;
+}

@@ -114,6 +114,11 @@ bool rabbit_error_no_shovel(long status, const char *body, size_t len);
 
 enum rabbit_queue_kind rabbit_queue_kind(const char *name);
 
+/* The queue a dead-letter queue's messages came from, by the usual names
+ * (`tasks.dlq`, `tasks-dlq`, `tasks_dlq`, `tasks.dead`, `tasks.dlx`): the
+ * name without that suffix, into out; false (out "") for any other name. */
+bool rabbit_dlq_origin(const char *name, char *out, size_t outsz);
+
 /* Payload text made safe to show: control characters escaped (\n, \t,
  * \xNN, and a backslash doubled), cut at max bytes with "..." marking the
  * cut; invalid UTF-8 bytes are escaped as \xNN. Appends to out; returns

@@ -108,8 +108,8 @@ EXTRA_DIST += tests/integration/completion.sh
 # The job queue: the CLI, and pane 4.
 TESTS += tests/integration/jobs.sh
 EXTRA_DIST += tests/integration/jobs.sh
-TESTS += tests/integration/queues_pane.sh
-EXTRA_DIST += tests/integration/queues_pane.sh
+TESTS += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
+EXTRA_DIST += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
 
 # The Logs pane: a store's containers followed in the console.
 TESTS += tests/integration/logs_pane.sh

@@ -10,6 +10,7 @@ KUBESIM_CORE = \
 	tests/kubesim/sim.c tests/kubesim/sim.h \
 	tests/kubesim/jutil.c tests/kubesim/jutil.h \
 	tests/kubesim/restype.c tests/kubesim/restype.h \
+	tests/kubesim/kafka.c tests/kubesim/kafka.h \
 	tests/kubesim/store.c tests/kubesim/store.h \
 	tests/kubesim/status.c tests/kubesim/status.h \
 	tests/kubesim/selector.c tests/kubesim/selector.h \

@@ -15,6 +15,7 @@
 #include "ctrl.h"
 #include "demo.h"
 #include "http.h"
+#include "kafka.h"
 #include "sim.h"
 #include "store.h"
 #include "tlscert.h"
@@ -49,6 +50,8 @@ static void usage(FILE *f)
 	      "  --terminate-ms MS    graceful pod termination (1000)\n"
 	      "  --ns-delete-ms MS    namespace Terminating until gone (2000)\n"
 	      "  --topic-ready-ms MS  KafkaTopic until Ready (1500)\n"
+	      "  --kafka-topic-version v1beta2|v1\n"
+	      "                       the one KafkaTopic version served (v1beta2)\n"
 	      "  --bookmark-ms MS     watch bookmark interval (5000)\n"
 	      "  --watch-history N    change events kept for watches (20000)\n"
 	      "  --event-ttl S        lifetime of Events in seconds (3600)\n"
@@ -190,6 +193,7 @@ enum {
 	OPT_TERMINATE,
 	OPT_NS_DELETE,
 	OPT_TOPIC,
+	OPT_KAFKA_VERSION,
 	OPT_BOOKMARK,
 	OPT_HISTORY,
 	OPT_EVENT_TTL,
@@ -226,6 +230,7 @@ static const struct option longopts[] = {
     {"terminate-ms", required_argument, NULL, OPT_TERMINATE},
     {"ns-delete-ms", required_argument, NULL, OPT_NS_DELETE},
     {"topic-ready-ms", required_argument, NULL, OPT_TOPIC},
+    {"kafka-topic-version", required_argument, NULL, OPT_KAFKA_VERSION},
     {"bookmark-ms", required_argument, NULL, OPT_BOOKMARK},
     {"watch-history", required_argument, NULL, OPT_HISTORY},
     {"event-ttl", required_argument, NULL, OPT_EVENT_TTL},
@@ -371,6 +376,11 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 		case OPT_TOPIC:
 			ok = parse_long_opt("topic-ready-ms", optarg, 0, 3600000,
 					    &o->topic_ready_ms);
+			break;
+		case OPT_KAFKA_VERSION:
+			ok = kafka_set_version(optarg);
+			if (!ok)
+				fprintf(stderr, "opsdeck-kubesim: --kafka-topic-version: v1beta2 or v1\n");
 			break;
 		case OPT_BOOKMARK:
 			ok = parse_long_opt("bookmark-ms", optarg, 10, 3600000, &o->bookmark_ms);

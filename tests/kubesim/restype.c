@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "util.h"
 
 #define CORE_FIELDS_POD                                                                            \
@@ -288,15 +289,19 @@ bool restype_is_review(const char *group, const char *version, const char *plura
 
 const struct restype *restype_get(enum kind_id id)
 {
+	if (id == K_KAFKATOPIC)
+		return kafka_topic_type(&types[id]);
 	return (unsigned)id < K_COUNT ? &types[id] : NULL;
 }
 
 const struct restype *restype_find(const char *group, const char *version, const char *plural)
 {
 	for (size_t i = 0; i < K_COUNT; i++) {
-		if (str_eq(types[i].group, group) && str_eq(types[i].version, version) &&
-		    str_eq(types[i].plural, plural))
-			return &types[i];
+		const struct restype *t = restype_get((enum kind_id)i);
+
+		if (str_eq(t->group, group) && str_eq(t->version, version) &&
+		    str_eq(t->plural, plural))
+			return t;
 	}
 	return NULL;
 }
@@ -306,8 +311,10 @@ const struct restype *restype_by_kind(const char *api_version, const char *kind)
 	if (!api_version || !kind)
 		return NULL;
 	for (size_t i = 0; i < K_COUNT; i++) {
-		if (str_eq(types[i].api_version, api_version) && str_eq(types[i].kind, kind))
-			return &types[i];
+		const struct restype *t = restype_get((enum kind_id)i);
+
+		if (str_eq(t->api_version, api_version) && str_eq(t->kind, kind))
+			return t;
 	}
 	return NULL;
 }
@@ -365,7 +372,7 @@ json_t *restype_group_list(void)
 
 	for (size_t i = 0; i < K_COUNT; i++) {
 		if (types[i].group[0])
-			add_group(groups, types[i].group, types[i].version);
+			add_group(groups, types[i].group, restype_get((enum kind_id)i)->version);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(reviews); i++)
 		add_group(groups, reviews[i].group, reviews[i].version);
@@ -399,7 +406,7 @@ json_t *restype_resource_list(const char *group, const char *version)
 	char gv[128], sub[96];
 
 	for (size_t i = 0; i < K_COUNT; i++) {
-		const struct restype *rt = &types[i];
+		const struct restype *rt = restype_get((enum kind_id)i);
 		json_t *e, *sn;
 
 		if (!str_eq(rt->group, group) || !str_eq(rt->version, version))

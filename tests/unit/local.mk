@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test_panes \
 	tests/unit/test_message \
 	tests/unit/test_rabbit \
+	tests/unit/test_kafkatopic \
 	tests/unit/test_logs_ring \
 	tests/unit/test_logs_splitter \
 	tests/unit/test_logs_resume \
@@ -155,6 +156,9 @@ tests_unit_test_answer_LDADD = $(UNIT_LDADD)
 tests_unit_test_rabbit_SOURCES = tests/unit/test_rabbit.c $(UNIT_HELPERS)
 tests_unit_test_rabbit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rabbit_LDADD = $(UNIT_LDADD)
+tests_unit_test_kafkatopic_SOURCES = tests/unit/test_kafkatopic.c
+tests_unit_test_kafkatopic_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_kafkatopic_LDADD = $(UNIT_LDADD)
 tests_unit_test_logs_ring_SOURCES = tests/unit/test_logs_ring.c
 tests_unit_test_logs_ring_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_logs_ring_LDADD = $(UNIT_LDADD)

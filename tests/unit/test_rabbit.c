@@ -568,6 +568,52 @@ static void test_conf_secret_not_shown(void **state)
 	conf_free(&c);
 }
 
+static void test_trend_levels(void **state)
+{
+	long pts[QUEUEWATCH_TREND_POINTS];
+	int out[10];
+
+	(void)state;
+	for (int i = 0; i < QUEUEWATCH_TREND_POINTS; i++)
+		pts[i] = i < 30 ? -1 : (i - 30) * 10; /* no answer, then growing */
+	qtrend_levels(pts, 10, 8, out);
+	for (int c = 0; c < 5; c++)
+		assert_int_equal(out[c], -1);
+	assert_int_equal(out[5], 1); /* 50 of 290: above 0 never reads as 0 */
+	assert_int_equal(out[9], 7); /* the top */
+	for (int c = 6; c < 10; c++)
+		assert_true(out[c] >= out[c - 1]);
+	/* an empty queue all along: the lowest level */
+	for (int i = 0; i < QUEUEWATCH_TREND_POINTS; i++)
+		pts[i] = 0;
+	qtrend_levels(pts, 10, 8, out);
+	for (int c = 0; c < 10; c++)
+		assert_int_equal(out[c], 0);
+	/* one spike in one step shows in its column */
+	pts[13] = 400;
+	qtrend_levels(pts, 10, 8, out);
+	assert_int_equal(out[2], 7);
+	assert_int_equal(out[3], 0);
+}
+
+static void test_dlq_origin(void **state)
+{
+	char out[RABBIT_NAME_MAX];
+
+	(void)state;
+	assert_true(rabbit_dlq_origin("tasks.dlq", out, sizeof(out)));
+	assert_string_equal(out, "tasks");
+	assert_true(rabbit_dlq_origin("heavy_dlq", out, sizeof(out)));
+	assert_string_equal(out, "heavy");
+	assert_true(rabbit_dlq_origin("a.b.dead", out, sizeof(out)));
+	assert_string_equal(out, "a.b");
+	assert_false(rabbit_dlq_origin(".dlq", out, sizeof(out)));
+	assert_string_equal(out, "");
+	assert_false(rabbit_dlq_origin("tasks", out, sizeof(out)));
+	assert_false(rabbit_dlq_origin("dlq.tasks", out, sizeof(out)));
+	assert_false(rabbit_dlq_origin("longname.dlq", out, 4)); /* does not fit */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +629,8 @@ int main(void)
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_audit_req),
 	    cmocka_unit_test(test_trend),
+	    cmocka_unit_test(test_trend_levels),
+	    cmocka_unit_test(test_dlq_origin),
 	    cmocka_unit_test(test_conf_good),
 	    cmocka_unit_test(test_conf_bad),
 	    cmocka_unit_test(test_conf_secret_not_shown),
