@@ -80,6 +80,7 @@ struct app {
 	struct cluster_header *clusters;
 	struct input input;
 	struct loop_timer *esc_timer;
+	uint64_t esc_since_ms; /* when the ESC esc_timer waits after was read */
 	struct loop_watch *stdin_watch;
 	unsigned empty_reads;
 	unsigned running_work;
@@ -903,6 +904,14 @@ static void stdin_ready(struct loop *loop, int fd, unsigned events, void *ud)
 
 	(void)loop;
 	(void)fd;
+	/* Input that comes after the ESC wait has passed follows an Esc key
+	 * on its own, whichever of the timer and the input is served first. */
+	if (app->esc_timer && loop_now_ms() - app->esc_since_ms >= INPUT_ESC_WAIT_MS) {
+		loop_timer_cancel(app->esc_timer);
+		esc_timeout(loop, app);
+		if (app->quitting)
+			return;
+	}
 	for (;;) {
 		keycode k = KC_NONE;
 		int row = 0;
@@ -923,9 +932,11 @@ static void stdin_ready(struct loop *loop, int fd, unsigned events, void *ud)
 	}
 	if (input_pending(&app->input)) {
 		got = true;
-		if (!app->esc_timer)
+		if (!app->esc_timer) {
 			app->esc_timer = loop_timer_add(app->loop, INPUT_ESC_WAIT_MS, 0,
 							esc_timeout, app);
+			app->esc_since_ms = loop_now_ms();
+		}
 	}
 	/* POLLHUP, or readable with nothing to read again and again: EOF or
 	 * EIO, the terminal is gone. Exiting beats spinning in the background. */

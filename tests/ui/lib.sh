@@ -85,9 +85,23 @@ ui_keys() {
 
 # Esc followed at once by a key is Alt-key (as over SSH), so a lone Esc is
 # given the time a person's next key would take.
+# ui_esc: Esc on its own. The console takes an ESC followed within 30 ms by
+# another key for Alt and that key (as terminals send it), so the next key
+# goes only once the console has read the ESC from its terminal (nothing
+# left in the pane's input queue), and at a typist's pace after it.
 ui_esc() {
 	ui__tmux send-keys Escape
+	wait_for "ui__input_queued 0" 20 || diag "the console did not read the Esc"
 	sleep 0.1
+}
+
+# ui__input_queued N: true when N bytes wait unread in the pane's terminal.
+ui__input_queued() {
+	python3 -c '
+import fcntl, os, struct, sys, termios
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+n = struct.unpack("i", fcntl.ioctl(fd, termios.TIOCINQ, b"\0" * 4))[0]
+sys.exit(0 if n == int(sys.argv[2]) else 1)' "$(ui__tmux display -p '#{pane_tty}')" "$1"
 }
 
 ui_text() {
