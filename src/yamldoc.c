@@ -462,6 +462,12 @@ bool ydoc_error(const struct ydoc *doc, const struct ynode *n, struct err *err, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* messages quote the file's values, which may hold any character: a
+	 * message is one line of text for a terminal */
+	for (char *p = msg; *p; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+	}
 	if (n)
 		err_set(err, "%s:%u:%u: %s", doc->path, n->line, n->column, msg);
 	else
