@@ -260,8 +260,8 @@ static bool kc_load_pem(const struct kc_file *f, const struct ynode *map, const 
 	struct err sub = {{0}};
 
 	if (path && !out->data && f->no_files)
-		return ydoc_error(f->doc, ynode_get(map, key), err, "%s: names a file, not read here",
-				  key);
+		return ydoc_error(f->doc, ynode_get(map, key), err,
+				  "%s: names a file, not read here", key);
 	if (path && !out->data) {
 		if (!kubeconfig_read_file(path, KC_MAX_FILE, out, &sub))
 			return ydoc_error(f->doc, ynode_get(map, key), err, "%s: %s", key, sub.msg);

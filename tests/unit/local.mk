@@ -133,3 +133,14 @@ TESTS += tests/unit/test_answer
 tests_unit_test_answer_SOURCES = tests/unit/test_answer.c
 tests_unit_test_answer_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_answer_LDADD = $(UNIT_LDADD)
+
+# What the fuzz targets found, replayed, and their in-memory entry points.
+check_PROGRAMS += tests/unit/test_fuzz_replay
+TESTS += tests/unit/test_fuzz_replay
+tests_unit_test_fuzz_replay_SOURCES = tests/unit/test_fuzz_replay.c
+tests_unit_test_fuzz_replay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fuzz_replay_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_kubeconfig.c tests/fuzz/fuzz_execcred.c \
+	tests/fuzz/fuzz_status.c tests/fuzz/fuzz_api.c tests/fuzz/fuzz_watch.c \
+	tests/fuzz/fuzz_secret.c tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_quantity.c \
+	tests/fuzz/fuzz_notify.c tests/fuzz/fuzz_events.c tests/fuzz/fuzz_catalog.c
