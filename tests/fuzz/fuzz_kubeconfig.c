@@ -87,7 +87,7 @@ static void check_config(const struct kube_config *cfg, const char *context)
 	if (n > 8 && cfg->server[n - 1] == '/')
 		abort();
 	check_clean(cfg->server);
-	if (context && strcmp(cfg->context, context) != 0)
+	if (context && context[0] && strcmp(cfg->context, context) != 0)
 		abort();
 	if (strcmp(cfg->namespace, "default") != 0) {
 		n = strlen(cfg->namespace);
