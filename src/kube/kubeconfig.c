@@ -757,8 +757,11 @@ static struct kube_config *kc_resolve(struct kc_merge *m, const char *want, stru
 		struct buf all = BUF_INIT;
 		char shown[128];
 
-		for (size_t i = 0; i < m->contexts.n; i++)
-			buf_printf(&all, "%s%s", i ? ", " : "", m->contexts.v[i].name);
+		for (size_t i = 0; i < m->contexts.n; i++) {
+			/* the file's names, cleaned as the one asked for is */
+			str_copy_clean(shown, sizeof(shown), m->contexts.v[i].name);
+			buf_printf(&all, "%s%s", i ? ", " : "", shown);
+		}
 		str_copy_clean(shown, sizeof(shown), name);
 		err_set(err, "no context \"%s\" in the kubeconfig %s (contexts: %s)", shown, src,
 			all.len ? buf_str(&all) : "none");

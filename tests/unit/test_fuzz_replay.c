@@ -250,6 +250,13 @@ static void test_file_message_clean(void **state)
 	assert_null(config_of("kind: \"Con\\e[31mfig\\nx\"\n", &err));
 	assert_contains(err.msg, "test:1:7: kind: expected Config, not \"Con [31mfig x\"");
 	assert_clean(err.msg);
+	/* fuzz_kubeconfig: the contexts a missing one was chosen among were
+	 * listed as written */
+	assert_null(config_of("current-context: \"oth\\e\"\n"
+			      "contexts: [{name: \"othev`\\tr\", context: {cluster: c}}]\n",
+			      &err));
+	assert_string_equal(err.msg,
+			    "no context \"oth \" in the kubeconfig test (contexts: othev` r)");
 }
 
 /* kubeconfig_parse_texts merges as files merge and reads no file. */
