@@ -55,7 +55,11 @@ static void ynode_free(struct ynode *n)
 
 static bool load_error_at(struct yload *ld, size_t line, size_t col, const char *msg)
 {
-	err_set(ld->err, "%s:%zu:%zu: %s", ld->path, line + 1, col + 1, msg);
+	char clean[400];
+
+	/* a message may quote the file (a duplicate key): one line for a terminal */
+	str_copy_clean(clean, sizeof(clean), msg);
+	err_set(ld->err, "%s:%zu:%zu: %s", ld->path, line + 1, col + 1, clean);
 	return false;
 }
 

@@ -250,6 +250,9 @@ static void test_file_message_clean(void **state)
 	assert_null(config_of("kind: \"Con\\e[31mfig\\nx\"\n", &err));
 	assert_contains(err.msg, "test:1:7: kind: expected Config, not \"Con [31mfig x\"");
 	assert_clean(err.msg);
+	/* fuzz_kubeconfig: a duplicate key was quoted as written */
+	assert_null(config_of("a:\n  \"0(c\\tia\": 1\n  \"0(c\\tia\": 2\n", &err));
+	assert_string_equal(err.msg, "test:3:3: duplicate key '0(c ia'");
 	/* fuzz_kubeconfig: the contexts a missing one was chosen among were
 	 * listed as written */
 	assert_null(config_of("current-context: \"oth\\e\"\n"
