@@ -91,8 +91,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!f->text || strlen(f->text) != size || memcmp(f->text, data, size) != 0)
 		abort();
-	for (size_t i = 0; i < size; i++)
-		lines += data[i] == '\n';
+	/* line breaks as YAML counts them: \n, \r\n, a lone \r, U+0085,
+	 * U+2028 and U+2029 */
+	for (size_t i = 0; i < size; i++) {
+		if (data[i] == '\n' || (data[i] == '\r' && (i + 1 == size || data[i + 1] != '\n')))
+			lines++;
+		else if (i + 1 < size && data[i] == 0xc2 && data[i + 1] == 0x85)
+			lines++;
+		else if (i + 2 < size && data[i] == 0xe2 && data[i + 1] == 0x80 &&
+			 (data[i + 2] == 0xa8 || data[i + 2] == 0xa9))
+			lines++;
+	}
 	for (size_t i = 0; i < f->warnings.n; i++) {
 		const struct listkey_finding *w = &f->warnings.v[i];
 
