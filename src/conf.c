@@ -619,11 +619,42 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 	return true;
 }
 
+/* Applies a loaded settings file (taken and freed) named source. */
+static bool conf_apply_doc(struct conf *c, struct ydoc *doc, const char *source, struct err *err)
+{
+	struct conf tmp;
+	bool ok;
+
+	if (!doc->root) {
+		ydoc_free(doc);
+		free(c->source);
+		c->source = xstrdup(source);
+		return true;
+	}
+	if (doc->root->type != YNODE_MAP) {
+		ydoc_error(doc, doc->root, err, "expected a mapping of option: value");
+		ydoc_free(doc);
+		return false;
+	}
+	/* Applied to a copy so a bad file changes nothing. */
+	conf_copy(&tmp, c);
+	ok = conf_apply_map(&tmp, doc, doc->root, "", err);
+	ydoc_free(doc);
+	if (!ok) {
+		conf_free(&tmp);
+		return false;
+	}
+	free(tmp.source);
+	tmp.source = xstrdup(source);
+	conf_free(c);
+	*c = tmp;
+	return true;
+}
+
 bool conf_load(struct conf *c, const char *path, struct err *err)
 {
 	char *owned = NULL;
 	struct ydoc *doc;
-	struct conf tmp;
 	bool ok;
 
 	if (!path) {
@@ -635,38 +666,17 @@ bool conf_load(struct conf *c, const char *path, struct err *err)
 		path = owned;
 	}
 	doc = ydoc_load_file(path, err);
-	if (!doc) {
-		free(owned);
-		return false;
-	}
-	if (!doc->root) {
-		ydoc_free(doc);
-		free(c->source);
-		c->source = xstrdup(path);
-		free(owned);
-		return true;
-	}
-	if (doc->root->type != YNODE_MAP) {
-		ok = ydoc_error(doc, doc->root, err, "expected a mapping of option: value");
-		ydoc_free(doc);
-		free(owned);
-		return false;
-	}
-	/* Applied to a copy so a bad file changes nothing. */
-	conf_copy(&tmp, c);
-	ok = conf_apply_map(&tmp, doc, doc->root, "", err);
-	ydoc_free(doc);
-	if (!ok) {
-		free(owned);
-		conf_free(&tmp);
-		return false;
-	}
-	free(tmp.source);
-	tmp.source = xstrdup(path);
+	ok = doc && conf_apply_doc(c, doc, path, err);
 	free(owned);
-	conf_free(c);
-	*c = tmp;
-	return true;
+	return ok;
+}
+
+bool conf_load_string(struct conf *c, const char *label, const char *text, size_t len,
+		      struct err *err)
+{
+	struct ydoc *doc = ydoc_load_string(label, text, len, err);
+
+	return doc && conf_apply_doc(c, doc, label, err);
 }
 
 bool conf_set(struct conf *c, const char *name, const char *value, struct err *err)

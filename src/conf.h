@@ -66,6 +66,10 @@ void conf_free(struct conf *c);
 /* Loads path (NULL: the default location, where a missing file is fine; an
  * explicit path must exist). On error c is left as it was. */
 bool conf_load(struct conf *c, const char *path, struct err *err);
+/* The same from text held in memory; label names it in messages and
+ * becomes c->source. */
+bool conf_load_string(struct conf *c, const char *label, const char *text, size_t len,
+		      struct err *err);
 /* Sets one option by its dotted name from text, as the file would. */
 bool conf_set(struct conf *c, const char *name, const char *value, struct err *err);
 /* The broker of that name, or NULL. */

@@ -55,7 +55,11 @@ static void ynode_free(struct ynode *n)
 
 static bool load_error_at(struct yload *ld, size_t line, size_t col, const char *msg)
 {
-	err_set(ld->err, "%s:%zu:%zu: %s", ld->path, line + 1, col + 1, msg);
+	char clean[400];
+
+	/* a message may quote the file (a duplicate key): one line for a terminal */
+	str_copy_clean(clean, sizeof(clean), msg);
+	err_set(ld->err, "%s:%zu:%zu: %s", ld->path, line + 1, col + 1, clean);
 	return false;
 }
 
@@ -462,6 +466,12 @@ bool ydoc_error(const struct ydoc *doc, const struct ynode *n, struct err *err, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* messages quote the file's values, which may hold any character: a
+	 * message is one line of text for a terminal */
+	for (char *p = msg; *p; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+	}
 	if (n)
 		err_set(err, "%s:%u:%u: %s", doc->path, n->line, n->column, msg);
 	else

@@ -557,17 +557,19 @@ static bool printable_key(const char *s)
 }
 
 /* Anyone may NOTIFY on the channel: only well-formed payloads get through. */
-static void deliver_notify(struct db_conn *c, const PGnotify *n)
+bool db_notify_parse(const char *channel, const char *payload, struct db_event *out,
+		     json_t **hold)
 {
 	json_t *j, *t, *o, *k, *st;
 	struct db_event ev = { .kind = DB_EVENT_CHANGE, .state = DB_STATE_READY };
-	bool table_ok = false;
+	bool table_ok = false, ok = false;
 
-	if (strcmp(n->relname, "opsdeck") != 0 || !n->extra || strlen(n->extra) > 1024)
-		return;
-	j = json_loads(n->extra, JSON_REJECT_DUPLICATES, NULL);
+	*hold = NULL;
+	if (strcmp(channel, "opsdeck") != 0 || !payload || strlen(payload) > 1024)
+		return false;
+	j = json_loads(payload, JSON_REJECT_DUPLICATES, NULL);
 	if (!j)
-		return;
+		return false;
 	t = json_object_get(j, "table");
 	o = json_object_get(j, "op");
 	k = json_object_get(j, "key");
@@ -580,13 +582,28 @@ static void deliver_notify(struct db_conn *c, const PGnotify *n)
 		ev.table = json_string_value(t);
 		ev.op = json_string_value(o);
 		ev.key = json_string_value(k);
-		if (table_ok &&
-		    (strcmp(ev.op, "insert") == 0 || strcmp(ev.op, "update") == 0 ||
-		     strcmp(ev.op, "delete") == 0) &&
-		    printable_key(ev.key))
-			emit(c, &ev);
+		ok = table_ok &&
+		     (strcmp(ev.op, "insert") == 0 || strcmp(ev.op, "update") == 0 ||
+		      strcmp(ev.op, "delete") == 0) &&
+		     printable_key(ev.key);
 	}
-	json_decref(j);
+	if (!ok) {
+		json_decref(j);
+		return false;
+	}
+	*out = ev;
+	*hold = j;
+	return true;
+}
+
+static void deliver_notify(struct db_conn *c, const PGnotify *n)
+{
+	struct db_event ev;
+	json_t *hold;
+
+	if (db_notify_parse(n->relname, n->extra, &ev, &hold))
+		emit(c, &ev);
+	json_decref(hold);
 }
 
 /* ---- reading ---- */

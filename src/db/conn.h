@@ -40,6 +40,7 @@
 #ifndef OPSDECK_DB_CONN_H
 #define OPSDECK_DB_CONN_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "db/db.h"
@@ -100,5 +101,11 @@ void db_conn_forget(struct db_conn *c, void *ud);
 
 void db_conn_subscribe(struct db_conn *c, db_event_fn fn, void *ud);
 void db_conn_unsubscribe(struct db_conn *c, db_event_fn fn, void *ud);
+
+/* Reads a NOTIFY: true for a well-formed change on channel "opsdeck", with
+ * out's strings held by *hold (json_decref it after use); false, *hold
+ * NULL, for anything else. */
+bool db_notify_parse(const char *channel, const char *payload, struct db_event *out,
+		     json_t **hold);
 
 #endif

@@ -297,9 +297,9 @@ void kube_error_describe(long http_status, const char *body, size_t len, struct 
 		body++;
 		len--;
 	}
-	n = strcspn(body, "\r\n");
-	if (n > len)
-		n = len;
+	/* body need not end with a NUL: the length bounds every read */
+	for (n = 0; n < len && body[n] != '\r' && body[n] != '\n'; n++)
+		;
 	if (n > 0 && n < 160 && body[0] != '<' && body[0] != '{') {
 		mem_copy_clean(line, sizeof(line), body, n);
 		err_set(err, "HTTP %ld%s%s: %s", http_status, phrase[0] ? " " : "", phrase, line);
@@ -415,12 +415,14 @@ static void op_done(struct kube_response *resp, void *ud)
 	}
 	root = json_loadb(resp->body, resp->body_len, 0, &jerr);
 	if (!json_is_object(root)) {
-		char msg[200];
+		char msg[200], type[101];
 
 		json_decref(root);
-		snprintf(msg, sizeof(msg),
-			 "the answer of the cluster is not a JSON object (%.100s)",
-			 resp->content_type ? resp->content_type : "no content type");
+		/* the server's words: cleaned like every other */
+		str_copy_clean(type, sizeof(type),
+			       resp->content_type ? resp->content_type : "no content type");
+		snprintf(msg, sizeof(msg), "the answer of the cluster is not a JSON object (%s)",
+			 type);
 		op_fail(op, resp->status, msg);
 		return;
 	}
@@ -490,6 +492,13 @@ static void op_done(struct kube_response *resp, void *ud)
 	op->fn(&res, op->ud);
 	json_decref(root);
 	op_free(op);
+}
+
+void kube_op_feed(struct kube_op *op, struct kube_response *resp)
+{
+	kube_req_cancel(op->req);
+	op->req = NULL;
+	op_done(resp, op);
 }
 
 static struct kube_op *op_new(struct kube_http *h, kube_result_fn fn, void *ud)

@@ -97,6 +97,10 @@ struct kube_op;
 /* Stops an operation; its function is not called. */
 void kube_op_cancel(struct kube_op *op);
 
+/* Hands op an answer as if its request had ended with it, on a client
+ * whose loop is not running: for tests and the fuzz target. */
+void kube_op_feed(struct kube_op *op, struct kube_response *resp);
+
 /* Any request whose answer is a JSON object (discovery, /version...). */
 struct kube_op *kube_call(struct kube_http *h, const char *method, const char *path,
 			  const char *body, size_t body_len, const char *content_type,

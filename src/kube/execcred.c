@@ -137,6 +137,7 @@ bool execcred_parse(const char *json, size_t len, const char *api_version, struc
 	json_t *root = json_loadb(json, len, 0, &jerr);
 	json_t *status;
 	const char *kind, *api, *token = NULL, *cert = NULL, *key = NULL, *exp = NULL;
+	char shown[81];
 	bool ok = false;
 
 	memset(out, 0, sizeof(*out));
@@ -152,9 +153,9 @@ bool execcred_parse(const char *json, size_t len, const char *api_version, struc
 		goto out;
 	}
 	if (!api || strcmp(api, api_version) != 0) {
-		err_set(err,
-			"it answered with apiVersion \"%.80s\" where the kubeconfig asks for %s",
-			api ? api : "", api_version);
+		str_copy_clean(shown, sizeof(shown), api ? api : "");
+		err_set(err, "it answered with apiVersion \"%s\" where the kubeconfig asks for %s",
+			shown, api_version);
 		goto out;
 	}
 	status = json_object_get(root, "status");
@@ -181,9 +182,12 @@ bool execcred_parse(const char *json, size_t len, const char *api_version, struc
 		err_set(err, "its ExecCredential has neither a token nor a client certificate");
 		goto out;
 	}
-	if (token && strpbrk(token, "\r\n")) {
-		err_set(err, "its token holds a line break");
-		goto out;
+	/* it goes into a header line, as a kubeconfig's token does */
+	for (const char *p = token; p && *p; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f) {
+			err_set(err, "its token holds a line break or control character");
+			goto out;
+		}
 	}
 	if (cert &&
 	    (!strstr(cert, "-----BEGIN CERTIFICATE-----") || !strstr(key, "PRIVATE KEY-----"))) {
@@ -191,7 +195,8 @@ bool execcred_parse(const char *json, size_t len, const char *api_version, struc
 		goto out;
 	}
 	if (exp && !execcred_parse_time(exp, &out->expiry)) {
-		err_set(err, "its expirationTimestamp \"%.64s\" is not an RFC 3339 time", exp);
+		str_copy_clean(shown, 65, exp);
+		err_set(err, "its expirationTimestamp \"%s\" is not an RFC 3339 time", shown);
 		goto out;
 	}
 	if (token)

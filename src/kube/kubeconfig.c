@@ -19,6 +19,7 @@
 struct kc_file {
 	struct ydoc *doc;
 	char *dir; /* relative paths inside it resolve against this */
+	bool no_files; /* held in memory by a caller that reads no files */
 };
 
 /* A named entry of clusters/users/contexts: the first definition wins. */
@@ -258,6 +259,9 @@ static bool kc_load_pem(const struct kc_file *f, const struct ynode *map, const 
 {
 	struct err sub = {{0}};
 
+	if (path && !out->data && f->no_files)
+		return ydoc_error(f->doc, ynode_get(map, key), err,
+				  "%s: names a file, not read here", key);
 	if (path && !out->data) {
 		if (!kubeconfig_read_file(path, KC_MAX_FILE, out, &sub))
 			return ydoc_error(f->doc, ynode_get(map, key), err, "%s: %s", key, sub.msg);
@@ -555,6 +559,9 @@ static bool kc_user(const struct kc_file *f, const struct ynode *u, struct kube_
 		struct err sub = {{0}};
 
 		out->token_file = resolve_path(f, token_file);
+		if (f->no_files)
+			return ydoc_error(f->doc, ynode_get(u, "tokenFile"), err,
+					  "tokenFile: names a file, not read here");
 		/* read now so a missing file is reported at start; it is read
 		 * again while running because such tokens rotate */
 		t = kubeconfig_read_token_file(out->token_file, &sub);
@@ -750,8 +757,11 @@ static struct kube_config *kc_resolve(struct kc_merge *m, const char *want, stru
 		struct buf all = BUF_INIT;
 		char shown[128];
 
-		for (size_t i = 0; i < m->contexts.n; i++)
-			buf_printf(&all, "%s%s", i ? ", " : "", m->contexts.v[i].name);
+		for (size_t i = 0; i < m->contexts.n; i++) {
+			/* the file's names, cleaned as the one asked for is */
+			str_copy_clean(shown, sizeof(shown), m->contexts.v[i].name);
+			buf_printf(&all, "%s%s", i ? ", " : "", shown);
+		}
 		str_copy_clean(shown, sizeof(shown), name);
 		err_set(err, "no context \"%s\" in the kubeconfig %s (contexts: %s)", shown, src,
 			all.len ? buf_str(&all) : "none");
@@ -807,6 +817,34 @@ struct kube_config *kubeconfig_parse(const char *label, const char *text, size_t
 	buf_puts(&m.source, label);
 	if (kc_add_file(&m, m.files[0], err))
 		cfg = kc_resolve(&m, context, err);
+	kc_merge_free(&m);
+	return cfg;
+}
+
+struct kube_config *kubeconfig_parse_texts(const char *const *labels, const char *const *texts,
+					  const size_t *lens, size_t n, const char *context,
+					  struct err *err)
+{
+	struct kc_merge m = {0};
+	struct kube_config *cfg = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ydoc *doc = ydoc_load_first_string(labels[i], texts[i], lens[i], err);
+
+		if (!doc)
+			goto out;
+		kc_push_file(&m, doc, NULL);
+		m.files[m.nfiles - 1]->no_files = true;
+		buf_printf(&m.source, "%s%s", m.source.len ? ":" : "", labels[i]);
+		if (!kc_add_file(&m, m.files[m.nfiles - 1], err))
+			goto out;
+	}
+	if (m.nfiles == 0) {
+		err_set(err, "no kubeconfig given");
+		goto out;
+	}
+	cfg = kc_resolve(&m, context, err);
+out:
 	kc_merge_free(&m);
 	return cfg;
 }

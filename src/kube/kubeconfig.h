@@ -117,6 +117,14 @@ struct kube_config *kubeconfig_load_files(const char *const *paths, size_t npath
 struct kube_config *kubeconfig_parse(const char *label, const char *text, size_t len,
 				     const char *context, const char *basedir, struct err *err);
 
+/* Merges kubeconfigs held in memory as kubeconfig_load_files() merges
+ * files; labels name them in messages. A field that names a file
+ * (certificate-authority, client-certificate, client-key, tokenFile) is
+ * refused, never read: for callers that must not touch the file system. */
+struct kube_config *kubeconfig_parse_texts(const char *const *labels, const char *const *texts,
+					  const size_t *lens, size_t n, const char *context,
+					  struct err *err);
+
 /* The in-cluster configuration from the environment and sa_root (NULL:
  * KUBE_SA_ROOT). */
 struct kube_config *kubeconfig_in_cluster(const char *sa_root, struct err *err);

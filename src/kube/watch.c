@@ -462,13 +462,15 @@ static void watch_event(struct kube_watch *w, const char *line, size_t len)
 	if (strcmp(type, "ERROR") == 0) {
 		long code = (long)json_integer_value(json_object_get(obj, "code"));
 		const char *msg = json_string_value(json_object_get(obj, "message"));
-		char text[600];
+		char text[600], said[500];
 
 		kube_req_cancel(w->watch_req);
 		w->watch_req = NULL;
 		w->failures++;
-		snprintf(text, sizeof(text), "watching %s: %s", w->res->plural,
-			 msg ? msg : "the server ended the watch with an error");
+		/* the server's words reach the screen: no control characters */
+		str_copy_clean(said, sizeof(said),
+			       msg ? msg : "the server ended the watch with an error");
+		snprintf(text, sizeof(text), "watching %s: %s", w->res->plural, said);
 		json_decref(ev);
 		if (code != 410 && !set_error_status(w, text, code))
 			return;
@@ -514,7 +516,8 @@ static void watch_event(struct kube_watch *w, const char *line, size_t len)
 		json_object_set(w->objects, k, obj);
 		/* an ADDED for a known object (a replay) is a modification */
 		emit(w, had ? KUBE_WATCH_MODIFIED : KUBE_WATCH_ADDED, k, obj);
-	} else if (strcmp(type, "DELETED") == 0) {
+	} else if (strcmp(type, "DELETED") == 0 && json_object_get(w->objects, k)) {
+		/* one never cached (a replay) has nothing to take away */
 		json_incref(obj);
 		json_object_del(w->objects, k);
 		emit(w, KUBE_WATCH_DELETED, k, obj);
@@ -545,6 +548,11 @@ static void watch_line(const char *line, size_t len, void *ud)
 		if (set_error(w, "watching: the server sent an event that is not JSON"))
 			schedule(w, false);
 	}
+}
+
+void kube_watch_feed_line(struct kube_watch *w, const char *line, size_t len)
+{
+	watch_line(line, len, w);
 }
 
 static void watch_done(struct kube_response *resp, void *ud)

@@ -87,6 +87,9 @@ long kube_watch_error_status(const struct kube_watch *w);
  * call); synced is false until that list completes. For a cluster that
  * answers again after an outage: what was cached may be stale. */
 void kube_watch_relist(struct kube_watch *w);
+/* Hands w one line of a watch stream as if its watch had sent it, on a
+ * client whose loop is not running: for tests and the fuzz target. */
+void kube_watch_feed_line(struct kube_watch *w, const char *line, size_t len);
 /* Counters for diagnostics and tests: lists after the first one, and
  * watches started after the first one. */
 unsigned kube_watch_relists(const struct kube_watch *w);

@@ -26,7 +26,8 @@ enum credential_state credentials_decode(const json_t *secret, const char *key, 
 		secret_wipe(out, outsz);
 		return CREDENTIAL_ABSENT;
 	}
-	if (!b64_decode(v, strlen(v), &raw, &n) || n == 0 || n >= outsz) {
+	/* a NUL byte would cut the value short where it is shown */
+	if (!b64_decode(v, strlen(v), &raw, &n) || n == 0 || n >= outsz || memchr(raw, '\0', n)) {
 		st = CREDENTIAL_INVALID;
 		secret_wipe(out, outsz);
 	} else {
@@ -84,7 +85,7 @@ const char *credentials_state_words(enum credential_state st)
 {
 	switch (st) {
 	case CREDENTIAL_ABSENT: return "(not in the secret)";
-	case CREDENTIAL_INVALID: return "(not readable: not base64, empty or too long)";
+	case CREDENTIAL_INVALID: return "(not readable: not base64, empty, too long or binary)";
 	default: return "";
 	}
 }

@@ -36,7 +36,7 @@ extern const char *const credentials_keys[CREDENTIALS_NKEYS];
 enum credential_state {
 	CREDENTIAL_FOUND,
 	CREDENTIAL_ABSENT,  /* the Secret has no such key */
-	CREDENTIAL_INVALID, /* not base64, empty, or too long for the buffer */
+	CREDENTIAL_INVALID, /* not base64, empty, too long for the buffer, or holding a NUL */
 };
 
 /* Decodes data key `key` of a Secret object into out (NUL-terminated, at

@@ -819,7 +819,9 @@ static long round_up(double v)
 {
 	long r = (long)v;
 
-	return (double)r < v ? r + 1 : r;
+	/* binary floating point is not decimal: "515.2" cores are
+	 * 515200.00000000006 millicores, which are 515200, not 515201 */
+	return (double)r + v * 1e-12 < v ? r + 1 : r;
 }
 
 /* A Kubernetes CPU quantity ("250m", "1", "1.5", 2) in millicores,

@@ -178,3 +178,14 @@ tests_unit_test_logs_history_LDADD = $(UNIT_LDADD)
 tests_unit_test_sshconfig_SOURCES = tests/unit/test_sshconfig.c $(UNIT_HELPERS)
 tests_unit_test_sshconfig_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sshconfig_LDADD = $(UNIT_LDADD)
+
+# What the fuzz targets found, replayed, and their in-memory entry points.
+check_PROGRAMS += tests/unit/test_fuzz_replay
+TESTS += tests/unit/test_fuzz_replay
+tests_unit_test_fuzz_replay_SOURCES = tests/unit/test_fuzz_replay.c
+tests_unit_test_fuzz_replay_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_fuzz_replay_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_kubeconfig.c tests/fuzz/fuzz_execcred.c \
+	tests/fuzz/fuzz_status.c tests/fuzz/fuzz_api.c tests/fuzz/fuzz_watch.c \
+	tests/fuzz/fuzz_secret.c tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_quantity.c \
+	tests/fuzz/fuzz_notify.c tests/fuzz/fuzz_events.c tests/fuzz/fuzz_catalog.c
