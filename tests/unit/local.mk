@@ -188,4 +188,6 @@ tests_unit_test_fuzz_replay_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_kubeconfig.c tests/fuzz/fuzz_execcred.c \
 	tests/fuzz/fuzz_status.c tests/fuzz/fuzz_api.c tests/fuzz/fuzz_watch.c \
 	tests/fuzz/fuzz_secret.c tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_quantity.c \
-	tests/fuzz/fuzz_notify.c tests/fuzz/fuzz_events.c tests/fuzz/fuzz_catalog.c
+	tests/fuzz/fuzz_notify.c tests/fuzz/fuzz_events.c tests/fuzz/fuzz_catalog.c \
+	tests/fuzz/fuzz_logline.c tests/fuzz/fuzz_rabbit.c tests/fuzz/fuzz_kafkatopic.c \
+	tests/fuzz/fuzz_sshconfig.c scripts/fuzz
