@@ -42,15 +42,18 @@ sim_start "$TAP_TMP/sim" --topic-ready-ms 3600000 || { echo "Bail out! cannot st
 topic() { # topic NAME PARTITIONS REPLICAS
 	printf '{"apiVersion":"kafka.strimzi.io/v1beta2","kind":"KafkaTopic","metadata":{"name":"%s","namespace":"kafka","labels":{"strimzi.io/cluster":"events"}},"spec":{"partitions":%s,"replicas":%s}}' "$1" "$2" "$3"
 }
+# (through the API: kubectl patches a status subresource only from 1.24)
 topic_status() { # topic_status NAME STATUS REASON MESSAGE
-	kubectl -n kafka patch kafkatopic "$1" --subresource=status --type=merge -p \
-		"{\"status\":{\"observedGeneration\":1,\"conditions\":[{\"type\":\"Ready\",\"status\":\"$2\",\"reason\":\"$3\",\"message\":\"$4\"}]}}"
+	curl -sfk --max-time 10 -H "Authorization: Bearer $SIM_TOKEN" -X PATCH \
+		-H 'Content-Type: application/merge-patch+json' \
+		-d "{\"status\":{\"observedGeneration\":1,\"conditions\":[{\"type\":\"Ready\",\"status\":\"$2\",\"reason\":\"$3\",\"message\":\"$4\"}]}}" \
+		"$SIM_URL/apis/kafka.strimzi.io/v1beta2/namespaces/kafka/kafkatopics/$1/status"
 }
 {
-	kubectl create namespace kafka &&
-		topic orders 12 3 | kubectl create -f - &&
-		topic audit 1 1 | kubectl create -f - &&
-		topic payments 6 3 | kubectl create -f - &&
+	K create namespace kafka &&
+		topic orders 12 3 | K create -f - &&
+		topic audit 1 1 | K create -f - &&
+		topic payments 6 3 | K create -f - &&
 		topic_status orders True "" "" &&
 		topic_status audit False KafkaError "Number of partitions cannot be decreased"
 } >/dev/null || { echo "Bail out! cannot make the KafkaTopics"; exit 1; }
@@ -60,9 +63,9 @@ old_kubeconfig=$KUBECONFIG
 mkdir -p "$TAP_TMP/sim1"
 sim_start "$TAP_TMP/sim1" --kafka-topic-version v1 || { echo "Bail out! cannot start kubesim"; exit 1; }
 {
-	kubectl create namespace streams &&
+	K create namespace streams &&
 		printf '{"apiVersion":"kafka.strimzi.io/v1","kind":"KafkaTopic","metadata":{"name":"clicks","namespace":"streams","labels":{"strimzi.io/cluster":"kraft-events"}},"spec":{"partitions":24,"replicas":3}}' |
-		kubectl create -f -
+		K create -f -
 } >/dev/null || { echo "Bail out! cannot make the v1 KafkaTopic"; exit 1; }
 sed 's/kubesim/kraft/g' "$TAP_TMP/sim1/kubeconfig" >"$TAP_TMP/sim1/kraft.kubeconfig"
 export KUBECONFIG="$old_kubeconfig:$TAP_TMP/sim1/kraft.kubeconfig"
@@ -121,7 +124,7 @@ screen_has "a Ready topic with its Kafka cluster, partitions and replicas" \
 screen_has "a topic not ready with its reason and message" \
 	'kafka +audit +events +1 +1 +not ready: KafkaError: Number of partitions cannot be decreased'
 screen_has "a topic the operator has not applied yet" 'kafka +payments +events +6 +3 +not yet applied'
-kubectl -n kafka patch kafkatopic orders --type=merge -p '{"spec":{"partitions":16}}' >/dev/null
+K -n kafka patch kafkatopic orders --type=merge -p '{"spec":{"partitions":16}}' >/dev/null
 screen_has "a changed spec the operator has not applied shows so, live" \
 	'kafka +orders +events +16 +3 +not yet applied \(generation 2, applied 1\)'
 pidbox=$(line_of 'worker1\.celery\.pidbox'); dlq=$(line_of '/ +tasks\.dlq'); bg=$(line_of '/ +background')
