@@ -90,8 +90,11 @@ screen_has "its ingress" "ingresses +ingress/wordpress-ingress +hosts $id\\."
 # Events come from their own list and watch; wait for them as for the objects.
 screen_has "and the namespace's events: age, type, reason, object" \
 	'events +[0-9]+[smhd] +Normal +[A-Za-z]+ +(pod|deployment|statefulset|replicaset)/[a-z0-9-]+ '
-screen_has "with their messages" 'Scaled up replica set wordpress-[a-z0-9]+ to 3'
+# Newest first: on a slow machine the new pods' events fall in later
+# seconds than the scaling and push it below the first screen; at the end
+# of the details every event shown is on screen.
 ui_keys End
+screen_has "with their messages" 'Scaled up replica set wordpress-[a-z0-9]+ to 3'
 screen_has "with its job history" 'job [0-9]+ scale: succeeded'
 screen_has "and a timeline of each job's steps" 'namespace +(ok|succeeded|done)'
 ui_esc
