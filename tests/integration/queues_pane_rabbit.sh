@@ -79,8 +79,11 @@ depths() {
 	done
 }
 # depths_are WANT DESC: the broker's statistics lag a little behind a change
+# (wait_for evals its condition inside itself, where $1 is the condition:
+# the wanted depths go through a variable.)
 depths_are() {
-	wait_for '[ "$(depths)" = "$1" ]' 30
+	depths_want=$1
+	wait_for '[ "$(depths)" = "$depths_want" ]' 30
 	is "$(depths)" "$1" "$2"
 }
 # line_of REGEX: the screen line the first match is on
