@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 35
+plan 41
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -63,6 +63,23 @@ is "$(srow "$s")" "Failed|$msg" "its store is Failed with the same words"
 is "$(steps "$j")" "namespace:failed" "the step that failed is closed as failed"
 is "$(events "$s")" "alice:job.cancel,alice:job.cancelled" "the request and the end are audited"
 is "$(claim w2/0002)" "" "no claim runs it again"
+out=$(od job show "$j")
+like "$out" "cancel: asked by alice while it ran; it ended cancelled" \
+	"job show says the request was honoured"
+unlike "$out" "stops at its next step" "and not that the job will stop"
+
+# ---- job show prints what the database holds with its controls escaped ----
+q -c "UPDATE opsdeck.jobs SET last_error = E'boom\\r\\u009b2Jstate: succeeded\\nsecond line'
+	WHERE id = $j;
+	UPDATE opsdeck.job_steps SET message = E'waiting\\nfor\\rit' WHERE job = $j" >/dev/null
+out=$(od job show "$j")
+is "$(printf '%s\n' "$out" | grep '^last error: ')" \
+	'last error: boom\r\xc2\x9b2Jstate: succeeded\nsecond line' \
+	"the last error on one line, a carriage return, a C1 control and a line break escaped"
+raw() { case "$1" in *"$(printf '\r')"* | *"$(printf '\302\233')"*) return 0 ;; esac; return 1; }
+nok "no carriage return or C1 control reaches the terminal" raw "$out"
+like "$out" 'namespace +w1/0001 +.* +failed +waiting\\nfor\\rit$' \
+	"a step's message is escaped alike, on its row"
 
 # ---- the runner hands the job back ----
 j=$(order beta); s=$(storeof "$j")
@@ -76,6 +93,8 @@ is "$(claim w2/0002)" "" "no claim runs it again"
 # ---- the runner dies: its lease expires ----
 j=$(order gamma); s=$(storeof "$j")
 started "$j"
+like "$(od job show "$j")" "cancel: asked by alice; it stops at its next step" \
+	"job show of a running job asked to stop says when it stops"
 q -c "UPDATE opsdeck.jobs SET lease_until = now() - interval '1 second' WHERE id = $j" >/dev/null
 is "$(claim w2/0002)" "" "the next claim does not take the job"
 msg="cancelled by alice after its runner w1/0001 stopped renewing its lease"
