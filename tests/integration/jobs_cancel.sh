@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 41
+plan 43
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -55,9 +55,10 @@ events() { q -c "SELECT string_agg(actor || ':' || action, ',' ORDER BY id) FROM
 # ---- the attempt fails and would be tried again ----
 j=$(order alpha); s=$(storeof "$j")
 started "$j"
-is "$(q -c "SELECT opsdeck.job_end($j, 'w1/0001', 1, 'retry', 'connection refused', 0, NULL)")" t \
-	"the runner ends the attempt for a retry"
 msg="cancelled by alice instead of trying again after attempt 1 failed: connection refused"
+is "$(q -c "SELECT ok || '|' || cancelled FROM opsdeck.job_end_next($j, 'w1/0001', 1, 'retry',
+	'connection refused', 0, NULL)")" "true|$msg" \
+	"the runner ends the attempt for a retry, and is told the job was cancelled instead"
 is "$(jrow "$j")" "cancelled|$msg" "the job ends cancelled, not queued again, and says why"
 is "$(srow "$s")" "Failed|$msg" "its store is Failed with the same words"
 is "$(steps "$j")" "namespace:failed" "the step that failed is closed as failed"
@@ -84,8 +85,9 @@ like "$out" 'namespace +w1/0001 +.* +failed +waiting\\nfor\\rit$' \
 # ---- the runner hands the job back ----
 j=$(order beta); s=$(storeof "$j")
 started "$j"
-is "$(q -c "SELECT opsdeck.job_release($j, 'w1/0001', 1)")" t "the runner hands the job back"
 msg="cancelled by alice when its runner w1/0001 stopped at step namespace"
+is "$(q -c "SELECT ok || '|' || cancelled FROM opsdeck.job_release_next($j, 'w1/0001', 1)")" \
+	"true|$msg" "the runner hands the job back, and is told the job was cancelled instead"
 is "$(jrow "$j")" "cancelled|$msg" "the job ends cancelled, not queued again"
 is "$(srow "$s"),$(steps "$j")" "Failed|$msg,namespace:cancelled" "its store and its step say so"
 is "$(claim w2/0002)" "" "no claim runs it again"
@@ -108,6 +110,17 @@ q -c "UPDATE opsdeck.jobs SET cancel_requested_by = 'alice', cancel_requested_at
 is "$(claim w2/0002),$(jrow "$j")" ",cancelled|cancelled by alice as asked while it ran; it was not run again" \
 	"a queued job asked to stop is ended, not run"
 q -c "UPDATE opsdeck.settings SET value = 3 WHERE name = 'max_concurrent_provisions'" >/dev/null
+
+# ---- nobody asked: a retry and a hand-back queue the job again, as before ----
+j=$(order theta)
+claim w1/0001 >/dev/null
+is "$(q -c "SELECT ok || '|' || coalesce(cancelled, '-') FROM opsdeck.job_end_next($j, 'w1/0001', 1,
+	'retry', 'connection refused', 0, NULL)"),$(jrow "$j")" "true|-,queued|connection refused" \
+	"a retry of a job nobody asked to stop queues it again"
+claim w1/0001 >/dev/null
+is "$(q -c "SELECT ok || '|' || coalesce(cancelled, '-') FROM opsdeck.job_release_next($j, 'w1/0001', 2)"),$(jrow "$j" | cut -d'|' -f1)" \
+	"true|-,queued" "and so does a hand-back"
+q -c "SELECT opsdeck.job_cancel($j, 'alice')" >/dev/null
 
 # ---- a job version 7 put back in the queue: the migration cancels it ----
 # A database at version 7, migrated as `db migrate` does (each file and its

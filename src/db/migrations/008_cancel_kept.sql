@@ -213,6 +213,39 @@ BEGIN
 END
 $$;
 
+-- An attempt's end and its handing back (the version 4 functions, which
+-- runners call), answered as job_step_next answers: ok false when the
+-- lease is not this runner's; cancelled, the cancel in words when a
+-- request to stop made the job end cancelled instead (else NULL), so that
+-- the runner says what happened.
+CREATE FUNCTION opsdeck.job_end_next(p_job bigint, p_owner text, p_attempt integer,
+				     p_outcome text, p_message text, p_retry_s integer,
+				     p_url text)
+RETURNS TABLE (ok boolean, cancelled text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_ok boolean;
+BEGIN
+	v_ok := opsdeck.job_end(p_job, p_owner, p_attempt, p_outcome, p_message, p_retry_s,
+				p_url);
+	RETURN QUERY SELECT v_ok, (SELECT j.last_error FROM opsdeck.jobs j
+				   WHERE v_ok AND p_outcome <> 'cancelled' AND j.id = p_job
+				     AND j.state = 'cancelled');
+END
+$$;
+
+CREATE FUNCTION opsdeck.job_release_next(p_job bigint, p_owner text, p_attempt integer)
+RETURNS TABLE (ok boolean, cancelled text)
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_ok boolean;
+BEGIN
+	v_ok := opsdeck.job_release(p_job, p_owner, p_attempt);
+	RETURN QUERY SELECT v_ok, (SELECT j.last_error FROM opsdeck.jobs j
+				   WHERE v_ok AND j.id = p_job AND j.state = 'cancelled');
+END
+$$;
+
 -- As in version 2, except that the store's queued and running jobs are
 -- locked before the store (the lock order above).
 CREATE OR REPLACE FUNCTION opsdeck.store_request(p_store text, p_kind text, p_replicas integer,
