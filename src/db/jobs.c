@@ -84,8 +84,8 @@ void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome
 		 const char *message, long retry_s, const char *url)
 {
 	add_attempt(r,
-		    "SELECT ok, cancelled FROM opsdeck.job_end_next($1::bigint, $2, $3::integer, $4,"
-		    " $5, $6::integer, $7)",
+		    "SELECT ok, cancelled FROM opsdeck.job_end_next($1::bigint, $2, $3::integer,"
+		    " $4, $5, $6::integer, $7)",
 		    a);
 	db_req_add(r, outcome_names[outcome]);
 	db_req_add(r, message);
@@ -96,7 +96,8 @@ void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome
 void job_req_release(struct db_req *r, const struct job_attempt *a)
 {
 	add_attempt(r,
-		    "SELECT ok, cancelled FROM opsdeck.job_release_next($1::bigint, $2, $3::integer)",
+		    "SELECT ok, cancelled"
+		    " FROM opsdeck.job_release_next($1::bigint, $2, $3::integer)",
 		    a);
 }
 
