@@ -494,8 +494,14 @@ static void draw_detail(struct queues_pane *p, const struct rect *r)
 		 j.max_attempts, j.finished[0] ? "finished " : "", when);
 	draw_text(y++, r->x, r->w, line, style_attr(ROLE_TITLE), 1);
 	if (y < end && j.runner[0]) {
-		snprintf(line, sizeof(line), "Runner %s%s%s", j.runner,
-			 j.cancel_by[0] ? "; asked to stop by " : "", j.cancel_by);
+		snprintf(line, sizeof(line), "Runner %s", j.runner);
+		draw_text(y++, r->x, r->w, line, style_attr(ROLE_NORMAL), 1);
+	}
+	if (y < end && j.cancel_by[0]) {
+		char cancel[400];
+
+		jobq_cancel_text(&j, cancel, sizeof(cancel));
+		snprintf(line, sizeof(line), "Cancel: %s", cancel);
 		draw_text(y++, r->x, r->w, line, style_attr(ROLE_NORMAL), 1);
 	}
 	if (y < end && alert[0]) {

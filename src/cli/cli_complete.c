@@ -161,11 +161,19 @@ static void describe_one(const struct cli_command *cmd, void *arg)
 
 /* ---- names from the database ---- */
 
-/* A blocking connection that gives up within 2 s, or NULL: completion
- * never waits for a database that is down, and never says so. */
+/* Completion answers while a person waits at a Tab: a database that does
+ * not answer within these bounds is passed over, silently. The statement
+ * bound also covers waiting for a lock (a table locked by a migration). */
+#define COMPLETE_CONNECT_TIMEOUT "2"
+#define COMPLETE_SQL_TIMEOUT "SET statement_timeout = 1000"
+
+/* A blocking connection that gives up within 2 s, its queries within 1 s,
+ * or NULL: completion never waits long for a database that is down or
+ * slow, and never says so. */
 static PGconn *open_quietly(const struct conf *conf)
 {
 	const char *keys[DB_CONN_NPARAMS + 1], *vals[DB_CONN_NPARAMS + 1];
+	struct err err = {{0}};
 	size_t n = 0;
 	PGconn *pg;
 
@@ -174,7 +182,7 @@ static PGconn *open_quietly(const struct conf *conf)
 		n++;
 	/* Last, so that it wins over the conninfo's own. */
 	keys[n] = "connect_timeout";
-	vals[n++] = "2";
+	vals[n++] = COMPLETE_CONNECT_TIMEOUT;
 	keys[n] = NULL;
 	vals[n] = NULL;
 	pg = PQconnectdbParams(keys, vals, 1);
@@ -182,8 +190,13 @@ static PGconn *open_quietly(const struct conf *conf)
 		PQfinish(pg);
 		return NULL;
 	}
-	if (pg)
-		db_quiet_notices(pg);
+	if (!pg)
+		return NULL;
+	db_quiet_notices(pg);
+	if (!db_exec_fixed(pg, COMPLETE_SQL_TIMEOUT, &err)) {
+		PQfinish(pg);
+		return NULL;
+	}
 	return pg;
 }
 

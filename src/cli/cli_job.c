@@ -3,12 +3,15 @@
 #include "cli/cli_job.h"
 
 #include <libpq-fe.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli/cli_util.h"
 #include "db/db.h"
 #include "db/jobq.h"
+#include "mq/rabbit_parse.h"
 
 /* `opsdeck job`: the job queue as db/jobq.h describes it. */
 
@@ -187,6 +190,16 @@ static json_t *job_json(const struct jobq_job *j, const struct jobq_limits *lim)
 	return o;
 }
 
+/* Text from the database made safe to print whole: control characters
+ * (line breaks included) escaped as \n, \r, \xNN, so that an error
+ * cannot move the cursor, rewrite the line or pass for another field. */
+static const char *escaped(const char *s, struct buf *b)
+{
+	buf_reset(b);
+	rabbit_escape(s, strlen(s), SIZE_MAX, b);
+	return buf_str(b);
+}
+
 /* The first line of an error, cut for a table cell. */
 static void first_line(const char *s, char *buf, size_t bufsz)
 {
@@ -319,13 +332,15 @@ static int job_show(struct cli_ctx *ctx, int argc, char **argv)
 		rc = cli_json_print(ctx, o);
 	} else {
 		const struct jobq_job *j = &l.v[0];
-		char when[96], alert[600];
+		char when[96], alert[600], cancel[400];
+		struct buf esc = BUF_INIT;
 		static const char *const head[] = {"ATTEMPT", "STEP",	 "RUNNER", "STARTED",
 						   "TOOK",    "OUTCOME", "MESSAGE"};
 		struct cli_table t;
 
 		jobq_when_text(j, when, sizeof(when));
 		jobq_alert_text(j, &lim, alert, sizeof(alert));
+		jobq_cancel_text(j, cancel, sizeof(cancel));
 		fprintf(ctx->out, "job %ld: %s of store %s (%s)\n", j->id, j->kind, j->store,
 			j->store_name);
 		fprintf(ctx->out, "state: %s%s%s (%s)\n", j->state, j->step[0] ? " at step " : "",
@@ -333,16 +348,15 @@ static int job_show(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->out, "attempts: %ld of %ld\n", j->attempts, j->max_attempts);
 		if (j->runner[0])
 			fprintf(ctx->out, "runner: %s\n", j->runner);
-		if (j->cancel_by[0])
-			fprintf(ctx->out, "cancel: asked by %s; it stops at its next step\n",
-				j->cancel_by);
+		if (cancel[0])
+			fprintf(ctx->out, "cancel: %s\n", cancel);
 		if (alert[0])
 			fprintf(ctx->out, "stuck: %s\n", alert);
 		fprintf(ctx->out, "created: %s\n", j->created);
 		if (j->finished[0])
 			fprintf(ctx->out, "finished: %s\n", j->finished);
 		if (j->last_error[0])
-			fprintf(ctx->out, "last error: %s\n", j->last_error);
+			fprintf(ctx->out, "last error: %s\n", escaped(j->last_error, &esc));
 		fprintf(ctx->out, "\n");
 		cli_table_init(&t, 7, head);
 		for (int i = 0; i < PQntuples(res); i++) {
@@ -354,13 +368,14 @@ static int job_show(struct cli_ctx *ctx, int argc, char **argv)
 						db_val(res, i, 3),
 						took,
 						outcome[0] ? outcome : "running",
-						db_val(res, i, 7)};
+						escaped(db_val(res, i, 7), &esc)};
 
 			str_age(db_long(res, i, 6), took, sizeof(took));
 			cli_table_row(&t, cells);
 		}
 		cli_table_print(&t, ctx->out);
 		cli_table_free(&t);
+		buf_free(&esc);
 	}
 	PQclear(res);
 	rows_free(&l);

@@ -240,6 +240,33 @@ void jobq_when_text(const struct jobq_job *j, char *buf, size_t bufsz)
 	}
 }
 
+void jobq_cancel_text(const struct jobq_job *j, char *buf, size_t bufsz)
+{
+	const char *how;
+
+	if (!j->cancel_by[0]) {
+		if (bufsz)
+			buf[0] = '\0';
+		return;
+	}
+	if (strcmp(j->state, "running") == 0) {
+		snprintf(buf, bufsz, "asked by %s; it stops at its next step", j->cancel_by);
+		return;
+	}
+	/* The schema (008) ends a job asked to stop cancelled at its next
+	 * step, or when its attempt ends otherwise than succeeded or failed;
+	 * a queued one is left from before and ended by the next claim. */
+	if (strcmp(j->state, "queued") == 0)
+		how = "it is not run again: the next claim ends it cancelled";
+	else if (strcmp(j->state, "cancelled") == 0)
+		how = "it ended cancelled";
+	else if (strcmp(j->state, "succeeded") == 0)
+		how = "it succeeded before reaching another step";
+	else
+		how = "it failed before reaching another step";
+	snprintf(buf, bufsz, "asked by %s while it ran; %s", j->cancel_by, how);
+}
+
 /* ---- counts ---- */
 
 static const char sql_counts[] = "SELECT kind, state, count(*),"
@@ -368,7 +395,8 @@ bool jobq_parse_id(const char *s, long *id)
 {
 	if (s && s[0] == '#')
 		s++;
-	return s && str_to_long(s, 1, 1L << 52, id);
+	/* digits only: strtol would also take "+5" */
+	return s && s[0] >= '0' && s[0] <= '9' && str_to_long(s, 1, 1L << 52, id);
 }
 
 static bool one_row(const PGresult *res, const struct db_req *r, struct err *err)

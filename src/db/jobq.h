@@ -95,6 +95,10 @@ void jobq_alert_text(const struct jobq_job *j, const struct jobq_limits *l, char
 /* The job's situation in a few words for a table cell: "due in 30s",
  * "waiting 4m", "step apply 2m, lease 20s left", "stopping at next step". */
 void jobq_when_text(const struct jobq_job *j, char *buf, size_t bufsz);
+/* A request to stop the job, in words that fit its state: "asked by alice;
+ * it stops at its next step" while it runs, "asked by alice while it ran;
+ * it ended cancelled" after, and so on; "" when nobody asked. */
+void jobq_cancel_text(const struct jobq_job *j, char *buf, size_t bufsz);
 
 /* Counts over every job. Result: rows for jobq_counts_add. */
 void jobq_req_counts(struct db_req *r);

@@ -83,8 +83,10 @@ static const char *const outcome_names[] = {
 void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome outcome,
 		 const char *message, long retry_s, const char *url)
 {
-	add_attempt(
-	    r, "SELECT opsdeck.job_end($1::bigint, $2, $3::integer, $4, $5, $6::integer, $7)", a);
+	add_attempt(r,
+		    "SELECT ok, cancelled FROM opsdeck.job_end_next($1::bigint, $2, $3::integer,"
+		    " $4, $5, $6::integer, $7)",
+		    a);
 	db_req_add(r, outcome_names[outcome]);
 	db_req_add(r, message);
 	db_req_add_long(r, retry_s);
@@ -93,7 +95,10 @@ void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome
 
 void job_req_release(struct db_req *r, const struct job_attempt *a)
 {
-	add_attempt(r, "SELECT opsdeck.job_release($1::bigint, $2, $3::integer)", a);
+	add_attempt(r,
+		    "SELECT ok, cancelled"
+		    " FROM opsdeck.job_release_next($1::bigint, $2, $3::integer)",
+		    a);
 }
 
 static bool check_store(const PGresult *res, const struct db_req *r, struct err *err)

@@ -55,12 +55,16 @@ void job_req_step(struct db_req *r, const struct job_attempt *a, const char *ste
 /* What the current step is doing now (NULL: nothing worth saying), on its
  * timeline row. Result: one boolean, false when the lease is lost. */
 void job_req_note(struct db_req *r, const struct job_attempt *a, const char *message);
-/* Result: one boolean, false when the lease is lost. url: provision only. */
+/* Result: one row (ok, cancelled): ok false when the lease is lost;
+ * cancelled, in words, when the job had been asked to stop and the
+ * database ended it cancelled instead of as asked (a retry), else NULL.
+ * url: provision only. */
 void job_req_end(struct db_req *r, const struct job_attempt *a, enum job_outcome outcome,
 		 const char *message, long retry_s, const char *url);
 
 /* Hands a job back (a runner stopping): queued again, the attempt not
- * counted. Result: one boolean. */
+ * counted -- or, when it had been asked to stop, ended cancelled. Result:
+ * one row (ok, cancelled) as job_req_end's. */
 void job_req_release(struct db_req *r, const struct job_attempt *a);
 
 /* Where a job is, for a client waiting on it: rows (state, step, last

@@ -20,7 +20,8 @@ libopsdeck_a_SOURCES += \
 EMBEDDED_FILES += src/db/migrations/001_init.sql src/db/migrations/002_runner.sql \
 	src/db/migrations/003_reconcile.sql src/db/migrations/004_attempts.sql \
 	src/db/migrations/005_live_notices.sql \
-	src/db/migrations/006_projects.sql src/db/migrations/007_jobs_cancel.sql
+	src/db/migrations/006_projects.sql src/db/migrations/007_jobs_cancel.sql \
+	src/db/migrations/008_cancel_kept.sql
 dist_catalog_DATA += catalog/woocommerce.yaml catalog/medusa.yaml
 
 # The CLI commands over the database.

@@ -250,6 +250,14 @@ void jrun_db_ready(struct jrun *jr)
 
 static void end_send(struct jrun *jr);
 
+/* The job had been asked to stop: the database ended it cancelled rather
+ * than as the run ended it (column 1 of res says how, in words). */
+static void asked_to_stop(struct jrun *jr, const PGresult *res)
+{
+	jr->how = JRUN_CANCELLED;
+	str_copy(jr->end_message, sizeof(jr->end_message), db_val(res, 0, 1));
+}
+
 static void ended(void *ud, const PGresult *res, const struct err *err)
 {
 	struct jrun *jr = ud;
@@ -264,6 +272,8 @@ static void ended(void *ud, const PGresult *res, const struct err *err)
 		str_copy(jr->end_why, sizeof(jr->end_why),
 			 res ? "its lease went to another runner before its end was written"
 			     : "its end could not be written: the database did not answer");
+	} else if (!PQgetisnull(res, 0, 1)) {
+		asked_to_stop(jr, res);
 	}
 	jr->env.done(jr, jr->env.ud);
 }
@@ -333,8 +343,9 @@ static void released(void *ud, const PGresult *res, const struct err *err)
 {
 	struct jrun *jr = ud;
 
-	(void)res;
 	(void)err; /* nothing to do: a lost release leaves a lease that expires */
+	if (res && db_bool(res, 0, 0) && !PQgetisnull(res, 0, 1))
+		asked_to_stop(jr, res);
 	jr->env.done(jr, jr->env.ud);
 }
 

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 24
+plan 27
 
 bash_script="$top_builddir/completion/opsdeck"
 zsh_script="$top_builddir/completion/_opsdeck"
@@ -133,3 +133,21 @@ is "$(comp opsdeck project list --customer b | line)" "beta-goods" "--customer t
 is "$(PGHOST="$TAP_TMP/nowhere" comp opsdeck -d "$OPSDECK_TEST_DB" project archive '' | line)" \
 	"other web-store" \
 	"the database given before the command is the one asked"
+
+# A slow database: a table locked by another session (as a migration
+# does). Completion gives up on its query within its own bound, silently.
+PGAPPNAME=locker psql -X -At -c "BEGIN" -c "LOCK TABLE opsdeck.stores" -c "SELECT pg_sleep(120)" \
+	>/dev/null 2>&1 &
+locker=$!
+tap_on_exit "kill $locker 2>/dev/null; wait $locker 2>/dev/null"
+wait_for "[ \"\$(q -c \"SELECT count(*) FROM pg_locks WHERE relation = 'opsdeck.stores'::regclass
+	AND mode = 'AccessExclusiveLock' AND granted\")\" = 1 ]" 20 || diag "the lock was not taken"
+start=$(tap_now_ms)
+out=$(od complete store 2>&1)
+rc=$?
+took=$(($(tap_now_ms) - start))
+is "$rc:$out" "0:" "silent and exit 0 when the query waits on a locked table"
+ok "given up within 5 s (took $took ms)" test "$took" -lt 5000
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'locker'" >/dev/null
+wait "$locker" 2>/dev/null
+is "$(comp opsdeck store delete ou | line)" "outlet" "the names come back once the lock is gone"

@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 33
+plan 37
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -135,5 +135,27 @@ is "$(q -c "SELECT string_agg(action, ',' ORDER BY id) FROM opsdeck.events WHERE
 	"job.cancel,job.cancelled" "the request and the end are both audited"
 is "$(od job show "$je" --json | jq -r '[.steps[].step] | join(",")')" "namespace,secrets" \
 	"job show --json has its timeline"
+kill "$wpid"; wait "$wpid" 2>/dev/null; wpid=
+sim_delete /sim/faults >/dev/null
+
+# ---- asked to stop, then its step fails for a retry: it ends cancelled ----
+# Ordered with no worker running, so that the fault is in place before its job runs.
+z=$(order zeta); jz=$(jobof "$z")
+sim_post /sim/faults "{\"errorRate\": 1, \"errorCode\": 429, \"latencyMs\": 1000,
+	\"pathPrefix\": \"/api/v1/namespaces/store-$z/secrets\"}" >/dev/null
+"$OPSDECK" -c "$work/op.yaml" worker --reconcile 0 >>"$work/worker.log" 2>&1 &
+wpid=$!
+wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE id = $jz\")\" = secrets ]" 60
+is "$(od job cancel "$jz")" "job $jz (provision of store $z) is running: it is cancelled at its next step" \
+	"a running job asked to stop while its step keeps failing"
+wait_for "[ \"\$(jstate $jz)\" != running ]" 60
+is "$(jstate "$jz"),$(q -c "SELECT attempts FROM opsdeck.jobs WHERE id = $jz")" cancelled,1 \
+	"its attempt ends for a retry, and the job ends cancelled, not tried again"
+like "$(q -c "SELECT error_message FROM opsdeck.stores WHERE id = '$z'")" \
+	"^cancelled by alice instead of trying again after attempt 1 failed: " "the store says so"
+wait_for "grep -q 'store $z' '$work/worker.log'" 20
+like "$(grep "store $z" "$work/worker.log")" \
+	"attempt 1 of 5: cancelled by alice instead of trying again after attempt 1 failed: " \
+	"the worker logs the cancel, not a retry"
 kill "$wpid"; wait "$wpid" 2>/dev/null; wpid=
 sim_delete /sim/faults >/dev/null

@@ -106,8 +106,8 @@ TESTS += tests/integration/completion.sh
 EXTRA_DIST += tests/integration/completion.sh
 
 # The job queue: the CLI, and pane 4.
-TESTS += tests/integration/jobs.sh
-EXTRA_DIST += tests/integration/jobs.sh
+TESTS += tests/integration/jobs.sh tests/integration/jobs_cancel.sh
+EXTRA_DIST += tests/integration/jobs.sh tests/integration/jobs_cancel.sh
 TESTS += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
 EXTRA_DIST += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
 

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 17
+plan 18
 
 ui_with_pg
 printf 'operator: pane-tester\n' >"$UI_CONFIG/config.yaml"
@@ -92,4 +92,14 @@ ui_keys End
 ui_wait "Job $ja2, provision of broken: failed"
 ui_keys R
 screen_has "read-only mode refuses a retry" 'read-only mode: refusing to retry a job'
+
+# ---- a running job asked to stop: its detail says when it stops ----
+q -c "UPDATE opsdeck.jobs SET cancel_requested_by = 'alice', cancel_requested_at = now()
+	WHERE id = $ja3" >/dev/null
+ui_esc
+ui_keys / && ui_text ghost && ui_keys Enter
+ui_wait "Job $ja3, provision of ghost: running"
+ui_keys Enter
+screen_has "the detail says who asked it to stop and when it stops" \
+	"Cancel: asked by alice; it stops at its next step"
 ui_stop

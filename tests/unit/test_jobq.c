@@ -106,6 +106,34 @@ static void test_alerts(void **state)
 	jobq_job_free(&j);
 }
 
+/* A request to stop, in the words of each state the job can be in. */
+static void test_cancel_text(void **state)
+{
+	static const struct {
+		const char *state, *text;
+	} cases[] = {
+	    {"running", "asked by alice; it stops at its next step"},
+	    {"cancelled", "asked by alice while it ran; it ended cancelled"},
+	    {"succeeded", "asked by alice while it ran; it succeeded before reaching another step"},
+	    {"failed", "asked by alice while it ran; it failed before reaching another step"},
+	    {"queued", "asked by alice while it ran; it is not run again: the next claim ends it "
+		       "cancelled"},
+	};
+	struct jobq_job j;
+	char buf[400];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(parse(&j, cases[i].state, "0", "", "0", "-1"));
+		jobq_cancel_text(&j, buf, sizeof(buf));
+		assert_string_equal(buf, ""); /* nobody asked */
+		str_copy(j.cancel_by, sizeof(j.cancel_by), "alice");
+		jobq_cancel_text(&j, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].text);
+		jobq_job_free(&j);
+	}
+}
+
 static void test_counts(void **state)
 {
 	struct jobq_counts c;
@@ -150,6 +178,9 @@ static void test_ids_and_filters(void **state)
 	assert_false(jobq_parse_id("0", &id));
 	assert_false(jobq_parse_id("4x", &id));
 	assert_false(jobq_parse_id("", &id));
+	assert_false(jobq_parse_id("+5", &id));
+	assert_false(jobq_parse_id("#-5", &id));
+	assert_false(jobq_parse_id("##5", &id));
 	assert_false(jobq_req_list(&r, &f, &err));
 	assert_non_null(strstr(err.msg, "no job state 'stuck'"));
 	f.state = NULL;
@@ -177,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),
 	    cmocka_unit_test(test_alerts),
+	    cmocka_unit_test(test_cancel_text),
 	    cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_ids_and_filters),
 	};
