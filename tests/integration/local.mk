@@ -49,6 +49,9 @@ EXTRA_DIST += tests/integration/store_credentials.sh
 # `opsdeck logs`: reads, filters, and following exactly once through faults.
 TESTS += tests/integration/logs_cli.sh
 EXTRA_DIST += tests/integration/logs_cli.sh
+# A quiet follow stream: reconnected silently, resumed from its start.
+TESTS += tests/integration/logs_quiet.sh
+EXTRA_DIST += tests/integration/logs_quiet.sh
 
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test
