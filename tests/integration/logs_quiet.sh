@@ -45,7 +45,8 @@ sim_start "$work/a" --seed 5 --log-rate 20 --log-keep 1000000 ||
 start_pod
 sim_post /sim/faults '{"logStallAfterLines": 0, "logStallSeconds": 600, "logStallCount": 1}'
 before=$(last_seq)
-"$OPSDECK" -c "$work/op.yaml" logs -n quiet app -f --tail 0 --json >"$work/follow" 2>"$work/follow.err" &
+"$OPSDECK" -c "$work/op.yaml" logs -n quiet app -f --tail 0 --json \
+	>"$work/follow" 2>"$work/follow.err" &
 follower=$!
 wait_for '[ "$(stat logStreamsStalled)" -ge 1 ]' 30
 # the first stream is open and stalled: every line from here on was
@@ -71,11 +72,13 @@ sim_start "$work/b" --seed 6 --log-rate 0.05 --log-keep 1000000 ||
 	{ echo "Bail out! cannot start kubesim"; exit 1; }
 start_pod
 base=$(stat logStreamsTotal)
-"$OPSDECK" -c "$work/op.yaml" logs -n quiet app -f --tail 0 --json >"$work/quiet" 2>"$work/quiet.err" &
+"$OPSDECK" -c "$work/op.yaml" logs -n quiet app -f --tail 0 --json \
+	>"$work/quiet" 2>"$work/quiet.err" &
 follower=$!
 # four streams: three reconnects of a quiet stream, 5 s apart
 wait_for "[ \"\$(stat logStreamsTotal)\" -ge $((base + 4)) ]" 60
-ok "the quiet stream was reconnected at the stall bound ($(($(stat logStreamsTotal) - base)) streams)" \
+streams=$(($(stat logStreamsTotal) - base))
+ok "the quiet stream was reconnected at the stall bound ($streams streams)" \
 	[ "$(stat logStreamsTotal)" -ge $((base + 4)) ]
 is "$(cat "$work/quiet.err")" "" "a quiet stream's reconnects are not reported"
 # its next line, then two more quiet reconnects that replay it

@@ -181,8 +181,8 @@ static void test_clock_step_back(void **state)
 	assert_int_equal(since_of(&r), after);
 	log_resume_reconnect(&r);
 	/* the server sends from that second on, in file order: the lines of
-	 * before the step stamped later (shown again: the cost of a step), the
-	 * two after it (dropped), then the new ones */
+	 * before the step stamped later, then those after it -- shown again:
+	 * the cost of a step, a repeat rather than a loss */
 	assert_true(log_resume_accept(&r, before + 1));
 	assert_true(log_resume_accept(&r, before + 2));
 	assert_true(log_resume_accept(&r, after + 1));
