@@ -14,8 +14,8 @@
 /* Every event of the store, every step of its jobs started, every one
  * finished, at or after $2 (microseconds since the epoch) -- and at that
  * time, from kind $4 and key $5 on: kind, key, microseconds, text. Each
- * part is cut by its own time column, so an index can serve it. The events are the project's first (by its
- * index), not the whole trail. */
+ * part is cut by its own time column, so an index can serve it. The
+ * events are the project's first (by its index), not the whole trail. */
 #define SQL_HISTORY_SINCE "('epoch'::timestamptz + $2::bigint * interval '1 microsecond')"
 #define SQL_HISTORY                                                                              \
 	"SELECT kind, key, us, text FROM ("                                                      \
