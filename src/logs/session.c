@@ -38,6 +38,7 @@ struct src {
 	bool first_conn;     /* this is the source's first connection */
 	uint64_t line_ms;    /* the last line (or the opening): idle counts from it */
 	uint64_t heard_ms;   /* the last line or 2xx headers of this connection */
+	int64_t first_ns;    /* wall time of the first request; 0 before it */
 };
 
 struct log_session {
@@ -344,8 +345,10 @@ static void src_request(struct src *c)
 	 * its first connection's time: the lines written while a first
 	 * stream that broke before its first line reconnects are kept */
 	c->first_conn = !c->pub.reconnects && !log_resume_started(&c->rs);
+	if (!c->first_ns)
+		c->first_ns = wall_now_ns();
 	if (c->first_conn && !c->fresh && s->o.follow && !c->pub.previous && s->o.tail_lines == 0)
-		log_resume_mark(&c->rs, wall_now_ns());
+		log_resume_mark(&c->rs, c->first_ns);
 	log_splitter_reset(&c->sp);
 	rq.path = buf_str(&path);
 	rq.on_line = src_line;
