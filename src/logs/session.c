@@ -217,8 +217,8 @@ static void src_line(const char *line, size_t len, void *ud)
 	log_splitter_line(&c->sp, line, len, src_parsed, c);
 }
 
-/* The 2xx headers of a stream are in: it is healthy, however quiet it
- * stays, so the attempts start again from the first. */
+/* The 2xx headers of a stream are in: a follow stream is healthy,
+ * however quiet it stays, so its attempts start again from the first. */
 static void src_open(int64_t date_s, void *ud)
 {
 	struct src *c = ud;
@@ -235,7 +235,9 @@ static void src_open(int64_t date_s, void *ud)
 			log_resume_mark(&c->rs, server);
 	}
 	c->first_conn = false;
-	c->pub.attempt = 0;
+	/* a read to the end keeps counting: its attempts are bounded */
+	if (c->s->o.follow && !c->pub.previous && !c->finishing)
+		c->pub.attempt = 0;
 	c->reason[0] = '\0';
 	if (c->pub.state != LOG_SOURCE_STREAMING && c->pub.state != LOG_SOURCE_IDLE) {
 		c->pub.state = LOG_SOURCE_STREAMING;
