@@ -1,9 +1,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "db/conn.h"
@@ -53,6 +56,7 @@ struct logs_pane {
 	char store[160];	    /* "acme/web (4f1c2a9be310)", or "" */
 	char store_id[STORE_ID_LEN + 1];
 	char why[640]; /* why there are no logs to show, or "" */
+	char save_path[4096]; /* a file to save to that exists: asked about */
 
 	struct log_session *sess;
 	struct log_history *hist; /* the store's history, once H asked for it */
@@ -977,17 +981,64 @@ static const struct app_prompt_ops include_ops = {.on_done = include_done};
 static const struct app_prompt_ops exclude_ops = {.on_done = exclude_done};
 static const struct app_prompt_ops context_ops = {.on_done = context_done};
 
-/* Writes the lines shown (every line held, or the filtered view) as the
- * pane shows them, unwrapped; false with err set. */
-static bool save_view(struct logs_pane *p, const char *path, size_t *nlines, struct err *err)
+#define SAVE_OPEN_EXISTS (-2)
+
+static void save_not_regular(const char *path, struct err *err)
 {
-	FILE *f = fopen(path, "w");
+	err_set(err, "%s is not a regular file: the lines are saved to regular files only", path);
+}
+
+/* Opens path to save the lines to, never waiting on the loop (a FIFO
+ * or a device could make an open wait): a regular file only, emptied.
+ * An existing one is opened only with overwrite; else SAVE_OPEN_EXISTS.
+ * -1 with err set if it cannot be. */
+static int save_open(const char *path, bool overwrite, struct err *err)
+{
+	const int flags = O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	struct stat st;
+	int fd = open(path, flags | O_CREAT | O_EXCL, 0666);
+	bool existed = fd < 0 && errno == EEXIST;
+
+	if (existed)
+		fd = open(path, flags);
+	if (fd < 0) {
+		/* a FIFO without a reader, a directory */
+		if (errno == ENXIO || errno == EISDIR || errno == EWOULDBLOCK)
+			save_not_regular(path, err);
+		else
+			err_set(err, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		save_not_regular(path, err);
+		return -1;
+	}
+	if (existed && !overwrite) {
+		close(fd);
+		return SAVE_OPEN_EXISTS;
+	}
+	if (ftruncate(fd, 0) != 0) {
+		err_set(err, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Writes the lines shown (every line held, or the filtered view) as the
+ * pane shows them, unwrapped, to fd (taken); false with err set. */
+static bool save_view(struct logs_pane *p, int fd, const char *path, size_t *nlines,
+		      struct err *err)
+{
+	FILE *f = fdopen(fd, "w");
 	size_t count = view_count(p);
 	char name[320], when[LOG_TIME_SIZE];
 
 	*nlines = 0;
 	if (!f) {
 		err_set(err, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
 		return false;
 	}
 	for (size_t i = 0; i < count; i++) {
@@ -1011,13 +1062,38 @@ static bool save_view(struct logs_pane *p, const char *path, size_t *nlines, str
 	return true;
 }
 
+/* Saves to p->save_path; an existing file only with overwrite, else asks. */
+static void save_to(struct app *app, struct logs_pane *p, bool overwrite);
+
+static void overwrite_confirmed(struct app *app, void *ud)
+{
+	save_to(app, ud, true);
+}
+
+static void save_to(struct app *app, struct logs_pane *p, bool overwrite)
+{
+	struct err err = {{0}};
+	char q[4200];
+	size_t n;
+	int fd = save_open(p->save_path, overwrite, &err);
+
+	if (fd == SAVE_OPEN_EXISTS) {
+		snprintf(q, sizeof(q), "Replace the file %s with the lines shown?", p->save_path);
+		app_confirm(app, q, overwrite_confirmed, p);
+		return;
+	}
+	if (fd < 0 || !save_view(p, fd, p->save_path, &n, &err)) {
+		app_error(app, "%s", err.msg);
+		return;
+	}
+	app_info(app, "Saved %zu lines%s to %s", n, filtered(p) ? " (the filtered view)" : "",
+		 p->save_path);
+}
+
 static void save_done(struct app *app, const char *text, void *ud)
 {
 	struct logs_pane *p = ud;
-	struct err err = {{0}};
-	char path[4096];
 	const char *home = getenv("HOME");
-	size_t n;
 
 	if (!text)
 		return;
@@ -1026,15 +1102,10 @@ static void save_done(struct app *app, const char *text, void *ud)
 		return;
 	}
 	if (text[0] == '~' && text[1] == '/' && home && *home)
-		snprintf(path, sizeof(path), "%s/%s", home, text + 2);
+		snprintf(p->save_path, sizeof(p->save_path), "%s/%s", home, text + 2);
 	else
-		str_copy(path, sizeof(path), text);
-	if (!save_view(p, path, &n, &err)) {
-		app_error(app, "%s", err.msg);
-		return;
-	}
-	app_info(app, "Saved %zu lines%s to %s", n, filtered(p) ? " (the filtered view)" : "",
-		 path);
+		str_copy(p->save_path, sizeof(p->save_path), text);
+	save_to(app, p, false);
 }
 
 static const struct app_prompt_ops save_ops = {.on_done = save_done};

@@ -20,6 +20,7 @@ struct kube_req {
 	struct net_req *net;
 	kube_done_fn done;
 	kube_line_fn on_line;
+	kube_open_fn on_open;
 	void *ud;
 	bool in_done; /* its done function is running */
 };
@@ -153,6 +154,13 @@ static void on_net_line(const char *line, size_t len, void *ud)
 	r->on_line(line, len, r->ud);
 }
 
+static void on_net_open(int64_t date_s, void *ud)
+{
+	struct kube_req *r = ud;
+
+	r->on_open(date_s, r->ud);
+}
+
 /* Moves the engine's answer into ours. */
 static void take_response(struct net_response *from, struct kube_response *to)
 {
@@ -190,6 +198,7 @@ static struct net_request net_request_of(const struct kube_request *rq, net_line
 	    .stream_max_ms = rq->stream_max_ms,
 	    .stall_ms = rq->stall_ms,
 	    .on_line = rq->on_line ? on_line : NULL,
+	    .on_open = rq->on_line && rq->on_open ? on_net_open : NULL,
 	    .retries = rq->retries,
 	};
 }
@@ -203,6 +212,7 @@ struct kube_req *kube_http_request(struct kube_http *h, const struct kube_reques
 	r->h = h;
 	r->done = done;
 	r->on_line = rq->on_line;
+	r->on_open = rq->on_open;
 	r->ud = ud;
 	r->net = net_http_request(h->net, &nrq, on_net_done, r, err);
 	if (!r->net) {

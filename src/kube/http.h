@@ -32,6 +32,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kube/kubeconfig.h"
 #include "loop.h"
@@ -59,6 +60,9 @@ struct kube_response {
 /* resp is the callee's to read; it may take resp->body (set it to NULL). */
 typedef void (*kube_done_fn)(struct kube_response *resp, void *ud);
 typedef void (*kube_line_fn)(const char *line, size_t len, void *ud);
+/* A stream's 2xx headers are in; date_s: the server's Date (seconds since
+ * the epoch), 0 if it sent none. */
+typedef void (*kube_open_fn)(int64_t date_s, void *ud);
 
 struct kube_request {
 	const char *method; /* GET, POST, PUT, PATCH, DELETE; NULL: GET */
@@ -73,6 +77,7 @@ struct kube_request {
 	 * ("stalled: no data from the server for N s"); 0: no bound */
 	long stall_ms;
 	kube_line_fn on_line; /* set: a stream */
+	kube_open_fn on_open; /* streams: once, when a 2xx answer's headers are in */
 	int retries;	      /* -1: the default (3 for a plain GET, else 0) */
 };
 

@@ -12,29 +12,39 @@
 #include "util.h"
 
 /* Every event of the store, every step of its jobs started, every one
- * finished: kind, key, microseconds since the epoch, text; the newest
- * LOG_HISTORY_MAX_ROWS since $2 (microseconds). The events are the
- * project's first (by its index), not the whole trail. */
-static const char sql_history[] =
-    "SELECT kind, key, us, text FROM ("
-    " SELECT 'e' AS kind, e.id AS key,"
-    "  (extract(epoch FROM e.at) * 1000000)::bigint AS us,"
-    "  e.action || ' by ' || e.actor || ': ' || e.message AS text"
-    " FROM opsdeck.events e"
-    " WHERE e.project = (SELECT s.project FROM opsdeck.stores s WHERE s.id = $1::text)"
-    "  AND e.object = 'store/' || $1::text"
-    " UNION ALL"
-    " SELECT 's', x.id, (extract(epoch FROM x.started_at) * 1000000)::bigint,"
-    "  format('job %s %s: step %s started (attempt %s, %s)', j.id, j.kind, x.step, x.attempt,"
-    "  x.runner)"
-    " FROM opsdeck.job_steps x JOIN opsdeck.jobs j ON j.id = x.job WHERE j.store = $1::text"
-    " UNION ALL"
-    " SELECT 'f', x.id, (extract(epoch FROM x.finished_at) * 1000000)::bigint,"
-    "  format('job %s %s: step %s %s%s', j.id, j.kind, x.step, x.outcome,"
-    "  coalesce(': ' || nullif(x.message, ''), ''))"
-    " FROM opsdeck.job_steps x JOIN opsdeck.jobs j ON j.id = x.job"
-    " WHERE j.store = $1::text AND x.finished_at IS NOT NULL"
-    ") h WHERE us >= $2::bigint ORDER BY us DESC, key DESC LIMIT $3::integer";
+ * finished, at or after $2 (microseconds since the epoch) -- and at that
+ * time, from kind $4 and key $5 on: kind, key, microseconds, text. Each
+ * part is cut by its own time column, so an index can serve it. The
+ * events are the project's first (by its index), not the whole trail. */
+#define SQL_HISTORY_SINCE "('epoch'::timestamptz + $2::bigint * interval '1 microsecond')"
+#define SQL_HISTORY                                                                              \
+	"SELECT kind, key, us, text FROM ("                                                      \
+	" SELECT 'e' AS kind, e.id AS key,"                                                      \
+	"  (extract(epoch FROM e.at) * 1000000)::bigint AS us,"                                  \
+	"  e.action || ' by ' || e.actor || ': ' || e.message AS text"                           \
+	" FROM opsdeck.events e"                                                                 \
+	" WHERE e.project = (SELECT s.project FROM opsdeck.stores s WHERE s.id = $1::text)"      \
+	"  AND e.object = 'store/' || $1::text AND e.at >= " SQL_HISTORY_SINCE                    \
+	" UNION ALL"                                                                             \
+	" SELECT 's', x.id, (extract(epoch FROM x.started_at) * 1000000)::bigint,"               \
+	"  format('job %s %s: step %s started (attempt %s, %s)', j.id, j.kind, x.step, x.attempt," \
+	"  x.runner)"                                                                            \
+	" FROM opsdeck.job_steps x JOIN opsdeck.jobs j ON j.id = x.job WHERE j.store = $1::text" \
+	"  AND x.started_at >= " SQL_HISTORY_SINCE                                               \
+	" UNION ALL"                                                                             \
+	" SELECT 'f', x.id, (extract(epoch FROM x.finished_at) * 1000000)::bigint,"              \
+	"  format('job %s %s: step %s %s%s', j.id, j.kind, x.step, x.outcome,"                   \
+	"  coalesce(': ' || nullif(x.message, ''), ''))"                                         \
+	" FROM opsdeck.job_steps x JOIN opsdeck.jobs j ON j.id = x.job"                          \
+	" WHERE j.store = $1::text AND x.finished_at >= " SQL_HISTORY_SINCE                      \
+	") h WHERE (us, kind, key) >= ($2::bigint, $4::text, $5::bigint)"
+
+/* The first read: the newest LOG_HISTORY_MAX_ROWS (a tail is cut from them). */
+static const char sql_history_newest[] =
+    SQL_HISTORY " ORDER BY us DESC, kind DESC, key DESC LIMIT $3::integer";
+/* The reads that follow: the oldest $3 from $2; while an answer is full,
+ * the next read goes on after its last row. */
+static const char sql_history_next[] = SQL_HISTORY " ORDER BY us, kind, key LIMIT $3::integer";
 
 struct log_history {
 	struct log_history_opts o;
@@ -44,6 +54,15 @@ struct log_history {
 	size_t nseen, capseen;
 	bool first_done; /* the first read answered */
 	bool inflight, again;
+	/* the newest time a read returned, in microseconds: the next read
+	 * starts there, less LOG_HISTORY_LATE_US; 0: none yet */
+	int64_t newest_us;
+	/* a full answer's last row: the next read goes on after it */
+	bool more;
+	int64_t more_us;
+	char more_kind;
+	long more_key;
+	uint64_t rows_read, reads;
 	struct loop_timer *batch;
 	char failed[800];
 	uint64_t lines;
@@ -196,13 +215,26 @@ static void answered(void *ud, const PGresult *res, const struct err *err)
 
 		h->failed[0] = '\0';
 		for (size_t i = 0; i < n; i++) {
+			int64_t us = (int64_t)strtoll(db_val(res, (int)i, 2), NULL, 10);
+
 			rows[i].kind = db_val(res, (int)i, 0)[0];
 			rows[i].key = db_long(res, (int)i, 1);
-			rows[i].ts_ns = (int64_t)strtoll(db_val(res, (int)i, 2), NULL, 10) * 1000;
+			rows[i].ts_ns = us * 1000;
 			rows[i].text = db_val(res, (int)i, 3);
+			if (us > h->newest_us)
+				h->newest_us = us;
 		}
+		h->rows_read += n;
 		log_history_take(h, rows, n, first ? h->o.tail_lines : -1);
 		free(rows);
+		/* a full answer after the first: more rows wait behind it */
+		h->more = !first && n >= LOG_HISTORY_MAX_ROWS && h->o.follow;
+		if (h->more) {
+			h->more_us = (int64_t)strtoll(db_val(res, (int)n - 1, 2), NULL, 10);
+			h->more_kind = db_val(res, (int)n - 1, 0)[0];
+			h->more_key = db_long(res, (int)n - 1, 1);
+			h->again = true;
+		}
 	}
 	if (h->o.follow && h->again) {
 		h->again = false;
@@ -215,13 +247,31 @@ static void answered(void *ud, const PGresult *res, const struct err *err)
 static void read_history(struct log_history *h)
 {
 	struct db_req r;
+	int64_t from = h->o.since_ns / 1000;
 
-	db_req_init(&r, sql_history);
+	/* after the first read, only what is newer than what was read, and
+	 * the last LOG_HISTORY_LATE_US again: a row carries its transaction's
+	 * start and may commit after a newer one. Nothing older than since
+	 * (a step's end counts by its own time); what was pushed is not
+	 * pushed again. */
+	if (h->first_done && h->newest_us - LOG_HISTORY_LATE_US > from)
+		from = h->newest_us - LOG_HISTORY_LATE_US;
+	db_req_init(&r, h->first_done ? sql_history_next : sql_history_newest);
 	db_req_add(&r, h->store);
-	/* every read: nothing older than since (a step's end counts by its
-	 * own time); what was pushed is not pushed again */
-	db_req_addf(&r, "%lld", (long long)(h->o.since_ns / 1000));
-	db_req_add_long(&r, LOG_HISTORY_MAX_ROWS);
+	if (h->more) {
+		char kind[2] = {h->more_kind, '\0'};
+
+		db_req_addf(&r, "%lld", (long long)h->more_us);
+		db_req_add_long(&r, LOG_HISTORY_MAX_ROWS);
+		db_req_add(&r, kind);
+		db_req_add_long(&r, h->more_key + 1);
+	} else {
+		db_req_addf(&r, "%lld", (long long)from);
+		db_req_add_long(&r, LOG_HISTORY_MAX_ROWS);
+		db_req_add(&r, "");
+		db_req_add_long(&r, -1);
+	}
+	h->reads++;
 	snprintf(r.subject, sizeof(r.subject), "the history of store %s", h->store);
 	h->inflight = true;
 	db_conn_submit(h->o.conn, &r, 0, answered, h);
@@ -233,9 +283,13 @@ static void on_db_event(void *ud, const struct db_event *ev)
 
 	if (!h->first_done)
 		return;
+	/* the tables the history reads; a notice that names another store
+	 * (jobs and steps name theirs; events do not) is not ours */
 	if (ev->kind == DB_EVENT_RESYNC ||
 	    (ev->kind == DB_EVENT_CHANGE &&
-	     (strcmp(ev->table, "events") == 0 || (ev->store && strcmp(ev->store, h->store) == 0))))
+	     (strcmp(ev->table, "events") == 0 || strcmp(ev->table, "jobs") == 0 ||
+	      strcmp(ev->table, "job_steps") == 0) &&
+	     (!ev->store || strcmp(ev->store, h->store) == 0)))
 		read_soon(h);
 }
 
@@ -287,6 +341,16 @@ const char *log_history_failed(const struct log_history *h)
 uint64_t log_history_lines(const struct log_history *h)
 {
 	return h->lines;
+}
+
+uint64_t log_history_rows_read(const struct log_history *h)
+{
+	return h->rows_read;
+}
+
+uint64_t log_history_reads(const struct log_history *h)
+{
+	return h->reads;
 }
 
 struct order_key {

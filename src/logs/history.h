@@ -9,7 +9,11 @@
  * the newest tail_lines of each source when tail_lines >= 0. Following,
  * the connection's change notices (an event, or a job or step of this
  * store; a reconnection) cause another read, 150 ms later so a burst costs
- * one; only lines not pushed before are pushed, so nothing repeats.
+ * one. Such a read asks only for what is newer than the newest time read
+ * so far (less LOG_HISTORY_LATE_US, for rows whose transaction committed
+ * late), oldest first, and reads on while an answer is full; only lines
+ * not pushed before are pushed, so nothing repeats. Notices of jobs and
+ * steps of other stores cause no read.
  *
  * Order: the ring keeps arrival order. A read pushes its new lines in
  * time order, so a source's lines are in order; among the pods' lines they
@@ -32,6 +36,9 @@
 /* At most this many rows per read (the newest). */
 #define LOG_HISTORY_MAX_ROWS 20000
 #define LOG_HISTORY_BATCH_MS 150
+/* A following read also reads again this much before the newest time
+ * read (microseconds). */
+#define LOG_HISTORY_LATE_US 5000000
 
 /* True for the two history sources; their names ("opsdeck/events",
  * "opsdeck/jobs"), or NULL for any other id. */
@@ -73,6 +80,9 @@ bool log_history_done(const struct log_history *h);
 const char *log_history_failed(const struct log_history *h);
 /* Lines pushed so far. */
 uint64_t log_history_lines(const struct log_history *h);
+/* Rows the reads returned so far, and the reads asked, for tests. */
+uint64_t log_history_rows_read(const struct log_history *h);
+uint64_t log_history_reads(const struct log_history *h);
 
 /* Pushes the rows not pushed before (rows in any order; they are pushed
  * in time order), keeping tail of each source when tail >= 0. What a read

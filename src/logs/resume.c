@@ -11,12 +11,21 @@ void log_resume_init(struct log_resume *r)
 
 bool log_resume_started(const struct log_resume *r)
 {
-	return r->delivered > 0;
+	return r->delivered > 0 || r->marked;
+}
+
+void log_resume_mark(struct log_resume *r, int64_t ts_ns)
+{
+	if (r->delivered > 0)
+		return;
+	r->last_ns = ts_ns;
+	r->at_last = 0;
+	r->marked = true;
 }
 
 void log_resume_reconnect(struct log_resume *r)
 {
-	r->replaying = r->delivered > 0;
+	r->replaying = log_resume_started(r);
 	r->replayed = 0;
 }
 
@@ -27,7 +36,7 @@ void log_resume_since(const struct log_resume *r, char out[LOG_TIME_SIZE])
 
 static bool deliver(struct log_resume *r, int64_t ts)
 {
-	if (ts == r->last_ns && r->delivered > 0) {
+	if (ts == r->last_ns && (r->delivered > 0 || r->marked)) {
 		r->at_last++;
 	} else {
 		r->last_ns = ts;
@@ -42,9 +51,17 @@ bool log_resume_accept(struct log_resume *r, int64_t ts)
 	if (ts == 0)
 		ts = r->last_ns;
 	if (!r->replaying) {
-		/* a line older than the last (clocks do step back) is shown,
-		 * but the mark stays at the latest */
+		/* a line older than the last is new (see resume.h): a small
+		 * inversion keeps the mark at the latest, a step back of the
+		 * clock moves it back to the line */
 		if (ts < r->last_ns) {
+			if (r->last_ns - ts <= LOG_RESUME_STEP_BACK_NS) {
+				r->delivered++;
+				return true;
+			}
+			r->steps_back++;
+			r->last_ns = ts;
+			r->at_last = 1;
 			r->delivered++;
 			return true;
 		}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "jsonget.h"
@@ -33,7 +34,11 @@ struct src {
 	struct loop_timer *retry;
 	struct log_splitter sp;
 	struct log_resume rs;
-	uint64_t last_byte_ms;
+	bool open;	     /* this connection got its 2xx headers */
+	bool first_conn;     /* this is the source's first connection */
+	uint64_t line_ms;    /* the last line (or the opening): idle counts from it */
+	uint64_t heard_ms;   /* the last line or 2xx headers of this connection */
+	int64_t first_ns;    /* wall time of the first request; 0 before it */
 };
 
 struct log_session {
@@ -62,6 +67,14 @@ struct log_session {
 
 static void src_start(struct src *c);
 static void src_schedule(struct src *c, const char *why);
+
+static int64_t wall_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static char *dup_or_null(const char *s)
 {
@@ -194,7 +207,7 @@ static void src_line(const char *line, size_t len, void *ud)
 {
 	struct src *c = ud;
 
-	c->last_byte_ms = loop_now_ms();
+	c->line_ms = c->heard_ms = loop_now_ms();
 	if (c->pub.state != LOG_SOURCE_STREAMING) {
 		c->pub.state = LOG_SOURCE_STREAMING;
 		c->pub.attempt = 0;
@@ -204,6 +217,49 @@ static void src_line(const char *line, size_t len, void *ud)
 	log_splitter_line(&c->sp, line, len, src_parsed, c);
 }
 
+/* The 2xx headers of a stream are in: a follow stream is healthy,
+ * however quiet it stays, so its attempts start again from the first. */
+static void src_open(int64_t date_s, void *ud)
+{
+	struct src *c = ud;
+
+	c->open = true;
+	c->heard_ms = loop_now_ms();
+	/* the resume point of a stream asked for no line before it (--tail
+	 * 0) is when it started. The server's Date, in whole seconds, says
+	 * whether our clock can be trusted for it; if not, the Date is. */
+	if (c->first_conn && date_s > 0 && c->rs.marked && !c->rs.delivered) {
+		int64_t server = date_s * 1000000000;
+
+		if (c->rs.last_ns < server - 1000000000 || c->rs.last_ns >= server + 1000000000)
+			log_resume_mark(&c->rs, server);
+	}
+	c->first_conn = false;
+	/* a read to the end keeps counting: its attempts are bounded */
+	if (c->s->o.follow && !c->pub.previous && !c->finishing)
+		c->pub.attempt = 0;
+	c->reason[0] = '\0';
+	if (c->pub.state != LOG_SOURCE_STREAMING && c->pub.state != LOG_SOURCE_IDLE) {
+		c->pub.state = LOG_SOURCE_STREAMING;
+		c->line_ms = c->heard_ms;
+		changed(c->s);
+	}
+}
+
+static void src_request(struct src *c);
+
+/* A follow stream that had its headers and then nothing within the stall
+ * bound: a quiet container looks the same as a dead connection, so it is
+ * reconnected at once, from where it was, and not reported or counted. */
+static bool src_stalled(const struct src *c, const struct kube_response *resp)
+{
+	const struct log_session *s = c->s;
+
+	return c->open && err_isset(&resp->err) && s->o.follow && !c->pub.previous &&
+	       !c->finishing && !c->pod_gone &&
+	       loop_now_ms() - c->heard_ms >= (uint64_t)s->o.stall_ms;
+}
+
 static void src_done(struct kube_response *resp, void *ud)
 {
 	struct src *c = ud;
@@ -211,6 +267,10 @@ static void src_done(struct kube_response *resp, void *ud)
 	struct err e = {{0}};
 
 	c->req = NULL;
+	if (src_stalled(c, resp)) {
+		src_request(c);
+		return;
+	}
 	if (err_isset(&resp->err)) {
 		src_schedule(c, resp->err.msg);
 		return;
@@ -283,12 +343,23 @@ static void src_request(struct src *c)
 		}
 	}
 	log_resume_reconnect(&c->rs);
+	/* a follow that asks for no line before it (--tail 0) resumes from
+	 * its first connection's time: the lines written while a first
+	 * stream that broke before its first line reconnects are kept */
+	c->first_conn = !c->pub.reconnects && !log_resume_started(&c->rs);
+	if (!c->first_ns)
+		c->first_ns = wall_now_ns();
+	if (c->first_conn && !c->fresh && s->o.follow && !c->pub.previous && s->o.tail_lines == 0)
+		log_resume_mark(&c->rs, c->first_ns);
 	log_splitter_reset(&c->sp);
 	rq.path = buf_str(&path);
 	rq.on_line = src_line;
+	rq.on_open = src_open;
 	rq.timeout_ms = LOG_SESSION_HEADERS_MS;
 	rq.stall_ms = s->o.stall_ms;
-	c->last_byte_ms = loop_now_ms();
+	c->open = false;
+	if (c->pub.state != LOG_SOURCE_IDLE)
+		c->line_ms = loop_now_ms();
 	c->req = kube_http_request(s->h, &rq, src_done, c, &e);
 	buf_free(&path);
 	if (!c->req)
@@ -638,12 +709,8 @@ static void tick(struct loop *loop, void *ud)
 	for (size_t i = 0; i < s->n; i++) {
 		struct src *c = s->v[i];
 
-		/* a request that has not failed by then is taken as answered */
-		if ((c->pub.state == LOG_SOURCE_STREAMING ||
-		     ((c->pub.state == LOG_SOURCE_CONNECTING ||
-		       c->pub.state == LOG_SOURCE_RECONNECTING) &&
-		      c->req)) &&
-		    now - c->last_byte_ms >= (uint64_t)s->o.idle_ms) {
+		if (c->pub.state == LOG_SOURCE_STREAMING &&
+		    now - c->line_ms >= (uint64_t)s->o.idle_ms) {
 			c->pub.state = LOG_SOURCE_IDLE;
 			any = true;
 		}

@@ -22,6 +22,14 @@
  *    with the exit code. Otherwise it reconnects with capped backoff. Each
  *    read after the first starts from sinceTime and drops what was
  *    delivered already (logs/resume.h): nothing is lost or repeated.
+ *  - A stream whose 2xx headers came is healthy, however quiet: its
+ *    attempts start again from the first. A follow stream silent past the
+ *    stall bound (a quiet container and a dead connection look the same)
+ *    is reconnected at once from where it was, not reported as a problem
+ *    nor counted as an attempt.
+ *  - A follow that asks for no earlier line (tail_lines 0) resumes from
+ *    its start if its first stream breaks before a line came: the time of
+ *    its first connection (the server's Date where our clock disagrees).
  *  - A container's new instance starts once its previous one has ended,
  *    so a container's lines stay in order.
  *  - At most max_streams streams run at once; other sources wait, in the
@@ -69,7 +77,8 @@ struct log_source {
 	 * ended: "terminated with exit code 1", "pod deleted", "restarted
 	 * (exit code 137)", "end of log", or the error that stopped it */
 	const char *reason;
-	unsigned attempt;    /* reconnecting: the attempt to come (1, 2...) */
+	unsigned attempt;    /* reconnecting: the attempt to come (1, 2...); 0 once
+			      * a stream's 2xx headers came */
 	bool failed;	     /* ended on an error, not at the end of its log */
 	uint64_t lines;	     /* lines delivered */
 	uint64_t dropped;    /* lines a reconnect replayed, dropped as seen */

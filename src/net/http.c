@@ -55,6 +55,7 @@ struct net_req {
 	unsigned auth_tag;
 	unsigned auth_gen; /* the resume round it waits for */
 	net_line_fn on_line;
+	net_open_fn on_open;
 	net_done_fn done;
 	void *ud;
 
@@ -76,6 +77,7 @@ struct net_req {
 	struct buf line;
 	char *ctype;
 	long retry_after_ms;
+	int64_t date_s; /* the answer's Date header; 0: none */
 	struct err fail; /* our own reason to abort */
 };
 
@@ -422,6 +424,17 @@ static size_t header_cb(char *data, size_t size, size_t n, void *ud)
 		/* a new status line: forget the headers of an interim answer */
 		x_free(&r->ctype);
 		r->retry_after_ms = 0;
+		r->date_s = 0;
+	} else if (len >= 5 && strncasecmp(data, "date:", 5) == 0) {
+		char tmp[64];
+		size_t vl = len - 5 < sizeof(tmp) - 1 ? len - 5 : sizeof(tmp) - 1;
+		time_t when;
+
+		memcpy(tmp, data + 5, vl);
+		tmp[vl] = '\0';
+		tmp[strcspn(tmp, "\r\n")] = '\0';
+		when = curl_getdate(tmp, NULL);
+		r->date_s = when > 0 ? (int64_t)when : 0;
 	} else if (len >= 13 && strncasecmp(data, "content-type:", 13) == 0) {
 		const char *v = data + 13;
 		size_t vl = len - 13;
@@ -452,6 +465,11 @@ static size_t header_cb(char *data, size_t size, size_t n, void *ud)
 			if (r->stall_ms > 0 && !r->stall)
 				r->stall = loop_timer_add(r->c->loop, (uint64_t)r->stall_ms, 0,
 							  on_stall_check, r);
+			if (r->streaming && r->on_open) {
+				r->on_open(r->date_s, r->ud);
+				if (r->cancelled)
+					return 0;
+			}
 		}
 	}
 	return len;
@@ -1005,6 +1023,7 @@ struct net_req *net_http_request(struct net_http *c, const struct net_request *r
 	r->stream_max_ms = rq->stream_max_ms > 0 ? rq->stream_max_ms : 0;
 	r->stall_ms = rq->stall_ms > 0 ? rq->stall_ms : 0;
 	r->on_line = rq->on_line;
+	r->on_open = rq->on_line ? rq->on_open : NULL;
 	r->retries_left = rq->retries >= 0				 ? rq->retries
 			  : (strcmp(method, "GET") == 0 && !rq->on_line) ? c->retries
 									 : 0;

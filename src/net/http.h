@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "loop.h"
 #include "util.h"
@@ -64,6 +65,9 @@ struct net_response {
 /* resp is the callee's to read; it may take resp->body (set it to NULL). */
 typedef void (*net_done_fn)(struct net_response *resp, void *ud);
 typedef void (*net_line_fn)(const char *line, size_t len, void *ud);
+/* A stream's 2xx headers are in; date_s: the server's Date header in
+ * seconds since the epoch, 0 if it sent none. */
+typedef void (*net_open_fn)(int64_t date_s, void *ud);
 
 struct net_request {
 	const char *method; /* GET, POST, PUT, PATCH, DELETE; NULL: GET */
@@ -81,6 +85,7 @@ struct net_request {
 	 * arrives for this long ("stalled: ..."); 0: no bound. */
 	long stall_ms;
 	net_line_fn on_line; /* set: a stream */
+	net_open_fn on_open; /* streams: once, when a 2xx answer's headers are in */
 	int retries;	     /* -1: the default (the client's for a plain GET, else 0) */
 };
 

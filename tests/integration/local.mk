@@ -49,6 +49,16 @@ EXTRA_DIST += tests/integration/store_credentials.sh
 # `opsdeck logs`: reads, filters, and following exactly once through faults.
 TESTS += tests/integration/logs_cli.sh
 EXTRA_DIST += tests/integration/logs_cli.sh
+# A quiet follow stream: reconnected silently, resumed from its start.
+TESTS += tests/integration/logs_quiet.sh
+EXTRA_DIST += tests/integration/logs_quiet.sh
+# Following opsdeck's history of a store: new rows only, bursts whole.
+TESTS += tests/integration/logs_history.sh
+EXTRA_DIST += tests/integration/logs_history.sh
+check_PROGRAMS += tests/integration/logs_history_test
+tests_integration_logs_history_test_SOURCES = tests/integration/logs_history_test.c
+tests_integration_logs_history_test_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_logs_history_test_LDADD = $(OPSDECK_CORE_LIBS) $(CMOCKA_LIBS)
 
 # Programs the shell tests run (not tests by themselves).
 check_PROGRAMS += tests/integration/db_conn_test

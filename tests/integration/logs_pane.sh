@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 49
+plan 56
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -146,6 +146,30 @@ ui_keys s C-u
 ui_text "/nonexistent/dir/x.log" && ui_keys Enter
 screen_has "a file that cannot be written is an error in words" \
 	"cannot write /nonexistent/dir/x.log: No such file or directory"
+# an existing file is replaced only when the operator says so
+echo keep >"$UI_TMP/old.log"
+ui_keys s C-u
+ui_text "$UI_TMP/old.log" && ui_keys Enter
+screen_has "saving over an existing file asks first" "Replace the file "
+ui_keys n
+ui_wait_gone "Replace the file " 10
+is "$(cat "$UI_TMP/old.log")" "keep" "... and n leaves it as it was"
+ui_keys s C-u
+ui_text "$UI_TMP/old.log" && ui_keys Enter
+screen_has "... asked again" "Replace the file "
+ui_keys y
+screen_has "y replaces it" "Saved [0-9]+ lines \\(the filtered view\\) to $UI_TMP/old.log"
+ok "... with the lines shown" [ "$(grep -c 'GET /health ' "$UI_TMP/old.log")" -gt 0 ]
+# a FIFO (no reader: an open for writing would wait for one) and a
+# directory are refused in words, at once
+mkfifo "$UI_TMP/fifo"
+ui_keys s C-u
+ui_text "$UI_TMP/fifo" && ui_keys Enter
+screen_has "a FIFO is refused in words, the console not held by it" \
+	"fifo is not a regular file: the lines are saved to regular files only"
+ui_keys s C-u
+ui_text "$UI_TMP" && ui_keys Enter
+screen_has "so is a directory" "is not a regular file: the lines are saved to regular files only"
 
 # ---- the source list ----
 ui_keys S

@@ -1,6 +1,7 @@
 /* Exactly-once resume of a log stream (logs/resume.h): lines sharing a
  * timestamp, a replay from the start of the second, a reconnect before
- * anything came, lines without a timestamp. */
+ * anything came, lines without a timestamp, a resume point before the
+ * first line, the clock stepping back. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -142,9 +143,10 @@ static void test_no_timestamp(void **state)
 	assert_true(log_resume_accept(&r, 0));
 }
 
-/* A line stamped earlier than the last (a clock stepped back) is shown
- * live; after a reconnect it counts as delivered. */
-static void test_clock_step_back(void **state)
+/* A line stamped a little earlier than the last (stdout and stderr
+ * stamped by two writers) is shown live; after a reconnect it counts as
+ * delivered. */
+static void test_small_inversion(void **state)
 {
 	struct log_resume r;
 
@@ -160,13 +162,99 @@ static void test_clock_step_back(void **state)
 	assert_true(log_resume_accept(&r, 10 * S + 6));
 }
 
+/* The node's clock steps back an hour while the stream is up: the lines
+ * after the step are shown, and a reconnect asks from them, not from the
+ * hour ahead (the server would send nothing new for an hour), and takes
+ * the lines written after the drop. */
+static void test_clock_step_back(void **state)
+{
+	struct log_resume r;
+	const int64_t before = 7200 * S, after = 3600 * S;
+
+	(void)state;
+	log_resume_init(&r);
+	assert_true(log_resume_accept(&r, before + 1));
+	assert_true(log_resume_accept(&r, before + 2));
+	assert_true(log_resume_accept(&r, after + 1));
+	assert_true(log_resume_accept(&r, after + 2));
+	assert_int_equal(r.steps_back, 1);
+	assert_int_equal(since_of(&r), after);
+	log_resume_reconnect(&r);
+	/* the server sends from that second on, in file order: the lines of
+	 * before the step stamped later, then those after it -- shown again:
+	 * the cost of a step, a repeat rather than a loss */
+	assert_true(log_resume_accept(&r, before + 1));
+	assert_true(log_resume_accept(&r, before + 2));
+	assert_true(log_resume_accept(&r, after + 1));
+	assert_true(log_resume_accept(&r, after + 2));
+	/* (the mark went back again at the step; a second reconnect now) */
+	log_resume_reconnect(&r);
+	assert_int_equal(since_of(&r), after);
+	assert_false(log_resume_accept(&r, after + 1));
+	assert_false(log_resume_accept(&r, after + 2));
+	assert_true(log_resume_accept(&r, after + 3));
+	assert_true(log_resume_accept(&r, after + S));
+}
+
+/* A follow that asked for no earlier line (tailLines=0) and broke before
+ * its first line: the reconnect asks from the start of the follow, drops
+ * what the server sends from before it within that second, and keeps
+ * every line written since -- the ones that came while it was down too. */
+static void test_mark_before_first_line(void **state)
+{
+	struct log_resume r;
+	const int64_t start = 1796284912500000000LL;
+
+	(void)state;
+	log_resume_init(&r);
+	assert_false(log_resume_started(&r));
+	log_resume_reconnect(&r);
+	log_resume_mark(&r, start);
+	assert_true(log_resume_started(&r));
+	/* no line came; reconnect */
+	log_resume_reconnect(&r);
+	assert_int_equal(since_of(&r), start - start % S);
+	assert_false(log_resume_accept(&r, start - 400000000));
+	assert_false(log_resume_accept(&r, start - 1));
+	assert_true(log_resume_accept(&r, start));
+	assert_true(log_resume_accept(&r, start));
+	assert_true(log_resume_accept(&r, start + 300000000));
+	/* once a line came, the mark is that line's */
+	log_resume_mark(&r, start + 5 * S);
+	assert_int_equal(since_of(&r), start - start % S);
+	log_resume_reconnect(&r);
+	assert_false(log_resume_accept(&r, start));
+	assert_false(log_resume_accept(&r, start));
+	assert_false(log_resume_accept(&r, start + 300000000));
+	assert_true(log_resume_accept(&r, start + 300000001));
+	assert_int_equal(r.delivered, 4);
+}
+
+/* The first connection of such a follow keeps lines stamped before its
+ * start by a node whose clock is behind ours: only a reconnect drops. */
+static void test_mark_first_connection(void **state)
+{
+	struct log_resume r;
+
+	(void)state;
+	log_resume_init(&r);
+	log_resume_reconnect(&r);
+	log_resume_mark(&r, 50 * S);
+	assert_true(log_resume_accept(&r, 50 * S - 2000));
+	assert_true(log_resume_accept(&r, 50 * S + 1));
+	assert_int_equal(r.delivered, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_cut),
 	    cmocka_unit_test(test_counts_and_since),
 	    cmocka_unit_test(test_no_timestamp),
+	    cmocka_unit_test(test_small_inversion),
 	    cmocka_unit_test(test_clock_step_back),
+	    cmocka_unit_test(test_mark_before_first_line),
+	    cmocka_unit_test(test_mark_first_connection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
