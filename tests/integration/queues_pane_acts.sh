@@ -6,14 +6,15 @@
 # each peek counts against its delivery limit; a retry's answer is told of
 # its own job while a cancel of another is being asked; and the KafkaTopics
 # of a cluster that had no Strimzi when the console started show up once
-# Strimzi is there.
+# Strimzi is there. That kubesim serves both KafkaTopic versions, as Strimzi
+# 0.4x does while it migrates; the console reads v1, the preferred one.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 14
+plan 16
 
 ui_with_pg
 rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
@@ -46,12 +47,17 @@ rabbitmq:
     vhosts: ["/"]
 CONF
 mkdir -p "$TAP_TMP/sim"
-sim_start "$TAP_TMP/sim" || { echo "Bail out! cannot start kubesim"; exit 1; }
+sim_start "$TAP_TMP/sim" --kafka-topic-version both || { echo "Bail out! cannot start kubesim"; exit 1; }
 {
 	K create namespace kafka &&
 		printf '{"apiVersion":"kafka.strimzi.io/v1beta2","kind":"KafkaTopic","metadata":{"name":"late","namespace":"kafka","labels":{"strimzi.io/cluster":"events"}},"spec":{"partitions":3,"replicas":1}}' |
 		K create -f -
 } >/dev/null || { echo "Bail out! cannot make the KafkaTopic"; exit 1; }
+is "$(sim_get /apis/kafka.strimzi.io | jq -c '[.preferredVersion.version, [.versions[].version]]')" \
+	'["v1",["v1","v1beta2"]]' "kubesim serves both KafkaTopic versions, v1 preferred"
+is "$(sim_get /apis/kafka.strimzi.io/v1/namespaces/kafka/kafkatopics | jq -r '.items[0].apiVersion'):$(sim_get /apis/kafka.strimzi.io/v1beta2/namespaces/kafka/kafkatopics/late | jq -r .apiVersion)" \
+	"kafka.strimzi.io/v1:kafka.strimzi.io/v1beta2" \
+	"a topic written as v1beta2 reads as v1 under v1, and as v1beta2 under v1beta2"
 # Strimzi is not there yet: its API group answers 404.
 sim_post /sim/faults '{"errorRate":1,"errorCode":404,"pathPrefix":"/apis/kafka.strimzi.io"}' ||
 	{ echo "Bail out! cannot set the fault"; exit 1; }
@@ -141,7 +147,8 @@ ui_keys y
 screen_has "and the cancel's names its own" "Job $jc1 is cancelled"
 
 # ---- Strimzi installed after the console started ----
-sim_delete /sim/faults >/dev/null
-screen_has "the cluster is asked again, and its KafkaTopics show up" \
+# Both versions are served now, v1beta2 failing: the console reads v1.
+sim_post /sim/faults '{"errorRate":1,"errorCode":500,"pathPrefix":"/apis/kafka.strimzi.io/v1beta2"}'
+screen_has "the cluster is asked again, and its KafkaTopics show up, read as v1 (v1beta2 fails)" \
 	'kind +kafka +late +events +3 +1 ' 60
 ui_stop
