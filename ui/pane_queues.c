@@ -90,6 +90,7 @@ struct queues_pane {
 	bool steps_busy;
 	char steps_error[300];
 	long act_id;  /* the job a confirmation is about */
+	struct job_act *job_acts; /* retries and cancels under way, each with its job */
 	long built_s; /* the rows' ages are as of this many seconds after the read */
 	/* RabbitMQ: the brokers' queues */
 	struct queuewatch *qw; /* NULL: no broker in the settings */
@@ -97,15 +98,21 @@ struct queues_pane {
 	struct loop_timer *vis;
 	struct table *rtable;
 	int focus;
-	struct rabbit_op *op; /* the peek, purge or move under way */
+	/* each under way on its own: a peek's answer is never taken for a
+	 * purge's or a move's */
+	struct rabbit_op *peek_op;
+	struct rabbit_op *act_op; /* the purge or move under way */
 	bool peek_open;
 	char *peek_text;
-	char peek_title[800];
+	char peek_title[RABBIT_SHOWN_MAX * 2 + 100];
+	/* the queue a peek asks consent for (a quorum queue) */
+	size_t peek_bi;
+	char peek_vhost[RABBIT_NAME_MAX], peek_name[RABBIT_NAME_MAX];
 	/* a purge (of one or several queues) or a move: one queue at a time */
 	char **act_keys;
 	size_t nact, act_next, act_done, act_failed;
 	bool act_move, act_marked; /* act_marked: the subjects are the marked rows */
-	char act_want[RABBIT_NAME_MAX];
+	char act_want[RABBIT_SHOWN_MAX]; /* typed back: the name as shown, or the count */
 	size_t act_bi;
 	char act_vhost[RABBIT_NAME_MAX], act_from[RABBIT_NAME_MAX], act_to[RABBIT_NAME_MAX];
 	/* Kafka: the KafkaTopics of the clusters */
@@ -350,36 +357,60 @@ static const struct jobq_job *cursor_job(struct queues_pane *p)
 	return key && str_to_long(key, 1, 1L << 52, &id) ? job_by_id(p, id) : NULL;
 }
 
+/* A retry or a cancel under way: its answer is told of its own job, however
+ * many others were asked for meanwhile. */
+struct job_act {
+	struct queues_pane *p;
+	long id;
+	bool retry;
+	struct job_act *next;
+};
+
+static struct job_act *job_act_new(struct queues_pane *p, long id, bool retry)
+{
+	struct job_act *a = xcalloc(1, sizeof(*a));
+
+	a->p = p;
+	a->id = id;
+	a->retry = retry;
+	a->next = p->job_acts;
+	p->job_acts = a;
+	return a;
+}
+
+static void job_act_free(struct job_act *a)
+{
+	struct job_act **pp = &a->p->job_acts;
+
+	while (*pp && *pp != a)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = a->next;
+	free(a);
+}
+
 /* The answer of a retry (the new job's id, or NULL) or of a cancel
  * ('cancelled', or 'running': it stops at its next step), in words. */
-static void op_done(struct queues_pane *p, bool retry, const struct db_rows *rows,
-		    const char *error)
+static void op_done(void *ud, const struct db_rows *rows, const char *error)
 {
+	struct job_act *a = ud;
+	struct queues_pane *p = a->p;
 	const char *v = rows && rows->nrows == 1 && rows->ncols == 1 ? rows->cells[0] : NULL;
 
 	if (!rows)
 		app_error(p->app, "%s", error);
-	else if (retry && v)
-		app_info(p->app, "Job %ld runs again as job %s", p->act_id, v);
-	else if (retry)
+	else if (a->retry && v)
+		app_info(p->app, "Job %ld runs again as job %s", a->id, v);
+	else if (a->retry)
 		app_info(p->app, "Job %ld: nothing needs running; the store has what it asked for",
-			 p->act_id);
+			 a->id);
 	else if (v && strcmp(v, "running") == 0)
-		app_info(p->app, "Job %ld is running: it is cancelled at its next step", p->act_id);
+		app_info(p->app, "Job %ld is running: it is cancelled at its next step", a->id);
 	else
-		app_info(p->app, "Job %ld is cancelled", p->act_id);
+		app_info(p->app, "Job %ld is cancelled", a->id);
+	job_act_free(a);
 	load(p);
 	app_redraw(p->app);
-}
-
-static void retry_done(void *ud, const struct db_rows *rows, const char *error)
-{
-	op_done(ud, true, rows, error);
-}
-
-static void cancel_done(void *ud, const struct db_rows *rows, const char *error)
-{
-	op_done(ud, false, rows, error);
 }
 
 static void retry(struct queues_pane *p)
@@ -398,9 +429,8 @@ static void retry(struct queues_pane *p)
 		app_error(p->app, "%s", err.msg);
 		return;
 	}
-	p->act_id = j->id;
 	app_info(p->app, "Retrying job %ld (%s of store %s)…", j->id, j->kind, j->store);
-	db_live_query(p->live, &r, retry_done, p);
+	db_live_query(p->live, &r, op_done, job_act_new(p, j->id, true));
 }
 
 static void cancel_confirmed(struct app *app, void *ud)
@@ -414,7 +444,7 @@ static void cancel_confirmed(struct app *app, void *ud)
 		return;
 	}
 	app_info(app, "Cancelling job %ld…", p->act_id);
-	db_live_query(p->live, &r, cancel_done, p);
+	db_live_query(p->live, &r, op_done, job_act_new(p, p->act_id, false));
 }
 
 static void ask_cancel(struct queues_pane *p)
@@ -641,14 +671,23 @@ static const struct table_column rabbit_cols[] = {
     [RC_TREND] = {"TREND 10m", TREND_WIDTH, TREND_WIDTH, 0, TABLE_LEFT, 1},
 };
 
-/* A queue's row key: broker, vhost and name, apart by a unit separator. */
+/* A queue's row key: broker, vhost and name, apart by a unit separator;
+ * the names (which may hold any character) percent-encoded. */
 static void queue_key(char *buf, size_t bufsz, const char *broker, const char *vhost,
 		      const char *name)
 {
-	snprintf(buf, bufsz, "%s\x1f%s\x1f%s", broker, vhost, name);
+	struct buf b = BUF_INIT;
+
+	buf_printf(&b, "%s\x1f", broker);
+	rabbit_path_segment(&b, vhost);
+	buf_putc(&b, '\x1f');
+	rabbit_path_segment(&b, name);
+	snprintf(buf, bufsz, "%s", buf_str(&b));
+	buf_free(&b);
 }
 
-/* The broker index, vhost and name of a row key; false if it names none. */
+/* The broker index, vhost and name (exact) of a row key; false if it
+ * names none. */
 static bool queue_of_key(const struct queues_pane *p, const char *key, size_t *bi, char *vhost,
 			 size_t vsz, char *name, size_t nsz)
 {
@@ -662,9 +701,8 @@ static bool queue_of_key(const struct queues_pane *p, const char *key, size_t *b
 
 		if (strlen(bn) == (size_t)(a - key) && strncmp(bn, key, (size_t)(a - key)) == 0) {
 			*bi = i;
-			snprintf(vhost, vsz, "%.*s", (int)(b - a - 1), a + 1);
-			snprintf(name, nsz, "%s", b + 1);
-			return true;
+			return rabbit_segment_decode(a + 1, (size_t)(b - a - 1), vhost, vsz) &&
+			       rabbit_segment_decode(b + 1, strlen(b + 1), name, nsz);
 		}
 	}
 	return false;
@@ -731,11 +769,12 @@ static void rabbit_add_rows(struct queues_pane *p, struct table_model *tm, size_
 
 	for (size_t i = 0; i < b->queues.n; i++) {
 		const struct rabbit_queue *q = &b->queues.v[i];
-		char key[3 * RABBIT_NAME_MAX], ready[24], unacked[24], total[24], cons[24];
+		char key[7 * RABBIT_NAME_MAX], ready[24], unacked[24], total[24], cons[24];
 		char pub[24], dlv[24], ack[24], trend[TREND_WIDTH * 4 + 1];
+		char vhost[RABBIT_SHOWN_MAX], name[RABBIT_SHOWN_MAX];
 		const char *cells[] = {[RC_BROKER] = b->name,
-				       [RC_VHOST] = q->vhost,
-				       [RC_QUEUE] = q->name,
+				       [RC_VHOST] = vhost,
+				       [RC_QUEUE] = name,
 				       [RC_GROUP] = kind == RABBIT_QUEUE_CELERY ? "celery" : "work",
 				       [RC_TYPE] = q->type,
 				       [RC_STATE] = q->state[0] ? q->state : "-",
@@ -751,6 +790,8 @@ static void rabbit_add_rows(struct queues_pane *p, struct table_model *tm, size_
 
 		if (q->kind != kind)
 			continue;
+		rabbit_name_shown(q->vhost, vhost, sizeof(vhost));
+		rabbit_name_shown(q->name, name, sizeof(name));
 		queue_key(key, sizeof(key), b->name, q->vhost, q->name);
 		fmt_count(ready, sizeof(ready), q->counted, q->ready);
 		fmt_count(unacked, sizeof(unacked), q->counted, q->unacked);
@@ -839,12 +880,36 @@ static void act_clear(struct queues_pane *p)
 
 /* ---- peek ---- */
 
+static void peek_start(struct queues_pane *p, unsigned flags);
+
+static void peek_agreed(struct app *app, void *ud)
+{
+	(void)app;
+	peek_start(ud, RABBIT_PEEK_AGREED);
+}
+
 static void peek_done(struct rabbit_result *res, const struct err *err, void *ud)
 {
 	struct queues_pane *p = ud;
 	struct buf b = {0};
+	char after[RABBIT_SHOWN_MAX + 200], question[RABBIT_SHOWN_MAX + 100], name[200];
+	char limit[32] = "";
 
-	p->op = NULL;
+	p->peek_op = NULL;
+	if (err && res->needs_consent) {
+		/* a quorum queue: each peek counts as a delivery; why, in the
+		 * message line, and the question short enough for the dialog */
+		rabbit_name_shown(res->queue.name, name, sizeof(name));
+		if (res->queue.delivery_limit >= 0)
+			snprintf(limit, sizeof(limit), " (%ld)", res->queue.delivery_limit);
+		snprintf(question, sizeof(question),
+			 "Peek at quorum queue %s? Each peek counts against its delivery limit%s",
+			 name, limit);
+		app_error(p->app, "%s", err->msg);
+		app_confirm(p->app, question, peek_agreed, p);
+		app_redraw(p->app);
+		return;
+	}
 	if (err) {
 		app_error(p->app, "%s", err->msg);
 		return;
@@ -863,27 +928,59 @@ static void peek_done(struct rabbit_result *res, const struct err *err, void *ud
 	free(p->peek_text);
 	p->peek_text = buf_steal(&b);
 	p->peek_open = true;
-	app_info(p->app, "Peeked at %zu message%s of %s; they stay in the queue", res->messages.n,
-		 res->messages.n == 1 ? "" : "s", p->peek_title);
+	/* true per queue type: a quorum queue counted a delivery */
+	rabbit_peek_after(&res->queue, after, sizeof(after));
+	app_info(p->app, "Peeked at %zu message%s; %s", res->messages.n,
+		 res->messages.n == 1 ? "" : "s", after);
 	app_redraw(p->app);
+}
+
+/* Peeks at the queue of peek_bi, peek_vhost and peek_name. */
+static void peek_start(struct queues_pane *p, unsigned flags)
+{
+	struct rabbit *r;
+	struct err err = {{0}};
+
+	if (p->peek_op || !(r = rabbit_client(p, p->peek_bi)))
+		return;
+	p->peek_op = rabbit_peek(r, p->peek_vhost, p->peek_name, PEEK_COUNT, flags, peek_done, p,
+				 &err);
+	if (!p->peek_op)
+		app_error(p->app, "%s", err.msg);
+	else
+		app_info(p->app, "Reading the first messages of %s…", p->peek_title);
+}
+
+/* A queue whose name came cut (longer than the API allows) cannot be
+ * named to the broker. */
+static bool refuse_inexact(struct queues_pane *p, const struct rabbit_queue *q)
+{
+	if (q->exact)
+		return false;
+	app_error(p->app, "The broker gave this queue's name cut: it cannot be acted on here");
+	return true;
 }
 
 static void peek(struct queues_pane *p)
 {
 	size_t bi;
 	const struct rabbit_queue *q = cursor_queue(p, &bi);
-	struct rabbit *r;
-	struct err err = {{0}};
+	char vhost[RABBIT_SHOWN_MAX], name[RABBIT_SHOWN_MAX];
 
-	if (!q || p->op || !(r = rabbit_client(p, bi)))
+	if (!q || refuse_inexact(p, q))
 		return;
-	snprintf(p->peek_title, sizeof(p->peek_title), "queue %s (vhost %s) of broker %s", q->name,
-		 q->vhost, queuewatch_broker(p->qw, bi)->name);
-	p->op = rabbit_peek(r, q->vhost, q->name, PEEK_COUNT, peek_done, p, &err);
-	if (!p->op)
-		app_error(p->app, "%s", err.msg);
-	else
-		app_info(p->app, "Reading the first messages of %s…", p->peek_title);
+	if (p->peek_op) {
+		app_error(p->app, "A peek is under way; wait for it to end");
+		return;
+	}
+	rabbit_name_shown(q->name, name, sizeof(name));
+	rabbit_name_shown(q->vhost, vhost, sizeof(vhost));
+	snprintf(p->peek_title, sizeof(p->peek_title), "queue %s (vhost %s) of broker %s", name,
+		 vhost, queuewatch_broker(p->qw, bi)->name);
+	p->peek_bi = bi;
+	str_copy(p->peek_vhost, sizeof(p->peek_vhost), q->vhost);
+	str_copy(p->peek_name, sizeof(p->peek_name), q->name);
+	peek_start(p, 0);
 }
 
 static void peek_draw(struct queues_pane *p, const struct rect *r)
@@ -904,8 +1001,12 @@ static void act_step(struct queues_pane *p);
 static void act_finish(struct queues_pane *p)
 {
 	if (p->act_move) {
+		char from[RABBIT_SHOWN_MAX], to[RABBIT_SHOWN_MAX];
+
+		rabbit_name_shown(p->act_from, from, sizeof(from));
+		rabbit_name_shown(p->act_to, to, sizeof(to));
 		if (!p->act_failed)
-			app_info(p->app, "Moved the messages of %s to %s", p->act_from, p->act_to);
+			app_info(p->app, "Moved the messages of %s to %s", from, to);
 	} else if (!p->act_failed) {
 		app_info(p->app, "Purged %zu queue%s", p->act_done, p->act_done == 1 ? "" : "s");
 	}
@@ -921,7 +1022,7 @@ static void action_done(struct rabbit_result *res, const struct err *err, void *
 	struct queues_pane *p = ud;
 
 	(void)res;
-	p->op = NULL;
+	p->act_op = NULL;
 	if (err) {
 		p->act_failed++;
 		app_error(p->app, "%s", err->msg);
@@ -948,10 +1049,10 @@ static void act_run(struct queues_pane *p)
 		return;
 	}
 	if (p->act_move)
-		p->op = rabbit_move(r, vhost, name, p->act_to, action_done, p, &err);
+		p->act_op = rabbit_move(r, vhost, name, p->act_to, action_done, p, &err);
 	else
-		p->op = rabbit_purge(r, vhost, name, action_done, p, &err);
-	if (!p->op) {
+		p->act_op = rabbit_purge(r, vhost, name, action_done, p, &err);
+	if (!p->act_op) {
 		p->act_failed++;
 		app_error(p->app, "%s", err.msg);
 		act_finish(p);
@@ -1008,11 +1109,24 @@ static bool refuse_rabbit(struct queues_pane *p, const char *what)
 		app_error(p->app, "read-only mode: refusing to %s", what);
 		return true;
 	}
-	if (p->op || p->nact) {
+	if (p->act_op || p->nact) {
 		app_error(p->app, "A queue action is under way; wait for it to end");
 		return true;
 	}
 	return false;
+}
+
+/* The text typed back names the queue: as shown, or (one queue) exact. */
+static bool purge_confirmed(struct queues_pane *p, const char *text)
+{
+	size_t bi;
+	char vhost[RABBIT_NAME_MAX], name[RABBIT_NAME_MAX];
+
+	if (strcmp(text, p->act_want) == 0)
+		return true;
+	return !p->act_marked && p->nact == 1 &&
+	       queue_of_key(p, p->act_keys[0], &bi, vhost, sizeof(vhost), name, sizeof(name)) &&
+	       strcmp(text, name) == 0;
 }
 
 static void purge_typed(struct app *app, const char *text, void *ud)
@@ -1020,9 +1134,9 @@ static void purge_typed(struct app *app, const char *text, void *ud)
 	struct queues_pane *p = ud;
 	char shown[48];
 
-	if (!text || strcmp(text, p->act_want) != 0) {
+	if (!text || !purge_confirmed(p, text)) {
 		if (text) {
-			str_copy_clean(shown, sizeof(shown), text);
+			rabbit_name_shown(text, shown, sizeof(shown));
 			app_error(app, "\"%s\" is not \"%s\": nothing purged", shown, p->act_want);
 		} else {
 			app_info(app, "Nothing purged");
@@ -1041,7 +1155,7 @@ static void ask_purge(struct queues_pane *p)
 	struct table_model *tm = table_model(p->rtable);
 	size_t bi;
 	const struct rabbit_queue *q;
-	char key[3 * RABBIT_NAME_MAX];
+	char key[7 * RABBIT_NAME_MAX];
 
 	if (refuse_rabbit(p, "purge a queue"))
 		return;
@@ -1063,17 +1177,17 @@ static void ask_purge(struct queues_pane *p)
 		app_prompt(p->app, "Queues: ", "", &purge_prompt, p);
 		return;
 	}
-	if (!(q = cursor_queue(p, &bi)))
+	if (!(q = cursor_queue(p, &bi)) || refuse_inexact(p, q))
 		return;
 	queue_key(key, sizeof(key), queuewatch_broker(p->qw, bi)->name, q->vhost, q->name);
 	p->nact = 1;
 	p->act_keys = xcalloc(1, sizeof(*p->act_keys));
 	p->act_keys[0] = xstrdup(key);
-	str_copy(p->act_want, sizeof(p->act_want), q->name);
+	rabbit_name_shown(q->name, p->act_want, sizeof(p->act_want));
 	app_info(p->app,
 		 "Purge every ready message of queue %s on broker %s? Type its name to confirm "
 		 "(Esc cancels)",
-		 q->name, queuewatch_broker(p->qw, bi)->name);
+		 p->act_want, queuewatch_broker(p->qw, bi)->name);
 	app_prompt(p->app, "Queue name: ", "", &purge_prompt, p);
 }
 
@@ -1088,27 +1202,33 @@ static bool move_key(struct app *app, struct lineedit *le, keycode k, void *ud)
 	(void)app;
 	if (k != KC_TAB || p->act_bi >= queuewatch_count(p->qw))
 		return false;
+	char first[RABBIT_SHOWN_MAX];
+
 	b = queuewatch_broker(p->qw, p->act_bi);
+	/* the names as shown: what can be typed */
 	for (size_t i = 0; i < b->queues.n; i++) {
 		const struct rabbit_queue *q = &b->queues.v[i];
+		char name[RABBIT_SHOWN_MAX];
 
-		if (strcmp(q->vhost, p->act_vhost) != 0 || strncmp(q->name, typed, n) != 0 ||
+		rabbit_name_shown(q->name, name, sizeof(name));
+		if (strcmp(q->vhost, p->act_vhost) != 0 || strncmp(name, typed, n) != 0 ||
 		    strcmp(q->name, p->act_from) == 0)
 			continue;
 		if (!match) {
-			match = q->name;
+			str_copy(first, sizeof(first), name);
+			match = first;
 			common = strlen(match);
 		} else {
 			size_t c = 0;
 
-			while (c < common && match[c] == q->name[c])
+			while (c < common && match[c] == name[c])
 				c++;
 			common = c;
 		}
 		nmatch++;
 	}
 	if (match && common >= n) {
-		char next[RABBIT_NAME_MAX];
+		char next[RABBIT_SHOWN_MAX];
 
 		snprintf(next, sizeof(next), "%.*s", (int)common, match);
 		lineedit_set(le, next);
@@ -1118,31 +1238,54 @@ static bool move_key(struct app *app, struct lineedit *le, keycode k, void *ud)
 	return true;
 }
 
+/* The queue a typed name means: a listed queue of the vhost shown so (its
+ * exact name), else the text itself. */
+static void typed_queue(struct queues_pane *p, const char *text, char *out, size_t outsz)
+{
+	const struct queuewatch_broker *b = queuewatch_broker(p->qw, p->act_bi);
+	char name[RABBIT_SHOWN_MAX];
+
+	for (size_t i = 0; b && i < b->queues.n; i++) {
+		const struct rabbit_queue *q = &b->queues.v[i];
+
+		if (strcmp(q->vhost, p->act_vhost) != 0 || !q->exact)
+			continue;
+		rabbit_name_shown(q->name, name, sizeof(name));
+		if (strcmp(name, text) == 0) {
+			str_copy(out, outsz, q->name);
+			return;
+		}
+	}
+	str_copy(out, outsz, text);
+}
+
 static void move_typed(struct app *app, const char *text, void *ud)
 {
 	struct queues_pane *p = ud;
-	char key[3 * RABBIT_NAME_MAX];
+	char key[7 * RABBIT_NAME_MAX], from[RABBIT_SHOWN_MAX], to[RABBIT_SHOWN_MAX];
 
 	if (!text || !text[0]) {
 		app_info(app, "Nothing moved");
 		return;
 	}
 	if (!rabbit_valid_queue_name(text)) {
-		app_error(app, "Not a queue name: 1 to 255 bytes without control characters");
+		app_error(app, "Not a queue name: 1 to 255 bytes of UTF-8 text");
 		return;
 	}
-	if (strcmp(text, p->act_from) == 0) {
+	typed_queue(p, text, p->act_to, sizeof(p->act_to));
+	if (strcmp(p->act_to, p->act_from) == 0) {
 		app_error(app, "A queue's messages cannot be moved to itself: nothing moved");
 		return;
 	}
-	str_copy(p->act_to, sizeof(p->act_to), text);
 	queue_key(key, sizeof(key), queuewatch_broker(p->qw, p->act_bi)->name, p->act_vhost,
 		  p->act_from);
 	p->act_move = true;
 	p->nact = 1;
 	p->act_keys = xcalloc(1, sizeof(*p->act_keys));
 	p->act_keys[0] = xstrdup(key);
-	app_info(app, "Moving the messages of %s to %s…", p->act_from, p->act_to);
+	rabbit_name_shown(p->act_from, from, sizeof(from));
+	rabbit_name_shown(p->act_to, to, sizeof(to));
+	app_info(app, "Moving the messages of %s to %s…", from, to);
 	act_step(p);
 }
 
@@ -1152,20 +1295,24 @@ static void ask_move(struct queues_pane *p)
 {
 	size_t bi;
 	const struct rabbit_queue *q;
-	char origin[RABBIT_NAME_MAX], label[32];
+	char origin[RABBIT_NAME_MAX], shown_origin[RABBIT_SHOWN_MAX], name[RABBIT_SHOWN_MAX];
+	char label[32];
 
-	if (refuse_rabbit(p, "move a queue's messages") || !(q = cursor_queue(p, &bi)))
+	if (refuse_rabbit(p, "move a queue's messages") || !(q = cursor_queue(p, &bi)) ||
+	    refuse_inexact(p, q))
 		return;
 	p->act_bi = bi;
 	str_copy(p->act_vhost, sizeof(p->act_vhost), q->vhost);
 	str_copy(p->act_from, sizeof(p->act_from), q->name);
 	rabbit_dlq_origin(q->name, origin, sizeof(origin));
+	rabbit_name_shown(origin, shown_origin, sizeof(shown_origin));
+	rabbit_name_shown(q->name, name, sizeof(name));
 	snprintf(label, sizeof(label), "To queue: ");
 	app_info(p->app,
 		 "Move the messages of %s to queue…: Enter moves them (Tab completes a queue "
 		 "name, Esc cancels)",
-		 q->name);
-	app_prompt(p->app, label, origin, &move_prompt, p);
+		 name);
+	app_prompt(p->app, label, shown_origin, &move_prompt, p);
 }
 
 /* ---- drawing ---- */
@@ -1245,15 +1392,19 @@ static void rabbit_draw(struct queues_pane *p, const struct rect *r)
 		t.h--;
 	}
 	if (p->focus == FOCUS_RABBIT && (q = cursor_queue(p, &bi)) != NULL) {
-		char origin[RABBIT_NAME_MAX];
+		char origin[RABBIT_NAME_MAX], name[RABBIT_SHOWN_MAX], vhost[RABBIT_SHOWN_MAX];
 
 		char pk[32], dk[32], mk[32];
 
 		first_key(p, ACTION_QUEUES_PEEK, pk, sizeof(pk));
 		first_key(p, ACTION_QUEUES_PURGE, dk, sizeof(dk));
 		first_key(p, ACTION_QUEUES_MOVE, mk, sizeof(mk));
-		snprintf(foot, sizeof(foot), "Queue %s (vhost %s) of %s: %s%s(%s peeks, %s purges, "
-			 "%s moves its messages)", q->name, q->vhost,
+		rabbit_name_shown(q->name, name, sizeof(name));
+		rabbit_name_shown(q->vhost, vhost, sizeof(vhost));
+		snprintf(foot, sizeof(foot),
+			 "Queue %.300s (vhost %.200s) of %s: %s%s(%s peeks, %s purges, %s moves "
+			 "its messages)",
+			 name, vhost,
 			 queuewatch_broker(p->qw, bi)->name,
 			 q->kind == RABBIT_QUEUE_CELERY ? "Celery's own " : "",
 			 rabbit_dlq_origin(q->name, origin, sizeof(origin)) ? "a dead-letter queue "
@@ -1289,7 +1440,9 @@ struct kafka_cluster {
 	struct kube_req *disc;
 	struct kube_sub *sub;
 	const struct kube_resource *res; /* NULL: not found out yet */
-	bool absent;			 /* the cluster serves no KafkaTopic */
+	bool absent;			 /* the cluster serves no KafkaTopic (yet) */
+	unsigned absences;		 /* answers in a row that it serves none */
+	uint64_t rediscover_ms;		 /* when absent: ask again from then on */
 	bool seen;
 	char error[300];
 };
@@ -1356,11 +1509,14 @@ static void kafka_discovered(struct kube_response *resp, void *ud)
 
 	k->disc = NULL;
 	k->error[0] = '\0';
-	if (resp->status == 200) {
-		k->res = kafka_topic_resource(resp->body, resp->body_len);
+	if (resp->status == 200 || resp->status == 404) {
+		k->res = resp->status == 200 ? kafka_topic_resource(resp->body, resp->body_len)
+					     : NULL;
 		k->absent = !k->res;
-	} else if (resp->status == 404) {
-		k->absent = true;
+		/* Strimzi may be installed later: asked again, less and less often */
+		k->absences = k->absent ? k->absences + 1 : 0;
+		if (k->absent)
+			k->rediscover_ms = loop_now_ms() + kafka_topic_rediscover_ms(k->absences);
 	} else {
 		snprintf(k->error, sizeof(k->error), "%s: %.250s", k->name,
 			 err_isset(&resp->err) ? resp->err.msg : "cannot read its API groups");
@@ -1380,7 +1536,7 @@ static void kafka_discover(struct queues_pane *p, struct kafka_cluster *k)
 	struct err err = {{0}};
 	struct kube_http *h;
 
-	if (k->disc || k->res || k->absent)
+	if (k->disc || k->res || (k->absent && loop_now_ms() < k->rediscover_ms))
 		return;
 	if (!p->kube)
 		p->kube = kube_registry_acquire(app_loop(p->app), app_conf(p->app)->kubeconfig);
@@ -1405,7 +1561,8 @@ static void kafka_cluster_free(struct kafka_cluster *k)
 }
 
 /* A cluster per active or cordoned cluster of the database; discovery is
- * tried again (tick) until the cluster answers. */
+ * tried again (tick) until the cluster answers, and, while it serves no
+ * KafkaTopic, after kafka_topic_rediscover_ms. */
 static void kafka_sync(struct queues_pane *p)
 {
 	const struct cluster_list *cl = p->live ? db_live_clusters(p->live) : NULL;
@@ -1586,8 +1743,14 @@ static void queues_destroy(void *st)
 		loop_timer_cancel(p->tick);
 	if (p->vis)
 		loop_timer_cancel(p->vis);
-	if (p->op)
-		rabbit_op_cancel(p->op);
+	while (p->job_acts) {
+		db_live_forget(p->live, p->job_acts); /* no answer to a freed pane */
+		job_act_free(p->job_acts);
+	}
+	if (p->peek_op)
+		rabbit_op_cancel(p->peek_op);
+	if (p->act_op)
+		rabbit_op_cancel(p->act_op);
 	act_clear(p);
 	for (size_t i = 0; p->rabbits && i < queuewatch_count(p->qw); i++)
 		rabbit_free(p->rabbits[i]);

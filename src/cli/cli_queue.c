@@ -33,8 +33,9 @@ static const struct cli_command cmd_list = {
 static const struct cli_command cmd_peek = {
     .noun = "queue",
     .verb = "peek",
-    .usage = "BROKER QUEUE [--count N] [--vhost VHOST] [--json]",
-    .summary = "show the first messages of a queue, leaving them in it",
+    .usage = "BROKER QUEUE [--count N] [--vhost VHOST] [--yes] [--json]",
+    .summary = "show the first messages of a queue, leaving them in it (a quorum queue "
+	       "counts each peek as a delivery: asked, or --yes)",
     .run = queue_peek,
 };
 
@@ -59,11 +60,14 @@ const struct cli_command *const cli_queue_commands[] = {&cmd_list, &cmd_peek, &c
 
 /* ---- running operations to completion ---- */
 
+/* pending and loop belong to whoever runs the loop, and live as long as
+ * that run: run_one gives each outcome its own counter. */
 struct outcome {
 	struct rabbit_result res;
 	struct err err;
 	bool done, failed;
 	size_t *pending;
+	size_t own_pending;
 	struct loop *loop;
 };
 
@@ -110,13 +114,13 @@ static bool run_one(struct cli_ctx *ctx, const struct conf_broker *b, start_fn *
 		    struct outcome *o)
 {
 	struct loop *loop = loop_new();
-	size_t pending = 1;
 	struct err err = {{0}};
 	struct rabbit *r = rabbit_new(loop, ctx->conf, b, &err);
 	bool ok = false;
 
 	memset(o, 0, sizeof(*o));
-	o->pending = &pending;
+	o->own_pending = 1;
+	o->pending = &o->own_pending;
 	o->loop = loop;
 	if (r && start(r, arg, o, &err)) {
 		loop_run(loop); /* bounded by the requests' deadlines */
@@ -128,6 +132,7 @@ static bool run_one(struct cli_ctx *ctx, const struct conf_broker *b, start_fn *
 	}
 	rabbit_free(r);
 	loop_free(loop);
+	o->loop = NULL; /* gone with the run */
 	return ok;
 }
 
@@ -184,8 +189,8 @@ static const char *const list_header[] = {"BROKER",    "VHOST",	    "QUEUE",	 "T
 
 static void table_add(struct cli_table *t, const char *broker, const struct rabbit_queue *q)
 {
-	char ready[24], unacked[24], total[24], cons[24], pub[24], del[24], ack[24], name[96],
-	    vhost[64], bname[64];
+	char ready[24], unacked[24], total[24], cons[24], pub[24], del[24], ack[24],
+	    name[RABBIT_SHOWN_MAX], vhost[RABBIT_SHOWN_MAX], bname[64];
 	const char *cells[ARRAY_LEN(list_header)];
 
 	count_text(ready, sizeof(ready), q, q->ready);
@@ -195,8 +200,8 @@ static void table_add(struct cli_table *t, const char *broker, const struct rabb
 	rate_text(pub, sizeof(pub), q->rates, RABBIT_RATE_PUBLISH, q->publish_rate);
 	rate_text(del, sizeof(del), q->rates, RABBIT_RATE_DELIVER, q->deliver_rate);
 	rate_text(ack, sizeof(ack), q->rates, RABBIT_RATE_ACK, q->ack_rate);
-	str_copy_clean(name, sizeof(name), q->name);
-	str_copy_clean(vhost, sizeof(vhost), q->vhost);
+	rabbit_name_shown(q->name, name, sizeof(name));
+	rabbit_name_shown(q->vhost, vhost, sizeof(vhost));
 	str_copy_clean(bname, sizeof(bname), broker);
 	cells[0] = bname;
 	cells[1] = vhost;
@@ -315,13 +320,34 @@ static int queue_list(struct cli_ctx *ctx, int argc, char **argv)
 struct queue_arg {
 	const char *vhost, *queue, *to;
 	int count;
+	unsigned flags;
 };
 
 static struct rabbit_op *start_peek(struct rabbit *r, void *arg, struct outcome *o, struct err *err)
 {
 	const struct queue_arg *a = arg;
 
-	return rabbit_peek(r, a->vhost, a->queue, a->count, on_done, o, err);
+	return rabbit_peek(r, a->vhost, a->queue, a->count, a->flags, on_done, o, err);
+}
+
+/* A queue name as it is printed. */
+static const char *shown(const char *name, char *buf, size_t bufsz)
+{
+	rabbit_name_shown(name, buf, bufsz);
+	return buf;
+}
+
+/* The answer to a yes/no question on the terminal. */
+static bool ask_yes(const char *question)
+{
+	char line[32];
+
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return str_eq(line, "y") || str_eq(line, "yes");
 }
 
 static int print_messages(struct cli_ctx *ctx, const struct rabbit_message_list *l)
@@ -361,8 +387,10 @@ static int print_messages(struct cli_ctx *ctx, const struct rabbit_message_list 
 static int queue_peek(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *count_s = NULL, *vhost = NULL;
+	bool yes = false;
 	const struct cli_opt opts[] = {{"count", &count_s, NULL, NULL, false},
 				       {"vhost", &vhost, NULL, NULL, false},
+				       {"yes", NULL, &yes, NULL, false},
 				       {NULL, NULL, NULL, NULL, false}};
 	const char *pos[2];
 	const struct conf_broker *b;
@@ -370,6 +398,7 @@ static int queue_peek(struct cli_ctx *ctx, int argc, char **argv)
 	struct outcome o;
 	long count = 1;
 	int npos, rc;
+	char after[1200];
 
 	if (!cli_parse(ctx, &cmd_peek, argc, argv, opts, pos, 2, 2, &npos))
 		return CLI_USAGE;
@@ -381,11 +410,29 @@ static int queue_peek(struct cli_ctx *ctx, int argc, char **argv)
 	a.vhost = vhost ? vhost : rabbit_default_vhost(b);
 	a.queue = pos[1];
 	a.count = (int)count;
+	a.flags = yes ? RABBIT_PEEK_AGREED : 0;
 	if (!run_one(ctx, b, start_peek, &a, &o)) {
+		bool again = o.res.needs_consent && isatty(STDIN_FILENO) && !ctx->json &&
+			     ask_yes("Peek anyway?");
+
+		if (o.res.needs_consent && !again)
+			fprintf(stderr, "opsdeck: nothing peeked; --yes peeks anyway\n");
 		outcome_free(&o);
-		return CLI_FAILED;
+		if (!again)
+			return CLI_FAILED;
+		a.flags = RABBIT_PEEK_AGREED;
+		if (!run_one(ctx, b, start_peek, &a, &o)) {
+			outcome_free(&o);
+			return CLI_FAILED;
+		}
 	}
 	rc = print_messages(ctx, &o.res.messages);
+	/* what became of them, where it is more than "they stay" */
+	if (rc == CLI_OK && !ctx->json && o.res.messages.n > 0 &&
+	    rabbit_peek_effect(&o.res.queue, after, sizeof(after)) == RABBIT_PEEK_COUNTED) {
+		rabbit_peek_after(&o.res.queue, after, sizeof(after));
+		fprintf(stderr, "opsdeck: %s\n", after);
+	}
 	outcome_free(&o);
 	return rc;
 }
@@ -421,21 +468,21 @@ static bool audit(struct cli_ctx *ctx, const char *broker, const char *vhost, co
  * the count of queues. */
 static bool confirmed(struct cli_ctx *ctx, const char *broker, const char *const *queues, size_t n)
 {
-	char want[300], line[320];
+	char want[RABBIT_SHOWN_MAX], line[RABBIT_SHOWN_MAX + 20], name[RABBIT_SHOWN_MAX];
 
 	if (!isatty(STDIN_FILENO)) {
 		cli_fail(ctx, "a purge needs --yes when it is not run on a terminal");
 		return false;
 	}
 	if (n == 1) {
-		fprintf(stderr, "Purge every ready message of queue %s on broker %s?\n", queues[0],
-			broker);
+		/* the name as shown, which can be typed whatever it holds */
+		fprintf(stderr, "Purge every ready message of queue %s on broker %s?\n",
+			shown(queues[0], want, sizeof(want)), broker);
 		fprintf(stderr, "Type the queue's name to confirm: ");
-		str_copy(want, sizeof(want), queues[0]);
 	} else {
 		fprintf(stderr, "Purge every ready message of %zu queues on broker %s:", n, broker);
 		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s", queues[i]);
+			fprintf(stderr, " %s", shown(queues[i], name, sizeof(name)));
 		fprintf(stderr, "?\nType the number of queues to confirm: ");
 		snprintf(want, sizeof(want), "%zu", n);
 	}
@@ -445,7 +492,7 @@ static bool confirmed(struct cli_ctx *ctx, const char *broker, const char *const
 		return false;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
-	if (!str_eq(line, want)) {
+	if (!str_eq(line, want) && !(n == 1 && str_eq(line, queues[0]))) {
 		cli_fail(ctx, "not confirmed: nothing purged");
 		return false;
 	}
@@ -477,8 +524,7 @@ static int queue_purge(struct cli_ctx *ctx, int argc, char **argv)
 	for (int i = 1; i < npos; i++) {
 		if (!rabbit_valid_queue_name(pos[i]))
 			return cli_usage(ctx, &cmd_purge,
-					 "a queue name must be 1 to 255 bytes without control "
-					 "characters");
+					 "a queue name must be 1 to 255 bytes of UTF-8 text");
 	}
 	if (!db_mutation_allowed(ctx->conf, "purge a queue", &err))
 		return cli_fail(ctx, err.msg);
@@ -491,11 +537,13 @@ static int queue_purge(struct cli_ctx *ctx, int argc, char **argv)
 	for (int i = 1; i < npos; i++) {
 		struct queue_arg a = {.vhost = vhost, .queue = pos[i]};
 		struct outcome o;
+		char name[RABBIT_SHOWN_MAX];
 
 		if (!audit(ctx, b->name, vhost, pos[i], NULL))
 			return CLI_FAILED;
 		if (run_one(ctx, b, start_purge, &a, &o))
-			fprintf(ctx->out, "purged queue %s on broker %s\n", pos[i], b->name);
+			fprintf(ctx->out, "purged queue %s on broker %s\n",
+				shown(pos[i], name, sizeof(name)), b->name);
 		else
 			rc = CLI_FAILED;
 		outcome_free(&o);
@@ -523,12 +571,13 @@ static int queue_move(struct cli_ctx *ctx, int argc, char **argv)
 	struct outcome o;
 	struct err err = {{0}};
 	int npos, rc = CLI_OK;
+	char from[RABBIT_SHOWN_MAX], to[RABBIT_SHOWN_MAX];
 
 	if (!cli_parse(ctx, &cmd_move, argc, argv, opts, pos, 3, 3, &npos))
 		return CLI_USAGE;
 	if (!rabbit_valid_queue_name(pos[1]) || !rabbit_valid_queue_name(pos[2]))
 		return cli_usage(ctx, &cmd_move,
-				 "a queue name must be 1 to 255 bytes without control characters");
+				 "a queue name must be 1 to 255 bytes of UTF-8 text");
 	if (str_eq(pos[1], pos[2]))
 		return cli_usage(ctx, &cmd_move, "a move needs two different queues");
 	if (!db_mutation_allowed(ctx->conf, "move messages", &err))
@@ -540,14 +589,16 @@ static int queue_move(struct cli_ctx *ctx, int argc, char **argv)
 	a.to = pos[2];
 	if (!audit(ctx, b->name, a.vhost, a.queue, a.to))
 		return CLI_FAILED;
+	shown(a.queue, from, sizeof(from));
+	shown(a.to, to, sizeof(to));
 	if (!run_one(ctx, b, start_move, &a, &o))
 		rc = CLI_FAILED;
 	else if (o.res.moved >= 0)
 		fprintf(ctx->out, "moved %ld message%s from queue %s to queue %s on broker %s\n",
-			o.res.moved, o.res.moved == 1 ? "" : "s", a.queue, a.to, b->name);
+			o.res.moved, o.res.moved == 1 ? "" : "s", from, to, b->name);
 	else
 		fprintf(ctx->out, "moved the messages of queue %s to queue %s on broker %s\n",
-			a.queue, a.to, b->name);
+			from, to, b->name);
 	outcome_free(&o);
 	if (fflush(ctx->out) != 0)
 		rc = cli_fail(ctx, "cannot write the output");

@@ -89,3 +89,12 @@ void kafka_topic_state_text(const struct kafka_topic *t, char *buf, size_t bufsz
 	else
 		snprintf(buf, bufsz, "waiting for the operator");
 }
+
+uint64_t kafka_topic_rediscover_ms(unsigned absent)
+{
+	uint64_t ms = KAFKA_TOPIC_REDISCOVER_MIN_MS;
+
+	for (unsigned i = 1; i < absent && ms < KAFKA_TOPIC_REDISCOVER_MAX_MS; i++)
+		ms *= 2;
+	return ms < KAFKA_TOPIC_REDISCOVER_MAX_MS ? ms : KAFKA_TOPIC_REDISCOVER_MAX_MS;
+}

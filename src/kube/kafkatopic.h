@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kube/api.h"
 
@@ -48,6 +49,14 @@ bool kafka_topic_read(const json_t *obj, struct kafka_topic *t);
  * versions[].version): v1 if served, else v1beta2; NULL (err-free) when
  * neither is, or the document is not an APIGroup. */
 const struct kube_resource *kafka_topic_resource(const char *body, size_t len);
+
+/* A cluster that answers that it serves no KafkaTopic (404 on the group, or
+ * no version of it) is asked again later, since Strimzi may be installed
+ * at any time: after `absent` such answers in a row, wait this many ms --
+ * KAFKA_TOPIC_REDISCOVER_MIN_MS doubling up to KAFKA_TOPIC_REDISCOVER_MAX_MS. */
+#define KAFKA_TOPIC_REDISCOVER_MIN_MS 15000u
+#define KAFKA_TOPIC_REDISCOVER_MAX_MS 300000u
+uint64_t kafka_topic_rediscover_ms(unsigned absent);
 
 /* The state in words: "Ready", "not ready: REASON: MESSAGE", "not yet
  * applied (generation G, applied O)", "waiting for the operator". */

@@ -10,7 +10,7 @@
 /* ---- trends ---- */
 
 struct trend_entry {
-	char *key; /* vhost \x1f name: names hold no control character */
+	char *key; /* vhost's length, vhost, name: names may hold any character */
 	uint64_t last_step;
 	long ring[QUEUEWATCH_TREND_POINTS];
 };
@@ -47,7 +47,7 @@ size_t qtrend_size(const struct qtrend *t)
 
 static char *trend_key(const char *vhost, const char *name)
 {
-	return xasprintf("%s\x1f%s", vhost, name);
+	return xasprintf("%zu:%s%s", strlen(vhost), vhost, name);
 }
 
 static int entry_cmp(const void *a, const void *b)

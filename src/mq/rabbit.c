@@ -29,6 +29,7 @@ enum op_kind { OP_LIST, OP_PEEK, OP_PURGE, OP_MOVE };
 enum op_stage {
 	ST_OVERVIEW,
 	ST_QUEUES,
+	ST_PEEK_QUEUE,
 	ST_GET,
 	ST_DELETE,
 	ST_SOURCE,
@@ -62,6 +63,7 @@ struct rabbit_op {
 	struct loop_timer *timer;
 	char *vhost, *queue, *to;
 	int count;
+	unsigned flags;
 	size_t vh_index; /* listing: which configured vhost */
 	long page;
 	char shovel[80];
@@ -77,17 +79,51 @@ const char *rabbit_default_vhost(const struct conf_broker *b)
 	return b && b->nvhosts ? b->vhosts[0] : "/";
 }
 
+/* Valid UTF-8 (no overlong forms, no surrogates), as JSON and the
+ * broker need. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i], cp, want;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			want = 2;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			want = 3;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			want = 4;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i < want)
+			return false;
+		for (size_t k = 1; k < want; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((want == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (want == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			return false;
+		i += want;
+	}
+	return true;
+}
+
 bool rabbit_valid_queue_name(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	if (n == 0 || n > 255)
-		return false;
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	}
-	return true;
+	return n > 0 && n <= 255 && utf8_valid((const unsigned char *)name, n);
 }
 
 /* "~/x" is $HOME/x. */
@@ -376,8 +412,8 @@ static void queue_words(char *out, size_t outsz, const char *vhost, const char *
 {
 	char q[96], v[96];
 
-	str_copy_clean(q, sizeof(q), queue);
-	str_copy_clean(v, sizeof(v), vhost);
+	rabbit_name_shown(queue, q, sizeof(q));
+	rabbit_name_shown(vhost, v, sizeof(v));
 	if (str_eq(vhost, "/"))
 		snprintf(out, outsz, "queue %s", q);
 	else
@@ -417,10 +453,14 @@ static void on_poll_timer(struct loop *loop, void *ud)
 	(void)loop;
 	op->timer = NULL;
 	if (loop_now_ms() >= op->deadline_ms) {
+		char from[200], to[200];
+
+		rabbit_name_shown(op->queue, from, sizeof(from));
+		rabbit_name_shown(op->to, to, sizeof(to));
 		move_abort(op,
 			   "the move from %s to %s did not finish within %d s; its shovel %s was "
 			   "removed",
-			   op->queue, op->to, RABBIT_MOVE_TIMEOUT_MS / 1000, op->shovel);
+			   from, to, RABBIT_MOVE_TIMEOUT_MS / 1000, op->shovel);
 		return;
 	}
 	path = shovel_param_path(op);
@@ -467,9 +507,8 @@ static void on_answer(struct net_response *resp, void *ud)
 			if (op->vh_index < op->r->nvhosts) {
 				char v[96];
 
-				snprintf(
-				    what, sizeof(what), "vhost %s",
-				    (str_copy_clean(v, sizeof(v), op->r->vhosts[op->vh_index]), v));
+				rabbit_name_shown(op->r->vhosts[op->vh_index], v, sizeof(v));
+				snprintf(what, sizeof(what), "vhost %s", v);
 			} else {
 				str_copy(what, sizeof(what), "the queue list");
 			}
@@ -493,6 +532,44 @@ static void on_answer(struct net_response *resp, void *ud)
 			return;
 		}
 		op_finish(op, NULL);
+		return;
+	}
+	case ST_PEEK_QUEUE: {
+		char words[600];
+		char *path, body[160];
+
+		queue_words(what, sizeof(what), op->vhost, op->queue);
+		if (!ok2xx) {
+			rabbit_error_describe(resp->status, resp->body, resp->body_len, what, &e);
+			op_fail(op, "%s", e.msg);
+			return;
+		}
+		if (!rabbit_queue_parse(resp->body, resp->body_len, &op->res.queue, &e)) {
+			op_fail(op, "%s", e.msg);
+			return;
+		}
+		switch (rabbit_peek_effect(&op->res.queue, words, sizeof(words))) {
+		case RABBIT_PEEK_UNSUPPORTED:
+			op_fail(op, "%s", words);
+			return;
+		case RABBIT_PEEK_COUNTED:
+			if (!(op->flags & RABBIT_PEEK_AGREED)) {
+				op->res.needs_consent = true;
+				op_fail(op, "%s", words);
+				return;
+			}
+			break;
+		case RABBIT_PEEK_HARMLESS:
+			break;
+		}
+		snprintf(body, sizeof(body),
+			 "{\"count\":%d,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\","
+			 "\"truncate\":%d}",
+			 op->count, RABBIT_PEEK_TRUNCATE);
+		path = queue_path(op->vhost, op->queue, "/get");
+		op->stage = ST_GET;
+		op_send(op, "POST", path, body);
+		free(path);
 		return;
 	}
 	case ST_GET:
@@ -589,7 +666,7 @@ static void on_answer(struct net_response *resp, void *ud)
 		}
 		return;
 	case ST_POLL_STATE: {
-		char state[32], reason[256];
+		char state[32], reason[256], from[200], to[200];
 
 		/* Without the shovel_management plugin there is no status to read:
 		 * the parameter alone tells when the move is over. */
@@ -597,8 +674,9 @@ static void on_answer(struct net_response *resp, void *ud)
 		    rabbit_shovel_state(resp->body, resp->body_len, op->shovel, state,
 					sizeof(state), reason, sizeof(reason)) &&
 		    str_eq(state, "terminated") && reason[0]) {
-			move_abort(op, "the shovel moving %s to %s failed: %s", op->queue, op->to,
-				   reason);
+			rabbit_name_shown(op->queue, from, sizeof(from));
+			rabbit_name_shown(op->to, to, sizeof(to));
+			move_abort(op, "the shovel moving %s to %s failed: %s", from, to, reason);
 			return;
 		}
 		poll_later(op);
@@ -638,11 +716,14 @@ static bool queue_args_ok(struct rabbit *r, const char *vhost, const char *queue
 	return true;
 }
 
+/* What a peek reads of the queue first: its type and delivery limit. */
+static const char peek_columns[] = "?columns=name,vhost,type,arguments,effective_policy_definition";
+
 struct rabbit_op *rabbit_peek(struct rabbit *r, const char *vhost, const char *queue, int count,
-			      rabbit_done_fn done, void *ud, struct err *err)
+			      unsigned flags, rabbit_done_fn done, void *ud, struct err *err)
 {
 	struct rabbit_op *op;
-	char *path, body[160];
+	char *path;
 
 	if (!queue_args_ok(r, vhost, queue, NULL, err))
 		return NULL;
@@ -654,13 +735,10 @@ struct rabbit_op *rabbit_peek(struct rabbit *r, const char *vhost, const char *q
 	op->vhost = xstrdup(vhost);
 	op->queue = xstrdup(queue);
 	op->count = count;
-	op->stage = ST_GET;
-	snprintf(body, sizeof(body),
-		 "{\"count\":%d,\"ackmode\":\"ack_requeue_true\",\"encoding\":\"auto\","
-		 "\"truncate\":%d}",
-		 count, RABBIT_PEEK_TRUNCATE);
-	path = queue_path(vhost, queue, "/get");
-	op = op_begin(op, "POST", path, body, err);
+	op->flags = flags;
+	op->stage = ST_PEEK_QUEUE;
+	path = queue_path(vhost, queue, peek_columns);
+	op = op_begin(op, "GET", path, NULL, err);
 	free(path);
 	return op;
 }
@@ -721,7 +799,7 @@ static const char sql_audit[] =
 bool rabbit_audit_req(struct db_req *req, const struct conf *conf, const char *broker,
 		      const char *vhost, const char *queue, const char *to, struct err *err)
 {
-	char object[301];
+	char object[301], v[RABBIT_SHOWN_MAX], q[RABBIT_SHOWN_MAX], t[RABBIT_SHOWN_MAX];
 	struct buf msg = BUF_INIT, obj = BUF_INIT;
 	size_t n;
 
@@ -729,23 +807,34 @@ bool rabbit_audit_req(struct db_req *req, const struct conf *conf, const char *b
 		return false;
 	if (!broker || !*broker || !rabbit_valid_queue_name(vhost) ||
 	    !rabbit_valid_queue_name(queue) || (to && !rabbit_valid_queue_name(to))) {
-		err_set(err, "a broker, vhost and queue name must be text without control "
-			     "characters");
+		err_set(err, "a broker, vhost and queue name must be 1 to 255 bytes of UTF-8 text");
 		return false;
 	}
+	rabbit_name_shown(vhost, v, sizeof(v));
+	rabbit_name_shown(queue, q, sizeof(q));
+	rabbit_name_shown(to ? to : "", t, sizeof(t));
 	/* The object column holds 300 characters without surrounding blanks;
-	 * the detail keeps the whole names. */
-	buf_printf(&obj, "rabbitmq/%s/%s/%s", broker, vhost, queue);
+	 * the detail keeps the whole names, exact. */
+	buf_printf(&obj, "rabbitmq/%s/%s/%s", broker, v, q);
 	str_copy(object, sizeof(object), buf_str(&obj));
+	if (obj.len >= sizeof(object)) {
+		/* cut, but never inside a character */
+		n = strlen(object);
+		while (n && ((unsigned char)object[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n && (unsigned char)object[n - 1] >= 0xc0)
+			n--;
+		object[n] = '\0';
+	}
 	buf_free(&obj);
 	for (n = strlen(object); n && (object[n - 1] == ' ' || object[n - 1] == '\t'); n--)
 		object[n - 1] = '\0';
 	if (to)
 		buf_printf(&msg,
-			   "moving the messages of queue %s to queue %s (vhost %s) on broker %s",
-			   queue, to, vhost, broker);
+			   "moving the messages of queue %s to queue %s (vhost %s) on broker %s", q,
+			   t, v, broker);
 	else
-		buf_printf(&msg, "purging queue %s (vhost %s) on broker %s", queue, vhost, broker);
+		buf_printf(&msg, "purging queue %s (vhost %s) on broker %s", q, v, broker);
 	db_req_init(req, sql_audit);
 	db_req_add(req, conf->operator);
 	db_req_add(req, to ? "queue.move" : "queue.purge");

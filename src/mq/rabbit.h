@@ -50,6 +50,10 @@ struct rabbit_result {
 	struct rabbit_queue_list queues;     /* list: every queue, in the API's order */
 	struct rabbit_message_list messages; /* peek */
 	long moved;	   /* move: messages in the source at the start; -1: not counted */
+	struct rabbit_queue queue; /* peek: the queue, as read before the peek */
+	/* peek: refused because the queue is a quorum queue and the caller did
+	 * not agree (RABBIT_PEEK_AGREED); the error is the question, in words */
+	bool needs_consent;
 	unsigned requests; /* HTTP requests the operation made */
 };
 
@@ -70,10 +74,14 @@ void rabbit_set_timeout(struct rabbit *r, long timeout_ms);
 /* The overview and every queue of the broker's vhosts (all if none set). */
 struct rabbit_op *rabbit_list(struct rabbit *r, rabbit_done_fn done, void *ud, struct err *err);
 /* Up to count (1..RABBIT_PEEK_MAX) messages from the head of the queue,
- * requeued at once (ackmode=ack_requeue_true): the queue keeps them,
- * marked redelivered. */
+ * requeued at once (ackmode=ack_requeue_true). The queue's type is read
+ * first (rabbit_peek_effect): a classic queue keeps them, marked
+ * redelivered; a stream is refused; a quorum queue counts each peek as a
+ * delivery against its delivery limit, so it is peeked only with
+ * RABBIT_PEEK_AGREED in flags, else the op fails with needs_consent. */
+#define RABBIT_PEEK_AGREED 1u
 struct rabbit_op *rabbit_peek(struct rabbit *r, const char *vhost, const char *queue, int count,
-			      rabbit_done_fn done, void *ud, struct err *err);
+			      unsigned flags, rabbit_done_fn done, void *ud, struct err *err);
 /* Deletes every ready message of the queue. */
 struct rabbit_op *rabbit_purge(struct rabbit *r, const char *vhost, const char *queue,
 			       rabbit_done_fn done, void *ud, struct err *err);
@@ -89,13 +97,14 @@ void rabbit_op_cancel(struct rabbit_op *op);
  * configured vhost, else "/". */
 const char *rabbit_default_vhost(const struct conf_broker *b);
 
-/* A queue name as the API accepts it: 1 to 255 bytes, no control
- * characters. */
+/* A queue (or vhost) name as the API accepts it: 1 to 255 bytes of UTF-8
+ * (control characters included: the broker allows them). */
 bool rabbit_valid_queue_name(const char *name);
 
 /* The audit event of a purge (to NULL) or a move of queue's messages to
  * to, written before the action (no event, no action). Refuses in
- * read-only mode. */
+ * read-only mode. The message and object show the names escaped
+ * (rabbit_name_shown); the detail keeps them exact. */
 bool rabbit_audit_req(struct db_req *req, const struct conf *conf, const char *broker,
 		      const char *vhost, const char *queue, const char *to, struct err *err);
 

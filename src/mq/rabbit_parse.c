@@ -57,6 +57,41 @@ static void copy_str(char *dst, size_t dstsz, const json_t *o, const char *key)
 	utf8_trim_tail(dst);
 }
 
+/* A name as the broker gives it, byte for byte; false if it had to be cut
+ * (or held a NUL), so that it no longer names the queue. */
+static bool copy_raw(char *dst, size_t dstsz, const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	const char *s = json_string_value(v);
+	size_t n = s ? json_string_length(v) : 0;
+
+	if (!s) {
+		dst[0] = '\0';
+		return true;
+	}
+	if (n < dstsz && strlen(s) == n) {
+		memcpy(dst, s, n + 1);
+		return true;
+	}
+	str_copy(dst, dstsz, s);
+	utf8_trim_tail(dst);
+	return false;
+}
+
+/* The delivery limit a quorum queue's argument or policies set: the
+ * lower of them (as the broker applies it), or -1. */
+static long delivery_limit(const json_t *o)
+{
+	const json_t *args = json_object_get(o, "arguments");
+	const json_t *pol = json_object_get(o, "effective_policy_definition");
+	long a = json_get_count(args, "x-delivery-limit", -1);
+	long b = json_get_count(pol, "delivery-limit", -1);
+
+	if (a < 0)
+		return b;
+	return b >= 0 && b < a ? b : a;
+}
+
 enum rabbit_queue_kind rabbit_queue_kind(const char *name)
 {
 	size_t n = strlen(name);
@@ -77,8 +112,9 @@ static bool queue_from_json(const json_t *o, struct rabbit_queue *q)
 	if (!json_is_object(o) || !json_is_string(json_object_get(o, "name")))
 		return false;
 	memset(q, 0, sizeof(*q));
-	copy_str(q->vhost, sizeof(q->vhost), o, "vhost");
-	copy_str(q->name, sizeof(q->name), o, "name");
+	q->exact = copy_raw(q->vhost, sizeof(q->vhost), o, "vhost");
+	q->exact &= copy_raw(q->name, sizeof(q->name), o, "name");
+	q->delivery_limit = delivery_limit(o);
 	copy_str(q->type, sizeof(q->type), o, "type");
 	copy_str(q->state, sizeof(q->state), o, "state");
 	if (!q->type[0])
@@ -458,6 +494,108 @@ bool rabbit_shovel_state(const char *body, size_t len, const char *name, char *s
 	}
 	json_decref(root);
 	return found;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+bool rabbit_segment_decode(const char *seg, size_t len, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)seg[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (len - i < 3)
+				return false;
+			hi = hex_value(seg[i + 1]);
+			lo = hex_value(seg[i + 2]);
+			if (hi < 0 || lo < 0)
+				return false;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (c == '\0' || n + 1 >= outsz)
+			return false;
+		out[n++] = (char)c;
+	}
+	if (!outsz)
+		return false;
+	out[n] = '\0';
+	return true;
+}
+
+void rabbit_name_shown(const char *name, char *out, size_t outsz)
+{
+	struct buf b = BUF_INIT;
+
+	if (!outsz)
+		return;
+	/* room for the "..." of a cut */
+	rabbit_escape(name ? name : "", name ? strlen(name) : 0, outsz > 4 ? outsz - 4 : 0, &b);
+	str_copy(out, outsz, buf_str(&b));
+	buf_free(&b);
+}
+
+enum rabbit_peek_effect rabbit_peek_effect(const struct rabbit_queue *q, char *words,
+					   size_t wordsz)
+{
+	char name[RABBIT_SHOWN_MAX];
+
+	rabbit_name_shown(q->name, name, sizeof(name));
+	if (str_eq(q->type, "stream")) {
+		snprintf(words, wordsz,
+			 "queue %s is a stream: it is read by consumers from an offset, and the "
+			 "broker refuses a peek (basic.get) on it",
+			 name);
+		return RABBIT_PEEK_UNSUPPORTED;
+	}
+	if (str_eq(q->type, "quorum")) {
+		if (q->delivery_limit >= 0)
+			snprintf(words, wordsz,
+				 "queue %s is a quorum queue: each peek counts as a delivery "
+				 "against its delivery limit of %ld, past which the broker "
+				 "dead-letters or drops a message",
+				 name, q->delivery_limit);
+		else
+			snprintf(words, wordsz,
+				 "queue %s is a quorum queue: each peek counts as a delivery "
+				 "(x-delivery-count) against any delivery limit (a queue "
+				 "argument, a policy, or 20 by default from RabbitMQ 4.0), past "
+				 "which the broker dead-letters or drops a message",
+				 name);
+		return RABBIT_PEEK_COUNTED;
+	}
+	snprintf(words, wordsz, "the messages stay in queue %s, marked redelivered", name);
+	return RABBIT_PEEK_HARMLESS;
+}
+
+void rabbit_peek_after(const struct rabbit_queue *q, char *words, size_t wordsz)
+{
+	char name[RABBIT_SHOWN_MAX], limit[48] = "";
+
+	rabbit_name_shown(q->name, name, sizeof(name));
+	if (!str_eq(q->type, "quorum")) {
+		snprintf(words, wordsz, "they stay in queue %s, marked redelivered", name);
+		return;
+	}
+	if (q->delivery_limit >= 0)
+		snprintf(limit, sizeof(limit), " of %ld", q->delivery_limit);
+	snprintf(words, wordsz,
+		 "they went back to quorum queue %s, each with a delivery counted against its "
+		 "limit%s",
+		 name, limit);
 }
 
 bool rabbit_dlq_origin(const char *name, char *out, size_t outsz)

@@ -34,9 +34,13 @@ enum rabbit_queue_kind {
 	RABBIT_QUEUE_CELERY,
 };
 
+/* vhost and name are the broker's own, byte for byte, as the API paths
+ * need them (rabbit_path_segment encodes them); they may hold any
+ * character, so a view shows them through rabbit_name_shown. */
 struct rabbit_queue {
 	char vhost[RABBIT_NAME_MAX];
 	char name[RABBIT_NAME_MAX];
+	bool exact;	/* the names are whole (not cut to fit): actions may use them */
 	char type[16];	/* classic, quorum, stream */
 	char state[24]; /* running, idle, flow, down, ... ("" if not given) */
 	long messages, ready, unacked, consumers;
@@ -44,6 +48,10 @@ struct rabbit_queue {
 	unsigned rates; /* RABBIT_RATE_* present */
 	double publish_rate, deliver_rate, ack_rate; /* messages per second */
 	enum rabbit_queue_kind kind;
+	/* A quorum queue's delivery limit (x-delivery-limit, or the policies'
+	 * delivery-limit, the lower of them); -1: none given. Only the reading
+	 * of one queue (rabbit_queue_parse) asks for it. */
+	long delivery_limit;
 };
 
 struct rabbit_queue_list {
@@ -127,6 +135,35 @@ bool rabbit_escape(const char *s, size_t len, size_t max, struct buf *out);
 
 /* Appends text percent-encoded for one path segment ("/" -> "%2F"). */
 void rabbit_path_segment(struct buf *out, const char *text);
+/* The reverse: the text of a segment of len bytes into out; false if it is
+ * not one rabbit_path_segment made, or does not fit. */
+bool rabbit_segment_decode(const char *seg, size_t len, char *out, size_t outsz);
+
+/* Room for a name as rabbit_name_shown writes it. */
+#define RABBIT_SHOWN_MAX 1024
+/* A vhost or queue name as a screen or a message shows it: control
+ * characters and invalid bytes escaped as rabbit_escape does (a backslash
+ * doubled, so that the form read back names one queue only), cut with
+ * "..." to fit outsz. */
+void rabbit_name_shown(const char *name, char *out, size_t outsz);
+
+/* What a peek (ackmode=ack_requeue_true) does to a queue of q's type. */
+enum rabbit_peek_effect {
+	/* classic: the messages stay where they were, marked redelivered */
+	RABBIT_PEEK_HARMLESS,
+	/* quorum: each peek hands the messages back as a failed delivery,
+	 * counted against the queue's delivery limit; past it the broker
+	 * dead-letters or drops the message. Done only when agreed to. */
+	RABBIT_PEEK_COUNTED,
+	/* stream: a stream is read by offset; the broker refuses basic.get */
+	RABBIT_PEEK_UNSUPPORTED,
+};
+/* The effect, and in words what a peek would do to q's messages (for
+ * COUNTED, the question to agree to; for UNSUPPORTED, why it is refused). */
+enum rabbit_peek_effect rabbit_peek_effect(const struct rabbit_queue *q, char *words,
+					   size_t wordsz);
+/* What became of the messages of q once a peek is done. */
+void rabbit_peek_after(const struct rabbit_queue *q, char *words, size_t wordsz);
 
 /* The body of PUT /api/parameters/shovel/VHOST/NAME that moves the
  * messages now in from to to, then deletes the shovel. Caller frees. */

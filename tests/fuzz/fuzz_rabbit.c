@@ -2,9 +2,9 @@
  * (mq/rabbit_parse.h). Any input, as a queue page, a queue, the overview,
  * peeked messages, an error answer or the shovel list, is read or refused
  * with a message; never a crash or a leak. What is read is safe to show:
- * names and payloads hold no control character (payloads are escaped and
- * cut at the size asked), counts are never negative, rates are finite and
- * only there when the answer had them. */
+ * queue names are the broker's, exact, and shown escaped; payloads hold no
+ * control character (escaped and cut at the size asked), counts are never
+ * negative, rates are finite and only there when the answer had them. */
 #include "config.h"
 
 #include <math.h>
@@ -57,14 +57,35 @@ static void check_rate(unsigned rates, unsigned bit, double v)
 		abort();
 }
 
+/* A name is the broker's, exact (any character); its shown form holds no
+ * control character, and its path segment reads back to it. */
+static void check_name(const char *name, size_t max)
+{
+	char shown[RABBIT_SHOWN_MAX], back[RABBIT_NAME_MAX];
+	struct buf b = BUF_INIT;
+
+	if (strnlen(name, max + 1) > max)
+		abort();
+	check_utf8(name);
+	rabbit_name_shown(name, shown, sizeof(shown));
+	check_text(shown, sizeof(shown) - 1);
+	check_utf8(shown);
+	rabbit_path_segment(&b, name);
+	if (!rabbit_segment_decode(buf_str(&b), b.len, back, sizeof(back)) && name[0])
+		abort();
+	if (name[0] && strcmp(back, name) != 0)
+		abort();
+	buf_free(&b);
+}
+
 static void check_queue(const struct rabbit_queue *q)
 {
-	check_text(q->vhost, sizeof(q->vhost) - 1);
-	check_text(q->name, sizeof(q->name) - 1);
+	char words[800];
+
+	check_name(q->vhost, sizeof(q->vhost) - 1);
+	check_name(q->name, sizeof(q->name) - 1);
 	check_text(q->type, sizeof(q->type) - 1);
 	check_text(q->state, sizeof(q->state) - 1);
-	check_utf8(q->vhost);
-	check_utf8(q->name);
 	check_utf8(q->type);
 	check_utf8(q->state);
 	if (q->messages < 0 || q->ready < 0 || q->unacked < 0 || q->consumers < 0)
@@ -76,6 +97,10 @@ static void check_queue(const struct rabbit_queue *q)
 	check_rate(q->rates, RABBIT_RATE_ACK, q->ack_rate);
 	if (q->kind != rabbit_queue_kind(q->name))
 		abort();
+	rabbit_peek_effect(q, words, sizeof(words));
+	check_text(words, sizeof(words) - 1);
+	rabbit_peek_after(q, words, sizeof(words));
+	check_text(words, sizeof(words) - 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

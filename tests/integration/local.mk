@@ -120,6 +120,8 @@ TESTS += tests/integration/jobs.sh tests/integration/jobs_cancel.sh
 EXTRA_DIST += tests/integration/jobs.sh tests/integration/jobs_cancel.sh
 TESTS += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
 EXTRA_DIST += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
+TESTS += tests/integration/queues_pane_acts.sh
+EXTRA_DIST += tests/integration/queues_pane_acts.sh
 
 # The Logs pane: a store's containers followed in the console.
 TESTS += tests/integration/logs_pane.sh

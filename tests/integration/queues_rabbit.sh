@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 
-plan 51
+plan 66
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 t0=$(tap_now_ms)
@@ -237,3 +237,62 @@ rabbit_restart || { echo "Bail out! the broker did not come back"; exit 1; }
 ok "once the broker is back, its queues are listed again with their messages" \
 	wait_for '[ "$(listed tasks messages)" = 7 ]' 30
 ok "and the watch recovers by itself" wait_for 'watched main | grep -q "^main ok .* depth=7 "' 30
+
+# ---- a quorum queue: each peek counts as a delivery ----
+{
+	rabbit_queue_declare / qq.dead &&
+		rabbit_queue_declare / qq '{"x-queue-type":"quorum","x-delivery-limit":2,"x-dead-letter-exchange":"","x-dead-letter-routing-key":"qq.dead"}' &&
+		rabbit_queue_declare / sq '{"x-queue-type":"stream"}' &&
+		rabbit_publish / qq 1 quorum
+} || { echo "Bail out! cannot make the quorum queue"; exit 1; }
+wait_for '[ "$(depth / qq)" = 1 ]' 20
+for i in 1 2 3 4; do run od queue peek main qq; done
+is "$rc:$err" "1:opsdeck: broker main: queue qq is a quorum queue: each peek counts as a delivery against its delivery limit of 2, past which the broker dead-letters or drops a message
+opsdeck: nothing peeked; --yes peeks anyway" \
+	"a peek of a quorum queue is refused in words, with its delivery limit, unless agreed to"
+is "$(depth / qq):$(depth / qq.dead)" "1:0" "refused peeks, more than the limit, leave the message where it was"
+run od queue peek main qq --yes
+is "$rc:$(printf '%s' "$out" | tail -n 1)" "0:  quorum-1" "--yes peeks at the quorum queue"
+is "$err" "opsdeck: they went back to quorum queue qq, each with a delivery counted against its limit of 2" \
+	"and says what became of the messages"
+out=$(on_tty y "$OPSDECK -c $work/config.yaml queue peek main qq")
+like "$(printf '%s' "$out" | tr '\n' '|')" 'quorum queue: each peek counts .*\|Peek anyway\? \[y/N\] message 1: .*\|  quorum-1\|' \
+	"on a terminal the peek asks, and y peeks"
+run od queue peek main qq --yes
+ok "the warning is true: a peek past the delivery limit dead-letters the message" \
+	wait_for '[ "$(depth / qq):$(depth / qq.dead)" = 0:1 ]' 20
+run od queue peek main sq
+like "$rc:$err" '^1:opsdeck: broker main: queue sq is a stream: it is read by consumers from an offset' \
+	"a stream is refused in words"
+
+# ---- a queue whose name holds a space, a slash, a percent sign and a control character ----
+odd=$(printf 'odd name/with%%\001ctl')
+twin='odd name/with% ctl' # what the name read as once its control character was cleaned
+urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+publish_to() { # publish_to NAME COUNT PREFIX
+	for i in $(seq "$2"); do
+		rabbit_api POST /api/exchanges/%2F/amq.default/publish "$(python3 -c '
+import json, sys
+print(json.dumps({"properties": {}, "routing_key": sys.argv[1], "payload": sys.argv[2],
+    "payload_encoding": "string"}))' "$1" "$3-$i")" | grep -q '"routed":true' || return 1
+	done
+}
+odd_p=$(urlenc "$odd"); twin_p=$(urlenc "$twin")
+{
+	rabbit_queue_declare / "$odd_p" && rabbit_queue_declare / "$twin_p" &&
+		publish_to "$odd" 2 odd && publish_to "$twin" 3 twin
+} || { echo "Bail out! cannot make the oddly named queues"; exit 1; }
+ok "the listing has the queue under its exact name, with its depth" \
+	wait_for '[ "$(listed "$odd" messages):$(listed "$twin" messages)" = 2:3 ]' 30
+run od queue list --broker main
+like "$out" 'main +/ +odd name/with%\\x01ctl +classic' "the text listing shows the name with its control character escaped"
+run od queue peek main "$odd" --count 2
+is "$rc:$(printf '%s' "$out" | sed -n 2p)" "0:  odd-1" "peek reads that queue"
+run od queue purge main "$odd" --yes
+is "$rc:$out" '0:purged queue odd name/with%\x01ctl on broker main' "purge names it escaped"
+ok "and empties exactly that queue" wait_for '[ "$(depth / "$odd_p"):$(depth / "$twin_p")" = 0:3 ]' 20
+is "$(q -c "SELECT object || '|' || (detail->>'queue' = '$odd') FROM opsdeck.events WHERE action = 'queue.purge' ORDER BY id DESC LIMIT 1")" \
+	'rabbitmq/main///odd name/with%\x01ctl|true' "the audit event shows the name escaped and keeps it exact"
+run od queue move main "$twin" "$odd"
+is "$rc" 0 "a move into it works"
+ok "and moves every message there" wait_for '[ "$(depth / "$odd_p"):$(depth / "$twin_p")" = 3:0 ]' 20

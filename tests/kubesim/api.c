@@ -9,6 +9,7 @@
 
 #include "apply.h"
 #include "buf.h"
+#include "kafka.h"
 #include "ctrl.h"
 #include "fault.h"
 #include "finalize.h"
@@ -323,7 +324,8 @@ static bool check_identity(const struct target *t, json_t *doc, bool require_kin
 		return false;
 	}
 	json_object_set_new(doc, "kind", json_string(t->rt->kind));
-	json_object_set_new(doc, "apiVersion", json_string(t->rt->api_version));
+	/* stored at the version kept (v1 when both KafkaTopic versions are served) */
+	json_object_set_new(doc, "apiVersion", json_string(restype_get(t->rt->id)->api_version));
 	if (t->name)
 		jset(doc, "metadata", "name", json_string(t->name));
 	if (t->rt->namespaced && t->ns)
@@ -1823,6 +1825,14 @@ void api_handle(struct sim *s, const struct req *r, struct resp *out)
 			goto done;
 		}
 		do_resource(s, r, &t, out);
+		if (kafka_topic_aside(t.rt) && out->body && !out->watch) {
+			size_t len;
+			char *body = kafka_topic_rewrite(out->body, out->len, &len);
+
+			free(out->body);
+			out->body = body;
+			out->len = len;
+		}
 		goto done;
 	}
 notfound:

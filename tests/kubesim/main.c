@@ -50,8 +50,9 @@ static void usage(FILE *f)
 	      "  --terminate-ms MS    graceful pod termination (1000)\n"
 	      "  --ns-delete-ms MS    namespace Terminating until gone (2000)\n"
 	      "  --topic-ready-ms MS  KafkaTopic until Ready (1500)\n"
-	      "  --kafka-topic-version v1beta2|v1\n"
-	      "                       the one KafkaTopic version served (v1beta2)\n"
+	      "  --kafka-topic-version v1beta2|v1|both\n"
+	      "                       the KafkaTopic version served (v1beta2); both: v1\n"
+	      "                       preferred and v1beta2 too, as Strimzi 0.4x migrating\n"
 	      "  --bookmark-ms MS     watch bookmark interval (5000)\n"
 	      "  --watch-history N    change events kept for watches (20000)\n"
 	      "  --event-ttl S        lifetime of Events in seconds (3600)\n"
@@ -380,7 +381,8 @@ static bool parse_args(int argc, char **argv, struct sim_opts *o)
 		case OPT_KAFKA_VERSION:
 			ok = kafka_set_version(optarg);
 			if (!ok)
-				fprintf(stderr, "opsdeck-kubesim: --kafka-topic-version: v1beta2 or v1\n");
+				fprintf(stderr, "opsdeck-kubesim: --kafka-topic-version: "
+						"v1beta2, v1 or both\n");
 			break;
 		case OPT_BOOKMARK:
 			ok = parse_long_opt("bookmark-ms", optarg, 10, 3600000, &o->bookmark_ms);

@@ -48,9 +48,13 @@ json_t *openapi_index(void)
 {
 	json_t *paths = json_object();
 
-	for (int k = 0; k < K_COUNT; k++) {
-		const struct restype *rt = restype_get((enum kind_id)k);
+	for (int k = 0; k <= K_COUNT; k++) {
+		const struct restype *rt =
+		    k < K_COUNT ? restype_get((enum kind_id)k) : restype_other();
 		char gv[96], url[160];
+
+		if (!rt)
+			continue;
 
 		gv_path(rt, gv, sizeof(gv));
 		snprintf(url, sizeof(url), "/openapi/v3/%s?hash=%08X", gv,
@@ -65,11 +69,14 @@ json_t *openapi_doc(const char *path)
 	json_t *paths = json_object(), *schemas = json_object();
 	bool any = false;
 
-	for (int k = 0; k < K_COUNT; k++) {
-		const struct restype *rt = restype_get((enum kind_id)k);
+	for (int k = 0; k <= K_COUNT; k++) {
+		const struct restype *rt =
+		    k < K_COUNT ? restype_get((enum kind_id)k) : restype_other();
 		char gv[96], item[256], coll[256], sname[160], ref[200];
 		json_t *params, *patch, *ok;
 
+		if (!rt)
+			continue;
 		gv_path(rt, gv, sizeof(gv));
 		if (!str_eq(gv, path))
 			continue;

@@ -294,8 +294,15 @@ const struct restype *restype_get(enum kind_id id)
 	return (unsigned)id < K_COUNT ? &types[id] : NULL;
 }
 
+const struct restype *restype_other(void)
+{
+	return kafka_topic_other(&types[K_KAFKATOPIC]);
+}
+
 const struct restype *restype_find(const char *group, const char *version, const char *plural)
 {
+	const struct restype *o = kafka_topic_other(&types[K_KAFKATOPIC]);
+
 	for (size_t i = 0; i < K_COUNT; i++) {
 		const struct restype *t = restype_get((enum kind_id)i);
 
@@ -303,11 +310,16 @@ const struct restype *restype_find(const char *group, const char *version, const
 		    str_eq(t->plural, plural))
 			return t;
 	}
+	if (o && str_eq(o->group, group) && str_eq(o->version, version) &&
+	    str_eq(o->plural, plural))
+		return o;
 	return NULL;
 }
 
 const struct restype *restype_by_kind(const char *api_version, const char *kind)
 {
+	const struct restype *o = kafka_topic_other(&types[K_KAFKATOPIC]);
+
 	if (!api_version || !kind)
 		return NULL;
 	for (size_t i = 0; i < K_COUNT; i++) {
@@ -316,6 +328,8 @@ const struct restype *restype_by_kind(const char *api_version, const char *kind)
 		if (str_eq(t->api_version, api_version) && str_eq(t->kind, kind))
 			return t;
 	}
+	if (o && str_eq(o->api_version, api_version) && str_eq(o->kind, kind))
+		return o;
 	return NULL;
 }
 
@@ -347,12 +361,13 @@ json_t *restype_api_versions(void)
 			 "127.0.0.1:6443");
 }
 
-/* Appends group's entry unless groups already has it. */
-static void add_group(json_t *groups, const char *group, const char *version)
+/* Appends group's entry unless groups already has it; version is the
+ * preferred one, other (if not NULL) served too. */
+static void add_group(json_t *groups, const char *group, const char *version, const char *other)
 {
 	json_t *g;
 	size_t i;
-	char gv[128];
+	char gv[128], ogv[128];
 
 	json_array_foreach(groups, i, g)
 	{
@@ -360,10 +375,16 @@ static void add_group(json_t *groups, const char *group, const char *version)
 			return;
 	}
 	snprintf(gv, sizeof(gv), "%s/%s", group, version);
-	json_array_append_new(groups, json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name",
-						group, "versions", "groupVersion", gv, "version",
-						version, "preferredVersion", "groupVersion", gv,
-						"version", version));
+	g = json_pack("{s:s, s:[{s:s, s:s}], s:{s:s, s:s}}", "name", group, "versions",
+		      "groupVersion", gv, "version", version, "preferredVersion", "groupVersion",
+		      gv, "version", version);
+	if (other) {
+		snprintf(ogv, sizeof(ogv), "%s/%s", group, other);
+		json_array_append_new(
+		    json_object_get(g, "versions"),
+		    json_pack("{s:s, s:s}", "groupVersion", ogv, "version", other));
+	}
+	json_array_append_new(groups, g);
 }
 
 json_t *restype_group_list(void)
@@ -371,11 +392,15 @@ json_t *restype_group_list(void)
 	json_t *groups = json_array();
 
 	for (size_t i = 0; i < K_COUNT; i++) {
+		const struct restype *o =
+		    i == K_KAFKATOPIC ? kafka_topic_other(&types[K_KAFKATOPIC]) : NULL;
+
 		if (types[i].group[0])
-			add_group(groups, types[i].group, restype_get((enum kind_id)i)->version);
+			add_group(groups, types[i].group, restype_get((enum kind_id)i)->version,
+				  o ? o->version : NULL);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(reviews); i++)
-		add_group(groups, reviews[i].group, reviews[i].version);
+		add_group(groups, reviews[i].group, reviews[i].version, NULL);
 	return json_pack("{s:s, s:s, s:o}", "kind", "APIGroupList", "apiVersion", "v1", "groups",
 			 groups);
 }
@@ -405,11 +430,13 @@ json_t *restype_resource_list(const char *group, const char *version)
 	bool any = false;
 	char gv[128], sub[96];
 
-	for (size_t i = 0; i < K_COUNT; i++) {
-		const struct restype *rt = restype_get((enum kind_id)i);
+	/* every type, then the other KafkaTopic version when both are served */
+	for (size_t i = 0; i <= K_COUNT; i++) {
+		const struct restype *rt = i < K_COUNT ? restype_get((enum kind_id)i)
+						       : kafka_topic_other(&types[K_KAFKATOPIC]);
 		json_t *e, *sn;
 
-		if (!str_eq(rt->group, group) || !str_eq(rt->version, version))
+		if (!rt || !str_eq(rt->group, group) || !str_eq(rt->version, version))
 			continue;
 		any = true;
 		e = json_pack("{s:s, s:s, s:b, s:s, s:o}", "name", rt->plural, "singularName",

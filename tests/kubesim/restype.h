@@ -44,6 +44,9 @@ struct restype {
 };
 
 const struct restype *restype_get(enum kind_id id);
+/* A type served besides restype_get's (the KafkaTopic version served aside
+ * when both are, kafka.h), or NULL. */
+const struct restype *restype_other(void);
 /* By group (""=core), version and plural; NULL if not served. */
 const struct restype *restype_find(const char *group, const char *version, const char *plural);
 /* By apiVersion ("apps/v1") and kind ("Deployment"). */

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "fault.h"
+#include "kafka.h"
 #include "jutil.h"
 #include "store.h"
 
@@ -107,7 +108,13 @@ static const char *type_name(enum wev_type t)
 static void emit(struct watch *w, const char *type, const char *json, size_t len)
 {
 	buf_printf(&w->pending, "{\"type\":\"%s\",\"object\":", type);
-	if (w->fmt == FMT_JSON) {
+	if (w->fmt == FMT_JSON && kafka_topic_aside(w->rt)) {
+		size_t n;
+		char *text = kafka_topic_rewrite(json, len, &n);
+
+		buf_append(&w->pending, text, n);
+		free(text);
+	} else if (w->fmt == FMT_JSON) {
 		buf_append(&w->pending, json, len);
 	} else {
 		json_t *doc = json_loadb(json, len, 0, NULL), *conv;

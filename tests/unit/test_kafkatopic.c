@@ -112,6 +112,20 @@ static void test_version(void **state)
 	assert_string_equal(kube_res_kafkatopics_v1.version, "v1");
 }
 
+/* A cluster without Strimzi is asked again: soon at first, then less
+ * often, never less than every five minutes. */
+static void test_rediscover(void **state)
+{
+	(void)state;
+	assert_int_equal(kafka_topic_rediscover_ms(0), 15000);
+	assert_int_equal(kafka_topic_rediscover_ms(1), 15000);
+	assert_int_equal(kafka_topic_rediscover_ms(2), 30000);
+	assert_int_equal(kafka_topic_rediscover_ms(3), 60000);
+	assert_int_equal(kafka_topic_rediscover_ms(5), 240000);
+	assert_int_equal(kafka_topic_rediscover_ms(6), 300000);
+	assert_int_equal(kafka_topic_rediscover_ms(1000), 300000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +133,7 @@ int main(void)
 	    cmocka_unit_test(test_not_ready_and_pending),
 	    cmocka_unit_test(test_bad),
 	    cmocka_unit_test(test_version),
+	    cmocka_unit_test(test_rediscover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

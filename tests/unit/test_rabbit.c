@@ -328,7 +328,13 @@ static void test_names(void **state)
 	assert_true(rabbit_valid_queue_name("tasks.dlq"));
 	assert_true(rabbit_valid_queue_name("a b"));
 	assert_false(rabbit_valid_queue_name(""));
-	assert_false(rabbit_valid_queue_name("a\nb"));
+	/* the broker takes control characters in a name; not bytes that are
+	 * not UTF-8 */
+	assert_true(rabbit_valid_queue_name("a\nb"));
+	assert_true(rabbit_valid_queue_name("odd name/with%\x01" "ctl"));
+	assert_false(rabbit_valid_queue_name("a\xff" "b"));
+	assert_false(rabbit_valid_queue_name("\xc3"));
+	assert_false(rabbit_valid_queue_name("\xed\xa0\x80")); /* a surrogate */
 	assert_false(rabbit_valid_queue_name(longname));
 	longname[255] = '\0';
 	assert_true(rabbit_valid_queue_name(longname));
@@ -359,6 +365,104 @@ static void test_audit_req(void **state)
 	conf_free(&c);
 }
 
+/* A queue whose name holds a space, a slash, a percent sign and a control
+ * character: read exact, addressed exact, shown escaped. */
+static void test_odd_name(void **state)
+{
+	static const char page[] = "{\"page\":1,\"page_count\":1,\"items\":["
+				   "{\"name\":\"odd name/with%\\u0001ctl\",\"vhost\":\"v\\tx\","
+				   "\"messages\":2}]}";
+	struct rabbit_queue_list l = {0};
+	struct rabbit_queue longq;
+	struct err err = {""};
+	struct buf b = BUF_INIT;
+	char shown[RABBIT_SHOWN_MAX], back[RABBIT_NAME_MAX], tiny[12];
+	struct conf c;
+	struct db_req r;
+
+	(void)state;
+	assert_true(rabbit_queues_parse(page, LEN(page), &l, NULL, &err));
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].name, "odd name/with%\x01" "ctl");
+	assert_string_equal(l.v[0].vhost, "v\tx");
+	assert_true(l.v[0].exact);
+	rabbit_name_shown(l.v[0].name, shown, sizeof(shown));
+	assert_string_equal(shown, "odd name/with%\\x01ctl");
+	rabbit_name_shown("a\\b", shown, sizeof(shown));
+	assert_string_equal(shown, "a\\\\b"); /* a backslash doubled: one reading only */
+	rabbit_name_shown("0123456789abcdef", tiny, sizeof(tiny));
+	assert_string_equal(tiny, "01234567...");
+	rabbit_path_segment(&b, l.v[0].name);
+	assert_string_equal(buf_str(&b), "odd%20name%2Fwith%25%01ctl");
+	assert_true(rabbit_segment_decode(b.data, b.len, back, sizeof(back)));
+	assert_string_equal(back, l.v[0].name);
+	assert_false(rabbit_segment_decode("a%2", 3, back, sizeof(back)));
+	assert_false(rabbit_segment_decode("a%zz", 4, back, sizeof(back)));
+	assert_false(rabbit_segment_decode("a%00", 4, back, sizeof(back)));
+	assert_false(rabbit_segment_decode("abcdef", 6, back, 4));
+	buf_free(&b);
+	/* the audit event: the sentence and object escaped, the detail exact */
+	conf_init(&c);
+	assert_true(rabbit_audit_req(&r, &c, "main", "/", l.v[0].name, NULL, &err));
+	assert_string_equal(r.params[2], "rabbitmq/main///odd name/with%\\x01ctl");
+	assert_string_equal(r.params[3],
+			    "purging queue odd name/with%\\x01ctl (vhost /) on broker main");
+	assert_string_equal(r.params[6], "odd name/with%\x01" "ctl");
+	db_req_free(&r);
+	conf_free(&c);
+	/* a name longer than the API allows is cut, and marked so */
+	buf_puts(&b, "{\"name\":\"");
+	for (int i = 0; i < 300; i++)
+		buf_putc(&b, 'q');
+	buf_puts(&b, "\"}");
+	rabbit_queue_list_free(&l);
+	assert_true(rabbit_queue_parse(b.data, b.len, &longq, &err));
+	assert_false(longq.exact);
+	buf_free(&b);
+}
+
+/* What a peek does, by queue type; a quorum queue's delivery limit is the
+ * lower of its argument and its policies'. */
+static void test_peek_effect(void **state)
+{
+	static const char arg_and_policy[] =
+	    "{\"name\":\"qq\",\"type\":\"quorum\",\"arguments\":{\"x-delivery-limit\":5,"
+	    "\"x-queue-type\":\"quorum\"},\"effective_policy_definition\":{\"delivery-limit\":2}}";
+	static const char policy[] = "{\"name\":\"pq\",\"type\":\"quorum\",\"arguments\":{},"
+				     "\"effective_policy_definition\":{\"delivery-limit\":3}}";
+	static const char none[] = "{\"name\":\"nq\",\"type\":\"quorum\"}";
+	static const char classic[] = "{\"name\":\"cq\",\"type\":\"classic\"}";
+	static const char stream[] = "{\"name\":\"sq\",\"type\":\"stream\"}";
+	struct rabbit_queue q;
+	struct err err = {""};
+	char words[600];
+
+	(void)state;
+	assert_true(rabbit_queue_parse(arg_and_policy, LEN(arg_and_policy), &q, &err));
+	assert_int_equal(q.delivery_limit, 2);
+	assert_int_equal(rabbit_peek_effect(&q, words, sizeof(words)), RABBIT_PEEK_COUNTED);
+	assert_string_equal(words,
+			    "queue qq is a quorum queue: each peek counts as a delivery against "
+			    "its delivery limit of 2, past which the broker dead-letters or "
+			    "drops a message");
+	rabbit_peek_after(&q, words, sizeof(words));
+	assert_string_equal(words, "they went back to quorum queue qq, each with a delivery "
+				   "counted against its limit of 2");
+	assert_true(rabbit_queue_parse(policy, LEN(policy), &q, &err));
+	assert_int_equal(q.delivery_limit, 3);
+	assert_true(rabbit_queue_parse(none, LEN(none), &q, &err));
+	assert_int_equal(q.delivery_limit, -1);
+	assert_int_equal(rabbit_peek_effect(&q, words, sizeof(words)), RABBIT_PEEK_COUNTED);
+	assert_non_null(strstr(words, "delivery (x-delivery-count) against any delivery limit"));
+	assert_true(rabbit_queue_parse(classic, LEN(classic), &q, &err));
+	assert_int_equal(rabbit_peek_effect(&q, words, sizeof(words)), RABBIT_PEEK_HARMLESS);
+	rabbit_peek_after(&q, words, sizeof(words));
+	assert_string_equal(words, "they stay in queue cq, marked redelivered");
+	assert_true(rabbit_queue_parse(stream, LEN(stream), &q, &err));
+	assert_int_equal(rabbit_peek_effect(&q, words, sizeof(words)), RABBIT_PEEK_UNSUPPORTED);
+	assert_non_null(strstr(words, "queue sq is a stream"));
+}
+
 /* ---- depth trends ---- */
 
 static void list_set(struct rabbit_queue_list *l, const char *const *names, const long *depths,
@@ -373,6 +477,33 @@ static void list_set(struct rabbit_queue_list *l, const char *const *names, cons
 		l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
 		l->v[l->n++] = q;
 	}
+}
+
+/* Names that hold the separator a key once used are two queues still. */
+static void test_trend_odd_names(void **state)
+{
+	struct qtrend *t = qtrend_new();
+	struct rabbit_queue_list l = {0};
+	struct rabbit_queue a = {.messages = 1, .counted = true};
+	struct rabbit_queue b = {.messages = 7, .counted = true};
+	long out[QUEUEWATCH_TREND_POINTS];
+
+	(void)state;
+	str_copy(a.vhost, sizeof(a.vhost), "v\x1fw");
+	str_copy(a.name, sizeof(a.name), "q");
+	str_copy(b.vhost, sizeof(b.vhost), "v");
+	str_copy(b.name, sizeof(b.name), "w\x1fq");
+	l.v = xgrow(l.v, &l.cap, 2, sizeof(*l.v));
+	l.v[l.n++] = a;
+	l.v[l.n++] = b;
+	qtrend_record(t, &l, 1000);
+	assert_int_equal(qtrend_size(t), 2);
+	assert_true(qtrend_get(t, "v\x1fw", "q", 1000, out));
+	assert_int_equal(out[QUEUEWATCH_TREND_POINTS - 1], 1);
+	assert_true(qtrend_get(t, "v", "w\x1fq", 1000, out));
+	assert_int_equal(out[QUEUEWATCH_TREND_POINTS - 1], 7);
+	rabbit_queue_list_free(&l);
+	qtrend_free(t);
 }
 
 static void test_trend(void **state)
@@ -628,6 +759,9 @@ int main(void)
 	    cmocka_unit_test(test_paths_and_shovel),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_audit_req),
+	    cmocka_unit_test(test_odd_name),
+	    cmocka_unit_test(test_peek_effect),
+	    cmocka_unit_test(test_trend_odd_names),
 	    cmocka_unit_test(test_trend),
 	    cmocka_unit_test(test_trend_levels),
 	    cmocka_unit_test(test_dlq_origin),
