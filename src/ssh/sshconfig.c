@@ -357,7 +357,9 @@ static bool sshconfig_lookup_file_depth(struct reader *r, const char *path, int 
 }
 
 /* '~' and %-tokens as ssh expands them in IdentityFile and
- * UserKnownHostsFile; false for a token ssh does not know. */
+ * UserKnownHostsFile; false for a token ssh does not know, and for
+ * "~NAME" (another user's home, which ssh looks up and opsdeck does not:
+ * left as it is, "~%d" would read as the operator's own "~/"). */
 static bool expand_path(const struct reader *r, const char *in, char **out)
 {
 	struct sshconfig_host *o = r->out;
@@ -368,6 +370,8 @@ static bool expand_path(const struct reader *r, const char *in, char **out)
 	if (in[0] == '~' && (in[1] == '/' || in[1] == '\0')) {
 		buf_puts(&b, r->env->home);
 		in++;
+	} else if (in[0] == '~') {
+		return false;
 	}
 	for (const char *p = in; *p; p++) {
 		if (*p != '%') {
@@ -438,7 +442,9 @@ static bool finish(struct reader *r, const char *label)
 		char *e;
 
 		if (!expand_path(r, *slot, &e)) {
-			err_set(r->err, "%s: %s has a %%-token ssh does not know", label, *slot);
+			err_set(r->err, "%s: %s %s", label, *slot,
+				(*slot)[0] == '~' ? "names another user's home (~NAME), which is not read"
+						  : "has a %-token ssh does not know");
 			return false;
 		}
 		free(*slot);

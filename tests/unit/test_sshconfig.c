@@ -122,6 +122,14 @@ static void test_errors(void **state)
 	assert_string_equal(err.msg, "cfg:2: a quote is not closed");
 	assert_false(lookup("Host *\n  StrictHostKeyChecking maybe\n", "a", &h, &err));
 	assert_false(lookup("IdentityFile ~/.ssh/%z\n", "a", &h, &err));
+	/* ~NAME is another user's home: refused, never read as ~/ */
+	assert_false(lookup("IdentityFile ~%d/.ssh/id\n", "a", &h, &err));
+	assert_string_equal(err.msg,
+			    "cfg: ~%d/.ssh/id names another user's home (~NAME), which is not read");
+	assert_false(lookup("UserKnownHostsFile ~root/.ssh/known_hosts\n", "a", &h, &err));
+	assert_true(lookup("IdentityFile ~\n", "a", &h, &err));
+	assert_string_equal(h.identity_files[0], "/home/op");
+	sshconfig_host_free(&h);
 	/* an option of another host is not checked, as ssh does not */
 	assert_true(lookup("Host b\n  SomethingNew 1\nHost a\n  Compression yes\n", "a", &h, &err));
 	sshconfig_host_free(&h);
