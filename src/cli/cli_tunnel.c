@@ -197,8 +197,9 @@ static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err 
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	(void)!write(fd, prompt, strlen(prompt));
+	/* Quiet before the prompt shows: what is typed after it is kept. */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	(void)!write(fd, prompt, strlen(prompt));
 	while ((r = read(fd, &ch, 1)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
