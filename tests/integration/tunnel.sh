@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 61
+plan 64
 
 sshd_start "$TAP_TMP/sshd" || exit 1
 conf=$TAP_TMP/config.yaml
@@ -302,6 +302,23 @@ is "$(wc -l <"$TAP_TMP/asked")" 1 "with the passphrase given once, not asked aga
 addr=$(cat "$TAP_TMP/fwd3.out")
 got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
 is "$got" "$big_sum" "and carries a download"
+# Connections dropped with data in flight: their channels are closed on
+# the session while it carries the others, and the session goes on.
+pids=
+for i in 1 2 3 4 5 6; do
+	curl -sS --max-time 60 --limit-rate 300k "http://$addr/big" -o "$TAP_TMP/drop.$i" \
+		2>/dev/null &
+	pids="$pids $!"
+done
+ok "six slow downloads are under way" \
+	wait_for "test \$(find '$TAP_TMP' -name 'drop.*' -size +1k | wc -l) -eq 6" 30
+kill -9 $pids
+for p in $pids; do
+	wait "$p" 2>/dev/null
+done
+got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
+is "$got" "$big_sum" "after they were dropped mid-transfer, a download arrives whole"
+is "$(grep -c 'tunnel locked: down' "$TAP_TMP/fwd3.err")" 1 "on the same session"
 kill "$fwd3_pid"
 wait "$fwd3_pid"
 is "$?" 0 "and ends cleanly"
