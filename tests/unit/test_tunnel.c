@@ -35,8 +35,7 @@ static pthread_cond_t slow_cv = PTHREAD_COND_INITIALIZER;
 static bool slow_released;
 static atomic_int slow_started, slow_returned;
 
-typedef int getaddrinfo_fn(const char *, const char *, const struct addrinfo *,
-			   struct addrinfo **);
+typedef int getaddrinfo_fn(const char *, const char *, const struct addrinfo *, struct addrinfo **);
 
 int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
 		struct addrinfo **res)
