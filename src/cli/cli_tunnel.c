@@ -178,15 +178,25 @@ static bool askpass_program(const char *prog, const char *prompt, char *buf, siz
 	return true;
 }
 
+static volatile sig_atomic_t prompt_signal;
+
+static void on_prompt_signal(int signo)
+{
+	prompt_signal = signo;
+}
+
 /* A line typed without echo; the end of input (ctrl-D) before the end of
- * the line cancels. */
+ * the line cancels, and so does ctrl-C, which then interrupts the command
+ * as it would anywhere else (the loop's handlers restart reads, so the
+ * prompt has its own while it waits). */
 static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err *why)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	struct termios old, quiet;
+	struct sigaction sa = {.sa_handler = on_prompt_signal}, old_int, old_term;
 	bool line_end = false, overflow = false;
 	size_t n = 0;
-	ssize_t r;
+	ssize_t r = 0;
 	char ch = 0;
 
 	if (fd < 0 || tcgetattr(fd, &old) != 0) {
@@ -197,10 +207,14 @@ static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err 
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	sigemptyset(&sa.sa_mask);
+	prompt_signal = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	/* Quiet before the prompt shows: what is typed after it is kept. */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
 	(void)!write(fd, prompt, strlen(prompt));
-	while ((r = read(fd, &ch, 1)) != 0) {
+	while (!prompt_signal && (r = read(fd, &ch, 1)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -219,6 +233,13 @@ static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err 
 	tcsetattr(fd, TCSAFLUSH, &old);
 	(void)!write(fd, "\n", 1);
 	close(fd);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (prompt_signal) {
+		/* Now to the command's own handler. */
+		raise(prompt_signal);
+		return cancelled(buf, bufsz, why);
+	}
 	if (!line_end)
 		return cancelled(buf, bufsz, why);
 	if (overflow)

@@ -1199,13 +1199,20 @@ static void pump(struct tunnel *t)
 
 /* ---- timers ---- */
 
+/* Milliseconds from then to now; 0 for a then set after now was read (a
+ * pump run from the timer moves connections' times past the tick's now). */
+static uint64_t ms_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* The session is broken: a channel stalled with a packet half sent (no
  * other call may be made on the session before it), or the bastion does
  * not answer a channel's close. */
 static bool conn_breaks_session(const struct tunnel *t, const struct conn *c, uint64_t now)
 {
 	if (c->phase == C_CLOSING)
-		return now - c->since_ms > (uint64_t)dead_after_ms(t);
+		return ms_since(now, c->since_ms) > (uint64_t)dead_after_ms(t);
 	return t->pending_conn == c;
 }
 
@@ -1219,10 +1226,11 @@ static void sweep(struct tunnel *t, uint64_t now)
 	for (struct conn *c = t->conns, *next; c; c = next) {
 		bool stalled = c->phase == C_OPEN &&
 			       (c->up_len > c->up_off || c->down_len > c->down_off) &&
-			       now - c->progress_ms > CONN_STALL_MS;
+			       ms_since(now, c->progress_ms) > CONN_STALL_MS;
 
 		next = c->next;
-		if (c->phase == C_WAITING && c != t->opening && now - c->since_ms > CONN_WAIT_MS) {
+		if (c->phase == C_WAITING && c != t->opening &&
+		    ms_since(now, c->since_ms) > CONN_WAIT_MS) {
 			conn_release(t, c);
 		} else if ((stalled || c->phase == C_CLOSING) && t->phase == PH_UP &&
 			   conn_breaks_session(t, c, now)) {
@@ -1255,7 +1263,7 @@ static void on_tick(struct loop *loop, void *ud)
 		else if (t->st.retry_in_ms >= 0)
 			t->st.retry_in_ms = (long)(t->retry_at_ms - now);
 	} else if (t->phase < PH_UP &&
-		   now - t->timeout_from_ms > (uint64_t)t->o.connect_timeout_ms) {
+		   ms_since(now, t->timeout_from_ms) > (uint64_t)t->o.connect_timeout_ms) {
 		char reason[300];
 
 		snprintf(reason, sizeof(reason),
@@ -1263,9 +1271,9 @@ static void on_tick(struct loop *loop, void *ud)
 			 t->p.port, t->o.connect_timeout_ms / 1000);
 		go_down(t, reason);
 	} else if (t->phase == PH_UP) {
-		if ((t->probing && now - t->probe_start > (uint64_t)dead_after_ms(t)) ||
+		if ((t->probing && ms_since(now, t->probe_start) > (uint64_t)dead_after_ms(t)) ||
 		    (t->pending != OP_NONE &&
-		     now - t->pending_since > (uint64_t)dead_after_ms(t))) {
+		     ms_since(now, t->pending_since) > (uint64_t)dead_after_ms(t))) {
 			char reason[300];
 
 			snprintf(reason, sizeof(reason),
@@ -1286,7 +1294,8 @@ static void on_tick(struct loop *loop, void *ud)
 			pump(t);
 		}
 	}
-	sweep(t, now);
+	/* The pump above may have moved things: measured from now. */
+	sweep(t, loop_now_ms());
 }
 
 /* ---- public ---- */
