@@ -104,18 +104,41 @@ static int list_run(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- passphrases: SSH_ASKPASS as ssh runs it, else the terminal ---- */
 
-static bool askpass_program(const char *prog, const char *prompt, char *buf, size_t bufsz)
+/* Why a passphrase is refused: longer than the key's reader takes. */
+static bool too_long(char *buf, size_t bufsz, struct err *why)
 {
+	explicit_bzero(buf, bufsz);
+	err_set(why, "the passphrase is longer than %zu bytes: refused", bufsz - 1);
+	return false;
+}
+
+static bool cancelled(char *buf, size_t bufsz, struct err *why)
+{
+	explicit_bzero(buf, bufsz);
+	err_set(why, "passphrase cancelled");
+	return false;
+}
+
+/* The first line the program prints is the passphrase; a program that
+ * fails or ends without a word has been cancelled. */
+static bool askpass_program(const char *prog, const char *prompt, char *buf, size_t bufsz,
+			    struct err *why)
+{
+	char chunk[256];
+	bool line_end = false, overflow = false;
 	int p[2];
 	pid_t pid;
 	size_t n = 0;
 	ssize_t r;
 	int status;
 
-	if (pipe(p) != 0)
+	if (pipe(p) != 0) {
+		err_set(why, "cannot run %s: %s", prog, strerror(errno));
 		return false;
+	}
 	pid = fork();
 	if (pid < 0) {
+		err_set(why, "cannot run %s: %s", prog, strerror(errno));
 		close(p[0]);
 		close(p[1]);
 		return false;
@@ -128,54 +151,103 @@ static bool askpass_program(const char *prog, const char *prompt, char *buf, siz
 		_exit(127);
 	}
 	close(p[1]);
-	while (n + 1 < bufsz && (r = read(p[0], buf + n, bufsz - 1 - n)) != 0) {
+	/* Read to the end, so that the program is not left writing. */
+	while ((r = read(p[0], chunk, sizeof(chunk))) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			break;
-		n += (size_t)r;
+		for (ssize_t i = 0; i < r && !line_end; i++) {
+			if (chunk[i] == '\n' || chunk[i] == '\r')
+				line_end = true;
+			else if (n + 1 < bufsz)
+				buf[n++] = chunk[i];
+			else
+				overflow = true;
+		}
 	}
+	explicit_bzero(chunk, sizeof(chunk));
 	close(p[0]);
 	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		explicit_bzero(buf, bufsz);
-		return false;
-	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || (n == 0 && !line_end))
+		return cancelled(buf, bufsz, why);
+	if (overflow)
+		return too_long(buf, bufsz, why);
 	return true;
 }
 
-static bool askpass_tty(const char *prompt, char *buf, size_t bufsz)
+static volatile sig_atomic_t prompt_signal;
+
+static void on_prompt_signal(int signo)
+{
+	prompt_signal = signo;
+}
+
+/* A line typed without echo; the end of input (ctrl-D) before the end of
+ * the line cancels, and so does ctrl-C, which then interrupts the command
+ * as it would anywhere else (the loop's handlers restart reads, so the
+ * prompt has its own while it waits). */
+static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err *why)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	struct termios old, quiet;
+	struct sigaction sa = {.sa_handler = on_prompt_signal}, old_int, old_term;
+	bool line_end = false, overflow = false;
 	size_t n = 0;
-	char ch;
+	ssize_t r = 0;
+	char ch = 0;
 
-	if (fd < 0)
-		return false;
-	if (tcgetattr(fd, &old) != 0) {
-		close(fd);
+	if (fd < 0 || tcgetattr(fd, &old) != 0) {
+		if (fd >= 0)
+			close(fd);
+		err_set(why, "no terminal to ask for the passphrase on, and no SSH_ASKPASS");
 		return false;
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	(void)!write(fd, prompt, strlen(prompt));
+	sigemptyset(&sa.sa_mask);
+	prompt_signal = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	/* Quiet before the prompt shows: what is typed after it is kept. */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
-	while (read(fd, &ch, 1) == 1 && ch != '\n' && ch != '\r') {
+	(void)!write(fd, prompt, strlen(prompt));
+	while (!prompt_signal && (r = read(fd, &ch, 1)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if (ch == '\n' || ch == '\r') {
+			line_end = true;
+			break;
+		}
 		if (n + 1 < bufsz)
 			buf[n++] = ch;
+		else
+			overflow = true;
 	}
+	explicit_bzero(&ch, sizeof(ch));
 	buf[n] = '\0';
 	tcsetattr(fd, TCSAFLUSH, &old);
 	(void)!write(fd, "\n", 1);
 	close(fd);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (prompt_signal) {
+		/* Now to the command's own handler. */
+		raise(prompt_signal);
+		return cancelled(buf, bufsz, why);
+	}
+	if (!line_end)
+		return cancelled(buf, bufsz, why);
+	if (overflow)
+		return too_long(buf, bufsz, why);
 	return true;
 }
 
-static bool cli_passphrase(const char *path, char *buf, size_t bufsz, void *ud)
+static bool cli_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
 {
 	const char *prog = getenv("SSH_ASKPASS");
 	const char *req = getenv("SSH_ASKPASS_REQUIRE");
@@ -184,8 +256,8 @@ static bool cli_passphrase(const char *path, char *buf, size_t bufsz, void *ud)
 	(void)ud;
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
 	if (prog && *prog && (!isatty(STDIN_FILENO) || (req && str_eq(req, "force"))))
-		return askpass_program(prog, prompt, buf, bufsz);
-	return askpass_tty(prompt, buf, bufsz);
+		return askpass_program(prog, prompt, buf, bufsz, why);
+	return askpass_tty(prompt, buf, bufsz, why);
 }
 
 /* ---- running a tunnel in the foreground ---- */

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "db/resolve.h"
 #include "ssh/keyfile.h"
 
 #define TICK_MS 250
@@ -22,6 +24,7 @@
 #define CONN_BUF (64 * 1024)
 #define CONN_STALL_MS 60000 /* a channel that moves nothing for this long is dead */
 #define PROBE_TYPE "opsdeck-probe@opsdeck"
+#define PASS_SIZE (TUNNEL_PASSPHRASE_MAX + 1)
 
 enum phase {
 	PH_RESOLVE,
@@ -36,7 +39,7 @@ enum phase {
 
 /* A libssh2 call that answered EAGAIN with a packet half sent: it must be
  * repeated before anything else is sent on the session. */
-enum op { OP_NONE, OP_WRITE, OP_READ, OP_EOF, OP_CLOSE, OP_KEEPALIVE, OP_OPEN };
+enum op { OP_NONE, OP_WRITE, OP_READ, OP_EOF, OP_CLOSE, OP_FREE, OP_KEEPALIVE, OP_OPEN };
 
 enum conn_phase { C_WAITING, C_OPEN, C_CLOSING };
 
@@ -51,7 +54,7 @@ struct conn {
 	size_t up_len, up_off;
 	char down[CONN_BUF]; /* remote -> client */
 	size_t down_len, down_off;
-	bool client_eof, eof_sent, remote_eof, client_shut, failed;
+	bool client_eof, eof_sent, remote_eof, client_shut, failed, close_done;
 	uint64_t since_ms;    /* accepted, or closing since */
 	uint64_t progress_ms; /* the last byte moved */
 };
@@ -75,12 +78,11 @@ struct tunnel {
 	enum phase phase;
 	struct loop_timer *tick;
 
-	struct gaicb gai;
-	struct gaicb *gai_list[1];
-	struct addrinfo gai_hints;
-	char gai_port[8];
-	bool gai_busy;
-	struct addrinfo *addrs, *next_addr;
+	/* The bastion's addresses, numeric and comma-separated, tried in turn;
+	 * a name is looked up on a thread of its own, let go if the attempt
+	 * ends first. */
+	struct db_resolve *lookup;
+	char *addrs, *next_addr;
 
 	int fd;
 	struct loop_watch *w;
@@ -89,13 +91,22 @@ struct tunnel {
 	struct libssh2_agent_publickey *agent_id;
 	unsigned agent_tried;
 	size_t key_index;
-	char pass[256];
-	bool have_pass;
+	/* Passphrases given for the identity files, one slot per file in
+	 * memory kept out of swap and core dumps, held for the reconnections
+	 * of this tunnel and wiped when it is freed or a passphrase proves
+	 * wrong. */
+	char *vault;
+	size_t vault_size;
+	bool *pass_kept;
+	const char *key_pass; /* what the key being tried is opened with */
+	bool key_ready;
 	char *methods;	 /* what the server accepts */
 	char tried[256]; /* what was offered, for the refusal */
 	bool rsa_refused;
 
 	uint64_t attempt_ms; /* this connection attempt's start */
+	uint64_t timeout_from_ms; /* the attempt's timeout runs from here */
+	uint64_t prompt_ms;	  /* time the operator spent on passphrases */
 	uint64_t retry_at_ms;
 	long backoff_ms;
 
@@ -119,7 +130,6 @@ struct tunnel {
 };
 
 static void pump(struct tunnel *t);
-static void conn_free(struct tunnel *t, struct conn *c);
 
 const char *tunnel_state_name(enum tunnel_state s)
 {
@@ -157,33 +167,92 @@ static long dead_after_ms(const struct tunnel *t)
 	return ms < 10000 ? 10000 : ms;
 }
 
-static void wipe_pass(struct tunnel *t)
+/* ---- passphrases ---- */
+
+/* The slot of identity file i, the vault made on first use; NULL when no
+ * memory could be had. */
+static char *pass_slot(struct tunnel *t, size_t i)
 {
-	explicit_bzero(t->pass, sizeof(t->pass));
-	t->have_pass = false;
+	if (!t->vault) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		size_t need = t->p.n_identity_files * PASS_SIZE;
+		void *v;
+
+		t->vault_size = (need + page - 1) / page * page;
+		v = mmap(NULL, t->vault_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (v == MAP_FAILED)
+			return NULL;
+		/* Best effort: the limits on locked memory may refuse it. */
+		(void)mlock(v, t->vault_size);
+		(void)madvise(v, t->vault_size, MADV_DONTDUMP);
+#ifdef MADV_WIPEONFORK
+		(void)madvise(v, t->vault_size, MADV_WIPEONFORK);
+#endif
+		t->vault = v;
+		t->pass_kept = xcalloc(t->p.n_identity_files, sizeof(*t->pass_kept));
+	}
+	return t->vault + i * PASS_SIZE;
+}
+
+static void pass_forget(struct tunnel *t, size_t i)
+{
+	if (!t->vault)
+		return;
+	explicit_bzero(t->vault + i * PASS_SIZE, PASS_SIZE);
+	t->pass_kept[i] = false;
+}
+
+static void vault_free(struct tunnel *t)
+{
+	if (!t->vault)
+		return;
+	explicit_bzero(t->vault, t->vault_size);
+	munlock(t->vault, t->vault_size);
+	munmap(t->vault, t->vault_size);
+	t->vault = NULL;
+	x_free(&t->pass_kept);
+	t->key_pass = NULL;
+}
+
+/* Milliseconds since the attempt started, less the operator's typing. */
+static long attempt_elapsed_ms(const struct tunnel *t)
+{
+	return (long)(loop_now_ms() - t->attempt_ms - t->prompt_ms);
 }
 
 /* ---- teardown ---- */
 
+/* Lets a connection go: its channel is freed by the caller already or
+ * goes with the session. */
+static void conn_release(struct tunnel *t, struct conn *c)
+{
+	struct conn **pp = &t->conns;
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = c->next;
+	if (t->opening == c)
+		t->opening = NULL;
+	if (t->pending_conn == c) {
+		t->pending = OP_NONE;
+		t->pending_conn = NULL;
+	}
+	if (c->w)
+		loop_watch_remove(c->w);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c);
+}
+
 static void session_close(struct tunnel *t)
 {
-	if (t->gai_busy) {
-		/* Cannot be taken back once running: wait for it to finish. */
-		if (gai_cancel(&t->gai) != EAI_CANCELED) {
-			while (gai_error(&t->gai) == EAI_INPROGRESS) {
-				const struct gaicb *l[1] = {&t->gai};
-
-				gai_suspend(l, 1, NULL);
-			}
-		}
-		if (t->gai.ar_result)
-			freeaddrinfo(t->gai.ar_result);
-		t->gai.ar_result = NULL;
-		t->gai_busy = false;
-	}
-	if (t->addrs)
-		freeaddrinfo(t->addrs);
-	t->addrs = t->next_addr = NULL;
+	/* A lookup still running finishes on its own thread: never waited for. */
+	db_resolve_cancel(t->lookup);
+	t->lookup = NULL;
+	x_free(&t->addrs);
+	t->next_addr = NULL;
 	if (t->s) {
 		/* Best effort goodbye; then the socket is shut so that nothing
 		 * libssh2 does while freeing can wait for the network. */
@@ -191,11 +260,13 @@ static void session_close(struct tunnel *t)
 		if (t->fd >= 0)
 			shutdown(t->fd, SHUT_RDWR);
 	}
-	/* Open channels end with the session; waiting connections stay. */
+	/* Open and closing channels end with the session (libssh2 frees them
+	 * with it, with nothing to wait for on a shut socket); waiting
+	 * connections stay for the next session. */
 	for (struct conn *c = t->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->phase != C_WAITING)
-			conn_free(t, c);
+			conn_release(t, c);
 	}
 	t->opening = NULL;
 	t->open_busy = false;
@@ -221,7 +292,8 @@ static void session_close(struct tunnel *t)
 		t->fd = -1;
 	}
 	x_free(&t->methods);
-	wipe_pass(t);
+	t->key_ready = false;
+	t->key_pass = NULL;
 }
 
 static void go_down(struct tunnel *t, const char *reason)
@@ -279,9 +351,11 @@ static bool set_pending(struct tunnel *t, enum op op, struct conn *c)
 	return true;
 }
 
-/* True while some channel or connection needs what the session reads;
- * false only when every channel's buffer towards its client is full, so
- * that TCP holds the bastion back. */
+/* True while some channel or connection needs what the session reads:
+ * data for a client with room for it, or the window adjustments an upload
+ * waits for (whether or not the bastion's side has ended its stream);
+ * false only when every channel's buffer towards its client is full and
+ * nothing goes the other way, so that TCP holds the bastion back. */
 static bool any_conn_reads(const struct tunnel *t)
 {
 	if (!t->conns)
@@ -290,6 +364,8 @@ static bool any_conn_reads(const struct tunnel *t)
 		if (c->phase != C_OPEN)
 			return true;
 		if (!c->remote_eof && c->down_len < CONN_BUF)
+			return true;
+		if (c->up_off < c->up_len || (c->client_eof && !c->eof_sent))
 			return true;
 	}
 	return false;
@@ -369,12 +445,13 @@ static void up(struct tunnel *t, const char *how)
 	t->st.reason[0] = '\0';
 	t->st.retry_in_ms = -1;
 	t->st.ups++;
-	t->st.auth_ms = (long)(loop_now_ms() - t->attempt_ms);
+	t->st.auth_ms = attempt_elapsed_ms(t);
 	str_copy(t->st.auth, sizeof(t->st.auth), how);
 	t->backoff_ms = t->o.backoff_min_ms;
 	t->keepalive_at = loop_now_ms() + (uint64_t)t->p.keepalive_s * 1000;
 	libssh2_keepalive_config(t->s, 0, (unsigned)t->p.keepalive_s);
-	wipe_pass(t);
+	t->key_ready = false;
+	t->key_pass = NULL;
 	if (t->agent) {
 		libssh2_agent_disconnect(t->agent);
 		libssh2_agent_free(t->agent);
@@ -384,35 +461,53 @@ static void up(struct tunnel *t, const char *how)
 	notify(t);
 }
 
+/* Connects to the next address of the list, numeric each. */
 static void try_connect(struct tunnel *t)
 {
-	while (t->next_addr) {
-		struct addrinfo *a = t->next_addr;
-		int fd, one = 1;
+	char port[16];
+	int last_errno = 0;
 
-		t->next_addr = a->ai_next;
+	snprintf(port, sizeof(port), "%ld", t->p.port);
+	while (t->next_addr && *t->next_addr) {
+		struct addrinfo hints = {.ai_family = AF_UNSPEC,
+					 .ai_socktype = SOCK_STREAM,
+					 .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+		struct addrinfo *a = NULL;
+		char *addr = t->next_addr;
+		size_t len = strcspn(addr, ",");
+		int fd, rc, one = 1;
+
+		t->next_addr = addr + len + (addr[len] == ',');
+		addr[len] = '\0';
+		rc = getaddrinfo(addr, port, &hints, &a);
+		if (rc != 0)
+			continue;
 		fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			    a->ai_protocol);
-		if (fd < 0)
-			continue;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
-			int e = errno;
-
-			close(fd);
-			if (!t->next_addr) {
-				char reason[300];
-
-				snprintf(reason, sizeof(reason), "cannot connect to %s:%ld: %s",
-					 t->p.host, t->p.port, strerror(e));
-				go_down(t, reason);
-				return;
-			}
+		if (fd < 0) {
+			last_errno = errno;
+			freeaddrinfo(a);
 			continue;
 		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+			last_errno = errno;
+			close(fd);
+			freeaddrinfo(a);
+			continue;
+		}
+		freeaddrinfo(a);
 		t->fd = fd;
 		t->phase = PH_CONNECT;
 		t->w = loop_watch_fd(t->loop, fd, LOOP_WRITE, on_session_fd, t);
+		return;
+	}
+	if (last_errno) {
+		char reason[300];
+
+		snprintf(reason, sizeof(reason), "cannot connect to %s:%ld: %s", t->p.host,
+			 t->p.port, strerror(last_errno));
+		go_down(t, reason);
 		return;
 	}
 	go_down(t, "no address to connect to");
@@ -433,7 +528,7 @@ static void connect_done(struct tunnel *t)
 		t->w = NULL;
 		close(t->fd);
 		t->fd = -1;
-		if (t->next_addr) {
+		if (t->next_addr && *t->next_addr) {
 			try_connect(t);
 			return;
 		}
@@ -446,7 +541,7 @@ static void connect_done(struct tunnel *t)
 		go_down(t, reason);
 		return;
 	}
-	t->st.connect_ms = (long)(loop_now_ms() - t->attempt_ms);
+	t->st.connect_ms = attempt_elapsed_ms(t);
 	t->s = libssh2_session_init();
 	if (!t->s) {
 		go_down(t, "cannot start an SSH session (out of memory)");
@@ -456,57 +551,44 @@ static void connect_done(struct tunnel *t)
 	t->phase = PH_HANDSHAKE;
 }
 
+static void resolved(void *ud, const char *addrs, size_t n, const char *error)
+{
+	struct tunnel *t = ud;
+	char reason[400];
+
+	t->lookup = NULL;
+	if (n == 0) {
+		snprintf(reason, sizeof(reason), "cannot resolve the bastion: %s", error);
+		go_down(t, reason);
+		return;
+	}
+	t->addrs = xstrdup(addrs);
+	t->next_addr = t->addrs;
+	try_connect(t);
+}
+
 static void resolve_start(struct tunnel *t)
 {
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-	struct addrinfo *res = NULL;
-
-	snprintf(t->gai_port, sizeof(t->gai_port), "%ld", t->p.port);
 	t->phase = PH_RESOLVE;
-	t->attempt_ms = loop_now_ms();
+	t->attempt_ms = t->timeout_from_ms = loop_now_ms();
+	t->prompt_ms = 0;
 	t->st.state = TUNNEL_CONNECTING;
 	t->st.connect_ms = t->st.handshake_ms = t->st.auth_ms = -1;
 	t->st.retry_in_ms = -1;
 	/* An address needs no lookup. */
-	hints.ai_flags = AI_NUMERICHOST;
-	if (getaddrinfo(t->p.host, t->gai_port, &hints, &res) == 0) {
-		t->addrs = t->next_addr = res;
+	if (!db_resolve_needed(t->p.host)) {
+		t->addrs = xstrdup(t->p.host);
+		t->next_addr = t->addrs;
 		notify(t);
 		try_connect(t);
 		return;
 	}
-	memset(&t->gai, 0, sizeof(t->gai));
-	t->gai.ar_name = t->p.host;
-	t->gai.ar_service = t->gai_port;
-	hints.ai_flags = 0;
-	t->gai_hints = hints;
-	t->gai.ar_request = &t->gai_hints;
-	t->gai_list[0] = &t->gai;
-	if (getaddrinfo_a(GAI_NOWAIT, t->gai_list, 1, NULL) != 0) {
-		go_down(t, "cannot look up the bastion's address");
+	t->lookup = db_resolve_start(t->loop, t->p.host, resolved, t);
+	if (!t->lookup) {
+		go_down(t, "cannot look up the bastion's address (no thread or pipe)");
 		return;
 	}
-	t->gai_busy = true;
 	notify(t);
-}
-
-static void resolve_poll(struct tunnel *t)
-{
-	int rc = gai_error(&t->gai);
-	char reason[300];
-
-	if (rc == EAI_INPROGRESS)
-		return;
-	t->gai_busy = false;
-	if (rc != 0) {
-		snprintf(reason, sizeof(reason), "cannot resolve %s: %s", t->p.host,
-			 gai_strerror(rc));
-		go_down(t, reason);
-		return;
-	}
-	t->addrs = t->next_addr = t->gai.ar_result;
-	t->gai.ar_result = NULL;
-	try_connect(t);
 }
 
 /* ---- authentication ---- */
@@ -547,7 +629,7 @@ static void after_handshake(struct tunnel *t)
 	str_copy(t->st.hostkey_type, sizeof(t->st.hostkey_type), hr.type);
 	str_copy(t->st.fingerprint, sizeof(t->st.fingerprint), hr.fingerprint);
 	t->st.hostkey_recorded = hr.recorded;
-	t->st.handshake_ms = (long)(loop_now_ms() - t->attempt_ms);
+	t->st.handshake_ms = attempt_elapsed_ms(t);
 	t->phase = PH_AUTHLIST;
 }
 
@@ -603,6 +685,50 @@ static void auth_agent(struct tunnel *t)
 	}
 }
 
+/* Makes t->key_pass what the key at path opens with: nothing for a plain
+ * key, else the passphrase kept from an earlier attempt or asked for now.
+ * False, with why added to the list of what was tried, to skip the key. */
+static bool key_prepare(struct tunnel *t, const char *path)
+{
+	struct keyfile_info ki;
+	struct err why = {{0}};
+	char tried[400];
+	char *slot;
+	uint64_t asked;
+	bool given;
+
+	keyfile_inspect(path, &ki);
+	if (!ki.readable)
+		return false;
+	t->key_pass = "";
+	if (!ki.encrypted)
+		return true;
+	slot = pass_slot(t, t->key_index);
+	if (!slot) {
+		snprintf(tried, sizeof(tried), "%s (encrypted, no memory for its passphrase)",
+			 path);
+		tried_add(t, tried);
+		return false;
+	}
+	if (!t->pass_kept[t->key_index]) {
+		/* The operator's typing does not count against the attempt. */
+		asked = loop_now_ms();
+		given = t->o.passphrase && t->o.passphrase(path, slot, PASS_SIZE, &why, t->o.ud);
+		t->prompt_ms += loop_now_ms() - asked;
+		t->timeout_from_ms = loop_now_ms();
+		if (!given) {
+			pass_forget(t, t->key_index);
+			snprintf(tried, sizeof(tried), "%s (encrypted, %.200s)", path,
+				 why.msg[0] ? why.msg : "no passphrase given");
+			tried_add(t, tried);
+			return false;
+		}
+		t->pass_kept[t->key_index] = true;
+	}
+	t->key_pass = slot;
+	return true;
+}
+
 static void auth_key(struct tunnel *t)
 {
 	for (; t->key_index < t->p.n_identity_files; t->key_index++) {
@@ -611,28 +737,17 @@ static void auth_key(struct tunnel *t)
 		int rc;
 		char how[300];
 
-		if (!t->have_pass) {
-			keyfile_inspect(path, &ki);
-			if (!ki.readable)
+		if (!t->key_ready) {
+			if (!key_prepare(t, path))
 				continue;
-			if (ki.encrypted) {
-				if (!t->o.passphrase ||
-				    !t->o.passphrase(path, t->pass, sizeof(t->pass), t->o.ud)) {
-					snprintf(how, sizeof(how),
-						 "%s (encrypted, no passphrase given)", path);
-					tried_add(t, how);
-					continue;
-				}
-			} else {
-				t->pass[0] = '\0';
-			}
-			t->have_pass = true;
+			t->key_ready = true;
 		}
 		rc = libssh2_userauth_publickey_fromfile_ex(
-		    t->s, t->p.user, (unsigned)strlen(t->p.user), NULL, path, t->pass);
+		    t->s, t->p.user, (unsigned)strlen(t->p.user), NULL, path, t->key_pass);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return;
-		wipe_pass(t);
+		t->key_ready = false;
+		t->key_pass = NULL;
 		if (rc == 0) {
 			snprintf(how, sizeof(how), "publickey with %s", path);
 			up(t, how);
@@ -640,6 +755,9 @@ static void auth_key(struct tunnel *t)
 		}
 		keyfile_inspect(path, &ki);
 		if (rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED) {
+			/* A wrong passphrase is asked for again next time. */
+			if (ki.encrypted)
+				pass_forget(t, t->key_index);
 			snprintf(how, sizeof(how), "%s (%s)", path,
 				 ki.encrypted ? "wrong passphrase"
 					      : "a key format libssh2 cannot read");
@@ -725,34 +843,63 @@ static void setup_step(struct tunnel *t)
 
 /* ---- channels ---- */
 
-static void conn_free(struct tunnel *t, struct conn *c)
-{
-	struct conn **pp = &t->conns;
-
-	while (*pp && *pp != c)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = c->next;
-	if (t->opening == c)
-		t->opening = NULL;
-	if (t->pending_conn == c) {
-		t->pending = OP_NONE;
-		t->pending_conn = NULL;
-	}
-	if (c->ch)
-		libssh2_channel_free(c->ch);
-	loop_watch_remove(c->w);
-	close(c->fd);
-	free(c);
-}
-
+/* Starts closing a connection: its client is let go at once, its channel
+ * is closed and freed by conn_service, with the calls repeated after
+ * EAGAIN; one waiting for the session has no channel and goes now. Makes
+ * no libssh2 call itself, so that it is safe whatever is half sent. */
 static void conn_closing(struct tunnel *t, struct conn *c)
 {
-	(void)t;
+	if (!c->ch) {
+		conn_release(t, c);
+		return;
+	}
+	if (c->phase == C_CLOSING)
+		return;
 	c->phase = C_CLOSING;
 	c->since_ms = loop_now_ms();
-	shutdown(c->fd, SHUT_RDWR);
-	loop_watch_set_events(c->w, 0);
+	if (c->w)
+		loop_watch_remove(c->w);
+	c->w = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* A channel no connection wants (opened after its client left, or a
+ * probe the bastion accepted): closed as a connection's is. */
+static void channel_discard(struct tunnel *t, LIBSSH2_CHANNEL *ch)
+{
+	struct conn *c = xcalloc(1, sizeof(*c));
+
+	c->ch = ch;
+	c->fd = -1;
+	c->phase = C_CLOSING;
+	c->since_ms = loop_now_ms();
+	c->next = t->conns;
+	t->conns = c;
+}
+
+/* Repeats, with the same arguments, the call that left a packet of a
+ * closing connection's channel half sent, so that its close may follow.
+ * False while it must wait again. */
+static bool conn_finish_call(struct tunnel *t, struct conn *c, enum op op)
+{
+	ssize_t n;
+
+	switch (op) {
+	case OP_WRITE:
+		n = libssh2_channel_write(c->ch, c->up + c->up_off, c->up_len - c->up_off);
+		break;
+	case OP_EOF:
+		n = libssh2_channel_send_eof(c->ch);
+		break;
+	case OP_READ:
+		n = libssh2_channel_read(c->ch, c->down + c->down_len, CONN_BUF - c->down_len);
+		break;
+	default:
+		return true;
+	}
+	return !(n == LIBSSH2_ERROR_EAGAIN && set_pending(t, op, c));
 }
 
 /* Returns false when sending must wait for a half-sent packet. */
@@ -763,14 +910,19 @@ static bool conn_service(struct tunnel *t, struct conn *c)
 	int rc;
 
 	if (c->phase == C_CLOSING) {
-		rc = libssh2_channel_close(c->ch);
-		if (rc == LIBSSH2_ERROR_EAGAIN) {
-			if (set_pending(t, OP_CLOSE, c))
-				return false;
-			if (now - c->since_ms < 5000)
-				return true;
+		/* The close waits for the bastion's answer (on_tick bounds it);
+		 * then the free has nothing left to send. */
+		if (!c->close_done) {
+			rc = libssh2_channel_close(c->ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return !set_pending(t, OP_CLOSE, c);
+			c->close_done = true;
 		}
-		conn_free(t, c);
+		rc = libssh2_channel_free(c->ch);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return !set_pending(t, OP_FREE, c);
+		c->ch = NULL;
+		conn_release(t, c);
 		return true;
 	}
 	if (c->phase != C_OPEN)
@@ -892,7 +1044,7 @@ static bool run_open(struct tunnel *t)
 		if (!ch && libssh2_session_last_errno(t->s) == LIBSSH2_ERROR_EAGAIN)
 			return !set_pending(t, OP_OPEN, NULL);
 		if (ch)
-			libssh2_channel_free(ch);
+			channel_discard(t, ch);
 		t->probing = false;
 		if (t->pending == OP_OPEN)
 			t->pending = OP_NONE;
@@ -935,13 +1087,13 @@ static bool run_open(struct tunnel *t)
 				 "the bastion could not open a connection to %s:%d (refused "
 				 "there, or forwarding is not allowed)",
 				 c->f->host, c->f->port);
-			conn_free(t, c);
+			conn_release(t, c);
 		}
 		return true;
 	}
 	if (!t->opening) {
 		/* its connection went away while the channel was being opened */
-		libssh2_channel_free(ch);
+		channel_discard(t, ch);
 		return true;
 	}
 	t->opening->ch = ch;
@@ -957,7 +1109,8 @@ static bool run_pending(struct tunnel *t)
 {
 	struct conn *c = t->pending_conn;
 	enum op op = t->pending;
-	int rc;
+	ssize_t n;
+	int rc, next = 0;
 
 	t->pending = OP_NONE;
 	t->pending_conn = NULL;
@@ -966,35 +1119,34 @@ static bool run_pending(struct tunnel *t)
 		return true;
 	case OP_OPEN:
 		return run_open(t);
-	case OP_KEEPALIVE: {
-		int next = 0;
-
+	case OP_KEEPALIVE:
 		rc = libssh2_keepalive_send(t->s, &next);
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return !set_pending(t, OP_KEEPALIVE, NULL);
 		return true;
-	}
-	case OP_READ: {
-		ssize_t n =
-		    libssh2_channel_read(c->ch, c->down + c->down_len, CONN_BUF - c->down_len);
-
-		if (n > 0) {
-			c->down_len += (size_t)n;
-			c->progress_ms = loop_now_ms();
-		} else if (n == LIBSSH2_ERROR_EAGAIN) {
-			if (set_pending(t, OP_READ, c))
-				return false;
-		} else if (n < 0 || libssh2_channel_eof(c->ch)) {
-			c->remote_eof = true;
-			c->failed = n < 0;
-		}
-		return conn_service(t, c);
-	}
 	default:
+		break;
+	}
+	/* A closing connection's channel: the call first, then its close. */
+	if (c->phase == C_CLOSING)
+		return conn_finish_call(t, c, op) && conn_service(t, c);
+	if (op != OP_READ) {
 		/* A write, an EOF or a close: the first libssh2 call conn_service
 		 * makes for this connection is that same call. */
 		return conn_service(t, c);
 	}
+	n = libssh2_channel_read(c->ch, c->down + c->down_len, CONN_BUF - c->down_len);
+	if (n > 0) {
+		c->down_len += (size_t)n;
+		c->progress_ms = loop_now_ms();
+	} else if (n == LIBSSH2_ERROR_EAGAIN) {
+		if (set_pending(t, OP_READ, c))
+			return false;
+	} else if (n < 0 || libssh2_channel_eof(c->ch)) {
+		c->remote_eof = true;
+		c->failed = n < 0;
+	}
+	return conn_service(t, c);
 }
 
 static struct conn *next_waiting(const struct tunnel *t)
@@ -1047,20 +1199,71 @@ static void pump(struct tunnel *t)
 
 /* ---- timers ---- */
 
+/* Milliseconds from then to now; 0 for a then set after now was read (a
+ * pump run from the timer moves connections' times past the tick's now). */
+static uint64_t ms_since(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+/* The session is broken: a channel stalled with a packet half sent (no
+ * other call may be made on the session before it), or the bastion does
+ * not answer a channel's close. */
+static bool conn_breaks_session(const struct tunnel *t, const struct conn *c, uint64_t now)
+{
+	if (c->phase == C_CLOSING)
+		return ms_since(now, c->since_ms) > (uint64_t)dead_after_ms(t);
+	return t->pending_conn == c;
+}
+
+/* Connections that waited too long for the session are let go; so are
+ * channels with bytes to move that moved none for the bound (libssh2 1.10
+ * can stall a channel for good after a rekey), through their close. */
+static void sweep(struct tunnel *t, uint64_t now)
+{
+	bool closing = false;
+
+	for (struct conn *c = t->conns, *next; c; c = next) {
+		bool stalled = c->phase == C_OPEN &&
+			       (c->up_len > c->up_off || c->down_len > c->down_off) &&
+			       ms_since(now, c->progress_ms) > CONN_STALL_MS;
+
+		next = c->next;
+		if (c->phase == C_WAITING && c != t->opening &&
+		    ms_since(now, c->since_ms) > CONN_WAIT_MS) {
+			conn_release(t, c);
+		} else if ((stalled || c->phase == C_CLOSING) && t->phase == PH_UP &&
+			   conn_breaks_session(t, c, now)) {
+			char reason[300];
+
+			snprintf(reason, sizeof(reason),
+				 "timeout: a channel through %s:%ld made no progress for %ld s",
+				 t->p.host, t->p.port,
+				 (c->phase == C_CLOSING ? dead_after_ms(t) : CONN_STALL_MS) / 1000);
+			go_down(t, reason);
+			return;
+		} else if (stalled) {
+			conn_closing(t, c);
+			closing = true;
+		}
+	}
+	if (closing && t->phase == PH_UP)
+		pump(t);
+}
+
 static void on_tick(struct loop *loop, void *ud)
 {
 	struct tunnel *t = ud;
 	uint64_t now = loop_now_ms();
 
 	(void)loop;
-	if (t->phase == PH_RESOLVE && t->gai_busy)
-		resolve_poll(t);
 	if (t->phase == PH_DOWN) {
 		if (t->st.retry_in_ms >= 0 && now >= t->retry_at_ms)
 			resolve_start(t);
 		else if (t->st.retry_in_ms >= 0)
 			t->st.retry_in_ms = (long)(t->retry_at_ms - now);
-	} else if (t->phase < PH_UP && now - t->attempt_ms > (uint64_t)t->o.connect_timeout_ms) {
+	} else if (t->phase < PH_UP &&
+		   ms_since(now, t->timeout_from_ms) > (uint64_t)t->o.connect_timeout_ms) {
 		char reason[300];
 
 		snprintf(reason, sizeof(reason),
@@ -1068,9 +1271,9 @@ static void on_tick(struct loop *loop, void *ud)
 			 t->p.port, t->o.connect_timeout_ms / 1000);
 		go_down(t, reason);
 	} else if (t->phase == PH_UP) {
-		if ((t->probing && now - t->probe_start > (uint64_t)dead_after_ms(t)) ||
+		if ((t->probing && ms_since(now, t->probe_start) > (uint64_t)dead_after_ms(t)) ||
 		    (t->pending != OP_NONE &&
-		     now - t->pending_since > (uint64_t)dead_after_ms(t))) {
+		     ms_since(now, t->pending_since) > (uint64_t)dead_after_ms(t))) {
 			char reason[300];
 
 			snprintf(reason, sizeof(reason),
@@ -1091,18 +1294,8 @@ static void on_tick(struct loop *loop, void *ud)
 			pump(t);
 		}
 	}
-	/* Connections that waited too long for the session are let go; so are
-	 * channels with bytes to move that moved none for the bound (libssh2
-	 * 1.10 can stall a channel for good after a rekey). */
-	for (struct conn *c = t->conns, *next; c; c = next) {
-		next = c->next;
-		if (c->phase == C_WAITING && c != t->opening && now - c->since_ms > CONN_WAIT_MS)
-			conn_free(t, c);
-		else if (c->phase == C_OPEN &&
-			 (c->up_len > c->up_off || c->down_len > c->down_off) &&
-			 now - c->progress_ms > CONN_STALL_MS)
-			conn_closing(t, c);
-	}
+	/* The pump above may have moved things: measured from now. */
+	sweep(t, loop_now_ms());
 }
 
 /* ---- public ---- */
@@ -1135,12 +1328,15 @@ void tunnel_free(struct tunnel *t)
 {
 	if (!t)
 		return;
+	/* The session first: its channels go with it, nothing to close. */
+	session_close(t);
+	t->phase = PH_DOWN;
 	while (t->forwards)
 		tunnel_forward_close(t->forwards);
-	session_close(t);
 	while (t->conns)
-		conn_free(t, t->conns);
+		conn_release(t, t->conns);
 	loop_timer_cancel(t->tick);
+	vault_free(t);
 	tunnel_profile_free(&t->p);
 	free(t);
 }
@@ -1245,11 +1441,17 @@ void tunnel_forward_close(struct tunnel_forward *f)
 {
 	struct tunnel *t = f->t;
 	struct tunnel_forward **pp = &t->forwards;
+	bool closing = false;
 
+	/* Open channels are closed on the session as any other; the
+	 * connections have no forward from now on. */
 	for (struct conn *c = t->conns, *next; c; c = next) {
 		next = c->next;
-		if (c->f == f)
-			conn_free(t, c);
+		if (c->f != f)
+			continue;
+		c->f = NULL;
+		closing |= c->ch != NULL;
+		conn_closing(t, c);
 	}
 	while (*pp && *pp != f)
 		pp = &(*pp)->next;
@@ -1259,4 +1461,6 @@ void tunnel_forward_close(struct tunnel_forward *f)
 	close(f->lfd);
 	free(f->host);
 	free(f);
+	if (closing && t->phase == PH_UP)
+		pump(t);
 }

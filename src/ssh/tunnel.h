@@ -4,7 +4,8 @@
  *
  * Contract:
  *  - tunnel_new() starts connecting at once: name resolution off the loop
- *    (getaddrinfo_a), a non-blocking connect, the handshake, the host key
+ *    (db/resolve.h: a lookup still running when the attempt ends is let go,
+ *    never waited for), a non-blocking connect, the handshake, the host key
  *    checked against known_hosts before anything is sent, then public-key
  *    authentication with the agent's keys and the profile's identity files.
  *  - Every libssh2 call that answers EAGAIN is repeated with the same
@@ -13,7 +14,12 @@
  *    sends; channel opens are one at a time (libssh2 keeps one open state
  *    per session).
  *  - Flow control both ways: a side is not read while the buffer towards
- *    its peer is full; the SSH window holds the remote side back.
+ *    its peer is full; the SSH window holds the remote side back. Each
+ *    direction ends on its own: an end of stream from one side is passed
+ *    on while the other direction goes on to its end.
+ *  - A channel is closed and freed through the same repeated calls; one left
+ *    with a packet half sent, or whose close the bastion does not answer
+ *    within the bound below, takes the session down with it.
  *  - Health: a keepalive and a round-trip probe every keepalive interval;
  *    a session whose probe or pending write makes no progress for three
  *    intervals (at least 10 s) is dead. A dropped session is re-established
@@ -23,7 +29,11 @@
  *    up wait for it (at most 20 s), so a client may ask for "host:port via
  *    this profile" and connect without waiting for the tunnel itself.
  *  - Passphrases come from the passphrase callback only when a key needs
- *    one; they are wiped after use and never kept or logged. */
+ *    one, outside the connect timeout (which starts again once it returns).
+ *    A passphrase that opened its key is kept for this tunnel's
+ *    reconnections, in memory locked against swap and left out of core
+ *    dumps where the system allows; it is wiped when it proves wrong and
+ *    when the tunnel is freed, and never logged. */
 #ifndef OPSDECK_SRC_SSH_TUNNEL_H
 #define OPSDECK_SRC_SSH_TUNNEL_H
 
@@ -56,8 +66,14 @@ struct tunnel_status {
 
 /* Called on every change of state or round-trip time. */
 typedef void tunnel_state_fn(struct tunnel *t, void *ud);
-/* Fills buf with the passphrase of the key at path; false: none to give. */
-typedef bool tunnel_passphrase_fn(const char *path, char *buf, size_t bufsz, void *ud);
+/* The longest passphrase a key may have, in bytes (as ssh reads them). */
+#define TUNNEL_PASSPHRASE_MAX 1023
+
+/* Fills buf (bufsz bytes, room for TUNNEL_PASSPHRASE_MAX and the NUL) with
+ * the passphrase of the key at path; false, with why in words ("cancelled",
+ * too long), when there is none to give: the key is then skipped. */
+typedef bool tunnel_passphrase_fn(const char *path, char *buf, size_t bufsz, struct err *why,
+				  void *ud);
 
 struct tunnel_opts {
 	bool once;		 /* no reconnection after a failure or a drop */

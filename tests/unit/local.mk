@@ -30,7 +30,8 @@ UNIT_TESTS = \
 	tests/unit/test_logs_splitter \
 	tests/unit/test_logs_resume \
 	tests/unit/test_logs_history \
-	tests/unit/test_sshconfig
+	tests/unit/test_sshconfig \
+	tests/unit/test_tunnel
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -178,6 +179,10 @@ tests_unit_test_logs_history_LDADD = $(UNIT_LDADD)
 tests_unit_test_sshconfig_SOURCES = tests/unit/test_sshconfig.c $(UNIT_HELPERS)
 tests_unit_test_sshconfig_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_sshconfig_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_tunnel_SOURCES = tests/unit/test_tunnel.c
+tests_unit_test_tunnel_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tunnel_LDADD = $(UNIT_LDADD)
 
 # What the fuzz targets found, replayed, and their in-memory entry points.
 check_PROGRAMS += tests/unit/test_fuzz_replay
