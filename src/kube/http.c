@@ -169,6 +169,7 @@ static void take_response(struct net_response *from, struct kube_response *to)
 	to->body_len = from->body_len;
 	to->content_type = from->content_type;
 	to->err = from->err;
+	to->stalled = from->stalled;
 	from->body = NULL;
 	from->content_type = NULL;
 }

@@ -35,6 +35,7 @@ struct src {
 	struct log_splitter sp;
 	struct log_resume rs;
 	bool open;	     /* this connection got its 2xx headers */
+	uint64_t open_ms;    /* when they came */
 	bool first_conn;     /* this is the source's first connection */
 	uint64_t line_ms;    /* the last line (or the opening): idle counts from it */
 	uint64_t heard_ms;   /* the last line or 2xx headers of this connection */
@@ -208,6 +209,8 @@ static void src_line(const char *line, size_t len, void *ud)
 	struct src *c = ud;
 
 	c->line_ms = c->heard_ms = loop_now_ms();
+	if (c->s->o.follow && !c->pub.previous && !c->finishing)
+		c->pub.attempt = 0; /* a line: this connection works */
 	if (c->pub.state != LOG_SOURCE_STREAMING) {
 		c->pub.state = LOG_SOURCE_STREAMING;
 		c->pub.attempt = 0;
@@ -218,13 +221,14 @@ static void src_line(const char *line, size_t len, void *ud)
 }
 
 /* The 2xx headers of a stream are in: a follow stream is healthy,
- * however quiet it stays, so its attempts start again from the first. */
+ * however quiet it stays; its attempts start again from the first once it
+ * has lived a stall bound (src_schedule), or at its first line. */
 static void src_open(int64_t date_s, void *ud)
 {
 	struct src *c = ud;
 
 	c->open = true;
-	c->heard_ms = loop_now_ms();
+	c->open_ms = c->heard_ms = loop_now_ms();
 	/* the resume point of a stream asked for no line before it (--tail
 	 * 0) is when it started. The server's Date, in whole seconds, says
 	 * whether our clock can be trusted for it; if not, the Date is. */
@@ -235,9 +239,6 @@ static void src_open(int64_t date_s, void *ud)
 			log_resume_mark(&c->rs, server);
 	}
 	c->first_conn = false;
-	/* a read to the end keeps counting: its attempts are bounded */
-	if (c->s->o.follow && !c->pub.previous && !c->finishing)
-		c->pub.attempt = 0;
 	c->reason[0] = '\0';
 	if (c->pub.state != LOG_SOURCE_STREAMING && c->pub.state != LOG_SOURCE_IDLE) {
 		c->pub.state = LOG_SOURCE_STREAMING;
@@ -250,14 +251,15 @@ static void src_request(struct src *c);
 
 /* A follow stream that had its headers and then nothing within the stall
  * bound: a quiet container looks the same as a dead connection, so it is
- * reconnected at once, from where it was, and not reported or counted. */
+ * reconnected at once, from where it was, and not reported or counted.
+ * Only the stall bound itself says so: a reset or other error after a
+ * quiet spell is a failure like any other. */
 static bool src_stalled(const struct src *c, const struct kube_response *resp)
 {
 	const struct log_session *s = c->s;
 
-	return c->open && err_isset(&resp->err) && s->o.follow && !c->pub.previous &&
-	       !c->finishing && !c->pod_gone &&
-	       loop_now_ms() - c->heard_ms >= (uint64_t)s->o.stall_ms;
+	return c->open && resp->stalled && s->o.follow && !c->pub.previous && !c->finishing &&
+	       !c->pod_gone;
 }
 
 static void src_done(struct kube_response *resp, void *ud)
@@ -503,6 +505,13 @@ static void src_schedule(struct src *c, const char *why)
 		src_end(c, false, "pod deleted");
 		return;
 	}
+	/* a follow stream that stayed open a while was healthy: its end starts
+	 * the count again. One that ends as soon as it opens (a broken proxy,
+	 * a container ended before the pod says so) keeps backing off. A read
+	 * to the end keeps counting: its attempts are bounded. */
+	if (c->open && s->o.follow && !c->pub.previous && !c->finishing &&
+	    loop_now_ms() - c->open_ms >= (uint64_t)s->o.stall_ms)
+		c->pub.attempt = 0;
 	c->pub.attempt++;
 	if ((!s->o.follow || c->finishing) && c->pub.attempt >= LOG_SESSION_READ_ATTEMPTS) {
 		src_end(c, true, "%s", why);

@@ -66,6 +66,7 @@ struct net_req {
 	struct blob cert, key;	  /* from the auth layer */
 	struct loop_timer *timer; /* retry back-off, or a stream's header deadline */
 	struct loop_timer *stall; /* silence bound once the headers are in */
+	bool stalled;		  /* it ended for that silence */
 	uint64_t last_byte_ms;
 	char errbuf[CURL_ERROR_SIZE];
 
@@ -262,6 +263,7 @@ static void req_finish(struct net_req *r, long status, const struct err *e)
 	resp.status = status;
 	if (e)
 		resp.err = *e;
+	resp.stalled = r->stalled;
 	if (r->streaming)
 		buf_reset(&r->resp);
 	resp.body_len = r->resp.len;
@@ -382,6 +384,7 @@ static void on_stall_check(struct loop *loop, void *ud)
 		return;
 	}
 	r->stall = NULL;
+	r->stalled = true;
 	err_set(&e, "%s %s: stalled: no data from the server for %ld s", r->method,
 		path_only(r->path, p, sizeof(p)), (r->stall_ms + 999) / 1000);
 	req_finish(r, 0, &e);

@@ -60,6 +60,8 @@ struct net_response {
 	/* Set when the request failed without a usable answer: connection,
 	 * TLS, timeout, a stall, credentials, an over-long body or line. */
 	struct err err;
+	/* the failure was the stall bound: no byte within stall_ms */
+	bool stalled;
 };
 
 /* resp is the callee's to read; it may take resp->body (set it to NULL). */

@@ -213,7 +213,9 @@ static void test_resume_exactly_once(void **state)
 	assert_string_equal(src->reason, "terminated with exit code 3");
 	assert_false(src->failed);
 	assert_int_equal(src->lines, NLINES);
-	assert_int_equal(src->reconnects, 5);
+	/* the end, the 503, the drop and the container's end; the stall's
+	 * reconnect is silent and not counted */
+	assert_int_equal(src->reconnects, 4);
 	assert_int_equal(src->dropped, 3 + 1 + 2 + 1);
 	assert_int_equal(sv.logs, 6);
 	/* the first read as asked; every later one from sinceTime, to the second */
@@ -242,7 +244,7 @@ static void test_resume_exactly_once(void **state)
 
 		if (!strstr(why, "1:end of stream\n2:the server is currently unable to handle the "
 				 "request") ||
-		    !strstr(why, "stalled"))
+		    strstr(why, "stalled"))
 			fail_msg("reasons: %s", why);
 	}
 
