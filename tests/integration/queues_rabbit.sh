@@ -151,7 +151,9 @@ run od queue purge main heavy
 like "$rc:$err" '^1:opsdeck: a purge needs --yes when it is not run on a terminal' "purge without --yes off a terminal is refused"
 is "$(depth / heavy)" 5 "and the queue keeps its messages"
 # on a terminal (script(1) gives it one): the queue's name is asked for
-on_tty() { printf '%s\n' "$1" | script -qec "$2" /dev/null 2>&1 | tr -d '\r'; }
+# on_tty ANSWER CMD: CMD on a terminal that does not echo, so the answer
+# typed never lands before or after the question by the machine's timing.
+on_tty() { printf '%s\n' "$1" | script -qec "stty -echo; $2" /dev/null 2>&1 | tr -d '\r'; }
 out=$(on_tty wrong "$OPSDECK -c $work/config.yaml queue purge main heavy")
 like "$out" "Type the queue's name to confirm: opsdeck: not confirmed: nothing purged" \
 	"on a terminal, a purge asks for the queue's name and a wrong answer purges nothing"

@@ -80,7 +80,9 @@ rabbit__answers() {
 rabbit__launch() {
 	rabbit__run "$RABBIT_BINDIR/rabbitmq-server" >>"$rabbit__dir/log/console.log" 2>&1 &
 	rabbit__pid=$!
-	if ! wait_for 'rabbit__answers || ! tap_running $rabbit__pid' 60 || ! rabbit__answers; then
+	# A bound, not a wait: Erlang's boot and the recovery of thousands of
+	# queues take over a minute on a machine busy with the rest of the suite.
+	if ! wait_for 'rabbit__answers || ! tap_running $rabbit__pid' 180 || ! rabbit__answers; then
 		echo "rabbit_start: the broker's management API did not answer; see $rabbit__dir/log" >&2
 		tail -n 30 "$rabbit__dir/log/console.log" >&2 2>/dev/null
 		return 1
