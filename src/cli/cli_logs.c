@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cli/cli_util.h"
@@ -112,6 +113,9 @@ struct run {
 	struct loop_timer *flush;
 	struct buf out; /* lines not yet handed to ctx->out: one write per batch */
 	struct log_time_text when;
+	/* how long built lines may wait: a terminal sees them at the end of the
+	 * loop turn; a pipe or file gets fewer, larger writes */
+	uint64_t flush_ms;
 	bool prefix, timestamps, json;
 	bool write_failed;
 	/* what was said on stderr about each source, to say each thing once */
@@ -211,9 +215,9 @@ static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 	}
 	if (r->out.len >= OUT_BATCH)
 		out_write(r, false);
-	/* the rest once per loop turn: a write per line would cost a system call each */
+	/* the rest soon after: a write per line would cost a system call each */
 	if (!r->flush && r->loop)
-		r->flush = loop_timer_add(r->loop, 0, 0, flush_due, r);
+		r->flush = loop_timer_add(r->loop, r->flush_ms, 0, flush_due, r);
 }
 
 static void on_line(void *ud, uint64_t n, const struct log_entry *e)
@@ -613,6 +617,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	r.ring = log_ring_new((size_t)ctx->conf->log_max_lines, (size_t)ctx->conf->log_max_bytes);
 	log_grep_init(&r.grep, &r.filter);
 	log_time_text_init(&r.when);
+	r.flush_ms = fileno(ctx->out) >= 0 && isatty(fileno(ctx->out)) ? 0 : 20;
 	rc = follow_logs(ctx, &t, &o, &r);
 	log_ring_free(r.ring);
 	buf_free(&r.out);
