@@ -39,9 +39,11 @@ taken() {
 ui_keys : && ui_text "logs s1"
 t0=$(tap_now_ms)
 ui_keys Enter
+# shellcheck disable=SC2016 # wait_for evaluates it
 wait_for '[ "$(taken)" -gt 0 ]' 30 || { echo "no line came:" >&2; ui_screen >&2; exit 1; }
 until [ "$(taken)" -ge "$lines" ]; do
-	[ $(($(tap_now_ms) - t0)) -lt 600000 ] || { echo "$lines lines did not come in 10 minutes" >&2; exit 1; }
+	[ $(($(tap_now_ms) - t0)) -lt 600000 ] ||
+		{ echo "$lines lines did not come in 10 minutes" >&2; exit 1; }
 	sleep 0.05
 done
 ms=$(($(tap_now_ms) - t0))
@@ -57,7 +59,8 @@ mean=$(awk '{ b += length($0) } END { printf "%.1f", b / NR }' "$work/tail")
 awk -v n="$n" -v ms="$ms" -v cpu0="$cpu0" -v cpu1="$cpu1" -v rss0="$rss0" -v hwm="$hwm" \
 	-v held="$held" -v mean="$mean" 'BEGIN {
 	payload = held * mean
-	printf "| lines taken | lines/s | CPU s per million lines | RSS before | peak RSS | held | payload held | peak RSS / payload | growth / payload |\n"
+	printf "| lines taken | lines/s | CPU s per million lines | RSS before | peak RSS "
+	printf "| held | payload held | peak RSS / payload | growth / payload |\n"
 	printf "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 	printf "| %d | %.0f | %.2f | %.1f MiB | %.1f MiB | %d | %.1f MiB | %.2f | %.2f |\n",
 		n, n / (ms / 1000), (cpu1 - cpu0) / (n / 1e6), rss0 / 1024, hwm / 1024, held,

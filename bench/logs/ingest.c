@@ -80,8 +80,8 @@ static void on_line(const struct log_line *l, void *ud)
 /* Line seq of the log, as kubesim's web images write it, stamped ts. */
 static size_t make_line(char *out, size_t size, uint64_t seq, int64_t ts)
 {
-	static const char *const paths[] = {"/", "/cart", "/product/442", "/health",
-					    "/wp-admin/admin-ajax.php", "/checkout"};
+	static const char *const paths[] = {
+	    "/", "/cart", "/product/442", "/health", "/wp-admin/admin-ajax.php", "/checkout"};
 	static const char *const agents[] = {"curl/8.5.0", "Googlebot/2.1",
 					     "Mozilla/5.0 (X11; Linux x86_64)"};
 	char when[LOG_TIME_SIZE];
@@ -143,7 +143,8 @@ int main(int argc, char **argv)
 	       (unsigned long long)log_ring_evicted(k.ring), (unsigned long long)k.shown);
 	printf("RSS: %ld KiB at the start, peak %ld KiB; peak / held bytes %.2f, growth / held "
 	       "bytes %.2f\n",
-	       rss0, status_kib("VmHWM"), status_kib("VmHWM") * 1024.0 / (double)log_ring_bytes(k.ring),
+	       rss0, status_kib("VmHWM"),
+	       status_kib("VmHWM") * 1024.0 / (double)log_ring_bytes(k.ring),
 	       (status_kib("VmHWM") - rss0) * 1024.0 / (double)log_ring_bytes(k.ring));
 	log_ring_free(k.ring);
 	log_splitter_free(&sp);

@@ -142,8 +142,7 @@ size_t log_time_parse(const char *s, size_t len, int64_t *ns)
 
 /* log_time_parse for a stream's lines: consecutive lines mostly share
  * their second, so its "YYYY-MM-DDTHH:MM:SS" is read once. */
-static size_t time_parse_cached(struct log_splitter *s, const char *line, size_t len,
-				int64_t *ns)
+static size_t time_parse_cached(struct log_splitter *s, const char *line, size_t len, int64_t *ns)
 {
 	if (len < 20)
 		return 0;

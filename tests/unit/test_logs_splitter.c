@@ -240,8 +240,9 @@ static void test_time_format_agrees(void **state)
 
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		/* mostly small steps (the same second), sometimes anywhere up to 2261 */
-		ns = i % 7 == 0 ? (int64_t)(x % 9000000000ULL) * 1000000000 + (int64_t)(x % 1000000000)
-				: ns + (int64_t)(x % 300000000);
+		ns = i % 7 == 0
+			 ? (int64_t)(x % 9000000000ULL) * 1000000000 + (int64_t)(x % 1000000000)
+			 : ns + (int64_t)(x % 300000000);
 		secs = (time_t)(ns / 1000000000);
 		assert_non_null(gmtime_r(&secs, &tm));
 		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -271,12 +272,12 @@ static void test_timestamps_same_second(void **state)
 	log_splitter_init(&sp);
 	log_splitter_feed(&sp, in, strlen(in), on_line, &g);
 	assert_string_equal(buf_str(&g.b), "1796284912500000000|a|0\n"
-					    "1796284912250000000|b|0\n"
-					    "1796281312000000000|c|0\n"
-					    "0|2026-12-03T08:01:52x d|0\n"
-					    "1796284913000000000|e|0\n"
-					    "1796284919999999999|f|0\n"
-					    "1796284919999999999|g|0\n");
+					   "1796284912250000000|b|0\n"
+					   "1796281312000000000|c|0\n"
+					   "0|2026-12-03T08:01:52x d|0\n"
+					   "1796284913000000000|e|0\n"
+					   "1796284919999999999|f|0\n"
+					   "1796284919999999999|g|0\n");
 	log_splitter_free(&sp);
 	buf_free(&g.b);
 }
