@@ -10,7 +10,8 @@
 #                               failure. --ui also loads tests/ui/lib.sh and
 #                               sets it up (a private tmux; ui_start runs the
 #                               console), stopped at exit
-#   bench_cluster NAME SPEED    a fresh kubesim (seed 1) at that speed factor
+#   bench_cluster NAME SPEED [SIM_ARGS...]
+#                               a fresh kubesim (seed 1) at that speed factor
 #                               and a database NAME migrated, with the catalog,
 #                               a project "load" of 1000 stores and the
 #                               kubesim as cluster "sim"; sets db (its conninfo)
@@ -86,7 +87,7 @@ sim_watches_open() { bench__stat .watchesOpen; }
 bench_cluster() {
 	bench__n=$((bench__n + 1))
 	mkdir -p "$work/sim$bench__n"
-	sim_start "$work/sim$bench__n" --speed "$2" --seed 1 || exit 1
+	sim_start "$work/sim$bench__n" --speed "$2" --seed 1 "${@:3}" || exit 1
 	db=$(pg_createdb "$1") || exit 1
 	{
 		od db migrate &&

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "cli/cli_util.h"
 #include "db/clusters.h"
 #include "db/conn.h"
@@ -109,6 +111,11 @@ struct run {
 	struct log_filter filter;
 	struct log_grep grep;
 	struct loop_timer *flush;
+	struct buf out; /* lines not yet handed to ctx->out: one write per batch */
+	struct log_time_text when;
+	/* how long built lines may wait: a terminal sees them at the end of the
+	 * loop turn; a pipe or file gets fewer, larger writes */
+	uint64_t flush_ms;
 	bool prefix, timestamps, json;
 	bool write_failed;
 	/* what was said on stderr about each source, to say each thing once */
@@ -123,17 +130,35 @@ struct run {
 	int64_t since_ns; /* the history's start; 0: all */
 };
 
+/* Hands the lines built so far to ctx->out; flush: and to the system. */
+static bool out_write(struct run *r, bool flush)
+{
+	bool ok = true;
+
+	if (r->out.len && fwrite(r->out.data, 1, r->out.len, r->ctx->out) != r->out.len)
+		ok = false;
+	buf_reset(&r->out);
+	if (flush && fflush(r->ctx->out) != 0)
+		ok = false;
+	if (!ok && !r->write_failed) {
+		r->write_failed = true;
+		if (r->loop)
+			loop_stop(r->loop);
+	}
+	return ok;
+}
+
 static void flush_due(struct loop *loop, void *ud)
 {
 	struct run *r = ud;
 
 	(void)loop;
 	r->flush = NULL;
-	if (fflush(r->ctx->out) != 0 && !r->write_failed) {
-		r->write_failed = true;
-		loop_stop(r->loop);
-	}
+	out_write(r, true);
 }
+
+/* Past this many bytes built, they go out before the loop turn ends. */
+#define OUT_BATCH (64u * 1024u)
 
 static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 {
@@ -141,15 +166,14 @@ static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 	const struct log_entry *e = log_ring_get(r->ring, n);
 	const struct log_source *src = e ? log_session_source(r->sess, e->source) : NULL;
 	const char *hist = e ? log_history_source_name(e->source) : NULL;
-	char when[LOG_TIME_SIZE] = "";
-	FILE *out = r->ctx->out;
+	const char *when = "";
 
 	(void)mark;
 	(void)gap;
 	if (!src && !hist)
 		return;
-	if (e->ts_ns)
-		log_time_format(e->ts_ns, true, when);
+	if (e->ts_ns && (r->json || r->timestamps))
+		when = log_time_text(&r->when, e->ts_ns);
 	if (r->json) {
 		json_t *o;
 		char *text;
@@ -165,24 +189,35 @@ static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 				      (size_t)e->len);
 		text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 		if (text) {
-			fputs(text, out);
-			fputc('\n', out);
+			buf_puts(&r->out, text);
+			buf_putc(&r->out, '\n');
 		}
 		free(text);
 		json_decref(o);
 	} else {
-		if (r->prefix && hist)
-			fprintf(out, "[%s] ", hist);
-		else if (r->prefix)
-			fprintf(out, "[pod/%s/%s] ", src->pod, src->container);
-		if (r->timestamps && e->ts_ns)
-			fprintf(out, "%s ", when);
-		fwrite(e->text, 1, e->len, out);
-		fputc('\n', out);
+		if (r->prefix && hist) {
+			buf_putc(&r->out, '[');
+			buf_puts(&r->out, hist);
+			buf_append(&r->out, "] ", 2);
+		} else if (r->prefix) {
+			buf_append(&r->out, "[pod/", 5);
+			buf_puts(&r->out, src->pod);
+			buf_putc(&r->out, '/');
+			buf_puts(&r->out, src->container);
+			buf_append(&r->out, "] ", 2);
+		}
+		if (r->timestamps && e->ts_ns) {
+			buf_puts(&r->out, when);
+			buf_putc(&r->out, ' ');
+		}
+		buf_append(&r->out, e->text, e->len);
+		buf_putc(&r->out, '\n');
 	}
-	/* once per loop turn: a flush per line would cost a write each */
-	if (!r->flush)
-		r->flush = loop_timer_add(r->loop, 0, 0, flush_due, r);
+	if (r->out.len >= OUT_BATCH)
+		out_write(r, false);
+	/* the rest soon after: a write per line would cost a system call each */
+	if (!r->flush && r->loop)
+		r->flush = loop_timer_add(r->loop, r->flush_ms, 0, flush_due, r);
 }
 
 static void on_line(void *ud, uint64_t n, const struct log_entry *e)
@@ -396,7 +431,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 			loop_timer_cancel(r->flush);
 			r->flush = NULL;
 		}
-		if (fflush(ctx->out) != 0 || r->write_failed)
+		if (!out_write(r, true) || r->write_failed)
 			rc = cli_fail(ctx, "cannot write the output");
 		else if ((failed = log_session_failed(r->sess)))
 			rc = cli_failf(ctx, "%s: %s", t->what, failed);
@@ -405,7 +440,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 				print_held(r);
 			if (r->hist && log_history_failed(r->hist))
 				rc = CLI_FAILED;
-			if (fflush(ctx->out) != 0)
+			if (!out_write(r, true))
 				rc = cli_fail(ctx, "cannot write the output");
 			for (uint32_t i = 0; i < log_session_nsources(r->sess); i++) {
 				if (log_session_source(r->sess, i)->failed)
@@ -581,8 +616,11 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		r.since_ns = ((int64_t)time(NULL) - since) * 1000000000LL;
 	r.ring = log_ring_new((size_t)ctx->conf->log_max_lines, (size_t)ctx->conf->log_max_bytes);
 	log_grep_init(&r.grep, &r.filter);
+	log_time_text_init(&r.when);
+	r.flush_ms = fileno(ctx->out) >= 0 && isatty(fileno(ctx->out)) ? 0 : 20;
 	rc = follow_logs(ctx, &t, &o, &r);
 	log_ring_free(r.ring);
+	buf_free(&r.out);
 	log_filter_free(&r.filter);
 	free(r.told);
 	free(r.told_attempt);

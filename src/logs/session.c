@@ -77,6 +77,19 @@ static int64_t wall_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* loop_now_ms() for each line: the same clock read coarse (a few ms
+ * behind at most), which costs no hardware clock read per line. */
+static uint64_t line_now_ms(void)
+{
+#ifdef CLOCK_MONOTONIC_COARSE
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0)
+		return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+#endif
+	return loop_now_ms();
+}
+
 static char *dup_or_null(const char *s)
 {
 	return s && *s ? xstrdup(s) : NULL;
@@ -208,7 +221,7 @@ static void src_line(const char *line, size_t len, void *ud)
 {
 	struct src *c = ud;
 
-	c->line_ms = c->heard_ms = loop_now_ms();
+	c->line_ms = c->heard_ms = line_now_ms();
 	if (c->s->o.follow && !c->pub.previous && !c->finishing)
 		c->pub.attempt = 0; /* a line: this connection works */
 	if (c->pub.state != LOG_SOURCE_STREAMING) {

@@ -63,21 +63,36 @@ static int month_days(int y, int m)
 	return m == 2 && leap ? 29 : days[m - 1];
 }
 
-size_t log_time_parse(const char *s, size_t len, int64_t *ns)
+/* "YYYY-MM-DDTHH:MM:SS" at s (len >= 20) into seconds since the epoch
+ * (without the zone's offset); false if it is not one. *leap: the second
+ * is 60. */
+static bool time_seconds(const char *s, size_t len, int64_t *secs, bool *leap)
 {
-	int y, mo, d, h, mi, sec, oh = 0, om = 0;
-	int64_t frac = 0, t;
-	size_t i = 19;
+	int y, mo, d, h, mi, sec;
 
 	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
 	    s[13] != ':' || s[16] != ':')
-		return 0;
+		return false;
 	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
 	    !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
-		return 0;
+		return false;
 	if (y < 1970 || y > 2261 || mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
 	    mi > 59 || sec > 60)
-		return 0;
+		return false;
+	*leap = sec == 60;
+	*secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	return true;
+}
+
+/* The rest of a time after its seconds (s[19] on): the fraction and the
+ * zone, added to secs (from time_seconds) into *ns. Returns the bytes of
+ * the whole time, 0 if it is not one. */
+static size_t time_rest(const char *s, size_t len, int64_t secs, bool leap, int64_t *ns)
+{
+	int oh = 0, om = 0;
+	int64_t frac = 0, t;
+	size_t i = 19;
+
 	if (s[i] == '.') {
 		int nd = 0;
 
@@ -106,39 +121,98 @@ size_t log_time_parse(const char *s, size_t len, int64_t *ns)
 	} else {
 		return 0;
 	}
-	if (sec == 60) /* a leap second reads as the next one */
-		sec = 59, frac = 999999999;
-	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec + oh * 3600 + om * 60;
+	if (leap) /* a leap second reads as the next one */
+		secs--, frac = 999999999;
+	t = secs + oh * 3600 + om * 60;
 	if (t < 0 || t > INT64_MAX / 1000000000 - 1)
 		return 0;
 	*ns = t * 1000000000 + frac;
 	return i;
 }
 
+size_t log_time_parse(const char *s, size_t len, int64_t *ns)
+{
+	int64_t secs;
+	bool leap;
+
+	if (!time_seconds(s, len, &secs, &leap))
+		return 0;
+	return time_rest(s, len, secs, leap, ns);
+}
+
+/* log_time_parse for a stream's lines: consecutive lines mostly share
+ * their second, so its "YYYY-MM-DDTHH:MM:SS" is read once. */
+static size_t time_parse_cached(struct log_splitter *s, const char *line, size_t len, int64_t *ns)
+{
+	if (len < 20)
+		return 0;
+	if (!s->sec_valid || memcmp(line, s->sec_text, sizeof(s->sec_text)) != 0) {
+		s->sec_valid = time_seconds(line, len, &s->sec, &s->sec_leap);
+		if (!s->sec_valid)
+			return 0;
+		memcpy(s->sec_text, line, sizeof(s->sec_text));
+	}
+	return time_rest(line, len, s->sec, s->sec_leap, ns);
+}
+
+static char *put_digits(char *p, int64_t v, int width)
+{
+	for (int k = width - 1; k >= 0; k--) {
+		p[k] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* Written digit by digit: it runs for every line printed with --timestamps. */
 void log_time_format(int64_t ns, bool nanos, char out[LOG_TIME_SIZE])
 {
 	int64_t secs = ns / 1000000000, days = secs / 86400, rem = secs % 86400;
 	int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
 	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-
-	char tmp[128];
+	int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+	int64_t y = yoe + era * 400 + (m <= 2);
+	char *p = out;
 
 	if (ns < 0) {
-		snprintf(out, LOG_TIME_SIZE, "1970-01-01T00:00:00Z");
+		str_copy(out, LOG_TIME_SIZE, "1970-01-01T00:00:00Z");
 		return;
 	}
-	/* formatted wide, then copied: the compiler cannot see the ranges */
-	if (nanos)
-		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", y, m, d,
-			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60),
-			 (long long)(ns % 1000000000));
-	else
-		snprintf(tmp, sizeof(tmp), "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
-			 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
-	str_copy(out, LOG_TIME_SIZE, tmp);
+	p = put_digits(p, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, rem / 3600, 2);
+	*p++ = ':';
+	p = put_digits(p, rem / 60 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, rem % 60, 2);
+	if (nanos) {
+		*p++ = '.';
+		p = put_digits(p, ns % 1000000000, 9);
+	}
+	*p++ = 'Z';
+	*p = '\0';
+}
+
+void log_time_text_init(struct log_time_text *t)
+{
+	t->sec = -1;
+	t->text[0] = '\0';
+}
+
+const char *log_time_text(struct log_time_text *t, int64_t ns)
+{
+	if (ns >= 0 && t->sec >= 0 && ns / 1000000000 == t->sec) {
+		put_digits(t->text + 20, ns % 1000000000, 9); /* after "YYYY-MM-DDTHH:MM:SS." */
+		return t->text;
+	}
+	log_time_format(ns, true, t->text);
+	t->sec = ns >= 0 ? ns / 1000000000 : -1;
+	return t->text;
 }
 
 /* ---- text ---- */
@@ -213,16 +287,38 @@ static size_t escape_len(const unsigned char *s, size_t n)
 	}
 }
 
+#define BYTES_OF(b) (UINT64_C(0x0101010101010101) * (b))
+
+/* Whether the 8 bytes at s are all printable ASCII (0x20 to 0x7e): each
+ * test is exact for the word as a whole (no byte of 0x80 or more, none
+ * below 0x20, none equal to 0x7f), so the word goes out as it is. */
+static bool printable8(const unsigned char *s)
+{
+	uint64_t w, x;
+
+	memcpy(&w, s, sizeof(w));
+	if (w & BYTES_OF(0x80))
+		return false;
+	x = w ^ BYTES_OF(0x7f);
+	return !(((w - BYTES_OF(0x20)) & ~w & BYTES_OF(0x80)) |
+		 ((x - BYTES_OF(0x01)) & ~x & BYTES_OF(0x80)));
+}
+
 void log_text_clean(struct buf *out, const char *text, size_t len, bool cut)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t i = 0, run = 0; /* run: bytes from i - run that go out as they are */
 
 	while (i < len) {
-		unsigned char c = s[i];
+		unsigned char c;
 		bool incomplete = false;
 		size_t k;
 
+		while (i + 8 <= len && printable8(s + i))
+			i += 8, run += 8;
+		if (i >= len)
+			break;
+		c = s[i];
 		if (c >= 0x20 && c < 0x7f) {
 			i++, run++;
 			continue;
@@ -267,7 +363,7 @@ static void emit(struct log_splitter *s, const char *line, size_t len, size_t cu
 
 	if (len > 0 && line[len - 1] == '\r' && cut == 0)
 		len--;
-	t = log_time_parse(line, len, &l.ts_ns);
+	t = time_parse_cached(s, line, len, &l.ts_ns);
 	if (t) {
 		line += t;
 		len -= t;

@@ -33,6 +33,10 @@ struct log_splitter {
 	struct buf part; /* the line so far, at most LOG_LINE_KEEP bytes */
 	size_t cut;	 /* bytes of it dropped */
 	struct buf text; /* scratch for the cleaned text */
+	/* the last timestamp's "YYYY-MM-DDTHH:MM:SS", read into sec */
+	char sec_text[19];
+	int64_t sec;
+	bool sec_leap, sec_valid;
 };
 
 void log_splitter_init(struct log_splitter *s);
@@ -55,6 +59,15 @@ void log_splitter_line(struct log_splitter *s, const char *line, size_t len, log
 size_t log_time_parse(const char *s, size_t len, int64_t *ns);
 /* ns as "2026-12-03T08:01:52.123456789Z" (nanos) or "2026-12-03T08:01:52Z". */
 void log_time_format(int64_t ns, bool nanos, char out[LOG_TIME_SIZE]);
+
+/* log_time_format with nanos for lines in time order: the date and time
+ * are written again only when the second changes. */
+struct log_time_text {
+	int64_t sec; /* of text; -1: none yet */
+	char text[LOG_TIME_SIZE];
+};
+void log_time_text_init(struct log_time_text *t);
+const char *log_time_text(struct log_time_text *t, int64_t ns);
 
 /* Appends text (len bytes) to out, safe for a terminal (see above). cut:
  * the text was cut, so an incomplete UTF-8 sequence at its end is dropped

@@ -130,6 +130,9 @@ bench_table_model_LDADD = $(OPSDECK_CORE_LIBS)
 noinst_PROGRAMS += bench/expected_render
 bench_expected_render_SOURCES = bench/expected_render.c
 bench_expected_render_LDADD = $(OPSDECK_CORE_LIBS)
+noinst_PROGRAMS += bench/logs/ingest
+bench_logs_ingest_SOURCES = bench/logs/ingest.c
+bench_logs_ingest_LDADD = $(OPSDECK_CORE_LIBS)
 EXTRA_DIST += bench/README.md tests/fuzz/README.md tests/fuzz/fuzz_yamldoc.c \
 	tests/fuzz/fuzz_keymap.c tests/fuzz/fuzz_theme.c tests/fuzz/fuzz_render.c \
 	tests/fuzz/fuzz_keyseq.c tests/fuzz/fuzz_objyaml.c tests/fuzz/fuzz_projectref.c \

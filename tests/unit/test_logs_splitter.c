@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -222,6 +223,86 @@ static void test_unsafe_text(void **state)
 	}
 }
 
+/* The formatter written digit by digit agrees with gmtime and strftime,
+ * and log_time_text with it, whether the second changes or not. */
+static void test_time_format_agrees(void **state)
+{
+	struct log_time_text tt;
+	char out[LOG_TIME_SIZE], want[64];
+	int64_t ns = 0;
+	uint64_t x = 88172645463325252ULL;
+
+	(void)state;
+	log_time_text_init(&tt);
+	for (int i = 0; i < 20000; i++) {
+		time_t secs;
+		struct tm tm;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* mostly small steps (the same second), sometimes anywhere up to 2261 */
+		ns = i % 7 == 0
+			 ? (int64_t)(x % 9000000000ULL) * 1000000000 + (int64_t)(x % 1000000000)
+			 : ns + (int64_t)(x % 300000000);
+		secs = (time_t)(ns / 1000000000);
+		assert_non_null(gmtime_r(&secs, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), ".%09lldZ",
+			 (long long)(ns % 1000000000));
+		log_time_format(ns, true, out);
+		assert_string_equal(out, want);
+		assert_string_equal(log_time_text(&tt, ns), want);
+	}
+}
+
+/* Lines that share their second: each line's own fraction and zone are
+ * read, and a line that only starts like a time has none. */
+static void test_timestamps_same_second(void **state)
+{
+	struct log_splitter sp;
+	struct got g = {BUF_INIT, 0, 0, ""};
+	const char *in = "2026-12-03T08:01:52.5Z a\n"
+			 "2026-12-03T08:01:52.25Z b\n"
+			 "2026-12-03T08:01:52+01:00 c\n"
+			 "2026-12-03T08:01:52x d\n"
+			 "2026-12-03T08:01:53Z e\n"
+			 "2026-12-03T08:01:60Z f\n"
+			 "2026-12-03T08:01:60.1Z g\n";
+
+	(void)state;
+	log_splitter_init(&sp);
+	log_splitter_feed(&sp, in, strlen(in), on_line, &g);
+	assert_string_equal(buf_str(&g.b), "1796284912500000000|a|0\n"
+					   "1796284912250000000|b|0\n"
+					   "1796281312000000000|c|0\n"
+					   "0|2026-12-03T08:01:52x d|0\n"
+					   "1796284913000000000|e|0\n"
+					   "1796284919999999999|f|0\n"
+					   "1796284919999999999|g|0\n");
+	log_splitter_free(&sp);
+	buf_free(&g.b);
+}
+
+/* A byte to clean at every position of a longer printable line: the
+ * word-at-a-time scan finds it wherever it is. */
+static void test_unsafe_byte_anywhere(void **state)
+{
+	static const char bad[] = {'\x01', '\x1f', '\x7f', '\x80', '\xff'};
+	char line[40], want[64];
+
+	(void)state;
+	for (size_t b = 0; b < sizeof(bad); b++) {
+		for (size_t at = 0; at < 32; at++) {
+			memset(line, 'a', 32);
+			line[32] = '\0';
+			line[at] = bad[b];
+			snprintf(want, sizeof(want), "%.*s\xef\xbf\xbd%s", (int)at, line,
+				 line + at + 1);
+			assert_string_equal(clean(line), want);
+		}
+	}
+	assert_string_equal(clean("abcdefgh\tijklmnop ~}"), "abcdefgh\tijklmnop ~}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +310,9 @@ int main(void)
 	    cmocka_unit_test(test_timestamps),
 	    cmocka_unit_test(test_long_lines),
 	    cmocka_unit_test(test_unsafe_text),
+	    cmocka_unit_test(test_time_format_agrees),
+	    cmocka_unit_test(test_timestamps_same_second),
+	    cmocka_unit_test(test_unsafe_byte_anywhere),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
