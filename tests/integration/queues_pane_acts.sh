@@ -150,5 +150,5 @@ screen_has "and the cancel's names its own" "Job $jc1 is cancelled"
 # Both versions are served now, v1beta2 failing: the console reads v1.
 sim_post /sim/faults '{"errorRate":1,"errorCode":500,"pathPrefix":"/apis/kafka.strimzi.io/v1beta2"}'
 screen_has "the cluster is asked again, and its KafkaTopics show up, read as v1 (v1beta2 fails)" \
-	'kind +kafka +late +events +3 +1 ' 60
+	'kind +kafka +late +events +3 +1 ' 150
 ui_stop

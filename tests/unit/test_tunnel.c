@@ -145,7 +145,8 @@ static void test_timeout_lets_the_lookup_go(void **state)
 	uint64_t end = loop_now_ms() + DEADLINE_MS;
 
 	(void)state;
-	t = slow_tunnel(l, &w, 300);
+	/* long enough for the lookup's thread to start on a busy machine */
+	t = slow_tunnel(l, &w, 3000);
 	while (w.downs == 0 && loop_now_ms() < end)
 		assert_true(loop_run_once(l, 10) >= 0);
 	assert_int_equal(w.downs, 1);
