@@ -37,8 +37,11 @@
 #define LOG_HISTORY_MAX_ROWS 20000
 #define LOG_HISTORY_BATCH_MS 150
 /* A following read also reads again this much before the newest time
- * read (microseconds). */
-#define LOG_HISTORY_LATE_US 5000000
+ * read (microseconds): a row whose transaction commits more than this
+ * after it began (a lock wait, as store_request's behind a job's) is not
+ * seen by a following read. A minute of rows read twice costs little:
+ * those already pushed are skipped. */
+#define LOG_HISTORY_LATE_US 60000000
 
 /* True for the two history sources; their names ("opsdeck/events",
  * "opsdeck/jobs"), or NULL for any other id. */

@@ -243,12 +243,14 @@ static void src_open(int64_t date_s, void *ud)
 	c->open = true;
 	c->open_ms = c->heard_ms = loop_now_ms();
 	/* the resume point of a stream asked for no line before it (--tail
-	 * 0) is when it started. The server's Date, in whole seconds, says
-	 * whether our clock can be trusted for it; if not, the Date is. */
+	 * 0) is when it was asked. The server's Date, in whole seconds and
+	 * taken between the request and now, says whether our clock can be
+	 * trusted for it (a slow answer is no reason to doubt it); if not,
+	 * the Date is. */
 	if (c->first_conn && date_s > 0 && c->rs.marked && !c->rs.delivered) {
 		int64_t server = date_s * 1000000000;
 
-		if (c->rs.last_ns < server - 1000000000 || c->rs.last_ns >= server + 1000000000)
+		if (server < c->rs.last_ns - 2000000000 || server > wall_now_ns() + 1000000000)
 			log_resume_mark(&c->rs, server);
 	}
 	c->first_conn = false;
