@@ -5,6 +5,7 @@ libopsdeck_a_SOURCES = \
 	src/util.c src/util.h \
 	src/jsonget.c src/jsonget.h \
 	src/buf.c src/buf.h \
+	src/textesc.c src/textesc.h \
 	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
 	src/conf.c src/conf.h \

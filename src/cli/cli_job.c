@@ -11,7 +11,7 @@
 #include "cli/cli_util.h"
 #include "db/db.h"
 #include "db/jobq.h"
-#include "mq/rabbit_parse.h"
+#include "textesc.h"
 
 /* `opsdeck job`: the job queue as db/jobq.h describes it. */
 
@@ -196,7 +196,7 @@ static json_t *job_json(const struct jobq_job *j, const struct jobq_limits *lim)
 static const char *escaped(const char *s, struct buf *b)
 {
 	buf_reset(b);
-	rabbit_escape(s, strlen(s), SIZE_MAX, b);
+	text_escape(s, strlen(s), SIZE_MAX, b);
 	return buf_str(b);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jsonget.h"
+#include "textesc.h"
 
 /* A rate the API sends as {"rate": 1.5}; absent or junk reads as absent. */
 static bool get_rate(const json_t *o, const char *key, double *out)
@@ -227,100 +228,6 @@ bool rabbit_overview_parse(const char *body, size_t len, struct rabbit_overview 
 	return true;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t want;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		want = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		want = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		want = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < want)
-		return 0;
-	for (size_t i = 1; i < want; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((want == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (want == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	/* C1 controls (U+0080..U+009F) move terminals as C0 ones do */
-	if (want == 2 && cp < 0xa0)
-		return 0;
-	return want;
-}
-
-/* The letter of a byte's short escape (\n, \t, \r, \\), or 0 for \xNN. */
-static char escape_letter(unsigned char c)
-{
-	switch (c) {
-	case '\n':
-		return 'n';
-	case '\t':
-		return 't';
-	case '\r':
-		return 'r';
-	case '\\':
-		return '\\';
-	default:
-		return 0;
-	}
-}
-
-bool rabbit_escape(const char *s, size_t len, size_t max, struct buf *out)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t used = 0, i = 0;
-
-	while (i < len) {
-		char piece[8];
-		size_t plen, step;
-		size_t u = utf8_len(p + i, len - i);
-
-		if (u == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
-			piece[0] = (char)p[i];
-			plen = 1;
-			step = 1;
-		} else if (u > 1) {
-			memcpy(piece, p + i, u);
-			plen = u;
-			step = u;
-		} else {
-			char letter = escape_letter(p[i]);
-
-			step = 1;
-			if (letter) {
-				piece[0] = '\\';
-				piece[1] = letter;
-				plen = 2;
-			} else {
-				snprintf(piece, sizeof(piece), "\\x%02x", p[i]);
-				plen = 4;
-			}
-		}
-		if (used + plen > max) {
-			buf_puts(out, "...");
-			return true;
-		}
-		buf_append(out, piece, plen);
-		used += plen;
-		i += step;
-	}
-	return false;
-}
 
 static void message_clear(struct rabbit_message *m)
 {
@@ -368,7 +275,7 @@ bool rabbit_messages_parse(const char *body, size_t len, size_t max_shown,
 		copy_str(m->exchange, sizeof(m->exchange), it, "exchange");
 		copy_str(m->routing_key, sizeof(m->routing_key), it, "routing_key");
 		m->remaining = json_get_count(it, "message_count", 0);
-		m->truncated = rabbit_escape(json_string_value(pl) ? json_string_value(pl) : "",
+		m->truncated = text_escape(json_string_value(pl) ? json_string_value(pl) : "",
 					     plen, max_shown, &b);
 		if (!m->base64 && (long)plen < m->payload_bytes)
 			m->truncated = true; /* the broker cut it (truncate=) */
@@ -543,7 +450,7 @@ void rabbit_name_shown(const char *name, char *out, size_t outsz)
 	if (!outsz)
 		return;
 	/* room for the "..." of a cut */
-	rabbit_escape(name ? name : "", name ? strlen(name) : 0, outsz > 4 ? outsz - 4 : 0, &b);
+	text_escape(name ? name : "", name ? strlen(name) : 0, outsz > 4 ? outsz - 4 : 0, &b);
 	str_copy(out, outsz, buf_str(&b));
 	buf_free(&b);
 }

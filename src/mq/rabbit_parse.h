@@ -127,11 +127,6 @@ enum rabbit_queue_kind rabbit_queue_kind(const char *name);
  * name without that suffix, into out; false (out "") for any other name. */
 bool rabbit_dlq_origin(const char *name, char *out, size_t outsz);
 
-/* Payload text made safe to show: control characters escaped (\n, \t,
- * \xNN, and a backslash doubled), cut at max bytes with "..." marking the
- * cut; invalid UTF-8 bytes are escaped as \xNN. Appends to out; returns
- * true if it cut. */
-bool rabbit_escape(const char *s, size_t len, size_t max, struct buf *out);
 
 /* Appends text percent-encoded for one path segment ("/" -> "%2F"). */
 void rabbit_path_segment(struct buf *out, const char *text);
@@ -142,7 +137,7 @@ bool rabbit_segment_decode(const char *seg, size_t len, char *out, size_t outsz)
 /* Room for a name as rabbit_name_shown writes it. */
 #define RABBIT_SHOWN_MAX 1024
 /* A vhost or queue name as a screen or a message shows it: control
- * characters and invalid bytes escaped as rabbit_escape does (a backslash
+ * characters and invalid bytes escaped as text_escape does (a backslash
  * doubled, so that the form read back names one queue only), cut with
  * "..." to fit outsz. */
 void rabbit_name_shown(const char *name, char *out, size_t outsz);

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "mq/rabbit_parse.h"
+#include "textesc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -175,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* The raw bytes as a payload to show. */
-	rabbit_escape(body, size, SHOWN, &b);
+	text_escape(body, size, SHOWN, &b);
 	check_text(buf_str(&b), SHOWN + 3);
 	buf_free(&b);
 	return 0;

@@ -19,6 +19,7 @@
 #include "mq/queuewatch.h"
 #include "mq/rabbit.h"
 #include "mq/rabbit_parse.h"
+#include "textesc.h"
 #include "testutil.h"
 
 #define LEN(s) strlen(s)
@@ -187,7 +188,7 @@ static char *escaped(const char *s, size_t len, size_t max, bool *cut)
 {
 	struct buf b = BUF_INIT;
 
-	*cut = rabbit_escape(s, len, max, &b);
+	*cut = text_escape(s, len, max, &b);
 	return buf_steal(&b);
 }
 
