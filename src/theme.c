@@ -108,17 +108,6 @@ static int nearest(const int rgb[3], int from, int to)
 	return best;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool theme_parse_color(const char *s, int16_t *out)
 {
 	long n;
@@ -141,7 +130,7 @@ bool theme_parse_color(const char *s, int16_t *out)
 		if (strlen(s) != 7)
 			return false;
 		for (int i = 0; i < 3; i++) {
-			int hi = hexval(s[1 + 2 * i]), lo = hexval(s[2 + 2 * i]);
+			int hi = hex_digit_value(s[1 + 2 * i]), lo = hex_digit_value(s[2 + 2 * i]);
 
 			if (hi < 0 || lo < 0)
 				return false;

@@ -227,6 +227,17 @@ void mem_copy_clean(char *dst, size_t dstsz, const char *src, size_t len)
 	dst[n] = '\0';
 }
 
+int hex_digit_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void str_copy_clean(char *dst, size_t dstsz, const char *src)
 {
 	mem_copy_clean(dst, dstsz, src, SIZE_MAX);

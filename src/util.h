@@ -49,6 +49,8 @@ bool str_copy(char *dst, size_t dstsz, const char *src);
 void str_copy_clean(char *dst, size_t dstsz, const char *src);
 void mem_copy_clean(char *dst, size_t dstsz, const char *src, size_t len);
 bool str_eq(const char *a, const char *b);
+/* The value of a hexadecimal digit (either case), or -1. */
+int hex_digit_value(char c);
 bool str_has_prefix(const char *s, const char *prefix);
 /* Case-insensitive substring search over bytes (ASCII folding). */
 const char *str_casestr(const char *hay, const char *needle);

@@ -403,17 +403,6 @@ bool rabbit_shovel_state(const char *body, size_t len, const char *name, char *s
 	return found;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 bool rabbit_segment_decode(const char *seg, size_t len, char *out, size_t outsz)
 {
 	size_t n = 0;
@@ -426,8 +415,8 @@ bool rabbit_segment_decode(const char *seg, size_t len, char *out, size_t outsz)
 
 			if (len - i < 3)
 				return false;
-			hi = hex_value(seg[i + 1]);
-			lo = hex_value(seg[i + 2]);
+			hi = hex_digit_value(seg[i + 1]);
+			lo = hex_digit_value(seg[i + 2]);
 			if (hi < 0 || lo < 0)
 				return false;
 			c = (unsigned char)(hi << 4 | lo);
