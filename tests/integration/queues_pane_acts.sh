@@ -18,23 +18,13 @@ plan 16
 
 ui_with_pg
 rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
-odd=$(printf 'odd name/with%%\001ctl')
-twin='odd name/with% ctl' # what the name read as once its control character was cleaned
-urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
-publish_to() { # publish_to NAME COUNT PREFIX
-	for i in $(seq "$2"); do
-		rabbit_api POST /api/exchanges/%2F/amq.default/publish "$(python3 -c '
-import json, sys
-print(json.dumps({"properties": {}, "routing_key": sys.argv[1], "payload": sys.argv[2],
-    "payload_encoding": "string"}))' "$1" "$3-$i")" | grep -q '"routed":true' || return 1
-	done
-}
-odd_p=$(urlenc "$odd"); twin_p=$(urlenc "$twin")
+# $twin: what the name read as once its control character was cleaned
 {
-	rabbit_queue_declare / "$odd_p" && rabbit_queue_declare / "$twin_p" &&
+	rabbit_odd_queues &&
 		rabbit_queue_declare / qq '{"x-queue-type":"quorum","x-delivery-limit":2}' &&
-		publish_to "$odd" 2 odd && publish_to "$twin" 3 twin && rabbit_publish / qq 1 quorum
+		rabbit_publish / qq 1 quorum
 } || { echo "Bail out! cannot fill the broker"; exit 1; }
+odd=$rabbit_odd twin=$rabbit_twin odd_p=$rabbit_odd_p twin_p=$rabbit_twin_p
 cat >"$UI_CONFIG/config.yaml" <<CONF
 operator: pane-tester
 queues:

@@ -268,22 +268,9 @@ like "$rc:$err" '^1:opsdeck: broker main: queue sq is a stream: it is read by co
 	"a stream is refused in words"
 
 # ---- a queue whose name holds a space, a slash, a percent sign and a control character ----
-odd=$(printf 'odd name/with%%\001ctl')
-twin='odd name/with% ctl' # what the name read as once its control character was cleaned
-urlenc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
-publish_to() { # publish_to NAME COUNT PREFIX
-	for i in $(seq "$2"); do
-		rabbit_api POST /api/exchanges/%2F/amq.default/publish "$(python3 -c '
-import json, sys
-print(json.dumps({"properties": {}, "routing_key": sys.argv[1], "payload": sys.argv[2],
-    "payload_encoding": "string"}))' "$1" "$3-$i")" | grep -q '"routed":true' || return 1
-	done
-}
-odd_p=$(urlenc "$odd"); twin_p=$(urlenc "$twin")
-{
-	rabbit_queue_declare / "$odd_p" && rabbit_queue_declare / "$twin_p" &&
-		publish_to "$odd" 2 odd && publish_to "$twin" 3 twin
-} || { echo "Bail out! cannot make the oddly named queues"; exit 1; }
+# $twin: what the name read as once its control character was cleaned
+rabbit_odd_queues || { echo "Bail out! cannot make the oddly named queues"; exit 1; }
+odd=$rabbit_odd twin=$rabbit_twin odd_p=$rabbit_odd_p twin_p=$rabbit_twin_p
 ok "the listing has the queue under its exact name, with its depth" \
 	wait_for '[ "$(listed "$odd" messages):$(listed "$twin" messages)" = 2:3 ]' 30
 run od queue list --broker main

@@ -5,7 +5,7 @@
 #                  distribution and a private epmd), data, logs and
 #                  configuration under TAP_TMP, the management, shovel and
 #                  shovel_management plugins enabled; wait until the
-#                  management API answers (60 s deadline) and export
+#                  management API answers (180 s deadline) and export
 #                  RABBIT_URL (http://127.0.0.1:PORT), RABBIT_USER and
 #                  RABBIT_PASSWORD (an administrator), RABBIT_AMQP_PORT.
 #                  Registers its cleanup with tap_on_exit: the broker and
@@ -24,6 +24,12 @@
 #                  COUNT messages through the default exchange
 #   rabbit_depth VHOST QUEUE
 #                  the queue's message count as the broker's API shows it
+#   rabbit_odd_queues
+#                  two queues in vhost /: $rabbit_odd, named with a space, a
+#                  slash, a percent sign and a control character (2
+#                  messages), and $rabbit_twin, the name as it read once
+#                  the control character was cleaned (3 messages);
+#                  $rabbit_odd_p and $rabbit_twin_p are them URL-encoded
 #   rabbit_log     the broker's log directory (for diag on failure)
 #
 # The programs are Debian's rabbitmq-server ones, from /usr/lib/rabbitmq/bin.
@@ -36,16 +42,7 @@ RABBIT_BINDIR=${RABBIT_BINDIR:-/usr/lib/rabbitmq/bin}
 RABBIT_USER=opsdeck-test
 RABBIT_PASSWORD=rabbit-test-pw
 
-rabbit__free_ports() {
-	python3 -c '
-import socket
-socks = []
-for _ in range(int(__import__("sys").argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))' "$1"
-}
+rabbit__free_ports() { tap_free_ports "$1"; }
 
 rabbit_log() {
 	echo "$rabbit__dir/log"
@@ -198,6 +195,29 @@ rabbit_publish() {
 			"{\"properties\":{\"delivery_mode\":2},\"routing_key\":\"$2\",\"payload\":\"${4:-msg}-$rabbit__i\",\"payload_encoding\":\"string\"}" \
 			| grep -q '"routed":true' || return 1
 	done
+}
+
+# rabbit__publish_to NAME COUNT PREFIX: JSON-encoded, for any queue name
+rabbit__publish_to() {
+	for rabbit__i in $(seq "$2"); do
+		rabbit_api POST /api/exchanges/%2F/amq.default/publish "$(python3 -c '
+import json, sys
+print(json.dumps({"properties": {}, "routing_key": sys.argv[1], "payload": sys.argv[2],
+    "payload_encoding": "string"}))' "$1" "$3-$rabbit__i")" | grep -q '"routed":true' || return 1
+	done
+}
+
+rabbit__urlenc() {
+	python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"
+}
+
+rabbit_odd_queues() {
+	rabbit_odd=$(printf 'odd name/with%%\001ctl')
+	rabbit_twin='odd name/with% ctl'
+	rabbit_odd_p=$(rabbit__urlenc "$rabbit_odd")
+	rabbit_twin_p=$(rabbit__urlenc "$rabbit_twin")
+	rabbit_queue_declare / "$rabbit_odd_p" && rabbit_queue_declare / "$rabbit_twin_p" &&
+		rabbit__publish_to "$rabbit_odd" 2 odd && rabbit__publish_to "$rabbit_twin" 3 twin
 }
 
 rabbit_depth() {

@@ -18,9 +18,7 @@
 #   sshd_agent_start KEY                 starts an ssh-agent holding KEY,
 #                                        exports SSH_AUTH_SOCK, stops at exit
 
-sshd_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+sshd_free_port() { tap_free_ports 1; }
 
 sshd__write_config() {
 	cat >"$sshd__dir/sshd_config" <<EOF

@@ -13,6 +13,8 @@
 #   diag MSG...             a comment line (shown by the driver on failure)
 #   wait_for CMD TIMEOUT    runs CMD (a shell string) every 0.1 s until it
 #                           succeeds or TIMEOUT seconds pass; returns 0/1
+#   tap_free_ports N        N free loopback ports a server can bind again after
+#                           a restart (below the ephemeral range)
 #   tap_on_exit CMD         run shell command CMD at exit (the last one
 #                           registered runs first); scripts never set their own
 #                           EXIT trap, the libraries register here
@@ -93,6 +95,30 @@ unlike() {
 
 tap_now_ms() {
 	echo $(($(date +%s%N) / 1000000))
+}
+
+# tap_free_ports N: N free 127.0.0.1 ports, drawn at random below the
+# kernel's ephemeral range: a restarted server (a broker, sshd) binds its
+# ports again, and a port of that range, once free, may meanwhile become
+# any program's outgoing connection or another server's "port 0".
+tap_free_ports() {
+	python3 -c '
+import random, socket, sys
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+lo = lo if lo > 11000 else 32768
+ports = []
+while len(ports) < int(sys.argv[1]):
+    p = random.randrange(10000, lo)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    if p not in ports:
+        ports.append(p)
+print(" ".join(map(str, ports)))' "$1"
 }
 
 wait_for() {
