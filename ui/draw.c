@@ -159,8 +159,39 @@ void draw_centered(const struct rect *r, const char *const *lines, size_t n, att
 	}
 }
 
-/* Draws s in r's lines, broken at spaces where it can be; the last line
- * ends with an ellipsis if s is longer still. */
+/* One line of wrapped text at s: the bytes to draw, and in *next where the
+ * line after starts. A newline ends a line; a line too long for width is
+ * broken at its last space that fits (or where it must be, one long word);
+ * the last line (last) takes the rest of its paragraph, for draw_text's
+ * ellipsis. */
+static size_t wrap_line(const char *s, int width, bool last, const char **next)
+{
+	size_t para = strcspn(s, "\n"), n = draw_fit(s, width, NULL), cut;
+
+	if (n > para)
+		n = para;
+	cut = n;
+	if (n < para && !last) {
+		while (cut > 0 && s[cut] != ' ')
+			cut--;
+		if (cut == 0)
+			cut = n;
+	} else if (n < para) {
+		cut = para;
+	}
+	if (cut == 0 && para > 0) /* a character wider than the line */
+		cut = para;
+	*next = s + cut;
+	if (cut == para && s[para] == '\n')
+		(*next)++;
+	else
+		while (**next == ' ')
+			(*next)++;
+	return cut;
+}
+
+/* Draws s in r's lines, broken at newlines and at spaces where it can be;
+ * the last line ends with an ellipsis if its paragraph is longer still. */
 int draw_wrapped_height(const char *s, int width)
 {
 	int lines = 0;
@@ -168,19 +199,7 @@ int draw_wrapped_height(const char *s, int width)
 	if (width < 1)
 		return 1;
 	do {
-		size_t n = draw_fit(s, width, NULL), cut = n;
-
-		if (s[n]) {
-			while (cut > 0 && s[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = n;
-		}
-		if (cut == 0) /* a character wider than the line */
-			cut = strlen(s);
-		s += cut;
-		while (*s == ' ')
-			s++;
+		wrap_line(s, width, false, &s);
 		lines++;
 	} while (*s);
 	return lines;
@@ -189,22 +208,12 @@ int draw_wrapped_height(const char *s, int width)
 void draw_wrapped(const struct rect *r, const char *s, attr_t attr)
 {
 	for (int i = 0; i < r->h; i++) {
-		size_t n = draw_fit(s, r->w, NULL), cut = n;
-		char *line;
+		const char *next;
+		size_t cut = wrap_line(s, r->w, i + 1 == r->h, &next);
+		char *line = xstrndup(s, cut);
 
-		if (s[n] && i + 1 < r->h) {
-			while (cut > 0 && s[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = n; /* one long word: broken where it must be */
-		} else if (s[n]) {
-			cut = strlen(s); /* the last line: draw_text puts the ellipsis */
-		}
-		line = xstrndup(s, cut);
 		draw_text(r->y + i, r->x, r->w, line, attr, 1);
 		free(line);
-		s += cut;
-		while (*s == ' ')
-			s++;
+		s = next;
 	}
 }

@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/rabbit.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 41
+plan 43
 
 ui_with_pg
 rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
@@ -141,6 +141,11 @@ screen_has "s moves to the queues; the footer tells the queue under the cursor a
 ui_keys p
 screen_has "p shows the first messages of the queue" 'The first messages of queue tasks'
 screen_has "with their payloads" 'task-1'
+# a message's header line, its payload on the next, a blank line between
+# messages; no newline drawn as a character
+ok "each message on lines of its own" \
+	eval 'ui_screen | grep -A1 "^ *Message 1: " | tail -n 1 | grep -q "^ *task-1 *$"'
+unlike "$(ui_screen | grep -F 'Message 2:')" '\?|task-1' "and the next message starts a line of its own"
 is "$(rabbit_depth / tasks)" 5 "the peek leaves the messages in the queue"
 ui_esc
 ui_wait 'RabbitMQ: 1 broker'
