@@ -182,11 +182,10 @@ static size_t wrap_line(const char *s, int width, bool last, const char **next)
 	if (cut == 0 && para > 0) /* a character wider than the line */
 		cut = para;
 	*next = s + cut;
-	if (cut == para && s[para] == '\n')
+	while (**next == ' ')
 		(*next)++;
-	else
-		while (**next == ' ')
-			(*next)++;
+	if (**next == '\n') /* the line ended at its paragraph's end */
+		(*next)++;
 	return cut;
 }
 
@@ -212,7 +211,18 @@ void draw_wrapped(const struct rect *r, const char *s, attr_t attr)
 		size_t cut = wrap_line(s, r->w, i + 1 == r->h, &next);
 		char *line = xstrndup(s, cut);
 
-		draw_text(r->y + i, r->x, r->w, line, attr, 1);
+		if (i + 1 == r->h && *next && r->w > 1 && draw_width(line) < r->w) {
+			/* more paragraphs than lines: the last says so */
+			int used = draw_text(r->y + i, r->x, r->w - 1, line, attr, 0);
+
+			attrset(attr);
+			mvaddstr(r->y + i, r->x + used, style_glyphs()->ellipsis);
+			if (used + 1 < r->w)
+				mvhline(r->y + i, r->x + used + 1, ' ', r->w - used - 1);
+			attrset(A_NORMAL);
+		} else {
+			draw_text(r->y + i, r->x, r->w, line, attr, 1);
+		}
 		free(line);
 		s = next;
 	}

@@ -211,6 +211,8 @@ static void src_parsed(const struct log_line *l, void *ud)
 		c->pub.dropped++;
 		return;
 	}
+	/* a new line, not one a reconnect replays: this connection works */
+	c->pub.attempt = 0;
 	n = log_ring_push(s->o.ring, c->pub.id, l->ts_ns, l->text, l->len);
 	c->pub.lines++;
 	if (s->o.on_line)
@@ -222,11 +224,8 @@ static void src_line(const char *line, size_t len, void *ud)
 	struct src *c = ud;
 
 	c->line_ms = c->heard_ms = line_now_ms();
-	if (c->s->o.follow && !c->pub.previous && !c->finishing)
-		c->pub.attempt = 0; /* a line: this connection works */
 	if (c->pub.state != LOG_SOURCE_STREAMING) {
 		c->pub.state = LOG_SOURCE_STREAMING;
-		c->pub.attempt = 0;
 		c->reason[0] = '\0';
 		changed(c->s);
 	}
@@ -250,7 +249,7 @@ static void src_open(int64_t date_s, void *ud)
 	if (c->first_conn && date_s > 0 && c->rs.marked && !c->rs.delivered) {
 		int64_t server = date_s * 1000000000;
 
-		if (server < c->rs.last_ns - 2000000000 || server > wall_now_ns() + 1000000000)
+		if (server <= c->rs.last_ns - 1000000000 || server > wall_now_ns() + 1000000000)
 			log_resume_mark(&c->rs, server);
 	}
 	c->first_conn = false;

@@ -94,7 +94,8 @@ rabbit_start() {
 	rabbit__dir=$TAP_TMP/rabbit
 	mkdir -p "$rabbit__dir/home" "$rabbit__dir/log" "$rabbit__dir/mnesia" || return 1
 	tap_on_exit rabbit__cleanup
-	set -- $(rabbit__free_ports 4) || return 1
+	rabbit__ports=$(rabbit__free_ports 4) && [ -n "$rabbit__ports" ] || return 1
+	set -- $rabbit__ports
 	RABBIT_AMQP_PORT=$1
 	RABBIT_MGMT_PORT=$2
 	rabbit__dist_port=$3

@@ -107,7 +107,9 @@ import random, socket, sys
 lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
 lo = lo if lo > 11000 else 32768
 ports = []
-while len(ports) < int(sys.argv[1]):
+for _ in range(10000):
+    if len(ports) == int(sys.argv[1]):
+        break
     p = random.randrange(10000, lo)
     s = socket.socket()
     try:
@@ -118,6 +120,8 @@ while len(ports) < int(sys.argv[1]):
         s.close()
     if p not in ports:
         ports.append(p)
+if len(ports) < int(sys.argv[1]):
+    sys.exit("tap_free_ports: no free port on 127.0.0.1")
 print(" ".join(map(str, ports)))' "$1"
 }
 
