@@ -2,6 +2,7 @@
 
 #include "logs/session.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,12 +208,10 @@ static void src_parsed(const struct log_line *l, void *ud)
 
 	if (l->ts_ns < s->since_ns)
 		return; /* before --since-time, within its second */
-	if (!log_resume_accept(&c->rs, l->ts_ns)) {
+	if (!log_stream_line(&c->rs, &c->pub.attempt, l->ts_ns)) {
 		c->pub.dropped++;
 		return;
 	}
-	/* a new line, not one a reconnect replays: this connection works */
-	c->pub.attempt = 0;
 	n = log_ring_push(s->o.ring, c->pub.id, l->ts_ns, l->text, l->len);
 	c->pub.lines++;
 	if (s->o.on_line)
@@ -513,7 +512,7 @@ static void retry_due(struct loop *loop, void *ud)
 static void src_schedule(struct src *c, const char *why)
 {
 	struct log_session *s = c->s;
-	uint64_t delay = LOG_SESSION_BACKOFF_BASE_MS;
+	uint64_t delay;
 
 	if (c->pod_gone) {
 		src_end(c, false, "pod deleted");
@@ -523,23 +522,48 @@ static void src_schedule(struct src *c, const char *why)
 	 * the count again. One that ends as soon as it opens (a broken proxy,
 	 * a container ended before the pod says so) keeps backing off. A read
 	 * to the end keeps counting: its attempts are bounded. */
-	if (c->open && s->o.follow && !c->pub.previous && !c->finishing &&
-	    loop_now_ms() - c->open_ms >= (uint64_t)s->o.stall_ms)
-		c->pub.attempt = 0;
-	c->pub.attempt++;
+	log_stream_attempt(&c->pub.attempt,
+			   c->open && s->o.follow && !c->pub.previous && !c->finishing &&
+				   loop_now_ms() - c->open_ms >= (uint64_t)s->o.stall_ms);
 	if ((!s->o.follow || c->finishing) && c->pub.attempt >= LOG_SESSION_READ_ATTEMPTS) {
 		src_end(c, true, "%s", why);
 		return;
 	}
-	for (unsigned i = 1; i < c->pub.attempt && delay < LOG_SESSION_BACKOFF_CAP_MS; i++)
-		delay *= 2;
-	if (delay > LOG_SESSION_BACKOFF_CAP_MS)
-		delay = LOG_SESSION_BACKOFF_CAP_MS;
-	delay = delay * 3 / 4 + rng_next(s) % (delay / 2 + 1); /* +-25% */
+	delay = log_stream_backoff_ms(c->pub.attempt, rng_next(s));
 	str_copy_clean(c->reason, sizeof(c->reason), why);
 	c->pub.state = LOG_SOURCE_RECONNECTING;
 	changed(s);
 	c->retry = loop_timer_add(s->loop, delay, 0, retry_due, c);
+}
+
+/* ---- a stream's attempts ---- */
+
+bool log_stream_line(struct log_resume *rs, unsigned *attempt, int64_t ts_ns)
+{
+	if (!log_resume_accept(rs, ts_ns))
+		return false;
+	/* a new line, not one a reconnect replays: this connection works */
+	*attempt = 0;
+	return true;
+}
+
+void log_stream_attempt(unsigned *attempt, bool healthy)
+{
+	if (healthy)
+		*attempt = 0;
+	if (*attempt < UINT_MAX)
+		(*attempt)++;
+}
+
+uint64_t log_stream_backoff_ms(unsigned attempt, uint64_t rnd)
+{
+	uint64_t delay = LOG_SESSION_BACKOFF_BASE_MS;
+
+	for (unsigned i = 1; i < attempt && delay < LOG_SESSION_BACKOFF_CAP_MS; i++)
+		delay *= 2;
+	if (delay > LOG_SESSION_BACKOFF_CAP_MS)
+		delay = LOG_SESSION_BACKOFF_CAP_MS;
+	return delay * 3 / 4 + rnd % (delay / 2 + 1); /* +-25% */
 }
 
 /* ---- sources from the pod list ---- */

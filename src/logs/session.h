@@ -147,4 +147,20 @@ const char *log_session_failed(const struct log_session *s);
  * problem, shown while it retries. */
 const char *log_session_problem(const struct log_session *s);
 
+/* A stream's attempts, as a source's `attempt` counts them (the rules
+ * the session follows, apart so that they can be checked alone). */
+struct log_resume;
+/* A line of a stream came: whether it is new (logs/resume.h judges). A
+ * new line -- not one a reconnect replays -- starts the attempts again
+ * (*attempt = 0): a stream that replays its last second and ends, over
+ * and over, keeps backing off. */
+bool log_stream_line(struct log_resume *rs, unsigned *attempt, int64_t ts_ns);
+/* A stream ended and another attempt comes: counts it, from the first
+ * again if the stream was healthy (it lived a stall bound). */
+void log_stream_attempt(unsigned *attempt, bool healthy);
+/* The delay before attempt n (1, 2...): LOG_SESSION_BACKOFF_BASE_MS
+ * doubled at each attempt up to LOG_SESSION_BACKOFF_CAP_MS, +-25% by
+ * rnd (any random number). */
+uint64_t log_stream_backoff_ms(unsigned attempt, uint64_t rnd);
+
 #endif

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "logs/resume.h"
+#include "logs/session.h"
 
 #define S 1000000000LL
 
@@ -245,6 +246,91 @@ static void test_mark_first_connection(void **state)
 	assert_int_equal(r.delivered, 2);
 }
 
+/* The delay before attempt a with the least and the most jitter. */
+static void backoff_bounds(unsigned a, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t nominal = LOG_SESSION_BACKOFF_BASE_MS;
+
+	for (unsigned i = 1; i < a && nominal < LOG_SESSION_BACKOFF_CAP_MS; i++)
+		nominal *= 2;
+	if (nominal > LOG_SESSION_BACKOFF_CAP_MS)
+		nominal = LOG_SESSION_BACKOFF_CAP_MS;
+	*lo = nominal * 3 / 4;
+	*hi = nominal * 5 / 4;
+}
+
+/* A follow stream that replays its last second and ends cleanly, over
+ * and over (a kubelet that closes it at once, or rotation without a new
+ * line): each reconnect gets only lines it delivered, all dropped, so
+ * its attempts keep counting and its delay keeps backing off, up to the
+ * cap -- never reconnecting at the least delay for ever. A new line then
+ * starts the attempts again. */
+static void test_replay_only_keeps_backing_off(void **state)
+{
+	struct log_resume r;
+	unsigned attempt = 0;
+	uint64_t last_lo = 0;
+	int pos;
+
+	(void)state;
+	log_resume_init(&r);
+	/* the first connection delivers the whole log */
+	for (int i = 0; i < N; i++)
+		assert_true(log_stream_line(&r, &attempt, ts[i]));
+	assert_int_equal(attempt, 0);
+	for (unsigned round = 1; round <= 12; round++) {
+		uint64_t lo, hi, d_lo, d_hi, d_mid;
+
+		/* the stream ends cleanly; it did not live a stall bound */
+		log_stream_attempt(&attempt, false);
+		assert_int_equal(attempt, round);
+		backoff_bounds(attempt, &lo, &hi);
+		d_lo = log_stream_backoff_ms(attempt, 0);
+		d_hi = log_stream_backoff_ms(attempt, hi - lo);
+		d_mid = log_stream_backoff_ms(attempt, 12345);
+		assert_int_equal(d_lo, lo);
+		assert_int_equal(d_hi, hi);
+		assert_in_range(d_mid, lo, hi);
+		assert_true(d_hi <= LOG_SESSION_BACKOFF_CAP_MS * 5 / 4);
+		/* never less than the attempt before, doubling until the cap */
+		assert_true(d_lo >= last_lo);
+		if (((uint64_t)LOG_SESSION_BACKOFF_BASE_MS << (round - 1)) < LOG_SESSION_BACKOFF_CAP_MS)
+			assert_int_equal(d_lo, ((uint64_t)LOG_SESSION_BACKOFF_BASE_MS << (round - 1)) *
+						       3 / 4);
+		last_lo = d_lo;
+		/* it reconnects from the last second: only lines it delivered */
+		log_resume_reconnect(&r);
+		pos = first_since(since_of(&r));
+		assert_true(pos < N);
+		for (; pos < N; pos++)
+			assert_false(log_stream_line(&r, &attempt, ts[pos]));
+		assert_int_equal(attempt, round);
+	}
+	/* twelve attempts in, the delay is the cap's, not the first's */
+	assert_int_equal(last_lo, LOG_SESSION_BACKOFF_CAP_MS * 3 / 4);
+	assert_int_equal(r.delivered, N);
+
+	/* a new line: the stream works, its attempts start again */
+	log_stream_attempt(&attempt, false);
+	log_resume_reconnect(&r);
+	for (pos = first_since(since_of(&r)); pos < N; pos++)
+		assert_false(log_stream_line(&r, &attempt, ts[pos]));
+	assert_int_equal(attempt, 13);
+	assert_true(log_stream_line(&r, &attempt, ts[N - 1] + 1));
+	assert_int_equal(attempt, 0);
+	log_stream_attempt(&attempt, false);
+	assert_int_equal(attempt, 1);
+	assert_int_equal(log_stream_backoff_ms(attempt, 0), LOG_SESSION_BACKOFF_BASE_MS * 3 / 4);
+
+	/* a stream that lived a stall bound was healthy: its end counts from
+	 * the first attempt, whatever came before */
+	for (int i = 0; i < 5; i++)
+		log_stream_attempt(&attempt, false);
+	assert_int_equal(attempt, 6);
+	log_stream_attempt(&attempt, true);
+	assert_int_equal(attempt, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_clock_step_back),
 	    cmocka_unit_test(test_mark_before_first_line),
 	    cmocka_unit_test(test_mark_first_connection),
+	    cmocka_unit_test(test_replay_only_keeps_backing_off),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
