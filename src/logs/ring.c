@@ -9,7 +9,9 @@
 
 /* Text is kept in large chunks, filled in order and freed in order as
  * their lines go (lines go oldest first), so a line costs its bytes and
- * its entry rather than an allocation of its own. */
+ * its entry rather than an allocation of its own. A merged line sits
+ * among older lines while its text is in a newer chunk: a chunk is freed
+ * once it and every chunk before it hold no line. */
 #define CHUNK_SIZE (256u * 1024u)
 
 struct chunk {
@@ -26,6 +28,10 @@ struct log_ring {
 	size_t max_lines, max_bytes, bytes;
 	uint64_t end; /* number the next line gets */
 	uint64_t evicted;
+	/* the last merge that moved lines: the line before which each of its
+	 * lines went (numbers before the merge, in order), for log_ring_moved */
+	uint64_t *moved_before;
+	size_t nmoved, capmoved;
 };
 
 struct log_ring *log_ring_new(size_t max_lines, size_t max_bytes)
@@ -37,25 +43,40 @@ struct log_ring *log_ring_new(size_t max_lines, size_t max_bytes)
 	return r;
 }
 
+static bool chunk_holds(const struct chunk *c, const char *text)
+{
+	uintptr_t t = (uintptr_t)text, d = (uintptr_t)c->data;
+
+	return t >= d && t < d + c->cap;
+}
+
+/* The text of a line that goes: in order, the first chunk's (a merged
+ * line's may be in a later one). */
+static void text_release(struct log_ring *r, const char *text)
+{
+	struct chunk *c = r->first;
+
+	while (!chunk_holds(c, text) && c->next)
+		c = c->next;
+	c->live--;
+	while (r->first->live == 0 && r->first->next) {
+		c = r->first;
+		r->first = c->next;
+		free(c);
+	}
+	if (r->first->live == 0)
+		r->first->used = 0; /* the only chunk, empty */
+}
+
 static void drop_oldest(struct log_ring *r)
 {
 	struct log_entry *e = &r->v[r->head];
 
-	struct chunk *c = r->first;
-
 	r->bytes -= e->len;
+	text_release(r, e->text);
 	e->text = NULL;
 	r->head = (r->head + 1) % r->cap;
 	r->count--;
-	/* the oldest line is always in the first chunk */
-	if (--c->live == 0) {
-		if (c->next) {
-			r->first = c->next;
-			free(c);
-		} else {
-			c->used = 0;
-		}
-	}
 }
 
 static char *text_space(struct log_ring *r, size_t n)
@@ -95,6 +116,7 @@ void log_ring_free(struct log_ring *r)
 	log_ring_clear(r);
 	free(r->first); /* the one chunk left, emptied */
 	free(r->v);
+	free(r->moved_before);
 	free(r);
 }
 
@@ -116,17 +138,25 @@ static void grow(struct log_ring *r)
 	r->head = 0;
 }
 
-uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
-		       size_t len)
+/* A text longer than the byte bound is cut to it, between UTF-8
+ * characters. */
+static size_t fit_len(const struct log_ring *r, const char *text, size_t len)
 {
-	struct log_entry *e;
-
 	if (len > r->max_bytes || len > UINT32_MAX) {
 		len = r->max_bytes < UINT32_MAX ? r->max_bytes : UINT32_MAX;
 		/* not inside a UTF-8 character */
 		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
 			len--;
 	}
+	return len;
+}
+
+uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
+		       size_t len)
+{
+	struct log_entry *e;
+
+	len = fit_len(r, text, len);
 	while (r->count && (r->count >= r->max_lines || r->bytes + len > r->max_bytes)) {
 		drop_oldest(r);
 		r->evicted++;
@@ -177,4 +207,122 @@ const struct log_entry *log_ring_get(const struct log_ring *r, uint64_t n)
 	if (n < first || n >= r->end)
 		return NULL;
 	return &r->v[(r->head + (size_t)(n - first)) % r->cap];
+}
+
+/* The newest line held (by position), or NULL. */
+static const struct log_entry *newest(const struct log_ring *r)
+{
+	return r->count ? &r->v[(r->head + r->count - 1) % r->cap] : NULL;
+}
+
+static void record_moved(struct log_ring *r, const uint64_t *before, size_t n)
+{
+	r->nmoved = 0;
+	if (!n)
+		return;
+	r->moved_before = xgrow(r->moved_before, &r->capmoved, n, sizeof(*r->moved_before));
+	memcpy(r->moved_before, before, n * sizeof(*before));
+	r->nmoved = n;
+}
+
+bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_t n,
+		    uint64_t *nums)
+{
+	const struct log_entry *last = newest(r);
+	struct log_entry *all;
+	uint64_t *before, first = r->end - r->count;
+	size_t total = r->count + n, i, j, k, keep, cap;
+	bool moved = false;
+
+	/* the common case: nothing held is newer than the batch's oldest */
+	if (!n || !last || last->ts_ns <= lines[0].ts_ns) {
+		record_moved(r, NULL, 0);
+		for (i = 0; i < n; i++) {
+			uint64_t num = log_ring_push(r, lines[i].source, lines[i].ts_ns,
+						     lines[i].text, lines[i].len);
+
+			if (nums)
+				nums[i] = num;
+		}
+		return false;
+	}
+	/* merged from the newest back: the batch's line j goes after the
+	 * first line held, scanning back, that is not newer than it (and
+	 * after the batch's lines that follow it); equal timestamps keep the
+	 * order they came in */
+	all = xcalloc(total, sizeof(*all));
+	before = xcalloc(n, sizeof(*before));
+	i = r->count;
+	k = total;
+	for (j = n; j-- > 0;) {
+		size_t len = fit_len(r, lines[j].text, lines[j].len);
+		struct log_entry *e;
+
+		while (i > 0 && r->v[(r->head + i - 1) % r->cap].ts_ns > lines[j].ts_ns)
+			all[--k] = r->v[(r->head + --i) % r->cap];
+		e = &all[--k];
+		e->ts_ns = lines[j].ts_ns;
+		e->source = lines[j].source;
+		e->len = (uint32_t)len;
+		e->text = text_space(r, len + 1);
+		memcpy(e->text, lines[j].text, len);
+		e->text[len] = '\0';
+		r->bytes += len;
+		before[j] = first + i;
+		if (i < r->count)
+			moved = true;
+	}
+	while (i > 0) {
+		i--;
+		all[--k] = r->v[(r->head + i) % r->cap];
+	}
+	for (j = 0; j < n; j++) {
+		if (nums)
+			nums[j] = before[j] + j;
+	}
+	record_moved(r, moved ? before : NULL, moved ? n : 0);
+	free(before);
+	/* the bounds, as pushes would keep them: the oldest go */
+	for (k = 0; k < total && (total - k > r->max_lines || r->bytes > r->max_bytes) &&
+		    total - k > 1;
+	     k++) {
+		r->bytes -= all[k].len;
+		text_release(r, all[k].text);
+		r->evicted++;
+	}
+	keep = total - k;
+	cap = r->cap;
+	if (cap < keep) {
+		cap = cap ? cap : 256;
+		while (cap < keep)
+			cap *= 2;
+		if (cap > r->max_lines)
+			cap = r->max_lines;
+		free(r->v);
+		r->v = xcalloc(cap, sizeof(*r->v));
+		r->cap = cap;
+	}
+	memcpy(r->v, all + k, keep * sizeof(*all));
+	free(all);
+	r->head = 0;
+	r->count = keep;
+	r->end += n;
+	return moved;
+}
+
+uint64_t log_ring_moved(const struct log_ring *r, uint64_t n)
+{
+	size_t lo = 0, hi = r->nmoved;
+
+	/* the merge's lines that went before line n: those placed before a
+	 * line numbered at most n */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->moved_before[mid] <= n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n + lo;
 }

@@ -4,9 +4,16 @@
  * counts them, so a view can say how many it lost; a burst never makes
  * the ring refuse a new line.
  *
- * Lines are numbered from 0 in the order they were pushed, for as long as
- * the ring lives (cleared or not): a view keeps a number, and
- * log_ring_get() says whether that line is still there. */
+ * A batch that comes late (a read of the store's history: lines older
+ * than some held) is merged by time instead (log_ring_merge): each of its
+ * lines goes among the lines held where its timestamp puts it.
+ *
+ * Lines are numbered from 0 in the ring's order, for as long as the ring
+ * lives (cleared or not): a view keeps a number, and log_ring_get() says
+ * whether that line is still there. A push gives the next number and
+ * moves nothing; a merge that puts lines before held ones moves each of
+ * those up by the lines put before it, and log_ring_moved() says where a
+ * number went. */
 #ifndef OPSDECK_LOGS_RING_H
 #define OPSDECK_LOGS_RING_H
 
@@ -34,6 +41,30 @@ void log_ring_free(struct log_ring *r);
  * between UTF-8 characters. Returns the line's number. */
 uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
 		       size_t len);
+/* A line to merge. */
+struct log_ring_line {
+	int64_t ts_ns;
+	uint32_t source;
+	size_t len;
+	const char *text;
+};
+
+/* Puts n lines (copied, cut as a push cuts them), in time order, among
+ * the lines held by time: scanning back from the newest, each goes after
+ * the first line held that is not newer than it, so lines with equal
+ * timestamps keep the order they came in, and a batch whose oldest line
+ * is not older than the newest held is pushed (the common case, as fast).
+ * The bounds hold as after pushes: the oldest lines go, counted as
+ * evicted (merged lines too, if they are the oldest). nums (NULL or n
+ * long) gets each line's number (below log_ring_first() if it went at
+ * once). Returns true if lines held before moved; log_ring_moved() then
+ * says where. */
+bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_t n,
+		    uint64_t *nums);
+/* The number now of the line numbered n before the last merge: n itself
+ * if that merge moved nothing; the end before it gives the end after it.
+ * Valid until the next merge (pushes and evictions change no number). */
+uint64_t log_ring_moved(const struct log_ring *r, uint64_t n);
 /* Drops every line (they count as cleared, not evicted). */
 void log_ring_clear(struct log_ring *r);
 

@@ -292,6 +292,255 @@ static void test_grep_feed(void **state)
 	log_ring_free(r);
 }
 
+/* ---- merging a late batch by time ---- */
+
+static void push_ts(struct log_ring *r, uint32_t source, int64_t ts, const char *text)
+{
+	log_ring_push(r, source, ts, text, strlen(text));
+}
+
+static struct log_ring_line line_at(int64_t ts, const char *text)
+{
+	return (struct log_ring_line){ts, 9, strlen(text), text};
+}
+
+/* The texts the ring holds, oldest first, joined by spaces. */
+static const char *held(const struct log_ring *r, struct buf *b)
+{
+	buf_reset(b);
+	for (uint64_t n = log_ring_first(r); n < log_ring_end(r); n++) {
+		if (b->len)
+			buf_putc(b, ' ');
+		buf_puts(b, log_ring_get(r, n)->text);
+	}
+	return buf_str(b);
+}
+
+/* A late batch goes where its timestamps put it, in one merge; the lines
+ * held keep their order and say where they went. */
+static void test_merge_order(void **state)
+{
+	struct log_ring *r = log_ring_new(100, 10000);
+	struct log_ring_line late[] = {line_at(15, "h15"), line_at(35, "h35"), line_at(60, "h60")};
+	uint64_t nums[3];
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	push_ts(r, 1, 10, "a10");
+	push_ts(r, 2, 20, "b20");
+	push_ts(r, 1, 30, "a30");
+	push_ts(r, 2, 40, "b40");
+	push_ts(r, 1, 50, "a50");
+	assert_true(log_ring_merge(r, late, 3, nums));
+	assert_string_equal(held(r, &b), "a10 h15 b20 a30 h35 b40 a50 h60");
+	assert_int_equal(log_ring_count(r), 8);
+	assert_int_equal(log_ring_end(r), 8);
+	assert_int_equal(log_ring_evicted(r), 0);
+	assert_int_equal(log_ring_bytes(r), 24);
+	assert_int_equal(nums[0], 1);
+	assert_int_equal(nums[1], 4);
+	assert_int_equal(nums[2], 7);
+	assert_int_equal(log_ring_get(r, 4)->source, 9);
+	assert_int_equal(log_ring_get(r, 4)->ts_ns, 35);
+	/* the numbers the lines had, and where they are now */
+	assert_int_equal(log_ring_moved(r, 0), 0);
+	assert_int_equal(log_ring_moved(r, 1), 2);
+	assert_int_equal(log_ring_moved(r, 2), 3);
+	assert_int_equal(log_ring_moved(r, 3), 5);
+	assert_int_equal(log_ring_moved(r, 4), 6);
+	assert_int_equal(log_ring_moved(r, 5), 8); /* the end then is the end now */
+	/* a later push takes the next number and moves nothing */
+	push_ts(r, 1, 70, "a70");
+	assert_int_equal(log_ring_end(r), 9);
+	assert_string_equal(log_ring_get(r, 8)->text, "a70");
+	/* a batch not older than the newest is pushed: nothing moves */
+	{
+		struct log_ring_line now[] = {line_at(70, "h70"), line_at(80, "h80")};
+
+		assert_false(log_ring_merge(r, now, 2, nums));
+		assert_int_equal(nums[0], 9);
+		assert_int_equal(nums[1], 10);
+		assert_int_equal(log_ring_moved(r, 3), 3);
+	}
+	assert_string_equal(held(r, &b), "a10 h15 b20 a30 h35 b40 a50 h60 a70 h70 h80");
+	/* all older than everything held, and into an empty ring */
+	{
+		struct log_ring_line old[] = {line_at(1, "h1"), line_at(2, "h2")};
+		struct log_ring *e = log_ring_new(10, 100);
+
+		assert_true(log_ring_merge(r, old, 2, nums));
+		assert_int_equal(nums[0], 0);
+		assert_int_equal(nums[1], 1);
+		assert_int_equal(log_ring_moved(r, 0), 2);
+		assert_string_equal(held(r, &b), "h1 h2 a10 h15 b20 a30 h35 b40 a50 h60 a70 h70 h80");
+		assert_false(log_ring_merge(e, old, 2, nums));
+		assert_string_equal(held(e, &b), "h1 h2");
+		assert_false(log_ring_merge(e, old, 0, NULL));
+		log_ring_free(e);
+	}
+	buf_free(&b);
+	log_ring_free(r);
+}
+
+/* Equal timestamps keep the order they came in: the lines held first,
+ * then the batch's, in its order. */
+static void test_merge_equal_timestamps(void **state)
+{
+	struct log_ring *r = log_ring_new(100, 10000);
+	struct log_ring_line late[] = {line_at(20, "x20"), line_at(20, "y20"), line_at(30, "z30")};
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	push_ts(r, 1, 10, "a10");
+	push_ts(r, 1, 20, "b20");
+	push_ts(r, 2, 20, "c20");
+	push_ts(r, 2, 30, "d30");
+	push_ts(r, 1, 40, "e40");
+	assert_true(log_ring_merge(r, late, 3, NULL));
+	assert_string_equal(held(r, &b), "a10 b20 c20 x20 y20 d30 z30 e40");
+	/* lines held out of order (two streams): a line goes after the
+	 * first line, scanning back from the newest, not newer than it */
+	log_ring_clear(r);
+	push_ts(r, 1, 50, "p50");
+	push_ts(r, 2, 45, "q45");
+	push_ts(r, 1, 60, "p60");
+	{
+		struct log_ring_line one[] = {line_at(55, "h55")};
+
+		assert_true(log_ring_merge(r, one, 1, NULL));
+	}
+	assert_string_equal(held(r, &b), "p50 q45 h55 p60");
+	buf_free(&b);
+	log_ring_free(r);
+}
+
+/* The bounds hold after a merge as after pushes: the oldest lines go,
+ * merged ones too, and they are counted. */
+static void test_merge_bounds(void **state)
+{
+	struct log_ring *r = log_ring_new(5, 10000);
+	struct log_ring_line late[] = {line_at(5, "h05"), line_at(25, "h25")};
+	uint64_t nums[2];
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	push_ts(r, 1, 10, "a10");
+	push_ts(r, 1, 20, "a20");
+	push_ts(r, 1, 30, "a30");
+	push_ts(r, 1, 40, "a40");
+	push_ts(r, 1, 50, "a50");
+	assert_true(log_ring_merge(r, late, 2, nums));
+	assert_string_equal(held(r, &b), "a20 h25 a30 a40 a50");
+	assert_int_equal(log_ring_count(r), 5);
+	assert_int_equal(log_ring_evicted(r), 2);
+	assert_int_equal(log_ring_first(r), 2);
+	assert_int_equal(log_ring_end(r), 7);
+	assert_int_equal(log_ring_bytes(r), 15);
+	/* the first merged line went at once; the second is there */
+	assert_int_equal(nums[0], 0);
+	assert_null(log_ring_get(r, nums[0]));
+	assert_int_equal(nums[1], 3);
+	assert_string_equal(log_ring_get(r, nums[1])->text, "h25");
+	/* the byte bound: 5 lines of 3 bytes in 16; a 10-byte line merged
+	 * in the middle sends the three oldest */
+	log_ring_free(r);
+	r = log_ring_new(100, 16);
+	push_ts(r, 1, 10, "a10");
+	push_ts(r, 1, 20, "a20");
+	push_ts(r, 1, 30, "a30");
+	push_ts(r, 1, 40, "a40");
+	push_ts(r, 1, 50, "a50");
+	{
+		struct log_ring_line big[] = {line_at(35, "h35xxxxxxx")};
+
+		assert_true(log_ring_merge(r, big, 1, nums));
+	}
+	assert_string_equal(held(r, &b), "h35xxxxxxx a40 a50");
+	assert_int_equal(log_ring_bytes(r), 16);
+	assert_int_equal(log_ring_evicted(r), 3);
+	assert_int_equal(nums[0], 3);
+	assert_int_equal(log_ring_first(r), 3);
+	/* pushes go on from there, evicting the merged line in its turn */
+	push_ts(r, 1, 60, "a60");
+	assert_string_equal(held(r, &b), "a40 a50 a60");
+	assert_int_equal(log_ring_evicted(r), 4);
+	buf_free(&b);
+	log_ring_free(r);
+}
+
+/* Merged lines' text lives in newer chunks than the lines around them:
+ * every line reads back whole while chunks fill and go, and all go in
+ * the end. */
+static void test_merge_chunks(void **state)
+{
+	struct log_ring *r = log_ring_new(2000, 4u << 20);
+	static char text[100 * 1024];
+	struct log_ring_line late[40];
+	char tag[40][16];
+	int64_t ts = 0;
+
+	(void)state;
+	for (int round = 0; round < 30; round++) {
+		/* 50 pushed lines of 1-100 KiB, then 40 merged among them */
+		for (int i = 0; i < 50; i++) {
+			size_t len = 1024u * (size_t)(1 + (round * 50 + i) % 100);
+
+			memset(text, 'a' + (i % 26), len);
+			snprintf(text, 16, "%lld", (long long)(ts += 10));
+			text[strlen(text)] = '-';
+			log_ring_push(r, 1, ts, text, len);
+		}
+		for (int i = 0; i < 40; i++) {
+			snprintf(tag[i], sizeof(tag[i]), "%lld", (long long)(ts - 495 + i * 10));
+			late[i] = line_at(ts - 495 + i * 10, tag[i]);
+		}
+		log_ring_merge(r, late, 40, NULL);
+		assert_true(log_ring_bytes(r) <= 4u << 20);
+		/* in time order, each text starting with its own timestamp */
+		for (uint64_t n = log_ring_first(r); n < log_ring_end(r); n++) {
+			const struct log_entry *e = log_ring_get(r, n);
+			char want[24];
+
+			snprintf(want, sizeof(want), "%lld", (long long)e->ts_ns);
+			assert_memory_equal(e->text, want, strlen(want));
+			assert_int_equal(strlen(e->text), e->len);
+			if (n > log_ring_first(r))
+				assert_true(log_ring_get(r, n - 1)->ts_ns <= e->ts_ns);
+		}
+	}
+	assert_true(log_ring_evicted(r) > 0);
+	log_ring_clear(r);
+	assert_int_equal(log_ring_bytes(r), 0);
+	push_ts(r, 1, 1, "x");
+	assert_string_equal(log_ring_get(r, log_ring_end(r) - 1)->text, "x");
+	log_ring_free(r);
+}
+
+/* What a paused view does with a merge (ui/pane_logs.c): it holds the
+ * number of its top line and asks where that line went, so the line at
+ * the top stays there; a line merged just before it goes above it, out
+ * of sight, and one merged below it shows in its place. */
+static void test_merge_view_position(void **state)
+{
+	struct log_ring *r = log_ring_new(100, 10000);
+	struct log_ring_line late[] = {line_at(25, "h25"), line_at(29, "h29"), line_at(31, "h31")};
+	uint64_t top;
+
+	(void)state;
+	push_ts(r, 1, 10, "a10");
+	push_ts(r, 1, 20, "a20");
+	push_ts(r, 1, 30, "a30");
+	push_ts(r, 1, 40, "a40");
+	top = 2; /* the view's top line: a30 */
+	assert_true(log_ring_merge(r, late, 3, NULL));
+	top = log_ring_moved(r, top);
+	assert_string_equal(log_ring_get(r, top)->text, "a30");
+	assert_string_equal(log_ring_get(r, top - 1)->text, "h29");
+	assert_string_equal(log_ring_get(r, top + 1)->text, "h31");
+	assert_string_equal(log_ring_get(r, top + 2)->text, "a40");
+	log_ring_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +548,11 @@ int main(void)
 	    cmocka_unit_test(test_byte_bound), cmocka_unit_test(test_many_chunks),
 	    cmocka_unit_test(test_search),     cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_context),    cmocka_unit_test(test_grep_feed),
+	    cmocka_unit_test(test_merge_order),
+	    cmocka_unit_test(test_merge_equal_timestamps),
+	    cmocka_unit_test(test_merge_bounds),
+	    cmocka_unit_test(test_merge_chunks),
+	    cmocka_unit_test(test_merge_view_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
