@@ -31,8 +31,9 @@
  * keeps its colour. Follow is on until the operator scrolls up; `/`
  * searches (n, N), i and x add include and exclude filters, C shows
  * context around what they let through. H shows the store's own history
- * (its audit events and job steps, logs/history.h) where it arrives, each
- * line with its own time, its source name in a colour of its own.
+ * (its audit events and job steps, logs/history.h) among the pods' lines
+ * by time, each line with its own time, its source name in a colour of
+ * its own.
  *
  * Ingestion only counts and marks the pane dirty: a timer redraws at
  * most FRAME_MS apart, so a firehose costs a frame, not a draw per line.
@@ -73,6 +74,7 @@ struct logs_pane {
 	/* the filtered view: lines vl[vl0..nvl) */
 	struct view_line *vl;
 	size_t nvl, vl0, capvl;
+	uint64_t fed_end; /* lines before it went through the filter */
 
 	bool follow, wrap, timestamps, sources_open;
 	uint64_t top;			  /* paused: the line at the top */
@@ -191,6 +193,7 @@ static void refilter(struct logs_pane *p)
 	log_filter_context(&p->filter, p->context, p->context);
 	p->nvl = p->vl0 = 0;
 	log_grep_init(&p->grep, &p->filter);
+	p->fed_end = p->ring ? log_ring_end(p->ring) : 0;
 	if (p->ring && filtered(p)) {
 		for (uint64_t n = log_ring_first(p->ring); n < log_ring_end(p->ring); n++) {
 			if (!hidden(p, log_ring_get(p->ring, n)))
@@ -226,8 +229,32 @@ static void on_line(void *ud, uint64_t n, const struct log_entry *e)
 {
 	struct logs_pane *p = ud;
 
-	if (filtered(p) && !hidden(p, e))
-		log_grep_feed(&p->grep, p->ring, n, show_line, p);
+	/* a line merged before it (the history's) is in the view made again */
+	if (n >= p->fed_end) {
+		p->fed_end = n + 1;
+		if (filtered(p) && !hidden(p, e))
+			log_grep_feed(&p->grep, p->ring, n, show_line, p);
+	}
+	p->dirty = true;
+}
+
+/* A read of the store's history went in among the lines held, by time:
+ * every line number the pane holds follows its line. So a paused view
+ * keeps its top line at the top -- lines merged above it stay out of
+ * sight until the operator scrolls up, those merged below it show in
+ * their places -- and the search keeps its line; a filtered view is made
+ * again. Following, the newest line stays at the bottom. */
+static void on_moved(void *ud)
+{
+	struct logs_pane *p = ud;
+
+	p->top = log_ring_moved(p->ring, p->top);
+	p->drawn_top = log_ring_moved(p->ring, p->drawn_top);
+	p->drawn_bottom = log_ring_moved(p->ring, p->drawn_bottom);
+	if (p->match != LOG_NOT_FOUND)
+		p->match = log_ring_moved(p->ring, p->match);
+	if (filtered(p))
+		refilter(p);
 	p->dirty = true;
 }
 
@@ -266,6 +293,7 @@ static void start_history(struct logs_pane *p)
 	o.tail_lines = -1;
 	o.ring = p->ring;
 	o.on_line = on_line;
+	o.on_moved = on_moved;
 	o.on_read = history_read;
 	o.ud = p;
 	p->told_history[0] = '\0';

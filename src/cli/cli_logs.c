@@ -106,7 +106,15 @@ struct run {
 	struct loop *loop;
 	struct log_session *sess;
 	struct log_history *hist; /* --history: the store's own */
-	bool hold;		  /* print at the end, in time order */
+	/* with the history, print what came in one time order: at the end of
+	 * a read; following, once the start is in (hold_check) */
+	bool hold;
+	bool history_in;	      /* the history's first read answered */
+	int64_t start_ns;	      /* following: when it started (our clock) */
+	bool *caught;		      /* following, per source: a line of now came */
+	size_t ncaught;
+	struct loop_timer *hold_cap; /* following: the longest the start is held */
+	uint64_t fed_end; /* following: lines before it were handed to the filter */
 	struct log_ring *ring;
 	struct log_filter filter;
 	struct log_grep grep;
@@ -116,7 +124,7 @@ struct run {
 	/* how long built lines may wait: a terminal sees them at the end of the
 	 * loop turn; a pipe or file gets fewer, larger writes */
 	uint64_t flush_ms;
-	bool prefix, timestamps, json;
+	bool prefix, timestamps, json, follow;
 	bool write_failed;
 	/* what was said on stderr about each source, to say each thing once */
 	enum log_source_state *told;
@@ -156,6 +164,12 @@ static void flush_due(struct loop *loop, void *ud)
 	r->flush = NULL;
 	out_write(r, true);
 }
+
+/* Following with the history, the start is held at most this long; a
+ * source has caught up at a line stamped this much before the start or
+ * later (a node's clock a little behind ours). */
+#define HOLD_MAX_MS 3000
+#define HOLD_SKEW_NS 1000000000LL
 
 /* Past this many bytes built, they go out before the loop turn ends. */
 #define OUT_BATCH (64u * 1024u)
@@ -220,17 +234,59 @@ static void print_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
 		r->flush = loop_timer_add(r->loop, r->flush_ms, 0, flush_due, r);
 }
 
+static void hold_check(struct run *r);
+
 static void on_line(void *ud, uint64_t n, const struct log_entry *e)
 {
 	struct run *r = ud;
 
-	(void)e;
-	if (!r->hold)
+	if (r->hold) {
+		if (r->follow && e->source < log_session_nsources(r->sess) &&
+		    e->ts_ns >= r->start_ns - HOLD_SKEW_NS) {
+			if (e->source >= r->ncaught) {
+				size_t n0 = r->ncaught;
+
+				r->ncaught = log_session_nsources(r->sess);
+				r->caught = xrealloc(r->caught, r->ncaught * sizeof(*r->caught));
+				memset(r->caught + n0, 0, (r->ncaught - n0) * sizeof(*r->caught));
+			}
+			if (!r->caught[e->source]) {
+				r->caught[e->source] = true;
+				hold_check(r);
+			}
+		}
+		return;
+	}
+	if (n >= r->fed_end) {
+		r->fed_end = n + 1;
 		log_grep_feed(&r->grep, r->ring, n, print_line, r);
+		return;
+	}
+	/* a line of the history merged before lines already printed: it is
+	 * printed as it comes, and is not printed again as context */
+	if (log_filter_pass(&r->filter, e->text)) {
+		print_line(n, LOG_MARK_MATCH, false, r);
+		if (n >= r->grep.shown_end)
+			r->grep.shown_end = n + 1;
+	}
 }
 
-/* A read that is over, with the history: every line the ring holds, in
- * one time order (each source's lines came in order). */
+/* A read of the history went in among the lines held: the numbers the
+ * output holds follow their lines. */
+static void on_moved(void *ud)
+{
+	struct run *r = ud;
+
+	if (r->fed_end)
+		r->fed_end = log_ring_moved(r->ring, r->fed_end - 1) + 1;
+	if (r->grep.shown_end)
+		r->grep.shown_end = log_ring_moved(r->ring, r->grep.shown_end - 1) + 1;
+}
+
+/* With the history, a read that is over, or a follow once the history's
+ * first read is in: every line the ring holds, in one time order (each
+ * source's lines came in order); lines that come later print as they
+ * come. */
 static void print_held(struct run *r)
 {
 	uint64_t first = log_ring_first(r->ring), end = log_ring_end(r->ring);
@@ -252,6 +308,51 @@ static void print_held(struct run *r)
 			print_line(nums[i], LOG_MARK_MATCH, false, r);
 	}
 	free(nums);
+	r->hold = false;
+	r->fed_end = end;
+	r->grep.shown_end = end;
+}
+
+/* Following with the history: what came before the start (each source's
+ * lines up to now, the history's first read) prints in one time order
+ * once it is in -- every source has sent a line of now (or waits for a
+ * slot, is quiet, reconnecting or ended) and the history's first read
+ * answered -- or HOLD_MAX_MS after the start at the latest. */
+static void hold_release(struct run *r)
+{
+	if (r->hold_cap) {
+		loop_timer_cancel(r->hold_cap);
+		r->hold_cap = NULL;
+	}
+	print_held(r);
+}
+
+static void hold_check(struct run *r)
+{
+	size_t n;
+
+	if (!r->hold || !r->follow || !r->history_in || !r->sess ||
+	    (!log_session_listed(r->sess) && !log_session_failed(r->sess)))
+		return;
+	n = log_session_nsources(r->sess);
+	for (uint32_t i = 0; i < n; i++) {
+		enum log_source_state st = log_session_source(r->sess, i)->state;
+
+		if ((st == LOG_SOURCE_CONNECTING || st == LOG_SOURCE_STREAMING) &&
+		    (i >= r->ncaught || !r->caught[i]))
+			return;
+	}
+	hold_release(r);
+}
+
+static void hold_due(struct loop *loop, void *ud)
+{
+	struct run *r = ud;
+
+	(void)loop;
+	r->hold_cap = NULL;
+	if (r->hold)
+		hold_release(r);
 }
 
 /* Says on stderr what an operator should know: sources that wait for a
@@ -305,6 +406,7 @@ static void on_change(void *ud)
 	if (!waiting)
 		r->told_waiting = false;
 	fflush(r->ctx->err);
+	hold_check(r);
 }
 
 /* The read is over when the pods' logs and the history both are. */
@@ -329,6 +431,8 @@ static void on_history_read(void *ud)
 		fflush(r->ctx->err);
 	}
 	str_copy(r->told_history, sizeof(r->told_history), failed ? failed : "");
+	r->history_in = true;
+	hold_check(r);
 	if (log_history_done(r->hist) && r->sess && log_session_done(r->sess))
 		loop_stop(r->loop);
 }
@@ -401,6 +505,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	o->ud = r;
 	loop_signal(r->loop, SIGINT, on_signal, r);
 	loop_signal(r->loop, SIGTERM, on_signal, r);
+	r->start_ns = (int64_t)time(NULL) * 1000000000LL;
 	r->sess = log_session_start(reg, o, &err);
 	if (r->sess && r->history) {
 		struct log_history_opts ho = {
@@ -411,6 +516,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		    .since_ns = r->since_ns,
 		    .ring = r->ring,
 		    .on_line = on_line,
+		    .on_moved = on_moved,
 		    .on_read = on_history_read,
 		    .ud = r,
 		};
@@ -426,7 +532,12 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	if (!r->sess) {
 		rc = cli_failf(ctx, "%s: %s", t->what, err.msg);
 	} else {
+		if (r->hold && r->follow)
+			r->hold_cap = loop_timer_add(r->loop, HOLD_MAX_MS, 0, hold_due, r);
 		loop_run(r->loop);
+		/* a follow stopped while its start was held */
+		if (r->hold && r->follow)
+			hold_release(r);
 		if (r->flush) {
 			loop_timer_cancel(r->flush);
 			r->flush = NULL;
@@ -608,8 +719,10 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	r.timestamps = timestamps;
 	r.json = ctx->json;
 	r.history = history;
-	/* a read that is over prints in one time order once it has it all */
-	r.hold = history && !follow;
+	r.follow = follow;
+	/* a read that is over prints in one time order once it has it all;
+	 * a follow, what came until the history's first read is in */
+	r.hold = history;
 	if (since_time)
 		log_time_parse(since_time, strlen(since_time), &r.since_ns);
 	else if (since)
@@ -624,5 +737,6 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	log_filter_free(&r.filter);
 	free(r.told);
 	free(r.told_attempt);
+	free(r.caught);
 	return rc;
 }

@@ -132,8 +132,11 @@ static int row_cmp(const void *a, const void *b)
 
 void log_history_take(struct log_history *h, struct log_history_row *rows, size_t n, long tail)
 {
-	size_t nev = 0, njob = 0, keep_ev = 0, keep_job = 0;
+	size_t nev = 0, njob = 0, keep_ev = 0, keep_job = 0, k = 0;
 	struct buf b = BUF_INIT;
+	struct log_ring_line *lines = xcalloc(n ? n : 1, sizeof(*lines));
+	size_t *at = xcalloc(n ? n : 1, sizeof(*at));
+	uint64_t *nums = xcalloc(n ? n : 1, sizeof(*nums));
 
 	qsort(rows, n, sizeof(*rows), row_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -150,8 +153,6 @@ void log_history_take(struct log_history *h, struct log_history_row *rows, size_
 	for (size_t i = 0; i < n; i++) {
 		const struct log_history_row *row = &rows[i];
 		bool event = row->kind == 'e';
-		uint32_t source = event ? LOG_HISTORY_EVENTS : LOG_HISTORY_JOBS;
-		uint64_t num;
 
 		if (event ? keep_ev > 0 : keep_job > 0) {
 			/* older than the tail: never shown, never read again */
@@ -164,13 +165,30 @@ void log_history_take(struct log_history *h, struct log_history_row *rows, size_
 		}
 		if (!seen_add(h, seen_key(row)))
 			continue;
-		buf_reset(&b);
+		at[k] = b.len;
 		log_text_clean(&b, row->text, strlen(row->text), false);
-		num = log_ring_push(h->o.ring, source, row->ts_ns, buf_str(&b), b.len);
-		h->lines++;
-		if (h->o.on_line)
-			h->o.on_line(h->o.ud, num, log_ring_get(h->o.ring, num));
+		lines[k].ts_ns = row->ts_ns;
+		lines[k].source = event ? LOG_HISTORY_EVENTS : LOG_HISTORY_JOBS;
+		lines[k].len = b.len - at[k];
+		buf_putc(&b, '\0');
+		k++;
 	}
+	for (size_t i = 0; i < k; i++)
+		lines[i].text = b.data + at[i];
+	/* in one pass among the lines held, by time (a read comes after
+	 * lines newer than its own); those held tell where they went first */
+	if (log_ring_merge(h->o.ring, lines, k, nums) && h->o.on_moved)
+		h->o.on_moved(h->o.ud);
+	h->lines += k;
+	for (size_t i = 0; i < k && h->o.on_line; i++) {
+		const struct log_entry *e = log_ring_get(h->o.ring, nums[i]);
+
+		if (e)
+			h->o.on_line(h->o.ud, nums[i], e);
+	}
+	free(nums);
+	free(at);
+	free(lines);
 	buf_free(&b);
 }
 

@@ -15,10 +15,14 @@
  * not pushed before are pushed, so nothing repeats. Notices of jobs and
  * steps of other stores cause no read.
  *
- * Order: the ring keeps arrival order. A read pushes its new lines in
- * time order, so a source's lines are in order; among the pods' lines they
- * sit where they arrived. A reader wanting one time order over everything
- * (a read that is over) sorts line numbers with log_order_by_time. */
+ * Order: a read's new lines go into the ring by time among the lines it
+ * holds, in one merge (log_ring_merge): a read that comes after pods'
+ * lines newer than its own puts its lines before them. Lines held that a
+ * merge moves are told by on_moved (log_ring_moved says where each went)
+ * before on_line tells the read's lines. The pods' lines stay where they
+ * arrived (each container's in order); a reader wanting one time order
+ * over everything (a read that is over) sorts line numbers with
+ * log_order_by_time. */
 #ifndef OPSDECK_LOGS_HISTORY_H
 #define OPSDECK_LOGS_HISTORY_H
 
@@ -67,6 +71,9 @@ struct log_history_opts {
 	int64_t since_ns; /* the first read: nothing older; 0: all */
 	struct log_ring *ring;
 	log_session_line_fn on_line; /* a line was pushed */
+	/* a read's lines went before lines held: their numbers moved
+	 * (log_ring_moved); then on_line for each of the read's lines */
+	log_session_fn on_moved;
 	log_session_fn on_read;	     /* after each read (log_history_failed: how it went) */
 	void *ud;
 };
@@ -87,9 +94,9 @@ uint64_t log_history_lines(const struct log_history *h);
 uint64_t log_history_rows_read(const struct log_history *h);
 uint64_t log_history_reads(const struct log_history *h);
 
-/* Pushes the rows not pushed before (rows in any order; they are pushed
- * in time order), keeping tail of each source when tail >= 0. What a read
- * does with its answer; a test feeds it directly. */
+/* Merges the rows not pushed before into the ring (rows in any order;
+ * they go by time), keeping tail of each source when tail >= 0. What a
+ * read does with its answer; a test feeds it directly. */
 void log_history_take(struct log_history *h, struct log_history_row *rows, size_t n, long tail);
 
 /* Sorts line numbers of r by their lines' timestamps, equal ones (and

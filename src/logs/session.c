@@ -922,6 +922,11 @@ bool log_session_done(const struct log_session *s)
 	return s->done;
 }
 
+bool log_session_listed(const struct log_session *s)
+{
+	return s->listed;
+}
+
 const char *log_session_failed(const struct log_session *s)
 {
 	return s->failed;

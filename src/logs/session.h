@@ -140,6 +140,9 @@ void log_session_counts(const struct log_session *s, struct log_session_counts *
 /* Done: without follow, every source ended; with one pod followed, the
  * pod went and its sources ended; or the session failed. */
 bool log_session_done(const struct log_session *s);
+/* The first whole list of pods was read: the sources found at the start
+ * are known. */
+bool log_session_listed(const struct log_session *s);
 /* Why the session cannot go on (the pod does not exist, the pods cannot
  * be listed), or NULL. */
 const char *log_session_failed(const struct log_session *s);

@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 63
+plan 65
 
 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 work=$(mktemp -d)
@@ -233,6 +233,7 @@ follower=
 # ---- opsdeck's own history of the store among its pods' lines ----
 run logs "$id" --history --json
 is "$rc" 0 "--history: a read to the end exits 0"
+nhist=$(jq -c 'select(.source)' "$work/out" | wc -l)
 order_at=$(q -c "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') FROM opsdeck.events
 	WHERE object = 'store/$id' AND action = 'store.order'")
 like "$(jq -r 'select(.source == "opsdeck/events") | "\(.time) \(.line)"' "$work/out")" \
@@ -257,6 +258,21 @@ like "$out" "\\[opsdeck/events\\] [0-9T:.-]+Z store\\.[a-z.]+ by " "--prefix nam
 is "$(echo "$out" | grep -c '^\[opsdeck/')" 2 "--tail 1: the newest line of each history source"
 run logs -n "$ns" --history
 like "$rc:$err" '^2:.*--history is a store' "--history without a store is a usage error"
+
+# following from the start: what came before the history's first read is
+# in prints in one time order, the history among the pods' lines, as
+# without -f
+"$OPSDECK" -c "$work/op.yaml" logs "$id" -f --history --json >"$work/hf0" 2>"$work/hf0.err" &
+follower=$!
+wait_for "[ \"\$(grep -c '\"source\":\"opsdeck/' '$work/hf0')\" -ge $nhist ]" 30
+kill "$follower"
+wait "$follower"
+follower=
+last_hist=$(grep -n '"source":"opsdeck/' "$work/hf0" | tail -n 1 | cut -d: -f1)
+head -n "$last_hist" "$work/hf0" | jq -r 'if .source then "H" else "P" end' | tr -d '\n' >"$work/kinds0"
+like "$(cat "$work/kinds0")" '^H+P+H+' "-f --history: the history interleaved with the pods' lines by time"
+ok "-f --history: the lines up to the history's last in time order" \
+	sh -c "head -n '$last_hist' '$work/hf0' | jq -r .time | sort -c"
 
 # following: what opsdeck does to the store comes as it happens
 since_at=$(date -u -d '-3 seconds' +%Y-%m-%dT%H:%M:%S)

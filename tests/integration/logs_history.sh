@@ -1,7 +1,7 @@
 # Following opsdeck's history of a store (a cmocka program speaking TAP)
 # against a private PostgreSQL: each read after the first asks only for
-# what is newer than what it has, and a burst larger than one read comes
-# whole.
+# what is newer than what it has, a burst larger than one read comes
+# whole, and a read's lines go by time among pods' lines that came first.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 if ! pg_start; then

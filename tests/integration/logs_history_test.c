@@ -3,8 +3,9 @@
  * second apart, an hour old and more): the first read takes them all; an
  * event inserted then is read with the few of the seconds before it, not
  * the 3,000 again; a burst of 25,000 events in one transaction (more than
- * one read's rows) comes whole. The tests share one loop and run in
- * order. */
+ * one read's rows) comes whole; following among pods' lines, an event's
+ * line goes by time before a pod's newer line that came before it. The
+ * tests share one loop and run in order. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -34,6 +36,8 @@ struct fixture {
 	struct log_ring *ring;
 	struct log_history *h;
 	unsigned answers;
+	unsigned moved;	    /* on_moved calls */
+	uint64_t last_line; /* the number on_line gave last */
 };
 
 static void on_read(void *ud)
@@ -41,6 +45,21 @@ static void on_read(void *ud)
 	struct fixture *f = ud;
 
 	f->answers++;
+}
+
+static void on_moved(void *ud)
+{
+	struct fixture *f = ud;
+
+	f->moved++;
+}
+
+static void on_line(void *ud, uint64_t n, const struct log_entry *e)
+{
+	struct fixture *f = ud;
+
+	assert_ptr_equal(log_ring_get(f->ring, n), e);
+	f->last_line = n;
 }
 
 /* Runs the loop until the history pushed n lines (true) or ms pass. */
@@ -97,6 +116,8 @@ static int group_setup(void **state)
 	o.conn = f->conn;
 	o.ring = f->ring;
 	o.on_read = on_read;
+	o.on_line = on_line;
+	o.on_moved = on_moved;
 	o.ud = f;
 	f->h = log_history_start(&o, &err);
 	if (!f->h)
@@ -167,12 +188,53 @@ static void test_burst_comes_whole(void **state)
 	assert_int_equal(log_history_lines(f->h), FIRST_EVENTS + 1 + BURST);
 }
 
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Following next to a store's pods: a pod's line written before an event
+ * and one written after it (stamped 10 s ahead) are in the ring before
+ * the read of the event comes back; its line goes between them, by time,
+ * and the lines held that it went before are said to have moved. */
+static void test_follow_interleaves_by_time(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t lines = log_history_lines(f->h), before_n, after_n;
+	unsigned moved = f->moved;
+	const struct log_entry *e;
+
+	before_n = log_ring_push(f->ring, 7, wall_ns() - 1000000, "pod line before", 15);
+	add_events(f, 1);
+	after_n = log_ring_push(f->ring, 7, wall_ns() + 10 * 1000000000LL, "pod line after", 14);
+	assert_int_equal(after_n, before_n + 1);
+	assert_true(lines_reach(f, lines + 1, 20000));
+	assert_int_equal(f->moved, moved + 1);
+	/* the event's line sits between the pod's two */
+	assert_int_equal(f->last_line, before_n + 1);
+	e = log_ring_get(f->ring, before_n + 1);
+	assert_non_null(e);
+	assert_int_equal(e->source, LOG_HISTORY_EVENTS);
+	assert_memory_equal(e->text, "store.test by test: event 1", 27);
+	assert_string_equal(log_ring_get(f->ring, before_n)->text, "pod line before");
+	assert_int_equal(log_ring_moved(f->ring, after_n), before_n + 2);
+	assert_string_equal(log_ring_get(f->ring, before_n + 2)->text, "pod line after");
+	assert_int_equal(log_ring_end(f->ring), before_n + 3);
+	/* the whole ring in time order: the history's lines and the pod's */
+	for (uint64_t n = log_ring_first(f->ring) + 1; n < log_ring_end(f->ring); n++)
+		assert_true(log_ring_get(f->ring, n - 1)->ts_ns <= log_ring_get(f->ring, n)->ts_ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_first_read),
 	    cmocka_unit_test(test_next_read_is_new_rows_only),
 	    cmocka_unit_test(test_burst_comes_whole),
+	    cmocka_unit_test(test_follow_interleaves_by_time),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -121,6 +121,76 @@ static void test_order_by_time(void **state)
 	log_ring_free(r);
 }
 
+struct told {
+	struct log_ring *r;
+	unsigned moved;
+	char lines[8][64];
+	uint64_t nums[8];
+	size_t n;
+};
+
+static void told_moved(void *ud)
+{
+	struct told *t = ud;
+
+	t->moved++;
+}
+
+static void told_line(void *ud, uint64_t n, const struct log_entry *e)
+{
+	struct told *t = ud;
+
+	assert_true(t->n < 8);
+	assert_ptr_equal(log_ring_get(t->r, n), e);
+	snprintf(t->lines[t->n], sizeof(t->lines[0]), "%s", e->text);
+	t->nums[t->n++] = n;
+}
+
+/* A read that comes after pods' lines newer than its rows: its lines go
+ * among them by time, in one merge, told as moved and then line by line
+ * with their numbers; a read of rows newer than everything is pushed. */
+static void test_interleaved_by_time(void **state)
+{
+	struct log_ring *r = log_ring_new(100, 10000);
+	struct told t = {.r = r};
+	struct log_history_opts o = {.store = "0123456789ab", .ring = r, .tail_lines = -1,
+				     .on_line = told_line, .on_moved = told_moved, .ud = &t};
+	struct err err = {{0}};
+	struct log_history *h = log_history_start(&o, &err);
+	struct log_history_row rows[] = {
+	    {'e', 1, 25 * SEC, "e25"},
+	    {'s', 2, 5 * SEC, "s5"},
+	    {'f', 2, 20 * SEC, "f20"},
+	};
+	struct log_history_row later[] = {{'e', 3, 40 * SEC, "e40"}};
+	const char *want[] = {"s5", "a10", "b20", "f20", "e25", "a30", "e40"};
+
+	(void)state;
+	assert_non_null(h);
+	log_ring_push(r, 0, 10 * SEC, "a10", 3);
+	log_ring_push(r, 1, 20 * SEC, "b20", 3);
+	log_ring_push(r, 0, 30 * SEC, "a30", 3);
+	log_history_take(h, rows, 3, -1);
+	assert_int_equal(t.moved, 1);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.lines[0], "s5");
+	assert_int_equal(t.nums[0], 0);
+	assert_string_equal(t.lines[1], "f20");
+	assert_int_equal(t.nums[1], 3); /* after b20: equal times keep arrival order */
+	assert_string_equal(t.lines[2], "e25");
+	assert_int_equal(t.nums[2], 4);
+	assert_int_equal(log_ring_moved(r, 2), 5); /* a30 */
+	log_history_take(h, later, 1, -1);
+	assert_int_equal(t.moved, 1);
+	assert_int_equal(t.nums[3], 6);
+	assert_int_equal(log_ring_count(r), ARRAY_LEN(want));
+	for (size_t i = 0; i < ARRAY_LEN(want); i++)
+		assert_string_equal(log_ring_get(r, i)->text, want[i]);
+	assert_int_equal(log_history_lines(h), 4);
+	log_history_free(h);
+	log_ring_free(r);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -136,7 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bad_store),	    cmocka_unit_test(test_once_in_order),
 	    cmocka_unit_test(test_tail_per_source), cmocka_unit_test(test_order_by_time),
-	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_names),	    cmocka_unit_test(test_interleaved_by_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
