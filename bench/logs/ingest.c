@@ -6,7 +6,10 @@
  * defaults, 100,000 lines / 64 MiB) and the filter feed with no filter.
  * Prints lines/s of ingestion, the lines and payload bytes the ring holds
  * at the end, and the peak RSS of the process with its growth over the
- * start.
+ * start. Then, after the RSS is read, the time of merging a late read of
+ * a store's history into the full ring (log_ring_merge): MERGE_READS
+ * reads of LOG_HISTORY_MAX_ROWS lines, each spread over the time the
+ * ring holds, so that every held line after the first moves.
  *
  *   bench/logs/ingest [LINES [MAX_LINES [MAX_BYTES]]] */
 #include "config.h"
@@ -16,12 +19,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "logs/history.h"
 #include "logs/query.h"
 #include "logs/resume.h"
 #include "logs/ring.h"
 #include "logs/splitter.h"
 
 #define READ_SIZE (16u * 1024u)
+#define MERGE_READS 5
 
 struct sink {
 	struct log_resume rs;
@@ -146,6 +151,38 @@ int main(int argc, char **argv)
 	       rss0, status_kib("VmHWM"),
 	       status_kib("VmHWM") * 1024.0 / (double)log_ring_bytes(k.ring),
 	       (status_kib("VmHWM") - rss0) * 1024.0 / (double)log_ring_bytes(k.ring));
+	{
+		struct log_ring_line *late = calloc(LOG_HISTORY_MAX_ROWS, sizeof(*late));
+		char(*text)[64] = calloc(LOG_HISTORY_MAX_ROWS, sizeof(*text));
+		double least = 1e9, most = 0;
+
+		if (!late || !text)
+			return 2;
+		for (int m = 0; m < MERGE_READS; m++) {
+			int64_t from = log_ring_get(k.ring, log_ring_first(k.ring))->ts_ns;
+			int64_t to = log_ring_get(k.ring, log_ring_end(k.ring) - 1)->ts_ns;
+			double took;
+
+			for (size_t i = 0; i < LOG_HISTORY_MAX_ROWS; i++) {
+				late[i].ts_ns = from + (to - from) / LOG_HISTORY_MAX_ROWS *
+							   (int64_t)i + 1;
+				late[i].source = LOG_HISTORY_EVENTS;
+				late[i].len = (size_t)snprintf(text[i], sizeof(text[i]),
+							       "store.scale by alice: %d of %zu", m, i);
+				late[i].text = text[i];
+			}
+			t0 = now_s();
+			log_ring_merge(k.ring, late, LOG_HISTORY_MAX_ROWS, NULL);
+			took = now_s() - t0;
+			least = took < least ? took : least;
+			most = took > most ? took : most;
+		}
+		printf("merge: %d reads of %d history lines among %zu held: %.1f-%.1f ms each\n",
+		       MERGE_READS, LOG_HISTORY_MAX_ROWS, log_ring_count(k.ring), least * 1e3,
+		       most * 1e3);
+		free(text);
+		free(late);
+	}
 	log_ring_free(k.ring);
 	log_splitter_free(&sp);
 	log_filter_free(&filter);

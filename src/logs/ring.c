@@ -56,9 +56,15 @@ static void text_release(struct log_ring *r, const char *text)
 {
 	struct chunk *c = r->first;
 
-	while (!chunk_holds(c, text) && c->next)
-		c = c->next;
-	c->live--;
+	if (!chunk_holds(c, text)) {
+		/* a merged line's: its chunk goes once those before it have */
+		while (!chunk_holds(c, text) && c->next)
+			c = c->next;
+		c->live--;
+		return;
+	}
+	if (--c->live > 0)
+		return;
 	while (r->first->live == 0 && r->first->next) {
 		c = r->first;
 		r->first = c->next;
