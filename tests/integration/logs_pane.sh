@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 56
+plan 63
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -210,4 +210,31 @@ screen_has "each line at its own time" "^opsdeck/events 20[0-9-]+T[0-9:.]+Z stor
 ui_keys H
 screen_has "H again hides it" "No line passes the filters yet"
 ui_keys t i Enter
+
+# ---- a read of the history that comes after newer lines goes among them by
+# time, and a paused view keeps its top line ----
+ui_keys H t
+ui_wait "timestamps, history\\]"
+ui_screen | grep -q ', wrap, timestamps' && ui_keys w
+screen_has "the history shown with its times, a row a line" "\\[follow, timestamps, history\\]"
+# the ring was cleared: a page and more of pods' lines after the history's
+wait_for '[ "$(held)" -ge 300 ]' 30
+ui_keys PgUp
+screen_has "paused again" "\\[paused"
+top=$(lines | head -n 1) mid=$(lines | sed -n 5p)
+like "$top | $mid" "^($web/wordpress|mysql-0/mysql) 20[0-9TZ:.-]+ .* \\| ($web/wordpress|mysql-0/mysql) 20[0-9TZ:.-]+ " \
+	"the view's lines are the pods'"
+# two events stamped just before the top line and just after the fifth
+q -q -c "INSERT INTO opsdeck.events (at, actor, action, object, project, message)
+	SELECT v.at, 'test', 'store.note', 'store/$id', s.project, v.msg FROM opsdeck.stores s,
+	(VALUES (timestamptz '$(echo "$top" | cut -d' ' -f2)' - interval '1 microsecond', 'merged above'),
+		(timestamptz '$(echo "$mid" | cut -d' ' -f2)' + interval '1 microsecond', 'merged below'))
+	AS v (at, msg) WHERE s.id = '$id'"
+screen_has "an event read after newer lines shows among them, at its time" \
+	"^opsdeck/events 20[0-9TZ:.-]+ store\\.note by test: merged below"
+is "$(lines | head -n 1)" "$top" "... the paused view's top line stays at its top"
+like "$(lines | grep -A1 -xF -- "$mid" | sed -n 2p)" "^opsdeck/events .* merged below\$" \
+	"... the event right after the line before it in time"
+unlike "$(lines)" "merged above" "... and the one merged just above the top is out of sight"
+ui_keys End H t
 ui_stop
