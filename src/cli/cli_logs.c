@@ -721,7 +721,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	r.history = history;
 	r.follow = follow;
 	/* a read that is over prints in one time order once it has it all;
-	 * a follow, what came until the history's first read is in */
+	 * a follow, its start once that is in (hold_check) */
 	r.hold = history;
 	if (since_time)
 		log_time_parse(since_time, strlen(since_time), &r.since_ns);
