@@ -164,11 +164,12 @@ int main(int argc, char **argv)
 			double took;
 
 			for (size_t i = 0; i < LOG_HISTORY_MAX_ROWS; i++) {
-				late[i].ts_ns = from + (to - from) / LOG_HISTORY_MAX_ROWS *
-							   (int64_t)i + 1;
+				late[i].ts_ns =
+				    from + (to - from) / LOG_HISTORY_MAX_ROWS * (int64_t)i + 1;
 				late[i].source = LOG_HISTORY_EVENTS;
-				late[i].len = (size_t)snprintf(text[i], sizeof(text[i]),
-							       "store.scale by alice: %d of %zu", m, i);
+				late[i].len =
+				    (size_t)snprintf(text[i], sizeof(text[i]),
+						     "store.scale by alice: %d of %zu", m, i);
 				late[i].text = text[i];
 			}
 			t0 = now_s();

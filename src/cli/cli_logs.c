@@ -109,12 +109,12 @@ struct run {
 	/* with the history, print what came in one time order: at the end of
 	 * a read; following, once the start is in (hold_check) */
 	bool hold;
-	bool history_in;	      /* the history's first read answered */
-	int64_t start_ns;	      /* following: when it started (our clock) */
-	bool *caught;		      /* following, per source: a line of now came */
+	bool history_in;  /* the history's first read answered */
+	int64_t start_ns; /* following: when it started (our clock) */
+	bool *caught;	  /* following, per source: a line of now came */
 	size_t ncaught;
 	struct loop_timer *hold_cap; /* following: the longest the start is held */
-	uint64_t fed_end; /* following: lines before it were handed to the filter */
+	uint64_t fed_end;	     /* following: lines before it were handed to the filter */
 	struct log_ring *ring;
 	struct log_filter filter;
 	struct log_grep grep;

@@ -231,8 +231,7 @@ static void record_moved(struct log_ring *r, const uint64_t *before, size_t n)
 	r->nmoved = n;
 }
 
-bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_t n,
-		    uint64_t *nums)
+bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_t n, uint64_t *nums)
 {
 	const struct log_entry *last = newest(r);
 	struct log_entry *all;
@@ -289,8 +288,8 @@ bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_
 	record_moved(r, moved ? before : NULL, moved ? n : 0);
 	free(before);
 	/* the bounds, as pushes would keep them: the oldest go */
-	for (k = 0; k < total && (total - k > r->max_lines || r->bytes > r->max_bytes) &&
-		    total - k > 1;
+	for (k = 0;
+	     k < total && (total - k > r->max_lines || r->bytes > r->max_bytes) && total - k > 1;
 	     k++) {
 		r->bytes -= all[k].len;
 		text_release(r, all[k].text);

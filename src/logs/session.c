@@ -524,7 +524,7 @@ static void src_schedule(struct src *c, const char *why)
 	 * to the end keeps counting: its attempts are bounded. */
 	log_stream_attempt(&c->pub.attempt,
 			   c->open && s->o.follow && !c->pub.previous && !c->finishing &&
-				   loop_now_ms() - c->open_ms >= (uint64_t)s->o.stall_ms);
+			       loop_now_ms() - c->open_ms >= (uint64_t)s->o.stall_ms);
 	if ((!s->o.follow || c->finishing) && c->pub.attempt >= LOG_SESSION_READ_ATTEMPTS) {
 		src_end(c, true, "%s", why);
 		return;

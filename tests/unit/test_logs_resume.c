@@ -294,9 +294,10 @@ static void test_replay_only_keeps_backing_off(void **state)
 		assert_true(d_hi <= LOG_SESSION_BACKOFF_CAP_MS * 5 / 4);
 		/* never less than the attempt before, doubling until the cap */
 		assert_true(d_lo >= last_lo);
-		if (((uint64_t)LOG_SESSION_BACKOFF_BASE_MS << (round - 1)) < LOG_SESSION_BACKOFF_CAP_MS)
-			assert_int_equal(d_lo, ((uint64_t)LOG_SESSION_BACKOFF_BASE_MS << (round - 1)) *
-						       3 / 4);
+		if (((uint64_t)LOG_SESSION_BACKOFF_BASE_MS << (round - 1)) <
+		    LOG_SESSION_BACKOFF_CAP_MS)
+			assert_int_equal(
+			    d_lo, ((uint64_t)LOG_SESSION_BACKOFF_BASE_MS << (round - 1)) * 3 / 4);
 		last_lo = d_lo;
 		/* it reconnects from the last second: only lines it delivered */
 		log_resume_reconnect(&r);

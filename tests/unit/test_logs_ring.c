@@ -372,7 +372,8 @@ static void test_merge_order(void **state)
 		assert_int_equal(nums[0], 0);
 		assert_int_equal(nums[1], 1);
 		assert_int_equal(log_ring_moved(r, 0), 2);
-		assert_string_equal(held(r, &b), "h1 h2 a10 h15 b20 a30 h35 b40 a50 h60 a70 h70 h80");
+		assert_string_equal(held(r, &b),
+				    "h1 h2 a10 h15 b20 a30 h35 b40 a50 h60 a70 h70 h80");
 		assert_false(log_ring_merge(e, old, 2, nums));
 		assert_string_equal(held(e, &b), "h1 h2");
 		assert_false(log_ring_merge(e, old, 0, NULL));
@@ -544,10 +545,14 @@ static void test_merge_view_position(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_wrap),       cmocka_unit_test(test_grow_keeps_order),
-	    cmocka_unit_test(test_byte_bound), cmocka_unit_test(test_many_chunks),
-	    cmocka_unit_test(test_search),     cmocka_unit_test(test_filters),
-	    cmocka_unit_test(test_context),    cmocka_unit_test(test_grep_feed),
+	    cmocka_unit_test(test_wrap),
+	    cmocka_unit_test(test_grow_keeps_order),
+	    cmocka_unit_test(test_byte_bound),
+	    cmocka_unit_test(test_many_chunks),
+	    cmocka_unit_test(test_search),
+	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_context),
+	    cmocka_unit_test(test_grep_feed),
 	    cmocka_unit_test(test_merge_order),
 	    cmocka_unit_test(test_merge_equal_timestamps),
 	    cmocka_unit_test(test_merge_bounds),
