@@ -87,7 +87,8 @@ bool net_proxy_parse(const char *url, struct net_proxy_url *out)
 		const char *sep = memchr(auth, ':', (size_t)(at - auth));
 
 		for (const char *q = auth; q < at; q++) {
-			if (q != sep && !userinfo_char(*q))
+			/* the first ':' ends the user name; the password may hold more */
+			if (q != sep && !userinfo_char(*q) && !(sep && q > sep && *q == ':'))
 				return false;
 		}
 		u.user = auth;
@@ -167,8 +168,7 @@ static const char *env_any(net_getenv_fn get, const char *upper, const char *low
 }
 
 /* host (lower case, without brackets) and port of scheme://host[:port]... */
-static bool target_host_port(const char *url, char *host, size_t hostsz, char *port,
-			     size_t portsz)
+static bool target_host_port(const char *url, char *host, size_t hostsz, char *port, size_t portsz)
 {
 	const char *p = strstr(url, "://"), *end, *hs, *he, *ps = NULL;
 	bool https;
@@ -334,8 +334,7 @@ static const char *std_getenv(const char *name)
 	return getenv(name);
 }
 
-bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy,
-			struct err *err)
+bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy, struct err *err)
 {
 	char host[256], port[16];
 	const char *var, *value, *no_proxy;
@@ -364,8 +363,7 @@ bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy,
 		/* a value with user:password@ is not repeated */
 		err_set(err, "%s: %s%s%s is not a usable proxy URL (http, https or socks5)",
 			get(var) && get(var)[0] ? var : (https ? "https_proxy" : "http_proxy"),
-			showable ? "\"" : "", showable ? value : "its value",
-			showable ? "\"" : "");
+			showable ? "\"" : "", showable ? value : "its value", showable ? "\"" : "");
 		free(url);
 		return false;
 	}

@@ -52,7 +52,6 @@ typedef const char *(*net_getenv_fn)(const char *name);
  * count. Sets *proxy to a newly allocated URL, or NULL for a direct
  * connection; false with err if the variable that applies holds no usable
  * proxy URL (its password not shown). get NULL: getenv. */
-bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy,
-			struct err *err);
+bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy, struct err *err);
 
 #endif

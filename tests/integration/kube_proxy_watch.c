@@ -23,8 +23,8 @@ struct state {
 	struct loop *loop;
 };
 
-static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char *key,
-		      json_t *obj, void *ud)
+static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char *key, json_t *obj,
+		      void *ud)
 {
 	struct state *s = ud;
 
