@@ -918,6 +918,9 @@ static void describe_failure(struct net_req *r, CURLcode rc, struct err *e)
 	long os_errno = 0;
 	char p[256];
 
+	/* curl's own words may quote the proxy URL; none have another '@' */
+	if (r->c->proxy_has_user && strchr(detail, '@'))
+		detail = curl_easy_strerror(rc);
 	if (r->c->proxy_shown && describe_proxy_failure(r, rc, detail, e))
 		return;
 	path_only(r->path, p, sizeof(p));

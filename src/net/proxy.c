@@ -31,6 +31,14 @@ static bool userinfo_char(char c)
 	return isalnum((unsigned char)c) || strchr("-._~!$&'()*+,;=%", c) != NULL;
 }
 
+/* A percent escape of two hex digits, not %00: libcurl drops a proxy whose
+ * user or password decodes to a NUL, and the request would go direct. */
+static bool valid_escape(const char *p, const char *end)
+{
+	return end - p >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+	       !(p[1] == '0' && p[2] == '0');
+}
+
 static bool valid_port(const char *p, size_t n)
 {
 	unsigned long v = 0;
@@ -89,6 +97,8 @@ bool net_proxy_parse(const char *url, struct net_proxy_url *out)
 		for (const char *q = auth; q < at; q++) {
 			/* the first ':' ends the user name; the password may hold more */
 			if (q != sep && !userinfo_char(*q) && !(sep && q > sep && *q == ':'))
+				return false;
+			if (*q == '%' && !valid_escape(q, at))
 				return false;
 		}
 		u.user = auth;

@@ -28,6 +28,7 @@ static void test_parse(void **state)
 	    "http://user:@host",
 	    "http://us_er:p!$&'()*+,;=~.-@host",
 	    "http://a:b:c@host",
+	    "http://u:%7e%2F@host",
 	};
 	static const char *const bad[] = {
 	    "",
@@ -47,6 +48,10 @@ static void test_parse(void **state)
 	    "http://:pw@host",
 	    "http://user:pa/ss@host",
 	    "http://user:pa ss@host",
+	    "http://user:p%00w@host",
+	    "http://user:p%zzw@host",
+	    "http://user:pw%4@host",
+	    "http://us%0@host",
 	    "socks5://[::1",
 	    "socks5://[zz]:1",
 	    "socks5://[::1]x",
