@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 40
+plan 41
 
 work=$TAP_TMP
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
@@ -140,17 +140,20 @@ like "$out" "FAIL  kube context c: GET /version: the certificate of $api cannot 
 	"so does a wrong tls-server-name"
 
 # ---- SOCKS5 refusals in words ----
+socks_named="through proxy socks5://alice:xxxxx@127\.0\.0\.1"
 kubeconfig "$api" "socks5://alice:wrong-pw@127.0.0.1:$SOCKS"
 doctor
-like "$out" "FAIL  kube context c: GET /version: cannot reach $api through proxy socks5://alice:xxxxx@127\.0\.0\.1:$SOCKS: the SOCKS proxy rejected the user name and password of the proxy URL" \
+like "$out" "FAIL  kube context c: GET /version: cannot reach $api $socks_named:$SOCKS: $(
+	)the SOCKS proxy rejected the user name and password of the proxy URL" \
 	"a wrong password: the SOCKS proxy rejected it, the proxy named without it"
 kubeconfig "https://api.cluster.invalid:$CLOSED" "socks5://alice:$PW@127.0.0.1:$SOCKS"
 doctor
-like "$out" "cannot reach https://api\.cluster\.invalid:$CLOSED through proxy socks5://alice:xxxxx@127\.0\.0\.1:$SOCKS: the SOCKS proxy could not connect to the server: connection refused" \
+like "$out" "cannot reach https://api\.cluster\.invalid:$CLOSED $socks_named:$SOCKS: $(
+	)the SOCKS proxy could not connect to the server: connection refused" \
 	"a server that refuses the proxy's connection"
 kubeconfig "$api" "socks5://alice:$PW@127.0.0.1:$CLOSED"
 doctor
-like "$out" "cannot reach $api through proxy socks5://alice:xxxxx@127\.0\.0\.1:$CLOSED: the proxy refused the connection$" \
+like "$out" "cannot reach $api $socks_named:$CLOSED: the proxy refused the connection$" \
 	"a SOCKS proxy that is not there refused the connection"
 
 # ---- HTTP CONNECT ----
@@ -166,22 +169,26 @@ printf '%s\n' "$kout" >>"$work/all.out"
 like "$kout" "namespace/default" "kubectl takes it through the same HTTP proxy"
 
 before=$(lines connect)
+http_named="through proxy http://bob:xxxxx@127\.0\.0\.1"
 kubeconfig "$api" "http://bob:wrong-pw@127.0.0.1:$CONNECT"
 doctor
-like "$out" "cannot reach $api through proxy http://bob:xxxxx@127\.0\.0\.1:$CONNECT: the proxy rejected the user name and password of the proxy URL \(407 Proxy Authentication Required\)$" \
+like "$out" "cannot reach $api $http_named:$CONNECT: the proxy rejected the user name $(
+	)and password of the proxy URL \(407 Proxy Authentication Required\)$" \
 	"407 to a wrong password, in words"
 is "$(($(lines connect) - before))" 2 "a refused tunnel is not tried again (one CONNECT, one AUTH)"
 kubeconfig "$api" "http://127.0.0.1:$CONNECT"
 doctor
-like "$out" "through proxy http://127\.0\.0\.1:$CONNECT: the proxy asks for credentials \(407 Proxy Authentication Required\): put user:password@ in the proxy URL$" \
+like "$out" "through proxy http://127\.0\.0\.1:$CONNECT: the proxy asks for credentials $(
+	)\(407 Proxy Authentication Required\): put user:password@ in the proxy URL$" \
 	"407 without credentials says where to put them"
 kubeconfig "$api" "http://127.0.0.1:$DENY"
 doctor
-like "$out" "through proxy http://127\.0\.0\.1:$DENY: the proxy refused the tunnel to the server \(403 Forbidden\)$" \
+like "$out" "through proxy http://127\.0\.0\.1:$DENY: $(
+	)the proxy refused the tunnel to the server \(403 Forbidden\)$" \
 	"403 to CONNECT, in words"
 kubeconfig "$api" "http://bob:$PW@127.0.0.1:$CLOSED"
 doctor
-like "$out" "cannot reach $api through proxy http://bob:xxxxx@127\.0\.0\.1:$CLOSED: the proxy refused the connection$" \
+like "$out" "cannot reach $api $http_named:$CLOSED: the proxy refused the connection$" \
 	"an HTTP proxy that is not there refused the connection"
 
 # an http server: absolute-form requests to the proxy, as Go sends them
@@ -194,14 +201,16 @@ ok "asked for in absolute form, not tunnelled" \
 nok "no CONNECT for it" grep -q "^CONNECT plain" "$work/connect.log"
 kubeconfig "$plain" "http://127.0.0.1:$CONNECT" "$PLAIN_TOKEN"
 doctor
-like "$out" "cannot reach $plain through proxy http://127\.0\.0\.1:$CONNECT: the proxy asks for credentials \(407 Proxy Authentication Required\)" \
+like "$out" "cannot reach $plain through proxy http://127\.0\.0\.1:$CONNECT: $(
+	)the proxy asks for credentials \(407 Proxy Authentication Required\)" \
 	"and its 407 in the same words"
 
 # an https proxy's own certificate: the system's trust store, not the
 # kubeconfig's certificate authority (which did sign it here)
 kubeconfig "$api" "https://localhost:$TLS"
 doctor
-like "$out" "cannot reach $api through proxy https://localhost:$TLS: the certificate of the proxy cannot be trusted \(checked against the system's trust store\)" \
+like "$out" "cannot reach $api through proxy https://localhost:$TLS: the certificate of $(
+	)the proxy cannot be trusted \(checked against the system's trust store\)" \
 	"an https proxy whose certificate the system does not trust is refused"
 nok "nothing was asked of it" grep -q "^CONNECT" "$work/tls.log"
 
@@ -218,7 +227,8 @@ kubeconfig "$api" ""
 out=$(HTTPS_PROXY="socks5://alice:$PW@127.0.0.1:$SOCKS" KUBECONFIG="$work/kc.yaml" \
 	timeout 90 "$OPSDECK" -c "$work/op.yaml" -d "host=$work/no-database" doctor 2>&1)
 printf '%s\n' "$out" >>"$work/all.out"
-like "$out" "$(answers_re "$api")" "without proxy-url, HTTPS_PROXY applies (socks5: the proxy resolves)"
+like "$out" "$(answers_re "$api")" \
+	"without proxy-url, HTTPS_PROXY applies (socks5: the proxy resolves)"
 out=$(HTTPS_PROXY="socks5://alice:$PW@127.0.0.1:$SOCKS" NO_PROXY=example.org,.cluster.invalid \
 	KUBECONFIG="$work/kc.yaml" timeout 90 "$OPSDECK" -c "$work/op.yaml" \
 	-d "host=$work/no-database" doctor 2>&1)
@@ -256,3 +266,4 @@ ok "the connections went over the SSH session" grep -q "dynamic-tcpip" "$work/ss
 
 # ---- the password never shows ----
 nok "the proxy's password is in no output" grep -qF -- "$PW" "$work/all.out"
+nok "nor in a file opsdeck wrote" grep -rqF -- "$PW" "$work/state" "$work/config"
