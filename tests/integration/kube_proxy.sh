@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 41
+plan 42
 
 work=$TAP_TMP
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
@@ -263,6 +263,11 @@ kubeconfig "$viassh" "socks5://127.0.0.1:$DYN"
 doctor
 like "$out" "$(answers_re "$viassh")" "through ssh -D (OpenSSH resolves localhost)"
 ok "the connections went over the SSH session" grep -q "dynamic-tcpip" "$work/ssh.log"
+kubeconfig "https://localhost:$CLOSED" "socks5://127.0.0.1:$DYN"
+doctor
+like "$out" "cannot reach https://localhost:$CLOSED through proxy socks5://127\.0\.0\.1:$DYN: $(
+	)the SOCKS proxy (closed the connection instead of connecting to the server|$(
+	)could not connect to the server)" "ssh -D that cannot connect to the server, in words"
 
 # ---- the password never shows ----
 nok "the proxy's password is in no output" grep -qF -- "$PW" "$work/all.out"
