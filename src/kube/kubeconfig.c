@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kube/b64.h"
+#include "net/proxy.h"
 #include "yamldoc.h"
 
 #define KC_MAX_FILE (1024u * 1024u)
@@ -298,24 +299,10 @@ static bool valid_server_url(const char *s)
 	return true;
 }
 
+/* scheme://[user[:password]@]host[:port][/], as net/http takes it */
 static bool valid_proxy_url(const char *s)
 {
-	static const char *const schemes[] = {"http://", "https://", "socks5://", "socks5h://"};
-
-	for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
-		if (str_has_prefix(s, schemes[i])) {
-			const char *rest = s + strlen(schemes[i]);
-
-			if (!rest[0])
-				return false;
-			for (const char *p = rest; *p; p++) {
-				if ((unsigned char)*p <= ' ' || *p == 0x7f)
-					return false;
-			}
-			return true;
-		}
-	}
-	return false;
+	return net_proxy_parse(s, NULL);
 }
 
 static bool valid_host_name(const char *s)

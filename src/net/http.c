@@ -3,6 +3,7 @@
 #include "net/http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "net/proxy.h"
 
 /* Blobs for the CA and client certificate came in 7.71 and 7.77. */
 #if LIBCURL_VERSION_NUM < 0x074d00
@@ -105,6 +107,8 @@ struct net_http {
 	char *host_header;	    /* the server's own Host: with tls-server-name */
 	struct blob ca, cert, key;
 	char *ca_file, *proxy_url, *username, *password;
+	char *proxy_shown; /* proxy_url as given, its password masked; NULL: direct */
+	bool proxy_has_user;
 	bool insecure;
 	struct net_auth auth;
 	unsigned auth_gen;
@@ -580,6 +584,22 @@ static void set_tls(CURL *easy, const struct net_req *r)
 		curl_easy_setopt(easy, CURLOPT_CONNECT_TO, c->connect);
 }
 
+/* The proxy was chosen as kubectl chooses it (net_http_new): curl is told
+ * to read no environment and to apply no NO_PROXY of its own. An https
+ * server is reached through CONNECT; an http one with absolute-form
+ * requests to the proxy, as Go's transport does. An https proxy's own
+ * certificate is checked against the system's trust store (curl's
+ * PROXY_CAINFO default): the server's CA and insecure do not apply to it. */
+static void set_proxy(CURL *easy, const struct net_http *c)
+{
+	curl_easy_setopt(easy, CURLOPT_PROXY, c->proxy_url ? c->proxy_url : "");
+	if (!c->proxy_url)
+		return;
+	curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+	if (strncmp(c->base_url, "https:", 6) == 0)
+		curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
+}
+
 static void set_headers(CURL *easy, struct net_req *r)
 {
 	const struct net_http *c = r->c;
@@ -643,8 +663,7 @@ static void req_build(struct net_req *r)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, r);
 	set_method(easy, r);
 	set_tls(easy, r);
-	if (c->proxy_url)
-		curl_easy_setopt(easy, CURLOPT_PROXY, c->proxy_url);
+	set_proxy(easy, c);
 	if (c->username) {
 		curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(easy, CURLOPT_USERNAME, c->username);
@@ -761,7 +780,12 @@ unsigned net_req_auth_tag(const struct net_req *r)
 static bool transient(CURLcode rc, CURL *easy)
 {
 	curl_off_t connect_us = 0;
+	long proxy_code = 0;
 
+	/* a proxy that refused the tunnel (407, 403) refuses it again */
+	if (curl_easy_getinfo(easy, CURLINFO_HTTP_CONNECTCODE, &proxy_code) == CURLE_OK &&
+	    proxy_code >= 400 && proxy_code < 500)
+		return false;
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -793,6 +817,100 @@ static void on_retry_timer(struct loop *loop, void *ud)
 	req_start(r);
 }
 
+/* What a SOCKS5 proxy said about the server it was asked to reach. */
+static const char *socks_reply(long px)
+{
+	switch (px) {
+	case CURLPX_REPLY_CONNECTION_REFUSED:
+		return "the SOCKS proxy could not connect to the server: connection refused";
+	case CURLPX_REPLY_HOST_UNREACHABLE:
+		return "the SOCKS proxy cannot reach the server (host unreachable, or its name "
+		       "does not resolve there)";
+	case CURLPX_REPLY_NETWORK_UNREACHABLE:
+		return "the SOCKS proxy cannot reach the server (network unreachable)";
+	case CURLPX_REPLY_NOT_ALLOWED:
+		return "the SOCKS proxy refused to connect to the server (not allowed by its "
+		       "rules)";
+	case CURLPX_REPLY_TTL_EXPIRED:
+		return "the SOCKS proxy gave up connecting to the server (TTL expired)";
+	case CURLPX_REPLY_GENERAL_SERVER_FAILURE:
+		return "the SOCKS proxy failed to connect to the server (general failure)";
+	case CURLPX_REPLY_COMMAND_NOT_SUPPORTED:
+	case CURLPX_REPLY_ADDRESS_TYPE_NOT_SUPPORTED:
+		return "the SOCKS proxy does not take a connection to a host name";
+	case CURLPX_USER_REJECTED:
+		return "the SOCKS proxy rejected the user name and password of the proxy URL";
+	case CURLPX_NO_AUTH:
+		return "the SOCKS proxy takes none of the authentication methods offered "
+		       "(user:password@ in the proxy URL, or none)";
+	case CURLPX_CLOSED:
+	case CURLPX_RECV_CONNECT:
+	case CURLPX_RECV_REQACK:
+		return "the SOCKS proxy closed the connection instead of connecting to the "
+		       "server";
+	default:
+		return NULL;
+	}
+}
+
+/* A failure on the way through the proxy, in words that name it (its
+ * password masked); false if rc is not about the proxy. */
+static bool describe_proxy_failure(struct net_req *r, CURLcode rc, const char *detail,
+				   struct err *e)
+{
+	const struct net_http *c = r->c;
+	long code = 0, px = CURLPX_OK, os_errno = 0, verify = 0;
+	const char *why = NULL;
+	char p[256], buf[CURL_ERROR_SIZE + 160];
+
+	path_only(r->path, p, sizeof(p));
+	curl_easy_getinfo(r->easy, CURLINFO_HTTP_CONNECTCODE, &code);
+	curl_easy_getinfo(r->easy, CURLINFO_PROXY_ERROR, &px);
+	curl_easy_getinfo(r->easy, CURLINFO_PROXY_SSL_VERIFYRESULT, &verify);
+	if (code == 407) {
+		why = c->proxy_has_user ? "the proxy rejected the user name and password of the "
+					  "proxy URL (407 Proxy Authentication Required)"
+					: "the proxy asks for credentials (407 Proxy Authentication "
+					  "Required): put user:password@ in the proxy URL";
+	} else if (code == 403) {
+		why = "the proxy refused the tunnel to the server (403 Forbidden)";
+	} else if (code >= 300) {
+		snprintf(buf, sizeof(buf), "the proxy answered CONNECT with HTTP %ld", code);
+		why = buf;
+	} else if (rc == CURLE_PROXY) {
+		why = socks_reply(px);
+		if (!why) {
+			snprintf(buf, sizeof(buf), "proxy: %s", detail);
+			why = buf;
+		}
+	} else if (rc == CURLE_COULDNT_CONNECT) {
+		/* with a proxy, the connection curl makes itself is the proxy's */
+		curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_errno);
+		if (os_errno == ECONNREFUSED) {
+			why = "the proxy refused the connection";
+		} else {
+			snprintf(buf, sizeof(buf), "cannot connect to the proxy: %s",
+				 os_errno > 0 ? strerror((int)os_errno) : detail);
+			why = buf;
+		}
+	} else if (rc == CURLE_COULDNT_RESOLVE_PROXY) {
+		snprintf(buf, sizeof(buf), "the proxy's name does not resolve: %s", detail);
+		why = buf;
+	} else if (verify != 0 && (rc == CURLE_PEER_FAILED_VERIFICATION ||
+				   rc == CURLE_SSL_CONNECT_ERROR)) {
+		snprintf(buf, sizeof(buf),
+			 "the certificate of the proxy cannot be trusted (checked against the "
+			 "system's trust store): %s",
+			 detail);
+		why = buf;
+	}
+	if (!why)
+		return false;
+	err_set(e, "%s %s: cannot reach %s through proxy %s: %s", r->method, p, c->server,
+		c->proxy_shown, why);
+	return true;
+}
+
 static void describe_failure(struct net_req *r, CURLcode rc, struct err *e)
 {
 	const char *server = r->c->server;
@@ -800,6 +918,11 @@ static void describe_failure(struct net_req *r, CURLcode rc, struct err *e)
 	long os_errno = 0;
 	char p[256];
 
+	/* curl's own words may quote the proxy URL; none have another '@' */
+	if (r->c->proxy_has_user && strchr(detail, '@'))
+		detail = curl_easy_strerror(rc);
+	if (r->c->proxy_shown && describe_proxy_failure(r, rc, detail, e))
+		return;
 	path_only(r->path, p, sizeof(p));
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
@@ -874,6 +997,14 @@ static void req_completed(struct net_req *r, CURLcode rc)
 		r->timer = loop_timer_add(c->loop, (uint64_t)delay, 0, on_retry_timer, r);
 		return;
 	}
+	/* an http server behind a proxy: the proxy answers the request itself */
+	if (rc == CURLE_OK && status == 407 && c->proxy_shown && !err_isset(&r->fail))
+		err_set(&r->fail, "cannot reach %s through proxy %s: the proxy %s", c->server,
+			c->proxy_shown,
+			c->proxy_has_user ? "rejected the user name and password of the proxy "
+					    "URL (407 Proxy Authentication Required)"
+					  : "asks for credentials (407 Proxy Authentication "
+					    "Required): put user:password@ in the proxy URL");
 	if (err_isset(&r->fail)) {
 		char p[256];
 
@@ -1121,6 +1252,7 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 {
 	struct net_http *c;
 	static bool global_done;
+	char *proxy = NULL;
 
 	if (!global_done) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -1131,8 +1263,14 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 		err_set(err, "no server URL");
 		return NULL;
 	}
+	/* proxy-url wins over the environment, read as kubectl reads it */
+	if (o->proxy_url)
+		proxy = xstrdup(o->proxy_url);
+	else if (!net_proxy_from_env(o->base_url, NULL, &proxy, err))
+		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	if (!set_base_url(c, o->base_url, o->tls_server_name, err)) {
+		free_secret(proxy);
 		free(c);
 		return NULL;
 	}
@@ -1146,7 +1284,14 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 		blob_set(&c->key, o->client_key.data, o->client_key.len);
 	}
 	c->ca_file = o->ca_file ? xstrdup(o->ca_file) : NULL;
-	c->proxy_url = o->proxy_url ? xstrdup(o->proxy_url) : NULL;
+	if (proxy) {
+		struct net_proxy_url pu;
+
+		c->proxy_url = net_proxy_curl_url(proxy);
+		c->proxy_shown = net_proxy_redacted(proxy);
+		c->proxy_has_user = net_proxy_parse(proxy, &pu) && pu.user_len > 0;
+		free_secret(proxy);
+	}
 	c->username = o->username ? xstrdup(o->username) : NULL;
 	c->password = o->password ? xstrdup(o->password) : NULL;
 	c->insecure = o->insecure;
@@ -1191,6 +1336,7 @@ void net_http_free(struct net_http *c)
 	blob_free(&c->key);
 	free(c->ca_file);
 	free_secret(c->proxy_url); /* may hold userinfo */
+	free(c->proxy_shown);
 	free(c->username);
 	free_secret(c->password);
 	if (c->own_loop)

@@ -115,6 +115,15 @@ EXTRA_DIST += tests/integration/queues_rabbit.sh tests/integration/queues_rabbit
 TESTS += tests/integration/completion.sh
 EXTRA_DIST += tests/integration/completion.sh
 
+# A kubeconfig's proxy-url: SOCKS5 (names resolved by the proxy, also ssh -D)
+# and HTTP CONNECT, refusals in words, certificates checked by name.
+TESTS += tests/integration/kube_proxy.sh
+EXTRA_DIST += tests/integration/kube_proxy.sh tests/integration/kube_proxy.py
+check_PROGRAMS += tests/integration/kube_proxy_watch
+tests_integration_kube_proxy_watch_SOURCES = tests/integration/kube_proxy_watch.c
+tests_integration_kube_proxy_watch_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_integration_kube_proxy_watch_LDADD = $(OPSDECK_CORE_LIBS)
+
 # The job queue: the CLI, and pane 4.
 TESTS += tests/integration/jobs.sh tests/integration/jobs_cancel.sh
 EXTRA_DIST += tests/integration/jobs.sh tests/integration/jobs_cancel.sh

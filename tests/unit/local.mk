@@ -187,6 +187,14 @@ tests_unit_test_tunnel_SOURCES = tests/unit/test_tunnel.c
 tests_unit_test_tunnel_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tunnel_LDADD = $(UNIT_LDADD)
 
+# Proxy URLs and the *_proxy variables (net/proxy).
+check_PROGRAMS += tests/unit/test_proxy
+TESTS += tests/unit/test_proxy
+tests_unit_test_proxy_SOURCES = tests/unit/test_proxy.c
+tests_unit_test_proxy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_proxy_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/fuzz/fuzz_proxyurl.c
+
 # What the fuzz targets found, replayed, and their in-memory entry points.
 check_PROGRAMS += tests/unit/test_fuzz_replay
 TESTS += tests/unit/test_fuzz_replay

@@ -1,0 +1,382 @@
+#include "config.h"
+
+#include "net/proxy.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct {
+	const char *prefix;
+	enum net_proxy_scheme scheme;
+} schemes[] = {
+    {"http://", NET_PROXY_HTTP},
+    {"https://", NET_PROXY_HTTPS},
+    {"socks5://", NET_PROXY_SOCKS5},
+    {"socks5h://", NET_PROXY_SOCKS5H},
+};
+
+static bool host_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '.' || c == '_';
+}
+
+/* userinfo characters of RFC 3986 (percent escapes included) */
+static bool userinfo_char(char c)
+{
+	return isalnum((unsigned char)c) || strchr("-._~!$&'()*+,;=%", c) != NULL;
+}
+
+/* A percent escape of two hex digits, not %00: libcurl drops a proxy whose
+ * user or password decodes to a NUL, and the request would go direct. */
+static bool valid_escape(const char *p, const char *end)
+{
+	return end - p >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+	       !(p[1] == '0' && p[2] == '0');
+}
+
+static bool valid_port(const char *p, size_t n)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	return v >= 1 && v <= 65535;
+}
+
+static bool valid_ipv6(const char *p, size_t n)
+{
+	char buf[64];
+	unsigned char addr[16];
+
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+bool net_proxy_parse(const char *url, struct net_proxy_url *out)
+{
+	const char *p = NULL, *auth, *at, *end, *colon;
+	struct net_proxy_url u = {0};
+
+	for (size_t i = 0; i < ARRAY_LEN(schemes); i++) {
+		size_t n = strlen(schemes[i].prefix);
+
+		if (strncasecmp(url, schemes[i].prefix, n) == 0) {
+			u.scheme = schemes[i].scheme;
+			p = url + n;
+			break;
+		}
+	}
+	if (!p)
+		return false;
+	/* the authority, and at most a lone '/' after it */
+	end = p + strcspn(p, "/");
+	if (*end == '/' && end[1] != '\0')
+		return false;
+	auth = p;
+	at = NULL;
+	for (const char *q = auth; q < end; q++) {
+		if (*q == '@')
+			at = q;
+	}
+	if (at) {
+		const char *sep = memchr(auth, ':', (size_t)(at - auth));
+
+		for (const char *q = auth; q < at; q++) {
+			/* the first ':' ends the user name; the password may hold more */
+			if (q != sep && !userinfo_char(*q) && !(sep && q > sep && *q == ':'))
+				return false;
+			if (*q == '%' && !valid_escape(q, at))
+				return false;
+		}
+		u.user = auth;
+		u.user_len = (size_t)((sep ? sep : at) - auth);
+		if (sep) {
+			u.has_password = true;
+			u.password = sep + 1;
+			u.password_len = (size_t)(at - sep - 1);
+		}
+		if (u.user_len == 0)
+			return false;
+		p = at + 1;
+	}
+	if (*p == '[') {
+		const char *close = memchr(p, ']', (size_t)(end - p));
+
+		if (!close || !valid_ipv6(p + 1, (size_t)(close - p - 1)))
+			return false;
+		u.host = p + 1;
+		u.host_len = (size_t)(close - p - 1);
+		colon = close + 1 < end ? close + 1 : NULL;
+		if (colon && *colon != ':')
+			return false;
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		u.host = p;
+		u.host_len = (size_t)((colon ? colon : end) - p);
+		if (u.host_len == 0 || u.host_len > 253)
+			return false;
+		for (size_t i = 0; i < u.host_len; i++) {
+			if (!host_char(u.host[i]))
+				return false;
+		}
+	}
+	if (colon) {
+		u.port = colon + 1;
+		u.port_len = (size_t)(end - colon - 1);
+		if (!valid_port(u.port, u.port_len))
+			return false;
+	}
+	if (out)
+		*out = u;
+	return true;
+}
+
+char *net_proxy_redacted(const char *url)
+{
+	struct net_proxy_url u;
+	size_t head;
+
+	if (!net_proxy_parse(url, &u))
+		return xstrdup("(a proxy URL that cannot be shown)");
+	if (!u.has_password)
+		return xstrdup(url);
+	head = (size_t)(u.password - url);
+	return xasprintf("%.*sxxxxx%s", (int)head, url, u.password + u.password_len);
+}
+
+char *net_proxy_curl_url(const char *url)
+{
+	struct net_proxy_url u;
+
+	if (net_proxy_parse(url, &u) && u.scheme == NET_PROXY_SOCKS5)
+		return xasprintf("socks5h://%s", url + strlen("socks5://"));
+	return xstrdup(url);
+}
+
+/* ---- the environment, as Go reads it ---- */
+
+static const char *env_any(net_getenv_fn get, const char *upper, const char *lower)
+{
+	const char *v = get(upper);
+
+	if (!v || !v[0])
+		v = get(lower);
+	return v && v[0] ? v : NULL;
+}
+
+/* host (lower case, without brackets) and port of scheme://host[:port]... */
+static bool target_host_port(const char *url, char *host, size_t hostsz, char *port, size_t portsz)
+{
+	const char *p = strstr(url, "://"), *end, *hs, *he, *ps = NULL;
+	bool https;
+
+	if (!p)
+		return false;
+	https = (size_t)(p - url) == 5 && strncasecmp(url, "https", 5) == 0;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	if (*p == '[') {
+		hs = p + 1;
+		he = memchr(hs, ']', (size_t)(end - hs));
+		if (!he)
+			return false;
+		if (he + 1 < end && he[1] == ':')
+			ps = he + 2;
+	} else {
+		hs = p;
+		he = memchr(p, ':', (size_t)(end - p));
+		if (he)
+			ps = he + 1;
+		else
+			he = end;
+	}
+	if (he == hs || (size_t)(he - hs) >= hostsz)
+		return false;
+	for (size_t i = 0; i < (size_t)(he - hs); i++)
+		host[i] = (char)tolower((unsigned char)hs[i]);
+	host[he - hs] = '\0';
+	if (ps && ps < end) {
+		if ((size_t)(end - ps) >= portsz)
+			return false;
+		memcpy(port, ps, (size_t)(end - ps));
+		port[end - ps] = '\0';
+	} else {
+		snprintf(port, portsz, "%s", https ? "443" : "80");
+	}
+	return true;
+}
+
+struct ip {
+	int family;
+	unsigned char a[16];
+};
+
+static bool parse_ip(const char *s, struct ip *ip)
+{
+	if (inet_pton(AF_INET, s, ip->a) == 1) {
+		ip->family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, ip->a) == 1) {
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+		/* ::ffff:a.b.c.d is the IPv4 address, as Go compares them */
+		if (memcmp(ip->a, mapped, sizeof(mapped)) == 0) {
+			memmove(ip->a, ip->a + 12, 4);
+			ip->family = AF_INET;
+		} else {
+			ip->family = AF_INET6;
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool ip_loopback(const struct ip *ip)
+{
+	static const unsigned char v6[16] = {[15] = 1};
+
+	if (ip->family == AF_INET)
+		return ip->a[0] == 127;
+	return memcmp(ip->a, v6, sizeof(v6)) == 0;
+}
+
+static bool ip_in_cidr(const struct ip *ip, const char *cidr)
+{
+	const char *slash = strchr(cidr, '/');
+	char net[64];
+	struct ip n;
+	long bits;
+	char *endp;
+
+	if (!slash || (size_t)(slash - cidr) >= sizeof(net))
+		return false;
+	memcpy(net, cidr, (size_t)(slash - cidr));
+	net[slash - cidr] = '\0';
+	bits = strtol(slash + 1, &endp, 10);
+	if (*endp || endp == slash + 1 || !parse_ip(net, &n) || n.family != ip->family ||
+	    bits < 0 || bits > (n.family == AF_INET ? 32 : 128))
+		return false;
+	for (long i = 0; i < bits; i++) {
+		unsigned char m = (unsigned char)(0x80u >> (i % 8));
+
+		if ((ip->a[i / 8] & m) != (n.a[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/* entry (trimmed, lower case) of NO_PROXY against host:port */
+static bool no_proxy_entry_matches(char *entry, const char *host, const struct ip *hip,
+				   const char *port)
+{
+	char *h = entry, *p = NULL, *close;
+	struct ip eip;
+	size_t hl, el;
+
+	if (strcmp(entry, "*") == 0)
+		return true;
+	if (strchr(entry, '/'))
+		return hip && ip_in_cidr(hip, entry);
+	if (entry[0] == '[' && (close = strchr(entry, ']'))) {
+		h = entry + 1;
+		*close = '\0';
+		if (close[1] == ':')
+			p = close + 2;
+	} else if (strchr(entry, ':') && strchr(entry, ':') == strrchr(entry, ':')) {
+		p = strchr(entry, ':');
+		*p++ = '\0';
+	}
+	if (!h[0] || (p && strcmp(p, port) != 0))
+		return false;
+	if (parse_ip(h, &eip))
+		return hip && eip.family == hip->family &&
+		       memcmp(eip.a, hip->a, eip.family == AF_INET ? 4 : 16) == 0;
+	if (h[0] == '*' && h[1] == '.')
+		h++;
+	hl = strlen(host);
+	el = strlen(h);
+	if (h[0] == '.')
+		return hl > el && strcmp(host + hl - el, h) == 0;
+	/* "example.com" is the host and its subdomains */
+	if (strcmp(host, h) == 0)
+		return true;
+	return hl > el && host[hl - el - 1] == '.' && strcmp(host + hl - el, h) == 0;
+}
+
+static bool no_proxy_matches(const char *list, const char *host, const char *port)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	struct ip hip;
+	bool is_ip = parse_ip(host, &hip), hit = false;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok && !hit;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char *e = tok + strspn(tok, " \t");
+		size_t n = strlen(e);
+
+		while (n > 0 && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+			e[--n] = '\0';
+		for (char *q = e; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (e[0])
+			hit = no_proxy_entry_matches(e, host, is_ip ? &hip : NULL, port);
+	}
+	free(copy);
+	return hit;
+}
+
+static const char *std_getenv(const char *name)
+{
+	return getenv(name);
+}
+
+bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy, struct err *err)
+{
+	char host[256], port[16];
+	const char *var, *value, *no_proxy;
+	bool https = strncasecmp(target_url, "https://", 8) == 0;
+	struct ip ip;
+	char *url;
+
+	*proxy = NULL;
+	if (!get)
+		get = std_getenv;
+	var = https ? "HTTPS_PROXY" : "HTTP_PROXY";
+	value = env_any(get, var, https ? "https_proxy" : "http_proxy");
+	if (!value || !target_host_port(target_url, host, sizeof(host), port, sizeof(port)))
+		return true;
+	if (strcmp(host, "localhost") == 0 || (parse_ip(host, &ip) && ip_loopback(&ip)))
+		return true;
+	no_proxy = env_any(get, "NO_PROXY", "no_proxy");
+	if (no_proxy && no_proxy_matches(no_proxy, host, port))
+		return true;
+	url = strstr(value, "://") ? xstrdup(value) : xasprintf("http://%s", value);
+	if (!net_proxy_parse(url, NULL)) {
+		bool showable = !strchr(value, '@');
+
+		for (const char *q = value; showable && *q; q++)
+			showable = (unsigned char)*q > ' ' && *q != 0x7f;
+		/* a value with user:password@ is not repeated */
+		err_set(err, "%s: %s%s%s is not a usable proxy URL (http, https or socks5)",
+			get(var) && get(var)[0] ? var : (https ? "https_proxy" : "http_proxy"),
+			showable ? "\"" : "", showable ? value : "its value", showable ? "\"" : "");
+		free(url);
+		return false;
+	}
+	*proxy = url;
+	return true;
+}
