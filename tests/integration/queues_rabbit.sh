@@ -117,7 +117,10 @@ python3 -c '
 import json
 print(json.dumps({"queues": [{"name": "bulk-%04d" % i, "vhost": "bulk", "durable": True,
     "auto_delete": False, "arguments": {}} for i in range(2000)]}))' >"$work/defs.json"
-rabbit_api POST /api/definitions "@$work/defs.json" >/dev/null || { echo "Bail out! cannot import 2000 queues"; exit 1; }
+# The import declares 2,000 durable queues before it answers: far beyond
+# 30 s on a busy machine (it was once).
+RABBIT_API_TIMEOUT=600 rabbit_api POST /api/definitions "@$work/defs.json" >/dev/null ||
+	{ echo "Bail out! cannot import 2000 queues"; exit 1; }
 t0=$(tap_now_ms)
 run od queue list --broker bulk --json
 diag "2000 queues listed in $(($(tap_now_ms) - t0)) ms"

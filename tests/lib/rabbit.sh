@@ -170,12 +170,14 @@ rabbit__cleanup() {
 	return $rabbit__rc
 }
 
+# RABBIT_API_TIMEOUT: seconds one call may take (30); a heavy one, such as
+# importing thousands of queues on a busy machine, sets more.
 rabbit_api() {
 	if [ -n "${3:-}" ]; then
-		curl -fsS -m 30 -u "$RABBIT_USER:$RABBIT_PASSWORD" -X "$1" \
+		curl -fsS -m "${RABBIT_API_TIMEOUT:-30}" -u "$RABBIT_USER:$RABBIT_PASSWORD" -X "$1" \
 			-H 'content-type: application/json' --data-binary "$3" "$RABBIT_URL$2"
 	else
-		curl -fsS -m 30 -u "$RABBIT_USER:$RABBIT_PASSWORD" -X "$1" "$RABBIT_URL$2"
+		curl -fsS -m "${RABBIT_API_TIMEOUT:-30}" -u "$RABBIT_USER:$RABBIT_PASSWORD" -X "$1" "$RABBIT_URL$2"
 	fi
 }
 
