@@ -22,6 +22,17 @@ struct set_tunnel {
 	size_t nfw;
 };
 
+/* An endpoint asked for from another thread while the set runs on its own:
+ * done on the set's thread, the asker waits for the answer. */
+struct set_request {
+	const char *profile, *host;
+	int port;
+	int result;
+	struct err err;
+	bool done;
+	struct set_request *next;
+};
+
 struct tunnel_set {
 	struct loop *loop;
 	bool own_loop;
@@ -34,8 +45,12 @@ struct tunnel_set {
 	/* thread mode */
 	bool threaded;
 	pthread_t thread;
-	int wake[2]; /* written by tunnel_set_free: the loop stops */
+	int wake[2]; /* 'q': the loop stops; 'r': requests wait */
 	struct loop_watch *wake_watch;
+	pthread_mutex_t lock; /* requests, stopping */
+	pthread_cond_t answered;
+	struct set_request *requests;
+	bool stopping;
 };
 
 struct tunnel_set *tunnel_set_new(struct loop *loop, const struct tunnel_profiles *ps,
@@ -49,6 +64,8 @@ struct tunnel_set *tunnel_set_new(struct loop *loop, const struct tunnel_profile
 	if (base)
 		s->base = *base;
 	s->wake[0] = s->wake[1] = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->answered, NULL);
 	return s;
 }
 
@@ -63,16 +80,32 @@ static void set_tunnel_free(struct set_tunnel *st)
 	free(st);
 }
 
+static void set_wake(struct tunnel_set *s, char c)
+{
+	while (write(s->wake[1], &c, 1) < 0 && errno == EINTR)
+		;
+}
+
 void tunnel_set_free(struct tunnel_set *s)
 {
 	if (!s)
 		return;
 	if (s->threaded) {
-		char c = 'q';
-
-		while (write(s->wake[1], &c, 1) < 0 && errno == EINTR)
-			;
+		pthread_mutex_lock(&s->lock);
+		s->stopping = true;
+		pthread_mutex_unlock(&s->lock);
+		set_wake(s, 'q');
 		pthread_join(s->thread, NULL);
+		/* asked for just before the stop: answered, never left waiting */
+		pthread_mutex_lock(&s->lock);
+		for (struct set_request *rq = s->requests, *next; rq; rq = next) {
+			next = rq->next;
+			err_set(&rq->err, "tunnels: closing");
+			rq->done = true;
+		}
+		s->requests = NULL;
+		pthread_cond_broadcast(&s->answered);
+		pthread_mutex_unlock(&s->lock);
 	}
 	if (s->wake_watch)
 		loop_watch_remove(s->wake_watch);
@@ -85,6 +118,8 @@ void tunnel_set_free(struct tunnel_set *s)
 	tunnel_profiles_free(&s->profiles);
 	if (s->own_loop)
 		loop_free(s->loop);
+	pthread_cond_destroy(&s->answered);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -135,16 +170,12 @@ static struct set_tunnel *set_tunnel_get(struct tunnel_set *s, const char *profi
 	return st;
 }
 
-int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *host, int port,
-			struct err *err)
+static int set_endpoint_here(struct tunnel_set *s, const char *profile, const char *host,
+			     int port, struct err *err)
 {
 	struct set_tunnel *st;
 	struct tunnel_forward *f;
 
-	if (s->threaded) {
-		err_set(err, "tunnels: no new endpoint once the tunnels run on their thread");
-		return -1;
-	}
 	if (!host || !*host || port <= 0 || port > 65535) {
 		err_set(err, "tunnel %s: no host and port to forward to", profile);
 		return -1;
@@ -161,6 +192,39 @@ int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *h
 	st->fw = xrealloc(st->fw, (st->nfw + 1) * sizeof(*st->fw));
 	st->fw[st->nfw++] = (struct set_forward){.host = xstrdup(host), .port = port, .f = f};
 	return tunnel_forward_local_port(f);
+}
+
+/* Asked from another thread: the set's thread does it (set_woken). */
+static int set_endpoint_posted(struct tunnel_set *s, const char *profile, const char *host,
+			       int port, struct err *err)
+{
+	struct set_request rq = {.profile = profile, .host = host, .port = port, .result = -1};
+
+	pthread_mutex_lock(&s->lock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		err_set(err, "tunnels: closing");
+		return -1;
+	}
+	rq.next = s->requests;
+	s->requests = &rq;
+	pthread_mutex_unlock(&s->lock);
+	set_wake(s, 'r');
+	pthread_mutex_lock(&s->lock);
+	while (!rq.done)
+		pthread_cond_wait(&s->answered, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	if (rq.result < 0)
+		err_set(err, "%s", rq.err.msg);
+	return rq.result;
+}
+
+int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *host, int port,
+			struct err *err)
+{
+	if (s->threaded && !pthread_equal(pthread_self(), s->thread))
+		return set_endpoint_posted(s, profile, host, port, err);
+	return set_endpoint_here(s, profile, host, port, err);
 }
 
 size_t tunnel_set_count(const struct tunnel_set *s)
@@ -181,10 +245,30 @@ void tunnel_set_observe(struct tunnel_set *s, tunnel_state_fn *fn, void *ud)
 
 static void set_woken(struct loop *loop, int fd, unsigned events, void *ud)
 {
-	(void)fd;
+	struct tunnel_set *s = ud;
+	char buf[64];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	struct set_request *rq;
+
 	(void)events;
-	(void)ud;
-	loop_stop(loop);
+	pthread_mutex_lock(&s->lock);
+	rq = s->requests;
+	s->requests = NULL;
+	pthread_mutex_unlock(&s->lock);
+	while (rq) {
+		/* the asker's rq is gone once it sees done */
+		struct set_request *next = rq->next;
+
+		rq->result = set_endpoint_here(s, rq->profile, rq->host, rq->port, &rq->err);
+		pthread_mutex_lock(&s->lock);
+		rq->done = true;
+		pthread_cond_broadcast(&s->answered);
+		pthread_mutex_unlock(&s->lock);
+		rq = next;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == 'q')
+			loop_stop(loop);
 }
 
 static void *set_thread(void *arg)

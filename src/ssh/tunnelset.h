@@ -8,10 +8,12 @@
  * Two ways to drive it:
  *  - on the caller's loop (the console): everything happens on that loop;
  *  - on a thread of its own (blocking front ends such as the CLI, whose
- *    libpq and curl calls block the calling thread): endpoints are asked
- *    for first, then tunnel_set_start_thread() runs the set's private
- *    loop; after that only tunnel_set_free() may be called, from any
- *    thread, and it stops and joins the thread. */
+ *    libpq and curl calls block the calling thread):
+ *    tunnel_set_start_thread() runs the set's private loop; then
+ *    tunnel_set_endpoint() may be called from any thread (the set's thread
+ *    does it while the caller waits, which is not long: the listener is
+ *    bound, the tunnel comes up later), the observer runs on the set's
+ *    thread, and tunnel_set_free() stops and joins it. */
 #ifndef OPSDECK_SRC_SSH_TUNNELSET_H
 #define OPSDECK_SRC_SSH_TUNNELSET_H
 
@@ -38,7 +40,8 @@ void tunnel_set_free(struct tunnel_set *s);
 int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *host, int port,
 			struct err *err);
 
-/* The tunnels opened so far, in the order they were first used. */
+/* The tunnels opened so far, in the order they were first used (on the
+ * set's thread only, once it runs on one). */
 size_t tunnel_set_count(const struct tunnel_set *s);
 struct tunnel *tunnel_set_at(const struct tunnel_set *s, size_t i);
 /* The tunnel of a profile, if it was opened. */
