@@ -1,0 +1,87 @@
+#!/bin/sh
+# The console through an SSH tunnel (tests/lib/sshd.sh): the database is
+# reached only through the `database_tunnel` profile (PostgreSQL listens on
+# 127.0.0.1, the console is given no socket). The header shows the tunnel
+# up with its round trip, down with the reason when sshd stops (the whole
+# reason on the message line), and up again when sshd is back; the
+# console answers keys meanwhile, and the Projects pane's data comes back
+# with the database. At 120x40, then at 80x24.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/ui/lib.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/sshd.sh"
+
+plan 18
+
+PG_TCP=1
+export PG_TCP
+ui_with_pg
+sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
+
+cat >"$UI_CONFIG/config.yaml" <<EOC
+operator: tunnel-tester
+database: "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
+database_tunnel: bastion
+tunnels:
+  - name: bastion
+    host: 127.0.0.1
+    port: $SSHD_PORT
+    user: $SSHD_USER
+    identity_file: $SSHD_KEY
+    known_hosts: $SSHD_KNOWN_HOSTS
+    agent: false
+    keepalive: 1
+EOC
+# Changes made by another client, straight to the database's socket.
+cat >"$TAP_TMP/direct.yaml" <<EOC
+operator: other-client
+database: "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=$PGUSER"
+EOC
+direct() { "$OPSDECK" --config "$TAP_TMP/direct.yaml" "$@" >/dev/null; }
+header() { ui_line 1; }
+header_has() {
+	if wait_for "header | grep -Eq -- '$2'" "${3:-30}"; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "$(ui_screen)"
+	fi
+}
+
+# one_outage W H CUSTOMER: sshd stops and comes back while the console
+# runs at W x H; a customer made meanwhile shows once the database is back.
+one_outage() {
+	sshd_stop
+	header_has "${1}x$2: the header shows the tunnel down with its reason" \
+		'tunnel bastion: down: [a-z]'
+	screen_has "${1}x$2: the whole reason is on the message line" \
+		'tunnel bastion: down: session lost: .*closed'
+	ui_keys 1
+	if ui_wait_gone 'Acme Shops' 5; then
+		pass "${1}x$2: keys are answered while the tunnel is down (another pane)"
+	else
+		fail "${1}x$2: keys are answered while the tunnel is down (another pane)"
+		diag "$(ui_screen)"
+	fi
+	ui_keys 2
+	screen_has "${1}x$2: and the Projects pane is shown again" 'Acme Shops' 5
+	diag "$(ui_screen)"
+	direct customer create "$3"
+	sshd_restart
+	header_has "${1}x$2: the tunnel is up again when sshd is back" \
+		'tunnel bastion: up [0-9]+ ms' 60
+	header_has "${1}x$2: and the database with it" 'db: ready' 60
+	screen_has "${1}x$2: the pane's data comes back, with what changed meanwhile" "$3" 60
+}
+
+ui_start 120 40
+header_has "the console reaches the database through the tunnel (migrated at start)" 'db: ready'
+header_has "the header shows the tunnel up with its round trip" 'tunnel bastion: up [0-9]+ ms'
+direct customer create "Acme Shops"
+ui_keys 2
+screen_has "the Projects pane lists what the database holds" 'Acme Shops'
+one_outage 120 40 "Beta Ltd"
+
+ui_resize 80 24
+header_has "80x24: the tunnel shows in the header" 'tunnel bastion: up [0-9]+ ms'
+one_outage 80 24 "Gamma Works"
