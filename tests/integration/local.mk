@@ -131,6 +131,9 @@ EXTRA_DIST += tests/integration/logs_pane_firehose.sh
 # SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
 TESTS += tests/integration/tunnel.sh
 EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh
+# The cluster client, a broker and a log stream riding a tunnel.
+TESTS += tests/integration/tunnel_ride.sh
+EXTRA_DIST += tests/integration/tunnel_ride.sh
 # The database through a tunnel: blocking and on the loop, sshd stopped.
 TESTS += tests/integration/db_tunnel.sh
 EXTRA_DIST += tests/integration/db_tunnel.sh

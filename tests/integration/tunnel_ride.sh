@@ -1,0 +1,126 @@
+#!/bin/sh
+# The clients that ride tunnels, against a real OpenSSH sshd
+# (tests/lib/sshd.sh): the cluster client to kubesim over HTTPS with a
+# certificate for localhost only, reached through kube.tunnels (verified by
+# the server's name, so the same server named by its address fails); a
+# kubeconfig proxy-url with a tunnel refused in words; with sshd stopped,
+# the command fails naming the tunnel. Then a log stream followed through
+# the tunnel while sshd's per-connection process is killed: the tunnel
+# comes back and every line of the container (numbered seq=k by kubesim)
+# comes exactly once.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/sshd.sh"
+. "$top_srcdir/tests/lib/sim.sh"
+
+plan 12
+
+work=$TAP_TMP/work
+mkdir -p "$work"
+export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
+sshd_log=$TAP_TMP/sshd/sshd.log
+
+# kubesim's certificate names localhost only: no IP address
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -addext subjectAltName=DNS:localhost \
+	-keyout "$work/key.pem" -out "$work/cert.pem" 2>"$work/openssl.err" ||
+	{ echo "Bail out! cannot make a certificate"; exit 1; }
+sim_start "$work" --cert "$work/cert.pem" --key "$work/key.pem" --speed 4 --log-rate 100 ||
+	{ echo "Bail out! cannot start kubesim"; exit 1; }
+port=$(cat "$work/port")
+# the kubeconfig kubesim wrote names it https://127.0.0.1:PORT
+cp "$KUBECONFIG" "$work/kc-addr"
+sed "s#https://127.0.0.1:$port#https://localhost:$port#" "$work/kc-addr" >"$work/kc-name"
+sed "s#^\( *\)server: .*#&\n\1proxy-url: http://127.0.0.1:9#" "$work/kc-name" >"$work/kc-proxy"
+export KUBECONFIG="$work/kc-name"
+
+# settings KUBECONFIG [MORE...]: the tunnel profile and kube.tunnels
+settings() {
+	cat <<EOF
+tunnels:
+  - name: bastion
+    host: 127.0.0.1
+    port: $SSHD_PORT
+    user: $SSHD_USER
+    identity_file: $SSHD_KEY
+    known_hosts: $SSHD_KNOWN_HOSTS
+    keepalive: 1
+kube:
+  kubeconfig: $1
+  tunnels:
+    kubesim: bastion
+EOF
+}
+settings "$work/kc-name" >"$work/name.yaml"
+settings "$work/kc-addr" >"$work/addr.yaml"
+settings "$work/kc-proxy" >"$work/proxy.yaml"
+
+# run SETTINGS ARGS...: sets rc, out and err
+run() {
+	s=$1
+	shift
+	timeout 120 "$OPSDECK" -c "$work/$s.yaml" "$@" >"$work/out" 2>"$work/err" </dev/null
+	rc=$?
+	out=$(cat "$work/out")
+	err=$(cat "$work/err")
+}
+sessions() { grep -c 'Accepted publickey' "$sshd_log"; }
+
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: talker, namespace: default}\n' >"$work/pod.yaml"
+printf 'spec: {containers: [{name: main, image: busybox}]}\n' >>"$work/pod.yaml"
+K apply -f "$work/pod.yaml" >/dev/null || { echo "Bail out! cannot make a pod"; exit 1; }
+wait_for "K get pod talker --no-headers | grep -q Running" 60 ||
+	{ echo "Bail out! the pod does not run"; exit 1; }
+wait_for "[ \"\$(K logs talker | wc -l)\" -ge 20 ]" 60
+
+# ---- the cluster through the tunnel, verified by name ----
+before=$(sessions)
+run name logs -n default talker --tail 3
+is "$rc:$(printf '%s\n' "$out" | grep -c 'seq=')" "0:3" \
+	"a command reads the cluster through kube.tunnels, the server named localhost"
+is "$(sessions)" "$((before + 1))" "... over a session of the tunnel's bastion"
+run addr logs -n default talker --tail 3
+like "$rc:$err" \
+	"^1:opsdeck: pod talker: GET /version: the certificate of https://127\\.0\\.0\\.1:$port through tunnel bastion cannot be trusted: .*127\\.0\\.0\\.1" \
+	"the same server named by its address fails verification through the tunnel"
+run proxy logs -n default talker --tail 3
+like "$rc:$err" \
+	"^1:opsdeck: .*context kubesim: the kubeconfig's proxy-url and kube.tunnels \\(tunnel bastion\\) both lead to https://localhost:$port; use one of them" \
+	"a proxy-url and a tunnel for one cluster are refused in words"
+sshd_stop
+run name logs -n default talker --tail 3
+like "$rc:$err" "^1:opsdeck: pod talker: GET /version: .*https://localhost:$port through tunnel bastion" \
+	"with sshd stopped the same command fails, naming the tunnel"
+sshd_restart || { echo "Bail out! sshd does not start again"; exit 1; }
+
+# ---- a log stream through a dropped tunnel ----
+seqs() { jq -r '.line | capture("seq=(?<s>[0-9]+)").s' "$1"; }
+# gaps FILE: each seq that does not follow the one before it
+gaps() { seqs "$1" | awk 'NR > 1 && $1 != last + 1 { print "after " last ": " $1 } { last = $1 }'; }
+"$OPSDECK" -c "$work/name.yaml" logs -n default talker -f --timestamps --json \
+	>"$work/follow" 2>"$work/follow.err" </dev/null &
+follower=$!
+tap_on_exit "kill $follower 2>/dev/null; wait $follower 2>/dev/null"
+wait_for "[ \"\$(wc -l <'$work/follow')\" -ge 200 ]" 60
+before=$(sessions)
+# the session's own processes: sshd's child for the connection and its
+# children; the listener stays
+conns=$(pgrep -P "$SSHD_PID")
+for p in $conns; do
+	conns="$conns $(pgrep -P "$p")"
+done
+ok "the tunnel's session has sshd processes to kill" [ -n "$conns" ]
+at_kill=$(wc -l <"$work/follow")
+streams=$(sim_get /sim/stats | jq -r .logStreamsTotal)
+kill $conns
+ok "the tunnel comes back with a new session" wait_for "[ \"\$(sessions)\" -gt $before ]" 60
+ok "lines go on after the drop" wait_for "[ \"\$(wc -l <'$work/follow')\" -ge $((at_kill + 300)) ]" 60
+kill "$follower"
+wait "$follower"
+frc=$?
+ok "the log stream was opened again" [ "$(sim_get /sim/stats | jq -r .logStreamsTotal)" -gt "$streams" ]
+like "$(cat "$work/follow.err")" "https://localhost:$port through tunnel bastion: " \
+	"what broke is said with the tunnel it went through"
+is "$(gaps "$work/follow")" "" "every line once and in order across the drop (seq 1 to $(seqs "$work/follow" | tail -n 1))"
+is "$frc" 0 "SIGTERM ends the follow with exit 0"
+diag "follower's stderr: $(cat "$work/follow.err")"
