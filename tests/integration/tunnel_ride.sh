@@ -3,16 +3,18 @@
 # (tests/lib/sshd.sh): the cluster client to kubesim over HTTPS with a
 # certificate for localhost only, reached through kube.tunnels (verified by
 # the server's name, so the same server named by its address fails); a
-# kubeconfig proxy-url with a tunnel refused in words; with sshd stopped,
-# the command fails naming the tunnel. Then a log stream followed through
+# kubeconfig proxy-url with a tunnel refused in words; a RabbitMQ broker's
+# management API through a broker's tunnel; with sshd stopped, each fails
+# naming the tunnel. Then a log stream followed through
 # the tunnel while sshd's per-connection process is killed: the tunnel
 # comes back and every line of the container (numbered seq=k by kubesim)
 # comes exactly once.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/sim.sh"
+. "$top_srcdir/tests/lib/rabbit.sh"
 
-plan 12
+plan 15
 
 work=$TAP_TMP/work
 mkdir -p "$work"
@@ -25,6 +27,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=localhost -addext subjectAltName=DNS:localhost \
 	-keyout "$work/key.pem" -out "$work/cert.pem" 2>"$work/openssl.err" ||
 	{ echo "Bail out! cannot make a certificate"; exit 1; }
+rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
 sim_start "$work" --cert "$work/cert.pem" --key "$work/key.pem" --speed 4 --log-rate 100 ||
 	{ echo "Bail out! cannot start kubesim"; exit 1; }
 port=$(cat "$work/port")
@@ -49,6 +52,14 @@ kube:
   kubeconfig: $1
   tunnels:
     kubesim: bastion
+rabbitmq:
+  - name: hidden
+    url: $RABBIT_URL
+    user: $RABBIT_USER
+    password: "$RABBIT_PASSWORD"
+    vhosts: ["/"]
+    timeout: 3
+    tunnel: bastion
 EOF
 }
 settings "$work/kc-name" >"$work/name.yaml"
@@ -87,10 +98,26 @@ run proxy logs -n default talker --tail 3
 like "$rc:$err" \
 	"^1:opsdeck: .*context kubesim: the kubeconfig's proxy-url and kube.tunnels \\(tunnel bastion\\) both lead to https://localhost:$port; use one of them" \
 	"a proxy-url and a tunnel for one cluster are refused in words"
+
+# ---- a broker through the tunnel ----
+rabbit_queue_declare / orders && rabbit_publish / orders 4 order ||
+	{ echo "Bail out! cannot fill a queue"; exit 1; }
+# depth: the depth of orders as opsdeck lists it through the tunnel
+depth() {
+	run name queue list --broker hidden --json
+	printf '%s' "$out" | jq -r '.[] | select(.name == "orders") | .messages'
+}
+before=$(sessions)
+ok "a broker's queues are listed through its tunnel" wait_for '[ "$(depth)" = 4 ]' 30
+ok "... over sessions of the bastion" [ "$(sessions)" -gt "$before" ]
+
 sshd_stop
 run name logs -n default talker --tail 3
 like "$rc:$err" "^1:opsdeck: pod talker: GET /version: .*https://localhost:$port through tunnel bastion" \
 	"with sshd stopped the same command fails, naming the tunnel"
+run name queue list --broker hidden
+like "$rc:$err" "^1:opsdeck: broker hidden: GET /api/overview: .*$RABBIT_URL through tunnel bastion" \
+	"so does the broker's listing"
 sshd_restart || { echo "Bail out! sshd does not start again"; exit 1; }
 
 # ---- a log stream through a dropped tunnel ----
