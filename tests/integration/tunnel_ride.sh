@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 
-plan 15
+plan 17
 
 work=$TAP_TMP/work
 mkdir -p "$work"
@@ -90,6 +90,10 @@ run name logs -n default talker --tail 3
 is "$rc:$(printf '%s\n' "$out" | grep -c 'seq=')" "0:3" \
 	"a command reads the cluster through kube.tunnels, the server named localhost"
 is "$(sessions)" "$((before + 1))" "... over a session of the tunnel's bastion"
+run name doctor --timeout 20
+like "$out" "context kubesim resolves to https://localhost:$port through tunnel bastion as user kubesim-admin" \
+	"doctor says which tunnel a context rides"
+like "$out" "ok +kube context kubesim: https://localhost:$port answers in [0-9]+ ms" "... and reaches it"
 run addr logs -n default talker --tail 3
 like "$rc:$err" \
 	"^1:opsdeck: pod talker: GET /version: the certificate of https://127\\.0\\.0\\.1:$port through tunnel bastion cannot be trusted: .*127\\.0\\.0\\.1" \
