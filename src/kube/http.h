@@ -99,7 +99,8 @@ void kube_http_free(struct kube_http *h);
  * server is reached through a tunnel profile (conf's kube.tunnels, copied;
  * NULL: none). The front end calls it when it installs its route. */
 void kube_http_set_tunnels(const struct conf *conf);
-/* The tunnel profile a context is reached through, or NULL: directly. */
+/* The tunnel profile a context is reached through (a copy, to free), or
+ * NULL: directly. */
 char *kube_http_tunnel_of(const char *context);
 
 const struct kube_config *kube_http_config(const struct kube_http *h);
