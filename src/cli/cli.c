@@ -186,7 +186,7 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 	int rc;
 
 	/* every command's clients ride the tunnels the settings name */
-	cli_route_begin(ctx->conf);
+	cli_route_begin(ctx->conf, ctx->err);
 	rc = dispatch(ctx, argc, argv);
 	cli_route_end();
 	return rc;

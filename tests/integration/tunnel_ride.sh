@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 
-plan 17
+plan 21
 
 work=$TAP_TMP/work
 mkdir -p "$work"
@@ -116,12 +116,18 @@ ok "a broker's queues are listed through its tunnel" wait_for '[ "$(depth)" = 4 
 ok "... over sessions of the bastion" [ "$(sessions)" -gt "$before" ]
 
 sshd_stop
+# the tunnel's state comes first on stderr, the command's failure last
+down="^opsdeck: tunnel bastion: down: connection refused by 127\\.0\\.0\\.1:$SSHD_PORT"
 run name logs -n default talker --tail 3
-like "$rc:$err" "^1:opsdeck: pod talker: GET /version: .*https://localhost:$port through tunnel bastion" \
+like "$rc:$(printf '%s\n' "$err" | tail -n 1)" \
+	"^1:opsdeck: pod talker: GET /version: .*https://localhost:$port through tunnel bastion" \
 	"with sshd stopped the same command fails, naming the tunnel"
+like "$err" "$down" "... and stderr says why the tunnel is down"
 run name queue list --broker hidden
-like "$rc:$err" "^1:opsdeck: broker hidden: GET /api/overview: .*$RABBIT_URL through tunnel bastion" \
+like "$rc:$(printf '%s\n' "$err" | tail -n 1)" \
+	"^1:opsdeck: broker hidden: GET /api/overview: .*$RABBIT_URL through tunnel bastion" \
 	"so does the broker's listing"
+like "$err" "$down" "... saying why as well"
 sshd_restart || { echo "Bail out! sshd does not start again"; exit 1; }
 
 # ---- a log stream through a dropped tunnel ----
@@ -152,6 +158,8 @@ frc=$?
 ok "the log stream was opened again" [ "$(sim_get /sim/stats | jq -r .logStreamsTotal)" -gt "$streams" ]
 like "$(cat "$work/follow.err")" "https://localhost:$port through tunnel bastion: " \
 	"what broke is said with the tunnel it went through"
+like "$(cat "$work/follow.err")" "^opsdeck: tunnel bastion: down: " "the follower says the tunnel went down"
+like "$(cat "$work/follow.err")" "^opsdeck: tunnel bastion: up again\$" "... and came back"
 is "$(gaps "$work/follow")" "" "every line once and in order across the drop (seq 1 to $(seqs "$work/follow" | tail -n 1))"
 is "$frc" 0 "SIGTERM ends the follow with exit 0"
 diag "follower's stderr: $(cat "$work/follow.err")"
