@@ -37,6 +37,8 @@ struct tunnel_header {
 	struct route_answer *answers;
 	size_t nanswers;
 	bool screen;
+	/* a passphrase was refused at the terminal: the console asks next */
+	bool terminal_declined;
 	/* what the message line was last told, per tunnel, as "name\tstate\treason" */
 	char **said;
 	size_t nsaid;
@@ -163,6 +165,11 @@ static int route(void *ud, const char *profile, const char *host, int port, stru
 }
 
 /* ---- passphrases ---- */
+
+/* The console's tunnels, for the passphrase callback: a tunnel set gives
+ * its tunnels' callbacks its own ud, not the one of its base options. One
+ * console per process. */
+static struct tunnel_header *console_tunnels;
 
 static void draw_prompt(const char *path, bool too_long)
 {
@@ -295,14 +302,30 @@ static bool ask_on_screen(const char *path, char *buf, size_t bufsz, struct err 
 
 static bool ask_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
 {
-	struct tunnel_header *h = ud;
+	struct tunnel_header *h = console_tunnels;
 	const char *prog = getenv("SSH_ASKPASS"), *req = getenv("SSH_ASKPASS_REQUIRE");
 	bool ok;
 
+	(void)ud;
+	if (!h) {
+		err_set(why, "cancelled");
+		return false;
+	}
 	/* Before the screen is taken, and for a forced askpass program: as the
 	 * CLI asks. */
-	if (!h->screen || (prog && *prog && req && strcmp(req, "force") == 0))
+	if (prog && *prog && req && strcmp(req, "force") == 0)
 		return cli_passphrase(path, buf, bufsz, why, NULL);
+	if (!h->screen) {
+		/* Once refused, not asked again before the screen is the
+		 * console's: the tunnel's next attempts ask there. */
+		if (h->terminal_declined) {
+			err_set(why, "cancelled");
+			return false;
+		}
+		ok = cli_passphrase(path, buf, bufsz, why, NULL);
+		h->terminal_declined = !ok;
+		return ok;
+	}
 	if (app_suspended(h->app)) {
 		err_set(why, "cancelled: the terminal is lent to a command");
 		return false;
@@ -326,7 +349,7 @@ struct tunnel_header *tunnel_header_new(struct app *app)
 	h->app = app;
 	h->loop_thread = pthread_self();
 	pthread_mutex_init(&h->lock, NULL);
-	base.ud = h;
+	console_tunnels = h;
 	h->set = tunnel_set_new(app_loop(app), &conf->tunnels, &base);
 	tunnel_set_observe(h->set, state_changed, h);
 	route_install(route, h);
@@ -346,6 +369,7 @@ void tunnel_header_free(struct tunnel_header *h)
 		return;
 	route_install(NULL, NULL);
 	db_set_tunnel(NULL);
+	console_tunnels = NULL;
 	tunnel_set_observe(h->set, NULL, NULL);
 	tunnel_set_free(h->set);
 	for (size_t i = 0; i < h->nanswers; i++) {

@@ -5,13 +5,16 @@
 # up with its round trip, down with the reason when sshd stops (the whole
 # reason on the message line), and up again when sshd is back; the
 # console answers keys meanwhile, and the Projects pane's data comes back
-# with the database. At 120x40, then at 80x24.
+# with the database. At 120x40, then at 80x24. Then a key with a
+# passphrase: asked on the terminal before the screen is taken; refused
+# there, asked in a modal prompt of the console (Esc skips the key, the next
+# attempt asks again), never shown, and the tunnel comes up with it.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 18
+plan 26
 
 PG_TCP=1
 export PG_TCP
@@ -85,3 +88,29 @@ one_outage 120 40 "Beta Ltd"
 ui_resize 80 24
 header_has "80x24: the tunnel shows in the header" 'tunnel bastion: up [0-9]+ ms'
 one_outage 80 24 "Gamma Works"
+
+# A key with a passphrase.
+ui_stop
+sshd_encrypted_key "$TAP_TMP/locked" 'correct horse' || exit 1
+sed "s|identity_file: .*|identity_file: $TAP_TMP/locked|" "$UI_CONFIG/config.yaml" \
+	>"$TAP_TMP/locked.yaml"
+ui_start_cmd 120 40 "exec '$UI_BIN' --config '$TAP_TMP/locked.yaml'"
+screen_has "a key's passphrase is asked on the terminal before the screen is taken" \
+	"Passphrase for $TAP_TMP/locked"
+ui_keys C-d
+screen_has "refused there, the console starts" '1 Catalog' 60
+screen_has "and asks in a modal prompt when the tunnel tries again" \
+	"Passphrase for $TAP_TMP/locked" 60
+ui_esc
+ui_wait_gone 'Esc = skip this key' 10
+header_has "Esc skips the key: the tunnel is down with the reason" 'tunnel bastion: down: [a-z]'
+screen_has "the next attempt asks again" 'Esc = skip this key' 60
+ui_text 'correct horse'
+if ui_screen | grep -q 'correct horse'; then
+	fail "what is typed is never shown"
+else
+	pass "what is typed is never shown"
+fi
+ui_keys Enter
+header_has "the tunnel comes up with the passphrase" 'tunnel bastion: up [0-9]+ ms' 60
+header_has "and the database with it" 'db: ready' 60
