@@ -4,12 +4,13 @@
 # console's) reach a PostgreSQL that listens on 127.0.0.1 through the
 # bastion, keeping the database's host name; the loop's connection goes
 # down with the tunnel when sshd stops and comes back, with its queries,
-# when sshd is back. A Unix socket is refused in words.
+# when sshd is back. A Unix socket is refused in words. The CLI migrates,
+# reports and lists through the tunnel, and fails in words without it.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 11
+plan 16
 
 PG_TCP=1 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
@@ -49,6 +50,20 @@ like "$out" "refused: database_tunnel needs the database's host name in the data
 	"a Unix socket is refused in words"
 
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
+od() { timeout 60 "$OPSDECK" --config "$conf" "$@"; }
+ok "the CLI migrates the database through the tunnel" od db migrate
+out=$(od db status 2>&1)
+like "$out" "schema version [0-9]+; this opsdeck knows [0-9]+; 0 pending" "db status answers through the tunnel"
+out=$(od store list 2>&1)
+like "$out" "^ID +NAME +PROJECT" "store list answers through the tunnel"
+sshd_stop
+out=$(od store list 2>&1)
+rc=$?
+ok "without the tunnel the CLI fails" [ "$rc" -ne 0 ]
+like "$out" "cannot connect to the database" "and says so in words"
+diag "$out"
+sshd_restart
+
 log=$TAP_TMP/loop.log
 stop=$TAP_TMP/stop
 "$prog" loop "$conf" "$log" "$stop" 2>"$TAP_TMP/loop.err" &
