@@ -2,17 +2,25 @@
 # The database through an SSH tunnel (database_tunnel) to a private OpenSSH
 # sshd: a blocking connection (the CLI's) and the loop's connection (the
 # console's) reach a PostgreSQL that listens on 127.0.0.1 through the
-# bastion, keeping the database's host name; the loop's connection goes
-# down with the tunnel when sshd stops and comes back, with its queries,
-# when sshd is back. A Unix socket is refused in words. The CLI migrates,
-# reports and lists through the tunnel, and fails in words without it.
+# bastion, keeping the database's host name, by which TLS (verify-full)
+# checks the server; the loop's connection goes down with the tunnel when
+# sshd stops and comes back, with its queries, when sshd is back. A Unix
+# socket is refused in words. The CLI migrates, reports and lists through
+# the tunnel, and fails in words without it.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 16
+plan 19
 
-PG_TCP=1 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+# A certificate for the name localhost only: TLS verified by name through
+# the tunnel's 127.0.0.1.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TAP_TMP/server.key" \
+	-out "$TAP_TMP/server.crt" -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost 2>/dev/null ||
+	{ echo "Bail out! cannot make a certificate"; exit 1; }
+PG_TCP=1 PG_SSL_CERT=$TAP_TMP/server.crt PG_SSL_KEY=$TAP_TMP/server.key pg_start ||
+	{ echo "Bail out! cannot start PostgreSQL"; exit 1; }
 sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
 prog=$top_builddir/tests/integration/db_tunnel_test
 conf=$TAP_TMP/config.yaml
@@ -43,6 +51,16 @@ like "$out" "host localhost" "it keeps the database's host name"
 lport=$(printf '%s\n' "$out" | sed -n 's/^local //p')
 like "$out" "port $lport\$" "it connects to the tunnel's local port ($lport), not $PG_TCP_PORT"
 [ "$lport" != "$PG_TCP_PORT" ] || diag "the local port is the server's"
+
+tls="sslmode=verify-full sslrootcert=$TAP_TMP/server.crt"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER $tls"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "answer 42" "TLS verifies the server by the database's name through the tunnel"
+like "$out" "ssl on" "the connection is encrypted"
+write_conf "host=127.0.0.1 port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER $tls"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "error: cannot connect to the database: .*does not match host name \"127.0.0.1\"" \
+	"a name the certificate does not carry is refused, though the address is the same"
 
 write_conf "host=$(dirname "$(pg_log)") dbname=$PGDATABASE"
 out=$(timeout 60 "$prog" refuse "$conf" 2>&1)

@@ -2,7 +2,8 @@
  *
  *   db_tunnel_test open CONF    a blocking connection (db_open) through a
  *                               tunnel set on a thread of its own; prints
- *                               the host libpq kept and a query's answer
+ *                               the host libpq kept, the port it used,
+ *                               whether TLS is on and a query's answer
  *   db_tunnel_test refuse CONF  db_conn_route's refusal of the conninfo
  *   db_tunnel_test loop CONF LOG STOPFILE
  *                               the loop's connection (db_conn) through a
@@ -86,9 +87,9 @@ static int run_open(struct conf *conf)
 		goto out;
 	}
 	res = PQexec(pg, "SELECT 6 * 7");
-	printf("host %s\nanswer %s\nport %s\nlocal %s\n", PQhost(pg),
+	printf("host %s\nanswer %s\nport %s\nlocal %s\nssl %s\n", PQhost(pg),
 	       PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "none",
-	       PQport(pg), lport);
+	       PQport(pg), lport, PQsslInUse(pg) ? "on" : "off");
 	rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : 1;
 	PQclear(res);
 	db_close(pg);
