@@ -152,10 +152,10 @@ static int route(void *ud, const char *profile, const char *host, int port, stru
 		pthread_mutex_lock(&h->lock);
 		h->answers = xrealloc(h->answers, (h->nanswers + 1) * sizeof(*h->answers));
 		h->answers[h->nanswers++] = (struct route_answer){
-			.profile = xstrdup(profile),
-			.host = xstrdup(host),
-			.port = port,
-			.local_port = local,
+		    .profile = xstrdup(profile),
+		    .host = xstrdup(host),
+		    .port = port,
+		    .local_port = local,
 		};
 		pthread_mutex_unlock(&h->lock);
 	}
@@ -184,7 +184,7 @@ static void draw_prompt(const char *path, bool too_long)
 		w = 50;
 	if (w > cols - 4)
 		w = cols - 4;
-	r = (struct rect){ rows / 2 - 3, (cols - w) / 2, 7, w };
+	r = (struct rect){rows / 2 - 3, (cols - w) / 2, 7, w};
 	draw_box(&r, "Passphrase", style_attr(ROLE_BORDER), style_attr(ROLE_DIALOG));
 	draw_text(r.y + 2, r.x + 2, r.w - 4, line, style_attr(ROLE_DIALOG), 0);
 	draw_text(r.y + 3, r.x + 2, r.w - 4,
@@ -245,7 +245,7 @@ static bool ask_on_screen(const char *path, char *buf, size_t bufsz, struct err 
 		bufsz = TUNNEL_PASSPHRASE_MAX + 1;
 	draw_prompt(path, false);
 	while (!result) {
-		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
 		int r = poll(&p, 1, input_pending(&in) ? INPUT_ESC_WAIT_MS : 500);
 		keycode k = KC_NONE;
 		int row;
@@ -341,7 +341,7 @@ struct tunnel_header *tunnel_header_new(struct app *app)
 {
 	const struct conf *conf = app_conf(app);
 	struct tunnel_header *h;
-	struct tunnel_opts base = { .passphrase = ask_passphrase };
+	struct tunnel_opts base = {.passphrase = ask_passphrase};
 
 	if (conf->tunnels.n == 0)
 		return NULL;

@@ -45,8 +45,7 @@ static int set_route(void *ud, const char *profile, const char *host, int port, 
  * the same answer is given (one database, one endpoint). */
 static int cached_port;
 
-static int cached_route(void *ud, const char *profile, const char *host, int port,
-			struct err *err)
+static int cached_route(void *ud, const char *profile, const char *host, int port, struct err *err)
 {
 	if (!cached_port)
 		cached_port = tunnel_set_endpoint(ud, profile, host, port, err);
@@ -55,7 +54,7 @@ static int cached_route(void *ud, const char *profile, const char *host, int por
 
 static bool load(struct conf *conf, const char *path)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 
 	conf_init(conf);
 	if (!conf_load(conf, path, &err)) {
@@ -69,7 +68,7 @@ static bool load(struct conf *conf, const char *path)
 static int run_open(struct conf *conf)
 {
 	struct tunnel_set *set = tunnel_set_new(NULL, &conf->tunnels, NULL);
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	char lport[8];
 	PGconn *pg;
 	PGresult *res;
@@ -88,8 +87,8 @@ static int run_open(struct conf *conf)
 	}
 	res = PQexec(pg, "SELECT 6 * 7");
 	printf("host %s\nanswer %s\nport %s\nlocal %s\nssl %s\n", PQhost(pg),
-	       PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "none",
-	       PQport(pg), lport, PQsslInUse(pg) ? "on" : "off");
+	       PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "none", PQport(pg),
+	       lport, PQsslInUse(pg) ? "on" : "off");
 	rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : 1;
 	PQclear(res);
 	db_close(pg);
@@ -101,7 +100,7 @@ out:
 
 static int run_refuse(struct conf *conf)
 {
-	struct err err = { { 0 } };
+	struct err err = {{0}};
 	char lport[8];
 
 	if (db_conn_route(conf->database, lport, sizeof(lport), &err)) {
@@ -143,7 +142,7 @@ static void on_tunnel(struct tunnel *t, void *ud)
 	const struct tunnel_status *st = tunnel_status(t);
 
 	/* Round-trip updates are not state changes. */
-	static enum tunnel_state last = (enum tunnel_state)-1;
+	static enum tunnel_state last = (enum tunnel_state) - 1;
 
 	if (st->state == last)
 		return;
@@ -163,8 +162,8 @@ static void check_stop(struct loop *loop, void *ud)
 
 static int run_loop(struct conf *conf, const char *logpath, const char *stopfile)
 {
-	struct loop_run r = { .stopfile = stopfile };
-	struct db_conn_options opt = { .backoff_max_ms = 1000 };
+	struct loop_run r = {.stopfile = stopfile};
+	struct db_conn_options opt = {.backoff_max_ms = 1000};
 
 	r.log = fopen(logpath, "w");
 	if (!r.log) {
