@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "draw.h"
 #include "input.h"
+#include "kube/http.h"
 #include "route.h"
 #include "ssh/tunnelset.h"
 #include "style.h"
@@ -46,12 +47,13 @@ struct tunnel_header {
 
 /* ---- the header ---- */
 
-/* "up 3 ms", "connecting", "down: REASON" */
-static void describe(const struct tunnel_status *st, char *buf, size_t bufsz)
+/* "up 3 ms", "connecting", "down: REASON"; with several tunnels the
+ * reasons are left to the message line, so that every tunnel's state fits. */
+static void describe(const struct tunnel_status *st, bool reason, char *buf, size_t bufsz)
 {
 	if (st->state == TUNNEL_UP && st->rtt_ms >= 0)
 		snprintf(buf, bufsz, "up %ld ms", st->rtt_ms);
-	else if (st->state == TUNNEL_DOWN)
+	else if (st->state == TUNNEL_DOWN && reason)
 		snprintf(buf, bufsz, "down: %s", st->reason[0] ? st->reason : "no reason given");
 	else
 		snprintf(buf, bufsz, "%s", tunnel_state_name(st->state));
@@ -97,7 +99,7 @@ static void update(struct tunnel_header *h)
 		const struct tunnel_status *st = tunnel_status(t);
 		char what[600];
 
-		describe(st, what, sizeof(what));
+		describe(st, n == 1, what, sizeof(what));
 		alert |= st->state != TUNNEL_UP;
 		if (n == 1)
 			len += (size_t)snprintf(text, sizeof(text), "tunnel %s: %s", tunnel_name(t),
@@ -354,6 +356,7 @@ struct tunnel_header *tunnel_header_new(struct app *app)
 	tunnel_set_observe(h->set, state_changed, h);
 	route_install(route, h);
 	db_set_tunnel(conf->database_tunnel);
+	kube_http_set_tunnels(conf);
 	return h;
 }
 
@@ -369,6 +372,7 @@ void tunnel_header_free(struct tunnel_header *h)
 		return;
 	route_install(NULL, NULL);
 	db_set_tunnel(NULL);
+	kube_http_set_tunnels(NULL);
 	console_tunnels = NULL;
 	tunnel_set_observe(h->set, NULL, NULL);
 	tunnel_set_free(h->set);

@@ -1,6 +1,8 @@
 /* The console's tunnels: one tunnel set on the console's loop, the
  * process's route (src/route.h) backed by it, the database riding the
- * `database_tunnel` profile, each opened tunnel's state in the header, and
+ * `database_tunnel` profile and the kube contexts their `kube.tunnels`
+ * profiles (a broker's `tunnel` is its own setting), each opened tunnel's
+ * state in the header, and
  * the passphrase of an encrypted key asked without echo (on the terminal
  * before the screen is taken, in a modal prompt after). */
 #ifndef OPSDECK_UI_TUNNEL_HEADER_H

@@ -8,13 +8,17 @@
 # with the database. At 120x40, then at 80x24. Then a key with a
 # passphrase: asked on the terminal before the screen is taken; refused
 # there, asked in a modal prompt of the console (Esc skips the key, the next
-# attempt asks again), never shown, and the tunnel comes up with it.
+# attempt asks again), never shown, and the tunnel comes up with it. Last,
+# two tunnels: the database's and a cluster's (kube.tunnels, kubesim over
+# HTTPS verified by name), both in the header, down and up with sshd, the
+# cluster's state following its tunnel.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
+. "$top_srcdir/tests/lib/sim.sh"
 
-plan 26
+plan 34
 
 PG_TCP=1
 export PG_TCP
@@ -114,3 +118,38 @@ fi
 ui_keys Enter
 header_has "the tunnel comes up with the passphrase" 'tunnel bastion: up [0-9]+ ms' 60
 header_has "and the database with it" 'db: ready' 60
+
+# Two tunnels: the database's and the cluster's, each its own session.
+ui_stop
+kc=$TAP_TMP/kube
+mkdir -p "$kc"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -addext subjectAltName=DNS:localhost \
+	-keyout "$kc/key.pem" -out "$kc/cert.pem" 2>"$kc/openssl.err" ||
+	{ echo "Bail out! cannot make a certificate"; exit 1; }
+sim_start "$kc" --cert "$kc/cert.pem" --key "$kc/key.pem" ||
+	{ echo "Bail out! cannot start kubesim"; exit 1; }
+sed "s#https://127.0.0.1:#https://localhost:#" "$KUBECONFIG" >"$kc/kubeconfig-name"
+{
+	cat "$UI_CONFIG/config.yaml"
+	sed -n '/^  - name: bastion/,$p' "$UI_CONFIG/config.yaml" | sed 's/name: bastion/name: kubebastion/'
+	printf 'kube:\n  kubeconfig: %s\n  tunnels:\n    %s: kubebastion\n' \
+		"$kc/kubeconfig-name" "$SIM_CONTEXT"
+} >"$TAP_TMP/two.yaml"
+psql -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO opsdeck.clusters (name, kube_context)
+	VALUES ('sim', '$SIM_CONTEXT')" >/dev/null || { echo "Bail out! cannot add a cluster"; exit 1; }
+ui_start 120 40 --config "'$TAP_TMP/two.yaml'"
+header_has "two tunnels show in the header, each up" \
+	'tunnels: (bastion|kubebastion) up [0-9]+ ms, (bastion|kubebastion) up [0-9]+ ms' 60
+header_has "the cluster is reached through its tunnel" 'cluster sim: ok' 60
+sshd_stop
+header_has "both go down with sshd" \
+	'tunnels: (bastion|kubebastion) down, (bastion|kubebastion) down' 60
+screen_has "the reason is on the message line" 'tunnel (bastion|kubebastion): down: session lost'
+
+header_has "and the cluster with its tunnel" 'cluster sim: (unreachable|connecting)' 60
+sshd_restart
+header_has "both come back" \
+	'tunnels: (bastion|kubebastion) up [0-9]+ ms, (bastion|kubebastion) up [0-9]+ ms' 60
+header_has "the cluster with them" 'cluster sim: ok' 60
+header_has "and the database" 'db: ready' 60
