@@ -271,15 +271,13 @@ void db_quiet_notices(PGconn *pg)
 PGconn *db_open_within(const char *conninfo, const char *connect_timeout_s, struct err *err)
 {
 	const char *keys[DB_CONN_NPARAMS + 1], *vals[DB_CONN_NPARAMS + 1];
+	struct err why = { { 0 } };
 	char lport[8];
 	size_t n = 0;
 	PGconn *pg;
 
-	if (!db_conn_route(conninfo, lport, sizeof(lport), err)) {
-		char why[sizeof(err->msg)];
-
-		str_copy(why, sizeof(why), err->msg);
-		err_set(err, "cannot connect to the database: %s", why);
+	if (!db_conn_route(conninfo, lport, sizeof(lport), &why)) {
+		err_set(err, "cannot connect to the database: %s", why.msg);
 		return NULL;
 	}
 	db_conn_params(conninfo, NULL, lport[0] ? DB_TUNNEL_ADDR : NULL, lport[0] ? lport : NULL,
