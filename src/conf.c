@@ -76,6 +76,16 @@ static bool check_context(const char *name, const char *text, char *msg, size_t 
 	return true;
 }
 
+static bool check_profile_name(const char *name, const char *text, char *msg, size_t msgsz)
+{
+	if (!paths_valid_name(text)) {
+		snprintf(msg, msgsz,
+			 "%s must name a tunnel profile (letters, digits, '.', '-', '_')", name);
+		return false;
+	}
+	return true;
+}
+
 /* libpq reads a value with '=' or a postgres:// prefix as a connection
  * string, anything else as a database name (expand_dbname). libpq's own
  * message is not repeated: it can quote a piece of a password. */
@@ -163,6 +173,8 @@ static const struct conf_def conf_defs[] = {
 	     "libpq connection string; unset: PGHOST, PGDATABASE, PGSERVICE, ~/.pgpass"),
 	TEXT("operator", operator, NULL, check_operator, false,
 	     "name recorded in the audit trail; unset: the login name"),
+	TEXT("database_tunnel", database_tunnel, NULL, check_profile_name, false,
+	     "tunnel profile the database is reached through; unset: directly"),
 	TEXT("kube.kubeconfig", kubeconfig, NULL, check_line, false,
 	     "kubeconfig path; unset: $KUBECONFIG or ~/.kube/config"),
 	TEXT("kube.context", context, NULL, check_context, false,
@@ -207,6 +219,7 @@ static void broker_free(struct conf_broker *b)
 	x_free(&b->user);
 	x_free(&b->password_file);
 	x_free(&b->ca_file);
+	x_free(&b->tunnel);
 	for (size_t i = 0; i < b->nvhosts; i++)
 		free(b->vhosts[i]);
 	x_free(&b->vhosts);
@@ -241,6 +254,7 @@ static void brokers_copy(struct conf *dst, const struct conf *src)
 		b->password = dup_or_null(a->password);
 		b->password_file = dup_or_null(a->password_file);
 		b->ca_file = dup_or_null(a->ca_file);
+		b->tunnel = dup_or_null(a->tunnel);
 		b->vhosts = a->nvhosts ? xcalloc(a->nvhosts, sizeof(char *)) : NULL;
 		for (size_t j = 0; j < a->nvhosts; j++)
 			b->vhosts[j] = xstrdup(a->vhosts[j]);
@@ -368,10 +382,16 @@ static bool broker_entry(const struct ydoc *doc, const struct ynode *e, struct c
 			ok = ynode_bool(doc, v, &b->insecure, err);
 		} else if (str_eq(key, "timeout")) {
 			ok = ynode_long(doc, v, 1, 300, &b->timeout_s, err);
+		} else if (str_eq(key, "tunnel")) {
+			ok = broker_text(doc, v, key, 64, &b->tunnel, err);
+			if (ok && !paths_valid_name(b->tunnel))
+				return ydoc_error(doc, v, err,
+						  "rabbitmq tunnel must name a tunnel profile "
+						  "(letters, digits, '.', '-', '_')");
 		} else {
 			return ydoc_error(doc, k, err,
 					  "unknown rabbitmq key '%s' (name, url, user, password, "
-					  "password_file, vhosts, ca, insecure, timeout)",
+					  "password_file, vhosts, ca, insecure, timeout, tunnel)",
 					  key);
 		}
 		if (!ok)
@@ -426,6 +446,124 @@ static bool conf_apply_brokers(struct conf *c, const struct ydoc *doc, const str
 	brokers_free(&c->brokers, &c->nbrokers);
 	c->brokers = list;
 	c->nbrokers = n;
+	return true;
+}
+
+/* ---- kube.tunnels: context -> tunnel profile ---- */
+
+static void kube_tunnels_free(struct conf_kube_tunnel **v, size_t *n)
+{
+	for (size_t i = 0; i < *n; i++) {
+		free((*v)[i].context);
+		free((*v)[i].profile);
+	}
+	x_free(v);
+	*n = 0;
+}
+
+static void kube_tunnels_copy(struct conf *dst, const struct conf *src)
+{
+	dst->kube_tunnels =
+	    src->nkube_tunnels ? xcalloc(src->nkube_tunnels, sizeof(*dst->kube_tunnels)) : NULL;
+	for (size_t i = 0; i < src->nkube_tunnels; i++) {
+		dst->kube_tunnels[i].context = xstrdup(src->kube_tunnels[i].context);
+		dst->kube_tunnels[i].profile = xstrdup(src->kube_tunnels[i].profile);
+	}
+}
+
+const char *conf_kube_tunnel(const struct conf *c, const char *context)
+{
+	for (size_t i = 0; context && i < c->nkube_tunnels; i++) {
+		if (str_eq(c->kube_tunnels[i].context, context))
+			return c->kube_tunnels[i].profile;
+	}
+	return NULL;
+}
+
+/* The whole mapping replaces what c held. */
+static bool conf_apply_kube_tunnels(struct conf *c, const struct ydoc *doc,
+				    const struct ynode *v, struct err *err)
+{
+	struct conf_kube_tunnel *list = NULL;
+	size_t n = 0;
+	char msg[256];
+
+	if (!ynode_is_null(v) && v->type != YNODE_MAP)
+		return ydoc_error(doc, v, err,
+				  "kube.tunnels must be a mapping of kube context: tunnel profile");
+	if (v->type == YNODE_MAP && v->len)
+		list = xcalloc(v->len, sizeof(*list));
+	for (size_t i = 0; v->type == YNODE_MAP && i < v->len; i++) {
+		const struct ynode *k = v->keys[i], *p = v->items[i];
+		bool ok = true;
+
+		if (!check_context("kube.tunnels key", k->scalar, msg, sizeof(msg)))
+			ok = ydoc_error(doc, k, err, "%s", msg);
+		else if (p->type != YNODE_SCALAR || ynode_is_null(p) ||
+			 !check_profile_name("kube.tunnels value", p->scalar, msg, sizeof(msg)))
+			ok = ydoc_error(doc, p, err, "%s",
+					p->type == YNODE_SCALAR && !ynode_is_null(p)
+					    ? msg
+					    : "kube.tunnels value must name a tunnel profile");
+		for (size_t j = 0; ok && j < n; j++) {
+			if (str_eq(list[j].context, k->scalar))
+				ok = ydoc_error(doc, k, err, "kube.tunnels names context %s twice",
+						k->scalar);
+		}
+		if (!ok) {
+			kube_tunnels_free(&list, &n);
+			return false;
+		}
+		list[n].context = xstrdup(k->scalar);
+		list[n].profile = xstrdup(p->scalar);
+		n++;
+	}
+	kube_tunnels_free(&c->kube_tunnels, &c->nkube_tunnels);
+	c->kube_tunnels = list;
+	c->nkube_tunnels = n;
+	return true;
+}
+
+/* A tunnel named by a broker, kube.tunnels or database_tunnel must be a
+ * profile of the tunnels list: checked once the whole file is read, since
+ * the list may come after the entries that name it. */
+static bool conf_check_tunnel_refs(const struct conf *c, const struct ydoc *doc,
+				   struct err *err)
+{
+	const struct ynode *root = doc->root, *kube, *node;
+
+	for (size_t i = 0; i < c->nbrokers; i++) {
+		const struct conf_broker *b = &c->brokers[i];
+
+		if (b->tunnel && !tunnel_profiles_find(&c->tunnels, b->tunnel)) {
+			const struct ynode *list = ynode_get(root, "rabbitmq");
+
+			node = list && list->type == YNODE_SEQ && i < list->len
+				   ? ynode_get(list->items[i], "tunnel")
+				   : NULL;
+			return ydoc_error(doc, node ? node : root, err,
+					  "rabbitmq %s: no tunnel profile \"%s\" in tunnels",
+					  b->name, b->tunnel);
+		}
+	}
+	kube = ynode_get(root, "kube");
+	for (size_t i = 0; i < c->nkube_tunnels; i++) {
+		const char *p = c->kube_tunnels[i].profile;
+
+		if (!tunnel_profiles_find(&c->tunnels, p)) {
+			const struct ynode *map = kube ? ynode_get(kube, "tunnels") : NULL;
+
+			node = map ? ynode_get(map, c->kube_tunnels[i].context) : NULL;
+			return ydoc_error(doc, node ? node : root, err,
+					  "kube.tunnels: no tunnel profile \"%s\" in tunnels", p);
+		}
+	}
+	if (c->database_tunnel && !tunnel_profiles_find(&c->tunnels, c->database_tunnel)) {
+		node = ynode_get(root, "database_tunnel");
+		return ydoc_error(doc, node ? node : root, err,
+				  "database_tunnel: no tunnel profile \"%s\" in tunnels",
+				  c->database_tunnel);
+	}
 	return true;
 }
 
@@ -538,6 +676,7 @@ void conf_free(struct conf *c)
 	x_free(&c->source);
 	brokers_free(&c->brokers, &c->nbrokers);
 	tunnel_profiles_free(&c->tunnels);
+	kube_tunnels_free(&c->kube_tunnels, &c->nkube_tunnels);
 }
 
 static void conf_copy(struct conf *dst, const struct conf *src)
@@ -546,6 +685,7 @@ static void conf_copy(struct conf *dst, const struct conf *src)
 	dst->source = src->source ? xstrdup(src->source) : NULL;
 	brokers_copy(dst, src);
 	tunnel_profiles_copy(&dst->tunnels, &src->tunnels);
+	kube_tunnels_copy(dst, src);
 	for (size_t i = 0; i < ARRAY_LEN(conf_defs); i++) {
 		if (conf_defs[i].type == CONF_STRING || conf_defs[i].type == CONF_NAME) {
 			char **s = field(dst, &conf_defs[i]);
@@ -588,6 +728,11 @@ static bool conf_apply_map(struct conf *c, const struct ydoc *doc, const struct 
 		}
 		if (str_eq(name, "tunnels")) {
 			if (!tunnel_profiles_read(doc, v, &c->tunnels, err))
+				return false;
+			continue;
+		}
+		if (str_eq(name, "kube.tunnels")) {
+			if (!conf_apply_kube_tunnels(c, doc, v, err))
 				return false;
 			continue;
 		}
@@ -638,7 +783,7 @@ static bool conf_apply_doc(struct conf *c, struct ydoc *doc, const char *source,
 	}
 	/* Applied to a copy so a bad file changes nothing. */
 	conf_copy(&tmp, c);
-	ok = conf_apply_map(&tmp, doc, doc->root, "", err);
+	ok = conf_apply_map(&tmp, doc, doc->root, "", err) && conf_check_tunnel_refs(&tmp, doc, err);
 	ydoc_free(doc);
 	if (!ok) {
 		conf_free(&tmp);

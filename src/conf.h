@@ -30,7 +30,15 @@ struct conf_broker {
 	char *ca_file;	     /* PEM file to trust; NULL: the system's */
 	bool insecure;	     /* no verification of the server's certificate */
 	long timeout_s;	     /* per request; 0: the client's default */
+	char *tunnel;	     /* the tunnel profile the broker is reached through */
 	unsigned line;	     /* where the entry starts in the settings file */
+};
+
+/* One entry of `kube.tunnels`: the API server of a kube context is reached
+ * through a tunnel profile. */
+struct conf_kube_tunnel {
+	char *context;
+	char *profile;
 };
 
 struct conf {
@@ -55,6 +63,9 @@ struct conf {
 	long reconcile_confirm_s;  /* wait before a suspected drift is looked at again */
 	long queues_interval_s;	   /* between two polls of the RabbitMQ brokers */
 	struct tunnel_profiles tunnels; /* the `tunnels:` list (src/ssh/profile) */
+	char *database_tunnel;	       /* the profile the database is reached through */
+	struct conf_kube_tunnel *kube_tunnels; /* the kube.tunnels mapping */
+	size_t nkube_tunnels;
 	char *source;	    /* the file conf_load read; NULL: none (built-in defaults) */
 	struct conf_broker *brokers; /* the rabbitmq: list */
 	size_t nbrokers;
@@ -74,6 +85,9 @@ bool conf_load_string(struct conf *c, const char *label, const char *text, size_
 bool conf_set(struct conf *c, const char *name, const char *value, struct err *err);
 /* The broker of that name, or NULL. */
 const struct conf_broker *conf_broker_find(const struct conf *c, const char *name);
+/* The tunnel profile a kube context's API server is reached through, or
+ * NULL: directly. */
+const char *conf_kube_tunnel(const struct conf *c, const char *context);
 /* Writes the registry (name, type, default, description) for documentation. */
 void conf_describe(FILE *out);
 

@@ -30,7 +30,9 @@ libopsdeck_a_SOURCES += \
 	src/ssh/sshconfig.c src/ssh/sshconfig.h \
 	src/ssh/hostkey.c src/ssh/hostkey.h \
 	src/ssh/keyfile.c src/ssh/keyfile.h \
-	src/ssh/tunnel.c src/ssh/tunnel.h
+	src/ssh/tunnel.c src/ssh/tunnel.h \
+	src/ssh/tunnelset.c src/ssh/tunnelset.h \
+	src/route.c src/route.h
 nodist_libopsdeck_a_SOURCES = src/embedded.c
 libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) $(SSH2_CFLAGS)
 

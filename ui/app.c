@@ -4,7 +4,9 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include "style.h"
 #include "table.h"
 #include "term.h"
+#include "tunnel_header.h"
 #include "util.h"
 
 #define MIN_COLS 80
@@ -78,6 +81,9 @@ struct app {
 	 * the connection lives as long as the console. NULL: not configured. */
 	struct db_live *live;
 	struct cluster_header *clusters;
+	/* The tunnel set on this loop and the route backed by it; NULL: no
+	 * tunnels in the settings. */
+	struct tunnel_header *tunnels;
 	struct input input;
 	struct loop_timer *esc_timer;
 	uint64_t esc_since_ms; /* when the ESC esc_timer waits after was read */
@@ -486,20 +492,65 @@ static void open_filter(struct app *app, struct table *t)
 
 /* ---- drawing ---- */
 
+/* The cells each header field may take within room (3 of each for the bar
+ * and spaces around it): a field that fits keeps its width, the long ones
+ * share what is left equally, so that every field shows its beginning (a
+ * database down for a long reason does not push the tunnels off). width -1:
+ * no field. */
+static void header_shares(const int width[HEADER_FIELD_COUNT], int share[HEADER_FIELD_COUNT],
+			  int room)
+{
+	int left = room, nlong = 0;
+	bool settled[HEADER_FIELD_COUNT] = { false };
+
+	for (int f = 0; f < HEADER_FIELD_COUNT; f++) {
+		share[f] = 0;
+		if (width[f] < 0) {
+			settled[f] = true;
+			continue;
+		}
+		left -= 3;
+		nlong++;
+	}
+	/* Fields that fit in an equal share of what is left are settled first,
+	 * which leaves more for the others; then the rest is shared. */
+	for (bool again = true; again && nlong > 0;) {
+		again = false;
+		for (int f = 0; f < HEADER_FIELD_COUNT; f++) {
+			if (settled[f] || width[f] > (left > 0 ? left : 0) / nlong)
+				continue;
+			share[f] = width[f];
+			left -= width[f];
+			settled[f] = true;
+			nlong--;
+			again = true;
+		}
+	}
+	for (int f = 0; f < HEADER_FIELD_COUNT; f++) {
+		if (!settled[f])
+			share[f] = left > 0 ? left / nlong : 0;
+	}
+}
+
 static void draw_header(struct app *app, int cols)
 {
 	const struct glyphs *g = style_glyphs();
 	attr_t base = style_attr(ROLE_HEADER);
 	int x = 0;
 
+	int width[HEADER_FIELD_COUNT], share[HEADER_FIELD_COUNT];
+
 	draw_fill(0, 0, cols, base);
 	x += draw_text(0, x, cols - x, " opsdeck ", base | A_BOLD, 0);
+	for (int f = 0; f < HEADER_FIELD_COUNT; f++)
+		width[f] = app->header[f].text ? draw_width(app->header[f].text) : -1;
+	header_shares(width, share, cols - x);
 	for (int f = 0; f < HEADER_FIELD_COUNT; f++) {
 		if (!app->header[f].text)
 			continue;
 		x += draw_text(0, x, cols - x, g->vbar, base, 0);
 		x += draw_text(0, x, cols - x, " ", base, 0);
-		x += draw_text(0, x, cols - x, app->header[f].text,
+		x += draw_text(0, x, share[f], app->header[f].text,
 			       app->header[f].alert ? style_attr(ROLE_HEADER_ALERT) : base, 0);
 		x += draw_text(0, x, cols - x, " ", base, 0);
 	}
@@ -1191,6 +1242,8 @@ static void app_free(struct app *app)
 	loop_timer_cancel(app->stop_timer);
 	cluster_header_free(app->clusters);
 	db_live_leave(app->live, header_db_changed, app);
+	/* After every client: they ride its forwards. */
+	tunnel_header_free(app->tunnels);
 	for (int f = 0; f < HEADER_FIELD_COUNT; f++)
 		free(app->header[f].text);
 	free(app->filter_before);
@@ -1202,17 +1255,49 @@ static void app_free(struct app *app)
  * terminal is taken and before the loop runs (the only blocking database
  * call it makes). A database that cannot be reached is not fatal: the
  * console starts and shows it as down. */
+struct start_migration {
+	const struct conf *conf;
+	struct err problem; /* connected, but the migration failed */
+	atomic_bool done;
+};
+
+static void *start_migration_run(void *arg)
+{
+	struct start_migration *m = arg;
+	struct err err = { { 0 } };
+	PGconn *pg = db_open(m->conf->database, &err);
+
+	if (pg && !migrate_ensure(pg, m->conf, &err))
+		m->problem = err;
+	db_close(pg);
+	atomic_store(&m->done, true);
+	return NULL;
+}
+
 static void migrate_at_start(struct app *app, struct err *problem)
 {
-	struct err err = { { 0 } };
-	PGconn *pg;
+	struct start_migration m = { .conf = app->conf };
+	pthread_t thread;
+	char lport[8];
 
 	if (!app_db_configured(app))
 		return;
-	pg = db_open(app->conf->database, &err);
-	if (pg && !migrate_ensure(pg, app->conf, &err))
-		*problem = err;
-	db_close(pg);
+	if (!db_tunnel()) {
+		start_migration_run(&m);
+		*problem = m.problem;
+		return;
+	}
+	/* Through a tunnel carried by this loop: the route is asked here, on
+	 * the loop's thread, and the loop runs while the migration waits on a
+	 * thread of its own (a passphrase is asked on the terminal meanwhile). */
+	if (!db_conn_route(app->conf->database, lport, sizeof(lport), problem))
+		return;
+	if (pthread_create(&thread, NULL, start_migration_run, &m) != 0)
+		return;
+	while (!atomic_load(&m.done))
+		loop_run_once(app->loop, 20);
+	pthread_join(thread, NULL);
+	*problem = m.problem;
 }
 
 int app_run(const struct app_options *opts)
@@ -1234,13 +1319,16 @@ int app_run(const struct app_options *opts)
 		free(app);
 		return 1;
 	}
+	app->tunnels = tunnel_header_new(app);
 	migrate_at_start(app, &migrate_problem);
 	if (!term_start(app->conf->mouse)) {
 		fprintf(stderr, "opsdeck: cannot start the terminal (is TERM set?)\n");
+		tunnel_header_free(app->tunnels);
 		loop_free(app->loop);
 		free(app);
 		return 1;
 	}
+	tunnel_header_screen(app->tunnels, true);
 	fatal_set_hook(term_stop);
 	term_install_crash_handler();
 	style_set_utf8(term_utf8());
@@ -1274,6 +1362,7 @@ int app_run(const struct app_options *opts)
 			break;
 	}
 	gone = app->terminal_gone;
+	tunnel_header_screen(app->tunnels, false);
 	term_stop();
 	fatal_set_hook(NULL);
 	app_free(app);

@@ -32,6 +32,8 @@ libopsdeck_console_a_SOURCES += ui/pane_reconcile.c
 libopsdeck_console_a_SOURCES += ui/store_drill.c ui/store_drill.h ui/foreground.c ui/foreground.h
 # The clusters view (:clusters).
 libopsdeck_console_a_SOURCES += ui/pane_clusters.c
+# The tunnels the console opens, in its header.
+libopsdeck_console_a_SOURCES += ui/tunnel_header.c ui/tunnel_header.h
 libopsdeck_console_a_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 OPSDECK_CONSOLE_LIBS = libopsdeck_console.a libopsdeck_ui.a $(OPSDECK_CORE_LIBS) $(NCURSES_LIBS)
 

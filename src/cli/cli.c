@@ -14,6 +14,7 @@
 #include "cli/cli_logs.h"
 #include "cli/cli_project.h"
 #include "cli/cli_queue.h"
+#include "cli/cli_route.h"
 #include "cli/cli_store.h"
 #include "cli/cli_tunnel.h"
 #include "cli/cli_util.h"
@@ -142,7 +143,7 @@ static int strip_json(struct cli_ctx *ctx, int argc, char **argv)
 	return j;
 }
 
-int cli_main(struct cli_ctx *ctx, int argc, char **argv)
+static int dispatch(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct cli_command *c;
 	char shown[CLI_SHOWN_SIZE], verb[CLI_SHOWN_SIZE];
@@ -178,4 +179,15 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 	cli_usage(ctx, NULL, "unknown command \"%s %s\"", argv[0], cli_shown(argv[1], verb));
 	print_noun_usage(ctx->err, argv[0]);
 	return CLI_USAGE;
+}
+
+int cli_main(struct cli_ctx *ctx, int argc, char **argv)
+{
+	int rc;
+
+	/* every command's clients ride the tunnels the settings name */
+	cli_route_begin(ctx->conf, ctx->err);
+	rc = dispatch(ctx, argc, argv);
+	cli_route_end();
+	return rc;
 }

@@ -172,27 +172,12 @@ static void describe_one(const struct cli_command *cmd, void *arg)
  * slow, and never says so. */
 static PGconn *open_quietly(const struct conf *conf)
 {
-	const char *keys[DB_CONN_NPARAMS + 1], *vals[DB_CONN_NPARAMS + 1];
 	struct err err = {{0}};
-	size_t n = 0;
 	PGconn *pg;
 
-	db_conn_params(conf->database, NULL, NULL, keys, vals);
-	while (keys[n])
-		n++;
-	/* Last, so that it wins over the conninfo's own. */
-	keys[n] = "connect_timeout";
-	vals[n++] = COMPLETE_CONNECT_TIMEOUT;
-	keys[n] = NULL;
-	vals[n] = NULL;
-	pg = PQconnectdbParams(keys, vals, 1);
-	if (pg && PQstatus(pg) != CONNECTION_OK) {
-		PQfinish(pg);
-		return NULL;
-	}
+	pg = db_open_within(conf->database, COMPLETE_CONNECT_TIMEOUT, &err);
 	if (!pg)
 		return NULL;
-	db_quiet_notices(pg);
 	if (!db_exec_fixed(pg, COMPLETE_SQL_TIMEOUT, &err)) {
 		PQfinish(pg);
 		return NULL;

@@ -247,7 +247,7 @@ static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err 
 	return true;
 }
 
-static bool cli_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
+bool cli_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
 {
 	const char *prog = getenv("SSH_ASKPASS");
 	const char *req = getenv("SSH_ASKPASS_REQUIRE");

@@ -7,4 +7,8 @@
 
 extern const struct cli_command *const cli_tunnel_commands[];
 
+/* A key's passphrase from SSH_ASKPASS or the terminal, never echoed (a
+ * tunnel_passphrase_fn, src/ssh/tunnel.h). */
+bool cli_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, void *ud);
+
 #endif

@@ -404,8 +404,19 @@ static void start_connect(struct db_conn *c)
 static void connect_pg(struct db_conn *c)
 {
 	const char *keys[DB_CONN_NPARAMS], *vals[DB_CONN_NPARAMS];
+	struct err err = { { 0 } };
+	char lport[8];
 
-	db_conn_params(c->conninfo, c->addrs ? c->hosts : NULL, c->addrs, keys, vals);
+	/* Through the tunnel, the route is asked again on every connect. */
+	if (!db_conn_route(c->conninfo, lport, sizeof(lport), &err)) {
+		go_down(c, err.msg);
+		return;
+	}
+	if (lport[0])
+		db_conn_params(c->conninfo, NULL, DB_TUNNEL_ADDR, lport, keys, vals);
+	else
+		db_conn_params(c->conninfo, c->addrs ? c->hosts : NULL, c->addrs, NULL, keys,
+			       vals);
 	c->pg = PQconnectStartParams(keys, vals, 1);
 	if (!c->pg) {
 		go_down(c, "out of memory");
@@ -819,10 +830,10 @@ struct db_conn *db_conn_new(struct loop *loop, const char *conninfo,
 		char host[256];
 		bool has_addr = false;
 
-		/* A name to look up; a socket, an address or a conninfo libpq
-		 * will refuse need none. */
-		if (db_conn_host(c->conninfo, host, sizeof(host), &has_addr) && !has_addr &&
-		    db_resolve_needed(host))
+		/* A name to look up; a socket, an address, a conninfo libpq
+		 * will refuse or a tunnel (the bastion resolves) need none. */
+		if (!db_tunnel() && db_conn_host(c->conninfo, host, sizeof(host), &has_addr) &&
+		    !has_addr && db_resolve_needed(host))
 			str_copy(c->host, sizeof(c->host), host);
 	}
 	c->backoff_ms = c->opt.backoff_min_ms;

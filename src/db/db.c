@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "route.h"
+
 /* ---- requests ---- */
 
 void db_req_init(struct db_req *r, const char *sql)
@@ -65,7 +67,8 @@ void db_req_move(struct db_req *dst, struct db_req *src)
 /* ---- connections ---- */
 
 void db_conn_params(const char *conninfo, const char *host, const char *hostaddr,
-		    const char *keys[DB_CONN_NPARAMS], const char *vals[DB_CONN_NPARAMS])
+		    const char *port, const char *keys[DB_CONN_NPARAMS],
+		    const char *vals[DB_CONN_NPARAMS])
 {
 	/* Later entries win, so the operator's conninfo (expanded from dbname)
 	 * overrides these defaults. libpq itself enforces connect_timeout only
@@ -86,11 +89,17 @@ void db_conn_params(const char *conninfo, const char *host, const char *hostaddr
 	}
 	keys[n] = "dbname";
 	vals[n++] = conninfo && *conninfo ? conninfo : NULL;
-	if (host && hostaddr) {
+	if (host) {
 		keys[n] = "host";
 		vals[n++] = host;
+	}
+	if (hostaddr) {
 		keys[n] = "hostaddr";
 		vals[n++] = hostaddr;
+	}
+	if (port) {
+		keys[n] = "port";
+		vals[n++] = port;
 	}
 	keys[n] = NULL;
 	vals[n] = NULL;
@@ -123,6 +132,100 @@ bool db_conn_host(const char *conninfo, char *host, size_t hostsz, bool *has_hos
 	*has_hostaddr = ha && *ha;
 	PQconninfoFree(opts);
 	return true;
+}
+
+/* ---- the tunnel ---- */
+
+/* Set by the front end before any connection is made. */
+static char *tunnel_profile;
+
+void db_set_tunnel(const char *profile)
+{
+	free(tunnel_profile);
+	tunnel_profile = profile && *profile ? xstrdup(profile) : NULL;
+}
+
+const char *db_tunnel(void)
+{
+	return tunnel_profile;
+}
+
+/* A bare database name is no connection string: libpq expands only these. */
+static bool is_conninfo(const char *s)
+{
+	return strchr(s, '=') || str_has_prefix(s, "postgresql://") ||
+	       str_has_prefix(s, "postgres://");
+}
+
+bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err *err)
+{
+	PQconninfoOption *opts = NULL;
+	const char *h = NULL, *ha = NULL, *p = NULL, *target;
+	long port = 5432;
+	int local;
+
+	lport[0] = '\0';
+	if (!tunnel_profile)
+		return true;
+	if (conninfo && *conninfo && is_conninfo(conninfo)) {
+		char *errmsg = NULL;
+
+		opts = PQconninfoParse(conninfo, &errmsg);
+		PQfreemem(errmsg);
+		if (!opts) {
+			err_set(err, "the database setting is not a connection string libpq reads");
+			return false;
+		}
+		for (PQconninfoOption *o = opts; o->keyword; o++) {
+			if (!o->val || !*o->val)
+				continue;
+			if (strcmp(o->keyword, "host") == 0)
+				h = o->val;
+			else if (strcmp(o->keyword, "hostaddr") == 0)
+				ha = o->val;
+			else if (strcmp(o->keyword, "port") == 0)
+				p = o->val;
+		}
+	}
+	/* What libpq falls back to. */
+	if (!h)
+		h = getenv("PGHOST");
+	if (!ha)
+		ha = getenv("PGHOSTADDR");
+	if (!p)
+		p = getenv("PGPORT");
+	/* libpq connects to hostaddr when there is one, under the name host. */
+	target = ha && *ha ? ha : h;
+	if (!target || !*target || target[0] == '/' || target[0] == '@') {
+		err_set(err, "database_tunnel needs the database's host name in the database setting");
+		goto fail;
+	}
+	if (strchr(target, ',') || (p && strchr(p, ','))) {
+		err_set(err, "database_tunnel needs one host in the database setting, not a list");
+		goto fail;
+	}
+	if (p && *p) {
+		char *end;
+
+		port = strtol(p, &end, 10);
+		if (*end || port < 1 || port > 65535) {
+			err_set(err, "the database's port is not a number from 1 to 65535");
+			goto fail;
+		}
+	}
+	/* Asked on every connect: a tunnel set may have been replaced. */
+	local = route_endpoint(tunnel_profile, target, (int)port, err);
+	if (local <= 0) {
+		if (local == 0)
+			err_set(err, "tunnel %s: no local port", tunnel_profile);
+		goto fail;
+	}
+	snprintf(lport, lportsz, "%d", local);
+	PQconninfoFree(opts);
+	return true;
+fail:
+	PQconninfoFree(opts);
+	return false;
 }
 
 /* libpq messages end in a newline and may span lines; one line reads better. */
@@ -165,12 +268,29 @@ void db_quiet_notices(PGconn *pg)
 	PQsetNoticeProcessor(pg, notice_quiet, NULL);
 }
 
-PGconn *db_open(const char *conninfo, struct err *err)
+PGconn *db_open_within(const char *conninfo, const char *connect_timeout_s, struct err *err)
 {
-	const char *keys[DB_CONN_NPARAMS], *vals[DB_CONN_NPARAMS];
+	const char *keys[DB_CONN_NPARAMS + 1], *vals[DB_CONN_NPARAMS + 1];
+	struct err why = { { 0 } };
+	char lport[8];
+	size_t n = 0;
 	PGconn *pg;
 
-	db_conn_params(conninfo, NULL, NULL, keys, vals);
+	if (!db_conn_route(conninfo, lport, sizeof(lport), &why)) {
+		err_set(err, "cannot connect to the database: %s", why.msg);
+		return NULL;
+	}
+	db_conn_params(conninfo, NULL, lport[0] ? DB_TUNNEL_ADDR : NULL, lport[0] ? lport : NULL,
+		       keys, vals);
+	if (connect_timeout_s) {
+		/* Last, so that it wins over the conninfo's own. */
+		while (keys[n])
+			n++;
+		keys[n] = "connect_timeout";
+		vals[n++] = connect_timeout_s;
+		keys[n] = NULL;
+		vals[n] = NULL;
+	}
 	pg = PQconnectdbParams(keys, vals, 1);
 	if (!pg) {
 		err_set(err, "cannot connect to the database: out of memory");
@@ -186,6 +306,11 @@ PGconn *db_open(const char *conninfo, struct err *err)
 	}
 	db_quiet_notices(pg);
 	return pg;
+}
+
+PGconn *db_open(const char *conninfo, struct err *err)
+{
+	return db_open_within(conninfo, NULL, err);
 }
 
 void db_close(PGconn *pg)

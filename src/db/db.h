@@ -55,19 +55,39 @@ void db_req_move(struct db_req *dst, struct db_req *src);
  * libpq's environment, PGHOST etc.) over our defaults (application_name,
  * connect_timeout, client_encoding, and TCP keepalives that notice a dead
  * link within 20 s: keepalives, keepalives_idle/interval/count,
- * tcp_user_timeout). host and hostaddr (NULL: none) go over the conninfo:
- * the addresses of host looked up beforehand. Pass expand_dbname=1. The
- * arrays are NULL-terminated; the values are static or borrowed. */
-#define DB_CONN_NPARAMS 12
+ * tcp_user_timeout). host, hostaddr and port (NULL: none) go over the
+ * conninfo: the addresses of host looked up beforehand, or the tunnel's
+ * local end. Pass expand_dbname=1. The arrays are NULL-terminated; the
+ * values are static or borrowed. */
+#define DB_CONN_NPARAMS 13
 void db_conn_params(const char *conninfo, const char *host, const char *hostaddr,
-		    const char *keys[DB_CONN_NPARAMS], const char *vals[DB_CONN_NPARAMS]);
+		    const char *port, const char *keys[DB_CONN_NPARAMS],
+		    const char *vals[DB_CONN_NPARAMS]);
+
+/* The tunnel profile every connection of the process rides (the
+ * `database_tunnel` setting), set by the front end before any connection;
+ * NULL or empty: directly. */
+void db_set_tunnel(const char *profile);
+const char *db_tunnel(void);
+/* Where a routed connection goes: hostaddr, with the route's port, while
+ * host stays the conninfo's name (TLS verification, .pgpass). */
+#define DB_TUNNEL_ADDR "127.0.0.1"
+/* With a tunnel set: asks the route (src/route.h) for the conninfo's host
+ * and port (else PGHOST, PGHOSTADDR, PGPORT; 5432) and puts the local port
+ * in lport; a Unix socket, no host or a list of hosts is refused in words.
+ * Without one: lport gets "". Asked before every connect. */
+bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err *err);
 /* The host the conninfo (else libpq's environment) names, and whether it
  * sets hostaddr (then no lookup is needed); false if it cannot be read.
  * host gets "" for none. */
 bool db_conn_host(const char *conninfo, char *host, size_t hostsz, bool *has_hostaddr);
 
-/* Opens a blocking connection and sets the session up (UTF-8, UTC). */
+/* Opens a blocking connection (through the tunnel, when one is set) and
+ * sets the session up (UTF-8, UTC). */
 PGconn *db_open(const char *conninfo, struct err *err);
+/* The same, giving up after connect_timeout_s seconds (NULL: the
+ * conninfo's bound, else 10 s). */
+PGconn *db_open_within(const char *conninfo, const char *connect_timeout_s, struct err *err);
 void db_close(PGconn *pg);
 /* Drops server notices instead of printing them on stderr. */
 void db_quiet_notices(PGconn *pg);

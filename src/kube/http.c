@@ -2,13 +2,17 @@
 
 #include "kube/http.h"
 
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "conf.h"
 #include "kube/execcred.h"
 #include "net/http.h"
+#include "route.h"
 
 #define TOKEN_FILE_REREAD_MS 60000
 
@@ -39,6 +43,45 @@ struct kube_http {
 };
 
 static unsigned long live_clients;
+
+/* kube.tunnels, as the front end set it: set once, read by whichever
+ * thread makes a client */
+static struct conf_kube_tunnel *tunnels;
+static size_t ntunnels;
+static pthread_mutex_t tunnels_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void kube_http_set_tunnels(const struct conf *conf)
+{
+	size_t n = conf ? conf->nkube_tunnels : 0;
+	struct conf_kube_tunnel *v = n ? xcalloc(n, sizeof(*v)) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		v[i].context = xstrdup(conf->kube_tunnels[i].context);
+		v[i].profile = xstrdup(conf->kube_tunnels[i].profile);
+	}
+	pthread_mutex_lock(&tunnels_lock);
+	for (size_t i = 0; i < ntunnels; i++) {
+		free(tunnels[i].context);
+		free(tunnels[i].profile);
+	}
+	free(tunnels);
+	tunnels = v;
+	ntunnels = n;
+	pthread_mutex_unlock(&tunnels_lock);
+}
+
+char *kube_http_tunnel_of(const char *context)
+{
+	char *profile = NULL;
+
+	pthread_mutex_lock(&tunnels_lock);
+	for (size_t i = 0; context && i < ntunnels && !profile; i++) {
+		if (strcmp(tunnels[i].context, context) == 0)
+			profile = xstrdup(tunnels[i].profile);
+	}
+	pthread_mutex_unlock(&tunnels_lock);
+	return profile;
+}
 
 /* ---- credentials, through the engine's auth hook ---- */
 
@@ -242,6 +285,33 @@ static struct net_blob blob_of(const struct kube_blob *b)
 	return (struct net_blob){b->data, b->len};
 }
 
+/* The local port that leads to the context's server through its tunnel
+ * (0: none, directly; -1 with err set: it cannot be had). */
+static int tunnel_port(const struct kube_config *cfg, const char *profile, struct err *err)
+{
+	char host[256];
+	int port = 0, local;
+	struct err e = {{0}};
+
+	if (!profile)
+		return 0;
+	if (cfg->proxy_url) {
+		err_set(err,
+			"context %s: the kubeconfig's proxy-url and kube.tunnels (tunnel %s) both "
+			"lead to %s; use one of them",
+			cfg->context, profile, cfg->server);
+		return -1;
+	}
+	if (!net_http_url_endpoint(cfg->server, host, sizeof(host), &port, err))
+		return -1;
+	local = route_endpoint(profile, host, port, &e);
+	if (local < 0) {
+		err_set(err, "context %s: %s", cfg->context, e.msg);
+		return -1;
+	}
+	return local;
+}
+
 struct kube_http *kube_http_new(struct loop *loop, struct kube_config *cfg, struct err *err)
 {
 	struct kube_http *h = xcalloc(1, sizeof(*h));
@@ -255,6 +325,21 @@ struct kube_http *kube_http_new(struct loop *loop, struct kube_config *cfg, stru
 	    .password = cfg->password,
 	    .auth = &auth,
 	};
+	char *profile = kube_http_tunnel_of(cfg->context);
+	char via[128];
+
+	o.connect_to = tunnel_port(cfg, profile, err);
+	if (o.connect_to < 0) {
+		free(profile);
+		kubeconfig_free(cfg);
+		free(h);
+		return NULL;
+	}
+	if (profile) {
+		snprintf(via, sizeof(via), "tunnel %s", profile);
+		o.connect_via = via;
+		free(profile);
+	}
 
 	if (cfg->ca.data)
 		o.ca = blob_of(&cfg->ca);

@@ -43,6 +43,7 @@
 #define KUBE_HTTP_MAX_BODY (64u * 1024u * 1024u)
 #define KUBE_HTTP_MAX_LINE (16u * 1024u * 1024u)
 
+struct conf;
 struct kube_http;
 struct kube_req;
 struct net_http;
@@ -85,10 +86,22 @@ struct kube_request {
 
 /* Takes ownership of cfg. NULL with err set if the server URL cannot be used.
  * With loop NULL the client makes a private loop of its own, for blocking
- * users such as the CLI (kube_http_request_sync, kube_http_wait). */
+ * users such as the CLI (kube_http_request_sync, kube_http_wait). A context
+ * that kube_http_set_tunnels() names is reached through its tunnel: the
+ * connections go to the local port route_endpoint() (src/route.h) gives for
+ * the server's host and port, TLS and Host still name the server; with the
+ * kubeconfig's proxy-url as well, the client is refused. */
 struct kube_http *kube_http_new(struct loop *loop, struct kube_config *cfg, struct err *err);
 /* Cancels whatever is in flight (no callbacks) and frees the client. */
 void kube_http_free(struct kube_http *h);
+
+/* Process-wide, for every client made after it: the kube contexts whose API
+ * server is reached through a tunnel profile (conf's kube.tunnels, copied;
+ * NULL: none). The front end calls it when it installs its route. */
+void kube_http_set_tunnels(const struct conf *conf);
+/* The tunnel profile a context is reached through (a copy, to free), or
+ * NULL: directly. */
+char *kube_http_tunnel_of(const char *context);
 
 const struct kube_config *kube_http_config(const struct kube_http *h);
 struct loop *kube_http_loop(const struct kube_http *h);

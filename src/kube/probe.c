@@ -483,6 +483,7 @@ static void start(struct kube_probe *p)
 	struct kubeconfig_opts ko = {.path = p->kubeconfig, .context = p->wanted_context};
 	struct err err = {{0}};
 	struct kube_config *cfg = kubeconfig_load(&ko, &err);
+	char *tunnel;
 
 	if (!cfg) {
 		add(p, STEP_CONTEXT, KUBE_PROBE_FAIL, NULL, "%s", err.msg);
@@ -493,10 +494,13 @@ static void start(struct kube_probe *p)
 	p->context = xstrdup(cfg->context);
 	p->server = xstrdup(cfg->server);
 	p->user = xstrdup(cfg->user_name[0] ? cfg->user_name : "(anonymous)");
+	tunnel = kube_http_tunnel_of(p->context);
 	add(p, STEP_CONTEXT, KUBE_PROBE_OK,
-	    json_pack("{s:s, s:s, s:s}", "context", p->context, "server", p->server, "user",
-		      p->user),
-	    "context %s resolves to %s as user %s", p->context, p->server, p->user);
+	    json_pack("{s:s, s:s, s:s, s:s*}", "context", p->context, "server", p->server, "user",
+		      p->user, "tunnel", tunnel),
+	    "context %s resolves to %s%s%s as user %s", p->context, p->server,
+	    tunnel ? " through tunnel " : "", tunnel ? tunnel : "", p->user);
+	free(tunnel);
 	p->h = kube_http_new(p->loop, cfg, &err);
 	if (!p->h) {
 		add(p, STEP_CONTEXT, KUBE_PROBE_FAIL, NULL, "context %s: %s", p->context, err.msg);

@@ -5,7 +5,10 @@
  *
  *  - Clients: one kube_http per kube context, made from the kubeconfig on
  *    first use and kept, so a context has one connection pool and one run
- *    of its exec credential plugin however many users it has.
+ *    of its exec credential plugin however many users it has. A context
+ *    that kube.tunnels names (kube_http_set_tunnels, set by the front end)
+ *    gets its client through that tunnel; a dropped tunnel is an outage
+ *    like any other, with the tunnel named in the reason.
  *  - States: each context's reachability in one place -- connecting, ok,
  *    unreachable (with the reason and since when), forbidden, or broken
  *    (the kubeconfig cannot be used). A context is probed (GET /version)

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "net/http.h"
 #include "provision/secret.h"
+#include "route.h"
 
 /* The columns a listing asks for: what a row shows, nothing more. */
 static const char queue_columns[] =
@@ -191,7 +192,20 @@ struct rabbit *rabbit_new(struct loop *loop, const struct conf *conf, const stru
 	char *password;
 	struct net_http_opts o = {0};
 	struct err e = {{0}};
+	char via[128];
 
+	if (b->tunnel) {
+		char host[256];
+		int port = 0;
+
+		if (!net_http_url_endpoint(b->url, host, sizeof(host), &port, &e) ||
+		    (o.connect_to = route_endpoint(b->tunnel, host, port, &e)) < 0) {
+			err_set(err, "broker %s: %s", b->name, e.msg);
+			return NULL;
+		}
+		snprintf(via, sizeof(via), "tunnel %s", b->tunnel);
+		o.connect_via = via;
+	}
 	password = b->password_file ? read_password_file(b->name, b->password_file, err)
 				    : xstrdup(b->password ? b->password : "");
 	if (!password)

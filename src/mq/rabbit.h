@@ -61,8 +61,10 @@ struct rabbit_result {
 typedef void (*rabbit_done_fn)(struct rabbit_result *res, const struct err *err, void *ud);
 
 /* A client for broker b (copied) under the settings conf (read-only
- * mode). Reads its password_file now. NULL with err set if the file cannot
- * be read or the URL cannot be used. */
+ * mode). Reads its password_file now. A broker with a tunnel is reached
+ * through the local port route_endpoint() gives (src/route.h), still by
+ * its name for TLS. NULL with err set if the file cannot be read, the URL
+ * cannot be used or the tunnel gives no port. */
 struct rabbit *rabbit_new(struct loop *loop, const struct conf *conf, const struct conf_broker *b,
 			  struct err *err);
 /* Cancels what is in flight (no callbacks) and frees the client. */

@@ -117,6 +117,7 @@ struct net_http {
 	int retries;
 	uint64_t rng;
 	unsigned long connects;
+	int connect_port; /* a local port everything goes to (connect_to); 0: none */
 };
 
 static struct net_http_stats stats;
@@ -582,6 +583,10 @@ static void set_tls(CURL *easy, const struct net_req *r)
 	}
 	if (c->connect)
 		curl_easy_setopt(easy, CURLOPT_CONNECT_TO, c->connect);
+	/* the local port leads to the server itself: no proxy from the
+	 * environment may take the connection elsewhere */
+	if (c->connect_port)
+		curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
 }
 
 /* The proxy was chosen as kubectl chooses it (net_http_new): curl is told
@@ -1248,6 +1253,65 @@ static bool set_base_url(struct net_http *c, const char *server, const char *tls
 	return ok;
 }
 
+bool net_http_url_endpoint(const char *url, char *host, size_t hostsz, int *port,
+			   struct err *err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *h = NULL, *p = NULL;
+	bool ok = false;
+
+	if (!u)
+		fatal("out of memory creating a URL handle");
+	if (!url || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		err_set(err, "server %s is not a usable URL", url ? url : "(none)");
+	} else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		err_set(err, "server %s is not an http or https URL", url);
+	} else {
+		size_t hl = strlen(h);
+
+		/* an IPv6 address without its brackets, as a socket takes it */
+		if (hl > 2 && h[0] == '[' && h[hl - 1] == ']')
+			snprintf(host, hostsz, "%.*s", (int)(hl - 2), h + 1);
+		else
+			snprintf(host, hostsz, "%s", h);
+		*port = atoi(p);
+		ok = true;
+	}
+	curl_free(scheme);
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+/* Every connection goes to 127.0.0.1:port: CONNECT_TO from the URL's host
+ * and port (tls-server-name's, when the URL names it), so TLS and Host
+ * still speak to the server by its name. */
+static void set_connect_to(struct net_http *c, int port)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *uport = NULL, *ct;
+
+	if (!u)
+		fatal("out of memory creating a URL handle");
+	/* base_url was made by set_base_url from a URL curl took */
+	if (curl_url_set(u, CURLUPART_URL, c->base_url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &uport, CURLU_DEFAULT_PORT) != CURLUE_OK)
+		fatal("cannot read back the URL %s", c->base_url);
+	ct = xasprintf("%s:%s:127.0.0.1:%d", host, uport, port);
+	curl_slist_free_all(c->connect);
+	c->connect = slist_add(NULL, ct);
+	c->connect_port = port;
+	free(ct);
+	curl_free(host);
+	curl_free(uport);
+	curl_url_cleanup(u);
+}
+
 struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, struct err *err)
 {
 	struct net_http *c;
@@ -1263,10 +1327,20 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 		err_set(err, "no server URL");
 		return NULL;
 	}
-	/* proxy-url wins over the environment, read as kubectl reads it */
+	if (o->connect_to && o->proxy_url) {
+		err_set(err, "server %s: a proxy and %s both lead to it; use one of them",
+			o->base_url, o->connect_via ? o->connect_via : "a local port");
+		return NULL;
+	}
+	if (o->connect_to < 0 || o->connect_to > 65535) {
+		err_set(err, "server %s: no local port %d", o->base_url, o->connect_to);
+		return NULL;
+	}
+	/* proxy-url wins over the environment, read as kubectl reads it; a
+	 * connection that rides a tunnel takes no proxy from the environment */
 	if (o->proxy_url)
 		proxy = xstrdup(o->proxy_url);
-	else if (!net_proxy_from_env(o->base_url, NULL, &proxy, err))
+	else if (!o->connect_to && !net_proxy_from_env(o->base_url, NULL, &proxy, err))
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	if (!set_base_url(c, o->base_url, o->tls_server_name, err)) {
@@ -1274,9 +1348,12 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 		free(c);
 		return NULL;
 	}
+	if (o->connect_to)
+		set_connect_to(c, o->connect_to);
 	c->own_loop = !loop;
 	c->loop = loop ? loop : loop_new();
-	c->server = xstrdup(o->base_url);
+	c->server = o->connect_via ? xasprintf("%s through %s", o->base_url, o->connect_via)
+				   : xstrdup(o->base_url);
 	if (o->ca.data)
 		blob_set(&c->ca, o->ca.data, o->ca.len);
 	if (o->client_cert.data && o->client_key.data) {

@@ -128,6 +128,12 @@ struct net_http_opts {
 	const char *username;	     /* set: HTTP basic authentication */
 	const char *password;	     /* secret */
 	const struct net_auth *auth; /* copied; NULL: none */
+	/* Connect to 127.0.0.1 on this port instead of the server (a tunnel's
+	 * forward, see src/route.h), while the URL, SNI, the certificate's
+	 * name and the Host header stay the server's; 0: directly. Never
+	 * through a proxy: with proxy_url set too, net_http_new refuses. */
+	int connect_to;
+	const char *connect_via; /* what connect_to leads through, for messages */
 };
 
 /* Copies what it needs from o. NULL with err set if the URL cannot be used.
@@ -138,7 +144,8 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 void net_http_free(struct net_http *c);
 
 struct loop *net_http_loop(const struct net_http *c);
-/* The base URL as given, for messages. */
+/* The base URL as given, for messages ("URL through VIA" with a
+ * connect_via). */
 const char *net_http_server(const struct net_http *c);
 /* Tunes the retry policy: first delay, cap, and the default count for a
  * plain GET (initially 250 ms, 4 s, 3). */
@@ -182,6 +189,11 @@ struct net_http_stats {
 	unsigned long connects; /* connections opened by every client, ever */
 };
 struct net_http_stats net_http_stats(void);
+
+/* The host and port (the scheme's default when the URL names none) an
+ * http(s) URL reaches; false with err set if it cannot be used. */
+bool net_http_url_endpoint(const char *url, char *host, size_t hostsz, int *port,
+			   struct err *err);
 
 /* Whether the libcurl in use resolves host names without blocking (its
  * threaded or c-ares resolver). why gets a sentence either way. */

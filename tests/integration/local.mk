@@ -140,3 +140,16 @@ EXTRA_DIST += tests/integration/logs_pane_firehose.sh
 # SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
 TESTS += tests/integration/tunnel.sh
 EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh
+# The cluster client, a broker and a log stream riding a tunnel.
+TESTS += tests/integration/tunnel_ride.sh
+EXTRA_DIST += tests/integration/tunnel_ride.sh
+# The database through a tunnel: blocking and on the loop, sshd stopped.
+TESTS += tests/integration/db_tunnel.sh
+EXTRA_DIST += tests/integration/db_tunnel.sh
+check_PROGRAMS += tests/integration/db_tunnel_test
+tests_integration_db_tunnel_test_SOURCES = tests/integration/db_tunnel_test.c
+tests_integration_db_tunnel_test_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) $(SSH2_CFLAGS)
+tests_integration_db_tunnel_test_LDADD = $(OPSDECK_CORE_LIBS)
+# The console through a tunnel: the header follows it, the panes come back.
+TESTS += tests/integration/tunnel_console.sh
+EXTRA_DIST += tests/integration/tunnel_console.sh

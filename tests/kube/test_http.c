@@ -1,5 +1,6 @@
 /* The HTTP client against a scripted server: requests and headers,
- * credentials, retries, timeouts, streams, cancellation. */
+ * credentials, retries, timeouts, streams, cancellation, a context that
+ * rides a tunnel. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -13,10 +14,13 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "conf.h"
 #include "fakeapi.h"
 #include "kube/b64.h"
 #include "kube/http.h"
 #include "kubetest.h"
+#include "net/http.h"
+#include "route.h"
 
 static void assert_contains(const char *hay, const char *needle)
 {
@@ -584,6 +588,85 @@ static void test_exec_credentials(void **state)
 	free(count);
 }
 
+/* ---- a context that rides a tunnel (kube.tunnels and the route) ---- */
+
+struct fake_route {
+	int port; /* the answer; -1: refuse */
+	char asked[300];
+};
+
+static int fake_route_fn(void *ud, const char *profile, const char *host, int port,
+			 struct err *err)
+{
+	struct fake_route *fr = ud;
+
+	snprintf(fr->asked, sizeof(fr->asked), "%s %s %d", profile, host, port);
+	if (fr->port < 0)
+		err_set(err, "tunnel %s: no port to bind", profile);
+	return fr->port;
+}
+
+static void test_tunnel_route(void **state)
+{
+	struct fake_api *api = fake_api_start(handler, &(struct script){0});
+	struct conf_kube_tunnel map[] = {{"t", "bastion"}};
+	struct conf conf = {.kube_tunnels = map, .nkube_tunnels = 1};
+	struct fake_route fr = {0};
+	struct kube_request rq = {.path = "/echo", .retries = 0, .timeout_ms = 5000};
+	struct kube_response resp;
+	struct kube_http *h;
+	struct err err = {{0}};
+	char host[64], *tunnel;
+	static const char proxied[] =
+	    "current-context: t\n"
+	    "clusters: [{name: c, cluster: {server: 'http://api.internal:8080', "
+	    "proxy-url: 'http://127.0.0.1:9'}}]\n"
+	    "contexts: [{name: t, context: {cluster: c}}]\n";
+
+	(void)state;
+	assert_true(net_http_url_endpoint(fake_api_url(api), host, sizeof(host), &fr.port, &err));
+	kube_http_set_tunnels(&conf);
+	tunnel = kube_http_tunnel_of("t");
+	assert_string_equal(tunnel, "bastion");
+	free(tunnel);
+	assert_null(kube_http_tunnel_of("other"));
+
+	/* no route installed: the tunnel cannot be had */
+	assert_null(kube_http_new(NULL, kt_config("http://api.internal:8080", NULL), &err));
+	assert_string_equal(err.msg, "context t: tunnel bastion: this program opens no tunnels");
+
+	/* the route's port carries the requests; the server's own name and
+	 * port are what it is asked for */
+	route_install(fake_route_fn, &fr);
+	h = kube_http_new(NULL, kt_config("http://api.internal:8080", NULL), &err);
+	assert_non_null(h);
+	assert_string_equal(fr.asked, "bastion api.internal 8080");
+	assert_true(kube_http_request_sync(h, &rq, &resp));
+	assert_int_equal(resp.status, 200);
+	kube_response_free(&resp);
+	kube_http_free(h);
+	/* the scheme's port when the URL names none */
+	h = kube_http_new(NULL, kt_config("https://api.internal", NULL), &err);
+	assert_non_null(h);
+	assert_string_equal(fr.asked, "bastion api.internal 443");
+	kube_http_free(h);
+
+	/* a route that refuses, and a proxy-url besides the tunnel */
+	fr.port = -1;
+	assert_null(kube_http_new(NULL, kt_config("http://api.internal:8080", NULL), &err));
+	assert_string_equal(err.msg, "context t: tunnel bastion: no port to bind");
+	assert_null(kube_http_new(
+	    NULL, kubeconfig_parse("k", proxied, strlen(proxied), NULL, kt_dir(), &err), &err));
+	assert_string_equal(err.msg, "context t: the kubeconfig's proxy-url and kube.tunnels "
+				     "(tunnel bastion) both lead to http://api.internal:8080; use "
+				     "one of them");
+
+	route_install(NULL, NULL);
+	kube_http_set_tunnels(NULL);
+	assert_null(kube_http_tunnel_of("t"));
+	fake_api_stop(api);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +684,7 @@ int main(void)
 	    cmocka_unit_test(test_sync),
 	    cmocka_unit_test(test_basic_and_token_file),
 	    cmocka_unit_test(test_exec_credentials),
+	    cmocka_unit_test(test_tunnel_route),
 	};
 	int rc;
 

@@ -2,7 +2,8 @@
  * layer: basic auth, extra headers, the auth hook (waiting for
  * credentials, failing, one re-send after a 401), the stall bound on
  * streams, Retry-After in seconds and as a date, connection and client
- * counts, TLS options, and the name-resolution judgement doctor shows. */
+ * counts, TLS options, connecting through a local port (a tunnel's), and
+ * the name-resolution judgement doctor shows. */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -516,6 +517,95 @@ static void test_tls_options(void **state)
 	tls_server_stop(srv);
 }
 
+/* connect_to: connections go to the local port, the URL's name stays
+ * the one TLS sends and checks and Host carries. */
+static void test_connect_to(void **state)
+{
+	struct tls_server *srv = tls_server_start();
+	char *ca_path = kt_write("net/ca-ct.pem", tls_server_ca(srv));
+	char host[64];
+	int port = 0;
+	struct err err = {{0}};
+	struct net_http_opts o = {.ca_file = ca_path, .connect_via = "tunnel t1"};
+	struct net_request rq = {.path = "/x", .timeout_ms = 5000, .retries = 0};
+	struct net_response resp;
+	struct net_http *c;
+	json_t *j;
+
+	(void)state;
+	assert_true(net_http_url_endpoint(tls_server_url(srv), host, sizeof(host), &port, &err));
+	assert_string_equal(host, "127.0.0.1");
+	o.connect_to = port;
+	/* nothing answers for kube.test:1; the local port does */
+	o.base_url = "https://kube.test:1";
+	c = net_http_new(NULL, &o, &err);
+	assert_non_null(c);
+	assert_string_equal(net_http_server(c), "https://kube.test:1 through tunnel t1");
+	assert_true(net_http_request_sync(c, &rq, &resp));
+	assert_int_equal(resp.status, 200);
+	j = json_loads(resp.body, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(field(j, "sni"), "kube.test");
+	assert_string_equal(field(j, "host"), "kube.test:1");
+	json_decref(j);
+	net_response_free(&resp);
+	net_http_free(c);
+
+	/* with a tls-server-name, that is the name checked; Host the server's */
+	o.base_url = "https://elsewhere.test:2";
+	o.tls_server_name = "kube.test";
+	c = net_http_new(NULL, &o, &err);
+	assert_non_null(c);
+	assert_true(net_http_request_sync(c, &rq, &resp));
+	assert_int_equal(resp.status, 200);
+	j = json_loads(resp.body, 0, NULL);
+	assert_string_equal(field(j, "sni"), "kube.test");
+	assert_string_equal(field(j, "host"), "elsewhere.test:2");
+	json_decref(j);
+	net_response_free(&resp);
+	net_http_free(c);
+
+	/* a name the certificate does not hold fails, through the port too */
+	o.base_url = "https://other.test:3";
+	o.tls_server_name = NULL;
+	c = net_http_new(NULL, &o, &err);
+	assert_false(net_http_request_sync(c, &rq, &resp));
+	assert_contains(resp.err.msg, "the certificate of https://other.test:3 through tunnel t1 "
+				      "cannot be trusted");
+	net_response_free(&resp);
+	net_http_free(c);
+
+	/* never through a proxy as well */
+	o.proxy_url = "http://127.0.0.1:9";
+	assert_null(net_http_new(NULL, &o, &err));
+	assert_string_equal(err.msg, "server https://other.test:3: a proxy and tunnel t1 both "
+				     "lead to it; use one of them");
+
+	free(ca_path);
+	tls_server_stop(srv);
+}
+
+static void test_url_endpoint(void **state)
+{
+	char host[64];
+	int port = 0;
+	struct err err = {{0}};
+
+	(void)state;
+	assert_true(net_http_url_endpoint("https://[::1]/api", host, sizeof(host), &port, &err));
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 443);
+	assert_true(net_http_url_endpoint("http://broker.test", host, sizeof(host), &port, &err));
+	assert_string_equal(host, "broker.test");
+	assert_int_equal(port, 80);
+	assert_true(net_http_url_endpoint("https://k.test:6443", host, sizeof(host), &port, &err));
+	assert_int_equal(port, 6443);
+	assert_false(net_http_url_endpoint("ftp://k.test", host, sizeof(host), &port, &err));
+	assert_string_equal(err.msg, "server ftp://k.test is not an http or https URL");
+	assert_false(net_http_url_endpoint("http://a b", host, sizeof(host), &port, &err));
+	assert_string_equal(err.msg, "server http://a b is not a usable URL");
+}
+
 static void test_dns_judgement(void **state)
 {
 	char why[256];
@@ -549,6 +639,8 @@ int main(void)
 	    cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_tls_options),
+	    cmocka_unit_test(test_connect_to),
+	    cmocka_unit_test(test_url_endpoint),
 	    cmocka_unit_test(test_dns_judgement),
 	};
 	int rc;

@@ -17,6 +17,8 @@
 #
 # PG_TCP=1 before pg_start: the server also listens on 127.0.0.1, on a free
 # port (the socket's name follows it), exported as PG_TCP_PORT.
+# PG_SSL_CERT=FILE PG_SSL_KEY=FILE before pg_start: TLS on, with that
+# certificate and key (copied into the data directory).
 #
 # The server programs are looked up in $PG_BINDIR, then
 # /usr/lib/postgresql/*/bin (newest first), then pg_config --bindir. initdb
@@ -118,6 +120,16 @@ max_connections = 40
 shared_buffers = 16MB
 log_min_messages = warning
 EOC
+	if [ -n "${PG_SSL_CERT:-}" ]; then
+		cp "$PG_SSL_CERT" "$pg__dir/data/server.crt" &&
+			cp "$PG_SSL_KEY" "$pg__dir/data/server.key" &&
+			chmod 600 "$pg__dir/data/server.key" || return 1
+		if [ -n "$pg__runas" ]; then
+			chown "$pg__user" "$pg__dir/data/server.crt" "$pg__dir/data/server.key" || return 1
+		fi
+		printf "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n" \
+			>>"$pg__dir/data/postgresql.conf"
+	fi
 	cat >"$pg__dir/ctl" <<EOC
 #!/bin/sh
 # Controls the test server in $pg__dir: start|stop|restart|kill.

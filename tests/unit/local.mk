@@ -31,7 +31,8 @@ UNIT_TESTS = \
 	tests/unit/test_logs_resume \
 	tests/unit/test_logs_history \
 	tests/unit/test_sshconfig \
-	tests/unit/test_tunnel
+	tests/unit/test_tunnel \
+	tests/unit/test_tunnelset
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -207,3 +208,7 @@ EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_kubeconfig.c tests/fuzz/fuzz_exe
 	tests/fuzz/fuzz_notify.c tests/fuzz/fuzz_events.c tests/fuzz/fuzz_catalog.c \
 	tests/fuzz/fuzz_logline.c tests/fuzz/fuzz_rabbit.c tests/fuzz/fuzz_kafkatopic.c \
 	tests/fuzz/fuzz_sshconfig.c scripts/fuzz
+
+tests_unit_test_tunnelset_SOURCES = tests/unit/test_tunnelset.c $(UNIT_HELPERS)
+tests_unit_test_tunnelset_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_tunnelset_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,108 @@
+#!/bin/sh
+# The database through an SSH tunnel (database_tunnel) to a private OpenSSH
+# sshd: a blocking connection (the CLI's) and the loop's connection (the
+# console's) reach a PostgreSQL that listens on 127.0.0.1 through the
+# bastion, keeping the database's host name, by which TLS (verify-full)
+# checks the server; the loop's connection goes down with the tunnel when
+# sshd stops and comes back, with its queries, when sshd is back. A Unix
+# socket is refused in words. The CLI migrates, reports and lists through
+# the tunnel, and fails in words without it.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/sshd.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+
+plan 19
+
+# A certificate for the name localhost only: TLS verified by name through
+# the tunnel's 127.0.0.1.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TAP_TMP/server.key" \
+	-out "$TAP_TMP/server.crt" -days 2 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost 2>/dev/null ||
+	{ echo "Bail out! cannot make a certificate"; exit 1; }
+PG_TCP=1 PG_SSL_CERT=$TAP_TMP/server.crt PG_SSL_KEY=$TAP_TMP/server.key pg_start ||
+	{ echo "Bail out! cannot start PostgreSQL"; exit 1; }
+sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
+prog=$top_builddir/tests/integration/db_tunnel_test
+conf=$TAP_TMP/config.yaml
+export HOME=$TAP_TMP
+unset SSH_AUTH_SOCK
+
+# write_conf DATABASE: the settings with one tunnel profile
+write_conf() {
+	cat >"$conf" <<EOC
+database: "$1"
+database_tunnel: bastion
+tunnels:
+  - name: bastion
+    host: 127.0.0.1
+    port: $SSHD_PORT
+    user: $SSHD_USER
+    identity_file: $SSHD_KEY
+    known_hosts: $SSHD_KNOWN_HOSTS
+    agent: false
+    keepalive: 1
+EOC
+}
+
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "answer 42" "a blocking connection answers through the tunnel"
+like "$out" "host localhost" "it keeps the database's host name"
+lport=$(printf '%s\n' "$out" | sed -n 's/^local //p')
+like "$out" "port $lport\$" "it connects to the tunnel's local port ($lport), not $PG_TCP_PORT"
+[ "$lport" != "$PG_TCP_PORT" ] || diag "the local port is the server's"
+
+tls="sslmode=verify-full sslrootcert=$TAP_TMP/server.crt"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER $tls"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "answer 42" "TLS verifies the server by the database's name through the tunnel"
+like "$out" "ssl on" "the connection is encrypted"
+write_conf "host=127.0.0.1 port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER $tls"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "error: cannot connect to the database: .*does not match host name \"127.0.0.1\"" \
+	"a name the certificate does not carry is refused, though the address is the same"
+
+write_conf "host=$(dirname "$(pg_log)") dbname=$PGDATABASE"
+out=$(timeout 60 "$prog" refuse "$conf" 2>&1)
+like "$out" "refused: database_tunnel needs the database's host name in the database setting" \
+	"a Unix socket is refused in words"
+
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
+od() { timeout 60 "$OPSDECK" --config "$conf" "$@"; }
+ok "the CLI migrates the database through the tunnel" od db migrate
+out=$(od db status 2>&1)
+like "$out" "schema version [0-9]+; this opsdeck knows [0-9]+; 0 pending" "db status answers through the tunnel"
+out=$(od store list 2>&1)
+like "$out" "^ID +NAME +PROJECT" "store list answers through the tunnel"
+sshd_stop
+out=$(od store list 2>&1)
+rc=$?
+ok "without the tunnel the CLI fails" [ "$rc" -ne 0 ]
+like "$out" "cannot connect to the database" "and says so in words"
+diag "$out"
+sshd_restart
+
+log=$TAP_TMP/loop.log
+stop=$TAP_TMP/stop
+"$prog" loop "$conf" "$log" "$stop" 2>"$TAP_TMP/loop.err" &
+loop_pid=$!
+tap_on_exit "touch $stop; wait $loop_pid 2>/dev/null"
+
+count() { grep -c "$1" "$log" 2>/dev/null || echo 0; }
+ok "the loop's connection is ready through the tunnel" \
+	wait_for "[ \$(count '^db ready') -ge 1 ] && [ \$(count '^query 42') -ge 1 ]" 60
+ok "the tunnel is up" wait_for "grep -q '^tunnel bastion up' '$log'" 30
+
+sshd_stop
+ok "the connection goes down when sshd stops" wait_for "grep -q '^db down' '$log'" 60
+ok "the tunnel is down with its reason" \
+	wait_for "grep -q '^tunnel bastion down: [a-z]' '$log'" 60
+sshd_restart
+ok "the connection is ready again when sshd is back" \
+	wait_for "[ \$(count '^db ready') -ge 2 ]" 90
+ok "and answers queries" wait_for "[ \$(count '^query 42') -ge 2 ]" 30
+
+touch "$stop"
+wait "$loop_pid"
+is "$?" 0 "the loop's client ends cleanly"
+diag "$(cat "$log")"
