@@ -4,7 +4,9 @@
  * either fails with a message that names the text ("fuzz:") or gives a
  * host name, paths, a port in range and StrictHostKeyChecking one of ssh's
  * values; the pattern matcher agrees that a plain name matches "*" and
- * itself. */
+ * itself. A ProxyJump found, and the first line itself, split into hops
+ * each with a host, a port in range and at most the hops asked for, or fail
+ * with a message that names ProxyJump. */
 #include "config.h"
 
 #include <stddef.h>
@@ -22,6 +24,27 @@ static void check_path(const char *p)
 {
 	if (!p || (p[0] == '~' && p[1] == '/'))
 		abort();
+}
+
+static void check_jumps(const char *value)
+{
+	struct sshconfig_jump *j;
+	struct err err = {{0}};
+	size_t n;
+
+	if (!sshconfig_jumps_parse(value, 8, &j, &n, &err)) {
+		if (strncmp(err.msg, "ProxyJump: ", 11) != 0)
+			abort();
+		return;
+	}
+	if (n == 0 || n > 8)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (!j[i].host[0] || strpbrk(j[i].host, "@/ ,") || j[i].port < 0 ||
+		    j[i].port > 65535 || (j[i].user && !j[i].user[0]))
+			abort();
+	}
+	sshconfig_jumps_free(j, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -54,10 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s && strcmp(s, "yes") && strcmp(s, "no") && strcmp(s, "accept-new") &&
 		    strcmp(s, "ask"))
 			abort();
+		if (h.proxy_jump)
+			check_jumps(h.proxy_jump);
 		sshconfig_host_free(&h);
 	} else if (strncmp(err.msg, "fuzz", 4) != 0) {
 		abort();
 	}
+	check_jumps(host);
 	keyfile_inspect_text(text, size, &ki);
 	if (strlen(ki.type) >= sizeof(ki.type))
 		abort();

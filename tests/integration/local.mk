@@ -131,3 +131,5 @@ EXTRA_DIST += tests/integration/logs_pane_firehose.sh
 # SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
 TESTS += tests/integration/tunnel.sh
 EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh
+TESTS += tests/integration/tunnel_chain.sh
+EXTRA_DIST += tests/integration/tunnel_chain.sh
