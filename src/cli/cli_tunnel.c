@@ -393,13 +393,13 @@ static json_t *hop_json(const struct tunnel *t)
 {
 	const struct tunnel_status *st = tunnel_status(t);
 	const struct tunnel_profile *p = tunnel_profile_of(t);
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s?, s:s?, s:b}", "name", p->name,
-			      "host", p->host, "port", (json_int_t)p->port, "state",
-			      tunnel_state_name(st->state), "host_key_type", st->hostkey_type,
-			      "host_key_fingerprint", st->fingerprint, "auth",
-			      st->state == TUNNEL_UP ? st->auth : NULL, "reason",
-			      st->state == TUNNEL_DOWN ? st->reason : NULL, "host_key_recorded",
-			      st->hostkey_recorded);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s?, s:s?, s:b}", "name", p->name, "host",
+		      p->host, "port", (json_int_t)p->port, "state", tunnel_state_name(st->state),
+		      "host_key_type", st->hostkey_type, "host_key_fingerprint", st->fingerprint,
+		      "auth", st->state == TUNNEL_UP ? st->auth : NULL, "reason",
+		      st->state == TUNNEL_DOWN ? st->reason : NULL, "host_key_recorded",
+		      st->hostkey_recorded);
 
 	if (st->state == TUNNEL_UP)
 		json_object_set_new(o, "rtt_ms", json_integer(st->rtt_ms));

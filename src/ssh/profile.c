@@ -239,8 +239,8 @@ static const struct ynode *map_get(const struct ynode *m, const char *key)
 }
 
 /* "a -> b -> c" of the hops path[from..n-1] and then name. */
-static void chain_text(char *out, size_t size, const struct tunnel_profile *const *path, size_t from,
-		       size_t n, const char *name)
+static void chain_text(char *out, size_t size, const struct tunnel_profile *const *path,
+		       size_t from, size_t n, const char *name)
 {
 	size_t len = 0;
 
@@ -255,8 +255,8 @@ static void chain_text(char *out, size_t size, const struct tunnel_profile *cons
 
 /* Each via names a profile of ps, with no circle and a chain short
  * enough; the error at the via of the profile at i. */
-static bool check_via(const struct ydoc *doc, const struct ynode *m, const struct tunnel_profiles *ps,
-		      size_t i, struct err *err)
+static bool check_via(const struct ydoc *doc, const struct ynode *m,
+		      const struct tunnel_profiles *ps, size_t i, struct err *err)
 {
 	const struct tunnel_profile *path[TUNNEL_MAX_HOPS + 1];
 	const struct ynode *node = map_get(m, "via");
@@ -278,8 +278,8 @@ static bool check_via(const struct ydoc *doc, const struct ynode *m, const struc
 			if (path[k] != next)
 				continue;
 			chain_text(text, sizeof(text), path, k, n, next->name);
-			return ydoc_error(doc, node, err,
-					  "tunnels: via goes round in a circle: %s", text);
+			return ydoc_error(doc, node, err, "tunnels: via goes round in a circle: %s",
+					  text);
 		}
 		if (n == TUNNEL_MAX_HOPS) {
 			chain_text(text, sizeof(text), path, 0, n, next->name);
@@ -519,8 +519,8 @@ bool tunnel_profile_hops(const struct tunnel_profiles *ps, const struct tunnel_p
 		if (r->via) {
 			q = tunnel_profiles_find(ps, r->via);
 			if (!q) {
-				err_set(err, "tunnel %s goes via %s, which is not a profile", r->name,
-					r->via);
+				err_set(err, "tunnel %s goes via %s, which is not a profile",
+					r->name, r->via);
 				goto fail;
 			}
 			tunnel_profile_copy(&cur, q);

@@ -634,8 +634,7 @@ static void via_adopt(struct tunnel *t)
 	char reason[300];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
-		snprintf(reason, sizeof(reason), "cannot make a socket pair: %s",
-			 strerror(errno));
+		snprintf(reason, sizeof(reason), "cannot make a socket pair: %s", strerror(errno));
 		go_down(t, reason);
 		return;
 	}

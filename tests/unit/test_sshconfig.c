@@ -276,8 +276,8 @@ static void test_jumps(void **state)
 	struct sshconfig_jump *j;
 	struct err err = {{0}};
 	size_t n;
-	static const char *const bad[] = {"",	  "a,,b",    "u@",	    "@h",    "h:0",
-					  "h:70000", "[::1",    "::1",	    "-oX=y", "a b",
+	static const char *const bad[] = {"",	     "a,,b",   "u@",	 "@h",	  "h:0",
+					  "h:70000", "[::1",   "::1",	 "-oX=y", "a b",
 					  "h:22x",   "[::1]x", "ssh://", "u@h/x"};
 
 	(void)state;
@@ -333,16 +333,16 @@ static void test_via(void **state)
 				 "  - name: c\n    host: hc\n",
 				 &c, &err));
 	assert_string_equal(tunnel_profiles_find(&c.tunnels, "a")->via, "b");
-	assert_true(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "a"), &hops,
-					&err));
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "a"), &hops, &err));
 	hop_names(&hops, names, sizeof(names));
 	assert_string_equal(names, "c b a");
 	assert_string_equal(hops.v[1].host, "hb");
 	assert_int_equal(hops.v[1].port, 2200);
 	assert_int_equal(hops.v[0].port, 22);
 	tunnel_profiles_free(&hops);
-	assert_true(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "c"), &hops,
-					&err));
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "c"), &hops, &err));
 	assert_int_equal(hops.n, 1);
 	tunnel_profiles_free(&hops);
 	conf_free(&c);
@@ -367,7 +367,8 @@ static void test_via(void **state)
 	assert_false(read_tunnels("tunnels:\n  - name: a\n    host: h\n    via: gone\n", &c, &err));
 	assert_non_null(strstr(err.msg, "a goes via gone, which is not a profile"));
 	conf_free(&c);
-	assert_false(read_tunnels("tunnels:\n  - name: a\n    host: h\n    via: 'x y'\n", &c, &err));
+	assert_false(
+	    read_tunnels("tunnels:\n  - name: a\n    host: h\n    via: 'x y'\n", &c, &err));
 	assert_non_null(strstr(err.msg, "via names a profile"));
 	conf_free(&c);
 	{
@@ -377,8 +378,7 @@ static void test_via(void **state)
 		for (int i = 0; i <= 8; i++) {
 			size_t len = strlen(yaml);
 
-			snprintf(yaml + len, sizeof(yaml) - len, "  - name: p%d\n    host: h\n%s", i,
-				 i < 8 ? "" : "");
+			snprintf(yaml + len, sizeof(yaml) - len, "  - name: p%d\n    host: h\n", i);
 			if (i < 8) {
 				len = strlen(yaml);
 				snprintf(yaml + len, sizeof(yaml) - len, "    via: p%d\n", i + 1);
@@ -423,8 +423,8 @@ static void test_proxy_jump(void **state)
 				 &c, &err));
 	/* ssh -J j1,ops@j2:2202 target: j2 reached through j1 (not through
 	 * its own ProxyJump), j1 as its Host says */
-	assert_true(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "t"), &hops,
-					&err));
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "t"), &hops, &err));
 	hop_names(&hops, names, sizeof(names));
 	assert_string_equal(names, "ssh:j1 ssh:ops@j2:2202 t");
 	assert_string_equal(hops.v[0].host, "10.0.0.1");
@@ -438,27 +438,27 @@ static void test_proxy_jump(void **state)
 	assert_string_equal(hops.v[1].proxy_jump, "j1");
 	assert_string_equal(hops.v[2].host, "10.0.0.9");
 	tunnel_profiles_free(&hops);
-	assert_true(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "s"), &hops,
-					&err));
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "s"), &hops, &err));
 	hop_names(&hops, names, sizeof(names));
 	assert_string_equal(names, "ssh:j1 s");
 	tunnel_profiles_free(&hops);
 	/* a via of the settings comes before the Host's ProxyJump */
-	assert_true(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "o"), &hops,
-					&err));
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "o"), &hops, &err));
 	hop_names(&hops, names, sizeof(names));
 	assert_string_equal(names, "d o");
 	tunnel_profiles_free(&hops);
-	assert_false(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "loop"), &hops,
-					 &err));
+	assert_false(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "loop"), &hops, &err));
 	assert_non_null(strstr(err.msg, "tunnel loop: its hops go round in a circle: "
 					"ssh:loop2 -> ssh:loop1 -> ssh:loop2"));
 	assert_int_equal(hops.n, 0);
-	assert_false(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "bad"), &hops,
-					 &err));
+	assert_false(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "bad"), &hops, &err));
 	assert_non_null(strstr(err.msg, "tunnel bad: ProxyJump: \"u@\" is not [user@]host[:port]"));
-	assert_false(tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "long"),
-					 &hops, &err));
+	assert_false(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "long"), &hops, &err));
 	assert_non_null(strstr(err.msg, "a chain of more than 8 hops"));
 	conf_free(&c);
 	if (old_home)
