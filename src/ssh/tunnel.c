@@ -480,6 +480,15 @@ static void on_session_fd(struct loop *loop, int fd, unsigned events, void *ud)
 	if (t->phase == PH_UP && (events & (LOOP_READ | LOOP_ERROR)) && !t->probing &&
 	    !t->opening && !t->conns)
 		t->probe_wanted = true;
+	/* Waiting for the outer tunnel's channel, the pair's other end went. */
+	if (t->phase == PH_VIA && (events & LOOP_ERROR)) {
+		char reason[sizeof(t->st.reason)];
+
+		snprintf(reason, sizeof(reason), "via outer %s: the connection through it ended",
+			 t->o.via->p.name);
+		go_down(t, reason);
+		return;
+	}
 	pump(t);
 }
 
