@@ -5,11 +5,12 @@
 # `via` another, and a Host of ~/.ssh/config with ProxyJump: check reports
 # each hop, a forward carries HTTP both ways, the inner host key is checked
 # by its own name, the outer sshd going away takes the inner tunnel down
-# with the reason and both come back; circles refused in words.
+# with the reason and both come back; a via of a ProxyJump profile makes
+# three hops; circles refused in words.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 35
+plan 37
 
 # The outer sshd logs each channel's target (debug1).
 sshd_start "$TAP_TMP/outer" LogLevel=DEBUG1 || exit 1
@@ -86,6 +87,14 @@ tunnels:
     keepalive: 1
   - name: loop
     ssh_config_host: od-loop1
+  - name: three
+    host: 127.0.0.1
+    port: $outer_port
+    user: $user
+    identity_file: $outer_key
+    known_hosts: $outer_kh
+    agent: false
+    via: sshcfg
 EOF
 
 od() {
@@ -214,6 +223,21 @@ got=$(curl -sS --max-time 60 "http://$(cat "$TAP_TMP/fwd2.out")/big" | sha256sum
 is "$got" "$big_sum" "a forward through ProxyJump carries a download"
 kill "$fwd2_pid"
 wait "$fwd2_pid"
+# A profile via the ProxyJump one: three hops, the third the outer sshd
+# again, reached from the inner one.
+out=$(od tunnel check three 2>&1)
+like "$out" "hop 1: ssh:od-outer .*: up.*
+hop 2: sshcfg .*: up.*
+hop 3: three \(127\.0\.0\.1:$outer_port\): up" "a via of a ProxyJump profile makes three hops"
+"$OPSDECK" --config "$conf" tunnel forward three "127.0.0.1:$hport" \
+	>"$TAP_TMP/fwd3.out" 2>"$TAP_TMP/fwd3.err" &
+fwd3_pid=$!
+tap_on_exit "kill $fwd3_pid 2>/dev/null; wait $fwd3_pid 2>/dev/null"
+wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd3.out'" 20
+got=$(curl -sS --max-time 60 "http://$(cat "$TAP_TMP/fwd3.out")/big" | sha256sum | cut -d' ' -f1)
+is "$got" "$big_sum" "and a download through them arrives whole"
+kill "$fwd3_pid"
+wait "$fwd3_pid"
 out=$(od tunnel check loop 2>&1)
 is "$?" 1 "Hosts whose ProxyJumps go round are refused (exit 1)"
 like "$out" "tunnel loop: its hops go round in a circle: ssh:od-loop2 -> ssh:od-loop1 -> ssh:od-loop2" \
