@@ -5,9 +5,9 @@
  * host name, paths, a port in range and StrictHostKeyChecking one of ssh's
  * values; the pattern matcher agrees that a plain name matches "*" and
  * itself (a leading "~/" a token brought in, from a host, HostName or
- * User with '~' in it, stays text, as in ssh). A ProxyJump found, and the first line itself, split into hops
- * each with a host, a port in range and at most the hops asked for, or fail
- * with a message that names ProxyJump. */
+ * User with '~' in it, stays text, as in ssh). A ProxyJump found, and the
+ * first line itself, split into hops each with a host, a port in range and
+ * at most the hops asked for, or fail with a message that names ProxyJump. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -75,8 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (!h.hostname || h.port < 0 || h.port > 65535)
 			abort();
-		tokens_tilde = strchr(host, '~') || strchr(h.hostname, '~') ||
-			       (h.user && strchr(h.user, '~'));
+		tokens_tilde =
+		    strchr(host, '~') || strchr(h.hostname, '~') || (h.user && strchr(h.user, '~'));
 		for (size_t i = 0; i < h.n_identity_files; i++)
 			check_path(h.identity_files[i], tokens_tilde);
 		for (size_t i = 0; i < h.n_known_hosts; i++)
