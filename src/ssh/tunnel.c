@@ -707,6 +707,17 @@ static void resolve_start(struct tunnel *t)
 		via_changed(t);
 		return;
 	}
+	if (t->p.via || t->p.proxy_jump) {
+		/* Never straight to a host meant to be reached through another. */
+		char reason[sizeof(t->st.reason)];
+
+		snprintf(reason, sizeof(reason),
+			 "%s is reached through %.200s, and this tunnel was not given it",
+			 t->p.name, t->p.via ? t->p.via : t->p.proxy_jump);
+		t->o.once = true;
+		go_down(t, reason);
+		return;
+	}
 	/* An address needs no lookup. */
 	if (!db_resolve_needed(t->p.host)) {
 		t->addrs = xstrdup(t->p.host);

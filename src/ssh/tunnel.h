@@ -93,7 +93,10 @@ struct tunnel_opts {
 	struct tunnel *via;
 };
 
-/* p is resolved (tunnel_profile_resolve) and copied. */
+/* p is resolved (tunnel_profile_resolve) and copied. A profile reached
+ * through other hops (via, ProxyJump) needs o->via: tunnel_chain_new()
+ * makes them so; without it the tunnel stays down, saying why, rather than
+ * connect to the host directly. */
 struct tunnel *tunnel_new(struct loop *loop, const struct tunnel_profile *p,
 			  const struct tunnel_opts *o);
 /* Closes every forward and connection and the session. */

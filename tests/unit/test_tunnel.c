@@ -255,6 +255,22 @@ static void test_chain_follows_the_outer_down(void **state)
 	assert_int_equal(tunnel_status(tunnel_chain_last(c))->connect_ms, -1);
 	assert_int_equal(tunnel_status(tunnel_chain_last(c))->retry_in_ms, -1);
 	tunnel_chain_free(c);
+	/* made alone, a tunnel meant to ride another never goes straight */
+	{
+		struct tunnel_profile r;
+		struct tunnel *t;
+
+		assert_true(tunnel_profile_resolve(&ps.v[1], &r, &err));
+		memset(&w, 0, sizeof(w));
+		o.once = false;
+		t = tunnel_new(l, &r, &o);
+		assert_int_equal(w.downs, 1);
+		assert_string_equal(
+		    w.reason, "inner is reached through outer, and this tunnel was not given it");
+		assert_int_equal(tunnel_status(t)->retry_in_ms, -1);
+		tunnel_free(t);
+		tunnel_profile_free(&r);
+	}
 	tunnel_profiles_free(&ps);
 	loop_free(l);
 }
