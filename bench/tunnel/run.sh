@@ -192,7 +192,7 @@ echo "$size MB download, best and median of $runs; $n small GETs (median / p90 m
 echo
 echo "| path | MB/s best | MB/s median | of direct | new conn. median | p90 | added per hop | kept-alive median | p90 | added per hop |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-read -r dbest dmed _ <<<"${res[direct]}"
+read -r _ dmed _ <<<"${res[direct]}"
 row() {
 	local name=$1 kind=$2 shorter=$3 best med nmed np90 kmed kp90 snmed skmed
 	read -r best med nmed np90 kmed kp90 <<<"${res[$kind]}"
