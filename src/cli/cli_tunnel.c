@@ -52,10 +52,29 @@ static const char *policy_name(enum hostkey_policy p)
 	return p == HOSTKEY_ACCEPT_NEW ? "accept-new" : "strict";
 }
 
+/* What a profile's bastion is reached through: its via, or the
+ * ProxyJump of its Host of ~/.ssh/config as "ssh:HOPS"; NULL: directly
+ * (or a ~/.ssh/config that cannot be read, which check reports). */
+static char *profile_via(const struct tunnel_profile *p)
+{
+	struct tunnel_profile r;
+	struct err err = {{0}};
+	char *via = NULL;
+
+	if (p->via)
+		return xstrdup(p->via);
+	if (!p->ssh_config_host || !tunnel_profile_resolve(p, &r, &err))
+		return NULL;
+	if (r.proxy_jump)
+		via = xasprintf("ssh:%s", r.proxy_jump);
+	tunnel_profile_free(&r);
+	return via;
+}
+
 static int list_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const struct tunnel_profiles *ps = &ctx->conf->tunnels;
-	static const char *const header[] = {"NAME", "HOST", "PORT", "USER", "HOST KEYS"};
+	static const char *const header[] = {"NAME", "HOST", "PORT", "USER", "HOST KEYS", "VIA"};
 	struct cli_table tab;
 	int npos;
 
@@ -67,11 +86,15 @@ static int list_run(struct cli_ctx *ctx, int argc, char **argv)
 		for (size_t i = 0; i < ps->n; i++) {
 			const struct tunnel_profile *p = &ps->v[i];
 
+			char *via = profile_via(p);
+
 			json_array_append_new(
-			    a, json_pack("{s:s, s:s, s:I, s:s?, s:s, s:I}", "name", p->name, "host",
-					 p->host, "port", (json_int_t)p->port, "user", p->user,
-					 "host_key_policy", policy_name(p->policy), "keepalive",
-					 (json_int_t)p->keepalive_s));
+			    a, json_pack("{s:s, s:s?, s:s?, s:I, s:s?, s:s, s:I, s:s?}", "name",
+					 p->name, "host", p->host, "ssh_config_host",
+					 p->ssh_config_host, "port", (json_int_t)p->port, "user",
+					 p->user, "host_key_policy", policy_name(p->policy),
+					 "keepalive", (json_int_t)p->keepalive_s, "via", via));
+			free(via);
 		}
 		return cli_json_print(ctx, a);
 	}
@@ -79,9 +102,9 @@ static int list_run(struct cli_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct tunnel_profile *p = &ps->v[i];
 		char port[16];
-		const char *row[5];
-
+		const char *row[6];
 		char host[300];
+		char *via = profile_via(p);
 
 		snprintf(port, sizeof(port), "%ld", p->port ? p->port : 22);
 		if (p->host)
@@ -95,7 +118,9 @@ static int list_run(struct cli_ctx *ctx, int argc, char **argv)
 		row[2] = port;
 		row[3] = p->user ? p->user : "-";
 		row[4] = policy_name(p->policy);
+		row[5] = via ? via : "-";
 		cli_table_row(&tab, row);
+		free(via);
 	}
 	cli_table_print(&tab, ctx->out);
 	cli_table_free(&tab);
@@ -262,33 +287,48 @@ bool cli_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, 
 
 /* ---- running a tunnel in the foreground ---- */
 
+/* One tunnel per hop, the last to the profile's own bastion. */
 struct run {
 	struct cli_ctx *ctx;
 	struct loop *loop;
-	struct tunnel *t;
+	struct tunnel_chain *chain;
 	bool check;
 	bool interrupted;
-	enum tunnel_state last;
-	long last_rtt;
-	char last_reason[512];
+	enum tunnel_state last[TUNNEL_MAX_HOPS];
+	char last_reason[TUNNEL_MAX_HOPS][512];
 };
+
+/* check: the last hop up with its round trip, or down (an outer hop down
+ * takes it down). */
+static bool check_done(const struct run *r)
+{
+	const struct tunnel_status *st = tunnel_status(tunnel_chain_last(r->chain));
+
+	return st->state == TUNNEL_DOWN || (st->state == TUNNEL_UP && st->rtt_ms >= 0);
+}
 
 static void on_state(struct tunnel *t, void *ud)
 {
 	struct run *r = ud;
 	const struct tunnel_status *st = tunnel_status(t);
+	size_t i = 0;
 
+	/* Called while the chain is made, too: those states show later. */
+	if (!r->chain)
+		return;
 	if (r->check) {
-		if (st->state == TUNNEL_DOWN || (st->state == TUNNEL_UP && st->rtt_ms >= 0))
+		if (check_done(r))
 			loop_stop(r->loop);
 		return;
 	}
-	/* forward: each change of state on stderr, once */
-	if (st->state == r->last &&
-	    (st->state != TUNNEL_DOWN || str_eq(st->reason, r->last_reason)))
+	while (i + 1 < TUNNEL_MAX_HOPS && tunnel_chain_hop(r->chain, i) != t)
+		i++;
+	/* forward: each change of state of each hop on stderr, once */
+	if (st->state == r->last[i] &&
+	    (st->state != TUNNEL_DOWN || str_eq(st->reason, r->last_reason[i])))
 		return;
-	r->last = st->state;
-	str_copy(r->last_reason, sizeof(r->last_reason), st->reason);
+	r->last[i] = st->state;
+	str_copy(r->last_reason[i], sizeof(r->last_reason[i]), st->reason);
 	if (st->state == TUNNEL_DOWN)
 		fprintf(r->ctx->err, "tunnel %s: down: %s%s\n", tunnel_name(t), st->reason,
 			st->retry_in_ms >= 0 ? " (trying again)" : "");
@@ -317,37 +357,92 @@ static const struct tunnel_profile *find_profile(struct cli_ctx *ctx, const char
 	return p;
 }
 
-/* False after saying why (a bad ~/.ssh/config). */
+/* The profile's tunnels, one per hop. False after saying why (a bad
+ * chain, a bad ~/.ssh/config). */
 static bool run_start(struct run *r, struct cli_ctx *ctx, const struct tunnel_profile *p,
 		      bool check)
 {
-	struct tunnel_profile resolved;
 	struct tunnel_opts o = {
 	    .once = check, .on_state = on_state, .passphrase = cli_passphrase, .ud = r};
-
 	struct err err = {{0}};
 
 	memset(r, 0, sizeof(*r));
-	if (!tunnel_profile_resolve(p, &resolved, &err)) {
-		cli_fail(ctx, err.msg);
-		return false;
-	}
 	r->ctx = ctx;
 	r->check = check;
-	r->last = TUNNEL_CONNECTING;
-	r->last_rtt = -1;
+	for (size_t i = 0; i < TUNNEL_MAX_HOPS; i++)
+		r->last[i] = TUNNEL_CONNECTING;
 	r->loop = loop_new();
 	loop_signal(r->loop, SIGINT, on_signal, r);
 	loop_signal(r->loop, SIGTERM, on_signal, r);
-	r->t = tunnel_new(r->loop, &resolved, &o);
-	tunnel_profile_free(&resolved);
+	r->chain = tunnel_chain_new(r->loop, &ctx->conf->tunnels, p->name, &o, &err);
+	if (!r->chain) {
+		loop_free(r->loop);
+		cli_fail(ctx, err.msg);
+		return false;
+	}
 	return true;
 }
 
 static void run_end(struct run *r)
 {
-	tunnel_free(r->t);
+	tunnel_chain_free(r->chain);
 	loop_free(r->loop);
+}
+
+static json_t *hop_json(const struct tunnel *t)
+{
+	const struct tunnel_status *st = tunnel_status(t);
+	const struct tunnel_profile *p = tunnel_profile_of(t);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s?, s:s?, s:b}", "name", p->name, "host",
+		      p->host, "port", (json_int_t)p->port, "state", tunnel_state_name(st->state),
+		      "host_key_type", st->hostkey_type, "host_key_fingerprint", st->fingerprint,
+		      "auth", st->state == TUNNEL_UP ? st->auth : NULL, "reason",
+		      st->state == TUNNEL_DOWN ? st->reason : NULL, "host_key_recorded",
+		      st->hostkey_recorded);
+
+	if (st->state == TUNNEL_UP)
+		json_object_set_new(o, "rtt_ms", json_integer(st->rtt_ms));
+	json_object_set_new(o, "stages_ms",
+			    json_pack("{s:I, s:I, s:I}", "connect", (json_int_t)st->connect_ms,
+				      "handshake", (json_int_t)st->handshake_ms, "auth",
+				      (json_int_t)st->auth_ms));
+	return o;
+}
+
+/* A hop's host key, authentication, round trip and stages, each line
+ * after indent. */
+static void hop_text(FILE *out, const struct tunnel *t, const char *indent)
+{
+	const struct tunnel_status *st = tunnel_status(t);
+
+	if (st->hostkey_type[0])
+		fprintf(out, "%shost key:   %s %s%s\n", indent, st->hostkey_type, st->fingerprint,
+			st->hostkey_recorded ? " (new: recorded in known_hosts)" : "");
+	if (st->state != TUNNEL_UP)
+		return;
+	fprintf(out, "%sauth:       %s\n", indent, st->auth);
+	if (st->rtt_ms >= 0)
+		fprintf(out, "%sround trip: %ld ms\n", indent, st->rtt_ms);
+	fprintf(out,
+		"%sstages:     connected %ld ms, host key checked %ld ms, "
+		"authenticated %ld ms\n",
+		indent, st->connect_ms, st->handshake_ms, st->auth_ms);
+}
+
+/* Each hop of a chain: where, its state, then what hop_text shows. */
+static void hops_text(FILE *out, const struct tunnel_chain *c)
+{
+	for (size_t i = 0; i < tunnel_chain_len(c); i++) {
+		const struct tunnel *t = tunnel_chain_hop(c, i);
+		const struct tunnel_profile *p = tunnel_profile_of(t);
+		const struct tunnel_status *st = tunnel_status(t);
+
+		fprintf(out, "hop %zu: %s (%s:%ld): %s%s%s\n", i + 1, p->name, p->host, p->port,
+			tunnel_state_name(st->state), st->state == TUNNEL_DOWN ? ": " : "",
+			st->state == TUNNEL_DOWN ? st->reason : "");
+		hop_text(out, t, "  ");
+	}
 }
 
 static int check_run(struct cli_ctx *ctx, int argc, char **argv)
@@ -355,6 +450,7 @@ static int check_run(struct cli_ctx *ctx, int argc, char **argv)
 	const char *pos[1];
 	const struct tunnel_profile *p;
 	const struct tunnel_status *st;
+	const struct tunnel *last;
 	struct run r;
 	int npos, rc;
 
@@ -365,40 +461,32 @@ static int check_run(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_FAILED;
 	if (!run_start(&r, ctx, p, true))
 		return CLI_FAILED;
-	loop_run(r.loop);
-	st = tunnel_status(r.t);
+	if (!check_done(&r))
+		loop_run(r.loop);
+	last = tunnel_chain_last(r.chain);
+	st = tunnel_status(last);
 	if (r.interrupted) {
 		rc = cli_fail(ctx, "interrupted");
 	} else if (ctx->json) {
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:b}", "name", p->name,
-				      "state", tunnel_state_name(st->state), "host_key_type",
-				      st->hostkey_type, "host_key_fingerprint", st->fingerprint,
-				      "auth", st->state == TUNNEL_UP ? st->auth : NULL, "reason",
-				      st->state == TUNNEL_DOWN ? st->reason : NULL,
-				      "host_key_recorded", st->hostkey_recorded);
+		json_t *o = hop_json(last);
+		json_t *hops = json_array();
 
-		if (st->state == TUNNEL_UP)
-			json_object_set_new(o, "rtt_ms", json_integer(st->rtt_ms));
-		json_object_set_new(
-		    o, "stages_ms",
-		    json_pack("{s:I, s:I, s:I}", "connect", (json_int_t)st->connect_ms, "handshake",
-			      (json_int_t)st->handshake_ms, "auth", (json_int_t)st->auth_ms));
+		json_object_set_new(o, "name", json_string(p->name));
+		for (size_t i = 0; i < tunnel_chain_len(r.chain); i++)
+			json_array_append_new(hops, hop_json(tunnel_chain_hop(r.chain, i)));
+		json_object_set_new(o, "hops", hops);
 		rc = cli_json_print(ctx, o);
 		if (rc == CLI_OK && st->state != TUNNEL_UP)
 			rc = CLI_FAILED;
-	} else if (st->state == TUNNEL_UP) {
-		fprintf(ctx->out, "tunnel %s: up\n", p->name);
-		fprintf(ctx->out, "host key:   %s %s%s\n", st->hostkey_type, st->fingerprint,
-			st->hostkey_recorded ? " (new: recorded in known_hosts)" : "");
-		fprintf(ctx->out, "auth:       %s\n", st->auth);
-		fprintf(ctx->out, "round trip: %ld ms\n", st->rtt_ms);
-		fprintf(ctx->out,
-			"stages:     connected %ld ms, host key checked %ld ms, "
-			"authenticated %ld ms\n",
-			st->connect_ms, st->handshake_ms, st->auth_ms);
-		rc = CLI_OK;
 	} else {
-		rc = cli_failf(ctx, "tunnel %s: %s", p->name, st->reason);
+		if (st->state == TUNNEL_UP)
+			fprintf(ctx->out, "tunnel %s: up\n", p->name);
+		if (tunnel_chain_len(r.chain) > 1)
+			hops_text(ctx->out, r.chain);
+		else if (st->state == TUNNEL_UP)
+			hop_text(ctx->out, last, "");
+		rc = st->state == TUNNEL_UP ? CLI_OK
+					    : cli_failf(ctx, "tunnel %s: %s", p->name, st->reason);
 	}
 	run_end(&r);
 	return rc;
@@ -456,7 +544,7 @@ static int forward_run(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_FAILED;
 	if (!run_start(&r, ctx, p, false))
 		return CLI_FAILED;
-	f = tunnel_forward_open(r.t, host, (int)port, (int)lport, &err);
+	f = tunnel_forward_open(tunnel_chain_last(r.chain), host, (int)port, (int)lport, &err);
 	if (!f) {
 		run_end(&r);
 		return cli_fail(ctx, err.msg);

@@ -3,6 +3,7 @@
 #include "ssh/profile.h"
 
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +35,8 @@ void tunnel_profile_free(struct tunnel_profile *p)
 	free(p->ssh_config_host);
 	free(p->host);
 	free(p->user);
+	free(p->via);
+	free(p->proxy_jump);
 	strv_free(p->identity_files, p->n_identity_files);
 	strv_free(p->known_hosts, p->n_known_hosts);
 	memset(p, 0, sizeof(*p));
@@ -46,6 +49,8 @@ void tunnel_profile_copy(struct tunnel_profile *dst, const struct tunnel_profile
 	dst->ssh_config_host = src->ssh_config_host ? xstrdup(src->ssh_config_host) : NULL;
 	dst->host = src->host ? xstrdup(src->host) : NULL;
 	dst->user = src->user ? xstrdup(src->user) : NULL;
+	dst->via = src->via ? xstrdup(src->via) : NULL;
+	dst->proxy_jump = src->proxy_jump ? xstrdup(src->proxy_jump) : NULL;
 	dst->identity_files = strv_dup(src->identity_files, src->n_identity_files);
 	dst->known_hosts = strv_dup(src->known_hosts, src->n_known_hosts);
 }
@@ -202,6 +207,13 @@ static bool read_profile(const struct ydoc *doc, const struct ynode *m, struct t
 						  "tunnels: host_key_policy must be strict or "
 						  "accept-new");
 			p->policy_set = true;
+		} else if (str_eq(key, "via")) {
+			if (!read_text(doc, v, key, 63, &p->via, err))
+				return false;
+			if (!paths_valid_name(p->via))
+				return ydoc_error(doc, v, err,
+						  "tunnels: via names a profile: letters, digits, "
+						  "'-' or '_'");
 		} else if (str_eq(key, "keepalive")) {
 			if (!ynode_long(doc, v, 1, 3600, &p->keepalive_s, err))
 				return false;
@@ -214,6 +226,69 @@ static bool read_profile(const struct ydoc *doc, const struct ynode *m, struct t
 	if (!p->host && !p->ssh_config_host)
 		return ydoc_error(doc, m, err, "tunnels: %s has no host (or ssh_config_host)",
 				  p->name);
+	return true;
+}
+
+static const struct ynode *map_get(const struct ynode *m, const char *key)
+{
+	for (size_t i = 0; i < m->len; i++) {
+		if (str_eq(m->keys[i]->scalar, key))
+			return m->items[i];
+	}
+	return m;
+}
+
+/* "a -> b -> c" of the hops path[from..n-1] and then name. */
+static void chain_text(char *out, size_t size, const struct tunnel_profile *const *path,
+		       size_t from, size_t n, const char *name)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = from; i < n && len < size; i++) {
+		snprintf(out + len, size - len, "%s -> ", path[i]->name);
+		len = strlen(out);
+	}
+	if (len < size)
+		snprintf(out + len, size - len, "%s", name);
+}
+
+/* Each via names a profile of ps, with no circle and a chain short
+ * enough; the error at the via of the profile at i. */
+static bool check_via(const struct ydoc *doc, const struct ynode *m,
+		      const struct tunnel_profiles *ps, size_t i, struct err *err)
+{
+	const struct tunnel_profile *path[TUNNEL_MAX_HOPS + 1];
+	const struct ynode *node = map_get(m, "via");
+	char text[600];
+	size_t n = 0;
+
+	for (const struct tunnel_profile *cur = &ps->v[i]; cur->via;) {
+		const struct tunnel_profile *next = tunnel_profiles_find(ps, cur->via);
+
+		path[n++] = cur;
+		if (!next) {
+			if (cur != &ps->v[i])
+				return true; /* said at that profile's own via */
+			return ydoc_error(doc, node, err,
+					  "tunnels: %s goes via %s, which is not a profile",
+					  cur->name, cur->via);
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (path[k] != next)
+				continue;
+			chain_text(text, sizeof(text), path, k, n, next->name);
+			return ydoc_error(doc, node, err, "tunnels: via goes round in a circle: %s",
+					  text);
+		}
+		if (n == TUNNEL_MAX_HOPS) {
+			chain_text(text, sizeof(text), path, 0, n, next->name);
+			return ydoc_error(doc, node, err,
+					  "tunnels: a chain of more than %d hops: %s",
+					  TUNNEL_MAX_HOPS, text);
+		}
+		cur = next;
+	}
 	return true;
 }
 
@@ -240,6 +315,10 @@ bool tunnel_profiles_read(const struct ydoc *doc, const struct ynode *list,
 				goto fail;
 			}
 		}
+	}
+	for (size_t i = 0; i < ps.n; i++) {
+		if (!check_via(doc, list->items[i], &ps, i, err))
+			goto fail;
 	}
 	tunnel_profiles_free(out);
 	*out = ps;
@@ -300,13 +379,10 @@ static bool from_ssh_config(struct tunnel_profile *out, struct err *err)
 	free(user);
 	if (!ok)
 		return false;
-	if (h.proxy_jump) {
-		err_set(err,
-			"tunnel %s: Host %s of ~/.ssh/config goes through ProxyJump %s, which a "
-			"tunnel profile does not follow",
-			out->name, out->ssh_config_host, h.proxy_jump);
-		sshconfig_host_free(&h);
-		return false;
+	/* A via of the settings, or a hop's place in a chain, comes first. */
+	if (!out->via && !out->proxy_jump) {
+		out->proxy_jump = h.proxy_jump;
+		h.proxy_jump = NULL;
 	}
 	if (!out->host) {
 		out->host = h.hostname;
@@ -375,4 +451,98 @@ bool tunnel_profile_resolve(const struct tunnel_profile *p, struct tunnel_profil
 	if (out->port <= 0)
 		out->port = 22;
 	return true;
+}
+
+/* The next hop out of r, whose ProxyJump is "j1,...,jn": jn, reached
+ * through "j1,...,jn-1" (ssh -J j1,...,jn-1 jn), or as its own Host says
+ * when it is the first. */
+static bool jump_hop(const struct tunnel_profile *r, struct tunnel_profile *next, struct err *err)
+{
+	struct sshconfig_jump *jumps;
+	const struct sshconfig_jump *last;
+	const char *comma = strrchr(r->proxy_jump, ',');
+	size_t n;
+
+	if (!sshconfig_jumps_parse(r->proxy_jump, TUNNEL_MAX_HOPS, &jumps, &n, err)) {
+		char why[sizeof(err->msg)];
+
+		str_copy(why, sizeof(why), err->msg);
+		err_set(err, "tunnel %s: %s", r->name, why);
+		return false;
+	}
+	last = &jumps[n - 1];
+	memset(next, 0, sizeof(*next));
+	next->name = xasprintf("ssh:%s", comma ? comma + 1 : r->proxy_jump);
+	next->ssh_config_host = xstrdup(last->host);
+	next->user = last->user ? xstrdup(last->user) : NULL;
+	next->port = last->port;
+	next->agent = true;
+	next->keepalive_s = r->keepalive_s;
+	if (comma)
+		next->proxy_jump = xstrndup(r->proxy_jump, (size_t)(comma - r->proxy_jump));
+	sshconfig_jumps_free(jumps, n);
+	return true;
+}
+
+bool tunnel_profile_hops(const struct tunnel_profiles *ps, const struct tunnel_profile *p,
+			 struct tunnel_profiles *out, struct err *err)
+{
+	struct tunnel_profiles hops = {0}; /* the innermost first */
+	struct tunnel_profile cur;
+
+	tunnel_profile_copy(&cur, p);
+	for (;;) {
+		const struct tunnel_profile *r, *q;
+		const struct tunnel_profile *path[TUNNEL_MAX_HOPS + 1];
+		char text[600];
+
+		if (hops.n == TUNNEL_MAX_HOPS) {
+			err_set(err, "tunnel %s: a chain of more than %d hops (the next: %s)",
+				p->name, TUNNEL_MAX_HOPS, cur.name);
+			goto fail;
+		}
+		for (size_t i = 0; i < hops.n; i++) {
+			if (!str_eq(hops.v[i].name, cur.name))
+				continue;
+			/* from the repeated hop outwards, each reached via the next */
+			for (size_t k = i; k < hops.n; k++)
+				path[k - i] = &hops.v[k];
+			chain_text(text, sizeof(text), path, 0, hops.n - i, cur.name);
+			err_set(err, "tunnel %s: its hops go round in a circle: %s", p->name, text);
+			goto fail;
+		}
+		hops.v = xrealloc(hops.v, (hops.n + 1) * sizeof(*hops.v));
+		if (!tunnel_profile_resolve(&cur, &hops.v[hops.n], err))
+			goto fail;
+		r = &hops.v[hops.n++];
+		tunnel_profile_free(&cur);
+		if (r->via) {
+			q = tunnel_profiles_find(ps, r->via);
+			if (!q) {
+				err_set(err, "tunnel %s goes via %s, which is not a profile",
+					r->name, r->via);
+				goto fail;
+			}
+			tunnel_profile_copy(&cur, q);
+		} else if (r->proxy_jump) {
+			if (!jump_hop(r, &cur, err))
+				goto fail;
+		} else {
+			break;
+		}
+	}
+	/* outermost first */
+	for (size_t i = 0; i < hops.n / 2; i++) {
+		struct tunnel_profile tmp = hops.v[i];
+
+		hops.v[i] = hops.v[hops.n - 1 - i];
+		hops.v[hops.n - 1 - i] = tmp;
+	}
+	tunnel_profiles_free(out);
+	*out = hops;
+	return true;
+fail:
+	tunnel_profile_free(&cur);
+	tunnel_profiles_free(&hops);
+	return false;
 }

@@ -28,7 +28,14 @@ struct tunnel_profile {
 	size_t n_known_hosts;
 	enum hostkey_policy policy;
 	long keepalive_s; /* keepalive and round-trip probe interval */
+	char *via;	  /* the profile whose tunnel carries this one's session */
+	/* Resolved from ~/.ssh/config when via is unset: its ProxyJump as
+	 * written, "[user@]host[:port]" hops separated by commas. */
+	char *proxy_jump;
 };
+
+/* The most hops a chain has, the bastion itself included. */
+#define TUNNEL_MAX_HOPS 8
 
 struct tunnel_profiles {
 	struct tunnel_profile *v;
@@ -36,7 +43,8 @@ struct tunnel_profiles {
 };
 
 /* Reads the `tunnels:` node (a list of mappings) into out, which is
- * replaced only on success. */
+ * replaced only on success. A `via` must name another profile, with no
+ * circle (a via b via a) and at most TUNNEL_MAX_HOPS hops. */
 bool tunnel_profiles_read(const struct ydoc *doc, const struct ynode *list,
 			  struct tunnel_profiles *out, struct err *err);
 void tunnel_profiles_free(struct tunnel_profiles *ps);
@@ -49,12 +57,24 @@ const struct tunnel_profile *tunnel_profiles_find(const struct tunnel_profiles *
  * ~/.ssh/config (HostName, Port, User, IdentityFile, IdentitiesOnly, which
  * turns the agent off, UserKnownHostsFile, StrictHostKeyChecking: yes and
  * ask are strict, accept-new and no are accept-new, since a changed key is
- * refused under any policy); a ProxyJump there is refused. Then ssh's
+ * refused under any policy) and, without via, ProxyJump. Then ssh's
  * defaults: the login name, ~/.ssh/id_ed25519, id_ecdsa and id_rsa,
  * ~/.ssh/known_hosts, port 22. False, with why, for a bad ~/.ssh/config. */
 bool tunnel_profile_resolve(const struct tunnel_profile *p, struct tunnel_profile *out,
 			    struct err *err);
 void tunnel_profile_free(struct tunnel_profile *p);
 void tunnel_profile_copy(struct tunnel_profile *dst, const struct tunnel_profile *src);
+
+/* The hops to p's bastion, the outermost first and p itself last, each
+ * resolved (tunnel_profile_resolve): a `via` names the next hop out in
+ * ps; a ProxyJump "j1,j2" makes j2 the next hop out (reached through j1)
+ * and j1 the one before it, reached as its own Host of ~/.ssh/config says
+ * (its ProxyJump too), as ssh does. Each such hop is a profile named
+ * "ssh:" and the hop as written, whose settings come from the Host of
+ * ~/.ssh/config its name matches, with p's keepalive. False, with why in
+ * words, for an unknown via, a circle, more than TUNNEL_MAX_HOPS hops, a
+ * malformed ProxyJump or a bad ~/.ssh/config. */
+bool tunnel_profile_hops(const struct tunnel_profiles *ps, const struct tunnel_profile *p,
+			 struct tunnel_profiles *out, struct err *err);
 
 #endif

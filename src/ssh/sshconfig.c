@@ -488,3 +488,109 @@ bool sshconfig_lookup_string(const char *label, const char *text, size_t len, co
 	sshconfig_host_free(out);
 	return false;
 }
+
+void sshconfig_jumps_free(struct sshconfig_jump *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].user);
+		free(v[i].host);
+	}
+	free(v);
+}
+
+/* A host name or address as a hop names it: no spaces, controls, '@',
+ * '/' or leading '-' (which ssh would take for an option). */
+static bool jump_host_valid(const char *h)
+{
+	if (!*h || h[0] == '-' || strlen(h) > 253)
+		return false;
+	for (const char *p = h; *p; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '@' || *p == '/' || *p == '[' ||
+		    *p == ']')
+			return false;
+	}
+	return true;
+}
+
+static bool jump_parse(const char *spec, struct sshconfig_jump *j, struct err *err)
+{
+	const char *s = spec, *at, *colon, *host_end;
+	size_t hl;
+
+	memset(j, 0, sizeof(*j));
+	if (strncasecmp(s, "ssh://", 6) == 0)
+		s += 6;
+	at = strrchr(s, '@');
+	if (at) {
+		if (at == s)
+			goto bad;
+		j->user = xstrndup(s, (size_t)(at - s));
+		for (const char *p = j->user; *p; p++) {
+			if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '/' || *p == ':')
+				goto bad;
+		}
+		s = at + 1;
+	}
+	if (*s == '[') {
+		host_end = strchr(s, ']');
+		if (!host_end)
+			goto bad;
+		colon = host_end[1] == ':' ? host_end + 1 : NULL;
+		if (host_end[1] && !colon)
+			goto bad;
+		s++;
+		hl = (size_t)(host_end - s);
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			goto bad; /* an IPv6 address needs its brackets */
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	j->host = xstrndup(s, hl);
+	if (!jump_host_valid(j->host))
+		goto bad;
+	if (colon && !str_to_long(colon + 1, 1, 65535, &j->port))
+		goto bad;
+	return true;
+bad:
+	err_set(err, "ProxyJump: \"%.100s\" is not [user@]host[:port]", spec);
+	free(j->user);
+	free(j->host);
+	memset(j, 0, sizeof(*j));
+	return false;
+}
+
+bool sshconfig_jumps_parse(const char *value, size_t max, struct sshconfig_jump **out, size_t *n,
+			   struct err *err)
+{
+	struct sshconfig_jump *v = NULL;
+	size_t count = 0;
+	const char *p = value;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char *spec = xstrndup(p, len);
+		bool ok;
+
+		if (count == max) {
+			free(spec);
+			err_set(err, "ProxyJump: more than %zu hops", max);
+			sshconfig_jumps_free(v, count);
+			return false;
+		}
+		v = xrealloc(v, (count + 1) * sizeof(*v));
+		ok = jump_parse(spec, &v[count], err);
+		free(spec);
+		if (!ok) {
+			sshconfig_jumps_free(v, count);
+			return false;
+		}
+		count++;
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	*out = v;
+	*n = count;
+	return true;
+}

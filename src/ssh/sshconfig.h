@@ -20,7 +20,7 @@ struct sshconfig_host {
 	char **identity_files;
 	size_t n_identity_files;
 	int identities_only; /* -1 unset, 0 no, 1 yes */
-	char *proxy_jump;    /* NULL: unset or "none" */
+	char *proxy_jump;    /* as written; NULL: unset or "none" */
 	char **known_hosts;  /* UserKnownHostsFile */
 	size_t n_known_hosts;
 	char *strict_host_key_checking; /* "yes", "no", "accept-new", "ask"; NULL unset */
@@ -42,6 +42,21 @@ bool sshconfig_lookup_string(const char *label, const char *text, size_t len, co
 			     const struct sshconfig_env *env, struct sshconfig_host *out,
 			     struct err *err);
 void sshconfig_host_free(struct sshconfig_host *h);
+
+/* One hop of a ProxyJump list: "[user@]host[:port]" or
+ * "ssh://[user@]host[:port]", an IPv6 address in brackets. */
+struct sshconfig_jump {
+	char *user; /* NULL: unset */
+	char *host;
+	long port; /* 0: unset */
+};
+
+/* Splits ProxyJump's value (comma-separated, the first hop the outermost)
+ * into hops. False, with why naming the hop, for an empty or malformed
+ * one, or a list longer than max. */
+bool sshconfig_jumps_parse(const char *value, size_t max, struct sshconfig_jump **out, size_t *n,
+			   struct err *err);
+void sshconfig_jumps_free(struct sshconfig_jump *v, size_t n);
 
 /* ssh's pattern rules: '*' and '?' wildcards, case-insensitive; in a list
  * (words separated by whitespace or commas) a matching "!pattern" makes

@@ -28,6 +28,7 @@
 
 enum phase {
 	PH_RESOLVE,
+	PH_VIA, /* riding another tunnel: waiting for it and for its channel */
 	PH_CONNECT,
 	PH_HANDSHAKE,
 	PH_AUTHLIST,
@@ -55,6 +56,7 @@ struct conn {
 	char down[CONN_BUF]; /* remote -> client */
 	size_t down_len, down_off;
 	bool client_eof, eof_sent, remote_eof, client_shut, failed, close_done;
+	struct tunnel *inner; /* the tunnel whose session this connection carries */
 	uint64_t since_ms;    /* accepted, or closing since */
 	uint64_t progress_ms; /* the last byte moved */
 };
@@ -127,9 +129,21 @@ struct tunnel {
 	uint64_t keepalive_at;
 
 	struct tunnel_forward *forwards;
+
+	/* Riding o.via: the outer tunnel's forward (no listener) to this
+	 * bastion, and the connection of it that carries this session. */
+	struct tunnel_forward *via_f;
+	struct conn *via_conn;
+	/* The tunnels riding this one, told of each change of state. */
+	struct tunnel *inners, *inner_next;
+	struct loop_timer *kick;
 };
 
 static void pump(struct tunnel *t);
+static struct tunnel_forward *forward_add(struct tunnel *t, const char *host, int port, int lfd,
+					  int local_port);
+static void via_changed(struct tunnel *t);
+static void conn_closing(struct tunnel *t, struct conn *c);
 
 const char *tunnel_state_name(enum tunnel_state s)
 {
@@ -154,10 +168,36 @@ const char *tunnel_name(const struct tunnel *t)
 	return t->p.name;
 }
 
+const struct tunnel_profile *tunnel_profile_of(const struct tunnel *t)
+{
+	return &t->p;
+}
+
 static void notify(struct tunnel *t)
 {
 	if (t->o.on_state)
 		t->o.on_state(t, t->o.ud);
+	for (struct tunnel *in = t->inners, *next; in; in = next) {
+		next = in->inner_next;
+		via_changed(in);
+	}
+}
+
+static void on_kick(struct loop *loop, void *ud)
+{
+	struct tunnel *t = ud;
+
+	(void)loop;
+	t->kick = NULL;
+	pump(t);
+}
+
+/* Pumps t from the loop at once: for a change made by another tunnel's
+ * code, which may run inside t's own pump. */
+static void kick(struct tunnel *t)
+{
+	if (!t->kick)
+		t->kick = loop_timer_add(t->loop, 0, 0, on_kick, t);
 }
 
 static long dead_after_ms(const struct tunnel *t)
@@ -233,6 +273,8 @@ static void conn_release(struct tunnel *t, struct conn *c)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = c->next;
+	if (c->inner)
+		c->inner->via_conn = NULL;
 	if (t->opening == c)
 		t->opening = NULL;
 	if (t->pending_conn == c) {
@@ -290,6 +332,11 @@ static void session_close(struct tunnel *t)
 	if (t->fd >= 0) {
 		close(t->fd);
 		t->fd = -1;
+	}
+	if (t->via_conn) {
+		/* Closed on the outer session as any connection of its own. */
+		conn_closing(t->o.via, t->via_conn);
+		kick(t->o.via);
 	}
 	x_free(&t->methods);
 	t->key_ready = false;
@@ -433,6 +480,15 @@ static void on_session_fd(struct loop *loop, int fd, unsigned events, void *ud)
 	if (t->phase == PH_UP && (events & (LOOP_READ | LOOP_ERROR)) && !t->probing &&
 	    !t->opening && !t->conns)
 		t->probe_wanted = true;
+	/* Waiting for the outer tunnel's channel, the pair's other end went. */
+	if (t->phase == PH_VIA && (events & LOOP_ERROR)) {
+		char reason[sizeof(t->st.reason)];
+
+		snprintf(reason, sizeof(reason), "via outer %s: the connection through it ended",
+			 t->o.via->p.name);
+		go_down(t, reason);
+		return;
+	}
 	pump(t);
 }
 
@@ -513,6 +569,19 @@ static void try_connect(struct tunnel *t)
 	go_down(t, "no address to connect to");
 }
 
+/* The socket is connected: the SSH session starts on it. */
+static void session_start(struct tunnel *t)
+{
+	t->st.connect_ms = attempt_elapsed_ms(t);
+	t->s = libssh2_session_init();
+	if (!t->s) {
+		go_down(t, "cannot start an SSH session (out of memory)");
+		return;
+	}
+	libssh2_session_set_blocking(t->s, 0);
+	t->phase = PH_HANDSHAKE;
+}
+
 static void connect_done(struct tunnel *t)
 {
 	int e = 0;
@@ -541,14 +610,7 @@ static void connect_done(struct tunnel *t)
 		go_down(t, reason);
 		return;
 	}
-	t->st.connect_ms = attempt_elapsed_ms(t);
-	t->s = libssh2_session_init();
-	if (!t->s) {
-		go_down(t, "cannot start an SSH session (out of memory)");
-		return;
-	}
-	libssh2_session_set_blocking(t->s, 0);
-	t->phase = PH_HANDSHAKE;
+	session_start(t);
 }
 
 static void resolved(void *ud, const char *addrs, size_t n, const char *error)
@@ -567,6 +629,70 @@ static void resolved(void *ud, const char *addrs, size_t n, const char *error)
 	try_connect(t);
 }
 
+/* ---- riding another tunnel ---- */
+
+static struct conn *conn_add(struct tunnel_forward *f, int fd);
+
+/* The outer tunnel is up: this session's socket is one end of a socket
+ * pair whose other end the outer tunnel carries to the bastion over a
+ * channel, as a connection accepted by a forward of its own. */
+static void via_adopt(struct tunnel *t)
+{
+	struct tunnel *outer = t->o.via;
+	int sv[2];
+	char reason[300];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+		snprintf(reason, sizeof(reason), "cannot make a socket pair: %s", strerror(errno));
+		go_down(t, reason);
+		return;
+	}
+	t->fd = sv[0];
+	t->w = loop_watch_fd(t->loop, sv[0], 0, on_session_fd, t);
+	/* The stages count from here: the outer's own are its own. */
+	t->attempt_ms = t->timeout_from_ms = loop_now_ms();
+	t->prompt_ms = 0;
+	t->via_conn = conn_add(t->via_f, sv[1]);
+	t->via_conn->inner = t;
+	kick(outer);
+}
+
+/* The outer tunnel changed state: this one follows it down, and starts
+ * on it once it is up. */
+static void via_changed(struct tunnel *t)
+{
+	const struct tunnel *outer = t->o.via;
+	char reason[sizeof(t->st.reason)];
+
+	if (outer->st.state == TUNNEL_DOWN) {
+		if (t->phase == PH_DOWN)
+			return;
+		snprintf(reason, sizeof(reason), "via outer %s: %.400s", outer->p.name,
+			 outer->st.reason);
+		go_down(t, reason);
+		return;
+	}
+	if (outer->phase == PH_UP && t->phase == PH_VIA && t->fd < 0)
+		via_adopt(t);
+}
+
+/* The outer tunnel's channel to the bastion is open. */
+static void via_opened(struct tunnel *t)
+{
+	session_start(t);
+	if (t->phase == PH_HANDSHAKE)
+		loop_watch_set_events(t->w, LOOP_WRITE);
+}
+
+/* The outer tunnel's bastion refused the channel. */
+static void via_refused(struct tunnel *t, const char *why)
+{
+	char reason[sizeof(t->st.reason)];
+
+	snprintf(reason, sizeof(reason), "via outer %s: %.400s", t->o.via->p.name, why);
+	go_down(t, reason);
+}
+
 static void resolve_start(struct tunnel *t)
 {
 	t->phase = PH_RESOLVE;
@@ -575,6 +701,23 @@ static void resolve_start(struct tunnel *t)
 	t->st.state = TUNNEL_CONNECTING;
 	t->st.connect_ms = t->st.handshake_ms = t->st.auth_ms = -1;
 	t->st.retry_in_ms = -1;
+	if (t->o.via) {
+		t->phase = PH_VIA;
+		notify(t);
+		via_changed(t);
+		return;
+	}
+	if (t->p.via || t->p.proxy_jump) {
+		/* Never straight to a host meant to be reached through another. */
+		char reason[sizeof(t->st.reason)];
+
+		snprintf(reason, sizeof(reason),
+			 "%s is reached through %.200s, and this tunnel was not given it",
+			 t->p.name, t->p.via ? t->p.via : t->p.proxy_jump);
+		t->o.once = true;
+		go_down(t, reason);
+		return;
+	}
 	/* An address needs no lookup. */
 	if (!db_resolve_needed(t->p.host)) {
 		t->addrs = xstrdup(t->p.host);
@@ -849,6 +992,11 @@ static void setup_step(struct tunnel *t)
  * no libssh2 call itself, so that it is safe whatever is half sent. */
 static void conn_closing(struct tunnel *t, struct conn *c)
 {
+	if (c->inner) {
+		/* the session it carried sees its end of stream */
+		c->inner->via_conn = NULL;
+		c->inner = NULL;
+	}
 	if (!c->ch) {
 		conn_release(t, c);
 		return;
@@ -1083,11 +1231,16 @@ static bool run_open(struct tunnel *t)
 			return false;
 		}
 		if (c) {
-			snprintf(c->f->error, sizeof(c->f->error),
+			struct tunnel *inner = c->inner;
+			struct tunnel_forward *f = c->f;
+
+			snprintf(f->error, sizeof(f->error),
 				 "the bastion could not open a connection to %s:%d (refused "
 				 "there, or forwarding is not allowed)",
-				 c->f->host, c->f->port);
+				 f->host, f->port);
 			conn_release(t, c);
+			if (inner)
+				via_refused(inner, f->error);
 		}
 		return true;
 	}
@@ -1100,6 +1253,13 @@ static bool run_open(struct tunnel *t)
 	t->opening->phase = C_OPEN;
 	t->opening->progress_ms = loop_now_ms();
 	t->opening->f->count++;
+	if (t->opening->inner) {
+		struct tunnel *inner = t->opening->inner;
+
+		t->opening = NULL;
+		via_opened(inner);
+		return true;
+	}
 	t->opening = NULL;
 	return true;
 }
@@ -1257,11 +1417,16 @@ static void on_tick(struct loop *loop, void *ud)
 	uint64_t now = loop_now_ms();
 
 	(void)loop;
+	if (t->phase == PH_VIA && t->fd < 0)
+		t->timeout_from_ms = now; /* the outer's attempt has its own bound */
 	if (t->phase == PH_DOWN) {
-		if (t->st.retry_in_ms >= 0 && now >= t->retry_at_ms)
+		/* Riding a tunnel that is down, the next attempt waits for it. */
+		bool outer_down = t->o.via && t->o.via->st.state == TUNNEL_DOWN;
+
+		if (t->st.retry_in_ms >= 0 && now >= t->retry_at_ms && !outer_down)
 			resolve_start(t);
 		else if (t->st.retry_in_ms >= 0)
-			t->st.retry_in_ms = (long)(t->retry_at_ms - now);
+			t->st.retry_in_ms = now < t->retry_at_ms ? (long)(t->retry_at_ms - now) : 0;
 	} else if (t->phase < PH_UP &&
 		   ms_since(now, t->timeout_from_ms) > (uint64_t)t->o.connect_timeout_ms) {
 		char reason[300];
@@ -1320,6 +1485,13 @@ struct tunnel *tunnel_new(struct loop *loop, const struct tunnel_profile *p,
 	t->st.rtt_ms = -1;
 	t->st.retry_in_ms = -1;
 	t->tick = loop_timer_add(loop, TICK_MS, TICK_MS, on_tick, t);
+	if (t->o.via) {
+		struct tunnel *outer = t->o.via;
+
+		t->via_f = forward_add(outer, t->p.host, (int)t->p.port, -1, 0);
+		t->inner_next = outer->inners;
+		outer->inners = t;
+	}
 	resolve_start(t);
 	return t;
 }
@@ -1335,6 +1507,17 @@ void tunnel_free(struct tunnel *t)
 		tunnel_forward_close(t->forwards);
 	while (t->conns)
 		conn_release(t, t->conns);
+	if (t->o.via) {
+		struct tunnel **pp = &t->o.via->inners;
+
+		tunnel_forward_close(t->via_f);
+		while (*pp && *pp != t)
+			pp = &(*pp)->inner_next;
+		if (*pp)
+			*pp = t->inner_next;
+	}
+	if (t->kick)
+		loop_timer_cancel(t->kick);
 	loop_timer_cancel(t->tick);
 	vault_free(t);
 	tunnel_profile_free(&t->p);
@@ -1359,29 +1542,58 @@ static void on_conn_fd(struct loop *loop, int fd, unsigned events, void *ud)
 	pump(c->f->t);
 }
 
+/* A connection of forward f on a client socket fd: it waits for the
+ * session, then rides a channel of its own. */
+static struct conn *conn_add(struct tunnel_forward *f, int fd)
+{
+	struct tunnel *t = f->t;
+	struct conn *c = xcalloc(1, sizeof(*c));
+	struct conn **pp = &t->conns;
+
+	c->f = f;
+	c->fd = fd;
+	c->phase = C_WAITING;
+	c->since_ms = loop_now_ms();
+	c->w = loop_watch_fd(t->loop, fd, 0, on_conn_fd, c);
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = c;
+	return c;
+}
+
 static void on_accept(struct loop *loop, int fd, unsigned events, void *ud)
 {
 	struct tunnel_forward *f = ud;
-	struct tunnel *t = f->t;
 	int cfd;
 
+	(void)loop;
 	(void)events;
 	while ((cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		struct conn *c = xcalloc(1, sizeof(*c));
-		struct conn **pp = &t->conns;
 		int one = 1;
 
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c->f = f;
-		c->fd = cfd;
-		c->phase = C_WAITING;
-		c->since_ms = loop_now_ms();
-		c->w = loop_watch_fd(loop, cfd, 0, on_conn_fd, c);
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = c;
+		conn_add(f, cfd);
 	}
-	pump(t);
+	pump(f->t);
+}
+
+/* A forward to host:port; lfd -1 for one without a listener, whose
+ * connections are handed to it (a tunnel riding this one). */
+static struct tunnel_forward *forward_add(struct tunnel *t, const char *host, int port, int lfd,
+					  int local_port)
+{
+	struct tunnel_forward *f = xcalloc(1, sizeof(*f));
+
+	f->t = t;
+	f->host = xstrdup(host);
+	f->port = port;
+	f->lfd = lfd;
+	f->local_port = local_port;
+	if (lfd >= 0)
+		f->w = loop_watch_fd(t->loop, lfd, LOOP_READ, on_accept, f);
+	f->next = t->forwards;
+	t->forwards = f;
+	return f;
 }
 
 struct tunnel_forward *tunnel_forward_open(struct tunnel *t, const char *host, int port,
@@ -1389,7 +1601,6 @@ struct tunnel_forward *tunnel_forward_open(struct tunnel *t, const char *host, i
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 	socklen_t len = sizeof(sa);
-	struct tunnel_forward *f;
 	int fd, one = 1;
 
 	if (port < 1 || port > 65535 || local_port < 0 || local_port > 65535) {
@@ -1410,16 +1621,7 @@ struct tunnel_forward *tunnel_forward_open(struct tunnel *t, const char *host, i
 		close(fd);
 		return NULL;
 	}
-	f = xcalloc(1, sizeof(*f));
-	f->t = t;
-	f->host = xstrdup(host);
-	f->port = port;
-	f->lfd = fd;
-	f->local_port = ntohs(sa.sin_port);
-	f->w = loop_watch_fd(t->loop, fd, LOOP_READ, on_accept, f);
-	f->next = t->forwards;
-	t->forwards = f;
-	return f;
+	return forward_add(t, host, port, fd, ntohs(sa.sin_port));
 }
 
 int tunnel_forward_local_port(const struct tunnel_forward *f)
@@ -1457,10 +1659,76 @@ void tunnel_forward_close(struct tunnel_forward *f)
 		pp = &(*pp)->next;
 	if (*pp)
 		*pp = f->next;
-	loop_watch_remove(f->w);
-	close(f->lfd);
+	if (f->w)
+		loop_watch_remove(f->w);
+	if (f->lfd >= 0)
+		close(f->lfd);
 	free(f->host);
 	free(f);
+	/* From the loop: the caller may be inside this tunnel's own pump
+	 * (a tunnel riding it, freed from a callback). */
 	if (closing && t->phase == PH_UP)
-		pump(t);
+		kick(t);
+}
+
+/* ---- chains ---- */
+
+struct tunnel_chain {
+	struct tunnel **v; /* the outermost first */
+	size_t n;
+};
+
+struct tunnel_chain *tunnel_chain_new(struct loop *loop, const struct tunnel_profiles *ps,
+				      const char *name, const struct tunnel_opts *o,
+				      struct err *err)
+{
+	const struct tunnel_profile *p = tunnel_profiles_find(ps, name);
+	struct tunnel_profiles hops = {0};
+	struct tunnel_chain *c;
+
+	if (!p) {
+		err_set(err, "no tunnel profile named %s", name);
+		return NULL;
+	}
+	if (!tunnel_profile_hops(ps, p, &hops, err))
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->v = xcalloc(hops.n, sizeof(*c->v));
+	for (size_t i = 0; i < hops.n; i++) {
+		struct tunnel_opts ho = {0};
+
+		if (o)
+			ho = *o;
+		if (i > 0)
+			ho.via = c->v[i - 1];
+		c->v[i] = tunnel_new(loop, &hops.v[i], &ho);
+		c->n = i + 1;
+	}
+	tunnel_profiles_free(&hops);
+	return c;
+}
+
+size_t tunnel_chain_len(const struct tunnel_chain *c)
+{
+	return c->n;
+}
+
+struct tunnel *tunnel_chain_hop(const struct tunnel_chain *c, size_t i)
+{
+	return i < c->n ? c->v[i] : NULL;
+}
+
+struct tunnel *tunnel_chain_last(const struct tunnel_chain *c)
+{
+	return c->v[c->n - 1];
+}
+
+void tunnel_chain_free(struct tunnel_chain *c)
+{
+	if (!c)
+		return;
+	while (c->n > 0)
+		tunnel_free(c->v[--c->n]);
+	free(c->v);
+	free(c);
 }

@@ -83,15 +83,28 @@ struct tunnel_opts {
 	tunnel_state_fn *on_state;
 	tunnel_passphrase_fn *passphrase;
 	void *ud;
+	/* The tunnel this one rides (owned by the caller, freed after this
+	 * one): instead of connecting to the profile's host:port, the session
+	 * goes over a socket pair that the outer tunnel carries there on a
+	 * `direct-tcpip` channel, as the outer bastion resolves the name. The
+	 * host key is still checked against the profile's host and port. When
+	 * the outer tunnel goes down this one goes down ("via outer NAME:
+	 * why"); its next attempt waits for the outer one to be up again. */
+	struct tunnel *via;
 };
 
-/* p is resolved (tunnel_profile_resolve) and copied. */
+/* p is resolved (tunnel_profile_resolve) and copied. A profile reached
+ * through other hops (via, ProxyJump) needs o->via: tunnel_chain_new()
+ * makes them so; without it the tunnel stays down, saying why, rather than
+ * connect to the host directly. */
 struct tunnel *tunnel_new(struct loop *loop, const struct tunnel_profile *p,
 			  const struct tunnel_opts *o);
 /* Closes every forward and connection and the session. */
 void tunnel_free(struct tunnel *t);
 const struct tunnel_status *tunnel_status(const struct tunnel *t);
 const char *tunnel_name(const struct tunnel *t);
+/* The resolved profile the tunnel connects with. */
+const struct tunnel_profile *tunnel_profile_of(const struct tunnel *t);
 /* "connecting", "up", "down". */
 const char *tunnel_state_name(enum tunnel_state s);
 /* Measures the round trip now (an answer the server must give); the result
@@ -108,5 +121,26 @@ unsigned long tunnel_forward_count(const struct tunnel_forward *f);
 const char *tunnel_forward_error(const struct tunnel_forward *f);
 /* Closes the listener and its connections. */
 void tunnel_forward_close(struct tunnel_forward *f);
+
+/* ---- chains ----
+ * The tunnels that reach a profile's bastion through its hops
+ * (tunnel_profile_hops: `via` and ~/.ssh/config ProxyJump), each riding the
+ * one before it; a profile without hops makes a chain of one. */
+struct tunnel_chain;
+
+/* Resolves the profile named name of ps and its hops, and starts a tunnel
+ * for each, the outermost first, each with o (whose via, if set, carries
+ * the outermost). NULL, with why in words, for an unknown profile, a bad
+ * chain or a bad ~/.ssh/config. */
+struct tunnel_chain *tunnel_chain_new(struct loop *loop, const struct tunnel_profiles *ps,
+				      const char *name, const struct tunnel_opts *o,
+				      struct err *err);
+/* The tunnel to the profile's own bastion: the one to open forwards on. */
+struct tunnel *tunnel_chain_last(const struct tunnel_chain *c);
+size_t tunnel_chain_len(const struct tunnel_chain *c);
+/* Hop i, 0 the outermost; NULL past the end. */
+struct tunnel *tunnel_chain_hop(const struct tunnel_chain *c, size_t i);
+/* Frees every tunnel of the chain, the innermost first. */
+void tunnel_chain_free(struct tunnel_chain *c);
 
 #endif

@@ -153,3 +153,5 @@ tests_integration_db_tunnel_test_LDADD = $(OPSDECK_CORE_LIBS)
 # The console through a tunnel: the header follows it, the panes come back.
 TESTS += tests/integration/tunnel_console.sh
 EXTRA_DIST += tests/integration/tunnel_console.sh
+TESTS += tests/integration/tunnel_chain.sh
+EXTRA_DIST += tests/integration/tunnel_chain.sh

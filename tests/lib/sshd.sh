@@ -17,12 +17,36 @@
 #                                        PASSPHRASE, authorized by the sshd
 #   sshd_agent_start KEY                 starts an ssh-agent holding KEY,
 #                                        exports SSH_AUTH_SOCK, stops at exit
+#   sshd_use NAME                        makes NAME (letters, digits, '_') the
+#                                        instance the functions above and the
+#                                        SSHD_* variables are about; the first
+#                                        is "default". A script runs a second
+#                                        sshd with its own host and user keys
+#                                        and port by `sshd_use NAME` then
+#                                        sshd_start, and goes back with
+#                                        `sshd_use default`.
+#   SSHD_ADDR                            the address sshd_start listens on
+#                                        (default 127.0.0.1; 127.0.0.2 also
+#                                        is loopback), set before it
 
 sshd_free_port() { tap_free_ports 1; }
 
+sshd__vars="sshd__dir sshd__opts SSHD_ADDR SSHD_PORT SSHD_PID SSHD_USER SSHD_KEY
+SSHD_HOSTKEY_PUB SSHD_KNOWN_HOSTS"
+
+sshd_use() {
+	for sshd__v in $sshd__vars; do
+		eval "sshd__s_${sshd__name:-default}_$sshd__v=\${$sshd__v:-}"
+	done
+	sshd__name=$1
+	for sshd__v in $sshd__vars; do
+		eval "$sshd__v=\${sshd__s_${1}_$sshd__v:-}"
+	done
+}
+
 sshd__write_config() {
 	cat >"$sshd__dir/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$SSHD_PORT
+ListenAddress $SSHD_ADDR:$SSHD_PORT
 HostKey $sshd__dir/host_ed25519
 PidFile $sshd__dir/sshd.pid
 AuthorizedKeysFile $sshd__dir/authorized_keys
@@ -52,9 +76,9 @@ sshd__run() {
 # sshd greets with its version as soon as it accepts.
 sshd__answers() {
 	tap_running "$SSHD_PID" &&
-		python3 - "$SSHD_PORT" <<'EOF'
+		python3 - "$SSHD_PORT" "$SSHD_ADDR" <<'EOF'
 import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s = socket.create_connection((sys.argv[2], int(sys.argv[1])), timeout=2)
 sys.exit(0 if s.recv(64).startswith(b"SSH-2.0-") else 1)
 EOF
 }
@@ -67,6 +91,7 @@ sshd_start() {
 		sshd__opts="$sshd__opts -o $sshd__o"
 	done
 	mkdir -p "$sshd__dir"
+	SSHD_ADDR=${SSHD_ADDR:-127.0.0.1}
 	if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then
 		mkdir -p /run/sshd && chmod 755 /run/sshd
 	fi
@@ -78,10 +103,10 @@ sshd_start() {
 	SSHD_PORT=$(sshd_free_port)
 	SSHD_HOSTKEY_PUB=$sshd__dir/host_ed25519.pub
 	SSHD_KNOWN_HOSTS=$sshd__dir/known_hosts
-	printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_HOSTKEY_PUB")" \
+	printf '[%s]:%s %s\n' "$SSHD_ADDR" "$SSHD_PORT" "$(cut -d' ' -f1,2 "$SSHD_HOSTKEY_PUB")" \
 		>"$SSHD_KNOWN_HOSTS"
 	sshd__write_config
-	tap_on_exit "sshd_stop"
+	tap_on_exit "sshd_use ${sshd__name:-default}; sshd_stop"
 	sshd__run
 }
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,8 +261,205 @@ static void test_resolve_from_ssh_config(void **state)
 	assert_int_equal(r.port, 22);
 	assert_int_equal(r.policy, HOSTKEY_STRICT);
 	tunnel_profile_free(&r);
-	assert_false(tunnel_profile_resolve(tunnel_profiles_find(&c.tunnels, "jump"), &r, &err));
-	assert_non_null(strstr(err.msg, "ProxyJump outer"));
+	assert_true(tunnel_profile_resolve(tunnel_profiles_find(&c.tunnels, "jump"), &r, &err));
+	assert_string_equal(r.proxy_jump, "outer");
+	tunnel_profile_free(&r);
+	conf_free(&c);
+	if (old_home)
+		setenv("HOME", old_home, 1);
+	free(old_home);
+	testutil_teardown_home();
+}
+
+static void test_jumps(void **state)
+{
+	struct sshconfig_jump *j;
+	struct err err = {{0}};
+	size_t n;
+	static const char *const bad[] = {"",	     "a,,b",   "u@",	 "@h",	  "h:0",
+					  "h:70000", "[::1",   "::1",	 "-oX=y", "a b",
+					  "h:22x",   "[::1]x", "ssh://", "u@h/x"};
+
+	(void)state;
+	assert_true(sshconfig_jumps_parse("a", 8, &j, &n, &err));
+	assert_int_equal(n, 1);
+	assert_null(j[0].user);
+	assert_string_equal(j[0].host, "a");
+	assert_int_equal(j[0].port, 0);
+	sshconfig_jumps_free(j, n);
+	assert_true(
+	    sshconfig_jumps_parse("ops@b.example:2222,ssh://me@[::1]:22,c", 8, &j, &n, &err));
+	assert_int_equal(n, 3);
+	assert_string_equal(j[0].user, "ops");
+	assert_string_equal(j[0].host, "b.example");
+	assert_int_equal(j[0].port, 2222);
+	assert_string_equal(j[1].user, "me");
+	assert_string_equal(j[1].host, "::1");
+	assert_int_equal(j[1].port, 22);
+	assert_string_equal(j[2].host, "c");
+	sshconfig_jumps_free(j, n);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err.msg[0] = '\0';
+		assert_false(sshconfig_jumps_parse(bad[i], 8, &j, &n, &err));
+		assert_non_null(strstr(err.msg, "ProxyJump: "));
+	}
+	assert_false(sshconfig_jumps_parse("a,b,c", 2, &j, &n, &err));
+	assert_non_null(strstr(err.msg, "more than 2 hops"));
+}
+
+/* The names of hops, outermost first, "a b c". */
+static void hop_names(const struct tunnel_profiles *hops, char *out, size_t size)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < hops->n; i++) {
+		size_t len = strlen(out);
+
+		snprintf(out + len, size - len, "%s%s", i ? " " : "", hops->v[i].name);
+	}
+}
+
+static void test_via(void **state)
+{
+	struct conf c;
+	struct err err = {{0}};
+	struct tunnel_profiles hops = {0};
+	char names[300];
+
+	(void)state;
+	testutil_setup_home();
+	assert_true(read_tunnels("tunnels:\n"
+				 "  - name: a\n    host: ha\n    via: b\n"
+				 "  - name: b\n    host: hb\n    port: 2200\n    via: c\n"
+				 "  - name: c\n    host: hc\n",
+				 &c, &err));
+	assert_string_equal(tunnel_profiles_find(&c.tunnels, "a")->via, "b");
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "a"), &hops, &err));
+	hop_names(&hops, names, sizeof(names));
+	assert_string_equal(names, "c b a");
+	assert_string_equal(hops.v[1].host, "hb");
+	assert_int_equal(hops.v[1].port, 2200);
+	assert_int_equal(hops.v[0].port, 22);
+	tunnel_profiles_free(&hops);
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "c"), &hops, &err));
+	assert_int_equal(hops.n, 1);
+	tunnel_profiles_free(&hops);
+	conf_free(&c);
+
+	assert_false(read_tunnels("tunnels:\n  - name: a\n    host: h\n    via: b\n"
+				  "  - name: b\n    host: h\n    via: a\n",
+				  &c, &err));
+	assert_non_null(strstr(err.msg, "config.yaml:4:10: tunnels: via goes round in a circle: "
+					"a -> b -> a"));
+	conf_free(&c);
+	assert_false(read_tunnels("tunnels:\n  - name: a\n    host: h\n    via: a\n", &c, &err));
+	assert_non_null(strstr(err.msg, "in a circle: a -> a"));
+	conf_free(&c);
+	/* a circle further out is said once, at the first profile on it */
+	assert_false(read_tunnels("tunnels:\n  - name: x\n    host: h\n    via: a\n"
+				  "  - name: a\n    host: h\n    via: b\n"
+				  "  - name: b\n    host: h\n    via: a\n",
+				  &c, &err));
+	assert_non_null(strstr(err.msg, "config.yaml:4:10: tunnels: via goes round in a circle: "
+					"a -> b -> a"));
+	conf_free(&c);
+	assert_false(read_tunnels("tunnels:\n  - name: a\n    host: h\n    via: gone\n", &c, &err));
+	assert_non_null(strstr(err.msg, "a goes via gone, which is not a profile"));
+	conf_free(&c);
+	assert_false(
+	    read_tunnels("tunnels:\n  - name: a\n    host: h\n    via: 'x y'\n", &c, &err));
+	assert_non_null(strstr(err.msg, "via names a profile"));
+	conf_free(&c);
+	{
+		/* p0 via p1 ... via p8: nine hops */
+		char yaml[2000] = "tunnels:\n";
+
+		for (int i = 0; i <= 8; i++) {
+			size_t len = strlen(yaml);
+
+			snprintf(yaml + len, sizeof(yaml) - len, "  - name: p%d\n    host: h\n", i);
+			if (i < 8) {
+				len = strlen(yaml);
+				snprintf(yaml + len, sizeof(yaml) - len, "    via: p%d\n", i + 1);
+			}
+		}
+		assert_false(read_tunnels(yaml, &c, &err));
+		assert_non_null(strstr(err.msg, "a chain of more than 8 hops: p0 -> p1"));
+		conf_free(&c);
+	}
+	testutil_teardown_home();
+}
+
+static void test_proxy_jump(void **state)
+{
+	struct conf c;
+	struct err err = {{0}};
+	struct tunnel_profiles hops = {0};
+	char names[300];
+	const char *home = testutil_setup_home();
+	char *old_home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+
+	(void)state;
+	setenv("HOME", home, 1);
+	free(testutil_write(".ssh/config",
+			    "Host target\n  HostName 10.0.0.9\n  ProxyJump j1,ops@j2:2202\n"
+			    "Host j1\n  HostName 10.0.0.1\n  User jumper\n  Port 2201\n"
+			    "  ProxyJump none\n"
+			    "Host j2\n  HostName 10.0.0.2\n  User ignored\n  ProxyJump elsewhere\n"
+			    "Host single\n  ProxyJump j1\n"
+			    "Host loop1\n  ProxyJump loop2\n"
+			    "Host loop2\n  ProxyJump loop1\n"
+			    "Host bad\n  ProxyJump u@\n"
+			    "Host long\n  ProxyJump a,b,c,d,e,f,g,h\n"));
+	assert_true(read_tunnels("tunnels:\n"
+				 "  - name: t\n    ssh_config_host: target\n    keepalive: 7\n"
+				 "  - name: s\n    ssh_config_host: single\n"
+				 "  - name: o\n    ssh_config_host: single\n    via: d\n"
+				 "  - name: d\n    host: direct\n"
+				 "  - name: loop\n    ssh_config_host: loop1\n"
+				 "  - name: bad\n    ssh_config_host: bad\n"
+				 "  - name: long\n    ssh_config_host: long\n",
+				 &c, &err));
+	/* ssh -J j1,ops@j2:2202 target: j2 reached through j1 (not through
+	 * its own ProxyJump), j1 as its Host says */
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "t"), &hops, &err));
+	hop_names(&hops, names, sizeof(names));
+	assert_string_equal(names, "ssh:j1 ssh:ops@j2:2202 t");
+	assert_string_equal(hops.v[0].host, "10.0.0.1");
+	assert_string_equal(hops.v[0].user, "jumper");
+	assert_int_equal(hops.v[0].port, 2201);
+	assert_int_equal(hops.v[0].keepalive_s, 7);
+	assert_null(hops.v[0].proxy_jump);
+	assert_string_equal(hops.v[1].host, "10.0.0.2");
+	assert_string_equal(hops.v[1].user, "ops");
+	assert_int_equal(hops.v[1].port, 2202);
+	assert_string_equal(hops.v[1].proxy_jump, "j1");
+	assert_string_equal(hops.v[2].host, "10.0.0.9");
+	tunnel_profiles_free(&hops);
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "s"), &hops, &err));
+	hop_names(&hops, names, sizeof(names));
+	assert_string_equal(names, "ssh:j1 s");
+	tunnel_profiles_free(&hops);
+	/* a via of the settings comes before the Host's ProxyJump */
+	assert_true(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "o"), &hops, &err));
+	hop_names(&hops, names, sizeof(names));
+	assert_string_equal(names, "d o");
+	tunnel_profiles_free(&hops);
+	assert_false(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "loop"), &hops, &err));
+	assert_non_null(strstr(err.msg, "tunnel loop: its hops go round in a circle: "
+					"ssh:loop2 -> ssh:loop1 -> ssh:loop2"));
+	assert_int_equal(hops.n, 0);
+	assert_false(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "bad"), &hops, &err));
+	assert_non_null(strstr(err.msg, "tunnel bad: ProxyJump: \"u@\" is not [user@]host[:port]"));
+	assert_false(
+	    tunnel_profile_hops(&c.tunnels, tunnel_profiles_find(&c.tunnels, "long"), &hops, &err));
+	assert_non_null(strstr(err.msg, "a chain of more than 8 hops"));
 	conf_free(&c);
 	if (old_home)
 		setenv("HOME", old_home, 1);
@@ -293,6 +491,9 @@ int main(void)
 	    cmocka_unit_test(test_include),
 	    cmocka_unit_test(test_profiles),
 	    cmocka_unit_test(test_resolve_from_ssh_config),
+	    cmocka_unit_test(test_jumps),
+	    cmocka_unit_test(test_via),
+	    cmocka_unit_test(test_proxy_jump),
 	    cmocka_unit_test(test_keyfile),
 	};
 

@@ -1,12 +1,15 @@
 /* A tunnel whose bastion name takes long to look up: the attempt's timeout
  * and tunnel_free() let the lookup go instead of waiting for it on the
  * loop. getaddrinfo() is replaced here: a lookup of slow.test blocks until
- * the test releases it. */
+ * the test releases it. A chain whose outer bastion refuses: the inner
+ * tunnel goes down with it, saying so. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,8 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -187,11 +193,94 @@ static void test_free_lets_the_lookup_go(void **state)
 	loop_free(l);
 }
 
+/* A 127.0.0.1 port where nothing listens (bound, then let go). */
+static int closed_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static void on_inner_state(struct tunnel *t, void *ud)
+{
+	if (strcmp(tunnel_name(t), "inner") == 0)
+		on_state(t, ud);
+}
+
+/* A tunnel riding another goes down with it, saying so, and never tries
+ * its own bastion while the outer one is down. */
+static void test_chain_follows_the_outer_down(void **state)
+{
+	struct loop *l = loop_new();
+	struct watch w = {0};
+	struct tunnel_profiles ps = {0};
+	struct tunnel_chain *c;
+	struct err err = {{0}};
+	struct tunnel_opts o = {.once = true, .on_state = on_inner_state, .ud = &w};
+	uint64_t end = loop_now_ms() + DEADLINE_MS;
+	char expect[128];
+	int port = closed_port();
+
+	(void)state;
+	ps.n = 2;
+	ps.v = calloc(2, sizeof(*ps.v));
+	ps.v[0].name = strdup("outer");
+	ps.v[0].host = strdup("127.0.0.1");
+	ps.v[0].port = port;
+	ps.v[1].name = strdup("inner");
+	ps.v[1].host = strdup("inner.test");
+	ps.v[1].via = strdup("outer");
+	assert_null(tunnel_chain_new(l, &ps, "nope", &o, &err));
+	assert_non_null(strstr(err.msg, "no tunnel profile named nope"));
+	c = tunnel_chain_new(l, &ps, "inner", &o, &err);
+	assert_non_null(c);
+	assert_int_equal(tunnel_chain_len(c), 2);
+	assert_string_equal(tunnel_name(tunnel_chain_hop(c, 0)), "outer");
+	assert_ptr_equal(tunnel_chain_hop(c, 1), tunnel_chain_last(c));
+	assert_null(tunnel_chain_hop(c, 2));
+	assert_string_equal(tunnel_profile_of(tunnel_chain_last(c))->host, "inner.test");
+	while (w.downs == 0 && loop_now_ms() < end)
+		assert_true(loop_run_once(l, 10) >= 0);
+	assert_int_equal(w.downs, 1);
+	snprintf(expect, sizeof(expect), "via outer outer: connection refused by 127.0.0.1:%d",
+		 port);
+	assert_string_equal(w.reason, expect);
+	assert_int_equal(tunnel_status(tunnel_chain_last(c))->connect_ms, -1);
+	assert_int_equal(tunnel_status(tunnel_chain_last(c))->retry_in_ms, -1);
+	tunnel_chain_free(c);
+	/* made alone, a tunnel meant to ride another never goes straight */
+	{
+		struct tunnel_profile r;
+		struct tunnel *t;
+
+		assert_true(tunnel_profile_resolve(&ps.v[1], &r, &err));
+		memset(&w, 0, sizeof(w));
+		o.once = false;
+		t = tunnel_new(l, &r, &o);
+		assert_int_equal(w.downs, 1);
+		assert_string_equal(
+		    w.reason, "inner is reached through outer, and this tunnel was not given it");
+		assert_int_equal(tunnel_status(t)->retry_in_ms, -1);
+		tunnel_free(t);
+		tunnel_profile_free(&r);
+	}
+	tunnel_profiles_free(&ps);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_timeout_lets_the_lookup_go),
 	    cmocka_unit_test(test_free_lets_the_lookup_go),
+	    cmocka_unit_test(test_chain_follows_the_outer_down),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
