@@ -17,7 +17,8 @@ struct set_forward {
 struct set_tunnel {
 	struct tunnel_set *set;
 	char *profile;
-	struct tunnel *t;
+	struct tunnel_chain *chain; /* the profile's hops, outermost first */
+	struct tunnel *t;	    /* the last hop: forwards open on it */
 	struct set_forward *fw;
 	size_t nfw;
 };
@@ -71,8 +72,8 @@ struct tunnel_set *tunnel_set_new(struct loop *loop, const struct tunnel_profile
 
 static void set_tunnel_free(struct set_tunnel *st)
 {
-	/* tunnel_free closes the forwards with their connections */
-	tunnel_free(st->t);
+	/* the forwards go with their tunnel, the innermost hop first */
+	tunnel_chain_free(st->chain);
 	for (size_t i = 0; i < st->nfw; i++)
 		free(st->fw[i].host);
 	free(st->fw);
@@ -142,29 +143,34 @@ struct tunnel *tunnel_set_find(const struct tunnel_set *s, const char *profile)
 static struct set_tunnel *set_tunnel_get(struct tunnel_set *s, const char *profile,
 					 struct err *err)
 {
-	const struct tunnel_profile *p;
-	struct tunnel_profile resolved;
+	struct tunnel_chain *chain;
 	struct tunnel_opts o;
 	struct set_tunnel *st;
 
 	for (size_t i = 0; i < s->n; i++)
 		if (str_eq(s->v[i]->profile, profile))
 			return s->v[i];
-	p = tunnel_profiles_find(&s->profiles, profile);
-	if (!p) {
+	if (!tunnel_profiles_find(&s->profiles, profile)) {
 		err_set(err, "no tunnel profile \"%s\" in the settings", profile);
 		return NULL;
 	}
-	if (!tunnel_profile_resolve(p, &resolved, err))
-		return NULL;
 	st = xcalloc(1, sizeof(*st));
+	/* set first: a new tunnel tells the observer of its state at once */
 	st->set = s;
 	st->profile = xstrdup(profile);
 	o = s->base;
 	o.on_state = set_on_state;
 	o.ud = st;
-	st->t = tunnel_new(s->loop, &resolved, &o);
-	tunnel_profile_free(&resolved);
+	/* every hop reports to the observer: an outer hop's fall shows at
+	 * once, and the last hop says it went down "via" it */
+	chain = tunnel_chain_new(s->loop, &s->profiles, profile, &o, err);
+	if (!chain) {
+		free(st->profile);
+		free(st);
+		return NULL;
+	}
+	st->chain = chain;
+	st->t = tunnel_chain_last(chain);
 	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
 	s->v[s->n++] = st;
 	return st;

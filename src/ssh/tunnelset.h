@@ -1,5 +1,6 @@
 /* The tunnels of one process: one shared tunnel per profile, opened on
- * first use, and one shared forward per remote endpoint. The clients that
+ * first use with the hops that lead to it (tunnel_chain_new: via and
+ * ProxyJump), and one shared forward per remote endpoint. The clients that
  * ride tunnels (the cluster registry's, the database connection, the
  * RabbitMQ brokers') ask for "host:port through profile P" and get a local
  * 127.0.0.1 port at once (tunnel_forward_open binds before it returns);
@@ -40,7 +41,8 @@ void tunnel_set_free(struct tunnel_set *s);
 int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *host, int port,
 			struct err *err);
 
-/* The tunnels opened so far, in the order they were first used (on the
+/* The tunnels opened so far, each a profile's last hop, in the order they
+ * were first used (on the
  * set's thread only, once it runs on one). */
 size_t tunnel_set_count(const struct tunnel_set *s);
 struct tunnel *tunnel_set_at(const struct tunnel_set *s, size_t i);
