@@ -11,7 +11,7 @@
  * their lines go (lines go oldest first), so a line costs its bytes and
  * its entry rather than an allocation of its own. A merged line sits
  * among older lines while its text is in a newer chunk: a chunk is freed
- * once it and every chunk before it hold no line. */
+ * as soon as it holds no line (the one being filled is emptied). */
 #define CHUNK_SIZE (256u * 1024u)
 
 struct chunk {
@@ -28,6 +28,7 @@ struct log_ring {
 	size_t max_lines, max_bytes, bytes;
 	uint64_t end; /* number the next line gets */
 	uint64_t evicted;
+	size_t chunk_bytes; /* what the chunks take */
 	/* the last merge that moved lines: the line before which each of its
 	 * lines went (numbers before the merge, in order), for log_ring_moved */
 	uint64_t *moved_before;
@@ -50,28 +51,37 @@ static bool chunk_holds(const struct chunk *c, const char *text)
 	return t >= d && t < d + c->cap;
 }
 
-/* The text of a line that goes: in order, the first chunk's (a merged
- * line's may be in a later one). */
+/* Unlinks and frees chunk c (prev: the one before it, NULL if first). */
+static void chunk_unlink(struct log_ring *r, struct chunk *prev, struct chunk *c)
+{
+	if (prev)
+		prev->next = c->next;
+	else
+		r->first = c->next;
+	if (r->last == c)
+		r->last = prev;
+	r->chunk_bytes -= c->cap;
+	free(c);
+}
+
+/* The text of a line that goes: mostly in the first chunk (a merged
+ * line's may be in a later one). A chunk no line holds is freed -- the
+ * one being filled is emptied instead -- so memory follows what is held
+ * whatever order lines go in. */
 static void text_release(struct log_ring *r, const char *text)
 {
-	struct chunk *c = r->first;
+	struct chunk *prev = NULL, *c = r->first;
 
-	if (!chunk_holds(c, text)) {
-		/* a merged line's: its chunk goes once those before it have */
-		while (!chunk_holds(c, text) && c->next)
-			c = c->next;
-		c->live--;
-		return;
+	while (!chunk_holds(c, text) && c->next) {
+		prev = c;
+		c = c->next;
 	}
 	if (--c->live > 0)
 		return;
-	while (r->first->live == 0 && r->first->next) {
-		c = r->first;
-		r->first = c->next;
-		free(c);
-	}
-	if (r->first->live == 0)
-		r->first->used = 0; /* the only chunk, empty */
+	if (c != r->last)
+		chunk_unlink(r, prev, c);
+	else
+		c->used = 0; /* the one being filled, empty */
 }
 
 static void drop_oldest(struct log_ring *r)
@@ -92,7 +102,17 @@ static char *text_space(struct log_ring *r, size_t n)
 	if (!c || c->cap - c->used < n) {
 		size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
 
+		/* an empty chunk too small for the text goes rather than
+		 * staying behind the new one */
+		if (c && c->live == 0) {
+			struct chunk *prev = NULL;
+
+			for (struct chunk *p = r->first; p != c; p = p->next)
+				prev = p;
+			chunk_unlink(r, prev, c);
+		}
 		c = xmalloc(sizeof(*c) + cap);
+		r->chunk_bytes += cap;
 		c->next = NULL;
 		c->used = 0;
 		c->cap = cap;
@@ -189,6 +209,11 @@ size_t log_ring_count(const struct log_ring *r)
 size_t log_ring_bytes(const struct log_ring *r)
 {
 	return r->bytes;
+}
+
+size_t log_ring_chunk_bytes(const struct log_ring *r)
+{
+	return r->chunk_bytes;
 }
 
 uint64_t log_ring_evicted(const struct log_ring *r)

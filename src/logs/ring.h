@@ -70,6 +70,9 @@ void log_ring_clear(struct log_ring *r);
 
 size_t log_ring_count(const struct log_ring *r); /* lines held */
 size_t log_ring_bytes(const struct log_ring *r); /* bytes of text held */
+/* Bytes the text's storage takes (for tests and the bench): it follows
+ * what is held, whatever went before. */
+size_t log_ring_chunk_bytes(const struct log_ring *r);
 uint64_t log_ring_evicted(const struct log_ring *r);
 /* Number of the oldest line held, and one past the newest. */
 uint64_t log_ring_first(const struct log_ring *r);

@@ -517,6 +517,36 @@ static void test_merge_chunks(void **state)
 	log_ring_free(r);
 }
 
+/* Once the ring empties (cleared, or a push that evicts every line), a
+ * line longer than a chunk and all that follow still free the text of
+ * the lines that go: the storage stays near what is held. */
+static void test_chunks_after_empty(void **state)
+{
+	static char big[300 * 1024];
+	size_t held_max = 12 * sizeof(big) + (1u << 20);
+
+	(void)state;
+	memset(big, 'b', sizeof(big));
+	for (int how = 0; how < 2; how++) {
+		struct log_ring *r = log_ring_new(10, how ? sizeof(big) : 64u << 20);
+
+		for (int i = 0; i < 10; i++)
+			push(r, "small");
+		if (how == 0)
+			log_ring_clear(r); /* else the first big line evicts them all */
+		for (int i = 0; i < 200; i++) {
+			log_ring_push(r, 1, 0, big, sizeof(big));
+			assert_true(log_ring_chunk_bytes(r) <= held_max);
+		}
+		for (int i = 0; i < 200; i++) {
+			push(r, "small again");
+			assert_true(log_ring_chunk_bytes(r) <= held_max);
+		}
+		assert_true(log_ring_chunk_bytes(r) <= (1u << 20));
+		log_ring_free(r);
+	}
+}
+
 /* What a paused view does with a merge (ui/pane_logs.c): it holds the
  * number of its top line and asks where that line went, so the line at
  * the top stays there; a line merged just before it goes above it, out
@@ -558,6 +588,7 @@ int main(void)
 	    cmocka_unit_test(test_merge_bounds),
 	    cmocka_unit_test(test_merge_chunks),
 	    cmocka_unit_test(test_merge_view_position),
+	    cmocka_unit_test(test_chunks_after_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
