@@ -29,6 +29,8 @@ struct log_ring {
 	uint64_t end; /* number the next line gets */
 	uint64_t evicted;
 	size_t chunk_bytes; /* what the chunks take */
+	log_ring_full_fn on_full;
+	void *on_full_ud;
 	/* the last merge that moved lines: the line before which each of its
 	 * lines went (numbers before the merge, in order), for log_ring_moved */
 	uint64_t *moved_before;
@@ -177,12 +179,26 @@ static size_t fit_len(const struct log_ring *r, const char *text, size_t len)
 	return len;
 }
 
-uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
-		       size_t len)
+void log_ring_on_full(struct log_ring *r, log_ring_full_fn fn, void *ud)
+{
+	r->on_full = fn;
+	r->on_full_ud = ud;
+}
+
+/* Tells on_full if lines more lines of bytes more bytes would make lines
+ * held go. */
+static void tell_full(struct log_ring *r, size_t lines, size_t bytes)
+{
+	if (r->on_full && r->count &&
+	    (r->count + lines > r->max_lines || r->bytes + bytes > r->max_bytes))
+		r->on_full(r->on_full_ud);
+}
+
+static uint64_t push_line(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
+			  size_t len)
 {
 	struct log_entry *e;
 
-	len = fit_len(r, text, len);
 	while (r->count && (r->count >= r->max_lines || r->bytes + len > r->max_bytes)) {
 		drop_oldest(r);
 		r->evicted++;
@@ -199,6 +215,14 @@ uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const
 	r->count++;
 	r->bytes += len;
 	return r->end++;
+}
+
+uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
+		       size_t len)
+{
+	len = fit_len(r, text, len);
+	tell_full(r, 1, len);
+	return push_line(r, source, ts_ns, text, len);
 }
 
 size_t log_ring_count(const struct log_ring *r)
@@ -264,12 +288,19 @@ bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_
 	size_t total = r->count + n, i, j, k, keep, cap;
 	bool moved = false;
 
+	if (r->on_full) {
+		size_t bytes = 0;
+
+		for (i = 0; i < n; i++)
+			bytes += fit_len(r, lines[i].text, lines[i].len);
+		tell_full(r, n, bytes);
+	}
 	/* the common case: nothing held is newer than the batch's oldest */
 	if (!n || !last || last->ts_ns <= lines[0].ts_ns) {
 		record_moved(r, NULL, 0);
 		for (i = 0; i < n; i++) {
-			uint64_t num = log_ring_push(r, lines[i].source, lines[i].ts_ns,
-						     lines[i].text, lines[i].len);
+			uint64_t num = push_line(r, lines[i].source, lines[i].ts_ns, lines[i].text,
+						 fit_len(r, lines[i].text, lines[i].len));
 
 			if (nums)
 				nums[i] = num;
