@@ -77,7 +77,7 @@ struct log_history_opts {
 	/* a read's lines went before lines held: their numbers moved
 	 * (log_ring_moved); then on_line for each of the read's lines */
 	log_session_fn on_moved;
-	log_session_fn on_read;	     /* after each read (log_history_failed: how it went) */
+	log_session_fn on_read; /* after each read (log_history_failed: how it went) */
 	void *ud;
 };
 
