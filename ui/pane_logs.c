@@ -44,8 +44,9 @@
 #define SOURCE_ROLES 6
 #define PATTERN_MAX 256
 /* A merge of more lines makes the filtered view again rather than filter
- * each merged line in where it went. */
-#define MERGE_NEAR_MAX 256
+ * each merged line in where it went: each one shown moves the view's
+ * lines after it, and past this many that costs more than the ring. */
+#define MERGE_NEAR_MAX 64
 
 struct view_line {
 	uint64_t n;
