@@ -43,6 +43,10 @@
 #define FRAME_MS 33
 #define SOURCE_ROLES 6
 #define PATTERN_MAX 256
+/* A merge of more lines makes the filtered view again rather than filter
+ * each merged line in where it went: each one shown moves the view's
+ * lines after it, and past this many that costs more than the ring. */
+#define MERGE_NEAR_MAX 64
 
 struct view_line {
 	uint64_t n;
@@ -75,6 +79,7 @@ struct logs_pane {
 	struct view_line *vl;
 	size_t nvl, vl0, capvl;
 	uint64_t fed_end; /* lines before it went through the filter */
+	bool remade;	  /* the last merge's lines are in the view made again */
 
 	bool follow, wrap, timestamps, sources_open;
 	uint64_t top;			  /* paused: the line at the top */
@@ -203,6 +208,100 @@ static void refilter(struct logs_pane *p)
 	p->dirty = true;
 }
 
+/* The lines around line n, which a merge put among lines the view went
+ * through: those whose place in the view it may change (n's, and those
+ * whose context reaches it) are filtered again from the ring, as the
+ * lines around them would have been fed; the rest of the view stays. */
+struct near {
+	struct logs_pane *p;
+	struct view_line *v;
+	size_t n, cap;
+};
+
+static void near_line(uint64_t n, enum log_mark mark, bool gap, void *ud)
+{
+	struct near *nr = ud;
+
+	(void)mark;
+	if (hidden(nr->p, log_ring_get(nr->p->ring, n)))
+		return;
+	nr->v = xgrow(nr->v, &nr->cap, nr->n + 1, sizeof(*nr->v));
+	nr->v[nr->n++] = (struct view_line){n, gap};
+}
+
+/* The separator before view line i (an index into vl): as the window's
+ * grep gave it when it also gave the line before, else whether the line
+ * follows the one before. */
+static void fix_gap(struct logs_pane *p, size_t i, const struct near *nr)
+{
+	size_t lo = 0, hi = nr->n;
+
+	if (i >= p->nvl)
+		return;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (nr->v[mid].n < p->vl[i].n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (i > p->vl0 && lo > 0 && lo < nr->n && nr->v[lo].n == p->vl[i].n &&
+	    nr->v[lo - 1].n == p->vl[i - 1].n)
+		p->vl[i].gap = nr->v[lo].gap;
+	else
+		p->vl[i].gap = i > p->vl0 && p->vl[i - 1].n + 1 != p->vl[i].n;
+}
+
+static void refilter_near(struct logs_pane *p, uint64_t n)
+{
+	const struct log_filter *f = &p->filter;
+	uint64_t first = log_ring_first(p->ring), lo, hi, a, b;
+	struct near nr = {.p = p};
+	struct log_grep g;
+	size_t from, to, keep = 0, at;
+
+	lo = n - first > f->before ? n - f->before : first;
+	hi = n + f->after + 1 < p->fed_end ? n + f->after + 1 : p->fed_end;
+	/* what decides them: context reaches back `after` lines fed (hidden
+	 * lines are not) and on `before` lines */
+	a = lo;
+	for (unsigned c = 0; c < f->after && a > first;) {
+		a--;
+		if (!hidden(p, log_ring_get(p->ring, a)))
+			c++;
+	}
+	b = hi + f->before < p->fed_end ? hi + f->before : p->fed_end;
+	log_grep_init(&g, f);
+	for (uint64_t k = a; k < b; k++) {
+		if (!hidden(p, log_ring_get(p->ring, k)))
+			log_grep_feed(&g, p->ring, k, near_line, &nr);
+	}
+	for (size_t i = 0; i < nr.n; i++)
+		keep += nr.v[i].n >= lo && nr.v[i].n < hi;
+	/* the view's lines in [lo, hi) give way to the window's */
+	from = view_index(p, lo); /* trims the view first */
+	from += p->vl0;
+	to = p->vl0 + view_index(p, hi);
+	p->vl = xgrow(p->vl, &p->capvl, p->nvl - (to - from) + keep, sizeof(*p->vl));
+	memmove(p->vl + from + keep, p->vl + to, (p->nvl - to) * sizeof(*p->vl));
+	p->nvl = p->nvl - (to - from) + keep;
+	at = from;
+	for (size_t i = 0; i < nr.n; i++) {
+		if (nr.v[i].n >= lo && nr.v[i].n < hi)
+			p->vl[at++] = nr.v[i];
+	}
+	for (size_t i = from; i <= from + keep; i++)
+		fix_gap(p, i, &nr);
+	/* the window reached the last line fed: the feed goes on from it */
+	if (b == p->fed_end && g.any) {
+		p->grep.shown_end = g.shown_end;
+		p->grep.after_left = g.after_left;
+		p->grep.any = true;
+	}
+	free(nr.v);
+}
+
 /* ---- the session ---- */
 
 static void frame_due(struct loop *loop, void *ud)
@@ -229,11 +328,13 @@ static void on_line(void *ud, uint64_t n, const struct log_entry *e)
 {
 	struct logs_pane *p = ud;
 
-	/* a line merged before it (the history's) is in the view made again */
 	if (n >= p->fed_end) {
 		p->fed_end = n + 1;
 		if (filtered(p) && !hidden(p, e))
 			log_grep_feed(&p->grep, p->ring, n, show_line, p);
+	} else if (filtered(p) && !p->remade && log_ring_get(p->ring, n)) {
+		/* the history's, merged before lines the view went through */
+		refilter_near(p, n);
 	}
 	p->dirty = true;
 }
@@ -242,8 +343,9 @@ static void on_line(void *ud, uint64_t n, const struct log_entry *e)
  * every line number the pane holds follows its line. So a paused view
  * keeps its top line at the top -- lines merged above it stay out of
  * sight until the operator scrolls up, those merged below it show in
- * their places -- and the search keeps its line; a filtered view is made
- * again. Following, the newest line stays at the bottom. */
+ * their places -- and the search keeps its line, a filtered view its
+ * lines, the merged ones filtered in where they went (refilter_near).
+ * Following, the newest line stays at the bottom. */
 static void on_moved(void *ud)
 {
 	struct logs_pane *p = ud;
@@ -253,8 +355,20 @@ static void on_moved(void *ud)
 	p->drawn_bottom = log_ring_moved(p->ring, p->drawn_bottom);
 	if (p->match != LOG_NOT_FOUND)
 		p->match = log_ring_moved(p->ring, p->match);
-	if (filtered(p))
+	/* many lines merged (a first read): the view is made again at once */
+	p->remade = filtered(p) && log_ring_end(p->ring) - p->fed_end > MERGE_NEAR_MAX;
+	if (p->remade) {
 		refilter(p);
+		p->dirty = true;
+		return;
+	}
+	if (p->fed_end)
+		p->fed_end = log_ring_moved(p->ring, p->fed_end - 1) + 1;
+	if (p->grep.shown_end)
+		p->grep.shown_end = log_ring_moved(p->ring, p->grep.shown_end - 1) + 1;
+	/* in order still: the lines merged among them come next (on_line) */
+	for (size_t i = p->vl0; i < p->nvl; i++)
+		p->vl[i].n = log_ring_moved(p->ring, p->vl[i].n);
 	p->dirty = true;
 }
 

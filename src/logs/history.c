@@ -182,9 +182,18 @@ void log_history_take(struct log_history *h, struct log_history_row *rows, size_
 	h->lines += k;
 	for (size_t i = 0; i < k && h->o.on_line; i++) {
 		const struct log_entry *e = log_ring_get(h->o.ring, nums[i]);
+		struct log_entry gone;
 
-		if (e)
-			h->o.on_line(h->o.ud, nums[i], e);
+		/* older than all the ring holds, it went at once: told all the
+		 * same, so a reader that prints each line misses none */
+		if (!e) {
+			gone.ts_ns = lines[i].ts_ns;
+			gone.source = lines[i].source;
+			gone.len = (uint32_t)lines[i].len;
+			gone.text = b.data + at[i];
+			e = &gone;
+		}
+		h->o.on_line(h->o.ud, nums[i], e);
 	}
 	free(nums);
 	free(at);

@@ -70,11 +70,14 @@ struct log_history_opts {
 	long tail_lines;  /* the first read: newest N of each source; < 0: all */
 	int64_t since_ns; /* the first read: nothing older; 0: all */
 	struct log_ring *ring;
-	log_session_line_fn on_line; /* a line was pushed */
+	/* a line was pushed; every line a read takes is told once, even
+	 * one the ring no longer holds (older than all it held, it went at
+	 * once: n below log_ring_first, e valid during the call only) */
+	log_session_line_fn on_line;
 	/* a read's lines went before lines held: their numbers moved
 	 * (log_ring_moved); then on_line for each of the read's lines */
 	log_session_fn on_moved;
-	log_session_fn on_read;	     /* after each read (log_history_failed: how it went) */
+	log_session_fn on_read; /* after each read (log_history_failed: how it went) */
 	void *ud;
 };
 

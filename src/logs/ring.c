@@ -11,7 +11,7 @@
  * their lines go (lines go oldest first), so a line costs its bytes and
  * its entry rather than an allocation of its own. A merged line sits
  * among older lines while its text is in a newer chunk: a chunk is freed
- * once it and every chunk before it hold no line. */
+ * as soon as it holds no line (the one being filled is emptied). */
 #define CHUNK_SIZE (256u * 1024u)
 
 struct chunk {
@@ -28,6 +28,9 @@ struct log_ring {
 	size_t max_lines, max_bytes, bytes;
 	uint64_t end; /* number the next line gets */
 	uint64_t evicted;
+	size_t chunk_bytes; /* what the chunks take */
+	log_ring_full_fn on_full;
+	void *on_full_ud;
 	/* the last merge that moved lines: the line before which each of its
 	 * lines went (numbers before the merge, in order), for log_ring_moved */
 	uint64_t *moved_before;
@@ -50,28 +53,37 @@ static bool chunk_holds(const struct chunk *c, const char *text)
 	return t >= d && t < d + c->cap;
 }
 
-/* The text of a line that goes: in order, the first chunk's (a merged
- * line's may be in a later one). */
+/* Unlinks and frees chunk c (prev: the one before it, NULL if first). */
+static void chunk_unlink(struct log_ring *r, struct chunk *prev, struct chunk *c)
+{
+	if (prev)
+		prev->next = c->next;
+	else
+		r->first = c->next;
+	if (r->last == c)
+		r->last = prev;
+	r->chunk_bytes -= c->cap;
+	free(c);
+}
+
+/* The text of a line that goes: mostly in the first chunk (a merged
+ * line's may be in a later one). A chunk no line holds is freed -- the
+ * one being filled is emptied instead -- so memory follows what is held
+ * whatever order lines go in. */
 static void text_release(struct log_ring *r, const char *text)
 {
-	struct chunk *c = r->first;
+	struct chunk *prev = NULL, *c = r->first;
 
-	if (!chunk_holds(c, text)) {
-		/* a merged line's: its chunk goes once those before it have */
-		while (!chunk_holds(c, text) && c->next)
-			c = c->next;
-		c->live--;
-		return;
+	while (!chunk_holds(c, text) && c->next) {
+		prev = c;
+		c = c->next;
 	}
 	if (--c->live > 0)
 		return;
-	while (r->first->live == 0 && r->first->next) {
-		c = r->first;
-		r->first = c->next;
-		free(c);
-	}
-	if (r->first->live == 0)
-		r->first->used = 0; /* the only chunk, empty */
+	if (c != r->last)
+		chunk_unlink(r, prev, c);
+	else
+		c->used = 0; /* the one being filled, empty */
 }
 
 static void drop_oldest(struct log_ring *r)
@@ -92,7 +104,17 @@ static char *text_space(struct log_ring *r, size_t n)
 	if (!c || c->cap - c->used < n) {
 		size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
 
+		/* an empty chunk too small for the text goes rather than
+		 * staying behind the new one */
+		if (c && c->live == 0) {
+			struct chunk *prev = NULL;
+
+			for (struct chunk *p = r->first; p != c; p = p->next)
+				prev = p;
+			chunk_unlink(r, prev, c);
+		}
 		c = xmalloc(sizeof(*c) + cap);
+		r->chunk_bytes += cap;
 		c->next = NULL;
 		c->used = 0;
 		c->cap = cap;
@@ -157,12 +179,26 @@ static size_t fit_len(const struct log_ring *r, const char *text, size_t len)
 	return len;
 }
 
-uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
-		       size_t len)
+void log_ring_on_full(struct log_ring *r, log_ring_full_fn fn, void *ud)
+{
+	r->on_full = fn;
+	r->on_full_ud = ud;
+}
+
+/* Tells on_full if lines more lines of bytes more bytes would make lines
+ * held go. */
+static void tell_full(struct log_ring *r, size_t lines, size_t bytes)
+{
+	if (r->on_full && r->count &&
+	    (r->count + lines > r->max_lines || r->bytes + bytes > r->max_bytes))
+		r->on_full(r->on_full_ud);
+}
+
+static uint64_t push_line(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
+			  size_t len)
 {
 	struct log_entry *e;
 
-	len = fit_len(r, text, len);
 	while (r->count && (r->count >= r->max_lines || r->bytes + len > r->max_bytes)) {
 		drop_oldest(r);
 		r->evicted++;
@@ -181,6 +217,14 @@ uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const
 	return r->end++;
 }
 
+uint64_t log_ring_push(struct log_ring *r, uint32_t source, int64_t ts_ns, const char *text,
+		       size_t len)
+{
+	len = fit_len(r, text, len);
+	tell_full(r, 1, len);
+	return push_line(r, source, ts_ns, text, len);
+}
+
 size_t log_ring_count(const struct log_ring *r)
 {
 	return r->count;
@@ -189,6 +233,11 @@ size_t log_ring_count(const struct log_ring *r)
 size_t log_ring_bytes(const struct log_ring *r)
 {
 	return r->bytes;
+}
+
+size_t log_ring_chunk_bytes(const struct log_ring *r)
+{
+	return r->chunk_bytes;
 }
 
 uint64_t log_ring_evicted(const struct log_ring *r)
@@ -239,12 +288,19 @@ bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_
 	size_t total = r->count + n, i, j, k, keep, cap;
 	bool moved = false;
 
+	if (r->on_full) {
+		size_t bytes = 0;
+
+		for (i = 0; i < n; i++)
+			bytes += fit_len(r, lines[i].text, lines[i].len);
+		tell_full(r, n, bytes);
+	}
 	/* the common case: nothing held is newer than the batch's oldest */
 	if (!n || !last || last->ts_ns <= lines[0].ts_ns) {
 		record_moved(r, NULL, 0);
 		for (i = 0; i < n; i++) {
-			uint64_t num = log_ring_push(r, lines[i].source, lines[i].ts_ns,
-						     lines[i].text, lines[i].len);
+			uint64_t num = push_line(r, lines[i].source, lines[i].ts_ns, lines[i].text,
+						 fit_len(r, lines[i].text, lines[i].len));
 
 			if (nums)
 				nums[i] = num;

@@ -65,11 +65,19 @@ bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_
  * if that merge moved nothing; the end before it gives the end after it.
  * Valid until the next merge (pushes and evictions change no number). */
 uint64_t log_ring_moved(const struct log_ring *r, uint64_t n);
+/* Called before a push or a merge makes held lines go, the ring still as
+ * it was (once for a merge): a reader holding lines back takes them
+ * first. It must not change the ring. fn NULL: nothing is called. */
+typedef void (*log_ring_full_fn)(void *ud);
+void log_ring_on_full(struct log_ring *r, log_ring_full_fn fn, void *ud);
 /* Drops every line (they count as cleared, not evicted). */
 void log_ring_clear(struct log_ring *r);
 
 size_t log_ring_count(const struct log_ring *r); /* lines held */
 size_t log_ring_bytes(const struct log_ring *r); /* bytes of text held */
+/* Bytes the text's storage takes (for tests and the bench): it follows
+ * what is held, whatever went before. */
+size_t log_ring_chunk_bytes(const struct log_ring *r);
 uint64_t log_ring_evicted(const struct log_ring *r);
 /* Number of the oldest line held, and one past the newest. */
 uint64_t log_ring_first(const struct log_ring *r);

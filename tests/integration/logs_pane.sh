@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 63
+plan 70
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -236,5 +236,33 @@ is "$(lines | head -n 1)" "$top" "... the paused view's top line stays at its to
 like "$(lines | grep -A1 -xF -- "$mid" | sed -n 2p)" "^opsdeck/events .* merged below\$" \
 	"... the event right after the line before it in time"
 unlike "$(lines)" "merged above" "... and the one merged just above the top is out of sight"
+
+# ---- a filtered view: an event merged among its lines goes where its
+# time puts it, the lines around it stay ----
+ui_keys End i
+ui_text 'seq=[0-9]*0$|filtered in' && ui_keys Enter
+screen_has "an include filter on the history and the pods' lines" "include "
+# logs: the log lines on screen, without separators
+logs() { lines | grep -vxF -- "--"; }
+wait_for '[ "$(logs | wc -l)" -ge 10 ]' 60
+ui_keys PgUp
+screen_has "paused on the filtered view" "\\[paused"
+# the event goes after the last line held not newer than it: a line
+# followed in the ring (no separator) by a newer one has it right after
+shown=$(lines)
+mid=$(lines | awk 'NR > 1 && prev != "--" && $0 != "--" && $2 > pts { print prev; exit }
+	{ prev = $0; pts = $2 }')
+like "$mid" "^($web/wordpress|mysql-0/mysql) 20[0-9TZ:.-]+ " "the view's lines are the pods'"
+q -q -c "INSERT INTO opsdeck.events (at, actor, action, object, project, message)
+	SELECT timestamptz '$(echo "$mid" | cut -d' ' -f2)' + interval '1 microsecond', 'test',
+	'store.note', 'store/$id', s.project, 'filtered in' FROM opsdeck.stores s WHERE s.id = '$id'"
+screen_has "an event read after newer lines shows in the filtered view" \
+	"^opsdeck/events 20[0-9TZ:.-]+ store\\.note by test: filtered in"
+like "$(lines | grep -A1 -xF -- "$mid" | sed -n 2p)" "^opsdeck/events .* filtered in\$" \
+	"... right after the line before it in time" || diag "$(lines)"
+# upto: the lines on stdin up to mid
+upto() { m="$mid" awk '{ print } $0 == ENVIRON["m"] { exit }'; }
+is "$(lines | upto)" "$(echo "$shown" | upto)" "... the lines before it where they were"
+is "$(logs | sort | uniq -d)" "" "... each line once"
 ui_keys End H t
 ui_stop

@@ -517,6 +517,82 @@ static void test_merge_chunks(void **state)
 	log_ring_free(r);
 }
 
+/* Once the ring empties (cleared, or a push that evicts every line), a
+ * line longer than a chunk and all that follow still free the text of
+ * the lines that go: the storage stays near what is held. */
+static void test_chunks_after_empty(void **state)
+{
+	static char big[300 * 1024];
+	size_t held_max = 12 * sizeof(big) + (1u << 20);
+
+	(void)state;
+	memset(big, 'b', sizeof(big));
+	for (int how = 0; how < 2; how++) {
+		struct log_ring *r = log_ring_new(10, how ? sizeof(big) : 64u << 20);
+
+		for (int i = 0; i < 10; i++)
+			push(r, "small");
+		if (how == 0)
+			log_ring_clear(r); /* else the first big line evicts them all */
+		for (int i = 0; i < 200; i++) {
+			log_ring_push(r, 1, 0, big, sizeof(big));
+			assert_true(log_ring_chunk_bytes(r) <= held_max);
+		}
+		for (int i = 0; i < 200; i++) {
+			push(r, "small again");
+			assert_true(log_ring_chunk_bytes(r) <= held_max);
+		}
+		assert_true(log_ring_chunk_bytes(r) <= (1u << 20));
+		log_ring_free(r);
+	}
+}
+
+struct full_seen {
+	struct log_ring *r;
+	unsigned calls;
+	size_t count;
+	uint64_t evicted;
+};
+
+static void full_told(void *ud)
+{
+	struct full_seen *f = ud;
+
+	f->calls++;
+	f->count = log_ring_count(f->r);
+	f->evicted = log_ring_evicted(f->r);
+}
+
+/* on_full comes before a line would go, the ring as it was: once for a
+ * push that evicts, once for a merge, never while there is room. */
+static void test_on_full(void **state)
+{
+	struct log_ring *r = log_ring_new(3, 1000);
+	struct full_seen f = {.r = r};
+	struct log_ring_line late[] = {line_at(1, "a"), line_at(2, "b")};
+	struct log_ring_line newer[] = {line_at(50, "c"), line_at(51, "d")};
+
+	(void)state;
+	log_ring_on_full(r, full_told, &f);
+	push_ts(r, 1, 10, "x");
+	push_ts(r, 1, 20, "y");
+	push_ts(r, 1, 30, "z");
+	assert_int_equal(f.calls, 0);
+	push_ts(r, 1, 40, "w");
+	assert_int_equal(f.calls, 1);
+	assert_int_equal(f.count, 3);
+	assert_int_equal(f.evicted, 0);
+	log_ring_merge(r, late, 2, NULL);
+	assert_int_equal(f.calls, 2);
+	assert_int_equal(f.evicted, 1);
+	log_ring_merge(r, newer, 2, NULL); /* pushed: told once */
+	assert_int_equal(f.calls, 3);
+	log_ring_on_full(r, NULL, NULL);
+	push_ts(r, 1, 60, "v");
+	assert_int_equal(f.calls, 3);
+	log_ring_free(r);
+}
+
 /* What a paused view does with a merge (ui/pane_logs.c): it holds the
  * number of its top line and asks where that line went, so the line at
  * the top stays there; a line merged just before it goes above it, out
@@ -558,6 +634,8 @@ int main(void)
 	    cmocka_unit_test(test_merge_bounds),
 	    cmocka_unit_test(test_merge_chunks),
 	    cmocka_unit_test(test_merge_view_position),
+	    cmocka_unit_test(test_chunks_after_empty),
+	    cmocka_unit_test(test_on_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
