@@ -107,7 +107,7 @@ struct net_http {
 	char *host_header;	    /* the server's own Host: with tls-server-name */
 	struct blob ca, cert, key;
 	char *ca_file, *proxy_url, *username, *password;
-	char *proxy_shown; /* proxy_url as given, its password masked; NULL: direct */
+	char *proxy_shown; /* the proxy and its port, its password masked; NULL: direct */
 	bool proxy_has_user;
 	bool insecure;
 	struct net_auth auth;
@@ -1285,11 +1285,12 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 	}
 	c->ca_file = o->ca_file ? xstrdup(o->ca_file) : NULL;
 	if (proxy) {
-		struct net_proxy_url pu;
+		struct net_proxy_url pu = {0};
 
 		c->proxy_url = net_proxy_curl_url(proxy);
-		c->proxy_shown = net_proxy_redacted(proxy);
-		c->proxy_has_user = net_proxy_parse(proxy, &pu) && pu.user_len > 0;
+		c->proxy_shown = net_proxy_shown(proxy);
+		c->proxy_has_user = net_proxy_parse(proxy, &pu) &&
+				    (pu.user_len > 0 || pu.has_password);
 		free_secret(proxy);
 	}
 	c->username = o->username ? xstrdup(o->username) : NULL;
