@@ -109,6 +109,7 @@ struct net_http {
 	char *ca_file, *proxy_url, *username, *password;
 	char *proxy_shown; /* the proxy and its port, its password masked; NULL: direct */
 	bool proxy_has_user;
+	bool proxy_tls; /* an https:// proxy */
 	bool insecure;
 	struct net_auth auth;
 	unsigned auth_gen;
@@ -588,8 +589,10 @@ static void set_tls(CURL *easy, const struct net_req *r)
  * to read no environment and to apply no NO_PROXY of its own. An https
  * server is reached through CONNECT; an http one with absolute-form
  * requests to the proxy, as Go's transport does. An https proxy's own
- * certificate is checked against the system's trust store (curl's
- * PROXY_CAINFO default): the server's CA and insecure do not apply to it. */
+ * certificate is checked as Go checks it, with the cluster's TLS settings:
+ * its certificate authority (the system's trust store without one), and
+ * not at all with insecure-skip-tls-verify. Go would also check it against
+ * tls-server-name; libcurl checks the proxy's own name. */
 static void set_proxy(CURL *easy, const struct net_http *c)
 {
 	curl_easy_setopt(easy, CURLOPT_PROXY, c->proxy_url ? c->proxy_url : "");
@@ -598,6 +601,16 @@ static void set_proxy(CURL *easy, const struct net_http *c)
 	curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
 	if (strncmp(c->base_url, "https:", 6) == 0)
 		curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
+	if (!c->proxy_tls)
+		return;
+	if (c->insecure) {
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+	} else if (c->ca.data) {
+		set_blob(easy, CURLOPT_PROXY_CAINFO_BLOB, &c->ca);
+	} else if (c->ca_file) {
+		curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, c->ca_file);
+	}
 }
 
 static void set_headers(CURL *easy, struct net_req *r)
@@ -899,8 +912,9 @@ static bool describe_proxy_failure(struct net_req *r, CURLcode rc, const char *d
 	} else if (verify != 0 && (rc == CURLE_PEER_FAILED_VERIFICATION ||
 				   rc == CURLE_SSL_CONNECT_ERROR)) {
 		snprintf(buf, sizeof(buf),
-			 "the certificate of the proxy cannot be trusted (checked against the "
-			 "system's trust store): %s",
+			 "the certificate of the proxy cannot be trusted (checked against %s): %s",
+			 c->ca.data || c->ca_file ? "the cluster's certificate authority"
+						  : "the system's trust store",
 			 detail);
 		why = buf;
 	}
@@ -1291,6 +1305,7 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 		c->proxy_shown = net_proxy_shown(proxy);
 		c->proxy_has_user = net_proxy_parse(proxy, &pu) &&
 				    (pu.user_len > 0 || pu.has_password);
+		c->proxy_tls = pu.scheme == NET_PROXY_HTTPS;
 		free_secret(proxy);
 	}
 	c->username = o->username ? xstrdup(o->username) : NULL;

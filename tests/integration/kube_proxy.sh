@@ -4,8 +4,9 @@
 # through a SOCKS5 proxy that resolves them itself (the name is sent, not
 # an address; user and password), through OpenSSH's `ssh -D`, and through an
 # HTTP CONNECT proxy (and absolute-form requests for an http server). The
-# server's certificate is still checked by its name or tls-server-name. A
-# refused proxy, a refused target, 407, 403 and an untrusted https proxy
+# server's certificate is still checked by its name or tls-server-name; an
+# https proxy's by the cluster's certificate authority. A refused proxy, a
+# refused target, 407, 403 and an untrusted https proxy
 # are told in words naming the proxy; a watch streams through the proxy;
 # proxy-url wins over the *_proxy variables, which otherwise apply as in
 # kubectl. The proxy's password appears in no output.
@@ -13,7 +14,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 42
+plan 45
 
 work=$TAP_TMP
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
@@ -64,13 +65,22 @@ proxy_start deny http --deny
 DENY=$PROXY_PORT
 proxy_start tls http --tls "$work/api.crt" "$work/api.key"
 TLS=$PROXY_PORT
+# an https proxy whose certificate another authority signed
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -keyout "$work/other.key" -out "$work/other.crt" \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>>"$work/openssl.err" ||
+	{ echo "Bail out! cannot make a certificate"; exit 1; }
+proxy_start othertls http --tls "$work/other.crt" "$work/other.key"
+OTHERTLS=$PROXY_PORT
 
 # kubeconfig SERVER PROXY-URL [TOKEN [TLS-SERVER-NAME]]: $work/kc.yaml
+# (KC_INSECURE=1: insecure-skip-tls-verify instead of the CA)
 kubeconfig() {
 	{
 		printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n'
 		printf '    server: %s\n' "$1"
-		case $1 in
+		case $1:${KC_INSECURE:-} in
+		https:*:1) printf '    insecure-skip-tls-verify: true\n' ;;
 		https:*) printf '    certificate-authority: %s\n' "$work/api.crt" ;;
 		esac
 		[ -n "$2" ] && printf '    proxy-url: %s\n' "$2"
@@ -205,14 +215,23 @@ like "$out" "cannot reach $plain through proxy http://127\.0\.0\.1:$CONNECT: $(
 	)the proxy asks for credentials \(407 Proxy Authentication Required\)" \
 	"and its 407 in the same words"
 
-# an https proxy's own certificate: the system's trust store, not the
-# kubeconfig's certificate authority (which did sign it here)
+# an https proxy's own certificate: the cluster's certificate authority,
+# as Go's transport checks it
 kubeconfig "$api" "https://localhost:$TLS"
 doctor
-like "$out" "cannot reach $api through proxy https://localhost:$TLS: the certificate of $(
-	)the proxy cannot be trusted \(checked against the system's trust store\)" \
-	"an https proxy whose certificate the system does not trust is refused"
-nok "nothing was asked of it" grep -q "^CONNECT" "$work/tls.log"
+like "$out" "$(answers_re "$api")" "an https proxy whose certificate the cluster's CA signed"
+ok "was asked to CONNECT" grep -qx "CONNECT api.cluster.invalid:$PORT HTTP/1.1" "$work/tls.log"
+kubeconfig "$api" "https://localhost:$OTHERTLS"
+doctor
+like "$out" "cannot reach $api through proxy https://localhost:$OTHERTLS: the certificate of $(
+	)the proxy cannot be trusted \(checked against the cluster's certificate authority\)" \
+	"one that another authority signed is refused"
+nok "nothing was asked of it" grep -q "^CONNECT" "$work/othertls.log"
+KC_INSECURE=1
+kubeconfig "$api" "https://localhost:$OTHERTLS"
+KC_INSECURE=
+doctor
+like "$out" "$(answers_re "$api")" "insecure-skip-tls-verify: the proxy's certificate unchecked too"
 
 # ---- proxy-url and the environment ----
 before=$(lines socks)
