@@ -830,6 +830,23 @@ static void on_retry_timer(struct loop *loop, void *ud)
 	req_start(r);
 }
 
+/* An HTTP proxy that closed the connection after it was sent CONNECT,
+ * without an answer (curl: "Proxy CONNECT aborted", or nothing at all). */
+static bool proxy_closed_at_connect(struct net_req *r, CURLcode rc)
+{
+	const struct net_http *c = r->c;
+	long code = 0;
+
+	if (!c->proxy_url || strncmp(c->proxy_url, "socks", 5) == 0 ||
+	    strncmp(c->base_url, "https:", 6) != 0)
+		return false;
+	if (rc != CURLE_RECV_ERROR && rc != CURLE_GOT_NOTHING && rc != CURLE_SEND_ERROR &&
+	    rc != CURLE_PROXY)
+		return false;
+	return curl_easy_getinfo(r->easy, CURLINFO_HTTP_CONNECTCODE, &code) == CURLE_OK &&
+	       code == 0;
+}
+
 /* What a SOCKS5 proxy said about the server it was asked to reach. */
 static const char *socks_reply(long px)
 {
@@ -917,6 +934,8 @@ static bool describe_proxy_failure(struct net_req *r, CURLcode rc, const char *d
 						  : "the system's trust store",
 			 detail);
 		why = buf;
+	} else if (proxy_closed_at_connect(r, rc)) {
+		why = "the proxy closed the connection instead of answering CONNECT";
 	}
 	if (!why)
 		return false;
@@ -1001,7 +1020,7 @@ static void req_completed(struct net_req *r, CURLcode rc)
 		}
 	}
 	if (r->retries_left > 0 && plain_get &&
-	    ((rc != CURLE_OK && transient(rc, r->easy)) ||
+	    ((rc != CURLE_OK && transient(rc, r->easy) && !proxy_closed_at_connect(r, rc)) ||
 	     (rc == CURLE_OK && (status >= 500 || status == 429)))) {
 		long delay = backoff_ms(r);
 

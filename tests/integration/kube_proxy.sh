@@ -5,16 +5,17 @@
 # an address; user and password), through OpenSSH's `ssh -D`, and through an
 # HTTP CONNECT proxy (and absolute-form requests for an http server). The
 # server's certificate is still checked by its name or tls-server-name; an
-# https proxy's by the cluster's certificate authority. A refused proxy, a
-# refused target, 407, 403 and an untrusted https proxy
-# are told in words naming the proxy; a watch streams through the proxy;
+# https proxy's by the cluster's certificate authority. A refused proxy (at
+# the scheme's own port when the URL names none), a refused target, 407,
+# 403, a proxy that closes on CONNECT and an untrusted https proxy are told
+# in words naming the proxy; a watch streams through the proxy;
 # proxy-url wins over the *_proxy variables, which otherwise apply as in
 # kubectl. The proxy's password appears in no output.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 45
+plan 50
 
 work=$TAP_TMP
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
@@ -72,6 +73,8 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	{ echo "Bail out! cannot make a certificate"; exit 1; }
 proxy_start othertls http --tls "$work/other.crt" "$work/other.key"
 OTHERTLS=$PROXY_PORT
+proxy_start close http --close
+CLOSE=$PROXY_PORT
 
 # kubeconfig SERVER PROXY-URL [TOKEN [TLS-SERVER-NAME]]: $work/kc.yaml
 # (KC_INSECURE=1: insecure-skip-tls-verify instead of the CA)
@@ -90,11 +93,12 @@ kubeconfig() {
 	} >"$work/kc.yaml"
 }
 # doctor: `opsdeck doctor` with that kubeconfig (no database: only the
-# kube context's lines count); out holds them, all.out every output
+# kube context's lines count); out holds them, all.out every output whole
 doctor() {
-	out=$(KUBECONFIG="$work/kc.yaml" timeout 90 "$OPSDECK" -c "$work/op.yaml" \
-		-d "host=$work/no-database" doctor 2>&1 | grep '^[a-zA-Z]* *kube context c:')
-	printf '%s\n' "$out" >>"$work/all.out"
+	KUBECONFIG="$work/kc.yaml" timeout 90 "$OPSDECK" -c "$work/op.yaml" \
+		-d "host=$work/no-database" doctor >"$work/doctor.out" 2>"$work/doctor.err"
+	cat "$work/doctor.out" "$work/doctor.err" >>"$work/all.out"
+	out=$(cat "$work/doctor.out" "$work/doctor.err" | grep '^[a-zA-Z]* *kube context c:')
 }
 answers_re() { # answers_re URL: the line saying the server answered
 	printf 'ok    kube context c: %s answers in [0-9]+ ms' "$(printf '%s' "$1" | sed 's/[.]/\\./g')"
@@ -200,6 +204,28 @@ kubeconfig "$api" "http://bob:$PW@127.0.0.1:$CLOSED"
 doctor
 like "$out" "cannot reach $api $http_named:$CLOSED: the proxy refused the connection$" \
 	"an HTTP proxy that is not there refused the connection"
+# no port: http's own 80 (where nothing listens here), as in Go, not 1080
+kubeconfig "$api" "http://127.0.0.1"
+doctor
+like "$out" "cannot reach $api through proxy http://127\.0\.0\.1:80: $(
+	)the proxy refused the connection$" "a proxy-url without a port: port 80, named"
+kubeconfig "$api" ""
+export HTTPS_PROXY=127.0.0.1
+doctor
+unset HTTPS_PROXY
+like "$out" "cannot reach $api through proxy http://127\.0\.0\.1:80: $(
+	)the proxy refused the connection$" "so does an HTTPS_PROXY of a bare address"
+kubeconfig "$api" "http://127.0.0.1:$CLOSE"
+doctor
+like "$out" "cannot reach $api through proxy http://127\.0\.0\.1:$CLOSE: $(
+	)the proxy closed the connection instead of answering CONNECT$" \
+	"a proxy that closes the connection on CONNECT, in words"
+KUBECONFIG="$work/kc.yaml" timeout 90 "$top_builddir/tests/integration/kube_proxy_watch" \
+	--get /api/v1/namespaces >"$work/get.out" 2>&1
+cat "$work/get.out" >>"$work/all.out"
+like "$(cat "$work/get.out")" "the proxy closed the connection instead of answering CONNECT" \
+	"a GET the client would retry: the same words"
+is "$(grep -c '^CONNECT' "$work/close.log")" 2 "and it is not tried again (one CONNECT each)"
 
 # an http server: absolute-form requests to the proxy, as Go sends them
 plain=http://plain.cluster.invalid:$PLAIN_PORT
