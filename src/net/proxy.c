@@ -269,7 +269,7 @@ static const char *env_any(net_getenv_fn get, const char *upper, const char *low
 	return v && v[0] ? v : NULL;
 }
 
-/* host (lower case, without brackets) and port of scheme://host[:port]... */
+/* host (as written, without brackets) and port of scheme://host[:port]... */
 static bool target_host_port(const char *url, char *host, size_t hostsz, char *port, size_t portsz)
 {
 	const char *p = strstr(url, "://"), *end, *hs, *he, *ps = NULL;
@@ -297,8 +297,7 @@ static bool target_host_port(const char *url, char *host, size_t hostsz, char *p
 	}
 	if (he == hs || (size_t)(he - hs) >= hostsz)
 		return false;
-	for (size_t i = 0; i < (size_t)(he - hs); i++)
-		host[i] = (char)tolower((unsigned char)hs[i]);
+	memcpy(host, hs, (size_t)(he - hs));
 	host[he - hs] = '\0';
 	if (ps && ps < end) {
 		if ((size_t)(end - ps) >= portsz)
@@ -384,15 +383,19 @@ static bool no_proxy_entry_matches(char *entry, const char *host, const struct i
 	if (strchr(entry, '/'))
 		return hip && ip_in_cidr(hip, entry);
 	if (entry[0] == '[' && (close = strchr(entry, ']'))) {
+		/* Go's SplitHostPort: brackets only with a port ("[::1]" alone is
+		 * taken as a name, which no host is) */
+		if (close[1] != ':')
+			return false;
 		h = entry + 1;
 		*close = '\0';
-		if (close[1] == ':')
-			p = close + 2;
+		p = close + 2;
 	} else if (strchr(entry, ':') && strchr(entry, ':') == strrchr(entry, ':')) {
 		p = strchr(entry, ':');
 		*p++ = '\0';
 	}
-	if (!h[0] || (p && strcmp(p, port) != 0))
+	/* "host:" has an empty port, which matches every port, as in Go */
+	if (!h[0] || (p && p[0] && strcmp(p, port) != 0))
 		return false;
 	if (parse_ip(h, &eip))
 		return hip && eip.family == hip->family &&
@@ -417,10 +420,14 @@ static bool no_proxy_matches(const char *list, const char *host, const char *por
 
 	for (char *tok = strtok_r(copy, ",", &save); tok && !hit;
 	     tok = strtok_r(NULL, ",", &save)) {
-		char *e = tok + strspn(tok, " \t");
-		size_t n = strlen(e);
+		char *e = tok;
+		size_t n;
 
-		while (n > 0 && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+		/* white space trimmed as Go's strings.TrimSpace (ASCII) */
+		while (isspace((unsigned char)*e))
+			e++;
+		n = strlen(e);
+		while (n > 0 && isspace((unsigned char)e[n - 1]))
 			e[--n] = '\0';
 		for (char *q = e; *q; q++)
 			*q = (char)tolower((unsigned char)*q);
@@ -451,8 +458,12 @@ bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy,
 	value = env_any(get, var, https ? "https_proxy" : "http_proxy");
 	if (!value || !target_host_port(target_url, host, sizeof(host), port, sizeof(port)))
 		return true;
+	/* Go's useProxy: "localhost" exactly (LOCALHOST goes through the
+	 * proxy), then the host in lower case against NO_PROXY */
 	if (strcmp(host, "localhost") == 0 || (parse_ip(host, &ip) && ip_loopback(&ip)))
 		return true;
+	for (char *q = host; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
 	no_proxy = env_any(get, "NO_PROXY", "no_proxy");
 	if (no_proxy && no_proxy_matches(no_proxy, host, port))
 		return true;

@@ -243,7 +243,8 @@ static void test_env_loopback(void **state)
 	(void)state;
 	set_env("HTTPS_PROXY", "http://p:3128", NULL);
 	assert_string_equal(pick("https://localhost:6443"), "direct");
-	assert_string_equal(pick("https://LOCALHOST:6443"), "direct");
+	/* Go compares "localhost" exactly */
+	assert_string_equal(pick("https://LOCALHOST:6443"), "http://p:3128");
 	assert_string_equal(pick("https://127.0.0.1:6443"), "direct");
 	assert_string_equal(pick("https://127.9.8.7"), "direct");
 	assert_string_equal(pick("https://[::1]:6443/x"), "direct");
@@ -283,6 +284,16 @@ static void test_env_no_proxy(void **state)
 	/* a name is not matched against a CIDR block */
 	assert_string_equal(pick("https://10.1.example"), "http://p:3128");
 
+	/* an empty port: every port; [IPv6] only with a port; white space as
+	 * Go's TrimSpace; NO_PROXY in any case against the host in lower case */
+	set_env("HTTPS_PROXY", "http://p:3128", "NO_PROXY",
+		"empty.test:,[2001:db8::1],\v\r\nspace.test\f,LOCALHOST", NULL);
+	assert_string_equal(pick("https://empty.test:6443"), "direct");
+	assert_string_equal(pick("https://a.empty.test"), "direct");
+	assert_string_equal(pick("https://[2001:db8::1]"), "http://p:3128");
+	assert_string_equal(pick("https://[2001:db8::1]:443"), "http://p:3128");
+	assert_string_equal(pick("https://space.test"), "direct");
+	assert_string_equal(pick("https://LOCALHOST"), "direct");
 	set_env("HTTPS_PROXY", "http://p:3128", "no_proxy", "*", NULL);
 	assert_string_equal(pick("https://anything.example"), "direct");
 	set_env("HTTPS_PROXY", "http://p:3128", "NO_PROXY", ",, ,", NULL);
