@@ -15,7 +15,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 50
+plan 52
 
 work=$TAP_TMP
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
@@ -75,6 +75,8 @@ proxy_start othertls http --tls "$work/other.crt" "$work/other.key"
 OTHERTLS=$PROXY_PORT
 proxy_start close http --close
 CLOSE=$PROXY_PORT
+proxy_start atsign http --auth "carol:at@$PW"
+ATSIGN=$PROXY_PORT
 
 # kubeconfig SERVER PROXY-URL [TOKEN [TLS-SERVER-NAME]]: $work/kc.yaml
 # (KC_INSECURE=1: insecure-skip-tls-verify instead of the CA)
@@ -204,6 +206,12 @@ kubeconfig "$api" "http://bob:$PW@127.0.0.1:$CLOSED"
 doctor
 like "$out" "cannot reach $api $http_named:$CLOSED: the proxy refused the connection$" \
 	"an HTTP proxy that is not there refused the connection"
+# a password with an '@' (the userinfo ends at the last one) and a path,
+# which is ignored, as Go's url.Parse and transport take them
+kubeconfig "$api" "http://carol:at@$PW@127.0.0.1:$ATSIGN/ignored"
+doctor
+like "$out" "$(answers_re "$api")" "a proxy password with an '@', a path after the proxy"
+ok "its credentials were accepted" grep -qx "AUTH ok" "$work/atsign.log"
 # no port: http's own 80 (where nothing listens here), as in Go, not 1080
 kubeconfig "$api" "http://127.0.0.1"
 doctor
