@@ -55,10 +55,11 @@ static void on_done(struct execcred_source *src, bool ok, const struct err *err,
 
 static void test_exec_info_wiped(void **state)
 {
-	static const char plugin[] = "#!/bin/sh\n"
-				     "printf '%s' \"$KUBERNETES_EXEC_INFO\" > \"$(dirname \"$0\")/info.json\"\n"
-				     "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
-				     "\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"t\"}}'\n";
+	static const char plugin[] =
+	    "#!/bin/sh\n"
+	    "printf '%s' \"$KUBERNETES_EXEC_INFO\" > \"$(dirname \"$0\")/info.json\"\n"
+	    "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+	    "\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"t\"}}'\n";
 	static const char yaml[] = "current-context: x\n"
 				   "clusters:\n"
 				   "- name: c\n"
@@ -94,7 +95,8 @@ static void test_exec_info_wiped(void **state)
 	info_path = xasprintf("%s/plugins/info.json", kt_dir());
 	info = kt_read(info_path);
 	assert_non_null(info);
-	assert_non_null(strstr(info, "\"proxy-url\":\"http://bob:" PASSWORD "@proxy.example:3128\""));
+	assert_non_null(
+	    strstr(info, "\"proxy-url\":\"http://bob:" PASSWORD "@proxy.example:3128\""));
 	assert_int_equal(unwiped, 0);
 	free(info);
 	free(info_path);
