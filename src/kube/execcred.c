@@ -284,7 +284,7 @@ static char **build_env(const struct kube_config *cfg)
 		envp[k++] = xasprintf("%s=%s", x->env[i].name, x->env[i].value);
 	info = exec_info(cfg);
 	envp[k++] = xasprintf("KUBERNETES_EXEC_INFO=%s", info);
-	free(info);
+	kubeconfig_free_secret(info); /* it may hold the proxy-url's password */
 	envp[k] = NULL;
 	return envp;
 }

@@ -1033,8 +1033,14 @@ static void dump_url(struct buf *out, const char *url)
 		return;
 	}
 	start += 3;
-	end = start + strcspn(start, "/");
-	at = memchr(start, '@', (size_t)(end - start));
+	/* the userinfo ends at the last '@' of the authority, as in Go's
+	 * url.Parse (a password may hold an '@') */
+	end = start + strcspn(start, "/?#");
+	at = NULL;
+	for (const char *q = start; q < end; q++) {
+		if (*q == '@')
+			at = q;
+	}
 	if (!at) {
 		buf_puts(out, url);
 		return;

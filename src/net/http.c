@@ -107,8 +107,9 @@ struct net_http {
 	char *host_header;	    /* the server's own Host: with tls-server-name */
 	struct blob ca, cert, key;
 	char *ca_file, *proxy_url, *username, *password;
-	char *proxy_shown; /* proxy_url as given, its password masked; NULL: direct */
+	char *proxy_shown; /* the proxy and its port, its password masked; NULL: direct */
 	bool proxy_has_user;
+	bool proxy_tls; /* an https:// proxy */
 	bool insecure;
 	struct net_auth auth;
 	unsigned auth_gen;
@@ -593,8 +594,10 @@ static void set_tls(CURL *easy, const struct net_req *r)
  * to read no environment and to apply no NO_PROXY of its own. An https
  * server is reached through CONNECT; an http one with absolute-form
  * requests to the proxy, as Go's transport does. An https proxy's own
- * certificate is checked against the system's trust store (curl's
- * PROXY_CAINFO default): the server's CA and insecure do not apply to it. */
+ * certificate is checked as Go checks it, with the cluster's TLS settings:
+ * its certificate authority (the system's trust store without one), and
+ * not at all with insecure-skip-tls-verify. Go would also check it against
+ * tls-server-name; libcurl checks the proxy's own name. */
 static void set_proxy(CURL *easy, const struct net_http *c)
 {
 	curl_easy_setopt(easy, CURLOPT_PROXY, c->proxy_url ? c->proxy_url : "");
@@ -603,6 +606,16 @@ static void set_proxy(CURL *easy, const struct net_http *c)
 	curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
 	if (strncmp(c->base_url, "https:", 6) == 0)
 		curl_easy_setopt(easy, CURLOPT_HTTPPROXYTUNNEL, 1L);
+	if (!c->proxy_tls)
+		return;
+	if (c->insecure) {
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(easy, CURLOPT_PROXY_SSL_VERIFYHOST, 0L);
+	} else if (c->ca.data) {
+		set_blob(easy, CURLOPT_PROXY_CAINFO_BLOB, &c->ca);
+	} else if (c->ca_file) {
+		curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, c->ca_file);
+	}
 }
 
 static void set_headers(CURL *easy, struct net_req *r)
@@ -822,6 +835,23 @@ static void on_retry_timer(struct loop *loop, void *ud)
 	req_start(r);
 }
 
+/* An HTTP proxy that closed the connection after it was sent CONNECT,
+ * without an answer (curl: "Proxy CONNECT aborted", or nothing at all). */
+static bool proxy_closed_at_connect(struct net_req *r, CURLcode rc)
+{
+	const struct net_http *c = r->c;
+	long code = 0;
+
+	if (!c->proxy_url || strncmp(c->proxy_url, "socks", 5) == 0 ||
+	    strncmp(c->base_url, "https:", 6) != 0)
+		return false;
+	if (rc != CURLE_RECV_ERROR && rc != CURLE_GOT_NOTHING && rc != CURLE_SEND_ERROR &&
+	    rc != CURLE_PROXY)
+		return false;
+	return curl_easy_getinfo(r->easy, CURLINFO_HTTP_CONNECTCODE, &code) == CURLE_OK &&
+	       code == 0;
+}
+
 /* What a SOCKS5 proxy said about the server it was asked to reach. */
 static const char *socks_reply(long px)
 {
@@ -904,10 +934,13 @@ static bool describe_proxy_failure(struct net_req *r, CURLcode rc, const char *d
 	} else if (verify != 0 && (rc == CURLE_PEER_FAILED_VERIFICATION ||
 				   rc == CURLE_SSL_CONNECT_ERROR)) {
 		snprintf(buf, sizeof(buf),
-			 "the certificate of the proxy cannot be trusted (checked against the "
-			 "system's trust store): %s",
+			 "the certificate of the proxy cannot be trusted (checked against %s): %s",
+			 c->ca.data || c->ca_file ? "the cluster's certificate authority"
+						  : "the system's trust store",
 			 detail);
 		why = buf;
+	} else if (proxy_closed_at_connect(r, rc)) {
+		why = "the proxy closed the connection instead of answering CONNECT";
 	}
 	if (!why)
 		return false;
@@ -992,7 +1025,7 @@ static void req_completed(struct net_req *r, CURLcode rc)
 		}
 	}
 	if (r->retries_left > 0 && plain_get &&
-	    ((rc != CURLE_OK && transient(rc, r->easy)) ||
+	    ((rc != CURLE_OK && transient(rc, r->easy) && !proxy_closed_at_connect(r, rc)) ||
 	     (rc == CURLE_OK && (status >= 500 || status == 429)))) {
 		long delay = backoff_ms(r);
 
@@ -1362,11 +1395,13 @@ struct net_http *net_http_new(struct loop *loop, const struct net_http_opts *o, 
 	}
 	c->ca_file = o->ca_file ? xstrdup(o->ca_file) : NULL;
 	if (proxy) {
-		struct net_proxy_url pu;
+		struct net_proxy_url pu = {0};
 
 		c->proxy_url = net_proxy_curl_url(proxy);
-		c->proxy_shown = net_proxy_redacted(proxy);
-		c->proxy_has_user = net_proxy_parse(proxy, &pu) && pu.user_len > 0;
+		c->proxy_shown = net_proxy_shown(proxy);
+		c->proxy_has_user = net_proxy_parse(proxy, &pu) &&
+				    (pu.user_len > 0 || pu.has_password);
+		c->proxy_tls = pu.scheme == NET_PROXY_HTTPS;
 		free_secret(proxy);
 	}
 	c->username = o->username ? xstrdup(o->username) : NULL;

@@ -65,6 +65,18 @@ static bool valid_ipv6(const char *p, size_t n)
 	return inet_pton(AF_INET6, buf, addr) == 1;
 }
 
+static const char *default_port(enum net_proxy_scheme scheme)
+{
+	switch (scheme) {
+	case NET_PROXY_HTTP:
+		return "80";
+	case NET_PROXY_HTTPS:
+		return "443";
+	default:
+		return "1080";
+	}
+}
+
 bool net_proxy_parse(const char *url, struct net_proxy_url *out)
 {
 	const char *p = NULL, *auth, *at, *end, *colon;
@@ -81,12 +93,16 @@ bool net_proxy_parse(const char *url, struct net_proxy_url *out)
 	}
 	if (!p)
 		return false;
-	/* the authority, and at most a lone '/' after it */
-	end = p + strcspn(p, "/");
-	if (*end == '/' && end[1] != '\0')
-		return false;
+	/* the authority; a path, query or fragment after it is ignored, as
+	 * net/http ignores it */
+	end = p + strcspn(p, "/?#");
+	for (const char *q = end; *q; q++) {
+		if ((unsigned char)*q <= ' ' || *q == 0x7f)
+			return false;
+	}
 	auth = p;
 	at = NULL;
+	/* the last '@' ends the userinfo, as in Go's url.Parse */
 	for (const char *q = auth; q < end; q++) {
 		if (*q == '@')
 			at = q;
@@ -96,7 +112,8 @@ bool net_proxy_parse(const char *url, struct net_proxy_url *out)
 
 		for (const char *q = auth; q < at; q++) {
 			/* the first ':' ends the user name; the password may hold more */
-			if (q != sep && !userinfo_char(*q) && !(sep && q > sep && *q == ':'))
+			if (q != sep && !userinfo_char(*q) && *q != '@' &&
+			    !(sep && q > sep && *q == ':'))
 				return false;
 			if (*q == '%' && !valid_escape(q, at))
 				return false;
@@ -108,7 +125,9 @@ bool net_proxy_parse(const char *url, struct net_proxy_url *out)
 			u.password = sep + 1;
 			u.password_len = (size_t)(at - sep - 1);
 		}
-		if (u.user_len == 0)
+		/* ":password@" is an empty user name with a password; "@" alone is
+		 * nothing */
+		if (u.user_len == 0 && !u.has_password)
 			return false;
 		p = at + 1;
 	}
@@ -133,11 +152,15 @@ bool net_proxy_parse(const char *url, struct net_proxy_url *out)
 				return false;
 		}
 	}
-	if (colon) {
+	/* "host:" is the scheme's port, as "host" */
+	if (colon && colon + 1 < end) {
 		u.port = colon + 1;
 		u.port_len = (size_t)(end - colon - 1);
 		if (!valid_port(u.port, u.port_len))
 			return false;
+	} else {
+		u.port = default_port(u.scheme);
+		u.port_len = strlen(u.port);
 	}
 	if (out)
 		*out = u;
@@ -157,13 +180,82 @@ char *net_proxy_redacted(const char *url)
 	return xasprintf("%.*sxxxxx%s", (int)head, url, u.password + u.password_len);
 }
 
+static const char *const scheme_names[] = {
+    [NET_PROXY_HTTP] = "http",
+    [NET_PROXY_HTTPS] = "https",
+    [NET_PROXY_SOCKS5] = "socks5",
+    [NET_PROXY_SOCKS5H] = "socks5h",
+};
+
+/* userinfo text for a URL libcurl reads: escapes kept, every other
+ * character but the unreserved ones escaped (curl refuses a URL with a
+ * second '@', and quotes it whole in its message) */
+static char *put_userinfo(char *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (isalnum(c) || strchr("-._~%", c)) {
+			*o++ = (char)c;
+		} else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	return o;
+}
+
+/* scheme://[userinfo@]host:port, the port always named, no path; one
+ * allocation of the right size, so that no copy of a password is left
+ * behind in freed memory */
+static char *build(const struct net_proxy_url *u, const char *scheme, bool for_curl)
+{
+	bool v6 = memchr(u->host, ':', u->host_len) != NULL;
+	size_t cap = strlen(scheme) + 3 * (u->user_len + u->password_len) + u->host_len +
+		     u->port_len + 32;
+	char *out = xmalloc(cap), *o = out;
+
+	o += snprintf(o, cap, "%s://", scheme);
+	if (u->user_len || u->has_password) {
+		if (for_curl) {
+			o = put_userinfo(o, u->user, u->user_len);
+		} else {
+			memcpy(o, u->user, u->user_len);
+			o += u->user_len;
+		}
+		if (u->has_password && for_curl) {
+			*o++ = ':';
+			o = put_userinfo(o, u->password, u->password_len);
+		} else if (u->has_password) {
+			memcpy(o, ":xxxxx", 6);
+			o += 6;
+		}
+		*o++ = '@';
+	}
+	snprintf(o, cap - (size_t)(o - out), "%s%.*s%s:%.*s", v6 ? "[" : "", (int)u->host_len,
+		 u->host, v6 ? "]" : "", (int)u->port_len, u->port);
+	return out;
+}
+
+char *net_proxy_shown(const char *url)
+{
+	struct net_proxy_url u;
+
+	if (!net_proxy_parse(url, &u))
+		return xstrdup("(a proxy URL that cannot be shown)");
+	return build(&u, scheme_names[u.scheme], false);
+}
+
 char *net_proxy_curl_url(const char *url)
 {
 	struct net_proxy_url u;
 
-	if (net_proxy_parse(url, &u) && u.scheme == NET_PROXY_SOCKS5)
-		return xasprintf("socks5h://%s", url + strlen("socks5://"));
-	return xstrdup(url);
+	if (!net_proxy_parse(url, &u))
+		return xstrdup(url);
+	return build(&u, u.scheme == NET_PROXY_SOCKS5 ? "socks5h" : scheme_names[u.scheme], true);
 }
 
 /* ---- the environment, as Go reads it ---- */
@@ -177,7 +269,7 @@ static const char *env_any(net_getenv_fn get, const char *upper, const char *low
 	return v && v[0] ? v : NULL;
 }
 
-/* host (lower case, without brackets) and port of scheme://host[:port]... */
+/* host (as written, without brackets) and port of scheme://host[:port]... */
 static bool target_host_port(const char *url, char *host, size_t hostsz, char *port, size_t portsz)
 {
 	const char *p = strstr(url, "://"), *end, *hs, *he, *ps = NULL;
@@ -205,8 +297,7 @@ static bool target_host_port(const char *url, char *host, size_t hostsz, char *p
 	}
 	if (he == hs || (size_t)(he - hs) >= hostsz)
 		return false;
-	for (size_t i = 0; i < (size_t)(he - hs); i++)
-		host[i] = (char)tolower((unsigned char)hs[i]);
+	memcpy(host, hs, (size_t)(he - hs));
 	host[he - hs] = '\0';
 	if (ps && ps < end) {
 		if ((size_t)(end - ps) >= portsz)
@@ -292,15 +383,19 @@ static bool no_proxy_entry_matches(char *entry, const char *host, const struct i
 	if (strchr(entry, '/'))
 		return hip && ip_in_cidr(hip, entry);
 	if (entry[0] == '[' && (close = strchr(entry, ']'))) {
+		/* Go's SplitHostPort: brackets only with a port ("[::1]" alone is
+		 * taken as a name, which no host is) */
+		if (close[1] != ':')
+			return false;
 		h = entry + 1;
 		*close = '\0';
-		if (close[1] == ':')
-			p = close + 2;
+		p = close + 2;
 	} else if (strchr(entry, ':') && strchr(entry, ':') == strrchr(entry, ':')) {
 		p = strchr(entry, ':');
 		*p++ = '\0';
 	}
-	if (!h[0] || (p && strcmp(p, port) != 0))
+	/* "host:" has an empty port, which matches every port, as in Go */
+	if (!h[0] || (p && p[0] && strcmp(p, port) != 0))
 		return false;
 	if (parse_ip(h, &eip))
 		return hip && eip.family == hip->family &&
@@ -325,10 +420,14 @@ static bool no_proxy_matches(const char *list, const char *host, const char *por
 
 	for (char *tok = strtok_r(copy, ",", &save); tok && !hit;
 	     tok = strtok_r(NULL, ",", &save)) {
-		char *e = tok + strspn(tok, " \t");
-		size_t n = strlen(e);
+		char *e = tok;
+		size_t n;
 
-		while (n > 0 && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+		/* white space trimmed as Go's strings.TrimSpace (ASCII) */
+		while (isspace((unsigned char)*e))
+			e++;
+		n = strlen(e);
+		while (n > 0 && isspace((unsigned char)e[n - 1]))
 			e[--n] = '\0';
 		for (char *q = e; *q; q++)
 			*q = (char)tolower((unsigned char)*q);
@@ -359,8 +458,12 @@ bool net_proxy_from_env(const char *target_url, net_getenv_fn get, char **proxy,
 	value = env_any(get, var, https ? "https_proxy" : "http_proxy");
 	if (!value || !target_host_port(target_url, host, sizeof(host), port, sizeof(port)))
 		return true;
+	/* Go's useProxy: "localhost" exactly (LOCALHOST goes through the
+	 * proxy), then the host in lower case against NO_PROXY */
 	if (strcmp(host, "localhost") == 0 || (parse_ip(host, &ip) && ip_loopback(&ip)))
 		return true;
+	for (char *q = host; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
 	no_proxy = env_any(get, "NO_PROXY", "no_proxy");
 	if (no_proxy && no_proxy_matches(no_proxy, host, port))
 		return true;

@@ -16,7 +16,9 @@ enum net_proxy_scheme {
 	NET_PROXY_SOCKS5H, /* the same, curl's spelling */
 };
 
-/* The parts of a proxy URL; pointers into the parsed text, not terminated. */
+/* The parts of a proxy URL; pointers into the parsed text, not terminated;
+ * port is the scheme's own (80, 443, 1080, as in Go) when the URL names
+ * none. */
 struct net_proxy_url {
 	enum net_proxy_scheme scheme;
 	const char *user, *password, *host, *port;
@@ -24,10 +26,13 @@ struct net_proxy_url {
 	bool has_password;
 };
 
-/* Parses scheme://[user[:password]@]host[:port][/]: scheme one of http,
- * https, socks5, socks5h (any case); host a name, an IPv4 address or an
- * [IPv6] address; port 1-65535; no path, query or fragment, no spaces or
- * control characters. false if url is anything else. */
+/* Parses scheme://[[user][:password]@]host[:port][/path][?query][#frag]
+ * as Go's url.Parse splits it: scheme one of http, https, socks5, socks5h
+ * (any case); the userinfo up to the last '@' (percent escapes of two hex
+ * digits, not %00); host a name, an IPv4 address or an [IPv6] address;
+ * port 1-65535, or empty for the scheme's own; what follows the authority
+ * is ignored; no spaces or control characters. false if url is anything
+ * else. */
 bool net_proxy_parse(const char *url, struct net_proxy_url *out);
 
 /* url with its password shown as "xxxxx" (as Go's URL.Redacted), for
@@ -35,9 +40,15 @@ bool net_proxy_parse(const char *url, struct net_proxy_url *out);
  * cannot be shown)". Newly allocated. */
 char *net_proxy_redacted(const char *url);
 
+/* The proxy as messages name it: scheme://[user[:xxxxx]@]host:port, the
+ * port always named, the password masked, no path. Newly allocated. */
+char *net_proxy_shown(const char *url);
+
 /* The URL to give libcurl for a valid proxy URL: socks5:// becomes
  * socks5h://, so that the proxy resolves the server's name as kubectl's
- * SOCKS5 dialer has it do; the others unchanged. Newly allocated. */
+ * SOCKS5 dialer has it do; the port always named (libcurl's own default
+ * is 1080 for every scheme); user and password percent-encoded but for
+ * their escapes and unreserved characters; no path. Newly allocated. */
 char *net_proxy_curl_url(const char *url);
 
 typedef const char *(*net_getenv_fn)(const char *name);

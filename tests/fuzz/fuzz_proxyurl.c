@@ -2,7 +2,8 @@
  * three lines target URL, HTTPS_PROXY and NO_PROXY for
  * net_proxy_from_env(). A URL that parses is masked as the URL with its
  * password (and nothing else) replaced by "xxxxx", and the masked and
- * libcurl forms parse to the same host, port and user; a proxy the
+ * libcurl forms parse to the same host, port and (decoded) user and
+ * password, the shown form to the same host, port and user; a proxy the
  * environment gives parses; a refused variable's message never holds a
  * value with an '@'. */
 #include "config.h"
@@ -31,10 +32,54 @@ static void same_place(const struct net_proxy_url *a, const struct net_proxy_url
 		abort();
 }
 
+/* s with its percent escapes decoded (they are valid once parsed) */
+static char *decoded(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n) {
+			char hex[3] = {s[i + 1], s[i + 2], '\0'};
+
+			*o++ = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static bool same_decoded(const char *a, size_t an, const char *b, size_t bn)
+{
+	char *da = decoded(a, an), *db = decoded(b, bn);
+	bool eq = strcmp(da, db) == 0;
+
+	free(da);
+	free(db);
+	return eq;
+}
+
+/* the libcurl form: the same place, user and password, the path dropped */
+static void same_curl(const struct net_proxy_url *a, const struct net_proxy_url *c,
+		      const char *curl)
+{
+	if (!same(a->host, a->host_len, c->host, c->host_len) ||
+	    !same(a->port, a->port_len, c->port, c->port_len) ||
+	    !same_decoded(a->user, a->user_len, c->user, c->user_len) ||
+	    a->has_password != c->has_password ||
+	    (a->has_password &&
+	     !same_decoded(a->password, a->password_len, c->password, c->password_len)) ||
+	    strpbrk(strstr(curl, "://") + 3, "/?#") ||
+	    strchr(strchr(curl, '@') ? strchr(curl, '@') + 1 : curl, '@'))
+		abort();
+}
+
 static void check_url(const char *url)
 {
 	struct net_proxy_url u, m, c;
-	char *masked, *curl, *want;
+	char *masked, *curl, *want, *shown;
 
 	if (!net_proxy_parse(url, &u))
 		return;
@@ -50,7 +95,12 @@ static void check_url(const char *url)
 	curl = net_proxy_curl_url(url);
 	if (!net_proxy_parse(curl, &c) || strncmp(curl, "socks5://", 9) == 0)
 		abort();
-	same_place(&u, &c);
+	same_curl(&u, &c, curl);
+	shown = net_proxy_shown(url);
+	if (!net_proxy_parse(shown, &m) || (u.has_password && strstr(shown, ":xxxxx@") == NULL))
+		abort();
+	same_place(&u, &m);
+	free(shown);
 	free(masked);
 	free(want);
 	free(curl);

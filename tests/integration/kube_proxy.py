@@ -15,6 +15,8 @@ Options:
     --map NAME=IP   connect to IP for NAME (other names: the system's lookup)
     --auth U:P      require this user name and password
     --deny          http: answer every request with 403
+    --close         http: close the connection after reading the request,
+                    without an answer
     --tls CERT KEY  http: speak TLS to the client (an https:// proxy)
 """
 import base64
@@ -27,7 +29,7 @@ import struct
 import sys
 import threading
 
-opts = {"map": {}, "auth": None, "deny": False, "tls": None}
+opts = {"map": {}, "auth": None, "deny": False, "close": False, "tls": None}
 log_lock = threading.Lock()
 
 
@@ -157,6 +159,8 @@ class Http(socketserver.BaseRequestHandler):
                 auth = "ok" if good else "wrong"
         if opts["auth"]:
             log("AUTH " + auth)
+        if opts["close"]:
+            return
         if opts["deny"]:
             c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
             return
@@ -215,6 +219,8 @@ def main():
             opts["auth"] = args.pop(0)
         elif a == "--deny":
             opts["deny"] = True
+        elif a == "--close":
+            opts["close"] = True
         elif a == "--tls":
             opts["tls"] = (args.pop(0), args.pop(0))
         else:

@@ -4,16 +4,18 @@
 # through a SOCKS5 proxy that resolves them itself (the name is sent, not
 # an address; user and password), through OpenSSH's `ssh -D`, and through an
 # HTTP CONNECT proxy (and absolute-form requests for an http server). The
-# server's certificate is still checked by its name or tls-server-name. A
-# refused proxy, a refused target, 407, 403 and an untrusted https proxy
-# are told in words naming the proxy; a watch streams through the proxy;
+# server's certificate is still checked by its name or tls-server-name; an
+# https proxy's by the cluster's certificate authority. A refused proxy (at
+# the scheme's own port when the URL names none), a refused target, 407,
+# 403, a proxy that closes on CONNECT and an untrusted https proxy are told
+# in words naming the proxy; a watch streams through the proxy;
 # proxy-url wins over the *_proxy variables, which otherwise apply as in
 # kubectl. The proxy's password appears in no output.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 
-plan 42
+plan 52
 
 work=$TAP_TMP
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
@@ -64,13 +66,26 @@ proxy_start deny http --deny
 DENY=$PROXY_PORT
 proxy_start tls http --tls "$work/api.crt" "$work/api.key"
 TLS=$PROXY_PORT
+# an https proxy whose certificate another authority signed
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -keyout "$work/other.key" -out "$work/other.crt" \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>>"$work/openssl.err" ||
+	{ echo "Bail out! cannot make a certificate"; exit 1; }
+proxy_start othertls http --tls "$work/other.crt" "$work/other.key"
+OTHERTLS=$PROXY_PORT
+proxy_start close http --close
+CLOSE=$PROXY_PORT
+proxy_start atsign http --auth "carol:at@$PW"
+ATSIGN=$PROXY_PORT
 
 # kubeconfig SERVER PROXY-URL [TOKEN [TLS-SERVER-NAME]]: $work/kc.yaml
+# (KC_INSECURE=1: insecure-skip-tls-verify instead of the CA)
 kubeconfig() {
 	{
 		printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n'
 		printf '    server: %s\n' "$1"
-		case $1 in
+		case $1:${KC_INSECURE:-} in
+		https:*:1) printf '    insecure-skip-tls-verify: true\n' ;;
 		https:*) printf '    certificate-authority: %s\n' "$work/api.crt" ;;
 		esac
 		[ -n "$2" ] && printf '    proxy-url: %s\n' "$2"
@@ -80,11 +95,12 @@ kubeconfig() {
 	} >"$work/kc.yaml"
 }
 # doctor: `opsdeck doctor` with that kubeconfig (no database: only the
-# kube context's lines count); out holds them, all.out every output
+# kube context's lines count); out holds them, all.out every output whole
 doctor() {
-	out=$(KUBECONFIG="$work/kc.yaml" timeout 90 "$OPSDECK" -c "$work/op.yaml" \
-		-d "host=$work/no-database" doctor 2>&1 | grep '^[a-zA-Z]* *kube context c:')
-	printf '%s\n' "$out" >>"$work/all.out"
+	KUBECONFIG="$work/kc.yaml" timeout 90 "$OPSDECK" -c "$work/op.yaml" \
+		-d "host=$work/no-database" doctor >"$work/doctor.out" 2>"$work/doctor.err"
+	cat "$work/doctor.out" "$work/doctor.err" >>"$work/all.out"
+	out=$(cat "$work/doctor.out" "$work/doctor.err" | grep '^[a-zA-Z]* *kube context c:')
 }
 answers_re() { # answers_re URL: the line saying the server answered
 	printf 'ok    kube context c: %s answers in [0-9]+ ms' "$(printf '%s' "$1" | sed 's/[.]/\\./g')"
@@ -190,6 +206,34 @@ kubeconfig "$api" "http://bob:$PW@127.0.0.1:$CLOSED"
 doctor
 like "$out" "cannot reach $api $http_named:$CLOSED: the proxy refused the connection$" \
 	"an HTTP proxy that is not there refused the connection"
+# a password with an '@' (the userinfo ends at the last one) and a path,
+# which is ignored, as Go's url.Parse and transport take them
+kubeconfig "$api" "http://carol:at@$PW@127.0.0.1:$ATSIGN/ignored"
+doctor
+like "$out" "$(answers_re "$api")" "a proxy password with an '@', a path after the proxy"
+ok "its credentials were accepted" grep -qx "AUTH ok" "$work/atsign.log"
+# no port: http's own 80 (where nothing listens here), as in Go, not 1080
+kubeconfig "$api" "http://127.0.0.1"
+doctor
+like "$out" "cannot reach $api through proxy http://127\.0\.0\.1:80: $(
+	)the proxy refused the connection$" "a proxy-url without a port: port 80, named"
+kubeconfig "$api" ""
+export HTTPS_PROXY=127.0.0.1
+doctor
+unset HTTPS_PROXY
+like "$out" "cannot reach $api through proxy http://127\.0\.0\.1:80: $(
+	)the proxy refused the connection$" "so does an HTTPS_PROXY of a bare address"
+kubeconfig "$api" "http://127.0.0.1:$CLOSE"
+doctor
+like "$out" "cannot reach $api through proxy http://127\.0\.0\.1:$CLOSE: $(
+	)the proxy closed the connection instead of answering CONNECT$" \
+	"a proxy that closes the connection on CONNECT, in words"
+KUBECONFIG="$work/kc.yaml" timeout 90 "$top_builddir/tests/integration/kube_proxy_watch" \
+	--get /api/v1/namespaces >"$work/get.out" 2>&1
+cat "$work/get.out" >>"$work/all.out"
+like "$(cat "$work/get.out")" "the proxy closed the connection instead of answering CONNECT" \
+	"a GET the client would retry: the same words"
+is "$(grep -c '^CONNECT' "$work/close.log")" 2 "and it is not tried again (one CONNECT each)"
 
 # an http server: absolute-form requests to the proxy, as Go sends them
 plain=http://plain.cluster.invalid:$PLAIN_PORT
@@ -205,14 +249,23 @@ like "$out" "cannot reach $plain through proxy http://127\.0\.0\.1:$CONNECT: $(
 	)the proxy asks for credentials \(407 Proxy Authentication Required\)" \
 	"and its 407 in the same words"
 
-# an https proxy's own certificate: the system's trust store, not the
-# kubeconfig's certificate authority (which did sign it here)
+# an https proxy's own certificate: the cluster's certificate authority,
+# as Go's transport checks it
 kubeconfig "$api" "https://localhost:$TLS"
 doctor
-like "$out" "cannot reach $api through proxy https://localhost:$TLS: the certificate of $(
-	)the proxy cannot be trusted \(checked against the system's trust store\)" \
-	"an https proxy whose certificate the system does not trust is refused"
-nok "nothing was asked of it" grep -q "^CONNECT" "$work/tls.log"
+like "$out" "$(answers_re "$api")" "an https proxy whose certificate the cluster's CA signed"
+ok "was asked to CONNECT" grep -qx "CONNECT api.cluster.invalid:$PORT HTTP/1.1" "$work/tls.log"
+kubeconfig "$api" "https://localhost:$OTHERTLS"
+doctor
+like "$out" "cannot reach $api through proxy https://localhost:$OTHERTLS: the certificate of $(
+	)the proxy cannot be trusted \(checked against the cluster's certificate authority\)" \
+	"one that another authority signed is refused"
+nok "nothing was asked of it" grep -q "^CONNECT" "$work/othertls.log"
+KC_INSECURE=1
+kubeconfig "$api" "https://localhost:$OTHERTLS"
+KC_INSECURE=
+doctor
+like "$out" "$(answers_re "$api")" "insecure-skip-tls-verify: the proxy's certificate unchecked too"
 
 # ---- proxy-url and the environment ----
 before=$(lines socks)

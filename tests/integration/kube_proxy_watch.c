@@ -6,7 +6,12 @@
  *
  * Creates READY_FILE once the first list is in (the test then creates
  * NAME), prints "added NAME" and exits 0 when the watch stream brings it;
- * exits 1 with the client's last error after 60 s. */
+ * exits 1 with the client's last error after 60 s.
+ *
+ *   kube_proxy_watch --get PATH
+ *
+ * One GET of PATH, retried as the client retries a GET (3 times, quickly);
+ * prints "ok" and exits 0, or exits 1 with the error. */
 #include "config.h"
 
 #include <stdio.h>
@@ -42,6 +47,18 @@ static void on_change(struct kube_watch *w, enum kube_watch_event ev, const char
 	}
 }
 
+static void on_got(const struct kube_result *res, void *ud)
+{
+	struct state *s = ud;
+
+	s->added = kube_result_ok(res);
+	if (s->added)
+		puts("ok");
+	else
+		fprintf(stderr, "kube_proxy_watch: %s\n", res->err.msg);
+	loop_stop(s->loop);
+}
+
 static void on_deadline(struct loop *loop, void *ud)
 {
 	(void)ud;
@@ -73,6 +90,18 @@ int main(int argc, char **argv)
 	if (!h) {
 		fprintf(stderr, "kube_proxy_watch: %s\n", err.msg);
 		return 1;
+	}
+	if (strcmp(argv[1], "--get") == 0) {
+		kube_http_set_retry(h, 50, 200, 3);
+		if (!kube_call(h, "GET", argv[2], NULL, 0, NULL, on_got, &s, &err)) {
+			fprintf(stderr, "kube_proxy_watch: %s\n", err.msg);
+			return 1;
+		}
+		loop_timer_add(s.loop, 60000, 0, on_deadline, NULL);
+		loop_run(s.loop);
+		kube_http_free(h);
+		loop_free(s.loop);
+		return s.added ? 0 : 1;
 	}
 	w = kube_watch_new(h, &kube_res_namespaces, NULL, NULL, on_change, &s, &err);
 	if (!w) {

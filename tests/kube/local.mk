@@ -17,6 +17,14 @@ tests_kube_test_execcred_SOURCES = tests/kube/test_execcred.c $(KUBE_TEST_HELPER
 tests_kube_test_execcred_CFLAGS = $(KUBE_TEST_CFLAGS)
 tests_kube_test_execcred_LDADD = $(KUBE_TEST_LIBS)
 
+# KUBERNETES_EXEC_INFO (it may hold a proxy password) wiped before it is freed.
+check_PROGRAMS += tests/kube/test_execcred_wipe
+TESTS += tests/kube/test_execcred_wipe
+tests_kube_test_execcred_wipe_SOURCES = tests/kube/test_execcred_wipe.c $(KUBE_TEST_HELPERS)
+tests_kube_test_execcred_wipe_CFLAGS = $(KUBE_TEST_CFLAGS)
+tests_kube_test_execcred_wipe_LDFLAGS = -Wl,--wrap=free
+tests_kube_test_execcred_wipe_LDADD = $(KUBE_TEST_LIBS)
+
 check_PROGRAMS += tests/kube/test_http
 TESTS += tests/kube/test_http
 tests_kube_test_http_SOURCES = tests/kube/test_http.c tests/kube/fakeapi.c tests/kube/fakeapi.h \

@@ -80,6 +80,19 @@ static void test_token_user(void **state)
 	buf_free(&dump);
 	kubeconfig_free(cfg);
 
+	/* a password with an '@': the userinfo ends at the last one, as in Go */
+	cfg = parse("current-context: x\nclusters: [{name: c, cluster: {server: 'https://k', "
+		    "proxy-url: 'http://joe:hun@ter2@proxy.example:3128/p'}}]\n"
+		    "contexts: [{name: x, context: {cluster: c}}]\n",
+		    NULL, &err);
+	assert_non_null(cfg);
+	buf_reset(&dump);
+	kubeconfig_dump(cfg, &dump);
+	assert_null(strstr(buf_str(&dump), "ter2"));
+	assert_contains(buf_str(&dump), "proxy-url: http://<redacted>@proxy.example:3128/p");
+	buf_free(&dump);
+	kubeconfig_free(cfg);
+
 	/* an explicit context, anonymous, default namespace */
 	cfg = parse(token_cfg, "other", &err);
 	assert_non_null(cfg);

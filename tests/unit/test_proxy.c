@@ -29,6 +29,12 @@ static void test_parse(void **state)
 	    "http://us_er:p!$&'()*+,;=~.-@host",
 	    "http://a:b:c@host",
 	    "http://u:%7e%2F@host",
+	    /* as Go's url.Parse splits them */
+	    "http://user:p@ss@proxy:9",
+	    "http://:pw@proxy:9",
+	    "http://proxy:9/path",
+	    "http://proxy:9?q#f",
+	    "http://proxy:",
 	};
 	static const char *const bad[] = {
 	    "",
@@ -39,13 +45,11 @@ static void test_parse(void **state)
 	    "http://host:0",
 	    "http://host:65536",
 	    "http://host:12a",
-	    "http://host:",
-	    "http://host/path",
-	    "http://host?q",
+	    "http://host/pa th",
 	    "http://ho st",
 	    "http://host\n",
 	    "http://@host",
-	    "http://:pw@host",
+	    "http://:@",
 	    "http://user:pa/ss@host",
 	    "http://user:pa ss@host",
 	    "http://user:p%00w@host",
@@ -81,7 +85,25 @@ static void test_parse(void **state)
 	assert_int_equal(u.scheme, NET_PROXY_HTTPS);
 	assert_false(u.has_password);
 	assert_int_equal(u.user_len, 0);
-	assert_int_equal(u.port_len, 0);
+	/* no port: the scheme's own, as Go's, not libcurl's 1080 */
+	assert_int_equal(u.port_len, 3);
+	assert_memory_equal(u.port, "443", 3);
+	assert_true(net_proxy_parse("http://proxy:", &u));
+	assert_memory_equal(u.port, "80", u.port_len);
+	assert_true(net_proxy_parse("socks5://proxy", &u));
+	assert_memory_equal(u.port, "1080", u.port_len);
+	/* the userinfo ends at the last '@' */
+	assert_true(net_proxy_parse("http://user:p@ss@proxy:9/path", &u));
+	assert_memory_equal(u.user, "user", u.user_len);
+	assert_int_equal(u.password_len, 4);
+	assert_memory_equal(u.password, "p@ss", 4);
+	assert_int_equal(u.host_len, 5);
+	assert_memory_equal(u.host, "proxy", 5);
+	assert_memory_equal(u.port, "9", u.port_len);
+	assert_true(net_proxy_parse("http://:pw@proxy:9", &u));
+	assert_int_equal(u.user_len, 0);
+	assert_true(u.has_password);
+	assert_memory_equal(u.password, "pw", u.password_len);
 }
 
 static void check_redacted(const char *url, const char *want)
@@ -120,7 +142,33 @@ static void test_curl_url(void **state)
 	check_curl("SOCKS5://h:1", "socks5h://h:1");
 	check_curl("socks5h://h:1", "socks5h://h:1");
 	check_curl("http://h:3128", "http://h:3128");
-	check_curl("https://h", "https://h");
+	/* the port always named: libcurl would take 1080 for any scheme */
+	check_curl("https://h", "https://h:443");
+	check_curl("http://proxy.corp", "http://proxy.corp:80");
+	check_curl("http://proxy.corp:", "http://proxy.corp:80");
+	check_curl("socks5://[::1]", "socks5h://[::1]:1080");
+	/* userinfo escaped so that curl takes it; the path dropped */
+	check_curl("http://user:p@ss@proxy:9/path", "http://user:p%40ss@proxy:9");
+	check_curl("http://:pw@proxy:9", "http://:pw@proxy:9");
+	check_curl("http://a:b:c%2F!@proxy:9?q", "http://a:b%3Ac%2F%21@proxy:9");
+}
+
+static void check_shown(const char *url, const char *want)
+{
+	char *got = net_proxy_shown(url);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_shown(void **state)
+{
+	(void)state;
+	check_shown("http://127.0.0.1", "http://127.0.0.1:80");
+	check_shown("SOCKS5://joe:pw@[::1]/x", "socks5://joe:xxxxx@[::1]:1080");
+	check_shown("http://user:p@ss@proxy:9/path", "http://user:xxxxx@proxy:9");
+	check_shown("https://joe@proxy:", "https://joe@proxy:443");
+	check_shown("http://pro xy", "(a proxy URL that cannot be shown)");
 }
 
 /* ---- the environment ---- */
@@ -195,7 +243,8 @@ static void test_env_loopback(void **state)
 	(void)state;
 	set_env("HTTPS_PROXY", "http://p:3128", NULL);
 	assert_string_equal(pick("https://localhost:6443"), "direct");
-	assert_string_equal(pick("https://LOCALHOST:6443"), "direct");
+	/* Go compares "localhost" exactly */
+	assert_string_equal(pick("https://LOCALHOST:6443"), "http://p:3128");
 	assert_string_equal(pick("https://127.0.0.1:6443"), "direct");
 	assert_string_equal(pick("https://127.9.8.7"), "direct");
 	assert_string_equal(pick("https://[::1]:6443/x"), "direct");
@@ -235,6 +284,16 @@ static void test_env_no_proxy(void **state)
 	/* a name is not matched against a CIDR block */
 	assert_string_equal(pick("https://10.1.example"), "http://p:3128");
 
+	/* an empty port: every port; [IPv6] only with a port; white space as
+	 * Go's TrimSpace; NO_PROXY in any case against the host in lower case */
+	set_env("HTTPS_PROXY", "http://p:3128", "NO_PROXY",
+		"empty.test:,[2001:db8::1],\v\r\nspace.test\f,LOCALHOST", NULL);
+	assert_string_equal(pick("https://empty.test:6443"), "direct");
+	assert_string_equal(pick("https://a.empty.test"), "direct");
+	assert_string_equal(pick("https://[2001:db8::1]"), "http://p:3128");
+	assert_string_equal(pick("https://[2001:db8::1]:443"), "http://p:3128");
+	assert_string_equal(pick("https://space.test"), "direct");
+	assert_string_equal(pick("https://LOCALHOST"), "direct");
 	set_env("HTTPS_PROXY", "http://p:3128", "no_proxy", "*", NULL);
 	assert_string_equal(pick("https://anything.example"), "direct");
 	set_env("HTTPS_PROXY", "http://p:3128", "NO_PROXY", ",, ,", NULL);
@@ -262,7 +321,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse),	 cmocka_unit_test(test_redacted),
-	    cmocka_unit_test(test_curl_url),	 cmocka_unit_test(test_env_scheme),
+	    cmocka_unit_test(test_curl_url),	 cmocka_unit_test(test_shown),
+	    cmocka_unit_test(test_env_scheme),
 	    cmocka_unit_test(test_env_loopback), cmocka_unit_test(test_env_no_proxy),
 	    cmocka_unit_test(test_env_bad),
 	};
