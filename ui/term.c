@@ -13,7 +13,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "kube/b64.h"
+#include "b64.h"
 #include "provision/secret.h"
 #include "util.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "kube/b64.h"
+#include "b64.h"
 
 #define EXECCRED_MAX_STDOUT (1024u * 1024u)
 #define EXECCRED_MAX_STDERR (64u * 1024u)

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kube/b64.h"
+#include "b64.h"
 #include "net/proxy.h"
 #include "yamldoc.h"
 

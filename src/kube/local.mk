@@ -1,7 +1,6 @@
 # The cluster client: kubeconfig, exec credentials, HTTP over libcurl multi
 # on the event loop, API helpers and the watch cache.
 libopsdeck_a_SOURCES += \
-	src/kube/b64.c src/kube/b64.h \
 	src/kube/kubeconfig.c src/kube/kubeconfig.h \
 	src/kube/execcred.c src/kube/execcred.h \
 	src/kube/http.c src/kube/http.h \

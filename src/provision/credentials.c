@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "kube/api.h"
-#include "kube/b64.h"
+#include "b64.h"
 #include "provision/secret.h"
 
 const char *const credentials_keys[CREDENTIALS_NKEYS] = {

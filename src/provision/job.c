@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "kube/api.h"
-#include "kube/b64.h"
+#include "b64.h"
 #include "provision/answer.h"
 #include "provision/credentials.h"
 #include "provision/expected.h"

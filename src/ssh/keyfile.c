@@ -7,48 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64.h"
 #include "util.h"
 
 #define KEYFILE_MAX (64 * 1024)
-
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decodes base64 from text (skipping line breaks) into out, at most cap bytes. */
-static size_t b64_decode_some(const char *text, size_t len, unsigned char *out, size_t cap)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n < cap; i++) {
-		int v = b64_value(text[i]);
-
-		if (text[i] == '\n' || text[i] == '\r')
-			continue;
-		if (v < 0)
-			break;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(acc >> bits);
-		}
-	}
-	return n;
-}
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -104,8 +66,10 @@ void keyfile_inspect_text(const char *text, size_t len, struct keyfile_info *inf
 		size_t n;
 
 		body = text + sizeof(oss) - 1;
-		n = b64_decode_some(body, len - (size_t)(body - text), blob, sizeof(blob));
+		n = b64_decode_prefix(body, len - (size_t)(body - text), blob, sizeof(blob));
 		inspect_openssh(blob, n, info);
+		/* an unencrypted key's private half starts within these bytes */
+		explicit_bzero(blob, sizeof(blob));
 		return;
 	}
 	if (len >= 31 && memcmp(text, "-----BEGIN RSA PRIVATE KEY-----", 31) == 0)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kube/b64.h"
+#include "b64.h"
 #include "provision/credentials.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "fakeapi.h"
-#include "kube/b64.h"
+#include "b64.h"
 #include "kube/http.h"
 #include "kubetest.h"
 #include "net/http.h"

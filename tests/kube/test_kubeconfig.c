@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "kube/b64.h"
+#include "b64.h"
 #include "kube/kubeconfig.h"
 #include "kubetest.h"
 

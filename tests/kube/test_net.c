@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "fakeapi.h"
-#include "kube/b64.h"
+#include "b64.h"
 #include "kubetest.h"
 #include "net/http.h"
 #include "tlsserver.h"

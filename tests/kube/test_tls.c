@@ -17,7 +17,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "kube/b64.h"
+#include "b64.h"
 #include "kube/http.h"
 #include "kubetest.h"
 #include "tlsserver.h"

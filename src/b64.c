@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "kube/b64.h"
+#include "b64.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -83,6 +83,30 @@ bool b64_decode(const char *text, size_t len, unsigned char **out, size_t *outle
 	*out = dst;
 	*outlen = n;
 	return true;
+}
+
+size_t b64_decode_prefix(const char *text, size_t len, unsigned char *out, size_t cap)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n < cap; i++) {
+		int v;
+
+		if (text[i] == '\n' || text[i] == '\r')
+			continue;
+		v = b64_value((unsigned char)text[i]);
+		if (v < 0)
+			break;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return n;
 }
 
 char *b64_encode(const unsigned char *data, size_t len)
