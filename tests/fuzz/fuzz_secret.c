@@ -1,4 +1,4 @@
-/* libFuzzer target: base64 (b64_decode, b64_encode) and the decoding of a
+/* libFuzzer target: base64 (b64_decode, b64_decode_prefix, b64_encode) and the decoding of a
  * store's credentials Secret (credentials_from_secret). After a first
  * byte that chooses: even, the input is base64 text and raw bytes at once
  * (decoding what was encoded gives the bytes back; what decodes, encodes
@@ -25,8 +25,15 @@ static void check_b64(const uint8_t *data, size_t size)
 	unsigned char *dec = NULL, *again = NULL;
 	size_t n, m, digits = 0;
 
+	unsigned char head[64];
+	size_t k;
+
 	if (strlen(enc) != (size + 2) / 3 * 4 || !b64_decode(enc, strlen(enc), &dec, &n) ||
 	    n != size || memcmp(dec, data, size) != 0 || dec[n] != '\0')
+		abort();
+	/* the head of an encoding is the head of the data, padding or not */
+	k = b64_decode_prefix(enc, strlen(enc), head, sizeof(head));
+	if (k != (size < sizeof(head) ? size : sizeof(head)) || memcmp(head, data, k) != 0)
 		abort();
 	free(enc);
 	free(dec);
