@@ -7,6 +7,7 @@ libopsdeck_a_SOURCES = \
 	src/buf.c src/buf.h \
 	src/textesc.c src/textesc.h \
 	src/b64.c src/b64.h \
+	src/utf8.c src/utf8.h \
 	src/loop.c src/loop.h \
 	src/paths.c src/paths.h \
 	src/conf.c src/conf.h \

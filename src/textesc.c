@@ -6,40 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+#include "utf8.h"
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes) that may be
+ * shown as it is, or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	size_t want;
-	unsigned cp;
+	uint32_t cp;
+	size_t k = utf8_decode(s, n, &cp, NULL);
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		want = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		want = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		want = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < want)
-		return 0;
-	for (size_t i = 1; i < want; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((want == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (want == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
 	/* C1 controls (U+0080..U+009F) move terminals as C0 ones do */
-	if (want == 2 && cp < 0xa0)
-		return 0;
-	return want;
+	return k == 2 && cp < 0xa0 ? 0 : k;
 }
 
 /* The letter of a byte's short escape (\n, \t, \r, \\), or 0 for \xNN. */

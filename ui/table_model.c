@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "provision/secret.h"
+#include "utf8.h"
 #include "util.h"
 
 #define NOPOS SIZE_MAX
@@ -122,44 +123,17 @@ static bool in_ranges(uint32_t cp, const struct urange *r, size_t n)
 	return false;
 }
 
-/* Decodes one character at s; returns its byte length (1 for an invalid byte,
- * with *cp set to UINT32_MAX). The locale plays no part. */
+/* Decodes one character at s (NUL-terminated); returns its byte length (1
+ * for an invalid byte, with *cp set to UINT32_MAX). The locale plays no
+ * part. */
 static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 {
-	uint32_t c;
-	size_t n;
+	size_t n = utf8_decode(s, 4, cp, NULL);
 
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		c = s[0] & 0x1fu;
-		n = 2;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		c = s[0] & 0x0fu;
-		n = 3;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		c = s[0] & 0x07u;
-		n = 4;
-	} else {
-		*cp = UINT32_MAX;
-		return 1;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = UINT32_MAX;
-			return 1;
-		}
-		c = (c << 6) | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || (c >= 0xd800 && c <= 0xdfff) ||
-	    c > 0x10ffff) {
-		*cp = UINT32_MAX;
-		return 1;
-	}
-	*cp = c;
-	return n;
+	if (n)
+		return n;
+	*cp = UINT32_MAX;
+	return 1;
 }
 
 static int cp_width(uint32_t cp)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "util.h"
 
 #define REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
@@ -217,43 +218,6 @@ const char *log_time_text(struct log_time_text *t, int64_t ns)
 
 /* ---- text ---- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid;
- * *incomplete when it is a valid start cut short by the end. */
-static size_t utf8_len(const unsigned char *s, size_t n, bool *incomplete)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	*incomplete = false;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (size_t k = 1; k < need; k++) {
-		if (k >= n) {
-			*incomplete = true;
-			return 0;
-		}
-		if (s[k] < (k == 1 ? lo : 0x80) || s[k] > (k == 1 ? hi : 0xbf))
-			return 0;
-	}
-	return need;
-}
-
 /* Bytes of the escape sequence at s[0] == ESC (n bytes left) to drop. */
 static size_t escape_len(const unsigned char *s, size_t n)
 {
@@ -328,7 +292,7 @@ void log_text_clean(struct buf *out, const char *text, size_t len, bool cut)
 			continue;
 		}
 		if (c >= 0x80) {
-			k = utf8_len(s + i, len - i, &incomplete);
+			k = utf8_decode(s + i, len - i, NULL, &incomplete);
 			/* U+0080..U+009F are C1 controls: a terminal may act on them */
 			if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0)
 				k = 0;

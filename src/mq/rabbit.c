@@ -15,6 +15,7 @@
 #include "net/http.h"
 #include "provision/secret.h"
 #include "route.h"
+#include "utf8.h"
 
 /* The columns a listing asks for: what a row shows, nothing more. */
 static const char queue_columns[] =
@@ -80,50 +81,11 @@ const char *rabbit_default_vhost(const struct conf_broker *b)
 	return b && b->nvhosts ? b->vhosts[0] : "/";
 }
 
-/* Valid UTF-8 (no overlong forms, no surrogates), as JSON and the
- * broker need. */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned c = s[i], cp, want;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			want = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			want = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			want = 4;
-			cp = c & 0x07;
-		} else {
-			return false;
-		}
-		if (n - i < want)
-			return false;
-		for (size_t k = 1; k < want; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((want == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (want == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			return false;
-		i += want;
-	}
-	return true;
-}
-
 bool rabbit_valid_queue_name(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
+	/* valid UTF-8, as JSON and the broker need */
 	return n > 0 && n <= 255 && utf8_valid((const unsigned char *)name, n);
 }
 

@@ -32,7 +32,8 @@ UNIT_TESTS = \
 	tests/unit/test_logs_history \
 	tests/unit/test_sshconfig \
 	tests/unit/test_tunnel \
-	tests/unit/test_tunnelset
+	tests/unit/test_tunnelset \
+	tests/unit/test_utf8
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -212,3 +213,7 @@ EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_kubeconfig.c tests/fuzz/fuzz_exe
 tests_unit_test_tunnelset_SOURCES = tests/unit/test_tunnelset.c $(UNIT_HELPERS)
 tests_unit_test_tunnelset_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_tunnelset_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_utf8_SOURCES = tests/unit/test_utf8.c $(UNIT_HELPERS)
+tests_unit_test_utf8_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_utf8_LDADD = $(UNIT_LDADD)

@@ -671,7 +671,7 @@ static void test_conf_bad(void **state)
 	expect_bad("rabbitmq:\n  - name: a\n    url: http://h:1\n    user: u\n    password: p\n"
 		   "    colour: red\n",
 		   "6:5: unknown rabbitmq key 'colour' (name, url, user, password, password_file, "
-		   "vhosts, ca, insecure, timeout)");
+		   "vhosts, ca, insecure, timeout, tunnel)");
 	expect_bad("rabbitmq:\n  - name: a\n    url: http://h:1\n    user: u\n    password: p\n"
 		   "    vhosts: /\n",
 		   "6:13: rabbitmq vhosts must be a list, such as [\"/\"]");
