@@ -70,6 +70,7 @@ static void on_tunnel_state(struct tunnel *t, void *ud)
  * only takes the answers kept here. */
 
 #define PASS_SIZE (TUNNEL_PASSPHRASE_MAX + 1)
+#define QUIET_REASON "not asked: completion asks for no passphrase"
 
 static struct pass_entry {
 	char *path;
@@ -171,7 +172,7 @@ static bool pass_given(const char *path, char *buf, size_t bufsz, struct err *wh
 	} else if (e) {
 		err_set(why, "%s", e->pass ? "the passphrase is too long" : e->why);
 	} else if (route_quiet) {
-		err_set(why, "not asked: completion asks for no passphrase");
+		err_set(why, "%s", QUIET_REASON);
 	} else if (agent && *agent) {
 		err_set(why, "not asked: the key is encrypted and the agent is used; "
 			     "add it with ssh-add");
@@ -220,7 +221,7 @@ static void ask_passphrases(const char *profile)
 			if (!ki.readable || !ki.encrypted)
 				continue;
 			if (route_quiet) {
-				pass_keep(path, NULL, "not asked: completion asks for no passphrase");
+				pass_keep(path, NULL, QUIET_REASON);
 				continue;
 			}
 			buf = tunnel_secret_alloc(PASS_SIZE, &mapped);

@@ -45,7 +45,7 @@ write_conf "$plain" "$SSHD_KEY" false
 write_conf "$locked" "$TAP_TMP/locked" false
 write_conf "$agented" "$TAP_TMP/locked" true
 timeout 60 "$OPSDECK" --config "$plain" db migrate >"$TAP_TMP/migrate.out" 2>&1 ||
-	{ echo "Bail out! cannot migrate through the tunnel: $(cat "$TAP_TMP/migrate.out")"; exit 1; }
+	{ echo "Bail out! cannot migrate: $(cat "$TAP_TMP/migrate.out")"; exit 1; }
 connections() { grep -c 'Connection from' "$sshd_log"; }
 
 ui_setup
@@ -85,7 +85,8 @@ unset SSH_AUTH_SOCK
 # -- completion asks for nothing ---------------------------------------------------------
 out=$TAP_TMP/complete.out
 err=$TAP_TMP/complete.err
-ui_start_cmd 120 30 "s=\$(date +%s%N); '$OPSDECK' --config '$locked' complete store >'$out' 2>'$err'; \
+complete="'$OPSDECK' --config '$locked' complete store >'$out' 2>'$err'"
+ui_start_cmd 120 30 "s=\$(date +%s%N); $complete; \
 echo \"exit \$? in \$(( (\$(date +%s%N) - s) / 1000000 )) ms\"; exec cat"
 ok "completion through a tunnel with an encrypted key ends" ui_wait "^exit 0 in [0-9]+ ms" 30
 ms=$(ui_screen | sed -n 's/^exit 0 in \([0-9]*\) ms$/\1/p')

@@ -229,6 +229,7 @@ static void *asker(void *arg)
 
 static void test_free_while_asking(void **state)
 {
+	const struct tunnel_opts opts = {.backoff_min_ms = 100};
 	struct conf c;
 	struct err err = {0};
 
@@ -239,7 +240,7 @@ static void test_free_while_asking(void **state)
 		pthread_t th;
 		uint64_t until = now_ms() + DEADLINE_MS;
 
-		a.s = tunnel_set_new(NULL, &c.tunnels, &(struct tunnel_opts){.backoff_min_ms = 100});
+		a.s = tunnel_set_new(NULL, &c.tunnels, &opts);
 		tunnel_set_observe(a.s, holding_observer, &a);
 		assert_true(tunnel_set_start_thread(a.s, &err));
 		assert_int_equal(pthread_create(&th, NULL, asker, &a), 0);
