@@ -101,8 +101,12 @@ static char *pass_slot_new(void)
 {
 	if (npasses >= pass_slots) {
 		size_t want = pass_slots ? pass_slots * 2 : 4, size;
-		char *v = tunnel_secret_alloc(want * PASS_SIZE, &size);
+		char *v;
 
+		/* entries without a passphrase hold their slot too */
+		if (want <= npasses)
+			want = npasses + 1;
+		v = tunnel_secret_alloc(want * PASS_SIZE, &size);
 		if (!v)
 			return NULL;
 		for (size_t i = 0; i < npasses; i++) {
