@@ -5,33 +5,32 @@
 #include <pthread.h>
 
 /* Installed once by the front end, before any client asks; read from the
- * threads that connect (the CLI's database and HTTP calls). */
+ * threads that connect (the CLI's database and HTTP calls). Read-held
+ * across each call, so that a new route (or none) waits for the calls in
+ * flight: the front end frees what the old one used once it returns. */
 static route_fn *installed_fn;
 static void *installed_ud;
-static pthread_mutex_t route_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t route_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 void route_install(route_fn *fn, void *ud)
 {
-	pthread_mutex_lock(&route_lock);
+	pthread_rwlock_wrlock(&route_lock);
 	installed_fn = fn;
 	installed_ud = ud;
-	pthread_mutex_unlock(&route_lock);
+	pthread_rwlock_unlock(&route_lock);
 }
 
 int route_endpoint(const char *profile, const char *host, int port, struct err *err)
 {
-	route_fn *fn;
-	void *ud;
+	int rc = -1;
 
 	if (!profile || !*profile)
 		return 0;
-	pthread_mutex_lock(&route_lock);
-	fn = installed_fn;
-	ud = installed_ud;
-	pthread_mutex_unlock(&route_lock);
-	if (!fn) {
+	pthread_rwlock_rdlock(&route_lock);
+	if (installed_fn)
+		rc = installed_fn(installed_ud, profile, host, port, err);
+	else
 		err_set(err, "tunnel %s: this program opens no tunnels", profile);
-		return -1;
-	}
-	return fn(ud, profile, host, port, err);
+	pthread_rwlock_unlock(&route_lock);
+	return rc;
 }

@@ -16,7 +16,8 @@
  * the tunnel to come up (connections made before that wait for it). */
 typedef int route_fn(void *ud, const char *profile, const char *host, int port, struct err *err);
 
-/* fn NULL: none (every profile is then refused in words). */
+/* fn NULL: none (every profile is then refused in words). Waits for the
+ * calls of the route in place to return: not to be called from a route. */
 void route_install(route_fn *fn, void *ud);
 /* profile NULL or empty: 0, directly. Otherwise the installed route's
  * answer. */

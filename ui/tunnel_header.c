@@ -139,7 +139,7 @@ static int answer_find(struct tunnel_header *h, const char *profile, const char 
 static int route(void *ud, const char *profile, const char *host, int port, struct err *err)
 {
 	struct tunnel_header *h = ud;
-	size_t before = tunnel_set_count(h->set);
+	size_t before;
 	int local;
 
 	if (!pthread_equal(pthread_self(), h->loop_thread)) {
@@ -149,6 +149,8 @@ static int route(void *ud, const char *profile, const char *host, int port, stru
 				profile, host, port);
 		return local;
 	}
+	/* the set is the loop's: read only on its thread */
+	before = tunnel_set_count(h->set);
 	local = tunnel_set_endpoint(h->set, profile, host, port, err);
 	if (local > 0 && answer_find(h, profile, host, port) < 0) {
 		pthread_mutex_lock(&h->lock);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_route.h"
 #include "cli/cli_util.h"
 #include "db/catalog.h"
 #include "db/clusters.h"
@@ -311,6 +312,8 @@ static int complete_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (!is_name_kind(argv[1]))
 		return cli_usage(ctx, &cmd_complete, "cannot complete '%s'",
 				 cli_shown(argv[1], shown));
+	/* a person waits at a Tab: no passphrase prompt, no tunnel news */
+	cli_route_quiet();
 	list_names(ctx, argv[1], argc == 3 ? argv[2] : "");
 	fflush(ctx->out);
 	return CLI_OK;

@@ -5,16 +5,20 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli_tunnel.h"
 #include "db/db.h"
 #include "kube/http.h"
 #include "route.h"
+#include "ssh/keyfile.h"
 #include "ssh/tunnelset.h"
 
 static const struct conf *route_conf;
 static FILE *route_err;
 static struct tunnel_set *route_set;
+/* completion: nothing asked, nothing said */
+static bool route_quiet;
 /* the set is made by whichever thread asks first */
 static pthread_mutex_t route_set_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -36,6 +40,8 @@ static void on_tunnel_state(struct tunnel *t, void *ud)
 	struct told *k = NULL;
 
 	(void)ud;
+	if (route_quiet)
+		return;
 	for (size_t i = 0; i < ntold && !k; i++)
 		if (told[i].t == t)
 			k = &told[i];
@@ -57,9 +63,207 @@ static void on_tunnel_state(struct tunnel *t, void *ud)
 	}
 }
 
+/* ---- passphrases ----
+ * Asked on the thread that asks for an endpoint, before its tunnel
+ * connects: that thread is the one the operator's Ctrl-C reaches, and no
+ * connection's timeout runs while the operator types. The set's thread
+ * only takes the answers kept here. */
+
+#define PASS_SIZE (TUNNEL_PASSPHRASE_MAX + 1)
+#define QUIET_REASON "not asked: completion asks for no passphrase"
+
+static struct pass_entry {
+	char *path;
+	char *pass; /* in the locked memory below; NULL: none, why says */
+	char why[200];
+} *passes;
+static size_t npasses, cappasses;
+static char *pass_vault; /* one slot of PASS_SIZE per entry */
+static size_t pass_vault_size, pass_slots;
+/* passes; taken briefly, never while the operator types */
+static pthread_mutex_t pass_lock = PTHREAD_MUTEX_INITIALIZER;
+/* one prompt at a time, and the profiles whose keys were asked for */
+static pthread_mutex_t ask_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **asked;
+static size_t nasked, capasked;
+
+static struct pass_entry *pass_find(const char *path)
+{
+	for (size_t i = 0; i < npasses; i++)
+		if (str_eq(passes[i].path, path))
+			return &passes[i];
+	return NULL;
+}
+
+/* A slot of locked memory for one more passphrase, or NULL. The vault
+ * grows by a new mapping; the answers kept are moved into it. */
+static char *pass_slot_new(void)
+{
+	if (npasses >= pass_slots) {
+		size_t want = pass_slots ? pass_slots * 2 : 4, size;
+		char *v;
+
+		/* entries without a passphrase hold their slot too */
+		if (want <= npasses)
+			want = npasses + 1;
+		v = tunnel_secret_alloc(want * PASS_SIZE, &size);
+		if (!v)
+			return NULL;
+		for (size_t i = 0; i < npasses; i++) {
+			if (!passes[i].pass)
+				continue;
+			memcpy(v + i * PASS_SIZE, passes[i].pass, PASS_SIZE);
+			passes[i].pass = v + i * PASS_SIZE;
+		}
+		tunnel_secret_free(pass_vault, pass_vault_size);
+		pass_vault = v;
+		pass_vault_size = size;
+		pass_slots = size / PASS_SIZE;
+	}
+	return pass_vault + npasses * PASS_SIZE;
+}
+
+/* Keeps path's answer: pass (NUL-terminated, fits PASS_SIZE), or none
+ * with why. */
+static void pass_keep(const char *path, const char *pass, const char *why)
+{
+	struct pass_entry *e;
+	char *slot = NULL;
+
+	pthread_mutex_lock(&pass_lock);
+	if (pass_find(path)) {
+		pthread_mutex_unlock(&pass_lock);
+		return;
+	}
+	if (pass && !(slot = pass_slot_new()))
+		why = "no memory to keep its passphrase in";
+	passes = xgrow(passes, &cappasses, npasses + 1, sizeof(*passes));
+	e = &passes[npasses++];
+	*e = (struct pass_entry){.path = xstrdup(path)};
+	if (slot) {
+		snprintf(slot, PASS_SIZE, "%s", pass);
+		e->pass = slot;
+	} else {
+		str_copy(e->why, sizeof(e->why), why);
+	}
+	pthread_mutex_unlock(&pass_lock);
+}
+
+static bool pass_known(const char *path)
+{
+	bool known;
+
+	pthread_mutex_lock(&pass_lock);
+	known = pass_find(path) != NULL;
+	pthread_mutex_unlock(&pass_lock);
+	return known;
+}
+
+/* The set's passphrase callback (on the set's thread): an answer kept,
+ * never a prompt. */
+static bool pass_given(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
+{
+	const char *agent = getenv("SSH_AUTH_SOCK");
+	struct pass_entry *e;
+	bool ok = false;
+
+	(void)ud;
+	pthread_mutex_lock(&pass_lock);
+	e = pass_find(path);
+	if (e && e->pass && strlen(e->pass) < bufsz) {
+		snprintf(buf, bufsz, "%s", e->pass);
+		ok = true;
+	} else if (e) {
+		err_set(why, "%s", e->pass ? "the passphrase is too long" : e->why);
+	} else if (route_quiet) {
+		err_set(why, "%s", QUIET_REASON);
+	} else if (agent && *agent) {
+		err_set(why, "not asked: the key is encrypted and the agent is used; "
+			     "add it with ssh-add");
+	} else {
+		err_set(why, "not asked: the key was not found encrypted before connecting");
+	}
+	pthread_mutex_unlock(&pass_lock);
+	return ok;
+}
+
+/* Asks, on this thread, for the passphrases of the encrypted identity
+ * files of the profile's hops, the first time the profile is used. A hop
+ * that uses the agent is not asked for: ssh offers the agent's keys first,
+ * and a passphrase may not be needed. Problems with the profile itself are
+ * left for the set to say. */
+static void ask_passphrases(const char *profile)
+{
+	const struct tunnel_profile *p = tunnel_profiles_find(&route_conf->tunnels, profile);
+	const char *agent = getenv("SSH_AUTH_SOCK");
+	struct tunnel_profiles hops = {0};
+	struct err err = {{0}};
+
+	pthread_mutex_lock(&ask_lock);
+	for (size_t i = 0; i < nasked; i++)
+		if (str_eq(asked[i], profile))
+			goto out;
+	asked = xgrow(asked, &capasked, nasked + 1, sizeof(*asked));
+	asked[nasked++] = xstrdup(profile);
+	if (!p || !tunnel_profile_hops(&route_conf->tunnels, p, &hops, &err))
+		goto out;
+	for (size_t h = 0; h < hops.n; h++) {
+		const struct tunnel_profile *hop = &hops.v[h];
+
+		if (hop->agent && agent && *agent)
+			continue;
+		for (size_t k = 0; k < hop->n_identity_files; k++) {
+			const char *path = hop->identity_files[k];
+			struct keyfile_info ki;
+			struct err why = {{0}};
+			size_t mapped;
+			char *buf;
+
+			if (pass_known(path))
+				continue;
+			keyfile_inspect(path, &ki);
+			if (!ki.readable || !ki.encrypted)
+				continue;
+			if (route_quiet) {
+				pass_keep(path, NULL, QUIET_REASON);
+				continue;
+			}
+			buf = tunnel_secret_alloc(PASS_SIZE, &mapped);
+			if (!buf) {
+				pass_keep(path, NULL, "no memory to keep its passphrase in");
+				continue;
+			}
+			if (cli_passphrase(path, buf, PASS_SIZE, &why, NULL))
+				pass_keep(path, buf, NULL);
+			else
+				pass_keep(path, NULL, why.msg[0] ? why.msg : "no passphrase given");
+			tunnel_secret_free(buf, mapped);
+		}
+	}
+out:
+	tunnel_profiles_free(&hops);
+	pthread_mutex_unlock(&ask_lock);
+}
+
+static void passes_free(void)
+{
+	for (size_t i = 0; i < npasses; i++)
+		free(passes[i].path);
+	x_free(&passes);
+	npasses = cappasses = 0;
+	tunnel_secret_free(pass_vault, pass_vault_size);
+	pass_vault = NULL;
+	pass_vault_size = pass_slots = 0;
+	for (size_t i = 0; i < nasked; i++)
+		free(asked[i]);
+	x_free(&asked);
+	nasked = capasked = 0;
+	route_quiet = false;
+}
+
 static struct tunnel_set *set_get(struct err *err)
 {
-	const struct tunnel_opts base = {.passphrase = cli_passphrase};
+	const struct tunnel_opts base = {.passphrase = pass_given};
 	struct tunnel_set *s;
 
 	pthread_mutex_lock(&route_set_lock);
@@ -81,7 +285,15 @@ static int cli_route(void *ud, const char *profile, const char *host, int port, 
 	struct tunnel_set *s = set_get(err);
 
 	(void)ud;
-	return s ? tunnel_set_endpoint(s, profile, host, port, err) : -1;
+	if (!s)
+		return -1;
+	ask_passphrases(profile);
+	return tunnel_set_endpoint(s, profile, host, port, err);
+}
+
+void cli_route_quiet(void)
+{
+	route_quiet = true;
 }
 
 void cli_route_begin(const struct conf *conf, FILE *err)
@@ -105,5 +317,6 @@ void cli_route_end(void)
 	free(told);
 	told = NULL;
 	ntold = captold = 0;
+	passes_free();
 	route_conf = NULL;
 }

@@ -1,7 +1,9 @@
 /* The CLI's tunnels: the route (src/route.h) every command's clients ask,
  * backed by a tunnel set made on first use and run on a thread of its own
  * (the CLI's database and HTTP calls block the thread that makes them),
- * with the terminal's passphrase prompt. */
+ * with the terminal's passphrase prompt: asked on the thread that asks for
+ * the endpoint, before the tunnel connects, and kept for the set's thread
+ * in locked memory until cli_route_end. */
 #ifndef OPSDECK_CLI_CLI_ROUTE_H
 #define OPSDECK_CLI_CLI_ROUTE_H
 
@@ -14,7 +16,12 @@
  * database_tunnel. A tunnel that goes down, and comes back, is said on
  * err. */
 void cli_route_begin(const struct conf *conf, FILE *err);
-/* Closes the tunnels opened and takes the route away. */
+/* For shell completion: no passphrase is asked (only the agent's keys and
+ * unencrypted identity files are tried) and nothing is said of the
+ * tunnels. Between cli_route_begin and the first use of a tunnel. */
+void cli_route_quiet(void);
+/* Closes the tunnels opened, takes the route away and wipes the
+ * passphrases kept. */
 void cli_route_end(void);
 
 #endif

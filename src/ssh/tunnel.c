@@ -209,27 +209,41 @@ static long dead_after_ms(const struct tunnel *t)
 
 /* ---- passphrases ---- */
 
+void *tunnel_secret_alloc(size_t size, size_t *mapped)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *v;
+
+	*mapped = (size + page - 1) / page * page;
+	v = mmap(NULL, *mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (v == MAP_FAILED)
+		return NULL;
+	/* Best effort: the limits on locked memory may refuse it. */
+	(void)mlock(v, *mapped);
+	(void)madvise(v, *mapped, MADV_DONTDUMP);
+#ifdef MADV_WIPEONFORK
+	(void)madvise(v, *mapped, MADV_WIPEONFORK);
+#endif
+	return v;
+}
+
+void tunnel_secret_free(void *v, size_t mapped)
+{
+	if (!v)
+		return;
+	explicit_bzero(v, mapped);
+	munlock(v, mapped);
+	munmap(v, mapped);
+}
+
 /* The slot of identity file i, the vault made on first use; NULL when no
  * memory could be had. */
 static char *pass_slot(struct tunnel *t, size_t i)
 {
 	if (!t->vault) {
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
-		size_t need = t->p.n_identity_files * PASS_SIZE;
-		void *v;
-
-		t->vault_size = (need + page - 1) / page * page;
-		v = mmap(NULL, t->vault_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-		if (v == MAP_FAILED)
+		t->vault = tunnel_secret_alloc(t->p.n_identity_files * PASS_SIZE, &t->vault_size);
+		if (!t->vault)
 			return NULL;
-		/* Best effort: the limits on locked memory may refuse it. */
-		(void)mlock(v, t->vault_size);
-		(void)madvise(v, t->vault_size, MADV_DONTDUMP);
-#ifdef MADV_WIPEONFORK
-		(void)madvise(v, t->vault_size, MADV_WIPEONFORK);
-#endif
-		t->vault = v;
 		t->pass_kept = xcalloc(t->p.n_identity_files, sizeof(*t->pass_kept));
 	}
 	return t->vault + i * PASS_SIZE;
@@ -247,9 +261,7 @@ static void vault_free(struct tunnel *t)
 {
 	if (!t->vault)
 		return;
-	explicit_bzero(t->vault, t->vault_size);
-	munlock(t->vault, t->vault_size);
-	munmap(t->vault, t->vault_size);
+	tunnel_secret_free(t->vault, t->vault_size);
 	t->vault = NULL;
 	x_free(&t->pass_kept);
 	t->key_pass = NULL;

@@ -74,6 +74,12 @@ typedef void tunnel_state_fn(struct tunnel *t, void *ud);
  * too long), when there is none to give: the key is then skipped. */
 typedef bool tunnel_passphrase_fn(const char *path, char *buf, size_t bufsz, struct err *why,
 				  void *ud);
+/* Memory for passphrases, as the tunnels keep theirs: size bytes or more
+ * (*mapped, whole pages), zeroed, locked against swap, left out of core
+ * dumps and wiped in forked children where the system allows; NULL when
+ * none could be had. tunnel_secret_free wipes it first. */
+void *tunnel_secret_alloc(size_t size, size_t *mapped);
+void tunnel_secret_free(void *v, size_t mapped);
 
 struct tunnel_opts {
 	bool once;		 /* no reconnection after a failure or a drop */

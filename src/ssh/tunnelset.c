@@ -3,7 +3,9 @@
 #include "ssh/tunnelset.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,10 +50,13 @@ struct tunnel_set {
 	pthread_t thread;
 	int wake[2]; /* 'q': the loop stops; 'r': requests wait */
 	struct loop_watch *wake_watch;
-	pthread_mutex_t lock; /* requests, stopping */
+	pthread_mutex_t lock; /* requests, stopping, askers */
 	pthread_cond_t answered;
+	pthread_cond_t left; /* askers fell to 0 */
 	struct set_request *requests;
 	bool stopping;
+	/* threads inside set_endpoint_posted: the set is not freed under them */
+	unsigned askers;
 };
 
 struct tunnel_set *tunnel_set_new(struct loop *loop, const struct tunnel_profiles *ps,
@@ -67,6 +72,7 @@ struct tunnel_set *tunnel_set_new(struct loop *loop, const struct tunnel_profile
 	s->wake[0] = s->wake[1] = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->answered, NULL);
+	pthread_cond_init(&s->left, NULL);
 	return s;
 }
 
@@ -106,6 +112,9 @@ void tunnel_set_free(struct tunnel_set *s)
 		}
 		s->requests = NULL;
 		pthread_cond_broadcast(&s->answered);
+		/* the askers woken still take the lock to see their answer */
+		while (s->askers > 0)
+			pthread_cond_wait(&s->left, &s->lock);
 		pthread_mutex_unlock(&s->lock);
 	}
 	if (s->wake_watch)
@@ -120,6 +129,7 @@ void tunnel_set_free(struct tunnel_set *s)
 	if (s->own_loop)
 		loop_free(s->loop);
 	pthread_cond_destroy(&s->answered);
+	pthread_cond_destroy(&s->left);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -214,11 +224,14 @@ static int set_endpoint_posted(struct tunnel_set *s, const char *profile, const 
 	}
 	rq.next = s->requests;
 	s->requests = &rq;
+	s->askers++;
 	pthread_mutex_unlock(&s->lock);
 	set_wake(s, 'r');
 	pthread_mutex_lock(&s->lock);
 	while (!rq.done)
 		pthread_cond_wait(&s->answered, &s->lock);
+	if (--s->askers == 0)
+		pthread_cond_broadcast(&s->left);
 	pthread_mutex_unlock(&s->lock);
 	if (rq.result < 0)
 		err_set(err, "%s", rq.err.msg);
@@ -287,18 +300,30 @@ static void *set_thread(void *arg)
 
 bool tunnel_set_start_thread(struct tunnel_set *s, struct err *err)
 {
+	sigset_t quiet, old;
 	int rc;
 
 	if (!s->own_loop || s->threaded) {
 		err_set(err, "tunnels: the set already runs on a loop");
 		return false;
 	}
-	if (pipe(s->wake) != 0) {
+	/* not inherited by the children the process runs (askpass, exec
+	 * credential plugins) */
+	if (pipe2(s->wake, O_CLOEXEC) != 0) {
 		err_set(err, "tunnels: pipe: %s", strerror(errno));
 		return false;
 	}
 	s->wake_watch = loop_watch_fd(s->loop, s->wake[0], LOOP_READ, set_woken, s);
+	/* The signals an operator sends go to the front end's thread, whose
+	 * handlers stop the command; the set's thread inherits this mask. */
+	sigemptyset(&quiet);
+	sigaddset(&quiet, SIGINT);
+	sigaddset(&quiet, SIGTERM);
+	sigaddset(&quiet, SIGHUP);
+	sigaddset(&quiet, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &quiet, &old);
 	rc = pthread_create(&s->thread, NULL, set_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		err_set(err, "tunnels: no thread: %s", strerror(rc));
 		return false;

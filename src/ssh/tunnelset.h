@@ -14,7 +14,10 @@
  *    tunnel_set_endpoint() may be called from any thread (the set's thread
  *    does it while the caller waits, which is not long: the listener is
  *    bound, the tunnel comes up later), the observer runs on the set's
- *    thread, and tunnel_set_free() stops and joins it. */
+ *    thread, and tunnel_set_free() stops and joins it; it may be called
+ *    while other threads wait in tunnel_set_endpoint(), which then answer
+ *    "closing", and returns once they have left. The set's thread blocks
+ *    SIGINT, SIGTERM, SIGHUP and SIGQUIT: they reach the front end's. */
 #ifndef OPSDECK_SRC_SSH_TUNNELSET_H
 #define OPSDECK_SRC_SSH_TUNNELSET_H
 

@@ -146,6 +146,8 @@ EXTRA_DIST += tests/integration/tunnel_ride.sh
 # The database through a tunnel: blocking and on the loop, sshd stopped.
 TESTS += tests/integration/db_tunnel.sh
 EXTRA_DIST += tests/integration/db_tunnel.sh
+TESTS += tests/integration/db_tunnel_passphrase.sh
+EXTRA_DIST += tests/integration/db_tunnel_passphrase.sh
 check_PROGRAMS += tests/integration/db_tunnel_test
 tests_integration_db_tunnel_test_SOURCES = tests/integration/db_tunnel_test.c
 tests_integration_db_tunnel_test_CFLAGS = $(AM_CFLAGS) $(PQ_CFLAGS) $(JANSSON_CFLAGS) $(SSH2_CFLAGS)

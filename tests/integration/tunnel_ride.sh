@@ -14,7 +14,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 
-plan 21
+plan 22
 
 work=$TAP_TMP/work
 mkdir -p "$work"
@@ -82,7 +82,8 @@ printf 'spec: {containers: [{name: main, image: busybox}]}\n' >>"$work/pod.yaml"
 K apply -f "$work/pod.yaml" >/dev/null || { echo "Bail out! cannot make a pod"; exit 1; }
 wait_for "K get pod talker --no-headers | grep -q Running" 60 ||
 	{ echo "Bail out! the pod does not run"; exit 1; }
-wait_for "[ \"\$(K logs talker | wc -l)\" -ge 20 ]" 60
+wait_for "[ \"\$(K logs talker | wc -l)\" -ge 20 ]" 60 ||
+	{ echo "Bail out! the pod writes no 20 lines of log"; exit 1; }
 
 # ---- the cluster through the tunnel, verified by name ----
 before=$(sessions)
@@ -138,7 +139,8 @@ gaps() { seqs "$1" | awk 'NR > 1 && $1 != last + 1 { print "after " last ": " $1
 	>"$work/follow" 2>"$work/follow.err" </dev/null &
 follower=$!
 tap_on_exit "kill $follower 2>/dev/null; wait $follower 2>/dev/null"
-wait_for "[ \"\$(wc -l <'$work/follow')\" -ge 200 ]" 60
+ok "the follower reads 200 lines through the tunnel" \
+	wait_for "[ \"\$(wc -l <'$work/follow')\" -ge 200 ]" 60
 before=$(sessions)
 # the session's own processes: sshd's child for the connection and its
 # children; the listener stays

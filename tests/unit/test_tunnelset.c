@@ -196,6 +196,125 @@ static void test_route(void **state)
 	route_install(NULL, NULL);
 }
 
+/* ---- freeing the set while another thread asks ---- */
+
+/* The set's thread is held in the observer (a new tunnel tells it of its
+ * state at once) until the main thread lets it go: the asker is then
+ * surely waiting for its answer when the set is freed. */
+struct asking {
+	struct tunnel_set *s;
+	atomic_bool in_observer, release;
+	int result;
+	struct err err;
+};
+
+static void holding_observer(struct tunnel *t, void *ud)
+{
+	struct asking *a = ud;
+
+	(void)t;
+	if (atomic_exchange(&a->in_observer, true))
+		return;
+	while (!atomic_load(&a->release))
+		usleep(100);
+}
+
+static void *asker(void *arg)
+{
+	struct asking *a = arg;
+
+	a->result = tunnel_set_endpoint(a->s, "edge", "db.internal", 5432, &a->err);
+	return NULL;
+}
+
+static void test_free_while_asking(void **state)
+{
+	const struct tunnel_opts opts = {.backoff_min_ms = 100};
+	struct conf c;
+	struct err err = {0};
+
+	(void)state;
+	settings_with_bastion(&c);
+	for (int i = 0; i < 200; i++) {
+		struct asking a = {.result = 0};
+		pthread_t th;
+		uint64_t until = now_ms() + DEADLINE_MS;
+
+		a.s = tunnel_set_new(NULL, &c.tunnels, &opts);
+		tunnel_set_observe(a.s, holding_observer, &a);
+		assert_true(tunnel_set_start_thread(a.s, &err));
+		assert_int_equal(pthread_create(&th, NULL, asker, &a), 0);
+		while (!atomic_load(&a.in_observer) && now_ms() < until)
+			usleep(100);
+		assert_true(atomic_load(&a.in_observer));
+		atomic_store(&a.release, true);
+		/* the asker is woken with its answer while the set goes */
+		tunnel_set_free(a.s);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		if (a.result < 0)
+			assert_string_equal(a.err.msg, "tunnels: closing");
+	}
+	conf_free(&c);
+}
+
+/* ---- a route taken away while it is asked ---- */
+
+static atomic_bool route_entered, route_release, route_returned, route_install_early;
+
+static int slow_route(void *ud, const char *profile, const char *host, int port,
+		      struct err *err)
+{
+	(void)ud, (void)profile, (void)host, (void)port, (void)err;
+	atomic_store(&route_entered, true);
+	while (!atomic_load(&route_release))
+		usleep(100);
+	atomic_store(&route_returned, true);
+	return 40001;
+}
+
+static void *route_asker(void *arg)
+{
+	struct err err = {0};
+
+	*(int *)arg = route_endpoint("edge", "db.internal", 5432, &err);
+	return NULL;
+}
+
+static void *route_remover(void *arg)
+{
+	(void)arg;
+	route_install(NULL, NULL);
+	/* what the old route used may be freed from here on */
+	if (!atomic_load(&route_returned))
+		atomic_store(&route_install_early, true);
+	return NULL;
+}
+
+static void test_route_install_waits(void **state)
+{
+	pthread_t asking, removing;
+	int local = 0;
+	uint64_t until = now_ms() + DEADLINE_MS;
+
+	(void)state;
+	route_install(slow_route, NULL);
+	assert_int_equal(pthread_create(&asking, NULL, route_asker, &local), 0);
+	while (!atomic_load(&route_entered) && now_ms() < until)
+		usleep(100);
+	assert_true(atomic_load(&route_entered));
+	assert_int_equal(pthread_create(&removing, NULL, route_remover, NULL), 0);
+	/* time for a route_install that does not wait to return (it cannot
+	 * make the test fail when it waits: the check is in route_remover) */
+	until = now_ms() + 300;
+	while (!atomic_load(&route_install_early) && now_ms() < until)
+		usleep(1000);
+	atomic_store(&route_release, true);
+	assert_int_equal(pthread_join(removing, NULL), 0);
+	assert_int_equal(pthread_join(asking, NULL), 0);
+	assert_int_equal(local, 40001);
+	assert_false(atomic_load(&route_install_early));
+}
+
 static const char profiles[] = "tunnels:\n"
 			       "  - name: edge\n"
 			       "    host: bastion.example.net\n";
@@ -277,6 +396,8 @@ int main(void)
 	    cmocka_unit_test(test_threaded_set),
 	    cmocka_unit_test(test_set_on_a_loop),
 	    cmocka_unit_test(test_route),
+	    cmocka_unit_test(test_free_while_asking),
+	    cmocka_unit_test(test_route_install_waits),
 	    cmocka_unit_test(test_settings),
 	};
 
