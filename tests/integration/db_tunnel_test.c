@@ -1,7 +1,8 @@
 /* The database through an SSH tunnel, for tests/integration/db_tunnel.sh.
  *
  *   db_tunnel_test open CONF    a blocking connection (db_open) through a
- *                               tunnel set on a thread of its own; prints
+ *                               tunnel set on a thread of its own (asked
+ *                               once it runs); prints
  *                               the host libpq kept, the port it used,
  *                               whether TLS is on and a query's answer
  *   db_tunnel_test refuse CONF  db_conn_route's refusal of the conninfo
@@ -41,17 +42,6 @@ static int set_route(void *ud, const char *profile, const char *host, int port, 
 	return tunnel_set_endpoint(ud, profile, host, port, err);
 }
 
-/* The threaded set: its endpoint is asked before the thread starts, then
- * the same answer is given (one database, one endpoint). */
-static int cached_port;
-
-static int cached_route(void *ud, const char *profile, const char *host, int port, struct err *err)
-{
-	if (!cached_port)
-		cached_port = tunnel_set_endpoint(ud, profile, host, port, err);
-	return cached_port;
-}
-
 static bool load(struct conf *conf, const char *path)
 {
 	struct err err = {{0}};
@@ -74,9 +64,11 @@ static int run_open(struct conf *conf)
 	PGresult *res;
 	int rc = 1;
 
-	route_install(cached_route, set);
-	if (!db_conn_route(conf->database, lport, sizeof(lport), &err) ||
-	    !tunnel_set_start_thread(set, &err)) {
+	/* The set's thread runs first: the endpoint is asked of it from this
+	 * thread, as the CLI's connections ask. */
+	route_install(set_route, set);
+	if (!tunnel_set_start_thread(set, &err) ||
+	    !db_conn_route(conf->database, lport, sizeof(lport), &err)) {
 		printf("error: %s\n", err.msg);
 		goto out;
 	}
