@@ -8,6 +8,8 @@
  * threads that connect (the CLI's database and HTTP calls). */
 static route_fn *installed_fn;
 static void *installed_ud;
+static route_describe_fn *installed_describe;
+static void *installed_describe_ud;
 static pthread_mutex_t route_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void route_install(route_fn *fn, void *ud)
@@ -34,4 +36,29 @@ int route_endpoint(const char *profile, const char *host, int port, struct err *
 		return -1;
 	}
 	return fn(ud, profile, host, port, err);
+}
+
+void route_install_describe(route_describe_fn *fn, void *ud)
+{
+	pthread_mutex_lock(&route_lock);
+	installed_describe = fn;
+	installed_describe_ud = ud;
+	pthread_mutex_unlock(&route_lock);
+}
+
+void route_describe(const char *profile, const char *host, int port, char *buf, size_t bufsz)
+{
+	route_describe_fn *fn;
+	void *ud;
+
+	if (bufsz)
+		buf[0] = '\0';
+	if (!profile || !*profile || !bufsz)
+		return;
+	pthread_mutex_lock(&route_lock);
+	fn = installed_describe;
+	ud = installed_describe_ud;
+	pthread_mutex_unlock(&route_lock);
+	if (fn)
+		fn(ud, profile, host, port, buf, bufsz);
 }

@@ -285,6 +285,7 @@ bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err)
 	}
 	/* .pgpass is matched on the name libpq keeps (host, else hostaddr). */
 	str_copy(r->host, sizeof(r->host), h ? h : target);
+	str_copy(r->target, sizeof(r->target), target);
 	snprintf(r->port, sizeof(r->port), "%ld", port);
 	/* Asked on every connect: a tunnel set may have been replaced. */
 	local = route_endpoint(tunnel_profile, target, (int)port, err);
@@ -320,12 +321,13 @@ void db_route_wipe(struct db_route *r)
 
 void db_route_failure(const struct db_route *r, const char *why, char *out, size_t outsz)
 {
-	char host[120];
+	char host[120], known[300];
 
-	snprintf(out, outsz, "database %s:%s through tunnel %s: %s%s%s%s",
+	route_describe(tunnel_profile, r->target, atoi(r->port), known, sizeof(known));
+	snprintf(out, outsz, "database %s:%s through tunnel %s: %s%s%s%s%s%s",
 		 db_shown(r->host, host, sizeof(host)), r->port,
-		 tunnel_profile ? tunnel_profile : "", why, r->warning[0] ? " (" : "", r->warning,
-		 r->warning[0] ? ")" : "");
+		 tunnel_profile ? tunnel_profile : "", why, known[0] ? "; " : "", known,
+		 r->warning[0] ? " (" : "", r->warning, r->warning[0] ? ")" : "");
 }
 
 /* libpq messages end in a newline and may span lines; one line reads better. */

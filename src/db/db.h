@@ -89,13 +89,15 @@ struct db_route {
 	char lport[12];	  /* "": directly */
 	char host[256];	  /* through the tunnel: the server's name and port */
 	char port[12];
+	char target[256]; /* what the route was asked for: hostaddr, else host */
 	char password[512]; /* "" for none; a secret, wiped by db_route_wipe */
 	char warning[400];  /* a password file ignored, and why ("" if none) */
 };
 bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err);
 void db_route_wipe(struct db_route *r);
 /* A routed connection's failure in words: "database HOST:PORT through tunnel
- * P: WHY", with the ignored password file if there was one. */
+ * P: WHY", with what the route knows (route_describe: the bastion's refusal,
+ * the tunnel's down reason) and the ignored password file if any. */
 void db_route_failure(const struct db_route *r, const char *why, char *out, size_t outsz);
 /* The host the conninfo (else libpq's environment) names, and whether it
  * sets hostaddr (then no lookup is needed); false if it cannot be read.

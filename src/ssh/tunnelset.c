@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@ struct set_tunnel {
 struct set_request {
 	const char *profile, *host;
 	int port;
+	bool describe; /* tunnel_set_describe: the text goes to err */
 	int result;
 	struct err err;
 	bool done;
@@ -200,6 +202,31 @@ static int set_endpoint_here(struct tunnel_set *s, const char *profile, const ch
 	return tunnel_forward_local_port(f);
 }
 
+static void set_describe_here(struct tunnel_set *s, const char *profile, const char *host,
+			      int port, char *buf, size_t bufsz)
+{
+	const struct tunnel_status *ts;
+	struct set_tunnel *st = NULL;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n && !st; i++)
+		if (str_eq(s->v[i]->profile, profile))
+			st = s->v[i];
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nfw; i++) {
+		const char *e = tunnel_forward_error(st->fw[i].f);
+
+		if (st->fw[i].port == port && str_eq(st->fw[i].host, host) && e && *e) {
+			snprintf(buf, bufsz, "%s", e);
+			return;
+		}
+	}
+	ts = tunnel_status(st->t);
+	if (ts->state == TUNNEL_DOWN)
+		snprintf(buf, bufsz, "tunnel %s down: %s", profile, ts->reason);
+}
+
 /* Asked from another thread: the set's thread does it (set_woken). */
 static int set_endpoint_posted(struct tunnel_set *s, const char *profile, const char *host,
 			       int port, struct err *err)
@@ -231,6 +258,35 @@ int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *h
 	if (s->threaded && !pthread_equal(pthread_self(), s->thread))
 		return set_endpoint_posted(s, profile, host, port, err);
 	return set_endpoint_here(s, profile, host, port, err);
+}
+
+void tunnel_set_describe(struct tunnel_set *s, const char *profile, const char *host, int port,
+			 char *buf, size_t bufsz)
+{
+	struct set_request rq = {
+	    .profile = profile, .host = host, .port = port, .describe = true};
+
+	if (!bufsz)
+		return;
+	if (!s->threaded || pthread_equal(pthread_self(), s->thread)) {
+		set_describe_here(s, profile, host, port, buf, bufsz);
+		return;
+	}
+	buf[0] = '\0';
+	pthread_mutex_lock(&s->lock);
+	if (s->stopping) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	rq.next = s->requests;
+	s->requests = &rq;
+	pthread_mutex_unlock(&s->lock);
+	set_wake(s, 'r');
+	pthread_mutex_lock(&s->lock);
+	while (!rq.done)
+		pthread_cond_wait(&s->answered, &s->lock);
+	pthread_mutex_unlock(&s->lock);
+	snprintf(buf, bufsz, "%s", rq.err.msg);
 }
 
 size_t tunnel_set_count(const struct tunnel_set *s)
@@ -265,7 +321,12 @@ static void set_woken(struct loop *loop, int fd, unsigned events, void *ud)
 		/* the asker's rq is gone once it sees done */
 		struct set_request *next = rq->next;
 
-		rq->result = set_endpoint_here(s, rq->profile, rq->host, rq->port, &rq->err);
+		if (rq->describe)
+			set_describe_here(s, rq->profile, rq->host, rq->port, rq->err.msg,
+					  sizeof(rq->err.msg));
+		else
+			rq->result = set_endpoint_here(s, rq->profile, rq->host, rq->port,
+						       &rq->err);
 		pthread_mutex_lock(&s->lock);
 		rq->done = true;
 		pthread_cond_broadcast(&s->answered);

@@ -16,7 +16,7 @@
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 31
+plan 34
 
 # A certificate for the name localhost only: TLS verified by name through
 # the tunnel's 127.0.0.1.
@@ -139,12 +139,19 @@ out=$(od db status 2>&1)
 like "$out" "schema version [0-9]+; this opsdeck knows [0-9]+; 0 pending" "db status answers through the tunnel"
 out=$(od store list 2>&1)
 like "$out" "^ID +NAME +PROJECT" "store list answers through the tunnel"
+closed=$(tap_free_ports 1)
+write_conf "host=localhost port=$closed dbname=$PGDATABASE user=$PGUSER"
+out=$(od db status 2>&1)
+like "$out" "database localhost:$closed through tunnel bastion: .*; the bastion could not open a connection to localhost:$closed" \
+	"a channel the bastion refuses is said"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
 sshd_stop
 out=$(od store list 2>&1)
 rc=$?
 ok "without the tunnel the CLI fails" [ "$rc" -ne 0 ]
 like "$out" "cannot connect to the database localhost:$PG_TCP_PORT through tunnel bastion: " \
 	"and says so in words, naming the server and the tunnel"
+like "$out" "through tunnel bastion: .*; tunnel bastion down: " "with the tunnel's down reason"
 diag "$out"
 sshd_restart
 
@@ -161,6 +168,8 @@ ok "the tunnel is up" wait_for "grep -q '^tunnel bastion up' '$log'" 30
 
 sshd_stop
 ok "the connection goes down when sshd stops" wait_for "grep -q '^db down' '$log'" 60
+ok "saying why, through which tunnel" \
+	wait_for "grep -q '^db down: database localhost:$PG_TCP_PORT through tunnel bastion: .*; tunnel bastion down: ' '$log'" 60
 ok "the tunnel is down with its reason" \
 	wait_for "grep -q '^tunnel bastion down: [a-z]' '$log'" 60
 sshd_restart
