@@ -11,6 +11,8 @@
 static route_fn *installed_fn;
 static void *installed_ud;
 static pthread_rwlock_t route_lock = PTHREAD_RWLOCK_INITIALIZER;
+static route_describe_fn *installed_describe;
+static void *installed_describe_ud;
 
 void route_install(route_fn *fn, void *ud)
 {
@@ -33,4 +35,24 @@ int route_endpoint(const char *profile, const char *host, int port, struct err *
 		err_set(err, "tunnel %s: this program opens no tunnels", profile);
 	pthread_rwlock_unlock(&route_lock);
 	return rc;
+}
+
+void route_install_describe(route_describe_fn *fn, void *ud)
+{
+	pthread_rwlock_wrlock(&route_lock);
+	installed_describe = fn;
+	installed_describe_ud = ud;
+	pthread_rwlock_unlock(&route_lock);
+}
+
+void route_describe(const char *profile, const char *host, int port, char *buf, size_t bufsz)
+{
+	if (bufsz)
+		buf[0] = '\0';
+	if (!profile || !*profile || !bufsz)
+		return;
+	pthread_rwlock_rdlock(&route_lock);
+	if (installed_describe)
+		installed_describe(installed_describe_ud, profile, host, port, buf, bufsz);
+	pthread_rwlock_unlock(&route_lock);
 }

@@ -23,4 +23,13 @@ void route_install(route_fn *fn, void *ud);
  * answer. */
 int route_endpoint(const char *profile, const char *host, int port, struct err *err);
 
+/* What the front end's tunnels know of why host:port through the profile
+ * fails (the bastion's refusal of the last channel, the tunnel's down
+ * reason), for a client's failure message; buf gets "" when nothing. */
+typedef void route_describe_fn(void *ud, const char *profile, const char *host, int port,
+			       char *buf, size_t bufsz);
+/* fn NULL: none. */
+void route_install_describe(route_describe_fn *fn, void *ud);
+void route_describe(const char *profile, const char *host, int port, char *buf, size_t bufsz);
+
 #endif

@@ -1279,6 +1279,7 @@ static void migrate_at_start(struct app *app, struct err *problem)
 	struct start_migration m = { .conf = app->conf };
 	pthread_t thread;
 	char lport[8];
+	int rc;
 
 	if (!app_db_configured(app))
 		return;
@@ -1292,8 +1293,12 @@ static void migrate_at_start(struct app *app, struct err *problem)
 	 * thread of its own (a passphrase is asked on the terminal meanwhile). */
 	if (!db_conn_route(app->conf->database, lport, sizeof(lport), problem))
 		return;
-	if (pthread_create(&thread, NULL, start_migration_run, &m) != 0)
+	rc = pthread_create(&thread, NULL, start_migration_run, &m);
+	if (rc != 0) {
+		err_set(problem, "the database schema was not migrated: cannot start a thread (%s)",
+			strerror(rc));
 		return;
+	}
 	while (!atomic_load(&m.done))
 		loop_run_once(app->loop, 20);
 	pthread_join(thread, NULL);

@@ -136,6 +136,17 @@ static int answer_find(struct tunnel_header *h, const char *profile, const char 
 	return local;
 }
 
+/* The set runs on the console's loop: asked on another thread (the
+ * migration at start), it says nothing rather than race the loop. */
+static void route_describe_here(void *ud, const char *profile, const char *host, int port,
+				char *buf, size_t bufsz)
+{
+	struct tunnel_header *h = ud;
+
+	if (pthread_equal(pthread_self(), h->loop_thread))
+		tunnel_set_describe(h->set, profile, host, port, buf, bufsz);
+}
+
 static int route(void *ud, const char *profile, const char *host, int port, struct err *err)
 {
 	struct tunnel_header *h = ud;
@@ -357,6 +368,7 @@ struct tunnel_header *tunnel_header_new(struct app *app)
 	h->set = tunnel_set_new(app_loop(app), &conf->tunnels, &base);
 	tunnel_set_observe(h->set, state_changed, h);
 	route_install(route, h);
+	route_install_describe(route_describe_here, h);
 	db_set_tunnel(conf->database_tunnel);
 	kube_http_set_tunnels(conf);
 	return h;
@@ -373,6 +385,7 @@ void tunnel_header_free(struct tunnel_header *h)
 	if (!h)
 		return;
 	route_install(NULL, NULL);
+	route_install_describe(NULL, NULL);
 	db_set_tunnel(NULL);
 	kube_http_set_tunnels(NULL);
 	console_tunnels = NULL;

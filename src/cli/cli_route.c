@@ -296,11 +296,26 @@ void cli_route_quiet(void)
 	route_quiet = true;
 }
 
+/* Only a set already made: a failure to describe opens no tunnel. */
+static void cli_route_describe(void *ud, const char *profile, const char *host, int port,
+			       char *buf, size_t bufsz)
+{
+	struct tunnel_set *s;
+
+	(void)ud;
+	pthread_mutex_lock(&route_set_lock);
+	s = route_set;
+	pthread_mutex_unlock(&route_set_lock);
+	if (s)
+		tunnel_set_describe(s, profile, host, port, buf, bufsz);
+}
+
 void cli_route_begin(const struct conf *conf, FILE *err)
 {
 	route_conf = conf;
 	route_err = err;
 	route_install(cli_route, NULL);
+	route_install_describe(cli_route_describe, NULL);
 	kube_http_set_tunnels(conf);
 	db_set_tunnel(conf->database_tunnel);
 }
@@ -308,6 +323,7 @@ void cli_route_begin(const struct conf *conf, FILE *err)
 void cli_route_end(void)
 {
 	route_install(NULL, NULL);
+	route_install_describe(NULL, NULL);
 	kube_http_set_tunnels(NULL);
 	db_set_tunnel(NULL);
 	pthread_mutex_lock(&route_set_lock);

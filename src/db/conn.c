@@ -53,6 +53,8 @@ struct db_conn {
 	char host[256];
 	struct db_resolve *resolve;
 	char *hosts, *addrs; /* "name,name", "addr,addr" for libpq */
+	/* Through a tunnel: where to, for messages (its password wiped). */
+	struct db_route route;
 	/* The idle check: when nothing came for probe_idle_ms, a probe. */
 	struct loop_timer *idle_timer;
 	uint64_t last_rx_ms;
@@ -317,9 +319,13 @@ static void retry_fired(struct loop *loop, void *ud)
 /* The connection is gone or could not be made: fail what waits, retry. */
 static void go_down(struct db_conn *c, const char *why_raw)
 {
-	char why[300], msg[340];
+	char why[300], msg[340], told[300];
 
-	tidy(why_raw, why, sizeof(why));
+	tidy(why_raw, told, sizeof(told));
+	if (c->route.lport[0])
+		db_route_failure(&c->route, told, why, sizeof(why));
+	else
+		str_copy(why, sizeof(why), told);
 	if (c->inflight) {
 		struct db_call *call = c->inflight;
 
@@ -405,19 +411,20 @@ static void connect_pg(struct db_conn *c)
 {
 	const char *keys[DB_CONN_NPARAMS], *vals[DB_CONN_NPARAMS];
 	struct err err = { { 0 } };
-	char lport[8];
 
 	/* Through the tunnel, the route is asked again on every connect. */
-	if (!db_conn_route(c->conninfo, lport, sizeof(lport), &err)) {
+	if (!db_conn_route_to(c->conninfo, &c->route, &err)) {
 		go_down(c, err.msg);
 		return;
 	}
-	if (lport[0])
-		db_conn_params(c->conninfo, NULL, DB_TUNNEL_ADDR, lport, keys, vals);
+	if (c->route.lport[0])
+		db_conn_params(c->conninfo, NULL, DB_TUNNEL_ADDR, c->route.lport,
+			       c->route.password[0] ? c->route.password : NULL, keys, vals);
 	else
-		db_conn_params(c->conninfo, c->addrs ? c->hosts : NULL, c->addrs, NULL, keys,
-			       vals);
+		db_conn_params(c->conninfo, c->addrs ? c->hosts : NULL, c->addrs, NULL, NULL,
+			       keys, vals);
 	c->pg = PQconnectStartParams(keys, vals, 1);
+	db_route_wipe(&c->route);
 	if (!c->pg) {
 		go_down(c, "out of memory");
 		return;

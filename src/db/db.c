@@ -5,11 +5,14 @@
 #include <ctype.h>
 #include <libpq-fe.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "db/pgpass.h"
 #include "route.h"
 
 /* ---- requests ---- */
@@ -67,7 +70,7 @@ void db_req_move(struct db_req *dst, struct db_req *src)
 /* ---- connections ---- */
 
 void db_conn_params(const char *conninfo, const char *host, const char *hostaddr,
-		    const char *port, const char *keys[DB_CONN_NPARAMS],
+		    const char *port, const char *password, const char *keys[DB_CONN_NPARAMS],
 		    const char *vals[DB_CONN_NPARAMS])
 {
 	/* Later entries win, so the operator's conninfo (expanded from dbname)
@@ -86,6 +89,10 @@ void db_conn_params(const char *conninfo, const char *host, const char *hostaddr
 	for (size_t i = 0; i < ARRAY_LEN(defaults); i++) {
 		keys[n] = defaults[i][0];
 		vals[n++] = defaults[i][1];
+	}
+	if (password) {
+		keys[n] = "password";
+		vals[n++] = password;
 	}
 	keys[n] = "dbname";
 	vals[n++] = conninfo && *conninfo ? conninfo : NULL;
@@ -157,14 +164,83 @@ static bool is_conninfo(const char *s)
 	       str_has_prefix(s, "postgres://");
 }
 
-bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err *err)
+/* The conninfo's value for key (expanded: a bare name is dbname), else
+ * the environment variable libpq falls back to; NULL for none. */
+static const char *conninfo_value(const PQconninfoOption *opts, const char *conninfo,
+				  const char *key, const char *env)
+{
+	const char *v;
+
+	for (const PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, key) == 0 && o->val && *o->val)
+			return o->val;
+	if (!opts && conninfo && *conninfo && strcmp(key, "dbname") == 0)
+		return conninfo;
+	v = env ? getenv(env) : NULL;
+	return v && *v ? v : NULL;
+}
+
+/* The user libpq would log in as: the conninfo's, PGUSER, else the
+ * process's user name. */
+static const char *login_user(const PQconninfoOption *opts, const char *conninfo, char *buf,
+			      size_t bufsz)
+{
+	const char *u = conninfo_value(opts, conninfo, "user", "PGUSER");
+	struct passwd pwd, *found = NULL;
+	char pwbuf[1024];
+
+	if (u)
+		return u;
+	if (getpwuid_r(geteuid(), &pwd, pwbuf, sizeof(pwbuf), &found) != 0 || !found)
+		return NULL;
+	str_copy(buf, bufsz, found->pw_name);
+	return buf;
+}
+
+/* The password for a routed connection from the password file, as libpq
+ * would have found it had it connected to host:port itself. */
+static void route_password(const PQconninfoOption *opts, const char *conninfo,
+			   struct db_route *r)
+{
+	const char *user, *dbname, *passfile;
+	char userbuf[256], path[4096];
+	struct err warning = { { 0 } };
+
+	if (conninfo_value(opts, conninfo, "password", "PGPASSWORD"))
+		return;
+	user = login_user(opts, conninfo, userbuf, sizeof(userbuf));
+	if (!user)
+		return;
+	dbname = conninfo_value(opts, conninfo, "dbname", "PGDATABASE");
+	if (!dbname)
+		dbname = user;
+	passfile = conninfo_value(opts, conninfo, "passfile", "PGPASSFILE");
+	if (!passfile) {
+		const char *home = getenv("HOME");
+		struct passwd pwd, *found = NULL;
+		char pwbuf[1024];
+
+		if ((!home || !*home) &&
+		    getpwuid_r(geteuid(), &pwd, pwbuf, sizeof(pwbuf), &found) == 0 && found)
+			home = found->pw_dir;
+		if (!home || !*home)
+			return;
+		snprintf(path, sizeof(path), "%s/.pgpass", home);
+		passfile = path;
+	}
+	if (pgpass_lookup(passfile, r->host, r->port, dbname, user, r->password,
+			  sizeof(r->password), &warning) == PGPASS_IGNORED)
+		str_copy(r->warning, sizeof(r->warning), warning.msg);
+}
+
+bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err)
 {
 	PQconninfoOption *opts = NULL;
 	const char *h = NULL, *ha = NULL, *p = NULL, *target;
 	long port = 5432;
 	int local;
 
-	lport[0] = '\0';
+	memset(r, 0, sizeof(*r));
 	if (!tunnel_profile)
 		return true;
 	if (conninfo && *conninfo && is_conninfo(conninfo)) {
@@ -176,31 +252,25 @@ bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err
 			err_set(err, "the database setting is not a connection string libpq reads");
 			return false;
 		}
-		for (PQconninfoOption *o = opts; o->keyword; o++) {
-			if (!o->val || !*o->val)
-				continue;
-			if (strcmp(o->keyword, "host") == 0)
-				h = o->val;
-			else if (strcmp(o->keyword, "hostaddr") == 0)
-				ha = o->val;
-			else if (strcmp(o->keyword, "port") == 0)
-				p = o->val;
-		}
+	}
+	/* libpq takes the host from the service file, over all else: the
+	 * route would go elsewhere than the connection. */
+	if (conninfo_value(opts, conninfo, "service", "PGSERVICE")) {
+		err_set(err, "database_tunnel: name the host in the database setting; a service "
+			     "file is not read for tunnels");
+		goto fail;
 	}
 	/* What libpq falls back to. */
-	if (!h)
-		h = getenv("PGHOST");
-	if (!ha)
-		ha = getenv("PGHOSTADDR");
-	if (!p)
-		p = getenv("PGPORT");
+	h = conninfo_value(opts, conninfo, "host", "PGHOST");
+	ha = conninfo_value(opts, conninfo, "hostaddr", "PGHOSTADDR");
+	p = conninfo_value(opts, conninfo, "port", "PGPORT");
 	/* libpq connects to hostaddr when there is one, under the name host. */
 	target = ha && *ha ? ha : h;
 	if (!target || !*target || target[0] == '/' || target[0] == '@') {
 		err_set(err, "database_tunnel needs the database's host name in the database setting");
 		goto fail;
 	}
-	if (strchr(target, ',') || (p && strchr(p, ','))) {
+	if (strchr(target, ',') || (h && strchr(h, ',')) || (p && strchr(p, ','))) {
 		err_set(err, "database_tunnel needs one host in the database setting, not a list");
 		goto fail;
 	}
@@ -213,6 +283,10 @@ bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err
 			goto fail;
 		}
 	}
+	/* .pgpass is matched on the name libpq keeps (host, else hostaddr). */
+	str_copy(r->host, sizeof(r->host), h ? h : target);
+	str_copy(r->target, sizeof(r->target), target);
+	snprintf(r->port, sizeof(r->port), "%ld", port);
 	/* Asked on every connect: a tunnel set may have been replaced. */
 	local = route_endpoint(tunnel_profile, target, (int)port, err);
 	if (local <= 0) {
@@ -220,12 +294,40 @@ bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err
 			err_set(err, "tunnel %s: no local port", tunnel_profile);
 		goto fail;
 	}
-	snprintf(lport, lportsz, "%d", local);
+	snprintf(r->lport, sizeof(r->lport), "%d", local);
+	route_password(opts, conninfo, r);
 	PQconninfoFree(opts);
 	return true;
 fail:
 	PQconninfoFree(opts);
+	db_route_wipe(r);
 	return false;
+}
+
+bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err *err)
+{
+	struct db_route r;
+	bool ok = db_conn_route_to(conninfo, &r, err);
+
+	str_copy(lport, lportsz, r.lport);
+	db_route_wipe(&r);
+	return ok;
+}
+
+void db_route_wipe(struct db_route *r)
+{
+	explicit_bzero(r->password, sizeof(r->password));
+}
+
+void db_route_failure(const struct db_route *r, const char *why, char *out, size_t outsz)
+{
+	char host[120], known[300];
+
+	route_describe(tunnel_profile, r->target, atoi(r->port), known, sizeof(known));
+	snprintf(out, outsz, "database %s:%s through tunnel %s: %s%s%s%s%s%s",
+		 db_shown(r->host, host, sizeof(host)), r->port,
+		 tunnel_profile ? tunnel_profile : "", why, known[0] ? "; " : "", known,
+		 r->warning[0] ? " (" : "", r->warning, r->warning[0] ? ")" : "");
 }
 
 /* libpq messages end in a newline and may span lines; one line reads better. */
@@ -272,16 +374,17 @@ PGconn *db_open_within(const char *conninfo, const char *connect_timeout_s, stru
 {
 	const char *keys[DB_CONN_NPARAMS + 1], *vals[DB_CONN_NPARAMS + 1];
 	struct err why = { { 0 } };
-	char lport[8];
+	struct db_route route;
 	size_t n = 0;
 	PGconn *pg;
 
-	if (!db_conn_route(conninfo, lport, sizeof(lport), &why)) {
+	if (!db_conn_route_to(conninfo, &route, &why)) {
 		err_set(err, "cannot connect to the database: %s", why.msg);
 		return NULL;
 	}
-	db_conn_params(conninfo, NULL, lport[0] ? DB_TUNNEL_ADDR : NULL, lport[0] ? lport : NULL,
-		       keys, vals);
+	db_conn_params(conninfo, NULL, route.lport[0] ? DB_TUNNEL_ADDR : NULL,
+		       route.lport[0] ? route.lport : NULL,
+		       route.password[0] ? route.password : NULL, keys, vals);
 	if (connect_timeout_s) {
 		/* Last, so that it wins over the conninfo's own. */
 		while (keys[n])
@@ -292,15 +395,21 @@ PGconn *db_open_within(const char *conninfo, const char *connect_timeout_s, stru
 		vals[n] = NULL;
 	}
 	pg = PQconnectdbParams(keys, vals, 1);
+	db_route_wipe(&route);
 	if (!pg) {
 		err_set(err, "cannot connect to the database: out of memory");
 		return NULL;
 	}
 	if (PQstatus(pg) != CONNECTION_OK) {
-		char msg[400];
+		char msg[400], routed[800];
 
 		tidy_message(PQerrorMessage(pg), msg, sizeof(msg));
-		err_set(err, "cannot connect to the database: %s", msg);
+		if (route.lport[0]) {
+			db_route_failure(&route, msg, routed, sizeof(routed));
+			err_set(err, "cannot connect to the %s", routed);
+		} else {
+			err_set(err, "cannot connect to the database: %s", msg);
+		}
 		PQfinish(pg);
 		return NULL;
 	}

@@ -59,9 +59,11 @@ void db_req_move(struct db_req *dst, struct db_req *src);
  * conninfo: the addresses of host looked up beforehand, or the tunnel's
  * local end. Pass expand_dbname=1. The arrays are NULL-terminated; the
  * values are static or borrowed. */
-#define DB_CONN_NPARAMS 13
+#define DB_CONN_NPARAMS 14
+/* password (NULL: none) goes under the conninfo: the password file's, looked
+ * up for a routed connection (struct db_route). */
 void db_conn_params(const char *conninfo, const char *host, const char *hostaddr,
-		    const char *port, const char *keys[DB_CONN_NPARAMS],
+		    const char *port, const char *password, const char *keys[DB_CONN_NPARAMS],
 		    const char *vals[DB_CONN_NPARAMS]);
 
 /* The tunnel profile every connection of the process rides (the
@@ -77,6 +79,26 @@ const char *db_tunnel(void);
  * in lport; a Unix socket, no host or a list of hosts is refused in words.
  * Without one: lport gets "". Asked before every connect. */
 bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err *err);
+/* A routed connection: libpq would match the password file on 127.0.0.1's
+ * local port, so the password is looked up here (src/db/pgpass.h) with the
+ * real host and port, the database and the user, from the conninfo's
+ * passfile, else PGPASSFILE, else ~/.pgpass, when neither the conninfo nor
+ * PGPASSWORD gives one. A service (service=, PGSERVICE) is refused: libpq
+ * would take the host from the service file, not the one routed. */
+struct db_route {
+	char lport[12];	  /* "": directly */
+	char host[256];	  /* through the tunnel: the server's name and port */
+	char port[12];
+	char target[256]; /* what the route was asked for: hostaddr, else host */
+	char password[512]; /* "" for none; a secret, wiped by db_route_wipe */
+	char warning[400];  /* a password file ignored, and why ("" if none) */
+};
+bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err);
+void db_route_wipe(struct db_route *r);
+/* A routed connection's failure in words: "database HOST:PORT through tunnel
+ * P: WHY", with what the route knows (route_describe: the bastion's refusal,
+ * the tunnel's down reason) and the ignored password file if any. */
+void db_route_failure(const struct db_route *r, const char *why, char *out, size_t outsz);
 /* The host the conninfo (else libpq's environment) names, and whether it
  * sets hostaddr (then no lookup is needed); false if it cannot be read.
  * host gets "" for none. */

@@ -3,6 +3,7 @@
 libopsdeck_a_SOURCES += \
 	src/db/db.c src/db/db.h \
 	src/db/conn.c src/db/conn.h \
+	src/db/pgpass.c src/db/pgpass.h \
 	src/db/resolve.c src/db/resolve.h \
 	src/db/ref.c src/db/ref.h \
 	src/db/live.c src/db/live.h \

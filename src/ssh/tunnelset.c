@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ struct set_tunnel {
 struct set_request {
 	const char *profile, *host;
 	int port;
+	bool describe; /* tunnel_set_describe: the text goes to err */
 	int result;
 	struct err err;
 	bool done;
@@ -210,40 +212,90 @@ static int set_endpoint_here(struct tunnel_set *s, const char *profile, const ch
 	return tunnel_forward_local_port(f);
 }
 
-/* Asked from another thread: the set's thread does it (set_woken). */
-static int set_endpoint_posted(struct tunnel_set *s, const char *profile, const char *host,
-			       int port, struct err *err)
+static void set_describe_here(struct tunnel_set *s, const char *profile, const char *host,
+			      int port, char *buf, size_t bufsz)
 {
-	struct set_request rq = {.profile = profile, .host = host, .port = port, .result = -1};
+	const struct tunnel_status *ts;
+	struct set_tunnel *st = NULL;
 
+	buf[0] = '\0';
+	for (size_t i = 0; i < s->n && !st; i++)
+		if (str_eq(s->v[i]->profile, profile))
+			st = s->v[i];
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nfw; i++) {
+		const char *e = tunnel_forward_error(st->fw[i].f);
+
+		if (st->fw[i].port == port && str_eq(st->fw[i].host, host) && e && *e) {
+			snprintf(buf, bufsz, "%s", e);
+			return;
+		}
+	}
+	ts = tunnel_status(st->t);
+	if (ts->state == TUNNEL_DOWN)
+		snprintf(buf, bufsz, "tunnel %s down: %s", profile, ts->reason);
+}
+
+/* Asked from another thread: the set's thread does it (set_woken) while
+ * this one waits. False when the set is closing. */
+static bool set_post(struct tunnel_set *s, struct set_request *rq)
+{
 	pthread_mutex_lock(&s->lock);
 	if (s->stopping) {
 		pthread_mutex_unlock(&s->lock);
-		err_set(err, "tunnels: closing");
-		return -1;
+		return false;
 	}
-	rq.next = s->requests;
-	s->requests = &rq;
+	rq->next = s->requests;
+	s->requests = rq;
 	s->askers++;
 	pthread_mutex_unlock(&s->lock);
 	set_wake(s, 'r');
 	pthread_mutex_lock(&s->lock);
-	while (!rq.done)
+	while (!rq->done)
 		pthread_cond_wait(&s->answered, &s->lock);
 	if (--s->askers == 0)
 		pthread_cond_broadcast(&s->left);
 	pthread_mutex_unlock(&s->lock);
-	if (rq.result < 0)
-		err_set(err, "%s", rq.err.msg);
-	return rq.result;
+	return true;
+}
+
+static bool set_here(const struct tunnel_set *s)
+{
+	return !s->threaded || pthread_equal(pthread_self(), s->thread);
 }
 
 int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *host, int port,
 			struct err *err)
 {
-	if (s->threaded && !pthread_equal(pthread_self(), s->thread))
-		return set_endpoint_posted(s, profile, host, port, err);
-	return set_endpoint_here(s, profile, host, port, err);
+	struct set_request rq = {.profile = profile, .host = host, .port = port, .result = -1};
+
+	if (set_here(s))
+		return set_endpoint_here(s, profile, host, port, err);
+	if (!set_post(s, &rq)) {
+		err_set(err, "tunnels: closing");
+		return -1;
+	}
+	if (rq.result < 0)
+		err_set(err, "%s", rq.err.msg);
+	return rq.result;
+}
+
+void tunnel_set_describe(struct tunnel_set *s, const char *profile, const char *host, int port,
+			 char *buf, size_t bufsz)
+{
+	struct set_request rq = {
+	    .profile = profile, .host = host, .port = port, .describe = true};
+
+	if (!bufsz)
+		return;
+	if (set_here(s)) {
+		set_describe_here(s, profile, host, port, buf, bufsz);
+		return;
+	}
+	buf[0] = '\0';
+	if (set_post(s, &rq))
+		snprintf(buf, bufsz, "%s", rq.err.msg);
 }
 
 size_t tunnel_set_count(const struct tunnel_set *s)
@@ -278,7 +330,12 @@ static void set_woken(struct loop *loop, int fd, unsigned events, void *ud)
 		/* the asker's rq is gone once it sees done */
 		struct set_request *next = rq->next;
 
-		rq->result = set_endpoint_here(s, rq->profile, rq->host, rq->port, &rq->err);
+		if (rq->describe)
+			set_describe_here(s, rq->profile, rq->host, rq->port, rq->err.msg,
+					  sizeof(rq->err.msg));
+		else
+			rq->result = set_endpoint_here(s, rq->profile, rq->host, rq->port,
+						       &rq->err);
 		pthread_mutex_lock(&s->lock);
 		rq->done = true;
 		pthread_cond_broadcast(&s->answered);

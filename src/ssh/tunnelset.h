@@ -44,6 +44,13 @@ void tunnel_set_free(struct tunnel_set *s);
 int tunnel_set_endpoint(struct tunnel_set *s, const char *profile, const char *host, int port,
 			struct err *err);
 
+/* Why host:port through the profile may fail, as far as the set knows:
+ * the bastion's refusal of the forward's last channel, else the tunnel's
+ * down reason; "" when the tunnel is not open, up and refusing nothing.
+ * Any thread, as tunnel_set_endpoint(). */
+void tunnel_set_describe(struct tunnel_set *s, const char *profile, const char *host, int port,
+			 char *buf, size_t bufsz);
+
 /* The tunnels opened so far, each a profile's last hop, in the order they
  * were first used (on the
  * set's thread only, once it runs on one). */

@@ -6,12 +6,17 @@
 # checks the server; the loop's connection goes down with the tunnel when
 # sshd stops and comes back, with its queries, when sshd is back. A Unix
 # socket is refused in words. The CLI migrates, reports and lists through
-# the tunnel, and fails in words without it.
+# the tunnel, and fails in words without it, naming the server and the
+# tunnel. The server asks for a password on TCP: it comes from ~/.pgpass's
+# line for the database's host and port (or the passfile parameter's file),
+# not the tunnel's local port; a password file others may read is ignored
+# with a warning; a service file is refused. The database through a
+# two-hop chain (a profile `via` the bastion).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 19
+plan 34
 
 # A certificate for the name localhost only: TLS verified by name through
 # the tunnel's 127.0.0.1.
@@ -19,19 +24,34 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TAP_TMP/server.key" \
 	-out "$TAP_TMP/server.crt" -days 2 -subj /CN=localhost \
 	-addext subjectAltName=DNS:localhost 2>/dev/null ||
 	{ echo "Bail out! cannot make a certificate"; exit 1; }
-PG_TCP=1 PG_SSL_CERT=$TAP_TMP/server.crt PG_SSL_KEY=$TAP_TMP/server.key pg_start ||
+pw=tunnel-pw-$$
+PG_PASSWORD=$pw PG_TCP=1 PG_SSL_CERT=$TAP_TMP/server.crt PG_SSL_KEY=$TAP_TMP/server.key pg_start ||
 	{ echo "Bail out! cannot start PostgreSQL"; exit 1; }
 sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
+# The second hop: an sshd on 127.0.0.2 reached through the first.
+sshd_use inner
+SSHD_ADDR=127.0.0.2
+sshd_start "$TAP_TMP/inner" || { echo "Bail out! cannot start the inner sshd"; exit 1; }
+inner_port=$SSHD_PORT
+inner_key=$SSHD_KEY
+inner_kh=$SSHD_KNOWN_HOSTS
+sshd_use default
 prog=$top_builddir/tests/integration/db_tunnel_test
 conf=$TAP_TMP/config.yaml
 export HOME=$TAP_TMP
 unset SSH_AUTH_SOCK
+# The only password: for the database's name and port, as libpq matches it.
+printf '# the test server\nlocalhost:%s:%s:%s:%s\n' "$PG_TCP_PORT" "$PGDATABASE" "$PGUSER" \
+	"$pw" >"$HOME/.pgpass"
+chmod 600 "$HOME/.pgpass"
 
-# write_conf DATABASE: the settings with one tunnel profile
+# write_conf DATABASE [PROFILE]: the settings with the bastion's profile
+# (PROFILE "inner": and one via it), the database through PROFILE
+# (default: bastion)
 write_conf() {
 	cat >"$conf" <<EOC
 database: "$1"
-database_tunnel: bastion
+database_tunnel: ${2:-bastion}
 tunnels:
   - name: bastion
     host: 127.0.0.1
@@ -42,15 +62,52 @@ tunnels:
     agent: false
     keepalive: 1
 EOC
+	if [ "${2:-}" = inner ]; then
+		cat >>"$conf" <<EOC
+  - name: inner
+    host: 127.0.0.2
+    port: $inner_port
+    user: $SSHD_USER
+    identity_file: $inner_key
+    known_hosts: $inner_kh
+    agent: false
+    keepalive: 1
+    via: bastion
+EOC
+	fi
 }
 
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
 out=$(timeout 60 "$prog" open "$conf" 2>&1)
-like "$out" "answer 42" "a blocking connection answers through the tunnel"
+like "$out" "answer 42" "a blocking connection answers through the tunnel, with ~/.pgpass's password"
 like "$out" "host localhost" "it keeps the database's host name"
 lport=$(printf '%s\n' "$out" | sed -n 's/^local //p')
 like "$out" "port $lport\$" "it connects to the tunnel's local port ($lport), not $PG_TCP_PORT"
-[ "$lport" != "$PG_TCP_PORT" ] || diag "the local port is the server's"
+ok "the local port is not the server's ($lport, $PG_TCP_PORT)" \
+	test -n "$lport" -a "$lport" != "$PG_TCP_PORT"
+
+chmod 644 "$HOME/.pgpass"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "^error: cannot connect to the database localhost:$PG_TCP_PORT through tunnel bastion: " \
+	"a failure names the server and the tunnel"
+like "$out" "password file .*\.pgpass has group or world access; permissions should be u=rw" \
+	"a password file others may read is ignored, with libpq's warning"
+unlike "$out" "$pw" "the password is not shown"
+chmod 600 "$HOME/.pgpass"
+
+mv "$HOME/.pgpass" "$TAP_TMP/other.pgpass"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "error: .*through tunnel bastion: .*password" "without a password file the server refuses"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER passfile=$TAP_TMP/other.pgpass"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "answer 42" "the passfile parameter names the password file"
+out=$(PGPASSFILE=$TAP_TMP/other.pgpass timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "answer 42" "and so does PGPASSFILE"
+mv "$TAP_TMP/other.pgpass" "$HOME/.pgpass"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
+out=$(PGPASSWORD=wrong timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "error: .*password authentication failed" "PGPASSWORD goes before the password file"
 
 tls="sslmode=verify-full sslrootcert=$TAP_TMP/server.crt"
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER $tls"
@@ -59,13 +116,21 @@ like "$out" "answer 42" "TLS verifies the server by the database's name through 
 like "$out" "ssl on" "the connection is encrypted"
 write_conf "host=127.0.0.1 port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER $tls"
 out=$(timeout 60 "$prog" open "$conf" 2>&1)
-like "$out" "error: cannot connect to the database: .*does not match host name \"127.0.0.1\"" \
+like "$out" "error: cannot connect to the database 127\.0\.0\.1:$PG_TCP_PORT through tunnel bastion: .*does not match host name \"127.0.0.1\"" \
 	"a name the certificate does not carry is refused, though the address is the same"
 
 write_conf "host=$(dirname "$(pg_log)") dbname=$PGDATABASE"
 out=$(timeout 60 "$prog" refuse "$conf" 2>&1)
 like "$out" "refused: database_tunnel needs the database's host name in the database setting" \
 	"a Unix socket is refused in words"
+write_conf "service=prod dbname=$PGDATABASE"
+out=$(timeout 60 "$prog" refuse "$conf" 2>&1)
+like "$out" "refused: database_tunnel: name the host in the database setting; a service file is not read for tunnels" \
+	"a service is refused in words"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE"
+out=$(PGSERVICE=prod timeout 60 "$prog" refuse "$conf" 2>&1)
+like "$out" "refused: database_tunnel: name the host .*a service file is not read for tunnels" \
+	"and so is PGSERVICE, which libpq would read over the host"
 
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
 od() { timeout 60 "$OPSDECK" --config "$conf" "$@"; }
@@ -74,11 +139,19 @@ out=$(od db status 2>&1)
 like "$out" "schema version [0-9]+; this opsdeck knows [0-9]+; 0 pending" "db status answers through the tunnel"
 out=$(od store list 2>&1)
 like "$out" "^ID +NAME +PROJECT" "store list answers through the tunnel"
+closed=$(tap_free_ports 1)
+write_conf "host=localhost port=$closed dbname=$PGDATABASE user=$PGUSER"
+out=$(od db status 2>&1)
+like "$out" "database localhost:$closed through tunnel bastion: .*; the bastion could not open a connection to localhost:$closed" \
+	"a channel the bastion refuses is said"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
 sshd_stop
 out=$(od store list 2>&1)
 rc=$?
 ok "without the tunnel the CLI fails" [ "$rc" -ne 0 ]
-like "$out" "cannot connect to the database" "and says so in words"
+like "$out" "cannot connect to the database localhost:$PG_TCP_PORT through tunnel bastion: " \
+	"and says so in words, naming the server and the tunnel"
+like "$out" "through tunnel bastion: .*; tunnel bastion down: " "with the tunnel's down reason"
 diag "$out"
 sshd_restart
 
@@ -95,6 +168,8 @@ ok "the tunnel is up" wait_for "grep -q '^tunnel bastion up' '$log'" 30
 
 sshd_stop
 ok "the connection goes down when sshd stops" wait_for "grep -q '^db down' '$log'" 60
+ok "saying why, through which tunnel" \
+	wait_for "grep -q '^db down: database localhost:$PG_TCP_PORT through tunnel bastion: .*; tunnel bastion down: ' '$log'" 60
 ok "the tunnel is down with its reason" \
 	wait_for "grep -q '^tunnel bastion down: [a-z]' '$log'" 60
 sshd_restart
@@ -106,3 +181,13 @@ touch "$stop"
 wait "$loop_pid"
 is "$?" 0 "the loop's client ends cleanly"
 diag "$(cat "$log")"
+
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER" inner
+out=$(od db status 2>&1)
+like "$out" "schema version [0-9]+; this opsdeck knows [0-9]+; 0 pending" \
+	"db status answers through a two-hop chain"
+sshd_use inner
+sshd_stop
+sshd_use default
+out=$(od db status 2>&1)
+like "$out" "through tunnel inner: " "without its second hop it fails, naming the tunnel"

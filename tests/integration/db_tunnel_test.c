@@ -1,7 +1,8 @@
 /* The database through an SSH tunnel, for tests/integration/db_tunnel.sh.
  *
  *   db_tunnel_test open CONF    a blocking connection (db_open) through a
- *                               tunnel set on a thread of its own; prints
+ *                               tunnel set on a thread of its own (asked
+ *                               once it runs); prints
  *                               the host libpq kept, the port it used,
  *                               whether TLS is on and a query's answer
  *   db_tunnel_test refuse CONF  db_conn_route's refusal of the conninfo
@@ -41,15 +42,10 @@ static int set_route(void *ud, const char *profile, const char *host, int port, 
 	return tunnel_set_endpoint(ud, profile, host, port, err);
 }
 
-/* The threaded set: its endpoint is asked before the thread starts, then
- * the same answer is given (one database, one endpoint). */
-static int cached_port;
-
-static int cached_route(void *ud, const char *profile, const char *host, int port, struct err *err)
+static void set_describe(void *ud, const char *profile, const char *host, int port, char *buf,
+			 size_t bufsz)
 {
-	if (!cached_port)
-		cached_port = tunnel_set_endpoint(ud, profile, host, port, err);
-	return cached_port;
+	tunnel_set_describe(ud, profile, host, port, buf, bufsz);
 }
 
 static bool load(struct conf *conf, const char *path)
@@ -74,9 +70,12 @@ static int run_open(struct conf *conf)
 	PGresult *res;
 	int rc = 1;
 
-	route_install(cached_route, set);
-	if (!db_conn_route(conf->database, lport, sizeof(lport), &err) ||
-	    !tunnel_set_start_thread(set, &err)) {
+	/* The set's thread runs first: the endpoint is asked of it from this
+	 * thread, as the CLI's connections ask. */
+	route_install(set_route, set);
+	route_install_describe(set_describe, set);
+	if (!tunnel_set_start_thread(set, &err) ||
+	    !db_conn_route(conf->database, lport, sizeof(lport), &err)) {
 		printf("error: %s\n", err.msg);
 		goto out;
 	}
@@ -94,6 +93,7 @@ static int run_open(struct conf *conf)
 	db_close(pg);
 out:
 	route_install(NULL, NULL);
+	route_install_describe(NULL, NULL);
 	tunnel_set_free(set);
 	return rc;
 }
@@ -174,6 +174,7 @@ static int run_loop(struct conf *conf, const char *logpath, const char *stopfile
 	r.set = tunnel_set_new(r.loop, &conf->tunnels, NULL);
 	tunnel_set_observe(r.set, on_tunnel, &r);
 	route_install(set_route, r.set);
+	route_install_describe(set_describe, r.set);
 	r.conn = db_conn_new(r.loop, conf->database, &opt);
 	db_conn_subscribe(r.conn, on_db, &r);
 	loop_timer_add(r.loop, 50, 50, check_stop, &r);
@@ -182,6 +183,7 @@ static int run_loop(struct conf *conf, const char *logpath, const char *stopfile
 	db_conn_unsubscribe(r.conn, on_db, &r);
 	db_conn_free(r.conn);
 	route_install(NULL, NULL);
+	route_install_describe(NULL, NULL);
 	tunnel_set_free(r.set);
 	loop_free(r.loop);
 	fclose(r.log);

@@ -19,6 +19,9 @@
 # port (the socket's name follows it), exported as PG_TCP_PORT.
 # PG_SSL_CERT=FILE PG_SSL_KEY=FILE before pg_start: TLS on, with that
 # certificate and key (copied into the data directory).
+# PG_PASSWORD=TEXT before pg_start: TCP connections authenticate with
+# scram-sha-256, user opsdeck's password being TEXT; the Unix socket stays
+# trust (psql, pg_createdb).
 #
 # The server programs are looked up in $PG_BINDIR, then
 # /usr/lib/postgresql/*/bin (newest first), then pg_config --bindir. initdb
@@ -94,7 +97,13 @@ pg_start() {
 		chown "$pg__user" "$pg__dir" || return 1
 		pg__runas="runuser -u $pg__user --"
 	fi
-	if ! $pg__runas "$pg__bindir/initdb" -D "$pg__dir/data" --auth=trust -U opsdeck \
+	pg__auth=--auth=trust
+	if [ -n "${PG_PASSWORD:-}" ]; then
+		printf '%s\n' "$PG_PASSWORD" >"$pg__dir/pwfile" || return 1
+		[ -z "$pg__runas" ] || chown "$pg__user" "$pg__dir/pwfile" || return 1
+		pg__auth="--auth-local=trust --auth-host=scram-sha-256 --pwfile=$pg__dir/pwfile"
+	fi
+	if ! $pg__runas "$pg__bindir/initdb" -D "$pg__dir/data" $pg__auth -U opsdeck \
 		-E UTF8 --no-locale -N >"$pg__dir/initdb.log" 2>&1; then
 		echo "pg_start: initdb failed:" >&2
 		cat "$pg__dir/initdb.log" >&2

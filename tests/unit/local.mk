@@ -197,6 +197,14 @@ tests_unit_test_proxy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_proxy_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/fuzz/fuzz_proxyurl.c
 
+# The password file as libpq reads it (db/pgpass).
+check_PROGRAMS += tests/unit/test_pgpass
+TESTS += tests/unit/test_pgpass
+tests_unit_test_pgpass_SOURCES = tests/unit/test_pgpass.c
+tests_unit_test_pgpass_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pgpass_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/fuzz/fuzz_pgpass.c
+
 # What the fuzz targets found, replayed, and their in-memory entry points.
 check_PROGRAMS += tests/unit/test_fuzz_replay
 TESTS += tests/unit/test_fuzz_replay
