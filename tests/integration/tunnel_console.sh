@@ -10,17 +10,18 @@
 # there, asked on the console's prompt line while the loop goes on (the
 # header keeps changing, the tunnel does not time out; Esc skips the key,
 # the next attempt asks again, a wrong one is refused in words and asked
-# again), never shown nor logged, and the tunnel comes up with it. Last,
+# again), never shown nor logged, and the tunnel comes up with it. Then
 # two tunnels: the database's and a cluster's (kube.tunnels, kubesim over
 # HTTPS verified by name), both in the header, down and up with sshd, the
-# cluster's state following its tunnel.
+# cluster's state following its tunnel; last, both with the encrypted key,
+# asked one after the other.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 48
+plan 55
 
 PG_TCP=1
 export PG_TCP
@@ -205,3 +206,35 @@ header_has "both come back" \
 	'tunnels: (bastion|kubebastion) up [0-9]+ ms, (bastion|kubebastion) up [0-9]+ ms' 60
 header_has "the cluster with them" 'cluster sim: ok' 60
 header_has "and the database" 'db: ready' 60
+
+# Both tunnels with the encrypted key: each asks on the prompt line in turn.
+ui_stop
+sed "s|identity_file: .*|identity_file: $TAP_TMP/locked|" "$TAP_TMP/two.yaml" \
+	>"$TAP_TMP/two-locked.yaml"
+ui_start_cmd 120 40 "exec '$UI_BIN' --config '$TAP_TMP/two-locked.yaml'"
+screen_has "two locked tunnels: the terminal asks first" "Passphrase for $TAP_TMP/locked" 60
+ui_keys C-d
+screen_has "the console starts" '1 Catalog' 60
+tprompt='Passphrase for [^ ]*locked \(tunnel (bastion|kubebastion); not shown'
+screen_has "the first tunnel's question is on the prompt line" "$tprompt" 60
+first=$(ui_screen | grep -Eo "$tprompt" | grep -Eo 'tunnel [a-z]+')
+ui_text 'correct horse'
+ui_keys Enter
+other='Passphrase for [^ ]*locked \(tunnel (bastion|kubebastion); not shown'
+if wait_for "ui_screen | grep -Eo '$other' | grep -Eqv '$first;'" 60; then
+	pass "then the other tunnel's question, once the first is answered"
+else
+	fail "then the other tunnel's question, once the first is answered"
+	diag "first: $first"
+	diag "$(ui_screen)"
+fi
+ui_text 'correct horse'
+ui_keys Enter
+header_has "both tunnels come up with their answers" \
+	'tunnels: (bastion|kubebastion) up [0-9]+ ms, (bastion|kubebastion) up [0-9]+ ms' 60
+header_has "and the database rides its tunnel" 'db: ready' 60
+if grep -rqs 'correct horse' "$UI_TMP/state" "$UI_TMP/home" "$UI_TMP/config"; then
+	fail "no file the console wrote holds the passphrase"
+else
+	pass "no file the console wrote holds the passphrase"
+fi
