@@ -49,7 +49,7 @@ struct app_dialog {
 };
 
 struct app_prompt_state {
-	char label[32];
+	char label[256];
 	struct lineedit le;
 	const struct app_prompt_ops *ops;
 	void *ud;
@@ -256,6 +256,14 @@ void app_prompt(struct app *app, const char *label, const char *initial,
 	p->ud = ud;
 	app->prompt = p;
 	app->dirty = true;
+}
+
+bool app_prompt_close(struct app *app, const struct app_prompt_ops *ops)
+{
+	if (!app->prompt || app->prompt->ops != ops)
+		return false;
+	close_prompt(app);
+	return true;
 }
 
 void app_open_form(struct app *app, struct form *f)

@@ -95,5 +95,8 @@ struct app_prompt_ops {
 };
 void app_prompt(struct app *app, const char *label, const char *initial,
 		const struct app_prompt_ops *ops, void *ud);
+/* Closes the prompt if it is the one opened with ops, without on_done;
+ * false when another (or none) is open. */
+bool app_prompt_close(struct app *app, const struct app_prompt_ops *ops);
 
 #endif

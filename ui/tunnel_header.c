@@ -3,12 +3,11 @@
 #include "tunnel_header.h"
 
 #include <curses.h>
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -40,6 +39,13 @@ struct tunnel_header {
 	bool screen;
 	/* a passphrase was refused at the terminal: the console asks next */
 	bool terminal_declined;
+	/* questions for passphrases, the first one on the prompt line (when
+	 * prompt_open), and what is typed for it */
+	struct pass_question *questions;
+	size_t nquestions;
+	bool prompt_open;
+	char *typed;
+	size_t typed_size, ntyped;
 	/* what the message line was last told, per tunnel, as "name\tstate\treason" */
 	char **said;
 	size_t nsaid;
@@ -186,31 +192,6 @@ static int route(void *ud, const char *profile, const char *host, int port, stru
  * console per process. */
 static struct tunnel_header *console_tunnels;
 
-static void draw_prompt(const char *path, bool too_long)
-{
-	int rows, cols, w;
-	struct rect r;
-	char line[600];
-
-	getmaxyx(stdscr, rows, cols);
-	snprintf(line, sizeof(line), "Passphrase for %s", path);
-	w = draw_width(line) + 6;
-	if (w < 50)
-		w = 50;
-	if (w > cols - 4)
-		w = cols - 4;
-	r = (struct rect){rows / 2 - 3, (cols - w) / 2, 7, w};
-	draw_box(&r, "Passphrase", style_attr(ROLE_BORDER), style_attr(ROLE_DIALOG));
-	draw_text(r.y + 2, r.x + 2, r.w - 4, line, style_attr(ROLE_DIALOG), 0);
-	draw_text(r.y + 3, r.x + 2, r.w - 4,
-		  too_long ? "Too long: Esc cancels" : "(what is typed is not shown)",
-		  style_attr(ROLE_DIALOG), 0);
-	draw_text(r.y + 4, r.x + 2, r.w - 4, "Enter = use it, Esc = skip this key",
-		  style_attr(ROLE_DIALOG) | A_BOLD, 0);
-	curs_set(0);
-	refresh();
-}
-
 /* Appends code point k as UTF-8; false if it does not fit (NUL kept). */
 static bool append_utf8(char *buf, size_t bufsz, size_t *n, keycode k)
 {
@@ -245,109 +226,196 @@ static bool append_utf8(char *buf, size_t bufsz, size_t *n, keycode k)
 	return true;
 }
 
-/* The modal prompt: the loop waits (the tunnel does not count this time
- * against its connect timeout); nothing typed is drawn. */
-static bool ask_on_screen(const char *path, char *buf, size_t bufsz, struct err *why)
+/* A question put by a tunnel, waiting for its turn on the prompt line. */
+struct pass_question {
+	struct tunnel *t;
+	char *path;
+};
+
+/* Room for one byte past the longest passphrase: a longer one is kept that
+ * far, so that the tunnel refuses it in words rather than cut it. */
+#define TYPED_SIZE (TUNNEL_PASSPHRASE_MAX + 2)
+
+static void pass_prompt_open(struct tunnel_header *h);
+
+/* What is typed, in memory kept out of swap and core dumps where the
+ * system allows; NULL when none could be had. */
+static char *typed_buf(struct tunnel_header *h)
 {
-	struct input in;
-	size_t n = 0;
-	bool too_long = false;
-	int result = 0; /* 1: Enter, -1: Esc */
+	if (!h->typed) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		void *v;
 
-	memset(&in, 0, sizeof(in));
-	buf[0] = '\0';
-	if (bufsz > TUNNEL_PASSPHRASE_MAX + 1)
-		bufsz = TUNNEL_PASSPHRASE_MAX + 1;
-	draw_prompt(path, false);
-	while (!result) {
-		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-		int r = poll(&p, 1, input_pending(&in) ? INPUT_ESC_WAIT_MS : 500);
-		keycode k = KC_NONE;
-		int row;
-		enum input_kind kind;
-
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r == 0 && input_pending(&in) && input_flush_esc(&in, &k) && k == KC_ESC)
-			result = -1;
-		if (r > 0 && (p.revents & (POLLHUP | POLLERR)) && !(p.revents & POLLIN))
-			break;
-		while (!result && (kind = input_read(&in, &k, &row)) != INPUT_NONE) {
-			if (kind == INPUT_RESIZE) {
-				draw_prompt(path, too_long);
-				continue;
-			}
-			if (kind != INPUT_KEY)
-				continue;
-			if (k == KC_ENTER || k == KEY_CTRL('m') || k == KEY_CTRL('j')) {
-				result = 1;
-			} else if (k == KC_ESC || k == KEY_CTRL('c') || k == KEY_CTRL('g')) {
-				result = -1;
-			} else if (k == KC_BACKSPACE || k == KEY_CTRL('h') || k == 127) {
-				/* one character back: past its continuation bytes */
-				while (n > 0 && (buf[n - 1] & 0xc0) == 0x80)
-					buf[--n] = '\0';
-				if (n > 0)
-					buf[--n] = '\0';
-			} else if (k == KEY_CTRL('u')) {
-				explicit_bzero(buf, n);
-				n = 0;
-			} else if (k >= KC_SPACE && k < KC_NAMED && !too_long) {
-				if (!append_utf8(buf, bufsz, &n, k)) {
-					too_long = true;
-					draw_prompt(path, true);
-				}
-			}
-			k = KC_NONE;
-		}
+		h->typed_size = (TYPED_SIZE + page - 1) / page * page;
+		v = mmap(NULL, h->typed_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		if (v == MAP_FAILED)
+			return NULL;
+		(void)mlock(v, h->typed_size);
+		(void)madvise(v, h->typed_size, MADV_DONTDUMP);
+		h->typed = v;
 	}
-	explicit_bzero(&in, sizeof(in));
-	clear();
-	if (result == 1 && !too_long && n > 0)
-		return true;
-	explicit_bzero(buf, bufsz);
-	if (too_long)
-		err_set(why, "the passphrase is longer than %d bytes", TUNNEL_PASSPHRASE_MAX);
-	else if (result == 1)
-		err_set(why, "no passphrase given");
-	else
-		err_set(why, "cancelled");
-	return false;
+	return h->typed;
 }
 
-static bool ask_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
+static void typed_wipe(struct tunnel_header *h)
+{
+	if (h->typed)
+		explicit_bzero(h->typed, h->typed_size);
+	h->ntyped = 0;
+}
+
+/* The first question leaves the queue; the next one, if any, is put. */
+static void pass_next(struct tunnel_header *h)
+{
+	typed_wipe(h);
+	h->prompt_open = false;
+	if (h->nquestions == 0)
+		return;
+	free(h->questions[0].path);
+	memmove(h->questions, h->questions + 1, (h->nquestions - 1) * sizeof(*h->questions));
+	h->nquestions--;
+	if (h->nquestions > 0)
+		pass_prompt_open(h);
+}
+
+/* Every key goes to the passphrase but Enter and Esc (Ctrl-g), which end
+ * the prompt; nothing typed reaches the line edit, so nothing is drawn. */
+static bool pass_key(struct app *app, struct lineedit *le, keycode k, void *ud)
+{
+	struct tunnel_header *h = ud;
+	char *buf = typed_buf(h);
+
+	(void)app;
+	(void)le;
+	if (k == KC_ENTER || k == KC_ESC || k == KEY_CTRL('g'))
+		return false;
+	if (!buf)
+		return true;
+	if (k == KC_BACKSPACE || k == KEY_CTRL('h') || k == 127) {
+		/* one character back: past its continuation bytes */
+		while (h->ntyped > 0 && (buf[h->ntyped - 1] & 0xc0) == 0x80)
+			buf[--h->ntyped] = '\0';
+		if (h->ntyped > 0)
+			buf[--h->ntyped] = '\0';
+	} else if (k == KEY_CTRL('u')) {
+		typed_wipe(h);
+	} else if (k >= KC_SPACE && k < KC_NAMED) {
+		/* past the room, the rest is dropped: the tunnel refuses it */
+		(void)append_utf8(buf, TYPED_SIZE, &h->ntyped, k);
+	}
+	return true;
+}
+
+static void pass_done(struct app *app, const char *text, void *ud)
+{
+	struct tunnel_header *h = ud;
+	const char *buf = typed_buf(h);
+
+	(void)app;
+	if (h->nquestions > 0) {
+		struct pass_question *q = &h->questions[0];
+
+		/* text is the line edit's, always empty: Enter gives what was typed */
+		(void)tunnel_passphrase_answer(q->t, q->path, text && buf ? buf : NULL);
+	}
+	pass_next(h);
+}
+
+static const struct app_prompt_ops pass_prompt_ops = {
+	.on_key = pass_key,
+	.on_done = pass_done,
+};
+
+static void pass_prompt_open(struct tunnel_header *h)
+{
+	char label[256];
+
+	typed_wipe(h);
+	snprintf(label, sizeof(label), "Passphrase for %s (tunnel %s; not shown, Esc skips): ",
+		 h->questions[0].path, tunnel_name(h->questions[0].t));
+	app_prompt(h->app, label, "", &pass_prompt_ops, h);
+	h->prompt_open = true;
+}
+
+/* The terminal before the screen is taken, and a forced askpass program:
+ * as the CLI asks. True when it was asked there (answered or not). */
+static bool ask_off_screen(struct tunnel_header *h, struct tunnel *t, const char *path)
+{
+	const char *prog = getenv("SSH_ASKPASS"), *req = getenv("SSH_ASKPASS_REQUIRE");
+	bool forced = prog && *prog && req && strcmp(req, "force") == 0;
+	struct err why = {{0}};
+	char *buf;
+	bool ok;
+
+	if (h->screen && !forced)
+		return false;
+	/* Once refused, not asked again before the screen is the console's:
+	 * the tunnel's next attempts ask there. */
+	if (!forced && h->terminal_declined) {
+		(void)tunnel_passphrase_answer(t, path, NULL);
+		return true;
+	}
+	buf = typed_buf(h);
+	ok = buf && cli_passphrase(path, buf, TUNNEL_PASSPHRASE_MAX + 1, &why, NULL);
+	if (!forced)
+		h->terminal_declined = !ok;
+	if (!ok && buf && strstr(why.msg, "longer than")) {
+		/* a stand-in of the same excess, so that the tunnel refuses it in
+		 * words; what was typed is not kept */
+		memset(buf, 'x', TUNNEL_PASSPHRASE_MAX + 1);
+		buf[TUNNEL_PASSPHRASE_MAX + 1] = '\0';
+		ok = true;
+	}
+	(void)tunnel_passphrase_answer(t, path, ok ? buf : NULL);
+	typed_wipe(h);
+	return true;
+}
+
+/* A tunnel asks: on the terminal before the screen is taken, else the
+ * question joins the queue of the prompt line while the loop goes on. */
+static void ask_passphrase(struct tunnel *t, const char *path, void *ud)
 {
 	struct tunnel_header *h = console_tunnels;
-	const char *prog = getenv("SSH_ASKPASS"), *req = getenv("SSH_ASKPASS_REQUIRE");
-	bool ok;
 
 	(void)ud;
 	if (!h) {
-		err_set(why, "cancelled");
-		return false;
+		(void)tunnel_passphrase_answer(t, path, NULL);
+		return;
 	}
-	/* Before the screen is taken, and for a forced askpass program: as the
-	 * CLI asks. */
-	if (prog && *prog && req && strcmp(req, "force") == 0)
-		return cli_passphrase(path, buf, bufsz, why, NULL);
-	if (!h->screen) {
-		/* Once refused, not asked again before the screen is the
-		 * console's: the tunnel's next attempts ask there. */
-		if (h->terminal_declined) {
-			err_set(why, "cancelled");
-			return false;
+	if (h->prompt_open || h->nquestions > 0 || !ask_off_screen(h, t, path)) {
+		h->questions = xrealloc(h->questions, (h->nquestions + 1) * sizeof(*h->questions));
+		h->questions[h->nquestions++] = (struct pass_question){t, xstrdup(path)};
+		if (h->nquestions == 1)
+			pass_prompt_open(h);
+	}
+}
+
+/* The tunnel no longer waits (its attempt ended, or it is freed): its
+ * question leaves the queue, and the prompt if it is on it. */
+static void passphrase_withdrawn(struct tunnel *t, const char *path, void *ud)
+{
+	struct tunnel_header *h = console_tunnels;
+
+	(void)ud;
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->nquestions; i++) {
+		if (h->questions[i].t != t || strcmp(h->questions[i].path, path) != 0)
+			continue;
+		if (i == 0) {
+			if (h->prompt_open)
+				(void)app_prompt_close(h->app, &pass_prompt_ops);
+			pass_next(h);
+			app_redraw(h->app);
+			return;
 		}
-		ok = cli_passphrase(path, buf, bufsz, why, NULL);
-		h->terminal_declined = !ok;
-		return ok;
+		free(h->questions[i].path);
+		memmove(h->questions + i, h->questions + i + 1,
+			(h->nquestions - i - 1) * sizeof(*h->questions));
+		h->nquestions--;
+		return;
 	}
-	if (app_suspended(h->app)) {
-		err_set(why, "cancelled: the terminal is lent to a command");
-		return false;
-	}
-	ok = ask_on_screen(path, buf, bufsz, why);
-	app_redraw(h->app);
-	return ok;
 }
 
 /* ---- lifetime ---- */
@@ -356,7 +424,8 @@ struct tunnel_header *tunnel_header_new(struct app *app)
 {
 	const struct conf *conf = app_conf(app);
 	struct tunnel_header *h;
-	struct tunnel_opts base = {.passphrase = ask_passphrase};
+	struct tunnel_opts base = {.passphrase_ask = ask_passphrase,
+				   .passphrase_withdrawn = passphrase_withdrawn};
 
 	if (conf->tunnels.n == 0)
 		return NULL;
@@ -391,6 +460,14 @@ void tunnel_header_free(struct tunnel_header *h)
 	console_tunnels = NULL;
 	tunnel_set_observe(h->set, NULL, NULL);
 	tunnel_set_free(h->set);
+	for (size_t i = 0; i < h->nquestions; i++)
+		free(h->questions[i].path);
+	free(h->questions);
+	if (h->typed) {
+		explicit_bzero(h->typed, h->typed_size);
+		munlock(h->typed, h->typed_size);
+		munmap(h->typed, h->typed_size);
+	}
 	for (size_t i = 0; i < h->nanswers; i++) {
 		free(h->answers[i].profile);
 		free(h->answers[i].host);

@@ -4,7 +4,8 @@
  * profiles (a broker's `tunnel` is its own setting), each opened tunnel's
  * state in the header, and
  * the passphrase of an encrypted key asked without echo (on the terminal
- * before the screen is taken, in a modal prompt after). */
+ * before the screen is taken, after that on the prompt line while the
+ * loop goes on, one question after another). */
 #ifndef OPSDECK_UI_TUNNEL_HEADER_H
 #define OPSDECK_UI_TUNNEL_HEADER_H
 

@@ -34,6 +34,7 @@ enum phase {
 	PH_AUTHLIST,
 	PH_AUTH_AGENT,
 	PH_AUTH_KEY,
+	PH_AUTH_WAIT, /* a passphrase asked for, not answered yet: nothing runs */
 	PH_UP,
 	PH_DOWN,
 };
@@ -102,6 +103,10 @@ struct tunnel {
 	bool *pass_kept;
 	const char *key_pass; /* what the key being tried is opened with */
 	bool key_ready;
+	/* Asked through o.passphrase_ask and not answered yet; or answered
+	 * with none, the key then skipped (why already in tried). */
+	bool asking, in_ask, key_skip;
+	uint64_t asked_ms;
 	char *methods;	 /* what the server accepts */
 	char tried[256]; /* what was offered, for the refusal */
 	bool rsa_refused;
@@ -302,6 +307,13 @@ static void conn_release(struct tunnel *t, struct conn *c)
 
 static void session_close(struct tunnel *t)
 {
+	if (t->asking) {
+		/* The answer has nothing left to resume. */
+		t->asking = false;
+		if (t->o.passphrase_withdrawn)
+			t->o.passphrase_withdrawn(t, t->p.identity_files[t->key_index], t->o.ud);
+	}
+	t->key_skip = false;
 	/* A lookup still running finishes on its own thread: never waited for. */
 	db_resolve_cancel(t->lookup);
 	t->lookup = NULL;
@@ -842,8 +854,9 @@ static void auth_agent(struct tunnel *t)
 
 /* Makes t->key_pass what the key at path opens with: nothing for a plain
  * key, else the passphrase kept from an earlier attempt or asked for now.
- * False, with why added to the list of what was tried, to skip the key. */
-static bool key_prepare(struct tunnel *t, const char *path)
+ * 1: ready; 0, with why added to the list of what was tried, to skip the
+ * key; -1: asked through o.passphrase_ask, the attempt waits for the answer. */
+static int key_prepare(struct tunnel *t, const char *path)
 {
 	struct keyfile_info ki;
 	struct err why = {{0}};
@@ -852,18 +865,38 @@ static bool key_prepare(struct tunnel *t, const char *path)
 	uint64_t asked;
 	bool given;
 
+	if (t->key_skip) {
+		t->key_skip = false;
+		return 0;
+	}
 	keyfile_inspect(path, &ki);
 	if (!ki.readable)
-		return false;
+		return 0;
 	t->key_pass = "";
 	if (!ki.encrypted)
-		return true;
+		return 1;
 	slot = pass_slot(t, t->key_index);
 	if (!slot) {
 		snprintf(tried, sizeof(tried), "%s (encrypted, no memory for its passphrase)",
 			 path);
 		tried_add(t, tried);
-		return false;
+		return 0;
+	}
+	if (!t->pass_kept[t->key_index] && t->o.passphrase_ask) {
+		/* Parked: no timer counts while the operator answers. */
+		t->phase = PH_AUTH_WAIT;
+		t->asking = true;
+		t->asked_ms = loop_now_ms();
+		t->in_ask = true;
+		t->o.passphrase_ask(t, path, t->o.ud);
+		t->in_ask = false;
+		if (t->phase == PH_AUTH_WAIT)
+			return -1;
+		/* answered from inside the callback */
+		if (t->phase != PH_AUTH_KEY || t->key_skip) {
+			t->key_skip = false;
+			return 0;
+		}
 	}
 	if (!t->pass_kept[t->key_index]) {
 		/* The operator's typing does not count against the attempt. */
@@ -876,12 +909,12 @@ static bool key_prepare(struct tunnel *t, const char *path)
 			snprintf(tried, sizeof(tried), "%s (encrypted, %.200s)", path,
 				 why.msg[0] ? why.msg : "no passphrase given");
 			tried_add(t, tried);
-			return false;
+			return 0;
 		}
 		t->pass_kept[t->key_index] = true;
 	}
 	t->key_pass = slot;
-	return true;
+	return 1;
 }
 
 static void auth_key(struct tunnel *t)
@@ -893,7 +926,11 @@ static void auth_key(struct tunnel *t)
 		char how[300];
 
 		if (!t->key_ready) {
-			if (!key_prepare(t, path))
+			int ready = key_prepare(t, path);
+
+			if (ready < 0)
+				return;
+			if (ready == 0)
 				continue;
 			t->key_ready = true;
 		}
@@ -1439,7 +1476,7 @@ static void on_tick(struct loop *loop, void *ud)
 			resolve_start(t);
 		else if (t->st.retry_in_ms >= 0)
 			t->st.retry_in_ms = now < t->retry_at_ms ? (long)(t->retry_at_ms - now) : 0;
-	} else if (t->phase < PH_UP &&
+	} else if (t->phase < PH_UP && t->phase != PH_AUTH_WAIT &&
 		   ms_since(now, t->timeout_from_ms) > (uint64_t)t->o.connect_timeout_ms) {
 		char reason[300];
 
@@ -1534,6 +1571,41 @@ void tunnel_free(struct tunnel *t)
 	vault_free(t);
 	tunnel_profile_free(&t->p);
 	free(t);
+}
+
+bool tunnel_passphrase_answer(struct tunnel *t, const char *path, const char *pass)
+{
+	uint64_t now = loop_now_ms();
+	char tried[400];
+	size_t i;
+
+	if (!t || !path || !t->asking || !str_eq(path, t->p.identity_files[t->key_index]))
+		return false;
+	i = t->key_index;
+	t->asking = false;
+	/* The operator's time does not count against the attempt. */
+	t->prompt_ms += now - t->asked_ms;
+	t->timeout_from_ms = now;
+	t->phase = PH_AUTH_KEY;
+	if (pass && *pass && strlen(pass) <= TUNNEL_PASSPHRASE_MAX) {
+		snprintf(t->vault + i * PASS_SIZE, PASS_SIZE, "%s", pass);
+		t->pass_kept[i] = true;
+	} else {
+		pass_forget(t, i);
+		if (pass && *pass)
+			snprintf(tried, sizeof(tried),
+				 "%s (encrypted, the passphrase is longer than %d bytes: refused)", path,
+				 TUNNEL_PASSPHRASE_MAX);
+		else
+			snprintf(tried, sizeof(tried), "%s (encrypted, %s)", path,
+				 pass ? "no passphrase given" : "passphrase cancelled");
+		tried_add(t, tried);
+		t->key_skip = true;
+	}
+	/* Resumed on the loop's next turn: never inside the caller's code. */
+	if (!t->in_ask)
+		kick(t);
+	return true;
 }
 
 void tunnel_probe(struct tunnel *t)

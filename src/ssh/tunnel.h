@@ -30,6 +30,9 @@
  *    this profile" and connect without waiting for the tunnel itself.
  *  - Passphrases come from the passphrase callback only when a key needs
  *    one, outside the connect timeout (which starts again once it returns).
+ *    With passphrase_ask instead, the question is put and the attempt is
+ *    parked (no timer runs against it, nothing is sent) until
+ *    tunnel_passphrase_answer(); the connect timeout starts again then.
  *    A passphrase that opened its key is kept for this tunnel's
  *    reconnections, in memory locked against swap and left out of core
  *    dumps where the system allows; it is wiped when it proves wrong and
@@ -81,6 +84,14 @@ typedef bool tunnel_passphrase_fn(const char *path, char *buf, size_t bufsz, str
 void *tunnel_secret_alloc(size_t size, size_t *mapped);
 void tunnel_secret_free(void *v, size_t mapped);
 
+/* Puts the question for the key at path and returns at once; the answer
+ * comes later, on the loop, through tunnel_passphrase_answer(t, path, ...)
+ * (not from inside this call). */
+typedef void tunnel_passphrase_ask_fn(struct tunnel *t, const char *path, void *ud);
+/* The question put for path is no longer wanted (the attempt ended, or t
+ * is being freed: called from tunnel_free): no answer may be given. */
+typedef void tunnel_passphrase_withdrawn_fn(struct tunnel *t, const char *path, void *ud);
+
 struct tunnel_opts {
 	bool once;		 /* no reconnection after a failure or a drop */
 	long connect_timeout_ms; /* 0: 15 s, from the connect to authenticated */
@@ -88,6 +99,9 @@ struct tunnel_opts {
 	long backoff_max_ms;	 /* 0: 30 s */
 	tunnel_state_fn *on_state;
 	tunnel_passphrase_fn *passphrase;
+	/* Both or neither; when set, used instead of passphrase. */
+	tunnel_passphrase_ask_fn *passphrase_ask;
+	tunnel_passphrase_withdrawn_fn *passphrase_withdrawn;
 	void *ud;
 	/* The tunnel this one rides (owned by the caller, freed after this
 	 * one): instead of connecting to the profile's host:port, the session
@@ -113,6 +127,13 @@ const char *tunnel_name(const struct tunnel *t);
 const struct tunnel_profile *tunnel_profile_of(const struct tunnel *t);
 /* "connecting", "up", "down". */
 const char *tunnel_state_name(enum tunnel_state s);
+/* Answers the question put by passphrase_ask for the key at path: pass is
+ * its passphrase, NULL when the operator cancelled (the key is skipped, as
+ * is an empty or too long one). pass is copied into the tunnel's locked
+ * slot; the caller keeps and wipes its own copy. The attempt resumes on the
+ * loop's next turn. False, and nothing kept, when t is not waiting for
+ * path's passphrase (the question was withdrawn). */
+bool tunnel_passphrase_answer(struct tunnel *t, const char *path, const char *pass);
 /* Measures the round trip now (an answer the server must give); the result
  * comes through on_state. */
 void tunnel_probe(struct tunnel *t);

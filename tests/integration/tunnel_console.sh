@@ -7,18 +7,21 @@
 # console answers keys meanwhile, and the Projects pane's data comes back
 # with the database. At 120x40, then at 80x24. Then a key with a
 # passphrase: asked on the terminal before the screen is taken; refused
-# there, asked in a modal prompt of the console (Esc skips the key, the next
-# attempt asks again), never shown, and the tunnel comes up with it. Last,
+# there, asked on the console's prompt line while the loop goes on (the
+# header keeps changing, the tunnel does not time out; Esc skips the key,
+# the next attempt asks again, a wrong one is refused in words and asked
+# again), never shown nor logged, and the tunnel comes up with it. Then
 # two tunnels: the database's and a cluster's (kube.tunnels, kubesim over
 # HTTPS verified by name), both in the header, down and up with sshd, the
-# cluster's state following its tunnel.
+# cluster's state following its tunnel; last, both with the encrypted key,
+# asked one after the other.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 34
+plan 55
 
 PG_TCP=1
 export PG_TCP
@@ -61,6 +64,7 @@ one_outage() {
 	sshd_stop
 	header_has "${1}x$2: the header shows the tunnel down with its reason" \
 		'tunnel bastion: down: [a-z]'
+	header_has "${1}x$2: and the database down with it" 'db: (down|connecting)'
 	screen_has "${1}x$2: the whole reason is on the message line" \
 		'tunnel bastion: down: session lost: .*closed'
 	ui_keys 1
@@ -103,21 +107,70 @@ screen_has "a key's passphrase is asked on the terminal before the screen is tak
 	"Passphrase for $TAP_TMP/locked"
 ui_keys C-d
 screen_has "refused there, the console starts" '1 Catalog' 60
-screen_has "and asks in a modal prompt when the tunnel tries again" \
-	"Passphrase for $TAP_TMP/locked" 60
-ui_esc
-ui_wait_gone 'Esc = skip this key' 10
-header_has "Esc skips the key: the tunnel is down with the reason" 'tunnel bastion: down: [a-z]'
-screen_has "the next attempt asks again" 'Esc = skip this key' 60
-ui_text 'correct horse'
-if ui_screen | grep -q 'correct horse'; then
-	fail "what is typed is never shown"
+prompt='Passphrase for [^ ]*locked \(tunnel bastion; not shown, Esc skips\)'
+screen_has "and asks on the prompt line when the tunnel tries again" "$prompt" 60
+header_has "the database is not reached meanwhile" 'db: (down|connecting)'
+# db: FIELD of the header, to see it change
+db_field() { header | grep -Eo 'db: [a-z]+' | head -n 1; }
+prompt_changes_header() {
+	before=$(db_field)
+	if wait_for "[ \"\$(db_field)\" != '$before' ] && ui_screen | grep -Eq '$prompt'" 90; then
+		pass "$1"
+	else
+		fail "$1"
+		diag "$(ui_screen)"
+	fi
+}
+asked_at=$(date +%s)
+prompt_changes_header "the loop runs while the prompt is open: the header's database state changes"
+# Past the 15 s connect timeout, the tunnel never down meanwhile.
+wait_for "header | grep -q 'tunnel bastion: down' || [ \$((\$(date +%s) - $asked_at)) -ge 20 ]" 60
+if header | grep -q 'tunnel bastion: connecting' && ui_screen | grep -Eq "$prompt"; then
+	pass "the waiting tunnel does not time out (20 s with the prompt open)"
 else
-	pass "what is typed is never shown"
+	fail "the waiting tunnel does not time out (20 s with the prompt open)"
+	diag "$(ui_screen)"
 fi
+ui_esc
+if ui_wait_gone 'Esc skips' 10; then
+	pass "Esc closes the prompt"
+else
+	fail "Esc closes the prompt"
+	diag "$(ui_screen)"
+fi
+header_has "Esc skips the key: the tunnel is down with the reason" 'tunnel bastion: down: [a-z]'
+screen_has "the reason says the passphrase was cancelled" 'locked \(encrypted, passphrase cancel'
+screen_has "the next attempt asks again" "$prompt" 60
+ui_text 'wrong horse'
+ui_keys Enter
+screen_has "a wrong passphrase is refused in words" 'locked \(wrong passphrase\)' 60
+unlike "$(ui_screen)" 'wrong horse' "what was typed is not shown"
+screen_has "and asked again" "$prompt" 60
+ui_text 'correct horse'
+# A new size after the keys: the console's redraw at 100x30 puts the header's
+# right end and the prompt where the old screen had neither.
+ui_resize 100 30
+if wait_for "header | grep -q 'tunnel-tester\$' && ui_line 30 | grep -Eq '$prompt'" 30; then
+	pass "the screen is redrawn after typing (at the new size, the prompt still open)"
+else
+	fail "the screen is redrawn after typing (at the new size, the prompt still open)"
+	diag "$(ui_screen)"
+fi
+unlike "$(ui_screen)" 'correct horse' "what is typed is never shown"
 ui_keys Enter
 header_has "the tunnel comes up with the passphrase" 'tunnel bastion: up [0-9]+ ms' 60
 header_has "and the database with it" 'db: ready' 60
+sshd_stop
+header_has "the database goes down with the tunnel" 'db: (down|connecting)' 60
+sshd_restart
+header_has "the kept passphrase brings the tunnel back unasked" 'tunnel bastion: up [0-9]+ ms' 60
+if grep -rqs 'correct horse' "$UI_TMP/state" "$UI_TMP/home" "$UI_TMP/config"; then
+	fail "the passphrase is in no file the console wrote"
+	diag "$(grep -rls 'correct horse' "$UI_TMP/state" "$UI_TMP/home" "$UI_TMP/config")"
+else
+	pass "the passphrase is in no file the console wrote"
+fi
+ls -R "$UI_TMP/state" | grep -q . || diag "no state files written"
 
 # Two tunnels: the database's and the cluster's, each its own session.
 ui_stop
@@ -153,3 +206,35 @@ header_has "both come back" \
 	'tunnels: (bastion|kubebastion) up [0-9]+ ms, (bastion|kubebastion) up [0-9]+ ms' 60
 header_has "the cluster with them" 'cluster sim: ok' 60
 header_has "and the database" 'db: ready' 60
+
+# Both tunnels with the encrypted key: each asks on the prompt line in turn.
+ui_stop
+sed "s|identity_file: .*|identity_file: $TAP_TMP/locked|" "$TAP_TMP/two.yaml" \
+	>"$TAP_TMP/two-locked.yaml"
+ui_start_cmd 120 40 "exec '$UI_BIN' --config '$TAP_TMP/two-locked.yaml'"
+screen_has "two locked tunnels: the terminal asks first" "Passphrase for $TAP_TMP/locked" 60
+ui_keys C-d
+screen_has "the console starts" '1 Catalog' 60
+tprompt='Passphrase for [^ ]*locked \(tunnel (bastion|kubebastion); not shown'
+screen_has "the first tunnel's question is on the prompt line" "$tprompt" 60
+first=$(ui_screen | grep -Eo "$tprompt" | grep -Eo 'tunnel [a-z]+')
+ui_text 'correct horse'
+ui_keys Enter
+other='Passphrase for [^ ]*locked \(tunnel (bastion|kubebastion); not shown'
+if wait_for "ui_screen | grep -Eo '$other' | grep -Eqv '$first;'" 60; then
+	pass "then the other tunnel's question, once the first is answered"
+else
+	fail "then the other tunnel's question, once the first is answered"
+	diag "first: $first"
+	diag "$(ui_screen)"
+fi
+ui_text 'correct horse'
+ui_keys Enter
+header_has "both tunnels come up with their answers" \
+	'tunnels: (bastion|kubebastion) up [0-9]+ ms, (bastion|kubebastion) up [0-9]+ ms' 60
+header_has "and the database rides its tunnel" 'db: ready' 60
+if grep -rqs 'correct horse' "$UI_TMP/state" "$UI_TMP/home" "$UI_TMP/config"; then
+	fail "no file the console wrote holds the passphrase"
+else
+	pass "no file the console wrote holds the passphrase"
+fi

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -275,12 +276,195 @@ static void test_chain_follows_the_outer_down(void **state)
 	loop_free(l);
 }
 
+/* ---- a passphrase answered later ---- */
+
+struct sshd {
+	pid_t pid;
+	int in; /* closed: the helper shell ends, and sshd with it */
+	long port;
+	char known[512], key[512], user[128];
+};
+
+static void sshd_up(struct sshd *d)
+{
+	const char *script =
+	    ". \"$top_srcdir/tests/lib/tap.sh\" && . \"$top_srcdir/tests/lib/sshd.sh\" &&"
+	    " sshd_start \"$TAP_TMP/sshd\" >&2 &&"
+	    " sshd_encrypted_key \"$TAP_TMP/locked\" 'correct horse' >&2 &&"
+	    " echo \"$SSHD_PORT $SSHD_KNOWN_HOSTS $TAP_TMP/locked $SSHD_USER\" && exec >&2;"
+	    " read x";
+	int in[2], out[2];
+	char line[2048];
+	FILE *f;
+
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	d->pid = fork();
+	assert_true(d->pid >= 0);
+	if (d->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		setenv("top_srcdir", OPSDECK_TEST_SRCDIR, 1);
+		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	d->in = in[1];
+	f = fdopen(out[0], "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_int_equal(sscanf(line, "%ld %511s %511s %127s", &d->port, d->known, d->key, d->user),
+			 4);
+}
+
+static void sshd_down(struct sshd *d)
+{
+	int status;
+
+	close(d->in);
+	assert_int_equal(waitpid(d->pid, &status, 0), d->pid);
+}
+
+struct asked {
+	int asks, withdrawn;
+	struct tunnel *t;
+	char path[512];
+	struct watch w;
+};
+
+static void on_ask(struct tunnel *t, const char *path, void *ud)
+{
+	struct asked *a = ud;
+
+	a->asks++;
+	a->t = t;
+	snprintf(a->path, sizeof(a->path), "%s", path);
+}
+
+static void on_withdrawn(struct tunnel *t, const char *path, void *ud)
+{
+	struct asked *a = ud;
+
+	assert_ptr_equal(t, a->t);
+	assert_string_equal(path, a->path);
+	a->withdrawn++;
+}
+
+static void on_asked_state(struct tunnel *t, void *ud)
+{
+	on_state(t, &((struct asked *)ud)->w);
+}
+
+static void run_until(struct loop *l, const int *what, int n)
+{
+	uint64_t end = loop_now_ms() + DEADLINE_MS;
+
+	while (*what < n && loop_now_ms() < end)
+		assert_true(loop_run_once(l, 10) >= 0);
+	assert_int_equal(*what, n);
+}
+
+static struct tunnel *asking_tunnel(struct loop *l, struct sshd *d, struct asked *a)
+{
+	char *files[] = {d->key};
+	char *known[] = {d->known};
+	struct tunnel_profile p = {
+	    .name = (char *)"locked",
+	    .host = (char *)"127.0.0.1",
+	    .port = d->port,
+	    .user = d->user,
+	    .identity_files = files,
+	    .n_identity_files = 1,
+	    .known_hosts = known,
+	    .n_known_hosts = 1,
+	    .keepalive_s = 5,
+	};
+	/* a connect timeout far shorter than the waits below */
+	struct tunnel_opts o = {.connect_timeout_ms = 1000,
+				.backoff_min_ms = 50,
+				.backoff_max_ms = 100,
+				.on_state = on_asked_state,
+				.passphrase_ask = on_ask,
+				.passphrase_withdrawn = on_withdrawn,
+				.ud = a};
+
+	return tunnel_new(l, &p, &o);
+}
+
+static void test_passphrase_answered_later(void **state)
+{
+	struct loop *l = loop_new();
+	struct sshd d;
+	struct asked a = {0};
+	struct tunnel *t;
+	uint64_t until;
+
+	(void)state;
+	sshd_up(&d);
+	t = asking_tunnel(l, &d, &a);
+	run_until(l, &a.asks, 1);
+	assert_ptr_equal(a.t, t);
+	assert_string_equal(a.path, d.key);
+	/* Parked: three times the connect timeout, and still connecting. */
+	until = loop_now_ms() + 3000;
+	while (loop_now_ms() < until)
+		assert_true(loop_run_once(l, 50) >= 0);
+	assert_int_equal(a.w.downs, 0);
+	assert_int_equal(tunnel_status(t)->state, TUNNEL_CONNECTING);
+	assert_false(tunnel_passphrase_answer(t, "/not/the/key", "correct horse"));
+
+	/* Wrong: refused in words, asked again on the next attempt. */
+	assert_true(tunnel_passphrase_answer(t, a.path, "wrong horse"));
+	assert_false(tunnel_passphrase_answer(t, a.path, "correct horse"));
+	run_until(l, &a.asks, 2);
+	assert_int_equal(a.w.downs, 1);
+	assert_non_null(strstr(a.w.reason, "(wrong passphrase)"));
+
+	/* Cancelled: the key skipped, said so. */
+	assert_true(tunnel_passphrase_answer(t, a.path, NULL));
+	run_until(l, &a.asks, 3);
+	assert_int_equal(a.w.downs, 2);
+	assert_non_null(strstr(a.w.reason, "(encrypted, passphrase cancelled)"));
+
+	/* Right: up; the attempt's timeout ran only after the answer. */
+	{
+		char pass[] = "correct horse";
+		uint64_t end = loop_now_ms() + DEADLINE_MS;
+
+		assert_true(tunnel_passphrase_answer(t, a.path, pass));
+		/* the caller's copy is its own to wipe */
+		assert_string_equal(pass, "correct horse");
+		while (tunnel_status(t)->state != TUNNEL_UP && loop_now_ms() < end)
+			assert_true(loop_run_once(l, 10) >= 0);
+	}
+	assert_int_equal(tunnel_status(t)->state, TUNNEL_UP);
+	assert_int_equal(a.w.downs, 2);
+	assert_int_equal(a.withdrawn, 0);
+	tunnel_free(t);
+
+	/* Freed while asking: the question is withdrawn, once. */
+	memset(&a, 0, sizeof(a));
+	t = asking_tunnel(l, &d, &a);
+	run_until(l, &a.asks, 1);
+	tunnel_free(t);
+	assert_int_equal(a.withdrawn, 1);
+	assert_true(loop_run_once(l, 10) >= 0);
+	assert_int_equal(a.asks, 1);
+	sshd_down(&d);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_timeout_lets_the_lookup_go),
 	    cmocka_unit_test(test_free_lets_the_lookup_go),
 	    cmocka_unit_test(test_chain_follows_the_outer_down),
+	    cmocka_unit_test(test_passphrase_answered_later),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
