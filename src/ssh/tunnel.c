@@ -508,7 +508,7 @@ static void on_session_fd(struct loop *loop, int fd, unsigned events, void *ud)
 	if (t->phase == PH_VIA && (events & LOOP_ERROR)) {
 		char reason[sizeof(t->st.reason)];
 
-		snprintf(reason, sizeof(reason), "via outer %s: the connection through it ended",
+		snprintf(reason, sizeof(reason), "via %s: the connection through it ended",
 			 t->o.via->p.name);
 		go_down(t, reason);
 		return;
@@ -691,7 +691,7 @@ static void via_changed(struct tunnel *t)
 	if (outer->st.state == TUNNEL_DOWN) {
 		if (t->phase == PH_DOWN)
 			return;
-		snprintf(reason, sizeof(reason), "via outer %s: %.400s", outer->p.name,
+		snprintf(reason, sizeof(reason), "via %s: %.400s", outer->p.name,
 			 outer->st.reason);
 		go_down(t, reason);
 		return;
@@ -713,7 +713,7 @@ static void via_refused(struct tunnel *t, const char *why)
 {
 	char reason[sizeof(t->st.reason)];
 
-	snprintf(reason, sizeof(reason), "via outer %s: %.400s", t->o.via->p.name, why);
+	snprintf(reason, sizeof(reason), "via %s: %.400s", t->o.via->p.name, why);
 	go_down(t, reason);
 }
 
@@ -1300,6 +1300,8 @@ static bool run_open(struct tunnel *t)
 	}
 	t->opening->ch = ch;
 	t->opening->phase = C_OPEN;
+	/* the refusal told of is the last attempt's, not an old one's */
+	t->opening->f->error[0] = '\0';
 	t->opening->progress_ms = loop_now_ms();
 	t->opening->f->count++;
 	if (t->opening->inner) {

@@ -108,7 +108,7 @@ struct tunnel_opts {
 	 * goes over a socket pair that the outer tunnel carries there on a
 	 * `direct-tcpip` channel, as the outer bastion resolves the name. The
 	 * host key is still checked against the profile's host and port. When
-	 * the outer tunnel goes down this one goes down ("via outer NAME:
+	 * the outer tunnel goes down this one goes down ("via NAME:
 	 * why"); its next attempt waits for the outer one to be up again. */
 	struct tunnel *via;
 };
@@ -143,7 +143,8 @@ void tunnel_probe(struct tunnel *t);
 struct tunnel_forward *tunnel_forward_open(struct tunnel *t, const char *host, int port,
 					   int local_port, struct err *err);
 int tunnel_forward_local_port(const struct tunnel_forward *f);
-/* Connections carried so far, and the last channel refusal in words. */
+/* Connections carried so far, and why the bastion refused the last
+ * connection it was asked to open ("" once one opens). */
 unsigned long tunnel_forward_count(const struct tunnel_forward *f);
 const char *tunnel_forward_error(const struct tunnel_forward *f);
 /* Closes the listener and its connections. */

@@ -183,7 +183,7 @@ ok "forward reports each hop up" \
 # -- the outer sshd goes away and comes back -------------------------------------
 sshd_stop
 ok "the inner tunnel is reported down, saying the outer one went" \
-	wait_for "grep -Eq 'tunnel inner: down: via outer outer: .*(closed|refused)' \
+	wait_for "grep -Eq 'tunnel inner: down: via outer: .*(closed|refused)' \
 		'$TAP_TMP/fwd.err'" 30
 sshd_restart
 ok "both come back up when the outer sshd is back" \

@@ -250,7 +250,7 @@ static void test_chain_follows_the_outer_down(void **state)
 	while (w.downs == 0 && loop_now_ms() < end)
 		assert_true(loop_run_once(l, 10) >= 0);
 	assert_int_equal(w.downs, 1);
-	snprintf(expect, sizeof(expect), "via outer outer: connection refused by 127.0.0.1:%d",
+	snprintf(expect, sizeof(expect), "via outer: connection refused by 127.0.0.1:%d",
 		 port);
 	assert_string_equal(w.reason, expect);
 	assert_int_equal(tunnel_status(tunnel_chain_last(c))->connect_ms, -1);
