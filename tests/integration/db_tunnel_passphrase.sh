@@ -15,7 +15,7 @@
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 25
+plan 29
 
 PG_TCP=1 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
@@ -125,6 +125,22 @@ ui_keys C-c
 ok "Ctrl-C at the first prompt of logs -f ends it as interrupted" ui_wait "^exit 130\$" 10
 unlike "$(ui_screen)" "Passphrase for $TAP_TMP/locked2" "... without asking for the second key"
 is "$(connections)" "$before" "... nor connecting to the bastion"
+
+# -- the worker asks before its loop runs, not on a job's first use of a cluster ---------
+ui_start_cmd 120 30 "trap : INT; '$OPSDECK' --config '$TAP_TMP/twokeys.yaml' worker; \
+echo \"exit \$?\"; exec cat"
+ok "the worker asks for the cluster's tunnel keys at its start" \
+	ui_wait "Passphrase for $TAP_TMP/locked:" 30
+unlike "$(ui_screen)" "running up to" "... before it runs jobs"
+ui_text "correct horse"
+ui_keys Enter
+ui_wait "Passphrase for $TAP_TMP/locked2:" 30 ||
+	{ echo "Bail out! no second prompt in the worker"; exit 1; }
+ui_text "battery staple"
+ui_keys Enter
+ok "... and then runs" ui_wait "running up to" 30
+ui_keys C-c
+ok "... until interrupted" ui_wait "^exit [0-9]+\$" 30
 
 # -- a wrong passphrase is tried once ---------------------------------------------------
 ui_start_cmd 120 30 "$list"
