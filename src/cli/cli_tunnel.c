@@ -199,7 +199,6 @@ static enum cli_pass_end askpass_program(const char *prog, const char *prompt, c
 	/* ctrl-C reaches the program too: the operator interrupted */
 	if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
 		cancelled(buf, bufsz, why);
-		err_set(why, "interrupted");
 		return CLI_PASS_INTERRUPTED;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || (n == 0 && !line_end))
@@ -270,7 +269,6 @@ static enum cli_pass_end askpass_tty(const char *prompt, char *buf, size_t bufsz
 		/* Now to the command's own handler. */
 		raise(prompt_signal);
 		cancelled(buf, bufsz, why);
-		err_set(why, "interrupted");
 		return CLI_PASS_INTERRUPTED;
 	}
 	if (!line_end)
