@@ -188,6 +188,9 @@ int cli_main(struct cli_ctx *ctx, int argc, char **argv)
 	/* every command's clients ride the tunnels the settings name */
 	cli_route_begin(ctx->conf, ctx->err);
 	rc = dispatch(ctx, argc, argv);
+	/* ctrl-C at a passphrase prompt, in a command that handles SIGINT */
+	if (cli_route_interrupted())
+		rc = 130;
 	cli_route_end();
 	return rc;
 }

@@ -2,10 +2,19 @@
 
 #include "cli/cli_route.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli_tunnel.h"
 #include "db/db.h"
@@ -76,6 +85,9 @@ static struct pass_entry {
 	char *path;
 	char *pass; /* in the locked memory below; NULL: none, why says */
 	char why[200];
+	/* times handed to a tunnel: each tunnel asks once, and again only
+	 * after the passphrase proved wrong */
+	size_t handed;
 } *passes;
 static size_t npasses, cappasses;
 static char *pass_vault; /* one slot of PASS_SIZE per entry */
@@ -86,6 +98,9 @@ static pthread_mutex_t pass_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t ask_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **asked;
 static size_t nasked, capasked;
+/* ctrl-C at a prompt: nothing more is asked, and no tunnel is used */
+static atomic_bool route_interrupted;
+#define INTERRUPTED_REASON "not asked: interrupted"
 
 static struct pass_entry *pass_find(const char *path)
 {
@@ -159,58 +174,197 @@ static bool pass_known(const char *path)
 	return known;
 }
 
+/* How many tunnels may ask for the key at path: one per profile that
+ * names it (a profile is one tunnel of the set, its own or as a hop). */
+static size_t key_users(const char *path)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < route_conf->tunnels.n; i++) {
+		const struct tunnel_profile *p = &route_conf->tunnels.v[i];
+
+		for (size_t k = 0; k < p->n_identity_files; k++)
+			if (str_eq(p->identity_files[k], path)) {
+				n++;
+				break;
+			}
+	}
+	return n ? n : 1;
+}
+
 /* The set's passphrase callback (on the set's thread): an answer kept,
- * never a prompt. */
+ * never a prompt. A tunnel asks again only when the answer it was given
+ * proved wrong: then it is wiped, and not tried at every reconnection. */
 static bool pass_given(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
 {
-	const char *agent = getenv("SSH_AUTH_SOCK");
 	struct pass_entry *e;
 	bool ok = false;
 
 	(void)ud;
 	pthread_mutex_lock(&pass_lock);
 	e = pass_find(path);
+	if (e && e->pass && e->handed >= key_users(path)) {
+		explicit_bzero(e->pass, PASS_SIZE);
+		e->pass = NULL;
+		str_copy(e->why, sizeof(e->why), "wrong passphrase; run the command again");
+	}
 	if (e && e->pass && strlen(e->pass) < bufsz) {
 		snprintf(buf, bufsz, "%s", e->pass);
+		e->handed++;
 		ok = true;
 	} else if (e) {
 		err_set(why, "%s", e->pass ? "the passphrase is too long" : e->why);
 	} else if (route_quiet) {
 		err_set(why, "%s", QUIET_REASON);
-	} else if (agent && *agent) {
-		err_set(why, "not asked: the key is encrypted and the agent is used; "
-			     "add it with ssh-add");
+	} else if (route_interrupted) {
+		err_set(why, "%s", INTERRUPTED_REASON);
 	} else {
-		err_set(why, "not asked: the key was not found encrypted before connecting");
+		const char *name = "its profile";
+
+		for (size_t i = 0; i < route_conf->tunnels.n; i++) {
+			const struct tunnel_profile *p = &route_conf->tunnels.v[i];
+
+			for (size_t k = 0; k < p->n_identity_files && p->agent; k++)
+				if (str_eq(p->identity_files[k], path))
+					name = p->name;
+		}
+		err_set(why, "not in the agent and not asked; ssh-add it, or set agent: false on "
+			     "profile %.100s", name);
 	}
 	pthread_mutex_unlock(&pass_lock);
 	return ok;
 }
 
-/* Asks, on this thread, for the passphrases of the encrypted identity
- * files of the profile's hops, the first time the profile is used. A hop
- * that uses the agent is not asked for: ssh offers the agent's keys first,
- * and a passphrase may not be needed. Problems with the profile itself are
- * left for the set to say. */
-static void ask_passphrases(const char *profile)
-{
-	const struct tunnel_profile *p = tunnel_profiles_find(&route_conf->tunnels, profile);
-	const char *agent = getenv("SSH_AUTH_SOCK");
-	struct tunnel_profiles hops = {0};
-	struct err err = {{0}};
+/* ---- the agent: does it answer, with a key? ---- */
 
-	pthread_mutex_lock(&ask_lock);
+#define AGENT_WAIT_MS 1000
+#define AGENTC_REQUEST_IDENTITIES 11
+#define AGENT_IDENTITIES_ANSWER 12
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for fd to be ready for events until the deadline. */
+static bool agent_wait(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+	int r;
+
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+
+		if (left <= 0)
+			return false;
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0)
+			return (pfd.revents & events) != 0;
+		if (r < 0 && errno != EINTR)
+			return false;
+	}
+}
+
+/* True when the agent at SSH_AUTH_SOCK answers within AGENT_WAIT_MS and
+ * holds at least one key: ssh then offers its keys before any file's. A
+ * stale socket, an agent that does not answer, or an empty one: false. */
+static bool agent_has_keys(void)
+{
+	const char *path = getenv("SSH_AUTH_SOCK");
+	const unsigned char req[5] = {0, 0, 0, 1, AGENTC_REQUEST_IDENTITIES};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	unsigned char ans[9];
+	int64_t deadline = mono_ms() + AGENT_WAIT_MS;
+	size_t got = 0, sent = 0;
+	bool ok = false;
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int e = errno;
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+
+		if ((e != EINPROGRESS && e != EAGAIN) || !agent_wait(fd, POLLOUT, deadline) ||
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0)
+			goto out;
+	}
+	while (sent < sizeof(req)) {
+		ssize_t n = send(fd, req + sent, sizeof(req) - sent, MSG_NOSIGNAL);
+
+		if (n > 0)
+			sent += (size_t)n;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			goto out;
+		else if (!agent_wait(fd, POLLOUT, deadline))
+			goto out;
+	}
+	while (got < sizeof(ans)) {
+		ssize_t n = recv(fd, ans + got, sizeof(ans) - got, 0);
+
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			goto out;
+		else if (!agent_wait(fd, POLLIN, deadline))
+			goto out;
+	}
+	/* uint32 length, the answer's type, uint32 number of keys */
+	ok = ans[4] == AGENT_IDENTITIES_ANSWER && (ans[5] | ans[6] | ans[7] | ans[8]) != 0;
+out:
+	close(fd);
+	return ok;
+}
+
+/* Whether the profile's keys were asked for (with ask_lock or pass_lock
+ * held: both guard asked when it changes). */
+static bool was_asked(const char *profile)
+{
 	for (size_t i = 0; i < nasked; i++)
 		if (str_eq(asked[i], profile))
-			goto out;
-	asked = xgrow(asked, &capasked, nasked + 1, sizeof(*asked));
-	asked[nasked++] = xstrdup(profile);
-	if (!p || !tunnel_profile_hops(&route_conf->tunnels, p, &hops, &err))
+			return true;
+	return false;
+}
+
+/* Asks, on this thread, for the passphrases of the encrypted identity
+ * files of the profile's hops, the first time the profile is used. A hop
+ * that uses an agent that answers with a key is not asked for: ssh offers
+ * the agent's keys first, and a passphrase may not be needed. Problems
+ * with the profile itself are left for the set to say. False when the
+ * operator interrupted a prompt (now or before): nothing more is asked. */
+static bool ask_passphrases(const char *profile)
+{
+	const struct tunnel_profile *p = tunnel_profiles_find(&route_conf->tunnels, profile);
+	struct tunnel_profiles hops = {0};
+	struct err err = {{0}};
+	int agent = -1; /* not looked at yet */
+	bool done;
+
+	/* a profile asked for does not wait behind another's prompt */
+	pthread_mutex_lock(&pass_lock);
+	done = was_asked(profile);
+	pthread_mutex_unlock(&pass_lock);
+	if (done)
+		return !route_interrupted;
+	pthread_mutex_lock(&ask_lock);
+	if (route_interrupted || was_asked(profile))
 		goto out;
+	if (!p || !tunnel_profile_hops(&route_conf->tunnels, p, &hops, &err))
+		goto mark;
 	for (size_t h = 0; h < hops.n; h++) {
 		const struct tunnel_profile *hop = &hops.v[h];
 
-		if (hop->agent && agent && *agent)
+		if (hop->agent && agent < 0)
+			agent = agent_has_keys();
+		if (hop->agent && agent > 0)
 			continue;
 		for (size_t k = 0; k < hop->n_identity_files; k++) {
 			const char *path = hop->identity_files[k];
@@ -224,8 +378,9 @@ static void ask_passphrases(const char *profile)
 			keyfile_inspect(path, &ki);
 			if (!ki.readable || !ki.encrypted)
 				continue;
-			if (route_quiet) {
-				pass_keep(path, NULL, QUIET_REASON);
+			if (route_quiet || route_interrupted) {
+				pass_keep(path, NULL,
+					  route_quiet ? QUIET_REASON : INTERRUPTED_REASON);
 				continue;
 			}
 			buf = tunnel_secret_alloc(PASS_SIZE, &mapped);
@@ -233,16 +388,31 @@ static void ask_passphrases(const char *profile)
 				pass_keep(path, NULL, "no memory to keep its passphrase in");
 				continue;
 			}
-			if (cli_passphrase(path, buf, PASS_SIZE, &why, NULL))
+			switch (cli_passphrase_ask(path, buf, PASS_SIZE, &why)) {
+			case CLI_PASS_GIVEN:
 				pass_keep(path, buf, NULL);
-			else
-				pass_keep(path, NULL, why.msg[0] ? why.msg : "no passphrase given");
+				break;
+			case CLI_PASS_INTERRUPTED:
+				route_interrupted = true;
+				pass_keep(path, NULL, INTERRUPTED_REASON);
+				break;
+			case CLI_PASS_REFUSED:
+				pass_keep(path, NULL,
+					  why.msg[0] ? why.msg : "no passphrase given");
+				break;
+			}
 			tunnel_secret_free(buf, mapped);
 		}
 	}
+mark:
+	pthread_mutex_lock(&pass_lock);
+	asked = xgrow(asked, &capasked, nasked + 1, sizeof(*asked));
+	asked[nasked++] = xstrdup(profile);
+	pthread_mutex_unlock(&pass_lock);
 out:
 	tunnel_profiles_free(&hops);
 	pthread_mutex_unlock(&ask_lock);
+	return !route_interrupted;
 }
 
 static void passes_free(void)
@@ -259,6 +429,7 @@ static void passes_free(void)
 	x_free(&asked);
 	nasked = capasked = 0;
 	route_quiet = false;
+	route_interrupted = false;
 }
 
 static struct tunnel_set *set_get(struct err *err)
@@ -287,8 +458,29 @@ static int cli_route(void *ud, const char *profile, const char *host, int port, 
 	(void)ud;
 	if (!s)
 		return -1;
-	ask_passphrases(profile);
+	if (!ask_passphrases(profile)) {
+		err_set(err, "interrupted");
+		return -1;
+	}
 	return tunnel_set_endpoint(s, profile, host, port, err);
+}
+
+bool cli_route_ask_all(const struct conf *conf)
+{
+	if (conf->database_tunnel && !ask_passphrases(conf->database_tunnel))
+		return false;
+	for (size_t i = 0; i < conf->nkube_tunnels; i++)
+		if (!ask_passphrases(conf->kube_tunnels[i].profile))
+			return false;
+	for (size_t i = 0; i < conf->nbrokers; i++)
+		if (conf->brokers[i].tunnel && !ask_passphrases(conf->brokers[i].tunnel))
+			return false;
+	return true;
+}
+
+bool cli_route_interrupted(void)
+{
+	return route_interrupted;
 }
 
 void cli_route_quiet(void)

@@ -7,6 +7,7 @@
 #ifndef OPSDECK_CLI_CLI_ROUTE_H
 #define OPSDECK_CLI_CLI_ROUTE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "conf.h"
@@ -20,6 +21,14 @@ void cli_route_begin(const struct conf *conf, FILE *err);
  * unencrypted identity files are tried) and nothing is said of the
  * tunnels. Between cli_route_begin and the first use of a tunnel. */
 void cli_route_quiet(void);
+/* Asks now for the passphrases of every tunnel profile the settings name
+ * (database_tunnel, kube.tunnels, the brokers' tunnels), for a command
+ * whose loop thread must not wait on a prompt later. False when the
+ * operator interrupted a prompt. */
+bool cli_route_ask_all(const struct conf *conf);
+/* Whether the operator interrupted a passphrase prompt: the command then
+ * ends as interrupted (exit status 130). */
+bool cli_route_interrupted(void);
 /* Closes the tunnels opened, takes the route away and wipes the
  * passphrases kept. */
 void cli_route_end(void);

@@ -130,24 +130,24 @@ static int list_run(struct cli_ctx *ctx, int argc, char **argv)
 /* ---- passphrases: SSH_ASKPASS as ssh runs it, else the terminal ---- */
 
 /* Why a passphrase is refused: longer than the key's reader takes. */
-static bool too_long(char *buf, size_t bufsz, struct err *why)
+static enum cli_pass_end too_long(char *buf, size_t bufsz, struct err *why)
 {
 	explicit_bzero(buf, bufsz);
 	err_set(why, "the passphrase is longer than %zu bytes: refused", bufsz - 1);
-	return false;
+	return CLI_PASS_REFUSED;
 }
 
-static bool cancelled(char *buf, size_t bufsz, struct err *why)
+static enum cli_pass_end cancelled(char *buf, size_t bufsz, struct err *why)
 {
 	explicit_bzero(buf, bufsz);
 	err_set(why, "passphrase cancelled");
-	return false;
+	return CLI_PASS_REFUSED;
 }
 
 /* The first line the program prints is the passphrase; a program that
  * fails or ends without a word has been cancelled. */
-static bool askpass_program(const char *prog, const char *prompt, char *buf, size_t bufsz,
-			    struct err *why)
+static enum cli_pass_end askpass_program(const char *prog, const char *prompt, char *buf,
+					 size_t bufsz, struct err *why)
 {
 	char chunk[256];
 	bool line_end = false, overflow = false;
@@ -159,14 +159,14 @@ static bool askpass_program(const char *prog, const char *prompt, char *buf, siz
 
 	if (pipe(p) != 0) {
 		err_set(why, "cannot run %s: %s", prog, strerror(errno));
-		return false;
+		return CLI_PASS_REFUSED;
 	}
 	pid = fork();
 	if (pid < 0) {
 		err_set(why, "cannot run %s: %s", prog, strerror(errno));
 		close(p[0]);
 		close(p[1]);
-		return false;
+		return CLI_PASS_REFUSED;
 	}
 	if (pid == 0) {
 		dup2(p[1], STDOUT_FILENO);
@@ -196,11 +196,16 @@ static bool askpass_program(const char *prog, const char *prompt, char *buf, siz
 	buf[n] = '\0';
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* ctrl-C reaches the program too: the operator interrupted */
+	if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+		cancelled(buf, bufsz, why);
+		return CLI_PASS_INTERRUPTED;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || (n == 0 && !line_end))
 		return cancelled(buf, bufsz, why);
 	if (overflow)
 		return too_long(buf, bufsz, why);
-	return true;
+	return CLI_PASS_GIVEN;
 }
 
 static volatile sig_atomic_t prompt_signal;
@@ -211,10 +216,10 @@ static void on_prompt_signal(int signo)
 }
 
 /* A line typed without echo; the end of input (ctrl-D) before the end of
- * the line cancels, and so does ctrl-C, which then interrupts the command
- * as it would anywhere else (the loop's handlers restart reads, so the
+ * the line cancels; ctrl-C interrupts, and is then handed to the command
+ * as it would be anywhere else (the loop's handlers restart reads, so the
  * prompt has its own while it waits). */
-static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err *why)
+static enum cli_pass_end askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err *why)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	struct termios old, quiet;
@@ -228,7 +233,7 @@ static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err 
 		if (fd >= 0)
 			close(fd);
 		err_set(why, "no terminal to ask for the passphrase on, and no SSH_ASKPASS");
-		return false;
+		return CLI_PASS_REFUSED;
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -263,22 +268,28 @@ static bool askpass_tty(const char *prompt, char *buf, size_t bufsz, struct err 
 	if (prompt_signal) {
 		/* Now to the command's own handler. */
 		raise(prompt_signal);
-		return cancelled(buf, bufsz, why);
+		cancelled(buf, bufsz, why);
+		return CLI_PASS_INTERRUPTED;
 	}
 	if (!line_end)
 		return cancelled(buf, bufsz, why);
 	if (overflow)
 		return too_long(buf, bufsz, why);
-	return true;
+	return CLI_PASS_GIVEN;
 }
 
 bool cli_passphrase(const char *path, char *buf, size_t bufsz, struct err *why, void *ud)
+{
+	(void)ud;
+	return cli_passphrase_ask(path, buf, bufsz, why) == CLI_PASS_GIVEN;
+}
+
+enum cli_pass_end cli_passphrase_ask(const char *path, char *buf, size_t bufsz, struct err *why)
 {
 	const char *prog = getenv("SSH_ASKPASS");
 	const char *req = getenv("SSH_ASKPASS_REQUIRE");
 	char prompt[600];
 
-	(void)ud;
 	snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
 	if (prog && *prog && (!isatty(STDIN_FILENO) || (req && str_eq(req, "force"))))
 		return askpass_program(prog, prompt, buf, bufsz, why);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_route.h"
 #include "cli/cli_util.h"
 #include "db/migrate.h"
 #include "loop.h"
@@ -153,6 +154,10 @@ static int worker_run(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_FAILED;
 	if (ctx->conf->read_only)
 		return cli_fail(ctx, "read-only mode: refusing to run jobs (they change clusters)");
+	/* Jobs reach clusters from the loop's thread, which must not wait on
+	 * a passphrase prompt: every tunnel's passphrases are asked now. */
+	if (!cli_route_ask_all(ctx->conf))
+		return cli_fail(ctx, "interrupted");
 	/* Like the console, the worker brings the schema up to date first. */
 	pg = db_open(ctx->conf->database, &err);
 	if (!pg || !migrate_ensure(pg, ctx->conf, &err)) {

@@ -3,20 +3,25 @@
 # (tests/lib/sshd.sh, tests/lib/pg.sh): the passphrase is asked on the
 # terminal before anything connects, so an operator who takes longer than
 # the database's connect timeout (10 s) still gets the answer; Ctrl-C at
-# the prompt ends the command at once. A hop that uses the agent is not
-# asked for its encrypted key. Shell completion through the same tunnel
-# asks for nothing, prints nothing on the terminal and answers within its
-# bound.
+# the prompt ends the command at once, also in a command that handles
+# SIGINT itself (logs -f), before any other key is asked for. A wrong
+# passphrase is tried once, not at every reconnection. A hop that uses an
+# agent holding a key is not asked for its encrypted key; a stale agent
+# socket does not spare the prompt. Shell completion through the same
+# tunnel asks for nothing, prints nothing on the terminal and answers
+# within its bound.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 12
+plan 29
 
 PG_TCP=1 pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
 sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
 sshd_encrypted_key "$TAP_TMP/locked" 'correct horse' ||
+	{ echo "Bail out! cannot make an encrypted key"; exit 1; }
+sshd_encrypted_key "$TAP_TMP/locked2" 'battery staple' ||
 	{ echo "Bail out! cannot make an encrypted key"; exit 1; }
 unset SSH_AUTH_SOCK
 sshd_log=$TAP_TMP/sshd/sshd.log
@@ -58,6 +63,7 @@ ok "the terminal is asked for the key's passphrase" \
 is "$(connections)" "$before" "... before the tunnel connects to the bastion"
 # The operator takes longer than the database's connect timeout.
 sleep 12
+is "$(connections)" "$before" "... nor while the operator takes their time"
 ui_text "correct horse"
 ui_keys Enter
 ok "the command succeeds after a slow answer" ui_wait "^exit 0" 60
@@ -70,8 +76,81 @@ unlike "$(ui_screen)" "correct horse|timeout|cannot connect" "... nothing else s
 ui_start_cmd 120 30 "trap : INT; $list"
 ui_wait "Passphrase for $TAP_TMP/locked:" 30 ||
 	{ echo "Bail out! no prompt for Ctrl-C"; exit 1; }
+before=$(connections)
 ui_keys C-c
-ok "Ctrl-C at the prompt ends the command at once" ui_wait "^exit (1|130)\$" 10
+ok "Ctrl-C at the prompt ends the command at once" ui_wait "^exit 130\$" 10
+is "$(connections)" "$before" "... without connecting to the bastion"
+
+# -- Ctrl-C in a command with its own SIGINT handler, two keys to ask for --------------
+cat >"$TAP_TMP/kubeconfig" <<EOK
+apiVersion: v1
+kind: Config
+current-context: far
+clusters:
+  - name: far
+    cluster:
+      server: https://localhost:6443
+contexts:
+  - name: far
+    context:
+      cluster: far
+      user: far
+users:
+  - name: far
+    user:
+      token: t
+EOK
+cat >"$TAP_TMP/twokeys.yaml" <<EOC
+database: "$db"
+tunnels:
+  - name: bastion
+    host: 127.0.0.1
+    port: $SSHD_PORT
+    user: $SSHD_USER
+    identity_files: [$TAP_TMP/locked, $TAP_TMP/locked2]
+    known_hosts: $SSHD_KNOWN_HOSTS
+    agent: false
+kube:
+  kubeconfig: $TAP_TMP/kubeconfig
+  context: far
+  tunnels:
+    far: bastion
+EOC
+ui_start_cmd 120 30 "trap : INT; '$OPSDECK' --config '$TAP_TMP/twokeys.yaml' logs -n shop -f; \
+echo \"exit \$?\"; exec cat"
+ui_wait "Passphrase for $TAP_TMP/locked:" 30 ||
+	{ echo "Bail out! no prompt in logs -f"; exit 1; }
+before=$(connections)
+ui_keys C-c
+ok "Ctrl-C at the first prompt of logs -f ends it as interrupted" ui_wait "^exit 130\$" 10
+unlike "$(ui_screen)" "Passphrase for $TAP_TMP/locked2" "... without asking for the second key"
+is "$(connections)" "$before" "... nor connecting to the bastion"
+
+# -- the worker asks before its loop runs, not on a job's first use of a cluster ---------
+ui_start_cmd 120 30 "trap : INT; '$OPSDECK' --config '$TAP_TMP/twokeys.yaml' worker; \
+echo \"exit \$?\"; exec cat"
+ok "the worker asks for the cluster's tunnel keys at its start" \
+	ui_wait "Passphrase for $TAP_TMP/locked:" 30
+unlike "$(ui_screen)" "running up to" "... before it runs jobs"
+ui_text "correct horse"
+ui_keys Enter
+ui_wait "Passphrase for $TAP_TMP/locked2:" 30 ||
+	{ echo "Bail out! no second prompt in the worker"; exit 1; }
+ui_text "battery staple"
+ui_keys Enter
+ok "... and then runs" ui_wait "running up to" 30
+ui_keys C-c
+ok "... until interrupted" ui_wait "^exit [0-9]+\$" 30
+
+# -- a wrong passphrase is tried once ---------------------------------------------------
+ui_start_cmd 120 30 "$list"
+ui_wait "Passphrase for $TAP_TMP/locked:" 30 ||
+	{ echo "Bail out! no prompt for a wrong passphrase"; exit 1; }
+ui_text "wrong horse"
+ui_keys Enter
+ok "a wrong passphrase fails the command" ui_wait "^exit 1\$" 60
+like "$(ui_screen | tr -d '\n')" "wrong passphrase; run the command again" \
+	"... tried once, then saying to run it again"
 
 # -- a hop that uses the agent: its encrypted key is not asked for --------------------
 sshd_agent_start "$SSHD_KEY" || { echo "Bail out! cannot start ssh-agent"; exit 1; }
@@ -79,6 +158,31 @@ UI_ENV="SSH_AUTH_SOCK='$SSH_AUTH_SOCK'"
 ui_start_cmd 120 30 "'$OPSDECK' --config '$agented' store list; echo \"exit \$?\"; exec cat"
 ok "with the agent the command succeeds" ui_wait "^exit 0" 60
 unlike "$(ui_screen)" "Passphrase" "... and the encrypted key's passphrase is not asked for"
+# an empty agent: asked, as ssh would
+ssh-add -q -D 2>/dev/null
+ui_start_cmd 120 30 "'$OPSDECK' --config '$agented' store list; echo \"exit \$?\"; exec cat"
+ok "with an empty agent the key's passphrase is asked for" \
+	ui_wait "Passphrase for $TAP_TMP/locked:" 30
+ui_text "correct horse"
+ui_keys Enter
+ok "... and the command succeeds" ui_wait "^exit 0" 60
+# an agent with another key: the encrypted one is neither in it nor asked
+ssh-keygen -q -t ed25519 -N '' -C stray -f "$TAP_TMP/stray" &&
+	ssh-add -q "$TAP_TMP/stray" 2>/dev/null ||
+	{ echo "Bail out! cannot add a key to the agent"; exit 1; }
+ui_start_cmd 120 30 "'$OPSDECK' --config '$agented' store list; echo \"exit \$?\"; exec cat"
+ok "with another key in the agent the command fails" ui_wait "^exit 1" 60
+like "$(ui_screen | tr -d '\n')" \
+	"not in the agent and not asked; ssh-add it, or set agent: false on profile bastion" \
+	"... saying first how to give the key"
+# the same with a socket nothing answers on: asked, as ssh would
+UI_ENV="SSH_AUTH_SOCK='$TAP_TMP/stale.sock'"
+ui_start_cmd 120 30 "'$OPSDECK' --config '$agented' store list; echo \"exit \$?\"; exec cat"
+ok "with a stale agent socket the key's passphrase is asked for" \
+	ui_wait "Passphrase for $TAP_TMP/locked:" 30
+ui_text "correct horse"
+ui_keys Enter
+ok "... and the command succeeds" ui_wait "^exit 0" 60
 UI_ENV=
 unset SSH_AUTH_SOCK
 

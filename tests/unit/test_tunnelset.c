@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -257,6 +258,72 @@ static void test_free_while_asking(void **state)
 	conf_free(&c);
 }
 
+/* ---- asked once the set is stopping ---- */
+
+/* tunnel_set_free marks the set as stopping before it joins the set's
+ * thread: a pthread_join from the freeing thread says the mark is made
+ * (a seam: this definition is found before the C library's). */
+static atomic_bool freer_known, freer_joining;
+static pthread_t freer;
+
+int pthread_join(pthread_t th, void **ret)
+{
+	int (*real)(pthread_t, void **);
+
+	*(void **)&real = dlsym(RTLD_NEXT, "pthread_join");
+	if (atomic_load(&freer_known) && pthread_equal(pthread_self(), freer))
+		atomic_store(&freer_joining, true);
+	return real(th, ret);
+}
+
+static void *set_freer(void *arg)
+{
+	freer = pthread_self();
+	atomic_store(&freer_known, true);
+	tunnel_set_free(arg);
+	return NULL;
+}
+
+/* An asker that comes once the set is stopping, while its thread is busy,
+ * is told at once that the tunnels are closing, and is not left waiting. */
+static void test_asked_while_closing(void **state)
+{
+	const struct tunnel_opts opts = {.backoff_min_ms = 100};
+	struct asking a = {.result = 0};
+	struct conf c;
+	struct err err = {0};
+	char described[64] = "x";
+	pthread_t asking, freeing;
+	uint64_t until = now_ms() + DEADLINE_MS;
+
+	(void)state;
+	settings_with_bastion(&c);
+	a.s = tunnel_set_new(NULL, &c.tunnels, &opts);
+	tunnel_set_observe(a.s, holding_observer, &a);
+	assert_true(tunnel_set_start_thread(a.s, &err));
+	assert_int_equal(pthread_create(&asking, NULL, asker, &a), 0);
+	while (!atomic_load(&a.in_observer) && now_ms() < until)
+		usleep(100);
+	assert_true(atomic_load(&a.in_observer));
+	/* the set's thread is held: the freer waits for it, the set stopping */
+	assert_int_equal(pthread_create(&freeing, NULL, set_freer, a.s), 0);
+	while (!atomic_load(&freer_joining) && now_ms() < until)
+		usleep(100);
+	assert_true(atomic_load(&freer_joining));
+	err = (struct err){0};
+	assert_int_equal(tunnel_set_endpoint(a.s, "edge", "db.internal", 5433, &err), -1);
+	assert_string_equal(err.msg, "tunnels: closing");
+	tunnel_set_describe(a.s, "edge", "db.internal", 5433, described, sizeof(described));
+	assert_string_equal(described, "");
+	atomic_store(&a.release, true);
+	assert_int_equal(pthread_join(freeing, NULL), 0);
+	atomic_store(&freer_known, false);
+	assert_int_equal(pthread_join(asking, NULL), 0);
+	/* the asker being answered when the stop came has its answer */
+	assert_true(a.result > 0);
+	conf_free(&c);
+}
+
 /* ---- a route taken away while it is asked ---- */
 
 static atomic_bool route_entered, route_release, route_returned, route_install_early;
@@ -297,6 +364,10 @@ static void test_route_install_waits(void **state)
 	uint64_t until = now_ms() + DEADLINE_MS;
 
 	(void)state;
+	atomic_store(&route_entered, false);
+	atomic_store(&route_release, false);
+	atomic_store(&route_returned, false);
+	atomic_store(&route_install_early, false);
 	route_install(slow_route, NULL);
 	assert_int_equal(pthread_create(&asking, NULL, route_asker, &local), 0);
 	while (!atomic_load(&route_entered) && now_ms() < until)
@@ -397,6 +468,7 @@ int main(void)
 	    cmocka_unit_test(test_set_on_a_loop),
 	    cmocka_unit_test(test_route),
 	    cmocka_unit_test(test_free_while_asking),
+	    cmocka_unit_test(test_asked_while_closing),
 	    cmocka_unit_test(test_route_install_waits),
 	    cmocka_unit_test(test_settings),
 	};
