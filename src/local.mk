@@ -34,6 +34,7 @@ libopsdeck_a_SOURCES += \
 	src/ssh/keyfile.c src/ssh/keyfile.h \
 	src/ssh/tunnel.c src/ssh/tunnel.h \
 	src/ssh/tunnelset.c src/ssh/tunnelset.h \
+	src/ssh/agent.c src/ssh/agent.h \
 	src/route.c src/route.h
 nodist_libopsdeck_a_SOURCES = src/embedded.c
 libopsdeck_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(PQ_CFLAGS) $(SSH2_CFLAGS)

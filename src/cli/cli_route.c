@@ -4,15 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,8 +17,13 @@
 #include "db/db.h"
 #include "kube/http.h"
 #include "route.h"
+#include "ssh/agent.h"
 #include "ssh/keyfile.h"
 #include "ssh/tunnelset.h"
+
+/* How long the agent may take to list its keys before the passphrases are
+ * asked (a forwarded agent whose far end is gone never answers). */
+#define CLI_AGENT_WAIT_MS 1000
 
 static const struct conf *route_conf;
 static FILE *route_err;
@@ -235,95 +237,6 @@ static bool pass_given(const char *path, char *buf, size_t bufsz, struct err *wh
 	return ok;
 }
 
-/* ---- the agent: does it answer, with a key? ---- */
-
-#define AGENT_WAIT_MS 1000
-#define AGENTC_REQUEST_IDENTITIES 11
-#define AGENT_IDENTITIES_ANSWER 12
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for fd to be ready for events until the deadline. */
-static bool agent_wait(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd = {.fd = fd, .events = events};
-	int r;
-
-	for (;;) {
-		int64_t left = deadline - mono_ms();
-
-		if (left <= 0)
-			return false;
-		r = poll(&pfd, 1, (int)left);
-		if (r > 0)
-			return (pfd.revents & events) != 0;
-		if (r < 0 && errno != EINTR)
-			return false;
-	}
-}
-
-/* True when the agent at SSH_AUTH_SOCK answers within AGENT_WAIT_MS and
- * holds at least one key: ssh then offers its keys before any file's. A
- * stale socket, an agent that does not answer, or an empty one: false. */
-static bool agent_has_keys(void)
-{
-	const char *path = getenv("SSH_AUTH_SOCK");
-	const unsigned char req[5] = {0, 0, 0, 1, AGENTC_REQUEST_IDENTITIES};
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	unsigned char ans[9];
-	int64_t deadline = mono_ms() + AGENT_WAIT_MS;
-	size_t got = 0, sent = 0;
-	bool ok = false;
-	int fd;
-
-	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path))
-		return false;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		int e = errno;
-		int soerr = 0;
-		socklen_t len = sizeof(soerr);
-
-		if ((e != EINPROGRESS && e != EAGAIN) || !agent_wait(fd, POLLOUT, deadline) ||
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0)
-			goto out;
-	}
-	while (sent < sizeof(req)) {
-		ssize_t n = send(fd, req + sent, sizeof(req) - sent, MSG_NOSIGNAL);
-
-		if (n > 0)
-			sent += (size_t)n;
-		else if (n < 0 && errno != EAGAIN && errno != EINTR)
-			goto out;
-		else if (!agent_wait(fd, POLLOUT, deadline))
-			goto out;
-	}
-	while (got < sizeof(ans)) {
-		ssize_t n = recv(fd, ans + got, sizeof(ans) - got, 0);
-
-		if (n > 0)
-			got += (size_t)n;
-		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-			goto out;
-		else if (!agent_wait(fd, POLLIN, deadline))
-			goto out;
-	}
-	/* uint32 length, the answer's type, uint32 number of keys */
-	ok = ans[4] == AGENT_IDENTITIES_ANSWER && (ans[5] | ans[6] | ans[7] | ans[8]) != 0;
-out:
-	close(fd);
-	return ok;
-}
-
 /* Whether the profile's keys were asked for (with ask_lock or pass_lock
  * held: both guard asked when it changes). */
 static bool was_asked(const char *profile)
@@ -363,7 +276,7 @@ static bool ask_passphrases(const char *profile)
 		const struct tunnel_profile *hop = &hops.v[h];
 
 		if (hop->agent && agent < 0)
-			agent = agent_has_keys();
+			agent = ssh_agent_has_keys(getenv("SSH_AUTH_SOCK"), CLI_AGENT_WAIT_MS);
 		if (hop->agent && agent > 0)
 			continue;
 		for (size_t k = 0; k < hop->n_identity_files; k++) {

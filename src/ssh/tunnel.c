@@ -17,10 +17,12 @@
 #include <unistd.h>
 
 #include "db/resolve.h"
+#include "ssh/agent.h"
 #include "ssh/keyfile.h"
 
 #define TICK_MS 250
 #define CONN_WAIT_MS 20000 /* a connection waits this long for the session */
+#define TUNNEL_AGENT_WAIT_MS 250 /* the agent lists its keys within this, or is left out */
 #define CONN_BUF (64 * 1024)
 #define CONN_STALL_MS 60000 /* a channel that moves nothing for this long is dead */
 #define PROBE_TYPE "opsdeck-probe@opsdeck"
@@ -807,10 +809,16 @@ static void start_agent(struct tunnel *t)
 	t->phase = PH_AUTH_KEY;
 	if (!t->p.agent || !sock || !*sock)
 		return;
+	/* libssh2's agent calls block without a bound: a forwarded agent whose
+	 * far end is gone takes the connection and never answers. Asked first
+	 * within a short bound, it is left out when it does not answer. */
+	if (!ssh_agent_has_keys(sock, TUNNEL_AGENT_WAIT_MS)) {
+		tried_add(t, "the agent (not answering, or no keys)");
+		return;
+	}
 	t->agent = libssh2_agent_init(t->s);
 	if (!t->agent)
 		return;
-	/* The agent is a local socket: these calls do not wait on the network. */
 	if (libssh2_agent_connect(t->agent) != 0 || libssh2_agent_list_identities(t->agent) != 0) {
 		tried_add(t, "the agent (not reachable)");
 		libssh2_agent_free(t->agent);
