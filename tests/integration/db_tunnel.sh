@@ -103,7 +103,8 @@ cp "$HOME/.pgpass" "$TAP_TMP/good.pgpass"
 printf 'localhost:%s:%s:%s:wrong-pw-%s\n' "$PG_TCP_PORT" "$PGDATABASE" "$PGUSER" $$ \
 	>"$HOME/.pgpass"
 out=$(timeout 60 "$prog" open "$conf" 2>&1)
-like "$out" "through tunnel bastion: .*password authentication failed.* \(password from $HOME/\.pgpass\)" \
+from="\(password from $HOME/\.pgpass\)"
+like "$out" "through tunnel bastion: .*password authentication failed.* $from" \
 	"a wrong password from the file is said to come from it"
 unlike "$out" "wrong-pw-$$" "the password read is not shown"
 # An empty password for the server: no password, as directly; libpq does
@@ -158,11 +159,12 @@ printf '[prod]\nhost=elsewhere.invalid\nport=1\nuser=nobody\ndbname=none\n' \
 export PGSERVICEFILE=$TAP_TMP/pg_service.conf
 write_conf "service=prod dbname=$PGDATABASE"
 out=$(timeout 60 "$prog" refuse "$conf" 2>&1)
-like "$out" "refused: database_tunnel: the database setting names a service: name host, port, user, dbname and passfile \(or password\) in it instead" \
+named="name host, port, user, dbname and passfile \(or password\)"
+like "$out" "refused: database_tunnel: the database setting names a service: $named in it instead" \
 	"a service that could supply the host is refused in words"
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE"
 out=$(PGSERVICE=prod timeout 60 "$prog" refuse "$conf" 2>&1)
-like "$out" "refused: database_tunnel: PGSERVICE is set in the environment: unset it, or name host, port, user, dbname and passfile \(or password\) in the database setting" \
+like "$out" "refused: database_tunnel: PGSERVICE is set in the environment: unset it, or $named in the" \
 	"and so is PGSERVICE, which could supply the user and the password file"
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER passfile=$HOME/.pgpass"
 out=$(PGSERVICE=prod timeout 60 "$prog" open "$conf" 2>&1)

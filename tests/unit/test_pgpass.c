@@ -275,8 +275,10 @@ static void test_same_as_libpq(void **state)
 		for (size_t i = 0; i < len; i++) {
 			seed = seed * 1103515245u + 12345u;
 			/* runs of one byte make long lines and real fields */
-			text[i] = (seed >> 16) % 4 == 0 ? alphabet[(seed >> 20) % (sizeof(alphabet) - 1)]
-							: "h:1:d:u:"[(seed >> 20) % 8];
+			if ((seed >> 16) % 4 == 0)
+				text[i] = alphabet[(seed >> 20) % (sizeof(alphabet) - 1)];
+			else
+				text[i] = "h:1:d:u:"[(seed >> 20) % 8];
 		}
 		check_same_as_libpq(path, text, len, n % 2 ? "1" : "01");
 	}
