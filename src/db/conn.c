@@ -19,7 +19,7 @@ struct db_call {
 	struct loop_timer *timer;
 	db_result_fn fn; /* NULL once forgotten */
 	void *ud;
-	char fail[300]; /* set when failed before reaching the server */
+	char fail[2100]; /* set when failed before reaching the server */
 	bool probe;	/* the idle check: no answer means the link is dead */
 };
 
@@ -47,7 +47,7 @@ struct db_conn {
 	unsigned watch_events;
 	enum phase phase;
 	enum db_state state;
-	char reason[300];
+	char reason[2048];
 
 	/* The host to look up first ("" if none), and what it gave. */
 	char host[256];
@@ -319,7 +319,7 @@ static void retry_fired(struct loop *loop, void *ud)
 /* The connection is gone or could not be made: fail what waits, retry. */
 static void go_down(struct db_conn *c, const char *why_raw)
 {
-	char why[300], msg[340], told[300];
+	char why[2048], msg[2100], told[1024];
 
 	tidy(why_raw, told, sizeof(told));
 	if (c->route.lport[0])
@@ -419,7 +419,7 @@ static void connect_pg(struct db_conn *c)
 	}
 	if (c->route.lport[0])
 		db_conn_params(c->conninfo, NULL, DB_TUNNEL_ADDR, c->route.lport,
-			       c->route.password[0] ? c->route.password : NULL, keys, vals);
+			       c->route.password, keys, vals);
 	else
 		db_conn_params(c->conninfo, c->addrs ? c->hosts : NULL, c->addrs, NULL, NULL,
 			       keys, vals);
@@ -430,7 +430,7 @@ static void connect_pg(struct db_conn *c)
 		return;
 	}
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
-		char why[300];
+		char why[1024];
 
 		tidy(PQerrorMessage(c->pg), why, sizeof(why));
 		go_down(c, why);
@@ -779,7 +779,7 @@ void db_conn_submit(struct db_conn *c, struct db_req *req, unsigned timeout_ms, 
 static void submit_call(struct db_conn *c, struct db_call *call)
 {
 	if (c->state == DB_STATE_DOWN) {
-		char why[340];
+		char why[2100];
 
 		snprintf(why, sizeof(why), "database unavailable: %s", c->reason);
 		fail_later(c, call, why);

@@ -107,6 +107,8 @@ void db_conn_params(const char *conninfo, const char *host, const char *hostaddr
 	if (port) {
 		keys[n] = "port";
 		vals[n++] = port;
+		keys[n] = "passfile";
+		vals[n++] = DB_NO_PASSFILE;
 	}
 	keys[n] = NULL;
 	vals[n] = NULL;
@@ -228,9 +230,41 @@ static void route_password(const PQconninfoOption *opts, const char *conninfo,
 		snprintf(path, sizeof(path), "%s/.pgpass", home);
 		passfile = path;
 	}
-	if (pgpass_lookup(passfile, r->host, r->port, dbname, user, r->password,
-			  sizeof(r->password), &warning) == PGPASS_IGNORED)
+	switch (pgpass_lookup(passfile, r->host, r->port, dbname, user, &r->password, &warning)) {
+	case PGPASS_FOUND:
+		str_copy(r->passfile, sizeof(r->passfile), passfile);
+		break;
+	case PGPASS_IGNORED:
 		str_copy(r->warning, sizeof(r->warning), warning.msg);
+		break;
+	case PGPASS_NONE:
+		break;
+	}
+}
+
+/* With a service (service=, else PGSERVICE): true only if the conninfo
+ * itself names all that routing relies on, which a service never overrides. */
+static bool service_named_enough(const PQconninfoOption *opts, const char *conninfo,
+				 struct err *err)
+{
+	static const char *const needed[] = { "host", "port", "user", "dbname" };
+	bool named = conninfo_value(opts, conninfo, "password", NULL) ||
+		     conninfo_value(opts, conninfo, "passfile", NULL);
+
+	if (!conninfo_value(opts, conninfo, "service", "PGSERVICE"))
+		return true;
+	for (size_t i = 0; i < ARRAY_LEN(needed); i++)
+		named = named && conninfo_value(opts, conninfo, needed[i], NULL);
+	if (named)
+		return true;
+	if (conninfo_value(opts, conninfo, "service", NULL))
+		err_set(err, "database_tunnel: the database setting names a service: name host, "
+			     "port, user, dbname and passfile (or password) in it instead");
+	else
+		err_set(err, "database_tunnel: PGSERVICE is set in the environment: unset it, or "
+			     "name host, port, user, dbname and passfile (or password) in the "
+			     "database setting");
+	return false;
 }
 
 bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err)
@@ -241,6 +275,7 @@ bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err)
 	int local;
 
 	memset(r, 0, sizeof(*r));
+	str_copy(r->port, sizeof(r->port), "5432");
 	if (!tunnel_profile)
 		return true;
 	if (conninfo && *conninfo && is_conninfo(conninfo)) {
@@ -253,13 +288,10 @@ bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err)
 			return false;
 		}
 	}
-	/* libpq takes the host from the service file, over all else: the
-	 * route would go elsewhere than the connection. */
-	if (conninfo_value(opts, conninfo, "service", "PGSERVICE")) {
-		err_set(err, "database_tunnel: name the host in the database setting; a service "
-			     "file is not read for tunnels");
+	/* A service fills what the conninfo leaves unset (over PGHOST etc.):
+	 * the route and the password lookup would miss what it gives. */
+	if (!service_named_enough(opts, conninfo, err))
 		goto fail;
-	}
 	/* What libpq falls back to. */
 	h = conninfo_value(opts, conninfo, "host", "PGHOST");
 	ha = conninfo_value(opts, conninfo, "hostaddr", "PGHOSTADDR");
@@ -278,15 +310,16 @@ bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err)
 		char *end;
 
 		port = strtol(p, &end, 10);
-		if (*end || port < 1 || port > 65535) {
+		if (*end || port < 1 || port > 65535 || strlen(p) >= sizeof(r->port)) {
 			err_set(err, "the database's port is not a number from 1 to 65535");
 			goto fail;
 		}
+		/* libpq matches the password file on the port as written */
+		str_copy(r->port, sizeof(r->port), p);
 	}
 	/* .pgpass is matched on the name libpq keeps (host, else hostaddr). */
 	str_copy(r->host, sizeof(r->host), h ? h : target);
 	str_copy(r->target, sizeof(r->target), target);
-	snprintf(r->port, sizeof(r->port), "%ld", port);
 	/* Asked on every connect: a tunnel set may have been replaced. */
 	local = route_endpoint(tunnel_profile, target, (int)port, err);
 	if (local <= 0) {
@@ -316,17 +349,22 @@ bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err
 
 void db_route_wipe(struct db_route *r)
 {
-	explicit_bzero(r->password, sizeof(r->password));
+	pgpass_free(r->password);
+	r->password = NULL;
 }
 
 void db_route_failure(const struct db_route *r, const char *why, char *out, size_t outsz)
 {
-	char host[120], known[300];
+	char host[120], port[64], known[300], path[260], file[300] = "";
 
 	route_describe(tunnel_profile, r->target, atoi(r->port), known, sizeof(known));
-	snprintf(out, outsz, "database %s:%s through tunnel %s: %s%s%s%s%s%s",
-		 db_shown(r->host, host, sizeof(host)), r->port,
-		 tunnel_profile ? tunnel_profile : "", why, known[0] ? "; " : "", known,
+	/* libpq's own hint is lost when the password is handed to it */
+	if (r->passfile[0] && strstr(why, "authentication"))
+		snprintf(file, sizeof(file), " (password from %s)",
+			 db_shown(r->passfile, path, sizeof(path)));
+	snprintf(out, outsz, "database %s:%s through tunnel %s: %s%s%s%s%s%s%s",
+		 db_shown(r->host, host, sizeof(host)), db_shown(r->port, port, sizeof(port)),
+		 tunnel_profile ? tunnel_profile : "", why, file, known[0] ? "; " : "", known,
 		 r->warning[0] ? " (" : "", r->warning, r->warning[0] ? ")" : "");
 }
 
@@ -384,7 +422,7 @@ PGconn *db_open_within(const char *conninfo, const char *connect_timeout_s, stru
 	}
 	db_conn_params(conninfo, NULL, route.lport[0] ? DB_TUNNEL_ADDR : NULL,
 		       route.lport[0] ? route.lport : NULL,
-		       route.password[0] ? route.password : NULL, keys, vals);
+		       route.password, keys, vals);
 	if (connect_timeout_s) {
 		/* Last, so that it wins over the conninfo's own. */
 		while (keys[n])
@@ -401,7 +439,7 @@ PGconn *db_open_within(const char *conninfo, const char *connect_timeout_s, stru
 		return NULL;
 	}
 	if (PQstatus(pg) != CONNECTION_OK) {
-		char msg[400], routed[800];
+		char msg[1024], routed[2048];
 
 		tidy_message(PQerrorMessage(pg), msg, sizeof(msg));
 		if (route.lport[0]) {

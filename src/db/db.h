@@ -59,9 +59,10 @@ void db_req_move(struct db_req *dst, struct db_req *src);
  * conninfo: the addresses of host looked up beforehand, or the tunnel's
  * local end. Pass expand_dbname=1. The arrays are NULL-terminated; the
  * values are static or borrowed. */
-#define DB_CONN_NPARAMS 14
+#define DB_CONN_NPARAMS 15
 /* password (NULL: none) goes under the conninfo: the password file's, looked
- * up for a routed connection (struct db_route). */
+ * up for a routed connection (struct db_route). A port (given only for a
+ * routed connection) brings passfile=DB_NO_PASSFILE over the conninfo. */
 void db_conn_params(const char *conninfo, const char *host, const char *hostaddr,
 		    const char *port, const char *password, const char *keys[DB_CONN_NPARAMS],
 		    const char *vals[DB_CONN_NPARAMS]);
@@ -81,23 +82,31 @@ const char *db_tunnel(void);
 bool db_conn_route(const char *conninfo, char *lport, size_t lportsz, struct err *err);
 /* A routed connection: libpq would match the password file on 127.0.0.1's
  * local port, so the password is looked up here (src/db/pgpass.h) with the
- * real host and port, the database and the user, from the conninfo's
- * passfile, else PGPASSFILE, else ~/.pgpass, when neither the conninfo nor
- * PGPASSWORD gives one. A service (service=, PGSERVICE) is refused: libpq
- * would take the host from the service file, not the one routed. */
+ * real host and the port as the conninfo writes it, the database and the
+ * user, from the conninfo's passfile, else PGPASSFILE, else ~/.pgpass, when
+ * neither the conninfo nor PGPASSWORD gives one; libpq is then given a
+ * passfile that cannot exist (DB_NO_PASSFILE), so that it never looks the
+ * local port up itself. A service (service=, PGSERVICE) fills only what the
+ * conninfo leaves unset: it is refused unless the conninfo names host, port,
+ * user, dbname and passfile or password, which routing relies on. */
 struct db_route {
 	char lport[12];	  /* "": directly */
 	char host[256];	  /* through the tunnel: the server's name and port */
-	char port[12];
+	char port[64];	  /* as written (the password file matches it so) */
 	char target[256]; /* what the route was asked for: hostaddr, else host */
-	char password[512]; /* "" for none; a secret, wiped by db_route_wipe */
+	char *password;	  /* NULL for none; a secret, wiped by db_route_wipe */
+	char passfile[256]; /* the file password came from ("" if none) */
 	char warning[400];  /* a password file ignored, and why ("" if none) */
 };
+/* Under a file (not a directory): stat fails, libpq reads no password file
+ * and prints no warning. */
+#define DB_NO_PASSFILE "/dev/null/opsdeck-no-passfile"
 bool db_conn_route_to(const char *conninfo, struct db_route *r, struct err *err);
 void db_route_wipe(struct db_route *r);
 /* A routed connection's failure in words: "database HOST:PORT through tunnel
  * P: WHY", with what the route knows (route_describe: the bastion's refusal,
- * the tunnel's down reason) and the ignored password file if any. */
+ * the tunnel's down reason), the ignored password file if any, and on an
+ * authentication failure the file the password came from. */
 void db_route_failure(const struct db_route *r, const char *why, char *out, size_t outsz);
 /* The host the conninfo (else libpq's environment) names, and whether it
  * sets hostaddr (then no lookup is needed); false if it cannot be read.

@@ -39,58 +39,126 @@ static const char *field_matches(const char *f, const char *end, const char *tok
 	return NULL;
 }
 
-static void copy_password(const char *p, const char *end, char *pw, size_t pwsz)
+/* The password after the fourth field, unescaped as libpq does. */
+static char *copy_password(const char *p, const char *end)
 {
+	char *pw = xmalloc((size_t)(end - p) + 1);
 	size_t j = 0;
 
 	for (; p < end && *p != ':'; p++) {
 		if (*p == '\\' && p + 1 < end)
 			p++;
-		if (j + 1 < pwsz)
-			pw[j++] = *p;
+		pw[j++] = *p;
 	}
-	if (pwsz)
-		pw[j] = '\0';
+	pw[j] = '\0';
+	return pw;
 }
 
-bool pgpass_match(const char *text, size_t len, const char *host, const char *port,
-		  const char *dbname, const char *user, char *pw, size_t pwsz)
+void pgpass_free(char *pw)
 {
-	const char *p = text, *stop = text + len;
-
-	while (p < stop) {
-		const char *nl = memchr(p, '\n', (size_t)(stop - p));
-		const char *next = nl ? nl + 1 : stop, *end = nl ? nl : stop, *nul, *f;
-
-		nul = memchr(p, '\0', (size_t)(end - p));
-		if (nul)
-			end = nul;
-		while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
-			end--;
-		f = p;
-		p = next;
-		if (end == f || *f == '#')
-			continue;
-		if ((f = field_matches(f, end, host)) && (f = field_matches(f, end, port)) &&
-		    (f = field_matches(f, end, dbname)) && (f = field_matches(f, end, user))) {
-			copy_password(f, end, pw, pwsz);
-			return true;
-		}
+	if (pw) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
 	}
-	return false;
+}
+
+/* libpq's line buffer (a PQExpBuffer) and the stream fgets reads from. */
+struct line_reader {
+	const char *p, *stop;
+	bool eof;
+	char *data;
+	size_t len, maxlen;
+};
+
+/* enlargePQExpBuffer(buf, needed): room for needed more bytes and a NUL,
+ * doubling from 256 as libpq does (the size decides where a long line is
+ * cut into reads, which matters after a NUL). The old buffer is wiped. */
+static void reader_enlarge(struct line_reader *r, size_t needed)
+{
+	size_t newlen = r->maxlen;
+	char *grown;
+
+	needed += r->len + 1;
+	if (needed <= r->maxlen)
+		return;
+	while (needed > newlen)
+		newlen *= 2;
+	grown = xmalloc(newlen);
+	memcpy(grown, r->data, r->maxlen);
+	explicit_bzero(r->data, r->maxlen);
+	free(r->data);
+	r->data = grown;
+	r->maxlen = newlen;
+}
+
+/* fgets(data + len, maxlen - len): up to maxlen - len - 1 bytes, through a
+ * newline; at the end of the text first, eof is set. False when nothing
+ * was read (fgets's NULL). */
+static bool reader_fgets(struct line_reader *r)
+{
+	char *out = r->data + r->len;
+	size_t room = r->maxlen - r->len - 1, n = 0;
+
+	while (n < room) {
+		if (r->p == r->stop) {
+			r->eof = true;
+			break;
+		}
+		out[n] = *r->p++;
+		if (out[n++] == '\n')
+			break;
+	}
+	out[n] = '\0';
+	return n > 0;
+}
+
+/* libpq 15's passwordFromFile loop, on text instead of a FILE. */
+char *pgpass_match(const char *text, size_t len, const char *host, const char *port,
+		   const char *dbname, const char *user)
+{
+	struct line_reader r = { .p = text, .stop = text + len, .maxlen = 256 };
+	char *pw = NULL;
+
+	r.data = xmalloc(r.maxlen);
+	r.data[0] = '\0';
+	while (!r.eof) {
+		const char *f, *end;
+
+		reader_enlarge(&r, 128);
+		if (!reader_fgets(&r))
+			break;
+		/* strlen: a NUL ends the text read; the next read goes there */
+		r.len += strlen(r.data + r.len);
+		if (!(r.len > 0 && r.data[r.len - 1] == '\n') && !r.eof)
+			continue;
+		end = r.data + r.len;
+		while (end > r.data && (end[-1] == '\r' || end[-1] == '\n'))
+			end--;
+		f = r.data;
+		if (end > f && *f != '#' && (f = field_matches(f, end, host)) &&
+		    (f = field_matches(f, end, port)) && (f = field_matches(f, end, dbname)) &&
+		    (f = field_matches(f, end, user))) {
+			pw = copy_password(f, end);
+			break;
+		}
+		r.len = 0;
+	}
+	explicit_bzero(r.data, r.maxlen);
+	free(r.data);
+	return pw;
 }
 
 enum pgpass_result pgpass_lookup(const char *path, const char *host, const char *port,
-				 const char *dbname, const char *user, char *pw, size_t pwsz,
+				 const char *dbname, const char *user, char **pw,
 				 struct err *warning)
 {
 	struct stat st;
 	char *text;
 	size_t len = 0;
 	ssize_t n;
-	bool found;
 	int fd;
 
+	*pw = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return PGPASS_NONE;
@@ -126,8 +194,8 @@ enum pgpass_result pgpass_lookup(const char *path, const char *host, const char 
 		len += (size_t)n;
 	}
 	close(fd);
-	found = pgpass_match(text, len, host, port, dbname, user, pw, pwsz);
+	*pw = pgpass_match(text, len, host, port, dbname, user);
 	explicit_bzero(text, (size_t)st.st_size + 1);
 	free(text);
-	return found ? PGPASS_FOUND : PGPASS_NONE;
+	return *pw ? PGPASS_FOUND : PGPASS_NONE;
 }

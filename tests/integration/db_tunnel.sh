@@ -9,14 +9,17 @@
 # the tunnel, and fails in words without it, naming the server and the
 # tunnel. The server asks for a password on TCP: it comes from ~/.pgpass's
 # line for the database's host and port (or the passfile parameter's file),
-# not the tunnel's local port; a password file others may read is ignored
-# with a warning; a service file is refused. The database through a
-# two-hop chain (a profile `via` the bastion).
+# not the tunnel's local port, on the port as written; libpq never looks
+# the local port up itself; a wrong password from the file is said to come
+# from it; a password file others may read is ignored with a warning (ours,
+# not libpq's on stderr); a service that could supply the host, port, user,
+# database or password file is refused. The database through a two-hop
+# chain (a profile `via` the bastion).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 34
+plan 40
 
 # A certificate for the name localhost only: TLS verified by name through
 # the tunnel's 127.0.0.1.
@@ -92,8 +95,35 @@ like "$out" "^error: cannot connect to the database localhost:$PG_TCP_PORT throu
 	"a failure names the server and the tunnel"
 like "$out" "password file .*\.pgpass has group or world access; permissions should be u=rw" \
 	"a password file others may read is ignored, with libpq's warning"
-unlike "$out" "$pw" "the password is not shown"
+unlike "$out" "^WARNING: password file" "libpq reads no password file itself, nor warns on stderr"
 chmod 600 "$HOME/.pgpass"
+
+# A wrong password read from the file: said to come from it, never shown.
+cp "$HOME/.pgpass" "$TAP_TMP/good.pgpass"
+printf 'localhost:%s:%s:%s:wrong-pw-%s\n' "$PG_TCP_PORT" "$PGDATABASE" "$PGUSER" $$ \
+	>"$HOME/.pgpass"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+from="\(password from $HOME/\.pgpass\)"
+like "$out" "through tunnel bastion: .*password authentication failed.* $from" \
+	"a wrong password from the file is said to come from it"
+unlike "$out" "wrong-pw-$$" "the password read is not shown"
+# An empty password for the server: no password, as directly; libpq does
+# not go on to match the local port against the next line.
+printf 'localhost:%s:%s:%s:\n*:*:*:*:%s\n' "$PG_TCP_PORT" "$PGDATABASE" "$PGUSER" "$pw" \
+	>"$HOME/.pgpass"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "^error: cannot connect to the database localhost:$PG_TCP_PORT through tunnel bastion: " \
+	"an empty password from the file is the one used"
+# The port as written: libpq compares the text, so 0PORT is not PORT.
+cp "$TAP_TMP/good.pgpass" "$HOME/.pgpass"
+write_conf "host=localhost port=0$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "error: .*localhost:0$PG_TCP_PORT through tunnel bastion: .*password" \
+	"the password file is matched on the port as written"
+printf 'localhost:0%s:%s:%s:%s\n' "$PG_TCP_PORT" "$PGDATABASE" "$PGUSER" "$pw" >"$HOME/.pgpass"
+out=$(timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "answer 42" "and a line with the port so written gives the password"
+cp "$TAP_TMP/good.pgpass" "$HOME/.pgpass"
 
 mv "$HOME/.pgpass" "$TAP_TMP/other.pgpass"
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
@@ -123,14 +153,23 @@ write_conf "host=$(dirname "$(pg_log)") dbname=$PGDATABASE"
 out=$(timeout 60 "$prog" refuse "$conf" 2>&1)
 like "$out" "refused: database_tunnel needs the database's host name in the database setting" \
 	"a Unix socket is refused in words"
+# A service fills only what the conninfo leaves unset.
+printf '[prod]\nhost=elsewhere.invalid\nport=1\nuser=nobody\ndbname=none\n' \
+	>"$TAP_TMP/pg_service.conf"
+export PGSERVICEFILE=$TAP_TMP/pg_service.conf
 write_conf "service=prod dbname=$PGDATABASE"
 out=$(timeout 60 "$prog" refuse "$conf" 2>&1)
-like "$out" "refused: database_tunnel: name the host in the database setting; a service file is not read for tunnels" \
-	"a service is refused in words"
+named="name host, port, user, dbname and passfile \(or password\)"
+like "$out" "refused: database_tunnel: the database setting names a service: $named in it instead" \
+	"a service that could supply the host is refused in words"
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE"
 out=$(PGSERVICE=prod timeout 60 "$prog" refuse "$conf" 2>&1)
-like "$out" "refused: database_tunnel: name the host .*a service file is not read for tunnels" \
-	"and so is PGSERVICE, which libpq would read over the host"
+like "$out" "refused: database_tunnel: PGSERVICE is set in the environment: unset it, or $named in the" \
+	"and so is PGSERVICE, which could supply the user and the password file"
+write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER passfile=$HOME/.pgpass"
+out=$(PGSERVICE=prod timeout 60 "$prog" open "$conf" 2>&1)
+like "$out" "answer 42" "PGSERVICE with all that routing needs named in the setting connects"
+unset PGSERVICEFILE
 
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
 od() { timeout 60 "$OPSDECK" --config "$conf" "$@"; }

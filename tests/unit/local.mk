@@ -201,7 +201,7 @@ EXTRA_DIST += tests/fuzz/fuzz_proxyurl.c
 check_PROGRAMS += tests/unit/test_pgpass
 TESTS += tests/unit/test_pgpass
 tests_unit_test_pgpass_SOURCES = tests/unit/test_pgpass.c
-tests_unit_test_pgpass_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pgpass_CFLAGS = $(UNIT_CFLAGS) $(PQ_CFLAGS)
 tests_unit_test_pgpass_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/fuzz/fuzz_pgpass.c
 
