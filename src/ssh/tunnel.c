@@ -21,6 +21,9 @@
 #include "ssh/keyfile.h"
 
 #define TICK_MS 250
+/* A session parked for a passphrase longer than this is not resumed: the
+ * server may have dropped it (sshd's LoginGraceTime is 30 s when hardened). */
+#define PARK_STALE_MS 2000
 #define CONN_WAIT_MS 20000 /* a connection waits this long for the session */
 #define TUNNEL_AGENT_WAIT_MS 250 /* the agent lists its keys within this, or is left out */
 #define CONN_BUF (64 * 1024)
@@ -1600,6 +1603,17 @@ bool tunnel_passphrase_answer(struct tunnel *t, const char *path, const char *pa
 	if (pass && *pass && strlen(pass) <= TUNNEL_PASSPHRASE_MAX) {
 		snprintf(t->vault + i * PASS_SIZE, PASS_SIZE, "%s", pass);
 		t->pass_kept[i] = true;
+		if (ms_since(now, t->asked_ms) > PARK_STALE_MS) {
+			/* The server's login grace time may have ended the parked
+			 * session: a fresh one starts on the next tick with the kept
+			 * passphrase, not counted as a failure. */
+			session_close(t);
+			t->phase = PH_DOWN;
+			t->backoff_ms = t->o.backoff_min_ms;
+			t->retry_at_ms = now;
+			t->st.retry_in_ms = 0;
+			return true;
+		}
 	} else {
 		pass_forget(t, i);
 		if (pass && *pass)

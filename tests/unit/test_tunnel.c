@@ -285,17 +285,21 @@ struct sshd {
 	char known[512], key[512], user[128];
 };
 
-static void sshd_up(struct sshd *d)
+/* opts: sshd -o options (sshd_start's), "" for none */
+static void sshd_up_with(struct sshd *d, const char *opts)
 {
-	const char *script =
-	    ". \"$top_srcdir/tests/lib/tap.sh\" && . \"$top_srcdir/tests/lib/sshd.sh\" &&"
-	    " sshd_start \"$TAP_TMP/sshd\" >&2 &&"
-	    " sshd_encrypted_key \"$TAP_TMP/locked\" 'correct horse' >&2 &&"
-	    " echo \"$SSHD_PORT $SSHD_KNOWN_HOSTS $TAP_TMP/locked $SSHD_USER\" && exec >&2;"
-	    " read x";
+	char script[1024];
 	int in[2], out[2];
 	char line[2048];
 	FILE *f;
+
+	snprintf(script, sizeof(script),
+		 ". \"$top_srcdir/tests/lib/tap.sh\" && . \"$top_srcdir/tests/lib/sshd.sh\" &&"
+		 " sshd_start \"$TAP_TMP/sshd\" %s >&2 &&"
+		 " sshd_encrypted_key \"$TAP_TMP/locked\" 'correct horse' >&2 &&"
+		 " echo \"$SSHD_PORT $SSHD_KNOWN_HOSTS $TAP_TMP/locked $SSHD_USER\" && exec >&2;"
+		 " read x",
+		 opts);
 
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
@@ -320,6 +324,8 @@ static void sshd_up(struct sshd *d)
 	assert_int_equal(sscanf(line, "%ld %511s %511s %127s", &d->port, d->known, d->key, d->user),
 			 4);
 }
+
+static void sshd_up(struct sshd *d) { sshd_up_with(d, ""); }
 
 static void sshd_down(struct sshd *d)
 {
@@ -458,6 +464,41 @@ static void test_passphrase_answered_later(void **state)
 	loop_free(l);
 }
 
+/* The server drops a session parked past its login grace time: the right
+ * passphrase, given after that, brings the tunnel up on a fresh session,
+ * with no refusal and no failure counted. */
+static void test_passphrase_answered_after_the_grace_time(void **state)
+{
+	struct loop *l = loop_new();
+	struct sshd d;
+	struct asked a = {0};
+	struct tunnel *t;
+	uint64_t end;
+
+	(void)state;
+	sshd_up_with(&d, "LoginGraceTime=1");
+	t = asking_tunnel(l, &d, &a);
+	run_until(l, &a.asks, 1);
+	/* past the grace time (its end is not logged): the parked session is gone */
+	end = loop_now_ms() + 3000;
+	while (loop_now_ms() < end)
+		assert_true(loop_run_once(l, 50) >= 0);
+	assert_int_equal(tunnel_status(t)->state, TUNNEL_CONNECTING);
+	assert_true(tunnel_passphrase_answer(t, a.path, "correct horse"));
+	end = loop_now_ms() + DEADLINE_MS;
+	while (tunnel_status(t)->state != TUNNEL_UP && loop_now_ms() < end)
+		assert_true(loop_run_once(l, 10) >= 0);
+	assert_int_equal(tunnel_status(t)->state, TUNNEL_UP);
+	if (a.w.downs)
+		print_message("down: %s\n", a.w.reason);
+	assert_int_equal(a.w.downs, 0);
+	assert_int_equal(a.asks, 1);
+	assert_int_equal(a.withdrawn, 0);
+	tunnel_free(t);
+	sshd_down(&d);
+	loop_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +506,7 @@ int main(void)
 	    cmocka_unit_test(test_free_lets_the_lookup_go),
 	    cmocka_unit_test(test_chain_follows_the_outer_down),
 	    cmocka_unit_test(test_passphrase_answered_later),
+	    cmocka_unit_test(test_passphrase_answered_after_the_grace_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
