@@ -72,6 +72,9 @@ struct app {
 	struct help *help;
 	struct app_dialog *dialog;
 	struct app_prompt_state *prompt;
+	struct app_prompt_state *prompt_waiting; /* for a prompt that keeps its place */
+	void (*line_free)(struct app *, void *);
+	void *line_free_ud;
 	struct form *form;
 	struct table *filter_table; /* the table the `/` prompt filters */
 	char *filter_before;	    /* its filter when the prompt opened */
@@ -243,19 +246,81 @@ static void close_prompt(struct app *app)
 	app->dirty = true;
 }
 
+/* Its owner is told NULL, as on Esc. */
+static void prompt_drop(struct app *app, struct app_prompt_state *p)
+{
+	const struct app_prompt_ops *ops = p->ops;
+	void *ud = p->ud;
+
+	lineedit_free(&p->le);
+	free(p);
+	if (ops->on_done)
+		ops->on_done(app, NULL, ud);
+}
+
 void app_prompt(struct app *app, const char *label, const char *initial,
 		const struct app_prompt_ops *ops, void *ud)
 {
 	struct app_prompt_state *p = xcalloc(1, sizeof(*p));
 
-	close_prompt(app);
 	str_copy(p->label, sizeof(p->label), label);
 	lineedit_init(&p->le);
 	lineedit_set(&p->le, initial ? initial : "");
 	p->ops = ops;
 	p->ud = ud;
+	if (app->prompt && app->prompt->ops->keep) {
+		struct app_prompt_state *before = app->prompt_waiting;
+
+		app->prompt_waiting = p;
+		if (before)
+			prompt_drop(app, before);
+		return;
+	}
+	if (app->prompt) {
+		struct app_prompt_state *before = app->prompt;
+
+		/* its note (completions) goes with it */
+		app->prompt = NULL;
+		app_note_end(app, app->cmdline);
+		prompt_drop(app, before);
+		/* what its on_done opened is replaced in turn, said to no one */
+		close_prompt(app);
+	}
 	app->prompt = p;
 	app->dirty = true;
+}
+
+bool app_prompt_relabel(struct app *app, const struct app_prompt_ops *ops, const char *label)
+{
+	if (!app->prompt || app->prompt->ops != ops)
+		return false;
+	str_copy(app->prompt->label, sizeof(app->prompt->label), label);
+	app->dirty = true;
+	return true;
+}
+
+bool app_line_busy(const struct app *app)
+{
+	return app->prompt || app->dialog || app->form;
+}
+
+void app_on_line_free(struct app *app, void (*fn)(struct app *app, void *ud), void *ud)
+{
+	app->line_free = fn;
+	app->line_free_ud = ud;
+}
+
+/* After a key or a prompt closed: a prompt that waited opens; with none
+ * of them open, the line's hook runs. */
+static void line_check(struct app *app)
+{
+	if (!app->prompt && app->prompt_waiting) {
+		app->prompt = app->prompt_waiting;
+		app->prompt_waiting = NULL;
+		app->dirty = true;
+	}
+	if (!app_line_busy(app) && app->line_free)
+		app->line_free(app, app->line_free_ud);
 }
 
 bool app_prompt_close(struct app *app, const struct app_prompt_ops *ops)
@@ -263,6 +328,7 @@ bool app_prompt_close(struct app *app, const struct app_prompt_ops *ops)
 	if (!app->prompt || app->prompt->ops != ops)
 		return false;
 	close_prompt(app);
+	line_check(app);
 	return true;
 }
 
@@ -856,7 +922,7 @@ static void copy_under_cursor(struct app *app, const struct pane_ops *ops, void 
 	free(text);
 }
 
-static void handle_key(struct app *app, keycode k)
+static void key_now(struct app *app, keycode k)
 {
 	const struct pane_ops *ops = pane_ops_of(app->active);
 	void *st = app->pane_state[app->active];
@@ -866,7 +932,9 @@ static void handle_key(struct app *app, keycode k)
 	if (message_is_error(app->msg) && !app->prompt)
 		clear_message(app);
 	app->dirty = true;
-	if (app->dialog) {
+	/* a prompt that keeps its place has the keys before a dialog opened
+	 * under it */
+	if (app->dialog && !(app->prompt && app->prompt->ops->keep)) {
 		dialog_key(app, k);
 		return;
 	}
@@ -915,6 +983,13 @@ static void handle_key(struct app *app, keycode k)
 		key_format(k, name, sizeof(name));
 		app_info(app, "%s is not bound here (? lists the keys)", name);
 	}
+}
+
+static void handle_key(struct app *app, keycode k)
+{
+	key_now(app, k);
+	if (!app->quitting)
+		line_check(app);
 }
 
 static void handle_mouse(struct app *app, keycode k)
@@ -1241,6 +1316,10 @@ static void app_free(struct app *app)
 		free(app->dialog);
 	}
 	close_prompt(app);
+	if (app->prompt_waiting) {
+		lineedit_free(&app->prompt_waiting->le);
+		free(app->prompt_waiting);
+	}
 	form_free(app->form);
 	help_free(app->help);
 	cmdline_free(app->cmdline);

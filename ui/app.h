@@ -92,9 +92,22 @@ struct app_prompt_ops {
 	bool (*on_key)(struct app *app, struct lineedit *le, keycode k, void *ud);
 	void (*on_change)(struct app *app, const char *text, void *ud);
 	void (*on_done)(struct app *app, const char *text, void *ud);
+	/* Not replaced: a prompt opened while this one is open waits for it
+	 * to close, and its keys come before a dialog's. */
+	bool keep;
 };
+/* Opens the prompt. One already open is closed and its on_done told NULL,
+ * as on Esc; unless it keeps its place (ops->keep): then this one opens
+ * when it closes (a second one waiting is told NULL in its place). */
 void app_prompt(struct app *app, const char *label, const char *initial,
 		const struct app_prompt_ops *ops, void *ud);
+/* Changes the label of the prompt opened with ops; false if not open. */
+bool app_prompt_relabel(struct app *app, const struct app_prompt_ops *ops, const char *label);
+/* Whether a prompt, dialog or form holds the keys. */
+bool app_line_busy(const struct app *app);
+/* fn runs after each key and each prompt closed while none of them is
+ * open (for questions that wait for the line); NULL removes it. One. */
+void app_on_line_free(struct app *app, void (*fn)(struct app *app, void *ud), void *ud);
 /* Closes the prompt if it is the one opened with ops, without on_done;
  * false when another (or none) is open. */
 bool app_prompt_close(struct app *app, const struct app_prompt_ops *ops);

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "cli/cli_tunnel.h"
@@ -17,6 +15,7 @@
 #include "input.h"
 #include "kube/http.h"
 #include "route.h"
+#include "ssh/tunnel.h"
 #include "ssh/tunnelset.h"
 #include "style.h"
 
@@ -40,10 +39,12 @@ struct tunnel_header {
 	/* a passphrase was refused at the terminal: the console asks next */
 	bool terminal_declined;
 	/* questions for passphrases, the first one on the prompt line (when
-	 * prompt_open), and what is typed for it */
+	 * prompt_open, unless withdrawn: then the prompt waits for Enter or
+	 * Esc with no question), and what is typed for it; told: the message
+	 * line said that the first one waits for the line */
 	struct pass_question *questions;
 	size_t nquestions;
-	bool prompt_open;
+	bool prompt_open, withdrawn, told;
 	char *typed;
 	size_t typed_size, ntyped;
 	/* what the message line was last told, per tunnel, as "name\tstate\treason" */
@@ -236,25 +237,14 @@ struct pass_question {
  * far, so that the tunnel refuses it in words rather than cut it. */
 #define TYPED_SIZE (TUNNEL_PASSPHRASE_MAX + 2)
 
-static void pass_prompt_open(struct tunnel_header *h);
+static void pass_try_open(struct tunnel_header *h);
 
-/* What is typed, in memory kept out of swap and core dumps where the
- * system allows; NULL when none could be had. */
+/* What is typed, in the tunnels' secret memory (out of swap, core dumps
+ * and children); NULL when none could be had. */
 static char *typed_buf(struct tunnel_header *h)
 {
-	if (!h->typed) {
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
-		void *v;
-
-		h->typed_size = (TYPED_SIZE + page - 1) / page * page;
-		v = mmap(NULL, h->typed_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			 -1, 0);
-		if (v == MAP_FAILED)
-			return NULL;
-		(void)mlock(v, h->typed_size);
-		(void)madvise(v, h->typed_size, MADV_DONTDUMP);
-		h->typed = v;
-	}
+	if (!h->typed)
+		h->typed = tunnel_secret_alloc(TYPED_SIZE, &h->typed_size);
 	return h->typed;
 }
 
@@ -265,31 +255,49 @@ static void typed_wipe(struct tunnel_header *h)
 	h->ntyped = 0;
 }
 
-/* The first question leaves the queue; the next one, if any, is put. */
+static void question_remove(struct tunnel_header *h, size_t i)
+{
+	free(h->questions[i].path);
+	memmove(h->questions + i, h->questions + i + 1,
+		(h->nquestions - i - 1) * sizeof(*h->questions));
+	h->nquestions--;
+	if (i == 0)
+		h->told = false;
+}
+
+/* The prompt closed: its question (unless withdrawn already) leaves the
+ * queue; the next one, if any, is put when the line is free. */
 static void pass_next(struct tunnel_header *h)
 {
 	typed_wipe(h);
 	h->prompt_open = false;
-	if (h->nquestions == 0)
-		return;
-	free(h->questions[0].path);
-	memmove(h->questions, h->questions + 1, (h->nquestions - 1) * sizeof(*h->questions));
-	h->nquestions--;
-	if (h->nquestions > 0)
-		pass_prompt_open(h);
+	if (h->withdrawn)
+		h->withdrawn = false;
+	else if (h->nquestions > 0)
+		question_remove(h, 0);
+	pass_try_open(h);
 }
 
-/* Every key goes to the passphrase but Enter and Esc (Ctrl-g), which end
- * the prompt; nothing typed reaches the line edit, so nothing is drawn. */
+static void pass_done(struct app *app, const char *text, void *ud);
+static const struct app_prompt_ops pass_prompt_ops;
+
+/* Every key goes to the passphrase but Enter and Esc (Ctrl-g, Ctrl-c),
+ * which end the prompt; nothing typed reaches the line edit, so nothing is
+ * drawn. */
 static bool pass_key(struct app *app, struct lineedit *le, keycode k, void *ud)
 {
 	struct tunnel_header *h = ud;
 	char *buf = typed_buf(h);
 
-	(void)app;
 	(void)le;
 	if (k == KC_ENTER || k == KC_ESC || k == KEY_CTRL('g'))
 		return false;
+	if (k == KEY_CTRL('c')) {
+		/* as Esc: the console's quit key is not the passphrase's */
+		(void)app_prompt_close(app, &pass_prompt_ops);
+		pass_done(app, NULL, h);
+		return true;
+	}
 	if (!buf)
 		return true;
 	if (k == KC_BACKSPACE || k == KEY_CTRL('h') || k == 127) {
@@ -313,7 +321,7 @@ static void pass_done(struct app *app, const char *text, void *ud)
 	const char *buf = typed_buf(h);
 
 	(void)app;
-	if (h->nquestions > 0) {
+	if (!h->withdrawn && h->nquestions > 0) {
 		struct pass_question *q = &h->questions[0];
 
 		/* text is the line edit's, always empty: Enter gives what was typed */
@@ -325,17 +333,40 @@ static void pass_done(struct app *app, const char *text, void *ud)
 static const struct app_prompt_ops pass_prompt_ops = {
 	.on_key = pass_key,
 	.on_done = pass_done,
+	.keep = true,
 };
 
-static void pass_prompt_open(struct tunnel_header *h)
+/* The first question goes on the prompt line when it is free: never over
+ * a prompt, dialog or form the operator is busy with (its keys would go to
+ * the other); until then the message line says that it waits. */
+static void pass_try_open(struct tunnel_header *h)
 {
+	const struct pass_question *q;
 	char label[256];
 
+	if (h->prompt_open || h->nquestions == 0)
+		return;
+	q = &h->questions[0];
+	if (app_line_busy(h->app)) {
+		if (!h->told)
+			app_note(h->app, h, false,
+				 "tunnel %s wants the passphrase of %s: finish this first",
+				 tunnel_name(q->t), q->path);
+		h->told = true;
+		return;
+	}
+	app_note_end(h->app, h);
 	typed_wipe(h);
 	snprintf(label, sizeof(label), "Passphrase for %s (tunnel %s; not shown, Esc skips): ",
-		 h->questions[0].path, tunnel_name(h->questions[0].t));
-	app_prompt(h->app, label, "", &pass_prompt_ops, h);
+		 q->path, tunnel_name(q->t));
 	h->prompt_open = true;
+	app_prompt(h->app, label, "", &pass_prompt_ops, h);
+}
+
+static void line_free(struct app *app, void *ud)
+{
+	(void)app;
+	pass_try_open(ud);
 }
 
 /* The terminal before the screen is taken, and a forced askpass program:
@@ -386,13 +417,14 @@ static void ask_passphrase(struct tunnel *t, const char *path, void *ud)
 	if (h->prompt_open || h->nquestions > 0 || !ask_off_screen(h, t, path)) {
 		h->questions = xrealloc(h->questions, (h->nquestions + 1) * sizeof(*h->questions));
 		h->questions[h->nquestions++] = (struct pass_question){t, xstrdup(path)};
-		if (h->nquestions == 1)
-			pass_prompt_open(h);
+		pass_try_open(h);
 	}
 }
 
 /* The tunnel no longer waits (its attempt ended, or it is freed): its
- * question leaves the queue, and the prompt if it is on it. */
+ * question leaves the queue. On the prompt line, the prompt stays, saying
+ * so, and takes the keys till Enter or Esc: the rest of a passphrase being
+ * typed must not become commands. */
 static void passphrase_withdrawn(struct tunnel *t, const char *path, void *ud)
 {
 	struct tunnel_header *h = console_tunnels;
@@ -403,17 +435,21 @@ static void passphrase_withdrawn(struct tunnel *t, const char *path, void *ud)
 	for (size_t i = 0; i < h->nquestions; i++) {
 		if (h->questions[i].t != t || strcmp(h->questions[i].path, path) != 0)
 			continue;
-		if (i == 0) {
-			if (h->prompt_open)
-				(void)app_prompt_close(h->app, &pass_prompt_ops);
-			pass_next(h);
-			app_redraw(h->app);
-			return;
+		if (i == 0 && h->prompt_open && !h->withdrawn) {
+			char label[256];
+
+			snprintf(label, sizeof(label),
+				 "Passphrase for %s (tunnel %s): question withdrawn (Enter or Esc) ",
+				 path, tunnel_name(t));
+			(void)app_prompt_relabel(h->app, &pass_prompt_ops, label);
+			h->withdrawn = true;
 		}
-		free(h->questions[i].path);
-		memmove(h->questions + i, h->questions + i + 1,
-			(h->nquestions - i - 1) * sizeof(*h->questions));
-		h->nquestions--;
+		question_remove(h, i);
+		if (i == 0 && !h->prompt_open) {
+			app_note_end(h->app, h);
+			pass_try_open(h);
+		}
+		app_redraw(h->app);
 		return;
 	}
 }
@@ -434,6 +470,7 @@ struct tunnel_header *tunnel_header_new(struct app *app)
 	h->loop_thread = pthread_self();
 	pthread_mutex_init(&h->lock, NULL);
 	console_tunnels = h;
+	app_on_line_free(app, line_free, h);
 	h->set = tunnel_set_new(app_loop(app), &conf->tunnels, &base);
 	tunnel_set_observe(h->set, state_changed, h);
 	route_install(route, h);
@@ -458,16 +495,15 @@ void tunnel_header_free(struct tunnel_header *h)
 	db_set_tunnel(NULL);
 	kube_http_set_tunnels(NULL);
 	console_tunnels = NULL;
+	app_on_line_free(h->app, NULL, NULL);
+	app_note_end(h->app, h);
 	tunnel_set_observe(h->set, NULL, NULL);
 	tunnel_set_free(h->set);
 	for (size_t i = 0; i < h->nquestions; i++)
 		free(h->questions[i].path);
 	free(h->questions);
-	if (h->typed) {
-		explicit_bzero(h->typed, h->typed_size);
-		munlock(h->typed, h->typed_size);
-		munmap(h->typed, h->typed_size);
-	}
+	if (h->typed)
+		tunnel_secret_free(h->typed, h->typed_size);
 	for (size_t i = 0; i < h->nanswers; i++) {
 		free(h->answers[i].profile);
 		free(h->answers[i].host);

@@ -21,7 +21,7 @@
 . "$top_srcdir/tests/lib/sshd.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 55
+plan 63
 
 PG_TCP=1
 export PG_TCP
@@ -141,11 +141,46 @@ fi
 header_has "Esc skips the key: the tunnel is down with the reason" 'tunnel bastion: down: [a-z]'
 screen_has "the reason says the passphrase was cancelled" 'locked \(encrypted, passphrase cancel'
 screen_has "the next attempt asks again" "$prompt" 60
+# A question that comes while a command is being typed waits for it.
+sshd_stop
+ui_esc
+header_has "skipped again with sshd stopped: the tunnel is down" 'tunnel bastion: down: [a-z]' 60
+ui_keys :
+ui_text 'cust'
+sshd_restart
+screen_has "a question that comes while ':' is open is said on the message line" \
+	'tunnel bastion wants the passphrase of [^ ]*locked: finish this first' 90
+if ui_screen | grep -q '^:cust' && ! ui_screen | grep -Eq "$prompt"; then
+	pass "the command line keeps what was typed, the question waits"
+else
+	fail "the command line keeps what was typed, the question waits"
+	diag "$(ui_screen)"
+fi
+ui_text 'x'
+if wait_for "ui_screen | grep -q '^:custx'" 10; then
+	pass "and its keys still go to the command line"
+else
+	fail "and its keys still go to the command line"
+	diag "$(ui_screen)"
+fi
+ui_esc
+screen_has "the passphrase prompt opens once the command line is closed" "$prompt" 30
 ui_text 'wrong horse'
 ui_keys Enter
 screen_has "a wrong passphrase is refused in words" 'locked \(wrong passphrase\)' 60
 unlike "$(ui_screen)" 'wrong horse' "what was typed is not shown"
 screen_has "and asked again" "$prompt" 60
+ui_text 'correct'
+ui_keys C-c
+if ui_wait_gone 'Esc skips' 10; then
+	pass "Ctrl-c in the passphrase prompt closes it, as Esc"
+else
+	fail "Ctrl-c in the passphrase prompt closes it, as Esc"
+	diag "$(ui_screen)"
+fi
+header_has "the console still runs: the key skipped, the tunnel down" \
+	'tunnel bastion: down: [a-z]' 30
+screen_has "and the next attempt asks again" "$prompt" 60
 ui_text 'correct horse'
 # A new size after the keys: the console's redraw at 100x30 puts the prompt
 # on line 30, where the old screen had nothing.
