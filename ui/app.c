@@ -325,6 +325,12 @@ static void line_check(struct app *app)
 
 bool app_prompt_close(struct app *app, const struct app_prompt_ops *ops)
 {
+	if (app->prompt_waiting && app->prompt_waiting->ops == ops &&
+	    (!app->prompt || app->prompt->ops != ops)) {
+		lineedit_free(&app->prompt_waiting->le);
+		x_free(&app->prompt_waiting);
+		return true;
+	}
 	if (!app->prompt || app->prompt->ops != ops)
 		return false;
 	close_prompt(app);

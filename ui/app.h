@@ -108,7 +108,8 @@ bool app_line_busy(const struct app *app);
 /* fn runs after each key and each prompt closed while none of them is
  * open (for questions that wait for the line); NULL removes it. One. */
 void app_on_line_free(struct app *app, void (*fn)(struct app *app, void *ud), void *ud);
-/* Closes the prompt if it is the one opened with ops, without on_done;
+/* Closes the prompt (or the one waiting) if it is the one opened with ops,
+ * without on_done;
  * false when another (or none) is open. */
 bool app_prompt_close(struct app *app, const struct app_prompt_ops *ops);
 

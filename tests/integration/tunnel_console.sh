@@ -10,7 +10,9 @@
 # there, asked on the console's prompt line while the loop goes on (the
 # header keeps changing, the tunnel does not time out; Esc skips the key,
 # the next attempt asks again, a wrong one is refused in words and asked
-# again), never shown nor logged, and the tunnel comes up with it. Then
+# again; a question that comes while `:` is being typed waits for it, said
+# on the message line; Ctrl-c cancels as Esc), never shown nor logged, and
+# the tunnel comes up with it. Then
 # two tunnels: the database's and a cluster's (kube.tunnels, kubesim over
 # HTTPS verified by name), both in the header, down and up with sshd, the
 # cluster's state following its tunnel; last, both with the encrypted key,
