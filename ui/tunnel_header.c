@@ -439,7 +439,8 @@ static void passphrase_withdrawn(struct tunnel *t, const char *path, void *ud)
 			char label[256];
 
 			snprintf(label, sizeof(label),
-				 "Passphrase for %s (tunnel %s): question withdrawn (Enter or Esc) ",
+				 "Passphrase for %s (tunnel %s): "
+				 "question withdrawn (Enter or Esc) ",
 				 path, tunnel_name(t));
 			(void)app_prompt_relabel(h->app, &pass_prompt_ops, label);
 			h->withdrawn = true;
