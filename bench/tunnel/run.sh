@@ -25,13 +25,9 @@ export OPSDECK="$build/opsdeck"
 . "$top_srcdir/tests/lib/sshd.sh"
 work=$TAP_TMP
 
-sshd_start "$work/outer" >/dev/null || exit 1
+sshd_start_pair "$work/outer" "$work/inner" >/dev/null || exit 1
 outer_port=$SSHD_PORT outer_key=$SSHD_KEY outer_kh=$SSHD_KNOWN_HOSTS user=$SSHD_USER
-sshd_use inner
-SSHD_ADDR=127.0.0.2
-sshd_start "$work/inner" >/dev/null || exit 1
-inner_port=$SSHD_PORT inner_key=$SSHD_KEY inner_kh=$SSHD_KNOWN_HOSTS
-sshd_use default
+inner_port=$SSHD_INNER_PORT inner_key=$SSHD_INNER_KEY inner_kh=$SSHD_INNER_KNOWN_HOSTS
 export HOME=$work/home
 mkdir -p "$HOME"
 unset SSH_AUTH_SOCK
@@ -91,24 +87,11 @@ print("%.2f %.2f" % (statistics.median(ts), ts[int(len(ts) * 0.9) - 1]))
 EOF
 
 conf=$work/config.yaml
-cat >"$conf" <<EOF
-tunnels:
-  - name: outer
-    host: 127.0.0.1
-    port: $outer_port
-    user: $user
-    identity_file: $outer_key
-    known_hosts: $outer_kh
-    agent: false
-  - name: inner
-    host: 127.0.0.2
-    port: $inner_port
-    user: $user
-    identity_file: $inner_key
-    known_hosts: $inner_kh
-    agent: false
-    via: outer
-EOF
+{
+	echo "tunnels:"
+	sshd_profile outer
+	sshd_profile -i inner inner "via: outer"
+} >"$conf"
 cat >"$work/ssh_config" <<EOF
 Host b-outer
   HostName 127.0.0.1

@@ -4,24 +4,13 @@
 # reported as file:line:column with nothing imported).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 
 plan 94
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config"
-printf 'operator: alice\n' >"$work/op.yaml"
+cli_setup 'operator: alice\n'
 cd "$work" || exit 1
 
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-# run CMD...: sets rc, out (stdout) and err (stderr)
-run() {
-	out=$("$@" 2>"$work/stderr")
-	rc=$?
-	err=$(cat "$work/stderr")
-}
 nevents() { q -c "SELECT count(*) FROM opsdeck.events"; }
 
 od db migrate >/dev/null || { echo "Bail out! db migrate failed"; exit 1; }

@@ -5,24 +5,13 @@
 # audited and refused in read-only mode.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 
 plan 52
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config"
-printf 'operator: alice\n' >"$work/op.yaml"
+cli_setup 'operator: alice\n'
 cd "$work" || exit 1
 
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-# run CMD...: sets rc, out (stdout) and err (stderr)
-run() {
-	out=$("$@" 2>"$work/stderr")
-	rc=$?
-	err=$(cat "$work/stderr")
-}
 nevents() { q -c "SELECT count(*) FROM opsdeck.events"; }
 nprojects() { q -c "SELECT count(*) FROM opsdeck.projects"; }
 field() { q -c "SELECT $1 FROM opsdeck.projects WHERE slug = '$2'"; }

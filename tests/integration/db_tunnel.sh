@@ -30,15 +30,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TAP_TMP/server.key" \
 pw=tunnel-pw-$$
 PG_PASSWORD=$pw PG_TCP=1 PG_SSL_CERT=$TAP_TMP/server.crt PG_SSL_KEY=$TAP_TMP/server.key pg_start ||
 	{ echo "Bail out! cannot start PostgreSQL"; exit 1; }
-sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
-# The second hop: an sshd on 127.0.0.2 reached through the first.
-sshd_use inner
-SSHD_ADDR=127.0.0.2
-sshd_start "$TAP_TMP/inner" || { echo "Bail out! cannot start the inner sshd"; exit 1; }
-inner_port=$SSHD_PORT
-inner_key=$SSHD_KEY
-inner_kh=$SSHD_KNOWN_HOSTS
-sshd_use default
+# The bastion, and a second hop: an sshd on 127.0.0.2 reached through it.
+sshd_start_pair "$TAP_TMP/sshd" "$TAP_TMP/inner" || { echo "Bail out! cannot start sshd"; exit 1; }
 prog=$top_builddir/tests/integration/db_tunnel_test
 conf=$TAP_TMP/config.yaml
 export HOME=$TAP_TMP
@@ -52,32 +45,13 @@ chmod 600 "$HOME/.pgpass"
 # (PROFILE "inner": and one via it), the database through PROFILE
 # (default: bastion)
 write_conf() {
-	cat >"$conf" <<EOC
-database: "$1"
-database_tunnel: ${2:-bastion}
-tunnels:
-  - name: bastion
-    host: 127.0.0.1
-    port: $SSHD_PORT
-    user: $SSHD_USER
-    identity_file: $SSHD_KEY
-    known_hosts: $SSHD_KNOWN_HOSTS
-    agent: false
-    keepalive: 1
-EOC
-	if [ "${2:-}" = inner ]; then
-		cat >>"$conf" <<EOC
-  - name: inner
-    host: 127.0.0.2
-    port: $inner_port
-    user: $SSHD_USER
-    identity_file: $inner_key
-    known_hosts: $inner_kh
-    agent: false
-    keepalive: 1
-    via: bastion
-EOC
-	fi
+	{
+		printf 'database: "%s"\ndatabase_tunnel: %s\ntunnels:\n' "$1" "${2:-bastion}"
+		sshd_profile bastion "keepalive: 1"
+		if [ "${2:-}" = inner ]; then
+			sshd_profile -i inner inner "keepalive: 1" "via: bastion"
+		fi
+	} >"$conf"
 }
 
 write_conf "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"

@@ -13,7 +13,7 @@ TESTS += \
 	tests/integration/store_pane.sh \
 	tests/integration/doctor.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/pg.sh tests/lib/sim.sh tests/lib/kubectl.sh \
-	tests/lib/store.sh \
+	tests/lib/store.sh tests/lib/cli.sh \
 	tests/integration/pg_harness.sh \
 	tests/integration/db_conn.sh \
 	tests/integration/db_migrate.sh \
@@ -128,7 +128,8 @@ tests_integration_kube_proxy_watch_LDADD = $(OPSDECK_CORE_LIBS)
 TESTS += tests/integration/jobs.sh tests/integration/jobs_cancel.sh
 EXTRA_DIST += tests/integration/jobs.sh tests/integration/jobs_cancel.sh
 TESTS += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
-EXTRA_DIST += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh
+EXTRA_DIST += tests/integration/queues_pane.sh tests/integration/queues_pane_rabbit.sh \
+	tests/lib/queues.sh
 TESTS += tests/integration/queues_pane_acts.sh
 EXTRA_DIST += tests/integration/queues_pane_acts.sh
 
@@ -139,7 +140,7 @@ TESTS += tests/integration/logs_pane_firehose.sh
 EXTRA_DIST += tests/integration/logs_pane_firehose.sh
 # SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
 TESTS += tests/integration/tunnel.sh
-EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh
+EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh tests/lib/http.sh
 # The cluster client, a broker and a log stream riding a tunnel.
 TESTS += tests/integration/tunnel_ride.sh
 EXTRA_DIST += tests/integration/tunnel_ride.sh

@@ -6,41 +6,29 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/queues.sh"
 
 plan 18
 
 ui_with_pg
-printf 'operator: pane-tester\n' >"$UI_CONFIG/config.yaml"
+queues_config
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER"
 
-od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-store_sql() { # store_sql ID NAME STATUS
-	echo "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas,
-		created_by, status, error_message)
-	SELECT '$1', p.uuid, o.uuid, pl.uuid, 'kind', '$2', 'store-$1', 1, 'tester', '$3',
-		CASE WHEN '$3' = 'Failed' THEN 'boom' END
-	FROM opsdeck.projects p, opsdeck.offerings o JOIN opsdeck.plans pl ON pl.offering = o.uuid
-	WHERE p.slug = 'web-store' AND o.slug = 'woocommerce' AND pl.name = 'small'"
-}
-
+queues_prepare_db
 {
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create "Acme Shops" &&
-		od project create acme-shops "Web Store" --stores 5 &&
-		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kind')" &&
-		q -c "$(store_sql 0000000000a1 shop Queued)" &&
-		q -c "$(store_sql 0000000000a2 broken Failed)" &&
-		q -c "$(store_sql 0000000000a3 ghost Provisioning)" &&
+	q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kind')" &&
+		q -c "$(queues_store_sql 0000000000a1 shop Queued)" &&
+		q -c "$(queues_store_sql 0000000000a2 broken Failed)" &&
+		q -c "$(queues_store_sql 0000000000a3 ghost Provisioning)" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind, created_at) VALUES ('0000000000a1', 'provision', now() - interval '3 minutes')" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind, state, attempts, max_attempts, last_error, finished_at)
 			VALUES ('0000000000a2', 'provision', 'failed', 5, 5, 'Service/mysql: the cluster said no', now())" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind, state, attempts, lease_owner, lease_until, step)
 			VALUES ('0000000000a3', 'provision', 'running', 1, 'w9/deadbeef', now() - interval '150 seconds', 'apply')"
 } >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
-qjob() { q -c "SELECT id FROM opsdeck.jobs WHERE store = '$1' ORDER BY id LIMIT 1"; }
-ja1=$(qjob 0000000000a1); ja2=$(qjob 0000000000a2); ja3=$(qjob 0000000000a3)
+ja1=$(queues_job_of 0000000000a1)
+ja2=$(queues_job_of 0000000000a2)
+ja3=$(queues_job_of 0000000000a3)
 
 ui_start 120 40 --no-worker
 ui_keys 4

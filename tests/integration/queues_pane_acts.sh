@@ -11,6 +11,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/queues.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
@@ -25,17 +26,7 @@ rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
 		rabbit_publish / qq 1 quorum
 } || { echo "Bail out! cannot fill the broker"; exit 1; }
 odd=$rabbit_odd twin=$rabbit_twin odd_p=$rabbit_odd_p twin_p=$rabbit_twin_p
-cat >"$UI_CONFIG/config.yaml" <<CONF
-operator: pane-tester
-queues:
-  interval: 1
-rabbitmq:
-  - name: main
-    url: $RABBIT_URL
-    user: $RABBIT_USER
-    password: "$RABBIT_PASSWORD"
-    vhosts: ["/"]
-CONF
+queues_config
 mkdir -p "$TAP_TMP/sim"
 sim_start "$TAP_TMP/sim" --kafka-topic-version both || { echo "Bail out! cannot start kubesim"; exit 1; }
 {
@@ -53,30 +44,16 @@ sim_post /sim/faults '{"errorRate":1,"errorCode":404,"pathPrefix":"/apis/kafka.s
 	{ echo "Bail out! cannot set the fault"; exit 1; }
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 
-od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-store_sql() { # store_sql ID NAME STATUS
-	echo "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas,
-		created_by, status, error_message)
-	SELECT '$1', p.uuid, o.uuid, pl.uuid, 'kind', '$2', 'store-$1', 1, 'tester', '$3',
-		CASE WHEN '$3' = 'Failed' THEN 'boom' END
-	FROM opsdeck.projects p, opsdeck.offerings o JOIN opsdeck.plans pl ON pl.offering = o.uuid
-	WHERE p.slug = 'web-store' AND o.slug = 'woocommerce' AND pl.name = 'small'"
-}
+queues_prepare_db
 {
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create "Acme Shops" &&
-		od project create acme-shops "Web Store" --stores 5 &&
-		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', '$SIM_CONTEXT')" &&
-		q -c "$(store_sql 0000000000c1 shop Queued)" &&
-		q -c "$(store_sql 0000000000c2 broken Failed)" &&
+	q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', '$SIM_CONTEXT')" &&
+		q -c "$(queues_store_sql 0000000000c1 shop Queued)" &&
+		q -c "$(queues_store_sql 0000000000c2 broken Failed)" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind) VALUES ('0000000000c1', 'provision')" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind, state, attempts, max_attempts, last_error, finished_at)
 			VALUES ('0000000000c2', 'provision', 'failed', 5, 5, 'boom', now())"
 } >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
-qjob() { q -c "SELECT id FROM opsdeck.jobs WHERE store = '$1' ORDER BY id LIMIT 1"; }
-jc1=$(qjob 0000000000c1); jc2=$(qjob 0000000000c2)
+jc1=$(queues_job_of 0000000000c1); jc2=$(queues_job_of 0000000000c2)
 depth() { rabbit_depth / "$1"; }
 
 ui_start 120 40 --no-worker

@@ -11,6 +11,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/queues.sh"
 . "$top_srcdir/tests/lib/rabbit.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
@@ -25,17 +26,7 @@ rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
 	rabbit_publish / tasks 5 task && rabbit_publish / heavy 3 heavy &&
 		rabbit_publish / worker1.celery.pidbox 1 ping && rabbit_publish / tasks.dlq 4 dead
 } || { echo "Bail out! cannot fill the broker"; exit 1; }
-cat >"$UI_CONFIG/config.yaml" <<CONF
-operator: pane-tester
-queues:
-  interval: 1
-rabbitmq:
-  - name: main
-    url: $RABBIT_URL
-    user: $RABBIT_USER
-    password: "$RABBIT_PASSWORD"
-    vhosts: ["/"]
-CONF
+queues_config
 mkdir -p "$TAP_TMP/sim"
 # The topics' statuses are written here, not by kubesim's controller.
 sim_start "$TAP_TMP/sim" --topic-ready-ms 3600000 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -71,8 +62,6 @@ sed 's/kubesim/kraft/g' "$TAP_TMP/sim1/kubeconfig" >"$TAP_TMP/sim1/kraft.kubecon
 export KUBECONFIG="$old_kubeconfig:$TAP_TMP/sim1/kraft.kubeconfig"
 UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KUBECONFIG='$KUBECONFIG'"
 
-od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 depths() {
 	for n in tasks heavy background worker1.celery.pidbox tasks.dlq; do
 		printf '%s=%s ' "$n" "$(rabbit_depth / "$n")"
@@ -88,21 +77,11 @@ depths_are() {
 }
 # line_of REGEX: the screen line the first match is on
 line_of() { ui_screen | grep -nE -- "$1" | head -n 1 | cut -d: -f1; }
-store_sql() { # store_sql ID NAME STATUS
-	echo "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas,
-		created_by, status)
-	SELECT '$1', p.uuid, o.uuid, pl.uuid, 'kind', '$2', 'store-$1', 1, 'tester', '$3'
-	FROM opsdeck.projects p, opsdeck.offerings o JOIN opsdeck.plans pl ON pl.offering = o.uuid
-	WHERE p.slug = 'web-store' AND o.slug = 'woocommerce' AND pl.name = 'small'"
-}
+queues_prepare_db
 {
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create "Acme Shops" &&
-		od project create acme-shops "Web Store" --stores 5 &&
-		q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kubesim'), ('kraft', 'kraft')" &&
-		q -c "$(store_sql 0000000000b1 shop Queued)" &&
-		q -c "$(store_sql 0000000000b2 later Queued)" &&
+	q -c "INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('kind', 'kubesim'), ('kraft', 'kraft')" &&
+		q -c "$(queues_store_sql 0000000000b1 shop Queued)" &&
+		q -c "$(queues_store_sql 0000000000b2 later Queued)" &&
 		q -c "INSERT INTO opsdeck.jobs (store, kind) VALUES ('0000000000b1', 'provision')"
 } >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
 

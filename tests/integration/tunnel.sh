@@ -9,6 +9,7 @@
 # connection ends on its own.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
+. "$top_srcdir/tests/lib/http.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
 plan 66
@@ -174,26 +175,8 @@ www=$TAP_TMP/www
 mkdir -p "$www"
 head -c 6000000 /dev/urandom >"$www/big"
 head -c 4000000 /dev/urandom >"$TAP_TMP/upload"
-hport=$(sshd_free_port)
-# GET serves files; POST answers the SHA-256 of the body it received.
-cat >"$TAP_TMP/server.py" <<'EOF'
-import hashlib, http.server, sys
-class H(http.server.SimpleHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        answer = hashlib.sha256(body).hexdigest().encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOF
-(cd "$www" && exec python3 "$TAP_TMP/server.py" "$hport") &
-http_pid=$!
-tap_on_exit "kill $http_pid 2>/dev/null; wait $http_pid 2>/dev/null"
-wait_for "curl -sf http://127.0.0.1:$hport/big -o /dev/null" 20
+http_file_server "$www" || exit 1
+hport=$HTTP_PORT
 
 "$OPSDECK" --config "$conf" tunnel forward key "127.0.0.1:$hport" \
 	>"$TAP_TMP/fwd.out" 2>"$TAP_TMP/fwd.err" &

@@ -9,25 +9,19 @@
 # three hops; circles refused in words.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sshd.sh"
+. "$top_srcdir/tests/lib/http.sh"
 
 plan 37
 
 # The outer sshd logs each channel's target (debug1).
-sshd_start "$TAP_TMP/outer" LogLevel=DEBUG1 || exit 1
-outer_port=$SSHD_PORT
-outer_key=$SSHD_KEY
-outer_kh=$SSHD_KNOWN_HOSTS
+sshd_start_pair "$TAP_TMP/outer" "$TAP_TMP/inner" LogLevel=DEBUG1 || exit 1
+outer_port=$SSHD_PORT outer_key=$SSHD_KEY outer_kh=$SSHD_KNOWN_HOSTS user=$SSHD_USER
 outer_log=$TAP_TMP/outer/sshd.log
-user=$SSHD_USER
-sshd_use inner
-SSHD_ADDR=127.0.0.2
-sshd_start "$TAP_TMP/inner" || exit 1
-inner_port=$SSHD_PORT
-inner_key=$SSHD_KEY
-inner_kh=$SSHD_KNOWN_HOSTS
-inner_fp=$(ssh-keygen -l -E sha256 -f "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2 | sed 's/[+]/\\+/g')
-sshd_use default
-outer_fp=$(ssh-keygen -l -E sha256 -f "$SSHD_HOSTKEY_PUB" | cut -d' ' -f2 | sed 's/[+]/\\+/g')
+inner_port=$SSHD_INNER_PORT inner_key=$SSHD_INNER_KEY inner_kh=$SSHD_INNER_KNOWN_HOSTS
+# The fingerprints as regular expressions: base64 has '+'.
+fp_re() { ssh-keygen -l -E sha256 -f "$1" | cut -d' ' -f2 | sed 's/[+]/\\+/g'; }
+inner_fp=$(fp_re "$SSHD_INNER_HOSTKEY_PUB")
+outer_fp=$(fp_re "$SSHD_HOSTKEY_PUB")
 
 home=$TAP_TMP/home
 mkdir -p "$home/.ssh"
@@ -55,25 +49,11 @@ Host od-loop2
   ProxyJump od-loop1
 EOF
 conf=$TAP_TMP/config.yaml
-cat >"$conf" <<EOF
-tunnels:
-  - name: outer
-    host: 127.0.0.1
-    port: $outer_port
-    user: $user
-    identity_file: $outer_key
-    known_hosts: $outer_kh
-    agent: false
-    keepalive: 1
-  - name: inner
-    host: 127.0.0.2
-    port: $inner_port
-    user: $user
-    identity_file: $inner_key
-    known_hosts: $inner_kh
-    agent: false
-    keepalive: 1
-    via: outer
+{
+	echo "tunnels:"
+	sshd_profile outer "keepalive: 1"
+	sshd_profile -i inner inner "keepalive: 1" "via: outer"
+	cat <<EOF
   - name: inner-unknown
     host: 127.0.0.2
     port: $inner_port
@@ -87,15 +67,9 @@ tunnels:
     keepalive: 1
   - name: loop
     ssh_config_host: od-loop1
-  - name: three
-    host: 127.0.0.1
-    port: $outer_port
-    user: $user
-    identity_file: $outer_key
-    known_hosts: $outer_kh
-    agent: false
-    via: sshcfg
 EOF
+	sshd_profile three "via: sshcfg"
+} >"$conf"
 
 od() {
 	timeout 60 "$OPSDECK" --config "$conf" "$@"
@@ -146,25 +120,8 @@ head -c 6000000 /dev/urandom >"$www/big"
 head -c 4000000 /dev/urandom >"$TAP_TMP/upload"
 big_sum=$(sha256sum <"$www/big" | cut -d' ' -f1)
 up_sum=$(sha256sum <"$TAP_TMP/upload" | cut -d' ' -f1)
-hport=$(sshd_free_port)
-cat >"$TAP_TMP/server.py" <<'EOF'
-import hashlib, http.server, sys
-class H(http.server.SimpleHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        answer = hashlib.sha256(body).hexdigest().encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-    def log_message(self, *a):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOF
-(cd "$www" && exec python3 "$TAP_TMP/server.py" "$hport") &
-http_pid=$!
-tap_on_exit "kill $http_pid 2>/dev/null; wait $http_pid 2>/dev/null"
-wait_for "curl -sf http://127.0.0.1:$hport/big -o /dev/null" 20
+http_file_server "$www" || exit 1
+hport=$HTTP_PORT
 
 "$OPSDECK" --config "$conf" tunnel forward inner "127.0.0.1:$hport" \
 	>"$TAP_TMP/fwd.out" 2>"$TAP_TMP/fwd.err" &

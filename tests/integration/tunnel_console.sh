@@ -30,20 +30,15 @@ export PG_TCP
 ui_with_pg
 sshd_start "$TAP_TMP/sshd" || { echo "Bail out! cannot start sshd"; exit 1; }
 
-cat >"$UI_CONFIG/config.yaml" <<EOC
+{
+	cat <<EOC
 operator: tunnel-tester
 database: "host=localhost port=$PG_TCP_PORT dbname=$PGDATABASE user=$PGUSER"
 database_tunnel: bastion
 tunnels:
-  - name: bastion
-    host: 127.0.0.1
-    port: $SSHD_PORT
-    user: $SSHD_USER
-    identity_file: $SSHD_KEY
-    known_hosts: $SSHD_KNOWN_HOSTS
-    agent: false
-    keepalive: 1
 EOC
+	sshd_profile bastion "keepalive: 1"
+} >"$UI_CONFIG/config.yaml"
 # Changes made by another client, straight to the database's socket.
 cat >"$TAP_TMP/direct.yaml" <<EOC
 operator: other-client

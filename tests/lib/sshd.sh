@@ -28,6 +28,21 @@
 #   SSHD_ADDR                            the address sshd_start listens on
 #                                        (default 127.0.0.1; 127.0.0.2 also
 #                                        is loopback), set before it
+#   sshd_start_pair OUTER_DIR INNER_DIR [sshd -o options...]
+#                                        two sshd for chains: the outer one
+#                                        ("default", the options given) on
+#                                        127.0.0.1, the inner one ("inner") on
+#                                        127.0.0.2; sets SSHD_INNER_PORT,
+#                                        SSHD_INNER_KEY, SSHD_INNER_KNOWN_HOSTS
+#                                        and SSHD_INNER_HOSTKEY_PUB, and leaves
+#                                        "default" the instance in use
+#   sshd_profile [-i INSTANCE] NAME [SETTING...]
+#                                        prints an entry of a configuration's
+#                                        tunnels list for the instance in use
+#                                        (or INSTANCE): its address, port,
+#                                        user, key and known_hosts, no agent,
+#                                        then each SETTING ("key: value") on a
+#                                        line
 
 sshd_free_port() { tap_free_ports 1; }
 
@@ -148,4 +163,39 @@ sshd_agent_start() {
 	export SSH_AUTH_SOCK
 	tap_on_exit "kill $sshd__agent_pid 2>/dev/null"
 	ssh-add -q "$1" 2>/dev/null
+}
+
+sshd_start_pair() {
+	sshd__outer=$1
+	sshd__inner=$2
+	shift 2
+	sshd_use default
+	sshd_start "$sshd__outer" "$@" || return 1
+	sshd_use inner
+	SSHD_ADDR=127.0.0.2
+	sshd_start "$sshd__inner" || { sshd_use default; return 1; }
+	SSHD_INNER_PORT=$SSHD_PORT
+	SSHD_INNER_KEY=$SSHD_KEY
+	SSHD_INNER_KNOWN_HOSTS=$SSHD_KNOWN_HOSTS
+	SSHD_INNER_HOSTKEY_PUB=$SSHD_HOSTKEY_PUB
+	sshd_use default
+}
+
+sshd_profile() {
+	if [ "$1" = -i ]; then
+		sshd__was=${sshd__name:-default}
+		sshd_use "$2"
+		shift 2
+		sshd_profile "$@"
+		sshd_use "$sshd__was"
+		return
+	fi
+	printf '  - name: %s\n    host: %s\n    port: %s\n    user: %s\n' \
+		"$1" "$SSHD_ADDR" "$SSHD_PORT" "$SSHD_USER"
+	printf '    identity_file: %s\n    known_hosts: %s\n    agent: false\n' \
+		"$SSHD_KEY" "$SSHD_KNOWN_HOSTS"
+	shift
+	for sshd__s in "$@"; do
+		printf '    %s\n' "$sshd__s"
+	done
 }

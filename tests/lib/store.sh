@@ -11,6 +11,19 @@
 #                           small), sets id to its id, waits until a worker
 #                           (the caller's) has it Ready, and tests that it is
 #   store_status_of ID      the store's status
+#
+# For programs that read stores from a database of their own, without
+# kubesim (load after tap.sh; PG_TCP as pg_start takes it):
+#
+#   store_db_two_ready CUSTOMER AGE_A AGE_B
+#                           starts PostgreSQL (pg.sh) and makes $work (removed
+#                           at exit) with XDG_CONFIG_HOME in it, migrates, adds
+#                           the WooCommerce offering, customer CUSTOMER with
+#                           project (its name in lower case) "Shop", cluster
+#                           sim and two Ready stores a (id 00000000000a) and
+#                           b (00000000000b), made AGE_A and AGE_B (SQL
+#                           intervals) ago, straight in (past the ordering
+#                           rules); bails out if any step fails
 
 store_prepare_db() {
 	{
@@ -31,4 +44,31 @@ store_order_ready() {
 		sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
 	wait_for "[ \"\$(store_status_of '$id')\" = Ready ]" 120
 	is "$(store_status_of "$id")" Ready "the store is provisioned"
+}
+
+store_db_two_ready() {
+	command -v pg_start >/dev/null 2>&1 || . "$top_srcdir/tests/lib/pg.sh"
+	pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
+	work=$(mktemp -d)
+	pg_on_exit "rm -rf '$work'"
+	export XDG_CONFIG_HOME="$work/config"
+	{
+		"$OPSDECK" db migrate &&
+			"$OPSDECK" catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
+			"$OPSDECK" customer create "$1" &&
+			"$OPSDECK" project create "$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')" Shop
+	} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+	psql -X -q -v ON_ERROR_STOP=1 -v age_a="$2" -v age_b="$3" <<'SQL' ||
+SET session_replication_role = replica;
+INSERT INTO opsdeck.clusters (name, kube_context) VALUES ('sim', 'sim');
+INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, status, url,
+			    replicas, created_by, created_at, ready_at)
+SELECT v.id, p.uuid, o.uuid, pl.uuid, 'sim', v.name, 'store-' || v.id, 'Ready',
+       'https://' || v.name || '.example.com', 1, 'test', now() - v.age, now()
+  FROM (VALUES ('00000000000a', 'a', interval :'age_a'),
+	       ('00000000000b', 'b', interval :'age_b')) AS v (id, name, age),
+       opsdeck.projects p, opsdeck.offerings o, opsdeck.plans pl
+ WHERE pl.offering = o.uuid AND pl.name = 'small';
+SQL
+		{ echo "Bail out! cannot add the stores"; exit 1; }
 }
