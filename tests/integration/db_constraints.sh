@@ -3,17 +3,11 @@
 # (stores, CPU and memory from the stores' plans) is checked end to end.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 
 plan 97
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config"
-printf 'operator: tester\n' >"$work/op.yaml"
-
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+cli_setup 'operator: tester\n'
 
 # rejects DESC PATTERN SQL: the statement fails with an error matching PATTERN.
 rejects() {

@@ -4,6 +4,7 @@
 # unreachable databases.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 
 plan 47
 
@@ -13,14 +14,7 @@ migs=$(cd "$top_srcdir/src/db/migrations" && ls [0-9][0-9][0-9]_*.sql | sed 's/\
 	awk '{ printf "%s%d %s", (NR > 1 ? "," : ""), NR, $0 }')
 next=$(printf '%03d' $((nmig + 1)))
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config"
-printf 'operator: migrator\n' >"$work/op.yaml"
-
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+cli_setup 'operator: migrator\n'
 
 # ---- from empty ----
 out=$(od db status 2>&1); rc=$?

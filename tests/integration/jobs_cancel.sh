@@ -9,16 +9,11 @@
 # first in the middle, between its job's lock and its store's.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 
 plan 43
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config"
-printf 'operator: alice\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
+cli_setup 'operator: alice\n'
 
 # The rows a project, an offering with a plan and a cluster need, as SQL.
 base_sql="INSERT INTO opsdeck.customers (name, slug) VALUES ('Acme', 'acme');

@@ -5,32 +5,17 @@
 # provisioning cost no attempt, and the store says what it waits for.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 26
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 5 || { echo "Bail out! cannot start kubesim"; exit 1; }
-
-printf 'operator: alice\nprovision:\n  timeout: 120\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-workers=
-worker() { # worker LOG [options]: starts a worker in the background, sets wpid
-	log=$1
-	shift
-	"$OPSDECK" -c "$work/op.yaml" worker --reconcile 0 "$@" >>"$work/$log" 2>&1 &
-	wpid=$!
-	workers="$workers $wpid"
-}
 stop_workers() {
 	for p in $workers; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	workers=
 }
-pg_on_exit 'for p in $workers; do kill -9 $p 2>/dev/null; done'
 status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }
 job_of() { q -c "SELECT id FROM opsdeck.jobs WHERE store = '$1' AND kind = 'provision'"; }
 step_of() { q -c "SELECT coalesce(step, '-') FROM opsdeck.jobs WHERE store = '$1' AND kind = 'provision'"; }
@@ -54,14 +39,14 @@ od cluster add local --context "$SIM_CONTEXT" >/dev/null
 sim_post /sim/faults '{"latencyMs": 300}'
 
 # ---- two workers with one --name ----
-worker twin-a.log --name twin --lease 3 --jobs 1
+cli_worker twin-a.log --name twin --lease 3 --jobs 1
 pa=$wpid
 sid=$(order twin)
 wait_for "[ \"\$(step_of $sid)\" = apply ]" 60
 # The first worker freezes inside a step until its lease expires and the
 # second, of the same name, takes the job; then it runs on.
 kill -STOP "$pa"
-worker twin-b.log --name twin --lease 3 --jobs 1
+cli_worker twin-b.log --name twin --lease 3 --jobs 1
 pb=$wpid
 wait_for "[ \"\$(q -c \"SELECT attempts FROM opsdeck.jobs WHERE store = '$sid'\")\" = 2 ]" 30
 kill -CONT "$pa"
@@ -95,7 +80,7 @@ like "$(od store show "$sid" --json | tr -d ' \n')" "\"runner\":\"$nb\"" "and na
 stop_workers
 
 # ---- a 35 s API outage ----
-worker outage.log --name steady
+cli_worker outage.log --name steady
 sid=$(order api)
 wait_for "[ \"\$(step_of $sid)\" = apply ]" 60
 sim_post /sim/faults '{"outageSeconds": 35}'

@@ -5,29 +5,13 @@
 # two workers, kill -9 of a worker at each step, faults, and drift.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 58
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 3 || { echo "Bail out! cannot start kubesim"; exit 1; }
-
-printf 'operator: alice\nprovision:\n  timeout: 120\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-workers=
-worker() { # worker LOG [options]: starts a worker in the background, sets wpid
-	log=$1
-	shift
-	# Not through od: $! must be the worker itself, for kill -9.
-	"$OPSDECK" -c "$work/op.yaml" worker --reconcile 0 "$@" >>"$work/$log" 2>&1 &
-	wpid=$!
-	workers="$workers $wpid"
-}
-pg_on_exit 'for p in $workers; do kill -9 $p 2>/dev/null; done'
 status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }
 order() { # order NAME [PROJECT [OFFERING]]: prints the new store's id
 	od store create "${2:-shop}" "${3:-woocommerce}" small "$1" | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p'
@@ -48,7 +32,7 @@ out=$(od cluster add Bad --context x 2>&1); rc=$?
 like "$rc:$out" "^2:opsdeck: invalid cluster name 'Bad'" "a bad cluster name is a usage error"
 
 # ---- order -> Ready, with every object ----
-worker w1.log
+cli_worker w1.log
 id=$(order first)
 like "$id" '^[0-9a-f]{12}$' "store create answers the new store's id"
 out=$(od store show "$id" --json)
@@ -153,8 +137,8 @@ for i in 0 1 2 3 4 5 6 7 8 9; do ids="$ids $(order many$i)"; done
 ) &
 sampler=$!
 pg_on_exit "touch '$work/stop-sampling'; kill $sampler 2>/dev/null; wait $sampler"
-worker wa.log --jobs 5 --name worker-a
-worker wb.log --jobs 5 --name worker-b
+cli_worker wa.log --jobs 5 --name worker-a
+cli_worker wb.log --jobs 5 --name worker-b
 wait_for "[ \"\$(q -c \"SELECT count(*) FROM opsdeck.stores WHERE name LIKE 'many%' AND status = 'Ready'\")\" = 10 ]" 120
 touch "$work/stop-sampling"; wait $sampler
 is "$(q -c "SELECT count(*) FROM opsdeck.stores WHERE name LIKE 'many%' AND status = 'Ready'")" 10 "ten orders all end Ready"
@@ -187,12 +171,12 @@ for step in namespace secrets apply readiness; do
 		sim_post /sim/faults "{\"latencyMs\": 3000, \"pathPrefix\": \"/api/v1/namespaces/store-$sid\"}"
 		;;
 	esac
-	worker "k-$step.log" --lease 3 --jobs 1
+	cli_worker "k-$step.log" --lease 3 --jobs 1
 	if wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid' AND kind = 'provision'\")\" = $step ]" 60; then
 		kill -9 "$wpid"; wait "$wpid" 2>/dev/null
 		sim_post /sim/faults "$slow_all"
 		pw1=$(K get secret opsdeck-credentials -n "store-$sid" -o jsonpath='{.data.db_password}' 2>/dev/null)
-		worker "k-$step-2.log" --lease 3 --jobs 1
+		cli_worker "k-$step-2.log" --lease 3 --jobs 1
 		wait_for "[ \"\$(status $sid)\" = Ready ]" 180
 		objs=$(K get deploy,sts,secrets,svc -n "store-$sid" -o name | sort | tr '\n' ' ')
 		pw2=$(K get secret opsdeck-credentials -n "store-$sid" -o jsonpath='{.data.db_password}')
@@ -218,19 +202,19 @@ is "$(q -c "SELECT count(*) FROM opsdeck.job_steps WHERE outcome = 'lost'")" 4 "
 
 # ---- SIGTERM hands the running job back ----
 sid=$(order sigterm)
-worker term.log --jobs 1
+cli_worker term.log --jobs 1
 wait_for "[ \"\$(q -c \"SELECT step FROM opsdeck.jobs WHERE store = '$sid'\")\" = apply ]" 60
 kill -TERM "$wpid"; wait "$wpid"; rc=$?
 is "$rc:$(q -c "SELECT state || ',' || coalesce(lease_owner, '-') || ',' || attempts FROM opsdeck.jobs WHERE store = '$sid'")" \
 	"0:queued,-,0" "SIGTERM: the worker exits 0 and the job is queued again, unleased, the attempt not counted"
-worker term2.log
+cli_worker term2.log
 wait_for "[ \"\$(status $sid)\" = Ready ]" 60
 is "$(status $sid)" Ready "and the next worker finishes it"
 kill "$wpid"; wait "$wpid" 2>/dev/null
 
 # ---- faults: 30% 503s, latency, dropped streams ----
 sim_post /sim/faults '{"errorRate": 0.3, "errorCode": 503, "latencyMs": 50, "dropAfterSeconds": 1}'
-worker f.log
+cli_worker f.log
 fid=$(order faulty)
 wait_for "[ \"\$(status $fid)\" = Ready ]" 120
 is "$(status $fid)" Ready "with 30% of requests failing 503, slow answers and dropped streams, the store still ends Ready"

@@ -178,12 +178,8 @@ head -c 4000000 /dev/urandom >"$TAP_TMP/upload"
 http_file_server "$www" || exit 1
 hport=$HTTP_PORT
 
-"$OPSDECK" --config "$conf" tunnel forward key "127.0.0.1:$hport" \
-	>"$TAP_TMP/fwd.out" 2>"$TAP_TMP/fwd.err" &
-fwd_pid=$!
-tap_on_exit "kill $fwd_pid 2>/dev/null; wait $fwd_pid 2>/dev/null"
-wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd.out'" 20
-addr=$(cat "$TAP_TMP/fwd.out")
+http_forward fwd "$conf" key "127.0.0.1:$hport"
+fwd_pid=$FWD_PID addr=$FWD_ADDR
 like "$addr" '^127\.0\.0\.1:[0-9]+$' "forward prints the local address"
 got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
 big_sum=$(sha256sum <"$www/big" | cut -d' ' -f1)
@@ -380,12 +376,8 @@ half_pid=$!
 tap_on_exit "kill $half_pid 2>/dev/null; wait $half_pid 2>/dev/null"
 wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $half_port))'" 20
 head -c 8000000 /dev/urandom >"$TAP_TMP/half.up"
-"$OPSDECK" --config "$conf" tunnel forward calm "127.0.0.1:$half_port" \
-	>"$TAP_TMP/fwd4.out" 2>"$TAP_TMP/fwd4.err" &
-fwd4_pid=$!
-tap_on_exit "kill $fwd4_pid 2>/dev/null; wait $fwd4_pid 2>/dev/null"
-wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd4.out'" 20
-addr=$(cat "$TAP_TMP/fwd4.out")
+http_forward fwd4 "$conf" calm "127.0.0.1:$half_port"
+fwd4_pid=$FWD_PID addr=$FWD_ADDR
 timeout 60 python3 "$TAP_TMP/halves_client.py" "$addr" E "$TAP_TMP/half.up" >/dev/null &
 half_client=$!
 # The session's keepalives are minutes apart: only the upload's own need

@@ -123,12 +123,8 @@ up_sum=$(sha256sum <"$TAP_TMP/upload" | cut -d' ' -f1)
 http_file_server "$www" || exit 1
 hport=$HTTP_PORT
 
-"$OPSDECK" --config "$conf" tunnel forward inner "127.0.0.1:$hport" \
-	>"$TAP_TMP/fwd.out" 2>"$TAP_TMP/fwd.err" &
-fwd_pid=$!
-tap_on_exit "kill $fwd_pid 2>/dev/null; wait $fwd_pid 2>/dev/null"
-wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd.out'" 20
-addr=$(cat "$TAP_TMP/fwd.out")
+http_forward fwd "$conf" inner "127.0.0.1:$hport"
+fwd_pid=$FWD_PID addr=$FWD_ADDR
 got=$(curl -sS --max-time 60 "http://$addr/big" | sha256sum | cut -d' ' -f1)
 is "$got" "$big_sum" "a 6 MB download through two hops arrives whole"
 got=$(curl -sS --max-time 60 --data-binary "@$TAP_TMP/upload" "http://$addr/")
@@ -171,12 +167,9 @@ like "$out" "hop 1: ssh:od-outer \(127\.0\.0\.1:$outer_port\): up" \
 	"its jump host takes its settings from its own Host"
 like "$out" "hop 2: sshcfg \(127\.0\.0\.2:$inner_port\): up.*
   host key: +ssh-ed25519 $inner_fp" "and the target is reached through it"
-"$OPSDECK" --config "$conf" tunnel forward sshcfg "127.0.0.1:$hport" \
-	>"$TAP_TMP/fwd2.out" 2>"$TAP_TMP/fwd2.err" &
-fwd2_pid=$!
-tap_on_exit "kill $fwd2_pid 2>/dev/null; wait $fwd2_pid 2>/dev/null"
-wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd2.out'" 20
-got=$(curl -sS --max-time 60 "http://$(cat "$TAP_TMP/fwd2.out")/big" | sha256sum | cut -d' ' -f1)
+http_forward fwd2 "$conf" sshcfg "127.0.0.1:$hport"
+fwd2_pid=$FWD_PID
+got=$(curl -sS --max-time 60 "http://$FWD_ADDR/big" | sha256sum | cut -d' ' -f1)
 is "$got" "$big_sum" "a forward through ProxyJump carries a download"
 kill "$fwd2_pid"
 wait "$fwd2_pid"
@@ -186,12 +179,9 @@ out=$(od tunnel check three 2>&1)
 like "$out" "hop 1: ssh:od-outer .*: up.*
 hop 2: sshcfg .*: up.*
 hop 3: three \(127\.0\.0\.1:$outer_port\): up" "a via of a ProxyJump profile makes three hops"
-"$OPSDECK" --config "$conf" tunnel forward three "127.0.0.1:$hport" \
-	>"$TAP_TMP/fwd3.out" 2>"$TAP_TMP/fwd3.err" &
-fwd3_pid=$!
-tap_on_exit "kill $fwd3_pid 2>/dev/null; wait $fwd3_pid 2>/dev/null"
-wait_for "grep -q '^127\.0\.0\.1:[0-9]*$' '$TAP_TMP/fwd3.out'" 20
-got=$(curl -sS --max-time 60 "http://$(cat "$TAP_TMP/fwd3.out")/big" | sha256sum | cut -d' ' -f1)
+http_forward fwd3 "$conf" three "127.0.0.1:$hport"
+fwd3_pid=$FWD_PID
+got=$(curl -sS --max-time 60 "http://$FWD_ADDR/big" | sha256sum | cut -d' ' -f1)
 is "$got" "$big_sum" "and a download through them arrives whole"
 kill "$fwd3_pid"
 wait "$fwd3_pid"

@@ -6,6 +6,11 @@
 #                       makes $work (removed at exit), points XDG_CONFIG_HOME
 #                       (--state: and XDG_STATE_HOME) into it and writes
 #                       SETTINGS (a printf format) to $work/op.yaml
+#   cli_with_ui SETTINGS
+#                       the same beside the console, after ui_with_pg
+#                       (tests/ui/lib.sh): $work is the console's UI_TMP,
+#                       XDG_CONFIG_HOME ($work/cli-config) and XDG_STATE_HOME
+#                       ($work/state) the CLI's own
 #   od ARGS             opsdeck with those settings
 #   q ARGS              psql, unaligned, stopping at the first error
 #   run CMD...          runs CMD; sets rc, out (stdout) and err (stderr)
@@ -32,6 +37,18 @@ cli_setup() {
 		XDG_STATE_HOME=$work/state
 		export XDG_STATE_HOME
 	fi
+	cli__settings "$1"
+}
+
+cli_with_ui() {
+	work=$UI_TMP
+	XDG_CONFIG_HOME=$work/cli-config
+	XDG_STATE_HOME=$work/state
+	export XDG_CONFIG_HOME XDG_STATE_HOME
+	cli__settings "$1"
+}
+
+cli__settings() {
 	printf "$1" >"$work/op.yaml"
 	workers=
 	pg_on_exit 'for p in $workers; do kill -9 $p 2>/dev/null; done'

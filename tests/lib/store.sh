@@ -11,6 +11,11 @@
 #                           small), sets id to its id, waits until a worker
 #                           (the caller's) has it Ready, and tests that it is
 #   store_status_of ID      the store's status
+#   store_ui_ready NAME     for a console test (after ui_with_pg, tests/ui/
+#                           lib.sh): store_prepare_db, a worker with the
+#                           console's settings ($worker its pid, its output in
+#                           $UI_TMP/worker.log, stopped at exit), then
+#                           store_order_ready NAME
 #
 # For programs that read stores from a database of their own, without
 # kubesim (load after tap.sh; PG_TCP as pg_start takes it):
@@ -44,6 +49,15 @@ store_order_ready() {
 		sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
 	wait_for "[ \"\$(store_status_of '$id')\" = Ready ]" 120
 	is "$(store_status_of "$id")" Ready "the store is provisioned"
+}
+
+store_ui_ready() {
+	worker=
+	pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
+	store_prepare_db
+	XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" worker --reconcile 0 >"$UI_TMP/worker.log" 2>&1 &
+	worker=$!
+	store_order_ready "$1"
 }
 
 store_db_two_ready() {
