@@ -8,19 +8,13 @@
 # step it was in finished and the next never begun; every action audited.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 37
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n  queued_alert: 600\n'
 sim_start "$work" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
-
-printf 'operator: alice\nprovision:\n  timeout: 120\n  queued_alert: 600\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 wpid=
 pg_on_exit '[ -n "$wpid" ] && kill -9 $wpid 2>/dev/null'
 status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }

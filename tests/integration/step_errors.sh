@@ -6,19 +6,13 @@
 # refusal (422) fails at once after one request.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 14
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 7 || { echo "Bail out! cannot start kubesim"; exit 1; }
-
-printf 'operator: alice\nprovision:\n  timeout: 120\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 wpid=
 worker() { # worker LOG: starts a worker in the background, sets wpid
 	"$OPSDECK" -c "$work/op.yaml" worker --reconcile 0 >>"$work/$1" 2>&1 &
