@@ -22,13 +22,8 @@ UI_ENV="PGHOST='$PGHOST' PGPORT=$PGPORT PGDATABASE=$PGDATABASE PGUSER=$PGUSER KU
 
 od() { XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" "$@"; }
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
-worker=
-pg_on_exit '[ -n "$worker" ] && kill $worker 2>/dev/null && wait $worker'
 
-store_prepare_db
-XDG_CONFIG_HOME="$UI_TMP/config" "$OPSDECK" worker --reconcile 0 >"$UI_TMP/worker.log" 2>&1 &
-worker=$!
-store_order_ready logs
+store_ui_ready logs
 web=$(od logs "$id" --json --tail 1 | jq -r 'select(.container == "wordpress") | .pod')
 like "$web" '^wordpress-' "its web pod is there"
 

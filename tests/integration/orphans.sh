@@ -15,18 +15,15 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 54
 
 ui_with_pg
-work=$UI_TMP
-export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
+cli_with_ui 'operator: alice\n'
 sim_start "$work" --speed 4 --seed 21 || { echo "Bail out! cannot start kubesim"; exit 1; }
 
-printf 'operator: alice\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 # reconcile [options]: runs `store reconcile`; sets out and rc
 reconcile() {
 	out=$(od store reconcile "$@" 2>&1)

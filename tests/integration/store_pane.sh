@@ -13,6 +13,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
+. "$top_srcdir/tests/lib/store.sh"
 
 plan 100
 
@@ -26,13 +27,7 @@ od_quiet() { od "$@" >/dev/null 2>&1; }
 q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }
 
-{
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create Acme &&
-		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
-		od cluster add local --context "$SIM_CONTEXT"
-} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+store_prepare_db
 
 ui_start 170 40
 ui_keys 3

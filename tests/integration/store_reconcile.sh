@@ -9,13 +9,13 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 39
 
 ui_with_pg
-work=$UI_TMP
-export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
+cli_with_ui 'operator: alice\nprovision:\n  timeout: 40\nworker:\n  reconcile_confirm: 4\n'
 # Speed 1: a replaced pod is back in about 2 s, well inside the 4 s
 # confirmation delay.
 sim_start "$work" --speed 1 --seed 11 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -37,9 +37,6 @@ rename_context down <"$work/far/kubeconfig" | sed -e 's|server: https://127.0.0.
 	>"$work/down.kubeconfig"
 export KUBECONFIG="$KUBECONFIG:$work/far.kubeconfig:$work/down.kubeconfig"
 
-printf 'operator: alice\nprovision:\n  timeout: 40\nworker:\n  reconcile_confirm: 4\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }
 order() { # order NAME: prints the new store's id
 	od store create shop woocommerce small "$1" --cluster local | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p'

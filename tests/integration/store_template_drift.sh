@@ -12,18 +12,16 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
+. "$top_srcdir/tests/lib/store.sh"
 
 plan 53
 
 ui_with_pg
-work=$UI_TMP
-export XDG_CONFIG_HOME="$work/cli-config" XDG_STATE_HOME="$work/state"
+cli_with_ui 'operator: alice\nprovision:\n  timeout: 60\nworker:\n  reconcile_confirm: 2\n'
 sim_start "$work" --speed 4 --seed 21 || { echo "Bail out! cannot start kubesim"; exit 1; }
 
-printf 'operator: alice\nprovision:\n  timeout: 60\nworker:\n  reconcile_confirm: 2\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 status() { q -c "SELECT status FROM opsdeck.stores WHERE id = '$1'"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # reconcile [options]: runs `store reconcile`; sets out, rc and took (ms)
@@ -49,13 +47,7 @@ stop_worker() {
 pg_on_exit 'stop_worker'
 wait_ready() { wait_for "[ \"\$(status $1)\" = Ready ]" 120; }
 
-{
-	od db migrate &&
-		od catalog import "$top_srcdir/catalog/woocommerce.yaml" &&
-		od customer create Acme &&
-		od project create acme Shop --stores 10 --cpu 100 --memory 200Gi &&
-		od cluster add local --context "$SIM_CONTEXT"
-} >/dev/null || { echo "Bail out! cannot prepare the database"; exit 1; }
+store_prepare_db
 
 a=$(od store create shop woocommerce small web | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
 ns=store-$a
