@@ -7,14 +7,12 @@
 # PROJECT/NAME in every store verb.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 85
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+cli_setup --state 'operator: alice\nprovision:\n  timeout: 40\n'
 sim_start "$work" --speed 4 --seed 5 --ro-token viewer-token-4711 ||
 	{ echo "Bail out! cannot start kubesim"; exit 1; }
 # A context whose server refuses connections, with the simulator's user.
@@ -24,9 +22,6 @@ sim_user=$(kubectl config view -o jsonpath='{.users[0].name}')
 		kubectl config set-context refused --cluster=refused --user="$sim_user"
 } >/dev/null || { echo "Bail out! cannot write the kubeconfig"; exit 1; }
 
-printf 'operator: alice\nprovision:\n  timeout: 40\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 # run ARGS...: opsdeck with the test's settings; sets rc, out and err
 run() {
 	out=$(od "$@" 2>"$work/stderr")

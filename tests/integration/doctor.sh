@@ -6,20 +6,17 @@
 # detail object of `events list --json`.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
 plan 45
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+cli_setup --state 'operator: alice\n'
 RO_TOKEN=viewer-token-4711
 BAD_TOKEN=wrong-token-0815
 DB_PASSWORD=never-shown-pw-42
 sim_start "$work" --ro-token "$RO_TOKEN" || { echo "Bail out! cannot start kubesim"; exit 1; }
 
-printf 'operator: alice\n' >"$work/op.yaml"
 # Every output goes to all.out too, to look for secrets at the end.
 run() { # run ARGS...: opsdeck with the test's settings; sets out, rc and ms
 	t0=$(tap_now_ms)

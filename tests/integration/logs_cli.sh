@@ -9,20 +9,15 @@
 # exactly once and in order. Bad input is a usage error (exit 2).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/cli.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
 plan 70
 
-pg_start || { echo "Bail out! cannot start PostgreSQL"; exit 1; }
-work=$(mktemp -d)
-pg_on_exit "rm -rf '$work'"
-export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
+cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 11 --log-rate 200 --log-keep 1000000 || { echo "Bail out! cannot start kubesim"; exit 1; }
 
-printf 'operator: alice\nprovision:\n  timeout: 120\n' >"$work/op.yaml"
-od() { "$OPSDECK" -c "$work/op.yaml" "$@"; }
-q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 # run ARGS: runs od, sets rc, out (stdout) and err (stderr)
 run() {
 	od "$@" >"$work/out" 2>"$work/err"
