@@ -37,7 +37,8 @@ whole() { [ -s "$1" ] && [ "$(tail -c 1 "$1" | wc -l)" = 1 ]; }
 sim_start "$work" --seed 3 --log-rate 0 --log-keep 10000000 ||
 	{ echo "Bail out! cannot start kubesim"; exit 1; }
 K create namespace out >/dev/null
-printf '%s\n' 'apiVersion: v1' 'kind: Pod' 'metadata: {name: app, namespace: out, labels: {app: out}}' \
+printf '%s\n' 'apiVersion: v1' 'kind: Pod' \
+	'metadata: {name: app, namespace: out, labels: {app: out}}' \
 	'spec: {containers: [{name: web, image: nginx}, {name: db, image: mysql}]}' >"$work/pod.yaml"
 K apply -f "$work/pod.yaml" >/dev/null
 wait_for "[ \"\$(\"\$OPSDECK\" logs -n out app -c db --tail 1 | wc -l)\" = 1 ]" 60
