@@ -9,6 +9,7 @@ libopsdeck_a_SOURCES = \
 	src/b64.c src/b64.h \
 	src/utf8.c src/utf8.h \
 	src/loop.c src/loop.h \
+	src/outq.c src/outq.h \
 	src/paths.c src/paths.h \
 	src/conf.c src/conf.h \
 	src/yamldoc.c src/yamldoc.h \

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "logs/session.h"
 #include "logs/splitter.h"
 #include "loop.h"
+#include "outq.h"
 #include "provision/render.h"
 
 static int logs_run(struct cli_ctx *ctx, int argc, char **argv);
@@ -120,7 +122,11 @@ struct run {
 	struct log_filter filter;
 	struct log_grep grep;
 	struct loop_timer *flush;
-	struct buf out; /* lines not yet handed to ctx->out: one write per batch */
+	struct buf out; /* lines not yet handed to the writer: one write per batch */
+	/* the writer's thread: the system's copy of the output, and a slow
+	 * reader, are not the loop's to wait on (until OUT_QUEUE batches wait) */
+	struct outq *outq;
+	struct loop_watch *out_watch; /* a write failed */
 	struct log_time_text when;
 	/* how long built lines may wait: a terminal sees them at the end of the
 	 * loop turn; a pipe or file gets fewer, larger writes */
@@ -139,22 +145,63 @@ struct run {
 	int64_t since_ns; /* the history's start; 0: all */
 };
 
-/* Hands the lines built so far to ctx->out; flush: and to the system. */
-static bool out_write(struct run *r, bool flush)
+static void write_failed(struct run *r)
 {
-	bool ok = true;
-
-	if (r->out.len && fwrite(r->out.data, 1, r->out.len, r->ctx->out) != r->out.len)
-		ok = false;
-	buf_reset(&r->out);
-	if (flush && fflush(r->ctx->out) != 0)
-		ok = false;
-	if (!ok && !r->write_failed) {
+	if (!r->write_failed) {
 		r->write_failed = true;
 		if (r->loop)
 			loop_stop(r->loop);
 	}
-	return ok;
+}
+
+/* Hands the lines built so far to the writer's thread. With OUT_QUEUE
+ * batches still unwritten this waits for one to go, as a blocking write
+ * on stdout did. */
+static bool out_write(struct run *r)
+{
+	if (!outq_push(r->outq, &r->out))
+		write_failed(r);
+	return !r->write_failed;
+}
+
+/* And waits until all of it is written: before ctx->out is used otherwise
+ * and at the end; before a note on stderr, which would otherwise come
+ * ahead of lines that came in before it when both go to one terminal. */
+static bool out_sync(struct run *r)
+{
+	if (out_write(r) && !outq_drain(r->outq))
+		write_failed(r);
+	return !r->write_failed;
+}
+
+/* "opsdeck: ..." on stderr, after the lines printed before it. */
+static void note(struct run *r, const char *fmt, ...) ATTR_FORMAT(2, 3);
+
+static void note(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	out_sync(r);
+	fputs("opsdeck: ", r->ctx->err);
+	va_start(ap, fmt);
+	vfprintf(r->ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->ctx->err);
+	fflush(r->ctx->err);
+}
+
+/* The writer's thread could not write: stop as a failed write on the
+ * loop's thread did. */
+static void out_failed(struct loop *loop, int fd, unsigned events, void *ud)
+{
+	struct run *r = ud;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	loop_watch_remove(r->out_watch);
+	r->out_watch = NULL;
+	write_failed(r);
 }
 
 static void flush_due(struct loop *loop, void *ud)
@@ -163,7 +210,7 @@ static void flush_due(struct loop *loop, void *ud)
 
 	(void)loop;
 	r->flush = NULL;
-	out_write(r, true);
+	out_write(r);
 }
 
 /* Following with the history, the start is held at most this long; a
@@ -172,8 +219,12 @@ static void flush_due(struct loop *loop, void *ud)
 #define HOLD_MAX_MS 3000
 #define HOLD_SKEW_NS 1000000000LL
 
-/* Past this many bytes built, they go out before the loop turn ends. */
-#define OUT_BATCH (64u * 1024u)
+/* Past this many bytes built, they go out before the loop turn ends; at
+ * most OUT_QUEUE such batches wait for the writer's thread: about 1 MiB
+ * (larger batches wake the writer less often; 16 of 64 KiB measured the
+ * same in bench/logs/run.sh). */
+#define OUT_BATCH (256u * 1024u)
+#define OUT_QUEUE 4
 
 static void print_entry(struct run *r, const struct log_entry *e)
 {
@@ -225,7 +276,7 @@ static void print_entry(struct run *r, const struct log_entry *e)
 		buf_putc(&r->out, '\n');
 	}
 	if (r->out.len >= OUT_BATCH)
-		out_write(r, false);
+		out_write(r);
 	/* the rest soon after: a write per line would cost a system call each */
 	if (!r->flush && r->loop)
 		r->flush = loop_timer_add(r->loop, r->flush_ms, 0, flush_due, r);
@@ -312,10 +363,10 @@ static void print_held(struct run *r)
 	uint64_t *nums = xcalloc(n ? n : 1, sizeof(*nums));
 
 	if (log_ring_evicted(r->ring) > r->gone_told)
-		fprintf(r->ctx->err,
-			"opsdeck: the %llu oldest lines did not fit the buffer (logs.max_lines, "
-			"logs.max_bytes) and are not shown\n",
-			(unsigned long long)(log_ring_evicted(r->ring) - r->gone_told));
+		note(r,
+		     "the %llu oldest lines did not fit the buffer (logs.max_lines, "
+		     "logs.max_bytes) and are not shown",
+		     (unsigned long long)(log_ring_evicted(r->ring) - r->gone_told));
 	for (size_t i = 0; i < n; i++)
 		nums[i] = first + i;
 	log_order_by_time(r->ring, nums, n);
@@ -418,7 +469,7 @@ static void on_change(void *ud)
 		r->ntold = n;
 	}
 	if (*problem && strcmp(problem, r->told_problem) != 0)
-		fprintf(r->ctx->err, "opsdeck: %s\n", problem);
+		note(r, "%s", problem);
 	str_copy(r->told_problem, sizeof(r->told_problem), problem);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct log_source *s = log_session_source(r->sess, i);
@@ -430,25 +481,22 @@ static void on_change(void *ud)
 		if (s->state == LOG_SOURCE_RECONNECTING && s->attempt >= 2 &&
 		    s->attempt != r->told_attempt[i]) {
 			r->told_attempt[i] = s->attempt;
-			fprintf(r->ctx->err, "opsdeck: %s: reconnecting (attempt %u): %s\n",
-				log_source_name(s, name, sizeof(name)), s->attempt, s->reason);
+			note(r, "%s: reconnecting (attempt %u): %s",
+			     log_source_name(s, name, sizeof(name)), s->attempt, s->reason);
 		}
 		if (s->state == LOG_SOURCE_ENDED && r->told[i] != LOG_SOURCE_ENDED &&
 		    (s->failed || strcmp(s->reason, "end of log") != 0))
-			fprintf(r->ctx->err, "opsdeck: %s: %s\n",
-				log_source_name(s, name, sizeof(name)), s->reason);
+			note(r, "%s: %s", log_source_name(s, name, sizeof(name)), s->reason);
 		r->told[i] = s->state;
 	}
 	/* sources wait only while every slot is taken */
 	if (waiting && active >= r->max_streams && !r->told_waiting) {
-		fprintf(r->ctx->err,
-			"opsdeck: %zu sources wait for a free stream (at most %zu at once)\n",
-			waiting, r->max_streams);
+		note(r, "%zu sources wait for a free stream (at most %zu at once)", waiting,
+		     r->max_streams);
 		r->told_waiting = true;
 	}
 	if (!waiting)
 		r->told_waiting = false;
-	fflush(r->ctx->err);
 	hold_check(r);
 }
 
@@ -469,10 +517,8 @@ static void on_history_read(void *ud)
 	struct run *r = ud;
 	const char *failed = log_history_failed(r->hist);
 
-	if (failed && strcmp(failed, r->told_history) != 0) {
-		fprintf(r->ctx->err, "opsdeck: %s\n", failed);
-		fflush(r->ctx->err);
-	}
+	if (failed && strcmp(failed, r->told_history) != 0)
+		note(r, "%s", failed);
 	str_copy(r->told_history, sizeof(r->told_history), failed ? failed : "");
 	r->history_in = true;
 	hold_check(r);
@@ -538,7 +584,14 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	const char *failed;
 	int rc = CLI_OK;
 
+	/* what is already on ctx->out comes first */
+	if (fflush(ctx->out) != 0)
+		return cli_fail(ctx, "cannot write the output");
+	r->outq = outq_new(fileno(ctx->out), OUT_QUEUE, &err);
+	if (!r->outq)
+		return cli_fail(ctx, err.msg);
 	r->loop = loop_new();
+	r->out_watch = loop_watch_fd(r->loop, outq_error_fd(r->outq), LOOP_READ, out_failed, r);
 	reg = kube_registry_acquire(r->loop, ctx->conf->kubeconfig);
 	o->context = t->has_context ? t->context : ctx->conf->context;
 	o->ring = r->ring;
@@ -573,6 +626,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		}
 	}
 	if (!r->sess) {
+		out_sync(r);
 		rc = cli_failf(ctx, "%s: %s", t->what, err.msg);
 	} else {
 		if (r->hold && r->follow) {
@@ -587,7 +641,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 			loop_timer_cancel(r->flush);
 			r->flush = NULL;
 		}
-		if (!out_write(r, true) || r->write_failed)
+		if (!out_sync(r))
 			rc = cli_fail(ctx, "cannot write the output");
 		else if ((failed = log_session_failed(r->sess)))
 			rc = cli_failf(ctx, "%s: %s", t->what, failed);
@@ -596,7 +650,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 				print_held(r);
 			if (r->hist && log_history_failed(r->hist))
 				rc = CLI_FAILED;
-			if (!out_write(r, true))
+			if (!out_sync(r))
 				rc = cli_fail(ctx, "cannot write the output");
 			for (uint32_t i = 0; i < log_session_nsources(r->sess); i++) {
 				if (log_session_source(r->sess, i)->failed)
@@ -612,6 +666,8 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	db_conn_free(db);
 	kube_registry_release(reg);
 	loop_free(r->loop);
+	/* everything was written (out_sync) or a write failed: the thread ends */
+	outq_free(r->outq);
 	return rc;
 }
 

@@ -52,6 +52,9 @@ EXTRA_DIST += tests/integration/logs_cli.sh
 # A quiet follow stream: reconnected silently, resumed from its start.
 TESTS += tests/integration/logs_quiet.sh
 EXTRA_DIST += tests/integration/logs_quiet.sh
+# `opsdeck logs -f` and the reader of its output: gone, slow, a full disk.
+TESTS += tests/integration/logs_output.sh
+EXTRA_DIST += tests/integration/logs_output.sh
 # Following opsdeck's history of a store: new rows only, bursts whole.
 TESTS += tests/integration/logs_history.sh
 EXTRA_DIST += tests/integration/logs_history.sh

@@ -4,6 +4,7 @@
 # depend on the console's library.
 UNIT_TESTS = \
 	tests/unit/test_loop \
+	tests/unit/test_outq \
 	tests/unit/test_conf \
 	tests/unit/test_yamldoc \
 	tests/unit/test_keymap \
@@ -44,6 +45,10 @@ UNIT_HELPERS = tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_test_loop_SOURCES = tests/unit/test_loop.c $(UNIT_HELPERS)
 tests_unit_test_loop_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_loop_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_outq_SOURCES = tests/unit/test_outq.c
+tests_unit_test_outq_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_outq_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c $(UNIT_HELPERS)
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)

@@ -1,0 +1,219 @@
+#include "config.h"
+
+#include "outq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct outq {
+	int fd;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t queued; /* for the writer: a buffer handed over, or the end */
+	pthread_cond_t room;   /* for the producer: a buffer written (or dropped) */
+	/* slots[head] is being written, the count - 1 after it wait; the other
+	 * slots are empty buffers that keep their storage for the next swap */
+	struct buf *slots;
+	size_t depth, head, count;
+	bool closing;
+	int error;	   /* errno of the write that failed; 0 */
+	int error_pipe[2]; /* a byte once error is set */
+	unsigned long waits;
+};
+
+/* All of p to fd; false with *error set. A descriptor left non-blocking by
+ * whoever shares it is waited on rather than taken for a failure. */
+static bool write_all(int fd, const char *p, size_t len, int *error)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+				*error = errno;
+				return false;
+			}
+			continue;
+		}
+		if (n <= 0) {
+			*error = n < 0 ? errno : EIO;
+			return false;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static void *writer_main(void *arg)
+{
+	struct outq *q = arg;
+
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		struct buf *b;
+		int error = 0;
+
+		while (!q->count && !q->closing)
+			pthread_cond_wait(&q->queued, &q->lock);
+		if (!q->count)
+			break;
+		/* the producer leaves slots[head] alone while it is counted */
+		b = &q->slots[q->head];
+		if (!q->error) {
+			pthread_mutex_unlock(&q->lock);
+			write_all(q->fd, b->data, b->len, &error);
+			pthread_mutex_lock(&q->lock);
+		}
+		if (error && !q->error) {
+			ssize_t w;
+
+			q->error = error;
+			do
+				w = write(q->error_pipe[1], "!", 1);
+			while (w < 0 && errno == EINTR);
+		}
+		buf_reset(b);
+		q->head = (q->head + 1) % q->depth;
+		q->count--;
+		pthread_cond_signal(&q->room);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+struct outq *outq_new(int fd, size_t depth, struct err *err)
+{
+	struct outq *q = xcalloc(1, sizeof(*q));
+	sigset_t quiet, old;
+	int rc;
+
+	q->fd = fd;
+	q->depth = depth ? depth : 1;
+	q->slots = xcalloc(q->depth, sizeof(*q->slots));
+	if (pipe2(q->error_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		err_set(err, "output queue: pipe: %s", strerror(errno));
+		free(q->slots);
+		free(q);
+		return NULL;
+	}
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->queued, NULL);
+	pthread_cond_init(&q->room, NULL);
+	/* Signals are the producer's thread's to take (its loop's handlers,
+	 * and no EINTR here); SIGPIPE, and a fault's, stay as they are. */
+	sigfillset(&quiet);
+	sigdelset(&quiet, SIGPIPE);
+	sigdelset(&quiet, SIGSEGV);
+	sigdelset(&quiet, SIGBUS);
+	sigdelset(&quiet, SIGFPE);
+	sigdelset(&quiet, SIGILL);
+	sigdelset(&quiet, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &quiet, &old);
+	rc = pthread_create(&q->thread, NULL, writer_main, q);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		err_set(err, "output queue: no thread: %s", strerror(rc));
+		pthread_cond_destroy(&q->room);
+		pthread_cond_destroy(&q->queued);
+		pthread_mutex_destroy(&q->lock);
+		close(q->error_pipe[0]);
+		close(q->error_pipe[1]);
+		free(q->slots);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+bool outq_push(struct outq *q, struct buf *b)
+{
+	bool ok;
+
+	pthread_mutex_lock(&q->lock);
+	if (b->len && q->count == q->depth && !q->error) {
+		q->waits++;
+		while (q->count == q->depth && !q->error)
+			pthread_cond_wait(&q->room, &q->lock);
+	}
+	ok = !q->error;
+	if (ok && b->len) {
+		struct buf *slot = &q->slots[(q->head + q->count) % q->depth];
+		struct buf written = *slot;
+
+		*slot = *b;
+		*b = written;
+		q->count++;
+		pthread_cond_signal(&q->queued);
+	}
+	pthread_mutex_unlock(&q->lock);
+	buf_reset(b);
+	return ok;
+}
+
+bool outq_drain(struct outq *q)
+{
+	bool ok;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->count && !q->error)
+		pthread_cond_wait(&q->room, &q->lock);
+	ok = !q->error;
+	pthread_mutex_unlock(&q->lock);
+	return ok;
+}
+
+int outq_error(struct outq *q)
+{
+	int error;
+
+	pthread_mutex_lock(&q->lock);
+	error = q->error;
+	pthread_mutex_unlock(&q->lock);
+	return error;
+}
+
+int outq_error_fd(const struct outq *q)
+{
+	return q->error_pipe[0];
+}
+
+unsigned long outq_waits(struct outq *q)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->waits;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+void outq_free(struct outq *q)
+{
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->closing = true;
+	pthread_cond_signal(&q->queued);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->thread, NULL);
+	pthread_cond_destroy(&q->room);
+	pthread_cond_destroy(&q->queued);
+	pthread_mutex_destroy(&q->lock);
+	close(q->error_pipe[0]);
+	close(q->error_pipe[1]);
+	for (size_t i = 0; i < q->depth; i++)
+		buf_free(&q->slots[i]);
+	free(q->slots);
+	free(q);
+}
