@@ -4,8 +4,10 @@
 # one kubesim at --log-rate 0 (a container writes a line each time a follow
 # stream asks for one: as fast as the reader takes them), over HTTPS. One
 # container, then a store's four (2 pods x 2 containers) at once. For each
-# client: lines/s, CPU seconds per million lines, peak RSS, and the gaps
-# and repeats in each container's seq=k numbers. Each client runs SECONDS
+# client: lines/s, CPU seconds per million lines, peak RSS, the gaps and
+# repeats in each container's seq=k numbers, and kubesim's own CPU seconds
+# per million lines over that client's run (the server is not the limit
+# while it stays well under a core). Each client runs SECONDS
 # (default 5) from --tail 0, one after the other; output goes to files.
 # Figures go to bench/README.md.
 #
@@ -51,16 +53,23 @@ tally() {
 		if (!(k in last) || s > last[k]) last[k] = s }
 		END { printf "%d %d %d\n", n, gaps, reps }'
 }
+# kubesim's CPU seconds so far; row takes the difference over a client's run
+sim_cpu0=$(cpu_s "$SIM_PID")
 # row NAME TIMED_FILE LINES GAPS REPEATS
 row() {
 	read -r ms cpu rss <"$2"
+	local sim_cpu
+	sim_cpu=$(cpu_s "$SIM_PID")
 	awk -v name="$1" -v ms="$ms" -v cpu="$cpu" -v rss="$rss" -v n="$3" -v g="$4" -v r="$5" \
-		'BEGIN { printf "| %s | %.0f | %.2f | %d MiB | %d | %d |\n", name, n / (ms / 1000),
-			 n ? cpu / (n / 1e6) : 0, rss / 1024, g, r }'
+		-v sc="$(awk -v a="$sim_cpu" -v b="$sim_cpu0" 'BEGIN { print a - b }')" \
+		'BEGIN { m = n / 1e6
+			 printf "| %s | %.0f | %.2f | %d MiB | %d | %d | %.2f |\n", name, n / (ms / 1000),
+			 n ? cpu / m : 0, rss / 1024, g, r, n ? sc / m : 0 }'
+	sim_cpu0=$sim_cpu
 }
 
-echo "| client | lines/s | CPU s per million lines | peak RSS | gaps | repeats |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| client | lines/s | CPU s per million lines | peak RSS | gaps | repeats | kubesim CPU s per million lines |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 # ---- one container ----
 # shellcheck disable=SC2046 # the arguments are words without blanks
 timed "$work/t.curl1" timeout "$secs" curl $(curl_args "$work/o.curl1" p1 web)
