@@ -12,6 +12,7 @@
 #include "jutil.h"
 
 #define LOG_BATCH (64 * 1024)
+#define NS_PER_S 1000000000LL
 
 struct podrt *podrt_new(const json_t *pod)
 {
@@ -77,10 +78,111 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 33);
 }
 
-size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
-		 uint64_t seq, int64_t ts_ns, char *out, size_t n)
+/* Appenders for the hand-made formatting of lines (snprintf costs more
+ * than the rest of a line). Each returns the end of what it wrote. */
+static char *put_mem(char *p, const char *s, size_t n)
 {
-	/* Paths ending in '=' or '/' followed by a number get one appended. */
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define PUT_LIT(p, lit) put_mem(p, lit, sizeof(lit) - 1)
+
+static char *put_str(char *p, const char *s)
+{
+	return put_mem(p, s, strlen(s));
+}
+
+/* v in decimal, as %u / %llu. */
+static char *put_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* v < 10^width in exactly width digits, as %0*u. */
+static char *put_dec_w(char *p, uint64_t v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* v in 8 hex digits, as %08x. */
+static char *put_hex8(char *p, uint32_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 7; i >= 0; i--) {
+		p[i] = digits[v & 0xf];
+		v >>= 4;
+	}
+	return p + 8;
+}
+
+void logfmt_image(struct logfmt *f, const char *image)
+{
+	f->kind = (int)classify(image);
+	f->have_sec = false;
+}
+
+void logfmt_init(struct logfmt *f, uint64_t seed, const char *pod_uid, const char *container,
+		 uint64_t run_id, const char *image, bool timestamps)
+{
+	memset(f, 0, sizeof(*f));
+	f->key = seed ^ mix(sim_fnv32(pod_uid, strlen(pod_uid))) ^
+		 mix(sim_fnv32(container, strlen(container)) + run_id * 0x9e37ULL);
+	f->timestamps = timestamps;
+	logfmt_image(f, image);
+}
+
+/* The image's own date text of tm. */
+static size_t when_text(enum img_kind kind, const struct tm *tm, char *out, size_t n)
+{
+	switch (kind) {
+	case IMG_WEB:
+		return strftime(out, n, "%d/%b/%Y:%H:%M:%S +0000", tm);
+	case IMG_MYSQL:
+		return strftime(out, n, "%Y-%m-%dT%H:%M:%S", tm);
+	case IMG_POSTGRES:
+	case IMG_BROKER:
+		return strftime(out, n, "%Y-%m-%d %H:%M:%S", tm);
+	case IMG_REDIS:
+		return strftime(out, n, "%d %b %Y %H:%M:%S", tm);
+	case IMG_OTHER:
+		break;
+	}
+	return strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", tm);
+}
+
+/* The date texts of second sec (strftime only when the second changes). */
+static void logfmt_second(struct logfmt *f, int64_t sec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+
+	if (f->have_sec && f->sec == sec)
+		return;
+	gmtime_r(&t, &tm);
+	f->when_len = when_text((enum img_kind)f->kind, &tm, f->when, sizeof(f->when));
+	f->stamp_len = strftime(f->stamp, sizeof(f->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	f->sec = sec;
+	f->have_sec = true;
+}
+
+size_t logfmt_put(struct logfmt *f, uint64_t seq, int64_t ts_ns, char *out)
+{
+	/* Paths ending in '#' get a number in its place. */
 	static const char *const paths[] = {"/",
 					    "/shop/",
 					    "/product/#",
@@ -95,16 +197,19 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 	    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
 	    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15", "kube-probe/1.32",
 	    "curl/8.5.0", "Googlebot/2.1"};
-	static const int codes[] = {200, 200, 200, 200, 200, 200, 304, 301, 404, 500};
-	uint64_t h = mix(seed ^ mix(sim_fnv32(pod_uid, strlen(pod_uid))) ^
-			 mix(sim_fnv32(c->name, strlen(c->name)) + run_id * 0x9e37ULL) ^ mix(seq));
-	time_t t = (time_t)(ts_ns / 1000000000LL);
-	struct tm tm;
-	char when[64], path[64];
-	int len = 0;
+	static const unsigned codes[] = {200, 200, 200, 200, 200, 200, 304, 301, 404, 500};
+	uint64_t h = mix(f->key ^ mix(seq));
+	int64_t frac = ts_ns % NS_PER_S;
+	char *p = out;
 
-	gmtime_r(&t, &tm);
-	switch (classify(c->image)) {
+	logfmt_second(f, ts_ns / NS_PER_S);
+	if (f->timestamps) {
+		p = put_mem(p, f->stamp, f->stamp_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac, 9);
+		p = PUT_LIT(p, "Z ");
+	}
+	switch ((enum img_kind)f->kind) {
 	case IMG_WEB:
 		if (seq <= 3) {
 			static const char *const boot[] = {
@@ -113,27 +218,34 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 			    "qualified domain name, using 10.244.0.1",
 			    "Configuration complete; ready for start up, serving on :80"};
 
-			len =
-			    snprintf(out, n, "%s seq=%llu", boot[seq - 1], (unsigned long long)seq);
+			p = put_str(p, boot[seq - 1]);
 			break;
 		}
-		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		p = PUT_LIT(p, "10.244.");
+		p = put_dec(p, (unsigned)(h >> 8) % 4);
+		*p++ = '.';
+		p = put_dec(p, (unsigned)(h >> 12) % 250 + 2);
+		p = PUT_LIT(p, " - - [");
+		p = put_mem(p, f->when, f->when_len);
+		p = (h >> 40) % 7 == 0 ? PUT_LIT(p, "] \"POST ") : PUT_LIT(p, "] \"GET ");
 		{
-			const char *p = paths[h % ARRAY_LEN(paths)];
-			const char *hash = strchr(p, '#');
+			const char *path = paths[h % ARRAY_LEN(paths)];
+			const char *hash = strchr(path, '#');
 
-			if (hash)
-				snprintf(path, sizeof(path), "%.*s%u", (int)(hash - p), p,
-					 (unsigned)(h >> 20) % 500);
-			else
-				snprintf(path, sizeof(path), "%s", p);
+			if (hash) {
+				p = put_mem(p, path, (size_t)(hash - path));
+				p = put_dec(p, (unsigned)(h >> 20) % 500);
+			} else {
+				p = put_str(p, path);
+			}
 		}
-		len = snprintf(
-		    out, n, "10.244.%u.%u - - [%s] \"%s %s HTTP/1.1\" %d %u \"-\" \"%s\" seq=%llu",
-		    (unsigned)(h >> 8) % 4, (unsigned)(h >> 12) % 250 + 2, when,
-		    (h >> 40) % 7 == 0 ? "POST" : "GET", path, codes[(h >> 24) % 10],
-		    (unsigned)(h >> 32) % 40000 + 200, agents[(h >> 48) % 5],
-		    (unsigned long long)seq);
+		p = PUT_LIT(p, " HTTP/1.1\" ");
+		p = put_dec(p, codes[(h >> 24) % 10]);
+		*p++ = ' ';
+		p = put_dec(p, (unsigned)(h >> 32) % 40000 + 200);
+		p = PUT_LIT(p, " \"-\" \"");
+		p = put_str(p, agents[(h >> 48) % 5]);
+		*p++ = '"';
 		break;
 	case IMG_MYSQL: {
 		static const char *const boot[] = {
@@ -148,20 +260,21 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 		    "Version: '8.0.36'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL "
 		    "Community Server - GPL."};
 
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		if (seq <= ARRAY_LEN(boot))
-			len = snprintf(out, n, "%s.%06lldZ 0 %s seq=%llu", when,
-				       (long long)(ts_ns % 1000000000LL) / 1000, boot[seq - 1],
-				       (unsigned long long)seq);
-		else
-			len =
-			    snprintf(out, n,
-				     "%s.%06lldZ %u [Note] [MY-010914] [Server] Aborted connection "
-				     "%u to db: 'store' user: 'store' host: '10.244.0.%u' (Got an "
-				     "error reading communication packets). seq=%llu",
-				     when, (long long)(ts_ns % 1000000000LL) / 1000,
-				     (unsigned)(h % 900) + 8, (unsigned)(h >> 16) % 9000 + 100,
-				     (unsigned)(h >> 30) % 250 + 2, (unsigned long long)seq);
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac / 1000, 6);
+		p = PUT_LIT(p, "Z ");
+		if (seq <= ARRAY_LEN(boot)) {
+			p = PUT_LIT(p, "0 ");
+			p = put_str(p, boot[seq - 1]);
+			break;
+		}
+		p = put_dec(p, (unsigned)(h % 900) + 8);
+		p = PUT_LIT(p, " [Note] [MY-010914] [Server] Aborted connection ");
+		p = put_dec(p, (unsigned)(h >> 16) % 9000 + 100);
+		p = PUT_LIT(p, " to db: 'store' user: 'store' host: '10.244.0.");
+		p = put_dec(p, (unsigned)(h >> 30) % 250 + 2);
+		p = PUT_LIT(p, "' (Got an error reading communication packets).");
 		break;
 	}
 	case IMG_POSTGRES: {
@@ -171,57 +284,81 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 		    "LOG:  database system was shut down at startup",
 		    "LOG:  database system is ready to accept connections"};
 
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		if (seq <= ARRAY_LEN(boot))
-			len = snprintf(out, n, "%s.%03lld UTC [1] %s seq=%llu", when,
-				       (long long)(ts_ns % 1000000000LL) / 1000000, boot[seq - 1],
-				       (unsigned long long)seq);
-		else
-			len = snprintf(out, n,
-				       "%s.%03lld UTC [%u] LOG:  checkpoint complete: wrote %u "
-				       "buffers (%u.%u%%); write=%u.%03u s seq=%llu",
-				       when, (long long)(ts_ns % 1000000000LL) / 1000000,
-				       (unsigned)(h % 90) + 20, (unsigned)(h >> 8) % 300,
-				       (unsigned)(h >> 16) % 3, (unsigned)(h >> 20) % 10,
-				       (unsigned)(h >> 24) % 5, (unsigned)(h >> 28) % 1000,
-				       (unsigned long long)seq);
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac / 1000000, 3);
+		p = PUT_LIT(p, " UTC [");
+		if (seq <= ARRAY_LEN(boot)) {
+			p = PUT_LIT(p, "1] ");
+			p = put_str(p, boot[seq - 1]);
+			break;
+		}
+		p = put_dec(p, (unsigned)(h % 90) + 20);
+		p = PUT_LIT(p, "] LOG:  checkpoint complete: wrote ");
+		p = put_dec(p, (unsigned)(h >> 8) % 300);
+		p = PUT_LIT(p, " buffers (");
+		p = put_dec(p, (unsigned)(h >> 16) % 3);
+		*p++ = '.';
+		p = put_dec(p, (unsigned)(h >> 20) % 10);
+		p = PUT_LIT(p, "%); write=");
+		p = put_dec(p, (unsigned)(h >> 24) % 5);
+		*p++ = '.';
+		p = put_dec_w(p, (unsigned)(h >> 28) % 1000, 3);
+		p = PUT_LIT(p, " s");
 		break;
 	}
 	case IMG_REDIS:
-		strftime(when, sizeof(when), "%d %b %Y %H:%M:%S", &tm);
-		len = snprintf(out, n, "1:M %s.%03lld %s seq=%llu", when,
-			       (long long)(ts_ns % 1000000000LL) / 1000000,
-			       seq == 1	    ? "* Ready to accept connections tcp"
-			       : h % 3 == 0 ? "* Background saving started by pid 42"
-					    : "* 100 changes in 300 seconds. Saving...",
-			       (unsigned long long)seq);
+		p = PUT_LIT(p, "1:M ");
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac / 1000000, 3);
+		*p++ = ' ';
+		p = seq == 1	   ? PUT_LIT(p, "* Ready to accept connections tcp")
+		    : h % 3 == 0 ? PUT_LIT(p, "* Background saving started by pid 42")
+				 : PUT_LIT(p, "* 100 changes in 300 seconds. Saving...");
 		break;
 	case IMG_BROKER:
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		len =
-		    snprintf(out, n,
-			     "%s,%03lld INFO [Broker id=0] Leader store-events-%u starts at "
-			     "leader epoch %u (state.change.logger) seq=%llu",
-			     when, (long long)(ts_ns % 1000000000LL) / 1000000, (unsigned)(h % 12),
-			     (unsigned)(h >> 8) % 40, (unsigned long long)seq);
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = ',';
+		p = put_dec_w(p, (uint64_t)frac / 1000000, 3);
+		p = PUT_LIT(p, " INFO [Broker id=0] Leader store-events-");
+		p = put_dec(p, (unsigned)(h % 12));
+		p = PUT_LIT(p, " starts at leader epoch ");
+		p = put_dec(p, (unsigned)(h >> 8) % 40);
+		p = PUT_LIT(p, " (state.change.logger)");
 		break;
 	case IMG_OTHER:
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		len = snprintf(out, n,
-			       "time=%s level=%s msg=\"processed request\" id=%08x duration_ms=%u "
-			       "seq=%llu",
-			       when, h % 17 == 0 ? "warn" : "info", (unsigned)(h >> 16),
-			       (unsigned)(h >> 40) % 900 + 1, (unsigned long long)seq);
+		p = PUT_LIT(p, "time=");
+		p = put_mem(p, f->when, f->when_len);
+		p = h % 17 == 0 ? PUT_LIT(p, " level=warn") : PUT_LIT(p, " level=info");
+		p = PUT_LIT(p, " msg=\"processed request\" id=");
+		p = put_hex8(p, (unsigned)(h >> 16));
+		p = PUT_LIT(p, " duration_ms=");
+		p = put_dec(p, (unsigned)(h >> 40) % 900 + 1);
 		break;
 	}
-	if (len < 0)
-		len = 0;
-	if ((size_t)len >= n)
-		len = (int)n - 1;
-	return (size_t)len;
+	p = PUT_LIT(p, " seq=");
+	p = put_dec(p, seq);
+	*p++ = '\n';
+	return (size_t)(p - out);
 }
 
-#define NS_PER_S 1000000000LL
+size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
+		 uint64_t seq, int64_t ts_ns, char *out, size_t n)
+{
+	struct logfmt f;
+	char line[LOGFMT_MAX];
+	size_t len;
+
+	logfmt_init(&f, seed, pod_uid, c->name, run_id, c->image, false);
+	len = logfmt_put(&f, seq, ts_ns, line) - 1; /* without the newline */
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, line, len);
+	out[len] = '\0';
+	return len;
+}
+
 
 /* --log-rate 0: lines come into being as follow streams read them. */
 static bool lazy(const struct sim *s)
