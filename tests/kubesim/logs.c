@@ -12,6 +12,9 @@
 #include "jutil.h"
 
 #define LOG_BATCH (64 * 1024)
+/* Lines a follow stream formats at a time when no fault counts them: about
+ * LOG_BATCH bytes. */
+#define LOG_BATCH_LINES 400
 #define NS_PER_S 1000000000LL
 
 struct podrt *podrt_new(const json_t *pod)
@@ -132,14 +135,19 @@ static char *put_hex8(char *p, uint32_t v)
 
 void logfmt_image(struct logfmt *f, const char *image)
 {
-	f->kind = (int)classify(image);
-	f->have_sec = false;
+	int kind = (int)classify(image);
+
+	if (kind != f->kind) {
+		f->kind = kind;
+		f->have_sec = false;
+	}
 }
 
 void logfmt_init(struct logfmt *f, uint64_t seed, const char *pod_uid, const char *container,
 		 uint64_t run_id, const char *image, bool timestamps)
 {
 	memset(f, 0, sizeof(*f));
+	f->kind = -1;
 	f->key = seed ^ mix(sim_fnv32(pod_uid, strlen(pod_uid))) ^
 		 mix(sim_fnv32(container, strlen(container)) + run_id * 0x9e37ULL);
 	f->timestamps = timestamps;
@@ -467,7 +475,6 @@ struct logstream {
 	uint64_t run_id;
 	uint64_t next;	    /* next seq to send */
 	uint64_t open_last; /* newest line at the start: its log file is the one followed */
-	bool timestamps;
 	long limit_bytes; /* 0 = none */
 	long sent_bytes;
 	long lines; /* lines sent after the opening ones (faults count these) */
@@ -476,31 +483,23 @@ struct logstream {
 	int64_t stall_until_ms;
 	bool drop; /* a drop fault: close the connection once pending is sent */
 	struct buf pending;
+	size_t off; /* of pending, sent already */
+	struct logfmt fmt;
 	bool done;
 };
 
-static void put_line(struct sim *s, struct buf *b, const char *uid, const struct crun *c,
-		     uint64_t run_id, int64_t start_ns, uint64_t seq, bool ts, long limit,
-		     long *sent)
+/* Appends line seq of the run f formats, stamped as the run wrote it. */
+static void put_line(const struct sim *s, struct buf *b, struct logfmt *f, int64_t start_ns,
+		     uint64_t seq, long limit, long *sent)
 {
-	char line[768], stamp[48];
-	int64_t t = line_time(s, start_ns, seq);
-	size_t len = logs_line(s->opt.seed, uid, c, run_id, seq, t, line, sizeof(line));
-	size_t start = b->len, add;
+	char text[LOGFMT_MAX];
+	size_t add = logfmt_put(f, seq, line_time(s, start_ns, seq), text);
 
-	if (ts) {
-		sim_fmt_time_ns(t, stamp);
-		buf_printf(b, "%s ", stamp);
-	}
-	buf_append(b, line, len);
-	buf_putc(b, '\n');
-	add = b->len - start;
 	if (limit > 0 && *sent + (long)add > limit) {
 		/* limitBytes cuts mid-line, as the kubelet does. */
-		b->len = start + (size_t)(limit - *sent);
-		b->data[b->len] = '\0';
 		add = (size_t)(limit - *sent);
 	}
+	buf_append(b, text, add);
 	*sent += (long)add;
 }
 
@@ -526,6 +525,7 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	int64_t since_ns = 0, start_ns, now = sim_wall_ns();
 	uint64_t first, last, keep;
 	struct buf b = BUF_INIT;
+	struct logfmt fmt;
 	long sent = 0;
 
 	if (!rt || rt->n == 0) {
@@ -628,13 +628,11 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	}
 	if (tail >= 0 && last + 1 > first && last + 1 - first > (uint64_t)tail)
 		first = last + 1 - (uint64_t)tail;
-	{
-		uint64_t run_id = previous ? c->run_id - 1 : c->run_id;
-
-		for (uint64_t k = first;
-		     k <= last && (limit == 0 || sent < limit) && b.len < 64 * 1024 * 1024; k++)
-			put_line(s, &b, pod->uid, c, run_id, start_ns, k, timestamps, limit, &sent);
-	}
+	logfmt_init(&fmt, s->opt.seed, pod->uid, c->name, previous ? c->run_id - 1 : c->run_id,
+		    c->image, timestamps);
+	for (uint64_t k = first;
+	     k <= last && (limit == 0 || sent < limit) && b.len < 64 * 1024 * 1024; k++)
+		put_line(s, &b, &fmt, start_ns, k, limit, &sent);
 	out->code = 200;
 	out->ctype = "text/plain";
 	if (!follow || (limit > 0 && sent >= limit) || !c->running) {
@@ -652,11 +650,11 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		l->run_id = c->run_id;
 		l->next = last + 1 > first ? last + 1 : first;
 		l->open_last = last;
-		l->timestamps = timestamps;
 		l->limit_bytes = limit;
 		l->sent_bytes = sent;
 		l->started_ms = sim_mono_ms();
 		l->pending = b;
+		l->fmt = fmt;
 		s->stats.logs_open++;
 		s->stats.logs_total++;
 		out->log = l;
@@ -664,8 +662,62 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	return true;
 }
 
-/* Appends what the run has written since l->next (lock held); false when
- * the stream is over at once (pod or run gone). Sets l->done after the
+/* collect's line by line part (lock held): for the faults that count lines
+ * or draw a chance for each, and for limitBytes. */
+static void collect_locked(struct logstream *l, struct crun *c, bool same, int64_t start_ns,
+			   uint64_t upto, const struct log_faults *f)
+{
+	struct sim *s = l->s;
+
+	while (l->next <= upto && l->pending.len < LOG_BATCH) {
+		if (f->drop_after_lines > 0 && l->lines >= f->drop_after_lines) {
+			l->drop = true;
+			break;
+		}
+		if (f->stall_ms > 0 && !l->stalled && l->lines >= f->stall_after_lines) {
+			l->stall_due = true;
+			break;
+		}
+		if (f->drop_rate > 0 && sim_rand01(s) < f->drop_rate) {
+			/* The connection breaks somewhere in this line. */
+			size_t at = l->pending.len;
+
+			put_line(s, &l->pending, &l->fmt, start_ns, l->next, 0, &l->sent_bytes);
+			l->pending.len = at + (size_t)(sim_rand(s) % (l->pending.len - at));
+			l->pending.data[l->pending.len] = '\0';
+			l->drop = true;
+			break;
+		}
+		put_line(s, &l->pending, &l->fmt, start_ns, l->next, l->limit_bytes,
+			 &l->sent_bytes);
+		l->next++;
+		l->lines++;
+		if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes)
+			return;
+	}
+	if (same && lazy(s) && l->next - 1 > c->lines)
+		c->lines = l->next - 1;
+}
+
+/* Formats lines from..to of the stream's run into pending without the
+ * lock: they are written already (counted in the run), and the stream has
+ * its own copy of all they depend on, so a restart or deletion meanwhile
+ * changes nothing. Streams of several containers format in parallel. */
+static void put_lines_unlocked(struct logstream *l, int64_t start_ns, uint64_t from, uint64_t to)
+{
+	struct sim *s = l->s;
+
+	pthread_mutex_unlock(&s->lock);
+	for (uint64_t k = from; k <= to; k++)
+		put_line(s, &l->pending, &l->fmt, start_ns, k, 0, &l->sent_bytes);
+	pthread_mutex_lock(&s->lock);
+	l->next = to + 1;
+	l->lines += (long)(to - from + 1);
+}
+
+/* Appends what the run has written since l->next (lock held, released
+ * while lines are formatted when no fault needs them one by one); false
+ * when the stream is over at once (pod or run gone). Sets l->done after the
  * last line of a run that stopped or of a log file that rotated. */
 static bool collect(struct logstream *l, int64_t *wait_ms)
 {
@@ -699,40 +751,27 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 			upto = file_end;
 	}
 	fault_log_stream(s, l->path, &f);
-	while (l->next <= upto && l->pending.len < LOG_BATCH) {
-		if (f.drop_after_lines > 0 && l->lines >= f.drop_after_lines) {
-			l->drop = true;
-			break;
-		}
-		if (f.stall_ms > 0 && !l->stalled && l->lines >= f.stall_after_lines) {
-			l->stall_due = true;
-			break;
-		}
-		if (f.drop_rate > 0 && sim_rand01(s) < f.drop_rate) {
-			/* The connection breaks somewhere in this line. */
-			size_t at = l->pending.len;
+	logfmt_image(&l->fmt, c->image);
+	if (f.drop_after_lines <= 0 && !(f.stall_ms > 0 && !l->stalled) && f.drop_rate <= 0 &&
+	    l->limit_bytes == 0) {
+		/* No fault counts lines: take a batch, write it, format it unlocked. */
+		uint64_t to = l->next - 1; /* the last line sent after this batch */
 
-			put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next,
-				 l->timestamps, 0, &l->sent_bytes);
-			l->pending.len = at + (size_t)(sim_rand(s) % (l->pending.len - at));
-			l->pending.data[l->pending.len] = '\0';
-			l->drop = true;
-			break;
-		}
-		put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next, l->timestamps,
-			 l->limit_bytes, &l->sent_bytes);
-		l->next++;
-		l->lines++;
-		if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes) {
-			l->done = true;
-			return true;
-		}
+		if (l->next <= upto)
+			to = upto - l->next >= LOG_BATCH_LINES ? l->next + LOG_BATCH_LINES - 1
+							       : upto;
+		if (same && lazy(s) && to > c->lines)
+			c->lines = to;
+		if (to >= l->next)
+			put_lines_unlocked(l, start_ns, l->next, to); /* c may be gone after */
+	} else {
+		collect_locked(l, c, same, start_ns, upto, &f);
 	}
-	if (same && lazy(s) && l->next - 1 > c->lines)
-		c->lines = l->next - 1;
 	/* The file rotates once its last line is written; a stream that starts
 	 * past that line (a sinceTime ahead) waits for it too. */
-	if (l->next > file_end && written >= file_end) {
+	if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes)
+		l->done = true;
+	else if (l->next > file_end && written >= file_end) {
 		l->done = true;
 		s->stats.logs_rotated++;
 	} else if (ended && l->next > upto) {
@@ -805,9 +844,14 @@ ssize_t logs_read(struct logstream *l, char *buf, size_t max)
 	}
 	if (l->pending.len == 0)
 		return l->drop ? -1 : 0;
-	n = l->pending.len < max ? l->pending.len : max;
-	memcpy(buf, l->pending.data, n);
-	buf_consume(&l->pending, n);
+	n = l->pending.len - l->off < max ? l->pending.len - l->off : max;
+	memcpy(buf, l->pending.data + l->off, n);
+	l->off += n;
+	if (l->off == l->pending.len) {
+		/* All sent: empty, to be filled again from the start. */
+		buf_reset(&l->pending);
+		l->off = 0;
+	}
 	return (ssize_t)n;
 }
 

@@ -522,11 +522,12 @@ static void test_log_text_digest(void **state)
 			const char *uid = r % 2 ? "0f1e2d3c-4b5a-4697-8877-665544332211" : "uid-1";
 
 			for (int ts = 0; ts < 2; ts++) {
-				for (uint64_t k = 1; k <= log_runs[r].lines; k++)
-					h = log_text_hash(h, uid, &c, k,
-							  log_runs[r].start_ns +
-							      (int64_t)(k - 1) * log_runs[r].step_ns,
-							  ts);
+				for (uint64_t k = 1; k <= log_runs[r].lines; k++) {
+					int64_t at = log_runs[r].start_ns +
+						     (int64_t)(k - 1) * log_runs[r].step_ns;
+
+					h = log_text_hash(h, uid, &c, k, at, ts);
+				}
 			}
 		}
 	}
@@ -550,13 +551,12 @@ static void test_log_text_digest_streamed(void **state)
 
 				logfmt_init(&f, 7, uid, r % 2 ? "db" : "web", r + 1, log_images[i],
 					    ts);
-				for (uint64_t k = 1; k <= log_runs[r].lines; k++)
-					h = fnv64(h, text,
-						  logfmt_put(&f, k,
-							     log_runs[r].start_ns +
-								 (int64_t)(k - 1) *
-								     log_runs[r].step_ns,
-							     text));
+				for (uint64_t k = 1; k <= log_runs[r].lines; k++) {
+					int64_t at = log_runs[r].start_ns +
+						     (int64_t)(k - 1) * log_runs[r].step_ns;
+
+					h = fnv64(h, text, logfmt_put(&f, k, at, text));
+				}
 			}
 		}
 	}
