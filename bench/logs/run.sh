@@ -39,12 +39,12 @@ curl_args() {
 		"$SIM_URL/api/v1/namespaces/bench/pods/$2/log?container=$3&follow=true&timestamps=true&tailLines=0"
 }
 # seqs FILE [PREFIXED]: "container seq" per complete line; a line cut by
-# the end of the run (no seq) is left out
+# the end of the run (no newline: its seq may be cut too) is left out
 seqs() {
-	awk -v pre="${2:-}" '{
+	head -n "$(wc -l <"$1")" "$1" | awk -v pre="${2:-}" '{
 		k = pre ? $1 : "one"
 		if (match($0, /seq=[0-9]+$/)) print k, substr($0, RSTART + 4)
-	}' "$1"
+	}'
 }
 # tally FILE...: "lines gaps repeats" over every container's seqs
 tally() {
@@ -85,11 +85,14 @@ read -r n g r < <(seqs "$work/o.opsdeck1" | tally)
 row "one container: opsdeck logs -f" "$work/t.opsdeck1" "$n" "$g" "$r"
 
 # ---- four containers ----
-# timeout signals its whole process group: every curl
-timed "$work/t.curl4" timeout "$secs" bash -c "
-	curl $(curl_args "$work/o.curl4.p1.web" p1 web) & curl $(curl_args "$work/o.curl4.p1.db" p1 db) &
-	curl $(curl_args "$work/o.curl4.p2.web" p2 web) & curl $(curl_args "$work/o.curl4.p2.db" p2 db) &
-	wait"
+# timeout signals its whole process group: every curl; the shell waits for
+# them (their CPU and RSS are counted). It splits each curl's words (the
+# URLs' '&' must not reach it as shell text).
+# shellcheck disable=SC2016 # $a is the inner shell's
+timed "$work/t.curl4" timeout "$secs" bash -c \
+	'trap wait TERM; set -f; for a in "$@"; do curl $a & done; wait' _ \
+	"$(curl_args "$work/o.curl4.p1.web" p1 web)" "$(curl_args "$work/o.curl4.p1.db" p1 db)" \
+	"$(curl_args "$work/o.curl4.p2.web" p2 web)" "$(curl_args "$work/o.curl4.p2.db" p2 db)"
 read -r n g r < <(for f in "$work"/o.curl4.*; do seqs "$f" | sed "s|^one|${f##*.curl4.}|"; done | tally)
 row "four containers: 4 x curl -N" "$work/t.curl4" "$n" "$g" "$r"
 timed "$work/t.kubectl4" timeout "$secs" "${KUBECTL:-kubectl}" -n bench logs -f --tail 0 \
