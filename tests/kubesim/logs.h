@@ -13,6 +13,12 @@
  * of its life: far beyond what one stream is read at (about 10^6), so a
  * reader never waits for it.
  *
+ * A follow stream takes a batch of lines under the global lock and formats
+ * it without the lock (from its own copy of what the lines depend on), so
+ * the streams of several containers are formatted in parallel; the faults
+ * that count lines or draw a chance per line, and limitBytes, keep the
+ * formatting under the lock, line by line.
+ *
  * Follow streams end as the kubelet ends them: cleanly after
  * --log-follow-max (its connection cap), at a rotation of the run's log file
  * (every --log-rotate-lines lines, after the file's last line), and when the
