@@ -90,6 +90,8 @@ static char *put_mem(char *p, const char *s, size_t n)
 }
 
 #define PUT_LIT(p, lit) put_mem(p, lit, sizeof(lit) - 1)
+#define TEXT(lit) {lit, sizeof(lit) - 1, false}
+#define TEXT_NUMBERED(lit) {lit, sizeof(lit) - 1, true}
 
 static char *put_str(char *p, const char *s)
 {
@@ -190,21 +192,24 @@ static void logfmt_second(struct logfmt *f, int64_t sec)
 
 size_t logfmt_put(struct logfmt *f, uint64_t seq, int64_t ts_ns, char *out)
 {
-	/* Paths ending in '#' get a number in its place. */
-	static const char *const paths[] = {"/",
-					    "/shop/",
-					    "/product/#",
-					    "/cart/",
-					    "/checkout/",
-					    "/wp-admin/admin-ajax.php",
-					    "/wp-json/wc/store/v1/cart",
-					    "/health",
-					    "/?p=#",
-					    "/category/#"};
-	static const char *const agents[] = {
-	    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-	    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15", "kube-probe/1.32",
-	    "curl/8.5.0", "Googlebot/2.1"};
+	/* Texts with their lengths; a path with a number gets it appended. */
+	static const struct text {
+		const char *s;
+		size_t n;
+		bool numbered;
+	} paths[] = {TEXT("/"),
+		     TEXT("/shop/"),
+		     TEXT_NUMBERED("/product/"),
+		     TEXT("/cart/"),
+		     TEXT("/checkout/"),
+		     TEXT("/wp-admin/admin-ajax.php"),
+		     TEXT("/wp-json/wc/store/v1/cart"),
+		     TEXT("/health"),
+		     TEXT_NUMBERED("/?p="),
+		     TEXT_NUMBERED("/category/")},
+	  agents[] = {TEXT("Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"),
+		      TEXT("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15"),
+		      TEXT("kube-probe/1.32"), TEXT("curl/8.5.0"), TEXT("Googlebot/2.1")};
 	static const unsigned codes[] = {200, 200, 200, 200, 200, 200, 304, 301, 404, 500};
 	uint64_t h = mix(f->key ^ mix(seq));
 	int64_t frac = ts_ns % NS_PER_S;
@@ -237,22 +242,18 @@ size_t logfmt_put(struct logfmt *f, uint64_t seq, int64_t ts_ns, char *out)
 		p = put_mem(p, f->when, f->when_len);
 		p = (h >> 40) % 7 == 0 ? PUT_LIT(p, "] \"POST ") : PUT_LIT(p, "] \"GET ");
 		{
-			const char *path = paths[h % ARRAY_LEN(paths)];
-			const char *hash = strchr(path, '#');
+			const struct text *path = &paths[h % ARRAY_LEN(paths)];
 
-			if (hash) {
-				p = put_mem(p, path, (size_t)(hash - path));
+			p = put_mem(p, path->s, path->n);
+			if (path->numbered)
 				p = put_dec(p, (unsigned)(h >> 20) % 500);
-			} else {
-				p = put_str(p, path);
-			}
 		}
 		p = PUT_LIT(p, " HTTP/1.1\" ");
 		p = put_dec(p, codes[(h >> 24) % 10]);
 		*p++ = ' ';
 		p = put_dec(p, (unsigned)(h >> 32) % 40000 + 200);
 		p = PUT_LIT(p, " \"-\" \"");
-		p = put_str(p, agents[(h >> 48) % 5]);
+		p = put_mem(p, agents[(h >> 48) % 5].s, agents[(h >> 48) % 5].n);
 		*p++ = '"';
 		break;
 	case IMG_MYSQL: {
