@@ -4,8 +4,10 @@
 # one kubesim at --log-rate 0 (a container writes a line each time a follow
 # stream asks for one: as fast as the reader takes them), over HTTPS. One
 # container, then a store's four (2 pods x 2 containers) at once. For each
-# client: lines/s, CPU seconds per million lines, peak RSS, and the gaps
-# and repeats in each container's seq=k numbers. Each client runs SECONDS
+# client: lines/s, CPU seconds per million lines, peak RSS, the gaps and
+# repeats in each container's seq=k numbers, and kubesim's own CPU seconds
+# per million lines over that client's run (the server is not the limit
+# while it stays well under a core). Each client runs SECONDS
 # (default 5) from --tail 0, one after the other; output goes to files.
 # Figures go to bench/README.md.
 #
@@ -37,12 +39,12 @@ curl_args() {
 		"$SIM_URL/api/v1/namespaces/bench/pods/$2/log?container=$3&follow=true&timestamps=true&tailLines=0"
 }
 # seqs FILE [PREFIXED]: "container seq" per complete line; a line cut by
-# the end of the run (no seq) is left out
+# the end of the run (no newline: its seq may be cut too) is left out
 seqs() {
-	awk -v pre="${2:-}" '{
+	head -n "$(wc -l <"$1")" "$1" | awk -v pre="${2:-}" '{
 		k = pre ? $1 : "one"
 		if (match($0, /seq=[0-9]+$/)) print k, substr($0, RSTART + 4)
-	}' "$1"
+	}'
 }
 # tally FILE...: "lines gaps repeats" over every container's seqs
 tally() {
@@ -51,16 +53,23 @@ tally() {
 		if (!(k in last) || s > last[k]) last[k] = s }
 		END { printf "%d %d %d\n", n, gaps, reps }'
 }
+# kubesim's CPU seconds so far; row takes the difference over a client's run
+sim_cpu0=$(cpu_s "$SIM_PID")
 # row NAME TIMED_FILE LINES GAPS REPEATS
 row() {
 	read -r ms cpu rss <"$2"
+	local sim_cpu
+	sim_cpu=$(cpu_s "$SIM_PID")
 	awk -v name="$1" -v ms="$ms" -v cpu="$cpu" -v rss="$rss" -v n="$3" -v g="$4" -v r="$5" \
-		'BEGIN { printf "| %s | %.0f | %.2f | %d MiB | %d | %d |\n", name, n / (ms / 1000),
-			 n ? cpu / (n / 1e6) : 0, rss / 1024, g, r }'
+		-v sc="$(awk -v a="$sim_cpu" -v b="$sim_cpu0" 'BEGIN { print a - b }')" \
+		'BEGIN { m = n / 1e6
+			 printf "| %s | %.0f | %.2f | %d MiB | %d | %d | %.2f |\n", name, n / (ms / 1000),
+			 n ? cpu / m : 0, rss / 1024, g, r, n ? sc / m : 0 }'
+	sim_cpu0=$sim_cpu
 }
 
-echo "| client | lines/s | CPU s per million lines | peak RSS | gaps | repeats |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| client | lines/s | CPU s per million lines | peak RSS | gaps | repeats | kubesim CPU s per million lines |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 # ---- one container ----
 # shellcheck disable=SC2046 # the arguments are words without blanks
 timed "$work/t.curl1" timeout "$secs" curl $(curl_args "$work/o.curl1" p1 web)
@@ -76,11 +85,14 @@ read -r n g r < <(seqs "$work/o.opsdeck1" | tally)
 row "one container: opsdeck logs -f" "$work/t.opsdeck1" "$n" "$g" "$r"
 
 # ---- four containers ----
-# timeout signals its whole process group: every curl
-timed "$work/t.curl4" timeout "$secs" bash -c "
-	curl $(curl_args "$work/o.curl4.p1.web" p1 web) & curl $(curl_args "$work/o.curl4.p1.db" p1 db) &
-	curl $(curl_args "$work/o.curl4.p2.web" p2 web) & curl $(curl_args "$work/o.curl4.p2.db" p2 db) &
-	wait"
+# timeout signals its whole process group: every curl; the shell waits for
+# them (their CPU and RSS are counted). It splits each curl's words (the
+# URLs' '&' must not reach it as shell text).
+# shellcheck disable=SC2016 # $a is the inner shell's
+timed "$work/t.curl4" timeout "$secs" bash -c \
+	'trap wait TERM; set -f; for a in "$@"; do curl $a & done; wait' _ \
+	"$(curl_args "$work/o.curl4.p1.web" p1 web)" "$(curl_args "$work/o.curl4.p1.db" p1 db)" \
+	"$(curl_args "$work/o.curl4.p2.web" p2 web)" "$(curl_args "$work/o.curl4.p2.db" p2 db)"
 read -r n g r < <(for f in "$work"/o.curl4.*; do seqs "$f" | sed "s|^one|${f##*.curl4.}|"; done | tally)
 row "four containers: 4 x curl -N" "$work/t.curl4" "$n" "$g" "$r"
 timed "$work/t.kubectl4" timeout "$secs" "${KUBECTL:-kubectl}" -n bench logs -f --tail 0 \

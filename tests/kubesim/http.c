@@ -281,8 +281,10 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct resp *out)
 
 		st->w = out->watch;
 		st->l = out->log;
-		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st,
-						      stream_free);
+		/* A log stream is read in larger blocks: fewer calls at a high rate. */
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+						      out->log ? 64 * 1024 : 16 * 1024,
+						      stream_read, st, stream_free);
 	} else {
 		r = MHD_create_response_from_buffer(out->len, out->body, MHD_RESPMEM_MUST_FREE);
 		out->body = NULL;

@@ -12,6 +12,10 @@
 #include "jutil.h"
 
 #define LOG_BATCH (64 * 1024)
+/* Lines a follow stream formats at a time when no fault counts them: about
+ * LOG_BATCH bytes. */
+#define LOG_BATCH_LINES 400
+#define NS_PER_S 1000000000LL
 
 struct podrt *podrt_new(const json_t *pod)
 {
@@ -77,34 +81,148 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 33);
 }
 
-size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
-		 uint64_t seq, int64_t ts_ns, char *out, size_t n)
+/* Appenders for the hand-made formatting of lines (snprintf costs more
+ * than the rest of a line). Each returns the end of what it wrote. */
+static char *put_mem(char *p, const char *s, size_t n)
 {
-	/* Paths ending in '=' or '/' followed by a number get one appended. */
-	static const char *const paths[] = {"/",
-					    "/shop/",
-					    "/product/#",
-					    "/cart/",
-					    "/checkout/",
-					    "/wp-admin/admin-ajax.php",
-					    "/wp-json/wc/store/v1/cart",
-					    "/health",
-					    "/?p=#",
-					    "/category/#"};
-	static const char *const agents[] = {
-	    "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-	    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15", "kube-probe/1.32",
-	    "curl/8.5.0", "Googlebot/2.1"};
-	static const int codes[] = {200, 200, 200, 200, 200, 200, 304, 301, 404, 500};
-	uint64_t h = mix(seed ^ mix(sim_fnv32(pod_uid, strlen(pod_uid))) ^
-			 mix(sim_fnv32(c->name, strlen(c->name)) + run_id * 0x9e37ULL) ^ mix(seq));
-	time_t t = (time_t)(ts_ns / 1000000000LL);
-	struct tm tm;
-	char when[64], path[64];
-	int len = 0;
+	memcpy(p, s, n);
+	return p + n;
+}
 
+#define PUT_LIT(p, lit) put_mem(p, lit, sizeof(lit) - 1)
+#define TEXT(lit) {lit, sizeof(lit) - 1, false}
+#define TEXT_NUMBERED(lit) {lit, sizeof(lit) - 1, true}
+
+static char *put_str(char *p, const char *s)
+{
+	return put_mem(p, s, strlen(s));
+}
+
+/* v in decimal, as %u / %llu. */
+static char *put_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* v < 10^width in exactly width digits, as %0*u. */
+static char *put_dec_w(char *p, uint64_t v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* v in 8 hex digits, as %08x. */
+static char *put_hex8(char *p, uint32_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 7; i >= 0; i--) {
+		p[i] = digits[v & 0xf];
+		v >>= 4;
+	}
+	return p + 8;
+}
+
+void logfmt_image(struct logfmt *f, const char *image)
+{
+	int kind = (int)classify(image);
+
+	if (kind != f->kind) {
+		f->kind = kind;
+		f->have_sec = false;
+	}
+}
+
+void logfmt_init(struct logfmt *f, uint64_t seed, const char *pod_uid, const char *container,
+		 uint64_t run_id, const char *image, bool timestamps)
+{
+	memset(f, 0, sizeof(*f));
+	f->kind = -1;
+	f->key = seed ^ mix(sim_fnv32(pod_uid, strlen(pod_uid))) ^
+		 mix(sim_fnv32(container, strlen(container)) + run_id * 0x9e37ULL);
+	f->timestamps = timestamps;
+	logfmt_image(f, image);
+}
+
+/* The image's own date text of tm. */
+static size_t when_text(enum img_kind kind, const struct tm *tm, char *out, size_t n)
+{
+	switch (kind) {
+	case IMG_WEB:
+		return strftime(out, n, "%d/%b/%Y:%H:%M:%S +0000", tm);
+	case IMG_MYSQL:
+		return strftime(out, n, "%Y-%m-%dT%H:%M:%S", tm);
+	case IMG_POSTGRES:
+	case IMG_BROKER:
+		return strftime(out, n, "%Y-%m-%d %H:%M:%S", tm);
+	case IMG_REDIS:
+		return strftime(out, n, "%d %b %Y %H:%M:%S", tm);
+	case IMG_OTHER:
+		break;
+	}
+	return strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", tm);
+}
+
+/* The date texts of second sec (strftime only when the second changes). */
+static void logfmt_second(struct logfmt *f, int64_t sec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+
+	if (f->have_sec && f->sec == sec)
+		return;
 	gmtime_r(&t, &tm);
-	switch (classify(c->image)) {
+	f->when_len = when_text((enum img_kind)f->kind, &tm, f->when, sizeof(f->when));
+	f->stamp_len = strftime(f->stamp, sizeof(f->stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	f->sec = sec;
+	f->have_sec = true;
+}
+
+size_t logfmt_put(struct logfmt *f, uint64_t seq, int64_t ts_ns, char *out)
+{
+	/* Texts with their lengths; a path with a number gets it appended. */
+	static const struct text {
+		const char *s;
+		size_t n;
+		bool numbered;
+	} paths[] = {TEXT("/"),
+		     TEXT("/shop/"),
+		     TEXT_NUMBERED("/product/"),
+		     TEXT("/cart/"),
+		     TEXT("/checkout/"),
+		     TEXT("/wp-admin/admin-ajax.php"),
+		     TEXT("/wp-json/wc/store/v1/cart"),
+		     TEXT("/health"),
+		     TEXT_NUMBERED("/?p="),
+		     TEXT_NUMBERED("/category/")},
+	  agents[] = {TEXT("Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"),
+		      TEXT("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1.15"),
+		      TEXT("kube-probe/1.32"), TEXT("curl/8.5.0"), TEXT("Googlebot/2.1")};
+	static const unsigned codes[] = {200, 200, 200, 200, 200, 200, 304, 301, 404, 500};
+	uint64_t h = mix(f->key ^ mix(seq));
+	int64_t frac = ts_ns % NS_PER_S;
+	char *p = out;
+
+	logfmt_second(f, ts_ns / NS_PER_S);
+	if (f->timestamps) {
+		p = put_mem(p, f->stamp, f->stamp_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac, 9);
+		p = PUT_LIT(p, "Z ");
+	}
+	switch ((enum img_kind)f->kind) {
 	case IMG_WEB:
 		if (seq <= 3) {
 			static const char *const boot[] = {
@@ -113,27 +231,30 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 			    "qualified domain name, using 10.244.0.1",
 			    "Configuration complete; ready for start up, serving on :80"};
 
-			len =
-			    snprintf(out, n, "%s seq=%llu", boot[seq - 1], (unsigned long long)seq);
+			p = put_str(p, boot[seq - 1]);
 			break;
 		}
-		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		p = PUT_LIT(p, "10.244.");
+		p = put_dec(p, (unsigned)(h >> 8) % 4);
+		*p++ = '.';
+		p = put_dec(p, (unsigned)(h >> 12) % 250 + 2);
+		p = PUT_LIT(p, " - - [");
+		p = put_mem(p, f->when, f->when_len);
+		p = (h >> 40) % 7 == 0 ? PUT_LIT(p, "] \"POST ") : PUT_LIT(p, "] \"GET ");
 		{
-			const char *p = paths[h % ARRAY_LEN(paths)];
-			const char *hash = strchr(p, '#');
+			const struct text *path = &paths[h % ARRAY_LEN(paths)];
 
-			if (hash)
-				snprintf(path, sizeof(path), "%.*s%u", (int)(hash - p), p,
-					 (unsigned)(h >> 20) % 500);
-			else
-				snprintf(path, sizeof(path), "%s", p);
+			p = put_mem(p, path->s, path->n);
+			if (path->numbered)
+				p = put_dec(p, (unsigned)(h >> 20) % 500);
 		}
-		len = snprintf(
-		    out, n, "10.244.%u.%u - - [%s] \"%s %s HTTP/1.1\" %d %u \"-\" \"%s\" seq=%llu",
-		    (unsigned)(h >> 8) % 4, (unsigned)(h >> 12) % 250 + 2, when,
-		    (h >> 40) % 7 == 0 ? "POST" : "GET", path, codes[(h >> 24) % 10],
-		    (unsigned)(h >> 32) % 40000 + 200, agents[(h >> 48) % 5],
-		    (unsigned long long)seq);
+		p = PUT_LIT(p, " HTTP/1.1\" ");
+		p = put_dec(p, codes[(h >> 24) % 10]);
+		*p++ = ' ';
+		p = put_dec(p, (unsigned)(h >> 32) % 40000 + 200);
+		p = PUT_LIT(p, " \"-\" \"");
+		p = put_mem(p, agents[(h >> 48) % 5].s, agents[(h >> 48) % 5].n);
+		*p++ = '"';
 		break;
 	case IMG_MYSQL: {
 		static const char *const boot[] = {
@@ -148,20 +269,21 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 		    "Version: '8.0.36'  socket: '/var/run/mysqld/mysqld.sock'  port: 3306  MySQL "
 		    "Community Server - GPL."};
 
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		if (seq <= ARRAY_LEN(boot))
-			len = snprintf(out, n, "%s.%06lldZ 0 %s seq=%llu", when,
-				       (long long)(ts_ns % 1000000000LL) / 1000, boot[seq - 1],
-				       (unsigned long long)seq);
-		else
-			len =
-			    snprintf(out, n,
-				     "%s.%06lldZ %u [Note] [MY-010914] [Server] Aborted connection "
-				     "%u to db: 'store' user: 'store' host: '10.244.0.%u' (Got an "
-				     "error reading communication packets). seq=%llu",
-				     when, (long long)(ts_ns % 1000000000LL) / 1000,
-				     (unsigned)(h % 900) + 8, (unsigned)(h >> 16) % 9000 + 100,
-				     (unsigned)(h >> 30) % 250 + 2, (unsigned long long)seq);
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac / 1000, 6);
+		p = PUT_LIT(p, "Z ");
+		if (seq <= ARRAY_LEN(boot)) {
+			p = PUT_LIT(p, "0 ");
+			p = put_str(p, boot[seq - 1]);
+			break;
+		}
+		p = put_dec(p, (unsigned)(h % 900) + 8);
+		p = PUT_LIT(p, " [Note] [MY-010914] [Server] Aborted connection ");
+		p = put_dec(p, (unsigned)(h >> 16) % 9000 + 100);
+		p = PUT_LIT(p, " to db: 'store' user: 'store' host: '10.244.0.");
+		p = put_dec(p, (unsigned)(h >> 30) % 250 + 2);
+		p = PUT_LIT(p, "' (Got an error reading communication packets).");
 		break;
 	}
 	case IMG_POSTGRES: {
@@ -171,57 +293,81 @@ size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint6
 		    "LOG:  database system was shut down at startup",
 		    "LOG:  database system is ready to accept connections"};
 
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		if (seq <= ARRAY_LEN(boot))
-			len = snprintf(out, n, "%s.%03lld UTC [1] %s seq=%llu", when,
-				       (long long)(ts_ns % 1000000000LL) / 1000000, boot[seq - 1],
-				       (unsigned long long)seq);
-		else
-			len = snprintf(out, n,
-				       "%s.%03lld UTC [%u] LOG:  checkpoint complete: wrote %u "
-				       "buffers (%u.%u%%); write=%u.%03u s seq=%llu",
-				       when, (long long)(ts_ns % 1000000000LL) / 1000000,
-				       (unsigned)(h % 90) + 20, (unsigned)(h >> 8) % 300,
-				       (unsigned)(h >> 16) % 3, (unsigned)(h >> 20) % 10,
-				       (unsigned)(h >> 24) % 5, (unsigned)(h >> 28) % 1000,
-				       (unsigned long long)seq);
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac / 1000000, 3);
+		p = PUT_LIT(p, " UTC [");
+		if (seq <= ARRAY_LEN(boot)) {
+			p = PUT_LIT(p, "1] ");
+			p = put_str(p, boot[seq - 1]);
+			break;
+		}
+		p = put_dec(p, (unsigned)(h % 90) + 20);
+		p = PUT_LIT(p, "] LOG:  checkpoint complete: wrote ");
+		p = put_dec(p, (unsigned)(h >> 8) % 300);
+		p = PUT_LIT(p, " buffers (");
+		p = put_dec(p, (unsigned)(h >> 16) % 3);
+		*p++ = '.';
+		p = put_dec(p, (unsigned)(h >> 20) % 10);
+		p = PUT_LIT(p, "%); write=");
+		p = put_dec(p, (unsigned)(h >> 24) % 5);
+		*p++ = '.';
+		p = put_dec_w(p, (unsigned)(h >> 28) % 1000, 3);
+		p = PUT_LIT(p, " s");
 		break;
 	}
 	case IMG_REDIS:
-		strftime(when, sizeof(when), "%d %b %Y %H:%M:%S", &tm);
-		len = snprintf(out, n, "1:M %s.%03lld %s seq=%llu", when,
-			       (long long)(ts_ns % 1000000000LL) / 1000000,
-			       seq == 1	    ? "* Ready to accept connections tcp"
-			       : h % 3 == 0 ? "* Background saving started by pid 42"
-					    : "* 100 changes in 300 seconds. Saving...",
-			       (unsigned long long)seq);
+		p = PUT_LIT(p, "1:M ");
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = '.';
+		p = put_dec_w(p, (uint64_t)frac / 1000000, 3);
+		*p++ = ' ';
+		p = seq == 1	   ? PUT_LIT(p, "* Ready to accept connections tcp")
+		    : h % 3 == 0 ? PUT_LIT(p, "* Background saving started by pid 42")
+				 : PUT_LIT(p, "* 100 changes in 300 seconds. Saving...");
 		break;
 	case IMG_BROKER:
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		len =
-		    snprintf(out, n,
-			     "%s,%03lld INFO [Broker id=0] Leader store-events-%u starts at "
-			     "leader epoch %u (state.change.logger) seq=%llu",
-			     when, (long long)(ts_ns % 1000000000LL) / 1000000, (unsigned)(h % 12),
-			     (unsigned)(h >> 8) % 40, (unsigned long long)seq);
+		p = put_mem(p, f->when, f->when_len);
+		*p++ = ',';
+		p = put_dec_w(p, (uint64_t)frac / 1000000, 3);
+		p = PUT_LIT(p, " INFO [Broker id=0] Leader store-events-");
+		p = put_dec(p, (unsigned)(h % 12));
+		p = PUT_LIT(p, " starts at leader epoch ");
+		p = put_dec(p, (unsigned)(h >> 8) % 40);
+		p = PUT_LIT(p, " (state.change.logger)");
 		break;
 	case IMG_OTHER:
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		len = snprintf(out, n,
-			       "time=%s level=%s msg=\"processed request\" id=%08x duration_ms=%u "
-			       "seq=%llu",
-			       when, h % 17 == 0 ? "warn" : "info", (unsigned)(h >> 16),
-			       (unsigned)(h >> 40) % 900 + 1, (unsigned long long)seq);
+		p = PUT_LIT(p, "time=");
+		p = put_mem(p, f->when, f->when_len);
+		p = h % 17 == 0 ? PUT_LIT(p, " level=warn") : PUT_LIT(p, " level=info");
+		p = PUT_LIT(p, " msg=\"processed request\" id=");
+		p = put_hex8(p, (unsigned)(h >> 16));
+		p = PUT_LIT(p, " duration_ms=");
+		p = put_dec(p, (unsigned)(h >> 40) % 900 + 1);
 		break;
 	}
-	if (len < 0)
-		len = 0;
-	if ((size_t)len >= n)
-		len = (int)n - 1;
-	return (size_t)len;
+	p = PUT_LIT(p, " seq=");
+	p = put_dec(p, seq);
+	*p++ = '\n';
+	return (size_t)(p - out);
 }
 
-#define NS_PER_S 1000000000LL
+size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
+		 uint64_t seq, int64_t ts_ns, char *out, size_t n)
+{
+	struct logfmt f;
+	char line[LOGFMT_MAX];
+	size_t len;
+
+	logfmt_init(&f, seed, pod_uid, c->name, run_id, c->image, false);
+	len = logfmt_put(&f, seq, ts_ns, line) - 1; /* without the newline */
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, line, len);
+	out[len] = '\0';
+	return len;
+}
+
 
 /* --log-rate 0: lines come into being as follow streams read them. */
 static bool lazy(const struct sim *s)
@@ -330,7 +476,6 @@ struct logstream {
 	uint64_t run_id;
 	uint64_t next;	    /* next seq to send */
 	uint64_t open_last; /* newest line at the start: its log file is the one followed */
-	bool timestamps;
 	long limit_bytes; /* 0 = none */
 	long sent_bytes;
 	long lines; /* lines sent after the opening ones (faults count these) */
@@ -339,31 +484,23 @@ struct logstream {
 	int64_t stall_until_ms;
 	bool drop; /* a drop fault: close the connection once pending is sent */
 	struct buf pending;
+	size_t off; /* of pending, sent already */
+	struct logfmt fmt;
 	bool done;
 };
 
-static void put_line(struct sim *s, struct buf *b, const char *uid, const struct crun *c,
-		     uint64_t run_id, int64_t start_ns, uint64_t seq, bool ts, long limit,
-		     long *sent)
+/* Appends line seq of the run f formats, stamped as the run wrote it. */
+static void put_line(const struct sim *s, struct buf *b, struct logfmt *f, int64_t start_ns,
+		     uint64_t seq, long limit, long *sent)
 {
-	char line[768], stamp[48];
-	int64_t t = line_time(s, start_ns, seq);
-	size_t len = logs_line(s->opt.seed, uid, c, run_id, seq, t, line, sizeof(line));
-	size_t start = b->len, add;
+	char text[LOGFMT_MAX];
+	size_t add = logfmt_put(f, seq, line_time(s, start_ns, seq), text);
 
-	if (ts) {
-		sim_fmt_time_ns(t, stamp);
-		buf_printf(b, "%s ", stamp);
-	}
-	buf_append(b, line, len);
-	buf_putc(b, '\n');
-	add = b->len - start;
 	if (limit > 0 && *sent + (long)add > limit) {
 		/* limitBytes cuts mid-line, as the kubelet does. */
-		b->len = start + (size_t)(limit - *sent);
-		b->data[b->len] = '\0';
 		add = (size_t)(limit - *sent);
 	}
+	buf_append(b, text, add);
 	*sent += (long)add;
 }
 
@@ -389,6 +526,7 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	int64_t since_ns = 0, start_ns, now = sim_wall_ns();
 	uint64_t first, last, keep;
 	struct buf b = BUF_INIT;
+	struct logfmt fmt;
 	long sent = 0;
 
 	if (!rt || rt->n == 0) {
@@ -491,13 +629,11 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	}
 	if (tail >= 0 && last + 1 > first && last + 1 - first > (uint64_t)tail)
 		first = last + 1 - (uint64_t)tail;
-	{
-		uint64_t run_id = previous ? c->run_id - 1 : c->run_id;
-
-		for (uint64_t k = first;
-		     k <= last && (limit == 0 || sent < limit) && b.len < 64 * 1024 * 1024; k++)
-			put_line(s, &b, pod->uid, c, run_id, start_ns, k, timestamps, limit, &sent);
-	}
+	logfmt_init(&fmt, s->opt.seed, pod->uid, c->name, previous ? c->run_id - 1 : c->run_id,
+		    c->image, timestamps);
+	for (uint64_t k = first;
+	     k <= last && (limit == 0 || sent < limit) && b.len < 64 * 1024 * 1024; k++)
+		put_line(s, &b, &fmt, start_ns, k, limit, &sent);
 	out->code = 200;
 	out->ctype = "text/plain";
 	if (!follow || (limit > 0 && sent >= limit) || !c->running) {
@@ -515,11 +651,11 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 		l->run_id = c->run_id;
 		l->next = last + 1 > first ? last + 1 : first;
 		l->open_last = last;
-		l->timestamps = timestamps;
 		l->limit_bytes = limit;
 		l->sent_bytes = sent;
 		l->started_ms = sim_mono_ms();
 		l->pending = b;
+		l->fmt = fmt;
 		s->stats.logs_open++;
 		s->stats.logs_total++;
 		out->log = l;
@@ -527,8 +663,62 @@ bool logs_open(struct sim *s, struct obj *pod, const char *path, const struct qu
 	return true;
 }
 
-/* Appends what the run has written since l->next (lock held); false when
- * the stream is over at once (pod or run gone). Sets l->done after the
+/* collect's line by line part (lock held): for the faults that count lines
+ * or draw a chance for each, and for limitBytes. */
+static void collect_locked(struct logstream *l, struct crun *c, bool same, int64_t start_ns,
+			   uint64_t upto, const struct log_faults *f)
+{
+	struct sim *s = l->s;
+
+	while (l->next <= upto && l->pending.len < LOG_BATCH) {
+		if (f->drop_after_lines > 0 && l->lines >= f->drop_after_lines) {
+			l->drop = true;
+			break;
+		}
+		if (f->stall_ms > 0 && !l->stalled && l->lines >= f->stall_after_lines) {
+			l->stall_due = true;
+			break;
+		}
+		if (f->drop_rate > 0 && sim_rand01(s) < f->drop_rate) {
+			/* The connection breaks somewhere in this line. */
+			size_t at = l->pending.len;
+
+			put_line(s, &l->pending, &l->fmt, start_ns, l->next, 0, &l->sent_bytes);
+			l->pending.len = at + (size_t)(sim_rand(s) % (l->pending.len - at));
+			l->pending.data[l->pending.len] = '\0';
+			l->drop = true;
+			break;
+		}
+		put_line(s, &l->pending, &l->fmt, start_ns, l->next, l->limit_bytes,
+			 &l->sent_bytes);
+		l->next++;
+		l->lines++;
+		if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes)
+			return;
+	}
+	if (same && lazy(s) && l->next - 1 > c->lines)
+		c->lines = l->next - 1;
+}
+
+/* Formats lines from..to of the stream's run into pending without the
+ * lock: they are written already (counted in the run), and the stream has
+ * its own copy of all they depend on, so a restart or deletion meanwhile
+ * changes nothing. Streams of several containers format in parallel. */
+static void put_lines_unlocked(struct logstream *l, int64_t start_ns, uint64_t from, uint64_t to)
+{
+	struct sim *s = l->s;
+
+	pthread_mutex_unlock(&s->lock);
+	for (uint64_t k = from; k <= to; k++)
+		put_line(s, &l->pending, &l->fmt, start_ns, k, 0, &l->sent_bytes);
+	pthread_mutex_lock(&s->lock);
+	l->next = to + 1;
+	l->lines += (long)(to - from + 1);
+}
+
+/* Appends what the run has written since l->next (lock held, released
+ * while lines are formatted when no fault needs them one by one); false
+ * when the stream is over at once (pod or run gone). Sets l->done after the
  * last line of a run that stopped or of a log file that rotated. */
 static bool collect(struct logstream *l, int64_t *wait_ms)
 {
@@ -562,40 +752,27 @@ static bool collect(struct logstream *l, int64_t *wait_ms)
 			upto = file_end;
 	}
 	fault_log_stream(s, l->path, &f);
-	while (l->next <= upto && l->pending.len < LOG_BATCH) {
-		if (f.drop_after_lines > 0 && l->lines >= f.drop_after_lines) {
-			l->drop = true;
-			break;
-		}
-		if (f.stall_ms > 0 && !l->stalled && l->lines >= f.stall_after_lines) {
-			l->stall_due = true;
-			break;
-		}
-		if (f.drop_rate > 0 && sim_rand01(s) < f.drop_rate) {
-			/* The connection breaks somewhere in this line. */
-			size_t at = l->pending.len;
+	logfmt_image(&l->fmt, c->image);
+	if (f.drop_after_lines <= 0 && !(f.stall_ms > 0 && !l->stalled) && f.drop_rate <= 0 &&
+	    l->limit_bytes == 0) {
+		/* No fault counts lines: take a batch, write it, format it unlocked. */
+		uint64_t to = l->next - 1; /* the last line sent after this batch */
 
-			put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next,
-				 l->timestamps, 0, &l->sent_bytes);
-			l->pending.len = at + (size_t)(sim_rand(s) % (l->pending.len - at));
-			l->pending.data[l->pending.len] = '\0';
-			l->drop = true;
-			break;
-		}
-		put_line(s, &l->pending, l->pod_uid, c, l->run_id, start_ns, l->next, l->timestamps,
-			 l->limit_bytes, &l->sent_bytes);
-		l->next++;
-		l->lines++;
-		if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes) {
-			l->done = true;
-			return true;
-		}
+		if (l->next <= upto)
+			to = upto - l->next >= LOG_BATCH_LINES ? l->next + LOG_BATCH_LINES - 1
+							       : upto;
+		if (same && lazy(s) && to > c->lines)
+			c->lines = to;
+		if (to >= l->next)
+			put_lines_unlocked(l, start_ns, l->next, to); /* c may be gone after */
+	} else {
+		collect_locked(l, c, same, start_ns, upto, &f);
 	}
-	if (same && lazy(s) && l->next - 1 > c->lines)
-		c->lines = l->next - 1;
 	/* The file rotates once its last line is written; a stream that starts
 	 * past that line (a sinceTime ahead) waits for it too. */
-	if (l->next > file_end && written >= file_end) {
+	if (l->limit_bytes > 0 && l->sent_bytes >= l->limit_bytes)
+		l->done = true;
+	else if (l->next > file_end && written >= file_end) {
 		l->done = true;
 		s->stats.logs_rotated++;
 	} else if (ended && l->next > upto) {
@@ -668,9 +845,14 @@ ssize_t logs_read(struct logstream *l, char *buf, size_t max)
 	}
 	if (l->pending.len == 0)
 		return l->drop ? -1 : 0;
-	n = l->pending.len < max ? l->pending.len : max;
-	memcpy(buf, l->pending.data, n);
-	buf_consume(&l->pending, n);
+	n = l->pending.len - l->off < max ? l->pending.len - l->off : max;
+	memcpy(buf, l->pending.data + l->off, n);
+	l->off += n;
+	if (l->off == l->pending.len) {
+		/* All sent: empty, to be filled again from the start. */
+		buf_reset(&l->pending);
+		l->off = 0;
+	}
 	return (ssize_t)n;
 }
 

@@ -13,6 +13,12 @@
  * of its life: far beyond what one stream is read at (about 10^6), so a
  * reader never waits for it.
  *
+ * A follow stream takes a batch of lines under the global lock and formats
+ * it without the lock (from its own copy of what the lines depend on), so
+ * the streams of several containers are formatted in parallel; the faults
+ * that count lines or draw a chance per line, and limitBytes, keep the
+ * formatting under the lock, line by line.
+ *
  * Follow streams end as the kubelet ends them: cleanly after
  * --log-follow-max (its connection cap), at a rotation of the run's log file
  * (every --log-rotate-lines lines, after the file's last line), and when the
@@ -84,5 +90,32 @@ bool logs_since_time(const char *v, int64_t *ns, bool *set);
 /* Formats line `seq` of a run into out (no newline); returns its length. */
 size_t logs_line(uint64_t seed, const char *pod_uid, const struct crun *c, uint64_t run_id,
 		 uint64_t seq, int64_t ts_ns, char *out, size_t n);
+
+/* A run's line formatter: what its lines depend on besides their number
+ * and time, worked out once, and the date texts of the second formatted
+ * last (within a second only the fraction changes). Times are after 1970. */
+struct logfmt {
+	uint64_t key; /* seed, pod uid, container name and run, hashed */
+	int kind;     /* the image's class */
+	bool timestamps;
+	bool have_sec;
+	int64_t sec;	 /* the second of when and stamp */
+	char when[40];	 /* the image's own date text */
+	size_t when_len;
+	char stamp[24];	 /* RFC 3339 to the second, for timestamps=true */
+	size_t stamp_len;
+};
+
+/* The most logfmt_put writes. */
+#define LOGFMT_MAX 1024
+
+void logfmt_init(struct logfmt *f, uint64_t seed, const char *pod_uid, const char *container,
+		 uint64_t run_id, const char *image, bool timestamps);
+/* The container's image (its class) as it is now. */
+void logfmt_image(struct logfmt *f, const char *image);
+/* Writes line seq stamped ts_ns as a stream sends it -- the RFC 3339
+ * timestamp and a blank if asked, the line, a newline -- into out (room
+ * for LOGFMT_MAX); returns its length. */
+size_t logfmt_put(struct logfmt *f, uint64_t seq, int64_t ts_ns, char *out);
 
 #endif

@@ -465,6 +465,104 @@ static void test_log_lines(void **state)
 	assert_string_not_equal(id1, id2);
 }
 
+/* FNV-1a, 64 bits: a digest of a stream's bytes. */
+static uint64_t fnv64(uint64_t h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* What a follow stream sends for line seq: "stamp " when asked, the line, "\n". */
+static uint64_t log_text_hash(uint64_t h, const char *uid, const struct crun *c, uint64_t seq,
+			      int64_t ts_ns, bool ts)
+{
+	char line[768], stamp[40];
+	size_t len = logs_line(7, uid, c, c->run_id, seq, ts_ns, line, sizeof(line));
+
+	if (ts) {
+		sim_fmt_time_ns(ts_ns, stamp);
+		h = fnv64(h, stamp, strlen(stamp));
+		h = fnv64(h, " ", 1);
+	}
+	h = fnv64(h, line, len);
+	return fnv64(h, "\n", 1);
+}
+
+/* Every image class, boot and later lines, with and without timestamps,
+ * across second, minute, day, leap-day and year boundaries: the digest of
+ * the text is fixed (recorded from the formatter as first written), so a
+ * faster formatter must write the same bytes. */
+#define LOG_TEXT_DIGEST 0x712a21adbf414e7dULL
+static const char *const log_images[] = {"nginx:1.25", "mysql:8.0", "postgres:16",
+					 "redis:7",    "bitnami/kafka:3.7", "busybox"};
+static const struct {
+	int64_t start_ns, step_ns;
+	uint64_t lines;
+} log_runs[] = {
+    {1700000000000000000LL, 1, 2000},	    /* rate 0: a nanosecond apart */
+    {1703980799999999000LL, 1, 3000},	    /* into 2024 */
+    {1709251199500000000LL, 1000000, 3000}, /* 2024-02-29 into March, 1 ms apart */
+    {1700000059000000000LL, 333333333, 400}, /* a third of a second apart */
+    {86399999999500LL, 7, 300},		    /* 1970-01-01 into the 2nd */
+};
+
+static void test_log_text_digest(void **state)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(log_images); i++) {
+		for (size_t r = 0; r < ARRAY_LEN(log_runs); r++) {
+			struct crun c = {.name = r % 2 ? "db" : "web",
+					 .image = (char *)log_images[i],
+					 .run_id = r + 1};
+			const char *uid = r % 2 ? "0f1e2d3c-4b5a-4697-8877-665544332211" : "uid-1";
+
+			for (int ts = 0; ts < 2; ts++) {
+				for (uint64_t k = 1; k <= log_runs[r].lines; k++) {
+					int64_t at = log_runs[r].start_ns +
+						     (int64_t)(k - 1) * log_runs[r].step_ns;
+
+					h = log_text_hash(h, uid, &c, k, at, ts);
+				}
+			}
+		}
+	}
+	assert_int_equal(h, LOG_TEXT_DIGEST);
+}
+
+/* A stream's formatter, which keeps the date texts of the last second,
+ * writes the same bytes. */
+static void test_log_text_digest_streamed(void **state)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(log_images); i++) {
+		for (size_t r = 0; r < ARRAY_LEN(log_runs); r++) {
+			const char *uid = r % 2 ? "0f1e2d3c-4b5a-4697-8877-665544332211" : "uid-1";
+
+			for (int ts = 0; ts < 2; ts++) {
+				struct logfmt f;
+				char text[LOGFMT_MAX];
+
+				logfmt_init(&f, 7, uid, r % 2 ? "db" : "web", r + 1, log_images[i],
+					    ts);
+				for (uint64_t k = 1; k <= log_runs[r].lines; k++) {
+					int64_t at = log_runs[r].start_ns +
+						     (int64_t)(k - 1) * log_runs[r].step_ns;
+
+					h = fnv64(h, text, logfmt_put(&f, k, at, text));
+				}
+			}
+		}
+	}
+	assert_int_equal(h, LOG_TEXT_DIGEST);
+}
+
 static void test_status_shapes(void **state)
 {
 	struct apierr e = {0};
@@ -823,6 +921,8 @@ int main(void)
 	    cmocka_unit_test(test_times),
 	    cmocka_unit_test(test_log_since_time),
 	    cmocka_unit_test(test_log_lines),
+	    cmocka_unit_test(test_log_text_digest),
+	    cmocka_unit_test(test_log_text_digest_streamed),
 	    cmocka_unit_test(test_status_shapes),
 	    cmocka_unit_test(test_protobuf_review),
 	    cmocka_unit_test(test_protobuf_rules_review),
