@@ -277,8 +277,10 @@ printf 'logs:\n  max_lines: 100\n' | cat "$work/op.yaml" - >"$work/small.yaml"
 OPSDECK_LOGS_HOLD_MS=120000 "$OPSDECK" -c "$work/small.yaml" logs "$id" -f --history --json \
 	>"$work/hs" 2>"$work/hs.err" &
 follower=$!
+# (the wait is on a line of each of the four containers: the checks below
+# look at every one)
 wait_for "[ \"\$(grep -c '\"source\":\"opsdeck/' '$work/hs')\" -ge $nhist ] &&
-	[ \"\$(count_of '$work/hs' late/cache)\" -ge 1 ]" 60
+	[ \"\$(seqs '$work/hs' 2>/dev/null | cut -d' ' -f1 | sort -u | wc -l)\" -ge 4 ]" 60
 kill "$follower"
 wait "$follower"
 follower=
