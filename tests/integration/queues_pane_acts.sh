@@ -26,7 +26,7 @@ rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
 		rabbit_publish / qq 1 quorum
 } || { echo "Bail out! cannot fill the broker"; exit 1; }
 odd=$rabbit_odd twin=$rabbit_twin odd_p=$rabbit_odd_p twin_p=$rabbit_twin_p
-queues_config
+queues_config --rabbit
 mkdir -p "$TAP_TMP/sim"
 sim_start "$TAP_TMP/sim" --kafka-topic-version both || { echo "Bail out! cannot start kubesim"; exit 1; }
 {

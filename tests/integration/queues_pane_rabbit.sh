@@ -26,7 +26,7 @@ rabbit_start || { echo "Bail out! cannot start RabbitMQ"; exit 1; }
 	rabbit_publish / tasks 5 task && rabbit_publish / heavy 3 heavy &&
 		rabbit_publish / worker1.celery.pidbox 1 ping && rabbit_publish / tasks.dlq 4 dead
 } || { echo "Bail out! cannot fill the broker"; exit 1; }
-queues_config
+queues_config --rabbit
 mkdir -p "$TAP_TMP/sim"
 # The topics' statuses are written here, not by kubesim's controller.
 sim_start "$TAP_TMP/sim" --topic-ready-ms 3600000 || { echo "Bail out! cannot start kubesim"; exit 1; }

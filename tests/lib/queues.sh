@@ -4,10 +4,10 @@
 #
 #   od ARGS                  opsdeck with the console's settings
 #   q ARGS                   psql on the test database, unaligned
-#   queues_config            writes the console's settings: operator
-#                            pane-tester, the pane refreshed every second and,
-#                            after rabbit_start (tests/lib/rabbit.sh), the
-#                            broker as "main" with vhost /
+#   queues_config [--rabbit] writes the console's settings: operator
+#                            pane-tester; with --rabbit (after rabbit_start,
+#                            tests/lib/rabbit.sh) also the pane refreshed every
+#                            second and the broker as "main" with vhost /
 #   queues_prepare_db        migrates the database and adds the WooCommerce
 #                            offering, customer "Acme Shops" with project
 #                            web-store (5 stores); bails out if any step fails
@@ -21,7 +21,7 @@ q() { psql -X -At -v ON_ERROR_STOP=1 "$@"; }
 
 queues_config() {
 	printf 'operator: pane-tester\n' >"$UI_CONFIG/config.yaml"
-	[ -n "${RABBIT_URL:-}" ] || return 0
+	[ "${1:-}" = --rabbit ] || return 0
 	cat >>"$UI_CONFIG/config.yaml" <<CONF
 queues:
   interval: 1
