@@ -39,6 +39,7 @@ struct loop_sig {
 	loop_signal_fn fn;
 	void *ud;
 	struct sigaction old;
+	bool released; /* old is back in place */
 };
 
 struct loop {
@@ -325,6 +326,7 @@ bool loop_signal(struct loop *loop, int signo, loop_signal_fn fn, void *ud)
 	if (sigaction(signo, &sa, &s->old) != 0)
 		return false;
 	s->signo = signo;
+	s->released = false;
 	s->fn = fn;
 	s->ud = ud;
 	loop->nsigs++;
@@ -412,12 +414,20 @@ bool loop_stopped(const struct loop *loop)
 	return loop->stopped;
 }
 
+void loop_signals_release(struct loop *loop)
+{
+	for (size_t i = 0; i < loop->nsigs; i++)
+		if (!loop->sigs[i].released) {
+			sigaction(loop->sigs[i].signo, &loop->sigs[i].old, NULL);
+			loop->sigs[i].released = true;
+		}
+}
+
 void loop_free(struct loop *loop)
 {
 	if (!loop)
 		return;
-	for (size_t i = 0; i < loop->nsigs; i++)
-		sigaction(loop->sigs[i].signo, &loop->sigs[i].old, NULL);
+	loop_signals_release(loop);
 	if (loop->nsigs && sig_pipe_rd >= 0) {
 		int wr = sig_pipe_wr;
 

@@ -50,6 +50,10 @@ void loop_timer_cancel(struct loop_timer *t);
 
 /* Routes signo to fn; returns false if the signal could not be hooked. */
 bool loop_signal(struct loop *loop, int signo, loop_signal_fn fn, void *ud);
+/* Gives every signal routed to the loop its disposition from before, now
+ * rather than at loop_free: for what runs after the loop that a second
+ * Ctrl-C must be able to end. */
+void loop_signals_release(struct loop *loop);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t loop_now_ms(void);

@@ -464,6 +464,43 @@ static void test_signals_through_the_loop(void **state)
 	assert_true(sa.sa_handler == SIG_DFL);
 }
 
+/* Released early, the old disposition is back while the loop lives on, and
+ * loop_free leaves it so (an ignored signal stays ignored). */
+static void test_signals_released_before_free(void **state)
+{
+	struct loop *l = loop_new();
+	struct srec s = { 0 };
+	struct sigaction sa, ign;
+
+	(void)state;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	assert_int_equal(sigaction(SIGUSR2, &ign, NULL), 0);
+	assert_true(loop_signal(l, SIGUSR1, on_signal, &s));
+	assert_true(loop_signal(l, SIGUSR2, on_signal, &s));
+	assert_int_equal(sigaction(SIGUSR2, NULL, &sa), 0);
+	assert_true(sa.sa_handler != SIG_IGN);
+	loop_signals_release(l);
+	assert_int_equal(sigaction(SIGUSR1, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_DFL);
+	assert_int_equal(sigaction(SIGUSR2, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_IGN);
+	/* ignored now: the loop does not see it */
+	assert_int_equal(raise(SIGUSR2), 0);
+	assert_int_equal(loop_run_once(l, 0), 0);
+	assert_int_equal(s.calls, 0);
+	/* a disposition set after the release is the caller's: free keeps it */
+	assert_int_equal(sigaction(SIGUSR1, &ign, NULL), 0);
+	loop_signals_release(l);
+	loop_free(l);
+	assert_int_equal(sigaction(SIGUSR1, NULL, &sa), 0);
+	assert_true(sa.sa_handler == SIG_IGN);
+	ign.sa_handler = SIG_DFL;
+	assert_int_equal(sigaction(SIGUSR1, &ign, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR2, &ign, NULL), 0);
+}
+
 static void test_signals_again_after_free(void **state)
 {
 	struct loop *l = loop_new();
@@ -492,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_run_and_stop),
 		cmocka_unit_test(test_wait_bounded_by_timer),
 		cmocka_unit_test(test_signals_through_the_loop),
+		cmocka_unit_test(test_signals_released_before_free),
 		cmocka_unit_test(test_signals_again_after_free),
 	};
 
