@@ -414,6 +414,13 @@ bool loop_stopped(const struct loop *loop)
 	return loop->stopped;
 }
 
+bool loop_signal_pending(const struct loop *loop)
+{
+	struct pollfd p = {.fd = sig_pipe_rd, .events = POLLIN};
+
+	return loop->nsigs && sig_pipe_rd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 void loop_signals_release(struct loop *loop)
 {
 	for (size_t i = 0; i < loop->nsigs; i++)

@@ -50,6 +50,9 @@ void loop_timer_cancel(struct loop_timer *t);
 
 /* Routes signo to fn; returns false if the signal could not be hooked. */
 bool loop_signal(struct loop *loop, int signo, loop_signal_fn fn, void *ud);
+/* A routed signal came that the loop has not run yet: for a callback that
+ * waits on something else (a full output queue) and must give way to it. */
+bool loop_signal_pending(const struct loop *loop);
 /* Gives every signal routed to the loop its disposition from before, now
  * rather than at loop_free: for what runs after the loop that a second
  * Ctrl-C must be able to end. */

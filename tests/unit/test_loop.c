@@ -442,9 +442,12 @@ static void test_signals_through_the_loop(void **state)
 	assert_false(loop_signal(l, 0, on_signal, &u2));
 	assert_false(loop_signal(l, 300, on_signal, &u2));
 	/* The handler only writes to the pipe: nothing runs until the loop turns. */
+	assert_false(loop_signal_pending(l));
 	assert_int_equal(raise(SIGUSR1), 0);
 	assert_int_equal(u1.calls, 0);
+	assert_true(loop_signal_pending(l));
 	run_until(l, &u1.calls, 1);
+	assert_false(loop_signal_pending(l));
 	assert_int_equal(u1.calls, 1);
 	assert_int_equal(u1.signo, SIGUSR1);
 	assert_int_equal(u2.calls, 0);
