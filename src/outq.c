@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct outq {
@@ -96,6 +97,7 @@ struct outq *outq_new(int fd, size_t depth, struct err *err)
 {
 	struct outq *q = xcalloc(1, sizeof(*q));
 	sigset_t quiet, old;
+	pthread_condattr_t attr;
 	int rc;
 
 	q->fd = fd;
@@ -109,11 +111,19 @@ struct outq *outq_new(int fd, size_t depth, struct err *err)
 	}
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->queued, NULL);
-	pthread_cond_init(&q->room, NULL);
+	/* timed waits for room count on the monotonic clock */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->room, &attr);
+	pthread_condattr_destroy(&attr);
 	/* Signals are the producer's thread's to take (its loop's handlers,
-	 * and no EINTR here); SIGPIPE, and a fault's, stay as they are. */
+	 * and no EINTR here); those a write raises (a pipe without a reader, a
+	 * file past its size limit, a background job's terminal) and a fault's
+	 * stay as they are: they act as on a write of the producer's. */
 	sigfillset(&quiet);
 	sigdelset(&quiet, SIGPIPE);
+	sigdelset(&quiet, SIGXFSZ);
+	sigdelset(&quiet, SIGTTOU);
 	sigdelset(&quiet, SIGSEGV);
 	sigdelset(&quiet, SIGBUS);
 	sigdelset(&quiet, SIGFPE);
@@ -136,15 +146,52 @@ struct outq *outq_new(int fd, size_t depth, struct err *err)
 	return q;
 }
 
-bool outq_push(struct outq *q, struct buf *b)
+/* How often a full queue's wait asks whether to give way. */
+#define GIVE_WAY_MS 50
+
+/* Waits for room, asking give_way every GIVE_WAY_MS; false if it said to
+ * stop waiting (lock held throughout, but while waiting). */
+static bool wait_for_room(struct outq *q, bool (*give_way)(void *), void *ud)
+{
+	while (q->count == q->depth && !q->error) {
+		struct timespec until;
+
+		if (!give_way) {
+			pthread_cond_wait(&q->room, &q->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += GIVE_WAY_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&q->room, &q->lock, &until);
+		if (q->count == q->depth && !q->error) {
+			bool stop;
+
+			pthread_mutex_unlock(&q->lock);
+			stop = give_way(ud);
+			pthread_mutex_lock(&q->lock);
+			if (stop)
+				return false;
+		}
+	}
+	return true;
+}
+
+enum outq_push outq_push_or_give_way(struct outq *q, struct buf *b, bool (*give_way)(void *),
+				     void *ud)
 {
 	bool ok;
 
 	pthread_mutex_lock(&q->lock);
 	if (b->len && q->count == q->depth && !q->error) {
 		q->waits++;
-		while (q->count == q->depth && !q->error)
-			pthread_cond_wait(&q->room, &q->lock);
+		if (!wait_for_room(q, give_way, ud)) {
+			pthread_mutex_unlock(&q->lock);
+			return OUTQ_GAVE_WAY;
+		}
 	}
 	ok = !q->error;
 	if (ok && b->len) {
@@ -158,7 +205,12 @@ bool outq_push(struct outq *q, struct buf *b)
 	}
 	pthread_mutex_unlock(&q->lock);
 	buf_reset(b);
-	return ok;
+	return ok ? OUTQ_TAKEN : OUTQ_FAILED;
+}
+
+bool outq_push(struct outq *q, struct buf *b)
+{
+	return outq_push_or_give_way(q, b, NULL, NULL) == OUTQ_TAKEN;
 }
 
 bool outq_drain(struct outq *q)

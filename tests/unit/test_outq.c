@@ -176,6 +176,8 @@ static void test_full_queue_waits(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
+	/* 64 KiB, whatever the page size makes a pipe's default */
+	(void)fcntl(p[1], F_SETPIPE_SZ, 65536);
 	pr.q = queue_on(p[1], 2);
 	assert_int_equal(pthread_create(&pr.thread, NULL, producer_main, &pr), 0);
 	/* nothing reads: the writer stops on the full pipe, two buffers queue,
@@ -333,6 +335,61 @@ static void test_free_writes_the_rest(void **state)
 	buf_free(&want);
 }
 
+static bool give_way_third(void *ud)
+{
+	int *asked = ud;
+
+	return ++*asked >= 3;
+}
+
+static bool never_give_way(void *ud)
+{
+	(void)ud;
+	return false;
+}
+
+/* A full queue's wait asks whether to give way, and when told to, ends
+ * with the buffer left as it was; handed over again later, it goes out in
+ * its place. */
+static void test_give_way(void **state)
+{
+	int p[2], asked = 0;
+	struct reader r = {.got = BUF_INIT};
+	struct buf b = BUF_INIT, want = BUF_INIT;
+	struct outq *q;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	(void)fcntl(p[1], F_SETPIPE_SZ, 4096);
+	q = queue_on(p[1], 1);
+	/* the first fills the pipe (a page or 64 KiB, as the system rounds it)
+	 * and is still being written: the queue is full */
+	for (int i = 0; i < 40; i++)
+		fill(&b, 7);
+	buf_append(&want, b.data, b.len);
+	assert_int_equal(outq_push_or_give_way(q, &b, never_give_way, NULL), OUTQ_TAKEN);
+	fill(&b, 14);
+	len = b.len;
+	assert_int_equal(outq_push_or_give_way(q, &b, give_way_third, &asked), OUTQ_GAVE_WAY);
+	assert_int_equal(asked, 3);
+	assert_int_equal(b.len, len);
+	assert_int_equal(outq_waits(q), 1);
+	/* a reader comes: the same buffer goes out after the first */
+	buf_append(&want, b.data, b.len);
+	reader_start(&r, p[0], 4096, 0);
+	assert_int_equal(outq_push_or_give_way(q, &b, never_give_way, NULL), OUTQ_TAKEN);
+	assert_int_equal(b.len, 0);
+	assert_true(outq_drain(q));
+	outq_free(q);
+	close(p[1]);
+	reader_join(&r);
+	assert_same(&r.got, &want);
+	buf_free(&r.got);
+	buf_free(&want);
+	buf_free(&b);
+}
+
 static void test_slow_reader_loses_nothing(void **state)
 {
 	int p[2];
@@ -367,6 +424,7 @@ int main(void)
 	    cmocka_unit_test(test_nothing_queued),
 	    cmocka_unit_test(test_free_writes_the_rest),
 	    cmocka_unit_test(test_slow_reader_loses_nothing),
+	    cmocka_unit_test(test_give_way),
 	};
 
 	return cmocka_run_group_tests_name("outq", tests, NULL, NULL);
