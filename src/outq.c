@@ -146,20 +146,27 @@ struct outq *outq_new(int fd, size_t depth, struct err *err)
 	return q;
 }
 
-/* How often a full queue's wait asks whether to give way. */
+/* How often a wait for the writer asks whether to give way. */
 #define GIVE_WAY_MS 50
 
-/* Waits for room, asking give_way every GIVE_WAY_MS; false if it said to
- * stop waiting (lock held throughout, but while waiting). */
-static bool wait_for_room(struct outq *q, bool (*give_way)(void *), void *ud)
+/* Waits until at most most buffers are queued (or a write failed), asking
+ * give_way first and then every GIVE_WAY_MS; false if it said to stop
+ * waiting. The lock is held but while waiting and asking. */
+static bool wait_for_writer(struct outq *q, size_t most, bool (*give_way)(void *), void *ud)
 {
-	while (q->count == q->depth && !q->error) {
+	while (q->count > most && !q->error) {
 		struct timespec until;
+		bool stop;
 
 		if (!give_way) {
 			pthread_cond_wait(&q->room, &q->lock);
 			continue;
 		}
+		pthread_mutex_unlock(&q->lock);
+		stop = give_way(ud);
+		pthread_mutex_lock(&q->lock);
+		if (stop)
+			return q->count <= most || q->error;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += GIVE_WAY_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -167,15 +174,6 @@ static bool wait_for_room(struct outq *q, bool (*give_way)(void *), void *ud)
 			until.tv_nsec -= 1000000000L;
 		}
 		pthread_cond_timedwait(&q->room, &q->lock, &until);
-		if (q->count == q->depth && !q->error) {
-			bool stop;
-
-			pthread_mutex_unlock(&q->lock);
-			stop = give_way(ud);
-			pthread_mutex_lock(&q->lock);
-			if (stop)
-				return false;
-		}
 	}
 	return true;
 }
@@ -188,7 +186,7 @@ enum outq_push outq_push_or_give_way(struct outq *q, struct buf *b, bool (*give_
 	pthread_mutex_lock(&q->lock);
 	if (b->len && q->count == q->depth && !q->error) {
 		q->waits++;
-		if (!wait_for_room(q, give_way, ud)) {
+		if (!wait_for_writer(q, q->depth - 1, give_way, ud)) {
 			pthread_mutex_unlock(&q->lock);
 			return OUTQ_GAVE_WAY;
 		}
@@ -213,16 +211,22 @@ bool outq_push(struct outq *q, struct buf *b)
 	return outq_push_or_give_way(q, b, NULL, NULL) == OUTQ_TAKEN;
 }
 
-bool outq_drain(struct outq *q)
+enum outq_push outq_drain_or_give_way(struct outq *q, bool (*give_way)(void *), void *ud)
 {
-	bool ok;
+	enum outq_push res;
 
 	pthread_mutex_lock(&q->lock);
-	while (q->count && !q->error)
-		pthread_cond_wait(&q->room, &q->lock);
-	ok = !q->error;
+	if (!wait_for_writer(q, 0, give_way, ud))
+		res = OUTQ_GAVE_WAY;
+	else
+		res = q->error ? OUTQ_FAILED : OUTQ_TAKEN;
 	pthread_mutex_unlock(&q->lock);
-	return ok;
+	return res;
+}
+
+bool outq_drain(struct outq *q)
+{
+	return outq_drain_or_give_way(q, NULL, NULL) == OUTQ_TAKEN;
 }
 
 int outq_error(struct outq *q)

@@ -33,13 +33,17 @@ struct outq *outq_new(int fd, size_t depth, struct err *err);
  * queued. False, and b emptied, once a write has failed. */
 bool outq_push(struct outq *q, struct buf *b);
 enum outq_push { OUTQ_TAKEN, OUTQ_GAVE_WAY, OUTQ_FAILED };
-/* outq_push, but while the queue is full give_way(ud) is asked every few
- * tens of milliseconds, and when it says true the wait ends: OUTQ_GAVE_WAY,
- * b left as it was (for a loop that must see a signal that came). */
+/* outq_push, but while the queue is full give_way(ud) is asked, at once and
+ * then every few tens of milliseconds, and when it says true the wait ends:
+ * OUTQ_GAVE_WAY, b left as it was (for a loop that must see a signal that
+ * came). */
 enum outq_push outq_push_or_give_way(struct outq *q, struct buf *b, bool (*give_way)(void *),
 				     void *ud);
 /* Waits until everything handed over is written; false if a write failed. */
 bool outq_drain(struct outq *q);
+/* outq_drain, asking give_way as outq_push_or_give_way does: OUTQ_TAKEN
+ * once all is written, OUTQ_GAVE_WAY, or OUTQ_FAILED. */
+enum outq_push outq_drain_or_give_way(struct outq *q, bool (*give_way)(void *), void *ud);
 /* 0, or the errno of the write that failed. */
 int outq_error(struct outq *q);
 /* Readable once a write has failed (for a loop's watch); never read it. */

@@ -133,6 +133,7 @@ struct run {
 	uint64_t flush_ms;
 	bool prefix, timestamps, json, follow;
 	bool write_failed;
+	bool loop_over; /* loop_run has returned: waits for the writer are plain */
 	/* what was said on stderr about each source, to say each thing once */
 	enum log_source_state *told;
 	unsigned *told_attempt;
@@ -154,12 +155,25 @@ static void write_failed(struct run *r)
 	}
 }
 
+/* While the loop runs, a wait for the writer gives way to a signal that
+ * came (SIGINT, SIGTERM): the loop sees it and stops, and its lines wait
+ * in r->out. After the loop the waits are plain, the signals the system's
+ * again (loop_signals_release): a second Ctrl-C ends a wait on a reader
+ * that takes nothing. */
+static bool give_way_to_signal(void *ud)
+{
+	struct run *r = ud;
+
+	return r->loop && !r->loop_over &&
+	       (loop_stopped(r->loop) || loop_signal_pending(r->loop));
+}
+
 /* Hands the lines built so far to the writer's thread. With OUT_QUEUE
  * batches still unwritten this waits for one to go, as a blocking write
  * on stdout did. */
 static bool out_write(struct run *r)
 {
-	if (!outq_push(r->outq, &r->out))
+	if (outq_push_or_give_way(r->outq, &r->out, give_way_to_signal, r) == OUTQ_FAILED)
 		write_failed(r);
 	return !r->write_failed;
 }
@@ -169,7 +183,8 @@ static bool out_write(struct run *r)
  * ahead of lines that came in before it when both go to one terminal. */
 static bool out_sync(struct run *r)
 {
-	if (out_write(r) && !outq_drain(r->outq))
+	if (out_write(r) &&
+	    outq_drain_or_give_way(r->outq, give_way_to_signal, r) == OUTQ_FAILED)
 		write_failed(r);
 	return !r->write_failed;
 }
@@ -634,6 +649,8 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 			log_ring_on_full(r->ring, hold_full, r);
 		}
 		loop_run(r->loop);
+		r->loop_over = true;
+		loop_signals_release(r->loop);
 		/* a follow stopped while its start was held */
 		if (r->hold && r->follow)
 			hold_release(r);

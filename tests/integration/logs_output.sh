@@ -6,11 +6,13 @@
 #  - a full disk (/dev/full), following and reading: said, exit 1;
 #  - stopped by SIGTERM while writing to a file, or to a reader that takes
 #    nothing for a while: every line it built is in the output, whole, and
-#    each container's lines come once each, in order.
+#    each container's lines come once each, in order;
+#  - stopped while its reader takes nothing at all: what it built waits for
+#    the reader; a second SIGTERM (or Ctrl-C) ends it at once.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 
-plan 18
+plan 24
 
 work=$(mktemp -d)
 tap_on_exit "rm -rf '$work'"
@@ -90,4 +92,47 @@ is "$?" 0 "the reader read to the end"
 ok "its output ends with a whole line" whole "$work/slow"
 read -r n gaps reps cut < <(tally "$work/slow")
 is "$gaps $reps $cut" "0 0 0" "$n lines: none missing, none twice, none cut"
+is "$(cat "$work/err")" "" "nothing on stderr"
+
+# ---- stopped while its reader takes nothing: SIGTERM, then the reader ----
+# pending FIFO: the bytes written to the fifo and not read yet
+pending() { python3 -c 'import fcntl, os, struct, sys, termios
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"0000"))[0])' "$1"; }
+# gone PID: the process has ended (a zombie until waited for)
+gone() { ! ps -o stat= -p "$1" | grep -qv '^Z'; }
+mkfifo "$work/stall"
+exec 3<>"$work/stall" # a reader that holds the fifo and reads nothing
+follow >"$work/stall" 2>"$work/err"
+# the pipe is full: the writer waits in write(2) and the batches queue up
+wait_for "[ \"\$(pending '$work/stall')\" -ge 65536 ]" 60
+kill -TERM "$follower"
+# the reader reads now, through an end of its own: once opsdeck has gone
+# no writer is left and it sees the end
+exec 4<"$work/stall" 3>&-
+cat <&4 >"$work/late" &
+catpid=$!
+exec 4<&-
+wait "$follower"
+is "$?" 0 "stopped by SIGTERM while its reader took nothing, it exits 0 once the reader reads"
+follower=
+wait "$catpid"
+ok "the reader's output ends with a whole line" whole "$work/late"
+read -r n gaps reps cut < <(tally "$work/late")
+is "$gaps $reps $cut" "0 0 0" "$n lines: none missing, none twice, none cut"
+
+# ---- ... and a second SIGTERM while it waits for a reader that never reads ----
+rm -f "$work/stall" && mkfifo "$work/stall"
+exec 3<>"$work/stall"
+follow >"$work/stall" 2>"$work/err"
+wait_for "[ \"\$(pending '$work/stall')\" -ge 65536 ]" 60
+kill -TERM "$follower"
+# the first is taken by the loop, which stops; from then on one ends it
+wait_for "kill -TERM $follower 2>/dev/null; gone $follower" 30
+ok "a second SIGTERM ends it while its reader takes nothing" gone "$follower"
+gone "$follower" || kill -KILL "$follower"
+wait "$follower"
+is "$?" 143 "... killed by the signal (143)"
+follower=
+exec 3>&-
 is "$(cat "$work/err")" "" "nothing on stderr"
