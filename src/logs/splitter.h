@@ -65,6 +65,7 @@ void log_time_format(int64_t ns, bool nanos, char out[LOG_TIME_SIZE]);
 struct log_time_text {
 	int64_t sec; /* of text; -1: none yet */
 	char text[LOG_TIME_SIZE];
+	size_t len; /* of text */
 };
 void log_time_text_init(struct log_time_text *t);
 const char *log_time_text(struct log_time_text *t, int64_t ns);
