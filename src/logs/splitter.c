@@ -294,9 +294,10 @@ static bool printable8(const unsigned char *s)
 		 ((x - BYTES_OF(0x01)) & ~x & BYTES_OF(0x80)));
 }
 
-/* How many bytes from s on (n of them), in whole blocks of 16, are
- * printable ASCII: the blocks before the first that holds another byte.
- * Most lines are all printable, and this is the scan they cost. */
+/* How many bytes from s on (n of them) are printable ASCII, at least:
+ * n if all are, else the whole blocks of 16 before the first that holds
+ * another byte. Most lines are all printable, and this is the scan they
+ * cost. */
 static size_t printable_blocks(const unsigned char *s, size_t n)
 {
 	size_t i = 0;
@@ -318,7 +319,16 @@ static size_t printable_blocks(const unsigned char *s, size_t n)
 		__m128i oka = _mm_andnot_si128(_mm_cmpeq_epi8(a, del), _mm_cmpgt_epi8(a, below));
 
 		if (_mm_movemask_epi8(oka) != 0xffff)
-			break;
+			return i;
+	}
+	/* the last bytes: the block that ends at n (it overlaps the last one
+	 * checked, all printable) */
+	if (i < n && n >= 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+		__m128i oka = _mm_andnot_si128(_mm_cmpeq_epi8(a, del), _mm_cmpgt_epi8(a, below));
+
+		if (_mm_movemask_epi8(oka) == 0xffff)
+			return n;
 	}
 #else
 	(void)s;
@@ -327,55 +337,66 @@ static size_t printable_blocks(const unsigned char *s, size_t n)
 	return i;
 }
 
-void log_text_clean(struct buf *out, const char *text, size_t len, bool cut)
+/* Bytes at the start of s (len of them) that go out as they are:
+ * printable ASCII, tabs, and UTF-8 other than C1 controls. */
+static size_t verbatim_len(const unsigned char *s, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0, run = 0; /* run: bytes from i - run that go out as they are */
+	size_t i = 0;
 
 	while (i < len) {
 		unsigned char c;
 		bool incomplete = false;
 		size_t k;
 
-		k = printable_blocks(s + i, len - i);
-		i += k, run += k;
+		i += printable_blocks(s + i, len - i);
 		while (i + 8 <= len && printable8(s + i))
-			i += 8, run += 8;
+			i += 8;
 		if (i >= len)
 			break;
 		c = s[i];
-		if (c >= 0x20 && c < 0x7f) {
-			i++, run++;
+		if ((c >= 0x20 && c < 0x7f) || c == '\t') {
+			i++;
 			continue;
 		}
-		if (c == '\t') {
-			i++, run++;
-			continue;
-		}
-		if (c >= 0x80) {
-			k = utf8_decode(s + i, len - i, NULL, &incomplete);
-			/* U+0080..U+009F are C1 controls: a terminal may act on them */
-			if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0)
-				k = 0;
-			if (k) {
-				i += k, run += k;
-				continue;
-			}
-		}
-		buf_append(out, text + i - run, run);
-		run = 0;
+		if (c < 0x80)
+			break;
+		k = utf8_decode(s + i, len - i, NULL, &incomplete);
+		/* U+0080..U+009F are C1 controls: a terminal may act on them */
+		if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0)
+			k = 0;
+		if (!k)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+void log_text_clean(struct buf *out, const char *text, size_t len, bool cut)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	for (;;) {
+		size_t k = verbatim_len(s + i, len - i);
+		bool incomplete = false;
+		unsigned char c;
+
+		buf_append(out, text + i, k);
+		i += k;
+		if (i >= len)
+			break;
+		c = s[i];
 		if (c == 0x1b) {
 			i += escape_len(s + i, len - i);
 			continue;
 		}
-		if (c >= 0x80 && incomplete && cut) {
-			i = len;
+		if (c >= 0x80)
+			utf8_decode(s + i, len - i, NULL, &incomplete);
+		if (c >= 0x80 && incomplete && cut)
 			break;
-		}
 		buf_append(out, REPLACEMENT, 3);
 		i++;
 	}
-	buf_append(out, text + i - run, run);
 }
 
 /* ---- lines ---- */
@@ -395,8 +416,22 @@ static void emit(struct log_splitter *s, const char *line, size_t len, size_t cu
 		if (len > 0 && line[0] == ' ')
 			line++, len--;
 	}
-	buf_reset(&s->text);
-	log_text_clean(&s->text, line, len, cut > 0);
+	if (s->by_len && !cut) {
+		size_t k = verbatim_len((const unsigned char *)line, len);
+
+		if (k == len) { /* nothing to clean: the line as it came */
+			l.text = line;
+			l.len = len;
+			fn(&l, ud);
+			return;
+		}
+		buf_reset(&s->text);
+		buf_append(&s->text, line, k); /* what comes after k cleans alone */
+		log_text_clean(&s->text, line + k, len - k, false);
+	} else {
+		buf_reset(&s->text);
+		log_text_clean(&s->text, line, len, cut > 0);
+	}
 	if (cut)
 		buf_printf(&s->text, " [%zu more bytes]", cut);
 	l.text = buf_str(&s->text);
