@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void buf_reserve(struct buf *b, size_t extra)
+void buf_reserve(struct buf *b, size_t extra)
 {
 	size_t need = b->len + extra + 1;
 
 	if (need < b->len)
 		fatal("buffer too large");
+	if (need <= b->cap && b->data)
+		return; /* room already: no call per small append */
 	b->data = xgrow(b->data, &b->cap, need, 1);
 }
 

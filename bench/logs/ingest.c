@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 		return 2;
 	log_filter_init(&filter);
 	log_splitter_init(&sp);
+	sp.by_len = true; /* as a session reads its lines */
 	log_resume_init(&k.rs);
 	k.ring = log_ring_new(max_lines, max_bytes);
 	log_grep_init(&k.grep, &filter);

@@ -128,6 +128,11 @@ struct run {
 	struct outq *outq;
 	struct loop_watch *out_watch; /* a write failed */
 	struct log_time_text when;
+	/* --prefix: "[pod/POD/CONTAINER] " of each source, made at its first
+	 * line (a source's names never change) */
+	char **prefix_text;
+	size_t *prefix_len;
+	size_t nprefix;
 	/* how long built lines may wait: a terminal sees them at the end of the
 	 * loop turn; a pipe or file gets fewer, larger writes */
 	uint64_t flush_ms;
@@ -241,6 +246,35 @@ static void flush_due(struct loop *loop, void *ud)
 #define OUT_BATCH (256u * 1024u)
 #define OUT_QUEUE 4
 
+/* The --prefix text of a session's source. */
+static const char *source_prefix(struct run *r, const struct log_source *src, uint32_t id,
+				 size_t *len)
+{
+	if (id >= r->nprefix) {
+		size_t n0 = r->nprefix, n = id + 1 > 2 * n0 ? id + 1 : 2 * n0;
+
+		r->prefix_text = xrealloc(r->prefix_text, n * sizeof(*r->prefix_text));
+		r->prefix_len = xrealloc(r->prefix_len, n * sizeof(*r->prefix_len));
+		memset(r->prefix_text + n0, 0, (n - n0) * sizeof(*r->prefix_text));
+		r->nprefix = n;
+	}
+	if (!r->prefix_text[id]) {
+		struct buf b = BUF_INIT;
+
+		buf_printf(&b, "[pod/%s/%s] ", src->pod, src->container);
+		r->prefix_len[id] = b.len;
+		r->prefix_text[id] = buf_steal(&b);
+	}
+	*len = r->prefix_len[id];
+	return r->prefix_text[id];
+}
+
+static char *put(char *p, const void *data, size_t len)
+{
+	memcpy(p, data, len);
+	return p + len;
+}
+
 static void print_entry(struct run *r, const struct log_entry *e)
 {
 	const struct log_source *src = log_session_source(r->sess, e->source);
@@ -272,23 +306,37 @@ static void print_entry(struct run *r, const struct log_entry *e)
 		free(text);
 		json_decref(o);
 	} else {
+		/* the line's pieces, their sizes known: one reserve, then copies */
+		const char *pre = NULL;
+		size_t pre_len = 0, when_len = 0, need;
+		char *p;
+
 		if (r->prefix && hist) {
-			buf_putc(&r->out, '[');
-			buf_puts(&r->out, hist);
-			buf_append(&r->out, "] ", 2);
+			pre = hist;
+			pre_len = strlen(hist) + 3; /* "[" hist "] " */
 		} else if (r->prefix) {
-			buf_append(&r->out, "[pod/", 5);
-			buf_puts(&r->out, src->pod);
-			buf_putc(&r->out, '/');
-			buf_puts(&r->out, src->container);
-			buf_append(&r->out, "] ", 2);
+			pre = source_prefix(r, src, e->source, &pre_len);
 		}
-		if (r->timestamps && e->ts_ns) {
-			buf_puts(&r->out, when);
-			buf_putc(&r->out, ' ');
+		if (r->timestamps && e->ts_ns)
+			when_len = r->when.len + 1;
+		need = pre_len + when_len + e->len + 1;
+		buf_reserve(&r->out, need);
+		p = r->out.data + r->out.len;
+		if (r->prefix && hist) {
+			*p++ = '[';
+			p = put(p, hist, pre_len - 3);
+			p = put(p, "] ", 2);
+		} else if (pre) {
+			p = put(p, pre, pre_len);
 		}
-		buf_append(&r->out, e->text, e->len);
-		buf_putc(&r->out, '\n');
+		if (when_len) {
+			p = put(p, when, when_len - 1);
+			*p++ = ' ';
+		}
+		p = put(p, e->text, e->len);
+		*p++ = '\n';
+		*p = '\0';
+		r->out.len += need;
 	}
 	if (r->out.len >= OUT_BATCH)
 		out_write(r);
@@ -343,6 +391,13 @@ static void on_line(void *ud, uint64_t n, const struct log_entry *e)
 	}
 	if (n >= r->fed_end) {
 		r->fed_end = n + 1;
+		/* no filter: every line shows, as log_grep_feed would show it */
+		if (e && log_filter_none(&r->filter) && !r->filter.before && !r->filter.after) {
+			r->grep.any = true;
+			r->grep.shown_end = n + 1;
+			print_entry(r, e);
+			return;
+		}
 		log_grep_feed(&r->grep, r->ring, n, print_line, r);
 		return;
 	}
@@ -853,6 +908,10 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	log_ring_free(r.ring);
 	buf_free(&r.out);
 	log_filter_free(&r.filter);
+	for (size_t i = 0; i < r.nprefix; i++)
+		free(r.prefix_text[i]);
+	free(r.prefix_text);
+	free(r.prefix_len);
 	free(r.told);
 	free(r.told_attempt);
 	free(r.caught);

@@ -46,6 +46,15 @@ struct log_ring *log_ring_new(size_t max_lines, size_t max_bytes)
 	return r;
 }
 
+/* Slot of the i-th oldest line (i <= cap): head + i wrapped without a
+ * division, which a push and a get would otherwise pay per line. */
+static size_t slot(const struct log_ring *r, size_t i)
+{
+	size_t k = r->head + i;
+
+	return k >= r->cap ? k - r->cap : k;
+}
+
 static bool chunk_holds(const struct chunk *c, const char *text)
 {
 	uintptr_t t = (uintptr_t)text, d = (uintptr_t)c->data;
@@ -93,7 +102,7 @@ static void drop_oldest(struct log_ring *r)
 	r->bytes -= e->len;
 	text_release(r, e->text);
 	e->text = NULL;
-	r->head = (r->head + 1) % r->cap;
+	r->head = slot(r, 1);
 	r->count--;
 }
 
@@ -205,7 +214,7 @@ static uint64_t push_line(struct log_ring *r, uint32_t source, int64_t ts_ns, co
 	}
 	if (r->count == r->cap)
 		grow(r);
-	e = &r->v[(r->head + r->count) % r->cap];
+	e = &r->v[slot(r, r->count)];
 	e->ts_ns = ts_ns;
 	e->source = source;
 	e->len = (uint32_t)len;
@@ -261,7 +270,7 @@ const struct log_entry *log_ring_get(const struct log_ring *r, uint64_t n)
 
 	if (n < first || n >= r->end)
 		return NULL;
-	return &r->v[(r->head + (size_t)(n - first)) % r->cap];
+	return &r->v[slot(r, (size_t)(n - first))];
 }
 
 /* The newest line held (by position), or NULL. */

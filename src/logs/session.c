@@ -615,6 +615,7 @@ static void src_add(struct log_session *s, const json_t *pod, const char *contai
 	c->fresh = fresh;
 	c->seen = true;
 	log_splitter_init(&c->sp);
+	c->sp.by_len = true; /* src_parsed copies text by its len into the ring */
 	log_resume_init(&c->rs);
 	c->pub.id = (uint32_t)s->n;
 	c->pub.ns = c->ns;

@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "utf8.h"
 #include "util.h"
@@ -203,16 +206,39 @@ void log_time_text_init(struct log_time_text *t)
 {
 	t->sec = -1;
 	t->text[0] = '\0';
+	t->len = 0;
+}
+
+/* v (below 10^9) as 9 digits, two at a time. */
+static void put_nanos(char *p, uint32_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+
+	p[8] = (char)('0' + v % 10);
+	v /= 10;
+	for (int k = 6; k >= 0; k -= 2) {
+		memcpy(p + k, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
 }
 
 const char *log_time_text(struct log_time_text *t, int64_t ns)
 {
-	if (ns >= 0 && t->sec >= 0 && ns / 1000000000 == t->sec) {
-		put_digits(t->text + 20, ns % 1000000000, 9); /* after "YYYY-MM-DDTHH:MM:SS." */
-		return t->text;
+	if (ns >= 0 && t->sec >= 0) {
+		int64_t in = ns - t->sec * 1000000000; /* ns into the second of text */
+
+		if (in >= 0 && in < 1000000000) {
+			/* after "YYYY-MM-DDTHH:MM:SS." */
+			put_nanos(t->text + 20, (uint32_t)in);
+			return t->text;
+		}
 	}
 	log_time_format(ns, true, t->text);
 	t->sec = ns >= 0 ? ns / 1000000000 : -1;
+	t->len = strlen(t->text);
 	return t->text;
 }
 
@@ -268,53 +294,109 @@ static bool printable8(const unsigned char *s)
 		 ((x - BYTES_OF(0x01)) & ~x & BYTES_OF(0x80)));
 }
 
-void log_text_clean(struct buf *out, const char *text, size_t len, bool cut)
+/* How many bytes from s on (n of them) are printable ASCII, at least:
+ * n if all are, else the whole blocks of 16 before the first that holds
+ * another byte. Most lines are all printable, and this is the scan they
+ * cost. */
+static size_t printable_blocks(const unsigned char *s, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)text;
-	size_t i = 0, run = 0; /* run: bytes from i - run that go out as they are */
+	size_t i = 0;
+#ifdef __SSE2__
+	/* a signed compare: bytes of 0x80 or more are below 0x20 too */
+	const __m128i below = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+
+	for (; i + 32 <= n; i += 32) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+		__m128i oka = _mm_andnot_si128(_mm_cmpeq_epi8(a, del), _mm_cmpgt_epi8(a, below));
+		__m128i okb = _mm_andnot_si128(_mm_cmpeq_epi8(b, del), _mm_cmpgt_epi8(b, below));
+
+		if (_mm_movemask_epi8(_mm_and_si128(oka, okb)) != 0xffff)
+			break;
+	}
+	for (; i + 16 <= n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i oka = _mm_andnot_si128(_mm_cmpeq_epi8(a, del), _mm_cmpgt_epi8(a, below));
+
+		if (_mm_movemask_epi8(oka) != 0xffff)
+			return i;
+	}
+	/* the last bytes: the block that ends at n (it overlaps the last one
+	 * checked, all printable) */
+	if (i < n && n >= 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+		__m128i oka = _mm_andnot_si128(_mm_cmpeq_epi8(a, del), _mm_cmpgt_epi8(a, below));
+
+		if (_mm_movemask_epi8(oka) == 0xffff)
+			return n;
+	}
+#else
+	(void)s;
+	(void)n;
+#endif
+	return i;
+}
+
+/* Bytes at the start of s (len of them) that go out as they are:
+ * printable ASCII, tabs, and UTF-8 other than C1 controls. */
+static size_t verbatim_len(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
 
 	while (i < len) {
 		unsigned char c;
 		bool incomplete = false;
 		size_t k;
 
+		i += printable_blocks(s + i, len - i);
 		while (i + 8 <= len && printable8(s + i))
-			i += 8, run += 8;
+			i += 8;
 		if (i >= len)
 			break;
 		c = s[i];
-		if (c >= 0x20 && c < 0x7f) {
-			i++, run++;
+		if ((c >= 0x20 && c < 0x7f) || c == '\t') {
+			i++;
 			continue;
 		}
-		if (c == '\t') {
-			i++, run++;
-			continue;
-		}
-		if (c >= 0x80) {
-			k = utf8_decode(s + i, len - i, NULL, &incomplete);
-			/* U+0080..U+009F are C1 controls: a terminal may act on them */
-			if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0)
-				k = 0;
-			if (k) {
-				i += k, run += k;
-				continue;
-			}
-		}
-		buf_append(out, text + i - run, run);
-		run = 0;
+		if (c < 0x80)
+			break;
+		k = utf8_decode(s + i, len - i, NULL, &incomplete);
+		/* U+0080..U+009F are C1 controls: a terminal may act on them */
+		if (k == 2 && c == 0xc2 && s[i + 1] < 0xa0)
+			k = 0;
+		if (!k)
+			break;
+		i += k;
+	}
+	return i;
+}
+
+void log_text_clean(struct buf *out, const char *text, size_t len, bool cut)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t i = 0;
+
+	for (;;) {
+		size_t k = verbatim_len(s + i, len - i);
+		bool incomplete = false;
+		unsigned char c;
+
+		buf_append(out, text + i, k);
+		i += k;
+		if (i >= len)
+			break;
+		c = s[i];
 		if (c == 0x1b) {
 			i += escape_len(s + i, len - i);
 			continue;
 		}
-		if (c >= 0x80 && incomplete && cut) {
-			i = len;
+		if (c >= 0x80)
+			utf8_decode(s + i, len - i, NULL, &incomplete);
+		if (c >= 0x80 && incomplete && cut)
 			break;
-		}
 		buf_append(out, REPLACEMENT, 3);
 		i++;
 	}
-	buf_append(out, text + i - run, run);
 }
 
 /* ---- lines ---- */
@@ -334,8 +416,22 @@ static void emit(struct log_splitter *s, const char *line, size_t len, size_t cu
 		if (len > 0 && line[0] == ' ')
 			line++, len--;
 	}
-	buf_reset(&s->text);
-	log_text_clean(&s->text, line, len, cut > 0);
+	if (s->by_len && !cut) {
+		size_t k = verbatim_len((const unsigned char *)line, len);
+
+		if (k == len) { /* nothing to clean: the line as it came */
+			l.text = line;
+			l.len = len;
+			fn(&l, ud);
+			return;
+		}
+		buf_reset(&s->text);
+		buf_append(&s->text, line, k); /* what comes after k cleans alone */
+		log_text_clean(&s->text, line + k, len - k, false);
+	} else {
+		buf_reset(&s->text);
+		log_text_clean(&s->text, line, len, cut > 0);
+	}
 	if (cut)
 		buf_printf(&s->text, " [%zu more bytes]", cut);
 	l.text = buf_str(&s->text);

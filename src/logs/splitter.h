@@ -22,7 +22,9 @@
 
 struct log_line {
 	int64_t ts_ns;	  /* ns since the epoch; 0: the line carries no timestamp */
-	const char *text; /* display-safe UTF-8, NUL-terminated, without the timestamp */
+	/* display-safe UTF-8, NUL-terminated (but see by_len), without the
+	 * timestamp */
+	const char *text;
 	size_t len;
 	size_t cut; /* bytes of the line left out (past LOG_LINE_KEEP) */
 };
@@ -37,6 +39,10 @@ struct log_splitter {
 	char sec_text[19];
 	int64_t sec;
 	bool sec_leap, sec_valid;
+	/* set by a caller that reads a line's text by its len only: a line
+	 * that needs no cleaning is then passed as it came, without a copy,
+	 * and is not NUL-terminated */
+	bool by_len;
 };
 
 void log_splitter_init(struct log_splitter *s);
@@ -65,6 +71,7 @@ void log_time_format(int64_t ns, bool nanos, char out[LOG_TIME_SIZE]);
 struct log_time_text {
 	int64_t sec; /* of text; -1: none yet */
 	char text[LOG_TIME_SIZE];
+	size_t len; /* of text */
 };
 void log_time_text_init(struct log_time_text *t);
 const char *log_time_text(struct log_time_text *t, int64_t ns);
