@@ -64,10 +64,16 @@ static void check_secrets(struct kube_config *cfg)
 	for (size_t i = 0; cfg->exec && i < cfg->exec->nenv; i++)
 		shift(cfg->exec->env[i].value, strlen(cfg->exec->env[i].value));
 	if (cfg->proxy_url && strstr(cfg->proxy_url, "://")) {
+		/* the userinfo: up to the last '@' of the authority, which ends
+		 * at '/', '?' or '#' (an '@' in a query is not a credential) */
 		char *start = strstr(cfg->proxy_url, "://") + 3;
-		size_t end = strcspn(start, "/");
-		char *at = memchr(start, '@', end);
+		size_t end = strcspn(start, "/?#");
+		char *at = NULL;
 
+		for (char *q = start; q < start + end; q++) {
+			if (*q == '@')
+				at = q;
+		}
 		if (at)
 			shift(start, (size_t)(at - start));
 	}
