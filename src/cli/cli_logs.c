@@ -139,6 +139,12 @@ struct run {
 	bool prefix, timestamps, json, follow;
 	bool write_failed;
 	bool loop_over; /* loop_run has returned: waits for the writer are plain */
+	/* the last hand-over gave way to a signal: lines wait in out until
+	 * the next turn's flush (asking again per line would cost a lock and
+	 * a poll each) */
+	bool gave_way;
+	/* notes made while lines wait for the writer, said after them */
+	struct buf late_notes;
 	/* what was said on stderr about each source, to say each thing once */
 	enum log_source_state *told;
 	unsigned *told_attempt;
@@ -176,38 +182,64 @@ static bool give_way_to_signal(void *ud)
 /* Hands the lines built so far to the writer's thread. With OUT_QUEUE
  * batches still unwritten this waits for one to go, as a blocking write
  * on stdout did. */
-static bool out_write(struct run *r)
+static enum outq_push out_write(struct run *r)
 {
-	if (outq_push_or_give_way(r->outq, &r->out, give_way_to_signal, r) == OUTQ_FAILED)
+	enum outq_push res = outq_push_or_give_way(r->outq, &r->out, give_way_to_signal, r);
+
+	if (res == OUTQ_FAILED)
 		write_failed(r);
-	return !r->write_failed;
+	r->gave_way = res == OUTQ_GAVE_WAY;
+	return r->write_failed ? OUTQ_FAILED : res;
 }
 
 /* And waits until all of it is written: before ctx->out is used otherwise
  * and at the end; before a note on stderr, which would otherwise come
  * ahead of lines that came in before it when both go to one terminal. */
-static bool out_sync(struct run *r)
+static enum outq_push out_sync(struct run *r)
 {
-	if (out_write(r) &&
-	    outq_drain_or_give_way(r->outq, give_way_to_signal, r) == OUTQ_FAILED)
-		write_failed(r);
-	return !r->write_failed;
+	enum outq_push res = out_write(r);
+
+	if (res == OUTQ_TAKEN) {
+		res = outq_drain_or_give_way(r->outq, give_way_to_signal, r);
+		if (res == OUTQ_FAILED)
+			write_failed(r);
+	}
+	return res;
 }
 
-/* "opsdeck: ..." on stderr, after the lines printed before it. */
+/* "opsdeck: ..." on stderr, after the lines printed before it: while they
+ * wait (a signal came and the reader takes nothing), after the last sync. */
 static void note(struct run *r, const char *fmt, ...) ATTR_FORMAT(2, 3);
 
 static void note(struct run *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	out_sync(r);
+	if (r->late_notes.len || out_sync(r) == OUTQ_GAVE_WAY) {
+		buf_puts(&r->late_notes, "opsdeck: ");
+		va_start(ap, fmt);
+		buf_vprintf(&r->late_notes, fmt, ap);
+		va_end(ap);
+		buf_putc(&r->late_notes, '\n');
+		return;
+	}
 	fputs("opsdeck: ", r->ctx->err);
 	va_start(ap, fmt);
 	vfprintf(r->ctx->err, fmt, ap);
 	va_end(ap);
 	fputc('\n', r->ctx->err);
 	fflush(r->ctx->err);
+}
+
+/* The notes held back, once the lines before them are written (or can
+ * never be). */
+static void notes_late_say(struct run *r)
+{
+	if (r->late_notes.len) {
+		fwrite(r->late_notes.data, 1, r->late_notes.len, r->ctx->err);
+		fflush(r->ctx->err);
+		buf_reset(&r->late_notes);
+	}
 }
 
 /* The writer's thread could not write: stop as a failed write on the
@@ -338,7 +370,7 @@ static void print_entry(struct run *r, const struct log_entry *e)
 		*p = '\0';
 		r->out.len += need;
 	}
-	if (r->out.len >= OUT_BATCH)
+	if (r->out.len >= OUT_BATCH && !r->gave_way)
 		out_write(r);
 	/* the rest soon after: a write per line would cost a system call each */
 	if (!r->flush && r->loop)
@@ -652,6 +684,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	struct db_conn *db = NULL;
 	struct err err = {{0}};
 	const char *failed;
+	bool wrote;
 	int rc = CLI_OK;
 
 	/* what is already on ctx->out comes first */
@@ -697,6 +730,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	}
 	if (!r->sess) {
 		out_sync(r);
+		notes_late_say(r);
 		rc = cli_failf(ctx, "%s: %s", t->what, err.msg);
 	} else {
 		if (r->hold && r->follow) {
@@ -713,7 +747,10 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 			loop_timer_cancel(r->flush);
 			r->flush = NULL;
 		}
-		if (!out_sync(r))
+		/* the lines first, then what was said while they waited */
+		wrote = out_sync(r) != OUTQ_FAILED;
+		notes_late_say(r);
+		if (!wrote)
 			rc = cli_fail(ctx, "cannot write the output");
 		else if ((failed = log_session_failed(r->sess)))
 			rc = cli_failf(ctx, "%s: %s", t->what, failed);
@@ -722,7 +759,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 				print_held(r);
 			if (r->hist && log_history_failed(r->hist))
 				rc = CLI_FAILED;
-			if (!out_sync(r))
+			if (out_sync(r) == OUTQ_FAILED)
 				rc = cli_fail(ctx, "cannot write the output");
 			for (uint32_t i = 0; i < log_session_nsources(r->sess); i++) {
 				if (log_session_source(r->sess, i)->failed)
@@ -907,6 +944,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	rc = follow_logs(ctx, &t, &o, &r);
 	log_ring_free(r.ring);
 	buf_free(&r.out);
+	buf_free(&r.late_notes);
 	log_filter_free(&r.filter);
 	for (size_t i = 0; i < r.nprefix; i++)
 		free(r.prefix_text[i]);
