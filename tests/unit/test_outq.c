@@ -119,26 +119,47 @@ static struct outq *queue_on(int fd, size_t depth)
 	return q;
 }
 
-static void test_order_across_buffers(void **state)
+/* Frees q (which writes what is queued), ends the pipe and checks that
+ * its reader got want, to the byte. */
+static void free_and_compare(struct outq *q, int wr, struct reader *r, struct buf *want)
+{
+	outq_free(q);
+	close(wr);
+	reader_join(r);
+	assert_same(&r->got, want);
+	buf_free(&r->got);
+	buf_free(want);
+}
+
+/* n numbered buffers through a queue of depth to a pipe (of pipe_size
+ * bytes; 0: the system's) read chunk bytes at a time with pause us
+ * between reads: drained (or left for outq_free to write), every byte
+ * arrives in order. */
+static void numbered_through_pipe(size_t pipe_size, size_t chunk, long pause, size_t depth,
+				  unsigned n, bool drain)
 {
 	int p[2];
 	struct reader r = {.got = BUF_INIT};
 	struct buf want = BUF_INIT;
 	struct outq *q;
 
-	(void)state;
 	assert_int_equal(pipe(p), 0);
-	reader_start(&r, p[0], 65536, 0);
-	q = queue_on(p[1], 3);
-	push_numbered(q, 3000, &want);
-	assert_true(outq_drain(q));
-	assert_int_equal(outq_error(q), 0);
-	outq_free(q);
-	close(p[1]);
-	reader_join(&r);
-	assert_same(&r.got, &want);
-	buf_free(&r.got);
-	buf_free(&want);
+	if (pipe_size)
+		(void)fcntl(p[1], F_SETPIPE_SZ, (int)pipe_size);
+	reader_start(&r, p[0], chunk, pause);
+	q = queue_on(p[1], depth);
+	push_numbered(q, n, &want);
+	if (drain) {
+		assert_true(outq_drain(q));
+		assert_int_equal(outq_error(q), 0);
+	}
+	free_and_compare(q, p[1], &r, &want);
+}
+
+static void test_order_across_buffers(void **state)
+{
+	(void)state;
+	numbered_through_pipe(0, 65536, 0, 3, 3000, true);
 }
 
 struct producer {
@@ -194,12 +215,7 @@ static void test_full_queue_waits(void **state)
 	assert_true(atomic_load(&pr.done));
 	assert_true(outq_drain(pr.q));
 	assert_true(outq_waits(pr.q) >= 1);
-	outq_free(pr.q);
-	close(p[1]);
-	reader_join(&r);
-	assert_same(&r.got, &pr.want);
-	buf_free(&r.got);
-	buf_free(&pr.want);
+	free_and_compare(pr.q, p[1], &r, &pr.want);
 }
 
 static void wait_readable(int fd)
@@ -317,22 +333,8 @@ static void test_nothing_queued(void **state)
 /* What is queued at the end is written before the queue is freed. */
 static void test_free_writes_the_rest(void **state)
 {
-	int p[2];
-	struct reader r = {.got = BUF_INIT};
-	struct buf want = BUF_INIT;
-	struct outq *q;
-
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	reader_start(&r, p[0], 1024, 0);
-	q = queue_on(p[1], 4);
-	push_numbered(q, 50, &want);
-	outq_free(q);
-	close(p[1]);
-	reader_join(&r);
-	assert_same(&r.got, &want);
-	buf_free(&r.got);
-	buf_free(&want);
+	numbered_through_pipe(0, 1024, 0, 4, 50, false);
 }
 
 static bool give_way_third(void *ud)
@@ -389,36 +391,15 @@ static void test_give_way(void **state)
 	assert_int_equal(outq_push_or_give_way(q, &b, never_give_way, NULL), OUTQ_TAKEN);
 	assert_int_equal(b.len, 0);
 	assert_int_equal(outq_drain_or_give_way(q, never_give_way, NULL), OUTQ_TAKEN);
-	outq_free(q);
-	close(p[1]);
-	reader_join(&r);
-	assert_same(&r.got, &want);
-	buf_free(&r.got);
-	buf_free(&want);
+	free_and_compare(q, p[1], &r, &want);
 	buf_free(&b);
 }
 
 static void test_slow_reader_loses_nothing(void **state)
 {
-	int p[2];
-	struct reader r = {.got = BUF_INIT};
-	struct buf want = BUF_INIT;
-	struct outq *q;
-
 	(void)state;
-	assert_int_equal(pipe(p), 0);
 	/* a small pipe, read a little at a time, with pauses */
-	(void)fcntl(p[1], F_SETPIPE_SZ, 4096);
-	reader_start(&r, p[0], 512, 100);
-	q = queue_on(p[1], 2);
-	push_numbered(q, 60, &want);
-	assert_true(outq_drain(q));
-	outq_free(q);
-	close(p[1]);
-	reader_join(&r);
-	assert_same(&r.got, &want);
-	buf_free(&r.got);
-	buf_free(&want);
+	numbered_through_pipe(4096, 512, 100, 2, 60, true);
 }
 
 int main(void)
