@@ -2,10 +2,16 @@
  * de-duplication over timestamps drawn from the input.
  *
  * Splitter: any bytes, cut into reads where the input says, give the same
- * lines as the bytes in one read; every line's text is valid UTF-8 with no
- * control character but a tab (no escape sequence, no C1 control), at
- * most LOG_LINE_KEEP bytes of the line plus the note of what was cut, and
- * a timestamp that formats back to what was read, within its second.
+ * lines as the bytes in one read, and as its lines handed over one by one
+ * (log_splitter_line, as the HTTP engine does); every line's text is valid
+ * UTF-8 with no control character but a tab (no escape sequence, no C1
+ * control), at most LOG_LINE_KEEP bytes of the line plus the note of what
+ * was cut, and a timestamp that formats back to what was read, within its
+ * second. A splitter whose caller reads text by its len only (by_len, as
+ * the session's is) gives the same lines each way -- same timestamp, len,
+ * cut and len bytes of text -- though a line it passes as it came is not
+ * NUL-terminated. Every read and line is copied to a buffer of its own
+ * size, so that reading past it is caught.
  *
  * Resume: the input is also read as a container's log -- a timestamp per
  * line that never goes back (many equal) -- and as where its stream drops;
@@ -26,7 +32,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct lines {
-	struct buf all; /* each line's timestamp, text, cut, joined */
+	struct buf all; /* each line's timestamp, cut, len and text, joined */
 	size_t n;
 };
 
@@ -66,11 +72,10 @@ static bool valid_text(const unsigned char *s, size_t n)
 	return true;
 }
 
-static void on_line(const struct log_line *l, void *ud)
+/* What every line must be, its text read by its len only. */
+static void check_line(const struct log_line *l)
 {
-	struct lines *ls = ud;
-
-	if (strlen(l->text) != l->len || !valid_text((const unsigned char *)l->text, l->len))
+	if (!valid_text((const unsigned char *)l->text, l->len))
 		abort();
 	if (l->len > 3 * LOG_LINE_KEEP + 64)
 		abort();
@@ -82,35 +87,118 @@ static void on_line(const struct log_line *l, void *ud)
 		if (log_time_parse(text, strlen(text), &back) != strlen(text) || back != l->ts_ns)
 			abort();
 	}
-	buf_printf(&ls->all, "%lld|%zu|", (long long)l->ts_ns, l->cut);
+}
+
+static void record(struct lines *ls, const struct log_line *l)
+{
+	buf_printf(&ls->all, "%lld|%zu|%zu|", (long long)l->ts_ns, l->cut, l->len);
 	buf_append(&ls->all, l->text, l->len);
 	buf_putc(&ls->all, '\n');
 	ls->n++;
 }
 
-static void split(const uint8_t *data, size_t size)
+static void on_line(const struct log_line *l, void *ud)
 {
-	struct log_splitter s;
-	struct lines whole = {BUF_INIT, 0}, cut = {BUF_INIT, 0};
+	if (strlen(l->text) != l->len)
+		abort();
+	check_line(l);
+	record(ud, l);
+}
+
+/* by_len: the text may not end in a NUL, so it is never read as a string */
+static void on_line_by_len(const struct log_line *l, void *ud)
+{
+	check_line(l);
+	record(ud, l);
+}
+
+/* n bytes in a buffer of their own size (never of none: malloc(0) may give NULL) */
+static char *copy_of(const uint8_t *data, size_t n)
+{
+	char *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	if (n)
+		memcpy(p, data, n);
+	return p;
+}
+
+static void feed_copy(struct log_splitter *s, const uint8_t *data, size_t n, log_line_fn fn,
+		      struct lines *out)
+{
+	char *p = copy_of(data, n);
+
+	log_splitter_feed(s, p, n, fn, out);
+	free(p);
+}
+
+/* The input in one read, then in reads of 1 to 61 bytes where its bytes say. */
+static void feed_all(struct log_splitter *s, const uint8_t *data, size_t size, log_line_fn fn,
+		     struct lines *whole, struct lines *cut)
+{
 	size_t off = 0, step = size ? (size_t)data[0] % 61 + 1 : 1;
 
-	log_splitter_init(&s);
-	log_splitter_feed(&s, (const char *)data, size, on_line, &whole);
-	log_splitter_finish(&s, on_line, &whole);
+	feed_copy(s, data, size, fn, whole);
+	log_splitter_finish(s, fn, whole);
 	while (off < size) {
 		size_t n = size - off < step ? size - off : step;
 
-		log_splitter_feed(&s, (const char *)data + off, n, on_line, &cut);
+		feed_copy(s, data + off, n, fn, cut);
 		off += n;
 		step = (size_t)data[off - 1] % 61 + 1;
 	}
-	log_splitter_finish(&s, on_line, &cut);
-	if (whole.n != cut.n || whole.all.len != cut.all.len ||
-	    (whole.all.len && memcmp(whole.all.data, cut.all.data, whole.all.len) != 0))
+	log_splitter_finish(s, fn, cut);
+}
+
+/* The input's lines one by one without their line breaks; the last one
+ * too if it has none, unless it is empty. */
+static void feed_lines(struct log_splitter *s, const uint8_t *data, size_t size, log_line_fn fn,
+		       struct lines *out)
+{
+	size_t off = 0;
+
+	while (off < size) {
+		const uint8_t *nl = memchr(data + off, '\n', size - off);
+		size_t len = nl ? (size_t)(nl - (data + off)) : size - off;
+		char *p = copy_of(data + off, len);
+
+		log_splitter_line(s, p, len, fn, out);
+		free(p);
+		off += len + 1;
+	}
+}
+
+static bool same_lines(const struct lines *a, const struct lines *b)
+{
+	return a->n == b->n && a->all.len == b->all.len &&
+	       (a->all.len == 0 || memcmp(a->all.data, b->all.data, a->all.len) == 0);
+}
+
+static void split(const uint8_t *data, size_t size)
+{
+	struct log_splitter s, b;
+	struct lines whole = {BUF_INIT, 0}, cut = {BUF_INIT, 0}, lines = {BUF_INIT, 0};
+	struct lines b_whole = {BUF_INIT, 0}, b_cut = {BUF_INIT, 0}, b_lines = {BUF_INIT, 0};
+	struct lines *all[] = {&whole, &cut, &lines, &b_whole, &b_cut, &b_lines};
+
+	log_splitter_init(&s);
+	log_splitter_init(&b);
+	b.by_len = true;
+	feed_all(&s, data, size, on_line, &whole, &cut);
+	feed_lines(&s, data, size, on_line, &lines);
+	feed_all(&b, data, size, on_line_by_len, &b_whole, &b_cut);
+	feed_lines(&b, data, size, on_line_by_len, &b_lines);
+	if (!same_lines(&whole, &cut) || !same_lines(&whole, &lines))
 		abort();
-	buf_free(&whole.all);
-	buf_free(&cut.all);
+	/* by_len changes nothing but where the text is */
+	if (!same_lines(&whole, &b_whole) || !same_lines(&cut, &b_cut) ||
+	    !same_lines(&lines, &b_lines))
+		abort();
+	for (size_t i = 0; i < ARRAY_LEN(all); i++)
+		buf_free(&all[i]->all);
 	log_splitter_free(&s);
+	log_splitter_free(&b);
 }
 
 #define MAX_LINES 512

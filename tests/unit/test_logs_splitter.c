@@ -303,6 +303,275 @@ static void test_unsafe_byte_anywhere(void **state)
 	assert_string_equal(clean("abcdefgh\tijklmnop ~}"), "abcdefgh\tijklmnop ~}");
 }
 
+/* ---- by_len: text read by its len only ---- */
+
+/* Lines as "ts|cut|len|text\n", the text taken by its len (by_len text
+ * is not NUL-terminated), and where the first lines' text was. */
+struct seen {
+	struct buf b;
+	size_t n;
+	const char *text[8];
+};
+
+static void on_line_seen(const struct log_line *l, void *ud)
+{
+	struct seen *w = ud;
+
+	if (w->n < ARRAY_LEN(w->text))
+		w->text[w->n] = l->text;
+	w->n++;
+	buf_printf(&w->b, "%lld|%zu|%zu|", (long long)l->ts_ns, l->cut, l->len);
+	buf_append(&w->b, l->text, l->len);
+	buf_putc(&w->b, '\n');
+}
+
+/* One line through log_splitter_line. */
+static void line_seen(bool by_len, const char *line, size_t len, struct seen *w)
+{
+	struct log_splitter s;
+
+	log_splitter_init(&s);
+	s.by_len = by_len;
+	log_splitter_line(&s, line, len, on_line_seen, w);
+	log_splitter_free(&s);
+}
+
+/* in (n bytes) as a read of at bytes, then reads of step bytes, then the end. */
+static void reads_seen(bool by_len, const char *in, size_t n, size_t at, size_t step,
+		       struct seen *w)
+{
+	struct log_splitter s;
+
+	log_splitter_init(&s);
+	s.by_len = by_len;
+	log_splitter_feed(&s, in, at, on_line_seen, w);
+	for (size_t off = at; off < n; off += step)
+		log_splitter_feed(&s, in + off, n - off < step ? n - off : step, on_line_seen, w);
+	log_splitter_finish(&s, on_line_seen, w);
+	log_splitter_free(&s);
+}
+
+static void seen_equal(const struct seen *a, const struct seen *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->b.len, b->b.len);
+	if (a->b.len)
+		assert_memory_equal(a->b.data, b->b.data, a->b.len);
+}
+
+static bool points_into(const char *p, const char *start, size_t n)
+{
+	return (uintptr_t)p >= (uintptr_t)start && (uintptr_t)p <= (uintptr_t)start + n;
+}
+
+/* A line that needs no cleaning comes as it was given: its text points
+ * into the caller's bytes (after the timestamp and its space), is not
+ * NUL-terminated, and has the bytes of the input. */
+static void test_by_len_clean_line(void **state)
+{
+	static const char stamped[] = "2026-12-03T08:01:52.5Z plain text\tcaf\xc3\xa9 \xe2\x82\xac"
+				      "X";
+	static const char crlf[] = "ok then\rX";
+	static const char reads[] = "first\nsecond\n";
+	struct seen w = {BUF_INIT, 0, {NULL}};
+	char *big;
+
+	(void)state;
+	line_seen(true, stamped, sizeof(stamped) - 2, &w); /* without the X */
+	assert_int_equal(w.n, 1);
+	assert_ptr_equal(w.text[0], stamped + 23);
+	assert_string_equal(buf_str(&w.b), "1796284912500000000|0|20|plain text\tcaf\xc3\xa9 "
+					   "\xe2\x82\xac\n");
+	assert_int_equal(w.text[0][20], 'X'); /* the caller's next byte, no NUL */
+	buf_free(&w.b);
+
+	/* no timestamp: the line itself; a CR at its end is only left out */
+	memset(&w, 0, sizeof(w));
+	line_seen(true, crlf, sizeof(crlf) - 2, &w);
+	assert_ptr_equal(w.text[0], crlf);
+	assert_string_equal(buf_str(&w.b), "0|0|7|ok then\n");
+	assert_int_equal(w.text[0][7], '\r');
+	buf_free(&w.b);
+
+	memset(&w, 0, sizeof(w));
+	line_seen(true, reads, 0, &w);
+	assert_string_equal(buf_str(&w.b), "0|0|0|\n");
+	buf_free(&w.b);
+
+	/* whole lines in one read point into it */
+	memset(&w, 0, sizeof(w));
+	reads_seen(true, reads, sizeof(reads) - 1, sizeof(reads) - 1, 1, &w);
+	assert_int_equal(w.n, 2);
+	assert_ptr_equal(w.text[0], reads);
+	assert_ptr_equal(w.text[1], reads + 6);
+	assert_string_equal(buf_str(&w.b), "0|0|5|first\n"
+					   "0|0|6|second\n");
+	buf_free(&w.b);
+
+	/* LOG_LINE_KEEP bytes are not cut: passed as they came */
+	big = malloc(LOG_LINE_KEEP + 1);
+	assert_non_null(big);
+	memset(big, 'a', LOG_LINE_KEEP);
+	big[LOG_LINE_KEEP] = 'X';
+	memset(&w, 0, sizeof(w));
+	line_seen(true, big, LOG_LINE_KEEP, &w);
+	assert_int_equal(w.n, 1);
+	assert_ptr_equal(w.text[0], big);
+	assert_int_equal(w.b.len, strlen("0|0|65536|\n") + LOG_LINE_KEEP);
+	assert_memory_equal(w.b.data, "0|0|65536|", 10);
+	buf_free(&w.b);
+	free(big);
+}
+
+/* A line that needs cleaning gives the text the default gives, made in
+ * the splitter's buffer, never written over the caller's bytes. */
+static void test_by_len_cleaned_line(void **state)
+{
+	static const char *const unclean[] = {
+	    "\x1b[1;31mERROR\x1b[0m done",
+	    "2026-12-03T08:01:52Z \x1b]0;title\x07text",
+	    "caf\xc3 \xff\xfe \xed\xa0\x80 \xc0\xaf end",
+	    "C1 \xc2\x9b"
+	    "31m and \x9b"
+	    "2J",
+	    "a\rb",
+	    "two CRs\r\r",
+	    "a lone ESC at the end\x1b",
+	    "an incomplete character at the end \xe2\x82",
+	    "0123456789abcdef0123456789abcdef0123456789\x01 after 42 printable bytes",
+	    "0123456789abcdef\x7f",
+	    "\x1b[H at the start",
+	};
+	char line[128];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(unclean); i++) {
+		size_t len = strlen(unclean[i]);
+		struct seen d = {BUF_INIT, 0, {NULL}}, b = {BUF_INIT, 0, {NULL}};
+
+		/* the caller's copy, its next byte not a NUL */
+		assert_true(len < sizeof(line));
+		memcpy(line, unclean[i], len);
+		line[len] = '\n';
+		line_seen(false, line, len, &d);
+		line_seen(true, line, len, &b);
+		assert_int_equal(b.n, 1);
+		seen_equal(&d, &b);
+		assert_false(points_into(b.text[0], line, len));
+		assert_memory_equal(line, unclean[i], len);
+		buf_free(&d.b);
+		buf_free(&b.b);
+		memset(&d, 0, sizeof(d));
+		memset(&b, 0, sizeof(b));
+		/* in a read of its own, with its line break */
+		reads_seen(false, line, len + 1, len + 1, 1, &d);
+		reads_seen(true, line, len + 1, len + 1, 1, &b);
+		seen_equal(&d, &b);
+		assert_false(points_into(b.text[0], line, len));
+		buf_free(&d.b);
+		buf_free(&b.b);
+	}
+	/* a CR only at the end needs no cleaning: left out, the rest as it came */
+	{
+		struct seen d = {BUF_INIT, 0, {NULL}}, b = {BUF_INIT, 0, {NULL}};
+
+		memcpy(line, "2026-12-03T08:01:52Z done\r\n", 27);
+		line_seen(false, line, 26, &d);
+		line_seen(true, line, 26, &b);
+		seen_equal(&d, &b);
+		assert_string_equal(buf_str(&b.b), "1796284912000000000|0|4|done\n");
+		assert_ptr_equal(b.text[0], line + 21);
+		buf_free(&d.b);
+		buf_free(&b.b);
+	}
+}
+
+/* Lines across reads, cut anywhere, give the lines the default gives in
+ * one read; clean and unclean lines, timestamps and CRLF mixed. */
+static void test_by_len_partial_lines(void **state)
+{
+	static const char stream[] = "2026-12-03T08:01:52.123456789Z first seq=1\n"
+				     "2026-12-03T08:01:52.123456789Z \x1b[32msecond\x1b[0m\r\n"
+				     "caf\xc3\xa9 \xe2\x82\xac and \xc3 broken\n"
+				     "\n"
+				     "2026-12-03T08:01:53Z a\tb\r\n"
+				     "tail \x1b]0;t";
+	const size_t n = sizeof(stream) - 1, steps[] = {n, 7, 1};
+	struct seen want = {BUF_INIT, 0, {NULL}};
+
+	(void)state;
+	reads_seen(false, stream, n, n, 1, &want);
+	assert_int_equal(want.n, 6);
+	/* a first read of any length, then the rest in one, by 7 bytes or by 1 */
+	for (size_t at = 0; at <= n; at++) {
+		for (size_t k = 0; k < ARRAY_LEN(steps); k++) {
+			struct seen d = {BUF_INIT, 0, {NULL}}, b = {BUF_INIT, 0, {NULL}};
+
+			reads_seen(false, stream, n, at, steps[k], &d);
+			reads_seen(true, stream, n, at, steps[k], &b);
+			seen_equal(&want, &d);
+			seen_equal(&want, &b);
+			buf_free(&d.b);
+			buf_free(&b.b);
+		}
+	}
+	buf_free(&want.b);
+}
+
+/* A line past LOG_LINE_KEEP is cut as the default cuts it, whether it
+ * comes whole, in reads or without a line break: clean or not, a
+ * character across the limit, a CR as the last byte kept or past it. */
+static void test_by_len_cut(void **state)
+{
+	const size_t n = LOG_LINE_KEEP + 10;
+	const char *note = " [10 more bytes]\n";
+	char *line = malloc(n + 1);
+
+	(void)state;
+	assert_non_null(line);
+	for (int kind = 0; kind < 5; kind++) {
+		struct seen want = {BUF_INIT, 0, {NULL}};
+		const char *end;
+
+		memset(line, 'b', n);
+		if (kind == 1)
+			memcpy(line + 100, "\x1b[1m", 4);
+		if (kind == 2)
+			memcpy(line + LOG_LINE_KEEP - 1, "\xe2\x82\xac", 3);
+		if (kind == 3)
+			line[LOG_LINE_KEEP - 1] = '\r';
+		if (kind == 4)
+			line[LOG_LINE_KEEP] = '\r';
+		line[n] = '\n';
+		line_seen(false, line, n, &want);
+		assert_int_equal(want.n, 1);
+		assert_memory_equal(want.b.data, "0|10|", 5);
+		end = want.b.data + want.b.len - strlen(note);
+		assert_memory_equal(end, note, strlen(note));
+		if (kind == 2) /* the piece of the character is left out */
+			assert_memory_equal(end - 2, "bb", 2);
+		if (kind == 3) /* kept, so not a line's end: shown */
+			assert_memory_equal(end - 3, "\xef\xbf\xbd", 3);
+		for (int way = 0; way < 8; way++) {
+			struct seen got = {BUF_INIT, 0, {NULL}};
+			bool by_len = way & 1;
+
+			if (way >> 1 == 0)
+				line_seen(by_len, line, n, &got);
+			else if (way >> 1 == 1) /* in reads of 4 KiB */
+				reads_seen(by_len, line, n + 1, 0, 4096, &got);
+			else if (way >> 1 == 2)
+				reads_seen(by_len, line, n + 1, n + 1, 1, &got);
+			else /* no line break: ended by finish */
+				reads_seen(by_len, line, n, n, 1, &got);
+			seen_equal(&want, &got);
+			buf_free(&got.b);
+		}
+		buf_free(&want.b);
+	}
+	free(line);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +582,10 @@ int main(void)
 	    cmocka_unit_test(test_time_format_agrees),
 	    cmocka_unit_test(test_timestamps_same_second),
 	    cmocka_unit_test(test_unsafe_byte_anywhere),
+	    cmocka_unit_test(test_by_len_clean_line),
+	    cmocka_unit_test(test_by_len_cleaned_line),
+	    cmocka_unit_test(test_by_len_partial_lines),
+	    cmocka_unit_test(test_by_len_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
