@@ -9,6 +9,10 @@
 # per million lines over that client's run (the server is not the limit
 # while it stays well under a core). Each client runs SECONDS
 # (default 5) from --tail 0, one after the other; output goes to files.
+# Each starts on a settled machine: the file a client wrote (a GiB or
+# more) is counted and deleted, and the system's dirty pages are written
+# out (sync) before the next starts, which would otherwise pay for that
+# writeback on the same two cores.
 # Figures go to bench/README.md.
 #
 #   bench/logs/run.sh BUILD_DIR [SECONDS]
@@ -55,7 +59,14 @@ tally() {
 }
 # kubesim's CPU seconds so far; row takes the difference over a client's run
 sim_cpu0=$(cpu_s "$SIM_PID")
-# row NAME TIMED_FILE LINES GAPS REPEATS
+# settled TIMED_FILE COMMAND...: timed, on a machine with nothing left to
+# write back
+settled() {
+	sync
+	timed "$@"
+}
+# row NAME TIMED_FILE LINES GAPS REPEATS: the row of a client whose
+# output is counted; the output goes
 row() {
 	read -r ms cpu rss <"$2"
 	local sim_cpu
@@ -66,20 +77,21 @@ row() {
 			 printf "| %s | %.0f | %.2f | %d MiB | %d | %d | %.2f |\n", name, n / (ms / 1000),
 			 n ? cpu / m : 0, rss / 1024, g, r, n ? sc / m : 0 }'
 	sim_cpu0=$sim_cpu
+	rm -f "$work"/o.*
 }
 
 echo "| client | lines/s | CPU s per million lines | peak RSS | gaps | repeats | kubesim CPU s per million lines |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 # ---- one container ----
 # shellcheck disable=SC2046 # the arguments are words without blanks
-timed "$work/t.curl1" timeout "$secs" curl $(curl_args "$work/o.curl1" p1 web)
+settled "$work/t.curl1" timeout "$secs" curl $(curl_args "$work/o.curl1" p1 web)
 read -r n g r < <(seqs "$work/o.curl1" | tally)
 row "one container: curl -N" "$work/t.curl1" "$n" "$g" "$r"
-timed "$work/t.kubectl1" timeout "$secs" "${KUBECTL:-kubectl}" -n bench logs -f --tail 0 \
+settled "$work/t.kubectl1" timeout "$secs" "${KUBECTL:-kubectl}" -n bench logs -f --tail 0 \
 	--timestamps p1 -c web >"$work/o.kubectl1"
 read -r n g r < <(seqs "$work/o.kubectl1" | tally)
 row "one container: kubectl logs -f" "$work/t.kubectl1" "$n" "$g" "$r"
-timed "$work/t.opsdeck1" timeout "$secs" "$OPSDECK" logs -n bench p1 -c web -f --tail 0 \
+settled "$work/t.opsdeck1" timeout "$secs" "$OPSDECK" logs -n bench p1 -c web -f --tail 0 \
 	--timestamps >"$work/o.opsdeck1"
 read -r n g r < <(seqs "$work/o.opsdeck1" | tally)
 row "one container: opsdeck logs -f" "$work/t.opsdeck1" "$n" "$g" "$r"
@@ -89,17 +101,17 @@ row "one container: opsdeck logs -f" "$work/t.opsdeck1" "$n" "$g" "$r"
 # them (their CPU and RSS are counted). It splits each curl's words (the
 # URLs' '&' must not reach it as shell text).
 # shellcheck disable=SC2016 # $a is the inner shell's
-timed "$work/t.curl4" timeout "$secs" bash -c \
+settled "$work/t.curl4" timeout "$secs" bash -c \
 	'trap wait TERM; set -f; for a in "$@"; do curl $a & done; wait' _ \
 	"$(curl_args "$work/o.curl4.p1.web" p1 web)" "$(curl_args "$work/o.curl4.p1.db" p1 db)" \
 	"$(curl_args "$work/o.curl4.p2.web" p2 web)" "$(curl_args "$work/o.curl4.p2.db" p2 db)"
 read -r n g r < <(for f in "$work"/o.curl4.*; do seqs "$f" | sed "s|^one|${f##*.curl4.}|"; done | tally)
 row "four containers: 4 x curl -N" "$work/t.curl4" "$n" "$g" "$r"
-timed "$work/t.kubectl4" timeout "$secs" "${KUBECTL:-kubectl}" -n bench logs -f --tail 0 \
+settled "$work/t.kubectl4" timeout "$secs" "${KUBECTL:-kubectl}" -n bench logs -f --tail 0 \
 	--timestamps -l app=bench --all-containers --prefix >"$work/o.kubectl4"
 read -r n g r < <(seqs "$work/o.kubectl4" 1 | tally)
 row "four containers: kubectl logs -f -l --all-containers --prefix" "$work/t.kubectl4" "$n" "$g" "$r"
-timed "$work/t.opsdeck4" timeout "$secs" "$OPSDECK" logs -n bench -l app=bench -f --tail 0 \
+settled "$work/t.opsdeck4" timeout "$secs" "$OPSDECK" logs -n bench -l app=bench -f --tail 0 \
 	--prefix --timestamps >"$work/o.opsdeck4"
 read -r n g r < <(seqs "$work/o.opsdeck4" 1 | tally)
 row "four containers: opsdeck logs -f -l --prefix" "$work/t.opsdeck4" "$n" "$g" "$r"
