@@ -1,6 +1,6 @@
 #!/bin/bash
 # `opsdeck logs -f` against `kubectl logs -f` and a plain `curl -N` of the
-# same follow URLs (the ceiling: no parsing, no resume), on the same pods of
+# same follow URLs (the plain reader: no parsing, no resume), on the same pods of
 # one kubesim at --log-rate 0 (a container writes a line each time a follow
 # stream asks for one: as fast as the reader takes them), over HTTPS. One
 # container, then a store's four (2 pods x 2 containers) at once. For each
@@ -60,13 +60,15 @@ tally() {
 # kubesim's CPU seconds so far; row takes the difference over a client's run
 sim_cpu0=$(cpu_s "$SIM_PID")
 # settled TIMED_FILE COMMAND...: timed, on a machine with nothing left to
-# write back
+# write back; a client that did not run until the timeout is said
 settled() {
 	sync
 	timed "$@"
+	local rc=$?
+	[ "$rc" = 124 ] || echo "run.sh: ${*:2:3}... ended with status $rc before its time" >&2
 }
-# row NAME TIMED_FILE LINES GAPS REPEATS: the row of a client whose
-# output is counted; the output goes
+# row NAME TIMED_FILE LINES GAPS REPEATS: the row of a client whose output
+# has been counted; the output files are deleted
 row() {
 	read -r ms cpu rss <"$2"
 	local sim_cpu

@@ -684,7 +684,6 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	struct db_conn *db = NULL;
 	struct err err = {{0}};
 	const char *failed;
-	bool wrote;
 	int rc = CLI_OK;
 
 	/* what is already on ctx->out comes first */
@@ -739,7 +738,11 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		}
 		loop_run(r->loop);
 		r->loop_over = true;
+		r->gave_way = false;
 		loop_signals_release(r->loop);
+		/* the lines first, then what was said while they waited */
+		out_sync(r);
+		notes_late_say(r);
 		/* a follow stopped while its start was held */
 		if (r->hold && r->follow)
 			hold_release(r);
@@ -747,10 +750,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 			loop_timer_cancel(r->flush);
 			r->flush = NULL;
 		}
-		/* the lines first, then what was said while they waited */
-		wrote = out_sync(r) != OUTQ_FAILED;
-		notes_late_say(r);
-		if (!wrote)
+		if (out_sync(r) == OUTQ_FAILED)
 			rc = cli_fail(ctx, "cannot write the output");
 		else if ((failed = log_session_failed(r->sess)))
 			rc = cli_failf(ctx, "%s: %s", t->what, failed);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "kube/kubeconfig.h"
+#include "net/proxy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,19 +64,20 @@ static void check_secrets(struct kube_config *cfg)
 		shift((char *)cfg->client_key.data, cfg->client_key.len);
 	for (size_t i = 0; cfg->exec && i < cfg->exec->nenv; i++)
 		shift(cfg->exec->env[i].value, strlen(cfg->exec->env[i].value));
-	if (cfg->proxy_url && strstr(cfg->proxy_url, "://")) {
-		/* the userinfo: up to the last '@' of the authority, which ends
-		 * at '/', '?' or '#' (an '@' in a query is not a credential) */
-		char *start = strstr(cfg->proxy_url, "://") + 3;
-		size_t end = strcspn(start, "/?#");
-		char *at = NULL;
+	if (cfg->proxy_url) {
+		/* the userinfo as the proxy code reads it, which is what is sent
+		 * (a URL kubeconfig took always parses) */
+		struct net_proxy_url u;
 
-		for (char *q = start; q < start + end; q++) {
-			if (*q == '@')
-				at = q;
+		if (!net_proxy_parse(cfg->proxy_url, &u))
+			abort();
+		if (u.user) {
+			const char *end = u.has_password ? u.password + u.password_len
+							 : u.user + u.user_len;
+			size_t at = (size_t)(u.user - cfg->proxy_url);
+
+			shift(cfg->proxy_url + at, (size_t)(end - u.user));
 		}
-		if (at)
-			shift(start, (size_t)(at - start));
 	}
 	after = dump_of(cfg);
 	if (strcmp(before, after) != 0)

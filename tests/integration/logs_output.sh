@@ -99,10 +99,16 @@ is "$(cat "$work/err")" "" "nothing on stderr"
 pending() { python3 -c 'import fcntl, os, struct, sys, termios
 fd = os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
 print(struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"0000"))[0])' "$1"; }
-# in_pipe_write PID: one of its threads waits in write(2) on a full pipe
-# (the kernel names the wait pipe_write or anon_pipe_write); a byte count
-# cannot tell, as a pipe can be full with pages part-used
-in_pipe_write() { cat /proc/"$1"/task/*/wchan 2>/dev/null | grep -q pipe_write; }
+# writer_blocked PID FIFO: one of its threads waits in write(2) on the full
+# pipe (the kernel names the wait pipe_write or anon_pipe_write); where
+# the kernel does not name waits, 64 KiB pending (a pipe can be full with
+# less, pages part-used, so the name comes first)
+writer_blocked() {
+	local n
+	n=$(pending "$2")
+	[ "$n" -gt 0 ] || return 1
+	cat /proc/"$1"/task/*/wchan 2>/dev/null | grep -q pipe_write || [ "$n" -ge 65536 ]
+}
 # gone PID: the process has ended (a zombie until waited for)
 gone() { ! ps -o stat= -p "$1" | grep -qv '^Z'; }
 mkfifo "$work/stall"
@@ -110,7 +116,7 @@ exec 3<>"$work/stall" # a reader that holds the fifo and reads nothing
 follow >"$work/stall" 2>"$work/err"
 # the pipe is full: the writer waits in write(2) and the batches queue up
 ok "the reader takes nothing: the writer waits on the full pipe" \
-	wait_for "[ \"\$(pending '$work/stall')\" -gt 0 ] && in_pipe_write $follower" 60
+	wait_for "writer_blocked $follower '$work/stall'" 60
 kill -TERM "$follower"
 # the reader reads now, through an end of its own: once opsdeck has gone
 # no writer is left and it sees the end
@@ -131,7 +137,7 @@ rm -f "$work/stall" && mkfifo "$work/stall"
 exec 3<>"$work/stall"
 follow >"$work/stall" 2>"$work/err"
 ok "... and again: the writer waits on the full pipe" \
-	wait_for "[ \"\$(pending '$work/stall')\" -gt 0 ] && in_pipe_write $follower" 60
+	wait_for "writer_blocked $follower '$work/stall'" 60
 kill -TERM "$follower"
 # the first is taken by the loop, which stops; from then on one ends it
 wait_for "kill -TERM $follower 2>/dev/null; gone $follower" 30
