@@ -932,19 +932,22 @@ static void scroll_to(struct logs_pane *p, size_t idx)
 /* Moves the view by delta lines (negative: up, to older lines). */
 static void scroll_by(struct logs_pane *p, long delta)
 {
-	size_t count = view_count(p), idx, last;
+	size_t count = view_count(p), idx, last, base;
 
 	if (count == 0)
 		return;
-	idx = view_index(p, p->drawn_any ? p->drawn_top : p->top);
+	/* from the top on screen while following, else from the top the
+	 * keys since the last draw have set: keys that come faster than the
+	 * frames each count */
+	base = view_index(p, p->follow && p->drawn_any ? p->drawn_top : p->top);
 	if (delta < 0)
-		idx = (size_t)-delta > idx ? 0 : idx - (size_t)-delta;
+		idx = (size_t)-delta > base ? 0 : base - (size_t)-delta;
 	else
-		idx += (size_t)delta;
+		idx = base + (size_t)delta;
 	/* no further down than a full last page */
 	last = count > (size_t)(p->rows > 0 ? p->rows : 1) ? count - (size_t)p->rows : 0;
 	if (delta > 0 && idx > last)
-		idx = last > view_index(p, p->drawn_top) ? last : view_index(p, p->drawn_top);
+		idx = last > base ? last : base;
 	scroll_to(p, idx);
 }
 

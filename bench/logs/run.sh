@@ -1,7 +1,7 @@
 #!/bin/bash
 # `opsdeck logs -f` against `kubectl logs -f` and a plain `curl -N` of the
-# same follow URLs (the plain reader: no parsing, no resume), on the same pods of
-# one kubesim at --log-rate 0 (a container writes a line each time a follow
+# same follow URLs (the plain reader: no parsing, no resume), on the same
+# pods of one kubesim at --log-rate 0 (a container writes a line each time a follow
 # stream asks for one: as fast as the reader takes them), over HTTPS. One
 # container, then a store's four (2 pods x 2 containers) at once. For each
 # client: lines/s, CPU seconds per million lines, peak RSS, the gaps and
