@@ -85,6 +85,33 @@ static void ambiguous(const struct store_list *l, const char *shown, bool names,
 	buf_free(&b);
 }
 
+/* No store has that name: the names that start with it, as git suggests
+ * a command ("sh" for shop1 and shop2). */
+static void not_found(const struct store_list *l, const char *shown, const char *project,
+		      const char *name, struct err *err)
+{
+	struct buf b = BUF_INIT;
+	size_t n = 0;
+
+	buf_printf(&b, "no store \"%s\"", shown);
+	for (size_t i = 0; i < l->n && *name; i++) {
+		const struct store *s = &l->v[i];
+
+		if (is_deleted(s) || !str_has_prefix(s->name, name) ||
+		    (project[0] && strcmp(s->project, project) != 0))
+			continue;
+		if (n++ < 5)
+			buf_printf(&b, "%s%s/%s", n == 1 ? "; did you mean " : ", ", s->project,
+				   s->name);
+	}
+	if (n > 5)
+		buf_printf(&b, " (or %zu more)", n - 5);
+	if (n)
+		buf_putc(&b, '?');
+	err_set(err, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
 const struct store *store_ref_pick(const struct store_list *l, const char *ref, struct err *err)
 {
 	char shown[80], project[128];
@@ -127,7 +154,7 @@ const struct store *store_ref_pick(const struct store_list *l, const char *ref, 
 	}
 	if (n == 1)
 		return found;
-	err_set(err, "no store \"%s\"", shown);
+	not_found(l, shown, project, name, err);
 	return NULL;
 }
 

@@ -62,6 +62,11 @@ static void test_names(void **state)
 			    "\"web\" names 2 stores: acme/web (4f1c2a9be310), shop/web "
 			    "(9a0b7c3d2e11); give PROJECT/NAME or the id");
 	assert_string_equal(pick("nope/web"), "no store \"nope/web\"");
+	/* the start of a name is not a name, but is said */
+	assert_string_equal(pick("ou"), "no store \"ou\"; did you mean acme/outlet?");
+	assert_string_equal(pick("we"), "no store \"we\"; did you mean acme/web, shop/web?");
+	assert_string_equal(pick("shop/we"), "no store \"shop/we\"; did you mean shop/web?");
+	assert_string_equal(pick("acme/c"), "no store \"acme/c\"");
 	/* a name beats a prefix it also is */
 	assert_string_equal(pick("c0ffee00"), "c0ffee000001");
 	assert_string_equal(pick("c0ffee0"),
@@ -75,6 +80,7 @@ static void test_deleted_and_bad(void **state)
 	/* a Deleted store answers to its full id only */
 	assert_string_equal(pick("b00000000001"), "b00000000001");
 	assert_string_equal(pick("old"), "no store \"old\"");
+	assert_string_equal(pick("ol"), "no store \"ol\"");
 	assert_string_equal(pick("b0000000"), "no store \"b0000000\"");
 	assert_string_equal(pick(""), "no store named: give its id, its name or PROJECT/NAME");
 	assert_string_equal(
