@@ -430,7 +430,7 @@ static void stop_session(struct logs_pane *p)
 
 static void free_patterns(char **v, size_t *n);
 
-/* Drops the search, the filters and the context (refilter makes the view). */
+/* Drops the search, the filters and the context. */
 static void forget_query(struct logs_pane *p)
 {
 	if (p->has_search)
@@ -441,6 +441,7 @@ static void forget_query(struct logs_pane *p)
 	free_patterns(p->exclude, &p->nexclude);
 	p->context = 0;
 	p->hscroll = 0;
+	refilter(p);
 }
 
 /* Follows every container of store s from now on, in place of what was

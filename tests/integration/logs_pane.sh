@@ -318,13 +318,15 @@ ok "PgDns past the end stop at the last page, paused" at_end ||
 like "$(ui_screen)" "0 evicted" "(no line went from the buffer meanwhile)"
 
 # ---- the title keeps the filters and the search as the screen narrows ----
-id2=$(od store create shop woocommerce small other | sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+id2=$(od store create shop woocommerce small other |
+	sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
 ui_keys i && ui_text GET && ui_keys Enter
 ui_keys x && ui_text health && ui_keys Enter
 ui_keys C && ui_text 1 && ui_keys Enter
 ui_keys / && ui_text seq && ui_keys Enter w PgUp
+query="include /GET/  exclude /health/  context 1  search /seq/"
 screen_has "at 120x40 the title says the filters and the search" \
-	"^Logs for .*  include /GET/  exclude /health/  context 1  search /seq/ +\\[paused.*, wrap, timestamps\\]"
+	"^Logs for .*  $query +\\[paused.*, wrap, timestamps\\]"
 ui_resize 80 24
 screen_has "at 80x24 too, by their keys, the view's state beside them" \
 	"^Logs  i/GET/  x/health/  C1  /seq/ +\\[paused.*, wrap, timestamps\\]"
@@ -362,7 +364,8 @@ screen_has "back in the Logs pane" "/ search  Tab next pane"
 # ---- the search and filters go with the store they were set on ----
 ui_keys : && ui_text "logs logs" && ui_keys Enter w
 ui_wait_gone ", wrap"
-like "$(title_line)" "i/GET/  x/health/  C2  /GET/" ":logs on the same store keeps its filters and search"
+like "$(title_line)" "i/GET/  x/health/  C2  /GET/" \
+	":logs on the same store keeps its filters and search"
 ui_keys : && ui_text "logs other" && ui_keys Enter
 screen_has ":logs on another store follows it" "^Logs for store shop/other \\($id2\\)"
 unlike "$(title_line)" "include|exclude|context|search|/GET/|i/|C2" \
