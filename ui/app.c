@@ -347,8 +347,12 @@ void app_open_form(struct app *app, struct form *f)
 
 void app_open_help(struct app *app)
 {
+	const struct pane_ops *ops = pane_ops_of(app->active);
+
 	help_free(app->help);
-	app->help = help_new(app->keymap);
+	/* a pane that gives shared keys a meaning of its own says so */
+	app->help = help_new_in(app->keymap, ops->nnotes ? pane_info(app->active)->label : NULL,
+				ops->notes, ops->nnotes);
 	app->dirty = true;
 }
 
@@ -678,7 +682,14 @@ static void draw_tabs(struct app *app, int cols)
 
 static void hint_keys(struct app *app, struct buf *b, enum action a, const char *what)
 {
+	const struct pane_ops *ops = pane_ops_of(app->active);
 	char keys[64];
+
+	/* the active pane's word for a shared key (`/` searches the Logs pane) */
+	for (size_t i = 0; !app->help && i < ops->nnotes; i++) {
+		if (ops->notes[i].action == a && ops->notes[i].word)
+			what = ops->notes[i].word;
+	}
 
 	keymap_describe(app->keymap, a, keys, sizeof(keys));
 	if (!keys[0])

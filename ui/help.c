@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "pane.h"
 #include "style.h"
 #include "table.h"
 #include "util.h"
@@ -64,6 +65,12 @@ static int action_width(const struct command_help *cmds, size_t ncmds)
 
 struct help *help_new(const struct keymap *km)
 {
+	return help_new_in(km, NULL, NULL, 0);
+}
+
+struct help *help_new_in(const struct keymap *km, const char *pane,
+			 const struct pane_key_note *notes, size_t nnotes)
+{
 	struct help *h = xcalloc(1, sizeof(*h));
 	struct table_model *m;
 	const struct command_help *cmds;
@@ -73,7 +80,8 @@ struct help *help_new(const struct keymap *km)
 	memcpy(cols, help_columns, sizeof(cols));
 	cols[COL_ACTION].max_width = action_width(cmds, ncmds);
 	cols[COL_ACTION].min_width = action_name_width();
-	h->title = xasprintf("Help: key map %s  (/ filter, Esc close)", keymap_name(km));
+	h->title = xasprintf("Help: key map %s%s%s%s  (/ filter, Esc close)", keymap_name(km),
+			     pane ? ", in the " : "", pane ? pane : "", pane ? " pane" : "");
 	h->table = table_new(h->title, cols, ARRAY_LEN(cols));
 	m = table_model(h->table);
 	table_model_begin(m);
@@ -87,6 +95,10 @@ struct help *help_new(const struct keymap *km)
 		cells[1] = keys[0] ? keys : "(unbound)";
 		cells[2] = action_scope_name(ai->scope);
 		cells[3] = ai->description;
+		for (size_t i = 0; i < nnotes; i++) {
+			if (notes[i].action == (enum action)a)
+				cells[3] = notes[i].description;
+		}
 		table_model_add(m, ai->name, cells, keys[0] ? -1 : ROLE_DIM, -1);
 	}
 	for (size_t i = 0; i < ncmds; i++) {

@@ -10,8 +10,13 @@
 
 struct help;
 struct table;
+struct pane_key_note;
 
 struct help *help_new(const struct keymap *km);
+/* Help opened in a pane (its label, "Logs"): the rows of the actions its
+ * notes name say what their keys do there. */
+struct help *help_new_in(const struct keymap *km, const char *pane,
+			 const struct pane_key_note *notes, size_t nnotes);
 void help_free(struct help *h);
 struct table *help_table(struct help *h);
 void help_draw(struct help *h, const struct rect *screen);

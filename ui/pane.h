@@ -46,6 +46,15 @@ struct pane_verb {
 	int id; /* the pane's own number for it */
 };
 
+/* What a shared key does in a pane where it means more than its action's
+ * description says (`/` searches the Logs pane): the footer names it by
+ * word and help, opened there, shows the description in its row. */
+struct pane_key_note {
+	enum action action;
+	const char *word; /* the footer's word for it ("search"), or NULL */
+	const char *description;
+};
+
 /* A pane's behaviour. Its name, tab and key scope are in its PANE_LIST
  * line (pane_list.h); the registry (panes.h) joins the two. */
 struct pane_ops {
@@ -75,6 +84,9 @@ struct pane_ops {
 	 * list shows it beside the word, the line gets the word alone. */
 	size_t (*complete)(void *st, const struct pane_verb *verb, const char *prefix,
 			   char ***out);
+	/* Its own meaning of shared keys (nnotes of them). Optional. */
+	const struct pane_key_note *notes;
+	size_t nnotes;
 };
 
 /* pane_<command>_ops, defined in ui/pane_<command>.c. */

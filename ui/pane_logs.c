@@ -58,7 +58,7 @@ struct logs_pane {
 	struct db_live *live;	    /* the stores and clusters */
 	struct kube_registry *kube; /* the console's, shared */
 	char pending[160];	    /* a store asked for before the stores were read */
-	char store[160];	    /* "acme/web (4f1c2a9be310)", or "" */
+	char store[160];	    /* "acme/web", or "" */
 	char store_id[STORE_ID_LEN + 1];
 	char why[640]; /* why there are no logs to show, or "" */
 	char save_path[4096]; /* a file to save to that exists: asked about */
@@ -428,6 +428,22 @@ static void stop_session(struct logs_pane *p)
 	p->frame = NULL;
 }
 
+static void free_patterns(char **v, size_t *n);
+
+/* Drops the search, the filters and the context. */
+static void forget_query(struct logs_pane *p)
+{
+	if (p->has_search)
+		log_regex_free(&p->search);
+	p->has_search = false;
+	p->match = LOG_NOT_FOUND;
+	free_patterns(p->include, &p->ninclude);
+	free_patterns(p->exclude, &p->nexclude);
+	p->context = 0;
+	p->hscroll = 0;
+	refilter(p);
+}
+
 /* Follows every container of store s from now on, in place of what was
  * followed; if it cannot, why says so. */
 static void follow_store(struct logs_pane *p, const struct store *s)
@@ -440,7 +456,12 @@ static void follow_store(struct logs_pane *p, const struct store *s)
 	struct log_session_opts o = {0};
 
 	stop_session(p);
-	snprintf(p->store, sizeof(p->store), "%s/%s (%s)", s->project, s->name, s->id);
+	/* another store's search and filters would hide or pick its lines
+	 * for reasons it never had: they go (wrap, timestamps and the
+	 * history are how the operator reads logs, and stay) */
+	if (strcmp(s->id, p->store_id) != 0)
+		forget_query(p);
+	snprintf(p->store, sizeof(p->store), "%s/%s", s->project, s->name);
 	str_copy(p->store_id, sizeof(p->store_id), s->id);
 	p->why[0] = '\0';
 	for (size_t i = 0; cl && i < cl->n; i++) {
@@ -799,24 +820,13 @@ static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
 	}
 }
 
-/* The title: the store, its filters and search; and, apart, the view's
- * state ("[paused, 12 newer, wrap]"), so that a narrow screen keeps it. */
-static void title(struct logs_pane *p, char *buf, size_t bufsz, char *mode, size_t modesz)
+/* The view's state, drawn apart from the title at its right
+ * ("[paused, 12 newer, wrap]"), so that a narrow screen keeps it. */
+static void title_state(struct logs_pane *p, char *mode, size_t modesz)
 {
 	char state[64];
 	size_t count, below;
-	size_t off = (size_t)snprintf(buf, bufsz, "Logs for store %s", p->store);
 
-	for (size_t i = 0; i < p->ninclude && off < bufsz; i++)
-		off += (size_t)snprintf(buf + off, bufsz - off, "%s/%s/", i ? " " : "  include ",
-					p->include[i]);
-	for (size_t i = 0; i < p->nexclude && off < bufsz; i++)
-		off += (size_t)snprintf(buf + off, bufsz - off, "%s/%s/", i ? " " : "  exclude ",
-					p->exclude[i]);
-	if (p->context && off < bufsz)
-		off += (size_t)snprintf(buf + off, bufsz - off, "  context %u", p->context);
-	if (p->has_search && off < bufsz)
-		off += (size_t)snprintf(buf + off, bufsz - off, "  search /%s/", p->search.pattern);
 	if (p->follow)
 		str_copy(state, sizeof(state), "follow");
 	else if (p->drawn_any && (count = view_count(p)) > 0 &&
@@ -826,6 +836,55 @@ static void title(struct logs_pane *p, char *buf, size_t bufsz, char *mode, size
 		str_copy(state, sizeof(state), "paused");
 	snprintf(mode, modesz, "[%s%s%s%s]", state, p->wrap ? ", wrap" : "",
 		 p->timestamps ? ", timestamps" : "", p->history ? ", history" : "");
+}
+
+/* The filters, the context and the search as the title says them: in
+ * words, or short, by the keys that set them ("i/GET/ x/health/ C1
+ * /seq/"). */
+static void title_query(const struct logs_pane *p, bool brief, char *buf, size_t bufsz)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->ninclude && off < bufsz; i++)
+		off += (size_t)snprintf(buf + off, bufsz - off, "%s/%s/",
+					i ? " " : brief ? "  i" : "  include ", p->include[i]);
+	for (size_t i = 0; i < p->nexclude && off < bufsz; i++)
+		off += (size_t)snprintf(buf + off, bufsz - off, "%s/%s/",
+					i ? " " : brief ? "  x" : "  exclude ", p->exclude[i]);
+	if (p->context && off < bufsz)
+		off += (size_t)snprintf(buf + off, bufsz - off, brief ? "  C%u" : "  context %u",
+					p->context);
+	if (p->has_search && off < bufsz)
+		snprintf(buf + off, bufsz - off, "%s/%s/", brief ? "  " : "  search ",
+			 p->search.pattern);
+}
+
+/* The title in width cells: the store, its filters and search. These say
+ * why a line shows or not, so a narrow screen drops the store's id
+ * first, then its project, then its name, then says the filters by their
+ * keys; what is still too long is cut (the drawing's ellipsis). */
+static void title(struct logs_pane *p, int width, char *buf, size_t bufsz)
+{
+	char query[1536];
+	const char *name = strchr(p->store, '/');
+
+	name = name ? name + 1 : p->store;
+	title_query(p, false, query, sizeof(query));
+	snprintf(buf, bufsz, "Logs for store %s (%s)%s", p->store, p->store_id, query);
+	if (draw_width(buf) <= width)
+		return;
+	snprintf(buf, bufsz, "Logs for store %s%s", p->store, query);
+	if (draw_width(buf) <= width)
+		return;
+	snprintf(buf, bufsz, "Logs for %s%s", name, query);
+	if (draw_width(buf) <= width || !query[0])
+		return;
+	snprintf(buf, bufsz, "Logs%s", query);
+	if (draw_width(buf) <= width)
+		return;
+	title_query(p, true, query, sizeof(query));
+	snprintf(buf, bufsz, "Logs%s", query);
 }
 
 /* The lines (or the source list) in area. */
@@ -900,13 +959,15 @@ static void logs_draw(void *st, struct app *app, const struct rect *r)
 		/* first: the title says what the lines drawn leave below */
 		draw_view(p, &area);
 	}
-	title(p, head, sizeof(head), mode, sizeof(mode));
+	title_state(p, mode, sizeof(mode));
 	mode_w = draw_width(mode);
 	if (r->w > mode_w + 8) {
+		title(p, r->w - mode_w - 1, head, sizeof(head));
 		draw_text(r->y, r->x, r->w - mode_w - 1, head, style_attr(ROLE_TITLE), 1);
 		draw_text_right(r->y, r->x + r->w - mode_w - 1, mode_w + 1, mode,
 				style_attr(ROLE_TITLE));
 	} else {
+		title(p, r->w, head, sizeof(head));
 		draw_text(r->y, r->x, r->w, head, style_attr(ROLE_TITLE), 1);
 	}
 	if (r->h < 2 || !p->sess)
@@ -1109,7 +1170,9 @@ static void context_done(struct app *app, const char *text, void *ud)
 
 	if (!text)
 		return;
-	if (!str_to_long(text, 0, LOG_CONTEXT_MAX, &n)) {
+	if (!*text)
+		n = 0;
+	else if (!str_to_long(text, 0, LOG_CONTEXT_MAX, &n)) {
 		app_error(app, "Context is a number of lines from 0 to %d, not \"%.40s\"",
 			  LOG_CONTEXT_MAX, text);
 		return;
@@ -1335,7 +1398,9 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 			p->follow = true;
 		break;
 	case ACTION_FILTER:
-		app_prompt(app, "search /", p->has_search ? p->search.pattern : "", &search_ops, p);
+		/* empty, as in less and vim: what is typed is the search (an
+		 * empty one ends it); the title shows the one it replaces */
+		app_prompt(app, "search /", "", &search_ops, p);
 		break;
 	case ACTION_LOGS_NEXT:
 		search_step(p, false);
@@ -1350,8 +1415,8 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		app_prompt(app, "exclude regex: ", "", &exclude_ops, p);
 		break;
 	case ACTION_LOGS_CONTEXT:
-		snprintf(initial, sizeof(initial), "%u", p->context);
-		app_prompt(app, "context lines: ", initial, &context_ops, p);
+		snprintf(initial, sizeof(initial), "context lines (now %u, empty: 0): ", p->context);
+		app_prompt(app, initial, "", &context_ops, p);
 		break;
 	case ACTION_LOGS_WRAP:
 		p->wrap = !p->wrap;
@@ -1409,6 +1474,24 @@ static size_t logs_complete(void *st, const struct pane_verb *verb, const char *
 	return store_ref_complete(p->live ? db_live_stores(p->live, NULL) : NULL, prefix, out);
 }
 
+/* What the shared keys do here: help and the footer say it. */
+static const struct pane_key_note logs_notes[] = {
+    {ACTION_FILTER, "search",
+     "Search the lines (a regex; smart case: an upper-case letter makes case count); "
+     "n and N move between matches, an empty search or Esc ends it"},
+    {ACTION_CANCEL, NULL, "Close the overlay or the message, or end the search"},
+    {ACTION_CURSOR_UP, NULL, "Scroll up a line (stops following)"},
+    {ACTION_CURSOR_DOWN, NULL, "Scroll down a line"},
+    {ACTION_PAGE_UP, NULL, "Scroll up a page (stops following)"},
+    {ACTION_PAGE_DOWN, NULL, "Scroll down a page, down to the last"},
+    {ACTION_HALF_PAGE_UP, NULL, "Scroll up half a page (stops following)"},
+    {ACTION_HALF_PAGE_DOWN, NULL, "Scroll down half a page"},
+    {ACTION_CURSOR_TOP, NULL, "Go to the oldest line held (stops following)"},
+    {ACTION_CURSOR_BOTTOM, NULL, "Follow the newest lines"},
+    {ACTION_SCROLL_LEFT, NULL, "Scroll the lines left (when they are not wrapped)"},
+    {ACTION_SCROLL_RIGHT, NULL, "Scroll the lines right (when they are not wrapped)"},
+};
+
 const struct pane_ops pane_logs_ops = {
     .args = "[STORE]",
     .help = "Show the Logs pane; with a store (its name, id or PROJECT/NAME), follow its logs",
@@ -1418,4 +1501,6 @@ const struct pane_ops pane_logs_ops = {
     .on_key = logs_key,
     .on_show = logs_show,
     .complete = logs_complete,
+    .notes = logs_notes,
+    .nnotes = ARRAY_LEN(logs_notes),
 };

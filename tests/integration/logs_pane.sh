@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 70
+plan 96
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -268,4 +268,107 @@ upto() { m="$mid" awk '{ print } $0 == ENVIRON["m"] { exit }'; }
 is "$(lines | upto)" "$(echo "$shown" | upto)" "... the lines before it where they were"
 is "$(logs | sort | uniq -d)" "" "... each line once"
 ui_keys End H t
+
+# ---- keys that come faster than the frames each scroll ----
+ui_resize 120 40
+ui_keys i Enter x Enter C Enter
+ui_wait_gone "include "
+ok "an empty include prompt clears the filters" [ "$(ui_screen | grep -c '^Logs.*include')" -eq 0 ]
+# one row a line, each line told apart by its time
+title_line() { ui_screen | grep -m1 '^Logs'; }
+title_line | grep -q ', wrap' && ui_keys w
+title_line | grep -q 'timestamps' || ui_keys t
+screen_has "timestamps on, lines not wrapped" "\\[follow, timestamps\\]"
+wait_for '[ "$(held)" -ge 600 ]' 30
+ui_keys Home
+screen_has "Home goes to the oldest line held, paused" "\\[paused"
+shown=$(lines)
+rows=$(echo "$shown" | wc -l)
+ui_keys Down Down Down Down Down Down Down Down Down Down
+want=$(echo "$shown" | sed -n '11,$p')
+wait_for '[ "$(lines | head -n $((rows - 10)))" = "$want" ]' 10
+is "$(lines | head -n $((rows - 10)))" "$want" "ten Downs sent at once move the view ten lines"
+ui_keys Home
+wait_for '[ "$(lines)" = "$shown" ]' 10
+for i in 1 2 3; do
+	last=$(lines | tail -n 1)
+	ui_keys PgDn
+	wait_for '[ "$(lines | head -n 1)" = "$last" ]' 10
+done
+is "$(lines | head -n 1)" "$last" "PgDn moves a page: the last line shown comes to the top"
+third=$(lines)
+ui_keys Home
+wait_for '[ "$(lines)" = "$shown" ]' 10
+ui_keys PgDn PgDn PgDn
+wait_for '[ "$(lines)" = "$third" ]' 10
+is "$(lines)" "$third" "three PgDns sent at once move three pages"
+# far more PgDns than pages: the view stops at a full last page, the line
+# at its bottom one that was held when the keys came
+h0=$(held)
+ui_keys $(yes PgDn | head -n $((h0 / (rows - 1) + 5)) | tr '\n' ' ')
+at_end() {
+	scr=$(ui_screen)
+	x=$(echo "$scr" | sed -n 's/.*\[paused, \([0-9]*\) newer.*/\1/p')
+	h1=$(echo "$scr" | sed -n 's/.* evicted, \([0-9]*\) held.*/\1/p')
+	[ "$(lines | wc -l)" -eq "$rows" ] && [ "${x:-0}" -le "$((h1 - h0))" ]
+}
+wait_for at_end 10
+ok "PgDns past the end stop at the last page, paused" at_end ||
+	diag "held $h0, then: $(ui_screen)"
+like "$(ui_screen)" "0 evicted" "(no line went from the buffer meanwhile)"
+
+# ---- the title keeps the filters and the search as the screen narrows ----
+id2=$(od store create shop woocommerce small other |
+	sed -n 's/^ordered store \([0-9a-f]*\) .*/\1/p')
+ui_keys i && ui_text GET && ui_keys Enter
+ui_keys x && ui_text health && ui_keys Enter
+ui_keys C && ui_text 1 && ui_keys Enter
+ui_keys / && ui_text seq && ui_keys Enter w PgUp
+query="include /GET/  exclude /health/  context 1  search /seq/"
+screen_has "at 120x40 the title says the filters and the search" \
+	"^Logs for .*  $query +\\[paused.*, wrap, timestamps\\]"
+ui_resize 80 24
+screen_has "at 80x24 too, by their keys, the view's state beside them" \
+	"^Logs  i/GET/  x/health/  C1  /seq/ +\\[paused.*, wrap, timestamps\\]"
+
+# ---- prompts start empty: what is typed is the value ----
+ui_keys /
+screen_has "/ opens the search prompt empty" "^search / *$"
+ui_text GET && ui_keys Enter
+screen_has "what is typed is the search (smart case), not added to the old one" "  /GET/ +\\["
+unlike "$(title_line)" "seqGET" "(the old search is not kept in front)"
+ui_keys C
+screen_has "C opens its prompt empty, saying the context it replaces" \
+	"^context lines \\(now 1, empty: 0\\): *$"
+ui_text 2 && ui_keys Enter
+screen_has "what is typed is the context: 2, not 12" "  C2  /GET/"
+ui_keys i
+screen_has "the include prompt opens empty" "^include regex: *$"
+ui_esc
+ui_wait_gone "^include regex:"
+like "$(title_line)" "i/GET/  x/health/  C2" "Esc at a prompt changes nothing"
+
+# ---- the footer and help say what / does here ----
+screen_has "the footer in the Logs pane says / searches" "/ search  Tab next pane"
+ui_keys '?'
+screen_has "help opened in the Logs pane says so" "Help: key map default, in the Logs pane"
+ui_keys / && ui_text 'smart case' && ui_keys Enter
+screen_has "help says / searches here" "filter \\(/\\): Search the lines \\(a regex; smart case"
+ui_esc
+ui_wait_gone "Help: key map"
+ui_keys 3
+screen_has "the Stores pane's footer says / filters" "/ filter  Tab next pane"
+ui_keys 5
+screen_has "back in the Logs pane" "/ search  Tab next pane"
+
+# ---- the search and filters go with the store they were set on ----
+ui_keys : && ui_text "logs logs" && ui_keys Enter w
+ui_wait_gone ", wrap"
+like "$(title_line)" "i/GET/  x/health/  C2  /GET/" \
+	":logs on the same store keeps its filters and search"
+ui_keys : && ui_text "logs other" && ui_keys Enter
+screen_has ":logs on another store follows it" "^Logs for store shop/other \\($id2\\)"
+unlike "$(title_line)" "include|exclude|context|search|/GET/|i/|C2" \
+	"... without the other store's filters, context and search"
+like "$(title_line)" "timestamps\\]" "... the display's toggles kept"
 ui_stop
