@@ -640,6 +640,7 @@ struct target {
 	bool has_context;
 	char ns[64];
 	char selector[512];
+	char user_selector[400]; /* -l as given, for messages */
 	const char *pod;
 	char store[16]; /* the store's id; "" for a namespace */
 	char what[128]; /* for messages: "store 0123456789ab" */
@@ -675,6 +676,24 @@ static bool store_target(struct cli_ctx *ctx, const char *ref, const char *selec
 	t->has_context = true;
 	PQclear(res);
 	return true;
+}
+
+/* A read that found no source: no pod matches (as kubectl's "No
+ * resources found", not an error), or the pods' containers have not
+ * started. */
+static void say_nothing_read(struct cli_ctx *ctx, const struct target *t, bool pods)
+{
+	const char *sel = t->user_selector;
+
+	if (pods)
+		fprintf(ctx->err, "opsdeck: %s: no container has started: none has a log yet\n",
+			t->what);
+	else if (t->store[0])
+		fprintf(ctx->err, "opsdeck: %s: no pod%s%s in its namespace %s\n", t->what,
+			*sel ? " matches " : "", sel, t->ns);
+	else
+		fprintf(ctx->err, "opsdeck: no pod%s%s in namespace %s\n", *sel ? " matches " : "",
+			sel, t->ns);
 }
 
 static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_session_opts *o,
@@ -753,7 +772,10 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		if (out_sync(r) == OUTQ_FAILED)
 			rc = cli_fail(ctx, "cannot write the output");
 		else if ((failed = log_session_failed(r->sess)))
-			rc = cli_failf(ctx, "%s: %s", t->what, failed);
+			/* the session's words name the pod and namespace; a store's
+			 * id is the command's */
+			rc = t->store[0] ? cli_failf(ctx, "%s: %s", t->what, failed)
+					 : cli_fail(ctx, failed);
 		else if (log_session_done(r->sess)) {
 			if (r->hold)
 				print_held(r);
@@ -766,8 +788,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 					rc = CLI_FAILED;
 			}
 			if (log_session_nsources(r->sess) == 0)
-				fprintf(ctx->err, "opsdeck: %s: no container has a log yet\n",
-					t->what);
+				say_nothing_read(ctx, t, log_session_pods_found(r->sess));
 		}
 		log_history_free(r->hist);
 		log_session_free(r->sess);
@@ -909,8 +930,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		log_filter_free(&r.filter);
 		return CLI_FAILED;
 	}
-	if (t.pod)
-		snprintf(t.what, sizeof(t.what), "pod %s", t.pod);
+	str_copy(t.user_selector, sizeof(t.user_selector), selector ? selector : "");
 
 	o.ns = t.ns;
 	o.selector = t.selector[0] ? t.selector : NULL;
