@@ -150,6 +150,8 @@ struct run {
 	unsigned *told_attempt;
 	size_t ntold;
 	bool told_waiting;
+	bool told_none; /* following: that no pod matches yet */
+	const struct target *target;
 	size_t max_streams;
 	char told_problem[256];
 	char told_history[800];
@@ -551,6 +553,33 @@ static void hold_due(struct loop *loop, void *ud)
 		hold_release(r);
 }
 
+struct target {
+	char context[256];
+	bool has_context;
+	char ns[64];
+	char selector[512];
+	char user_selector[400]; /* -l as given, for messages */
+	const char *pod;
+	char store[16]; /* the store's id; "" for a namespace */
+	char what[128]; /* for messages: "store 0123456789ab" */
+};
+
+/* What a session that found no source says: no pod matches (as kubectl's
+ * "No resources found", not an error), or the pods' containers have not
+ * started. */
+static void nothing_read_text(const struct target *t, bool pods, char *buf, size_t n)
+{
+	const char *sel = t->user_selector;
+
+	if (pods)
+		snprintf(buf, n, "%s: no container has started: none has a log yet", t->what);
+	else if (t->store[0])
+		snprintf(buf, n, "%s: no pod%s%s in its namespace %s", t->what,
+			 *sel ? " matches " : "", sel, t->ns);
+	else
+		snprintf(buf, n, "no pod%s%s in namespace %s", *sel ? " matches " : "", sel, t->ns);
+}
+
 /* Says on stderr what an operator should know: sources that wait for a
  * slot, streams that keep failing, and sources that ended otherwise than
  * at the end of their log. */
@@ -599,6 +628,14 @@ static void on_change(void *ud)
 	}
 	if (!waiting)
 		r->told_waiting = false;
+	/* following where no pod matches: it waits for one, saying so */
+	if (r->follow && !r->told_none && n == 0 && log_session_none_matched(r->sess)) {
+		char text[1024];
+
+		nothing_read_text(r->target, false, text, sizeof(text));
+		note(r, "%s yet: waiting for one", text);
+		r->told_none = true;
+	}
 	hold_check(r);
 }
 
@@ -635,17 +672,6 @@ static void on_signal(struct loop *loop, int signo, void *ud)
 	loop_stop(loop);
 }
 
-struct target {
-	char context[256];
-	bool has_context;
-	char ns[64];
-	char selector[512];
-	char user_selector[400]; /* -l as given, for messages */
-	const char *pod;
-	char store[16]; /* the store's id; "" for a namespace */
-	char what[128]; /* for messages: "store 0123456789ab" */
-};
-
 /* The store's namespace, cluster context and label selector. */
 static bool store_target(struct cli_ctx *ctx, const char *ref, const char *selector,
 			 struct target *t)
@@ -676,24 +702,6 @@ static bool store_target(struct cli_ctx *ctx, const char *ref, const char *selec
 	t->has_context = true;
 	PQclear(res);
 	return true;
-}
-
-/* A read that found no source: no pod matches (as kubectl's "No
- * resources found", not an error), or the pods' containers have not
- * started. */
-static void say_nothing_read(struct cli_ctx *ctx, const struct target *t, bool pods)
-{
-	const char *sel = t->user_selector;
-
-	if (pods)
-		fprintf(ctx->err, "opsdeck: %s: no container has started: none has a log yet\n",
-			t->what);
-	else if (t->store[0])
-		fprintf(ctx->err, "opsdeck: %s: no pod%s%s in its namespace %s\n", t->what,
-			*sel ? " matches " : "", sel, t->ns);
-	else
-		fprintf(ctx->err, "opsdeck: no pod%s%s in namespace %s\n", *sel ? " matches " : "",
-			sel, t->ns);
 }
 
 static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_session_opts *o,
@@ -787,8 +795,13 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 				if (log_session_source(r->sess, i)->failed)
 					rc = CLI_FAILED;
 			}
-			if (log_session_nsources(r->sess) == 0)
-				say_nothing_read(ctx, t, log_session_pods_found(r->sess));
+			if (log_session_nsources(r->sess) == 0) {
+				char text[1024];
+
+				nothing_read_text(t, !log_session_none_matched(r->sess), text,
+						  sizeof(text));
+				fprintf(ctx->err, "opsdeck: %s\n", text);
+			}
 		}
 		log_history_free(r->hist);
 		log_session_free(r->sess);
@@ -961,6 +974,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	log_grep_init(&r.grep, &r.filter);
 	log_time_text_init(&r.when);
 	r.flush_ms = fileno(ctx->out) >= 0 && isatty(fileno(ctx->out)) ? 0 : 20;
+	r.target = &t;
 	rc = follow_logs(ctx, &t, &o, &r);
 	log_ring_free(r.ring);
 	buf_free(&r.out);

@@ -684,10 +684,12 @@ static void not_found(struct log_session *s, bool exists)
 		snprintf(msg, sizeof(msg), "namespace \"%s\" does not exist", s->ns);
 	else
 		snprintf(msg, sizeof(msg), "no pod \"%s\" in namespace \"%s\"", s->pod, s->ns);
-	if (s->pod || !exists)
+	if (s->pod || !exists) {
 		fail(s, msg);
-	else
-		check_done(s);
+		return;
+	}
+	changed(s); /* log_session_none_matched holds now */
+	check_done(s);
 }
 
 static void ns_checked(const struct kube_result *res, void *ud)
@@ -1057,9 +1059,9 @@ bool log_session_listed(const struct log_session *s)
 	return s->listed;
 }
 
-bool log_session_pods_found(const struct log_session *s)
+bool log_session_none_matched(const struct log_session *s)
 {
-	return s->pods_found;
+	return s->listed && !s->ns_check && !s->failed && !s->pods_found;
 }
 
 const char *log_session_failed(const struct log_session *s)

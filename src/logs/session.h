@@ -143,10 +143,10 @@ bool log_session_done(const struct log_session *s);
 /* The first whole list of pods was read: the sources found at the start
  * are known. */
 bool log_session_listed(const struct log_session *s);
-/* The first list had a pod wanted (a pod named, or one the selector
- * matches). With none, and no failure, the namespace exists and no pod
- * matches. */
-bool log_session_pods_found(const struct log_session *s);
+/* The first list had no pod the selector matches, in a namespace that
+ * exists (or that could not be asked about): not a failure, as kubectl's
+ * "No resources found"; a follow waits for pods. */
+bool log_session_none_matched(const struct log_session *s);
 /* Why the session cannot go on (the pod or the namespace does not exist,
  * the pods cannot be listed, a container named is in none of the pods,
  * previous runs asked where no container restarted), or NULL. */

@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 81
+plan 82
 
 cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 11 --log-rate 200 --log-keep 1000000 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -142,6 +142,15 @@ like "$rc:$err" "^1:opsdeck: store $id: no container has a previous run to read:
 run logs -n "$ns" -l app=redis
 like "$rc:$err" "^0:opsdeck: no pod matches app=redis in namespace $ns\$" "a selector that matches no pod says so"
 is "$out" "" "... and prints no line"
+# following, it says so once and waits for pods to come
+"$OPSDECK" -c "$work/op.yaml" logs -n "$ns" -l app=redis -f >"$work/none" 2>"$work/none.err" &
+follower=$!
+wait_for "[ -s '$work/none.err' ]" 30
+is "$(cat "$work/none.err")" "opsdeck: no pod matches app=redis in namespace $ns yet: waiting for one" \
+	"... and with -f, says so and waits for one"
+kill "$follower"
+wait "$follower"
+follower=
 run logs "$id" -l app=redis
 like "$rc:$err" "^0:opsdeck: store $id: no pod matches app=redis in its namespace $ns\$" "... of a store too"
 run logs -n default
