@@ -150,6 +150,8 @@ struct run {
 	unsigned *told_attempt;
 	size_t ntold;
 	bool told_waiting;
+	bool told_none; /* following: that no pod matches yet */
+	const struct target *target;
 	size_t max_streams;
 	char told_problem[256];
 	char told_history[800];
@@ -551,6 +553,33 @@ static void hold_due(struct loop *loop, void *ud)
 		hold_release(r);
 }
 
+struct target {
+	char context[256];
+	bool has_context;
+	char ns[64];
+	char selector[512];
+	char user_selector[400]; /* -l as given, for messages */
+	const char *pod;
+	char store[16]; /* the store's id; "" for a namespace */
+	char what[128]; /* for messages: "store 0123456789ab" */
+};
+
+/* What a session that found no source says: no pod matches (as kubectl's
+ * "No resources found", not an error), or the pods' containers have not
+ * started. */
+static void nothing_read_text(const struct target *t, bool pods, char *buf, size_t n)
+{
+	const char *sel = t->user_selector;
+
+	if (pods)
+		snprintf(buf, n, "%s: no container has started: none has a log yet", t->what);
+	else if (t->store[0])
+		snprintf(buf, n, "%s: no pod%s%s in its namespace %s", t->what,
+			 *sel ? " matches " : "", sel, t->ns);
+	else
+		snprintf(buf, n, "no pod%s%s in namespace %s", *sel ? " matches " : "", sel, t->ns);
+}
+
 /* Says on stderr what an operator should know: sources that wait for a
  * slot, streams that keep failing, and sources that ended otherwise than
  * at the end of their log. */
@@ -599,6 +628,14 @@ static void on_change(void *ud)
 	}
 	if (!waiting)
 		r->told_waiting = false;
+	/* following where no pod matches: it waits for one, saying so */
+	if (r->follow && !r->told_none && n == 0 && log_session_none_matched(r->sess)) {
+		char text[1024];
+
+		nothing_read_text(r->target, false, text, sizeof(text));
+		note(r, "%s yet: waiting for one", text);
+		r->told_none = true;
+	}
 	hold_check(r);
 }
 
@@ -634,16 +671,6 @@ static void on_signal(struct loop *loop, int signo, void *ud)
 	(void)ud;
 	loop_stop(loop);
 }
-
-struct target {
-	char context[256];
-	bool has_context;
-	char ns[64];
-	char selector[512];
-	const char *pod;
-	char store[16]; /* the store's id; "" for a namespace */
-	char what[128]; /* for messages: "store 0123456789ab" */
-};
 
 /* The store's namespace, cluster context and label selector. */
 static bool store_target(struct cli_ctx *ctx, const char *ref, const char *selector,
@@ -753,7 +780,10 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		if (out_sync(r) == OUTQ_FAILED)
 			rc = cli_fail(ctx, "cannot write the output");
 		else if ((failed = log_session_failed(r->sess)))
-			rc = cli_failf(ctx, "%s: %s", t->what, failed);
+			/* the session's words name the pod and namespace; a store's
+			 * id is the command's */
+			rc = t->store[0] ? cli_failf(ctx, "%s: %s", t->what, failed)
+					 : cli_fail(ctx, failed);
 		else if (log_session_done(r->sess)) {
 			if (r->hold)
 				print_held(r);
@@ -765,9 +795,13 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 				if (log_session_source(r->sess, i)->failed)
 					rc = CLI_FAILED;
 			}
-			if (log_session_nsources(r->sess) == 0)
-				fprintf(ctx->err, "opsdeck: %s: no container has a log yet\n",
-					t->what);
+			if (log_session_nsources(r->sess) == 0) {
+				char text[1024];
+
+				nothing_read_text(t, !log_session_none_matched(r->sess), text,
+						  sizeof(text));
+				fprintf(ctx->err, "opsdeck: %s\n", text);
+			}
 		}
 		log_history_free(r->hist);
 		log_session_free(r->sess);
@@ -909,8 +943,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		log_filter_free(&r.filter);
 		return CLI_FAILED;
 	}
-	if (t.pod)
-		snprintf(t.what, sizeof(t.what), "pod %s", t.pod);
+	str_copy(t.user_selector, sizeof(t.user_selector), selector ? selector : "");
 
 	o.ns = t.ns;
 	o.selector = t.selector[0] ? t.selector : NULL;
@@ -941,6 +974,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	log_grep_init(&r.grep, &r.filter);
 	log_time_text_init(&r.when);
 	r.flush_ms = fileno(ctx->out) >= 0 && isatty(fileno(ctx->out)) ? 0 : 20;
+	r.target = &t;
 	rc = follow_logs(ctx, &t, &o, &r);
 	log_ring_free(r.ring);
 	buf_free(&r.out);

@@ -151,7 +151,8 @@ void log_grep_init(struct log_grep *g, const struct log_filter *f)
 
 static void show(struct log_grep *g, uint64_t n, enum log_mark mark, log_show_fn fn, void *ud)
 {
-	bool gap = g->any && n != g->shown_end;
+	/* as grep: a separator between groups only when there is context */
+	bool gap = g->any && n != g->shown_end && (g->f->before || g->f->after);
 
 	g->any = true;
 	g->shown_end = n + 1;

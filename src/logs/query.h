@@ -2,7 +2,8 @@
  * forwards and backwards, the spans a pattern matches in a line (for
  * highlighting), and include/exclude filters with context -- N lines
  * before and after each line that passes, as grep -C prints them, with a
- * separator between groups that are not adjacent.
+ * separator between groups that are not adjacent when there is context
+ * (without it, as grep, none).
  *
  * The filter runs over lines as they come (log_grep_feed, for a follow
  * view or the CLI) or over what a ring holds (log_grep_ring, when a view
@@ -70,7 +71,7 @@ enum log_mark {
 	LOG_MARK_CONTEXT, /* shown as context of a line that passes */
 };
 /* A line to show: its number, why, and whether a separator comes before
- * it (it does not follow the previous line shown). */
+ * it (there is context, and it does not follow the previous line shown). */
 typedef void (*log_show_fn)(uint64_t n, enum log_mark mark, bool gap, void *ud);
 
 struct log_grep {

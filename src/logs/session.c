@@ -62,6 +62,10 @@ struct log_session {
 	size_t active; /* sources holding a slot */
 	bool listed;   /* the first whole pod list was read */
 	bool pod_seen; /* one pod followed: it exists (now) */
+	bool pods_found; /* the first list had a pod wanted */
+	/* the first list had none: whether the namespace exists is asked
+	 * before the session says so */
+	struct kube_op *ns_check;
 	bool done, done_told;
 	char *failed;
 	uint64_t rng;
@@ -126,7 +130,7 @@ static void check_done(struct log_session *s)
 	if (s->done_told)
 		return;
 	if (!s->failed) {
-		if (!s->listed || !all_ended(s))
+		if (!s->listed || s->ns_check || !all_ended(s))
 			return;
 		/* following: only one pod that went is over; new pods may come */
 		if (s->o.follow && !s->o.previous && (!s->pod || s->pod_seen))
@@ -670,6 +674,127 @@ static bool pod_wanted(const struct log_session *s, const json_t *pod)
 	return !s->pod || strcmp(json_get_str(meta, "name"), s->pod) == 0;
 }
 
+/* What a first list with no pod wanted says: the pod named is not
+ * there, or the namespace is not (exists false, 404 on it). */
+static void not_found(struct log_session *s, bool exists)
+{
+	char msg[384];
+
+	if (!exists)
+		snprintf(msg, sizeof(msg), "namespace \"%s\" does not exist", s->ns);
+	else
+		snprintf(msg, sizeof(msg), "no pod \"%s\" in namespace \"%s\"", s->pod, s->ns);
+	if (s->pod || !exists) {
+		fail(s, msg);
+		return;
+	}
+	changed(s); /* log_session_none_matched holds now */
+	check_done(s);
+}
+
+static void ns_checked(const struct kube_result *res, void *ud)
+{
+	struct log_session *s = ud;
+
+	s->ns_check = NULL;
+	/* a 403 (no right to read namespaces) or an error says nothing of it */
+	not_found(s, kube_result_ok(res) || res->status != 404);
+}
+
+/* A list with no pod wanted: asks whether the namespace exists (a list
+ * in one that does not is empty, as in one without pods). False if it
+ * cannot be asked. */
+static bool ns_check_start(struct log_session *s)
+{
+	struct err e = {{0}};
+
+	s->ns_check = kube_get(s->h, &kube_res_namespaces, NULL, s->ns, ns_checked, s, &e);
+	return s->ns_check != NULL;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "[a b]": the names of the containers of the pods wanted, each once, in
+ * order (as kubectl's "choose one of"). */
+static void container_names(const struct log_session *s, const json_t *pods, struct buf *b)
+{
+	json_t *seen = json_object();
+	const char *key, **names;
+	const json_t *pod, *v;
+	size_t n = 0;
+
+	json_object_foreach((json_t *)pods, key, pod)
+	{
+		const json_t *spec = json_object_get(pod, "spec");
+
+		if (!pod_wanted(s, pod))
+			continue;
+		for (int init = 0; init < 2; init++) {
+			size_t i;
+			const json_t *ct;
+
+			json_array_foreach(
+			    json_object_get(spec, init ? "initContainers" : "containers"), i, ct)
+			{
+				if (*json_get_str(ct, "name"))
+					json_object_set_new(seen, json_get_str(ct, "name"), json_true());
+			}
+		}
+	}
+	names = xcalloc(json_object_size(seen) + 1, sizeof(*names));
+	json_object_foreach(seen, key, v)
+		names[n++] = key;
+	qsort(names, n, sizeof(*names), name_cmp);
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? " " : "", names[i]);
+	buf_putc(b, ']');
+	free(names);
+	json_decref(seen);
+}
+
+/* The first list found pods, but what was asked of them cannot be had:
+ * a container named that none of them has, or previous runs where no
+ * container restarted. Fails the session saying so; true if it did. */
+static bool first_list_fails(struct log_session *s, const json_t *pods)
+{
+	const char *key;
+	const json_t *pod;
+	bool has = false;
+	struct buf b = BUF_INIT;
+
+	if (s->container) {
+		json_object_foreach((json_t *)pods, key, pod)
+		{
+			const json_t *spec = json_object_get(pod, "spec");
+
+			if (pod_wanted(s, pod) &&
+			    (find_named(json_object_get(spec, "containers"), s->container) ||
+			     find_named(json_object_get(spec, "initContainers"), s->container)))
+				has = true;
+		}
+		if (has)
+			return false;
+		if (s->pod)
+			buf_printf(&b, "pod %s has no container \"%s\"; choose one of: ", s->pod,
+				   s->container);
+		else
+			buf_printf(&b, "no pod has a container \"%s\"; choose one of: ",
+				   s->container);
+		container_names(s, pods, &b);
+	} else if (s->o.previous && s->n == 0) {
+		buf_puts(&b, "no container has a previous run to read: none has restarted");
+	} else {
+		return false;
+	}
+	fail(s, buf_str(&b));
+	buf_free(&b);
+	return true;
+}
+
 static void reconcile(struct log_session *s)
 {
 	const json_t *pods = kube_sub_objects(s->sub);
@@ -706,13 +831,18 @@ static void reconcile(struct log_session *s)
 	json_decref(uids);
 	s->pod_seen = seen;
 	s->listed = true;
-	if (first && s->pod && !found) {
-		char msg[384];
-
-		snprintf(msg, sizeof(msg), "no pod \"%s\" in namespace \"%s\"", s->pod, s->ns);
-		fail(s, msg);
+	if (first)
+		s->pods_found = found;
+	if (first && !found && ns_check_start(s)) {
+		changed(s);
 		return;
 	}
+	if (first && s->pod && !found) {
+		not_found(s, true);
+		return;
+	}
+	if (first && found && first_list_fails(s, pods))
+		return;
 	/* a pod that went: its streams end with it */
 	for (size_t i = 0; i < s->n; i++) {
 		struct src *c = s->v[i];
@@ -850,6 +980,7 @@ void log_session_free(struct log_session *s)
 	if (!s)
 		return;
 	kube_sub_free(s->sub);
+	kube_op_cancel(s->ns_check);
 	if (s->tick)
 		loop_timer_cancel(s->tick);
 	for (size_t i = 0; i < s->n; i++) {
@@ -926,6 +1057,11 @@ bool log_session_done(const struct log_session *s)
 bool log_session_listed(const struct log_session *s)
 {
 	return s->listed;
+}
+
+bool log_session_none_matched(const struct log_session *s)
+{
+	return s->listed && !s->ns_check && !s->failed && !s->pods_found;
 }
 
 const char *log_session_failed(const struct log_session *s)

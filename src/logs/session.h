@@ -143,8 +143,13 @@ bool log_session_done(const struct log_session *s);
 /* The first whole list of pods was read: the sources found at the start
  * are known. */
 bool log_session_listed(const struct log_session *s);
-/* Why the session cannot go on (the pod does not exist, the pods cannot
- * be listed), or NULL. */
+/* The first list had no pod the selector matches, in a namespace that
+ * exists (or that could not be asked about): not a failure, as kubectl's
+ * "No resources found"; a follow waits for pods. */
+bool log_session_none_matched(const struct log_session *s);
+/* Why the session cannot go on (the pod or the namespace does not exist,
+ * the pods cannot be listed, a container named is in none of the pods,
+ * previous runs asked where no container restarted), or NULL. */
 const char *log_session_failed(const struct log_session *s);
 /* Why the pod list is not current just now ("" when it is): the watch's
  * problem, shown while it retries. */

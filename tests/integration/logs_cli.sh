@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 70
+plan 82
 
 cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 11 --log-rate 200 --log-keep 1000000 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -121,7 +121,44 @@ is "$rc" 2 "--previous with -f is refused"
 run logs nosuchstore
 like "$rc:$err" '^1:opsdeck: no store' "an unknown store is said in words"
 run logs -n "$ns" nosuchpod
-like "$rc:$err" "^1:opsdeck: pod nosuchpod: no pod \"nosuchpod\" in namespace \"$ns\"" "an unknown pod is said in words"
+like "$rc:$err" "^1:opsdeck: no pod \"nosuchpod\" in namespace \"$ns\"\$" "an unknown pod is said in words, once"
+run logs -n nosuchns nosuchpod
+like "$rc:$err" "^1:opsdeck: namespace \"nosuchns\" does not exist\$" "... and a namespace that does not exist"
+# a container that none of the pods has: an error that names what there is
+run logs "$id" -c nosuch
+like "$rc:$err" "^1:opsdeck: store $id: no pod has a container \"nosuch\"; choose one of: \\[mysql wordpress\\]\$" \
+	"an unknown container is an error that names the store's containers"
+run logs "$id" "$web" -c nosuch
+like "$rc:$err" "^1:opsdeck: store $id: pod $web has no container \"nosuch\"; choose one of: \\[wordpress\\]\$" \
+	"... and of a pod named, its containers"
+# following, too, rather than waiting for ever (not through od: timeout runs opsdeck)
+timeout 60 "$OPSDECK" -c "$work/op.yaml" logs "$id" -c nosuch -f >"$work/out" 2>"$work/err"
+like "$?:$(cat "$work/err")" "^1:opsdeck: store $id: no pod has a container \"nosuch\"" "... with -f as well"
+# previous runs where no container restarted (yet: one does below)
+run logs "$id" --previous
+like "$rc:$err" "^1:opsdeck: store $id: no container has a previous run to read: none has restarted\$" \
+	"--previous where no container restarted is said in words"
+# a selector that matches no pod: as kubectl's "No resources found", exit 0
+run logs -n "$ns" -l app=redis
+like "$rc:$err" "^0:opsdeck: no pod matches app=redis in namespace $ns\$" "a selector that matches no pod says so"
+is "$out" "" "... and prints no line"
+# following, it says so once and waits for pods to come
+"$OPSDECK" -c "$work/op.yaml" logs -n "$ns" -l app=redis -f >"$work/none" 2>"$work/none.err" &
+follower=$!
+wait_for "[ -s '$work/none.err' ]" 30
+is "$(cat "$work/none.err")" "opsdeck: no pod matches app=redis in namespace $ns yet: waiting for one" \
+	"... and with -f, says so and waits for one"
+kill "$follower"
+wait "$follower"
+follower=
+run logs "$id" -l app=redis
+like "$rc:$err" "^0:opsdeck: store $id: no pod matches app=redis in its namespace $ns\$" "... of a store too"
+run logs -n default
+like "$rc:$err" "^0:opsdeck: no pod in namespace default\$" "a namespace without pods says so"
+run logs -n nosuchns -l app=redis
+like "$rc:$err" "^1:opsdeck: namespace \"nosuchns\" does not exist\$" "a namespace that does not exist is an error"
+timeout 60 "$OPSDECK" -c "$work/op.yaml" logs -n nosuchns -f >"$work/out" 2>"$work/err"
+like "$?:$(cat "$work/err")" "^1:opsdeck: namespace \"nosuchns\" does not exist\$" "... with -f as well"
 run logs
 is "$rc" 2 "logs without a store is a usage error"
 

@@ -212,18 +212,18 @@ static void test_filters(void **state)
 	assert_true(log_filter_none(&f));
 	assert_string_equal(grep(&f, r), "0* 1* 2* 3* 4* 5* 6* 7* 8* 9* ");
 	assert_true(log_filter_add(&f, false, " 500", &err));
-	assert_string_equal(grep(&f, r), "2* -- 7* ");
+	assert_string_equal(grep(&f, r), "2* 7* ");
 	assert_true(log_filter_add(&f, false, " 404", &err));
-	assert_string_equal(grep(&f, r), "2* -- 7* -- 9* ");
+	assert_string_equal(grep(&f, r), "2* 7* 9* ");
 	assert_true(log_filter_add(&f, true, "/h", &err));
-	assert_string_equal(grep(&f, r), "2* -- 9* ");
+	assert_string_equal(grep(&f, r), "2* 9* ");
 	assert_false(log_filter_add(&f, true, "[", &err));
 	log_filter_free(&f);
 
 	/* exclude only */
 	log_filter_init(&f);
 	assert_true(log_filter_add(&f, true, " 200$", &err));
-	assert_string_equal(grep(&f, r), "2* -- 7* -- 9* ");
+	assert_string_equal(grep(&f, r), "2* 7* 9* ");
 	log_filter_free(&f);
 	log_ring_free(r);
 }
@@ -246,6 +246,13 @@ static void test_context(void **state)
 	assert_string_equal(grep(&f, r), "2* 3 4 5 -- 7* 8 9 ");
 	log_filter_context(&f, 3, 0);
 	assert_string_equal(grep(&f, r), "0 1 2* -- 4 5 6 7* ");
+	/* without context, no separator: grep prints -- only with one */
+	log_filter_context(&f, 0, 0);
+	assert_string_equal(grep(&f, r), "2* 7* ");
+	log_filter_context(&f, 0, 1);
+	assert_string_equal(grep(&f, r), "2* 3 -- 7* 8 ");
+	log_filter_context(&f, 1, 0);
+	assert_string_equal(grep(&f, r), "1 2* -- 6 7* ");
 	log_filter_free(&f);
 
 	/* context before reaches only lines the ring still holds */
