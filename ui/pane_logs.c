@@ -250,7 +250,8 @@ static void fix_gap(struct logs_pane *p, size_t i, const struct near *nr)
 	    nr->v[lo - 1].n == p->vl[i - 1].n)
 		p->vl[i].gap = nr->v[lo].gap;
 	else
-		p->vl[i].gap = i > p->vl0 && p->vl[i - 1].n + 1 != p->vl[i].n;
+		p->vl[i].gap = i > p->vl0 && log_grep_separates(&p->filter, p->vl[i - 1].n,
+								p->vl[i].n);
 }
 
 static void refilter_near(struct logs_pane *p, uint64_t n)

@@ -149,10 +149,15 @@ void log_grep_init(struct log_grep *g, const struct log_filter *f)
 	g->f = f;
 }
 
-static void show(struct log_grep *g, uint64_t n, enum log_mark mark, log_show_fn fn, void *ud)
+bool log_grep_separates(const struct log_filter *f, uint64_t prev, uint64_t n)
 {
 	/* as grep: a separator between groups only when there is context */
-	bool gap = g->any && n != g->shown_end && (g->f->before || g->f->after);
+	return (f->before || f->after) && n != prev + 1;
+}
+
+static void show(struct log_grep *g, uint64_t n, enum log_mark mark, log_show_fn fn, void *ud)
+{
+	bool gap = g->any && log_grep_separates(g->f, g->shown_end - 1, n);
 
 	g->any = true;
 	g->shown_end = n + 1;

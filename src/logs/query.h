@@ -73,6 +73,8 @@ enum log_mark {
 /* A line to show: its number, why, and whether a separator comes before
  * it (there is context, and it does not follow the previous line shown). */
 typedef void (*log_show_fn)(uint64_t n, enum log_mark mark, bool gap, void *ud);
+/* Whether line n, shown next after line prev, has a separator before it. */
+bool log_grep_separates(const struct log_filter *f, uint64_t prev, uint64_t n);
 
 struct log_grep {
 	const struct log_filter *f;

@@ -250,8 +250,9 @@ logs() { lines | grep -vxF -- "--"; }
 wait_for '[ "$(logs | wc -l)" -ge 10 ]' 60
 ui_keys PgUp
 screen_has "paused on the filtered view" "\\[paused"
-# the event goes after the last line held not newer than it: a line
-# followed in the ring (no separator) by a newer one has it right after
+# the event goes after the last line held not newer than it: a line shown
+# followed by a newer one has it right after (a line the filter hides
+# between them is not shown, whichever side of the event it goes)
 shown=$(lines)
 mid=$(lines | awk 'NR > 1 && prev != "--" && $0 != "--" && $2 > pts { print prev; exit }
 	{ prev = $0; pts = $2 }')
