@@ -531,7 +531,7 @@ static void open_store(struct logs_pane *p, const char *ref)
 		app_error(p->app, "%s", err.msg);
 		return;
 	}
-	if (p->sess && strcmp(s->id, p->store_id) == 0)
+	if (p->sess && strcmp(s->id, p->store_id) == 0 && !log_session_failed(p->sess))
 		return; /* already followed */
 	follow_store(p, s);
 }

@@ -943,7 +943,7 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		log_filter_free(&r.filter);
 		return CLI_FAILED;
 	}
-	str_copy(t.user_selector, sizeof(t.user_selector), selector ? selector : "");
+	str_copy_clean(t.user_selector, sizeof(t.user_selector), selector ? selector : "");
 
 	o.ns = t.ns;
 	o.selector = t.selector[0] ? t.selector : NULL;

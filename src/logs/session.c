@@ -675,16 +675,19 @@ static bool pod_wanted(const struct log_session *s, const json_t *pod)
 }
 
 /* What a first list with no pod wanted says: the pod named is not
- * there, or the namespace is not (exists false, 404 on it). */
+ * there, or the namespace is not (exists false, 404 on it). A follow of
+ * no named pod waits for pods, in a namespace that may come too (a store
+ * still being made). */
 static void not_found(struct log_session *s, bool exists)
 {
 	char msg[384];
 
-	if (!exists)
-		snprintf(msg, sizeof(msg), "namespace \"%s\" does not exist", s->ns);
-	else
-		snprintf(msg, sizeof(msg), "no pod \"%s\" in namespace \"%s\"", s->pod, s->ns);
-	if (s->pod || !exists) {
+	if (s->pod || (!exists && !s->o.follow)) {
+		if (!exists)
+			snprintf(msg, sizeof(msg), "namespace \"%s\" does not exist", s->ns);
+		else
+			snprintf(msg, sizeof(msg), "no pod \"%s\" in namespace \"%s\"", s->pod,
+				 s->ns);
 		fail(s, msg);
 		return;
 	}
@@ -697,6 +700,9 @@ static void ns_checked(const struct kube_result *res, void *ud)
 	struct log_session *s = ud;
 
 	s->ns_check = NULL;
+	/* following, the pod came while it was asked: the list has it */
+	if (s->pod_seen)
+		return;
 	/* a 403 (no right to read namespaces) or an error says nothing of it */
 	not_found(s, kube_result_ok(res) || res->status != 404);
 }
@@ -822,7 +828,8 @@ static void reconcile(struct log_session *s)
 			continue;
 		seen = true;
 		json_object_set_new(uids, uid, json_true());
-		if (s->o.init_containers)
+		/* a container named is read whichever list has it, as kubectl */
+		if (s->o.init_containers || s->container)
 			pod_sources(s, pod, true, !first);
 		pod_sources(s, pod, false, !first);
 	}

@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 82
+plan 83
 
 cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 11 --log-rate 200 --log-keep 1000000 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -145,7 +145,7 @@ is "$out" "" "... and prints no line"
 # following, it says so once and waits for pods to come
 "$OPSDECK" -c "$work/op.yaml" logs -n "$ns" -l app=redis -f >"$work/none" 2>"$work/none.err" &
 follower=$!
-wait_for "[ -s '$work/none.err' ]" 30
+wait_for "grep -q 'waiting for one\$' '$work/none.err'" 30
 is "$(cat "$work/none.err")" "opsdeck: no pod matches app=redis in namespace $ns yet: waiting for one" \
 	"... and with -f, says so and waits for one"
 kill "$follower"
@@ -157,8 +157,20 @@ run logs -n default
 like "$rc:$err" "^0:opsdeck: no pod in namespace default\$" "a namespace without pods says so"
 run logs -n nosuchns -l app=redis
 like "$rc:$err" "^1:opsdeck: namespace \"nosuchns\" does not exist\$" "a namespace that does not exist is an error"
-timeout 60 "$OPSDECK" -c "$work/op.yaml" logs -n nosuchns -f >"$work/out" 2>"$work/err"
-like "$?:$(cat "$work/err")" "^1:opsdeck: namespace \"nosuchns\" does not exist\$" "... with -f as well"
+# following, it waits: the namespace may come (a store being made)
+"$OPSDECK" -c "$work/op.yaml" logs -n comes -f >"$work/out" 2>"$work/err" &
+follower=$!
+wait_for "grep -q 'waiting for one\$' '$work/err'" 30
+is "$(cat "$work/err")" "opsdeck: no pod in namespace comes yet: waiting for one" \
+	"... but a follow waits for it and its pods"
+K create namespace comes >/dev/null
+printf '%s\n' 'apiVersion: v1' 'kind: Pod' 'metadata: {name: first, namespace: comes}' \
+	'spec: {containers: [{name: main, image: busybox}]}' | K apply -f - >/dev/null
+wait_for "grep -q 'seq=' '$work/out'" 60
+like "$(head -n 1 "$work/out")" "seq=1\$" "... and follows the pod that comes, from its first line"
+kill "$follower"
+wait "$follower"
+follower=
 run logs
 is "$rc" 2 "logs without a store is a usage error"
 

@@ -12,7 +12,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 96
+plan 97
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -372,4 +372,7 @@ screen_has ":logs on another store follows it" "^Logs for store shop/other \\($i
 unlike "$(title_line)" "include|exclude|context|search|/GET/|i/|C2" \
 	"... without the other store's filters, context and search"
 like "$(title_line)" "timestamps\\]" "... the display's toggles kept"
+# ordered moments ago: its namespace may not be there yet; the pane waits
+# for it and its pods
+screen_has "... and its lines come as the store is made" "^mysql-0/mysql [0-9TZ:.-]+ " 90
 ui_stop
