@@ -782,8 +782,11 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		else if ((failed = log_session_failed(r->sess)))
 			/* the session's words name the pod and namespace; a store's
 			 * id is the command's */
-			rc = t->store[0] ? cli_failf(ctx, "%s: %s", t->what, failed)
-					 : cli_fail(ctx, failed);
+			/* with -n, what the first list showed names the pod or
+			 * namespace itself */
+			rc = t->store[0] || !log_session_failed_judged(r->sess)
+				 ? cli_failf(ctx, "%s: %s", t->what, failed)
+				 : cli_fail(ctx, failed);
 		else if (log_session_done(r->sess)) {
 			if (r->hold)
 				print_held(r);
@@ -939,6 +942,8 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		str_copy(t.ns, sizeof(t.ns), ns);
 		str_copy(t.selector, sizeof(t.selector), selector ? selector : "");
 		snprintf(t.what, sizeof(t.what), "namespace %s", ns);
+		if (t.pod)
+			snprintf(t.what, sizeof(t.what), "pod %s", t.pod);
 	} else if (!store_target(ctx, pos[0], selector, &t)) {
 		log_filter_free(&r.filter);
 		return CLI_FAILED;

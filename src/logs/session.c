@@ -68,6 +68,7 @@ struct log_session {
 	struct kube_op *ns_check;
 	bool done, done_told;
 	char *failed;
+	bool failed_judged; /* failed on what the first list showed */
 	uint64_t rng;
 };
 
@@ -688,6 +689,7 @@ static void not_found(struct log_session *s, bool exists)
 		else
 			snprintf(msg, sizeof(msg), "no pod \"%s\" in namespace \"%s\"", s->pod,
 				 s->ns);
+		s->failed_judged = !s->failed;
 		fail(s, msg);
 		return;
 	}
@@ -796,6 +798,7 @@ static bool first_list_fails(struct log_session *s, const json_t *pods)
 	} else {
 		return false;
 	}
+	s->failed_judged = !s->failed;
 	fail(s, buf_str(&b));
 	buf_free(&b);
 	return true;
@@ -1074,6 +1077,11 @@ bool log_session_none_matched(const struct log_session *s)
 const char *log_session_failed(const struct log_session *s)
 {
 	return s->failed;
+}
+
+bool log_session_failed_judged(const struct log_session *s)
+{
+	return s->failed && s->failed_judged;
 }
 
 const char *log_session_problem(const struct log_session *s)

@@ -147,6 +147,10 @@ bool log_session_listed(const struct log_session *s);
  * exists (or that could not be asked about): not a failure, as kubectl's
  * "No resources found"; a follow waits for pods. */
 bool log_session_none_matched(const struct log_session *s);
+/* The failure is what the first list showed: a pod, namespace or
+ * container named is not there, or no container has a previous run. Its
+ * words name what they judge. */
+bool log_session_failed_judged(const struct log_session *s);
 /* Why the session cannot go on (the pod or the namespace does not exist,
  * the pods cannot be listed, a container named is in none of the pods,
  * previous runs asked where no container restarted), or NULL. */
