@@ -334,14 +334,16 @@ static void on_line(void *ud, uint64_t n, const struct log_entry *e)
 		if (filtered(p) && !hidden(p, e))
 			log_grep_feed(&p->grep, p->ring, n, show_line, p);
 	} else if (filtered(p) && !p->remade && log_ring_get(p->ring, n)) {
-		/* the history's, merged before lines the view went through */
+		/* merged (the history's, or the pods' backlog) before lines the
+		 * view went through */
 		refilter_near(p, n);
 	}
 	p->dirty = true;
 }
 
-/* A read of the store's history went in among the lines held, by time:
- * every line number the pane holds follows its line. So a paused view
+/* A read of the store's history, or a batch of what the pods wrote
+ * before the pane opened, went in among the lines held, by time: every
+ * line number the pane holds follows its line. So a paused view
  * keeps its top line at the top -- lines merged above it stay out of
  * sight until the operator scrolls up, those merged below it show in
  * their places -- and the search keeps its line, a filtered view its
@@ -490,7 +492,11 @@ static void follow_store(struct logs_pane *p, const struct store *s)
 	o.max_streams = (size_t)conf->log_max_streams;
 	o.stall_ms = conf->log_stall_s * 1000;
 	o.ring = p->ring;
+	/* what the containers wrote before the pane opened shows in one time
+	 * order, as the history does */
+	o.merge_backlog = true;
 	o.on_line = on_line;
+	o.on_moved = on_moved;
 	o.on_change = on_change;
 	o.on_done = on_change;
 	o.ud = p;

@@ -136,7 +136,6 @@ void log_history_take(struct log_history *h, struct log_history_row *rows, size_
 	struct buf b = BUF_INIT;
 	struct log_ring_line *lines = xcalloc(n ? n : 1, sizeof(*lines));
 	size_t *at = xcalloc(n ? n : 1, sizeof(*at));
-	uint64_t *nums = xcalloc(n ? n : 1, sizeof(*nums));
 
 	qsort(rows, n, sizeof(*rows), row_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -177,25 +176,8 @@ void log_history_take(struct log_history *h, struct log_history_row *rows, size_
 		lines[i].text = b.data + at[i];
 	/* in one pass among the lines held, by time (a read comes after
 	 * lines newer than its own); those held tell where they went first */
-	if (log_ring_merge(h->o.ring, lines, k, nums) && h->o.on_moved)
-		h->o.on_moved(h->o.ud);
+	log_ring_merge_tell(h->o.ring, lines, k, h->o.on_line, h->o.on_moved, h->o.ud);
 	h->lines += k;
-	for (size_t i = 0; i < k && h->o.on_line; i++) {
-		const struct log_entry *e = log_ring_get(h->o.ring, nums[i]);
-		struct log_entry gone;
-
-		/* older than all the ring holds, it went at once: told all the
-		 * same, so a reader that prints each line misses none */
-		if (!e) {
-			gone.ts_ns = lines[i].ts_ns;
-			gone.source = lines[i].source;
-			gone.len = (uint32_t)lines[i].len;
-			gone.text = b.data + at[i];
-			e = &gone;
-		}
-		h->o.on_line(h->o.ud, nums[i], e);
-	}
-	free(nums);
 	free(at);
 	free(lines);
 	buf_free(&b);

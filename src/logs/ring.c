@@ -380,6 +380,29 @@ bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_
 	return moved;
 }
 
+void log_ring_merge_tell(struct log_ring *r, const struct log_ring_line *lines, size_t n,
+			 log_ring_line_fn on_line, log_ring_moved_fn on_moved, void *ud)
+{
+	uint64_t *nums = xcalloc(n ? n : 1, sizeof(*nums));
+
+	if (log_ring_merge(r, lines, n, nums) && on_moved)
+		on_moved(ud);
+	for (size_t i = 0; i < n && on_line; i++) {
+		const struct log_entry *e = log_ring_get(r, nums[i]);
+		struct log_entry gone;
+
+		if (!e) {
+			gone.ts_ns = lines[i].ts_ns;
+			gone.source = lines[i].source;
+			gone.len = (uint32_t)lines[i].len;
+			gone.text = (char *)lines[i].text;
+			e = &gone;
+		}
+		on_line(ud, nums[i], e);
+	}
+	free(nums);
+}
+
 uint64_t log_ring_moved(const struct log_ring *r, uint64_t n)
 {
 	size_t lo = 0, hi = r->nmoved;

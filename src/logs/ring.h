@@ -61,6 +61,16 @@ struct log_ring_line {
  * says where. */
 bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_t n,
 		    uint64_t *nums);
+/* log_ring_merge, then the reader is told: on_moved (if not NULL) when
+ * lines held moved, then on_line (if not NULL) for each line merged, in
+ * the batch's order. A line older than all the ring holds went at once
+ * and is told all the same (its number below log_ring_first(), its text
+ * as given, which must end in a NUL at len), so a reader that prints
+ * each line misses none. */
+typedef void (*log_ring_line_fn)(void *ud, uint64_t n, const struct log_entry *e);
+typedef void (*log_ring_moved_fn)(void *ud);
+void log_ring_merge_tell(struct log_ring *r, const struct log_ring_line *lines, size_t n,
+			 log_ring_line_fn on_line, log_ring_moved_fn on_moved, void *ud);
 /* The number now of the line numbered n before the last merge: n itself
  * if that merge moved nothing; the end before it gives the end after it.
  * Valid until the next merge (pushes and evictions change no number). */

@@ -41,7 +41,28 @@ struct src {
 	uint64_t line_ms;    /* the last line (or the opening): idle counts from it */
 	uint64_t heard_ms;   /* the last line or 2xx headers of this connection */
 	int64_t first_ns;    /* wall time of the first request; 0 before it */
+	/* merge_backlog: lines still taken for its backlog (written before
+	 * first_ns), at most as many as its first request asked for: a
+	 * stream whose times lag behind ours is not merged for ever */
+	size_t backlog_left;
 };
+
+/* A line of a backlog waiting for its batch (merge_backlog): its text is
+ * at `at` in the session's pend_text, NUL-terminated. */
+struct pend_line {
+	int64_t ts_ns;
+	uint32_t source;
+	size_t at, len;
+	size_t order; /* as it came: equal timestamps keep it */
+};
+
+/* A batch of backlog lines is merged at the latest when it holds this
+ * many lines or bytes of text: each merge goes over the ring once. */
+#define BACKLOG_BATCH_LINES 16384
+#define BACKLOG_BATCH_BYTES (4u * 1024u * 1024u)
+/* The most lines of a source taken for its backlog when its first
+ * request asked for no count (its since, or its start) */
+#define BACKLOG_MAX_LINES LOG_RING_DEFAULT_LINES
 
 struct log_session {
 	struct log_session_opts o;
@@ -70,6 +91,12 @@ struct log_session {
 	char *failed;
 	bool failed_judged; /* failed on what the first list showed */
 	uint64_t rng;
+	/* merge_backlog: the lines of backlogs not merged yet, of every
+	 * source, and when they will be */
+	struct pend_line *pend;
+	size_t npend, pend_cap;
+	struct buf pend_text;
+	struct loop_timer *pend_due;
 };
 
 static void src_start(struct src *c);
@@ -180,6 +207,73 @@ static void src_cancel_io(struct src *c)
 	}
 }
 
+/* ---- backlogs merged by time ---- */
+
+static int pend_cmp(const void *a, const void *b)
+{
+	const struct pend_line *x = a, *y = b;
+
+	if (x->ts_ns != y->ts_ns)
+		return x->ts_ns < y->ts_ns ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The backlog lines held go among the ring's lines by time, in one merge:
+ * each source's came in order, so sorted together they are one batch in
+ * time order. */
+static void backlog_flush(struct log_session *s)
+{
+	struct log_ring_line *lines;
+	size_t n = s->npend;
+
+	if (s->pend_due) {
+		loop_timer_cancel(s->pend_due);
+		s->pend_due = NULL;
+	}
+	if (!n)
+		return;
+	qsort(s->pend, n, sizeof(*s->pend), pend_cmp);
+	lines = xcalloc(n, sizeof(*lines));
+	for (size_t i = 0; i < n; i++) {
+		lines[i].ts_ns = s->pend[i].ts_ns;
+		lines[i].source = s->pend[i].source;
+		lines[i].len = s->pend[i].len;
+		lines[i].text = s->pend_text.data + s->pend[i].at;
+	}
+	s->npend = 0;
+	log_ring_merge_tell(s->o.ring, lines, n, s->o.on_line, s->o.on_moved, s->o.ud);
+	free(lines);
+	buf_reset(&s->pend_text);
+}
+
+static void backlog_due(struct loop *loop, void *ud)
+{
+	struct log_session *s = ud;
+
+	(void)loop;
+	s->pend_due = NULL;
+	backlog_flush(s);
+}
+
+static void backlog_hold(struct log_session *s, const struct src *c, const struct log_line *l)
+{
+	struct pend_line *pl;
+
+	s->pend = xgrow(s->pend, &s->pend_cap, s->npend + 1, sizeof(*s->pend));
+	pl = &s->pend[s->npend];
+	pl->ts_ns = l->ts_ns;
+	pl->source = c->pub.id;
+	pl->at = s->pend_text.len;
+	pl->len = l->len;
+	pl->order = s->npend++;
+	buf_append(&s->pend_text, l->text, l->len);
+	buf_putc(&s->pend_text, '\0');
+	if (s->npend >= BACKLOG_BATCH_LINES || s->pend_text.len >= BACKLOG_BATCH_BYTES)
+		backlog_flush(s);
+	else if (!s->pend_due)
+		s->pend_due = loop_timer_add(s->loop, LOG_SESSION_BACKLOG_MS, 0, backlog_due, s);
+}
+
 static void src_end(struct src *c, bool failed, const char *fmt, ...) ATTR_FORMAT(3, 4);
 
 static void src_end(struct src *c, bool failed, const char *fmt, ...)
@@ -194,6 +288,7 @@ static void src_end(struct src *c, bool failed, const char *fmt, ...)
 	c->pub.state = LOG_SOURCE_ENDED;
 	c->pub.failed = failed;
 	log_splitter_reset(&c->sp);
+	backlog_flush(s); /* a reader told the end has every line before it */
 	if (c->slot) {
 		c->slot = false;
 		s->active--;
@@ -217,8 +312,18 @@ static void src_parsed(const struct log_line *l, void *ud)
 		c->pub.dropped++;
 		return;
 	}
-	n = log_ring_push(s->o.ring, c->pub.id, l->ts_ns, l->text, l->len);
 	c->pub.lines++;
+	/* written before the source was asked for: with the other sources'
+	 * by time. The first line written after ends the backlog; so does
+	 * its count (a server clock behind ours makes new lines look old) */
+	if (c->backlog_left && l->ts_ns >= c->first_ns)
+		c->backlog_left = 0;
+	if (s->o.merge_backlog && c->backlog_left) {
+		c->backlog_left--;
+		backlog_hold(s, c, l);
+		return;
+	}
+	n = log_ring_push(s->o.ring, c->pub.id, l->ts_ns, l->text, l->len);
 	if (s->o.on_line)
 		s->o.on_line(s->o.ud, n, log_ring_get(s->o.ring, n));
 }
@@ -367,8 +472,11 @@ static void src_request(struct src *c)
 	 * its first connection's time: the lines written while a first
 	 * stream that broke before its first line reconnects are kept */
 	c->first_conn = !c->pub.reconnects && !log_resume_started(&c->rs);
-	if (!c->first_ns)
+	if (!c->first_ns) {
 		c->first_ns = wall_now_ns();
+		c->backlog_left = s->o.tail_lines >= 0 && !c->fresh ? (size_t)s->o.tail_lines
+								    : BACKLOG_MAX_LINES;
+	}
 	if (c->first_conn && !c->fresh && s->o.follow && !c->pub.previous && s->o.tail_lines == 0)
 		log_resume_mark(&c->rs, c->first_ns);
 	log_splitter_reset(&c->sp);
@@ -993,6 +1101,10 @@ void log_session_free(struct log_session *s)
 	kube_op_cancel(s->ns_check);
 	if (s->tick)
 		loop_timer_cancel(s->tick);
+	if (s->pend_due)
+		loop_timer_cancel(s->pend_due);
+	free(s->pend);
+	buf_free(&s->pend_text);
 	for (size_t i = 0; i < s->n; i++) {
 		struct src *c = s->v[i];
 

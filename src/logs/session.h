@@ -54,6 +54,9 @@
 #define LOG_SESSION_BACKOFF_BASE_MS 250
 #define LOG_SESSION_BACKOFF_CAP_MS 5000
 #define LOG_SESSION_HEADERS_MS 30000
+/* merge_backlog: how long a line of a backlog may wait for the rest of
+ * its batch */
+#define LOG_SESSION_BACKLOG_MS 100
 /* attempts a read without follow makes before it gives up */
 #define LOG_SESSION_READ_ATTEMPTS 6
 
@@ -86,7 +89,7 @@ struct log_source {
 };
 
 /* A line was pushed to the ring as number n. */
-typedef void (*log_session_line_fn)(void *ud, uint64_t n, const struct log_entry *e);
+typedef log_ring_line_fn log_session_line_fn;
 /* A source was added or changed state; or the session is done. */
 typedef void (*log_session_fn)(void *ud);
 
@@ -108,7 +111,16 @@ struct log_session_opts {
 	long idle_ms;		/* 0: LOG_SESSION_IDLE_MS */
 	long stall_ms;		/* 0: LOG_SESSION_STALL_MS */
 	struct log_ring *ring;	/* where lines go (required, the caller's) */
+	/* the lines a source wrote before it was first asked for (its tail,
+	 * its since; no more lines than its tail asked for) go among the
+	 * lines held by time, in batches within LOG_SESSION_BACKLOG_MS, so
+	 * that a view opens in one time order; later lines are pushed as
+	 * they come. Off: every line is pushed as it comes (a reader that
+	 * prints lines as they come). */
+	bool merge_backlog;
 	log_session_line_fn on_line;
+	log_session_fn on_moved; /* merge_backlog: lines held moved (log_ring_moved),
+				  * before on_line tells the lines merged */
 	log_session_fn on_change;
 	log_session_fn on_done;
 	void *ud;

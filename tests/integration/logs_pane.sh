@@ -5,14 +5,15 @@
 # follows again; an include filter with context shows grep -C's groups; s
 # saves the lines shown to a file, which holds exactly the lines on
 # screen; the source list shows each stream's state; :logs names a store
-# (an unknown one is an error in words). At 120x40, then at 80x24.
+# (an unknown one is an error in words); what the containers wrote before
+# the pane opened shows in one time order. At 120x40, then at 80x24.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 97
+plan 101
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 7 --log-rate 50 --log-keep 1000000 ||
@@ -375,4 +376,34 @@ like "$(title_line)" "timestamps\\]" "... the display's toggles kept"
 # ordered moments ago: its namespace may not be there yet; the pane waits
 # for it and its pods
 screen_has "... and its lines come as the store is made" "^mysql-0/mysql [0-9TZ:.-]+ " 90
+
+# ---- what the containers wrote before the pane opened shows in one time
+# order, each container's lines among the other's ----
+opened=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+ui_keys : && ui_text "logs logs" && ui_keys Enter
+screen_has "back on the first store" "^Logs for store shop/logs \\($id\\)"
+# saved_in_order: saves the lines held to a new file; true once lines both
+# containers wrote before the pane opened and after it are there (their
+# backlogs came before the newer lines) and the older ones, every
+# container's, are in time order (timestamps are fixed width: they sort as
+# text). A backlog goes in among the lines held within moments of coming,
+# newer lines show as they come: saved again until then.
+saves=0
+saved_in_order() {
+	saves=$((saves + 1))
+	held_file="$UI_TMP/held$saves.log"
+	ui_keys s C-u
+	ui_text "$held_file" && ui_keys Enter
+	ui_wait "Saved [0-9]+ lines to $held_file" 10 || return 1
+	awk -v t="$opened" '$2 >= t { print $1 }' "$held_file" | sort -u >"$UI_TMP/newer"
+	awk -v t="$opened" '$2 < t' "$held_file" >"$UI_TMP/older"
+	grep -qx "mysql-0/mysql" "$UI_TMP/newer" && grep -qx "$web/wordpress" "$UI_TMP/newer" &&
+		grep -q "^mysql-0/mysql " "$UI_TMP/older" && grep -q "^$web/wordpress " "$UI_TMP/older" &&
+		awk '{ print $2 }' "$UI_TMP/older" | LC_ALL=C sort -c
+}
+ok "the lines written before the pane opened are in one time order" wait_for saved_in_order 90 ||
+	diag "$(awk '{ print $2 }' "$UI_TMP/older" | LC_ALL=C sort -c 2>&1; wc -l "$UI_TMP/older")"
+ok "... the database's lines among them" grep -q "^mysql-0/mysql " "$UI_TMP/older" ||
+	diag "opened $opened; saved: $(head -n 3 "$held_file"; echo ...; tail -n 3 "$held_file")"
+ok "... and the web server's" grep -q "^$web/wordpress " "$UI_TMP/older"
 ui_stop

@@ -1,11 +1,14 @@
-/* A log session (logs/session.h) against a scripted API server: one pod,
+/* A log session (logs/session.h) against a scripted API server. One pod,
  * one container, whose log stream ends cleanly (as the kubelet's cap or a
  * rotation ends it), then gets a 503, is dropped, stalls, ends again, and
  * the container terminates. Every line comes once, in order, though each
  * reconnect replays from the start of a second and several lines share a
  * timestamp; each reconnect asks from sinceTime; a clean end is not taken
  * for the end of the container; the last read after the termination has
- * no follow; the source ends with the exit code. */
+ * no follow; the source ends with the exit code. Two containers whose
+ * backlogs come one after the other go into the ring in one time order
+ * (merge_backlog), every line told once, a line written after the start
+ * pushed as it comes. */
 #include "config.h"
 
 #include <pthread.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -68,23 +72,49 @@ static char *lines(int from, int to)
 	return buf_steal(&b);
 }
 
+/* The version and a pod watch that stays quiet, as both servers answer
+ * them; false for any other request. */
+static bool answer_common(const struct fake_req *rq, struct fake_reply *rep)
+{
+	if (strncmp(rq->uri, "/version", 8) == 0) {
+		rep->body =
+		    xstrdup("{\"major\":\"1\",\"minor\":\"30\",\"gitVersion\":\"v1.30.0\"}");
+		return true;
+	}
+	if (strstr(rq->uri, "/log?") == NULL && strstr(rq->uri, "watch=1")) {
+		rep->stream = true;
+		rep->then = FAKE_HOLD;
+		rep->hold_ms = 20000;
+		rep->body = xstrdup("");
+		return true;
+	}
+	return false;
+}
+
+/* A kubeconfig whose one context is the server f. */
+static char *kubeconfig_for(const char *name, struct fake_api *f)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "apiVersion: v1\nkind: Config\n"
+		 "clusters:\n- name: f\n  cluster:\n    server: %s\n"
+		 "contexts:\n- name: f\n  context:\n    cluster: f\n    user: u\n"
+		 "current-context: f\n"
+		 "users:\n- name: u\n  user:\n    token: t0k3n\n",
+		 fake_api_url(f));
+	return kt_write(name, text);
+}
+
 static void handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 {
 	struct server *sv = ud;
 	int n;
 
-	if (strncmp(rq->uri, "/version", 8) == 0) {
-		rep->body =
-		    xstrdup("{\"major\":\"1\",\"minor\":\"30\",\"gitVersion\":\"v1.30.0\"}");
+	if (answer_common(rq, rep))
 		return;
-	}
 	if (strstr(rq->uri, "/log?") == NULL) {
-		if (strstr(rq->uri, "watch=1")) {
-			rep->stream = true;
-			rep->then = FAKE_HOLD;
-			rep->hold_ms = 20000;
-			rep->body = xstrdup("");
-		} else if (strstr(rq->uri, "/pods/p")) {
+		if (strstr(rq->uri, "/pods/p")) {
 			pthread_mutex_lock(&sv->mu);
 			rep->body = xstrdup(pod_json(sv->logs >= 5));
 			pthread_mutex_unlock(&sv->mu);
@@ -187,19 +217,12 @@ static void test_resume_exactly_once(void **state)
 				     .ud = &x};
 	const struct log_source *src;
 	struct err err = {{0}};
-	char text[1024], *kc;
+	char *kc;
 
 	(void)state;
 	pthread_mutex_init(&sv.mu, NULL);
 	f = fake_api_start(handler, &sv);
-	snprintf(text, sizeof(text),
-		 "apiVersion: v1\nkind: Config\n"
-		 "clusters:\n- name: f\n  cluster:\n    server: %s\n"
-		 "contexts:\n- name: f\n  context:\n    cluster: f\n    user: u\n"
-		 "current-context: f\n"
-		 "users:\n- name: u\n  user:\n    token: t0k3n\n",
-		 fake_api_url(f));
-	kc = kt_write("logsession.kubeconfig", text);
+	kc = kubeconfig_for("logsession.kubeconfig", f);
 	r = kube_registry_acquire(loop, kc);
 	x.s = log_session_start(r, &o, &err);
 	if (!x.s)
@@ -259,10 +282,162 @@ static void test_resume_exactly_once(void **state)
 	pthread_mutex_destroy(&sv.mu);
 }
 
+/* ---- backlogs merged by time ---- */
+
+/* Pod q's containers a and b wrote their lines in turns before the
+ * session began; a also writes one line after. b's answer waits until
+ * the test has seen a's lines told, so that b's backlog comes after them
+ * and goes in among them. */
+struct two_server {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool release_b;
+};
+
+static void two_handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
+{
+	struct two_server *sv = ud;
+	char live[64];
+	struct tm tm;
+	time_t later = time(NULL) + 60;
+
+	if (answer_common(rq, rep))
+		return;
+	if (strstr(rq->uri, "/log?") == NULL) {
+		rep->body = xstrdup(
+		    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{"
+		    "\"resourceVersion\":\"5\"},\"items\":[{\"kind\":\"Pod\",\"apiVersion\":\"v1\","
+		    "\"metadata\":{\"name\":\"q\",\"namespace\":\"t\",\"uid\":\"u2\","
+		    "\"resourceVersion\":\"5\"},\"spec\":{\"containers\":[{\"name\":\"a\","
+		    "\"image\":\"x\"},{\"name\":\"b\",\"image\":\"x\"}]},\"status\":{"
+		    "\"containerStatuses\":[{\"name\":\"a\",\"containerID\":\"containerd://a1\","
+		    "\"restartCount\":0,\"state\":{\"running\":{}}},{\"name\":\"b\","
+		    "\"containerID\":\"containerd://b1\",\"restartCount\":0,\"state\":{"
+		    "\"running\":{}}}]}}]}");
+		return;
+	}
+	rep->content_type = "text/plain";
+	rep->stream = true;
+	rep->then = FAKE_HOLD;
+	rep->hold_ms = 20000;
+	if (strstr(rq->uri, "container=a")) {
+		gmtime_r(&later, &tm);
+		strftime(live, sizeof(live), "%Y-%m-%dT%H:%M:%S.000000000Z", &tm);
+		rep->body = xasprintf(T0 ".100000000Z a1\n" T0 ".300000000Z a2\n" T0
+					 ".500000000Z a3\n%s a-live\n",
+				      live);
+		return;
+	}
+	pthread_mutex_lock(&sv->mu);
+	while (!sv->release_b)
+		pthread_cond_wait(&sv->cv, &sv->mu);
+	pthread_mutex_unlock(&sv->mu);
+	rep->body = xstrdup(T0 ".200000000Z b1\n" T0 ".300000000Z b2\n" T0 ".600000000Z b3\n");
+}
+
+struct told {
+	struct buf text;
+	int lines;
+	bool moved;
+	bool got_a, got_all;
+};
+
+static void told_line(void *ud, uint64_t n, const struct log_entry *e)
+{
+	struct told *t = ud;
+
+	(void)n;
+	buf_printf(&t->text, "%s ", e->text);
+	t->lines++;
+	t->got_a = t->lines >= 4;
+	t->got_all = t->lines >= 7;
+}
+
+static void told_moved(void *ud)
+{
+	struct told *t = ud;
+
+	t->moved = true;
+}
+
+static void test_backlog_merged_by_time(void **state)
+{
+	struct two_server sv = {.release_b = false};
+	struct fake_api *f;
+	struct loop *loop = loop_new();
+	struct kube_registry *r;
+	struct log_ring *ring = log_ring_new(100, 10000);
+	struct told t = {BUF_INIT, 0, false, false, false};
+	struct log_session_opts o = {.ns = "t",
+				     .selector = "app=y",
+				     .follow = true,
+				     .tail_lines = 10,
+				     .ring = ring,
+				     .merge_backlog = true,
+				     .on_line = told_line,
+				     .on_moved = told_moved,
+				     .ud = &t};
+	struct log_session *s;
+	struct err err = {{0}};
+	struct buf order = BUF_INIT;
+	char *kc;
+
+	(void)state;
+	pthread_mutex_init(&sv.mu, NULL);
+	pthread_cond_init(&sv.cv, NULL);
+	f = fake_api_start(two_handler, &sv);
+	kc = kubeconfig_for("logbacklog.kubeconfig", f);
+	r = kube_registry_acquire(loop, kc);
+	s = log_session_start(r, &o, &err);
+	if (!s)
+		fail_msg("log_session_start: %s", err.msg);
+	/* a's line written after the start is pushed as it comes; its
+	 * backlog goes before it */
+	assert_true(kt_run_until(loop, &t.got_a, 20000));
+	for (uint64_t n = log_ring_first(ring); n < log_ring_end(ring); n++)
+		buf_printf(&order, "%s ", log_ring_get(ring, n)->text);
+	assert_string_equal(buf_str(&order), "a1 a2 a3 a-live ");
+	buf_reset(&order);
+	t.moved = false;
+	pthread_mutex_lock(&sv.mu);
+	sv.release_b = true;
+	pthread_cond_broadcast(&sv.cv);
+	pthread_mutex_unlock(&sv.mu);
+	assert_true(kt_run_until(loop, &t.got_all, 20000));
+	/* b's backlog went in among a's: every line once, in time order
+	 * (b2 after a2: equal timestamps keep the order they came in) */
+	assert_true(t.moved);
+	assert_int_equal(t.lines, 7);
+	for (int i = 0; i < 7; i++) {
+		static const char *const names[] = {"a1 ", "a2 ", "a3 ", "a-live ",
+						    "b1 ", "b2 ", "b3 "};
+		const char *at = strstr(buf_str(&t.text), names[i]);
+
+		if (!at || strstr(at + 1, names[i]))
+			fail_msg("told: %s", buf_str(&t.text));
+	}
+	assert_int_equal(log_ring_count(ring), 7);
+	for (uint64_t n = log_ring_first(ring); n < log_ring_end(ring); n++)
+		buf_printf(&order, "%s ", log_ring_get(ring, n)->text);
+	assert_string_equal(buf_str(&order), "a1 b1 a2 b2 a3 b3 a-live ");
+
+	log_session_free(s);
+	kube_registry_release(r);
+	fake_api_stop(f);
+	loop_free(loop);
+	log_ring_free(ring);
+	buf_free(&t.text);
+	buf_free(&order);
+	free(kc);
+	pthread_cond_destroy(&sv.cv);
+	pthread_mutex_destroy(&sv.mu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_resume_exactly_once),
+	    cmocka_unit_test(test_backlog_merged_by_time),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
