@@ -352,7 +352,7 @@ void app_open_help(struct app *app)
 	help_free(app->help);
 	/* a pane that gives shared keys a meaning of its own says so */
 	app->help = help_new_in(app->keymap, ops->nnotes ? pane_info(app->active)->label : NULL,
-				ops->notes, ops->nnotes);
+				pane_info(app->active)->scope, ops->notes, ops->nnotes);
 	app->dirty = true;
 }
 

@@ -65,10 +65,33 @@ static int action_width(const struct command_help *cmds, size_t ncmds)
 
 struct help *help_new(const struct keymap *km)
 {
-	return help_new_in(km, NULL, NULL, 0);
+	return help_new_in(km, NULL, SCOPE_COUNT, NULL, 0);
 }
 
-struct help *help_new_in(const struct keymap *km, const char *pane,
+/* A row's place in a pane's help: its own keys, then what works
+ * everywhere, then the lists', then the other panes'. */
+static int scope_rank(enum action_scope s, enum action_scope pane)
+{
+	if (s == pane)
+		return 0;
+	if (s == SCOPE_GLOBAL)
+		return 1;
+	if (s == SCOPE_LIST)
+		return 2;
+	return 3;
+}
+
+static const struct pane_key_note *note_of(enum action a, const struct pane_key_note *notes,
+					   size_t nnotes)
+{
+	for (size_t i = 0; i < nnotes; i++) {
+		if (notes[i].action == a)
+			return &notes[i];
+	}
+	return NULL;
+}
+
+struct help *help_new_in(const struct keymap *km, const char *pane, enum action_scope scope,
 			 const struct pane_key_note *notes, size_t nnotes)
 {
 	struct help *h = xcalloc(1, sizeof(*h));
@@ -85,21 +108,26 @@ struct help *help_new_in(const struct keymap *km, const char *pane,
 	h->table = table_new(h->title, cols, ARRAY_LEN(cols));
 	m = table_model(h->table);
 	table_model_begin(m);
-	for (int a = 0; a < ACTION_COUNT; a++) {
-		const struct action_info *ai = action_info((enum action)a);
-		char keys[128];
-		const char *cells[4];
+	for (int rank = 0; rank <= 3; rank++) {
+		for (int a = 0; a < ACTION_COUNT; a++) {
+			const struct action_info *ai = action_info((enum action)a);
+			const struct pane_key_note *note = note_of((enum action)a, notes, nnotes);
+			char keys[128];
+			const char *cells[4];
 
-		keymap_describe(km, (enum action)a, keys, sizeof(keys));
-		cells[0] = ai->name;
-		cells[1] = keys[0] ? keys : "(unbound)";
-		cells[2] = action_scope_name(ai->scope);
-		cells[3] = ai->description;
-		for (size_t i = 0; i < nnotes; i++) {
-			if (notes[i].action == (enum action)a)
-				cells[3] = notes[i].description;
+			/* without a pane, every row in the key map's order */
+			if ((pane ? scope_rank(ai->scope, scope) : 0) != rank ||
+			    (note && !note->description))
+				continue;
+			keymap_describe(km, (enum action)a, keys, sizeof(keys));
+			cells[0] = ai->name;
+			cells[1] = keys[0] ? keys : "(unbound)";
+			cells[2] = action_scope_name(ai->scope);
+			cells[3] = note ? note->description : ai->description;
+			table_model_add(m, ai->name, cells, keys[0] ? -1 : ROLE_DIM, -1);
 		}
-		table_model_add(m, ai->name, cells, keys[0] ? -1 : ROLE_DIM, -1);
+		if (!pane)
+			break;
 	}
 	for (size_t i = 0; i < ncmds; i++) {
 		char name[128], key[96];

@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 21
+plan 24
 # help_pages N: N screens of the overlay, paging down after each (in $seen).
 help_pages() {
 	seen=""
@@ -97,4 +97,15 @@ ui_text 'new-project'
 ui_keys Enter
 ok "a command cut in its column is whole below the table" \
 	ui_wait ':projects new-project \[CUSTOMER\]: '
+
+# Opened in a pane, help lists that pane's own keys first, then the global
+# ones; keys that do nothing there are not listed.
+ui_esc
+ui_wait_gone "Help: key map"
+ui_keys 5 '?'
+ok "help in the Logs pane" ui_wait 'Help: key map default, in the Logs pane'
+first=$(ui_screen | grep -E '^ +│  [a-z]' | head -n 1)
+like "$first" '│  logs\.[a-z]+ ' "its first row is one of the pane's own keys"
+unlike "$(ui_screen | grep -E '^ +│  [a-z]' | head -n 16)" 'stores\.|catalog\.|cursor\.' \
+	"... the other panes' and the list keys come after them"
 
