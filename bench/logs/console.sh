@@ -3,9 +3,11 @@
 # store's two pods on a kubesim at --log-rate 0 (as fast as the console
 # reads), opened with `:logs STORE` in a private tmux, the ring at its
 # default bounds (logs.max_lines 100,000, logs.max_bytes 64 MiB) or, with
-# MAX_LINES, at that many lines and 4 GiB. Times
-# the lines the pane counts (held + evicted) from the Enter until LINES,
-# and reads the console's CPU and peak RSS (VmHWM) then. The payload the
+# MAX_LINES, at that many lines and 4 GiB. The pane first takes each
+# container's tail (as many lines as the ring holds, merged by time);
+# from then it times the lines the pane counts (held + evicted) until
+# LINES more, and reads the console's CPU over them and its peak RSS
+# (VmHWM) then. The payload the
 # ring holds is its lines held times the mean length of those lines' text
 # (read with `opsdeck logs STORE --tail`, which shows the same text).
 # Figures go to bench/README.md.
@@ -36,21 +38,34 @@ taken() {
 	ui_screen | sed -n 's/.* lines\/s, \([0-9]*\) evicted, \([0-9]*\) held.*/\1 \2/p' |
 		awk '{ print $1 + $2; exit }'
 }
+# until_taken N: waits until the pane has taken N lines (10 minutes at most)
+until_taken() {
+	until [ "$(taken)" -ge "$1" ]; do
+		[ $(($(tap_now_ms) - t_open)) -lt 600000 ] ||
+			{ echo "$1 lines did not come in 10 minutes" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+# The pane asks each container for as many lines as its ring holds (its
+# tail), merged by time: the rate is timed once both are in, over the
+# LINES that come after them.
+backlog=$((2 * ${3:-100000}))
 ui_keys : && ui_text "logs s1"
-t0=$(tap_now_ms)
+t_open=$(tap_now_ms)
 ui_keys Enter
 # shellcheck disable=SC2016 # wait_for evaluates it
 wait_for '[ "$(taken)" -gt 0 ]' 30 || { echo "no line came:" >&2; ui_screen >&2; exit 1; }
-until [ "$(taken)" -ge "$lines" ]; do
-	[ $(($(tap_now_ms) - t0)) -lt 600000 ] ||
-		{ echo "$lines lines did not come in 10 minutes" >&2; exit 1; }
-	sleep 0.05
-done
+until_taken "$backlog"
+t0=$(tap_now_ms)
+open_ms=$((t0 - t_open))
+cpu0=$(cpu_s "$UI_PID")
+n0=$(taken)
+until_taken $((n0 + lines))
 ms=$(($(tap_now_ms) - t0))
 cpu1=$(cpu_s "$UI_PID")
 hwm=$(rss_kib VmHWM)
 summary=$(ui_screen | grep -m1 ' lines/s, ')
-n=$(taken)
+n=$(($(taken) - n0))
 held=$(ui_screen | sed -n 's/.* evicted, \([0-9]*\) held.*/\1/p' | head -1)
 ui_stop
 # the mean text length of the newest lines, per pod's container
@@ -66,5 +81,6 @@ awk -v n="$n" -v ms="$ms" -v cpu0="$cpu0" -v cpu1="$cpu1" -v rss0="$rss0" -v hwm
 		n, n / (ms / 1000), (cpu1 - cpu0) / (n / 1e6), rss0 / 1024, hwm / 1024, held,
 		payload / 1048576, hwm * 1024 / payload, (hwm - rss0) * 1024 / payload
 }'
+echo "(the $backlog lines of the containers' tails were in $open_ms ms after the Enter)"
 echo "(pane: $summary)"
 echo "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -239,6 +239,16 @@ size_t log_ring_count(const struct log_ring *r)
 	return r->count;
 }
 
+size_t log_ring_max_lines(const struct log_ring *r)
+{
+	return r->max_lines;
+}
+
+size_t log_ring_max_bytes(const struct log_ring *r)
+{
+	return r->max_bytes;
+}
+
 size_t log_ring_bytes(const struct log_ring *r)
 {
 	return r->bytes;
@@ -289,12 +299,34 @@ static void record_moved(struct log_ring *r, const uint64_t *before, size_t n)
 	r->nmoved = n;
 }
 
+/* Of the merged sequence (held lines and the batch's, each batch line j
+ * after at[j] held lines), the oldest that the bounds let go, as pushes
+ * would have let them go: *dh held lines and *db of the batch's. */
+static void merge_drops(const struct log_ring *r, const size_t *at, const size_t *len, size_t n,
+			size_t *dh, size_t *db)
+{
+	size_t rem = r->count + n, bytes = r->bytes, i = 0, j = 0;
+
+	for (size_t k = 0; k < n; k++)
+		bytes += len[k];
+	while (rem > 1 && (rem > r->max_lines || bytes > r->max_bytes)) {
+		if (j < n && at[j] <= i) {
+			bytes -= len[j++];
+		} else {
+			bytes -= r->v[slot(r, i)].len;
+			i++;
+		}
+		rem--;
+	}
+	*dh = i;
+	*db = j;
+}
+
 bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_t n, uint64_t *nums)
 {
 	const struct log_entry *last = newest(r);
-	struct log_entry *all;
 	uint64_t *before, first = r->end - r->count;
-	size_t total = r->count + n, i, j, k, keep, cap;
+	size_t *at, *len, i, j, d, dh, db, held;
 	bool moved = false;
 
 	if (r->on_full) {
@@ -316,67 +348,62 @@ bool log_ring_merge(struct log_ring *r, const struct log_ring_line *lines, size_
 		}
 		return false;
 	}
-	/* merged from the newest back: the batch's line j goes after the
-	 * first line held, scanning back, that is not newer than it (and
-	 * after the batch's lines that follow it); equal timestamps keep the
-	 * order they came in */
-	all = xcalloc(total, sizeof(*all));
+	/* where each line goes, from the newest back: the batch's line j
+	 * after the first line held, scanning back, that is not newer than
+	 * it (and before the batch's lines that follow it); equal timestamps
+	 * keep the order they came in */
 	before = xcalloc(n, sizeof(*before));
+	at = xcalloc(n, sizeof(*at));
+	len = xcalloc(n, sizeof(*len));
 	i = r->count;
-	k = total;
 	for (j = n; j-- > 0;) {
-		size_t len = fit_len(r, lines[j].text, lines[j].len);
-		struct log_entry *e;
-
-		while (i > 0 && r->v[(r->head + i - 1) % r->cap].ts_ns > lines[j].ts_ns)
-			all[--k] = r->v[(r->head + --i) % r->cap];
-		e = &all[--k];
-		e->ts_ns = lines[j].ts_ns;
-		e->source = lines[j].source;
-		e->len = (uint32_t)len;
-		e->text = text_space(r, len + 1);
-		memcpy(e->text, lines[j].text, len);
-		e->text[len] = '\0';
-		r->bytes += len;
+		while (i > 0 && r->v[slot(r, i - 1)].ts_ns > lines[j].ts_ns)
+			i--;
+		at[j] = i;
 		before[j] = first + i;
+		len[j] = fit_len(r, lines[j].text, lines[j].len);
 		if (i < r->count)
 			moved = true;
 	}
-	while (i > 0) {
-		i--;
-		all[--k] = r->v[(r->head + i) % r->cap];
+	/* the bounds, first: so the merge needs no room past them and is
+	 * done in place (a copy of a full ring would double its memory) */
+	merge_drops(r, at, len, n, &dh, &db);
+	for (i = 0; i < dh; i++)
+		drop_oldest(r);
+	r->evicted += dh + db;
+	held = r->count;
+	while (r->cap < held + n - db && r->cap < r->max_lines)
+		grow(r);
+	/* from the newest back, each held line moves up by the batch's lines
+	 * put before it; it never lands on one not yet moved */
+	d = held + n - db;
+	i = held;
+	for (j = n; j-- > db;) {
+		struct log_entry *e;
+
+		while (i > at[j] - dh) {
+			i--;
+			d--;
+			r->v[slot(r, d)] = r->v[slot(r, i)];
+		}
+		d--;
+		e = &r->v[slot(r, d)];
+		e->ts_ns = lines[j].ts_ns;
+		e->source = lines[j].source;
+		e->len = (uint32_t)len[j];
+		e->text = text_space(r, len[j] + 1);
+		memcpy(e->text, lines[j].text, len[j]);
+		e->text[len[j]] = '\0';
+		r->bytes += len[j];
 	}
-	for (j = 0; j < n; j++) {
-		if (nums)
-			nums[j] = before[j] + j;
-	}
+	r->count = held + n - db;
+	r->end += n;
+	for (j = 0; nums && j < n; j++)
+		nums[j] = before[j] + j;
 	record_moved(r, moved ? before : NULL, moved ? n : 0);
 	free(before);
-	/* the bounds, as pushes would keep them: the oldest go */
-	for (k = 0;
-	     k < total && (total - k > r->max_lines || r->bytes > r->max_bytes) && total - k > 1;
-	     k++) {
-		r->bytes -= all[k].len;
-		text_release(r, all[k].text);
-		r->evicted++;
-	}
-	keep = total - k;
-	cap = r->cap;
-	if (cap < keep) {
-		cap = cap ? cap : 256;
-		while (cap < keep)
-			cap *= 2;
-		if (cap > r->max_lines)
-			cap = r->max_lines;
-		free(r->v);
-		r->v = xcalloc(cap, sizeof(*r->v));
-		r->cap = cap;
-	}
-	memcpy(r->v, all + k, keep * sizeof(*all));
-	free(all);
-	r->head = 0;
-	r->count = keep;
-	r->end += n;
+	free(at);
+	free(len);
 	return moved;
 }
 

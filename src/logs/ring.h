@@ -84,6 +84,8 @@ void log_ring_on_full(struct log_ring *r, log_ring_full_fn fn, void *ud);
 void log_ring_clear(struct log_ring *r);
 
 size_t log_ring_count(const struct log_ring *r); /* lines held */
+size_t log_ring_max_lines(const struct log_ring *r); /* its bounds */
+size_t log_ring_max_bytes(const struct log_ring *r);
 size_t log_ring_bytes(const struct log_ring *r); /* bytes of text held */
 /* Bytes the text's storage takes (for tests and the bench): it follows
  * what is held, whatever went before. */

@@ -56,10 +56,14 @@ struct pend_line {
 	size_t order; /* as it came: equal timestamps keep it */
 };
 
-/* A batch of backlog lines is merged at the latest when it holds this
- * many lines or bytes of text: each merge goes over the ring once. */
-#define BACKLOG_BATCH_LINES 16384
-#define BACKLOG_BATCH_BYTES (4u * 1024u * 1024u)
+/* A batch of backlog lines is merged at the latest when it holds a
+ * sixteenth of the ring's bounds in lines or bytes of text, within these:
+ * each merge moves the ring's newer lines once, and what waits is held
+ * twice for a moment. */
+#define BACKLOG_BATCH_MIN_LINES 4096
+#define BACKLOG_BATCH_MAX_LINES 16384
+#define BACKLOG_BATCH_MIN_BYTES (1024u * 1024u)
+#define BACKLOG_BATCH_MAX_BYTES (4u * 1024u * 1024u)
 /* The most lines of a source taken for its backlog when its first
  * request asked for no count (its since, or its start) */
 #define BACKLOG_MAX_LINES LOG_RING_DEFAULT_LINES
@@ -255,6 +259,11 @@ static void backlog_due(struct loop *loop, void *ud)
 	backlog_flush(s);
 }
 
+static size_t batch_bound(size_t n, size_t lo, size_t hi)
+{
+	return n < lo ? lo : n > hi ? hi : n;
+}
+
 static void backlog_hold(struct log_session *s, const struct src *c, const struct log_line *l)
 {
 	struct pend_line *pl;
@@ -268,7 +277,10 @@ static void backlog_hold(struct log_session *s, const struct src *c, const struc
 	pl->order = s->npend++;
 	buf_append(&s->pend_text, l->text, l->len);
 	buf_putc(&s->pend_text, '\0');
-	if (s->npend >= BACKLOG_BATCH_LINES || s->pend_text.len >= BACKLOG_BATCH_BYTES)
+	if (s->npend >= batch_bound(log_ring_max_lines(s->o.ring) / 16, BACKLOG_BATCH_MIN_LINES,
+				    BACKLOG_BATCH_MAX_LINES) ||
+	    s->pend_text.len >= batch_bound(log_ring_max_bytes(s->o.ring) / 16,
+					    BACKLOG_BATCH_MIN_BYTES, BACKLOG_BATCH_MAX_BYTES))
 		backlog_flush(s);
 	else if (!s->pend_due)
 		s->pend_due = loop_timer_add(s->loop, LOG_SESSION_BACKLOG_MS, 0, backlog_due, s);

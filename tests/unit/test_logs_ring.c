@@ -625,6 +625,141 @@ static void test_merge_view_position(void **state)
 	log_ring_free(r);
 }
 
+/* ---- merges against a model ---- */
+
+/* What the ring should hold: every line ever put, in order, numbered by
+ * place; those from `first` on are held. */
+struct model {
+	int64_t ts[4096];
+	char text[4096][12];
+	size_t n, first, max_lines, max_bytes;
+	uint64_t evicted;
+};
+
+static size_t model_bytes(const struct model *m)
+{
+	size_t b = 0;
+
+	for (size_t i = m->first; i < m->n; i++)
+		b += strlen(m->text[i]);
+	return b;
+}
+
+/* A merge as the ring's contract says: scanning back from the newest held,
+ * each line goes after the first not newer than it, after the lines of
+ * the batch that follow it; then the oldest go while a bound is passed
+ * (one line stays). nums get the numbers. */
+static void model_merge(struct model *m, const struct log_ring_line *lines, size_t k,
+			uint64_t *nums)
+{
+	size_t at[64], held = m->n - m->first, i = held;
+	int64_t ts[4096];
+	char text[4096][12];
+	size_t t = 0, j = 0;
+
+	for (size_t q = k; q-- > 0;) {
+		while (i > 0 && m->ts[m->first + i - 1] > lines[q].ts_ns)
+			i--;
+		at[q] = i;
+	}
+	for (size_t h = 0; h <= held; h++) {
+		while (j < k && at[j] == h) {
+			nums[j] = m->first + h + j;
+			ts[t] = lines[j].ts_ns;
+			snprintf(text[t++], sizeof(text[0]), "%s", lines[j].text);
+			j++;
+		}
+		if (h < held) {
+			ts[t] = m->ts[m->first + h];
+			snprintf(text[t++], sizeof(text[0]), "%s", m->text[m->first + h]);
+		}
+	}
+	for (size_t q = 0; q < t; q++) {
+		m->ts[m->first + q] = ts[q];
+		memcpy(m->text[m->first + q], text[q], sizeof(text[0]));
+	}
+	m->n = m->first + t;
+	while (m->n - m->first > 1 &&
+	       (m->n - m->first > m->max_lines || model_bytes(m) > m->max_bytes)) {
+		m->first++;
+		m->evicted++;
+	}
+}
+
+static uint64_t rand_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Random pushes and late batches, some timestamps equal, some lines held
+ * out of time order, under small bounds of lines and of bytes: the ring
+ * holds what the model holds, numbered alike, and counts the same. */
+static void test_merge_random(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (int round = 0; round < 300; round++) {
+		static struct model m;
+		struct log_ring *r;
+		struct buf b = BUF_INIT, want = BUF_INIT;
+		int64_t clock = 1000;
+		char texts[64][12];
+
+		memset(&m, 0, sizeof(m));
+		m.max_lines = 1 + rand_next(&x) % 40;
+		m.max_bytes = 8 + rand_next(&x) % 200;
+		r = log_ring_new(m.max_lines, m.max_bytes);
+		for (int step = 0; step < 40 && m.n < 3000; step++) {
+			if (rand_next(&x) % 3) {
+				/* pushes: mostly later, now and then a little earlier */
+				for (int q = 0; q < (int)(rand_next(&x) % 6); q++) {
+					clock += (int64_t)(rand_next(&x) % 5) - 1;
+					snprintf(m.text[m.n], sizeof(m.text[0]), "p%zu", m.n);
+					m.ts[m.n] = clock;
+					log_ring_push(r, 1, clock, m.text[m.n], strlen(m.text[m.n]));
+					m.n++;
+					while (m.n - m.first > 1 && (m.n - m.first > m.max_lines ||
+								     model_bytes(&m) > m.max_bytes)) {
+						m.first++;
+						m.evicted++;
+					}
+				}
+			} else {
+				/* a batch in time order from somewhere in the past */
+				struct log_ring_line lines[64];
+				uint64_t got[64], exp[64];
+				size_t k = 1 + rand_next(&x) % 20;
+				int64_t t0 = clock - (int64_t)(rand_next(&x) % 60);
+
+				for (size_t q = 0; q < k; q++) {
+					t0 += (int64_t)(rand_next(&x) % 3);
+					snprintf(texts[q], sizeof(texts[0]), "m%d.%zu", step, q);
+					lines[q] = line_at(t0, texts[q]);
+				}
+				log_ring_merge(r, lines, k, got);
+				model_merge(&m, lines, k, exp);
+				for (size_t q = 0; q < k; q++)
+					assert_int_equal(got[q], exp[q]);
+			}
+			buf_reset(&want);
+			for (size_t q = m.first; q < m.n; q++)
+				buf_printf(&want, "%s%s", q > m.first ? " " : "", m.text[q]);
+			assert_string_equal(held(r, &b), buf_str(&want));
+			assert_int_equal(log_ring_first(r), m.first);
+			assert_int_equal(log_ring_end(r), m.n);
+			assert_int_equal(log_ring_evicted(r), m.evicted);
+			assert_int_equal(log_ring_bytes(r), model_bytes(&m));
+		}
+		buf_free(&b);
+		buf_free(&want);
+		log_ring_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +776,7 @@ int main(void)
 	    cmocka_unit_test(test_merge_bounds),
 	    cmocka_unit_test(test_merge_chunks),
 	    cmocka_unit_test(test_merge_view_position),
+	    cmocka_unit_test(test_merge_random),
 	    cmocka_unit_test(test_chunks_after_empty),
 	    cmocka_unit_test(test_on_full),
 	};
