@@ -1141,6 +1141,18 @@ void log_session_free(struct log_session *s)
 	free(s);
 }
 
+void log_session_cleared(struct log_session *s)
+{
+	if (!s)
+		return;
+	if (s->pend_due) {
+		loop_timer_cancel(s->pend_due);
+		s->pend_due = NULL;
+	}
+	s->npend = 0;
+	buf_reset(&s->pend_text);
+}
+
 size_t log_session_nsources(const struct log_session *s)
 {
 	return s->n;

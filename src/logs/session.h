@@ -135,6 +135,11 @@ struct log_session *log_session_start(struct kube_registry *reg, const struct lo
 /* Stops every stream; no callback afterwards. Accepts NULL. */
 void log_session_free(struct log_session *s);
 
+/* The caller cleared the ring: backlog lines waiting to be merged
+ * (merge_backlog) go too, so none older than the clear comes back.
+ * Accepts NULL. */
+void log_session_cleared(struct log_session *s);
+
 size_t log_session_nsources(const struct log_session *s);
 /* Source id (0 .. nsources-1); NULL if there is none. Valid until control
  * returns to the loop. */
