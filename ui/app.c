@@ -350,8 +350,8 @@ void app_open_help(struct app *app)
 	const struct pane_ops *ops = pane_ops_of(app->active);
 
 	help_free(app->help);
-	/* a pane that gives shared keys a meaning of its own says so */
-	app->help = help_new_in(app->keymap, ops->nnotes ? pane_info(app->active)->label : NULL,
+	/* opened in a pane: its keys first, and what shared keys do there */
+	app->help = help_new_in(app->keymap, pane_info(app->active)->label,
 				pane_info(app->active)->scope, ops->notes, ops->nnotes);
 	app->dirty = true;
 }

@@ -68,17 +68,20 @@ struct help *help_new(const struct keymap *km)
 	return help_new_in(km, NULL, SCOPE_COUNT, NULL, 0);
 }
 
-/* A row's place in a pane's help: its own keys, then what works
- * everywhere, then the lists', then the other panes'. */
-static int scope_rank(enum action_scope s, enum action_scope pane)
+/* A row's place in a pane's help: its own keys, the shared ones it gives
+ * a meaning of its own, what works everywhere, the lists', and last the
+ * other panes'. */
+static int scope_rank(enum action_scope s, enum action_scope pane, bool noted)
 {
 	if (s == pane)
 		return 0;
-	if (s == SCOPE_GLOBAL)
+	if (noted)
 		return 1;
-	if (s == SCOPE_LIST)
+	if (s == SCOPE_GLOBAL)
 		return 2;
-	return 3;
+	if (s == SCOPE_LIST)
+		return 3;
+	return 4;
 }
 
 static const struct pane_key_note *note_of(enum action a, const struct pane_key_note *notes,
@@ -108,7 +111,7 @@ struct help *help_new_in(const struct keymap *km, const char *pane, enum action_
 	h->table = table_new(h->title, cols, ARRAY_LEN(cols));
 	m = table_model(h->table);
 	table_model_begin(m);
-	for (int rank = 0; rank <= 3; rank++) {
+	for (int rank = 0; rank <= 4; rank++) {
 		for (int a = 0; a < ACTION_COUNT; a++) {
 			const struct action_info *ai = action_info((enum action)a);
 			const struct pane_key_note *note = note_of((enum action)a, notes, nnotes);
@@ -116,7 +119,7 @@ struct help *help_new_in(const struct keymap *km, const char *pane, enum action_
 			const char *cells[4];
 
 			/* without a pane, every row in the key map's order */
-			if ((pane ? scope_rank(ai->scope, scope) : 0) != rank ||
+			if ((pane ? scope_rank(ai->scope, scope, note != NULL) : 0) != rank ||
 			    (note && !note->description))
 				continue;
 			keymap_describe(km, (enum action)a, keys, sizeof(keys));

@@ -14,10 +14,10 @@ struct pane_key_note;
 
 struct help *help_new(const struct keymap *km);
 /* Help opened in a pane (its label, "Logs", and its key scope): the pane's
- * own keys come first, then the global ones, the list keys, and last the
- * other panes'; the rows of the actions its notes name say what their
- * keys do there, and a note without a description leaves its action out
- * (its keys do nothing there). */
+ * own keys come first, then the shared keys its notes give a meaning of
+ * their own there (their rows say it), the global ones, the list keys,
+ * and last the other panes'; a note without a description leaves its
+ * action out (its keys do nothing there). */
 struct help *help_new_in(const struct keymap *km, const char *pane, enum action_scope scope,
 			 const struct pane_key_note *notes, size_t nnotes);
 void help_free(struct help *h);

@@ -45,6 +45,7 @@ struct src {
 	 * first_ns), at most as many as its first request asked for: a
 	 * stream whose times lag behind ours is not merged for ever */
 	size_t backlog_left;
+	int64_t backlog_ns; /* first_ns, or the server's time if ours is off */
 };
 
 /* A line of a backlog waiting for its batch (merge_backlog): its text is
@@ -225,17 +226,29 @@ static int pend_cmp(const void *a, const void *b)
 /* The backlog lines held go among the ring's lines by time, in one merge:
  * each source's came in order, so sorted together they are one batch in
  * time order. */
-static void backlog_flush(struct log_session *s)
+/* Forgets the backlog lines held, and their memory. */
+static void backlog_drop(struct log_session *s)
 {
-	struct log_ring_line *lines;
-	size_t n = s->npend;
-
 	if (s->pend_due) {
 		loop_timer_cancel(s->pend_due);
 		s->pend_due = NULL;
 	}
-	if (!n)
+	free(s->pend);
+	s->pend = NULL;
+	s->npend = s->pend_cap = 0;
+	buf_free(&s->pend_text);
+}
+
+static void backlog_flush(struct log_session *s)
+{
+	struct log_ring_line *lines;
+	struct buf text;
+	size_t n = s->npend;
+
+	if (!n) {
+		backlog_drop(s);
 		return;
+	}
 	qsort(s->pend, n, sizeof(*s->pend), pend_cmp);
 	lines = xcalloc(n, sizeof(*lines));
 	for (size_t i = 0; i < n; i++) {
@@ -244,10 +257,14 @@ static void backlog_flush(struct log_session *s)
 		lines[i].len = s->pend[i].len;
 		lines[i].text = s->pend_text.data + s->pend[i].at;
 	}
-	s->npend = 0;
+	/* the batch is the session's no longer while it is told: a session
+	 * holds no memory for it once its backlogs are in */
+	text = s->pend_text;
+	s->pend_text = (struct buf)BUF_INIT;
+	backlog_drop(s);
 	log_ring_merge_tell(s->o.ring, lines, n, s->o.on_line, s->o.on_moved, s->o.ud);
 	free(lines);
-	buf_reset(&s->pend_text);
+	buf_free(&text);
 }
 
 static void backlog_due(struct loop *loop, void *ud)
@@ -326,14 +343,20 @@ static void src_parsed(const struct log_line *l, void *ud)
 	}
 	c->pub.lines++;
 	/* written before the source was asked for: with the other sources'
-	 * by time. The first line written after ends the backlog; so does
-	 * its count (a server clock behind ours makes new lines look old) */
-	if (c->backlog_left && l->ts_ns >= c->first_ns)
-		c->backlog_left = 0;
+	 * by time. The first line written after ends the backlog, and so
+	 * does a line without a time (it has no place by time: it goes
+	 * where it comes) or the count asked for (a clock that lags makes
+	 * new lines look old); what is held then goes in before it, so a
+	 * source's lines keep their order */
 	if (s->o.merge_backlog && c->backlog_left) {
-		c->backlog_left--;
-		backlog_hold(s, c, l);
-		return;
+		if (l->ts_ns > 0 && l->ts_ns < c->backlog_ns) {
+			backlog_hold(s, c, l);
+			if (--c->backlog_left == 0)
+				backlog_flush(s);
+			return;
+		}
+		c->backlog_left = 0;
+		backlog_flush(s);
 	}
 	n = log_ring_push(s->o.ring, c->pub.id, l->ts_ns, l->text, l->len);
 	if (s->o.on_line)
@@ -372,6 +395,15 @@ static void src_open(int64_t date_s, void *ud)
 
 		if (server <= c->rs.last_ns - 1000000000 || server > wall_now_ns() + 1000000000)
 			log_resume_mark(&c->rs, server);
+	}
+	/* a clock off the server's by more than its Date's second: the
+	 * backlog ends at the server's time, so lines written after the
+	 * request are not held (ours ahead) and older ones are (behind) */
+	if (c->first_conn && date_s > 0) {
+		int64_t server = date_s * 1000000000;
+
+		if (server + 2000000000 < c->first_ns || server > c->first_ns + 2000000000)
+			c->backlog_ns = server;
 	}
 	c->first_conn = false;
 	c->reason[0] = '\0';
@@ -485,7 +517,7 @@ static void src_request(struct src *c)
 	 * stream that broke before its first line reconnects are kept */
 	c->first_conn = !c->pub.reconnects && !log_resume_started(&c->rs);
 	if (!c->first_ns) {
-		c->first_ns = wall_now_ns();
+		c->first_ns = c->backlog_ns = wall_now_ns();
 		c->backlog_left = s->o.tail_lines >= 0 && !c->fresh ? (size_t)s->o.tail_lines
 								    : BACKLOG_MAX_LINES;
 	}
@@ -1113,10 +1145,7 @@ void log_session_free(struct log_session *s)
 	kube_op_cancel(s->ns_check);
 	if (s->tick)
 		loop_timer_cancel(s->tick);
-	if (s->pend_due)
-		loop_timer_cancel(s->pend_due);
-	free(s->pend);
-	buf_free(&s->pend_text);
+	backlog_drop(s);
 	for (size_t i = 0; i < s->n; i++) {
 		struct src *c = s->v[i];
 
@@ -1143,14 +1172,8 @@ void log_session_free(struct log_session *s)
 
 void log_session_cleared(struct log_session *s)
 {
-	if (!s)
-		return;
-	if (s->pend_due) {
-		loop_timer_cancel(s->pend_due);
-		s->pend_due = NULL;
-	}
-	s->npend = 0;
-	buf_reset(&s->pend_text);
+	if (s)
+		backlog_drop(s);
 }
 
 size_t log_session_nsources(const struct log_session *s)

@@ -118,6 +118,7 @@ struct log_session_opts {
 	 * they come. Off: every line is pushed as it comes (a reader that
 	 * prints lines as they come). */
 	bool merge_backlog;
+	/* the callbacks must not free the session (log_session_free) */
 	log_session_line_fn on_line;
 	log_session_fn on_moved; /* merge_backlog: lines held moved (log_ring_moved),
 				  * before on_line tells the lines merged */

@@ -292,14 +292,27 @@ struct two_server {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool release_b;
+	bool in_order; /* the second test's lines */
 };
+
+/* The time `secs` seconds from now, with `frac` (nine digits) as its
+ * fraction, as the kubelet stamps a line. */
+static void stamp(char *out, size_t n, long secs, const char *frac)
+{
+	time_t t = time(NULL) + secs;
+	struct tm tm;
+	char whole[32];
+
+	gmtime_r(&t, &tm);
+	strftime(whole, sizeof(whole), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, n, "%s.%sZ", whole, frac);
+}
 
 static void two_handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
 {
 	struct two_server *sv = ud;
-	char live[64];
-	struct tm tm;
-	time_t later = time(NULL) + 60;
+	char t1[64], t2[64], t3[64], t5[64], t6[64], live[64];
+	bool a;
 
 	if (answer_common(rq, rep))
 		return;
@@ -320,24 +333,35 @@ static void two_handler(const struct fake_req *rq, struct fake_reply *rep, void 
 	rep->stream = true;
 	rep->then = FAKE_HOLD;
 	rep->hold_ms = 20000;
-	if (strstr(rq->uri, "container=a")) {
-		gmtime_r(&later, &tm);
-		strftime(live, sizeof(live), "%Y-%m-%dT%H:%M:%S.000000000Z", &tm);
-		rep->body = xasprintf(T0 ".100000000Z a1\n" T0 ".300000000Z a2\n" T0
-					 ".500000000Z a3\n%s a-live\n",
-				      live);
+	/* written an hour ago, in turns; a's last line a minute from now */
+	stamp(t1, sizeof(t1), -3600, "100000000");
+	stamp(t2, sizeof(t2), -3600, "200000000");
+	stamp(t3, sizeof(t3), -3600, "300000000");
+	stamp(t5, sizeof(t5), -3600, "500000000");
+	stamp(t6, sizeof(t6), -3600, "600000000");
+	stamp(live, sizeof(live), 60, "000000000");
+	a = strstr(rq->uri, "container=a") != NULL;
+	if (sv->in_order) {
+		/* a: its tail (two lines) ends on a line of the same time as
+		 * the one after it; b: a line without a time in its tail */
+		rep->body = a ? xasprintf("%s a1\n%s a2\n%s a3\n", t1, t2, t2)
+			      : xasprintf("%s b1\nno time here\n%s b2\n", t1, t3);
+		return;
+	}
+	if (a) {
+		rep->body = xasprintf("%s a1\n%s a2\n%s a3\n%s a-live\n", t1, t3, t5, live);
 		return;
 	}
 	pthread_mutex_lock(&sv->mu);
 	while (!sv->release_b)
 		pthread_cond_wait(&sv->cv, &sv->mu);
 	pthread_mutex_unlock(&sv->mu);
-	rep->body = xstrdup(T0 ".200000000Z b1\n" T0 ".300000000Z b2\n" T0 ".600000000Z b3\n");
+	rep->body = xasprintf("%s b1\n%s b2\n%s b3\n", t2, t3, t6);
 }
 
 struct told {
 	struct buf text;
-	int lines;
+	int lines, all; /* lines told; how many make got_all */
 	bool moved;
 	bool got_a, got_all;
 };
@@ -350,7 +374,7 @@ static void told_line(void *ud, uint64_t n, const struct log_entry *e)
 	buf_printf(&t->text, "%s ", e->text);
 	t->lines++;
 	t->got_a = t->lines >= 4;
-	t->got_all = t->lines >= 7;
+	t->got_all = t->lines >= t->all;
 }
 
 static void told_moved(void *ud)
@@ -367,7 +391,7 @@ static void test_backlog_merged_by_time(void **state)
 	struct loop *loop = loop_new();
 	struct kube_registry *r;
 	struct log_ring *ring = log_ring_new(100, 10000);
-	struct told t = {BUF_INIT, 0, false, false, false};
+	struct told t = {BUF_INIT, 0, 7, false, false, false};
 	struct log_session_opts o = {.ns = "t",
 				     .selector = "app=y",
 				     .follow = true,
@@ -433,11 +457,69 @@ static void test_backlog_merged_by_time(void **state)
 	pthread_mutex_destroy(&sv.mu);
 }
 
+/* A tail that ends by its count, or at a line without a time, goes in
+ * before the line that ends it: each container's lines keep their order. */
+static void test_backlog_source_order(void **state)
+{
+	struct two_server sv = {.release_b = true, .in_order = true};
+	struct fake_api *f;
+	struct loop *loop = loop_new();
+	struct kube_registry *r;
+	struct log_ring *ring = log_ring_new(100, 10000);
+	struct told t = {BUF_INIT, 0, 6, false, false, false};
+	struct log_session_opts o = {.ns = "t",
+				     .selector = "app=y",
+				     .follow = true,
+				     .tail_lines = 2,
+				     .ring = ring,
+				     .merge_backlog = true,
+				     .on_line = told_line,
+				     .on_moved = told_moved,
+				     .ud = &t};
+	struct log_session *s;
+	struct err err = {{0}};
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char *kc;
+
+	(void)state;
+	pthread_mutex_init(&sv.mu, NULL);
+	pthread_cond_init(&sv.cv, NULL);
+	f = fake_api_start(two_handler, &sv);
+	kc = kubeconfig_for("logorder.kubeconfig", f);
+	r = kube_registry_acquire(loop, kc);
+	s = log_session_start(r, &o, &err);
+	if (!s)
+		fail_msg("log_session_start: %s", err.msg);
+	assert_true(kt_run_until(loop, &t.got_all, 20000));
+	assert_int_equal(t.lines, 6);
+	for (uint64_t n = log_ring_first(ring); n < log_ring_end(ring); n++) {
+		const struct log_entry *e = log_ring_get(ring, n);
+		const char *c = log_session_source(s, e->source)->container;
+
+		buf_printf(strcmp(c, "a") == 0 ? &a : &b, "%s|", e->text);
+	}
+	assert_string_equal(buf_str(&a), "a1|a2|a3|");
+	assert_string_equal(buf_str(&b), "b1|no time here|b2|");
+
+	log_session_free(s);
+	kube_registry_release(r);
+	fake_api_stop(f);
+	loop_free(loop);
+	log_ring_free(ring);
+	buf_free(&t.text);
+	buf_free(&a);
+	buf_free(&b);
+	free(kc);
+	pthread_cond_destroy(&sv.cv);
+	pthread_mutex_destroy(&sv.mu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_resume_exactly_once),
 	    cmocka_unit_test(test_backlog_merged_by_time),
+	    cmocka_unit_test(test_backlog_source_order),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -650,7 +650,7 @@ static size_t model_bytes(const struct model *m)
  * the batch that follow it; then the oldest go while a bound is passed
  * (one line stays). nums get the numbers. */
 static void model_merge(struct model *m, const struct log_ring_line *lines, size_t k,
-			uint64_t *nums)
+			uint64_t *nums, uint64_t *moved)
 {
 	size_t at[64], held = m->n - m->first, i = held;
 	int64_t ts[4096];
@@ -661,6 +661,12 @@ static void model_merge(struct model *m, const struct log_ring_line *lines, size
 		while (i > 0 && m->ts[m->first + i - 1] > lines[q].ts_ns)
 			i--;
 		at[q] = i;
+	}
+	/* a held line's number moves up by the batch lines put before it */
+	for (size_t h = 0, q = 0; h < held; h++) {
+		while (q < k && at[q] <= h)
+			q++;
+		moved[h] = m->first + h + q;
 	}
 	for (size_t h = 0; h <= held; h++) {
 		while (j < k && at[j] == h) {
@@ -710,13 +716,16 @@ static void test_merge_random(void **state)
 		char texts[64][12];
 
 		memset(&m, 0, sizeof(m));
-		m.max_lines = 1 + rand_next(&x) % 40;
-		m.max_bytes = 8 + rand_next(&x) % 200;
+		/* small bounds, and now and then ones a merge grows the array to */
+		m.max_lines = 1 + rand_next(&x) % (round % 4 ? 40 : 700);
+		m.max_bytes = 8 + rand_next(&x) % (round % 4 ? 200 : 6000);
 		r = log_ring_new(m.max_lines, m.max_bytes);
-		for (int step = 0; step < 40 && m.n < 3000; step++) {
+		for (int step = 0; step < 60 && m.n < 3000; step++) {
 			if (rand_next(&x) % 3) {
 				/* pushes: mostly later, now and then a little earlier */
-				for (int q = 0; q < (int)(rand_next(&x) % 6); q++) {
+				int pushes = (int)(rand_next(&x) % (round % 4 ? 6 : 60));
+
+				for (int q = 0; q < pushes; q++) {
 					clock += (int64_t)(rand_next(&x) % 5) - 1;
 					snprintf(m.text[m.n], sizeof(m.text[0]), "p%zu", m.n);
 					m.ts[m.n] = clock;
@@ -731,7 +740,8 @@ static void test_merge_random(void **state)
 			} else {
 				/* a batch in time order from somewhere in the past */
 				struct log_ring_line lines[64];
-				uint64_t got[64], exp[64];
+				uint64_t got[64], exp[64], moved[4096];
+				uint64_t first = m.first, held = m.n - m.first;
 				size_t k = 1 + rand_next(&x) % 20;
 				int64_t t0 = clock - (int64_t)(rand_next(&x) % 60);
 
@@ -741,9 +751,11 @@ static void test_merge_random(void **state)
 					lines[q] = line_at(t0, texts[q]);
 				}
 				log_ring_merge(r, lines, k, got);
-				model_merge(&m, lines, k, exp);
+				model_merge(&m, lines, k, exp, moved);
 				for (size_t q = 0; q < k; q++)
 					assert_int_equal(got[q], exp[q]);
+				for (uint64_t h = 0; h < held; h++)
+					assert_int_equal(log_ring_moved(r, first + h), moved[h]);
 			}
 			buf_reset(&want);
 			for (size_t q = m.first; q < m.n; q++)
