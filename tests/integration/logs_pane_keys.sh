@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 49
+plan 50
 
 ui_with_pg
 sim_start "$UI_TMP" --speed 4 --seed 11 --log-rate 50 --log-keep 1000000 ||
@@ -88,6 +88,12 @@ moved() {
 	ui_keys "$1"
 	wait_for '[ "$(lines)" != "$before" ]' 10
 }
+# between LO N HI: LO <= N <= HI
+between() { [ -n "$2" ] && [ "$1" -le "$2" ] && [ "$2" -le "$3" ]; }
+# up_ok: the view moved up ($top0 to $top1), and the line at the top before
+# ($top0) is on the rows looked at ($last their last line's, or the one
+# before)
+up_ok() { between 0 "$top1" "$((top0 - 1))" && between "$((top0 - 1))" "$last" "$top0"; }
 # check_moves WHAT: from the oldest line, PgDn, PgUp, C-d and C-u each move
 # the view and skip no line: down, the new top is the line at the bottom
 # (or the one after it); up, the old top shows on the new page
@@ -105,18 +111,17 @@ check_moves() {
 		case $key in
 		PgDn | C-d)
 			ok "$1: $key moves down, no line skipped (top $top0 -> $top1, bottom row's line $bottom)" \
-				[ "$top1" -gt "$top0" ] && [ "$top1" -le $((bottom + 1)) ] ||
-				diag "$(lines)"
+				between "$((top0 + 1))" "$top1" "$((bottom + 1))" || diag "$(lines)"
 			;;
 		PgUp)
 			last=$(order "$(starts | tail -n 1)")
 			ok "$1: PgUp moves up, no line skipped (top $top0 -> $top1, bottom $last)" \
-				[ "$top1" -lt "$top0" ] && [ "$last" -ge $((top0 - 1)) ] || diag "$(lines)"
+				up_ok || diag "$(lines)"
 			;;
 		C-u)
 			last=$(order "$(starts $((rows / 2 + 1)) | tail -n 1)")
 			ok "$1: C-u moves up half a screen (top $top0 -> $top1, mid row's line $last)" \
-				[ "$top1" -lt "$top0" ] && [ "$last" -ge $((top0 - 1)) ] || diag "$(lines)"
+				up_ok || diag "$(lines)"
 			;;
 		esac
 	done
@@ -140,7 +145,7 @@ ui_wait_gone "include "
 # ---- save: the path offered and said is absolute ----
 ui_keys s
 screen_has "s offers the file in the console's directory, by its absolute path" \
-	"^save to file: .*opsdeck-logs-$id\\.log *$"
+	"^save to file: $UI_TMP/work/opsdeck-logs-$id\\.log *$"
 ui_keys Enter
 screen_has "saved there, the message says where" "Saved [0-9]+ lines to $UI_TMP/work/opsdeck-logs-$id\\.log"
 ok "... the file is there" test -s "$UI_TMP/work/opsdeck-logs-$id.log"
@@ -167,28 +172,33 @@ ui_esc
 sim_post /sim/faults "{\"dropAfterLines\": 3, \"errorRate\": 1, \"errorCode\": 503, \"pathPrefix\": \"/api/v1/namespaces/$ns/pods/$web/log\"}"
 ui_keys S
 screen_has "a source that reconnects" "$web/wordpress +reconnecting" 30
-detail=$(ui_screen | awk -v w="$web/wordpress" 'index($0, w) == 1 { on = 1; print; next }
-	on && /^(mysql-0|SOURCE)/ { exit } on { print }')
-like "$(echo "$detail" | tr -s ' \n' '  ')" "reconnecting [0-9]+ attempt [0-9]+: the server is currently unable to handle the request \\(injected fault\\)" \
-	"its detail is there whole, on the rows it takes" || diag "$(ui_screen)"
+# detail: the source's rows, joined
+detail() {
+	ui_screen | awk -v w="$web/wordpress" 'index($0, w) == 1 { on = 1; print; next }
+		on && /^(mysql-0|SOURCE)/ { exit } on { print }' | tr -s ' \n' '  '
+}
+want="reconnecting [0-9]+ attempt [0-9]+: the server is currently unable to handle the request \\(injected fault\\); [0-9]+ reconnects"
+wait_for '[ -n "$(detail | grep -E "$want")" ]' 30
+like "$(detail)" "$want" "its detail is there whole, on the rows it takes" || diag "$(ui_screen)"
 ui_esc
 sim_delete /sim/faults
 
 # ---- the cluster does not answer ----
 ui_stop
-sim_post /sim/faults '{"outageSeconds": 30}'
+sim_post /sim/faults '{"outageSeconds": 45}'
 console
 ui_keys : && ui_text "logs keys" && ui_keys Enter
-screen_has "when the cluster does not answer, the summary says so in words" \
-	"^cluster unreachable, retrying \\(S: why\\)" 30
-unlike "$(ui_screen | grep 'lines/s')" "SSL|https?:" "... without the error's text"
+screen_has "the header says the cluster does not answer" "cluster local: unreachable" 30
+screen_has "... the Logs pane's summary too, in words, first" \
+	"^cluster unreachable, retrying \\(S: why\\) \\| 0 lines/s" 10
+unlike "$(ui_screen | grep 'lines/s')" "GET /|SSL|https?:" "... without the error's text"
 ui_keys S
 screen_has "the source list says why, in full" "The cluster .*does not answer; the pane keeps" 10
-diag "$(ui_screen)"
-unlike "$(ui_screen)" "No container has a log yet" "... not that the containers are quiet"
-like "$(ui_screen | tr -d '\n')" "https://127\\.0\\.0\\.1" "... with the error it met"
+shown=$(ui_screen)
+unlike "$shown" "No container has a log yet" "... not that the containers are quiet"
+like "$(echo "$shown" | tr -d '\n')" "https://127\\.0\\.0\\.1" "... with the error it met"
 ui_esc
-screen_has "once it answers, the lines come" "^mysql-0/mysql 20[0-9-]+T" 60
+screen_has "once it answers, the lines come" "^mysql-0/mysql 20[0-9-]+T" 90
 ui_wait_gone "cluster unreachable" 30
 ok "... and the summary no longer says it" [ "$(ui_screen | grep -c 'cluster unreachable')" -eq 0 ]
 ui_stop
