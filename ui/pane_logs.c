@@ -781,16 +781,14 @@ static void source_label(struct logs_pane *p, const struct log_source *s, char *
 			 size_t bufsz)
 {
 	size_t n = log_session_nsources(p->sess);
-	char other[320];
 
 	log_source_name(s, buf, bufsz);
 	for (size_t i = 0; i < n; i++) {
 		const struct log_source *o = log_session_source(p->sess, (uint32_t)i);
 
-		if (o == s || !o)
-			continue;
-		log_source_name(o, other, sizeof(other));
-		if (strcmp(other, buf) == 0) {
+		/* the name is pod/container: compared as such, no copy */
+		if (o && o != s && strcmp(o->pod, s->pod) == 0 &&
+		    strcmp(o->container, s->container) == 0) {
 			size_t len = strlen(buf);
 
 			snprintf(buf + len, bufsz - len, " (run %ld)",
@@ -1158,8 +1156,14 @@ static size_t last_page(struct logs_pane *p, size_t count)
 	long rows = p->rows > 0 ? p->rows : 1, used = 0;
 	size_t i = count;
 
-	while (i > 0 && used + line_rows(p, i - 1) <= rows)
-		used += line_rows(p, --i);
+	while (i > 0) {
+		long h = line_rows(p, i - 1);
+
+		if (used + h > rows)
+			break;
+		used += h;
+		i--;
+	}
 	return i < count ? i : count - 1;
 }
 
@@ -1211,8 +1215,14 @@ static void scroll_rows(struct logs_pane *p, long delta)
 			idx = base + 1 < count ? base + 1 : base;
 	} else {
 		idx = base;
-		while (idx > 0 && used + line_rows(p, idx - 1) <= -delta)
-			used += line_rows(p, --idx);
+		while (idx > 0) {
+			long h = line_rows(p, idx - 1);
+
+			if (used + h > -delta)
+				break;
+			used += h;
+			idx--;
+		}
 		if (idx == base && base > 0)
 			idx = base - 1;
 	}
