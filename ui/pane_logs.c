@@ -60,8 +60,9 @@ struct logs_pane {
 	char pending[160];	    /* a store asked for before the stores were read */
 	char store[160];	    /* "acme/web", or "" */
 	char store_id[STORE_ID_LEN + 1];
-	char kube_ctx[256]; /* the store's cluster context ("": the current one) */
-	char why[640]; /* why there are no logs to show, or "" */
+	char cluster[128];    /* the store's cluster, by the name the header gives */
+	char kube_ctx[256];   /* its context ("": the kubeconfig's current one) */
+	char why[640];	      /* why there are no logs to show, or "" */
 	char save_path[4096]; /* a file to save to that exists: asked about */
 
 	struct log_session *sess;
@@ -478,6 +479,7 @@ static void follow_store(struct logs_pane *p, const struct store *s)
 		return;
 	}
 	str_copy(p->kube_ctx, sizeof(p->kube_ctx), context);
+	str_copy(p->cluster, sizeof(p->cluster), s->cluster);
 	if (!p->ring)
 		p->ring = log_ring_new((size_t)conf->log_max_lines, (size_t)conf->log_max_bytes);
 	log_ring_clear(p->ring);
@@ -759,13 +761,13 @@ static const char *watch_problem(struct logs_pane *p, char *full, size_t fullsz)
 	kube_registry_status(p->kube, ctx, &st);
 	switch (st.state) {
 	case KUBE_CLUSTER_UNREACHABLE:
-		snprintf(full, fullsz, "The cluster%s%s does not answer; the pane keeps trying. %s",
-			 ctx ? " " : "", ctx ? ctx : "", why);
+		snprintf(full, fullsz, "Cluster %s does not answer; the pane keeps trying. %s",
+			 p->cluster, why);
 		return "cluster unreachable, retrying";
 	case KUBE_CLUSTER_FORBIDDEN:
 		snprintf(full, fullsz,
-			 "The cluster%s%s refuses the credentials; the pane keeps trying. %s",
-			 ctx ? " " : "", ctx ? ctx : "", why);
+			 "Cluster %s refuses the credentials; the pane keeps trying. %s",
+			 p->cluster, why);
 		return "cluster refuses access, retrying";
 	default:
 		snprintf(full, fullsz,
@@ -777,8 +779,7 @@ static const char *watch_problem(struct logs_pane *p, char *full, size_t fullsz)
 /* A source's name, with its run when another source has the same name
  * (a container that restarted: its earlier run ended, the new one goes
  * on). */
-static void source_label(struct logs_pane *p, const struct log_source *s, char *buf,
-			 size_t bufsz)
+static void source_label(struct logs_pane *p, const struct log_source *s, char *buf, size_t bufsz)
 {
 	size_t n = log_session_nsources(p->sess);
 
@@ -842,7 +843,7 @@ static void draw_sources(struct logs_pane *p, const struct rect *r)
 	size_t n = p->sess ? log_session_nsources(p->sess) : 0;
 	char line[1024], name[400], problem[1200];
 	const char *failed = p->sess ? log_session_failed(p->sess) : NULL;
-	int namew = 6, detail_x, row = 1;
+	int namew = 20, detail_x, row = 1;
 
 	for (size_t i = 0; i < n; i++) {
 		int w;
@@ -885,7 +886,8 @@ static void draw_sources(struct logs_pane *p, const struct rect *r)
 		snprintf(line, sizeof(line), " %-14s %6llu  ", log_source_state_name(s->state),
 			 (unsigned long long)s->lines);
 		if (r->w > namew)
-			draw_text(r->y + row, r->x + namew, r->w - namew, line, style_attr(role), 1);
+			draw_text(r->y + row, r->x + namew, r->w - namew, line, style_attr(role),
+				  1);
 		if (!detail[0]) {
 			row++;
 			continue;
@@ -923,9 +925,9 @@ static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
 	if (problem)
 		off = (size_t)snprintf(buf, bufsz, "%s (S: why) | ", problem);
 	if (off < bufsz)
-		off += (size_t)snprintf(buf + off, bufsz - off, "%.0f lines/s, %llu evicted, %zu held | ",
-					p->rate, (unsigned long long)log_ring_evicted(p->ring),
-					log_ring_count(p->ring));
+		off += (size_t)snprintf(
+		    buf + off, bufsz - off, "%.0f lines/s, %llu evicted, %zu held | ", p->rate,
+		    (unsigned long long)log_ring_evicted(p->ring), log_ring_count(p->ring));
 	if (off >= bufsz)
 		return;
 	counts = off;
@@ -935,7 +937,8 @@ static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
 		 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING], c.n[LOG_SOURCE_WAITING],
 		 c.n[LOG_SOURCE_ENDED]);
 	if (draw_width(buf) > width)
-		snprintf(buf + counts, bufsz - counts, "%zu stream %zu idle %zu reconn %zu wait %zu end",
+		snprintf(buf + counts, bufsz - counts,
+			 "%zu stream %zu idle %zu reconn %zu wait %zu end",
 			 c.n[LOG_SOURCE_STREAMING], c.n[LOG_SOURCE_IDLE],
 			 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING],
 			 c.n[LOG_SOURCE_WAITING], c.n[LOG_SOURCE_ENDED]);

@@ -193,7 +193,7 @@ screen_has "... the Logs pane's summary too, in words, first" \
 	"^cluster unreachable, retrying \\(S: why\\) \\| 0 lines/s" 10
 unlike "$(ui_screen | grep 'lines/s')" "GET /|SSL|https?:" "... without the error's text"
 ui_keys S
-screen_has "the source list says why, in full" "The cluster .*does not answer; the pane keeps" 10
+screen_has "the source list says why, in full" "^Cluster local does not answer; the pane keeps trying" 10
 shown=$(ui_screen)
 unlike "$shown" "No container has a log yet" "... not that the containers are quiet"
 like "$(echo "$shown" | tr -d '\n')" "https://127\\.0\\.0\\.1" "... with the error it met"
