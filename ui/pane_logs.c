@@ -60,7 +60,9 @@ struct logs_pane {
 	char pending[160];	    /* a store asked for before the stores were read */
 	char store[160];	    /* "acme/web", or "" */
 	char store_id[STORE_ID_LEN + 1];
-	char why[640]; /* why there are no logs to show, or "" */
+	char cluster[128];    /* the store's cluster, by the name the header gives */
+	char kube_ctx[256];   /* its context ("": the kubeconfig's current one) */
+	char why[640];	      /* why there are no logs to show, or "" */
 	char save_path[4096]; /* a file to save to that exists: asked about */
 
 	struct log_session *sess;
@@ -85,7 +87,7 @@ struct logs_pane {
 	uint64_t top;			  /* paused: the line at the top */
 	int hscroll;			  /* cells scrolled sideways (no wrap) */
 	size_t src_top;			  /* the source list's first row */
-	int rows;			  /* rows of lines drawn last */
+	int rows, cols;			  /* the area of lines drawn last */
 	uint64_t drawn_top, drawn_bottom; /* lines on screen at the last draw */
 	bool drawn_any;
 
@@ -476,6 +478,8 @@ static void follow_store(struct logs_pane *p, const struct store *s)
 			 s->id, s->cluster);
 		return;
 	}
+	str_copy(p->kube_ctx, sizeof(p->kube_ctx), context);
+	str_copy(p->cluster, sizeof(p->cluster), s->cluster);
 	if (!p->ring)
 		p->ring = log_ring_new((size_t)conf->log_max_lines, (size_t)conf->log_max_bytes);
 	log_ring_clear(p->ring);
@@ -742,55 +746,165 @@ static int draw_line(struct logs_pane *p, const struct rect *r, struct view_line
 	return pt.row - rows0 + 1;
 }
 
+/* Why the pods are not followed now, while the session retries: short,
+ * in words, for the summary ("cluster unreachable, retrying"), and in
+ * full, with the reason the cluster or the watch gave, for the source
+ * list. NULL when nothing is wrong. */
+static const char *watch_problem(struct logs_pane *p, char *full, size_t fullsz)
+{
+	const char *why = p->sess ? log_session_problem(p->sess) : "";
+	struct kube_cluster_status st = {0};
+	const char *ctx = p->kube_ctx[0] ? p->kube_ctx : NULL;
+
+	if (!why[0])
+		return NULL;
+	kube_registry_status(p->kube, ctx, &st);
+	switch (st.state) {
+	case KUBE_CLUSTER_UNREACHABLE:
+		snprintf(full, fullsz, "Cluster %s does not answer; the pane keeps trying. %s",
+			 p->cluster, why);
+		return "cluster unreachable, retrying";
+	case KUBE_CLUSTER_FORBIDDEN:
+		snprintf(full, fullsz,
+			 "Cluster %s refuses the credentials; the pane keeps trying. %s",
+			 p->cluster, why);
+		return "cluster refuses access, retrying";
+	default:
+		snprintf(full, fullsz,
+			 "The store's pods cannot be listed; the pane keeps trying. %s", why);
+		return "pods not listed, retrying";
+	}
+}
+
+/* A source's name, with its run when another source has the same name
+ * (a container that restarted: its earlier run ended, the new one goes
+ * on). */
+static void source_label(struct logs_pane *p, const struct log_source *s, char *buf, size_t bufsz)
+{
+	size_t n = log_session_nsources(p->sess);
+
+	log_source_name(s, buf, bufsz);
+	for (size_t i = 0; i < n; i++) {
+		const struct log_source *o = log_session_source(p->sess, (uint32_t)i);
+
+		/* the name is pod/container: compared as such, no copy */
+		if (o && o != s && strcmp(o->pod, s->pod) == 0 &&
+		    strcmp(o->container, s->container) == 0) {
+			size_t len = strlen(buf);
+
+			snprintf(buf + len, bufsz - len, " (run %ld)",
+				 s->restarts + (s->previous ? 0 : 1));
+			return;
+		}
+	}
+}
+
+#define SOURCE_NAME_MAX 40 /* cells of the SOURCE column at most */
+#define DETAIL_MIN 24	   /* narrower, the detail goes on the rows below */
+
+static void source_detail(const struct log_source *s, char *detail, size_t detailsz,
+			  enum theme_role *role)
+{
+	detail[0] = '\0';
+	*role = ROLE_STATE_OK;
+	switch (s->state) {
+	case LOG_SOURCE_RECONNECTING:
+		snprintf(detail, detailsz, "attempt %u: %s", s->attempt, s->reason);
+		*role = ROLE_STATE_BUSY;
+		break;
+	case LOG_SOURCE_ENDED:
+		snprintf(detail, detailsz, "%s", s->reason);
+		*role = s->failed ? ROLE_STATE_BAD : ROLE_STATE_OFF;
+		break;
+	case LOG_SOURCE_WAITING:
+		snprintf(detail, detailsz, "waiting for a free stream");
+		*role = ROLE_STATE_BUSY;
+		break;
+	case LOG_SOURCE_CONNECTING:
+		*role = ROLE_STATE_BUSY;
+		break;
+	default:
+		break;
+	}
+	if (s->previous)
+		snprintf(detail + strlen(detail), detailsz - strlen(detail), "%s%s",
+			 detail[0] ? "; " : "", "previous instance");
+	if (s->reconnects)
+		snprintf(detail + strlen(detail), detailsz - strlen(detail), "%s%llu reconnects",
+			 detail[0] ? "; " : "", (unsigned long long)s->reconnects);
+}
+
+/* The sources, a row each: the SOURCE column as wide as the longest name
+ * (up to SOURCE_NAME_MAX), the DETAIL wrapped in its column, or on the
+ * rows below when the screen leaves it too narrow, so it shows whole.
+ * What keeps the pods from being followed comes first, in full. */
 static void draw_sources(struct logs_pane *p, const struct rect *r)
 {
 	size_t n = p->sess ? log_session_nsources(p->sess) : 0;
-	char line[1024], name[320];
+	char line[1024], name[400], problem[1200];
+	const char *failed = p->sess ? log_session_failed(p->sess) : NULL;
+	int namew = 20, detail_x, row = 1;
 
-	draw_text(r->y, r->x, r->w,
-		  "SOURCE                                   STATE          LINES  DETAIL",
-		  style_attr(ROLE_COLUMN_HEADER), 1);
-	if (n == 0)
-		draw_text(r->y + 1, r->x, r->w, "No container has a log yet.", style_attr(ROLE_DIM),
-			  1);
+	for (size_t i = 0; i < n; i++) {
+		int w;
+
+		source_label(p, log_session_source(p->sess, (uint32_t)i), name, sizeof(name));
+		w = draw_width(name);
+		namew = w > namew ? w : namew;
+	}
+	if (namew > SOURCE_NAME_MAX)
+		namew = SOURCE_NAME_MAX;
+	detail_x = namew + 1 + 14 + 1 + 6 + 2;
+	snprintf(line, sizeof(line), "%-*s %-14s %6s  DETAIL", namew, "SOURCE", "STATE", "LINES");
+	draw_text(r->y, r->x, r->w, line, style_attr(ROLE_COLUMN_HEADER), 1);
+	if (failed)
+		str_copy(problem, sizeof(problem), failed);
+	else if (!watch_problem(p, problem, sizeof(problem)))
+		problem[0] = '\0';
+	if (problem[0] && row < r->h) {
+		int h = draw_wrapped_height(problem, r->w);
+		struct rect pr = {r->y + row, r->x, h < r->h - row ? h : r->h - row, r->w};
+
+		draw_wrapped(&pr, problem, style_attr(ROLE_STATE_BAD));
+		row += pr.h;
+	} else if (n == 0 && row < r->h) {
+		draw_text(r->y + row, r->x, r->w, "No container has a log yet.",
+			  style_attr(ROLE_DIM), 1);
+	}
 	if (p->src_top >= n)
 		p->src_top = n ? n - 1 : 0;
-	for (int row = 1; row < r->h && p->src_top + (size_t)row - 1 < n; row++) {
-		const struct log_source *s =
-		    log_session_source(p->sess, (uint32_t)(p->src_top + (size_t)row - 1));
-		char detail[512] = "";
-		enum theme_role role = ROLE_STATE_OK;
+	for (size_t i = p->src_top; i < n && row < r->h; i++) {
+		const struct log_source *s = log_session_source(p->sess, (uint32_t)i);
+		char detail[512];
+		enum theme_role role;
+		struct rect dr;
+		int dh;
 
-		log_source_name(s, name, sizeof(name));
-		switch (s->state) {
-		case LOG_SOURCE_RECONNECTING:
-			snprintf(detail, sizeof(detail), "attempt %u: %s", s->attempt, s->reason);
-			role = ROLE_STATE_BUSY;
-			break;
-		case LOG_SOURCE_ENDED:
-			snprintf(detail, sizeof(detail), "%s", s->reason);
-			role = s->failed ? ROLE_STATE_BAD : ROLE_STATE_OFF;
-			break;
-		case LOG_SOURCE_WAITING:
-			snprintf(detail, sizeof(detail), "waiting for a free stream");
-			role = ROLE_STATE_BUSY;
-			break;
-		case LOG_SOURCE_CONNECTING:
-			role = ROLE_STATE_BUSY;
-			break;
-		default:
-			break;
+		source_label(p, s, name, sizeof(name));
+		source_detail(s, detail, sizeof(detail), &role);
+		draw_text(r->y + row, r->x, namew, name, style_attr(role), 1);
+		snprintf(line, sizeof(line), " %-14s %6llu  ", log_source_state_name(s->state),
+			 (unsigned long long)s->lines);
+		if (r->w > namew)
+			draw_text(r->y + row, r->x + namew, r->w - namew, line, style_attr(role),
+				  1);
+		if (!detail[0]) {
+			row++;
+			continue;
 		}
-		if (s->previous)
-			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%s%s",
-				 detail[0] ? "; " : "", "previous instance");
-		if (s->reconnects)
-			snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
-				 "%s%llu reconnects", detail[0] ? "; " : "",
-				 (unsigned long long)s->reconnects);
-		snprintf(line, sizeof(line), "%-40s %-14s %6llu  %s", name,
-			 log_source_state_name(s->state), (unsigned long long)s->lines, detail);
-		draw_text(r->y + row, r->x, r->w, line, style_attr(role), 1);
+		if (r->w - detail_x >= DETAIL_MIN)
+			dr = (struct rect){r->y + row, r->x + detail_x, 0, r->w - detail_x};
+		else
+			dr = (struct rect){r->y + row + 1, r->x + 2, 0, r->w - 2};
+		if (dr.w < 1) {
+			row++;
+			continue;
+		}
+		dh = draw_wrapped_height(detail, dr.w);
+		dr.h = dh < r->y + r->h - dr.y ? dh : r->y + r->h - dr.y;
+		if (dr.h > 0)
+			draw_wrapped(&dr, detail, style_attr(role));
+		row = dr.y - r->y + (dr.h > 1 ? dr.h : 1);
 	}
 }
 
@@ -798,32 +912,39 @@ static void draw_sources(struct logs_pane *p, const struct rect *r)
 static void summary(struct logs_pane *p, int width, char *buf, size_t bufsz)
 {
 	struct log_session_counts c;
-	const char *problem = p->sess ? log_session_failed(p->sess) : NULL;
-	size_t off;
+	const char *failed = p->sess ? log_session_failed(p->sess) : NULL;
+	char full[1200];
+	const char *problem = failed ? NULL : watch_problem(p, full, sizeof(full));
+	size_t off = 0, counts;
 
-	if (!p->sess) {
-		buf[0] = '\0';
+	buf[0] = '\0';
+	if (!p->sess)
 		return;
-	}
 	log_session_counts(p->sess, &c);
-	off = (size_t)snprintf(buf, bufsz, "%.0f lines/s, %llu evicted, %zu held | ", p->rate,
-			       (unsigned long long)log_ring_evicted(p->ring),
-			       log_ring_count(p->ring));
+	/* what is wrong first, in words that fit; S says it in full */
+	if (problem)
+		off = (size_t)snprintf(buf, bufsz, "%s (S: why) | ", problem);
+	if (off < bufsz)
+		off += (size_t)snprintf(
+		    buf + off, bufsz - off, "%.0f lines/s, %llu evicted, %zu held | ", p->rate,
+		    (unsigned long long)log_ring_evicted(p->ring), log_ring_count(p->ring));
 	if (off >= bufsz)
 		return;
+	counts = off;
 	snprintf(buf + off, bufsz - off,
 		 "%zu streaming, %zu idle, %zu reconnecting, %zu waiting for a slot, %zu ended",
 		 c.n[LOG_SOURCE_STREAMING], c.n[LOG_SOURCE_IDLE],
 		 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING], c.n[LOG_SOURCE_WAITING],
 		 c.n[LOG_SOURCE_ENDED]);
 	if (draw_width(buf) > width)
-		snprintf(buf + off, bufsz - off, "%zu stream %zu idle %zu reconn %zu wait %zu end",
+		snprintf(buf + counts, bufsz - counts,
+			 "%zu stream %zu idle %zu reconn %zu wait %zu end",
 			 c.n[LOG_SOURCE_STREAMING], c.n[LOG_SOURCE_IDLE],
 			 c.n[LOG_SOURCE_RECONNECTING] + c.n[LOG_SOURCE_CONNECTING],
 			 c.n[LOG_SOURCE_WAITING], c.n[LOG_SOURCE_ENDED]);
-	if (problem || (problem = log_session_problem(p->sess))[0]) {
+	if (failed) {
 		off = strlen(buf);
-		snprintf(buf + off, bufsz - off, " | %s", problem);
+		snprintf(buf + off, bufsz - off, " | %s", failed);
 	}
 }
 
@@ -903,6 +1024,7 @@ static void draw_view(struct logs_pane *p, const struct rect *area)
 	for (int y = 0; y < area->h; y++)
 		draw_fill(area->y + y, area->x, area->w, A_NORMAL);
 	p->rows = area->h;
+	p->cols = area->w;
 	if (p->sources_open) {
 		draw_sources(p, area);
 		return;
@@ -997,26 +1119,117 @@ static void scroll_to(struct logs_pane *p, size_t idx)
 	p->top = view_at(p, idx).n;
 }
 
+/* The view index the keys move from: the top on screen while following,
+ * else the top the keys since the last draw have set (keys that come
+ * faster than the frames each count). */
+static size_t scroll_base(struct logs_pane *p)
+{
+	return view_index(p, p->follow && p->drawn_any ? p->drawn_top : p->top);
+}
+
+/* Rows view line i takes at the width drawn last, its separator too. */
+static int line_rows(struct logs_pane *p, size_t i)
+{
+	struct view_line vl = view_at(p, i);
+	struct rect r = {0, 0, 1, p->cols > 0 ? p->cols : 1};
+
+	if (!p->wrap)
+		return 1 + vl.gap;
+	return draw_line(p, &r, vl, 0, true);
+}
+
+/* The view index of the line row `row` of a page from index top shows
+ * (the last line when the page is not that long). */
+static size_t index_at_row(struct logs_pane *p, size_t top, size_t count, long row)
+{
+	long used = 0;
+
+	for (size_t i = top; i < count; i++) {
+		used += line_rows(p, i);
+		if (used > row)
+			return i;
+	}
+	return count - 1;
+}
+
+/* The first index of a page that ends with the last line: the view goes
+ * no further down. */
+static size_t last_page(struct logs_pane *p, size_t count)
+{
+	long rows = p->rows > 0 ? p->rows : 1, used = 0;
+	size_t i = count;
+
+	while (i > 0) {
+		long h = line_rows(p, i - 1);
+
+		if (used + h > rows)
+			break;
+		used += h;
+		i--;
+	}
+	return i < count ? i : count - 1;
+}
+
+/* Moves the view to index idx from base, no further down than a full last
+ * page. */
+static void scroll_from(struct logs_pane *p, size_t base, size_t idx)
+{
+	size_t count = view_count(p), last;
+
+	if (idx > base) {
+		last = last_page(p, count);
+		if (idx > last)
+			idx = last > base ? last : base;
+	}
+	scroll_to(p, idx);
+}
+
 /* Moves the view by delta lines (negative: up, to older lines). */
 static void scroll_by(struct logs_pane *p, long delta)
 {
-	size_t count = view_count(p), idx, last, base;
+	size_t count = view_count(p), idx, base;
 
 	if (count == 0)
 		return;
-	/* from the top on screen while following, else from the top the
-	 * keys since the last draw have set: keys that come faster than the
-	 * frames each count */
-	base = view_index(p, p->follow && p->drawn_any ? p->drawn_top : p->top);
+	base = scroll_base(p);
 	if (delta < 0)
 		idx = (size_t)-delta > base ? 0 : base - (size_t)-delta;
 	else
 		idx = base + (size_t)delta;
-	/* no further down than a full last page */
-	last = count > (size_t)(p->rows > 0 ? p->rows : 1) ? count - (size_t)p->rows : 0;
-	if (delta > 0 && idx > last)
-		idx = last > base ? last : base;
-	scroll_to(p, idx);
+	scroll_from(p, base, idx);
+}
+
+/* Moves the view by delta screen rows (negative: up), as pages and half
+ * pages do: a wrapped line takes its rows and a separator its row, so
+ * nothing is skipped. Down, the line that row `delta` shows comes to the
+ * top (a line cut at the bottom starts the next page); up, the top line
+ * goes down as many rows. At least a line either way. */
+static void scroll_rows(struct logs_pane *p, long delta)
+{
+	size_t count = view_count(p), idx, base;
+	long used = 0;
+
+	if (count == 0)
+		return;
+	base = scroll_base(p);
+	if (delta > 0) {
+		idx = index_at_row(p, base, count, delta);
+		if (idx <= base)
+			idx = base + 1 < count ? base + 1 : base;
+	} else {
+		idx = base;
+		while (idx > 0) {
+			long h = line_rows(p, idx - 1);
+
+			if (used + h > -delta)
+				break;
+			used += h;
+			idx--;
+		}
+		if (idx == base && base > 0)
+			idx = base - 1;
+	}
+	scroll_from(p, base, idx);
 }
 
 /* The next line the search matches in the view, from line `from`. */
@@ -1305,10 +1518,24 @@ static void save_to(struct app *app, struct logs_pane *p, bool overwrite)
 		 p->save_path);
 }
 
+/* path made absolute in out: the operator sees where the lines go. "~/"
+ * is the home directory; a relative path is under the current one. */
+static void save_abs_path(const char *path, char *out, size_t outsz)
+{
+	const char *home = getenv("HOME");
+	char cwd[4096];
+
+	if (path[0] == '~' && path[1] == '/' && home && *home)
+		snprintf(out, outsz, "%s/%s", home, path + 2);
+	else if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)) ||
+		 snprintf(out, outsz, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path) >=
+		     (int)outsz)
+		str_copy(out, outsz, path); /* absolute, or too long with the directory */
+}
+
 static void save_done(struct app *app, const char *text, void *ud)
 {
 	struct logs_pane *p = ud;
-	const char *home = getenv("HOME");
 
 	if (!text)
 		return;
@@ -1316,10 +1543,7 @@ static void save_done(struct app *app, const char *text, void *ud)
 		app_error(app, "Give a file to save the lines to");
 		return;
 	}
-	if (text[0] == '~' && text[1] == '/' && home && *home)
-		snprintf(p->save_path, sizeof(p->save_path), "%s/%s", home, text + 2);
-	else
-		str_copy(p->save_path, sizeof(p->save_path), text);
+	save_abs_path(text, p->save_path, sizeof(p->save_path));
 	save_to(app, p, false);
 }
 
@@ -1332,8 +1556,20 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 	char initial[64];
 
 	(void)k;
-	if (!p->ring)
-		return PANE_IGNORED;
+	if (!p->ring) {
+		/* the pane's own keys say why they do nothing, as the pane does */
+		if (a != ACTION_FILTER && action_info(a)->scope != SCOPE_PANE_LOGS)
+			return PANE_IGNORED;
+		if (p->why[0])
+			app_error(app, "%s", p->why);
+		else if (p->pending[0])
+			app_info(app, "Reading the stores: store %s opens once they are read",
+				 p->pending);
+		else
+			app_info(app, "No store is open here: l on a store in the Stores pane, or "
+				      ":logs STORE, follows its logs");
+		return PANE_HANDLED | PANE_REDRAW;
+	}
 	if (p->sources_open) {
 		size_t n = p->sess ? log_session_nsources(p->sess) : 0;
 
@@ -1371,16 +1607,16 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		scroll_by(p, 1);
 		break;
 	case ACTION_PAGE_UP:
-		scroll_by(p, -page);
+		scroll_rows(p, -page);
 		break;
 	case ACTION_PAGE_DOWN:
-		scroll_by(p, page);
+		scroll_rows(p, page);
 		break;
 	case ACTION_HALF_PAGE_UP:
-		scroll_by(p, -(page + 1) / 2);
+		scroll_rows(p, -(page + 1) / 2);
 		break;
 	case ACTION_HALF_PAGE_DOWN:
-		scroll_by(p, (page + 1) / 2);
+		scroll_rows(p, (page + 1) / 2);
 		break;
 	case ACTION_CURSOR_TOP:
 		scroll_to(p, 0);
@@ -1438,10 +1674,14 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		p->follow = true;
 		p->match = LOG_NOT_FOUND;
 		break;
-	case ACTION_LOGS_SAVE:
-		snprintf(initial, sizeof(initial), "opsdeck-logs-%s.log", p->store_id);
-		app_prompt(app, "save to file: ", initial, &save_ops, p);
+	case ACTION_LOGS_SAVE: {
+		char name[64], path[sizeof(p->save_path)];
+
+		snprintf(name, sizeof(name), "opsdeck-logs-%s.log", p->store_id);
+		save_abs_path(name, path, sizeof(path));
+		app_prompt(app, "save to file: ", path, &save_ops, p);
 		break;
+	}
 	case ACTION_LOGS_SOURCES:
 		p->sources_open = true;
 		break;

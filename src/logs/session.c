@@ -781,6 +781,7 @@ static void src_add(struct log_session *s, const json_t *pod, const char *contai
 	c->pub.container_id = c->cid;
 	c->pub.init = init;
 	c->pub.previous = s->o.previous;
+	c->pub.restarts = restarts;
 	c->pub.state = LOG_SOURCE_WAITING;
 	c->pub.reason = c->reason;
 	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));

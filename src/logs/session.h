@@ -75,6 +75,7 @@ struct log_source {
 	const char *container_id; /* "" for the previous instance */
 	bool init;		  /* an init container */
 	bool previous;		  /* the previous instance */
+	long restarts;		  /* its restartCount: tells a container's runs apart */
 	enum log_source_state state;
 	/* reconnecting: why the stream ended ("end of stream", an error);
 	 * ended: "terminated with exit code 1", "pod deleted", "restarted

@@ -141,6 +141,9 @@ TESTS += tests/integration/logs_pane.sh
 EXTRA_DIST += tests/integration/logs_pane.sh
 TESTS += tests/integration/logs_pane_firehose.sh
 EXTRA_DIST += tests/integration/logs_pane_firehose.sh
+# Its keys at 80x24: pages with wrap, save paths, sources, an outage.
+TESTS += tests/integration/logs_pane_keys.sh
+EXTRA_DIST += tests/integration/logs_pane_keys.sh
 # SSH tunnels against a private OpenSSH sshd (tests/lib/sshd.sh).
 TESTS += tests/integration/tunnel.sh
 EXTRA_DIST += tests/integration/tunnel.sh tests/lib/sshd.sh tests/lib/http.sh
