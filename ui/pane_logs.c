@@ -1670,6 +1670,7 @@ static unsigned logs_key(void *st, struct app *app, enum action a, keycode k)
 		break;
 	case ACTION_LOGS_CLEAR:
 		log_ring_clear(p->ring);
+		log_session_cleared(p->sess);
 		refilter(p);
 		p->follow = true;
 		p->match = LOG_NOT_FOUND;
@@ -1737,6 +1738,14 @@ static const struct pane_key_note logs_notes[] = {
     {ACTION_CURSOR_BOTTOM, NULL, "Follow the newest lines"},
     {ACTION_SCROLL_LEFT, NULL, "Scroll the lines left (when they are not wrapped)"},
     {ACTION_SCROLL_RIGHT, NULL, "Scroll the lines right (when they are not wrapped)"},
+    /* a list's keys that have nothing to act on here: help leaves them out */
+    {ACTION_SELECT, NULL, NULL},
+    {ACTION_MARK, NULL, NULL},
+    {ACTION_MARK_CLEAR, NULL, NULL},
+    {ACTION_COPY, NULL, NULL},
+    {ACTION_SORT_NEXT, NULL, NULL},
+    {ACTION_SORT_PREV, NULL, NULL},
+    {ACTION_SORT_REVERSE, NULL, NULL},
 };
 
 const struct pane_ops pane_logs_ops = {

@@ -4,7 +4,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/ui/lib.sh"
 
-plan 24
+plan 26
 # help_pages N: N screens of the overlay, paging down after each (in $seen).
 help_pages() {
 	seen=""
@@ -108,4 +108,11 @@ first=$(ui_screen | grep -E '^ +│  [a-z]' | head -n 1)
 like "$first" '│  logs\.[a-z]+ ' "its first row is one of the pane's own keys"
 unlike "$(ui_screen | grep -E '^ +│  [a-z]' | head -n 16)" 'stores\.|catalog\.|cursor\.' \
 	"... the other panes' and the list keys come after them"
+# filtered on "mark": the Stores pane's delete (its description says
+# "marked") shows the filter is applied, the list's mark keys are not there
+ui_keys '/'
+ui_text 'mark'
+ui_keys Enter
+ok "... filtered" ui_wait '│  stores\.delete ' 10
+unlike "$(ui_screen)" '│  mark(\.clear)? ' "... and the list keys that do nothing there are not listed"
 
