@@ -384,134 +384,123 @@ static void told_moved(void *ud)
 	t->moved = true;
 }
 
-static void test_backlog_merged_by_time(void **state)
-{
-	struct two_server sv = {.release_b = false};
+/* A session over the two-container pod, with the ring, as a test runs
+ * it: tail_lines asked of each, merge_backlog on. */
+struct backlog_run {
+	struct two_server sv;
+	struct told t;
 	struct fake_api *f;
-	struct loop *loop = loop_new();
+	struct loop *loop;
 	struct kube_registry *r;
-	struct log_ring *ring = log_ring_new(100, 10000);
-	struct told t = {BUF_INIT, 0, 7, false, false, false};
+	struct log_ring *ring;
+	struct log_session *s;
+	char *kc;
+};
+
+static void backlog_start(struct backlog_run *b, long tail_lines, const char *kubeconfig)
+{
 	struct log_session_opts o = {.ns = "t",
 				     .selector = "app=y",
 				     .follow = true,
-				     .tail_lines = 10,
-				     .ring = ring,
+				     .tail_lines = tail_lines,
 				     .merge_backlog = true,
 				     .on_line = told_line,
 				     .on_moved = told_moved,
-				     .ud = &t};
-	struct log_session *s;
+				     .ud = &b->t};
 	struct err err = {{0}};
+
+	pthread_mutex_init(&b->sv.mu, NULL);
+	pthread_cond_init(&b->sv.cv, NULL);
+	b->loop = loop_new();
+	b->ring = o.ring = log_ring_new(100, 10000);
+	b->f = fake_api_start(two_handler, &b->sv);
+	b->kc = kubeconfig_for(kubeconfig, b->f);
+	b->r = kube_registry_acquire(b->loop, b->kc);
+	b->s = log_session_start(b->r, &o, &err);
+	if (!b->s)
+		fail_msg("log_session_start: %s", err.msg);
+}
+
+static void backlog_stop(struct backlog_run *b)
+{
+	log_session_free(b->s);
+	kube_registry_release(b->r);
+	fake_api_stop(b->f);
+	loop_free(b->loop);
+	log_ring_free(b->ring);
+	buf_free(&b->t.text);
+	free(b->kc);
+	pthread_cond_destroy(&b->sv.cv);
+	pthread_mutex_destroy(&b->sv.mu);
+}
+
+/* The texts the ring holds, oldest first, each followed by a space. */
+static const char *ring_texts(const struct log_ring *ring, struct buf *out)
+{
+	buf_reset(out);
+	for (uint64_t n = log_ring_first(ring); n < log_ring_end(ring); n++)
+		buf_printf(out, "%s ", log_ring_get(ring, n)->text);
+	return buf_str(out);
+}
+
+static void test_backlog_merged_by_time(void **state)
+{
+	struct backlog_run b = {.sv = {.release_b = false}, .t = {BUF_INIT, 0, 7, false, false, false}};
 	struct buf order = BUF_INIT;
-	char *kc;
 
 	(void)state;
-	pthread_mutex_init(&sv.mu, NULL);
-	pthread_cond_init(&sv.cv, NULL);
-	f = fake_api_start(two_handler, &sv);
-	kc = kubeconfig_for("logbacklog.kubeconfig", f);
-	r = kube_registry_acquire(loop, kc);
-	s = log_session_start(r, &o, &err);
-	if (!s)
-		fail_msg("log_session_start: %s", err.msg);
+	backlog_start(&b, 10, "logbacklog.kubeconfig");
 	/* a's line written after the start is pushed as it comes; its
 	 * backlog goes before it */
-	assert_true(kt_run_until(loop, &t.got_a, 20000));
-	for (uint64_t n = log_ring_first(ring); n < log_ring_end(ring); n++)
-		buf_printf(&order, "%s ", log_ring_get(ring, n)->text);
-	assert_string_equal(buf_str(&order), "a1 a2 a3 a-live ");
-	buf_reset(&order);
-	t.moved = false;
-	pthread_mutex_lock(&sv.mu);
-	sv.release_b = true;
-	pthread_cond_broadcast(&sv.cv);
-	pthread_mutex_unlock(&sv.mu);
-	assert_true(kt_run_until(loop, &t.got_all, 20000));
+	assert_true(kt_run_until(b.loop, &b.t.got_a, 20000));
+	assert_string_equal(ring_texts(b.ring, &order), "a1 a2 a3 a-live ");
+	b.t.moved = false;
+	pthread_mutex_lock(&b.sv.mu);
+	b.sv.release_b = true;
+	pthread_cond_broadcast(&b.sv.cv);
+	pthread_mutex_unlock(&b.sv.mu);
+	assert_true(kt_run_until(b.loop, &b.t.got_all, 20000));
 	/* b's backlog went in among a's: every line once, in time order
 	 * (b2 after a2: equal timestamps keep the order they came in) */
-	assert_true(t.moved);
-	assert_int_equal(t.lines, 7);
+	assert_true(b.t.moved);
+	assert_int_equal(b.t.lines, 7);
 	for (int i = 0; i < 7; i++) {
 		static const char *const names[] = {"a1 ", "a2 ", "a3 ", "a-live ",
 						    "b1 ", "b2 ", "b3 "};
-		const char *at = strstr(buf_str(&t.text), names[i]);
+		const char *at = strstr(buf_str(&b.t.text), names[i]);
 
 		if (!at || strstr(at + 1, names[i]))
-			fail_msg("told: %s", buf_str(&t.text));
+			fail_msg("told: %s", buf_str(&b.t.text));
 	}
-	assert_int_equal(log_ring_count(ring), 7);
-	for (uint64_t n = log_ring_first(ring); n < log_ring_end(ring); n++)
-		buf_printf(&order, "%s ", log_ring_get(ring, n)->text);
-	assert_string_equal(buf_str(&order), "a1 b1 a2 b2 a3 b3 a-live ");
-
-	log_session_free(s);
-	kube_registry_release(r);
-	fake_api_stop(f);
-	loop_free(loop);
-	log_ring_free(ring);
-	buf_free(&t.text);
+	assert_int_equal(log_ring_count(b.ring), 7);
+	assert_string_equal(ring_texts(b.ring, &order), "a1 b1 a2 b2 a3 b3 a-live ");
+	backlog_stop(&b);
 	buf_free(&order);
-	free(kc);
-	pthread_cond_destroy(&sv.cv);
-	pthread_mutex_destroy(&sv.mu);
 }
 
 /* A tail that ends by its count, or at a line without a time, goes in
  * before the line that ends it: each container's lines keep their order. */
 static void test_backlog_source_order(void **state)
 {
-	struct two_server sv = {.release_b = true, .in_order = true};
-	struct fake_api *f;
-	struct loop *loop = loop_new();
-	struct kube_registry *r;
-	struct log_ring *ring = log_ring_new(100, 10000);
-	struct told t = {BUF_INIT, 0, 6, false, false, false};
-	struct log_session_opts o = {.ns = "t",
-				     .selector = "app=y",
-				     .follow = true,
-				     .tail_lines = 2,
-				     .ring = ring,
-				     .merge_backlog = true,
-				     .on_line = told_line,
-				     .on_moved = told_moved,
-				     .ud = &t};
-	struct log_session *s;
-	struct err err = {{0}};
-	struct buf a = BUF_INIT, b = BUF_INIT;
-	char *kc;
+	struct backlog_run b = {.sv = {.release_b = true, .in_order = true},
+				.t = {BUF_INIT, 0, 6, false, false, false}};
+	struct buf a = BUF_INIT, bb = BUF_INIT;
 
 	(void)state;
-	pthread_mutex_init(&sv.mu, NULL);
-	pthread_cond_init(&sv.cv, NULL);
-	f = fake_api_start(two_handler, &sv);
-	kc = kubeconfig_for("logorder.kubeconfig", f);
-	r = kube_registry_acquire(loop, kc);
-	s = log_session_start(r, &o, &err);
-	if (!s)
-		fail_msg("log_session_start: %s", err.msg);
-	assert_true(kt_run_until(loop, &t.got_all, 20000));
-	assert_int_equal(t.lines, 6);
-	for (uint64_t n = log_ring_first(ring); n < log_ring_end(ring); n++) {
-		const struct log_entry *e = log_ring_get(ring, n);
-		const char *c = log_session_source(s, e->source)->container;
+	backlog_start(&b, 2, "logorder.kubeconfig");
+	assert_true(kt_run_until(b.loop, &b.t.got_all, 20000));
+	assert_int_equal(b.t.lines, 6);
+	for (uint64_t n = log_ring_first(b.ring); n < log_ring_end(b.ring); n++) {
+		const struct log_entry *e = log_ring_get(b.ring, n);
+		const char *c = log_session_source(b.s, e->source)->container;
 
-		buf_printf(strcmp(c, "a") == 0 ? &a : &b, "%s|", e->text);
+		buf_printf(strcmp(c, "a") == 0 ? &a : &bb, "%s|", e->text);
 	}
 	assert_string_equal(buf_str(&a), "a1|a2|a3|");
-	assert_string_equal(buf_str(&b), "b1|no time here|b2|");
-
-	log_session_free(s);
-	kube_registry_release(r);
-	fake_api_stop(f);
-	loop_free(loop);
-	log_ring_free(ring);
-	buf_free(&t.text);
+	assert_string_equal(buf_str(&bb), "b1|no time here|b2|");
+	backlog_stop(&b);
 	buf_free(&a);
-	buf_free(&b);
-	free(kc);
-	pthread_cond_destroy(&sv.cv);
-	pthread_mutex_destroy(&sv.mu);
+	buf_free(&bb);
 }
 
 int main(void)
