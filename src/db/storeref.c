@@ -31,7 +31,8 @@ static bool short_hex(const char *ref)
 }
 
 /* ref split at its one '/': project slug and store name (project "" when
- * there is no slash). False when it has more than one slash. */
+ * there is no slash). False when it has more than one slash, or nothing
+ * before it ("/web" is no name of any project's). */
 static bool split_ref(const char *ref, char *project, size_t psz, const char **name)
 {
 	const char *slash = strchr(ref, '/');
@@ -40,7 +41,7 @@ static bool split_ref(const char *ref, char *project, size_t psz, const char **n
 	*name = ref;
 	if (!slash)
 		return true;
-	if (strchr(slash + 1, '/'))
+	if (strchr(slash + 1, '/') || slash == ref)
 		return false;
 	if ((size_t)(slash - ref) >= psz)
 		return false;

@@ -143,6 +143,12 @@ static void test_deleted_and_bad(void **state)
 	    pick("a/b/c"),
 	    "no store \"a/b/c\": a store is named by its id, its name or PROJECT/NAME");
 	assert_string_equal(
+	    pick("/web"),
+	    "no store \"/web\": a store is named by its id, its name or PROJECT/NAME");
+	assert_string_equal(
+	    pick_any("/stage1"),
+	    "no store \"/stage1\": a store is named by its id, its name or PROJECT/NAME");
+	assert_string_equal(
 	    pick("acme/"),
 	    "no store \"acme/\": a store is named by its id, its name or PROJECT/NAME");
 	/* control characters are not echoed */
