@@ -56,51 +56,6 @@ static const struct {
 #define TAIL_MAX 100000000L
 #define MAX_STREAMS_MAX 10000L
 #define SINCE_MAX_H (10L * 366 * 24) /* ten years */
-#define SINCE_MAX_S (SINCE_MAX_H * 3600)
-
-enum duration_parse { DURATION_OK, DURATION_BAD, DURATION_OUT_OF_RANGE };
-
-/* A Go duration as kubectl takes it ("90s", "5m", "1h30m", "2h"), in
- * whole seconds rounded up. A well-formed one of zero or past SINCE_MAX_S
- * is out of range, told apart so that the message can give the range. */
-static enum duration_parse parse_duration(const char *s, long *out)
-{
-	double total = 0;
-	bool over = false;
-
-	if (!*s)
-		return DURATION_BAD;
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-		double unit;
-
-		/* strtod also reads "inf", "nan" and a sign: a number only */
-		if (end == s || !((*s >= '0' && *s <= '9') || *s == '.') || v < 0 || !(v == v))
-			return DURATION_BAD;
-		s = end;
-		if (strncmp(s, "ms", 2) == 0)
-			unit = 0.001, s += 2;
-		else if (*s == 's')
-			unit = 1, s++;
-		else if (*s == 'm')
-			unit = 60, s++;
-		else if (*s == 'h')
-			unit = 3600, s++;
-		else
-			return DURATION_BAD;
-		total += v * unit;
-		/* read on: a bad unit further on is still the first thing to say */
-		if (total > SINCE_MAX_S)
-			over = true;
-	}
-	if (over || total <= 0)
-		return DURATION_OUT_OF_RANGE;
-	*out = (long)total;
-	if ((double)*out < total)
-		(*out)++;
-	return DURATION_OK;
-}
 
 /* --name (without =VALUE) of an option that takes a value. */
 static bool takes_value(const struct cli_opt *opts, const char *arg)
@@ -912,13 +867,13 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (since_s && since_time)
 		return cli_usage(ctx, &cmd_logs, "--since and --since-time cannot go together");
 	if (since_s) {
-		enum duration_parse d = parse_duration(since_s, &since);
+		enum log_duration d = log_duration_parse(since_s, SINCE_MAX_H * 3600, &since);
 
-		if (d == DURATION_BAD)
+		if (d == LOG_DURATION_BAD)
 			return cli_usage(ctx, &cmd_logs,
 					 "--since takes a duration such as 30s, 5m or 1h30m, not \"%s\"",
 					 cli_shown(since_s, shown));
-		if (d == DURATION_OUT_OF_RANGE)
+		if (d == LOG_DURATION_OUT_OF_RANGE)
 			return cli_usage(ctx, &cmd_logs,
 					 "--since takes a duration above 0 and up to %ldh (ten years), "
 					 "not \"%s\"",
