@@ -139,6 +139,8 @@ enum log_duration log_duration_parse(const char *s, long max_s, long *out)
 	double total = 0;
 	bool over = false;
 
+	if (*s == '+') /* as Go reads it; a minus is no --since */
+		s++;
 	if (!*s)
 		return LOG_DURATION_BAD;
 	while (*s) {

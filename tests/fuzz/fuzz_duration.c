@@ -1,10 +1,10 @@
 /* libFuzzer target: what an operator gives `opsdeck logs --since`
- * (log_duration_parse). Any text: accepted exactly when it is one or more
- * NUMBER UNIT pairs (digits with at most one point, a digit on some side
- * of it; ms, s, m or h), its value above zero and within the bound, and
- * then read as that value rounded up to a whole second; well-formed but
- * zero or past the bound is out of range; anything else is no duration.
- * See README.md. */
+ * (log_duration_parse). Any text: accepted exactly when it is, after an
+ * optional plus sign, one or more NUMBER UNIT pairs (digits with at most
+ * one point, a digit on some side of it; ms, s, m or h), its value above
+ * zero and within the bound, and then read as that value rounded up to a
+ * whole second; well-formed but zero or past the bound is out of range;
+ * anything else is no duration. See README.md. */
 #include "config.h"
 
 #include <math.h>
@@ -24,6 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool reference(const char *s, long double *ms)
 {
 	*ms = 0;
+	if (*s == '+')
+		s++;
 	if (!*s)
 		return false;
 	while (*s) {

@@ -591,6 +591,8 @@ static void test_duration(void **state)
 	assert_int_equal(v, 1800);
 	assert_int_equal(log_duration_parse("1h", 3600, &v), LOG_DURATION_OK);
 	assert_int_equal(v, 3600);
+	assert_int_equal(log_duration_parse("+2m", 3600, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 120);
 	v = -7;
 	/* too large, or nothing at all: out of range, v untouched */
 	assert_int_equal(log_duration_parse("1h1s", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
@@ -610,6 +612,8 @@ static void test_duration(void **state)
 	assert_int_equal(log_duration_parse("1e3s", 3600, &v), LOG_DURATION_BAD);
 	assert_int_equal(log_duration_parse("infh", 3600, &v), LOG_DURATION_BAD);
 	assert_int_equal(log_duration_parse(".s", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("+", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("++1s", 3600, &v), LOG_DURATION_BAD);
 	assert_int_equal(v, -7);
 }
 
