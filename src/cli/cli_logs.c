@@ -16,6 +16,7 @@
 #include "cli/cli_util.h"
 #include "db/clusters.h"
 #include "db/conn.h"
+#include "db/storeref.h"
 #include "db/stores.h"
 #include "kube/api.h"
 #include "kube/registry.h"
@@ -51,45 +52,10 @@ static const struct {
     {"-n", "--namespace"}, {"-l", "--selector"},
 };
 
-#define SINCE_MAX_S (10L * 366 * 86400)
-
-/* A Go duration as kubectl takes it ("90s", "5m", "1h30m", "2h"), in
- * whole seconds rounded up; false if it is not one or not positive. */
-static bool parse_duration(const char *s, long *out)
-{
-	double total = 0;
-
-	if (!*s)
-		return false;
-	while (*s) {
-		char *end;
-		double v = strtod(s, &end);
-		double unit;
-
-		if (end == s || v < 0 || !(v == v))
-			return false;
-		s = end;
-		if (strncmp(s, "ms", 2) == 0)
-			unit = 0.001, s += 2;
-		else if (*s == 's')
-			unit = 1, s++;
-		else if (*s == 'm')
-			unit = 60, s++;
-		else if (*s == 'h')
-			unit = 3600, s++;
-		else
-			return false;
-		total += v * unit;
-		if (total > SINCE_MAX_S)
-			return false;
-	}
-	if (total <= 0)
-		return false;
-	*out = (long)total;
-	if ((double)*out < total)
-		(*out)++;
-	return true;
-}
+/* The bounds of the numeric options, said in their messages. */
+#define TAIL_MAX 100000000L
+#define MAX_STREAMS_MAX 10000L
+#define SINCE_MAX_H (10L * 366 * 24) /* ten years */
 
 /* --name (without =VALUE) of an option that takes a value. */
 static bool takes_value(const struct cli_opt *opts, const char *arg)
@@ -311,7 +277,7 @@ static char *put(char *p, const void *data, size_t len)
 
 static void print_entry(struct run *r, const struct log_entry *e)
 {
-	const struct log_source *src = log_session_source(r->sess, e->source);
+	const struct log_source *src = r->sess ? log_session_source(r->sess, e->source) : NULL;
 	const char *hist = log_history_source_name(e->source);
 	const char *when = "";
 
@@ -562,6 +528,10 @@ struct target {
 	const char *pod;
 	char store[16]; /* the store's id; "" for a namespace */
 	char what[128]; /* for messages: "store 0123456789ab" */
+	/* a deleted store: only its history is left. "store NAME (ID) was
+	 * deleted on DATE", for messages */
+	bool deleted;
+	char deleted_text[256];
 };
 
 /* What a session that found no source says: no pod matches (as kubectl's
@@ -661,7 +631,7 @@ static void on_history_read(void *ud)
 	str_copy(r->told_history, sizeof(r->told_history), failed ? failed : "");
 	r->history_in = true;
 	hold_check(r);
-	if (log_history_done(r->hist) && r->sess && log_session_done(r->sess))
+	if (log_history_done(r->hist) && (!r->sess || log_session_done(r->sess)))
 		loop_stop(r->loop);
 }
 
@@ -682,13 +652,26 @@ static bool store_target(struct cli_ctx *ctx, const char *ref, const char *selec
 	struct db_req r;
 	PGresult *res;
 
-	if (!cli_store_ref(ctx, ref, &l, &s))
+	if (!cli_store_ref_any(ctx, ref, &l, &s))
 		return false;
+	if (strcmp(s->status, "Deleted") == 0) {
+		char on[40];
+
+		store_deleted_on(s, on, sizeof(on));
+		t->deleted = true;
+		snprintf(t->deleted_text, sizeof(t->deleted_text), "store %s (%s) was deleted on %s",
+			 s->name, s->id, on);
+	}
 	str_copy(t->ns, sizeof(t->ns), s->namespace);
 	snprintf(t->selector, sizeof(t->selector), "%s=%s%s%s", RENDER_STORE_LABEL, s->id,
 		 selector ? "," : "", selector ? selector : "");
 	snprintf(t->what, sizeof(t->what), "store %s", s->id);
 	str_copy(t->store, sizeof(t->store), s->id);
+	/* its cluster is not asked: it may be gone as well */
+	if (t->deleted) {
+		store_list_free(&l);
+		return true;
+	}
 	if (!cluster_req_context(&r, s->cluster, &err)) {
 		store_list_free(&l);
 		cli_fail(ctx, err.msg);
@@ -731,8 +714,10 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 	loop_signal(r->loop, SIGINT, on_signal, r);
 	loop_signal(r->loop, SIGTERM, on_signal, r);
 	r->start_ns = (int64_t)time(NULL) * 1000000000LL;
-	r->sess = log_session_start(reg, o, &err);
-	if (r->sess && r->history) {
+	/* a deleted store has no pods: its history alone */
+	if (!t->deleted)
+		r->sess = log_session_start(reg, o, &err);
+	if ((r->sess || t->deleted) && r->history) {
 		struct log_history_opts ho = {
 		    .loop = r->loop,
 		    .store = t->store,
@@ -754,7 +739,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 			r->sess = NULL;
 		}
 	}
-	if (!r->sess) {
+	if (!r->sess && !r->hist) {
 		out_sync(r);
 		notes_late_say(r);
 		rc = cli_failf(ctx, "%s: %s", t->what, err.msg);
@@ -779,7 +764,7 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 		}
 		if (out_sync(r) == OUTQ_FAILED)
 			rc = cli_fail(ctx, "cannot write the output");
-		else if ((failed = log_session_failed(r->sess)))
+		else if (r->sess && (failed = log_session_failed(r->sess)))
 			/* the session's words name the pod and namespace; a store's
 			 * id is the command's */
 			/* with -n, what the first list showed names the pod or
@@ -787,18 +772,18 @@ static int follow_logs(struct cli_ctx *ctx, const struct target *t, struct log_s
 			rc = t->store[0] || !log_session_failed_judged(r->sess)
 				 ? cli_failf(ctx, "%s: %s", t->what, failed)
 				 : cli_fail(ctx, failed);
-		else if (log_session_done(r->sess)) {
+		else if (!r->sess || log_session_done(r->sess)) {
 			if (r->hold)
 				print_held(r);
 			if (r->hist && log_history_failed(r->hist))
 				rc = CLI_FAILED;
 			if (out_sync(r) == OUTQ_FAILED)
 				rc = cli_fail(ctx, "cannot write the output");
-			for (uint32_t i = 0; i < log_session_nsources(r->sess); i++) {
+			for (uint32_t i = 0; r->sess && i < log_session_nsources(r->sess); i++) {
 				if (log_session_source(r->sess, i)->failed)
 					rc = CLI_FAILED;
 			}
-			if (log_session_nsources(r->sess) == 0) {
+			if (r->sess && log_session_nsources(r->sess) == 0) {
 				char text[1024];
 
 				nothing_read_text(t, !log_session_none_matched(r->sess), text,
@@ -875,14 +860,25 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	free(args);
-	if (tail_s && !str_to_long(tail_s, -1, 100000000L, &tail))
-		return cli_usage(ctx, &cmd_logs, "--tail takes a number of lines (-1: all)");
+	if (tail_s && !str_to_long(tail_s, -1, TAIL_MAX, &tail))
+		return cli_usage(ctx, &cmd_logs,
+				 "--tail takes a number of lines from -1 (all) to %ld, not \"%s\"",
+				 TAIL_MAX, cli_shown(tail_s, shown));
 	if (since_s && since_time)
 		return cli_usage(ctx, &cmd_logs, "--since and --since-time cannot go together");
-	if (since_s && !parse_duration(since_s, &since))
-		return cli_usage(ctx, &cmd_logs,
-				 "--since takes a duration such as 30s, 5m or 1h30m, not \"%s\"",
-				 cli_shown(since_s, shown));
+	if (since_s) {
+		enum log_duration d = log_duration_parse(since_s, SINCE_MAX_H * 3600, &since);
+
+		if (d == LOG_DURATION_BAD)
+			return cli_usage(ctx, &cmd_logs,
+					 "--since takes a duration such as 30s, 5m or 1h30m, not \"%s\"",
+					 cli_shown(since_s, shown));
+		if (d == LOG_DURATION_OUT_OF_RANGE)
+			return cli_usage(ctx, &cmd_logs,
+					 "--since takes a duration above 0 and up to %ldh (ten years), "
+					 "not \"%s\"",
+					 SINCE_MAX_H, cli_shown(since_s, shown));
+	}
 	if (since_time) {
 		int64_t ns_since;
 
@@ -895,8 +891,10 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 		log_time_format(ns_since, true, since_utc);
 		since_time = since_utc;
 	}
-	if (max_s && !str_to_long(max_s, 1, 10000, &max))
-		return cli_usage(ctx, &cmd_logs, "--max-streams takes a number from 1 to 10000");
+	if (max_s && !str_to_long(max_s, 1, MAX_STREAMS_MAX, &max))
+		return cli_usage(ctx, &cmd_logs,
+				 "--max-streams takes a number from 1 to %ld, not \"%s\"",
+				 MAX_STREAMS_MAX, cli_shown(max_s, shown));
 	if (container && !kube_valid_namespace(container))
 		return cli_usage(ctx, &cmd_logs, "\"%s\" is not a valid container name",
 				 cli_shown(container, shown));
@@ -947,6 +945,25 @@ static int logs_run(struct cli_ctx *ctx, int argc, char **argv)
 	} else if (!store_target(ctx, pos[0], selector, &t)) {
 		log_filter_free(&r.filter);
 		return CLI_FAILED;
+	}
+	if (t.deleted && (t.pod || container || selector || init)) {
+		log_filter_free(&r.filter);
+		return cli_failf(ctx,
+				 "%s: its pods are gone; --history without a pod, -c, -l or "
+				 "--init-containers shows what happened to it",
+				 t.deleted_text);
+	}
+	if (t.deleted && !history) {
+		log_filter_free(&r.filter);
+		return cli_failf(ctx, "%s: its pods are gone; --history shows what happened to it",
+				 t.deleted_text);
+	}
+	if (t.deleted && follow) {
+		log_filter_free(&r.filter);
+		return cli_failf(ctx,
+				 "%s: nothing more will happen to it; --history without -f "
+				 "shows what did",
+				 t.deleted_text);
 	}
 	str_copy_clean(t.user_selector, sizeof(t.user_selector), selector ? selector : "");
 

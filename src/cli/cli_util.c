@@ -126,8 +126,8 @@ bool cli_store_list(struct cli_ctx *ctx, struct db_req *r, struct store_list *l)
 	return true;
 }
 
-bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
-		   const struct store **s)
+static bool store_ref(struct cli_ctx *ctx, const char *ref, bool deleted, struct store_list *l,
+		      const struct store **s)
 {
 	struct err err = { { 0 } };
 	struct db_req r;
@@ -137,13 +137,25 @@ bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
 	store_req_ref(&r, ref);
 	if (!cli_store_list(ctx, &r, l))
 		return false;
-	*s = store_ref_pick(l, ref, &err);
+	*s = deleted ? store_ref_pick_any(l, ref, &err) : store_ref_pick(l, ref, &err);
 	if (!*s) {
 		store_list_free(l);
 		cli_fail(ctx, err.msg);
 		return false;
 	}
 	return true;
+}
+
+bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
+		   const struct store **s)
+{
+	return store_ref(ctx, ref, false, l, s);
+}
+
+bool cli_store_ref_any(struct cli_ctx *ctx, const char *ref, struct store_list *l,
+		       const struct store **s)
+{
+	return store_ref(ctx, ref, true, l, s);
 }
 
 PGresult *cli_db_query(struct cli_ctx *ctx, struct db_req *r)

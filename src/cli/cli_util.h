@@ -94,6 +94,10 @@ bool cli_store_list(struct cli_ctx *ctx, struct db_req *r, struct store_list *l)
  * found or a name that picks several: exit 1); l is then empty. */
 bool cli_store_ref(struct cli_ctx *ctx, const char *ref, struct store_list *l,
 		   const struct store **s);
+/* The same, and a deleted store when no live one answers to a name or id
+ * prefix (store_ref_pick_any): for what a deleted store still has. */
+bool cli_store_ref_any(struct cli_ctx *ctx, const char *ref, struct store_list *l,
+		       const struct store **s);
 
 /* Prints a JSON value (and frees it); returns CLI_OK, or CLI_FAILED if the
  * output could not be written. */

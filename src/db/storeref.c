@@ -21,8 +21,18 @@ static bool hex_prefix(const char *ref)
 	return ref[n] == '\0' && n >= STORE_REF_MIN_PREFIX && n <= STORE_ID_LEN;
 }
 
+/* Hex too short to be an id prefix, as git takes abbreviations of at
+ * least 4. */
+static bool short_hex(const char *ref)
+{
+	size_t n = strspn(ref, "0123456789abcdef");
+
+	return ref[n] == '\0' && n < STORE_REF_MIN_PREFIX;
+}
+
 /* ref split at its one '/': project slug and store name (project "" when
- * there is no slash). False when it has more than one slash. */
+ * there is no slash). False when it has more than one slash, or nothing
+ * before it ("/web" is no name of any project's). */
 static bool split_ref(const char *ref, char *project, size_t psz, const char **name)
 {
 	const char *slash = strchr(ref, '/');
@@ -31,7 +41,7 @@ static bool split_ref(const char *ref, char *project, size_t psz, const char **n
 	*name = ref;
 	if (!slash)
 		return true;
-	if (strchr(slash + 1, '/'))
+	if (strchr(slash + 1, '/') || slash == ref)
 		return false;
 	if ((size_t)(slash - ref) >= psz)
 		return false;
@@ -50,6 +60,51 @@ static bool by_name(const struct store *s, const char *project, const char *name
 static bool by_prefix(const struct store *s, const char *ref)
 {
 	return !is_deleted(s) && hex_prefix(ref) && str_has_prefix(s->id, ref);
+}
+
+/* A deleted store that would answer to ref by name or id prefix if it
+ * were live. */
+static bool deleted_answers(const struct store *s, const char *project, const char *name,
+			    const char *ref)
+{
+	return is_deleted(s) && ((strcmp(s->name, name) == 0 &&
+				  (!project[0] || strcmp(s->project, project) == 0)) ||
+				 (!project[0] && hex_prefix(ref) && str_has_prefix(s->id, ref)));
+}
+
+/* The deleted store ref names, or NULL with *n how many answer: the one
+ * deleted last when all that answer are one PROJECT/NAME (a name reused
+ * after each deletion), else none (*n > 1 then). */
+static const struct store *deleted_pick(const struct store_list *l, const char *project,
+					const char *name, const char *ref, size_t *n)
+{
+	const struct store *last = NULL;
+	bool one_name = true;
+
+	*n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct store *s = &l->v[i];
+
+		if (!deleted_answers(s, project, name, ref))
+			continue;
+		(*n)++;
+		if (last && (strcmp(last->name, s->name) != 0 ||
+			     strcmp(last->project, s->project) != 0))
+			one_name = false;
+		/* ISO 8601 UTC text: its order is the time's */
+		if (!last || strcmp(s->updated_at, last->updated_at) > 0)
+			last = s;
+	}
+	return one_name ? last : NULL;
+}
+
+void store_deleted_on(const struct store *s, char *buf, size_t bufsz)
+{
+	/* "2026-12-04T03:12:45Z" -> "2026-12-04 03:12 UTC" */
+	if (strlen(s->updated_at) >= 16 && s->updated_at[10] == 'T')
+		snprintf(buf, bufsz, "%.10s %.5s UTC", s->updated_at, s->updated_at + 11);
+	else
+		snprintf(buf, bufsz, "%s", s->updated_at[0] ? s->updated_at : "an unknown date");
 }
 
 bool store_ref_matches(const struct store *s, const char *ref)
@@ -88,12 +143,16 @@ static void ambiguous(const struct store_list *l, const char *shown, bool names,
 /* No store has that name: the names that start with it, as git suggests
  * a command ("sh" for shop1 and shop2). */
 static void not_found(const struct store_list *l, const char *shown, const char *project,
-		      const char *name, struct err *err)
+		      const char *name, const char *ref, struct err *err)
 {
 	struct buf b = BUF_INIT;
 	size_t n = 0;
 
 	buf_printf(&b, "no store \"%s\"", shown);
+	/* it may have been meant as the start of an id: say why it is not one */
+	if (!project[0] && *name && short_hex(name))
+		buf_printf(&b, " (an id prefix takes at least %d characters)",
+			   STORE_REF_MIN_PREFIX);
 	for (size_t i = 0; i < l->n && *name; i++) {
 		const struct store *s = &l->v[i];
 
@@ -108,6 +167,19 @@ static void not_found(const struct store_list *l, const char *shown, const char 
 		buf_printf(&b, " (or %zu more)", n - 5);
 	if (n)
 		buf_putc(&b, '?');
+	if (!n && *name) {
+		size_t nd;
+		const struct store *d = deleted_pick(l, project, name, ref, &nd);
+		char on[40];
+
+		if (d) {
+			store_deleted_on(d, on, sizeof(on));
+			buf_printf(&b, ": %s/%s (%s) was deleted on %s", d->project, d->name, d->id,
+				   on);
+		} else if (nd) {
+			buf_printf(&b, ": %zu deleted stores answer to it", nd);
+		}
+	}
 	err_set(err, "%s", buf_str(&b));
 	buf_free(&b);
 }
@@ -154,7 +226,56 @@ const struct store *store_ref_pick(const struct store_list *l, const char *ref, 
 	}
 	if (n == 1)
 		return found;
-	not_found(l, shown, project, name, err);
+	not_found(l, shown, project, name, ref, err);
+	return NULL;
+}
+
+const struct store *store_ref_pick_any(const struct store_list *l, const char *ref,
+				       struct err *err)
+{
+	struct err live = {{0}};
+	const struct store *s = store_ref_pick(l, ref, &live);
+	char project[128];
+	const char *name;
+	size_t n;
+
+	if (s || !ref || !*ref || !split_ref(ref, project, sizeof(project), &name) || !*name) {
+		if (!s)
+			err_set(err, "%s", live.msg);
+		return s;
+	}
+	/* a live store that answers (even ambiguously) goes first */
+	for (size_t i = 0; i < l->n; i++) {
+		if (by_name(&l->v[i], project, name) || (!project[0] && by_prefix(&l->v[i], ref))) {
+			err_set(err, "%s", live.msg);
+			return NULL;
+		}
+	}
+	s = deleted_pick(l, project, name, ref, &n);
+	if (s)
+		return s;
+	if (n > 1) {
+		struct buf b = BUF_INIT;
+		char shown[80];
+		size_t listed = 0;
+
+		str_copy_clean(shown, sizeof(shown), ref);
+		buf_printf(&b, "\"%s\" names %zu deleted stores: ", shown, n);
+		for (size_t i = 0; i < l->n && listed < 5; i++) {
+			const struct store *d = &l->v[i];
+
+			if (deleted_answers(d, project, name, ref))
+				buf_printf(&b, "%s%s/%s (%s)", listed++ ? ", " : "", d->project,
+					   d->name, d->id);
+		}
+		if (n > listed)
+			buf_printf(&b, " and %zu more", n - listed);
+		buf_printf(&b, "; give PROJECT/NAME or the id");
+		err_set(err, "%s", buf_str(&b));
+		buf_free(&b);
+		return NULL;
+	}
+	err_set(err, "%s", live.msg);
 	return NULL;
 }
 

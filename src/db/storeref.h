@@ -1,7 +1,8 @@
 /* How an operator names a store, in the CLI and in the console alike: its
  * id, a unique prefix of its id (STORE_REF_MIN_PREFIX hex digits or more),
  * its name (unique within its project), or PROJECT/NAME with the project's
- * slug. Deleted stores answer to their full id only.
+ * slug. Deleted stores answer to their full id only, except where what a
+ * deleted store still has is asked for (store_ref_pick_any).
  *
  * The order of the rule: a full id wins; then PROJECT/NAME or a name; then
  * an id prefix. Two stores that answer to the same name or prefix make the
@@ -23,6 +24,17 @@ void store_req_ref(struct db_req *r, const char *ref);
  * words: `no store "x"`, or `"web" names 2 stores: acme/web (4f1c2a9be310),
  * shop/web (9a0b7c3d2e11); give PROJECT/NAME or the id`. */
 const struct store *store_ref_pick(const struct store_list *l, const char *ref, struct err *err);
+
+/* As store_ref_pick; and when no live store answers to ref by name or id
+ * prefix, the deleted store that does: the one deleted last when they are
+ * all one PROJECT/NAME, else an error listing them. A live store always
+ * goes first, so a name reused by a newer store names that one. */
+const struct store *store_ref_pick_any(const struct store_list *l, const char *ref,
+				       struct err *err);
+
+/* When deleted store s was deleted (its last change, as a deleted store
+ * never changes again), "2026-12-04 03:12 UTC". */
+void store_deleted_on(const struct store *s, char *buf, size_t bufsz);
 
 /* Whether s answers to ref (as a candidate; store_ref_pick decides among
  * several): for completion and for reading candidates. */

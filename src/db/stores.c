@@ -47,15 +47,16 @@ static const char sql_list_all[] =
 		     " ORDER BY s.created_at DESC, s.id";
 static const char sql_list_one[] = STORE_SELECT " WHERE s.id = $1";
 /* The candidates of a store reference: every store it could name, a
- * superset that db/storeref.h's rule (the one rule) decides among. */
+ * superset that db/storeref.h's rule (the one rule) decides among;
+ * deleted ones too, for what is said of them and for their history. */
 static const char sql_ref[] =
 	"WITH r AS (SELECT $1::text AS ref,"
 	" CASE WHEN strpos($1, '/') > 0 THEN split_part($1, '/', 1) END AS project,"
 	" CASE WHEN strpos($1, '/') > 0 THEN split_part($1, '/', 2) ELSE $1 END AS name) "
-	STORE_SELECT " CROSS JOIN r WHERE s.id = r.ref OR (s.status <> 'Deleted' AND"
-	" ((s.name = r.name AND (r.project IS NULL OR p.slug = r.project))"
+	STORE_SELECT " CROSS JOIN r WHERE s.id = r.ref"
+	" OR (s.name = r.name AND (r.project IS NULL OR p.slug = r.project))"
 	" OR (r.project IS NULL AND length(r.ref) >= $2::int"
-	" AND left(s.id, length(r.ref)) = r.ref)))"
+	" AND left(s.id, length(r.ref)) = r.ref)"
 	" ORDER BY s.created_at DESC, s.id";
 static const char sql_list_ids[] =
 	STORE_SELECT " WHERE s.id = ANY($1::text[]) ORDER BY s.created_at DESC, s.id";

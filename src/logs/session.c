@@ -788,6 +788,14 @@ static void src_add(struct log_session *s, const json_t *pod, const char *contai
 	s->v[s->n++] = c;
 }
 
+/* A container (its status cs) has a run before its current one to read:
+ * it restarted, or its last run ended. The API has none otherwise. */
+static bool has_previous_run(const json_t *cs)
+{
+	return json_get_count(cs, "restartCount", 0) > 0 ||
+	       json_object_get(json_object_get(cs, "lastState"), "terminated");
+}
+
 static void pod_sources(struct log_session *s, const json_t *pod, bool init, bool fresh)
 {
 	const json_t *spec = json_object_get(pod, "spec");
@@ -806,10 +814,9 @@ static void pod_sources(struct log_session *s, const json_t *pod, bool init, boo
 		if (!*name || (s->container && strcmp(name, s->container) != 0))
 			continue;
 		if (s->o.previous) {
-			/* the instance before the current one, once; unless a
-			 * container was named, only those that have one */
-			if (!s->container && json_get_count(cs, "restartCount", 0) == 0 &&
-			    !json_object_get(json_object_get(cs, "lastState"), "terminated"))
+			/* the instance before the current one, once; only those
+			 * that have one (first_list_fails says when none has) */
+			if (!has_previous_run(cs))
 				continue;
 			if (!src_find(s, uid, name, "", 0))
 				src_add(s, pod, name, init, "", 0, false);
@@ -919,12 +926,12 @@ static void container_names(const struct log_session *s, const json_t *pods, str
 
 /* The first list found pods, but what was asked of them cannot be had:
  * a container named that none of them has, or previous runs where no
- * container restarted. Fails the session saying so; true if it did. */
+ * container (or none of the one named) restarted. Fails the session saying so; true if it did. */
 static bool first_list_fails(struct log_session *s, const json_t *pods)
 {
-	const char *key;
+	const char *key, *one = "";
 	const json_t *pod;
-	bool has = false;
+	size_t has = 0;
 	struct buf b = BUF_INIT;
 
 	if (s->container) {
@@ -934,18 +941,34 @@ static bool first_list_fails(struct log_session *s, const json_t *pods)
 
 			if (pod_wanted(s, pod) &&
 			    (find_named(json_object_get(spec, "containers"), s->container) ||
-			     find_named(json_object_get(spec, "initContainers"), s->container)))
-				has = true;
+			     find_named(json_object_get(spec, "initContainers"), s->container))) {
+				has++;
+				one = json_get_str(json_object_get(pod, "metadata"), "name");
+			}
 		}
-		if (has)
+		/* the pods have it, but none of its runs before this one */
+		if (has && s->o.previous && s->n == 0) {
+			if (has == 1)
+				buf_printf(&b,
+					   "container %s of pod %s has no previous run to read: "
+					   "it has not restarted",
+					   s->container, one);
+			else
+				buf_printf(&b,
+					   "container %s has no previous run to read in any of "
+					   "the %zu pods that have it: none has restarted",
+					   s->container, has);
+		} else if (has) {
 			return false;
-		if (s->pod)
-			buf_printf(&b, "pod %s has no container \"%s\"; choose one of: ", s->pod,
-				   s->container);
-		else
-			buf_printf(&b, "no pod has a container \"%s\"; choose one of: ",
-				   s->container);
-		container_names(s, pods, &b);
+		} else {
+			if (s->pod)
+				buf_printf(&b, "pod %s has no container \"%s\"; choose one of: ",
+					   s->pod, s->container);
+			else
+				buf_printf(&b, "no pod has a container \"%s\"; choose one of: ",
+					   s->container);
+			container_names(s, pods, &b);
+		}
 	} else if (s->o.previous && s->n == 0) {
 		buf_puts(&b, "no container has a previous run to read: none has restarted");
 	} else {

@@ -5,7 +5,7 @@
  * a namespace matching a label selector (a store: its namespace and
  * opsdeck.io/store=<id>), or one pod by name -- each container, or one by
  * name, init containers on request, or the previous instance of each
- * container that restarted (of the one named, whether or not it did).
+ * container that restarted (of the one named, in the pods where it did).
  * The watch and the client are the cluster registry's (shared with
  * everything else on the loop); nothing here blocks, and every request is
  * bounded (the answer's headers by a timeout, a stream by a stall bound).
@@ -167,8 +167,8 @@ bool log_session_listed(const struct log_session *s);
  * "No resources found"; a follow waits for pods. */
 bool log_session_none_matched(const struct log_session *s);
 /* The failure is what the first list showed: a pod, namespace or
- * container named is not there, or no container has a previous run. Its
- * words name what they judge. */
+ * container named is not there, or no container (or none of the one
+ * named) has a previous run. Its words name what they judge. */
 bool log_session_failed_judged(const struct log_session *s);
 /* Why the session cannot go on (the pod or the namespace does not exist,
  * the pods cannot be listed, a container named is in none of the pods,

@@ -134,6 +134,52 @@ static size_t time_rest(const char *s, size_t len, int64_t secs, bool leap, int6
 	return i;
 }
 
+enum log_duration log_duration_parse(const char *s, long max_s, long *out)
+{
+	double total = 0;
+	bool over = false;
+
+	if (*s == '+') /* as Go reads it; a minus is no --since */
+		s++;
+	if (!*s)
+		return LOG_DURATION_BAD;
+	while (*s) {
+		double v = 0, scale = 1, unit;
+		bool digits = false;
+
+		/* digits, a point and digits, as Go writes them (strtod would
+		 * take a sign, spaces, "inf", hex and exponents too) */
+		for (; *s >= '0' && *s <= '9'; s++, digits = true)
+			v = v * 10 + (*s - '0');
+		if (*s == '.') {
+			for (s++; *s >= '0' && *s <= '9'; s++, digits = true)
+				v += (scale /= 10) * (*s - '0');
+		}
+		if (!digits)
+			return LOG_DURATION_BAD;
+		if (strncmp(s, "ms", 2) == 0)
+			unit = 0.001, s += 2;
+		else if (*s == 's')
+			unit = 1, s++;
+		else if (*s == 'm')
+			unit = 60, s++;
+		else if (*s == 'h')
+			unit = 3600, s++;
+		else
+			return LOG_DURATION_BAD;
+		total += v * unit;
+		/* read on: a bad unit further on is still the first thing to say */
+		if (!(total <= (double)max_s))
+			over = true;
+	}
+	if (over || total <= 0)
+		return LOG_DURATION_OUT_OF_RANGE;
+	*out = (long)total;
+	if ((double)*out < total)
+		(*out)++;
+	return LOG_DURATION_OK;
+}
+
 size_t log_time_parse(const char *s, size_t len, int64_t *ns)
 {
 	int64_t secs;

@@ -63,6 +63,12 @@ void log_splitter_line(struct log_splitter *s, const char *line, size_t len, log
  * s (len bytes) into ns since the epoch (years 1970 to 2261). Returns the
  * bytes it took, 0 if s does not start with one. */
 size_t log_time_parse(const char *s, size_t len, int64_t *ns);
+/* A Go duration as kubectl takes it ("90s", "5m", "1h30m", "2h", "1.5h",
+ * "500ms"), in whole seconds rounded up into *out. A well-formed one of
+ * zero or past max_s is out of range (*out unchanged), told apart from
+ * text that is no duration so that a message can give the range. */
+enum log_duration { LOG_DURATION_OK, LOG_DURATION_BAD, LOG_DURATION_OUT_OF_RANGE };
+enum log_duration log_duration_parse(const char *s, long max_s, long *out);
 /* ns as "2026-12-03T08:01:52.123456789Z" (nanos) or "2026-12-03T08:01:52Z". */
 void log_time_format(int64_t ns, bool nanos, char out[LOG_TIME_SIZE]);
 

@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sim.sh"
 . "$top_srcdir/tests/lib/store.sh"
 
-plan 83
+plan 99
 
 cli_setup --state 'operator: alice\nprovision:\n  timeout: 120\n'
 sim_start "$work" --speed 4 --seed 11 --log-rate 200 --log-keep 1000000 || { echo "Bail out! cannot start kubesim"; exit 1; }
@@ -118,8 +118,78 @@ run logs "$id" --include 'a(b'
 like "$rc:$err" "^2:opsdeck: --include: \"a\\(b\" is not a valid regular expression" "a bad regex is a usage error"
 run logs "$id" -f --previous
 is "$rc" 2 "--previous with -f is refused"
+# a number out of range says what was given and the range
+run logs "$id" --tail 100000001
+like "$rc:$err" '^2:opsdeck: --tail takes a number of lines from -1 \(all\) to 100000000, not "100000001"' \
+	"--tail past its limit says the range and the value"
+run logs "$id" --since 99999999h
+like "$rc:$err" '^2:opsdeck: --since takes a duration above 0 and up to 87840h \(ten years\), not "99999999h"' \
+	"--since past its limit says the maximum and the value"
+run logs "$id" --since 0s
+like "$rc:$err" '^2:opsdeck: --since takes a duration above 0 and up to 87840h \(ten years\), not "0s"' \
+	"--since 0s too"
+run logs "$id" --max-streams 10001
+like "$rc:$err" '^2:opsdeck: --max-streams takes a number from 1 to 10000, not "10001"' \
+	"--max-streams out of range says the range and the value"
+run logs "$id" --max-streams 0
+like "$rc:$err" '^2:opsdeck: --max-streams takes a number from 1 to 10000, not "0"' "... below it too"
 run logs nosuchstore
 like "$rc:$err" '^1:opsdeck: no store' "an unknown store is said in words"
+# an id prefix too short for one says the minimum
+run logs "$(printf %.2s "$id")"
+like "$rc:$err" "^1:opsdeck: no store \"$(printf %.2s "$id")\" \\(an id prefix takes at least 4 characters\\)" \
+	"an id prefix shorter than 4 says that it takes 4"
+run logs "$(printf %.4s "$id")" --tail 1 -c mysql
+is "$rc:$(echo "$out" | wc -l)" "0:1" "... and 4 characters of the id name the store"
+
+# ---- a deleted store: its history, and no pods ----
+# stage1 deleted a week ago, and an older store named as the live one
+psql -X -q -v ON_ERROR_STOP=1 -v live="$id" <<'SQL' || { echo "Bail out! cannot add the deleted stores"; exit 1; }
+SET session_replication_role = replica;
+INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, status, replicas,
+			    created_by, created_at, updated_at)
+SELECT v.id, s.project, s.offering, s.plan, s.cluster, v.name, 'store-' || v.id, 'Deleted', 1, 'alice',
+       v.at - interval '1 day', v.at
+  FROM opsdeck.stores s,
+       (VALUES ('de1e7ed00001', 'stage1', timestamptz '2026-11-20 10:30:00+00'),
+	       ('de1e7ed10002', 'logs', timestamptz '2026-11-01 00:00:00+00')) v(id, name, at)
+ WHERE s.id = :'live';
+INSERT INTO opsdeck.events (at, actor, action, object, project, message)
+SELECT v.at, 'alice', v.action, 'store/de1e7ed00001', s.project, v.message
+  FROM opsdeck.stores s,
+       (VALUES (timestamptz '2026-11-19 10:30:00+00', 'store.ordered', 'ordered store stage1'),
+	       (timestamptz '2026-11-20 10:29:00+00', 'store.delete', 'deletion asked'),
+	       (timestamptz '2026-11-20 10:30:00+00', 'store.deleted', 'store de1e7ed00001 is deleted')) v(at, action, message)
+ WHERE s.id = 'de1e7ed00001';
+INSERT INTO opsdeck.jobs (id, store, kind, state, attempts, created_at, finished_at)
+VALUES (900001, 'de1e7ed00001', 'delete', 'succeeded', 1, '2026-11-20 10:29:00+00', '2026-11-20 10:30:00+00');
+INSERT INTO opsdeck.job_steps (job, attempt, step, runner, started_at, finished_at, outcome, message)
+VALUES (900001, 1, 'namespace', 'w1', '2026-11-20 10:29:10+00', '2026-11-20 10:29:50+00', 'done', 'namespace gone');
+SQL
+run logs stage1
+is "$rc:$err" "1:opsdeck: store stage1 (de1e7ed00001) was deleted on 2026-11-20 10:30 UTC: its pods are gone; --history shows what happened to it" \
+	"the logs of a deleted store say when it was deleted and what --history does"
+run logs stage1 --history
+is "$rc:$err" "0:" "--history of a deleted store exits 0, quietly"
+is "$out" "store.ordered by alice: ordered store stage1
+store.delete by alice: deletion asked
+job 900001 delete: step namespace started (attempt 1, w1)
+job 900001 delete: step namespace done: namespace gone
+store.deleted by alice: store de1e7ed00001 is deleted" "... and prints its events and job steps in time order"
+run logs de1e7ed0 --history --json --tail 1
+is "$rc:$(jq -r '.source' "$work/out" | sort | tr '\n' ' ')" "0:opsdeck/events opsdeck/jobs " \
+	"an id prefix names a deleted store too; --tail applies to each history source"
+run logs stage1 --history -f
+like "$rc:$err" "^1:opsdeck: store stage1 \\(de1e7ed00001\\) was deleted on 2026-11-20 10:30 UTC: nothing more will happen to it" \
+	"following a deleted store's history is refused in words"
+run logs stage1 --history -c mysql
+like "$rc:$err" "^1:opsdeck: store stage1 .*: its pods are gone; --history without a pod" \
+	"... and so is a container of it"
+run logs logs -c mysql --tail 1
+is "$rc:$(echo "$out" | wc -l)" "0:1" "a name a deleted store had and a live one has names the live one"
+run store show stage1
+like "$rc:$err" "^1:opsdeck: no store \"stage1\": shop/stage1 \\(de1e7ed00001\\) was deleted on 2026-11-20 10:30 UTC" \
+	"other commands say that the store of that name was deleted"
 run logs -n "$ns" nosuchpod
 like "$rc:$err" "^1:opsdeck: no pod \"nosuchpod\" in namespace \"$ns\"\$" "an unknown pod is said in words, once"
 run logs -n nosuchns nosuchpod
@@ -242,8 +312,11 @@ once=$(exactly_once "$work/out")
 like "$rc:$once" "^0:$web/wordpress first=1 last=[0-9]+ lines=[0-9]+ runs=1\$" \
 	"--previous on a store reads the containers that restarted, and only those"
 run logs "$id" -c mysql --previous
-like "$rc:$err" "^1:opsdeck: mysql-0/mysql: previous terminated container \"mysql\" in pod \"mysql-0\" not found" \
+is "$rc:$err" "1:opsdeck: store $id: container mysql of pod mysql-0 has no previous run to read: it has not restarted" \
 	"--previous of a container that never restarted is said in words"
+run logs "$id" -c wordpress --previous --json
+like "$rc:$(exactly_once "$work/out")" "^0:$web/wordpress first=1 last=[0-9]+ lines=[0-9]+ runs=1\$" \
+	"--previous of a container that restarted reads its run before"
 
 # ---- 60 sources, 50 streams: 10 wait, visibly, and start as others end ----
 K create namespace many >/dev/null

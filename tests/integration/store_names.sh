@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/ui/lib.sh"
 . "$top_srcdir/tests/lib/pg.sh"
 
-plan 24
+plan 27
 
 ui_with_pg
 printf 'operator: names-tester\n' >"$UI_CONFIG/config.yaml"
@@ -32,6 +32,8 @@ store_sql() {
 		q -c "$(store_sql 0000000000a1 outlet web-store)" &&
 		q -c "$(store_sql 0000000000b1 web web-store)" &&
 		q -c "$(store_sql 0000000000c1 web other)" &&
+		q -c "SET session_replication_role = replica; $(store_sql e00000000001 stage1 web-store | sed "s/'Ready', now()/'Deleted', now()/");
+		UPDATE opsdeck.stores SET updated_at = '2026-11-20 10:30:00+00' WHERE id = 'e00000000001'" &&
 		q -c "INSERT INTO opsdeck.stores (id, project, offering, plan, cluster, name, namespace, replicas, created_by, status, error_message)
 		SELECT 'f000000000d1', p.uuid, o.uuid, pl.uuid, 'kind', 'broken', 'store-f000000000d1', 1, 'tester', 'Failed',
 		'deployment/web: ImagePullBackOff: image \"registry.example.net/shops/woocommerce:8.9-php8.3-apache\" not found after 5 pulls; the last pull ended 3m ago with manifest unknown'
@@ -86,6 +88,14 @@ ui_keys Enter
 screen_has ":logs takes a store's name" 'for store web-store/outlet \(0000000000a1\)'
 ui_keys : && ui_text "logs zzz" && ui_keys Enter
 screen_has ":logs says an unknown store" 'no store "zzz"'
+ui_keys : && ui_text "logs stage1" && ui_keys Enter
+# the console's stores are the live ones: a deleted store is not followed
+screen_has ":logs of a deleted store is an error in words" 'no store "stage1"'
+ui_keys : && ui_text "logs e00000000001" && ui_keys Enter
+screen_has "... by its id too" 'no store "e00000000001"'
+ui_keys : && ui_text "logs 00" && ui_keys Enter
+screen_has ":logs says the length an id prefix takes" \
+	'no store "00" \(an id prefix takes at least 4 characters\)'
 ui_keys : && ui_text "logs other/web" && ui_keys Enter
 screen_has ":logs takes PROJECT/NAME" 'for store other/web \(0000000000c1\)'
 

@@ -8,7 +8,9 @@
  * no follow; the source ends with the exit code. Two containers whose
  * backlogs come one after the other go into the ring in one time order
  * (merge_backlog), every line told once, a line written after the start
- * pushed as it comes. */
+ * pushed as it comes. The previous run of a container named is read only
+ * where it restarted, and where it did nowhere that is said in words,
+ * with no log asked. */
 #include "config.h"
 
 #include <pthread.h>
@@ -503,12 +505,135 @@ static void test_backlog_source_order(void **state)
 	buf_free(&bb);
 }
 
+/* ---- previous runs of a container named ---- */
+
+/* Pods r1 and r2, each with containers app and db; only r1's app has
+ * restarted. A log request is answered with one line and counted. */
+static int previous_logs;
+
+static const char *previous_pod(const char *name, long app_restarts)
+{
+	static char buf[2][1024];
+	char *b = buf[name[1] == '1'];
+
+	snprintf(b, sizeof(buf[0]),
+		 "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"%s\","
+		 "\"namespace\":\"t\",\"uid\":\"u-%s\",\"resourceVersion\":\"5\"},"
+		 "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"x\"},"
+		 "{\"name\":\"db\",\"image\":\"x\"}]},"
+		 "\"status\":{\"containerStatuses\":[{\"name\":\"app\",\"containerID\":"
+		 "\"containerd://a-%s\",\"restartCount\":%ld,\"state\":{\"running\":{}}},"
+		 "{\"name\":\"db\",\"containerID\":\"containerd://d-%s\",\"restartCount\":0,"
+		 "\"state\":{\"running\":{}}}]}}",
+		 name, name, name, app_restarts, name);
+	return b;
+}
+
+static void previous_handler(const struct fake_req *rq, struct fake_reply *rep, void *ud)
+{
+	(void)ud;
+	if (answer_common(rq, rep))
+		return;
+	if (strstr(rq->uri, "/log?")) {
+		__atomic_add_fetch(&previous_logs, 1, __ATOMIC_SEQ_CST);
+		rep->content_type = "text/plain";
+		rep->body = xstrdup(T0 ".100000000Z before the restart\n");
+		return;
+	}
+	rep->body = xasprintf("{\"kind\":\"PodList\",\"apiVersion\":\"v1\","
+			      "\"metadata\":{\"resourceVersion\":\"5\"},\"items\":[%s,%s]}",
+			      previous_pod("r1", 1), previous_pod("r2", 0));
+}
+
+struct previous_seen {
+	struct log_session *s;
+	bool over;
+};
+
+static void previous_change(void *ud)
+{
+	struct previous_seen *x = ud;
+
+	x->over = x->s && (log_session_done(x->s) || log_session_failed(x->s));
+}
+
+/* A session of --previous, -c container (and a pod, or NULL), run to its
+ * end: its failure, or "" with *nsources read. */
+static char *previous_run(struct fake_api *f, const char *container, const char *pod,
+			  size_t *nsources)
+{
+	struct loop *loop = loop_new();
+	char *kc = kubeconfig_for("previous.kubeconfig", f);
+	struct kube_registry *r = kube_registry_acquire(loop, kc);
+	struct log_ring *ring = log_ring_new(100, 10000);
+	struct previous_seen x = {NULL, false};
+	struct log_session_opts o = {.ns = "t",
+				     .selector = pod ? NULL : "app=x",
+				     .pod = pod,
+				     .container = container,
+				     .previous = true,
+				     .tail_lines = -1,
+				     .stall_ms = 1000,
+				     .ring = ring,
+				     .on_change = previous_change,
+				     .on_done = previous_change,
+				     .ud = &x};
+	struct err err = {{0}};
+	char *failed;
+
+	x.s = log_session_start(r, &o, &err);
+	if (!x.s)
+		fail_msg("log_session_start: %s", err.msg);
+	assert_true(kt_run_until(loop, &x.over, 20000));
+	failed = xstrdup(log_session_failed(x.s) ? log_session_failed(x.s) : "");
+	if (*failed)
+		assert_true(log_session_failed_judged(x.s));
+	*nsources = log_session_nsources(x.s);
+	log_session_free(x.s);
+	kube_registry_release(r);
+	loop_free(loop);
+	log_ring_free(ring);
+	free(kc);
+	return failed;
+}
+
+static void test_previous_of_container(void **state)
+{
+	struct fake_api *f = fake_api_start(previous_handler, NULL);
+	size_t n = 99;
+	char *why;
+
+	(void)state;
+	/* db has restarted in no pod: said in words, no log asked */
+	why = previous_run(f, "db", NULL, &n);
+	assert_string_equal(why, "container db has no previous run to read in any of the 2 pods "
+				 "that have it: none has restarted");
+	free(why);
+	why = previous_run(f, "db", "r2", &n);
+	assert_string_equal(why,
+			    "container db of pod r2 has no previous run to read: it has not restarted");
+	free(why);
+	assert_int_equal(__atomic_load_n(&previous_logs, __ATOMIC_SEQ_CST), 0);
+	/* app restarted in r1: that run is read, and only it */
+	why = previous_run(f, "app", NULL, &n);
+	assert_string_equal(why, "");
+	assert_int_equal(n, 1);
+	assert_int_equal(__atomic_load_n(&previous_logs, __ATOMIC_SEQ_CST), 1);
+	free(why);
+	why = previous_run(f, "app", "r2", &n);
+	assert_string_equal(why,
+			    "container app of pod r2 has no previous run to read: it has not restarted");
+	free(why);
+	fake_api_stop(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_resume_exactly_once),
 	    cmocka_unit_test(test_backlog_merged_by_time),
 	    cmocka_unit_test(test_backlog_source_order),
+	    cmocka_unit_test(test_previous_of_container),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -221,7 +221,8 @@ EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_kubeconfig.c tests/fuzz/fuzz_exe
 	tests/fuzz/fuzz_secret.c tests/fuzz/fuzz_conf.c tests/fuzz/fuzz_quantity.c \
 	tests/fuzz/fuzz_notify.c tests/fuzz/fuzz_events.c tests/fuzz/fuzz_catalog.c \
 	tests/fuzz/fuzz_logline.c tests/fuzz/fuzz_rabbit.c tests/fuzz/fuzz_kafkatopic.c \
-	tests/fuzz/fuzz_sshconfig.c scripts/fuzz
+	tests/fuzz/fuzz_sshconfig.c tests/fuzz/fuzz_duration.c tests/fuzz/fuzz_storeref.c \
+	scripts/fuzz
 
 tests_unit_test_tunnelset_SOURCES = tests/unit/test_tunnelset.c $(UNIT_HELPERS)
 tests_unit_test_tunnelset_CFLAGS = $(UNIT_CFLAGS)

@@ -572,6 +572,51 @@ static void test_by_len_cut(void **state)
 	free(line);
 }
 
+/* --since's durations: Go's forms, rounded up to a second; out of range
+ * told apart from no duration. */
+static void test_duration(void **state)
+{
+	long v = -7;
+
+	(void)state;
+	assert_int_equal(log_duration_parse("90s", 3600, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 90);
+	assert_int_equal(log_duration_parse("1h30m", 36000, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 5400);
+	assert_int_equal(log_duration_parse("1.5m", 3600, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 90);
+	assert_int_equal(log_duration_parse("500ms", 3600, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(log_duration_parse(".5h", 3600, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 1800);
+	assert_int_equal(log_duration_parse("1h", 3600, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 3600);
+	assert_int_equal(log_duration_parse("+2m", 3600, &v), LOG_DURATION_OK);
+	assert_int_equal(v, 120);
+	v = -7;
+	/* too large, or nothing at all: out of range, v untouched */
+	assert_int_equal(log_duration_parse("1h1s", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
+	assert_int_equal(log_duration_parse("99999999h", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
+	assert_int_equal(log_duration_parse("0s", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
+	assert_int_equal(log_duration_parse("0h0m", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
+	assert_int_equal(v, -7);
+	/* no duration: no unit, a bad unit (even after one too large), what
+	 * strtod would take but Go does not */
+	assert_int_equal(log_duration_parse("", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("5", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("5d", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("9999h5x", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("-5s", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse(" 5s", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("0x10s", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("1e3s", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("infh", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse(".s", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("+", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(log_duration_parse("++1s", 3600, &v), LOG_DURATION_BAD);
+	assert_int_equal(v, -7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +631,7 @@ int main(void)
 	    cmocka_unit_test(test_by_len_cleaned_line),
 	    cmocka_unit_test(test_by_len_partial_lines),
 	    cmocka_unit_test(test_by_len_cut),
+	    cmocka_unit_test(test_duration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
