@@ -395,18 +395,13 @@ saved_in_order() {
 	held_file="$UI_TMP/held$saves.log"
 	ui_keys s C-u
 	ui_text "$held_file" && ui_keys Enter
-	# polled here: a wait_for inside the caller's would move its deadline
-	until ui_screen | grep -q "Saved [0-9]* lines to $held_file"; do
-		[ "$(tap_now_ms)" -lt "$in_order_end" ] || return 1
-		sleep 0.1
-	done
+	ui_wait "Saved [0-9]+ lines to $held_file" 10 || return 1
 	awk -v t="$opened" '$2 >= t { print $1 }' "$held_file" | sort -u >"$UI_TMP/newer"
 	awk -v t="$opened" '$2 < t' "$held_file" >"$UI_TMP/older"
 	grep -qx "mysql-0/mysql" "$UI_TMP/newer" && grep -qx "$web/wordpress" "$UI_TMP/newer" &&
 		grep -q "^mysql-0/mysql " "$UI_TMP/older" && grep -q "^$web/wordpress " "$UI_TMP/older" &&
 		awk '{ print $2 }' "$UI_TMP/older" | LC_ALL=C sort -c
 }
-in_order_end=$(($(tap_now_ms) + 90000))
 ok "the lines written before the pane opened are in one time order" wait_for saved_in_order 90 ||
 	diag "$(awk '{ print $2 }' "$UI_TMP/older" | LC_ALL=C sort -c 2>&1; wc -l "$UI_TMP/older")"
 ok "... the database's lines among them" grep -q "^mysql-0/mysql " "$UI_TMP/older" ||

@@ -125,7 +125,9 @@ if len(ports) < int(sys.argv[1]):
 print(" ".join(map(str, ports)))' "$1"
 }
 
+# A condition may wait in turn: the deadline is this call's own.
 wait_for() {
+	local tap_end
 	tap_end=$(($(tap_now_ms) + $(awk -v s="$2" 'BEGIN { printf "%d", s * 1000 }')))
 	while :; do
 		if eval "$1" >/dev/null 2>&1; then

@@ -573,48 +573,51 @@ static void test_by_len_cut(void **state)
 }
 
 /* --since's durations: Go's forms, rounded up to a second; out of range
- * told apart from no duration. */
+ * told apart from no duration, neither of which sets the value. */
 static void test_duration(void **state)
 {
-	long v = -7;
+	static const struct {
+		const char *text;
+		long max;
+		enum log_duration want;
+		long secs; /* LOG_DURATION_OK */
+	} cases[] = {
+	    {"90s", 3600, LOG_DURATION_OK, 90},
+	    {"1h30m", 36000, LOG_DURATION_OK, 5400},
+	    {"1.5m", 3600, LOG_DURATION_OK, 90},
+	    {"500ms", 3600, LOG_DURATION_OK, 1},
+	    {".5h", 3600, LOG_DURATION_OK, 1800},
+	    {"1h", 3600, LOG_DURATION_OK, 3600},
+	    {"+2m", 3600, LOG_DURATION_OK, 120},
+	    /* too large, or nothing at all */
+	    {"1h1s", 3600, LOG_DURATION_OUT_OF_RANGE, 0},
+	    {"99999999h", 3600, LOG_DURATION_OUT_OF_RANGE, 0},
+	    {"0s", 3600, LOG_DURATION_OUT_OF_RANGE, 0},
+	    {"0h0m", 3600, LOG_DURATION_OUT_OF_RANGE, 0},
+	    /* no duration: no unit, a bad unit (even after one too large),
+	     * what strtod would take but Go does not */
+	    {"", 3600, LOG_DURATION_BAD, 0},
+	    {"5", 3600, LOG_DURATION_BAD, 0},
+	    {"5d", 3600, LOG_DURATION_BAD, 0},
+	    {"9999h5x", 3600, LOG_DURATION_BAD, 0},
+	    {"-5s", 3600, LOG_DURATION_BAD, 0},
+	    {" 5s", 3600, LOG_DURATION_BAD, 0},
+	    {"0x10s", 3600, LOG_DURATION_BAD, 0},
+	    {"1e3s", 3600, LOG_DURATION_BAD, 0},
+	    {"infh", 3600, LOG_DURATION_BAD, 0},
+	    {".s", 3600, LOG_DURATION_BAD, 0},
+	    {"+", 3600, LOG_DURATION_BAD, 0},
+	    {"++1s", 3600, LOG_DURATION_BAD, 0},
+	};
 
 	(void)state;
-	assert_int_equal(log_duration_parse("90s", 3600, &v), LOG_DURATION_OK);
-	assert_int_equal(v, 90);
-	assert_int_equal(log_duration_parse("1h30m", 36000, &v), LOG_DURATION_OK);
-	assert_int_equal(v, 5400);
-	assert_int_equal(log_duration_parse("1.5m", 3600, &v), LOG_DURATION_OK);
-	assert_int_equal(v, 90);
-	assert_int_equal(log_duration_parse("500ms", 3600, &v), LOG_DURATION_OK);
-	assert_int_equal(v, 1);
-	assert_int_equal(log_duration_parse(".5h", 3600, &v), LOG_DURATION_OK);
-	assert_int_equal(v, 1800);
-	assert_int_equal(log_duration_parse("1h", 3600, &v), LOG_DURATION_OK);
-	assert_int_equal(v, 3600);
-	assert_int_equal(log_duration_parse("+2m", 3600, &v), LOG_DURATION_OK);
-	assert_int_equal(v, 120);
-	v = -7;
-	/* too large, or nothing at all: out of range, v untouched */
-	assert_int_equal(log_duration_parse("1h1s", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
-	assert_int_equal(log_duration_parse("99999999h", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
-	assert_int_equal(log_duration_parse("0s", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
-	assert_int_equal(log_duration_parse("0h0m", 3600, &v), LOG_DURATION_OUT_OF_RANGE);
-	assert_int_equal(v, -7);
-	/* no duration: no unit, a bad unit (even after one too large), what
-	 * strtod would take but Go does not */
-	assert_int_equal(log_duration_parse("", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("5", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("5d", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("9999h5x", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("-5s", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse(" 5s", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("0x10s", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("1e3s", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("infh", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse(".s", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("+", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(log_duration_parse("++1s", 3600, &v), LOG_DURATION_BAD);
-	assert_int_equal(v, -7);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		long v = -7;
+
+		if (log_duration_parse(cases[i].text, cases[i].max, &v) != cases[i].want ||
+		    v != (cases[i].want == LOG_DURATION_OK ? cases[i].secs : -7))
+			fail_msg("\"%s\": got %ld", cases[i].text, v);
+	}
 }
 
 int main(void)
